@@ -1,0 +1,67 @@
+/* cli.h - what every `planreg NOUN VERB` command shares: settings, the
+ * connection (made on first use), output format, and one way to call the
+ * server and report what went wrong. */
+#ifndef PLANREG_CLI_H
+#define PLANREG_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "net.h"
+#include "output.h"
+#include "planreg.pb-c.h"
+#include "settings.h"
+#include "status.h"
+
+struct cli {
+	struct settings settings;
+	struct net *net;
+	bool stdout_tty;
+	bool stderr_tty;
+	bool color; /* stderr is a terminal and NO_COLOR is unset */
+};
+
+struct cli_command {
+	const char *noun;
+	const char *verb;
+	int (*run)(struct cli *cli, int argc, char **argv); /* argv[0] is the verb */
+	const char *args;    /* synopsis after "planreg NOUN VERB" */
+	const char *summary; /* one line */
+	const char *help;    /* options, shown by --help */
+};
+
+/*
+ * Sends req and waits for the answer. Returns the exit code: 0 with *resp set
+ * (free with planreg__v1__response__free_unpacked), or non-zero after printing
+ * a plain message on stderr saying what failed and what to do.
+ */
+int cli_call(struct cli *cli, Planreg__V1__Request *req, Planreg__V1__Response **resp);
+
+/* Like cli_call but prints nothing for a refusal: *resp carries its status.
+ * Transport failures are still printed and returned (exit code 3). */
+int cli_call_quiet(struct cli *cli, Planreg__V1__Request *req, Planreg__V1__Response **resp);
+
+/* Prints a server status (code, message, each violation) to stderr. */
+void cli_print_status(const Planreg__V1__Status *st, const char *prefix);
+
+/* "planreg: " + message to stderr; returns code. */
+int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A usage error: the message, then "see planreg NOUN VERB --help"; returns EXIT_USAGE. */
+int cli_usage(const struct cli_command *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const struct cli_command *cli_find(const char *noun, const char *verb);
+/* Prints the command's --help text. */
+void cli_print_help(const struct cli_command *cmd, FILE *out);
+/* Handles "--format FMT" parsing with a clear error; true when ok. */
+bool cli_format(const struct cli_command *cmd, const char *arg, enum output_format *f);
+
+void cli_list_commands(FILE *out, const char *noun);
+bool cli_noun_exists(const char *noun);
+
+/* The command tables, one per noun (cmd_<noun>.c). */
+extern const struct cli_command cmd_whoami_commands[];
+extern const struct cli_command cmd_plan_commands[];
+extern const struct cli_command cmd_projects_commands[];
+extern const struct cli_command cmd_org_commands[];
+extern const struct cli_command cmd_cred_commands[];
+
+#endif

@@ -1,0 +1,25 @@
+/* settings.h - where the CLI finds its server and credential: flags, then
+ * PLANREG_* environment variables, then $XDG_CONFIG_HOME/planreg/client.conf. */
+#ifndef PLANREG_SETTINGS_H
+#define PLANREG_SETTINGS_H
+
+#include <stdbool.h>
+
+struct settings {
+	char *server; /* host:port */
+	char *cert;   /* client certificate (PEM) */
+	char *key;    /* its private key (PEM) */
+	char *ca;     /* CA that issued the server's certificate (PEM) */
+	int timeout_ms;
+	char *config_file; /* the file read, or NULL */
+};
+
+#define SETTINGS_DEFAULT_SERVER "localhost:7443"
+#define SETTINGS_DEFAULT_TIMEOUT_MS 60000
+
+/* Fills the unset fields of *s from the environment, then the config file.
+ * False with *err (malloc'd) when the config file is malformed. */
+bool settings_resolve(struct settings *s, char **err) __attribute__((warn_unused_result));
+void settings_free(struct settings *s);
+
+#endif

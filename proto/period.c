@@ -1,0 +1,210 @@
+/* period.c - reporting quarters and calendar dates: parsing, formatting and arithmetic. */
+#include "period.h"
+
+#include <string.h>
+
+#define PERIOD_YEAR_MIN 1900
+#define PERIOD_YEAR_MAX 9999
+#define DATE_YEAR_MIN 1
+#define DATE_YEAR_MAX 9999
+
+static bool period_is_leap(long long year)
+{
+	return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+}
+
+static int period_days_in_month(long long year, int month)
+{
+	static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	if (month < 1 || month > 12)
+		return 0;
+	if (month == 2 && period_is_leap(year))
+		return 29;
+	return days[month - 1];
+}
+
+/* Division rounding toward minus infinity, so day numbers before year 1 stay consistent. */
+static long long period_floor_div(long long a, long long b)
+{
+	long long q = a / b;
+	if ((a % b != 0) && ((a < 0) != (b < 0)))
+		q--;
+	return q;
+}
+
+/* Days from 0001-01-01 to the first of January of year. */
+static long long period_days_before_year(long long year)
+{
+	long long y = year - 1;
+	return y * 365 + period_floor_div(y, 4) - period_floor_div(y, 100) + period_floor_div(y, 400);
+}
+
+/* Day number of d, 0 being 0001-01-01; d must have a month in 1-12. */
+static long long period_day_number(struct date d)
+{
+	long long n = period_days_before_year(d.year);
+	for (int m = 1; m < d.month; m++)
+		n += period_days_in_month(d.year, m);
+	return n + d.day - 1;
+}
+
+static struct date period_from_day_number(long long n)
+{
+	/* 146097 days per 400 years gives a guess within a year or so; then step to the exact one */
+	long long year = period_floor_div(n * 400, 146097) + 1;
+	while (period_days_before_year(year) > n)
+		year--;
+	while (period_days_before_year(year + 1) <= n)
+		year++;
+	n -= period_days_before_year(year);
+	int month = 1;
+	while (n >= period_days_in_month(year, month)) {
+		n -= period_days_in_month(year, month);
+		month++;
+	}
+	return (struct date){.year = (int)year, .month = month, .day = (int)n + 1};
+}
+
+static bool period_digits(const char *s, size_t n, int *value)
+{
+	int v = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (s[i] - '0');
+	}
+	*value = v;
+	return true;
+}
+
+/* Writes v as exactly width digits (clamped into range), so output never exceeds its buffer. */
+static void period_put_digits(char *out, int v, int width)
+{
+	int max = 1;
+	for (int i = 0; i < width; i++)
+		max *= 10;
+	if (v < 0)
+		v = 0;
+	if (v >= max)
+		v = max - 1;
+	for (int i = width - 1; i >= 0; i--) {
+		out[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
+bool period_parse(const char *s, struct period *p)
+{
+	int year, quarter;
+	if (strlen(s) != 7 || s[4] != '-' || (s[5] != 'Q' && s[5] != 'q'))
+		return false;
+	if (!period_digits(s, 4, &year) || !period_digits(s + 6, 1, &quarter))
+		return false;
+	if (year < PERIOD_YEAR_MIN || year > PERIOD_YEAR_MAX || quarter < 1 || quarter > 4)
+		return false;
+	p->year = year;
+	p->quarter = quarter;
+	return true;
+}
+
+void period_format(struct period p, char out[PERIOD_FMT_MAX])
+{
+	period_put_digits(out, p.year, 4);
+	out[4] = '-';
+	out[5] = 'Q';
+	period_put_digits(out + 6, p.quarter, 1);
+	out[7] = '\0';
+}
+
+int period_compare(struct period a, struct period b)
+{
+	if (a.year != b.year)
+		return a.year < b.year ? -1 : 1;
+	if (a.quarter != b.quarter)
+		return a.quarter < b.quarter ? -1 : 1;
+	return 0;
+}
+
+struct period period_of_date(struct date d)
+{
+	int q = (d.month - 1) / 3 + 1;
+	if (q < 1)
+		q = 1;
+	if (q > 4)
+		q = 4;
+	return (struct period){.year = d.year, .quarter = q};
+}
+
+struct period period_prev(struct period p)
+{
+	if (p.quarter <= 1)
+		return (struct period){.year = p.year - 1, .quarter = 4};
+	return (struct period){.year = p.year, .quarter = p.quarter - 1};
+}
+
+struct date period_start(struct period p)
+{
+	return (struct date){.year = p.year, .month = (p.quarter - 1) * 3 + 1, .day = 1};
+}
+
+struct date period_end(struct period p)
+{
+	int month = p.quarter * 3;
+	return (struct date){.year = p.year, .month = month, .day = period_days_in_month(p.year, month)};
+}
+
+struct date period_due(struct period p, int due_days)
+{
+	return date_add_days(period_end(p), due_days);
+}
+
+bool date_parse(const char *s, struct date *d)
+{
+	struct date v;
+	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return false;
+	if (!period_digits(s, 4, &v.year) || !period_digits(s + 5, 2, &v.month) || !period_digits(s + 8, 2, &v.day))
+		return false;
+	if (!date_valid(v))
+		return false;
+	*d = v;
+	return true;
+}
+
+void date_format(struct date d, char out[DATE_FMT_MAX])
+{
+	period_put_digits(out, d.year, 4);
+	out[4] = '-';
+	period_put_digits(out + 5, d.month, 2);
+	out[7] = '-';
+	period_put_digits(out + 8, d.day, 2);
+	out[10] = '\0';
+}
+
+int date_compare(struct date a, struct date b)
+{
+	if (a.year != b.year)
+		return a.year < b.year ? -1 : 1;
+	if (a.month != b.month)
+		return a.month < b.month ? -1 : 1;
+	if (a.day != b.day)
+		return a.day < b.day ? -1 : 1;
+	return 0;
+}
+
+struct date date_add_days(struct date d, int days)
+{
+	/* an invalid month would make the day number meaningless; leave such a date alone */
+	if (d.month < 1 || d.month > 12)
+		return d;
+	return period_from_day_number(period_day_number(d) + days);
+}
+
+bool date_valid(struct date d)
+{
+	if (d.year < DATE_YEAR_MIN || d.year > DATE_YEAR_MAX)
+		return false;
+	if (d.month < 1 || d.month > 12)
+		return false;
+	return d.day >= 1 && d.day <= period_days_in_month(d.year, d.month);
+}

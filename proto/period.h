@@ -1,0 +1,40 @@
+/* period.h - reporting periods (calendar quarters named YYYY-Qn) and plain dates. */
+#ifndef PLANREG_PERIOD_H
+#define PLANREG_PERIOD_H
+
+#include <stdbool.h>
+
+struct date {
+	int year;
+	int month; /* 1-12 */
+	int day;   /* 1-31 */
+};
+
+struct period {
+	int year;    /* 1900-9999 */
+	int quarter; /* 1-4 */
+};
+
+/* Strict "YYYY-Qn" (an upper- or lower-case q is accepted); nothing else around it. */
+bool period_parse(const char *s, struct period *p) __attribute__((warn_unused_result));
+#define PERIOD_FMT_MAX 8
+void period_format(struct period p, char out[PERIOD_FMT_MAX]);
+int period_compare(struct period a, struct period b);
+struct period period_of_date(struct date d);
+struct period period_prev(struct period p);
+struct date period_start(struct period p);
+struct date period_end(struct period p);
+/* The date an update for p is due: due_days after the quarter's last day. */
+struct date period_due(struct period p, int due_days);
+
+/* Strict "YYYY-MM-DD", a real calendar date. */
+bool date_parse(const char *s, struct date *d) __attribute__((warn_unused_result));
+#define DATE_FMT_MAX 11
+void date_format(struct date d, char out[DATE_FMT_MAX]);
+int date_compare(struct date a, struct date b);
+/* Proleptic Gregorian arithmetic; a date whose month is not 1-12 is returned unchanged. */
+struct date date_add_days(struct date d, int days);
+/* A real calendar date in years 1-9999 (leap years: every 4th, not every 100th, every 400th). */
+bool date_valid(struct date d);
+
+#endif

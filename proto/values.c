@@ -1,0 +1,141 @@
+/* values.c - the names of the register's enumerations, one table per enumeration. */
+#include "values.h"
+
+#include <stddef.h>
+#include <string.h>
+
+/* Indexed by enum value; index 0 is "unspecified", which is printable but never parsed. */
+static const char *const values_stage_table[STAGE_COUNT] = {
+	"unspecified", "concept", "early_development", "advanced_development",
+	"live", "completed", "paused", "cancelled",
+};
+
+static const char *const values_cost_status_table[COST_STATUS_COUNT] = {
+	"unspecified", "known", "unknown", "not_applicable",
+};
+
+static const char *const values_confidence_table[CONFIDENCE_COUNT] = {
+	"unspecified", "green", "amber_green", "amber", "amber_red", "red",
+};
+
+static const char *const values_role_table[ROLE_COUNT] = {
+	"unspecified", "admin", "viewer", "submitter", "reminder",
+};
+
+static const char *const values_org_kind_table[ORG_KIND_COUNT] = {
+	"unspecified", "combined_authority", "local_authority", "university",
+	"nhs", "company", "partnership", "other",
+};
+
+static const char *values_name(const char *const *table, int count, int v)
+{
+	if (v < 0 || v >= count)
+		return "unspecified";
+	return table[v];
+}
+
+/* Exact, case-sensitive match against entries 1..count-1. */
+static bool values_parse(const char *const *table, int count, const char *s, int *v)
+{
+	if (s == NULL)
+		return false;
+	for (int i = 1; i < count; i++) {
+		if (strcmp(s, table[i]) == 0) {
+			*v = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+const char *values_stage_name(enum stage v)
+{
+	return values_name(values_stage_table, STAGE_COUNT, (int)v);
+}
+
+bool values_stage_parse(const char *s, enum stage *v)
+{
+	int i;
+	if (!values_parse(values_stage_table, STAGE_COUNT, s, &i))
+		return false;
+	*v = (enum stage)i;
+	return true;
+}
+
+const char *values_cost_status_name(enum cost_status v)
+{
+	return values_name(values_cost_status_table, COST_STATUS_COUNT, (int)v);
+}
+
+bool values_cost_status_parse(const char *s, enum cost_status *v)
+{
+	int i;
+	if (!values_parse(values_cost_status_table, COST_STATUS_COUNT, s, &i))
+		return false;
+	*v = (enum cost_status)i;
+	return true;
+}
+
+const char *values_confidence_name(enum confidence v)
+{
+	return values_name(values_confidence_table, CONFIDENCE_COUNT, (int)v);
+}
+
+bool values_confidence_parse(const char *s, enum confidence *v)
+{
+	int i;
+	if (!values_parse(values_confidence_table, CONFIDENCE_COUNT, s, &i))
+		return false;
+	*v = (enum confidence)i;
+	return true;
+}
+
+const char *values_role_name(enum role v)
+{
+	return values_name(values_role_table, ROLE_COUNT, (int)v);
+}
+
+bool values_role_parse(const char *s, enum role *v)
+{
+	int i;
+	if (!values_parse(values_role_table, ROLE_COUNT, s, &i))
+		return false;
+	*v = (enum role)i;
+	return true;
+}
+
+const char *values_org_kind_name(enum org_kind v)
+{
+	return values_name(values_org_kind_table, ORG_KIND_COUNT, (int)v);
+}
+
+bool values_org_kind_parse(const char *s, enum org_kind *v)
+{
+	int i;
+	if (!values_parse(values_org_kind_table, ORG_KIND_COUNT, s, &i))
+		return false;
+	*v = (enum org_kind)i;
+	return true;
+}
+
+/* The lists are literals rather than built at run time, so they need no storage or locking;
+ * test_values checks each against its table. */
+const char *values_stage_names(void)
+{
+	return "concept, early_development, advanced_development, live, completed, paused, cancelled";
+}
+
+const char *values_confidence_names(void)
+{
+	return "green, amber_green, amber, amber_red, red";
+}
+
+const char *values_role_names(void)
+{
+	return "admin, viewer, submitter, reminder";
+}
+
+const char *values_org_kind_names(void)
+{
+	return "combined_authority, local_authority, university, nhs, company, partnership, other";
+}

@@ -1,0 +1,23 @@
+/* auth.h - every authorisation decision of the daemon, in one place, from the
+ * principal's role and organisation and, for progress, the project's leads. */
+#ifndef PLANREG_AUTH_H
+#define PLANREG_AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "conn.h"
+#include "planreg.pb-c.h"
+
+/* May this role make this request at all? On false, *why says who may. */
+bool auth_request_allowed(const struct principal *p, Planreg__V1__Request__BodyCase kind, const char **why);
+
+/* May p submit (or read) progress for a project led by these organisations?
+ * Admins always; submitters only for projects their organisation leads. */
+bool auth_may_write_progress(const struct principal *p, char **lead_orgs, size_t n_lead_orgs);
+bool auth_may_read_progress(const struct principal *p, char **lead_orgs, size_t n_lead_orgs);
+
+/* The roles allowed to make a request, for messages ("admin, viewer"). */
+const char *auth_roles_for(Planreg__V1__Request__BodyCase kind);
+
+#endif

@@ -1,0 +1,245 @@
+/* config.c - the declarative table of planregd's settings and the loader (see config.h). */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "text.h"
+#include "log.h"
+#include "xmalloc.h"
+
+enum config_type {
+	CONFIG_STRING,
+	CONFIG_INT,
+};
+
+struct config_entry {
+	const char *key;
+	enum config_type type;
+	const char *def;
+	bool reloadable;
+	long min, max; /* CONFIG_INT bounds */
+	size_t offset;
+	const char *help;
+};
+
+#define STR(k, d, r, h) {#k, CONFIG_STRING, d, r, 0, 0, offsetof(struct config, k), h}
+#define INT(k, d, lo, hi, r, h) {#k, CONFIG_INT, d, r, lo, hi, offsetof(struct config, k), h}
+
+static const struct config_entry config_table[] = {
+	STR(listen_addr, "127.0.0.1", false, "address the TLS listener binds (0.0.0.0 for all)"),
+	INT(listen_port, "7443", 0, 65535, false, "TLS listener port (0 picks a free one, logged at start)"),
+	STR(http_addr, "127.0.0.1", false, "address of the plain HTTP /healthz and /metrics listener"),
+	INT(http_port, "7444", -1, 65535, false, "HTTP listener port; -1 disables it, 0 picks a free one"),
+	STR(tls_cert, "", true, "server certificate chain (PEM); reloaded on SIGHUP"),
+	STR(tls_key, "", true, "server private key (PEM); reloaded on SIGHUP"),
+	STR(tls_ca, "", true, "CA certificate(s) that issue client certificates (PEM); reloaded on SIGHUP"),
+	STR(db_dsn, "", false, "libpq connection string; empty uses the PG* environment variables"),
+	INT(db_pool_size, "4", 1, 100, false, "PostgreSQL connections in the pool"),
+	INT(db_connect_timeout_ms, "5000", 100, 600000, false, "give up on one connection attempt after this"),
+	INT(db_reconnect_max_ms, "10000", 100, 600000, false, "longest pause between reconnection attempts"),
+	INT(db_statement_timeout_ms, "30000", 0, 3600000, false, "statement_timeout for every query (0 = none)"),
+	INT(db_queue_max, "1024", 1, 1000000, false, "requests that may wait for a free connection"),
+	INT(max_frame_bytes, "1048576", 1024, 67108864, false, "largest request or response frame"),
+	INT(max_inflight_per_conn, "32", 1, 1024, false, "requests processed at once per connection"),
+	INT(max_connections, "1000", 1, 100000, false, "client connections at once; more are refused"),
+	INT(handshake_timeout_ms, "10000", 100, 600000, false, "deadline for the TLS handshake"),
+	INT(frame_timeout_ms, "30000", 100, 600000, false, "deadline for a started frame to arrive whole"),
+	INT(idle_timeout_ms, "300000", 1000, 86400000, false, "close a connection idle this long"),
+	INT(drain_timeout_ms, "10000", 0, 600000, false, "on SIGTERM, wait this long for in-flight requests"),
+	INT(due_days, "14", 0, 365, false, "days after a quarter ends that its updates are due"),
+	STR(log_level, "info", true, "debug, info, warn or error"),
+	STR(pid_file, "", false, "write the daemon's pid here"),
+};
+#define CONFIG_COUNT (sizeof config_table / sizeof config_table[0])
+
+static char **config_str(struct config *c, const struct config_entry *e)
+{
+	return (char **)((char *)c + e->offset);
+}
+
+static int *config_int(struct config *c, const struct config_entry *e)
+{
+	return (int *)((char *)c + e->offset);
+}
+
+static const struct config_entry *config_find(const char *key)
+{
+	for (size_t i = 0; i < CONFIG_COUNT; i++)
+		if (strcmp(config_table[i].key, key) == 0)
+			return &config_table[i];
+	return NULL;
+}
+
+static bool config_set(struct config *c, const struct config_entry *e, const char *value, const char *source,
+		       char **err)
+{
+	if (e->type == CONFIG_STRING) {
+		char **slot = config_str(c, e);
+		free(*slot);
+		*slot = xstrdup(value);
+		if (strcmp(e->key, "log_level") == 0) {
+			enum log_level l;
+			if (!log_parse_level(value, &l)) {
+				*err = xasprintf("%s: log_level \"%s\" is not one of debug, info, warn, error", source,
+						 value);
+				return false;
+			}
+		}
+		return true;
+	}
+	char *end;
+	errno = 0;
+	long v = strtol(value, &end, 10);
+	if (errno != 0 || end == value || *end != '\0') {
+		*err = xasprintf("%s: %s must be a whole number, not \"%s\"", source, e->key, value);
+		return false;
+	}
+	if (v < e->min || v > e->max) {
+		*err = xasprintf("%s: %s = %ld is out of range (%ld to %ld)", source, e->key, v, e->min, e->max);
+		return false;
+	}
+	*config_int(c, e) = (int)v;
+	return true;
+}
+
+static bool config_load_file(struct config *c, const char *file, char **err)
+{
+	FILE *f = fopen(file, "r");
+	if (f == NULL) {
+		*err = xasprintf("cannot read config file %s: %s", file, strerror(errno));
+		return false;
+	}
+	char *line = NULL;
+	size_t cap = 0;
+	int lineno = 0;
+	bool ok = true;
+	while (ok && getline(&line, &cap, f) >= 0) {
+		lineno++;
+		char *p = line;
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p == '\0' || *p == '#')
+			continue;
+		char *eq = strchr(p, '=');
+		char source[300];
+		snprintf(source, sizeof source, "%s:%d", file, lineno);
+		if (eq == NULL) {
+			*err = xasprintf("%s: expected \"key = value\"", source);
+			ok = false;
+			break;
+		}
+		char *key = text_trim_dup(p, (size_t)(eq - p));
+		char *value = text_trim_dup(eq + 1, strlen(eq + 1));
+		const struct config_entry *e = config_find(key);
+		if (e == NULL) {
+			*err = xasprintf("%s: unknown key \"%s\" (planregd --help lists the keys)", source, key);
+			ok = false;
+		} else {
+			ok = config_set(c, e, value, source, err);
+		}
+		free(key);
+		free(value);
+	}
+	free(line);
+	fclose(f);
+	return ok;
+}
+
+bool config_load(struct config *c, const char *file, char **err)
+{
+	memset(c, 0, sizeof *c);
+	for (size_t i = 0; i < CONFIG_COUNT; i++)
+		if (!config_set(c, &config_table[i], config_table[i].def, "default", err))
+			return false;
+	if (file != NULL && !config_load_file(c, file, err))
+		return false;
+	for (size_t i = 0; i < CONFIG_COUNT; i++) {
+		char var[64] = "PLANREGD_";
+		size_t o = strlen(var);
+		for (const char *k = config_table[i].key; *k && o < sizeof var - 1; k++)
+			var[o++] = (char)toupper((unsigned char)*k);
+		var[o] = '\0';
+		const char *v = getenv(var);
+		if (v != NULL && !config_set(c, &config_table[i], v, var, err))
+			return false;
+	}
+	return true;
+}
+
+bool config_check_serve(const struct config *c, char **err)
+{
+	const char *missing[3];
+	int n = 0;
+	if (c->tls_cert[0] == '\0')
+		missing[n++] = "tls_cert";
+	if (c->tls_key[0] == '\0')
+		missing[n++] = "tls_key";
+	if (c->tls_ca[0] == '\0')
+		missing[n++] = "tls_ca";
+	if (n == 0)
+		return true;
+	struct buf b = {0};
+	buf_puts(&b, "serving needs");
+	for (int i = 0; i < n; i++)
+		buf_printf(&b, "%s %s", i ? "," : "", missing[i]);
+	buf_puts(&b, " (set them in the config file or as PLANREGD_TLS_* variables)");
+	*err = buf_take(&b);
+	return false;
+}
+
+void config_apply_reloadable(struct config *c, const struct config *next)
+{
+	for (size_t i = 0; i < CONFIG_COUNT; i++) {
+		const struct config_entry *e = &config_table[i];
+		if (!e->reloadable)
+			continue;
+		if (e->type == CONFIG_STRING) {
+			char **slot = config_str(c, e);
+			free(*slot);
+			*slot = xstrdup(*config_str((struct config *)next, e));
+		} else {
+			*config_int(c, e) = *config_int((struct config *)next, e);
+		}
+	}
+}
+
+void config_print(const struct config *c, FILE *out)
+{
+	for (size_t i = 0; i < CONFIG_COUNT; i++) {
+		const struct config_entry *e = &config_table[i];
+		if (e->type == CONFIG_INT) {
+			fprintf(out, "%s = %d\n", e->key, *config_int((struct config *)c, e));
+			continue;
+		}
+		const char *v = *config_str((struct config *)c, e);
+		/* a DSN may carry a password */
+		if (strcmp(e->key, "db_dsn") == 0 && strstr(v, "password") != NULL)
+			v = "(set; contains a password, not shown)";
+		fprintf(out, "%s = %s\n", e->key, v);
+	}
+}
+
+void config_print_help(FILE *out)
+{
+	fprintf(out, "Configuration keys (file \"key = value\", or environment PLANREGD_<KEY>):\n");
+	for (size_t i = 0; i < CONFIG_COUNT; i++) {
+		const struct config_entry *e = &config_table[i];
+		fprintf(out, "  %-24s %-6s default %-10s%s %s\n", e->key, e->type == CONFIG_INT ? "int" : "string",
+			e->def[0] ? e->def : "\"\"", e->reloadable ? " (SIGHUP)" : "", e->help);
+	}
+}
+
+void config_free(struct config *c)
+{
+	for (size_t i = 0; i < CONFIG_COUNT; i++)
+		if (config_table[i].type == CONFIG_STRING) {
+			free(*config_str(c, &config_table[i]));
+			*config_str(c, &config_table[i]) = NULL;
+		}
+}

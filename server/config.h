@@ -1,0 +1,51 @@
+/* config.h - planregd's settings: one declarative table (config.c) fed by
+ * defaults, then the config file, then PLANREGD_* environment variables. */
+#ifndef PLANREG_CONFIG_H
+#define PLANREG_CONFIG_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+struct config {
+	char *listen_addr;
+	int listen_port;
+	char *http_addr;
+	int http_port;
+	char *tls_cert;
+	char *tls_key;
+	char *tls_ca;
+	char *db_dsn;
+	int db_pool_size;
+	int db_connect_timeout_ms;
+	int db_reconnect_max_ms;
+	int db_statement_timeout_ms;
+	int db_queue_max;
+	int max_frame_bytes;
+	int max_inflight_per_conn;
+	int max_connections;
+	int handshake_timeout_ms;
+	int frame_timeout_ms;
+	int idle_timeout_ms;
+	int drain_timeout_ms;
+	int due_days;
+	char *log_level;
+	char *pid_file;
+};
+
+/*
+ * Fills *c from defaults, then file (may be NULL: no file), then the
+ * environment. On error returns false with *err (malloc'd) naming the key,
+ * the source (file:line or variable) and what is wrong.
+ */
+bool config_load(struct config *c, const char *file, char **err) __attribute__((warn_unused_result));
+/* Checks what serving needs beyond well-formed values (certificate files set, ...). */
+bool config_check_serve(const struct config *c, char **err) __attribute__((warn_unused_result));
+/* Copies the reloadable keys of next into c (SIGHUP). */
+void config_apply_reloadable(struct config *c, const struct config *next);
+/* key = value lines of the effective configuration, secrets masked. */
+void config_print(const struct config *c, FILE *out);
+/* The table with types, defaults and help, for --help. */
+void config_print_help(FILE *out);
+void config_free(struct config *c);
+
+#endif

@@ -1,0 +1,67 @@
+/* db_pool.h - PostgreSQL for the event loop: a fixed pool of non-blocking libpq
+ * connections driven by libevent. A request leases one connection, runs its
+ * queries one after another, and releases it. Nothing here ever blocks. */
+#ifndef PLANREG_DB_POOL_H
+#define PLANREG_DB_POOL_H
+
+#include <event2/event.h>
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct db_pool;
+struct db_conn;
+
+struct db_pool_settings {
+	const char *dsn;
+	int size;
+	int connect_timeout_ms;
+	int reconnect_max_ms;
+	int statement_timeout_ms;
+	int queue_max;
+};
+
+/*
+ * Called with a leased connection, or with dc == NULL and error saying why
+ * none can be had (the database is down, or too many requests wait): the
+ * caller answers UNAVAILABLE / RESOURCE_EXHAUSTED. Always called from the
+ * loop, never from inside db_pool_acquire.
+ */
+typedef void (*db_acquire_cb)(struct db_conn *dc, bool exhausted, const char *error, void *arg);
+
+/*
+ * Called when a query finished. res is the first result (the pool clears it
+ * after the callback returns); res == NULL means the connection failed and
+ * error says why. The callback may issue the next query or release dc.
+ */
+typedef void (*db_result_cb)(struct db_conn *dc, PGresult *res, const char *error, void *arg);
+
+struct db_pool_stats {
+	int size;
+	int connected;
+	int leased;
+	int waiting;
+	uint64_t queries;
+	uint64_t query_errors;
+	uint64_t connection_failures;
+	uint64_t unavailable; /* acquires refused because the database was down */
+};
+
+struct db_pool *db_pool_new(struct event_base *base, const struct db_pool_settings *s);
+void db_pool_free(struct db_pool *p);
+
+void db_pool_acquire(struct db_pool *p, db_acquire_cb cb, void *arg);
+
+/* Sends one statement with text parameters ($1...); params[i] NULL is SQL NULL.
+ * False (and no callback) only when dc is not leased or idle-in-lease: a bug. */
+bool db_query(struct db_conn *dc, const char *sql, int nparams, const char *const *params, db_result_cb cb,
+	      void *arg) __attribute__((warn_unused_result));
+
+/* Gives the connection back; an open or failed transaction is rolled back first. */
+void db_release(struct db_conn *dc);
+
+/* True while at least one connection is established. */
+bool db_pool_up(const struct db_pool *p);
+void db_pool_get_stats(const struct db_pool *p, struct db_pool_stats *out);
+
+#endif

@@ -1,0 +1,29 @@
+/* handlers.h - the request handlers, one file per request family. Each starts
+ * a chain of rpc steps and ends it with exactly one rpc_reply_*. */
+#ifndef PLANREG_HANDLERS_H
+#define PLANREG_HANDLERS_H
+
+#include "rpc.h"
+
+/* register.c: the plan as imported, and organisations */
+void register_whoami(struct rpc_call *call);
+void register_list_themes(struct rpc_call *call);
+void register_list_organisations(struct rpc_call *call);
+void register_upsert_organisation(struct rpc_call *call);
+void register_list_projects(struct rpc_call *call);
+void register_get_project(struct rpc_call *call);
+
+/* The columns of a project row (table alias f = project) and their reader;
+ * other families that show projects select the same columns. */
+extern const char REGISTER_SQL_PROJECT_COLUMNS[];
+Planreg__V1__Project *register_project_from_row(struct rpc_call *call, PGresult *res, int row, int col);
+
+/* import.c: ImportPlan */
+void import_plan(struct rpc_call *call);
+
+/* credential.c: enrol, revoke, list */
+void credential_enrol(struct rpc_call *call);
+void credential_revoke(struct rpc_call *call);
+void credential_list(struct rpc_call *call);
+
+#endif

@@ -1,0 +1,360 @@
+/* import.c - ImportPlan: the CLI sends the plan it parsed; this checks every
+ * field again (a client is not trusted), then applies it in one transaction
+ * through planreg_import_plan() (migrations/0001) and reports the changes. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "handlers.h"
+#include "json.h"
+#include "validate.h"
+#include "values.h"
+
+#define IMPORT_MAX_PROJECTS 10000
+
+static const char SQL_IMPORT[] = "SELECT change, entity, key, detail FROM planreg_import_plan($1::jsonb, $2)";
+static const char SQL_COUNTS[] =
+	"SELECT (SELECT count(*) FROM project WHERE plan_id = p.id), (SELECT count(*) FROM theme WHERE plan_id = p.id),"
+	" (SELECT count(*) FROM objective WHERE plan_id = p.id), (SELECT count(*) FROM organisation)"
+	" FROM plan p WHERE p.title = $1";
+
+struct import_state {
+	const char *doc; /* the JSON document, in the call's arena */
+	Planreg__V1__ImportPlanResponse *resp;
+};
+
+static bool import_find_org(Planreg__V1__ImportPlanRequest *q, const char *code)
+{
+	for (size_t i = 0; i < q->n_organisations; i++)
+		if (strcasecmp(q->organisations[i]->code, code) == 0)
+			return true;
+	return false;
+}
+
+static bool import_find_objective(Planreg__V1__ImportPlanRequest *q, int theme, const char *code)
+{
+	for (size_t i = 0; i < q->n_themes; i++) {
+		if (q->themes[i]->number != theme)
+			continue;
+		for (size_t k = 0; k < q->themes[i]->n_objectives; k++)
+			if (strcmp(q->themes[i]->objectives[k]->code, code) == 0)
+				return true;
+	}
+	return false;
+}
+
+/* "6.1" -> 6, 1 */
+static bool import_objective_numbers(const char *code, int *theme, int *number)
+{
+	char extra;
+	return sscanf(code, "%d.%d%c", theme, number, &extra) == 2 && *theme >= 1 && *theme <= 99 && *number >= 1 &&
+	       *number <= 99;
+}
+
+static void import_validate_cost(struct rpc_call *call, const char *f, const Planreg__V1__Cost *c)
+{
+	char field[160];
+	if (c == NULL) {
+		rpc_violation(call, f, "has no cost (send status unknown when the cost is not known)");
+		return;
+	}
+	snprintf(field, sizeof field, "%s.text", f);
+	validate_text(call, field, c->text, 500, 0);
+	switch ((int)c->status) {
+	case COST_STATUS_KNOWN:
+		if (c->min == NULL)
+			rpc_violation(call, f, "is known but has no minimum amount");
+		else if (c->min->pence < 0 || (c->max && c->max->pence < 0))
+			rpc_violation(call, f, "has a negative amount; money is never negative");
+		else if (c->max && c->max->pence < c->min->pence)
+			rpc_violation(call, f, "has a maximum below its minimum");
+		break;
+	case COST_STATUS_UNKNOWN:
+	case COST_STATUS_NOT_APPLICABLE:
+		if (c->min || c->max)
+			rpc_violation(call, f, "is %s but carries an amount", values_cost_status_name((enum cost_status)c->status));
+		break;
+	default:
+		rpc_violation(call, f, "has no status (known, unknown or not_applicable)");
+	}
+}
+
+static void import_validate_project(struct rpc_call *call, Planreg__V1__ImportPlanRequest *q, size_t i)
+{
+	const Planreg__V1__Project *p = q->projects[i];
+	char f[96];
+#define FIELD(name) (snprintf(f, sizeof f, "projects[ref=%d].%s", p->ref, name), f)
+	if (p->ref < 1 || p->ref > 100000)
+		rpc_violation(call, FIELD("ref"), "must be between 1 and 100000");
+	for (size_t k = 0; k < i; k++)
+		if (q->projects[k]->ref == p->ref)
+			rpc_violation(call, FIELD("ref"), "appears twice in the document");
+	if (!import_find_objective(q, p->theme, p->objective))
+		rpc_violation(call, FIELD("objective"), "\"%s\" is not an objective of theme %d in this document",
+			      p->objective, p->theme);
+	validate_text(call, FIELD("title"), p->title, 500, VALIDATE_REQUIRED);
+	validate_text(call, FIELD("description"), p->description, 20000, VALIDATE_MULTILINE);
+	validate_text(call, FIELD("lead_text"), p->lead_text, 500, 0);
+	validate_text(call, FIELD("partners_text"), p->partners_text, 5000, VALIDATE_MULTILINE);
+	validate_text(call, FIELD("funding"), p->funding, 2000, VALIDATE_MULTILINE);
+	validate_text(call, FIELD("stage_note"), p->stage_note, 1000, 0);
+	validate_text(call, FIELD("stage_text"), p->stage_text, 1000, 0);
+	if (p->n_lead_orgs == 0)
+		rpc_violation(call, FIELD("lead_orgs"), "is empty; every project needs a lead organisation");
+	for (size_t k = 0; k < p->n_lead_orgs; k++)
+		if (!import_find_org(q, p->lead_orgs[k]))
+			rpc_violation(call, FIELD("lead_orgs"), "\"%s\" is not among the document's organisations",
+				      p->lead_orgs[k]);
+	for (size_t k = 0; k < p->n_lead_people; k++)
+		validate_text(call, FIELD("lead_people"), p->lead_people[k], 200, VALIDATE_REQUIRED);
+	for (size_t k = 0; k < p->n_partners; k++) {
+		validate_text(call, FIELD("partners"), p->partners[k]->name, 500, VALIDATE_REQUIRED);
+		if (p->partners[k]->organisation[0] && !import_find_org(q, p->partners[k]->organisation))
+			rpc_violation(call, FIELD("partners"), "\"%s\" is not among the document's organisations",
+				      p->partners[k]->organisation);
+	}
+	import_validate_cost(call, FIELD("cost"), p->cost);
+	if (p->stage == 0 || values_stage_name((enum stage)p->stage) == NULL)
+		rpc_violation(call, FIELD("stage"), "is not a stage (%s)", values_stage_names());
+#undef FIELD
+}
+
+static bool import_validate(struct rpc_call *call, Planreg__V1__ImportPlanRequest *q)
+{
+	char f[96];
+	validate_text(call, "title", q->title, 500, VALIDATE_REQUIRED);
+	if (q->source_sha256[0]) {
+		size_t n = strlen(q->source_sha256);
+		bool hex = n == 64;
+		for (size_t i = 0; hex && i < n; i++)
+			hex = isxdigit((unsigned char)q->source_sha256[i]) && !isupper((unsigned char)q->source_sha256[i]);
+		if (!hex)
+			rpc_violation(call, "source_sha256", "must be 64 lower-case hex digits");
+	}
+	if (q->n_projects == 0)
+		rpc_violation(call, "projects", "the document has no projects");
+	if (q->n_projects > IMPORT_MAX_PROJECTS)
+		rpc_violation(call, "projects", "%zu projects; at most %d", q->n_projects, IMPORT_MAX_PROJECTS);
+	for (size_t i = 0; i < q->n_themes; i++) {
+		const Planreg__V1__Theme *t = q->themes[i];
+		snprintf(f, sizeof f, "themes[%d]", t->number);
+		if (t->number < 1 || t->number > 99)
+			rpc_violation(call, f, "theme numbers run from 1 to 99");
+		for (size_t k = 0; k < i; k++)
+			if (q->themes[k]->number == t->number)
+				rpc_violation(call, f, "appears twice");
+		validate_text(call, f, t->title, 500, VALIDATE_REQUIRED);
+		for (size_t k = 0; k < t->n_objectives; k++) {
+			const Planreg__V1__Objective *o = t->objectives[k];
+			int th, num;
+			snprintf(f, sizeof f, "themes[%d].objectives[%s]", t->number, o->code);
+			if (!import_objective_numbers(o->code, &th, &num) || th != t->number)
+				rpc_violation(call, f, "\"%s\" is not an objective code of theme %d (such as %d.1)",
+					      o->code, t->number, t->number);
+			for (size_t j = 0; j < k; j++)
+				if (strcmp(t->objectives[j]->code, o->code) == 0)
+					rpc_violation(call, f, "appears twice");
+			validate_text(call, f, o->title, 1000, VALIDATE_REQUIRED);
+		}
+	}
+	for (size_t i = 0; i < q->n_organisations; i++) {
+		const Planreg__V1__Organisation *o = q->organisations[i];
+		snprintf(f, sizeof f, "organisations[%zu]", i);
+		validate_org_code(call, f, o->code);
+		validate_text(call, f, o->name, 500, VALIDATE_REQUIRED);
+		if (o->kind == 0 || values_org_kind_name((enum org_kind)o->kind) == NULL)
+			rpc_violation(call, f, "organisation %s has no kind (%s)", o->code, values_org_kind_names());
+		for (size_t k = 0; k < o->n_aliases; k++)
+			validate_text(call, f, o->aliases[k], 500, VALIDATE_REQUIRED);
+	}
+	for (size_t i = 0; i < q->n_person_aliases; i++) {
+		snprintf(f, sizeof f, "person_aliases[%zu]", i);
+		validate_text(call, f, q->person_aliases[i]->alias, 200, VALIDATE_REQUIRED);
+		validate_text(call, f, q->person_aliases[i]->target, 200, VALIDATE_REQUIRED);
+	}
+	for (size_t i = 0; i < q->n_projects && call->status.n_violations < 50; i++)
+		import_validate_project(call, q, i);
+	return !rpc_has_violations(call);
+}
+
+static char *import_to_json(Planreg__V1__ImportPlanRequest *q)
+{
+	struct buf b = {0};
+	struct json j;
+	json_init(&j, &b, false);
+	json_object_begin(&j);
+	json_kv_str(&j, "title", q->title);
+	json_kv_str(&j, "source_sha256", q->source_sha256);
+	json_key(&j, "themes");
+	json_array_begin(&j);
+	for (size_t i = 0; i < q->n_themes; i++) {
+		json_object_begin(&j);
+		json_kv_int(&j, "number", q->themes[i]->number);
+		json_kv_str(&j, "title", q->themes[i]->title);
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	json_key(&j, "objectives");
+	json_array_begin(&j);
+	for (size_t i = 0; i < q->n_themes; i++)
+		for (size_t k = 0; k < q->themes[i]->n_objectives; k++) {
+			int th, num;
+			if (!import_objective_numbers(q->themes[i]->objectives[k]->code, &th, &num))
+				continue; /* validated already */
+			json_object_begin(&j);
+			json_kv_int(&j, "theme", th);
+			json_kv_int(&j, "number", num);
+			json_kv_str(&j, "title", q->themes[i]->objectives[k]->title);
+			json_object_end(&j);
+		}
+	json_array_end(&j);
+	json_key(&j, "organisations");
+	json_array_begin(&j);
+	for (size_t i = 0; i < q->n_organisations; i++) {
+		const Planreg__V1__Organisation *o = q->organisations[i];
+		json_object_begin(&j);
+		json_kv_str(&j, "code", o->code);
+		json_kv_str(&j, "name", o->name);
+		json_kv_str(&j, "kind", values_org_kind_name((enum org_kind)o->kind));
+		json_key(&j, "aliases");
+		json_array_begin(&j);
+		for (size_t k = 0; k < o->n_aliases; k++)
+			json_str(&j, o->aliases[k]);
+		json_array_end(&j);
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	json_key(&j, "person_aliases");
+	json_array_begin(&j);
+	for (size_t i = 0; i < q->n_person_aliases; i++) {
+		json_object_begin(&j);
+		json_kv_str(&j, "alias", q->person_aliases[i]->alias);
+		json_kv_str(&j, "target", q->person_aliases[i]->target);
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	json_key(&j, "projects");
+	json_array_begin(&j);
+	for (size_t i = 0; i < q->n_projects; i++) {
+		const Planreg__V1__Project *p = q->projects[i];
+		int th = 0, num = 0;
+		if (!import_objective_numbers(p->objective, &th, &num))
+			continue;
+		json_object_begin(&j);
+		json_kv_int(&j, "ref", p->ref);
+		json_kv_int(&j, "theme", th);
+		json_kv_int(&j, "objective", num);
+		json_kv_str(&j, "title", p->title);
+		json_kv_str(&j, "description", p->description);
+		json_kv_bool(&j, "capital", p->capital);
+		json_kv_str(&j, "lead_text", p->lead_text);
+		json_key(&j, "lead_orgs");
+		json_array_begin(&j);
+		for (size_t k = 0; k < p->n_lead_orgs; k++)
+			json_str(&j, p->lead_orgs[k]);
+		json_array_end(&j);
+		json_key(&j, "lead_people");
+		json_array_begin(&j);
+		for (size_t k = 0; k < p->n_lead_people; k++)
+			json_str(&j, p->lead_people[k]);
+		json_array_end(&j);
+		json_key(&j, "partners");
+		json_array_begin(&j);
+		for (size_t k = 0; k < p->n_partners; k++) {
+			json_object_begin(&j);
+			json_kv_str(&j, "name", p->partners[k]->name);
+			json_kv_str(&j, "org", p->partners[k]->organisation);
+			json_object_end(&j);
+		}
+		json_array_end(&j);
+		json_kv_str(&j, "partners_text", p->partners_text);
+		json_kv_str(&j, "cost_text", p->cost->text);
+		json_kv_str(&j, "cost_status", values_cost_status_name((enum cost_status)p->cost->status));
+		json_key(&j, "cost_min");
+		if (p->cost->min)
+			json_int(&j, p->cost->min->pence);
+		else
+			json_null(&j);
+		json_key(&j, "cost_max");
+		if (p->cost->max)
+			json_int(&j, p->cost->max->pence);
+		else
+			json_null(&j);
+		json_kv_bool(&j, "cost_approximate", p->cost->approximate);
+		json_kv_str(&j, "funding", p->funding);
+		json_kv_str(&j, "stage", values_stage_name((enum stage)p->stage));
+		json_kv_str(&j, "stage_note", p->stage_note);
+		json_kv_str(&j, "stage_text", p->stage_text);
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	json_object_end(&j);
+	return buf_take(&b);
+}
+
+static void import_finished(struct rpc_call *call, PGresult *res)
+{
+	(void)res;
+	struct import_state *st = call->state;
+	rpc_reply_ok(call, st->resp);
+}
+
+static void import_counted(struct rpc_call *call, PGresult *res)
+{
+	struct import_state *st = call->state;
+	if (PQntuples(res) == 1) {
+		st->resp->projects = rpc_int(res, 0, 0);
+		st->resp->themes = rpc_int(res, 0, 1);
+		st->resp->objectives = rpc_int(res, 0, 2);
+		st->resp->organisations = rpc_int(res, 0, 3);
+	}
+	/* a dry run reports what would change and keeps nothing */
+	rpc_query(call, call->req->import_plan->dry_run ? "ROLLBACK" : "COMMIT", 0, NULL, import_finished);
+}
+
+static void import_applied(struct rpc_call *call, PGresult *res)
+{
+	struct import_state *st = call->state;
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		rpc_reply_db_error(call, res, "importing the plan");
+		return;
+	}
+	Planreg__V1__ImportPlanResponse *r = st->resp;
+	for (int i = 0; i < PQntuples(res); i++) {
+		Planreg__V1__ImportChange *c =
+			ARENA_NEW(&call->arena, Planreg__V1__ImportChange, planreg__v1__import_change__init);
+		c->kind = rpc_strdup(call, rpc_value(res, i, 0));
+		c->entity = rpc_strdup(call, rpc_value(res, i, 1));
+		c->key = rpc_strdup(call, rpc_value(res, i, 2));
+		c->detail = rpc_strdup(call, rpc_value(res, i, 3));
+		*(Planreg__V1__ImportChange **)arena_push(&call->arena, &r->changes, &r->n_changes, sizeof c) = c;
+	}
+	const char *params[1] = {call->req->import_plan->title};
+	rpc_query(call, SQL_COUNTS, 1, params, import_counted);
+}
+
+static void import_begun(struct rpc_call *call, PGresult *res)
+{
+	(void)res;
+	struct import_state *st = call->state;
+	const char *params[2] = {st->doc, call->principal.credential};
+	rpc_query_any(call, SQL_IMPORT, 2, params, import_applied);
+}
+
+void import_plan(struct rpc_call *call)
+{
+	Planreg__V1__ImportPlanRequest *q = call->req->import_plan;
+	if (!import_validate(call, q)) {
+		rpc_reply_violations(call, "invalid_plan");
+		return;
+	}
+	struct import_state *st = arena_alloc(&call->arena, sizeof *st);
+	char *doc = import_to_json(q);
+	st->doc = rpc_strdup(call, doc);
+	free(doc);
+	st->resp = ARENA_NEW(&call->arena, Planreg__V1__ImportPlanResponse, planreg__v1__import_plan_response__init);
+	call->state = st;
+	rpc_query(call, "BEGIN", 0, NULL, import_begun);
+}

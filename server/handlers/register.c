@@ -1,0 +1,392 @@
+/* register.c - requests on the register as imported: who am I, themes,
+ * organisations (and changing one), projects (a filtered page, or one). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "handlers.h"
+#include "validate.h"
+#include "values.h"
+
+#define REGISTER_PAGE_DEFAULT 100
+#define REGISTER_PAGE_MAX 1000
+
+/* The register holds one plan (docs/decisions.md); it is the newest row of plan. */
+#define CURRENT_PLAN "(SELECT max(id) FROM plan)"
+
+static const char SQL_PLAN_TITLE[] = "SELECT coalesce((SELECT title FROM plan WHERE id = " CURRENT_PLAN "), '')";
+
+static const char SQL_THEMES[] =
+	"SELECT t.number, t.title,"
+	" coalesce(string_agg(o.theme || '.' || o.number || chr(30) || o.title, chr(31) ORDER BY o.number), '')"
+	" FROM theme t LEFT JOIN objective o ON o.plan_id = t.plan_id AND o.theme = t.number"
+	" WHERE t.plan_id = " CURRENT_PLAN " GROUP BY t.number, t.title ORDER BY t.number";
+
+static const char SQL_ORGANISATIONS[] =
+	"SELECT o.code, o.name, o.kind, coalesce(o.contact_email, ''),"
+	" coalesce((SELECT string_agg(a.alias, chr(31) ORDER BY a.alias) FROM organisation_alias a"
+	"           WHERE a.org_code = o.code), ''),"
+	" (SELECT count(*) FROM project_lead_org l JOIN project p ON p.id = l.project_id"
+	"   WHERE l.org_code = o.code AND p.plan_id = " CURRENT_PLAN ")"
+	" FROM organisation o ORDER BY lower(o.code)";
+
+static const char SQL_ORGANISATION_ONE[] =
+	"SELECT code, name, kind, coalesce(contact_email, '') FROM organisation WHERE lower(code) = lower($1)";
+
+/* $1 code (as stored), $2 name or '', $3 kind or NULL, $4 email or '' */
+static const char SQL_ORGANISATION_UPSERT[] =
+	"INSERT INTO organisation (code, name, kind, contact_email) VALUES ($1, $2, $3::org_kind, NULLIF($4, ''))"
+	" ON CONFLICT (code) DO UPDATE SET"
+	"  name = coalesce(NULLIF($2, ''), organisation.name),"
+	"  kind = coalesce($3::org_kind, organisation.kind),"
+	"  contact_email = coalesce(NULLIF($4, ''), organisation.contact_email),"
+	"  updated_at = now()"
+	" RETURNING code, name, kind, coalesce(contact_email, '')";
+
+const char REGISTER_SQL_PROJECT_COLUMNS[] =
+	"f.ref, f.theme, f.theme || '.' || f.objective, f.title, f.description, f.capital, f.lead_text,"
+	" coalesce((SELECT string_agg(l.org_code, chr(31) ORDER BY l.position) FROM project_lead_org l"
+	"           WHERE l.project_id = f.id), ''),"
+	" coalesce((SELECT string_agg(pe.name, chr(31) ORDER BY l.position) FROM project_lead_person l"
+	"           JOIN person pe ON pe.id = l.person_id WHERE l.project_id = f.id), ''),"
+	" coalesce((SELECT string_agg(pp.name || chr(30) || coalesce(pp.org_code, ''), chr(31) ORDER BY pp.position)"
+	"           FROM project_partner pp WHERE pp.project_id = f.id), ''),"
+	" f.partners_text, f.cost_text, f.cost_status, f.cost_min_pence, f.cost_max_pence, f.cost_approximate,"
+	" f.funding, f.stage, f.stage_note, f.stage_text";
+
+/* $1 theme, $2 objective, $3 lead org, $4 stage, $5 capital, $6 text, $7 ref, $8 after ref, $9 limit */
+static const char SQL_PROJECTS_HEAD[] =
+	"WITH f AS (SELECT p.* FROM project p WHERE p.plan_id = " CURRENT_PLAN
+	"  AND ($1::int IS NULL OR p.theme = $1::int)"
+	"  AND ($2::text IS NULL OR p.theme || '.' || p.objective = $2::text)"
+	"  AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM project_lead_org l"
+	"       WHERE l.project_id = p.id AND lower(l.org_code) = lower($3::text)))"
+	"  AND ($4::stage IS NULL OR p.stage = $4::stage)"
+	"  AND ($5::boolean IS NULL OR p.capital = $5::boolean)"
+	"  AND ($6::text IS NULL OR strpos(lower(p.title || ' ' || p.description), lower($6::text)) > 0)"
+	"  AND ($7::int IS NULL OR p.ref = $7::int))"
+	" SELECT ";
+static const char SQL_PROJECTS_TAIL[] = ", (SELECT count(*) FROM f) FROM f WHERE f.ref > $8::int ORDER BY f.ref LIMIT $9::int";
+
+static const char *register_sql_projects(void)
+{
+	static char sql[sizeof SQL_PROJECTS_HEAD + sizeof REGISTER_SQL_PROJECT_COLUMNS + sizeof SQL_PROJECTS_TAIL];
+	if (sql[0] == '\0')
+		snprintf(sql, sizeof sql, "%s%s%s", SQL_PROJECTS_HEAD, REGISTER_SQL_PROJECT_COLUMNS, SQL_PROJECTS_TAIL);
+	return sql;
+}
+
+static Planreg__V1__Money *register_money(struct rpc_call *call, PGresult *res, int row, int col)
+{
+	if (rpc_is_null(res, row, col))
+		return NULL;
+	Planreg__V1__Money *m = ARENA_NEW(&call->arena, Planreg__V1__Money, planreg__v1__money__init);
+	m->pence = rpc_int64(res, row, col);
+	return m;
+}
+
+Planreg__V1__Project *register_project_from_row(struct rpc_call *call, PGresult *res, int row, int col)
+{
+	Planreg__V1__Project *p = ARENA_NEW(&call->arena, Planreg__V1__Project, planreg__v1__project__init);
+	p->ref = rpc_int(res, row, col + 0);
+	p->theme = rpc_int(res, row, col + 1);
+	p->objective = rpc_strdup(call, rpc_value(res, row, col + 2));
+	p->title = rpc_strdup(call, rpc_value(res, row, col + 3));
+	p->description = rpc_strdup(call, rpc_value(res, row, col + 4));
+	p->capital = rpc_bool(res, row, col + 5);
+	p->lead_text = rpc_strdup(call, rpc_value(res, row, col + 6));
+	p->n_lead_orgs = rpc_split(call, rpc_value(res, row, col + 7), RPC_SEP, &p->lead_orgs);
+	p->n_lead_people = rpc_split(call, rpc_value(res, row, col + 8), RPC_SEP, &p->lead_people);
+	char **partners;
+	size_t n = rpc_split(call, rpc_value(res, row, col + 9), RPC_SEP, &partners);
+	for (size_t i = 0; i < n; i++) {
+		Planreg__V1__Partner *pa = ARENA_NEW(&call->arena, Planreg__V1__Partner, planreg__v1__partner__init);
+		char *sep = strstr(partners[i], RPC_SUBSEP);
+		pa->organisation = sep ? sep + 1 : "";
+		if (sep)
+			*sep = '\0';
+		pa->name = partners[i];
+		*(Planreg__V1__Partner **)arena_push(&call->arena, &p->partners, &p->n_partners, sizeof pa) = pa;
+	}
+	p->partners_text = rpc_strdup(call, rpc_value(res, row, col + 10));
+	Planreg__V1__Cost *cost = ARENA_NEW(&call->arena, Planreg__V1__Cost, planreg__v1__cost__init);
+	cost->text = rpc_strdup(call, rpc_value(res, row, col + 11));
+	enum cost_status cs = COST_STATUS_UNSPECIFIED;
+	if (!values_cost_status_parse(rpc_value(res, row, col + 12), &cs))
+		cs = COST_STATUS_UNSPECIFIED;
+	cost->status = (Planreg__V1__CostStatus)cs;
+	cost->min = register_money(call, res, row, col + 13);
+	cost->max = register_money(call, res, row, col + 14);
+	cost->approximate = rpc_bool(res, row, col + 15);
+	p->cost = cost;
+	p->funding = rpc_strdup(call, rpc_value(res, row, col + 16));
+	enum stage st = STAGE_UNSPECIFIED;
+	if (!values_stage_parse(rpc_value(res, row, col + 17), &st))
+		st = STAGE_UNSPECIFIED;
+	p->stage = (Planreg__V1__Stage)st;
+	p->stage_note = rpc_strdup(call, rpc_value(res, row, col + 18));
+	p->stage_text = rpc_strdup(call, rpc_value(res, row, col + 19));
+	return p;
+}
+
+/* ---------------------------------------------------------------- Whoami */
+
+static void register_whoami_done(struct rpc_call *call, PGresult *res)
+{
+	Planreg__V1__WhoamiResponse *r =
+		ARENA_NEW(&call->arena, Planreg__V1__WhoamiResponse, planreg__v1__whoami_response__init);
+	Planreg__V1__Principal *p = ARENA_NEW(&call->arena, Planreg__V1__Principal, planreg__v1__principal__init);
+	p->credential = rpc_strdup(call, call->principal.credential);
+	p->organisation = rpc_strdup(call, call->principal.organisation);
+	p->person = rpc_strdup(call, call->principal.person);
+	p->role = (Planreg__V1__Role)call->principal.role;
+	p->fingerprint = rpc_strdup(call, call->principal.fingerprint);
+	r->principal = p;
+	r->server_version = PLANREG_VERSION;
+	r->plan_title = rpc_strdup(call, rpc_value(res, 0, 0));
+	rpc_reply_ok(call, r);
+}
+
+void register_whoami(struct rpc_call *call)
+{
+	rpc_query(call, SQL_PLAN_TITLE, 0, NULL, register_whoami_done);
+}
+
+/* ---------------------------------------------------------------- ListThemes */
+
+static void register_list_themes_done(struct rpc_call *call, PGresult *res)
+{
+	Planreg__V1__ListThemesResponse *r =
+		ARENA_NEW(&call->arena, Planreg__V1__ListThemesResponse, planreg__v1__list_themes_response__init);
+	for (int i = 0; i < PQntuples(res); i++) {
+		Planreg__V1__Theme *t = ARENA_NEW(&call->arena, Planreg__V1__Theme, planreg__v1__theme__init);
+		t->number = rpc_int(res, i, 0);
+		t->title = rpc_strdup(call, rpc_value(res, i, 1));
+		char **objs;
+		size_t n = rpc_split(call, rpc_value(res, i, 2), RPC_SEP, &objs);
+		for (size_t k = 0; k < n; k++) {
+			Planreg__V1__Objective *o =
+				ARENA_NEW(&call->arena, Planreg__V1__Objective, planreg__v1__objective__init);
+			char *sep = strstr(objs[k], RPC_SUBSEP);
+			o->title = sep ? sep + 1 : "";
+			if (sep)
+				*sep = '\0';
+			o->code = objs[k];
+			o->theme = t->number;
+			*(Planreg__V1__Objective **)arena_push(&call->arena, &t->objectives, &t->n_objectives,
+							       sizeof o) = o;
+		}
+		*(Planreg__V1__Theme **)arena_push(&call->arena, &r->themes, &r->n_themes, sizeof t) = t;
+	}
+	rpc_reply_ok(call, r);
+}
+
+void register_list_themes(struct rpc_call *call)
+{
+	rpc_query(call, SQL_THEMES, 0, NULL, register_list_themes_done);
+}
+
+/* ---------------------------------------------------------------- organisations */
+
+static Planreg__V1__Organisation *register_org_from_row(struct rpc_call *call, PGresult *res, int row)
+{
+	Planreg__V1__Organisation *o =
+		ARENA_NEW(&call->arena, Planreg__V1__Organisation, planreg__v1__organisation__init);
+	o->code = rpc_strdup(call, rpc_value(res, row, 0));
+	o->name = rpc_strdup(call, rpc_value(res, row, 1));
+	enum org_kind k = ORG_KIND_UNSPECIFIED;
+	if (!values_org_kind_parse(rpc_value(res, row, 2), &k))
+		k = ORG_KIND_UNSPECIFIED;
+	o->kind = (Planreg__V1__OrgKind)k;
+	o->contact_email = rpc_strdup(call, rpc_value(res, row, 3));
+	return o;
+}
+
+static void register_list_organisations_done(struct rpc_call *call, PGresult *res)
+{
+	Planreg__V1__ListOrganisationsResponse *r = ARENA_NEW(&call->arena, Planreg__V1__ListOrganisationsResponse,
+							      planreg__v1__list_organisations_response__init);
+	for (int i = 0; i < PQntuples(res); i++) {
+		Planreg__V1__Organisation *o = register_org_from_row(call, res, i);
+		o->n_aliases = rpc_split(call, rpc_value(res, i, 4), RPC_SEP, &o->aliases);
+		o->projects_led = rpc_int(res, i, 5);
+		*(Planreg__V1__Organisation **)arena_push(&call->arena, &r->organisations, &r->n_organisations,
+							  sizeof o) = o;
+	}
+	rpc_reply_ok(call, r);
+}
+
+void register_list_organisations(struct rpc_call *call)
+{
+	rpc_query(call, SQL_ORGANISATIONS, 0, NULL, register_list_organisations_done);
+}
+
+struct register_upsert {
+	bool existed;
+	char old[3][600]; /* name, kind, email before */
+};
+
+static void register_upsert_done(struct rpc_call *call, PGresult *res)
+{
+	struct register_upsert *st = call->state;
+	Planreg__V1__UpsertOrganisationResponse *r = ARENA_NEW(&call->arena, Planreg__V1__UpsertOrganisationResponse,
+							       planreg__v1__upsert_organisation_response__init);
+	r->organisation = register_org_from_row(call, res, 0);
+	r->created = !st->existed;
+	r->changed = !st->existed || strcmp(st->old[0], rpc_value(res, 0, 1)) != 0 ||
+		     strcmp(st->old[1], rpc_value(res, 0, 2)) != 0 || strcmp(st->old[2], rpc_value(res, 0, 3)) != 0;
+	rpc_reply_ok(call, r);
+}
+
+static void register_upsert_have_old(struct rpc_call *call, PGresult *res)
+{
+	Planreg__V1__UpsertOrganisationRequest *q = call->req->upsert_organisation;
+	struct register_upsert *st = arena_alloc(&call->arena, sizeof *st);
+	call->state = st;
+	const char *code = q->code;
+	if (PQntuples(res) == 1) {
+		st->existed = true;
+		code = rpc_strdup(call, rpc_value(res, 0, 0)); /* as stored: "UoL" for "uol" */
+		for (int i = 0; i < 3; i++)
+			snprintf(st->old[i], sizeof st->old[i], "%s", rpc_value(res, 0, i + 1));
+	} else if (q->name[0] == '\0' || q->kind == PLANREG__V1__ORG_KIND__ORG_KIND_UNSPECIFIED) {
+		rpc_reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "organisation_not_found",
+				"there is no organisation %s; to create it give both a name and a kind (%s)", q->code,
+				values_org_kind_names());
+		return;
+	}
+	const char *kind = q->kind == PLANREG__V1__ORG_KIND__ORG_KIND_UNSPECIFIED
+				   ? NULL
+				   : values_org_kind_name((enum org_kind)q->kind);
+	const char *params[4] = {code, q->name, kind, q->contact_email};
+	rpc_query(call, SQL_ORGANISATION_UPSERT, 4, params, register_upsert_done);
+}
+
+void register_upsert_organisation(struct rpc_call *call)
+{
+	Planreg__V1__UpsertOrganisationRequest *q = call->req->upsert_organisation;
+	validate_org_code(call, "code", q->code);
+	validate_text(call, "name", q->name, 500, 0);
+	if (q->kind != PLANREG__V1__ORG_KIND__ORG_KIND_UNSPECIFIED && values_org_kind_name((enum org_kind)q->kind) == NULL)
+		rpc_violation(call, "kind", "%d is not an organisation kind (%s)", (int)q->kind, values_org_kind_names());
+	if (q->contact_email[0])
+		validate_email(call, "contact_email", q->contact_email);
+	if (rpc_has_violations(call)) {
+		rpc_reply_violations(call, "invalid_organisation");
+		return;
+	}
+	const char *params[1] = {q->code};
+	rpc_query(call, SQL_ORGANISATION_ONE, 1, params, register_upsert_have_old);
+}
+
+/* ---------------------------------------------------------------- projects */
+
+static void register_list_projects_done(struct rpc_call *call, PGresult *res)
+{
+	Planreg__V1__ListProjectsResponse *r =
+		ARENA_NEW(&call->arena, Planreg__V1__ListProjectsResponse, planreg__v1__list_projects_response__init);
+	int n = PQntuples(res);
+	int limit = *(int *)call->state;
+	int cols = PQnfields(res);
+	for (int i = 0; i < n && i < limit; i++) {
+		Planreg__V1__Project *p = register_project_from_row(call, res, i, 0);
+		*(Planreg__V1__Project **)arena_push(&call->arena, &r->projects, &r->n_projects, sizeof p) = p;
+		r->total = rpc_int(res, i, cols - 1);
+	}
+	/* one row more than the page was asked for: there is a next page */
+	if (n > limit && limit > 0)
+		r->next_page_token = rpc_printf(call, "after:%d", r->projects[r->n_projects - 1]->ref);
+	rpc_reply_ok(call, r);
+}
+
+static void register_list_projects_query(struct rpc_call *call, const char *lead_org)
+{
+	Planreg__V1__ListProjectsRequest *q = call->req->list_projects;
+	int *limit = arena_alloc(&call->arena, sizeof *limit);
+	*limit = q->page_size > 0 ? q->page_size : REGISTER_PAGE_DEFAULT;
+	call->state = limit;
+	int after = 0;
+	if (q->page_token[0] && sscanf(q->page_token, "after:%d", &after) != 1)
+		after = -1;
+	const char *params[9] = {
+		q->theme ? rpc_printf(call, "%d", q->theme) : NULL,
+		q->objective[0] ? q->objective : NULL,
+		lead_org,
+		q->stage ? values_stage_name((enum stage)q->stage) : NULL,
+		q->capital == PLANREG__V1__CAPITAL_FILTER__CAPITAL_ONLY   ? "true"
+		: q->capital == PLANREG__V1__CAPITAL_FILTER__CAPITAL_NONE ? "false"
+									  : NULL,
+		q->text[0] ? q->text : NULL,
+		NULL,
+		rpc_printf(call, "%d", after),
+		rpc_printf(call, "%d", *limit + 1),
+	};
+	rpc_query(call, register_sql_projects(), 9, params, register_list_projects_done);
+}
+
+static void register_list_projects_have_org(struct rpc_call *call, PGresult *res)
+{
+	Planreg__V1__ListProjectsRequest *q = call->req->list_projects;
+	if (PQntuples(res) == 0) {
+		rpc_reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "organisation_not_found",
+				"there is no organisation %s (`planreg org list` shows the codes)", q->lead_org);
+		return;
+	}
+	register_list_projects_query(call, q->lead_org);
+}
+
+void register_list_projects(struct rpc_call *call)
+{
+	Planreg__V1__ListProjectsRequest *q = call->req->list_projects;
+	if (q->theme < 0 || q->theme > 99)
+		rpc_violation(call, "theme", "%d is not a theme number (1 to 99)", q->theme);
+	int a, b;
+	char extra;
+	if (q->objective[0] && sscanf(q->objective, "%d.%d%c", &a, &b, &extra) != 2)
+		rpc_violation(call, "objective", "\"%s\" is not an objective code such as 6.1", q->objective);
+	if (q->lead_org[0])
+		validate_org_code(call, "lead_org", q->lead_org);
+	if (q->stage != 0 && values_stage_name((enum stage)q->stage) == NULL)
+		rpc_violation(call, "stage", "%d is not a stage (%s)", (int)q->stage, values_stage_names());
+	if (q->page_size < 0 || q->page_size > REGISTER_PAGE_MAX)
+		rpc_violation(call, "page_size", "%d is outside 0..%d", q->page_size, REGISTER_PAGE_MAX);
+	int after;
+	if (q->page_token[0] && (sscanf(q->page_token, "after:%d%c", &after, &extra) != 1 || after < 0))
+		rpc_violation(call, "page_token", "\"%s\" is not a page token this server gave out", q->page_token);
+	validate_text(call, "text", q->text, 200, 0);
+	if (rpc_has_violations(call)) {
+		rpc_reply_violations(call, "invalid_filter");
+		return;
+	}
+	if (q->lead_org[0]) {
+		const char *params[1] = {q->lead_org};
+		rpc_query(call, SQL_ORGANISATION_ONE, 1, params, register_list_projects_have_org);
+		return;
+	}
+	register_list_projects_query(call, NULL);
+}
+
+static void register_get_project_done(struct rpc_call *call, PGresult *res)
+{
+	if (PQntuples(res) == 0) {
+		rpc_reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "project_not_found",
+				"there is no project %d in the register (`planreg projects list` shows them)",
+				call->req->get_project->ref);
+		return;
+	}
+	Planreg__V1__GetProjectResponse *r =
+		ARENA_NEW(&call->arena, Planreg__V1__GetProjectResponse, planreg__v1__get_project_response__init);
+	r->project = register_project_from_row(call, res, 0, 0);
+	rpc_reply_ok(call, r);
+}
+
+void register_get_project(struct rpc_call *call)
+{
+	int ref = call->req->get_project->ref;
+	if (ref <= 0) {
+		rpc_violation(call, "ref", "%d is not a project reference (a positive number)", ref);
+		rpc_reply_violations(call, "invalid_ref");
+		return;
+	}
+	const char *params[9] = {NULL, NULL, NULL, NULL, NULL, NULL, rpc_printf(call, "%d", ref), "0", "1"};
+	rpc_query(call, register_sql_projects(), 9, params, register_get_project_done);
+}

@@ -1,0 +1,23 @@
+/* validate.h - checks on request fields that record an rpc_violation naming the
+ * field and what to change. Each returns true when the value is acceptable. */
+#ifndef PLANREG_VALIDATE_H
+#define PLANREG_VALIDATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "rpc.h"
+
+enum validate_text_flags {
+	VALIDATE_REQUIRED = 1,  /* empty (or only spaces) is a violation */
+	VALIDATE_MULTILINE = 2, /* newlines and tabs allowed */
+};
+
+/* Well-formed UTF-8, no control characters (unless MULTILINE), at most max_chars code points. */
+bool validate_text(struct rpc_call *call, const char *field, const char *s, size_t max_chars, int flags);
+/* [A-Za-z0-9]{1,16} */
+bool validate_org_code(struct rpc_call *call, const char *field, const char *code);
+/* something@domain.tld, at most 254 characters */
+bool validate_email(struct rpc_call *call, const char *field, const char *email);
+
+#endif

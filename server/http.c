@@ -1,0 +1,121 @@
+/* http.c - /healthz and /metrics over plain HTTP on localhost (libevent's evhttp). */
+#include "http.h"
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "log.h"
+#include "server.h"
+#include "status.h"
+#include "xmalloc.h"
+
+static void http_healthz(struct evhttp_request *req, void *arg)
+{
+	struct server *srv = arg;
+	struct evbuffer *out = evbuffer_new();
+	bool up = db_pool_up(srv->pool);
+	bool draining = srv->state == SERVER_DRAINING;
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain; charset=utf-8");
+	if (up && !draining) {
+		evbuffer_add_printf(out, "ok\n");
+		evhttp_send_reply(req, 200, "OK", out);
+	} else {
+		evbuffer_add_printf(out, "%s\n", draining ? "shutting down" : "database unavailable");
+		evhttp_send_reply(req, 503, "Service Unavailable", out);
+	}
+	evbuffer_free(out);
+}
+
+static void http_metric(struct evbuffer *out, const char *name, const char *type, const char *help, uint64_t v)
+{
+	evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %" PRIu64 "\n", name, help, name, type, name, v);
+}
+
+static void http_metrics(struct evhttp_request *req, void *arg)
+{
+	struct server *srv = arg;
+	struct evbuffer *out = evbuffer_new();
+	const struct server_metrics *m = &srv->metrics;
+	struct db_pool_stats db;
+	db_pool_get_stats(srv->pool, &db);
+
+	http_metric(out, "planregd_connections_accepted_total", "counter", "TCP connections accepted",
+		    m->connections_accepted);
+	http_metric(out, "planregd_connections_refused_total", "counter", "connections refused over max_connections",
+		    m->connections_refused);
+	http_metric(out, "planregd_connections_open", "gauge", "client connections open", srv->n_conns);
+	http_metric(out, "planregd_tls_failures_total", "counter", "TLS handshakes that failed or timed out",
+		    m->tls_failures);
+	http_metric(out, "planregd_protocol_errors_total", "counter", "bad frames and undecodable requests",
+		    m->protocol_errors);
+	http_metric(out, "planregd_requests_total", "counter", "requests answered", m->requests);
+	http_metric(out, "planregd_request_seconds_sum", "counter", "time spent answering requests",
+		    m->request_us_total / 1000000);
+	evbuffer_add_printf(out, "# HELP planregd_responses_total responses by status code\n"
+				 "# TYPE planregd_responses_total counter\n");
+	for (int code = 0; code < 17; code++)
+		if (m->responses_by_code[code])
+			evbuffer_add_printf(out, "planregd_responses_total{code=\"%s\"} %" PRIu64 "\n",
+					    status_code_name((status_code)code), m->responses_by_code[code]);
+	http_metric(out, "planregd_db_connections", "gauge", "PostgreSQL connections in the pool", (uint64_t)db.size);
+	http_metric(out, "planregd_db_connections_up", "gauge", "PostgreSQL connections established",
+		    (uint64_t)db.connected);
+	http_metric(out, "planregd_db_connections_leased", "gauge", "PostgreSQL connections in use",
+		    (uint64_t)db.leased);
+	http_metric(out, "planregd_db_waiting", "gauge", "requests waiting for a connection", (uint64_t)db.waiting);
+	http_metric(out, "planregd_db_queries_total", "counter", "queries sent", db.queries);
+	http_metric(out, "planregd_db_query_errors_total", "counter", "queries that failed", db.query_errors);
+	http_metric(out, "planregd_db_connection_failures_total", "counter", "connection attempts failed or lost",
+		    db.connection_failures);
+	http_metric(out, "planregd_db_unavailable_total", "counter", "requests refused: database down",
+		    db.unavailable);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain; version=0.0.4");
+	evhttp_send_reply(req, 200, "OK", out);
+	evbuffer_free(out);
+}
+
+static void http_not_found(struct evhttp_request *req, void *arg)
+{
+	(void)arg;
+	evhttp_send_error(req, 404, "only /healthz and /metrics are here");
+}
+
+bool http_start(struct server *srv, char **err)
+{
+	srv->http_port = -1;
+	if (srv->cfg->http_port < 0)
+		return true;
+	srv->http = evhttp_new(srv->base);
+	evhttp_set_allowed_methods(srv->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
+	evhttp_set_cb(srv->http, "/healthz", http_healthz, srv);
+	evhttp_set_cb(srv->http, "/metrics", http_metrics, srv);
+	evhttp_set_gencb(srv->http, http_not_found, srv);
+	evhttp_set_timeout(srv->http, 10);
+	struct evhttp_bound_socket *s =
+		evhttp_bind_socket_with_handle(srv->http, srv->cfg->http_addr, (ev_uint16_t)srv->cfg->http_port);
+	if (s == NULL) {
+		*err = xasprintf("cannot listen for HTTP on %s:%d", srv->cfg->http_addr, srv->cfg->http_port);
+		return false;
+	}
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	srv->http_port = srv->cfg->http_port;
+	if (getsockname(evhttp_bound_socket_get_fd(s), (struct sockaddr *)&ss, &len) == 0) {
+		if (ss.ss_family == AF_INET)
+			srv->http_port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+		else if (ss.ss_family == AF_INET6)
+			srv->http_port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	}
+	log_info("http_listening", "addr=%s port=%d", srv->cfg->http_addr, srv->http_port);
+	return true;
+}
+
+void http_stop(struct server *srv)
+{
+	if (srv->http) {
+		evhttp_free(srv->http);
+		srv->http = NULL;
+	}
+}

@@ -1,0 +1,30 @@
+/* log.h - one line per event to stderr: ts=... level=... event=... then key=value pairs. */
+#ifndef PLANREG_LOG_H
+#define PLANREG_LOG_H
+
+#include <stdbool.h>
+
+enum log_level {
+	LOG_DEBUG,
+	LOG_INFO,
+	LOG_WARN,
+	LOG_ERROR,
+};
+
+void log_set_level(enum log_level level);
+bool log_parse_level(const char *s, enum log_level *level) __attribute__((warn_unused_result));
+bool log_enabled(enum log_level level);
+
+/* fmt produces the rest of the line as key=value pairs; use log_q() for values that may hold spaces. */
+void log_event(enum log_level level, const char *event, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* A quoted, escaped form of s for a key=value line. The result lives in a small
+ * ring of static buffers: valid until 8 more calls, enough for one log line. */
+const char *log_q(const char *s);
+
+#define log_debug(ev, ...) log_event(LOG_DEBUG, ev, __VA_ARGS__)
+#define log_info(ev, ...) log_event(LOG_INFO, ev, __VA_ARGS__)
+#define log_warn(ev, ...) log_event(LOG_WARN, ev, __VA_ARGS__)
+#define log_error(ev, ...) log_event(LOG_ERROR, ev, __VA_ARGS__)
+
+#endif

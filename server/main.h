@@ -1,0 +1,17 @@
+/* main.h - the commands planregd runs besides migrate and check-config. */
+#ifndef PLANREG_MAIN_H
+#define PLANREG_MAIN_H
+
+#include <stdbool.h>
+
+#include "config.h"
+
+/* Runs the daemon until SIGTERM; returns the exit status. */
+int main_serve(struct config *cfg, const char *config_file, char **err);
+/* `planregd enrol NAME ORG ROLE FINGERPRINT [PERSON]`; returns the exit status. */
+int main_enrol(const struct config *cfg, int argc, char **argv, char **err);
+
+/* Lower-case hex without colons into out; false unless it is 64 hex digits. */
+bool enrol_normalise_fingerprint(const char *in, char out[65]);
+
+#endif

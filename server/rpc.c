@@ -1,0 +1,444 @@
+/* rpc.c - a request's way through the daemon (see rpc.h):
+ * conn.c decodes -> rpc_dispatch -> lease a database connection -> look up the
+ * credential -> auth.c decides -> handlers/<family>.c -> rpc_reply -> conn.c writes. */
+#include "rpc.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "frame.h"
+#include "handlers/handlers.h"
+#include "log.h"
+#include "server.h"
+#include "values.h"
+#include "xmalloc.h"
+
+static const struct rpc_method rpc_methods[] = {
+	{PLANREG__V1__REQUEST__BODY_WHOAMI, "Whoami", register_whoami},
+	{PLANREG__V1__REQUEST__BODY_LIST_THEMES, "ListThemes", register_list_themes},
+	{PLANREG__V1__REQUEST__BODY_LIST_ORGANISATIONS, "ListOrganisations", register_list_organisations},
+	{PLANREG__V1__REQUEST__BODY_UPSERT_ORGANISATION, "UpsertOrganisation", register_upsert_organisation},
+	{PLANREG__V1__REQUEST__BODY_LIST_PROJECTS, "ListProjects", register_list_projects},
+	{PLANREG__V1__REQUEST__BODY_GET_PROJECT, "GetProject", register_get_project},
+	{PLANREG__V1__REQUEST__BODY_IMPORT_PLAN, "ImportPlan", import_plan},
+	{PLANREG__V1__REQUEST__BODY_ENROL_CREDENTIAL, "EnrolCredential", credential_enrol},
+	{PLANREG__V1__REQUEST__BODY_REVOKE_CREDENTIAL, "RevokeCredential", credential_revoke},
+	{PLANREG__V1__REQUEST__BODY_LIST_CREDENTIALS, "ListCredentials", credential_list},
+};
+
+static const char SQL_CREDENTIAL[] =
+	"SELECT name, org_code, coalesce(person, ''), role, revoked_at IS NOT NULL,"
+	" coalesce(to_char(revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '')"
+	" FROM credential WHERE fingerprint = $1";
+
+static const struct rpc_method *rpc_method_for(Planreg__V1__Request__BodyCase kind)
+{
+	for (size_t i = 0; i < sizeof rpc_methods / sizeof rpc_methods[0]; i++)
+		if (rpc_methods[i].kind == kind)
+			return &rpc_methods[i];
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- replies */
+
+/* Packs resp into a frame and queues it; one that will not fit becomes RESOURCE_EXHAUSTED. */
+static void rpc_send(struct conn *c, Planreg__V1__Response *resp)
+{
+	size_t max = (size_t)c->srv->cfg->max_frame_bytes;
+	size_t n = planreg__v1__response__get_packed_size(resp);
+	if (n > max) {
+		Planreg__V1__Status st = PLANREG__V1__STATUS__INIT;
+		char msg[160];
+		snprintf(msg, sizeof msg, "the answer is %zu bytes, above max_frame_bytes %zu; ask for less (page_size)",
+			 n, max);
+		st.code = PLANREG__V1__CODE__RESOURCE_EXHAUSTED;
+		st.message = msg;
+		st.reason = "response_too_large";
+		Planreg__V1__Response small = PLANREG__V1__RESPONSE__INIT;
+		small.id = resp->id;
+		small.status = &st;
+		rpc_send(c, &small);
+		return;
+	}
+	uint8_t *frame = xmalloc(FRAME_HEADER_BYTES + n);
+	frame_put_header(frame, (uint32_t)n);
+	planreg__v1__response__pack(resp, frame + FRAME_HEADER_BYTES);
+	conn_send_frame(c, frame, FRAME_HEADER_BYTES + n);
+	free(frame);
+}
+
+void rpc_send_connection_error(struct conn *c, status_code code, const char *reason, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	Planreg__V1__Status st = PLANREG__V1__STATUS__INIT;
+	st.code = code;
+	st.message = msg;
+	st.reason = (char *)reason;
+	Planreg__V1__Response resp = PLANREG__V1__RESPONSE__INIT;
+	resp.id = 0;
+	resp.status = &st;
+	rpc_send(c, &resp);
+	c->srv->metrics.responses_by_code[code < 17 ? code : 13]++;
+}
+
+static void rpc_finish(struct rpc_call *call)
+{
+	struct conn *c = call->conn;
+	if (call->db)
+		db_release(call->db);
+	if (call->req)
+		protobuf_c_message_free_unpacked(&call->req->base, NULL);
+	arena_free(&call->arena);
+	if (call->req)
+		conn_request_done(c);
+	conn_unref(c);
+	free(call);
+}
+
+static void rpc_reply(struct rpc_call *call, void *body)
+{
+	struct conn *c = call->conn;
+	Planreg__V1__Response resp = PLANREG__V1__RESPONSE__INIT;
+	resp.id = call->id;
+	resp.status = &call->status;
+	if (body != NULL && call->status.code == PLANREG__V1__CODE__OK) {
+		/* the Response oneof member has the same number as the Request's */
+		const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field(
+			&planreg__v1__response__descriptor, (unsigned)call->method->kind);
+		if (f != NULL) {
+			resp.body_case = (Planreg__V1__Response__BodyCase)call->method->kind;
+			*(void **)((char *)&resp + f->offset) = body;
+		}
+	}
+	rpc_send(c, &resp);
+
+	struct timeval now, d;
+	gettimeofday(&now, NULL);
+	timersub(&now, &call->started, &d);
+	long long us = (long long)d.tv_sec * 1000000 + d.tv_usec;
+	struct server_metrics *m = &c->srv->metrics;
+	m->requests++;
+	m->request_us_total += (uint64_t)us;
+	m->responses_by_code[call->status.code < 17 ? call->status.code : 13]++;
+	enum log_level lvl = call->status.code == PLANREG__V1__CODE__INTERNAL ? LOG_ERROR : LOG_INFO;
+	log_event(lvl, "request", "conn=%llu id=%" PRIu64 " method=%s cred=%s code=%s us=%lld%s%s",
+		  (unsigned long long)c->id, call->id, call->method ? call->method->name : "-",
+		  call->principal.credential[0] ? call->principal.credential : "-",
+		  status_code_name(call->status.code), us, call->status.code ? " message=" : "",
+		  call->status.code ? log_q(call->status.message) : "");
+	if (call->req == NULL && call->status.code != PLANREG__V1__CODE__OK)
+		call->close_after = true; /* a connection that cannot be authenticated is not kept */
+	if (call->close_after)
+		conn_close(c, call->status.reason && call->status.reason[0] ? call->status.reason : "refused");
+	rpc_finish(call);
+}
+
+void rpc_reply_ok(struct rpc_call *call, void *body)
+{
+	call->status.code = PLANREG__V1__CODE__OK;
+	rpc_reply(call, body);
+}
+
+static void rpc_vset_error(struct rpc_call *call, status_code code, const char *reason, const char *fmt, va_list ap)
+{
+	char msg[1024];
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	call->status.code = code;
+	call->status.message = rpc_strdup(call, msg);
+	call->status.reason = rpc_strdup(call, reason ? reason : "");
+}
+
+void rpc_reply_error(struct rpc_call *call, status_code code, const char *reason, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	rpc_vset_error(call, code, reason, fmt, ap);
+	va_end(ap);
+	rpc_reply(call, NULL);
+}
+
+void rpc_violation(struct rpc_call *call, const char *field, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	Planreg__V1__FieldViolation *v =
+		ARENA_NEW(&call->arena, Planreg__V1__FieldViolation, planreg__v1__field_violation__init);
+	v->field = rpc_strdup(call, field);
+	v->description = rpc_strdup(call, msg);
+	*(Planreg__V1__FieldViolation **)arena_push(&call->arena, &call->status.violations,
+						     &call->status.n_violations, sizeof v) = v;
+}
+
+bool rpc_has_violations(const struct rpc_call *call)
+{
+	return call->status.n_violations > 0;
+}
+
+void rpc_reply_violations(struct rpc_call *call, const char *reason)
+{
+	size_t n = call->status.n_violations;
+	Planreg__V1__FieldViolation *first = call->status.violations[0];
+	if (n == 1)
+		rpc_reply_error(call, PLANREG__V1__CODE__INVALID_ARGUMENT, reason, "%s: %s", first->field,
+				first->description);
+	else
+		rpc_reply_error(call, PLANREG__V1__CODE__INVALID_ARGUMENT, reason,
+				"%zu problems; first %s: %s", n, first->field, first->description);
+}
+
+void rpc_reply_db_error(struct rpc_call *call, PGresult *res, const char *doing)
+{
+	if (res == NULL) {
+		rpc_reply_error(call, PLANREG__V1__CODE__UNAVAILABLE, "database_unavailable",
+				"the database connection was lost while %s; try again", doing);
+		return;
+	}
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	const char *constraint = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
+	if (state == NULL)
+		state = "";
+	if (primary == NULL)
+		primary = "unknown error";
+	status_code code = PLANREG__V1__CODE__INTERNAL;
+	const char *reason = "database_error";
+	if (strcmp(state, "57014") == 0) {
+		code = PLANREG__V1__CODE__DEADLINE_EXCEEDED;
+		reason = "statement_timeout";
+	} else if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0) {
+		code = PLANREG__V1__CODE__ABORTED;
+		reason = "conflict";
+	} else if (strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 || strcmp(state, "57P02") == 0 ||
+		   strcmp(state, "57P03") == 0) {
+		code = PLANREG__V1__CODE__UNAVAILABLE;
+		reason = "database_unavailable";
+	} else if (strcmp(state, "23505") == 0) {
+		code = PLANREG__V1__CODE__ALREADY_EXISTS;
+		reason = "already_exists";
+	} else if (strcmp(state, "23503") == 0) {
+		code = PLANREG__V1__CODE__FAILED_PRECONDITION;
+		reason = "still_referenced";
+	} else if (strncmp(state, "23", 2) == 0 || strncmp(state, "22", 2) == 0) {
+		code = PLANREG__V1__CODE__INVALID_ARGUMENT;
+		reason = "invalid_value";
+	} else if (strcmp(state, "P0001") == 0) {
+		/* RAISE from our own SQL: its message is written for the user */
+		code = PLANREG__V1__CODE__FAILED_PRECONDITION;
+		reason = "refused";
+	}
+	if (code == PLANREG__V1__CODE__INTERNAL)
+		log_error("db_error", "method=%s sqlstate=%s error=%s", call->method ? call->method->name : "-", state,
+			  log_q(primary));
+	if (constraint)
+		rpc_reply_error(call, code, reason, "%s: %s (%s)", doing, primary, constraint);
+	else
+		rpc_reply_error(call, code, reason, "%s: %s", doing, primary);
+}
+
+/* ---------------------------------------------------------------- queries */
+
+static void rpc_on_result(struct db_conn *dc, PGresult *res, const char *error, void *arg)
+{
+	(void)dc;
+	(void)error;
+	struct rpc_call *call = arg;
+	if (res == NULL) {
+		rpc_reply_db_error(call, NULL, "working on the request");
+		return;
+	}
+	ExecStatusType st = PQresultStatus(res);
+	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK && !call->next_gets_errors) {
+		rpc_reply_db_error(call, res, call->method ? call->method->name : "request");
+		return;
+	}
+	rpc_step next = call->next;
+	call->next = NULL;
+	next(call, res);
+}
+
+static void rpc_send_query(struct rpc_call *call, const char *sql, int n, const char *const *params, rpc_step next,
+			   bool any)
+{
+	call->next = next;
+	call->next_gets_errors = any;
+	if (!db_query(call->db, sql, n, params, rpc_on_result, call))
+		rpc_reply_error(call, PLANREG__V1__CODE__INTERNAL, "bug", "query issued without a database connection");
+}
+
+void rpc_query(struct rpc_call *call, const char *sql, int n, const char *const *params, rpc_step next)
+{
+	rpc_send_query(call, sql, n, params, next, false);
+}
+
+void rpc_query_any(struct rpc_call *call, const char *sql, int n, const char *const *params, rpc_step next)
+{
+	rpc_send_query(call, sql, n, params, next, true);
+}
+
+/* ---------------------------------------------------------------- the pipeline */
+
+static bool rpc_read_principal(struct rpc_call *call, PGresult *res)
+{
+	if (PQntuples(res) != 1) {
+		call->close_after = true;
+		rpc_reply_error(call, PLANREG__V1__CODE__UNAUTHENTICATED, "certificate_not_enrolled",
+				"this certificate (SHA-256 %s) is not enrolled; ask an admin to run "
+				"`planreg cred enrol` for it",
+				call->conn->fingerprint);
+		return false;
+	}
+	if (rpc_bool(res, 0, 4)) {
+		call->close_after = true;
+		rpc_reply_error(call, PLANREG__V1__CODE__UNAUTHENTICATED, "credential_revoked",
+				"credential %s was revoked at %s; ask an admin for a new certificate",
+				rpc_value(res, 0, 0), rpc_value(res, 0, 5));
+		return false;
+	}
+	struct principal *p = &call->principal;
+	snprintf(p->credential, sizeof p->credential, "%s", rpc_value(res, 0, 0));
+	snprintf(p->organisation, sizeof p->organisation, "%s", rpc_value(res, 0, 1));
+	snprintf(p->person, sizeof p->person, "%s", rpc_value(res, 0, 2));
+	snprintf(p->fingerprint, sizeof p->fingerprint, "%s", call->conn->fingerprint);
+	if (!values_role_parse(rpc_value(res, 0, 3), &p->role))
+		p->role = ROLE_UNSPECIFIED;
+	return true;
+}
+
+static void rpc_have_principal(struct rpc_call *call, PGresult *res)
+{
+	if (!rpc_read_principal(call, res))
+		return;
+	if (call->req == NULL) {
+		/* the connect-time check: nothing to answer */
+		conn_authenticated(call->conn, &call->principal);
+		rpc_finish(call);
+		return;
+	}
+	const char *who;
+	if (!auth_request_allowed(&call->principal, call->method->kind, &who)) {
+		rpc_reply_error(call, PLANREG__V1__CODE__PERMISSION_DENIED, "role_not_allowed",
+				"%s needs the role %s; credential %s has role %s", call->method->name, who,
+				call->principal.credential, values_role_name(call->principal.role));
+		return;
+	}
+	call->method->handler(call);
+}
+
+static void rpc_have_db(struct db_conn *dc, bool exhausted, const char *error, void *arg)
+{
+	struct rpc_call *call = arg;
+	if (dc == NULL) {
+		if (exhausted)
+			rpc_reply_error(call, PLANREG__V1__CODE__RESOURCE_EXHAUSTED, "server_busy",
+					"the server is busy (%s); try again shortly", error);
+		else
+			rpc_reply_error(call, PLANREG__V1__CODE__UNAVAILABLE, "database_unavailable",
+					"%s; try again shortly", error);
+		return;
+	}
+	call->db = dc;
+	const char *params[1] = {call->conn->fingerprint};
+	rpc_query(call, SQL_CREDENTIAL, 1, params, rpc_have_principal);
+}
+
+static struct rpc_call *rpc_call_new(struct conn *c, Planreg__V1__Request *req)
+{
+	struct rpc_call *call = xcalloc(1, sizeof *call);
+	call->conn = c;
+	call->srv = c->srv;
+	call->req = req;
+	call->id = req ? req->id : 0;
+	planreg__v1__status__init(&call->status);
+	gettimeofday(&call->started, NULL);
+	conn_ref(c);
+	return call;
+}
+
+void rpc_dispatch(struct conn *c, Planreg__V1__Request *req)
+{
+	struct rpc_call *call = rpc_call_new(c, req);
+	call->method = rpc_method_for(req->body_case);
+	if (call->method == NULL) {
+		rpc_reply_error(call, PLANREG__V1__CODE__INVALID_ARGUMENT, "unknown_request",
+				"request type %d is not one this server knows (upgrade planregd or planreg?)",
+				(int)req->body_case);
+		return;
+	}
+	db_pool_acquire(c->srv->pool, rpc_have_db, call);
+}
+
+void rpc_authenticate(struct conn *c)
+{
+	db_pool_acquire(c->srv->pool, rpc_have_db, rpc_call_new(c, NULL));
+}
+
+/* ---------------------------------------------------------------- helpers */
+
+char *rpc_strdup(struct rpc_call *call, const char *s)
+{
+	return arena_strdup(&call->arena, s ? s : "");
+}
+
+char *rpc_printf(struct rpc_call *call, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *tmp = xvasprintf(fmt, ap);
+	va_end(ap);
+	char *s = arena_strdup(&call->arena, tmp);
+	free(tmp);
+	return s;
+}
+
+const char *rpc_value(PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? "" : PQgetvalue(res, row, col);
+}
+
+bool rpc_is_null(PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) != 0;
+}
+
+int rpc_int(PGresult *res, int row, int col)
+{
+	return (int)strtol(rpc_value(res, row, col), NULL, 10);
+}
+
+long long rpc_int64(PGresult *res, int row, int col)
+{
+	return strtoll(rpc_value(res, row, col), NULL, 10);
+}
+
+bool rpc_bool(PGresult *res, int row, int col)
+{
+	return rpc_value(res, row, col)[0] == 't';
+}
+
+size_t rpc_split(struct rpc_call *call, const char *joined, const char *sep, char ***out)
+{
+	*out = NULL;
+	size_t n = 0;
+	if (joined == NULL || joined[0] == '\0')
+		return 0;
+	const char *p = joined;
+	for (;;) {
+		const char *e = strstr(p, sep);
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		*(char **)arena_push(&call->arena, out, &n, sizeof(char *)) = arena_strndup(&call->arena, p, len);
+		if (e == NULL)
+			break;
+		p = e + strlen(sep);
+	}
+	return n;
+}

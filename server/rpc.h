@@ -1,0 +1,84 @@
+/* rpc.h - one request's way through the daemon: credential lookup, the
+ * authorisation decision, dispatch to its handler, and the reply. Handlers
+ * are chains of steps, each run when the previous query's result arrives. */
+#ifndef PLANREG_RPC_H
+#define PLANREG_RPC_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <sys/time.h>
+
+#include "arena.h"
+#include "conn.h"
+#include "db_pool.h"
+#include "planreg.pb-c.h"
+#include "status.h"
+
+struct rpc_call;
+typedef void (*rpc_handler)(struct rpc_call *call);
+typedef void (*rpc_step)(struct rpc_call *call, PGresult *res);
+
+struct rpc_method {
+	Planreg__V1__Request__BodyCase kind;
+	const char *name;
+	rpc_handler handler;
+};
+
+/* One request in flight. Owns req (freed with protobuf_c_message_free_unpacked)
+ * and its arena (where the reply is built); holds a reference on conn. */
+struct rpc_call {
+	struct conn *conn;
+	struct server *srv;
+	Planreg__V1__Request *req; /* NULL for the connect-time credential check */
+	uint64_t id;
+	const struct rpc_method *method;
+	struct principal principal;
+	struct db_conn *db;
+	struct arena arena;
+	Planreg__V1__Status status;
+	rpc_step next;
+	bool next_gets_errors;
+	bool close_after; /* close the connection once the reply is written */
+	struct timeval started;
+	void *state; /* the handler's own, allocated in arena */
+};
+
+/* conn.c hands over each decoded request (ownership of req passes). */
+void rpc_dispatch(struct conn *c, Planreg__V1__Request *req);
+/* conn.c asks, once per connection, who the certificate belongs to. */
+void rpc_authenticate(struct conn *c);
+/* A Response with id 0: a connection-level error, sent before closing. */
+void rpc_send_connection_error(struct conn *c, status_code code, const char *reason, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* For handlers. A query's next step runs with its result; on a database error
+ * rpc_query replies for the handler (rpc_query_any passes errors on too). */
+void rpc_query(struct rpc_call *call, const char *sql, int n, const char *const *params, rpc_step next);
+void rpc_query_any(struct rpc_call *call, const char *sql, int n, const char *const *params, rpc_step next);
+
+/* Replies OK with body as the Response's oneof member for kind (see rpc.c). */
+void rpc_reply_ok(struct rpc_call *call, void *body);
+void rpc_reply_error(struct rpc_call *call, status_code code, const char *reason, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Collects one field violation; rpc_reply_violations sends them all as INVALID_ARGUMENT. */
+void rpc_violation(struct rpc_call *call, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+bool rpc_has_violations(const struct rpc_call *call);
+void rpc_reply_violations(struct rpc_call *call, const char *reason);
+/* Maps a failed result (constraint, timeout, connection) to a status with a plain message. */
+void rpc_reply_db_error(struct rpc_call *call, PGresult *res, const char *doing);
+
+/* Helpers for building replies and reading results. */
+char *rpc_strdup(struct rpc_call *call, const char *s);
+char *rpc_printf(struct rpc_call *call, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const char *rpc_value(PGresult *res, int row, int col); /* "" for NULL */
+bool rpc_is_null(PGresult *res, int row, int col);
+int rpc_int(PGresult *res, int row, int col);
+long long rpc_int64(PGresult *res, int row, int col);
+bool rpc_bool(PGresult *res, int row, int col);
+/* Splits an aggregated list (items joined with RPC_SEP, "\x1f") into an arena array. */
+#define RPC_SEP "\x1f"
+#define RPC_SUBSEP "\x1e"
+size_t rpc_split(struct rpc_call *call, const char *joined, const char *sep, char ***out);
+
+#endif

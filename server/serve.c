@@ -1,0 +1,276 @@
+/* serve.c - `planregd serve`: builds the server (TLS context, database pool,
+ * listeners, signals), runs the loop, and drains on SIGTERM. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "http.h"
+#include "log.h"
+#include "main.h"
+#include "server.h"
+#include "tls.h"
+#include "xmalloc.h"
+
+#define SERVE_ACCEPT_PAUSE_MS 1000
+
+static void serve_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
+{
+	(void)l;
+	(void)salen;
+	struct server *srv = arg;
+	char host[INET6_ADDRSTRLEN] = "?";
+	int port = 0;
+	if (sa->sa_family == AF_INET) {
+		inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr, host, sizeof host);
+		port = ntohs(((struct sockaddr_in *)sa)->sin_port);
+	} else if (sa->sa_family == AF_INET6) {
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr, host, sizeof host);
+		port = ntohs(((struct sockaddr_in6 *)sa)->sin6_port);
+	}
+	char peer[64];
+	snprintf(peer, sizeof peer, "%s:%d", host, port);
+	evutil_make_socket_nonblocking(fd);
+	conn_accept(srv, fd, peer);
+}
+
+/* accept() failed (out of descriptors): libevent 2.1 would retry in a tight loop, so pause. */
+static void serve_accept_error(struct evconnlistener *l, void *arg)
+{
+	struct server *srv = arg;
+	int e = EVUTIL_SOCKET_ERROR();
+	log_warn("accept_failed", "error=%s pause_ms=%d", log_q(evutil_socket_error_to_string(e)),
+		 SERVE_ACCEPT_PAUSE_MS);
+	evconnlistener_disable(l);
+	struct timeval tv = {SERVE_ACCEPT_PAUSE_MS / 1000, 0};
+	evtimer_add(srv->accept_resume, &tv);
+}
+
+static void serve_accept_resume(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct server *srv = arg;
+	if (srv->state == SERVER_RUNNING)
+		evconnlistener_enable(srv->listener);
+}
+
+void server_conn_gone(struct server *srv)
+{
+	if (srv->state == SERVER_DRAINING && LIST_EMPTY(&srv->conns)) {
+		log_info("drained", "connections=0");
+		event_base_loopexit(srv->base, NULL);
+	}
+}
+
+static void serve_drain_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct server *srv = arg;
+	log_warn("drain_timeout", "connections=%u", srv->n_conns);
+	event_base_loopexit(srv->base, NULL);
+}
+
+static void serve_begin_drain(struct server *srv, const char *why)
+{
+	if (srv->state == SERVER_DRAINING) {
+		log_warn("shutdown_now", "reason=%s", log_q(why));
+		event_base_loopbreak(srv->base);
+		return;
+	}
+	srv->state = SERVER_DRAINING;
+	log_info("draining", "reason=%s connections=%u drain_timeout_ms=%d", log_q(why), srv->n_conns,
+		 srv->cfg->drain_timeout_ms);
+	evconnlistener_disable(srv->listener);
+	struct conn *c, *next;
+	for (c = LIST_FIRST(&srv->conns); c != NULL; c = next) {
+		next = LIST_NEXT(c, link);
+		conn_drain(c);
+	}
+	struct timeval tv = {srv->cfg->drain_timeout_ms / 1000, (srv->cfg->drain_timeout_ms % 1000) * 1000};
+	evtimer_add(srv->drain_deadline, &tv);
+	if (LIST_EMPTY(&srv->conns))
+		event_base_loopexit(srv->base, NULL);
+}
+
+static void serve_reload(struct server *srv)
+{
+	struct config next;
+	char *err = NULL;
+	if (!config_load(&next, srv->config_file, &err)) {
+		log_error("reload_failed", "error=%s", log_q(err));
+		free(err);
+		config_free(&next);
+		return;
+	}
+	SSL_CTX *ctx = tls_server_ctx_new(next.tls_cert, next.tls_key, next.tls_ca, &err);
+	if (ctx == NULL) {
+		log_error("reload_failed", "error=%s keeping=previous_tls", log_q(err));
+		free(err);
+		config_free(&next);
+		return;
+	}
+	/* connections made before keep the old context through their SSL's reference */
+	SSL_CTX_free(srv->ssl_ctx);
+	srv->ssl_ctx = ctx;
+	config_apply_reloadable(srv->cfg, &next);
+	enum log_level level;
+	if (log_parse_level(srv->cfg->log_level, &level))
+		log_set_level(level);
+	config_free(&next);
+	log_info("reloaded", "tls_cert=%s tls_ca=%s log_level=%s", log_q(srv->cfg->tls_cert),
+		 log_q(srv->cfg->tls_ca), srv->cfg->log_level);
+}
+
+static void serve_signal(evutil_socket_t sig, short what, void *arg)
+{
+	(void)what;
+	struct server *srv = arg;
+	switch (sig) {
+	case SIGTERM:
+	case SIGINT:
+		serve_begin_drain(srv, sig == SIGTERM ? "SIGTERM" : "SIGINT");
+		break;
+	case SIGQUIT:
+		log_warn("shutdown_now", "reason=SIGQUIT");
+		event_base_loopbreak(srv->base);
+		break;
+	case SIGHUP:
+		serve_reload(srv);
+		break;
+	}
+}
+
+static bool serve_listen(struct server *srv, char **err)
+{
+	struct sockaddr_storage ss;
+	memset(&ss, 0, sizeof ss);
+	socklen_t sl;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	if (inet_pton(AF_INET, srv->cfg->listen_addr, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)srv->cfg->listen_port);
+		sl = sizeof *sin;
+	} else if (inet_pton(AF_INET6, srv->cfg->listen_addr, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)srv->cfg->listen_port);
+		sl = sizeof *sin6;
+	} else {
+		*err = xasprintf("listen_addr \"%s\" is not an IPv4 or IPv6 address", srv->cfg->listen_addr);
+		return false;
+	}
+	srv->listener = evconnlistener_new_bind(srv->base, serve_accept, srv, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE,
+						512, (struct sockaddr *)&ss, (int)sl);
+	if (srv->listener == NULL) {
+		*err = xasprintf("cannot listen on %s:%d: %s", srv->cfg->listen_addr, srv->cfg->listen_port,
+				 strerror(errno));
+		return false;
+	}
+	evconnlistener_set_error_cb(srv->listener, serve_accept_error);
+	sl = sizeof ss;
+	getsockname(evconnlistener_get_fd(srv->listener), (struct sockaddr *)&ss, &sl);
+	srv->port = ntohs(ss.ss_family == AF_INET ? sin->sin_port : sin6->sin6_port);
+	log_info("listening", "addr=%s port=%d alpn=planreg/1", srv->cfg->listen_addr, srv->port);
+	return true;
+}
+
+static void serve_write_pid(const char *path)
+{
+	if (path[0] == '\0')
+		return;
+	FILE *f = fopen(path, "w");
+	if (f == NULL) {
+		log_warn("pid_file_failed", "path=%s error=%s", log_q(path), log_q(strerror(errno)));
+		return;
+	}
+	fprintf(f, "%ld\n", (long)getpid());
+	fclose(f);
+}
+
+static void serve_free(struct server *srv)
+{
+	/* connections still open after a hard stop: free them so the process exits clean */
+	struct conn *c;
+	while ((c = LIST_FIRST(&srv->conns)) != NULL) {
+		LIST_REMOVE(c, link);
+		bufferevent_free(c->bev);
+		event_free(c->deadline);
+		event_free(c->reaper);
+		event_free(c->kick);
+		free(c);
+	}
+	http_stop(srv);
+	if (srv->listener)
+		evconnlistener_free(srv->listener);
+	db_pool_free(srv->pool);
+	struct event *evs[] = {srv->sig_term, srv->sig_int, srv->sig_hup, srv->sig_quit, srv->drain_deadline,
+			       srv->accept_resume};
+	for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)
+		if (evs[i])
+			event_free(evs[i]);
+	if (srv->ssl_ctx)
+		SSL_CTX_free(srv->ssl_ctx);
+	event_base_free(srv->base);
+}
+
+int main_serve(struct config *cfg, const char *config_file, char **err)
+{
+	signal(SIGPIPE, SIG_IGN);
+	struct server srv;
+	memset(&srv, 0, sizeof srv);
+	srv.cfg = cfg;
+	srv.config_file = config_file;
+	LIST_INIT(&srv.conns);
+	srv.base = event_base_new();
+	if (srv.base == NULL) {
+		*err = xstrdup("cannot create the event loop");
+		return 1;
+	}
+	int rc = 1;
+	srv.ssl_ctx = tls_server_ctx_new(cfg->tls_cert, cfg->tls_key, cfg->tls_ca, err);
+	if (srv.ssl_ctx == NULL)
+		goto out;
+	struct db_pool_settings ps = {
+		.dsn = cfg->db_dsn,
+		.size = cfg->db_pool_size,
+		.connect_timeout_ms = cfg->db_connect_timeout_ms,
+		.reconnect_max_ms = cfg->db_reconnect_max_ms,
+		.statement_timeout_ms = cfg->db_statement_timeout_ms,
+		.queue_max = cfg->db_queue_max,
+	};
+	srv.pool = db_pool_new(srv.base, &ps);
+	srv.accept_resume = evtimer_new(srv.base, serve_accept_resume, &srv);
+	srv.drain_deadline = evtimer_new(srv.base, serve_drain_deadline, &srv);
+	if (!serve_listen(&srv, err) || !http_start(&srv, err))
+		goto out;
+	srv.sig_term = evsignal_new(srv.base, SIGTERM, serve_signal, &srv);
+	srv.sig_int = evsignal_new(srv.base, SIGINT, serve_signal, &srv);
+	srv.sig_hup = evsignal_new(srv.base, SIGHUP, serve_signal, &srv);
+	srv.sig_quit = evsignal_new(srv.base, SIGQUIT, serve_signal, &srv);
+	evsignal_add(srv.sig_term, NULL);
+	evsignal_add(srv.sig_int, NULL);
+	evsignal_add(srv.sig_hup, NULL);
+	evsignal_add(srv.sig_quit, NULL);
+	serve_write_pid(cfg->pid_file);
+	log_info("started", "version=%s pid=%ld db_pool_size=%d max_inflight_per_conn=%d", PLANREG_VERSION,
+		 (long)getpid(), cfg->db_pool_size, cfg->max_inflight_per_conn);
+
+	event_base_dispatch(srv.base);
+	log_info("stopped", "requests=%llu", (unsigned long long)srv.metrics.requests);
+	rc = 0;
+out:
+	if (cfg->pid_file[0] && rc == 0)
+		unlink(cfg->pid_file);
+	serve_free(&srv);
+	return rc;
+}

@@ -1,0 +1,23 @@
+/* tls.h - the server's TLS settings (mutual TLS, ALPN planreg/1) in one SSL_CTX,
+ * rebuilt whole on reload and swapped in only when every part of it loaded. */
+#ifndef PLANREG_TLS_H
+#define PLANREG_TLS_H
+
+#include <openssl/ssl.h>
+#include <stdbool.h>
+
+#define TLS_ALPN "planreg/1"
+
+/* Builds a server context from PEM files; NULL with *err (malloc'd) naming the file and the reason. */
+SSL_CTX *tls_server_ctx_new(const char *cert, const char *key, const char *ca, char **err);
+
+/* SHA-256 of the peer certificate's DER, lower-case hex; false when there is no peer certificate. */
+bool tls_peer_fingerprint(SSL *ssl, char out[65]);
+
+/* The peer certificate's subject CN and O ("" when absent). */
+void tls_peer_subject(SSL *ssl, char *cn, size_t cn_len, char *org, size_t org_len);
+
+/* The most recent OpenSSL error as text, and the queue cleared (so no stale error leaks into another connection). */
+const char *tls_error_string(void);
+
+#endif

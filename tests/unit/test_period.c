@@ -1,0 +1,183 @@
+/* test_period.c - unit tests for period.c: quarter and date parsing, calendar arithmetic, leap years. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "period.h"
+
+static struct date test_period_date(int y, int m, int d)
+{
+	return (struct date){.year = y, .month = m, .day = d};
+}
+
+static void test_period_assert_date(struct date got, const char *want)
+{
+	char out[DATE_FMT_MAX];
+	date_format(got, out);
+	assert_string_equal(out, want);
+}
+
+static void test_period_parse_ok(void **state)
+{
+	(void)state;
+	struct period p = {0};
+	assert_true(period_parse("2026-Q3", &p));
+	assert_int_equal(p.year, 2026);
+	assert_int_equal(p.quarter, 3);
+	assert_true(period_parse("2026-q3", &p));
+	assert_int_equal(p.quarter, 3);
+	assert_true(period_parse("1900-Q1", &p));
+	assert_true(period_parse("9999-Q4", &p));
+
+	char out[PERIOD_FMT_MAX];
+	period_format((struct period){.year = 2026, .quarter = 3}, out);
+	assert_string_equal(out, "2026-Q3");
+	period_format((struct period){.year = 2027, .quarter = 1}, out);
+	assert_string_equal(out, "2027-Q1");
+}
+
+static void test_period_parse_rejects(void **state)
+{
+	(void)state;
+	const char *bad[] = {"2026-Q5", "2026Q3", "26-Q3", "2026-Q3 ", " 2026-Q3", "", "2026-Q0",
+			     "2026-Q", "2026-Q33", "2026-X3", "2026_Q3", "1899-Q4", "abcd-Q1", "2026-Q-1"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct period p = {.year = 7, .quarter = 7};
+		if (period_parse(bad[i], &p))
+			fail_msg("period_parse(\"%s\") accepted", bad[i]);
+		assert_int_equal(p.year, 7);
+	}
+}
+
+static void test_period_arithmetic(void **state)
+{
+	(void)state;
+	struct period q3 = {.year = 2026, .quarter = 3};
+	struct period q4 = {.year = 2026, .quarter = 4};
+	struct period q1 = {.year = 2026, .quarter = 1};
+	test_period_assert_date(period_start(q3), "2026-07-01");
+	test_period_assert_date(period_end(q3), "2026-09-30");
+	test_period_assert_date(period_end(q4), "2026-12-31");
+	test_period_assert_date(period_end(q1), "2026-03-31");
+	test_period_assert_date(period_end((struct period){.year = 2026, .quarter = 2}), "2026-06-30");
+	test_period_assert_date(period_due(q3, 14), "2026-10-14");
+	test_period_assert_date(period_due(q4, 14), "2027-01-14");
+	test_period_assert_date(period_due(q1, 0), "2026-03-31");
+	test_period_assert_date(period_due((struct period){.year = 2024, .quarter = 1}, 30), "2024-04-30");
+
+	struct period prev = period_prev(q1);
+	assert_int_equal(prev.year, 2025);
+	assert_int_equal(prev.quarter, 4);
+	prev = period_prev(q3);
+	assert_int_equal(prev.year, 2026);
+	assert_int_equal(prev.quarter, 2);
+
+	assert_int_equal(period_compare(q3, q4), -1);
+	assert_int_equal(period_compare(q4, q3), 1);
+	assert_int_equal(period_compare(q3, q3), 0);
+	assert_int_equal(period_compare((struct period){.year = 2025, .quarter = 4}, q1), -1);
+
+	static const struct {
+		int month, quarter;
+	} cases[] = {{1, 1}, {3, 1}, {4, 2}, {6, 2}, {7, 3}, {9, 3}, {10, 4}, {12, 4}};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct period p = period_of_date(test_period_date(2026, cases[i].month, 15));
+		assert_int_equal(p.year, 2026);
+		assert_int_equal(p.quarter, cases[i].quarter);
+	}
+}
+
+static void test_period_date_parse(void **state)
+{
+	(void)state;
+	struct date d = {0};
+	assert_true(date_parse("2026-10-14", &d));
+	assert_int_equal(d.year, 2026);
+	assert_int_equal(d.month, 10);
+	assert_int_equal(d.day, 14);
+	assert_true(date_parse("2024-02-29", &d));
+	assert_true(date_parse("2000-02-29", &d));
+
+	const char *bad[] = {"2023-02-29", "1900-02-29", "2026-13-01", "2026-00-10", "2026-04-31", "2026-01-00",
+			     "2026-1-01", "2026/01/01", "26-01-01", "2026-01-01 ", "", "2026-01-011", "2026-0a-01"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct date x = {.year = 7};
+		if (date_parse(bad[i], &x))
+			fail_msg("date_parse(\"%s\") accepted", bad[i]);
+		assert_int_equal(x.year, 7);
+	}
+
+	char out[DATE_FMT_MAX];
+	date_format(test_period_date(2026, 1, 5), out);
+	assert_string_equal(out, "2026-01-05");
+}
+
+static void test_period_date_valid(void **state)
+{
+	(void)state;
+	assert_true(date_valid(test_period_date(2024, 2, 29)));
+	assert_false(date_valid(test_period_date(2023, 2, 29)));
+	assert_false(date_valid(test_period_date(1900, 2, 29)));
+	assert_true(date_valid(test_period_date(2000, 2, 29)));
+	assert_true(date_valid(test_period_date(2023, 12, 31)));
+	assert_false(date_valid(test_period_date(2023, 11, 31)));
+	assert_false(date_valid(test_period_date(2023, 0, 1)));
+	assert_false(date_valid(test_period_date(2023, 1, 0)));
+	assert_false(date_valid(test_period_date(0, 1, 1)));
+	assert_false(date_valid(test_period_date(10000, 1, 1)));
+}
+
+static void test_period_add_days(void **state)
+{
+	(void)state;
+	test_period_assert_date(date_add_days(test_period_date(2024, 2, 28), 1), "2024-02-29");
+	test_period_assert_date(date_add_days(test_period_date(2024, 2, 28), 2), "2024-03-01");
+	test_period_assert_date(date_add_days(test_period_date(2023, 2, 28), 1), "2023-03-01");
+	test_period_assert_date(date_add_days(test_period_date(1900, 2, 28), 1), "1900-03-01");
+	test_period_assert_date(date_add_days(test_period_date(2000, 2, 28), 1), "2000-02-29");
+	test_period_assert_date(date_add_days(test_period_date(2026, 12, 31), 1), "2027-01-01");
+	test_period_assert_date(date_add_days(test_period_date(2027, 1, 1), -1), "2026-12-31");
+	test_period_assert_date(date_add_days(test_period_date(2024, 3, 1), -1), "2024-02-29");
+	test_period_assert_date(date_add_days(test_period_date(2024, 1, 1), 366), "2025-01-01");
+	test_period_assert_date(date_add_days(test_period_date(2023, 1, 1), 365), "2024-01-01");
+	test_period_assert_date(date_add_days(test_period_date(2000, 1, 1), 146097), "2400-01-01");
+	test_period_assert_date(date_add_days(test_period_date(2026, 5, 17), 0), "2026-05-17");
+
+	/* every day for several years round-trips: adding n then -n returns, and each result is valid */
+	struct date start = test_period_date(1999, 12, 31);
+	struct date d = start;
+	for (int i = 1; i <= 3000; i++) {
+		struct date next = date_add_days(d, 1);
+		assert_true(date_valid(next));
+		assert_int_equal(date_compare(d, next), -1);
+		d = next;
+	}
+	assert_int_equal(date_compare(date_add_days(d, -3000), start), 0);
+}
+
+static void test_period_date_compare(void **state)
+{
+	(void)state;
+	assert_int_equal(date_compare(test_period_date(2026, 1, 1), test_period_date(2026, 1, 2)), -1);
+	assert_int_equal(date_compare(test_period_date(2026, 2, 1), test_period_date(2026, 1, 31)), 1);
+	assert_int_equal(date_compare(test_period_date(2025, 12, 31), test_period_date(2026, 1, 1)), -1);
+	assert_int_equal(date_compare(test_period_date(2026, 1, 1), test_period_date(2026, 1, 1)), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_period_parse_ok),
+		cmocka_unit_test(test_period_parse_rejects),
+		cmocka_unit_test(test_period_arithmetic),
+		cmocka_unit_test(test_period_date_parse),
+		cmocka_unit_test(test_period_date_valid),
+		cmocka_unit_test(test_period_add_days),
+		cmocka_unit_test(test_period_date_compare),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
