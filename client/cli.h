@@ -57,6 +57,10 @@ bool cli_format(const struct cli_command *cmd, const char *arg, enum output_form
 void cli_list_commands(FILE *out, const char *noun);
 bool cli_noun_exists(const char *noun);
 
+struct json;
+/* One project in the stable JSON shape (docs/json.md); cmd_projects.c. */
+void cli_project_json(struct json *j, const Planreg__V1__Project *p);
+
 /* The command tables, one per noun (cmd_<noun>.c). */
 extern const struct cli_command cmd_whoami_commands[];
 extern const struct cli_command cmd_plan_commands[];

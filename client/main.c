@@ -19,7 +19,8 @@ static void main_help(FILE *out)
 	cli_list_commands(out, NULL);
 	fprintf(out,
 		"\n"
-		"Global options (also PLANREG_* variables, then $XDG_CONFIG_HOME/planreg/client.conf):\n"
+		"Global options, before the command (or PLANREG_* variables, then\n"
+		"$XDG_CONFIG_HOME/planreg/client.conf):\n"
 		"  --server HOST:PORT   planregd to talk to (PLANREG_SERVER; default " SETTINGS_DEFAULT_SERVER ")\n"
 		"  --cert FILE          your client certificate (PLANREG_CERT)\n"
 		"  --key FILE           its private key (PLANREG_KEY)\n"
@@ -88,11 +89,12 @@ int main(int argc, char **argv)
 
 	char **rest = xcalloc((size_t)argc + 1, sizeof *rest);
 	int nrest = 0;
-	bool after_dashes = false;
+	/* global options come before the command: `cred enrol --cert FILE` means the file to enrol */
+	bool in_command = false;
 	for (int i = 1; i < argc; i++) {
-		if (!after_dashes && strcmp(argv[i], "--") == 0)
-			after_dashes = true;
-		if (!after_dashes && main_is_global(argv[i])) {
+		if (argv[i][0] != '-')
+			in_command = true;
+		if (!in_command && main_is_global(argv[i])) {
 			if (!main_global_option(&cli, argc, argv, &i)) {
 				free(rest);
 				settings_free(&cli.settings);

@@ -294,13 +294,13 @@ BEGIN
 			IF prev.description <> pj->>'description' THEN diffs := diffs || 'description'::text; END IF;
 			IF prev.capital <> (pj->>'capital')::boolean THEN diffs := diffs || 'capital'::text; END IF;
 			IF prev.lead_text <> pj->>'lead_text'
-			   OR (SELECT array_agg(org_code ORDER BY position) FROM project_lead_org WHERE project_id = prev.id)
+			   OR (SELECT array_agg(org_code::text ORDER BY position) FROM project_lead_org WHERE project_id = prev.id)
 			      IS DISTINCT FROM v_leads
-			   OR (SELECT array_agg(pe.name ORDER BY l.position) FROM project_lead_person l
+			   OR (SELECT array_agg(pe.name::text ORDER BY l.position) FROM project_lead_person l
 			       JOIN person pe ON pe.id = l.person_id WHERE l.project_id = prev.id) IS DISTINCT FROM v_people
 			THEN diffs := diffs || 'lead'::text; END IF;
 			IF prev.partners_text <> pj->>'partners_text'
-			   OR (SELECT array_agg(name || chr(30) || coalesce(org_code, '') ORDER BY position)
+			   OR (SELECT array_agg(name::text || chr(30) || coalesce(org_code, '') ORDER BY position)
 			       FROM project_partner WHERE project_id = prev.id) IS DISTINCT FROM v_partners
 			THEN diffs := diffs || 'partners'::text; END IF;
 			IF prev.cost_text <> pj->>'cost_text' OR prev.cost_status <> (pj->>'cost_status')::cost_status

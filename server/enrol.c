@@ -13,7 +13,7 @@
 /* The organisation may not exist yet (the plan is imported by this admin):
  * create it known only by its code; the import fills in its name and kind. */
 static const char SQL_ENSURE_ORG[] =
-	"INSERT INTO organisation (code, name, kind) VALUES ($1, $1, 'other') ON CONFLICT DO NOTHING";
+	"INSERT INTO organisation (code, name, kind) VALUES ($1::text, $1::text, 'other') ON CONFLICT DO NOTHING";
 static const char SQL_ENROL[] =
 	"INSERT INTO credential (name, fingerprint, org_code, person, role, enrolled_by)"
 	" VALUES ($1, $2, (SELECT code FROM organisation WHERE lower(code) = lower($3)), NULLIF($4, ''),"

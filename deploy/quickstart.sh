@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# The whole service on one machine, on its embedded default: a private
+# PostgreSQL cluster under var/pg, a development PKI under var/pki, planregd in
+# the background (var/planregd.pid, var/log/planregd.log), the plan imported,
+# and credentials for every role. Safe to run again at any time.
+#
+#   deploy/quickstart.sh          start (or check) everything
+#   deploy/quickstart.sh stop     stop the daemon and the cluster
+#
+# Environment: PLANREG_VAR (default ./var), PLANREG_PORT (7443),
+# PLANREG_HTTP_PORT (7444), PLANREG_PG_PORT (chosen once, then kept).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+var=${PLANREG_VAR:-$root/var}
+port=${PLANREG_PORT:-7443}
+http_port=${PLANREG_HTTP_PORT:-7444}
+build=${PLANREG_BUILD_DIR:-$root/build}/release
+plan_file=$root/data/lcr-digital-action-plan-2021-2023.txt
+db=planreg
+app_role=planregd
+
+say() { printf 'quickstart: %s\n' "$*"; }
+
+daemon_running() {
+  [ -f "$var/planregd.pid" ] && kill -0 "$(cat "$var/planregd.pid")" 2>/dev/null
+}
+
+stop() {
+  if daemon_running; then
+    pid=$(cat "$var/planregd.pid")
+    kill -TERM "$pid"
+    for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    say "stopped planregd (pid $pid)"
+  fi
+  rm -f "$var/planregd.pid"
+  if [ -d "$var/pg/data" ]; then
+    bash "$root/deploy/pgcluster.sh" stop "$var/pg"
+    say "stopped PostgreSQL ($var/pg)"
+  fi
+}
+
+if [ "${1:-}" = stop ]; then
+  stop
+  exit 0
+elif [ $# -gt 0 ]; then
+  echo "usage: deploy/quickstart.sh [stop]" >&2
+  exit 2
+fi
+
+mkdir -p "$var" "$var/log" "$var/env"
+exec 9>"$var/.quickstart.lock"
+flock 9 # two quickstarts at once take turns
+
+# 1. packages and build
+bash "$root/deploy/install-deps.sh"
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$build" -j"$(nproc)" >/dev/null
+planregd=$build/server/planregd
+planreg=$build/client/planreg
+say "built $planregd and $planreg"
+
+# 2. PostgreSQL: the server refuses root, so it runs as the postgres user,
+#    which must be able to reach var/pg
+if [ "$(id -u)" -eq 0 ]; then
+  d=$var
+  while [ "$d" != / ]; do
+    if ! runuser -u postgres -- test -x "$d" 2>/dev/null; then
+      chmod o+x "$d"
+      say "let the postgres user pass through $d (chmod o+x) to reach $var/pg"
+    fi
+    d=$(dirname "$d")
+  done
+fi
+bash "$root/deploy/pgcluster.sh" init "$var/pg"
+if [ ! -f "$var/pg/port" ] && [ -n "${PLANREG_PG_PORT:-}" ]; then
+  echo "$PLANREG_PG_PORT" >"$var/pg/port"
+fi
+# (long-lived children must not inherit the lock: 9>&-)
+bash "$root/deploy/pgcluster.sh" start "$var/pg" "$(cat "$var/pg/port" 2>/dev/null || true)" 9>&-
+eval "$(bash "$root/deploy/pgcluster.sh" env "$var/pg")"
+export PGDATABASE=$db
+if ! psql -X -d postgres -Atc "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1; then
+  psql -X -q -d postgres -c "CREATE DATABASE $db"
+fi
+owner_dsn="host=$PGHOST port=$PGPORT dbname=$db user=postgres"
+app_dsn="host=$PGHOST port=$PGPORT dbname=$db user=$app_role"
+PLANREGD_DB_DSN=$owner_dsn "$planregd" migrate | sed 's/^/quickstart: migrate: /'
+psql -X -q -d "$db" -v ON_ERROR_STOP=1 <<SQL
+SET client_min_messages = warning;
+DO \$\$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$app_role') THEN CREATE ROLE $app_role LOGIN; END IF;
+END \$\$;
+GRANT planreg_app TO $app_role;
+SQL
+say "PostgreSQL on socket $PGHOST port $PGPORT, database $db (daemon role $app_role)"
+
+# 3. development PKI
+pki=$var/pki
+bash "$root/deploy/pki.sh" init "$pki" >/dev/null
+[ -f "$pki/server.crt" ] || bash "$root/deploy/pki.sh" server "$pki" >/dev/null
+
+# 4. the daemon
+cat >"$var/planregd.conf" <<CONF
+# written by deploy/quickstart.sh
+listen_addr = 127.0.0.1
+listen_port = $port
+http_addr = 127.0.0.1
+http_port = $http_port
+tls_cert = $pki/server.crt
+tls_key = $pki/server.key
+tls_ca = $pki/ca.crt
+db_dsn = $app_dsn
+pid_file = $var/planregd.pid
+CONF
+if daemon_running; then
+  say "planregd already running (pid $(cat "$var/planregd.pid"))"
+else
+  nohup "$planregd" --config "$var/planregd.conf" >>"$var/log/planregd.log" 2>&1 </dev/null 9>&- &
+  for _ in $(seq 1 100); do
+    if daemon_running && grep -q "event=db_connected" <(tail -n 50 "$var/log/planregd.log"); then break; fi
+    sleep 0.1
+  done
+  daemon_running || { tail -20 "$var/log/planregd.log" >&2; echo "quickstart: planregd did not start" >&2; exit 1; }
+  say "started planregd (pid $(cat "$var/planregd.pid")) on 127.0.0.1:$port; log $var/log/planregd.log"
+fi
+
+# 5. credentials: the first admin is bootstrapped straight into the database,
+#    everyone else is enrolled by that admin over the wire
+write_env() { # name
+  cat >"$var/env/$1.env" <<ENV
+# planreg credential "$1" (written by deploy/quickstart.sh): . var/env/$1.env
+export PLANREG_SERVER=localhost:$port
+export PLANREG_CA=$pki/ca.crt
+export PLANREG_CERT=$pki/$1.crt
+export PLANREG_KEY=$pki/$1.key
+export PATH=$build/client:\$PATH
+ENV
+}
+issue() { # name org person role
+  [ -f "$pki/$1.crt" ] || bash "$root/deploy/pki.sh" issue "$pki" "$1" "$2" "$3" "$4" >/dev/null
+  write_env "$1"
+}
+
+issue admin CA "CA administrator" admin
+if [ -z "$(psql -X -d "$db" -Atc "SELECT 1 FROM credential WHERE name = 'admin'")" ]; then
+  PLANREGD_DB_DSN=$owner_dsn "$planregd" enrol admin CA admin "$(bash "$root/deploy/pki.sh" fingerprint "$pki/admin.crt")" \
+    "CA administrator" | sed 's/^/quickstart: /'
+fi
+as() { # credential, then planreg arguments
+  local who=$1
+  shift
+  PLANREG_SERVER=localhost:$port PLANREG_CA=$pki/ca.crt PLANREG_CERT=$pki/$who.crt PLANREG_KEY=$pki/$who.key \
+    XDG_CONFIG_HOME=$var/xdg "$planreg" "$@"
+}
+
+as admin plan import --quiet "$plan_file" | tail -n 1 | sed 's/^/quickstart: import: /'
+
+enrol() { # name org person role
+  issue "$1" "$2" "$3" "$4"
+  as admin cred enrol --cert "$pki/$1.crt" --role "$4" --name "$1" >/dev/null
+}
+enrol viewer CA "CA programme viewer" viewer
+enrol reminder CA "reminder job" reminder
+leads=$(as admin org list --format csv | awk -F, 'NR > 1 && $3 > 0 { print $1 }')
+for code in $leads; do
+  enrol "submitter-$code" "$code" "$code progress lead" submitter
+done
+cat >"$var/env/db.env" <<ENV
+# the quickstart cluster's superuser (written by deploy/quickstart.sh): . var/env/db.env && psql
+export PGHOST=$PGHOST
+export PGPORT=$PGPORT
+export PGUSER=postgres
+export PGDATABASE=$db
+ENV
+
+# 6. what is there, and how to use it
+echo
+echo "== planreg is running"
+as admin projects list --format json | python3 -c '
+import collections, json, sys
+ps = json.load(sys.stdin)
+stages = collections.Counter(p["stage"] for p in ps)
+themes = collections.Counter(p["theme"] for p in ps)
+print("register: %d projects in %d themes (%s)" % (len(ps), len(themes),
+      ", ".join("theme %d: %d" % kv for kv in sorted(themes.items()))))
+print("stages: " + ", ".join("%s %d" % kv for kv in sorted(stages.items())))
+print("capital projects: %d; lead organisations: %d" % (sum(p["capital"] for p in ps),
+      len({o for p in ps for o in p["lead_orgs"]})))'
+cat <<TXT
+
+Credentials (each file sets PLANREG_* and a PATH with planreg):
+  . var/env/admin.env       CA admin: import the plan, organisations, credentials, reviews
+  . var/env/viewer.env      read everything
+  . var/env/reminder.env    the reminder job
+  . var/env/submitter-LCC.env (one per lead organisation: $(echo $leads | wc -w) of them)
+                            report progress on that organisation's projects
+  . var/env/db.env          psql as the cluster's superuser
+
+Try:  . var/env/admin.env && planreg projects list --format json
+Stop: deploy/quickstart.sh stop
+TXT
