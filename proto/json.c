@@ -3,6 +3,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 void json_init(struct json *j, struct buf *out, bool pretty)
 {
@@ -41,8 +42,12 @@ static void json_open(struct json *j, char c)
 {
 	json_before_value(j);
 	buf_putc(j->out, c);
-	if (j->depth + 1 < JSON_MAX_DEPTH)
-		j->depth++;
+	if (j->depth + 1 >= JSON_MAX_DEPTH) {
+		/* planreg's documents are a few levels deep: deeper is a bug, not data */
+		fprintf(stderr, "fatal: JSON nested deeper than %d levels\n", JSON_MAX_DEPTH - 1);
+		abort();
+	}
+	j->depth++;
 	j->has_items[j->depth] = false;
 }
 

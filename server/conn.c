@@ -5,11 +5,13 @@
  * -> CLOSING -> CLOSED -> freed by the reaper once no request holds it. */
 #include "conn.h"
 
+#include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent_ssl.h>
 #include <openssl/err.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 
 #include "frame.h"
@@ -19,8 +21,11 @@
 #include "tls.h"
 #include "xmalloc.h"
 
-static const char *const conn_state_names[] = {"handshake", "authenticating", "open",
-					       "draining",  "closing",        "closed"};
+static const char *const conn_state_names[] = {"handshake", "authenticating", "open",  "draining",
+					       "closing",   "lingering",      "closed"};
+
+/* How long a closed connection keeps reading (and discarding) before the socket is closed. */
+#define CONN_LINGER_MS 2000
 
 /* Allowed transitions: from -> bitmask of to. */
 #define B(s) (1u << (s))
@@ -29,7 +34,8 @@ static const unsigned conn_transitions[] = {
 	[CONN_AUTHENTICATING] = B(CONN_OPEN) | B(CONN_CLOSING) | B(CONN_CLOSED),
 	[CONN_OPEN] = B(CONN_DRAINING) | B(CONN_CLOSING) | B(CONN_CLOSED),
 	[CONN_DRAINING] = B(CONN_CLOSING) | B(CONN_CLOSED),
-	[CONN_CLOSING] = B(CONN_CLOSED),
+	[CONN_CLOSING] = B(CONN_LINGERING) | B(CONN_CLOSED),
+	[CONN_LINGERING] = B(CONN_CLOSED),
 	[CONN_CLOSED] = 0,
 };
 #undef B
@@ -79,29 +85,69 @@ static void conn_reap(evutil_socket_t fd, short what, void *arg)
 	event_free(c->deadline);
 	event_free(c->reaper);
 	event_free(c->kick);
+	event_free(c->linger);
 	struct server *srv = c->srv;
 	free(c);
 	server_conn_gone(srv);
 }
 
-/* The last step: close_notify (best effort; the socket is non-blocking), then let the reaper free. */
-static void conn_finish(struct conn *c)
+static void conn_closed(struct conn *c)
 {
-	if (c->state == CONN_CLOSED)
-		return;
-	if (c->ssl && c->state == CONN_CLOSING)
-		SSL_shutdown(c->ssl);
-	ERR_clear_error();
-	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	event_del(c->linger);
 	evtimer_del(c->deadline);
 	conn_set_state(c, CONN_CLOSED);
 	c->srv->n_conns--;
 	conn_unref(c); /* the server list's reference */
 }
 
+/* Lingering: reads and drops what the client still sends until it closes too
+ * (or CONN_LINGER_MS pass). Closing a socket with unread input makes the
+ * kernel send a reset, which can destroy the answer we just sent. */
+static void conn_linger_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	if (what & EV_READ) {
+		char sink[4096];
+		for (;;) {
+			ssize_t n = recv(fd, sink, sizeof sink, MSG_DONTWAIT);
+			if (n > 0)
+				continue;
+			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+				return;
+			break; /* EOF or error: the client is gone */
+		}
+	}
+	conn_closed(c);
+}
+
+/* The last steps: close_notify (best effort; the socket is non-blocking), half-close, linger. */
+static void conn_finish(struct conn *c)
+{
+	if (c->state == CONN_LINGERING || c->state == CONN_CLOSED)
+		return;
+	bool orderly = c->ssl != NULL && c->state == CONN_CLOSING;
+	if (orderly)
+		SSL_shutdown(c->ssl);
+	ERR_clear_error();
+	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	evtimer_del(c->deadline);
+	evutil_socket_t fd = bufferevent_getfd(c->bev);
+	if (!orderly || fd < 0) {
+		if (c->state != CONN_CLOSING)
+			conn_set_state(c, CONN_CLOSING);
+		conn_closed(c);
+		return;
+	}
+	shutdown(fd, SHUT_WR);
+	conn_set_state(c, CONN_LINGERING);
+	struct timeval tv = {CONN_LINGER_MS / 1000, (CONN_LINGER_MS % 1000) * 1000};
+	event_assign(c->linger, c->srv->base, fd, EV_READ | EV_PERSIST, conn_linger_cb, c);
+	event_add(c->linger, &tv);
+}
+
 void conn_close(struct conn *c, const char *why)
 {
-	if (c->state == CONN_CLOSING || c->state == CONN_CLOSED)
+	if (c->state == CONN_CLOSING || c->state == CONN_LINGERING || c->state == CONN_CLOSED)
 		return;
 	log_info("conn_close", "conn=%llu peer=%s cred=%s requests=%llu reason=%s", (unsigned long long)c->id,
 		 c->peer, c->principal.credential[0] ? c->principal.credential : "-",
@@ -117,7 +163,7 @@ void conn_close(struct conn *c, const char *why)
 /* Closes at once, without flushing: the transport is already broken. */
 static void conn_abort(struct conn *c, const char *why)
 {
-	if (c->state == CONN_CLOSED)
+	if (c->state == CONN_CLOSED || c->state == CONN_LINGERING)
 		return;
 	if (c->state != CONN_CLOSING)
 		log_info("conn_close", "conn=%llu peer=%s cred=%s requests=%llu reason=%s",
@@ -402,6 +448,7 @@ void conn_accept(struct server *srv, int fd, const char *peer)
 	c->deadline = evtimer_new(srv->base, conn_deadline_cb, c);
 	c->reaper = event_new(srv->base, -1, 0, conn_reap, c);
 	c->kick = event_new(srv->base, -1, 0, conn_kick_cb, c);
+	c->linger = event_new(srv->base, -1, 0, conn_linger_cb, c);
 	LIST_INSERT_HEAD(&srv->conns, c, link);
 	srv->n_conns++;
 	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);

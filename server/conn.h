@@ -22,6 +22,7 @@ enum conn_state {
 	CONN_OPEN,           /* reading requests */
 	CONN_DRAINING,       /* no new requests; finishing in-flight ones */
 	CONN_CLOSING,        /* flushing the last bytes, then close_notify */
+	CONN_LINGERING,      /* half-closed; discarding input until the client closes */
 	CONN_CLOSED,         /* waiting for references to drop before being freed */
 };
 
@@ -44,6 +45,7 @@ struct conn {
 	struct event *deadline; /* handshake or frame-completion deadline */
 	struct event *reaper;   /* deferred free */
 	struct event *kick;     /* deferred look at buffered input */
+	struct event *linger;   /* reads and drops input while lingering */
 	char peer[64];
 	char fingerprint[65];
 	struct principal principal; /* from the credential at connect time */

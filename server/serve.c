@@ -207,6 +207,7 @@ static void serve_free(struct server *srv)
 		event_free(c->deadline);
 		event_free(c->reaper);
 		event_free(c->kick);
+		event_free(c->linger);
 		free(c);
 	}
 	http_stop(srv);

@@ -32,15 +32,19 @@ static const char SQL_ORGANISATIONS[] =
 static const char SQL_ORGANISATION_ONE[] =
 	"SELECT code, name, kind, coalesce(contact_email, '') FROM organisation WHERE lower(code) = lower($1)";
 
-/* $1 code (as stored), $2 name or '', $3 kind or NULL, $4 email or '' */
-static const char SQL_ORGANISATION_UPSERT[] =
+/* $1 code, $2 name, $3 kind, $4 email or '' */
+static const char SQL_ORGANISATION_INSERT[] =
 	"INSERT INTO organisation (code, name, kind, contact_email) VALUES ($1, $2, $3::org_kind, NULLIF($4, ''))"
-	" ON CONFLICT (code) DO UPDATE SET"
-	"  name = coalesce(NULLIF($2, ''), organisation.name),"
-	"  kind = coalesce($3::org_kind, organisation.kind),"
-	"  contact_email = coalesce(NULLIF($4, ''), organisation.contact_email),"
-	"  updated_at = now()"
 	" RETURNING code, name, kind, coalesce(contact_email, '')";
+
+/* $1 code as stored, $2 name or '', $3 kind or NULL, $4 email or '': what is given changes */
+static const char SQL_ORGANISATION_UPDATE[] =
+	"UPDATE organisation SET"
+	"  name = coalesce(NULLIF($2::text, ''), name),"
+	"  kind = coalesce($3::org_kind, kind),"
+	"  contact_email = coalesce(NULLIF($4::text, ''), contact_email),"
+	"  updated_at = now()"
+	" WHERE code = $1 RETURNING code, name, kind, coalesce(contact_email, '')";
 
 const char REGISTER_SQL_PROJECT_COLUMNS[] =
 	"f.ref, f.theme, f.theme || '.' || f.objective, f.title, f.description, f.capital, f.lead_text,"
@@ -258,7 +262,8 @@ static void register_upsert_have_old(struct rpc_call *call, PGresult *res)
 				   ? NULL
 				   : values_org_kind_name((enum org_kind)q->kind);
 	const char *params[4] = {code, q->name, kind, q->contact_email};
-	rpc_query(call, SQL_ORGANISATION_UPSERT, 4, params, register_upsert_done);
+	rpc_query(call, st->existed ? SQL_ORGANISATION_UPDATE : SQL_ORGANISATION_INSERT, 4, params,
+		  register_upsert_done);
 }
 
 void register_upsert_organisation(struct rpc_call *call)
