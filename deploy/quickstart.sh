@@ -8,14 +8,15 @@
 #   deploy/quickstart.sh stop     stop the daemon and the cluster
 #
 # Environment: PLANREG_VAR (default ./var), PLANREG_PORT (7443),
-# PLANREG_HTTP_PORT (7444), PLANREG_PG_PORT (chosen once, then kept).
+# PLANREG_HTTP_PORT (7444), PLANREG_PG_PORT (chosen once, then kept),
+# PLANREG_BUILD (build directory, default ./build/release).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 var=${PLANREG_VAR:-$root/var}
 port=${PLANREG_PORT:-7443}
 http_port=${PLANREG_HTTP_PORT:-7444}
-build=${PLANREG_BUILD_DIR:-$root/build}/release
+build=${PLANREG_BUILD:-$root/build/release}
 plan_file=$root/data/lcr-digital-action-plan-2021-2023.txt
 db=planreg
 app_role=planregd

@@ -1,0 +1,911 @@
+"""planreg/1 on the wire against the real planregd: frames, pipelining, back-pressure,
+deadlines, mutual TLS and ALPN, enrolment and revocation, the database going away,
+/healthz and /metrics, graceful drain on SIGTERM and certificate reload on SIGHUP.
+
+The test speaks the protocol itself (DESIGN.md section 2) with a small protobuf wire
+codec below, so that it can send what the CLI never would.
+"""
+
+import http.client
+import os
+import re
+import shutil
+import signal
+import socket
+import ssl
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import warnings
+
+sys.path.insert(0, os.path.dirname(__file__))
+import harness  # noqa: E402
+
+PGCLUSTER = os.path.join(harness.SOURCE_DIR, "deploy", "pgcluster.sh")
+IMPORT_LOCK_KEY = "31644363112211816"  # planreg_import_plan's pg_advisory_xact_lock
+DEFAULT_MAX_FRAME = 1048576
+
+# Request / Response oneof field numbers (proto/planreg.proto)
+WHOAMI = 10
+LIST_PROJECTS = 14
+GET_PROJECT = 15
+IMPORT_PLAN = 16
+REVOKE_CREDENTIAL = 18
+
+OK = 0
+INVALID_ARGUMENT = 3
+UNAVAILABLE = 14
+UNAUTHENTICATED = 16
+
+
+# ---------------------------------------------------------------- protobuf wire codec
+
+def _varint(n):
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def pb_varint(field, value):
+    return _varint(field << 3) + _varint(value)
+
+
+def pb_bytes(field, data):
+    if isinstance(data, str):
+        data = data.encode()
+    return _varint(field << 3 | 2) + _varint(len(data)) + data
+
+
+def _read_varint(buf, i):
+    shift = 0
+    value = 0
+    while True:
+        if i >= len(buf):
+            raise ValueError("truncated varint")
+        b = buf[i]
+        i += 1
+        value |= (b & 0x7F) << shift
+        if not b & 0x80:
+            return value, i
+        shift += 7
+        if shift > 63:
+            raise ValueError("varint too long")
+
+
+def pb_decode(buf):
+    """One message level: {field number: [values]}; varints as int, everything else as bytes."""
+    fields = {}
+    i = 0
+    while i < len(buf):
+        key, i = _read_varint(buf, i)
+        field, wire = key >> 3, key & 7
+        if wire == 0:
+            value, i = _read_varint(buf, i)
+        elif wire == 2:
+            n, i = _read_varint(buf, i)
+            if i + n > len(buf):
+                raise ValueError("truncated length-delimited field")
+            value = bytes(buf[i:i + n])
+            i += n
+        elif wire == 1:
+            value = bytes(buf[i:i + 8])
+            i += 8
+        elif wire == 5:
+            value = bytes(buf[i:i + 4])
+            i += 4
+        else:
+            raise ValueError("wire type %d" % wire)
+        fields.setdefault(field, []).append(value)
+    return fields
+
+
+def first(fields, number, default):
+    values = fields.get(number)
+    return values[0] if values else default
+
+
+def request(req_id, body_field=None, body=b"", idempotency_key=None):
+    msg = pb_varint(1, req_id) if req_id else b""
+    if idempotency_key:
+        msg += pb_bytes(2, idempotency_key)
+    if body_field is not None:
+        msg += pb_bytes(body_field, body)
+    return msg
+
+
+def whoami(req_id):
+    return request(req_id, WHOAMI)
+
+
+def get_project(req_id, ref):
+    return request(req_id, GET_PROJECT, pb_varint(1, ref))
+
+
+def frame(msg):
+    return struct.pack(">I", len(msg)) + msg
+
+
+class Response:
+    def __init__(self, data):
+        self.raw = data
+        f = pb_decode(data)
+        self.id = first(f, 1, 0)
+        status = pb_decode(first(f, 2, b""))
+        self.code = first(status, 1, 0)
+        self.message = first(status, 2, b"").decode()
+        self.reason = first(status, 4, b"").decode()
+        bodies = sorted(k for k in f if k >= 10)
+        if len(bodies) > 1:
+            raise AssertionError("a Response with two bodies: %r" % bodies)
+        self.body_field = bodies[0] if bodies else None
+        self.body = pb_decode(f[bodies[0]][0]) if bodies else None
+
+    def principal(self):
+        """WhoamiResponse.principal as {credential, organisation, person, role}."""
+        p = pb_decode(first(self.body, 1, b""))
+        return {"credential": first(p, 1, b"").decode(), "organisation": first(p, 2, b"").decode(),
+                "person": first(p, 3, b"").decode(), "role": first(p, 4, 0)}
+
+    def __repr__(self):
+        return "Response(id=%d code=%d reason=%r message=%r body=%r)" % (
+            self.id, self.code, self.reason, self.message, self.body_field)
+
+
+# ---------------------------------------------------------------- a raw planreg/1 connection
+
+def tls_context(pki, cred="admin", alpn=("planreg/1",)):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.load_verify_locations(pki.ca)
+    if cred is not None:
+        ctx.load_cert_chain(pki.cert(cred), pki.key(cred))
+    if alpn is not None:
+        ctx.set_alpn_protocols(list(alpn))
+    return ctx
+
+
+class Wire:
+    """One TLS connection speaking frames; the handshake happens in the constructor."""
+
+    def __init__(self, port, ctx, timeout=5.0):
+        raw = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        try:
+            self.sock = ctx.wrap_socket(raw, server_hostname="localhost")
+        except BaseException:
+            raw.close()
+            raise
+        self.buf = b""
+        self.eof = False
+
+    def send(self, *msgs):
+        self.sock.sendall(b"".join(frame(m) for m in msgs))
+
+    def send_raw(self, data):
+        self.sock.sendall(data)
+
+    def _fill(self, n):
+        while len(self.buf) < n and not self.eof:
+            try:
+                chunk = self.sock.recv(65536)
+            except (ConnectionResetError, BrokenPipeError, ssl.SSLEOFError, ssl.SSLZeroReturnError):
+                chunk = b""
+            if not chunk:
+                self.eof = True
+            self.buf += chunk
+        return len(self.buf) >= n
+
+    def read_response(self):
+        """The next Response, or None at end of stream. ssl.SSLError (an alert) propagates."""
+        if not self._fill(4):
+            if self.buf:
+                raise AssertionError("stream ended inside a frame header: %r" % self.buf)
+            return None
+        n = struct.unpack(">I", self.buf[:4])[0]
+        if not self._fill(4 + n):
+            raise AssertionError("stream ended inside a %d-byte frame" % n)
+        body, self.buf = self.buf[4:4 + n], self.buf[4 + n:]
+        return Response(body)
+
+    def call(self, msg):
+        self.send(msg)
+        resp = self.read_response()
+        if resp is None:
+            raise AssertionError("the server closed instead of answering")
+        return resp
+
+    def closed_within(self, seconds):
+        """True when the server ends the stream within seconds (anything it sends first is kept)."""
+        self.sock.settimeout(seconds)
+        try:
+            self._fill(len(self.buf) + (1 << 30))
+        except socket.timeout:
+            return False
+        except ssl.SSLError:
+            return True
+        return self.eof
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+def log_since(daemon, mark):
+    return daemon.read_log()[mark:]
+
+
+def log_mark(daemon):
+    return len(daemon.read_log())
+
+
+def wait_log_since(daemon, mark, pattern, timeout=10):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if re.search(pattern, log_since(daemon, mark)):
+            return True
+        time.sleep(0.05)
+    raise AssertionError("planregd log never matched %r after the mark:\n%s" % (pattern, log_since(daemon, mark)[-4000:]))
+
+
+def http_get(port, path):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        c.request("GET", path)
+        r = c.getresponse()
+        return r.status, r.read().decode()
+    finally:
+        c.close()
+
+
+def metric(text, name):
+    m = re.search(r"^%s (\d+)$" % re.escape(name), text, re.M)
+    return int(m.group(1)) if m else None
+
+
+# ---------------------------------------------------------------- the tests
+
+class ProtocolTest(unittest.TestCase):
+    """One service (database, PKI, daemon with short deadlines, the plan imported) for every test."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.service = harness.Service("protocol", daemon_env={
+            "PLANREGD_FRAME_TIMEOUT_MS": "800",
+            "PLANREGD_HANDSHAKE_TIMEOUT_MS": "800",
+        })
+        cls.daemon = cls.service.daemon
+        cls.pki = cls.service.pki
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.service.close()
+
+    def setUp(self):
+        self.wires = []
+        self.extra_daemons = []
+
+    def tearDown(self):
+        for w in self.wires:
+            w.close()
+        errors = []
+        for d in self.extra_daemons:
+            try:
+                d.stop()
+            except AssertionError as e:
+                errors.append(str(e))
+        if errors:
+            raise AssertionError("\n".join(errors))
+
+    def wire(self, cred="admin", port=None, ctx=None, **kw):
+        w = Wire(port or self.daemon.port, ctx or tls_context(self.pki, cred), **kw)
+        self.wires.append(w)
+        return w
+
+    def extra_daemon(self, env):
+        d = harness.Daemon(self.service.db, self.pki, self.service.tmp, env)
+        self.extra_daemons.append(d)
+        return d
+
+    # 1
+    def test_whoami_over_raw_tls(self):
+        w = self.wire()
+        self.assertEqual(w.sock.selected_alpn_protocol(), "planreg/1")
+        r = w.call(whoami(4242))
+        self.assertEqual(r.id, 4242)
+        self.assertEqual(r.code, OK, r)
+        self.assertEqual(r.body_field, WHOAMI)
+        p = r.principal()
+        self.assertEqual(p["credential"], "admin")
+        self.assertEqual(p["organisation"], "CA")
+        self.assertEqual(p["role"], 1)  # ROLE_ADMIN
+        # a large id survives the round trip (uint64)
+        r = w.call(whoami(2 ** 63 + 5))
+        self.assertEqual(r.id, 2 ** 63 + 5)
+        self.assertEqual(r.code, OK)
+
+    # 2
+    def test_pipelined_requests_each_answered_once(self):
+        w = self.wire()
+        want = {}
+        msgs = []
+        for i, req_id in enumerate(range(100, 150)):
+            if i % 2 == 0:
+                msgs.append(whoami(req_id))
+                want[req_id] = (WHOAMI, None)
+            else:
+                ref = (i // 2) % 20 + 1
+                msgs.append(get_project(req_id, ref))
+                want[req_id] = (GET_PROJECT, ref)
+        w.send(*msgs)  # one write
+        seen = {}
+        for _ in range(50):
+            r = w.read_response()
+            self.assertIsNotNone(r, "connection closed after %d answers" % len(seen))
+            self.assertIn(r.id, want, "an answer to an id never sent: %r" % r)
+            self.assertNotIn(r.id, seen, "id %d answered twice" % r.id)
+            seen[r.id] = r
+        self.assertEqual(set(seen), set(want))
+        for req_id, r in seen.items():
+            kind, ref = want[req_id]
+            self.assertEqual(r.code, OK, r)
+            self.assertEqual(r.body_field, kind, r)
+            if kind == GET_PROJECT:
+                project = pb_decode(first(r.body, 1, b""))
+                self.assertEqual(first(project, 1, 0), ref, "id %d answered with the wrong project" % req_id)
+            else:
+                self.assertEqual(r.principal()["credential"], "admin")
+        # nothing more is owed: the connection is still usable and quiet
+        r = w.call(whoami(999))
+        self.assertEqual((r.id, r.code), (999, OK))
+
+    # 3
+    def test_backpressure_pauses_instead_of_failing(self):
+        d = self.extra_daemon({"PLANREGD_MAX_INFLIGHT_PER_CONN": "2"})
+        w = self.wire(port=d.port)
+        msgs = [whoami(i) if i % 3 else get_project(i, i % 20 + 1) for i in range(1, 61)]
+        w.send(*msgs)
+        answered = {}
+        for _ in range(60):
+            r = w.read_response()
+            self.assertIsNotNone(r, "connection closed after %d answers" % len(answered))
+            self.assertNotIn(r.id, answered)
+            answered[r.id] = r
+        self.assertEqual(sorted(answered), list(range(1, 61)))
+        failed = [r for r in answered.values() if r.code != OK]
+        self.assertEqual(failed, [], "requests beyond max_inflight_per_conn must wait, not fail")
+        log = d.read_log()
+        self.assertRegex(log, r"event=conn_backpressure conn=\d+ inflight=2")
+        self.assertIn("max_inflight_per_conn=2", log)
+
+    # 4
+    def assert_connection_error(self, w, code, reason, message_part):
+        r = w.read_response()
+        self.assertIsNotNone(r, "the server closed without naming the reason")
+        self.assertEqual(r.id, 0, r)
+        self.assertEqual(r.code, code, r)
+        self.assertEqual(r.reason, reason, r)
+        self.assertIn(message_part, r.message)
+        self.assertTrue(w.closed_within(3), "the server did not close after a connection-level error")
+        self.assertEqual(w.buf, b"", "the server sent more after the connection-level error")
+        return r
+
+    def test_frame_length_zero(self):
+        w = self.wire()
+        w.send_raw(struct.pack(">I", 0))
+        self.assert_connection_error(w, INVALID_ARGUMENT, "bad_frame",
+                                     "frame length 0 is outside 1..%d bytes" % DEFAULT_MAX_FRAME)
+
+    def test_frame_length_above_max(self):
+        w = self.wire()
+        # only the header: the server must judge the length as soon as it has the header
+        w.send_raw(struct.pack(">I", DEFAULT_MAX_FRAME + 1))
+        self.assert_connection_error(w, INVALID_ARGUMENT, "bad_frame",
+                                     "frame length %d is outside 1..%d" % (DEFAULT_MAX_FRAME + 1, DEFAULT_MAX_FRAME))
+
+    def test_frame_length_max_is_accepted(self):
+        # a Request of exactly max_frame_bytes (a whoami padded with an idempotency key) is fine
+        base = whoami(77)
+        pad = DEFAULT_MAX_FRAME - len(base) - 1 - 3  # tag + 3-byte length
+        msg = base + pb_bytes(2, "k" * pad)
+        self.assertEqual(len(msg), DEFAULT_MAX_FRAME)
+        w = self.wire()
+        r = w.call(msg)
+        self.assertEqual((r.id, r.code, r.body_field), (77, OK, WHOAMI))
+
+    def test_garbage_frame(self):
+        w = self.wire()
+        w.send_raw(frame(b"\xff" * 10))
+        self.assert_connection_error(w, INVALID_ARGUMENT, "bad_message", "not a valid planreg.v1.Request")
+
+    def test_unknown_request_kind_keeps_connection(self):
+        w = self.wire()
+        r = w.call(request(31, 99, b""))  # field 99: a body this server does not know
+        self.assertEqual(r.id, 31)
+        self.assertEqual(r.code, INVALID_ARGUMENT, r)
+        self.assertEqual(r.reason, "unknown_request")
+        self.assertIsNone(r.body_field)
+        r = w.call(request(32))  # no body at all
+        self.assertEqual((r.id, r.code), (32, INVALID_ARGUMENT), r)
+        r = w.call(whoami(33))
+        self.assertEqual((r.id, r.code, r.body_field), (33, OK, WHOAMI))
+
+    # 5
+    def test_slow_frame_is_cut_off(self):
+        mark = log_mark(self.daemon)
+        w = self.wire()
+        self.assertEqual(w.call(whoami(1)).code, OK)
+        w.send_raw(b"\x00\x00")  # half a header, then nothing
+        t0 = time.time()
+        self.assertTrue(w.closed_within(5), "the server waited for the rest of the frame forever")
+        took = time.time() - t0
+        self.assertLess(took, 3.0)
+        self.assertGreater(took, 0.5, "closed before frame_timeout_ms (800) passed")
+        wait_log_since(self.daemon, mark, r"event=conn_close .*reason=\"frame not completed in time\"", 3)
+
+    def test_slow_frame_body_is_cut_off(self):
+        w = self.wire()
+        w.send_raw(struct.pack(">I", 100) + b"\x08")  # header promises 100 bytes, 1 arrives
+        t0 = time.time()
+        self.assertTrue(w.closed_within(5))
+        self.assertLess(time.time() - t0, 3.0)
+
+    # 6
+    def test_handshake_deadline(self):
+        mark = log_mark(self.daemon)
+        s = socket.create_connection(("127.0.0.1", self.daemon.port), timeout=5)
+        try:
+            t0 = time.time()
+            try:
+                data = s.recv(1)
+            except ConnectionResetError:
+                data = b""
+            took = time.time() - t0
+        finally:
+            s.close()
+        self.assertEqual(data, b"")
+        self.assertLess(took, 3.0)
+        wait_log_since(self.daemon, mark, r"TLS handshake deadline", 3)
+
+    # 7
+    def assert_refused_at_tls(self, ctx, expect=None):
+        """The handshake, or the first read after it, fails with an SSLError; nothing is answered."""
+        try:
+            w = Wire(self.daemon.port, ctx)
+        except ssl.SSLError as e:
+            if expect:
+                self.assertRegex(str(e), expect)
+            return e
+        self.wires.append(w)
+        try:
+            w.send(whoami(5))
+        except (ssl.SSLError, OSError):
+            pass
+        try:
+            r = w.read_response()
+        except ssl.SSLError as e:
+            if expect:
+                self.assertRegex(str(e), expect)
+            return e
+        self.fail("no TLS error; the server answered %r" % (r,))
+
+    def test_tls_without_client_certificate(self):
+        self.assert_refused_at_tls(tls_context(self.pki, cred=None), "(?i)certificate")
+
+    def test_tls_certificate_from_another_ca(self):
+        other = harness.Pki(os.path.join(self.service.tmp, "other-pki"))
+        other.issue("admin", "CA", "Admin User", "admin")  # same subject, wrong issuer
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.load_verify_locations(self.pki.ca)  # we still trust the real server
+        ctx.load_cert_chain(other.cert("admin"), other.key("admin"))
+        ctx.set_alpn_protocols(["planreg/1"])
+        self.assert_refused_at_tls(ctx, "(?i)unknown.ca|certificate")
+
+    def test_tls_without_alpn(self):
+        try:
+            w = Wire(self.daemon.port, tls_context(self.pki, alpn=None))
+        except ssl.SSLError:
+            return  # refusing at the handshake is also acceptable
+        self.wires.append(w)
+        r = w.read_response()
+        self.assertIsNotNone(r, "closed without a reason")
+        self.assertEqual((r.id, r.code, r.reason), (0, UNAUTHENTICATED, "alpn_required"), r)
+        self.assertIn("planreg/1", r.message)
+        self.assertTrue(w.closed_within(3))
+        try:
+            w.send(whoami(6))
+        except (ssl.SSLError, OSError):
+            pass
+        try:
+            later = w.read_response()
+        except ssl.SSLError:
+            later = None
+        self.assertIsNone(later, "a request was answered on a connection without ALPN")
+
+    def test_tls_wrong_alpn(self):
+        self.assert_refused_at_tls(tls_context(self.pki, alpn=("h2",)), "(?i)application.protocol|alpn")
+
+    def test_tls_1_1_refused_and_1_2_accepted(self):
+        ctx = tls_context(self.pki)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            ctx.minimum_version = ssl.TLSVersion.TLSv1
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_1
+        try:
+            ctx.set_ciphers("DEFAULT:@SECLEVEL=0")  # so that our side really offers TLS 1.1
+        except ssl.SSLError:
+            pass
+        with self.assertRaises(ssl.SSLError):
+            w = Wire(self.daemon.port, ctx)
+            self.wires.append(w)
+            w.call(whoami(7))
+
+        ctx = tls_context(self.pki)
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        w = self.wire(ctx=ctx)
+        self.assertEqual(w.sock.version(), "TLSv1.2")
+        self.assertEqual(w.sock.selected_alpn_protocol(), "planreg/1")
+        r = w.call(whoami(8))
+        self.assertEqual((r.id, r.code, r.body_field), (8, OK, WHOAMI))
+        self.assertEqual(r.principal()["credential"], "admin")
+
+    def test_tls_1_3_is_preferred(self):
+        w = self.wire()
+        self.assertEqual(w.sock.version(), "TLSv1.3")
+
+    # 8
+    def test_certificate_not_enrolled(self):
+        mark = log_mark(self.daemon)
+        self.service.issue("stranger", "CA", "Not Enrolled", "viewer")
+        w = self.wire("stranger")
+        w.send(whoami(9))
+        r = w.read_response()
+        self.assertIsNotNone(r, "closed without a reason")
+        self.assertEqual((r.id, r.code, r.reason), (0, UNAUTHENTICATED, "certificate_not_enrolled"), r)
+        self.assertIn(self.service.fingerprints["stranger"], r.message)
+        self.assertTrue(w.closed_within(3))
+        self.assertEqual(w.buf, b"", "request 9 was answered on an unauthenticated connection")
+        wait_log_since(self.daemon, mark, r"event=conn_close .*reason=\"certificate_not_enrolled\"", 3)
+
+    # 9
+    def test_revocation_applies_to_the_next_request_on_the_same_connection(self):
+        self.service.enrol("viewer-rev", "CA", "Revoked Viewer", "viewer")
+        w = self.wire("viewer-rev")
+        r = w.call(whoami(1))
+        self.assertEqual(r.code, OK, r)
+        self.assertEqual(r.principal()["credential"], "viewer-rev")
+        self.assertEqual(r.principal()["role"], 2)  # ROLE_VIEWER
+        rc = self.service.cli("admin", "cred", "revoke", "viewer-rev")
+        self.assertEqual(rc.returncode, 0, rc.stdout + rc.stderr)
+        r = w.call(whoami(2))
+        self.assertEqual((r.id, r.code, r.reason), (2, UNAUTHENTICATED, "credential_revoked"), r)
+        self.assertIsNone(r.body_field)
+        self.assertTrue(w.closed_within(3), "a revoked credential's connection stayed open")
+        # and a new connection with it is refused at once
+        w2 = self.wire("viewer-rev")
+        w2.send(whoami(3))
+        r = w2.read_response()
+        self.assertIsNotNone(r)
+        self.assertEqual((r.id, r.code, r.reason), (0, UNAUTHENTICATED, "credential_revoked"), r)
+
+    # 11
+    def test_http_healthz_metrics_and_404(self):
+        w = self.wire()
+        for i in range(3):
+            self.assertEqual(w.call(whoami(i + 1)).code, OK)
+        status, body = http_get(self.daemon.http_port, "/healthz")
+        self.assertEqual((status, body.strip()), (200, "ok"))
+        status, body = http_get(self.daemon.http_port, "/metrics")
+        self.assertEqual(status, 200)
+        self.assertGreaterEqual(metric(body, "planregd_requests_total") or 0, 3, body)
+        up = metric(body, "planregd_db_connections_up")
+        self.assertIsNotNone(up, body)
+        self.assertGreaterEqual(up, 1)
+        self.assertIsNotNone(metric(body, "planregd_connections_open"), body)
+        self.assertRegex(body, r'planregd_responses_total\{code="OK"\} \d+')
+        self.assertIn("# TYPE planregd_requests_total counter", body)
+        status, _ = http_get(self.daemon.http_port, "/nope")
+        self.assertEqual(status, 404)
+
+    # 12
+    def test_sigterm_drains_in_flight_requests(self):
+        d = self.extra_daemon({"PLANREGD_DRAIN_TIMEOUT_MS": "20000"})
+        locker = subprocess.Popen(["psql", "-X", "-q", "-At", "-d", self.service.db], stdin=subprocess.PIPE,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        importer = None
+        try:
+            locker.stdin.write("SELECT pg_advisory_lock(%s);\n" % IMPORT_LOCK_KEY)
+            locker.stdin.flush()
+            self.poll_sql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted", "1",
+                          "the psql session never took the import lock")
+            env = dict(os.environ)
+            env.update(self.service.cli_env("admin"))
+            env["PLANREG_SERVER"] = "localhost:%d" % d.port
+            importer = subprocess.Popen([harness.PLANREG, "plan", "import", harness.PLAN_FILE], env=env,
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            self.poll_sql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'planregd' "
+                          "AND wait_event_type = 'Lock' AND wait_event = 'advisory'", "1",
+                          "the import never reached the server's lock wait")
+            d.signal(signal.SIGTERM)
+            d.wait_log(r"event=draining", 5)
+            time.sleep(0.5)
+            self.assertIsNone(d.proc.poll(), "planregd exited with a request in flight")
+            self.assertIsNone(importer.poll(), "the import finished while the lock was held")
+            status, body = http_get(d.http_port, "/healthz")
+            self.assertEqual((status, body.strip()), (503, "shutting down"))
+            # a new connection is not served
+            answered = None
+            try:
+                w = Wire(d.port, tls_context(self.pki), timeout=1.5)
+                self.wires.append(w)
+                w.send(whoami(1))
+                answered = w.read_response()
+            except (OSError, ssl.SSLError):
+                pass
+            self.assertIsNone(answered, "a connection made while draining was served")
+        finally:
+            locker.stdin.close()  # ends the session: the lock is released
+            locker.wait(30)
+        out, err = importer.communicate(timeout=60)
+        self.assertEqual(importer.returncode, 0, out + err)
+        self.assertTrue(out.rstrip().endswith("changes)"), out)
+        d.proc.wait(30)
+        self.extra_daemons.remove(d)
+        text = d.stop()  # exit code 0 and sanitizer-clean
+        self.assertIn("event=drained", text)
+        self.assertRegex(text, r"event=request .*method=ImportPlan cred=admin code=OK")
+        self.assertNotIn("event=drain_timeout", text)
+
+    def poll_sql(self, sql, want, what, timeout=15):
+        deadline = time.time() + timeout
+        got = None
+        while time.time() < deadline:
+            got = self.service.sql(sql)
+            if got == want:
+                return
+            time.sleep(0.05)
+        self.fail("%s (%s gave %r)" % (what, sql, got))
+
+    # 13
+    def test_sighup_reloads_certificates(self):
+        pki = self.pki
+        second = os.path.join(self.service.tmp, "pki-second")
+        os.makedirs(second)
+        for f in ("ca.crt", "ca.key"):
+            shutil.copy(os.path.join(pki.dir, f), second)
+        r = harness.run(["bash", harness.PKI, "server", second, "localhost"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        conf = os.path.join(self.service.tmp, "reload.conf")
+
+        def write_conf(cert, key):
+            with open(conf + ".tmp", "w") as f:
+                f.write("# written by test_protocol\ntls_cert = %s\ntls_key = %s\ntls_ca = %s\n"
+                        "frame_timeout_ms = 5000\n" % (cert, key, pki.ca))
+            os.replace(conf + ".tmp", conf)
+
+        write_conf(os.path.join(pki.dir, "server.crt"), os.path.join(pki.dir, "server.key"))
+        d = ConfigDaemon(self.service.db, conf, self.service.tmp)
+        self.extra_daemons.append(d)
+
+        def der(path):
+            with open(path) as f:
+                return ssl.PEM_cert_to_DER_cert(f.read())
+
+        def peer_and_whoami(req_id):
+            w = self.wire(port=d.port)
+            cert = w.sock.getpeercert(binary_form=True)
+            r = w.call(whoami(req_id))
+            self.assertEqual((r.id, r.code), (req_id, OK), r)
+            return cert, w
+
+        first_cert, old_wire = peer_and_whoami(1)
+        self.assertEqual(first_cert, der(os.path.join(pki.dir, "server.crt")))
+
+        mark = log_mark(d)
+        write_conf(os.path.join(second, "server.crt"), os.path.join(second, "server.key"))
+        d.signal(signal.SIGHUP)
+        wait_log_since(d, mark, r"event=reloaded ", 5)
+        self.assertIn(os.path.join(second, "server.crt"), log_since(d, mark))
+        new_cert, _ = peer_and_whoami(2)
+        self.assertNotEqual(new_cert, first_cert, "SIGHUP did not change the certificate served")
+        self.assertEqual(new_cert, der(os.path.join(second, "server.crt")))
+        # a connection made before the reload carries on
+        r = old_wire.call(whoami(3))
+        self.assertEqual((r.id, r.code), (3, OK))
+
+        mark = log_mark(d)
+        write_conf(os.path.join(self.service.tmp, "missing.crt"), os.path.join(self.service.tmp, "missing.key"))
+        d.signal(signal.SIGHUP)
+        wait_log_since(d, mark, r"event=reload_failed ", 5)
+        self.assertIn("missing.crt", log_since(d, mark))
+        self.assertIsNone(d.proc.poll(), "a failed reload stopped the daemon")
+        kept_cert, _ = peer_and_whoami(4)
+        self.assertEqual(kept_cert, new_cert, "a failed reload must keep the previous certificate")
+
+
+class ConfigDaemon(harness.Daemon):
+    """A planregd whose TLS files come only from a --config file (so that SIGHUP re-reads them)."""
+
+    def __init__(self, db, config_file, workdir, extra_env=None):
+        self.log_path = os.path.join(workdir, "planregd-conf-%d.log" % os.getpid())
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PLANREGD_")}
+        env.update({
+            "PLANREGD_DB_DSN": harness.dsn(db, harness.APP_ROLE),
+            "PLANREGD_LISTEN_ADDR": "127.0.0.1",
+            "PLANREGD_LISTEN_PORT": "0",
+            "PLANREGD_HTTP_PORT": "0",
+            "PLANREGD_LOG_LEVEL": "debug",
+        })
+        env.update(extra_env or {})
+        self.log = open(self.log_path, "w+")
+        self.proc = subprocess.Popen([harness.PLANREGD, "--config", config_file], env=env, stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        wait_started(self)
+
+
+def wait_started(d):
+    d.port = d.http_port = None
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        text = d.read_log()
+        m = re.search(r"event=listening .*port=(\d+)", text)
+        h = re.search(r"event=http_listening .*port=(\d+)", text)
+        if m and h:
+            d.port, d.http_port = int(m.group(1)), int(h.group(1))
+            break
+        if d.proc.poll() is not None:
+            raise AssertionError("planregd exited at start:\n" + text)
+        time.sleep(0.05)
+    if d.port is None:
+        d.proc.kill()
+        raise AssertionError("planregd did not start listening:\n" + d.read_log())
+    d.wait_log(r"event=db_connected", 30)
+
+
+# ---------------------------------------------------------------- 10: the database goes away
+
+class DatabaseAwayTest(unittest.TestCase):
+    """A private PostgreSQL cluster of its own, stopped and started under a running daemon."""
+
+    @classmethod
+    def setUpClass(cls):
+        harness.require_cluster()
+        parent = os.environ.get("PLANREG_TEST_TMP") or "/tmp"
+        cls.tmp = tempfile.mkdtemp(prefix="planreg-protocol-db-", dir=parent)
+        os.chmod(cls.tmp, 0o755)  # the postgres user must reach the cluster directory
+        cls.pgdir = os.path.join(cls.tmp, "pg")
+        cls.daemon = None
+        try:
+            cls.pg("init")
+            cls.pg("start")
+            with open(os.path.join(cls.pgdir, "port")) as f:
+                cls.port = f.read().strip()
+            cls.db = "planreg_away"
+            cls.psql("CREATE DATABASE %s" % cls.db)
+            r = harness.run([harness.PLANREGD, "migrate"], env={"PLANREGD_DB_DSN": cls.dsn("postgres")})
+            if r.returncode != 0:
+                raise AssertionError("planregd migrate failed: %s%s" % (r.stdout, r.stderr))
+            cls.psql("CREATE ROLE %s LOGIN; GRANT planreg_app TO %s" % (harness.APP_ROLE, harness.APP_ROLE), cls.db)
+            cls.pki = harness.Pki(os.path.join(cls.tmp, "pki"))
+            fp = cls.pki.issue("admin", "CA", "Admin User", "admin")
+            r = harness.run([harness.PLANREGD, "enrol", "admin", "CA", "admin", fp, "Admin User"],
+                            env={"PLANREGD_DB_DSN": cls.dsn("postgres")})
+            if r.returncode != 0:
+                raise AssertionError("planregd enrol failed: %s%s" % (r.stdout, r.stderr))
+        except BaseException:
+            cls.cleanup_cluster()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.cleanup_cluster()
+
+    @classmethod
+    def cleanup_cluster(cls):
+        subprocess.run(["bash", PGCLUSTER, "stop", cls.pgdir], capture_output=True)
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    @classmethod
+    def pg(cls, *args):
+        r = subprocess.run(["bash", PGCLUSTER, args[0], cls.pgdir] + list(args[1:]), capture_output=True, text=True,
+                           timeout=120)
+        if r.returncode != 0:
+            raise AssertionError("pgcluster.sh %s failed: %s%s" % (" ".join(args), r.stdout, r.stderr))
+
+    @classmethod
+    def dsn(cls, user):
+        return "host=%s port=%s dbname=%s user=%s" % (cls.pgdir, cls.port, cls.db, user)
+
+    @classmethod
+    def psql(cls, sql, db="postgres"):
+        env = dict(os.environ, PGHOST=cls.pgdir, PGPORT=cls.port, PGUSER="postgres")
+        r = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-At", "-d", db], input=sql, env=env,
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            raise AssertionError("psql failed: %s\n%s" % (sql, r.stderr))
+        return r.stdout.strip()
+
+    def setUp(self):
+        self.wires = []
+        self.daemon = harness.Daemon(self.db, self.pki, self.tmp, {
+            "PLANREGD_DB_DSN": self.dsn(harness.APP_ROLE),
+            "PLANREGD_DB_RECONNECT_MAX_MS": "1000",
+            "PLANREGD_DB_CONNECT_TIMEOUT_MS": "2000",
+        })
+        self.addCleanup(self.daemon.stop)
+        # started again even when the test fails, so that the daemon stops with a database under it
+        self.addCleanup(self.pg, "start", self.port)
+
+    def tearDown(self):
+        for w in self.wires:
+            w.close()
+
+    def cli(self, *args, timeout=30):
+        env = {
+            "PLANREG_SERVER": "localhost:%d" % self.daemon.port,
+            "PLANREG_CA": self.pki.ca,
+            "PLANREG_CERT": self.pki.cert("admin"),
+            "PLANREG_KEY": self.pki.key("admin"),
+            "XDG_CONFIG_HOME": os.path.join(self.tmp, "xdg"),
+            "NO_COLOR": "1",
+        }
+        r = harness.run([harness.PLANREG] + list(args), env=env, timeout=timeout)
+        report = harness.sanitizer_report(r.stderr)
+        if report:
+            raise AssertionError("planreg sanitizer report:\n" + report)
+        return r
+
+    def test_requests_fail_fast_while_the_database_is_away_and_recover(self):
+        w = Wire(self.daemon.port, tls_context(self.pki))
+        self.wires.append(w)
+        r = w.call(whoami(1))
+        self.assertEqual((r.id, r.code), (1, OK), r)
+        self.assertEqual(http_get(self.daemon.http_port, "/healthz")[0], 200)
+
+        mark = log_mark(self.daemon)
+        self.pg("stop")
+        wait_log_since(self.daemon, mark, r"event=db_(disconnected|connect_failed)", 10)
+
+        t0 = time.time()
+        r = self.cli("whoami", timeout=30)
+        took = time.time() - t0
+        self.assertEqual(r.returncode, 3, r.stdout + r.stderr)
+        self.assertIn("unavailable", r.stderr)
+        self.assertLess(took, 3.0, "a request took %.1fs to fail with the database away" % took)
+
+        # on an open connection too: UNAVAILABLE for the request, fast
+        t0 = time.time()
+        r = w.call(whoami(2))
+        self.assertLess(time.time() - t0, 3.0)
+        self.assertEqual((r.id, r.code), (2, UNAVAILABLE), r)
+
+        status, body = http_get(self.daemon.http_port, "/healthz")
+        self.assertEqual((status, body.strip()), (503, "database unavailable"))
+        status, body = http_get(self.daemon.http_port, "/metrics")
+        self.assertEqual(metric(body, "planregd_db_connections_up"), 0, body)
+
+        self.pg("start", self.port)
+        deadline = time.time() + 15
+        last = None
+        while time.time() < deadline:
+            last = self.cli("whoami")
+            if last.returncode == 0:
+                break
+            time.sleep(0.2)
+        self.assertEqual(last.returncode, 0, "the pool did not reconnect: %s%s" % (last.stdout, last.stderr))
+        self.assertIn("admin", last.stdout)
+        status, body = http_get(self.daemon.http_port, "/healthz")
+        self.assertEqual((status, body.strip()), (200, "ok"))
+        self.assertRegex(log_since(self.daemon, mark), r"event=db_connected")
+
+
+if __name__ == "__main__":
+    harness.main()

@@ -1,0 +1,97 @@
+"""deploy/quickstart.sh as a newcomer runs it: everything under var/, the plan
+imported, a credential per role and per lead organisation, idempotent, and
+`stop` stops it. Runs in a private var directory and ports."""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+import harness  # noqa: E402
+
+QUICKSTART = os.path.join(harness.SOURCE_DIR, "deploy", "quickstart.sh")
+
+
+class QuickstartTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        base = os.environ.get("PLANREG_TEST_TMP") or tempfile.gettempdir()
+        cls.var = tempfile.mkdtemp(prefix="planreg-quickstart-", dir=base)
+        os.chmod(cls.var, 0o755)
+        cls.port = harness.free_port()
+        cls.env = {"PLANREG_VAR": cls.var, "PLANREG_PORT": str(cls.port), "PLANREG_HTTP_PORT": str(harness.free_port())}
+        if os.environ.get("PLANREG_BUILD"):
+            cls.env["PLANREG_BUILD"] = os.environ["PLANREG_BUILD"]
+        cls.first = harness.run(["bash", QUICKSTART], env=cls.env, timeout=900)
+
+    @classmethod
+    def tearDownClass(cls):
+        harness.run(["bash", QUICKSTART, "stop"], env=cls.env, timeout=120)
+        subprocess.run(["rm", "-rf", cls.var])
+
+    def sh(self, script):
+        """Runs script in bash from the var directory's parent, like a newcomer in the clone."""
+        return subprocess.run(["bash", "-c", script], cwd=self.var, capture_output=True, text=True, timeout=120,
+                              env={"PATH": "/usr/bin:/bin", "HOME": self.var, "XDG_CONFIG_HOME": self.var + "/xdg"})
+
+    def test_1_starts_everything(self):
+        self.assertEqual(self.first.returncode, 0, self.first.stdout + self.first.stderr)
+        out = self.first.stdout
+        self.assertIn("register: 80 projects in 6 themes", out)
+        self.assertIn("stages: advanced_development 19, concept 18, early_development 24, live 19", out)
+        self.assertIn(". var/env/admin.env", out)
+        for f in ("planregd.pid", "planregd.conf", "log/planregd.log", "pki/ca.crt", "pg/data/PG_VERSION"):
+            self.assertTrue(os.path.exists(os.path.join(self.var, f)), f)
+
+    def test_2_admin_lists_the_80_projects(self):
+        r = self.sh(". env/admin.env && planreg projects list --format json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        ps = json.loads(r.stdout)
+        self.assertEqual(len(ps), 80)
+        self.assertEqual(ps[52]["cost"]["min_pence"], 1730000000)
+
+    def test_3_a_credential_per_role_and_lead_organisation(self):
+        r = self.sh(". env/admin.env && planreg projects list --format json")
+        leads = {o for p in json.loads(r.stdout) for o in p["lead_orgs"]}
+        self.assertEqual(len(leads), 23)
+        for name in ["admin", "viewer", "reminder"] + ["submitter-%s" % c for c in leads]:
+            r = self.sh(". env/%s.env && planreg whoami --format json" % name)
+            self.assertEqual(r.returncode, 0, name + r.stderr)
+            w = json.loads(r.stdout)
+            self.assertEqual(w["credential"], name)
+            if name.startswith("submitter-"):
+                self.assertEqual((w["role"], w["organisation"]), ("submitter", name[len("submitter-"):]))
+
+    def test_4_db_env_reaches_the_cluster(self):
+        r = self.sh(". env/db.env && psql -X -Atc 'SELECT count(*) FROM project'")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.strip(), "80")
+
+    def test_5_running_again_is_harmless(self):
+        pid = open(os.path.join(self.var, "planregd.pid")).read().strip()
+        again = harness.run(["bash", QUICKSTART], env=self.env, timeout=900)
+        self.assertEqual(again.returncode, 0, again.stdout + again.stderr)
+        self.assertIn("planregd already running (pid %s)" % pid, again.stdout)
+        self.assertIn("(0 changes)", again.stdout)
+        r = self.sh(". env/db.env && psql -X -Atc 'SELECT count(*) FROM project'")
+        self.assertEqual(r.stdout.strip(), "80")
+
+    def test_6_stop(self):
+        pid = int(open(os.path.join(self.var, "planregd.pid")).read())
+        r = harness.run(["bash", QUICKSTART, "stop"], env=self.env, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("stopped planregd", r.stdout)
+        with self.assertRaises(ProcessLookupError):
+            os.kill(pid, 0)
+        r = harness.run(["bash", os.path.join(harness.SOURCE_DIR, "deploy", "pgcluster.sh"), "status",
+                         os.path.join(self.var, "pg")])
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIsNone(harness.sanitizer_report(open(os.path.join(self.var, "log", "planregd.log")).read()))
+        self.assertIn("event=stopped", open(os.path.join(self.var, "log", "planregd.log")).read())
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
