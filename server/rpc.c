@@ -27,6 +27,12 @@ static const struct rpc_method rpc_methods[] = {
 	{PLANREG__V1__REQUEST__BODY_ENROL_CREDENTIAL, "EnrolCredential", credential_enrol},
 	{PLANREG__V1__REQUEST__BODY_REVOKE_CREDENTIAL, "RevokeCredential", credential_revoke},
 	{PLANREG__V1__REQUEST__BODY_LIST_CREDENTIALS, "ListCredentials", credential_list},
+	{PLANREG__V1__REQUEST__BODY_SUBMIT_UPDATE, "SubmitUpdate", update_submit},
+	{PLANREG__V1__REQUEST__BODY_GET_UPDATE, "GetUpdate", update_get},
+	{PLANREG__V1__REQUEST__BODY_LIST_UPDATES, "ListUpdates", update_list},
+	{PLANREG__V1__REQUEST__BODY_REVIEW_UPDATE, "ReviewUpdate", update_review},
+	{PLANREG__V1__REQUEST__BODY_UPDATE_TEMPLATE, "UpdateTemplate", update_template},
+	{PLANREG__V1__REQUEST__BODY_VERIFY_AUDIT, "VerifyAudit", audit_verify},
 };
 
 static const char SQL_CREDENTIAL[] =

@@ -26,4 +26,14 @@ void credential_enrol(struct rpc_call *call);
 void credential_revoke(struct rpc_call *call);
 void credential_list(struct rpc_call *call);
 
+/* update.c: quarterly progress */
+void update_submit(struct rpc_call *call);
+void update_get(struct rpc_call *call);
+void update_list(struct rpc_call *call);
+void update_review(struct rpc_call *call);
+void update_template(struct rpc_call *call);
+
+/* audit.c: the hash chain */
+void audit_verify(struct rpc_call *call);
+
 #endif

@@ -1,0 +1,900 @@
+/* update.c - quarterly progress: SubmitUpdate (validated, authorised by lead,
+ * idempotent, hash-chained), GetUpdate, ListUpdates, ReviewUpdate and
+ * UpdateTemplate. Every decision on who may is auth.c's. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "auth.h"
+#include "buf.h"
+#include "chain.h"
+#include "handlers.h"
+#include "json.h"
+#include "money.h"
+#include "period.h"
+#include "server.h"
+#include "validate.h"
+#include "values.h"
+#include "xmalloc.h"
+
+#define UPDATE_MAX_MILESTONES 50
+#define UPDATE_MAX_RISKS 50
+#define UPDATE_NARRATIVE_MAX 20000
+#define UPDATE_VARIANCE_PERCENT 5
+
+/* One writer at a time extends the chain (pg_advisory_xact_lock key). */
+#define UPDATE_CHAIN_LOCK "SELECT pg_advisory_xact_lock(31644363112211817)"
+#define CURRENT_PLAN "(SELECT max(id) FROM plan)"
+#define TS_US(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+
+/* $1 ref, $2 period, $3 credential, $4 idempotency key */
+static const char SQL_SUBMIT_CONTEXT[] =
+	"SELECT p.id,"
+	" coalesce((SELECT string_agg(org_code, chr(31) ORDER BY position) FROM project_lead_org"
+	"           WHERE project_id = p.id), ''),"
+	" p.cost_status, p.cost_min_pence, p.cost_max_pence, p.stage,"
+	" (SELECT coalesce(max(revision), 0) + 1 FROM progress_update WHERE project_id = p.id AND period = $2),"
+	" coalesce((SELECT hash FROM progress_update ORDER BY id DESC LIMIT 1), repeat('0', 64)),"
+	" " TS_US("now()") ","
+	" (SELECT stage FROM progress_update WHERE project_id = p.id ORDER BY period DESC, revision DESC LIMIT 1),"
+	" (SELECT narrative FROM progress_update WHERE project_id = p.id AND period < $2"
+	"  ORDER BY period DESC, revision DESC LIMIT 1),"
+	" (SELECT period FROM progress_update WHERE project_id = p.id AND period < $2"
+	"  ORDER BY period DESC, revision DESC LIMIT 1),"
+	" (SELECT id FROM progress_update WHERE submitted_by = $3 AND idempotency_key = $4)"
+	" FROM project p WHERE p.plan_id = " CURRENT_PLAN " AND p.ref = $1";
+
+static const char SQL_RECEIPT[] =
+	"SELECT id, revision, hash, coalesce(array_to_string(warnings, chr(31)), ''), content_sha256, " TS_US(
+		"submitted_at") " FROM progress_update WHERE id = $1";
+
+static const char SQL_INSERT[] =
+	"WITH per AS ("
+	"  INSERT INTO reporting_period (period, starts, ends, due) VALUES ($2, $20::date, $21::date, $22::date)"
+	"  ON CONFLICT DO NOTHING),"
+	" u AS ("
+	"  INSERT INTO progress_update (project_id, period, revision, confidence, stage, narrative,"
+	"   spend_to_date_pence, forecast_total_pence, variance_note, submitted_by, submitted_org,"
+	"   submitted_person, on_behalf, submitted_at, idempotency_key, content_sha256, warnings, prev_hash, hash)"
+	"  VALUES ($1::bigint, $2, $3::int, $4::confidence, $5::stage, $6, $7::bigint, $8::bigint, $9, $10, $11,"
+	"   $12, $13::boolean, $14::timestamptz, $15, $16, ARRAY(SELECT jsonb_array_elements_text($17::jsonb)),"
+	"   $18, $19)"
+	"  RETURNING id),"
+	" m AS ("
+	"  INSERT INTO update_milestone (update_id, position, title, baseline, forecast, achieved)"
+	"  SELECT u.id, x.ordinality, x.value->>'title', (x.value->>'baseline')::date,"
+	"   NULLIF(x.value->>'forecast', '')::date, NULLIF(x.value->>'achieved', '')::date"
+	"  FROM u, jsonb_array_elements($23::jsonb) WITH ORDINALITY x),"
+	" r AS ("
+	"  INSERT INTO update_risk (update_id, position, risk)"
+	"  SELECT u.id, x.ordinality, x.value FROM u, jsonb_array_elements_text($24::jsonb) WITH ORDINALITY x)"
+	" SELECT id FROM u";
+
+/* The columns of one update (aliases u = progress_update, p = project); read by update_from_row. */
+#define UPDATE_COLUMNS                                                                                           \
+	"u.id, p.ref, u.period, u.revision, u.confidence, u.stage, u.narrative, u.spend_to_date_pence,"          \
+	" u.forecast_total_pence, u.variance_note,"                                                              \
+	" coalesce((SELECT string_agg(m.title || chr(30) || to_char(m.baseline, 'YYYY-MM-DD') || chr(30) ||"    \
+	"   coalesce(to_char(m.forecast, 'YYYY-MM-DD'), '') || chr(30) || coalesce(to_char(m.achieved, 'YYYY-MM-DD'), ''),"\
+	"   chr(31) ORDER BY m.position) FROM update_milestone m WHERE m.update_id = u.id), ''),"              \
+	" coalesce((SELECT string_agg(k.risk, chr(31) ORDER BY k.position) FROM update_risk k"                 \
+	"   WHERE k.update_id = u.id), ''),"                                                                     \
+	" u.submitted_by, u.submitted_org, u.submitted_person, u.on_behalf, " TS_US("u.submitted_at") ","       \
+	" u.hash, u.prev_hash,"                                                                                  \
+	" rv.accepted, coalesce(rv.comment, ''), coalesce(rv.reviewed_by, ''),"                                  \
+	" coalesce(" TS_US("rv.reviewed_at") ", ''),"                                                           \
+	" EXISTS (SELECT 1 FROM progress_update later WHERE later.project_id = u.project_id"                    \
+	"   AND later.period = u.period AND later.revision > u.revision),"                                      \
+	" coalesce((SELECT string_agg(org_code, chr(31) ORDER BY position) FROM project_lead_org"               \
+	"   WHERE project_id = u.project_id), '')"
+#define UPDATE_FROM                                                                                              \
+	" FROM progress_update u JOIN project p ON p.id = u.project_id"                                          \
+	" LEFT JOIN LATERAL (SELECT * FROM update_review r WHERE r.update_id = u.id ORDER BY r.id DESC LIMIT 1) rv" \
+	" ON true"
+
+/* $1 id, $2 ref, $3 period, $4 lead organisation, $5 latest only */
+static const char SQL_UPDATES[] =
+	"SELECT " UPDATE_COLUMNS UPDATE_FROM
+	" WHERE ($1::bigint IS NULL OR u.id = $1::bigint)"
+	"  AND ($2::int IS NULL OR (p.ref = $2::int AND p.plan_id = " CURRENT_PLAN "))"
+	"  AND ($3::text IS NULL OR u.period = $3::text)"
+	"  AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM project_lead_org l WHERE l.project_id = u.project_id"
+	"       AND lower(l.org_code) = lower($4::text)))"
+	"  AND (NOT $5::boolean OR NOT EXISTS (SELECT 1 FROM progress_update later"
+	"       WHERE later.project_id = u.project_id AND later.period = u.period AND later.revision > u.revision))"
+	" ORDER BY p.ref, u.period, u.revision";
+
+static const char SQL_PROJECT_LEADS[] =
+	"SELECT coalesce((SELECT string_agg(org_code, chr(31) ORDER BY position) FROM project_lead_org"
+	" WHERE project_id = p.id), '') FROM project p WHERE p.plan_id = " CURRENT_PLAN " AND p.ref = $1";
+
+static const char SQL_ORG_EXISTS[] = "SELECT code FROM organisation WHERE lower(code) = lower($1)";
+
+static const char SQL_REVIEW[] =
+	"INSERT INTO update_review (update_id, accepted, comment, reviewed_by) VALUES ($1, $2::boolean, $3, $4)"
+	" RETURNING accepted, comment, reviewed_by, " TS_US("reviewed_at");
+
+/* ---------------------------------------------------------------- reading updates */
+
+static Planreg__V1__Date *update_date(struct rpc_call *call, const char *iso)
+{
+	if (iso == NULL || iso[0] == '\0')
+		return NULL;
+	Planreg__V1__Date *d = ARENA_NEW(&call->arena, Planreg__V1__Date, planreg__v1__date__init);
+	d->iso = rpc_strdup(call, iso);
+	return d;
+}
+
+static Planreg__V1__Money *update_money(struct rpc_call *call, PGresult *res, int row, int col)
+{
+	if (rpc_is_null(res, row, col))
+		return NULL;
+	Planreg__V1__Money *m = ARENA_NEW(&call->arena, Planreg__V1__Money, planreg__v1__money__init);
+	m->pence = rpc_int64(res, row, col);
+	return m;
+}
+
+/* Reads UPDATE_COLUMNS starting at col; *leads gets the project's lead organisations. */
+static Planreg__V1__Update *update_from_row(struct rpc_call *call, PGresult *res, int row, char ***leads,
+					    size_t *n_leads)
+{
+	Planreg__V1__Update *u = ARENA_NEW(&call->arena, Planreg__V1__Update, planreg__v1__update__init);
+	Planreg__V1__UpdateContent *c =
+		ARENA_NEW(&call->arena, Planreg__V1__UpdateContent, planreg__v1__update_content__init);
+	u->id = rpc_int64(res, row, 0);
+	c->ref = rpc_int(res, row, 1);
+	c->period = rpc_strdup(call, rpc_value(res, row, 2));
+	u->revision = rpc_int(res, row, 3);
+	enum confidence conf = CONFIDENCE_UNSPECIFIED;
+	if (!values_confidence_parse(rpc_value(res, row, 4), &conf))
+		conf = CONFIDENCE_UNSPECIFIED;
+	c->confidence = (Planreg__V1__Confidence)conf;
+	enum stage st = STAGE_UNSPECIFIED;
+	if (!values_stage_parse(rpc_value(res, row, 5), &st))
+		st = STAGE_UNSPECIFIED;
+	c->stage = (Planreg__V1__Stage)st;
+	c->narrative = rpc_strdup(call, rpc_value(res, row, 6));
+	c->spend_to_date = update_money(call, res, row, 7);
+	c->forecast_total = update_money(call, res, row, 8);
+	c->variance_note = rpc_strdup(call, rpc_value(res, row, 9));
+	char **ms;
+	size_t n = rpc_split(call, rpc_value(res, row, 10), RPC_SEP, &ms);
+	for (size_t i = 0; i < n; i++) {
+		char **f;
+		size_t nf = rpc_split(call, ms[i], RPC_SUBSEP, &f);
+		Planreg__V1__Milestone *m = ARENA_NEW(&call->arena, Planreg__V1__Milestone, planreg__v1__milestone__init);
+		m->title = nf > 0 ? f[0] : "";
+		m->baseline = update_date(call, nf > 1 ? f[1] : NULL);
+		m->forecast = update_date(call, nf > 2 ? f[2] : NULL);
+		m->achieved = update_date(call, nf > 3 ? f[3] : NULL);
+		*(Planreg__V1__Milestone **)arena_push(&call->arena, &c->milestones, &c->n_milestones, sizeof m) = m;
+	}
+	c->n_risks = rpc_split(call, rpc_value(res, row, 11), RPC_SEP, &c->risks);
+	u->content = c;
+	u->submitted_by = rpc_strdup(call, rpc_value(res, row, 12));
+	u->submitted_org = rpc_strdup(call, rpc_value(res, row, 13));
+	u->submitted_person = rpc_strdup(call, rpc_value(res, row, 14));
+	u->on_behalf = rpc_bool(res, row, 15);
+	u->submitted_at = rpc_strdup(call, rpc_value(res, row, 16));
+	u->hash = rpc_strdup(call, rpc_value(res, row, 17));
+	u->prev_hash = rpc_strdup(call, rpc_value(res, row, 18));
+	if (!rpc_is_null(res, row, 19)) {
+		Planreg__V1__Review *rv = ARENA_NEW(&call->arena, Planreg__V1__Review, planreg__v1__review__init);
+		rv->accepted = rpc_bool(res, row, 19);
+		rv->comment = rpc_strdup(call, rpc_value(res, row, 20));
+		rv->reviewed_by = rpc_strdup(call, rpc_value(res, row, 21));
+		rv->reviewed_at = rpc_strdup(call, rpc_value(res, row, 22));
+		u->review = rv;
+	}
+	u->superseded = rpc_bool(res, row, 23);
+	if (leads)
+		*n_leads = rpc_split(call, rpc_value(res, row, 24), RPC_SEP, leads);
+	return u;
+}
+
+/* "LCC" or "STFC, ATOS", for messages */
+static const char *update_leads_text(struct rpc_call *call, char **leads, size_t n)
+{
+	struct buf b = {0};
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&b, "%s%s", i ? ", " : "", leads[i]);
+	char *s = rpc_strdup(call, n ? buf_str(&b) : "nobody");
+	buf_free(&b);
+	return s;
+}
+
+static void update_refuse_not_lead(struct rpc_call *call, int ref, char **leads, size_t n, const char *doing)
+{
+	rpc_reply_error(call, PLANREG__V1__CODE__PERMISSION_DENIED, "not_lead",
+			"credential %s (organisation %s) may not %s project %d: it is led by %s, and submitters act "
+			"only for projects their organisation leads",
+			call->principal.credential, call->principal.organisation, doing, ref,
+			update_leads_text(call, leads, n));
+}
+
+/* ---------------------------------------------------------------- SubmitUpdate */
+
+struct update_submit {
+	Planreg__V1__UpdateContent *c;
+	struct period period;
+	char period_s[PERIOD_FMT_MAX];
+	struct chain_content content;
+	struct chain_milestone *milestones;
+	const char **risks;
+	char digest[65];
+	long long project_id;
+	bool on_behalf;
+	int revision;
+	char prev_hash[65];
+	char now[40];
+	char hash[65];
+	struct buf warnings; /* JSON array, for the insert */
+	Planreg__V1__SubmitUpdateResponse *resp;
+};
+
+static struct date update_today(void)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	struct date d = {tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
+	return d;
+}
+
+static const char *update_money_text(struct rpc_call *call, int64_t pence)
+{
+	char buf[MONEY_FMT_MAX];
+	money_format(pence, buf);
+	return rpc_strdup(call, buf);
+}
+
+/* Checks everything that needs no database; fills st->content. */
+static bool update_validate(struct rpc_call *call, struct update_submit *st)
+{
+	Planreg__V1__UpdateContent *c = st->c;
+	struct date today = update_today();
+	struct period current = period_of_date(today);
+	char field[64];
+
+	if (c->ref <= 0)
+		rpc_violation(call, "ref", "%d is not a project reference (a positive number)", c->ref);
+	if (!period_parse(c->period, &st->period) || st->period.year < 2000) {
+		rpc_violation(call, "period", "\"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3", c->period);
+	} else if (period_compare(st->period, current) > 0) {
+		char cur[PERIOD_FMT_MAX];
+		period_format(current, cur);
+		rpc_violation(call, "period", "%s is after the current quarter (%s): report on a quarter that has begun",
+			      c->period, cur);
+	}
+	period_format(st->period, st->period_s);
+	if (values_confidence_name((enum confidence)c->confidence) == NULL || c->confidence == 0)
+		rpc_violation(call, "confidence", "is required: one of %s", values_confidence_names());
+	if (values_stage_name((enum stage)c->stage) == NULL || c->stage == 0)
+		rpc_violation(call, "stage", "is required: one of %s", values_stage_names());
+	validate_text(call, "narrative", c->narrative, UPDATE_NARRATIVE_MAX, VALIDATE_REQUIRED | VALIDATE_MULTILINE);
+	validate_text(call, "variance_note", c->variance_note, 5000, VALIDATE_MULTILINE);
+	if (c->spend_to_date && (c->spend_to_date->pence < 0 || c->spend_to_date->pence > MONEY_MAX_PENCE))
+		rpc_violation(call, "spend_to_date", "must be between £0 and £10 trillion; money is never negative");
+	if (c->forecast_total && (c->forecast_total->pence < 0 || c->forecast_total->pence > MONEY_MAX_PENCE))
+		rpc_violation(call, "forecast_total", "must be between £0 and £10 trillion; money is never negative");
+	if (c->n_milestones > UPDATE_MAX_MILESTONES)
+		rpc_violation(call, "milestones", "%zu milestones; at most %d", c->n_milestones, UPDATE_MAX_MILESTONES);
+	if (c->n_risks > UPDATE_MAX_RISKS)
+		rpc_violation(call, "risks", "%zu risks; at most %d", c->n_risks, UPDATE_MAX_RISKS);
+
+	struct date starts = period_start(st->period);
+	st->milestones = arena_alloc(&call->arena, (c->n_milestones + 1) * sizeof *st->milestones);
+	for (size_t i = 0; i < c->n_milestones && i < UPDATE_MAX_MILESTONES; i++) {
+		const Planreg__V1__Milestone *m = c->milestones[i];
+		struct chain_milestone *cm = &st->milestones[i];
+		snprintf(field, sizeof field, "milestones[%zu]", i + 1);
+		cm->title = m->title;
+		cm->baseline = m->baseline ? m->baseline->iso : "";
+		cm->forecast = m->forecast ? m->forecast->iso : "";
+		cm->achieved = m->achieved ? m->achieved->iso : "";
+		if (!validate_text(call, field, m->title, 200, VALIDATE_REQUIRED))
+			continue;
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(c->milestones[k]->title, m->title) == 0)
+				rpc_violation(call, field, "\"%s\" is listed twice", m->title);
+		struct date baseline, forecast, achieved;
+		bool has_forecast = cm->forecast[0] != '\0', has_achieved = cm->achieved[0] != '\0';
+		if (cm->baseline[0] == '\0')
+			rpc_violation(call, field, "\"%s\" has no baseline date (the date first planned)", m->title);
+		else if (!date_parse(cm->baseline, &baseline))
+			rpc_violation(call, field, "\"%s\": baseline \"%s\" is not a date (YYYY-MM-DD)", m->title, cm->baseline);
+		if (has_forecast && !date_parse(cm->forecast, &forecast))
+			rpc_violation(call, field, "\"%s\": forecast \"%s\" is not a date (YYYY-MM-DD)", m->title, cm->forecast);
+		if (has_achieved && !date_parse(cm->achieved, &achieved)) {
+			rpc_violation(call, field, "\"%s\": achieved \"%s\" is not a date (YYYY-MM-DD)", m->title, cm->achieved);
+			has_achieved = false;
+		} else if (has_achieved && date_compare(achieved, today) > 0) {
+			rpc_violation(call, field, "\"%s\" is marked achieved on %s, which is in the future", m->title,
+				      cm->achieved);
+		}
+		if (!has_forecast && cm->achieved[0] == '\0')
+			rpc_violation(call, field, "\"%s\" needs a forecast date, or the date it was achieved", m->title);
+		else if (has_forecast && cm->achieved[0] == '\0' && date_parse(cm->forecast, &forecast) &&
+			 date_compare(forecast, starts) < 0)
+			rpc_violation(call, field,
+				      "\"%s\" is forecast for %s, before %s began, but is not achieved: give a new "
+				      "forecast or the date it was achieved",
+				      m->title, cm->forecast, st->period_s);
+	}
+	st->risks = arena_alloc(&call->arena, (c->n_risks + 1) * sizeof *st->risks);
+	for (size_t i = 0; i < c->n_risks && i < UPDATE_MAX_RISKS; i++) {
+		snprintf(field, sizeof field, "risks[%zu]", i + 1);
+		validate_text(call, field, c->risks[i], 2000, VALIDATE_REQUIRED | VALIDATE_MULTILINE);
+		st->risks[i] = c->risks[i];
+	}
+	if (rpc_has_violations(call))
+		return false;
+
+	struct chain_content *cc = &st->content;
+	cc->ref = c->ref;
+	cc->period = st->period_s;
+	cc->confidence = values_confidence_name((enum confidence)c->confidence);
+	cc->stage = values_stage_name((enum stage)c->stage);
+	cc->narrative = c->narrative;
+	cc->has_spend = c->spend_to_date != NULL;
+	cc->spend_pence = c->spend_to_date ? c->spend_to_date->pence : 0;
+	cc->has_forecast = c->forecast_total != NULL;
+	cc->forecast_pence = c->forecast_total ? c->forecast_total->pence : 0;
+	cc->variance_note = c->variance_note;
+	cc->milestones = st->milestones;
+	cc->n_milestones = c->n_milestones;
+	cc->risks = st->risks;
+	cc->n_risks = c->n_risks;
+	chain_content_digest(cc, st->digest);
+	return true;
+}
+
+/* How far forecast strays outside the plan's cost, in tenths of a percent (0 when within it). */
+static long long update_variance_tenths(PGresult *res, int64_t forecast, int64_t *plan)
+{
+	if (strcmp(rpc_value(res, 0, 2), "known") != 0 || rpc_is_null(res, 0, 3))
+		return 0;
+	int64_t lo = rpc_int64(res, 0, 3);
+	bool has_hi = !rpc_is_null(res, 0, 4);
+	int64_t hi = has_hi ? rpc_int64(res, 0, 4) : 0;
+	if (lo > 0 && forecast < lo) {
+		*plan = lo;
+		return (long long)((__int128)(lo - forecast) * 1000 / lo);
+	}
+	if (has_hi && hi > 0 && forecast > hi) {
+		*plan = hi;
+		return (long long)((__int128)(forecast - hi) * 1000 / hi);
+	}
+	return 0;
+}
+
+static int update_stage_rank(enum stage s)
+{
+	switch (s) {
+	case STAGE_CONCEPT:
+		return 1;
+	case STAGE_EARLY_DEVELOPMENT:
+		return 2;
+	case STAGE_ADVANCED_DEVELOPMENT:
+		return 3;
+	case STAGE_LIVE:
+		return 4;
+	case STAGE_COMPLETED:
+		return 5;
+	default:
+		return 0; /* paused and cancelled are not on the way */
+	}
+}
+
+static void update_warn(struct rpc_call *call, struct update_submit *st, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void update_warn(struct rpc_call *call, struct update_submit *st, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	char *s = rpc_strdup(call, msg);
+	free(msg);
+	*(char **)arena_push(&call->arena, &st->resp->warnings, &st->resp->n_warnings, sizeof(char *)) = s;
+}
+
+static void update_submit_committed(struct rpc_call *call, PGresult *res)
+{
+	(void)res;
+	struct update_submit *st = call->state;
+	rpc_reply_ok(call, st->resp);
+}
+
+static void update_submit_inserted(struct rpc_call *call, PGresult *res)
+{
+	struct update_submit *st = call->state;
+	st->resp->update_id = rpc_int64(res, 0, 0);
+	rpc_query(call, "COMMIT", 0, NULL, update_submit_committed);
+}
+
+static void update_submit_replayed(struct rpc_call *call, PGresult *res)
+{
+	struct update_submit *st = call->state;
+	if (strcmp(rpc_value(res, 0, 4), st->digest) != 0) {
+		rpc_reply_error(call, PLANREG__V1__CODE__FAILED_PRECONDITION, "idempotency_key_reused",
+				"idempotency key \"%s\" was already used by credential %s for a different submission "
+				"(update %s); use a new key for new content",
+				call->req->idempotency_key, call->principal.credential, rpc_value(res, 0, 0));
+		return;
+	}
+	Planreg__V1__SubmitUpdateResponse *r = st->resp;
+	r->update_id = rpc_int64(res, 0, 0);
+	r->revision = rpc_int(res, 0, 1);
+	r->hash = rpc_strdup(call, rpc_value(res, 0, 2));
+	r->n_warnings = rpc_split(call, rpc_value(res, 0, 3), RPC_SEP, &r->warnings);
+	r->submitted_at = rpc_strdup(call, rpc_value(res, 0, 5));
+	r->replayed = true;
+	rpc_reply_ok(call, r); /* the transaction wrote nothing; releasing rolls it back */
+}
+
+static char *update_json_milestones(const struct update_submit *st)
+{
+	struct buf b = {0};
+	struct json j;
+	json_init(&j, &b, false);
+	json_array_begin(&j);
+	for (size_t i = 0; i < st->content.n_milestones; i++) {
+		json_object_begin(&j);
+		json_kv_str(&j, "title", st->milestones[i].title);
+		json_kv_str(&j, "baseline", st->milestones[i].baseline);
+		json_kv_str(&j, "forecast", st->milestones[i].forecast);
+		json_kv_str(&j, "achieved", st->milestones[i].achieved);
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	return buf_take(&b);
+}
+
+static char *update_json_strings(char *const *items, size_t n)
+{
+	struct buf b = {0};
+	struct json j;
+	json_init(&j, &b, false);
+	json_array_begin(&j);
+	for (size_t i = 0; i < n; i++)
+		json_str(&j, items[i]);
+	json_array_end(&j);
+	return buf_take(&b);
+}
+
+static void update_submit_context(struct rpc_call *call, PGresult *res)
+{
+	struct update_submit *st = call->state;
+	Planreg__V1__UpdateContent *c = st->c;
+	if (PQntuples(res) == 0) {
+		rpc_reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "project_not_found",
+				"there is no project %d in the register (`planreg projects list` shows them)", c->ref);
+		return;
+	}
+	char **leads;
+	size_t n_leads = rpc_split(call, rpc_value(res, 0, 1), RPC_SEP, &leads);
+	if (!auth_may_write_progress(&call->principal, leads, n_leads)) {
+		update_refuse_not_lead(call, c->ref, leads, n_leads, "report on");
+		return;
+	}
+	if (!rpc_is_null(res, 0, 12)) {
+		const char *params[1] = {rpc_value(res, 0, 12)};
+		rpc_query(call, SQL_RECEIPT, 1, params, update_submit_replayed);
+		return;
+	}
+
+	/* the variance rule needs the plan's cost */
+	int64_t plan = 0;
+	long long tenths = c->forecast_total ? update_variance_tenths(res, c->forecast_total->pence, &plan) : 0;
+	bool over = tenths > UPDATE_VARIANCE_PERCENT * 10;
+	if (over && c->variance_note[0] == '\0') {
+		rpc_violation(call, "variance_note",
+			      "is required: the forecast %s differs from the plan's cost %s by %lld.%lld%%, more than "
+			      "%d%%; explain the difference",
+			      update_money_text(call, c->forecast_total->pence), update_money_text(call, plan),
+			      tenths / 10, tenths % 10, UPDATE_VARIANCE_PERCENT);
+		rpc_reply_violations(call, "variance_note_required");
+		return;
+	}
+
+	st->project_id = rpc_int64(res, 0, 0);
+	st->revision = rpc_int(res, 0, 6);
+	snprintf(st->prev_hash, sizeof st->prev_hash, "%s", rpc_value(res, 0, 7));
+	snprintf(st->now, sizeof st->now, "%s", rpc_value(res, 0, 8));
+	bool leads_it = false;
+	for (size_t i = 0; i < n_leads; i++)
+		if (strcasecmp(leads[i], call->principal.organisation) == 0)
+			leads_it = true;
+	st->on_behalf = !leads_it; /* an admin reporting for the lead organisation */
+
+	/* consistency warnings: recorded with the update, returned on every replay */
+	if (over && c->confidence == PLANREG__V1__CONFIDENCE__CONFIDENCE_GREEN)
+		update_warn(call, st, "confidence is green but the forecast differs from the plan's cost by %lld.%lld%%",
+			    tenths / 10, tenths % 10);
+	enum stage last = STAGE_UNSPECIFIED;
+	const char *last_s = rpc_is_null(res, 0, 9) ? rpc_value(res, 0, 5) : rpc_value(res, 0, 9);
+	if (values_stage_parse(last_s, &last)) {
+		int before = update_stage_rank(last), now = update_stage_rank((enum stage)c->stage);
+		if (before && now && now < before)
+			update_warn(call, st, "the stage moves backwards: %s, after %s %s", st->content.stage, last_s,
+				    rpc_is_null(res, 0, 9) ? "in the register" : "in the last update");
+	}
+	if (c->spend_to_date && c->forecast_total && c->spend_to_date->pence > c->forecast_total->pence)
+		update_warn(call, st, "spend to date %s is above the forecast total %s",
+			    update_money_text(call, c->spend_to_date->pence),
+			    update_money_text(call, c->forecast_total->pence));
+	if (!rpc_is_null(res, 0, 10) && strcmp(rpc_value(res, 0, 10), c->narrative) == 0)
+		update_warn(call, st, "the narrative is identical to the %s update's", rpc_value(res, 0, 11));
+
+	struct chain_record rec = {
+		.revision = st->revision,
+		.submitted_by = call->principal.credential,
+		.submitted_org = call->principal.organisation,
+		.submitted_person = call->principal.person,
+		.on_behalf = st->on_behalf,
+		.submitted_at = st->now,
+	};
+	chain_hash(st->prev_hash, &st->content, &rec, st->hash);
+
+	Planreg__V1__SubmitUpdateResponse *r = st->resp;
+	r->revision = st->revision;
+	r->hash = rpc_strdup(call, st->hash);
+	r->submitted_at = rpc_strdup(call, st->now);
+
+	char start[DATE_FMT_MAX], end[DATE_FMT_MAX], due[DATE_FMT_MAX];
+	date_format(period_start(st->period), start);
+	date_format(period_end(st->period), end);
+	date_format(period_due(st->period, call->srv->cfg->due_days), due);
+	char *warnings = update_json_strings(r->warnings, r->n_warnings);
+	char *milestones = update_json_milestones(st);
+	char *risks = update_json_strings(c->risks, c->n_risks);
+	const char *params[24] = {
+		rpc_printf(call, "%lld", st->project_id),
+		st->period_s,
+		rpc_printf(call, "%d", st->revision),
+		st->content.confidence,
+		st->content.stage,
+		c->narrative,
+		c->spend_to_date ? rpc_printf(call, "%lld", (long long)c->spend_to_date->pence) : NULL,
+		c->forecast_total ? rpc_printf(call, "%lld", (long long)c->forecast_total->pence) : NULL,
+		c->variance_note,
+		call->principal.credential,
+		call->principal.organisation,
+		call->principal.person,
+		st->on_behalf ? "true" : "false",
+		st->now,
+		call->req->idempotency_key,
+		st->digest,
+		rpc_strdup(call, warnings),
+		st->prev_hash,
+		st->hash,
+		rpc_strdup(call, start),
+		rpc_strdup(call, end),
+		rpc_strdup(call, due),
+		rpc_strdup(call, milestones),
+		rpc_strdup(call, risks),
+	};
+	free(warnings);
+	free(milestones);
+	free(risks);
+	rpc_query(call, SQL_INSERT, 24, params, update_submit_inserted);
+}
+
+static void update_submit_locked(struct rpc_call *call, PGresult *res)
+{
+	(void)res;
+	struct update_submit *st = call->state;
+	const char *params[4] = {rpc_printf(call, "%d", st->c->ref), st->period_s, call->principal.credential,
+				 call->req->idempotency_key};
+	rpc_query(call, SQL_SUBMIT_CONTEXT, 4, params, update_submit_context);
+}
+
+static void update_submit_begun(struct rpc_call *call, PGresult *res)
+{
+	(void)res;
+	rpc_query(call, UPDATE_CHAIN_LOCK, 0, NULL, update_submit_locked);
+}
+
+void update_submit(struct rpc_call *call)
+{
+	Planreg__V1__SubmitUpdateRequest *q = call->req->submit_update;
+	if (q->content == NULL) {
+		rpc_violation(call, "content", "is required");
+		rpc_reply_violations(call, "invalid_update");
+		return;
+	}
+	if (!validate_text(call, "idempotency_key", call->req->idempotency_key, 200, VALIDATE_REQUIRED)) {
+		rpc_reply_violations(call, "idempotency_key_required");
+		return;
+	}
+	struct update_submit *st = arena_alloc(&call->arena, sizeof *st);
+	st->c = q->content;
+	st->resp = ARENA_NEW(&call->arena, Planreg__V1__SubmitUpdateResponse, planreg__v1__submit_update_response__init);
+	call->state = st;
+	if (!update_validate(call, st)) {
+		rpc_reply_violations(call, "invalid_update");
+		return;
+	}
+	rpc_query(call, "BEGIN", 0, NULL, update_submit_begun);
+}
+
+/* ---------------------------------------------------------------- GetUpdate, ListUpdates */
+
+static void update_get_done(struct rpc_call *call, PGresult *res)
+{
+	if (PQntuples(res) == 0) {
+		rpc_reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "update_not_found", "there is no update %lld",
+				(long long)call->req->get_update->id);
+		return;
+	}
+	char **leads;
+	size_t n_leads;
+	Planreg__V1__Update *u = update_from_row(call, res, 0, &leads, &n_leads);
+	if (!auth_may_read_progress(&call->principal, leads, n_leads)) {
+		update_refuse_not_lead(call, u->content->ref, leads, n_leads, "read the updates of");
+		return;
+	}
+	Planreg__V1__GetUpdateResponse *r =
+		ARENA_NEW(&call->arena, Planreg__V1__GetUpdateResponse, planreg__v1__get_update_response__init);
+	r->update = u;
+	rpc_reply_ok(call, r);
+}
+
+void update_get(struct rpc_call *call)
+{
+	long long id = call->req->get_update->id;
+	if (id <= 0) {
+		rpc_violation(call, "id", "%lld is not an update id (a positive number)", id);
+		rpc_reply_violations(call, "invalid_id");
+		return;
+	}
+	const char *params[5] = {rpc_printf(call, "%lld", id), NULL, NULL, NULL, "false"};
+	rpc_query(call, SQL_UPDATES, 5, params, update_get_done);
+}
+
+static void update_list_done(struct rpc_call *call, PGresult *res)
+{
+	Planreg__V1__ListUpdatesResponse *r =
+		ARENA_NEW(&call->arena, Planreg__V1__ListUpdatesResponse, planreg__v1__list_updates_response__init);
+	for (int i = 0; i < PQntuples(res); i++) {
+		Planreg__V1__Update *u = update_from_row(call, res, i, NULL, NULL);
+		*(Planreg__V1__Update **)arena_push(&call->arena, &r->updates, &r->n_updates, sizeof u) = u;
+	}
+	rpc_reply_ok(call, r);
+}
+
+/* Runs the listing; a submitter sees only what its organisation leads. */
+static void update_list_query(struct rpc_call *call, const char *org)
+{
+	Planreg__V1__ListUpdatesRequest *q = call->req->list_updates;
+	if (call->principal.role == ROLE_SUBMITTER)
+		org = call->principal.organisation;
+	const char *period = call->state; /* normalised by update_list */
+	const char *params[5] = {NULL, q->ref ? rpc_printf(call, "%d", q->ref) : NULL, period, org,
+				 q->latest_only ? "true" : "false"};
+	rpc_query(call, SQL_UPDATES, 5, params, update_list_done);
+}
+
+static void update_list_have_leads(struct rpc_call *call, PGresult *res)
+{
+	Planreg__V1__ListUpdatesRequest *q = call->req->list_updates;
+	if (PQntuples(res) == 0) {
+		rpc_reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "project_not_found",
+				"there is no project %d in the register", q->ref);
+		return;
+	}
+	char **leads;
+	size_t n = rpc_split(call, rpc_value(res, 0, 0), RPC_SEP, &leads);
+	if (!auth_may_read_progress(&call->principal, leads, n)) {
+		update_refuse_not_lead(call, q->ref, leads, n, "read the updates of");
+		return;
+	}
+	update_list_query(call, NULL);
+}
+
+static void update_list_have_org(struct rpc_call *call, PGresult *res)
+{
+	Planreg__V1__ListUpdatesRequest *q = call->req->list_updates;
+	if (PQntuples(res) == 0) {
+		rpc_reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "organisation_not_found",
+				"there is no organisation %s (`planreg org list` shows the codes)", q->organisation);
+		return;
+	}
+	update_list_query(call, q->organisation);
+}
+
+void update_list(struct rpc_call *call)
+{
+	Planreg__V1__ListUpdatesRequest *q = call->req->list_updates;
+	struct period p;
+	if (q->ref == 0 && q->period[0] == '\0')
+		rpc_violation(call, "ref", "give a project reference (its history) or a period (its updates)");
+	if (q->ref < 0)
+		rpc_violation(call, "ref", "%d is not a project reference", q->ref);
+	if (q->period[0] && !period_parse(q->period, &p))
+		rpc_violation(call, "period", "\"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3", q->period);
+	if (q->organisation[0])
+		validate_org_code(call, "organisation", q->organisation);
+	if (rpc_has_violations(call)) {
+		rpc_reply_violations(call, "invalid_filter");
+		return;
+	}
+	if (q->period[0]) {
+		char norm[PERIOD_FMT_MAX];
+		period_format(p, norm); /* "2026-q3" means 2026-Q3 */
+		call->state = rpc_strdup(call, norm);
+	}
+	if (q->ref) {
+		const char *params[1] = {rpc_printf(call, "%d", q->ref)};
+		rpc_query(call, SQL_PROJECT_LEADS, 1, params, update_list_have_leads);
+	} else if (q->organisation[0]) {
+		const char *params[1] = {q->organisation};
+		rpc_query(call, SQL_ORG_EXISTS, 1, params, update_list_have_org);
+	} else {
+		update_list_query(call, NULL);
+	}
+}
+
+/* ---------------------------------------------------------------- ReviewUpdate */
+
+static void update_reviewed(struct rpc_call *call, PGresult *res)
+{
+	Planreg__V1__ReviewUpdateResponse *r =
+		ARENA_NEW(&call->arena, Planreg__V1__ReviewUpdateResponse, planreg__v1__review_update_response__init);
+	Planreg__V1__Review *rv = ARENA_NEW(&call->arena, Planreg__V1__Review, planreg__v1__review__init);
+	rv->accepted = rpc_bool(res, 0, 0);
+	rv->comment = rpc_strdup(call, rpc_value(res, 0, 1));
+	rv->reviewed_by = rpc_strdup(call, rpc_value(res, 0, 2));
+	rv->reviewed_at = rpc_strdup(call, rpc_value(res, 0, 3));
+	r->review = rv;
+	rpc_reply_ok(call, r);
+}
+
+static void update_review_have(struct rpc_call *call, PGresult *res)
+{
+	Planreg__V1__ReviewUpdateRequest *q = call->req->review_update;
+	if (PQntuples(res) == 0) {
+		rpc_reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "update_not_found", "there is no update %lld",
+				(long long)q->id);
+		return;
+	}
+	if (rpc_bool(res, 0, 23)) {
+		rpc_reply_error(call, PLANREG__V1__CODE__FAILED_PRECONDITION, "superseded",
+				"update %lld (project %s, %s revision %s) has been superseded by a later revision; review "
+				"the latest one",
+				(long long)q->id, rpc_value(res, 0, 1), rpc_value(res, 0, 2), rpc_value(res, 0, 3));
+		return;
+	}
+	const char *params[4] = {rpc_printf(call, "%lld", (long long)q->id), q->accept ? "true" : "false", q->comment,
+				 call->principal.credential};
+	rpc_query(call, SQL_REVIEW, 4, params, update_reviewed);
+}
+
+void update_review(struct rpc_call *call)
+{
+	Planreg__V1__ReviewUpdateRequest *q = call->req->review_update;
+	if (q->id <= 0)
+		rpc_violation(call, "id", "%lld is not an update id", (long long)q->id);
+	if (!q->accept)
+		validate_text(call, "comment", q->comment, 5000, VALIDATE_REQUIRED | VALIDATE_MULTILINE);
+	else
+		validate_text(call, "comment", q->comment, 5000, VALIDATE_MULTILINE);
+	if (rpc_has_violations(call)) {
+		rpc_reply_violations(call, q->accept ? "invalid_review" : "comment_required");
+		return;
+	}
+	const char *params[5] = {rpc_printf(call, "%lld", (long long)q->id), NULL, NULL, NULL, "false"};
+	rpc_query(call, SQL_UPDATES, 5, params, update_review_have);
+}
+
+/* ---------------------------------------------------------------- UpdateTemplate */
+
+/* $1 organisation, $2 period: the projects it leads, each with its latest update up to the period */
+static const char *update_sql_template(void)
+{
+	static char sql[8192];
+	if (sql[0] == '\0')
+		snprintf(sql, sizeof sql,
+			 "SELECT %s, lu.id FROM project f"
+			 " LEFT JOIN LATERAL (SELECT x.id FROM progress_update x WHERE x.project_id = f.id"
+			 "   AND x.period <= $2 ORDER BY x.period DESC, x.revision DESC LIMIT 1) lu ON true"
+			 " WHERE f.plan_id = " CURRENT_PLAN " AND EXISTS (SELECT 1 FROM project_lead_org l"
+			 "   WHERE l.project_id = f.id AND lower(l.org_code) = lower($1))"
+			 " ORDER BY f.ref",
+			 REGISTER_SQL_PROJECT_COLUMNS);
+	return sql;
+}
+
+struct update_template {
+	Planreg__V1__UpdateTemplateResponse *resp;
+	char period[PERIOD_FMT_MAX];
+	struct buf ids; /* the latest updates to fetch, as a Postgres array literal of integers */
+};
+
+static void update_template_latest(struct rpc_call *call, PGresult *res)
+{
+	struct update_template *st = call->state;
+	for (int i = 0; i < PQntuples(res); i++) {
+		Planreg__V1__Update *u = update_from_row(call, res, i, NULL, NULL);
+		for (size_t k = 0; k < st->resp->n_rows; k++)
+			if (st->resp->rows[k]->project->ref == u->content->ref)
+				st->resp->rows[k]->latest = u->content;
+	}
+	buf_free(&st->ids);
+	rpc_reply_ok(call, st->resp);
+}
+
+static void update_template_projects(struct rpc_call *call, PGresult *res)
+{
+	struct update_template *st = call->state;
+	int cols = PQnfields(res);
+	buf_puts(&st->ids, "{");
+	bool any = false;
+	for (int i = 0; i < PQntuples(res); i++) {
+		Planreg__V1__TemplateRow *row =
+			ARENA_NEW(&call->arena, Planreg__V1__TemplateRow, planreg__v1__template_row__init);
+		row->project = register_project_from_row(call, res, i, 0);
+		*(Planreg__V1__TemplateRow **)arena_push(&call->arena, &st->resp->rows, &st->resp->n_rows, sizeof row) =
+			row;
+		if (!rpc_is_null(res, i, cols - 1)) {
+			buf_printf(&st->ids, "%s%s", any ? "," : "", rpc_value(res, i, cols - 1));
+			any = true;
+		}
+	}
+	buf_puts(&st->ids, "}");
+	if (!any) {
+		buf_free(&st->ids);
+		rpc_reply_ok(call, st->resp);
+		return;
+	}
+	/* the ids came from our own query: integers only */
+	static const char sql[] = "SELECT " UPDATE_COLUMNS UPDATE_FROM " WHERE u.id = ANY ($1::bigint[])";
+	const char *params[1] = {rpc_strdup(call, buf_str(&st->ids))};
+	buf_free(&st->ids);
+	rpc_query(call, sql, 1, params, update_template_latest);
+}
+
+static void update_template_have_org(struct rpc_call *call, PGresult *res)
+{
+	Planreg__V1__UpdateTemplateRequest *q = call->req->update_template;
+	if (PQntuples(res) == 0) {
+		rpc_reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "organisation_not_found",
+				"there is no organisation %s (`planreg org list` shows the codes)", q->organisation);
+		return;
+	}
+	struct update_template *st = call->state;
+	(void)q;
+	const char *params[2] = {rpc_strdup(call, rpc_value(res, 0, 0)), st->period};
+	rpc_query(call, update_sql_template(), 2, params, update_template_projects);
+}
+
+void update_template(struct rpc_call *call)
+{
+	Planreg__V1__UpdateTemplateRequest *q = call->req->update_template;
+	struct period p;
+	if (!period_parse(q->period, &p))
+		rpc_violation(call, "period", "\"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3", q->period);
+	const char *org = call->principal.organisation;
+	if (q->organisation[0]) {
+		if (call->principal.role != ROLE_ADMIN && strcasecmp(q->organisation, org) != 0)
+			rpc_violation(call, "organisation",
+				      "a submitter gets the template of its own organisation (%s) only", org);
+		else if (validate_org_code(call, "organisation", q->organisation))
+			org = q->organisation;
+	}
+	if (rpc_has_violations(call)) {
+		rpc_reply_violations(call, "invalid_template");
+		return;
+	}
+	struct update_template *st = arena_alloc(&call->arena, sizeof *st);
+	period_format(p, st->period);
+	st->resp = ARENA_NEW(&call->arena, Planreg__V1__UpdateTemplateResponse,
+			     planreg__v1__update_template_response__init);
+	call->state = st;
+	const char *params[1] = {org};
+	rpc_query(call, SQL_ORG_EXISTS, 1, params, update_template_have_org);
+}
