@@ -212,23 +212,31 @@ void conn_request_done(struct conn *c)
 {
 	c->inflight--;
 	if (c->state == CONN_DRAINING && c->inflight == 0)
-		conn_close(c, "server shutting down");
+		conn_close(c, c->drain_reason ? c->drain_reason : "server shutting down");
 	else if (c->state == CONN_OPEN && c->inflight < c->srv->cfg->max_inflight_per_conn)
 		conn_resume(c);
 }
 
-void conn_drain(struct conn *c)
+/* Stops reading; answers what is in flight, then closes with why. */
+static void conn_finish_requests(struct conn *c, const char *why)
 {
 	if (c->state == CONN_HANDSHAKE || c->state == CONN_AUTHENTICATING) {
-		conn_close(c, "server shutting down");
+		conn_close(c, why);
 		return;
 	}
 	if (c->state != CONN_OPEN)
 		return;
+	c->drain_reason = why;
 	conn_set_state(c, CONN_DRAINING);
 	bufferevent_disable(c->bev, EV_READ);
+	evtimer_del(c->deadline);
 	if (c->inflight == 0)
-		conn_close(c, "server shutting down");
+		conn_close(c, why);
+}
+
+void conn_drain(struct conn *c)
+{
+	conn_finish_requests(c, "server shutting down");
 }
 
 static void conn_arm_deadline(struct conn *c, int ms)
@@ -262,7 +270,7 @@ static void conn_process_input(struct conn *c)
 			c->srv->metrics.protocol_errors++;
 			rpc_send_connection_error(c, PLANREG__V1__CODE__INVALID_ARGUMENT, "bad_frame",
 						  "frame length %zu is outside 1..%zu bytes", body_len, max);
-			conn_close(c, "bad frame length");
+			conn_finish_requests(c, "bad frame length"); /* earlier requests still get their answers */
 			return;
 		}
 		if (fr == FRAME_NEED_MORE && hn < FRAME_HEADER_BYTES) {
@@ -286,7 +294,7 @@ static void conn_process_input(struct conn *c)
 			c->srv->metrics.protocol_errors++;
 			rpc_send_connection_error(c, PLANREG__V1__CODE__INVALID_ARGUMENT, "bad_message",
 						  "the frame is not a valid planreg.v1.Request message");
-			conn_close(c, "undecodable request");
+			conn_finish_requests(c, "undecodable request");
 			return;
 		}
 		c->requests++;
@@ -340,6 +348,9 @@ static bool conn_tls_error(struct conn *c, char *out, size_t n)
 	unsigned long e;
 	out[0] = '\0';
 	while ((e = bufferevent_get_openssl_error(c->bev)) != 0) {
+		/* libevent 2.1 also queues SSL_get_error()'s own code (library 0): not an OpenSSL error */
+		if (ERR_GET_LIB(e) == 0)
+			continue;
 		/* OpenSSL 3: a peer closing without close_notify is an "error" (libevent 2.1) */
 		if (ERR_GET_REASON(e) != SSL_R_UNEXPECTED_EOF_WHILE_READING)
 			only_eof = false;
@@ -417,8 +428,13 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
 		conn_abort(c, eof ? "client disconnected" : why);
 		return;
 	}
-	if (what & BEV_EVENT_EOF)
-		conn_abort(c, "client disconnected");
+	if (what & BEV_EVENT_EOF) {
+		/* close_notify: the client sends nothing more but may still read its answers */
+		if (c->state == CONN_OPEN && c->inflight > 0)
+			conn_finish_requests(c, "client disconnected");
+		else
+			conn_close(c, "client disconnected");
+	}
 }
 
 void conn_accept(struct server *srv, int fd, const char *peer)

@@ -51,6 +51,7 @@ struct conn {
 	struct principal principal; /* from the credential at connect time */
 	int inflight;
 	bool reading_paused;
+	const char *drain_reason; /* why a DRAINING connection will close (static string) */
 	uint64_t requests;
 };
 

@@ -59,7 +59,7 @@ static void serve_accept_resume(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	struct server *srv = arg;
-	if (srv->state == SERVER_RUNNING)
+	if (srv->state == SERVER_RUNNING && srv->listener)
 		evconnlistener_enable(srv->listener);
 }
 
@@ -90,7 +90,10 @@ static void serve_begin_drain(struct server *srv, const char *why)
 	srv->state = SERVER_DRAINING;
 	log_info("draining", "reason=%s connections=%u drain_timeout_ms=%d", log_q(why), srv->n_conns,
 		 srv->cfg->drain_timeout_ms);
-	evconnlistener_disable(srv->listener);
+	/* close the listening socket, not just stop accepting: otherwise the kernel
+	 * keeps completing handshakes into the backlog and new clients hang */
+	evconnlistener_free(srv->listener);
+	srv->listener = NULL;
 	struct conn *c, *next;
 	for (c = LIST_FIRST(&srv->conns); c != NULL; c = next) {
 		next = LIST_NEXT(c, link);
