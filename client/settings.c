@@ -1,13 +1,11 @@
 /* settings.c - flags, then PLANREG_* variables, then client.conf (see settings.h). */
 #include "settings.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "text.h"
+#include "kvfile.h"
 #include "xmalloc.h"
 
 static void settings_take(char **slot, const char *value)
@@ -27,66 +25,54 @@ static char *settings_config_path(void)
 	return NULL;
 }
 
-static bool settings_read_file(struct settings *s, const char *path, char **err)
+struct settings_file {
+	struct settings *s;
+	char *timeout;
+};
+
+static bool settings_file_setting(const char *key, const char *value, const char *where, void *arg, char **err)
 {
-	FILE *f = fopen(path, "r");
-	if (f == NULL) {
-		if (errno == ENOENT)
-			return true;
-		*err = xasprintf("cannot read %s: %s", path, strerror(errno));
+	struct settings_file *sf = arg;
+	if (strcmp(key, "server") == 0)
+		settings_take(&sf->s->server, value);
+	else if (strcmp(key, "cert") == 0)
+		settings_take(&sf->s->cert, value);
+	else if (strcmp(key, "key") == 0)
+		settings_take(&sf->s->key, value);
+	else if (strcmp(key, "ca") == 0)
+		settings_take(&sf->s->ca, value);
+	else if (strcmp(key, "timeout") == 0)
+		settings_take(&sf->timeout, value);
+	else {
+		*err = xasprintf("%s: unknown key \"%s\" (server, cert, key, ca, timeout)", where, key);
 		return false;
 	}
-	s->config_file = xstrdup(path);
-	char *line = NULL;
-	size_t cap = 0;
-	int lineno = 0;
-	bool ok = true;
-	char *timeout = NULL;
-	while (ok && getline(&line, &cap, f) >= 0) {
-		lineno++;
-		char *p = line;
-		while (isspace((unsigned char)*p))
-			p++;
-		if (*p == '\0' || *p == '#')
-			continue;
-		char *eq = strchr(p, '=');
-		if (eq == NULL) {
-			*err = xasprintf("%s:%d: expected \"key = value\"", path, lineno);
-			ok = false;
-			break;
-		}
-		char *k = text_trim_dup(p, (size_t)(eq - p));
-		char *v = text_trim_dup(eq + 1, strlen(eq + 1));
-		if (strcmp(k, "server") == 0)
-			settings_take(&s->server, v);
-		else if (strcmp(k, "cert") == 0)
-			settings_take(&s->cert, v);
-		else if (strcmp(k, "key") == 0)
-			settings_take(&s->key, v);
-		else if (strcmp(k, "ca") == 0)
-			settings_take(&s->ca, v);
-		else if (strcmp(k, "timeout") == 0)
-			settings_take(&timeout, v);
-		else {
-			*err = xasprintf("%s:%d: unknown key \"%s\" (server, cert, key, ca, timeout)", path, lineno, k);
-			ok = false;
-		}
-		free(k);
-		free(v);
+	return true;
+}
+
+/* "30" -> 30000; false unless 1..86400 seconds */
+static bool settings_seconds(const char *text, int *ms)
+{
+	char *end;
+	long secs = strtol(text, &end, 10);
+	if (*end != '\0' || end == text || secs <= 0 || secs > 86400)
+		return false;
+	*ms = (int)secs * 1000;
+	return true;
+}
+
+static bool settings_read_file(struct settings *s, const char *path, char **err)
+{
+	struct settings_file sf = {s, NULL};
+	bool found;
+	bool ok = kvfile_read(path, true, &found, settings_file_setting, &sf, err);
+	if (ok && found)
+		s->config_file = xstrdup(path);
+	if (ok && sf.timeout && s->timeout_ms == 0 && !settings_seconds(sf.timeout, &s->timeout_ms)) {
+		*err = xasprintf("%s: timeout \"%s\" is not a number of seconds", path, sf.timeout);
+		ok = false;
 	}
-	if (ok && timeout && s->timeout_ms == 0) {
-		char *end;
-		long secs = strtol(timeout, &end, 10);
-		if (*end != '\0' || secs <= 0 || secs > 86400) {
-			*err = xasprintf("%s: timeout \"%s\" is not a number of seconds", path, timeout);
-			ok = false;
-		} else {
-			s->timeout_ms = (int)secs * 1000;
-		}
-	}
-	free(timeout);
-	free(line);
-	fclose(f);
+	free(sf.timeout);
 	return ok;
 }
 
@@ -97,14 +83,9 @@ bool settings_resolve(struct settings *s, char **err)
 	settings_take(&s->key, getenv("PLANREG_KEY"));
 	settings_take(&s->ca, getenv("PLANREG_CA"));
 	const char *t = getenv("PLANREG_TIMEOUT");
-	if (s->timeout_ms == 0 && t && t[0]) {
-		char *end;
-		long secs = strtol(t, &end, 10);
-		if (*end != '\0' || secs <= 0 || secs > 86400) {
-			*err = xasprintf("PLANREG_TIMEOUT=\"%s\" is not a number of seconds", t);
-			return false;
-		}
-		s->timeout_ms = (int)secs * 1000;
+	if (s->timeout_ms == 0 && t && t[0] && !settings_seconds(t, &s->timeout_ms)) {
+		*err = xasprintf("PLANREG_TIMEOUT=\"%s\" is not a number of seconds", t);
+		return false;
 	}
 	char *path = settings_config_path();
 	bool ok = path == NULL || settings_read_file(s, path, err);

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "text.h"
+#include "kvfile.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -108,47 +108,14 @@ static bool config_set(struct config *c, const struct config_entry *e, const cha
 	return true;
 }
 
-static bool config_load_file(struct config *c, const char *file, char **err)
+static bool config_file_setting(const char *key, const char *value, const char *where, void *arg, char **err)
 {
-	FILE *f = fopen(file, "r");
-	if (f == NULL) {
-		*err = xasprintf("cannot read config file %s: %s", file, strerror(errno));
+	const struct config_entry *e = config_find(key);
+	if (e == NULL) {
+		*err = xasprintf("%s: unknown key \"%s\" (planregd --help lists the keys)", where, key);
 		return false;
 	}
-	char *line = NULL;
-	size_t cap = 0;
-	int lineno = 0;
-	bool ok = true;
-	while (ok && getline(&line, &cap, f) >= 0) {
-		lineno++;
-		char *p = line;
-		while (isspace((unsigned char)*p))
-			p++;
-		if (*p == '\0' || *p == '#')
-			continue;
-		char *eq = strchr(p, '=');
-		char source[300];
-		snprintf(source, sizeof source, "%s:%d", file, lineno);
-		if (eq == NULL) {
-			*err = xasprintf("%s: expected \"key = value\"", source);
-			ok = false;
-			break;
-		}
-		char *key = text_trim_dup(p, (size_t)(eq - p));
-		char *value = text_trim_dup(eq + 1, strlen(eq + 1));
-		const struct config_entry *e = config_find(key);
-		if (e == NULL) {
-			*err = xasprintf("%s: unknown key \"%s\" (planregd --help lists the keys)", source, key);
-			ok = false;
-		} else {
-			ok = config_set(c, e, value, source, err);
-		}
-		free(key);
-		free(value);
-	}
-	free(line);
-	fclose(f);
-	return ok;
+	return config_set(arg, e, value, where, err);
 }
 
 bool config_load(struct config *c, const char *file, char **err)
@@ -157,7 +124,7 @@ bool config_load(struct config *c, const char *file, char **err)
 	for (size_t i = 0; i < CONFIG_COUNT; i++)
 		if (!config_set(c, &config_table[i], config_table[i].def, "default", err))
 			return false;
-	if (file != NULL && !config_load_file(c, file, err))
+	if (file != NULL && !kvfile_read(file, false, NULL, config_file_setting, c, err))
 		return false;
 	for (size_t i = 0; i < CONFIG_COUNT; i++) {
 		char var[64] = "PLANREGD_";
