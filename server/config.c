@@ -133,7 +133,8 @@ bool config_load(struct config *c, const char *file, char **err)
 			var[o++] = (char)toupper((unsigned char)*k);
 		var[o] = '\0';
 		const char *v = getenv(var);
-		if (v != NULL && !config_set(c, &config_table[i], v, var, err))
+		/* an empty variable counts as unset, as in most daemons' environments */
+		if (v != NULL && v[0] != '\0' && !config_set(c, &config_table[i], v, var, err))
 			return false;
 	}
 	return true;
