@@ -61,11 +61,16 @@ struct json;
 /* One project in the stable JSON shape (docs/json.md); cmd_projects.c. */
 void cli_project_json(struct json *j, const Planreg__V1__Project *p);
 
+/* Reads a whole file (malloc'd, *len bytes); NULL with *err (malloc'd) on failure; cmd_plan.c. */
+char *cmd_plan_read_file(const char *path, size_t *len, char **err);
+
 /* The command tables, one per noun (cmd_<noun>.c). */
 extern const struct cli_command cmd_whoami_commands[];
 extern const struct cli_command cmd_plan_commands[];
 extern const struct cli_command cmd_projects_commands[];
 extern const struct cli_command cmd_org_commands[];
 extern const struct cli_command cmd_cred_commands[];
+extern const struct cli_command cmd_update_commands[];
+extern const struct cli_command cmd_audit_commands[];
 
 #endif

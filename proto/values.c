@@ -139,3 +139,28 @@ const char *values_org_kind_names(void)
 {
 	return "combined_authority, local_authority, university, nhs, company, partnership, other";
 }
+
+bool values_stage_valid(int v)
+{
+	return v > 0 && v < STAGE_COUNT;
+}
+
+bool values_cost_status_valid(int v)
+{
+	return v > 0 && v < COST_STATUS_COUNT;
+}
+
+bool values_confidence_valid(int v)
+{
+	return v > 0 && v < CONFIDENCE_COUNT;
+}
+
+bool values_role_valid(int v)
+{
+	return v > 0 && v < ROLE_COUNT;
+}
+
+bool values_org_kind_valid(int v)
+{
+	return v > 0 && v < ORG_KIND_COUNT;
+}

@@ -69,6 +69,14 @@ bool values_role_parse(const char *s, enum role *v) __attribute__((warn_unused_r
 const char *values_org_kind_name(enum org_kind v);
 bool values_org_kind_parse(const char *s, enum org_kind *v) __attribute__((warn_unused_result));
 
+/* True for a named value (not unspecified, not out of range): what a request may carry.
+ * The *_name functions never return NULL: out-of-range values print as "unspecified". */
+bool values_stage_valid(int v);
+bool values_cost_status_valid(int v);
+bool values_confidence_valid(int v);
+bool values_role_valid(int v);
+bool values_org_kind_valid(int v);
+
 /* A comma-separated list of the valid names, for error messages ("one of: green, amber, ..."). */
 const char *values_stage_names(void);
 const char *values_confidence_names(void);

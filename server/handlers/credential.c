@@ -134,7 +134,7 @@ void credential_enrol(struct rpc_call *call)
 		rpc_violation(call, "fingerprint", "is not a SHA-256 fingerprint (64 hex digits, colons allowed)");
 	validate_org_code(call, "organisation", q->organisation);
 	validate_text(call, "person", q->person, 200, 0);
-	if (q->role == 0 || values_role_name((enum role)q->role) == NULL)
+	if (!values_role_valid(q->role))
 		rpc_violation(call, "role", "is required: one of %s", values_role_names());
 	if (rpc_has_violations(call)) {
 		rpc_reply_violations(call, "invalid_credential");

@@ -116,7 +116,7 @@ static void import_validate_project(struct rpc_call *call, Planreg__V1__ImportPl
 				      p->partners[k]->organisation);
 	}
 	import_validate_cost(call, FIELD("cost"), p->cost);
-	if (p->stage == 0 || values_stage_name((enum stage)p->stage) == NULL)
+	if (!values_stage_valid(p->stage))
 		rpc_violation(call, FIELD("stage"), "is not a stage (%s)", values_stage_names());
 #undef FIELD
 }
@@ -164,7 +164,7 @@ static bool import_validate(struct rpc_call *call, Planreg__V1__ImportPlanReques
 		snprintf(f, sizeof f, "organisations[%zu]", i);
 		validate_org_code(call, f, o->code);
 		validate_text(call, f, o->name, 500, VALIDATE_REQUIRED);
-		if (o->kind == 0 || values_org_kind_name((enum org_kind)o->kind) == NULL)
+		if (!values_org_kind_valid(o->kind))
 			rpc_violation(call, f, "organisation %s has no kind (%s)", o->code, values_org_kind_names());
 		for (size_t k = 0; k < o->n_aliases; k++)
 			validate_text(call, f, o->aliases[k], 500, VALIDATE_REQUIRED);

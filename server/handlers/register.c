@@ -271,7 +271,7 @@ void register_upsert_organisation(struct rpc_call *call)
 	Planreg__V1__UpsertOrganisationRequest *q = call->req->upsert_organisation;
 	validate_org_code(call, "code", q->code);
 	validate_text(call, "name", q->name, 500, 0);
-	if (q->kind != PLANREG__V1__ORG_KIND__ORG_KIND_UNSPECIFIED && values_org_kind_name((enum org_kind)q->kind) == NULL)
+	if (q->kind != PLANREG__V1__ORG_KIND__ORG_KIND_UNSPECIFIED && !values_org_kind_valid(q->kind))
 		rpc_violation(call, "kind", "%d is not an organisation kind (%s)", (int)q->kind, values_org_kind_names());
 	if (q->contact_email[0])
 		validate_email(call, "contact_email", q->contact_email);
@@ -350,7 +350,7 @@ void register_list_projects(struct rpc_call *call)
 		rpc_violation(call, "objective", "\"%s\" is not an objective code such as 6.1", q->objective);
 	if (q->lead_org[0])
 		validate_org_code(call, "lead_org", q->lead_org);
-	if (q->stage != 0 && values_stage_name((enum stage)q->stage) == NULL)
+	if (q->stage != 0 && !values_stage_valid(q->stage))
 		rpc_violation(call, "stage", "%d is not a stage (%s)", (int)q->stage, values_stage_names());
 	if (q->page_size < 0 || q->page_size > REGISTER_PAGE_MAX)
 		rpc_violation(call, "page_size", "%d is outside 0..%d", q->page_size, REGISTER_PAGE_MAX);

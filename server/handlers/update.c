@@ -269,9 +269,9 @@ static bool update_validate(struct rpc_call *call, struct update_submit *st)
 			      c->period, cur);
 	}
 	period_format(st->period, st->period_s);
-	if (values_confidence_name((enum confidence)c->confidence) == NULL || c->confidence == 0)
+	if (!values_confidence_valid(c->confidence))
 		rpc_violation(call, "confidence", "is required: one of %s", values_confidence_names());
-	if (values_stage_name((enum stage)c->stage) == NULL || c->stage == 0)
+	if (!values_stage_valid(c->stage))
 		rpc_violation(call, "stage", "is required: one of %s", values_stage_names());
 	validate_text(call, "narrative", c->narrative, UPDATE_NARRATIVE_MAX, VALIDATE_REQUIRED | VALIDATE_MULTILINE);
 	validate_text(call, "variance_note", c->variance_note, 5000, VALIDATE_MULTILINE);

@@ -22,6 +22,8 @@ UNAUTHENTICATED = 16
 # ---------------------------------------------------------------- protobuf wire codec
 
 def _varint(n):
+    if n < 0:
+        raise ValueError("a varint is unsigned: encode a negative int32/int64 as n & (2**64 - 1)")
     out = bytearray()
     while True:
         b = n & 0x7F
