@@ -75,6 +75,7 @@ static int cli_transport(struct cli *cli, Planreg__V1__Request *req, Planreg__V1
 	enum net_failure why;
 	char *err = NULL;
 	*resp = NULL;
+	cli->broke_after_send = false;
 	if (cli->net == NULL) {
 		cli->net = net_connect(&cli->settings, &why, &err);
 		if (cli->net == NULL) {
@@ -85,6 +86,7 @@ static int cli_transport(struct cli *cli, Planreg__V1__Request *req, Planreg__V1
 	}
 	*resp = net_call(cli->net, req, &why, &err);
 	if (*resp == NULL) {
+		cli->broke_after_send = why == NET_PROTOCOL || why == NET_TIMEOUT;
 		int rc = cli_fail(EXIT_CONNECT, "%s", err);
 		free(err);
 		net_close(cli->net);

@@ -19,6 +19,9 @@ struct cli {
 	bool stdout_tty;
 	bool stderr_tty;
 	bool color; /* stderr is a terminal and NO_COLOR is unset */
+	/* the last call's connection broke after its request went out (timeout or
+	 * close mid-answer): the request may or may not have been done */
+	bool broke_after_send;
 };
 
 struct cli_command {

@@ -358,27 +358,6 @@ static bool cmd_update_random_key(char key[CMD_UPDATE_KEY_MAX])
 /* ---------------------------------------------------------------- sending */
 
 /*
- * Makes sure an authenticated connection exists before a request that changes
- * something, so that when that request's connection fails it can only have
- * broken after the request went out (and a refusal of this certificate is
- * reported once, not retried).
- */
-static int cmd_update_connect(struct cli *cli)
-{
-	if (cli->net)
-		return EXIT_OK;
-	Planreg__V1__Request req = PLANREG__V1__REQUEST__INIT;
-	Planreg__V1__WhoamiRequest body = PLANREG__V1__WHOAMI_REQUEST__INIT;
-	req.body_case = PLANREG__V1__REQUEST__BODY_WHOAMI;
-	req.whoami = &body;
-	Planreg__V1__Response *resp;
-	int rc = cli_call(cli, &req, &resp);
-	if (rc == EXIT_OK)
-		planreg__v1__response__free_unpacked(resp, NULL);
-	return rc;
-}
-
-/*
  * Sends a request that carries an idempotency key. When the connection breaks
  * after it was sent, sends it once more with the same key on a new connection:
  * the server then either does it or answers with the first result.
@@ -389,11 +368,8 @@ static int cmd_update_send(struct cli *cli, Planreg__V1__Request *req, bool quie
 {
 	*retried = false;
 	*resp = NULL;
-	int rc = cmd_update_connect(cli);
-	if (rc != EXIT_OK)
-		return rc;
-	rc = quiet ? cli_call_quiet(cli, req, resp) : cli_call(cli, req, resp);
-	if (rc == EXIT_CONNECT && cli->net == NULL) {
+	int rc = quiet ? cli_call_quiet(cli, req, resp) : cli_call(cli, req, resp);
+	if (rc == EXIT_CONNECT && cli->broke_after_send) {
 		fprintf(stderr, "planreg: sending it again with the same idempotency key\n");
 		*retried = true;
 		rc = quiet ? cli_call_quiet(cli, req, resp) : cli_call(cli, req, resp);
@@ -1588,16 +1564,12 @@ static int cmd_update_review(struct cli *cli, int argc, char **argv)
 		return rc;
 	body.accept = accept;
 	body.comment = (char *)(comment ? comment : "");
-	char key[CMD_UPDATE_KEY_MAX];
-	if (!cmd_update_random_key(key))
-		return cli_fail(EXIT_USAGE, "cannot make a random idempotency key");
+	/* not retried: a review is recorded each time it is sent */
 	Planreg__V1__Request req = PLANREG__V1__REQUEST__INIT;
 	req.body_case = PLANREG__V1__REQUEST__BODY_REVIEW_UPDATE;
 	req.review_update = &body;
-	req.idempotency_key = key;
 	Planreg__V1__Response *resp;
-	bool retried;
-	rc = cmd_update_send(cli, &req, false, &resp, &retried);
+	rc = cli_call(cli, &req, &resp);
 	if (rc != EXIT_OK)
 		return rc;
 	if (accept)
