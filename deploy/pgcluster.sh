@@ -8,6 +8,7 @@
 #   pgcluster.sh stop  DIR          stop it (idempotent)
 #   pgcluster.sh env   DIR          print export lines for PGHOST, PGPORT, PGUSER
 #   pgcluster.sh status DIR         exit 0 when running
+# PLANREG_PG_LISTEN=127.0.0.1 also listens on TCP (for tests of that path).
 set -euo pipefail
 
 cmd=${1:?usage: pgcluster.sh init|start|stop|env|status DIR [PORT]}
@@ -57,7 +58,7 @@ start)
   fi
   echo "$port" >"$dir/port"
   as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
-    -o "-p $port -k $dir -c listen_addresses= -c fsync=off -c max_connections=200" start >/dev/null ||
+    -o "-p $port -k $dir -c listen_addresses=${PLANREG_PG_LISTEN:-} -c fsync=off -c max_connections=200" start >/dev/null ||
     { tail -20 "$dir/postgres.log" >&2; exit 1; }
   ;;
 stop)

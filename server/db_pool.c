@@ -6,6 +6,10 @@
  * deferred "kick" event, so no callback ever runs inside the caller's frame. */
 #include "db_pool.h"
 
+#include <arpa/inet.h>
+#include <event2/dns.h>
+#include <event2/util.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +18,7 @@
 
 enum db_state {
 	DB_DISCONNECTED, /* waiting for the reconnect timer */
+	DB_RESOLVING,    /* looking up the server's address (evdns; libpq's own lookup would block) */
 	DB_CONNECTING,   /* PQconnectPoll in progress */
 	DB_SETUP,        /* session settings being applied */
 	DB_IDLE,         /* in the pool */
@@ -22,8 +27,8 @@ enum db_state {
 	DB_RESETTING,    /* released mid-transaction: ROLLBACK running */
 };
 
-static const char *const db_state_names[] = {"disconnected", "connecting", "setup", "idle",
-					     "leased",       "query",      "resetting"};
+static const char *const db_state_names[] = {"disconnected", "resolving", "connecting", "setup",
+					     "idle",         "leased",    "query",      "resetting"};
 
 struct db_conn {
 	struct db_pool *pool;
@@ -38,6 +43,7 @@ struct db_conn {
 	db_result_cb cb;
 	void *cb_arg;
 	PGresult *result; /* first result of the running query */
+	struct evdns_getaddrinfo_request *dns_req;
 	char error[512];
 };
 
@@ -55,6 +61,8 @@ struct db_pool {
 	struct db_waiter *waiters; /* a ring buffer of queue_max */
 	int w_head, w_count;
 	struct event *kick;
+	struct evdns_base *dns; /* only when the server is named by a host name */
+	char *dns_host;
 	bool ever_failed; /* a connection attempt failed since the last success */
 	char last_error[600];
 	struct db_pool_stats stats;
@@ -244,17 +252,29 @@ static void db_conn_timer(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	struct db_conn *dc = arg;
-	if (dc->state == DB_DISCONNECTED)
+	if (dc->state == DB_DISCONNECTED) {
 		db_conn_connect(dc);
-	else if (dc->state == DB_CONNECTING || dc->state == DB_SETUP)
+	} else if (dc->state == DB_RESOLVING) {
+		struct evdns_getaddrinfo_request *r = dc->dns_req;
+		dc->dns_req = NULL;
+		if (r)
+			evdns_getaddrinfo_cancel(r); /* its callback sees EVUTIL_EAI_CANCEL and does nothing */
+		db_conn_broken(dc, "timed out looking up the database server's address");
+	} else if (dc->state == DB_CONNECTING || dc->state == DB_SETUP) {
 		db_conn_broken(dc, "timed out connecting to PostgreSQL");
+	}
 }
 
-static void db_conn_connect(struct db_conn *dc)
+/* Starts libpq's connection. hostaddr (when not NULL) is the looked-up address
+ * list, spared libpq's own blocking lookup; host repeats the name once per
+ * address (libpq pairs them, and keeps the name for TLS verification). */
+static void db_conn_start(struct db_conn *dc, const char *hostaddr, const char *host)
 {
 	struct db_pool *p = dc->pool;
 	db_set_state(dc, DB_CONNECTING);
-	dc->pg = PQconnectStart(p->dsn);
+	const char *keys[] = {"dbname", hostaddr ? "hostaddr" : NULL, "host", NULL};
+	const char *values[] = {p->dsn, hostaddr, host, NULL};
+	dc->pg = PQconnectStartParams(keys, values, 1);
 	if (dc->pg == NULL) {
 		db_conn_broken(dc, "out of memory starting a connection");
 		return;
@@ -264,10 +284,91 @@ static void db_conn_connect(struct db_conn *dc)
 		return;
 	}
 	PQsetNoticeReceiver(dc->pg, db_notice, dc);
-	struct timeval tv = {p->s.connect_timeout_ms / 1000, (p->s.connect_timeout_ms % 1000) * 1000};
-	evtimer_add(dc->timer, &tv);
 	/* PQconnectStart behaves as if the last poll said "writing" */
 	db_wait(dc, EV_WRITE);
+}
+
+static void db_conn_resolved(int result, struct evutil_addrinfo *ai, void *arg)
+{
+	struct db_conn *dc = arg;
+	if (result == EVUTIL_EAI_CANCEL)
+		return; /* timed out or the pool is going away: already handled */
+	dc->dns_req = NULL;
+	if (result != 0 || ai == NULL) {
+		char why[512];
+		snprintf(why, sizeof why, "cannot look up %s: %s", dc->pool->dns_host, evutil_gai_strerror(result));
+		if (ai)
+			evutil_freeaddrinfo(ai);
+		db_conn_broken(dc, why);
+		return;
+	}
+	/* every address, so libpq tries the next when one refuses (localhost: ::1 and 127.0.0.1) */
+	char addrs[8 * (INET6_ADDRSTRLEN + 1)] = "", hosts[8 * 256] = "";
+	int n = 0;
+	for (struct evutil_addrinfo *a = ai; a != NULL && n < 8; a = a->ai_next) {
+		char ip[INET6_ADDRSTRLEN] = "";
+		if (a->ai_family == AF_INET)
+			inet_ntop(AF_INET, &((struct sockaddr_in *)a->ai_addr)->sin_addr, ip, sizeof ip);
+		else if (a->ai_family == AF_INET6)
+			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)a->ai_addr)->sin6_addr, ip, sizeof ip);
+		if (ip[0] == '\0' || strstr(addrs, ip) != NULL)
+			continue;
+		snprintf(addrs + strlen(addrs), sizeof addrs - strlen(addrs), "%s%s", n ? "," : "", ip);
+		snprintf(hosts + strlen(hosts), sizeof hosts - strlen(hosts), "%s%s", n ? "," : "", dc->pool->dns_host);
+		n++;
+	}
+	evutil_freeaddrinfo(ai);
+	log_debug("db_resolved", "conn=%d host=%s addr=%s", dc->index, dc->pool->dns_host, addrs);
+	db_conn_start(dc, addrs, hosts);
+}
+
+static void db_conn_connect(struct db_conn *dc)
+{
+	struct db_pool *p = dc->pool;
+	struct timeval tv = {p->s.connect_timeout_ms / 1000, (p->s.connect_timeout_ms % 1000) * 1000};
+	evtimer_add(dc->timer, &tv);
+	if (p->dns == NULL) {
+		db_conn_start(dc, NULL, NULL);
+		return;
+	}
+	db_set_state(dc, DB_RESOLVING);
+	struct evutil_addrinfo hints;
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	/* may answer at once (from /etc/hosts), calling db_conn_resolved before returning */
+	struct evdns_getaddrinfo_request *r = evdns_getaddrinfo(p->dns, p->dns_host, NULL, &hints, db_conn_resolved, dc);
+	if (dc->state == DB_RESOLVING && dc->dns_req == NULL)
+		dc->dns_req = r;
+}
+
+/* Whether the DSN (or PGHOST) names the server by a host name that libpq would look up, blocking. */
+static char *db_pool_host_to_resolve(const char *dsn)
+{
+	char *err = NULL;
+	PQconninfoOption *opts = PQconninfoParse(dsn, &err);
+	if (opts == NULL) {
+		PQfreemem(err); /* the connection attempt reports the same error */
+		return NULL;
+	}
+	const char *host = NULL, *hostaddr = NULL;
+	for (PQconninfoOption *o = opts; o->keyword; o++) {
+		if (strcmp(o->keyword, "host") == 0)
+			host = o->val;
+		else if (strcmp(o->keyword, "hostaddr") == 0)
+			hostaddr = o->val;
+	}
+	if (host == NULL || host[0] == '\0')
+		host = getenv("PGHOST");
+	if (hostaddr == NULL || hostaddr[0] == '\0')
+		hostaddr = getenv("PGHOSTADDR");
+	char *name = NULL;
+	unsigned char addr[sizeof(struct in6_addr)];
+	if (host && host[0] && host[0] != '/' && host[0] != '@' && (hostaddr == NULL || hostaddr[0] == '\0') &&
+	    strchr(host, ',') == NULL && inet_pton(AF_INET, host, addr) != 1 && inet_pton(AF_INET6, host, addr) != 1)
+		name = xstrdup(host);
+	PQconninfoFree(opts);
+	return name;
 }
 
 static void db_conn_poll_connect(struct db_conn *dc)
@@ -483,6 +584,14 @@ struct db_pool *db_pool_new(struct event_base *base, const struct db_pool_settin
 	p->conns = xcalloc((size_t)s->size, sizeof *p->conns);
 	p->waiters = xcalloc((size_t)s->queue_max, sizeof *p->waiters);
 	p->kick = event_new(base, -1, 0, db_pool_dispatch, p);
+	p->dns_host = db_pool_host_to_resolve(p->dsn);
+	if (p->dns_host) {
+		/* reads resolv.conf and /etc/hosts now, at start, not in the loop */
+		p->dns = evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS | EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+		if (p->dns)
+			evdns_base_load_hosts(p->dns, "/etc/hosts");
+		log_info("db_resolver", "host=%s resolver=%s", p->dns_host, p->dns ? "evdns" : "unavailable");
+	}
 	snprintf(p->last_error, sizeof p->last_error, "database unavailable: not connected yet");
 	for (int i = 0; i < s->size; i++) {
 		struct db_conn *dc = &p->conns[i];
@@ -502,6 +611,11 @@ void db_pool_free(struct db_pool *p)
 		return;
 	for (int i = 0; i < p->s.size; i++) {
 		struct db_conn *dc = &p->conns[i];
+		if (dc->dns_req) {
+			struct evdns_getaddrinfo_request *r = dc->dns_req;
+			dc->dns_req = NULL;
+			evdns_getaddrinfo_cancel(r);
+		}
 		event_free(dc->io);
 		event_free(dc->timer);
 		if (dc->result)
@@ -510,6 +624,9 @@ void db_pool_free(struct db_pool *p)
 			PQfinish(dc->pg);
 	}
 	event_free(p->kick);
+	if (p->dns)
+		evdns_base_free(p->dns, 0);
+	free(p->dns_host);
 	free(p->conns);
 	free(p->waiters);
 	free(p->dsn);

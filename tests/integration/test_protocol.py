@@ -701,7 +701,9 @@ def wait_started(d):
 # ---------------------------------------------------------------- 10: the database goes away
 
 class DatabaseAwayTest(unittest.TestCase):
-    """A private PostgreSQL cluster of its own, stopped and started under a running daemon."""
+    """A private PostgreSQL cluster of its own, stopped and started under a running daemon.
+    The daemon reaches it over TCP by the name "localhost", so its connections go
+    through the pool's non-blocking name lookup."""
 
     @classmethod
     def setUpClass(cls):
@@ -713,7 +715,7 @@ class DatabaseAwayTest(unittest.TestCase):
         cls.daemon = None
         try:
             cls.pg("init")
-            cls.pg("start")
+            cls.pg("start", str(harness.free_port()))
             with open(os.path.join(cls.pgdir, "port")) as f:
                 cls.port = f.read().strip()
             cls.db = "planreg_away"
@@ -744,7 +746,7 @@ class DatabaseAwayTest(unittest.TestCase):
     @classmethod
     def pg(cls, *args):
         r = subprocess.run(["bash", PGCLUSTER, args[0], cls.pgdir] + list(args[1:]), capture_output=True, text=True,
-                           timeout=120)
+                           timeout=120, env=dict(os.environ, PLANREG_PG_LISTEN="127.0.0.1"))
         if r.returncode != 0:
             raise AssertionError("pgcluster.sh %s failed: %s%s" % (" ".join(args), r.stdout, r.stderr))
 
@@ -764,7 +766,7 @@ class DatabaseAwayTest(unittest.TestCase):
     def setUp(self):
         self.wires = []
         self.daemon = harness.Daemon(self.db, self.pki, self.tmp, {
-            "PLANREGD_DB_DSN": self.dsn(harness.APP_ROLE),
+            "PLANREGD_DB_DSN": "host=localhost port=%s dbname=%s user=%s" % (self.port, self.db, harness.APP_ROLE),
             "PLANREGD_DB_RECONNECT_MAX_MS": "1000",
             "PLANREGD_DB_CONNECT_TIMEOUT_MS": "2000",
         })
@@ -797,6 +799,9 @@ class DatabaseAwayTest(unittest.TestCase):
         r = w.call(whoami(1))
         self.assertEqual((r.id, r.code), (1, OK), r)
         self.assertEqual(http_get(self.daemon.http_port, "/healthz")[0], 200)
+        # the name was looked up by the event loop's resolver, not by libpq (which would block)
+        self.assertIn("event=db_resolver host=localhost resolver=evdns", self.daemon.read_log())
+        self.assertRegex(self.daemon.read_log(), r"event=db_resolved conn=\d+ host=localhost addr=(127\.0\.0\.1|::1)")
 
         mark = log_mark(self.daemon)
         self.pg("stop")
