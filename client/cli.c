@@ -1,6 +1,7 @@
 /* cli.c - calling the server and reporting failures, shared by every command (see cli.h). */
 #include "cli.h"
 
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,34 @@ bool cli_format(const struct cli_command *cmd, const char *arg, enum output_form
 		return true;
 	cli_usage(cmd, "--format must be table, csv or json, not \"%s\"", arg);
 	return false;
+}
+
+int cli_format_options(const struct cli_command *cmd, int argc, char **argv, int nargs, const char *what, bool csv,
+		       enum output_format *fmt)
+{
+	static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	*fmt = OUTPUT_TABLE;
+	int ch;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (ch == 'h') {
+			cli_print_help(cmd, stdout);
+			return EXIT_OK;
+		}
+		if (ch != 'f')
+			return cli_usage(cmd, "unknown option");
+		if (!cli_format(cmd, optarg, fmt))
+			return EXIT_USAGE;
+	}
+	if (!csv && *fmt == OUTPUT_CSV)
+		return cli_usage(cmd, "--format must be table or json here");
+	if (argc - optind != nargs) {
+		if (nargs == 0)
+			return cli_usage(cmd, "unexpected argument \"%s\"", argv[optind]);
+		return cli_usage(cmd, "give %s", what);
+	}
+	return -1;
 }
 
 void cli_print_status(const Planreg__V1__Status *st, const char *prefix)

@@ -54,6 +54,14 @@ int cli_usage(const struct cli_command *cmd, const char *fmt, ...) __attribute__
 const struct cli_command *cli_find(const char *noun, const char *verb);
 /* Prints the command's --help text. */
 void cli_print_help(const struct cli_command *cmd, FILE *out);
+/*
+ * Options of a command that takes only --format (and --help) and exactly nargs
+ * arguments, named by what ("a project reference") in the usage error. csv:
+ * whether CSV is offered. Returns -1 to go on (*fmt set, the arguments at
+ * argv[optind]), or the exit code to return at once.
+ */
+int cli_format_options(const struct cli_command *cmd, int argc, char **argv, int nargs, const char *what, bool csv,
+		       enum output_format *fmt);
 /* Handles "--format FMT" parsing with a clear error; true when ok. */
 bool cli_format(const struct cli_command *cmd, const char *arg, enum output_format *f);
 

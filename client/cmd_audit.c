@@ -14,33 +14,18 @@ static const char cmd_audit_verify_help[] =
 
 static int cmd_audit_verify(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
 	const struct cli_command *cmd = &cmd_audit_commands[0];
-	enum output_format fmt = OUTPUT_TABLE;
-	int ch;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (ch == 'h') {
-			cli_print_help(cmd, stdout);
-			return EXIT_OK;
-		}
-		if (ch != 'f')
-			return cli_usage(cmd, "unknown option");
-		if (!cli_format(cmd, optarg, &fmt))
-			return EXIT_USAGE;
-	}
-	if (fmt == OUTPUT_CSV)
-		return cli_usage(cmd, "--format must be table or json here");
-	if (optind < argc)
-		return cli_usage(cmd, "unexpected argument \"%s\"", argv[optind]);
+	enum output_format fmt;
+	int rc = cli_format_options(cmd, argc, argv, 0, "", false, &fmt);
+	if (rc >= 0)
+		return rc;
 
 	Planreg__V1__Request req = PLANREG__V1__REQUEST__INIT;
 	Planreg__V1__VerifyAuditRequest body = PLANREG__V1__VERIFY_AUDIT_REQUEST__INIT;
 	req.body_case = PLANREG__V1__REQUEST__BODY_VERIFY_AUDIT;
 	req.verify_audit = &body;
 	Planreg__V1__Response *resp;
-	int rc = cli_call(cli, &req, &resp);
+	rc = cli_call(cli, &req, &resp);
 	if (rc != EXIT_OK)
 		return rc;
 	const Planreg__V1__VerifyAuditResponse *r = resp->verify_audit;

@@ -21,29 +21,18 @@ static const char cmd_org_set_help[] =
 
 static int cmd_org_list(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
 	const struct cli_command *cmd = &cmd_org_commands[0];
-	enum output_format fmt = OUTPUT_TABLE;
-	int ch;
-	while ((ch = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
-		if (ch == 'h') {
-			cli_print_help(cmd, stdout);
-			return EXIT_OK;
-		}
-		if (ch != 'f' || !cli_format(cmd, optarg, &fmt))
-			return ch == 'f' ? EXIT_USAGE : cli_usage(cmd, "unknown option");
-	}
-	if (optind < argc)
-		return cli_usage(cmd, "unexpected argument \"%s\"", argv[optind]);
+	enum output_format fmt;
+	int rc = cli_format_options(cmd, argc, argv, 0, "", true, &fmt);
+	if (rc >= 0)
+		return rc;
 
 	Planreg__V1__Request req = PLANREG__V1__REQUEST__INIT;
 	Planreg__V1__ListOrganisationsRequest body = PLANREG__V1__LIST_ORGANISATIONS_REQUEST__INIT;
 	req.body_case = PLANREG__V1__REQUEST__BODY_LIST_ORGANISATIONS;
 	req.list_organisations = &body;
 	Planreg__V1__Response *resp;
-	int rc = cli_call(cli, &req, &resp);
+	rc = cli_call(cli, &req, &resp);
 	if (rc != EXIT_OK)
 		return rc;
 	const Planreg__V1__ListOrganisationsResponse *r = resp->list_organisations;

@@ -289,24 +289,11 @@ static int cmd_projects_list(struct cli *cli, int argc, char **argv)
 
 static int cmd_projects_show(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
 	const struct cli_command *cmd = &cmd_projects_commands[1];
-	enum output_format fmt = OUTPUT_TABLE;
-	int ch;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (ch == 'h') {
-			cli_print_help(cmd, stdout);
-			return EXIT_OK;
-		}
-		if (ch != 'f')
-			return cli_usage(cmd, "unknown option");
-		if (!cli_format(cmd, optarg, &fmt))
-			return EXIT_USAGE;
-	}
-	if (argc - optind != 1)
-		return cli_usage(cmd, "give one project reference");
+	enum output_format fmt;
+	int rc = cli_format_options(cmd, argc, argv, 1, "one project reference", false, &fmt);
+	if (rc >= 0)
+		return rc;
 	char *end;
 	long ref = strtol(argv[optind], &end, 10);
 	if (*end != '\0' || ref < 1 || ref > 100000)
@@ -318,7 +305,7 @@ static int cmd_projects_show(struct cli *cli, int argc, char **argv)
 	req.body_case = PLANREG__V1__REQUEST__BODY_GET_PROJECT;
 	req.get_project = &body;
 	Planreg__V1__Response *resp;
-	int rc = cli_call(cli, &req, &resp);
+	rc = cli_call(cli, &req, &resp);
 	if (rc != EXIT_OK)
 		return rc;
 	const Planreg__V1__Project *p = resp->get_project ? resp->get_project->project : NULL;

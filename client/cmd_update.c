@@ -1166,26 +1166,13 @@ static int cmd_update_period_arg(const struct cli_command *cmd, const char *s, c
 
 static int cmd_update_history(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
 	const struct cli_command *cmd = &cmd_update_commands[2];
-	enum output_format fmt = OUTPUT_TABLE;
-	int ch;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (ch == 'h') {
-			cli_print_help(cmd, stdout);
-			return EXIT_OK;
-		}
-		if (ch != 'f')
-			return cli_usage(cmd, "unknown option");
-		if (!cli_format(cmd, optarg, &fmt))
-			return EXIT_USAGE;
-	}
-	if (argc - optind != 1)
-		return cli_usage(cmd, "give one project reference");
+	enum output_format fmt;
+	int rc = cli_format_options(cmd, argc, argv, 1, "one project reference", true, &fmt);
+	if (rc >= 0)
+		return rc;
 	Planreg__V1__ListUpdatesRequest body = PLANREG__V1__LIST_UPDATES_REQUEST__INIT;
-	int rc = cmd_update_ref_arg(cmd, argv[optind], &body.ref);
+	rc = cmd_update_ref_arg(cmd, argv[optind], &body.ref);
 	if (rc != EXIT_OK)
 		return rc;
 	return cmd_update_list_call(cli, &body, fmt);
@@ -1331,28 +1318,13 @@ static void cmd_update_print_record(const Planreg__V1__Update *u)
 
 static int cmd_update_show(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
 	const struct cli_command *cmd = &cmd_update_commands[4];
-	enum output_format fmt = OUTPUT_TABLE;
-	int ch;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (ch == 'h') {
-			cli_print_help(cmd, stdout);
-			return EXIT_OK;
-		}
-		if (ch != 'f')
-			return cli_usage(cmd, "unknown option");
-		if (!cli_format(cmd, optarg, &fmt))
-			return EXIT_USAGE;
-	}
-	if (fmt == OUTPUT_CSV)
-		return cli_usage(cmd, "--format must be table or json here");
-	if (argc - optind != 1)
-		return cli_usage(cmd, "give one update id");
+	enum output_format fmt;
+	int rc = cli_format_options(cmd, argc, argv, 1, "one update id", false, &fmt);
+	if (rc >= 0)
+		return rc;
 	Planreg__V1__GetUpdateRequest body = PLANREG__V1__GET_UPDATE_REQUEST__INIT;
-	int rc = cmd_update_id_arg(cmd, argv[optind], &body.id);
+	rc = cmd_update_id_arg(cmd, argv[optind], &body.id);
 	if (rc != EXIT_OK)
 		return rc;
 	Planreg__V1__Request req = PLANREG__V1__REQUEST__INIT;

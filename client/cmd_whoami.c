@@ -11,31 +11,18 @@ static const char cmd_whoami_help[] = "Options:\n"
 
 static int cmd_whoami_run(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
 	const struct cli_command *cmd = &cmd_whoami_commands[0];
-	enum output_format fmt = OUTPUT_TABLE;
-	int ch;
-	while ((ch = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
-		if (ch == 'h') {
-			cli_print_help(cmd, stdout);
-			return EXIT_OK;
-		}
-		if (ch != 'f')
-			return cli_usage(cmd, "unknown option");
-		if (!cli_format(cmd, optarg, &fmt))
-			return EXIT_USAGE;
-	}
-	if (optind < argc)
-		return cli_usage(cmd, "unexpected argument \"%s\"", argv[optind]);
+	enum output_format fmt;
+	int rc = cli_format_options(cmd, argc, argv, 0, "", false, &fmt);
+	if (rc >= 0)
+		return rc;
 
 	Planreg__V1__Request req = PLANREG__V1__REQUEST__INIT;
 	Planreg__V1__WhoamiRequest body = PLANREG__V1__WHOAMI_REQUEST__INIT;
 	req.body_case = PLANREG__V1__REQUEST__BODY_WHOAMI;
 	req.whoami = &body;
 	Planreg__V1__Response *resp;
-	int rc = cli_call(cli, &req, &resp);
+	rc = cli_call(cli, &req, &resp);
 	if (rc != EXIT_OK)
 		return rc;
 	const Planreg__V1__WhoamiResponse *w = resp->whoami;

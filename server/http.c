@@ -51,8 +51,10 @@ static void http_metrics(struct evhttp_request *req, void *arg)
 	http_metric(out, "planregd_protocol_errors_total", "counter", "bad frames and undecodable requests",
 		    m->protocol_errors);
 	http_metric(out, "planregd_requests_total", "counter", "requests answered", m->requests);
-	http_metric(out, "planregd_request_seconds_sum", "counter", "time spent answering requests",
-		    m->request_us_total / 1000000);
+	evbuffer_add_printf(out,
+			    "# HELP planregd_request_seconds_sum time spent answering requests\n"
+			    "# TYPE planregd_request_seconds_sum counter\nplanregd_request_seconds_sum %" PRIu64 ".%06" PRIu64 "\n",
+			    m->request_us_total / 1000000, m->request_us_total % 1000000);
 	evbuffer_add_printf(out, "# HELP planregd_responses_total responses by status code\n"
 				 "# TYPE planregd_responses_total counter\n");
 	for (int code = 0; code < 17; code++)
