@@ -52,9 +52,8 @@ bool cli_format(const struct cli_command *cmd, const char *arg, enum output_form
 int cli_format_options(const struct cli_command *cmd, int argc, char **argv, int nargs, const char *what, bool csv,
 		       enum output_format *fmt)
 {
-	static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+		{"format", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	*fmt = OUTPUT_TABLE;
 	int ch;
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -165,8 +164,8 @@ int cli_call(struct cli *cli, Planreg__V1__Request *req, Planreg__V1__Response *
 }
 
 static const struct cli_command *const cli_tables[] = {
-	cmd_whoami_commands, cmd_plan_commands, cmd_projects_commands, cmd_org_commands, cmd_cred_commands,
-	cmd_update_commands, cmd_audit_commands,
+	cmd_whoami_commands, cmd_plan_commands,   cmd_projects_commands, cmd_org_commands,
+	cmd_cred_commands,   cmd_update_commands, cmd_audit_commands,
 };
 
 const struct cli_command *cli_find(const char *noun, const char *verb)

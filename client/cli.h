@@ -28,9 +28,9 @@ struct cli_command {
 	const char *noun;
 	const char *verb;
 	int (*run)(struct cli *cli, int argc, char **argv); /* argv[0] is the verb */
-	const char *args;    /* synopsis after "planreg NOUN VERB" */
-	const char *summary; /* one line */
-	const char *help;    /* options, shown by --help */
+	const char *args;                                   /* synopsis after "planreg NOUN VERB" */
+	const char *summary;                                /* one line */
+	const char *help;                                   /* options, shown by --help */
 };
 
 /*

@@ -62,7 +62,7 @@ static int cmd_audit_verify(struct cli *cli, int argc, char **argv)
 }
 
 const struct cli_command cmd_audit_commands[] = {
-	{"audit", "verify", cmd_audit_verify, "[--format table|json]",
-	 "recompute the hash chain over progress history", cmd_audit_verify_help},
+	{"audit", "verify", cmd_audit_verify, "[--format table|json]", "recompute the hash chain over progress history",
+	 cmd_audit_verify_help},
 	{NULL, NULL, NULL, NULL, NULL, NULL},
 };

@@ -63,8 +63,8 @@ static bool cmd_cred_read_cert(const char *path, char fp[65], char *org, size_t 
 static void cmd_cred_row(const Planreg__V1__Credential *c, struct output_table *t)
 {
 	const char *role = values_role_name((enum role)c->role);
-	const char *cells[] = {c->name,        c->organisation, role ? role : "", c->person, c->fingerprint,
-			       c->enrolled_at, c->revoked_at};
+	const char *cells[] = {c->name,        c->organisation, role ? role : "", c->person,
+			       c->fingerprint, c->enrolled_at,  c->revoked_at};
 	output_table_row(t, cells);
 }
 
@@ -88,14 +88,11 @@ static void cmd_cred_json(struct json *j, const Planreg__V1__Credential *c)
 
 static int cmd_cred_enrol(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {{"cert", required_argument, NULL, 'c'},
-					     {"fingerprint", required_argument, NULL, 'F'},
-					     {"org", required_argument, NULL, 'o'},
-					     {"person", required_argument, NULL, 'p'},
-					     {"role", required_argument, NULL, 'r'},
-					     {"name", required_argument, NULL, 'n'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+		{"cert", required_argument, NULL, 'c'}, {"fingerprint", required_argument, NULL, 'F'},
+		{"org", required_argument, NULL, 'o'},  {"person", required_argument, NULL, 'p'},
+		{"role", required_argument, NULL, 'r'}, {"name", required_argument, NULL, 'n'},
+		{"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0}};
 	const struct cli_command *cmd = &cmd_cred_commands[0];
 	const char *cert = NULL, *fingerprint = NULL, *org = NULL, *person = NULL, *name = NULL;
 	enum role role = ROLE_UNSPECIFIED;
@@ -119,7 +116,8 @@ static int cmd_cred_enrol(struct cli *cli, int argc, char **argv)
 			break;
 		case 'r':
 			if (!values_role_parse(optarg, &role))
-				return cli_usage(cmd, "--role must be one of %s, not \"%s\"", values_role_names(), optarg);
+				return cli_usage(cmd, "--role must be one of %s, not \"%s\"", values_role_names(),
+						 optarg);
 			break;
 		case 'n':
 			name = optarg;
@@ -266,7 +264,7 @@ static int cmd_cred_list(struct cli *cli, int argc, char **argv)
 		json_array_end(&j);
 		output_json_done(&b, stdout);
 	} else {
-		static const char *const headers[] = {"NAME",        "ORG",         "ROLE",   "PERSON",
+		static const char *const headers[] = {"NAME",        "ORG",         "ROLE",      "PERSON",
 						      "FINGERPRINT", "ENROLLED AT", "REVOKED AT"};
 		struct output_table *t = output_table_new(headers, 7, 0);
 		for (size_t i = 0; i < n; i++)

@@ -79,8 +79,7 @@ static int cmd_org_list(struct cli *cli, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int cmd_org_upsert(struct cli *cli, const char *code, const char *name, enum org_kind kind,
-			  const char *contact)
+static int cmd_org_upsert(struct cli *cli, const char *code, const char *name, enum org_kind kind, const char *contact)
 {
 	Planreg__V1__Request req = PLANREG__V1__REQUEST__INIT;
 	Planreg__V1__UpsertOrganisationRequest body = PLANREG__V1__UPSERT_ORGANISATION_REQUEST__INIT;
@@ -97,9 +96,12 @@ static int cmd_org_upsert(struct cli *cli, const char *code, const char *name, e
 	const Planreg__V1__UpsertOrganisationResponse *r = resp->upsert_organisation;
 	if (r && r->organisation) {
 		const Planreg__V1__Organisation *o = r->organisation;
-		printf("%s %s: %s (%s)%s%s\n", r->created ? "created" : r->changed ? "updated" : "unchanged", o->code,
-		       o->name, values_org_kind_name((enum org_kind)o->kind) ?: "", o->contact_email[0] ? ", contact " : "",
-		       o->contact_email);
+		printf("%s %s: %s (%s)%s%s\n",
+		       r->created   ? "created"
+		       : r->changed ? "updated"
+				    : "unchanged",
+		       o->code, o->name, values_org_kind_name((enum org_kind)o->kind) ?: "",
+		       o->contact_email[0] ? ", contact " : "", o->contact_email);
 	}
 	planreg__v1__response__free_unpacked(resp, NULL);
 	return EXIT_OK;

@@ -85,8 +85,8 @@ static bool cmd_plan_load_names(const char *path, struct plan_names *names, char
 }
 
 /* Builds the request in arena a from the parsed plan and the names file. */
-static void cmd_plan_request(struct arena *a, const struct plan *p, const struct plan_names *names,
-			     const char *sha256, Planreg__V1__ImportPlanRequest *q)
+static void cmd_plan_request(struct arena *a, const struct plan *p, const struct plan_names *names, const char *sha256,
+			     Planreg__V1__ImportPlanRequest *q)
 {
 	q->title = p->title;
 	q->source_sha256 = (char *)sha256;
@@ -188,20 +188,18 @@ static int cmd_plan_send(struct cli *cli, const char *path, const struct plan *p
 	if (n == 0)
 		printf("no changes: the register already matches %s\n", path);
 	if (r)
-		printf("register: %d projects, %d themes, %d objectives, %d organisations (%zu change%s)\n", r->projects,
-		       r->themes, r->objectives, r->organisations, n, n == 1 ? "" : "s");
+		printf("register: %d projects, %d themes, %d objectives, %d organisations (%zu change%s)\n",
+		       r->projects, r->themes, r->objectives, r->organisations, n, n == 1 ? "" : "s");
 	planreg__v1__response__free_unpacked(resp, NULL);
 	return EXIT_OK;
 }
 
 static int cmd_plan_import(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {{"dry-run", no_argument, NULL, 'n'},
-					     {"names", required_argument, NULL, 'N'},
-					     {"quiet", no_argument, NULL, 'q'},
-					     {"format", required_argument, NULL, 'f'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+		{"dry-run", no_argument, NULL, 'n'}, {"names", required_argument, NULL, 'N'},
+		{"quiet", no_argument, NULL, 'q'},   {"format", required_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},    {NULL, 0, NULL, 0}};
 	const struct cli_command *cmd = &cmd_plan_commands[0];
 	bool dry_run = false, quiet = false;
 	enum output_format fmt = OUTPUT_TABLE;

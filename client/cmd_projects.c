@@ -115,11 +115,23 @@ static void cmd_projects_print(Planreg__V1__Project **ps, size_t n, enum output_
 		return;
 	}
 	if (fmt == OUTPUT_CSV) {
-		static const char *const headers[] = {
-			"ref",         "theme",           "objective",       "title",           "capital",
-			"lead_orgs",   "lead_people",     "partners",        "cost_text",       "cost_status",
-			"cost_min_pence", "cost_max_pence", "cost_approximate", "funding", "stage", "stage_note",
-			"description"};
+		static const char *const headers[] = {"ref",
+						      "theme",
+						      "objective",
+						      "title",
+						      "capital",
+						      "lead_orgs",
+						      "lead_people",
+						      "partners",
+						      "cost_text",
+						      "cost_status",
+						      "cost_min_pence",
+						      "cost_max_pence",
+						      "cost_approximate",
+						      "funding",
+						      "stage",
+						      "stage_note",
+						      "description"};
 		struct output_table *t = output_table_new(headers, 17, 0);
 		for (size_t i = 0; i < n; i++) {
 			const Planreg__V1__Project *p = ps[i];
@@ -143,7 +155,8 @@ static void cmd_projects_print(Planreg__V1__Project **ps, size_t n, enum output_
 					       buf_str(&people),
 					       buf_str(&partners),
 					       p->cost ? p->cost->text : "",
-					       p->cost ? values_cost_status_name((enum cost_status)p->cost->status) : "",
+					       p->cost ? values_cost_status_name((enum cost_status)p->cost->status)
+						       : "",
 					       mn,
 					       mx,
 					       p->cost && p->cost->approximate ? "true" : "false",
@@ -331,19 +344,29 @@ static int cmd_projects_show(struct cli *cli, int argc, char **argv)
 		if (c) {
 			buf_printf(&cost, "%s (%s", c->text, values_cost_status_name((enum cost_status)c->status));
 			if (c->min && c->max && c->min->pence == c->max->pence)
-				buf_printf(&cost, ", %s%s", c->approximate ? "about " : "", cmd_projects_money(c->min, mn));
+				buf_printf(&cost, ", %s%s", c->approximate ? "about " : "",
+					   cmd_projects_money(c->min, mn));
 			else if (c->min)
-				buf_printf(&cost, ", %s%s%s%s", c->approximate ? "about " : "", cmd_projects_money(c->min, mn),
-					   c->max ? " to " : " or more", c->max ? cmd_projects_money(c->max, mx) : "");
+				buf_printf(&cost, ", %s%s%s%s", c->approximate ? "about " : "",
+					   cmd_projects_money(c->min, mn), c->max ? " to " : " or more",
+					   c->max ? cmd_projects_money(c->max, mx) : "");
 			buf_puts(&cost, ")");
 		}
 		const char *stage = values_stage_name((enum stage)p->stage);
 		char *stage_s = p->stage_note[0] ? xasprintf("%s (%s)", stage, p->stage_note) : xstrdup(stage);
-		const char *pairs[] = {"ref",      ref_s,         "title",    p->title,       "theme",     theme,
-				       "objective", p->objective, "capital", p->capital ? "yes" : "no", "lead",
-				       buf_str(&orgs), "lead people", buf_str(&people), "partners", buf_str(&partners),
-				       "cost",     buf_str(&cost), "funding",  p->funding,     "stage",     stage_s,
-				       "description", p->description, NULL};
+		const char *pairs[] = {"ref",         ref_s,
+				       "title",       p->title,
+				       "theme",       theme,
+				       "objective",   p->objective,
+				       "capital",     p->capital ? "yes" : "no",
+				       "lead",        buf_str(&orgs),
+				       "lead people", buf_str(&people),
+				       "partners",    buf_str(&partners),
+				       "cost",        buf_str(&cost),
+				       "funding",     p->funding,
+				       "stage",       stage_s,
+				       "description", p->description,
+				       NULL};
 		output_record(stdout, pairs);
 		free(stage_s);
 		buf_free(&orgs);
@@ -360,6 +383,7 @@ const struct cli_command cmd_projects_commands[] = {
 	 "[--theme N] [--objective CODE] [--lead ORG] [--stage S] [--capital|--no-capital] [--text T] "
 	 "[--format table|csv|json]",
 	 "list projects of the register", cmd_projects_list_help},
-	{"projects", "show", cmd_projects_show, "REF [--format table|json]", "show one project", cmd_projects_show_help},
+	{"projects", "show", cmd_projects_show, "REF [--format table|json]", "show one project",
+	 cmd_projects_show_help},
 	{NULL, NULL, NULL, NULL, NULL, NULL},
 };

@@ -71,13 +71,12 @@ static const char cmd_update_template_help[] =
 static const char cmd_update_history_help[] = "Lists every revision of every update of project REF.\n\n"
 					      "Options:\n"
 					      "  --format table|csv|json   output format (default table)\n";
-static const char cmd_update_list_help[] =
-	"Lists the updates for a period.\n\n"
-	"Options:\n"
-	"  --period YYYY-Qn          the quarter, e.g. 2026-Q3 (required)\n"
-	"  --org CODE                only projects organisation CODE leads\n"
-	"  --latest                  only the latest revision per project\n"
-	"  --format table|csv|json   output format (default table)\n";
+static const char cmd_update_list_help[] = "Lists the updates for a period.\n\n"
+					   "Options:\n"
+					   "  --period YYYY-Qn          the quarter, e.g. 2026-Q3 (required)\n"
+					   "  --org CODE                only projects organisation CODE leads\n"
+					   "  --latest                  only the latest revision per project\n"
+					   "  --format table|csv|json   output format (default table)\n";
 static const char cmd_update_show_help[] = "Options:\n"
 					   "  --format table|json   output format (default table)\n";
 static const char cmd_update_review_help[] =
@@ -558,8 +557,8 @@ enum cmd_update_column {
 };
 
 static const char *const cmd_update_column_names[CMD_UPDATE_COLUMNS] = {
-	"ref",      "period",   "confidence",    "stage",      "narrative",
-	"spend",    "forecast", "variance_note", "milestones", "risks",
+	"ref",   "period",   "confidence",    "stage",      "narrative",
+	"spend", "forecast", "variance_note", "milestones", "risks",
 };
 #define CMD_UPDATE_REQUIRED_COLUMNS 5 /* the first five */
 
@@ -1042,10 +1041,11 @@ static void cmd_update_print_list(Planreg__V1__Update **us, size_t n, enum outpu
 	if (fmt == OUTPUT_CSV) {
 		/* the submit columns keep their names and spellings, so a listing can be edited and sent back */
 		static const char *const headers[] = {
-			"id",           "ref",           "period",      "revision",   "confidence",    "stage",
-			"narrative",    "spend",         "forecast",    "variance_note", "milestones", "risks",
-			"submitted_by", "submitted_org", "submitted_person", "on_behalf", "submitted_at", "review",
-			"review_comment", "reviewed_by", "reviewed_at", "superseded", "hash",        "prev_hash"};
+			"id",          "ref",          "period",       "revision",       "confidence",
+			"stage",       "narrative",    "spend",        "forecast",       "variance_note",
+			"milestones",  "risks",        "submitted_by", "submitted_org",  "submitted_person",
+			"on_behalf",   "submitted_at", "review",       "review_comment", "reviewed_by",
+			"reviewed_at", "superseded",   "hash",         "prev_hash"};
 		struct output_table *t = output_table_new(headers, 24, 0);
 		for (size_t i = 0; i < n; i++) {
 			const Planreg__V1__Update *u = us[i];
@@ -1180,12 +1180,10 @@ static int cmd_update_history(struct cli *cli, int argc, char **argv)
 
 static int cmd_update_list(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {{"period", required_argument, NULL, 'p'},
-					     {"org", required_argument, NULL, 'o'},
-					     {"latest", no_argument, NULL, 'l'},
-					     {"format", required_argument, NULL, 'f'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+		{"period", required_argument, NULL, 'p'}, {"org", required_argument, NULL, 'o'},
+		{"latest", no_argument, NULL, 'l'},       {"format", required_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
 	const struct cli_command *cmd = &cmd_update_commands[3];
 	enum output_format fmt = OUTPUT_TABLE;
 	Planreg__V1__ListUpdatesRequest body = PLANREG__V1__LIST_UPDATES_REQUEST__INIT;
@@ -1394,10 +1392,9 @@ static void cmd_update_print_template(Planreg__V1__TemplateRow **rows, size_t n,
 	}
 	if (fmt == OUTPUT_CSV) {
 		/* exactly the submit columns, plus title, plan_cost and last_period, which --csv ignores */
-		static const char *const headers[] = {"ref",        "title",    "plan_cost", "period",
-						      "confidence", "stage",    "narrative", "spend",
-						      "forecast",   "variance_note", "milestones", "risks",
-						      "last_period"};
+		static const char *const headers[] = {
+			"ref",   "title",    "plan_cost",     "period",     "confidence", "stage",      "narrative",
+			"spend", "forecast", "variance_note", "milestones", "risks",      "last_period"};
 		struct output_table *t = output_table_new(headers, 13, 0);
 		for (size_t i = 0; i < n; i++) {
 			const Planreg__V1__Project *p = rows[i]->project ? rows[i]->project : &no_project;

@@ -47,10 +47,22 @@ static int cmd_whoami_run(struct cli *cli, int argc, char **argv)
 		json_object_end(&j);
 		output_json_done(&b, stdout);
 	} else {
-		const char *pairs[] = {"credential",     p->credential,     "organisation", p->organisation,
-				       "person",         p->person,         "role",         role ? role : "?",
-				       "fingerprint",    p->fingerprint,    "server",       cli->settings.server,
-				       "server version", w->server_version, "plan",         w->plan_title[0] ? w->plan_title : "(none imported yet)",
+		const char *pairs[] = {"credential",
+				       p->credential,
+				       "organisation",
+				       p->organisation,
+				       "person",
+				       p->person,
+				       "role",
+				       role ? role : "?",
+				       "fingerprint",
+				       p->fingerprint,
+				       "server",
+				       cli->settings.server,
+				       "server version",
+				       w->server_version,
+				       "plan",
+				       w->plan_title[0] ? w->plan_title : "(none imported yet)",
 				       NULL};
 		output_record(stdout, pairs);
 	}

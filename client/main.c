@@ -10,12 +10,11 @@
 
 static void main_help(FILE *out)
 {
-	fprintf(out,
-		"usage: planreg [global options] NOUN VERB [options]\n"
-		"\n"
-		"planreg talks to planregd, the progress register of the digital strategy action plan.\n"
-		"\n"
-		"Commands:\n");
+	fprintf(out, "usage: planreg [global options] NOUN VERB [options]\n"
+		     "\n"
+		     "planreg talks to planregd, the progress register of the digital strategy action plan.\n"
+		     "\n"
+		     "Commands:\n");
 	cli_list_commands(out, NULL);
 	fprintf(out,
 		"\n"
@@ -133,8 +132,8 @@ int main(int argc, char **argv)
 			cmd = cli_find(rest[0], verb);
 			shift = 2;
 			if (cmd == NULL) {
-				fprintf(stderr, "planreg: unknown command \"%s %s\"; the %s commands are:\n", rest[0], verb,
-					rest[0]);
+				fprintf(stderr, "planreg: unknown command \"%s %s\"; the %s commands are:\n", rest[0],
+					verb, rest[0]);
 				cli_list_commands(stderr, rest[0]);
 				free(rest);
 				settings_free(&cli.settings);

@@ -165,7 +165,8 @@ struct net *net_connect(const struct settings *s, enum net_failure *why, char **
 		*err = xasprintf("cannot load the client certificate %s: %s", s->cert, net_ssl_reason());
 		goto fail;
 	}
-	if (SSL_CTX_use_PrivateKey_file(n->ctx, s->key, SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(n->ctx) != 1) {
+	if (SSL_CTX_use_PrivateKey_file(n->ctx, s->key, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(n->ctx) != 1) {
 		*why = NET_BAD_CREDENTIAL;
 		*err = xasprintf("cannot use the key %s with certificate %s: %s", s->key, s->cert, net_ssl_reason());
 		goto fail;
@@ -261,8 +262,7 @@ static void net_io_failure(struct net *n, int ret, const char *doing, enum net_f
 	ERR_clear_error();
 }
 
-static bool net_read_full(struct net *n, uint8_t *buf, size_t len, const char *doing, enum net_failure *why,
-			  char **err)
+static bool net_read_full(struct net *n, uint8_t *buf, size_t len, const char *doing, enum net_failure *why, char **err)
 {
 	size_t got = 0;
 	while (got < len) {

@@ -115,7 +115,8 @@ static bool plan_names_add_org(struct plan_names_builder *b, char **fields, size
 {
 	struct plan_names *n = &b->names;
 	if (n_fields != 4)
-		return plan_names_fail(err, label, line, "an org record has 4 fields (org, code, kind, name); this one has %zu",
+		return plan_names_fail(err, label, line,
+				       "an org record has 4 fields (org, code, kind, name); this one has %zu",
 				       n_fields);
 	const char *code = fields[1], *kind_text = fields[2], *name = fields[3];
 	if (!plan_names_valid_code(code))
@@ -216,8 +217,8 @@ static bool plan_names_parse_all(struct plan_names_builder *b, char *text, const
 		const struct plan_names_alias *a = &b->names.org_aliases[i];
 		if (plan_names_org_by_code(&b->names, a->target) == NULL)
 			return plan_names_fail(err, label, b->org_alias_lines[i],
-					       "alias \"%s\" refers to code \"%s\", which no org record defines", a->alias,
-					       a->target);
+					       "alias \"%s\" refers to code \"%s\", which no org record defines",
+					       a->alias, a->target);
 	}
 	return true;
 }

@@ -1,4 +1,5 @@
-/* plan_parse.c - reads a published action-plan document into themes, objectives and projects, warning on every interpretation. */
+/* plan_parse.c - reads a published action-plan document into themes, objectives and projects, warning on every
+ * interpretation. */
 #include "plan_parse.h"
 
 #include <stdarg.h>
@@ -169,11 +170,11 @@ struct plan_parse {
 	struct plan plan;
 	size_t cap_themes, cap_objectives, cap_projects, cap_orgs, cap_people, cap_warnings;
 	struct plan_error *err;
-	int line;       /* the line being read, 1-based */
-	int theme;      /* number of the current theme, 0 before the first */
-	int theme_line; /* where it was printed */
+	int line;           /* the line being read, 1-based */
+	int theme;          /* number of the current theme, 0 before the first */
+	int theme_line;     /* where it was printed */
 	char objective[16]; /* current objective code, "" until one is seen under the current theme */
-	int *ref_lines; /* ref -> line it was first seen on, for duplicate refs */
+	int *ref_lines;     /* ref -> line it was first seen on, for duplicate refs */
 	int last_ref;
 };
 
@@ -331,7 +332,8 @@ void plan_parse_cost(const char *text, struct plan_cost *out, char **warning)
 	struct plan_parse_amounts a;
 	if (!plan_parse_amounts(t, &a)) {
 		*warning = xasprintf(
-			"cost \"%s\" is not an amount this reader understands; cost kept as text with status unknown", t);
+			"cost \"%s\" is not an amount this reader understands; cost kept as text with status unknown",
+			t);
 		return;
 	}
 
@@ -366,10 +368,11 @@ void plan_parse_cost(const char *text, struct plan_cost *out, char **warning)
 	if (*a.rest != '\0') {
 		/* whatever follows the figures qualifies them; the figures stand, the words stay in the text */
 		char *rest = plan_parse_trim(a.rest);
-		char *with = reading != NULL
-				     ? xasprintf("%s; the trailing qualifier \"%s\" is kept only in the text", reading, rest)
-				     : xasprintf("cost \"%s\" read as %s; the trailing qualifier \"%s\" is kept only in the text",
-						 t, first, rest);
+		char *with = reading != NULL ? xasprintf("%s; the trailing qualifier \"%s\" is kept only in the text",
+							 reading, rest)
+					     : xasprintf("cost \"%s\" read as %s; the trailing qualifier \"%s\" is "
+							 "kept only in the text",
+							 t, first, rest);
 		free(rest);
 		free(reading);
 		reading = with;
@@ -530,8 +533,9 @@ static const char *plan_parse_lead_org(struct plan_parse *ps, int ref, const cha
 	for (size_t i = 0; i < ps->plan.n_orgs; i++) {
 		const struct plan_org *o = &ps->plan.orgs[i];
 		if (plan_names_org_by_code(ps->names, o->code) == NULL && plan_parse_iequal(o->name, text)) {
-			plan_parse_warn(ps, ref, "organisation '%s' is not in the names file; recorded as %s (kind other)",
-					text, o->code);
+			plan_parse_warn(ps, ref,
+					"organisation '%s' is not in the names file; recorded as %s (kind other)", text,
+					o->code);
 			return o->code;
 		}
 	}
@@ -587,8 +591,8 @@ static void plan_parse_lead_person(struct plan_parse *ps, struct plan_project *p
 	}
 	if (r > 0)
 		plan_parse_warn(ps, proj->ref,
-				"remark '%s' after lead person '%s' left out of the name (it stays in the lead text)", remark,
-				name);
+				"remark '%s' after lead person '%s' left out of the name (it stays in the lead text)",
+				remark, name);
 	free(remark);
 	const char *canonical = plan_names_resolve_person(ps->names, name);
 	if (canonical != NULL) {
@@ -722,11 +726,12 @@ static bool plan_parse_check_line(struct plan_parse *ps, const char *line, size_
 	for (size_t i = 0; i < len;) {
 		size_t n = plan_parse_utf8_len(s + i, len - i);
 		if (n == 0)
-			return plan_parse_fail(ps, "invalid UTF-8 on line %d at byte %zu (byte 0x%02x)", ps->line, i + 1,
-					       s[i]);
+			return plan_parse_fail(ps, "invalid UTF-8 on line %d at byte %zu (byte 0x%02x)", ps->line,
+					       i + 1, s[i]);
 		if (n == 1 && ((s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7f))
-			return plan_parse_fail(ps, "control character 0x%02x on line %d at byte %zu; only TAB may appear in a cell",
-					       s[i], ps->line, i + 1);
+			return plan_parse_fail(
+				ps, "control character 0x%02x on line %d at byte %zu; only TAB may appear in a cell",
+				s[i], ps->line, i + 1);
 		i += n;
 	}
 	return true;
@@ -783,12 +788,12 @@ static bool plan_parse_objective(struct plan_parse *ps, const char *cell, int ma
 	char code[16];
 	snprintf(code, sizeof(code), "%d.%d", ps->theme, minor);
 	if (major != ps->theme)
-		plan_parse_warn(ps, 0, "objective \"%s\" printed as %d.%d under theme %d; read as %s", cell, major, minor,
-				ps->theme, code);
+		plan_parse_warn(ps, 0, "objective \"%s\" printed as %d.%d under theme %d; read as %s", cell, major,
+				minor, ps->theme, code);
 	for (size_t i = 0; i < p->n_objectives; i++)
 		if (strcmp(p->objectives[i].code, code) == 0)
-			return plan_parse_fail(ps, "objective %s (\"%s\") repeats objective %s on line %d", code, cell, code,
-					       p->objectives[i].line);
+			return plan_parse_fail(ps, "objective %s (\"%s\") repeats objective %s on line %d", code, cell,
+					       code, p->objectives[i].line);
 	p->objectives = xgrow(p->objectives, &ps->cap_objectives, p->n_objectives + 1, sizeof(*p->objectives));
 	struct plan_objective *o = &p->objectives[p->n_objectives++];
 	*o = (struct plan_objective){
@@ -805,17 +810,18 @@ static bool plan_parse_project(struct plan_parse *ps, char **cells, size_t n_cel
 	while (used > PLAN_PARSE_COLUMNS && plan_parse_is_blank(cells[used - 1]))
 		used--;
 	if (used != PLAN_PARSE_COLUMNS)
-		return plan_parse_fail(ps,
-				       "project row for ref %d has %zu columns; %d are expected (title, description, lead, "
-				       "partners, total cost, funding, status)",
-				       ref, used, PLAN_PARSE_COLUMNS);
+		return plan_parse_fail(
+			ps,
+			"project row for ref %d has %zu columns; %d are expected (title, description, lead, "
+			"partners, total cost, funding, status)",
+			ref, used, PLAN_PARSE_COLUMNS);
 	if (ref < 1 || ref > PLAN_PARSE_REF_MAX)
 		return plan_parse_fail(ps, "project ref %d is out of range (1 to %d)", ref, PLAN_PARSE_REF_MAX);
 	if (ps->theme == 0)
 		return plan_parse_fail(ps, "project %d comes before any theme", ref);
 	if (ps->objective[0] == '\0')
-		return plan_parse_fail(ps, "project %d comes before any objective of theme %d (line %d)", ref, ps->theme,
-				       ps->theme_line);
+		return plan_parse_fail(ps, "project %d comes before any objective of theme %d (line %d)", ref,
+				       ps->theme, ps->theme_line);
 	if (ps->ref_lines == NULL)
 		ps->ref_lines = xcalloc(PLAN_PARSE_REF_MAX + 1, sizeof(*ps->ref_lines));
 	if (ps->ref_lines[ref] != 0)
@@ -998,7 +1004,8 @@ static bool plan_parse_line(struct plan_parse *ps, char *line)
 		else if (ps->plan.title != NULL && strcmp(ps->plan.title, text) == 0)
 			free(text); /* the page header again */
 		else {
-			ok = plan_parse_fail(ps, "line \"%.200s\" is not a page header, theme, objective or project row", text);
+			ok = plan_parse_fail(
+				ps, "line \"%.200s\" is not a page header, theme, objective or project row", text);
 			free(text);
 		}
 	}

@@ -40,11 +40,11 @@ struct plan_partner {
 };
 
 struct plan_project {
-	int ref;          /* the number printed before the title */
-	int theme;        /* theme number */
+	int ref;            /* the number printed before the title */
+	int theme;          /* theme number */
 	char objective[16]; /* objective code, e.g. "6.1" */
-	char *title;      /* without the trailing " #" */
-	bool capital;     /* title carried the "#" marker */
+	char *title;        /* without the trailing " #" */
+	bool capital;       /* title carried the "#" marker */
 	char *description;
 	char *lead_text;  /* the LEAD column as printed */
 	char **lead_orgs; /* organisation codes, in order, no duplicates */

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config git ca-certificates
+  build-essential cmake pkg-config git ca-certificates clang-format
   libevent-dev libprotobuf-c-dev protobuf-c-compiler
   libpq-dev libssl-dev openssl libcurl4-openssl-dev libcmocka-dev
   postgresql-15 postgresql-client-15

@@ -6,12 +6,15 @@
 
 /* Indexed by enum value; index 0 is "unspecified", which is printable but never parsed. */
 static const char *const values_stage_table[STAGE_COUNT] = {
-	"unspecified", "concept", "early_development", "advanced_development",
-	"live", "completed", "paused", "cancelled",
+	"unspecified", "concept", "early_development", "advanced_development", "live",
+	"completed",   "paused",  "cancelled",
 };
 
 static const char *const values_cost_status_table[COST_STATUS_COUNT] = {
-	"unspecified", "known", "unknown", "not_applicable",
+	"unspecified",
+	"known",
+	"unknown",
+	"not_applicable",
 };
 
 static const char *const values_confidence_table[CONFIDENCE_COUNT] = {
@@ -23,8 +26,7 @@ static const char *const values_role_table[ROLE_COUNT] = {
 };
 
 static const char *const values_org_kind_table[ORG_KIND_COUNT] = {
-	"unspecified", "combined_authority", "local_authority", "university",
-	"nhs", "company", "partnership", "other",
+	"unspecified", "combined_authority", "local_authority", "university", "nhs", "company", "partnership", "other",
 };
 
 static const char *values_name(const char *const *table, int count, int v)

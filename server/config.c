@@ -28,8 +28,14 @@ struct config_entry {
 	const char *help;
 };
 
-#define STR(k, d, r, h) {#k, CONFIG_STRING, d, r, 0, 0, offsetof(struct config, k), h}
-#define INT(k, d, lo, hi, r, h) {#k, CONFIG_INT, d, r, lo, hi, offsetof(struct config, k), h}
+#define STR(k, d, r, h)                                                                                                \
+	{                                                                                                              \
+#k, CONFIG_STRING, d, r, 0, 0, offsetof(struct config, k), h                                           \
+	}
+#define INT(k, d, lo, hi, r, h)                                                                                        \
+	{                                                                                                              \
+#k, CONFIG_INT, d, r, lo, hi, offsetof(struct config, k), h                                            \
+	}
 
 static const struct config_entry config_table[] = {
 	STR(listen_addr, "127.0.0.1", false, "address the TLS listener binds (0.0.0.0 for all)"),

@@ -149,9 +149,9 @@ void conn_close(struct conn *c, const char *why)
 {
 	if (c->state == CONN_CLOSING || c->state == CONN_LINGERING || c->state == CONN_CLOSED)
 		return;
-	log_info("conn_close", "conn=%llu peer=%s cred=%s requests=%llu reason=%s", (unsigned long long)c->id,
-		 c->peer, c->principal.credential[0] ? c->principal.credential : "-",
-		 (unsigned long long)c->requests, log_q(why));
+	log_info("conn_close", "conn=%llu peer=%s cred=%s requests=%llu reason=%s", (unsigned long long)c->id, c->peer,
+		 c->principal.credential[0] ? c->principal.credential : "-", (unsigned long long)c->requests,
+		 log_q(why));
 	bool handshake_done = c->state != CONN_HANDSHAKE;
 	conn_set_state(c, CONN_CLOSING);
 	bufferevent_disable(c->bev, EV_READ);
@@ -166,9 +166,8 @@ static void conn_abort(struct conn *c, const char *why)
 	if (c->state == CONN_CLOSED || c->state == CONN_LINGERING)
 		return;
 	if (c->state != CONN_CLOSING)
-		log_info("conn_close", "conn=%llu peer=%s cred=%s requests=%llu reason=%s",
-			 (unsigned long long)c->id, c->peer,
-			 c->principal.credential[0] ? c->principal.credential : "-",
+		log_info("conn_close", "conn=%llu peer=%s cred=%s requests=%llu reason=%s", (unsigned long long)c->id,
+			 c->peer, c->principal.credential[0] ? c->principal.credential : "-",
 			 (unsigned long long)c->requests, log_q(why));
 	c->ssl = NULL; /* no close_notify on a broken transport */
 	if (c->state != CONN_CLOSING)

@@ -337,7 +337,8 @@ static void db_conn_connect(struct db_conn *dc)
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	/* may answer at once (from /etc/hosts), calling db_conn_resolved before returning */
-	struct evdns_getaddrinfo_request *r = evdns_getaddrinfo(p->dns, p->dns_host, NULL, &hints, db_conn_resolved, dc);
+	struct evdns_getaddrinfo_request *r =
+		evdns_getaddrinfo(p->dns, p->dns_host, NULL, &hints, db_conn_resolved, dc);
 	if (dc->state == DB_RESOLVING && dc->dns_req == NULL)
 		dc->dns_req = r;
 }
@@ -518,8 +519,7 @@ static void db_conn_io(evutil_socket_t fd, short what, void *arg)
 	db_wait(dc, EV_READ);
 }
 
-bool db_query(struct db_conn *dc, const char *sql, int nparams, const char *const *params, db_result_cb cb,
-	      void *arg)
+bool db_query(struct db_conn *dc, const char *sql, int nparams, const char *const *params, db_result_cb cb, void *arg)
 {
 	if (dc->state != DB_LEASED)
 		return false;
@@ -579,8 +579,8 @@ struct db_pool *db_pool_new(struct event_base *base, const struct db_pool_settin
 	p->s = *s;
 	p->dsn = xstrdup(s->dsn ? s->dsn : "");
 	p->s.dsn = p->dsn;
-	snprintf(p->setup_sql, sizeof p->setup_sql,
-		 "SET statement_timeout = %d; SET application_name = 'planregd'", s->statement_timeout_ms);
+	snprintf(p->setup_sql, sizeof p->setup_sql, "SET statement_timeout = %d; SET application_name = 'planregd'",
+		 s->statement_timeout_ms);
 	p->conns = xcalloc((size_t)s->size, sizeof *p->conns);
 	p->waiters = xcalloc((size_t)s->queue_max, sizeof *p->waiters);
 	p->kick = event_new(base, -1, 0, db_pool_dispatch, p);

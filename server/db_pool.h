@@ -54,8 +54,8 @@ void db_pool_acquire(struct db_pool *p, db_acquire_cb cb, void *arg);
 
 /* Sends one statement with text parameters ($1...); params[i] NULL is SQL NULL.
  * False (and no callback) only when dc is not leased or idle-in-lease: a bug. */
-bool db_query(struct db_conn *dc, const char *sql, int nparams, const char *const *params, db_result_cb cb,
-	      void *arg) __attribute__((warn_unused_result));
+bool db_query(struct db_conn *dc, const char *sql, int nparams, const char *const *params, db_result_cb cb, void *arg)
+	__attribute__((warn_unused_result));
 
 /* Gives the connection back; an open or failed transaction is rolled back first. */
 void db_release(struct db_conn *dc);

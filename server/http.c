@@ -53,7 +53,8 @@ static void http_metrics(struct evhttp_request *req, void *arg)
 	http_metric(out, "planregd_requests_total", "counter", "requests answered", m->requests);
 	evbuffer_add_printf(out,
 			    "# HELP planregd_request_seconds_sum time spent answering requests\n"
-			    "# TYPE planregd_request_seconds_sum counter\nplanregd_request_seconds_sum %" PRIu64 ".%06" PRIu64 "\n",
+			    "# TYPE planregd_request_seconds_sum counter\nplanregd_request_seconds_sum %" PRIu64
+			    ".%06" PRIu64 "\n",
 			    m->request_us_total / 1000000, m->request_us_total % 1000000);
 	evbuffer_add_printf(out, "# HELP planregd_responses_total responses by status code\n"
 				 "# TYPE planregd_responses_total counter\n");
@@ -71,8 +72,7 @@ static void http_metrics(struct evhttp_request *req, void *arg)
 	http_metric(out, "planregd_db_query_errors_total", "counter", "queries that failed", db.query_errors);
 	http_metric(out, "planregd_db_connection_failures_total", "counter", "connection attempts failed or lost",
 		    db.connection_failures);
-	http_metric(out, "planregd_db_unavailable_total", "counter", "requests refused: database down",
-		    db.unavailable);
+	http_metric(out, "planregd_db_unavailable_total", "counter", "requests refused: database down", db.unavailable);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain; version=0.0.4");
 	evhttp_send_reply(req, 200, "OK", out);
 	evbuffer_free(out);

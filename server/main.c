@@ -11,22 +11,21 @@
 
 static void main_usage(FILE *out)
 {
-	fprintf(out,
-		"usage: planregd [--config FILE] [COMMAND]\n"
-		"\n"
-		"Commands:\n"
-		"  serve          run the daemon (the default)\n"
-		"  migrate        apply database migrations (as the schema owner), then exit\n"
-		"  check-config   validate the configuration, print it, then exit\n"
-		"  enrol NAME ORG ROLE FINGERPRINT [PERSON]\n"
-		"                 enrol a credential directly in the database (bootstraps the\n"
-		"                 first admin; afterwards use `planreg cred enrol`)\n"
-		"\n"
-		"Options:\n"
-		"  -c, --config FILE   config file (key = value lines); default: none\n"
-		"  -h, --help          this help, with every configuration key\n"
-		"  -V, --version       print the version\n"
-		"\n");
+	fprintf(out, "usage: planregd [--config FILE] [COMMAND]\n"
+		     "\n"
+		     "Commands:\n"
+		     "  serve          run the daemon (the default)\n"
+		     "  migrate        apply database migrations (as the schema owner), then exit\n"
+		     "  check-config   validate the configuration, print it, then exit\n"
+		     "  enrol NAME ORG ROLE FINGERPRINT [PERSON]\n"
+		     "                 enrol a credential directly in the database (bootstraps the\n"
+		     "                 first admin; afterwards use `planreg cred enrol`)\n"
+		     "\n"
+		     "Options:\n"
+		     "  -c, --config FILE   config file (key = value lines); default: none\n"
+		     "  -h, --help          this help, with every configuration key\n"
+		     "  -V, --version       print the version\n"
+		     "\n");
 	config_print_help(out);
 }
 

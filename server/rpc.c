@@ -58,8 +58,8 @@ static void rpc_send(struct conn *c, Planreg__V1__Response *resp)
 	if (n > max) {
 		Planreg__V1__Status st = PLANREG__V1__STATUS__INIT;
 		char msg[160];
-		snprintf(msg, sizeof msg, "the answer is %zu bytes, above max_frame_bytes %zu; ask for less (page_size)",
-			 n, max);
+		snprintf(msg, sizeof msg,
+			 "the answer is %zu bytes, above max_frame_bytes %zu; ask for less (page_size)", n, max);
 		st.code = PLANREG__V1__CODE__RESOURCE_EXHAUSTED;
 		st.message = msg;
 		st.reason = "response_too_large";
@@ -136,9 +136,8 @@ static void rpc_reply(struct rpc_call *call, void *body)
 	enum log_level lvl = call->status.code == PLANREG__V1__CODE__INTERNAL ? LOG_ERROR : LOG_INFO;
 	log_event(lvl, "request", "conn=%llu id=%" PRIu64 " method=%s cred=%s code=%s us=%lld%s%s",
 		  (unsigned long long)c->id, call->id, call->method ? call->method->name : "-",
-		  call->principal.credential[0] ? call->principal.credential : "-",
-		  status_code_name(call->status.code), us, call->status.code ? " message=" : "",
-		  call->status.code ? log_q(call->status.message) : "");
+		  call->principal.credential[0] ? call->principal.credential : "-", status_code_name(call->status.code),
+		  us, call->status.code ? " message=" : "", call->status.code ? log_q(call->status.message) : "");
 	if (call->req == NULL && call->status.code != PLANREG__V1__CODE__OK)
 		call->close_after = true; /* a connection that cannot be authenticated is not kept */
 	if (call->close_after)
@@ -181,8 +180,8 @@ void rpc_violation(struct rpc_call *call, const char *field, const char *fmt, ..
 		ARENA_NEW(&call->arena, Planreg__V1__FieldViolation, planreg__v1__field_violation__init);
 	v->field = rpc_strdup(call, field);
 	v->description = rpc_strdup(call, msg);
-	*(Planreg__V1__FieldViolation **)arena_push(&call->arena, &call->status.violations,
-						     &call->status.n_violations, sizeof v) = v;
+	*(Planreg__V1__FieldViolation **)arena_push(&call->arena, &call->status.violations, &call->status.n_violations,
+						    sizeof v) = v;
 }
 
 bool rpc_has_violations(const struct rpc_call *call)
@@ -198,8 +197,8 @@ void rpc_reply_violations(struct rpc_call *call, const char *reason)
 		rpc_reply_error(call, PLANREG__V1__CODE__INVALID_ARGUMENT, reason, "%s: %s", first->field,
 				first->description);
 	else
-		rpc_reply_error(call, PLANREG__V1__CODE__INVALID_ARGUMENT, reason,
-				"%zu problems; first %s: %s", n, first->field, first->description);
+		rpc_reply_error(call, PLANREG__V1__CODE__INVALID_ARGUMENT, reason, "%zu problems; first %s: %s", n,
+				first->field, first->description);
 }
 
 void rpc_reply_db_error(struct rpc_call *call, PGresult *res, const char *doing)

@@ -130,8 +130,8 @@ static void serve_reload(struct server *srv)
 	if (log_parse_level(srv->cfg->log_level, &level))
 		log_set_level(level);
 	config_free(&next);
-	log_info("reloaded", "tls_cert=%s tls_ca=%s log_level=%s", log_q(srv->cfg->tls_cert),
-		 log_q(srv->cfg->tls_ca), srv->cfg->log_level);
+	log_info("reloaded", "tls_cert=%s tls_ca=%s log_level=%s", log_q(srv->cfg->tls_cert), log_q(srv->cfg->tls_ca),
+		 srv->cfg->log_level);
 }
 
 static void serve_signal(evutil_socket_t sig, short what, void *arg)
@@ -217,8 +217,8 @@ static void serve_free(struct server *srv)
 	if (srv->listener)
 		evconnlistener_free(srv->listener);
 	db_pool_free(srv->pool);
-	struct event *evs[] = {srv->sig_term, srv->sig_int, srv->sig_hup, srv->sig_quit, srv->drain_deadline,
-			       srv->accept_resume};
+	struct event *evs[] = {srv->sig_term, srv->sig_int,        srv->sig_hup,
+			       srv->sig_quit, srv->drain_deadline, srv->accept_resume};
 	for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)
 		if (evs[i])
 			event_free(evs[i]);

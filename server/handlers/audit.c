@@ -5,6 +5,8 @@
 #include "chain.h"
 #include "handlers.h"
 
+/* SQL reads better laid out by hand. */
+/* clang-format off */
 static const char SQL_CHAIN[] =
 	"SELECT u.id, p.ref, u.period, u.revision, u.confidence, u.stage, u.narrative, u.spend_to_date_pence,"
 	" u.forecast_total_pence, u.variance_note,"
@@ -16,6 +18,7 @@ static const char SQL_CHAIN[] =
 	" u.submitted_by, u.submitted_org, u.submitted_person, u.on_behalf,"
 	" to_char(u.submitted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), u.prev_hash, u.hash"
 	" FROM progress_update u JOIN project p ON p.id = u.project_id ORDER BY u.id";
+/* clang-format on */
 
 /* Recomputes row i's hash from its stored content. */
 static void audit_hash_row(struct rpc_call *call, PGresult *res, int i, const char *prev, char out[65])
@@ -74,12 +77,13 @@ static void audit_verified(struct rpc_call *call, PGresult *res)
 		if (strcmp(stored_prev, prev) != 0) {
 			r->ok = false;
 			r->first_bad_id = rpc_int64(res, i, 0);
-			r->detail = rpc_printf(call,
-					       "update %s (project %s, %s revision %s) does not link to the update before "
-					       "it: its previous hash is %.16s..., the chain says %.16s...; an update was "
-					       "removed, reordered or rewritten",
-					       id, rpc_value(res, i, 1), rpc_value(res, i, 2), rpc_value(res, i, 3),
-					       stored_prev, prev);
+			r->detail =
+				rpc_printf(call,
+					   "update %s (project %s, %s revision %s) does not link to the update before "
+					   "it: its previous hash is %.16s..., the chain says %.16s...; an update was "
+					   "removed, reordered or rewritten",
+					   id, rpc_value(res, i, 1), rpc_value(res, i, 2), rpc_value(res, i, 3),
+					   stored_prev, prev);
 			break;
 		}
 		char computed[65];
@@ -87,10 +91,11 @@ static void audit_verified(struct rpc_call *call, PGresult *res)
 		if (strcmp(computed, stored) != 0) {
 			r->ok = false;
 			r->first_bad_id = rpc_int64(res, i, 0);
-			r->detail = rpc_printf(call,
-					       "update %s (project %s, %s revision %s) does not match its hash: its stored "
-					       "content was changed after it was submitted",
-					       id, rpc_value(res, i, 1), rpc_value(res, i, 2), rpc_value(res, i, 3));
+			r->detail =
+				rpc_printf(call,
+					   "update %s (project %s, %s revision %s) does not match its hash: its stored "
+					   "content was changed after it was submitted",
+					   id, rpc_value(res, i, 1), rpc_value(res, i, 2), rpc_value(res, i, 3));
 			break;
 		}
 		prev = stored;

@@ -8,6 +8,8 @@
 #include "validate.h"
 #include "values.h"
 
+/* SQL reads better laid out by hand. */
+/* clang-format off */
 #define TS(col) "coalesce(to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '')"
 #define CREDENTIAL_COLUMNS                                                                                    \
 	"c.name, c.fingerprint, c.org_code, coalesce(c.person, ''), c.role, " TS("c.enrolled_at") ", c.enrolled_by, " \
@@ -31,6 +33,7 @@ static const char SQL_REVOKE[] =
 	" WHERE (c.name = $1 OR c.fingerprint = $2) AND c.revoked_at IS NULL RETURNING " CREDENTIAL_COLUMNS;
 static const char SQL_LIST[] =
 	"SELECT " CREDENTIAL_COLUMNS " FROM credential c WHERE $1::boolean OR c.revoked_at IS NULL ORDER BY c.name";
+/* clang-format on */
 
 struct credential_state {
 	char fingerprint[65];
@@ -128,8 +131,8 @@ void credential_enrol(struct rpc_call *call)
 			  (i > 0 && (ch == '.' || ch == '_' || ch == '-'));
 	}
 	if (!name_ok)
-		rpc_violation(call, "name", "\"%s\" is not a credential name (letters, digits, '.', '_', '-'; up to 64)",
-			      q->name);
+		rpc_violation(call, "name",
+			      "\"%s\" is not a credential name (letters, digits, '.', '_', '-'; up to 64)", q->name);
 	if (!enrol_normalise_fingerprint(q->fingerprint, st->fingerprint))
 		rpc_violation(call, "fingerprint", "is not a SHA-256 fingerprint (64 hex digits, colons allowed)");
 	validate_org_code(call, "organisation", q->organisation);

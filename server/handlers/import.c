@@ -74,7 +74,8 @@ static void import_validate_cost(struct rpc_call *call, const char *f, const Pla
 	case COST_STATUS_UNKNOWN:
 	case COST_STATUS_NOT_APPLICABLE:
 		if (c->min || c->max)
-			rpc_violation(call, f, "is %s but carries an amount", values_cost_status_name((enum cost_status)c->status));
+			rpc_violation(call, f, "is %s but carries an amount",
+				      values_cost_status_name((enum cost_status)c->status));
 		break;
 	default:
 		rpc_violation(call, f, "has no status (known, unknown or not_applicable)");
@@ -129,7 +130,8 @@ static bool import_validate(struct rpc_call *call, Planreg__V1__ImportPlanReques
 		size_t n = strlen(q->source_sha256);
 		bool hex = n == 64;
 		for (size_t i = 0; hex && i < n; i++)
-			hex = isxdigit((unsigned char)q->source_sha256[i]) && !isupper((unsigned char)q->source_sha256[i]);
+			hex = isxdigit((unsigned char)q->source_sha256[i]) &&
+			      !isupper((unsigned char)q->source_sha256[i]);
 		if (!hex)
 			rpc_violation(call, "source_sha256", "must be 64 lower-case hex digits");
 	}

@@ -69,7 +69,8 @@ static const char SQL_PROJECTS_HEAD[] =
 	"  AND ($6::text IS NULL OR strpos(lower(p.title || ' ' || p.description), lower($6::text)) > 0)"
 	"  AND ($7::int IS NULL OR p.ref = $7::int))"
 	" SELECT ";
-static const char SQL_PROJECTS_TAIL[] = ", (SELECT count(*) FROM f) FROM f WHERE f.ref > $8::int ORDER BY f.ref LIMIT $9::int";
+static const char SQL_PROJECTS_TAIL[] =
+	", (SELECT count(*) FROM f) FROM f WHERE f.ref > $8::int ORDER BY f.ref LIMIT $9::int";
 
 static const char *register_sql_projects(void)
 {
@@ -272,7 +273,8 @@ void register_upsert_organisation(struct rpc_call *call)
 	validate_org_code(call, "code", q->code);
 	validate_text(call, "name", q->name, 500, 0);
 	if (q->kind != PLANREG__V1__ORG_KIND__ORG_KIND_UNSPECIFIED && !values_org_kind_valid(q->kind))
-		rpc_violation(call, "kind", "%d is not an organisation kind (%s)", (int)q->kind, values_org_kind_names());
+		rpc_violation(call, "kind", "%d is not an organisation kind (%s)", (int)q->kind,
+			      values_org_kind_names());
 	if (q->contact_email[0])
 		validate_email(call, "contact_email", q->contact_email);
 	if (rpc_has_violations(call)) {

@@ -24,6 +24,8 @@
 #define UPDATE_NARRATIVE_MAX 20000
 #define UPDATE_VARIANCE_PERCENT 5
 
+/* SQL reads better laid out by hand. */
+/* clang-format off */
 /* One writer at a time extends the chain (pg_advisory_xact_lock key). */
 #define UPDATE_CHAIN_LOCK "SELECT pg_advisory_xact_lock(31644363112211817)"
 #define CURRENT_PLAN "(SELECT max(id) FROM plan)"
@@ -115,6 +117,7 @@ static const char SQL_ORG_EXISTS[] = "SELECT code FROM organisation WHERE lower(
 static const char SQL_REVIEW[] =
 	"INSERT INTO update_review (update_id, accepted, comment, reviewed_by) VALUES ($1, $2::boolean, $3, $4)"
 	" RETURNING accepted, comment, reviewed_by, " TS_US("reviewed_at");
+/* clang-format on */
 
 /* ---------------------------------------------------------------- reading updates */
 
@@ -164,7 +167,8 @@ static Planreg__V1__Update *update_from_row(struct rpc_call *call, PGresult *res
 	for (size_t i = 0; i < n; i++) {
 		char **f;
 		size_t nf = rpc_split(call, ms[i], RPC_SUBSEP, &f);
-		Planreg__V1__Milestone *m = ARENA_NEW(&call->arena, Planreg__V1__Milestone, planreg__v1__milestone__init);
+		Planreg__V1__Milestone *m =
+			ARENA_NEW(&call->arena, Planreg__V1__Milestone, planreg__v1__milestone__init);
 		m->title = nf > 0 ? f[0] : "";
 		m->baseline = update_date(call, nf > 1 ? f[1] : NULL);
 		m->forecast = update_date(call, nf > 2 ? f[2] : NULL);
@@ -261,12 +265,14 @@ static bool update_validate(struct rpc_call *call, struct update_submit *st)
 	if (c->ref <= 0)
 		rpc_violation(call, "ref", "%d is not a project reference (a positive number)", c->ref);
 	if (!period_parse(c->period, &st->period) || st->period.year < 2000) {
-		rpc_violation(call, "period", "\"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3", c->period);
+		rpc_violation(call, "period", "\"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3",
+			      c->period);
 	} else if (period_compare(st->period, current) > 0) {
 		char cur[PERIOD_FMT_MAX];
 		period_format(current, cur);
-		rpc_violation(call, "period", "%s is after the current quarter (%s): report on a quarter that has begun",
-			      c->period, cur);
+		rpc_violation(call, "period",
+			      "%s is after the current quarter (%s): report on a quarter that has begun", c->period,
+			      cur);
 	}
 	period_format(st->period, st->period_s);
 	if (!values_confidence_valid(c->confidence))
@@ -304,18 +310,22 @@ static bool update_validate(struct rpc_call *call, struct update_submit *st)
 		if (cm->baseline[0] == '\0')
 			rpc_violation(call, field, "\"%s\" has no baseline date (the date first planned)", m->title);
 		else if (!date_parse(cm->baseline, &baseline))
-			rpc_violation(call, field, "\"%s\": baseline \"%s\" is not a date (YYYY-MM-DD)", m->title, cm->baseline);
+			rpc_violation(call, field, "\"%s\": baseline \"%s\" is not a date (YYYY-MM-DD)", m->title,
+				      cm->baseline);
 		if (has_forecast && !date_parse(cm->forecast, &forecast))
-			rpc_violation(call, field, "\"%s\": forecast \"%s\" is not a date (YYYY-MM-DD)", m->title, cm->forecast);
+			rpc_violation(call, field, "\"%s\": forecast \"%s\" is not a date (YYYY-MM-DD)", m->title,
+				      cm->forecast);
 		if (has_achieved && !date_parse(cm->achieved, &achieved)) {
-			rpc_violation(call, field, "\"%s\": achieved \"%s\" is not a date (YYYY-MM-DD)", m->title, cm->achieved);
+			rpc_violation(call, field, "\"%s\": achieved \"%s\" is not a date (YYYY-MM-DD)", m->title,
+				      cm->achieved);
 			has_achieved = false;
 		} else if (has_achieved && date_compare(achieved, today) > 0) {
 			rpc_violation(call, field, "\"%s\" is marked achieved on %s, which is in the future", m->title,
 				      cm->achieved);
 		}
 		if (!has_forecast && cm->achieved[0] == '\0')
-			rpc_violation(call, field, "\"%s\" needs a forecast date, or the date it was achieved", m->title);
+			rpc_violation(call, field, "\"%s\" needs a forecast date, or the date it was achieved",
+				      m->title);
 		else if (has_forecast && cm->achieved[0] == '\0' && date_parse(cm->forecast, &forecast) &&
 			 date_compare(forecast, starts) < 0)
 			rpc_violation(call, field,
@@ -513,7 +523,8 @@ static void update_submit_context(struct rpc_call *call, PGresult *res)
 
 	/* consistency warnings: recorded with the update, returned on every replay */
 	if (over && c->confidence == PLANREG__V1__CONFIDENCE__CONFIDENCE_GREEN)
-		update_warn(call, st, "confidence is green but the forecast differs from the plan's cost by %lld.%lld%%",
+		update_warn(call, st,
+			    "confidence is green but the forecast differs from the plan's cost by %lld.%lld%%",
 			    tenths / 10, tenths % 10);
 	enum stage last = STAGE_UNSPECIFIED;
 	const char *last_s = rpc_is_null(res, 0, 9) ? rpc_value(res, 0, 5) : rpc_value(res, 0, 9);
@@ -613,7 +624,8 @@ void update_submit(struct rpc_call *call)
 	}
 	struct update_submit *st = arena_alloc(&call->arena, sizeof *st);
 	st->c = q->content;
-	st->resp = ARENA_NEW(&call->arena, Planreg__V1__SubmitUpdateResponse, planreg__v1__submit_update_response__init);
+	st->resp =
+		ARENA_NEW(&call->arena, Planreg__V1__SubmitUpdateResponse, planreg__v1__submit_update_response__init);
 	call->state = st;
 	if (!update_validate(call, st)) {
 		rpc_reply_violations(call, "invalid_update");
@@ -716,7 +728,8 @@ void update_list(struct rpc_call *call)
 	if (q->ref < 0)
 		rpc_violation(call, "ref", "%d is not a project reference", q->ref);
 	if (q->period[0] && !period_parse(q->period, &p))
-		rpc_violation(call, "period", "\"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3", q->period);
+		rpc_violation(call, "period", "\"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3",
+			      q->period);
 	if (q->organisation[0])
 		validate_org_code(call, "organisation", q->organisation);
 	if (rpc_has_violations(call)) {
@@ -763,10 +776,11 @@ static void update_review_have(struct rpc_call *call, PGresult *res)
 		return;
 	}
 	if (rpc_bool(res, 0, 23)) {
-		rpc_reply_error(call, PLANREG__V1__CODE__FAILED_PRECONDITION, "superseded",
-				"update %lld (project %s, %s revision %s) has been superseded by a later revision; review "
-				"the latest one",
-				(long long)q->id, rpc_value(res, 0, 1), rpc_value(res, 0, 2), rpc_value(res, 0, 3));
+		rpc_reply_error(
+			call, PLANREG__V1__CODE__FAILED_PRECONDITION, "superseded",
+			"update %lld (project %s, %s revision %s) has been superseded by a later revision; review "
+			"the latest one",
+			(long long)q->id, rpc_value(res, 0, 1), rpc_value(res, 0, 2), rpc_value(res, 0, 3));
 		return;
 	}
 	const char *params[4] = {rpc_printf(call, "%lld", (long long)q->id), q->accept ? "true" : "false", q->comment,
@@ -877,7 +891,8 @@ void update_template(struct rpc_call *call)
 	Planreg__V1__UpdateTemplateRequest *q = call->req->update_template;
 	struct period p;
 	if (!period_parse(q->period, &p))
-		rpc_violation(call, "period", "\"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3", q->period);
+		rpc_violation(call, "period", "\"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3",
+			      q->period);
 	const char *org = call->principal.organisation;
 	if (q->organisation[0]) {
 		if (call->principal.role != ROLE_ADMIN && strcasecmp(q->organisation, org) != 0)

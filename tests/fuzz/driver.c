@@ -1,4 +1,5 @@
-/* driver.c - main() for fuzz targets built without libFuzzer: built-in seeds, a corpus directory, then deterministic mutations.
+/* driver.c - main() for fuzz targets built without libFuzzer: built-in seeds, a corpus directory, then deterministic
+ * mutations.
  *
  *   fuzz_request [CORPUS_DIR [ITERATIONS]]   run the seeds, every file in CORPUS_DIR,
  *                                            then ITERATIONS (default 20000) generated inputs
@@ -294,7 +295,9 @@ static void driver_seed_import(struct driver_pool *pool)
 	Planreg__V1__Money max = PLANREG__V1__MONEY__INIT;
 	max.pence = 235000000;
 	Planreg__V1__Cost cost = PLANREG__V1__COST__INIT;
-	cost.text = "\xc2\xa3" "1.2M - \xc2\xa3" "2.35M";
+	cost.text = "\xc2\xa3"
+		    "1.2M - \xc2\xa3"
+		    "2.35M";
 	cost.status = PLANREG__V1__COST_STATUS__COST_STATUS_KNOWN;
 	cost.min = &min;
 	cost.max = &max;
@@ -355,7 +358,8 @@ static void driver_seed_credentials(struct driver_pool *pool)
 
 	Planreg__V1__EnrolCredentialRequest enrol = PLANREG__V1__ENROL_CREDENTIAL_REQUEST__INIT;
 	enrol.name = "submitter-LCC";
-	enrol.fingerprint = "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89";
+	enrol.fingerprint =
+		"AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89";
 	enrol.organisation = "LCC";
 	enrol.person = "A. Person";
 	enrol.role = PLANREG__V1__ROLE__ROLE_SUBMITTER;
@@ -408,7 +412,8 @@ static void driver_seed_updates(struct driver_pool *pool)
 	content.period = "2024-Q3";
 	content.confidence = PLANREG__V1__CONFIDENCE__CONFIDENCE_AMBER;
 	content.stage = PLANREG__V1__STAGE__STAGE_LIVE;
-	content.narrative = "Three hubs open.\nUse is \xc2\xa3" "-for-\xc2\xa3 ahead of plan.";
+	content.narrative = "Three hubs open.\nUse is \xc2\xa3"
+			    "-for-\xc2\xa3 ahead of plan.";
 	content.spend_to_date = &spend;
 	content.forecast_total = &total;
 	content.variance_note = "Forecast up 8% after the second phase was added.";
@@ -486,9 +491,9 @@ static void driver_seed_wire(struct driver_pool *pool)
 	/* the whoami body plus field 99 (varint), field 100 (bytes) and field 101 (fixed64) */
 	const struct driver_bytes *whoami = &pool->items[0];
 	static const uint8_t unknown[] = {
-		0x98, 0x06, 0x2a,                          /* 99: 42 */
-		0xa2, 0x06, 0x03, 'a', 'b', 'c',           /* 100: "abc" */
-		0xa9, 0x06, 1, 2, 3, 4, 5, 6, 7, 8,        /* 101: fixed64 */
+		0x98, 0x06, 0x2a,                            /* 99: 42 */
+		0xa2, 0x06, 0x03, 'a', 'b', 'c',             /* 100: "abc" */
+		0xa9, 0x06, 1,    2,   3,   4,   5, 6, 7, 8, /* 101: fixed64 */
 	};
 	driver_reserve(&b, FRAME_HEADER_BYTES);
 	b.len = FRAME_HEADER_BYTES;
@@ -546,7 +551,8 @@ static long driver_corpus(const char *dir, struct driver_pool *pool)
 			continue;
 		struct driver_bytes b = {0};
 		if (!driver_read_file(path, &b)) {
-			fprintf(stderr, "fuzz driver: skipping %s (unreadable or over %d bytes)\n", path, DRIVER_MAX_FILE);
+			fprintf(stderr, "fuzz driver: skipping %s (unreadable or over %d bytes)\n", path,
+				DRIVER_MAX_FILE);
 			free(b.data);
 			continue;
 		}
@@ -689,8 +695,17 @@ static void driver_mutate(struct driver_rng *r, struct driver_bytes *b, const st
 			break;
 		size_t pos = driver_frame_at(b, driver_below(r, 4));
 		uint32_t cur = frame_get_header(b->data + pos);
-		const uint32_t lengths[] = {0, 1, cur - 1, cur + 1, cur * 2, DRIVER_MAX_FRAME, DRIVER_MAX_FRAME + 1,
-					    0x7fffffffu, 0x80000000u, 0xffffffffu, (uint32_t)(b->len - pos)};
+		const uint32_t lengths[] = {0,
+					    1,
+					    cur - 1,
+					    cur + 1,
+					    cur * 2,
+					    DRIVER_MAX_FRAME,
+					    DRIVER_MAX_FRAME + 1,
+					    0x7fffffffu,
+					    0x80000000u,
+					    0xffffffffu,
+					    (uint32_t)(b->len - pos)};
 		frame_put_header(b->data + pos, lengths[driver_below(r, sizeof lengths / sizeof lengths[0])]);
 		break;
 	}

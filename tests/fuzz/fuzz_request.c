@@ -1,4 +1,5 @@
-/* fuzz_request.c - fuzz target for what the server reads: frames cut from untrusted bytes, each unpacked as a Request, walked, re-packed and freed.
+/* fuzz_request.c - fuzz target for what the server reads: frames cut from untrusted bytes, each unpacked as a Request,
+ * walked, re-packed and freed.
  *
  * Two builds share this file:
  *   fuzz_request            any compiler; tests/fuzz/driver.c supplies main() and
@@ -244,7 +245,8 @@ static uint8_t *fuzz_request_pack(const Planreg__V1__Request *req, size_t *len)
 	size_t n = planreg__v1__request__get_packed_size(req);
 	uint8_t *out = malloc(n ? n : 1);
 	fuzz_request_check(out != NULL, "out of memory");
-	fuzz_request_check(planreg__v1__request__pack(req, out) == n, "pack wrote a different size than get_packed_size");
+	fuzz_request_check(planreg__v1__request__pack(req, out) == n,
+			   "pack wrote a different size than get_packed_size");
 	*len = n;
 	return out;
 }
@@ -308,7 +310,8 @@ static void fuzz_request_check_frame(enum frame_result r, const uint8_t *at, siz
 					   "need is not header + announced length");
 		break;
 	case FRAME_EMPTY:
-		fuzz_request_check(avail >= FRAME_HEADER_BYTES && frame_get_header(at) == 0, "empty for a non-empty header");
+		fuzz_request_check(avail >= FRAME_HEADER_BYTES && frame_get_header(at) == 0,
+				   "empty for a non-empty header");
 		fuzz_request_check(body == NULL && consumed == 0, "empty returned a body");
 		break;
 	case FRAME_TOO_LARGE:
@@ -330,7 +333,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t avail = size - off;
 		const uint8_t *body;
 		size_t body_len, consumed, need;
-		enum frame_result r = frame_decode(at, avail, FUZZ_REQUEST_MAX_FRAME, &body, &body_len, &consumed, &need);
+		enum frame_result r =
+			frame_decode(at, avail, FUZZ_REQUEST_MAX_FRAME, &body, &body_len, &consumed, &need);
 		fuzz_request_check_frame(r, at, avail, body, body_len, consumed, need);
 		if (r != FRAME_OK)
 			break; /* the server closes the connection (or waits) here */
@@ -339,7 +343,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint8_t *re = malloc(consumed);
 		fuzz_request_check(re != NULL, "out of memory");
 		size_t wrote = frame_encode(body, body_len, FUZZ_REQUEST_MAX_FRAME, re, consumed);
-		fuzz_request_check(wrote == consumed && memcmp(re, at, consumed) == 0, "frame_encode disagrees with frame_decode");
+		fuzz_request_check(wrote == consumed && memcmp(re, at, consumed) == 0,
+				   "frame_encode disagrees with frame_decode");
 		free(re);
 
 		fuzz_request_one(body, body_len);

@@ -95,15 +95,15 @@ static void test_every_field_counts(void **state)
 	struct chain_record r = example_record;
 	chain_hash(CHAIN_GENESIS, &c, &r, base);
 
-#define CHANGED(stmt)                                                                                            \
-	do {                                                                                                     \
-		struct chain_content c2 = example();                                                             \
-		struct chain_record r2 = example_record;                                                         \
-		(void)c2;                                                                                        \
-		(void)r2;                                                                                        \
-		stmt;                                                                                            \
-		chain_hash(CHAIN_GENESIS, &c2, &r2, h);                                                          \
-		assert_string_not_equal(h, base);                                                                \
+#define CHANGED(stmt)                                                                                                  \
+	do {                                                                                                           \
+		struct chain_content c2 = example();                                                                   \
+		struct chain_record r2 = example_record;                                                               \
+		(void)c2;                                                                                              \
+		(void)r2;                                                                                              \
+		stmt;                                                                                                  \
+		chain_hash(CHAIN_GENESIS, &c2, &r2, h);                                                                \
+		assert_string_not_equal(h, base);                                                                      \
 	} while (0)
 	CHANGED(c2.ref = 6);
 	CHANGED(c2.period = "2026-Q2");

@@ -90,7 +90,7 @@ static void test_csv_newline_in_quotes(void **state)
 	test_csv_assert_row(&c, 0, 1, 2, "ref", "milestones");
 	test_csv_assert_row(&c, 1, 2, 2, "12", "Pilot|2026-01-31||2026-02-02\nRollout|2026-06-30|2026-09-30|");
 	test_csv_assert_row(&c, 2, 4, 2, "13", "a\r\nb"); /* kept as written */
-	test_csv_assert_row(&c, 3, 6, 2, "14", "x");   /* line numbers count the lines inside quotes */
+	test_csv_assert_row(&c, 3, 6, 2, "14", "x");      /* line numbers count the lines inside quotes */
 	csv_free(&c);
 }
 
@@ -198,7 +198,8 @@ static void test_csv_not_text(void **state)
 {
 	(void)state;
 	/* "£" as Windows-1252 saves it */
-	const char *s = "a,b\n1,\xa3" "5\n";
+	const char *s = "a,b\n1,\xa3"
+			"5\n";
 	test_csv_reject(s, strlen(s), 2, "not UTF-8");
 	const char nul[] = "a,b\n\n1,\0\n";
 	test_csv_reject(nul, sizeof nul - 1, 3, "NUL");

@@ -1,4 +1,5 @@
-/* test_frame.c - unit tests for frame.c: header byte order, partial input, limits, encoding and a protobuf round trip. */
+/* test_frame.c - unit tests for frame.c: header byte order, partial input, limits, encoding and a protobuf round trip.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -300,16 +301,11 @@ static void test_frame_protobuf_roundtrip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_frame_header_byte_order),
-		cmocka_unit_test(test_frame_need_header),
-		cmocka_unit_test(test_frame_need_body),
-		cmocka_unit_test(test_frame_empty),
-		cmocka_unit_test(test_frame_too_large),
-		cmocka_unit_test(test_frame_exact_max),
-		cmocka_unit_test(test_frame_back_to_back),
-		cmocka_unit_test(test_frame_encode),
-		cmocka_unit_test(test_frame_result_name),
-		cmocka_unit_test(test_frame_protobuf_roundtrip),
+		cmocka_unit_test(test_frame_header_byte_order), cmocka_unit_test(test_frame_need_header),
+		cmocka_unit_test(test_frame_need_body),         cmocka_unit_test(test_frame_empty),
+		cmocka_unit_test(test_frame_too_large),         cmocka_unit_test(test_frame_exact_max),
+		cmocka_unit_test(test_frame_back_to_back),      cmocka_unit_test(test_frame_encode),
+		cmocka_unit_test(test_frame_result_name),       cmocka_unit_test(test_frame_protobuf_roundtrip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,5 @@
-/* test_json.c - unit tests for json.c: commas and nesting, escaping, numbers, and the pretty layout, as exact strings. */
+/* test_json.c - unit tests for json.c: commas and nesting, escaping, numbers, and the pretty layout, as exact strings.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -206,8 +207,10 @@ static void test_json_escaping(void **state)
 
 	/* UTF-8 passes through untouched, including 4-byte sequences */
 	test_json_start(&t, false);
-	json_str(&t.j, "\xc2\xa3" "1.2M \xe2\x82\xac \xf0\x9f\x93\x88");
-	test_json_expect(&t, "\"\xc2\xa3" "1.2M \xe2\x82\xac \xf0\x9f\x93\x88\"");
+	json_str(&t.j, "\xc2\xa3"
+		       "1.2M \xe2\x82\xac \xf0\x9f\x93\x88");
+	test_json_expect(&t, "\"\xc2\xa3"
+			     "1.2M \xe2\x82\xac \xf0\x9f\x93\x88\"");
 
 	/* a slash needs no escape and gets none */
 	test_json_start(&t, false);

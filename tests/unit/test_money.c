@@ -160,10 +160,8 @@ static void test_money_roundtrip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_money_parse_accepts),
-		cmocka_unit_test(test_money_parse_rejects),
-		cmocka_unit_test(test_money_scan_lengths),
-		cmocka_unit_test(test_money_format),
+		cmocka_unit_test(test_money_parse_accepts), cmocka_unit_test(test_money_parse_rejects),
+		cmocka_unit_test(test_money_scan_lengths),  cmocka_unit_test(test_money_format),
 		cmocka_unit_test(test_money_roundtrip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -43,8 +43,8 @@ static void test_period_parse_ok(void **state)
 static void test_period_parse_rejects(void **state)
 {
 	(void)state;
-	const char *bad[] = {"2026-Q5", "2026Q3", "26-Q3", "2026-Q3 ", " 2026-Q3", "", "2026-Q0",
-			     "2026-Q", "2026-Q33", "2026-X3", "2026_Q3", "1899-Q4", "abcd-Q1", "2026-Q-1"};
+	const char *bad[] = {"2026-Q5", "2026Q3",   "26-Q3",   "2026-Q3 ", " 2026-Q3", "",        "2026-Q0",
+			     "2026-Q",  "2026-Q33", "2026-X3", "2026_Q3",  "1899-Q4",  "abcd-Q1", "2026-Q-1"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct period p = {.year = 7, .quarter = 7};
 		if (period_parse(bad[i], &p))
@@ -102,8 +102,9 @@ static void test_period_date_parse(void **state)
 	assert_true(date_parse("2024-02-29", &d));
 	assert_true(date_parse("2000-02-29", &d));
 
-	const char *bad[] = {"2023-02-29", "1900-02-29", "2026-13-01", "2026-00-10", "2026-04-31", "2026-01-00",
-			     "2026-1-01", "2026/01/01", "26-01-01", "2026-01-01 ", "", "2026-01-011", "2026-0a-01"};
+	const char *bad[] = {"2023-02-29", "1900-02-29",  "2026-13-01", "2026-00-10", "2026-04-31",
+			     "2026-01-00", "2026-1-01",   "2026/01/01", "26-01-01",   "2026-01-01 ",
+			     "",           "2026-01-011", "2026-0a-01"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct date x = {.year = 7};
 		if (date_parse(bad[i], &x))
@@ -171,12 +172,9 @@ static void test_period_date_compare(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_period_parse_ok),
-		cmocka_unit_test(test_period_parse_rejects),
-		cmocka_unit_test(test_period_arithmetic),
-		cmocka_unit_test(test_period_date_parse),
-		cmocka_unit_test(test_period_date_valid),
-		cmocka_unit_test(test_period_add_days),
+		cmocka_unit_test(test_period_parse_ok),     cmocka_unit_test(test_period_parse_rejects),
+		cmocka_unit_test(test_period_arithmetic),   cmocka_unit_test(test_period_date_parse),
+		cmocka_unit_test(test_period_date_valid),   cmocka_unit_test(test_period_add_days),
 		cmocka_unit_test(test_period_date_compare),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

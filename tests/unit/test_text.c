@@ -45,18 +45,20 @@ static void test_text_utf8_valid_accepts(void **state)
 	VALID("");
 	VALID("plain ASCII, with \t tabs\r\n and newlines");
 	VALID("\x7f");
-	VALID("\xc2\x80");                 /* U+0080, the smallest 2-byte */
-	VALID("\xc2\xa3" "55,000");        /* £ */
-	VALID("\xdf\xbf");                 /* U+07FF */
-	VALID("\xe0\xa0\x80");             /* U+0800, the smallest 3-byte */
-	VALID("\xe2\x82\xac");             /* € */
-	VALID("\xed\x9f\xbf");             /* U+D7FF, just below the surrogates */
-	VALID("\xee\x80\x80");             /* U+E000, just above them */
-	VALID("\xef\xbf\xbf");             /* U+FFFF */
-	VALID("\xf0\x90\x80\x80");         /* U+10000, the smallest 4-byte */
-	VALID("\xf0\x9f\x93\x88 chart");   /* U+1F4C8 */
-	VALID("\xf4\x8f\xbf\xbf");         /* U+10FFFF, the largest */
-	VALID("Le\xc3\xa9" "ds \xe2\x80\x93 Bradford \xf0\x9d\x84\x9e!");
+	VALID("\xc2\x80"); /* U+0080, the smallest 2-byte */
+	VALID("\xc2\xa3"
+	      "55,000");                 /* £ */
+	VALID("\xdf\xbf");               /* U+07FF */
+	VALID("\xe0\xa0\x80");           /* U+0800, the smallest 3-byte */
+	VALID("\xe2\x82\xac");           /* € */
+	VALID("\xed\x9f\xbf");           /* U+D7FF, just below the surrogates */
+	VALID("\xee\x80\x80");           /* U+E000, just above them */
+	VALID("\xef\xbf\xbf");           /* U+FFFF */
+	VALID("\xf0\x90\x80\x80");       /* U+10000, the smallest 4-byte */
+	VALID("\xf0\x9f\x93\x88 chart"); /* U+1F4C8 */
+	VALID("\xf4\x8f\xbf\xbf");       /* U+10FFFF, the largest */
+	VALID("Le\xc3\xa9"
+	      "ds \xe2\x80\x93 Bradford \xf0\x9d\x84\x9e!");
 
 	/* len, not the NUL, ends the string */
 	test_text_assert_valid("abc\xff", 3);
@@ -71,12 +73,12 @@ static void test_text_utf8_valid_rejects(void **state)
 	INVALID("\xc0\x80", 0);
 	INVALID("\xc1\xbf", 0);
 	INVALID("\xe0\x80\x80", 0);
-	INVALID("\xe0\x9f\xbf", 0);       /* U+07FF in 3 bytes */
+	INVALID("\xe0\x9f\xbf", 0); /* U+07FF in 3 bytes */
 	INVALID("\xf0\x80\x80\x80", 0);
-	INVALID("\xf0\x8f\xbf\xbf", 0);   /* U+FFFF in 4 bytes */
+	INVALID("\xf0\x8f\xbf\xbf", 0); /* U+FFFF in 4 bytes */
 	/* UTF-16 surrogates */
-	INVALID("\xed\xa0\x80", 0);       /* U+D800 */
-	INVALID("\xed\xbf\xbf", 0);       /* U+DFFF */
+	INVALID("\xed\xa0\x80", 0); /* U+D800 */
+	INVALID("\xed\xbf\xbf", 0); /* U+DFFF */
 	INVALID("ok\xed\xb0\x80", 2);
 	/* above U+10FFFF and bytes that never start a sequence */
 	INVALID("\xf4\x90\x80\x80", 0);
@@ -84,8 +86,8 @@ static void test_text_utf8_valid_rejects(void **state)
 	INVALID("\xf8\x88\x80\x80\x80", 0);
 	INVALID("\xfe", 0);
 	INVALID("\xff", 0);
-	INVALID("\x80", 0);               /* a lone continuation byte */
-	INVALID("\xc2\xa3\xa3", 2);       /* one continuation too many */
+	INVALID("\x80", 0);         /* a lone continuation byte */
+	INVALID("\xc2\xa3\xa3", 2); /* one continuation too many */
 	/* truncated sequences, at the end and before other bytes */
 	INVALID("\xc2", 0);
 	INVALID("a\xe2\x82", 1);
@@ -112,7 +114,9 @@ static void test_text_utf8_length(void **state)
 	assert_int_equal(text_utf8_length("\xe2\x82\xac"), 1);
 	assert_int_equal(text_utf8_length("\xf0\x9f\x93\x88"), 1);
 	assert_int_equal(text_utf8_length("a\xc2\xa3\xe2\x82\xac\xf0\x9f\x93\x88z"), 5);
-	assert_int_equal(text_utf8_length("\xc2\xa3" "1.2M"), 5);
+	assert_int_equal(text_utf8_length("\xc2\xa3"
+					  "1.2M"),
+			 5);
 }
 
 static void test_text_has_control(void **state)
@@ -158,9 +162,13 @@ static void test_text_trim_dup(void **state)
 	test_text_assert_trim("", 0, "");
 	test_text_assert_trim("   ", 3, "");
 	test_text_assert_trim("\n", 1, "");
-	test_text_assert_trim("  ab  cd", 5, "ab");   /* len limits what is read */
+	test_text_assert_trim("  ab  cd", 5, "ab"); /* len limits what is read */
 	test_text_assert_trim("ab  cd  ", 4, "ab");
-	test_text_assert_trim(" \xc2\xa3" "5 ", 5, "\xc2\xa3" "5");
+	test_text_assert_trim(" \xc2\xa3"
+			      "5 ",
+			      5,
+			      "\xc2\xa3"
+			      "5");
 }
 
 static void test_text_hex(void **state)
@@ -358,7 +366,10 @@ static void test_arena_strings(void **state)
 	(void)state;
 	struct arena a = {0};
 	assert_string_equal(arena_strdup(&a, ""), "");
-	assert_string_equal(arena_strdup(&a, "\xc2\xa3" "1.2M"), "\xc2\xa3" "1.2M");
+	assert_string_equal(arena_strdup(&a, "\xc2\xa3"
+					     "1.2M"),
+			    "\xc2\xa3"
+			    "1.2M");
 	assert_string_equal(arena_strndup(&a, "abcdef", 3), "abc");
 	assert_string_equal(arena_strndup(&a, "abcdef", 0), "");
 	assert_string_equal(arena_printf(&a, "%s-%d", "ref", 42), "ref-42");

@@ -75,10 +75,8 @@ static void test_values_confidence(void **state)
 		enum confidence v;
 		const char *name;
 	} all[] = {
-		{CONFIDENCE_GREEN, "green"},
-		{CONFIDENCE_AMBER_GREEN, "amber_green"},
-		{CONFIDENCE_AMBER, "amber"},
-		{CONFIDENCE_AMBER_RED, "amber_red"},
+		{CONFIDENCE_GREEN, "green"}, {CONFIDENCE_AMBER_GREEN, "amber_green"},
+		{CONFIDENCE_AMBER, "amber"}, {CONFIDENCE_AMBER_RED, "amber_red"},
 		{CONFIDENCE_RED, "red"},
 	};
 	assert_int_equal(sizeof(all) / sizeof(all[0]), CONFIDENCE_COUNT - 1);
@@ -156,7 +154,7 @@ static void test_values_out_of_range(void **state)
 {
 	(void)state;
 	assert_string_equal(values_stage_name((enum stage)STAGE_COUNT), "unspecified");
-	assert_string_equal(values_stage_name((enum stage)-1), "unspecified");
+	assert_string_equal(values_stage_name((enum stage) - 1), "unspecified");
 	assert_string_equal(values_cost_status_name((enum cost_status)COST_STATUS_COUNT), "unspecified");
 	assert_string_equal(values_confidence_name((enum confidence)99), "unspecified");
 	assert_string_equal(values_role_name((enum role)ROLE_COUNT), "unspecified");
@@ -170,7 +168,8 @@ static void test_values_lists_match_names(void **state)
 	char buf[256];
 	size_t n = 0;
 	for (int i = 1; i < STAGE_COUNT; i++)
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", i > 1 ? ", " : "", values_stage_name((enum stage)i));
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", i > 1 ? ", " : "",
+				      values_stage_name((enum stage)i));
 	assert_string_equal(buf, values_stage_names());
 	n = 0;
 	for (int i = 1; i < CONFIDENCE_COUNT; i++)
@@ -179,7 +178,8 @@ static void test_values_lists_match_names(void **state)
 	assert_string_equal(buf, values_confidence_names());
 	n = 0;
 	for (int i = 1; i < ROLE_COUNT; i++)
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", i > 1 ? ", " : "", values_role_name((enum role)i));
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", i > 1 ? ", " : "",
+				      values_role_name((enum role)i));
 	assert_string_equal(buf, values_role_names());
 	n = 0;
 	for (int i = 1; i < ORG_KIND_COUNT; i++)
