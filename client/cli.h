@@ -69,8 +69,13 @@ void cli_list_commands(FILE *out, const char *noun);
 bool cli_noun_exists(const char *noun);
 
 struct json;
-/* One project in the stable JSON shape (docs/json.md); cmd_projects.c. */
+/* The stable JSON shapes (docs/json.md), cmd_projects.c: one project, a cost
+ * object, an amount of pence (null when absent). */
 void cli_project_json(struct json *j, const Planreg__V1__Project *p);
+void cli_cost_json(struct json *j, const Planreg__V1__Cost *c);
+void cli_money_json(struct json *j, const char *key, const Planreg__V1__Money *m);
+/* A project reference argument (1..100000); a usage error otherwise. */
+int cli_ref_arg(const struct cli_command *cmd, const char *s, int32_t *ref);
 
 /* Reads a whole file (malloc'd, *len bytes); NULL with *err (malloc'd) on failure; cmd_plan.c. */
 char *cmd_plan_read_file(const char *path, size_t *len, char **err);

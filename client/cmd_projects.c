@@ -1,5 +1,6 @@
 /* cmd_projects.c - `planreg projects list|show`: the register's projects, as a
  * table, CSV, or the stable JSON shape (docs/json.md). */
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,37 @@ static void cmd_projects_partners(struct buf *b, const Planreg__V1__Project *p, 
 	}
 }
 
+void cli_money_json(struct json *j, const char *key, const Planreg__V1__Money *m)
+{
+	json_key(j, key);
+	if (m)
+		json_int(j, m->pence);
+	else
+		json_null(j);
+}
+
+void cli_cost_json(struct json *j, const Planreg__V1__Cost *c)
+{
+	json_object_begin(j);
+	json_kv_str(j, "text", c ? c->text : "");
+	json_kv_str(j, "status", c ? values_cost_status_name((enum cost_status)c->status) : "unknown");
+	cli_money_json(j, "min_pence", c ? c->min : NULL);
+	cli_money_json(j, "max_pence", c ? c->max : NULL);
+	json_kv_bool(j, "approximate", c && c->approximate);
+	json_object_end(j);
+}
+
+int cli_ref_arg(const struct cli_command *cmd, const char *s, int32_t *ref)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (s[0] == '\0' || *end != '\0' || errno != 0 || v < 1 || v > 100000)
+		return cli_usage(cmd, "\"%s\" is not a project reference (a number such as 12)", s);
+	*ref = (int32_t)v;
+	return EXIT_OK;
+}
+
 void cli_project_json(struct json *j, const Planreg__V1__Project *p)
 {
 	json_object_begin(j);
@@ -69,23 +101,7 @@ void cli_project_json(struct json *j, const Planreg__V1__Project *p)
 		json_str(j, p->partners[i]->name);
 	json_array_end(j);
 	json_key(j, "cost");
-	json_object_begin(j);
-	const Planreg__V1__Cost *c = p->cost;
-	const char *status = c ? values_cost_status_name((enum cost_status)c->status) : NULL;
-	json_kv_str(j, "text", c ? c->text : "");
-	json_kv_str(j, "status", status ? status : "unknown");
-	json_key(j, "min_pence");
-	if (c && c->min)
-		json_int(j, c->min->pence);
-	else
-		json_null(j);
-	json_key(j, "max_pence");
-	if (c && c->max)
-		json_int(j, c->max->pence);
-	else
-		json_null(j);
-	json_kv_bool(j, "approximate", c && c->approximate);
-	json_object_end(j);
+	cli_cost_json(j, p->cost);
 	json_kv_str(j, "funding", p->funding);
 	const char *stage = values_stage_name((enum stage)p->stage);
 	json_kv_str(j, "stage", stage ? stage : "");
@@ -307,14 +323,11 @@ static int cmd_projects_show(struct cli *cli, int argc, char **argv)
 	int rc = cli_format_options(cmd, argc, argv, 1, "one project reference", false, &fmt);
 	if (rc >= 0)
 		return rc;
-	char *end;
-	long ref = strtol(argv[optind], &end, 10);
-	if (*end != '\0' || ref < 1 || ref > 100000)
-		return cli_usage(cmd, "\"%s\" is not a project reference (a number such as 12)", argv[optind]);
-
 	Planreg__V1__Request req = PLANREG__V1__REQUEST__INIT;
 	Planreg__V1__GetProjectRequest body = PLANREG__V1__GET_PROJECT_REQUEST__INIT;
-	body.ref = (int32_t)ref;
+	rc = cli_ref_arg(cmd, argv[optind], &body.ref);
+	if (rc != EXIT_OK)
+		return rc;
 	req.body_case = PLANREG__V1__REQUEST__BODY_GET_PROJECT;
 	req.get_project = &body;
 	Planreg__V1__Response *resp;

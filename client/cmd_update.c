@@ -952,15 +952,6 @@ static void cmd_update_risk_lines(struct buf *b, const Planreg__V1__UpdateConten
 	}
 }
 
-static void cmd_update_json_money(struct json *j, const char *key, const Planreg__V1__Money *m)
-{
-	json_key(j, key);
-	if (m)
-		json_int(j, m->pence);
-	else
-		json_null(j);
-}
-
 /* The content keys of an update object; with u, the keys of a stored update around them. */
 static void cmd_update_json(struct json *j, const Planreg__V1__UpdateContent *c, const Planreg__V1__Update *u)
 {
@@ -976,8 +967,8 @@ static void cmd_update_json(struct json *j, const Planreg__V1__UpdateContent *c,
 	json_kv_str(j, "confidence", values_confidence_name((enum confidence)c->confidence));
 	json_kv_str(j, "stage", values_stage_name((enum stage)c->stage));
 	json_kv_str(j, "narrative", c->narrative);
-	cmd_update_json_money(j, "spend_to_date_pence", c->spend_to_date);
-	cmd_update_json_money(j, "forecast_total_pence", c->forecast_total);
+	cli_money_json(j, "spend_to_date_pence", c->spend_to_date);
+	cli_money_json(j, "forecast_total_pence", c->forecast_total);
 	json_kv_str(j, "variance_note", c->variance_note);
 	json_key(j, "milestones");
 	json_array_begin(j);
@@ -1131,17 +1122,6 @@ static int cmd_update_list_call(struct cli *cli, Planreg__V1__ListUpdatesRequest
 	return EXIT_OK;
 }
 
-static int cmd_update_ref_arg(const struct cli_command *cmd, const char *s, int32_t *ref)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (s[0] == '\0' || *end != '\0' || errno != 0 || v < 1 || v > 100000)
-		return cli_usage(cmd, "\"%s\" is not a project reference (a number such as 12)", s);
-	*ref = (int32_t)v;
-	return EXIT_OK;
-}
-
 static int cmd_update_id_arg(const struct cli_command *cmd, const char *s, int64_t *id)
 {
 	char *end;
@@ -1172,7 +1152,7 @@ static int cmd_update_history(struct cli *cli, int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	Planreg__V1__ListUpdatesRequest body = PLANREG__V1__LIST_UPDATES_REQUEST__INIT;
-	rc = cmd_update_ref_arg(cmd, argv[optind], &body.ref);
+	rc = cli_ref_arg(cmd, argv[optind], &body.ref);
 	if (rc != EXIT_OK)
 		return rc;
 	return cmd_update_list_call(cli, &body, fmt);
@@ -1352,17 +1332,6 @@ static int cmd_update_show(struct cli *cli, int argc, char **argv)
 
 /* ---------------------------------------------------------------- template */
 
-static void cmd_update_cost_json(struct json *j, const Planreg__V1__Cost *c)
-{
-	json_object_begin(j);
-	json_kv_str(j, "text", c ? c->text : "");
-	json_kv_str(j, "status", c ? values_cost_status_name((enum cost_status)c->status) : "unknown");
-	cmd_update_json_money(j, "min_pence", c ? c->min : NULL);
-	cmd_update_json_money(j, "max_pence", c ? c->max : NULL);
-	json_kv_bool(j, "approximate", c && c->approximate);
-	json_object_end(j);
-}
-
 static void cmd_update_print_template(Planreg__V1__TemplateRow **rows, size_t n, const char *period,
 				      enum output_format fmt)
 {
@@ -1378,7 +1347,7 @@ static void cmd_update_print_template(Planreg__V1__TemplateRow **rows, size_t n,
 			json_kv_int(&j, "ref", p->ref);
 			json_kv_str(&j, "title", p->title);
 			json_key(&j, "plan_cost");
-			cmd_update_cost_json(&j, p->cost);
+			cli_cost_json(&j, p->cost);
 			json_key(&j, "latest");
 			if (rows[i]->latest)
 				cmd_update_json(&j, rows[i]->latest, NULL);
