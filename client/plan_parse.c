@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "money.h"
+#include "text.h"
 #include "xmalloc.h"
 
 #define PLAN_PARSE_COLUMNS 7
@@ -688,52 +689,19 @@ static void plan_parse_partners(struct plan_parse *ps, struct plan_project *proj
 /* ---- lines ---- */
 
 /* Length of a valid UTF-8 sequence at s (at most n bytes), 0 when invalid. */
-static size_t plan_parse_utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	if (c < 0x80)
-		return 1;
-	size_t len;
-	unsigned char lo = 0x80, hi = 0xbf;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2;
-	else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		if (c == 0xe0)
-			lo = 0xa0; /* overlong */
-		else if (c == 0xed)
-			hi = 0x9f; /* surrogates */
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		if (c == 0xf0)
-			lo = 0x90; /* overlong */
-		else if (c == 0xf4)
-			hi = 0x8f; /* above U+10FFFF */
-	} else
-		return 0;
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < len; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return len;
-}
-
 /* Checks a raw line for invalid UTF-8 and control characters (TAB is the column separator). */
 static bool plan_parse_check_line(struct plan_parse *ps, const char *line, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)line;
-	for (size_t i = 0; i < len;) {
-		size_t n = plan_parse_utf8_len(s + i, len - i);
-		if (n == 0)
-			return plan_parse_fail(ps, "invalid UTF-8 on line %d at byte %zu (byte 0x%02x)", ps->line,
-					       i + 1, s[i]);
-		if (n == 1 && ((s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7f))
+	for (size_t i = 0; i < len; i++)
+		if ((s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7f)
 			return plan_parse_fail(
 				ps, "control character 0x%02x on line %d at byte %zu; only TAB may appear in a cell",
 				s[i], ps->line, i + 1);
-		i += n;
-	}
+	size_t bad;
+	if (!text_utf8_valid(line, len, &bad))
+		return plan_parse_fail(ps, "invalid UTF-8 on line %d at byte %zu (byte 0x%02x)", ps->line, bad + 1,
+				       s[bad]);
 	return true;
 }
 
