@@ -80,6 +80,20 @@ int cli_ref_arg(const struct cli_command *cmd, const char *s, int32_t *ref);
 /* Reads a whole file (malloc'd, *len bytes); NULL with *err (malloc'd) on failure; cmd_plan.c. */
 char *cmd_plan_read_file(const char *path, size_t *len, char **err);
 
+/* Every page of a GetStatus answer (cmd_status.c): later pages are asked at the
+ * first page's as_at, so they describe the same moment; a page too large for a
+ * frame (long narratives) is asked for again at half the size. */
+struct cli_status_pages {
+	Planreg__V1__Response **resps; /* owned; freed by cli_status_pages_free */
+	size_t n_resps;
+	const Planreg__V1__GetStatusResponse *first; /* period, due, as_at, totals */
+	Planreg__V1__ProjectStatus **projects;       /* every page's, in order */
+	size_t n_projects;
+};
+int cli_status_fetch(struct cli *cli, Planreg__V1__GetStatusRequest *body, int page_size,
+		     struct cli_status_pages *pages);
+void cli_status_pages_free(struct cli_status_pages *pages);
+
 /* The command tables, one per noun (cmd_<noun>.c). */
 extern const struct cli_command cmd_whoami_commands[];
 extern const struct cli_command cmd_plan_commands[];
@@ -88,5 +102,8 @@ extern const struct cli_command cmd_org_commands[];
 extern const struct cli_command cmd_cred_commands[];
 extern const struct cli_command cmd_update_commands[];
 extern const struct cli_command cmd_audit_commands[];
+extern const struct cli_command cmd_status_commands[];
+extern const struct cli_command cmd_export_commands[];
+extern const struct cli_command cmd_report_commands[];
 
 #endif

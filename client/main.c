@@ -117,8 +117,13 @@ int main(int argc, char **argv)
 	} else if (!cli_noun_exists(rest[0])) {
 		rc = cli_fail(EXIT_USAGE, "unknown command \"%s\" (planreg --help lists the commands)", rest[0]);
 	} else {
-		const struct cli_command *cmd = cli_find(rest[0], "");
-		int shift = 1;
+		/* a noun that is a command itself (`status`) may also have verbs (`status diff`) */
+		const struct cli_command *cmd = nrest > 1 && rest[1][0] != '-' ? cli_find(rest[0], rest[1]) : NULL;
+		int shift = 2;
+		if (cmd == NULL) {
+			cmd = cli_find(rest[0], "");
+			shift = 1;
+		}
 		if (cmd == NULL) {
 			const char *verb = nrest > 1 ? rest[1] : NULL;
 			if (verb == NULL || strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0) {

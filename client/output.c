@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
+#include "json.h"
 #include "text.h"
 #include "xmalloc.h"
 
@@ -172,4 +174,215 @@ void output_json_done(struct buf *b, FILE *out)
 	fputs(buf_str(b), out);
 	fputc('\n', out);
 	buf_free(b);
+}
+
+/* ---------------------------------------------------------------- records: one contract for JSON and CSV */
+
+enum output_kind {
+	OUTPUT_NULL,
+	OUTPUT_STR,
+	OUTPUT_NUM, /* text is a JSON number literal */
+	OUTPUT_BOOL,
+	OUTPUT_LIST,
+};
+
+struct output_cell {
+	const char *key;
+	enum output_kind kind;
+	const char *text;
+	char **items;
+	size_t n_items;
+	const char *sep; /* how a list joins in CSV */
+};
+
+struct output_row {
+	struct output_cell *cells;
+	size_t n;
+};
+
+struct output_rows {
+	struct arena a;
+	struct output_row *rows;
+	size_t n;
+};
+
+struct output_rows *output_rows_new(void)
+{
+	return xcalloc(1, sizeof(struct output_rows));
+}
+
+void output_rows_free(struct output_rows *r)
+{
+	if (r == NULL)
+		return;
+	arena_free(&r->a);
+	free(r);
+}
+
+void output_rows_begin(struct output_rows *r)
+{
+	struct output_row *row = arena_push(&r->a, &r->rows, &r->n, sizeof *row);
+	row->cells = NULL;
+	row->n = 0;
+}
+
+static struct output_cell *output_rows_cell(struct output_rows *r, const char *key, enum output_kind kind)
+{
+	if (r->n == 0)
+		output_rows_begin(r);
+	struct output_row *row = &r->rows[r->n - 1];
+	struct output_cell *c = arena_push(&r->a, &row->cells, &row->n, sizeof *c);
+	memset(c, 0, sizeof *c);
+	c->key = key;
+	c->kind = kind;
+	return c;
+}
+
+void output_rows_str(struct output_rows *r, const char *key, const char *s)
+{
+	struct output_cell *c = output_rows_cell(r, key, s ? OUTPUT_STR : OUTPUT_NULL);
+	c->text = s ? arena_strdup(&r->a, s) : NULL;
+}
+
+void output_rows_int(struct output_rows *r, const char *key, int64_t v)
+{
+	output_rows_cell(r, key, OUTPUT_NUM)->text = arena_printf(&r->a, "%lld", (long long)v);
+}
+
+void output_rows_null(struct output_rows *r, const char *key)
+{
+	output_rows_cell(r, key, OUTPUT_NULL);
+}
+
+void output_rows_bool(struct output_rows *r, const char *key, bool v)
+{
+	output_rows_cell(r, key, OUTPUT_BOOL)->text = v ? "true" : "false";
+}
+
+void output_rows_tenths(struct output_rows *r, const char *key, int64_t tenths)
+{
+	unsigned long long mag = tenths < 0 ? (unsigned long long)(-(tenths + 1)) + 1 : (unsigned long long)tenths;
+	output_rows_cell(r, key, OUTPUT_NUM)->text =
+		arena_printf(&r->a, "%s%llu.%llu", tenths < 0 ? "-" : "", mag / 10, mag % 10);
+}
+
+void output_rows_list(struct output_rows *r, const char *key, char *const *items, size_t n, const char *sep)
+{
+	struct output_cell *c = output_rows_cell(r, key, OUTPUT_LIST);
+	c->items = arena_alloc(&r->a, (n + 1) * sizeof *c->items);
+	for (size_t i = 0; i < n; i++)
+		c->items[i] = arena_strdup(&r->a, items[i]);
+	c->n_items = n;
+	c->sep = sep;
+}
+
+size_t output_rows_count(const struct output_rows *r)
+{
+	return r->n;
+}
+
+static void output_cell_json(struct json *j, const struct output_cell *c)
+{
+	json_key(j, c->key);
+	switch (c->kind) {
+	case OUTPUT_NULL:
+		json_null(j);
+		break;
+	case OUTPUT_STR:
+		json_str(j, c->text);
+		break;
+	case OUTPUT_NUM:
+	case OUTPUT_BOOL:
+		json_raw(j, c->text);
+		break;
+	case OUTPUT_LIST:
+		json_array_begin(j);
+		for (size_t i = 0; i < c->n_items; i++)
+			json_str(j, c->items[i]);
+		json_array_end(j);
+		break;
+	}
+}
+
+void output_rows_json_object(const struct output_rows *r, size_t row, struct json *j)
+{
+	json_object_begin(j);
+	for (size_t i = 0; i < r->rows[row].n; i++)
+		output_cell_json(j, &r->rows[row].cells[i]);
+	json_object_end(j);
+}
+
+void output_rows_json(const struct output_rows *r, struct json *j)
+{
+	json_array_begin(j);
+	for (size_t k = 0; k < r->n; k++)
+		output_rows_json_object(r, k, j);
+	json_array_end(j);
+}
+
+/* A spreadsheet runs a cell that starts with = + - @ (or a tab or CR) as a formula: a quote defuses it. */
+static void output_csv_cell(struct buf *b, const char *s, bool safe)
+{
+	if (safe && strchr("=+-@\t\r", s[0]) != NULL && s[0] != '\0') {
+		struct buf q = {0};
+		buf_putc(&q, '\'');
+		buf_puts(&q, s);
+		output_csv_field(b, buf_str(&q));
+		buf_free(&q);
+		return;
+	}
+	output_csv_field(b, s);
+}
+
+static const struct output_cell *output_rows_find(const struct output_row *row, const char *key)
+{
+	for (size_t m = 0; m < row->n; m++)
+		if (strcmp(row->cells[m].key, key) == 0)
+			return &row->cells[m];
+	return NULL;
+}
+
+void output_rows_csv(const struct output_rows *r, const char *const *keys, size_t n_keys, bool safe, FILE *out)
+{
+	/* the contract: a CSV column for every JSON key, and the same names */
+	for (size_t k = 0; k < r->n; k++)
+		for (size_t m = 0; m < r->rows[k].n; m++) {
+			bool known = false;
+			for (size_t i = 0; i < n_keys && !known; i++)
+				known = strcmp(r->rows[k].cells[m].key, keys[i]) == 0;
+			if (!known) {
+				fprintf(stderr, "planreg: bug: key \"%s\" has no CSV column\n",
+					r->rows[k].cells[m].key);
+				abort();
+			}
+		}
+	struct buf b = {0};
+	for (size_t i = 0; i < n_keys; i++) {
+		if (i)
+			buf_putc(&b, ',');
+		output_csv_field(&b, keys[i]);
+	}
+	buf_puts(&b, "\r\n");
+	for (size_t k = 0; k < r->n; k++) {
+		const struct output_row *row = &r->rows[k];
+		for (size_t i = 0; i < n_keys; i++) {
+			if (i)
+				buf_putc(&b, ',');
+			const struct output_cell *c = output_rows_find(row, keys[i]);
+			if (c == NULL || c->kind == OUTPUT_NULL)
+				continue;
+			if (c->kind != OUTPUT_LIST) {
+				output_csv_cell(&b, c->text, safe && c->kind == OUTPUT_STR);
+				continue;
+			}
+			struct buf joined = {0};
+			for (size_t m = 0; m < c->n_items; m++)
+				buf_printf(&joined, "%s%s", m ? c->sep : "", c->items[m]);
+			output_csv_cell(&b, buf_str(&joined), safe);
+			buf_free(&joined);
+		}
+		buf_puts(&b, "\r\n");
+	}
+	fputs(buf_str(&b), out);
+	buf_free(&b);
 }

@@ -35,4 +35,29 @@ void output_csv_field(struct buf *b, const char *s);
 /* Writes a JSON document (and a newline) to out, then frees it. */
 void output_json_done(struct buf *b, FILE *out);
 
+/*
+ * Records: the one output contract of a listing. Each row is a list of keyed
+ * values; JSON writes each row as an object with those keys (null for absent),
+ * CSV writes a header of exactly the declared keys and the same values (empty
+ * for null, lists joined with their separator). A row key that is not among
+ * the declared CSV keys is a bug and aborts, so the two can never drift.
+ */
+#include <stdint.h>
+struct json;
+struct output_rows;
+struct output_rows *output_rows_new(void);
+void output_rows_free(struct output_rows *r);
+void output_rows_begin(struct output_rows *r);                               /* starts the next row */
+void output_rows_str(struct output_rows *r, const char *key, const char *s); /* NULL is null */
+void output_rows_int(struct output_rows *r, const char *key, int64_t v);
+void output_rows_null(struct output_rows *r, const char *key);
+void output_rows_bool(struct output_rows *r, const char *key, bool v);
+void output_rows_tenths(struct output_rows *r, const char *key, int64_t tenths); /* 319 -> 31.9 */
+void output_rows_list(struct output_rows *r, const char *key, char *const *items, size_t n, const char *sep);
+size_t output_rows_count(const struct output_rows *r);
+void output_rows_json_object(const struct output_rows *r, size_t row, struct json *j);
+void output_rows_json(const struct output_rows *r, struct json *j); /* an array of objects */
+/* safe: neutralise cells a spreadsheet would run as formulas (a leading = + - @ gets a quote). */
+void output_rows_csv(const struct output_rows *r, const char *const *keys, size_t n_keys, bool safe, FILE *out);
+
 #endif

@@ -135,6 +135,12 @@ void json_int(struct json *j, int64_t v)
 	buf_printf(j->out, "%" PRId64, v);
 }
 
+void json_raw(struct json *j, const char *literal)
+{
+	json_before_value(j);
+	buf_puts(j->out, literal);
+}
+
 void json_bool(struct json *j, bool v)
 {
 	json_before_value(j);

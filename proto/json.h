@@ -27,6 +27,8 @@ void json_str(struct json *j, const char *s); /* NULL writes null */
 void json_int(struct json *j, int64_t v);
 void json_bool(struct json *j, bool v);
 void json_null(struct json *j);
+/* A literal the caller vouches for: a number or true/false. */
+void json_raw(struct json *j, const char *literal);
 
 /* key + value in one call */
 void json_kv_str(struct json *j, const char *key, const char *s);

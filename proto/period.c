@@ -1,6 +1,7 @@
 /* period.c - reporting quarters and calendar dates: parsing, formatting and arithmetic. */
 #include "period.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define PERIOD_YEAR_MIN 1900
@@ -142,6 +143,18 @@ struct period period_prev(struct period p)
 	return (struct period){.year = p.year, .quarter = p.quarter - 1};
 }
 
+struct period period_next(struct period p)
+{
+	if (p.quarter >= 4)
+		return (struct period){.year = p.year + 1, .quarter = 1};
+	return (struct period){.year = p.year, .quarter = p.quarter + 1};
+}
+
+int period_distance(struct period from, struct period to)
+{
+	return (to.year - from.year) * 4 + (to.quarter - from.quarter);
+}
+
 struct date period_start(struct period p)
 {
 	return (struct date){.year = p.year, .month = (p.quarter - 1) * 3 + 1, .day = 1};
@@ -207,4 +220,61 @@ bool date_valid(struct date d)
 	if (d.month < 1 || d.month > 12)
 		return false;
 	return d.day >= 1 && d.day <= period_days_in_month(d.year, d.month);
+}
+
+/* "HH:MM" or "HH:MM:SS" with an optional fraction of up to nine digits (PostgreSQL keeps six); *n gets the length read.
+ */
+static bool period_clock(const char *s, size_t *n)
+{
+	int h, m, sec = 0;
+	size_t i = 5;
+	if (!period_digits(s, 2, &h) || s[2] != ':' || !period_digits(s + 3, 2, &m) || h > 23 || m > 59)
+		return false;
+	if (s[5] == ':') {
+		if (!period_digits(s + 6, 2, &sec) || sec > 59)
+			return false;
+		i = 8;
+		if (s[8] == '.') {
+			size_t k = 9;
+			while (s[k] >= '0' && s[k] <= '9' && k < 18)
+				k++;
+			if (k == 9 || (s[k] >= '0' && s[k] <= '9'))
+				return false;
+			i = k;
+		}
+	}
+	*n = i;
+	return true;
+}
+
+bool timestamp_parse(const char *s, char out[TIMESTAMP_FMT_MAX])
+{
+	struct date d;
+	size_t len = strlen(s);
+	if (len < 10 || len >= TIMESTAMP_FMT_MAX)
+		return false;
+	char day[DATE_FMT_MAX];
+	memcpy(day, s, 10);
+	day[10] = '\0';
+	if (!date_parse(day, &d))
+		return false;
+	if (len == 10) {
+		/* a date alone means the whole of that day */
+		snprintf(out, TIMESTAMP_FMT_MAX, "%sT23:59:59.999999Z", day);
+		return true;
+	}
+	if (s[10] != 'T' && s[10] != 't' && s[10] != ' ')
+		return false;
+	size_t n;
+	if (!period_clock(s + 11, &n))
+		return false;
+	const char *zone = s + 11 + n;
+	int zh, zm;
+	if (!((zone[0] == 'Z' || zone[0] == 'z') && zone[1] == '\0') &&
+	    !((zone[0] == '+' || zone[0] == '-') && strlen(zone) == 6 && period_digits(zone + 1, 2, &zh) &&
+	      zone[3] == ':' && period_digits(zone + 4, 2, &zm) && zh <= 23 && zm <= 59))
+		return false;
+	memcpy(out, s, len + 1);
+	out[10] = 'T';
+	return true;
 }

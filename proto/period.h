@@ -22,6 +22,9 @@ void period_format(struct period p, char out[PERIOD_FMT_MAX]);
 int period_compare(struct period a, struct period b);
 struct period period_of_date(struct date d);
 struct period period_prev(struct period p);
+struct period period_next(struct period p);
+/* How many quarters from `from` to `to` (negative when to is earlier). */
+int period_distance(struct period from, struct period to);
 struct date period_start(struct period p);
 struct date period_end(struct period p);
 /* The date an update for p is due: due_days after the quarter's last day. */
@@ -36,5 +39,14 @@ int date_compare(struct date a, struct date b);
 struct date date_add_days(struct date d, int days);
 /* A real calendar date in years 1-9999 (leap years: every 4th, not every 100th, every 400th). */
 bool date_valid(struct date d);
+
+/*
+ * An ISO 8601 moment: "YYYY-MM-DD" (the whole of that day: its last microsecond,
+ * UTC) or "YYYY-MM-DDTHH:MM[:SS[.fffffffff]]" with "Z" or an offset "+HH:MM". A time
+ * without a zone is refused, never guessed. out gets a form PostgreSQL's
+ * timestamptz reads exactly.
+ */
+#define TIMESTAMP_FMT_MAX 40
+bool timestamp_parse(const char *s, char out[TIMESTAMP_FMT_MAX]) __attribute__((warn_unused_result));
 
 #endif

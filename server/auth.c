@@ -38,6 +38,12 @@ static const struct auth_rule auth_rules[] = {
 	{PLANREG__V1__REQUEST__BODY_LIST_UPDATES, A | V | S, "admin, viewer or a submitter of a lead organisation"},
 	{PLANREG__V1__REQUEST__BODY_REVIEW_UPDATE, A, "admin"},
 	{PLANREG__V1__REQUEST__BODY_VERIFY_AUDIT, A | V, "admin or viewer"},
+	/* the consolidated picture: a submitter sees the same shapes, cut to its own projects */
+	{PLANREG__V1__REQUEST__BODY_GET_STATUS, A | V | S, "admin, viewer or submitter"},
+	{PLANREG__V1__REQUEST__BODY_LIST_OUTSTANDING, A | V | S | R, "any role"},
+	{PLANREG__V1__REQUEST__BODY_GET_TIMELINESS, A | V | S, "admin, viewer or submitter"},
+	{PLANREG__V1__REQUEST__BODY_DIFF_PERIODS, A | V | S, "admin, viewer or submitter"},
+	{PLANREG__V1__REQUEST__BODY_EXPORT_UPDATES, A | V | S, "admin, viewer or submitter"},
 };
 
 static const struct auth_rule *auth_rule_for(Planreg__V1__Request__BodyCase kind)
@@ -83,4 +89,11 @@ bool auth_may_read_progress(const struct principal *p, char **lead_orgs, size_t 
 	if (p->role == ROLE_ADMIN || p->role == ROLE_VIEWER)
 		return true;
 	return p->role == ROLE_SUBMITTER && auth_leads(p, lead_orgs, n_lead_orgs);
+}
+
+const char *auth_progress_scope(const struct principal *p)
+{
+	if (p->role == ROLE_ADMIN || p->role == ROLE_VIEWER || p->role == ROLE_REMINDER)
+		return NULL;
+	return p->organisation; /* a submitter: its own organisation's projects only */
 }

@@ -17,6 +17,11 @@ bool auth_request_allowed(const struct principal *p, Planreg__V1__Request__BodyC
 bool auth_may_write_progress(const struct principal *p, char **lead_orgs, size_t n_lead_orgs);
 bool auth_may_read_progress(const struct principal *p, char **lead_orgs, size_t n_lead_orgs);
 
+/* Whose projects p may see in consolidated views (status, outstanding,
+ * timeliness, diff, export): NULL for every project (admin, viewer, the
+ * reminder job), else the one organisation whose projects it may see. */
+const char *auth_progress_scope(const struct principal *p);
+
 /* The roles allowed to make a request, for messages ("admin, viewer"). */
 const char *auth_roles_for(Planreg__V1__Request__BodyCase kind);
 

@@ -33,6 +33,11 @@ static const struct rpc_method rpc_methods[] = {
 	{PLANREG__V1__REQUEST__BODY_REVIEW_UPDATE, "ReviewUpdate", update_review},
 	{PLANREG__V1__REQUEST__BODY_UPDATE_TEMPLATE, "UpdateTemplate", update_template},
 	{PLANREG__V1__REQUEST__BODY_VERIFY_AUDIT, "VerifyAudit", audit_verify},
+	{PLANREG__V1__REQUEST__BODY_GET_STATUS, "GetStatus", status_get},
+	{PLANREG__V1__REQUEST__BODY_LIST_OUTSTANDING, "ListOutstanding", status_outstanding},
+	{PLANREG__V1__REQUEST__BODY_GET_TIMELINESS, "GetTimeliness", status_timeliness},
+	{PLANREG__V1__REQUEST__BODY_DIFF_PERIODS, "DiffPeriods", status_diff},
+	{PLANREG__V1__REQUEST__BODY_EXPORT_UPDATES, "ExportUpdates", update_export},
 };
 
 static const char SQL_CREDENTIAL[] =

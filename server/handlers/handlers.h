@@ -32,6 +32,13 @@ void update_get(struct rpc_call *call);
 void update_list(struct rpc_call *call);
 void update_review(struct rpc_call *call);
 void update_template(struct rpc_call *call);
+void update_export(struct rpc_call *call);
+
+/* status.c: the consolidated picture of a period */
+void status_get(struct rpc_call *call);
+void status_outstanding(struct rpc_call *call);
+void status_timeliness(struct rpc_call *call);
+void status_diff(struct rpc_call *call);
 
 /* audit.c: the hash chain */
 void audit_verify(struct rpc_call *call);

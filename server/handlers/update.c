@@ -913,3 +913,66 @@ void update_template(struct rpc_call *call)
 	const char *params[1] = {org};
 	rpc_query(call, SQL_ORG_EXISTS, 1, params, update_template_have_org);
 }
+
+/* ---------------------------------------------------------------- ExportUpdates */
+
+#define UPDATE_EXPORT_PAGE_DEFAULT 500
+#define UPDATE_EXPORT_PAGE_MAX 1000
+
+/* $1 after id, $2 from period, $3 to period, $4 scope (auth.c), $5 rows to read (one more than a page) */
+static const char SQL_EXPORT[] =
+	"SELECT " UPDATE_COLUMNS UPDATE_FROM " WHERE u.id > $1::bigint AND ($2::text IS NULL OR u.period >= $2::text)"
+	"  AND ($3::text IS NULL OR u.period <= $3::text)"
+	"  AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM project_lead_org l"
+	"       WHERE l.project_id = u.project_id AND lower(l.org_code) = lower($4::text)))"
+	" ORDER BY u.id LIMIT $5::int";
+
+static void update_export_done(struct rpc_call *call, PGresult *res)
+{
+	int page = *(int *)call->state;
+	Planreg__V1__ExportUpdatesResponse *r =
+		ARENA_NEW(&call->arena, Planreg__V1__ExportUpdatesResponse, planreg__v1__export_updates_response__init);
+	int n = PQntuples(res);
+	for (int i = 0; i < n && i < page; i++) {
+		Planreg__V1__Update *u = update_from_row(call, res, i, NULL, NULL);
+		*(Planreg__V1__Update **)arena_push(&call->arena, &r->updates, &r->n_updates, sizeof u) = u;
+	}
+	if (n > page)
+		r->next_after_id = r->updates[r->n_updates - 1]->id;
+	rpc_reply_ok(call, r);
+}
+
+void update_export(struct rpc_call *call)
+{
+	Planreg__V1__ExportUpdatesRequest *q = call->req->export_updates;
+	struct period from, to;
+	char from_s[PERIOD_FMT_MAX] = "", to_s[PERIOD_FMT_MAX] = "";
+	if (q->from_period[0] && !period_parse(q->from_period, &from))
+		rpc_violation(call, "from_period", "\"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3",
+			      q->from_period);
+	else if (q->from_period[0])
+		period_format(from, from_s);
+	if (q->to_period[0] && !period_parse(q->to_period, &to))
+		rpc_violation(call, "to_period", "\"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3",
+			      q->to_period);
+	else if (q->to_period[0])
+		period_format(to, to_s);
+	if (from_s[0] && to_s[0] && period_compare(from, to) > 0)
+		rpc_violation(call, "to_period", "%s is before %s: give the earlier period first", to_s, from_s);
+	if (q->after_id < 0)
+		rpc_violation(call, "after_id", "%lld is not an update id", (long long)q->after_id);
+	if (q->page_size < 0 || q->page_size > UPDATE_EXPORT_PAGE_MAX)
+		rpc_violation(call, "page_size", "%d is out of range: 1-%d, or 0 for the default (%d)", q->page_size,
+			      UPDATE_EXPORT_PAGE_MAX, UPDATE_EXPORT_PAGE_DEFAULT);
+	if (rpc_has_violations(call)) {
+		rpc_reply_violations(call, "invalid_export_request");
+		return;
+	}
+	int *page = arena_alloc(&call->arena, sizeof *page);
+	*page = q->page_size ? q->page_size : UPDATE_EXPORT_PAGE_DEFAULT;
+	call->state = page;
+	const char *params[5] = {rpc_printf(call, "%lld", (long long)q->after_id),
+				 from_s[0] ? rpc_strdup(call, from_s) : NULL, to_s[0] ? rpc_strdup(call, to_s) : NULL,
+				 auth_progress_scope(&call->principal), rpc_printf(call, "%d", *page + 1)};
+	rpc_query(call, SQL_EXPORT, 5, params, update_export_done);
+}

@@ -169,13 +169,64 @@ static void test_period_date_compare(void **state)
 	assert_int_equal(date_compare(test_period_date(2026, 1, 1), test_period_date(2026, 1, 1)), 0);
 }
 
+static void test_period_next_and_distance(void **state)
+{
+	(void)state;
+	struct period p;
+	char out[PERIOD_FMT_MAX];
+	assert_true(period_parse("2026-Q4", &p));
+	period_format(period_next(p), out);
+	assert_string_equal(out, "2027-Q1");
+	period_format(period_next(period_next(period_prev(p))), out);
+	assert_string_equal(out, "2027-Q1");
+	struct period from;
+	assert_true(period_parse("2024-Q2", &from));
+	assert_int_equal(period_distance(from, p), 10);
+	assert_int_equal(period_distance(p, from), -10);
+	assert_int_equal(period_distance(p, p), 0);
+}
+
+static void test_period_timestamp_parse(void **state)
+{
+	(void)state;
+	char out[TIMESTAMP_FMT_MAX];
+	assert_true(timestamp_parse("2026-10-20", out));
+	assert_string_equal(out, "2026-10-20T23:59:59.999999Z");
+	assert_true(timestamp_parse("2026-10-20T09:30:00Z", out));
+	assert_string_equal(out, "2026-10-20T09:30:00Z");
+	assert_true(timestamp_parse("2026-10-20 09:30Z", out));
+	assert_string_equal(out, "2026-10-20T09:30Z");
+	assert_true(timestamp_parse("2026-10-20T09:30:00.123456+01:00", out));
+	assert_string_equal(out, "2026-10-20T09:30:00.123456+01:00");
+	assert_true(timestamp_parse("2026-10-20t09:30:00-05:30", out));
+	static const char *const bad[] = {"",
+					  "2026-10",
+					  "2026-02-30",
+					  "2026-10-20T09:30",
+					  "2026-10-20T09:30:00",
+					  "2026-10-20T24:00:00Z",
+					  "2026-10-20T09:60Z",
+					  "2026-10-20T09:30:61Z",
+					  "2026-10-20T09:30:00.Z",
+					  "2026-10-20T09:30:00.1234567890Z",
+					  "2026-10-20T09:30:00+0100",
+					  "2026-10-20T09:30:00+25:00",
+					  "2026-10-20T09:30:00Zjunk",
+					  "2026-10-20X09:30Z",
+					  "now",
+					  "2026-10-20T09:30:00Z and a very long tail of text that does not fit"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_false(timestamp_parse(bad[i], out));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_period_parse_ok),     cmocka_unit_test(test_period_parse_rejects),
-		cmocka_unit_test(test_period_arithmetic),   cmocka_unit_test(test_period_date_parse),
-		cmocka_unit_test(test_period_date_valid),   cmocka_unit_test(test_period_add_days),
-		cmocka_unit_test(test_period_date_compare),
+		cmocka_unit_test(test_period_parse_ok),        cmocka_unit_test(test_period_parse_rejects),
+		cmocka_unit_test(test_period_arithmetic),      cmocka_unit_test(test_period_date_parse),
+		cmocka_unit_test(test_period_date_valid),      cmocka_unit_test(test_period_add_days),
+		cmocka_unit_test(test_period_date_compare),    cmocka_unit_test(test_period_next_and_distance),
+		cmocka_unit_test(test_period_timestamp_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

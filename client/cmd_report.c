@@ -1,0 +1,157 @@
+/* cmd_report.c - `planreg report html`: the board report of a quarter, one
+ * self-contained HTML file (report_html.c draws it from the server's figures). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "period.h"
+#include "report_html.h"
+#include "xmalloc.h"
+
+#define CMD_REPORT_PAGE 100 /* projects per page with their narratives */
+
+static const char cmd_report_html_help[] =
+	"Writes the board report of a quarter as one self-contained HTML file: inline\n"
+	"CSS and SVG, no script and no external reference, so it can be mailed or\n"
+	"printed (A4) as it is. It shows the headline numbers, delivery confidence by\n"
+	"theme, the stage pipeline, outstanding returns by organisation with days late,\n"
+	"spend and forecast against plan by theme, and every project with its latest\n"
+	"narrative and flags. A submitter's report covers its own projects only.\n\n"
+	"Options:\n"
+	"  --period YYYY-Qn        the quarter (default: the last quarter that has ended)\n"
+	"  -o, --output FILE       write to FILE (default standard output); the file is\n"
+	"                          replaced only once the whole report is written\n";
+
+/* The last quarter that has ended, by today's date (UTC). */
+static struct period cmd_report_last_ended(void)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	struct date d = {tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
+	return period_prev(period_of_date(d));
+}
+
+/* Writes data to path through a temporary file beside it, so a reader never sees half a report. */
+static int cmd_report_write(const char *path, const struct buf *data)
+{
+	if (path == NULL || strcmp(path, "-") == 0) {
+		fputs(buf_str(data), stdout);
+		return fflush(stdout) == 0 ? EXIT_OK
+					   : cli_fail(EXIT_USAGE, "cannot write the report: %s", strerror(errno));
+	}
+	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	FILE *f = fopen(tmp, "w");
+	if (f == NULL) {
+		int rc = cli_fail(EXIT_USAGE, "cannot write %s: %s", path, strerror(errno));
+		free(tmp);
+		return rc;
+	}
+	bool ok = fwrite(buf_str(data), 1, data->len, f) == data->len;
+	ok = fclose(f) == 0 && ok;
+	if (!ok || rename(tmp, path) != 0) {
+		int rc = cli_fail(EXIT_USAGE, "cannot write %s: %s", path, strerror(errno));
+		unlink(tmp);
+		free(tmp);
+		return rc;
+	}
+	free(tmp);
+	return EXIT_OK;
+}
+
+static int cmd_report_html(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {{"period", required_argument, NULL, 'p'},
+					     {"output", required_argument, NULL, 'o'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	const struct cli_command *cmd = &cmd_report_commands[0];
+	const char *period = NULL, *output = NULL;
+	int ch;
+	while ((ch = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			cli_print_help(cmd, stdout);
+			return EXIT_OK;
+		case 'p':
+			period = optarg;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		default:
+			return cli_usage(cmd, "unknown option");
+		}
+	}
+	if (optind < argc)
+		return cli_usage(cmd, "unexpected argument \"%s\"", argv[optind]);
+	struct period p = cmd_report_last_ended();
+	if (period && !period_parse(period, &p))
+		return cli_usage(cmd, "--period \"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3", period);
+	char ps[PERIOD_FMT_MAX];
+	period_format(p, ps);
+
+	Planreg__V1__WhoamiRequest who = PLANREG__V1__WHOAMI_REQUEST__INIT;
+	Planreg__V1__Request req = PLANREG__V1__REQUEST__INIT;
+	req.body_case = PLANREG__V1__REQUEST__BODY_WHOAMI;
+	req.whoami = &who;
+	Planreg__V1__Response *whoami;
+	int rc = cli_call(cli, &req, &whoami);
+	if (rc != EXIT_OK)
+		return rc;
+
+	Planreg__V1__GetStatusRequest body = PLANREG__V1__GET_STATUS_REQUEST__INIT;
+	body.period = ps;
+	body.include_narrative = true;
+	struct cli_status_pages pages;
+	rc = cli_status_fetch(cli, &body, CMD_REPORT_PAGE, &pages);
+	if (rc != EXIT_OK) {
+		planreg__v1__response__free_unpacked(whoami, NULL);
+		return rc;
+	}
+
+	Planreg__V1__ListOutstandingRequest ob = PLANREG__V1__LIST_OUTSTANDING_REQUEST__INIT;
+	ob.period = ps;
+	Planreg__V1__Request oreq = PLANREG__V1__REQUEST__INIT;
+	oreq.body_case = PLANREG__V1__REQUEST__BODY_LIST_OUTSTANDING;
+	oreq.list_outstanding = &ob;
+	Planreg__V1__Response *outstanding;
+	rc = cli_call(cli, &oreq, &outstanding);
+	if (rc == EXIT_OK) {
+		char now[32];
+		time_t t = time(NULL);
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		struct report_html_input in = {
+			.plan_title = whoami->whoami ? whoami->whoami->plan_title : "",
+			.generated_at = now,
+			.status = pages.first,
+			.projects = pages.projects,
+			.n_projects = pages.n_projects,
+			.outstanding = outstanding->list_outstanding,
+		};
+		struct buf html = {0};
+		report_html_write(&html, &in);
+		rc = cmd_report_write(output, &html);
+		if (rc == EXIT_OK && output && strcmp(output, "-") != 0)
+			fprintf(stderr, "planreg: wrote %s: %s, %zu projects, %zu bytes\n", output, ps,
+				pages.n_projects, html.len);
+		buf_free(&html);
+		planreg__v1__response__free_unpacked(outstanding, NULL);
+	}
+	cli_status_pages_free(&pages);
+	planreg__v1__response__free_unpacked(whoami, NULL);
+	return rc;
+}
+
+const struct cli_command cmd_report_commands[] = {
+	{"report", "html", cmd_report_html, "[--period P] [-o FILE]",
+	 "the board report of a quarter: one self-contained HTML file", cmd_report_html_help},
+	{NULL, NULL, NULL, NULL, NULL, NULL},
+};

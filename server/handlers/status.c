@@ -1,0 +1,793 @@
+/* status.c - the Combined Authority's consolidated picture of a reporting
+ * period: GetStatus (every project's latest revision as known at a moment,
+ * flags and totals), ListOutstanding (who still owes a return), GetTimeliness
+ * (on time, late or missing, per organisation and period) and DiffPeriods
+ * (what changed between two quarters). The rows come from one SQL function,
+ * planreg_status_rows (migrations/0003); who sees which projects is auth.c's. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "auth.h"
+#include "buf.h"
+#include "handlers.h"
+#include "period.h"
+#include "server.h"
+#include "validate.h"
+#include "values.h"
+
+#define STATUS_PAGE_DEFAULT 500
+#define STATUS_PAGE_MAX 1000
+#define STATUS_VARIANCE_TENTHS 50 /* 5%: the same rule as SubmitUpdate's variance note */
+#define STATUS_MAX_PERIODS 40     /* ten years of quarters in one timeliness answer */
+
+/* SQL reads better laid out by hand. */
+/* clang-format off */
+#define TS_US(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+/* The first instant after a due date's day, UTC: submitted before it is on time. */
+#define DUE_END(col) "((" col " + 1)::timestamp AT TIME ZONE 'UTC')"
+
+/* $1 period, $2 as_at (NULL = now), $3 previous period, $4 default due date, $5 theme, $6 objective,
+ * $7 lead organisation, $8 scope, $9 narratives. One row even when no project matches (ref NULL). */
+static const char SQL_STATUS[] =
+	"WITH a AS (SELECT coalesce($2::timestamptz, now()) AS t,"
+	"  coalesce((SELECT due FROM reporting_period WHERE period = $1), $4::date) AS due)"
+	" SELECT s.ref, s.title, s.theme, s.objective, s.lead_orgs, s.cost_text, s.cost_status,"    /* 0-6 */
+	"  s.cost_min_pence, s.cost_max_pence, s.cost_approximate, s.register_stage,"               /* 7-10 */
+	"  s.update_id, s.revision, s.confidence, s.stage, s.spend_to_date_pence,"                  /* 11-15 */
+	"  s.forecast_total_pence, " TS_US("s.submitted_at") ", s.submitted_at < " DUE_END("a.due") "," /* 16-18 */
+	"  s.review_accepted, s.review_comment, s.prev_update_id, s.prev_stage,"                    /* 19-22 */
+	"  s.narrative_repeated, s.narrative,"                                                       /* 23-24 */
+	"  " TS_US("a.t") ", to_char(a.due, 'YYYY-MM-DD'), a.t >= " DUE_END("a.due") ","           /* 25-27 */
+	"  coalesce(th.title, '')"                                                                   /* 28 */
+	" FROM a LEFT JOIN LATERAL planreg_status_rows($1, a.t, $3, a.due, $5::int, $6, $7, $8, $9::boolean) s"
+	"  ON true"
+	" LEFT JOIN theme th ON th.plan_id = (SELECT max(id) FROM plan) AND th.number = s.theme"
+	" ORDER BY s.ref";
+
+static const char SQL_ORGANISATIONS[] = "SELECT code, name FROM organisation";
+
+/* $1 period, $2 as_of date (NULL = today, UTC), $3 default due date, $4 scope. One row even when
+ * nothing is outstanding (code NULL). */
+static const char SQL_OUTSTANDING[] =
+	"WITH a AS (SELECT coalesce($2::date, (now() AT TIME ZONE 'UTC')::date) AS d,"
+	"  coalesce((SELECT due FROM reporting_period WHERE period = $1), $3::date) AS due)"
+	" SELECT to_char(a.d, 'YYYY-MM-DD'), to_char(a.due, 'YYYY-MM-DD'), greatest(a.d - a.due, 0),"
+	"  x.code, x.name, x.contact, x.ref, x.title, x.update_id, x.review_comment"
+	" FROM a LEFT JOIN LATERAL ("
+	"  SELECT o.code, o.name, coalesce(o.contact_email, '') AS contact, s.ref, s.title, s.update_id,"
+	"   s.review_comment"
+	"  FROM planreg_status_rows($1, ((a.d + 1)::timestamp AT TIME ZONE 'UTC') - interval '1 microsecond',"
+	"   NULL, a.due, NULL, NULL, NULL, $4, false) s"
+	"  JOIN project_lead_org l ON l.project_id = s.project_id"
+	"  JOIN organisation o ON o.code = l.org_code"
+	"  WHERE (s.update_id IS NULL OR s.review_accepted = false)"
+	"   AND ($4::text IS NULL OR lower(o.code) = lower($4::text))) x ON true"
+	" ORDER BY x.code, x.ref";
+
+/* $1 periods, $2 their default due dates, $3 scope: per organisation and period, the projects it
+ * leads, how many have an update, and when the last of them was first reported. */
+static const char SQL_TIMELINESS[] =
+	"SELECT o.code, o.name, per.period, to_char(coalesce(rp.due, per.dd), 'YYYY-MM-DD'),"
+	"  count(*), count(f.first_at), coalesce(" TS_US("max(f.first_at)") ", ''),"
+	"  greatest(0, (max(f.first_at) AT TIME ZONE 'UTC')::date - coalesce(rp.due, per.dd)),"
+	"  now() >= " DUE_END("coalesce(rp.due, per.dd)")
+	" FROM organisation o"
+	" JOIN project_lead_org l ON l.org_code = o.code"
+	" JOIN project p ON p.id = l.project_id AND p.plan_id = (SELECT max(id) FROM plan)"
+	" CROSS JOIN unnest($1::text[], $2::date[]) AS per(period, dd)"
+	" LEFT JOIN reporting_period rp ON rp.period = per.period"
+	" LEFT JOIN LATERAL (SELECT min(u.submitted_at) AS first_at FROM progress_update u"
+	"   WHERE u.project_id = p.id AND u.period = per.period) f ON true"
+	" WHERE ($3::text IS NULL OR lower(o.code) = lower($3::text))"
+	" GROUP BY o.code, o.name, per.period, per.dd, rp.due"
+	" ORDER BY o.code, per.period";
+
+/* $1 from, $2 to, $3/$4 their default due dates, $5 scope, $6 the last day of `from`. */
+static const char SQL_DIFF[] =
+	"SELECT b.ref, b.title, a.update_id, a.confidence, a.stage, a.forecast_total_pence, a.review_accepted," /* 0-6 */
+	"  b.update_id, b.confidence, b.stage, b.forecast_total_pence, b.review_accepted, b.register_stage,"  /* 7-12 */
+	"  coalesce((SELECT string_agg(m2.title, chr(31) ORDER BY m2.position) FROM update_milestone m2"
+	"   WHERE m2.update_id = b.update_id AND m2.achieved IS NOT NULL"
+	"   AND CASE WHEN a.update_id IS NULL THEN m2.achieved > $6::date"
+	"       ELSE NOT EXISTS (SELECT 1 FROM update_milestone m1 WHERE m1.update_id = a.update_id"
+	"        AND m1.title = m2.title AND m1.achieved IS NOT NULL) END), ''),"                               /* 13 */
+	"  coalesce((SELECT string_agg(m2.title, chr(31) ORDER BY m2.position) FROM update_milestone m2"
+	"   JOIN update_milestone m1 ON m1.update_id = a.update_id AND m1.title = m2.title"
+	"   WHERE m2.update_id = b.update_id AND m2.achieved IS NULL AND m1.achieved IS NULL"
+	"   AND m2.forecast > m1.forecast), '')"                                                                 /* 14 */
+	" FROM planreg_status_rows($2, now(), NULL, $4::date, NULL, NULL, NULL, $5, false) b"
+	" JOIN planreg_status_rows($1, now(), NULL, $3::date, NULL, NULL, NULL, $5, false) a"
+	"  ON a.project_id = b.project_id"
+	" ORDER BY b.ref";
+/* clang-format on */
+
+/* ---------------------------------------------------------------- shared */
+
+static bool status_period(struct rpc_call *call, const char *field, const char *s, struct period *p)
+{
+	if (period_parse(s, p) && p->year >= 2000)
+		return true;
+	rpc_violation(call, field, "\"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3", s);
+	return false;
+}
+
+static const char *status_period_text(struct rpc_call *call, struct period p)
+{
+	char s[PERIOD_FMT_MAX];
+	period_format(p, s);
+	return rpc_strdup(call, s);
+}
+
+/* The due date from the configuration; a period already reported on keeps the one stored with it. */
+static const char *status_due_default(struct rpc_call *call, struct period p)
+{
+	char s[DATE_FMT_MAX];
+	date_format(period_due(p, call->srv->cfg->due_days), s);
+	return rpc_strdup(call, s);
+}
+
+static Planreg__V1__Money *status_money(struct rpc_call *call, PGresult *res, int row, int col)
+{
+	if (rpc_is_null(res, row, col))
+		return NULL;
+	Planreg__V1__Money *m = ARENA_NEW(&call->arena, Planreg__V1__Money, planreg__v1__money__init);
+	m->pence = rpc_int64(res, row, col);
+	return m;
+}
+
+static Planreg__V1__VariancePct *status_pct(struct rpc_call *call, long long tenths)
+{
+	Planreg__V1__VariancePct *v =
+		ARENA_NEW(&call->arena, Planreg__V1__VariancePct, planreg__v1__variance_pct__init);
+	v->tenths = (int32_t)(tenths > INT32_MAX ? INT32_MAX : tenths < -INT32_MAX ? -INT32_MAX : tenths);
+	return v;
+}
+
+static int status_stage_rank(enum stage s)
+{
+	switch (s) {
+	case STAGE_CONCEPT:
+		return 1;
+	case STAGE_EARLY_DEVELOPMENT:
+		return 2;
+	case STAGE_ADVANCED_DEVELOPMENT:
+		return 3;
+	case STAGE_LIVE:
+		return 4;
+	case STAGE_COMPLETED:
+		return 5;
+	default:
+		return 0; /* paused and cancelled are not on the way */
+	}
+}
+
+static enum stage status_stage(PGresult *res, int row, int col)
+{
+	enum stage s = STAGE_UNSPECIFIED;
+	if (rpc_is_null(res, row, col) || !values_stage_parse(rpc_value(res, row, col), &s))
+		return STAGE_UNSPECIFIED;
+	return s;
+}
+
+static enum confidence status_confidence(PGresult *res, int row, int col)
+{
+	enum confidence c = CONFIDENCE_UNSPECIFIED;
+	if (rpc_is_null(res, row, col) || !values_confidence_parse(rpc_value(res, row, col), &c))
+		return CONFIDENCE_UNSPECIFIED;
+	return c;
+}
+
+static void status_push_string(struct rpc_call *call, char ***items, size_t *n, const char *s)
+{
+	*(char **)arena_push(&call->arena, items, n, sizeof(char *)) = rpc_strdup(call, s);
+}
+
+/* ---------------------------------------------------------------- GetStatus */
+
+/* Running totals of one group; turned into a StatusGroup at the end. */
+struct status_tally {
+	const char *key;
+	const char *name;
+	int projects, reported, outstanding, late;
+	int by_confidence[CONFIDENCE_COUNT]; /* [0] = not reported */
+	int64_t spend, forecast, plan;
+};
+
+struct status_org {
+	const char *code;
+	const char *name;
+	struct status_tally tally;
+	bool used;
+};
+
+struct get_status {
+	struct period period;
+	const char *period_s;
+	const char *as_at;       /* NULL = now */
+	const char *lead;        /* filter, normalised to the stored code */
+	const char *scope;       /* auth.c's restriction, NULL = none */
+	struct status_org *orgs; /* sorted by code, case-insensitively */
+	size_t n_orgs;
+	int after_ref; /* page token */
+	int page_size;
+};
+
+static int status_org_cmp(const void *a, const void *b)
+{
+	return strcasecmp(((const struct status_org *)a)->code, ((const struct status_org *)b)->code);
+}
+
+static struct status_org *status_org_find(struct get_status *st, const char *code)
+{
+	struct status_org key = {.code = code};
+	return bsearch(&key, st->orgs, st->n_orgs, sizeof key, status_org_cmp);
+}
+
+static void status_tally_add(struct status_tally *t, const Planreg__V1__ProjectStatus *ps, int64_t plan)
+{
+	t->projects++;
+	if (ps->outstanding)
+		t->outstanding++;
+	else
+		t->reported++;
+	if (ps->late)
+		t->late++;
+	t->by_confidence[ps->update_id ? ps->confidence : 0]++;
+	if (ps->spend_to_date)
+		t->spend += ps->spend_to_date->pence;
+	if (ps->forecast_total)
+		t->forecast += ps->forecast_total->pence;
+	t->plan += plan;
+}
+
+static Planreg__V1__CountByName **status_confidence_counts(struct rpc_call *call, const int *counts, size_t *n)
+{
+	Planreg__V1__CountByName **out = NULL;
+	*n = 0;
+	for (int c = 1; c <= CONFIDENCE_COUNT; c++) {
+		int idx = c == CONFIDENCE_COUNT ? 0 : c; /* the five names in order, then "none" */
+		Planreg__V1__CountByName *e =
+			ARENA_NEW(&call->arena, Planreg__V1__CountByName, planreg__v1__count_by_name__init);
+		e->name = (char *)(idx ? values_confidence_name((enum confidence)idx) : "none");
+		e->count = counts[idx];
+		*(Planreg__V1__CountByName **)arena_push(&call->arena, &out, n, sizeof e) = e;
+	}
+	return out;
+}
+
+static Planreg__V1__StatusGroup *status_group(struct rpc_call *call, const struct status_tally *t)
+{
+	Planreg__V1__StatusGroup *g =
+		ARENA_NEW(&call->arena, Planreg__V1__StatusGroup, planreg__v1__status_group__init);
+	g->key = (char *)t->key;
+	g->name = (char *)(t->name ? t->name : "");
+	g->projects = t->projects;
+	g->reported = t->reported;
+	g->outstanding = t->outstanding;
+	g->late = t->late;
+	g->by_confidence = status_confidence_counts(call, t->by_confidence, &g->n_by_confidence);
+	g->spend_pence = t->spend;
+	g->forecast_pence = t->forecast;
+	g->plan_cost_pence = t->plan;
+	return g;
+}
+
+/* How far the forecast lies outside the plan's cost, signed, in tenths of a percent; false when
+ * there is nothing to compare (no forecast, cost unknown or not applicable, a zero cost). */
+static bool status_variance(const Planreg__V1__ProjectStatus *ps, long long *tenths)
+{
+	const Planreg__V1__Cost *c = ps->plan_cost;
+	if (ps->forecast_total == NULL || c == NULL || c->status != PLANREG__V1__COST_STATUS__COST_STATUS_KNOWN ||
+	    c->min == NULL || c->min->pence <= 0)
+		return false;
+	int64_t f = ps->forecast_total->pence, lo = c->min->pence;
+	*tenths = 0;
+	if (f < lo)
+		*tenths = -(long long)((__int128)(lo - f) * 1000 / lo);
+	else if (c->max && c->max->pence > 0 && f > c->max->pence)
+		*tenths = (long long)((__int128)(f - c->max->pence) * 1000 / c->max->pence);
+	return true;
+}
+
+/* The project of one row; *plan gets its known cost (the minimum of a range) for the sums. */
+static Planreg__V1__ProjectStatus *status_project(struct rpc_call *call, PGresult *res, int i, bool past_due,
+						  int64_t *plan)
+{
+	Planreg__V1__ProjectStatus *ps =
+		ARENA_NEW(&call->arena, Planreg__V1__ProjectStatus, planreg__v1__project_status__init);
+	ps->ref = rpc_int(res, i, 0);
+	ps->title = rpc_strdup(call, rpc_value(res, i, 1));
+	ps->theme = rpc_int(res, i, 2);
+	ps->objective = rpc_strdup(call, rpc_value(res, i, 3));
+	ps->n_lead_orgs = rpc_split(call, rpc_value(res, i, 4), RPC_SEP, &ps->lead_orgs);
+	Planreg__V1__Cost *cost = ARENA_NEW(&call->arena, Planreg__V1__Cost, planreg__v1__cost__init);
+	cost->text = rpc_strdup(call, rpc_value(res, i, 5));
+	enum cost_status cs = COST_STATUS_UNSPECIFIED;
+	if (!values_cost_status_parse(rpc_value(res, i, 6), &cs))
+		cs = COST_STATUS_UNSPECIFIED;
+	cost->status = (Planreg__V1__CostStatus)cs;
+	cost->min = status_money(call, res, i, 7);
+	cost->max = status_money(call, res, i, 8);
+	cost->approximate = rpc_bool(res, i, 9);
+	ps->plan_cost = cost;
+	*plan = cs == COST_STATUS_KNOWN && cost->min ? cost->min->pence : 0;
+	ps->register_stage = (Planreg__V1__Stage)status_stage(res, i, 10);
+
+	bool has_update = !rpc_is_null(res, i, 11);
+	bool returned = false;
+	if (has_update) {
+		ps->update_id = rpc_int64(res, i, 11);
+		ps->revision = rpc_int(res, i, 12);
+		ps->confidence = (Planreg__V1__Confidence)status_confidence(res, i, 13);
+		ps->stage = (Planreg__V1__Stage)status_stage(res, i, 14);
+		ps->spend_to_date = status_money(call, res, i, 15);
+		ps->forecast_total = status_money(call, res, i, 16);
+		ps->submitted_at = rpc_strdup(call, rpc_value(res, i, 17));
+		ps->on_time = rpc_bool(res, i, 18);
+		if (!rpc_is_null(res, i, 19)) {
+			returned = !rpc_bool(res, i, 19);
+			ps->review = returned ? PLANREG__V1__REVIEW_STATE__REVIEW_RETURNED
+					      : PLANREG__V1__REVIEW_STATE__REVIEW_ACCEPTED;
+			ps->review_comment = rpc_strdup(call, rpc_value(res, i, 20));
+		}
+		ps->narrative = rpc_strdup(call, rpc_value(res, i, 24));
+	}
+	ps->outstanding = !has_update || returned;
+	ps->late = (has_update && !ps->on_time) || (ps->outstanding && past_due);
+
+	long long tenths = 0;
+	if (status_variance(ps, &tenths))
+		ps->variance = status_pct(call, tenths);
+
+	/* the consistency flags, the same rules as SubmitUpdate's warnings */
+	if (has_update && ps->confidence == PLANREG__V1__CONFIDENCE__CONFIDENCE_GREEN && ps->variance &&
+	    (tenths > STATUS_VARIANCE_TENTHS || tenths < -STATUS_VARIANCE_TENTHS))
+		status_push_string(call, &ps->flags, &ps->n_flags, "green_over_variance");
+	if (has_update) {
+		enum stage before = rpc_is_null(res, i, 22) ? (enum stage)ps->register_stage : status_stage(res, i, 22);
+		int b = status_stage_rank(before), now = status_stage_rank((enum stage)ps->stage);
+		if (b && now && now < b)
+			status_push_string(call, &ps->flags, &ps->n_flags, "stage_backwards");
+	}
+	if (ps->spend_to_date && ps->forecast_total && ps->spend_to_date->pence > ps->forecast_total->pence)
+		status_push_string(call, &ps->flags, &ps->n_flags, "spend_above_forecast");
+	if (rpc_bool(res, i, 23))
+		status_push_string(call, &ps->flags, &ps->n_flags, "narrative_repeated");
+	if (!has_update && rpc_is_null(res, i, 21))
+		status_push_string(call, &ps->flags, &ps->n_flags, "missing_two_periods");
+	return ps;
+}
+
+static void status_get_rows(struct rpc_call *call, PGresult *res)
+{
+	struct get_status *st = call->state;
+	const Planreg__V1__GetStatusRequest *q = call->req->get_status;
+	Planreg__V1__GetStatusResponse *r =
+		ARENA_NEW(&call->arena, Planreg__V1__GetStatusResponse, planreg__v1__get_status_response__init);
+	Planreg__V1__StatusTotals *tot =
+		ARENA_NEW(&call->arena, Planreg__V1__StatusTotals, planreg__v1__status_totals__init);
+	r->totals = tot;
+	r->period = (char *)st->period_s;
+	int rows = PQntuples(res);
+	bool past_due = rows > 0 && rpc_bool(res, 0, 27);
+	r->as_at = rpc_strdup(call, rows > 0 ? rpc_value(res, 0, 25) : "");
+	r->due = rpc_strdup(call, rows > 0 ? rpc_value(res, 0, 26) : "");
+
+	struct status_tally all = {0};
+	struct status_tally *themes = NULL;
+	size_t n_themes = 0;
+	struct status_tally by_stage[STAGE_COUNT], by_conf[CONFIDENCE_COUNT];
+	memset(by_stage, 0, sizeof by_stage);
+	memset(by_conf, 0, sizeof by_conf);
+	int page = 0;
+	for (int i = 0; i < rows; i++) {
+		if (rpc_is_null(res, i, 0))
+			continue; /* no project matched */
+		int64_t plan = 0;
+		Planreg__V1__ProjectStatus *ps = status_project(call, res, i, past_due, &plan);
+		enum stage current = ps->update_id ? (enum stage)ps->stage : (enum stage)ps->register_stage;
+		if (q->stage != PLANREG__V1__STAGE__STAGE_UNSPECIFIED && (int)current != (int)q->stage)
+			continue;
+		if (q->confidence != PLANREG__V1__CONFIDENCE__CONFIDENCE_UNSPECIFIED &&
+		    (ps->update_id == 0 || ps->confidence != q->confidence))
+			continue;
+
+		status_tally_add(&all, ps, plan);
+		if (ps->update_id && ps->review == PLANREG__V1__REVIEW_STATE__REVIEW_RETURNED)
+			tot->returned++;
+		status_tally_add(&by_stage[current], ps, plan);
+		status_tally_add(&by_conf[ps->update_id ? ps->confidence : 0], ps, plan);
+		struct status_tally *th = NULL;
+		for (size_t k = 0; k < n_themes; k++)
+			if (atoi(themes[k].key) == ps->theme)
+				th = &themes[k];
+		if (th == NULL) {
+			th = arena_push(&call->arena, &themes, &n_themes, sizeof *th);
+			memset(th, 0, sizeof *th);
+			th->key = rpc_printf(call, "%d", ps->theme);
+			th->name = rpc_strdup(call, rpc_value(res, i, 28));
+		}
+		status_tally_add(th, ps, plan);
+		for (size_t k = 0; k < ps->n_lead_orgs; k++) {
+			struct status_org *o = status_org_find(st, ps->lead_orgs[k]);
+			if (o == NULL)
+				continue; /* cannot happen: lead organisations are foreign keys */
+			o->used = true;
+			status_tally_add(&o->tally, ps, plan);
+		}
+
+		if (ps->ref <= st->after_ref)
+			continue;
+		if (page == st->page_size) {
+			r->next_page_token = rpc_printf(call, "%d", r->projects[r->n_projects - 1]->ref);
+			continue;
+		}
+		if (!q->include_narrative)
+			ps->narrative = "";
+		*(Planreg__V1__ProjectStatus **)arena_push(&call->arena, &r->projects, &r->n_projects, sizeof ps) = ps;
+		page++;
+	}
+
+	tot->projects = all.projects;
+	tot->reported = all.reported;
+	tot->outstanding = all.outstanding;
+	tot->late = all.late;
+	tot->spend_pence = all.spend;
+	tot->forecast_pence = all.forecast;
+	tot->plan_cost_pence = all.plan;
+	tot->by_confidence = status_confidence_counts(call, all.by_confidence, &tot->n_by_confidence);
+	/* themes arrive in ref order; show them by number */
+	for (size_t a = 1; a < n_themes; a++)
+		for (size_t b = a; b > 0 && atoi(themes[b - 1].key) > atoi(themes[b].key); b--) {
+			struct status_tally tmp = themes[b - 1];
+			themes[b - 1] = themes[b];
+			themes[b] = tmp;
+		}
+	for (size_t k = 0; k < n_themes; k++) {
+		Planreg__V1__StatusGroup *g = status_group(call, &themes[k]);
+		*(Planreg__V1__StatusGroup **)arena_push(&call->arena, &tot->by_theme, &tot->n_by_theme, sizeof g) = g;
+	}
+	for (int s = 1; s < STAGE_COUNT; s++) {
+		by_stage[s].key = values_stage_name((enum stage)s);
+		Planreg__V1__StatusGroup *g = status_group(call, &by_stage[s]);
+		*(Planreg__V1__StatusGroup **)arena_push(&call->arena, &tot->by_stage, &tot->n_by_stage, sizeof g) = g;
+	}
+	for (int c = 1; c <= CONFIDENCE_COUNT; c++) {
+		int idx = c == CONFIDENCE_COUNT ? 0 : c; /* the five names in order, then "none" */
+		by_conf[idx].key = idx ? values_confidence_name((enum confidence)idx) : "none";
+		Planreg__V1__StatusGroup *g = status_group(call, &by_conf[idx]);
+		*(Planreg__V1__StatusGroup **)arena_push(&call->arena, &tot->by_confidence_group,
+							 &tot->n_by_confidence_group, sizeof g) = g;
+	}
+	for (size_t k = 0; k < st->n_orgs; k++) {
+		struct status_org *o = &st->orgs[k];
+		if (!o->used)
+			continue;
+		o->tally.key = o->code;
+		o->tally.name = o->name;
+		Planreg__V1__StatusGroup *g = status_group(call, &o->tally);
+		*(Planreg__V1__StatusGroup **)arena_push(&call->arena, &tot->by_lead, &tot->n_by_lead, sizeof g) = g;
+	}
+	rpc_reply_ok(call, r);
+}
+
+static void status_get_orgs(struct rpc_call *call, PGresult *res)
+{
+	struct get_status *st = call->state;
+	const Planreg__V1__GetStatusRequest *q = call->req->get_status;
+	int n = PQntuples(res);
+	st->orgs = arena_alloc(&call->arena, (size_t)(n + 1) * sizeof *st->orgs);
+	st->n_orgs = (size_t)n;
+	for (int i = 0; i < n; i++) {
+		memset(&st->orgs[i], 0, sizeof st->orgs[i]);
+		st->orgs[i].code = rpc_strdup(call, rpc_value(res, i, 0));
+		st->orgs[i].name = rpc_strdup(call, rpc_value(res, i, 1));
+	}
+	qsort(st->orgs, st->n_orgs, sizeof *st->orgs, status_org_cmp);
+	if (q->lead_org[0]) {
+		struct status_org *o = status_org_find(st, q->lead_org);
+		if (o == NULL) {
+			rpc_reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "organisation_not_found",
+					"there is no organisation %s (`planreg org list` shows the codes)",
+					q->lead_org);
+			return;
+		}
+		st->lead = o->code;
+	}
+	char theme[16], objective[16];
+	snprintf(theme, sizeof theme, "%d", q->theme);
+	snprintf(objective, sizeof objective, "%s", q->objective);
+	const char *params[9] = {
+		st->period_s,
+		st->as_at,
+		status_period_text(call, period_prev(st->period)),
+		status_due_default(call, st->period),
+		q->theme ? rpc_strdup(call, theme) : NULL,
+		q->objective[0] ? rpc_strdup(call, objective) : NULL,
+		st->lead,
+		st->scope,
+		q->include_narrative ? "true" : "false",
+	};
+	rpc_query(call, SQL_STATUS, 9, params, status_get_rows);
+}
+
+/* "6.1": a theme number, a dot, an objective number. */
+static bool status_objective_valid(const char *s)
+{
+	int dots = 0, digits = 0;
+	for (const char *p = s; *p; p++) {
+		if (*p == '.') {
+			if (digits == 0 || ++dots > 1)
+				return false;
+			digits = 0;
+		} else if (*p >= '0' && *p <= '9') {
+			if (++digits > 2)
+				return false;
+		} else {
+			return false;
+		}
+	}
+	return dots == 1 && digits > 0;
+}
+
+void status_get(struct rpc_call *call)
+{
+	const Planreg__V1__GetStatusRequest *q = call->req->get_status;
+	struct get_status *st = arena_alloc(&call->arena, sizeof *st);
+	memset(st, 0, sizeof *st);
+	call->state = st;
+	if (status_period(call, "period", q->period, &st->period))
+		st->period_s = status_period_text(call, st->period);
+	if (q->as_at) {
+		char ts[TIMESTAMP_FMT_MAX];
+		if (!timestamp_parse(q->as_at->rfc3339, ts))
+			rpc_violation(call, "as_at",
+				      "\"%s\" is not a moment: write a date (2026-10-20, meaning the end of that day, "
+				      "UTC) or a date and time with a zone (2026-10-20T09:30:00Z, or +01:00)",
+				      q->as_at->rfc3339);
+		else
+			st->as_at = rpc_strdup(call, ts);
+	}
+	if (q->theme < 0 || q->theme > 99)
+		rpc_violation(call, "theme", "%d is not a theme number (1-99; 0 for any)", q->theme);
+	if (q->objective[0] && !status_objective_valid(q->objective))
+		rpc_violation(call, "objective", "\"%s\" is not an objective: write THEME.NUMBER, e.g. 6.1",
+			      q->objective);
+	if (q->lead_org[0])
+		validate_org_code(call, "lead_org", q->lead_org);
+	if (q->stage != PLANREG__V1__STAGE__STAGE_UNSPECIFIED && !values_stage_valid(q->stage))
+		rpc_violation(call, "stage", "%d is not a stage: one of %s", q->stage, values_stage_names());
+	if (q->confidence != PLANREG__V1__CONFIDENCE__CONFIDENCE_UNSPECIFIED && !values_confidence_valid(q->confidence))
+		rpc_violation(call, "confidence", "%d is not a confidence: one of %s", q->confidence,
+			      values_confidence_names());
+	if (q->page_size < 0 || q->page_size > STATUS_PAGE_MAX)
+		rpc_violation(call, "page_size", "%d is out of range: 1-%d, or 0 for the default (%d)", q->page_size,
+			      STATUS_PAGE_MAX, STATUS_PAGE_DEFAULT);
+	st->page_size = q->page_size ? q->page_size : STATUS_PAGE_DEFAULT;
+	if (q->page_token[0]) {
+		char *end;
+		long v = strtol(q->page_token, &end, 10);
+		if (*end != '\0' || v < 1 || v > 100000)
+			rpc_violation(call, "page_token", "\"%s\" is not a token this server gave", q->page_token);
+		else
+			st->after_ref = (int)v;
+	}
+	if (rpc_has_violations(call)) {
+		rpc_reply_violations(call, "invalid_status_request");
+		return;
+	}
+	st->scope = auth_progress_scope(&call->principal);
+	rpc_query(call, SQL_ORGANISATIONS, 0, NULL, status_get_orgs);
+}
+
+/* ---------------------------------------------------------------- ListOutstanding */
+
+static void status_outstanding_rows(struct rpc_call *call, PGresult *res)
+{
+	Planreg__V1__ListOutstandingResponse *r = ARENA_NEW(&call->arena, Planreg__V1__ListOutstandingResponse,
+							    planreg__v1__list_outstanding_response__init);
+	r->period = (char *)call->state;
+	Planreg__V1__OutstandingOrganisation *org = NULL;
+	for (int i = 0; i < PQntuples(res); i++) {
+		if (i == 0) {
+			r->as_of = rpc_strdup(call, rpc_value(res, 0, 0));
+			r->due = rpc_strdup(call, rpc_value(res, 0, 1));
+		}
+		if (rpc_is_null(res, i, 3))
+			continue; /* nothing outstanding */
+		if (org == NULL || strcmp(org->code, rpc_value(res, i, 3)) != 0) {
+			org = ARENA_NEW(&call->arena, Planreg__V1__OutstandingOrganisation,
+					planreg__v1__outstanding_organisation__init);
+			org->code = rpc_strdup(call, rpc_value(res, i, 3));
+			org->name = rpc_strdup(call, rpc_value(res, i, 4));
+			org->contact_email = rpc_strdup(call, rpc_value(res, i, 5));
+			org->due = r->due;
+			org->days_late = rpc_int(res, i, 2);
+			*(Planreg__V1__OutstandingOrganisation **)arena_push(&call->arena, &r->organisations,
+									     &r->n_organisations, sizeof org) = org;
+		}
+		Planreg__V1__OutstandingProject *p = ARENA_NEW(&call->arena, Planreg__V1__OutstandingProject,
+							       planreg__v1__outstanding_project__init);
+		p->ref = rpc_int(res, i, 6);
+		p->title = rpc_strdup(call, rpc_value(res, i, 7));
+		if (rpc_is_null(res, i, 8)) {
+			p->why = "never_reported";
+		} else {
+			p->why = "returned";
+			p->update_id = rpc_int64(res, i, 8);
+			p->review_comment = rpc_strdup(call, rpc_value(res, i, 9));
+		}
+		*(Planreg__V1__OutstandingProject **)arena_push(&call->arena, &org->projects, &org->n_projects,
+								sizeof p) = p;
+	}
+	rpc_reply_ok(call, r);
+}
+
+void status_outstanding(struct rpc_call *call)
+{
+	const Planreg__V1__ListOutstandingRequest *q = call->req->list_outstanding;
+	struct period p;
+	struct date as_of;
+	bool ok = status_period(call, "period", q->period, &p);
+	if (q->as_of && !date_parse(q->as_of->iso, &as_of))
+		rpc_violation(call, "as_of", "\"%s\" is not a date (YYYY-MM-DD)", q->as_of->iso);
+	if (!ok || rpc_has_violations(call)) {
+		rpc_reply_violations(call, "invalid_outstanding_request");
+		return;
+	}
+	call->state = (void *)status_period_text(call, p);
+	const char *params[4] = {call->state, q->as_of ? q->as_of->iso : NULL, status_due_default(call, p),
+				 auth_progress_scope(&call->principal)};
+	rpc_query(call, SQL_OUTSTANDING, 4, params, status_outstanding_rows);
+}
+
+/* ---------------------------------------------------------------- GetTimeliness */
+
+static void status_timeliness_rows(struct rpc_call *call, PGresult *res)
+{
+	Planreg__V1__GetTimelinessResponse *r = call->state;
+	Planreg__V1__TimelinessRow *row = NULL;
+	for (int i = 0; i < PQntuples(res); i++) {
+		if (row == NULL || strcmp(row->organisation, rpc_value(res, i, 0)) != 0) {
+			row = ARENA_NEW(&call->arena, Planreg__V1__TimelinessRow, planreg__v1__timeliness_row__init);
+			row->organisation = rpc_strdup(call, rpc_value(res, i, 0));
+			row->name = rpc_strdup(call, rpc_value(res, i, 1));
+			*(Planreg__V1__TimelinessRow **)arena_push(&call->arena, &r->organisations, &r->n_organisations,
+								   sizeof row) = row;
+		}
+		Planreg__V1__TimelinessCell *c =
+			ARENA_NEW(&call->arena, Planreg__V1__TimelinessCell, planreg__v1__timeliness_cell__init);
+		c->period = rpc_strdup(call, rpc_value(res, i, 2));
+		c->due = rpc_strdup(call, rpc_value(res, i, 3));
+		c->projects = rpc_int(res, i, 4);
+		c->reported = rpc_int(res, i, 5);
+		bool past_due = rpc_bool(res, i, 8);
+		if (c->reported < c->projects) {
+			c->status = past_due ? "missing" : "not_due";
+		} else {
+			c->returned_at = rpc_strdup(call, rpc_value(res, i, 6));
+			c->days_late = rpc_int(res, i, 7);
+			c->status = c->days_late > 0 ? "late" : "on_time";
+		}
+		*(Planreg__V1__TimelinessCell **)arena_push(&call->arena, &row->periods, &row->n_periods, sizeof c) = c;
+	}
+	rpc_reply_ok(call, r);
+}
+
+void status_timeliness(struct rpc_call *call)
+{
+	const Planreg__V1__GetTimelinessRequest *q = call->req->get_timeliness;
+	struct period from, to;
+	bool ok = status_period(call, "from_period", q->from_period, &from);
+	ok = status_period(call, "to_period", q->to_period, &to) && ok;
+	if (ok && period_distance(from, to) < 0)
+		rpc_violation(call, "to_period", "%s is before %s: give the earlier period first", q->to_period,
+			      q->from_period);
+	else if (ok && period_distance(from, to) >= STATUS_MAX_PERIODS)
+		rpc_violation(call, "to_period", "%d periods asked for; at most %d at once",
+			      period_distance(from, to) + 1, STATUS_MAX_PERIODS);
+	if (rpc_has_violations(call)) {
+		rpc_reply_violations(call, "invalid_timeliness_request");
+		return;
+	}
+	Planreg__V1__GetTimelinessResponse *r =
+		ARENA_NEW(&call->arena, Planreg__V1__GetTimelinessResponse, planreg__v1__get_timeliness_response__init);
+	struct buf periods = {0}, dues = {0};
+	for (struct period p = from; period_distance(p, to) >= 0; p = period_next(p)) {
+		const char *s = status_period_text(call, p);
+		status_push_string(call, &r->periods, &r->n_periods, s);
+		/* validated periods and computed dates only: safe inside an array literal */
+		buf_printf(&periods, "%s%s", periods.len ? "," : "{", s);
+		buf_printf(&dues, "%s%s", dues.len ? "," : "{", status_due_default(call, p));
+	}
+	buf_putc(&periods, '}');
+	buf_putc(&dues, '}');
+	call->state = r;
+	const char *params[3] = {rpc_strdup(call, buf_str(&periods)), rpc_strdup(call, buf_str(&dues)),
+				 auth_progress_scope(&call->principal)};
+	buf_free(&periods);
+	buf_free(&dues);
+	rpc_query(call, SQL_TIMELINESS, 3, params, status_timeliness_rows);
+}
+
+/* ---------------------------------------------------------------- DiffPeriods */
+
+static bool status_outstanding_row(PGresult *res, int row, int id_col, int accepted_col)
+{
+	return rpc_is_null(res, row, id_col) ||
+	       (!rpc_is_null(res, row, accepted_col) && !rpc_bool(res, row, accepted_col));
+}
+
+static void status_diff_rows(struct rpc_call *call, PGresult *res)
+{
+	Planreg__V1__DiffPeriodsResponse *r = call->state;
+	for (int i = 0; i < PQntuples(res); i++) {
+		Planreg__V1__ProjectDiff *d =
+			ARENA_NEW(&call->arena, Planreg__V1__ProjectDiff, planreg__v1__project_diff__init);
+		bool has_a = !rpc_is_null(res, i, 2), has_b = !rpc_is_null(res, i, 7);
+		d->ref = rpc_int(res, i, 0);
+		d->title = rpc_strdup(call, rpc_value(res, i, 1));
+		d->confidence_from = (Planreg__V1__Confidence)status_confidence(res, i, 3);
+		d->confidence_to = (Planreg__V1__Confidence)status_confidence(res, i, 8);
+		d->confidence_change = "";
+		if (has_a && has_b)
+			d->confidence_change = d->confidence_to < d->confidence_from   ? "up"
+					       : d->confidence_to > d->confidence_from ? "down"
+										       : "same";
+		d->stage_from = (Planreg__V1__Stage)status_stage(res, i, 4);
+		d->stage_to = (Planreg__V1__Stage)status_stage(res, i, 9);
+		d->forecast_from = status_money(call, res, i, 5);
+		d->forecast_to = status_money(call, res, i, 10);
+		if (d->forecast_from && d->forecast_to) {
+			int64_t change = d->forecast_to->pence - d->forecast_from->pence;
+			d->forecast_change = ARENA_NEW(&call->arena, Planreg__V1__Money, planreg__v1__money__init);
+			d->forecast_change->pence = change;
+			if (d->forecast_from->pence > 0)
+				d->forecast_change_pct = status_pct(
+					call, (long long)((__int128)change * 1000 / d->forecast_from->pence));
+		}
+		d->n_milestones_achieved = rpc_split(call, rpc_value(res, i, 13), RPC_SEP, &d->milestones_achieved);
+		d->n_milestones_slipped = rpc_split(call, rpc_value(res, i, 14), RPC_SEP, &d->milestones_slipped);
+		d->outstanding_from = status_outstanding_row(res, i, 2, 6);
+		d->outstanding_to = status_outstanding_row(res, i, 7, 11);
+		d->newly_outstanding = d->outstanding_to && !d->outstanding_from;
+		bool changed = strcmp(d->confidence_change, "up") == 0 || strcmp(d->confidence_change, "down") == 0 ||
+			       (has_a && has_b && d->stage_from != d->stage_to) ||
+			       (d->forecast_change && d->forecast_change->pence != 0) ||
+			       (has_a != has_b && (d->forecast_from || d->forecast_to)) || d->n_milestones_achieved ||
+			       d->n_milestones_slipped || d->outstanding_from != d->outstanding_to || has_a != has_b;
+		if (changed)
+			*(Planreg__V1__ProjectDiff **)arena_push(&call->arena, &r->projects, &r->n_projects, sizeof d) =
+				d;
+	}
+	rpc_reply_ok(call, r);
+}
+
+void status_diff(struct rpc_call *call)
+{
+	const Planreg__V1__DiffPeriodsRequest *q = call->req->diff_periods;
+	struct period from, to;
+	bool ok = status_period(call, "from_period", q->from_period, &from);
+	ok = status_period(call, "to_period", q->to_period, &to) && ok;
+	if (ok && period_distance(from, to) == 0)
+		rpc_violation(call, "to_period", "compare two different periods, not %s with itself", q->to_period);
+	if (rpc_has_violations(call)) {
+		rpc_reply_violations(call, "invalid_diff_request");
+		return;
+	}
+	Planreg__V1__DiffPeriodsResponse *r =
+		ARENA_NEW(&call->arena, Planreg__V1__DiffPeriodsResponse, planreg__v1__diff_periods_response__init);
+	r->from_period = (char *)status_period_text(call, from);
+	r->to_period = (char *)status_period_text(call, to);
+	call->state = r;
+	char end[DATE_FMT_MAX];
+	date_format(period_end(from), end);
+	const char *params[6] = {r->from_period,
+				 r->to_period,
+				 status_due_default(call, from),
+				 status_due_default(call, to),
+				 auth_progress_scope(&call->principal),
+				 rpc_strdup(call, end)};
+	rpc_query(call, SQL_DIFF, 6, params, status_diff_rows);
+}

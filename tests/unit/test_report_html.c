@@ -1,0 +1,618 @@
+/* test_report_html.c - unit tests for report_html.c: the board report's structure, accessibility,
+ * escaping of hostile input, no external reference, and NULL or empty input.
+ * With PLANREG_REPORT_HTML_EXAMPLE=FILE set, test_report_html_example writes the sample page there. */
+#include <ctype.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "report_html.h"
+
+#define TEST_REPORT_HTML_HOSTILE "<script>alert(1)</script>"
+
+/* A report's input built by hand in an arena, and the page written from it. */
+struct test_report_html {
+	struct arena a;
+	struct report_html_input in;
+	Planreg__V1__ProjectStatus **projects;
+	struct buf out;
+};
+
+/* Appends a count by name to a list. */
+static void test_report_html_count(struct arena *a, Planreg__V1__CountByName ***list, size_t *n, const char *name,
+				   int32_t count)
+{
+	Planreg__V1__CountByName *c = ARENA_NEW(a, Planreg__V1__CountByName, planreg__v1__count_by_name__init);
+	c->name = arena_strdup(a, name);
+	c->count = count;
+	*(Planreg__V1__CountByName **)arena_push(a, list, n, sizeof c) = c;
+}
+
+/* Appends a theme to the totals with its money and "name=count" confidence counts. */
+static Planreg__V1__StatusGroup *test_report_html_theme(struct arena *a, Planreg__V1__StatusTotals *t, const char *key,
+							const char *name, int64_t spend, int64_t forecast, int64_t plan,
+							const char *const *counts)
+{
+	Planreg__V1__StatusGroup *g = ARENA_NEW(a, Planreg__V1__StatusGroup, planreg__v1__status_group__init);
+	g->key = arena_strdup(a, key);
+	g->name = arena_strdup(a, name);
+	g->spend_pence = spend;
+	g->forecast_pence = forecast;
+	g->plan_cost_pence = plan;
+	for (size_t i = 0; counts[i]; i += 2)
+		test_report_html_count(a, &g->by_confidence, &g->n_by_confidence, counts[i], atoi(counts[i + 1]));
+	*(Planreg__V1__StatusGroup **)arena_push(a, &t->by_theme, &t->n_by_theme, sizeof g) = g;
+	return g;
+}
+
+/* A money value in the arena. */
+static Planreg__V1__Money *test_report_html_pence(struct arena *a, int64_t pence)
+{
+	Planreg__V1__Money *m = ARENA_NEW(a, Planreg__V1__Money, planreg__v1__money__init);
+	m->pence = pence;
+	return m;
+}
+
+/* Appends a project with a return (update_id != 0) or without one (update_id 0). */
+static Planreg__V1__ProjectStatus *test_report_html_project(struct test_report_html *t, int32_t ref, const char *title,
+							    int32_t theme, int64_t update_id,
+							    Planreg__V1__Confidence confidence,
+							    Planreg__V1__Stage stage)
+{
+	struct arena *a = &t->a;
+	Planreg__V1__ProjectStatus *p = ARENA_NEW(a, Planreg__V1__ProjectStatus, planreg__v1__project_status__init);
+	p->ref = ref;
+	p->title = arena_strdup(a, title);
+	p->theme = theme;
+	p->objective = arena_printf(a, "Objective %d.1", theme);
+	*(char **)arena_push(a, &p->lead_orgs, &p->n_lead_orgs, sizeof(char *)) = "LCC";
+	p->register_stage = stage;
+	p->update_id = update_id;
+	if (update_id != 0) {
+		p->revision = 1;
+		p->confidence = confidence;
+		p->stage = stage;
+		p->submitted_at = "2026-10-18T14:02:11Z";
+		p->on_time = true;
+		p->spend_to_date = test_report_html_pence(a, 45000000);
+		p->forecast_total = test_report_html_pence(a, 120000000);
+		p->narrative = "Procurement completed.\nContract signed with the supplier.";
+	} else {
+		p->outstanding = true;
+		p->late = true;
+	}
+	*(Planreg__V1__ProjectStatus **)arena_push(a, &t->projects, &t->in.n_projects, sizeof p) = p;
+	t->in.projects = t->projects;
+	return p;
+}
+
+/* Appends an outstanding project to an organisation. */
+static void test_report_html_late(struct arena *a, Planreg__V1__OutstandingOrganisation *o, int32_t ref,
+				  const char *title, const char *why, const char *comment)
+{
+	Planreg__V1__OutstandingProject *p =
+		ARENA_NEW(a, Planreg__V1__OutstandingProject, planreg__v1__outstanding_project__init);
+	p->ref = ref;
+	p->title = arena_strdup(a, title);
+	p->why = arena_strdup(a, why);
+	p->review_comment = arena_strdup(a, comment);
+	*(Planreg__V1__OutstandingProject **)arena_push(a, &o->projects, &o->n_projects, sizeof p) = p;
+}
+
+/* Appends an organisation with outstanding returns. */
+static Planreg__V1__OutstandingOrganisation *test_report_html_org(struct arena *a,
+								  Planreg__V1__ListOutstandingResponse *r,
+								  const char *code, const char *name, const char *email,
+								  int32_t days_late)
+{
+	Planreg__V1__OutstandingOrganisation *o =
+		ARENA_NEW(a, Planreg__V1__OutstandingOrganisation, planreg__v1__outstanding_organisation__init);
+	o->code = arena_strdup(a, code);
+	o->name = arena_strdup(a, name);
+	o->contact_email = arena_strdup(a, email);
+	o->due = "2026-10-20";
+	o->days_late = days_late;
+	*(Planreg__V1__OutstandingOrganisation **)arena_push(a, &r->organisations, &r->n_organisations, sizeof o) = o;
+	return o;
+}
+
+/* Builds a small period: four themes, six projects, two late organisations. With hostile set,
+ * the names, titles and comments carry markup and the characters HTML must escape. */
+static void test_report_html_sample(struct test_report_html *t, bool hostile)
+{
+	memset(t, 0, sizeof *t);
+	struct arena *a = &t->a;
+	t->in.plan_title =
+		hostile ? "Plan \"&' " TEST_REPORT_HTML_HOSTILE : "West Yorkshire Digital Strategy Action Plan";
+	t->in.generated_at = "2026-10-25T08:00:00Z";
+
+	Planreg__V1__GetStatusResponse *s =
+		ARENA_NEW(a, Planreg__V1__GetStatusResponse, planreg__v1__get_status_response__init);
+	s->period = "2026-Q3";
+	s->due = "2026-10-20";
+	s->as_at = "2026-10-25T07:59:30Z";
+	Planreg__V1__StatusTotals *tot = ARENA_NEW(a, Planreg__V1__StatusTotals, planreg__v1__status_totals__init);
+	s->totals = tot;
+	tot->projects = 6;
+	tot->reported = 4;
+	tot->outstanding = 2;
+	tot->late = 2;
+	tot->returned = 1;
+	tot->spend_pence = 187500000;
+	tot->forecast_pence = 512000000;
+	tot->plan_cost_pence = 480000000;
+	static const char *const by_conf[] = {"green", "2", "amber_green", "1", "amber", "1",
+					      "red",   "1", "none",        "1", NULL};
+	for (size_t i = 0; by_conf[i]; i += 2)
+		test_report_html_count(a, &tot->by_confidence, &tot->n_by_confidence, by_conf[i], atoi(by_conf[i + 1]));
+	static const char *const theme1[] = {"green", "1", "amber_green", "1", "none", "1", NULL};
+	static const char *const theme2[] = {"amber", "1", "red", "1", NULL};
+	static const char *const theme3[] = {"green", "1", NULL};
+	static const char *const theme4[] = {"amber_red", "0", NULL};
+	test_report_html_theme(a, tot, "1", "Digital infrastructure & connectivity", 120000000, 300000000, 280000000,
+			       theme1);
+	test_report_html_theme(a, tot, "2", hostile ? TEST_REPORT_HTML_HOSTILE : "Digital skills and inclusion",
+			       42500000, 150000000, 160000000, theme2);
+	test_report_html_theme(a, tot, "3", "Data and innovation", 25000000, 62000000, 40000000, theme3);
+	test_report_html_theme(a, tot, "4", "Digital public services", 0, 0, 0, theme4);
+	static const char *const by_stage[] = {"concept", "1", "early_development", "2", "live", "2", "completed",
+					       "1",       NULL};
+	for (size_t i = 0; by_stage[i]; i += 2) {
+		Planreg__V1__StatusGroup *g = ARENA_NEW(a, Planreg__V1__StatusGroup, planreg__v1__status_group__init);
+		g->key = arena_strdup(a, by_stage[i]);
+		g->projects = atoi(by_stage[i + 1]);
+		*(Planreg__V1__StatusGroup **)arena_push(a, &tot->by_stage, &tot->n_by_stage, sizeof g) = g;
+	}
+	t->in.status = s;
+
+	Planreg__V1__ProjectStatus *p;
+	p = test_report_html_project(t, 3, hostile ? "Gigabit \"&' schools" : "Full fibre for every school", 1, 101,
+				     PLANREG__V1__CONFIDENCE__CONFIDENCE_GREEN, PLANREG__V1__STAGE__STAGE_LIVE);
+	p->variance = ARENA_NEW(a, Planreg__V1__VariancePct, planreg__v1__variance_pct__init);
+	p->variance->tenths = 319;
+	p->review = PLANREG__V1__REVIEW_STATE__REVIEW_ACCEPTED;
+	char *flag = "green_over_variance";
+	*(char **)arena_push(a, &p->flags, &p->n_flags, sizeof(char *)) = flag;
+	if (hostile)
+		p->narrative = "Line one\nLine two " TEST_REPORT_HTML_HOSTILE;
+	p = test_report_html_project(t, 7, "5G small cells on street furniture", 1, 0,
+				     PLANREG__V1__CONFIDENCE__CONFIDENCE_UNSPECIFIED,
+				     PLANREG__V1__STAGE__STAGE_CONCEPT);
+	p = test_report_html_project(t, 12, "Digital skills bootcamps", 2, 102,
+				     PLANREG__V1__CONFIDENCE__CONFIDENCE_AMBER,
+				     PLANREG__V1__STAGE__STAGE_EARLY_DEVELOPMENT);
+	p->review = PLANREG__V1__REVIEW_STATE__REVIEW_RETURNED;
+	p->review_comment = hostile ? TEST_REPORT_HTML_HOSTILE : "Please give the forecast for the second cohort.";
+	p->outstanding = true;
+	p->variance = ARENA_NEW(a, Planreg__V1__VariancePct, planreg__v1__variance_pct__init);
+	p->variance->tenths = -52;
+	p = test_report_html_project(t, 15, "Device lending library", 2, 103, PLANREG__V1__CONFIDENCE__CONFIDENCE_RED,
+				     PLANREG__V1__STAGE__STAGE_EARLY_DEVELOPMENT);
+	p->on_time = false;
+	p->late = true;
+	p->forecast_total = NULL;
+	*(char **)arena_push(a, &p->flags, &p->n_flags, sizeof(char *)) = "stage_backwards";
+	*(char **)arena_push(a, &p->flags, &p->n_flags, sizeof(char *)) = "spend_above_forecast";
+	p = test_report_html_project(t, 21, "Regional data observatory", 3, 104,
+				     PLANREG__V1__CONFIDENCE__CONFIDENCE_GREEN, PLANREG__V1__STAGE__STAGE_COMPLETED);
+	p->plan_cost = ARENA_NEW(a, Planreg__V1__Cost, planreg__v1__cost__init);
+	p->plan_cost->text = "£400,000";
+	p = test_report_html_project(t, 30, "Cyber resilience centre", 1, 105,
+				     PLANREG__V1__CONFIDENCE__CONFIDENCE_AMBER_GREEN, PLANREG__V1__STAGE__STAGE_LIVE);
+
+	Planreg__V1__ListOutstandingResponse *r =
+		ARENA_NEW(a, Planreg__V1__ListOutstandingResponse, planreg__v1__list_outstanding_response__init);
+	r->period = "2026-Q3";
+	r->due = "2026-10-20";
+	r->as_of = "2026-10-25";
+	Planreg__V1__OutstandingOrganisation *o =
+		test_report_html_org(a, r, "LCC", "Leeds City Council", "digital@leeds.example", 5);
+	test_report_html_late(a, o, 7, "5G small cells on street furniture", "never_reported", "");
+	o = test_report_html_org(a, r, "BMDC", hostile ? "<img src=x onerror=alert(1)>" : "Bradford Council", "", 0);
+	test_report_html_late(a, o, 12, "Digital skills bootcamps", "returned",
+			      hostile ? TEST_REPORT_HTML_HOSTILE : "Please give the forecast for the second cohort.");
+	t->in.outstanding = r;
+	report_html_write(&t->out, &t->in);
+}
+
+/* Frees the page and the input. */
+static void test_report_html_done(struct test_report_html *t)
+{
+	buf_free(&t->out);
+	arena_free(&t->a);
+}
+
+/* How many times needle occurs in hay. */
+static size_t test_report_html_occurs(const char *hay, const char *needle)
+{
+	size_t n = 0;
+	for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+/* Fails unless needle occurs in the page. */
+static void test_report_html_has(const char *page, const char *needle)
+{
+	if (!strstr(page, needle))
+		fail_msg("the page lacks \"%s\"", needle);
+}
+
+/* Fails when needle occurs in the page. */
+static void test_report_html_lacks(const char *page, const char *needle)
+{
+	const char *p = strstr(page, needle);
+	if (p)
+		fail_msg("the page has \"%s\" at offset %zu: %.60s", needle, (size_t)(p - page), p);
+}
+
+/* Checks what every page must be: a whole document, elements closed, three accessible charts. */
+static void test_report_html_valid(const char *page)
+{
+	assert_true(strncmp(page, "<!DOCTYPE html>\n", 16) == 0);
+	size_t len = strlen(page);
+	assert_true(len > 7 && strcmp(page + len - 8, "</html>\n") == 0);
+	static const char *const elements[] = {"section", "article", "table", "svg",   "figure", "ul", "dl",
+					       "header",  "main",    "style", "title", "desc",   NULL};
+	for (size_t i = 0; elements[i]; i++) {
+		char open[32], close[32];
+		snprintf(open, sizeof open, "<%s", elements[i]);
+		snprintf(close, sizeof close, "</%s>", elements[i]);
+		if (test_report_html_occurs(page, open) != test_report_html_occurs(page, close))
+			fail_msg("<%s> opened %zu times, closed %zu times", elements[i],
+				 test_report_html_occurs(page, open), test_report_html_occurs(page, close));
+	}
+	assert_int_equal(test_report_html_occurs(page, "<svg"), 3);
+	for (const char *svg = strstr(page, "<svg"); svg; svg = strstr(svg + 1, "<svg")) {
+		/* role="img", then <title> as the first child, named by aria-labelledby, then <desc> */
+		const char *end = strchr(svg, '>');
+		const char *label = strstr(svg, "aria-labelledby=\"");
+		assert_non_null(end);
+		assert_non_null(label);
+		assert_true(label < end);
+		assert_true(strstr(svg, "role=\"img\"") < end);
+		label += strlen("aria-labelledby=\"");
+		char want[64];
+		snprintf(want, sizeof want, "<title id=\"%.*s\">", (int)strcspn(label, "\""), label);
+		const char *child = end + 1;
+		while (isspace((unsigned char)*child))
+			child++;
+		if (strncmp(child, want, strlen(want)) != 0)
+			fail_msg("the chart's first child is %.40s, not %s", child, want);
+		const char *desc = strstr(child, "<desc id=\"");
+		assert_non_null(desc);
+		assert_true(desc < strstr(svg, "</svg>"));
+	}
+}
+
+/* Fails unless every id is built of [a-z0-9-] and used once, and every aria reference names one. */
+static void test_report_html_ids(const char *page)
+{
+	char ids[256][32];
+	size_t n = 0;
+	for (const char *p = strstr(page, " id=\""); p; p = strstr(p + 1, " id=\"")) {
+		p += strlen(" id=\"");
+		size_t len = strcspn(p, "\"");
+		assert_true(len > 0 && len < sizeof ids[0]);
+		for (size_t i = 0; i < len; i++)
+			assert_true(islower((unsigned char)p[i]) || isdigit((unsigned char)p[i]) || p[i] == '-');
+		assert_true(n < 256);
+		memcpy(ids[n], p, len);
+		ids[n][len] = '\0';
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(ids[i], ids[n]) == 0)
+				fail_msg("id \"%s\" is used twice", ids[n]);
+		n++;
+	}
+	static const char *const refs[] = {"aria-labelledby=\"", "aria-describedby=\"", NULL};
+	for (size_t r = 0; refs[r]; r++) {
+		for (const char *p = strstr(page, refs[r]); p; p = strstr(p + 1, refs[r])) {
+			p += strlen(refs[r]);
+			size_t len = strcspn(p, "\""), i = 0;
+			while (i < n && !(strlen(ids[i]) == len && strncmp(ids[i], p, len) == 0))
+				i++;
+			if (i == n)
+				fail_msg("%s%.*s names no element", refs[r], (int)len, p);
+		}
+	}
+}
+
+/* Every <rect> width is written with one decimal, never nan or inf. */
+static void test_report_html_widths(const char *page)
+{
+	for (const char *p = strstr(page, "<rect "); p; p = strstr(p + 1, "<rect ")) {
+		const char *w = strstr(p, " width=\"");
+		assert_non_null(w);
+		w += strlen(" width=\"");
+		size_t digits = strspn(w, "0123456789");
+		assert_true(digits > 0);
+		assert_true(w[digits] == '.' && isdigit((unsigned char)w[digits + 1]) && w[digits + 2] == '"');
+	}
+	test_report_html_lacks(page, "nan\"");
+	test_report_html_lacks(page, "inf\"");
+}
+
+static void test_report_html_structure(void **state)
+{
+	(void)state;
+	struct test_report_html t;
+	test_report_html_sample(&t, false);
+	const char *page = buf_str(&t.out);
+	test_report_html_valid(page);
+	test_report_html_ids(page);
+	test_report_html_widths(page);
+	/* the sections, in the order the board reads them */
+	static const char *const order[] = {"<h1>West Yorkshire Digital Strategy Action Plan</h1>",
+					    "Quarterly status 2026-Q3",
+					    "2026-10-20",
+					    "2026-10-25 07:59 UTC",
+					    "2026-10-25 08:00 UTC",
+					    ">Headline numbers<",
+					    ">Delivery confidence by theme<",
+					    ">Stage pipeline<",
+					    ">Outstanding returns by organisation<",
+					    ">Spend and forecast against plan by theme<",
+					    ">Every project<",
+					    NULL};
+	const char *at = page;
+	for (size_t i = 0; order[i]; i++) {
+		const char *next = strstr(at, order[i]);
+		if (!next)
+			fail_msg("\"%s\" is missing or out of order", order[i]);
+		at = next;
+	}
+	for (size_t i = 0; i < t.in.n_projects; i++)
+		test_report_html_has(page, t.in.projects[i]->title);
+	assert_int_equal(test_report_html_occurs(page, "<article class=\"project\""), 6);
+	test_report_html_has(page, "Digital infrastructure &amp; connectivity");
+	test_report_html_has(page, "<th scope=\"col\">");
+	test_report_html_has(page, "<th scope=\"row\">LCC</th>");
+	test_report_html_has(page, "<caption>");
+	test_report_html_has(page, "<thead>");
+	static const char *const words[] = {">Green<", ">Amber/Green<",  ">Amber<", ">Amber/Red<",
+					    ">Red<",   ">Not reported<", NULL};
+	for (size_t i = 0; words[i]; i++)
+		test_report_html_has(page, words[i]);
+	test_report_html_has(page, "@page { size: A4;");
+	test_report_html_has(page, "break-inside: avoid");
+	test_report_html_has(page, "white-space: pre-line");
+	test_report_html_has(page, "#2e7d32");
+	test_report_html_has(page, "#c62828");
+	test_report_html_has(page, "No return for this period");
+	test_report_html_has(page, "Procurement completed.\nContract signed with the supplier.");
+	test_report_html_has(page, "never reported");
+	test_report_html_has(page, "returned &mdash; &ldquo;Please give the forecast for the second cohort.&rdquo;");
+	test_report_html_has(page, "<td class=\"num\">5</td>");
+	test_report_html_has(page, "+31.9%");
+	test_report_html_has(page, "&minus;5.2%");
+	test_report_html_has(page, "£450,000 / £1,200,000");
+	test_report_html_has(page, "£450,000 / not given");
+	test_report_html_has(page, ">£3,000,000</text>");
+	test_report_html_has(page, "Theme 1: Digital infrastructure &amp; connectivity");
+	test_report_html_has(page, "<span class=\"flag\">green_over_variance</span>");
+	test_report_html_has(page, "Concept (register)");
+	test_report_html_has(page, "Returned: &ldquo;");
+	test_report_html_lacks(page, "No data");
+	test_report_html_done(&t);
+}
+
+static void test_report_html_no_external_reference(void **state)
+{
+	(void)state;
+	struct test_report_html t;
+	test_report_html_sample(&t, false);
+	const char *page = buf_str(&t.out);
+	static const char *const banned[] = {"<script", "src=",    "url(",       "http:", "https:",  "//",
+					     "<link",   "@import", "@font-face", "<img",  "<iframe", "<object",
+					     "<embed",  "href=",   "xlink",      NULL};
+	for (size_t i = 0; banned[i]; i++)
+		test_report_html_lacks(page, banned[i]);
+	test_report_html_done(&t);
+}
+
+static void test_report_html_escapes_hostile_input(void **state)
+{
+	(void)state;
+	struct test_report_html t;
+	test_report_html_sample(&t, true);
+	const char *page = buf_str(&t.out);
+	test_report_html_valid(page);
+	test_report_html_ids(page);
+	test_report_html_lacks(page, "<script");
+	test_report_html_lacks(page, "<img");
+	test_report_html_lacks(page, "\"&'");
+	test_report_html_has(page, "&lt;script&gt;alert(1)&lt;/script&gt;");
+	test_report_html_has(page, "Gigabit &quot;&amp;&#39; schools");
+	test_report_html_has(page, "<title>Plan &quot;&amp;&#39; &lt;script&gt;");
+	test_report_html_has(page, "&lt;img src=x onerror=alert(1)&gt;");
+	test_report_html_has(page, "Theme 2: &lt;script&gt;alert(1)&lt;/script&gt;");
+	test_report_html_has(page, "Line one\nLine two &lt;script&gt;");
+	/* the hostile theme name is escaped in the charts' descriptions as well */
+	assert_true(test_report_html_occurs(page, "&lt;script&gt;alert(1)&lt;/script&gt;") >= 6);
+	test_report_html_done(&t);
+}
+
+static void test_report_html_empty_input(void **state)
+{
+	(void)state;
+	struct buf out = {0};
+	report_html_write(&out, NULL);
+	const char *page = buf_str(&out);
+	test_report_html_valid(page);
+	test_report_html_ids(page);
+	assert_int_equal(test_report_html_occurs(page, ">No data</text>"), 3);
+	test_report_html_has(page, "No totals were available");
+	test_report_html_has(page, "not available for this report");
+	test_report_html_has(page, "No projects in this report.");
+	test_report_html_has(page, "<h1>Action plan</h1>");
+	buf_free(&out);
+
+	struct report_html_input in = {0};
+	Planreg__V1__GetStatusResponse status = PLANREG__V1__GET_STATUS_RESPONSE__INIT;
+	Planreg__V1__ListOutstandingResponse none = PLANREG__V1__LIST_OUTSTANDING_RESPONSE__INIT;
+	in.status = &status;
+	in.outstanding = &none;
+	in.plan_title = "";
+	in.generated_at = "";
+	report_html_write(&out, &in);
+	page = buf_str(&out);
+	test_report_html_valid(page);
+	test_report_html_has(page, "Quarterly status (period not given)");
+	test_report_html_has(page, "No returns are outstanding.");
+	buf_free(&out);
+}
+
+static void test_report_html_null_fields(void **state)
+{
+	(void)state;
+	/* every string and pointer NULL, lists NULL with counts that say otherwise, NULL elements */
+	Planreg__V1__StatusTotals totals = PLANREG__V1__STATUS_TOTALS__INIT;
+	Planreg__V1__StatusGroup group = PLANREG__V1__STATUS_GROUP__INIT;
+	Planreg__V1__StatusGroup *groups[] = {&group, NULL};
+	Planreg__V1__CountByName nameless = PLANREG__V1__COUNT_BY_NAME__INIT;
+	Planreg__V1__CountByName *counts[] = {&nameless, NULL};
+	nameless.name = NULL;
+	nameless.count = 4;
+	group.key = NULL;
+	group.name = NULL;
+	group.by_confidence = counts;
+	group.n_by_confidence = 2;
+	group.spend_pence = -500;
+	group.forecast_pence = 100;
+	totals.by_theme = groups;
+	totals.n_by_theme = 2;
+	totals.by_confidence = NULL;
+	totals.n_by_confidence = 3;
+	Planreg__V1__StatusGroup keyless = PLANREG__V1__STATUS_GROUP__INIT;
+	Planreg__V1__StatusGroup *stages[] = {&keyless, NULL};
+	keyless.key = NULL;
+	keyless.projects = 4;
+	totals.by_stage = stages;
+	totals.n_by_stage = 2;
+	Planreg__V1__GetStatusResponse status = PLANREG__V1__GET_STATUS_RESPONSE__INIT;
+	status.period = NULL;
+	status.due = NULL;
+	status.as_at = NULL;
+	status.totals = &totals;
+
+	Planreg__V1__ProjectStatus bare = PLANREG__V1__PROJECT_STATUS__INIT;
+	bare.title = NULL;
+	bare.objective = NULL;
+	bare.lead_orgs = NULL;
+	bare.n_lead_orgs = 3;
+	bare.flags = NULL;
+	bare.n_flags = 2;
+	bare.submitted_at = NULL;
+	bare.review_comment = NULL;
+	bare.narrative = NULL;
+	bare.update_id = 9;
+	bare.confidence = (Planreg__V1__Confidence)42;
+	bare.stage = (Planreg__V1__Stage)-3;
+	bare.review = PLANREG__V1__REVIEW_STATE__REVIEW_RETURNED;
+	Planreg__V1__Cost cost = PLANREG__V1__COST__INIT;
+	cost.text = NULL;
+	bare.plan_cost = &cost;
+	Planreg__V1__VariancePct v = PLANREG__V1__VARIANCE_PCT__INIT;
+	v.tenths = INT32_MIN;
+	bare.variance = &v;
+	Planreg__V1__ProjectStatus *projects[] = {NULL, &bare};
+
+	Planreg__V1__OutstandingOrganisation org = PLANREG__V1__OUTSTANDING_ORGANISATION__INIT;
+	Planreg__V1__OutstandingProject late = PLANREG__V1__OUTSTANDING_PROJECT__INIT;
+	Planreg__V1__OutstandingProject *lates[] = {&late, NULL};
+	org.code = NULL;
+	org.name = NULL;
+	org.contact_email = NULL;
+	org.projects = lates;
+	org.n_projects = 2;
+	late.title = NULL;
+	late.why = NULL;
+	late.review_comment = NULL;
+	Planreg__V1__OutstandingOrganisation *orgs[] = {NULL, &org};
+	Planreg__V1__ListOutstandingResponse outstanding = PLANREG__V1__LIST_OUTSTANDING_RESPONSE__INIT;
+	outstanding.period = NULL;
+	outstanding.due = NULL;
+	outstanding.as_of = NULL;
+	outstanding.organisations = orgs;
+	outstanding.n_organisations = 2;
+
+	struct report_html_input in = {
+		.plan_title = NULL,
+		.generated_at = NULL,
+		.status = &status,
+		.projects = projects,
+		.n_projects = 2,
+		.outstanding = &outstanding,
+	};
+	struct buf out = {0};
+	report_html_write(&out, &in);
+	const char *page = buf_str(&out);
+	test_report_html_valid(page);
+	test_report_html_ids(page);
+	test_report_html_widths(page);
+	assert_int_equal(test_report_html_occurs(page, "<article class=\"project\""), 1);
+	test_report_html_has(page, ">Unnamed theme</text>");
+	test_report_html_has(page, ">Other<");
+	test_report_html_has(page, "&minus;214748364.8%");
+	test_report_html_has(page, "<th scope=\"row\">&mdash;</th>");
+	buf_free(&out);
+
+	/* lists NULL with counts, and a totals whose groups count only zeros: every chart says No data */
+	Planreg__V1__CountByName zero = PLANREG__V1__COUNT_BY_NAME__INIT;
+	Planreg__V1__CountByName *zeros[] = {&zero};
+	zero.name = "green";
+	group.by_confidence = zeros;
+	group.n_by_confidence = 1;
+	group.spend_pence = 0;
+	group.forecast_pence = 0;
+	keyless.key = "live";
+	keyless.projects = 0;
+	in.projects = NULL;
+	in.n_projects = 4;
+	outstanding.organisations = NULL;
+	report_html_write(&out, &in);
+	page = buf_str(&out);
+	test_report_html_valid(page);
+	assert_int_equal(test_report_html_occurs(page, ">No data</text>"), 3);
+	test_report_html_has(page, "No projects in this report.");
+	test_report_html_has(page, "No returns are outstanding.");
+	buf_free(&out);
+}
+
+/* With PLANREG_REPORT_HTML_EXAMPLE=FILE, writes the sample page to FILE (to look at in a browser). */
+static void test_report_html_example(void **state)
+{
+	(void)state;
+	const char *path = getenv("PLANREG_REPORT_HTML_EXAMPLE");
+	if (!path || !path[0])
+		return;
+	struct test_report_html t;
+	test_report_html_sample(&t, false);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(t.out.data, 1, t.out.len, f), t.out.len);
+	assert_int_equal(fclose(f), 0);
+	test_report_html_done(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_report_html_structure),
+		cmocka_unit_test(test_report_html_no_external_reference),
+		cmocka_unit_test(test_report_html_escapes_hostile_input),
+		cmocka_unit_test(test_report_html_empty_input),
+		cmocka_unit_test(test_report_html_null_fields),
+		cmocka_unit_test(test_report_html_example),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
