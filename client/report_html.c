@@ -16,6 +16,7 @@
 #define REPORT_HTML_CHART_W 720
 /* SVG text does not wrap, so a name drawn in a chart is cut to this many characters. */
 #define REPORT_HTML_LABEL_MAX 90
+#define REPORT_HTML_MAX_REF 100000 /* the largest project reference the register allows */
 /* The fewest units a non-empty confidence segment is drawn, so its count fits on it. */
 #define REPORT_HTML_SEGMENT_MIN 20.0
 
@@ -608,11 +609,22 @@ static void report_html_outstanding(struct buf *out, const Planreg__V1__ListOuts
 		return;
 	}
 	size_t n = o->organisations ? o->n_organisations : 0, projects = 0, orgs = 0;
+	/* a co-led project is listed under each lead but counted once */
+	unsigned char seen[(REPORT_HTML_MAX_REF + 8) / 8] = {0};
 	for (size_t i = 0; i < n; i++) {
-		if (!o->organisations[i])
+		const Planreg__V1__OutstandingOrganisation *org = o->organisations[i];
+		if (!org)
 			continue;
 		orgs++;
-		projects += o->organisations[i]->projects ? o->organisations[i]->n_projects : 0;
+		for (size_t k = 0; org->projects && k < org->n_projects; k++) {
+			int ref = org->projects[k] ? org->projects[k]->ref : -1;
+			if (ref < 0 || ref > REPORT_HTML_MAX_REF) {
+				projects++;
+			} else if (!(seen[ref / 8] & (1u << (ref % 8)))) {
+				seen[ref / 8] |= (unsigned char)(1u << (ref % 8));
+				projects++;
+			}
+		}
 	}
 	if (orgs == 0) {
 		buf_puts(out, "<p>No returns are outstanding.</p>\n</section>\n");

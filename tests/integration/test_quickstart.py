@@ -2,11 +2,15 @@
 imported, a credential per role and per lead organisation, idempotent, and
 `stop` stops it. Runs in a private var directory and ports."""
 
+import datetime
+import html
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -69,6 +73,48 @@ class QuickstartTest(unittest.TestCase):
         r = self.sh(". env/db.env && psql -X -Atc 'SELECT count(*) FROM project'")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(r.stdout.strip(), "80")
+
+    def test_4z_the_consolidated_status(self):
+        """Issue 7's "done when", as a newcomer types it against a fresh quickstart."""
+        submit = (". env/submitter-LCC.env && planreg update submit 5 --period 2026-Q3 --confidence amber "
+                  "--stage live --narrative '%s' --format json")
+        first = self.sh(submit % "Network build on schedule.")
+        self.assertEqual(first.returncode, 0, first.stderr)
+        time.sleep(0.05)
+        between = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        time.sleep(0.05)
+        second = self.sh(submit % "Network build ahead of schedule.")
+        self.assertEqual(second.returncode, 0, second.stderr)
+        self.assertEqual(json.loads(second.stdout)["revision"], 2)
+
+        r = self.sh(". env/admin.env && planreg status --period 2026-Q3 --format json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        d = json.loads(r.stdout)
+        t = d["totals"]
+        self.assertEqual((t["projects"], t["reported"], t["outstanding"]), (80, 1, 79))
+        self.assertEqual({p["ref"]: p["revision"] for p in d["projects"] if p["update_id"]}, {5: 2})
+        r = self.sh(". env/admin.env && planreg status --period 2026-Q3 --as-at %s --format json" % between)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual({p["ref"]: p["revision"] for p in json.loads(r.stdout)["projects"] if p["update_id"]}, {5: 1})
+        r = self.sh(". env/submitter-LCC.env && planreg status --period 2026-Q3 --format json")
+        self.assertEqual([p["ref"] for p in json.loads(r.stdout)["projects"]], [5, 6, 38])
+        r = self.sh(". env/admin.env && planreg status outstanding --period 2026-Q3 --as-of 2026-10-20 --format json")
+        out = json.loads(r.stdout)
+        self.assertEqual(len(out), 23)  # every lead organisation: nothing had arrived by then
+        self.assertEqual({o["days_late"] for o in out}, {6})
+        r = self.sh(". env/admin.env && planreg report html --period 2026-Q3 -o r.html")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        dom = subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                              "--user-data-dir=" + os.path.join(self.var, "chromium"), "--dump-dom",
+                              "file://" + os.path.join(self.var, "r.html")],
+                             capture_output=True, text=True, timeout=120)
+        self.assertEqual(dom.returncode, 0, dom.stderr[-2000:])
+        titles = self.sh(". env/db.env && psql -X -Atc 'SELECT title FROM project ORDER BY ref'").stdout.splitlines()
+        self.assertEqual(len(titles), 80)
+        text = html.unescape(re.sub(r"<[^>]+>", " ", dom.stdout))
+        text = " ".join(text.split())
+        for title in titles:
+            self.assertIn(" ".join(title.split()), text)
 
     def test_5_running_again_is_harmless(self):
         pid = open(os.path.join(self.var, "planregd.pid")).read().strip()
