@@ -504,12 +504,72 @@ static void driver_seed_wire(struct driver_pool *pool)
 	free(b.data);
 }
 
+/* The consolidated status requests, with every optional part present. */
+static void driver_seed_status(struct driver_pool *pool)
+{
+	Planreg__V1__Request req = PLANREG__V1__REQUEST__INIT;
+	Planreg__V1__Timestamp as_at = PLANREG__V1__TIMESTAMP__INIT;
+	as_at.rfc3339 = "2026-10-20T09:30:00+01:00";
+	Planreg__V1__GetStatusRequest status = PLANREG__V1__GET_STATUS_REQUEST__INIT;
+	status.period = "2026-Q3";
+	status.as_at = &as_at;
+	status.theme = 1;
+	status.objective = "1.2";
+	status.lead_org = "LCC";
+	status.stage = PLANREG__V1__STAGE__STAGE_LIVE;
+	status.confidence = PLANREG__V1__CONFIDENCE__CONFIDENCE_AMBER;
+	status.page_size = 100;
+	status.page_token = "40";
+	status.include_narrative = 1;
+	req.id = 40;
+	req.body_case = PLANREG__V1__REQUEST__BODY_GET_STATUS;
+	req.get_status = &status;
+	driver_seed(pool, &req);
+
+	Planreg__V1__Date as_of = PLANREG__V1__DATE__INIT;
+	as_of.iso = "2026-10-20";
+	Planreg__V1__ListOutstandingRequest out = PLANREG__V1__LIST_OUTSTANDING_REQUEST__INIT;
+	out.period = "2026-Q3";
+	out.as_of = &as_of;
+	req.id = 41;
+	req.body_case = PLANREG__V1__REQUEST__BODY_LIST_OUTSTANDING;
+	req.list_outstanding = &out;
+	driver_seed(pool, &req);
+
+	Planreg__V1__GetTimelinessRequest tl = PLANREG__V1__GET_TIMELINESS_REQUEST__INIT;
+	tl.from_period = "2026-Q1";
+	tl.to_period = "2026-Q3";
+	req.id = 42;
+	req.body_case = PLANREG__V1__REQUEST__BODY_GET_TIMELINESS;
+	req.get_timeliness = &tl;
+	driver_seed(pool, &req);
+
+	Planreg__V1__DiffPeriodsRequest diff = PLANREG__V1__DIFF_PERIODS_REQUEST__INIT;
+	diff.from_period = "2026-Q2";
+	diff.to_period = "2026-Q3";
+	req.id = 43;
+	req.body_case = PLANREG__V1__REQUEST__BODY_DIFF_PERIODS;
+	req.diff_periods = &diff;
+	driver_seed(pool, &req);
+
+	Planreg__V1__ExportUpdatesRequest exp = PLANREG__V1__EXPORT_UPDATES_REQUEST__INIT;
+	exp.from_period = "2026-Q1";
+	exp.to_period = "2026-Q4";
+	exp.after_id = 500;
+	exp.page_size = 250;
+	req.id = 44;
+	req.body_case = PLANREG__V1__REQUEST__BODY_EXPORT_UPDATES;
+	req.export_updates = &exp;
+	driver_seed(pool, &req);
+}
+
 static void driver_seeds(struct driver_pool *pool)
 {
 	driver_seed_register(pool);
 	driver_seed_import(pool);
 	driver_seed_credentials(pool);
 	driver_seed_updates(pool);
+	driver_seed_status(pool);
 	driver_seed_wire(pool);
 }
 

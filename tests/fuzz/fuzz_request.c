@@ -233,6 +233,21 @@ static void fuzz_request_body_case(const Planreg__V1__Request *req)
 	case PLANREG__V1__REQUEST__BODY_UPDATE_TEMPLATE:
 		member = req->update_template;
 		break;
+	case PLANREG__V1__REQUEST__BODY_GET_STATUS:
+		member = req->get_status;
+		break;
+	case PLANREG__V1__REQUEST__BODY_LIST_OUTSTANDING:
+		member = req->list_outstanding;
+		break;
+	case PLANREG__V1__REQUEST__BODY_GET_TIMELINESS:
+		member = req->get_timeliness;
+		break;
+	case PLANREG__V1__REQUEST__BODY_DIFF_PERIODS:
+		member = req->diff_periods;
+		break;
+	case PLANREG__V1__REQUEST__BODY_EXPORT_UPDATES:
+		member = req->export_updates;
+		break;
 	default:
 		fuzz_request_check(false, "body_case holds a value the schema does not have");
 	}
