@@ -164,8 +164,9 @@ int cli_call(struct cli *cli, Planreg__V1__Request *req, Planreg__V1__Response *
 }
 
 static const struct cli_command *const cli_tables[] = {
-	cmd_whoami_commands, cmd_plan_commands,  cmd_projects_commands, cmd_org_commands,    cmd_cred_commands,
-	cmd_update_commands, cmd_audit_commands, cmd_status_commands,   cmd_export_commands, cmd_report_commands,
+	cmd_whoami_commands, cmd_plan_commands,   cmd_projects_commands, cmd_org_commands,
+	cmd_cred_commands,   cmd_update_commands, cmd_audit_commands,    cmd_status_commands,
+	cmd_export_commands, cmd_report_commands, cmd_remind_commands,
 };
 
 const struct cli_command *cli_find(const char *noun, const char *verb)

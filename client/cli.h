@@ -105,5 +105,6 @@ extern const struct cli_command cmd_audit_commands[];
 extern const struct cli_command cmd_status_commands[];
 extern const struct cli_command cmd_export_commands[];
 extern const struct cli_command cmd_report_commands[];
+extern const struct cli_command cmd_remind_commands[];
 
 #endif

@@ -43,8 +43,19 @@ static bool settings_file_setting(const char *key, const char *value, const char
 		settings_take(&sf->s->ca, value);
 	else if (strcmp(key, "timeout") == 0)
 		settings_take(&sf->timeout, value);
-	else {
-		*err = xasprintf("%s: unknown key \"%s\" (server, cert, key, ca, timeout)", where, key);
+	else if (strcmp(key, "smtp") == 0)
+		settings_take(&sf->s->smtp_url, value);
+	else if (strcmp(key, "smtp_from") == 0)
+		settings_take(&sf->s->smtp_from, value);
+	else if (strcmp(key, "smtp_user") == 0)
+		settings_take(&sf->s->smtp_user, value);
+	else if (strcmp(key, "smtp_password") == 0) {
+		*err = xasprintf("%s: smtp_password is not read from a file: set PLANREG_SMTP_PASSWORD or use ~/.netrc",
+				 where);
+		return false;
+	} else {
+		*err = xasprintf("%s: unknown key \"%s\" (server, cert, key, ca, timeout, smtp, smtp_from, smtp_user)",
+				 where, key);
 		return false;
 	}
 	return true;
@@ -82,6 +93,9 @@ bool settings_resolve(struct settings *s, char **err)
 	settings_take(&s->cert, getenv("PLANREG_CERT"));
 	settings_take(&s->key, getenv("PLANREG_KEY"));
 	settings_take(&s->ca, getenv("PLANREG_CA"));
+	settings_take(&s->smtp_url, getenv("PLANREG_SMTP_URL"));
+	settings_take(&s->smtp_from, getenv("PLANREG_SMTP_FROM"));
+	settings_take(&s->smtp_user, getenv("PLANREG_SMTP_USER"));
 	const char *t = getenv("PLANREG_TIMEOUT");
 	if (s->timeout_ms == 0 && t && t[0] && !settings_seconds(t, &s->timeout_ms)) {
 		*err = xasprintf("PLANREG_TIMEOUT=\"%s\" is not a number of seconds", t);
@@ -105,5 +119,8 @@ void settings_free(struct settings *s)
 	free(s->key);
 	free(s->ca);
 	free(s->config_file);
+	free(s->smtp_url);
+	free(s->smtp_from);
+	free(s->smtp_user);
 	memset(s, 0, sizeof *s);
 }

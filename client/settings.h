@@ -11,6 +11,11 @@ struct settings {
 	char *key;    /* its private key (PEM) */
 	char *ca;     /* CA that issued the server's certificate (PEM) */
 	int timeout_ms;
+	/* the reminder job's mail (`planreg remind run`); its flags override these */
+	char *smtp_url;  /* PLANREG_SMTP_URL, smtp = ... */
+	char *smtp_from; /* PLANREG_SMTP_FROM, smtp_from = ... */
+	char *smtp_user; /* PLANREG_SMTP_USER, smtp_user = ...; the password only from PLANREG_SMTP_PASSWORD or ~/.netrc
+			  */
 	char *config_file; /* the file read, or NULL */
 };
 

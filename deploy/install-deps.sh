@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package that planreg's build, service and tests need
-# (chromium renders the HTML board report in its test; the reminder issue adds
-# python3-aiosmtpd here when its tests arrive).
+# (chromium renders the HTML board report in its test; python3-aiosmtpd is the
+# SMTP server the reminder tests deliver to; systemd-analyze verifies the units).
 # Idempotent: packages already present are left alone; apt-get runs only when
 # something is missing. Must run as root (or with sudo available).
 set -euo pipefail
@@ -11,7 +11,7 @@ packages=(
   libevent-dev libprotobuf-c-dev protobuf-c-compiler
   libpq-dev libssl-dev openssl libcurl4-openssl-dev libcmocka-dev
   postgresql-15 postgresql-client-15
-  python3 chromium
+  python3 chromium python3-aiosmtpd systemd
   procps util-linux
 )
 

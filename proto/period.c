@@ -213,6 +213,13 @@ struct date date_add_days(struct date d, int days)
 	return period_from_day_number(period_day_number(d) + days);
 }
 
+int date_days_between(struct date from, struct date to)
+{
+	if (from.month < 1 || from.month > 12 || to.month < 1 || to.month > 12)
+		return 0;
+	return (int)(period_day_number(to) - period_day_number(from));
+}
+
 bool date_valid(struct date d)
 {
 	if (d.year < DATE_YEAR_MIN || d.year > DATE_YEAR_MAX)

@@ -37,6 +37,8 @@ void date_format(struct date d, char out[DATE_FMT_MAX]);
 int date_compare(struct date a, struct date b);
 /* Proleptic Gregorian arithmetic; a date whose month is not 1-12 is returned unchanged. */
 struct date date_add_days(struct date d, int days);
+/* to - from in days (negative when to is earlier); 0 when either has no valid month. */
+int date_days_between(struct date from, struct date to);
 /* A real calendar date in years 1-9999 (leap years: every 4th, not every 100th, every 400th). */
 bool date_valid(struct date d);
 

@@ -44,6 +44,12 @@ static const struct auth_rule auth_rules[] = {
 	{PLANREG__V1__REQUEST__BODY_GET_TIMELINESS, A | V | S, "admin, viewer or submitter"},
 	{PLANREG__V1__REQUEST__BODY_DIFF_PERIODS, A | V | S, "admin, viewer or submitter"},
 	{PLANREG__V1__REQUEST__BODY_EXPORT_UPDATES, A | V | S, "admin, viewer or submitter"},
+	/* reminders: the job claims and acknowledges them (an admin may run it by hand); the policy is the CA's */
+	{PLANREG__V1__REQUEST__BODY_GET_REMINDER_POLICY, A | V | R, "admin, viewer or reminder"},
+	{PLANREG__V1__REQUEST__BODY_SET_REMINDER_POLICY, A, "admin"},
+	{PLANREG__V1__REQUEST__BODY_CLAIM_REMINDERS, A | R, "reminder or admin"},
+	{PLANREG__V1__REQUEST__BODY_ACK_REMINDER, A | R, "reminder or admin"},
+	{PLANREG__V1__REQUEST__BODY_LIST_REMINDERS, A | V | R, "admin, viewer or reminder"},
 };
 
 static const struct auth_rule *auth_rule_for(Planreg__V1__Request__BodyCase kind)

@@ -38,6 +38,11 @@ static const struct rpc_method rpc_methods[] = {
 	{PLANREG__V1__REQUEST__BODY_GET_TIMELINESS, "GetTimeliness", status_timeliness},
 	{PLANREG__V1__REQUEST__BODY_DIFF_PERIODS, "DiffPeriods", status_diff},
 	{PLANREG__V1__REQUEST__BODY_EXPORT_UPDATES, "ExportUpdates", update_export},
+	{PLANREG__V1__REQUEST__BODY_GET_REMINDER_POLICY, "GetReminderPolicy", remind_get_policy},
+	{PLANREG__V1__REQUEST__BODY_SET_REMINDER_POLICY, "SetReminderPolicy", remind_set_policy},
+	{PLANREG__V1__REQUEST__BODY_CLAIM_REMINDERS, "ClaimReminders", remind_claim},
+	{PLANREG__V1__REQUEST__BODY_ACK_REMINDER, "AckReminder", remind_ack},
+	{PLANREG__V1__REQUEST__BODY_LIST_REMINDERS, "ListReminders", remind_list},
 };
 
 static const char SQL_CREDENTIAL[] =

@@ -34,6 +34,13 @@ void update_review(struct rpc_call *call);
 void update_template(struct rpc_call *call);
 void update_export(struct rpc_call *call);
 
+/* remind.c: the reminder job's policy, outbox and log */
+void remind_get_policy(struct rpc_call *call);
+void remind_set_policy(struct rpc_call *call);
+void remind_claim(struct rpc_call *call);
+void remind_ack(struct rpc_call *call);
+void remind_list(struct rpc_call *call);
+
 /* status.c: the consolidated picture of a period */
 void status_get(struct rpc_call *call);
 void status_outstanding(struct rpc_call *call);

@@ -248,6 +248,21 @@ static void fuzz_request_body_case(const Planreg__V1__Request *req)
 	case PLANREG__V1__REQUEST__BODY_EXPORT_UPDATES:
 		member = req->export_updates;
 		break;
+	case PLANREG__V1__REQUEST__BODY_GET_REMINDER_POLICY:
+		member = req->get_reminder_policy;
+		break;
+	case PLANREG__V1__REQUEST__BODY_SET_REMINDER_POLICY:
+		member = req->set_reminder_policy;
+		break;
+	case PLANREG__V1__REQUEST__BODY_CLAIM_REMINDERS:
+		member = req->claim_reminders;
+		break;
+	case PLANREG__V1__REQUEST__BODY_ACK_REMINDER:
+		member = req->ack_reminder;
+		break;
+	case PLANREG__V1__REQUEST__BODY_LIST_REMINDERS:
+		member = req->list_reminders;
+		break;
 	default:
 		fuzz_request_check(false, "body_case holds a value the schema does not have");
 	}

@@ -184,6 +184,15 @@ static void test_period_next_and_distance(void **state)
 	assert_int_equal(period_distance(from, p), 10);
 	assert_int_equal(period_distance(p, from), -10);
 	assert_int_equal(period_distance(p, p), 0);
+	struct date due, d;
+	assert_true(date_parse("2026-10-14", &due));
+	assert_true(date_parse("2026-10-20", &d));
+	assert_int_equal(date_days_between(due, d), 6);
+	assert_int_equal(date_days_between(d, due), -6);
+	assert_true(date_parse("2028-03-01", &d));
+	assert_true(date_parse("2028-02-28", &due));
+	assert_int_equal(date_days_between(due, d), 2); /* 2028 is a leap year */
+	assert_int_equal(date_days_between(d, d), 0);
 }
 
 static void test_period_timestamp_parse(void **state)

@@ -1,0 +1,716 @@
+/* remind.c - the reminder job's side of the server: its policy
+ * (Get/SetReminderPolicy), the transactional outbox it drains (ClaimReminders
+ * works out which step is due for each organisation with outstanding returns
+ * and claims it; AckReminder records what the SMTP server said) and the log
+ * (ListReminders). The mail itself is sent by the CLI (`planreg remind run`). */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "auth.h"
+#include "buf.h"
+#include "handlers.h"
+#include "json.h"
+#include "period.h"
+#include "server.h"
+#include "validate.h"
+
+#define REMIND_MAX_DEFAULT 100
+#define REMIND_MAX_LIMIT 1000
+#define REMIND_LEASE_DEFAULT 300
+#define REMIND_ERROR_MAX 2000
+#define REMIND_MAX_REF 100000 /* the largest project reference the register allows */
+
+/* SQL reads better laid out by hand. */
+/* clang-format off */
+/* One claimer at a time works out and records steps (pg_advisory_xact_lock key). */
+#define REMIND_LOCK "SELECT pg_advisory_xact_lock(31644363112211818)"
+#define TS_US(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+
+static const char SQL_POLICY[] =
+	"SELECT days_before, on_due_date, overdue_every, escalate_after, updated_by, " TS_US("updated_at")
+	" FROM reminder_policy";
+
+static const char SQL_SET_POLICY[] =
+	"UPDATE reminder_policy SET days_before = $1::int, on_due_date = $2::boolean, overdue_every = $3::int,"
+	" escalate_after = $4::int, updated_by = $5, updated_at = now()"
+	" RETURNING days_before, on_due_date, overdue_every, escalate_after, updated_by, " TS_US("updated_at");
+
+/* $1 period, $2 default due date: the policy, the due date and the Combined Authority's contact. */
+static const char SQL_CLAIM_CONTEXT[] =
+	"SELECT p.days_before, p.on_due_date, p.overdue_every, p.escalate_after,"
+	"  to_char(coalesce((SELECT due FROM reporting_period WHERE period = $1), $2::date), 'YYYY-MM-DD'),"
+	"  coalesce(ca.code, ''), coalesce(ca.name, ''), coalesce(ca.contact_email, '')"
+	" FROM reminder_policy p"
+	" LEFT JOIN LATERAL (SELECT code, name, contact_email FROM organisation WHERE kind = 'combined_authority'"
+	"   ORDER BY code LIMIT 1) ca ON true";
+
+/* $1 period, $2 due date: every outstanding project by lead organisation, as the register stands now
+ * (a reminder never chases a return that has arrived, whatever day the job acts for). */
+static const char SQL_CLAIM_OUTSTANDING[] =
+	"SELECT o.code, o.name, coalesce(o.contact_email, ''), s.ref, s.title, s.update_id, coalesce(s.review_comment, '')"
+	" FROM planreg_status_rows($1, now(), NULL, $2::date, NULL, NULL, NULL, NULL, false) s"
+	" JOIN project_lead_org l ON l.project_id = s.project_id"
+	" JOIN organisation o ON o.code = l.org_code"
+	" WHERE s.update_id IS NULL OR s.review_accepted = false"
+	" ORDER BY o.code, s.ref";
+
+/* $1 period: the steps nobody may claim now (delivered, leased, or failed and backing off). */
+static const char SQL_CLAIM_TAKEN[] =
+	"SELECT org_code, step FROM reminder_step WHERE period = $1"
+	"  AND NOT (state = 'failed' AND coalesce(retry_after, now()) <= now())"
+	"  AND NOT (state = 'leased' AND lease_until <= now())";
+
+/* $1 digests (JSON), $2 period, $3 as_of, $4 claimer, $5 lease seconds. A step claimed before
+ * (failed, or a lease that ran out) is taken over: its attempts grow. */
+static const char SQL_CLAIM_INSERT[] =
+	"WITH d AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(recipient text, subject text, body text,"
+	"   steps text[])),"
+	" m AS (INSERT INTO reminder_message (period, as_of, recipient, subject, body, steps, claimed_by, lease_until)"
+	"   SELECT $2, $3::date, d.recipient, d.subject, d.body, d.steps, $4, now() + make_interval(secs => $5::int)"
+	"   FROM d RETURNING id, recipient, steps, lease_until),"
+	" s AS (INSERT INTO reminder_step (org_code, period, step, message_id, lease_until)"
+	"   SELECT split_part(st, ':', 1), $2, split_part(st, ':', 2), m.id, m.lease_until FROM m, unnest(m.steps) st"
+	"   ON CONFLICT (org_code, period, step) DO UPDATE SET message_id = excluded.message_id, state = 'leased',"
+	"   attempts = reminder_step.attempts + 1, lease_until = excluded.lease_until, retry_after = NULL"
+	"   RETURNING 1)"
+	" SELECT m.id, m.recipient, (SELECT count(*) FROM s) FROM m";
+
+/* $1 id, $2 delivered, $3 error. A failed step may be claimed again at once the first time,
+ * then after 1, 2, 4 ... hours (at most a day). */
+static const char SQL_ACK[] =
+	"WITH m AS (UPDATE reminder_message SET state = CASE WHEN $2::boolean THEN 'delivered' ELSE 'failed' END"
+	"   ::reminder_state, acked_at = now(), error = nullif($3, '') WHERE id = $1::bigint AND state = 'leased'"
+	"   RETURNING id),"
+	" s AS (UPDATE reminder_step st SET state = CASE WHEN $2::boolean THEN 'delivered' ELSE 'failed' END"
+	"   ::reminder_state, retry_after = CASE WHEN $2::boolean THEN NULL WHEN st.attempts <= 1 THEN now()"
+	"   ELSE now() + least(interval '1 hour' * power(2, st.attempts - 2), interval '24 hours') END"
+	"   FROM m WHERE st.message_id = m.id RETURNING st.attempts, st.retry_after)"
+	" SELECT (SELECT count(*) FROM m), coalesce((SELECT max(attempts) FROM s), 0),"
+	"  coalesce((SELECT " TS_US("max(retry_after)") " FROM s), ''),"
+	"  (SELECT state FROM reminder_message WHERE id = $1::bigint)";
+
+/* $1 period or NULL */
+static const char SQL_LIST[] =
+	"SELECT id, period, to_char(as_of, 'YYYY-MM-DD'), recipient, subject,"
+	"  CASE WHEN state = 'leased' AND lease_until <= now() THEN 'expired' ELSE state::text END,"
+	"  " TS_US("claimed_at") ", claimed_by, coalesce(" TS_US("acked_at") ", ''), coalesce(error, ''),"
+	"  array_to_string(steps, chr(31))"
+	" FROM reminder_message WHERE $1::text IS NULL OR period = $1::text ORDER BY id";
+/* clang-format on */
+
+/* ---------------------------------------------------------------- policy */
+
+static Planreg__V1__ReminderPolicy *remind_policy_from_row(struct rpc_call *call, PGresult *res)
+{
+	Planreg__V1__ReminderPolicy *p =
+		ARENA_NEW(&call->arena, Planreg__V1__ReminderPolicy, planreg__v1__reminder_policy__init);
+	p->days_before = rpc_int(res, 0, 0);
+	p->on_due_date = rpc_bool(res, 0, 1);
+	p->overdue_every = rpc_int(res, 0, 2);
+	p->escalate_after = rpc_int(res, 0, 3);
+	p->updated_by = rpc_strdup(call, rpc_value(res, 0, 4));
+	p->updated_at = rpc_strdup(call, rpc_value(res, 0, 5));
+	return p;
+}
+
+static void remind_policy_done(struct rpc_call *call, PGresult *res)
+{
+	if (PQntuples(res) != 1) {
+		rpc_reply_error(call, PLANREG__V1__CODE__INTERNAL, "no_policy",
+				"the reminder policy row is missing; run `planregd migrate`");
+		return;
+	}
+	if (call->method->kind == PLANREG__V1__REQUEST__BODY_SET_REMINDER_POLICY) {
+		Planreg__V1__SetReminderPolicyResponse *s =
+			ARENA_NEW(&call->arena, Planreg__V1__SetReminderPolicyResponse,
+				  planreg__v1__set_reminder_policy_response__init);
+		s->policy = remind_policy_from_row(call, res);
+		rpc_reply_ok(call, s);
+		return;
+	}
+	Planreg__V1__GetReminderPolicyResponse *r = ARENA_NEW(&call->arena, Planreg__V1__GetReminderPolicyResponse,
+							      planreg__v1__get_reminder_policy_response__init);
+	r->policy = remind_policy_from_row(call, res);
+	rpc_reply_ok(call, r);
+}
+
+void remind_get_policy(struct rpc_call *call)
+{
+	rpc_query(call, SQL_POLICY, 0, NULL, remind_policy_done);
+}
+
+void remind_set_policy(struct rpc_call *call)
+{
+	const Planreg__V1__ReminderPolicy *p = call->req->set_reminder_policy->policy;
+	if (p == NULL) {
+		rpc_violation(call, "policy", "is required");
+	} else {
+		if (p->days_before < 0 || p->days_before > 90)
+			rpc_violation(call, "policy.days_before",
+				      "%d is out of range: 0-90 days (0: no reminder before)", p->days_before);
+		if (p->overdue_every < 1 || p->overdue_every > 90)
+			rpc_violation(call, "policy.overdue_every", "%d is out of range: every 1-90 days",
+				      p->overdue_every);
+		if (p->escalate_after < 0 || p->escalate_after > 365)
+			rpc_violation(call, "policy.escalate_after", "%d is out of range: 0-365 days late (0: never)",
+				      p->escalate_after);
+	}
+	if (rpc_has_violations(call)) {
+		rpc_reply_violations(call, "invalid_policy");
+		return;
+	}
+	const char *params[5] = {rpc_printf(call, "%d", p->days_before), p->on_due_date ? "true" : "false",
+				 rpc_printf(call, "%d", p->overdue_every), rpc_printf(call, "%d", p->escalate_after),
+				 call->principal.credential};
+	rpc_query(call, SQL_SET_POLICY, 5, params, remind_policy_done);
+}
+
+/* ---------------------------------------------------------------- ClaimReminders */
+
+struct remind_project {
+	int ref;
+	const char *title;
+	long long update_id; /* the returned revision; 0 when never reported */
+	const char *comment;
+};
+
+struct remind_org {
+	const char *code, *name, *contact;
+	struct remind_project *projects;
+	size_t n_projects;
+	const char *step; /* the regular step due now and claimable, or NULL */
+	bool escalate;    /* the escalation step is due and claimable */
+	bool own_sent;    /* placed in a digest */
+	bool escalate_sent;
+};
+
+enum remind_section_kind {
+	REMIND_OWN,        /* to the organisation's own contact (or the CA for itself) */
+	REMIND_NO_CONTACT, /* to the CA: this organisation has no contact address */
+	REMIND_ESCALATE,   /* to the CA: this organisation is escalate_after days late */
+};
+
+struct remind_section {
+	enum remind_section_kind kind;
+	struct remind_org *org;
+};
+
+struct remind_digest {
+	const char *recipient;
+	struct remind_section *sections;
+	size_t n_sections;
+};
+
+struct remind_claim {
+	char period[PERIOD_FMT_MAX];
+	char as_of[DATE_FMT_MAX];
+	char due_default[DATE_FMT_MAX];
+	struct date as_of_date;
+	int max, lease;
+	bool dry_run;
+	/* from the context query */
+	int days_before, overdue_every, escalate_after;
+	bool on_due_date;
+	char due[DATE_FMT_MAX];
+	int days; /* as_of - due: negative before the due date */
+	const char *ca_code, *ca_name, *ca_contact;
+	struct remind_org *orgs;
+	size_t n_orgs;
+	PGresult *taken; /* not owned: read while building */
+	struct remind_digest *digests;
+	size_t n_digests;
+	Planreg__V1__ClaimRemindersResponse *resp;
+};
+
+/* The regular step due on this day, or NULL. */
+static const char *remind_step_for(struct rpc_call *call, const struct remind_claim *st)
+{
+	if (st->days < 0)
+		return st->days_before > 0 && -st->days <= st->days_before ? "before" : NULL;
+	if (st->days == 0)
+		return st->on_due_date ? "due" : NULL;
+	return rpc_printf(call, "overdue-%d", (st->days + st->overdue_every - 1) / st->overdue_every);
+}
+
+static bool remind_taken(const struct remind_claim *st, PGresult *taken, const char *org, const char *step)
+{
+	(void)st;
+	for (int i = 0; i < PQntuples(taken); i++)
+		if (strcmp(rpc_value(taken, i, 0), org) == 0 && strcmp(rpc_value(taken, i, 1), step) == 0)
+			return true;
+	return false;
+}
+
+static struct remind_digest *remind_digest_for(struct rpc_call *call, struct remind_claim *st, const char *recipient)
+{
+	for (size_t i = 0; i < st->n_digests; i++)
+		if (strcasecmp(st->digests[i].recipient, recipient) == 0)
+			return &st->digests[i];
+	struct remind_digest *d = arena_push(&call->arena, &st->digests, &st->n_digests, sizeof *d);
+	memset(d, 0, sizeof *d);
+	d->recipient = recipient;
+	return d;
+}
+
+static void remind_add(struct rpc_call *call, struct remind_claim *st, const char *recipient,
+		       enum remind_section_kind kind, struct remind_org *org)
+{
+	struct remind_digest *d = remind_digest_for(call, st, recipient);
+	struct remind_section *s = arena_push(&call->arena, &d->sections, &d->n_sections, sizeof *s);
+	s->kind = kind;
+	s->org = org;
+}
+
+static void remind_unaddressed(struct rpc_call *call, struct remind_claim *st, const char *what)
+{
+	Planreg__V1__ClaimRemindersResponse *r = st->resp;
+	*(char **)arena_push(&call->arena, &r->unaddressed, &r->n_unaddressed, sizeof(char *)) = rpc_strdup(call, what);
+}
+
+static const char *remind_plural(int n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+/* "were due on 2026-10-14 and are now 6 days late" */
+static void remind_when(struct buf *b, const struct remind_claim *st)
+{
+	if (st->days < 0)
+		buf_printf(b, "are due on %s, in %d %s", st->due, -st->days, remind_plural(-st->days, "day", "days"));
+	else if (st->days == 0)
+		buf_printf(b, "are due today, %s", st->due);
+	else
+		buf_printf(b, "were due on %s and are now %d %s late", st->due, st->days,
+			   remind_plural(st->days, "day", "days"));
+}
+
+static void remind_projects(struct buf *b, const struct remind_claim *st, const struct remind_org *o)
+{
+	for (size_t i = 0; i < o->n_projects; i++) {
+		const struct remind_project *p = &o->projects[i];
+		buf_printf(b, "  %-5d %s\n        due %s", p->ref, p->title, st->due);
+		if (st->days > 0)
+			buf_printf(b, ", %d %s late", st->days, remind_plural(st->days, "day", "days"));
+		if (p->update_id)
+			buf_printf(b, "; returned by the Combined Authority (update %lld): %s\n", p->update_id,
+				   p->comment[0] ? p->comment : "(no comment)");
+		else
+			buf_printf(b, "; nothing reported for %s yet\n", st->period);
+	}
+}
+
+static void remind_commands(struct buf *b, const struct remind_claim *st, const struct remind_org *o)
+{
+	buf_printf(b,
+		   "\n  To fill in the return, as a submitter of %s:\n\n"
+		   "    planreg update template --period %s --format csv > %s-%s.csv\n"
+		   "    # fill in confidence, stage, narrative, spend and forecast on each row, then:\n"
+		   "    planreg update submit --csv %s-%s.csv\n\n"
+		   "  or one project at a time, e.g.:\n\n"
+		   "    planreg update submit %d --period %s --confidence amber --stage live \\\n"
+		   "        --narrative \"What happened this quarter.\"\n",
+		   o->code, st->period, st->period, o->code, st->period, o->code, o->projects[0].ref, st->period);
+}
+
+/* Projects a digest lists, a co-led one once. */
+static int remind_digest_projects(const struct remind_digest *d)
+{
+	unsigned char seen[(REMIND_MAX_REF + 8) / 8];
+	memset(seen, 0, sizeof seen);
+	int n = 0;
+	for (size_t i = 0; i < d->n_sections; i++)
+		for (size_t k = 0; k < d->sections[i].org->n_projects; k++) {
+			int ref = d->sections[i].org->projects[k].ref;
+			if (ref < 0 || ref > REMIND_MAX_REF) {
+				n++;
+			} else if (!(seen[ref / 8] & (1u << (ref % 8)))) {
+				seen[ref / 8] |= (unsigned char)(1u << (ref % 8));
+				n++;
+			}
+		}
+	return n;
+}
+
+static void remind_subject(struct buf *b, const struct remind_claim *st, const struct remind_digest *d)
+{
+	int projects = remind_digest_projects(d), escalated = 0;
+	for (size_t i = 0; i < d->n_sections; i++)
+		escalated += d->sections[i].kind == REMIND_ESCALATE;
+	buf_printf(b, "[planreg] %s progress returns ", st->period);
+	if (st->days < 0)
+		buf_printf(b, "due in %d %s", -st->days, remind_plural(-st->days, "day", "days"));
+	else if (st->days == 0)
+		buf_puts(b, "due today");
+	else
+		buf_printf(b, "overdue (%d %s)", st->days, remind_plural(st->days, "day", "days"));
+	buf_printf(b, ": %d %s", projects, remind_plural(projects, "project", "projects"));
+	if (escalated)
+		buf_printf(b, ", %d %s escalated", escalated,
+			   remind_plural(escalated, "organisation", "organisations"));
+}
+
+static void remind_body(struct buf *b, const struct remind_claim *st, const struct remind_digest *d)
+{
+	buf_printf(b,
+		   "This is planreg, the progress register of the digital strategy action plan.\n\n"
+		   "Quarterly progress returns for %s ",
+		   st->period);
+	remind_when(b, st);
+	buf_puts(b, ".\n");
+	for (size_t i = 0; i < d->n_sections; i++) {
+		const struct remind_section *s = &d->sections[i];
+		const struct remind_org *o = s->org;
+		int n = (int)o->n_projects;
+		buf_puts(b, "\n");
+		switch (s->kind) {
+		case REMIND_OWN:
+			buf_printf(b, "== %s (%s): %d %s outstanding\n\n", o->name, o->code, n,
+				   remind_plural(n, "project", "projects"));
+			remind_projects(b, st, o);
+			remind_commands(b, st, o);
+			break;
+		case REMIND_NO_CONTACT:
+			buf_printf(b,
+				   "== %s (%s) has no contact address in planreg, so its reminder comes to you: "
+				   "%d %s outstanding\n   (give it one with: planreg org set-contact %s ADDRESS)\n\n",
+				   o->name, o->code, n, remind_plural(n, "project", "projects"), o->code);
+			remind_projects(b, st, o);
+			remind_commands(b, st, o);
+			break;
+		case REMIND_ESCALATE:
+			buf_printf(b, "== Escalated: %s (%s) is %d %s late with %d %s outstanding (contact: %s)\n\n",
+				   o->name, o->code, st->days, remind_plural(st->days, "day", "days"), n,
+				   remind_plural(n, "project", "projects"), o->contact[0] ? o->contact : "none");
+			remind_projects(b, st, o);
+			break;
+		}
+	}
+	buf_puts(b, "\nYou are receiving this because your address is the contact for the organisations above.\n"
+		    "Each reminder is sent once; `planreg status outstanding` shows what is still owed.\n");
+}
+
+static void remind_claim_committed(struct rpc_call *call, PGresult *res)
+{
+	(void)res;
+	struct remind_claim *st = call->state;
+	rpc_reply_ok(call, st->resp);
+}
+
+static void remind_claim_inserted(struct rpc_call *call, PGresult *res)
+{
+	struct remind_claim *st = call->state;
+	for (int i = 0; i < PQntuples(res); i++)
+		for (size_t k = 0; k < st->resp->n_digests; k++)
+			if (strcmp(st->resp->digests[k]->recipient, rpc_value(res, i, 1)) == 0)
+				st->resp->digests[k]->id = rpc_int64(res, i, 0);
+	rpc_query(call, "COMMIT", 0, NULL, remind_claim_committed);
+}
+
+static void remind_step_json(struct rpc_call *call, Planreg__V1__ReminderDigest *g, struct json *j,
+			     const struct remind_org *o, const char *step)
+{
+	char *s = rpc_printf(call, "%s:%s", o->code, step);
+	json_str(j, s);
+	Planreg__V1__ReminderStep *rs =
+		ARENA_NEW(&call->arena, Planreg__V1__ReminderStep, planreg__v1__reminder_step__init);
+	rs->organisation = (char *)o->code;
+	rs->step = rpc_strdup(call, step);
+	rs->projects = (int32_t)o->n_projects;
+	*(Planreg__V1__ReminderStep **)arena_push(&call->arena, &g->steps, &g->n_steps, sizeof rs) = rs;
+}
+
+static void remind_claim_taken(struct rpc_call *call, PGresult *res)
+{
+	struct remind_claim *st = call->state;
+	/* which steps are due and free, and who gets them */
+	for (size_t i = 0; i < st->n_orgs; i++) {
+		struct remind_org *o = &st->orgs[i];
+		const char *step = remind_step_for(call, st);
+		if (step && !remind_taken(st, res, o->code, step))
+			o->step = step;
+		bool is_ca = st->ca_code[0] && strcasecmp(o->code, st->ca_code) == 0;
+		if (st->escalate_after > 0 && st->days >= st->escalate_after && !is_ca &&
+		    !remind_taken(st, res, o->code, "escalate"))
+			o->escalate = true;
+	}
+	for (size_t i = 0; i < st->n_orgs; i++) {
+		struct remind_org *o = &st->orgs[i];
+		bool is_ca = st->ca_code[0] && strcasecmp(o->code, st->ca_code) == 0;
+		if (o->step == NULL)
+			continue;
+		if (o->contact[0])
+			remind_add(call, st, o->contact, REMIND_OWN, o);
+		else if (st->ca_contact[0] && !is_ca)
+			remind_add(call, st, st->ca_contact, REMIND_NO_CONTACT, o);
+		else
+			remind_unaddressed(call, st,
+					   rpc_printf(call,
+						      "%s (%s): no contact address, and the Combined Authority has "
+						      "none either",
+						      o->code, o->step));
+	}
+	for (size_t i = 0; i < st->n_orgs; i++) {
+		struct remind_org *o = &st->orgs[i];
+		if (!o->escalate)
+			continue;
+		if (st->ca_contact[0])
+			remind_add(call, st, st->ca_contact, REMIND_ESCALATE, o);
+		else
+			remind_unaddressed(call, st,
+					   rpc_printf(call,
+						      "%s (escalate): the Combined Authority has no contact address",
+						      o->code));
+	}
+
+	/* the digests, at most max of them */
+	Planreg__V1__ClaimRemindersResponse *r = st->resp;
+	struct buf json = {0};
+	struct json j;
+	json_init(&j, &json, false);
+	json_array_begin(&j);
+	for (size_t i = 0; i < st->n_digests; i++) {
+		const struct remind_digest *d = &st->digests[i];
+		if ((int)r->n_digests >= st->max) {
+			r->more++;
+			continue;
+		}
+		Planreg__V1__ReminderDigest *g =
+			ARENA_NEW(&call->arena, Planreg__V1__ReminderDigest, planreg__v1__reminder_digest__init);
+		struct buf subject = {0}, body = {0};
+		remind_subject(&subject, st, d);
+		remind_body(&body, st, d);
+		g->recipient = (char *)d->recipient;
+		g->subject = rpc_strdup(call, buf_str(&subject));
+		g->body = rpc_strdup(call, buf_str(&body));
+		buf_free(&subject);
+		buf_free(&body);
+		json_object_begin(&j);
+		json_kv_str(&j, "recipient", g->recipient);
+		json_kv_str(&j, "subject", g->subject);
+		json_kv_str(&j, "body", g->body);
+		json_key(&j, "steps");
+		json_array_begin(&j);
+		for (size_t k = 0; k < d->n_sections; k++)
+			remind_step_json(call, g, &j, d->sections[k].org,
+					 d->sections[k].kind == REMIND_ESCALATE ? "escalate"
+										: d->sections[k].org->step);
+		json_array_end(&j);
+		json_object_end(&j);
+		*(Planreg__V1__ReminderDigest **)arena_push(&call->arena, &r->digests, &r->n_digests, sizeof g) = g;
+	}
+	json_array_end(&j);
+	if (st->dry_run || r->n_digests == 0) {
+		buf_free(&json);
+		rpc_reply_ok(call, r); /* nothing written: releasing the connection rolls back */
+		return;
+	}
+	const char *params[5] = {rpc_strdup(call, buf_str(&json)), st->period, st->as_of, call->principal.credential,
+				 rpc_printf(call, "%d", st->lease)};
+	buf_free(&json);
+	rpc_query(call, SQL_CLAIM_INSERT, 5, params, remind_claim_inserted);
+}
+
+static void remind_claim_outstanding(struct rpc_call *call, PGresult *res)
+{
+	struct remind_claim *st = call->state;
+	struct remind_org *o = NULL;
+	for (int i = 0; i < PQntuples(res); i++) {
+		if (o == NULL || strcmp(o->code, rpc_value(res, i, 0)) != 0) {
+			o = arena_push(&call->arena, &st->orgs, &st->n_orgs, sizeof *o);
+			memset(o, 0, sizeof *o);
+			o->code = rpc_strdup(call, rpc_value(res, i, 0));
+			o->name = rpc_strdup(call, rpc_value(res, i, 1));
+			o->contact = rpc_strdup(call, rpc_value(res, i, 2));
+		}
+		struct remind_project *p = arena_push(&call->arena, &o->projects, &o->n_projects, sizeof *p);
+		p->ref = rpc_int(res, i, 3);
+		p->title = rpc_strdup(call, rpc_value(res, i, 4));
+		p->update_id = rpc_is_null(res, i, 5) ? 0 : rpc_int64(res, i, 5);
+		p->comment = rpc_strdup(call, rpc_value(res, i, 6));
+	}
+	const char *params[1] = {st->period};
+	rpc_query(call, SQL_CLAIM_TAKEN, 1, params, remind_claim_taken);
+}
+
+static void remind_claim_context(struct rpc_call *call, PGresult *res)
+{
+	struct remind_claim *st = call->state;
+	if (PQntuples(res) != 1) {
+		rpc_reply_error(call, PLANREG__V1__CODE__INTERNAL, "no_policy",
+				"the reminder policy row is missing; run `planregd migrate`");
+		return;
+	}
+	st->days_before = rpc_int(res, 0, 0);
+	st->on_due_date = rpc_bool(res, 0, 1);
+	st->overdue_every = rpc_int(res, 0, 2);
+	if (st->overdue_every < 1)
+		st->overdue_every = 1;
+	st->escalate_after = rpc_int(res, 0, 3);
+	snprintf(st->due, sizeof st->due, "%s", rpc_value(res, 0, 4));
+	st->ca_code = rpc_strdup(call, rpc_value(res, 0, 5));
+	st->ca_name = rpc_strdup(call, rpc_value(res, 0, 6));
+	st->ca_contact = rpc_strdup(call, rpc_value(res, 0, 7));
+	struct date due;
+	if (!date_parse(st->due, &due)) {
+		rpc_reply_error(call, PLANREG__V1__CODE__INTERNAL, "bad_due_date", "period %s has no due date",
+				st->period);
+		return;
+	}
+	st->days = date_days_between(due, st->as_of_date);
+	st->resp->due = rpc_strdup(call, st->due);
+	const char *params[2] = {st->period, st->due};
+	rpc_query(call, SQL_CLAIM_OUTSTANDING, 2, params, remind_claim_outstanding);
+}
+
+static void remind_claim_locked(struct rpc_call *call, PGresult *res)
+{
+	(void)res;
+	struct remind_claim *st = call->state;
+	const char *params[2] = {st->period, st->due_default};
+	rpc_query(call, SQL_CLAIM_CONTEXT, 2, params, remind_claim_context);
+}
+
+static void remind_claim_begun(struct rpc_call *call, PGresult *res)
+{
+	(void)res;
+	rpc_query(call, REMIND_LOCK, 0, NULL, remind_claim_locked);
+}
+
+void remind_claim(struct rpc_call *call)
+{
+	const Planreg__V1__ClaimRemindersRequest *q = call->req->claim_reminders;
+	struct remind_claim *st = arena_alloc(&call->arena, sizeof *st);
+	memset(st, 0, sizeof *st);
+	call->state = st;
+	if (q->as_of) {
+		if (!date_parse(q->as_of->iso, &st->as_of_date))
+			rpc_violation(call, "as_of", "\"%s\" is not a date (YYYY-MM-DD)", q->as_of->iso);
+	} else {
+		time_t t = time(NULL);
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		st->as_of_date = (struct date){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
+	}
+	struct period p = period_prev(period_of_date(st->as_of_date));
+	if (q->period[0] && (!period_parse(q->period, &p) || p.year < 2000))
+		rpc_violation(call, "period", "\"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3",
+			      q->period);
+	if (q->max_messages < 0 || q->max_messages > REMIND_MAX_LIMIT)
+		rpc_violation(call, "max_messages", "%d is out of range: 1-%d, or 0 for %d", q->max_messages,
+			      REMIND_MAX_LIMIT, REMIND_MAX_DEFAULT);
+	if (q->lease_seconds != 0 && (q->lease_seconds < 10 || q->lease_seconds > 86400))
+		rpc_violation(call, "lease_seconds", "%d is out of range: 10-86400, or 0 for %d", q->lease_seconds,
+			      REMIND_LEASE_DEFAULT);
+	if (rpc_has_violations(call)) {
+		rpc_reply_violations(call, "invalid_claim");
+		return;
+	}
+	period_format(p, st->period);
+	date_format(st->as_of_date, st->as_of);
+	date_format(period_due(p, call->srv->cfg->due_days), st->due_default);
+	st->max = q->max_messages ? q->max_messages : REMIND_MAX_DEFAULT;
+	st->lease = q->lease_seconds ? q->lease_seconds : REMIND_LEASE_DEFAULT;
+	st->dry_run = q->dry_run;
+	st->resp = ARENA_NEW(&call->arena, Planreg__V1__ClaimRemindersResponse,
+			     planreg__v1__claim_reminders_response__init);
+	st->resp->period = st->period;
+	st->resp->as_of = st->as_of;
+	rpc_query(call, "BEGIN", 0, NULL, remind_claim_begun);
+}
+
+/* ---------------------------------------------------------------- AckReminder */
+
+static void remind_ack_done(struct rpc_call *call, PGresult *res)
+{
+	const Planreg__V1__AckReminderRequest *q = call->req->ack_reminder;
+	const char *want = q->delivered ? "delivered" : "failed";
+	if (rpc_is_null(res, 0, 3)) {
+		rpc_reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "reminder_not_found", "there is no reminder %lld",
+				(long long)q->id);
+		return;
+	}
+	Planreg__V1__AckReminderResponse *r =
+		ARENA_NEW(&call->arena, Planreg__V1__AckReminderResponse, planreg__v1__ack_reminder_response__init);
+	r->state = rpc_strdup(call, rpc_value(res, 0, 3));
+	r->attempts = rpc_int(res, 0, 1);
+	r->retry_after = rpc_strdup(call, rpc_value(res, 0, 2));
+	if (rpc_int(res, 0, 0) == 0 && strcmp(r->state, want) != 0) {
+		rpc_reply_error(call, PLANREG__V1__CODE__FAILED_PRECONDITION, "already_acknowledged",
+				"reminder %lld was already acknowledged as %s", (long long)q->id, r->state);
+		return;
+	}
+	rpc_reply_ok(call, r); /* acknowledging the same outcome twice changes nothing */
+}
+
+void remind_ack(struct rpc_call *call)
+{
+	const Planreg__V1__AckReminderRequest *q = call->req->ack_reminder;
+	if (q->id <= 0)
+		rpc_violation(call, "id", "%lld is not a reminder id", (long long)q->id);
+	if (!q->delivered)
+		validate_text(call, "error", q->error, REMIND_ERROR_MAX, VALIDATE_REQUIRED | VALIDATE_MULTILINE);
+	else if (q->error[0])
+		rpc_violation(call, "error", "a delivered reminder has no error");
+	if (rpc_has_violations(call)) {
+		rpc_reply_violations(call, "invalid_ack");
+		return;
+	}
+	const char *params[3] = {rpc_printf(call, "%lld", (long long)q->id), q->delivered ? "true" : "false", q->error};
+	rpc_query(call, SQL_ACK, 3, params, remind_ack_done);
+}
+
+/* ---------------------------------------------------------------- ListReminders */
+
+static void remind_list_done(struct rpc_call *call, PGresult *res)
+{
+	Planreg__V1__ListRemindersResponse *r =
+		ARENA_NEW(&call->arena, Planreg__V1__ListRemindersResponse, planreg__v1__list_reminders_response__init);
+	for (int i = 0; i < PQntuples(res); i++) {
+		Planreg__V1__ReminderRecord *m =
+			ARENA_NEW(&call->arena, Planreg__V1__ReminderRecord, planreg__v1__reminder_record__init);
+		m->id = rpc_int64(res, i, 0);
+		m->period = rpc_strdup(call, rpc_value(res, i, 1));
+		m->as_of = rpc_strdup(call, rpc_value(res, i, 2));
+		m->recipient = rpc_strdup(call, rpc_value(res, i, 3));
+		m->subject = rpc_strdup(call, rpc_value(res, i, 4));
+		m->state = rpc_strdup(call, rpc_value(res, i, 5));
+		m->claimed_at = rpc_strdup(call, rpc_value(res, i, 6));
+		m->claimed_by = rpc_strdup(call, rpc_value(res, i, 7));
+		m->acked_at = rpc_strdup(call, rpc_value(res, i, 8));
+		m->error = rpc_strdup(call, rpc_value(res, i, 9));
+		char **steps;
+		size_t n = rpc_split(call, rpc_value(res, i, 10), RPC_SEP, &steps);
+		for (size_t k = 0; k < n; k++) {
+			char *colon = strchr(steps[k], ':');
+			Planreg__V1__ReminderStep *s =
+				ARENA_NEW(&call->arena, Planreg__V1__ReminderStep, planreg__v1__reminder_step__init);
+			if (colon) {
+				*colon = '\0';
+				s->step = colon + 1;
+			}
+			s->organisation = steps[k];
+			*(Planreg__V1__ReminderStep **)arena_push(&call->arena, &m->steps, &m->n_steps, sizeof s) = s;
+		}
+		*(Planreg__V1__ReminderRecord **)arena_push(&call->arena, &r->reminders, &r->n_reminders, sizeof m) = m;
+	}
+	rpc_reply_ok(call, r);
+}
+
+void remind_list(struct rpc_call *call)
+{
+	const Planreg__V1__ListRemindersRequest *q = call->req->list_reminders;
+	struct period p;
+	char ps[PERIOD_FMT_MAX] = "";
+	if (q->period[0] && !period_parse(q->period, &p)) {
+		rpc_violation(call, "period", "\"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3",
+			      q->period);
+		rpc_reply_violations(call, "invalid_filter");
+		return;
+	}
+	if (q->period[0])
+		period_format(p, ps);
+	const char *params[1] = {ps[0] ? rpc_strdup(call, ps) : NULL};
+	rpc_query(call, SQL_LIST, 1, params, remind_list_done);
+}

@@ -1,0 +1,347 @@
+"""The reminder job against a real SMTP server (Debian's aiosmtpd), the real
+daemon and PostgreSQL: one digest per recipient, never empty, never twice (on a
+rerun or two runs at once), SMTP failures retried by the next run, the policy's
+steps at their boundaries, escalation to the Combined Authority, returned
+updates chased again, UTF-8 intact, and the systemd units.
+
+Each scenario uses its own quarter: a reminder step is keyed by (organisation,
+period, step), so scenarios in one database do not see each other's steps."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+import harness  # noqa: E402
+from smtp_sink import SmtpSink, free_port  # noqa: E402
+
+LCC_PROJECTS = [5, 6, 38]
+
+
+class RemindTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.s = harness.Service("remind")
+        for name, org, person, role in [("reminder", "CA", "reminder job", "reminder"),
+                                        ("viewer", "CA", "Vera Viewer", "viewer"),
+                                        ("submitter-LCC", "LCC", "Ann Williams", "submitter")]:
+            cls.s.enrol(name, org, person, role)
+        for code, addr in (("LCC", "lcc@example.org"), ("CA", "pmo@example.org")):
+            r = cls.s.cli("admin", "org", "set-contact", code, addr)
+            if r.returncode != 0:
+                raise AssertionError(r.stderr)
+        cls.sink = SmtpSink().start()
+        cls.orgs = json.loads(cls.s.cli("admin", "org", "list", "--format", "json").stdout)
+        cls.leads = {o["code"] for o in cls.orgs if o["projects_led"] > 0}
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sink.stop()
+        cls.s.close()
+
+    def run_job(self, period, as_of, *extra, port=None, cred="reminder"):
+        args = ["remind", "run", "--period", period, "--as-of", as_of, "--smtp",
+                "smtp://127.0.0.1:%d" % (port or self.sink.port), "--from", "planreg@example.org",
+                "--format", "json"] + list(extra)
+        r = self.s.cli(cred, *args)
+        self.assertIn(r.returncode, (0, 1), r.stdout + r.stderr)
+        return r, json.loads(r.stdout)
+
+    def new_mail(self, before):
+        return self.sink.messages[before:]
+
+    @staticmethod
+    def to(msg):
+        return [a.lower() for a in msg["rcpt_tos"]]
+
+    def body(self, msg):
+        return msg["headers"].get_content()
+
+    # ------------------------------------------------------------ the issue's scenario
+
+    def test_done_when(self):
+        n = len(self.sink.messages)
+        r, out = self.run_job("2026-Q3", "2026-10-20")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual((out["sent"], out["failed"], out["due"]), (2, 0, "2026-10-14"))
+        mail = self.new_mail(n)
+        self.assertEqual(sorted(self.to(m)[0] for m in mail), ["lcc@example.org", "pmo@example.org"])
+        by = {self.to(m)[0]: m for m in mail}
+        lcc = by["lcc@example.org"]
+        self.assertEqual(lcc["headers"]["Subject"], "[planreg] 2026-Q3 progress returns overdue (6 days): 3 projects")
+        text = self.body(lcc)
+        for ref in LCC_PROJECTS:
+            self.assertRegex(text, r"(?m)^  %-5d \S" % ref)
+        self.assertIn("Liverpool City Council (LCC): 3 projects outstanding", text)
+        self.assertIn("planreg update template --period 2026-Q3 --format csv > 2026-Q3-LCC.csv", text)
+        self.assertIn("planreg update submit --csv 2026-Q3-LCC.csv", text)
+        self.assertIn("nothing reported for 2026-Q3 yet", text)
+        pmo = self.body(by["pmo@example.org"])
+        # the CA's own projects and every lead organisation without a contact
+        self.assertIn("Liverpool City Region Combined Authority (CA)", pmo)
+        for code in self.leads - {"LCC", "CA"}:
+            self.assertIn("(%s) has no contact address in planreg" % code, pmo)
+        self.assertNotIn("(LCC)", pmo)
+        steps = {s for m in out["messages"] for s in m["steps"]}
+        self.assertEqual(steps, {"%s:overdue-1" % c for c in self.leads})
+
+        # again: nothing
+        r, out = self.run_job("2026-Q3", "2026-10-20")
+        self.assertEqual((r.returncode, out["sent"], out["messages"]), (0, 0, []))
+        self.assertIn("nothing due", self.s.cli("reminder", "remind", "run", "--period", "2026-Q3", "--as-of",
+                                                "2026-10-20", "--smtp", "smtp://127.0.0.1:%d" % self.sink.port,
+                                                "--from", "planreg@example.org").stdout)
+        self.assertEqual(len(self.sink.messages), n + 2)
+
+        # LCC reports everything; a week later it hears nothing, the others are reminded again
+        for ref in LCC_PROJECTS:
+            s = self.s.cli("submitter-LCC", "update", "submit", str(ref), "--period", "2026-Q3", "--confidence",
+                           "amber", "--stage", "live", "--narrative", "Reported.")
+            self.assertEqual(s.returncode, 0, s.stderr)
+        n = len(self.sink.messages)
+        r, out = self.run_job("2026-Q3", "2026-10-27")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual([self.to(m) for m in self.new_mail(n)], [["pmo@example.org"]])
+        self.assertEqual({s for m in out["messages"] for s in m["steps"]},
+                         {"%s:overdue-2" % c for c in self.leads - {"LCC"}})
+
+        log = self.s.cli_json("viewer", "remind", "log", "--period", "2026-Q3")
+        self.assertEqual([(x["recipient"], x["state"]) for x in log],
+                         [("lcc@example.org", "delivered"), ("pmo@example.org", "delivered"),
+                          ("pmo@example.org", "delivered")] if log[0]["recipient"] == "lcc@example.org" else
+                         [("pmo@example.org", "delivered"), ("lcc@example.org", "delivered"),
+                          ("pmo@example.org", "delivered")])
+        self.assertEqual(list(log[0]), ["id", "period", "as_of", "recipient", "subject", "state", "claimed_at",
+                                        "claimed_by", "acked_at", "error", "steps"])
+        self.assertEqual(log[0]["claimed_by"], "reminder")
+
+    # ------------------------------------------------------------ policy steps at their boundaries
+
+    def test_policy_boundaries_and_escalation(self):
+        period = "2026-Q2"  # due 2026-07-14
+        expect = [("2026-07-06", None, 0), ("2026-07-07", "before", 2), ("2026-07-10", None, 0),
+                  ("2026-07-14", "due", 2), ("2026-07-15", "overdue-1", 2), ("2026-07-21", None, 0),
+                  ("2026-07-22", "overdue-2", 2), ("2026-07-28", "escalate", 1), ("2026-07-29", "overdue-3", 2)]
+        subjects = {}
+        for day, step, count in expect:
+            n = len(self.sink.messages)
+            r, out = self.run_job(period, day)
+            self.assertEqual(r.returncode, 0, day + r.stderr)
+            self.assertEqual(out["sent"], count, day)
+            got = {s.split(":")[1] for m in out["messages"] for s in m["steps"]}
+            self.assertEqual(got, {step} if step else set(), day)
+            mail = self.new_mail(n)
+            self.assertEqual(len(mail), count, day)
+            for m in mail:
+                subjects[(day, self.to(m)[0])] = m["headers"]["Subject"]
+        self.assertEqual(subjects[("2026-07-07", "lcc@example.org")],
+                         "[planreg] 2026-Q2 progress returns due in 7 days: 3 projects")
+        self.assertEqual(subjects[("2026-07-14", "lcc@example.org")],
+                         "[planreg] 2026-Q2 progress returns due today: 3 projects")
+        self.assertEqual(subjects[("2026-07-15", "lcc@example.org")],
+                         "[planreg] 2026-Q2 progress returns overdue (1 day): 3 projects")
+        escalated = len(self.leads - {"CA"})
+        self.assertRegex(subjects[("2026-07-28", "pmo@example.org")],
+                         r"^\[planreg\] 2026-Q2 progress returns overdue \(14 days\): \d+ projects, %d organisations "
+                         r"escalated$" % escalated)
+        esc = [m for m in self.sink.messages if m["headers"]["Subject"] == subjects[("2026-07-28", "pmo@example.org")]]
+        self.assertIn("== Escalated: Liverpool City Council (LCC) is 14 days late with 3 projects outstanding "
+                      "(contact: lcc@example.org)", self.body(esc[0]))
+
+        # a dry run shows the next step without claiming it
+        r = self.s.cli("reminder", "remind", "run", "--period", period, "--as-of", "2026-08-05", "--dry-run")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("would send to lcc@example.org (LCC:overdue-4)", r.stdout)
+        self.assertIn("2 would be sent (dry run: nothing claimed)", r.stdout)
+        r, out = self.run_job(period, "2026-08-05")
+        self.assertEqual(out["sent"], 2)
+
+    # ------------------------------------------------------------ failures are retried, never lost
+
+    def test_smtp_down_then_delivered(self):
+        period = "2026-Q1"  # due 2026-04-14
+        closed = free_port()
+        n = len(self.sink.messages)
+        r = self.s.cli("reminder", "remind", "run", "--period", period, "--as-of", "2026-04-20", "--smtp",
+                       "smtp://127.0.0.1:%d" % closed, "--from", "planreg@example.org")
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertEqual(r.stdout.count("FAILED"), 2, r.stdout)
+        self.assertIn("will be retried", r.stdout)
+        self.assertIn("0 sent, 2 failed", r.stdout)
+        self.assertEqual(len(self.sink.messages), n)
+        log = self.s.cli_json("viewer", "remind", "log", "--period", period)
+        self.assertEqual([x["state"] for x in log], ["failed", "failed"])
+        self.assertTrue(all(x["error"] for x in log))
+        # the next run delivers both, once
+        r, out = self.run_job(period, "2026-04-20")
+        self.assertEqual((r.returncode, out["sent"], out["failed"]), (0, 2, 0))
+        self.assertEqual(len(self.new_mail(n)), 2)
+        r, out = self.run_job(period, "2026-04-20")
+        self.assertEqual(out["sent"], 0)
+        log = self.s.cli_json("viewer", "remind", "log", "--period", period)
+        self.assertEqual([x["state"] for x in log], ["failed", "failed", "delivered", "delivered"])
+
+        # one recipient refused: the other still goes; the refused one goes next time
+        period = "2025-Q2"  # due 2025-07-14
+        refusing = SmtpSink(reject_rcpt={"lcc@example.org"}).start()
+        try:
+            r, out = self.run_job(period, "2025-07-20", port=refusing.port)
+            self.assertEqual(r.returncode, 1)
+            results = {m["recipient"]: m for m in out["messages"]}
+            self.assertEqual(results["pmo@example.org"]["result"], "sent")
+            self.assertEqual(results["lcc@example.org"]["result"], "failed")
+            self.assertIn("550", results["lcc@example.org"]["error"])
+        finally:
+            refusing.stop()
+        n = len(self.sink.messages)
+        r, out = self.run_job(period, "2025-07-20")
+        self.assertEqual([m["recipient"] for m in out["messages"]], ["lcc@example.org"])
+        self.assertEqual([self.to(m) for m in self.new_mail(n)], [["lcc@example.org"]])
+
+    def test_two_runs_at_once_never_send_a_step_twice(self):
+        period = "2025-Q4"  # due 2026-01-14
+        n = len(self.sink.messages)
+        args = ["remind", "run", "--period", period, "--as-of", "2026-01-20", "--smtp",
+                "smtp://127.0.0.1:%d" % self.sink.port, "--from", "planreg@example.org", "--format", "json"]
+        env = dict(os.environ)
+        env.update(self.s.cli_env("reminder"))
+        procs = [subprocess.Popen([harness.PLANREG] + args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True) for _ in range(3)]
+        outs = []
+        for p in procs:
+            stdout, stderr = p.communicate(timeout=120)
+            self.assertEqual(p.returncode, 0, stderr)
+            self.assertIsNone(harness.sanitizer_report(stderr))
+            outs.append(json.loads(stdout))
+        self.assertEqual(sum(o["sent"] for o in outs), 2)
+        mail = self.new_mail(n)
+        self.assertEqual(sorted(self.to(m)[0] for m in mail), ["lcc@example.org", "pmo@example.org"])
+        steps = [s for o in outs for m in o["messages"] for s in m["steps"]]
+        self.assertEqual(len(steps), len(set(steps)))
+
+    # ------------------------------------------------------------ returned updates, and who is up to date
+
+    def test_returned_update_is_chased_again(self):
+        period = "2025-Q3"  # due 2025-10-14
+        ids = {}
+        for ref in LCC_PROJECTS:
+            s = self.s.cli("submitter-LCC", "update", "submit", str(ref), "--period", period, "--confidence", "green",
+                           "--stage", "live", "--narrative", "All on track.", "--format", "json")
+            self.assertEqual(s.returncode, 0, s.stderr)
+            ids[ref] = json.loads(s.stdout)["update_id"]
+        n = len(self.sink.messages)
+        r, out = self.run_job(period, "2025-10-20")
+        self.assertEqual([m["recipient"] for m in out["messages"]], ["pmo@example.org"])  # LCC is up to date
+        r = self.s.cli("admin", "update", "review", str(ids[38]), "--return", "Add the spend figure, £ and all.")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r, out = self.run_job(period, "2025-10-27")
+        mail = {self.to(m)[0]: m for m in self.new_mail(n + 1)}
+        self.assertIn("lcc@example.org", mail)
+        text = self.body(mail["lcc@example.org"])
+        self.assertIn("Liverpool City Council (LCC): 1 project outstanding", text)
+        self.assertIn("returned by the Combined Authority (update %d): Add the spend figure, £ and all." % ids[38], text)
+        self.assertNotRegex(text, r"(?m)^  5 ")
+
+    def test_headers_and_utf8_arrive_intact(self):
+        period = "2025-Q1"  # due 2025-04-14
+        r = self.s.cli("admin", "org", "set", "LCC", "--name", "Liverpool City Council — Réseau £")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        try:
+            n = len(self.sink.messages)
+            r, out = self.run_job(period, "2025-04-20")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            mail = {self.to(m)[0]: m for m in self.new_mail(n)}
+            m = mail["lcc@example.org"]
+            h = m["headers"]
+            for name in ("Date", "Message-ID", "From", "To", "Subject", "MIME-Version", "Content-Type"):
+                self.assertIsNotNone(h[name], name)
+            self.assertEqual(h["From"], "planreg@example.org")
+            self.assertEqual(h["To"], "lcc@example.org")
+            self.assertEqual(h.get_content_type(), "text/plain")
+            self.assertEqual(h.get_content_charset(), "utf-8")
+            self.assertEqual(m["mail_from"], "planreg@example.org")
+            self.assertIn("Liverpool City Council — Réseau £ (LCC): 3 projects outstanding", self.body(m))
+            self.assertIn("Liverpool City Council — Réseau £".encode(), m["data"])  # 8-bit, as written
+        finally:
+            self.s.cli("admin", "org", "set", "LCC", "--name", "Liverpool City Council")
+
+    # ------------------------------------------------------------ who may, and bad input
+
+    def test_authorisation_and_usage(self):
+        r = self.s.cli("viewer", "remind", "run", "--period", "2024-Q4", "--as-of", "2025-01-20", "--dry-run")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("ClaimReminders needs the role reminder or admin", r.stderr)
+        r = self.s.cli("submitter-LCC", "remind", "log")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("PERMISSION_DENIED", r.stderr)
+        r = self.s.cli("reminder", "remind", "policy", "set", "--days-before", "3")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("SetReminderPolicy needs the role admin", r.stderr)
+        for args, needle in [(["--as-of", "2025-02-30"], "--as-of \"2025-02-30\" is not a date"),
+                             (["--period", "2025-Q9"], "not a reporting period"),
+                             (["--from", "x@example.org"], "--smtp URL is required"),
+                             (["--smtp", "smtp://127.0.0.1:1"], "--from ADDR is required"),
+                             (["--smtp", "http://127.0.0.1:1", "--from", "x@example.org"], "smtp"),
+                             (["--format", "csv"], "--format must be text or json")]:
+            r = self.s.cli("reminder", "remind", "run", *args, env={"PLANREG_SMTP_URL": "", "PLANREG_SMTP_FROM": ""})
+            self.assertEqual(r.returncode, 2, args)
+            self.assertIn(needle, r.stderr)
+        # the SMTP settings may come from the environment; the password never from argv
+        r = self.s.cli("reminder", "remind", "run", "--period", "2024-Q4", "--as-of", "2025-01-20",
+                       env={"PLANREG_SMTP_URL": "smtp://127.0.0.1:%d" % self.sink.port,
+                            "PLANREG_SMTP_FROM": "planreg@example.org"})
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("2 sent, 0 failed", r.stdout)
+        r = self.s.cli("reminder", "remind", "run", "--smtp-password", "x")
+        self.assertEqual(r.returncode, 2)
+
+    def test_policy_show_and_set(self):
+        p = self.s.cli_json("viewer", "remind", "policy", "show")
+        self.assertEqual((p["days_before"], p["on_due_date"], p["overdue_every"], p["escalate_after"]),
+                         (7, True, 7, 14))
+        r = self.s.cli("admin", "remind", "policy", "set", "--overdue-every", "0")
+        self.assertEqual(r.returncode, 2)
+        r = self.s.cli("admin", "remind", "policy", "set", "--days-before", "3", "--on-due-date", "no", "--format",
+                       "json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        try:
+            p = json.loads(r.stdout)
+            self.assertEqual((p["days_before"], p["on_due_date"], p["overdue_every"], p["updated_by"]),
+                             (3, False, 7, "admin"))
+            # the policy is the server's: a dry run now starts three days before, and skips the due date
+            period = "2024-Q3"  # due 2024-10-14
+            for day, sends in (("2024-10-10", 0), ("2024-10-11", 2), ("2024-10-14", 0)):
+                r = self.s.cli("reminder", "remind", "run", "--period", period, "--as-of", day, "--dry-run",
+                               "--format", "json")
+                self.assertEqual(len(json.loads(r.stdout)["messages"]), sends, day)
+        finally:
+            self.s.cli("admin", "remind", "policy", "set", "--days-before", "7", "--on-due-date", "yes")
+
+    # ------------------------------------------------------------ deployment
+
+    def test_systemd_units_verify(self):
+        analyze = shutil.which("systemd-analyze")
+        self.assertIsNotNone(analyze, "systemd-analyze comes with Debian's systemd")
+        units = os.path.join(harness.SOURCE_DIR, "deploy", "systemd")
+        tmp = os.path.join(self.s.tmp, "units")
+        os.makedirs(tmp, exist_ok=True)
+        for name in ("planreg-remind.service", "planreg-remind.timer"):
+            with open(os.path.join(units, name)) as f:
+                text = f.read()
+            # verify needs the binary the unit names to exist
+            text = text.replace("/usr/local/bin/planreg", harness.PLANREG)
+            with open(os.path.join(tmp, name), "w") as f:
+                f.write(text)
+        timer = open(os.path.join(units, "planreg-remind.timer")).read()
+        self.assertIn("OnCalendar=*-*-* 08:00:00", timer)
+        self.assertIn("Persistent=true", timer)
+        r = subprocess.run([analyze, "verify", os.path.join(tmp, "planreg-remind.service"),
+                            os.path.join(tmp, "planreg-remind.timer")], capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+
+if __name__ == "__main__":
+    harness.main()
