@@ -570,8 +570,10 @@ struct mail_sender *mail_sender_new(const struct mail_settings *s, char **err)
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_SMTP | CURLPROTO_SMTPS));
 #endif
+	/* with a login, STARTTLS is required: a password never crosses in clear (unless it comes from ~/.netrc) */
 	if (rc == CURLE_OK)
-		rc = curl_easy_setopt(c, CURLOPT_USE_SSL, (long)(tls ? CURLUSESSL_ALL : CURLUSESSL_TRY));
+		rc = curl_easy_setopt(c, CURLOPT_USE_SSL,
+				      (long)(tls || s->user || m->secret ? CURLUSESSL_ALL : CURLUSESSL_TRY));
 	if (rc == CURLE_OK && s->user)
 		rc = curl_easy_setopt(c, CURLOPT_USERNAME, s->user);
 	if (rc == CURLE_OK && s->password)

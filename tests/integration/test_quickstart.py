@@ -116,6 +116,34 @@ class QuickstartTest(unittest.TestCase):
         for title in titles:
             self.assertIn(" ".join(title.split()), text)
 
+    def test_4zz_the_reminder_job(self):
+        """Issue 8's "done when": two digests, none again, and nothing for LCC once it has reported."""
+        from smtp_sink import SmtpSink
+        self.assertEqual(self.sh(". env/admin.env && planreg org set-contact LCC lcc@example.org && "
+                                 "planreg org set-contact CA pmo@example.org").returncode, 0)
+        with SmtpSink() as sink:
+            run = (". env/reminder.env && planreg remind run --period 2026-Q3 --as-of %%s "
+                   "--smtp smtp://127.0.0.1:%d --from planreg@example.org" % sink.port)
+            r = self.sh(run % "2026-10-20")
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            mail = sink.messages
+            self.assertEqual(sorted(m["rcpt_tos"][0] for m in mail), ["lcc@example.org", "pmo@example.org"])
+            by = {m["rcpt_tos"][0]: m["headers"].get_content() for m in mail}
+            self.assertIn("(LCC):", by["lcc@example.org"])
+            self.assertNotIn("(LCC)", by["pmo@example.org"])
+            self.assertIn("(SEFTON) has no contact address", by["pmo@example.org"])
+            r = self.sh(run % "2026-10-20")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("0 sent, 0 failed (nothing due)", r.stdout)
+            self.assertEqual(len(sink.messages), 2)
+            for ref in (5, 6, 38):
+                s = self.sh(". env/submitter-LCC.env && planreg update submit %d --period 2026-Q3 --confidence amber "
+                            "--stage live --narrative 'Reported.'" % ref)
+                self.assertEqual(s.returncode, 0, s.stderr)
+            r = self.sh(run % "2026-10-27")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual([m["rcpt_tos"] for m in sink.messages[2:]], [["pmo@example.org"]])
+
     def test_5_running_again_is_harmless(self):
         pid = open(os.path.join(self.var, "planregd.pid")).read().strip()
         again = harness.run(["bash", QUICKSTART], env=self.env, timeout=900)
