@@ -20,12 +20,22 @@ struct config {
 	int db_reconnect_max_ms;
 	int db_statement_timeout_ms;
 	int db_queue_max;
+	int db_query_timeout_ms;    /* a query unanswered this long: UNAVAILABLE, connection cancelled and replaced */
+	int db_acquire_timeout_ms;  /* longest wait for a free pool connection */
+	int db_reconnect_min_ms;    /* first pause before reconnecting (then doubling, with jitter) */
+	int db_tcp_user_timeout_ms; /* tcp_user_timeout and keepalives on pool connections */
 	int max_frame_bytes;
 	int max_inflight_per_conn;
 	int max_connections;
+	int max_handshakes;           /* connections not yet authenticated, at once */
+	int max_connections_per_addr; /* connections from one source address, at once */
+	int max_request_bytes;        /* largest frame of any request but ImportPlan (which may use max_frame_bytes) */
+	int decode_budget_bytes;      /* memory one request may decode into */
 	int handshake_timeout_ms;
 	int frame_timeout_ms;
 	int idle_timeout_ms;
+	int write_timeout_ms;   /* an answer not flushed to the client this long closes the connection */
+	int closing_timeout_ms; /* an orderly close (flush, close_notify, linger) takes at most this long */
 	int drain_timeout_ms;
 	int due_days;
 	char *log_level;
