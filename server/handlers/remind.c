@@ -50,7 +50,7 @@ static const char SQL_CLAIM_CONTEXT[] =
  * (a reminder never chases a return that has arrived, whatever day the job acts for). */
 static const char SQL_CLAIM_OUTSTANDING[] =
 	"SELECT o.code, o.name, coalesce(o.contact_email, ''), s.ref, s.title, s.update_id, coalesce(s.review_comment, '')"
-	" FROM planreg_status_rows($1, now(), NULL, $2::date, NULL, NULL, NULL, NULL, false) s"
+	" FROM planreg_status_rows($1, now(), NULL, $2::date, NULL, NULL, NULL, NULL, false, NULL, NULL, NULL, NULL) s"
 	" JOIN project_lead_org l ON l.project_id = s.project_id"
 	" JOIN organisation o ON o.code = l.org_code"
 	" WHERE s.update_id IS NULL OR s.review_accepted = false"

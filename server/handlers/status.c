@@ -28,7 +28,8 @@
 #define DUE_END(col) "((" col " + 1)::timestamp AT TIME ZONE 'UTC')"
 
 /* $1 period, $2 as_at (NULL = now), $3 previous period, $4 default due date, $5 theme, $6 objective,
- * $7 lead organisation, $8 scope, $9 narratives. One row even when no project matches (ref NULL). */
+ * $7 lead organisation, $8 scope, $9 narratives, $10 stage, $11 confidence, $12 after this ref,
+ * $13 rows (one more than the page). One row even when no project matches (ref NULL). */
 static const char SQL_STATUS[] =
 	"WITH a AS (SELECT coalesce($2::timestamptz, now()) AS t,"
 	"  coalesce((SELECT due FROM reporting_period WHERE period = $1), $4::date) AS due)"
@@ -38,14 +39,19 @@ static const char SQL_STATUS[] =
 	"  s.forecast_total_pence, " TS_US("s.submitted_at") ", s.submitted_at < " DUE_END("a.due") "," /* 16-18 */
 	"  s.review_accepted, s.review_comment, s.prev_update_id, s.prev_stage,"                    /* 19-22 */
 	"  s.narrative_repeated, s.narrative,"                                                       /* 23-24 */
-	"  " TS_US("a.t") ", to_char(a.due, 'YYYY-MM-DD'), a.t >= " DUE_END("a.due") ","           /* 25-27 */
-	"  coalesce(th.title, '')"                                                                   /* 28 */
-	" FROM a LEFT JOIN LATERAL planreg_status_rows($1, a.t, $3, a.due, $5::int, $6, $7, $8, $9::boolean) s"
-	"  ON true"
-	" LEFT JOIN theme th ON th.plan_id = (SELECT max(id) FROM plan) AND th.number = s.theme"
+	"  " TS_US("a.t") ", to_char(a.due, 'YYYY-MM-DD'), a.t >= " DUE_END("a.due")                /* 25-27 */
+	" FROM a LEFT JOIN LATERAL planreg_status_rows($1, a.t, $3, a.due, $5::int, $6, $7, $8, $9::boolean,"
+	"  $10::stage, $11::confidence, $12::int, $13::int) s ON true"
 	" ORDER BY s.ref";
 
-static const char SQL_ORGANISATIONS[] = "SELECT code, name FROM organisation";
+/* $1 period, $2 as_at (the page's), $3 default due date, $4 theme, $5 objective, $6 lead organisation,
+ * $7 scope, $8 stage, $9 confidence: one row per group (dim, key, name, counts, sums). */
+static const char SQL_TOTALS[] =
+	"SELECT dim, key, coalesce(name, ''), projects, reported, outstanding, late, returned, green, amber_green,"
+	"  amber, amber_red, red, not_reported, spend_pence, forecast_pence, plan_cost_pence"
+	" FROM planreg_status_totals($1, $2::timestamptz, $3::date, $4::int, $5, $6, $7, $8::stage, $9::confidence)";
+
+static const char SQL_ORG_CODE[] = "SELECT code FROM organisation WHERE lower(code) = lower($1)";
 
 /* $1 period, $2 as_of date (NULL = today, UTC), $3 default due date, $4 scope. One row even when
  * nothing is outstanding (code NULL). */
@@ -58,7 +64,7 @@ static const char SQL_OUTSTANDING[] =
 	"  SELECT o.code, o.name, coalesce(o.contact_email, '') AS contact, s.ref, s.title, s.update_id,"
 	"   s.review_comment"
 	"  FROM planreg_status_rows($1, ((a.d + 1)::timestamp AT TIME ZONE 'UTC') - interval '1 microsecond',"
-	"   NULL, a.due, NULL, NULL, NULL, $4, false) s"
+	"   NULL, a.due, NULL, NULL, NULL, $4, false, NULL, NULL, NULL, NULL) s"
 	"  JOIN project_lead_org l ON l.project_id = s.project_id"
 	"  JOIN organisation o ON o.code = l.org_code"
 	"  WHERE (s.update_id IS NULL OR s.review_accepted = false)"
@@ -96,8 +102,8 @@ static const char SQL_DIFF[] =
 	"   JOIN update_milestone m1 ON m1.update_id = a.update_id AND m1.title = m2.title"
 	"   WHERE m2.update_id = b.update_id AND m2.achieved IS NULL AND m1.achieved IS NULL"
 	"   AND m2.forecast > m1.forecast), '')"                                                                 /* 14 */
-	" FROM planreg_status_rows($2, now(), NULL, $4::date, NULL, NULL, NULL, $5, false) b"
-	" JOIN planreg_status_rows($1, now(), NULL, $3::date, NULL, NULL, NULL, $5, false) a"
+	" FROM planreg_status_rows($2, now(), NULL, $4::date, NULL, NULL, NULL, $5, false, NULL, NULL, NULL, NULL) b"
+	" JOIN planreg_status_rows($1, now(), NULL, $3::date, NULL, NULL, NULL, $5, false, NULL, NULL, NULL, NULL) a"
 	"  ON a.project_id = b.project_id"
 	" ORDER BY b.ref";
 /* clang-format on */
@@ -185,93 +191,16 @@ static void status_push_string(struct rpc_call *call, char ***items, size_t *n, 
 
 /* ---------------------------------------------------------------- GetStatus */
 
-/* Running totals of one group; turned into a StatusGroup at the end. */
-struct status_tally {
-	const char *key;
-	const char *name;
-	int projects, reported, outstanding, late;
-	int by_confidence[CONFIDENCE_COUNT]; /* [0] = not reported */
-	int64_t spend, forecast, plan;
-};
-
-struct status_org {
-	const char *code;
-	const char *name;
-	struct status_tally tally;
-	bool used;
-};
-
 struct get_status {
 	struct period period;
 	const char *period_s;
-	const char *as_at;       /* NULL = now */
-	const char *lead;        /* filter, normalised to the stored code */
-	const char *scope;       /* auth.c's restriction, NULL = none */
-	struct status_org *orgs; /* sorted by code, case-insensitively */
-	size_t n_orgs;
-	int after_ref; /* page token */
+	const char *as_at; /* NULL = now */
+	const char *lead;  /* filter, normalised to the stored code */
+	const char *scope; /* auth.c's restriction, NULL = none */
+	int after_ref;     /* page token */
 	int page_size;
+	Planreg__V1__GetStatusResponse *resp;
 };
-
-static int status_org_cmp(const void *a, const void *b)
-{
-	return strcasecmp(((const struct status_org *)a)->code, ((const struct status_org *)b)->code);
-}
-
-static struct status_org *status_org_find(struct get_status *st, const char *code)
-{
-	struct status_org key = {.code = code};
-	return bsearch(&key, st->orgs, st->n_orgs, sizeof key, status_org_cmp);
-}
-
-static void status_tally_add(struct status_tally *t, const Planreg__V1__ProjectStatus *ps, int64_t plan)
-{
-	t->projects++;
-	if (ps->outstanding)
-		t->outstanding++;
-	else
-		t->reported++;
-	if (ps->late)
-		t->late++;
-	t->by_confidence[ps->update_id ? ps->confidence : 0]++;
-	if (ps->spend_to_date)
-		t->spend += ps->spend_to_date->pence;
-	if (ps->forecast_total)
-		t->forecast += ps->forecast_total->pence;
-	t->plan += plan;
-}
-
-static Planreg__V1__CountByName **status_confidence_counts(struct rpc_call *call, const int *counts, size_t *n)
-{
-	Planreg__V1__CountByName **out = NULL;
-	*n = 0;
-	for (int c = 1; c <= CONFIDENCE_COUNT; c++) {
-		int idx = c == CONFIDENCE_COUNT ? 0 : c; /* the five names in order, then "none" */
-		Planreg__V1__CountByName *e =
-			ARENA_NEW(&call->arena, Planreg__V1__CountByName, planreg__v1__count_by_name__init);
-		e->name = (char *)(idx ? values_confidence_name((enum confidence)idx) : "none");
-		e->count = counts[idx];
-		*(Planreg__V1__CountByName **)arena_push(&call->arena, &out, n, sizeof e) = e;
-	}
-	return out;
-}
-
-static Planreg__V1__StatusGroup *status_group(struct rpc_call *call, const struct status_tally *t)
-{
-	Planreg__V1__StatusGroup *g =
-		ARENA_NEW(&call->arena, Planreg__V1__StatusGroup, planreg__v1__status_group__init);
-	g->key = (char *)t->key;
-	g->name = (char *)(t->name ? t->name : "");
-	g->projects = t->projects;
-	g->reported = t->reported;
-	g->outstanding = t->outstanding;
-	g->late = t->late;
-	g->by_confidence = status_confidence_counts(call, t->by_confidence, &g->n_by_confidence);
-	g->spend_pence = t->spend;
-	g->forecast_pence = t->forecast;
-	g->plan_cost_pence = t->plan;
-	return g;
-}
 
 /* How far the forecast lies outside the plan's cost, signed, in tenths of a percent; false when
  * there is nothing to compare (no forecast, cost unknown or not applicable, a zero cost). */
@@ -290,9 +219,8 @@ static bool status_variance(const Planreg__V1__ProjectStatus *ps, long long *ten
 	return true;
 }
 
-/* The project of one row; *plan gets its known cost (the minimum of a range) for the sums. */
-static Planreg__V1__ProjectStatus *status_project(struct rpc_call *call, PGresult *res, int i, bool past_due,
-						  int64_t *plan)
+/* The project of one row of SQL_STATUS, with its flags. */
+static Planreg__V1__ProjectStatus *status_project(struct rpc_call *call, PGresult *res, int i, bool past_due)
 {
 	Planreg__V1__ProjectStatus *ps =
 		ARENA_NEW(&call->arena, Planreg__V1__ProjectStatus, planreg__v1__project_status__init);
@@ -311,7 +239,6 @@ static Planreg__V1__ProjectStatus *status_project(struct rpc_call *call, PGresul
 	cost->max = status_money(call, res, i, 8);
 	cost->approximate = rpc_bool(res, i, 9);
 	ps->plan_cost = cost;
-	*plan = cs == COST_STATUS_KNOWN && cost->min ? cost->min->pence : 0;
 	ps->register_stage = (Planreg__V1__Stage)status_stage(res, i, 10);
 
 	bool has_update = !rpc_is_null(res, i, 11);
@@ -333,6 +260,7 @@ static Planreg__V1__ProjectStatus *status_project(struct rpc_call *call, PGresul
 		}
 		ps->narrative = rpc_strdup(call, rpc_value(res, i, 24));
 	}
+	/* the same definitions as planreg_status_totals (migrations/0003) */
 	ps->outstanding = !has_update || returned;
 	ps->late = (has_update && !ps->on_time) || (ps->outstanding && past_due);
 
@@ -359,157 +287,190 @@ static Planreg__V1__ProjectStatus *status_project(struct rpc_call *call, PGresul
 	return ps;
 }
 
+/* The confidence names in the order totals show them, "none" (not reported) last. */
+static const char *const status_confidence_keys[] = {"green", "amber_green", "amber", "amber_red", "red", "none"};
+#define STATUS_CONFIDENCE_KEYS (sizeof status_confidence_keys / sizeof status_confidence_keys[0])
+
+/* One group of SQL_TOTALS' row i (columns 3 on: projects ... plan cost). */
+static Planreg__V1__StatusGroup *status_group(struct rpc_call *call, PGresult *res, int i, const char *key)
+{
+	Planreg__V1__StatusGroup *g =
+		ARENA_NEW(&call->arena, Planreg__V1__StatusGroup, planreg__v1__status_group__init);
+	g->key = rpc_strdup(call, key);
+	g->name = (char *)"";
+	for (size_t k = 0; k < STATUS_CONFIDENCE_KEYS; k++) {
+		Planreg__V1__CountByName *c =
+			ARENA_NEW(&call->arena, Planreg__V1__CountByName, planreg__v1__count_by_name__init);
+		c->name = (char *)status_confidence_keys[k];
+		c->count = res ? rpc_int(res, i, 8 + (int)k) : 0;
+		*(Planreg__V1__CountByName **)arena_push(&call->arena, &g->by_confidence, &g->n_by_confidence,
+							 sizeof c) = c;
+	}
+	if (res == NULL)
+		return g; /* a group with no project */
+	g->name = rpc_strdup(call, rpc_value(res, i, 2));
+	g->projects = rpc_int(res, i, 3);
+	g->reported = rpc_int(res, i, 4);
+	g->outstanding = rpc_int(res, i, 5);
+	g->late = rpc_int(res, i, 6);
+	g->spend_pence = rpc_int64(res, i, 14);
+	g->forecast_pence = rpc_int64(res, i, 15);
+	g->plan_cost_pence = rpc_int64(res, i, 16);
+	return g;
+}
+
+static void status_push_group(struct rpc_call *call, Planreg__V1__StatusGroup ***groups, size_t *n,
+			      Planreg__V1__StatusGroup *g)
+{
+	*(Planreg__V1__StatusGroup **)arena_push(&call->arena, groups, n, sizeof g) = g;
+}
+
+/* The row of SQL_TOTALS for (dim, key), or -1. */
+static int status_totals_row(PGresult *res, const char *dim, const char *key)
+{
+	for (int i = 0; i < PQntuples(res); i++)
+		if (strcmp(rpc_value(res, i, 0), dim) == 0 && strcmp(rpc_value(res, i, 1), key) == 0)
+			return i;
+	return -1;
+}
+
+static int status_group_theme_cmp(const void *a, const void *b)
+{
+	return atoi((*(Planreg__V1__StatusGroup *const *)a)->key) - atoi((*(Planreg__V1__StatusGroup *const *)b)->key);
+}
+
+static int status_group_code_cmp(const void *a, const void *b)
+{
+	return strcasecmp((*(Planreg__V1__StatusGroup *const *)a)->key, (*(Planreg__V1__StatusGroup *const *)b)->key);
+}
+
+static void status_get_totals(struct rpc_call *call, PGresult *res)
+{
+	struct get_status *st = call->state;
+	Planreg__V1__StatusTotals *t =
+		ARENA_NEW(&call->arena, Planreg__V1__StatusTotals, planreg__v1__status_totals__init);
+	int all = status_totals_row(res, "all", "");
+	if (all >= 0) {
+		t->projects = rpc_int(res, all, 3);
+		t->reported = rpc_int(res, all, 4);
+		t->outstanding = rpc_int(res, all, 5);
+		t->late = rpc_int(res, all, 6);
+		t->returned = rpc_int(res, all, 7);
+		t->spend_pence = rpc_int64(res, all, 14);
+		t->forecast_pence = rpc_int64(res, all, 15);
+		t->plan_cost_pence = rpc_int64(res, all, 16);
+	}
+	for (size_t k = 0; k < STATUS_CONFIDENCE_KEYS; k++) {
+		int i = status_totals_row(res, "confidence", status_confidence_keys[k]);
+		Planreg__V1__CountByName *c =
+			ARENA_NEW(&call->arena, Planreg__V1__CountByName, planreg__v1__count_by_name__init);
+		c->name = (char *)status_confidence_keys[k];
+		c->count = i >= 0 ? rpc_int(res, i, 3) : 0;
+		*(Planreg__V1__CountByName **)arena_push(&call->arena, &t->by_confidence, &t->n_by_confidence,
+							 sizeof c) = c;
+		status_push_group(call, &t->by_confidence_group, &t->n_by_confidence_group,
+				  status_group(call, i >= 0 ? res : NULL, i, status_confidence_keys[k]));
+	}
+	for (int sg = 1; sg < STAGE_COUNT; sg++) {
+		const char *name = values_stage_name((enum stage)sg);
+		int i = status_totals_row(res, "stage", name);
+		status_push_group(call, &t->by_stage, &t->n_by_stage, status_group(call, i >= 0 ? res : NULL, i, name));
+	}
+	for (int i = 0; i < PQntuples(res); i++) {
+		if (strcmp(rpc_value(res, i, 0), "theme") == 0)
+			status_push_group(call, &t->by_theme, &t->n_by_theme,
+					  status_group(call, res, i, rpc_value(res, i, 1)));
+		else if (strcmp(rpc_value(res, i, 0), "lead") == 0)
+			status_push_group(call, &t->by_lead, &t->n_by_lead,
+					  status_group(call, res, i, rpc_value(res, i, 1)));
+	}
+	if (t->n_by_theme > 1)
+		qsort(t->by_theme, t->n_by_theme, sizeof *t->by_theme, status_group_theme_cmp);
+	if (t->n_by_lead > 1)
+		qsort(t->by_lead, t->n_by_lead, sizeof *t->by_lead, status_group_code_cmp);
+	st->resp->totals = t;
+	rpc_reply_ok(call, st->resp);
+}
+
 static void status_get_rows(struct rpc_call *call, PGresult *res)
 {
 	struct get_status *st = call->state;
 	const Planreg__V1__GetStatusRequest *q = call->req->get_status;
 	Planreg__V1__GetStatusResponse *r =
 		ARENA_NEW(&call->arena, Planreg__V1__GetStatusResponse, planreg__v1__get_status_response__init);
-	Planreg__V1__StatusTotals *tot =
-		ARENA_NEW(&call->arena, Planreg__V1__StatusTotals, planreg__v1__status_totals__init);
-	r->totals = tot;
+	st->resp = r;
 	r->period = (char *)st->period_s;
 	int rows = PQntuples(res);
 	bool past_due = rows > 0 && rpc_bool(res, 0, 27);
 	r->as_at = rpc_strdup(call, rows > 0 ? rpc_value(res, 0, 25) : "");
 	r->due = rpc_strdup(call, rows > 0 ? rpc_value(res, 0, 26) : "");
-
-	struct status_tally all = {0};
-	struct status_tally *themes = NULL;
-	size_t n_themes = 0;
-	struct status_tally by_stage[STAGE_COUNT], by_conf[CONFIDENCE_COUNT];
-	memset(by_stage, 0, sizeof by_stage);
-	memset(by_conf, 0, sizeof by_conf);
-	int page = 0;
 	for (int i = 0; i < rows; i++) {
 		if (rpc_is_null(res, i, 0))
 			continue; /* no project matched */
-		int64_t plan = 0;
-		Planreg__V1__ProjectStatus *ps = status_project(call, res, i, past_due, &plan);
-		enum stage current = ps->update_id ? (enum stage)ps->stage : (enum stage)ps->register_stage;
-		if (q->stage != PLANREG__V1__STAGE__STAGE_UNSPECIFIED && (int)current != (int)q->stage)
-			continue;
-		if (q->confidence != PLANREG__V1__CONFIDENCE__CONFIDENCE_UNSPECIFIED &&
-		    (ps->update_id == 0 || ps->confidence != q->confidence))
-			continue;
-
-		status_tally_add(&all, ps, plan);
-		if (ps->update_id && ps->review == PLANREG__V1__REVIEW_STATE__REVIEW_RETURNED)
-			tot->returned++;
-		status_tally_add(&by_stage[current], ps, plan);
-		status_tally_add(&by_conf[ps->update_id ? ps->confidence : 0], ps, plan);
-		struct status_tally *th = NULL;
-		for (size_t k = 0; k < n_themes; k++)
-			if (atoi(themes[k].key) == ps->theme)
-				th = &themes[k];
-		if (th == NULL) {
-			th = arena_push(&call->arena, &themes, &n_themes, sizeof *th);
-			memset(th, 0, sizeof *th);
-			th->key = rpc_printf(call, "%d", ps->theme);
-			th->name = rpc_strdup(call, rpc_value(res, i, 28));
-		}
-		status_tally_add(th, ps, plan);
-		for (size_t k = 0; k < ps->n_lead_orgs; k++) {
-			struct status_org *o = status_org_find(st, ps->lead_orgs[k]);
-			if (o == NULL)
-				continue; /* cannot happen: lead organisations are foreign keys */
-			o->used = true;
-			status_tally_add(&o->tally, ps, plan);
-		}
-
-		if (ps->ref <= st->after_ref)
-			continue;
-		if (page == st->page_size) {
+		if ((int)r->n_projects == st->page_size) {
 			r->next_page_token = rpc_printf(call, "%d", r->projects[r->n_projects - 1]->ref);
-			continue;
+			break;
 		}
+		Planreg__V1__ProjectStatus *ps = status_project(call, res, i, past_due);
 		if (!q->include_narrative)
 			ps->narrative = "";
 		*(Planreg__V1__ProjectStatus **)arena_push(&call->arena, &r->projects, &r->n_projects, sizeof ps) = ps;
-		page++;
 	}
-
-	tot->projects = all.projects;
-	tot->reported = all.reported;
-	tot->outstanding = all.outstanding;
-	tot->late = all.late;
-	tot->spend_pence = all.spend;
-	tot->forecast_pence = all.forecast;
-	tot->plan_cost_pence = all.plan;
-	tot->by_confidence = status_confidence_counts(call, all.by_confidence, &tot->n_by_confidence);
-	/* themes arrive in ref order; show them by number */
-	for (size_t a = 1; a < n_themes; a++)
-		for (size_t b = a; b > 0 && atoi(themes[b - 1].key) > atoi(themes[b].key); b--) {
-			struct status_tally tmp = themes[b - 1];
-			themes[b - 1] = themes[b];
-			themes[b] = tmp;
-		}
-	for (size_t k = 0; k < n_themes; k++) {
-		Planreg__V1__StatusGroup *g = status_group(call, &themes[k]);
-		*(Planreg__V1__StatusGroup **)arena_push(&call->arena, &tot->by_theme, &tot->n_by_theme, sizeof g) = g;
+	if (st->after_ref) {
+		rpc_reply_ok(call, r); /* the totals come with the first page */
+		return;
 	}
-	for (int s = 1; s < STAGE_COUNT; s++) {
-		by_stage[s].key = values_stage_name((enum stage)s);
-		Planreg__V1__StatusGroup *g = status_group(call, &by_stage[s]);
-		*(Planreg__V1__StatusGroup **)arena_push(&call->arena, &tot->by_stage, &tot->n_by_stage, sizeof g) = g;
-	}
-	for (int c = 1; c <= CONFIDENCE_COUNT; c++) {
-		int idx = c == CONFIDENCE_COUNT ? 0 : c; /* the five names in order, then "none" */
-		by_conf[idx].key = idx ? values_confidence_name((enum confidence)idx) : "none";
-		Planreg__V1__StatusGroup *g = status_group(call, &by_conf[idx]);
-		*(Planreg__V1__StatusGroup **)arena_push(&call->arena, &tot->by_confidence_group,
-							 &tot->n_by_confidence_group, sizeof g) = g;
-	}
-	for (size_t k = 0; k < st->n_orgs; k++) {
-		struct status_org *o = &st->orgs[k];
-		if (!o->used)
-			continue;
-		o->tally.key = o->code;
-		o->tally.name = o->name;
-		Planreg__V1__StatusGroup *g = status_group(call, &o->tally);
-		*(Planreg__V1__StatusGroup **)arena_push(&call->arena, &tot->by_lead, &tot->n_by_lead, sizeof g) = g;
-	}
-	rpc_reply_ok(call, r);
+	char theme[16];
+	snprintf(theme, sizeof theme, "%d", q->theme);
+	const char *params[9] = {
+		st->period_s,
+		r->as_at,
+		status_due_default(call, st->period),
+		q->theme ? rpc_strdup(call, theme) : NULL,
+		q->objective[0] ? q->objective : NULL,
+		st->lead,
+		st->scope,
+		q->stage ? values_stage_name((enum stage)q->stage) : NULL,
+		q->confidence ? values_confidence_name((enum confidence)q->confidence) : NULL,
+	};
+	rpc_query(call, SQL_TOTALS, 9, params, status_get_totals);
 }
 
-static void status_get_orgs(struct rpc_call *call, PGresult *res)
+static void status_get_page(struct rpc_call *call)
 {
 	struct get_status *st = call->state;
 	const Planreg__V1__GetStatusRequest *q = call->req->get_status;
-	int n = PQntuples(res);
-	st->orgs = arena_alloc(&call->arena, (size_t)(n + 1) * sizeof *st->orgs);
-	st->n_orgs = (size_t)n;
-	for (int i = 0; i < n; i++) {
-		memset(&st->orgs[i], 0, sizeof st->orgs[i]);
-		st->orgs[i].code = rpc_strdup(call, rpc_value(res, i, 0));
-		st->orgs[i].name = rpc_strdup(call, rpc_value(res, i, 1));
-	}
-	qsort(st->orgs, st->n_orgs, sizeof *st->orgs, status_org_cmp);
-	if (q->lead_org[0]) {
-		struct status_org *o = status_org_find(st, q->lead_org);
-		if (o == NULL) {
-			rpc_reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "organisation_not_found",
-					"there is no organisation %s (`planreg org list` shows the codes)",
-					q->lead_org);
-			return;
-		}
-		st->lead = o->code;
-	}
-	char theme[16], objective[16];
+	char theme[16];
 	snprintf(theme, sizeof theme, "%d", q->theme);
-	snprintf(objective, sizeof objective, "%s", q->objective);
-	const char *params[9] = {
+	const char *params[13] = {
 		st->period_s,
 		st->as_at,
 		status_period_text(call, period_prev(st->period)),
 		status_due_default(call, st->period),
 		q->theme ? rpc_strdup(call, theme) : NULL,
-		q->objective[0] ? rpc_strdup(call, objective) : NULL,
+		q->objective[0] ? q->objective : NULL,
 		st->lead,
 		st->scope,
 		q->include_narrative ? "true" : "false",
+		q->stage ? values_stage_name((enum stage)q->stage) : NULL,
+		q->confidence ? values_confidence_name((enum confidence)q->confidence) : NULL,
+		rpc_printf(call, "%d", st->after_ref),
+		rpc_printf(call, "%d", st->page_size + 1),
 	};
-	rpc_query(call, SQL_STATUS, 9, params, status_get_rows);
+	rpc_query(call, SQL_STATUS, 13, params, status_get_rows);
+}
+
+static void status_get_lead(struct rpc_call *call, PGresult *res)
+{
+	struct get_status *st = call->state;
+	const Planreg__V1__GetStatusRequest *q = call->req->get_status;
+	if (PQntuples(res) == 0) {
+		rpc_reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "organisation_not_found",
+				"there is no organisation %s (`planreg org list` shows the codes)", q->lead_org);
+		return;
+	}
+	st->lead = rpc_strdup(call, rpc_value(res, 0, 0));
+	status_get_page(call);
 }
 
 /* "6.1": a theme number, a dot, an objective number. */
@@ -578,7 +539,12 @@ void status_get(struct rpc_call *call)
 		return;
 	}
 	st->scope = auth_progress_scope(&call->principal);
-	rpc_query(call, SQL_ORGANISATIONS, 0, NULL, status_get_orgs);
+	if (q->lead_org[0]) {
+		const char *params[1] = {q->lead_org};
+		rpc_query(call, SQL_ORG_CODE, 1, params, status_get_lead);
+		return;
+	}
+	status_get_page(call);
 }
 
 /* ---------------------------------------------------------------- ListOutstanding */

@@ -11,8 +11,9 @@
 # server runs as the postgres user), a database migrated by `planregd migrate`, an app role
 # that is a member of planreg_app, and a synthetic register (tests/bench/gen_register.sql).
 # Then it times
-#   a) the query GetStatus runs, SELECT * FROM planreg_status_rows(...), with pgbench as the
-#      app role (average, and p50/p95/p99/max from pgbench's per-transaction log), and
+#   a) the two queries GetStatus runs for a first page, planreg_status_rows(...) for the page and
+#      planreg_status_totals(...), with pgbench as the app role (average, and p50/p95/p99/max from
+#      pgbench's per-transaction log), and
 #   b) GetStatus requests to a real planregd over mutual TLS (tests/bench/status_client.py),
 #      each from the first byte sent to the last byte of the response,
 # and prints both side by side. The daemon and the cluster are stopped on exit, even on failure.
@@ -190,11 +191,13 @@ psql_su -Atc "SELECT 1 FROM pg_indexes WHERE indexname = 'progress_update_status
   die "the database has no index progress_update_status: is 0003_status.sql compiled into $planregd?"
 
 # ------------------------------------------------------------------ a) raw SQL
-query="SELECT * FROM planreg_status_rows('$period', $as_at_sql, '$prev', '$due', NULL, NULL, NULL, NULL, false);"
-printf '%s\n' "$query" >"$tmp/status.sql"
+# the two statements GetStatus runs for a first page: the page's rows and the totals
+query="SELECT * FROM planreg_status_rows('$period', $as_at_sql, '$prev', '$due', NULL, NULL, NULL, NULL, false, NULL, NULL, 0, $((page_size + 1)));"
+totals="SELECT * FROM planreg_status_totals('$period', $as_at_sql, '$due', NULL, NULL, NULL, NULL, NULL, NULL);"
+printf '%s\n%s\n' "$query" "$totals" >"$tmp/status.sql"
 rows=$(psql -X -At -v ON_ERROR_STOP=1 -U "$app_role" -d "$db" \
   -c "SELECT count(*) FROM (${query%;}) s")
-echo "== raw SQL, as $app_role: $query"
+echo "== raw SQL, as $app_role: $query $totals"
 echo "   $rows rows; $warmup warm-up runs, then $runs timed (pgbench -n -r -l -t $runs)"
 rm -f "$tmp"/pgbench_log.*
 if [ "$warmup" -gt 0 ]; then
@@ -207,7 +210,8 @@ grep -E "^(latency average|tps)" "$tmp/pgbench.out" | sed 's/^/   /'
 
 if [ "$explain" = 1 ]; then
   echo "== EXPLAIN (ANALYZE, BUFFERS), as $app_role"
-  psql -X -v ON_ERROR_STOP=1 -U "$app_role" -d "$db" -c "EXPLAIN (ANALYZE, BUFFERS) ${query%;}"
+  psql -X -v ON_ERROR_STOP=1 -U "$app_role" -d "$db" -c "EXPLAIN (ANALYZE, BUFFERS) ${query%;}" \
+    -c "EXPLAIN (ANALYZE, BUFFERS) ${totals%;}"
 fi
 
 # ------------------------------------------------------------------ b) the daemon over TLS
