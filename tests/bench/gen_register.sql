@@ -63,7 +63,7 @@ SET LOCAL client_min_messages = warning;
 DO $$
 BEGIN
 	IF to_regclass('public.progress_update') IS NULL OR to_regprocedure(
-	   'planreg_status_rows(text,timestamptz,text,date,integer,text,text,text,boolean)') IS NULL THEN
+	   'planreg_status_totals(text,timestamptz,date,integer,text,text,text,stage,confidence)') IS NULL THEN
 		RAISE EXCEPTION 'gen_register.sql: run `planregd migrate` first (0003_status.sql is missing)';
 	END IF;
 	IF EXISTS (SELECT 1 FROM plan) OR EXISTS (SELECT 1 FROM progress_update) THEN

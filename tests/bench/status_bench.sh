@@ -196,7 +196,7 @@ query="SELECT * FROM planreg_status_rows('$period', $as_at_sql, '$prev', '$due',
 totals="SELECT * FROM planreg_status_totals('$period', $as_at_sql, '$due', NULL, NULL, NULL, NULL, NULL, NULL);"
 printf '%s\n%s\n' "$query" "$totals" >"$tmp/status.sql"
 rows=$(psql -X -At -v ON_ERROR_STOP=1 -U "$app_role" -d "$db" \
-  -c "SELECT count(*) FROM (${query%;}) s")
+  -c "SELECT projects FROM (${totals%;}) t WHERE dim = 'all'")
 echo "== raw SQL, as $app_role: $query $totals"
 echo "   $rows rows; $warmup warm-up runs, then $runs timed (pgbench -n -r -l -t $runs)"
 rm -f "$tmp"/pgbench_log.*
