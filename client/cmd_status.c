@@ -14,7 +14,7 @@
 #include "values.h"
 #include "xmalloc.h"
 
-#define CMD_STATUS_PAGE 1000
+#define CMD_STATUS_PAGE 500 /* the server's default page */
 #define CMD_STATUS_FILTERS                                                                                             \
 	"  --theme N               only theme N (1-6 in the first plan)\n"                                             \
 	"  --objective X.Y         only objective X.Y, e.g. 6.1\n"                                                     \

@@ -289,6 +289,47 @@ static bool cmd_update_read(struct arena *a, const struct cmd_update_input *in, 
 	return true;
 }
 
+/* Whether s is empty or only whitespace. */
+static bool cmd_update_blank(const char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	return *s == '\0';
+}
+
+/*
+ * An option given an empty (or blank) value: `--spend ''` would otherwise send
+ * no figure at all, which is not what someone who typed the option meant.
+ * Returns a malloc'd usage message naming the option, or NULL when there is none.
+ * (In a CSV row an empty cell is how a figure is left out, so this is for options only.)
+ */
+static char *cmd_update_empty_option(const struct cmd_update_input *in)
+{
+	if (in->spend != NULL && cmd_update_blank(in->spend))
+		return xstrdup("--spend is empty: give the spend to date, " CMD_UPDATE_MONEY_SPELLINGS
+			       ", or leave --spend out");
+	if (in->forecast != NULL && cmd_update_blank(in->forecast))
+		return xstrdup("--forecast is empty: give the forecast total cost, " CMD_UPDATE_MONEY_SPELLINGS
+			       ", or leave --forecast out");
+	for (size_t i = 0; i < in->n_milestones; i++)
+		if (cmd_update_blank(in->milestones[i]))
+			return in->n_milestones == 1
+				       ? xstrdup("--milestone is empty: write \"TITLE|BASELINE|FORECAST|ACHIEVED\" "
+						 "(dates YYYY-MM-DD; FORECAST or ACHIEVED may be empty), or leave "
+						 "--milestone out")
+				       : xasprintf(
+						 "--milestone %zu of %zu is empty: write "
+						 "\"TITLE|BASELINE|FORECAST|ACHIEVED\" (dates YYYY-MM-DD; FORECAST or "
+						 "ACHIEVED may be empty)",
+						 i + 1, in->n_milestones);
+	for (size_t i = 0; i < in->n_risks; i++)
+		if (cmd_update_blank(in->risks[i]))
+			return in->n_risks == 1
+				       ? xstrdup("--risk is empty: describe the risk, or leave --risk out")
+				       : xasprintf("--risk %zu of %zu is empty: describe the risk", i + 1, in->n_risks);
+	return NULL;
+}
+
 /* ---------------------------------------------------------------- idempotency keys */
 
 static void cmd_update_key_field(struct buf *b, const char *name, const char *s)
@@ -857,6 +898,12 @@ static int cmd_update_submit(struct cli *cli, int argc, char **argv)
 		rc = cli_usage(cmd, "give the narrative with either --narrative TEXT or --narrative-file FILE");
 	else if (key && (key[0] == '\0' || strlen(key) > CMD_UPDATE_KEY_LIMIT))
 		rc = cli_usage(cmd, "--idempotency-key takes 1 to %d characters", CMD_UPDATE_KEY_LIMIT);
+	else {
+		char *empty = cmd_update_empty_option(&in);
+		if (empty != NULL)
+			rc = cli_usage(cmd, "%s", empty);
+		free(empty);
+	}
 	if (rc != EXIT_OK) {
 		arena_free(&a);
 		return rc;
@@ -1502,12 +1549,17 @@ static int cmd_update_review(struct cli *cli, int argc, char **argv)
 		return rc;
 	body.accept = accept;
 	body.comment = (char *)(comment ? comment : "");
-	/* not retried: a review is recorded each time it is sent */
+	/* one key per invocation: a retry after a broken connection records the review once */
+	char key[CMD_UPDATE_KEY_MAX];
+	if (!cmd_update_random_key(key))
+		return cli_fail(EXIT_REFUSED, "cannot make a random idempotency key for the review");
 	Planreg__V1__Request req = PLANREG__V1__REQUEST__INIT;
 	req.body_case = PLANREG__V1__REQUEST__BODY_REVIEW_UPDATE;
 	req.review_update = &body;
+	req.idempotency_key = key;
 	Planreg__V1__Response *resp;
-	rc = cli_call(cli, &req, &resp);
+	bool retried;
+	rc = cmd_update_send(cli, &req, false, &resp, &retried);
 	if (rc != EXIT_OK)
 		return rc;
 	if (accept)

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package that planreg's build, service and tests need
 # (chromium renders the HTML board report in its test; python3-aiosmtpd is the
-# SMTP server the reminder tests deliver to; systemd-analyze verifies the units).
+# SMTP server the reminder tests deliver to; systemd-analyze verifies the units;
+# clang builds the libFuzzer variants of the fuzz targets, see README "Fuzzing").
 # Idempotent: packages already present are left alone; apt-get runs only when
 # something is missing. Must run as root (or with sudo available).
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config git ca-certificates clang-format
+  build-essential cmake pkg-config git ca-certificates clang clang-format
   libevent-dev libprotobuf-c-dev protobuf-c-compiler
   libpq-dev libssl-dev openssl libcurl4-openssl-dev libcmocka-dev
   postgresql-15 postgresql-client-15

@@ -10,10 +10,17 @@
 # Environment: PLANREG_VAR (default ./var), PLANREG_PORT (7443),
 # PLANREG_HTTP_PORT (7444), PLANREG_PG_PORT (chosen once, then kept),
 # PLANREG_BUILD (build directory, default ./build/release).
+#
+# The PostgreSQL cluster is durable (fsync on): what the daemon acknowledged
+# survives a power cut. var/planregd.pid is not trusted on its own: after a
+# kill -9 it names a dead process, later perhaps an unrelated one given the
+# same pid. A pid counts as the daemon only when /proc shows a planregd binary
+# running with this var directory's planregd.conf; nothing else is signalled.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 var=${PLANREG_VAR:-$root/var}
+case $var in /*) ;; *) var=$PWD/$var ;; esac
 port=${PLANREG_PORT:-7443}
 http_port=${PLANREG_HTTP_PORT:-7444}
 build=${PLANREG_BUILD:-$root/build/release}
@@ -21,20 +28,72 @@ plan_file=$root/data/lcr-digital-action-plan-2021-2023.txt
 db=planreg
 app_role=planregd
 
+conf=$var/planregd.conf
+pid_file=$var/planregd.pid
+
 say() { printf 'quickstart: %s\n' "$*"; }
 
-daemon_running() {
-  [ -f "$var/planregd.pid" ] && kill -0 "$(cat "$var/planregd.pid")" 2>/dev/null
+# True when PID is this quickstart's planregd: a planregd binary (perhaps
+# rebuilt since it started: "(deleted)") whose --config is $conf. A zombie has
+# no command line, so it does not count either.
+is_our_daemon() { # pid
+  local pid=$1 exe arg="" cwd i args=()
+  [[ $pid =~ ^[1-9][0-9]*$ ]] || return 1
+  mapfile -d '' -t args <"/proc/$pid/cmdline" 2>/dev/null || return 1
+  [ "${#args[@]}" -gt 0 ] && [ "${args[0]##*/}" = planregd ] || return 1
+  exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || return 1
+  exe=${exe% (deleted)}
+  [ "${exe##*/}" = planregd ] || return 1
+  for ((i = 1; i < ${#args[@]}; i++)); do
+    [ "${args[i]}" = --config ] && arg=${args[i + 1]:-}
+  done
+  [ -n "$arg" ] || return 1
+  if [ "${arg#/}" = "$arg" ]; then # relative to where it was started
+    cwd=$(readlink "/proc/$pid/cwd" 2>/dev/null) || return 1
+    arg=$cwd/$arg
+  fi
+  [ "$(readlink -m -- "$arg")" = "$(readlink -m -- "$conf")" ]
+}
+
+# Prints the daemon's pid: the pid file's when it names the daemon, else the
+# daemon found among all processes (the pid file was lost or overwritten).
+daemon_pid() {
+  local pid p
+  pid=$(head -n 1 "$pid_file" 2>/dev/null || true)
+  if is_our_daemon "$pid"; then
+    echo "$pid"
+    return 0
+  fi
+  for p in /proc/[0-9]*; do
+    if is_our_daemon "${p#/proc/}"; then
+      echo "${p#/proc/}"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# What the pid file says when it names no daemon of ours, for messages.
+stale_pid() {
+  [ -f "$pid_file" ] || return 1
+  head -n 1 "$pid_file" 2>/dev/null || true
 }
 
 stop() {
-  if daemon_running; then
-    pid=$(cat "$var/planregd.pid")
+  local pid stale
+  if pid=$(daemon_pid); then
     kill -TERM "$pid"
-    for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    # the daemon drains for up to drain_timeout_ms (10 s by default)
+    for _ in $(seq 1 150); do is_our_daemon "$pid" || break; sleep 0.1; done
+    if is_our_daemon "$pid"; then
+      say "planregd (pid $pid) is still running 15 s after SIGTERM; see $var/log/planregd.log" >&2
+      exit 1
+    fi
     say "stopped planregd (pid $pid)"
+  elif stale=$(stale_pid); then
+    say "planregd was not running; removed the stale $pid_file (pid ${stale:-?} is not this planregd, left alone)"
   fi
-  rm -f "$var/planregd.pid"
+  rm -f "$pid_file"
   if [ -d "$var/pg/data" ]; then
     bash "$root/deploy/pgcluster.sh" stop "$var/pg"
     say "stopped PostgreSQL ($var/pg)"
@@ -73,7 +132,7 @@ if [ "$(id -u)" -eq 0 ]; then
     d=$(dirname "$d")
   done
 fi
-bash "$root/deploy/pgcluster.sh" init "$var/pg"
+bash "$root/deploy/pgcluster.sh" init "$var/pg" # durable: fsync on
 if [ ! -f "$var/pg/port" ] && [ -n "${PLANREG_PG_PORT:-}" ]; then
   echo "$PLANREG_PG_PORT" >"$var/pg/port"
 fi
@@ -102,7 +161,7 @@ bash "$root/deploy/pki.sh" init "$pki" >/dev/null
 [ -f "$pki/server.crt" ] || bash "$root/deploy/pki.sh" server "$pki" >/dev/null
 
 # 4. the daemon
-cat >"$var/planregd.conf" <<CONF
+cat >"$conf" <<CONF
 # written by deploy/quickstart.sh
 listen_addr = 127.0.0.1
 listen_port = $port
@@ -112,18 +171,38 @@ tls_cert = $pki/server.crt
 tls_key = $pki/server.key
 tls_ca = $pki/ca.crt
 db_dsn = $app_dsn
-pid_file = $var/planregd.pid
+pid_file = $pid_file
 CONF
-if daemon_running; then
-  say "planregd already running (pid $(cat "$var/planregd.pid"))"
+log=$var/log/planregd.log
+if pid=$(daemon_pid); then
+  say "planregd already running (pid $pid)"
+  if [ "$(head -n 1 "$pid_file" 2>/dev/null || true)" != "$pid" ]; then
+    echo "$pid" >"$pid_file" # it was lost or overwritten: name the daemon again
+    say "rewrote $pid_file, which did not name it"
+  fi
 else
-  nohup "$planregd" --config "$var/planregd.conf" >>"$var/log/planregd.log" 2>&1 </dev/null 9>&- &
+  if stale=$(stale_pid); then
+    say "removing the stale $pid_file (pid ${stale:-?} is not this planregd; that process is left alone)"
+    rm -f "$pid_file"
+  fi
+  logged=$(stat -c %s "$log" 2>/dev/null || echo 0)
+  nohup "$planregd" --config "$conf" >>"$log" 2>&1 </dev/null 9>&- &
+  pid=$! # nohup execs planregd: the same process
+  # up once it has written its pid file and connected to the database (in this run's part of the log)
   for _ in $(seq 1 100); do
-    if daemon_running && grep -q "event=db_connected" <(tail -n 50 "$var/log/planregd.log"); then break; fi
+    if [ "$(head -n 1 "$pid_file" 2>/dev/null || true)" = "$pid" ] &&
+      grep -q "event=db_connected" < <(tail -c +$((logged + 1)) "$log"); then
+      break
+    fi
+    kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done
-  daemon_running || { tail -20 "$var/log/planregd.log" >&2; echo "quickstart: planregd did not start" >&2; exit 1; }
-  say "started planregd (pid $(cat "$var/planregd.pid")) on 127.0.0.1:$port; log $var/log/planregd.log"
+  if ! is_our_daemon "$pid" || [ "$(head -n 1 "$pid_file" 2>/dev/null || true)" != "$pid" ]; then
+    tail -c +$((logged + 1)) "$log" | tail -n 20 >&2
+    echo "quickstart: planregd did not start" >&2
+    exit 1
+  fi
+  say "started planregd (pid $pid) on 127.0.0.1:$port; log $log"
 fi
 
 # 5. credentials: the first admin is bootstrapped straight into the database,

@@ -105,6 +105,13 @@ LANGUAGE sql STABLE AS $fn$
 		FROM progress_update u
 		WHERE u.period = p_period AND u.submitted_at <= p_as_at
 		ORDER BY u.project_id, u.revision DESC),
+	-- the latest review known at p_as_at of each reviewed update of the period: a pass over the
+	-- period's reviews, not a probe per project (most updates have none)
+	rv AS (
+		SELECT DISTINCT ON (r.update_id) r.update_id, r.accepted
+		FROM update_review r JOIN progress_update u ON u.id = r.update_id
+		WHERE u.period = p_period AND r.reviewed_at <= p_as_at
+		ORDER BY r.update_id, r.id DESC),
 	s AS MATERIALIZED (
 		SELECT p.id, p.theme, coalesce(c.stage, p.stage) AS stage, c.confidence,
 		       coalesce(rv.accepted = false, false) AS returned,
@@ -116,9 +123,7 @@ LANGUAGE sql STABLE AS $fn$
 		FROM project p
 		CROSS JOIN due
 		LEFT JOIN cur c ON c.project_id = p.id
-		LEFT JOIN LATERAL (SELECT r.accepted FROM update_review r
-		                   WHERE r.update_id = c.id AND r.reviewed_at <= p_as_at
-		                   ORDER BY r.id DESC LIMIT 1) rv ON true
+		LEFT JOIN rv ON rv.update_id = c.id
 		WHERE p.plan_id = (SELECT max(id) FROM plan)
 		  AND (p_theme IS NULL OR p.theme = p_theme)
 		  AND (p_objective IS NULL OR p.theme || '.' || p.objective = p_objective)

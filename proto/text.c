@@ -93,3 +93,39 @@ void text_hex(const unsigned char *in, size_t n, char *out)
 	}
 	out[2 * n] = '\0';
 }
+
+/* Copies up to n bytes of valid UTF-8 without cutting a character; returns the bytes copied. */
+static size_t text_copy_whole(const char *s, size_t n, char *out, size_t room)
+{
+	if (n > room) {
+		n = room;
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--; /* s[n] continues a character: do not cut it */
+	}
+	memcpy(out, s, n);
+	return n;
+}
+
+size_t text_sanitize_utf8(const char *s, size_t len, char *out, size_t cap)
+{
+	static const char replacement[] = "\xef\xbf\xbd"; /* U+FFFD */
+	if (cap == 0)
+		return 0;
+	size_t i = 0, o = 0, room = cap - 1;
+	while (i < len) {
+		size_t bad = len - i;
+		bool ok = text_utf8_valid(s + i, len - i, &bad);
+		size_t want = ok ? len - i : bad;
+		size_t n = text_copy_whole(s + i, want, out + o, room - o);
+		o += n;
+		if (n < want || ok)
+			break;
+		if (room - o < 3)
+			break;
+		memcpy(out + o, replacement, 3);
+		o += 3;
+		i += bad + 1; /* one replacement per bad byte */
+	}
+	out[o] = '\0';
+	return o;
+}

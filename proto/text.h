@@ -14,6 +14,11 @@ size_t text_utf8_length(const char *s);
 bool text_has_control(const char *s, bool allow_newlines);
 /* A malloc'd copy without leading and trailing whitespace. */
 char *text_trim_dup(const char *s, size_t len);
+/* Copies s[0..len) into out (cap bytes, always NUL-terminated when cap > 0) with
+ * every byte that is not part of well-formed UTF-8, and every NUL, replaced by
+ * U+FFFD; stops before a character that would not fit whole. Returns the bytes
+ * written (without the NUL). cap = 3 * len + 1 always suffices. */
+size_t text_sanitize_utf8(const char *s, size_t len, char *out, size_t cap);
 /* Lower-case hex of n bytes into out (2n + 1 bytes). */
 void text_hex(const unsigned char *in, size_t n, char *out);
 

@@ -75,9 +75,9 @@ bool auth_request_allowed(const struct principal *p, Planreg__V1__Request__BodyC
 	return false;
 }
 
-static bool auth_leads(const struct principal *p, char **lead_orgs, size_t n)
+bool auth_leads_project(const struct principal *p, char **lead_orgs, size_t n_lead_orgs)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n_lead_orgs; i++)
 		if (strcasecmp(lead_orgs[i], p->organisation) == 0)
 			return true;
 	return false;
@@ -87,14 +87,30 @@ bool auth_may_write_progress(const struct principal *p, char **lead_orgs, size_t
 {
 	if (p->role == ROLE_ADMIN)
 		return true;
-	return p->role == ROLE_SUBMITTER && auth_leads(p, lead_orgs, n_lead_orgs);
+	return p->role == ROLE_SUBMITTER && auth_leads_project(p, lead_orgs, n_lead_orgs);
 }
 
 bool auth_may_read_progress(const struct principal *p, char **lead_orgs, size_t n_lead_orgs)
 {
 	if (p->role == ROLE_ADMIN || p->role == ROLE_VIEWER)
 		return true;
-	return p->role == ROLE_SUBMITTER && auth_leads(p, lead_orgs, n_lead_orgs);
+	return p->role == ROLE_SUBMITTER && auth_leads_project(p, lead_orgs, n_lead_orgs);
+}
+
+bool auth_may_list_org(const struct principal *p, const char *org)
+{
+	if (p->role == ROLE_ADMIN || p->role == ROLE_VIEWER)
+		return true;
+	return p->role == ROLE_SUBMITTER && strcasecmp(org, p->organisation) == 0;
+}
+
+const char *auth_template_org(const struct principal *p, const char *requested)
+{
+	if (requested == NULL || requested[0] == '\0')
+		return p->organisation;
+	if (p->role == ROLE_ADMIN || strcasecmp(requested, p->organisation) == 0)
+		return requested;
+	return NULL;
 }
 
 const char *auth_progress_scope(const struct principal *p)

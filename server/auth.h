@@ -12,10 +12,24 @@
 /* May this role make this request at all? On false, *why says who may. */
 bool auth_request_allowed(const struct principal *p, Planreg__V1__Request__BodyCase kind, const char **why);
 
+/* Does p's organisation lead the project led by these organisations? (Co-led
+ * projects have several leads; codes compare case-insensitively.) An admin
+ * reporting for a project it does not lead reports on behalf of the lead. */
+bool auth_leads_project(const struct principal *p, char **lead_orgs, size_t n_lead_orgs);
+
 /* May p submit (or read) progress for a project led by these organisations?
  * Admins always; submitters only for projects their organisation leads. */
 bool auth_may_write_progress(const struct principal *p, char **lead_orgs, size_t n_lead_orgs);
 bool auth_may_read_progress(const struct principal *p, char **lead_orgs, size_t n_lead_orgs);
+
+/* May p list the updates of the projects org leads (ListUpdates --org)?
+ * Admins and viewers any organisation; a submitter only its own. */
+bool auth_may_list_org(const struct principal *p, const char *org);
+
+/* Whose update template p gets when it asks for requested ("" for its own):
+ * the organisation to use, or NULL when p may not have that one's (a submitter
+ * asking for another organisation's). */
+const char *auth_template_org(const struct principal *p, const char *requested);
 
 /* Whose projects p may see in consolidated views (status, outstanding,
  * timeliness, diff, export): NULL for every project (admin, viewer, the

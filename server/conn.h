@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/queue.h>
+#include <sys/socket.h>
 
 #include "planreg.pb-c.h"
 #include "values.h"
@@ -34,15 +35,22 @@ struct principal {
 	char fingerprint[65];
 };
 
+/* A source address as the per-address limit counts it: IPv4 as ::ffff:a.b.c.d, IPv6 by its /64. */
+struct conn_addr {
+	uint8_t bytes[16];
+};
+
 struct conn {
 	LIST_ENTRY(conn) link;
+	TAILQ_ENTRY(conn) unauth_link; /* in srv->unauth while unauth is true */
+	LIST_ENTRY(conn) addr_link;    /* in srv->addr_buckets[addr_hash & mask] while addr_counted */
 	struct server *srv;
 	uint64_t id;
 	enum conn_state state;
 	int refs; /* the server's list holds one; each in-flight request one more */
 	struct bufferevent *bev;
 	SSL *ssl;
-	struct event *deadline; /* handshake or frame-completion deadline */
+	struct event *deadline; /* the one deadline of the current state (conn_rearm) */
 	struct event *reaper;   /* deferred free */
 	struct event *kick;     /* deferred look at buffered input */
 	struct event *linger;   /* reads and drops input while lingering */
@@ -51,13 +59,28 @@ struct conn {
 	struct principal principal; /* from the credential at connect time */
 	int inflight;
 	bool reading_paused;
+	bool unauth;       /* counted in srv->n_unauth (handshake or authenticating) */
+	bool addr_counted; /* counted in its address bucket */
+	struct conn_addr addr;
+	uint32_t addr_hash;
 	const char *drain_reason; /* why a DRAINING connection will close (static string) */
 	uint64_t requests;
+	uint64_t bytes_in; /* raw bytes read from the socket, TLS records included */
+	/* Deadline clocks, monotonic milliseconds; 0 = not running. Bytes that do
+	 * not complete a frame never move them back. */
+	uint64_t accepted_ms;      /* handshake and authentication */
+	uint64_t frame_started_ms; /* the first byte (TLS record bytes too) of a frame not yet complete */
+	uint64_t idle_since_ms;    /* since the connection last had nothing in flight, to send or to read */
+	uint64_t output_since_ms;  /* output pending since; reset only when it is all written */
+	uint64_t closing_since_ms; /* entered CLOSING */
 };
 
-void conn_accept(struct server *srv, int fd, const char *peer);
+/* Takes a new socket from the listener, or refuses it (closes it at once) when a
+ * limit says so: max_connections, max_connections_per_addr, or the handshake
+ * budget (see conn.c for the budget and the reserve it leaves). */
+void conn_accept(struct server *srv, int fd, const struct sockaddr *sa, const char *peer);
 
-/* The state machine's only door: checks and logs every change. */
+/* The state machine's only door: checks and logs every change, re-arms the deadline. */
 void conn_set_state(struct conn *c, enum conn_state st);
 
 /* Sends one encoded Response frame (header included). Dropped when the connection is closing. */
@@ -79,5 +102,12 @@ void conn_drain(struct conn *c);
 void conn_authenticated(struct conn *c, const struct principal *p);
 
 bool conn_is_usable(const struct conn *c);
+
+/* Frees a connection at once, whatever its state (the server's hard stop). */
+void conn_free(struct conn *c);
+
+/* Connections still in the handshake or authenticating may hold at most this
+ * many slots: min(max_handshakes, max_connections - max_connections / 4). */
+unsigned conn_unauth_limit(const struct server *srv);
 
 #endif

@@ -3,7 +3,15 @@
  * Each connection is one struct db_conn with an explicit state. Its socket is
  * watched by a one-shot event re-armed at every wait, because PQsocket() may
  * change while connecting. The pool hands idle connections to waiters from a
- * deferred "kick" event, so no callback ever runs inside the caller's frame. */
+ * deferred "kick" event, so no callback ever runs inside the caller's frame.
+ *
+ * Nothing waits on the server unbounded. Each connection's timer is, by state:
+ * the reconnect pause (disconnected), the connect deadline (resolving,
+ * connecting, setup) or the answer deadline (query, ping, resetting). A missed
+ * answer deadline closes the connection with PQfinish (it sends Terminate
+ * without waiting and closes the socket; PQcancel would block) and a new one
+ * is started. One pool timer bounds how long requests wait for a connection;
+ * another pings an idle connection when nothing has answered for a while. */
 #include "db_pool.h"
 
 #include <arpa/inet.h>
@@ -12,6 +20,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "xmalloc.h"
@@ -22,13 +31,24 @@ enum db_state {
 	DB_CONNECTING,   /* PQconnectPoll in progress */
 	DB_SETUP,        /* session settings being applied */
 	DB_IDLE,         /* in the pool */
+	DB_PING,         /* in the pool, SELECT 1 running to see that the server answers */
 	DB_LEASED,       /* owned by a request, no query running */
 	DB_QUERY,        /* owned by a request, query running */
 	DB_RESETTING,    /* released mid-transaction: ROLLBACK running */
 };
 
-static const char *const db_state_names[] = {"disconnected", "resolving", "connecting", "setup",
-					     "idle",         "leased",    "query",      "resetting"};
+static const char *const db_state_names[] = {"disconnected", "resolving", "connecting", "setup",    "idle",
+					     "ping",         "leased",    "query",      "resetting"};
+
+/* An idle pool asks SELECT 1 when nothing answered for this long (or half the query deadline). */
+#define DB_PING_INTERVAL_MS 2000
+#define DB_TICK_MS 250
+/* Connection 0 retries at least this often, so a returning server is used within about a second:
+ * one cheap attempt (a refused connect) every 250-500 ms while the server is away. */
+#define DB_SCOUT_MAX_MS 500
+/* The server abandons a query whose client went away after at most this long (PostgreSQL 14+). */
+#define DB_CLIENT_CHECK_MS 1000
+#define DB_TCP_OPTS 5
 
 struct db_conn {
 	struct db_pool *pool;
@@ -36,10 +56,12 @@ struct db_conn {
 	enum db_state state;
 	PGconn *pg;
 	struct event *io;    /* one-shot, re-armed on the current socket */
-	struct event *timer; /* reconnect backoff and connect deadline */
-	int backoff_ms;
-	bool flushing;     /* query sent but PQflush still has data */
-	bool pending_fail; /* a send failed: report it from the loop */
+	struct event *timer; /* reconnect pause, connect deadline or answer deadline (see the top) */
+	int backoff_ms;      /* the next reconnect pause before jitter */
+	int64_t sent_ms;     /* when the running query, ping or rollback was sent */
+	int64_t used_ms;     /* when it last answered: the least recently used idle one is pinged */
+	bool flushing;       /* query sent but PQflush still has data */
+	bool pending_fail;   /* a send failed: report it from the loop */
 	db_result_cb cb;
 	void *cb_arg;
 	PGresult *result; /* first result of the running query */
@@ -50,6 +72,7 @@ struct db_conn {
 struct db_waiter {
 	db_acquire_cb cb;
 	void *arg;
+	int64_t since_ms;
 };
 
 struct db_pool {
@@ -58,9 +81,17 @@ struct db_pool {
 	char *dsn;
 	char setup_sql[128];
 	struct db_conn *conns;
-	struct db_waiter *waiters; /* a ring buffer of queue_max */
+	struct db_waiter *waiters; /* a ring buffer of queue_max, oldest first */
 	int w_head, w_count;
 	struct event *kick;
+	struct event *acquire_timer; /* due when the oldest waiter's acquire deadline passes */
+	struct event *tick;          /* persistent: pings an idle connection when nothing answered lately */
+	int ping_interval_ms;
+	int64_t last_answer_ms; /* when any connection last got an answer from the server */
+	bool stalled;           /* an answer deadline passed with nothing answered since it was sent */
+	const char *tcp_keys[DB_TCP_OPTS + 1];
+	char tcp_values[DB_TCP_OPTS][16];
+	int n_tcp;
 	struct evdns_base *dns; /* only when the server is named by a host name */
 	char *dns_host;
 	bool ever_failed; /* a connection attempt failed since the last success */
@@ -72,9 +103,35 @@ static void db_conn_connect(struct db_conn *dc);
 static void db_conn_io(evutil_socket_t fd, short what, void *arg);
 static void db_conn_broken(struct db_conn *dc, const char *why);
 
+static int64_t db_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static struct timeval db_tv(int64_t ms)
+{
+	if (ms < 0)
+		ms = 0;
+	struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+	return tv;
+}
+
+/* A pause of ms with "equal jitter": somewhere in [ms/2, ms], so that connections
+ * (and daemons) that lost the server together do not come back in step. */
+static int db_jitter(int ms)
+{
+	uint32_t r;
+	evutil_secure_rng_get_bytes(&r, sizeof r);
+	int half = ms / 2;
+	return half + (int)(r % (uint32_t)(ms - half + 1));
+}
+
 static void db_set_state(struct db_conn *dc, enum db_state st)
 {
-	if (dc->state != st)
+	/* pings come and go every couple of seconds: not worth a line each */
+	if (dc->state != st && st != DB_PING && dc->state != DB_PING)
 		log_debug("db_state", "conn=%d from=%s to=%s", dc->index, db_state_names[dc->state],
 			  db_state_names[st]);
 	dc->state = st;
@@ -112,7 +169,7 @@ static int db_count(const struct db_pool *p, bool (*pred)(enum db_state))
 
 static bool db_is_connected(enum db_state s)
 {
-	return s == DB_IDLE || s == DB_LEASED || s == DB_QUERY || s == DB_RESETTING;
+	return s == DB_IDLE || s == DB_PING || s == DB_LEASED || s == DB_QUERY || s == DB_RESETTING;
 }
 
 static bool db_is_leased(enum db_state s)
@@ -123,6 +180,38 @@ static bool db_is_leased(enum db_state s)
 bool db_pool_up(const struct db_pool *p)
 {
 	return db_count(p, db_is_connected) > 0;
+}
+
+bool db_pool_healthy(const struct db_pool *p)
+{
+	return db_pool_up(p) && !p->stalled;
+}
+
+/* The server said something on dc: the pool is not stalled. */
+static void db_conn_answered(struct db_conn *dc)
+{
+	struct db_pool *p = dc->pool;
+	int64_t now = db_now_ms();
+	dc->used_ms = now;
+	if (p->stalled) {
+		p->stalled = false;
+		log_info("db_answering", "conn=%d silent_ms=%lld", dc->index, (long long)(now - p->last_answer_ms));
+	}
+	p->last_answer_ms = now;
+}
+
+/* Requests fail at once rather than queue: connections failed and none is up, or the server is silent. */
+static bool db_pool_down(const struct db_pool *p)
+{
+	return p->stalled || (!db_pool_up(p) && p->ever_failed);
+}
+
+static const char *db_pool_down_reason(struct db_pool *p, char *buf, size_t n)
+{
+	if (!p->stalled)
+		return p->last_error;
+	snprintf(buf, n, "the database did not answer within %d ms", p->s.query_timeout_ms);
+	return buf;
 }
 
 /* ---------------------------------------------------------------- waiters */
@@ -143,20 +232,63 @@ static void db_pool_dispatch(evutil_socket_t fd, short what, void *arg)
 		for (int i = 0; i < p->s.size && idle == NULL; i++)
 			if (p->conns[i].state == DB_IDLE)
 				idle = &p->conns[i];
-		bool down = !db_pool_up(p) && p->ever_failed;
+		bool down = db_pool_down(p);
 		if (idle == NULL && !down)
 			return;
 		struct db_waiter w = p->waiters[p->w_head];
 		p->w_head = (p->w_head + 1) % p->s.queue_max;
 		p->w_count--;
-		if (idle) {
+		if (down) {
+			char why[128];
+			p->stats.unavailable++;
+			w.cb(NULL, false, db_pool_down_reason(p, why, sizeof why), w.arg);
+		} else {
 			db_set_state(idle, DB_LEASED);
 			event_del(idle->io);
 			w.cb(idle, false, NULL, w.arg);
-		} else {
-			p->stats.unavailable++;
-			w.cb(NULL, false, p->last_error, w.arg);
 		}
+	}
+}
+
+/*
+ * Refuses the waiters whose acquire deadline passed. RESOURCE_EXHAUSTED when the
+ * server answered other requests while this one waited (the pool is healthy
+ * but saturated), UNAVAILABLE when it did not (a silent server holds every
+ * connection): the first asks for less load, the second for a retry later.
+ */
+static void db_pool_acquire_expired(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct db_pool *p = arg;
+	int64_t now = db_now_ms();
+	while (p->w_count > 0) {
+		struct db_waiter w = p->waiters[p->w_head];
+		int64_t due = w.since_ms + p->s.acquire_timeout_ms;
+		if (due > now) {
+			struct timeval tv = db_tv(due - now);
+			evtimer_add(p->acquire_timer, &tv);
+			return;
+		}
+		p->w_head = (p->w_head + 1) % p->s.queue_max;
+		p->w_count--;
+		p->stats.acquire_timeouts++;
+		char buf[160];
+		const char *why = buf;
+		bool busy = !db_pool_down(p) && p->last_answer_ms >= w.since_ms;
+		if (busy)
+			snprintf(buf, sizeof buf, "no database connection became free within %d ms",
+				 p->s.acquire_timeout_ms);
+		else if (db_pool_down(p) || !db_pool_up(p))
+			why = db_pool_down_reason(p, buf, sizeof buf); /* not connected yet, or failing */
+		else
+			snprintf(buf, sizeof buf, "the database did not answer within %d ms", p->s.acquire_timeout_ms);
+		log_warn("db_acquire_timeout", "waited_ms=%lld busy=%s waiting=%d", (long long)(now - w.since_ms),
+			 busy ? "yes" : "no", p->w_count);
+		if (!busy)
+			p->stats.unavailable++;
+		/* the callback may ask again: the loop re-reads the queue */
+		w.cb(NULL, busy, why, w.arg);
 	}
 }
 
@@ -185,13 +317,30 @@ void db_pool_acquire(struct db_pool *p, db_acquire_cb cb, void *arg)
 	int tail = (p->w_head + p->w_count) % p->s.queue_max;
 	p->waiters[tail].cb = cb;
 	p->waiters[tail].arg = arg;
+	p->waiters[tail].since_ms = db_now_ms();
 	p->w_count++;
+	if (!evtimer_pending(p->acquire_timer, NULL)) {
+		struct timeval tv = db_tv(p->s.acquire_timeout_ms);
+		evtimer_add(p->acquire_timer, &tv);
+	}
 	db_kick(p);
 }
 
 /* ---------------------------------------------------------------- connecting */
 
-static void db_conn_schedule_reconnect(struct db_conn *dc)
+/* The longest reconnect pause of dc. Connection 0 is the scout: it keeps trying
+ * every DB_SCOUT_MAX_MS at most, so that a returning server is found quickly,
+ * while the others back off to reconnect_max_ms and are woken when it gets in. */
+static int db_conn_backoff_cap(const struct db_conn *dc)
+{
+	int cap = dc->pool->s.reconnect_max_ms;
+	if (dc->index == 0 && cap > DB_SCOUT_MAX_MS)
+		cap = DB_SCOUT_MAX_MS;
+	return cap;
+}
+
+/* Closes dc (if open) and starts the reconnect pause; returns the pause in ms. */
+static int db_conn_schedule_reconnect(struct db_conn *dc)
 {
 	db_set_state(dc, DB_DISCONNECTED);
 	if (dc->pg) {
@@ -199,11 +348,13 @@ static void db_conn_schedule_reconnect(struct db_conn *dc)
 		PQfinish(dc->pg);
 		dc->pg = NULL;
 	}
-	struct timeval tv = {dc->backoff_ms / 1000, (dc->backoff_ms % 1000) * 1000};
+	dc->flushing = false;
+	int pause = db_jitter(dc->backoff_ms);
+	struct timeval tv = db_tv(pause);
 	evtimer_add(dc->timer, &tv);
-	dc->backoff_ms *= 2;
-	if (dc->backoff_ms > dc->pool->s.reconnect_max_ms)
-		dc->backoff_ms = dc->pool->s.reconnect_max_ms;
+	int cap = db_conn_backoff_cap(dc);
+	dc->backoff_ms = dc->backoff_ms > cap / 2 ? cap : dc->backoff_ms * 2;
+	return pause;
 }
 
 /* A connection attempt failed, or an established connection broke. */
@@ -214,11 +365,6 @@ static void db_conn_broken(struct db_conn *dc, const char *why)
 	if (why != dc->error)
 		db_copy_error(dc->error, sizeof dc->error, why);
 	snprintf(p->last_error, sizeof p->last_error, "database unavailable: %s", dc->error);
-	if (was_connected)
-		log_warn("db_disconnected", "conn=%d error=%s", dc->index, log_q(dc->error));
-	else
-		log_warn("db_connect_failed", "conn=%d error=%s retry_ms=%d", dc->index, log_q(dc->error),
-			 dc->backoff_ms);
 	p->stats.connection_failures++;
 	p->ever_failed = true;
 
@@ -229,21 +375,71 @@ static void db_conn_broken(struct db_conn *dc, const char *why)
 		PQclear(dc->result);
 		dc->result = NULL;
 	}
+	evtimer_del(dc->timer);
 	if (leased) {
 		/* the request still owns it: tell it, and reconnect when it releases */
+		log_warn("db_disconnected", "conn=%d error=%s", dc->index, log_q(dc->error));
 		db_set_state(dc, DB_LEASED);
 		event_del(dc->io);
-		evtimer_del(dc->timer);
 		if (dc->pg)
 			PQfinish(dc->pg);
 		dc->pg = NULL;
+		dc->flushing = false;
+		dc->cb = NULL;
 		if (cb)
 			cb(dc, NULL, dc->error, cb_arg);
 	} else {
-		evtimer_del(dc->timer);
-		db_conn_schedule_reconnect(dc);
+		int pause = db_conn_schedule_reconnect(dc);
+		if (was_connected)
+			log_warn("db_disconnected", "conn=%d error=%s retry_ms=%d", dc->index, log_q(dc->error), pause);
+		else
+			log_warn("db_connect_failed", "conn=%d error=%s retry_ms=%d", dc->index, log_q(dc->error),
+				 pause);
 	}
 	/* with nothing connected, waiters must hear it now rather than wait */
+	db_kick(p);
+}
+
+/*
+ * The query, ping or rollback on dc was not answered in time. The connection is
+ * closed, not cancelled (PQcancel blocks, and a server that does not answer a
+ * query will not answer a cancel either), and a new one is started. When
+ * nothing at all has answered since the query was sent, the server is silent:
+ * the pool is stalled until something answers.
+ */
+static void db_conn_overdue(struct db_conn *dc)
+{
+	struct db_pool *p = dc->pool;
+	int64_t now = db_now_ms();
+	p->stats.query_timeouts++;
+	snprintf(dc->error, sizeof dc->error, "the database did not answer within %d ms", p->s.query_timeout_ms);
+	log_warn("db_query_timeout", "conn=%d state=%s timeout_ms=%d", dc->index, db_state_names[dc->state],
+		 p->s.query_timeout_ms);
+	if (!p->stalled && p->last_answer_ms <= dc->sent_ms) {
+		p->stalled = true;
+		log_warn("db_stalled", "conn=%d silent_ms=%lld", dc->index, (long long)(now - p->last_answer_ms));
+	}
+	snprintf(p->last_error, sizeof p->last_error, "database unavailable: %s", dc->error);
+	p->ever_failed = true;
+	if (dc->result) {
+		PQclear(dc->result);
+		dc->result = NULL;
+	}
+	if (dc->state == DB_QUERY) {
+		db_result_cb cb = dc->cb;
+		void *cb_arg = dc->cb_arg;
+		event_del(dc->io);
+		if (dc->pg)
+			PQfinish(dc->pg);
+		dc->pg = NULL;
+		dc->flushing = false;
+		dc->cb = NULL;
+		db_set_state(dc, DB_LEASED); /* replaced when the request releases it */
+		if (cb)
+			cb(dc, NULL, dc->error, cb_arg);
+	} else {
+		db_conn_schedule_reconnect(dc);
+	}
 	db_kick(p);
 }
 
@@ -262,6 +458,8 @@ static void db_conn_timer(evutil_socket_t fd, short what, void *arg)
 		db_conn_broken(dc, "timed out looking up the database server's address");
 	} else if (dc->state == DB_CONNECTING || dc->state == DB_SETUP) {
 		db_conn_broken(dc, "timed out connecting to PostgreSQL");
+	} else if (dc->state == DB_QUERY || dc->state == DB_PING || dc->state == DB_RESETTING) {
+		db_conn_overdue(dc);
 	}
 }
 
@@ -272,8 +470,24 @@ static void db_conn_start(struct db_conn *dc, const char *hostaddr, const char *
 {
 	struct db_pool *p = dc->pool;
 	db_set_state(dc, DB_CONNECTING);
-	const char *keys[] = {"dbname", hostaddr ? "hostaddr" : NULL, "host", NULL};
-	const char *values[] = {p->dsn, hostaddr, host, NULL};
+	/* the TCP settings come first: the DSN, expanded from dbname, overrides them
+	 * (it does not set them: see db_pool_tcp_options); hostaddr and host last */
+	const char *keys[DB_TCP_OPTS + 4], *values[DB_TCP_OPTS + 4];
+	int n = 0;
+	for (int i = 0; i < p->n_tcp; i++) {
+		keys[n] = p->tcp_keys[i];
+		values[n++] = p->tcp_values[i];
+	}
+	keys[n] = "dbname";
+	values[n++] = p->dsn;
+	if (hostaddr) {
+		keys[n] = "hostaddr";
+		values[n++] = hostaddr;
+		keys[n] = "host";
+		values[n++] = host;
+	}
+	keys[n] = NULL;
+	values[n] = NULL;
 	dc->pg = PQconnectStartParams(keys, values, 1);
 	if (dc->pg == NULL) {
 		db_conn_broken(dc, "out of memory starting a connection");
@@ -325,7 +539,7 @@ static void db_conn_resolved(int result, struct evutil_addrinfo *ai, void *arg)
 static void db_conn_connect(struct db_conn *dc)
 {
 	struct db_pool *p = dc->pool;
-	struct timeval tv = {p->s.connect_timeout_ms / 1000, (p->s.connect_timeout_ms % 1000) * 1000};
+	struct timeval tv = db_tv(p->s.connect_timeout_ms);
 	evtimer_add(dc->timer, &tv);
 	if (p->dns == NULL) {
 		db_conn_start(dc, NULL, NULL);
@@ -395,7 +609,14 @@ static void db_conn_poll_connect(struct db_conn *dc)
 		return;
 	}
 	db_set_state(dc, DB_SETUP);
-	if (PQsendQuery(dc->pg, dc->pool->setup_sql) != 1) {
+	/* so that a query we gave up on (closed) does not run on, holding locks, to statement_timeout */
+	char sql[sizeof dc->pool->setup_sql + 64];
+	if (PQserverVersion(dc->pg) >= 140000)
+		snprintf(sql, sizeof sql, "%s; SET client_connection_check_interval = %d", dc->pool->setup_sql,
+			 DB_CLIENT_CHECK_MS);
+	else
+		snprintf(sql, sizeof sql, "%s", dc->pool->setup_sql);
+	if (PQsendQuery(dc->pg, sql) != 1) {
 		db_conn_broken(dc, PQerrorMessage(dc->pg));
 		return;
 	}
@@ -409,15 +630,67 @@ static void db_conn_ready(struct db_conn *dc)
 {
 	struct db_pool *p = dc->pool;
 	evtimer_del(dc->timer);
-	dc->backoff_ms = 100;
-	if (p->ever_failed || !db_pool_up(p))
+	dc->backoff_ms = p->s.reconnect_min_ms;
+	bool was_down = !db_pool_up(p);
+	if (p->ever_failed || was_down)
 		log_info("db_connected", "conn=%d server_version=%d", dc->index, PQserverVersion(dc->pg));
+	db_conn_answered(dc);
 	db_set_state(dc, DB_IDLE);
 	if (db_count(p, db_is_connected) == p->s.size)
 		p->ever_failed = false;
+	if (was_down) {
+		/* the server is back: the others need not sit out their long pauses */
+		for (int i = 0; i < p->s.size; i++) {
+			struct db_conn *o = &p->conns[i];
+			if (o == dc || o->state != DB_DISCONNECTED)
+				continue;
+			evtimer_del(o->timer);
+			o->backoff_ms = p->s.reconnect_min_ms;
+			db_conn_schedule_reconnect(o);
+		}
+	}
 	/* watch idle connections too: a server that goes away is noticed at once */
 	db_wait(dc, EV_READ);
 	db_kick(p);
+}
+
+/* Asks SELECT 1 on an idle connection, under the answer deadline. */
+static void db_conn_ping(struct db_conn *dc)
+{
+	struct db_pool *p = dc->pool;
+	p->stats.pings++;
+	db_set_state(dc, DB_PING);
+	if (PQsendQuery(dc->pg, "SELECT 1") != 1) {
+		db_conn_broken(dc, PQerrorMessage(dc->pg));
+		return;
+	}
+	dc->sent_ms = db_now_ms();
+	struct timeval tv = db_tv(p->s.query_timeout_ms);
+	evtimer_add(dc->timer, &tv);
+	dc->flushing = true;
+	db_wait(dc, EV_READ | EV_WRITE);
+}
+
+/* Every DB_TICK_MS: when nothing answered for ping_interval_ms (or the pool is
+ * stalled) and no ping is out, pings the idle connection unused the longest. */
+static void db_pool_tick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct db_pool *p = arg;
+	int64_t now = db_now_ms();
+	if (!p->stalled && now - p->last_answer_ms < p->ping_interval_ms)
+		return;
+	struct db_conn *lru = NULL;
+	for (int i = 0; i < p->s.size; i++) {
+		struct db_conn *dc = &p->conns[i];
+		if (dc->state == DB_PING)
+			return;
+		if (dc->state == DB_IDLE && (lru == NULL || dc->used_ms < lru->used_ms))
+			lru = dc;
+	}
+	if (lru)
+		db_conn_ping(lru);
 }
 
 /* A statement finished (all results read). */
@@ -426,6 +699,8 @@ static void db_conn_complete(struct db_conn *dc)
 	struct db_pool *p = dc->pool;
 	PGresult *res = dc->result;
 	dc->result = NULL;
+	if (dc->state == DB_QUERY || dc->state == DB_PING || dc->state == DB_RESETTING)
+		evtimer_del(dc->timer); /* the answer deadline */
 	switch (dc->state) {
 	case DB_SETUP:
 		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
@@ -442,10 +717,25 @@ static void db_conn_complete(struct db_conn *dc)
 		PQclear(res);
 		db_conn_ready(dc);
 		return;
+	case DB_PING:
+		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+			char why[512];
+			db_copy_error(why, sizeof why, PQresultErrorMessage(res));
+			PQclear(res);
+			db_conn_broken(dc, why);
+			return;
+		}
+		PQclear(res);
+		db_conn_answered(dc);
+		db_set_state(dc, DB_IDLE);
+		db_wait(dc, EV_READ);
+		db_kick(p);
+		return;
 	case DB_QUERY: {
 		ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 		if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
 			p->stats.query_errors++;
+		db_conn_answered(dc); /* even an error is the server answering */
 		db_set_state(dc, DB_LEASED);
 		event_del(dc->io);
 		db_result_cb cb = dc->cb;
@@ -540,6 +830,9 @@ bool db_query(struct db_conn *dc, const char *sql, int nparams, const char *cons
 		event_active(dc->io, EV_TIMEOUT, 0);
 		return true;
 	}
+	dc->sent_ms = db_now_ms();
+	struct timeval tv = db_tv(p->s.query_timeout_ms);
+	evtimer_add(dc->timer, &tv);
 	dc->flushing = true;
 	db_wait(dc, EV_READ | EV_WRITE);
 	return true;
@@ -561,6 +854,9 @@ void db_release(struct db_conn *dc)
 			db_conn_broken(dc, PQerrorMessage(dc->pg));
 			return;
 		}
+		dc->sent_ms = db_now_ms();
+		struct timeval tv = db_tv(p->s.query_timeout_ms);
+		evtimer_add(dc->timer, &tv);
 		dc->flushing = true;
 		db_wait(dc, EV_READ | EV_WRITE);
 		return;
@@ -572,6 +868,47 @@ void db_release(struct db_conn *dc)
 
 /* ---------------------------------------------------------------- pool */
 
+/*
+ * Keepalives and tcp_user_timeout from db_tcp_user_timeout_ms, for each that the
+ * operator's DSN does not set: a server that vanished (a partition, a host
+ * that died) is then noticed in about that long rather than after ~15 minutes
+ * of retransmissions, even on an idle connection. Unix sockets ignore them.
+ */
+static void db_pool_tcp_options(struct db_pool *p)
+{
+	int t = p->s.tcp_user_timeout_ms;
+	if (t <= 0)
+		return;
+	int idle = t / 2000 > 1 ? t / 2000 : 1, interval = t / 5000 > 1 ? t / 5000 : 1;
+	struct {
+		const char *key;
+		int value;
+	} want[DB_TCP_OPTS] = {{"keepalives", 1},
+			       {"keepalives_idle", idle},
+			       {"keepalives_interval", interval},
+			       {"keepalives_count", 3},
+			       {"tcp_user_timeout", t}};
+	char *err = NULL;
+	PQconninfoOption *opts = PQconninfoParse(p->dsn, &err);
+	PQfreemem(err); /* a bad DSN: the connection attempt reports it */
+	for (int i = 0; i < DB_TCP_OPTS; i++) {
+		bool set = false;
+		for (PQconninfoOption *o = opts; o && o->keyword && !set; o++)
+			set = strcmp(o->keyword, want[i].key) == 0 && o->val != NULL && o->val[0] != '\0';
+		if (set)
+			continue;
+		p->tcp_keys[p->n_tcp] = want[i].key;
+		snprintf(p->tcp_values[p->n_tcp], sizeof p->tcp_values[0], "%d", want[i].value);
+		p->n_tcp++;
+	}
+	if (opts)
+		PQconninfoFree(opts);
+	log_info("db_tcp",
+		 "keepalives_idle_s=%d keepalives_interval_s=%d keepalives_count=3 tcp_user_timeout_ms=%d "
+		 "left_to_dsn=%d",
+		 idle, interval, t, DB_TCP_OPTS - p->n_tcp);
+}
+
 struct db_pool *db_pool_new(struct event_base *base, const struct db_pool_settings *s)
 {
 	struct db_pool *p = xcalloc(1, sizeof *p);
@@ -579,11 +916,35 @@ struct db_pool *db_pool_new(struct event_base *base, const struct db_pool_settin
 	p->s = *s;
 	p->dsn = xstrdup(s->dsn ? s->dsn : "");
 	p->s.dsn = p->dsn;
-	snprintf(p->setup_sql, sizeof p->setup_sql, "SET statement_timeout = %d; SET application_name = 'planregd'",
+	if (p->s.query_timeout_ms <= 0)
+		p->s.query_timeout_ms = 5000;
+	if (p->s.acquire_timeout_ms <= 0)
+		p->s.acquire_timeout_ms = 5000;
+	if (p->s.reconnect_min_ms <= 0)
+		p->s.reconnect_min_ms = 50;
+	if (p->s.reconnect_max_ms < p->s.reconnect_min_ms)
+		p->s.reconnect_max_ms = p->s.reconnect_min_ms;
+	/* half the deadline, so that an idle healthy pool is never silent for a whole deadline */
+	p->ping_interval_ms = p->s.query_timeout_ms / 2;
+	if (p->ping_interval_ms > DB_PING_INTERVAL_MS)
+		p->ping_interval_ms = DB_PING_INTERVAL_MS;
+	if (p->ping_interval_ms < 2 * DB_TICK_MS)
+		p->ping_interval_ms = 2 * DB_TICK_MS;
+	evutil_secure_rng_init(); /* seeds the jitter now, not in the loop */
+	db_pool_tcp_options(p);
+	/* jit off: JIT compiling costs tens of milliseconds per query, more than the short queries of a
+	 * request take to run (docs/status-explain.md) */
+	snprintf(p->setup_sql, sizeof p->setup_sql,
+		 "SET statement_timeout = %d; SET application_name = 'planregd'; SET jit = off",
 		 s->statement_timeout_ms);
 	p->conns = xcalloc((size_t)s->size, sizeof *p->conns);
 	p->waiters = xcalloc((size_t)s->queue_max, sizeof *p->waiters);
 	p->kick = event_new(base, -1, 0, db_pool_dispatch, p);
+	p->acquire_timer = evtimer_new(base, db_pool_acquire_expired, p);
+	p->tick = event_new(base, -1, EV_PERSIST, db_pool_tick, p);
+	struct timeval tick = db_tv(DB_TICK_MS);
+	event_add(p->tick, &tick);
+	p->last_answer_ms = db_now_ms();
 	p->dns_host = db_pool_host_to_resolve(p->dsn);
 	if (p->dns_host) {
 		/* reads resolv.conf and /etc/hosts now, at start, not in the loop */
@@ -597,7 +958,7 @@ struct db_pool *db_pool_new(struct event_base *base, const struct db_pool_settin
 		struct db_conn *dc = &p->conns[i];
 		dc->pool = p;
 		dc->index = i;
-		dc->backoff_ms = 100;
+		dc->backoff_ms = p->s.reconnect_min_ms;
 		dc->io = event_new(base, -1, 0, db_conn_io, dc);
 		dc->timer = evtimer_new(base, db_conn_timer, dc);
 		db_conn_connect(dc);
@@ -624,6 +985,8 @@ void db_pool_free(struct db_pool *p)
 			PQfinish(dc->pg);
 	}
 	event_free(p->kick);
+	event_free(p->acquire_timer);
+	event_free(p->tick);
 	if (p->dns)
 		evdns_base_free(p->dns, 0);
 	free(p->dns_host);
@@ -640,4 +1003,6 @@ void db_pool_get_stats(const struct db_pool *p, struct db_pool_stats *out)
 	out->connected = db_count(p, db_is_connected);
 	out->leased = db_count(p, db_is_leased);
 	out->waiting = p->w_count;
+	out->stalled = p->stalled;
+	out->last_answer_ms = db_now_ms() - p->last_answer_ms;
 }

@@ -1,6 +1,13 @@
 /* db_pool.h - PostgreSQL for the event loop: a fixed pool of non-blocking libpq
  * connections driven by libevent. A request leases one connection, runs its
- * queries one after another, and releases it. Nothing here ever blocks. */
+ * queries one after another, and releases it. Nothing here ever blocks.
+ *
+ * Deadlines: a query unanswered after query_timeout_ms is failed and its
+ * connection closed and replaced; a request that waited acquire_timeout_ms for
+ * a connection is refused. When no connection has answered anything for a
+ * whole query deadline the pool counts as stalled: requests fail at once and
+ * db_pool_healthy() is false until the server answers again (an idle pool
+ * sends SELECT 1 every couple of seconds so that this stays true to life). */
 #ifndef PLANREG_DB_POOL_H
 #define PLANREG_DB_POOL_H
 
@@ -19,20 +26,28 @@ struct db_pool_settings {
 	int reconnect_max_ms;
 	int statement_timeout_ms;
 	int queue_max;
+	int query_timeout_ms;    /* 0: 5000 */
+	int acquire_timeout_ms;  /* 0: 5000 */
+	int reconnect_min_ms;    /* 0: 50; doubles up to reconnect_max_ms, with jitter */
+	int tcp_user_timeout_ms; /* 0: leave TCP keepalive and user timeout to the system */
 };
 
 /*
  * Called with a leased connection, or with dc == NULL and error saying why
- * none can be had (the database is down, or too many requests wait): the
- * caller answers UNAVAILABLE / RESOURCE_EXHAUSTED. Always called from the
- * loop, never from inside db_pool_acquire.
+ * none can be had: exhausted is true when the database answers but no
+ * connection was free (the queue is full, or acquire_timeout_ms passed while
+ * the pool kept answering others): the caller answers RESOURCE_EXHAUSTED;
+ * otherwise the database is down or silent: UNAVAILABLE. Always called from
+ * the loop, never from inside db_pool_acquire.
  */
 typedef void (*db_acquire_cb)(struct db_conn *dc, bool exhausted, const char *error, void *arg);
 
 /*
  * Called when a query finished. res is the first result (the pool clears it
- * after the callback returns); res == NULL means the connection failed and
- * error says why. The callback may issue the next query or release dc.
+ * after the callback returns); res == NULL means the connection failed, or
+ * the query was not answered within query_timeout_ms (the connection is then
+ * already closed and is replaced on release), and error says why. The callback
+ * may issue the next query or release dc.
  */
 typedef void (*db_result_cb)(struct db_conn *dc, PGresult *res, const char *error, void *arg);
 
@@ -44,7 +59,12 @@ struct db_pool_stats {
 	uint64_t queries;
 	uint64_t query_errors;
 	uint64_t connection_failures;
-	uint64_t unavailable; /* acquires refused because the database was down */
+	uint64_t unavailable;      /* acquires refused because the database was down */
+	uint64_t query_timeouts;   /* queries (and pings, rollbacks) not answered within the deadline */
+	uint64_t acquire_timeouts; /* requests that waited acquire_timeout_ms for a connection */
+	uint64_t pings;            /* SELECT 1 sent on idle connections */
+	bool stalled;              /* a deadline passed with no answer from the server since */
+	int64_t last_answer_ms;    /* milliseconds since the server last answered anything */
 };
 
 struct db_pool *db_pool_new(struct event_base *base, const struct db_pool_settings *s);
@@ -62,6 +82,8 @@ void db_release(struct db_conn *dc);
 
 /* True while at least one connection is established. */
 bool db_pool_up(const struct db_pool *p);
+/* Up and answering: false too while stalled (see the top of this file). */
+bool db_pool_healthy(const struct db_pool *p);
 void db_pool_get_stats(const struct db_pool *p, struct db_pool_stats *out);
 
 #endif

@@ -15,7 +15,8 @@ static void http_healthz(struct evhttp_request *req, void *arg)
 {
 	struct server *srv = arg;
 	struct evbuffer *out = evbuffer_new();
-	bool up = db_pool_up(srv->pool);
+	/* connected and answering: a server that stopped answering (frozen, cut off) is not healthy */
+	bool up = db_pool_healthy(srv->pool);
 	bool draining = srv->state == SERVER_DRAINING;
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain; charset=utf-8");
 	if (up && !draining) {
@@ -43,9 +44,28 @@ static void http_metrics(struct evhttp_request *req, void *arg)
 
 	http_metric(out, "planregd_connections_accepted_total", "counter", "TCP connections accepted",
 		    m->connections_accepted);
-	http_metric(out, "planregd_connections_refused_total", "counter", "connections refused over max_connections",
-		    m->connections_refused);
+	evbuffer_add_printf(out,
+			    "# HELP planregd_connections_refused_total connections closed at accept, by the limit\n"
+			    "# TYPE planregd_connections_refused_total counter\n");
+	for (int i = 0; i < SERVER_REFUSALS; i++)
+		evbuffer_add_printf(out, "planregd_connections_refused_total{reason=\"%s\"} %" PRIu64 "\n",
+				    server_refusal_names[i], m->connections_refused[i]);
+	http_metric(out, "planregd_handshakes_evicted_total", "counter",
+		    "unauthenticated connections closed to make room for a new one (handshake budget full)",
+		    m->handshakes_evicted);
 	http_metric(out, "planregd_connections_open", "gauge", "client connections open", srv->n_conns);
+	http_metric(out, "planregd_connections_unauthenticated", "gauge",
+		    "connections in the TLS handshake or authenticating", srv->n_unauth);
+	evbuffer_add_printf(out, "# HELP planregd_deadlines_passed_total connections closed by a deadline, by which\n"
+				 "# TYPE planregd_deadlines_passed_total counter\n");
+	for (int i = SERVER_DEADLINE_NONE + 1; i < SERVER_DEADLINES; i++)
+		evbuffer_add_printf(out, "planregd_deadlines_passed_total{deadline=\"%s\"} %" PRIu64 "\n",
+				    server_deadline_names[i], m->deadlines_passed[i]);
+	evbuffer_add_printf(out, "# HELP planregd_requests_refused_total requests refused before decoding or dispatch\n"
+				 "# TYPE planregd_requests_refused_total counter\n");
+	for (int i = 0; i < SERVER_REQUEST_REFUSALS; i++)
+		evbuffer_add_printf(out, "planregd_requests_refused_total{reason=\"%s\"} %" PRIu64 "\n",
+				    server_request_refusal_names[i], m->requests_refused[i]);
 	http_metric(out, "planregd_tls_failures_total", "counter", "TLS handshakes that failed or timed out",
 		    m->tls_failures);
 	http_metric(out, "planregd_protocol_errors_total", "counter", "bad frames and undecodable requests",

@@ -18,8 +18,12 @@ bool log_enabled(enum log_level level);
 /* fmt produces the rest of the line as key=value pairs; use log_q() for values that may hold spaces. */
 void log_event(enum log_level level, const char *event, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* A quoted, escaped form of s for a key=value line. The result lives in a small
- * ring of static buffers: valid until 8 more calls, enough for one log line. */
+/* A quoted, escaped form of s for a key=value line: '"' and '\\' escaped, \n \r \t
+ * spelled out, other control characters and bytes that are not UTF-8 as \xHH
+ * (so text from clients can neither break the line nor forge another one). Cut
+ * at about 500 bytes. The result lives in a small ring of static buffers: valid
+ * until 8 more calls, enough for one log line. log_event escapes control
+ * characters and bad UTF-8 in the rest of the line too. */
 const char *log_q(const char *s);
 
 #define log_debug(ev, ...) log_event(LOG_DEBUG, ev, __VA_ARGS__)

@@ -4,15 +4,22 @@
 #include "rpc.h"
 
 #include <inttypes.h>
+#include <openssl/err.h>
+#include <openssl/rand.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include "auth.h"
+#include "decode.h"
 #include "frame.h"
 #include "handlers/handlers.h"
 #include "log.h"
 #include "server.h"
+#include "text.h"
+#include "tls.h"
 #include "values.h"
 #include "xmalloc.h"
 
@@ -50,6 +57,8 @@ static const char SQL_CREDENTIAL[] =
 	" coalesce(to_char(revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '')"
 	" FROM credential WHERE fingerprint = $1";
 
+#define RPC_REFERENCE_MAX 16 /* "r-" + 8 hex digits + NUL, with room */
+
 static const struct rpc_method *rpc_method_for(Planreg__V1__Request__BodyCase kind)
 {
 	for (size_t i = 0; i < sizeof rpc_methods / sizeof rpc_methods[0]; i++)
@@ -60,9 +69,15 @@ static const struct rpc_method *rpc_method_for(Planreg__V1__Request__BodyCase ki
 
 /* ---------------------------------------------------------------- replies */
 
-/* Packs resp into a frame and queues it; one that will not fit becomes RESOURCE_EXHAUSTED. */
+struct rpc_fixup;
+static struct rpc_fixup *rpc_status_sanitize(Planreg__V1__Status *st);
+static void rpc_status_restore(struct rpc_fixup *fixups);
+
+/* Packs resp into a frame and queues it; one that will not fit becomes RESOURCE_EXHAUSTED.
+ * The Status's text goes out as valid UTF-8 whatever it echoes (bad bytes become U+FFFD). */
 static void rpc_send(struct conn *c, Planreg__V1__Response *resp)
 {
+	struct rpc_fixup *fixups = rpc_status_sanitize(resp->status);
 	size_t max = (size_t)c->srv->cfg->max_frame_bytes;
 	size_t n = planreg__v1__response__get_packed_size(resp);
 	if (n > max) {
@@ -77,11 +92,13 @@ static void rpc_send(struct conn *c, Planreg__V1__Response *resp)
 		small.id = resp->id;
 		small.status = &st;
 		rpc_send(c, &small);
+		rpc_status_restore(fixups);
 		return;
 	}
 	uint8_t *frame = xmalloc(FRAME_HEADER_BYTES + n);
 	frame_put_header(frame, (uint32_t)n);
 	planreg__v1__response__pack(resp, frame + FRAME_HEADER_BYTES);
+	rpc_status_restore(fixups);
 	conn_send_frame(c, frame, FRAME_HEADER_BYTES + n);
 	free(frame);
 }
@@ -110,7 +127,7 @@ static void rpc_finish(struct rpc_call *call)
 	if (call->db)
 		db_release(call->db);
 	if (call->req)
-		protobuf_c_message_free_unpacked(&call->req->base, NULL);
+		decode_free(&call->req->base); /* the allocator conn.c decoded it with */
 	arena_free(&call->arena);
 	if (call->req)
 		conn_request_done(c);
@@ -162,6 +179,9 @@ void rpc_reply_ok(struct rpc_call *call, void *body)
 }
 
 static void rpc_vset_error(struct rpc_call *call, status_code code, const char *reason, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
+
+static void rpc_vset_error(struct rpc_call *call, status_code code, const char *reason, const char *fmt, va_list ap)
 {
 	char msg[1024];
 	vsnprintf(msg, sizeof msg, fmt, ap);
@@ -211,6 +231,26 @@ void rpc_reply_violations(struct rpc_call *call, const char *reason)
 				first->field, first->description);
 }
 
+/* "r-" and 8 hex digits: ties what a client was told to the daemon's log line with the details. */
+static void rpc_error_reference(char out[RPC_REFERENCE_MAX])
+{
+	static uint32_t fallback;
+	uint8_t b[4];
+	if (RAND_bytes(b, sizeof b) != 1) {
+		ERR_clear_error();
+		uint32_t x = (uint32_t)time(NULL) ^ (++fallback * 2654435761u);
+		memcpy(b, &x, sizeof b);
+	}
+	snprintf(out, RPC_REFERENCE_MAX, "r-%02x%02x%02x%02x", b[0], b[1], b[2], b[3]);
+}
+
+/*
+ * PostgreSQL's own words stay in the daemon's log: they name tables,
+ * constraints and values, which are the schema's business, not the client's.
+ * A client gets a plain sentence for what it can act on (our own RAISE
+ * messages, written for users; a duplicate; a reference; a bad value, with the
+ * column when PostgreSQL names one) and otherwise a reference to the log line.
+ */
 void rpc_reply_db_error(struct rpc_call *call, PGresult *res, const char *doing)
 {
 	if (res == NULL) {
@@ -220,44 +260,104 @@ void rpc_reply_db_error(struct rpc_call *call, PGresult *res, const char *doing)
 	}
 	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 	const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
 	const char *constraint = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
+	const char *table = PQresultErrorField(res, PG_DIAG_TABLE_NAME);
+	const char *column = PQresultErrorField(res, PG_DIAG_COLUMN_NAME);
 	if (state == NULL)
 		state = "";
 	if (primary == NULL)
 		primary = "unknown error";
+	char ref[RPC_REFERENCE_MAX], col[160] = "";
+	rpc_error_reference(ref);
+	if (column && column[0])
+		snprintf(col, sizeof col, " (column %s)", column);
+
 	status_code code = PLANREG__V1__CODE__INTERNAL;
 	const char *reason = "database_error";
-	if (strcmp(state, "57014") == 0) {
-		code = PLANREG__V1__CODE__DEADLINE_EXCEEDED;
-		reason = "statement_timeout";
-	} else if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0) {
-		code = PLANREG__V1__CODE__ABORTED;
-		reason = "conflict";
-	} else if (strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 || strcmp(state, "57P02") == 0 ||
-		   strcmp(state, "57P03") == 0) {
-		code = PLANREG__V1__CODE__UNAVAILABLE;
-		reason = "database_unavailable";
-	} else if (strcmp(state, "23505") == 0) {
-		code = PLANREG__V1__CODE__ALREADY_EXISTS;
-		reason = "already_exists";
-	} else if (strcmp(state, "23503") == 0) {
-		code = PLANREG__V1__CODE__FAILED_PRECONDITION;
-		reason = "still_referenced";
-	} else if (strncmp(state, "23", 2) == 0 || strncmp(state, "22", 2) == 0) {
-		code = PLANREG__V1__CODE__INVALID_ARGUMENT;
-		reason = "invalid_value";
-	} else if (strcmp(state, "P0001") == 0) {
+	char msg[1024];
+	enum log_level lvl = LOG_WARN;
+	if (strcmp(state, "P0001") == 0) {
 		/* RAISE from our own SQL: its message is written for the user */
 		code = PLANREG__V1__CODE__FAILED_PRECONDITION;
 		reason = "refused";
+		snprintf(msg, sizeof msg, "%s: %s", doing, primary);
+		lvl = LOG_INFO;
+	} else if (strcmp(state, "57014") == 0) {
+		code = PLANREG__V1__CODE__DEADLINE_EXCEEDED;
+		reason = "statement_timeout";
+		snprintf(msg, sizeof msg,
+			 "%s was cancelled: it ran longer than the database allows (statement timeout); ask for less "
+			 "or try again (reference %s)",
+			 doing, ref);
+	} else if (strncmp(state, "08", 2) == 0 || strncmp(state, "57", 2) == 0) {
+		/* 57P01-03 and the rest of class 57: an operator or a restart stopped the database */
+		code = PLANREG__V1__CODE__UNAVAILABLE;
+		reason = "database_unavailable";
+		snprintf(msg, sizeof msg, "the database stopped serving while %s; try again shortly (reference %s)",
+			 doing, ref);
+	} else if (strcmp(state, "55P03") == 0) {
+		code = PLANREG__V1__CODE__UNAVAILABLE;
+		reason = "database_busy";
+		snprintf(msg, sizeof msg,
+			 "%s waited too long for data another request was changing; try again shortly (reference %s)",
+			 doing, ref);
+	} else if (strncmp(state, "53", 2) == 0) {
+		code = PLANREG__V1__CODE__RESOURCE_EXHAUSTED;
+		reason = "database_resources";
+		snprintf(msg, sizeof msg,
+			 "the database ran short of resources (disk, memory or connections) while %s; try again "
+			 "later (reference %s)",
+			 doing, ref);
+		lvl = LOG_ERROR;
+	} else if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
+		   (strcmp(state, "23505") == 0 && constraint &&
+		    strcmp(constraint, "progress_update_prev_hash_key") == 0)) {
+		/* the last: another writer extended the chain at the same moment (migrations/0005) */
+		code = PLANREG__V1__CODE__ABORTED;
+		reason = "conflict";
+		snprintf(msg, sizeof msg, "%s clashed with a change made at the same moment and was undone; try again",
+			 doing);
+	} else if (strcmp(state, "23505") == 0) {
+		code = PLANREG__V1__CODE__ALREADY_EXISTS;
+		reason = "already_exists";
+		snprintf(msg, sizeof msg, "%s: already exists", doing);
+		lvl = LOG_INFO;
+	} else if (strcmp(state, "23503") == 0 || strcmp(state, "23001") == 0) {
+		code = PLANREG__V1__CODE__FAILED_PRECONDITION;
+		reason = "still_referenced";
+		snprintf(msg, sizeof msg,
+			 "%s: refused, because it names a record that does not exist or other records still name "
+			 "it%s",
+			 doing, col);
+		lvl = LOG_INFO;
+	} else if (strcmp(state, "23502") == 0) {
+		code = PLANREG__V1__CODE__INVALID_ARGUMENT;
+		reason = "invalid_value";
+		snprintf(msg, sizeof msg, "%s: a required value is missing%s", doing, col);
+		lvl = LOG_INFO;
+	} else if (strncmp(state, "23", 2) == 0) {
+		code = PLANREG__V1__CODE__INVALID_ARGUMENT;
+		reason = "invalid_value";
+		snprintf(msg, sizeof msg, "%s: a value is not allowed%s", doing, col);
+		lvl = LOG_INFO;
+	} else if (strncmp(state, "22", 2) == 0) {
+		code = PLANREG__V1__CODE__INVALID_ARGUMENT;
+		reason = "invalid_value";
+		snprintf(msg, sizeof msg, "%s: a value is not valid (out of range, too long or badly formed)%s", doing,
+			 col);
+		lvl = LOG_INFO;
+	} else {
+		snprintf(msg, sizeof msg, "%s: internal error, reference %s; the daemon's log has the details", doing,
+			 ref);
+		lvl = LOG_ERROR;
 	}
-	if (code == PLANREG__V1__CODE__INTERNAL)
-		log_error("db_error", "method=%s sqlstate=%s error=%s", call->method ? call->method->name : "-", state,
-			  log_q(primary));
-	if (constraint)
-		rpc_reply_error(call, code, reason, "%s: %s (%s)", doing, primary, constraint);
-	else
-		rpc_reply_error(call, code, reason, "%s: %s", doing, primary);
+	log_event(lvl, "db_error",
+		  "reference=%s method=%s doing=%s sqlstate=%s error=%s detail=%s constraint=%s table=%s column=%s",
+		  ref, call->method ? call->method->name : "-", log_q(doing), state, log_q(primary),
+		  log_q(detail ? detail : ""), log_q(constraint ? constraint : ""), log_q(table ? table : ""),
+		  log_q(column ? column : ""));
+	rpc_reply_error(call, code, reason, "%s", msg);
 }
 
 /* ---------------------------------------------------------------- queries */
@@ -265,8 +365,12 @@ void rpc_reply_db_error(struct rpc_call *call, PGresult *res, const char *doing)
 static void rpc_on_result(struct db_conn *dc, PGresult *res, const char *error, void *arg)
 {
 	(void)dc;
-	(void)error;
 	struct rpc_call *call = arg;
+	if (res == NULL && error != NULL && error[0]) {
+		/* the pool says why: a query deadline, a lost connection */
+		rpc_reply_error(call, PLANREG__V1__CODE__UNAVAILABLE, "database_unavailable", "%s; try again", error);
+		return;
+	}
 	if (res == NULL) {
 		rpc_reply_db_error(call, NULL, "working on the request");
 		return;
@@ -302,6 +406,41 @@ void rpc_query_any(struct rpc_call *call, const char *sql, int n, const char *co
 
 /* ---------------------------------------------------------------- the pipeline */
 
+/*
+ * The certificate's subject O must name the organisation its credential is
+ * enrolled for (DESIGN.md §3: O = organisation code), on every request as at
+ * connect: a certificate issued for one organisation and enrolled (by mistake
+ * or by a compromised admin tool) for another is refused rather than trusted
+ * for either. Codes compare case-insensitively, as everywhere.
+ */
+static bool rpc_check_certificate_org(struct rpc_call *call, PGresult *res)
+{
+	const char *enrolled = rpc_value(res, 0, 1);
+	char cn[256], org[256];
+	if (call->conn->ssl == NULL) {
+		call->close_after = true;
+		rpc_reply_error(call, PLANREG__V1__CODE__UNAVAILABLE, "connection_closed",
+				"the connection closed before its certificate could be checked");
+		return false;
+	}
+	bool ok = tls_peer_subject(call->conn->ssl, cn, sizeof cn, org, sizeof org);
+	if (ok && org[0] != '\0' && strcasecmp(org, enrolled) == 0)
+		return true;
+	call->close_after = true;
+	if (!ok || org[0] == '\0')
+		rpc_reply_error(call, PLANREG__V1__CODE__UNAUTHENTICATED, "organisation_mismatch",
+				"this certificate carries no single organisation (subject O) but credential %s is "
+				"enrolled for organisation %s; ask an admin for a certificate issued for %s",
+				rpc_value(res, 0, 0), enrolled, enrolled);
+	else
+		rpc_reply_error(call, PLANREG__V1__CODE__UNAUTHENTICATED, "organisation_mismatch",
+				"this certificate carries organisation (subject O) %s but credential %s is enrolled "
+				"for organisation %s; ask an admin for a certificate issued for %s, or to enrol "
+				"this one for %s",
+				org, rpc_value(res, 0, 0), enrolled, enrolled, org);
+	return false;
+}
+
 static bool rpc_read_principal(struct rpc_call *call, PGresult *res)
 {
 	if (PQntuples(res) != 1) {
@@ -319,6 +458,8 @@ static bool rpc_read_principal(struct rpc_call *call, PGresult *res)
 				rpc_value(res, 0, 0), rpc_value(res, 0, 5));
 		return false;
 	}
+	if (!rpc_check_certificate_org(call, res))
+		return false;
 	struct principal *p = &call->principal;
 	snprintf(p->credential, sizeof p->credential, "%s", rpc_value(res, 0, 0));
 	snprintf(p->organisation, sizeof p->organisation, "%s", rpc_value(res, 0, 1));
@@ -456,4 +597,104 @@ size_t rpc_split(struct rpc_call *call, const char *joined, const char *sep, cha
 		p = e + strlen(sep);
 	}
 	return n;
+}
+
+/* ---------------------------------------------------------------- refusals before dispatch */
+
+const char *rpc_method_name(Planreg__V1__Request__BodyCase kind)
+{
+	const struct rpc_method *m = rpc_method_for(kind);
+	return m ? m->name : NULL;
+}
+
+void rpc_refuse(struct conn *c, uint64_t id, uint32_t kind, status_code code, const char *reason, const char *field,
+		const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	Planreg__V1__Status st = PLANREG__V1__STATUS__INIT;
+	st.code = code;
+	st.message = msg;
+	st.reason = (char *)reason;
+	Planreg__V1__FieldViolation v = PLANREG__V1__FIELD_VIOLATION__INIT;
+	Planreg__V1__FieldViolation *vs[1] = {&v};
+	if (field != NULL) {
+		v.field = (char *)field;
+		v.description = msg;
+		st.violations = vs;
+		st.n_violations = 1;
+	}
+	Planreg__V1__Response resp = PLANREG__V1__RESPONSE__INIT;
+	resp.id = id;
+	resp.status = &st;
+	rpc_send(c, &resp);
+	struct server_metrics *m = &c->srv->metrics;
+	m->requests++;
+	m->responses_by_code[code < 17 ? code : 13]++;
+	const char *name = rpc_method_name((Planreg__V1__Request__BodyCase)kind);
+	log_info("request", "conn=%llu id=%" PRIu64 " method=%s cred=%s code=%s us=0 decoded=no reason=%s message=%s",
+		 (unsigned long long)c->id, id, name ? name : "-",
+		 c->principal.credential[0] ? c->principal.credential : "-", status_code_name(code), reason,
+		 log_q(msg));
+}
+
+/* ---------------------------------------------------------------- UTF-8 on the way out */
+
+/* A Status string replaced for the wire, and what to put back. */
+struct rpc_fixup {
+	char **slot; /* NULL ends the list */
+	char *original;
+};
+
+/* The i-th string of st: message, reason, then each violation's field and description. */
+static char **rpc_status_slot(Planreg__V1__Status *st, size_t i)
+{
+	if (i == 0)
+		return &st->message;
+	if (i == 1)
+		return &st->reason;
+	Planreg__V1__FieldViolation *v = st->violations[(i - 2) / 2];
+	return i % 2 == 0 ? &v->field : &v->description;
+}
+
+/*
+ * Makes every string of st valid UTF-8 in place, U+FFFD for each bad byte:
+ * Status.message echoes request text and may be cut mid-character by a fixed
+ * buffer. Returns what rpc_status_restore puts back (NULL when all was fine).
+ */
+static struct rpc_fixup *rpc_status_sanitize(Planreg__V1__Status *st)
+{
+	if (st == NULL)
+		return NULL;
+	size_t n = 2 + 2 * st->n_violations, used = 0;
+	struct rpc_fixup *fx = NULL;
+	for (size_t i = 0; i < n; i++) {
+		char **slot = rpc_status_slot(st, i);
+		if (*slot == NULL)
+			continue;
+		size_t len = strlen(*slot);
+		if (text_utf8_valid(*slot, len, NULL))
+			continue;
+		if (fx == NULL)
+			fx = xcalloc(n + 1, sizeof *fx);
+		char *fixed = xmalloc(3 * len + 1);
+		text_sanitize_utf8(*slot, len, fixed, 3 * len + 1);
+		fx[used].slot = slot;
+		fx[used].original = *slot;
+		used++;
+		*slot = fixed;
+	}
+	return fx;
+}
+
+static void rpc_status_restore(struct rpc_fixup *fixups)
+{
+	for (struct rpc_fixup *f = fixups; f != NULL && f->slot != NULL; f++) {
+		free(*f->slot);
+		*f->slot = f->original;
+	}
+	free(fixups);
 }

@@ -24,7 +24,7 @@ struct rpc_method {
 	rpc_handler handler;
 };
 
-/* One request in flight. Owns req (freed with protobuf_c_message_free_unpacked)
+/* One request in flight. Owns req (decoded by conn.c with decode_unpack, freed with decode_free)
  * and its arena (where the reply is built); holds a reference on conn. */
 struct rpc_call {
 	struct conn *conn;
@@ -47,6 +47,13 @@ struct rpc_call {
 void rpc_dispatch(struct conn *c, Planreg__V1__Request *req);
 /* conn.c asks, once per connection, who the certificate belongs to. */
 void rpc_authenticate(struct conn *c);
+/* A request refused before it was decoded or dispatched (conn.c: too large, role,
+ * bad strings): answers id with code, reason and the message; field, when not
+ * NULL, becomes the one FieldViolation. Counted and logged like a request. */
+void rpc_refuse(struct conn *c, uint64_t id, uint32_t kind, status_code code, const char *reason, const char *field,
+		const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+/* "GetProject", ...; NULL for a request kind this server does not know. */
+const char *rpc_method_name(Planreg__V1__Request__BodyCase kind);
 /* A Response with id 0: a connection-level error, sent before closing. */
 void rpc_send_connection_error(struct conn *c, status_code code, const char *reason, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

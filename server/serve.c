@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "conn.h"
@@ -21,6 +23,39 @@
 #include "xmalloc.h"
 
 #define SERVE_ACCEPT_PAUSE_MS 1000
+
+const char *const server_refusal_names[SERVER_REFUSALS] = {
+	[SERVER_REFUSED_MAX_CONNECTIONS] = "max_connections",
+	[SERVER_REFUSED_HANDSHAKES] = "handshakes",
+	[SERVER_REFUSED_PER_ADDR] = "per_addr",
+};
+const char *const server_request_refusal_names[SERVER_REQUEST_REFUSALS] = {
+	[SERVER_REQ_MAX_REQUEST_BYTES] = "max_request_bytes",
+	[SERVER_REQ_DECODE_BUDGET] = "decode_budget_bytes",
+	[SERVER_REQ_ROLE_NOT_ALLOWED] = "role_not_allowed",
+	[SERVER_REQ_INVALID_STRING] = "invalid_string",
+};
+const char *const server_deadline_names[SERVER_DEADLINES] = {
+	[SERVER_DEADLINE_NONE] = "none",
+	[SERVER_DEADLINE_HANDSHAKE] = "handshake",
+	[SERVER_DEADLINE_AUTHENTICATING] = "authenticating",
+	[SERVER_DEADLINE_FRAME] = "frame",
+	[SERVER_DEADLINE_IDLE] = "idle",
+	[SERVER_DEADLINE_WRITE] = "write",
+	[SERVER_DEADLINE_CLOSING] = "closing",
+};
+
+/* The per-address table: a power of two of buckets, at least max_connections, and a random seed. */
+static void serve_addr_table(struct server *srv)
+{
+	uint32_t n = 64;
+	while (n < (uint32_t)srv->cfg->max_connections)
+		n *= 2;
+	srv->addr_buckets = xcalloc(n, sizeof *srv->addr_buckets);
+	srv->addr_mask = n - 1;
+	if (getrandom(&srv->addr_seed, sizeof srv->addr_seed, GRND_NONBLOCK) != (ssize_t)sizeof srv->addr_seed)
+		srv->addr_seed = (uint32_t)getpid() * 2654435761u ^ (uint32_t)time(NULL);
+}
 
 static void serve_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
 {
@@ -39,7 +74,7 @@ static void serve_accept(struct evconnlistener *l, evutil_socket_t fd, struct so
 	char peer[64];
 	snprintf(peer, sizeof peer, "%s:%d", host, port);
 	evutil_make_socket_nonblocking(fd);
-	conn_accept(srv, fd, peer);
+	conn_accept(srv, fd, sa, peer);
 }
 
 /* accept() failed (out of descriptors): libevent 2.1 would retry in a tight loop, so pause. */
@@ -206,13 +241,9 @@ static void serve_free(struct server *srv)
 	struct conn *c;
 	while ((c = LIST_FIRST(&srv->conns)) != NULL) {
 		LIST_REMOVE(c, link);
-		bufferevent_free(c->bev);
-		event_free(c->deadline);
-		event_free(c->reaper);
-		event_free(c->kick);
-		event_free(c->linger);
-		free(c);
+		conn_free(c);
 	}
+	free(srv->addr_buckets);
 	http_stop(srv);
 	if (srv->listener)
 		evconnlistener_free(srv->listener);
@@ -235,12 +266,14 @@ int main_serve(struct config *cfg, const char *config_file, char **err)
 	srv.cfg = cfg;
 	srv.config_file = config_file;
 	LIST_INIT(&srv.conns);
+	TAILQ_INIT(&srv.unauth);
 	srv.base = event_base_new();
 	if (srv.base == NULL) {
 		*err = xstrdup("cannot create the event loop");
 		return 1;
 	}
 	int rc = 1;
+	serve_addr_table(&srv);
 	srv.ssl_ctx = tls_server_ctx_new(cfg->tls_cert, cfg->tls_key, cfg->tls_ca, err);
 	if (srv.ssl_ctx == NULL)
 		goto out;
@@ -251,6 +284,10 @@ int main_serve(struct config *cfg, const char *config_file, char **err)
 		.reconnect_max_ms = cfg->db_reconnect_max_ms,
 		.statement_timeout_ms = cfg->db_statement_timeout_ms,
 		.queue_max = cfg->db_queue_max,
+		.query_timeout_ms = cfg->db_query_timeout_ms,
+		.acquire_timeout_ms = cfg->db_acquire_timeout_ms,
+		.reconnect_min_ms = cfg->db_reconnect_min_ms,
+		.tcp_user_timeout_ms = cfg->db_tcp_user_timeout_ms,
 	};
 	srv.pool = db_pool_new(srv.base, &ps);
 	srv.accept_resume = evtimer_new(srv.base, serve_accept_resume, &srv);
@@ -266,8 +303,12 @@ int main_serve(struct config *cfg, const char *config_file, char **err)
 	evsignal_add(srv.sig_hup, NULL);
 	evsignal_add(srv.sig_quit, NULL);
 	serve_write_pid(cfg->pid_file);
-	log_info("started", "version=%s pid=%ld db_pool_size=%d max_inflight_per_conn=%d", PLANREG_VERSION,
-		 (long)getpid(), cfg->db_pool_size, cfg->max_inflight_per_conn);
+	log_info("started",
+		 "version=%s pid=%ld db_pool_size=%d max_inflight_per_conn=%d max_connections=%d "
+		 "unauthenticated_limit=%u max_connections_per_addr=%d max_request_bytes=%d decode_budget_bytes=%d",
+		 PLANREG_VERSION, (long)getpid(), cfg->db_pool_size, cfg->max_inflight_per_conn, cfg->max_connections,
+		 conn_unauth_limit(&srv), cfg->max_connections_per_addr, cfg->max_request_bytes,
+		 cfg->decode_budget_bytes);
 
 	event_base_dispatch(srv.base);
 	log_info("stopped", "requests=%llu", (unsigned long long)srv.metrics.requests);

@@ -113,17 +113,38 @@ bool tls_peer_fingerprint(SSL *ssl, char out[65])
 	return ok;
 }
 
-void tls_peer_subject(SSL *ssl, char *cn, size_t cn_len, char *org, size_t org_len)
+/* The one entry nid of name, as UTF-8 in out; true when there is none ("") or exactly one that fits. */
+static bool tls_name_entry(X509_NAME *name, int nid, char *out, size_t len)
+{
+	out[0] = '\0';
+	int i = X509_NAME_get_index_by_NID(name, nid, -1);
+	if (i < 0)
+		return true;
+	if (X509_NAME_get_index_by_NID(name, nid, i) >= 0)
+		return false; /* two O (or CN) entries: which one is meant? */
+	unsigned char *utf8 = NULL;
+	int n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i)));
+	bool ok = n >= 0 && (size_t)n < len && memchr(utf8, '\0', (size_t)n) == NULL;
+	if (ok) {
+		memcpy(out, utf8, (size_t)n);
+		out[n] = '\0';
+	}
+	OPENSSL_free(utf8);
+	return ok;
+}
+
+bool tls_peer_subject(SSL *ssl, char *cn, size_t cn_len, char *org, size_t org_len)
 {
 	cn[0] = org[0] = '\0';
 	X509 *peer = SSL_get1_peer_certificate(ssl);
 	if (peer == NULL)
-		return;
+		return false;
 	X509_NAME *subject = X509_get_subject_name(peer);
-	if (X509_NAME_get_text_by_NID(subject, NID_commonName, cn, (int)cn_len) < 0)
-		cn[0] = '\0';
-	if (X509_NAME_get_text_by_NID(subject, NID_organizationName, org, (int)org_len) < 0)
-		org[0] = '\0';
+	bool ok = subject != NULL && tls_name_entry(subject, NID_commonName, cn, cn_len) &&
+		  tls_name_entry(subject, NID_organizationName, org, org_len);
 	X509_free(peer);
 	ERR_clear_error();
+	if (!ok)
+		cn[0] = org[0] = '\0';
+	return ok;
 }

@@ -14,8 +14,10 @@ SSL_CTX *tls_server_ctx_new(const char *cert, const char *key, const char *ca, c
 /* SHA-256 of the peer certificate's DER, lower-case hex; false when there is no peer certificate. */
 bool tls_peer_fingerprint(SSL *ssl, char out[65]);
 
-/* The peer certificate's subject CN and O ("" when absent). */
-void tls_peer_subject(SSL *ssl, char *cn, size_t cn_len, char *org, size_t org_len);
+/* The peer certificate's subject CN and O as UTF-8 ("" when absent). False, with
+ * both "", when there is no peer certificate or its subject is ambiguous: more
+ * than one CN or O, a value that does not fit, or one holding a NUL. */
+bool tls_peer_subject(SSL *ssl, char *cn, size_t cn_len, char *org, size_t org_len);
 
 /* The most recent OpenSSL error as text, and the queue cleared (so no stale error leaks into another connection). */
 const char *tls_error_string(void);

@@ -25,10 +25,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
-bash deploy/pgcluster.sh init "$tmp/pg"
+# --fast: a throwaway cluster that skips fsync (the quickstart's is durable)
+bash deploy/pgcluster.sh init "$tmp/pg" --fast
 bash deploy/pgcluster.sh start "$tmp/pg"
 eval "$(bash deploy/pgcluster.sh env "$tmp/pg")"
 export PLANREG_TEST_TMP=$tmp
+# Roles are cluster-wide: made once here, so that test modules migrating their own
+# databases at the same time do not race to create them (0001 creates planreg_app
+# only when it is missing; the harness logs in as planregd_test).
+psql -X -q -v ON_ERROR_STOP=1 -d postgres \
+  -c "CREATE ROLE planreg_app NOLOGIN" -c "CREATE ROLE planregd_test LOGIN IN ROLE planreg_app"
 
 status=0
 for variant in release asan; do

@@ -4,7 +4,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "auth.h"
@@ -114,9 +113,19 @@ static const char SQL_PROJECT_LEADS[] =
 
 static const char SQL_ORG_EXISTS[] = "SELECT code FROM organisation WHERE lower(code) = lower($1)";
 
+/* A review's columns, as update_reviewed reads them. */
+#define REVIEW_COLUMNS "update_id, accepted, comment, reviewed_by, " TS_US("reviewed_at")
+
+/* $1 update, $2 accepted, $3 comment, $4 reviewer, $5 idempotency key or '': nothing when the key was
+ * used already (a concurrent retry won) */
 static const char SQL_REVIEW[] =
-	"INSERT INTO update_review (update_id, accepted, comment, reviewed_by) VALUES ($1, $2::boolean, $3, $4)"
-	" RETURNING accepted, comment, reviewed_by, " TS_US("reviewed_at");
+	"INSERT INTO update_review (update_id, accepted, comment, reviewed_by, idempotency_key)"
+	" VALUES ($1, $2::boolean, $3, $4, NULLIF($5, ''))"
+	" ON CONFLICT (reviewed_by, idempotency_key) DO NOTHING RETURNING " REVIEW_COLUMNS;
+
+/* $1 reviewer, $2 idempotency key */
+static const char SQL_REVIEW_BY_KEY[] =
+	"SELECT " REVIEW_COLUMNS " FROM update_review WHERE reviewed_by = $1 AND idempotency_key = $2";
 /* clang-format on */
 
 /* ---------------------------------------------------------------- reading updates */
@@ -515,11 +524,7 @@ static void update_submit_context(struct rpc_call *call, PGresult *res)
 	st->revision = rpc_int(res, 0, 6);
 	snprintf(st->prev_hash, sizeof st->prev_hash, "%s", rpc_value(res, 0, 7));
 	snprintf(st->now, sizeof st->now, "%s", rpc_value(res, 0, 8));
-	bool leads_it = false;
-	for (size_t i = 0; i < n_leads; i++)
-		if (strcasecmp(leads[i], call->principal.organisation) == 0)
-			leads_it = true;
-	st->on_behalf = !leads_it; /* an admin reporting for the lead organisation */
+	st->on_behalf = !auth_leads_project(&call->principal, leads, n_leads); /* an admin, for the lead */
 
 	/* consistency warnings: recorded with the update, returned on every replay */
 	if (over && c->confidence == PLANREG__V1__CONFIDENCE__CONFIDENCE_GREEN)
@@ -679,12 +684,12 @@ static void update_list_done(struct rpc_call *call, PGresult *res)
 	rpc_reply_ok(call, r);
 }
 
-/* Runs the listing; a submitter sees only what its organisation leads. */
+/* Runs the listing for org's projects; without org, for every project p may see (auth.c). */
 static void update_list_query(struct rpc_call *call, const char *org)
 {
 	Planreg__V1__ListUpdatesRequest *q = call->req->list_updates;
-	if (call->principal.role == ROLE_SUBMITTER)
-		org = call->principal.organisation;
+	if (org == NULL)
+		org = auth_progress_scope(&call->principal);
 	const char *period = call->state; /* normalised by update_list */
 	const char *params[5] = {NULL, q->ref ? rpc_printf(call, "%d", q->ref) : NULL, period, org,
 				 q->latest_only ? "true" : "false"};
@@ -736,6 +741,13 @@ void update_list(struct rpc_call *call)
 		rpc_reply_violations(call, "invalid_filter");
 		return;
 	}
+	if (q->organisation[0] && !auth_may_list_org(&call->principal, q->organisation)) {
+		rpc_reply_error(call, PLANREG__V1__CODE__PERMISSION_DENIED, "not_lead",
+				"credential %s (organisation %s) may not list the updates of %s's projects: submitters "
+				"see only the projects their own organisation leads",
+				call->principal.credential, call->principal.organisation, q->organisation);
+		return;
+	}
 	if (q->period[0]) {
 		char norm[PERIOD_FMT_MAX];
 		period_format(p, norm); /* "2026-q3" means 2026-Q3 */
@@ -754,17 +766,66 @@ void update_list(struct rpc_call *call)
 
 /* ---------------------------------------------------------------- ReviewUpdate */
 
-static void update_reviewed(struct rpc_call *call, PGresult *res)
+/* A review is recorded once per idempotency key (scoped to the reviewer, like
+ * SubmitUpdate's): a retry with the same key gets the first review back. */
+struct update_review_state {
+	bool looked_again; /* the insert found the key taken and looked it up once more */
+};
+
+static void update_review_reply(struct rpc_call *call, PGresult *res)
 {
 	Planreg__V1__ReviewUpdateResponse *r =
 		ARENA_NEW(&call->arena, Planreg__V1__ReviewUpdateResponse, planreg__v1__review_update_response__init);
 	Planreg__V1__Review *rv = ARENA_NEW(&call->arena, Planreg__V1__Review, planreg__v1__review__init);
-	rv->accepted = rpc_bool(res, 0, 0);
-	rv->comment = rpc_strdup(call, rpc_value(res, 0, 1));
-	rv->reviewed_by = rpc_strdup(call, rpc_value(res, 0, 2));
-	rv->reviewed_at = rpc_strdup(call, rpc_value(res, 0, 3));
+	rv->accepted = rpc_bool(res, 0, 1);
+	rv->comment = rpc_strdup(call, rpc_value(res, 0, 2));
+	rv->reviewed_by = rpc_strdup(call, rpc_value(res, 0, 3));
+	rv->reviewed_at = rpc_strdup(call, rpc_value(res, 0, 4));
 	r->review = rv;
 	rpc_reply_ok(call, r);
+}
+
+static void update_review_have(struct rpc_call *call, PGresult *res);
+
+/* The review already made with this request's key, if any (REVIEW_COLUMNS). */
+static void update_review_have_key(struct rpc_call *call, PGresult *res)
+{
+	Planreg__V1__ReviewUpdateRequest *q = call->req->review_update;
+	struct update_review_state *st = call->state;
+	if (PQntuples(res) == 0) {
+		if (st->looked_again) {
+			rpc_reply_error(call, PLANREG__V1__CODE__ABORTED, "conflict",
+					"another review with idempotency key \"%s\" was being recorded at the same "
+					"moment; try again",
+					call->req->idempotency_key);
+			return;
+		}
+		const char *params[5] = {rpc_printf(call, "%lld", (long long)q->id), NULL, NULL, NULL, "false"};
+		rpc_query(call, SQL_UPDATES, 5, params, update_review_have);
+		return;
+	}
+	if (rpc_int64(res, 0, 0) != q->id || rpc_bool(res, 0, 1) != q->accept ||
+	    strcmp(rpc_value(res, 0, 2), q->comment) != 0) {
+		rpc_reply_error(call, PLANREG__V1__CODE__FAILED_PRECONDITION, "idempotency_key_reused",
+				"idempotency key \"%s\" was already used by credential %s for a different review "
+				"(of update %s); use a new key for a new review",
+				call->req->idempotency_key, call->principal.credential, rpc_value(res, 0, 0));
+		return;
+	}
+	update_review_reply(call, res); /* a retry: the first review, nothing written */
+}
+
+static void update_reviewed(struct rpc_call *call, PGresult *res)
+{
+	if (PQntuples(res) == 1) {
+		update_review_reply(call, res);
+		return;
+	}
+	/* the key was taken between our look-up and the insert: answer as a retry */
+	struct update_review_state *st = call->state;
+	st->looked_again = true;
+	const char *params[2] = {call->principal.credential, call->req->idempotency_key};
+	rpc_query(call, SQL_REVIEW_BY_KEY, 2, params, update_review_have_key);
 }
 
 static void update_review_have(struct rpc_call *call, PGresult *res)
@@ -783,9 +844,9 @@ static void update_review_have(struct rpc_call *call, PGresult *res)
 			(long long)q->id, rpc_value(res, 0, 1), rpc_value(res, 0, 2), rpc_value(res, 0, 3));
 		return;
 	}
-	const char *params[4] = {rpc_printf(call, "%lld", (long long)q->id), q->accept ? "true" : "false", q->comment,
-				 call->principal.credential};
-	rpc_query(call, SQL_REVIEW, 4, params, update_reviewed);
+	const char *params[5] = {rpc_printf(call, "%lld", (long long)q->id), q->accept ? "true" : "false", q->comment,
+				 call->principal.credential, call->req->idempotency_key};
+	rpc_query(call, SQL_REVIEW, 5, params, update_reviewed);
 }
 
 void update_review(struct rpc_call *call)
@@ -797,8 +858,15 @@ void update_review(struct rpc_call *call)
 		validate_text(call, "comment", q->comment, 5000, VALIDATE_REQUIRED | VALIDATE_MULTILINE);
 	else
 		validate_text(call, "comment", q->comment, 5000, VALIDATE_MULTILINE);
+	validate_text(call, "idempotency_key", call->req->idempotency_key, 200, 0);
 	if (rpc_has_violations(call)) {
 		rpc_reply_violations(call, q->accept ? "invalid_review" : "comment_required");
+		return;
+	}
+	call->state = arena_alloc(&call->arena, sizeof(struct update_review_state));
+	if (call->req->idempotency_key[0]) {
+		const char *params[2] = {call->principal.credential, call->req->idempotency_key};
+		rpc_query(call, SQL_REVIEW_BY_KEY, 2, params, update_review_have_key);
 		return;
 	}
 	const char *params[5] = {rpc_printf(call, "%lld", (long long)q->id), NULL, NULL, NULL, "false"};
@@ -893,16 +961,19 @@ void update_template(struct rpc_call *call)
 	if (!period_parse(q->period, &p))
 		rpc_violation(call, "period", "\"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3",
 			      q->period);
-	const char *org = call->principal.organisation;
-	if (q->organisation[0]) {
-		if (call->principal.role != ROLE_ADMIN && strcasecmp(q->organisation, org) != 0)
-			rpc_violation(call, "organisation",
-				      "a submitter gets the template of its own organisation (%s) only", org);
-		else if (validate_org_code(call, "organisation", q->organisation))
-			org = q->organisation;
-	}
+	if (q->organisation[0])
+		validate_org_code(call, "organisation", q->organisation);
 	if (rpc_has_violations(call)) {
 		rpc_reply_violations(call, "invalid_template");
+		return;
+	}
+	const char *org = auth_template_org(&call->principal, q->organisation);
+	if (org == NULL) {
+		rpc_reply_error(call, PLANREG__V1__CODE__PERMISSION_DENIED, "not_lead",
+				"credential %s (organisation %s) may not have the template of %s's projects: a "
+				"submitter gets the template of its own organisation (%s) only",
+				call->principal.credential, call->principal.organisation, q->organisation,
+				call->principal.organisation);
 		return;
 	}
 	struct update_template *st = arena_alloc(&call->arena, sizeof *st);

@@ -24,7 +24,7 @@
 #   BENCH_PERIOD [2026-Q3]   the period asked for; the previous period and the default due
 #                            date (quarter end + 14 days) follow from it
 #   BENCH_AS_AT [now]        an RFC 3339 moment for as_at (both the SQL and the request)
-#   BENCH_PAGE_SIZE [1000]   GetStatus page_size
+#   BENCH_PAGE_SIZE [500]    GetStatus page_size (500 is the server's default)
 #   BENCH_BUILD_DIR [build/release]
 #   BENCH_DIR                work in this directory and keep it; a second run with the same
 #                            sizes reuses its generated database (no generation)
@@ -74,7 +74,7 @@ warmup=${BENCH_WARMUP:-3}
 projects=${BENCH_PROJECTS:-10000}
 periods=${BENCH_PERIODS:-40}
 orgs=${BENCH_ORGS:-500}
-page_size=${BENCH_PAGE_SIZE:-1000}
+page_size=${BENCH_PAGE_SIZE:-500}
 period=${BENCH_PERIOD:-2026-Q3}
 as_at=${BENCH_AS_AT:-}
 quickack=

@@ -1,19 +1,11 @@
 /* fuzz_request.c - fuzz target for what the server reads: frames cut from untrusted bytes, each unpacked as a Request,
  * walked, re-packed and freed.
  *
- * Two builds share this file:
- *   fuzz_request            any compiler; tests/fuzz/driver.c supplies main() and
- *                           runs seeds, a corpus directory and deterministic mutations
- *                           (the ctest "fuzz.request").
- *   fuzz_request_libfuzzer  clang only (configure with CC=clang); libFuzzer supplies
- *                           main(). By hand, from the top of the source tree, after a
- *                           normal build in BUILD (for planreg.pb-c.[ch]):
- *
- *     clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iproto -IBUILD/proto \
- *         tests/fuzz/fuzz_request.c proto/frame.c BUILD/proto/planreg.pb-c.c \
- *         -lprotobuf-c -o fuzz_request_libfuzzer
- *     BUILD/tests/fuzz_request --write-corpus corpus   # seeds from real packed requests
- *     ./fuzz_request_libfuzzer -max_len=4096 corpus
+ * Two builds share this file (see the top of driver.c):
+ *   fuzz_request            any compiler; driver.c runs the seeds below, a corpus directory and
+ *                           deterministic mutations (the ctest "fuzz.request").
+ *   fuzz_request_libfuzzer  clang only; libFuzzer drives it. frame.c and the generated descriptors are
+ *                           compiled into it so that they carry coverage instrumentation.
  *
  * Any broken invariant calls abort(), which both drivers report as a crash.
  */
@@ -26,14 +18,13 @@
 
 #include <protobuf-c/protobuf-c.h>
 
+#include "driver.h"
 #include "frame.h"
 #include "planreg.pb-c.h"
 
 #define FUZZ_REQUEST_MAX_FRAME 65536
 /* The schema is not recursive (PITFALLS.md); deeper than this means it became so. */
 #define FUZZ_REQUEST_MAX_DEPTH 16
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Folded over everything the walk reads, so the reads cannot be optimised away. */
 static volatile uint64_t fuzz_request_sink;
@@ -44,12 +35,12 @@ static volatile uint64_t fuzz_request_sink;
  * reads as another field, so a round trip of such a message is not expected to hold. */
 static bool fuzz_request_odd_tag;
 
+/* Whether the last input began with a whole frame whose body unpacked. */
+static bool fuzz_request_last_ok;
+
 static void fuzz_request_check(bool ok, const char *what)
 {
-	if (!ok) {
-		fprintf(stderr, "fuzz_request: invariant broken: %s\n", what);
-		abort();
-	}
+	fuzz_check(ok, "request", what);
 }
 
 static void fuzz_request_mix(const void *p, size_t n)
@@ -281,11 +272,12 @@ static uint8_t *fuzz_request_pack(const Planreg__V1__Request *req, size_t *len)
 	return out;
 }
 
-static void fuzz_request_one(const uint8_t *body, size_t len)
+/* Returns whether the body unpacked as a Request. */
+static bool fuzz_request_one(const uint8_t *body, size_t len)
 {
 	Planreg__V1__Request *req = planreg__v1__request__unpack(NULL, len, body);
 	if (req == NULL)
-		return;
+		return false;
 	fuzz_request_check(req->base.descriptor == &planreg__v1__request__descriptor, "wrong descriptor");
 	fuzz_request_check(protobuf_c_message_check(&req->base), "unpacked message fails protobuf_c_message_check");
 	fuzz_request_body_case(req);
@@ -297,7 +289,7 @@ static void fuzz_request_one(const uint8_t *body, size_t len)
 	if (fuzz_request_odd_tag) {
 		free(p1);
 		protobuf_c_message_free_unpacked(&req->base, NULL);
-		return;
+		return true;
 	}
 
 	/* What we pack must unpack again, and pack to the same bytes the second
@@ -316,6 +308,7 @@ static void fuzz_request_one(const uint8_t *body, size_t len)
 	free(p1);
 	protobuf_c_message_free_unpacked(&again->base, NULL);
 	protobuf_c_message_free_unpacked(&req->base, NULL);
+	return true;
 }
 
 /* Checks what frame_decode promised about one result. */
@@ -357,6 +350,7 @@ static void fuzz_request_check_frame(enum frame_result r, const uint8_t *at, siz
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	fuzz_request_last_ok = false;
 	size_t off = 0;
 	while (off < size) {
 		const uint8_t *at = data + off;
@@ -377,8 +371,545 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				   "frame_encode disagrees with frame_decode");
 		free(re);
 
-		fuzz_request_one(body, body_len);
+		bool unpacked = fuzz_request_one(body, body_len);
+		if (off == 0)
+			fuzz_request_last_ok = unpacked;
 		off += consumed;
 	}
 	return 0;
 }
+
+/* ---------------------------------------------------------------- seeds: real requests, packed and framed */
+
+/* Packs req, frames it, and adds the frame to the pool. */
+static void fuzz_request_seed(struct fuzz_pool *pool, const Planreg__V1__Request *req)
+{
+	size_t n = planreg__v1__request__get_packed_size(req);
+	uint8_t *body = fuzz_alloc(n);
+	planreg__v1__request__pack(req, body);
+	uint8_t *frame = fuzz_alloc(FRAME_HEADER_BYTES + n);
+	size_t len = frame_encode(body, n, FUZZ_REQUEST_MAX_FRAME, frame, FRAME_HEADER_BYTES + n);
+	if (len == 0) {
+		fprintf(stderr, "fuzz_request: seed of %zu bytes does not frame\n", n);
+		exit(2);
+	}
+	fuzz_pool_add(pool, frame, len);
+	free(frame);
+	free(body);
+}
+
+static void fuzz_request_seed_register(struct fuzz_pool *pool)
+{
+	Planreg__V1__Request req = PLANREG__V1__REQUEST__INIT;
+
+	Planreg__V1__WhoamiRequest whoami = PLANREG__V1__WHOAMI_REQUEST__INIT;
+	req.id = 1;
+	req.body_case = PLANREG__V1__REQUEST__BODY_WHOAMI;
+	req.whoami = &whoami;
+	fuzz_request_seed(pool, &req);
+
+	Planreg__V1__ListThemesRequest themes = PLANREG__V1__LIST_THEMES_REQUEST__INIT;
+	req.id = 2;
+	req.body_case = PLANREG__V1__REQUEST__BODY_LIST_THEMES;
+	req.list_themes = &themes;
+	fuzz_request_seed(pool, &req);
+
+	Planreg__V1__ListOrganisationsRequest orgs = PLANREG__V1__LIST_ORGANISATIONS_REQUEST__INIT;
+	req.id = 3;
+	req.body_case = PLANREG__V1__REQUEST__BODY_LIST_ORGANISATIONS;
+	req.list_organisations = &orgs;
+	fuzz_request_seed(pool, &req);
+
+	Planreg__V1__UpsertOrganisationRequest upsert = PLANREG__V1__UPSERT_ORGANISATION_REQUEST__INIT;
+	upsert.code = "LCC";
+	upsert.name = "Leeds City Council";
+	upsert.kind = PLANREG__V1__ORG_KIND__ORG_KIND_LOCAL_AUTHORITY;
+	upsert.contact_email = "digital@example.org";
+	req.id = 4;
+	req.idempotency_key = "6f1c2a9e-upsert";
+	req.body_case = PLANREG__V1__REQUEST__BODY_UPSERT_ORGANISATION;
+	req.upsert_organisation = &upsert;
+	fuzz_request_seed(pool, &req);
+	req.idempotency_key = "";
+
+	Planreg__V1__ListProjectsRequest list = PLANREG__V1__LIST_PROJECTS_REQUEST__INIT;
+	list.theme = 2;
+	list.objective = "2.1";
+	list.lead_org = "WYCA";
+	list.stage = PLANREG__V1__STAGE__STAGE_LIVE;
+	list.capital = PLANREG__V1__CAPITAL_FILTER__CAPITAL_ONLY;
+	list.text = "5G \xe2\x80\x93 full fibre";
+	list.page_size = 1000;
+	list.page_token = "bmV4dA";
+	req.id = 5;
+	req.body_case = PLANREG__V1__REQUEST__BODY_LIST_PROJECTS;
+	req.list_projects = &list;
+	fuzz_request_seed(pool, &req);
+
+	Planreg__V1__GetProjectRequest get = PLANREG__V1__GET_PROJECT_REQUEST__INIT;
+	get.ref = 12;
+	req.id = 6;
+	req.body_case = PLANREG__V1__REQUEST__BODY_GET_PROJECT;
+	req.get_project = &get;
+	fuzz_request_seed(pool, &req);
+}
+
+static void fuzz_request_seed_import(struct fuzz_pool *pool)
+{
+	Planreg__V1__Objective o1 = PLANREG__V1__OBJECTIVE__INIT;
+	o1.code = "6.1";
+	o1.theme = 6;
+	o1.title = "Everyone can get online";
+	Planreg__V1__Objective o2 = o1;
+	o2.code = "6.2";
+	o2.title = "Skills for work";
+	Planreg__V1__Objective *objectives[] = {&o1, &o2};
+	Planreg__V1__Theme theme = PLANREG__V1__THEME__INIT;
+	theme.number = 6;
+	theme.title = "Digital inclusion";
+	theme.n_objectives = 2;
+	theme.objectives = objectives;
+	Planreg__V1__Theme *themes[] = {&theme};
+
+	char *aliases[] = {"Leeds CC", "Leeds City Council (LCC)"};
+	Planreg__V1__Organisation org1 = PLANREG__V1__ORGANISATION__INIT;
+	org1.code = "LCC";
+	org1.name = "Leeds City Council";
+	org1.kind = PLANREG__V1__ORG_KIND__ORG_KIND_LOCAL_AUTHORITY;
+	org1.n_aliases = 2;
+	org1.aliases = aliases;
+	Planreg__V1__Organisation org2 = PLANREG__V1__ORGANISATION__INIT;
+	org2.code = "UOL";
+	org2.name = "University of Leeds";
+	org2.kind = PLANREG__V1__ORG_KIND__ORG_KIND_UNIVERSITY;
+	org2.projects_led = 3;
+	Planreg__V1__Organisation *orgs[] = {&org1, &org2};
+
+	Planreg__V1__Partner p1 = PLANREG__V1__PARTNER__INIT;
+	p1.name = "University of Leeds";
+	p1.organisation = "UOL";
+	Planreg__V1__Partner p2 = PLANREG__V1__PARTNER__INIT;
+	p2.name = "Local businesses";
+	Planreg__V1__Partner *partners[] = {&p1, &p2};
+	Planreg__V1__Money min = PLANREG__V1__MONEY__INIT;
+	min.pence = 120000000;
+	Planreg__V1__Money max = PLANREG__V1__MONEY__INIT;
+	max.pence = 235000000;
+	Planreg__V1__Cost cost = PLANREG__V1__COST__INIT;
+	cost.text = "\xc2\xa3"
+		    "1.2M - \xc2\xa3"
+		    "2.35M";
+	cost.status = PLANREG__V1__COST_STATUS__COST_STATUS_KNOWN;
+	cost.min = &min;
+	cost.max = &max;
+	cost.approximate = 1;
+	char *lead_orgs[] = {"LCC"};
+	char *lead_people[] = {"A. Person", "B. Person"};
+	Planreg__V1__Project project = PLANREG__V1__PROJECT__INIT;
+	project.ref = 12;
+	project.theme = 6;
+	project.objective = "6.1";
+	project.title = "Digital inclusion hubs";
+	project.description = "Hubs in libraries.\nFree devices and data.";
+	project.capital = 1;
+	project.n_lead_orgs = 1;
+	project.lead_orgs = lead_orgs;
+	project.n_lead_people = 2;
+	project.lead_people = lead_people;
+	project.lead_text = "LCC (A. Person, B. Person)";
+	project.n_partners = 2;
+	project.partners = partners;
+	project.partners_text = "University of Leeds; local businesses";
+	project.cost = &cost;
+	project.funding = "Gigabit fund";
+	project.stage = PLANREG__V1__STAGE__STAGE_EARLY_DEVELOPMENT;
+	project.stage_note = "procurement";
+	project.stage_text = "Early development (procurement)";
+	Planreg__V1__Project *projects[] = {&project};
+
+	Planreg__V1__Alias alias = PLANREG__V1__ALIAS__INIT;
+	alias.alias = "A Persn";
+	alias.target = "A. Person";
+	Planreg__V1__Alias *person_aliases[] = {&alias};
+
+	Planreg__V1__ImportPlanRequest import = PLANREG__V1__IMPORT_PLAN_REQUEST__INIT;
+	import.title = "Digital Strategy Action Plan 2024";
+	import.source_sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+	import.n_themes = 1;
+	import.themes = themes;
+	import.n_organisations = 2;
+	import.organisations = orgs;
+	import.n_projects = 1;
+	import.projects = projects;
+	import.dry_run = 1;
+	import.n_person_aliases = 1;
+	import.person_aliases = person_aliases;
+
+	Planreg__V1__Request req = PLANREG__V1__REQUEST__INIT;
+	req.id = 7;
+	req.idempotency_key = "import-2024";
+	req.body_case = PLANREG__V1__REQUEST__BODY_IMPORT_PLAN;
+	req.import_plan = &import;
+	fuzz_request_seed(pool, &req);
+}
+
+static void fuzz_request_seed_credentials(struct fuzz_pool *pool)
+{
+	Planreg__V1__Request req = PLANREG__V1__REQUEST__INIT;
+
+	Planreg__V1__EnrolCredentialRequest enrol = PLANREG__V1__ENROL_CREDENTIAL_REQUEST__INIT;
+	enrol.name = "submitter-LCC";
+	enrol.fingerprint =
+		"AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89";
+	enrol.organisation = "LCC";
+	enrol.person = "A. Person";
+	enrol.role = PLANREG__V1__ROLE__ROLE_SUBMITTER;
+	req.id = 8;
+	req.idempotency_key = "enrol-1";
+	req.body_case = PLANREG__V1__REQUEST__BODY_ENROL_CREDENTIAL;
+	req.enrol_credential = &enrol;
+	fuzz_request_seed(pool, &req);
+
+	Planreg__V1__RevokeCredentialRequest revoke = PLANREG__V1__REVOKE_CREDENTIAL_REQUEST__INIT;
+	revoke.name = "submitter-LCC";
+	req.id = 9;
+	req.idempotency_key = "revoke-1";
+	req.body_case = PLANREG__V1__REQUEST__BODY_REVOKE_CREDENTIAL;
+	req.revoke_credential = &revoke;
+	fuzz_request_seed(pool, &req);
+
+	Planreg__V1__ListCredentialsRequest creds = PLANREG__V1__LIST_CREDENTIALS_REQUEST__INIT;
+	creds.include_revoked = 1;
+	req.id = 10;
+	req.idempotency_key = "";
+	req.body_case = PLANREG__V1__REQUEST__BODY_LIST_CREDENTIALS;
+	req.list_credentials = &creds;
+	fuzz_request_seed(pool, &req);
+}
+
+static void fuzz_request_seed_updates(struct fuzz_pool *pool)
+{
+	Planreg__V1__Request req = PLANREG__V1__REQUEST__INIT;
+
+	Planreg__V1__Date baseline = PLANREG__V1__DATE__INIT;
+	baseline.iso = "2024-09-30";
+	Planreg__V1__Date forecast = PLANREG__V1__DATE__INIT;
+	forecast.iso = "2024-12-31";
+	Planreg__V1__Milestone m1 = PLANREG__V1__MILESTONE__INIT;
+	m1.title = "Hubs open";
+	m1.baseline = &baseline;
+	m1.forecast = &forecast;
+	Planreg__V1__Milestone m2 = PLANREG__V1__MILESTONE__INIT;
+	m2.title = "Evaluation";
+	m2.achieved = &baseline;
+	Planreg__V1__Milestone *milestones[] = {&m1, &m2};
+	char *risks[] = {"Supplier delay", "Staff turnover \xe2\x80\x94 two posts vacant"};
+	Planreg__V1__Money spend = PLANREG__V1__MONEY__INIT;
+	spend.pence = 55000000;
+	Planreg__V1__Money total = PLANREG__V1__MONEY__INIT;
+	total.pence = 130000000;
+	Planreg__V1__UpdateContent content = PLANREG__V1__UPDATE_CONTENT__INIT;
+	content.ref = 12;
+	content.period = "2024-Q3";
+	content.confidence = PLANREG__V1__CONFIDENCE__CONFIDENCE_AMBER;
+	content.stage = PLANREG__V1__STAGE__STAGE_LIVE;
+	content.narrative = "Three hubs open.\nUse is \xc2\xa3"
+			    "-for-\xc2\xa3 ahead of plan.";
+	content.spend_to_date = &spend;
+	content.forecast_total = &total;
+	content.variance_note = "Forecast up 8% after the second phase was added.";
+	content.n_milestones = 2;
+	content.milestones = milestones;
+	content.n_risks = 2;
+	content.risks = risks;
+	Planreg__V1__SubmitUpdateRequest submit = PLANREG__V1__SUBMIT_UPDATE_REQUEST__INIT;
+	submit.content = &content;
+	req.id = 11;
+	req.idempotency_key = "submit-12-2024Q3";
+	req.body_case = PLANREG__V1__REQUEST__BODY_SUBMIT_UPDATE;
+	req.submit_update = &submit;
+	fuzz_request_seed(pool, &req);
+	req.idempotency_key = "";
+
+	Planreg__V1__GetUpdateRequest get = PLANREG__V1__GET_UPDATE_REQUEST__INIT;
+	get.id = 77;
+	req.id = 12;
+	req.body_case = PLANREG__V1__REQUEST__BODY_GET_UPDATE;
+	req.get_update = &get;
+	fuzz_request_seed(pool, &req);
+
+	Planreg__V1__ListUpdatesRequest list = PLANREG__V1__LIST_UPDATES_REQUEST__INIT;
+	list.period = "2024-Q3";
+	list.organisation = "LCC";
+	list.latest_only = 1;
+	req.id = 13;
+	req.body_case = PLANREG__V1__REQUEST__BODY_LIST_UPDATES;
+	req.list_updates = &list;
+	fuzz_request_seed(pool, &req);
+
+	Planreg__V1__ReviewUpdateRequest review = PLANREG__V1__REVIEW_UPDATE_REQUEST__INIT;
+	review.id = 77;
+	review.accept = 0;
+	review.comment = "Variance note needed";
+	req.id = 14;
+	req.idempotency_key = "review-77";
+	req.body_case = PLANREG__V1__REQUEST__BODY_REVIEW_UPDATE;
+	req.review_update = &review;
+	fuzz_request_seed(pool, &req);
+	req.idempotency_key = "";
+
+	Planreg__V1__VerifyAuditRequest verify = PLANREG__V1__VERIFY_AUDIT_REQUEST__INIT;
+	req.id = 15;
+	req.body_case = PLANREG__V1__REQUEST__BODY_VERIFY_AUDIT;
+	req.verify_audit = &verify;
+	fuzz_request_seed(pool, &req);
+
+	Planreg__V1__UpdateTemplateRequest tmpl = PLANREG__V1__UPDATE_TEMPLATE_REQUEST__INIT;
+	tmpl.period = "2024-Q4";
+	tmpl.organisation = "LCC";
+	req.id = UINT64_MAX;
+	req.body_case = PLANREG__V1__REQUEST__BODY_UPDATE_TEMPLATE;
+	req.update_template = &tmpl;
+	fuzz_request_seed(pool, &req);
+
+	/* no body at all: the server must answer INVALID_ARGUMENT, not crash */
+	req.id = 16;
+	req.idempotency_key = "no-body";
+	req.body_case = PLANREG__V1__REQUEST__BODY__NOT_SET;
+	fuzz_request_seed(pool, &req);
+}
+
+/* Seeds built from bytes rather than messages: several frames in a row, and
+ * fields this schema does not know (kept by protobuf-c as unknown fields). */
+static void fuzz_request_seed_wire(struct fuzz_pool *pool)
+{
+	struct fuzz_bytes b = {0};
+	for (size_t i = 0; i < 3 && i < pool->n; i++)
+		fuzz_bytes_append(&b, pool->items[i].data, pool->items[i].len);
+	fuzz_pool_add(pool, b.data, b.len);
+	b.len = 0;
+
+	/* the whoami body plus field 99 (varint), field 100 (bytes) and field 101 (fixed64) */
+	const struct fuzz_bytes *whoami = &pool->items[0];
+	static const uint8_t unknown[] = {
+		0x98, 0x06, 0x2a,                            /* 99: 42 */
+		0xa2, 0x06, 0x03, 'a', 'b', 'c',             /* 100: "abc" */
+		0xa9, 0x06, 1,    2,   3,   4,   5, 6, 7, 8, /* 101: fixed64 */
+	};
+	fuzz_bytes_insert(&b, 0, NULL, FRAME_HEADER_BYTES); /* the header, written once the length is known */
+	fuzz_bytes_append(&b, whoami->data + FRAME_HEADER_BYTES, whoami->len - FRAME_HEADER_BYTES);
+	fuzz_bytes_append(&b, unknown, sizeof unknown);
+	frame_put_header(b.data, (uint32_t)(b.len - FRAME_HEADER_BYTES));
+	fuzz_pool_add(pool, b.data, b.len);
+	free(b.data);
+}
+
+/* The consolidated status requests, with every optional part present. */
+static void fuzz_request_seed_status(struct fuzz_pool *pool)
+{
+	Planreg__V1__Request req = PLANREG__V1__REQUEST__INIT;
+	Planreg__V1__Timestamp as_at = PLANREG__V1__TIMESTAMP__INIT;
+	as_at.rfc3339 = "2026-10-20T09:30:00+01:00";
+	Planreg__V1__GetStatusRequest status = PLANREG__V1__GET_STATUS_REQUEST__INIT;
+	status.period = "2026-Q3";
+	status.as_at = &as_at;
+	status.theme = 1;
+	status.objective = "1.2";
+	status.lead_org = "LCC";
+	status.stage = PLANREG__V1__STAGE__STAGE_LIVE;
+	status.confidence = PLANREG__V1__CONFIDENCE__CONFIDENCE_AMBER;
+	status.page_size = 100;
+	status.page_token = "40";
+	status.include_narrative = 1;
+	req.id = 40;
+	req.body_case = PLANREG__V1__REQUEST__BODY_GET_STATUS;
+	req.get_status = &status;
+	fuzz_request_seed(pool, &req);
+
+	Planreg__V1__Date as_of = PLANREG__V1__DATE__INIT;
+	as_of.iso = "2026-10-20";
+	Planreg__V1__ListOutstandingRequest out = PLANREG__V1__LIST_OUTSTANDING_REQUEST__INIT;
+	out.period = "2026-Q3";
+	out.as_of = &as_of;
+	req.id = 41;
+	req.body_case = PLANREG__V1__REQUEST__BODY_LIST_OUTSTANDING;
+	req.list_outstanding = &out;
+	fuzz_request_seed(pool, &req);
+
+	Planreg__V1__GetTimelinessRequest tl = PLANREG__V1__GET_TIMELINESS_REQUEST__INIT;
+	tl.from_period = "2026-Q1";
+	tl.to_period = "2026-Q3";
+	req.id = 42;
+	req.body_case = PLANREG__V1__REQUEST__BODY_GET_TIMELINESS;
+	req.get_timeliness = &tl;
+	fuzz_request_seed(pool, &req);
+
+	Planreg__V1__DiffPeriodsRequest diff = PLANREG__V1__DIFF_PERIODS_REQUEST__INIT;
+	diff.from_period = "2026-Q2";
+	diff.to_period = "2026-Q3";
+	req.id = 43;
+	req.body_case = PLANREG__V1__REQUEST__BODY_DIFF_PERIODS;
+	req.diff_periods = &diff;
+	fuzz_request_seed(pool, &req);
+
+	Planreg__V1__ExportUpdatesRequest exp = PLANREG__V1__EXPORT_UPDATES_REQUEST__INIT;
+	exp.from_period = "2026-Q1";
+	exp.to_period = "2026-Q4";
+	exp.after_id = 500;
+	exp.page_size = 250;
+	req.id = 44;
+	req.body_case = PLANREG__V1__REQUEST__BODY_EXPORT_UPDATES;
+	req.export_updates = &exp;
+	fuzz_request_seed(pool, &req);
+}
+
+static void fuzz_request_seeds(struct fuzz_pool *pool)
+{
+	fuzz_request_seed_register(pool);
+	fuzz_request_seed_import(pool);
+	fuzz_request_seed_credentials(pool);
+	fuzz_request_seed_updates(pool);
+	fuzz_request_seed_status(pool);
+	fuzz_request_seed_wire(pool);
+}
+
+/* ---------------------------------------------------------------- edits and envelope for the driver */
+
+/* Offset of the k-th frame header found by walking announced lengths, or of the last one that fits. */
+static size_t fuzz_request_frame_at(const struct fuzz_bytes *b, size_t k)
+{
+	size_t pos = 0;
+	for (size_t i = 0; i < k; i++) {
+		if (b->len - pos < FRAME_HEADER_BYTES)
+			break;
+		size_t next = pos + FRAME_HEADER_BYTES + frame_get_header(b->data + pos);
+		if (next + FRAME_HEADER_BYTES > b->len)
+			break;
+		pos = next;
+	}
+	return pos;
+}
+
+/* Edits that know the wire: varints, length prefixes, tags, frame headers, frames in a row. */
+static void fuzz_request_mutate(struct fuzz_rng *r, struct fuzz_bytes *b, const struct fuzz_pool *pool)
+{
+	static const uint8_t wire_bytes[] = {0x02, 0x08, 0x0a, 0x12, 0x1a, 0x22, 0x52, 0x7f, 0x80, 0x81, 0xc0};
+	uint8_t tmp[32];
+	switch (fuzz_below(r, 6)) {
+	case 0: /* a byte the protobuf wire format gives meaning to */
+		if (b->len)
+			b->data[fuzz_below(r, b->len)] = wire_bytes[fuzz_below(r, sizeof wire_bytes)];
+		break;
+	case 1: { /* an over-long or huge varint where a tag or length was */
+		size_t n = 1 + fuzz_below(r, 11);
+		for (size_t i = 0; i < n; i++)
+			tmp[i] = 0xff;
+		if (fuzz_below(r, 2))
+			tmp[n - 1] = (uint8_t)fuzz_below(r, 0x80);
+		fuzz_bytes_insert(b, fuzz_below(r, b->len + 1), tmp, n);
+		break;
+	}
+	case 2: { /* make a byte a length prefix larger or smaller than what follows */
+		if (b->len == 0)
+			break;
+		size_t pos = fuzz_below(r, b->len);
+		size_t left = b->len - pos;
+		b->data[pos] = (uint8_t)(fuzz_below(r, 2) ? left : left + 1 + fuzz_below(r, 4));
+		break;
+	}
+	case 3: { /* a tag for a random field number and wire type, with a short value */
+		uint32_t field = (uint32_t)(fuzz_below(r, 2) ? 1 + fuzz_below(r, 40) : fuzz_rand(r) & 0x1fffffff);
+		uint32_t tag = (field << 3) | (uint32_t)fuzz_below(r, 8);
+		size_t n = 0;
+		while (tag >= 0x80) {
+			tmp[n++] = (uint8_t)(tag | 0x80);
+			tag >>= 7;
+		}
+		tmp[n++] = (uint8_t)tag;
+		tmp[n++] = (uint8_t)fuzz_below(r, 4);
+		tmp[n++] = (uint8_t)fuzz_rand(r);
+		fuzz_bytes_insert(b, fuzz_below(r, b->len + 1), tmp, n);
+		break;
+	}
+	case 4: { /* rewrite a frame header with an edge-case length */
+		if (b->len < FRAME_HEADER_BYTES)
+			break;
+		size_t pos = fuzz_request_frame_at(b, fuzz_below(r, 4));
+		uint32_t cur = frame_get_header(b->data + pos);
+		const uint32_t lengths[] = {0,
+					    1,
+					    cur - 1,
+					    cur + 1,
+					    cur * 2,
+					    FUZZ_REQUEST_MAX_FRAME,
+					    FUZZ_REQUEST_MAX_FRAME + 1,
+					    0x7fffffffu,
+					    0x80000000u,
+					    0xffffffffu,
+					    (uint32_t)(b->len - pos)};
+		frame_put_header(b->data + pos, lengths[fuzz_below(r, sizeof lengths / sizeof lengths[0])]);
+		break;
+	}
+	case 5: { /* append another input: frames back to back */
+		const struct fuzz_bytes *o = &pool->items[fuzz_below(r, pool->n)];
+		if (b->len + o->len <= 1 << 20)
+			fuzz_bytes_append(b, o->data, o->len);
+		break;
+	}
+	}
+}
+
+/* The body of the first frame, when the input starts with a whole one. */
+static bool fuzz_request_payload(const uint8_t *data, size_t len, size_t *off, size_t *plen)
+{
+	if (len < FRAME_HEADER_BYTES)
+		return false;
+	size_t n = frame_get_header(data);
+	if (n > len - FRAME_HEADER_BYTES)
+		return false;
+	*off = FRAME_HEADER_BYTES;
+	*plen = n;
+	return true;
+}
+
+/* Makes b the body of one correctly framed request (when its length allows). */
+static void fuzz_request_wrap(struct fuzz_bytes *b)
+{
+	if (b->len == 0 || b->len > FUZZ_REQUEST_MAX_FRAME)
+		return;
+	uint8_t h[FRAME_HEADER_BYTES];
+	frame_put_header(h, (uint32_t)b->len);
+	fuzz_bytes_insert(b, 0, h, sizeof h);
+}
+
+/* The input began with a whole frame whose body unpacked: the mutations still reach the unpacker rather
+ * than the framing alone. */
+static bool fuzz_request_accepted(void)
+{
+	return fuzz_request_last_ok;
+}
+
+static const char *const fuzz_request_tokens[] = {
+	"\x08\x01",
+	"\x10\x7f",
+	"\x1a\x02\x08\x01",
+	"\xff\xff\xff\xff\x0f",
+	"\x80\x80\x80\x80\x80\x01",
+	"2026-Q3",
+	"LCC",
+	"\xc2\xa3",
+	NULL,
+};
+
+const struct fuzz_target fuzz_target = {
+	.name = "request",
+	.iterations = 20000,
+	.max_len = 1 << 20,
+	.tokens = fuzz_request_tokens,
+	.seeds = fuzz_request_seeds,
+	.mutate = fuzz_request_mutate,
+	.payload = fuzz_request_payload,
+	.wrap = fuzz_request_wrap,
+	.accepted = fuzz_request_accepted,
+	.accepted_what = "began with a request that unpacked",
+};

@@ -253,7 +253,8 @@ class ProgressTest(unittest.TestCase):
                 (content(confidence=0), "confidence", "is required"),
                 (content(confidence=9), "confidence", "is required"),
                 (content(stage=0), "stage", "is required"),
-                (content(narrative=b"caf\xc3"), "narrative", "is not valid UTF-8"),
+                # refused before dispatch (conn.c), the field named by its path in the request
+                (content(narrative=b"caf\xc3"), "submit_update.content.narrative", "invalid UTF-8"),
                 (content(narrative=b"line\x07bell"), "narrative", "contains a control character"),
                 (content(ref=-3), "ref", "is not a project reference"),
             ]
@@ -371,6 +372,7 @@ class ProgressTest(unittest.TestCase):
         self.assertEqual(len(j), 3)
         r = self.s.cli("submitter-LCC", "update", "template", "--period", PERIOD, "--org", "CA")
         self.assertEqual(r.returncode, 1)
+        self.assertIn("PERMISSION_DENIED", r.stderr)
         self.assertIn("its own organisation", r.stderr)
         ca = self.s.cli_json("admin", "update", "template", "--period", PERIOD, "--org", "CA")
         self.assertEqual(len(ca), 34)

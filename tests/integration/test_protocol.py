@@ -206,13 +206,19 @@ class ProtocolTest(unittest.TestCase):
                                      "frame length %d is outside 1..%d" % (DEFAULT_MAX_FRAME + 1, DEFAULT_MAX_FRAME))
 
     def test_frame_length_max_is_accepted(self):
-        # a Request of exactly max_frame_bytes (a whoami padded with an idempotency key) is fine
+        # a Request of exactly max_frame_bytes (a whoami padded with an idempotency key) passes the
+        # frame layer; any request but ImportPlan must also fit max_request_bytes (64 KiB): refused
+        # as RESOURCE_EXHAUSTED with the stream in sync, and served where that limit is raised
         base = whoami(77)
         pad = DEFAULT_MAX_FRAME - len(base) - 1 - 3  # tag + 3-byte length
         msg = base + pb_bytes(2, "k" * pad)
         self.assertEqual(len(msg), DEFAULT_MAX_FRAME)
         w = self.wire()
         r = w.call(msg)
+        self.assertEqual((r.id, r.code, r.reason), (77, 8, "request_too_large"), r)  # RESOURCE_EXHAUSTED
+        self.assertEqual(w.call(whoami(78)).code, OK)
+        d = self.extra_daemon({"PLANREGD_MAX_REQUEST_BYTES": str(DEFAULT_MAX_FRAME)})
+        r = self.wire(port=d.port).call(msg)
         self.assertEqual((r.id, r.code, r.body_field), (77, OK, WHOAMI))
 
     def test_frame_in_pieces(self):

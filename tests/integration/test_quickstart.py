@@ -7,6 +7,7 @@ import html
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -17,6 +18,24 @@ sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
 
 QUICKSTART = os.path.join(harness.SOURCE_DIR, "deploy", "quickstart.sh")
+PGCLUSTER = os.path.join(harness.SOURCE_DIR, "deploy", "pgcluster.sh")
+
+
+def read_pid(path):
+    with open(path) as f:
+        return int(f.read())
+
+
+def gone(pid, timeout=15):
+    """True once pid has exited (and been reaped), within timeout seconds."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
 
 
 class QuickstartTest(unittest.TestCase):
@@ -49,6 +68,15 @@ class QuickstartTest(unittest.TestCase):
         self.assertIn(". var/env/admin.env", out)
         for f in ("planregd.pid", "planregd.conf", "log/planregd.log", "pki/ca.crt", "pg/data/PG_VERSION"):
             self.assertTrue(os.path.exists(os.path.join(self.var, f)), f)
+
+    def test_1a_the_cluster_is_durable(self):
+        """The embedded default keeps what it acknowledged through a power cut (the test suite's own
+        cluster is the one that may skip fsync)."""
+        for setting in ("fsync", "synchronous_commit", "full_page_writes"):
+            r = self.sh(". env/db.env && psql -X -Atc 'SHOW %s'" % setting)
+            self.assertEqual((r.returncode, r.stdout.strip()), (0, "on"), setting + ": " + r.stderr)
+        with open(os.path.join(self.var, "pg", "durability")) as f:
+            self.assertEqual(f.read().strip(), "durable")
 
     def test_2_admin_lists_the_80_projects(self):
         r = self.sh(". env/admin.env && planreg projects list --format json")
@@ -145,7 +173,8 @@ class QuickstartTest(unittest.TestCase):
             self.assertEqual([m["rcpt_tos"] for m in sink.messages[2:]], [["pmo@example.org"]])
 
     def test_5_running_again_is_harmless(self):
-        pid = open(os.path.join(self.var, "planregd.pid")).read().strip()
+        with open(os.path.join(self.var, "planregd.pid")) as f:
+            pid = f.read().strip()
         again = harness.run(["bash", QUICKSTART], env=self.env, timeout=900)
         self.assertEqual(again.returncode, 0, again.stdout + again.stderr)
         self.assertIn("planregd already running (pid %s)" % pid, again.stdout)
@@ -153,18 +182,93 @@ class QuickstartTest(unittest.TestCase):
         r = self.sh(". env/db.env && psql -X -Atc 'SELECT count(*) FROM project'")
         self.assertEqual(r.stdout.strip(), "80")
 
+    def test_5a_after_kill_9_running_again_starts_a_new_daemon(self):
+        """kill -9 leaves the pid file naming a dead process: that is not "already running"."""
+        pid_file = os.path.join(self.var, "planregd.pid")
+        old = read_pid(pid_file)
+        os.kill(old, signal.SIGKILL)
+        self.assertTrue(gone(old), "planregd survived SIGKILL")
+        self.assertEqual(read_pid(pid_file), old)  # nobody removed it
+        again = harness.run(["bash", QUICKSTART], env=self.env, timeout=900)
+        self.assertEqual(again.returncode, 0, again.stdout + again.stderr)
+        self.assertNotIn("already running", again.stdout)
+        self.assertIn("removing the stale %s (pid %d is not this planregd" % (pid_file, old), again.stdout)
+        m = re.search(r"started planregd \(pid (\d+)\)", again.stdout)
+        self.assertIsNotNone(m, again.stdout)
+        new = int(m.group(1))
+        self.assertNotEqual(new, old)
+        self.assertEqual(read_pid(pid_file), new)
+        r = self.sh(". env/admin.env && planreg whoami --format json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    @staticmethod
+    def running(pid):
+        """True while pid is a live process; an exited one not yet reaped (a zombie) is not running."""
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+        except (FileNotFoundError, ProcessLookupError):
+            return False
+
     def test_6_stop(self):
-        pid = int(open(os.path.join(self.var, "planregd.pid")).read())
+        with open(os.path.join(self.var, "planregd.pid")) as f:
+            pid = int(f.read())
         r = harness.run(["bash", QUICKSTART, "stop"], env=self.env, timeout=120)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("stopped planregd", r.stdout)
-        with self.assertRaises(ProcessLookupError):
-            os.kill(pid, 0)
+        self.assertFalse(self.running(pid))
         r = harness.run(["bash", os.path.join(harness.SOURCE_DIR, "deploy", "pgcluster.sh"), "status",
                          os.path.join(self.var, "pg")])
         self.assertNotEqual(r.returncode, 0)
         self.assertIsNone(harness.sanitizer_report(open(os.path.join(self.var, "log", "planregd.log")).read()))
         self.assertIn("event=stopped", open(os.path.join(self.var, "log", "planregd.log")).read())
+
+    def test_7_a_pid_file_naming_another_process(self):
+        """Pid files rewritten to name a live, unrelated process (as a recycled pid would): the quickstart
+        still starts the daemon and the cluster, and `stop` stops them without touching that process."""
+        pid_file = os.path.join(self.var, "planregd.pid")
+        pg = os.path.join(self.var, "pg")
+        postmaster_pid = os.path.join(pg, "data", "postmaster.pid")
+        sleeper = subprocess.Popen(["sleep", "300"])
+        try:
+            def point_at_sleeper():
+                with open(pid_file, "w") as f:
+                    f.write("%d\n" % sleeper.pid)
+
+            def postmaster_at_sleeper():
+                with open(postmaster_pid, "w") as f:
+                    f.write("%d\n%s\n" % (sleeper.pid, os.path.join(pg, "data")))
+
+            point_at_sleeper()
+            postmaster_at_sleeper()
+            r = harness.run(["bash", QUICKSTART], env=self.env, timeout=900)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertNotIn("already running", r.stdout)
+            self.assertIn("removing the stale %s (pid %d" % (pid_file, sleeper.pid), r.stdout)
+            self.assertIn("removing the stale %s (pid %d" % (postmaster_pid, sleeper.pid), r.stderr)
+            m = re.search(r"started planregd \(pid (\d+)\)", r.stdout)
+            self.assertIsNotNone(m, r.stdout)
+            daemon = int(m.group(1))
+            self.assertIsNone(sleeper.poll())
+            self.assertEqual(self.sh(". env/admin.env && planreg whoami").returncode, 0)
+
+            point_at_sleeper()
+            r = harness.run(["bash", QUICKSTART, "stop"], env=self.env, timeout=120)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertIsNone(sleeper.poll(), "quickstart.sh stop killed the process the pid file named")
+            self.assertIn("stopped planregd (pid %d)" % daemon, r.stdout)  # found all the same
+            self.assertTrue(gone(daemon), "the daemon is still running")
+            self.assertNotEqual(harness.run(["bash", PGCLUSTER, "status", pg]).returncode, 0)
+
+            postmaster_at_sleeper()
+            r = harness.run(["bash", PGCLUSTER, "stop", pg])
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertNotEqual(harness.run(["bash", PGCLUSTER, "status", pg]).returncode, 0)
+            self.assertIsNone(sleeper.poll(), "pgcluster.sh stop killed the process postmaster.pid named")
+            self.assertFalse(os.path.exists(postmaster_pid))
+        finally:
+            sleeper.kill()
+            sleeper.wait()
 
 
 if __name__ == "__main__":
