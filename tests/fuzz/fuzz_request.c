@@ -18,9 +18,12 @@
 
 #include <protobuf-c/protobuf-c.h>
 
+#include "decode.h"
 #include "driver.h"
 #include "frame.h"
 #include "planreg.pb-c.h"
+#include "text.h"
+#include "wirecheck.h"
 
 #define FUZZ_REQUEST_MAX_FRAME 65536
 /* The schema is not recursive (PITFALLS.md); deeper than this means it became so. */
@@ -273,9 +276,49 @@ static uint8_t *fuzz_request_pack(const Planreg__V1__Request *req, size_t *len)
 }
 
 /* Returns whether the body unpacked as a Request. */
+/* What the daemon runs before protobuf-c sees a body: the head scan, the string walk and the
+ * budgeted decode. Each must agree with protobuf-c's own reading (req: its unpack, or NULL). */
+static void fuzz_request_prechecks(const uint8_t *body, size_t len, const Planreg__V1__Request *req)
+{
+	uint64_t id;
+	uint32_t kind;
+	bool head = wirecheck_request_head(body, len, &id, &kind);
+	/* the scan may refuse what protobuf-c 1.4 tolerates (odd tags); what it accepts, it must read as
+	 * protobuf-c does, or a request could be capped and authorised as one kind and run as another */
+	if (req != NULL && head) {
+		fuzz_request_check(id == req->id, "wirecheck_request_head reads another id");
+		fuzz_request_check(kind == 0 || kind == (uint32_t)req->body_case,
+				   "wirecheck_request_head reads another request kind");
+	}
+	struct wirecheck_problem problem;
+	enum wirecheck_result w = wirecheck_strings(&planreg__v1__request__descriptor, body, len, &problem);
+	fuzz_request_check(w <= WIRECHECK_TOO_DEEP, "wirecheck_strings returns no known result");
+	fuzz_request_check(w == WIRECHECK_OK || memchr(problem.path, '\0', sizeof problem.path) != NULL,
+			   "wirecheck_strings leaves the field path unterminated");
+	fuzz_request_check(wirecheck_result_text(w) != NULL, "wirecheck_result_text has no text");
+	if (req != NULL && w == WIRECHECK_OK)
+		fuzz_request_check(text_utf8_valid(req->idempotency_key, strlen(req->idempotency_key), NULL),
+				   "a checked idempotency key is not UTF-8");
+
+	/* with room enough, the budgeted decode reads exactly what protobuf-c reads */
+	enum decode_result dr;
+	size_t used = 0;
+	ProtobufCMessage *m = decode_unpack(&planreg__v1__request__descriptor, body, len, (size_t)1 << 30, &dr, &used);
+	fuzz_request_check((m != NULL) == (req != NULL), "decode_unpack and protobuf-c disagree on a body");
+	fuzz_request_check(m == NULL || dr == DECODE_OK, "decode_unpack returned a message and an error");
+	decode_free(m);
+	/* with little room, it fails cleanly or fits */
+	m = decode_unpack(&planreg__v1__request__descriptor, body, len, 256, &dr, &used);
+	fuzz_request_check(m != NULL || dr != DECODE_OK, "decode_unpack failed without saying why");
+	fuzz_request_check(m == NULL || used <= 256, "decode_unpack spent more than its budget");
+	fuzz_request_check(dr != DECODE_MALFORMED || req == NULL, "decode_unpack calls a good body malformed");
+	decode_free(m);
+}
+
 static bool fuzz_request_one(const uint8_t *body, size_t len)
 {
 	Planreg__V1__Request *req = planreg__v1__request__unpack(NULL, len, body);
+	fuzz_request_prechecks(body, len, req);
 	if (req == NULL)
 		return false;
 	fuzz_request_check(req->base.descriptor == &planreg__v1__request__descriptor, "wrong descriptor");
