@@ -5,8 +5,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/sha.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <poll.h>
@@ -25,6 +28,8 @@
 #define NET_MAX_RESPONSE (64u * 1024 * 1024)
 /* Certificates and keys are a few kilobytes; anything this large is not one. */
 #define NET_MAX_PEM_FILE (1024 * 1024)
+/* A saved TLS session (its ticket carries our certificate) is a few kilobytes. */
+#define NET_MAX_SESSION_FILE (64 * 1024)
 
 struct net {
 	int fd;
@@ -32,6 +37,10 @@ struct net {
 	SSL *ssl;
 	char where[300]; /* host:port, for messages */
 	uint64_t next_id;
+	char *session_path;   /* the session cache file of this server and certificate; NULL: none */
+	SSL_SESSION *session; /* the latest resumable session the server gave (owned) */
+	bool session_saved;   /* saved after the first answer */
+	char *cache_dir;      /* where session_path lives */
 };
 
 static const char *net_ssl_reason(void)
@@ -128,6 +137,9 @@ static int net_tcp_connect(const char *host, const char *port, int timeout_ms, c
 			continue;
 		}
 		fcntl(fd, F_SETFL, flags);
+		/* a request goes out at once rather than waiting for the ACK of the previous one */
+		int one = 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	}
 	freeaddrinfo(res);
 	if (fd < 0)
@@ -251,11 +263,12 @@ static bool net_pem_has(const struct net_pem *p, const char *label)
 }
 
 /* The CA certificates (one or more) into the context's trust store. */
-static bool net_load_ca(SSL_CTX *ctx, const char *path, char **err)
+static bool net_load_ca(SSL_CTX *ctx, const char *path, unsigned char digest[SHA256_DIGEST_LENGTH], char **err)
 {
 	struct net_pem pem;
 	if (!net_read_pem("the CA certificate", path, &pem, err))
 		return false;
+	SHA256((const unsigned char *)pem.text, pem.len, digest); /* the trust a saved session was made under */
 	BIO *bio = BIO_new_mem_buf(pem.text, (int)pem.len);
 	X509_STORE *store = SSL_CTX_get_cert_store(ctx);
 	int n = 0;
@@ -374,53 +387,168 @@ static bool net_load_key(SSL_CTX *ctx, const char *path, X509 *leaf, const char 
 	return ok;
 }
 
-struct net *net_connect(const struct settings *s, enum net_failure *why, char **err)
+/* ---------------------------------------------------------------- TLS session cache
+ *
+ * A command resumes the TLS session of the one before it (one round trip and no
+ * certificate checks instead of a full handshake). Sessions are kept in the cache
+ * directory, one file per server host:port, client certificate (a session belongs to
+ * the identity that made it) and CA file (resuming skips the server's certificate check), readable by the user alone: a
+ * session holds the secret that resumes it. The cache is an optimisation only: a file that is missing, unreadable,
+ * corrupt, foreign or too open is ignored and replaced, and no failure to save it is
+ * reported. TLS 1.3 tickets arrive after the handshake, so the session is saved once the
+ * first answer has been read. */
+
+/* The cache file of this server, certificate and trust: a SHA-256 of the three, in hex. A resumed
+ * session skips the server's certificate check, so a session made under another CA must not be used. */
+static char *net_session_path(const struct settings *s, const char *where, X509 *leaf,
+			      const unsigned char trust[SHA256_DIGEST_LENGTH])
 {
-	if (s->cert == NULL || s->key == NULL) {
-		*why = NET_NO_CREDENTIAL;
-		*err = xstrdup("no client certificate: set PLANREG_CERT and PLANREG_KEY (or --cert and --key) to your "
-			       "certificate and key");
+	unsigned char fp[EVP_MAX_MD_SIZE], key[SHA256_DIGEST_LENGTH];
+	unsigned int fn = 0;
+	if (s->cache_dir == NULL || X509_digest(leaf, EVP_sha256(), fp, &fn) != 1) {
+		ERR_clear_error();
 		return NULL;
 	}
-	char host[256], port[32];
-	if (!net_split(s->server, host, sizeof host, port, sizeof port)) {
-		*why = NET_CONNECT;
-		*err = xasprintf("\"%s\" is not host:port (set PLANREG_SERVER)", s->server);
+	char hex[2 * EVP_MAX_MD_SIZE + 1];
+	for (unsigned int i = 0; i < fn; i++)
+		snprintf(hex + 2 * i, 3, "%02x", fp[i]);
+	char thex[2 * SHA256_DIGEST_LENGTH + 1];
+	for (unsigned int i = 0; i < SHA256_DIGEST_LENGTH; i++)
+		snprintf(thex + 2 * i, 3, "%02x", trust[i]);
+	char *id = xasprintf("%s\n%s\n%s", where, hex, thex);
+	SHA256((const unsigned char *)id, strlen(id), key);
+	free(id);
+	for (unsigned int i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", key[i]);
+	return xasprintf("%s/session-%s.pem", s->cache_dir, hex);
+}
+
+/* The saved session, or NULL (no file, or one not to be trusted: the caller does without). */
+static SSL_SESSION *net_session_load(const char *path)
+{
+	if (path == NULL)
 		return NULL;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	struct stat st;
+	SSL_SESSION *sess = NULL;
+	char *buf = NULL;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 077) != 0 ||
+	    st.st_size <= 0 || st.st_size > NET_MAX_SESSION_FILE)
+		goto out;
+	buf = xmalloc((size_t)st.st_size);
+	size_t got = 0;
+	while (got < (size_t)st.st_size) {
+		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			goto out;
+		got += (size_t)r;
 	}
-	struct net *n = xcalloc(1, sizeof *n);
-	n->fd = -1;
-	snprintf(n->where, sizeof n->where, "%s:%s", host, port);
+	BIO *bio = BIO_new_mem_buf(buf, (int)got);
+	sess = bio ? PEM_read_bio_SSL_SESSION(bio, NULL, net_no_passphrase, NULL) : NULL;
+	BIO_free(bio);
+	if (sess != NULL && SSL_SESSION_is_resumable(sess) != 1) {
+		SSL_SESSION_free(sess);
+		sess = NULL;
+	}
+out:
 	ERR_clear_error();
+	free(buf);
+	close(fd);
+	return sess;
+}
 
-	n->ctx = SSL_CTX_new(TLS_client_method());
-	if (n->ctx == NULL) {
-		*why = NET_TLS;
-		*err = xasprintf("cannot set up TLS: %s", net_ossl_reason());
-		goto fail;
+/* Makes dir (and its parent) with mode 0700 when missing; true when it is ours and closed to others. */
+static bool net_cache_dir(const char *dir)
+{
+	struct stat st;
+	if (lstat(dir, &st) != 0) {
+		char *parent = xstrdup(dir);
+		char *slash = strrchr(parent, '/');
+		if (slash != NULL && slash != parent) {
+			*slash = '\0';
+			mkdir(parent, 0700); /* ~/.cache may not exist yet; an existing one is left as it is */
+		}
+		free(parent);
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+			return false;
+		if (lstat(dir, &st) != 0)
+			return false;
 	}
-	SSL_CTX_set_default_passwd_cb(n->ctx, net_no_passphrase); /* never prompt on the terminal */
-	SSL_CTX_set_min_proto_version(n->ctx, TLS1_2_VERSION);
-	SSL_CTX_set_verify(n->ctx, SSL_VERIFY_PEER, NULL);
-	if (s->ca == NULL && SSL_CTX_set_default_verify_paths(n->ctx) != 1) {
-		*why = NET_BAD_CREDENTIAL;
-		*err = xasprintf("cannot load the system's CA certificates: %s (set PLANREG_CA)", net_ossl_reason());
-		goto fail;
-	}
-	X509 *leaf;
-	if ((s->ca != NULL && !net_load_ca(n->ctx, s->ca, err)) || !net_load_cert(n->ctx, s->cert, &leaf, err)) {
-		*why = NET_BAD_CREDENTIAL;
-		goto fail;
-	}
-	bool key_ok = net_load_key(n->ctx, s->key, leaf, s->cert, err);
-	X509_free(leaf);
-	if (!key_ok) {
-		*why = NET_BAD_CREDENTIAL;
-		goto fail;
-	}
-	static const unsigned char alpn[] = "\x09" NET_ALPN;
-	SSL_CTX_set_alpn_protos(n->ctx, alpn, sizeof alpn - 1);
+	if (!S_ISDIR(st.st_mode) || st.st_uid != getuid())
+		return false;
+	return (st.st_mode & 077) == 0 || chmod(dir, 0700) == 0;
+}
 
+/* Writes the session beside its file and renames it into place: a reader never sees half of one. */
+static void net_session_save(struct net *n, const char *cache_dir)
+{
+	if (n->session_path == NULL || n->session == NULL || SSL_SESSION_is_resumable(n->session) != 1 ||
+	    !net_cache_dir(cache_dir))
+		return;
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *data = NULL;
+	long len = 0;
+	if (bio == NULL || PEM_write_bio_SSL_SESSION(bio, n->session) != 1 ||
+	    (len = BIO_get_mem_data(bio, &data)) <= 0) {
+		BIO_free(bio);
+		ERR_clear_error();
+		return;
+	}
+	char *tmp = xasprintf("%s.%ld.tmp", n->session_path, (long)getpid());
+	unlink(tmp);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	bool ok = fd >= 0 && fchmod(fd, 0600) == 0;
+	for (long off = 0; ok && off < len;) {
+		ssize_t w = write(fd, data + off, (size_t)(len - off));
+		if (w < 0 && errno == EINTR)
+			continue;
+		ok = w > 0;
+		off += w > 0 ? w : 0;
+	}
+	if (fd >= 0)
+		ok = close(fd) == 0 && ok;
+	if (!ok || rename(tmp, n->session_path) != 0)
+		unlink(tmp);
+	free(tmp);
+	BIO_free(bio);
+	ERR_clear_error();
+}
+
+/* OpenSSL hands over each new session (TLS 1.3: each ticket): the latest is kept to be saved. */
+static int net_new_session(SSL *ssl, SSL_SESSION *sess)
+{
+	struct net *n = SSL_get_app_data(ssl);
+	if (n == NULL)
+		return 0;
+	if (n->session != NULL)
+		SSL_SESSION_free(n->session);
+	n->session = sess;
+	return 1; /* the reference is ours */
+}
+
+/* Drops the socket and TLS state of a failed attempt (the context stays). */
+static void net_reset(struct net *n)
+{
+	if (n->ssl)
+		SSL_free(n->ssl);
+	n->ssl = NULL;
+	if (n->fd >= 0)
+		close(n->fd);
+	n->fd = -1;
+	if (n->session)
+		SSL_SESSION_free(n->session);
+	n->session = NULL;
+	ERR_clear_error();
+}
+
+/* TCP, then the TLS handshake offering saved (may be NULL), then ALPN; false with *why and *err. */
+static bool net_handshake(struct net *n, const struct settings *s, const char *host, const char *port,
+			  SSL_SESSION *saved, enum net_failure *why, char **err)
+{
 	char *cerr = NULL;
 	n->fd = net_tcp_connect(host, port, s->timeout_ms, &cerr);
 	if (n->fd < 0) {
@@ -435,7 +563,15 @@ struct net *net_connect(const struct settings *s, enum net_failure *why, char **
 	setsockopt(n->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 
 	n->ssl = SSL_new(n->ctx);
+	if (n->ssl == NULL) {
+		*why = NET_TLS;
+		*err = xasprintf("cannot set up TLS: %s", net_ossl_reason());
+		goto fail;
+	}
 	SSL_set_fd(n->ssl, n->fd);
+	SSL_set_app_data(n->ssl, n);
+	if (saved != NULL)
+		SSL_set_session(n->ssl, saved); /* offered; the server may still ask for a full handshake */
 	struct in6_addr a6;
 	struct in_addr a4;
 	bool is_ip = inet_pton(AF_INET, host, &a4) == 1 || inet_pton(AF_INET6, host, &a6) == 1;
@@ -473,6 +609,81 @@ struct net *net_connect(const struct settings *s, enum net_failure *why, char **
 		*err = xasprintf("%s does not speak %s (no matching ALPN): is it planregd?", n->where, NET_ALPN);
 		goto fail;
 	}
+	return true;
+fail:
+	ERR_clear_error();
+	return false;
+}
+
+struct net *net_connect(const struct settings *s, enum net_failure *why, char **err)
+{
+	if (s->cert == NULL || s->key == NULL) {
+		*why = NET_NO_CREDENTIAL;
+		*err = xstrdup("no client certificate: set PLANREG_CERT and PLANREG_KEY (or --cert and --key) to your "
+			       "certificate and key");
+		return NULL;
+	}
+	char host[256], port[32];
+	if (!net_split(s->server, host, sizeof host, port, sizeof port)) {
+		*why = NET_CONNECT;
+		*err = xasprintf("\"%s\" is not host:port (set PLANREG_SERVER)", s->server);
+		return NULL;
+	}
+	struct net *n = xcalloc(1, sizeof *n);
+	n->fd = -1;
+	snprintf(n->where, sizeof n->where, "%s:%s", host, port);
+	ERR_clear_error();
+
+	n->ctx = SSL_CTX_new(TLS_client_method());
+	if (n->ctx == NULL) {
+		*why = NET_TLS;
+		*err = xasprintf("cannot set up TLS: %s", net_ossl_reason());
+		goto fail;
+	}
+	SSL_CTX_set_default_passwd_cb(n->ctx, net_no_passphrase); /* never prompt on the terminal */
+	SSL_CTX_set_min_proto_version(n->ctx, TLS1_2_VERSION);
+	SSL_CTX_set_verify(n->ctx, SSL_VERIFY_PEER, NULL);
+	if (s->ca == NULL && SSL_CTX_set_default_verify_paths(n->ctx) != 1) {
+		*why = NET_BAD_CREDENTIAL;
+		*err = xasprintf("cannot load the system's CA certificates: %s (set PLANREG_CA)", net_ossl_reason());
+		goto fail;
+	}
+	X509 *leaf;
+	unsigned char trust[SHA256_DIGEST_LENGTH] = {0}; /* all zero: the system's CA certificates */
+	if ((s->ca != NULL && !net_load_ca(n->ctx, s->ca, trust, err)) || !net_load_cert(n->ctx, s->cert, &leaf, err)) {
+		*why = NET_BAD_CREDENTIAL;
+		goto fail;
+	}
+	bool key_ok = net_load_key(n->ctx, s->key, leaf, s->cert, err);
+	if (key_ok)
+		n->session_path = net_session_path(s, n->where, leaf, trust);
+	X509_free(leaf);
+	if (!key_ok) {
+		*why = NET_BAD_CREDENTIAL;
+		goto fail;
+	}
+	static const unsigned char alpn[] = "\x09" NET_ALPN;
+	SSL_CTX_set_alpn_protos(n->ctx, alpn, sizeof alpn - 1);
+	/* sessions come to net_new_session; nothing is kept inside OpenSSL */
+	SSL_CTX_set_session_cache_mode(n->ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+	SSL_CTX_sess_set_new_cb(n->ctx, net_new_session);
+	if (n->session_path != NULL)
+		n->cache_dir = xstrdup(s->cache_dir);
+
+	SSL_SESSION *saved = net_session_load(n->session_path);
+	bool ok = net_handshake(n, s, host, port, saved, why, err);
+	if (!ok && saved != NULL && *why == NET_TLS) {
+		/* a saved session the server would not take must not cost the command: once more without */
+		unlink(n->session_path);
+		free(*err);
+		*err = NULL;
+		net_reset(n);
+		ok = net_handshake(n, s, host, port, NULL, why, err);
+	}
+	if (saved != NULL)
+		SSL_SESSION_free(saved);
+	if (!ok)
+		goto fail;
 	ERR_clear_error();
 	*why = NET_OK;
 	return n;
@@ -569,6 +780,11 @@ Planreg__V1__Response *net_call(struct net *n, Planreg__V1__Request *req, enum n
 		*err = xasprintf("the server at %s sent an answer without a status", n->where);
 		return NULL;
 	}
+	if (!n->session_saved && resp->id != 0) {
+		/* answered, so the server took this certificate; TLS 1.3 tickets have arrived by now */
+		n->session_saved = true;
+		net_session_save(n, n->cache_dir);
+	}
 	*why = NET_OK;
 	return resp;
 }
@@ -585,6 +801,10 @@ void net_close(struct net *n)
 		close(n->fd);
 	if (n->ctx)
 		SSL_CTX_free(n->ctx);
+	if (n->session)
+		SSL_SESSION_free(n->session);
+	free(n->session_path);
+	free(n->cache_dir);
 	ERR_clear_error();
 	free(n);
 }

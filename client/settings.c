@@ -25,6 +25,18 @@ static char *settings_config_path(void)
 	return NULL;
 }
 
+/* Where TLS sessions are kept for resumption (client/net.c); NULL when there is no home. */
+static char *settings_cache_dir(void)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME");
+	if (xdg && xdg[0] == '/')
+		return xasprintf("%s/planreg", xdg);
+	const char *home = getenv("HOME");
+	if (home && home[0])
+		return xasprintf("%s/.cache/planreg", home);
+	return NULL;
+}
+
 struct settings_file {
 	struct settings *s;
 	char *timeout;
@@ -107,6 +119,8 @@ bool settings_resolve(struct settings *s, char **err)
 	if (!ok)
 		return false;
 	settings_take(&s->server, SETTINGS_DEFAULT_SERVER);
+	if (s->cache_dir == NULL)
+		s->cache_dir = settings_cache_dir();
 	if (s->timeout_ms == 0)
 		s->timeout_ms = SETTINGS_DEFAULT_TIMEOUT_MS;
 	return true;
@@ -119,6 +133,7 @@ void settings_free(struct settings *s)
 	free(s->key);
 	free(s->ca);
 	free(s->config_file);
+	free(s->cache_dir);
 	free(s->smtp_url);
 	free(s->smtp_from);
 	free(s->smtp_user);

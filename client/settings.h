@@ -17,6 +17,7 @@ struct settings {
 	char *smtp_user; /* PLANREG_SMTP_USER, smtp_user = ...; the password only from PLANREG_SMTP_PASSWORD or ~/.netrc
 			  */
 	char *config_file; /* the file read, or NULL */
+	char *cache_dir;   /* $XDG_CACHE_HOME/planreg (~/.cache/planreg): TLS sessions to resume; NULL: none */
 };
 
 #define SETTINGS_DEFAULT_SERVER "localhost:7443"

@@ -37,6 +37,7 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent_ssl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <stdlib.h>
@@ -64,6 +65,9 @@ static const char *const conn_state_names[] = {"handshake", "authenticating", "o
 #define CONN_EVICT_STALLED_MS 1000
 /* At most one conn_refused line per reason this often; the others are counted in the next one. */
 #define CONN_REFUSAL_LOG_MS 1000
+/* A cached principal is looked up again after this long whatever was heard: a revocation made
+ * by hand in SQL, without the notification, still applies within a minute. */
+#define CONN_PRINCIPAL_TTL_MS 60000
 
 /* Allowed transitions: from -> bitmask of to. */
 #define B(s) (1u << (s))
@@ -699,11 +703,64 @@ void conn_authenticated(struct conn *c, const struct principal *p)
 	if (c->state != CONN_AUTHENTICATING)
 		return;
 	c->principal = *p;
-	log_info("conn_open", "conn=%llu peer=%s cred=%s org=%s role=%s", (unsigned long long)c->id, c->peer,
-		 p->credential, p->organisation, values_role_name(p->role));
+	log_info("conn_open", "conn=%llu peer=%s cred=%s org=%s role=%s resumed=%d", (unsigned long long)c->id, c->peer,
+		 p->credential, p->organisation, values_role_name(p->role),
+		 c->ssl != NULL && SSL_session_reused(c->ssl) ? 1 : 0);
 	conn_set_state(c, CONN_OPEN);
 	bufferevent_enable(c->bev, EV_READ);
 	conn_process_input(c);
+}
+
+/* ---------------------------------------------------------------- the cached principal
+ *
+ * A credential changes only by being revoked (migrations/0005), so the principal found at
+ * connect can answer for the lookup of each request, as long as a revocation reaches the
+ * connection before its next request: RevokeCredential drops the caches of this daemon at
+ * once and notifies CONN_CREDENTIAL_CHANNEL, which every daemon listens on (db_listener).
+ * While the listener is down nothing is cached; when it subscribes again (or is lost) every
+ * cache becomes stale (cred_epoch), since a notification may have been missed meanwhile. */
+
+bool conn_principal_fresh(const struct conn *c)
+{
+	const struct server *srv = c->srv;
+	return c->principal_cached && srv->cred_listening && c->principal_epoch == srv->cred_epoch &&
+	       conn_now_ms() - c->principal_cached_ms < CONN_PRINCIPAL_TTL_MS;
+}
+
+void conn_principal_cache(struct conn *c, uint64_t epoch, uint64_t notices)
+{
+	const struct server *srv = c->srv;
+	if (!conn_is_usable(c) || !srv->cred_listening || epoch != srv->cred_epoch || notices != srv->cred_notices)
+		return; /* the lookup may predate a revocation heard since: the next request looks again */
+	c->principal_cached = true;
+	c->principal_epoch = epoch;
+	c->principal_cached_ms = conn_now_ms();
+}
+
+void conn_credential_revoked(struct server *srv, const char *fingerprint)
+{
+	srv->cred_notices++;
+	struct conn *c;
+	LIST_FOREACH(c, &srv->conns, link)
+	{
+		if (c->principal_cached && strcmp(c->fingerprint, fingerprint) == 0) {
+			c->principal_cached = false;
+			log_debug("conn_principal_dropped", "conn=%llu cred=%s", (unsigned long long)c->id,
+				  c->principal.credential);
+		}
+	}
+}
+
+void conn_credential_notice(const char *fingerprint, bool listening, void *arg)
+{
+	struct server *srv = arg;
+	if (fingerprint != NULL) {
+		conn_credential_revoked(srv, fingerprint);
+		return;
+	}
+	srv->cred_listening = listening;
+	srv->cred_epoch++;
+	srv->cred_notices++;
 }
 
 static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
@@ -847,6 +904,11 @@ void conn_accept(struct server *srv, int fd, const struct sockaddr *sa, const ch
 		/* at debug level, like the refusals (rate-limited): a flood must not flood the log */
 		conn_abort_logged(victim, LOG_DEBUG, "handshake budget full: made room for a newer connection");
 	}
+	/* answers go out at once: without this a response of two TLS records waits for the
+	 * client's delayed ACK (Nagle), about 40 ms on Linux */
+	int one = 1;
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0)
+		log_debug("conn_nodelay", "peer=%s error=%s", peer, log_q(strerror(errno)));
 	SSL *ssl = SSL_new(srv->ssl_ctx);
 	if (ssl == NULL) {
 		log_error("conn_refused", "peer=%s reason=%s", peer, log_q(tls_error_string()));

@@ -57,6 +57,11 @@ struct conn {
 	char peer[64];
 	char fingerprint[65];
 	struct principal principal; /* from the credential at connect time */
+	/* The principal stands in for a credential lookup while principal_cached, the server
+	 * still listens for revocations and nothing made every cache stale since (see conn.c). */
+	bool principal_cached;
+	uint64_t principal_epoch;     /* srv->cred_epoch when it was looked up */
+	uint64_t principal_cached_ms; /* when it was looked up: a cache lives CONN_PRINCIPAL_TTL_MS at most */
 	int inflight;
 	bool reading_paused;
 	bool unauth;       /* counted in srv->n_unauth (handshake or authenticating) */
@@ -102,6 +107,19 @@ void conn_drain(struct conn *c);
 void conn_authenticated(struct conn *c, const struct principal *p);
 
 bool conn_is_usable(const struct conn *c);
+
+/* The channel RevokeCredential notifies with the revoked certificate's fingerprint. */
+#define CONN_CREDENTIAL_CHANNEL "planreg_credentials"
+
+/* Whether the cached principal may answer for the credential lookup of a request. */
+bool conn_principal_fresh(const struct conn *c);
+/* Caches the principal found by a lookup that started at epoch and notices (the server's
+ * counters then); nothing is cached when a revocation was noticed meanwhile. */
+void conn_principal_cache(struct conn *c, uint64_t epoch, uint64_t notices);
+/* A credential was revoked: connections with that certificate look it up on their next request. */
+void conn_credential_revoked(struct server *srv, const char *fingerprint);
+/* The revocation listener (db_listener_cb): a fingerprint, or NULL when it (re)subscribed or was lost. */
+void conn_credential_notice(const char *fingerprint, bool listening, void *arg);
 
 /* Frees a connection at once, whatever its state (the server's hard stop). */
 void conn_free(struct conn *c);

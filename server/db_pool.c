@@ -49,6 +49,15 @@ static const char *const db_state_names[] = {"disconnected", "resolving", "conne
 /* The server abandons a query whose client went away after at most this long (PostgreSQL 14+). */
 #define DB_CLIENT_CHECK_MS 1000
 #define DB_TCP_OPTS 5
+/* Statements prepared per connection at most; further ones run unnamed (never evicted: the
+ * handlers' statements are a fixed set of constants). */
+#define DB_PREPARED_MAX 128
+
+/* One statement prepared on a connection's session, named "s<its position>". */
+struct db_prepared {
+	uint64_t hash; /* FNV-1a of the text */
+	char *sql;
+};
 
 struct db_conn {
 	struct db_pool *pool;
@@ -66,6 +75,16 @@ struct db_conn {
 	void *cb_arg;
 	PGresult *result; /* first result of the running query */
 	struct evdns_getaddrinfo_request *dns_req;
+	/* Statements prepared on this session (emptied when a new session starts). While a
+	 * statement is being prepared, its text and a copy of its parameters wait here for
+	 * the execution that follows: the caller's arrays are gone by then. */
+	struct db_prepared *prepared;
+	int n_prepared;
+	bool preparing;
+	uint64_t prep_hash;
+	char *prep_sql;
+	int prep_nparams;
+	char **prep_params; /* one block: the pointers, then the strings */
 	char error[512];
 };
 
@@ -102,6 +121,7 @@ struct db_pool {
 static void db_conn_connect(struct db_conn *dc);
 static void db_conn_io(evutil_socket_t fd, short what, void *arg);
 static void db_conn_broken(struct db_conn *dc, const char *why);
+static void db_conn_prepared(struct db_conn *dc);
 
 static int64_t db_now_ms(void)
 {
@@ -149,6 +169,67 @@ static void db_copy_error(char *dst, size_t n, const char *msg)
 	size_t len = strlen(dst);
 	while (len > 0 && (dst[len - 1] == '\n' || dst[len - 1] == ' '))
 		dst[--len] = '\0';
+}
+
+/* ---------------------------------------------------------------- prepared statements */
+
+static uint64_t db_sql_hash(const char *sql)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (const unsigned char *c = (const unsigned char *)sql; *c; c++)
+		h = (h ^ *c) * 1099511628211ULL;
+	return h;
+}
+
+/* The position (and name suffix) of sql among dc's prepared statements, or -1. */
+static int db_prepared_find(const struct db_conn *dc, const char *sql, uint64_t hash)
+{
+	for (int i = 0; i < dc->n_prepared; i++)
+		if (dc->prepared[i].hash == hash && strcmp(dc->prepared[i].sql, sql) == 0)
+			return i;
+	return -1;
+}
+
+/* Forgets a preparation in flight (finished, failed, or its session gone). */
+static void db_prepare_drop(struct db_conn *dc)
+{
+	free(dc->prep_sql);
+	free(dc->prep_params);
+	dc->prep_sql = NULL;
+	dc->prep_params = NULL;
+	dc->prep_nparams = 0;
+	dc->preparing = false;
+}
+
+/* A new session (or none): nothing is prepared on it. */
+static void db_prepared_clear(struct db_conn *dc)
+{
+	db_prepare_drop(dc);
+	for (int i = 0; i < dc->n_prepared; i++)
+		free(dc->prepared[i].sql);
+	dc->n_prepared = 0;
+}
+
+/* Copies params into one block that outlives the caller's frame. */
+static char **db_params_copy(int n, const char *const *params)
+{
+	size_t size = (size_t)n * sizeof(char *);
+	for (int i = 0; i < n; i++)
+		if (params[i])
+			size += strlen(params[i]) + 1;
+	char **out = xmalloc(size > 0 ? size : 1);
+	char *at = (char *)(out + n);
+	for (int i = 0; i < n; i++) {
+		if (params[i] == NULL) {
+			out[i] = NULL;
+			continue;
+		}
+		size_t len = strlen(params[i]) + 1;
+		memcpy(at, params[i], len);
+		out[i] = at;
+		at += len;
+	}
+	return out;
 }
 
 static void db_wait(struct db_conn *dc, short what)
@@ -470,6 +551,7 @@ static void db_conn_start(struct db_conn *dc, const char *hostaddr, const char *
 {
 	struct db_pool *p = dc->pool;
 	db_set_state(dc, DB_CONNECTING);
+	db_prepared_clear(dc); /* a new session has nothing prepared */
 	/* the TCP settings come first: the DSN, expanded from dbname, overrides them
 	 * (it does not set them: see db_pool_tcp_options); hostaddr and host last */
 	const char *keys[DB_TCP_OPTS + 4], *values[DB_TCP_OPTS + 4];
@@ -733,6 +815,13 @@ static void db_conn_complete(struct db_conn *dc)
 		return;
 	case DB_QUERY: {
 		ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+		if (dc->preparing && st == PGRES_COMMAND_OK) {
+			PQclear(res);
+			db_conn_answered(dc);
+			db_conn_prepared(dc);
+			return;
+		}
+		db_prepare_drop(dc); /* a preparation that failed reports its error as the statement's */
 		if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
 			p->stats.query_errors++;
 		db_conn_answered(dc); /* even an error is the server answering */
@@ -809,6 +898,55 @@ static void db_conn_io(evutil_socket_t fd, short what, void *arg)
 	db_wait(dc, EV_READ);
 }
 
+/* A send failed: report it from the loop like any other failure, never inside the caller. */
+static void db_conn_send_failed(struct db_conn *dc)
+{
+	if (dc->pg)
+		db_copy_error(dc->error, sizeof dc->error, PQerrorMessage(dc->pg));
+	else if (dc->error[0] == '\0')
+		db_copy_error(dc->error, sizeof dc->error, "connection lost");
+	dc->pending_fail = true;
+	event_del(dc->io);
+	event_assign(dc->io, dc->pool->base, -1, 0, db_conn_io, dc);
+	event_active(dc->io, EV_TIMEOUT, 0);
+}
+
+/* Sent: waits for the answer under the deadline. */
+static void db_conn_sent(struct db_conn *dc)
+{
+	dc->sent_ms = db_now_ms();
+	struct timeval tv = db_tv(dc->pool->s.query_timeout_ms);
+	evtimer_add(dc->timer, &tv);
+	dc->flushing = true;
+	db_wait(dc, EV_READ | EV_WRITE);
+}
+
+/* Sends sql on dc: by name when prepared there, prepared first when it takes parameters and
+ * is not yet (db_conn_complete sends the execution), unnamed otherwise. 1 when sent. */
+static int db_conn_send(struct db_conn *dc, const char *sql, int nparams, const char *const *params)
+{
+	if (nparams == 0)
+		return PQsendQueryParams(dc->pg, sql, 0, NULL, NULL, NULL, NULL, 0);
+	uint64_t hash = db_sql_hash(sql);
+	int i = db_prepared_find(dc, sql, hash);
+	char name[16];
+	if (i >= 0) {
+		snprintf(name, sizeof name, "s%d", i);
+		return PQsendQueryPrepared(dc->pg, name, nparams, params, NULL, NULL, 0);
+	}
+	if (dc->n_prepared >= DB_PREPARED_MAX)
+		return PQsendQueryParams(dc->pg, sql, nparams, NULL, params, NULL, NULL, 0);
+	snprintf(name, sizeof name, "s%d", dc->n_prepared);
+	if (PQsendPrepare(dc->pg, name, sql, nparams, NULL) != 1)
+		return 0;
+	dc->preparing = true;
+	dc->prep_hash = hash;
+	dc->prep_sql = xstrdup(sql);
+	dc->prep_nparams = nparams;
+	dc->prep_params = db_params_copy(nparams, params);
+	return 1;
+}
+
 bool db_query(struct db_conn *dc, const char *sql, int nparams, const char *const *params, db_result_cb cb, void *arg)
 {
 	if (dc->state != DB_LEASED)
@@ -818,24 +956,35 @@ bool db_query(struct db_conn *dc, const char *sql, int nparams, const char *cons
 	dc->cb = cb;
 	dc->cb_arg = arg;
 	db_set_state(dc, DB_QUERY);
-	if (dc->pg == NULL || PQsendQueryParams(dc->pg, sql, nparams, NULL, params, NULL, NULL, 0) != 1) {
-		/* report it from the loop like any other failure, never inside the caller */
-		if (dc->pg)
-			db_copy_error(dc->error, sizeof dc->error, PQerrorMessage(dc->pg));
-		else if (dc->error[0] == '\0')
-			db_copy_error(dc->error, sizeof dc->error, "connection lost");
-		dc->pending_fail = true;
-		event_del(dc->io);
-		event_assign(dc->io, p->base, -1, 0, db_conn_io, dc);
-		event_active(dc->io, EV_TIMEOUT, 0);
+	db_prepare_drop(dc); /* a preparation cut short by a failure */
+	if (dc->pg == NULL || db_conn_send(dc, sql, nparams, params) != 1) {
+		db_conn_send_failed(dc);
 		return true;
 	}
-	dc->sent_ms = db_now_ms();
-	struct timeval tv = db_tv(p->s.query_timeout_ms);
-	evtimer_add(dc->timer, &tv);
-	dc->flushing = true;
-	db_wait(dc, EV_READ | EV_WRITE);
+	db_conn_sent(dc);
 	return true;
+}
+
+/* The statement being prepared on dc is: remembers it and sends its execution. */
+static void db_conn_prepared(struct db_conn *dc)
+{
+	struct db_pool *p = dc->pool;
+	int i = dc->n_prepared++;
+	dc->prepared[i].hash = dc->prep_hash;
+	dc->prepared[i].sql = dc->prep_sql;
+	dc->prep_sql = NULL;
+	p->stats.prepares++;
+	char name[16];
+	snprintf(name, sizeof name, "s%d", i);
+	log_debug("db_prepare", "conn=%d name=%s prepared=%d", dc->index, name, dc->n_prepared);
+	int sent = PQsendQueryPrepared(dc->pg, name, dc->prep_nparams, (const char *const *)dc->prep_params, NULL, NULL,
+				       0);
+	db_prepare_drop(dc); /* libpq copied the parameters into its buffer */
+	if (sent != 1) {
+		db_conn_send_failed(dc);
+		return;
+	}
+	db_conn_sent(dc);
 }
 
 void db_release(struct db_conn *dc)
@@ -961,6 +1110,7 @@ struct db_pool *db_pool_new(struct event_base *base, const struct db_pool_settin
 		dc->backoff_ms = p->s.reconnect_min_ms;
 		dc->io = event_new(base, -1, 0, db_conn_io, dc);
 		dc->timer = evtimer_new(base, db_conn_timer, dc);
+		dc->prepared = xcalloc(DB_PREPARED_MAX, sizeof *dc->prepared);
 		db_conn_connect(dc);
 	}
 	return p;
@@ -983,6 +1133,8 @@ void db_pool_free(struct db_pool *p)
 			PQclear(dc->result);
 		if (dc->pg)
 			PQfinish(dc->pg);
+		db_prepared_clear(dc);
+		free(dc->prepared);
 	}
 	event_free(p->kick);
 	event_free(p->acquire_timer);
@@ -1005,4 +1157,243 @@ void db_pool_get_stats(const struct db_pool *p, struct db_pool_stats *out)
 	out->waiting = p->w_count;
 	out->stalled = p->stalled;
 	out->last_answer_ms = db_now_ms() - p->last_answer_ms;
+}
+
+/* ---------------------------------------------------------------- LISTEN on a connection of its own
+ *
+ * Kept apart from the pool's query code: one more connection, never leased, that only
+ * LISTENs. It connects once a pool connection is up, to the server that connection
+ * reached (its host, address and port: no name lookup that would block the loop), under
+ * connect_timeout_ms, and after a loss tries again every DB_LISTEN_RETRY_MS. The callback
+ * hears each notification's payload, and NULL whenever the subscription begins or ends:
+ * what was notified while it was down may have been missed. */
+
+#define DB_LISTEN_RETRY_MS 1000
+
+enum db_listen_phase { DB_LISTEN_IDLE, DB_LISTEN_CONNECTING, DB_LISTEN_SUBSCRIBING, DB_LISTEN_LISTENING };
+
+struct db_listener {
+	struct db_pool *pool;
+	char channel[64];
+	db_listener_cb cb;
+	void *arg;
+	enum db_listen_phase phase;
+	PGconn *pg;
+	bool flushing;
+	struct event *io;    /* one-shot, re-armed on the current socket */
+	struct event *timer; /* the retry pause (idle), or the connect and LISTEN deadline */
+};
+
+static void db_listener_io(evutil_socket_t fd, short what, void *arg);
+
+static void db_listener_retry(struct db_listener *l, int ms)
+{
+	struct timeval tv = db_tv(ms);
+	evtimer_add(l->timer, &tv);
+}
+
+static void db_listener_lost(struct db_listener *l, const char *why)
+{
+	bool was = l->phase == DB_LISTEN_LISTENING;
+	char msg[512];
+	db_copy_error(msg, sizeof msg, why);
+	event_del(l->io);
+	if (l->pg != NULL)
+		PQfinish(l->pg);
+	l->pg = NULL;
+	l->phase = DB_LISTEN_IDLE;
+	db_listener_retry(l, DB_LISTEN_RETRY_MS);
+	if (was) {
+		log_warn("db_listen_lost", "channel=%s error=%s", l->channel, log_q(msg));
+		l->cb(NULL, false, l->arg);
+	} else {
+		log_debug("db_listen_failed", "channel=%s error=%s", l->channel, log_q(msg));
+	}
+}
+
+static void db_listener_wait(struct db_listener *l, short what)
+{
+	event_del(l->io);
+	event_assign(l->io, l->pool->base, PQsocket(l->pg), what, db_listener_io, l);
+	event_add(l->io, NULL);
+}
+
+static void db_listener_notice(void *arg, const PGresult *res)
+{
+	struct db_listener *l = arg;
+	log_debug("db_notice", "conn=listen channel=%s message=%s", l->channel, log_q(PQresultErrorMessage(res)));
+}
+
+static void db_listener_start(struct db_listener *l)
+{
+	struct db_pool *p = l->pool;
+	const struct db_conn *up = NULL;
+	for (int i = 0; i < p->s.size && up == NULL; i++)
+		if (db_is_connected(p->conns[i].state) && p->conns[i].pg != NULL)
+			up = &p->conns[i];
+	if (up == NULL) {
+		db_listener_retry(l, DB_TICK_MS); /* not yet: the pool finds the server first */
+		return;
+	}
+	const char *host = PQhost(up->pg), *addr = PQhostaddr(up->pg), *port = PQport(up->pg);
+	const char *keys[6 + DB_TCP_OPTS], *values[6 + DB_TCP_OPTS];
+	int n = 0;
+	keys[n] = "dbname"; /* the whole DSN, expanded; what follows overrides it */
+	values[n++] = p->dsn;
+	keys[n] = "host";
+	values[n++] = host ? host : "";
+	if (addr != NULL && addr[0] != '\0') {
+		keys[n] = "hostaddr";
+		values[n++] = addr;
+	}
+	keys[n] = "port";
+	values[n++] = port ? port : "";
+	keys[n] = "application_name";
+	values[n++] = "planregd-listen";
+	for (int i = 0; i < p->n_tcp; i++) {
+		keys[n] = p->tcp_keys[i];
+		values[n++] = p->tcp_values[i];
+	}
+	keys[n] = NULL;
+	values[n] = NULL;
+	l->pg = PQconnectStartParams(keys, values, 1);
+	if (l->pg == NULL || PQstatus(l->pg) == CONNECTION_BAD) {
+		db_listener_lost(l, l->pg ? PQerrorMessage(l->pg) : "out of memory");
+		return;
+	}
+	PQsetNoticeReceiver(l->pg, db_listener_notice, l);
+	l->phase = DB_LISTEN_CONNECTING;
+	db_listener_retry(l, p->s.connect_timeout_ms > 0 ? p->s.connect_timeout_ms : 5000);
+	db_listener_wait(l, EV_WRITE);
+}
+
+static void db_listener_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct db_listener *l = arg;
+	if (l->phase == DB_LISTEN_IDLE)
+		db_listener_start(l);
+	else if (l->phase != DB_LISTEN_LISTENING)
+		db_listener_lost(l, "the database did not answer in time");
+}
+
+static void db_listener_subscribe(struct db_listener *l)
+{
+	if (PQsetnonblocking(l->pg, 1) != 0) {
+		db_listener_lost(l, PQerrorMessage(l->pg));
+		return;
+	}
+	char sql[96];
+	snprintf(sql, sizeof sql, "LISTEN \"%s\"", l->channel);
+	if (PQsendQuery(l->pg, sql) != 1) {
+		db_listener_lost(l, PQerrorMessage(l->pg));
+		return;
+	}
+	l->phase = DB_LISTEN_SUBSCRIBING;
+	l->flushing = true;
+	db_listener_io(PQsocket(l->pg), EV_WRITE, l);
+}
+
+static void db_listener_io(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	struct db_listener *l = arg;
+	if (l->pg == NULL)
+		return;
+	if (l->phase == DB_LISTEN_CONNECTING) {
+		switch (PQconnectPoll(l->pg)) {
+		case PGRES_POLLING_READING:
+			db_listener_wait(l, EV_READ);
+			return;
+		case PGRES_POLLING_WRITING:
+			db_listener_wait(l, EV_WRITE);
+			return;
+		case PGRES_POLLING_FAILED:
+			db_listener_lost(l, PQerrorMessage(l->pg));
+			return;
+		case PGRES_POLLING_OK:
+			db_listener_subscribe(l);
+			return;
+		default:
+			db_listener_wait(l, EV_READ | EV_WRITE);
+			return;
+		}
+	}
+	if ((what & EV_READ) && PQconsumeInput(l->pg) != 1) {
+		db_listener_lost(l, PQerrorMessage(l->pg));
+		return;
+	}
+	if (l->flushing) {
+		int f = PQflush(l->pg);
+		if (f < 0) {
+			db_listener_lost(l, PQerrorMessage(l->pg));
+			return;
+		}
+		if (f == 1) {
+			db_listener_wait(l, EV_READ | EV_WRITE);
+			return;
+		}
+		l->flushing = false;
+	}
+	while (!PQisBusy(l->pg)) {
+		PGresult *r = PQgetResult(l->pg);
+		if (r == NULL)
+			break;
+		ExecStatusType st = PQresultStatus(r);
+		if (l->phase == DB_LISTEN_SUBSCRIBING && st != PGRES_COMMAND_OK) {
+			char why[512];
+			db_copy_error(why, sizeof why, PQresultErrorMessage(r));
+			PQclear(r);
+			db_listener_lost(l, why);
+			return;
+		}
+		PQclear(r);
+		if (l->phase == DB_LISTEN_SUBSCRIBING) {
+			l->phase = DB_LISTEN_LISTENING;
+			evtimer_del(l->timer);
+			log_info("db_listening", "channel=%s", l->channel);
+			l->cb(NULL, true, l->arg);
+		}
+	}
+	if (PQstatus(l->pg) == CONNECTION_BAD) {
+		db_listener_lost(l, PQerrorMessage(l->pg));
+		return;
+	}
+	PGnotify *nt;
+	while (l->phase == DB_LISTEN_LISTENING && (nt = PQnotifies(l->pg)) != NULL) {
+		if (strcmp(nt->relname, l->channel) == 0)
+			l->cb(nt->extra, true, l->arg);
+		PQfreemem(nt);
+	}
+	db_listener_wait(l, EV_READ);
+}
+
+struct db_listener *db_listener_new(struct db_pool *p, const char *channel, db_listener_cb cb, void *arg)
+{
+	struct db_listener *l = xcalloc(1, sizeof *l);
+	l->pool = p;
+	snprintf(l->channel, sizeof l->channel, "%s", channel);
+	l->cb = cb;
+	l->arg = arg;
+	l->io = event_new(p->base, -1, 0, db_listener_io, l);
+	l->timer = evtimer_new(p->base, db_listener_timer, l);
+	db_listener_retry(l, 0);
+	return l;
+}
+
+bool db_listener_up(const struct db_listener *l)
+{
+	return l != NULL && l->phase == DB_LISTEN_LISTENING;
+}
+
+void db_listener_free(struct db_listener *l)
+{
+	if (l == NULL)
+		return;
+	event_free(l->io);
+	event_free(l->timer);
+	if (l->pg != NULL)
+		PQfinish(l->pg);
+	free(l);
 }

@@ -63,6 +63,7 @@ struct db_pool_stats {
 	uint64_t query_timeouts;   /* queries (and pings, rollbacks) not answered within the deadline */
 	uint64_t acquire_timeouts; /* requests that waited acquire_timeout_ms for a connection */
 	uint64_t pings;            /* SELECT 1 sent on idle connections */
+	uint64_t prepares;         /* statements prepared (once per connection and statement text) */
 	bool stalled;              /* a deadline passed with no answer from the server since */
 	int64_t last_answer_ms;    /* milliseconds since the server last answered anything */
 };
@@ -73,6 +74,11 @@ void db_pool_free(struct db_pool *p);
 void db_pool_acquire(struct db_pool *p, db_acquire_cb cb, void *arg);
 
 /* Sends one statement with text parameters ($1...); params[i] NULL is SQL NULL.
+ * A statement with parameters is prepared on the connection the first time it
+ * runs there (named "s<N>", keyed by its text) and executed by name after:
+ * a pooler between the daemon and PostgreSQL must run in session mode
+ * (docs/decisions.md). The callback gets the preparation's error, if any,
+ * like the statement's own. Only one statement per text, no "a; b".
  * False (and no callback) only when dc is not leased or idle-in-lease: a bug. */
 bool db_query(struct db_conn *dc, const char *sql, int nparams, const char *const *params, db_result_cb cb, void *arg)
 	__attribute__((warn_unused_result));
@@ -85,5 +91,17 @@ bool db_pool_up(const struct db_pool *p);
 /* Up and answering: false too while stalled (see the top of this file). */
 bool db_pool_healthy(const struct db_pool *p);
 void db_pool_get_stats(const struct db_pool *p, struct db_pool_stats *out);
+
+/* ---------------------------------------------------------------- LISTEN
+ * A connection of its own (never leased) subscribed to one channel, to the server the
+ * pool reached; it comes back by itself after a loss. The callback hears each
+ * notification's payload (listening true), and payload NULL whenever the subscription
+ * begins (listening true) or ends (false): notifications in between may be lost. */
+struct db_listener;
+typedef void (*db_listener_cb)(const char *payload, bool listening, void *arg);
+struct db_listener *db_listener_new(struct db_pool *p, const char *channel, db_listener_cb cb, void *arg);
+bool db_listener_up(const struct db_listener *l);
+/* Before db_pool_free. */
+void db_listener_free(struct db_listener *l);
 
 #endif

@@ -71,6 +71,9 @@ static void http_metrics(struct evhttp_request *req, void *arg)
 	http_metric(out, "planregd_protocol_errors_total", "counter", "bad frames and undecodable requests",
 		    m->protocol_errors);
 	http_metric(out, "planregd_requests_total", "counter", "requests answered", m->requests);
+	http_metric(out, "planregd_credential_lookups_total", "counter",
+		    "credential lookups in the database (at connect, and per request when no cached principal serves)",
+		    m->credential_lookups);
 	evbuffer_add_printf(out,
 			    "# HELP planregd_request_seconds_sum time spent answering requests\n"
 			    "# TYPE planregd_request_seconds_sum counter\nplanregd_request_seconds_sum %" PRIu64
@@ -93,6 +96,8 @@ static void http_metrics(struct evhttp_request *req, void *arg)
 	http_metric(out, "planregd_db_connection_failures_total", "counter", "connection attempts failed or lost",
 		    db.connection_failures);
 	http_metric(out, "planregd_db_unavailable_total", "counter", "requests refused: database down", db.unavailable);
+	http_metric(out, "planregd_db_prepared_total", "counter",
+		    "statements prepared (once per pool connection and statement)", db.prepares);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain; version=0.0.4");
 	evhttp_send_reply(req, 200, "OK", out);
 	evbuffer_free(out);

@@ -470,6 +470,8 @@ static bool rpc_read_principal(struct rpc_call *call, PGresult *res)
 	return true;
 }
 
+static void rpc_run(struct rpc_call *call);
+
 static void rpc_have_principal(struct rpc_call *call, PGresult *res)
 {
 	if (!rpc_read_principal(call, res))
@@ -477,9 +479,17 @@ static void rpc_have_principal(struct rpc_call *call, PGresult *res)
 	if (call->req == NULL) {
 		/* the connect-time check: nothing to answer */
 		conn_authenticated(call->conn, &call->principal);
+		conn_principal_cache(call->conn, call->cred_epoch, call->cred_notices);
 		rpc_finish(call);
 		return;
 	}
+	conn_principal_cache(call->conn, call->cred_epoch, call->cred_notices);
+	rpc_run(call);
+}
+
+/* The principal is known: auth.c decides, then the handler runs. */
+static void rpc_run(struct rpc_call *call)
+{
 	const char *who;
 	if (!auth_request_allowed(&call->principal, call->method->kind, &who)) {
 		rpc_reply_error(call, PLANREG__V1__CODE__PERMISSION_DENIED, "role_not_allowed",
@@ -503,7 +513,17 @@ static void rpc_have_db(struct db_conn *dc, bool exhausted, const char *error, v
 		return;
 	}
 	call->db = dc;
-	const char *params[1] = {call->conn->fingerprint};
+	struct conn *c = call->conn;
+	if (call->req != NULL && conn_principal_fresh(c)) {
+		/* no revocation was heard since the lookup (conn.c): the principal stands */
+		call->principal = c->principal;
+		rpc_run(call);
+		return;
+	}
+	call->cred_epoch = call->srv->cred_epoch;
+	call->cred_notices = call->srv->cred_notices;
+	call->srv->metrics.credential_lookups++;
+	const char *params[1] = {c->fingerprint};
 	rpc_query(call, SQL_CREDENTIAL, 1, params, rpc_have_principal);
 }
 

@@ -40,7 +40,8 @@ struct rpc_call {
 	bool next_gets_errors;
 	bool close_after; /* close the connection once the reply is written */
 	struct timeval started;
-	void *state; /* the handler's own, allocated in arena */
+	void *state;                       /* the handler's own, allocated in arena */
+	uint64_t cred_epoch, cred_notices; /* the server's counters when the credential lookup was sent */
 };
 
 /* conn.c hands over each decoded request (ownership of req passes). */

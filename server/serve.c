@@ -247,6 +247,7 @@ static void serve_free(struct server *srv)
 	http_stop(srv);
 	if (srv->listener)
 		evconnlistener_free(srv->listener);
+	db_listener_free(srv->cred_listener);
 	db_pool_free(srv->pool);
 	struct event *evs[] = {srv->sig_term, srv->sig_int,        srv->sig_hup,
 			       srv->sig_quit, srv->drain_deadline, srv->accept_resume};
@@ -290,6 +291,8 @@ int main_serve(struct config *cfg, const char *config_file, char **err)
 		.tcp_user_timeout_ms = cfg->db_tcp_user_timeout_ms,
 	};
 	srv.pool = db_pool_new(srv.base, &ps);
+	/* revocations reach the connections that cache their principal (conn.c) */
+	srv.cred_listener = db_listener_new(srv.pool, CONN_CREDENTIAL_CHANNEL, conn_credential_notice, &srv);
 	srv.accept_resume = evtimer_new(srv.base, serve_accept_resume, &srv);
 	srv.drain_deadline = evtimer_new(srv.base, serve_drain_deadline, &srv);
 	if (!serve_listen(&srv, err) || !http_start(&srv, err))

@@ -66,6 +66,7 @@ struct server_metrics {
 	uint64_t request_us_total; /* summed handling time, for a mean */
 	uint64_t requests_refused[SERVER_REQUEST_REFUSALS];
 	uint64_t deadlines_passed[SERVER_DEADLINES];
+	uint64_t credential_lookups; /* SQL_CREDENTIAL queries: at connect, and when no cached principal serves */
 };
 
 /* One bucket of the per-address table: the connections whose address hashes there. */
@@ -77,6 +78,11 @@ struct server {
 	const char *config_file; /* for SIGHUP reload; NULL when none */
 	SSL_CTX *ssl_ctx;        /* swapped whole on reload; connections keep their own reference */
 	struct db_pool *pool;
+	/* LISTEN planreg_credentials (conn.c): revocations drop cached principals */
+	struct db_listener *cred_listener;
+	bool cred_listening;   /* cached principals are used only while revocations can be heard */
+	uint64_t cred_epoch;   /* bumped when the listener subscribes or is lost: every cache is stale */
+	uint64_t cred_notices; /* bumped per revocation heard: a lookup spanning one caches nothing */
 	struct evconnlistener *listener;
 	struct event *accept_resume; /* re-enables the listener after accept() failed (EMFILE) */
 	struct evhttp *http;

@@ -59,6 +59,8 @@ SSL_CTX *tls_server_ctx_new(const char *cert, const char *key, const char *ca, c
 	}
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
+	/* an idle connection gives its read and write buffers (~34 KB each) back until the next record */
+	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 	if (SSL_CTX_set_cipher_list(ctx, TLS_CIPHERS_12) != 1 || SSL_CTX_set1_groups_list(ctx, TLS_GROUPS) != 1) {
 		*err = xasprintf("cannot set TLS ciphers: %s", tls_error_string());
 		goto fail;
@@ -91,6 +93,11 @@ SSL_CTX *tls_server_ctx_new(const char *cert, const char *key, const char *ca, c
 	SSL_CTX_set_verify_depth(ctx, 4);
 	/* mutual TLS with session resumption needs a session id context */
 	SSL_CTX_set_session_id_context(ctx, TLS_SESSION_CONTEXT, sizeof TLS_SESSION_CONTEXT - 1);
+	/* Resumption by stateless tickets only (the CLI keeps them, see client/net.c): no server-side
+	 * session cache to grow with every client. A ticket carries the client certificate, so a
+	 * resumed connection still has its peer certificate for the fingerprint check; tickets are
+	 * sealed with this context's keys, so a reload (new CA or certificate) ends every resumption. */
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_alpn_select_cb(ctx, tls_alpn_select, NULL);
 	return ctx;
 fail:

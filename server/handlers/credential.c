@@ -28,9 +28,11 @@ static const char SQL_ENROL[] =
 	"INSERT INTO credential AS c (name, fingerprint, org_code, person, role, enrolled_by)"
 	" VALUES ($1, $2, $3, NULLIF($4, ''), $5::credential_role, $6) RETURNING " CREDENTIAL_COLUMNS;
 static const char SQL_ONE[] = "SELECT " CREDENTIAL_COLUMNS " FROM credential c WHERE c.name = $1 OR c.fingerprint = $2";
+/* The notification goes out when the statement commits: every daemon drops the connection's cached principal. */
 static const char SQL_REVOKE[] =
-	"UPDATE credential AS c SET revoked_at = now(), revoked_by = $3"
-	" WHERE (c.name = $1 OR c.fingerprint = $2) AND c.revoked_at IS NULL RETURNING " CREDENTIAL_COLUMNS;
+	"WITH c AS (UPDATE credential AS r SET revoked_at = now(), revoked_by = $3"
+	"   WHERE (r.name = $1 OR r.fingerprint = $2) AND r.revoked_at IS NULL RETURNING r.*)"
+	" SELECT " CREDENTIAL_COLUMNS ", pg_notify('" CONN_CREDENTIAL_CHANNEL "', c.fingerprint) FROM c";
 static const char SQL_LIST[] =
 	"SELECT " CREDENTIAL_COLUMNS " FROM credential c WHERE $1::boolean OR c.revoked_at IS NULL ORDER BY c.name";
 /* clang-format on */
@@ -171,6 +173,10 @@ static void credential_revoke_lookup(struct rpc_call *call, PGresult *res)
 
 static void credential_revoked(struct rpc_call *call, PGresult *res)
 {
+	/* committed: this daemon's connections with the certificate look it up on their next request,
+	 * before this answer leaves (the notification reaches the other daemons) */
+	for (int i = 0; i < PQntuples(res); i++)
+		conn_credential_revoked(call->srv, rpc_value(res, i, 1));
 	if (PQntuples(res) == 1) {
 		credential_revoke_reply(call, res);
 		return;

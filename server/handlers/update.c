@@ -11,6 +11,7 @@
 #include "chain.h"
 #include "handlers.h"
 #include "json.h"
+#include "log.h"
 #include "money.h"
 #include "period.h"
 #include "server.h"
@@ -25,20 +26,17 @@
 
 /* SQL reads better laid out by hand. */
 /* clang-format off */
-/* One writer at a time extends the chain (pg_advisory_xact_lock key). */
-#define UPDATE_CHAIN_LOCK "SELECT pg_advisory_xact_lock(31644363112211817)"
 #define CURRENT_PLAN "(SELECT max(id) FROM plan)"
 #define TS_US(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
-/* $1 ref, $2 period, $3 credential, $4 idempotency key */
+/* What the submission is checked against, read without the chain's lock (the revision, the previous
+ * hash and the time are planreg_submit_update's, under it).
+ * $1 ref, $2 period, $3 credential, $4 idempotency key */
 static const char SQL_SUBMIT_CONTEXT[] =
 	"SELECT p.id,"
 	" coalesce((SELECT string_agg(org_code, chr(31) ORDER BY position) FROM project_lead_org"
 	"           WHERE project_id = p.id), ''),"
 	" p.cost_status, p.cost_min_pence, p.cost_max_pence, p.stage,"
-	" (SELECT coalesce(max(revision), 0) + 1 FROM progress_update WHERE project_id = p.id AND period = $2),"
-	" coalesce((SELECT hash FROM progress_update ORDER BY id DESC LIMIT 1), repeat('0', 64)),"
-	" " TS_US("now()") ","
 	" (SELECT stage FROM progress_update WHERE project_id = p.id ORDER BY period DESC, revision DESC LIMIT 1),"
 	" (SELECT narrative FROM progress_update WHERE project_id = p.id AND period < $2"
 	"  ORDER BY period DESC, revision DESC LIMIT 1),"
@@ -51,27 +49,13 @@ static const char SQL_RECEIPT[] =
 	"SELECT id, revision, hash, coalesce(array_to_string(warnings, chr(31)), ''), content_sha256, " TS_US(
 		"submitted_at") " FROM progress_update WHERE id = $1";
 
-static const char SQL_INSERT[] =
-	"WITH per AS ("
-	"  INSERT INTO reporting_period (period, starts, ends, due) VALUES ($2, $20::date, $21::date, $22::date)"
-	"  ON CONFLICT DO NOTHING),"
-	" u AS ("
-	"  INSERT INTO progress_update (project_id, period, revision, confidence, stage, narrative,"
-	"   spend_to_date_pence, forecast_total_pence, variance_note, submitted_by, submitted_org,"
-	"   submitted_person, on_behalf, submitted_at, idempotency_key, content_sha256, warnings, prev_hash, hash)"
-	"  VALUES ($1::bigint, $2, $3::int, $4::confidence, $5::stage, $6, $7::bigint, $8::bigint, $9, $10, $11,"
-	"   $12, $13::boolean, $14::timestamptz, $15, $16, ARRAY(SELECT jsonb_array_elements_text($17::jsonb)),"
-	"   $18, $19)"
-	"  RETURNING id),"
-	" m AS ("
-	"  INSERT INTO update_milestone (update_id, position, title, baseline, forecast, achieved)"
-	"  SELECT u.id, x.ordinality, x.value->>'title', (x.value->>'baseline')::date,"
-	"   NULLIF(x.value->>'forecast', '')::date, NULLIF(x.value->>'achieved', '')::date"
-	"  FROM u, jsonb_array_elements($23::jsonb) WITH ORDINALITY x),"
-	" r AS ("
-	"  INSERT INTO update_risk (update_id, position, risk)"
-	"  SELECT u.id, x.ordinality, x.value FROM u, jsonb_array_elements_text($24::jsonb) WITH ORDINALITY x)"
-	" SELECT id FROM u";
+/* Takes the chain's lock, hashes and inserts in one statement (migrations/0006): run in autocommit, the lock
+ * is held for this statement and its commit only. The columns up to submitted_at are SQL_RECEIPT's. */
+static const char SQL_SUBMIT[] =
+	"SELECT id, revision, hash, warnings, content_sha256, submitted_at, prev_hash, replayed"
+	" FROM planreg_submit_update($1::bigint, $2::text, $3::text, $4::text, $5::text, $6::bigint, $7::bigint,"
+	"  $8::text, $9::text, $10::text, $11::text, $12::boolean, $13::text, $14::text, $15::text, $16::jsonb,"
+	"  $17::jsonb, $18::jsonb, $19::date, $20::date, $21::date)";
 
 /* The columns of one update (aliases u = progress_update, p = project); read by update_from_row. */
 #define UPDATE_COLUMNS                                                                                           \
@@ -239,10 +223,7 @@ struct update_submit {
 	char digest[65];
 	long long project_id;
 	bool on_behalf;
-	int revision;
-	char prev_hash[65];
-	char now[40];
-	char hash[65];
+	char hash[65];       /* chain.c's, to check the database's */
 	struct buf warnings; /* JSON array, for the insert */
 	Planreg__V1__SubmitUpdateResponse *resp;
 };
@@ -421,20 +402,6 @@ static void update_warn(struct rpc_call *call, struct update_submit *st, const c
 	*(char **)arena_push(&call->arena, &st->resp->warnings, &st->resp->n_warnings, sizeof(char *)) = s;
 }
 
-static void update_submit_committed(struct rpc_call *call, PGresult *res)
-{
-	(void)res;
-	struct update_submit *st = call->state;
-	rpc_reply_ok(call, st->resp);
-}
-
-static void update_submit_inserted(struct rpc_call *call, PGresult *res)
-{
-	struct update_submit *st = call->state;
-	st->resp->update_id = rpc_int64(res, 0, 0);
-	rpc_query(call, "COMMIT", 0, NULL, update_submit_committed);
-}
-
 static void update_submit_replayed(struct rpc_call *call, PGresult *res)
 {
 	struct update_submit *st = call->state;
@@ -452,7 +419,36 @@ static void update_submit_replayed(struct rpc_call *call, PGresult *res)
 	r->n_warnings = rpc_split(call, rpc_value(res, 0, 3), RPC_SEP, &r->warnings);
 	r->submitted_at = rpc_strdup(call, rpc_value(res, 0, 5));
 	r->replayed = true;
-	rpc_reply_ok(call, r); /* the transaction wrote nothing; releasing rolls it back */
+	rpc_reply_ok(call, r);
+}
+
+/* SQL_SUBMIT answered: written (committed, it ran in autocommit), or a retry that raced the first found it. */
+static void update_submit_written(struct rpc_call *call, PGresult *res)
+{
+	struct update_submit *st = call->state;
+	if (rpc_bool(res, 0, 7)) {
+		update_submit_replayed(call, res);
+		return;
+	}
+	Planreg__V1__SubmitUpdateResponse *r = st->resp;
+	r->update_id = rpc_int64(res, 0, 0);
+	r->revision = rpc_int(res, 0, 1);
+	r->hash = rpc_strdup(call, rpc_value(res, 0, 2));
+	r->submitted_at = rpc_strdup(call, rpc_value(res, 0, 5));
+	/* the database hashed it; chain.c (which audit verify uses) must agree */
+	struct chain_record rec = {
+		.revision = r->revision,
+		.submitted_by = call->principal.credential,
+		.submitted_org = call->principal.organisation,
+		.submitted_person = call->principal.person,
+		.on_behalf = st->on_behalf,
+		.submitted_at = r->submitted_at,
+	};
+	chain_hash(rpc_value(res, 0, 6), &st->content, &rec, st->hash);
+	if (strcmp(st->hash, r->hash) != 0)
+		log_error("chain_hash_mismatch", "update=%lld database=%s daemon=%s", (long long)r->update_id, r->hash,
+			  st->hash);
+	rpc_reply_ok(call, r);
 }
 
 static char *update_json_milestones(const struct update_submit *st)
@@ -500,8 +496,8 @@ static void update_submit_context(struct rpc_call *call, PGresult *res)
 		update_refuse_not_lead(call, c->ref, leads, n_leads, "report on");
 		return;
 	}
-	if (!rpc_is_null(res, 0, 12)) {
-		const char *params[1] = {rpc_value(res, 0, 12)};
+	if (!rpc_is_null(res, 0, 9)) {
+		const char *params[1] = {rpc_value(res, 0, 9)};
 		rpc_query(call, SQL_RECEIPT, 1, params, update_submit_replayed);
 		return;
 	}
@@ -521,9 +517,6 @@ static void update_submit_context(struct rpc_call *call, PGresult *res)
 	}
 
 	st->project_id = rpc_int64(res, 0, 0);
-	st->revision = rpc_int(res, 0, 6);
-	snprintf(st->prev_hash, sizeof st->prev_hash, "%s", rpc_value(res, 0, 7));
-	snprintf(st->now, sizeof st->now, "%s", rpc_value(res, 0, 8));
 	st->on_behalf = !auth_leads_project(&call->principal, leads, n_leads); /* an admin, for the lead */
 
 	/* consistency warnings: recorded with the update, returned on every replay */
@@ -532,35 +525,23 @@ static void update_submit_context(struct rpc_call *call, PGresult *res)
 			    "confidence is green but the forecast differs from the plan's cost by %lld.%lld%%",
 			    tenths / 10, tenths % 10);
 	enum stage last = STAGE_UNSPECIFIED;
-	const char *last_s = rpc_is_null(res, 0, 9) ? rpc_value(res, 0, 5) : rpc_value(res, 0, 9);
+	const char *last_s = rpc_is_null(res, 0, 6) ? rpc_value(res, 0, 5) : rpc_value(res, 0, 6);
 	if (values_stage_parse(last_s, &last)) {
 		int before = update_stage_rank(last), now = update_stage_rank((enum stage)c->stage);
 		if (before && now && now < before)
 			update_warn(call, st, "the stage moves backwards: %s, after %s %s", st->content.stage, last_s,
-				    rpc_is_null(res, 0, 9) ? "in the register" : "in the last update");
+				    rpc_is_null(res, 0, 6) ? "in the register" : "in the last update");
 	}
 	if (c->spend_to_date && c->forecast_total && c->spend_to_date->pence > c->forecast_total->pence)
 		update_warn(call, st, "spend to date %s is above the forecast total %s",
 			    update_money_text(call, c->spend_to_date->pence),
 			    update_money_text(call, c->forecast_total->pence));
-	if (!rpc_is_null(res, 0, 10) && strcmp(rpc_value(res, 0, 10), c->narrative) == 0)
-		update_warn(call, st, "the narrative is identical to the %s update's", rpc_value(res, 0, 11));
-
-	struct chain_record rec = {
-		.revision = st->revision,
-		.submitted_by = call->principal.credential,
-		.submitted_org = call->principal.organisation,
-		.submitted_person = call->principal.person,
-		.on_behalf = st->on_behalf,
-		.submitted_at = st->now,
-	};
-	chain_hash(st->prev_hash, &st->content, &rec, st->hash);
+	if (!rpc_is_null(res, 0, 7) && strcmp(rpc_value(res, 0, 7), c->narrative) == 0)
+		update_warn(call, st, "the narrative is identical to the %s update's", rpc_value(res, 0, 8));
 
 	Planreg__V1__SubmitUpdateResponse *r = st->resp;
-	r->revision = st->revision;
-	r->hash = rpc_strdup(call, st->hash);
-	r->submitted_at = rpc_strdup(call, st->now);
-
+	struct buf canonical = {0};
+	chain_encode(&st->content, NULL, &canonical); /* the record's lines are the database's to add */
 	char start[DATE_FMT_MAX], end[DATE_FMT_MAX], due[DATE_FMT_MAX];
 	date_format(period_start(st->period), start);
 	date_format(period_end(st->period), end);
@@ -568,10 +549,9 @@ static void update_submit_context(struct rpc_call *call, PGresult *res)
 	char *warnings = update_json_strings(r->warnings, r->n_warnings);
 	char *milestones = update_json_milestones(st);
 	char *risks = update_json_strings(c->risks, c->n_risks);
-	const char *params[24] = {
+	const char *params[21] = {
 		rpc_printf(call, "%lld", st->project_id),
 		st->period_s,
-		rpc_printf(call, "%d", st->revision),
 		st->content.confidence,
 		st->content.stage,
 		c->narrative,
@@ -582,37 +562,21 @@ static void update_submit_context(struct rpc_call *call, PGresult *res)
 		call->principal.organisation,
 		call->principal.person,
 		st->on_behalf ? "true" : "false",
-		st->now,
 		call->req->idempotency_key,
 		st->digest,
+		rpc_strdup(call, buf_str(&canonical)),
 		rpc_strdup(call, warnings),
-		st->prev_hash,
-		st->hash,
+		rpc_strdup(call, milestones),
+		rpc_strdup(call, risks),
 		rpc_strdup(call, start),
 		rpc_strdup(call, end),
 		rpc_strdup(call, due),
-		rpc_strdup(call, milestones),
-		rpc_strdup(call, risks),
 	};
+	buf_free(&canonical);
 	free(warnings);
 	free(milestones);
 	free(risks);
-	rpc_query(call, SQL_INSERT, 24, params, update_submit_inserted);
-}
-
-static void update_submit_locked(struct rpc_call *call, PGresult *res)
-{
-	(void)res;
-	struct update_submit *st = call->state;
-	const char *params[4] = {rpc_printf(call, "%d", st->c->ref), st->period_s, call->principal.credential,
-				 call->req->idempotency_key};
-	rpc_query(call, SQL_SUBMIT_CONTEXT, 4, params, update_submit_context);
-}
-
-static void update_submit_begun(struct rpc_call *call, PGresult *res)
-{
-	(void)res;
-	rpc_query(call, UPDATE_CHAIN_LOCK, 0, NULL, update_submit_locked);
+	rpc_query(call, SQL_SUBMIT, 21, params, update_submit_written);
 }
 
 void update_submit(struct rpc_call *call)
@@ -636,7 +600,10 @@ void update_submit(struct rpc_call *call)
 		rpc_reply_violations(call, "invalid_update");
 		return;
 	}
-	rpc_query(call, "BEGIN", 0, NULL, update_submit_begun);
+	/* no transaction: the context is read without the chain's lock, and SQL_SUBMIT writes in autocommit */
+	const char *params[4] = {rpc_printf(call, "%d", st->c->ref), st->period_s, call->principal.credential,
+				 call->req->idempotency_key};
+	rpc_query(call, SQL_SUBMIT_CONTEXT, 4, params, update_submit_context);
 }
 
 /* ---------------------------------------------------------------- GetUpdate, ListUpdates */

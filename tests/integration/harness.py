@@ -238,6 +238,7 @@ class Service:
             "PLANREG_SERVER": "localhost:%d" % self.daemon.port,
             "PLANREG_CA": self.pki.ca,
             "XDG_CONFIG_HOME": os.path.join(self.tmp, "xdg"),
+            "XDG_CACHE_HOME": os.path.join(self.tmp, "xdg-cache"),  # the CLI's TLS session tickets
             "NO_COLOR": "1",
         }
         if cred is not None:

@@ -508,5 +508,89 @@ class ProgressTest(unittest.TestCase):
         self.assertEqual(self.s.sql("SELECT count(*) FROM project"), "80")
 
 
+    # ------------------------------------------------------------ one round trip, prepared statements (0006)
+
+    def metric(self, name):
+        import re
+        import urllib.request
+        with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % self.s.daemon.http_port, timeout=10) as f:
+            body = f.read().decode()
+        m = re.search(r"^%s (\d+)$" % name, body, re.M)
+        self.assertIsNotNone(m, name)
+        return int(m.group(1))
+
+    def test_database_hashes_as_chain_c_does(self):
+        # the hash is computed in SQL (planreg_submit_update) and must be chain.c's, byte for byte:
+        # multi-byte text (lengths are bytes), milestones, risks, money, a variance note, on behalf
+        a = self.submit_json("admin", 27, "--spend", "£1.2M", "--forecast", "£2M", "--variance-note",
+                             "Café costs — £ and € ✓\nsecond line", "--milestone", "Étape un|2026-07-01||2026-07-02",
+                             "--milestone", "Two|2026-08-01|2027-01-31|", "--risk", "Risque: délai",
+                             "--risk", "日本語", narrative="Naïve “quotes” and emoji 🚀.\nLine two.", stage="concept")
+        b = self.submit_json("submitter-CA", 16, narrative="CA's own, after it.", stage="concept")
+        for r in (a, b):
+            u = self.s.cli_json("admin", "update", "show", str(r["update_id"]))
+            self.assertEqual((u["hash"], u["submitted_at"]), (r["hash"], r["submitted_at"]))
+        self.assertFalse(self.s.cli_json("admin", "update", "show", str(b["update_id"]))["on_behalf"])
+        self.assertEqual(self.s.sql("SELECT prev_hash FROM progress_update WHERE id = %d" % b["update_id"]), a["hash"])
+        r = self.s.cli("viewer", "audit", "verify", "--format", "json")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertTrue(json.loads(r.stdout)["ok"])
+        self.assertNotIn("chain_hash_mismatch", self.s.daemon.read_log())
+        # the function is the owner's, with a fixed search_path, for the daemon's role only
+        self.assertEqual(self.s.sql("SELECT prosecdef, proconfig FROM pg_proc WHERE proname = 'planreg_submit_update'"),
+                         "t|{\"search_path=pg_catalog, public, pg_temp\"}")
+        self.assertEqual(self.s.sql("SELECT has_function_privilege('public', 'planreg_submit_update(bigint, text, "
+                                    "text, text, text, bigint, bigint, text, text, text, text, boolean, text, text, "
+                                    "text, jsonb, jsonb, jsonb, date, date, date)', 'EXECUTE')"), "f")
+        self.assertEqual(self.s.sql("SELECT has_function_privilege('%s', 'planreg_submit_update(bigint, text, "
+                                    "text, text, text, bigint, bigint, text, text, text, text, boolean, text, text, "
+                                    "text, jsonb, jsonb, jsonb, date, date, date)', 'EXECUTE')" % harness.APP_ROLE),
+                         "t")
+
+    def test_submit_is_two_statements_and_statements_are_prepared_once(self):
+        pool = 4  # PLANREGD_DB_POOL_SIZE's default
+        self.submit_json("admin", 11, narrative="Warm-up.", stage="concept")
+        q0, p0 = self.metric("planregd_db_queries_total"), self.metric("planregd_db_prepared_total")
+        for i in range(30):
+            self.submit_json("admin", 11, narrative="Loop %d." % i, stage="concept")
+        q1, p1 = self.metric("planregd_db_queries_total"), self.metric("planregd_db_prepared_total")
+        # context + write (the credential lookup may add one): before 0006 it was BEGIN, lock, context,
+        # insert, COMMIT
+        self.assertLessEqual(q1 - q0, 30 * 3)
+        self.assertGreaterEqual(q1 - q0, 30 * 2)
+        # each connection prepares each statement once: 30 more requests of one kind add at most
+        # pool size x its statements (context, write, credential lookup), however many run
+        self.assertLessEqual(p1 - p0, pool * 3)
+        self.assertGreater(p1, 0)
+        log = self.s.daemon.read_log()
+        import re
+        prepares = re.findall(r"event=db_prepare conn=(\d+) name=(s\d+)", log)
+        self.assertEqual(len(prepares), p1)
+        self.assertEqual(len(set(prepares)), len(prepares), "a statement prepared twice on one session")
+
+    def test_concurrent_submissions_and_a_racing_retry(self):
+        import concurrent.futures
+        refs = [12, 13, 14, 17, 18, 19, 20, 21]
+        n = self.count()
+        had = {ref: self.count("p.ref = %d AND u.period = '%s'" % (ref, PERIOD)) for ref in refs}
+        with concurrent.futures.ThreadPoolExecutor(8) as ex:
+            got = list(ex.map(lambda ref: (ref, self.submit_json("admin", ref, narrative="Parallel %d." % ref,
+                                                                  stage="concept")), refs * 2))
+        self.assertEqual(self.count(), n + 16)
+        for ref in refs:
+            self.assertEqual(sorted(g["revision"] for r, g in got if r == ref), [had[ref] + 1, had[ref] + 2])
+        # the same key sent eight times at once: one update, seven replays of it
+        with concurrent.futures.ThreadPoolExecutor(8) as ex:
+            same = list(ex.map(lambda _: self.submit_json("admin", 22, "--idempotency-key", "race-22",
+                                                          narrative="Raced.", stage="concept"), range(8)))
+        self.assertEqual(len({g["update_id"] for g in same}), 1)
+        self.assertEqual(sum(1 for g in same if not g["replayed"]), 1)
+        self.assertEqual(len({g["hash"] for g in same}), 1)
+        self.assertEqual(self.count(), n + 17)
+        r = self.s.cli("viewer", "audit", "verify", "--format", "json")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(json.loads(r.stdout)["checked"], self.count())
+
+
 if __name__ == "__main__":
     harness.main()

@@ -1,0 +1,261 @@
+#!/usr/bin/env bash
+# run.sh - planregd's performance figures, each beside what bounds it, one line per comparison.
+#
+# From a clone, after `cmake --build build/release`:
+#
+#   bash tests/bench/run.sh                    # the full run (~2 minutes plus ~45 s of register generation)
+#   BENCH_QUICK=1 BENCH_SKIP_STATUS=1 bash tests/bench/run.sh   # a 1-second smoke (ctest bench.smoke)
+#
+# It makes a private DURABLE PostgreSQL cluster in a temporary directory (deploy/pgcluster.sh init without
+# --fast; fsync is checked to be on), a database migrated by `planregd migrate`, an app role that is a member
+# of planreg_app, a PKI with an enrolled admin, starts planregd (room for many connections), imports the real
+# plan (data/lcr-digital-action-plan-2021-2023.txt) as admin with the CLI, then measures:
+#   submit             planreg-bench --workload submit, 8 connections, beside pgbench -c 8 -j 2 running the
+#                      SQL SubmitUpdate sends in one transaction (server/handlers/update.c)
+#   status             tests/bench/status_bench.sh (its own cluster and 10,000 x 40 register)
+#   idle               planreg-bench --idle K --pid: the daemon's RSS per idle authenticated connection
+#   whoami pipelined   one connection, 32 requests in flight
+#   handshakes         full and resumed TLS handshakes (each with one Whoami), sequentially
+#   cli whoami         `planreg whoami`, 20 runs: median wall time, mean CPU time
+# The daemon and the cluster are stopped on exit, even on failure.
+#
+# Environment (defaults in brackets):
+#   BENCH_SECONDS [10]        length of each timed run
+#   BENCH_QUICK=1             1-second runs, small counts, no status register (for the smoke test)
+#   BENCH_SKIP_STATUS=1       no status comparison (it generates a 10,000-project register: ~45 s)
+#   BENCH_IDLE [5000]         idle connections (lowered to what the open-file limit allows)
+#   BENCH_HANDSHAKES [200]    handshakes of each kind
+#   BENCH_BUILD_DIR [build/release]
+#   BENCH_KEEP=1              keep the temporary directory
+#   BENCH_TOOL                planreg-bench to run [BENCH_BUILD_DIR/tests/planreg-bench]
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$root"
+
+die() {
+  echo "run.sh: $*" >&2
+  exit 1
+}
+
+quick=${BENCH_QUICK:-0}
+seconds=${BENCH_SECONDS:-10}
+idle=${BENCH_IDLE:-5000}
+handshakes=${BENCH_HANDSHAKES:-200}
+cli_runs=20
+skip_status=${BENCH_SKIP_STATUS:-0}
+if [ "$quick" = 1 ]; then
+  seconds=1
+  idle=${BENCH_IDLE:-200}
+  handshakes=${BENCH_HANDSHAKES:-20}
+  cli_runs=5
+  skip_status=1
+fi
+[[ $seconds =~ ^[0-9]{1,5}$ ]] && [ "$seconds" -ge 1 ] || die "BENCH_SECONDS must be a whole number of seconds >= 1"
+[[ $idle =~ ^[0-9]{1,6}$ ]] || die "BENCH_IDLE must be a count"
+[[ $handshakes =~ ^[0-9]{1,6}$ ]] && [ "$handshakes" -ge 1 ] || die "BENCH_HANDSHAKES must be a count >= 1"
+
+build=${BENCH_BUILD_DIR:-$root/build/release}
+build=$(cd "$build" && pwd)
+planregd=$build/server/planregd
+planreg=$build/client/planreg
+bench=${BENCH_TOOL:-$build/tests/planreg-bench} # BENCH_TOOL: e.g. the ASan build's, to check it
+bindir=${PLANREG_PG_BINDIR:-/usr/lib/postgresql/15/bin}
+pgbench=$bindir/pgbench
+for f in "$planregd" "$planreg" "$bench"; do
+  [ -x "$f" ] || die "no $f: build first (cmake --build $build --target planregd planreg planreg-bench)"
+done
+[ -x "$pgbench" ] || die "no $pgbench (PostgreSQL 15 client tools)"
+command -v psql >/dev/null || die "no psql"
+
+tmp=$(mktemp -d /tmp/planreg-run.XXXXXX)
+chmod 0755 "$tmp" # the postgres user must reach the cluster directory
+daemon_pid=""
+stop_daemon() {
+  local pid=$daemon_pid i
+  daemon_pid=""
+  [ -n "$pid" ] || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 300; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  stop_daemon || true
+  bash "$root/deploy/pgcluster.sh" stop "$tmp/pg" >/dev/null 2>&1 || true
+  if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "== kept $tmp"; else rm -rf "$tmp"; fi
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+lines=$tmp/lines
+: >"$lines"
+result() { # one comparison line, printed now and again in the summary
+  echo "$*" | tee -a "$lines"
+}
+json_get() { # FILE KEY
+  /usr/bin/python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))[sys.argv[2]]; print(v)' "$1" "$2"
+}
+calc() { awk "BEGIN { printf \"$1\", $2 }"; }
+
+# ------------------------------------------------------------------ cluster, database, daemon
+echo "== durable cluster in $tmp/pg"
+bash deploy/pgcluster.sh init "$tmp/pg" >/dev/null
+bash deploy/pgcluster.sh start "$tmp/pg" >/dev/null
+eval "$(bash deploy/pgcluster.sh env "$tmp/pg")"
+fsync=$(psql -X -At -d postgres -c "SHOW fsync")
+synchronous_commit=$(psql -X -At -d postgres -c "SHOW synchronous_commit")
+[ "$fsync" = on ] || die "the cluster runs with fsync=$fsync: not durable"
+echo "   fsync=$fsync synchronous_commit=$synchronous_commit"
+
+db=planreg_run
+app_role=planregd_run
+owner_dsn="host=$PGHOST port=$PGPORT dbname=$db user=postgres"
+app_dsn="host=$PGHOST port=$PGPORT dbname=$db user=$app_role"
+psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $db"
+PLANREGD_DB_DSN=$owner_dsn "$planregd" migrate >/dev/null
+psql -X -q -v ON_ERROR_STOP=1 -d "$db" -c "CREATE ROLE $app_role LOGIN" -c "GRANT planreg_app TO $app_role"
+
+pki=$tmp/pki
+bash deploy/pki.sh init "$pki" >/dev/null
+bash deploy/pki.sh server "$pki" localhost >/dev/null
+bash deploy/pki.sh issue "$pki" admin CA "Bench Admin" admin >/dev/null
+PLANREGD_DB_DSN=$owner_dsn "$planregd" enrol admin CA admin "$(bash deploy/pki.sh fingerprint "$pki/admin.crt")" \
+  "Bench Admin" >/dev/null
+
+# room for the idle connections: the daemon and planreg-bench inherit this limit
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+fd_limit=$(ulimit -n)
+log=$tmp/planregd.log
+PLANREGD_DB_DSN=$app_dsn PLANREGD_LISTEN_ADDR=127.0.0.1 PLANREGD_LISTEN_PORT=0 PLANREGD_HTTP_PORT=0 \
+  PLANREGD_TLS_CERT=$pki/server.crt PLANREGD_TLS_KEY=$pki/server.key PLANREGD_TLS_CA=$pki/ca.crt \
+  PLANREGD_MAX_CONNECTIONS=${PLANREGD_MAX_CONNECTIONS:-6000} \
+  PLANREGD_MAX_CONNECTIONS_PER_ADDR=${PLANREGD_MAX_CONNECTIONS_PER_ADDR:-6000} \
+  PLANREGD_LOG_LEVEL=info "$planregd" >"$log" 2>&1 &
+daemon_pid=$!
+port=""
+for ((i = 0; i < 300; i++)); do
+  port=$(sed -n 's/.*event=listening .*port=\([0-9][0-9]*\).*/\1/p' "$log" | head -1)
+  [ -n "$port" ] && grep -q "event=db_connected" "$log" && break
+  kill -0 "$daemon_pid" 2>/dev/null || { cat "$log" >&2; die "planregd exited at start"; }
+  sleep 0.1
+done
+if [ -z "$port" ] || ! grep -q "event=db_connected" "$log"; then
+  tail -20 "$log" >&2
+  die "planregd did not start within 30 s (it must log event=listening and event=db_connected)"
+fi
+echo "   planregd (pid $daemon_pid) on 127.0.0.1:$port; open-file limit $fd_limit"
+
+export PLANREG_SERVER=localhost:$port PLANREG_CA=$pki/ca.crt PLANREG_CERT=$pki/admin.crt PLANREG_KEY=$pki/admin.key
+"$planreg" plan import data/lcr-digital-action-plan-2021-2023.txt >"$tmp/import.out" 2>&1 ||
+  { cat "$tmp/import.out" >&2; die "plan import failed"; }
+refs=$(psql -X -At -d "$db" -c "SELECT max(ref) FROM project WHERE plan_id = (SELECT max(id) FROM plan)")
+[[ $refs =~ ^[0-9]+$ ]] || die "no projects after the import"
+echo "   plan imported: projects 1..$refs"
+
+period=2026-Q3
+b_args=(--server "127.0.0.1:$port" --cert "$pki/admin.crt" --key "$pki/admin.key" --ca "$pki/ca.crt")
+run_bench() { # OUT.json ARGS...: planreg-bench --json, stderr shown on failure
+  local out=$1
+  shift
+  "$bench" "${b_args[@]}" --json "$@" >"$out" 2>"$out.err" || { cat "$out.err" >&2; die "planreg-bench $* failed"; }
+}
+
+# ------------------------------------------------------------------ submit vs pgbench
+echo "== submit: planreg-bench 8 connections vs pgbench -c 8 -j 2, ${seconds} s each"
+run_bench "$tmp/submit.json" --workload submit --connections 8 --duration "$seconds" --refs "$refs" --period "$period"
+sub_rps=$(json_get "$tmp/submit.json" rps)
+sub_err=$(json_get "$tmp/submit.json" errors)
+cat >"$tmp/submit.sql" <<EOF
+\set ref random(1, $refs)
+\set k random(1, 1000000000000)
+BEGIN;
+SELECT pg_advisory_xact_lock(31644363112211817);
+SELECT p.id, coalesce((SELECT string_agg(org_code, chr(31) ORDER BY position) FROM project_lead_org WHERE project_id = p.id), ''), p.cost_status, p.cost_min_pence, p.cost_max_pence, p.stage, (SELECT coalesce(max(revision), 0) + 1 FROM progress_update WHERE project_id = p.id AND period = '$period'), coalesce((SELECT hash FROM progress_update ORDER BY id DESC LIMIT 1), repeat('0', 64)), to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), (SELECT stage FROM progress_update WHERE project_id = p.id ORDER BY period DESC, revision DESC LIMIT 1), (SELECT narrative FROM progress_update WHERE project_id = p.id AND period < '$period' ORDER BY period DESC, revision DESC LIMIT 1), (SELECT period FROM progress_update WHERE project_id = p.id AND period < '$period' ORDER BY period DESC, revision DESC LIMIT 1), (SELECT id FROM progress_update WHERE submitted_by = 'admin' AND idempotency_key = 'pgb-' || :client_id || '-' || :k) FROM project p WHERE p.plan_id = (SELECT max(id) FROM plan) AND p.ref = :ref;
+WITH per AS (INSERT INTO reporting_period (period, starts, ends, due) VALUES ('$period', '2026-07-01'::date, '2026-09-30'::date, '2026-10-14'::date) ON CONFLICT DO NOTHING), u AS (INSERT INTO progress_update (project_id, period, revision, confidence, stage, narrative, spend_to_date_pence, forecast_total_pence, variance_note, submitted_by, submitted_org, submitted_person, on_behalf, submitted_at, idempotency_key, content_sha256, warnings, prev_hash, hash) VALUES ((SELECT id FROM project WHERE plan_id = (SELECT max(id) FROM plan) AND ref = :ref), '$period', (SELECT coalesce(max(revision), 0) + 1 FROM progress_update WHERE project_id = (SELECT id FROM project WHERE plan_id = (SELECT max(id) FROM plan) AND ref = :ref) AND period = '$period'), 'amber'::confidence, 'live'::stage, 'bench', NULL::bigint, NULL::bigint, '', 'admin', 'CA', 'Bench Admin', false, now(), 'pgb-' || :client_id || '-' || :k, encode(sha256(('c' || :client_id || '-' || :k)::bytea), 'hex'), ARRAY(SELECT jsonb_array_elements_text('[]'::jsonb)), coalesce((SELECT hash FROM progress_update ORDER BY id DESC LIMIT 1), repeat('0', 64)), encode(sha256(('h' || :client_id || '-' || :k || clock_timestamp())::bytea), 'hex')) RETURNING id), m AS (INSERT INTO update_milestone (update_id, position, title, baseline, forecast, achieved) SELECT u.id, x.ordinality, x.value->>'title', (x.value->>'baseline')::date, NULLIF(x.value->>'forecast', '')::date, NULLIF(x.value->>'achieved', '')::date FROM u, jsonb_array_elements('[]'::jsonb) WITH ORDINALITY x), r AS (INSERT INTO update_risk (update_id, position, risk) SELECT u.id, x.ordinality, x.value FROM u, jsonb_array_elements_text('[]'::jsonb) WITH ORDINALITY x) SELECT id FROM u;
+COMMIT;
+EOF
+"$pgbench" -n -c 8 -j 2 -T "$seconds" -f "$tmp/submit.sql" -U "$app_role" "$db" >"$tmp/pgbench.out" 2>"$tmp/pgbench.err" ||
+  { cat "$tmp/pgbench.err" "$tmp/pgbench.out" >&2; die "pgbench (submit SQL) failed"; }
+pg_tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$tmp/pgbench.out" | head -1)
+pg_failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$tmp/pgbench.out" | head -1)
+[ -n "$pg_tps" ] || { cat "$tmp/pgbench.out" >&2; die "pgbench printed no tps"; }
+result "submit: planregd $(calc %.0f "$sub_rps") req/s, pgbench $(calc %.0f "$pg_tps") tps, ratio" \
+  "$(calc %.2f "$sub_rps / $pg_tps") (target >= 0.9)" \
+  "[errors: planregd $sub_err, pgbench ${pg_failed:-0}]"
+
+# ------------------------------------------------------------------ idle connections
+echo "== idle: $idle connections held while one connection runs Whoami for ${seconds} s"
+run_bench "$tmp/idle.json" --idle "$idle" --pid "$daemon_pid" --workload whoami --connections 1 --duration "$seconds"
+held=$(json_get "$tmp/idle.json" idle_held)
+tried=$(json_get "$tmp/idle.json" idle_tried)
+idle_failed=$(json_get "$tmp/idle.json" idle_failed)
+kib=$(json_get "$tmp/idle.json" idle_kib_each)
+idle_req=$(json_get "$tmp/idle.json" requests)
+idle_err=$(json_get "$tmp/idle.json" errors)
+refused=no
+{ [ "$idle_failed" -gt 0 ] || [ "$idle_req" -eq 0 ] || [ "$idle_err" -gt 0 ]; } && refused=yes
+note=""
+[ "$tried" -lt "$idle" ] && note=" [the open-file limit ($fd_limit) allowed $tried of $idle]"
+result "idle: $held connections held, $(calc %.1f "$kib") KiB each (target <= 24 KiB)," \
+  "new connections refused: $refused$note"
+
+# ------------------------------------------------------------------ whoami pipelined
+echo "== whoami: one connection, depth 32, ${seconds} s"
+run_bench "$tmp/whoami.json" --workload whoami --connections 1 --depth 32 --duration "$seconds"
+result "whoami pipelined: $(calc %.0f "$(json_get "$tmp/whoami.json" rps)") req/s on one connection" \
+  "(target >= 20000) [p50 $(json_get "$tmp/whoami.json" p50_ms) ms, errors $(json_get "$tmp/whoami.json" errors)]"
+
+# ------------------------------------------------------------------ handshakes
+echo "== handshakes: $handshakes full, then $handshakes resumed, one at a time"
+run_bench "$tmp/hs.json" --handshakes "$handshakes"
+result "handshakes: full $(calc %.0f "$(json_get "$tmp/hs.json" handshakes_per_s_full)")/s," \
+  "resumed $(calc %.0f "$(json_get "$tmp/hs.json" handshakes_per_s_resumed)")/s" \
+  "[server resumed $(json_get "$tmp/hs.json" handshakes_reused) of $(json_get "$tmp/hs.json" handshakes_ok_resumed)]"
+
+# ------------------------------------------------------------------ the CLI
+echo "== planreg whoami, $cli_runs runs"
+"$planreg" whoami >/dev/null || die "planreg whoami failed"
+: >"$tmp/cli.ms"
+# `times` in this shell (not a subshell, whose children's times start at zero): the children's user and system time
+cpu_ms() { awk 'NR == 2 { split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%.3f", (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * 1000 }' "$1"; }
+times >"$tmp/times0"
+for ((i = 0; i < cli_runs; i++)); do
+  t0=$(date +%s%N)
+  "$planreg" whoami >/dev/null
+  t1=$(date +%s%N)
+  echo $(((t1 - t0) / 1000)) >>"$tmp/cli.ms"
+done
+times >"$tmp/times1"
+c0=$(cpu_ms "$tmp/times0")
+c1=$(cpu_ms "$tmp/times1")
+wall=$(sort -n "$tmp/cli.ms" | awk '{ v[NR] = $1 } END { printf "%.1f", (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) / 1000 }')
+result "cli whoami: $wall ms wall, $(calc %.1f "($c1 - $c0) / $cli_runs") ms CPU (target <= 15 ms wall)" \
+  "[median wall and mean CPU of $cli_runs runs]"
+
+stop_daemon
+
+# ------------------------------------------------------------------ status (its own cluster)
+if [ "$skip_status" != 1 ]; then
+  echo "== status: tests/bench/status_bench.sh (10,000 projects x 40 periods)"
+  BENCH_BUILD_DIR=$build bash tests/bench/status_bench.sh >"$tmp/status.out" 2>&1 ||
+    { tail -30 "$tmp/status.out" >&2; die "status_bench.sh failed"; }
+  p50s=$(awk '$1 == "p50" && $2 == "ms" { print $3, $4; exit }' "$tmp/status.out")
+  raw_p50=${p50s% *}
+  d_p50=${p50s#* }
+  [ -n "$raw_p50" ] && [ -n "$d_p50" ] || { cat "$tmp/status.out" >&2; die "no p50 in status_bench.sh's table"; }
+  result "status: planregd p50 $d_p50 ms, raw SQL p50 $raw_p50 ms, ratio $(calc %.2f "$d_p50 / $raw_p50")" \
+    "(targets < 50 ms and <= 1.3)"
+else
+  echo "== status: skipped (BENCH_SKIP_STATUS=1 or BENCH_QUICK=1)"
+fi
+
+echo
+echo "== results ($(date -u +%FT%TZ), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg))"
+cat "$lines"
