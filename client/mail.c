@@ -2,7 +2,9 @@
  * libcurl's SMTP client over one kept-open connection. */
 #include "mail.h"
 
+#define CURL_DISABLE_TYPECHECK /* the calls below go through pointers: no type-checking macros */
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,6 +27,82 @@
 #define MAIL_CONNECT_TIMEOUT 10
 #define MAIL_REPLY_MAX 512
 #define MAIL_SECRET_MIN 4 /* shorter passwords are not hunted for in error text: they would match by chance */
+
+/* libcurl is loaded when the first sender is made, not when planreg starts: linked in, it and the
+ * twenty libraries it brings (HTTP/2, LDAP, SSH, Kerberos...) cost every command ~10 ms of start-up
+ * for the one command that sends mail (docs/performance.md). */
+#define MAIL_LIBCURL "libcurl.so.4"
+static struct {
+	CURLcode (*global_init)(long);
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+	CURLcode (*easy_perform)(CURL *);
+	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+	void (*easy_cleanup)(CURL *);
+	const char *(*easy_strerror)(CURLcode);
+	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+	void (*slist_free_all)(struct curl_slist *);
+	void (*free)(void *);
+	CURLU *(*url)(void);
+	void (*url_cleanup)(CURLU *);
+	CURLUcode (*url_get)(const CURLU *, CURLUPart, char **, unsigned int);
+	CURLUcode (*url_set)(CURLU *, CURLUPart, const char *, unsigned int);
+	const char *(*url_strerror)(CURLUcode);
+} mail_curl;
+#undef curl_easy_setopt /* curl.h's own macros for the three-argument form */
+#undef curl_easy_getinfo
+#define curl_global_init mail_curl.global_init
+#define curl_easy_init mail_curl.easy_init
+#define curl_easy_setopt mail_curl.easy_setopt
+#define curl_easy_perform mail_curl.easy_perform
+#define curl_easy_getinfo mail_curl.easy_getinfo
+#define curl_easy_cleanup mail_curl.easy_cleanup
+#define curl_easy_strerror mail_curl.easy_strerror
+#define curl_slist_append mail_curl.slist_append
+#define curl_slist_free_all mail_curl.slist_free_all
+#define curl_free mail_curl.free
+#define curl_url mail_curl.url
+#define curl_url_cleanup mail_curl.url_cleanup
+#define curl_url_get mail_curl.url_get
+#define curl_url_set mail_curl.url_set
+#define curl_url_strerror mail_curl.url_strerror
+
+/* Loads libcurl and finds each function this file calls; false with *err when it cannot. */
+static bool mail_curl_load(char **err)
+{
+	static void *lib;
+	if (lib)
+		return true;
+	void *h = dlopen(MAIL_LIBCURL, RTLD_NOW | RTLD_LOCAL);
+	if (h == NULL) {
+		*err = xasprintf("cannot load %s to send mail (%s): install Debian's libcurl4", MAIL_LIBCURL,
+				 dlerror());
+		return false;
+	}
+	static const char *const names[] = {"curl_global_init",   "curl_easy_init",    "curl_easy_setopt",
+					    "curl_easy_perform",  "curl_easy_getinfo", "curl_easy_cleanup",
+					    "curl_easy_strerror", "curl_slist_append", "curl_slist_free_all",
+					    "curl_free",          "curl_url",          "curl_url_cleanup",
+					    "curl_url_get",       "curl_url_set",      "curl_url_strerror"};
+	void **slots[] = {
+		(void **)&mail_curl.global_init,   (void **)&mail_curl.easy_init,    (void **)&mail_curl.easy_setopt,
+		(void **)&mail_curl.easy_perform,  (void **)&mail_curl.easy_getinfo, (void **)&mail_curl.easy_cleanup,
+		(void **)&mail_curl.easy_strerror, (void **)&mail_curl.slist_append, (void **)&mail_curl.slist_free_all,
+		(void **)&mail_curl.free,          (void **)&mail_curl.url,          (void **)&mail_curl.url_cleanup,
+		(void **)&mail_curl.url_get,       (void **)&mail_curl.url_set,      (void **)&mail_curl.url_strerror};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		*slots[i] = dlsym(h, names[i]);
+		if (*slots[i] == NULL) {
+			*err = xasprintf("%s has no %s: it is too old (planreg needs libcurl 7.80 or later)",
+					 MAIL_LIBCURL, names[i]);
+			dlclose(h);
+			memset(&mail_curl, 0, sizeof mail_curl);
+			return false;
+		}
+	}
+	lib = h; /* kept for the life of the process */
+	return true;
+}
 
 struct mail_sender {
 	CURL *curl;
@@ -477,6 +555,8 @@ static bool mail_curl_init(char **err)
 	static bool done;
 	if (done)
 		return true;
+	if (!mail_curl_load(err))
+		return false;
 	CURLcode rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (rc != CURLE_OK) {
 		*err = xasprintf("cannot start libcurl: %s", curl_easy_strerror(rc));
