@@ -100,12 +100,24 @@ static const char SQL_ORG_EXISTS[] = "SELECT code FROM organisation WHERE lower(
 /* A review's columns, as update_reviewed reads them. */
 #define REVIEW_COLUMNS "update_id, accepted, comment, reviewed_by, " TS_US("reviewed_at")
 
-/* $1 update, $2 accepted, $3 comment, $4 reviewer, $5 idempotency key or '': nothing when the key was
- * used already (a concurrent retry won) */
-static const char SQL_REVIEW[] =
-	"INSERT INTO update_review (update_id, accepted, comment, reviewed_by, idempotency_key)"
-	" VALUES ($1, $2::boolean, $3, $4, NULLIF($5, ''))"
-	" ON CONFLICT (reviewed_by, idempotency_key) DO NOTHING RETURNING " REVIEW_COLUMNS;
+/* ReviewUpdate in one statement: $1 update, $2 accepted, $3 comment, $4 reviewer, $5 idempotency key or ''.
+ * Rows: 'replay' (the review already made with this key), 'inserted' (the new review), 'update' (the
+ * update reviewed: ref, period, revision, superseded; absent when there is none). Nothing is inserted
+ * for a replay, a missing or a superseded update. */
+static const char SQL_REVIEW_ONCE[] =
+	"WITH k AS (SELECT " REVIEW_COLUMNS " FROM update_review"
+	"   WHERE reviewed_by = $4 AND idempotency_key = NULLIF($5, '')),"
+	" u AS (SELECT x.id, p.ref, x.period, x.revision,"
+	"   EXISTS (SELECT 1 FROM progress_update later WHERE later.project_id = x.project_id"
+	"     AND later.period = x.period AND later.revision > x.revision) AS superseded"
+	"   FROM progress_update x JOIN project p ON p.id = x.project_id WHERE x.id = $1::bigint),"
+	" ins AS (INSERT INTO update_review (update_id, accepted, comment, reviewed_by, idempotency_key)"
+	"   SELECT $1::bigint, $2::boolean, $3, $4, NULLIF($5, '') FROM u"
+	"   WHERE NOT u.superseded AND NOT EXISTS (SELECT 1 FROM k)"
+	"   ON CONFLICT (reviewed_by, idempotency_key) DO NOTHING RETURNING " REVIEW_COLUMNS ")"
+	" SELECT 'replay', k.*, NULL::int, NULL::text, NULL::int, NULL::boolean FROM k"
+	" UNION ALL SELECT 'inserted', ins.*, NULL, NULL, NULL, NULL FROM ins"
+	" UNION ALL SELECT 'update', u.id, NULL, NULL, NULL, NULL, u.ref, u.period, u.revision, u.superseded FROM u";
 
 /* $1 reviewer, $2 idempotency key */
 static const char SQL_REVIEW_BY_KEY[] =
@@ -735,85 +747,86 @@ void update_list(struct rpc_call *call)
 
 /* A review is recorded once per idempotency key (scoped to the reviewer, like
  * SubmitUpdate's): a retry with the same key gets the first review back. */
-struct update_review_state {
-	bool looked_again; /* the insert found the key taken and looked it up once more */
-};
-
-static void update_review_reply(struct rpc_call *call, PGresult *res)
+/* Replies with the review in row i, columns from col on (REVIEW_COLUMNS). */
+static void update_review_reply(struct rpc_call *call, PGresult *res, int i, int col)
 {
 	Planreg__V1__ReviewUpdateResponse *r =
 		ARENA_NEW(&call->arena, Planreg__V1__ReviewUpdateResponse, planreg__v1__review_update_response__init);
 	Planreg__V1__Review *rv = ARENA_NEW(&call->arena, Planreg__V1__Review, planreg__v1__review__init);
-	rv->accepted = rpc_bool(res, 0, 1);
-	rv->comment = rpc_strdup(call, rpc_value(res, 0, 2));
-	rv->reviewed_by = rpc_strdup(call, rpc_value(res, 0, 3));
-	rv->reviewed_at = rpc_strdup(call, rpc_value(res, 0, 4));
+	rv->accepted = rpc_bool(res, i, col + 1);
+	rv->comment = rpc_strdup(call, rpc_value(res, i, col + 2));
+	rv->reviewed_by = rpc_strdup(call, rpc_value(res, i, col + 3));
+	rv->reviewed_at = rpc_strdup(call, rpc_value(res, i, col + 4));
 	r->review = rv;
 	rpc_reply_ok(call, r);
 }
 
-static void update_review_have(struct rpc_call *call, PGresult *res);
-
-/* The review already made with this request's key, if any (REVIEW_COLUMNS). */
-static void update_review_have_key(struct rpc_call *call, PGresult *res)
+/* The review already made with this request's key (REVIEW_COLUMNS from col): the same review is a
+ * retry and gets it back; another review under the same key is a client bug. */
+static void update_review_replay(struct rpc_call *call, PGresult *res, int i, int col)
 {
 	Planreg__V1__ReviewUpdateRequest *q = call->req->review_update;
-	struct update_review_state *st = call->state;
-	if (PQntuples(res) == 0) {
-		if (st->looked_again) {
-			rpc_reply_error(call, PLANREG__V1__CODE__ABORTED, "conflict",
-					"another review with idempotency key \"%s\" was being recorded at the same "
-					"moment; try again",
-					call->req->idempotency_key);
-			return;
-		}
-		const char *params[5] = {rpc_printf(call, "%lld", (long long)q->id), NULL, NULL, NULL, "false"};
-		rpc_query(call, SQL_UPDATES, 5, params, update_review_have);
-		return;
-	}
-	if (rpc_int64(res, 0, 0) != q->id || rpc_bool(res, 0, 1) != q->accept ||
-	    strcmp(rpc_value(res, 0, 2), q->comment) != 0) {
+	if (rpc_int64(res, i, col) != q->id || rpc_bool(res, i, col + 1) != q->accept ||
+	    strcmp(rpc_value(res, i, col + 2), q->comment) != 0) {
 		rpc_reply_error(call, PLANREG__V1__CODE__FAILED_PRECONDITION, "idempotency_key_reused",
 				"idempotency key \"%s\" was already used by credential %s for a different review "
 				"(of update %s); use a new key for a new review",
-				call->req->idempotency_key, call->principal.credential, rpc_value(res, 0, 0));
+				call->req->idempotency_key, call->principal.credential, rpc_value(res, i, col));
 		return;
 	}
-	update_review_reply(call, res); /* a retry: the first review, nothing written */
+	update_review_reply(call, res, i, col); /* a retry: the first review, nothing written */
 }
 
-static void update_reviewed(struct rpc_call *call, PGresult *res)
+/* The key was taken by a concurrent review between the statement's look-up and its insert. */
+static void update_review_raced(struct rpc_call *call, PGresult *res)
 {
-	if (PQntuples(res) == 1) {
-		update_review_reply(call, res);
+	if (PQntuples(res) == 0) {
+		rpc_reply_error(call, PLANREG__V1__CODE__ABORTED, "conflict",
+				"another review with idempotency key \"%s\" was being recorded at the same moment; "
+				"try again",
+				call->req->idempotency_key);
 		return;
 	}
-	/* the key was taken between our look-up and the insert: answer as a retry */
-	struct update_review_state *st = call->state;
-	st->looked_again = true;
-	const char *params[2] = {call->principal.credential, call->req->idempotency_key};
-	rpc_query(call, SQL_REVIEW_BY_KEY, 2, params, update_review_have_key);
+	update_review_replay(call, res, 0, 0);
 }
 
-static void update_review_have(struct rpc_call *call, PGresult *res)
+static void update_review_done(struct rpc_call *call, PGresult *res)
 {
 	Planreg__V1__ReviewUpdateRequest *q = call->req->review_update;
-	if (PQntuples(res) == 0) {
+	int replay = -1, inserted = -1, update = -1;
+	for (int i = 0; i < PQntuples(res); i++) {
+		const char *what = rpc_value(res, i, 0);
+		if (strcmp(what, "replay") == 0)
+			replay = i;
+		else if (strcmp(what, "inserted") == 0)
+			inserted = i;
+		else if (strcmp(what, "update") == 0)
+			update = i;
+	}
+	if (replay >= 0) {
+		update_review_replay(call, res, replay, 1);
+		return;
+	}
+	if (inserted >= 0) {
+		update_review_reply(call, res, inserted, 1);
+		return;
+	}
+	if (update < 0) {
 		rpc_reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "update_not_found", "there is no update %lld",
 				(long long)q->id);
 		return;
 	}
-	if (rpc_bool(res, 0, 23)) {
+	if (rpc_bool(res, update, 9)) {
 		rpc_reply_error(
 			call, PLANREG__V1__CODE__FAILED_PRECONDITION, "superseded",
 			"update %lld (project %s, %s revision %s) has been superseded by a later revision; review "
 			"the latest one",
-			(long long)q->id, rpc_value(res, 0, 1), rpc_value(res, 0, 2), rpc_value(res, 0, 3));
+			(long long)q->id, rpc_value(res, update, 6), rpc_value(res, update, 7),
+			rpc_value(res, update, 8));
 		return;
 	}
-	const char *params[5] = {rpc_printf(call, "%lld", (long long)q->id), q->accept ? "true" : "false", q->comment,
-				 call->principal.credential, call->req->idempotency_key};
-	rpc_query(call, SQL_REVIEW, 5, params, update_reviewed);
+	const char *params[2] = {call->principal.credential, call->req->idempotency_key};
+	rpc_query(call, SQL_REVIEW_BY_KEY, 2, params, update_review_raced);
 }
 
 void update_review(struct rpc_call *call)
@@ -830,14 +843,10 @@ void update_review(struct rpc_call *call)
 		rpc_reply_violations(call, q->accept ? "invalid_review" : "comment_required");
 		return;
 	}
-	call->state = arena_alloc(&call->arena, sizeof(struct update_review_state));
-	if (call->req->idempotency_key[0]) {
-		const char *params[2] = {call->principal.credential, call->req->idempotency_key};
-		rpc_query(call, SQL_REVIEW_BY_KEY, 2, params, update_review_have_key);
-		return;
-	}
-	const char *params[5] = {rpc_printf(call, "%lld", (long long)q->id), NULL, NULL, NULL, "false"};
-	rpc_query(call, SQL_UPDATES, 5, params, update_review_have);
+	/* one statement: the key's earlier review, the update's state and the insert (one round trip) */
+	const char *params[5] = {rpc_printf(call, "%lld", (long long)q->id), q->accept ? "true" : "false", q->comment,
+				 call->principal.credential, call->req->idempotency_key};
+	rpc_query(call, SQL_REVIEW_ONCE, 5, params, update_review_done);
 }
 
 /* ---------------------------------------------------------------- UpdateTemplate */
