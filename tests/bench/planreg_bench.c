@@ -270,7 +270,7 @@ static void bench_on_read(struct bufferevent *bev, void *arg)
 	for (;;) {
 		size_t have = evbuffer_get_length(in);
 		if (have < FRAME_HEADER_BYTES)
-			return;
+			break; /* the rest of a frame is still to come; see whether the run is over */
 		uint8_t hdr[FRAME_HEADER_BYTES];
 		evbuffer_copyout(in, hdr, sizeof hdr);
 		uint32_t len = frame_get_header(hdr);
@@ -279,7 +279,7 @@ static void bench_on_read(struct bufferevent *bev, void *arg)
 			return;
 		}
 		if (have < FRAME_HEADER_BYTES + (size_t)len)
-			return;
+			break;
 		evbuffer_drain(in, FRAME_HEADER_BYTES);
 		uint8_t *body = evbuffer_pullup(in, len);
 		Planreg__V1__Response *r = planreg__v1__response__unpack(NULL, len, body);
