@@ -2,7 +2,6 @@
  * Authority's consolidated picture of a quarter, computed by the server
  * (GetStatus, ListOutstanding, GetTimeliness, DiffPeriods) and shown as a
  * table, CSV or JSON with one set of keys (docs/json.md). */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -15,59 +14,35 @@
 #include "xmalloc.h"
 
 #define CMD_STATUS_PAGE 500 /* the server's default page */
-#define CMD_STATUS_FILTERS                                                                                             \
-	"  --theme N               only theme N (1-6 in the first plan)\n"                                             \
-	"  --objective X.Y         only objective X.Y, e.g. 6.1\n"                                                     \
-	"  --lead CODE             only projects this organisation leads (co-led ones too)\n"                          \
-	"  --stage S               only projects at stage S now (the latest update's, else the\n"                      \
-	"                          register's): concept, early_development, advanced_development,\n"                   \
-	"                          live, completed, paused, cancelled\n"                                               \
-	"  --confidence C          only projects whose latest update says C: green, amber_green,\n"                    \
-	"                          amber, amber_red, red\n"
 
-static const char cmd_status_help[] =
-	"The consolidated status of a quarter: for every project its latest update for\n"
-	"the period (as known at --as-at), whether it is outstanding or late, its\n"
-	"variance against the plan's cost and consistency flags; then totals by\n"
-	"confidence, theme, stage and lead organisation. A submitter sees only the\n"
-	"projects its organisation leads.\n\n"
-	"Options:\n"
-	"  --period YYYY-Qn        the quarter (default: the last quarter that has ended)\n"
-	"  --as-at TIME            what was known then: 2026-10-20 (the end of that day, UTC)\n"
-	"                          or 2026-10-20T09:30:00Z (a zone is required); default now\n" CMD_STATUS_FILTERS
-	"  --by theme|stage|lead|confidence\n"
-	"                          print the grouped totals instead of the projects\n"
-	"  --format table|csv|json output format (default table)\n\n"
-	"A project is outstanding when it has no update for the period or its latest\n"
-	"revision was returned; late when it was reported after the due date, or is\n"
-	"still outstanding after it. Flags: green_over_variance, stage_backwards,\n"
-	"spend_above_forecast, narrative_repeated, missing_two_periods.\n";
+static const char cmd_status_help[] = "The consolidated status of a quarter: for every project its latest update for\n"
+				      "the period (as known at --as-at), whether it is outstanding or late, its\n"
+				      "variance against the plan's cost and consistency flags; then totals by\n"
+				      "confidence, theme, stage and lead organisation. A submitter sees only the\n"
+				      "projects its organisation leads.\n\n"
+				      "--as-at takes 2026-10-20 (the end of that day, UTC) or 2026-10-20T09:30:00Z (a\n"
+				      "zone is required). --stage is the stage now (the latest update's, else the\n"
+				      "register's); --confidence the latest update's.\n\n"
+				      "A project is outstanding when it has no update for the period or its latest\n"
+				      "revision was returned; late when it was reported after the due date, or is\n"
+				      "still outstanding after it. Flags: green_over_variance, stage_backwards,\n"
+				      "spend_above_forecast, narrative_repeated, missing_two_periods.\n";
 
 static const char cmd_status_outstanding_help[] =
 	"The returns still owed for a quarter, by organisation: its contact, the due\n"
 	"date, days late (0 until the due date has passed) and each outstanding project\n"
-	"with why (never reported, or returned with the reviewer's comment).\n\n"
-	"Options:\n"
-	"  --period YYYY-Qn        the quarter (default: the last quarter that has ended)\n"
-	"  --as-of DATE            as at the end of DATE, YYYY-MM-DD (default today, UTC)\n"
-	"  --format table|csv|json output format (default table)\n";
+	"with why (never reported, or returned with the reviewer's comment).\n";
 
 static const char cmd_status_timeliness_help[] =
 	"For each organisation and quarter: on_time, late (by N days), missing, or\n"
 	"not_due yet. A return arrives when the last of the organisation's projects\n"
-	"is first reported; a later revision does not make it late.\n\n"
-	"Options:\n"
-	"  --from YYYY-Qn          the first quarter (default: three before --to)\n"
-	"  --to YYYY-Qn            the last quarter (default: the last quarter that has ended)\n"
-	"  --format table|csv|json output format (default table)\n";
+	"is first reported; a later revision does not make it late.\n";
 
 static const char cmd_status_diff_help[] =
 	"What changed for each project between quarter P1 and quarter P2 (each side's\n"
 	"latest revision): delivery confidence up or down, stage, forecast (amount and\n"
 	"percent), milestones newly achieved or slipped, and projects newly outstanding.\n"
-	"Projects where nothing changed are left out.\n\n"
-	"Options:\n"
-	"  --format table|csv|json output format (default table)\n";
+	"Projects where nothing changed are left out.\n";
 
 /* ---------------------------------------------------------------- shared */
 
@@ -119,12 +94,6 @@ static void cmd_status_money_key(struct output_rows *r, const char *key, const P
 		output_rows_null(r, key);
 }
 
-/* Runs one request; a refusal is printed and its exit code returned. */
-static int cmd_status_call(struct cli *cli, Planreg__V1__Request *req, Planreg__V1__Response **resp)
-{
-	return cli_call(cli, req, resp);
-}
-
 void cli_status_pages_free(struct cli_status_pages *pages)
 {
 	for (size_t i = 0; i < pages->n_resps; i++)
@@ -143,11 +112,8 @@ int cli_status_fetch(struct cli *cli, Planreg__V1__GetStatusRequest *body, int p
 	body->page_size = page_size;
 	body->page_token = "";
 	for (;;) {
-		Planreg__V1__Request req = PLANREG__V1__REQUEST__INIT;
-		req.body_case = PLANREG__V1__REQUEST__BODY_GET_STATUS;
-		req.get_status = body;
 		Planreg__V1__Response *resp;
-		int rc = cli_call_quiet(cli, &req, &resp);
+		int rc = cli_request_quiet(cli, PLANREG__V1__REQUEST__BODY_GET_STATUS, body, NULL, &resp);
 		if (rc != EXIT_OK) {
 			cli_status_pages_free(pages);
 			return rc;
@@ -160,7 +126,7 @@ int cli_status_fetch(struct cli *cli, Planreg__V1__GetStatusRequest *body, int p
 			planreg__v1__response__free_unpacked(resp, NULL);
 			continue;
 		}
-		if (st->code != PLANREG__V1__CODE__OK || resp->get_status == NULL) {
+		if (st->code != PLANREG__V1__CODE__OK) {
 			cli_print_status(st, "");
 			rc = status_exit_code(st->code);
 			planreg__v1__response__free_unpacked(resp, NULL);
@@ -417,11 +383,9 @@ static void cmd_status_print_groups(Planreg__V1__StatusGroup **gs, size_t n, enu
 	for (size_t i = 0; i < n; i++)
 		cmd_status_group_row(r, gs[i]);
 	if (fmt == OUTPUT_JSON) {
-		struct buf b = {0};
-		struct json j;
-		json_init(&j, &b, true);
-		output_rows_json(r, &j);
-		output_json_done(&b, stdout);
+		struct cli_json doc;
+		output_rows_json(r, cli_json_begin(&doc));
+		cli_json_end(&doc);
 	} else if (fmt == OUTPUT_CSV) {
 		output_rows_csv(r, cmd_status_group_keys, CMD_STATUS_N(cmd_status_group_keys), false, stdout);
 	} else {
@@ -453,91 +417,76 @@ static void cmd_status_print_groups(Planreg__V1__StatusGroup **gs, size_t n, enu
 	output_rows_free(r);
 }
 
-static int cmd_status_show(struct cli *cli, int argc, char **argv)
+/* One option of status into body (or *period, *by); false after a usage error. */
+static bool cmd_status_option(const struct cli_command *cmd, int ch, Planreg__V1__GetStatusRequest *body,
+			      Planreg__V1__Timestamp *as_at, const char **period, const char **by)
 {
-	static const struct option opts[] = {{"period", required_argument, NULL, 'p'},
-					     {"as-at", required_argument, NULL, 'a'},
-					     {"theme", required_argument, NULL, 't'},
-					     {"objective", required_argument, NULL, 'o'},
-					     {"lead", required_argument, NULL, 'l'},
-					     {"stage", required_argument, NULL, 's'},
-					     {"confidence", required_argument, NULL, 'c'},
-					     {"by", required_argument, NULL, 'b'},
-					     {"format", required_argument, NULL, 'f'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
-	const struct cli_command *cmd = &cmd_status_commands[0];
-	enum output_format fmt = OUTPUT_TABLE;
+	char ts[TIMESTAMP_FMT_MAX], *end;
+	enum stage s;
+	enum confidence c;
+	switch (ch) {
+	case 'p':
+		*period = optarg;
+		break;
+	case 'a':
+		if (!timestamp_parse(optarg, ts))
+			return cli_usage(cmd,
+					 "--as-at \"%s\" is not a moment: write 2026-10-20 (the end of that day, UTC) "
+					 "or 2026-10-20T09:30:00Z (with Z or an offset such as +01:00)",
+					 optarg),
+			       false;
+		as_at->rfc3339 = optarg;
+		body->as_at = as_at;
+		break;
+	case 't':
+		body->theme = (int32_t)strtol(optarg, &end, 10);
+		if (end == optarg || *end != '\0' || body->theme < 1 || body->theme > 99)
+			return cli_usage(cmd, "--theme takes a theme number such as 6, not \"%s\"", optarg), false;
+		break;
+	case 'o':
+		body->objective = optarg;
+		break;
+	case 'l':
+		body->lead_org = optarg;
+		break;
+	case 's':
+		if (!values_stage_parse(optarg, &s))
+			return cli_usage(cmd, "--stage must be one of %s, not \"%s\"", values_stage_names(), optarg),
+			       false;
+		body->stage = (Planreg__V1__Stage)s;
+		break;
+	case 'c':
+		if (!values_confidence_parse(optarg, &c))
+			return cli_usage(cmd, "--confidence must be one of %s, not \"%s\"", values_confidence_names(),
+					 optarg),
+			       false;
+		body->confidence = (Planreg__V1__Confidence)c;
+		break;
+	case 'b':
+		if (strcmp(optarg, "theme") != 0 && strcmp(optarg, "stage") != 0 && strcmp(optarg, "lead") != 0 &&
+		    strcmp(optarg, "confidence") != 0)
+			return cli_usage(cmd, "--by must be theme, stage, lead or confidence, not \"%s\"", optarg), false;
+		*by = optarg;
+		break;
+	}
+	return true;
+}
+
+static int cmd_status_show_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
+{
+	const struct cli_command *cmd = self;
 	Planreg__V1__GetStatusRequest body = PLANREG__V1__GET_STATUS_REQUEST__INIT;
 	Planreg__V1__Timestamp as_at = PLANREG__V1__TIMESTAMP__INIT;
 	const char *period = NULL, *by = NULL;
-	char ts[TIMESTAMP_FMT_MAX];
+	struct cli_getopt g;
 	int ch;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			cli_print_help(cmd, stdout);
-			return EXIT_OK;
-		case 'p':
-			period = optarg;
-			break;
-		case 'a':
-			if (!timestamp_parse(optarg, ts))
-				return cli_usage(
-					cmd,
-					"--as-at \"%s\" is not a moment: write 2026-10-20 (the end of that day, "
-					"UTC) or 2026-10-20T09:30:00Z (with Z or an offset such as +01:00)",
-					optarg);
-			as_at.rfc3339 = optarg;
-			body.as_at = &as_at;
-			break;
-		case 't': {
-			char *end;
-			long v = strtol(optarg, &end, 10);
-			if (optarg[0] == '\0' || *end != '\0' || v < 1 || v > 99)
-				return cli_usage(cmd, "--theme takes a theme number such as 6, not \"%s\"", optarg);
-			body.theme = (int32_t)v;
-			break;
-		}
-		case 'o':
-			body.objective = optarg;
-			break;
-		case 'l':
-			body.lead_org = optarg;
-			break;
-		case 's': {
-			enum stage s;
-			if (!values_stage_parse(optarg, &s))
-				return cli_usage(cmd, "--stage must be one of %s, not \"%s\"", values_stage_names(),
-						 optarg);
-			body.stage = (Planreg__V1__Stage)s;
-			break;
-		}
-		case 'c': {
-			enum confidence c;
-			if (!values_confidence_parse(optarg, &c))
-				return cli_usage(cmd, "--confidence must be one of %s, not \"%s\"",
-						 values_confidence_names(), optarg);
-			body.confidence = (Planreg__V1__Confidence)c;
-			break;
-		}
-		case 'b':
-			if (strcmp(optarg, "theme") != 0 && strcmp(optarg, "stage") != 0 &&
-			    strcmp(optarg, "lead") != 0 && strcmp(optarg, "confidence") != 0)
-				return cli_usage(cmd, "--by must be theme, stage, lead or confidence, not \"%s\"",
-						 optarg);
-			by = optarg;
-			break;
-		case 'f':
-			if (!cli_format(cmd, optarg, &fmt))
-				return EXIT_USAGE;
-			break;
-		default:
-			return cli_usage(cmd, "unknown option");
-		}
-	}
-	if (optind < argc)
-		return cli_usage(cmd, "unexpected argument \"%s\"", argv[optind]);
+	cli_getopt_begin(&g, self, argc, argv);
+	while ((ch = cli_getopt_next(&g)) > 0)
+		if (!cmd_status_option(self, ch, &body, &as_at, &period, &by))
+			return EXIT_USAGE;
+	if (ch < 0)
+		return g.rc;
+	enum output_format fmt = g.format;
 	struct period p;
 	char ps[PERIOD_FMT_MAX];
 	int rc = cmd_status_period(cmd, "--period", period, &p, ps);
@@ -578,56 +527,37 @@ static int cmd_status_show(struct cli *cli, int argc, char **argv)
 static const char *const cmd_status_outstanding_keys[] = {"organisation", "name",     "contact_email", "due",
 							  "days_late",    "projects", "returned",      "reasons"};
 
-static int cmd_status_outstanding(struct cli *cli, int argc, char **argv)
+static int cmd_status_outstanding_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
-	static const struct option opts[] = {{"period", required_argument, NULL, 'p'},
-					     {"as-of", required_argument, NULL, 'a'},
-					     {"format", required_argument, NULL, 'f'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
-	const struct cli_command *cmd = &cmd_status_commands[1];
-	enum output_format fmt = OUTPUT_TABLE;
+	const struct cli_command *cmd = self;
 	Planreg__V1__ListOutstandingRequest body = PLANREG__V1__LIST_OUTSTANDING_REQUEST__INIT;
 	Planreg__V1__Date as_of = PLANREG__V1__DATE__INIT;
 	const char *period = NULL;
+	struct cli_getopt g;
 	int ch;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			cli_print_help(cmd, stdout);
-			return EXIT_OK;
-		case 'p':
+	cli_getopt_begin(&g, self, argc, argv);
+	while ((ch = cli_getopt_next(&g)) > 0) {
+		struct date d;
+		if (ch == 'p') {
 			period = optarg;
-			break;
-		case 'a': {
-			struct date d;
-			if (!date_parse(optarg, &d))
-				return cli_usage(cmd, "--as-of \"%s\" is not a date: write YYYY-MM-DD", optarg);
+		} else if (!date_parse(optarg, &d)) {
+			return cli_usage(cmd, "--as-of \"%s\" is not a date: write YYYY-MM-DD", optarg);
+		} else {
 			as_of.iso = optarg;
 			body.as_of = &as_of;
-			break;
-		}
-		case 'f':
-			if (!cli_format(cmd, optarg, &fmt))
-				return EXIT_USAGE;
-			break;
-		default:
-			return cli_usage(cmd, "unknown option");
 		}
 	}
-	if (optind < argc)
-		return cli_usage(cmd, "unexpected argument \"%s\"", argv[optind]);
+	if (ch < 0)
+		return g.rc;
+	enum output_format fmt = g.format;
 	struct period p;
 	char ps[PERIOD_FMT_MAX];
 	int rc = cmd_status_period(cmd, "--period", period, &p, ps);
 	if (rc != EXIT_OK)
 		return rc;
 	body.period = ps;
-	Planreg__V1__Request req = PLANREG__V1__REQUEST__INIT;
-	req.body_case = PLANREG__V1__REQUEST__BODY_LIST_OUTSTANDING;
-	req.list_outstanding = &body;
 	Planreg__V1__Response *resp;
-	rc = cmd_status_call(cli, &req, &resp);
+	rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_LIST_OUTSTANDING, &body, &resp);
 	if (rc != EXIT_OK)
 		return rc;
 	const Planreg__V1__ListOutstandingResponse *o = resp->list_outstanding;
@@ -669,11 +599,9 @@ static int cmd_status_outstanding(struct cli *cli, int argc, char **argv)
 		free(reasons);
 	}
 	if (fmt == OUTPUT_JSON) {
-		struct buf b = {0};
-		struct json j;
-		json_init(&j, &b, true);
-		output_rows_json(r, &j);
-		output_json_done(&b, stdout);
+		struct cli_json doc;
+		output_rows_json(r, cli_json_begin(&doc));
+		cli_json_end(&doc);
 	} else if (fmt == OUTPUT_CSV) {
 		output_rows_csv(r, cmd_status_outstanding_keys, CMD_STATUS_N(cmd_status_outstanding_keys), false,
 				stdout);
@@ -720,38 +648,22 @@ static int cmd_status_outstanding(struct cli *cli, int argc, char **argv)
 static const char *const cmd_status_timeliness_keys[] = {"organisation", "name",     "period",   "due",        "status",
 							 "days_late",    "projects", "reported", "returned_at"};
 
-static int cmd_status_timeliness(struct cli *cli, int argc, char **argv)
+static int cmd_status_timeliness_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
-	static const struct option opts[] = {{"from", required_argument, NULL, 'F'},
-					     {"to", required_argument, NULL, 'T'},
-					     {"format", required_argument, NULL, 'f'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
-	const struct cli_command *cmd = &cmd_status_commands[2];
-	enum output_format fmt = OUTPUT_TABLE;
+	const struct cli_command *cmd = self;
 	const char *from = NULL, *to = NULL;
+	struct cli_getopt opt;
 	int ch;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			cli_print_help(cmd, stdout);
-			return EXIT_OK;
-		case 'F':
+	cli_getopt_begin(&opt, self, argc, argv);
+	while ((ch = cli_getopt_next(&opt)) > 0) {
+		if (ch == 'F')
 			from = optarg;
-			break;
-		case 'T':
+		else
 			to = optarg;
-			break;
-		case 'f':
-			if (!cli_format(cmd, optarg, &fmt))
-				return EXIT_USAGE;
-			break;
-		default:
-			return cli_usage(cmd, "unknown option");
-		}
 	}
-	if (optind < argc)
-		return cli_usage(cmd, "unexpected argument \"%s\"", argv[optind]);
+	if (ch < 0)
+		return opt.rc;
+	enum output_format fmt = opt.format;
 	struct period pt, pf;
 	char ts[PERIOD_FMT_MAX], fs[PERIOD_FMT_MAX];
 	int rc = cmd_status_period(cmd, "--to", to, &pt, ts);
@@ -766,11 +678,8 @@ static int cmd_status_timeliness(struct cli *cli, int argc, char **argv)
 	Planreg__V1__GetTimelinessRequest body = PLANREG__V1__GET_TIMELINESS_REQUEST__INIT;
 	body.from_period = fs;
 	body.to_period = ts;
-	Planreg__V1__Request req = PLANREG__V1__REQUEST__INIT;
-	req.body_case = PLANREG__V1__REQUEST__BODY_GET_TIMELINESS;
-	req.get_timeliness = &body;
 	Planreg__V1__Response *resp;
-	rc = cmd_status_call(cli, &req, &resp);
+	rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_GET_TIMELINESS, &body, &resp);
 	if (rc != EXIT_OK)
 		return rc;
 	const Planreg__V1__GetTimelinessResponse *g = resp->get_timeliness;
@@ -829,11 +738,9 @@ static int cmd_status_timeliness(struct cli *cli, int argc, char **argv)
 			}
 		}
 		if (fmt == OUTPUT_JSON) {
-			struct buf b = {0};
-			struct json j;
-			json_init(&j, &b, true);
-			output_rows_json(r, &j);
-			output_json_done(&b, stdout);
+			struct cli_json doc;
+			output_rows_json(r, cli_json_begin(&doc));
+			cli_json_end(&doc);
 		} else {
 			output_rows_csv(r, cmd_status_timeliness_keys, CMD_STATUS_N(cmd_status_timeliness_keys), false,
 					stdout);
@@ -863,26 +770,24 @@ static const char *const cmd_status_diff_keys[] = {"ref",
 						   "outstanding_to",
 						   "newly_outstanding"};
 
-static int cmd_status_diff(struct cli *cli, int argc, char **argv)
+static int cmd_status_diff_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
-	const struct cli_command *cmd = &cmd_status_commands[3];
-	enum output_format fmt;
-	int rc = cli_format_options(cmd, argc, argv, 2, "two periods, P1 and P2", true, &fmt);
-	if (rc >= 0)
-		return rc;
+	const struct cli_command *cmd = self;
+	struct cli_getopt g;
+	if (cli_getopt_all(&g, self, argc, argv) < 0)
+		return g.rc;
+	enum output_format fmt = g.format;
 	struct period p1, p2;
 	char s1[PERIOD_FMT_MAX], s2[PERIOD_FMT_MAX];
-	if ((rc = cmd_status_period(cmd, "P1", argv[optind], &p1, s1)) != EXIT_OK ||
-	    (rc = cmd_status_period(cmd, "P2", argv[optind + 1], &p2, s2)) != EXIT_OK)
+	int rc;
+	if ((rc = cmd_status_period(cmd, "P1", g.args[0], &p1, s1)) != EXIT_OK ||
+	    (rc = cmd_status_period(cmd, "P2", g.args[1], &p2, s2)) != EXIT_OK)
 		return rc;
 	Planreg__V1__DiffPeriodsRequest body = PLANREG__V1__DIFF_PERIODS_REQUEST__INIT;
 	body.from_period = s1;
 	body.to_period = s2;
-	Planreg__V1__Request req = PLANREG__V1__REQUEST__INIT;
-	req.body_case = PLANREG__V1__REQUEST__BODY_DIFF_PERIODS;
-	req.diff_periods = &body;
 	Planreg__V1__Response *resp;
-	rc = cmd_status_call(cli, &req, &resp);
+	rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_DIFF_PERIODS, &body, &resp);
 	if (rc != EXIT_OK)
 		return rc;
 	const Planreg__V1__DiffPeriodsResponse *d = resp->diff_periods;
@@ -912,11 +817,9 @@ static int cmd_status_diff(struct cli *cli, int argc, char **argv)
 		output_rows_bool(r, "newly_outstanding", p->newly_outstanding);
 	}
 	if (fmt == OUTPUT_JSON) {
-		struct buf b = {0};
-		struct json j;
-		json_init(&j, &b, true);
-		output_rows_json(r, &j);
-		output_json_done(&b, stdout);
+		struct cli_json doc;
+		output_rows_json(r, cli_json_begin(&doc));
+		cli_json_end(&doc);
 	} else if (fmt == OUTPUT_CSV) {
 		output_rows_csv(r, cmd_status_diff_keys, CMD_STATUS_N(cmd_status_diff_keys), false, stdout);
 	} else {
@@ -970,16 +873,93 @@ static int cmd_status_diff(struct cli *cli, int argc, char **argv)
 	return EXIT_OK;
 }
 
-const struct cli_command cmd_status_commands[] = {
-	{"status", "", cmd_status_show,
-	 "[--period P] [--as-at TIME] [--theme N] [--objective X.Y] [--lead ORG] [--stage S] [--confidence C] "
-	 "[--by theme|stage|lead|confidence] [--format table|csv|json]",
-	 "the consolidated status of a quarter: every project, outstanding and late returns, totals", cmd_status_help},
-	{"status", "outstanding", cmd_status_outstanding, "[--period P] [--as-of DATE] [--format table|csv|json]",
-	 "the returns still owed for a quarter, by organisation, with days late", cmd_status_outstanding_help},
-	{"status", "timeliness", cmd_status_timeliness, "[--from P] [--to P] [--format table|csv|json]",
-	 "on time, late or missing, per organisation and quarter", cmd_status_timeliness_help},
-	{"status", "diff", cmd_status_diff, "P1 P2 [--format table|csv|json]",
-	 "what changed for each project between two quarters", cmd_status_diff_help},
-	{NULL, NULL, NULL, NULL, NULL, NULL},
+static const struct cli_option cmd_status_options[] = {
+	{.name = "period",
+	 .key = 'p',
+	 .arg = "YYYY-Qn",
+	 .help = "the quarter (default: the last quarter that has ended)"},
+	{.name = "as-at", .key = 'a', .arg = "TIME", .help = "what was known then (default now)"},
+	{.name = "theme", .key = 't', .arg = "N", .help = "only theme N (1-6 in the first plan)"},
+	{.name = "objective", .key = 'o', .arg = "X.Y", .help = "only objective X.Y, e.g. 6.1"},
+	{.name = "lead", .key = 'l', .arg = "CODE", .help = "only projects this organisation leads (co-led ones too)"},
+	{.name = "stage",
+	 .key = 's',
+	 .arg = "S",
+	 .help = "only projects at stage S now",
+	 .complete = CLI_COMPLETE_CHOICES,
+	 .choices = CLI_STAGE_CHOICES},
+	{.name = "confidence",
+	 .key = 'c',
+	 .arg = "C",
+	 .help = "only projects whose latest update says C",
+	 .complete = CLI_COMPLETE_CHOICES,
+	 .choices = CLI_CONFIDENCE_CHOICES},
+	{.name = "by",
+	 .key = 'b',
+	 .arg = "theme|stage|lead|confidence",
+	 .help = "print the grouped totals instead of the projects",
+	 .complete = CLI_COMPLETE_CHOICES,
+	 .choices = "theme stage lead confidence"},
+	{0},
+};
+
+const struct cli_command cmd_status_show = {
+	.noun = "status",
+	.verb = "",
+	.options = cmd_status_options,
+	.formats = CLI_FMT_LISTING,
+	.summary = "the consolidated status of a quarter: every project, outstanding and late returns, totals",
+	.help = cmd_status_help,
+	.run = cmd_status_show_run,
+};
+
+static const struct cli_option cmd_status_outstanding_options[] = {
+	{.name = "period",
+	 .key = 'p',
+	 .arg = "YYYY-Qn",
+	 .help = "the quarter (default: the last quarter that has ended)"},
+	{.name = "as-of", .key = 'a', .arg = "DATE", .help = "as at the end of DATE, YYYY-MM-DD (default today, UTC)"},
+	{0},
+};
+
+const struct cli_command cmd_status_outstanding = {
+	.noun = "status",
+	.verb = "outstanding",
+	.options = cmd_status_outstanding_options,
+	.formats = CLI_FMT_LISTING,
+	.summary = "the returns still owed for a quarter, by organisation, with days late",
+	.help = cmd_status_outstanding_help,
+	.run = cmd_status_outstanding_run,
+};
+
+static const struct cli_option cmd_status_timeliness_options[] = {
+	{.name = "from", .key = 'F', .arg = "YYYY-Qn", .help = "the first quarter (default: three before --to)"},
+	{.name = "to",
+	 .key = 'T',
+	 .arg = "YYYY-Qn",
+	 .help = "the last quarter (default: the last quarter that has ended)"},
+	{0},
+};
+
+const struct cli_command cmd_status_timeliness = {
+	.noun = "status",
+	.verb = "timeliness",
+	.options = cmd_status_timeliness_options,
+	.formats = CLI_FMT_LISTING,
+	.summary = "on time, late or missing, per organisation and quarter",
+	.help = cmd_status_timeliness_help,
+	.run = cmd_status_timeliness_run,
+};
+
+const struct cli_command cmd_status_diff = {
+	.noun = "status",
+	.verb = "diff",
+	.args = "P1 P2",
+	.min_args = 2,
+	.max_args = 2,
+	.args_what = "two periods, P1 and P2",
+	.formats = CLI_FMT_LISTING,
+	.summary = "what changed for each project between two quarters",
+	.help = cmd_status_diff_help,
+	.run = cmd_status_diff_run,
 };

@@ -244,7 +244,7 @@ class RegisterTest(unittest.TestCase):
         import io
         rows = list(csv.DictReader(io.StringIO(r.stdout)))
         self.assertEqual([int(x["ref"]) for x in rows], [28, 35, 46, 47, 48, 59])
-        self.assertEqual(rows[4]["lead_orgs"], "STFC; ATOS")
+        self.assertEqual(rows[4]["lead_orgs"], "STFC;ATOS")  # lists of codes join with ";" (docs/json.md)
         self.assertEqual(rows[2]["cost_min_pence"], "17000000000")
 
     def test_show(self):
