@@ -465,7 +465,8 @@ static bool cmd_status_option(const struct cli_command *cmd, int ch, Planreg__V1
 	case 'b':
 		if (strcmp(optarg, "theme") != 0 && strcmp(optarg, "stage") != 0 && strcmp(optarg, "lead") != 0 &&
 		    strcmp(optarg, "confidence") != 0)
-			return cli_usage(cmd, "--by must be theme, stage, lead or confidence, not \"%s\"", optarg), false;
+			return cli_usage(cmd, "--by must be theme, stage, lead or confidence, not \"%s\"", optarg),
+			       false;
 		*by = optarg;
 		break;
 	}

@@ -203,9 +203,8 @@ static bool cmd_update_batch_header(const char *path, const struct csv_row *h, i
 static bool cmd_update_batch_row_blank(const struct csv_row *row)
 {
 	for (size_t i = 0; i < row->n_fields; i++)
-		for (const char *p = row->fields[i]; *p; p++)
-			if (!isspace((unsigned char)*p))
-				return false;
+		if (!text_is_blank(row->fields[i]))
+			return false;
 	return true;
 }
 

@@ -209,14 +209,6 @@ bool cmd_update_input_read(struct arena *a, const struct cmd_update_input *in, P
 	return true;
 }
 
-/* Whether s is empty or only whitespace. */
-static bool cmd_update_input_blank(const char *s)
-{
-	while (isspace((unsigned char)*s))
-		s++;
-	return *s == '\0';
-}
-
 /*
  * An option given an empty (or blank) value: `--spend ''` would otherwise send
  * no figure at all, which is not what someone who typed the option meant.
@@ -225,14 +217,14 @@ static bool cmd_update_input_blank(const char *s)
  */
 char *cmd_update_input_empty_option(const struct cmd_update_input *in)
 {
-	if (in->spend != NULL && cmd_update_input_blank(in->spend))
+	if (in->spend != NULL && text_is_blank(in->spend))
 		return xstrdup("--spend is empty: give the spend to date, " CMD_UPDATE_MONEY_SPELLINGS
 			       ", or leave --spend out");
-	if (in->forecast != NULL && cmd_update_input_blank(in->forecast))
+	if (in->forecast != NULL && text_is_blank(in->forecast))
 		return xstrdup("--forecast is empty: give the forecast total cost, " CMD_UPDATE_MONEY_SPELLINGS
 			       ", or leave --forecast out");
 	for (size_t i = 0; i < in->n_milestones; i++)
-		if (cmd_update_input_blank(in->milestones[i]))
+		if (text_is_blank(in->milestones[i]))
 			return in->n_milestones == 1
 				       ? xstrdup("--milestone is empty: write \"TITLE|BASELINE|FORECAST|ACHIEVED\" "
 						 "(dates YYYY-MM-DD; FORECAST or ACHIEVED may be empty), or leave "
@@ -243,7 +235,7 @@ char *cmd_update_input_empty_option(const struct cmd_update_input *in)
 						 "ACHIEVED may be empty)",
 						 i + 1, in->n_milestones);
 	for (size_t i = 0; i < in->n_risks; i++)
-		if (cmd_update_input_blank(in->risks[i]))
+		if (text_is_blank(in->risks[i]))
 			return in->n_risks == 1
 				       ? xstrdup("--risk is empty: describe the risk, or leave --risk out")
 				       : xasprintf("--risk %zu of %zu is empty: describe the risk", i + 1, in->n_risks);

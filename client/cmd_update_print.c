@@ -19,14 +19,8 @@ static const Planreg__V1__UpdateContent cmd_update_print_no_content = PLANREG__V
 static const char *cmd_update_print_pounds(const Planreg__V1__Money *m, char out[MONEY_FMT_MAX])
 {
 	out[0] = '\0';
-	if (m == NULL)
-		return out;
-	int64_t p = m->pence;
-	unsigned long long mag = p < 0 ? (unsigned long long)(-(p + 1)) + 1 : (unsigned long long)p;
-	if (mag % 100)
-		snprintf(out, MONEY_FMT_MAX, "%s%llu.%02llu", p < 0 ? "-" : "", mag / 100, mag % 100);
-	else
-		snprintf(out, MONEY_FMT_MAX, "%s%llu", p < 0 ? "-" : "", mag / 100);
+	if (m != NULL)
+		money_format_plain(m->pence, out);
 	return out;
 }
 

@@ -7,29 +7,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
 #include "xmalloc.h"
 
 #define PLAN_NAMES_CODE_MAX 16
-
-/* ASCII only: names are compared byte for byte outside ASCII, and the C locale must not matter. */
-static bool plan_names_is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
-
-static int plan_names_lower(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A' + 'a';
-	return (unsigned char)c;
-}
 
 /* Next character of *s as compared: whitespace runs read as one space, trailing whitespace as the end. */
 static int plan_names_fold_next(const char **s)
 {
 	const char *p = *s;
-	if (plan_names_is_space(*p)) {
-		while (plan_names_is_space(*p))
+	if (text_is_space(*p)) {
+		while (text_is_space(*p))
 			p++;
 		*s = p;
 		return *p == '\0' ? 0 : ' ';
@@ -37,14 +25,14 @@ static int plan_names_fold_next(const char **s)
 	if (*p == '\0')
 		return 0;
 	*s = p + 1;
-	return plan_names_lower(*p);
+	return (unsigned char)text_lower(*p);
 }
 
 static bool plan_names_equal(const char *a, const char *b)
 {
-	while (plan_names_is_space(*a))
+	while (text_is_space(*a))
 		a++;
-	while (plan_names_is_space(*b))
+	while (text_is_space(*b))
 		b++;
 	for (;;) {
 		int ca = plan_names_fold_next(&a);
@@ -206,7 +194,7 @@ static bool plan_names_parse_all(struct plan_names_builder *b, char *text, const
 		if (n > 0 && p[n - 1] == '\r')
 			p[--n] = '\0';
 		const char *q = p;
-		while (plan_names_is_space(*q))
+		while (text_is_space(*q))
 			q++;
 		if (*q != '\0' && *q != '#' && !plan_names_parse_line(b, p, label, line, err))
 			return false;
