@@ -7,7 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cmd_status.h"
 #include "period.h"
 #include "report_html.h"
 #include "xmalloc.h"
@@ -22,16 +22,6 @@ static const char cmd_report_html_help[] =
 	"spend and forecast against plan by theme, and every project with its latest\n"
 	"narrative and flags. A submitter's report covers its own projects only.\n"
 	"The file given with -o is replaced only once the whole report is written.\n";
-
-/* The last quarter that has ended, by today's date (UTC). */
-static struct period cmd_report_last_ended(void)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	struct date d = {tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
-	return period_prev(period_of_date(d));
-}
 
 /* Writes data to path through a temporary file beside it, so a reader never sees half a report. */
 static int cmd_report_write(const char *path, const struct buf *data)
@@ -75,7 +65,7 @@ static int cmd_report_html_run(struct cli *cli, const struct cli_command *self, 
 	}
 	if (ch < 0)
 		return g.rc;
-	struct period p = cmd_report_last_ended();
+	struct period p = cmd_status_last_ended();
 	if (period && !period_parse(period, &p))
 		return cli_usage(cmd, "--period \"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3", period);
 	char ps[PERIOD_FMT_MAX];

@@ -397,6 +397,10 @@ static int cmd_update_review_run(struct cli *cli, const struct cli_command *self
 	rc = cmd_update_send(cli, &req, false, &resp, &retried);
 	if (rc != EXIT_OK)
 		return rc;
+	if (resp->review_update == NULL) {
+		planreg__v1__response__free_unpacked(resp, NULL);
+		return cli_fail(EXIT_REFUSED, "the server's answer has no body; nothing was shown");
+	}
 	if (accept)
 		printf("accepted update %lld\n", (long long)body.id);
 	else

@@ -69,7 +69,7 @@ void cmd_update_print_json(struct json *j, const Planreg__V1__UpdateContent *c, 
 	json_kv_str(j, "narrative", c->narrative);
 	cli_money_json(j, "spend_to_date_pence", c->spend_to_date);
 	cli_money_json(j, "forecast_total_pence", c->forecast_total);
-	json_kv_str(j, "variance_note", c->variance_note);
+	json_kv_str(j, "variance_note", c->variance_note[0] ? c->variance_note : NULL);
 	json_key(j, "milestones");
 	json_array_begin(j);
 	for (size_t i = 0; i < c->n_milestones; i++) {
@@ -116,69 +116,95 @@ static const char *cmd_update_print_review_word(const Planreg__V1__Update *u)
 	return u->review ? (u->review->accepted ? "accepted" : "returned") : NULL;
 }
 
+/* The CSV columns of a listing: the JSON keys in order, review flattened to review_KEY (docs/json.md). */
+static const char *const cmd_update_print_keys[] = {"id",
+						    "ref",
+						    "period",
+						    "revision",
+						    "confidence",
+						    "stage",
+						    "narrative",
+						    "spend_to_date_pence",
+						    "forecast_total_pence",
+						    "variance_note",
+						    "milestones",
+						    "risks",
+						    "submitted_by",
+						    "submitted_org",
+						    "submitted_person",
+						    "on_behalf",
+						    "submitted_at",
+						    "hash",
+						    "prev_hash",
+						    "review_status",
+						    "review_comment",
+						    "review_reviewed_by",
+						    "review_reviewed_at",
+						    "superseded"};
+
+static void cmd_update_print_money_key(struct output_rows *rows, const char *key, const Planreg__V1__Money *m)
+{
+	if (m)
+		output_rows_int(rows, key, m->pence);
+	else
+		output_rows_null(rows, key);
+}
+
+/* One update as a CSV row: the values of cmd_update_print_json, milestones one TITLE|BASELINE|FORECAST|ACHIEVED a line.
+ */
+static void cmd_update_print_row(struct output_rows *rows, const Planreg__V1__Update *u)
+{
+	const Planreg__V1__UpdateContent *c = u->content ? u->content : &cmd_update_print_no_content;
+	struct buf ms = {0};
+	cmd_update_print_milestone_lines(&ms, c);
+	const Planreg__V1__Review *r = u->review;
+	output_rows_begin(rows);
+	output_rows_int(rows, "id", u->id);
+	output_rows_int(rows, "ref", c->ref);
+	output_rows_str(rows, "period", c->period);
+	output_rows_int(rows, "revision", u->revision);
+	output_rows_str(rows, "confidence", values_confidence_name((enum confidence)c->confidence));
+	output_rows_str(rows, "stage", values_stage_name((enum stage)c->stage));
+	output_rows_str(rows, "narrative", c->narrative);
+	cmd_update_print_money_key(rows, "spend_to_date_pence", c->spend_to_date);
+	cmd_update_print_money_key(rows, "forecast_total_pence", c->forecast_total);
+	output_rows_str(rows, "variance_note", c->variance_note[0] ? c->variance_note : NULL);
+	output_rows_str(rows, "milestones", buf_str(&ms));
+	output_rows_list(rows, "risks", c->risks, c->n_risks, "\n");
+	output_rows_str(rows, "submitted_by", u->submitted_by);
+	output_rows_str(rows, "submitted_org", u->submitted_org);
+	output_rows_str(rows, "submitted_person", u->submitted_person);
+	output_rows_bool(rows, "on_behalf", u->on_behalf);
+	output_rows_str(rows, "submitted_at", u->submitted_at);
+	output_rows_str(rows, "hash", u->hash);
+	output_rows_str(rows, "prev_hash", u->prev_hash);
+	output_rows_str(rows, "review_status", r ? (r->accepted ? "accepted" : "returned") : NULL);
+	output_rows_str(rows, "review_comment", r ? r->comment : NULL);
+	output_rows_str(rows, "review_reviewed_by", r ? r->reviewed_by : NULL);
+	output_rows_str(rows, "review_reviewed_at", r ? r->reviewed_at : NULL);
+	output_rows_bool(rows, "superseded", u->superseded);
+	buf_free(&ms);
+}
+
 void cmd_update_print_list(Planreg__V1__Update **us, size_t n, enum output_format fmt)
 {
 	if (fmt == OUTPUT_JSON) {
-		struct buf b = {0};
-		struct json j;
-		json_init(&j, &b, true);
-		json_array_begin(&j);
+		struct cli_json doc;
+		struct json *j = cli_json_begin(&doc);
+		json_array_begin(j);
 		for (size_t i = 0; i < n; i++)
-			cmd_update_print_json(&j, us[i]->content, us[i]);
-		json_array_end(&j);
-		output_json_done(&b, stdout);
+			cmd_update_print_json(j, us[i]->content, us[i]);
+		json_array_end(j);
+		cli_json_end(&doc);
 		return;
 	}
 	if (fmt == OUTPUT_CSV) {
-		/* the submit columns keep their names and spellings, so a listing can be edited and sent back */
-		static const char *const headers[] = {
-			"id",          "ref",          "period",       "revision",       "confidence",
-			"stage",       "narrative",    "spend",        "forecast",       "variance_note",
-			"milestones",  "risks",        "submitted_by", "submitted_org",  "submitted_person",
-			"on_behalf",   "submitted_at", "review",       "review_comment", "reviewed_by",
-			"reviewed_at", "superseded",   "hash",         "prev_hash"};
-		struct output_table *t = output_table_new(headers, 24, 0);
-		for (size_t i = 0; i < n; i++) {
-			const Planreg__V1__Update *u = us[i];
-			const Planreg__V1__UpdateContent *c = u->content ? u->content : &cmd_update_print_no_content;
-			char id[24], ref[16], rev[16], spend[MONEY_FMT_MAX], forecast[MONEY_FMT_MAX];
-			snprintf(id, sizeof id, "%lld", (long long)u->id);
-			snprintf(ref, sizeof ref, "%d", c->ref);
-			snprintf(rev, sizeof rev, "%d", u->revision);
-			struct buf ms = {0}, risks = {0};
-			cmd_update_print_milestone_lines(&ms, c);
-			cmd_update_print_risk_lines(&risks, c);
-			const char *review = cmd_update_print_review_word(u);
-			const char *cells[] = {id,
-					       ref,
-					       c->period,
-					       rev,
-					       values_confidence_name((enum confidence)c->confidence),
-					       values_stage_name((enum stage)c->stage),
-					       c->narrative,
-					       cmd_update_print_pounds(c->spend_to_date, spend),
-					       cmd_update_print_pounds(c->forecast_total, forecast),
-					       c->variance_note,
-					       buf_str(&ms),
-					       buf_str(&risks),
-					       u->submitted_by,
-					       u->submitted_org,
-					       u->submitted_person,
-					       u->on_behalf ? "true" : "false",
-					       u->submitted_at,
-					       review ? review : "",
-					       u->review ? u->review->comment : "",
-					       u->review ? u->review->reviewed_by : "",
-					       u->review ? u->review->reviewed_at : "",
-					       u->superseded ? "true" : "false",
-					       u->hash,
-					       u->prev_hash};
-			output_table_row(t, cells);
-			buf_free(&ms);
-			buf_free(&risks);
-		}
-		output_table_print(t, OUTPUT_CSV, stdout);
-		output_table_free(t);
+		struct output_rows *rows = output_rows_new();
+		for (size_t i = 0; i < n; i++)
+			cmd_update_print_row(rows, us[i]);
+		cli_rows_print(rows, cmd_update_print_keys,
+			       sizeof cmd_update_print_keys / sizeof cmd_update_print_keys[0], fmt);
+		output_rows_free(rows);
 		return;
 	}
 	static const char *const headers[] = {"ID",    "REF",          "PERIOD",       "REV",   "CONFIDENCE",
@@ -303,75 +329,86 @@ void cmd_update_print_record(const Planreg__V1__Update *u)
 	arena_free(a);
 }
 
+static const Planreg__V1__Project cmd_update_print_no_project = PLANREG__V1__PROJECT__INIT;
+
+static void cmd_update_print_template_json(Planreg__V1__TemplateRow **rows, size_t n)
+{
+	struct cli_json doc;
+	struct json *j = cli_json_begin(&doc);
+	json_array_begin(j);
+	for (size_t i = 0; i < n; i++) {
+		const Planreg__V1__Project *p = rows[i]->project ? rows[i]->project : &cmd_update_print_no_project;
+		json_object_begin(j);
+		json_kv_int(j, "ref", p->ref);
+		json_kv_str(j, "title", p->title);
+		json_key(j, "plan_cost");
+		cli_cost_json(j, p->cost);
+		json_key(j, "latest");
+		if (rows[i]->latest)
+			cmd_update_print_json(j, rows[i]->latest, NULL);
+		else
+			json_null(j);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	cli_json_end(&doc);
+}
+
+/* The submission form: exactly the columns of submit --csv, plus title, plan_cost and last_period, which it ignores. */
+static const char *const cmd_update_print_form_keys[] = {
+	"ref",   "title",    "plan_cost",     "period",     "confidence", "stage",      "narrative",
+	"spend", "forecast", "variance_note", "milestones", "risks",      "last_period"};
+
+static void cmd_update_print_form_row(struct output_rows *rows, const Planreg__V1__TemplateRow *row, const char *period)
+{
+	const Planreg__V1__Project *p = row->project ? row->project : &cmd_update_print_no_project;
+	const Planreg__V1__UpdateContent *l = row->latest;
+	char spend[MONEY_FMT_MAX] = "", forecast[MONEY_FMT_MAX] = "";
+	struct buf ms = {0}, risks = {0};
+	if (l) {
+		cmd_update_print_pounds(l->spend_to_date, spend);
+		cmd_update_print_pounds(l->forecast_total, forecast);
+		cmd_update_print_milestone_lines(&ms, l);
+		cmd_update_print_risk_lines(&risks, l);
+	}
+	output_rows_begin(rows);
+	output_rows_int(rows, "ref", p->ref);
+	output_rows_str(rows, "title", p->title);
+	output_rows_str(rows, "plan_cost", p->cost ? p->cost->text : NULL);
+	output_rows_str(rows, "period", period);
+	output_rows_str(rows, "confidence", l ? values_confidence_name((enum confidence)l->confidence) : NULL);
+	output_rows_str(rows, "stage", values_stage_name((enum stage)(l ? l->stage : p->stage)));
+	output_rows_str(rows, "narrative", l ? l->narrative : NULL);
+	output_rows_str(rows, "spend", spend[0] ? spend : NULL);
+	output_rows_str(rows, "forecast", forecast[0] ? forecast : NULL);
+	output_rows_str(rows, "variance_note", l && l->variance_note[0] ? l->variance_note : NULL);
+	output_rows_str(rows, "milestones", ms.len ? buf_str(&ms) : NULL);
+	output_rows_str(rows, "risks", risks.len ? buf_str(&risks) : NULL);
+	output_rows_str(rows, "last_period", l ? l->period : NULL);
+	buf_free(&ms);
+	buf_free(&risks);
+}
+
 void cmd_update_print_template(Planreg__V1__TemplateRow **rows, size_t n, const char *period, enum output_format fmt)
 {
-	static const Planreg__V1__Project no_project = PLANREG__V1__PROJECT__INIT;
 	if (fmt == OUTPUT_JSON) {
-		struct buf b = {0};
-		struct json j;
-		json_init(&j, &b, true);
-		json_array_begin(&j);
-		for (size_t i = 0; i < n; i++) {
-			const Planreg__V1__Project *p = rows[i]->project ? rows[i]->project : &no_project;
-			json_object_begin(&j);
-			json_kv_int(&j, "ref", p->ref);
-			json_kv_str(&j, "title", p->title);
-			json_key(&j, "plan_cost");
-			cli_cost_json(&j, p->cost);
-			json_key(&j, "latest");
-			if (rows[i]->latest)
-				cmd_update_print_json(&j, rows[i]->latest, NULL);
-			else
-				json_null(&j);
-			json_object_end(&j);
-		}
-		json_array_end(&j);
-		output_json_done(&b, stdout);
+		cmd_update_print_template_json(rows, n);
 		return;
 	}
 	if (fmt == OUTPUT_CSV) {
-		/* exactly the submit columns, plus title, plan_cost and last_period, which --csv ignores */
-		static const char *const headers[] = {
-			"ref",   "title",    "plan_cost",     "period",     "confidence", "stage",      "narrative",
-			"spend", "forecast", "variance_note", "milestones", "risks",      "last_period"};
-		struct output_table *t = output_table_new(headers, 13, 0);
-		for (size_t i = 0; i < n; i++) {
-			const Planreg__V1__Project *p = rows[i]->project ? rows[i]->project : &no_project;
-			const Planreg__V1__UpdateContent *l = rows[i]->latest;
-			char ref[16], spend[MONEY_FMT_MAX] = "", forecast[MONEY_FMT_MAX] = "";
-			snprintf(ref, sizeof ref, "%d", p->ref);
-			struct buf ms = {0}, risks = {0};
-			if (l) {
-				cmd_update_print_pounds(l->spend_to_date, spend);
-				cmd_update_print_pounds(l->forecast_total, forecast);
-				cmd_update_print_milestone_lines(&ms, l);
-				cmd_update_print_risk_lines(&risks, l);
-			}
-			const char *cells[] = {ref,
-					       p->title,
-					       p->cost ? p->cost->text : "",
-					       period,
-					       l ? values_confidence_name((enum confidence)l->confidence) : "",
-					       values_stage_name((enum stage)(l ? l->stage : p->stage)),
-					       l ? l->narrative : "",
-					       spend,
-					       forecast,
-					       l ? l->variance_note : "",
-					       buf_str(&ms),
-					       buf_str(&risks),
-					       l ? l->period : ""};
-			output_table_row(t, cells);
-			buf_free(&ms);
-			buf_free(&risks);
-		}
-		output_table_print(t, OUTPUT_CSV, stdout);
-		output_table_free(t);
+		struct output_rows *out = output_rows_new();
+		for (size_t i = 0; i < n; i++)
+			cmd_update_print_form_row(out, rows[i], period);
+		output_rows_csv(out, cmd_update_print_form_keys,
+				sizeof cmd_update_print_form_keys / sizeof cmd_update_print_form_keys[0], false,
+				stdout);
+		output_rows_free(out);
 		return;
 	}
 	static const char *const headers[] = {"REF", "LAST PERIOD", "CONFIDENCE", "STAGE", "TITLE"};
 	struct output_table *t = output_table_new(headers, 5, 1u << 4);
 	for (size_t i = 0; i < n; i++) {
-		const Planreg__V1__Project *p = rows[i]->project ? rows[i]->project : &no_project;
+		const Planreg__V1__Project *p = rows[i]->project ? rows[i]->project : &cmd_update_print_no_project;
 		const Planreg__V1__UpdateContent *l = rows[i]->latest;
 		char ref[16];
 		snprintf(ref, sizeof ref, "%d", p->ref);
