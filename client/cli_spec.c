@@ -89,20 +89,26 @@ static int cli_getopt_fail(struct cli_getopt *g, int rc)
 	return -1;
 }
 
-/* The option getopt could not match, as the user wrote it (without "=value"). */
-static void cli_getopt_unknown(struct cli_getopt *g)
+/* The option getopt could not take, as the user wrote it (without "=value"), into name. */
+static void cli_getopt_name(const struct cli_getopt *g, char *name, size_t size)
 {
-	char name[64];
-	cli_command_name(g->self, name, sizeof name);
-	if (optopt != 0) {
-		cli_fail(EXIT_USAGE, "%s: unknown option -%c (planreg %s --help lists the options)", name, optopt,
-			 name);
-		return;
-	}
+	const char *arg = optind > 0 && optind <= g->argc ? g->argv[optind - 1] : "";
+	if (strncmp(arg, "--", 2) == 0)
+		snprintf(name, size, "%.*s", (int)strcspn(arg, "="), arg);
+	else
+		snprintf(name, size, "-%c", optopt ? optopt : '?');
+}
+
+/* An option that is not the command's, or a flag given a value (--capital=3). */
+static int cli_getopt_unknown(struct cli_getopt *g)
+{
+	char name[64], cmd[64];
+	cli_getopt_name(g, name, sizeof name);
+	cli_command_name(g->self, cmd, sizeof cmd);
 	const char *arg = g->argv[optind - 1];
-	size_t len = strcspn(arg, "=");
-	cli_fail(EXIT_USAGE, "%s: unknown option %.*s (planreg %s --help lists the options)", name, (int)len, arg,
-		 name);
+	if (strncmp(arg, "--", 2) == 0 && strchr(arg, '=') != NULL && optopt != 0)
+		return cli_usage(g->self, "%s takes no value", name);
+	return cli_fail(EXIT_USAGE, "%s: unknown option %s (planreg %s --help lists the options)", cmd, name, cmd);
 }
 
 static const struct cli_option *cli_option_by_key(const struct cli_command *cmd, int key, size_t *index)
@@ -147,15 +153,12 @@ int cli_getopt_next(struct cli_getopt *g)
 		cli_print_help(self, stdout);
 		return cli_getopt_fail(g, EXIT_OK);
 	}
-	if (ch == '?') {
-		cli_getopt_unknown(g);
-		return cli_getopt_fail(g, EXIT_USAGE);
-	}
+	if (ch == '?')
+		return cli_getopt_fail(g, cli_getopt_unknown(g));
 	if (ch == ':') {
-		const char *arg = optopt ? NULL : g->argv[optind - 1];
-		if (arg)
-			return cli_getopt_fail(g, cli_usage(self, "%s needs a value", arg));
-		return cli_getopt_fail(g, cli_usage(self, "-%c needs a value", optopt));
+		char name[64];
+		cli_getopt_name(g, name, sizeof name);
+		return cli_getopt_fail(g, cli_usage(self, "%s needs a value", name));
 	}
 	if (ch == CLI_KEY_FORMAT) {
 		char offered[32];

@@ -125,8 +125,8 @@ static void cmd_plan_print_changes(const Planreg__V1__ImportPlanResponse *r, con
 	size_t n = r->n_changes;
 	for (size_t i = 0; i < n; i++) {
 		const Planreg__V1__ImportChange *c = r->changes[i];
-		printf("%s%s %s %s%s%s\n", dry_run ? "would " : "", c->kind, c->entity, c->key,
-		       c->detail[0] ? ": " : "", c->detail);
+		printf("%s%s %s %s%s%s\n", dry_run ? "  " : "", c->kind, c->entity, c->key, c->detail[0] ? ": " : "",
+		       c->detail);
 	}
 	if (n == 0)
 		printf("no changes: the register already matches %s\n", path);
@@ -270,11 +270,14 @@ static int cmd_plan_import_run(struct cli *cli, const struct cli_command *self, 
 		json_array_end(j);
 		cli_json_end(&doc_json);
 		arena_free(&a);
-	} else if (dry_run && !cmd_plan_verdict(cli, path, &plan, &names, sha256)) {
-		printf("read \"%s\": %zu projects (%zu capital) in %zu themes and %zu objectives, naming %zu "
-		       "organisations; %zu warning%s; nothing sent (--dry-run, local parse: no server's verdict)\n",
-		       plan.title, plan.n_projects, capital, plan.n_themes, plan.n_objectives, plan.n_orgs,
-		       plan.n_warnings, plan.n_warnings == 1 ? "" : "s");
+	} else if (dry_run) {
+		/* the server's verdict when it can give one, the local parse otherwise; never the import itself */
+		if (!cmd_plan_verdict(cli, path, &plan, &names, sha256))
+			printf("read \"%s\": %zu projects (%zu capital) in %zu themes and %zu objectives, naming %zu "
+			       "organisations; %zu warning%s; nothing sent (--dry-run, local parse: no server's "
+			       "verdict)\n",
+			       plan.title, plan.n_projects, capital, plan.n_themes, plan.n_objectives, plan.n_orgs,
+			       plan.n_warnings, plan.n_warnings == 1 ? "" : "s");
 	} else {
 		rc = cmd_plan_send(cli, path, &plan, &names, sha256);
 	}

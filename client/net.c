@@ -462,6 +462,12 @@ static bool net_handshake(struct net *n, const struct settings *s, const char *h
 			*err = xasprintf("the server at %s refused this client certificate (%s): it must be issued by "
 					 "the deployment's CA",
 					 n->where, net_ssl_reason());
+		} else if (e == 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			*why = NET_TIMEOUT;
+			*err = xasprintf(
+				"no answer from %s during the TLS handshake (timed out; PLANREG_TIMEOUT sets the "
+				"limit)",
+				n->where);
 		} else {
 			*why = NET_TLS;
 			*err = xasprintf("TLS handshake with %s failed: %s", n->where,

@@ -269,9 +269,11 @@ class RegisterTest(unittest.TestCase):
         self.assertEqual(w["person"], "Ann Williams")
         self.assertEqual(w["fingerprint"], self.s.fingerprints["submitter-LCC"])
         self.assertEqual(w["plan"], "2021-2023 LCR Digital Strategy Action Plan")
+        # the credential is named "reminder" too: only the role line can show the role
         r = self.cli("reminder", "whoami")
-        self.assertIn("role:", r.stdout)
-        self.assertIn("reminder", r.stdout)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"(?m)^role:\s+reminder$")
+        self.assertRegex(r.stdout, r"(?m)^credential:\s+reminder$")
 
     # ------------------------------------------------------------ organisations
 
