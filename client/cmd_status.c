@@ -263,40 +263,39 @@ static void cmd_status_print_json(const struct cli_status_pages *pages)
 	static const Planreg__V1__StatusTotals no_totals = PLANREG__V1__STATUS_TOTALS__INIT;
 	const Planreg__V1__GetStatusResponse *g = pages->first;
 	const Planreg__V1__StatusTotals *t = g->totals ? g->totals : &no_totals;
-	struct buf b = {0};
-	struct json j;
-	json_init(&j, &b, true);
-	json_object_begin(&j);
-	json_kv_str(&j, "period", g->period);
-	json_kv_str(&j, "due", g->due[0] ? g->due : NULL);
-	json_kv_str(&j, "as_at", g->as_at[0] ? g->as_at : NULL);
+	struct cli_json doc;
+	struct json *j = cli_json_begin(&doc);
+	json_object_begin(j);
+	json_kv_str(j, "period", g->period);
+	json_kv_str(j, "due", g->due[0] ? g->due : NULL);
+	json_kv_str(j, "as_at", g->as_at[0] ? g->as_at : NULL);
 	struct output_rows *r = output_rows_new();
 	for (size_t i = 0; i < pages->n_projects; i++)
 		cmd_status_project_row(r, pages->projects[i]);
-	json_key(&j, "projects");
-	output_rows_json(r, &j);
+	json_key(j, "projects");
+	output_rows_json(r, j);
 	output_rows_free(r);
-	json_key(&j, "totals");
-	json_object_begin(&j);
-	json_kv_int(&j, "projects", t->projects);
-	json_kv_int(&j, "reported", t->reported);
-	json_kv_int(&j, "outstanding", t->outstanding);
-	json_kv_int(&j, "late", t->late);
-	json_kv_int(&j, "returned", t->returned);
-	json_key(&j, "by_confidence");
-	json_object_begin(&j);
+	json_key(j, "totals");
+	json_object_begin(j);
+	json_kv_int(j, "projects", t->projects);
+	json_kv_int(j, "reported", t->reported);
+	json_kv_int(j, "outstanding", t->outstanding);
+	json_kv_int(j, "late", t->late);
+	json_kv_int(j, "returned", t->returned);
+	json_key(j, "by_confidence");
+	json_object_begin(j);
 	for (size_t i = 0; i < t->n_by_confidence; i++)
-		json_kv_int(&j, t->by_confidence[i]->name, t->by_confidence[i]->count);
-	json_object_end(&j);
-	cmd_status_groups_json(&j, "by_theme", t->by_theme, t->n_by_theme);
-	cmd_status_groups_json(&j, "by_stage", t->by_stage, t->n_by_stage);
-	cmd_status_groups_json(&j, "by_lead", t->by_lead, t->n_by_lead);
-	json_kv_int(&j, "spend_pence", t->spend_pence);
-	json_kv_int(&j, "forecast_pence", t->forecast_pence);
-	json_kv_int(&j, "plan_cost_pence", t->plan_cost_pence);
-	json_object_end(&j);
-	json_object_end(&j);
-	output_json_done(&b, stdout);
+		json_kv_int(j, t->by_confidence[i]->name, t->by_confidence[i]->count);
+	json_object_end(j);
+	cmd_status_groups_json(j, "by_theme", t->by_theme, t->n_by_theme);
+	cmd_status_groups_json(j, "by_stage", t->by_stage, t->n_by_stage);
+	cmd_status_groups_json(j, "by_lead", t->by_lead, t->n_by_lead);
+	json_kv_int(j, "spend_pence", t->spend_pence);
+	json_kv_int(j, "forecast_pence", t->forecast_pence);
+	json_kv_int(j, "plan_cost_pence", t->plan_cost_pence);
+	json_object_end(j);
+	json_object_end(j);
+	cli_json_end(&doc);
 }
 
 static void cmd_status_print_table(const struct cli_status_pages *pages)

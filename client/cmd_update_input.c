@@ -139,6 +139,25 @@ static bool cmd_update_input_money(struct arena *a, const char *name, const char
 	return true;
 }
 
+/* The milestones and risks of in into c; false with *err on a milestone that cannot be read. */
+static bool cmd_update_input_lists(struct arena *a, const struct cmd_update_input *in, Planreg__V1__UpdateContent *c,
+				   char **err)
+{
+	const char *ms_name = in->from_options ? "--milestone" : "milestone";
+	for (size_t i = 0; i < in->n_milestones; i++) {
+		Planreg__V1__Milestone *m;
+		if (!cmd_update_input_milestone(a, ms_name, in->milestones[i], &m, err))
+			return false;
+		*(Planreg__V1__Milestone **)arena_push(a, &c->milestones, &c->n_milestones, sizeof m) = m;
+	}
+	for (size_t i = 0; i < in->n_risks; i++) {
+		char *risk = cmd_update_input_text(a, in->risks[i]);
+		if (risk[0])
+			*(char **)arena_push(a, &c->risks, &c->n_risks, sizeof risk) = risk;
+	}
+	return true;
+}
+
 /* Reads what must be read to be sent (numbers, names, money, dates); the server checks the rules. */
 bool cmd_update_input_read(struct arena *a, const struct cmd_update_input *in, Planreg__V1__UpdateContent *c,
 			   char **err)
@@ -194,19 +213,7 @@ bool cmd_update_input_read(struct arena *a, const struct cmd_update_input *in, P
 		return false;
 	c->variance_note = cmd_update_input_text(a, in->variance_note);
 
-	const char *ms_name = in->from_options ? "--milestone" : "milestone";
-	for (size_t i = 0; i < in->n_milestones; i++) {
-		Planreg__V1__Milestone *m;
-		if (!cmd_update_input_milestone(a, ms_name, in->milestones[i], &m, err))
-			return false;
-		*(Planreg__V1__Milestone **)arena_push(a, &c->milestones, &c->n_milestones, sizeof m) = m;
-	}
-	for (size_t i = 0; i < in->n_risks; i++) {
-		char *risk = cmd_update_input_text(a, in->risks[i]);
-		if (risk[0])
-			*(char **)arena_push(a, &c->risks, &c->n_risks, sizeof risk) = risk;
-	}
-	return true;
+	return cmd_update_input_lists(a, in, c, err);
 }
 
 /*
