@@ -153,17 +153,18 @@ static int cli_check_body(Planreg__V1__Request__BodyCase body_case, Planreg__V1_
 	return cli_fail(EXIT_REFUSED, "the server's answer has no body; nothing was shown");
 }
 
-static void cli_envelope(Planreg__V1__Request *req, Planreg__V1__Request__BodyCase body_case, void *body)
+void cli_envelope(Planreg__V1__Request *req, Planreg__V1__Request__BodyCase body_case, void *body, const char *key)
 {
 	planreg__v1__request__init(req);
 	req->body_case = body_case;
 	memcpy(&req->whoami, &body, sizeof body); /* every member of the union is a pointer */
+	req->idempotency_key = (char *)(key ? key : "");
 }
 
 int cli_request(struct cli *cli, Planreg__V1__Request__BodyCase body_case, void *body, Planreg__V1__Response **resp)
 {
 	Planreg__V1__Request req;
-	cli_envelope(&req, body_case, body);
+	cli_envelope(&req, body_case, body, NULL);
 	int rc = cli_call(cli, &req, resp);
 	if (rc != EXIT_OK)
 		return rc;
@@ -174,8 +175,7 @@ int cli_request_quiet(struct cli *cli, Planreg__V1__Request__BodyCase body_case,
 		      Planreg__V1__Response **resp)
 {
 	Planreg__V1__Request req;
-	cli_envelope(&req, body_case, body);
-	req.idempotency_key = (char *)(key ? key : "");
+	cli_envelope(&req, body_case, body, key);
 	int rc = cli_call_quiet(cli, &req, resp);
 	if (rc != EXIT_OK || (*resp)->status->code != PLANREG__V1__CODE__OK)
 		return rc;
@@ -206,47 +206,6 @@ void cli_rows_print(const struct output_rows *rows, const char *const *keys, siz
 	struct cli_json doc;
 	output_rows_json(rows, cli_json_begin(&doc));
 	cli_json_end(&doc);
-}
-
-char *cli_read_file(const char *path, size_t max, size_t *len, char **err)
-{
-	bool is_stdin = strcmp(path, "-") == 0;
-	const char *name = is_stdin ? "standard input" : path;
-	FILE *f = is_stdin ? stdin : fopen(path, "rb");
-	if (f == NULL) {
-		*err = xasprintf("cannot read %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	struct stat st;
-	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-		fclose(f);
-		*err = xasprintf("%s is a directory, not a file", path);
-		return NULL;
-	}
-	size_t cap = 65536, n = 0;
-	char *buf = xmalloc(cap + 1);
-	size_t r;
-	while ((r = fread(buf + n, 1, cap - n, f)) > 0) {
-		n += r;
-		if (n == cap && cap > max)
-			break;
-		if (n == cap) {
-			cap *= 2;
-			buf = xrealloc(buf, cap + 1);
-		}
-	}
-	bool failed = ferror(f);
-	if (!is_stdin)
-		fclose(f);
-	if (failed || n > max) {
-		free(buf);
-		*err = failed ? xasprintf("cannot read %s", name)
-			      : xasprintf("%s is larger than %zu MiB", name, max >> 20);
-		return NULL;
-	}
-	buf[n] = '\0';
-	*len = n;
-	return buf;
 }
 
 /* Every command, grouped by noun in the order `planreg --help` lists them. */

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "file.h"
 #include "net.h"
 #include "output.h"
 #include "planreg.pb-c.h"
@@ -149,6 +150,8 @@ int cli_settings(struct cli *cli);
  * answer without its body (EXIT_REFUSED).
  */
 int cli_request(struct cli *cli, Planreg__V1__Request__BodyCase body_case, void *body, Planreg__V1__Response **resp);
+/* The request envelope around body (of the oneof case body_case), with an idempotency key (NULL: none). */
+void cli_envelope(Planreg__V1__Request *req, Planreg__V1__Request__BodyCase body_case, void *body, const char *key);
 /* As cli_request, with an idempotency key, and a refusal is not printed: *resp carries its status. */
 int cli_request_quiet(struct cli *cli, Planreg__V1__Request__BodyCase body_case, void *body, const char *key,
 		      Planreg__V1__Response **resp);
@@ -173,9 +176,6 @@ void cli_cost_json(struct json *j, const Planreg__V1__Cost *c);
 void cli_money_json(struct json *j, const char *key, const Planreg__V1__Money *m);
 /* A project reference argument (1..100000); a usage error otherwise. */
 int cli_ref_arg(const struct cli_command *cmd, const char *s, int32_t *ref);
-
-/* Reads a whole file, "-" for stdin (malloc'd, NUL-terminated, *len bytes); NULL with *err (malloc'd) on failure. */
-char *cli_read_file(const char *path, size_t max, size_t *len, char **err);
 
 /* Every page of a GetStatus answer (cmd_status.c): later pages are asked at the
  * first page's as_at, so they describe the same moment; a page too large for a

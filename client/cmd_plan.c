@@ -141,10 +141,8 @@ static int cmd_plan_send(struct cli *cli, const char *path, const struct plan *p
 	Planreg__V1__ImportPlanRequest body = PLANREG__V1__IMPORT_PLAN_REQUEST__INIT;
 	cmd_plan_request(&a, plan, names, sha256, &body);
 	Planreg__V1__Request req;
-	planreg__v1__request__init(&req);
-	req.body_case = PLANREG__V1__REQUEST__BODY_IMPORT_PLAN;
-	req.import_plan = &body;
-	req.idempotency_key = (char *)sha256; /* the same document is the same import */
+	cli_envelope(&req, PLANREG__V1__REQUEST__BODY_IMPORT_PLAN, &body,
+		     sha256); /* the same document, the same import */
 	Planreg__V1__Response *resp;
 	int rc = cli_call(cli, &req, &resp);
 	arena_free(&a);
@@ -222,7 +220,7 @@ static int cmd_plan_import_run(struct cli *cli, const struct cli_command *self, 
 		return rc;
 	}
 	size_t len = 0;
-	char *doc = cli_read_file(path, CMD_PLAN_MAX_BYTES, &len, &err);
+	char *doc = file_read(path, CMD_PLAN_MAX_BYTES, &len, &err);
 	if (doc == NULL) {
 		plan_names_free(&names);
 		int rc = cli_fail(EXIT_USAGE, "%s", err);

@@ -60,12 +60,10 @@ int cmd_update_send(struct cli *cli, Planreg__V1__Request *req, bool quiet, Plan
 static int cmd_update_submit_one(struct cli *cli, const Planreg__V1__UpdateContent *c, const char *key,
 				 enum output_format fmt)
 {
-	Planreg__V1__Request req = PLANREG__V1__REQUEST__INIT;
 	Planreg__V1__SubmitUpdateRequest body = PLANREG__V1__SUBMIT_UPDATE_REQUEST__INIT;
 	body.content = (Planreg__V1__UpdateContent *)c;
-	req.body_case = PLANREG__V1__REQUEST__BODY_SUBMIT_UPDATE;
-	req.submit_update = &body;
-	req.idempotency_key = (char *)key;
+	Planreg__V1__Request req;
+	cli_envelope(&req, PLANREG__V1__REQUEST__BODY_SUBMIT_UPDATE, &body, key);
 	Planreg__V1__Response *resp;
 	bool retried;
 	int rc = cmd_update_send(cli, &req, false, &resp, &retried);
@@ -165,7 +163,7 @@ static int cmd_update_submit_narrative(struct cmd_update_submit_args *s)
 		return EXIT_OK;
 	size_t len = 0;
 	char *err = NULL;
-	char *text = cli_read_file(s->narrative_file, CMD_UPDATE_NARRATIVE_MAX_BYTES, &len, &err);
+	char *text = file_read(s->narrative_file, CMD_UPDATE_NARRATIVE_MAX_BYTES, &len, &err);
 	if (text && !text_utf8_valid(text, len, NULL)) {
 		free(text);
 		text = NULL;
@@ -388,10 +386,8 @@ static int cmd_update_review_run(struct cli *cli, const struct cli_command *self
 	char key[CMD_UPDATE_KEY_MAX];
 	if (!cmd_update_input_random_key(key))
 		return cli_fail(EXIT_REFUSED, "cannot make a random idempotency key for the review");
-	Planreg__V1__Request req = PLANREG__V1__REQUEST__INIT;
-	req.body_case = PLANREG__V1__REQUEST__BODY_REVIEW_UPDATE;
-	req.review_update = &body;
-	req.idempotency_key = key;
+	Planreg__V1__Request req;
+	cli_envelope(&req, PLANREG__V1__REQUEST__BODY_REVIEW_UPDATE, &body, key);
 	Planreg__V1__Response *resp;
 	bool retried;
 	rc = cmd_update_send(cli, &req, false, &resp, &retried);

@@ -255,12 +255,10 @@ static int cmd_update_batch_send_row(struct cmd_update_batch *bt, Planreg__V1__U
 {
 	char key[CMD_UPDATE_KEY_MAX];
 	cmd_update_input_content_key(c, key);
-	Planreg__V1__Request req = PLANREG__V1__REQUEST__INIT;
 	Planreg__V1__SubmitUpdateRequest body = PLANREG__V1__SUBMIT_UPDATE_REQUEST__INIT;
 	body.content = c;
-	req.body_case = PLANREG__V1__REQUEST__BODY_SUBMIT_UPDATE;
-	req.submit_update = &body;
-	req.idempotency_key = key;
+	Planreg__V1__Request req;
+	cli_envelope(&req, PLANREG__V1__REQUEST__BODY_SUBMIT_UPDATE, &body, key);
 	Planreg__V1__Response *resp;
 	bool retried;
 	cmd_update_batch_progress_clear(bt);
@@ -297,7 +295,7 @@ static bool cmd_update_batch_read(const char *path, struct csv *csv, int col[CMD
 {
 	char *err = NULL;
 	size_t len = 0;
-	char *data = cli_read_file(path, CMD_UPDATE_BATCH_MAX_BYTES, &len, &err);
+	char *data = file_read(path, CMD_UPDATE_BATCH_MAX_BYTES, &len, &err);
 	if (data == NULL) {
 		cli_fail(EXIT_USAGE, "%s", err);
 		free(err);

@@ -7,10 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "file.h"
 #include "text.h"
 #include "xmalloc.h"
 
 #define PLAN_NAMES_CODE_MAX 16
+#define PLAN_NAMES_MAX_BYTES (4 * 1024 * 1024)
 
 /* Next character of *s as compared: whitespace runs read as one space, trailing whitespace as the end. */
 static int plan_names_fold_next(const char **s)
@@ -237,27 +239,10 @@ bool plan_names_load(const char *path, struct plan_names *out, char **err)
 {
 	memset(out, 0, sizeof(*out));
 	*err = NULL;
-	FILE *f = fopen(path, "rb");
-	if (f == NULL) {
-		*err = xasprintf("%s: %s", path, strerror(errno));
+	size_t len = 0;
+	char *buf = file_read(path, PLAN_NAMES_MAX_BYTES, &len, err);
+	if (buf == NULL)
 		return false;
-	}
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	char chunk[4096];
-	size_t got;
-	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		buf = xgrow(buf, &cap, len + got, 1);
-		memcpy(buf + len, chunk, got);
-		len += got;
-	}
-	bool read_failed = ferror(f) != 0;
-	fclose(f);
-	if (read_failed) {
-		free(buf);
-		*err = xasprintf("%s: read error", path);
-		return false;
-	}
 	bool ok = plan_names_parse(buf != NULL ? buf : "", len, path, out, err);
 	free(buf);
 	return ok;
