@@ -11,6 +11,8 @@ import io
 import json
 import os
 import socket
+import ssl
+import struct
 import subprocess
 import sys
 import threading
@@ -19,6 +21,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
+from wire import pb_bytes, pb_decode, pb_varint, tls_context  # noqa: E402
 
 PERIOD = "2026-Q3"
 EXIT_REFUSED, EXIT_USAGE, EXIT_CONNECT = 1, 2, 3
@@ -253,6 +256,71 @@ class ProxyCutOnce:
         self.sock.close()
 
 
+class BodylessRelay:
+    """A TLS relay with the deployment's server certificate in front of the real daemon that passes every
+    request on and every answer back without its body (fields 10 and up): a server that says OK and
+    nothing else."""
+
+    def __init__(self, pki, port):
+        self.target = port
+        self.up_ctx = tls_context(pki, "viewer")
+        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.ctx.load_cert_chain(os.path.join(pki.dir, "server.crt"), os.path.join(pki.dir, "server.key"))
+        self.ctx.set_alpn_protocols(["planreg/1"])
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.stripped = 0
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        while True:
+            try:
+                raw, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self.serve, args=(raw,), daemon=True).start()
+
+    @staticmethod
+    def read_exact(sock, n):
+        data = b""
+        while len(data) < n:
+            chunk = sock.recv(n - len(data))
+            if not chunk:
+                return None
+            data += chunk
+        return data
+
+    def serve(self, raw):
+        opened = [raw]
+        try:
+            down = self.ctx.wrap_socket(raw, server_side=True)
+            opened.append(down)
+            up = self.up_ctx.wrap_socket(socket.create_connection(("127.0.0.1", self.target)),
+                                         server_hostname="localhost")
+            opened.append(up)
+            while True:
+                head = self.read_exact(down, 4)
+                if head is None:
+                    break
+                up.sendall(head + self.read_exact(down, struct.unpack(">I", head)[0]))
+                head = self.read_exact(up, 4)
+                f = pb_decode(self.read_exact(up, struct.unpack(">I", head)[0]))
+                msg = pb_varint(1, f[1][0]) if 1 in f else b""
+                msg += pb_bytes(2, f[2][0]) if 2 in f else b""
+                msg += pb_bytes(3, f[3][0]) if 3 in f else b""
+                self.stripped += any(k >= 10 for k in f)
+                down.sendall(struct.pack(">I", len(msg)) + msg)
+        except (OSError, ValueError, TypeError):
+            pass
+        for sock in opened:
+            sock.close()
+
+    def close(self):
+        self.sock.close()
+
+
 class ServiceTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -412,6 +480,21 @@ class ServiceTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("PERMISSION_DENIED", r.stderr)
         self.assertIn("local parse", r.stdout)
+
+    def test_an_answer_without_its_body_exits_1(self):
+        relay = BodylessRelay(self.s.pki, self.s.daemon.port)
+        try:
+            env = {"PLANREG_SERVER": "localhost:%d" % relay.port,
+                   "XDG_CACHE_HOME": os.path.join(self.s.tmp, "cache-bodyless")}
+            for args in (["whoami"], ["projects", "list"], ["org", "list", "--format", "csv"],
+                         ["status", "--period", PERIOD], ["update", "show", "1"]):
+                r = self.s.cli("viewer", *args, env=env)
+                self.assertEqual(r.returncode, EXIT_REFUSED, (args, r.stdout, r.stderr))
+                self.assertIn("has no", r.stderr)
+                self.assertEqual(r.stdout, "", args)
+            self.assertGreater(relay.stripped, 0)
+        finally:
+            relay.close()
 
     # ------------------------------------------------------------ input
 
