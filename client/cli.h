@@ -131,8 +131,9 @@ int cli_usage(const struct cli_command *cmd, const char *fmt, ...) __attribute__
 const struct cli_command *cli_find(const char *noun, const char *verb);
 /* Prints the command's --help text, generated from its declaration. */
 void cli_print_help(const struct cli_command *cmd, FILE *out);
-/* Prints "planreg NOUN VERB ARGS [options]" generated from the declaration. */
-void cli_print_synopsis(const struct cli_command *cmd, FILE *out);
+/* Prints "planreg NOUN VERB ARGS [options]" generated from the declaration, starting at column col and
+ * wrapped to 79 columns under the first argument. */
+void cli_print_synopsis(const struct cli_command *cmd, FILE *out, size_t col);
 /* Prints a bash completion script generated from the command table. */
 void cli_print_completion(FILE *out);
 

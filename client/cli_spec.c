@@ -186,26 +186,47 @@ int cli_getopt_all(struct cli_getopt *g, const struct cli_command *self, int arg
 	return ch;
 }
 
-/* "[--theme N]", "--period P", "[--risk TEXT]..." */
-static void cli_option_usage(const struct cli_option *o, FILE *out)
+#define CLI_SYNOPSIS_WIDTH 79
+
+/* Appends one piece of a synopsis, wrapping before it when the line would pass the width. */
+static void cli_synopsis_piece(FILE *out, const char *piece, size_t *col, size_t indent)
 {
-	fprintf(out, " %s--%s%s%s%s%s", o->required ? "" : "[", o->name, o->arg ? " " : "", o->arg ? o->arg : "",
-		o->required ? "" : "]", o->repeatable ? "..." : "");
+	size_t len = strlen(piece);
+	if (*col + 1 + len > CLI_SYNOPSIS_WIDTH && *col > indent) {
+		fprintf(out, "\n%*s", (int)indent, "");
+		*col = indent;
+	} else {
+		fputc(' ', out);
+		(*col)++;
+	}
+	fputs(piece, out);
+	*col += len;
 }
 
-void cli_print_synopsis(const struct cli_command *cmd, FILE *out)
+/* "[--theme N]", "--period P", "[--risk TEXT]..." */
+static void cli_option_usage(const struct cli_option *o, char *out, size_t size)
 {
-	char name[64];
+	snprintf(out, size, "%s--%s%s%s%s%s", o->required ? "" : "[", o->name, o->arg ? " " : "", o->arg ? o->arg : "",
+		 o->required ? "" : "]", o->repeatable ? "..." : "");
+}
+
+void cli_print_synopsis(const struct cli_command *cmd, FILE *out, size_t col)
+{
+	char name[64], piece[128];
 	cli_command_name(cmd, name, sizeof name);
-	fprintf(out, "planreg %s", name);
+	col += (size_t)fprintf(out, "planreg %s", name);
+	size_t indent = col + 1;
 	if (cmd->args && cmd->args[0])
-		fprintf(out, " %s", cmd->args);
-	for (size_t i = 0; cmd->options && cmd->options[i].name; i++)
-		cli_option_usage(&cmd->options[i], out);
+		cli_synopsis_piece(out, cmd->args, &col, indent);
+	for (size_t i = 0; cmd->options && cmd->options[i].name; i++) {
+		cli_option_usage(&cmd->options[i], piece, sizeof piece);
+		cli_synopsis_piece(out, piece, &col, indent);
+	}
 	if (cmd->formats) {
 		char offered[32];
 		cli_formats_text(cmd, offered, sizeof offered, '|');
-		fprintf(out, cmd->format_required ? " --format %s" : " [--format %s]", offered);
+		snprintf(piece, sizeof piece, cmd->format_required ? "--format %s" : "[--format %s]", offered);
+		cli_synopsis_piece(out, piece, &col, indent);
 	}
 }
 
@@ -220,7 +241,7 @@ static void cli_help_line(FILE *out, const char *head, const char *text)
 void cli_print_help(const struct cli_command *cmd, FILE *out)
 {
 	fputs("usage: ", out);
-	cli_print_synopsis(cmd, out);
+	cli_print_synopsis(cmd, out, strlen("usage: "));
 	fprintf(out, "\n\n%s\n", cmd->summary);
 	if (cmd->help && cmd->help[0])
 		fprintf(out, "\n%s", cmd->help);
