@@ -118,6 +118,9 @@ int main(int argc, char **argv)
 	} else if (strcmp(rest[0], "--version") == 0 || strcmp(rest[0], "version") == 0) {
 		printf("planreg %s\n", PLANREG_VERSION);
 		rc = EXIT_OK;
+	} else if (rest[0][0] == '-') {
+		rc = cli_fail(EXIT_USAGE, "unknown option %.*s (planreg --help lists the global options)",
+			      (int)strcspn(rest[0], "="), rest[0]);
 	} else if (!cli_noun_exists(rest[0])) {
 		rc = cli_fail(EXIT_USAGE, "unknown command \"%s\" (planreg --help lists the commands)", rest[0]);
 	} else {

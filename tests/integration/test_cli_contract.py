@@ -86,6 +86,11 @@ class LocalTest(unittest.TestCase):
             self.assertIn("--help", lines[0])  # the usage hint
             self.assertEqual(r.stdout, "")
 
+    def test_unknown_global_option(self):
+        r = planreg("--bogus=1", "whoami")
+        self.assertEqual(r.returncode, EXIT_USAGE)
+        self.assertEqual(r.stderr, "planreg: unknown option --bogus (planreg --help lists the global options)\n")
+
     def test_value_errors_are_one_line_without_the_synopsis(self):
         cases = [(["projects", "list", "--theme", "x"], "--theme takes a theme number"),
                  (["projects", "list", "--page-size", "0"], "--page-size takes a number from 1 to 1000"),
