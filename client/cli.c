@@ -1,11 +1,14 @@
 /* cli.c - calling the server and reporting failures, shared by every command (see cli.h). */
 #include "cli.h"
 
-#include <getopt.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
+#include "json.h"
 #include "xmalloc.h"
 
 int cli_fail(int code, const char *fmt, ...)
@@ -24,56 +27,12 @@ int cli_usage(const struct cli_command *cmd, const char *fmt, ...)
 	va_list ap;
 	va_start(ap, fmt);
 	fputs("planreg: ", stderr);
+	if (cmd)
+		fprintf(stderr, "%s%s%s: ", cmd->noun, cmd->verb[0] ? " " : "", cmd->verb);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
-	if (cmd)
-		fprintf(stderr, "usage: planreg %s%s%s %s\n(planreg %s%s%s --help shows the options)\n", cmd->noun,
-			cmd->verb[0] ? " " : "", cmd->verb, cmd->args, cmd->noun, cmd->verb[0] ? " " : "", cmd->verb);
 	return EXIT_USAGE;
-}
-
-void cli_print_help(const struct cli_command *cmd, FILE *out)
-{
-	fprintf(out, "usage: planreg %s%s%s %s\n\n%s\n", cmd->noun, cmd->verb[0] ? " " : "", cmd->verb, cmd->args,
-		cmd->summary);
-	if (cmd->help && cmd->help[0])
-		fprintf(out, "\n%s", cmd->help);
-}
-
-bool cli_format(const struct cli_command *cmd, const char *arg, enum output_format *f)
-{
-	if (output_parse_format(arg, f))
-		return true;
-	cli_usage(cmd, "--format must be table, csv or json, not \"%s\"", arg);
-	return false;
-}
-
-int cli_format_options(const struct cli_command *cmd, int argc, char **argv, int nargs, const char *what, bool csv,
-		       enum output_format *fmt)
-{
-	static const struct option opts[] = {
-		{"format", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-	*fmt = OUTPUT_TABLE;
-	int ch;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (ch == 'h') {
-			cli_print_help(cmd, stdout);
-			return EXIT_OK;
-		}
-		if (ch != 'f')
-			return cli_usage(cmd, "unknown option");
-		if (!cli_format(cmd, optarg, fmt))
-			return EXIT_USAGE;
-	}
-	if (!csv && *fmt == OUTPUT_CSV)
-		return cli_usage(cmd, "--format must be table or json here");
-	if (argc - optind != nargs) {
-		if (nargs == 0)
-			return cli_usage(cmd, "unexpected argument \"%s\"", argv[optind]);
-		return cli_usage(cmd, "give %s", what);
-	}
-	return -1;
 }
 
 void cli_print_status(const Planreg__V1__Status *st, const char *prefix)
@@ -104,10 +63,13 @@ static int cli_transport(struct cli *cli, Planreg__V1__Request *req, Planreg__V1
 	char *err = NULL;
 	*resp = NULL;
 	cli->broke_after_send = false;
+	int rc = cli_settings(cli);
+	if (rc != EXIT_OK)
+		return rc;
 	if (cli->net == NULL) {
 		cli->net = net_connect(&cli->settings, &why, &err);
 		if (cli->net == NULL) {
-			int rc = cli_fail(EXIT_CONNECT, "%s", err);
+			rc = cli_fail(EXIT_CONNECT, "%s", err);
 			free(err);
 			return rc;
 		}
@@ -115,15 +77,17 @@ static int cli_transport(struct cli *cli, Planreg__V1__Request *req, Planreg__V1
 	*resp = net_call(cli->net, req, &why, &err);
 	if (*resp == NULL) {
 		cli->broke_after_send = why == NET_PROTOCOL || why == NET_TIMEOUT;
-		int rc = cli_fail(EXIT_CONNECT, "%s", err);
+		rc = cli_fail(EXIT_CONNECT, "%s", err);
 		free(err);
 		net_close(cli->net);
 		cli->net = NULL;
 		return rc;
 	}
+	if (cli->verbose && (*resp)->request_id && (*resp)->request_id[0])
+		fprintf(stderr, "planreg: request %s\n", (*resp)->request_id);
 	if ((*resp)->id == 0) {
 		/* a connection-level refusal: the server closes after it */
-		int rc = cli_print_refusal((*resp)->status);
+		rc = cli_print_refusal((*resp)->status);
 		planreg__v1__response__free_unpacked(*resp, NULL);
 		*resp = NULL;
 		net_close(cli->net);
@@ -163,39 +127,150 @@ int cli_call(struct cli *cli, Planreg__V1__Request *req, Planreg__V1__Response *
 	return EXIT_OK;
 }
 
-static const struct cli_command *const cli_tables[] = {
-	cmd_whoami_commands, cmd_plan_commands,   cmd_projects_commands, cmd_org_commands,
-	cmd_cred_commands,   cmd_update_commands, cmd_audit_commands,    cmd_status_commands,
-	cmd_export_commands, cmd_report_commands, cmd_remind_commands,
+int cli_settings(struct cli *cli)
+{
+	if (cli->settings_resolved)
+		return EXIT_OK;
+	char *err = NULL;
+	if (!settings_resolve(&cli->settings, &err)) {
+		int rc = cli_fail(EXIT_USAGE, "%s", err);
+		free(err);
+		return rc;
+	}
+	cli->settings_resolved = true;
+	return EXIT_OK;
+}
+
+/* The response's body must be the one asked for: the oneof numbers are the same on both sides. */
+static int cli_check_body(Planreg__V1__Request__BodyCase body_case, Planreg__V1__Response **resp)
+{
+	void *body;
+	memcpy(&body, &(*resp)->whoami, sizeof body); /* every member of the union is a pointer */
+	if ((int)(*resp)->body_case == (int)body_case && body != NULL)
+		return EXIT_OK;
+	planreg__v1__response__free_unpacked(*resp, NULL);
+	*resp = NULL;
+	return cli_fail(EXIT_REFUSED, "the server's answer has no body; nothing was shown");
+}
+
+void cli_envelope(Planreg__V1__Request *req, Planreg__V1__Request__BodyCase body_case, void *body, const char *key)
+{
+	planreg__v1__request__init(req);
+	req->body_case = body_case;
+	memcpy(&req->whoami, &body, sizeof body); /* every member of the union is a pointer */
+	req->idempotency_key = (char *)(key ? key : "");
+}
+
+int cli_request(struct cli *cli, Planreg__V1__Request__BodyCase body_case, void *body, Planreg__V1__Response **resp)
+{
+	Planreg__V1__Request req;
+	cli_envelope(&req, body_case, body, NULL);
+	int rc = cli_call(cli, &req, resp);
+	if (rc != EXIT_OK)
+		return rc;
+	return cli_check_body(body_case, resp);
+}
+
+int cli_request_quiet(struct cli *cli, Planreg__V1__Request__BodyCase body_case, void *body, const char *key,
+		      Planreg__V1__Response **resp)
+{
+	Planreg__V1__Request req;
+	cli_envelope(&req, body_case, body, key);
+	int rc = cli_call_quiet(cli, &req, resp);
+	if (rc != EXIT_OK || (*resp)->status->code != PLANREG__V1__CODE__OK)
+		return rc;
+	return cli_check_body(body_case, resp);
+}
+
+struct json *cli_json_begin(struct cli_json *doc)
+{
+	memset(doc, 0, sizeof *doc);
+	doc->j = xmalloc(sizeof *doc->j);
+	json_init(doc->j, &doc->b, true);
+	return doc->j;
+}
+
+void cli_json_end(struct cli_json *doc)
+{
+	output_json_done(&doc->b, stdout);
+	free(doc->j);
+	doc->j = NULL;
+}
+
+void cli_rows_print(const struct output_rows *rows, const char *const *keys, size_t n_keys, enum output_format fmt)
+{
+	if (fmt == OUTPUT_CSV) {
+		output_rows_csv(rows, keys, n_keys, false, stdout);
+		return;
+	}
+	struct cli_json doc;
+	output_rows_json(rows, cli_json_begin(&doc));
+	cli_json_end(&doc);
+}
+
+/* Every command, grouped by noun in the order `planreg --help` lists them. */
+static const struct cli_command *const cli_commands[] = {
+	&cmd_whoami,
+	&cmd_themes_list,
+	&cmd_plan_import,
+	&cmd_projects_list,
+	&cmd_projects_show,
+	&cmd_org_list,
+	&cmd_org_set,
+	&cmd_org_set_contact,
+	&cmd_cred_enrol,
+	&cmd_cred_revoke,
+	&cmd_cred_list,
+	&cmd_update_submit,
+	&cmd_update_template,
+	&cmd_update_history,
+	&cmd_update_list,
+	&cmd_update_show,
+	&cmd_update_review,
+	&cmd_audit_verify,
+	&cmd_status_show,
+	&cmd_status_outstanding,
+	&cmd_status_timeliness,
+	&cmd_status_diff,
+	&cmd_export_updates,
+	&cmd_report_html,
+	&cmd_remind_run,
+	&cmd_remind_log,
+	&cmd_remind_policy,
+	&cmd_completion_bash,
+	NULL,
 };
+
+const struct cli_command *const *cli_all_commands(void)
+{
+	return cli_commands;
+}
 
 const struct cli_command *cli_find(const char *noun, const char *verb)
 {
-	for (size_t t = 0; t < sizeof cli_tables / sizeof cli_tables[0]; t++)
-		for (const struct cli_command *c = cli_tables[t]; c->noun; c++)
-			if (strcmp(c->noun, noun) == 0 && strcmp(c->verb, verb ? verb : "") == 0)
-				return c;
+	for (size_t i = 0; cli_commands[i]; i++)
+		if (strcmp(cli_commands[i]->noun, noun) == 0 && strcmp(cli_commands[i]->verb, verb ? verb : "") == 0)
+			return cli_commands[i];
 	return NULL;
 }
 
 /* For `planreg --help` and `planreg NOUN --help`. */
 void cli_list_commands(FILE *out, const char *noun)
 {
-	for (size_t t = 0; t < sizeof cli_tables / sizeof cli_tables[0]; t++)
-		for (const struct cli_command *c = cli_tables[t]; c->noun; c++) {
-			if (noun && strcmp(c->noun, noun) != 0)
-				continue;
-			char head[64];
-			snprintf(head, sizeof head, "%s%s%s", c->noun, c->verb[0] ? " " : "", c->verb);
-			fprintf(out, "  %-20s %s\n", head, c->summary);
-		}
+	for (size_t i = 0; cli_commands[i]; i++) {
+		const struct cli_command *c = cli_commands[i];
+		if (noun && strcmp(c->noun, noun) != 0)
+			continue;
+		char head[64];
+		snprintf(head, sizeof head, "%s%s%s", c->noun, c->verb[0] ? " " : "", c->verb);
+		fprintf(out, "  %-20s %s\n", head, c->summary);
+	}
 }
 
 bool cli_noun_exists(const char *noun)
 {
-	for (size_t t = 0; t < sizeof cli_tables / sizeof cli_tables[0]; t++)
-		for (const struct cli_command *c = cli_tables[t]; c->noun; c++)
-			if (strcmp(c->noun, noun) == 0)
-				return true;
+	for (size_t i = 0; cli_commands[i]; i++)
+		if (strcmp(cli_commands[i]->noun, noun) == 0)
+			return true;
 	return false;
 }

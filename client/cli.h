@@ -4,34 +4,111 @@
 #ifndef PLANREG_CLI_H
 #define PLANREG_CLI_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "file.h"
 #include "net.h"
 #include "output.h"
 #include "planreg.pb-c.h"
 #include "settings.h"
 #include "status.h"
 
+struct json;
+struct output_rows;
+
 struct cli {
 	struct settings settings;
 	struct net *net;
 	bool stdout_tty;
 	bool stderr_tty;
-	bool color; /* stderr is a terminal and NO_COLOR is unset */
+	bool verbose;           /* -v: print the daemon's request id of each request */
+	bool settings_resolved; /* settings_resolve ran (on the first connection) */
 	/* the last call's connection broke after its request went out (timeout or
 	 * close mid-answer): the request may or may not have been done */
 	bool broke_after_send;
 };
 
+/* Output formats a command offers with --format (a bit set). */
+#define CLI_FMT_TABLE (1u << OUTPUT_TABLE)
+#define CLI_FMT_CSV (1u << OUTPUT_CSV)
+#define CLI_FMT_JSON (1u << OUTPUT_JSON)
+#define CLI_FMT_LISTING (CLI_FMT_TABLE | CLI_FMT_CSV | CLI_FMT_JSON)
+#define CLI_FMT_RECORD (CLI_FMT_TABLE | CLI_FMT_JSON)
+
+/* Values completion offers for the option of the same kind. */
+#define CLI_STAGE_CHOICES "concept early_development advanced_development live completed paused cancelled"
+#define CLI_CONFIDENCE_CHOICES "green amber_green amber amber_red red"
+
+/* How completion offers an option's value. */
+enum cli_complete {
+	CLI_COMPLETE_NONE,
+	CLI_COMPLETE_FILE,    /* a file name */
+	CLI_COMPLETE_CHOICES, /* one of .choices */
+};
+
+/* One option of a command: everything parsing, usage, --help and completion need. */
+struct cli_option {
+	const char *name; /* long name without "--" */
+	int key;          /* what cli_getopt_next returns for it: a letter (also -LETTER when .short_name) or >= 256 */
+	bool short_name;  /* -key is accepted too */
+	const char *arg;  /* the value's name in usage ("N", "FILE"); NULL: a flag without a value */
+	const char *help; /* one line for --help */
+	bool repeatable;  /* may be given more than once (otherwise twice is a usage error) */
+	bool required;    /* shown without brackets in the synopsis (the command checks) */
+	enum cli_complete complete;
+	const char *choices; /* space-separated values, for completion */
+};
+
+/*
+ * One command. Its options, positional arguments and formats are declared
+ * here; cli_getopt_next parses them, and the synopsis, --help and the bash
+ * completion script are generated from the same declaration.
+ */
 struct cli_command {
 	const char *noun;
-	const char *verb;
-	int (*run)(struct cli *cli, int argc, char **argv); /* argv[0] is the verb */
-	const char *args;                                   /* synopsis after "planreg NOUN VERB" */
-	const char *summary;                                /* one line */
-	const char *help;                                   /* options, shown by --help */
+	const char *verb; /* "" for a noun that is a command (`status`) */
+	const char *args; /* positional arguments in the synopsis ("REF"), or NULL */
+	int min_args, max_args;
+	const char *args_what;            /* what to give when the count is wrong ("one project reference") */
+	const struct cli_option *options; /* ends with an entry whose name is NULL; may be NULL */
+	unsigned formats;                 /* CLI_FMT_* offered by --format; 0: no --format */
+	bool format_required;             /* --format must be given (an export is for a program) */
+	const char *summary;              /* one line, for command lists */
+	const char *help;                 /* prose shown by --help before the options, or NULL */
+	bool local;                       /* never talks to the server (completion) */
+	int (*run)(struct cli *cli, const struct cli_command *self, int argc, char **argv); /* argv[0] is the verb */
 };
+
+/* The state of parsing one command's options (cli_getopt_*). */
+#define CLI_OPTIONS_MAX 40
+struct cli_getopt {
+	const struct cli_command *self;
+	int argc;
+	char **argv;
+	struct option longopts[CLI_OPTIONS_MAX + 3];
+	char shortopts[CLI_OPTIONS_MAX * 2 + 4];
+	unsigned seen[CLI_OPTIONS_MAX];
+	enum output_format format; /* --format, or the first format offered */
+	bool format_given;
+	char **args; /* the positional arguments, after parsing */
+	int nargs;
+	int rc; /* the exit code when cli_getopt_next returned -1 */
+};
+
+/* Starts parsing argv (argv[0] is the verb). */
+void cli_getopt_begin(struct cli_getopt *g, const struct cli_command *self, int argc, char **argv);
+/*
+ * The key of the next of the command's own options (its value in optarg); 0
+ * when they are all read and the positional arguments are in g->args; -1 when
+ * the command must return g->rc at once: --help was printed (0), or a usage
+ * error was (an unknown option, a missing value, --format not offered, a
+ * repeated option, the wrong number of arguments).
+ */
+int cli_getopt_next(struct cli_getopt *g);
+/* Parses a whole command line that has no options of its own beyond --format. */
+int cli_getopt_all(struct cli_getopt *g, const struct cli_command *self, int argc, char **argv);
 
 /*
  * Sends req and waits for the answer. Returns the exit code: 0 with *resp set
@@ -49,26 +126,50 @@ void cli_print_status(const Planreg__V1__Status *st, const char *prefix);
 
 /* "planreg: " + message to stderr; returns code. */
 int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* A usage error: the message, then "see planreg NOUN VERB --help"; returns EXIT_USAGE. */
+/* A usage error: one line saying what to write instead; returns EXIT_USAGE. */
 int cli_usage(const struct cli_command *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const struct cli_command *cli_find(const char *noun, const char *verb);
-/* Prints the command's --help text. */
+/* Prints the command's --help text, generated from its declaration. */
 void cli_print_help(const struct cli_command *cmd, FILE *out);
+/* Prints "planreg NOUN VERB ARGS [options]" generated from the declaration, starting at column col and
+ * wrapped to 79 columns under the first argument. */
+void cli_print_synopsis(const struct cli_command *cmd, FILE *out, size_t col);
+/* Prints a bash completion script generated from the command table. */
+void cli_print_completion(FILE *out);
+
 /*
- * Options of a command that takes only --format (and --help) and exactly nargs
- * arguments, named by what ("a project reference") in the usage error. csv:
- * whether CSV is offered. Returns -1 to go on (*fmt set, the arguments at
- * argv[optind]), or the exit code to return at once.
+ * Resolves the settings (flags, then PLANREG_*, then client.conf) once, when
+ * first needed: --help and local-only work never read client.conf. Returns
+ * EXIT_OK, or EXIT_USAGE after printing why.
  */
-int cli_format_options(const struct cli_command *cmd, int argc, char **argv, int nargs, const char *what, bool csv,
-		       enum output_format *fmt);
-/* Handles "--format FMT" parsing with a clear error; true when ok. */
-bool cli_format(const struct cli_command *cmd, const char *arg, enum output_format *f);
+int cli_settings(struct cli *cli);
+
+/*
+ * Sends a request whose body is body (of the oneof case body_case) and waits
+ * for the answer. Returns 0 with *resp set and carrying the matching body, or
+ * the exit code after printing why: a refusal, a transport failure, or an
+ * answer without its body (EXIT_REFUSED).
+ */
+int cli_request(struct cli *cli, Planreg__V1__Request__BodyCase body_case, void *body, Planreg__V1__Response **resp);
+/* The request envelope around body (of the oneof case body_case), with an idempotency key (NULL: none). */
+void cli_envelope(Planreg__V1__Request *req, Planreg__V1__Request__BodyCase body_case, void *body, const char *key);
+/* As cli_request, with an idempotency key, and a refusal is not printed: *resp carries its status. */
+int cli_request_quiet(struct cli *cli, Planreg__V1__Request__BodyCase body_case, void *body, const char *key,
+		      Planreg__V1__Response **resp);
+
+/* A JSON document on stdout: cli_json_begin gives the writer, cli_json_end prints it. */
+struct cli_json {
+	struct buf b;
+	struct json *j;
+};
+struct json *cli_json_begin(struct cli_json *doc);
+void cli_json_end(struct cli_json *doc);
+/* Prints a listing's rows as JSON (an array of objects) or CSV (a header of exactly keys) on stdout. */
+void cli_rows_print(const struct output_rows *rows, const char *const *keys, size_t n_keys, enum output_format fmt);
 
 void cli_list_commands(FILE *out, const char *noun);
 bool cli_noun_exists(const char *noun);
 
-struct json;
 /* The stable JSON shapes (docs/json.md), cmd_projects.c: one project, a cost
  * object, an amount of pence (null when absent). */
 void cli_project_json(struct json *j, const Planreg__V1__Project *p);
@@ -76,9 +177,6 @@ void cli_cost_json(struct json *j, const Planreg__V1__Cost *c);
 void cli_money_json(struct json *j, const char *key, const Planreg__V1__Money *m);
 /* A project reference argument (1..100000); a usage error otherwise. */
 int cli_ref_arg(const struct cli_command *cmd, const char *s, int32_t *ref);
-
-/* Reads a whole file (malloc'd, *len bytes); NULL with *err (malloc'd) on failure; cmd_plan.c. */
-char *cmd_plan_read_file(const char *path, size_t *len, char **err);
 
 /* Every page of a GetStatus answer (cmd_status.c): later pages are asked at the
  * first page's as_at, so they describe the same moment; a page too large for a
@@ -94,17 +192,17 @@ int cli_status_fetch(struct cli *cli, Planreg__V1__GetStatusRequest *body, int p
 		     struct cli_status_pages *pages);
 void cli_status_pages_free(struct cli_status_pages *pages);
 
-/* The command tables, one per noun (cmd_<noun>.c). */
-extern const struct cli_command cmd_whoami_commands[];
-extern const struct cli_command cmd_plan_commands[];
-extern const struct cli_command cmd_projects_commands[];
-extern const struct cli_command cmd_org_commands[];
-extern const struct cli_command cmd_cred_commands[];
-extern const struct cli_command cmd_update_commands[];
-extern const struct cli_command cmd_audit_commands[];
-extern const struct cli_command cmd_status_commands[];
-extern const struct cli_command cmd_export_commands[];
-extern const struct cli_command cmd_report_commands[];
-extern const struct cli_command cmd_remind_commands[];
+/* Every command, NULL-terminated, in `planreg --help` order (cli.c). */
+const struct cli_command *const *cli_all_commands(void);
+
+/* The commands, declared in cmd_<noun>.c. */
+extern const struct cli_command cmd_whoami, cmd_themes_list, cmd_plan_import, cmd_projects_list, cmd_projects_show;
+extern const struct cli_command cmd_org_list, cmd_org_set, cmd_org_set_contact;
+extern const struct cli_command cmd_cred_enrol, cmd_cred_revoke, cmd_cred_list;
+extern const struct cli_command cmd_update_submit, cmd_update_template, cmd_update_history, cmd_update_list,
+	cmd_update_show, cmd_update_review;
+extern const struct cli_command cmd_audit_verify, cmd_export_updates, cmd_report_html;
+extern const struct cli_command cmd_status_show, cmd_status_outstanding, cmd_status_timeliness, cmd_status_diff;
+extern const struct cli_command cmd_remind_run, cmd_remind_log, cmd_remind_policy, cmd_completion_bash;
 
 #endif

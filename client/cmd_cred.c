@@ -1,7 +1,6 @@
 /* cmd_cred.c - `planreg cred enrol|revoke|list`: which certificates may use
  * the service, as whom, with what role (admin only). */
 #include <errno.h>
-#include <getopt.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -14,21 +13,9 @@
 #include "values.h"
 #include "xmalloc.h"
 
-static const char cmd_cred_enrol_help[] =
-	"Enrols a client certificate. Give the certificate file (its fingerprint,\n"
-	"organisation (subject O) and person (subject CN) are read from it), or the\n"
-	"fingerprint and organisation by hand.\n\n"
-	"Options:\n"
-	"  --cert FILE          the certificate (PEM) to enrol\n"
-	"  --fingerprint HEX    its SHA-256 fingerprint (as deploy/pki.sh prints it)\n"
-	"  --org CODE           organisation the credential acts for\n"
-	"  --person NAME        the person or job it belongs to\n"
-	"  --role ROLE          admin, viewer, submitter or reminder (required)\n"
-	"  --name NAME          credential name (default: the certificate file's name\n"
-	"                       without .crt)\n";
-static const char cmd_cred_list_help[] = "Options:\n"
-					 "  --all                  include revoked credentials\n"
-					 "  --format table|csv|json\n";
+static const char cmd_cred_enrol_help[] = "Enrols a client certificate. Give the certificate file (its fingerprint,\n"
+					  "organisation (subject O) and person (subject CN) are read from it), or the\n"
+					  "fingerprint and organisation by hand. --role is required.\n";
 
 /* Fingerprint, O and CN of a PEM certificate file. */
 static bool cmd_cred_read_cert(const char *path, char fp[65], char *org, size_t org_len, char *cn, size_t cn_len,
@@ -60,48 +47,49 @@ static bool cmd_cred_read_cert(const char *path, char fp[65], char *org, size_t 
 	return true;
 }
 
-static void cmd_cred_row(const Planreg__V1__Credential *c, struct output_table *t)
+static const char *const cmd_cred_keys[] = {"name",        "organisation", "role",       "person",    "fingerprint",
+					    "enrolled_at", "enrolled_by",  "revoked_at", "revoked_by"};
+
+static void cmd_cred_row(struct output_rows *rows, const Planreg__V1__Credential *c)
 {
-	const char *role = values_role_name((enum role)c->role);
-	const char *cells[] = {c->name,        c->organisation, role ? role : "", c->person,
-			       c->fingerprint, c->enrolled_at,  c->revoked_at};
-	output_table_row(t, cells);
+	output_rows_begin(rows);
+	output_rows_str(rows, "name", c->name);
+	output_rows_str(rows, "organisation", c->organisation);
+	output_rows_str(rows, "role", values_role_name((enum role)c->role));
+	output_rows_str(rows, "person", c->person);
+	output_rows_str(rows, "fingerprint", c->fingerprint);
+	output_rows_str(rows, "enrolled_at", c->enrolled_at);
+	output_rows_str(rows, "enrolled_by", c->enrolled_by);
+	output_rows_str(rows, "revoked_at", c->revoked_at[0] ? c->revoked_at : NULL);
+	output_rows_str(rows, "revoked_by", c->revoked_by[0] ? c->revoked_by : NULL);
 }
 
-static void cmd_cred_json(struct json *j, const Planreg__V1__Credential *c)
+static void cmd_cred_table(const Planreg__V1__ListCredentialsResponse *r)
 {
-	const char *role = values_role_name((enum role)c->role);
-	json_object_begin(j);
-	json_kv_str(j, "name", c->name);
-	json_kv_str(j, "organisation", c->organisation);
-	json_kv_str(j, "role", role ? role : "");
-	json_kv_str(j, "person", c->person);
-	json_kv_str(j, "fingerprint", c->fingerprint);
-	json_kv_str(j, "enrolled_at", c->enrolled_at);
-	json_kv_str(j, "enrolled_by", c->enrolled_by);
-	json_key(j, "revoked_at");
-	json_str(j, c->revoked_at[0] ? c->revoked_at : NULL);
-	json_key(j, "revoked_by");
-	json_str(j, c->revoked_by[0] ? c->revoked_by : NULL);
-	json_object_end(j);
+	static const char *const headers[] = {"NAME",        "ORG",         "ROLE",      "PERSON",
+					      "FINGERPRINT", "ENROLLED AT", "REVOKED AT"};
+	struct output_table *t = output_table_new(headers, 7, 0);
+	for (size_t i = 0; i < r->n_credentials; i++) {
+		const Planreg__V1__Credential *c = r->credentials[i];
+		const char *role = values_role_name((enum role)c->role);
+		const char *cells[] = {c->name,        c->organisation, role ? role : "", c->person,
+				       c->fingerprint, c->enrolled_at,  c->revoked_at};
+		output_table_row(t, cells);
+	}
+	output_table_print(t, OUTPUT_TABLE, stdout);
+	output_table_free(t);
 }
 
-static int cmd_cred_enrol(struct cli *cli, int argc, char **argv)
+static int cmd_cred_enrol_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"cert", required_argument, NULL, 'c'}, {"fingerprint", required_argument, NULL, 'F'},
-		{"org", required_argument, NULL, 'o'},  {"person", required_argument, NULL, 'p'},
-		{"role", required_argument, NULL, 'r'}, {"name", required_argument, NULL, 'n'},
-		{"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0}};
-	const struct cli_command *cmd = &cmd_cred_commands[0];
+	const struct cli_command *cmd = self;
 	const char *cert = NULL, *fingerprint = NULL, *org = NULL, *person = NULL, *name = NULL;
 	enum role role = ROLE_UNSPECIFIED;
+	struct cli_getopt g;
 	int ch;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	cli_getopt_begin(&g, self, argc, argv);
+	while ((ch = cli_getopt_next(&g)) > 0) {
 		switch (ch) {
-		case 'h':
-			cli_print_help(cmd, stdout);
-			return EXIT_OK;
 		case 'c':
 			cert = optarg;
 			break;
@@ -122,14 +110,10 @@ static int cmd_cred_enrol(struct cli *cli, int argc, char **argv)
 		case 'n':
 			name = optarg;
 			break;
-		default:
-			return cli_usage(cmd, "unknown option");
 		}
 	}
-	if (optind < argc && name == NULL)
-		name = argv[optind++];
-	if (optind < argc)
-		return cli_usage(cmd, "unexpected argument \"%s\"", argv[optind]);
+	if (ch < 0)
+		return g.rc;
 	if (role == ROLE_UNSPECIFIED)
 		return cli_usage(cmd, "--role is required (%s)", values_role_names());
 	if ((cert == NULL) == (fingerprint == NULL))
@@ -163,22 +147,19 @@ static int cmd_cred_enrol(struct cli *cli, int argc, char **argv)
 	if (name == NULL)
 		return cli_usage(cmd, "--name is required");
 
-	Planreg__V1__Request req = PLANREG__V1__REQUEST__INIT;
 	Planreg__V1__EnrolCredentialRequest body = PLANREG__V1__ENROL_CREDENTIAL_REQUEST__INIT;
 	body.name = (char *)name;
 	body.fingerprint = (char *)fingerprint;
 	body.organisation = (char *)org;
 	body.person = (char *)(person ? person : "");
 	body.role = (Planreg__V1__Role)role;
-	req.body_case = PLANREG__V1__REQUEST__BODY_ENROL_CREDENTIAL;
-	req.enrol_credential = &body;
 	Planreg__V1__Response *resp;
-	int rc = cli_call(cli, &req, &resp);
+	int rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_ENROL_CREDENTIAL, &body, &resp);
 	free(derived_name);
 	if (rc != EXIT_OK)
 		return rc;
 	const Planreg__V1__EnrolCredentialResponse *r = resp->enrol_credential;
-	if (r && r->credential)
+	if (r->credential)
 		printf("%s %s (%s, %s) fingerprint %s\n", r->created ? "enrolled" : "already enrolled",
 		       r->credential->name, r->credential->organisation,
 		       values_role_name((enum role)r->credential->role) ?: "?", r->credential->fingerprint);
@@ -186,102 +167,110 @@ static int cmd_cred_enrol(struct cli *cli, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int cmd_cred_revoke(struct cli *cli, int argc, char **argv)
+static int cmd_cred_revoke_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
-	static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-	const struct cli_command *cmd = &cmd_cred_commands[1];
-	int ch;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (ch == 'h') {
-			cli_print_help(cmd, stdout);
-			return EXIT_OK;
-		}
-		return cli_usage(cmd, "unknown option");
-	}
-	if (argc - optind != 1)
-		return cli_usage(cmd, "give the credential's name or fingerprint");
-	Planreg__V1__Request req = PLANREG__V1__REQUEST__INIT;
+	struct cli_getopt g;
+	if (cli_getopt_all(&g, self, argc, argv) < 0)
+		return g.rc;
 	Planreg__V1__RevokeCredentialRequest body = PLANREG__V1__REVOKE_CREDENTIAL_REQUEST__INIT;
-	body.name = argv[optind];
-	req.body_case = PLANREG__V1__REQUEST__BODY_REVOKE_CREDENTIAL;
-	req.revoke_credential = &body;
+	body.name = g.args[0];
 	Planreg__V1__Response *resp;
-	int rc = cli_call(cli, &req, &resp);
+	int rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_REVOKE_CREDENTIAL, &body, &resp);
 	if (rc != EXIT_OK)
 		return rc;
 	const Planreg__V1__RevokeCredentialResponse *r = resp->revoke_credential;
-	if (r && r->credential)
+	if (r->credential)
 		printf("revoked %s (%s) at %s by %s\n", r->credential->name, r->credential->organisation,
 		       r->credential->revoked_at, r->credential->revoked_by);
 	planreg__v1__response__free_unpacked(resp, NULL);
 	return EXIT_OK;
 }
 
-static int cmd_cred_list(struct cli *cli, int argc, char **argv)
+static int cmd_cred_list_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
-	static const struct option opts[] = {{"all", no_argument, NULL, 'a'},
-					     {"format", required_argument, NULL, 'f'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
-	const struct cli_command *cmd = &cmd_cred_commands[2];
-	enum output_format fmt = OUTPUT_TABLE;
 	Planreg__V1__ListCredentialsRequest body = PLANREG__V1__LIST_CREDENTIALS_REQUEST__INIT;
+	struct cli_getopt g;
 	int ch;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			cli_print_help(cmd, stdout);
-			return EXIT_OK;
-		case 'a':
+	cli_getopt_begin(&g, self, argc, argv);
+	while ((ch = cli_getopt_next(&g)) > 0)
+		if (ch == 'a')
 			body.include_revoked = true;
-			break;
-		case 'f':
-			if (!cli_format(cmd, optarg, &fmt))
-				return EXIT_USAGE;
-			break;
-		default:
-			return cli_usage(cmd, "unknown option");
-		}
-	}
-	if (optind < argc)
-		return cli_usage(cmd, "unexpected argument \"%s\"", argv[optind]);
-	Planreg__V1__Request req = PLANREG__V1__REQUEST__INIT;
-	req.body_case = PLANREG__V1__REQUEST__BODY_LIST_CREDENTIALS;
-	req.list_credentials = &body;
+	if (ch < 0)
+		return g.rc;
 	Planreg__V1__Response *resp;
-	int rc = cli_call(cli, &req, &resp);
+	int rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_LIST_CREDENTIALS, &body, &resp);
 	if (rc != EXIT_OK)
 		return rc;
 	const Planreg__V1__ListCredentialsResponse *r = resp->list_credentials;
-	size_t n = r ? r->n_credentials : 0;
-	if (fmt == OUTPUT_JSON) {
-		struct buf b = {0};
-		struct json j;
-		json_init(&j, &b, true);
-		json_array_begin(&j);
-		for (size_t i = 0; i < n; i++)
-			cmd_cred_json(&j, r->credentials[i]);
-		json_array_end(&j);
-		output_json_done(&b, stdout);
+	if (g.format == OUTPUT_TABLE) {
+		cmd_cred_table(r);
 	} else {
-		static const char *const headers[] = {"NAME",        "ORG",         "ROLE",      "PERSON",
-						      "FINGERPRINT", "ENROLLED AT", "REVOKED AT"};
-		struct output_table *t = output_table_new(headers, 7, 0);
-		for (size_t i = 0; i < n; i++)
-			cmd_cred_row(r->credentials[i], t);
-		output_table_print(t, fmt, stdout);
-		output_table_free(t);
+		struct output_rows *rows = output_rows_new();
+		for (size_t i = 0; i < r->n_credentials; i++)
+			cmd_cred_row(rows, r->credentials[i]);
+		cli_rows_print(rows, cmd_cred_keys, sizeof cmd_cred_keys / sizeof cmd_cred_keys[0], g.format);
+		output_rows_free(rows);
 	}
 	planreg__v1__response__free_unpacked(resp, NULL);
 	return EXIT_OK;
 }
 
-const struct cli_command cmd_cred_commands[] = {
-	{"cred", "enrol", cmd_cred_enrol,
-	 "(--cert FILE | --fingerprint HEX --org CODE) --role ROLE [--name NAME] [--person NAME]",
-	 "enrol a client certificate (admin)", cmd_cred_enrol_help},
-	{"cred", "revoke", cmd_cred_revoke, "NAME|FINGERPRINT", "revoke a credential at once (admin)", ""},
-	{"cred", "list", cmd_cred_list, "[--all] [--format table|csv|json]", "list credentials (admin)",
-	 cmd_cred_list_help},
-	{NULL, NULL, NULL, NULL, NULL, NULL},
+static const struct cli_option cmd_cred_enrol_options[] = {
+	{.name = "cert",
+	 .key = 'c',
+	 .arg = "FILE",
+	 .help = "the certificate (PEM) to enrol",
+	 .complete = CLI_COMPLETE_FILE},
+	{.name = "fingerprint",
+	 .key = 'F',
+	 .arg = "HEX",
+	 .help = "its SHA-256 fingerprint (as deploy/pki.sh prints it)"},
+	{.name = "org", .key = 'o', .arg = "CODE", .help = "organisation the credential acts for"},
+	{.name = "person", .key = 'p', .arg = "NAME", .help = "the person or job it belongs to"},
+	{.name = "role",
+	 .key = 'r',
+	 .arg = "ROLE",
+	 .help = "admin, viewer, submitter or reminder",
+	 .required = true,
+	 .complete = CLI_COMPLETE_CHOICES,
+	 .choices = "admin viewer submitter reminder"},
+	{.name = "name",
+	 .key = 'n',
+	 .arg = "NAME",
+	 .help = "credential name (default: the certificate file's name without .crt)"},
+	{0},
+};
+
+const struct cli_command cmd_cred_enrol = {
+	.noun = "cred",
+	.verb = "enrol",
+	.options = cmd_cred_enrol_options,
+	.summary = "enrol a client certificate (admin)",
+	.help = cmd_cred_enrol_help,
+	.run = cmd_cred_enrol_run,
+};
+
+const struct cli_command cmd_cred_revoke = {
+	.noun = "cred",
+	.verb = "revoke",
+	.args = "NAME|FINGERPRINT",
+	.min_args = 1,
+	.max_args = 1,
+	.args_what = "the credential's name or fingerprint",
+	.summary = "revoke a credential at once (admin)",
+	.run = cmd_cred_revoke_run,
+};
+
+static const struct cli_option cmd_cred_list_options[] = {
+	{.name = "all", .key = 'a', .help = "include revoked credentials"},
+	{0},
+};
+
+const struct cli_command cmd_cred_list = {
+	.noun = "cred",
+	.verb = "list",
+	.options = cmd_cred_list_options,
+	.formats = CLI_FMT_LISTING,
+	.summary = "list credentials (admin)",
+	.run = cmd_cred_list_run,
 };

@@ -1,7 +1,6 @@
 /* cmd_export.c - `planreg export updates`: every revision of every update in a
  * range of quarters, with every field, for analysts (CSV that opens cleanly in
  * a spreadsheet, or JSON with the same keys). */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,10 +16,6 @@ static const char cmd_export_updates_help[] =
 	"Every revision of every progress update in a range of quarters (superseded and\n"
 	"returned ones included), with every field, oldest first. A submitter gets the\n"
 	"updates of the projects its organisation leads.\n\n"
-	"Options:\n"
-	"  --from YYYY-Qn          the first quarter (default: the first there is)\n"
-	"  --to YYYY-Qn            the last quarter (default: the last there is)\n"
-	"  --format csv|json       output format (required)\n\n"
 	"CSV: UTF-8 with a byte-order mark so spreadsheets read the pound sign, CRLF\n"
 	"line ends, and a cell that begins with =, +, - or @ is prefixed with ' so that\n"
 	"a spreadsheet shows it as text instead of running it as a formula. Milestones\n"
@@ -85,45 +80,22 @@ static void cmd_export_row(struct output_rows *r, const Planreg__V1__Update *u)
 	output_rows_str(r, "prev_hash", u->prev_hash);
 }
 
-static int cmd_export_updates(struct cli *cli, int argc, char **argv)
+static int cmd_export_updates_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
-	static const struct option opts[] = {{"from", required_argument, NULL, 'F'},
-					     {"to", required_argument, NULL, 'T'},
-					     {"format", required_argument, NULL, 'f'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
-	const struct cli_command *cmd = &cmd_export_commands[0];
-	enum output_format fmt = OUTPUT_TABLE;
-	bool have_format = false;
 	char from[PERIOD_FMT_MAX] = "", to[PERIOD_FMT_MAX] = "";
 	struct period p;
+	struct cli_getopt g;
 	int ch;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			cli_print_help(cmd, stdout);
-			return EXIT_OK;
-		case 'F':
-		case 'T':
-			if (!period_parse(optarg, &p))
-				return cli_usage(cmd,
-						 "--%s \"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3",
-						 ch == 'F' ? "from" : "to", optarg);
-			period_format(p, ch == 'F' ? from : to);
-			break;
-		case 'f':
-			if (!cli_format(cmd, optarg, &fmt))
-				return EXIT_USAGE;
-			have_format = true;
-			break;
-		default:
-			return cli_usage(cmd, "unknown option");
-		}
+	cli_getopt_begin(&g, self, argc, argv);
+	while ((ch = cli_getopt_next(&g)) > 0) {
+		if (!period_parse(optarg, &p))
+			return cli_usage(self, "--%s \"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3",
+					 ch == 'F' ? "from" : "to", optarg);
+		period_format(p, ch == 'F' ? from : to);
 	}
-	if (optind < argc)
-		return cli_usage(cmd, "unexpected argument \"%s\"", argv[optind]);
-	if (!have_format || fmt == OUTPUT_TABLE)
-		return cli_usage(cmd, "--format csv or --format json is required: an export is for a program");
+	if (ch < 0)
+		return g.rc;
+	enum output_format fmt = g.format;
 	Planreg__V1__ExportUpdatesRequest body = PLANREG__V1__EXPORT_UPDATES_REQUEST__INIT;
 	body.from_period = from;
 	body.to_period = to;
@@ -131,28 +103,21 @@ static int cmd_export_updates(struct cli *cli, int argc, char **argv)
 	struct output_rows *r = output_rows_new();
 	int rc = EXIT_OK;
 	for (;;) {
-		Planreg__V1__Request req = PLANREG__V1__REQUEST__INIT;
-		req.body_case = PLANREG__V1__REQUEST__BODY_EXPORT_UPDATES;
-		req.export_updates = &body;
 		Planreg__V1__Response *resp;
-		rc = cli_call(cli, &req, &resp);
+		rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_EXPORT_UPDATES, &body, &resp);
 		if (rc != EXIT_OK)
 			break;
 		const Planreg__V1__ExportUpdatesResponse *e = resp->export_updates;
-		for (size_t i = 0; e && i < e->n_updates; i++)
+		for (size_t i = 0; i < e->n_updates; i++)
 			cmd_export_row(r, e->updates[i]);
-		body.after_id = e ? e->next_after_id : 0;
+		body.after_id = e->next_after_id;
 		planreg__v1__response__free_unpacked(resp, NULL);
 		if (body.after_id == 0)
 			break;
 	}
 	if (rc == EXIT_OK) {
 		if (fmt == OUTPUT_JSON) {
-			struct buf b = {0};
-			struct json j;
-			json_init(&j, &b, true);
-			output_rows_json(r, &j);
-			output_json_done(&b, stdout);
+			cli_rows_print(r, cmd_export_keys, 0, fmt);
 		} else {
 			fputs("\xef\xbb\xbf", stdout); /* the BOM: spreadsheets then read UTF-8 */
 			output_rows_csv(r, cmd_export_keys, sizeof cmd_export_keys / sizeof cmd_export_keys[0], true,
@@ -163,8 +128,19 @@ static int cmd_export_updates(struct cli *cli, int argc, char **argv)
 	return rc;
 }
 
-const struct cli_command cmd_export_commands[] = {
-	{"export", "updates", cmd_export_updates, "[--from P] [--to P] --format csv|json",
-	 "every revision of every update, with every field, for analysts", cmd_export_updates_help},
-	{NULL, NULL, NULL, NULL, NULL, NULL},
+static const struct cli_option cmd_export_updates_options[] = {
+	{.name = "from", .key = 'F', .arg = "YYYY-Qn", .help = "the first quarter (default: the first there is)"},
+	{.name = "to", .key = 'T', .arg = "YYYY-Qn", .help = "the last quarter (default: the last there is)"},
+	{0},
+};
+
+const struct cli_command cmd_export_updates = {
+	.noun = "export",
+	.verb = "updates",
+	.options = cmd_export_updates_options,
+	.formats = CLI_FMT_CSV | CLI_FMT_JSON,
+	.format_required = true,
+	.summary = "every revision of every update, with every field, for analysts",
+	.help = cmd_export_updates_help,
+	.run = cmd_export_updates_run,
 };

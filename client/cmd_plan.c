@@ -1,7 +1,6 @@
 /* cmd_plan.c - `planreg plan import FILE`: parse the action-plan document
  * here, show every interpretation, and send the structured plan (ImportPlan). */
 #include <errno.h>
-#include <getopt.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,56 +25,12 @@ static const char cmd_plan_import_help[] =
 	"to interpret, and sends the plan to the server (admin only). Importing the same\n"
 	"document again changes nothing; a changed document updates the register and the\n"
 	"answer lists what changed.\n\n"
-	"Options:\n"
-	"  --dry-run       parse and report only; nothing is sent\n"
-	"  --names FILE    organisation and people names file (default: the built-in\n"
-	"                  data/names.tsv)\n"
-	"  --quiet         do not print the warnings\n"
-	"  --format json   with --dry-run: print the projects as read, in the JSON shape\n"
-	"                  of `planreg projects list --format json`\n";
+	"With --dry-run the server is asked what the import would change, writing\n"
+	"nothing; when no server can be asked, the local parse is shown, and the output\n"
+	"says which. --dry-run --format json prints the projects as read, in the JSON\n"
+	"shape of `planreg projects list --format json`, without asking the server.\n";
 
 /* Reads a whole file; NULL with *err on failure. */
-char *cmd_plan_read_file(const char *path, size_t *len, char **err)
-{
-	FILE *f = fopen(path, "rb");
-	if (f == NULL) {
-		*err = xasprintf("cannot read %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	struct stat st;
-	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-		fclose(f);
-		*err = xasprintf("%s is a directory, not a file", path);
-		return NULL;
-	}
-	size_t cap = 65536, n = 0;
-	char *buf = xmalloc(cap);
-	for (;;) {
-		if (n == cap) {
-			if (cap >= CMD_PLAN_MAX_BYTES) {
-				free(buf);
-				fclose(f);
-				*err = xasprintf("%s is larger than %d MiB", path, CMD_PLAN_MAX_BYTES >> 20);
-				return NULL;
-			}
-			cap *= 2;
-			buf = xrealloc(buf, cap);
-		}
-		size_t r = fread(buf + n, 1, cap - n, f);
-		n += r;
-		if (r == 0)
-			break;
-	}
-	bool failed = ferror(f);
-	fclose(f);
-	if (failed) {
-		free(buf);
-		*err = xasprintf("cannot read %s", path);
-		return NULL;
-	}
-	*len = n;
-	return buf;
-}
 
 static bool cmd_plan_load_names(const char *path, struct plan_names *names, char **err)
 {
@@ -164,74 +119,98 @@ static void cmd_plan_request(struct arena *a, const struct plan *p, const struct
 	}
 }
 
+/* The server's answer to an import: each change, then the register's size. */
+static void cmd_plan_print_changes(const Planreg__V1__ImportPlanResponse *r, const char *path, bool dry_run)
+{
+	size_t n = r->n_changes;
+	for (size_t i = 0; i < n; i++) {
+		const Planreg__V1__ImportChange *c = r->changes[i];
+		printf("%s%s %s %s%s%s\n", dry_run ? "  " : "", c->kind, c->entity, c->key, c->detail[0] ? ": " : "",
+		       c->detail);
+	}
+	if (n == 0)
+		printf("no changes: the register already matches %s\n", path);
+	printf("register: %d projects, %d themes, %d objectives, %d organisations (%zu change%s%s)\n", r->projects,
+	       r->themes, r->objectives, r->organisations, n, n == 1 ? "" : "s", dry_run ? " if imported" : "");
+}
+
 static int cmd_plan_send(struct cli *cli, const char *path, const struct plan *plan, const struct plan_names *names,
 			 const char *sha256)
 {
 	struct arena a = {0};
-	Planreg__V1__Request req = PLANREG__V1__REQUEST__INIT;
 	Planreg__V1__ImportPlanRequest body = PLANREG__V1__IMPORT_PLAN_REQUEST__INIT;
 	cmd_plan_request(&a, plan, names, sha256, &body);
-	req.body_case = PLANREG__V1__REQUEST__BODY_IMPORT_PLAN;
-	req.import_plan = &body;
-	req.idempotency_key = (char *)sha256; /* the same document is the same import */
+	Planreg__V1__Request req;
+	cli_envelope(&req, PLANREG__V1__REQUEST__BODY_IMPORT_PLAN, &body,
+		     sha256); /* the same document, the same import */
 	Planreg__V1__Response *resp;
 	int rc = cli_call(cli, &req, &resp);
 	arena_free(&a);
 	if (rc != EXIT_OK)
 		return rc;
-	const Planreg__V1__ImportPlanResponse *r = resp->import_plan;
-	size_t n = r ? r->n_changes : 0;
-	for (size_t i = 0; i < n; i++) {
-		const Planreg__V1__ImportChange *c = r->changes[i];
-		printf("%s %s %s%s%s\n", c->kind, c->entity, c->key, c->detail[0] ? ": " : "", c->detail);
+	if (resp->import_plan == NULL) {
+		planreg__v1__response__free_unpacked(resp, NULL);
+		return cli_fail(EXIT_REFUSED, "the server's answer has no body; nothing was shown");
 	}
-	if (n == 0)
-		printf("no changes: the register already matches %s\n", path);
-	if (r)
-		printf("register: %d projects, %d themes, %d objectives, %d organisations (%zu change%s)\n",
-		       r->projects, r->themes, r->objectives, r->organisations, n, n == 1 ? "" : "s");
+	cmd_plan_print_changes(resp->import_plan, path, false);
 	planreg__v1__response__free_unpacked(resp, NULL);
 	return EXIT_OK;
 }
 
-static int cmd_plan_import(struct cli *cli, int argc, char **argv)
+/*
+ * A dry run asks the server what the import would change (it writes nothing);
+ * false when no server could say, after a note on stderr: the caller then shows
+ * the local parse.
+ */
+static bool cmd_plan_verdict(struct cli *cli, const char *path, const struct plan *plan, const struct plan_names *names,
+			     const char *sha256)
 {
-	static const struct option opts[] = {
-		{"dry-run", no_argument, NULL, 'n'}, {"names", required_argument, NULL, 'N'},
-		{"quiet", no_argument, NULL, 'q'},   {"format", required_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},    {NULL, 0, NULL, 0}};
-	const struct cli_command *cmd = &cmd_plan_commands[0];
-	bool dry_run = false, quiet = false;
-	enum output_format fmt = OUTPUT_TABLE;
-	const char *names_path = NULL;
-	int ch;
-	while ((ch = getopt_long(argc, argv, "hq", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			cli_print_help(cmd, stdout);
-			return EXIT_OK;
-		case 'n':
-			dry_run = true;
-			break;
-		case 'N':
-			names_path = optarg;
-			break;
-		case 'q':
-			quiet = true;
-			break;
-		case 'f':
-			if (!cli_format(cmd, optarg, &fmt))
-				return EXIT_USAGE;
-			break;
-		default:
-			return cli_usage(cmd, "unknown option");
-		}
+	struct arena a = {0};
+	Planreg__V1__ImportPlanRequest body = PLANREG__V1__IMPORT_PLAN_REQUEST__INIT;
+	cmd_plan_request(&a, plan, names, sha256, &body);
+	body.dry_run = true;
+	Planreg__V1__Response *resp = NULL;
+	int rc = cli_request_quiet(cli, PLANREG__V1__REQUEST__BODY_IMPORT_PLAN, &body, NULL, &resp);
+	arena_free(&a);
+	if (rc == EXIT_OK && resp->status->code != PLANREG__V1__CODE__OK) {
+		fprintf(stderr, "planreg: the server gave no verdict (%s: %s)\n", status_code_name(resp->status->code),
+			resp->status->message);
+		rc = EXIT_REFUSED;
 	}
-	if (argc - optind != 1)
-		return cli_usage(cmd, "give exactly one document to import");
-	if (fmt == OUTPUT_CSV || (fmt == OUTPUT_JSON && !dry_run))
+	if (rc != EXIT_OK) {
+		if (resp)
+			planreg__v1__response__free_unpacked(resp, NULL);
+		fprintf(stderr, "planreg: showing the local parse only\n");
+		return false;
+	}
+	printf("the server's verdict on %s (dry run: nothing written):\n", path);
+	cmd_plan_print_changes(resp->import_plan, path, true);
+	planreg__v1__response__free_unpacked(resp, NULL);
+	return true;
+}
+
+static int cmd_plan_import_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
+{
+	const struct cli_command *cmd = self;
+	bool dry_run = false, quiet = false;
+	const char *names_path = NULL;
+	struct cli_getopt g;
+	int ch;
+	cli_getopt_begin(&g, self, argc, argv);
+	while ((ch = cli_getopt_next(&g)) > 0) {
+		if (ch == 'n')
+			dry_run = true;
+		else if (ch == 'N')
+			names_path = optarg;
+		else if (ch == 'q')
+			quiet = true;
+	}
+	if (ch < 0)
+		return g.rc;
+	enum output_format fmt = g.format_given ? g.format : OUTPUT_TABLE;
+	if (fmt == OUTPUT_JSON && !dry_run)
 		return cli_usage(cmd, "--format json goes with --dry-run (an import prints what changed)");
-	const char *path = argv[optind];
+	const char *path = g.args[0];
 
 	char *err = NULL;
 	struct plan_names names;
@@ -241,7 +220,7 @@ static int cmd_plan_import(struct cli *cli, int argc, char **argv)
 		return rc;
 	}
 	size_t len = 0;
-	char *doc = cmd_plan_read_file(path, &len, &err);
+	char *doc = file_read(path, CMD_PLAN_MAX_BYTES, &len, &err);
 	if (doc == NULL) {
 		plan_names_free(&names);
 		int rc = cli_fail(EXIT_USAGE, "%s", err);
@@ -281,20 +260,22 @@ static int cmd_plan_import(struct cli *cli, int argc, char **argv)
 		struct arena a = {0};
 		Planreg__V1__ImportPlanRequest q = PLANREG__V1__IMPORT_PLAN_REQUEST__INIT;
 		cmd_plan_request(&a, &plan, &names, sha256, &q);
-		struct buf b = {0};
-		struct json j;
-		json_init(&j, &b, true);
-		json_array_begin(&j);
+		struct cli_json doc_json;
+		struct json *j = cli_json_begin(&doc_json);
+		json_array_begin(j);
 		for (size_t i = 0; i < q.n_projects; i++)
-			cli_project_json(&j, q.projects[i]);
-		json_array_end(&j);
-		output_json_done(&b, stdout);
+			cli_project_json(j, q.projects[i]);
+		json_array_end(j);
+		cli_json_end(&doc_json);
 		arena_free(&a);
 	} else if (dry_run) {
-		printf("read \"%s\": %zu projects (%zu capital) in %zu themes and %zu objectives, naming %zu "
-		       "organisations; %zu warning%s; nothing sent (--dry-run)\n",
-		       plan.title, plan.n_projects, capital, plan.n_themes, plan.n_objectives, plan.n_orgs,
-		       plan.n_warnings, plan.n_warnings == 1 ? "" : "s");
+		/* the server's verdict when it can give one, the local parse otherwise; never the import itself */
+		if (!cmd_plan_verdict(cli, path, &plan, &names, sha256))
+			printf("read \"%s\": %zu projects (%zu capital) in %zu themes and %zu objectives, naming %zu "
+			       "organisations; %zu warning%s; nothing sent (--dry-run, local parse: no server's "
+			       "verdict)\n",
+			       plan.title, plan.n_projects, capital, plan.n_themes, plan.n_objectives, plan.n_orgs,
+			       plan.n_warnings, plan.n_warnings == 1 ? "" : "s");
 	} else {
 		rc = cmd_plan_send(cli, path, &plan, &names, sha256);
 	}
@@ -303,8 +284,27 @@ static int cmd_plan_import(struct cli *cli, int argc, char **argv)
 	return rc;
 }
 
-const struct cli_command cmd_plan_commands[] = {
-	{"plan", "import", cmd_plan_import, "FILE [--dry-run [--format json]] [--names FILE] [--quiet]",
-	 "import an action-plan document (admin; --dry-run parses only)", cmd_plan_import_help},
-	{NULL, NULL, NULL, NULL, NULL, NULL},
+static const struct cli_option cmd_plan_import_options[] = {
+	{.name = "dry-run", .key = 'n', .help = "ask the server what would change (or parse only); nothing is written"},
+	{.name = "names",
+	 .key = 'N',
+	 .arg = "FILE",
+	 .help = "organisation and people names file (default: the built-in data/names.tsv)",
+	 .complete = CLI_COMPLETE_FILE},
+	{.name = "quiet", .key = 'q', .short_name = true, .help = "do not print the warnings"},
+	{0},
+};
+
+const struct cli_command cmd_plan_import = {
+	.noun = "plan",
+	.verb = "import",
+	.args = "FILE",
+	.min_args = 1,
+	.max_args = 1,
+	.args_what = "exactly one document to import",
+	.options = cmd_plan_import_options,
+	.formats = CLI_FMT_RECORD,
+	.summary = "import an action-plan document (admin; --dry-run: what would change)",
+	.help = cmd_plan_import_help,
+	.run = cmd_plan_import_run,
 };

@@ -1,7 +1,6 @@
 /* cmd_projects.c - `planreg projects list|show`: the register's projects, as a
  * table, CSV, or the stable JSON shape (docs/json.md). */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,20 +10,7 @@
 #include "values.h"
 #include "xmalloc.h"
 
-static const char cmd_projects_list_help[] =
-	"Lists every project matching the filters (all pages).\n\n"
-	"Options:\n"
-	"  --theme N          projects of theme N\n"
-	"  --objective CODE   projects of objective CODE, e.g. 6.1\n"
-	"  --lead ORG         projects led (or co-led) by organisation ORG, e.g. LCC\n"
-	"  --stage STAGE      concept, early_development, advanced_development, live,\n"
-	"                     completed, paused or cancelled\n"
-	"  --capital          capital projects only (--no-capital: revenue only)\n"
-	"  --text TEXT        title or description contains TEXT (any case)\n"
-	"  --page-size N      projects per request (default 100, at most 1000)\n"
-	"  --format table|csv|json\n";
-static const char cmd_projects_show_help[] = "Options:\n"
-					     "  --format table|json   output format (default table)\n";
+static const char cmd_projects_list_help[] = "Lists every project matching the filters (all pages).\n";
 
 /* ", "-joined list into b */
 static void cmd_projects_join(struct buf *b, char **items, size_t n, const char *sep)
@@ -117,76 +103,65 @@ static const char *cmd_projects_money(const Planreg__V1__Money *m, char buf[MONE
 	return buf;
 }
 
+/* The CSV columns: the JSON keys in order, the cost object flattened to cost_KEY (docs/json.md). */
+static const char *const cmd_projects_keys[] = {
+	"ref",         "theme",    "objective", "title",       "description",    "capital",        "lead_orgs",
+	"lead_people", "partners", "cost_text", "cost_status", "cost_min_pence", "cost_max_pence", "cost_approximate",
+	"funding",     "stage",    "stage_note"};
+
+static void cmd_projects_money_key(struct output_rows *rows, const char *key, const Planreg__V1__Money *m)
+{
+	if (m)
+		output_rows_int(rows, key, m->pence);
+	else
+		output_rows_null(rows, key);
+}
+
+static void cmd_projects_row(struct output_rows *rows, const Planreg__V1__Project *p)
+{
+	const Planreg__V1__Cost *c = p->cost;
+	output_rows_begin(rows);
+	output_rows_int(rows, "ref", p->ref);
+	output_rows_int(rows, "theme", p->theme);
+	output_rows_str(rows, "objective", p->objective);
+	output_rows_str(rows, "title", p->title);
+	output_rows_str(rows, "description", p->description);
+	output_rows_bool(rows, "capital", p->capital);
+	output_rows_list(rows, "lead_orgs", p->lead_orgs, p->n_lead_orgs, ";");
+	output_rows_list(rows, "lead_people", p->lead_people, p->n_lead_people, ";");
+	char **partners = xcalloc(p->n_partners + 1, sizeof *partners);
+	for (size_t i = 0; i < p->n_partners; i++)
+		partners[i] = p->partners[i]->name;
+	output_rows_list(rows, "partners", partners, p->n_partners, ";");
+	free(partners);
+	output_rows_str(rows, "cost_text", c ? c->text : "");
+	output_rows_str(rows, "cost_status", c ? values_cost_status_name((enum cost_status)c->status) : "unknown");
+	cmd_projects_money_key(rows, "cost_min_pence", c ? c->min : NULL);
+	cmd_projects_money_key(rows, "cost_max_pence", c ? c->max : NULL);
+	output_rows_bool(rows, "cost_approximate", c && c->approximate);
+	output_rows_str(rows, "funding", p->funding);
+	output_rows_str(rows, "stage", values_stage_name((enum stage)p->stage));
+	output_rows_str(rows, "stage_note", p->stage_note);
+}
+
 static void cmd_projects_print(Planreg__V1__Project **ps, size_t n, enum output_format fmt)
 {
 	if (fmt == OUTPUT_JSON) {
-		struct buf b = {0};
-		struct json j;
-		json_init(&j, &b, true);
-		json_array_begin(&j);
+		struct cli_json doc;
+		struct json *j = cli_json_begin(&doc);
+		json_array_begin(j);
 		for (size_t i = 0; i < n; i++)
-			cli_project_json(&j, ps[i]);
-		json_array_end(&j);
-		output_json_done(&b, stdout);
+			cli_project_json(j, ps[i]);
+		json_array_end(j);
+		cli_json_end(&doc);
 		return;
 	}
 	if (fmt == OUTPUT_CSV) {
-		static const char *const headers[] = {"ref",
-						      "theme",
-						      "objective",
-						      "title",
-						      "capital",
-						      "lead_orgs",
-						      "lead_people",
-						      "partners",
-						      "cost_text",
-						      "cost_status",
-						      "cost_min_pence",
-						      "cost_max_pence",
-						      "cost_approximate",
-						      "funding",
-						      "stage",
-						      "stage_note",
-						      "description"};
-		struct output_table *t = output_table_new(headers, 17, 0);
-		for (size_t i = 0; i < n; i++) {
-			const Planreg__V1__Project *p = ps[i];
-			char ref[16], theme[16], mn[24] = "", mx[24] = "";
-			snprintf(ref, sizeof ref, "%d", p->ref);
-			snprintf(theme, sizeof theme, "%d", p->theme);
-			if (p->cost && p->cost->min)
-				snprintf(mn, sizeof mn, "%lld", (long long)p->cost->min->pence);
-			if (p->cost && p->cost->max)
-				snprintf(mx, sizeof mx, "%lld", (long long)p->cost->max->pence);
-			struct buf orgs = {0}, people = {0}, partners = {0};
-			cmd_projects_join(&orgs, p->lead_orgs, p->n_lead_orgs, "; ");
-			cmd_projects_join(&people, p->lead_people, p->n_lead_people, "; ");
-			cmd_projects_partners(&partners, p, "; ");
-			const char *cells[] = {ref,
-					       theme,
-					       p->objective,
-					       p->title,
-					       p->capital ? "true" : "false",
-					       buf_str(&orgs),
-					       buf_str(&people),
-					       buf_str(&partners),
-					       p->cost ? p->cost->text : "",
-					       p->cost ? values_cost_status_name((enum cost_status)p->cost->status)
-						       : "",
-					       mn,
-					       mx,
-					       p->cost && p->cost->approximate ? "true" : "false",
-					       p->funding,
-					       values_stage_name((enum stage)p->stage),
-					       p->stage_note,
-					       p->description};
-			output_table_row(t, cells);
-			buf_free(&orgs);
-			buf_free(&people);
-			buf_free(&partners);
-		}
-		output_table_print(t, OUTPUT_CSV, stdout);
-		output_table_free(t);
+		struct output_rows *rows = output_rows_new();
+		for (size_t i = 0; i < n; i++)
+			cmd_projects_row(rows, ps[i]);
+		cli_rows_print(rows, cmd_projects_keys, sizeof cmd_projects_keys / sizeof cmd_projects_keys[0], fmt);
+		output_rows_free(rows);
 		return;
 	}
 	static const char *const headers[] = {"REF", "OBJ", "STAGE", "CAP", "LEAD", "COST", "TITLE"};
@@ -211,71 +186,59 @@ static void cmd_projects_print(Planreg__V1__Project **ps, size_t n, enum output_
 	output_table_free(t);
 }
 
-static int cmd_projects_list(struct cli *cli, int argc, char **argv)
+/* The filters of projects list into body; false after a usage error. */
+static bool cmd_projects_filter(const struct cli_command *self, int ch, Planreg__V1__ListProjectsRequest *body)
 {
-	static const struct option opts[] = {{"theme", required_argument, NULL, 't'},
-					     {"objective", required_argument, NULL, 'o'},
-					     {"lead", required_argument, NULL, 'l'},
-					     {"stage", required_argument, NULL, 's'},
-					     {"capital", no_argument, NULL, 'c'},
-					     {"no-capital", no_argument, NULL, 'C'},
-					     {"text", required_argument, NULL, 'x'},
-					     {"page-size", required_argument, NULL, 'p'},
-					     {"format", required_argument, NULL, 'f'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
-	const struct cli_command *cmd = &cmd_projects_commands[0];
-	Planreg__V1__ListProjectsRequest body = PLANREG__V1__LIST_PROJECTS_REQUEST__INIT;
-	enum output_format fmt = OUTPUT_TABLE;
 	enum stage st;
 	char *end;
-	int ch;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			cli_print_help(cmd, stdout);
-			return EXIT_OK;
-		case 't':
-			body.theme = (int32_t)strtol(optarg, &end, 10);
-			if (*end != '\0' || body.theme < 1 || body.theme > 99)
-				return cli_usage(cmd, "--theme takes a theme number, not \"%s\"", optarg);
-			break;
-		case 'o':
-			body.objective = optarg;
-			break;
-		case 'l':
-			body.lead_org = optarg;
-			break;
-		case 's':
-			if (!values_stage_parse(optarg, &st))
-				return cli_usage(cmd, "--stage must be one of %s, not \"%s\"", values_stage_names(),
-						 optarg);
-			body.stage = (Planreg__V1__Stage)st;
-			break;
-		case 'c':
-			body.capital = PLANREG__V1__CAPITAL_FILTER__CAPITAL_ONLY;
-			break;
-		case 'C':
-			body.capital = PLANREG__V1__CAPITAL_FILTER__CAPITAL_NONE;
-			break;
-		case 'x':
-			body.text = optarg;
-			break;
-		case 'p':
-			body.page_size = (int32_t)strtol(optarg, &end, 10);
-			if (*end != '\0' || body.page_size < 1 || body.page_size > 1000)
-				return cli_usage(cmd, "--page-size takes a number from 1 to 1000, not \"%s\"", optarg);
-			break;
-		case 'f':
-			if (!cli_format(cmd, optarg, &fmt))
-				return EXIT_USAGE;
-			break;
-		default:
-			return cli_usage(cmd, "unknown option");
-		}
+	switch (ch) {
+	case 't':
+		body->theme = (int32_t)strtol(optarg, &end, 10);
+		if (*end != '\0' || end == optarg || body->theme < 1 || body->theme > 99)
+			return cli_usage(self, "--theme takes a theme number such as 6, not \"%s\"", optarg), false;
+		break;
+	case 'o':
+		body->objective = optarg;
+		break;
+	case 'l':
+		body->lead_org = optarg;
+		break;
+	case 's':
+		if (!values_stage_parse(optarg, &st))
+			return cli_usage(self, "--stage must be one of %s, not \"%s\"", values_stage_names(), optarg),
+			       false;
+		body->stage = (Planreg__V1__Stage)st;
+		break;
+	case 'c':
+		body->capital = PLANREG__V1__CAPITAL_FILTER__CAPITAL_ONLY;
+		break;
+	case 'C':
+		body->capital = PLANREG__V1__CAPITAL_FILTER__CAPITAL_NONE;
+		break;
+	case 'x':
+		body->text = optarg;
+		break;
+	case 'p':
+		body->page_size = (int32_t)strtol(optarg, &end, 10);
+		if (*end != '\0' || end == optarg || body->page_size < 1 || body->page_size > 1000)
+			return cli_usage(self, "--page-size takes a number from 1 to 1000, not \"%s\"", optarg), false;
+		break;
 	}
-	if (optind < argc)
-		return cli_usage(cmd, "unexpected argument \"%s\"", argv[optind]);
+	return true;
+}
+
+static int cmd_projects_list_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
+{
+	Planreg__V1__ListProjectsRequest body = PLANREG__V1__LIST_PROJECTS_REQUEST__INIT;
+	struct cli_getopt g;
+	int ch;
+	cli_getopt_begin(&g, self, argc, argv);
+	while ((ch = cli_getopt_next(&g)) > 0)
+		if (!cmd_projects_filter(self, ch, &body))
+			return EXIT_USAGE;
+	if (ch < 0)
+		return g.rc;
+	enum output_format fmt = g.format;
 
 	/* every page, kept until printed: responses own the projects */
 	Planreg__V1__Response **pages = NULL;
@@ -285,12 +248,9 @@ static int cmd_projects_list(struct cli *cli, int argc, char **argv)
 	char *token = NULL;
 	int rc = EXIT_OK;
 	for (;;) {
-		Planreg__V1__Request req = PLANREG__V1__REQUEST__INIT;
 		body.page_token = token ? token : "";
-		req.body_case = PLANREG__V1__REQUEST__BODY_LIST_PROJECTS;
-		req.list_projects = &body;
 		Planreg__V1__Response *resp;
-		rc = cli_call(cli, &req, &resp);
+		rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_LIST_PROJECTS, &body, &resp);
 		free(token);
 		token = NULL;
 		if (rc != EXIT_OK)
@@ -298,8 +258,6 @@ static int cmd_projects_list(struct cli *cli, int argc, char **argv)
 		pages = xgrow(pages, &cap_pages, n_pages + 1, sizeof *pages);
 		pages[n_pages++] = resp;
 		const Planreg__V1__ListProjectsResponse *r = resp->list_projects;
-		if (r == NULL)
-			break;
 		all = xgrow(all, &cap_all, n_all + r->n_projects, sizeof *all);
 		for (size_t i = 0; i < r->n_projects; i++)
 			all[n_all++] = r->projects[i];
@@ -316,35 +274,29 @@ static int cmd_projects_list(struct cli *cli, int argc, char **argv)
 	return rc;
 }
 
-static int cmd_projects_show(struct cli *cli, int argc, char **argv)
+static int cmd_projects_show_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
-	const struct cli_command *cmd = &cmd_projects_commands[1];
-	enum output_format fmt;
-	int rc = cli_format_options(cmd, argc, argv, 1, "one project reference", false, &fmt);
-	if (rc >= 0)
-		return rc;
-	Planreg__V1__Request req = PLANREG__V1__REQUEST__INIT;
+	struct cli_getopt g;
+	if (cli_getopt_all(&g, self, argc, argv) < 0)
+		return g.rc;
+	enum output_format fmt = g.format;
 	Planreg__V1__GetProjectRequest body = PLANREG__V1__GET_PROJECT_REQUEST__INIT;
-	rc = cli_ref_arg(cmd, argv[optind], &body.ref);
+	int rc = cli_ref_arg(self, g.args[0], &body.ref);
 	if (rc != EXIT_OK)
 		return rc;
-	req.body_case = PLANREG__V1__REQUEST__BODY_GET_PROJECT;
-	req.get_project = &body;
 	Planreg__V1__Response *resp;
-	rc = cli_call(cli, &req, &resp);
+	rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_GET_PROJECT, &body, &resp);
 	if (rc != EXIT_OK)
 		return rc;
-	const Planreg__V1__Project *p = resp->get_project ? resp->get_project->project : NULL;
+	const Planreg__V1__Project *p = resp->get_project->project;
 	if (p == NULL) {
 		planreg__v1__response__free_unpacked(resp, NULL);
 		return cli_fail(EXIT_REFUSED, "the server's answer has no project");
 	}
 	if (fmt == OUTPUT_JSON) {
-		struct buf b = {0};
-		struct json j;
-		json_init(&j, &b, true);
-		cli_project_json(&j, p);
-		output_json_done(&b, stdout);
+		struct cli_json doc;
+		cli_project_json(cli_json_begin(&doc), p);
+		cli_json_end(&doc);
 	} else {
 		char ref_s[16], theme[16], mn[MONEY_FMT_MAX], mx[MONEY_FMT_MAX];
 		snprintf(ref_s, sizeof ref_s, "%d", p->ref);
@@ -391,12 +343,41 @@ static int cmd_projects_show(struct cli *cli, int argc, char **argv)
 	return EXIT_OK;
 }
 
-const struct cli_command cmd_projects_commands[] = {
-	{"projects", "list", cmd_projects_list,
-	 "[--theme N] [--objective CODE] [--lead ORG] [--stage S] [--capital|--no-capital] [--text T] "
-	 "[--format table|csv|json]",
-	 "list projects of the register", cmd_projects_list_help},
-	{"projects", "show", cmd_projects_show, "REF [--format table|json]", "show one project",
-	 cmd_projects_show_help},
-	{NULL, NULL, NULL, NULL, NULL, NULL},
+static const struct cli_option cmd_projects_list_options[] = {
+	{.name = "theme", .key = 't', .arg = "N", .help = "projects of theme N"},
+	{.name = "objective", .key = 'o', .arg = "CODE", .help = "projects of objective CODE, e.g. 6.1"},
+	{.name = "lead", .key = 'l', .arg = "ORG", .help = "projects led (or co-led) by organisation ORG, e.g. LCC"},
+	{.name = "stage",
+	 .key = 's',
+	 .arg = "STAGE",
+	 .help = "concept, early_development, advanced_development, live, completed, paused or cancelled",
+	 .complete = CLI_COMPLETE_CHOICES,
+	 .choices = CLI_STAGE_CHOICES},
+	{.name = "capital", .key = 'c', .help = "capital projects only"},
+	{.name = "no-capital", .key = 'C', .help = "revenue projects only"},
+	{.name = "text", .key = 'x', .arg = "TEXT", .help = "title or description contains TEXT (any case)"},
+	{.name = "page-size", .key = 'p', .arg = "N", .help = "projects per request (default 100, at most 1000)"},
+	{0},
+};
+
+const struct cli_command cmd_projects_list = {
+	.noun = "projects",
+	.verb = "list",
+	.options = cmd_projects_list_options,
+	.formats = CLI_FMT_LISTING,
+	.summary = "list projects of the register",
+	.help = cmd_projects_list_help,
+	.run = cmd_projects_list_run,
+};
+
+const struct cli_command cmd_projects_show = {
+	.noun = "projects",
+	.verb = "show",
+	.args = "REF",
+	.min_args = 1,
+	.max_args = 1,
+	.args_what = "one project reference",
+	.formats = CLI_FMT_RECORD,
+	.summary = "show one project",
+	.run = cmd_projects_show_run,
 };

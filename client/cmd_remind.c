@@ -1,7 +1,6 @@
 /* cmd_remind.c - `planreg remind run|log|policy`: the reminder job. The server
  * works out who is owed which reminder and claims it (a transactional outbox);
  * this command sends each digest over SMTP (mail.c) and acknowledges it. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,37 +24,19 @@ static const char cmd_remind_run_help[] =
 	"the same one, and a run with nothing due sends nothing. Organisations without\n"
 	"a contact address are reminded through the Combined Authority's contact;\n"
 	"organisations that stay late are escalated to it.\n\n"
-	"Options:\n"
-	"  --as-of DATE            the day to act for, YYYY-MM-DD (default today, UTC)\n"
-	"  --period YYYY-Qn        the quarter (default: the last quarter ended before DATE)\n"
-	"  --dry-run               show what would be sent; claim and send nothing\n"
-	"  --smtp URL              smtp://HOST[:PORT] (STARTTLS when offered) or\n"
-	"                          smtps://HOST[:PORT]; PLANREG_SMTP_URL, `smtp =` in client.conf\n"
-	"  --from ADDR             the sender address; PLANREG_SMTP_FROM, `smtp_from =`\n"
-	"  --smtp-user USER        AUTH user (or user@ in the URL); PLANREG_SMTP_USER, `smtp_user =`.\n"
-	"                          The password comes from PLANREG_SMTP_PASSWORD or ~/.netrc,\n"
-	"                          never from the command line\n"
-	"  --format text|json      output (default text: a line per message and a summary)\n\n"
+	"--smtp takes smtp://HOST[:PORT] (STARTTLS when offered) or smtps://HOST[:PORT];\n"
+	"without the flags: PLANREG_SMTP_URL, PLANREG_SMTP_FROM, PLANREG_SMTP_USER, then\n"
+	"`smtp =`, `smtp_from =`, `smtp_user =` in client.conf. The password comes from\n"
+	"PLANREG_SMTP_PASSWORD or ~/.netrc, never from the command line. The table format\n"
+	"is a line per message and a summary (`--format text` is the same).\n\n"
 	"Exit code 0 when every reminder went; 1 when any failed (they are retried by the\n"
 	"next run) or had nobody to go to; 2 for bad options; 3 when the server cannot\n"
 	"be reached.\n";
 
-static const char cmd_remind_log_help[] = "What the reminder job sent, when, to whom, and the outcome.\n\n"
-					  "Options:\n"
-					  "  --period YYYY-Qn        only this quarter's reminders\n"
-					  "  --format table|csv|json output format (default table)\n";
-
 static const char cmd_remind_policy_help[] =
-	"Shows or changes when reminders go (admin to change).\n\n"
-	"  planreg remind policy show [--format table|json]\n"
-	"  planreg remind policy set [--days-before N] [--on-due-date yes|no]\n"
-	"                            [--overdue-every M] [--escalate-after K]\n\n"
-	"  --days-before N         first reminder N days before the due date (0-90; 0: none)\n"
-	"  --on-due-date yes|no    a reminder on the due date\n"
-	"  --overdue-every M       then every M days while overdue (1-90)\n"
-	"  --escalate-after K      tell the Combined Authority's contact once K days late\n"
-	"                          (0-365; 0: never)\n"
-	"Defaults: 7 days before, on the due date, every 7 days, escalate after 14.\n";
+	"Shows the policy (`show`) or changes it (`set`, admin, with at least one of the\n"
+	"options). Defaults: 7 days before, on the due date, every 7 days, escalate\n"
+	"after 14.\n";
 
 /* ---------------------------------------------------------------- run */
 
@@ -116,93 +97,73 @@ static int cmd_remind_ack(struct cli *cli, int64_t id, bool delivered, const cha
 	ack.id = id;
 	ack.delivered = delivered;
 	ack.error = (char *)(error ? error : "");
-	Planreg__V1__Request req = PLANREG__V1__REQUEST__INIT;
-	req.body_case = PLANREG__V1__REQUEST__BODY_ACK_REMINDER;
-	req.ack_reminder = &ack;
 	Planreg__V1__Response *resp;
-	int rc = cli_call(cli, &req, &resp);
+	int rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_ACK_REMINDER, &ack, &resp);
 	if (rc == EXIT_OK)
 		planreg__v1__response__free_unpacked(resp, NULL);
 	return rc;
 }
 
-/* "text" is this command's name for the table format */
-static bool cmd_remind_format(const struct cli_command *cmd, const char *arg, enum output_format *f)
+/* One option of remind run into run/claim; false after a usage error. */
+static bool cmd_remind_run_option(const struct cli_command *self, int ch, Planreg__V1__ClaimRemindersRequest *claim,
+				  Planreg__V1__Date *as_of, char ps[PERIOD_FMT_MAX], const char **mail[3])
 {
-	if (strcmp(arg, "text") == 0) {
-		*f = OUTPUT_TABLE;
-		return true;
+	struct date d;
+	struct period p;
+	switch (ch) {
+	case 'a':
+		if (!date_parse(optarg, &d))
+			return cli_usage(self, "--as-of \"%s\" is not a date: write YYYY-MM-DD", optarg), false;
+		as_of->iso = optarg;
+		claim->as_of = as_of;
+		break;
+	case 'p':
+		if (!period_parse(optarg, &p))
+			return cli_usage(self, "--period \"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3",
+					 optarg),
+			       false;
+		period_format(p, ps);
+		break;
+	case 'n':
+		claim->dry_run = true;
+		break;
+	case 's':
+		*mail[0] = optarg;
+		break;
+	case 'F':
+		*mail[1] = optarg;
+		break;
+	case 'u':
+		*mail[2] = optarg;
+		break;
 	}
-	if (strcmp(arg, "json") == 0) {
-		*f = OUTPUT_JSON;
-		return true;
-	}
-	cli_usage(cmd, "--format must be text or json, not \"%s\"", arg);
-	return false;
+	return true;
 }
 
-static int cmd_remind_run(struct cli *cli, int argc, char **argv)
+static int cmd_remind_run_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
-	static const struct option opts[] = {{"as-of", required_argument, NULL, 'a'},
-					     {"period", required_argument, NULL, 'p'},
-					     {"dry-run", no_argument, NULL, 'n'},
-					     {"smtp", required_argument, NULL, 's'},
-					     {"from", required_argument, NULL, 'F'},
-					     {"smtp-user", required_argument, NULL, 'u'},
-					     {"format", required_argument, NULL, 'f'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
-	const struct cli_command *cmd = &cmd_remind_commands[0];
+	const struct cli_command *cmd = self;
 	struct cmd_remind_run run = {.fmt = OUTPUT_TABLE};
 	Planreg__V1__ClaimRemindersRequest claim = PLANREG__V1__CLAIM_REMINDERS_REQUEST__INIT;
 	Planreg__V1__Date as_of = PLANREG__V1__DATE__INIT;
-	const char *smtp = cli->settings.smtp_url, *from = cli->settings.smtp_from, *user = cli->settings.smtp_user;
+	const char *smtp = NULL, *from = NULL, *user = NULL;
+	const char **mail[3] = {&smtp, &from, &user};
 	char ps[PERIOD_FMT_MAX] = "";
+	struct cli_getopt opt;
 	int ch;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			cli_print_help(cmd, stdout);
-			return EXIT_OK;
-		case 'a': {
-			struct date d;
-			if (!date_parse(optarg, &d))
-				return cli_usage(cmd, "--as-of \"%s\" is not a date: write YYYY-MM-DD", optarg);
-			as_of.iso = optarg;
-			claim.as_of = &as_of;
-			break;
-		}
-		case 'p': {
-			struct period p;
-			if (!period_parse(optarg, &p))
-				return cli_usage(
-					cmd, "--period \"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3",
-					optarg);
-			period_format(p, ps);
-			break;
-		}
-		case 'n':
-			claim.dry_run = true;
-			break;
-		case 's':
-			smtp = optarg;
-			break;
-		case 'F':
-			from = optarg;
-			break;
-		case 'u':
-			user = optarg;
-			break;
-		case 'f':
-			if (!cmd_remind_format(cmd, optarg, &run.fmt))
-				return EXIT_USAGE;
-			break;
-		default:
-			return cli_usage(cmd, "unknown option");
-		}
-	}
-	if (optind < argc)
-		return cli_usage(cmd, "unexpected argument \"%s\"", argv[optind]);
+	cli_getopt_begin(&opt, self, argc, argv);
+	while ((ch = cli_getopt_next(&opt)) > 0)
+		if (!cmd_remind_run_option(self, ch, &claim, &as_of, ps, mail))
+			return EXIT_USAGE;
+	if (ch < 0)
+		return opt.rc;
+	int src = cli_settings(cli);
+	if (src != EXIT_OK)
+		return src;
+	smtp = smtp ? smtp : cli->settings.smtp_url;
+	from = from ? from : cli->settings.smtp_from;
+	user = user ? user : cli->settings.smtp_user;
+	run.fmt = opt.format;
 	claim.period = ps;
 	run.json = run.fmt == OUTPUT_JSON;
 
@@ -237,19 +198,11 @@ static int cmd_remind_run(struct cli *cli, int argc, char **argv)
 	json_array_begin(&uj);
 	size_t n_unaddressed = 0;
 	for (int round = 0; round < CMD_REMIND_ROUNDS && rc == EXIT_OK; round++) {
-		Planreg__V1__Request req = PLANREG__V1__REQUEST__INIT;
-		req.body_case = PLANREG__V1__REQUEST__BODY_CLAIM_REMINDERS;
-		req.claim_reminders = &claim;
 		Planreg__V1__Response *resp;
-		rc = cli_call(cli, &req, &resp);
+		rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_CLAIM_REMINDERS, &claim, &resp);
 		if (rc != EXIT_OK)
 			break;
 		const Planreg__V1__ClaimRemindersResponse *c = resp->claim_reminders;
-		if (c == NULL) {
-			planreg__v1__response__free_unpacked(resp, NULL);
-			rc = cli_fail(EXIT_REFUSED, "the server's answer has no reminders");
-			break;
-		}
 		snprintf(period, sizeof period, "%s", c->period);
 		snprintf(due, sizeof due, "%s", c->due);
 		snprintf(day, sizeof day, "%s", c->as_of);
@@ -294,22 +247,21 @@ static int cmd_remind_run(struct cli *cli, int argc, char **argv)
 	mail_sender_free(sender);
 	if (rc == EXIT_OK) {
 		if (run.json) {
-			struct buf b = {0};
-			struct json j;
-			json_init(&j, &b, true);
-			json_object_begin(&j);
-			json_kv_str(&j, "period", period);
-			json_kv_str(&j, "due", due);
-			json_kv_str(&j, "as_of", day);
-			json_kv_bool(&j, "dry_run", claim.dry_run);
-			json_key(&j, "messages");
-			output_rows_json(run.rows, &j);
-			json_kv_int(&j, "sent", run.sent);
-			json_kv_int(&j, "failed", run.failed);
-			json_key(&j, "unaddressed");
-			json_raw(&j, buf_str(&unaddressed));
-			json_object_end(&j);
-			output_json_done(&b, stdout);
+			struct cli_json doc;
+			struct json *j = cli_json_begin(&doc);
+			json_object_begin(j);
+			json_kv_str(j, "period", period);
+			json_kv_str(j, "due", due);
+			json_kv_str(j, "as_of", day);
+			json_kv_bool(j, "dry_run", claim.dry_run);
+			json_key(j, "messages");
+			output_rows_json(run.rows, j);
+			json_kv_int(j, "sent", run.sent);
+			json_kv_int(j, "failed", run.failed);
+			json_key(j, "unaddressed");
+			json_raw(j, buf_str(&unaddressed));
+			json_object_end(j);
+			cli_json_end(&doc);
 		} else if (claim.dry_run) {
 			printf("remind %s as of %s (due %s): %zu would be sent (dry run: nothing claimed)\n", period,
 			       day, due, output_rows_count(run.rows));
@@ -331,47 +283,26 @@ static const char *const cmd_remind_log_keys[] = {"id",       "period", "as_of",
 						  "subject",  "state",  "claimed_at", "claimed_by",
 						  "acked_at", "error",  "steps"};
 
-static int cmd_remind_log(struct cli *cli, int argc, char **argv)
+static int cmd_remind_log_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
-	static const struct option opts[] = {{"period", required_argument, NULL, 'p'},
-					     {"format", required_argument, NULL, 'f'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
-	const struct cli_command *cmd = &cmd_remind_commands[1];
-	enum output_format fmt = OUTPUT_TABLE;
 	char ps[PERIOD_FMT_MAX] = "";
+	struct cli_getopt g;
 	int ch;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			cli_print_help(cmd, stdout);
-			return EXIT_OK;
-		case 'p': {
-			struct period p;
-			if (!period_parse(optarg, &p))
-				return cli_usage(
-					cmd, "--period \"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3",
-					optarg);
-			period_format(p, ps);
-			break;
-		}
-		case 'f':
-			if (!cli_format(cmd, optarg, &fmt))
-				return EXIT_USAGE;
-			break;
-		default:
-			return cli_usage(cmd, "unknown option");
-		}
+	cli_getopt_begin(&g, self, argc, argv);
+	while ((ch = cli_getopt_next(&g)) > 0) {
+		struct period p;
+		if (!period_parse(optarg, &p))
+			return cli_usage(self, "--period \"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3",
+					 optarg);
+		period_format(p, ps);
 	}
-	if (optind < argc)
-		return cli_usage(cmd, "unexpected argument \"%s\"", argv[optind]);
+	if (ch < 0)
+		return g.rc;
+	enum output_format fmt = g.format;
 	Planreg__V1__ListRemindersRequest body = PLANREG__V1__LIST_REMINDERS_REQUEST__INIT;
 	body.period = ps;
-	Planreg__V1__Request req = PLANREG__V1__REQUEST__INIT;
-	req.body_case = PLANREG__V1__REQUEST__BODY_LIST_REMINDERS;
-	req.list_reminders = &body;
 	Planreg__V1__Response *resp;
-	int rc = cli_call(cli, &req, &resp);
+	int rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_LIST_REMINDERS, &body, &resp);
 	if (rc != EXIT_OK)
 		return rc;
 	const Planreg__V1__ListRemindersResponse *l = resp->list_reminders;
@@ -379,7 +310,7 @@ static int cmd_remind_log(struct cli *cli, int argc, char **argv)
 	static const char *const headers[] = {"ID",        "PERIOD",     "AS OF", "STATE",
 					      "RECIPIENT", "CLAIMED AT", "STEPS", "SUBJECT"};
 	struct output_table *tab = output_table_new(headers, sizeof headers / sizeof headers[0], 1u << 7);
-	for (size_t i = 0; l && i < l->n_reminders; i++) {
+	for (size_t i = 0; i < l->n_reminders; i++) {
 		const Planreg__V1__ReminderRecord *m = l->reminders[i];
 		char **steps = xcalloc(m->n_steps + 1, sizeof *steps);
 		struct buf joined = {0};
@@ -411,15 +342,8 @@ static int cmd_remind_log(struct cli *cli, int argc, char **argv)
 			free(steps[k]);
 		free(steps);
 	}
-	if (fmt == OUTPUT_JSON) {
-		struct buf b = {0};
-		struct json j;
-		json_init(&j, &b, true);
-		output_rows_json(r, &j);
-		output_json_done(&b, stdout);
-	} else if (fmt == OUTPUT_CSV) {
-		output_rows_csv(r, cmd_remind_log_keys, sizeof cmd_remind_log_keys / sizeof cmd_remind_log_keys[0],
-				false, stdout);
+	if (fmt != OUTPUT_TABLE) {
+		cli_rows_print(r, cmd_remind_log_keys, sizeof cmd_remind_log_keys / sizeof cmd_remind_log_keys[0], fmt);
 	} else {
 		output_table_print(tab, OUTPUT_TABLE, stdout);
 	}
@@ -434,18 +358,17 @@ static int cmd_remind_log(struct cli *cli, int argc, char **argv)
 static void cmd_remind_print_policy(const Planreg__V1__ReminderPolicy *p, enum output_format fmt)
 {
 	if (fmt == OUTPUT_JSON) {
-		struct buf b = {0};
-		struct json j;
-		json_init(&j, &b, true);
-		json_object_begin(&j);
-		json_kv_int(&j, "days_before", p->days_before);
-		json_kv_bool(&j, "on_due_date", p->on_due_date);
-		json_kv_int(&j, "overdue_every", p->overdue_every);
-		json_kv_int(&j, "escalate_after", p->escalate_after);
-		json_kv_str(&j, "updated_by", p->updated_by);
-		json_kv_str(&j, "updated_at", p->updated_at);
-		json_object_end(&j);
-		output_json_done(&b, stdout);
+		struct cli_json doc;
+		struct json *j = cli_json_begin(&doc);
+		json_object_begin(j);
+		json_kv_int(j, "days_before", p->days_before);
+		json_kv_bool(j, "on_due_date", p->on_due_date);
+		json_kv_int(j, "overdue_every", p->overdue_every);
+		json_kv_int(j, "escalate_after", p->escalate_after);
+		json_kv_str(j, "updated_by", p->updated_by);
+		json_kv_str(j, "updated_at", p->updated_at);
+		json_object_end(j);
+		cli_json_end(&doc);
 		return;
 	}
 	printf("remind %d day%s before the due date%s\n", p->days_before, p->days_before == 1 ? "" : "s",
@@ -469,58 +392,53 @@ static bool cmd_remind_number(const char *s, int lo, int hi, int32_t *out)
 	return true;
 }
 
-static int cmd_remind_policy(struct cli *cli, int argc, char **argv)
+/* One option of remind policy set; false after a usage error. */
+static bool cmd_remind_policy_option(const struct cli_command *cmd, int ch, int32_t *before, int *on_due,
+				     int32_t *every, int32_t *escalate)
 {
-	static const struct option opts[] = {{"days-before", required_argument, NULL, 'b'},
-					     {"on-due-date", required_argument, NULL, 'd'},
-					     {"overdue-every", required_argument, NULL, 'e'},
-					     {"escalate-after", required_argument, NULL, 'k'},
-					     {"format", required_argument, NULL, 'f'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
-	const struct cli_command *cmd = &cmd_remind_commands[2];
-	enum output_format fmt = OUTPUT_TABLE;
+	switch (ch) {
+	case 'b':
+		if (!cmd_remind_number(optarg, 0, 90, before))
+			return cli_usage(cmd, "--days-before takes 0-90 days, not \"%s\"", optarg), false;
+		break;
+	case 'd':
+		if (strcmp(optarg, "yes") == 0 || strcmp(optarg, "true") == 0)
+			*on_due = 1;
+		else if (strcmp(optarg, "no") == 0 || strcmp(optarg, "false") == 0)
+			*on_due = 0;
+		else
+			return cli_usage(cmd, "--on-due-date takes yes or no, not \"%s\"", optarg), false;
+		break;
+	case 'e':
+		if (!cmd_remind_number(optarg, 1, 90, every))
+			return cli_usage(cmd, "--overdue-every takes 1-90 days, not \"%s\"", optarg), false;
+		break;
+	case 'k':
+		if (!cmd_remind_number(optarg, 0, 365, escalate))
+			return cli_usage(cmd, "--escalate-after takes 0-365 days, not \"%s\"", optarg), false;
+		break;
+	}
+	return true;
+}
+
+static int cmd_remind_policy_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
+{
+	const struct cli_command *cmd = self;
 	int32_t before = -1, every = -1, escalate = -1;
 	int on_due = -1;
+	struct cli_getopt g;
 	int ch;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			cli_print_help(cmd, stdout);
-			return EXIT_OK;
-		case 'b':
-			if (!cmd_remind_number(optarg, 0, 90, &before))
-				return cli_usage(cmd, "--days-before takes 0-90 days, not \"%s\"", optarg);
-			break;
-		case 'd':
-			if (strcmp(optarg, "yes") == 0 || strcmp(optarg, "true") == 0)
-				on_due = 1;
-			else if (strcmp(optarg, "no") == 0 || strcmp(optarg, "false") == 0)
-				on_due = 0;
-			else
-				return cli_usage(cmd, "--on-due-date takes yes or no, not \"%s\"", optarg);
-			break;
-		case 'e':
-			if (!cmd_remind_number(optarg, 1, 90, &every))
-				return cli_usage(cmd, "--overdue-every takes 1-90 days, not \"%s\"", optarg);
-			break;
-		case 'k':
-			if (!cmd_remind_number(optarg, 0, 365, &escalate))
-				return cli_usage(cmd, "--escalate-after takes 0-365 days, not \"%s\"", optarg);
-			break;
-		case 'f':
-			if (!cli_format(cmd, optarg, &fmt))
-				return EXIT_USAGE;
-			if (fmt == OUTPUT_CSV)
-				return cli_usage(cmd, "--format must be table or json here");
-			break;
-		default:
-			return cli_usage(cmd, "unknown option");
-		}
-	}
-	if (argc - optind != 1 || (strcmp(argv[optind], "show") != 0 && strcmp(argv[optind], "set") != 0))
-		return cli_usage(cmd, "give show or set");
-	bool set = strcmp(argv[optind], "set") == 0;
+	cli_getopt_begin(&g, self, argc, argv);
+	while ((ch = cli_getopt_next(&g)) > 0)
+		if (!cmd_remind_policy_option(cmd, ch, &before, &on_due, &every, &escalate))
+			return EXIT_USAGE;
+	if (ch < 0)
+		return g.rc;
+	enum output_format fmt = g.format;
+	const char *what = g.args[0];
+	if (strcmp(what, "show") != 0 && strcmp(what, "set") != 0)
+		return cli_usage(cmd, "give show or set, not \"%s\"", what);
+	bool set = strcmp(what, "set") == 0;
 	bool changes = before >= 0 || every >= 0 || escalate >= 0 || on_due >= 0;
 	if (!set && changes)
 		return cli_usage(cmd, "the options that change the policy go with `set`");
@@ -529,14 +447,11 @@ static int cmd_remind_policy(struct cli *cli, int argc, char **argv)
 			cmd, "give at least one of --days-before, --on-due-date, --overdue-every, --escalate-after");
 
 	Planreg__V1__GetReminderPolicyRequest get = PLANREG__V1__GET_REMINDER_POLICY_REQUEST__INIT;
-	Planreg__V1__Request req = PLANREG__V1__REQUEST__INIT;
-	req.body_case = PLANREG__V1__REQUEST__BODY_GET_REMINDER_POLICY;
-	req.get_reminder_policy = &get;
 	Planreg__V1__Response *resp;
-	int rc = cli_call(cli, &req, &resp);
+	int rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_GET_REMINDER_POLICY, &get, &resp);
 	if (rc != EXIT_OK)
 		return rc;
-	Planreg__V1__ReminderPolicy *p = resp->get_reminder_policy ? resp->get_reminder_policy->policy : NULL;
+	Planreg__V1__ReminderPolicy *p = resp->get_reminder_policy->policy;
 	if (p == NULL) {
 		planreg__v1__response__free_unpacked(resp, NULL);
 		return cli_fail(EXIT_REFUSED, "the server's answer has no policy");
@@ -556,29 +471,87 @@ static int cmd_remind_policy(struct cli *cli, int argc, char **argv)
 		p->on_due_date = on_due;
 	Planreg__V1__SetReminderPolicyRequest sb = PLANREG__V1__SET_REMINDER_POLICY_REQUEST__INIT;
 	sb.policy = p;
-	Planreg__V1__Request sreq = PLANREG__V1__REQUEST__INIT;
-	sreq.body_case = PLANREG__V1__REQUEST__BODY_SET_REMINDER_POLICY;
-	sreq.set_reminder_policy = &sb;
 	Planreg__V1__Response *sresp;
-	rc = cli_call(cli, &sreq, &sresp);
+	rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_SET_REMINDER_POLICY, &sb, &sresp);
 	planreg__v1__response__free_unpacked(resp, NULL);
 	if (rc != EXIT_OK)
 		return rc;
-	if (sresp->set_reminder_policy && sresp->set_reminder_policy->policy)
+	if (sresp->set_reminder_policy->policy)
 		cmd_remind_print_policy(sresp->set_reminder_policy->policy, fmt);
 	planreg__v1__response__free_unpacked(sresp, NULL);
 	return EXIT_OK;
 }
 
-const struct cli_command cmd_remind_commands[] = {
-	{"remind", "run", cmd_remind_run,
-	 "[--as-of DATE] [--period P] [--dry-run] [--smtp URL] [--from ADDR] [--smtp-user USER] [--format text|json]",
-	 "send the reminders that are due, one e-mail digest per recipient", cmd_remind_run_help},
-	{"remind", "log", cmd_remind_log, "[--period P] [--format table|csv|json]",
-	 "what the reminder job sent, to whom, and the outcome", cmd_remind_log_help},
-	{"remind", "policy", cmd_remind_policy,
-	 "show|set [--days-before N] [--on-due-date yes|no] [--overdue-every M] [--escalate-after K] "
-	 "[--format table|json]",
-	 "when reminders go (admin to change)", cmd_remind_policy_help},
-	{NULL, NULL, NULL, NULL, NULL, NULL},
+static const struct cli_option cmd_remind_run_options[] = {
+	{.name = "as-of", .key = 'a', .arg = "DATE", .help = "the day to act for, YYYY-MM-DD (default today, UTC)"},
+	{.name = "period",
+	 .key = 'p',
+	 .arg = "YYYY-Qn",
+	 .help = "the quarter (default: the last quarter ended before DATE)"},
+	{.name = "dry-run", .key = 'n', .help = "show what would be sent; claim and send nothing"},
+	{.name = "smtp",
+	 .key = 's',
+	 .arg = "URL",
+	 .help = "the mail server, smtp://HOST[:PORT] or smtps://HOST[:PORT]"},
+	{.name = "from", .key = 'F', .arg = "ADDR", .help = "the sender address"},
+	{.name = "smtp-user", .key = 'u', .arg = "USER", .help = "AUTH user (or user@ in the URL)"},
+	{0},
+};
+
+const struct cli_command cmd_remind_run = {
+	.noun = "remind",
+	.verb = "run",
+	.options = cmd_remind_run_options,
+	.formats = CLI_FMT_RECORD,
+	.summary = "send the reminders that are due, one e-mail digest per recipient",
+	.help = cmd_remind_run_help,
+	.run = cmd_remind_run_run,
+};
+
+static const struct cli_option cmd_remind_log_options[] = {
+	{.name = "period", .key = 'p', .arg = "YYYY-Qn", .help = "only this quarter's reminders"},
+	{0},
+};
+
+const struct cli_command cmd_remind_log = {
+	.noun = "remind",
+	.verb = "log",
+	.options = cmd_remind_log_options,
+	.formats = CLI_FMT_LISTING,
+	.summary = "what the reminder job sent, to whom, and the outcome",
+	.help = "What the reminder job sent, when, to whom, and the outcome.\n",
+	.run = cmd_remind_log_run,
+};
+
+static const struct cli_option cmd_remind_policy_options[] = {
+	{.name = "days-before",
+	 .key = 'b',
+	 .arg = "N",
+	 .help = "first reminder N days before the due date (0-90; 0: none)"},
+	{.name = "on-due-date",
+	 .key = 'd',
+	 .arg = "yes|no",
+	 .help = "a reminder on the due date",
+	 .complete = CLI_COMPLETE_CHOICES,
+	 .choices = "yes no"},
+	{.name = "overdue-every", .key = 'e', .arg = "M", .help = "then every M days while overdue (1-90)"},
+	{.name = "escalate-after",
+	 .key = 'k',
+	 .arg = "K",
+	 .help = "tell the Combined Authority's contact once K days late (0-365; 0: never)"},
+	{0},
+};
+
+const struct cli_command cmd_remind_policy = {
+	.noun = "remind",
+	.verb = "policy",
+	.args = "show|set",
+	.min_args = 1,
+	.max_args = 1,
+	.args_what = "show or set",
+	.options = cmd_remind_policy_options,
+	.formats = CLI_FMT_RECORD,
+	.summary = "when reminders go (admin to change)",
+	.help = cmd_remind_policy_help,
+	.run = cmd_remind_policy_run,
 };

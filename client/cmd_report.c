@@ -1,14 +1,13 @@
 /* cmd_report.c - `planreg report html`: the board report of a quarter, one
  * self-contained HTML file (report_html.c draws it from the server's figures). */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cmd_status.h"
 #include "period.h"
 #include "report_html.h"
 #include "xmalloc.h"
@@ -21,21 +20,8 @@ static const char cmd_report_html_help[] =
 	"printed (A4) as it is. It shows the headline numbers, delivery confidence by\n"
 	"theme, the stage pipeline, outstanding returns by organisation with days late,\n"
 	"spend and forecast against plan by theme, and every project with its latest\n"
-	"narrative and flags. A submitter's report covers its own projects only.\n\n"
-	"Options:\n"
-	"  --period YYYY-Qn        the quarter (default: the last quarter that has ended)\n"
-	"  -o, --output FILE       write to FILE (default standard output); the file is\n"
-	"                          replaced only once the whole report is written\n";
-
-/* The last quarter that has ended, by today's date (UTC). */
-static struct period cmd_report_last_ended(void)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	struct date d = {tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
-	return period_prev(period_of_date(d));
-}
+	"narrative and flags. A submitter's report covers its own projects only.\n"
+	"The file given with -o is replaced only once the whole report is written.\n";
 
 /* Writes data to path through a temporary file beside it, so a reader never sees half a report. */
 static int cmd_report_write(const char *path, const struct buf *data)
@@ -64,44 +50,30 @@ static int cmd_report_write(const char *path, const struct buf *data)
 	return EXIT_OK;
 }
 
-static int cmd_report_html(struct cli *cli, int argc, char **argv)
+static int cmd_report_html_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
-	static const struct option opts[] = {{"period", required_argument, NULL, 'p'},
-					     {"output", required_argument, NULL, 'o'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
-	const struct cli_command *cmd = &cmd_report_commands[0];
+	const struct cli_command *cmd = self;
 	const char *period = NULL, *output = NULL;
+	struct cli_getopt g;
 	int ch;
-	while ((ch = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			cli_print_help(cmd, stdout);
-			return EXIT_OK;
-		case 'p':
+	cli_getopt_begin(&g, self, argc, argv);
+	while ((ch = cli_getopt_next(&g)) > 0) {
+		if (ch == 'p')
 			period = optarg;
-			break;
-		case 'o':
+		else
 			output = optarg;
-			break;
-		default:
-			return cli_usage(cmd, "unknown option");
-		}
 	}
-	if (optind < argc)
-		return cli_usage(cmd, "unexpected argument \"%s\"", argv[optind]);
-	struct period p = cmd_report_last_ended();
+	if (ch < 0)
+		return g.rc;
+	struct period p = cmd_status_last_ended();
 	if (period && !period_parse(period, &p))
 		return cli_usage(cmd, "--period \"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3", period);
 	char ps[PERIOD_FMT_MAX];
 	period_format(p, ps);
 
 	Planreg__V1__WhoamiRequest who = PLANREG__V1__WHOAMI_REQUEST__INIT;
-	Planreg__V1__Request req = PLANREG__V1__REQUEST__INIT;
-	req.body_case = PLANREG__V1__REQUEST__BODY_WHOAMI;
-	req.whoami = &who;
 	Planreg__V1__Response *whoami;
-	int rc = cli_call(cli, &req, &whoami);
+	int rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_WHOAMI, &who, &whoami);
 	if (rc != EXIT_OK)
 		return rc;
 
@@ -117,11 +89,8 @@ static int cmd_report_html(struct cli *cli, int argc, char **argv)
 
 	Planreg__V1__ListOutstandingRequest ob = PLANREG__V1__LIST_OUTSTANDING_REQUEST__INIT;
 	ob.period = ps;
-	Planreg__V1__Request oreq = PLANREG__V1__REQUEST__INIT;
-	oreq.body_case = PLANREG__V1__REQUEST__BODY_LIST_OUTSTANDING;
-	oreq.list_outstanding = &ob;
 	Planreg__V1__Response *outstanding;
-	rc = cli_call(cli, &oreq, &outstanding);
+	rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_LIST_OUTSTANDING, &ob, &outstanding);
 	if (rc == EXIT_OK) {
 		char now[32];
 		time_t t = time(NULL);
@@ -129,7 +98,7 @@ static int cmd_report_html(struct cli *cli, int argc, char **argv)
 		gmtime_r(&t, &tm);
 		strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
 		struct report_html_input in = {
-			.plan_title = whoami->whoami ? whoami->whoami->plan_title : "",
+			.plan_title = whoami->whoami->plan_title,
 			.generated_at = now,
 			.status = pages.first,
 			.projects = pages.projects,
@@ -150,8 +119,25 @@ static int cmd_report_html(struct cli *cli, int argc, char **argv)
 	return rc;
 }
 
-const struct cli_command cmd_report_commands[] = {
-	{"report", "html", cmd_report_html, "[--period P] [-o FILE]",
-	 "the board report of a quarter: one self-contained HTML file", cmd_report_html_help},
-	{NULL, NULL, NULL, NULL, NULL, NULL},
+static const struct cli_option cmd_report_html_options[] = {
+	{.name = "period",
+	 .key = 'p',
+	 .arg = "YYYY-Qn",
+	 .help = "the quarter (default: the last quarter that has ended)"},
+	{.name = "output",
+	 .key = 'o',
+	 .short_name = true,
+	 .arg = "FILE",
+	 .help = "write to FILE (default standard output)",
+	 .complete = CLI_COMPLETE_FILE},
+	{0},
+};
+
+const struct cli_command cmd_report_html = {
+	.noun = "report",
+	.verb = "html",
+	.options = cmd_report_html_options,
+	.summary = "the board report of a quarter: one self-contained HTML file",
+	.help = cmd_report_html_help,
+	.run = cmd_report_html_run,
 };

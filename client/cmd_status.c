@@ -2,12 +2,11 @@
  * Authority's consolidated picture of a quarter, computed by the server
  * (GetStatus, ListOutstanding, GetTimeliness, DiffPeriods) and shown as a
  * table, CSV or JSON with one set of keys (docs/json.md). */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "cli.h"
+#include "cmd_status.h"
 #include "json.h"
 #include "money.h"
 #include "period.h"
@@ -15,64 +14,24 @@
 #include "xmalloc.h"
 
 #define CMD_STATUS_PAGE 500 /* the server's default page */
-#define CMD_STATUS_FILTERS                                                                                             \
-	"  --theme N               only theme N (1-6 in the first plan)\n"                                             \
-	"  --objective X.Y         only objective X.Y, e.g. 6.1\n"                                                     \
-	"  --lead CODE             only projects this organisation leads (co-led ones too)\n"                          \
-	"  --stage S               only projects at stage S now (the latest update's, else the\n"                      \
-	"                          register's): concept, early_development, advanced_development,\n"                   \
-	"                          live, completed, paused, cancelled\n"                                               \
-	"  --confidence C          only projects whose latest update says C: green, amber_green,\n"                    \
-	"                          amber, amber_red, red\n"
 
-static const char cmd_status_help[] =
-	"The consolidated status of a quarter: for every project its latest update for\n"
-	"the period (as known at --as-at), whether it is outstanding or late, its\n"
-	"variance against the plan's cost and consistency flags; then totals by\n"
-	"confidence, theme, stage and lead organisation. A submitter sees only the\n"
-	"projects its organisation leads.\n\n"
-	"Options:\n"
-	"  --period YYYY-Qn        the quarter (default: the last quarter that has ended)\n"
-	"  --as-at TIME            what was known then: 2026-10-20 (the end of that day, UTC)\n"
-	"                          or 2026-10-20T09:30:00Z (a zone is required); default now\n" CMD_STATUS_FILTERS
-	"  --by theme|stage|lead|confidence\n"
-	"                          print the grouped totals instead of the projects\n"
-	"  --format table|csv|json output format (default table)\n\n"
-	"A project is outstanding when it has no update for the period or its latest\n"
-	"revision was returned; late when it was reported after the due date, or is\n"
-	"still outstanding after it. Flags: green_over_variance, stage_backwards,\n"
-	"spend_above_forecast, narrative_repeated, missing_two_periods.\n";
-
-static const char cmd_status_outstanding_help[] =
-	"The returns still owed for a quarter, by organisation: its contact, the due\n"
-	"date, days late (0 until the due date has passed) and each outstanding project\n"
-	"with why (never reported, or returned with the reviewer's comment).\n\n"
-	"Options:\n"
-	"  --period YYYY-Qn        the quarter (default: the last quarter that has ended)\n"
-	"  --as-of DATE            as at the end of DATE, YYYY-MM-DD (default today, UTC)\n"
-	"  --format table|csv|json output format (default table)\n";
-
-static const char cmd_status_timeliness_help[] =
-	"For each organisation and quarter: on_time, late (by N days), missing, or\n"
-	"not_due yet. A return arrives when the last of the organisation's projects\n"
-	"is first reported; a later revision does not make it late.\n\n"
-	"Options:\n"
-	"  --from YYYY-Qn          the first quarter (default: three before --to)\n"
-	"  --to YYYY-Qn            the last quarter (default: the last quarter that has ended)\n"
-	"  --format table|csv|json output format (default table)\n";
-
-static const char cmd_status_diff_help[] =
-	"What changed for each project between quarter P1 and quarter P2 (each side's\n"
-	"latest revision): delivery confidence up or down, stage, forecast (amount and\n"
-	"percent), milestones newly achieved or slipped, and projects newly outstanding.\n"
-	"Projects where nothing changed are left out.\n\n"
-	"Options:\n"
-	"  --format table|csv|json output format (default table)\n";
+static const char cmd_status_help[] = "The consolidated status of a quarter: for every project its latest update for\n"
+				      "the period (as known at --as-at), whether it is outstanding or late, its\n"
+				      "variance against the plan's cost and consistency flags; then totals by\n"
+				      "confidence, theme, stage and lead organisation. A submitter sees only the\n"
+				      "projects its organisation leads.\n\n"
+				      "--as-at takes 2026-10-20 (the end of that day, UTC) or 2026-10-20T09:30:00Z (a\n"
+				      "zone is required). --stage is the stage now (the latest update's, else the\n"
+				      "register's); --confidence the latest update's.\n\n"
+				      "A project is outstanding when it has no update for the period or its latest\n"
+				      "revision was returned; late when it was reported after the due date, or is\n"
+				      "still outstanding after it. Flags: green_over_variance, stage_backwards,\n"
+				      "spend_above_forecast, narrative_repeated, missing_two_periods.\n";
 
 /* ---------------------------------------------------------------- shared */
 
 /* The last quarter that has ended, by today's date (UTC). */
-static struct period cmd_status_last_ended(void)
+struct period cmd_status_last_ended(void)
 {
 	time_t t = time(NULL);
 	struct tm tm;
@@ -82,8 +41,8 @@ static struct period cmd_status_last_ended(void)
 }
 
 /* --period: default the last quarter that has ended; normalised into out. */
-static int cmd_status_period(const struct cli_command *cmd, const char *opt, const char *s, struct period *p,
-			     char out[PERIOD_FMT_MAX])
+int cmd_status_period(const struct cli_command *cmd, const char *opt, const char *s, struct period *p,
+		      char out[PERIOD_FMT_MAX])
 {
 	if (s == NULL)
 		*p = cmd_status_last_ended();
@@ -93,17 +52,17 @@ static int cmd_status_period(const struct cli_command *cmd, const char *opt, con
 	return EXIT_OK;
 }
 
-static const char *cmd_status_confidence(int c)
+const char *cmd_status_confidence(int c)
 {
 	return c ? values_confidence_name((enum confidence)c) : NULL;
 }
 
-static const char *cmd_status_stage(int s)
+const char *cmd_status_stage(int s)
 {
 	return s ? values_stage_name((enum stage)s) : NULL;
 }
 
-static const char *cmd_status_money(const Planreg__V1__Money *m, char buf[MONEY_FMT_MAX])
+const char *cmd_status_money(const Planreg__V1__Money *m, char buf[MONEY_FMT_MAX])
 {
 	if (m == NULL)
 		return "-";
@@ -111,18 +70,12 @@ static const char *cmd_status_money(const Planreg__V1__Money *m, char buf[MONEY_
 	return buf;
 }
 
-static void cmd_status_money_key(struct output_rows *r, const char *key, const Planreg__V1__Money *m)
+void cmd_status_money_key(struct output_rows *r, const char *key, const Planreg__V1__Money *m)
 {
 	if (m)
 		output_rows_int(r, key, m->pence);
 	else
 		output_rows_null(r, key);
-}
-
-/* Runs one request; a refusal is printed and its exit code returned. */
-static int cmd_status_call(struct cli *cli, Planreg__V1__Request *req, Planreg__V1__Response **resp)
-{
-	return cli_call(cli, req, resp);
 }
 
 void cli_status_pages_free(struct cli_status_pages *pages)
@@ -143,11 +96,8 @@ int cli_status_fetch(struct cli *cli, Planreg__V1__GetStatusRequest *body, int p
 	body->page_size = page_size;
 	body->page_token = "";
 	for (;;) {
-		Planreg__V1__Request req = PLANREG__V1__REQUEST__INIT;
-		req.body_case = PLANREG__V1__REQUEST__BODY_GET_STATUS;
-		req.get_status = body;
 		Planreg__V1__Response *resp;
-		int rc = cli_call_quiet(cli, &req, &resp);
+		int rc = cli_request_quiet(cli, PLANREG__V1__REQUEST__BODY_GET_STATUS, body, NULL, &resp);
 		if (rc != EXIT_OK) {
 			cli_status_pages_free(pages);
 			return rc;
@@ -160,7 +110,7 @@ int cli_status_fetch(struct cli *cli, Planreg__V1__GetStatusRequest *body, int p
 			planreg__v1__response__free_unpacked(resp, NULL);
 			continue;
 		}
-		if (st->code != PLANREG__V1__CODE__OK || resp->get_status == NULL) {
+		if (st->code != PLANREG__V1__CODE__OK) {
 			cli_print_status(st, "");
 			rc = status_exit_code(st->code);
 			planreg__v1__response__free_unpacked(resp, NULL);
@@ -217,8 +167,6 @@ static const char *const cmd_status_project_keys[] = {"ref",
 static const char *const cmd_status_group_keys[] = {
 	"key",   "name",      "projects", "reported", "outstanding", "late",           "green",          "amber_green",
 	"amber", "amber_red", "red",      "none",     "spend_pence", "forecast_pence", "plan_cost_pence"};
-
-#define CMD_STATUS_N(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *cmd_status_review(const Planreg__V1__ProjectStatus *p)
 {
@@ -315,40 +263,39 @@ static void cmd_status_print_json(const struct cli_status_pages *pages)
 	static const Planreg__V1__StatusTotals no_totals = PLANREG__V1__STATUS_TOTALS__INIT;
 	const Planreg__V1__GetStatusResponse *g = pages->first;
 	const Planreg__V1__StatusTotals *t = g->totals ? g->totals : &no_totals;
-	struct buf b = {0};
-	struct json j;
-	json_init(&j, &b, true);
-	json_object_begin(&j);
-	json_kv_str(&j, "period", g->period);
-	json_kv_str(&j, "due", g->due[0] ? g->due : NULL);
-	json_kv_str(&j, "as_at", g->as_at[0] ? g->as_at : NULL);
+	struct cli_json doc;
+	struct json *j = cli_json_begin(&doc);
+	json_object_begin(j);
+	json_kv_str(j, "period", g->period);
+	json_kv_str(j, "due", g->due[0] ? g->due : NULL);
+	json_kv_str(j, "as_at", g->as_at[0] ? g->as_at : NULL);
 	struct output_rows *r = output_rows_new();
 	for (size_t i = 0; i < pages->n_projects; i++)
 		cmd_status_project_row(r, pages->projects[i]);
-	json_key(&j, "projects");
-	output_rows_json(r, &j);
+	json_key(j, "projects");
+	output_rows_json(r, j);
 	output_rows_free(r);
-	json_key(&j, "totals");
-	json_object_begin(&j);
-	json_kv_int(&j, "projects", t->projects);
-	json_kv_int(&j, "reported", t->reported);
-	json_kv_int(&j, "outstanding", t->outstanding);
-	json_kv_int(&j, "late", t->late);
-	json_kv_int(&j, "returned", t->returned);
-	json_key(&j, "by_confidence");
-	json_object_begin(&j);
+	json_key(j, "totals");
+	json_object_begin(j);
+	json_kv_int(j, "projects", t->projects);
+	json_kv_int(j, "reported", t->reported);
+	json_kv_int(j, "outstanding", t->outstanding);
+	json_kv_int(j, "late", t->late);
+	json_kv_int(j, "returned", t->returned);
+	json_key(j, "by_confidence");
+	json_object_begin(j);
 	for (size_t i = 0; i < t->n_by_confidence; i++)
-		json_kv_int(&j, t->by_confidence[i]->name, t->by_confidence[i]->count);
-	json_object_end(&j);
-	cmd_status_groups_json(&j, "by_theme", t->by_theme, t->n_by_theme);
-	cmd_status_groups_json(&j, "by_stage", t->by_stage, t->n_by_stage);
-	cmd_status_groups_json(&j, "by_lead", t->by_lead, t->n_by_lead);
-	json_kv_int(&j, "spend_pence", t->spend_pence);
-	json_kv_int(&j, "forecast_pence", t->forecast_pence);
-	json_kv_int(&j, "plan_cost_pence", t->plan_cost_pence);
-	json_object_end(&j);
-	json_object_end(&j);
-	output_json_done(&b, stdout);
+		json_kv_int(j, t->by_confidence[i]->name, t->by_confidence[i]->count);
+	json_object_end(j);
+	cmd_status_groups_json(j, "by_theme", t->by_theme, t->n_by_theme);
+	cmd_status_groups_json(j, "by_stage", t->by_stage, t->n_by_stage);
+	cmd_status_groups_json(j, "by_lead", t->by_lead, t->n_by_lead);
+	json_kv_int(j, "spend_pence", t->spend_pence);
+	json_kv_int(j, "forecast_pence", t->forecast_pence);
+	json_kv_int(j, "plan_cost_pence", t->plan_cost_pence);
+	json_object_end(j);
+	json_object_end(j);
+	cli_json_end(&doc);
 }
 
 static void cmd_status_print_table(const struct cli_status_pages *pages)
@@ -417,11 +364,9 @@ static void cmd_status_print_groups(Planreg__V1__StatusGroup **gs, size_t n, enu
 	for (size_t i = 0; i < n; i++)
 		cmd_status_group_row(r, gs[i]);
 	if (fmt == OUTPUT_JSON) {
-		struct buf b = {0};
-		struct json j;
-		json_init(&j, &b, true);
-		output_rows_json(r, &j);
-		output_json_done(&b, stdout);
+		struct cli_json doc;
+		output_rows_json(r, cli_json_begin(&doc));
+		cli_json_end(&doc);
 	} else if (fmt == OUTPUT_CSV) {
 		output_rows_csv(r, cmd_status_group_keys, CMD_STATUS_N(cmd_status_group_keys), false, stdout);
 	} else {
@@ -453,91 +398,77 @@ static void cmd_status_print_groups(Planreg__V1__StatusGroup **gs, size_t n, enu
 	output_rows_free(r);
 }
 
-static int cmd_status_show(struct cli *cli, int argc, char **argv)
+/* One option of status into body (or *period, *by); false after a usage error. */
+static bool cmd_status_option(const struct cli_command *cmd, int ch, Planreg__V1__GetStatusRequest *body,
+			      Planreg__V1__Timestamp *as_at, const char **period, const char **by)
 {
-	static const struct option opts[] = {{"period", required_argument, NULL, 'p'},
-					     {"as-at", required_argument, NULL, 'a'},
-					     {"theme", required_argument, NULL, 't'},
-					     {"objective", required_argument, NULL, 'o'},
-					     {"lead", required_argument, NULL, 'l'},
-					     {"stage", required_argument, NULL, 's'},
-					     {"confidence", required_argument, NULL, 'c'},
-					     {"by", required_argument, NULL, 'b'},
-					     {"format", required_argument, NULL, 'f'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
-	const struct cli_command *cmd = &cmd_status_commands[0];
-	enum output_format fmt = OUTPUT_TABLE;
+	char ts[TIMESTAMP_FMT_MAX], *end;
+	enum stage s;
+	enum confidence c;
+	switch (ch) {
+	case 'p':
+		*period = optarg;
+		break;
+	case 'a':
+		if (!timestamp_parse(optarg, ts))
+			return cli_usage(cmd,
+					 "--as-at \"%s\" is not a moment: write 2026-10-20 (the end of that day, UTC) "
+					 "or 2026-10-20T09:30:00Z (with Z or an offset such as +01:00)",
+					 optarg),
+			       false;
+		as_at->rfc3339 = optarg;
+		body->as_at = as_at;
+		break;
+	case 't':
+		body->theme = (int32_t)strtol(optarg, &end, 10);
+		if (end == optarg || *end != '\0' || body->theme < 1 || body->theme > 99)
+			return cli_usage(cmd, "--theme takes a theme number such as 6, not \"%s\"", optarg), false;
+		break;
+	case 'o':
+		body->objective = optarg;
+		break;
+	case 'l':
+		body->lead_org = optarg;
+		break;
+	case 's':
+		if (!values_stage_parse(optarg, &s))
+			return cli_usage(cmd, "--stage must be one of %s, not \"%s\"", values_stage_names(), optarg),
+			       false;
+		body->stage = (Planreg__V1__Stage)s;
+		break;
+	case 'c':
+		if (!values_confidence_parse(optarg, &c))
+			return cli_usage(cmd, "--confidence must be one of %s, not \"%s\"", values_confidence_names(),
+					 optarg),
+			       false;
+		body->confidence = (Planreg__V1__Confidence)c;
+		break;
+	case 'b':
+		if (strcmp(optarg, "theme") != 0 && strcmp(optarg, "stage") != 0 && strcmp(optarg, "lead") != 0 &&
+		    strcmp(optarg, "confidence") != 0)
+			return cli_usage(cmd, "--by must be theme, stage, lead or confidence, not \"%s\"", optarg),
+			       false;
+		*by = optarg;
+		break;
+	}
+	return true;
+}
+
+static int cmd_status_show_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
+{
+	const struct cli_command *cmd = self;
 	Planreg__V1__GetStatusRequest body = PLANREG__V1__GET_STATUS_REQUEST__INIT;
 	Planreg__V1__Timestamp as_at = PLANREG__V1__TIMESTAMP__INIT;
 	const char *period = NULL, *by = NULL;
-	char ts[TIMESTAMP_FMT_MAX];
+	struct cli_getopt g;
 	int ch;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			cli_print_help(cmd, stdout);
-			return EXIT_OK;
-		case 'p':
-			period = optarg;
-			break;
-		case 'a':
-			if (!timestamp_parse(optarg, ts))
-				return cli_usage(
-					cmd,
-					"--as-at \"%s\" is not a moment: write 2026-10-20 (the end of that day, "
-					"UTC) or 2026-10-20T09:30:00Z (with Z or an offset such as +01:00)",
-					optarg);
-			as_at.rfc3339 = optarg;
-			body.as_at = &as_at;
-			break;
-		case 't': {
-			char *end;
-			long v = strtol(optarg, &end, 10);
-			if (optarg[0] == '\0' || *end != '\0' || v < 1 || v > 99)
-				return cli_usage(cmd, "--theme takes a theme number such as 6, not \"%s\"", optarg);
-			body.theme = (int32_t)v;
-			break;
-		}
-		case 'o':
-			body.objective = optarg;
-			break;
-		case 'l':
-			body.lead_org = optarg;
-			break;
-		case 's': {
-			enum stage s;
-			if (!values_stage_parse(optarg, &s))
-				return cli_usage(cmd, "--stage must be one of %s, not \"%s\"", values_stage_names(),
-						 optarg);
-			body.stage = (Planreg__V1__Stage)s;
-			break;
-		}
-		case 'c': {
-			enum confidence c;
-			if (!values_confidence_parse(optarg, &c))
-				return cli_usage(cmd, "--confidence must be one of %s, not \"%s\"",
-						 values_confidence_names(), optarg);
-			body.confidence = (Planreg__V1__Confidence)c;
-			break;
-		}
-		case 'b':
-			if (strcmp(optarg, "theme") != 0 && strcmp(optarg, "stage") != 0 &&
-			    strcmp(optarg, "lead") != 0 && strcmp(optarg, "confidence") != 0)
-				return cli_usage(cmd, "--by must be theme, stage, lead or confidence, not \"%s\"",
-						 optarg);
-			by = optarg;
-			break;
-		case 'f':
-			if (!cli_format(cmd, optarg, &fmt))
-				return EXIT_USAGE;
-			break;
-		default:
-			return cli_usage(cmd, "unknown option");
-		}
-	}
-	if (optind < argc)
-		return cli_usage(cmd, "unexpected argument \"%s\"", argv[optind]);
+	cli_getopt_begin(&g, self, argc, argv);
+	while ((ch = cli_getopt_next(&g)) > 0)
+		if (!cmd_status_option(self, ch, &body, &as_at, &period, &by))
+			return EXIT_USAGE;
+	if (ch < 0)
+		return g.rc;
+	enum output_format fmt = g.format;
 	struct period p;
 	char ps[PERIOD_FMT_MAX];
 	int rc = cmd_status_period(cmd, "--period", period, &p, ps);
@@ -573,413 +504,42 @@ static int cmd_status_show(struct cli *cli, int argc, char **argv)
 	return EXIT_OK;
 }
 
-/* ---------------------------------------------------------------- status outstanding */
+static const struct cli_option cmd_status_options[] = {
+	{.name = "period",
+	 .key = 'p',
+	 .arg = "YYYY-Qn",
+	 .help = "the quarter (default: the last quarter that has ended)"},
+	{.name = "as-at", .key = 'a', .arg = "TIME", .help = "what was known then (default now)"},
+	{.name = "theme", .key = 't', .arg = "N", .help = "only theme N (1-6 in the first plan)"},
+	{.name = "objective", .key = 'o', .arg = "X.Y", .help = "only objective X.Y, e.g. 6.1"},
+	{.name = "lead", .key = 'l', .arg = "CODE", .help = "only projects this organisation leads (co-led ones too)"},
+	{.name = "stage",
+	 .key = 's',
+	 .arg = "S",
+	 .help = "only projects at stage S now",
+	 .complete = CLI_COMPLETE_CHOICES,
+	 .choices = CLI_STAGE_CHOICES},
+	{.name = "confidence",
+	 .key = 'c',
+	 .arg = "C",
+	 .help = "only projects whose latest update says C",
+	 .complete = CLI_COMPLETE_CHOICES,
+	 .choices = CLI_CONFIDENCE_CHOICES},
+	{.name = "by",
+	 .key = 'b',
+	 .arg = "theme|stage|lead|confidence",
+	 .help = "print the grouped totals instead of the projects",
+	 .complete = CLI_COMPLETE_CHOICES,
+	 .choices = "theme stage lead confidence"},
+	{0},
+};
 
-static const char *const cmd_status_outstanding_keys[] = {"organisation", "name",     "contact_email", "due",
-							  "days_late",    "projects", "returned",      "reasons"};
-
-static int cmd_status_outstanding(struct cli *cli, int argc, char **argv)
-{
-	static const struct option opts[] = {{"period", required_argument, NULL, 'p'},
-					     {"as-of", required_argument, NULL, 'a'},
-					     {"format", required_argument, NULL, 'f'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
-	const struct cli_command *cmd = &cmd_status_commands[1];
-	enum output_format fmt = OUTPUT_TABLE;
-	Planreg__V1__ListOutstandingRequest body = PLANREG__V1__LIST_OUTSTANDING_REQUEST__INIT;
-	Planreg__V1__Date as_of = PLANREG__V1__DATE__INIT;
-	const char *period = NULL;
-	int ch;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			cli_print_help(cmd, stdout);
-			return EXIT_OK;
-		case 'p':
-			period = optarg;
-			break;
-		case 'a': {
-			struct date d;
-			if (!date_parse(optarg, &d))
-				return cli_usage(cmd, "--as-of \"%s\" is not a date: write YYYY-MM-DD", optarg);
-			as_of.iso = optarg;
-			body.as_of = &as_of;
-			break;
-		}
-		case 'f':
-			if (!cli_format(cmd, optarg, &fmt))
-				return EXIT_USAGE;
-			break;
-		default:
-			return cli_usage(cmd, "unknown option");
-		}
-	}
-	if (optind < argc)
-		return cli_usage(cmd, "unexpected argument \"%s\"", argv[optind]);
-	struct period p;
-	char ps[PERIOD_FMT_MAX];
-	int rc = cmd_status_period(cmd, "--period", period, &p, ps);
-	if (rc != EXIT_OK)
-		return rc;
-	body.period = ps;
-	Planreg__V1__Request req = PLANREG__V1__REQUEST__INIT;
-	req.body_case = PLANREG__V1__REQUEST__BODY_LIST_OUTSTANDING;
-	req.list_outstanding = &body;
-	Planreg__V1__Response *resp;
-	rc = cmd_status_call(cli, &req, &resp);
-	if (rc != EXIT_OK)
-		return rc;
-	const Planreg__V1__ListOutstandingResponse *o = resp->list_outstanding;
-	struct output_rows *r = output_rows_new();
-	for (size_t i = 0; o && i < o->n_organisations; i++) {
-		const Planreg__V1__OutstandingOrganisation *org = o->organisations[i];
-		char **refs = xcalloc(org->n_projects + 1, sizeof *refs),
-		     **returned = xcalloc(org->n_projects + 1, sizeof *returned),
-		     **reasons = xcalloc(org->n_projects + 1, sizeof *reasons);
-		size_t n_returned = 0;
-		for (size_t k = 0; k < org->n_projects; k++) {
-			const Planreg__V1__OutstandingProject *pr = org->projects[k];
-			refs[k] = xasprintf("%d", pr->ref);
-			if (strcmp(pr->why, "returned") == 0) {
-				returned[n_returned++] = xasprintf("%d", pr->ref);
-				reasons[k] = xasprintf("%d: returned (update %lld): %s", pr->ref,
-						       (long long)pr->update_id, pr->review_comment);
-			} else {
-				reasons[k] = xasprintf("%d: never reported", pr->ref);
-			}
-		}
-		output_rows_begin(r);
-		output_rows_str(r, "organisation", org->code);
-		output_rows_str(r, "name", org->name);
-		output_rows_str(r, "contact_email", org->contact_email[0] ? org->contact_email : NULL);
-		output_rows_str(r, "due", org->due);
-		output_rows_int(r, "days_late", org->days_late);
-		output_rows_list(r, "projects", refs, org->n_projects, ";");
-		output_rows_list(r, "returned", returned, n_returned, ";");
-		output_rows_list(r, "reasons", reasons, org->n_projects, "\n");
-		for (size_t k = 0; k < org->n_projects; k++) {
-			free(refs[k]);
-			free(reasons[k]);
-		}
-		for (size_t k = 0; k < n_returned; k++)
-			free(returned[k]);
-		free(refs);
-		free(returned);
-		free(reasons);
-	}
-	if (fmt == OUTPUT_JSON) {
-		struct buf b = {0};
-		struct json j;
-		json_init(&j, &b, true);
-		output_rows_json(r, &j);
-		output_json_done(&b, stdout);
-	} else if (fmt == OUTPUT_CSV) {
-		output_rows_csv(r, cmd_status_outstanding_keys, CMD_STATUS_N(cmd_status_outstanding_keys), false,
-				stdout);
-	} else {
-		size_t n_projects = 0;
-		for (size_t i = 0; o && i < o->n_organisations; i++)
-			n_projects += o->organisations[i]->n_projects;
-		printf("Outstanding returns for %s (due %s), as of %s: %zu project%s, %zu organisation%s\n\n", ps,
-		       o ? o->due : "-", o ? o->as_of : "-", n_projects, n_projects == 1 ? "" : "s",
-		       o ? o->n_organisations : 0, o && o->n_organisations == 1 ? "" : "s");
-		static const char *const headers[] = {"ORG", "DAYS LATE", "CONTACT", "REF", "WHY", "TITLE"};
-		struct output_table *tab = output_table_new(headers, CMD_STATUS_N(headers), (1u << 4) | (1u << 5));
-		for (size_t i = 0; o && i < o->n_organisations; i++) {
-			const Planreg__V1__OutstandingOrganisation *org = o->organisations[i];
-			char late[16];
-			snprintf(late, sizeof late, "%d", org->days_late);
-			for (size_t k = 0; k < org->n_projects; k++) {
-				const Planreg__V1__OutstandingProject *pr = org->projects[k];
-				char ref[16];
-				snprintf(ref, sizeof ref, "%d", pr->ref);
-				char *why = strcmp(pr->why, "returned") == 0
-						    ? xasprintf("returned: %s", pr->review_comment)
-						    : xstrdup("never reported");
-				const char *cells[] = {k ? "" : org->code,
-						       k ? "" : late,
-						       k ? "" : (org->contact_email[0] ? org->contact_email : "(none)"),
-						       ref,
-						       why,
-						       pr->title};
-				output_table_row(tab, cells);
-				free(why);
-			}
-		}
-		output_table_print(tab, OUTPUT_TABLE, stdout);
-		output_table_free(tab);
-	}
-	output_rows_free(r);
-	planreg__v1__response__free_unpacked(resp, NULL);
-	return EXIT_OK;
-}
-
-/* ---------------------------------------------------------------- status timeliness */
-
-static const char *const cmd_status_timeliness_keys[] = {"organisation", "name",     "period",   "due",        "status",
-							 "days_late",    "projects", "reported", "returned_at"};
-
-static int cmd_status_timeliness(struct cli *cli, int argc, char **argv)
-{
-	static const struct option opts[] = {{"from", required_argument, NULL, 'F'},
-					     {"to", required_argument, NULL, 'T'},
-					     {"format", required_argument, NULL, 'f'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
-	const struct cli_command *cmd = &cmd_status_commands[2];
-	enum output_format fmt = OUTPUT_TABLE;
-	const char *from = NULL, *to = NULL;
-	int ch;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			cli_print_help(cmd, stdout);
-			return EXIT_OK;
-		case 'F':
-			from = optarg;
-			break;
-		case 'T':
-			to = optarg;
-			break;
-		case 'f':
-			if (!cli_format(cmd, optarg, &fmt))
-				return EXIT_USAGE;
-			break;
-		default:
-			return cli_usage(cmd, "unknown option");
-		}
-	}
-	if (optind < argc)
-		return cli_usage(cmd, "unexpected argument \"%s\"", argv[optind]);
-	struct period pt, pf;
-	char ts[PERIOD_FMT_MAX], fs[PERIOD_FMT_MAX];
-	int rc = cmd_status_period(cmd, "--to", to, &pt, ts);
-	if (rc != EXIT_OK)
-		return rc;
-	if (from == NULL) {
-		pf = period_prev(period_prev(period_prev(pt)));
-		period_format(pf, fs);
-	} else if ((rc = cmd_status_period(cmd, "--from", from, &pf, fs)) != EXIT_OK) {
-		return rc;
-	}
-	Planreg__V1__GetTimelinessRequest body = PLANREG__V1__GET_TIMELINESS_REQUEST__INIT;
-	body.from_period = fs;
-	body.to_period = ts;
-	Planreg__V1__Request req = PLANREG__V1__REQUEST__INIT;
-	req.body_case = PLANREG__V1__REQUEST__BODY_GET_TIMELINESS;
-	req.get_timeliness = &body;
-	Planreg__V1__Response *resp;
-	rc = cmd_status_call(cli, &req, &resp);
-	if (rc != EXIT_OK)
-		return rc;
-	const Planreg__V1__GetTimelinessResponse *g = resp->get_timeliness;
-	size_t n_orgs = g ? g->n_organisations : 0;
-	if (fmt == OUTPUT_TABLE) {
-		/* a matrix: one row per organisation, one column per period */
-		size_t ncols = 2 + (g ? g->n_periods : 0);
-		const char **headers = xcalloc(ncols, sizeof *headers);
-		headers[0] = "ORG";
-		for (size_t k = 0; g && k < g->n_periods; k++)
-			headers[1 + k] = g->periods[k];
-		headers[ncols - 1] = "NAME";
-		struct output_table *tab = output_table_new(headers, ncols, 1u << (ncols - 1));
-		for (size_t i = 0; i < n_orgs; i++) {
-			const Planreg__V1__TimelinessRow *row = g->organisations[i];
-			char **cells = xcalloc(ncols, sizeof *cells);
-			cells[0] = xstrdup(row->organisation);
-			for (size_t k = 0; k < g->n_periods; k++) {
-				const Planreg__V1__TimelinessCell *c = k < row->n_periods ? row->periods[k] : NULL;
-				if (c == NULL)
-					cells[1 + k] = xstrdup("-");
-				else if (strcmp(c->status, "late") == 0)
-					cells[1 + k] = xasprintf("late %dd", c->days_late);
-				else if (strcmp(c->status, "missing") == 0)
-					cells[1 + k] =
-						xasprintf("missing %d/%d", c->projects - c->reported, c->projects);
-				else
-					cells[1 + k] =
-						xstrdup(strcmp(c->status, "on_time") == 0 ? "on time" : "not due");
-			}
-			cells[ncols - 1] = xstrdup(row->name);
-			output_table_row(tab, (const char *const *)cells);
-			for (size_t k = 0; k < ncols; k++)
-				free(cells[k]);
-			free(cells);
-		}
-		output_table_print(tab, OUTPUT_TABLE, stdout);
-		output_table_free(tab);
-		free(headers);
-	} else {
-		struct output_rows *r = output_rows_new();
-		for (size_t i = 0; i < n_orgs; i++) {
-			const Planreg__V1__TimelinessRow *row = g->organisations[i];
-			for (size_t k = 0; k < row->n_periods; k++) {
-				const Planreg__V1__TimelinessCell *c = row->periods[k];
-				output_rows_begin(r);
-				output_rows_str(r, "organisation", row->organisation);
-				output_rows_str(r, "name", row->name);
-				output_rows_str(r, "period", c->period);
-				output_rows_str(r, "due", c->due);
-				output_rows_str(r, "status", c->status);
-				output_rows_int(r, "days_late", c->days_late);
-				output_rows_int(r, "projects", c->projects);
-				output_rows_int(r, "reported", c->reported);
-				output_rows_str(r, "returned_at", c->returned_at[0] ? c->returned_at : NULL);
-			}
-		}
-		if (fmt == OUTPUT_JSON) {
-			struct buf b = {0};
-			struct json j;
-			json_init(&j, &b, true);
-			output_rows_json(r, &j);
-			output_json_done(&b, stdout);
-		} else {
-			output_rows_csv(r, cmd_status_timeliness_keys, CMD_STATUS_N(cmd_status_timeliness_keys), false,
-					stdout);
-		}
-		output_rows_free(r);
-	}
-	planreg__v1__response__free_unpacked(resp, NULL);
-	return EXIT_OK;
-}
-
-/* ---------------------------------------------------------------- status diff */
-
-static const char *const cmd_status_diff_keys[] = {"ref",
-						   "title",
-						   "confidence_from",
-						   "confidence_to",
-						   "confidence_change",
-						   "stage_from",
-						   "stage_to",
-						   "forecast_from_pence",
-						   "forecast_to_pence",
-						   "forecast_change_pence",
-						   "forecast_change_pct",
-						   "milestones_achieved",
-						   "milestones_slipped",
-						   "outstanding_from",
-						   "outstanding_to",
-						   "newly_outstanding"};
-
-static int cmd_status_diff(struct cli *cli, int argc, char **argv)
-{
-	const struct cli_command *cmd = &cmd_status_commands[3];
-	enum output_format fmt;
-	int rc = cli_format_options(cmd, argc, argv, 2, "two periods, P1 and P2", true, &fmt);
-	if (rc >= 0)
-		return rc;
-	struct period p1, p2;
-	char s1[PERIOD_FMT_MAX], s2[PERIOD_FMT_MAX];
-	if ((rc = cmd_status_period(cmd, "P1", argv[optind], &p1, s1)) != EXIT_OK ||
-	    (rc = cmd_status_period(cmd, "P2", argv[optind + 1], &p2, s2)) != EXIT_OK)
-		return rc;
-	Planreg__V1__DiffPeriodsRequest body = PLANREG__V1__DIFF_PERIODS_REQUEST__INIT;
-	body.from_period = s1;
-	body.to_period = s2;
-	Planreg__V1__Request req = PLANREG__V1__REQUEST__INIT;
-	req.body_case = PLANREG__V1__REQUEST__BODY_DIFF_PERIODS;
-	req.diff_periods = &body;
-	Planreg__V1__Response *resp;
-	rc = cmd_status_call(cli, &req, &resp);
-	if (rc != EXIT_OK)
-		return rc;
-	const Planreg__V1__DiffPeriodsResponse *d = resp->diff_periods;
-	size_t n = d ? d->n_projects : 0;
-	struct output_rows *r = output_rows_new();
-	for (size_t i = 0; i < n; i++) {
-		const Planreg__V1__ProjectDiff *p = d->projects[i];
-		output_rows_begin(r);
-		output_rows_int(r, "ref", p->ref);
-		output_rows_str(r, "title", p->title);
-		output_rows_str(r, "confidence_from", cmd_status_confidence(p->confidence_from));
-		output_rows_str(r, "confidence_to", cmd_status_confidence(p->confidence_to));
-		output_rows_str(r, "confidence_change", p->confidence_change[0] ? p->confidence_change : NULL);
-		output_rows_str(r, "stage_from", cmd_status_stage(p->stage_from));
-		output_rows_str(r, "stage_to", cmd_status_stage(p->stage_to));
-		cmd_status_money_key(r, "forecast_from_pence", p->forecast_from);
-		cmd_status_money_key(r, "forecast_to_pence", p->forecast_to);
-		cmd_status_money_key(r, "forecast_change_pence", p->forecast_change);
-		if (p->forecast_change_pct)
-			output_rows_tenths(r, "forecast_change_pct", p->forecast_change_pct->tenths);
-		else
-			output_rows_null(r, "forecast_change_pct");
-		output_rows_list(r, "milestones_achieved", p->milestones_achieved, p->n_milestones_achieved, "\n");
-		output_rows_list(r, "milestones_slipped", p->milestones_slipped, p->n_milestones_slipped, "\n");
-		output_rows_bool(r, "outstanding_from", p->outstanding_from);
-		output_rows_bool(r, "outstanding_to", p->outstanding_to);
-		output_rows_bool(r, "newly_outstanding", p->newly_outstanding);
-	}
-	if (fmt == OUTPUT_JSON) {
-		struct buf b = {0};
-		struct json j;
-		json_init(&j, &b, true);
-		output_rows_json(r, &j);
-		output_json_done(&b, stdout);
-	} else if (fmt == OUTPUT_CSV) {
-		output_rows_csv(r, cmd_status_diff_keys, CMD_STATUS_N(cmd_status_diff_keys), false, stdout);
-	} else {
-		printf("Changes from %s to %s: %zu project%s\n\n", s1, s2, n, n == 1 ? "" : "s");
-		static const char *const headers[] = {"REF",        "CONFIDENCE",  "STAGE", "FORECAST",
-						      "MILESTONES", "OUTSTANDING", "TITLE"};
-		struct output_table *tab = output_table_new(headers, CMD_STATUS_N(headers), (1u << 4) | (1u << 6));
-		for (size_t i = 0; i < n; i++) {
-			const Planreg__V1__ProjectDiff *p = d->projects[i];
-			char ref[16], from[MONEY_FMT_MAX], to[MONEY_FMT_MAX];
-			snprintf(ref, sizeof ref, "%d", p->ref);
-			const char *cf = cmd_status_confidence(p->confidence_from),
-				   *ct = cmd_status_confidence(p->confidence_to);
-			const char *sf = cmd_status_stage(p->stage_from), *stt = cmd_status_stage(p->stage_to);
-			char *conf = xasprintf("%s -> %s%s%s", cf ? cf : "-", ct ? ct : "-",
-					       p->confidence_change[0] ? " " : "", p->confidence_change);
-			char *stage = xasprintf("%s -> %s", sf ? sf : "-", stt ? stt : "-");
-			char *forecast =
-				p->forecast_change_pct
-					? xasprintf("%s -> %s (%+.1f%%)", cmd_status_money(p->forecast_from, from),
-						    cmd_status_money(p->forecast_to, to),
-						    p->forecast_change_pct->tenths / 10.0)
-					: xasprintf("%s -> %s", cmd_status_money(p->forecast_from, from),
-						    cmd_status_money(p->forecast_to, to));
-			struct buf ms = {0};
-			for (size_t k = 0; k < p->n_milestones_achieved; k++)
-				buf_printf(&ms, "%sachieved: %s", ms.len ? "; " : "", p->milestones_achieved[k]);
-			for (size_t k = 0; k < p->n_milestones_slipped; k++)
-				buf_printf(&ms, "%sslipped: %s", ms.len ? "; " : "", p->milestones_slipped[k]);
-			const char *cells[] = {ref,
-					       conf,
-					       stage,
-					       forecast,
-					       ms.len ? buf_str(&ms) : "-",
-					       p->newly_outstanding  ? "newly"
-					       : p->outstanding_to   ? "still"
-					       : p->outstanding_from ? "no longer"
-								     : "-",
-					       p->title};
-			output_table_row(tab, cells);
-			free(conf);
-			free(stage);
-			free(forecast);
-			buf_free(&ms);
-		}
-		output_table_print(tab, OUTPUT_TABLE, stdout);
-		output_table_free(tab);
-	}
-	output_rows_free(r);
-	planreg__v1__response__free_unpacked(resp, NULL);
-	return EXIT_OK;
-}
-
-const struct cli_command cmd_status_commands[] = {
-	{"status", "", cmd_status_show,
-	 "[--period P] [--as-at TIME] [--theme N] [--objective X.Y] [--lead ORG] [--stage S] [--confidence C] "
-	 "[--by theme|stage|lead|confidence] [--format table|csv|json]",
-	 "the consolidated status of a quarter: every project, outstanding and late returns, totals", cmd_status_help},
-	{"status", "outstanding", cmd_status_outstanding, "[--period P] [--as-of DATE] [--format table|csv|json]",
-	 "the returns still owed for a quarter, by organisation, with days late", cmd_status_outstanding_help},
-	{"status", "timeliness", cmd_status_timeliness, "[--from P] [--to P] [--format table|csv|json]",
-	 "on time, late or missing, per organisation and quarter", cmd_status_timeliness_help},
-	{"status", "diff", cmd_status_diff, "P1 P2 [--format table|csv|json]",
-	 "what changed for each project between two quarters", cmd_status_diff_help},
-	{NULL, NULL, NULL, NULL, NULL, NULL},
+const struct cli_command cmd_status_show = {
+	.noun = "status",
+	.verb = "",
+	.options = cmd_status_options,
+	.formats = CLI_FMT_LISTING,
+	.summary = "the consolidated status of a quarter: every project, outstanding and late returns, totals",
+	.help = cmd_status_help,
+	.run = cmd_status_show_run,
 };

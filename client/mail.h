@@ -44,4 +44,11 @@ void mail_sender_free(struct mail_sender *m);
 bool mail_format(struct buf *out, const char *from, const char *to, const char *subject, const char *body, time_t now,
 		 const char *message_id) __attribute__((warn_unused_result));
 
+/* mail_format.c, for mail.c: what is wrong with an address (NULL: nothing), the message saying so (malloc'd), and
+ * the message composed into out (NULL, or what is wrong). */
+const char *mail_addr_problem(const char *s);
+char *mail_addr_error(const char *role, const char *s, const char *why);
+const char *mail_compose(struct buf *out, const char *from, const char *to, const char *subject, const char *body,
+			 time_t now, const char *message_id);
+
 #endif

@@ -25,6 +25,7 @@ static void main_help(FILE *out)
 		"  --key FILE           its private key (PLANREG_KEY)\n"
 		"  --ca FILE            CA certificate that issued the server's (PLANREG_CA)\n"
 		"  --timeout SECONDS    give up waiting after this (PLANREG_TIMEOUT; default 60)\n"
+		"  -v, --verbose        print the daemon's id of each request on stderr\n"
 		"  -h, --help           help; `planreg NOUN VERB --help` for a command\n"
 		"  --version            print the version\n"
 		"\n"
@@ -84,7 +85,6 @@ int main(int argc, char **argv)
 	memset(&cli, 0, sizeof cli);
 	cli.stdout_tty = isatty(STDOUT_FILENO);
 	cli.stderr_tty = isatty(STDERR_FILENO);
-	cli.color = cli.stderr_tty && getenv("NO_COLOR") == NULL;
 
 	char **rest = xcalloc((size_t)argc + 1, sizeof *rest);
 	int nrest = 0;
@@ -93,6 +93,10 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (argv[i][0] != '-')
 			in_command = true;
+		if (!in_command && (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0)) {
+			cli.verbose = true;
+			continue;
+		}
 		if (!in_command && main_is_global(argv[i])) {
 			if (!main_global_option(&cli, argc, argv, &i)) {
 				free(rest);
@@ -114,6 +118,9 @@ int main(int argc, char **argv)
 	} else if (strcmp(rest[0], "--version") == 0 || strcmp(rest[0], "version") == 0) {
 		printf("planreg %s\n", PLANREG_VERSION);
 		rc = EXIT_OK;
+	} else if (rest[0][0] == '-') {
+		rc = cli_fail(EXIT_USAGE, "unknown option %.*s (planreg --help lists the global options)",
+			      (int)strcspn(rest[0], "="), rest[0]);
 	} else if (!cli_noun_exists(rest[0])) {
 		rc = cli_fail(EXIT_USAGE, "unknown command \"%s\" (planreg --help lists the commands)", rest[0]);
 	} else {
@@ -145,15 +152,9 @@ int main(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 		}
-		char *err = NULL;
-		if (!settings_resolve(&cli.settings, &err)) {
-			rc = cli_fail(EXIT_USAGE, "%s", err);
-			free(err);
-		} else {
-			/* the command sees its verb as argv[0], then its own arguments */
-			optind = 1;
-			rc = cmd->run(&cli, nrest - shift + 1, rest + shift - 1);
-		}
+		/* the command sees its verb as argv[0], then its own arguments; settings are
+		 * resolved when it first connects (cli_settings), so --help never reads client.conf */
+		rc = cmd->run(&cli, cmd, nrest - shift + 1, rest + shift - 1);
 	}
 	net_close(cli.net);
 	settings_free(&cli.settings);

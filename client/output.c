@@ -21,7 +21,7 @@ struct output_table {
 
 bool output_parse_format(const char *s, enum output_format *f)
 {
-	if (strcmp(s, "table") == 0)
+	if (strcmp(s, "table") == 0 || strcmp(s, "text") == 0) /* text: remind run's earlier name for it */
 		*f = OUTPUT_TABLE;
 	else if (strcmp(s, "csv") == 0)
 		*f = OUTPUT_CSV;

@@ -7,29 +7,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "file.h"
+#include "text.h"
 #include "xmalloc.h"
 
 #define PLAN_NAMES_CODE_MAX 16
-
-/* ASCII only: names are compared byte for byte outside ASCII, and the C locale must not matter. */
-static bool plan_names_is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
-
-static int plan_names_lower(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A' + 'a';
-	return (unsigned char)c;
-}
+#define PLAN_NAMES_MAX_BYTES (4 * 1024 * 1024)
 
 /* Next character of *s as compared: whitespace runs read as one space, trailing whitespace as the end. */
 static int plan_names_fold_next(const char **s)
 {
 	const char *p = *s;
-	if (plan_names_is_space(*p)) {
-		while (plan_names_is_space(*p))
+	if (text_is_space(*p)) {
+		while (text_is_space(*p))
 			p++;
 		*s = p;
 		return *p == '\0' ? 0 : ' ';
@@ -37,14 +27,14 @@ static int plan_names_fold_next(const char **s)
 	if (*p == '\0')
 		return 0;
 	*s = p + 1;
-	return plan_names_lower(*p);
+	return (unsigned char)text_lower(*p);
 }
 
 static bool plan_names_equal(const char *a, const char *b)
 {
-	while (plan_names_is_space(*a))
+	while (text_is_space(*a))
 		a++;
-	while (plan_names_is_space(*b))
+	while (text_is_space(*b))
 		b++;
 	for (;;) {
 		int ca = plan_names_fold_next(&a);
@@ -206,7 +196,7 @@ static bool plan_names_parse_all(struct plan_names_builder *b, char *text, const
 		if (n > 0 && p[n - 1] == '\r')
 			p[--n] = '\0';
 		const char *q = p;
-		while (plan_names_is_space(*q))
+		while (text_is_space(*q))
 			q++;
 		if (*q != '\0' && *q != '#' && !plan_names_parse_line(b, p, label, line, err))
 			return false;
@@ -249,27 +239,10 @@ bool plan_names_load(const char *path, struct plan_names *out, char **err)
 {
 	memset(out, 0, sizeof(*out));
 	*err = NULL;
-	FILE *f = fopen(path, "rb");
-	if (f == NULL) {
-		*err = xasprintf("%s: %s", path, strerror(errno));
+	size_t len = 0;
+	char *buf = file_read(path, PLAN_NAMES_MAX_BYTES, &len, err);
+	if (buf == NULL)
 		return false;
-	}
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	char chunk[4096];
-	size_t got;
-	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		buf = xgrow(buf, &cap, len + got, 1);
-		memcpy(buf + len, chunk, got);
-		len += got;
-	}
-	bool read_failed = ferror(f) != 0;
-	fclose(f);
-	if (read_failed) {
-		free(buf);
-		*err = xasprintf("%s: read error", path);
-		return false;
-	}
 	bool ok = plan_names_parse(buf != NULL ? buf : "", len, path, out, err);
 	free(buf);
 	return ok;

@@ -119,4 +119,8 @@ void plan_parse_cost(const char *text, struct plan_cost *out, char **warning);
 bool plan_parse_stage(const char *text, enum stage *stage, char **note, char **warning)
 	__attribute__((warn_unused_result));
 
+/* UTF-8 spellings of the dashes a lead column uses between body and person (and costs between amounts). */
+#define PLAN_PARSE_EN_DASH "\xe2\x80\x93"
+#define PLAN_PARSE_EM_DASH "\xe2\x80\x94"
+
 #endif

@@ -2,6 +2,7 @@
  * status, with inline CSS and inline SVG charts only (no script, no external reference), laid
  * out to print on A4. Every string from the input is escaped; every pointer may be NULL. */
 #include "report_html.h"
+#include "report_html_draw.h"
 
 #include <inttypes.h>
 #include <stdbool.h>
@@ -16,27 +17,10 @@
 #define REPORT_HTML_CHART_W 720
 /* SVG text does not wrap, so a name drawn in a chart is cut to this many characters. */
 #define REPORT_HTML_LABEL_MAX 90
-#define REPORT_HTML_MAX_REF 100000 /* the largest project reference the register allows */
 /* The fewest units a non-empty confidence segment is drawn, so its count fits on it. */
 #define REPORT_HTML_SEGMENT_MIN 20.0
 
-/* A delivery confidence as the report shows it: the protocol's name, the word people read,
- * the CSS class of its badge, its colour and a text colour readable on that colour. */
-struct report_html_conf {
-	const char *name;
-	const char *label;
-	const char *cls;
-	const char *fill;
-	const char *ink;
-};
-
-/* Best to worst, then not reported, then any name this version does not know. */
-enum report_html_conf_slot {
-	REPORT_HTML_CONF_NONE = 5,
-	REPORT_HTML_CONF_OTHER = 6,
-	REPORT_HTML_CONF_COUNT = 7,
-};
-static const struct report_html_conf report_html_confs[REPORT_HTML_CONF_COUNT] = {
+const struct report_html_conf report_html_confs[REPORT_HTML_CONF_COUNT] = {
 	{"green", "Green", "c-green", "#2e7d32", "#ffffff"},
 	{"amber_green", "Amber/Green", "c-amber-green", "#9ccc65", "#1a1a1a"},
 	{"amber", "Amber", "c-amber", "#f9a825", "#1a1a1a"},
@@ -48,7 +32,7 @@ static const struct report_html_conf report_html_confs[REPORT_HTML_CONF_COUNT] =
 
 /* The stages as people read them, indexed by enum stage: the pipeline's order. Index 0
  * collects counts under a name this version does not know. */
-static const char *const report_html_stage_labels[STAGE_COUNT] = {
+const char *const report_html_stage_labels[STAGE_COUNT] = {
 	"Other", "Concept", "Early development", "Advanced development", "Live", "Completed", "Paused", "Cancelled",
 };
 
@@ -121,7 +105,7 @@ static const char report_html_css[] =
 	"}\n";
 
 /* s, or "" for a NULL string. */
-static const char *report_html_str(const char *s)
+const char *report_html_str(const char *s)
 {
 	return s ? s : "";
 }
@@ -161,13 +145,13 @@ static void report_html_esc_max(struct buf *out, const char *s, size_t max)
 }
 
 /* Appends s HTML-escaped; fit for text and for quoted attribute values. */
-static void report_html_esc(struct buf *out, const char *s)
+void report_html_esc(struct buf *out, const char *s)
 {
 	report_html_esc_max(out, s, SIZE_MAX);
 }
 
 /* Appends s escaped, or a dash when it is empty. */
-static void report_html_esc_or_dash(struct buf *out, const char *s)
+void report_html_esc_or_dash(struct buf *out, const char *s)
 {
 	if (report_html_str(s)[0])
 		report_html_esc(out, s);
@@ -176,7 +160,7 @@ static void report_html_esc_or_dash(struct buf *out, const char *s)
 }
 
 /* Appends an RFC 3339 UTC time as "2026-10-20 09:30 UTC"; anything else as given, escaped. */
-static void report_html_time(struct buf *out, const char *s)
+void report_html_time(struct buf *out, const char *s)
 {
 	static const char shape[] = "dddd-dd-ddTdd:dd";
 	s = report_html_str(s);
@@ -195,7 +179,7 @@ static void report_html_time(struct buf *out, const char *s)
 }
 
 /* Appends an amount of money as "£1,200,000". */
-static void report_html_money(struct buf *out, int64_t pence)
+void report_html_money(struct buf *out, int64_t pence)
 {
 	char text[MONEY_FMT_MAX];
 	money_format(pence, text);
@@ -203,13 +187,13 @@ static void report_html_money(struct buf *out, int64_t pence)
 }
 
 /* Appends a count of projects, "1 project" or "12 projects". */
-static void report_html_projects_count(struct buf *out, int64_t n)
+void report_html_projects_count(struct buf *out, int64_t n)
 {
 	buf_printf(out, "%" PRId64 " project%s", n, n == 1 ? "" : "s");
 }
 
 /* The slot in report_html_confs of a confidence name; unknown names go to "Other". */
-static int report_html_conf_slot(const char *name)
+int report_html_conf_slot(const char *name)
 {
 	for (int k = 0; k < REPORT_HTML_CONF_OTHER; k++)
 		if (strcmp(report_html_str(name), report_html_confs[k].name) == 0)
@@ -233,7 +217,7 @@ static int64_t report_html_conf_counts(Planreg__V1__CountByName *const *list, si
 }
 
 /* Appends a confidence as a badge: its word on its colour. */
-static void report_html_badge(struct buf *out, int slot)
+void report_html_badge(struct buf *out, int slot)
 {
 	buf_printf(out, "<span class=\"badge %s\">%s</span>", report_html_confs[slot].cls,
 		   report_html_confs[slot].label);
@@ -267,7 +251,7 @@ static void report_html_theme_label(struct buf *out, const Planreg__V1__StatusGr
 }
 
 /* The theme groups of the totals, or none. */
-static size_t report_html_themes(const Planreg__V1__StatusTotals *t, Planreg__V1__StatusGroup *const **groups)
+size_t report_html_themes(const Planreg__V1__StatusTotals *t, Planreg__V1__StatusGroup *const **groups)
 {
 	*groups = t ? t->by_theme : NULL;
 	return t && t->by_theme ? t->n_by_theme : 0;
@@ -317,7 +301,7 @@ static void report_html_header(struct buf *out, const struct report_html_input *
 }
 
 /* Opens a section with its heading; id is a constant of this file, never input. */
-static void report_html_section_open(struct buf *out, const char *id, const char *heading)
+void report_html_section_open(struct buf *out, const char *id, const char *heading)
 {
 	buf_printf(out, "<section id=\"%s\" aria-labelledby=\"%s-h\">\n<h2 id=\"%s-h\">%s</h2>\n", id, id, id, heading);
 }
@@ -555,98 +539,6 @@ static void report_html_stage_chart(struct buf *out, const Planreg__V1__StatusTo
 	buf_puts(out, "</svg>\n</figure>\n</section>\n");
 }
 
-/* Appends one outstanding project as a list item: ref, title and why, with the CA's comment. */
-static void report_html_outstanding_project(struct buf *out, const Planreg__V1__OutstandingProject *p)
-{
-	const char *why = report_html_str(p->why);
-	buf_printf(out, "<li>%" PRId32 ". ", p->ref);
-	report_html_esc(out, p->title);
-	buf_puts(out, ": ");
-	if (strcmp(why, "never_reported") == 0) {
-		buf_puts(out, "never reported");
-	} else if (strcmp(why, "returned") == 0) {
-		buf_puts(out, "returned");
-		if (report_html_str(p->review_comment)[0]) {
-			buf_puts(out, " &mdash; &ldquo;");
-			report_html_esc(out, p->review_comment);
-			buf_puts(out, "&rdquo;");
-		}
-	} else {
-		report_html_esc_or_dash(out, why);
-	}
-	buf_puts(out, "</li>\n");
-}
-
-/* Appends one organisation's row of the outstanding table. */
-static void report_html_outstanding_row(struct buf *out, const Planreg__V1__OutstandingOrganisation *o)
-{
-	buf_puts(out, "<tr><th scope=\"row\">");
-	report_html_esc_or_dash(out, o->code);
-	buf_puts(out, "</th><td>");
-	report_html_esc_or_dash(out, o->name);
-	buf_puts(out, "</td><td>");
-	report_html_esc_or_dash(out, o->contact_email);
-	buf_printf(out, "</td><td class=\"num\">%" PRId32 "</td><td>", o->days_late);
-	size_t n = o->projects ? o->n_projects : 0, shown = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (!o->projects[i])
-			continue;
-		if (shown++ == 0)
-			buf_puts(out, "<ul>\n");
-		report_html_outstanding_project(out, o->projects[i]);
-	}
-	buf_puts(out, shown ? "</ul>" : "&mdash;");
-	buf_puts(out, "</td></tr>\n");
-}
-
-/* Appends "Outstanding returns by organisation": a table, one row per organisation. */
-static void report_html_outstanding(struct buf *out, const Planreg__V1__ListOutstandingResponse *o)
-{
-	report_html_section_open(out, "outstanding", "Outstanding returns by organisation");
-	if (!o) {
-		buf_puts(out, "<p class=\"nodata\">The outstanding returns were not available for this report.</p>\n"
-			      "</section>\n");
-		return;
-	}
-	size_t n = o->organisations ? o->n_organisations : 0, projects = 0, orgs = 0;
-	/* a co-led project is listed under each lead but counted once */
-	unsigned char seen[(REPORT_HTML_MAX_REF + 8) / 8] = {0};
-	for (size_t i = 0; i < n; i++) {
-		const Planreg__V1__OutstandingOrganisation *org = o->organisations[i];
-		if (!org)
-			continue;
-		orgs++;
-		for (size_t k = 0; org->projects && k < org->n_projects; k++) {
-			int ref = org->projects[k] ? org->projects[k]->ref : -1;
-			if (ref < 0 || ref > REPORT_HTML_MAX_REF) {
-				projects++;
-			} else if (!(seen[ref / 8] & (1u << (ref % 8)))) {
-				seen[ref / 8] |= (unsigned char)(1u << (ref % 8));
-				projects++;
-			}
-		}
-	}
-	if (orgs == 0) {
-		buf_puts(out, "<p>No returns are outstanding.</p>\n</section>\n");
-		return;
-	}
-	buf_puts(out, "<table>\n<caption>Returns outstanding for ");
-	report_html_esc_or_dash(out, o->period);
-	buf_puts(out, ", due ");
-	report_html_esc_or_dash(out, o->due);
-	buf_puts(out, ", as of ");
-	report_html_esc_or_dash(out, o->as_of);
-	buf_printf(out, ": %zu organisation%s, ", orgs, orgs == 1 ? "" : "s");
-	report_html_projects_count(out, (int64_t)projects);
-	buf_puts(out, ".</caption>\n<thead><tr><th scope=\"col\">Code</th><th scope=\"col\">Organisation</th>"
-		      "<th scope=\"col\">Contact</th><th scope=\"col\" class=\"num\">Days late</th>"
-		      "<th scope=\"col\">Outstanding projects and why</th></tr></thead>\n<tbody>\n");
-	for (size_t i = 0; i < n; i++)
-		if (o->organisations[i])
-			report_html_outstanding_row(out, o->organisations[i]);
-	buf_puts(out, "</tbody>\n</table>\n</section>\n");
-}
-
 /* Appends the spend chart's description: every theme's three amounts, in words. */
 static void report_html_spend_desc(struct buf *desc, Planreg__V1__StatusGroup *const *groups, size_t n)
 {
@@ -718,192 +610,6 @@ static void report_html_spend_chart(struct buf *out, const Planreg__V1__StatusTo
 		}
 	}
 	buf_puts(out, "</svg>\n</figure>\n</section>\n");
-}
-
-/* The name of a project's theme from the totals, or NULL when it is not there. */
-static const char *report_html_theme_name(const Planreg__V1__StatusTotals *t, int32_t theme)
-{
-	Planreg__V1__StatusGroup *const *groups;
-	size_t n = report_html_themes(t, &groups);
-	char key[16];
-	snprintf(key, sizeof key, "%" PRId32, theme);
-	for (size_t i = 0; i < n; i++)
-		if (groups[i] && strcmp(report_html_str(groups[i]->key), key) == 0)
-			return report_html_str(groups[i]->name);
-	return NULL;
-}
-
-/* The slot in report_html_confs of a project's confidence: "not reported" without a return. */
-static int report_html_project_conf(const Planreg__V1__ProjectStatus *p)
-{
-	if (p->update_id == 0 || p->confidence == PLANREG__V1__CONFIDENCE__CONFIDENCE_UNSPECIFIED)
-		return REPORT_HTML_CONF_NONE;
-	return report_html_conf_slot(values_confidence_name((enum confidence)p->confidence));
-}
-
-/* Appends a stage by its people's name; a dash when not given. */
-static void report_html_stage(struct buf *out, int stage)
-{
-	if (values_stage_valid(stage))
-		buf_puts(out, report_html_stage_labels[stage]);
-	else
-		buf_puts(out, "&mdash;");
-}
-
-/* Appends a term and opens its description in a project's facts. */
-static void report_html_fact(struct buf *out, const char *term)
-{
-	buf_printf(out, "</dd>\n<dt>%s</dt><dd>", term);
-}
-
-/* Appends a variance in tenths of a percent as "+31.9%", with integer maths. */
-static void report_html_variance(struct buf *out, const Planreg__V1__VariancePct *v)
-{
-	if (!v) {
-		buf_puts(out, "Not available");
-		return;
-	}
-	int64_t t = v->tenths;
-	int64_t mag = t < 0 ? -t : t;
-	buf_printf(out, "%s%" PRId64 ".%" PRId64 "%%", t > 0 ? "+" : t < 0 ? "&minus;" : "", mag / 10, mag % 10);
-}
-
-/* Appends a project's plan cost: as the plan printed it, else its minimum, else a dash. */
-static void report_html_plan_cost(struct buf *out, const Planreg__V1__Cost *c)
-{
-	if (c && report_html_str(c->text)[0])
-		report_html_esc(out, c->text);
-	else if (c && c->min)
-		report_html_money(out, c->min->pence);
-	else
-		buf_puts(out, "&mdash;");
-}
-
-/* Appends a project's return: when, timeliness and the CA's review. */
-static void report_html_project_return(struct buf *out, const Planreg__V1__ProjectStatus *p)
-{
-	report_html_fact(out, "Revision");
-	if (p->update_id != 0)
-		buf_printf(out, "%" PRId32, p->revision);
-	else
-		buf_puts(out, "&mdash;");
-	report_html_fact(out, "Submitted");
-	report_html_time(out, p->update_id != 0 ? p->submitted_at : NULL);
-	report_html_fact(out, "Timeliness");
-	if (p->update_id == 0)
-		buf_puts(out, p->late ? "Not reported, late" : "Not reported yet");
-	else
-		buf_puts(out, p->on_time ? "On time" : "Late");
-	report_html_fact(out, "Review");
-	if (p->update_id == 0) {
-		buf_puts(out, "&mdash;");
-	} else if (p->review == PLANREG__V1__REVIEW_STATE__REVIEW_ACCEPTED) {
-		buf_puts(out, "Accepted");
-	} else if (p->review == PLANREG__V1__REVIEW_STATE__REVIEW_RETURNED) {
-		buf_puts(out, "Returned");
-		if (report_html_str(p->review_comment)[0]) {
-			buf_puts(out, ": &ldquo;");
-			report_html_esc(out, p->review_comment);
-			buf_puts(out, "&rdquo;");
-		}
-	} else {
-		buf_puts(out, "Not yet reviewed");
-	}
-}
-
-/* Appends a project's money: spend, forecast, plan cost and variance. */
-static void report_html_project_money(struct buf *out, const Planreg__V1__ProjectStatus *p)
-{
-	report_html_fact(out, "Spend / forecast");
-	if (p->spend_to_date)
-		report_html_money(out, p->spend_to_date->pence);
-	else
-		buf_puts(out, "not given");
-	buf_puts(out, " / ");
-	if (p->forecast_total)
-		report_html_money(out, p->forecast_total->pence);
-	else
-		buf_puts(out, "not given");
-	report_html_fact(out, "Plan cost");
-	report_html_plan_cost(out, p->plan_cost);
-	report_html_fact(out, "Variance");
-	report_html_variance(out, p->variance);
-}
-
-/* Appends one project's entry: heading with ref, title and confidence, its facts and narrative. */
-static void report_html_project(struct buf *out, const Planreg__V1__ProjectStatus *p, size_t index,
-				const Planreg__V1__StatusTotals *t)
-{
-	buf_printf(out, "<article class=\"project\" id=\"project-%zu\" aria-labelledby=\"project-%zu-h\">\n", index,
-		   index);
-	buf_printf(out, "<h3 id=\"project-%zu-h\">%" PRId32 ". ", index, p->ref);
-	report_html_esc_or_dash(out, p->title);
-	buf_puts(out, " ");
-	report_html_badge(out, report_html_project_conf(p));
-	buf_puts(out, "</h3>\n<dl class=\"facts\">\n<dt>Theme</dt><dd>");
-	const char *theme = report_html_theme_name(t, p->theme);
-	buf_printf(out, "Theme %" PRId32, p->theme);
-	if (theme && theme[0]) {
-		buf_puts(out, ": ");
-		report_html_esc(out, theme);
-	}
-	report_html_fact(out, "Objective");
-	report_html_esc_or_dash(out, p->objective);
-	report_html_fact(out, "Lead organisations");
-	size_t shown = 0;
-	for (size_t i = 0; p->lead_orgs && i < p->n_lead_orgs; i++) {
-		if (!report_html_str(p->lead_orgs[i])[0])
-			continue;
-		buf_puts(out, shown++ ? ", " : "");
-		report_html_esc(out, p->lead_orgs[i]);
-	}
-	if (shown == 0)
-		buf_puts(out, "&mdash;");
-	report_html_fact(out, "Stage");
-	report_html_stage(out, p->update_id != 0 ? (int)p->stage : (int)p->register_stage);
-	if (p->update_id == 0 && values_stage_valid((int)p->register_stage))
-		buf_puts(out, " (register)");
-	report_html_fact(out, "Confidence");
-	buf_puts(out, report_html_confs[report_html_project_conf(p)].label);
-	report_html_project_return(out, p);
-	report_html_project_money(out, p);
-	report_html_fact(out, "Flags");
-	shown = 0;
-	for (size_t i = 0; p->flags && i < p->n_flags; i++) {
-		if (!report_html_str(p->flags[i])[0])
-			continue;
-		shown++;
-		buf_puts(out, "<span class=\"flag\">");
-		report_html_esc(out, p->flags[i]);
-		buf_puts(out, "</span>");
-	}
-	if (shown == 0)
-		buf_puts(out, "None");
-	buf_puts(out, "</dd>\n</dl>\n");
-	if (p->update_id == 0) {
-		buf_puts(out, "<p class=\"narrative none\">No return for this period</p>\n");
-	} else if (!report_html_str(p->narrative)[0]) {
-		buf_puts(out, "<p class=\"narrative none\">No narrative given</p>\n");
-	} else {
-		buf_puts(out, "<p class=\"narrative\">");
-		report_html_esc(out, p->narrative);
-		buf_puts(out, "</p>\n");
-	}
-	buf_puts(out, "</article>\n");
-}
-
-/* Appends "Every project": one entry per project, in the order given. */
-static void report_html_projects(struct buf *out, const struct report_html_input *in)
-{
-	const Planreg__V1__StatusTotals *t = in->status ? in->status->totals : NULL;
-	size_t n = in->projects ? in->n_projects : 0, shown = 0;
-	report_html_section_open(out, "projects", "Every project");
-	for (size_t i = 0; i < n; i++)
-		if (in->projects[i])
-			report_html_project(out, in->projects[i], shown++, t);
-	if (shown == 0)
-		buf_puts(out, "<p class=\"nodata\">No projects in this report.</p>\n");
-	buf_puts(out, "</section>\n");
 }
 
 void report_html_write(struct buf *out, const struct report_html_input *in)

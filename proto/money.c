@@ -1,7 +1,10 @@
 /* money.c - money as integer pence: scanning the spellings plans use, formatting for people. */
 #include "money.h"
 
+#include <stdio.h>
 #include <string.h>
+
+#include "text.h"
 
 /* The pound sign in UTF-8. */
 #define MONEY_POUND "\xc2\xa3"
@@ -135,21 +138,16 @@ size_t money_scan(const char *s, int64_t *pence)
 	return i;
 }
 
-static bool money_is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
-
 bool money_parse(const char *s, int64_t *pence)
 {
-	while (money_is_space(*s))
+	while (text_is_space(*s))
 		s++;
 	int64_t v;
 	size_t n = money_scan(s, &v);
 	if (n == 0)
 		return false;
 	s += n;
-	while (money_is_space(*s))
+	while (text_is_space(*s))
 		s++;
 	if (*s != '\0')
 		return false;
@@ -186,4 +184,14 @@ void money_format(int64_t pence, char out[MONEY_FMT_MAX])
 	if (pence < 0)
 		tmp[--pos] = '-';
 	memcpy(out, tmp + pos, sizeof(tmp) - pos);
+}
+
+void money_format_plain(int64_t pence, char out[MONEY_FMT_MAX])
+{
+	uint64_t mag = pence < 0 ? (uint64_t)(-(pence + 1)) + 1 : (uint64_t)pence;
+	if (mag % 100)
+		snprintf(out, MONEY_FMT_MAX, "%s%llu.%02u", pence < 0 ? "-" : "", (unsigned long long)(mag / 100),
+			 (unsigned)(mag % 100));
+	else
+		snprintf(out, MONEY_FMT_MAX, "%s%llu", pence < 0 ? "-" : "", (unsigned long long)(mag / 100));
 }

@@ -27,4 +27,7 @@ bool money_parse(const char *s, int64_t *pence) __attribute__((warn_unused_resul
 #define MONEY_FMT_MAX 32
 void money_format(int64_t pence, char out[MONEY_FMT_MAX]);
 
+/* Pounds as a spreadsheet and money_parse read them back: "1200000.50", "1200000", "-5". */
+void money_format_plain(int64_t pence, char out[MONEY_FMT_MAX]);
+
 #endif

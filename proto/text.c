@@ -75,11 +75,11 @@ bool text_has_control(const char *s, bool allow_newlines)
 
 char *text_trim_dup(const char *s, size_t len)
 {
-	while (len > 0 && isspace((unsigned char)*s)) {
+	while (len > 0 && text_is_space(*s)) {
 		s++;
 		len--;
 	}
-	while (len > 0 && isspace((unsigned char)s[len - 1]))
+	while (len > 0 && text_is_space(s[len - 1]))
 		len--;
 	return xstrndup(s, len);
 }
@@ -128,4 +128,42 @@ size_t text_sanitize_utf8(const char *s, size_t len, char *out, size_t cap)
 	}
 	out[o] = '\0';
 	return o;
+}
+
+const char *text_skip_space(const char *s)
+{
+	while (text_is_space(*s))
+		s++;
+	return s;
+}
+
+bool text_is_blank(const char *s)
+{
+	return *text_skip_space(s) == '\0';
+}
+
+bool text_iequal(const char *a, const char *b)
+{
+	while (*a != '\0' && text_lower(*a) == text_lower(*b)) {
+		a++;
+		b++;
+	}
+	return *a == '\0' && *b == '\0';
+}
+
+size_t text_iprefix(const char *s, const char *prefix)
+{
+	size_t i = 0;
+	for (; prefix[i] != '\0'; i++)
+		if (text_lower(s[i]) != text_lower(prefix[i]))
+			return 0;
+	return i;
+}
+
+size_t text_iword(const char *s, const char *word)
+{
+	size_t n = text_iprefix(s, word);
+	if (n == 0 || text_is_alnum(s[n]))
+		return 0;
+	return n;
 }

@@ -19,6 +19,42 @@ char *text_trim_dup(const char *s, size_t len);
  * U+FFFD; stops before a character that would not fit whole. Returns the bytes
  * written (without the NUL). cap = 3 * len + 1 always suffices. */
 size_t text_sanitize_utf8(const char *s, size_t len, char *out, size_t cap);
+/*
+ * ASCII character classes and case, the same in every locale: a document or a
+ * name must read the same whatever LC_CTYPE says, and bytes of UTF-8 sequences
+ * are never letters or spaces here.
+ */
+static inline bool text_is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+static inline bool text_is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+static inline bool text_is_alnum(char c)
+{
+	return text_is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+static inline char text_upper(char c)
+{
+	return (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') : c;
+}
+static inline char text_lower(char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+/* True when a and b are equal but for ASCII case. */
+bool text_iequal(const char *a, const char *b);
+/* The length of prefix when s starts with it (ASCII case-insensitively), else 0. */
+size_t text_iprefix(const char *s, const char *prefix);
+/* As text_iprefix, but the prefix must end at a word boundary (not before a letter or digit). */
+size_t text_iword(const char *s, const char *word);
+/* s with its leading ASCII whitespace skipped. */
+const char *text_skip_space(const char *s);
+/* True when s is empty or only ASCII whitespace. */
+bool text_is_blank(const char *s);
+
 /* Lower-case hex of n bytes into out (2n + 1 bytes). */
 void text_hex(const unsigned char *in, size_t n, char *out);
 

@@ -102,7 +102,10 @@ class ProgressTest(unittest.TestCase):
         self.assertFalse(latest["superseded"])
         self.assertEqual(latest["confidence"], "amber")
         self.assertEqual(latest["variance_note"], "Scope extended to two more wards.")
-        self.assertEqual(latest["prev_hash"] in {u["hash"] for u in history} or latest["prev_hash"] != "", True)
+        # the chain is over every update in id order: the link is the hash of the update just before it
+        self.assertRegex(latest["prev_hash"], r"^[0-9a-f]{64}$")
+        self.assertEqual(latest["prev_hash"], self.s.sql("SELECT hash FROM progress_update WHERE id < %d "
+                                                         "ORDER BY id DESC LIMIT 1" % latest["id"]))
 
         r = self.s.cli("admin", "audit", "verify")
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)

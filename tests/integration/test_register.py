@@ -244,7 +244,7 @@ class RegisterTest(unittest.TestCase):
         import io
         rows = list(csv.DictReader(io.StringIO(r.stdout)))
         self.assertEqual([int(x["ref"]) for x in rows], [28, 35, 46, 47, 48, 59])
-        self.assertEqual(rows[4]["lead_orgs"], "STFC; ATOS")
+        self.assertEqual(rows[4]["lead_orgs"], "STFC;ATOS")  # lists of codes join with ";" (docs/json.md)
         self.assertEqual(rows[2]["cost_min_pence"], "17000000000")
 
     def test_show(self):
@@ -269,9 +269,11 @@ class RegisterTest(unittest.TestCase):
         self.assertEqual(w["person"], "Ann Williams")
         self.assertEqual(w["fingerprint"], self.s.fingerprints["submitter-LCC"])
         self.assertEqual(w["plan"], "2021-2023 LCR Digital Strategy Action Plan")
+        # the credential is named "reminder" too: only the role line can show the role
         r = self.cli("reminder", "whoami")
-        self.assertIn("role:", r.stdout)
-        self.assertIn("reminder", r.stdout)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"(?m)^role:\s+reminder$")
+        self.assertRegex(r.stdout, r"(?m)^credential:\s+reminder$")
 
     # ------------------------------------------------------------ organisations
 

@@ -285,7 +285,7 @@ class RemindTest(unittest.TestCase):
                              (["--from", "x@example.org"], "--smtp URL is required"),
                              (["--smtp", "smtp://127.0.0.1:1"], "--from ADDR is required"),
                              (["--smtp", "http://127.0.0.1:1", "--from", "x@example.org"], "smtp"),
-                             (["--format", "csv"], "--format must be text or json")]:
+                             (["--format", "csv"], "--format must be table or json")]:
             r = self.s.cli("reminder", "remind", "run", *args, env={"PLANREG_SMTP_URL": "", "PLANREG_SMTP_FROM": ""})
             self.assertEqual(r.returncode, 2, args)
             self.assertIn(needle, r.stderr)

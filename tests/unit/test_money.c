@@ -157,12 +157,33 @@ static void test_money_roundtrip(void **state)
 	}
 }
 
+static void test_money_format_plain(void **state)
+{
+	(void)state;
+	/* the spelling of update listings and templates: no sign, no commas, pence only when there are any */
+	const struct {
+		int64_t pence;
+		const char *text;
+	} cases[] = {{0, "0"},     {5, "0.05"},     {120000050, "1200000.50"},           {720000000, "7200000"},
+		     {-500, "-5"}, {-150, "-1.50"}, {INT64_MIN, "-92233720368547758.08"}};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char out[MONEY_FMT_MAX];
+		money_format_plain(cases[i].pence, out);
+		assert_string_equal(out, cases[i].text);
+		int64_t back = -1;
+		if (cases[i].pence >= 0 && cases[i].pence <= MONEY_MAX_PENCE) {
+			assert_true(money_parse(out, &back));
+			assert_int_equal(back, cases[i].pence);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_money_parse_accepts), cmocka_unit_test(test_money_parse_rejects),
 		cmocka_unit_test(test_money_scan_lengths),  cmocka_unit_test(test_money_format),
-		cmocka_unit_test(test_money_roundtrip),
+		cmocka_unit_test(test_money_roundtrip),     cmocka_unit_test(test_money_format_plain),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

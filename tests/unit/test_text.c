@@ -492,24 +492,41 @@ static void test_status_unknown(void **state)
 	assert_int_equal(EXIT_CONNECT, 3);
 }
 
+static void test_text_ascii_classes(void **state)
+{
+	(void)state;
+	/* ASCII only, whatever the locale: a byte of a UTF-8 sequence is never a space, digit or letter */
+	const char *spaces = " \t\n\r\v\f";
+	for (const char *p = spaces; *p; p++)
+		assert_true(text_is_space(*p));
+	assert_false(text_is_space('x'));
+	assert_false(text_is_space((char)0xa0)); /* the second byte of U+00A0 */
+	assert_false(text_is_space('\0'));
+	assert_true(text_is_digit('0') && text_is_digit('9'));
+	assert_false(text_is_digit('a') || text_is_digit((char)0xb2));
+	assert_true(text_is_alnum('z') && text_is_alnum('Z') && text_is_alnum('5'));
+	assert_false(text_is_alnum('_') || text_is_alnum((char)0xc3));
+	assert_int_equal(text_upper('a'), 'A');
+	assert_int_equal(text_upper('Z'), 'Z');
+	assert_int_equal(text_lower('Q'), 'q');
+	assert_int_equal(text_lower((char)0xc3), (char)0xc3);
+	assert_string_equal(text_skip_space(" \t x y"), "x y");
+	assert_true(text_is_blank(""));
+	assert_true(text_is_blank(" \r\n\t"));
+	assert_false(text_is_blank("  .  "));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_text_utf8_valid_accepts),
-		cmocka_unit_test(test_text_utf8_valid_rejects),
-		cmocka_unit_test(test_text_utf8_length),
-		cmocka_unit_test(test_text_has_control),
-		cmocka_unit_test(test_text_trim_dup),
-		cmocka_unit_test(test_text_hex),
-		cmocka_unit_test(test_buf_growth),
-		cmocka_unit_test(test_buf_binary_and_empty),
-		cmocka_unit_test(test_buf_take),
-		cmocka_unit_test(test_arena_many_allocations),
-		cmocka_unit_test(test_arena_alignment),
-		cmocka_unit_test(test_arena_strings),
-		cmocka_unit_test(test_arena_push),
-		cmocka_unit_test(test_arena_new_msg),
-		cmocka_unit_test(test_status_code_name),
+		cmocka_unit_test(test_text_utf8_valid_accepts), cmocka_unit_test(test_text_utf8_valid_rejects),
+		cmocka_unit_test(test_text_utf8_length),        cmocka_unit_test(test_text_has_control),
+		cmocka_unit_test(test_text_trim_dup),           cmocka_unit_test(test_text_hex),
+		cmocka_unit_test(test_text_ascii_classes),      cmocka_unit_test(test_buf_growth),
+		cmocka_unit_test(test_buf_binary_and_empty),    cmocka_unit_test(test_buf_take),
+		cmocka_unit_test(test_arena_many_allocations),  cmocka_unit_test(test_arena_alignment),
+		cmocka_unit_test(test_arena_strings),           cmocka_unit_test(test_arena_push),
+		cmocka_unit_test(test_arena_new_msg),           cmocka_unit_test(test_status_code_name),
 		cmocka_unit_test(test_status_unknown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,62 @@
+/* cmd_update.h - what the parts of `planreg update` share: the input read into
+ * an UpdateContent and its keys (cmd_update_input.c), the CSV batch
+ * (cmd_update_batch.c), the renderers (cmd_update_print.c) and the verbs with
+ * their resending transport (cmd_update.c). */
+#ifndef PLANREG_CMD_UPDATE_H
+#define PLANREG_CMD_UPDATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "arena.h"
+#include "cli.h"
+
+/* "csv-" + 64 hex digits + NUL; also room for a random key's 32 hex digits */
+#define CMD_UPDATE_KEY_MAX 72
+#define CMD_UPDATE_KEY_LIMIT 200 /* the longest key the server stores */
+#define CMD_UPDATE_MONEY_SPELLINGS "e.g. £1.2M, £55,000, £600k or 1200000.50"
+
+/* One update as the user wrote it (options, or a CSV row), before it is read. */
+struct cmd_update_input {
+	bool from_options; /* name what is wrong as an option (--spend), not a column (spend) */
+	const char *ref, *period, *confidence, *stage, *narrative, *spend, *forecast, *variance_note;
+	char **milestones; /* "TITLE|BASELINE|FORECAST|ACHIEVED" */
+	size_t n_milestones;
+	char **risks;
+	size_t n_risks;
+};
+
+/* Reads in into *c (strings in a); false with *err (malloc'd) saying what to write instead. */
+bool cmd_update_input_read(struct arena *a, const struct cmd_update_input *in, Planreg__V1__UpdateContent *c,
+			   char **err);
+/* A CSV cell's lines (milestones, risks), trimmed, blank ones left out, into *items (in a). */
+void cmd_update_input_lines(struct arena *a, const char *cell, char ***items, size_t *n);
+/* The message for an option given an empty value (malloc'd), or NULL when there is none. */
+char *cmd_update_input_empty_option(const struct cmd_update_input *in);
+/* The idempotency key of a batch row: a hash of its content, so a file sent again adds nothing. */
+void cmd_update_input_content_key(const Planreg__V1__UpdateContent *c, char key[CMD_UPDATE_KEY_MAX]);
+/* A new random key for one invocation; false when the system has no randomness to give. */
+bool cmd_update_input_random_key(char key[CMD_UPDATE_KEY_MAX]);
+
+/*
+ * Sends a request that carries an idempotency key. When the connection breaks
+ * after it was sent, sends it once more with the same key on a new connection:
+ * the server then either does it or answers with the first result. quiet: a
+ * refusal is not printed (*resp carries it). *retried: the second send happened.
+ */
+int cmd_update_send(struct cli *cli, Planreg__V1__Request *req, bool quiet, Planreg__V1__Response **resp,
+		    bool *retried);
+
+/* Submits every row of the CSV file at path ("-": standard input); the exit code. */
+int cmd_update_batch_run(struct cli *cli, const char *path, enum output_format fmt);
+
+/* The stable JSON of an update (docs/json.md); u NULL: the content keys only. */
+void cmd_update_print_json(struct json *j, const Planreg__V1__UpdateContent *c, const Planreg__V1__Update *u);
+void cmd_update_print_list(Planreg__V1__Update **us, size_t n, enum output_format fmt);
+void cmd_update_print_record(const Planreg__V1__Update *u);
+void cmd_update_print_template(Planreg__V1__TemplateRow **rows, size_t n, const char *period, enum output_format fmt);
+/* The submission receipt of one update; its warnings go to stderr. */
+void cmd_update_print_receipt(const Planreg__V1__UpdateContent *c, const Planreg__V1__SubmitUpdateResponse *r,
+			      bool replayed, enum output_format fmt);
+
+#endif

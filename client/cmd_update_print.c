@@ -1,0 +1,450 @@
+/* cmd_update_print.c - updates shown: the stable JSON (docs/json.md), the
+ * listing as a table or CSV, one update as a record, the template, the receipt. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cmd_update.h"
+#include "json.h"
+#include "money.h"
+#include "values.h"
+#include "xmalloc.h"
+
+/* Stands in for an update's content when the server sent none. */
+static const Planreg__V1__UpdateContent cmd_update_print_no_content = PLANREG__V1__UPDATE_CONTENT__INIT;
+
+/* Pounds as a spreadsheet and money_parse read them: "1200000.50", "1200000"; "" when absent. */
+static const char *cmd_update_print_pounds(const Planreg__V1__Money *m, char out[MONEY_FMT_MAX])
+{
+	out[0] = '\0';
+	if (m != NULL)
+		money_format_plain(m->pence, out);
+	return out;
+}
+
+static const char *cmd_update_print_iso(const Planreg__V1__Date *d)
+{
+	return d && d->iso[0] ? d->iso : NULL;
+}
+
+/* Milestones one per line as TITLE|BASELINE|FORECAST|ACHIEVED (what --csv reads back). */
+static void cmd_update_print_milestone_lines(struct buf *b, const Planreg__V1__UpdateContent *c)
+{
+	for (size_t i = 0; i < c->n_milestones; i++) {
+		const Planreg__V1__Milestone *m = c->milestones[i];
+		const char *baseline = cmd_update_print_iso(m->baseline), *forecast = cmd_update_print_iso(m->forecast),
+			   *achieved = cmd_update_print_iso(m->achieved);
+		buf_printf(b, "%s%s|%s|%s|%s", i ? "\n" : "", m->title, baseline ? baseline : "",
+			   forecast ? forecast : "", achieved ? achieved : "");
+	}
+}
+
+/* Risks one per line; a line break inside a risk becomes a space so the lines read back as the same risks. */
+static void cmd_update_print_risk_lines(struct buf *b, const Planreg__V1__UpdateContent *c)
+{
+	for (size_t i = 0; i < c->n_risks; i++) {
+		if (i)
+			buf_putc(b, '\n');
+		for (const char *p = c->risks[i]; *p; p++)
+			buf_putc(b, *p == '\n' || *p == '\r' ? ' ' : *p);
+	}
+}
+
+/* The content keys of an update object; with u, the keys of a stored update around them. */
+void cmd_update_print_json(struct json *j, const Planreg__V1__UpdateContent *c, const Planreg__V1__Update *u)
+{
+	if (c == NULL)
+		c = &cmd_update_print_no_content;
+	json_object_begin(j);
+	if (u)
+		json_kv_int(j, "id", u->id);
+	json_kv_int(j, "ref", c->ref);
+	json_kv_str(j, "period", c->period);
+	if (u)
+		json_kv_int(j, "revision", u->revision);
+	json_kv_str(j, "confidence", values_confidence_name((enum confidence)c->confidence));
+	json_kv_str(j, "stage", values_stage_name((enum stage)c->stage));
+	json_kv_str(j, "narrative", c->narrative);
+	cli_money_json(j, "spend_to_date_pence", c->spend_to_date);
+	cli_money_json(j, "forecast_total_pence", c->forecast_total);
+	json_kv_str(j, "variance_note", c->variance_note[0] ? c->variance_note : NULL);
+	json_key(j, "milestones");
+	json_array_begin(j);
+	for (size_t i = 0; i < c->n_milestones; i++) {
+		const Planreg__V1__Milestone *m = c->milestones[i];
+		json_object_begin(j);
+		json_kv_str(j, "title", m->title);
+		json_kv_str(j, "baseline", cmd_update_print_iso(m->baseline));
+		json_kv_str(j, "forecast", cmd_update_print_iso(m->forecast));
+		json_kv_str(j, "achieved", cmd_update_print_iso(m->achieved));
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_key(j, "risks");
+	json_array_begin(j);
+	for (size_t i = 0; i < c->n_risks; i++)
+		json_str(j, c->risks[i]);
+	json_array_end(j);
+	if (u) {
+		json_kv_str(j, "submitted_by", u->submitted_by);
+		json_kv_str(j, "submitted_org", u->submitted_org);
+		json_kv_str(j, "submitted_person", u->submitted_person);
+		json_kv_bool(j, "on_behalf", u->on_behalf);
+		json_kv_str(j, "submitted_at", u->submitted_at);
+		json_kv_str(j, "hash", u->hash);
+		json_kv_str(j, "prev_hash", u->prev_hash);
+		json_key(j, "review");
+		if (u->review) {
+			json_object_begin(j);
+			json_kv_str(j, "status", u->review->accepted ? "accepted" : "returned");
+			json_kv_str(j, "comment", u->review->comment);
+			json_kv_str(j, "reviewed_by", u->review->reviewed_by);
+			json_kv_str(j, "reviewed_at", u->review->reviewed_at);
+			json_object_end(j);
+		} else {
+			json_null(j);
+		}
+		json_kv_bool(j, "superseded", u->superseded);
+	}
+	json_object_end(j);
+}
+
+static const char *cmd_update_print_review_word(const Planreg__V1__Update *u)
+{
+	return u->review ? (u->review->accepted ? "accepted" : "returned") : NULL;
+}
+
+/* The CSV columns of a listing: the JSON keys in order, review flattened to review_KEY (docs/json.md). */
+static const char *const cmd_update_print_keys[] = {"id",
+						    "ref",
+						    "period",
+						    "revision",
+						    "confidence",
+						    "stage",
+						    "narrative",
+						    "spend_to_date_pence",
+						    "forecast_total_pence",
+						    "variance_note",
+						    "milestones",
+						    "risks",
+						    "submitted_by",
+						    "submitted_org",
+						    "submitted_person",
+						    "on_behalf",
+						    "submitted_at",
+						    "hash",
+						    "prev_hash",
+						    "review_status",
+						    "review_comment",
+						    "review_reviewed_by",
+						    "review_reviewed_at",
+						    "superseded"};
+
+static void cmd_update_print_money_key(struct output_rows *rows, const char *key, const Planreg__V1__Money *m)
+{
+	if (m)
+		output_rows_int(rows, key, m->pence);
+	else
+		output_rows_null(rows, key);
+}
+
+/* One update as a CSV row: the values of cmd_update_print_json, milestones one TITLE|BASELINE|FORECAST|ACHIEVED a line.
+ */
+static void cmd_update_print_row(struct output_rows *rows, const Planreg__V1__Update *u)
+{
+	const Planreg__V1__UpdateContent *c = u->content ? u->content : &cmd_update_print_no_content;
+	struct buf ms = {0};
+	cmd_update_print_milestone_lines(&ms, c);
+	const Planreg__V1__Review *r = u->review;
+	output_rows_begin(rows);
+	output_rows_int(rows, "id", u->id);
+	output_rows_int(rows, "ref", c->ref);
+	output_rows_str(rows, "period", c->period);
+	output_rows_int(rows, "revision", u->revision);
+	output_rows_str(rows, "confidence", values_confidence_name((enum confidence)c->confidence));
+	output_rows_str(rows, "stage", values_stage_name((enum stage)c->stage));
+	output_rows_str(rows, "narrative", c->narrative);
+	cmd_update_print_money_key(rows, "spend_to_date_pence", c->spend_to_date);
+	cmd_update_print_money_key(rows, "forecast_total_pence", c->forecast_total);
+	output_rows_str(rows, "variance_note", c->variance_note[0] ? c->variance_note : NULL);
+	output_rows_str(rows, "milestones", buf_str(&ms));
+	output_rows_list(rows, "risks", c->risks, c->n_risks, "\n");
+	output_rows_str(rows, "submitted_by", u->submitted_by);
+	output_rows_str(rows, "submitted_org", u->submitted_org);
+	output_rows_str(rows, "submitted_person", u->submitted_person);
+	output_rows_bool(rows, "on_behalf", u->on_behalf);
+	output_rows_str(rows, "submitted_at", u->submitted_at);
+	output_rows_str(rows, "hash", u->hash);
+	output_rows_str(rows, "prev_hash", u->prev_hash);
+	output_rows_str(rows, "review_status", r ? (r->accepted ? "accepted" : "returned") : NULL);
+	output_rows_str(rows, "review_comment", r ? r->comment : NULL);
+	output_rows_str(rows, "review_reviewed_by", r ? r->reviewed_by : NULL);
+	output_rows_str(rows, "review_reviewed_at", r ? r->reviewed_at : NULL);
+	output_rows_bool(rows, "superseded", u->superseded);
+	buf_free(&ms);
+}
+
+void cmd_update_print_list(Planreg__V1__Update **us, size_t n, enum output_format fmt)
+{
+	if (fmt == OUTPUT_JSON) {
+		struct cli_json doc;
+		struct json *j = cli_json_begin(&doc);
+		json_array_begin(j);
+		for (size_t i = 0; i < n; i++)
+			cmd_update_print_json(j, us[i]->content, us[i]);
+		json_array_end(j);
+		cli_json_end(&doc);
+		return;
+	}
+	if (fmt == OUTPUT_CSV) {
+		struct output_rows *rows = output_rows_new();
+		for (size_t i = 0; i < n; i++)
+			cmd_update_print_row(rows, us[i]);
+		cli_rows_print(rows, cmd_update_print_keys,
+			       sizeof cmd_update_print_keys / sizeof cmd_update_print_keys[0], fmt);
+		output_rows_free(rows);
+		return;
+	}
+	static const char *const headers[] = {"ID",    "REF",          "PERIOD",       "REV",   "CONFIDENCE",
+					      "STAGE", "SUBMITTED BY", "SUBMITTED AT", "REVIEW"};
+	struct output_table *t = output_table_new(headers, 9, 0);
+	for (size_t i = 0; i < n; i++) {
+		const Planreg__V1__Update *u = us[i];
+		const Planreg__V1__UpdateContent *c = u->content ? u->content : &cmd_update_print_no_content;
+		char id[24], ref[16], rev[32];
+		snprintf(id, sizeof id, "%lld", (long long)u->id);
+		snprintf(ref, sizeof ref, "%d", c->ref);
+		snprintf(rev, sizeof rev, "%d%s", u->revision, u->superseded ? " (superseded)" : "");
+		const char *review = cmd_update_print_review_word(u);
+		const char *cells[] = {id,
+				       ref,
+				       c->period,
+				       rev,
+				       values_confidence_name((enum confidence)c->confidence),
+				       values_stage_name((enum stage)c->stage),
+				       u->submitted_by,
+				       u->submitted_at,
+				       review ? review : "-"};
+		output_table_row(t, cells);
+	}
+	output_table_print(t, OUTPUT_TABLE, stdout);
+	output_table_free(t);
+}
+
+/* A "key: value" record being built for output_record; the arena owns every string. */
+struct cmd_update_record {
+	struct arena a;
+	const char **pairs; /* key, value, key, value, ... */
+	size_t n;
+};
+
+static void cmd_update_print_pair(struct cmd_update_record *r, const char *key, const char *value)
+{
+	*(const char **)arena_push(&r->a, &r->pairs, &r->n, sizeof(char *)) = key;
+	*(const char **)arena_push(&r->a, &r->pairs, &r->n, sizeof(char *)) = value;
+}
+
+/* Continuation lines of a record value start under its first line. */
+static char *cmd_update_print_indent(struct arena *a, const char *s, size_t width)
+{
+	struct buf b = {0};
+	for (const char *p = s; *p; p++) {
+		buf_putc(&b, *p);
+		if (*p == '\n')
+			for (size_t i = 0; i < width; i++)
+				buf_putc(&b, ' ');
+	}
+	char *r = arena_strdup(a, buf_str(&b));
+	buf_free(&b);
+	return r;
+}
+
+static const char *cmd_update_print_money_text(struct arena *a, const Planreg__V1__Money *m)
+{
+	if (m == NULL)
+		return "-";
+	char mn[MONEY_FMT_MAX];
+	money_format(m->pence, mn);
+	return arena_strdup(a, mn);
+}
+
+void cmd_update_print_record(const Planreg__V1__Update *u)
+{
+	const Planreg__V1__UpdateContent *c = u->content ? u->content : &cmd_update_print_no_content;
+	struct cmd_update_record r = {0};
+	struct arena *a = &r.a;
+	cmd_update_print_pair(&r, "id", arena_printf(a, "%lld", (long long)u->id));
+	cmd_update_print_pair(&r, "project", arena_printf(a, "%d", c->ref));
+	cmd_update_print_pair(&r, "period", c->period);
+	cmd_update_print_pair(&r, "revision",
+			      arena_printf(a, "%d%s", u->revision, u->superseded ? " (superseded)" : ""));
+	cmd_update_print_pair(&r, "confidence", values_confidence_name((enum confidence)c->confidence));
+	cmd_update_print_pair(&r, "stage", values_stage_name((enum stage)c->stage));
+	cmd_update_print_pair(&r, "narrative", c->narrative);
+	cmd_update_print_pair(&r, "spend to date", cmd_update_print_money_text(a, c->spend_to_date));
+	cmd_update_print_pair(&r, "forecast total", cmd_update_print_money_text(a, c->forecast_total));
+	cmd_update_print_pair(&r, "variance note", c->variance_note[0] ? c->variance_note : "-");
+	for (size_t i = 0; i < c->n_milestones; i++) {
+		const Planreg__V1__Milestone *m = c->milestones[i];
+		const char *baseline = cmd_update_print_iso(m->baseline), *forecast = cmd_update_print_iso(m->forecast),
+			   *achieved = cmd_update_print_iso(m->achieved);
+		cmd_update_print_pair(&r, arena_printf(a, "milestone %zu", i + 1),
+				      arena_printf(a, "%s: baseline %s%s%s%s%s", m->title, baseline ? baseline : "-",
+						   forecast ? ", forecast " : "", forecast ? forecast : "",
+						   achieved ? ", achieved " : "", achieved ? achieved : ""));
+	}
+	if (c->n_milestones == 0)
+		cmd_update_print_pair(&r, "milestones", "none");
+	for (size_t i = 0; i < c->n_risks; i++)
+		cmd_update_print_pair(&r, arena_printf(a, "risk %zu", i + 1), c->risks[i]);
+	if (c->n_risks == 0)
+		cmd_update_print_pair(&r, "risks", "none");
+	cmd_update_print_pair(&r, "submitted by",
+			      arena_printf(a, "%s (%s%s%s)%s", u->submitted_by, u->submitted_org,
+					   u->submitted_person[0] ? ", " : "", u->submitted_person,
+					   u->on_behalf ? " on behalf of the lead organisation" : ""));
+	cmd_update_print_pair(&r, "submitted at", u->submitted_at);
+	if (u->review == NULL)
+		cmd_update_print_pair(&r, "review", "none");
+	else
+		cmd_update_print_pair(&r, "review",
+				      arena_printf(a, "%s by %s at %s%s%s",
+						   u->review->accepted ? "accepted" : "returned",
+						   u->review->reviewed_by, u->review->reviewed_at,
+						   u->review->comment[0] ? ": " : "", u->review->comment));
+	cmd_update_print_pair(&r, "hash", u->hash);
+	cmd_update_print_pair(&r, "prev hash", u->prev_hash);
+	size_t w = 0;
+	for (size_t i = 0; i < r.n; i += 2)
+		if (strlen(r.pairs[i]) > w)
+			w = strlen(r.pairs[i]);
+	for (size_t i = 1; i < r.n; i += 2)
+		if (strchr(r.pairs[i], '\n'))
+			r.pairs[i] =
+				cmd_update_print_indent(a, r.pairs[i], w + 2); /* output_record pads keys to w + 1 */
+	*(const char **)arena_push(a, &r.pairs, &r.n, sizeof(char *)) = NULL;
+	output_record(stdout, r.pairs);
+	arena_free(a);
+}
+
+static const Planreg__V1__Project cmd_update_print_no_project = PLANREG__V1__PROJECT__INIT;
+
+static void cmd_update_print_template_json(Planreg__V1__TemplateRow **rows, size_t n)
+{
+	struct cli_json doc;
+	struct json *j = cli_json_begin(&doc);
+	json_array_begin(j);
+	for (size_t i = 0; i < n; i++) {
+		const Planreg__V1__Project *p = rows[i]->project ? rows[i]->project : &cmd_update_print_no_project;
+		json_object_begin(j);
+		json_kv_int(j, "ref", p->ref);
+		json_kv_str(j, "title", p->title);
+		json_key(j, "plan_cost");
+		cli_cost_json(j, p->cost);
+		json_key(j, "latest");
+		if (rows[i]->latest)
+			cmd_update_print_json(j, rows[i]->latest, NULL);
+		else
+			json_null(j);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	cli_json_end(&doc);
+}
+
+/* The submission form: exactly the columns of submit --csv, plus title, plan_cost and last_period, which it ignores. */
+static const char *const cmd_update_print_form_keys[] = {
+	"ref",   "title",    "plan_cost",     "period",     "confidence", "stage",      "narrative",
+	"spend", "forecast", "variance_note", "milestones", "risks",      "last_period"};
+
+static void cmd_update_print_form_row(struct output_rows *rows, const Planreg__V1__TemplateRow *row, const char *period)
+{
+	const Planreg__V1__Project *p = row->project ? row->project : &cmd_update_print_no_project;
+	const Planreg__V1__UpdateContent *l = row->latest;
+	char spend[MONEY_FMT_MAX] = "", forecast[MONEY_FMT_MAX] = "";
+	struct buf ms = {0}, risks = {0};
+	if (l) {
+		cmd_update_print_pounds(l->spend_to_date, spend);
+		cmd_update_print_pounds(l->forecast_total, forecast);
+		cmd_update_print_milestone_lines(&ms, l);
+		cmd_update_print_risk_lines(&risks, l);
+	}
+	output_rows_begin(rows);
+	output_rows_int(rows, "ref", p->ref);
+	output_rows_str(rows, "title", p->title);
+	output_rows_str(rows, "plan_cost", p->cost ? p->cost->text : NULL);
+	output_rows_str(rows, "period", period);
+	output_rows_str(rows, "confidence", l ? values_confidence_name((enum confidence)l->confidence) : NULL);
+	output_rows_str(rows, "stage", values_stage_name((enum stage)(l ? l->stage : p->stage)));
+	output_rows_str(rows, "narrative", l ? l->narrative : NULL);
+	output_rows_str(rows, "spend", spend[0] ? spend : NULL);
+	output_rows_str(rows, "forecast", forecast[0] ? forecast : NULL);
+	output_rows_str(rows, "variance_note", l && l->variance_note[0] ? l->variance_note : NULL);
+	output_rows_str(rows, "milestones", ms.len ? buf_str(&ms) : NULL);
+	output_rows_str(rows, "risks", risks.len ? buf_str(&risks) : NULL);
+	output_rows_str(rows, "last_period", l ? l->period : NULL);
+	buf_free(&ms);
+	buf_free(&risks);
+}
+
+void cmd_update_print_template(Planreg__V1__TemplateRow **rows, size_t n, const char *period, enum output_format fmt)
+{
+	if (fmt == OUTPUT_JSON) {
+		cmd_update_print_template_json(rows, n);
+		return;
+	}
+	if (fmt == OUTPUT_CSV) {
+		struct output_rows *out = output_rows_new();
+		for (size_t i = 0; i < n; i++)
+			cmd_update_print_form_row(out, rows[i], period);
+		output_rows_csv(out, cmd_update_print_form_keys,
+				sizeof cmd_update_print_form_keys / sizeof cmd_update_print_form_keys[0], false,
+				stdout);
+		output_rows_free(out);
+		return;
+	}
+	static const char *const headers[] = {"REF", "LAST PERIOD", "CONFIDENCE", "STAGE", "TITLE"};
+	struct output_table *t = output_table_new(headers, 5, 1u << 4);
+	for (size_t i = 0; i < n; i++) {
+		const Planreg__V1__Project *p = rows[i]->project ? rows[i]->project : &cmd_update_print_no_project;
+		const Planreg__V1__UpdateContent *l = rows[i]->latest;
+		char ref[16];
+		snprintf(ref, sizeof ref, "%d", p->ref);
+		const char *cells[] = {ref, l ? l->period : "-",
+				       l ? values_confidence_name((enum confidence)l->confidence) : "-",
+				       values_stage_name((enum stage)(l ? l->stage : p->stage)), p->title};
+		output_table_row(t, cells);
+	}
+	output_table_print(t, OUTPUT_TABLE, stdout);
+	output_table_free(t);
+}
+
+void cmd_update_print_receipt(const Planreg__V1__UpdateContent *c, const Planreg__V1__SubmitUpdateResponse *r,
+			      bool replayed, enum output_format fmt)
+{
+	for (size_t i = 0; i < r->n_warnings; i++)
+		fprintf(stderr, "warning: %s\n", r->warnings[i]);
+	if (fmt != OUTPUT_JSON) {
+		printf("%s update %lld: project %d, %s revision %d\nhash %s\n",
+		       replayed ? "already submitted (idempotency key seen before):" : "submitted",
+		       (long long)r->update_id, c->ref, c->period, r->revision, r->hash);
+		return;
+	}
+	struct cli_json doc;
+	struct json *j = cli_json_begin(&doc);
+	json_object_begin(j);
+	json_kv_int(j, "update_id", r->update_id);
+	json_kv_int(j, "revision", r->revision);
+	json_kv_str(j, "hash", r->hash);
+	json_key(j, "warnings");
+	json_array_begin(j);
+	for (size_t i = 0; i < r->n_warnings; i++)
+		json_str(j, r->warnings[i]);
+	json_array_end(j);
+	json_kv_bool(j, "replayed", replayed);
+	json_kv_str(j, "submitted_at", r->submitted_at);
+	json_object_end(j);
+	cli_json_end(&doc);
+}
