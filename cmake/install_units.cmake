@@ -1,0 +1,29 @@
+# Installs deploy/systemd's units (cmake --install, via install(SCRIPT)): the units are
+# written for the default prefix, so /usr/local/bin/, /usr/local/sbin/ and
+# /usr/local/share/doc/planreg/ become the prefix's bin, sbin and doc directories.
+# Everything else (/etc/planreg, ...) is left as it is.
+# Set by install(CODE) in the top-level CMakeLists.txt: PLANREG_UNITS, PLANREG_UNIT_BUILD_DIR,
+# PLANREG_BINDIR, PLANREG_SBINDIR, PLANREG_DOCDIR, PLANREG_UNITDIR.
+foreach(var BINDIR SBINDIR DOCDIR UNITDIR)
+  if(IS_ABSOLUTE "${PLANREG_${var}}")
+    set(${var} "${PLANREG_${var}}")
+  else()
+    set(${var} "${CMAKE_INSTALL_PREFIX}/${PLANREG_${var}}")
+  endif()
+endforeach()
+# a directory per destination: two installs of one build at once (tests) must not share files
+string(MD5 where "$ENV{DESTDIR}|${UNITDIR}|${BINDIR}|${SBINDIR}|${DOCDIR}")
+set(PLANREG_UNIT_BUILD_DIR "${PLANREG_UNIT_BUILD_DIR}/${where}")
+file(MAKE_DIRECTORY "${PLANREG_UNIT_BUILD_DIR}")
+set(made "")
+foreach(unit IN LISTS PLANREG_UNITS)
+  get_filename_component(name "${unit}" NAME)
+  file(READ "${unit}" text)
+  string(REPLACE "/usr/local/sbin/" "${SBINDIR}/" text "${text}")
+  string(REPLACE "/usr/local/bin/" "${BINDIR}/" text "${text}")
+  string(REPLACE "/usr/local/share/doc/planreg/" "${DOCDIR}/" text "${text}")
+  file(WRITE "${PLANREG_UNIT_BUILD_DIR}/${name}" "${text}")
+  list(APPEND made "${PLANREG_UNIT_BUILD_DIR}/${name}")
+endforeach()
+file(INSTALL DESTINATION "${UNITDIR}" TYPE FILE PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ
+     FILES ${made})
