@@ -4,11 +4,14 @@
 # Everything else (/etc/planreg, ...) is left as it is.
 # Set by install(CODE) in the top-level CMakeLists.txt: PLANREG_UNITS, PLANREG_UNIT_BUILD_DIR,
 # PLANREG_BINDIR, PLANREG_SBINDIR, PLANREG_DOCDIR, PLANREG_UNITDIR, PLANREG_SYSUSERSDIR.
+# a unit needs absolute paths: `--prefix stage` means stage under the directory cmake runs in
+# (CMAKE_CURRENT_SOURCE_DIR in an install script), where file(INSTALL) puts it too
+get_filename_component(prefix "${CMAKE_INSTALL_PREFIX}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
 foreach(var BINDIR SBINDIR DOCDIR UNITDIR SYSUSERSDIR)
   if(IS_ABSOLUTE "${PLANREG_${var}}")
     set(${var} "${PLANREG_${var}}")
   else()
-    set(${var} "${CMAKE_INSTALL_PREFIX}/${PLANREG_${var}}")
+    set(${var} "${prefix}/${PLANREG_${var}}")
   endif()
 endforeach()
 # a directory per destination: two installs of one build at once (tests) must not share files

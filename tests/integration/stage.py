@@ -28,11 +28,12 @@ LAYOUT = [
 ]
 
 
-def install(prefix):
-    """Installs the build into prefix; returns cmake's output."""
+def install(prefix, cwd=None):
+    """Installs the build into prefix (relative to cwd when relative); returns cmake's output."""
     if not BUILD:
         raise SystemExit("PLANREG_BUILD is not set: run this test through ctest")
-    r = subprocess.run([CMAKE, "--install", BUILD, "--prefix", prefix], capture_output=True, text=True, timeout=300)
+    r = subprocess.run([CMAKE, "--install", BUILD, "--prefix", prefix], capture_output=True, text=True, timeout=300,
+                       cwd=cwd)
     if r.returncode != 0:
         raise AssertionError("cmake --install failed:\n%s%s" % (r.stdout, r.stderr))
     return r.stdout

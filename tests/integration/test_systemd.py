@@ -88,6 +88,16 @@ class UnitsTest(unittest.TestCase):
         exec_start = unit_settings(os.path.join(source, "planregd.service"))[("Service", "ExecStart")]
         self.assertEqual(exec_start, ["/usr/local/sbin/planregd --config /etc/planreg/planregd.conf"])
 
+    def test_relative_prefix_gives_absolute_paths(self):
+        # `cmake --install build --prefix stage` from a clone: the units must still name absolute paths
+        where = os.path.join(self.tmp, "relative")
+        os.makedirs(where)
+        stage.install("stage", cwd=where)
+        unit = os.path.join(where, "stage", "lib", "systemd", "system", "planregd.service")
+        exec_start = unit_settings(unit)[("Service", "ExecStart")][0]
+        self.assertEqual(exec_start.split()[0], os.path.join(where, "stage", "sbin", "planregd"))
+        self.assertTrue(os.access(exec_start.split()[0], os.X_OK))
+
     def test_planregd_service_settings(self):
         s = unit_settings(os.path.join(self.unitdir, "planregd.service"))
         want = {
