@@ -223,6 +223,10 @@ static void serve_hup(struct server *srv)
 		serve_notify("RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading", notify_monotonic_usec());
 	char *err = NULL;
 	bool ok = serve_reload(srv, &err);
+	/* one line: a newline would start another VAR=value of the message */
+	for (char *p = err; p && *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
 	if (tell && ok)
 		serve_notify("READY=1\nSTATUS=serving on %s:%d", srv->cfg->listen_addr, srv->port);
 	else if (tell)
