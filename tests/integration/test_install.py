@@ -130,6 +130,10 @@ class InstallTest(unittest.TestCase):
             self.assertIn("NAME", text)
             self.assertIn("%s - " % page, text)
             self.assertIn("SEE ALSO", text)
+            # whatis and apropos read the NAME line through mandb's parser
+            r = run(["lexgrog", path])
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertIn('"%s - ' % page, r.stdout)
         # the sources are plain ASCII: no encoding for man to guess
         man_src = os.path.join(harness.SOURCE_DIR, "man")
         for name in os.listdir(man_src):
