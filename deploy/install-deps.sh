@@ -2,7 +2,8 @@
 # Installs every Debian 12 package that planreg's build, service and tests need
 # (chromium renders the HTML board report in its test; python3-aiosmtpd is the
 # SMTP server the reminder tests deliver to; systemd-analyze verifies the units;
-# clang builds the libFuzzer variants of the fuzz targets, see README "Fuzzing").
+# clang builds the libFuzzer variants of the fuzz targets, see README "Fuzzing";
+# scdoc builds the man pages, man-db and groff-base render and check them).
 # Idempotent: packages already present are left alone; apt-get runs only when
 # something is missing. Must run as root (or with sudo available).
 set -euo pipefail
@@ -14,6 +15,7 @@ packages=(
   postgresql-15 postgresql-client-15
   python3 chromium python3-aiosmtpd systemd
   procps util-linux
+  scdoc man-db groff-base
 )
 
 missing=()

@@ -6,6 +6,7 @@
 #include <event2/listener.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,11 +19,20 @@
 #include "http.h"
 #include "log.h"
 #include "main.h"
+#include "notify.h"
 #include "server.h"
 #include "tls.h"
 #include "xmalloc.h"
 
 #define SERVE_ACCEPT_PAUSE_MS 1000
+/* how often a starting daemon looks whether the pool has connected, to say it is ready */
+#define SERVE_READY_CHECK_MS 25
+
+/* Readiness as a service manager sees it (notify.h). File state: one server per process. */
+static struct {
+	struct event *check; /* polls until the pool has connected; freed with the server */
+	bool ready;          /* READY=1 was sent: the listeners are up and PostgreSQL answered */
+} serve_readiness;
 
 const char *const server_refusal_names[SERVER_REFUSALS] = {
 	[SERVER_REFUSED_MAX_CONNECTIONS] = "max_connections",
@@ -44,6 +54,40 @@ const char *const server_deadline_names[SERVER_DEADLINES] = {
 	[SERVER_DEADLINE_WRITE] = "write",
 	[SERVER_DEADLINE_CLOSING] = "closing",
 };
+
+/* One message to the service manager (notify.h); a failure is logged, never fatal. */
+static void serve_notify(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void serve_notify(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	char *err = NULL;
+	if (!notify_send(msg, &err)) {
+		log_warn("notify_failed", "error=%s", log_q(err));
+		free(err);
+	}
+	free(msg);
+}
+
+/* Ready once the listeners are up (before the loop starts) and the pool has a connection. */
+static void serve_ready_check(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct server *srv = arg;
+	if (srv->state != SERVER_RUNNING) {
+		event_del(serve_readiness.check); /* stopping before it was ever ready */
+		return;
+	}
+	if (!db_pool_up(srv->pool))
+		return;
+	event_del(serve_readiness.check);
+	serve_readiness.ready = true;
+	log_info("ready", "addr=%s port=%d", srv->cfg->listen_addr, srv->port);
+	serve_notify("READY=1\nSTATUS=serving on %s:%d", srv->cfg->listen_addr, srv->port);
+}
 
 /* The per-address table: a power of two of buckets, at least max_connections, and a random seed. */
 static void serve_addr_table(struct server *srv)
@@ -123,6 +167,7 @@ static void serve_begin_drain(struct server *srv, const char *why)
 		return;
 	}
 	srv->state = SERVER_DRAINING;
+	serve_notify("STOPPING=1\nSTATUS=draining %u connections", srv->n_conns);
 	log_info("draining", "reason=%s connections=%u drain_timeout_ms=%d", log_q(why), srv->n_conns,
 		 srv->cfg->drain_timeout_ms);
 	/* close the listening socket, not just stop accepting: otherwise the kernel
@@ -140,22 +185,20 @@ static void serve_begin_drain(struct server *srv, const char *why)
 		event_base_loopexit(srv->base, NULL);
 }
 
-static void serve_reload(struct server *srv)
+/* SIGHUP: the config file and environment again; only the reloadable keys take effect. */
+static bool serve_reload(struct server *srv, char **err)
 {
 	struct config next;
-	char *err = NULL;
-	if (!config_load(&next, srv->config_file, &err)) {
-		log_error("reload_failed", "error=%s", log_q(err));
-		free(err);
+	if (!config_load(&next, srv->config_file, err)) {
+		log_error("reload_failed", "error=%s", log_q(*err));
 		config_free(&next);
-		return;
+		return false;
 	}
-	SSL_CTX *ctx = tls_server_ctx_new(next.tls_cert, next.tls_key, next.tls_ca, &err);
+	SSL_CTX *ctx = tls_server_ctx_new(next.tls_cert, next.tls_key, next.tls_ca, err);
 	if (ctx == NULL) {
-		log_error("reload_failed", "error=%s keeping=previous_tls", log_q(err));
-		free(err);
+		log_error("reload_failed", "error=%s keeping=previous_tls", log_q(*err));
 		config_free(&next);
-		return;
+		return false;
 	}
 	/* connections made before keep the old context through their SSL's reference */
 	SSL_CTX_free(srv->ssl_ctx);
@@ -167,6 +210,29 @@ static void serve_reload(struct server *srv)
 	config_free(&next);
 	log_info("reloaded", "tls_cert=%s tls_ca=%s log_level=%s", log_q(srv->cfg->tls_cert), log_q(srv->cfg->tls_ca),
 		 srv->cfg->log_level);
+	return true;
+}
+
+/* A reload as the service manager sees it: RELOADING=1, then READY=1 again whether or not
+ * it worked (a failed reload keeps the previous settings, still serving). Before the daemon
+ * is ready it says nothing, so that the reload does not announce readiness early. */
+static void serve_hup(struct server *srv)
+{
+	bool tell = serve_readiness.ready && srv->state == SERVER_RUNNING;
+	if (tell)
+		serve_notify("RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading", notify_monotonic_usec());
+	char *err = NULL;
+	bool ok = serve_reload(srv, &err);
+	/* one line: a newline would start another VAR=value of the message */
+	for (char *p = err; p && *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	if (tell && ok)
+		serve_notify("READY=1\nSTATUS=serving on %s:%d", srv->cfg->listen_addr, srv->port);
+	else if (tell)
+		serve_notify("READY=1\nSTATUS=serving on %s:%d; the last reload failed: %s", srv->cfg->listen_addr,
+			     srv->port, err);
+	free(err);
 }
 
 static void serve_signal(evutil_socket_t sig, short what, void *arg)
@@ -179,11 +245,12 @@ static void serve_signal(evutil_socket_t sig, short what, void *arg)
 		serve_begin_drain(srv, sig == SIGTERM ? "SIGTERM" : "SIGINT");
 		break;
 	case SIGQUIT:
+		serve_notify("STOPPING=1");
 		log_warn("shutdown_now", "reason=SIGQUIT");
 		event_base_loopbreak(srv->base);
 		break;
 	case SIGHUP:
-		serve_reload(srv);
+		serve_hup(srv);
 		break;
 	}
 }
@@ -254,6 +321,10 @@ static void serve_free(struct server *srv)
 	for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)
 		if (evs[i])
 			event_free(evs[i]);
+	if (serve_readiness.check)
+		event_free(serve_readiness.check);
+	serve_readiness.check = NULL;
+	serve_readiness.ready = false;
 	if (srv->ssl_ctx)
 		SSL_CTX_free(srv->ssl_ctx);
 	event_base_free(srv->base);
@@ -306,6 +377,10 @@ int main_serve(struct config *cfg, const char *config_file, char **err)
 	evsignal_add(srv.sig_hup, NULL);
 	evsignal_add(srv.sig_quit, NULL);
 	serve_write_pid(cfg->pid_file);
+	serve_readiness.check = event_new(srv.base, -1, EV_PERSIST, serve_ready_check, &srv);
+	struct timeval every = {0, SERVE_READY_CHECK_MS * 1000};
+	event_add(serve_readiness.check, &every);
+	serve_notify("STATUS=waiting for PostgreSQL");
 	log_info("started",
 		 "version=%s pid=%ld db_pool_size=%d max_inflight_per_conn=%d max_connections=%d "
 		 "unauthenticated_limit=%u max_connections_per_addr=%d max_request_bytes=%d decode_budget_bytes=%d",

@@ -1,0 +1,253 @@
+"""`cmake --install` of this build: what goes where, the versions, the man pages
+(rendered by man, no groff warnings, and in step with --help), the example
+configs, and `planregd migrate` from a copy of the stage away from the source tree."""
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+import harness  # noqa: E402
+import stage  # noqa: E402
+
+VERSION = os.environ.get("PLANREG_VERSION", "")
+MIGRATIONS_DIR = os.path.join(harness.SOURCE_DIR, "migrations")
+MAN_PAGES = {"planreg": "share/man/man1/planreg.1", "planregd": "share/man/man8/planregd.8",
+             "planregd.conf": "share/man/man5/planregd.conf.5"}
+
+# Documented in planreg(1) ahead of the CLI rewrite that adds them (issue 12): until that
+# work is merged they are in the man page but not yet in `planreg --help`. Only these two
+# may be missing from --help; once the rewrite is in, this set is to become empty.
+AHEAD_OF_CLI = {"themes list", "completion bash"}
+
+
+def run(cmd, cwd=None, env=None, timeout=120):
+    return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def sha256(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def roff_section(text, name):
+    """The lines of one .SH section of a man page's roff source."""
+    lines = text.split("\n")
+    out, inside = [], False
+    for line in lines:
+        if line.startswith(".SH "):
+            inside = line[4:].strip().strip('"') == name
+            continue
+        if inside:
+            out.append(line)
+    return out
+
+
+def defined_terms(lines):
+    """Terms of a definition list as scdoc writes it: a line that is one bold word, then .RS 4."""
+    terms = []
+    for i, line in enumerate(lines[:-1]):
+        m = re.match(r"^\\fB([a-z][a-z-]*)\\fR(?: .*)?$", line)
+        if m and lines[i + 1] == ".RS 4":
+            terms.append(m.group(1))
+    return terms
+
+
+def help_section(text, heading):
+    """Lines of a --help listing under heading, up to the next blank line."""
+    lines = text.split("\n")
+    start = lines.index(heading) + 1
+    out = []
+    for line in lines[start:]:
+        if not line.strip():
+            break
+        out.append(line)
+    return out
+
+
+def render(path):
+    """man -l's text for a page (overstrike removed), its stderr and status."""
+    env = dict(os.environ, MANWIDTH="100", LC_ALL="C.UTF-8", MANPAGER="cat", PAGER="cat")
+    r = run(["man", "--warnings", "-l", path], env=env)
+    return re.sub(r".\x08", "", r.stdout), r.stderr, r.returncode
+
+
+class InstallTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="planreg-install-", dir=os.environ.get("PLANREG_TEST_TMP"))
+        cls.prefix = os.path.join(cls.tmp, "stage")
+        stage.install(cls.prefix)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def path(self, rel):
+        return os.path.join(self.prefix, rel)
+
+    def test_layout(self):
+        for rel in stage.LAYOUT:
+            self.assertTrue(os.path.isfile(self.path(rel)), "not installed: " + rel)
+        for rel in ("bin/planreg", "sbin/planregd"):
+            self.assertTrue(os.access(self.path(rel), os.X_OK), rel + " is not executable")
+        # every migration, byte for byte, and nothing else
+        sources = sorted(f for f in os.listdir(MIGRATIONS_DIR) if f.endswith(".sql"))
+        installed = sorted(os.listdir(self.path("share/planreg/migrations")))
+        self.assertEqual(installed, sources)
+        for name in sources:
+            self.assertEqual(sha256(self.path("share/planreg/migrations/" + name)),
+                             sha256(os.path.join(MIGRATIONS_DIR, name)), name)
+        self.assertEqual(sha256(self.path("share/planreg/lcr-digital-action-plan-2021-2023.txt")),
+                         sha256(harness.PLAN_FILE))
+
+    def test_versions_agree_with_cmake(self):
+        self.assertRegex(VERSION, r"^\d+\.\d+\.\d+$", "ctest passes CMake's project VERSION")
+        for binary, name in (("bin/planreg", "planreg"), ("sbin/planregd", "planregd")):
+            r = run([self.path(binary), "--version"])
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(r.stdout.split("\n")[0].split()[:2], [name, VERSION], r.stdout)
+        r = run([self.path("sbin/planregd"), "-V"])
+        self.assertEqual(r.stdout.split()[:2], ["planregd", VERSION])
+        for page, rel in MAN_PAGES.items():
+            with open(self.path(rel)) as f:
+                th = [line for line in f.read().split("\n") if line.startswith(".TH ")]
+            self.assertEqual(len(th), 1, rel)
+            self.assertIn('"planreg %s"' % VERSION, th[0], rel)
+
+    def test_man_pages_render_without_warnings(self):
+        for page, rel in MAN_PAGES.items():
+            path = self.path(rel)
+            r = run(["groff", "-t", "-ww", "-z", "-man", "-Tutf8", path])
+            self.assertEqual((r.returncode, r.stderr), (0, ""), "groff warns about " + rel)
+            text, err, rc = render(path)
+            self.assertEqual((rc, err), (0, ""), "man -l " + rel)
+            self.assertIn("NAME", text)
+            self.assertIn("%s - " % page, text)
+            self.assertIn("SEE ALSO", text)
+            # whatis and apropos read the NAME line through mandb's parser
+            r = run(["lexgrog", path])
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertIn('"%s - ' % page, r.stdout)
+        # the sources are plain ASCII: no encoding for man to guess
+        man_src = os.path.join(harness.SOURCE_DIR, "man")
+        for name in os.listdir(man_src):
+            if name.endswith(".scd"):
+                with open(os.path.join(man_src, name), "rb") as f:
+                    data = f.read()
+                self.assertTrue(all(b < 0x80 for b in data), name + " has a byte that is not ASCII")
+
+    def test_planreg_page_documents_every_command(self):
+        r = run([self.path("bin/planreg"), "--help"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        helped = set()
+        for line in help_section(r.stdout, "Commands:"):
+            m = re.match(r"^  ([a-z][a-z-]*(?: [a-z][a-z-]*)?)(?:\s{2,}\S|$)", line)
+            if m:
+                helped.add(m.group(1))
+        self.assertIn("update submit", helped)
+        self.assertIn("status", helped)
+        with open(self.path(MAN_PAGES["planreg"])) as f:
+            roff = f.read()
+        documented = set()
+        for line in roff_section(roff, "COMMANDS"):
+            m = re.match(r"^\\fBplanreg ([^\\]+)\\fR", line)
+            if m:
+                documented.add(m.group(1).strip())
+        self.assertEqual(helped - documented, set(), "in planreg --help but not in planreg(1)")
+        self.assertEqual(documented - helped - AHEAD_OF_CLI, set(), "in planreg(1) but not in planreg --help")
+        # and the rendered page shows each of them
+        text, _, _ = render(self.path(MAN_PAGES["planreg"]))
+        for command in helped | documented:
+            self.assertIn("planreg " + command, text)
+
+    def test_planregd_pages_document_every_command_and_key(self):
+        r = run([self.path("sbin/planregd"), "--help"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        commands = set()
+        for line in help_section(r.stdout, "Commands:"):
+            m = re.match(r"^  ([a-z][a-z-]*)(?: |$)", line)
+            if m:
+                commands.add(m.group(1))
+        self.assertIn("migrate", commands)
+        keys, reloadable = set(), set()
+        for line in r.stdout.split("\n"):
+            m = re.match(r"^  ([a-z_]+)\s+(?:int|string)\s+default\s+\S+\s+(\(SIGHUP\))?", line)
+            if m:
+                keys.add(m.group(1))
+                if m.group(2):
+                    reloadable.add(m.group(1))
+        self.assertIn("db_dsn", keys)
+        self.assertIn("tls_cert", reloadable)
+
+        with open(self.path(MAN_PAGES["planregd"])) as f:
+            roff8 = f.read()
+        self.assertEqual(set(defined_terms(roff_section(roff8, "COMMANDS"))), commands)
+        # what SIGHUP reloads, as --help marks it, is named under SIGHUP
+        signals = "\n".join(roff_section(roff8, "SIGNALS"))
+        sighup = signals[signals.index("SIGHUP"):]
+        for key in reloadable:
+            self.assertIn(key, sighup)
+
+        with open(self.path(MAN_PAGES["planregd.conf"])) as f:
+            roff5 = f.read()
+        entries = {}
+        for line in roff5.split("\n"):
+            m = re.match(r"^\\fB([a-z_]+)\\fR = (.*)$", line)
+            if m:
+                self.assertNotIn(m.group(1), entries, "documented twice")
+                entries[m.group(1)] = m.group(2)
+        self.assertEqual(set(entries) - keys, set(), "in planregd.conf(5) but not in planregd --help")
+        self.assertEqual(keys - set(entries), set(), "in planregd --help but not in planregd.conf(5)")
+        for key, head in entries.items():
+            self.assertEqual("reloaded on SIGHUP" in head, key in reloadable, key)
+
+    def test_example_configs_load(self):
+        example = self.path("share/doc/planreg/examples/planregd.conf.example")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PLANREGD_")}
+        r = run([self.path("sbin/planregd"), "--config", example, "check-config"], env=env)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("listen_addr = 0.0.0.0", r.stdout)
+        self.assertIn("tls_ca = /etc/planreg/ca.crt", r.stdout)
+        # the client's: read without complaint, then it fails on the certificate files it names
+        xdg = os.path.join(self.tmp, "xdg")
+        os.makedirs(os.path.join(xdg, "planreg"), exist_ok=True)
+        shutil.copy(self.path("share/doc/planreg/examples/client.conf.example"),
+                    os.path.join(xdg, "planreg", "client.conf"))
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PLANREG_")}
+        env["XDG_CONFIG_HOME"] = xdg
+        r = run([self.path("bin/planreg"), "--server", "127.0.0.1:1", "whoami"], env=env)
+        self.assertNotIn("client.conf:", r.stderr)
+        self.assertEqual(r.returncode, 3, r.stderr)
+
+    def test_migrate_from_a_copy_of_the_stage(self):
+        # the stage moved elsewhere, run from there, with nothing pointing at the source tree
+        moved = os.path.join(self.tmp, "elsewhere")
+        shutil.copytree(self.prefix, moved, symlinks=True)
+        db = harness.create_database("install")
+        try:
+            env = {k: v for k, v in os.environ.items() if not k.startswith(("PLANREG", "PLANREGD_"))}
+            env["PLANREGD_DB_DSN"] = harness.dsn(db)
+            planregd = os.path.join(moved, "sbin", "planregd")
+            r = run([planregd, "migrate"], cwd=moved, env=env)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            installed = sorted(os.listdir(os.path.join(moved, "share/planreg/migrations")))
+            self.assertIn("applied %d migrations" % len(installed), r.stdout)
+            # it applied exactly the installed files' content
+            rows = harness.psql("SELECT name || ' ' || checksum FROM schema_migrations ORDER BY version", db)
+            want = ["%s %s" % (n, sha256(os.path.join(moved, "share/planreg/migrations", n))) for n in installed]
+            self.assertEqual(rows.split("\n"), want)
+            again = run([planregd, "migrate"], cwd="/", env=env)
+            self.assertEqual(again.returncode, 0, again.stderr)
+            self.assertIn("up to date (%d migrations applied)" % len(installed), again.stdout)
+        finally:
+            harness.drop_database(db)
+
+
+if __name__ == "__main__":
+    harness.main()
