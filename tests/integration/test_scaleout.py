@@ -33,7 +33,7 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
-from wire import OK, Wire, pb_bytes, pb_decode, request, tls_context, whoami  # noqa: E402
+from wire import OK, UNAUTHENTICATED, Wire, pb_bytes, pb_decode, request, tls_context, whoami  # noqa: E402
 
 PGCLUSTER = os.path.join(harness.SOURCE_DIR, "deploy", "pgcluster.sh")
 HAPROXY_CFG = os.path.join(harness.SOURCE_DIR, "deploy", "haproxy", "planreg.cfg")
@@ -273,8 +273,8 @@ class ScaleOutTest(unittest.TestCase):
         wait_until("the replica replaying %s" % lsn,
                    lambda: cls.replica.psql("SELECT pg_last_wal_replay_lsn() >= '%s'::pg_lsn" % lsn) == "t", timeout)
 
-    def wire(self, d):
-        w = Wire(d.port, tls_context(self.service.pki, "admin"), timeout=30)
+    def wire(self, d, cred="admin"):
+        w = Wire(d.port, tls_context(self.service.pki, cred), timeout=30)
         self.addCleanup(w.close)
         return w
 
@@ -374,6 +374,27 @@ class ScaleOutTest(unittest.TestCase):
         self.assertNotIn("ryw=", line)
         self.assertEqual(organisations(r).get("LCC"), email2)
 
+    # ------------------------------------------------------------ 2b: credentials never from the replica
+
+    def test_2b_credentials_come_from_the_primary(self):
+        # the replica stops replaying: it will know neither the credential nor its revocation
+        self.replica.psql("SELECT pg_wal_replay_pause()")
+        self.addCleanup(self.replica.psql, "SELECT pg_wal_replay_resume()")
+        name = "viewer-%s" % uuid.uuid4().hex[:6]
+        self.service.enrol(name, "CA", "Viewer On Replica", "viewer")
+        w = self.wire(self.d1, cred=name)  # the connect-time lookup finds it: it ran on the primary
+        r = w.call(list_organisations(1))
+        self.assertEqual(r.code, OK, r)
+        self.assertIn(" db=replica", request_line(self.d1, request_id(r)))  # its reads use the replica
+        r = self.service.cli("admin", "cred", "revoke", name)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        # the revocation is heard through LISTEN on the primary (NOTIFY never reaches a standby)
+        self.d1.wait_log(r"event=conn_principal_dropped .*cred=%s" % re.escape(name), 10)
+        r = w.call(list_organisations(2))
+        self.assertEqual((r.code, r.reason), (UNAUTHENTICATED, "credential_revoked"), r)
+        self.assertEqual(self.replica.psql("SELECT count(*) FROM credential WHERE name = '%s'" % name,
+                                           db=self.service.db), "0", "the replica was not behind: proves nothing")
+
     # ------------------------------------------------------------ 3: a daemon killed under submissions
 
     def test_3_sigkill_under_submissions_lands_each_once(self):
@@ -430,6 +451,7 @@ class ScaleOutTest(unittest.TestCase):
         for t in threads:
             t.join(90)
         holder.wait(10)
+        holder.stdout.close()
 
         resent = [k for k, r in results.items() if "sending it again with the same idempotency key" in r.stderr]
         log("%d submissions, %d resent after the kill" % (len(results), len(resent)))
