@@ -13,6 +13,7 @@ packages=(
   libevent-dev libprotobuf-c-dev protobuf-c-compiler
   libpq-dev libssl-dev openssl libcurl4-openssl-dev libcmocka-dev
   postgresql-15 postgresql-client-15
+  haproxy # the balancer in front of two daemons in the scale-out test
   python3 chromium python3-aiosmtpd systemd
   procps util-linux
   scdoc man-db groff-base

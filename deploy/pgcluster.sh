@@ -8,6 +8,11 @@
 #   pgcluster.sh stop  DIR          stop it (idempotent)
 #   pgcluster.sh env   DIR          print export lines for PGHOST, PGPORT, PGUSER
 #   pgcluster.sh status DIR         exit 0 when running
+#   pgcluster.sh replica DIR PRIMARY_DIR
+#                                   make DIR/data a streaming replica of the running
+#                                   cluster in PRIMARY_DIR (pg_basebackup over its socket,
+#                                   as the role planreg_replication, made when missing);
+#                                   idempotent; then `start DIR` runs it as a hot standby
 # PLANREG_PG_LISTEN=127.0.0.1 also listens on TCP (for tests of that path).
 #
 # A cluster is durable (fsync, synchronous_commit and full_page_writes on): an
@@ -23,7 +28,7 @@
 # starting nor gets that process stopped.
 set -euo pipefail
 
-usage="usage: pgcluster.sh init DIR [--fast] | start DIR [PORT] | stop|env|status DIR"
+usage="usage: pgcluster.sh init DIR [--fast] | start DIR [PORT] | stop|env|status DIR | replica DIR PRIMARY_DIR"
 cmd=${1:?$usage}
 dir=${2:?$usage}
 bindir=${PLANREG_PG_BINDIR:-/usr/lib/postgresql/15/bin}
@@ -152,6 +157,29 @@ stop)
   else
     clear_stale_pid_file
   fi
+  ;;
+replica)
+  primary=${3:?$usage}
+  primary=$(cd "$primary" && pwd)
+  if [ -f "$data/PG_VERSION" ]; then exit 0; fi
+  # the replica keeps the primary's durability (a --fast primary's replica is throwaway too)
+  cp "$primary/durability" "$dir/durability" 2>/dev/null || echo durable >"$dir/durability"
+  if [ "$(id -u)" -eq 0 ]; then
+    chown "$pg_user" "$dir"
+    chmod 0755 "$dir"
+  fi
+  pport=$(cat "$primary/port")
+  # initdb's pg_hba.conf lets local replication connections in; a role of its own keeps
+  # the standby's primary_conninfo free of the superuser
+  "$bindir/psql" -X -q -v ON_ERROR_STOP=1 -h "$primary" -p "$pport" -U postgres -d postgres -c \
+    "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'planreg_replication') THEN
+       CREATE ROLE planreg_replication LOGIN REPLICATION; END IF; END \$\$" >/dev/null
+  sync_opt=()
+  [ "$(durability)" = fast ] && sync_opt=(--no-sync)
+  # -R writes standby.signal and primary_conninfo (the primary's socket directory and port)
+  as_owner "$bindir/pg_basebackup" -h "$primary" -p "$pport" -U planreg_replication -D "$data" -R \
+    -X stream -c fast "${sync_opt[@]}" >"$dir/basebackup.log" 2>&1 ||
+    { cat "$dir/basebackup.log" >&2; exit 1; }
   ;;
 env)
   echo "export PGHOST=$dir PGPORT=$(port_of) PGUSER=postgres"

@@ -57,6 +57,13 @@ static const struct config_entry config_table[] = {
 	INT(db_reconnect_min_ms, "50", 1, 600000, false, "first pause before reconnecting; doubles, with jitter"),
 	INT(db_tcp_user_timeout_ms, "10000", 0, 600000, false,
 	    "tcp_user_timeout and keepalive on pool connections (0 = the system's)"),
+	STR(read_db_dsn, "", false,
+	    "libpq connection string of a streaming replica that serves read requests (docs/scale-out.md); "
+	    "empty: everything on db_dsn"),
+	INT(read_db_pool_size, "4", 1, 100, false, "PostgreSQL connections to the replica"),
+	INT(read_db_wait_ms, "1000", 0, 60000, false,
+	    "a read on a connection that wrote waits this long for the replica to replay the write, then runs on "
+	    "the primary"),
 	INT(max_frame_bytes, "1048576", 1024, 67108864, false, "largest request or response frame"),
 	INT(max_inflight_per_conn, "32", 1, 1024, false, "requests processed at once per connection"),
 	INT(max_connections, "1000", 1, 100000, false, "client connections at once; more are refused"),
@@ -211,7 +218,8 @@ void config_print(const struct config *c, FILE *out)
 		}
 		const char *v = *config_str((struct config *)c, e);
 		/* a DSN may carry a password */
-		if (strcmp(e->key, "db_dsn") == 0 && strstr(v, "password") != NULL)
+		if ((strcmp(e->key, "db_dsn") == 0 || strcmp(e->key, "read_db_dsn") == 0) &&
+		    strstr(v, "password") != NULL)
 			v = "(set; contains a password, not shown)";
 		fprintf(out, "%s = %s\n", e->key, v);
 	}

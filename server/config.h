@@ -24,6 +24,9 @@ struct config {
 	int db_acquire_timeout_ms;  /* longest wait for a free pool connection */
 	int db_reconnect_min_ms;    /* first pause before reconnecting (then doubling, with jitter) */
 	int db_tcp_user_timeout_ms; /* tcp_user_timeout and keepalives on pool connections */
+	char *read_db_dsn;          /* a streaming replica for read requests; "" = none (docs/scale-out.md) */
+	int read_db_pool_size;
+	int read_db_wait_ms; /* a read after its connection's write waits this long for the replica, then the primary */
 	int max_frame_bytes;
 	int max_inflight_per_conn;
 	int max_connections;

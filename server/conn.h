@@ -62,6 +62,10 @@ struct conn {
 	bool principal_cached;
 	uint64_t principal_epoch;     /* srv->cred_epoch when it was looked up */
 	uint64_t principal_cached_ms; /* when it was looked up: a cache lives CONN_PRINCIPAL_TTL_MS at most */
+	/* Read-your-writes with a replica (rpc.c): the primary's WAL position after this
+	 * connection's last write; its reads on the replica wait until that is replayed. */
+	uint64_t written_lsn;
+	bool reads_on_primary; /* a write's position could not be learnt: its reads use the primary */
 	int inflight;
 	bool reading_paused;
 	bool unauth;       /* counted in srv->n_unauth (handshake or authenticating) */

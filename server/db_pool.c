@@ -85,6 +85,7 @@ struct db_conn {
 	char *prep_sql;
 	int prep_nparams;
 	char **prep_params; /* one block: the pointers, then the strings */
+	uint64_t seen_lsn;  /* db_conn_seen_lsn: reset with the session */
 	char error[512];
 };
 
@@ -552,6 +553,7 @@ static void db_conn_start(struct db_conn *dc, const char *hostaddr, const char *
 	struct db_pool *p = dc->pool;
 	db_set_state(dc, DB_CONNECTING);
 	db_prepared_clear(dc); /* a new session has nothing prepared */
+	dc->seen_lsn = 0;      /* nor a known replay position (it may be another server) */
 	/* the TCP settings come first: the DSN, expanded from dbname, overrides them
 	 * (it does not set them: see db_pool_tcp_options); hostaddr and host last */
 	const char *keys[DB_TCP_OPTS + 4], *values[DB_TCP_OPTS + 4];
@@ -985,6 +987,17 @@ static void db_conn_prepared(struct db_conn *dc)
 		return;
 	}
 	db_conn_sent(dc);
+}
+
+uint64_t db_conn_seen_lsn(const struct db_conn *dc)
+{
+	return dc->seen_lsn;
+}
+
+void db_conn_set_seen_lsn(struct db_conn *dc, uint64_t lsn)
+{
+	if (dc->pg != NULL && lsn > dc->seen_lsn)
+		dc->seen_lsn = lsn;
 }
 
 void db_release(struct db_conn *dc)

@@ -86,6 +86,12 @@ bool db_query(struct db_conn *dc, const char *sql, int nparams, const char *cons
 /* Gives the connection back; an open or failed transaction is rolled back first. */
 void db_release(struct db_conn *dc);
 
+/* A standby's replay position last seen on dc's session (0: none yet; a new session starts
+ * at 0). rpc.c keeps it so that a read need not ask again while the position it waits for
+ * is already replayed there; the pool only forgets it with the session. */
+uint64_t db_conn_seen_lsn(const struct db_conn *dc);
+void db_conn_set_seen_lsn(struct db_conn *dc, uint64_t lsn);
+
 /* True while at least one connection is established. */
 bool db_pool_up(const struct db_pool *p);
 /* Up and answering: false too while stalled (see the top of this file). */

@@ -20,7 +20,11 @@ static void http_healthz(struct evhttp_request *req, void *arg)
 	bool draining = srv->state == SERVER_DRAINING;
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain; charset=utf-8");
 	if (up && !draining) {
-		evbuffer_add_printf(out, "ok\n");
+		/* a replica that is away costs no availability: reads go to the primary meanwhile */
+		if (srv->read_pool != NULL && !db_pool_healthy(srv->read_pool))
+			evbuffer_add_printf(out, "ok (replica unavailable: reads are served by the primary)\n");
+		else
+			evbuffer_add_printf(out, "ok\n");
 		evhttp_send_reply(req, 200, "OK", out);
 	} else {
 		evbuffer_add_printf(out, "%s\n", draining ? "shutting down" : "database unavailable");
@@ -98,6 +102,25 @@ static void http_metrics(struct evhttp_request *req, void *arg)
 	http_metric(out, "planregd_db_unavailable_total", "counter", "requests refused: database down", db.unavailable);
 	http_metric(out, "planregd_db_prepared_total", "counter",
 		    "statements prepared (once per pool connection and statement)", db.prepares);
+	if (srv->read_pool != NULL) {
+		struct db_pool_stats rd;
+		db_pool_get_stats(srv->read_pool, &rd);
+		http_metric(out, "planregd_read_db_connections_up", "gauge",
+			    "PostgreSQL connections established to the replica (read_db_dsn)", (uint64_t)rd.connected);
+		http_metric(out, "planregd_read_db_healthy", "gauge", "1 while the replica answers, else 0",
+			    db_pool_healthy(srv->read_pool) ? 1 : 0);
+	}
+	evbuffer_add_printf(out,
+			    "# HELP planregd_reads_total read requests answered, by the database that served them\n"
+			    "# TYPE planregd_reads_total counter\n"
+			    "planregd_reads_total{db=\"replica\"} %" PRIu64 "\n"
+			    "planregd_reads_total{db=\"primary\"} %" PRIu64 "\n",
+			    m->reads_replica, m->reads_primary);
+	http_metric(out, "planregd_ryw_waits_total", "counter",
+		    "reads that waited for the replica to replay their connection's write", m->ryw_waits);
+	http_metric(out, "planregd_ryw_fallbacks_total", "counter",
+		    "reads served by the primary because the replica had not replayed their connection's write in time",
+		    m->ryw_fallbacks);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain; version=0.0.4");
 	evhttp_send_reply(req, 200, "OK", out);
 	evbuffer_free(out);

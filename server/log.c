@@ -10,11 +10,17 @@
 #include "text.h"
 
 static enum log_level log_min = LOG_INFO;
+static char log_rid[32]; /* "" when no request is being worked on */
 static const char *const log_names[] = {"debug", "info", "warn", "error"};
 
 void log_set_level(enum log_level level)
 {
 	log_min = level;
+}
+
+void log_set_request(const char *rid)
+{
+	snprintf(log_rid, sizeof log_rid, "%s", rid ? rid : "");
 }
 
 bool log_parse_level(const char *s, enum log_level *level)
@@ -120,8 +126,8 @@ void log_event(enum log_level level, const char *event, const char *fmt, ...)
 	/* values that did not go through log_q must not break the line either */
 	char clean[4096];
 	log_escape(rest, strlen(rest), false, clean, sizeof clean);
-	fprintf(stderr, "ts=%s.%03dZ level=%s event=%s%s%s\n", ts, (int)(tv.tv_usec / 1000), log_names[level], event,
-		clean[0] ? " " : "", clean);
+	fprintf(stderr, "ts=%s.%03dZ level=%s event=%s%s%s%s%s\n", ts, (int)(tv.tv_usec / 1000), log_names[level],
+		event, clean[0] ? " " : "", clean, log_rid[0] ? " rid=" : "", log_rid);
 }
 
 const char *log_q(const char *s)

@@ -15,6 +15,12 @@ void log_set_level(enum log_level level);
 bool log_parse_level(const char *s, enum log_level *level) __attribute__((warn_unused_result));
 bool log_enabled(enum log_level level);
 
+/* The request being worked on, if any: while set, every line ends with rid=ID, so that
+ * whatever is logged on a request's behalf (its handler, the pool's statements) can be found
+ * by the id its Response carries. rpc.c sets it when a request's step starts and clears it
+ * (NULL) when the step returns to the loop. The id is copied. */
+void log_set_request(const char *rid);
+
 /* fmt produces the rest of the line as key=value pairs; use log_q() for values that may hold spaces. */
 void log_event(enum log_level level, const char *event, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "auth.h"
 #include "decode.h"
@@ -23,39 +24,55 @@
 #include "values.h"
 #include "xmalloc.h"
 
+/*
+ * Every request kind, its handler, and whether it is a read: the one place that decides
+ * what may run on the replica (read_db_dsn, docs/scale-out.md). A read changes nothing and
+ * may see the register a moment old. Credentials stay on the primary: who may do what is
+ * never read from a copy that may lag behind a revocation.
+ */
 static const struct rpc_method rpc_methods[] = {
-	{PLANREG__V1__REQUEST__BODY_WHOAMI, "Whoami", register_whoami},
-	{PLANREG__V1__REQUEST__BODY_LIST_THEMES, "ListThemes", register_list_themes},
-	{PLANREG__V1__REQUEST__BODY_LIST_ORGANISATIONS, "ListOrganisations", register_list_organisations},
-	{PLANREG__V1__REQUEST__BODY_UPSERT_ORGANISATION, "UpsertOrganisation", register_upsert_organisation},
-	{PLANREG__V1__REQUEST__BODY_LIST_PROJECTS, "ListProjects", register_list_projects},
-	{PLANREG__V1__REQUEST__BODY_GET_PROJECT, "GetProject", register_get_project},
-	{PLANREG__V1__REQUEST__BODY_IMPORT_PLAN, "ImportPlan", import_plan},
-	{PLANREG__V1__REQUEST__BODY_ENROL_CREDENTIAL, "EnrolCredential", credential_enrol},
-	{PLANREG__V1__REQUEST__BODY_REVOKE_CREDENTIAL, "RevokeCredential", credential_revoke},
-	{PLANREG__V1__REQUEST__BODY_LIST_CREDENTIALS, "ListCredentials", credential_list},
-	{PLANREG__V1__REQUEST__BODY_SUBMIT_UPDATE, "SubmitUpdate", update_submit},
-	{PLANREG__V1__REQUEST__BODY_GET_UPDATE, "GetUpdate", update_get},
-	{PLANREG__V1__REQUEST__BODY_LIST_UPDATES, "ListUpdates", update_list},
-	{PLANREG__V1__REQUEST__BODY_REVIEW_UPDATE, "ReviewUpdate", update_review},
-	{PLANREG__V1__REQUEST__BODY_UPDATE_TEMPLATE, "UpdateTemplate", update_template},
-	{PLANREG__V1__REQUEST__BODY_VERIFY_AUDIT, "VerifyAudit", audit_verify},
-	{PLANREG__V1__REQUEST__BODY_GET_STATUS, "GetStatus", status_get},
-	{PLANREG__V1__REQUEST__BODY_LIST_OUTSTANDING, "ListOutstanding", status_outstanding},
-	{PLANREG__V1__REQUEST__BODY_GET_TIMELINESS, "GetTimeliness", status_timeliness},
-	{PLANREG__V1__REQUEST__BODY_DIFF_PERIODS, "DiffPeriods", status_diff},
-	{PLANREG__V1__REQUEST__BODY_EXPORT_UPDATES, "ExportUpdates", update_export},
-	{PLANREG__V1__REQUEST__BODY_GET_REMINDER_POLICY, "GetReminderPolicy", remind_get_policy},
-	{PLANREG__V1__REQUEST__BODY_SET_REMINDER_POLICY, "SetReminderPolicy", remind_set_policy},
-	{PLANREG__V1__REQUEST__BODY_CLAIM_REMINDERS, "ClaimReminders", remind_claim},
-	{PLANREG__V1__REQUEST__BODY_ACK_REMINDER, "AckReminder", remind_ack},
-	{PLANREG__V1__REQUEST__BODY_LIST_REMINDERS, "ListReminders", remind_list},
+	{PLANREG__V1__REQUEST__BODY_WHOAMI, "Whoami", register_whoami, true},
+	{PLANREG__V1__REQUEST__BODY_LIST_THEMES, "ListThemes", register_list_themes, true},
+	{PLANREG__V1__REQUEST__BODY_LIST_ORGANISATIONS, "ListOrganisations", register_list_organisations, true},
+	{PLANREG__V1__REQUEST__BODY_UPSERT_ORGANISATION, "UpsertOrganisation", register_upsert_organisation, false},
+	{PLANREG__V1__REQUEST__BODY_LIST_PROJECTS, "ListProjects", register_list_projects, true},
+	{PLANREG__V1__REQUEST__BODY_GET_PROJECT, "GetProject", register_get_project, true},
+	{PLANREG__V1__REQUEST__BODY_IMPORT_PLAN, "ImportPlan", import_plan, false},
+	{PLANREG__V1__REQUEST__BODY_ENROL_CREDENTIAL, "EnrolCredential", credential_enrol, false},
+	{PLANREG__V1__REQUEST__BODY_REVOKE_CREDENTIAL, "RevokeCredential", credential_revoke, false},
+	{PLANREG__V1__REQUEST__BODY_LIST_CREDENTIALS, "ListCredentials", credential_list, false},
+	{PLANREG__V1__REQUEST__BODY_SUBMIT_UPDATE, "SubmitUpdate", update_submit, false},
+	{PLANREG__V1__REQUEST__BODY_GET_UPDATE, "GetUpdate", update_get, true},
+	{PLANREG__V1__REQUEST__BODY_LIST_UPDATES, "ListUpdates", update_list, true},
+	{PLANREG__V1__REQUEST__BODY_REVIEW_UPDATE, "ReviewUpdate", update_review, false},
+	{PLANREG__V1__REQUEST__BODY_UPDATE_TEMPLATE, "UpdateTemplate", update_template, true},
+	{PLANREG__V1__REQUEST__BODY_VERIFY_AUDIT, "VerifyAudit", audit_verify, true},
+	{PLANREG__V1__REQUEST__BODY_GET_STATUS, "GetStatus", status_get, true},
+	{PLANREG__V1__REQUEST__BODY_LIST_OUTSTANDING, "ListOutstanding", status_outstanding, true},
+	{PLANREG__V1__REQUEST__BODY_GET_TIMELINESS, "GetTimeliness", status_timeliness, true},
+	{PLANREG__V1__REQUEST__BODY_DIFF_PERIODS, "DiffPeriods", status_diff, true},
+	{PLANREG__V1__REQUEST__BODY_EXPORT_UPDATES, "ExportUpdates", update_export, true},
+	{PLANREG__V1__REQUEST__BODY_GET_REMINDER_POLICY, "GetReminderPolicy", remind_get_policy, true},
+	{PLANREG__V1__REQUEST__BODY_SET_REMINDER_POLICY, "SetReminderPolicy", remind_set_policy, false},
+	{PLANREG__V1__REQUEST__BODY_CLAIM_REMINDERS, "ClaimReminders", remind_claim, false},
+	{PLANREG__V1__REQUEST__BODY_ACK_REMINDER, "AckReminder", remind_ack, false},
+	{PLANREG__V1__REQUEST__BODY_LIST_REMINDERS, "ListReminders", remind_list, true},
 };
 
 static const char SQL_CREDENTIAL[] =
 	"SELECT name, org_code, coalesce(person, ''), role, revoked_at IS NOT NULL,"
 	" coalesce(to_char(revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '')"
 	" FROM credential WHERE fingerprint = $1";
+
+/* After a write, where the primary's WAL ends: at or past the write's commit record. */
+static const char SQL_WAL_LSN[] = "SELECT pg_current_wal_insert_lsn()::text";
+/* How far a standby has replayed (a server that is not one: where its WAL ends). */
+static const char SQL_REPLAY_LSN[] = "SELECT (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()"
+				     " ELSE pg_current_wal_lsn() END)::text";
+
+/* A read waiting for the replica asks again after this long, doubling up to RPC_RYW_POLL_MAX_MS. */
+#define RPC_RYW_POLL_MIN_MS 2
+#define RPC_RYW_POLL_MAX_MS 50
 
 #define RPC_REFERENCE_MAX 16 /* "r-" + 8 hex digits + NUL, with room */
 
@@ -65,6 +82,32 @@ static const struct rpc_method *rpc_method_for(Planreg__V1__Request__BodyCase ki
 		if (rpc_methods[i].kind == kind)
 			return &rpc_methods[i];
 	return NULL;
+}
+
+/* ---------------------------------------------------------------- request ids */
+
+/* A new request id: this process's random prefix (drawn once) and a counter. */
+static void rpc_new_rid(char out[RPC_RID_MAX])
+{
+	static char prefix[11];
+	static uint64_t counter;
+	if (prefix[0] == '\0') {
+		uint8_t b[5];
+		if (RAND_bytes(b, sizeof b) != 1) {
+			ERR_clear_error();
+			uint64_t x = (uint64_t)time(NULL) * 2654435761u ^ (uint64_t)getpid() << 20 ^ (uint64_t)clock();
+			memcpy(b, &x, sizeof b);
+		}
+		snprintf(prefix, sizeof prefix, "%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4]);
+	}
+	snprintf(out, RPC_RID_MAX, "%s.%" PRIu64, prefix, ++counter);
+}
+
+static int64_t rpc_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* ---------------------------------------------------------------- replies */
@@ -114,11 +157,18 @@ void rpc_send_connection_error(struct conn *c, status_code code, const char *rea
 	st.code = code;
 	st.message = msg;
 	st.reason = (char *)reason;
+	char rid[RPC_RID_MAX];
+	rpc_new_rid(rid);
 	Planreg__V1__Response resp = PLANREG__V1__RESPONSE__INIT;
 	resp.id = 0;
 	resp.status = &st;
+	resp.request_id = rid;
 	rpc_send(c, &resp);
 	c->srv->metrics.responses_by_code[code < 17 ? code : 13]++;
+	log_set_request(rid);
+	log_info("connection_error", "conn=%llu code=%s reason=%s", (unsigned long long)c->id, status_code_name(code),
+		 reason);
+	log_set_request(NULL);
 }
 
 static void rpc_finish(struct rpc_call *call)
@@ -129,18 +179,22 @@ static void rpc_finish(struct rpc_call *call)
 	if (call->req)
 		decode_free(&call->req->base); /* the allocator conn.c decoded it with */
 	arena_free(&call->arena);
+	if (call->ryw_timer)
+		event_free(call->ryw_timer);
 	if (call->req)
 		conn_request_done(c);
 	conn_unref(c);
 	free(call);
 }
 
-static void rpc_reply(struct rpc_call *call, void *body)
+/* Sends the reply, logs the request and finishes the call. */
+static void rpc_reply_now(struct rpc_call *call, void *body)
 {
 	struct conn *c = call->conn;
 	Planreg__V1__Response resp = PLANREG__V1__RESPONSE__INIT;
 	resp.id = call->id;
 	resp.status = &call->status;
+	resp.request_id = call->rid;
 	if (body != NULL && call->status.code == PLANREG__V1__CODE__OK) {
 		/* the Response oneof member has the same number as the Request's */
 		const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field(
@@ -160,16 +214,75 @@ static void rpc_reply(struct rpc_call *call, void *body)
 	m->requests++;
 	m->request_us_total += (uint64_t)us;
 	m->responses_by_code[call->status.code < 17 ? call->status.code : 13]++;
+	const char *db = call->db == NULL ? "-" : call->on_replica ? "replica" : "primary";
+	if (call->method && call->method->read && call->srv->read_pool && call->db)
+		call->on_replica ? m->reads_replica++ : m->reads_primary++;
+	char ryw[48] = "";
+	if (call->ryw)
+		snprintf(ryw, sizeof ryw, " ryw=%s ryw_ms=%lld", call->ryw,
+			 call->ryw_started_ms ? (long long)(rpc_now_ms() - call->ryw_started_ms) : 0LL);
 	enum log_level lvl = call->status.code == PLANREG__V1__CODE__INTERNAL ? LOG_ERROR : LOG_INFO;
-	log_event(lvl, "request", "conn=%llu id=%" PRIu64 " method=%s cred=%s code=%s us=%lld%s%s",
+	log_set_request(call->rid);
+	log_event(lvl, "request", "conn=%llu id=%" PRIu64 " method=%s cred=%s code=%s us=%lld db=%s%s%s%s",
 		  (unsigned long long)c->id, call->id, call->method ? call->method->name : "-",
 		  call->principal.credential[0] ? call->principal.credential : "-", status_code_name(call->status.code),
-		  us, call->status.code ? " message=" : "", call->status.code ? log_q(call->status.message) : "");
+		  us, db, ryw, call->status.code ? " message=" : "",
+		  call->status.code ? log_q(call->status.message) : "");
 	if (call->req == NULL && call->status.code != PLANREG__V1__CODE__OK)
 		call->close_after = true; /* a connection that cannot be authenticated is not kept */
 	if (call->close_after)
 		conn_close(c, call->status.reason && call->status.reason[0] ? call->status.reason : "refused");
 	rpc_finish(call);
+}
+
+/* "X/Y" (pg_lsn as text) as a number; 0 when it is not one. */
+static uint64_t rpc_parse_lsn(const char *s)
+{
+	unsigned int hi, lo;
+	char end;
+	if (s == NULL || sscanf(s, "%X/%X%c", &hi, &lo, &end) != 2)
+		return 0;
+	return (uint64_t)hi << 32 | lo;
+}
+
+/* The primary's WAL position after a write: the connection's reads on the replica wait for it. */
+static void rpc_have_write_lsn(struct db_conn *dc, PGresult *res, const char *error, void *arg)
+{
+	(void)dc;
+	struct rpc_call *call = arg;
+	log_set_request(call->rid);
+	struct conn *c = call->conn;
+	uint64_t lsn = 0;
+	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+		lsn = rpc_parse_lsn(PQgetvalue(res, 0, 0));
+	if (lsn == 0) {
+		/* the write may have happened; its reads cannot be matched with the replica now */
+		c->reads_on_primary = true;
+		log_warn("ryw_position_unknown", "conn=%llu error=%s", (unsigned long long)c->id,
+			 log_q(res ? PQresultErrorMessage(res) : error));
+	} else if (lsn > c->written_lsn) {
+		c->written_lsn = lsn;
+	}
+	rpc_reply_now(call, call->held_body);
+	log_set_request(NULL);
+}
+
+/*
+ * With a replica configured, a write's reply first learns where the primary's WAL ends
+ * (one more round trip on the connection it used): the reads this client connection sends
+ * after the answer then wait for the replica to replay that far (read-your-writes).
+ */
+static void rpc_reply(struct rpc_call *call, void *body)
+{
+	if (call->srv->read_pool != NULL && call->req != NULL && call->method != NULL && !call->method->read &&
+	    call->db != NULL && !call->on_replica && !call->lsn_asked) {
+		call->lsn_asked = true;
+		call->held_body = body;
+		if (db_query(call->db, SQL_WAL_LSN, 0, NULL, rpc_have_write_lsn, call))
+			return;
+		call->conn->reads_on_primary = true;
+	}
+	rpc_reply_now(call, body);
 }
 
 void rpc_reply_ok(struct rpc_call *call, void *body)
@@ -362,10 +475,8 @@ void rpc_reply_db_error(struct rpc_call *call, PGresult *res, const char *doing)
 
 /* ---------------------------------------------------------------- queries */
 
-static void rpc_on_result(struct db_conn *dc, PGresult *res, const char *error, void *arg)
+static void rpc_result_step(struct rpc_call *call, PGresult *res, const char *error)
 {
-	(void)dc;
-	struct rpc_call *call = arg;
 	if (res == NULL && error != NULL && error[0]) {
 		/* the pool says why: a query deadline, a lost connection */
 		rpc_reply_error(call, PLANREG__V1__CODE__UNAVAILABLE, "database_unavailable", "%s; try again", error);
@@ -383,6 +494,15 @@ static void rpc_on_result(struct db_conn *dc, PGresult *res, const char *error, 
 	rpc_step next = call->next;
 	call->next = NULL;
 	next(call, res);
+}
+
+static void rpc_on_result(struct db_conn *dc, PGresult *res, const char *error, void *arg)
+{
+	(void)dc;
+	struct rpc_call *call = arg;
+	log_set_request(call->rid); /* the call may be gone after the step: cleared without it */
+	rpc_result_step(call, res, error);
+	log_set_request(NULL);
 }
 
 static void rpc_send_query(struct rpc_call *call, const char *sql, int n, const char *const *params, rpc_step next,
@@ -500,9 +620,99 @@ static void rpc_run(struct rpc_call *call)
 	call->method->handler(call);
 }
 
-static void rpc_have_db(struct db_conn *dc, bool exhausted, const char *error, void *arg)
+static void rpc_have_db(struct db_conn *dc, bool exhausted, const char *error, void *arg);
+
+/* A read leaves the replica for the primary (why: "fallback" after waiting, or the replica failed). */
+static void rpc_read_on_primary(struct rpc_call *call, const char *why)
+{
+	if (call->db != NULL)
+		db_release(call->db);
+	call->db = NULL;
+	call->on_replica = false;
+	if (why != NULL)
+		call->ryw = why;
+	db_pool_acquire(call->srv->pool, rpc_have_db, call);
+}
+
+static void rpc_replica_check(struct rpc_call *call, bool ask_now);
+
+static void rpc_ryw_poll(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct rpc_call *call = arg;
+	log_set_request(call->rid);
+	rpc_replica_check(call, true);
+	log_set_request(NULL);
+}
+
+static void rpc_have_replay_lsn(struct db_conn *dc, PGresult *res, const char *error, void *arg)
 {
 	struct rpc_call *call = arg;
+	log_set_request(call->rid);
+	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+		db_conn_set_seen_lsn(dc, rpc_parse_lsn(rpc_value(res, 0, 0)));
+		rpc_replica_check(call, false);
+	} else {
+		log_warn("replica_failed", "conn=%llu error=%s", (unsigned long long)call->conn->id,
+			 log_q(res ? PQresultErrorMessage(res) : error));
+		rpc_read_on_primary(call, "fallback");
+	}
+	log_set_request(NULL);
+}
+
+/*
+ * Read-your-writes on the replica: a read whose connection wrote runs once the replica has
+ * replayed the primary's WAL as far as it ended after that write. Until then it asks the
+ * replica again (2, 4 ... 50 ms apart, keeping the replica connection) for at most
+ * read_db_wait_ms, then runs on the primary instead. A position once seen on a replica
+ * session is remembered there, so later reads need not ask. ask_now: ask rather than pause
+ * first (the first time, and when the pause is over).
+ */
+static void rpc_replica_check(struct rpc_call *call, bool ask_now)
+{
+	uint64_t want = call->conn->written_lsn;
+	if (want == 0 || db_conn_seen_lsn(call->db) >= want) {
+		if (call->ryw_started_ms != 0)
+			call->ryw = "waited";
+		rpc_run(call);
+		return;
+	}
+	int64_t now = rpc_now_ms();
+	if (call->ryw_started_ms == 0) {
+		call->ryw_started_ms = now;
+		call->srv->metrics.ryw_waits++;
+	}
+	int64_t waited = now - call->ryw_started_ms, left = call->srv->cfg->read_db_wait_ms - waited;
+	if (left <= 0) {
+		call->srv->metrics.ryw_fallbacks++;
+		log_info("ryw_fallback", "conn=%llu waited_ms=%lld want_lsn=%" PRIx64 " seen_lsn=%" PRIx64,
+			 (unsigned long long)call->conn->id, (long long)waited, want, db_conn_seen_lsn(call->db));
+		rpc_read_on_primary(call, "fallback");
+		return;
+	}
+	if (!ask_now) {
+		int64_t pause = RPC_RYW_POLL_MIN_MS;
+		while (pause < waited && pause < RPC_RYW_POLL_MAX_MS)
+			pause *= 2;
+		if (pause > left)
+			pause = left;
+		struct timeval tv = {(time_t)(pause / 1000), (suseconds_t)(pause % 1000) * 1000};
+		evtimer_add(call->ryw_timer, &tv);
+		return;
+	}
+	if (!db_query(call->db, SQL_REPLAY_LSN, 0, NULL, rpc_have_replay_lsn, call))
+		rpc_read_on_primary(call, "fallback");
+}
+
+static void rpc_have_db_step(struct rpc_call *call, struct db_conn *dc, bool exhausted, const char *error)
+{
+	if (dc == NULL && call->on_replica) {
+		/* the replica is down or busy: reads still work, on the primary */
+		log_info("replica_unavailable", "conn=%llu error=%s", (unsigned long long)call->conn->id, log_q(error));
+		rpc_read_on_primary(call, NULL);
+		return;
+	}
 	if (dc == NULL) {
 		if (exhausted)
 			rpc_reply_error(call, PLANREG__V1__CODE__RESOURCE_EXHAUSTED, "server_busy",
@@ -514,6 +724,18 @@ static void rpc_have_db(struct db_conn *dc, bool exhausted, const char *error, v
 	}
 	call->db = dc;
 	struct conn *c = call->conn;
+	if (call->on_replica) {
+		if (!conn_principal_fresh(c)) {
+			/* a revocation was heard while it waited: the lookup runs on the primary */
+			rpc_read_on_primary(call, NULL);
+			return;
+		}
+		call->principal = c->principal;
+		if (call->ryw_timer == NULL)
+			call->ryw_timer = evtimer_new(call->srv->base, rpc_ryw_poll, call);
+		rpc_replica_check(call, true);
+		return;
+	}
 	if (call->req != NULL && conn_principal_fresh(c)) {
 		/* no revocation was heard since the lookup (conn.c): the principal stands */
 		call->principal = c->principal;
@@ -527,6 +749,14 @@ static void rpc_have_db(struct db_conn *dc, bool exhausted, const char *error, v
 	rpc_query(call, SQL_CREDENTIAL, 1, params, rpc_have_principal);
 }
 
+static void rpc_have_db(struct db_conn *dc, bool exhausted, const char *error, void *arg)
+{
+	struct rpc_call *call = arg;
+	log_set_request(call->rid);
+	rpc_have_db_step(call, dc, exhausted, error);
+	log_set_request(NULL);
+}
+
 static struct rpc_call *rpc_call_new(struct conn *c, Planreg__V1__Request *req)
 {
 	struct rpc_call *call = xcalloc(1, sizeof *call);
@@ -534,28 +764,70 @@ static struct rpc_call *rpc_call_new(struct conn *c, Planreg__V1__Request *req)
 	call->srv = c->srv;
 	call->req = req;
 	call->id = req ? req->id : 0;
+	rpc_new_rid(call->rid);
 	planreg__v1__status__init(&call->status);
 	gettimeofday(&call->started, NULL);
 	conn_ref(c);
 	return call;
 }
 
+/*
+ * Where a request runs: a read on the replica when one is configured and answering, the
+ * connection's cached principal stands (credential lookups run on the primary), and no
+ * write of the connection left its reads on the primary; everything else on the primary.
+ */
+static struct db_pool *rpc_pool_for(struct rpc_call *call)
+{
+	struct server *srv = call->srv;
+	call->on_replica = srv->read_pool != NULL && call->method->read && !call->conn->reads_on_primary &&
+			   conn_principal_fresh(call->conn) && db_pool_healthy(srv->read_pool);
+	return call->on_replica ? srv->read_pool : srv->pool;
+}
+
 void rpc_dispatch(struct conn *c, Planreg__V1__Request *req)
 {
 	struct rpc_call *call = rpc_call_new(c, req);
+	log_set_request(call->rid);
 	call->method = rpc_method_for(req->body_case);
-	if (call->method == NULL) {
+	if (call->method == NULL)
 		rpc_reply_error(call, PLANREG__V1__CODE__INVALID_ARGUMENT, "unknown_request",
 				"request type %d is not one this server knows (upgrade planregd or planreg?)",
 				(int)req->body_case);
-		return;
-	}
-	db_pool_acquire(c->srv->pool, rpc_have_db, call);
+	else
+		db_pool_acquire(rpc_pool_for(call), rpc_have_db, call);
+	log_set_request(NULL);
 }
 
 void rpc_authenticate(struct conn *c)
 {
 	db_pool_acquire(c->srv->pool, rpc_have_db, rpc_call_new(c, NULL));
+}
+
+void rpc_start(struct server *srv)
+{
+	const struct config *cfg = srv->cfg;
+	if (cfg->read_db_dsn[0] == '\0')
+		return;
+	struct db_pool_settings ps = {
+		.dsn = cfg->read_db_dsn,
+		.size = cfg->read_db_pool_size,
+		.connect_timeout_ms = cfg->db_connect_timeout_ms,
+		.reconnect_max_ms = cfg->db_reconnect_max_ms,
+		.statement_timeout_ms = cfg->db_statement_timeout_ms,
+		.queue_max = cfg->db_queue_max,
+		.query_timeout_ms = cfg->db_query_timeout_ms,
+		.acquire_timeout_ms = cfg->db_acquire_timeout_ms,
+		.reconnect_min_ms = cfg->db_reconnect_min_ms,
+		.tcp_user_timeout_ms = cfg->db_tcp_user_timeout_ms,
+	};
+	srv->read_pool = db_pool_new(srv->base, &ps);
+	log_info("read_pool", "size=%d read_db_wait_ms=%d", cfg->read_db_pool_size, cfg->read_db_wait_ms);
+}
+
+void rpc_stop(struct server *srv)
+{
+	db_pool_free(srv->read_pool);
+	srv->read_pool = NULL;
 }
 
 /* ---------------------------------------------------------------- helpers */
@@ -647,18 +919,23 @@ void rpc_refuse(struct conn *c, uint64_t id, uint32_t kind, status_code code, co
 		st.violations = vs;
 		st.n_violations = 1;
 	}
+	char rid[RPC_RID_MAX];
+	rpc_new_rid(rid);
 	Planreg__V1__Response resp = PLANREG__V1__RESPONSE__INIT;
 	resp.id = id;
 	resp.status = &st;
+	resp.request_id = rid;
 	rpc_send(c, &resp);
 	struct server_metrics *m = &c->srv->metrics;
 	m->requests++;
 	m->responses_by_code[code < 17 ? code : 13]++;
 	const char *name = rpc_method_name((Planreg__V1__Request__BodyCase)kind);
+	log_set_request(rid);
 	log_info("request", "conn=%llu id=%" PRIu64 " method=%s cred=%s code=%s us=0 decoded=no reason=%s message=%s",
 		 (unsigned long long)c->id, id, name ? name : "-",
 		 c->principal.credential[0] ? c->principal.credential : "-", status_code_name(code), reason,
 		 log_q(msg));
+	log_set_request(NULL);
 }
 
 /* ---------------------------------------------------------------- UTF-8 on the way out */

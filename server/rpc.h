@@ -22,7 +22,12 @@ struct rpc_method {
 	Planreg__V1__Request__BodyCase kind;
 	const char *name;
 	rpc_handler handler;
+	bool read; /* changes nothing: may run on the replica (read_db_dsn) */
 };
+
+/* "<10 hex digits of this process>.<counter>": names a request in the log (rid=) and in
+ * Response.request_id; unique across daemons and restarts (40 random bits per process). */
+#define RPC_RID_MAX 32
 
 /* One request in flight. Owns req (decoded by conn.c with decode_unpack, freed with decode_free)
  * and its arena (where the reply is built); holds a reference on conn. */
@@ -42,7 +47,19 @@ struct rpc_call {
 	struct timeval started;
 	void *state;                       /* the handler's own, allocated in arena */
 	uint64_t cred_epoch, cred_notices; /* the server's counters when the credential lookup was sent */
+	char rid[RPC_RID_MAX];
+	/* Read routing (rpc.c): a read runs on the replica unless this is false. */
+	bool on_replica;
+	const char *ryw;        /* NULL, "waited" or "fallback": what read-your-writes did */
+	int64_t ryw_started_ms; /* when the wait for the replica began */
+	struct event *ryw_timer;
+	bool lsn_asked;  /* a write's reply waits for the primary's WAL position */
+	void *held_body; /* the reply body meanwhile */
 };
+
+/* serve.c: makes the replica pool when read_db_dsn is set, and frees it. */
+void rpc_start(struct server *srv);
+void rpc_stop(struct server *srv);
 
 /* conn.c hands over each decoded request (ownership of req passes). */
 void rpc_dispatch(struct conn *c, Planreg__V1__Request *req);

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "main.h"
 #include "notify.h"
+#include "rpc.h"
 #include "server.h"
 #include "tls.h"
 #include "xmalloc.h"
@@ -315,6 +316,7 @@ static void serve_free(struct server *srv)
 	if (srv->listener)
 		evconnlistener_free(srv->listener);
 	db_listener_free(srv->cred_listener);
+	rpc_stop(srv); /* the replica pool (issue 12) */
 	db_pool_free(srv->pool);
 	struct event *evs[] = {srv->sig_term, srv->sig_int,        srv->sig_hup,
 			       srv->sig_quit, srv->drain_deadline, srv->accept_resume};
@@ -362,6 +364,7 @@ int main_serve(struct config *cfg, const char *config_file, char **err)
 		.tcp_user_timeout_ms = cfg->db_tcp_user_timeout_ms,
 	};
 	srv.pool = db_pool_new(srv.base, &ps);
+	rpc_start(&srv); /* the replica pool for reads, when read_db_dsn is set (issue 12) */
 	/* revocations reach the connections that cache their principal (conn.c) */
 	srv.cred_listener = db_listener_new(srv.pool, CONN_CREDENTIAL_CHANNEL, conn_credential_notice, &srv);
 	srv.accept_resume = evtimer_new(srv.base, serve_accept_resume, &srv);

@@ -67,6 +67,10 @@ struct server_metrics {
 	uint64_t requests_refused[SERVER_REQUEST_REFUSALS];
 	uint64_t deadlines_passed[SERVER_DEADLINES];
 	uint64_t credential_lookups; /* SQL_CREDENTIAL queries: at connect, and when no cached principal serves */
+	uint64_t reads_replica;      /* read requests served by the replica (read_db_dsn) */
+	uint64_t reads_primary;      /* read requests served by the primary although a replica is configured */
+	uint64_t ryw_waits;          /* reads that waited for the replica to replay their connection's write */
+	uint64_t ryw_fallbacks;      /* ... and went to the primary because it had not within read_db_wait_ms */
 };
 
 /* One bucket of the per-address table: the connections whose address hashes there. */
@@ -78,6 +82,7 @@ struct server {
 	const char *config_file; /* for SIGHUP reload; NULL when none */
 	SSL_CTX *ssl_ctx;        /* swapped whole on reload; connections keep their own reference */
 	struct db_pool *pool;
+	struct db_pool *read_pool; /* the replica (read_db_dsn) for read requests, or NULL (rpc.c) */
 	/* LISTEN planreg_credentials (conn.c): revocations drop cached principals */
 	struct db_listener *cred_listener;
 	bool cred_listening;   /* cached principals are used only while revocations can be heard */
