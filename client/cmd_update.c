@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmd_update.h"
 #include "json.h"
@@ -42,13 +43,31 @@ static const char cmd_update_review_help[] =
 	"Records the Combined Authority's review of an update (admin only). A returned\n"
 	"update counts as outstanding until a new revision arrives.\n";
 
+/* After a connection broke with the request sent, it goes again with the same key: at once, then
+ * after these pauses while connecting fails too (a daemon killed under a balancer can still take the
+ * first resend's connection before its socket is gone; the balancer needs a moment to mark it down). */
+static const int cmd_update_resend_pause_ms[] = {0, 300, 1000};
+
 int cmd_update_send(struct cli *cli, Planreg__V1__Request *req, bool quiet, Planreg__V1__Response **resp, bool *retried)
 {
 	*retried = false;
 	*resp = NULL;
 	int rc = quiet ? cli_call_quiet(cli, req, resp) : cli_call(cli, req, resp);
-	if (rc == EXIT_CONNECT && cli->broke_after_send) {
-		fprintf(stderr, "planreg: sending it again with the same idempotency key\n");
+	if (rc != EXIT_CONNECT || !cli->broke_after_send)
+		return rc;
+	size_t n = sizeof cmd_update_resend_pause_ms / sizeof cmd_update_resend_pause_ms[0];
+	for (size_t i = 0; i < n && rc == EXIT_CONNECT; i++) {
+		int ms = cmd_update_resend_pause_ms[i];
+		if (ms > 0) {
+			struct timespec pause = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+			nanosleep(&pause, NULL);
+		}
+		if (i == 0)
+			fprintf(stderr, "planreg: sending it again with the same idempotency key\n");
+		else
+			fprintf(stderr,
+				"planreg: sending it again with the same idempotency key (attempt %zu of %zu)\n", i + 1,
+				n);
 		*retried = true;
 		rc = quiet ? cli_call_quiet(cli, req, resp) : cli_call(cli, req, resp);
 	}

@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import os
+import re
 import socket
 import ssl
 import struct
@@ -629,9 +630,17 @@ class ServiceTest(unittest.TestCase):
     def test_verbose_with_a_server(self):
         r = self.s.cli("viewer", "-v", "whoami")
         self.assertEqual(r.returncode, 0, r.stderr)
-        # the daemon names requests on another branch; until then there is nothing to print
-        for line in r.stderr.splitlines():
-            self.assertRegex(line, r"^planreg: request \S+$")
+        # one line per request, naming it as the daemon's log does (rid=)
+        m = re.fullmatch(r"planreg: request ([0-9a-f]{10}\.[0-9]+)\n", r.stderr)
+        self.assertIsNotNone(m, r.stderr)
+        rid = m.group(1)
+        deadline = time.time() + 5
+        while not re.search(r"event=request .*rid=%s$" % re.escape(rid), self.s.daemon.read_log(), re.M):
+            self.assertLess(time.time(), deadline, "rid=%s not in the daemon's log" % rid)
+            time.sleep(0.05)
+        # without -v nothing is said
+        r = self.s.cli("viewer", "whoami")
+        self.assertEqual((r.returncode, r.stderr), (0, ""))
 
     # ------------------------------------------------------------ the resend
 

@@ -20,12 +20,6 @@ MIGRATIONS_DIR = os.path.join(harness.SOURCE_DIR, "migrations")
 MAN_PAGES = {"planreg": "share/man/man1/planreg.1", "planregd": "share/man/man8/planregd.8",
              "planregd.conf": "share/man/man5/planregd.conf.5"}
 
-# Documented in planreg(1) ahead of the CLI rewrite that adds them (issue 12): until that
-# work is merged they are in the man page but not yet in `planreg --help`. Only these two
-# may be missing from --help; once the rewrite is in, this set is to become empty.
-AHEAD_OF_CLI = {"themes list", "completion bash"}
-
-
 def run(cmd, cwd=None, env=None, timeout=120):
     return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
 
@@ -160,7 +154,7 @@ class InstallTest(unittest.TestCase):
             if m:
                 documented.add(m.group(1).strip())
         self.assertEqual(helped - documented, set(), "in planreg --help but not in planreg(1)")
-        self.assertEqual(documented - helped - AHEAD_OF_CLI, set(), "in planreg(1) but not in planreg --help")
+        self.assertEqual(documented - helped, set(), "in planreg(1) but not in planreg --help")
         # and the rendered page shows each of them
         text, _, _ = render(self.path(MAN_PAGES["planreg"]))
         for command in helped | documented:
