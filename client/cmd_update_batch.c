@@ -10,6 +10,7 @@
 #include "cmd_update.h"
 #include "csv.h"
 #include "json.h"
+#include "progress.h"
 #include "text.h"
 #include "xmalloc.h"
 
@@ -35,23 +36,17 @@ struct cmd_update_batch {
 	size_t counts[CMD_UPDATE_RESULTS];
 	struct buf json_buf;
 	struct json json;
-	int progress_width; /* characters of the counter now on stderr; 0 when none */
+	struct progress bar; /* on stderr when it is a terminal */
 };
 
 static void cmd_update_batch_progress_clear(struct cmd_update_batch *bt)
 {
-	if (bt->progress_width == 0)
-		return;
-	fprintf(stderr, "\r%*s\r", bt->progress_width, "");
-	bt->progress_width = 0;
+	progress_clear(&bt->bar);
 }
 
 static void cmd_update_batch_progress_show(struct cmd_update_batch *bt)
 {
-	if (!bt->cli->stderr_tty)
-		return;
-	bt->progress_width = fprintf(stderr, "\r  %zu/%zu", bt->done, bt->total) - 1;
-	fflush(stderr);
+	progress_update(&bt->bar, bt->done, bt->total);
 }
 
 /* One row's result as a JSON object of the batch's array. */
@@ -328,6 +323,7 @@ static int cmd_update_batch_rows(struct cmd_update_batch *bt, const struct csv *
 {
 	for (size_t i = 1; i < csv->n_rows; i++)
 		bt->total += !cmd_update_batch_row_blank(&csv->rows[i]);
+	progress_begin(&bt->bar, bt->cli->stderr_tty, "submitting", bt->total);
 	int rc = EXIT_OK;
 	for (size_t i = 1; i < csv->n_rows && rc == EXIT_OK; i++) {
 		if (cmd_update_batch_row_blank(&csv->rows[i]))
@@ -337,7 +333,7 @@ static int cmd_update_batch_rows(struct cmd_update_batch *bt, const struct csv *
 		if (rc == EXIT_OK)
 			cmd_update_batch_progress_show(bt);
 	}
-	cmd_update_batch_progress_clear(bt);
+	progress_end(&bt->bar);
 	return rc;
 }
 

@@ -17,8 +17,19 @@ static const char SQL_CHAIN[] =
 	"   WHERE k.update_id = u.id), ''),"
 	" u.submitted_by, u.submitted_org, u.submitted_person, u.on_behalf,"
 	" to_char(u.submitted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), u.prev_hash, u.hash"
-	" FROM progress_update u JOIN project p ON p.id = u.project_id ORDER BY u.id";
+	" FROM progress_update u JOIN project p ON p.id = u.project_id"
+	" WHERE u.id >= $1 ORDER BY u.id LIMIT $2";
+/* How many updates the chain holds: asked once, with the first piece. */
+static const char SQL_CHAIN_COUNT[] = "SELECT count(*) FROM progress_update";
 /* clang-format on */
+
+#define AUDIT_LIMIT_MAX 100000
+
+/* The request's range: the anchor (after_id's row, first in the result when after_id > 0) and the count. */
+struct audit_state {
+	int64_t after_id;
+	int64_t total;
+};
 
 /* Recomputes row i's hash from its stored content. */
 static void audit_hash_row(struct rpc_call *call, PGresult *res, int i, const char *prev, char out[65])
@@ -64,16 +75,32 @@ static void audit_hash_row(struct rpc_call *call, PGresult *res, int i, const ch
 
 static void audit_verified(struct rpc_call *call, PGresult *res)
 {
+	const struct audit_state *st = call->state;
 	Planreg__V1__VerifyAuditResponse *r =
 		ARENA_NEW(&call->arena, Planreg__V1__VerifyAuditResponse, planreg__v1__verify_audit_response__init);
 	const char *prev = CHAIN_GENESIS;
+	int n = PQntuples(res), first = 0;
+	if (st->after_id > 0) {
+		if (n == 0 || rpc_int64(res, 0, 0) != st->after_id) {
+			rpc_reply_error(call, PLANREG__V1__CODE__INVALID_ARGUMENT, "audit_after_id_unknown",
+					"there is no update %lld to continue after: after_id must be the last_id "
+					"of an earlier answer (or 0 to start)",
+					(long long)st->after_id);
+			return;
+		}
+		prev = rpc_value(res, 0, 18); /* the anchor: checked by the piece before */
+		first = 1;
+		r->last_id = st->after_id;
+	}
+	const Planreg__V1__VerifyAuditRequest *q = call->req->verify_audit;
 	r->ok = true;
-	int n = PQntuples(res);
-	for (int i = 0; i < n; i++) {
+	r->total = st->total;
+	r->more = q->limit > 0 && n - first == q->limit;
+	for (int i = first; i < n; i++) {
 		const char *id = rpc_value(res, i, 0);
 		const char *stored_prev = rpc_value(res, i, 17);
 		const char *stored = rpc_value(res, i, 18);
-		r->checked = i + 1;
+		r->checked = i - first + 1;
 		if (strcmp(stored_prev, prev) != 0) {
 			r->ok = false;
 			r->first_bad_id = rpc_int64(res, i, 0);
@@ -99,14 +126,44 @@ static void audit_verified(struct rpc_call *call, PGresult *res)
 			break;
 		}
 		prev = stored;
+		r->last_id = rpc_int64(res, i, 0);
 	}
+	if (!r->ok)
+		r->more = false;
 	r->head_hash = rpc_strdup(call, prev);
 	if (r->ok)
-		r->detail = rpc_printf(call, "%d update%s, every hash and link as recorded", n, n == 1 ? "" : "s");
+		r->detail = rpc_printf(call, "%lld update%s, every hash and link as recorded", (long long)r->checked,
+				       r->checked == 1 ? "" : "s");
 	rpc_reply_ok(call, r);
+}
+
+static void audit_counted(struct rpc_call *call, PGresult *res)
+{
+	struct audit_state *st = call->state;
+	st->total = rpc_int64(res, 0, 0);
+	const Planreg__V1__VerifyAuditRequest *q = call->req->verify_audit;
+	const char *params[2] = {"0", q->limit > 0 ? rpc_printf(call, "%d", q->limit) : NULL};
+	rpc_query(call, SQL_CHAIN, 2, params, audit_verified);
 }
 
 void audit_verify(struct rpc_call *call)
 {
-	rpc_query(call, SQL_CHAIN, 0, NULL, audit_verified);
+	const Planreg__V1__VerifyAuditRequest *q = call->req->verify_audit;
+	if (q->after_id < 0 || q->limit < 0 || q->limit > AUDIT_LIMIT_MAX) {
+		rpc_reply_error(call, PLANREG__V1__CODE__INVALID_ARGUMENT, "audit_range_invalid",
+				"after_id must be 0 or an update's id, and limit 0 (all) to %d", AUDIT_LIMIT_MAX);
+		return;
+	}
+	struct audit_state *st = arena_alloc(&call->arena, sizeof *st);
+	st->after_id = q->after_id;
+	st->total = 0;
+	call->state = st;
+	if (q->after_id == 0) {
+		rpc_query(call, SQL_CHAIN_COUNT, 0, NULL, audit_counted);
+		return;
+	}
+	/* the anchor row comes first, so one more than the limit */
+	const char *params[2] = {rpc_printf(call, "%lld", (long long)q->after_id),
+				 q->limit > 0 ? rpc_printf(call, "%d", q->limit + 1) : NULL};
+	rpc_query(call, SQL_CHAIN, 2, params, audit_verified);
 }
