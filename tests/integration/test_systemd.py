@@ -74,6 +74,20 @@ class UnitsTest(unittest.TestCase):
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("/nonexistent/planregd", r.stdout + r.stderr)
 
+    def test_source_units_verify_after_a_default_install(self):
+        """The issue's own words: after `cmake --install` with the default prefix, `systemd-analyze verify
+        deploy/systemd/*` passes. Done in a private mount namespace with a tmpfs over /usr/local, so that
+        the machine's /usr/local is never touched; before the install the same command fails."""
+        self.assertIsNotNone(ANALYZE, "systemd-analyze comes with Debian's systemd")
+        units = " ".join("deploy/systemd/" + u for u in UNITS)
+        script = ("set -e; mount -t tmpfs tmpfs /usr/local; "
+                  "if %s verify %s >/dev/null 2>&1; then echo 'verify passed before the install'; exit 1; fi; "
+                  "%s --install %s >/dev/null; %s verify deploy/systemd/*" % (
+                      ANALYZE, units, stage.CMAKE, stage.BUILD, ANALYZE))
+        r = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
+                           capture_output=True, text=True, timeout=300, cwd=harness.SOURCE_DIR)
+        self.assertEqual((r.returncode, r.stdout + r.stderr), (0, ""))
+
     def test_installed_units_are_the_source_units_with_the_prefix(self):
         source = os.path.join(harness.SOURCE_DIR, "deploy", "systemd")
         self.assertEqual(sorted(os.listdir(source)), sorted(UNITS))
