@@ -101,6 +101,7 @@ static int cmd_audit_verify_run(struct cli *cli, const struct cli_command *self,
 	bool more = true;
 	int rc = EXIT_OK;
 	while (rc == EXIT_OK && more) {
+		progress_clear(&bar); /* what a failed request prints starts on a clean line */
 		rc = cmd_audit_batch(cli, after, batch, &v, &after, &more, &total);
 		progress_update(&bar, (size_t)v.checked, (size_t)total);
 	}

@@ -989,6 +989,11 @@ static void db_conn_prepared(struct db_conn *dc)
 	db_conn_sent(dc);
 }
 
+bool db_conn_txn_failed(const struct db_conn *dc)
+{
+	return dc->pg != NULL && PQtransactionStatus(dc->pg) == PQTRANS_INERROR;
+}
+
 uint64_t db_conn_seen_lsn(const struct db_conn *dc)
 {
 	return dc->seen_lsn;

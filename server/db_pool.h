@@ -90,6 +90,9 @@ void db_release(struct db_conn *dc);
  * at 0). rpc.c keeps it so that a read need not ask again while the position it waits for
  * is already replayed there; the pool only forgets it with the session. */
 uint64_t db_conn_seen_lsn(const struct db_conn *dc);
+/* The session is inside a transaction that failed (only ROLLBACK will run): a write there committed
+ * nothing, and any other statement would fail too. */
+bool db_conn_txn_failed(const struct db_conn *dc);
 void db_conn_set_seen_lsn(struct db_conn *dc, uint64_t lsn);
 
 /* True while at least one connection is established. */

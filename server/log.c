@@ -23,6 +23,11 @@ void log_set_request(const char *rid)
 	snprintf(log_rid, sizeof log_rid, "%s", rid ? rid : "");
 }
 
+const char *log_request(void)
+{
+	return log_rid;
+}
+
 bool log_parse_level(const char *s, enum log_level *level)
 {
 	for (int i = 0; i <= LOG_ERROR; i++) {

@@ -20,6 +20,8 @@ bool log_enabled(enum log_level level);
  * by the id its Response carries. rpc.c sets it when a request's step starts and clears it
  * (NULL) when the step returns to the loop. The id is copied. */
 void log_set_request(const char *rid);
+/* The request id lines now carry ("" when none). */
+const char *log_request(void);
 
 /* fmt produces the rest of the line as key=value pairs; use log_q() for values that may hold spaces. */
 void log_event(enum log_level level, const char *event, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -222,6 +222,9 @@ static void rpc_reply_now(struct rpc_call *call, void *body)
 		snprintf(ryw, sizeof ryw, " ryw=%s ryw_ms=%lld", call->ryw,
 			 call->ryw_started_ms ? (long long)(rpc_now_ms() - call->ryw_started_ms) : 0LL);
 	enum log_level lvl = call->status.code == PLANREG__V1__CODE__INTERNAL ? LOG_ERROR : LOG_INFO;
+	/* whoever called keeps its own id afterwards (a reply sent from a timer has none) */
+	char outer[RPC_RID_MAX];
+	snprintf(outer, sizeof outer, "%s", log_request());
 	log_set_request(call->rid);
 	log_event(lvl, "request", "conn=%llu id=%" PRIu64 " method=%s cred=%s code=%s us=%lld db=%s%s%s%s",
 		  (unsigned long long)c->id, call->id, call->method ? call->method->name : "-",
@@ -233,6 +236,7 @@ static void rpc_reply_now(struct rpc_call *call, void *body)
 	if (call->close_after)
 		conn_close(c, call->status.reason && call->status.reason[0] ? call->status.reason : "refused");
 	rpc_finish(call);
+	log_set_request(outer[0] ? outer : NULL);
 }
 
 /* "X/Y" (pg_lsn as text) as a number; 0 when it is not one. */
@@ -275,7 +279,7 @@ static void rpc_have_write_lsn(struct db_conn *dc, PGresult *res, const char *er
 static void rpc_reply(struct rpc_call *call, void *body)
 {
 	if (call->srv->read_pool != NULL && call->req != NULL && call->method != NULL && !call->method->read &&
-	    call->db != NULL && !call->on_replica && !call->lsn_asked) {
+	    call->db != NULL && !call->on_replica && !call->lsn_asked && !db_conn_txn_failed(call->db)) {
 		call->lsn_asked = true;
 		call->held_body = body;
 		if (db_query(call->db, SQL_WAL_LSN, 0, NULL, rpc_have_write_lsn, call))
@@ -673,8 +677,14 @@ static void rpc_replica_check(struct rpc_call *call, bool ask_now)
 {
 	uint64_t want = call->conn->written_lsn;
 	if (want == 0 || db_conn_seen_lsn(call->db) >= want) {
-		if (call->ryw_started_ms != 0)
+		if (call->ryw_started_ms != 0) {
 			call->ryw = "waited";
+			if (!conn_principal_fresh(call->conn)) {
+				/* a revocation was heard while it waited: the lookup (and the read) on the primary */
+				rpc_read_on_primary(call, NULL);
+				return;
+			}
+		}
 		rpc_run(call);
 		return;
 	}

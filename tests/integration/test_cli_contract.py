@@ -641,6 +641,28 @@ class ServiceTest(unittest.TestCase):
         # without -v nothing is said
         r = self.s.cli("viewer", "whoami")
         self.assertEqual((r.returncode, r.stderr), (0, ""))
+        # an id names its own lines only: a Whoami answered from memory (the plan's title is cached by
+        # now) must not lend its id to the lines after it, such as its connection's close
+        r = self.s.cli("viewer", "-v", "whoami")
+        rid = re.fullmatch(r"planreg: request (\S+)\n", r.stderr).group(1)
+        deadline = time.time() + 5
+        while True:
+            log = self.s.daemon.read_log()
+            after = log[log.find("rid=%s" % rid):]
+            if "event=conn_close" in after or time.time() > deadline:
+                break
+            time.sleep(0.05)
+        self.assertIn("event=conn_close", after, "the connection's close was not logged")
+        lines = [l for l in log.splitlines() if ("rid=%s" % rid) in l]
+        request = [l for l in lines if "event=request " in l]
+        self.assertEqual(len(request), 1, lines)
+        conn = re.search(r" conn=(\d+) ", request[0]).group(1)
+        close = [l for l in log.splitlines() if "event=conn_close conn=%s " % conn in l]
+        self.assertEqual(len(close), 1, close)
+        self.assertNotIn("rid=", close[0])
+        # what does carry it is about the request itself (its database connection going back)
+        for line in lines:
+            self.assertRegex(line, r"event=(request|db_\w+) ")
 
     # ------------------------------------------------------------ the resend
 

@@ -395,6 +395,30 @@ class ScaleOutTest(unittest.TestCase):
         self.assertEqual(self.replica.psql("SELECT count(*) FROM credential WHERE name = '%s'" % name,
                                            db=self.service.db), "0", "the replica was not behind: proves nothing")
 
+    def test_2c_a_revocation_heard_while_a_read_waits_for_the_replica(self):
+        # an admin writes, then reads on the same connection: the read waits for the replica (d1 waits up
+        # to 10 s); while it waits the credential is revoked. The read must then be refused, not served
+        # with the principal it had before the wait.
+        name = "admin-%s" % uuid.uuid4().hex[:6]
+        self.service.enrol(name, "CA", "Revoked While Waiting", "admin")
+        w = self.wire(self.d1, cred=name)
+        self.replica.psql("SELECT pg_wal_replay_pause()")
+        self.addCleanup(self.replica.psql, "SELECT pg_wal_replay_resume()")
+        r = w.call(upsert_contact(1, "LCC", "waiting-%s@example.org" % uuid.uuid4().hex[:6]))
+        self.assertEqual(r.code, OK, r)
+
+        def revoke_then_resume():
+            rr = self.service.cli("admin", "cred", "revoke", name)
+            self.assertEqual(rr.returncode, 0, rr.stdout + rr.stderr)
+            self.d1.wait_log(r"event=conn_principal_dropped .*cred=%s" % re.escape(name), 10)
+            self.replica.psql("SELECT pg_wal_replay_resume()")
+
+        timer = threading.Timer(0.3, revoke_then_resume)
+        timer.start()
+        r = w.call(list_organisations(2))
+        timer.join()
+        self.assertEqual((r.code, r.reason), (UNAUTHENTICATED, "credential_revoked"), r)
+
     # ------------------------------------------------------------ 3: a daemon killed under submissions
 
     def test_3_sigkill_under_submissions_lands_each_once(self):
