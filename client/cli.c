@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "json.h"
+#include "progress.h"
 #include "xmalloc.h"
 
 int cli_fail(int code, const char *fmt, ...)
@@ -57,6 +58,12 @@ static int cli_print_refusal(const Planreg__V1__Status *st)
 	return status_exit_code(st->code);
 }
 
+/* The net layer's tick while a call waits: the bar's elapsed time moves. */
+static void cli_wait_tick(void *arg)
+{
+	progress_update(arg, 0, 0);
+}
+
 static int cli_transport(struct cli *cli, Planreg__V1__Request *req, Planreg__V1__Response **resp)
 {
 	enum net_failure why;
@@ -66,15 +73,23 @@ static int cli_transport(struct cli *cli, Planreg__V1__Request *req, Planreg__V1
 	int rc = cli_settings(cli);
 	if (rc != EXIT_OK)
 		return rc;
+	if (cli->waiting)
+		progress_update(cli->waiting, 0, 0);
 	if (cli->net == NULL) {
 		cli->net = net_connect(&cli->settings, &why, &err);
 		if (cli->net == NULL) {
+			if (cli->waiting)
+				progress_clear(cli->waiting);
 			rc = cli_fail(EXIT_CONNECT, "%s", err);
 			free(err);
 			return rc;
 		}
 	}
+	net_set_tick(cli->net, cli->waiting ? cli_wait_tick : NULL, cli->waiting);
 	*resp = net_call(cli->net, req, &why, &err);
+	net_set_tick(cli->net, NULL, NULL);
+	if (cli->waiting)
+		progress_clear(cli->waiting); /* before anything below is printed */
 	if (*resp == NULL) {
 		cli->broke_after_send = why == NET_PROTOCOL || why == NET_TIMEOUT;
 		rc = cli_fail(EXIT_CONNECT, "%s", err);

@@ -17,6 +17,7 @@
 
 struct json;
 struct output_rows;
+struct progress;
 
 struct cli {
 	struct settings settings;
@@ -28,6 +29,9 @@ struct cli {
 	/* the last call's connection broke after its request went out (timeout or
 	 * close mid-answer): the request may or may not have been done */
 	bool broke_after_send;
+	/* while a call waits for its answer, this bar (progress_begin'd, no count) is drawn and its time moves;
+	 * it is cleared before anything is printed. NULL: none */
+	struct progress *waiting;
 };
 
 /* Output formats a command offers with --format (a bit set). */

@@ -11,6 +11,7 @@
 #include "embed.h"
 #include "json.h"
 #include "plan_parse.h"
+#include "progress.h"
 #include "text.h"
 #include "xmalloc.h"
 
@@ -189,6 +190,22 @@ static bool cmd_plan_verdict(struct cli *cli, const char *path, const struct pla
 	return true;
 }
 
+/* The server's verdict when it can give one, the local parse otherwise; never the import itself. */
+static int cmd_plan_dry_run(struct cli *cli, const char *path, const struct plan *plan, const struct plan_names *names,
+			    const char *sha256)
+{
+	if (cmd_plan_verdict(cli, path, plan, names, sha256))
+		return EXIT_OK;
+	size_t capital = 0;
+	for (size_t i = 0; i < plan->n_projects; i++)
+		capital += plan->projects[i].capital;
+	printf("read \"%s\": %zu projects (%zu capital) in %zu themes and %zu objectives, naming %zu "
+	       "organisations; %zu warning%s; nothing sent (--dry-run, local parse: no server's verdict)\n",
+	       plan->title, plan->n_projects, capital, plan->n_themes, plan->n_objectives, plan->n_orgs,
+	       plan->n_warnings, plan->n_warnings == 1 ? "" : "s");
+	return EXIT_OK;
+}
+
 static int cmd_plan_import_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
 	const struct cli_command *cmd = self;
@@ -253,9 +270,6 @@ static int cmd_plan_import_run(struct cli *cli, const struct cli_command *self, 
 		else
 			fprintf(stderr, "%s: warning: %s\n", path, w->message);
 	}
-	size_t capital = 0;
-	for (size_t i = 0; i < plan.n_projects; i++)
-		capital += plan.projects[i].capital;
 	if (dry_run && fmt == OUTPUT_JSON) {
 		struct arena a = {0};
 		Planreg__V1__ImportPlanRequest q = PLANREG__V1__IMPORT_PLAN_REQUEST__INIT;
@@ -268,16 +282,19 @@ static int cmd_plan_import_run(struct cli *cli, const struct cli_command *self, 
 		json_array_end(j);
 		cli_json_end(&doc_json);
 		arena_free(&a);
-	} else if (dry_run) {
-		/* the server's verdict when it can give one, the local parse otherwise; never the import itself */
-		if (!cmd_plan_verdict(cli, path, &plan, &names, sha256))
-			printf("read \"%s\": %zu projects (%zu capital) in %zu themes and %zu objectives, naming %zu "
-			       "organisations; %zu warning%s; nothing sent (--dry-run, local parse: no server's "
-			       "verdict)\n",
-			       plan.title, plan.n_projects, capital, plan.n_themes, plan.n_objectives, plan.n_orgs,
-			       plan.n_warnings, plan.n_warnings == 1 ? "" : "s");
 	} else {
-		rc = cmd_plan_send(cli, path, &plan, &names, sha256);
+		/* one request, one transaction: nothing to count, so on a terminal the bar shows the time waited */
+		char what[80];
+		snprintf(what, sizeof what, "importing %zu projects%s", plan.n_projects, dry_run ? " (dry run)" : "");
+		struct progress bar;
+		progress_begin(&bar, cli->stderr_tty, what, 0);
+		cli->waiting = &bar;
+		if (dry_run)
+			rc = cmd_plan_dry_run(cli, path, &plan, &names, sha256);
+		else
+			rc = cmd_plan_send(cli, path, &plan, &names, sha256);
+		cli->waiting = NULL;
+		progress_end(&bar);
 	}
 	plan_free(&plan);
 	plan_names_free(&names);

@@ -1,4 +1,5 @@
-/* net.c - the CLI's blocking TLS connection to planregd (see net.h). */
+/* net.c - the CLI's TLS connection to planregd (see net.h): a non-blocking socket and poll(), so that
+ * every wait is bounded by the call's deadline rather than by the gap between two bytes. */
 #include "net.h"
 
 #include <arpa/inet.h>
@@ -8,7 +9,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/err.h>
-#include <openssl/pem.h>
 #include <openssl/sha.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -17,18 +17,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "frame.h"
+#include "net_cred.h"
 #include "net_session.h"
 #include "xmalloc.h"
 
 #define NET_ALPN "planreg/1"
 #define NET_MAX_RESPONSE (64u * 1024 * 1024)
-/* Certificates and keys are a few kilobytes; anything this large is not one. */
-#define NET_MAX_PEM_FILE (1024 * 1024)
+/* How often the tick is called while a call waits (a progress bar's redraw). */
+#define NET_TICK_MS 150
+/* net_io's verdict when the deadline passed first; not one of SSL_get_error's */
+#define NET_IO_TIMEOUT (-1)
 
 struct net {
 	int fd;
@@ -40,7 +42,18 @@ struct net {
 	SSL_SESSION *session; /* the latest resumable session the server gave (owned) */
 	bool session_saved;   /* saved after the first answer */
 	char *cache_dir;      /* where session_path lives */
+	int timeout_ms;       /* each call's limit: write and the whole answer */
+	void (*tick)(void *arg);
+	void *tick_arg;
+	uint64_t next_tick; /* when the tick is due (monotonic ms) */
 };
+
+static uint64_t net_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
 
 static const char *net_ssl_reason(void)
 {
@@ -95,7 +108,8 @@ static bool net_split(const char *server, char *host, size_t hn, char *port, siz
 	return host[0] != '\0' && port[0] != '\0';
 }
 
-static int net_tcp_connect(const char *host, const char *port, int timeout_ms, char **err)
+/* A connected non-blocking socket, or -1 with *err; every address tried shares the deadline. */
+static int net_tcp_connect(const char *host, const char *port, uint64_t deadline, char **err)
 {
 	struct addrinfo hints = {0}, *res = NULL;
 	hints.ai_socktype = SOCK_STREAM;
@@ -122,7 +136,8 @@ static int net_tcp_connect(const char *host, const char *port, int timeout_ms, c
 			continue;
 		}
 		struct pollfd p = {fd, POLLOUT, 0};
-		int ready = poll(&p, 1, timeout_ms);
+		uint64_t now = net_now_ms();
+		int ready = now < deadline ? poll(&p, 1, (int)(deadline - now)) : 0;
 		int soerr = 0;
 		socklen_t sl = sizeof soerr;
 		if (ready <= 0)
@@ -135,7 +150,6 @@ static int net_tcp_connect(const char *host, const char *port, int timeout_ms, c
 			fd = -1;
 			continue;
 		}
-		fcntl(fd, F_SETFL, flags);
 		/* a request goes out at once rather than waiting for the ACK of the previous one */
 		int one = 1;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -144,246 +158,6 @@ static int net_tcp_connect(const char *host, const char *port, int timeout_ms, c
 	if (fd < 0)
 		*err = xstrdup(strerror(last));
 	return fd;
-}
-
-/* ---------------------------------------------------------------- credentials
- *
- * The CA certificate, the client certificate and its key are read here rather
- * than by SSL_CTX_*_file, so that a problem is said in the user's terms, naming
- * the file: "cannot read the client key K: no such file", "the key K does not
- * match the certificate C", "C is not a PEM certificate", instead of OpenSSL's
- * "system lib" or "PEM lib". Nothing here ever prompts for a passphrase.
- */
-
-/* Always refuses to supply a passphrase: the CLI runs in scripts and timers, so it must never stop to ask. */
-static int net_no_passphrase(char *buf, int size, int rwflag, void *userdata)
-{
-	return 0;
-}
-
-/* A file's contents, NUL-terminated, for the PEM reader and for looking at its labels. */
-struct net_pem {
-	char *text;
-	size_t len;
-};
-
-static const char *net_errno_words(int e)
-{
-	switch (e) {
-	case ENOENT:
-		return "no such file";
-	case EACCES:
-	case EPERM:
-		return "permission denied";
-	case EISDIR:
-		return "it is a directory";
-	case ENOTDIR:
-		return "a part of the path is not a directory";
-	default:
-		return strerror(e);
-	}
-}
-
-/* The earliest OpenSSL error queued (the cause rather than its consequences), in words; clears the queue. */
-static const char *net_ossl_reason(void)
-{
-	static char buf[256];
-	unsigned long e = ERR_get_error();
-	const char *reason = e ? ERR_reason_error_string(e) : NULL;
-	const char *lib = e ? ERR_lib_error_string(e) : NULL;
-	if (reason == NULL)
-		snprintf(buf, sizeof buf, "OpenSSL error %lu", e);
-	else if (lib != NULL)
-		snprintf(buf, sizeof buf, "%s (%s)", reason, lib);
-	else
-		snprintf(buf, sizeof buf, "%s", reason);
-	ERR_clear_error();
-	return buf;
-}
-
-/* Reads path whole; false with *err saying which file (what: "the client key") and why it cannot be read. */
-static bool net_read_pem(const char *what, const char *path, struct net_pem *out, char **err)
-{
-	out->text = NULL;
-	out->len = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		*err = xasprintf("cannot read %s %s: %s", what, path, net_errno_words(errno));
-		return false;
-	}
-	struct stat st;
-	if (fstat(fd, &st) != 0) {
-		int e = errno;
-		close(fd);
-		*err = xasprintf("cannot read %s %s: %s", what, path, net_errno_words(e));
-		return false;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		*err = xasprintf("cannot read %s %s: %s", what, path,
-				 S_ISDIR(st.st_mode) ? "it is a directory" : "it is not a regular file");
-		return false;
-	}
-	if (st.st_size > NET_MAX_PEM_FILE) {
-		close(fd);
-		*err = xasprintf("%s %s is %lld bytes: too large to be a PEM file", what, path, (long long)st.st_size);
-		return false;
-	}
-	out->text = xmalloc((size_t)st.st_size + 1);
-	while (out->len < (size_t)st.st_size) {
-		ssize_t n = read(fd, out->text + out->len, (size_t)st.st_size - out->len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			int e = n < 0 ? errno : 0;
-			close(fd);
-			free(out->text);
-			out->text = NULL;
-			*err = xasprintf("cannot read %s %s: %s", what, path,
-					 e ? net_errno_words(e) : "it got shorter");
-			return false;
-		}
-		out->len += (size_t)n;
-	}
-	close(fd);
-	out->text[out->len] = '\0';
-	if (out->len == 0) {
-		free(out->text);
-		out->text = NULL;
-		*err = xasprintf("%s %s is empty", what, path);
-		return false;
-	}
-	return true;
-}
-
-static bool net_pem_has(const struct net_pem *p, const char *label)
-{
-	return strstr(p->text, label) != NULL;
-}
-
-/* The CA certificates (one or more) into the context's trust store. */
-static bool net_load_ca(SSL_CTX *ctx, const char *path, unsigned char digest[SHA256_DIGEST_LENGTH], char **err)
-{
-	struct net_pem pem;
-	if (!net_read_pem("the CA certificate", path, &pem, err))
-		return false;
-	SHA256((const unsigned char *)pem.text, pem.len, digest); /* the trust a saved session was made under */
-	BIO *bio = BIO_new_mem_buf(pem.text, (int)pem.len);
-	X509_STORE *store = SSL_CTX_get_cert_store(ctx);
-	int n = 0;
-	bool ok = true;
-	X509 *x;
-	while (ok && (x = PEM_read_bio_X509(bio, NULL, net_no_passphrase, NULL)) != NULL) {
-		if (X509_STORE_add_cert(store, x) != 1) {
-			*err = xasprintf("cannot use the CA certificate %s: %s", path, net_ossl_reason());
-			ok = false;
-		}
-		X509_free(x);
-		n++;
-	}
-	if (ok && n == 0)
-		*err = net_pem_has(&pem, "-----BEGIN CERTIFICATE-----")
-			       ? xasprintf("the CA certificate %s cannot be read: %s", path, net_ossl_reason())
-			       : xasprintf("the CA certificate %s is not a PEM certificate (it has no \"-----BEGIN "
-					   "CERTIFICATE-----\" line)",
-					   path);
-	ok = ok && n > 0;
-	ERR_clear_error(); /* the read that ended the loop found no further certificate: not an error */
-	BIO_free(bio);
-	free(pem.text);
-	return ok;
-}
-
-/* The client certificate (then any intermediates after it in the same file); *leaf is the first. */
-static bool net_load_cert(SSL_CTX *ctx, const char *path, X509 **leaf, char **err)
-{
-	*leaf = NULL;
-	struct net_pem pem;
-	if (!net_read_pem("the client certificate", path, &pem, err))
-		return false;
-	BIO *bio = BIO_new_mem_buf(pem.text, (int)pem.len);
-	bool ok = false;
-	X509 *x = PEM_read_bio_X509_AUX(bio, NULL, net_no_passphrase, NULL);
-	if (x == NULL) {
-		if (net_pem_has(&pem, "PRIVATE KEY-----"))
-			*err = xasprintf("the client certificate %s holds a private key, not a certificate (are the "
-					 "certificate and the key the wrong way round?)",
-					 path);
-		else if (!net_pem_has(&pem, "-----BEGIN CERTIFICATE-----") &&
-			 !net_pem_has(&pem, "-----BEGIN TRUSTED CERTIFICATE-----"))
-			*err = xasprintf("the client certificate %s is not a PEM certificate (it has no \"-----BEGIN "
-					 "CERTIFICATE-----\" line)",
-					 path);
-		else
-			*err = xasprintf("the client certificate %s cannot be read: %s", path, net_ossl_reason());
-	} else if (SSL_CTX_use_certificate(ctx, x) != 1) {
-		*err = xasprintf("cannot use the client certificate %s: %s", path, net_ossl_reason());
-	} else {
-		ok = true;
-		X509 *ca;
-		while (ok && (ca = PEM_read_bio_X509(bio, NULL, net_no_passphrase, NULL)) != NULL) {
-			if (SSL_CTX_add0_chain_cert(ctx, ca) != 1) {
-				X509_free(ca);
-				*err = xasprintf("cannot use the certificates after the first in %s: %s", path,
-						 net_ossl_reason());
-				ok = false;
-			}
-		}
-		ERR_clear_error(); /* the end of the file */
-	}
-	BIO_free(bio);
-	free(pem.text);
-	if (ok)
-		*leaf = x;
-	else
-		X509_free(x);
-	return ok;
-}
-
-/* The client key, which must be the certificate's. */
-static bool net_load_key(SSL_CTX *ctx, const char *path, X509 *leaf, const char *cert_path, char **err)
-{
-	struct net_pem pem;
-	if (!net_read_pem("the client key", path, &pem, err))
-		return false;
-	if (net_pem_has(&pem, "-----BEGIN ENCRYPTED PRIVATE KEY-----") || net_pem_has(&pem, "Proc-Type: 4,ENCRYPTED")) {
-		*err = xasprintf("the client key %s is protected by a passphrase, and planreg never asks for one: "
-				 "keep a copy without it (openssl pkey -in %s -out KEY) where only you can read it, "
-				 "and use that",
-				 path, path);
-		free(pem.text);
-		return false;
-	}
-	BIO *bio = BIO_new_mem_buf(pem.text, (int)pem.len);
-	EVP_PKEY *key = PEM_read_bio_PrivateKey(bio, NULL, net_no_passphrase, NULL);
-	BIO_free(bio);
-	bool ok = false;
-	if (key == NULL) {
-		if (!net_pem_has(&pem, "PRIVATE KEY-----") && net_pem_has(&pem, "-----BEGIN CERTIFICATE-----"))
-			*err = xasprintf(
-				"the client key %s holds a certificate, not a private key (are the certificate "
-				"and the key the wrong way round?)",
-				path);
-		else if (!net_pem_has(&pem, "PRIVATE KEY-----"))
-			*err = xasprintf("the client key %s is not a PEM private key (it has no \"-----BEGIN PRIVATE "
-					 "KEY-----\" line)",
-					 path);
-		else
-			*err = xasprintf("the client key %s cannot be read: %s", path, net_ossl_reason());
-	} else if (X509_check_private_key(leaf, key) != 1) {
-		ERR_clear_error();
-		*err = xasprintf("the key %s does not match the certificate %s: give the key that was made with that "
-				 "certificate",
-				 path, cert_path);
-	} else if (SSL_CTX_use_PrivateKey(ctx, key) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
-		*err = xasprintf("cannot use the key %s with the certificate %s: %s", path, cert_path,
-				 net_ossl_reason());
-	} else {
-		ok = true;
-	}
-	EVP_PKEY_free(key);
-	free(pem.text);
-	return ok;
 }
 
 /* OpenSSL hands over each new session (TLS 1.3: each ticket): the latest is kept to be saved. */
@@ -413,12 +187,70 @@ static void net_reset(struct net *n)
 	ERR_clear_error();
 }
 
-/* TCP, then the TLS handshake offering saved (may be NULL), then ALPN; false with *why and *err. */
-static bool net_handshake(struct net *n, const struct settings *s, const char *host, const char *port,
-			  SSL_SESSION *saved, enum net_failure *why, char **err)
+/*
+ * Waits until the socket is ready for events (or has failed: OpenSSL then says how), calling the tick
+ * when it is due; false when the deadline (monotonic ms) comes first.
+ */
+static bool net_wait(struct net *n, short events, uint64_t deadline)
+{
+	for (;;) {
+		uint64_t now = net_now_ms();
+		if (n->tick != NULL && now >= n->next_tick) {
+			n->tick(n->tick_arg);
+			n->next_tick = now + NET_TICK_MS;
+		}
+		if (now >= deadline)
+			return false;
+		uint64_t until = n->tick != NULL && n->next_tick < deadline ? n->next_tick : deadline;
+		struct pollfd p = {n->fd, events, 0};
+		int r = poll(&p, 1, (int)(until - now));
+		if (r > 0 || (r < 0 && errno != EINTR))
+			return true;
+	}
+}
+
+enum net_op { NET_OP_CONNECT, NET_OP_READ, NET_OP_WRITE };
+
+/*
+ * Runs one TLS operation (the handshake, or SSL_read/SSL_write of len bytes at buf) until it is done,
+ * waiting in poll() for what OpenSSL wants, never past the deadline. Returns its result (> 0), or <= 0
+ * with *verdict set: SSL_get_error's, or NET_IO_TIMEOUT. OpenSSL is always asked before the socket is
+ * polled, so bytes it already holds (SSL_pending) are used without waiting for more to arrive. A write is
+ * retried with the same buffer and length, as OpenSSL requires. No operation starts after the deadline:
+ * bytes that keep coming cannot stretch it.
+ */
+static int net_io(struct net *n, enum net_op op, void *buf, int len, uint64_t deadline, int *verdict)
+{
+	for (;;) {
+		if (net_now_ms() >= deadline) {
+			*verdict = NET_IO_TIMEOUT;
+			return -1;
+		}
+		errno = 0;
+		int r = op == NET_OP_CONNECT ? SSL_connect(n->ssl)
+			: op == NET_OP_READ  ? SSL_read(n->ssl, buf, len)
+					     : SSL_write(n->ssl, buf, len);
+		if (r > 0)
+			return r;
+		int e = SSL_get_error(n->ssl, r);
+		if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
+			*verdict = e;
+			return r;
+		}
+		if (!net_wait(n, e == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN, deadline)) {
+			*verdict = NET_IO_TIMEOUT;
+			return -1;
+		}
+	}
+}
+
+/* TCP, then the TLS handshake offering saved (may be NULL), then ALPN, all before the deadline; false with *why and
+ * *err. */
+static bool net_handshake(struct net *n, uint64_t deadline, const char *host, const char *port, SSL_SESSION *saved,
+			  enum net_failure *why, char **err)
 {
 	char *cerr = NULL;
-	n->fd = net_tcp_connect(host, port, s->timeout_ms, &cerr);
+	n->fd = net_tcp_connect(host, port, deadline, &cerr);
 	if (n->fd < 0) {
 		*why = NET_CONNECT;
 		*err = xasprintf("cannot connect to %s: %s (is planregd running there? check PLANREG_SERVER)", n->where,
@@ -426,14 +258,11 @@ static bool net_handshake(struct net *n, const struct settings *s, const char *h
 		free(cerr);
 		goto fail;
 	}
-	struct timeval tv = {s->timeout_ms / 1000, (s->timeout_ms % 1000) * 1000};
-	setsockopt(n->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-	setsockopt(n->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 
 	n->ssl = SSL_new(n->ctx);
 	if (n->ssl == NULL) {
 		*why = NET_TLS;
-		*err = xasprintf("cannot set up TLS: %s", net_ossl_reason());
+		*err = xasprintf("cannot set up TLS: %s", net_cred_ossl_reason());
 		goto fail;
 	}
 	SSL_set_fd(n->ssl, n->fd);
@@ -449,10 +278,17 @@ static bool net_handshake(struct net *n, const struct settings *s, const char *h
 		SSL_set_tlsext_host_name(n->ssl, host);
 		SSL_set1_host(n->ssl, host);
 	}
-	if (SSL_connect(n->ssl) != 1) {
+	int verdict = 0;
+	if (net_io(n, NET_OP_CONNECT, NULL, 0, deadline, &verdict) <= 0) {
 		long vr = SSL_get_verify_result(n->ssl);
 		unsigned long e = ERR_peek_last_error();
-		if (vr != X509_V_OK) {
+		if (verdict == NET_IO_TIMEOUT) {
+			*why = NET_TIMEOUT;
+			*err = xasprintf(
+				"no answer from %s during the TLS handshake (timed out; PLANREG_TIMEOUT sets the "
+				"limit)",
+				n->where);
+		} else if (vr != X509_V_OK) {
 			*why = NET_TLS;
 			*err = xasprintf("TLS handshake with %s failed: the server's certificate is not trusted (%s); "
 					 "check PLANREG_CA",
@@ -462,12 +298,6 @@ static bool net_handshake(struct net *n, const struct settings *s, const char *h
 			*err = xasprintf("the server at %s refused this client certificate (%s): it must be issued by "
 					 "the deployment's CA",
 					 n->where, net_ssl_reason());
-		} else if (e == 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			*why = NET_TIMEOUT;
-			*err = xasprintf(
-				"no answer from %s during the TLS handshake (timed out; PLANREG_TIMEOUT sets the "
-				"limit)",
-				n->where);
 		} else {
 			*why = NET_TLS;
 			*err = xasprintf("TLS handshake with %s failed: %s", n->where,
@@ -511,24 +341,26 @@ struct net *net_connect(const struct settings *s, enum net_failure *why, char **
 	n->ctx = SSL_CTX_new(TLS_client_method());
 	if (n->ctx == NULL) {
 		*why = NET_TLS;
-		*err = xasprintf("cannot set up TLS: %s", net_ossl_reason());
+		*err = xasprintf("cannot set up TLS: %s", net_cred_ossl_reason());
 		goto fail;
 	}
-	SSL_CTX_set_default_passwd_cb(n->ctx, net_no_passphrase); /* never prompt on the terminal */
+	SSL_CTX_set_default_passwd_cb(n->ctx, net_cred_no_passphrase); /* never prompt on the terminal */
 	SSL_CTX_set_min_proto_version(n->ctx, TLS1_2_VERSION);
 	SSL_CTX_set_verify(n->ctx, SSL_VERIFY_PEER, NULL);
 	if (s->ca == NULL && SSL_CTX_set_default_verify_paths(n->ctx) != 1) {
 		*why = NET_BAD_CREDENTIAL;
-		*err = xasprintf("cannot load the system's CA certificates: %s (set PLANREG_CA)", net_ossl_reason());
+		*err = xasprintf("cannot load the system's CA certificates: %s (set PLANREG_CA)",
+				 net_cred_ossl_reason());
 		goto fail;
 	}
 	X509 *leaf;
 	unsigned char trust[SHA256_DIGEST_LENGTH] = {0}; /* all zero: the system's CA certificates */
-	if ((s->ca != NULL && !net_load_ca(n->ctx, s->ca, trust, err)) || !net_load_cert(n->ctx, s->cert, &leaf, err)) {
+	if ((s->ca != NULL && !net_cred_load_ca(n->ctx, s->ca, trust, err)) ||
+	    !net_cred_load_cert(n->ctx, s->cert, &leaf, err)) {
 		*why = NET_BAD_CREDENTIAL;
 		goto fail;
 	}
-	bool key_ok = net_load_key(n->ctx, s->key, leaf, s->cert, err);
+	bool key_ok = net_cred_load_key(n->ctx, s->key, leaf, s->cert, err);
 	if (key_ok)
 		n->session_path = net_session_path(s, n->where, leaf, trust);
 	X509_free(leaf);
@@ -544,15 +376,18 @@ struct net *net_connect(const struct settings *s, enum net_failure *why, char **
 	if (n->session_path != NULL)
 		n->cache_dir = xstrdup(s->cache_dir);
 
+	/* one deadline for the whole connection: TCP, the handshake and the retry below */
+	n->timeout_ms = s->timeout_ms;
+	uint64_t deadline = net_now_ms() + (uint64_t)s->timeout_ms;
 	SSL_SESSION *saved = net_session_load(n->session_path);
-	bool ok = net_handshake(n, s, host, port, saved, why, err);
+	bool ok = net_handshake(n, deadline, host, port, saved, why, err);
 	if (!ok && saved != NULL && *why == NET_TLS) {
 		/* a saved session the server would not take must not cost the command: once more without */
 		unlink(n->session_path);
 		free(*err);
 		*err = NULL;
 		net_reset(n);
-		ok = net_handshake(n, s, host, port, NULL, why, err);
+		ok = net_handshake(n, deadline, host, port, NULL, why, err);
 	}
 	if (saved != NULL)
 		SSL_SESSION_free(saved);
@@ -567,10 +402,9 @@ fail:
 	return NULL;
 }
 
-/* Why a read or write failed, in the user's terms. */
-static void net_io_failure(struct net *n, int ret, const char *doing, enum net_failure *why, char **err)
+/* Why a read or write failed (net_io's verdict), in the user's terms. */
+static void net_io_failure(struct net *n, int e, const char *doing, enum net_failure *why, char **err)
 {
-	int e = SSL_get_error(n->ssl, ret);
 	unsigned long ossl = ERR_peek_last_error();
 	if (e == SSL_ERROR_SSL && net_is_cert_refusal(ossl)) {
 		/* TLS 1.3: the client's handshake "succeeds"; the refusal arrives with the first read */
@@ -582,7 +416,7 @@ static void net_io_failure(struct net *n, int ret, const char *doing, enum net_f
 		   (e == SSL_ERROR_SSL && ERR_GET_REASON(ossl) == SSL_R_UNEXPECTED_EOF_WHILE_READING)) {
 		*why = NET_PROTOCOL;
 		*err = xasprintf("the server at %s closed the connection while %s", n->where, doing);
-	} else if (e == SSL_ERROR_SYSCALL && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+	} else if (e == NET_IO_TIMEOUT) {
 		*why = NET_TIMEOUT;
 		*err = xasprintf("no answer from %s while %s (timed out; PLANREG_TIMEOUT sets the limit)", n->where,
 				 doing);
@@ -594,14 +428,15 @@ static void net_io_failure(struct net *n, int ret, const char *doing, enum net_f
 	ERR_clear_error();
 }
 
-static bool net_read_full(struct net *n, uint8_t *buf, size_t len, const char *doing, enum net_failure *why, char **err)
+static bool net_read_full(struct net *n, uint8_t *buf, size_t len, uint64_t deadline, const char *doing,
+			  enum net_failure *why, char **err)
 {
 	size_t got = 0;
 	while (got < len) {
-		errno = 0;
-		int r = SSL_read(n->ssl, buf + got, (int)(len - got));
+		int verdict = 0;
+		int r = net_io(n, NET_OP_READ, buf + got, (int)(len - got), deadline, &verdict);
 		if (r <= 0) {
-			net_io_failure(n, r, doing, why, err);
+			net_io_failure(n, verdict, doing, why, err);
 			return false;
 		}
 		got += (size_t)r;
@@ -611,21 +446,22 @@ static bool net_read_full(struct net *n, uint8_t *buf, size_t len, const char *d
 
 Planreg__V1__Response *net_call(struct net *n, Planreg__V1__Request *req, enum net_failure *why, char **err)
 {
+	/* one deadline for the request going out and the whole answer coming back */
+	uint64_t deadline = net_now_ms() + (uint64_t)n->timeout_ms;
 	req->id = ++n->next_id;
 	size_t len = planreg__v1__request__get_packed_size(req);
 	uint8_t *frame = xmalloc(FRAME_HEADER_BYTES + len);
 	frame_put_header(frame, (uint32_t)len);
 	planreg__v1__request__pack(req, frame + FRAME_HEADER_BYTES);
-	errno = 0;
-	int w = SSL_write(n->ssl, frame, (int)(FRAME_HEADER_BYTES + len));
-	free(frame);
-	if (w <= 0) {
-		/* the server may have refused us and said why: read that first */
+	int verdict = 0;
+	if (net_io(n, NET_OP_WRITE, frame, (int)(FRAME_HEADER_BYTES + len), deadline, &verdict) <= 0) {
+		/* the server may have refused us and said why: read that first (after a timeout, the read says so) */
 		ERR_clear_error();
 	}
+	free(frame);
 
 	uint8_t header[FRAME_HEADER_BYTES];
-	if (!net_read_full(n, header, sizeof header, "waiting for the answer", why, err))
+	if (!net_read_full(n, header, sizeof header, deadline, "waiting for the answer", why, err))
 		return NULL;
 	uint32_t body_len = frame_get_header(header);
 	if (body_len == 0 || body_len > NET_MAX_RESPONSE) {
@@ -635,7 +471,7 @@ Planreg__V1__Response *net_call(struct net *n, Planreg__V1__Request *req, enum n
 		return NULL;
 	}
 	uint8_t *body = xmalloc(body_len);
-	if (!net_read_full(n, body, body_len, "reading the answer", why, err)) {
+	if (!net_read_full(n, body, body_len, deadline, "reading the answer", why, err)) {
 		free(body);
 		return NULL;
 	}
@@ -663,12 +499,19 @@ Planreg__V1__Response *net_call(struct net *n, Planreg__V1__Request *req, enum n
 	return resp;
 }
 
+void net_set_tick(struct net *n, void (*tick)(void *arg), void *arg)
+{
+	n->tick = tick;
+	n->tick_arg = arg;
+	n->next_tick = net_now_ms() + NET_TICK_MS;
+}
+
 void net_close(struct net *n)
 {
 	if (n == NULL)
 		return;
 	if (n->ssl) {
-		SSL_shutdown(n->ssl);
+		SSL_shutdown(n->ssl); /* close_notify if the socket takes it now; never waits */
 		SSL_free(n->ssl);
 	}
 	if (n->fd >= 0)

@@ -1,6 +1,8 @@
 /* net.h - the CLI's connection to planregd: TCP, TLS with a client
  * certificate and ALPN planreg/1, and framed protobuf requests and responses.
- * Blocking, with a timeout: the CLI does one thing at a time. */
+ * One thing at a time, each within a deadline (settings' timeout): the
+ * connection (TCP and the handshake), and each call (the request going out
+ * and the whole answer coming back); bytes that trickle in do not extend it. */
 #ifndef PLANREG_NET_H
 #define PLANREG_NET_H
 
@@ -33,6 +35,8 @@ struct net *net_connect(const struct settings *s, enum net_failure *why, char **
  * planreg__v1__response__free_unpacked(resp, NULL).
  */
 Planreg__V1__Response *net_call(struct net *n, Planreg__V1__Request *req, enum net_failure *why, char **err);
+/* While net_call waits, tick(arg) is called about every 150 ms (a progress bar's redraw); NULL: never. */
+void net_set_tick(struct net *n, void (*tick)(void *arg), void *arg);
 void net_close(struct net *n);
 
 #endif

@@ -1,4 +1,5 @@
-/* progress.c - the progress bar of progress.h: "  submitting [#########.........]  412/1000  3.1 s". */
+/* progress.c - the progress bar of progress.h: "  submitting [#########.........]  412/1000  3.1 s",
+ * or, with nothing counted (a wait for one long answer), "  importing 80 projects  1.2 s". */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,8 @@ void progress_format(char *out, size_t size, const char *what, size_t done, size
 	double s = (double)elapsed_ms / 1000.0;
 	if (total > 0)
 		snprintf(out, size, "  %s [%s] %zu/%zu  %.1f s", what, bar, done, total, s);
+	else if (done == 0)
+		snprintf(out, size, "  %s  %.1f s", what, s);
 	else
 		snprintf(out, size, "  %s %zu  %.1f s", what, done, s);
 }

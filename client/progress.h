@@ -17,7 +17,8 @@ struct progress {
 
 /* Starts a bar for total steps (0: not known yet) when tty says stderr is a terminal. */
 void progress_begin(struct progress *p, bool tty, const char *what, size_t total);
-/* Records done steps of total (total 0: keep the one known); redraws at most ten times a second. */
+/* Records done steps of total (total 0: keep the one known); redraws at most ten times a second. With
+ * neither steps nor a total (0, 0) the line is what and the time alone: a wait for one long answer. */
 void progress_update(struct progress *p, size_t done, size_t total);
 /* Clears the line, so that what follows on stderr starts clean; begin again to show it anew. */
 void progress_clear(struct progress *p);
