@@ -70,6 +70,7 @@ static int cli_transport(struct cli *cli, Planreg__V1__Request *req, Planreg__V1
 	char *err = NULL;
 	*resp = NULL;
 	cli->broke_after_send = false;
+	cli->transport_failed = false;
 	int rc = cli_settings(cli);
 	if (rc != EXIT_OK)
 		return rc;
@@ -80,6 +81,8 @@ static int cli_transport(struct cli *cli, Planreg__V1__Request *req, Planreg__V1
 		if (cli->net == NULL) {
 			if (cli->waiting)
 				progress_clear(cli->waiting);
+			cli->transport_failed =
+				why == NET_CONNECT || why == NET_TLS || why == NET_PROTOCOL || why == NET_TIMEOUT;
 			rc = cli_fail(EXIT_CONNECT, "%s", err);
 			free(err);
 			return rc;
@@ -92,6 +95,7 @@ static int cli_transport(struct cli *cli, Planreg__V1__Request *req, Planreg__V1
 		progress_clear(cli->waiting); /* before anything below is printed */
 	if (*resp == NULL) {
 		cli->broke_after_send = why == NET_PROTOCOL || why == NET_TIMEOUT;
+		cli->transport_failed = true;
 		rc = cli_fail(EXIT_CONNECT, "%s", err);
 		free(err);
 		net_close(cli->net);

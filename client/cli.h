@@ -29,6 +29,9 @@ struct cli {
 	/* the last call's connection broke after its request went out (timeout or
 	 * close mid-answer): the request may or may not have been done */
 	bool broke_after_send;
+	/* the last call failed in the transport (no connection, a broken or silent one), not by a refusal:
+	 * trying again may help */
+	bool transport_failed;
 	/* while a call waits for its answer, this bar (progress_begin'd, no count) is drawn and its time moves;
 	 * it is cleared before anything is printed. NULL: none */
 	struct progress *waiting;

@@ -56,7 +56,8 @@ int cmd_update_send(struct cli *cli, Planreg__V1__Request *req, bool quiet, Plan
 	if (rc != EXIT_CONNECT || !cli->broke_after_send)
 		return rc;
 	size_t n = sizeof cmd_update_resend_pause_ms / sizeof cmd_update_resend_pause_ms[0];
-	for (size_t i = 0; i < n && rc == EXIT_CONNECT; i++) {
+	/* a refusal (a revoked credential, say) is not the connection's fault: it is not tried again */
+	for (size_t i = 0; i < n && rc == EXIT_CONNECT && cli->transport_failed; i++) {
 		int ms = cmd_update_resend_pause_ms[i];
 		if (ms > 0) {
 			struct timespec pause = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};

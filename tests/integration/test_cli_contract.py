@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 import unittest
+import uuid
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
@@ -210,8 +211,9 @@ class ProxyCutOnce:
     request through and then drops the connection instead of passing the answer back: the request was done,
     the client never heard. Later connections are relayed whole."""
 
-    def __init__(self, port):
+    def __init__(self, port, on_cut=None):
         self.target = port
+        self.on_cut = on_cut  # called after the request went through, before its answer is dropped
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
@@ -244,6 +246,8 @@ class ProxyCutOnce:
                         state["client_after"] = True  # the client's second flight: Finished and the request
                 elif state["cut"] and state["client_after"]:
                     time.sleep(1.0)  # the request is through and done; its answer is dropped
+                    if self.on_cut:
+                        self.on_cut()
                     self.cut = True
                     break
                 else:
@@ -681,6 +685,34 @@ class ServiceTest(unittest.TestCase):
             self.assertEqual(self.count("p.ref = 12"), before + 1)
             self.assertIn("submitted update", r.stdout)
             self.assertNotIn("already submitted", r.stdout)  # our own resend is not an earlier submission
+        finally:
+            proxy.close()
+
+    def test_resend_stops_at_a_refusal(self):
+        # the connection breaks after the request went in, and the credential is revoked before the
+        # resend: the resend is refused, which is not the connection's fault, so it is not tried again
+        name = "submitter-resend-%s" % uuid.uuid4().hex[:6]
+        self.s.enrol(name, "LCC", "Resend Refused", "submitter")
+
+        def revoke():
+            rr = self.s.cli("admin", "cred", "revoke", name)
+            assert rr.returncode == 0, rr.stdout + rr.stderr
+
+        proxy = ProxyCutOnce(self.s.daemon.port, on_cut=revoke)
+        try:
+            env = {"PLANREG_SERVER": "localhost:%d" % proxy.port,
+                   "XDG_CACHE_HOME": os.path.join(self.s.tmp, "cache-refused")}
+            t0 = time.time()
+            r = self.submit(5, PERIOD, "green", "--idempotency-key", "resend-refused-5", cred=name, env=env)
+            took = time.time() - t0
+            self.assertTrue(proxy.cut, "the relay never cut the first connection")
+            self.assertEqual(r.returncode, 3, r.stdout + r.stderr)
+            self.assertEqual(r.stderr.count("sending it again"), 1, r.stderr)
+            self.assertIn("revoked", r.stderr)
+            self.assertEqual(proxy.connections, 2)
+            self.assertLess(took, 1.0 + 1.2, "it paused for further attempts")  # the relay's own 1 s hold
+            # the first send went in, once
+            self.assertEqual(self.count("u.idempotency_key = 'resend-refused-5'"), 1)
         finally:
             proxy.close()
 
