@@ -160,6 +160,34 @@ class InstallTest(unittest.TestCase):
         for command in helped | documented:
             self.assertIn("planreg " + command, text)
 
+    def test_planreg_page_names_each_commands_options(self):
+        """Each command's entry in planreg(1) (its synopsis lines in man/planreg.1.scd) names exactly the
+        options its --help lists, so that an option added, renamed or removed in the command table cannot
+        leave the page behind."""
+        planreg = self.path("bin/planreg")
+        r = run([planreg, "--help"])
+        commands = []
+        listing = r.stdout.split("\nCommands:\n", 1)[1].split("\n\n", 1)[0]
+        for line in listing.splitlines():
+            m = re.match(r"^  ([a-z][a-z-]*(?: [a-z][a-z-]*)?)(?:\s{2,}\S|$)", line)
+            if m:
+                commands.append(m.group(1))
+        self.assertGreater(len(commands), 20)
+        with open(os.path.join(harness.SOURCE_DIR, "man", "planreg.1.scd")) as f:
+            page = f.read().splitlines()
+        for command in commands:
+            h = run([planreg] + command.split() + ["--help"])
+            self.assertEqual(h.returncode, 0, command)
+            options = h.stdout.split("\nOptions:\n", 1)[1] if "\nOptions:\n" in h.stdout else ""
+            helped = set(re.findall(r"^\s+(?:-\w, )?(--[a-z][a-z-]*)", options, re.M)) - {"--help"}
+            documented = set()
+            entries = [line for line in page if line.startswith("*planreg %s*" % command)]
+            self.assertTrue(entries, "planreg(1) has no entry for %s" % command)
+            for line in entries:
+                documented |= set(re.findall(r"\*(--[a-z][a-z-]*)\*", line))
+            self.assertEqual((command, sorted(helped - documented), sorted(documented - helped)),
+                             (command, [], []), "options in --help only, in planreg(1) only")
+
     def test_planregd_pages_document_every_command_and_key(self):
         r = run([self.path("sbin/planregd"), "--help"])
         self.assertEqual(r.returncode, 0, r.stderr)
