@@ -6,6 +6,7 @@
 #include <openssl/x509.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 #include "json.h"
@@ -142,8 +143,23 @@ static int cmd_cred_enrol_run(struct cli *cli, const struct cli_command *self, i
 			name = derived_name = xstrndup(base, len);
 		}
 	}
-	if (org == NULL || org[0] == '\0')
+	if (org == NULL || org[0] == '\0') {
+		free(derived_name);
 		return cli_usage(cmd, "--org is required (the certificate has no organisation)");
+	}
+	/* the daemon refuses every request whose certificate's O is not the enrolled organisation */
+	if (cert && org != cert_org && strcasecmp(org, cert_org) != 0) {
+		free(derived_name);
+		if (cert_org[0] == '\0')
+			return cli_usage(cmd,
+					 "%s carries no organisation (subject O), so it could never act for %s: "
+					 "issue a certificate with O=%s",
+					 cert, org, org);
+		return cli_usage(cmd,
+				 "%s is issued for organisation %s (subject O), so it could never act for %s: "
+				 "leave out --org, or issue a certificate with O=%s",
+				 cert, cert_org, org, org);
+	}
 	if (name == NULL)
 		return cli_usage(cmd, "--name is required");
 

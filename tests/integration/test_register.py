@@ -345,6 +345,18 @@ class RegisterTest(unittest.TestCase):
         self.assertIn("fingerprint", r.stderr)
         r = self.cli("admin", "cred", "enrol", "--cert", self.s.pki.cert("other"), "--role", "boss")
         self.assertEqual(r.returncode, 2)
+        # a certificate issued for CA enrolled for LCC could never connect: refused before anything is sent
+        before = self.s.sql("SELECT count(*) FROM credential")
+        r = self.cli("admin", "cred", "enrol", "--cert", self.s.pki.cert("other"), "--org", "LCC", "--role",
+                     "viewer", "--name", "other-lcc")
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+        self.assertIn("is issued for organisation CA (subject O), so it could never act for LCC", r.stderr)
+        self.assertEqual(self.s.sql("SELECT count(*) FROM credential"), before)
+        # the same organisation in another case is the same organisation (the daemon compares so too)
+        r = self.cli("admin", "cred", "enrol", "--cert", self.s.pki.cert("other"), "--org", "ca", "--role",
+                     "viewer", "--name", "other-ca")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         r = self.cli("admin", "cred", "revoke", "nobody")
         self.assertEqual(r.returncode, 1)
         self.assertIn("there is no credential nobody", r.stderr)
