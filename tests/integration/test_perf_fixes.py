@@ -211,6 +211,32 @@ class PerfFixesTest(unittest.TestCase):
         self.assertEqual((r.id, r.code, r.reason), (3, UNAUTHENTICATED, "credential_revoked"), r)
         self.assertTrue(w.closed_within(3))
 
+    def test_a_revocation_by_hand_in_sql_is_heard_too(self):
+        # the owner revokes in SQL, not through the daemon: the database's own trigger (migration 0007)
+        # announces it, so the open connection's cached principal goes at once, not after its 60 s
+        self.s.enrol("temp-sql", "CA", "Temp SQL", "viewer")
+        w = self.wire("temp-sql")
+        self.assertEqual(w.call(whoami(1)).code, OK)
+        before = metric(self.daemon, LOOKUPS)
+        self.assertEqual(w.call(whoami(2)).code, OK)
+        self.assertEqual(metric(self.daemon, LOOKUPS), before, "the principal was not cached")
+        mark = len(self.daemon.read_log())
+        self.s.sql("UPDATE credential SET revoked_at = now(), revoked_by = 'owner by hand' WHERE name = 'temp-sql'")
+        wait_log_since(self.daemon, mark, r"event=conn_principal_dropped .*cred=temp-sql", 5)
+        r = w.call(whoami(3))
+        self.assertEqual((r.id, r.code, r.reason), (3, UNAUTHENTICATED, "credential_revoked"), r)
+        # a revocation through the daemon is still announced once (identical notifications merge)
+        self.s.enrol("temp-once", "CA", "Temp Once", "viewer")
+        w2 = self.wire("temp-once")
+        self.assertEqual(w2.call(whoami(1)).code, OK)
+        mark = len(self.daemon.read_log())
+        rc = self.s.cli("admin", "cred", "revoke", "temp-once")
+        self.assertEqual(rc.returncode, 0, rc.stdout + rc.stderr)
+        wait_log_since(self.daemon, mark, r"event=conn_principal_dropped .*cred=temp-once", 5)
+        time.sleep(0.3)
+        dropped = re.findall(r"event=conn_principal_dropped .*cred=temp-once", self.daemon.read_log()[mark:])
+        self.assertEqual(len(dropped), 1, dropped)
+
     def test_lost_listener_makes_every_cache_stale(self):
         w = self.wire("viewer")
         self.assertEqual(w.call(whoami(1)).code, OK)
