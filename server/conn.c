@@ -692,6 +692,17 @@ static void conn_handshake_done(struct conn *c)
 		conn_abort(c, "no client certificate");
 		return;
 	}
+	char when[64];
+	if (SSL_session_reused(c->ssl) && !tls_peer_valid_now(c->ssl, when, sizeof when)) {
+		/* a full handshake checks the dates with the chain; a resumed one must do it here */
+		c->srv->metrics.tls_failures++;
+		conn_set_state(c, CONN_AUTHENTICATING);
+		rpc_send_connection_error(c, PLANREG__V1__CODE__UNAUTHENTICATED, "certificate_expired",
+					  "this client certificate is not valid now (%s); ask an admin for a new one",
+					  when[0] ? when : "outside its dates");
+		conn_close(c, "certificate expired (resumed session)");
+		return;
+	}
 	/* the handshake deadline (from accept) keeps running until the credential is found */
 	conn_set_state(c, CONN_AUTHENTICATING);
 	bufferevent_disable(c->bev, EV_READ);

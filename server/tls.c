@@ -120,6 +120,31 @@ bool tls_peer_fingerprint(SSL *ssl, char out[65])
 	return ok;
 }
 
+bool tls_peer_valid_now(SSL *ssl, char *when, size_t when_len)
+{
+	when[0] = '\0';
+	X509 *peer = SSL_get1_peer_certificate(ssl);
+	if (peer == NULL)
+		return false;
+	const ASN1_TIME *before = X509_get0_notBefore(peer), *after = X509_get0_notAfter(peer);
+	const ASN1_TIME *bad = X509_cmp_current_time(before) > 0  ? before
+			       : X509_cmp_current_time(after) < 0 ? after
+								  : NULL;
+	if (bad != NULL) {
+		BIO *b = BIO_new(BIO_s_mem());
+		if (b != NULL)
+			BIO_puts(b, bad == after ? "it expired " : "it is valid only from ");
+		if (b != NULL && ASN1_TIME_print(b, bad) == 1) {
+			int n = BIO_read(b, when, (int)when_len - 1);
+			when[n > 0 ? n : 0] = '\0';
+		}
+		BIO_free(b);
+	}
+	X509_free(peer);
+	ERR_clear_error();
+	return bad == NULL;
+}
+
 /* The one entry nid of name, as UTF-8 in out; true when there is none ("") or exactly one that fits. */
 static bool tls_name_entry(X509_NAME *name, int nid, char *out, size_t len)
 {

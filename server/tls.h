@@ -11,6 +11,10 @@
 /* Builds a server context from PEM files; NULL with *err (malloc'd) naming the file and the reason. */
 SSL_CTX *tls_server_ctx_new(const char *cert, const char *key, const char *ca, char **err);
 
+/* Whether the peer's certificate is inside its validity period now (a resumed session skips the
+ * chain check, which is where expiry is otherwise caught); when not, why in when ("it expired DATE"). */
+bool tls_peer_valid_now(SSL *ssl, char *when, size_t when_len);
+
 /* SHA-256 of the peer certificate's DER, lower-case hex; false when there is no peer certificate. */
 bool tls_peer_fingerprint(SSL *ssl, char out[65]);
 

@@ -4,19 +4,23 @@ session from a per-identity cache, and a connection's principal is cached (no cr
 lookup per request) yet dropped as soon as the credential is revoked, by this daemon
 or, through LISTEN/NOTIFY, by another one."""
 
+import calendar
 import http.client
 import os
 import re
+import socket
+import ssl
 import stat
 import statistics
 import struct
+import subprocess
 import sys
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
-from wire import LIST_PROJECTS, OK, UNAUTHENTICATED, Wire, pb_varint, request, tls_context, whoami  # noqa: E402
+from wire import LIST_PROJECTS, OK, UNAUTHENTICATED, Response, Wire, pb_varint, request, tls_context, whoami  # noqa: E402
 
 LOOKUPS = "planregd_credential_lookups_total"
 
@@ -181,6 +185,78 @@ class PerfFixesTest(unittest.TestCase):
         w2 = self.wire("viewer")
         self.assertEqual(w2.call(whoami(1)).code, OK)
         self.assertEqual(metric(self.daemon, LOOKUPS), before + 1)
+
+    def test_a_resumed_session_does_not_outlive_its_certificate(self):
+        # A full handshake checks the certificate's dates with its chain; a resumed one skips the chain, so
+        # the daemon checks the dates itself. A certificate valid for a few seconds: a full handshake and a
+        # session ticket while it is valid, then a resumption after it has expired.
+        d = os.path.join(self.s.tmp, "short-ca")
+        os.makedirs(d)
+        with open(os.path.join(d, "index.txt"), "w"):
+            pass
+        with open(os.path.join(d, "serial"), "w") as f:
+            f.write("1000\n")
+        with open(os.path.join(d, "ca.cnf"), "w") as f:
+            f.write("[ca]\ndefault_ca = c\n[c]\ndatabase = index.txt\nnew_certs_dir = .\nserial = serial\n"
+                    "default_md = sha256\npolicy = p\nunique_subject = no\nx509_extensions = ext\n"
+                    "[p]\norganizationName = supplied\norganizationalUnitName = optional\ncommonName = supplied\n"
+                    "[ext]\nbasicConstraints = CA:FALSE\nextendedKeyUsage = clientAuth\n")
+        key, csr, crt = (os.path.join(d, n) for n in ("short.key", "short.csr", "short.crt"))
+        ca_key = os.path.join(self.s.pki.dir, "ca.key")
+        end = time.gmtime(time.time() + 4)
+        for cmd in (["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key],
+                    ["openssl", "req", "-new", "-key", key, "-subj", "/O=CA/OU=viewer/CN=Short Lived", "-out", csr],
+                    ["openssl", "ca", "-batch", "-config", "ca.cnf", "-cert", self.s.pki.ca, "-keyfile", ca_key,
+                     "-in", csr, "-out", crt, "-startdate", "20260101000000Z",
+                     "-enddate", time.strftime("%Y%m%d%H%M%SZ", end), "-notext"]):
+            r = subprocess.run(cmd, cwd=d, capture_output=True, text=True, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        r = self.s.cli("admin", "cred", "enrol", "--cert", crt, "--role", "viewer", "--name", "short-lived")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        ctx = tls_context(self.s.pki, None)
+        ctx.load_cert_chain(crt, key)
+
+        def connect(session=None):
+            raw = socket.create_connection(("127.0.0.1", self.daemon.port), timeout=5)
+            return ctx.wrap_socket(raw, server_hostname="localhost", session=session)
+
+        def call(sock, req):
+            sock.sendall(struct.pack(">I", len(req)) + req)
+            head = b""
+            while len(head) < 4:
+                chunk = sock.recv(4 - len(head))
+                if not chunk:
+                    return None
+                head += chunk
+            n = struct.unpack(">I", head)[0]
+            body = b""
+            while len(body) < n:
+                chunk = sock.recv(n - len(body))
+                if not chunk:
+                    return None
+                body += chunk
+            return Response(body)
+
+        s1 = connect()
+        self.assertEqual(call(s1, whoami(1)).code, OK)  # the session ticket has arrived by now
+        session = s1.session
+        s1.close()
+        s2 = connect(session)  # still valid: resumed and served
+        self.assertTrue(s2.session_reused)
+        self.assertEqual(call(s2, whoami(1)).code, OK)
+        s2.close()
+        time.sleep(max(0.0, calendar.timegm(end) + 1.5 - time.time()))
+        s3 = connect(session)
+        self.assertTrue(s3.session_reused, "the daemon did not resume: this proves nothing")
+        r = call(s3, whoami(1))
+        s3.close()
+        self.assertIsNotNone(r, "closed without saying why")
+        self.assertEqual((r.id, r.code, r.reason), (0, UNAUTHENTICATED, "certificate_expired"), r)
+        self.assertIn("it expired", r.message)
+        # and a full handshake with it fails in TLS, as it always did
+        with self.assertRaises(ssl.SSLError):
+            s4 = connect()
+            call(s4, whoami(1))
 
     def test_revocation_applies_to_the_next_request_despite_the_cache(self):
         self.s.enrol("temp-rev", "CA", "Temp Revoked", "viewer")
