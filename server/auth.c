@@ -1,77 +1,18 @@
-/* auth.c - who may do what (see auth.h). The table is the policy; keep it the only copy. */
+/* auth.c - the authorisation decisions that need data (see auth.h); which role may make which
+ * request at all is declared with each request kind in methods.c and applied here. */
 #include "auth.h"
 
 #include <string.h>
 #include <strings.h>
 
+#include "methods.h"
 #include "values.h"
 
-#define A (1u << ROLE_ADMIN)
-#define V (1u << ROLE_VIEWER)
-#define S (1u << ROLE_SUBMITTER)
-#define R (1u << ROLE_REMINDER)
-
-struct auth_rule {
-	Planreg__V1__Request__BodyCase kind;
-	unsigned roles;
-	const char *roles_text;
-};
-
-/* Reading the register is open to every enrolled credential (the reminder job
- * needs organisations and projects); changing it is the CA's (admin). Progress:
- * submitters write their own organisation's, admins anyone's; viewers and the
- * reminder job never write it. */
-static const struct auth_rule auth_rules[] = {
-	{PLANREG__V1__REQUEST__BODY_WHOAMI, A | V | S | R, "any role"},
-	{PLANREG__V1__REQUEST__BODY_LIST_THEMES, A | V | S | R, "any role"},
-	{PLANREG__V1__REQUEST__BODY_LIST_ORGANISATIONS, A | V | S | R, "any role"},
-	{PLANREG__V1__REQUEST__BODY_LIST_PROJECTS, A | V | S | R, "any role"},
-	{PLANREG__V1__REQUEST__BODY_GET_PROJECT, A | V | S | R, "any role"},
-	{PLANREG__V1__REQUEST__BODY_UPSERT_ORGANISATION, A, "admin"},
-	{PLANREG__V1__REQUEST__BODY_IMPORT_PLAN, A, "admin"},
-	{PLANREG__V1__REQUEST__BODY_ENROL_CREDENTIAL, A, "admin"},
-	{PLANREG__V1__REQUEST__BODY_REVOKE_CREDENTIAL, A, "admin"},
-	{PLANREG__V1__REQUEST__BODY_LIST_CREDENTIALS, A, "admin"},
-	{PLANREG__V1__REQUEST__BODY_SUBMIT_UPDATE, A | S, "admin or a submitter of a lead organisation"},
-	{PLANREG__V1__REQUEST__BODY_UPDATE_TEMPLATE, A | S, "admin or submitter"},
-	{PLANREG__V1__REQUEST__BODY_GET_UPDATE, A | V | S, "admin, viewer or a submitter of a lead organisation"},
-	{PLANREG__V1__REQUEST__BODY_LIST_UPDATES, A | V | S, "admin, viewer or a submitter of a lead organisation"},
-	{PLANREG__V1__REQUEST__BODY_REVIEW_UPDATE, A, "admin"},
-	{PLANREG__V1__REQUEST__BODY_VERIFY_AUDIT, A | V, "admin or viewer"},
-	/* the consolidated picture: a submitter sees the same shapes, cut to its own projects */
-	{PLANREG__V1__REQUEST__BODY_GET_STATUS, A | V | S, "admin, viewer or submitter"},
-	{PLANREG__V1__REQUEST__BODY_LIST_OUTSTANDING, A | V | S | R, "any role"},
-	{PLANREG__V1__REQUEST__BODY_GET_TIMELINESS, A | V | S, "admin, viewer or submitter"},
-	{PLANREG__V1__REQUEST__BODY_DIFF_PERIODS, A | V | S, "admin, viewer or submitter"},
-	{PLANREG__V1__REQUEST__BODY_EXPORT_UPDATES, A | V | S, "admin, viewer or submitter"},
-	/* reminders: the job claims and acknowledges them (an admin may run it by hand); the policy is the CA's */
-	{PLANREG__V1__REQUEST__BODY_GET_REMINDER_POLICY, A | V | R, "admin, viewer or reminder"},
-	{PLANREG__V1__REQUEST__BODY_SET_REMINDER_POLICY, A, "admin"},
-	{PLANREG__V1__REQUEST__BODY_CLAIM_REMINDERS, A | R, "reminder or admin"},
-	{PLANREG__V1__REQUEST__BODY_ACK_REMINDER, A | R, "reminder or admin"},
-	{PLANREG__V1__REQUEST__BODY_LIST_REMINDERS, A | V | R, "admin, viewer or reminder"},
-};
-
-static const struct auth_rule *auth_rule_for(Planreg__V1__Request__BodyCase kind)
+bool auth_request_allowed(const struct principal *p, const struct method *m, const char **why)
 {
-	for (size_t i = 0; i < sizeof auth_rules / sizeof auth_rules[0]; i++)
-		if (auth_rules[i].kind == kind)
-			return &auth_rules[i];
-	return NULL;
-}
-
-const char *auth_roles_for(Planreg__V1__Request__BodyCase kind)
-{
-	const struct auth_rule *r = auth_rule_for(kind);
-	return r ? r->roles_text : "nobody";
-}
-
-bool auth_request_allowed(const struct principal *p, Planreg__V1__Request__BodyCase kind, const char **why)
-{
-	const struct auth_rule *r = auth_rule_for(kind);
-	if (r != NULL && p->role > ROLE_UNSPECIFIED && p->role < ROLE_COUNT && (r->roles & (1u << p->role)))
+	if (m == NULL || method_allows(m, p->role))
 		return true;
-	*why = auth_roles_for(kind);
+	*why = method_roles_text(m);
 	return false;
 }
 

@@ -6,11 +6,23 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "conn.h"
-#include "planreg.pb-c.h"
+#include "values.h"
 
-/* May this role make this request at all? On false, *why says who may. */
-bool auth_request_allowed(const struct principal *p, Planreg__V1__Request__BodyCase kind, const char **why);
+/* Who a request comes from: the credential its connection's certificate is enrolled as. */
+struct principal {
+	char credential[80];
+	char organisation[20];
+	char person[256];
+	enum role role;
+	char fingerprint[65];
+};
+
+struct method;
+
+/* May p make this kind of request at all? Who may is declared with each kind (methods.c);
+ * on false, *why names them ("admin, viewer or submitter"). m NULL (an unknown kind): true,
+ * dispatch answers it. The decisions below need data: the organisation and the project's leads. */
+bool auth_request_allowed(const struct principal *p, const struct method *m, const char **why);
 
 /* Does p's organisation lead the project led by these organisations? (Co-led
  * projects have several leads; codes compare case-insensitively.) An admin
@@ -35,8 +47,5 @@ const char *auth_template_org(const struct principal *p, const char *requested);
  * timeliness, diff, export): NULL for every project (admin, viewer, the
  * reminder job), else the one organisation whose projects it may see. */
 const char *auth_progress_scope(const struct principal *p);
-
-/* The roles allowed to make a request, for messages ("admin, viewer"). */
-const char *auth_roles_for(Planreg__V1__Request__BodyCase kind);
 
 #endif

@@ -243,3 +243,19 @@ void config_free(struct config *c)
 			*config_str(c, &config_table[i]) = NULL;
 		}
 }
+
+void config_pool_settings(const struct config *c, const char *dsn, int size, struct db_pool_settings *out)
+{
+	*out = (struct db_pool_settings){
+		.dsn = dsn,
+		.size = size,
+		.connect_timeout_ms = c->db_connect_timeout_ms,
+		.reconnect_max_ms = c->db_reconnect_max_ms,
+		.statement_timeout_ms = c->db_statement_timeout_ms,
+		.queue_max = c->db_queue_max,
+		.query_timeout_ms = c->db_query_timeout_ms,
+		.acquire_timeout_ms = c->db_acquire_timeout_ms,
+		.reconnect_min_ms = c->db_reconnect_min_ms,
+		.tcp_user_timeout_ms = c->db_tcp_user_timeout_ms,
+	};
+}

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "db_pool.h"
+
 struct config {
 	char *listen_addr;
 	int listen_port;
@@ -60,5 +62,7 @@ void config_print(const struct config *c, FILE *out);
 /* The table with types, defaults and help, for --help. */
 void config_print_help(FILE *out);
 void config_free(struct config *c);
+/* The pool settings of a database (db_dsn, or the replica's read_db_dsn) from the db_* keys. */
+void config_pool_settings(const struct config *c, const char *dsn, int size, struct db_pool_settings *out);
 
 #endif

@@ -19,18 +19,11 @@
  *                              trickle is as stuck as one that reads nothing)
  *   CLOSING, LINGERING         closing_timeout_ms for flush, close_notify and linger
  *
- * Admission (conn_accept). A new socket is closed at once (with a reset) when
- * max_connections are open, when max_connections_per_addr are open from its
- * address (IPv4 address, or IPv6 /64), or when the handshake budget is full.
- * The budget counts connections in HANDSHAKE or AUTHENTICATING and is
- * conn_unauth_limit() = min(max_handshakes, max_connections - max_connections / 4):
- * a quarter of the slots is always left to authenticated clients. When it is
- * full, a newcomer takes the place of the oldest handshake that has sent
- * nothing for CONN_EVICT_SILENT_MS, else of the oldest handshake under way for
- * CONN_EVICT_STALLED_MS (or half of handshake_timeout_ms, if less); only when
- * there is no such connection is the newcomer refused. So silent sockets, however
- * many, cannot lock enrolled clients out: a real client sends its ClientHello at
- * once and finishes in milliseconds, a silent socket is the first to go. */
+ * Admission (conn_accept) follows admission.c's verdict: a socket over a limit is closed at
+ * once with a reset; one that fits may first evict a silent or stalled handshake.
+ *
+ * Everything above the connection (the credential, request kinds, dispatch, the Status
+ * replies) is reached through tab->hooks. */
 #include "conn.h"
 
 #include <errno.h>
@@ -42,16 +35,18 @@
 #include <openssl/err.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <unistd.h>
 #include <time.h>
 
-#include "auth.h"
+#include <stdarg.h>
+
+#include "admission.h"
 #include "decode.h"
 #include "frame.h"
 #include "log.h"
-#include "rpc.h"
-#include "server.h"
 #include "tls.h"
 #include "wirecheck.h"
 #include "xmalloc.h"
@@ -59,15 +54,8 @@
 static const char *const conn_state_names[] = {"handshake", "authenticating", "open",  "draining",
 					       "closing",   "lingering",      "closed"};
 
-/* A handshake that has sent no byte for this long may be evicted for a newcomer. */
-#define CONN_EVICT_SILENT_MS 200
-/* Any handshake under way this long (at most handshake_timeout_ms / 2) may be evicted for a newcomer. */
-#define CONN_EVICT_STALLED_MS 1000
 /* At most one conn_refused line per reason this often; the others are counted in the next one. */
 #define CONN_REFUSAL_LOG_MS 1000
-/* A cached principal is looked up again after this long whatever was heard: a revocation made
- * by hand in SQL, without the notification, still applies within a minute. */
-#define CONN_PRINCIPAL_TTL_MS 60000
 
 /* Allowed transitions: from -> bitmask of to. */
 #define B(s) (1u << (s))
@@ -85,8 +73,28 @@ static const unsigned conn_transitions[] = {
 static void conn_process_input(struct conn *c);
 static void conn_rearm(struct conn *c);
 
-/* Monotonic milliseconds; never 0, which marks a clock that is not running. */
-static uint64_t conn_now_ms(void)
+const char *const conn_refusal_names[CONN_REFUSALS] = {
+	[CONN_REFUSED_MAX_CONNECTIONS] = "max_connections",
+	[CONN_REFUSED_HANDSHAKES] = "handshakes",
+	[CONN_REFUSED_PER_ADDR] = "per_addr",
+};
+const char *const conn_request_refusal_names[CONN_REQUEST_REFUSALS] = {
+	[CONN_REQ_MAX_REQUEST_BYTES] = "max_request_bytes",
+	[CONN_REQ_DECODE_BUDGET] = "decode_budget_bytes",
+	[CONN_REQ_ROLE_NOT_ALLOWED] = "role_not_allowed",
+	[CONN_REQ_INVALID_STRING] = "invalid_string",
+};
+const char *const conn_deadline_names[CONN_DEADLINES] = {
+	[CONN_DEADLINE_NONE] = "none",
+	[CONN_DEADLINE_HANDSHAKE] = "handshake",
+	[CONN_DEADLINE_AUTHENTICATING] = "authenticating",
+	[CONN_DEADLINE_FRAME] = "frame",
+	[CONN_DEADLINE_IDLE] = "idle",
+	[CONN_DEADLINE_WRITE] = "write",
+	[CONN_DEADLINE_CLOSING] = "closing",
+};
+
+uint64_t conn_now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -110,8 +118,8 @@ void conn_set_state(struct conn *c, enum conn_state st)
 	log_debug("conn_state", "conn=%llu from=%s to=%s", (unsigned long long)c->id, conn_state_names[c->state],
 		  conn_state_names[st]);
 	if (c->unauth && !conn_state_unauthenticated(st)) {
-		TAILQ_REMOVE(&c->srv->unauth, c, unauth_link);
-		c->srv->n_unauth--;
+		TAILQ_REMOVE(&c->tab->unauth, c, unauth_link);
+		c->tab->n_unauth--;
 		c->unauth = false;
 	}
 	if (st == CONN_OPEN)
@@ -138,7 +146,7 @@ void conn_unref(struct conn *c)
 		event_active(c->reaper, EV_TIMEOUT, 0);
 }
 
-void conn_free(struct conn *c)
+static void conn_free(struct conn *c)
 {
 	/* the socket BIO may outlive c inside libevent's deferred finalisation: forget c first */
 	SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
@@ -162,9 +170,9 @@ static void conn_reap(evutil_socket_t fd, short what, void *arg)
 	if (c->refs > 0)
 		return;
 	LIST_REMOVE(c, link);
-	struct server *srv = c->srv;
+	struct conn_table *tab = c->tab;
 	conn_free(c);
-	server_conn_gone(srv);
+	tab->hooks->gone(tab);
 }
 
 static void conn_closed(struct conn *c)
@@ -175,7 +183,7 @@ static void conn_closed(struct conn *c)
 		LIST_REMOVE(c, addr_link);
 		c->addr_counted = false;
 	}
-	c->srv->n_conns--;
+	c->tab->n--;
 	conn_unref(c); /* the server list's reference */
 }
 
@@ -218,7 +226,7 @@ static void conn_finish(struct conn *c)
 	}
 	shutdown(fd, SHUT_WR);
 	conn_set_state(c, CONN_LINGERING); /* the closing deadline still runs: lingering cannot be kept alive */
-	event_assign(c->linger, c->srv->base, fd, EV_READ | EV_PERSIST, conn_linger_cb, c);
+	event_assign(c->linger, c->tab->base, fd, EV_READ | EV_PERSIST, conn_linger_cb, c);
 	event_add(c->linger, NULL);
 }
 
@@ -274,7 +282,7 @@ void conn_send_frame(struct conn *c, const uint8_t *frame, size_t len)
 static bool conn_output_full(struct conn *c)
 {
 	/* a client that does not read its answers stops being read */
-	return evbuffer_get_length(bufferevent_get_output(c->bev)) > 4 * (size_t)c->srv->cfg->max_frame_bytes;
+	return evbuffer_get_length(bufferevent_get_output(c->bev)) > 4 * (size_t)c->tab->cfg->max_frame_bytes;
 }
 
 static void conn_pause(struct conn *c)
@@ -307,7 +315,7 @@ void conn_request_done(struct conn *c)
 		c->idle_since_ms = conn_now_ms();
 	if (c->state == CONN_DRAINING && c->inflight == 0)
 		conn_close(c, c->drain_reason ? c->drain_reason : "server shutting down");
-	else if (c->state == CONN_OPEN && c->inflight < c->srv->cfg->max_inflight_per_conn)
+	else if (c->state == CONN_OPEN && c->inflight < c->tab->cfg->max_inflight_per_conn)
 		conn_resume(c);
 	conn_rearm(c);
 }
@@ -335,7 +343,7 @@ void conn_drain(struct conn *c)
 
 /* ---------------------------------------------------------------- deadlines */
 
-static void conn_consider(uint64_t *at, enum server_deadline *kind, uint64_t since, int ms, enum server_deadline k)
+static void conn_consider(uint64_t *at, enum conn_deadline *kind, uint64_t since, int ms, enum conn_deadline k)
 {
 	uint64_t t = since + (uint64_t)ms;
 	if (*at == 0 || t < *at) {
@@ -345,30 +353,30 @@ static void conn_consider(uint64_t *at, enum server_deadline *kind, uint64_t sin
 }
 
 /* The deadline the connection lives under now (0: none) and which one it is. */
-static uint64_t conn_next_deadline(const struct conn *c, enum server_deadline *kind)
+static uint64_t conn_next_deadline(const struct conn *c, enum conn_deadline *kind)
 {
-	const struct config *cfg = c->srv->cfg;
+	const struct config *cfg = c->tab->cfg;
 	uint64_t at = 0;
-	*kind = SERVER_DEADLINE_NONE;
+	*kind = CONN_DEADLINE_NONE;
 	switch (c->state) {
 	case CONN_HANDSHAKE:
-		conn_consider(&at, kind, c->accepted_ms, cfg->handshake_timeout_ms, SERVER_DEADLINE_HANDSHAKE);
+		conn_consider(&at, kind, c->accepted_ms, cfg->handshake_timeout_ms, CONN_DEADLINE_HANDSHAKE);
 		break;
 	case CONN_AUTHENTICATING:
-		conn_consider(&at, kind, c->accepted_ms, cfg->handshake_timeout_ms, SERVER_DEADLINE_AUTHENTICATING);
+		conn_consider(&at, kind, c->accepted_ms, cfg->handshake_timeout_ms, CONN_DEADLINE_AUTHENTICATING);
 		break;
 	case CONN_OPEN:
 	case CONN_DRAINING:
 		if (c->state == CONN_OPEN && c->frame_started_ms != 0 && !c->reading_paused)
-			conn_consider(&at, kind, c->frame_started_ms, cfg->frame_timeout_ms, SERVER_DEADLINE_FRAME);
+			conn_consider(&at, kind, c->frame_started_ms, cfg->frame_timeout_ms, CONN_DEADLINE_FRAME);
 		if (c->state == CONN_OPEN && c->frame_started_ms == 0 && c->inflight == 0 && c->output_since_ms == 0)
-			conn_consider(&at, kind, c->idle_since_ms, cfg->idle_timeout_ms, SERVER_DEADLINE_IDLE);
+			conn_consider(&at, kind, c->idle_since_ms, cfg->idle_timeout_ms, CONN_DEADLINE_IDLE);
 		if (c->output_since_ms != 0)
-			conn_consider(&at, kind, c->output_since_ms, cfg->write_timeout_ms, SERVER_DEADLINE_WRITE);
+			conn_consider(&at, kind, c->output_since_ms, cfg->write_timeout_ms, CONN_DEADLINE_WRITE);
 		break;
 	case CONN_CLOSING:
 	case CONN_LINGERING:
-		conn_consider(&at, kind, c->closing_since_ms, cfg->closing_timeout_ms, SERVER_DEADLINE_CLOSING);
+		conn_consider(&at, kind, c->closing_since_ms, cfg->closing_timeout_ms, CONN_DEADLINE_CLOSING);
 		break;
 	case CONN_CLOSED:
 		break;
@@ -378,7 +386,7 @@ static uint64_t conn_next_deadline(const struct conn *c, enum server_deadline *k
 
 static void conn_rearm(struct conn *c)
 {
-	enum server_deadline kind;
+	enum conn_deadline kind;
 	uint64_t at = conn_next_deadline(c, &kind);
 	if (at == 0) {
 		evtimer_del(c->deadline);
@@ -402,7 +410,7 @@ static void conn_deadline_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	struct conn *c = arg;
-	enum server_deadline kind;
+	enum conn_deadline kind;
 	uint64_t at = conn_next_deadline(c, &kind);
 	if (at == 0)
 		return;
@@ -410,7 +418,7 @@ static void conn_deadline_cb(evutil_socket_t fd, short what, void *arg)
 		conn_rearm(c); /* libevent's clock is coarser than ours: not yet */
 		return;
 	}
-	if (kind == SERVER_DEADLINE_FRAME && evbuffer_get_length(bufferevent_get_input(c->bev)) == 0 &&
+	if (kind == CONN_DEADLINE_FRAME && evbuffer_get_length(bufferevent_get_input(c->bev)) == 0 &&
 	    !conn_tls_pending(c)) {
 		/* what arrived was a whole TLS record without application data (a key update, a
 		 * ticket): no frame was started after all. The idle clock, which those bytes did
@@ -419,34 +427,34 @@ static void conn_deadline_cb(evutil_socket_t fd, short what, void *arg)
 		conn_rearm(c);
 		return;
 	}
-	c->srv->metrics.deadlines_passed[kind]++;
+	c->tab->metrics.deadlines_passed[kind]++;
 	switch (kind) {
-	case SERVER_DEADLINE_HANDSHAKE:
-		c->srv->metrics.tls_failures++;
+	case CONN_DEADLINE_HANDSHAKE:
+		c->tab->metrics.tls_failures++;
 		conn_abort(c, "TLS handshake deadline passed");
 		break;
-	case SERVER_DEADLINE_AUTHENTICATING:
+	case CONN_DEADLINE_AUTHENTICATING:
 		conn_close(c, "authentication deadline passed");
 		break;
-	case SERVER_DEADLINE_FRAME:
-		c->srv->metrics.protocol_errors++;
+	case CONN_DEADLINE_FRAME:
+		c->tab->metrics.protocol_errors++;
 		conn_close(c, "frame not completed in time");
 		break;
-	case SERVER_DEADLINE_IDLE:
+	case CONN_DEADLINE_IDLE:
 		conn_close(c, "idle timeout");
 		break;
-	case SERVER_DEADLINE_WRITE:
+	case CONN_DEADLINE_WRITE:
 		conn_abort(c, "write timeout: the client is not taking its answers");
 		break;
-	case SERVER_DEADLINE_CLOSING:
+	case CONN_DEADLINE_CLOSING:
 		log_debug("conn_close_timeout", "conn=%llu state=%s", (unsigned long long)c->id,
 			  conn_state_names[c->state]);
 		c->ssl = NULL;
 		bufferevent_disable(c->bev, EV_READ | EV_WRITE);
 		conn_closed(c);
 		break;
-	case SERVER_DEADLINE_NONE:
-	case SERVER_DEADLINES:
+	case CONN_DEADLINE_NONE:
+	case CONN_DEADLINES:
 		break;
 	}
 }
@@ -480,28 +488,63 @@ static long conn_bio_cb(BIO *b, int oper, const char *argp, size_t len, int argi
 
 /* ---------------------------------------------------------------- requests */
 
-/* The largest frame a request of this kind may be: only ImportPlan may use max_frame_bytes. */
-static size_t conn_request_cap(const struct config *cfg, uint32_t kind)
+void conn_connection_error(struct conn *c, status_code code, const char *reason, const char *fmt, ...)
 {
-	size_t frame = (size_t)cfg->max_frame_bytes;
-	size_t request = (size_t)cfg->max_request_bytes;
-	if (kind == PLANREG__V1__REQUEST__BODY_IMPORT_PLAN || request > frame)
-		return frame;
-	return request;
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	c->tab->hooks->connection_error(c, code, reason, msg);
+}
+
+/* Answers a request refused before it was dispatched, counted under why. */
+static void conn_refuse_request(struct conn *c, uint64_t id, uint32_t kind, enum conn_request_refusal why,
+				status_code code, const char *reason, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 8, 9)));
+static void conn_refuse_request(struct conn *c, uint64_t id, uint32_t kind, enum conn_request_refusal why,
+				status_code code, const char *reason, const char *field, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	c->tab->metrics.requests_refused[why]++;
+	c->tab->hooks->refuse(c, id, kind, code, reason, field, msg);
+}
+
+/* protobuf-c hands strings over as C strings: a NUL inside would cut them short unseen. True when
+ * every string of the body is UTF-8 without NUL; else the request is answered. */
+static bool conn_strings_ok(struct conn *c, uint64_t id, uint32_t kind, const uint8_t *body, size_t len)
+{
+	struct wirecheck_problem p;
+	enum wirecheck_result wr = wirecheck_strings(&planreg__v1__request__descriptor, body, len, &p);
+	if (wr == WIRECHECK_OK)
+		return true;
+	if (wr == WIRECHECK_NUL || wr == WIRECHECK_BAD_UTF8)
+		conn_refuse_request(c, id, kind, CONN_REQ_INVALID_STRING, PLANREG__V1__CODE__INVALID_ARGUMENT,
+				    "invalid_string", p.path,
+				    "%s holds %s at byte %zu; text must be UTF-8 without NUL bytes", p.path,
+				    wirecheck_result_text(wr), p.offset);
+	else
+		conn_refuse_request(c, id, kind, CONN_REQ_INVALID_STRING, PLANREG__V1__CODE__INVALID_ARGUMENT,
+				    "invalid_string", p.path, "%s: %s", p.path[0] ? p.path : "request",
+				    wirecheck_result_text(wr));
+	return false;
 }
 
 /*
  * One whole frame of need bytes (header included) is at the front of in. Before
- * anything is decoded: its size against what its kind may take, and whether the
- * connection's role may make that request at all; then it is decoded under
+ * anything is decoded the admit hook judges its kind and size (what that kind may
+ * take, whether the connection's role may make it at all); then it is decoded under
  * decode_budget_bytes and its strings checked. A refusal is answered with the
  * request's id and the stream stays in sync. Consumes the frame; false when the
  * connection is finishing.
  */
 static bool conn_take_frame(struct conn *c, struct evbuffer *in, size_t need)
 {
-	struct server *srv = c->srv;
-	const struct config *cfg = srv->cfg;
+	struct conn_table *tab = c->tab;
 	const uint8_t *body = evbuffer_pullup(in, (ssize_t)need) + FRAME_HEADER_BYTES;
 	size_t len = need - FRAME_HEADER_BYTES;
 	uint64_t id;
@@ -509,71 +552,46 @@ static bool conn_take_frame(struct conn *c, struct evbuffer *in, size_t need)
 	/* a top level that does not scan is left to protobuf-c to judge, under the smaller cap */
 	if (!wirecheck_request_head(body, len, &id, &kind))
 		kind = 0;
-	const char *name = rpc_method_name((Planreg__V1__Request__BodyCase)kind);
 	c->requests++;
 	c->frame_started_ms = 0;
 	c->idle_since_ms = conn_now_ms();
-
-	size_t cap = conn_request_cap(cfg, kind);
-	if (len > cap) {
+	struct conn_verdict v;
+	if (!tab->hooks->admit(c, kind, len, &v)) {
 		evbuffer_drain(in, need);
-		srv->metrics.requests_refused[SERVER_REQ_MAX_REQUEST_BYTES]++;
-		rpc_refuse(c, id, kind, PLANREG__V1__CODE__RESOURCE_EXHAUSTED, "request_too_large", NULL,
-			   "the request (%s) is %zu bytes, above max_request_bytes (%d); only ImportPlan may be "
-			   "larger (up to max_frame_bytes, %d)",
-			   name ? name : "unknown kind", len, cfg->max_request_bytes, cfg->max_frame_bytes);
-		return true;
-	}
-	const char *who;
-	if (name != NULL && !auth_request_allowed(&c->principal, (Planreg__V1__Request__BodyCase)kind, &who)) {
-		/* the same decision rpc.c makes after decoding, made before: never decode what cannot run */
-		evbuffer_drain(in, need);
-		srv->metrics.requests_refused[SERVER_REQ_ROLE_NOT_ALLOWED]++;
-		rpc_refuse(c, id, kind, PLANREG__V1__CODE__PERMISSION_DENIED, "role_not_allowed", NULL,
-			   "%s needs the role %s; credential %s has role %s", name, who, c->principal.credential,
-			   values_role_name(c->principal.role));
+		conn_refuse_request(c, id, kind, v.why, v.code, v.reason, NULL, "%s", v.message);
 		return true;
 	}
 	enum decode_result dr;
 	size_t used = 0;
 	ProtobufCMessage *m = decode_unpack(&planreg__v1__request__descriptor, body, len,
-					    (size_t)cfg->decode_budget_bytes, &dr, &used);
+					    (size_t)tab->cfg->decode_budget_bytes, &dr, &used);
 	if (m == NULL && dr == DECODE_OVER_BUDGET) {
 		evbuffer_drain(in, need);
-		srv->metrics.requests_refused[SERVER_REQ_DECODE_BUDGET]++;
-		rpc_refuse(c, id, kind, PLANREG__V1__CODE__RESOURCE_EXHAUSTED, "request_too_large", NULL,
-			   "the request (%s) needs more than decode_budget_bytes (%d) to decode; send less at once",
-			   name ? name : "unknown kind", cfg->decode_budget_bytes);
+		const char *name = tab->hooks->kind_name(kind);
+		conn_refuse_request(
+			c, id, kind, CONN_REQ_DECODE_BUDGET, PLANREG__V1__CODE__RESOURCE_EXHAUSTED, "request_too_large",
+			NULL, "the request (%s) needs more than decode_budget_bytes (%d) to decode; send less at once",
+			name ? name : "unknown kind", tab->cfg->decode_budget_bytes);
 		return true;
 	}
 	if (m == NULL) {
 		evbuffer_drain(in, need);
-		srv->metrics.protocol_errors++;
-		rpc_send_connection_error(c, PLANREG__V1__CODE__INVALID_ARGUMENT, "bad_message",
-					  "the frame is not a valid planreg.v1.Request message");
+		tab->metrics.protocol_errors++;
+		conn_connection_error(c, PLANREG__V1__CODE__INVALID_ARGUMENT, "bad_message",
+				      "the frame is not a valid planreg.v1.Request message");
 		conn_finish_requests(c, "undecodable request");
 		return false;
 	}
-	/* protobuf-c hands strings over as C strings: a NUL inside would cut them short unseen */
-	struct wirecheck_problem p;
-	enum wirecheck_result wr = wirecheck_strings(&planreg__v1__request__descriptor, body, len, &p);
+	bool strings_ok = conn_strings_ok(c, id, kind, body, len);
 	evbuffer_drain(in, need);
-	if (wr != WIRECHECK_OK) {
+	if (!strings_ok) {
 		decode_free(m);
-		srv->metrics.requests_refused[SERVER_REQ_INVALID_STRING]++;
-		if (wr == WIRECHECK_NUL || wr == WIRECHECK_BAD_UTF8)
-			rpc_refuse(c, id, kind, PLANREG__V1__CODE__INVALID_ARGUMENT, "invalid_string", p.path,
-				   "%s holds %s at byte %zu; text must be UTF-8 without NUL bytes", p.path,
-				   wirecheck_result_text(wr), p.offset);
-		else
-			rpc_refuse(c, id, kind, PLANREG__V1__CODE__INVALID_ARGUMENT, "invalid_string", p.path, "%s: %s",
-				   p.path[0] ? p.path : "request", wirecheck_result_text(wr));
 		return true;
 	}
 	log_debug("request_decoded", "conn=%llu kind=%u bytes=%zu decoded=%zu", (unsigned long long)c->id,
 		  (unsigned)kind, len, used);
 	c->inflight++;
-	rpc_dispatch(c, (Planreg__V1__Request *)m); /* takes ownership; freed with decode_free */
+	tab->hooks->dispatch(c, (Planreg__V1__Request *)m); /* takes ownership; freed with decode_free */
 	return true;
 }
 
@@ -581,12 +599,12 @@ static bool conn_take_frame(struct conn *c, struct evbuffer *in, size_t need)
 static void conn_process_input(struct conn *c)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
-	const size_t max = (size_t)c->srv->cfg->max_frame_bytes;
+	const size_t max = (size_t)c->tab->cfg->max_frame_bytes;
 	while (c->state == CONN_OPEN) {
 		size_t avail = evbuffer_get_length(in);
 		if (avail == 0)
 			break;
-		if (c->inflight >= c->srv->cfg->max_inflight_per_conn || conn_output_full(c)) {
+		if (c->inflight >= c->tab->cfg->max_inflight_per_conn || conn_output_full(c)) {
 			conn_pause(c);
 			break;
 		}
@@ -597,9 +615,9 @@ static void conn_process_input(struct conn *c)
 		size_t body_len, consumed, need;
 		enum frame_result fr = frame_decode(header, hn, max, &body, &body_len, &consumed, &need);
 		if (fr == FRAME_EMPTY || fr == FRAME_TOO_LARGE) {
-			c->srv->metrics.protocol_errors++;
-			rpc_send_connection_error(c, PLANREG__V1__CODE__INVALID_ARGUMENT, "bad_frame",
-						  "frame length %zu is outside 1..%zu bytes", body_len, max);
+			c->tab->metrics.protocol_errors++;
+			conn_connection_error(c, PLANREG__V1__CODE__INVALID_ARGUMENT, "bad_frame",
+					      "frame length %zu is outside 1..%zu bytes", body_len, max);
 			conn_finish_requests(c, "bad frame length"); /* earlier requests still get their answers */
 			return;
 		}
@@ -680,10 +698,10 @@ static void conn_handshake_done(struct conn *c)
 	unsigned int alpn_len = 0;
 	SSL_get0_alpn_selected(c->ssl, &alpn, &alpn_len);
 	if (alpn_len != sizeof TLS_ALPN - 1 || memcmp(alpn, TLS_ALPN, alpn_len) != 0) {
-		c->srv->metrics.tls_failures++;
+		c->tab->metrics.tls_failures++;
 		conn_set_state(c, CONN_AUTHENTICATING);
-		rpc_send_connection_error(c, PLANREG__V1__CODE__UNAUTHENTICATED, "alpn_required",
-					  "the client must offer ALPN protocol %s", TLS_ALPN);
+		conn_connection_error(c, PLANREG__V1__CODE__UNAUTHENTICATED, "alpn_required",
+				      "the client must offer ALPN protocol %s", TLS_ALPN);
 		conn_close(c, "no ALPN planreg/1");
 		return;
 	}
@@ -695,18 +713,18 @@ static void conn_handshake_done(struct conn *c)
 	char when[64];
 	if (SSL_session_reused(c->ssl) && !tls_peer_valid_now(c->ssl, when, sizeof when)) {
 		/* a full handshake checks the dates with the chain; a resumed one must do it here */
-		c->srv->metrics.tls_failures++;
+		c->tab->metrics.tls_failures++;
 		conn_set_state(c, CONN_AUTHENTICATING);
-		rpc_send_connection_error(c, PLANREG__V1__CODE__UNAUTHENTICATED, "certificate_expired",
-					  "this client certificate is not valid now (%s); ask an admin for a new one",
-					  when[0] ? when : "outside its dates");
+		conn_connection_error(c, PLANREG__V1__CODE__UNAUTHENTICATED, "certificate_expired",
+				      "this client certificate is not valid now (%s); ask an admin for a new one",
+				      when[0] ? when : "outside its dates");
 		conn_close(c, "certificate expired (resumed session)");
 		return;
 	}
 	/* the handshake deadline (from accept) keeps running until the credential is found */
 	conn_set_state(c, CONN_AUTHENTICATING);
 	bufferevent_disable(c->bev, EV_READ);
-	rpc_authenticate(c);
+	c->tab->hooks->authenticate(c);
 }
 
 void conn_authenticated(struct conn *c, const struct principal *p)
@@ -722,58 +740,6 @@ void conn_authenticated(struct conn *c, const struct principal *p)
 	conn_process_input(c);
 }
 
-/* ---------------------------------------------------------------- the cached principal
- *
- * A credential changes only by being revoked (migrations/0005), so the principal found at
- * connect can answer for the lookup of each request, as long as a revocation reaches the
- * connection before its next request: RevokeCredential drops the caches of this daemon at
- * once and notifies CONN_CREDENTIAL_CHANNEL, which every daemon listens on (db_listener).
- * While the listener is down nothing is cached; when it subscribes again (or is lost) every
- * cache becomes stale (cred_epoch), since a notification may have been missed meanwhile. */
-
-bool conn_principal_fresh(const struct conn *c)
-{
-	const struct server *srv = c->srv;
-	return c->principal_cached && srv->cred_listening && c->principal_epoch == srv->cred_epoch &&
-	       conn_now_ms() - c->principal_cached_ms < CONN_PRINCIPAL_TTL_MS;
-}
-
-void conn_principal_cache(struct conn *c, uint64_t epoch, uint64_t notices)
-{
-	const struct server *srv = c->srv;
-	if (!conn_is_usable(c) || !srv->cred_listening || epoch != srv->cred_epoch || notices != srv->cred_notices)
-		return; /* the lookup may predate a revocation heard since: the next request looks again */
-	c->principal_cached = true;
-	c->principal_epoch = epoch;
-	c->principal_cached_ms = conn_now_ms();
-}
-
-void conn_credential_revoked(struct server *srv, const char *fingerprint)
-{
-	srv->cred_notices++;
-	struct conn *c;
-	LIST_FOREACH(c, &srv->conns, link)
-	{
-		if (c->principal_cached && strcmp(c->fingerprint, fingerprint) == 0) {
-			c->principal_cached = false;
-			log_debug("conn_principal_dropped", "conn=%llu cred=%s", (unsigned long long)c->id,
-				  c->principal.credential);
-		}
-	}
-}
-
-void conn_credential_notice(const char *fingerprint, bool listening, void *arg)
-{
-	struct server *srv = arg;
-	if (fingerprint != NULL) {
-		conn_credential_revoked(srv, fingerprint);
-		return;
-	}
-	srv->cred_listening = listening;
-	srv->cred_epoch++;
-	srv->cred_notices++;
-}
-
 static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	(void)bev;
@@ -786,7 +752,7 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
 		char why[256];
 		bool eof = conn_tls_error(c, why, sizeof why);
 		if (c->state == CONN_HANDSHAKE) {
-			c->srv->metrics.tls_failures++;
+			c->tab->metrics.tls_failures++;
 			log_info("tls_failed", "conn=%llu peer=%s error=%s", (unsigned long long)c->id, c->peer,
 				 log_q(why));
 		}
@@ -802,160 +768,112 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	}
 }
 
-/* ---------------------------------------------------------------- admission */
-
-unsigned conn_unauth_limit(const struct server *srv)
-{
-	unsigned total = (unsigned)srv->cfg->max_connections;
-	unsigned limit = total - total / 4;
-	if ((unsigned)srv->cfg->max_handshakes < limit)
-		limit = (unsigned)srv->cfg->max_handshakes;
-	return limit > 0 ? limit : 1;
-}
-
-static void conn_addr_key(const struct sockaddr *sa, struct conn_addr *a)
-{
-	memset(a, 0, sizeof *a);
-	if (sa->sa_family == AF_INET) {
-		a->bytes[10] = a->bytes[11] = 0xff;
-		memcpy(a->bytes + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-	} else if (sa->sa_family == AF_INET6) {
-		const struct in6_addr *in6 = &((const struct sockaddr_in6 *)sa)->sin6_addr;
-		if (IN6_IS_ADDR_V4MAPPED(in6))
-			memcpy(a->bytes, in6->s6_addr, 16); /* an IPv4 client of a dual-stack socket */
-		else
-			memcpy(a->bytes, in6->s6_addr, 8); /* one site's /64 counts as one address */
-	}
-}
-
-static uint32_t conn_addr_hash(const struct server *srv, const struct conn_addr *a)
-{
-	uint32_t h = 2166136261u ^ srv->addr_seed; /* FNV-1a, seeded */
-	for (size_t i = 0; i < sizeof a->bytes; i++) {
-		h ^= a->bytes[i];
-		h *= 16777619u;
-	}
-	return h;
-}
-
-static unsigned conn_addr_count(const struct server *srv, const struct conn_addr *a, uint32_t h)
-{
-	unsigned n = 0;
-	const struct conn *c;
-	LIST_FOREACH(c, &srv->addr_buckets[h & srv->addr_mask], addr_link)
-	if (memcmp(c->addr.bytes, a->bytes, sizeof a->bytes) == 0)
-		n++;
-	return n;
-}
+/* ---------------------------------------------------------------- accept */
 
 /* Closes a socket at accept, with a reset: a flood of refused sockets leaves no TIME_WAIT behind. */
-static void conn_refuse(struct server *srv, int fd, const char *peer, enum server_refusal why, unsigned limit)
+static void conn_refuse(struct conn_table *tab, int fd, const char *peer, enum conn_refusal why, unsigned limit)
 {
-	srv->metrics.connections_refused[why]++;
+	tab->metrics.connections_refused[why]++;
 	uint64_t now = conn_now_ms();
-	if (srv->refusal_log[why].last_ms == 0 || now - srv->refusal_log[why].last_ms >= CONN_REFUSAL_LOG_MS) {
-		log_warn("conn_refused", "peer=%s reason=%s limit=%u suppressed=%llu", peer, server_refusal_names[why],
-			 limit, (unsigned long long)srv->refusal_log[why].suppressed);
-		srv->refusal_log[why].last_ms = now;
-		srv->refusal_log[why].suppressed = 0;
+	if (tab->refusal_log[why].last_ms == 0 || now - tab->refusal_log[why].last_ms >= CONN_REFUSAL_LOG_MS) {
+		log_warn("conn_refused", "peer=%s reason=%s limit=%u suppressed=%llu", peer, conn_refusal_names[why],
+			 limit, (unsigned long long)tab->refusal_log[why].suppressed);
+		tab->refusal_log[why].last_ms = now;
+		tab->refusal_log[why].suppressed = 0;
 	} else {
-		srv->refusal_log[why].suppressed++;
+		tab->refusal_log[why].suppressed++;
 	}
 	struct linger lg = {.l_onoff = 1, .l_linger = 0};
 	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
 	evutil_closesocket(fd);
 }
 
-/* The unauthenticated connection a newcomer may replace when the budget is full, or NULL. */
-static struct conn *conn_pick_victim(struct server *srv, uint64_t now)
+/* Closes the handshake a newcomer replaces (admission_pick_victim chose it). */
+static void conn_evict(struct conn_table *tab, struct conn *victim, uint64_t now, const char *peer)
 {
-	uint64_t stalled = CONN_EVICT_STALLED_MS;
-	if ((uint64_t)srv->cfg->handshake_timeout_ms / 2 < stalled)
-		stalled = (uint64_t)srv->cfg->handshake_timeout_ms / 2;
-	struct conn *slow = NULL, *v;
-	TAILQ_FOREACH(v, &srv->unauth, unauth_link)
-	{
-		if (v->state != CONN_HANDSHAKE)
-			continue; /* authenticating: it showed a valid certificate; its lookup is bounded */
-		uint64_t age = now - v->accepted_ms;
-		if (v->bytes_in == 0 && age >= CONN_EVICT_SILENT_MS)
-			return v; /* the oldest silent one */
-		if (slow == NULL && age >= stalled)
-			slow = v;
-	}
-	return slow;
+	tab->metrics.handshakes_evicted++;
+	log_debug("conn_evict", "conn=%llu peer=%s bytes_in=%llu age_ms=%llu for=%s", (unsigned long long)victim->id,
+		  victim->peer, (unsigned long long)victim->bytes_in, (unsigned long long)(now - victim->accepted_ms),
+		  peer);
+	/* at debug level, like the refusals (rate-limited): a flood must not flood the log */
+	conn_abort_logged(victim, LOG_DEBUG, "handshake budget full: made room for a newer connection");
 }
 
-void conn_accept(struct server *srv, int fd, const struct sockaddr *sa, const char *peer)
+/* A TLS bufferevent on fd, or NULL (fd closed) when OpenSSL or libevent cannot make one. */
+static struct bufferevent *conn_tls_socket(struct conn_table *tab, int fd, const char *peer, SSL **ssl_out)
 {
-	const struct config *cfg = srv->cfg;
-	srv->metrics.connections_accepted++;
-	if (srv->n_conns >= (unsigned)cfg->max_connections) {
-		conn_refuse(srv, fd, peer, SERVER_REFUSED_MAX_CONNECTIONS, (unsigned)cfg->max_connections);
-		return;
-	}
-	struct conn_addr addr;
-	conn_addr_key(sa, &addr);
-	uint32_t h = conn_addr_hash(srv, &addr);
-	if (conn_addr_count(srv, &addr, h) >= (unsigned)cfg->max_connections_per_addr) {
-		conn_refuse(srv, fd, peer, SERVER_REFUSED_PER_ADDR, (unsigned)cfg->max_connections_per_addr);
-		return;
-	}
-	uint64_t now = conn_now_ms();
-	if (srv->n_unauth >= conn_unauth_limit(srv)) {
-		struct conn *victim = conn_pick_victim(srv, now);
-		if (victim == NULL) {
-			conn_refuse(srv, fd, peer, SERVER_REFUSED_HANDSHAKES, conn_unauth_limit(srv));
-			return;
-		}
-		srv->metrics.handshakes_evicted++;
-		log_debug("conn_evict", "conn=%llu peer=%s bytes_in=%llu age_ms=%llu for=%s",
-			  (unsigned long long)victim->id, victim->peer, (unsigned long long)victim->bytes_in,
-			  (unsigned long long)(now - victim->accepted_ms), peer);
-		/* at debug level, like the refusals (rate-limited): a flood must not flood the log */
-		conn_abort_logged(victim, LOG_DEBUG, "handshake budget full: made room for a newer connection");
-	}
 	/* answers go out at once: without this a response of two TLS records waits for the
 	 * client's delayed ACK (Nagle), about 40 ms on Linux */
 	int one = 1;
 	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0)
 		log_debug("conn_nodelay", "peer=%s error=%s", peer, log_q(strerror(errno)));
-	SSL *ssl = SSL_new(srv->ssl_ctx);
+	SSL *ssl = SSL_new(tab->ssl_ctx);
 	if (ssl == NULL) {
 		log_error("conn_refused", "peer=%s reason=%s", peer, log_q(tls_error_string()));
 		evutil_closesocket(fd);
-		return;
+		return NULL;
 	}
-	/* plain socket bufferevent, no deferred callbacks (PITFALLS: libevent 2.1 bugs live there) */
+	/* plain socket bufferevent, no deferred callbacks (docs/hacking.md: libevent 2.1 bugs live there) */
 	struct bufferevent *bev =
-		bufferevent_openssl_socket_new(srv->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+		bufferevent_openssl_socket_new(tab->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL) {
 		log_error("conn_refused", "peer=%s reason=\"cannot make a TLS bufferevent\"", peer);
 		evutil_closesocket(fd); /* the SSL was freed with the failure */
-		return;
+		return NULL;
 	}
+	*ssl_out = ssl;
+	return bev;
+}
+
+/* A new connection in HANDSHAKE, counted in every list of the table. */
+static struct conn *conn_new(struct conn_table *tab, struct bufferevent *bev, SSL *ssl, const struct conn_addr *addr,
+			     uint32_t h, uint64_t now, const char *peer)
+{
 	struct conn *c = xcalloc(1, sizeof *c);
-	c->srv = srv;
-	c->id = ++srv->next_conn_id;
+	c->tab = tab;
+	c->id = ++tab->next_id;
 	c->state = CONN_HANDSHAKE;
 	c->refs = 1;
 	c->ssl = ssl;
 	c->bev = bev;
-	c->addr = addr;
+	c->addr = *addr;
 	c->addr_hash = h;
 	c->accepted_ms = now;
 	snprintf(c->peer, sizeof c->peer, "%s", peer);
-	c->deadline = evtimer_new(srv->base, conn_deadline_cb, c);
-	c->reaper = event_new(srv->base, -1, 0, conn_reap, c);
-	c->kick = event_new(srv->base, -1, 0, conn_kick_cb, c);
-	c->linger = event_new(srv->base, -1, 0, conn_linger_cb, c);
-	LIST_INSERT_HEAD(&srv->conns, c, link);
-	LIST_INSERT_HEAD(&srv->addr_buckets[h & srv->addr_mask], c, addr_link);
+	c->deadline = evtimer_new(tab->base, conn_deadline_cb, c);
+	c->reaper = event_new(tab->base, -1, 0, conn_reap, c);
+	c->kick = event_new(tab->base, -1, 0, conn_kick_cb, c);
+	c->linger = event_new(tab->base, -1, 0, conn_linger_cb, c);
+	LIST_INSERT_HEAD(&tab->all, c, link);
+	LIST_INSERT_HEAD(&tab->addr_buckets[h & tab->addr_mask], c, addr_link);
 	c->addr_counted = true;
-	TAILQ_INSERT_TAIL(&srv->unauth, c, unauth_link);
+	TAILQ_INSERT_TAIL(&tab->unauth, c, unauth_link);
 	c->unauth = true;
-	srv->n_unauth++;
-	srv->n_conns++;
+	tab->n_unauth++;
+	tab->n++;
+	return c;
+}
+
+void conn_accept(struct conn_table *tab, int fd, const struct sockaddr *sa, const char *peer)
+{
+	tab->metrics.connections_accepted++;
+	struct conn_addr addr;
+	admission_addr_key(sa, &addr);
+	uint32_t h = admission_addr_hash(tab->addr_seed, &addr);
+	uint64_t now = conn_now_ms();
+	struct admission verdict;
+	admission_decide(tab, &addr, h, now, &verdict);
+	if (!verdict.admit) {
+		conn_refuse(tab, fd, peer, verdict.refused, verdict.limit);
+		return;
+	}
+	if (verdict.victim != NULL)
+		conn_evict(tab, verdict.victim, now, peer);
+	SSL *ssl = NULL;
+	struct bufferevent *bev = conn_tls_socket(tab, fd, peer, &ssl);
+	if (bev == NULL)
+		return;
+	struct conn *c = conn_new(tab, bev, ssl, &addr, h, now, peer);
 	/* see every byte before OpenSSL does (conn_raw_input) */
 	BIO *rbio = SSL_get_rbio(ssl);
 	if (rbio != NULL) {
@@ -963,8 +881,41 @@ void conn_accept(struct server *srv, int fd, const struct sockaddr *sa, const ch
 		BIO_set_callback_arg(rbio, (char *)c);
 	}
 	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
-	bufferevent_setwatermark(c->bev, EV_READ, 0, FRAME_HEADER_BYTES + (size_t)cfg->max_frame_bytes);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, FRAME_HEADER_BYTES + (size_t)tab->cfg->max_frame_bytes);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	conn_rearm(c);
 	log_debug("conn_accept", "conn=%llu peer=%s", (unsigned long long)c->id, peer);
+}
+
+/* ---------------------------------------------------------------- the table */
+
+void conn_table_init(struct conn_table *tab, struct event_base *base, const struct config *cfg,
+		     const struct conn_hooks *hooks, void *owner)
+{
+	memset(tab, 0, sizeof *tab);
+	tab->base = base;
+	tab->cfg = cfg;
+	tab->hooks = hooks;
+	tab->owner = owner;
+	LIST_INIT(&tab->all);
+	TAILQ_INIT(&tab->unauth);
+	/* the per-address table: a power of two of buckets, at least max_connections, and a random seed */
+	uint32_t n = 64;
+	while (n < (uint32_t)cfg->max_connections)
+		n *= 2;
+	tab->addr_buckets = xcalloc(n, sizeof *tab->addr_buckets);
+	tab->addr_mask = n - 1;
+	if (getrandom(&tab->addr_seed, sizeof tab->addr_seed, GRND_NONBLOCK) != (ssize_t)sizeof tab->addr_seed)
+		tab->addr_seed = (uint32_t)getpid() * 2654435761u ^ (uint32_t)time(NULL);
+}
+
+void conn_table_free(struct conn_table *tab)
+{
+	struct conn *c;
+	while ((c = LIST_FIRST(&tab->all)) != NULL) {
+		LIST_REMOVE(c, link);
+		conn_free(c);
+	}
+	free(tab->addr_buckets);
+	tab->addr_buckets = NULL;
 }

@@ -1,7 +1,10 @@
 /* conn.h - one client connection: TLS over a bufferevent, frame reading and
- * writing, the in-flight request count, and an explicit state. Owned by the
- * server's list; freed from the loop (never inside its own callbacks) once it
- * is closed and no request still holds a reference. */
+ * writing, the in-flight request count, and an explicit state. Owned by its
+ * table (struct conn_table); freed from the loop (never inside its own
+ * callbacks) once it is closed and no request still holds a reference.
+ *
+ * conn.c knows nothing of request kinds, the database or the server: it calls
+ * up through the hooks of its table (struct conn_hooks), which serve.c installs. */
 #ifndef PLANREG_CONN_H
 #define PLANREG_CONN_H
 
@@ -12,10 +15,10 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 
+#include "auth.h"
+#include "config.h"
 #include "planreg.pb-c.h"
-#include "values.h"
-
-struct server;
+#include "status.h"
 
 enum conn_state {
 	CONN_HANDSHAKE,      /* TLS handshake under a deadline */
@@ -27,12 +30,49 @@ enum conn_state {
 	CONN_CLOSED,         /* waiting for references to drop before being freed */
 };
 
-struct principal {
-	char credential[80];
-	char organisation[20];
-	char person[256];
-	enum role role;
-	char fingerprint[65];
+/* Why a connection was refused at accept (planregd_connections_refused_total{reason}). */
+enum conn_refusal {
+	CONN_REFUSED_MAX_CONNECTIONS, /* max_connections open already */
+	CONN_REFUSED_HANDSHAKES,      /* the handshake budget is full and nobody could be evicted */
+	CONN_REFUSED_PER_ADDR,        /* max_connections_per_addr from that address already */
+	CONN_REFUSALS,
+};
+
+/* Why a request was refused before it was decoded or dispatched (planregd_requests_refused_total{reason}). */
+enum conn_request_refusal {
+	CONN_REQ_MAX_REQUEST_BYTES, /* a frame above max_request_bytes that is not ImportPlan */
+	CONN_REQ_DECODE_BUDGET,     /* it would decode into more than decode_budget_bytes */
+	CONN_REQ_ROLE_NOT_ALLOWED,  /* the connection's role may not make that request */
+	CONN_REQ_INVALID_STRING,    /* a string with NUL or invalid UTF-8 */
+	CONN_REQUEST_REFUSALS,
+};
+
+/* The deadline a connection lives under in its state (planregd_deadlines_passed_total{deadline}). */
+enum conn_deadline {
+	CONN_DEADLINE_NONE,
+	CONN_DEADLINE_HANDSHAKE,      /* handshake_timeout_ms from accept */
+	CONN_DEADLINE_AUTHENTICATING, /* the same budget: authenticated within handshake_timeout_ms of accept */
+	CONN_DEADLINE_FRAME,          /* frame_timeout_ms from a frame's first byte */
+	CONN_DEADLINE_IDLE,           /* idle_timeout_ms since the connection last had nothing to do */
+	CONN_DEADLINE_WRITE,          /* write_timeout_ms from when output became pending */
+	CONN_DEADLINE_CLOSING,        /* closing_timeout_ms for flush, close_notify and linger */
+	CONN_DEADLINES,
+};
+
+/* Label values for the enums above, for /metrics and logs. */
+extern const char *const conn_refusal_names[CONN_REFUSALS];
+extern const char *const conn_request_refusal_names[CONN_REQUEST_REFUSALS];
+extern const char *const conn_deadline_names[CONN_DEADLINES];
+
+/* What the connection layer counts (exported by http.c). */
+struct conn_metrics {
+	uint64_t connections_accepted;
+	uint64_t connections_refused[CONN_REFUSALS];
+	uint64_t handshakes_evicted; /* unauthenticated connections closed to make room for a new one */
+	uint64_t tls_failures;
+	uint64_t protocol_errors;
+	uint64_t requests_refused[CONN_REQUEST_REFUSALS];
+	uint64_t deadlines_passed[CONN_DEADLINES];
 };
 
 /* A source address as the per-address limit counts it: IPv4 as ::ffff:a.b.c.d, IPv6 by its /64. */
@@ -40,14 +80,16 @@ struct conn_addr {
 	uint8_t bytes[16];
 };
 
+struct conn_table;
+
 struct conn {
 	LIST_ENTRY(conn) link;
-	TAILQ_ENTRY(conn) unauth_link; /* in srv->unauth while unauth is true */
-	LIST_ENTRY(conn) addr_link;    /* in srv->addr_buckets[addr_hash & mask] while addr_counted */
-	struct server *srv;
+	TAILQ_ENTRY(conn) unauth_link; /* in tab->unauth while unauth is true */
+	LIST_ENTRY(conn) addr_link;    /* in tab->addr_buckets[addr_hash & mask] while addr_counted */
+	struct conn_table *tab;
 	uint64_t id;
 	enum conn_state state;
-	int refs; /* the server's list holds one; each in-flight request one more */
+	int refs; /* the table's list holds one; each in-flight request one more */
 	struct bufferevent *bev;
 	SSL *ssl;
 	struct event *deadline; /* the one deadline of the current state (conn_rearm) */
@@ -57,18 +99,17 @@ struct conn {
 	char peer[64];
 	char fingerprint[65];
 	struct principal principal; /* from the credential at connect time */
-	/* The principal stands in for a credential lookup while principal_cached, the server
-	 * still listens for revocations and nothing made every cache stale since (see conn.c). */
+	/* The principal stands in for a credential lookup while principal_cached (session.c's policy). */
 	bool principal_cached;
-	uint64_t principal_epoch;     /* srv->cred_epoch when it was looked up */
-	uint64_t principal_cached_ms; /* when it was looked up: a cache lives CONN_PRINCIPAL_TTL_MS at most */
-	/* Read-your-writes with a replica (rpc.c): the primary's WAL position after this
+	uint64_t principal_epoch;     /* the server's credential epoch when it was looked up */
+	uint64_t principal_cached_ms; /* when it was looked up (conn_now_ms) */
+	/* Read-your-writes with a replica (route.c): the primary's WAL position after this
 	 * connection's last write; its reads on the replica wait until that is replayed. */
 	uint64_t written_lsn;
 	bool reads_on_primary; /* a write's position could not be learnt: its reads use the primary */
 	int inflight;
 	bool reading_paused;
-	bool unauth;       /* counted in srv->n_unauth (handshake or authenticating) */
+	bool unauth;       /* counted in tab->n_unauth (handshake or authenticating) */
 	bool addr_counted; /* counted in its address bucket */
 	struct conn_addr addr;
 	uint32_t addr_hash;
@@ -84,10 +125,75 @@ struct conn {
 	uint64_t closing_since_ms; /* entered CLOSING */
 };
 
+/* A request refused before it is decoded: which counter, and what its answer says. */
+struct conn_verdict {
+	enum conn_request_refusal why;
+	status_code code;
+	const char *reason; /* static */
+	char message[512];
+};
+
+/* How conn.c calls up; serve.c installs them. Each gets the connection it is about. */
+struct conn_hooks {
+	/* The handshake is done and c->fingerprint known: find the credential, then call
+	 * conn_authenticated(), or answer with conn_connection_error and close. */
+	void (*authenticate)(struct conn *c);
+	/* A whole frame of this kind (0 when its head does not scan) and body size: true to
+	 * decode it; false with *v filled to refuse it undecoded. */
+	bool (*admit)(const struct conn *c, uint32_t kind, size_t len, struct conn_verdict *v);
+	/* A decoded request; ownership of req passes (free it with decode_free). */
+	void (*dispatch)(struct conn *c, Planreg__V1__Request *req);
+	/* Answers request id (of kind) refused before dispatch; field, when not NULL, is its one violation. */
+	void (*refuse)(struct conn *c, uint64_t id, uint32_t kind, status_code code, const char *reason,
+		       const char *field, const char *message);
+	/* Sends a Response with id 0: a connection-level error, before the connection closes. */
+	void (*connection_error)(struct conn *c, status_code code, const char *reason, const char *message);
+	/* The request kind's name for messages and logs; NULL when unknown. */
+	const char *(*kind_name)(uint32_t kind);
+	/* A connection was freed (a draining server may be done). */
+	void (*gone)(struct conn_table *tab);
+};
+
+/* One bucket of the per-address table: the connections whose address hashes there. */
+LIST_HEAD(conn_addr_bucket, conn);
+
+/* Every connection of the listener, the limits' bookkeeping, and the hooks. */
+struct conn_table {
+	struct event_base *base;
+	const struct config *cfg;
+	SSL_CTX *ssl_ctx; /* swapped whole on reload; connections keep their own reference */
+	const struct conn_hooks *hooks;
+	void *owner; /* whoever installed the hooks (the server) */
+	LIST_HEAD(, conn) all;
+	unsigned n;
+	/* connections in the handshake or authenticating, oldest first (admission.c) */
+	TAILQ_HEAD(, conn) unauth;
+	unsigned n_unauth;
+	/* open connections by source address (IPv6 by /64): a hash of lists, for max_connections_per_addr */
+	struct conn_addr_bucket *addr_buckets;
+	uint32_t addr_mask; /* buckets - 1 (a power of two) */
+	uint32_t addr_seed; /* random: the hash cannot be steered by chosen addresses */
+	struct {
+		uint64_t last_ms;    /* when a refusal of this reason was last logged */
+		uint64_t suppressed; /* refusals not logged since */
+	} refusal_log[CONN_REFUSALS];
+	uint64_t next_id;
+	struct conn_metrics metrics;
+};
+
+/* Sets up an empty table (the per-address table sized for cfg->max_connections). */
+void conn_table_init(struct conn_table *tab, struct event_base *base, const struct config *cfg,
+		     const struct conn_hooks *hooks, void *owner);
+/* Frees every connection at once, whatever its state (the server's hard stop), and the table's memory. */
+void conn_table_free(struct conn_table *tab);
+
+/* Monotonic milliseconds; never 0, which marks a clock that is not running. */
+uint64_t conn_now_ms(void);
+
 /* Takes a new socket from the listener, or refuses it (closes it at once) when a
- * limit says so: max_connections, max_connections_per_addr, or the handshake
- * budget (see conn.c for the budget and the reserve it leaves). */
-void conn_accept(struct server *srv, int fd, const struct sockaddr *sa, const char *peer);
+ * limit says so (admission.c): max_connections, max_connections_per_addr, or the
+ * handshake budget. */
+void conn_accept(struct conn_table *tab, int fd, const struct sockaddr *sa, const char *peer);
 
 /* The state machine's only door: checks and logs every change, re-arms the deadline. */
 void conn_set_state(struct conn *c, enum conn_state st);
@@ -107,29 +213,13 @@ void conn_unref(struct conn *c);
 /* SIGTERM: stop reading new requests; close once in-flight ones are answered. */
 void conn_drain(struct conn *c);
 
-/* Authentication at connect finished: principal found, or refusal sent. */
+/* Authentication at connect finished: the principal was found. */
 void conn_authenticated(struct conn *c, const struct principal *p);
 
 bool conn_is_usable(const struct conn *c);
 
-/* The channel RevokeCredential notifies with the revoked certificate's fingerprint. */
-#define CONN_CREDENTIAL_CHANNEL "planreg_credentials"
-
-/* Whether the cached principal may answer for the credential lookup of a request. */
-bool conn_principal_fresh(const struct conn *c);
-/* Caches the principal found by a lookup that started at epoch and notices (the server's
- * counters then); nothing is cached when a revocation was noticed meanwhile. */
-void conn_principal_cache(struct conn *c, uint64_t epoch, uint64_t notices);
-/* A credential was revoked: connections with that certificate look it up on their next request. */
-void conn_credential_revoked(struct server *srv, const char *fingerprint);
-/* The revocation listener (db_listener_cb): a fingerprint, or NULL when it (re)subscribed or was lost. */
-void conn_credential_notice(const char *fingerprint, bool listening, void *arg);
-
-/* Frees a connection at once, whatever its state (the server's hard stop). */
-void conn_free(struct conn *c);
-
-/* Connections still in the handshake or authenticating may hold at most this
- * many slots: min(max_handshakes, max_connections - max_connections / 4). */
-unsigned conn_unauth_limit(const struct server *srv);
+/* Answers with a Response of id 0 (a connection-level error) through the connection_error hook. */
+void conn_connection_error(struct conn *c, status_code code, const char *reason, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 #endif

@@ -1,12 +1,12 @@
 /* enrol.c - `planregd enrol`: writes a credential straight into the database.
  * It exists to bootstrap the first admin, who then enrols everyone else over
  * the wire with `planreg cred enrol`. Blocking libpq: a command, not the loop. */
-#include <ctype.h>
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "main.h"
+#include "tls.h"
 #include "values.h"
 #include "xmalloc.h"
 
@@ -18,21 +18,6 @@ static const char SQL_ENROL[] =
 	"INSERT INTO credential (name, fingerprint, org_code, person, role, enrolled_by)"
 	" VALUES ($1, $2, (SELECT code FROM organisation WHERE lower(code) = lower($3)), NULLIF($4, ''),"
 	" $5::credential_role, 'planregd enrol')";
-
-/* Lower-case hex without colons; false unless it is 32 bytes of hex. */
-bool enrol_normalise_fingerprint(const char *in, char out[65])
-{
-	size_t n = 0;
-	for (const char *p = in; *p; p++) {
-		if (*p == ':')
-			continue;
-		if (!isxdigit((unsigned char)*p) || n >= 64)
-			return false;
-		out[n++] = (char)tolower((unsigned char)*p);
-	}
-	out[n] = '\0';
-	return n == 64;
-}
 
 int main_enrol(const struct config *cfg, int argc, char **argv, char **err)
 {
@@ -47,7 +32,7 @@ int main_enrol(const struct config *cfg, int argc, char **argv, char **err)
 		*err = xasprintf("role \"%s\" is not one of %s", role, values_role_names());
 		return 2;
 	}
-	if (!enrol_normalise_fingerprint(argv[3], fp)) {
+	if (!tls_normalise_fingerprint(argv[3], fp)) {
 		*err = xasprintf("fingerprint \"%s\" is not a SHA-256 fingerprint (64 hex digits, colons allowed)",
 				 argv[3]);
 		return 2;

@@ -43,37 +43,38 @@ static void http_metrics(struct evhttp_request *req, void *arg)
 	struct server *srv = arg;
 	struct evbuffer *out = evbuffer_new();
 	const struct server_metrics *m = &srv->metrics;
+	const struct conn_metrics *cm = &srv->conns.metrics;
 	struct db_pool_stats db;
 	db_pool_get_stats(srv->pool, &db);
 
 	http_metric(out, "planregd_connections_accepted_total", "counter", "TCP connections accepted",
-		    m->connections_accepted);
+		    cm->connections_accepted);
 	evbuffer_add_printf(out,
 			    "# HELP planregd_connections_refused_total connections closed at accept, by the limit\n"
 			    "# TYPE planregd_connections_refused_total counter\n");
-	for (int i = 0; i < SERVER_REFUSALS; i++)
+	for (int i = 0; i < CONN_REFUSALS; i++)
 		evbuffer_add_printf(out, "planregd_connections_refused_total{reason=\"%s\"} %" PRIu64 "\n",
-				    server_refusal_names[i], m->connections_refused[i]);
+				    conn_refusal_names[i], cm->connections_refused[i]);
 	http_metric(out, "planregd_handshakes_evicted_total", "counter",
 		    "unauthenticated connections closed to make room for a new one (handshake budget full)",
-		    m->handshakes_evicted);
-	http_metric(out, "planregd_connections_open", "gauge", "client connections open", srv->n_conns);
+		    cm->handshakes_evicted);
+	http_metric(out, "planregd_connections_open", "gauge", "client connections open", srv->conns.n);
 	http_metric(out, "planregd_connections_unauthenticated", "gauge",
-		    "connections in the TLS handshake or authenticating", srv->n_unauth);
+		    "connections in the TLS handshake or authenticating", srv->conns.n_unauth);
 	evbuffer_add_printf(out, "# HELP planregd_deadlines_passed_total connections closed by a deadline, by which\n"
 				 "# TYPE planregd_deadlines_passed_total counter\n");
-	for (int i = SERVER_DEADLINE_NONE + 1; i < SERVER_DEADLINES; i++)
+	for (int i = CONN_DEADLINE_NONE + 1; i < CONN_DEADLINES; i++)
 		evbuffer_add_printf(out, "planregd_deadlines_passed_total{deadline=\"%s\"} %" PRIu64 "\n",
-				    server_deadline_names[i], m->deadlines_passed[i]);
+				    conn_deadline_names[i], cm->deadlines_passed[i]);
 	evbuffer_add_printf(out, "# HELP planregd_requests_refused_total requests refused before decoding or dispatch\n"
 				 "# TYPE planregd_requests_refused_total counter\n");
-	for (int i = 0; i < SERVER_REQUEST_REFUSALS; i++)
+	for (int i = 0; i < CONN_REQUEST_REFUSALS; i++)
 		evbuffer_add_printf(out, "planregd_requests_refused_total{reason=\"%s\"} %" PRIu64 "\n",
-				    server_request_refusal_names[i], m->requests_refused[i]);
+				    conn_request_refusal_names[i], cm->requests_refused[i]);
 	http_metric(out, "planregd_tls_failures_total", "counter", "TLS handshakes that failed or timed out",
-		    m->tls_failures);
+		    cm->tls_failures);
 	http_metric(out, "planregd_protocol_errors_total", "counter", "bad frames and undecodable requests",
-		    m->protocol_errors);
+		    cm->protocol_errors);
 	http_metric(out, "planregd_requests_total", "counter", "requests answered", m->requests);
 	http_metric(out, "planregd_credential_lookups_total", "counter",
 		    "credential lookups in the database (at connect, and per request when no cached principal serves)",

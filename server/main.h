@@ -11,7 +11,4 @@ int main_serve(struct config *cfg, const char *config_file, char **err);
 /* `planregd enrol NAME ORG ROLE FINGERPRINT [PERSON]`; returns the exit status. */
 int main_enrol(const struct config *cfg, int argc, char **argv, char **err);
 
-/* Lower-case hex without colons into out; false unless it is 64 hex digits. */
-bool enrol_normalise_fingerprint(const char *in, char out[65]);
-
 #endif

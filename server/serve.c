@@ -15,13 +15,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "admission.h"
 #include "conn.h"
 #include "http.h"
 #include "log.h"
 #include "main.h"
 #include "notify.h"
+#include "reply.h"
+#include "route.h"
 #include "rpc.h"
 #include "server.h"
+#include "session.h"
 #include "tls.h"
 #include "xmalloc.h"
 
@@ -34,27 +38,6 @@ static struct {
 	struct event *check; /* polls until the pool has connected; freed with the server */
 	bool ready;          /* READY=1 was sent: the listeners are up and PostgreSQL answered */
 } serve_readiness;
-
-const char *const server_refusal_names[SERVER_REFUSALS] = {
-	[SERVER_REFUSED_MAX_CONNECTIONS] = "max_connections",
-	[SERVER_REFUSED_HANDSHAKES] = "handshakes",
-	[SERVER_REFUSED_PER_ADDR] = "per_addr",
-};
-const char *const server_request_refusal_names[SERVER_REQUEST_REFUSALS] = {
-	[SERVER_REQ_MAX_REQUEST_BYTES] = "max_request_bytes",
-	[SERVER_REQ_DECODE_BUDGET] = "decode_budget_bytes",
-	[SERVER_REQ_ROLE_NOT_ALLOWED] = "role_not_allowed",
-	[SERVER_REQ_INVALID_STRING] = "invalid_string",
-};
-const char *const server_deadline_names[SERVER_DEADLINES] = {
-	[SERVER_DEADLINE_NONE] = "none",
-	[SERVER_DEADLINE_HANDSHAKE] = "handshake",
-	[SERVER_DEADLINE_AUTHENTICATING] = "authenticating",
-	[SERVER_DEADLINE_FRAME] = "frame",
-	[SERVER_DEADLINE_IDLE] = "idle",
-	[SERVER_DEADLINE_WRITE] = "write",
-	[SERVER_DEADLINE_CLOSING] = "closing",
-};
 
 /* One message to the service manager (notify.h); a failure is logged, never fatal. */
 static void serve_notify(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -90,18 +73,6 @@ static void serve_ready_check(evutil_socket_t fd, short what, void *arg)
 	serve_notify("READY=1\nSTATUS=serving on %s:%d", srv->cfg->listen_addr, srv->port);
 }
 
-/* The per-address table: a power of two of buckets, at least max_connections, and a random seed. */
-static void serve_addr_table(struct server *srv)
-{
-	uint32_t n = 64;
-	while (n < (uint32_t)srv->cfg->max_connections)
-		n *= 2;
-	srv->addr_buckets = xcalloc(n, sizeof *srv->addr_buckets);
-	srv->addr_mask = n - 1;
-	if (getrandom(&srv->addr_seed, sizeof srv->addr_seed, GRND_NONBLOCK) != (ssize_t)sizeof srv->addr_seed)
-		srv->addr_seed = (uint32_t)getpid() * 2654435761u ^ (uint32_t)time(NULL);
-}
-
 static void serve_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
 {
 	(void)l;
@@ -119,7 +90,7 @@ static void serve_accept(struct evconnlistener *l, evutil_socket_t fd, struct so
 	char peer[64];
 	snprintf(peer, sizeof peer, "%s:%d", host, port);
 	evutil_make_socket_nonblocking(fd);
-	conn_accept(srv, fd, sa, peer);
+	conn_accept(&srv->conns, fd, sa, peer);
 }
 
 /* accept() failed (out of descriptors): libevent 2.1 would retry in a tight loop, so pause. */
@@ -143,9 +114,11 @@ static void serve_accept_resume(evutil_socket_t fd, short what, void *arg)
 		evconnlistener_enable(srv->listener);
 }
 
-void server_conn_gone(struct server *srv)
+/* A connection was freed: a draining server is done once the last one is. */
+static void serve_conn_gone(struct conn_table *tab)
 {
-	if (srv->state == SERVER_DRAINING && LIST_EMPTY(&srv->conns)) {
+	struct server *srv = tab->owner;
+	if (srv->state == SERVER_DRAINING && LIST_EMPTY(&srv->conns.all)) {
 		log_info("drained", "connections=0");
 		event_base_loopexit(srv->base, NULL);
 	}
@@ -156,7 +129,7 @@ static void serve_drain_deadline(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	struct server *srv = arg;
-	log_warn("drain_timeout", "connections=%u", srv->n_conns);
+	log_warn("drain_timeout", "connections=%u", srv->conns.n);
 	event_base_loopexit(srv->base, NULL);
 }
 
@@ -168,21 +141,21 @@ static void serve_begin_drain(struct server *srv, const char *why)
 		return;
 	}
 	srv->state = SERVER_DRAINING;
-	serve_notify("STOPPING=1\nSTATUS=draining %u connections", srv->n_conns);
-	log_info("draining", "reason=%s connections=%u drain_timeout_ms=%d", log_q(why), srv->n_conns,
+	serve_notify("STOPPING=1\nSTATUS=draining %u connections", srv->conns.n);
+	log_info("draining", "reason=%s connections=%u drain_timeout_ms=%d", log_q(why), srv->conns.n,
 		 srv->cfg->drain_timeout_ms);
 	/* close the listening socket, not just stop accepting: otherwise the kernel
 	 * keeps completing handshakes into the backlog and new clients hang */
 	evconnlistener_free(srv->listener);
 	srv->listener = NULL;
 	struct conn *c, *next;
-	for (c = LIST_FIRST(&srv->conns); c != NULL; c = next) {
+	for (c = LIST_FIRST(&srv->conns.all); c != NULL; c = next) {
 		next = LIST_NEXT(c, link);
 		conn_drain(c);
 	}
 	struct timeval tv = {srv->cfg->drain_timeout_ms / 1000, (srv->cfg->drain_timeout_ms % 1000) * 1000};
 	evtimer_add(srv->drain_deadline, &tv);
-	if (LIST_EMPTY(&srv->conns))
+	if (LIST_EMPTY(&srv->conns.all))
 		event_base_loopexit(srv->base, NULL);
 }
 
@@ -202,8 +175,8 @@ static bool serve_reload(struct server *srv, char **err)
 		return false;
 	}
 	/* connections made before keep the old context through their SSL's reference */
-	SSL_CTX_free(srv->ssl_ctx);
-	srv->ssl_ctx = ctx;
+	SSL_CTX_free(srv->conns.ssl_ctx);
+	srv->conns.ssl_ctx = ctx;
 	config_apply_reloadable(srv->cfg, &next);
 	enum log_level level;
 	if (log_parse_level(srv->cfg->log_level, &level))
@@ -306,17 +279,12 @@ static void serve_write_pid(const char *path)
 static void serve_free(struct server *srv)
 {
 	/* connections still open after a hard stop: free them so the process exits clean */
-	struct conn *c;
-	while ((c = LIST_FIRST(&srv->conns)) != NULL) {
-		LIST_REMOVE(c, link);
-		conn_free(c);
-	}
-	free(srv->addr_buckets);
+	conn_table_free(&srv->conns);
 	http_stop(srv);
 	if (srv->listener)
 		evconnlistener_free(srv->listener);
 	db_listener_free(srv->cred_listener);
-	rpc_stop(srv); /* the replica pool (issue 12) */
+	route_stop(srv); /* the replica pool */
 	db_pool_free(srv->pool);
 	struct event *evs[] = {srv->sig_term, srv->sig_int,        srv->sig_hup,
 			       srv->sig_quit, srv->drain_deadline, srv->accept_resume};
@@ -327,10 +295,21 @@ static void serve_free(struct server *srv)
 		event_free(serve_readiness.check);
 	serve_readiness.check = NULL;
 	serve_readiness.ready = false;
-	if (srv->ssl_ctx)
-		SSL_CTX_free(srv->ssl_ctx);
+	if (srv->conns.ssl_ctx)
+		SSL_CTX_free(srv->conns.ssl_ctx);
 	event_base_free(srv->base);
 }
+
+/* How the connection layer calls up into the rest of the daemon. */
+static const struct conn_hooks serve_conn_hooks = {
+	.authenticate = session_authenticate,
+	.admit = rpc_admit,
+	.dispatch = rpc_dispatch,
+	.refuse = reply_refuse,
+	.connection_error = reply_connection_error,
+	.kind_name = rpc_kind_name,
+	.gone = serve_conn_gone,
+};
 
 int main_serve(struct config *cfg, const char *config_file, char **err)
 {
@@ -339,34 +318,22 @@ int main_serve(struct config *cfg, const char *config_file, char **err)
 	memset(&srv, 0, sizeof srv);
 	srv.cfg = cfg;
 	srv.config_file = config_file;
-	LIST_INIT(&srv.conns);
-	TAILQ_INIT(&srv.unauth);
 	srv.base = event_base_new();
 	if (srv.base == NULL) {
 		*err = xstrdup("cannot create the event loop");
 		return 1;
 	}
 	int rc = 1;
-	serve_addr_table(&srv);
-	srv.ssl_ctx = tls_server_ctx_new(cfg->tls_cert, cfg->tls_key, cfg->tls_ca, err);
-	if (srv.ssl_ctx == NULL)
+	conn_table_init(&srv.conns, srv.base, cfg, &serve_conn_hooks, &srv);
+	srv.conns.ssl_ctx = tls_server_ctx_new(cfg->tls_cert, cfg->tls_key, cfg->tls_ca, err);
+	if (srv.conns.ssl_ctx == NULL)
 		goto out;
-	struct db_pool_settings ps = {
-		.dsn = cfg->db_dsn,
-		.size = cfg->db_pool_size,
-		.connect_timeout_ms = cfg->db_connect_timeout_ms,
-		.reconnect_max_ms = cfg->db_reconnect_max_ms,
-		.statement_timeout_ms = cfg->db_statement_timeout_ms,
-		.queue_max = cfg->db_queue_max,
-		.query_timeout_ms = cfg->db_query_timeout_ms,
-		.acquire_timeout_ms = cfg->db_acquire_timeout_ms,
-		.reconnect_min_ms = cfg->db_reconnect_min_ms,
-		.tcp_user_timeout_ms = cfg->db_tcp_user_timeout_ms,
-	};
+	struct db_pool_settings ps;
+	config_pool_settings(cfg, cfg->db_dsn, cfg->db_pool_size, &ps);
 	srv.pool = db_pool_new(srv.base, &ps);
-	rpc_start(&srv); /* the replica pool for reads, when read_db_dsn is set (issue 12) */
-	/* revocations reach the connections that cache their principal (conn.c) */
-	srv.cred_listener = db_listener_new(srv.pool, CONN_CREDENTIAL_CHANNEL, conn_credential_notice, &srv);
+	route_start(&srv); /* the replica pool for reads, when read_db_dsn is set */
+	/* revocations reach the connections that cache their principal (session.c) */
+	srv.cred_listener = db_listener_new(srv.pool, SESSION_CREDENTIAL_CHANNEL, session_credential_notice, &srv);
 	srv.accept_resume = evtimer_new(srv.base, serve_accept_resume, &srv);
 	srv.drain_deadline = evtimer_new(srv.base, serve_drain_deadline, &srv);
 	if (!serve_listen(&srv, err) || !http_start(&srv, err))
@@ -388,7 +355,7 @@ int main_serve(struct config *cfg, const char *config_file, char **err)
 		 "version=%s pid=%ld db_pool_size=%d max_inflight_per_conn=%d max_connections=%d "
 		 "unauthenticated_limit=%u max_connections_per_addr=%d max_request_bytes=%d decode_budget_bytes=%d",
 		 PLANREG_VERSION, (long)getpid(), cfg->db_pool_size, cfg->max_inflight_per_conn, cfg->max_connections,
-		 conn_unauth_limit(&srv), cfg->max_connections_per_addr, cfg->max_request_bytes,
+		 admission_unauth_limit(cfg), cfg->max_connections_per_addr, cfg->max_request_bytes,
 		 cfg->decode_budget_bytes);
 
 	event_base_dispatch(srv.base);

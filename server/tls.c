@@ -1,6 +1,8 @@
 /* tls.c - server TLS: the SSL_CTX (mutual TLS, TLS 1.2+, ALPN planreg/1) and peer identity. */
 #include "tls.h"
 
+#include <ctype.h>
+
 #include <openssl/err.h>
 #include <openssl/x509.h>
 #include <string.h>
@@ -179,4 +181,18 @@ bool tls_peer_subject(SSL *ssl, char *cn, size_t cn_len, char *org, size_t org_l
 	if (!ok)
 		cn[0] = org[0] = '\0';
 	return ok;
+}
+
+bool tls_normalise_fingerprint(const char *in, char out[65])
+{
+	size_t n = 0;
+	for (const char *p = in; *p; p++) {
+		if (*p == ':')
+			continue;
+		if (!isxdigit((unsigned char)*p) || n >= 64)
+			return false;
+		out[n++] = (char)tolower((unsigned char)*p);
+	}
+	out[n] = '\0';
+	return n == 64;
 }

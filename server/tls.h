@@ -23,6 +23,10 @@ bool tls_peer_fingerprint(SSL *ssl, char out[65]);
  * than one CN or O, a value that does not fit, or one holding a NUL. */
 bool tls_peer_subject(SSL *ssl, char *cn, size_t cn_len, char *org, size_t org_len);
 
+/* A SHA-256 fingerprint as typed (hex, colons allowed) into lower-case hex without colons;
+ * false unless it is 64 hex digits. */
+bool tls_normalise_fingerprint(const char *in, char out[65]);
+
 /* The most recent OpenSSL error as text, and the queue cleared (so no stale error leaks into another connection). */
 const char *tls_error_string(void);
 

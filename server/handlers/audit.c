@@ -35,40 +35,40 @@ struct audit_state {
 static void audit_hash_row(struct rpc_call *call, PGresult *res, int i, const char *prev, char out[65])
 {
 	char **ms, **risks;
-	size_t n_ms = rpc_split(call, rpc_value(res, i, 10), RPC_SEP, &ms);
-	size_t n_risks = rpc_split(call, rpc_value(res, i, 11), RPC_SEP, &risks);
+	size_t n_ms = result_split(&call->arena, result_value(res, i, 10), RESULT_SEP, &ms);
+	size_t n_risks = result_split(&call->arena, result_value(res, i, 11), RESULT_SEP, &risks);
 	struct chain_milestone *cms = arena_alloc(&call->arena, (n_ms + 1) * sizeof *cms);
 	for (size_t k = 0; k < n_ms; k++) {
 		char **f;
-		size_t nf = rpc_split(call, ms[k], RPC_SUBSEP, &f);
+		size_t nf = result_split(&call->arena, ms[k], RESULT_SUBSEP, &f);
 		cms[k].title = nf > 0 ? f[0] : "";
 		cms[k].baseline = nf > 1 ? f[1] : "";
 		cms[k].forecast = nf > 2 ? f[2] : "";
 		cms[k].achieved = nf > 3 ? f[3] : "";
 	}
 	struct chain_content c = {
-		.ref = rpc_int(res, i, 1),
-		.period = rpc_value(res, i, 2),
-		.confidence = rpc_value(res, i, 4),
-		.stage = rpc_value(res, i, 5),
-		.narrative = rpc_value(res, i, 6),
-		.has_spend = !rpc_is_null(res, i, 7),
-		.spend_pence = rpc_int64(res, i, 7),
-		.has_forecast = !rpc_is_null(res, i, 8),
-		.forecast_pence = rpc_int64(res, i, 8),
-		.variance_note = rpc_value(res, i, 9),
+		.ref = result_int(res, i, 1),
+		.period = result_value(res, i, 2),
+		.confidence = result_value(res, i, 4),
+		.stage = result_value(res, i, 5),
+		.narrative = result_value(res, i, 6),
+		.has_spend = !result_is_null(res, i, 7),
+		.spend_pence = result_int64(res, i, 7),
+		.has_forecast = !result_is_null(res, i, 8),
+		.forecast_pence = result_int64(res, i, 8),
+		.variance_note = result_value(res, i, 9),
 		.milestones = cms,
 		.n_milestones = n_ms,
 		.risks = (const char *const *)risks,
 		.n_risks = n_risks,
 	};
 	struct chain_record r = {
-		.revision = rpc_int(res, i, 3),
-		.submitted_by = rpc_value(res, i, 12),
-		.submitted_org = rpc_value(res, i, 13),
-		.submitted_person = rpc_value(res, i, 14),
-		.on_behalf = rpc_bool(res, i, 15),
-		.submitted_at = rpc_value(res, i, 16),
+		.revision = result_int(res, i, 3),
+		.submitted_by = result_value(res, i, 12),
+		.submitted_org = result_value(res, i, 13),
+		.submitted_person = result_value(res, i, 14),
+		.on_behalf = result_bool(res, i, 15),
+		.submitted_at = result_value(res, i, 16),
 	};
 	chain_hash(prev, &c, &r, out);
 }
@@ -81,14 +81,14 @@ static void audit_verified(struct rpc_call *call, PGresult *res)
 	const char *prev = CHAIN_GENESIS;
 	int n = PQntuples(res), first = 0;
 	if (st->after_id > 0) {
-		if (n == 0 || rpc_int64(res, 0, 0) != st->after_id) {
-			rpc_reply_error(call, PLANREG__V1__CODE__INVALID_ARGUMENT, "audit_after_id_unknown",
-					"there is no update %lld to continue after: after_id must be the last_id "
-					"of an earlier answer (or 0 to start)",
-					(long long)st->after_id);
+		if (n == 0 || result_int64(res, 0, 0) != st->after_id) {
+			reply_error(call, PLANREG__V1__CODE__INVALID_ARGUMENT, "audit_after_id_unknown",
+				    "there is no update %lld to continue after: after_id must be the last_id "
+				    "of an earlier answer (or 0 to start)",
+				    (long long)st->after_id);
 			return;
 		}
-		prev = rpc_value(res, 0, 18); /* the anchor: checked by the piece before */
+		prev = result_value(res, 0, 18); /* the anchor: checked by the piece before */
 		first = 1;
 		r->last_id = st->after_id;
 	}
@@ -97,36 +97,36 @@ static void audit_verified(struct rpc_call *call, PGresult *res)
 	r->total = st->total;
 	r->more = q->limit > 0 && n - first == q->limit;
 	for (int i = first; i < n; i++) {
-		const char *id = rpc_value(res, i, 0);
-		const char *stored_prev = rpc_value(res, i, 17);
-		const char *stored = rpc_value(res, i, 18);
+		const char *id = result_value(res, i, 0);
+		const char *stored_prev = result_value(res, i, 17);
+		const char *stored = result_value(res, i, 18);
 		r->checked = i - first + 1;
 		if (strcmp(stored_prev, prev) != 0) {
 			r->ok = false;
-			r->first_bad_id = rpc_int64(res, i, 0);
+			r->first_bad_id = result_int64(res, i, 0);
 			r->detail =
 				rpc_printf(call,
 					   "update %s (project %s, %s revision %s) does not link to the update before "
 					   "it: its previous hash is %.16s..., the chain says %.16s...; an update was "
 					   "removed, reordered or rewritten",
-					   id, rpc_value(res, i, 1), rpc_value(res, i, 2), rpc_value(res, i, 3),
-					   stored_prev, prev);
+					   id, result_value(res, i, 1), result_value(res, i, 2),
+					   result_value(res, i, 3), stored_prev, prev);
 			break;
 		}
 		char computed[65];
 		audit_hash_row(call, res, i, prev, computed);
 		if (strcmp(computed, stored) != 0) {
 			r->ok = false;
-			r->first_bad_id = rpc_int64(res, i, 0);
-			r->detail =
-				rpc_printf(call,
-					   "update %s (project %s, %s revision %s) does not match its hash: its stored "
-					   "content was changed after it was submitted",
-					   id, rpc_value(res, i, 1), rpc_value(res, i, 2), rpc_value(res, i, 3));
+			r->first_bad_id = result_int64(res, i, 0);
+			r->detail = rpc_printf(
+				call,
+				"update %s (project %s, %s revision %s) does not match its hash: its stored "
+				"content was changed after it was submitted",
+				id, result_value(res, i, 1), result_value(res, i, 2), result_value(res, i, 3));
 			break;
 		}
 		prev = stored;
-		r->last_id = rpc_int64(res, i, 0);
+		r->last_id = result_int64(res, i, 0);
 	}
 	if (!r->ok)
 		r->more = false;
@@ -134,24 +134,24 @@ static void audit_verified(struct rpc_call *call, PGresult *res)
 	if (r->ok)
 		r->detail = rpc_printf(call, "%lld update%s, every hash and link as recorded", (long long)r->checked,
 				       r->checked == 1 ? "" : "s");
-	rpc_reply_ok(call, r);
+	reply_ok(call, r);
 }
 
 static void audit_counted(struct rpc_call *call, PGresult *res)
 {
 	struct audit_state *st = call->state;
-	st->total = rpc_int64(res, 0, 0);
+	st->total = result_int64(res, 0, 0);
 	const Planreg__V1__VerifyAuditRequest *q = call->req->verify_audit;
 	const char *params[2] = {"0", q->limit > 0 ? rpc_printf(call, "%d", q->limit) : NULL};
-	rpc_query(call, SQL_CHAIN, 2, params, audit_verified);
+	query_run(call, SQL_CHAIN, 2, params, audit_verified);
 }
 
 void audit_verify(struct rpc_call *call)
 {
 	const Planreg__V1__VerifyAuditRequest *q = call->req->verify_audit;
 	if (q->after_id < 0 || q->limit < 0 || q->limit > AUDIT_LIMIT_MAX) {
-		rpc_reply_error(call, PLANREG__V1__CODE__INVALID_ARGUMENT, "audit_range_invalid",
-				"after_id must be 0 or an update's id, and limit 0 (all) to %d", AUDIT_LIMIT_MAX);
+		reply_error(call, PLANREG__V1__CODE__INVALID_ARGUMENT, "audit_range_invalid",
+			    "after_id must be 0 or an update's id, and limit 0 (all) to %d", AUDIT_LIMIT_MAX);
 		return;
 	}
 	struct audit_state *st = arena_alloc(&call->arena, sizeof *st);
@@ -159,11 +159,11 @@ void audit_verify(struct rpc_call *call)
 	st->total = 0;
 	call->state = st;
 	if (q->after_id == 0) {
-		rpc_query(call, SQL_CHAIN_COUNT, 0, NULL, audit_counted);
+		query_run(call, SQL_CHAIN_COUNT, 0, NULL, audit_counted);
 		return;
 	}
 	/* the anchor row comes first, so one more than the limit */
 	const char *params[2] = {rpc_printf(call, "%lld", (long long)q->after_id),
 				 q->limit > 0 ? rpc_printf(call, "%d", q->limit + 1) : NULL};
-	rpc_query(call, SQL_CHAIN, 2, params, audit_verified);
+	query_run(call, SQL_CHAIN, 2, params, audit_verified);
 }

@@ -4,7 +4,8 @@
 #include <string.h>
 
 #include "handlers.h"
-#include "main.h"
+#include "session.h"
+#include "tls.h"
 #include "validate.h"
 #include "values.h"
 
@@ -32,7 +33,7 @@ static const char SQL_ONE[] = "SELECT " CREDENTIAL_COLUMNS " FROM credential c W
 static const char SQL_REVOKE[] =
 	"WITH c AS (UPDATE credential AS r SET revoked_at = now(), revoked_by = $3"
 	"   WHERE (r.name = $1 OR r.fingerprint = $2) AND r.revoked_at IS NULL RETURNING r.*)"
-	" SELECT " CREDENTIAL_COLUMNS ", pg_notify('" CONN_CREDENTIAL_CHANNEL "', c.fingerprint) FROM c";
+	" SELECT " CREDENTIAL_COLUMNS ", pg_notify('" SESSION_CREDENTIAL_CHANNEL "', c.fingerprint) FROM c";
 static const char SQL_LIST[] =
 	"SELECT " CREDENTIAL_COLUMNS " FROM credential c WHERE $1::boolean OR c.revoked_at IS NULL ORDER BY c.name";
 /* clang-format on */
@@ -45,18 +46,18 @@ struct credential_state {
 static Planreg__V1__Credential *credential_from_row(struct rpc_call *call, PGresult *res, int row)
 {
 	Planreg__V1__Credential *c = ARENA_NEW(&call->arena, Planreg__V1__Credential, planreg__v1__credential__init);
-	c->name = rpc_strdup(call, rpc_value(res, row, 0));
-	c->fingerprint = rpc_strdup(call, rpc_value(res, row, 1));
-	c->organisation = rpc_strdup(call, rpc_value(res, row, 2));
-	c->person = rpc_strdup(call, rpc_value(res, row, 3));
+	c->name = rpc_strdup(call, result_value(res, row, 0));
+	c->fingerprint = rpc_strdup(call, result_value(res, row, 1));
+	c->organisation = rpc_strdup(call, result_value(res, row, 2));
+	c->person = rpc_strdup(call, result_value(res, row, 3));
 	enum role r = ROLE_UNSPECIFIED;
-	if (!values_role_parse(rpc_value(res, row, 4), &r))
+	if (!values_role_parse(result_value(res, row, 4), &r))
 		r = ROLE_UNSPECIFIED;
 	c->role = (Planreg__V1__Role)r;
-	c->enrolled_at = rpc_strdup(call, rpc_value(res, row, 5));
-	c->enrolled_by = rpc_strdup(call, rpc_value(res, row, 6));
-	c->revoked_at = rpc_strdup(call, rpc_value(res, row, 7));
-	c->revoked_by = rpc_strdup(call, rpc_value(res, row, 8));
+	c->enrolled_at = rpc_strdup(call, result_value(res, row, 5));
+	c->enrolled_by = rpc_strdup(call, result_value(res, row, 6));
+	c->revoked_at = rpc_strdup(call, result_value(res, row, 7));
+	c->revoked_by = rpc_strdup(call, result_value(res, row, 8));
 	return c;
 }
 
@@ -68,7 +69,7 @@ static void credential_enrol_reply(struct rpc_call *call, PGresult *res, bool cr
 							    planreg__v1__enrol_credential_response__init);
 	r->credential = credential_from_row(call, res, 0);
 	r->created = created;
-	rpc_reply_ok(call, r);
+	reply_ok(call, r);
 }
 
 static void credential_enrolled(struct rpc_call *call, PGresult *res)
@@ -86,38 +87,38 @@ static void credential_enrol_checked(struct rpc_call *call, PGresult *res)
 	Planreg__V1__EnrolCredentialRequest *q = call->req->enrol_credential;
 	struct credential_state *st = call->state;
 	const char *role = values_role_name((enum role)q->role);
-	if (rpc_is_null(res, 0, 0)) {
-		rpc_reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "organisation_not_found",
-				"there is no organisation %s; import the plan or add it with `planreg org set` first",
-				q->organisation);
+	if (result_is_null(res, 0, 0)) {
+		reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "organisation_not_found",
+			    "there is no organisation %s; import the plan or add it with `planreg org set` first",
+			    q->organisation);
 		return;
 	}
-	snprintf(st->org, sizeof st->org, "%s", rpc_value(res, 0, 0));
-	if (rpc_int(res, 0, 3) == 1) {
+	snprintf(st->org, sizeof st->org, "%s", result_value(res, 0, 0));
+	if (result_int(res, 0, 3) == 1) {
 		/* the same enrolment again: a retry, answered with what exists */
 		const char *params[2] = {q->name, st->fingerprint};
-		rpc_query(call, SQL_ONE, 2, params, credential_existing);
+		query_run(call, SQL_ONE, 2, params, credential_existing);
 		return;
 	}
-	if (rpc_int(res, 0, 2) > 0) {
-		if (rpc_bool(res, 0, 5))
-			rpc_reply_error(call, PLANREG__V1__CODE__FAILED_PRECONDITION, "certificate_revoked",
-					"this certificate was enrolled as %s and revoked; issue a new certificate",
-					rpc_value(res, 0, 4));
+	if (result_int(res, 0, 2) > 0) {
+		if (result_bool(res, 0, 5))
+			reply_error(call, PLANREG__V1__CODE__FAILED_PRECONDITION, "certificate_revoked",
+				    "this certificate was enrolled as %s and revoked; issue a new certificate",
+				    result_value(res, 0, 4));
 		else
-			rpc_reply_error(call, PLANREG__V1__CODE__ALREADY_EXISTS, "certificate_enrolled",
-					"this certificate is already enrolled as %s (with other details); revoke it "
-					"first to enrol it differently",
-					rpc_value(res, 0, 4));
+			reply_error(call, PLANREG__V1__CODE__ALREADY_EXISTS, "certificate_enrolled",
+				    "this certificate is already enrolled as %s (with other details); revoke it "
+				    "first to enrol it differently",
+				    result_value(res, 0, 4));
 		return;
 	}
-	if (rpc_int(res, 0, 1) > 0) {
-		rpc_reply_error(call, PLANREG__V1__CODE__ALREADY_EXISTS, "name_taken",
-				"the credential name %s is taken by another certificate; choose another name", q->name);
+	if (result_int(res, 0, 1) > 0) {
+		reply_error(call, PLANREG__V1__CODE__ALREADY_EXISTS, "name_taken",
+			    "the credential name %s is taken by another certificate; choose another name", q->name);
 		return;
 	}
 	const char *params[6] = {q->name, st->fingerprint, st->org, q->person, role, call->principal.credential};
-	rpc_query(call, SQL_ENROL, 6, params, credential_enrolled);
+	query_run(call, SQL_ENROL, 6, params, credential_enrolled);
 }
 
 void credential_enrol(struct rpc_call *call)
@@ -133,21 +134,21 @@ void credential_enrol(struct rpc_call *call)
 			  (i > 0 && (ch == '.' || ch == '_' || ch == '-'));
 	}
 	if (!name_ok)
-		rpc_violation(call, "name",
-			      "\"%s\" is not a credential name (letters, digits, '.', '_', '-'; up to 64)", q->name);
-	if (!enrol_normalise_fingerprint(q->fingerprint, st->fingerprint))
-		rpc_violation(call, "fingerprint", "is not a SHA-256 fingerprint (64 hex digits, colons allowed)");
+		reply_violation(call, "name",
+				"\"%s\" is not a credential name (letters, digits, '.', '_', '-'; up to 64)", q->name);
+	if (!tls_normalise_fingerprint(q->fingerprint, st->fingerprint))
+		reply_violation(call, "fingerprint", "is not a SHA-256 fingerprint (64 hex digits, colons allowed)");
 	validate_org_code(call, "organisation", q->organisation);
 	validate_text(call, "person", q->person, 200, 0);
 	if (!values_role_valid(q->role))
-		rpc_violation(call, "role", "is required: one of %s", values_role_names());
-	if (rpc_has_violations(call)) {
-		rpc_reply_violations(call, "invalid_credential");
+		reply_violation(call, "role", "is required: one of %s", values_role_names());
+	if (reply_has_violations(call)) {
+		reply_violations(call, "invalid_credential");
 		return;
 	}
 	const char *params[5] = {q->name, st->fingerprint, q->organisation, q->person,
 				 values_role_name((enum role)q->role)};
-	rpc_query(call, SQL_ENROL_CHECK, 5, params, credential_enrol_checked);
+	query_run(call, SQL_ENROL_CHECK, 5, params, credential_enrol_checked);
 }
 
 /* ---------------------------------------------------------------- revoke */
@@ -157,15 +158,15 @@ static void credential_revoke_reply(struct rpc_call *call, PGresult *res)
 	Planreg__V1__RevokeCredentialResponse *r = ARENA_NEW(&call->arena, Planreg__V1__RevokeCredentialResponse,
 							     planreg__v1__revoke_credential_response__init);
 	r->credential = credential_from_row(call, res, 0);
-	rpc_reply_ok(call, r);
+	reply_ok(call, r);
 }
 
 static void credential_revoke_lookup(struct rpc_call *call, PGresult *res)
 {
 	if (PQntuples(res) == 0) {
-		rpc_reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "credential_not_found",
-				"there is no credential %s (`planreg cred list` shows them)",
-				call->req->revoke_credential->name);
+		reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "credential_not_found",
+			    "there is no credential %s (`planreg cred list` shows them)",
+			    call->req->revoke_credential->name);
 		return;
 	}
 	credential_revoke_reply(call, res); /* already revoked: revoking again changes nothing */
@@ -176,14 +177,14 @@ static void credential_revoked(struct rpc_call *call, PGresult *res)
 	/* committed: this daemon's connections with the certificate look it up on their next request,
 	 * before this answer leaves (the notification reaches the other daemons) */
 	for (int i = 0; i < PQntuples(res); i++)
-		conn_credential_revoked(call->srv, rpc_value(res, i, 1));
+		session_credential_revoked(call->srv, result_value(res, i, 1));
 	if (PQntuples(res) == 1) {
 		credential_revoke_reply(call, res);
 		return;
 	}
 	struct credential_state *st = call->state;
 	const char *params[2] = {call->req->revoke_credential->name, st->fingerprint};
-	rpc_query(call, SQL_ONE, 2, params, credential_revoke_lookup);
+	query_run(call, SQL_ONE, 2, params, credential_revoke_lookup);
 }
 
 void credential_revoke(struct rpc_call *call)
@@ -191,15 +192,15 @@ void credential_revoke(struct rpc_call *call)
 	Planreg__V1__RevokeCredentialRequest *q = call->req->revoke_credential;
 	struct credential_state *st = arena_alloc(&call->arena, sizeof *st);
 	call->state = st;
-	if (!enrol_normalise_fingerprint(q->name, st->fingerprint))
+	if (!tls_normalise_fingerprint(q->name, st->fingerprint))
 		st->fingerprint[0] = '\0';
 	if (q->name[0] == '\0') {
-		rpc_violation(call, "name", "is required: the credential's name or its certificate's fingerprint");
-		rpc_reply_violations(call, "invalid_credential");
+		reply_violation(call, "name", "is required: the credential's name or its certificate's fingerprint");
+		reply_violations(call, "invalid_credential");
 		return;
 	}
 	const char *params[3] = {q->name, st->fingerprint, call->principal.credential};
-	rpc_query(call, SQL_REVOKE, 3, params, credential_revoked);
+	query_run(call, SQL_REVOKE, 3, params, credential_revoked);
 }
 
 /* ---------------------------------------------------------------- list */
@@ -212,11 +213,11 @@ static void credential_listed(struct rpc_call *call, PGresult *res)
 		Planreg__V1__Credential *c = credential_from_row(call, res, i);
 		*(Planreg__V1__Credential **)arena_push(&call->arena, &r->credentials, &r->n_credentials, sizeof c) = c;
 	}
-	rpc_reply_ok(call, r);
+	reply_ok(call, r);
 }
 
 void credential_list(struct rpc_call *call)
 {
 	const char *params[1] = {call->req->list_credentials->include_revoked ? "true" : "false"};
-	rpc_query(call, SQL_LIST, 1, params, credential_listed);
+	query_run(call, SQL_LIST, 1, params, credential_listed);
 }

@@ -1,8 +1,13 @@
 /* handlers.h - the request handlers, one file per request family. Each starts
- * a chain of rpc steps and ends it with exactly one rpc_reply_*. */
+ * a chain of query steps (query.h) and ends it with exactly one reply (reply.h);
+ * methods.c declares which request kind runs which handler. */
 #ifndef PLANREG_HANDLERS_H
 #define PLANREG_HANDLERS_H
 
+#include "db_error.h"
+#include "query.h"
+#include "reply.h"
+#include "result.h"
 #include "rpc.h"
 
 /* register.c: the plan as imported, and organisations */

@@ -57,7 +57,7 @@ static void import_validate_cost(struct rpc_call *call, const char *f, const Pla
 {
 	char field[160];
 	if (c == NULL) {
-		rpc_violation(call, f, "has no cost (send status unknown when the cost is not known)");
+		reply_violation(call, f, "has no cost (send status unknown when the cost is not known)");
 		return;
 	}
 	snprintf(field, sizeof field, "%s.text", f);
@@ -65,20 +65,20 @@ static void import_validate_cost(struct rpc_call *call, const char *f, const Pla
 	switch ((int)c->status) {
 	case COST_STATUS_KNOWN:
 		if (c->min == NULL)
-			rpc_violation(call, f, "is known but has no minimum amount");
+			reply_violation(call, f, "is known but has no minimum amount");
 		else if (c->min->pence < 0 || (c->max && c->max->pence < 0))
-			rpc_violation(call, f, "has a negative amount; money is never negative");
+			reply_violation(call, f, "has a negative amount; money is never negative");
 		else if (c->max && c->max->pence < c->min->pence)
-			rpc_violation(call, f, "has a maximum below its minimum");
+			reply_violation(call, f, "has a maximum below its minimum");
 		break;
 	case COST_STATUS_UNKNOWN:
 	case COST_STATUS_NOT_APPLICABLE:
 		if (c->min || c->max)
-			rpc_violation(call, f, "is %s but carries an amount",
-				      values_cost_status_name((enum cost_status)c->status));
+			reply_violation(call, f, "is %s but carries an amount",
+					values_cost_status_name((enum cost_status)c->status));
 		break;
 	default:
-		rpc_violation(call, f, "has no status (known, unknown or not_applicable)");
+		reply_violation(call, f, "has no status (known, unknown or not_applicable)");
 	}
 }
 
@@ -88,13 +88,13 @@ static void import_validate_project(struct rpc_call *call, Planreg__V1__ImportPl
 	char f[96];
 #define FIELD(name) (snprintf(f, sizeof f, "projects[ref=%d].%s", p->ref, name), f)
 	if (p->ref < 1 || p->ref > 100000)
-		rpc_violation(call, FIELD("ref"), "must be between 1 and 100000");
+		reply_violation(call, FIELD("ref"), "must be between 1 and 100000");
 	for (size_t k = 0; k < i; k++)
 		if (q->projects[k]->ref == p->ref)
-			rpc_violation(call, FIELD("ref"), "appears twice in the document");
+			reply_violation(call, FIELD("ref"), "appears twice in the document");
 	if (!import_find_objective(q, p->theme, p->objective))
-		rpc_violation(call, FIELD("objective"), "\"%s\" is not an objective of theme %d in this document",
-			      p->objective, p->theme);
+		reply_violation(call, FIELD("objective"), "\"%s\" is not an objective of theme %d in this document",
+				p->objective, p->theme);
 	validate_text(call, FIELD("title"), p->title, 500, VALIDATE_REQUIRED);
 	validate_text(call, FIELD("description"), p->description, 20000, VALIDATE_MULTILINE);
 	validate_text(call, FIELD("lead_text"), p->lead_text, 500, 0);
@@ -103,22 +103,22 @@ static void import_validate_project(struct rpc_call *call, Planreg__V1__ImportPl
 	validate_text(call, FIELD("stage_note"), p->stage_note, 1000, 0);
 	validate_text(call, FIELD("stage_text"), p->stage_text, 1000, 0);
 	if (p->n_lead_orgs == 0)
-		rpc_violation(call, FIELD("lead_orgs"), "is empty; every project needs a lead organisation");
+		reply_violation(call, FIELD("lead_orgs"), "is empty; every project needs a lead organisation");
 	for (size_t k = 0; k < p->n_lead_orgs; k++)
 		if (!import_find_org(q, p->lead_orgs[k]))
-			rpc_violation(call, FIELD("lead_orgs"), "\"%s\" is not among the document's organisations",
-				      p->lead_orgs[k]);
+			reply_violation(call, FIELD("lead_orgs"), "\"%s\" is not among the document's organisations",
+					p->lead_orgs[k]);
 	for (size_t k = 0; k < p->n_lead_people; k++)
 		validate_text(call, FIELD("lead_people"), p->lead_people[k], 200, VALIDATE_REQUIRED);
 	for (size_t k = 0; k < p->n_partners; k++) {
 		validate_text(call, FIELD("partners"), p->partners[k]->name, 500, VALIDATE_REQUIRED);
 		if (p->partners[k]->organisation[0] && !import_find_org(q, p->partners[k]->organisation))
-			rpc_violation(call, FIELD("partners"), "\"%s\" is not among the document's organisations",
-				      p->partners[k]->organisation);
+			reply_violation(call, FIELD("partners"), "\"%s\" is not among the document's organisations",
+					p->partners[k]->organisation);
 	}
 	import_validate_cost(call, FIELD("cost"), p->cost);
 	if (!values_stage_valid(p->stage))
-		rpc_violation(call, FIELD("stage"), "is not a stage (%s)", values_stage_names());
+		reply_violation(call, FIELD("stage"), "is not a stage (%s)", values_stage_names());
 #undef FIELD
 }
 
@@ -133,31 +133,31 @@ static bool import_validate(struct rpc_call *call, Planreg__V1__ImportPlanReques
 			hex = isxdigit((unsigned char)q->source_sha256[i]) &&
 			      !isupper((unsigned char)q->source_sha256[i]);
 		if (!hex)
-			rpc_violation(call, "source_sha256", "must be 64 lower-case hex digits");
+			reply_violation(call, "source_sha256", "must be 64 lower-case hex digits");
 	}
 	if (q->n_projects == 0)
-		rpc_violation(call, "projects", "the document has no projects");
+		reply_violation(call, "projects", "the document has no projects");
 	if (q->n_projects > IMPORT_MAX_PROJECTS)
-		rpc_violation(call, "projects", "%zu projects; at most %d", q->n_projects, IMPORT_MAX_PROJECTS);
+		reply_violation(call, "projects", "%zu projects; at most %d", q->n_projects, IMPORT_MAX_PROJECTS);
 	for (size_t i = 0; i < q->n_themes; i++) {
 		const Planreg__V1__Theme *t = q->themes[i];
 		snprintf(f, sizeof f, "themes[%d]", t->number);
 		if (t->number < 1 || t->number > 99)
-			rpc_violation(call, f, "theme numbers run from 1 to 99");
+			reply_violation(call, f, "theme numbers run from 1 to 99");
 		for (size_t k = 0; k < i; k++)
 			if (q->themes[k]->number == t->number)
-				rpc_violation(call, f, "appears twice");
+				reply_violation(call, f, "appears twice");
 		validate_text(call, f, t->title, 500, VALIDATE_REQUIRED);
 		for (size_t k = 0; k < t->n_objectives; k++) {
 			const Planreg__V1__Objective *o = t->objectives[k];
 			int th, num;
 			snprintf(f, sizeof f, "themes[%d].objectives[%s]", t->number, o->code);
 			if (!import_objective_numbers(o->code, &th, &num) || th != t->number)
-				rpc_violation(call, f, "\"%s\" is not an objective code of theme %d (such as %d.1)",
-					      o->code, t->number, t->number);
+				reply_violation(call, f, "\"%s\" is not an objective code of theme %d (such as %d.1)",
+						o->code, t->number, t->number);
 			for (size_t j = 0; j < k; j++)
 				if (strcmp(t->objectives[j]->code, o->code) == 0)
-					rpc_violation(call, f, "appears twice");
+					reply_violation(call, f, "appears twice");
 			validate_text(call, f, o->title, 1000, VALIDATE_REQUIRED);
 		}
 	}
@@ -167,7 +167,7 @@ static bool import_validate(struct rpc_call *call, Planreg__V1__ImportPlanReques
 		validate_org_code(call, f, o->code);
 		validate_text(call, f, o->name, 500, VALIDATE_REQUIRED);
 		if (!values_org_kind_valid(o->kind))
-			rpc_violation(call, f, "organisation %s has no kind (%s)", o->code, values_org_kind_names());
+			reply_violation(call, f, "organisation %s has no kind (%s)", o->code, values_org_kind_names());
 		for (size_t k = 0; k < o->n_aliases; k++)
 			validate_text(call, f, o->aliases[k], 500, VALIDATE_REQUIRED);
 	}
@@ -178,7 +178,7 @@ static bool import_validate(struct rpc_call *call, Planreg__V1__ImportPlanReques
 	}
 	for (size_t i = 0; i < q->n_projects && call->status.n_violations < 50; i++)
 		import_validate_project(call, q, i);
-	return !rpc_has_violations(call);
+	return !reply_has_violations(call);
 }
 
 static char *import_to_json(Planreg__V1__ImportPlanRequest *q)
@@ -300,41 +300,41 @@ static void import_finished(struct rpc_call *call, PGresult *res)
 {
 	(void)res;
 	struct import_state *st = call->state;
-	rpc_reply_ok(call, st->resp);
+	reply_ok(call, st->resp);
 }
 
 static void import_counted(struct rpc_call *call, PGresult *res)
 {
 	struct import_state *st = call->state;
 	if (PQntuples(res) == 1) {
-		st->resp->projects = rpc_int(res, 0, 0);
-		st->resp->themes = rpc_int(res, 0, 1);
-		st->resp->objectives = rpc_int(res, 0, 2);
-		st->resp->organisations = rpc_int(res, 0, 3);
+		st->resp->projects = result_int(res, 0, 0);
+		st->resp->themes = result_int(res, 0, 1);
+		st->resp->objectives = result_int(res, 0, 2);
+		st->resp->organisations = result_int(res, 0, 3);
 	}
 	/* a dry run reports what would change and keeps nothing */
-	rpc_query(call, call->req->import_plan->dry_run ? "ROLLBACK" : "COMMIT", 0, NULL, import_finished);
+	query_run(call, call->req->import_plan->dry_run ? "ROLLBACK" : "COMMIT", 0, NULL, import_finished);
 }
 
 static void import_applied(struct rpc_call *call, PGresult *res)
 {
 	struct import_state *st = call->state;
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		rpc_reply_db_error(call, res, "importing the plan");
+		db_error_reply(call, res, NULL, "importing the plan");
 		return;
 	}
 	Planreg__V1__ImportPlanResponse *r = st->resp;
 	for (int i = 0; i < PQntuples(res); i++) {
 		Planreg__V1__ImportChange *c =
 			ARENA_NEW(&call->arena, Planreg__V1__ImportChange, planreg__v1__import_change__init);
-		c->kind = rpc_strdup(call, rpc_value(res, i, 0));
-		c->entity = rpc_strdup(call, rpc_value(res, i, 1));
-		c->key = rpc_strdup(call, rpc_value(res, i, 2));
-		c->detail = rpc_strdup(call, rpc_value(res, i, 3));
+		c->kind = rpc_strdup(call, result_value(res, i, 0));
+		c->entity = rpc_strdup(call, result_value(res, i, 1));
+		c->key = rpc_strdup(call, result_value(res, i, 2));
+		c->detail = rpc_strdup(call, result_value(res, i, 3));
 		*(Planreg__V1__ImportChange **)arena_push(&call->arena, &r->changes, &r->n_changes, sizeof c) = c;
 	}
 	const char *params[1] = {call->req->import_plan->title};
-	rpc_query(call, SQL_COUNTS, 1, params, import_counted);
+	query_run(call, SQL_COUNTS, 1, params, import_counted);
 }
 
 static void import_begun(struct rpc_call *call, PGresult *res)
@@ -342,14 +342,14 @@ static void import_begun(struct rpc_call *call, PGresult *res)
 	(void)res;
 	struct import_state *st = call->state;
 	const char *params[2] = {st->doc, call->principal.credential};
-	rpc_query_any(call, SQL_IMPORT, 2, params, import_applied);
+	query_any(call, SQL_IMPORT, 2, params, import_applied);
 }
 
 void import_plan(struct rpc_call *call)
 {
 	Planreg__V1__ImportPlanRequest *q = call->req->import_plan;
 	if (!import_validate(call, q)) {
-		rpc_reply_violations(call, "invalid_plan");
+		reply_violations(call, "invalid_plan");
 		return;
 	}
 	struct import_state *st = arena_alloc(&call->arena, sizeof *st);
@@ -358,5 +358,5 @@ void import_plan(struct rpc_call *call)
 	free(doc);
 	st->resp = ARENA_NEW(&call->arena, Planreg__V1__ImportPlanResponse, planreg__v1__import_plan_response__init);
 	call->state = st;
-	rpc_query(call, "BEGIN", 0, NULL, import_begun);
+	query_run(call, "BEGIN", 0, NULL, import_begun);
 }

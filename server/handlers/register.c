@@ -84,54 +84,54 @@ static const char *register_sql_projects(void)
 
 static Planreg__V1__Money *register_money(struct rpc_call *call, PGresult *res, int row, int col)
 {
-	if (rpc_is_null(res, row, col))
+	if (result_is_null(res, row, col))
 		return NULL;
 	Planreg__V1__Money *m = ARENA_NEW(&call->arena, Planreg__V1__Money, planreg__v1__money__init);
-	m->pence = rpc_int64(res, row, col);
+	m->pence = result_int64(res, row, col);
 	return m;
 }
 
 Planreg__V1__Project *register_project_from_row(struct rpc_call *call, PGresult *res, int row, int col)
 {
 	Planreg__V1__Project *p = ARENA_NEW(&call->arena, Planreg__V1__Project, planreg__v1__project__init);
-	p->ref = rpc_int(res, row, col + 0);
-	p->theme = rpc_int(res, row, col + 1);
-	p->objective = rpc_strdup(call, rpc_value(res, row, col + 2));
-	p->title = rpc_strdup(call, rpc_value(res, row, col + 3));
-	p->description = rpc_strdup(call, rpc_value(res, row, col + 4));
-	p->capital = rpc_bool(res, row, col + 5);
-	p->lead_text = rpc_strdup(call, rpc_value(res, row, col + 6));
-	p->n_lead_orgs = rpc_split(call, rpc_value(res, row, col + 7), RPC_SEP, &p->lead_orgs);
-	p->n_lead_people = rpc_split(call, rpc_value(res, row, col + 8), RPC_SEP, &p->lead_people);
+	p->ref = result_int(res, row, col + 0);
+	p->theme = result_int(res, row, col + 1);
+	p->objective = rpc_strdup(call, result_value(res, row, col + 2));
+	p->title = rpc_strdup(call, result_value(res, row, col + 3));
+	p->description = rpc_strdup(call, result_value(res, row, col + 4));
+	p->capital = result_bool(res, row, col + 5);
+	p->lead_text = rpc_strdup(call, result_value(res, row, col + 6));
+	p->n_lead_orgs = result_split(&call->arena, result_value(res, row, col + 7), RESULT_SEP, &p->lead_orgs);
+	p->n_lead_people = result_split(&call->arena, result_value(res, row, col + 8), RESULT_SEP, &p->lead_people);
 	char **partners;
-	size_t n = rpc_split(call, rpc_value(res, row, col + 9), RPC_SEP, &partners);
+	size_t n = result_split(&call->arena, result_value(res, row, col + 9), RESULT_SEP, &partners);
 	for (size_t i = 0; i < n; i++) {
 		Planreg__V1__Partner *pa = ARENA_NEW(&call->arena, Planreg__V1__Partner, planreg__v1__partner__init);
-		char *sep = strstr(partners[i], RPC_SUBSEP);
+		char *sep = strstr(partners[i], RESULT_SUBSEP);
 		pa->organisation = sep ? sep + 1 : "";
 		if (sep)
 			*sep = '\0';
 		pa->name = partners[i];
 		*(Planreg__V1__Partner **)arena_push(&call->arena, &p->partners, &p->n_partners, sizeof pa) = pa;
 	}
-	p->partners_text = rpc_strdup(call, rpc_value(res, row, col + 10));
+	p->partners_text = rpc_strdup(call, result_value(res, row, col + 10));
 	Planreg__V1__Cost *cost = ARENA_NEW(&call->arena, Planreg__V1__Cost, planreg__v1__cost__init);
-	cost->text = rpc_strdup(call, rpc_value(res, row, col + 11));
+	cost->text = rpc_strdup(call, result_value(res, row, col + 11));
 	enum cost_status cs = COST_STATUS_UNSPECIFIED;
-	if (!values_cost_status_parse(rpc_value(res, row, col + 12), &cs))
+	if (!values_cost_status_parse(result_value(res, row, col + 12), &cs))
 		cs = COST_STATUS_UNSPECIFIED;
 	cost->status = (Planreg__V1__CostStatus)cs;
 	cost->min = register_money(call, res, row, col + 13);
 	cost->max = register_money(call, res, row, col + 14);
-	cost->approximate = rpc_bool(res, row, col + 15);
+	cost->approximate = result_bool(res, row, col + 15);
 	p->cost = cost;
-	p->funding = rpc_strdup(call, rpc_value(res, row, col + 16));
+	p->funding = rpc_strdup(call, result_value(res, row, col + 16));
 	enum stage st = STAGE_UNSPECIFIED;
-	if (!values_stage_parse(rpc_value(res, row, col + 17), &st))
+	if (!values_stage_parse(result_value(res, row, col + 17), &st))
 		st = STAGE_UNSPECIFIED;
 	p->stage = (Planreg__V1__Stage)st;
-	p->stage_note = rpc_strdup(call, rpc_value(res, row, col + 18));
-	p->stage_text = rpc_strdup(call, rpc_value(res, row, col + 19));
+	p->stage_note = rpc_strdup(call, result_value(res, row, col + 18));
+	p->stage_text = rpc_strdup(call, result_value(res, row, col + 19));
 	return p;
 }
 
@@ -154,12 +154,12 @@ static void register_whoami_reply(struct rpc_call *call, const char *title)
 	r->principal = p;
 	r->server_version = PLANREG_VERSION;
 	r->plan_title = rpc_strdup(call, title);
-	rpc_reply_ok(call, r);
+	reply_ok(call, r);
 }
 
 static void register_whoami_done(struct rpc_call *call, PGresult *res)
 {
-	const char *title = PQntuples(res) > 0 ? rpc_value(res, 0, 0) : "";
+	const char *title = PQntuples(res) > 0 ? result_value(res, 0, 0) : "";
 	if (title[0] && strlen(title) < sizeof register_plan_title)
 		snprintf(register_plan_title, sizeof register_plan_title, "%s", title);
 	register_whoami_reply(call, title);
@@ -180,7 +180,7 @@ void register_whoami(struct rpc_call *call)
 	if (register_plan_title[0] &&
 	    event_base_once(call->srv->base, -1, EV_TIMEOUT, register_whoami_cached, call, &now) == 0)
 		return;
-	rpc_query(call, SQL_PLAN_TITLE, 0, NULL, register_whoami_done);
+	query_run(call, SQL_PLAN_TITLE, 0, NULL, register_whoami_done);
 }
 
 /* ---------------------------------------------------------------- ListThemes */
@@ -191,14 +191,14 @@ static void register_list_themes_done(struct rpc_call *call, PGresult *res)
 		ARENA_NEW(&call->arena, Planreg__V1__ListThemesResponse, planreg__v1__list_themes_response__init);
 	for (int i = 0; i < PQntuples(res); i++) {
 		Planreg__V1__Theme *t = ARENA_NEW(&call->arena, Planreg__V1__Theme, planreg__v1__theme__init);
-		t->number = rpc_int(res, i, 0);
-		t->title = rpc_strdup(call, rpc_value(res, i, 1));
+		t->number = result_int(res, i, 0);
+		t->title = rpc_strdup(call, result_value(res, i, 1));
 		char **objs;
-		size_t n = rpc_split(call, rpc_value(res, i, 2), RPC_SEP, &objs);
+		size_t n = result_split(&call->arena, result_value(res, i, 2), RESULT_SEP, &objs);
 		for (size_t k = 0; k < n; k++) {
 			Planreg__V1__Objective *o =
 				ARENA_NEW(&call->arena, Planreg__V1__Objective, planreg__v1__objective__init);
-			char *sep = strstr(objs[k], RPC_SUBSEP);
+			char *sep = strstr(objs[k], RESULT_SUBSEP);
 			o->title = sep ? sep + 1 : "";
 			if (sep)
 				*sep = '\0';
@@ -209,12 +209,12 @@ static void register_list_themes_done(struct rpc_call *call, PGresult *res)
 		}
 		*(Planreg__V1__Theme **)arena_push(&call->arena, &r->themes, &r->n_themes, sizeof t) = t;
 	}
-	rpc_reply_ok(call, r);
+	reply_ok(call, r);
 }
 
 void register_list_themes(struct rpc_call *call)
 {
-	rpc_query(call, SQL_THEMES, 0, NULL, register_list_themes_done);
+	query_run(call, SQL_THEMES, 0, NULL, register_list_themes_done);
 }
 
 /* ---------------------------------------------------------------- organisations */
@@ -223,13 +223,13 @@ static Planreg__V1__Organisation *register_org_from_row(struct rpc_call *call, P
 {
 	Planreg__V1__Organisation *o =
 		ARENA_NEW(&call->arena, Planreg__V1__Organisation, planreg__v1__organisation__init);
-	o->code = rpc_strdup(call, rpc_value(res, row, 0));
-	o->name = rpc_strdup(call, rpc_value(res, row, 1));
+	o->code = rpc_strdup(call, result_value(res, row, 0));
+	o->name = rpc_strdup(call, result_value(res, row, 1));
 	enum org_kind k = ORG_KIND_UNSPECIFIED;
-	if (!values_org_kind_parse(rpc_value(res, row, 2), &k))
+	if (!values_org_kind_parse(result_value(res, row, 2), &k))
 		k = ORG_KIND_UNSPECIFIED;
 	o->kind = (Planreg__V1__OrgKind)k;
-	o->contact_email = rpc_strdup(call, rpc_value(res, row, 3));
+	o->contact_email = rpc_strdup(call, result_value(res, row, 3));
 	return o;
 }
 
@@ -239,17 +239,17 @@ static void register_list_organisations_done(struct rpc_call *call, PGresult *re
 							      planreg__v1__list_organisations_response__init);
 	for (int i = 0; i < PQntuples(res); i++) {
 		Planreg__V1__Organisation *o = register_org_from_row(call, res, i);
-		o->n_aliases = rpc_split(call, rpc_value(res, i, 4), RPC_SEP, &o->aliases);
-		o->projects_led = rpc_int(res, i, 5);
+		o->n_aliases = result_split(&call->arena, result_value(res, i, 4), RESULT_SEP, &o->aliases);
+		o->projects_led = result_int(res, i, 5);
 		*(Planreg__V1__Organisation **)arena_push(&call->arena, &r->organisations, &r->n_organisations,
 							  sizeof o) = o;
 	}
-	rpc_reply_ok(call, r);
+	reply_ok(call, r);
 }
 
 void register_list_organisations(struct rpc_call *call)
 {
-	rpc_query(call, SQL_ORGANISATIONS, 0, NULL, register_list_organisations_done);
+	query_run(call, SQL_ORGANISATIONS, 0, NULL, register_list_organisations_done);
 }
 
 struct register_upsert {
@@ -264,9 +264,10 @@ static void register_upsert_done(struct rpc_call *call, PGresult *res)
 							       planreg__v1__upsert_organisation_response__init);
 	r->organisation = register_org_from_row(call, res, 0);
 	r->created = !st->existed;
-	r->changed = !st->existed || strcmp(st->old[0], rpc_value(res, 0, 1)) != 0 ||
-		     strcmp(st->old[1], rpc_value(res, 0, 2)) != 0 || strcmp(st->old[2], rpc_value(res, 0, 3)) != 0;
-	rpc_reply_ok(call, r);
+	r->changed = !st->existed || strcmp(st->old[0], result_value(res, 0, 1)) != 0 ||
+		     strcmp(st->old[1], result_value(res, 0, 2)) != 0 ||
+		     strcmp(st->old[2], result_value(res, 0, 3)) != 0;
+	reply_ok(call, r);
 }
 
 static void register_upsert_have_old(struct rpc_call *call, PGresult *res)
@@ -277,20 +278,20 @@ static void register_upsert_have_old(struct rpc_call *call, PGresult *res)
 	const char *code = q->code;
 	if (PQntuples(res) == 1) {
 		st->existed = true;
-		code = rpc_strdup(call, rpc_value(res, 0, 0)); /* as stored: "UoL" for "uol" */
+		code = rpc_strdup(call, result_value(res, 0, 0)); /* as stored: "UoL" for "uol" */
 		for (int i = 0; i < 3; i++)
-			snprintf(st->old[i], sizeof st->old[i], "%s", rpc_value(res, 0, i + 1));
+			snprintf(st->old[i], sizeof st->old[i], "%s", result_value(res, 0, i + 1));
 	} else if (q->name[0] == '\0' || q->kind == PLANREG__V1__ORG_KIND__ORG_KIND_UNSPECIFIED) {
-		rpc_reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "organisation_not_found",
-				"there is no organisation %s; to create it give both a name and a kind (%s)", q->code,
-				values_org_kind_names());
+		reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "organisation_not_found",
+			    "there is no organisation %s; to create it give both a name and a kind (%s)", q->code,
+			    values_org_kind_names());
 		return;
 	}
 	const char *kind = q->kind == PLANREG__V1__ORG_KIND__ORG_KIND_UNSPECIFIED
 				   ? NULL
 				   : values_org_kind_name((enum org_kind)q->kind);
 	const char *params[4] = {code, q->name, kind, q->contact_email};
-	rpc_query(call, st->existed ? SQL_ORGANISATION_UPDATE : SQL_ORGANISATION_INSERT, 4, params,
+	query_run(call, st->existed ? SQL_ORGANISATION_UPDATE : SQL_ORGANISATION_INSERT, 4, params,
 		  register_upsert_done);
 }
 
@@ -300,16 +301,16 @@ void register_upsert_organisation(struct rpc_call *call)
 	validate_org_code(call, "code", q->code);
 	validate_text(call, "name", q->name, 500, 0);
 	if (q->kind != PLANREG__V1__ORG_KIND__ORG_KIND_UNSPECIFIED && !values_org_kind_valid(q->kind))
-		rpc_violation(call, "kind", "%d is not an organisation kind (%s)", (int)q->kind,
-			      values_org_kind_names());
+		reply_violation(call, "kind", "%d is not an organisation kind (%s)", (int)q->kind,
+				values_org_kind_names());
 	if (q->contact_email[0])
 		validate_email(call, "contact_email", q->contact_email);
-	if (rpc_has_violations(call)) {
-		rpc_reply_violations(call, "invalid_organisation");
+	if (reply_has_violations(call)) {
+		reply_violations(call, "invalid_organisation");
 		return;
 	}
 	const char *params[1] = {q->code};
-	rpc_query(call, SQL_ORGANISATION_ONE, 1, params, register_upsert_have_old);
+	query_run(call, SQL_ORGANISATION_ONE, 1, params, register_upsert_have_old);
 }
 
 /* ---------------------------------------------------------------- projects */
@@ -324,12 +325,12 @@ static void register_list_projects_done(struct rpc_call *call, PGresult *res)
 	for (int i = 0; i < n && i < limit; i++) {
 		Planreg__V1__Project *p = register_project_from_row(call, res, i, 0);
 		*(Planreg__V1__Project **)arena_push(&call->arena, &r->projects, &r->n_projects, sizeof p) = p;
-		r->total = rpc_int(res, i, cols - 1);
+		r->total = result_int(res, i, cols - 1);
 	}
 	/* one row more than the page was asked for: there is a next page */
 	if (n > limit && limit > 0)
 		r->next_page_token = rpc_printf(call, "after:%d", r->projects[r->n_projects - 1]->ref);
-	rpc_reply_ok(call, r);
+	reply_ok(call, r);
 }
 
 static void register_list_projects_query(struct rpc_call *call, const char *lead_org)
@@ -354,15 +355,15 @@ static void register_list_projects_query(struct rpc_call *call, const char *lead
 		rpc_printf(call, "%d", after),
 		rpc_printf(call, "%d", *limit + 1),
 	};
-	rpc_query(call, register_sql_projects(), 9, params, register_list_projects_done);
+	query_run(call, register_sql_projects(), 9, params, register_list_projects_done);
 }
 
 static void register_list_projects_have_org(struct rpc_call *call, PGresult *res)
 {
 	Planreg__V1__ListProjectsRequest *q = call->req->list_projects;
 	if (PQntuples(res) == 0) {
-		rpc_reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "organisation_not_found",
-				"there is no organisation %s (`planreg org list` shows the codes)", q->lead_org);
+		reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "organisation_not_found",
+			    "there is no organisation %s (`planreg org list` shows the codes)", q->lead_org);
 		return;
 	}
 	register_list_projects_query(call, q->lead_org);
@@ -372,28 +373,28 @@ void register_list_projects(struct rpc_call *call)
 {
 	Planreg__V1__ListProjectsRequest *q = call->req->list_projects;
 	if (q->theme < 0 || q->theme > 99)
-		rpc_violation(call, "theme", "%d is not a theme number (1 to 99)", q->theme);
+		reply_violation(call, "theme", "%d is not a theme number (1 to 99)", q->theme);
 	int a, b;
 	char extra;
 	if (q->objective[0] && sscanf(q->objective, "%d.%d%c", &a, &b, &extra) != 2)
-		rpc_violation(call, "objective", "\"%s\" is not an objective code such as 6.1", q->objective);
+		reply_violation(call, "objective", "\"%s\" is not an objective code such as 6.1", q->objective);
 	if (q->lead_org[0])
 		validate_org_code(call, "lead_org", q->lead_org);
 	if (q->stage != 0 && !values_stage_valid(q->stage))
-		rpc_violation(call, "stage", "%d is not a stage (%s)", (int)q->stage, values_stage_names());
+		reply_violation(call, "stage", "%d is not a stage (%s)", (int)q->stage, values_stage_names());
 	if (q->page_size < 0 || q->page_size > REGISTER_PAGE_MAX)
-		rpc_violation(call, "page_size", "%d is outside 0..%d", q->page_size, REGISTER_PAGE_MAX);
+		reply_violation(call, "page_size", "%d is outside 0..%d", q->page_size, REGISTER_PAGE_MAX);
 	int after;
 	if (q->page_token[0] && (sscanf(q->page_token, "after:%d%c", &after, &extra) != 1 || after < 0))
-		rpc_violation(call, "page_token", "\"%s\" is not a page token this server gave out", q->page_token);
+		reply_violation(call, "page_token", "\"%s\" is not a page token this server gave out", q->page_token);
 	validate_text(call, "text", q->text, 200, 0);
-	if (rpc_has_violations(call)) {
-		rpc_reply_violations(call, "invalid_filter");
+	if (reply_has_violations(call)) {
+		reply_violations(call, "invalid_filter");
 		return;
 	}
 	if (q->lead_org[0]) {
 		const char *params[1] = {q->lead_org};
-		rpc_query(call, SQL_ORGANISATION_ONE, 1, params, register_list_projects_have_org);
+		query_run(call, SQL_ORGANISATION_ONE, 1, params, register_list_projects_have_org);
 		return;
 	}
 	register_list_projects_query(call, NULL);
@@ -402,25 +403,25 @@ void register_list_projects(struct rpc_call *call)
 static void register_get_project_done(struct rpc_call *call, PGresult *res)
 {
 	if (PQntuples(res) == 0) {
-		rpc_reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "project_not_found",
-				"there is no project %d in the register (`planreg projects list` shows them)",
-				call->req->get_project->ref);
+		reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "project_not_found",
+			    "there is no project %d in the register (`planreg projects list` shows them)",
+			    call->req->get_project->ref);
 		return;
 	}
 	Planreg__V1__GetProjectResponse *r =
 		ARENA_NEW(&call->arena, Planreg__V1__GetProjectResponse, planreg__v1__get_project_response__init);
 	r->project = register_project_from_row(call, res, 0, 0);
-	rpc_reply_ok(call, r);
+	reply_ok(call, r);
 }
 
 void register_get_project(struct rpc_call *call)
 {
 	int ref = call->req->get_project->ref;
 	if (ref <= 0) {
-		rpc_violation(call, "ref", "%d is not a project reference (a positive number)", ref);
-		rpc_reply_violations(call, "invalid_ref");
+		reply_violation(call, "ref", "%d is not a project reference (a positive number)", ref);
+		reply_violations(call, "invalid_ref");
 		return;
 	}
 	const char *params[9] = {NULL, NULL, NULL, NULL, NULL, NULL, rpc_printf(call, "%d", ref), "0", "1"};
-	rpc_query(call, register_sql_projects(), 9, params, register_get_project_done);
+	query_run(call, register_sql_projects(), 9, params, register_get_project_done);
 }

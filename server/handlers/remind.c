@@ -106,20 +106,20 @@ static Planreg__V1__ReminderPolicy *remind_policy_from_row(struct rpc_call *call
 {
 	Planreg__V1__ReminderPolicy *p =
 		ARENA_NEW(&call->arena, Planreg__V1__ReminderPolicy, planreg__v1__reminder_policy__init);
-	p->days_before = rpc_int(res, 0, 0);
-	p->on_due_date = rpc_bool(res, 0, 1);
-	p->overdue_every = rpc_int(res, 0, 2);
-	p->escalate_after = rpc_int(res, 0, 3);
-	p->updated_by = rpc_strdup(call, rpc_value(res, 0, 4));
-	p->updated_at = rpc_strdup(call, rpc_value(res, 0, 5));
+	p->days_before = result_int(res, 0, 0);
+	p->on_due_date = result_bool(res, 0, 1);
+	p->overdue_every = result_int(res, 0, 2);
+	p->escalate_after = result_int(res, 0, 3);
+	p->updated_by = rpc_strdup(call, result_value(res, 0, 4));
+	p->updated_at = rpc_strdup(call, result_value(res, 0, 5));
 	return p;
 }
 
 static void remind_policy_done(struct rpc_call *call, PGresult *res)
 {
 	if (PQntuples(res) != 1) {
-		rpc_reply_error(call, PLANREG__V1__CODE__INTERNAL, "no_policy",
-				"the reminder policy row is missing; run `planregd migrate`");
+		reply_error(call, PLANREG__V1__CODE__INTERNAL, "no_policy",
+			    "the reminder policy row is missing; run `planregd migrate`");
 		return;
 	}
 	if (call->method->kind == PLANREG__V1__REQUEST__BODY_SET_REMINDER_POLICY) {
@@ -127,44 +127,44 @@ static void remind_policy_done(struct rpc_call *call, PGresult *res)
 			ARENA_NEW(&call->arena, Planreg__V1__SetReminderPolicyResponse,
 				  planreg__v1__set_reminder_policy_response__init);
 		s->policy = remind_policy_from_row(call, res);
-		rpc_reply_ok(call, s);
+		reply_ok(call, s);
 		return;
 	}
 	Planreg__V1__GetReminderPolicyResponse *r = ARENA_NEW(&call->arena, Planreg__V1__GetReminderPolicyResponse,
 							      planreg__v1__get_reminder_policy_response__init);
 	r->policy = remind_policy_from_row(call, res);
-	rpc_reply_ok(call, r);
+	reply_ok(call, r);
 }
 
 void remind_get_policy(struct rpc_call *call)
 {
-	rpc_query(call, SQL_POLICY, 0, NULL, remind_policy_done);
+	query_run(call, SQL_POLICY, 0, NULL, remind_policy_done);
 }
 
 void remind_set_policy(struct rpc_call *call)
 {
 	const Planreg__V1__ReminderPolicy *p = call->req->set_reminder_policy->policy;
 	if (p == NULL) {
-		rpc_violation(call, "policy", "is required");
+		reply_violation(call, "policy", "is required");
 	} else {
 		if (p->days_before < 0 || p->days_before > 90)
-			rpc_violation(call, "policy.days_before",
-				      "%d is out of range: 0-90 days (0: no reminder before)", p->days_before);
+			reply_violation(call, "policy.days_before",
+					"%d is out of range: 0-90 days (0: no reminder before)", p->days_before);
 		if (p->overdue_every < 1 || p->overdue_every > 90)
-			rpc_violation(call, "policy.overdue_every", "%d is out of range: every 1-90 days",
-				      p->overdue_every);
+			reply_violation(call, "policy.overdue_every", "%d is out of range: every 1-90 days",
+					p->overdue_every);
 		if (p->escalate_after < 0 || p->escalate_after > 365)
-			rpc_violation(call, "policy.escalate_after", "%d is out of range: 0-365 days late (0: never)",
-				      p->escalate_after);
+			reply_violation(call, "policy.escalate_after", "%d is out of range: 0-365 days late (0: never)",
+					p->escalate_after);
 	}
-	if (rpc_has_violations(call)) {
-		rpc_reply_violations(call, "invalid_policy");
+	if (reply_has_violations(call)) {
+		reply_violations(call, "invalid_policy");
 		return;
 	}
 	const char *params[5] = {rpc_printf(call, "%d", p->days_before), p->on_due_date ? "true" : "false",
 				 rpc_printf(call, "%d", p->overdue_every), rpc_printf(call, "%d", p->escalate_after),
 				 call->principal.credential};
-	rpc_query(call, SQL_SET_POLICY, 5, params, remind_policy_done);
+	query_run(call, SQL_SET_POLICY, 5, params, remind_policy_done);
 }
 
 /* ---------------------------------------------------------------- ClaimReminders */
@@ -238,7 +238,7 @@ static bool remind_taken(const struct remind_claim *st, PGresult *taken, const c
 {
 	(void)st;
 	for (int i = 0; i < PQntuples(taken); i++)
-		if (strcmp(rpc_value(taken, i, 0), org) == 0 && strcmp(rpc_value(taken, i, 1), step) == 0)
+		if (strcmp(result_value(taken, i, 0), org) == 0 && strcmp(result_value(taken, i, 1), step) == 0)
 			return true;
 	return false;
 }
@@ -395,7 +395,7 @@ static void remind_claim_committed(struct rpc_call *call, PGresult *res)
 {
 	(void)res;
 	struct remind_claim *st = call->state;
-	rpc_reply_ok(call, st->resp);
+	reply_ok(call, st->resp);
 }
 
 static void remind_claim_inserted(struct rpc_call *call, PGresult *res)
@@ -403,9 +403,9 @@ static void remind_claim_inserted(struct rpc_call *call, PGresult *res)
 	struct remind_claim *st = call->state;
 	for (int i = 0; i < PQntuples(res); i++)
 		for (size_t k = 0; k < st->resp->n_digests; k++)
-			if (strcmp(st->resp->digests[k]->recipient, rpc_value(res, i, 1)) == 0)
-				st->resp->digests[k]->id = rpc_int64(res, i, 0);
-	rpc_query(call, "COMMIT", 0, NULL, remind_claim_committed);
+			if (strcmp(st->resp->digests[k]->recipient, result_value(res, i, 1)) == 0)
+				st->resp->digests[k]->id = result_int64(res, i, 0);
+	query_run(call, "COMMIT", 0, NULL, remind_claim_committed);
 }
 
 static void remind_step_json(struct rpc_call *call, Planreg__V1__ReminderDigest *g, struct json *j,
@@ -503,13 +503,13 @@ static void remind_claim_taken(struct rpc_call *call, PGresult *res)
 	json_array_end(&j);
 	if (st->dry_run || r->n_digests == 0) {
 		buf_free(&json);
-		rpc_reply_ok(call, r); /* nothing written: releasing the connection rolls back */
+		reply_ok(call, r); /* nothing written: releasing the connection rolls back */
 		return;
 	}
 	const char *params[5] = {rpc_strdup(call, buf_str(&json)), st->period, st->as_of, call->principal.credential,
 				 rpc_printf(call, "%d", st->lease)};
 	buf_free(&json);
-	rpc_query(call, SQL_CLAIM_INSERT, 5, params, remind_claim_inserted);
+	query_run(call, SQL_CLAIM_INSERT, 5, params, remind_claim_inserted);
 }
 
 static void remind_claim_outstanding(struct rpc_call *call, PGresult *res)
@@ -517,51 +517,50 @@ static void remind_claim_outstanding(struct rpc_call *call, PGresult *res)
 	struct remind_claim *st = call->state;
 	struct remind_org *o = NULL;
 	for (int i = 0; i < PQntuples(res); i++) {
-		if (o == NULL || strcmp(o->code, rpc_value(res, i, 0)) != 0) {
+		if (o == NULL || strcmp(o->code, result_value(res, i, 0)) != 0) {
 			o = arena_push(&call->arena, &st->orgs, &st->n_orgs, sizeof *o);
 			memset(o, 0, sizeof *o);
-			o->code = rpc_strdup(call, rpc_value(res, i, 0));
-			o->name = rpc_strdup(call, rpc_value(res, i, 1));
-			o->contact = rpc_strdup(call, rpc_value(res, i, 2));
+			o->code = rpc_strdup(call, result_value(res, i, 0));
+			o->name = rpc_strdup(call, result_value(res, i, 1));
+			o->contact = rpc_strdup(call, result_value(res, i, 2));
 		}
 		struct remind_project *p = arena_push(&call->arena, &o->projects, &o->n_projects, sizeof *p);
-		p->ref = rpc_int(res, i, 3);
-		p->title = rpc_strdup(call, rpc_value(res, i, 4));
-		p->update_id = rpc_is_null(res, i, 5) ? 0 : rpc_int64(res, i, 5);
-		p->comment = rpc_strdup(call, rpc_value(res, i, 6));
+		p->ref = result_int(res, i, 3);
+		p->title = rpc_strdup(call, result_value(res, i, 4));
+		p->update_id = result_is_null(res, i, 5) ? 0 : result_int64(res, i, 5);
+		p->comment = rpc_strdup(call, result_value(res, i, 6));
 	}
 	const char *params[1] = {st->period};
-	rpc_query(call, SQL_CLAIM_TAKEN, 1, params, remind_claim_taken);
+	query_run(call, SQL_CLAIM_TAKEN, 1, params, remind_claim_taken);
 }
 
 static void remind_claim_context(struct rpc_call *call, PGresult *res)
 {
 	struct remind_claim *st = call->state;
 	if (PQntuples(res) != 1) {
-		rpc_reply_error(call, PLANREG__V1__CODE__INTERNAL, "no_policy",
-				"the reminder policy row is missing; run `planregd migrate`");
+		reply_error(call, PLANREG__V1__CODE__INTERNAL, "no_policy",
+			    "the reminder policy row is missing; run `planregd migrate`");
 		return;
 	}
-	st->days_before = rpc_int(res, 0, 0);
-	st->on_due_date = rpc_bool(res, 0, 1);
-	st->overdue_every = rpc_int(res, 0, 2);
+	st->days_before = result_int(res, 0, 0);
+	st->on_due_date = result_bool(res, 0, 1);
+	st->overdue_every = result_int(res, 0, 2);
 	if (st->overdue_every < 1)
 		st->overdue_every = 1;
-	st->escalate_after = rpc_int(res, 0, 3);
-	snprintf(st->due, sizeof st->due, "%s", rpc_value(res, 0, 4));
-	st->ca_code = rpc_strdup(call, rpc_value(res, 0, 5));
-	st->ca_name = rpc_strdup(call, rpc_value(res, 0, 6));
-	st->ca_contact = rpc_strdup(call, rpc_value(res, 0, 7));
+	st->escalate_after = result_int(res, 0, 3);
+	snprintf(st->due, sizeof st->due, "%s", result_value(res, 0, 4));
+	st->ca_code = rpc_strdup(call, result_value(res, 0, 5));
+	st->ca_name = rpc_strdup(call, result_value(res, 0, 6));
+	st->ca_contact = rpc_strdup(call, result_value(res, 0, 7));
 	struct date due;
 	if (!date_parse(st->due, &due)) {
-		rpc_reply_error(call, PLANREG__V1__CODE__INTERNAL, "bad_due_date", "period %s has no due date",
-				st->period);
+		reply_error(call, PLANREG__V1__CODE__INTERNAL, "bad_due_date", "period %s has no due date", st->period);
 		return;
 	}
 	st->days = date_days_between(due, st->as_of_date);
 	st->resp->due = rpc_strdup(call, st->due);
 	const char *params[2] = {st->period, st->due};
-	rpc_query(call, SQL_CLAIM_OUTSTANDING, 2, params, remind_claim_outstanding);
+	query_run(call, SQL_CLAIM_OUTSTANDING, 2, params, remind_claim_outstanding);
 }
 
 static void remind_claim_locked(struct rpc_call *call, PGresult *res)
@@ -569,13 +568,13 @@ static void remind_claim_locked(struct rpc_call *call, PGresult *res)
 	(void)res;
 	struct remind_claim *st = call->state;
 	const char *params[2] = {st->period, st->due_default};
-	rpc_query(call, SQL_CLAIM_CONTEXT, 2, params, remind_claim_context);
+	query_run(call, SQL_CLAIM_CONTEXT, 2, params, remind_claim_context);
 }
 
 static void remind_claim_begun(struct rpc_call *call, PGresult *res)
 {
 	(void)res;
-	rpc_query(call, REMIND_LOCK, 0, NULL, remind_claim_locked);
+	query_run(call, REMIND_LOCK, 0, NULL, remind_claim_locked);
 }
 
 void remind_claim(struct rpc_call *call)
@@ -586,7 +585,7 @@ void remind_claim(struct rpc_call *call)
 	call->state = st;
 	if (q->as_of) {
 		if (!date_parse(q->as_of->iso, &st->as_of_date))
-			rpc_violation(call, "as_of", "\"%s\" is not a date (YYYY-MM-DD)", q->as_of->iso);
+			reply_violation(call, "as_of", "\"%s\" is not a date (YYYY-MM-DD)", q->as_of->iso);
 	} else {
 		time_t t = time(NULL);
 		struct tm tm;
@@ -595,16 +594,16 @@ void remind_claim(struct rpc_call *call)
 	}
 	struct period p = period_prev(period_of_date(st->as_of_date));
 	if (q->period[0] && (!period_parse(q->period, &p) || p.year < 2000))
-		rpc_violation(call, "period", "\"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3",
-			      q->period);
+		reply_violation(call, "period", "\"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3",
+				q->period);
 	if (q->max_messages < 0 || q->max_messages > REMIND_MAX_LIMIT)
-		rpc_violation(call, "max_messages", "%d is out of range: 1-%d, or 0 for %d", q->max_messages,
-			      REMIND_MAX_LIMIT, REMIND_MAX_DEFAULT);
+		reply_violation(call, "max_messages", "%d is out of range: 1-%d, or 0 for %d", q->max_messages,
+				REMIND_MAX_LIMIT, REMIND_MAX_DEFAULT);
 	if (q->lease_seconds != 0 && (q->lease_seconds < 10 || q->lease_seconds > 86400))
-		rpc_violation(call, "lease_seconds", "%d is out of range: 10-86400, or 0 for %d", q->lease_seconds,
-			      REMIND_LEASE_DEFAULT);
-	if (rpc_has_violations(call)) {
-		rpc_reply_violations(call, "invalid_claim");
+		reply_violation(call, "lease_seconds", "%d is out of range: 10-86400, or 0 for %d", q->lease_seconds,
+				REMIND_LEASE_DEFAULT);
+	if (reply_has_violations(call)) {
+		reply_violations(call, "invalid_claim");
 		return;
 	}
 	period_format(p, st->period);
@@ -617,7 +616,7 @@ void remind_claim(struct rpc_call *call)
 			     planreg__v1__claim_reminders_response__init);
 	st->resp->period = st->period;
 	st->resp->as_of = st->as_of;
-	rpc_query(call, "BEGIN", 0, NULL, remind_claim_begun);
+	query_run(call, "BEGIN", 0, NULL, remind_claim_begun);
 }
 
 /* ---------------------------------------------------------------- AckReminder */
@@ -626,39 +625,39 @@ static void remind_ack_done(struct rpc_call *call, PGresult *res)
 {
 	const Planreg__V1__AckReminderRequest *q = call->req->ack_reminder;
 	const char *want = q->delivered ? "delivered" : "failed";
-	if (rpc_is_null(res, 0, 3)) {
-		rpc_reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "reminder_not_found", "there is no reminder %lld",
-				(long long)q->id);
+	if (result_is_null(res, 0, 3)) {
+		reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "reminder_not_found", "there is no reminder %lld",
+			    (long long)q->id);
 		return;
 	}
 	Planreg__V1__AckReminderResponse *r =
 		ARENA_NEW(&call->arena, Planreg__V1__AckReminderResponse, planreg__v1__ack_reminder_response__init);
-	r->state = rpc_strdup(call, rpc_value(res, 0, 3));
-	r->attempts = rpc_int(res, 0, 1);
-	r->retry_after = rpc_strdup(call, rpc_value(res, 0, 2));
-	if (rpc_int(res, 0, 0) == 0 && strcmp(r->state, want) != 0) {
-		rpc_reply_error(call, PLANREG__V1__CODE__FAILED_PRECONDITION, "already_acknowledged",
-				"reminder %lld was already acknowledged as %s", (long long)q->id, r->state);
+	r->state = rpc_strdup(call, result_value(res, 0, 3));
+	r->attempts = result_int(res, 0, 1);
+	r->retry_after = rpc_strdup(call, result_value(res, 0, 2));
+	if (result_int(res, 0, 0) == 0 && strcmp(r->state, want) != 0) {
+		reply_error(call, PLANREG__V1__CODE__FAILED_PRECONDITION, "already_acknowledged",
+			    "reminder %lld was already acknowledged as %s", (long long)q->id, r->state);
 		return;
 	}
-	rpc_reply_ok(call, r); /* acknowledging the same outcome twice changes nothing */
+	reply_ok(call, r); /* acknowledging the same outcome twice changes nothing */
 }
 
 void remind_ack(struct rpc_call *call)
 {
 	const Planreg__V1__AckReminderRequest *q = call->req->ack_reminder;
 	if (q->id <= 0)
-		rpc_violation(call, "id", "%lld is not a reminder id", (long long)q->id);
+		reply_violation(call, "id", "%lld is not a reminder id", (long long)q->id);
 	if (!q->delivered)
 		validate_text(call, "error", q->error, REMIND_ERROR_MAX, VALIDATE_REQUIRED | VALIDATE_MULTILINE);
 	else if (q->error[0])
-		rpc_violation(call, "error", "a delivered reminder has no error");
-	if (rpc_has_violations(call)) {
-		rpc_reply_violations(call, "invalid_ack");
+		reply_violation(call, "error", "a delivered reminder has no error");
+	if (reply_has_violations(call)) {
+		reply_violations(call, "invalid_ack");
 		return;
 	}
 	const char *params[3] = {rpc_printf(call, "%lld", (long long)q->id), q->delivered ? "true" : "false", q->error};
-	rpc_query(call, SQL_ACK, 3, params, remind_ack_done);
+	query_run(call, SQL_ACK, 3, params, remind_ack_done);
 }
 
 /* ---------------------------------------------------------------- ListReminders */
@@ -670,18 +669,18 @@ static void remind_list_done(struct rpc_call *call, PGresult *res)
 	for (int i = 0; i < PQntuples(res); i++) {
 		Planreg__V1__ReminderRecord *m =
 			ARENA_NEW(&call->arena, Planreg__V1__ReminderRecord, planreg__v1__reminder_record__init);
-		m->id = rpc_int64(res, i, 0);
-		m->period = rpc_strdup(call, rpc_value(res, i, 1));
-		m->as_of = rpc_strdup(call, rpc_value(res, i, 2));
-		m->recipient = rpc_strdup(call, rpc_value(res, i, 3));
-		m->subject = rpc_strdup(call, rpc_value(res, i, 4));
-		m->state = rpc_strdup(call, rpc_value(res, i, 5));
-		m->claimed_at = rpc_strdup(call, rpc_value(res, i, 6));
-		m->claimed_by = rpc_strdup(call, rpc_value(res, i, 7));
-		m->acked_at = rpc_strdup(call, rpc_value(res, i, 8));
-		m->error = rpc_strdup(call, rpc_value(res, i, 9));
+		m->id = result_int64(res, i, 0);
+		m->period = rpc_strdup(call, result_value(res, i, 1));
+		m->as_of = rpc_strdup(call, result_value(res, i, 2));
+		m->recipient = rpc_strdup(call, result_value(res, i, 3));
+		m->subject = rpc_strdup(call, result_value(res, i, 4));
+		m->state = rpc_strdup(call, result_value(res, i, 5));
+		m->claimed_at = rpc_strdup(call, result_value(res, i, 6));
+		m->claimed_by = rpc_strdup(call, result_value(res, i, 7));
+		m->acked_at = rpc_strdup(call, result_value(res, i, 8));
+		m->error = rpc_strdup(call, result_value(res, i, 9));
 		char **steps;
-		size_t n = rpc_split(call, rpc_value(res, i, 10), RPC_SEP, &steps);
+		size_t n = result_split(&call->arena, result_value(res, i, 10), RESULT_SEP, &steps);
 		for (size_t k = 0; k < n; k++) {
 			char *colon = strchr(steps[k], ':');
 			Planreg__V1__ReminderStep *s =
@@ -695,7 +694,7 @@ static void remind_list_done(struct rpc_call *call, PGresult *res)
 		}
 		*(Planreg__V1__ReminderRecord **)arena_push(&call->arena, &r->reminders, &r->n_reminders, sizeof m) = m;
 	}
-	rpc_reply_ok(call, r);
+	reply_ok(call, r);
 }
 
 void remind_list(struct rpc_call *call)
@@ -704,13 +703,13 @@ void remind_list(struct rpc_call *call)
 	struct period p;
 	char ps[PERIOD_FMT_MAX] = "";
 	if (q->period[0] && !period_parse(q->period, &p)) {
-		rpc_violation(call, "period", "\"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3",
-			      q->period);
-		rpc_reply_violations(call, "invalid_filter");
+		reply_violation(call, "period", "\"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3",
+				q->period);
+		reply_violations(call, "invalid_filter");
 		return;
 	}
 	if (q->period[0])
 		period_format(p, ps);
 	const char *params[1] = {ps[0] ? rpc_strdup(call, ps) : NULL};
-	rpc_query(call, SQL_LIST, 1, params, remind_list_done);
+	query_run(call, SQL_LIST, 1, params, remind_list_done);
 }

@@ -114,7 +114,7 @@ static bool status_period(struct rpc_call *call, const char *field, const char *
 {
 	if (period_parse(s, p) && p->year >= 2000)
 		return true;
-	rpc_violation(call, field, "\"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3", s);
+	reply_violation(call, field, "\"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3", s);
 	return false;
 }
 
@@ -135,10 +135,10 @@ static const char *status_due_default(struct rpc_call *call, struct period p)
 
 static Planreg__V1__Money *status_money(struct rpc_call *call, PGresult *res, int row, int col)
 {
-	if (rpc_is_null(res, row, col))
+	if (result_is_null(res, row, col))
 		return NULL;
 	Planreg__V1__Money *m = ARENA_NEW(&call->arena, Planreg__V1__Money, planreg__v1__money__init);
-	m->pence = rpc_int64(res, row, col);
+	m->pence = result_int64(res, row, col);
 	return m;
 }
 
@@ -171,7 +171,7 @@ static int status_stage_rank(enum stage s)
 static enum stage status_stage(PGresult *res, int row, int col)
 {
 	enum stage s = STAGE_UNSPECIFIED;
-	if (rpc_is_null(res, row, col) || !values_stage_parse(rpc_value(res, row, col), &s))
+	if (result_is_null(res, row, col) || !values_stage_parse(result_value(res, row, col), &s))
 		return STAGE_UNSPECIFIED;
 	return s;
 }
@@ -179,7 +179,7 @@ static enum stage status_stage(PGresult *res, int row, int col)
 static enum confidence status_confidence(PGresult *res, int row, int col)
 {
 	enum confidence c = CONFIDENCE_UNSPECIFIED;
-	if (rpc_is_null(res, row, col) || !values_confidence_parse(rpc_value(res, row, col), &c))
+	if (result_is_null(res, row, col) || !values_confidence_parse(result_value(res, row, col), &c))
 		return CONFIDENCE_UNSPECIFIED;
 	return c;
 }
@@ -224,41 +224,41 @@ static Planreg__V1__ProjectStatus *status_project(struct rpc_call *call, PGresul
 {
 	Planreg__V1__ProjectStatus *ps =
 		ARENA_NEW(&call->arena, Planreg__V1__ProjectStatus, planreg__v1__project_status__init);
-	ps->ref = rpc_int(res, i, 0);
-	ps->title = rpc_strdup(call, rpc_value(res, i, 1));
-	ps->theme = rpc_int(res, i, 2);
-	ps->objective = rpc_strdup(call, rpc_value(res, i, 3));
-	ps->n_lead_orgs = rpc_split(call, rpc_value(res, i, 4), RPC_SEP, &ps->lead_orgs);
+	ps->ref = result_int(res, i, 0);
+	ps->title = rpc_strdup(call, result_value(res, i, 1));
+	ps->theme = result_int(res, i, 2);
+	ps->objective = rpc_strdup(call, result_value(res, i, 3));
+	ps->n_lead_orgs = result_split(&call->arena, result_value(res, i, 4), RESULT_SEP, &ps->lead_orgs);
 	Planreg__V1__Cost *cost = ARENA_NEW(&call->arena, Planreg__V1__Cost, planreg__v1__cost__init);
-	cost->text = rpc_strdup(call, rpc_value(res, i, 5));
+	cost->text = rpc_strdup(call, result_value(res, i, 5));
 	enum cost_status cs = COST_STATUS_UNSPECIFIED;
-	if (!values_cost_status_parse(rpc_value(res, i, 6), &cs))
+	if (!values_cost_status_parse(result_value(res, i, 6), &cs))
 		cs = COST_STATUS_UNSPECIFIED;
 	cost->status = (Planreg__V1__CostStatus)cs;
 	cost->min = status_money(call, res, i, 7);
 	cost->max = status_money(call, res, i, 8);
-	cost->approximate = rpc_bool(res, i, 9);
+	cost->approximate = result_bool(res, i, 9);
 	ps->plan_cost = cost;
 	ps->register_stage = (Planreg__V1__Stage)status_stage(res, i, 10);
 
-	bool has_update = !rpc_is_null(res, i, 11);
+	bool has_update = !result_is_null(res, i, 11);
 	bool returned = false;
 	if (has_update) {
-		ps->update_id = rpc_int64(res, i, 11);
-		ps->revision = rpc_int(res, i, 12);
+		ps->update_id = result_int64(res, i, 11);
+		ps->revision = result_int(res, i, 12);
 		ps->confidence = (Planreg__V1__Confidence)status_confidence(res, i, 13);
 		ps->stage = (Planreg__V1__Stage)status_stage(res, i, 14);
 		ps->spend_to_date = status_money(call, res, i, 15);
 		ps->forecast_total = status_money(call, res, i, 16);
-		ps->submitted_at = rpc_strdup(call, rpc_value(res, i, 17));
-		ps->on_time = rpc_bool(res, i, 18);
-		if (!rpc_is_null(res, i, 19)) {
-			returned = !rpc_bool(res, i, 19);
+		ps->submitted_at = rpc_strdup(call, result_value(res, i, 17));
+		ps->on_time = result_bool(res, i, 18);
+		if (!result_is_null(res, i, 19)) {
+			returned = !result_bool(res, i, 19);
 			ps->review = returned ? PLANREG__V1__REVIEW_STATE__REVIEW_RETURNED
 					      : PLANREG__V1__REVIEW_STATE__REVIEW_ACCEPTED;
-			ps->review_comment = rpc_strdup(call, rpc_value(res, i, 20));
+			ps->review_comment = rpc_strdup(call, result_value(res, i, 20));
 		}
-		ps->narrative = rpc_strdup(call, rpc_value(res, i, 24));
+		ps->narrative = rpc_strdup(call, result_value(res, i, 24));
 	}
 	/* the same definitions as planreg_status_totals (migrations/0003) */
 	ps->outstanding = !has_update || returned;
@@ -273,16 +273,17 @@ static Planreg__V1__ProjectStatus *status_project(struct rpc_call *call, PGresul
 	    (tenths > STATUS_VARIANCE_TENTHS || tenths < -STATUS_VARIANCE_TENTHS))
 		status_push_string(call, &ps->flags, &ps->n_flags, "green_over_variance");
 	if (has_update) {
-		enum stage before = rpc_is_null(res, i, 22) ? (enum stage)ps->register_stage : status_stage(res, i, 22);
+		enum stage before =
+			result_is_null(res, i, 22) ? (enum stage)ps->register_stage : status_stage(res, i, 22);
 		int b = status_stage_rank(before), now = status_stage_rank((enum stage)ps->stage);
 		if (b && now && now < b)
 			status_push_string(call, &ps->flags, &ps->n_flags, "stage_backwards");
 	}
 	if (ps->spend_to_date && ps->forecast_total && ps->spend_to_date->pence > ps->forecast_total->pence)
 		status_push_string(call, &ps->flags, &ps->n_flags, "spend_above_forecast");
-	if (rpc_bool(res, i, 23))
+	if (result_bool(res, i, 23))
 		status_push_string(call, &ps->flags, &ps->n_flags, "narrative_repeated");
-	if (!has_update && rpc_is_null(res, i, 21))
+	if (!has_update && result_is_null(res, i, 21))
 		status_push_string(call, &ps->flags, &ps->n_flags, "missing_two_periods");
 	return ps;
 }
@@ -302,20 +303,20 @@ static Planreg__V1__StatusGroup *status_group(struct rpc_call *call, PGresult *r
 		Planreg__V1__CountByName *c =
 			ARENA_NEW(&call->arena, Planreg__V1__CountByName, planreg__v1__count_by_name__init);
 		c->name = (char *)status_confidence_keys[k];
-		c->count = res ? rpc_int(res, i, 8 + (int)k) : 0;
+		c->count = res ? result_int(res, i, 8 + (int)k) : 0;
 		*(Planreg__V1__CountByName **)arena_push(&call->arena, &g->by_confidence, &g->n_by_confidence,
 							 sizeof c) = c;
 	}
 	if (res == NULL)
 		return g; /* a group with no project */
-	g->name = rpc_strdup(call, rpc_value(res, i, 2));
-	g->projects = rpc_int(res, i, 3);
-	g->reported = rpc_int(res, i, 4);
-	g->outstanding = rpc_int(res, i, 5);
-	g->late = rpc_int(res, i, 6);
-	g->spend_pence = rpc_int64(res, i, 14);
-	g->forecast_pence = rpc_int64(res, i, 15);
-	g->plan_cost_pence = rpc_int64(res, i, 16);
+	g->name = rpc_strdup(call, result_value(res, i, 2));
+	g->projects = result_int(res, i, 3);
+	g->reported = result_int(res, i, 4);
+	g->outstanding = result_int(res, i, 5);
+	g->late = result_int(res, i, 6);
+	g->spend_pence = result_int64(res, i, 14);
+	g->forecast_pence = result_int64(res, i, 15);
+	g->plan_cost_pence = result_int64(res, i, 16);
 	return g;
 }
 
@@ -329,7 +330,7 @@ static void status_push_group(struct rpc_call *call, Planreg__V1__StatusGroup **
 static int status_totals_row(PGresult *res, const char *dim, const char *key)
 {
 	for (int i = 0; i < PQntuples(res); i++)
-		if (strcmp(rpc_value(res, i, 0), dim) == 0 && strcmp(rpc_value(res, i, 1), key) == 0)
+		if (strcmp(result_value(res, i, 0), dim) == 0 && strcmp(result_value(res, i, 1), key) == 0)
 			return i;
 	return -1;
 }
@@ -351,21 +352,21 @@ static void status_get_totals(struct rpc_call *call, PGresult *res)
 		ARENA_NEW(&call->arena, Planreg__V1__StatusTotals, planreg__v1__status_totals__init);
 	int all = status_totals_row(res, "all", "");
 	if (all >= 0) {
-		t->projects = rpc_int(res, all, 3);
-		t->reported = rpc_int(res, all, 4);
-		t->outstanding = rpc_int(res, all, 5);
-		t->late = rpc_int(res, all, 6);
-		t->returned = rpc_int(res, all, 7);
-		t->spend_pence = rpc_int64(res, all, 14);
-		t->forecast_pence = rpc_int64(res, all, 15);
-		t->plan_cost_pence = rpc_int64(res, all, 16);
+		t->projects = result_int(res, all, 3);
+		t->reported = result_int(res, all, 4);
+		t->outstanding = result_int(res, all, 5);
+		t->late = result_int(res, all, 6);
+		t->returned = result_int(res, all, 7);
+		t->spend_pence = result_int64(res, all, 14);
+		t->forecast_pence = result_int64(res, all, 15);
+		t->plan_cost_pence = result_int64(res, all, 16);
 	}
 	for (size_t k = 0; k < STATUS_CONFIDENCE_KEYS; k++) {
 		int i = status_totals_row(res, "confidence", status_confidence_keys[k]);
 		Planreg__V1__CountByName *c =
 			ARENA_NEW(&call->arena, Planreg__V1__CountByName, planreg__v1__count_by_name__init);
 		c->name = (char *)status_confidence_keys[k];
-		c->count = i >= 0 ? rpc_int(res, i, 3) : 0;
+		c->count = i >= 0 ? result_int(res, i, 3) : 0;
 		*(Planreg__V1__CountByName **)arena_push(&call->arena, &t->by_confidence, &t->n_by_confidence,
 							 sizeof c) = c;
 		status_push_group(call, &t->by_confidence_group, &t->n_by_confidence_group,
@@ -377,19 +378,19 @@ static void status_get_totals(struct rpc_call *call, PGresult *res)
 		status_push_group(call, &t->by_stage, &t->n_by_stage, status_group(call, i >= 0 ? res : NULL, i, name));
 	}
 	for (int i = 0; i < PQntuples(res); i++) {
-		if (strcmp(rpc_value(res, i, 0), "theme") == 0)
+		if (strcmp(result_value(res, i, 0), "theme") == 0)
 			status_push_group(call, &t->by_theme, &t->n_by_theme,
-					  status_group(call, res, i, rpc_value(res, i, 1)));
-		else if (strcmp(rpc_value(res, i, 0), "lead") == 0)
+					  status_group(call, res, i, result_value(res, i, 1)));
+		else if (strcmp(result_value(res, i, 0), "lead") == 0)
 			status_push_group(call, &t->by_lead, &t->n_by_lead,
-					  status_group(call, res, i, rpc_value(res, i, 1)));
+					  status_group(call, res, i, result_value(res, i, 1)));
 	}
 	if (t->n_by_theme > 1)
 		qsort(t->by_theme, t->n_by_theme, sizeof *t->by_theme, status_group_theme_cmp);
 	if (t->n_by_lead > 1)
 		qsort(t->by_lead, t->n_by_lead, sizeof *t->by_lead, status_group_code_cmp);
 	st->resp->totals = t;
-	rpc_reply_ok(call, st->resp);
+	reply_ok(call, st->resp);
 }
 
 static void status_get_rows(struct rpc_call *call, PGresult *res)
@@ -401,11 +402,11 @@ static void status_get_rows(struct rpc_call *call, PGresult *res)
 	st->resp = r;
 	r->period = (char *)st->period_s;
 	int rows = PQntuples(res);
-	bool past_due = rows > 0 && rpc_bool(res, 0, 27);
-	r->as_at = rpc_strdup(call, rows > 0 ? rpc_value(res, 0, 25) : "");
-	r->due = rpc_strdup(call, rows > 0 ? rpc_value(res, 0, 26) : "");
+	bool past_due = rows > 0 && result_bool(res, 0, 27);
+	r->as_at = rpc_strdup(call, rows > 0 ? result_value(res, 0, 25) : "");
+	r->due = rpc_strdup(call, rows > 0 ? result_value(res, 0, 26) : "");
 	for (int i = 0; i < rows; i++) {
-		if (rpc_is_null(res, i, 0))
+		if (result_is_null(res, i, 0))
 			continue; /* no project matched */
 		if ((int)r->n_projects == st->page_size) {
 			r->next_page_token = rpc_printf(call, "%d", r->projects[r->n_projects - 1]->ref);
@@ -417,7 +418,7 @@ static void status_get_rows(struct rpc_call *call, PGresult *res)
 		*(Planreg__V1__ProjectStatus **)arena_push(&call->arena, &r->projects, &r->n_projects, sizeof ps) = ps;
 	}
 	if (st->after_ref) {
-		rpc_reply_ok(call, r); /* the totals come with the first page */
+		reply_ok(call, r); /* the totals come with the first page */
 		return;
 	}
 	char theme[16];
@@ -433,7 +434,7 @@ static void status_get_rows(struct rpc_call *call, PGresult *res)
 		q->stage ? values_stage_name((enum stage)q->stage) : NULL,
 		q->confidence ? values_confidence_name((enum confidence)q->confidence) : NULL,
 	};
-	rpc_query(call, SQL_TOTALS, 9, params, status_get_totals);
+	query_run(call, SQL_TOTALS, 9, params, status_get_totals);
 }
 
 static void status_get_page(struct rpc_call *call)
@@ -457,7 +458,7 @@ static void status_get_page(struct rpc_call *call)
 		rpc_printf(call, "%d", st->after_ref),
 		rpc_printf(call, "%d", st->page_size + 1),
 	};
-	rpc_query(call, SQL_STATUS, 13, params, status_get_rows);
+	query_run(call, SQL_STATUS, 13, params, status_get_rows);
 }
 
 static void status_get_lead(struct rpc_call *call, PGresult *res)
@@ -465,11 +466,11 @@ static void status_get_lead(struct rpc_call *call, PGresult *res)
 	struct get_status *st = call->state;
 	const Planreg__V1__GetStatusRequest *q = call->req->get_status;
 	if (PQntuples(res) == 0) {
-		rpc_reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "organisation_not_found",
-				"there is no organisation %s (`planreg org list` shows the codes)", q->lead_org);
+		reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "organisation_not_found",
+			    "there is no organisation %s (`planreg org list` shows the codes)", q->lead_org);
 		return;
 	}
-	st->lead = rpc_strdup(call, rpc_value(res, 0, 0));
+	st->lead = rpc_strdup(call, result_value(res, 0, 0));
 	status_get_page(call);
 }
 
@@ -503,45 +504,46 @@ void status_get(struct rpc_call *call)
 	if (q->as_at) {
 		char ts[TIMESTAMP_FMT_MAX];
 		if (!timestamp_parse(q->as_at->rfc3339, ts))
-			rpc_violation(call, "as_at",
-				      "\"%s\" is not a moment: write a date (2026-10-20, meaning the end of that day, "
-				      "UTC) or a date and time with a zone (2026-10-20T09:30:00Z, or +01:00)",
-				      q->as_at->rfc3339);
+			reply_violation(
+				call, "as_at",
+				"\"%s\" is not a moment: write a date (2026-10-20, meaning the end of that day, "
+				"UTC) or a date and time with a zone (2026-10-20T09:30:00Z, or +01:00)",
+				q->as_at->rfc3339);
 		else
 			st->as_at = rpc_strdup(call, ts);
 	}
 	if (q->theme < 0 || q->theme > 99)
-		rpc_violation(call, "theme", "%d is not a theme number (1-99; 0 for any)", q->theme);
+		reply_violation(call, "theme", "%d is not a theme number (1-99; 0 for any)", q->theme);
 	if (q->objective[0] && !status_objective_valid(q->objective))
-		rpc_violation(call, "objective", "\"%s\" is not an objective: write THEME.NUMBER, e.g. 6.1",
-			      q->objective);
+		reply_violation(call, "objective", "\"%s\" is not an objective: write THEME.NUMBER, e.g. 6.1",
+				q->objective);
 	if (q->lead_org[0])
 		validate_org_code(call, "lead_org", q->lead_org);
 	if (q->stage != PLANREG__V1__STAGE__STAGE_UNSPECIFIED && !values_stage_valid(q->stage))
-		rpc_violation(call, "stage", "%d is not a stage: one of %s", q->stage, values_stage_names());
+		reply_violation(call, "stage", "%d is not a stage: one of %s", q->stage, values_stage_names());
 	if (q->confidence != PLANREG__V1__CONFIDENCE__CONFIDENCE_UNSPECIFIED && !values_confidence_valid(q->confidence))
-		rpc_violation(call, "confidence", "%d is not a confidence: one of %s", q->confidence,
-			      values_confidence_names());
+		reply_violation(call, "confidence", "%d is not a confidence: one of %s", q->confidence,
+				values_confidence_names());
 	if (q->page_size < 0 || q->page_size > STATUS_PAGE_MAX)
-		rpc_violation(call, "page_size", "%d is out of range: 1-%d, or 0 for the default (%d)", q->page_size,
-			      STATUS_PAGE_MAX, STATUS_PAGE_DEFAULT);
+		reply_violation(call, "page_size", "%d is out of range: 1-%d, or 0 for the default (%d)", q->page_size,
+				STATUS_PAGE_MAX, STATUS_PAGE_DEFAULT);
 	st->page_size = q->page_size ? q->page_size : STATUS_PAGE_DEFAULT;
 	if (q->page_token[0]) {
 		char *end;
 		long v = strtol(q->page_token, &end, 10);
 		if (*end != '\0' || v < 1 || v > 100000)
-			rpc_violation(call, "page_token", "\"%s\" is not a token this server gave", q->page_token);
+			reply_violation(call, "page_token", "\"%s\" is not a token this server gave", q->page_token);
 		else
 			st->after_ref = (int)v;
 	}
-	if (rpc_has_violations(call)) {
-		rpc_reply_violations(call, "invalid_status_request");
+	if (reply_has_violations(call)) {
+		reply_violations(call, "invalid_status_request");
 		return;
 	}
 	st->scope = auth_progress_scope(&call->principal);
 	if (q->lead_org[0]) {
 		const char *params[1] = {q->lead_org};
-		rpc_query(call, SQL_ORG_CODE, 1, params, status_get_lead);
+		query_run(call, SQL_ORG_CODE, 1, params, status_get_lead);
 		return;
 	}
 	status_get_page(call);
@@ -557,37 +559,37 @@ static void status_outstanding_rows(struct rpc_call *call, PGresult *res)
 	Planreg__V1__OutstandingOrganisation *org = NULL;
 	for (int i = 0; i < PQntuples(res); i++) {
 		if (i == 0) {
-			r->as_of = rpc_strdup(call, rpc_value(res, 0, 0));
-			r->due = rpc_strdup(call, rpc_value(res, 0, 1));
+			r->as_of = rpc_strdup(call, result_value(res, 0, 0));
+			r->due = rpc_strdup(call, result_value(res, 0, 1));
 		}
-		if (rpc_is_null(res, i, 3))
+		if (result_is_null(res, i, 3))
 			continue; /* nothing outstanding */
-		if (org == NULL || strcmp(org->code, rpc_value(res, i, 3)) != 0) {
+		if (org == NULL || strcmp(org->code, result_value(res, i, 3)) != 0) {
 			org = ARENA_NEW(&call->arena, Planreg__V1__OutstandingOrganisation,
 					planreg__v1__outstanding_organisation__init);
-			org->code = rpc_strdup(call, rpc_value(res, i, 3));
-			org->name = rpc_strdup(call, rpc_value(res, i, 4));
-			org->contact_email = rpc_strdup(call, rpc_value(res, i, 5));
+			org->code = rpc_strdup(call, result_value(res, i, 3));
+			org->name = rpc_strdup(call, result_value(res, i, 4));
+			org->contact_email = rpc_strdup(call, result_value(res, i, 5));
 			org->due = r->due;
-			org->days_late = rpc_int(res, i, 2);
+			org->days_late = result_int(res, i, 2);
 			*(Planreg__V1__OutstandingOrganisation **)arena_push(&call->arena, &r->organisations,
 									     &r->n_organisations, sizeof org) = org;
 		}
 		Planreg__V1__OutstandingProject *p = ARENA_NEW(&call->arena, Planreg__V1__OutstandingProject,
 							       planreg__v1__outstanding_project__init);
-		p->ref = rpc_int(res, i, 6);
-		p->title = rpc_strdup(call, rpc_value(res, i, 7));
-		if (rpc_is_null(res, i, 8)) {
+		p->ref = result_int(res, i, 6);
+		p->title = rpc_strdup(call, result_value(res, i, 7));
+		if (result_is_null(res, i, 8)) {
 			p->why = "never_reported";
 		} else {
 			p->why = "returned";
-			p->update_id = rpc_int64(res, i, 8);
-			p->review_comment = rpc_strdup(call, rpc_value(res, i, 9));
+			p->update_id = result_int64(res, i, 8);
+			p->review_comment = rpc_strdup(call, result_value(res, i, 9));
 		}
 		*(Planreg__V1__OutstandingProject **)arena_push(&call->arena, &org->projects, &org->n_projects,
 								sizeof p) = p;
 	}
-	rpc_reply_ok(call, r);
+	reply_ok(call, r);
 }
 
 void status_outstanding(struct rpc_call *call)
@@ -597,15 +599,15 @@ void status_outstanding(struct rpc_call *call)
 	struct date as_of;
 	bool ok = status_period(call, "period", q->period, &p);
 	if (q->as_of && !date_parse(q->as_of->iso, &as_of))
-		rpc_violation(call, "as_of", "\"%s\" is not a date (YYYY-MM-DD)", q->as_of->iso);
-	if (!ok || rpc_has_violations(call)) {
-		rpc_reply_violations(call, "invalid_outstanding_request");
+		reply_violation(call, "as_of", "\"%s\" is not a date (YYYY-MM-DD)", q->as_of->iso);
+	if (!ok || reply_has_violations(call)) {
+		reply_violations(call, "invalid_outstanding_request");
 		return;
 	}
 	call->state = (void *)status_period_text(call, p);
 	const char *params[4] = {call->state, q->as_of ? q->as_of->iso : NULL, status_due_default(call, p),
 				 auth_progress_scope(&call->principal)};
-	rpc_query(call, SQL_OUTSTANDING, 4, params, status_outstanding_rows);
+	query_run(call, SQL_OUTSTANDING, 4, params, status_outstanding_rows);
 }
 
 /* ---------------------------------------------------------------- GetTimeliness */
@@ -615,30 +617,30 @@ static void status_timeliness_rows(struct rpc_call *call, PGresult *res)
 	Planreg__V1__GetTimelinessResponse *r = call->state;
 	Planreg__V1__TimelinessRow *row = NULL;
 	for (int i = 0; i < PQntuples(res); i++) {
-		if (row == NULL || strcmp(row->organisation, rpc_value(res, i, 0)) != 0) {
+		if (row == NULL || strcmp(row->organisation, result_value(res, i, 0)) != 0) {
 			row = ARENA_NEW(&call->arena, Planreg__V1__TimelinessRow, planreg__v1__timeliness_row__init);
-			row->organisation = rpc_strdup(call, rpc_value(res, i, 0));
-			row->name = rpc_strdup(call, rpc_value(res, i, 1));
+			row->organisation = rpc_strdup(call, result_value(res, i, 0));
+			row->name = rpc_strdup(call, result_value(res, i, 1));
 			*(Planreg__V1__TimelinessRow **)arena_push(&call->arena, &r->organisations, &r->n_organisations,
 								   sizeof row) = row;
 		}
 		Planreg__V1__TimelinessCell *c =
 			ARENA_NEW(&call->arena, Planreg__V1__TimelinessCell, planreg__v1__timeliness_cell__init);
-		c->period = rpc_strdup(call, rpc_value(res, i, 2));
-		c->due = rpc_strdup(call, rpc_value(res, i, 3));
-		c->projects = rpc_int(res, i, 4);
-		c->reported = rpc_int(res, i, 5);
-		bool past_due = rpc_bool(res, i, 8);
+		c->period = rpc_strdup(call, result_value(res, i, 2));
+		c->due = rpc_strdup(call, result_value(res, i, 3));
+		c->projects = result_int(res, i, 4);
+		c->reported = result_int(res, i, 5);
+		bool past_due = result_bool(res, i, 8);
 		if (c->reported < c->projects) {
 			c->status = past_due ? "missing" : "not_due";
 		} else {
-			c->returned_at = rpc_strdup(call, rpc_value(res, i, 6));
-			c->days_late = rpc_int(res, i, 7);
+			c->returned_at = rpc_strdup(call, result_value(res, i, 6));
+			c->days_late = result_int(res, i, 7);
 			c->status = c->days_late > 0 ? "late" : "on_time";
 		}
 		*(Planreg__V1__TimelinessCell **)arena_push(&call->arena, &row->periods, &row->n_periods, sizeof c) = c;
 	}
-	rpc_reply_ok(call, r);
+	reply_ok(call, r);
 }
 
 void status_timeliness(struct rpc_call *call)
@@ -648,13 +650,13 @@ void status_timeliness(struct rpc_call *call)
 	bool ok = status_period(call, "from_period", q->from_period, &from);
 	ok = status_period(call, "to_period", q->to_period, &to) && ok;
 	if (ok && period_distance(from, to) < 0)
-		rpc_violation(call, "to_period", "%s is before %s: give the earlier period first", q->to_period,
-			      q->from_period);
+		reply_violation(call, "to_period", "%s is before %s: give the earlier period first", q->to_period,
+				q->from_period);
 	else if (ok && period_distance(from, to) >= STATUS_MAX_PERIODS)
-		rpc_violation(call, "to_period", "%d periods asked for; at most %d at once",
-			      period_distance(from, to) + 1, STATUS_MAX_PERIODS);
-	if (rpc_has_violations(call)) {
-		rpc_reply_violations(call, "invalid_timeliness_request");
+		reply_violation(call, "to_period", "%d periods asked for; at most %d at once",
+				period_distance(from, to) + 1, STATUS_MAX_PERIODS);
+	if (reply_has_violations(call)) {
+		reply_violations(call, "invalid_timeliness_request");
 		return;
 	}
 	Planreg__V1__GetTimelinessResponse *r =
@@ -674,15 +676,15 @@ void status_timeliness(struct rpc_call *call)
 				 auth_progress_scope(&call->principal)};
 	buf_free(&periods);
 	buf_free(&dues);
-	rpc_query(call, SQL_TIMELINESS, 3, params, status_timeliness_rows);
+	query_run(call, SQL_TIMELINESS, 3, params, status_timeliness_rows);
 }
 
 /* ---------------------------------------------------------------- DiffPeriods */
 
 static bool status_outstanding_row(PGresult *res, int row, int id_col, int accepted_col)
 {
-	return rpc_is_null(res, row, id_col) ||
-	       (!rpc_is_null(res, row, accepted_col) && !rpc_bool(res, row, accepted_col));
+	return result_is_null(res, row, id_col) ||
+	       (!result_is_null(res, row, accepted_col) && !result_bool(res, row, accepted_col));
 }
 
 static void status_diff_rows(struct rpc_call *call, PGresult *res)
@@ -691,9 +693,9 @@ static void status_diff_rows(struct rpc_call *call, PGresult *res)
 	for (int i = 0; i < PQntuples(res); i++) {
 		Planreg__V1__ProjectDiff *d =
 			ARENA_NEW(&call->arena, Planreg__V1__ProjectDiff, planreg__v1__project_diff__init);
-		bool has_a = !rpc_is_null(res, i, 2), has_b = !rpc_is_null(res, i, 7);
-		d->ref = rpc_int(res, i, 0);
-		d->title = rpc_strdup(call, rpc_value(res, i, 1));
+		bool has_a = !result_is_null(res, i, 2), has_b = !result_is_null(res, i, 7);
+		d->ref = result_int(res, i, 0);
+		d->title = rpc_strdup(call, result_value(res, i, 1));
 		d->confidence_from = (Planreg__V1__Confidence)status_confidence(res, i, 3);
 		d->confidence_to = (Planreg__V1__Confidence)status_confidence(res, i, 8);
 		d->confidence_change = "";
@@ -713,8 +715,10 @@ static void status_diff_rows(struct rpc_call *call, PGresult *res)
 				d->forecast_change_pct = status_pct(
 					call, (long long)((__int128)change * 1000 / d->forecast_from->pence));
 		}
-		d->n_milestones_achieved = rpc_split(call, rpc_value(res, i, 13), RPC_SEP, &d->milestones_achieved);
-		d->n_milestones_slipped = rpc_split(call, rpc_value(res, i, 14), RPC_SEP, &d->milestones_slipped);
+		d->n_milestones_achieved =
+			result_split(&call->arena, result_value(res, i, 13), RESULT_SEP, &d->milestones_achieved);
+		d->n_milestones_slipped =
+			result_split(&call->arena, result_value(res, i, 14), RESULT_SEP, &d->milestones_slipped);
 		d->outstanding_from = status_outstanding_row(res, i, 2, 6);
 		d->outstanding_to = status_outstanding_row(res, i, 7, 11);
 		d->newly_outstanding = d->outstanding_to && !d->outstanding_from;
@@ -727,7 +731,7 @@ static void status_diff_rows(struct rpc_call *call, PGresult *res)
 			*(Planreg__V1__ProjectDiff **)arena_push(&call->arena, &r->projects, &r->n_projects, sizeof d) =
 				d;
 	}
-	rpc_reply_ok(call, r);
+	reply_ok(call, r);
 }
 
 void status_diff(struct rpc_call *call)
@@ -737,9 +741,9 @@ void status_diff(struct rpc_call *call)
 	bool ok = status_period(call, "from_period", q->from_period, &from);
 	ok = status_period(call, "to_period", q->to_period, &to) && ok;
 	if (ok && period_distance(from, to) == 0)
-		rpc_violation(call, "to_period", "compare two different periods, not %s with itself", q->to_period);
-	if (rpc_has_violations(call)) {
-		rpc_reply_violations(call, "invalid_diff_request");
+		reply_violation(call, "to_period", "compare two different periods, not %s with itself", q->to_period);
+	if (reply_has_violations(call)) {
+		reply_violations(call, "invalid_diff_request");
 		return;
 	}
 	Planreg__V1__DiffPeriodsResponse *r =
@@ -755,5 +759,5 @@ void status_diff(struct rpc_call *call)
 				 status_due_default(call, to),
 				 auth_progress_scope(&call->principal),
 				 rpc_strdup(call, end)};
-	rpc_query(call, SQL_DIFF, 6, params, status_diff_rows);
+	query_run(call, SQL_DIFF, 6, params, status_diff_rows);
 }

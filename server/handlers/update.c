@@ -137,10 +137,10 @@ static Planreg__V1__Date *update_date(struct rpc_call *call, const char *iso)
 
 static Planreg__V1__Money *update_money(struct rpc_call *call, PGresult *res, int row, int col)
 {
-	if (rpc_is_null(res, row, col))
+	if (result_is_null(res, row, col))
 		return NULL;
 	Planreg__V1__Money *m = ARENA_NEW(&call->arena, Planreg__V1__Money, planreg__v1__money__init);
-	m->pence = rpc_int64(res, row, col);
+	m->pence = result_int64(res, row, col);
 	return m;
 }
 
@@ -151,27 +151,27 @@ static Planreg__V1__Update *update_from_row(struct rpc_call *call, PGresult *res
 	Planreg__V1__Update *u = ARENA_NEW(&call->arena, Planreg__V1__Update, planreg__v1__update__init);
 	Planreg__V1__UpdateContent *c =
 		ARENA_NEW(&call->arena, Planreg__V1__UpdateContent, planreg__v1__update_content__init);
-	u->id = rpc_int64(res, row, 0);
-	c->ref = rpc_int(res, row, 1);
-	c->period = rpc_strdup(call, rpc_value(res, row, 2));
-	u->revision = rpc_int(res, row, 3);
+	u->id = result_int64(res, row, 0);
+	c->ref = result_int(res, row, 1);
+	c->period = rpc_strdup(call, result_value(res, row, 2));
+	u->revision = result_int(res, row, 3);
 	enum confidence conf = CONFIDENCE_UNSPECIFIED;
-	if (!values_confidence_parse(rpc_value(res, row, 4), &conf))
+	if (!values_confidence_parse(result_value(res, row, 4), &conf))
 		conf = CONFIDENCE_UNSPECIFIED;
 	c->confidence = (Planreg__V1__Confidence)conf;
 	enum stage st = STAGE_UNSPECIFIED;
-	if (!values_stage_parse(rpc_value(res, row, 5), &st))
+	if (!values_stage_parse(result_value(res, row, 5), &st))
 		st = STAGE_UNSPECIFIED;
 	c->stage = (Planreg__V1__Stage)st;
-	c->narrative = rpc_strdup(call, rpc_value(res, row, 6));
+	c->narrative = rpc_strdup(call, result_value(res, row, 6));
 	c->spend_to_date = update_money(call, res, row, 7);
 	c->forecast_total = update_money(call, res, row, 8);
-	c->variance_note = rpc_strdup(call, rpc_value(res, row, 9));
+	c->variance_note = rpc_strdup(call, result_value(res, row, 9));
 	char **ms;
-	size_t n = rpc_split(call, rpc_value(res, row, 10), RPC_SEP, &ms);
+	size_t n = result_split(&call->arena, result_value(res, row, 10), RESULT_SEP, &ms);
 	for (size_t i = 0; i < n; i++) {
 		char **f;
-		size_t nf = rpc_split(call, ms[i], RPC_SUBSEP, &f);
+		size_t nf = result_split(&call->arena, ms[i], RESULT_SUBSEP, &f);
 		Planreg__V1__Milestone *m =
 			ARENA_NEW(&call->arena, Planreg__V1__Milestone, planreg__v1__milestone__init);
 		m->title = nf > 0 ? f[0] : "";
@@ -180,26 +180,26 @@ static Planreg__V1__Update *update_from_row(struct rpc_call *call, PGresult *res
 		m->achieved = update_date(call, nf > 3 ? f[3] : NULL);
 		*(Planreg__V1__Milestone **)arena_push(&call->arena, &c->milestones, &c->n_milestones, sizeof m) = m;
 	}
-	c->n_risks = rpc_split(call, rpc_value(res, row, 11), RPC_SEP, &c->risks);
+	c->n_risks = result_split(&call->arena, result_value(res, row, 11), RESULT_SEP, &c->risks);
 	u->content = c;
-	u->submitted_by = rpc_strdup(call, rpc_value(res, row, 12));
-	u->submitted_org = rpc_strdup(call, rpc_value(res, row, 13));
-	u->submitted_person = rpc_strdup(call, rpc_value(res, row, 14));
-	u->on_behalf = rpc_bool(res, row, 15);
-	u->submitted_at = rpc_strdup(call, rpc_value(res, row, 16));
-	u->hash = rpc_strdup(call, rpc_value(res, row, 17));
-	u->prev_hash = rpc_strdup(call, rpc_value(res, row, 18));
-	if (!rpc_is_null(res, row, 19)) {
+	u->submitted_by = rpc_strdup(call, result_value(res, row, 12));
+	u->submitted_org = rpc_strdup(call, result_value(res, row, 13));
+	u->submitted_person = rpc_strdup(call, result_value(res, row, 14));
+	u->on_behalf = result_bool(res, row, 15);
+	u->submitted_at = rpc_strdup(call, result_value(res, row, 16));
+	u->hash = rpc_strdup(call, result_value(res, row, 17));
+	u->prev_hash = rpc_strdup(call, result_value(res, row, 18));
+	if (!result_is_null(res, row, 19)) {
 		Planreg__V1__Review *rv = ARENA_NEW(&call->arena, Planreg__V1__Review, planreg__v1__review__init);
-		rv->accepted = rpc_bool(res, row, 19);
-		rv->comment = rpc_strdup(call, rpc_value(res, row, 20));
-		rv->reviewed_by = rpc_strdup(call, rpc_value(res, row, 21));
-		rv->reviewed_at = rpc_strdup(call, rpc_value(res, row, 22));
+		rv->accepted = result_bool(res, row, 19);
+		rv->comment = rpc_strdup(call, result_value(res, row, 20));
+		rv->reviewed_by = rpc_strdup(call, result_value(res, row, 21));
+		rv->reviewed_at = rpc_strdup(call, result_value(res, row, 22));
 		u->review = rv;
 	}
-	u->superseded = rpc_bool(res, row, 23);
+	u->superseded = result_bool(res, row, 23);
 	if (leads)
-		*n_leads = rpc_split(call, rpc_value(res, row, 24), RPC_SEP, leads);
+		*n_leads = result_split(&call->arena, result_value(res, row, 24), RESULT_SEP, leads);
 	return u;
 }
 
@@ -216,11 +216,11 @@ static const char *update_leads_text(struct rpc_call *call, char **leads, size_t
 
 static void update_refuse_not_lead(struct rpc_call *call, int ref, char **leads, size_t n, const char *doing)
 {
-	rpc_reply_error(call, PLANREG__V1__CODE__PERMISSION_DENIED, "not_lead",
-			"credential %s (organisation %s) may not %s project %d: it is led by %s, and submitters act "
-			"only for projects their organisation leads",
-			call->principal.credential, call->principal.organisation, doing, ref,
-			update_leads_text(call, leads, n));
+	reply_error(call, PLANREG__V1__CODE__PERMISSION_DENIED, "not_lead",
+		    "credential %s (organisation %s) may not %s project %d: it is led by %s, and submitters act "
+		    "only for projects their organisation leads",
+		    call->principal.credential, call->principal.organisation, doing, ref,
+		    update_leads_text(call, leads, n));
 }
 
 /* ---------------------------------------------------------------- SubmitUpdate */
@@ -265,32 +265,33 @@ static bool update_validate(struct rpc_call *call, struct update_submit *st)
 	char field[64];
 
 	if (c->ref <= 0)
-		rpc_violation(call, "ref", "%d is not a project reference (a positive number)", c->ref);
+		reply_violation(call, "ref", "%d is not a project reference (a positive number)", c->ref);
 	if (!period_parse(c->period, &st->period) || st->period.year < 2000) {
-		rpc_violation(call, "period", "\"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3",
-			      c->period);
+		reply_violation(call, "period", "\"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3",
+				c->period);
 	} else if (period_compare(st->period, current) > 0) {
 		char cur[PERIOD_FMT_MAX];
 		period_format(current, cur);
-		rpc_violation(call, "period",
-			      "%s is after the current quarter (%s): report on a quarter that has begun", c->period,
-			      cur);
+		reply_violation(call, "period",
+				"%s is after the current quarter (%s): report on a quarter that has begun", c->period,
+				cur);
 	}
 	period_format(st->period, st->period_s);
 	if (!values_confidence_valid(c->confidence))
-		rpc_violation(call, "confidence", "is required: one of %s", values_confidence_names());
+		reply_violation(call, "confidence", "is required: one of %s", values_confidence_names());
 	if (!values_stage_valid(c->stage))
-		rpc_violation(call, "stage", "is required: one of %s", values_stage_names());
+		reply_violation(call, "stage", "is required: one of %s", values_stage_names());
 	validate_text(call, "narrative", c->narrative, UPDATE_NARRATIVE_MAX, VALIDATE_REQUIRED | VALIDATE_MULTILINE);
 	validate_text(call, "variance_note", c->variance_note, 5000, VALIDATE_MULTILINE);
 	if (c->spend_to_date && (c->spend_to_date->pence < 0 || c->spend_to_date->pence > MONEY_MAX_PENCE))
-		rpc_violation(call, "spend_to_date", "must be between £0 and £10 trillion; money is never negative");
+		reply_violation(call, "spend_to_date", "must be between £0 and £10 trillion; money is never negative");
 	if (c->forecast_total && (c->forecast_total->pence < 0 || c->forecast_total->pence > MONEY_MAX_PENCE))
-		rpc_violation(call, "forecast_total", "must be between £0 and £10 trillion; money is never negative");
+		reply_violation(call, "forecast_total", "must be between £0 and £10 trillion; money is never negative");
 	if (c->n_milestones > UPDATE_MAX_MILESTONES)
-		rpc_violation(call, "milestones", "%zu milestones; at most %d", c->n_milestones, UPDATE_MAX_MILESTONES);
+		reply_violation(call, "milestones", "%zu milestones; at most %d", c->n_milestones,
+				UPDATE_MAX_MILESTONES);
 	if (c->n_risks > UPDATE_MAX_RISKS)
-		rpc_violation(call, "risks", "%zu risks; at most %d", c->n_risks, UPDATE_MAX_RISKS);
+		reply_violation(call, "risks", "%zu risks; at most %d", c->n_risks, UPDATE_MAX_RISKS);
 
 	struct date starts = period_start(st->period);
 	st->milestones = arena_alloc(&call->arena, (c->n_milestones + 1) * sizeof *st->milestones);
@@ -306,34 +307,34 @@ static bool update_validate(struct rpc_call *call, struct update_submit *st)
 			continue;
 		for (size_t k = 0; k < i; k++)
 			if (strcmp(c->milestones[k]->title, m->title) == 0)
-				rpc_violation(call, field, "\"%s\" is listed twice", m->title);
+				reply_violation(call, field, "\"%s\" is listed twice", m->title);
 		struct date baseline, forecast, achieved;
 		bool has_forecast = cm->forecast[0] != '\0', has_achieved = cm->achieved[0] != '\0';
 		if (cm->baseline[0] == '\0')
-			rpc_violation(call, field, "\"%s\" has no baseline date (the date first planned)", m->title);
+			reply_violation(call, field, "\"%s\" has no baseline date (the date first planned)", m->title);
 		else if (!date_parse(cm->baseline, &baseline))
-			rpc_violation(call, field, "\"%s\": baseline \"%s\" is not a date (YYYY-MM-DD)", m->title,
-				      cm->baseline);
+			reply_violation(call, field, "\"%s\": baseline \"%s\" is not a date (YYYY-MM-DD)", m->title,
+					cm->baseline);
 		if (has_forecast && !date_parse(cm->forecast, &forecast))
-			rpc_violation(call, field, "\"%s\": forecast \"%s\" is not a date (YYYY-MM-DD)", m->title,
-				      cm->forecast);
+			reply_violation(call, field, "\"%s\": forecast \"%s\" is not a date (YYYY-MM-DD)", m->title,
+					cm->forecast);
 		if (has_achieved && !date_parse(cm->achieved, &achieved)) {
-			rpc_violation(call, field, "\"%s\": achieved \"%s\" is not a date (YYYY-MM-DD)", m->title,
-				      cm->achieved);
+			reply_violation(call, field, "\"%s\": achieved \"%s\" is not a date (YYYY-MM-DD)", m->title,
+					cm->achieved);
 			has_achieved = false;
 		} else if (has_achieved && date_compare(achieved, today) > 0) {
-			rpc_violation(call, field, "\"%s\" is marked achieved on %s, which is in the future", m->title,
-				      cm->achieved);
+			reply_violation(call, field, "\"%s\" is marked achieved on %s, which is in the future",
+					m->title, cm->achieved);
 		}
 		if (!has_forecast && cm->achieved[0] == '\0')
-			rpc_violation(call, field, "\"%s\" needs a forecast date, or the date it was achieved",
-				      m->title);
+			reply_violation(call, field, "\"%s\" needs a forecast date, or the date it was achieved",
+					m->title);
 		else if (has_forecast && cm->achieved[0] == '\0' && date_parse(cm->forecast, &forecast) &&
 			 date_compare(forecast, starts) < 0)
-			rpc_violation(call, field,
-				      "\"%s\" is forecast for %s, before %s began, but is not achieved: give a new "
-				      "forecast or the date it was achieved",
-				      m->title, cm->forecast, st->period_s);
+			reply_violation(call, field,
+					"\"%s\" is forecast for %s, before %s began, but is not achieved: give a new "
+					"forecast or the date it was achieved",
+					m->title, cm->forecast, st->period_s);
 	}
 	st->risks = arena_alloc(&call->arena, (c->n_risks + 1) * sizeof *st->risks);
 	for (size_t i = 0; i < c->n_risks && i < UPDATE_MAX_RISKS; i++) {
@@ -341,7 +342,7 @@ static bool update_validate(struct rpc_call *call, struct update_submit *st)
 		validate_text(call, field, c->risks[i], 2000, VALIDATE_REQUIRED | VALIDATE_MULTILINE);
 		st->risks[i] = c->risks[i];
 	}
-	if (rpc_has_violations(call))
+	if (reply_has_violations(call))
 		return false;
 
 	struct chain_content *cc = &st->content;
@@ -366,11 +367,11 @@ static bool update_validate(struct rpc_call *call, struct update_submit *st)
 /* How far forecast strays outside the plan's cost, in tenths of a percent (0 when within it). */
 static long long update_variance_tenths(PGresult *res, int64_t forecast, int64_t *plan)
 {
-	if (strcmp(rpc_value(res, 0, 2), "known") != 0 || rpc_is_null(res, 0, 3))
+	if (strcmp(result_value(res, 0, 2), "known") != 0 || result_is_null(res, 0, 3))
 		return 0;
-	int64_t lo = rpc_int64(res, 0, 3);
-	bool has_hi = !rpc_is_null(res, 0, 4);
-	int64_t hi = has_hi ? rpc_int64(res, 0, 4) : 0;
+	int64_t lo = result_int64(res, 0, 3);
+	bool has_hi = !result_is_null(res, 0, 4);
+	int64_t hi = has_hi ? result_int64(res, 0, 4) : 0;
 	if (lo > 0 && forecast < lo) {
 		*plan = lo;
 		return (long long)((__int128)(lo - forecast) * 1000 / lo);
@@ -417,36 +418,36 @@ static void update_warn(struct rpc_call *call, struct update_submit *st, const c
 static void update_submit_replayed(struct rpc_call *call, PGresult *res)
 {
 	struct update_submit *st = call->state;
-	if (strcmp(rpc_value(res, 0, 4), st->digest) != 0) {
-		rpc_reply_error(call, PLANREG__V1__CODE__FAILED_PRECONDITION, "idempotency_key_reused",
-				"idempotency key \"%s\" was already used by credential %s for a different submission "
-				"(update %s); use a new key for new content",
-				call->req->idempotency_key, call->principal.credential, rpc_value(res, 0, 0));
+	if (strcmp(result_value(res, 0, 4), st->digest) != 0) {
+		reply_error(call, PLANREG__V1__CODE__FAILED_PRECONDITION, "idempotency_key_reused",
+			    "idempotency key \"%s\" was already used by credential %s for a different submission "
+			    "(update %s); use a new key for new content",
+			    call->req->idempotency_key, call->principal.credential, result_value(res, 0, 0));
 		return;
 	}
 	Planreg__V1__SubmitUpdateResponse *r = st->resp;
-	r->update_id = rpc_int64(res, 0, 0);
-	r->revision = rpc_int(res, 0, 1);
-	r->hash = rpc_strdup(call, rpc_value(res, 0, 2));
-	r->n_warnings = rpc_split(call, rpc_value(res, 0, 3), RPC_SEP, &r->warnings);
-	r->submitted_at = rpc_strdup(call, rpc_value(res, 0, 5));
+	r->update_id = result_int64(res, 0, 0);
+	r->revision = result_int(res, 0, 1);
+	r->hash = rpc_strdup(call, result_value(res, 0, 2));
+	r->n_warnings = result_split(&call->arena, result_value(res, 0, 3), RESULT_SEP, &r->warnings);
+	r->submitted_at = rpc_strdup(call, result_value(res, 0, 5));
 	r->replayed = true;
-	rpc_reply_ok(call, r);
+	reply_ok(call, r);
 }
 
 /* SQL_SUBMIT answered: written (committed, it ran in autocommit), or a retry that raced the first found it. */
 static void update_submit_written(struct rpc_call *call, PGresult *res)
 {
 	struct update_submit *st = call->state;
-	if (rpc_bool(res, 0, 7)) {
+	if (result_bool(res, 0, 7)) {
 		update_submit_replayed(call, res);
 		return;
 	}
 	Planreg__V1__SubmitUpdateResponse *r = st->resp;
-	r->update_id = rpc_int64(res, 0, 0);
-	r->revision = rpc_int(res, 0, 1);
-	r->hash = rpc_strdup(call, rpc_value(res, 0, 2));
-	r->submitted_at = rpc_strdup(call, rpc_value(res, 0, 5));
+	r->update_id = result_int64(res, 0, 0);
+	r->revision = result_int(res, 0, 1);
+	r->hash = rpc_strdup(call, result_value(res, 0, 2));
+	r->submitted_at = rpc_strdup(call, result_value(res, 0, 5));
 	/* the database hashed it; chain.c (which audit verify uses) must agree */
 	struct chain_record rec = {
 		.revision = r->revision,
@@ -456,11 +457,11 @@ static void update_submit_written(struct rpc_call *call, PGresult *res)
 		.on_behalf = st->on_behalf,
 		.submitted_at = r->submitted_at,
 	};
-	chain_hash(rpc_value(res, 0, 6), &st->content, &rec, st->hash);
+	chain_hash(result_value(res, 0, 6), &st->content, &rec, st->hash);
 	if (strcmp(st->hash, r->hash) != 0)
 		log_error("chain_hash_mismatch", "update=%lld database=%s daemon=%s", (long long)r->update_id, r->hash,
 			  st->hash);
-	rpc_reply_ok(call, r);
+	reply_ok(call, r);
 }
 
 static char *update_json_milestones(const struct update_submit *st)
@@ -498,19 +499,19 @@ static void update_submit_context(struct rpc_call *call, PGresult *res)
 	struct update_submit *st = call->state;
 	Planreg__V1__UpdateContent *c = st->c;
 	if (PQntuples(res) == 0) {
-		rpc_reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "project_not_found",
-				"there is no project %d in the register (`planreg projects list` shows them)", c->ref);
+		reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "project_not_found",
+			    "there is no project %d in the register (`planreg projects list` shows them)", c->ref);
 		return;
 	}
 	char **leads;
-	size_t n_leads = rpc_split(call, rpc_value(res, 0, 1), RPC_SEP, &leads);
+	size_t n_leads = result_split(&call->arena, result_value(res, 0, 1), RESULT_SEP, &leads);
 	if (!auth_may_write_progress(&call->principal, leads, n_leads)) {
 		update_refuse_not_lead(call, c->ref, leads, n_leads, "report on");
 		return;
 	}
-	if (!rpc_is_null(res, 0, 9)) {
-		const char *params[1] = {rpc_value(res, 0, 9)};
-		rpc_query(call, SQL_RECEIPT, 1, params, update_submit_replayed);
+	if (!result_is_null(res, 0, 9)) {
+		const char *params[1] = {result_value(res, 0, 9)};
+		query_run(call, SQL_RECEIPT, 1, params, update_submit_replayed);
 		return;
 	}
 
@@ -519,16 +520,17 @@ static void update_submit_context(struct rpc_call *call, PGresult *res)
 	long long tenths = c->forecast_total ? update_variance_tenths(res, c->forecast_total->pence, &plan) : 0;
 	bool over = tenths > UPDATE_VARIANCE_PERCENT * 10;
 	if (over && c->variance_note[0] == '\0') {
-		rpc_violation(call, "variance_note",
-			      "is required: the forecast %s differs from the plan's cost %s by %lld.%lld%%, more than "
-			      "%d%%; explain the difference",
-			      update_money_text(call, c->forecast_total->pence), update_money_text(call, plan),
-			      tenths / 10, tenths % 10, UPDATE_VARIANCE_PERCENT);
-		rpc_reply_violations(call, "variance_note_required");
+		reply_violation(
+			call, "variance_note",
+			"is required: the forecast %s differs from the plan's cost %s by %lld.%lld%%, more than "
+			"%d%%; explain the difference",
+			update_money_text(call, c->forecast_total->pence), update_money_text(call, plan), tenths / 10,
+			tenths % 10, UPDATE_VARIANCE_PERCENT);
+		reply_violations(call, "variance_note_required");
 		return;
 	}
 
-	st->project_id = rpc_int64(res, 0, 0);
+	st->project_id = result_int64(res, 0, 0);
 	st->on_behalf = !auth_leads_project(&call->principal, leads, n_leads); /* an admin, for the lead */
 
 	/* consistency warnings: recorded with the update, returned on every replay */
@@ -537,19 +539,19 @@ static void update_submit_context(struct rpc_call *call, PGresult *res)
 			    "confidence is green but the forecast differs from the plan's cost by %lld.%lld%%",
 			    tenths / 10, tenths % 10);
 	enum stage last = STAGE_UNSPECIFIED;
-	const char *last_s = rpc_is_null(res, 0, 6) ? rpc_value(res, 0, 5) : rpc_value(res, 0, 6);
+	const char *last_s = result_is_null(res, 0, 6) ? result_value(res, 0, 5) : result_value(res, 0, 6);
 	if (values_stage_parse(last_s, &last)) {
 		int before = update_stage_rank(last), now = update_stage_rank((enum stage)c->stage);
 		if (before && now && now < before)
 			update_warn(call, st, "the stage moves backwards: %s, after %s %s", st->content.stage, last_s,
-				    rpc_is_null(res, 0, 6) ? "in the register" : "in the last update");
+				    result_is_null(res, 0, 6) ? "in the register" : "in the last update");
 	}
 	if (c->spend_to_date && c->forecast_total && c->spend_to_date->pence > c->forecast_total->pence)
 		update_warn(call, st, "spend to date %s is above the forecast total %s",
 			    update_money_text(call, c->spend_to_date->pence),
 			    update_money_text(call, c->forecast_total->pence));
-	if (!rpc_is_null(res, 0, 7) && strcmp(rpc_value(res, 0, 7), c->narrative) == 0)
-		update_warn(call, st, "the narrative is identical to the %s update's", rpc_value(res, 0, 8));
+	if (!result_is_null(res, 0, 7) && strcmp(result_value(res, 0, 7), c->narrative) == 0)
+		update_warn(call, st, "the narrative is identical to the %s update's", result_value(res, 0, 8));
 
 	Planreg__V1__SubmitUpdateResponse *r = st->resp;
 	struct buf canonical = {0};
@@ -588,19 +590,15 @@ static void update_submit_context(struct rpc_call *call, PGresult *res)
 	free(warnings);
 	free(milestones);
 	free(risks);
-	rpc_query(call, SQL_SUBMIT, 21, params, update_submit_written);
+	query_run(call, SQL_SUBMIT, 21, params, update_submit_written);
 }
 
 void update_submit(struct rpc_call *call)
 {
 	Planreg__V1__SubmitUpdateRequest *q = call->req->submit_update;
 	if (q->content == NULL) {
-		rpc_violation(call, "content", "is required");
-		rpc_reply_violations(call, "invalid_update");
-		return;
-	}
-	if (!validate_text(call, "idempotency_key", call->req->idempotency_key, 200, VALIDATE_REQUIRED)) {
-		rpc_reply_violations(call, "idempotency_key_required");
+		reply_violation(call, "content", "is required");
+		reply_violations(call, "invalid_update");
 		return;
 	}
 	struct update_submit *st = arena_alloc(&call->arena, sizeof *st);
@@ -609,13 +607,13 @@ void update_submit(struct rpc_call *call)
 		ARENA_NEW(&call->arena, Planreg__V1__SubmitUpdateResponse, planreg__v1__submit_update_response__init);
 	call->state = st;
 	if (!update_validate(call, st)) {
-		rpc_reply_violations(call, "invalid_update");
+		reply_violations(call, "invalid_update");
 		return;
 	}
 	/* no transaction: the context is read without the chain's lock, and SQL_SUBMIT writes in autocommit */
 	const char *params[4] = {rpc_printf(call, "%d", st->c->ref), st->period_s, call->principal.credential,
 				 call->req->idempotency_key};
-	rpc_query(call, SQL_SUBMIT_CONTEXT, 4, params, update_submit_context);
+	query_run(call, SQL_SUBMIT_CONTEXT, 4, params, update_submit_context);
 }
 
 /* ---------------------------------------------------------------- GetUpdate, ListUpdates */
@@ -623,8 +621,8 @@ void update_submit(struct rpc_call *call)
 static void update_get_done(struct rpc_call *call, PGresult *res)
 {
 	if (PQntuples(res) == 0) {
-		rpc_reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "update_not_found", "there is no update %lld",
-				(long long)call->req->get_update->id);
+		reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "update_not_found", "there is no update %lld",
+			    (long long)call->req->get_update->id);
 		return;
 	}
 	char **leads;
@@ -637,19 +635,19 @@ static void update_get_done(struct rpc_call *call, PGresult *res)
 	Planreg__V1__GetUpdateResponse *r =
 		ARENA_NEW(&call->arena, Planreg__V1__GetUpdateResponse, planreg__v1__get_update_response__init);
 	r->update = u;
-	rpc_reply_ok(call, r);
+	reply_ok(call, r);
 }
 
 void update_get(struct rpc_call *call)
 {
 	long long id = call->req->get_update->id;
 	if (id <= 0) {
-		rpc_violation(call, "id", "%lld is not an update id (a positive number)", id);
-		rpc_reply_violations(call, "invalid_id");
+		reply_violation(call, "id", "%lld is not an update id (a positive number)", id);
+		reply_violations(call, "invalid_id");
 		return;
 	}
 	const char *params[5] = {rpc_printf(call, "%lld", id), NULL, NULL, NULL, "false"};
-	rpc_query(call, SQL_UPDATES, 5, params, update_get_done);
+	query_run(call, SQL_UPDATES, 5, params, update_get_done);
 }
 
 static void update_list_done(struct rpc_call *call, PGresult *res)
@@ -660,7 +658,7 @@ static void update_list_done(struct rpc_call *call, PGresult *res)
 		Planreg__V1__Update *u = update_from_row(call, res, i, NULL, NULL);
 		*(Planreg__V1__Update **)arena_push(&call->arena, &r->updates, &r->n_updates, sizeof u) = u;
 	}
-	rpc_reply_ok(call, r);
+	reply_ok(call, r);
 }
 
 /* Runs the listing for org's projects; without org, for every project p may see (auth.c). */
@@ -672,19 +670,19 @@ static void update_list_query(struct rpc_call *call, const char *org)
 	const char *period = call->state; /* normalised by update_list */
 	const char *params[5] = {NULL, q->ref ? rpc_printf(call, "%d", q->ref) : NULL, period, org,
 				 q->latest_only ? "true" : "false"};
-	rpc_query(call, SQL_UPDATES, 5, params, update_list_done);
+	query_run(call, SQL_UPDATES, 5, params, update_list_done);
 }
 
 static void update_list_have_leads(struct rpc_call *call, PGresult *res)
 {
 	Planreg__V1__ListUpdatesRequest *q = call->req->list_updates;
 	if (PQntuples(res) == 0) {
-		rpc_reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "project_not_found",
-				"there is no project %d in the register", q->ref);
+		reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "project_not_found",
+			    "there is no project %d in the register", q->ref);
 		return;
 	}
 	char **leads;
-	size_t n = rpc_split(call, rpc_value(res, 0, 0), RPC_SEP, &leads);
+	size_t n = result_split(&call->arena, result_value(res, 0, 0), RESULT_SEP, &leads);
 	if (!auth_may_read_progress(&call->principal, leads, n)) {
 		update_refuse_not_lead(call, q->ref, leads, n, "read the updates of");
 		return;
@@ -696,8 +694,8 @@ static void update_list_have_org(struct rpc_call *call, PGresult *res)
 {
 	Planreg__V1__ListUpdatesRequest *q = call->req->list_updates;
 	if (PQntuples(res) == 0) {
-		rpc_reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "organisation_not_found",
-				"there is no organisation %s (`planreg org list` shows the codes)", q->organisation);
+		reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "organisation_not_found",
+			    "there is no organisation %s (`planreg org list` shows the codes)", q->organisation);
 		return;
 	}
 	update_list_query(call, q->organisation);
@@ -708,23 +706,23 @@ void update_list(struct rpc_call *call)
 	Planreg__V1__ListUpdatesRequest *q = call->req->list_updates;
 	struct period p;
 	if (q->ref == 0 && q->period[0] == '\0')
-		rpc_violation(call, "ref", "give a project reference (its history) or a period (its updates)");
+		reply_violation(call, "ref", "give a project reference (its history) or a period (its updates)");
 	if (q->ref < 0)
-		rpc_violation(call, "ref", "%d is not a project reference", q->ref);
+		reply_violation(call, "ref", "%d is not a project reference", q->ref);
 	if (q->period[0] && !period_parse(q->period, &p))
-		rpc_violation(call, "period", "\"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3",
-			      q->period);
+		reply_violation(call, "period", "\"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3",
+				q->period);
 	if (q->organisation[0])
 		validate_org_code(call, "organisation", q->organisation);
-	if (rpc_has_violations(call)) {
-		rpc_reply_violations(call, "invalid_filter");
+	if (reply_has_violations(call)) {
+		reply_violations(call, "invalid_filter");
 		return;
 	}
 	if (q->organisation[0] && !auth_may_list_org(&call->principal, q->organisation)) {
-		rpc_reply_error(call, PLANREG__V1__CODE__PERMISSION_DENIED, "not_lead",
-				"credential %s (organisation %s) may not list the updates of %s's projects: submitters "
-				"see only the projects their own organisation leads",
-				call->principal.credential, call->principal.organisation, q->organisation);
+		reply_error(call, PLANREG__V1__CODE__PERMISSION_DENIED, "not_lead",
+			    "credential %s (organisation %s) may not list the updates of %s's projects: submitters "
+			    "see only the projects their own organisation leads",
+			    call->principal.credential, call->principal.organisation, q->organisation);
 		return;
 	}
 	if (q->period[0]) {
@@ -734,10 +732,10 @@ void update_list(struct rpc_call *call)
 	}
 	if (q->ref) {
 		const char *params[1] = {rpc_printf(call, "%d", q->ref)};
-		rpc_query(call, SQL_PROJECT_LEADS, 1, params, update_list_have_leads);
+		query_run(call, SQL_PROJECT_LEADS, 1, params, update_list_have_leads);
 	} else if (q->organisation[0]) {
 		const char *params[1] = {q->organisation};
-		rpc_query(call, SQL_ORG_EXISTS, 1, params, update_list_have_org);
+		query_run(call, SQL_ORG_EXISTS, 1, params, update_list_have_org);
 	} else {
 		update_list_query(call, NULL);
 	}
@@ -753,12 +751,12 @@ static void update_review_reply(struct rpc_call *call, PGresult *res, int i, int
 	Planreg__V1__ReviewUpdateResponse *r =
 		ARENA_NEW(&call->arena, Planreg__V1__ReviewUpdateResponse, planreg__v1__review_update_response__init);
 	Planreg__V1__Review *rv = ARENA_NEW(&call->arena, Planreg__V1__Review, planreg__v1__review__init);
-	rv->accepted = rpc_bool(res, i, col + 1);
-	rv->comment = rpc_strdup(call, rpc_value(res, i, col + 2));
-	rv->reviewed_by = rpc_strdup(call, rpc_value(res, i, col + 3));
-	rv->reviewed_at = rpc_strdup(call, rpc_value(res, i, col + 4));
+	rv->accepted = result_bool(res, i, col + 1);
+	rv->comment = rpc_strdup(call, result_value(res, i, col + 2));
+	rv->reviewed_by = rpc_strdup(call, result_value(res, i, col + 3));
+	rv->reviewed_at = rpc_strdup(call, result_value(res, i, col + 4));
 	r->review = rv;
-	rpc_reply_ok(call, r);
+	reply_ok(call, r);
 }
 
 /* The review already made with this request's key (REVIEW_COLUMNS from col): the same review is a
@@ -766,12 +764,12 @@ static void update_review_reply(struct rpc_call *call, PGresult *res, int i, int
 static void update_review_replay(struct rpc_call *call, PGresult *res, int i, int col)
 {
 	Planreg__V1__ReviewUpdateRequest *q = call->req->review_update;
-	if (rpc_int64(res, i, col) != q->id || rpc_bool(res, i, col + 1) != q->accept ||
-	    strcmp(rpc_value(res, i, col + 2), q->comment) != 0) {
-		rpc_reply_error(call, PLANREG__V1__CODE__FAILED_PRECONDITION, "idempotency_key_reused",
-				"idempotency key \"%s\" was already used by credential %s for a different review "
-				"(of update %s); use a new key for a new review",
-				call->req->idempotency_key, call->principal.credential, rpc_value(res, i, col));
+	if (result_int64(res, i, col) != q->id || result_bool(res, i, col + 1) != q->accept ||
+	    strcmp(result_value(res, i, col + 2), q->comment) != 0) {
+		reply_error(call, PLANREG__V1__CODE__FAILED_PRECONDITION, "idempotency_key_reused",
+			    "idempotency key \"%s\" was already used by credential %s for a different review "
+			    "(of update %s); use a new key for a new review",
+			    call->req->idempotency_key, call->principal.credential, result_value(res, i, col));
 		return;
 	}
 	update_review_reply(call, res, i, col); /* a retry: the first review, nothing written */
@@ -781,10 +779,10 @@ static void update_review_replay(struct rpc_call *call, PGresult *res, int i, in
 static void update_review_raced(struct rpc_call *call, PGresult *res)
 {
 	if (PQntuples(res) == 0) {
-		rpc_reply_error(call, PLANREG__V1__CODE__ABORTED, "conflict",
-				"another review with idempotency key \"%s\" was being recorded at the same moment; "
-				"try again",
-				call->req->idempotency_key);
+		reply_error(call, PLANREG__V1__CODE__ABORTED, "conflict",
+			    "another review with idempotency key \"%s\" was being recorded at the same moment; "
+			    "try again",
+			    call->req->idempotency_key);
 		return;
 	}
 	update_review_replay(call, res, 0, 0);
@@ -795,7 +793,7 @@ static void update_review_done(struct rpc_call *call, PGresult *res)
 	Planreg__V1__ReviewUpdateRequest *q = call->req->review_update;
 	int replay = -1, inserted = -1, update = -1;
 	for (int i = 0; i < PQntuples(res); i++) {
-		const char *what = rpc_value(res, i, 0);
+		const char *what = result_value(res, i, 0);
 		if (strcmp(what, "replay") == 0)
 			replay = i;
 		else if (strcmp(what, "inserted") == 0)
@@ -812,41 +810,40 @@ static void update_review_done(struct rpc_call *call, PGresult *res)
 		return;
 	}
 	if (update < 0) {
-		rpc_reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "update_not_found", "there is no update %lld",
-				(long long)q->id);
+		reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "update_not_found", "there is no update %lld",
+			    (long long)q->id);
 		return;
 	}
-	if (rpc_bool(res, update, 9)) {
-		rpc_reply_error(
-			call, PLANREG__V1__CODE__FAILED_PRECONDITION, "superseded",
-			"update %lld (project %s, %s revision %s) has been superseded by a later revision; review "
-			"the latest one",
-			(long long)q->id, rpc_value(res, update, 6), rpc_value(res, update, 7),
-			rpc_value(res, update, 8));
+	if (result_bool(res, update, 9)) {
+		reply_error(call, PLANREG__V1__CODE__FAILED_PRECONDITION, "superseded",
+			    "update %lld (project %s, %s revision %s) has been superseded by a later revision; review "
+			    "the latest one",
+			    (long long)q->id, result_value(res, update, 6), result_value(res, update, 7),
+			    result_value(res, update, 8));
 		return;
 	}
 	const char *params[2] = {call->principal.credential, call->req->idempotency_key};
-	rpc_query(call, SQL_REVIEW_BY_KEY, 2, params, update_review_raced);
+	query_run(call, SQL_REVIEW_BY_KEY, 2, params, update_review_raced);
 }
 
 void update_review(struct rpc_call *call)
 {
 	Planreg__V1__ReviewUpdateRequest *q = call->req->review_update;
 	if (q->id <= 0)
-		rpc_violation(call, "id", "%lld is not an update id", (long long)q->id);
+		reply_violation(call, "id", "%lld is not an update id", (long long)q->id);
 	if (!q->accept)
 		validate_text(call, "comment", q->comment, 5000, VALIDATE_REQUIRED | VALIDATE_MULTILINE);
 	else
 		validate_text(call, "comment", q->comment, 5000, VALIDATE_MULTILINE);
 	validate_text(call, "idempotency_key", call->req->idempotency_key, 200, 0);
-	if (rpc_has_violations(call)) {
-		rpc_reply_violations(call, q->accept ? "invalid_review" : "comment_required");
+	if (reply_has_violations(call)) {
+		reply_violations(call, q->accept ? "invalid_review" : "comment_required");
 		return;
 	}
 	/* one statement: the key's earlier review, the update's state and the insert (one round trip) */
 	const char *params[5] = {rpc_printf(call, "%lld", (long long)q->id), q->accept ? "true" : "false", q->comment,
 				 call->principal.credential, call->req->idempotency_key};
-	rpc_query(call, SQL_REVIEW_ONCE, 5, params, update_review_done);
+	query_run(call, SQL_REVIEW_ONCE, 5, params, update_review_done);
 }
 
 /* ---------------------------------------------------------------- UpdateTemplate */
@@ -883,7 +880,7 @@ static void update_template_latest(struct rpc_call *call, PGresult *res)
 				st->resp->rows[k]->latest = u->content;
 	}
 	buf_free(&st->ids);
-	rpc_reply_ok(call, st->resp);
+	reply_ok(call, st->resp);
 }
 
 static void update_template_projects(struct rpc_call *call, PGresult *res)
@@ -898,36 +895,36 @@ static void update_template_projects(struct rpc_call *call, PGresult *res)
 		row->project = register_project_from_row(call, res, i, 0);
 		*(Planreg__V1__TemplateRow **)arena_push(&call->arena, &st->resp->rows, &st->resp->n_rows, sizeof row) =
 			row;
-		if (!rpc_is_null(res, i, cols - 1)) {
-			buf_printf(&st->ids, "%s%s", any ? "," : "", rpc_value(res, i, cols - 1));
+		if (!result_is_null(res, i, cols - 1)) {
+			buf_printf(&st->ids, "%s%s", any ? "," : "", result_value(res, i, cols - 1));
 			any = true;
 		}
 	}
 	buf_puts(&st->ids, "}");
 	if (!any) {
 		buf_free(&st->ids);
-		rpc_reply_ok(call, st->resp);
+		reply_ok(call, st->resp);
 		return;
 	}
 	/* the ids came from our own query: integers only */
 	static const char sql[] = "SELECT " UPDATE_COLUMNS UPDATE_FROM " WHERE u.id = ANY ($1::bigint[])";
 	const char *params[1] = {rpc_strdup(call, buf_str(&st->ids))};
 	buf_free(&st->ids);
-	rpc_query(call, sql, 1, params, update_template_latest);
+	query_run(call, sql, 1, params, update_template_latest);
 }
 
 static void update_template_have_org(struct rpc_call *call, PGresult *res)
 {
 	Planreg__V1__UpdateTemplateRequest *q = call->req->update_template;
 	if (PQntuples(res) == 0) {
-		rpc_reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "organisation_not_found",
-				"there is no organisation %s (`planreg org list` shows the codes)", q->organisation);
+		reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "organisation_not_found",
+			    "there is no organisation %s (`planreg org list` shows the codes)", q->organisation);
 		return;
 	}
 	struct update_template *st = call->state;
 	(void)q;
-	const char *params[2] = {rpc_strdup(call, rpc_value(res, 0, 0)), st->period};
-	rpc_query(call, update_sql_template(), 2, params, update_template_projects);
+	const char *params[2] = {rpc_strdup(call, result_value(res, 0, 0)), st->period};
+	query_run(call, update_sql_template(), 2, params, update_template_projects);
 }
 
 void update_template(struct rpc_call *call)
@@ -935,21 +932,21 @@ void update_template(struct rpc_call *call)
 	Planreg__V1__UpdateTemplateRequest *q = call->req->update_template;
 	struct period p;
 	if (!period_parse(q->period, &p))
-		rpc_violation(call, "period", "\"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3",
-			      q->period);
+		reply_violation(call, "period", "\"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3",
+				q->period);
 	if (q->organisation[0])
 		validate_org_code(call, "organisation", q->organisation);
-	if (rpc_has_violations(call)) {
-		rpc_reply_violations(call, "invalid_template");
+	if (reply_has_violations(call)) {
+		reply_violations(call, "invalid_template");
 		return;
 	}
 	const char *org = auth_template_org(&call->principal, q->organisation);
 	if (org == NULL) {
-		rpc_reply_error(call, PLANREG__V1__CODE__PERMISSION_DENIED, "not_lead",
-				"credential %s (organisation %s) may not have the template of %s's projects: a "
-				"submitter gets the template of its own organisation (%s) only",
-				call->principal.credential, call->principal.organisation, q->organisation,
-				call->principal.organisation);
+		reply_error(call, PLANREG__V1__CODE__PERMISSION_DENIED, "not_lead",
+			    "credential %s (organisation %s) may not have the template of %s's projects: a "
+			    "submitter gets the template of its own organisation (%s) only",
+			    call->principal.credential, call->principal.organisation, q->organisation,
+			    call->principal.organisation);
 		return;
 	}
 	struct update_template *st = arena_alloc(&call->arena, sizeof *st);
@@ -958,7 +955,7 @@ void update_template(struct rpc_call *call)
 			     planreg__v1__update_template_response__init);
 	call->state = st;
 	const char *params[1] = {org};
-	rpc_query(call, SQL_ORG_EXISTS, 1, params, update_template_have_org);
+	query_run(call, SQL_ORG_EXISTS, 1, params, update_template_have_org);
 }
 
 /* ---------------------------------------------------------------- ExportUpdates */
@@ -986,7 +983,7 @@ static void update_export_done(struct rpc_call *call, PGresult *res)
 	}
 	if (n > page)
 		r->next_after_id = r->updates[r->n_updates - 1]->id;
-	rpc_reply_ok(call, r);
+	reply_ok(call, r);
 }
 
 void update_export(struct rpc_call *call)
@@ -995,24 +992,24 @@ void update_export(struct rpc_call *call)
 	struct period from, to;
 	char from_s[PERIOD_FMT_MAX] = "", to_s[PERIOD_FMT_MAX] = "";
 	if (q->from_period[0] && !period_parse(q->from_period, &from))
-		rpc_violation(call, "from_period", "\"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3",
-			      q->from_period);
+		reply_violation(call, "from_period", "\"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3",
+				q->from_period);
 	else if (q->from_period[0])
 		period_format(from, from_s);
 	if (q->to_period[0] && !period_parse(q->to_period, &to))
-		rpc_violation(call, "to_period", "\"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3",
-			      q->to_period);
+		reply_violation(call, "to_period", "\"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3",
+				q->to_period);
 	else if (q->to_period[0])
 		period_format(to, to_s);
 	if (from_s[0] && to_s[0] && period_compare(from, to) > 0)
-		rpc_violation(call, "to_period", "%s is before %s: give the earlier period first", to_s, from_s);
+		reply_violation(call, "to_period", "%s is before %s: give the earlier period first", to_s, from_s);
 	if (q->after_id < 0)
-		rpc_violation(call, "after_id", "%lld is not an update id", (long long)q->after_id);
+		reply_violation(call, "after_id", "%lld is not an update id", (long long)q->after_id);
 	if (q->page_size < 0 || q->page_size > UPDATE_EXPORT_PAGE_MAX)
-		rpc_violation(call, "page_size", "%d is out of range: 1-%d, or 0 for the default (%d)", q->page_size,
-			      UPDATE_EXPORT_PAGE_MAX, UPDATE_EXPORT_PAGE_DEFAULT);
-	if (rpc_has_violations(call)) {
-		rpc_reply_violations(call, "invalid_export_request");
+		reply_violation(call, "page_size", "%d is out of range: 1-%d, or 0 for the default (%d)", q->page_size,
+				UPDATE_EXPORT_PAGE_MAX, UPDATE_EXPORT_PAGE_DEFAULT);
+	if (reply_has_violations(call)) {
+		reply_violations(call, "invalid_export_request");
 		return;
 	}
 	int *page = arena_alloc(&call->arena, sizeof *page);
@@ -1021,5 +1018,5 @@ void update_export(struct rpc_call *call)
 	const char *params[5] = {rpc_printf(call, "%lld", (long long)q->after_id),
 				 from_s[0] ? rpc_strdup(call, from_s) : NULL, to_s[0] ? rpc_strdup(call, to_s) : NULL,
 				 auth_progress_scope(&call->principal), rpc_printf(call, "%d", *page + 1)};
-	rpc_query(call, SQL_EXPORT, 5, params, update_export_done);
+	query_run(call, SQL_EXPORT, 5, params, update_export_done);
 }

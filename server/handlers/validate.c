@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "reply.h"
 #include "text.h"
 
 bool validate_text(struct rpc_call *call, const char *field, const char *s, size_t max_chars, int flags)
@@ -12,12 +13,12 @@ bool validate_text(struct rpc_call *call, const char *field, const char *s, size
 		s = "";
 	size_t bad;
 	if (!text_utf8_valid(s, strlen(s), &bad)) {
-		rpc_violation(call, field, "is not valid UTF-8 (byte %zu); send text as UTF-8", bad);
+		reply_violation(call, field, "is not valid UTF-8 (byte %zu); send text as UTF-8", bad);
 		return false;
 	}
 	if (text_has_control(s, (flags & VALIDATE_MULTILINE) != 0)) {
-		rpc_violation(call, field, "contains a control character%s; remove it",
-			      (flags & VALIDATE_MULTILINE) ? "" : " or line break");
+		reply_violation(call, field, "contains a control character%s; remove it",
+				(flags & VALIDATE_MULTILINE) ? "" : " or line break");
 		return false;
 	}
 	if (flags & VALIDATE_REQUIRED) {
@@ -25,13 +26,13 @@ bool validate_text(struct rpc_call *call, const char *field, const char *s, size
 		while (*p && isspace((unsigned char)*p))
 			p++;
 		if (*p == '\0') {
-			rpc_violation(call, field, "is required");
+			reply_violation(call, field, "is required");
 			return false;
 		}
 	}
 	size_t n = text_utf8_length(s);
 	if (n > max_chars) {
-		rpc_violation(call, field, "is %zu characters long; at most %zu are allowed", n, max_chars);
+		reply_violation(call, field, "is %zu characters long; at most %zu are allowed", n, max_chars);
 		return false;
 	}
 	return true;
@@ -44,8 +45,8 @@ bool validate_org_code(struct rpc_call *call, const char *field, const char *cod
 	for (size_t i = 0; ok && i < n; i++)
 		ok = isalnum((unsigned char)code[i]) != 0;
 	if (!ok)
-		rpc_violation(call, field, "\"%s\" is not an organisation code (1 to 16 letters or digits, e.g. LCC)",
-			      code ? code : "");
+		reply_violation(call, field, "\"%s\" is not an organisation code (1 to 16 letters or digits, e.g. LCC)",
+				code ? code : "");
 	return ok;
 }
 
@@ -60,6 +61,6 @@ bool validate_email(struct rpc_call *call, const char *field, const char *email)
 	for (const char *p = email; ok && *p; p++)
 		ok = !isspace((unsigned char)*p) && (unsigned char)*p >= 0x21;
 	if (!ok)
-		rpc_violation(call, field, "\"%s\" is not an email address (name@example.org)", email);
+		reply_violation(call, field, "\"%s\" is not an email address (name@example.org)", email);
 	return ok;
 }

@@ -1,4 +1,4 @@
-/* validate.h - checks on request fields that record an rpc_violation naming the
+/* validate.h - checks on request fields that record an reply_violation naming the
  * field and what to change. Each returns true when the value is acceptable. */
 #ifndef PLANREG_VALIDATE_H
 #define PLANREG_VALIDATE_H

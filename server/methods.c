@@ -1,0 +1,225 @@
+/* methods.c - the table of request kinds (see methods.h). Adding a request kind: the message in
+ * proto/planreg.proto, one line here, and the handler (docs/hacking.md). */
+#include "methods.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "handlers/handlers.h"
+
+#define ANY                                                                                                            \
+	{                                                                                                              \
+		ROLE_ADMIN, ROLE_VIEWER, ROLE_SUBMITTER, ROLE_REMINDER                                                 \
+	}
+#define K(x) PLANREG__V1__REQUEST__BODY_##x
+
+/*
+ * Reading the register is open to every enrolled credential (the reminder job needs
+ * organisations and projects); changing it is the CA's (admin). Progress: submitters write
+ * their own organisation's, admins anyone's; viewers and the reminder job never write it.
+ * Credentials stay on the primary (replica false): who may do what is never read from a copy
+ * that may lag behind a revocation.
+ */
+static const struct method method_table[] = {
+	{.kind = K(WHOAMI), .name = "Whoami", .handler = register_whoami, .roles = ANY, .replica = true},
+	{.kind = K(LIST_THEMES), .name = "ListThemes", .handler = register_list_themes, .roles = ANY, .replica = true},
+	{.kind = K(LIST_ORGANISATIONS),
+	 .name = "ListOrganisations",
+	 .handler = register_list_organisations,
+	 .roles = ANY,
+	 .replica = true},
+	{.kind = K(UPSERT_ORGANISATION),
+	 .name = "UpsertOrganisation",
+	 .handler = register_upsert_organisation,
+	 .roles = {ROLE_ADMIN},
+	 .writes = true},
+	{.kind = K(LIST_PROJECTS),
+	 .name = "ListProjects",
+	 .handler = register_list_projects,
+	 .roles = ANY,
+	 .replica = true},
+	{.kind = K(GET_PROJECT), .name = "GetProject", .handler = register_get_project, .roles = ANY, .replica = true},
+	{.kind = K(IMPORT_PLAN),
+	 .name = "ImportPlan",
+	 .handler = import_plan,
+	 .roles = {ROLE_ADMIN},
+	 .writes = true,
+	 .size = METHOD_LARGE},
+	{.kind = K(ENROL_CREDENTIAL),
+	 .name = "EnrolCredential",
+	 .handler = credential_enrol,
+	 .roles = {ROLE_ADMIN},
+	 .writes = true},
+	{.kind = K(REVOKE_CREDENTIAL),
+	 .name = "RevokeCredential",
+	 .handler = credential_revoke,
+	 .roles = {ROLE_ADMIN},
+	 .writes = true},
+	{.kind = K(LIST_CREDENTIALS), .name = "ListCredentials", .handler = credential_list, .roles = {ROLE_ADMIN}},
+	{.kind = K(SUBMIT_UPDATE),
+	 .name = "SubmitUpdate",
+	 .handler = update_submit,
+	 .roles = {ROLE_ADMIN, ROLE_SUBMITTER},
+	 .lead_only = true,
+	 .writes = true,
+	 .idempotent = true},
+	{.kind = K(GET_UPDATE),
+	 .name = "GetUpdate",
+	 .handler = update_get,
+	 .roles = {ROLE_ADMIN, ROLE_VIEWER, ROLE_SUBMITTER},
+	 .lead_only = true,
+	 .replica = true},
+	{.kind = K(LIST_UPDATES),
+	 .name = "ListUpdates",
+	 .handler = update_list,
+	 .roles = {ROLE_ADMIN, ROLE_VIEWER, ROLE_SUBMITTER},
+	 .lead_only = true,
+	 .replica = true},
+	{.kind = K(REVIEW_UPDATE),
+	 .name = "ReviewUpdate",
+	 .handler = update_review,
+	 .roles = {ROLE_ADMIN},
+	 .writes = true},
+	{.kind = K(UPDATE_TEMPLATE),
+	 .name = "UpdateTemplate",
+	 .handler = update_template,
+	 .roles = {ROLE_ADMIN, ROLE_SUBMITTER},
+	 .replica = true},
+	{.kind = K(VERIFY_AUDIT),
+	 .name = "VerifyAudit",
+	 .handler = audit_verify,
+	 .roles = {ROLE_ADMIN, ROLE_VIEWER},
+	 .replica = true},
+	/* the consolidated picture: a submitter sees the same shapes, cut to its own projects */
+	{.kind = K(GET_STATUS),
+	 .name = "GetStatus",
+	 .handler = status_get,
+	 .roles = {ROLE_ADMIN, ROLE_VIEWER, ROLE_SUBMITTER},
+	 .replica = true},
+	{.kind = K(LIST_OUTSTANDING),
+	 .name = "ListOutstanding",
+	 .handler = status_outstanding,
+	 .roles = ANY,
+	 .replica = true},
+	{.kind = K(GET_TIMELINESS),
+	 .name = "GetTimeliness",
+	 .handler = status_timeliness,
+	 .roles = {ROLE_ADMIN, ROLE_VIEWER, ROLE_SUBMITTER},
+	 .replica = true},
+	{.kind = K(DIFF_PERIODS),
+	 .name = "DiffPeriods",
+	 .handler = status_diff,
+	 .roles = {ROLE_ADMIN, ROLE_VIEWER, ROLE_SUBMITTER},
+	 .replica = true},
+	{.kind = K(EXPORT_UPDATES),
+	 .name = "ExportUpdates",
+	 .handler = update_export,
+	 .roles = {ROLE_ADMIN, ROLE_VIEWER, ROLE_SUBMITTER},
+	 .replica = true},
+	/* reminders: the job claims and acknowledges them (an admin may run it by hand); the policy is the CA's */
+	{.kind = K(GET_REMINDER_POLICY),
+	 .name = "GetReminderPolicy",
+	 .handler = remind_get_policy,
+	 .roles = {ROLE_ADMIN, ROLE_VIEWER, ROLE_REMINDER},
+	 .replica = true},
+	{.kind = K(SET_REMINDER_POLICY),
+	 .name = "SetReminderPolicy",
+	 .handler = remind_set_policy,
+	 .roles = {ROLE_ADMIN},
+	 .writes = true},
+	{.kind = K(CLAIM_REMINDERS),
+	 .name = "ClaimReminders",
+	 .handler = remind_claim,
+	 .roles = {ROLE_REMINDER, ROLE_ADMIN},
+	 .writes = true},
+	{.kind = K(ACK_REMINDER),
+	 .name = "AckReminder",
+	 .handler = remind_ack,
+	 .roles = {ROLE_REMINDER, ROLE_ADMIN},
+	 .writes = true},
+	{.kind = K(LIST_REMINDERS),
+	 .name = "ListReminders",
+	 .handler = remind_list,
+	 .roles = {ROLE_ADMIN, ROLE_VIEWER, ROLE_REMINDER},
+	 .replica = true},
+};
+
+#define METHOD_COUNT (sizeof method_table / sizeof method_table[0])
+_Static_assert(METHOD_COUNT <= METHOD_MAX, "raise METHOD_MAX");
+
+const struct method *method_for(uint32_t kind)
+{
+	for (size_t i = 0; i < METHOD_COUNT; i++)
+		if ((uint32_t)method_table[i].kind == kind)
+			return &method_table[i];
+	return NULL;
+}
+
+size_t method_count(void)
+{
+	return METHOD_COUNT;
+}
+
+const struct method *method_at(size_t i)
+{
+	return i < METHOD_COUNT ? &method_table[i] : NULL;
+}
+
+size_t method_index(const struct method *m)
+{
+	return (size_t)(m - method_table);
+}
+
+bool method_allows(const struct method *m, enum role role)
+{
+	for (size_t i = 0; i < ROLE_COUNT && m->roles[i] != ROLE_UNSPECIFIED; i++)
+		if (m->roles[i] == role)
+			return true;
+	return false;
+}
+
+/* The words for one role in a refusal: a lead-only submitter is named as such. */
+static const char *method_role_words(const struct method *m, enum role r)
+{
+	if (r == ROLE_SUBMITTER && m->lead_only)
+		return "a submitter of a lead organisation";
+	return values_role_name(r);
+}
+
+/* "a", "a or b", "a, b or c"; "any role" when every role may. */
+static void method_format_roles(const struct method *m, char *out, size_t n)
+{
+	size_t count = 0;
+	while (count < ROLE_COUNT && m->roles[count] != ROLE_UNSPECIFIED)
+		count++;
+	if (count == ROLE_COUNT - 1) {
+		snprintf(out, n, "any role");
+		return;
+	}
+	size_t used = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < count && used < n; i++) {
+		const char *sep = i == 0 ? "" : i + 1 == count ? " or " : ", ";
+		int w = snprintf(out + used, n - used, "%s%s", sep, method_role_words(m, m->roles[i]));
+		used += w > 0 ? (size_t)w : 0;
+	}
+}
+
+const char *method_roles_text(const struct method *m)
+{
+	static char texts[METHOD_COUNT][96];
+	if (m == NULL)
+		return "nobody";
+	char *t = texts[method_index(m)];
+	if (t[0] == '\0')
+		method_format_roles(m, t, sizeof texts[0]);
+	return t;
+}
+
+size_t method_request_cap(const struct method *m, const struct config *cfg)
+{
+	size_t frame = (size_t)cfg->max_frame_bytes, request = (size_t)cfg->max_request_bytes;
+	if ((m != NULL && m->size == METHOD_LARGE) || request > frame)
+		return frame;
+	return request;
+}
