@@ -38,43 +38,44 @@ static void http_metric(struct evbuffer *out, const char *name, const char *type
 	evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %" PRIu64 "\n", name, help, name, type, name, v);
 }
 
-static void http_metrics(struct evhttp_request *req, void *arg)
+/* A counter family with one label: one line per value, values[i] labelled names[i]. */
+static void http_family(struct evbuffer *out, const char *name, const char *help, const char *label,
+			const char *const *names, const uint64_t *values, size_t n)
 {
-	struct server *srv = arg;
-	struct evbuffer *out = evbuffer_new();
-	const struct server_metrics *m = &srv->metrics;
-	const struct conn_metrics *cm = &srv->conns.metrics;
-	struct db_pool_stats db;
-	db_pool_get_stats(srv->pool, &db);
+	evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
+	for (size_t i = 0; i < n; i++)
+		if (names[i] != NULL)
+			evbuffer_add_printf(out, "%s{%s=\"%s\"} %" PRIu64 "\n", name, label, names[i], values[i]);
+}
 
+/* The connection layer (conn.c, admission.c). */
+static void http_metrics_connections(struct evbuffer *out, const struct server *srv)
+{
+	const struct conn_metrics *cm = &srv->conns.metrics;
 	http_metric(out, "planregd_connections_accepted_total", "counter", "TCP connections accepted",
 		    cm->connections_accepted);
-	evbuffer_add_printf(out,
-			    "# HELP planregd_connections_refused_total connections closed at accept, by the limit\n"
-			    "# TYPE planregd_connections_refused_total counter\n");
-	for (int i = 0; i < CONN_REFUSALS; i++)
-		evbuffer_add_printf(out, "planregd_connections_refused_total{reason=\"%s\"} %" PRIu64 "\n",
-				    conn_refusal_names[i], cm->connections_refused[i]);
+	http_family(out, "planregd_connections_refused_total", "connections closed at accept, by the limit", "reason",
+		    conn_refusal_names, cm->connections_refused, CONN_REFUSALS);
 	http_metric(out, "planregd_handshakes_evicted_total", "counter",
 		    "unauthenticated connections closed to make room for a new one (handshake budget full)",
 		    cm->handshakes_evicted);
 	http_metric(out, "planregd_connections_open", "gauge", "client connections open", srv->conns.n);
 	http_metric(out, "planregd_connections_unauthenticated", "gauge",
 		    "connections in the TLS handshake or authenticating", srv->conns.n_unauth);
-	evbuffer_add_printf(out, "# HELP planregd_deadlines_passed_total connections closed by a deadline, by which\n"
-				 "# TYPE planregd_deadlines_passed_total counter\n");
-	for (int i = CONN_DEADLINE_NONE + 1; i < CONN_DEADLINES; i++)
-		evbuffer_add_printf(out, "planregd_deadlines_passed_total{deadline=\"%s\"} %" PRIu64 "\n",
-				    conn_deadline_names[i], cm->deadlines_passed[i]);
-	evbuffer_add_printf(out, "# HELP planregd_requests_refused_total requests refused before decoding or dispatch\n"
-				 "# TYPE planregd_requests_refused_total counter\n");
-	for (int i = 0; i < CONN_REQUEST_REFUSALS; i++)
-		evbuffer_add_printf(out, "planregd_requests_refused_total{reason=\"%s\"} %" PRIu64 "\n",
-				    conn_request_refusal_names[i], cm->requests_refused[i]);
+	http_family(out, "planregd_deadlines_passed_total", "connections closed by a deadline, by which", "deadline",
+		    conn_deadline_names + 1, cm->deadlines_passed + 1, CONN_DEADLINES - 1);
+	http_family(out, "planregd_requests_refused_total", "requests refused before decoding or dispatch", "reason",
+		    conn_request_refusal_names, cm->requests_refused, CONN_REQUEST_REFUSALS);
 	http_metric(out, "planregd_tls_failures_total", "counter", "TLS handshakes that failed or timed out",
 		    cm->tls_failures);
 	http_metric(out, "planregd_protocol_errors_total", "counter", "bad frames and undecodable requests",
 		    cm->protocol_errors);
+}
+
+/* Requests: totals, by status code, and by method (labels from the method table). */
+static void http_metrics_requests(struct evbuffer *out, const struct server *srv)
+{
+	const struct server_metrics *m = &srv->metrics;
 	http_metric(out, "planregd_requests_total", "counter", "requests answered", m->requests);
 	http_metric(out, "planregd_credential_lookups_total", "counter",
 		    "credential lookups in the database (at connect, and per request when no cached principal serves)",
@@ -90,6 +91,24 @@ static void http_metrics(struct evhttp_request *req, void *arg)
 		if (m->responses_by_code[code])
 			evbuffer_add_printf(out, "planregd_responses_total{code=\"%s\"} %" PRIu64 "\n",
 					    status_code_name((status_code)code), m->responses_by_code[code]);
+	const char *names[METHOD_MAX];
+	for (size_t i = 0; i < method_count(); i++)
+		names[i] = method_at(i)->name;
+	http_family(out, "planregd_method_requests_total", "requests answered (after dispatch), by method", "method",
+		    names, m->method_requests, method_count());
+	evbuffer_add_printf(out, "# HELP planregd_method_seconds_sum time spent answering, by method\n"
+				 "# TYPE planregd_method_seconds_sum counter\n");
+	for (size_t i = 0; i < method_count(); i++)
+		evbuffer_add_printf(out, "planregd_method_seconds_sum{method=\"%s\"} %" PRIu64 ".%06" PRIu64 "\n",
+				    names[i], m->method_us[i] / 1000000, m->method_us[i] % 1000000);
+}
+
+/* The primary's pool, the replica's, and where reads went. */
+static void http_metrics_db(struct evbuffer *out, const struct server *srv)
+{
+	const struct server_metrics *m = &srv->metrics;
+	struct db_pool_stats db;
+	db_pool_get_stats(srv->pool, &db);
 	http_metric(out, "planregd_db_connections", "gauge", "PostgreSQL connections in the pool", (uint64_t)db.size);
 	http_metric(out, "planregd_db_connections_up", "gauge", "PostgreSQL connections established",
 		    (uint64_t)db.connected);
@@ -111,17 +130,24 @@ static void http_metrics(struct evhttp_request *req, void *arg)
 		http_metric(out, "planregd_read_db_healthy", "gauge", "1 while the replica answers, else 0",
 			    db_pool_healthy(srv->read_pool) ? 1 : 0);
 	}
-	evbuffer_add_printf(out,
-			    "# HELP planregd_reads_total read requests answered, by the database that served them\n"
-			    "# TYPE planregd_reads_total counter\n"
-			    "planregd_reads_total{db=\"replica\"} %" PRIu64 "\n"
-			    "planregd_reads_total{db=\"primary\"} %" PRIu64 "\n",
-			    m->reads_replica, m->reads_primary);
+	static const char *const where[] = {"replica", "primary"};
+	const uint64_t reads[] = {m->reads_replica, m->reads_primary};
+	http_family(out, "planregd_reads_total", "read requests answered, by the database that served them", "db",
+		    where, reads, 2);
 	http_metric(out, "planregd_ryw_waits_total", "counter",
 		    "reads that waited for the replica to replay their connection's write", m->ryw_waits);
 	http_metric(out, "planregd_ryw_fallbacks_total", "counter",
 		    "reads served by the primary because the replica had not replayed their connection's write in time",
 		    m->ryw_fallbacks);
+}
+
+static void http_metrics(struct evhttp_request *req, void *arg)
+{
+	struct server *srv = arg;
+	struct evbuffer *out = evbuffer_new();
+	http_metrics_connections(out, srv);
+	http_metrics_requests(out, srv);
+	http_metrics_db(out, srv);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain; version=0.0.4");
 	evhttp_send_reply(req, 200, "OK", out);
 	evbuffer_free(out);
