@@ -26,7 +26,7 @@
 #include "wirecheck.h"
 
 #define FUZZ_REQUEST_MAX_FRAME 65536
-/* The schema is not recursive (PITFALLS.md); deeper than this means it became so. */
+/* The schema is not recursive (protobuf-c has no depth limit: docs/hacking.md); deeper than this means it became so. */
 #define FUZZ_REQUEST_MAX_DEPTH 16
 
 /* Folded over everything the walk reads, so the reads cannot be optimised away. */
