@@ -67,10 +67,49 @@ static size_t money_scan_integer(const char *s, int64_t *value, bool *too_big)
 	return i;
 }
 
+/* The fraction after a '.', up to MONEY_MAX_SCALE_DIGITS digits; *overflow when anything
+ * non-zero lies beyond. Returns the characters read (0 when there is no fraction). */
+static size_t money_scan_fraction(const char *s, int64_t *frac, int *digits, bool *overflow)
+{
+	*frac = 0;
+	*digits = 0;
+	*overflow = false;
+	if (s[0] != '.' || !money_is_digit(s[1]))
+		return 0;
+	size_t i = 1;
+	for (; money_is_digit(s[i]); i++) {
+		if (*digits < MONEY_MAX_SCALE_DIGITS) {
+			*frac = *frac * 10 + (s[i] - '0');
+			(*digits)++;
+		} else if (s[i] != '0') {
+			*overflow = true;
+		}
+	}
+	return i;
+}
+
+/* A unit suffix: pence per unit as a power of ten (pound 2, thousand 5, million 8, billion 11). */
+static size_t money_scan_unit(const char *s, int *scale_digits)
+{
+	*scale_digits = 2;
+	if ((s[0] == 'b' || s[0] == 'B') && (s[1] == 'n' || s[1] == 'N')) {
+		*scale_digits = 11;
+		return 2;
+	}
+	if (s[0] == 'm' || s[0] == 'M') {
+		*scale_digits = 8;
+		return 1;
+	}
+	if (s[0] == 'k' || s[0] == 'K') {
+		*scale_digits = 5;
+		return 1;
+	}
+	return 0;
+}
+
 size_t money_scan(const char *s, int64_t *pence)
 {
 	size_t i = 0;
-
 	if (strncmp(s, MONEY_POUND, MONEY_POUND_LEN) == 0) {
 		i += MONEY_POUND_LEN;
 		while (s[i] == ' ' || s[i] == '\t')
@@ -78,56 +117,24 @@ size_t money_scan(const char *s, int64_t *pence)
 	}
 	if (!money_is_digit(s[i]))
 		return 0;
-
-	int64_t whole = 0;
-	bool too_big;
+	int64_t whole = 0, frac;
+	bool too_big, frac_overflow;
+	int frac_digits, scale_digits;
 	size_t n = money_scan_integer(s + i, &whole, &too_big);
 	if (n == 0)
 		return 0;
 	i += n;
-
-	/* fraction: keep up to MONEY_MAX_SCALE_DIGITS digits, remember if anything non-zero lies beyond */
-	int64_t frac = 0;
-	int frac_digits = 0;
-	bool frac_overflow = false;
-	if (s[i] == '.' && money_is_digit(s[i + 1])) {
-		i++;
-		while (money_is_digit(s[i])) {
-			if (frac_digits < MONEY_MAX_SCALE_DIGITS) {
-				frac = frac * 10 + (s[i] - '0');
-				frac_digits++;
-			} else if (s[i] != '0') {
-				frac_overflow = true;
-			}
-			i++;
-		}
-	}
-
-	/* scale_digits: pence per unit as a power of ten (pound, thousand, million, billion) */
-	int scale_digits = 2;
-	if ((s[i] == 'b' || s[i] == 'B') && (s[i + 1] == 'n' || s[i + 1] == 'N')) {
-		scale_digits = 11;
-		i += 2;
-	} else if (s[i] == 'm' || s[i] == 'M') {
-		scale_digits = 8;
-		i++;
-	} else if (s[i] == 'k' || s[i] == 'K') {
-		scale_digits = 5;
-		i++;
-	}
+	i += money_scan_fraction(s + i, &frac, &frac_digits, &frac_overflow);
+	i += money_scan_unit(s + i, &scale_digits);
 	/* "12abc" or "3mx" is not an amount followed by text; it is not an amount */
 	if (money_is_alnum(s[i]))
 		return 0;
-
 	while (frac_digits > 0 && frac % 10 == 0) {
 		frac /= 10;
 		frac_digits--;
 	}
-	if (frac_overflow || frac_digits > scale_digits)
+	if (frac_overflow || frac_digits > scale_digits || too_big)
 		return 0;
-	if (too_big)
-		return 0;
-
 	int64_t scale = money_pow10(scale_digits);
 	if (whole > MONEY_MAX_PENCE / scale)
 		return 0;
