@@ -170,3 +170,11 @@ void json_kv_bool(struct json *j, const char *key, bool v)
 	json_key(j, key);
 	json_bool(j, v);
 }
+
+void json_str_array(struct json *j, char *const *items, size_t n)
+{
+	json_array_begin(j);
+	for (size_t i = 0; i < n; i++)
+		json_str(j, items[i]);
+	json_array_end(j);
+}

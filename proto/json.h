@@ -3,6 +3,7 @@
 #define PLANREG_JSON_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "buf.h"
@@ -34,6 +35,9 @@ void json_raw(struct json *j, const char *literal);
 void json_kv_str(struct json *j, const char *key, const char *s);
 void json_kv_int(struct json *j, const char *key, int64_t v);
 void json_kv_bool(struct json *j, const char *key, bool v);
+
+/* An array of n strings, in order (a NULL item writes null). */
+void json_str_array(struct json *j, char *const *items, size_t n);
 
 /* Appends s as a quoted JSON string to b. */
 void json_escape(struct buf *b, const char *s);

@@ -17,6 +17,8 @@ struct period {
 
 /* Strict "YYYY-Qn" (an upper- or lower-case q is accepted); nothing else around it. */
 bool period_parse(const char *s, struct period *p) __attribute__((warn_unused_result));
+/* How to write one, for a message about a period that is not: "... is not a reporting period: " PERIOD_HINT. */
+#define PERIOD_HINT "write YYYY-Qn, e.g. 2026-Q3"
 #define PERIOD_FMT_MAX 8
 void period_format(struct period p, char out[PERIOD_FMT_MAX]);
 int period_compare(struct period a, struct period b);

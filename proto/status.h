@@ -9,7 +9,7 @@ typedef Planreg__V1__Code status_code;
 /* "INVALID_ARGUMENT", ...; "UNKNOWN(n)" for a value this build does not know. */
 const char *status_code_name(status_code code);
 
-/* The CLI's exit codes (README "Using it"; docs/protocol.md). */
+/* The CLI's exit codes, as planreg(1) documents them (man/planreg.1.scd, EXIT STATUS). */
 enum exit_code {
 	EXIT_OK = 0,
 	EXIT_REFUSED = 1, /* the server said no */

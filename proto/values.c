@@ -64,6 +64,24 @@ bool values_stage_parse(const char *s, enum stage *v)
 	return true;
 }
 
+int values_stage_rank(enum stage v)
+{
+	switch (v) {
+	case STAGE_CONCEPT:
+		return 1;
+	case STAGE_EARLY_DEVELOPMENT:
+		return 2;
+	case STAGE_ADVANCED_DEVELOPMENT:
+		return 3;
+	case STAGE_LIVE:
+		return 4;
+	case STAGE_COMPLETED:
+		return 5;
+	default:
+		return 0; /* paused and cancelled are not on the way */
+	}
+}
+
 const char *values_cost_status_name(enum cost_status v)
 {
 	return values_name(values_cost_status_table, COST_STATUS_COUNT, (int)v);

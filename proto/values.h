@@ -60,6 +60,9 @@ enum org_kind {
 /* name -> value; false for an unknown name or "unspecified". */
 const char *values_stage_name(enum stage v);
 bool values_stage_parse(const char *s, enum stage *v) __attribute__((warn_unused_result));
+/* How far along the way from concept (1) to completed (5) a stage is; 0 for a stage off that way
+ * (paused, cancelled) or unspecified. A later rank after an earlier one is progress. */
+int values_stage_rank(enum stage v);
 const char *values_cost_status_name(enum cost_status v);
 bool values_cost_status_parse(const char *s, enum cost_status *v) __attribute__((warn_unused_result));
 const char *values_confidence_name(enum confidence v);

@@ -123,6 +123,7 @@ static void db_conn_connect(struct db_conn *dc);
 static void db_conn_io(evutil_socket_t fd, short what, void *arg);
 static void db_conn_broken(struct db_conn *dc, const char *why);
 static void db_conn_prepared(struct db_conn *dc);
+static void db_conn_sent(struct db_conn *dc);
 
 static int64_t db_now_ms(void)
 {
@@ -170,6 +171,61 @@ static void db_copy_error(char *dst, size_t n, const char *msg)
 	size_t len = strlen(dst);
 	while (len > 0 && (dst[len - 1] == '\n' || dst[len - 1] == ' '))
 		dst[--len] = '\0';
+}
+
+/* What PQconnectPoll's answer asks for: the events to wait for, 0 once connected, -1 when it failed. */
+static int db_connect_events(PostgresPollingStatusType st)
+{
+	switch (st) {
+	case PGRES_POLLING_READING:
+		return EV_READ;
+	case PGRES_POLLING_WRITING:
+		return EV_WRITE;
+	case PGRES_POLLING_FAILED:
+		return -1;
+	case PGRES_POLLING_OK:
+		return 0;
+	default:
+		return EV_READ | EV_WRITE;
+	}
+}
+
+/* What one turn of db_pump found. */
+enum db_pump_result {
+	DB_PUMP_FAILED,  /* reading or sending failed: PQerrorMessage says why */
+	DB_PUMP_SENDING, /* output is still queued: wait to write, and to read */
+	DB_PUMP_BUSY,    /* a result is still on its way: wait to read */
+	DB_PUMP_DONE,    /* every result has been read (PQgetResult said NULL) */
+	DB_PUMP_STOPPED, /* take returned false: it has dealt with the connection */
+};
+
+/*
+ * One turn of libpq's input and output on pg, whose socket reported what: reads what arrived,
+ * sends what is still queued (while *flushing), then hands each complete result to take, which
+ * owns it, until none is ready or take returns false. The pool's connections and the listener
+ * both run on it.
+ */
+static enum db_pump_result db_pump(PGconn *pg, short what, bool *flushing, bool (*take)(void *arg, PGresult *r),
+				   void *arg)
+{
+	if ((what & EV_READ) && PQconsumeInput(pg) != 1)
+		return DB_PUMP_FAILED;
+	if (*flushing) {
+		int f = PQflush(pg);
+		if (f < 0)
+			return DB_PUMP_FAILED;
+		if (f == 1)
+			return DB_PUMP_SENDING;
+		*flushing = false;
+	}
+	while (!PQisBusy(pg)) {
+		PGresult *r = PQgetResult(pg);
+		if (r == NULL)
+			return DB_PUMP_DONE;
+		if (!take(arg, r))
+			return DB_PUMP_STOPPED;
+	}
+	return DB_PUMP_BUSY;
 }
 
 /* ---------------------------------------------------------------- prepared statements */
@@ -439,6 +495,21 @@ static int db_conn_schedule_reconnect(struct db_conn *dc)
 	return pause;
 }
 
+/* Closes the session of dc, which a request holds, and tells the request when a statement was running (cb
+ * not NULL); dc is replaced when the request releases it. */
+static void db_conn_drop_leased(struct db_conn *dc, db_result_cb cb, void *cb_arg)
+{
+	db_set_state(dc, DB_LEASED);
+	event_del(dc->io);
+	if (dc->pg)
+		PQfinish(dc->pg);
+	dc->pg = NULL;
+	dc->flushing = false;
+	dc->cb = NULL;
+	if (cb)
+		cb(dc, NULL, dc->error, cb_arg);
+}
+
 /* A connection attempt failed, or an established connection broke. */
 static void db_conn_broken(struct db_conn *dc, const char *why)
 {
@@ -461,15 +532,7 @@ static void db_conn_broken(struct db_conn *dc, const char *why)
 	if (leased) {
 		/* the request still owns it: tell it, and reconnect when it releases */
 		log_warn("db_disconnected", "conn=%d error=%s", dc->index, log_q(dc->error));
-		db_set_state(dc, DB_LEASED);
-		event_del(dc->io);
-		if (dc->pg)
-			PQfinish(dc->pg);
-		dc->pg = NULL;
-		dc->flushing = false;
-		dc->cb = NULL;
-		if (cb)
-			cb(dc, NULL, dc->error, cb_arg);
+		db_conn_drop_leased(dc, cb, cb_arg);
 	} else {
 		int pause = db_conn_schedule_reconnect(dc);
 		if (was_connected)
@@ -507,21 +570,10 @@ static void db_conn_overdue(struct db_conn *dc)
 		PQclear(dc->result);
 		dc->result = NULL;
 	}
-	if (dc->state == DB_QUERY) {
-		db_result_cb cb = dc->cb;
-		void *cb_arg = dc->cb_arg;
-		event_del(dc->io);
-		if (dc->pg)
-			PQfinish(dc->pg);
-		dc->pg = NULL;
-		dc->flushing = false;
-		dc->cb = NULL;
-		db_set_state(dc, DB_LEASED); /* replaced when the request releases it */
-		if (cb)
-			cb(dc, NULL, dc->error, cb_arg);
-	} else {
+	if (dc->state == DB_QUERY)
+		db_conn_drop_leased(dc, dc->cb, dc->cb_arg);
+	else
 		db_conn_schedule_reconnect(dc);
-	}
 	db_kick(p);
 }
 
@@ -672,20 +724,13 @@ static char *db_pool_host_to_resolve(const char *dsn)
 
 static void db_conn_poll_connect(struct db_conn *dc)
 {
-	switch (PQconnectPoll(dc->pg)) {
-	case PGRES_POLLING_READING:
-		db_wait(dc, EV_READ);
-		return;
-	case PGRES_POLLING_WRITING:
-		db_wait(dc, EV_WRITE);
-		return;
-	case PGRES_POLLING_FAILED:
+	int events = db_connect_events(PQconnectPoll(dc->pg));
+	if (events < 0) {
 		db_conn_broken(dc, PQerrorMessage(dc->pg));
 		return;
-	case PGRES_POLLING_OK:
-		break;
-	default:
-		db_wait(dc, EV_READ | EV_WRITE);
+	}
+	if (events > 0) {
+		db_wait(dc, (short)events);
 		return;
 	}
 	if (PQsetnonblocking(dc->pg, 1) != 0) {
@@ -748,11 +793,7 @@ static void db_conn_ping(struct db_conn *dc)
 		db_conn_broken(dc, PQerrorMessage(dc->pg));
 		return;
 	}
-	dc->sent_ms = db_now_ms();
-	struct timeval tv = db_tv(p->s.query_timeout_ms);
-	evtimer_add(dc->timer, &tv);
-	dc->flushing = true;
-	db_wait(dc, EV_READ | EV_WRITE);
+	db_conn_sent(dc);
 }
 
 /* Every DB_TICK_MS: when nothing answered for ping_interval_ms (or the pool is
@@ -777,6 +818,21 @@ static void db_pool_tick(evutil_socket_t fd, short what, void *arg)
 		db_conn_ping(lru);
 }
 
+/* Clears res, the answer to the setup or a ping; true when it had the status wanted, else dc breaks
+ * with the server's message. */
+static bool db_conn_result_ok(struct db_conn *dc, PGresult *res, ExecStatusType want)
+{
+	if (PQresultStatus(res) == want) {
+		PQclear(res);
+		return true;
+	}
+	char why[512];
+	db_copy_error(why, sizeof why, PQresultErrorMessage(res));
+	PQclear(res);
+	db_conn_broken(dc, why);
+	return false;
+}
+
 /* A statement finished (all results read). */
 static void db_conn_complete(struct db_conn *dc)
 {
@@ -787,29 +843,16 @@ static void db_conn_complete(struct db_conn *dc)
 		evtimer_del(dc->timer); /* the answer deadline */
 	switch (dc->state) {
 	case DB_SETUP:
-		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-			char why[512];
-			db_copy_error(why, sizeof why, PQresultErrorMessage(res));
-			PQclear(res);
-			db_conn_broken(dc, why);
-			return;
-		}
-		PQclear(res);
-		db_conn_ready(dc);
+		if (db_conn_result_ok(dc, res, PGRES_COMMAND_OK))
+			db_conn_ready(dc);
 		return;
 	case DB_RESETTING:
 		PQclear(res);
 		db_conn_ready(dc);
 		return;
 	case DB_PING:
-		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-			char why[512];
-			db_copy_error(why, sizeof why, PQresultErrorMessage(res));
-			PQclear(res);
-			db_conn_broken(dc, why);
+		if (!db_conn_result_ok(dc, res, PGRES_TUPLES_OK))
 			return;
-		}
-		PQclear(res);
 		db_conn_answered(dc);
 		db_set_state(dc, DB_IDLE);
 		db_wait(dc, EV_READ);
@@ -842,6 +885,17 @@ static void db_conn_complete(struct db_conn *dc)
 	}
 }
 
+/* db_pump's take for a statement: its first result is kept, any further one dropped. */
+static bool db_conn_take(void *arg, PGresult *r)
+{
+	struct db_conn *dc = arg;
+	if (dc->result == NULL)
+		dc->result = r;
+	else
+		PQclear(r);
+	return true;
+}
+
 static void db_conn_io(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
@@ -867,37 +921,15 @@ static void db_conn_io(evutil_socket_t fd, short what, void *arg)
 			db_wait(dc, EV_READ);
 		return;
 	}
-	if (what & EV_READ) {
-		if (PQconsumeInput(dc->pg) != 1) {
-			db_conn_broken(dc, PQerrorMessage(dc->pg));
-			return;
-		}
-	}
-	if (dc->flushing) {
-		int f = PQflush(dc->pg);
-		if (f < 0) {
-			db_conn_broken(dc, PQerrorMessage(dc->pg));
-			return;
-		}
-		if (f == 1) {
-			/* the server may be blocked writing to us: read while we write */
-			db_wait(dc, EV_READ | EV_WRITE);
-			return;
-		}
-		dc->flushing = false;
-	}
-	while (!PQisBusy(dc->pg)) {
-		PGresult *r = PQgetResult(dc->pg);
-		if (r == NULL) {
-			db_conn_complete(dc);
-			return;
-		}
-		if (dc->result == NULL)
-			dc->result = r;
-		else
-			PQclear(r);
-	}
-	db_wait(dc, EV_READ);
+	enum db_pump_result r = db_pump(dc->pg, what, &dc->flushing, db_conn_take, dc);
+	if (r == DB_PUMP_FAILED)
+		db_conn_broken(dc, PQerrorMessage(dc->pg));
+	else if (r == DB_PUMP_DONE)
+		db_conn_complete(dc);
+	else if (r == DB_PUMP_SENDING)
+		db_wait(dc, EV_READ | EV_WRITE); /* the server may be blocked writing to us: read while we write */
+	else
+		db_wait(dc, EV_READ);
 }
 
 /* A send failed: report it from the loop like any other failure, never inside the caller. */
@@ -913,7 +945,7 @@ static void db_conn_send_failed(struct db_conn *dc)
 	event_active(dc->io, EV_TIMEOUT, 0);
 }
 
-/* Sent: waits for the answer under the deadline. */
+/* A statement, ping or rollback sent: waits for the answer under the deadline. */
 static void db_conn_sent(struct db_conn *dc)
 {
 	dc->sent_ms = db_now_ms();
@@ -1021,11 +1053,7 @@ void db_release(struct db_conn *dc)
 			db_conn_broken(dc, PQerrorMessage(dc->pg));
 			return;
 		}
-		dc->sent_ms = db_now_ms();
-		struct timeval tv = db_tv(p->s.query_timeout_ms);
-		evtimer_add(dc->timer, &tv);
-		dc->flushing = true;
-		db_wait(dc, EV_READ | EV_WRITE);
+		db_conn_sent(dc);
 		return;
 	}
 	db_set_state(dc, DB_IDLE);
@@ -1316,6 +1344,28 @@ static void db_listener_subscribe(struct db_listener *l)
 	db_listener_io(PQsocket(l->pg), EV_WRITE, l);
 }
 
+/* db_pump's take for the listener: LISTEN's answer begins the subscription, or ends the attempt. */
+static bool db_listener_take(void *arg, PGresult *r)
+{
+	struct db_listener *l = arg;
+	ExecStatusType st = PQresultStatus(r);
+	if (l->phase == DB_LISTEN_SUBSCRIBING && st != PGRES_COMMAND_OK) {
+		char why[512];
+		db_copy_error(why, sizeof why, PQresultErrorMessage(r));
+		PQclear(r);
+		db_listener_lost(l, why);
+		return false;
+	}
+	PQclear(r);
+	if (l->phase == DB_LISTEN_SUBSCRIBING) {
+		l->phase = DB_LISTEN_LISTENING;
+		evtimer_del(l->timer);
+		log_info("db_listening", "channel=%s", l->channel);
+		l->cb(NULL, true, l->arg);
+	}
+	return true;
+}
+
 static void db_listener_io(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
@@ -1323,59 +1373,26 @@ static void db_listener_io(evutil_socket_t fd, short what, void *arg)
 	if (l->pg == NULL)
 		return;
 	if (l->phase == DB_LISTEN_CONNECTING) {
-		switch (PQconnectPoll(l->pg)) {
-		case PGRES_POLLING_READING:
-			db_listener_wait(l, EV_READ);
-			return;
-		case PGRES_POLLING_WRITING:
-			db_listener_wait(l, EV_WRITE);
-			return;
-		case PGRES_POLLING_FAILED:
+		int events = db_connect_events(PQconnectPoll(l->pg));
+		if (events < 0)
 			db_listener_lost(l, PQerrorMessage(l->pg));
-			return;
-		case PGRES_POLLING_OK:
+		else if (events > 0)
+			db_listener_wait(l, (short)events);
+		else
 			db_listener_subscribe(l);
-			return;
-		default:
-			db_listener_wait(l, EV_READ | EV_WRITE);
-			return;
-		}
-	}
-	if ((what & EV_READ) && PQconsumeInput(l->pg) != 1) {
-		db_listener_lost(l, PQerrorMessage(l->pg));
 		return;
 	}
-	if (l->flushing) {
-		int f = PQflush(l->pg);
-		if (f < 0) {
-			db_listener_lost(l, PQerrorMessage(l->pg));
-			return;
-		}
-		if (f == 1) {
-			db_listener_wait(l, EV_READ | EV_WRITE);
-			return;
-		}
-		l->flushing = false;
-	}
-	while (!PQisBusy(l->pg)) {
-		PGresult *r = PQgetResult(l->pg);
-		if (r == NULL)
-			break;
-		ExecStatusType st = PQresultStatus(r);
-		if (l->phase == DB_LISTEN_SUBSCRIBING && st != PGRES_COMMAND_OK) {
-			char why[512];
-			db_copy_error(why, sizeof why, PQresultErrorMessage(r));
-			PQclear(r);
-			db_listener_lost(l, why);
-			return;
-		}
-		PQclear(r);
-		if (l->phase == DB_LISTEN_SUBSCRIBING) {
-			l->phase = DB_LISTEN_LISTENING;
-			evtimer_del(l->timer);
-			log_info("db_listening", "channel=%s", l->channel);
-			l->cb(NULL, true, l->arg);
-		}
+	switch (db_pump(l->pg, what, &l->flushing, db_listener_take, l)) {
+	case DB_PUMP_FAILED:
+		db_listener_lost(l, PQerrorMessage(l->pg));
+		return;
+	case DB_PUMP_SENDING:
+		db_listener_wait(l, EV_READ | EV_WRITE);
+		return;
+	case DB_PUMP_STOPPED:
+		return;
+	default:
+		break; /* every result read, or one still on its way: on to the notifications */
 	}
 	if (PQstatus(l->pg) == CONNECTION_BAD) {
 		db_listener_lost(l, PQerrorMessage(l->pg));

@@ -20,6 +20,7 @@ static const char SQL_CREATE_TABLE[] = "CREATE TABLE IF NOT EXISTS schema_migrat
 				       " checksum text NOT NULL,"
 				       " applied_at timestamptz NOT NULL DEFAULT now())";
 static const char SQL_APPLIED[] = "SELECT version, name, checksum FROM schema_migrations ORDER BY version";
+enum applied_col { APPLIED_VERSION, APPLIED_NAME, APPLIED_CHECKSUM };
 static const char SQL_RECORD[] = "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)";
 
 struct migrate_applied {
@@ -98,6 +99,70 @@ fail:
 	return false;
 }
 
+/* The migration of this build with that version (the last, were two to share it), or NULL. */
+static const struct embedded_file *migrate_find(int version)
+{
+	const struct embedded_file *m = NULL;
+	for (const struct embedded_file *f = embedded_migrations; f->name; f++)
+		if (migrate_version_of(f->name) == version)
+			m = f;
+	return m;
+}
+
+/* Every recorded migration (SQL_APPLIED's rows) must be one this build has, unchanged; false with *e set. */
+static bool migrate_check_applied(PGresult *applied, char **e)
+{
+	for (int i = 0; i < PQntuples(applied); i++) {
+		const char *name = PQgetvalue(applied, i, APPLIED_NAME);
+		const char *recorded = PQgetvalue(applied, i, APPLIED_CHECKSUM);
+		const struct embedded_file *m = migrate_find(atoi(PQgetvalue(applied, i, APPLIED_VERSION)));
+		if (m == NULL) {
+			*e = xasprintf("the database has migration %s, which this planregd does not have; "
+				       "run the planregd that applied it (or a newer one)",
+				       name);
+			return false;
+		}
+		char sum[65];
+		migrate_sha256(m->data, m->len, sum);
+		if (strcmp(sum, recorded) != 0) {
+			*e = xasprintf("migration %s was changed after it was applied (file checksum %.12s, recorded "
+				       "%.12s); restore the file as it was and put the change in a new migration",
+				       m->name, sum, recorded);
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool migrate_is_applied(PGresult *applied, int version)
+{
+	for (int i = 0; i < PQntuples(applied); i++)
+		if (atoi(PQgetvalue(applied, i, APPLIED_VERSION)) == version)
+			return true;
+	return false;
+}
+
+/* Applies, in order, each migration of this build not among those applied; how many, or -1 with *e set. */
+static int migrate_apply_new(PGconn *pg, PGresult *applied, FILE *out, char **e)
+{
+	int n_new = 0;
+	for (const struct embedded_file *m = embedded_migrations; m->name; m++) {
+		int version = migrate_version_of(m->name);
+		if (version < 0) {
+			*e = xasprintf("migration file %s is not named NNNN_name.sql", m->name);
+			return -1;
+		}
+		if (migrate_is_applied(applied, version))
+			continue;
+		char sum[65];
+		migrate_sha256(m->data, m->len, sum);
+		if (!migrate_apply(pg, m, version, sum, out, e))
+			return -1;
+		n_new++;
+	}
+	return n_new;
+}
+
 bool migrate_run(const char *dsn, FILE *out, char **err)
 {
 	PGconn *pg = PQconnectdb(dsn);
@@ -117,52 +182,12 @@ bool migrate_run(const char *dsn, FILE *out, char **err)
 	locked = true;
 	if (!migrate_exec(pg, SQL_CREATE_TABLE, NULL, &e) || !migrate_exec(pg, SQL_APPLIED, &applied, &e))
 		goto done;
-
+	if (!migrate_check_applied(applied, &e))
+		goto done;
 	int n_applied = PQntuples(applied);
-	/* every recorded migration must be one this build has, unchanged */
-	for (int i = 0; i < n_applied; i++) {
-		int version = atoi(PQgetvalue(applied, i, 0));
-		const char *name = PQgetvalue(applied, i, 1);
-		const char *recorded = PQgetvalue(applied, i, 2);
-		const struct embedded_file *m = NULL;
-		for (const struct embedded_file *f = embedded_migrations; f->name; f++)
-			if (migrate_version_of(f->name) == version)
-				m = f;
-		if (m == NULL) {
-			e = xasprintf("the database has migration %s, which this planregd does not have; "
-				      "run the planregd that applied it (or a newer one)",
-				      name);
-			goto done;
-		}
-		char sum[65];
-		migrate_sha256(m->data, m->len, sum);
-		if (strcmp(sum, recorded) != 0) {
-			e = xasprintf("migration %s was changed after it was applied (file checksum %.12s, recorded "
-				      "%.12s); restore the file as it was and put the change in a new migration",
-				      m->name, sum, recorded);
-			goto done;
-		}
-	}
-
-	int n_new = 0;
-	for (const struct embedded_file *m = embedded_migrations; m->name; m++) {
-		int version = migrate_version_of(m->name);
-		if (version < 0) {
-			e = xasprintf("migration file %s is not named NNNN_name.sql", m->name);
-			goto done;
-		}
-		bool done_already = false;
-		for (int i = 0; i < n_applied; i++)
-			if (atoi(PQgetvalue(applied, i, 0)) == version)
-				done_already = true;
-		if (done_already)
-			continue;
-		char sum[65];
-		migrate_sha256(m->data, m->len, sum);
-		if (!migrate_apply(pg, m, version, sum, out, &e))
-			goto done;
-		n_new++;
-	}
+	int n_new = migrate_apply_new(pg, applied, out, &e);
+	if (n_new < 0)
+		goto done;
 	if (n_new == 0)
 		fprintf(out, "database is up to date (%d migrations applied)\n", n_applied);
 	else

@@ -4,23 +4,19 @@
 
 #include "chain.h"
 #include "handlers.h"
+#include "sql.h"
 
 /* SQL reads better laid out by hand. */
 /* clang-format off */
+/* $1 the first id, $2 how many (NULL: all). The columns of enum sql_update_col, then enum chain_col's. */
 static const char SQL_CHAIN[] =
-	"SELECT u.id, p.ref, u.period, u.revision, u.confidence, u.stage, u.narrative, u.spend_to_date_pence,"
-	" u.forecast_total_pence, u.variance_note,"
-	" coalesce((SELECT string_agg(m.title || chr(30) || to_char(m.baseline, 'YYYY-MM-DD') || chr(30) ||"
-	"   coalesce(to_char(m.forecast, 'YYYY-MM-DD'), '') || chr(30) || coalesce(to_char(m.achieved, 'YYYY-MM-DD'), ''),"
-	"   chr(31) ORDER BY m.position) FROM update_milestone m WHERE m.update_id = u.id), ''),"
-	" coalesce((SELECT string_agg(k.risk, chr(31) ORDER BY k.position) FROM update_risk k"
-	"   WHERE k.update_id = u.id), ''),"
-	" u.submitted_by, u.submitted_org, u.submitted_person, u.on_behalf,"
-	" to_char(u.submitted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), u.prev_hash, u.hash"
+	"SELECT " SQL_UPDATE_RECORD_COLUMNS ", u.prev_hash, u.hash"
 	" FROM progress_update u JOIN project p ON p.id = u.project_id"
 	" WHERE u.id >= $1 ORDER BY u.id LIMIT $2";
+enum chain_col { CHAIN_PREV_HASH = UPD_RECORD_COLUMNS, CHAIN_HASH };
 /* How many updates the chain holds: asked once, with the first piece. */
 static const char SQL_CHAIN_COUNT[] = "SELECT count(*) FROM progress_update";
+enum { CHAIN_COUNT };
 /* clang-format on */
 
 #define AUDIT_LIMIT_MAX 100000
@@ -31,14 +27,13 @@ struct audit_state {
 	int64_t total;
 };
 
-/* Recomputes row i's hash from its stored content. */
-static void audit_hash_row(struct rpc_call *call, PGresult *res, int i, const char *prev, char out[65])
+/* The milestones cell of row i, as the chain encodes them. */
+static struct chain_milestone *audit_milestones(struct rpc_call *call, PGresult *res, int i, size_t *n)
 {
-	char **ms, **risks;
-	size_t n_ms = result_split(&call->arena, result_value(res, i, 10), RESULT_SEP, &ms);
-	size_t n_risks = result_split(&call->arena, result_value(res, i, 11), RESULT_SEP, &risks);
-	struct chain_milestone *cms = arena_alloc(&call->arena, (n_ms + 1) * sizeof *cms);
-	for (size_t k = 0; k < n_ms; k++) {
+	char **ms;
+	*n = result_split(&call->arena, result_value(res, i, UPD_MILESTONES), RESULT_SEP, &ms);
+	struct chain_milestone *cms = arena_alloc(&call->arena, (*n + 1) * sizeof *cms);
+	for (size_t k = 0; k < *n; k++) {
 		char **f;
 		size_t nf = result_split(&call->arena, ms[k], RESULT_SUBSEP, &f);
 		cms[k].title = nf > 0 ? f[0] : "";
@@ -46,31 +41,71 @@ static void audit_hash_row(struct rpc_call *call, PGresult *res, int i, const ch
 		cms[k].forecast = nf > 2 ? f[2] : "";
 		cms[k].achieved = nf > 3 ? f[3] : "";
 	}
+	return cms;
+}
+
+/* Recomputes row i's hash from its stored content. */
+static void audit_hash_row(struct rpc_call *call, PGresult *res, int i, const char *prev, char out[65])
+{
+	size_t n_ms;
+	struct chain_milestone *cms = audit_milestones(call, res, i, &n_ms);
+	char **risks;
+	size_t n_risks = result_split(&call->arena, result_value(res, i, UPD_RISKS), RESULT_SEP, &risks);
 	struct chain_content c = {
-		.ref = result_int(res, i, 1),
-		.period = result_value(res, i, 2),
-		.confidence = result_value(res, i, 4),
-		.stage = result_value(res, i, 5),
-		.narrative = result_value(res, i, 6),
-		.has_spend = !result_is_null(res, i, 7),
-		.spend_pence = result_int64(res, i, 7),
-		.has_forecast = !result_is_null(res, i, 8),
-		.forecast_pence = result_int64(res, i, 8),
-		.variance_note = result_value(res, i, 9),
+		.ref = result_int(res, i, UPD_REF),
+		.period = result_value(res, i, UPD_PERIOD),
+		.confidence = result_value(res, i, UPD_CONFIDENCE),
+		.stage = result_value(res, i, UPD_STAGE),
+		.narrative = result_value(res, i, UPD_NARRATIVE),
+		.has_spend = !result_is_null(res, i, UPD_SPEND_PENCE),
+		.spend_pence = result_int64(res, i, UPD_SPEND_PENCE),
+		.has_forecast = !result_is_null(res, i, UPD_FORECAST_PENCE),
+		.forecast_pence = result_int64(res, i, UPD_FORECAST_PENCE),
+		.variance_note = result_value(res, i, UPD_VARIANCE_NOTE),
 		.milestones = cms,
 		.n_milestones = n_ms,
 		.risks = (const char *const *)risks,
 		.n_risks = n_risks,
 	};
 	struct chain_record r = {
-		.revision = result_int(res, i, 3),
-		.submitted_by = result_value(res, i, 12),
-		.submitted_org = result_value(res, i, 13),
-		.submitted_person = result_value(res, i, 14),
-		.on_behalf = result_bool(res, i, 15),
-		.submitted_at = result_value(res, i, 16),
+		.revision = result_int(res, i, UPD_REVISION),
+		.submitted_by = result_value(res, i, UPD_SUBMITTED_BY),
+		.submitted_org = result_value(res, i, UPD_SUBMITTED_ORG),
+		.submitted_person = result_value(res, i, UPD_SUBMITTED_PERSON),
+		.on_behalf = result_bool(res, i, UPD_ON_BEHALF),
+		.submitted_at = result_value(res, i, UPD_SUBMITTED_AT),
 	};
 	chain_hash(prev, &c, &r, out);
+}
+
+/* Checks row i against prev, the hash of the update before it; false, with r saying why, when its link or
+ * its content does not match. */
+static bool audit_check_row(struct rpc_call *call, PGresult *res, int i, const char *prev,
+			    Planreg__V1__VerifyAuditResponse *r)
+{
+	const char *id = result_value(res, i, UPD_ID);
+	const char *stored_prev = result_value(res, i, CHAIN_PREV_HASH);
+	char computed[65];
+	if (strcmp(stored_prev, prev) != 0) {
+		r->detail = rpc_printf(call,
+				       "update %s (project %s, %s revision %s) does not link to the update before "
+				       "it: its previous hash is %.16s..., the chain says %.16s...; an update was "
+				       "removed, reordered or rewritten",
+				       id, result_value(res, i, UPD_REF), result_value(res, i, UPD_PERIOD),
+				       result_value(res, i, UPD_REVISION), stored_prev, prev);
+	} else {
+		audit_hash_row(call, res, i, prev, computed);
+		if (strcmp(computed, result_value(res, i, CHAIN_HASH)) == 0)
+			return true;
+		r->detail = rpc_printf(call,
+				       "update %s (project %s, %s revision %s) does not match its hash: its stored "
+				       "content was changed after it was submitted",
+				       id, result_value(res, i, UPD_REF), result_value(res, i, UPD_PERIOD),
+				       result_value(res, i, UPD_REVISION));
+	}
+	r->ok = false;
+	r->first_bad_id = result_int64(res, i, UPD_ID);
+	return false;
 }
 
 static void audit_verified(struct rpc_call *call, PGresult *res)
@@ -81,14 +116,14 @@ static void audit_verified(struct rpc_call *call, PGresult *res)
 	const char *prev = CHAIN_GENESIS;
 	int n = PQntuples(res), first = 0;
 	if (st->after_id > 0) {
-		if (n == 0 || result_int64(res, 0, 0) != st->after_id) {
+		if (n == 0 || result_int64(res, 0, UPD_ID) != st->after_id) {
 			reply_error(call, PLANREG__V1__CODE__INVALID_ARGUMENT, "audit_after_id_unknown",
 				    "there is no update %lld to continue after: after_id must be the last_id "
 				    "of an earlier answer (or 0 to start)",
 				    (long long)st->after_id);
 			return;
 		}
-		prev = result_value(res, 0, 18); /* the anchor: checked by the piece before */
+		prev = result_value(res, 0, CHAIN_HASH); /* the anchor: checked by the piece before */
 		first = 1;
 		r->last_id = st->after_id;
 	}
@@ -97,36 +132,11 @@ static void audit_verified(struct rpc_call *call, PGresult *res)
 	r->total = st->total;
 	r->more = q->limit > 0 && n - first == q->limit;
 	for (int i = first; i < n; i++) {
-		const char *id = result_value(res, i, 0);
-		const char *stored_prev = result_value(res, i, 17);
-		const char *stored = result_value(res, i, 18);
 		r->checked = i - first + 1;
-		if (strcmp(stored_prev, prev) != 0) {
-			r->ok = false;
-			r->first_bad_id = result_int64(res, i, 0);
-			r->detail =
-				rpc_printf(call,
-					   "update %s (project %s, %s revision %s) does not link to the update before "
-					   "it: its previous hash is %.16s..., the chain says %.16s...; an update was "
-					   "removed, reordered or rewritten",
-					   id, result_value(res, i, 1), result_value(res, i, 2),
-					   result_value(res, i, 3), stored_prev, prev);
+		if (!audit_check_row(call, res, i, prev, r))
 			break;
-		}
-		char computed[65];
-		audit_hash_row(call, res, i, prev, computed);
-		if (strcmp(computed, stored) != 0) {
-			r->ok = false;
-			r->first_bad_id = result_int64(res, i, 0);
-			r->detail = rpc_printf(
-				call,
-				"update %s (project %s, %s revision %s) does not match its hash: its stored "
-				"content was changed after it was submitted",
-				id, result_value(res, i, 1), result_value(res, i, 2), result_value(res, i, 3));
-			break;
-		}
-		prev = stored;
-		r->last_id = result_int64(res, i, 0);
+		prev = result_value(res, i, CHAIN_HASH);
+		r->last_id = result_int64(res, i, UPD_ID);
 	}
 	if (!r->ok)
 		r->more = false;
@@ -140,7 +150,7 @@ static void audit_verified(struct rpc_call *call, PGresult *res)
 static void audit_counted(struct rpc_call *call, PGresult *res)
 {
 	struct audit_state *st = call->state;
-	st->total = result_int64(res, 0, 0);
+	st->total = result_int64(res, 0, CHAIN_COUNT);
 	const Planreg__V1__VerifyAuditRequest *q = call->req->verify_audit;
 	const char *params[2] = {"0", q->limit > 0 ? rpc_printf(call, "%d", q->limit) : NULL};
 	query_run(call, SQL_CHAIN, 2, params, audit_verified);

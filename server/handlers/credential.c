@@ -5,16 +5,28 @@
 
 #include "handlers.h"
 #include "session.h"
+#include "sql.h"
 #include "tls.h"
 #include "validate.h"
 #include "values.h"
 
 /* SQL reads better laid out by hand. */
 /* clang-format off */
-#define TS(col) "coalesce(to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '')"
+/* One credential, in the order of enum credential_col: every statement but SQL_ENROL_CHECK returns these. */
 #define CREDENTIAL_COLUMNS                                                                                    \
 	"c.name, c.fingerprint, c.org_code, coalesce(c.person, ''), c.role, " TS("c.enrolled_at") ", c.enrolled_by, " \
 	TS("c.revoked_at") ", coalesce(c.revoked_by, '')"
+enum credential_col {
+	CREDENTIAL_NAME,
+	CREDENTIAL_FINGERPRINT,
+	CREDENTIAL_ORG,
+	CREDENTIAL_PERSON,
+	CREDENTIAL_ROLE,
+	CREDENTIAL_ENROLLED_AT,
+	CREDENTIAL_ENROLLED_BY,
+	CREDENTIAL_REVOKED_AT,
+	CREDENTIAL_REVOKED_BY,
+};
 
 static const char SQL_ENROL_CHECK[] =
 	"SELECT (SELECT code FROM organisation WHERE lower(code) = lower($3)),"
@@ -25,6 +37,15 @@ static const char SQL_ENROL_CHECK[] =
 	"   AND coalesce(person, '') = $4 AND role = $5::credential_role),"
 	" (SELECT name FROM credential WHERE fingerprint = $2),"
 	" (SELECT revoked_at IS NOT NULL FROM credential WHERE fingerprint = $2)";
+enum enrol_check_col {
+	ENROL_ORG,              /* the organisation's code as stored; NULL when there is none */
+	ENROL_NAME_USED,        /* how many credentials have this name */
+	ENROL_FINGERPRINT_USED, /* how many have this certificate */
+	ENROL_SAME,             /* 1 when exactly this enrolment exists, unrevoked */
+	ENROL_HOLDER,           /* the name the certificate is enrolled under */
+	ENROL_HOLDER_REVOKED,   /* whether that credential is revoked */
+};
+
 static const char SQL_ENROL[] =
 	"INSERT INTO credential AS c (name, fingerprint, org_code, person, role, enrolled_by)"
 	" VALUES ($1, $2, $3, NULLIF($4, ''), $5::credential_role, $6) RETURNING " CREDENTIAL_COLUMNS;
@@ -46,18 +67,18 @@ struct credential_state {
 static Planreg__V1__Credential *credential_from_row(struct rpc_call *call, PGresult *res, int row)
 {
 	Planreg__V1__Credential *c = ARENA_NEW(&call->arena, Planreg__V1__Credential, planreg__v1__credential__init);
-	c->name = rpc_strdup(call, result_value(res, row, 0));
-	c->fingerprint = rpc_strdup(call, result_value(res, row, 1));
-	c->organisation = rpc_strdup(call, result_value(res, row, 2));
-	c->person = rpc_strdup(call, result_value(res, row, 3));
+	c->name = rpc_strdup(call, result_value(res, row, CREDENTIAL_NAME));
+	c->fingerprint = rpc_strdup(call, result_value(res, row, CREDENTIAL_FINGERPRINT));
+	c->organisation = rpc_strdup(call, result_value(res, row, CREDENTIAL_ORG));
+	c->person = rpc_strdup(call, result_value(res, row, CREDENTIAL_PERSON));
 	enum role r = ROLE_UNSPECIFIED;
-	if (!values_role_parse(result_value(res, row, 4), &r))
+	if (!values_role_parse(result_value(res, row, CREDENTIAL_ROLE), &r))
 		r = ROLE_UNSPECIFIED;
 	c->role = (Planreg__V1__Role)r;
-	c->enrolled_at = rpc_strdup(call, result_value(res, row, 5));
-	c->enrolled_by = rpc_strdup(call, result_value(res, row, 6));
-	c->revoked_at = rpc_strdup(call, result_value(res, row, 7));
-	c->revoked_by = rpc_strdup(call, result_value(res, row, 8));
+	c->enrolled_at = rpc_strdup(call, result_value(res, row, CREDENTIAL_ENROLLED_AT));
+	c->enrolled_by = rpc_strdup(call, result_value(res, row, CREDENTIAL_ENROLLED_BY));
+	c->revoked_at = rpc_strdup(call, result_value(res, row, CREDENTIAL_REVOKED_AT));
+	c->revoked_by = rpc_strdup(call, result_value(res, row, CREDENTIAL_REVOKED_BY));
 	return c;
 }
 
@@ -87,32 +108,32 @@ static void credential_enrol_checked(struct rpc_call *call, PGresult *res)
 	Planreg__V1__EnrolCredentialRequest *q = call->req->enrol_credential;
 	struct credential_state *st = call->state;
 	const char *role = values_role_name((enum role)q->role);
-	if (result_is_null(res, 0, 0)) {
+	if (result_is_null(res, 0, ENROL_ORG)) {
 		reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "organisation_not_found",
 			    "there is no organisation %s; import the plan or add it with `planreg org set` first",
 			    q->organisation);
 		return;
 	}
-	snprintf(st->org, sizeof st->org, "%s", result_value(res, 0, 0));
-	if (result_int(res, 0, 3) == 1) {
+	snprintf(st->org, sizeof st->org, "%s", result_value(res, 0, ENROL_ORG));
+	if (result_int(res, 0, ENROL_SAME) == 1) {
 		/* the same enrolment again: a retry, answered with what exists */
 		const char *params[2] = {q->name, st->fingerprint};
 		query_run(call, SQL_ONE, 2, params, credential_existing);
 		return;
 	}
-	if (result_int(res, 0, 2) > 0) {
-		if (result_bool(res, 0, 5))
+	if (result_int(res, 0, ENROL_FINGERPRINT_USED) > 0) {
+		if (result_bool(res, 0, ENROL_HOLDER_REVOKED))
 			reply_error(call, PLANREG__V1__CODE__FAILED_PRECONDITION, "certificate_revoked",
 				    "this certificate was enrolled as %s and revoked; issue a new certificate",
-				    result_value(res, 0, 4));
+				    result_value(res, 0, ENROL_HOLDER));
 		else
 			reply_error(call, PLANREG__V1__CODE__ALREADY_EXISTS, "certificate_enrolled",
 				    "this certificate is already enrolled as %s (with other details); revoke it "
 				    "first to enrol it differently",
-				    result_value(res, 0, 4));
+				    result_value(res, 0, ENROL_HOLDER));
 		return;
 	}
-	if (result_int(res, 0, 1) > 0) {
+	if (result_int(res, 0, ENROL_NAME_USED) > 0) {
 		reply_error(call, PLANREG__V1__CODE__ALREADY_EXISTS, "name_taken",
 			    "the credential name %s is taken by another certificate; choose another name", q->name);
 		return;
@@ -177,7 +198,7 @@ static void credential_revoked(struct rpc_call *call, PGresult *res)
 	/* committed: this daemon's connections with the certificate look it up on their next request,
 	 * before this answer leaves (the notification reaches the other daemons) */
 	for (int i = 0; i < PQntuples(res); i++)
-		session_credential_revoked(call->srv, result_value(res, i, 1));
+		session_credential_revoked(call->srv, result_value(res, i, CREDENTIAL_FINGERPRINT));
 	if (PQntuples(res) == 1) {
 		credential_revoke_reply(call, res);
 		return;

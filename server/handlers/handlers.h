@@ -18,9 +18,35 @@ void register_upsert_organisation(struct rpc_call *call);
 void register_list_projects(struct rpc_call *call);
 void register_get_project(struct rpc_call *call);
 
-/* The columns of a project row (table alias f = project) and their reader;
- * other families that show projects select the same columns. */
+/* A cost as five columns, in this order from the first one on: GetStatus's rows carry one too. */
+enum register_cost_col { COST_TEXT, COST_STATUS, COST_MIN_PENCE, COST_MAX_PENCE, COST_APPROXIMATE, COST_COLUMNS };
+Planreg__V1__Cost *register_cost(struct rpc_call *call, PGresult *res, int row, int col);
+/* An amount in pence; NULL for a NULL cell. */
+Planreg__V1__Money *register_money(struct rpc_call *call, PGresult *res, int row, int col);
+
+/* The columns of a project row (table alias f = project), in the order of enum register_project_col, and
+ * their reader, which reads them from column col on; other families that show projects select the same
+ * columns. A statement's own columns follow from PROJECT_COLUMNS on. */
 extern const char REGISTER_SQL_PROJECT_COLUMNS[];
+enum register_project_col {
+	PROJECT_REF,
+	PROJECT_THEME,
+	PROJECT_OBJECTIVE,
+	PROJECT_TITLE,
+	PROJECT_DESCRIPTION,
+	PROJECT_CAPITAL,
+	PROJECT_LEAD_TEXT,
+	PROJECT_LEAD_ORGS,
+	PROJECT_LEAD_PEOPLE,
+	PROJECT_PARTNERS,
+	PROJECT_PARTNERS_TEXT,
+	PROJECT_COST, /* enum register_cost_col */
+	PROJECT_FUNDING = PROJECT_COST + COST_COLUMNS,
+	PROJECT_STAGE,
+	PROJECT_STAGE_NOTE,
+	PROJECT_STAGE_TEXT,
+	PROJECT_COLUMNS
+};
 Planreg__V1__Project *register_project_from_row(struct rpc_call *call, PGresult *res, int row, int col);
 
 /* import.c: ImportPlan */

@@ -15,10 +15,12 @@
 #define IMPORT_MAX_PROJECTS 10000
 
 static const char SQL_IMPORT[] = "SELECT change, entity, key, detail FROM planreg_import_plan($1::jsonb, $2)";
+enum import_col { IMPORT_CHANGE, IMPORT_ENTITY, IMPORT_KEY, IMPORT_DETAIL };
 static const char SQL_COUNTS[] =
 	"SELECT (SELECT count(*) FROM project WHERE plan_id = p.id), (SELECT count(*) FROM theme WHERE plan_id = p.id),"
 	" (SELECT count(*) FROM objective WHERE plan_id = p.id), (SELECT count(*) FROM organisation)"
 	" FROM plan p WHERE p.title = $1";
+enum counts_col { COUNT_PROJECTS, COUNT_THEMES, COUNT_OBJECTIVES, COUNT_ORGANISATIONS };
 
 struct import_state {
 	const char *doc; /* the JSON document, in the call's arena */
@@ -181,7 +183,110 @@ static bool import_validate(struct rpc_call *call, Planreg__V1__ImportPlanReques
 	return !reply_has_violations(call);
 }
 
-static char *import_to_json(Planreg__V1__ImportPlanRequest *q)
+/* The themes and their objectives, as two arrays of the document planreg_import_plan reads. */
+static void import_json_themes(struct json *j, const Planreg__V1__ImportPlanRequest *q)
+{
+	json_key(j, "themes");
+	json_array_begin(j);
+	for (size_t i = 0; i < q->n_themes; i++) {
+		json_object_begin(j);
+		json_kv_int(j, "number", q->themes[i]->number);
+		json_kv_str(j, "title", q->themes[i]->title);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_key(j, "objectives");
+	json_array_begin(j);
+	for (size_t i = 0; i < q->n_themes; i++)
+		for (size_t k = 0; k < q->themes[i]->n_objectives; k++) {
+			int th, num;
+			if (!import_objective_numbers(q->themes[i]->objectives[k]->code, &th, &num))
+				continue; /* validated already */
+			json_object_begin(j);
+			json_kv_int(j, "theme", th);
+			json_kv_int(j, "number", num);
+			json_kv_str(j, "title", q->themes[i]->objectives[k]->title);
+			json_object_end(j);
+		}
+	json_array_end(j);
+}
+
+/* The organisations and the person aliases. */
+static void import_json_names(struct json *j, const Planreg__V1__ImportPlanRequest *q)
+{
+	json_key(j, "organisations");
+	json_array_begin(j);
+	for (size_t i = 0; i < q->n_organisations; i++) {
+		const Planreg__V1__Organisation *o = q->organisations[i];
+		json_object_begin(j);
+		json_kv_str(j, "code", o->code);
+		json_kv_str(j, "name", o->name);
+		json_kv_str(j, "kind", values_org_kind_name((enum org_kind)o->kind));
+		json_key(j, "aliases");
+		json_str_array(j, o->aliases, o->n_aliases);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_key(j, "person_aliases");
+	json_array_begin(j);
+	for (size_t i = 0; i < q->n_person_aliases; i++) {
+		json_object_begin(j);
+		json_kv_str(j, "alias", q->person_aliases[i]->alias);
+		json_kv_str(j, "target", q->person_aliases[i]->target);
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
+/* An amount in pence, or null. */
+static void import_json_money(struct json *j, const char *key, const Planreg__V1__Money *m)
+{
+	json_key(j, key);
+	if (m)
+		json_int(j, m->pence);
+	else
+		json_null(j);
+}
+
+/* One project, its objective given as theme and number. */
+static void import_json_project(struct json *j, const Planreg__V1__Project *p, int theme, int objective)
+{
+	json_object_begin(j);
+	json_kv_int(j, "ref", p->ref);
+	json_kv_int(j, "theme", theme);
+	json_kv_int(j, "objective", objective);
+	json_kv_str(j, "title", p->title);
+	json_kv_str(j, "description", p->description);
+	json_kv_bool(j, "capital", p->capital);
+	json_kv_str(j, "lead_text", p->lead_text);
+	json_key(j, "lead_orgs");
+	json_str_array(j, p->lead_orgs, p->n_lead_orgs);
+	json_key(j, "lead_people");
+	json_str_array(j, p->lead_people, p->n_lead_people);
+	json_key(j, "partners");
+	json_array_begin(j);
+	for (size_t k = 0; k < p->n_partners; k++) {
+		json_object_begin(j);
+		json_kv_str(j, "name", p->partners[k]->name);
+		json_kv_str(j, "org", p->partners[k]->organisation);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_kv_str(j, "partners_text", p->partners_text);
+	json_kv_str(j, "cost_text", p->cost->text);
+	json_kv_str(j, "cost_status", values_cost_status_name((enum cost_status)p->cost->status));
+	import_json_money(j, "cost_min", p->cost->min);
+	import_json_money(j, "cost_max", p->cost->max);
+	json_kv_bool(j, "cost_approximate", p->cost->approximate);
+	json_kv_str(j, "funding", p->funding);
+	json_kv_str(j, "stage", values_stage_name((enum stage)p->stage));
+	json_kv_str(j, "stage_note", p->stage_note);
+	json_kv_str(j, "stage_text", p->stage_text);
+	json_object_end(j);
+}
+
+/* The validated plan as the JSON document planreg_import_plan (migrations/0001) reads. */
+static char *import_to_json(const Planreg__V1__ImportPlanRequest *q)
 {
 	struct buf b = {0};
 	struct json j;
@@ -189,107 +294,14 @@ static char *import_to_json(Planreg__V1__ImportPlanRequest *q)
 	json_object_begin(&j);
 	json_kv_str(&j, "title", q->title);
 	json_kv_str(&j, "source_sha256", q->source_sha256);
-	json_key(&j, "themes");
-	json_array_begin(&j);
-	for (size_t i = 0; i < q->n_themes; i++) {
-		json_object_begin(&j);
-		json_kv_int(&j, "number", q->themes[i]->number);
-		json_kv_str(&j, "title", q->themes[i]->title);
-		json_object_end(&j);
-	}
-	json_array_end(&j);
-	json_key(&j, "objectives");
-	json_array_begin(&j);
-	for (size_t i = 0; i < q->n_themes; i++)
-		for (size_t k = 0; k < q->themes[i]->n_objectives; k++) {
-			int th, num;
-			if (!import_objective_numbers(q->themes[i]->objectives[k]->code, &th, &num))
-				continue; /* validated already */
-			json_object_begin(&j);
-			json_kv_int(&j, "theme", th);
-			json_kv_int(&j, "number", num);
-			json_kv_str(&j, "title", q->themes[i]->objectives[k]->title);
-			json_object_end(&j);
-		}
-	json_array_end(&j);
-	json_key(&j, "organisations");
-	json_array_begin(&j);
-	for (size_t i = 0; i < q->n_organisations; i++) {
-		const Planreg__V1__Organisation *o = q->organisations[i];
-		json_object_begin(&j);
-		json_kv_str(&j, "code", o->code);
-		json_kv_str(&j, "name", o->name);
-		json_kv_str(&j, "kind", values_org_kind_name((enum org_kind)o->kind));
-		json_key(&j, "aliases");
-		json_array_begin(&j);
-		for (size_t k = 0; k < o->n_aliases; k++)
-			json_str(&j, o->aliases[k]);
-		json_array_end(&j);
-		json_object_end(&j);
-	}
-	json_array_end(&j);
-	json_key(&j, "person_aliases");
-	json_array_begin(&j);
-	for (size_t i = 0; i < q->n_person_aliases; i++) {
-		json_object_begin(&j);
-		json_kv_str(&j, "alias", q->person_aliases[i]->alias);
-		json_kv_str(&j, "target", q->person_aliases[i]->target);
-		json_object_end(&j);
-	}
-	json_array_end(&j);
+	import_json_themes(&j, q);
+	import_json_names(&j, q);
 	json_key(&j, "projects");
 	json_array_begin(&j);
 	for (size_t i = 0; i < q->n_projects; i++) {
-		const Planreg__V1__Project *p = q->projects[i];
 		int th = 0, num = 0;
-		if (!import_objective_numbers(p->objective, &th, &num))
-			continue;
-		json_object_begin(&j);
-		json_kv_int(&j, "ref", p->ref);
-		json_kv_int(&j, "theme", th);
-		json_kv_int(&j, "objective", num);
-		json_kv_str(&j, "title", p->title);
-		json_kv_str(&j, "description", p->description);
-		json_kv_bool(&j, "capital", p->capital);
-		json_kv_str(&j, "lead_text", p->lead_text);
-		json_key(&j, "lead_orgs");
-		json_array_begin(&j);
-		for (size_t k = 0; k < p->n_lead_orgs; k++)
-			json_str(&j, p->lead_orgs[k]);
-		json_array_end(&j);
-		json_key(&j, "lead_people");
-		json_array_begin(&j);
-		for (size_t k = 0; k < p->n_lead_people; k++)
-			json_str(&j, p->lead_people[k]);
-		json_array_end(&j);
-		json_key(&j, "partners");
-		json_array_begin(&j);
-		for (size_t k = 0; k < p->n_partners; k++) {
-			json_object_begin(&j);
-			json_kv_str(&j, "name", p->partners[k]->name);
-			json_kv_str(&j, "org", p->partners[k]->organisation);
-			json_object_end(&j);
-		}
-		json_array_end(&j);
-		json_kv_str(&j, "partners_text", p->partners_text);
-		json_kv_str(&j, "cost_text", p->cost->text);
-		json_kv_str(&j, "cost_status", values_cost_status_name((enum cost_status)p->cost->status));
-		json_key(&j, "cost_min");
-		if (p->cost->min)
-			json_int(&j, p->cost->min->pence);
-		else
-			json_null(&j);
-		json_key(&j, "cost_max");
-		if (p->cost->max)
-			json_int(&j, p->cost->max->pence);
-		else
-			json_null(&j);
-		json_kv_bool(&j, "cost_approximate", p->cost->approximate);
-		json_kv_str(&j, "funding", p->funding);
-		json_kv_str(&j, "stage", values_stage_name((enum stage)p->stage));
-		json_kv_str(&j, "stage_note", p->stage_note);
-		json_kv_str(&j, "stage_text", p->stage_text);
-		json_object_end(&j);
+		if (import_objective_numbers(q->projects[i]->objective, &th, &num))
+			import_json_project(&j, q->projects[i], th, num);
 	}
 	json_array_end(&j);
 	json_object_end(&j);
@@ -307,10 +319,10 @@ static void import_counted(struct rpc_call *call, PGresult *res)
 {
 	struct import_state *st = call->state;
 	if (PQntuples(res) == 1) {
-		st->resp->projects = result_int(res, 0, 0);
-		st->resp->themes = result_int(res, 0, 1);
-		st->resp->objectives = result_int(res, 0, 2);
-		st->resp->organisations = result_int(res, 0, 3);
+		st->resp->projects = result_int(res, 0, COUNT_PROJECTS);
+		st->resp->themes = result_int(res, 0, COUNT_THEMES);
+		st->resp->objectives = result_int(res, 0, COUNT_OBJECTIVES);
+		st->resp->organisations = result_int(res, 0, COUNT_ORGANISATIONS);
 	}
 	/* a dry run reports what would change and keeps nothing */
 	query_run(call, call->req->import_plan->dry_run ? "ROLLBACK" : "COMMIT", 0, NULL, import_finished);
@@ -327,10 +339,10 @@ static void import_applied(struct rpc_call *call, PGresult *res)
 	for (int i = 0; i < PQntuples(res); i++) {
 		Planreg__V1__ImportChange *c =
 			ARENA_NEW(&call->arena, Planreg__V1__ImportChange, planreg__v1__import_change__init);
-		c->kind = rpc_strdup(call, result_value(res, i, 0));
-		c->entity = rpc_strdup(call, result_value(res, i, 1));
-		c->key = rpc_strdup(call, result_value(res, i, 2));
-		c->detail = rpc_strdup(call, result_value(res, i, 3));
+		c->kind = rpc_strdup(call, result_value(res, i, IMPORT_CHANGE));
+		c->entity = rpc_strdup(call, result_value(res, i, IMPORT_ENTITY));
+		c->key = rpc_strdup(call, result_value(res, i, IMPORT_KEY));
+		c->detail = rpc_strdup(call, result_value(res, i, IMPORT_DETAIL));
 		*(Planreg__V1__ImportChange **)arena_push(&call->arena, &r->changes, &r->n_changes, sizeof c) = c;
 	}
 	const char *params[1] = {call->req->import_plan->title};

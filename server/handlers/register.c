@@ -6,22 +6,23 @@
 
 #include "handlers.h"
 #include "server.h"
+#include "sql.h"
 #include "validate.h"
 #include "values.h"
 
 #define REGISTER_PAGE_DEFAULT 100
 #define REGISTER_PAGE_MAX 1000
 
-/* The register holds one plan (docs/decisions.md); it is the newest row of plan. */
-#define CURRENT_PLAN "(SELECT max(id) FROM plan)"
-
 static const char SQL_PLAN_TITLE[] = "SELECT coalesce((SELECT title FROM plan WHERE id = " CURRENT_PLAN "), '')";
+enum { PLAN_TITLE };
 
 static const char SQL_THEMES[] =
 	"SELECT t.number, t.title,"
 	" coalesce(string_agg(o.theme || '.' || o.number || chr(30) || o.title, chr(31) ORDER BY o.number), '')"
 	" FROM theme t LEFT JOIN objective o ON o.plan_id = t.plan_id AND o.theme = t.number"
 	" WHERE t.plan_id = " CURRENT_PLAN " GROUP BY t.number, t.title ORDER BY t.number";
+/* THEME_OBJECTIVES: the objectives joined with RESULT_SEP, each its code and title joined with RESULT_SUBSEP. */
+enum themes_col { THEME_NUMBER, THEME_TITLE, THEME_OBJECTIVES };
 
 static const char SQL_ORGANISATIONS[] =
 	"SELECT o.code, o.name, o.kind, coalesce(o.contact_email, ''),"
@@ -30,6 +31,9 @@ static const char SQL_ORGANISATIONS[] =
 	" (SELECT count(*) FROM project_lead_org l JOIN project p ON p.id = l.project_id"
 	"   WHERE l.org_code = o.code AND p.plan_id = " CURRENT_PLAN ")"
 	" FROM organisation o ORDER BY lower(o.code)";
+/* Every organisation statement here returns the first four; SQL_ORGANISATIONS adds the aliases (joined
+ * with RESULT_SEP) and how many projects of the plan the organisation leads. */
+enum org_col { ORG_CODE, ORG_NAME, ORG_KIND, ORG_EMAIL, ORG_ALIASES, ORG_PROJECTS_LED };
 
 static const char SQL_ORGANISATION_ONE[] =
 	"SELECT code, name, kind, coalesce(contact_email, '') FROM organisation WHERE lower(code) = lower($1)";
@@ -48,6 +52,7 @@ static const char SQL_ORGANISATION_UPDATE[] =
 	"  updated_at = now()"
 	" WHERE code = $1 RETURNING code, name, kind, coalesce(contact_email, '')";
 
+/* In the order of enum register_project_col (handlers.h). */
 const char REGISTER_SQL_PROJECT_COLUMNS[] =
 	"f.ref, f.theme, f.theme || '.' || f.objective, f.title, f.description, f.capital, f.lead_text,"
 	" coalesce((SELECT string_agg(l.org_code, chr(31) ORDER BY l.position) FROM project_lead_org l"
@@ -73,6 +78,7 @@ static const char SQL_PROJECTS_HEAD[] =
 	" SELECT ";
 static const char SQL_PROJECTS_TAIL[] =
 	", (SELECT count(*) FROM f) FROM f WHERE f.ref > $8::int ORDER BY f.ref LIMIT $9::int";
+enum { PROJECTS_TOTAL = PROJECT_COLUMNS }; /* how many match the filter, on every row */
 
 static const char *register_sql_projects(void)
 {
@@ -82,7 +88,7 @@ static const char *register_sql_projects(void)
 	return sql;
 }
 
-static Planreg__V1__Money *register_money(struct rpc_call *call, PGresult *res, int row, int col)
+Planreg__V1__Money *register_money(struct rpc_call *call, PGresult *res, int row, int col)
 {
 	if (result_is_null(res, row, col))
 		return NULL;
@@ -91,20 +97,25 @@ static Planreg__V1__Money *register_money(struct rpc_call *call, PGresult *res, 
 	return m;
 }
 
-Planreg__V1__Project *register_project_from_row(struct rpc_call *call, PGresult *res, int row, int col)
+Planreg__V1__Cost *register_cost(struct rpc_call *call, PGresult *res, int row, int col)
 {
-	Planreg__V1__Project *p = ARENA_NEW(&call->arena, Planreg__V1__Project, planreg__v1__project__init);
-	p->ref = result_int(res, row, col + 0);
-	p->theme = result_int(res, row, col + 1);
-	p->objective = rpc_strdup(call, result_value(res, row, col + 2));
-	p->title = rpc_strdup(call, result_value(res, row, col + 3));
-	p->description = rpc_strdup(call, result_value(res, row, col + 4));
-	p->capital = result_bool(res, row, col + 5);
-	p->lead_text = rpc_strdup(call, result_value(res, row, col + 6));
-	p->n_lead_orgs = result_split(&call->arena, result_value(res, row, col + 7), RESULT_SEP, &p->lead_orgs);
-	p->n_lead_people = result_split(&call->arena, result_value(res, row, col + 8), RESULT_SEP, &p->lead_people);
+	Planreg__V1__Cost *cost = ARENA_NEW(&call->arena, Planreg__V1__Cost, planreg__v1__cost__init);
+	cost->text = rpc_strdup(call, result_value(res, row, col + COST_TEXT));
+	enum cost_status cs = COST_STATUS_UNSPECIFIED;
+	if (!values_cost_status_parse(result_value(res, row, col + COST_STATUS), &cs))
+		cs = COST_STATUS_UNSPECIFIED;
+	cost->status = (Planreg__V1__CostStatus)cs;
+	cost->min = register_money(call, res, row, col + COST_MIN_PENCE);
+	cost->max = register_money(call, res, row, col + COST_MAX_PENCE);
+	cost->approximate = result_bool(res, row, col + COST_APPROXIMATE);
+	return cost;
+}
+
+/* The partners cell: each partner's name and organisation code joined with RESULT_SUBSEP. */
+static void register_partners(struct rpc_call *call, Planreg__V1__Project *p, const char *cell)
+{
 	char **partners;
-	size_t n = result_split(&call->arena, result_value(res, row, col + 9), RESULT_SEP, &partners);
+	size_t n = result_split(&call->arena, cell, RESULT_SEP, &partners);
 	for (size_t i = 0; i < n; i++) {
 		Planreg__V1__Partner *pa = ARENA_NEW(&call->arena, Planreg__V1__Partner, planreg__v1__partner__init);
 		char *sep = strstr(partners[i], RESULT_SUBSEP);
@@ -114,24 +125,32 @@ Planreg__V1__Project *register_project_from_row(struct rpc_call *call, PGresult 
 		pa->name = partners[i];
 		*(Planreg__V1__Partner **)arena_push(&call->arena, &p->partners, &p->n_partners, sizeof pa) = pa;
 	}
-	p->partners_text = rpc_strdup(call, result_value(res, row, col + 10));
-	Planreg__V1__Cost *cost = ARENA_NEW(&call->arena, Planreg__V1__Cost, planreg__v1__cost__init);
-	cost->text = rpc_strdup(call, result_value(res, row, col + 11));
-	enum cost_status cs = COST_STATUS_UNSPECIFIED;
-	if (!values_cost_status_parse(result_value(res, row, col + 12), &cs))
-		cs = COST_STATUS_UNSPECIFIED;
-	cost->status = (Planreg__V1__CostStatus)cs;
-	cost->min = register_money(call, res, row, col + 13);
-	cost->max = register_money(call, res, row, col + 14);
-	cost->approximate = result_bool(res, row, col + 15);
-	p->cost = cost;
-	p->funding = rpc_strdup(call, result_value(res, row, col + 16));
+}
+
+Planreg__V1__Project *register_project_from_row(struct rpc_call *call, PGresult *res, int row, int col)
+{
+	Planreg__V1__Project *p = ARENA_NEW(&call->arena, Planreg__V1__Project, planreg__v1__project__init);
+	p->ref = result_int(res, row, col + PROJECT_REF);
+	p->theme = result_int(res, row, col + PROJECT_THEME);
+	p->objective = rpc_strdup(call, result_value(res, row, col + PROJECT_OBJECTIVE));
+	p->title = rpc_strdup(call, result_value(res, row, col + PROJECT_TITLE));
+	p->description = rpc_strdup(call, result_value(res, row, col + PROJECT_DESCRIPTION));
+	p->capital = result_bool(res, row, col + PROJECT_CAPITAL);
+	p->lead_text = rpc_strdup(call, result_value(res, row, col + PROJECT_LEAD_TEXT));
+	p->n_lead_orgs =
+		result_split(&call->arena, result_value(res, row, col + PROJECT_LEAD_ORGS), RESULT_SEP, &p->lead_orgs);
+	p->n_lead_people = result_split(&call->arena, result_value(res, row, col + PROJECT_LEAD_PEOPLE), RESULT_SEP,
+					&p->lead_people);
+	register_partners(call, p, result_value(res, row, col + PROJECT_PARTNERS));
+	p->partners_text = rpc_strdup(call, result_value(res, row, col + PROJECT_PARTNERS_TEXT));
+	p->cost = register_cost(call, res, row, col + PROJECT_COST);
+	p->funding = rpc_strdup(call, result_value(res, row, col + PROJECT_FUNDING));
 	enum stage st = STAGE_UNSPECIFIED;
-	if (!values_stage_parse(result_value(res, row, col + 17), &st))
+	if (!values_stage_parse(result_value(res, row, col + PROJECT_STAGE), &st))
 		st = STAGE_UNSPECIFIED;
 	p->stage = (Planreg__V1__Stage)st;
-	p->stage_note = rpc_strdup(call, result_value(res, row, col + 18));
-	p->stage_text = rpc_strdup(call, result_value(res, row, col + 19));
+	p->stage_note = rpc_strdup(call, result_value(res, row, col + PROJECT_STAGE_NOTE));
+	p->stage_text = rpc_strdup(call, result_value(res, row, col + PROJECT_STAGE_TEXT));
 	return p;
 }
 
@@ -159,7 +178,7 @@ static void register_whoami_reply(struct rpc_call *call, const char *title)
 
 static void register_whoami_done(struct rpc_call *call, PGresult *res)
 {
-	const char *title = PQntuples(res) > 0 ? result_value(res, 0, 0) : "";
+	const char *title = PQntuples(res) > 0 ? result_value(res, 0, PLAN_TITLE) : "";
 	if (title[0] && strlen(title) < sizeof register_plan_title)
 		snprintf(register_plan_title, sizeof register_plan_title, "%s", title);
 	register_whoami_reply(call, title);
@@ -191,10 +210,10 @@ static void register_list_themes_done(struct rpc_call *call, PGresult *res)
 		ARENA_NEW(&call->arena, Planreg__V1__ListThemesResponse, planreg__v1__list_themes_response__init);
 	for (int i = 0; i < PQntuples(res); i++) {
 		Planreg__V1__Theme *t = ARENA_NEW(&call->arena, Planreg__V1__Theme, planreg__v1__theme__init);
-		t->number = result_int(res, i, 0);
-		t->title = rpc_strdup(call, result_value(res, i, 1));
+		t->number = result_int(res, i, THEME_NUMBER);
+		t->title = rpc_strdup(call, result_value(res, i, THEME_TITLE));
 		char **objs;
-		size_t n = result_split(&call->arena, result_value(res, i, 2), RESULT_SEP, &objs);
+		size_t n = result_split(&call->arena, result_value(res, i, THEME_OBJECTIVES), RESULT_SEP, &objs);
 		for (size_t k = 0; k < n; k++) {
 			Planreg__V1__Objective *o =
 				ARENA_NEW(&call->arena, Planreg__V1__Objective, planreg__v1__objective__init);
@@ -223,13 +242,13 @@ static Planreg__V1__Organisation *register_org_from_row(struct rpc_call *call, P
 {
 	Planreg__V1__Organisation *o =
 		ARENA_NEW(&call->arena, Planreg__V1__Organisation, planreg__v1__organisation__init);
-	o->code = rpc_strdup(call, result_value(res, row, 0));
-	o->name = rpc_strdup(call, result_value(res, row, 1));
+	o->code = rpc_strdup(call, result_value(res, row, ORG_CODE));
+	o->name = rpc_strdup(call, result_value(res, row, ORG_NAME));
 	enum org_kind k = ORG_KIND_UNSPECIFIED;
-	if (!values_org_kind_parse(result_value(res, row, 2), &k))
+	if (!values_org_kind_parse(result_value(res, row, ORG_KIND), &k))
 		k = ORG_KIND_UNSPECIFIED;
 	o->kind = (Planreg__V1__OrgKind)k;
-	o->contact_email = rpc_strdup(call, result_value(res, row, 3));
+	o->contact_email = rpc_strdup(call, result_value(res, row, ORG_EMAIL));
 	return o;
 }
 
@@ -239,8 +258,8 @@ static void register_list_organisations_done(struct rpc_call *call, PGresult *re
 							      planreg__v1__list_organisations_response__init);
 	for (int i = 0; i < PQntuples(res); i++) {
 		Planreg__V1__Organisation *o = register_org_from_row(call, res, i);
-		o->n_aliases = result_split(&call->arena, result_value(res, i, 4), RESULT_SEP, &o->aliases);
-		o->projects_led = result_int(res, i, 5);
+		o->n_aliases = result_split(&call->arena, result_value(res, i, ORG_ALIASES), RESULT_SEP, &o->aliases);
+		o->projects_led = result_int(res, i, ORG_PROJECTS_LED);
 		*(Planreg__V1__Organisation **)arena_push(&call->arena, &r->organisations, &r->n_organisations,
 							  sizeof o) = o;
 	}
@@ -254,7 +273,7 @@ void register_list_organisations(struct rpc_call *call)
 
 struct register_upsert {
 	bool existed;
-	char old[3][600]; /* name, kind, email before */
+	char old_name[600], old_kind[600], old_email[600]; /* before */
 };
 
 static void register_upsert_done(struct rpc_call *call, PGresult *res)
@@ -264,9 +283,9 @@ static void register_upsert_done(struct rpc_call *call, PGresult *res)
 							       planreg__v1__upsert_organisation_response__init);
 	r->organisation = register_org_from_row(call, res, 0);
 	r->created = !st->existed;
-	r->changed = !st->existed || strcmp(st->old[0], result_value(res, 0, 1)) != 0 ||
-		     strcmp(st->old[1], result_value(res, 0, 2)) != 0 ||
-		     strcmp(st->old[2], result_value(res, 0, 3)) != 0;
+	r->changed = !st->existed || strcmp(st->old_name, result_value(res, 0, ORG_NAME)) != 0 ||
+		     strcmp(st->old_kind, result_value(res, 0, ORG_KIND)) != 0 ||
+		     strcmp(st->old_email, result_value(res, 0, ORG_EMAIL)) != 0;
 	reply_ok(call, r);
 }
 
@@ -278,9 +297,10 @@ static void register_upsert_have_old(struct rpc_call *call, PGresult *res)
 	const char *code = q->code;
 	if (PQntuples(res) == 1) {
 		st->existed = true;
-		code = rpc_strdup(call, result_value(res, 0, 0)); /* as stored: "UoL" for "uol" */
-		for (int i = 0; i < 3; i++)
-			snprintf(st->old[i], sizeof st->old[i], "%s", result_value(res, 0, i + 1));
+		code = rpc_strdup(call, result_value(res, 0, ORG_CODE)); /* as stored: "UoL" for "uol" */
+		snprintf(st->old_name, sizeof st->old_name, "%s", result_value(res, 0, ORG_NAME));
+		snprintf(st->old_kind, sizeof st->old_kind, "%s", result_value(res, 0, ORG_KIND));
+		snprintf(st->old_email, sizeof st->old_email, "%s", result_value(res, 0, ORG_EMAIL));
 	} else if (q->name[0] == '\0' || q->kind == PLANREG__V1__ORG_KIND__ORG_KIND_UNSPECIFIED) {
 		reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "organisation_not_found",
 			    "there is no organisation %s; to create it give both a name and a kind (%s)", q->code,
@@ -321,11 +341,10 @@ static void register_list_projects_done(struct rpc_call *call, PGresult *res)
 		ARENA_NEW(&call->arena, Planreg__V1__ListProjectsResponse, planreg__v1__list_projects_response__init);
 	int n = PQntuples(res);
 	int limit = *(int *)call->state;
-	int cols = PQnfields(res);
 	for (int i = 0; i < n && i < limit; i++) {
 		Planreg__V1__Project *p = register_project_from_row(call, res, i, 0);
 		*(Planreg__V1__Project **)arena_push(&call->arena, &r->projects, &r->n_projects, sizeof p) = p;
-		r->total = result_int(res, i, cols - 1);
+		r->total = result_int(res, i, PROJECTS_TOTAL);
 	}
 	/* one row more than the page was asked for: there is a next page */
 	if (n > limit && limit > 0)

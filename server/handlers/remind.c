@@ -14,6 +14,7 @@
 #include "json.h"
 #include "period.h"
 #include "server.h"
+#include "sql.h"
 #include "validate.h"
 
 #define REMIND_MAX_DEFAULT 100
@@ -26,7 +27,6 @@
 /* clang-format off */
 /* One claimer at a time works out and records steps (pg_advisory_xact_lock key). */
 #define REMIND_LOCK "SELECT pg_advisory_xact_lock(31644363112211818)"
-#define TS_US(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
 static const char SQL_POLICY[] =
 	"SELECT days_before, on_due_date, overdue_every, escalate_after, updated_by, " TS_US("updated_at")
@@ -36,6 +36,14 @@ static const char SQL_SET_POLICY[] =
 	"UPDATE reminder_policy SET days_before = $1::int, on_due_date = $2::boolean, overdue_every = $3::int,"
 	" escalate_after = $4::int, updated_by = $5, updated_at = now()"
 	" RETURNING days_before, on_due_date, overdue_every, escalate_after, updated_by, " TS_US("updated_at");
+enum policy_col {
+	POLICY_DAYS_BEFORE,
+	POLICY_ON_DUE_DATE,
+	POLICY_OVERDUE_EVERY,
+	POLICY_ESCALATE_AFTER,
+	POLICY_UPDATED_BY,
+	POLICY_UPDATED_AT,
+};
 
 /* $1 period, $2 default due date: the policy, the due date and the Combined Authority's contact. */
 static const char SQL_CLAIM_CONTEXT[] =
@@ -45,6 +53,8 @@ static const char SQL_CLAIM_CONTEXT[] =
 	" FROM reminder_policy p"
 	" LEFT JOIN LATERAL (SELECT code, name, contact_email FROM organisation WHERE kind = 'combined_authority'"
 	"   ORDER BY code LIMIT 1) ca ON true";
+/* The policy's first four columns (enum policy_col), then: */
+enum claim_context_col { CONTEXT_DUE = POLICY_UPDATED_BY, CONTEXT_CA_CODE, CONTEXT_CA_NAME, CONTEXT_CA_CONTACT };
 
 /* $1 period, $2 due date: every outstanding project by lead organisation, as the register stands now
  * (a reminder never chases a return that has arrived, whatever day the job acts for). */
@@ -55,12 +65,22 @@ static const char SQL_CLAIM_OUTSTANDING[] =
 	" JOIN organisation o ON o.code = l.org_code"
 	" WHERE s.update_id IS NULL OR s.review_accepted = false"
 	" ORDER BY o.code, s.ref";
+enum claim_outstanding_col {
+	OWED_ORG,
+	OWED_ORG_NAME,
+	OWED_CONTACT,
+	OWED_REF,
+	OWED_TITLE,
+	OWED_UPDATE_ID, /* the returned revision; NULL when never reported */
+	OWED_COMMENT,
+};
 
 /* $1 period: the steps nobody may claim now (delivered, leased, or failed and backing off). */
 static const char SQL_CLAIM_TAKEN[] =
 	"SELECT org_code, step FROM reminder_step WHERE period = $1"
 	"  AND NOT (state = 'failed' AND coalesce(retry_after, now()) <= now())"
 	"  AND NOT (state = 'leased' AND lease_until <= now())";
+enum claim_taken_col { TAKEN_ORG, TAKEN_STEP };
 
 /* $1 digests (JSON), $2 period, $3 as_of, $4 claimer, $5 lease seconds. A step claimed before
  * (failed, or a lease that ran out) is taken over: its attempts grow. */
@@ -76,6 +96,7 @@ static const char SQL_CLAIM_INSERT[] =
 	"   attempts = reminder_step.attempts + 1, lease_until = excluded.lease_until, retry_after = NULL"
 	"   RETURNING 1)"
 	" SELECT m.id, m.recipient, (SELECT count(*) FROM s) FROM m";
+enum claim_insert_col { INSERTED_ID, INSERTED_RECIPIENT, INSERTED_STEPS };
 
 /* $1 id, $2 delivered, $3 error. A failed step may be claimed again at once the first time,
  * then after 1, 2, 4 ... hours (at most a day). */
@@ -90,6 +111,12 @@ static const char SQL_ACK[] =
 	" SELECT (SELECT count(*) FROM m), coalesce((SELECT max(attempts) FROM s), 0),"
 	"  coalesce((SELECT " TS_US("max(retry_after)") " FROM s), ''),"
 	"  (SELECT state FROM reminder_message WHERE id = $1::bigint)";
+enum ack_col {
+	ACK_CHANGED,  /* 1 when this acknowledged a leased message */
+	ACK_ATTEMPTS,
+	ACK_RETRY_AFTER,
+	ACK_STATE,    /* the message's state now; NULL when there is no such message */
+};
 
 /* $1 period or NULL */
 static const char SQL_LIST[] =
@@ -98,6 +125,19 @@ static const char SQL_LIST[] =
 	"  " TS_US("claimed_at") ", claimed_by, coalesce(" TS_US("acked_at") ", ''), coalesce(error, ''),"
 	"  array_to_string(steps, chr(31))"
 	" FROM reminder_message WHERE $1::text IS NULL OR period = $1::text ORDER BY id";
+enum list_col {
+	LIST_ID,
+	LIST_PERIOD,
+	LIST_AS_OF,
+	LIST_RECIPIENT,
+	LIST_SUBJECT,
+	LIST_STATE,
+	LIST_CLAIMED_AT,
+	LIST_CLAIMED_BY,
+	LIST_ACKED_AT,
+	LIST_ERROR,
+	LIST_STEPS, /* "ORG:step" joined with RESULT_SEP */
+};
 /* clang-format on */
 
 /* ---------------------------------------------------------------- policy */
@@ -106,12 +146,12 @@ static Planreg__V1__ReminderPolicy *remind_policy_from_row(struct rpc_call *call
 {
 	Planreg__V1__ReminderPolicy *p =
 		ARENA_NEW(&call->arena, Planreg__V1__ReminderPolicy, planreg__v1__reminder_policy__init);
-	p->days_before = result_int(res, 0, 0);
-	p->on_due_date = result_bool(res, 0, 1);
-	p->overdue_every = result_int(res, 0, 2);
-	p->escalate_after = result_int(res, 0, 3);
-	p->updated_by = rpc_strdup(call, result_value(res, 0, 4));
-	p->updated_at = rpc_strdup(call, result_value(res, 0, 5));
+	p->days_before = result_int(res, 0, POLICY_DAYS_BEFORE);
+	p->on_due_date = result_bool(res, 0, POLICY_ON_DUE_DATE);
+	p->overdue_every = result_int(res, 0, POLICY_OVERDUE_EVERY);
+	p->escalate_after = result_int(res, 0, POLICY_ESCALATE_AFTER);
+	p->updated_by = rpc_strdup(call, result_value(res, 0, POLICY_UPDATED_BY));
+	p->updated_at = rpc_strdup(call, result_value(res, 0, POLICY_UPDATED_AT));
 	return p;
 }
 
@@ -238,7 +278,8 @@ static bool remind_taken(const struct remind_claim *st, PGresult *taken, const c
 {
 	(void)st;
 	for (int i = 0; i < PQntuples(taken); i++)
-		if (strcmp(result_value(taken, i, 0), org) == 0 && strcmp(result_value(taken, i, 1), step) == 0)
+		if (strcmp(result_value(taken, i, TAKEN_ORG), org) == 0 &&
+		    strcmp(result_value(taken, i, TAKEN_STEP), step) == 0)
 			return true;
 	return false;
 }
@@ -403,8 +444,8 @@ static void remind_claim_inserted(struct rpc_call *call, PGresult *res)
 	struct remind_claim *st = call->state;
 	for (int i = 0; i < PQntuples(res); i++)
 		for (size_t k = 0; k < st->resp->n_digests; k++)
-			if (strcmp(st->resp->digests[k]->recipient, result_value(res, i, 1)) == 0)
-				st->resp->digests[k]->id = result_int64(res, i, 0);
+			if (strcmp(st->resp->digests[k]->recipient, result_value(res, i, INSERTED_RECIPIENT)) == 0)
+				st->resp->digests[k]->id = result_int64(res, i, INSERTED_ID);
 	query_run(call, "COMMIT", 0, NULL, remind_claim_committed);
 }
 
@@ -421,20 +462,24 @@ static void remind_step_json(struct rpc_call *call, Planreg__V1__ReminderDigest 
 	*(Planreg__V1__ReminderStep **)arena_push(&call->arena, &g->steps, &g->n_steps, sizeof rs) = rs;
 }
 
-static void remind_claim_taken(struct rpc_call *call, PGresult *res)
+/* Which steps are due and free for each organisation (taken: SQL_CLAIM_TAKEN's rows). */
+static void remind_choose_steps(struct rpc_call *call, struct remind_claim *st, PGresult *taken)
 {
-	struct remind_claim *st = call->state;
-	/* which steps are due and free, and who gets them */
 	for (size_t i = 0; i < st->n_orgs; i++) {
 		struct remind_org *o = &st->orgs[i];
 		const char *step = remind_step_for(call, st);
-		if (step && !remind_taken(st, res, o->code, step))
+		if (step && !remind_taken(st, taken, o->code, step))
 			o->step = step;
 		bool is_ca = st->ca_code[0] && strcasecmp(o->code, st->ca_code) == 0;
 		if (st->escalate_after > 0 && st->days >= st->escalate_after && !is_ca &&
-		    !remind_taken(st, res, o->code, "escalate"))
+		    !remind_taken(st, taken, o->code, "escalate"))
 			o->escalate = true;
 	}
+}
+
+/* Who gets each chosen step: the organisation's contact, or the Combined Authority's for it. */
+static void remind_address(struct rpc_call *call, struct remind_claim *st)
+{
 	for (size_t i = 0; i < st->n_orgs; i++) {
 		struct remind_org *o = &st->orgs[i];
 		bool is_ca = st->ca_code[0] && strcasecmp(o->code, st->ca_code) == 0;
@@ -463,7 +508,41 @@ static void remind_claim_taken(struct rpc_call *call, PGresult *res)
 						      "%s (escalate): the Combined Authority has no contact address",
 						      o->code));
 	}
+}
 
+/* One digest for the answer, and its object in the JSON SQL_CLAIM_INSERT records. */
+static Planreg__V1__ReminderDigest *remind_digest(struct rpc_call *call, const struct remind_claim *st,
+						  const struct remind_digest *d, struct json *j)
+{
+	Planreg__V1__ReminderDigest *g =
+		ARENA_NEW(&call->arena, Planreg__V1__ReminderDigest, planreg__v1__reminder_digest__init);
+	struct buf subject = {0}, body = {0};
+	remind_subject(&subject, st, d);
+	remind_body(&body, st, d);
+	g->recipient = (char *)d->recipient;
+	g->subject = rpc_strdup(call, buf_str(&subject));
+	g->body = rpc_strdup(call, buf_str(&body));
+	buf_free(&subject);
+	buf_free(&body);
+	json_object_begin(j);
+	json_kv_str(j, "recipient", g->recipient);
+	json_kv_str(j, "subject", g->subject);
+	json_kv_str(j, "body", g->body);
+	json_key(j, "steps");
+	json_array_begin(j);
+	for (size_t k = 0; k < d->n_sections; k++)
+		remind_step_json(call, g, j, d->sections[k].org,
+				 d->sections[k].kind == REMIND_ESCALATE ? "escalate" : d->sections[k].org->step);
+	json_array_end(j);
+	json_object_end(j);
+	return g;
+}
+
+static void remind_claim_taken(struct rpc_call *call, PGresult *res)
+{
+	struct remind_claim *st = call->state;
+	remind_choose_steps(call, st, res);
+	remind_address(call, st);
 	/* the digests, at most max of them */
 	Planreg__V1__ClaimRemindersResponse *r = st->resp;
 	struct buf json = {0};
@@ -471,33 +550,11 @@ static void remind_claim_taken(struct rpc_call *call, PGresult *res)
 	json_init(&j, &json, false);
 	json_array_begin(&j);
 	for (size_t i = 0; i < st->n_digests; i++) {
-		const struct remind_digest *d = &st->digests[i];
 		if ((int)r->n_digests >= st->max) {
 			r->more++;
 			continue;
 		}
-		Planreg__V1__ReminderDigest *g =
-			ARENA_NEW(&call->arena, Planreg__V1__ReminderDigest, planreg__v1__reminder_digest__init);
-		struct buf subject = {0}, body = {0};
-		remind_subject(&subject, st, d);
-		remind_body(&body, st, d);
-		g->recipient = (char *)d->recipient;
-		g->subject = rpc_strdup(call, buf_str(&subject));
-		g->body = rpc_strdup(call, buf_str(&body));
-		buf_free(&subject);
-		buf_free(&body);
-		json_object_begin(&j);
-		json_kv_str(&j, "recipient", g->recipient);
-		json_kv_str(&j, "subject", g->subject);
-		json_kv_str(&j, "body", g->body);
-		json_key(&j, "steps");
-		json_array_begin(&j);
-		for (size_t k = 0; k < d->n_sections; k++)
-			remind_step_json(call, g, &j, d->sections[k].org,
-					 d->sections[k].kind == REMIND_ESCALATE ? "escalate"
-										: d->sections[k].org->step);
-		json_array_end(&j);
-		json_object_end(&j);
+		Planreg__V1__ReminderDigest *g = remind_digest(call, st, &st->digests[i], &j);
 		*(Planreg__V1__ReminderDigest **)arena_push(&call->arena, &r->digests, &r->n_digests, sizeof g) = g;
 	}
 	json_array_end(&j);
@@ -517,18 +574,18 @@ static void remind_claim_outstanding(struct rpc_call *call, PGresult *res)
 	struct remind_claim *st = call->state;
 	struct remind_org *o = NULL;
 	for (int i = 0; i < PQntuples(res); i++) {
-		if (o == NULL || strcmp(o->code, result_value(res, i, 0)) != 0) {
+		if (o == NULL || strcmp(o->code, result_value(res, i, OWED_ORG)) != 0) {
 			o = arena_push(&call->arena, &st->orgs, &st->n_orgs, sizeof *o);
 			memset(o, 0, sizeof *o);
-			o->code = rpc_strdup(call, result_value(res, i, 0));
-			o->name = rpc_strdup(call, result_value(res, i, 1));
-			o->contact = rpc_strdup(call, result_value(res, i, 2));
+			o->code = rpc_strdup(call, result_value(res, i, OWED_ORG));
+			o->name = rpc_strdup(call, result_value(res, i, OWED_ORG_NAME));
+			o->contact = rpc_strdup(call, result_value(res, i, OWED_CONTACT));
 		}
 		struct remind_project *p = arena_push(&call->arena, &o->projects, &o->n_projects, sizeof *p);
-		p->ref = result_int(res, i, 3);
-		p->title = rpc_strdup(call, result_value(res, i, 4));
-		p->update_id = result_is_null(res, i, 5) ? 0 : result_int64(res, i, 5);
-		p->comment = rpc_strdup(call, result_value(res, i, 6));
+		p->ref = result_int(res, i, OWED_REF);
+		p->title = rpc_strdup(call, result_value(res, i, OWED_TITLE));
+		p->update_id = result_is_null(res, i, OWED_UPDATE_ID) ? 0 : result_int64(res, i, OWED_UPDATE_ID);
+		p->comment = rpc_strdup(call, result_value(res, i, OWED_COMMENT));
 	}
 	const char *params[1] = {st->period};
 	query_run(call, SQL_CLAIM_TAKEN, 1, params, remind_claim_taken);
@@ -542,16 +599,16 @@ static void remind_claim_context(struct rpc_call *call, PGresult *res)
 			    "the reminder policy row is missing; run `planregd migrate`");
 		return;
 	}
-	st->days_before = result_int(res, 0, 0);
-	st->on_due_date = result_bool(res, 0, 1);
-	st->overdue_every = result_int(res, 0, 2);
+	st->days_before = result_int(res, 0, POLICY_DAYS_BEFORE);
+	st->on_due_date = result_bool(res, 0, POLICY_ON_DUE_DATE);
+	st->overdue_every = result_int(res, 0, POLICY_OVERDUE_EVERY);
 	if (st->overdue_every < 1)
 		st->overdue_every = 1;
-	st->escalate_after = result_int(res, 0, 3);
-	snprintf(st->due, sizeof st->due, "%s", result_value(res, 0, 4));
-	st->ca_code = rpc_strdup(call, result_value(res, 0, 5));
-	st->ca_name = rpc_strdup(call, result_value(res, 0, 6));
-	st->ca_contact = rpc_strdup(call, result_value(res, 0, 7));
+	st->escalate_after = result_int(res, 0, POLICY_ESCALATE_AFTER);
+	snprintf(st->due, sizeof st->due, "%s", result_value(res, 0, CONTEXT_DUE));
+	st->ca_code = rpc_strdup(call, result_value(res, 0, CONTEXT_CA_CODE));
+	st->ca_name = rpc_strdup(call, result_value(res, 0, CONTEXT_CA_NAME));
+	st->ca_contact = rpc_strdup(call, result_value(res, 0, CONTEXT_CA_CONTACT));
 	struct date due;
 	if (!date_parse(st->due, &due)) {
 		reply_error(call, PLANREG__V1__CODE__INTERNAL, "bad_due_date", "period %s has no due date", st->period);
@@ -593,9 +650,8 @@ void remind_claim(struct rpc_call *call)
 		st->as_of_date = (struct date){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
 	}
 	struct period p = period_prev(period_of_date(st->as_of_date));
-	if (q->period[0] && (!period_parse(q->period, &p) || p.year < 2000))
-		reply_violation(call, "period", "\"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3",
-				q->period);
+	if (q->period[0])
+		validate_period(call, "period", q->period, VALIDATE_SINCE_2000, &p);
 	if (q->max_messages < 0 || q->max_messages > REMIND_MAX_LIMIT)
 		reply_violation(call, "max_messages", "%d is out of range: 1-%d, or 0 for %d", q->max_messages,
 				REMIND_MAX_LIMIT, REMIND_MAX_DEFAULT);
@@ -625,17 +681,17 @@ static void remind_ack_done(struct rpc_call *call, PGresult *res)
 {
 	const Planreg__V1__AckReminderRequest *q = call->req->ack_reminder;
 	const char *want = q->delivered ? "delivered" : "failed";
-	if (result_is_null(res, 0, 3)) {
+	if (result_is_null(res, 0, ACK_STATE)) {
 		reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "reminder_not_found", "there is no reminder %lld",
 			    (long long)q->id);
 		return;
 	}
 	Planreg__V1__AckReminderResponse *r =
 		ARENA_NEW(&call->arena, Planreg__V1__AckReminderResponse, planreg__v1__ack_reminder_response__init);
-	r->state = rpc_strdup(call, result_value(res, 0, 3));
-	r->attempts = result_int(res, 0, 1);
-	r->retry_after = rpc_strdup(call, result_value(res, 0, 2));
-	if (result_int(res, 0, 0) == 0 && strcmp(r->state, want) != 0) {
+	r->state = rpc_strdup(call, result_value(res, 0, ACK_STATE));
+	r->attempts = result_int(res, 0, ACK_ATTEMPTS);
+	r->retry_after = rpc_strdup(call, result_value(res, 0, ACK_RETRY_AFTER));
+	if (result_int(res, 0, ACK_CHANGED) == 0 && strcmp(r->state, want) != 0) {
 		reply_error(call, PLANREG__V1__CODE__FAILED_PRECONDITION, "already_acknowledged",
 			    "reminder %lld was already acknowledged as %s", (long long)q->id, r->state);
 		return;
@@ -669,18 +725,18 @@ static void remind_list_done(struct rpc_call *call, PGresult *res)
 	for (int i = 0; i < PQntuples(res); i++) {
 		Planreg__V1__ReminderRecord *m =
 			ARENA_NEW(&call->arena, Planreg__V1__ReminderRecord, planreg__v1__reminder_record__init);
-		m->id = result_int64(res, i, 0);
-		m->period = rpc_strdup(call, result_value(res, i, 1));
-		m->as_of = rpc_strdup(call, result_value(res, i, 2));
-		m->recipient = rpc_strdup(call, result_value(res, i, 3));
-		m->subject = rpc_strdup(call, result_value(res, i, 4));
-		m->state = rpc_strdup(call, result_value(res, i, 5));
-		m->claimed_at = rpc_strdup(call, result_value(res, i, 6));
-		m->claimed_by = rpc_strdup(call, result_value(res, i, 7));
-		m->acked_at = rpc_strdup(call, result_value(res, i, 8));
-		m->error = rpc_strdup(call, result_value(res, i, 9));
+		m->id = result_int64(res, i, LIST_ID);
+		m->period = rpc_strdup(call, result_value(res, i, LIST_PERIOD));
+		m->as_of = rpc_strdup(call, result_value(res, i, LIST_AS_OF));
+		m->recipient = rpc_strdup(call, result_value(res, i, LIST_RECIPIENT));
+		m->subject = rpc_strdup(call, result_value(res, i, LIST_SUBJECT));
+		m->state = rpc_strdup(call, result_value(res, i, LIST_STATE));
+		m->claimed_at = rpc_strdup(call, result_value(res, i, LIST_CLAIMED_AT));
+		m->claimed_by = rpc_strdup(call, result_value(res, i, LIST_CLAIMED_BY));
+		m->acked_at = rpc_strdup(call, result_value(res, i, LIST_ACKED_AT));
+		m->error = rpc_strdup(call, result_value(res, i, LIST_ERROR));
 		char **steps;
-		size_t n = result_split(&call->arena, result_value(res, i, 10), RESULT_SEP, &steps);
+		size_t n = result_split(&call->arena, result_value(res, i, LIST_STEPS), RESULT_SEP, &steps);
 		for (size_t k = 0; k < n; k++) {
 			char *colon = strchr(steps[k], ':');
 			Planreg__V1__ReminderStep *s =
@@ -702,9 +758,7 @@ void remind_list(struct rpc_call *call)
 	const Planreg__V1__ListRemindersRequest *q = call->req->list_reminders;
 	struct period p;
 	char ps[PERIOD_FMT_MAX] = "";
-	if (q->period[0] && !period_parse(q->period, &p)) {
-		reply_violation(call, "period", "\"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3",
-				q->period);
+	if (q->period[0] && !validate_period(call, "period", q->period, 0, &p)) {
 		reply_violations(call, "invalid_filter");
 		return;
 	}

@@ -13,6 +13,7 @@
 #include "handlers.h"
 #include "period.h"
 #include "server.h"
+#include "sql.h"
 #include "validate.h"
 #include "values.h"
 
@@ -23,7 +24,6 @@
 
 /* SQL reads better laid out by hand. */
 /* clang-format off */
-#define TS_US(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 /* The first instant after a due date's day, UTC: submitted before it is on time. */
 #define DUE_END(col) "((" col " + 1)::timestamp AT TIME ZONE 'UTC')"
 
@@ -33,16 +33,42 @@
 static const char SQL_STATUS[] =
 	"WITH a AS (SELECT coalesce($2::timestamptz, now()) AS t,"
 	"  coalesce((SELECT due FROM reporting_period WHERE period = $1), $4::date) AS due)"
-	" SELECT s.ref, s.title, s.theme, s.objective, s.lead_orgs, s.cost_text, s.cost_status,"    /* 0-6 */
-	"  s.cost_min_pence, s.cost_max_pence, s.cost_approximate, s.register_stage,"               /* 7-10 */
-	"  s.update_id, s.revision, s.confidence, s.stage, s.spend_to_date_pence,"                  /* 11-15 */
-	"  s.forecast_total_pence, " TS_US("s.submitted_at") ", s.submitted_at < " DUE_END("a.due") "," /* 16-18 */
-	"  s.review_accepted, s.review_comment, s.prev_update_id, s.prev_stage,"                    /* 19-22 */
-	"  s.narrative_repeated, s.narrative,"                                                       /* 23-24 */
-	"  " TS_US("a.t") ", to_char(a.due, 'YYYY-MM-DD'), a.t >= " DUE_END("a.due")                /* 25-27 */
+	" SELECT s.ref, s.title, s.theme, s.objective, s.lead_orgs, s.cost_text, s.cost_status,"
+	"  s.cost_min_pence, s.cost_max_pence, s.cost_approximate, s.register_stage,"
+	"  s.update_id, s.revision, s.confidence, s.stage, s.spend_to_date_pence,"
+	"  s.forecast_total_pence, " TS_US("s.submitted_at") ", s.submitted_at < " DUE_END("a.due") ","
+	"  s.review_accepted, s.review_comment, s.prev_update_id, s.prev_stage,"
+	"  s.narrative_repeated, s.narrative,"
+	"  " TS_US("a.t") ", to_char(a.due, 'YYYY-MM-DD'), a.t >= " DUE_END("a.due")
 	" FROM a LEFT JOIN LATERAL planreg_status_rows($1, a.t, $3, a.due, $5::int, $6, $7, $8, $9::boolean,"
 	"  $10::stage, $11::confidence, $12::int, $13::int) s ON true"
 	" ORDER BY s.ref";
+enum status_col {
+	STATUS_REF,
+	STATUS_TITLE,
+	STATUS_THEME,
+	STATUS_OBJECTIVE,
+	STATUS_LEAD_ORGS,
+	STATUS_COST, /* the cost's columns (enum register_cost_col) */
+	STATUS_REGISTER_STAGE = STATUS_COST + COST_COLUMNS,
+	STATUS_UPDATE_ID,
+	STATUS_REVISION,
+	STATUS_CONFIDENCE,
+	STATUS_STAGE,
+	STATUS_SPEND,
+	STATUS_FORECAST,
+	STATUS_SUBMITTED_AT,
+	STATUS_ON_TIME,
+	STATUS_REVIEW_ACCEPTED,
+	STATUS_REVIEW_COMMENT,
+	STATUS_PREV_UPDATE_ID,
+	STATUS_PREV_STAGE,
+	STATUS_NARRATIVE_REPEATED,
+	STATUS_NARRATIVE,
+	STATUS_AS_AT, /* this and the next two: the same on every row */
+	STATUS_DUE,
+	STATUS_PAST_DUE,
+};
 
 /* $1 period, $2 as_at (the page's), $3 default due date, $4 theme, $5 objective, $6 lead organisation,
  * $7 scope, $8 stage, $9 confidence: one row per group (dim, key, name, counts, sums). */
@@ -50,8 +76,23 @@ static const char SQL_TOTALS[] =
 	"SELECT dim, key, coalesce(name, ''), projects, reported, outstanding, late, returned, green, amber_green,"
 	"  amber, amber_red, red, not_reported, spend_pence, forecast_pence, plan_cost_pence"
 	" FROM planreg_status_totals($1, $2::timestamptz, $3::date, $4::int, $5, $6, $7, $8::stage, $9::confidence)";
+enum totals_col {
+	TOTALS_DIM,
+	TOTALS_KEY,
+	TOTALS_NAME,
+	TOTALS_PROJECTS,
+	TOTALS_REPORTED,
+	TOTALS_OUTSTANDING,
+	TOTALS_LATE,
+	TOTALS_RETURNED,
+	TOTALS_BY_CONFIDENCE, /* green to red, then not reported: the order of status_confidence_keys */
+	TOTALS_SPEND = TOTALS_BY_CONFIDENCE + 6,
+	TOTALS_FORECAST,
+	TOTALS_PLAN_COST,
+};
 
 static const char SQL_ORG_CODE[] = "SELECT code FROM organisation WHERE lower(code) = lower($1)";
+enum { ORG_CODE };
 
 /* $1 period, $2 as_of date (NULL = today, UTC), $3 default due date, $4 scope. One row even when
  * nothing is outstanding (code NULL). */
@@ -70,6 +111,18 @@ static const char SQL_OUTSTANDING[] =
 	"  WHERE (s.update_id IS NULL OR s.review_accepted = false)"
 	"   AND ($4::text IS NULL OR lower(o.code) = lower($4::text))) x ON true"
 	" ORDER BY x.code, x.ref";
+enum outstanding_col {
+	OUTSTANDING_AS_OF, /* this and the next two: the same on every row */
+	OUTSTANDING_DUE,
+	OUTSTANDING_DAYS_LATE,
+	OUTSTANDING_ORG,
+	OUTSTANDING_ORG_NAME,
+	OUTSTANDING_CONTACT,
+	OUTSTANDING_REF,
+	OUTSTANDING_TITLE,
+	OUTSTANDING_UPDATE_ID,
+	OUTSTANDING_REVIEW_COMMENT,
+};
 
 /* $1 periods, $2 their default due dates, $3 scope: per organisation and period, the projects it
  * leads, how many have an update, and when the last of them was first reported. */
@@ -80,7 +133,7 @@ static const char SQL_TIMELINESS[] =
 	"  now() >= " DUE_END("coalesce(rp.due, per.dd)")
 	" FROM organisation o"
 	" JOIN project_lead_org l ON l.org_code = o.code"
-	" JOIN project p ON p.id = l.project_id AND p.plan_id = (SELECT max(id) FROM plan)"
+	" JOIN project p ON p.id = l.project_id AND p.plan_id = " CURRENT_PLAN
 	" CROSS JOIN unnest($1::text[], $2::date[]) AS per(period, dd)"
 	" LEFT JOIN reporting_period rp ON rp.period = per.period"
 	" LEFT JOIN LATERAL (SELECT min(u.submitted_at) AS first_at FROM progress_update u"
@@ -88,34 +141,56 @@ static const char SQL_TIMELINESS[] =
 	" WHERE ($3::text IS NULL OR lower(o.code) = lower($3::text))"
 	" GROUP BY o.code, o.name, per.period, per.dd, rp.due"
 	" ORDER BY o.code, per.period";
+enum timeliness_col {
+	TIMELINESS_ORG,
+	TIMELINESS_ORG_NAME,
+	TIMELINESS_PERIOD,
+	TIMELINESS_DUE,
+	TIMELINESS_PROJECTS,
+	TIMELINESS_REPORTED,
+	TIMELINESS_LAST_FIRST_AT,
+	TIMELINESS_DAYS_LATE,
+	TIMELINESS_PAST_DUE,
+};
 
 /* $1 from, $2 to, $3/$4 their default due dates, $5 scope, $6 the last day of `from`. */
 static const char SQL_DIFF[] =
-	"SELECT b.ref, b.title, a.update_id, a.confidence, a.stage, a.forecast_total_pence, a.review_accepted," /* 0-6 */
-	"  b.update_id, b.confidence, b.stage, b.forecast_total_pence, b.review_accepted, b.register_stage,"  /* 7-12 */
+	"SELECT b.ref, b.title, a.update_id, a.confidence, a.stage, a.forecast_total_pence, a.review_accepted,"
+	"  b.update_id, b.confidence, b.stage, b.forecast_total_pence, b.review_accepted, b.register_stage,"
 	"  coalesce((SELECT string_agg(m2.title, chr(31) ORDER BY m2.position) FROM update_milestone m2"
 	"   WHERE m2.update_id = b.update_id AND m2.achieved IS NOT NULL"
 	"   AND CASE WHEN a.update_id IS NULL THEN m2.achieved > $6::date"
 	"       ELSE NOT EXISTS (SELECT 1 FROM update_milestone m1 WHERE m1.update_id = a.update_id"
-	"        AND m1.title = m2.title AND m1.achieved IS NOT NULL) END), ''),"                               /* 13 */
+	"        AND m1.title = m2.title AND m1.achieved IS NOT NULL) END), ''),"
 	"  coalesce((SELECT string_agg(m2.title, chr(31) ORDER BY m2.position) FROM update_milestone m2"
 	"   JOIN update_milestone m1 ON m1.update_id = a.update_id AND m1.title = m2.title"
 	"   WHERE m2.update_id = b.update_id AND m2.achieved IS NULL AND m1.achieved IS NULL"
-	"   AND m2.forecast > m1.forecast), '')"                                                                 /* 14 */
+	"   AND m2.forecast > m1.forecast), '')"
 	" FROM planreg_status_rows($2, now(), NULL, $4::date, NULL, NULL, NULL, $5, false, NULL, NULL, NULL, NULL) b"
 	" JOIN planreg_status_rows($1, now(), NULL, $3::date, NULL, NULL, NULL, $5, false, NULL, NULL, NULL, NULL) a"
 	"  ON a.project_id = b.project_id"
 	" ORDER BY b.ref";
+/* The latest update of a project in a period: its id, confidence, stage, forecast and review. */
+enum diff_side_col { SIDE_UPDATE_ID, SIDE_CONFIDENCE, SIDE_STAGE, SIDE_FORECAST, SIDE_ACCEPTED, SIDE_COLUMNS };
+enum diff_col {
+	DIFF_REF,
+	DIFF_TITLE,
+	DIFF_FROM,                          /* the side of `from` (enum diff_side_col) */
+	DIFF_TO = DIFF_FROM + SIDE_COLUMNS, /* and of `to` */
+	DIFF_REGISTER_STAGE = DIFF_TO + SIDE_COLUMNS,
+	DIFF_ACHIEVED,
+	DIFF_SLIPPED,
+};
 /* clang-format on */
 
 /* ---------------------------------------------------------------- shared */
 
-static bool status_period(struct rpc_call *call, const char *field, const char *s, struct period *p)
+/* A request's from_period and to_period; false (with violations) unless both are periods. */
+static bool status_period_pair(struct rpc_call *call, const char *from_s, const char *to_s, struct period *from,
+			       struct period *to)
 {
-	if (period_parse(s, p) && p->year >= 2000)
-		return true;
-	reply_violation(call, field, "\"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3", s);
-	return false;
+	bool ok = validate_period(call, "from_period", from_s, VALIDATE_SINCE_2000, from);
+	return validate_period(call, "to_period", to_s, VALIDATE_SINCE_2000, to) && ok;
 }
 
 static const char *status_period_text(struct rpc_call *call, struct period p)
@@ -133,39 +208,12 @@ static const char *status_due_default(struct rpc_call *call, struct period p)
 	return rpc_strdup(call, s);
 }
 
-static Planreg__V1__Money *status_money(struct rpc_call *call, PGresult *res, int row, int col)
-{
-	if (result_is_null(res, row, col))
-		return NULL;
-	Planreg__V1__Money *m = ARENA_NEW(&call->arena, Planreg__V1__Money, planreg__v1__money__init);
-	m->pence = result_int64(res, row, col);
-	return m;
-}
-
 static Planreg__V1__VariancePct *status_pct(struct rpc_call *call, long long tenths)
 {
 	Planreg__V1__VariancePct *v =
 		ARENA_NEW(&call->arena, Planreg__V1__VariancePct, planreg__v1__variance_pct__init);
 	v->tenths = (int32_t)(tenths > INT32_MAX ? INT32_MAX : tenths < -INT32_MAX ? -INT32_MAX : tenths);
 	return v;
-}
-
-static int status_stage_rank(enum stage s)
-{
-	switch (s) {
-	case STAGE_CONCEPT:
-		return 1;
-	case STAGE_EARLY_DEVELOPMENT:
-		return 2;
-	case STAGE_ADVANCED_DEVELOPMENT:
-		return 3;
-	case STAGE_LIVE:
-		return 4;
-	case STAGE_COMPLETED:
-		return 5;
-	default:
-		return 0; /* paused and cancelled are not on the way */
-	}
 }
 
 static enum stage status_stage(PGresult *res, int row, int col)
@@ -219,47 +267,66 @@ static bool status_variance(const Planreg__V1__ProjectStatus *ps, long long *ten
 	return true;
 }
 
+/* The latest update of row i of SQL_STATUS into ps (there is one); true when it was returned. */
+static bool status_project_update(struct rpc_call *call, PGresult *res, int i, Planreg__V1__ProjectStatus *ps)
+{
+	bool returned = false;
+	ps->update_id = result_int64(res, i, STATUS_UPDATE_ID);
+	ps->revision = result_int(res, i, STATUS_REVISION);
+	ps->confidence = (Planreg__V1__Confidence)status_confidence(res, i, STATUS_CONFIDENCE);
+	ps->stage = (Planreg__V1__Stage)status_stage(res, i, STATUS_STAGE);
+	ps->spend_to_date = register_money(call, res, i, STATUS_SPEND);
+	ps->forecast_total = register_money(call, res, i, STATUS_FORECAST);
+	ps->submitted_at = rpc_strdup(call, result_value(res, i, STATUS_SUBMITTED_AT));
+	ps->on_time = result_bool(res, i, STATUS_ON_TIME);
+	if (!result_is_null(res, i, STATUS_REVIEW_ACCEPTED)) {
+		returned = !result_bool(res, i, STATUS_REVIEW_ACCEPTED);
+		ps->review = returned ? PLANREG__V1__REVIEW_STATE__REVIEW_RETURNED
+				      : PLANREG__V1__REVIEW_STATE__REVIEW_ACCEPTED;
+		ps->review_comment = rpc_strdup(call, result_value(res, i, STATUS_REVIEW_COMMENT));
+	}
+	ps->narrative = rpc_strdup(call, result_value(res, i, STATUS_NARRATIVE));
+	return returned;
+}
+
+/* The consistency flags of row i, the same rules as SubmitUpdate's warnings; tenths is the variance. */
+static void status_project_flags(struct rpc_call *call, PGresult *res, int i, Planreg__V1__ProjectStatus *ps,
+				 bool has_update, long long tenths)
+{
+	if (has_update && ps->confidence == PLANREG__V1__CONFIDENCE__CONFIDENCE_GREEN && ps->variance &&
+	    (tenths > STATUS_VARIANCE_TENTHS || tenths < -STATUS_VARIANCE_TENTHS))
+		status_push_string(call, &ps->flags, &ps->n_flags, "green_over_variance");
+	if (has_update) {
+		enum stage before = result_is_null(res, i, STATUS_PREV_STAGE) ? (enum stage)ps->register_stage
+									      : status_stage(res, i, STATUS_PREV_STAGE);
+		int b = values_stage_rank(before), now = values_stage_rank((enum stage)ps->stage);
+		if (b && now && now < b)
+			status_push_string(call, &ps->flags, &ps->n_flags, "stage_backwards");
+	}
+	if (ps->spend_to_date && ps->forecast_total && ps->spend_to_date->pence > ps->forecast_total->pence)
+		status_push_string(call, &ps->flags, &ps->n_flags, "spend_above_forecast");
+	if (result_bool(res, i, STATUS_NARRATIVE_REPEATED))
+		status_push_string(call, &ps->flags, &ps->n_flags, "narrative_repeated");
+	if (!has_update && result_is_null(res, i, STATUS_PREV_UPDATE_ID))
+		status_push_string(call, &ps->flags, &ps->n_flags, "missing_two_periods");
+}
+
 /* The project of one row of SQL_STATUS, with its flags. */
 static Planreg__V1__ProjectStatus *status_project(struct rpc_call *call, PGresult *res, int i, bool past_due)
 {
 	Planreg__V1__ProjectStatus *ps =
 		ARENA_NEW(&call->arena, Planreg__V1__ProjectStatus, planreg__v1__project_status__init);
-	ps->ref = result_int(res, i, 0);
-	ps->title = rpc_strdup(call, result_value(res, i, 1));
-	ps->theme = result_int(res, i, 2);
-	ps->objective = rpc_strdup(call, result_value(res, i, 3));
-	ps->n_lead_orgs = result_split(&call->arena, result_value(res, i, 4), RESULT_SEP, &ps->lead_orgs);
-	Planreg__V1__Cost *cost = ARENA_NEW(&call->arena, Planreg__V1__Cost, planreg__v1__cost__init);
-	cost->text = rpc_strdup(call, result_value(res, i, 5));
-	enum cost_status cs = COST_STATUS_UNSPECIFIED;
-	if (!values_cost_status_parse(result_value(res, i, 6), &cs))
-		cs = COST_STATUS_UNSPECIFIED;
-	cost->status = (Planreg__V1__CostStatus)cs;
-	cost->min = status_money(call, res, i, 7);
-	cost->max = status_money(call, res, i, 8);
-	cost->approximate = result_bool(res, i, 9);
-	ps->plan_cost = cost;
-	ps->register_stage = (Planreg__V1__Stage)status_stage(res, i, 10);
+	ps->ref = result_int(res, i, STATUS_REF);
+	ps->title = rpc_strdup(call, result_value(res, i, STATUS_TITLE));
+	ps->theme = result_int(res, i, STATUS_THEME);
+	ps->objective = rpc_strdup(call, result_value(res, i, STATUS_OBJECTIVE));
+	ps->n_lead_orgs =
+		result_split(&call->arena, result_value(res, i, STATUS_LEAD_ORGS), RESULT_SEP, &ps->lead_orgs);
+	ps->plan_cost = register_cost(call, res, i, STATUS_COST);
+	ps->register_stage = (Planreg__V1__Stage)status_stage(res, i, STATUS_REGISTER_STAGE);
 
-	bool has_update = !result_is_null(res, i, 11);
-	bool returned = false;
-	if (has_update) {
-		ps->update_id = result_int64(res, i, 11);
-		ps->revision = result_int(res, i, 12);
-		ps->confidence = (Planreg__V1__Confidence)status_confidence(res, i, 13);
-		ps->stage = (Planreg__V1__Stage)status_stage(res, i, 14);
-		ps->spend_to_date = status_money(call, res, i, 15);
-		ps->forecast_total = status_money(call, res, i, 16);
-		ps->submitted_at = rpc_strdup(call, result_value(res, i, 17));
-		ps->on_time = result_bool(res, i, 18);
-		if (!result_is_null(res, i, 19)) {
-			returned = !result_bool(res, i, 19);
-			ps->review = returned ? PLANREG__V1__REVIEW_STATE__REVIEW_RETURNED
-					      : PLANREG__V1__REVIEW_STATE__REVIEW_ACCEPTED;
-			ps->review_comment = rpc_strdup(call, result_value(res, i, 20));
-		}
-		ps->narrative = rpc_strdup(call, result_value(res, i, 24));
-	}
+	bool has_update = !result_is_null(res, i, STATUS_UPDATE_ID);
+	bool returned = has_update && status_project_update(call, res, i, ps);
 	/* the same definitions as planreg_status_totals (migrations/0003) */
 	ps->outstanding = !has_update || returned;
 	ps->late = (has_update && !ps->on_time) || (ps->outstanding && past_due);
@@ -267,32 +334,29 @@ static Planreg__V1__ProjectStatus *status_project(struct rpc_call *call, PGresul
 	long long tenths = 0;
 	if (status_variance(ps, &tenths))
 		ps->variance = status_pct(call, tenths);
-
-	/* the consistency flags, the same rules as SubmitUpdate's warnings */
-	if (has_update && ps->confidence == PLANREG__V1__CONFIDENCE__CONFIDENCE_GREEN && ps->variance &&
-	    (tenths > STATUS_VARIANCE_TENTHS || tenths < -STATUS_VARIANCE_TENTHS))
-		status_push_string(call, &ps->flags, &ps->n_flags, "green_over_variance");
-	if (has_update) {
-		enum stage before =
-			result_is_null(res, i, 22) ? (enum stage)ps->register_stage : status_stage(res, i, 22);
-		int b = status_stage_rank(before), now = status_stage_rank((enum stage)ps->stage);
-		if (b && now && now < b)
-			status_push_string(call, &ps->flags, &ps->n_flags, "stage_backwards");
-	}
-	if (ps->spend_to_date && ps->forecast_total && ps->spend_to_date->pence > ps->forecast_total->pence)
-		status_push_string(call, &ps->flags, &ps->n_flags, "spend_above_forecast");
-	if (result_bool(res, i, 23))
-		status_push_string(call, &ps->flags, &ps->n_flags, "narrative_repeated");
-	if (!has_update && result_is_null(res, i, 21))
-		status_push_string(call, &ps->flags, &ps->n_flags, "missing_two_periods");
+	status_project_flags(call, res, i, ps, has_update, tenths);
 	return ps;
 }
 
 /* The confidence names in the order totals show them, "none" (not reported) last. */
 static const char *const status_confidence_keys[] = {"green", "amber_green", "amber", "amber_red", "red", "none"};
 #define STATUS_CONFIDENCE_KEYS (sizeof status_confidence_keys / sizeof status_confidence_keys[0])
+_Static_assert(TOTALS_SPEND - TOTALS_BY_CONFIDENCE == STATUS_CONFIDENCE_KEYS, "a count column per key");
 
-/* One group of SQL_TOTALS' row i (columns 3 on: projects ... plan cost). */
+/* The counts and sums a StatusGroup and the StatusTotals both carry (m points to either), from row i of
+ * SQL_TOTALS: a macro, the two being messages of their own with the same field names. */
+#define STATUS_COUNTS_FROM_ROW(m, res, i)                                                                              \
+	do {                                                                                                           \
+		(m)->projects = result_int((res), (i), TOTALS_PROJECTS);                                               \
+		(m)->reported = result_int((res), (i), TOTALS_REPORTED);                                               \
+		(m)->outstanding = result_int((res), (i), TOTALS_OUTSTANDING);                                         \
+		(m)->late = result_int((res), (i), TOTALS_LATE);                                                       \
+		(m)->spend_pence = result_int64((res), (i), TOTALS_SPEND);                                             \
+		(m)->forecast_pence = result_int64((res), (i), TOTALS_FORECAST);                                       \
+		(m)->plan_cost_pence = result_int64((res), (i), TOTALS_PLAN_COST);                                     \
+	} while (0)
+
+/* One group of SQL_TOTALS' row i: its counts and sums (no row: a group with no project). */
 static Planreg__V1__StatusGroup *status_group(struct rpc_call *call, PGresult *res, int i, const char *key)
 {
 	Planreg__V1__StatusGroup *g =
@@ -303,20 +367,14 @@ static Planreg__V1__StatusGroup *status_group(struct rpc_call *call, PGresult *r
 		Planreg__V1__CountByName *c =
 			ARENA_NEW(&call->arena, Planreg__V1__CountByName, planreg__v1__count_by_name__init);
 		c->name = (char *)status_confidence_keys[k];
-		c->count = res ? result_int(res, i, 8 + (int)k) : 0;
+		c->count = res ? result_int(res, i, TOTALS_BY_CONFIDENCE + (int)k) : 0;
 		*(Planreg__V1__CountByName **)arena_push(&call->arena, &g->by_confidence, &g->n_by_confidence,
 							 sizeof c) = c;
 	}
 	if (res == NULL)
 		return g; /* a group with no project */
-	g->name = rpc_strdup(call, result_value(res, i, 2));
-	g->projects = result_int(res, i, 3);
-	g->reported = result_int(res, i, 4);
-	g->outstanding = result_int(res, i, 5);
-	g->late = result_int(res, i, 6);
-	g->spend_pence = result_int64(res, i, 14);
-	g->forecast_pence = result_int64(res, i, 15);
-	g->plan_cost_pence = result_int64(res, i, 16);
+	g->name = rpc_strdup(call, result_value(res, i, TOTALS_NAME));
+	STATUS_COUNTS_FROM_ROW(g, res, i);
 	return g;
 }
 
@@ -330,7 +388,8 @@ static void status_push_group(struct rpc_call *call, Planreg__V1__StatusGroup **
 static int status_totals_row(PGresult *res, const char *dim, const char *key)
 {
 	for (int i = 0; i < PQntuples(res); i++)
-		if (strcmp(result_value(res, i, 0), dim) == 0 && strcmp(result_value(res, i, 1), key) == 0)
+		if (strcmp(result_value(res, i, TOTALS_DIM), dim) == 0 &&
+		    strcmp(result_value(res, i, TOTALS_KEY), key) == 0)
 			return i;
 	return -1;
 }
@@ -352,21 +411,15 @@ static void status_get_totals(struct rpc_call *call, PGresult *res)
 		ARENA_NEW(&call->arena, Planreg__V1__StatusTotals, planreg__v1__status_totals__init);
 	int all = status_totals_row(res, "all", "");
 	if (all >= 0) {
-		t->projects = result_int(res, all, 3);
-		t->reported = result_int(res, all, 4);
-		t->outstanding = result_int(res, all, 5);
-		t->late = result_int(res, all, 6);
-		t->returned = result_int(res, all, 7);
-		t->spend_pence = result_int64(res, all, 14);
-		t->forecast_pence = result_int64(res, all, 15);
-		t->plan_cost_pence = result_int64(res, all, 16);
+		STATUS_COUNTS_FROM_ROW(t, res, all);
+		t->returned = result_int(res, all, TOTALS_RETURNED);
 	}
 	for (size_t k = 0; k < STATUS_CONFIDENCE_KEYS; k++) {
 		int i = status_totals_row(res, "confidence", status_confidence_keys[k]);
 		Planreg__V1__CountByName *c =
 			ARENA_NEW(&call->arena, Planreg__V1__CountByName, planreg__v1__count_by_name__init);
 		c->name = (char *)status_confidence_keys[k];
-		c->count = i >= 0 ? result_int(res, i, 3) : 0;
+		c->count = i >= 0 ? result_int(res, i, TOTALS_PROJECTS) : 0;
 		*(Planreg__V1__CountByName **)arena_push(&call->arena, &t->by_confidence, &t->n_by_confidence,
 							 sizeof c) = c;
 		status_push_group(call, &t->by_confidence_group, &t->n_by_confidence_group,
@@ -378,12 +431,12 @@ static void status_get_totals(struct rpc_call *call, PGresult *res)
 		status_push_group(call, &t->by_stage, &t->n_by_stage, status_group(call, i >= 0 ? res : NULL, i, name));
 	}
 	for (int i = 0; i < PQntuples(res); i++) {
-		if (strcmp(result_value(res, i, 0), "theme") == 0)
+		if (strcmp(result_value(res, i, TOTALS_DIM), "theme") == 0)
 			status_push_group(call, &t->by_theme, &t->n_by_theme,
-					  status_group(call, res, i, result_value(res, i, 1)));
-		else if (strcmp(result_value(res, i, 0), "lead") == 0)
+					  status_group(call, res, i, result_value(res, i, TOTALS_KEY)));
+		else if (strcmp(result_value(res, i, TOTALS_DIM), "lead") == 0)
 			status_push_group(call, &t->by_lead, &t->n_by_lead,
-					  status_group(call, res, i, result_value(res, i, 1)));
+					  status_group(call, res, i, result_value(res, i, TOTALS_KEY)));
 	}
 	if (t->n_by_theme > 1)
 		qsort(t->by_theme, t->n_by_theme, sizeof *t->by_theme, status_group_theme_cmp);
@@ -402,11 +455,11 @@ static void status_get_rows(struct rpc_call *call, PGresult *res)
 	st->resp = r;
 	r->period = (char *)st->period_s;
 	int rows = PQntuples(res);
-	bool past_due = rows > 0 && result_bool(res, 0, 27);
-	r->as_at = rpc_strdup(call, rows > 0 ? result_value(res, 0, 25) : "");
-	r->due = rpc_strdup(call, rows > 0 ? result_value(res, 0, 26) : "");
+	bool past_due = rows > 0 && result_bool(res, 0, STATUS_PAST_DUE);
+	r->as_at = rpc_strdup(call, rows > 0 ? result_value(res, 0, STATUS_AS_AT) : "");
+	r->due = rpc_strdup(call, rows > 0 ? result_value(res, 0, STATUS_DUE) : "");
 	for (int i = 0; i < rows; i++) {
-		if (result_is_null(res, i, 0))
+		if (result_is_null(res, i, STATUS_REF))
 			continue; /* no project matched */
 		if ((int)r->n_projects == st->page_size) {
 			r->next_page_token = rpc_printf(call, "%d", r->projects[r->n_projects - 1]->ref);
@@ -470,7 +523,7 @@ static void status_get_lead(struct rpc_call *call, PGresult *res)
 			    "there is no organisation %s (`planreg org list` shows the codes)", q->lead_org);
 		return;
 	}
-	st->lead = rpc_strdup(call, result_value(res, 0, 0));
+	st->lead = rpc_strdup(call, result_value(res, 0, ORG_CODE));
 	status_get_page(call);
 }
 
@@ -499,7 +552,7 @@ void status_get(struct rpc_call *call)
 	struct get_status *st = arena_alloc(&call->arena, sizeof *st);
 	memset(st, 0, sizeof *st);
 	call->state = st;
-	if (status_period(call, "period", q->period, &st->period))
+	if (validate_period(call, "period", q->period, VALIDATE_SINCE_2000, &st->period))
 		st->period_s = status_period_text(call, st->period);
 	if (q->as_at) {
 		char ts[TIMESTAMP_FMT_MAX];
@@ -559,32 +612,32 @@ static void status_outstanding_rows(struct rpc_call *call, PGresult *res)
 	Planreg__V1__OutstandingOrganisation *org = NULL;
 	for (int i = 0; i < PQntuples(res); i++) {
 		if (i == 0) {
-			r->as_of = rpc_strdup(call, result_value(res, 0, 0));
-			r->due = rpc_strdup(call, result_value(res, 0, 1));
+			r->as_of = rpc_strdup(call, result_value(res, 0, OUTSTANDING_AS_OF));
+			r->due = rpc_strdup(call, result_value(res, 0, OUTSTANDING_DUE));
 		}
-		if (result_is_null(res, i, 3))
+		if (result_is_null(res, i, OUTSTANDING_ORG))
 			continue; /* nothing outstanding */
-		if (org == NULL || strcmp(org->code, result_value(res, i, 3)) != 0) {
+		if (org == NULL || strcmp(org->code, result_value(res, i, OUTSTANDING_ORG)) != 0) {
 			org = ARENA_NEW(&call->arena, Planreg__V1__OutstandingOrganisation,
 					planreg__v1__outstanding_organisation__init);
-			org->code = rpc_strdup(call, result_value(res, i, 3));
-			org->name = rpc_strdup(call, result_value(res, i, 4));
-			org->contact_email = rpc_strdup(call, result_value(res, i, 5));
+			org->code = rpc_strdup(call, result_value(res, i, OUTSTANDING_ORG));
+			org->name = rpc_strdup(call, result_value(res, i, OUTSTANDING_ORG_NAME));
+			org->contact_email = rpc_strdup(call, result_value(res, i, OUTSTANDING_CONTACT));
 			org->due = r->due;
-			org->days_late = result_int(res, i, 2);
+			org->days_late = result_int(res, i, OUTSTANDING_DAYS_LATE);
 			*(Planreg__V1__OutstandingOrganisation **)arena_push(&call->arena, &r->organisations,
 									     &r->n_organisations, sizeof org) = org;
 		}
 		Planreg__V1__OutstandingProject *p = ARENA_NEW(&call->arena, Planreg__V1__OutstandingProject,
 							       planreg__v1__outstanding_project__init);
-		p->ref = result_int(res, i, 6);
-		p->title = rpc_strdup(call, result_value(res, i, 7));
-		if (result_is_null(res, i, 8)) {
+		p->ref = result_int(res, i, OUTSTANDING_REF);
+		p->title = rpc_strdup(call, result_value(res, i, OUTSTANDING_TITLE));
+		if (result_is_null(res, i, OUTSTANDING_UPDATE_ID)) {
 			p->why = "never_reported";
 		} else {
 			p->why = "returned";
-			p->update_id = result_int64(res, i, 8);
-			p->review_comment = rpc_strdup(call, result_value(res, i, 9));
+			p->update_id = result_int64(res, i, OUTSTANDING_UPDATE_ID);
+			p->review_comment = rpc_strdup(call, result_value(res, i, OUTSTANDING_REVIEW_COMMENT));
 		}
 		*(Planreg__V1__OutstandingProject **)arena_push(&call->arena, &org->projects, &org->n_projects,
 								sizeof p) = p;
@@ -597,7 +650,7 @@ void status_outstanding(struct rpc_call *call)
 	const Planreg__V1__ListOutstandingRequest *q = call->req->list_outstanding;
 	struct period p;
 	struct date as_of;
-	bool ok = status_period(call, "period", q->period, &p);
+	bool ok = validate_period(call, "period", q->period, VALIDATE_SINCE_2000, &p);
 	if (q->as_of && !date_parse(q->as_of->iso, &as_of))
 		reply_violation(call, "as_of", "\"%s\" is not a date (YYYY-MM-DD)", q->as_of->iso);
 	if (!ok || reply_has_violations(call)) {
@@ -617,25 +670,25 @@ static void status_timeliness_rows(struct rpc_call *call, PGresult *res)
 	Planreg__V1__GetTimelinessResponse *r = call->state;
 	Planreg__V1__TimelinessRow *row = NULL;
 	for (int i = 0; i < PQntuples(res); i++) {
-		if (row == NULL || strcmp(row->organisation, result_value(res, i, 0)) != 0) {
+		if (row == NULL || strcmp(row->organisation, result_value(res, i, TIMELINESS_ORG)) != 0) {
 			row = ARENA_NEW(&call->arena, Planreg__V1__TimelinessRow, planreg__v1__timeliness_row__init);
-			row->organisation = rpc_strdup(call, result_value(res, i, 0));
-			row->name = rpc_strdup(call, result_value(res, i, 1));
+			row->organisation = rpc_strdup(call, result_value(res, i, TIMELINESS_ORG));
+			row->name = rpc_strdup(call, result_value(res, i, TIMELINESS_ORG_NAME));
 			*(Planreg__V1__TimelinessRow **)arena_push(&call->arena, &r->organisations, &r->n_organisations,
 								   sizeof row) = row;
 		}
 		Planreg__V1__TimelinessCell *c =
 			ARENA_NEW(&call->arena, Planreg__V1__TimelinessCell, planreg__v1__timeliness_cell__init);
-		c->period = rpc_strdup(call, result_value(res, i, 2));
-		c->due = rpc_strdup(call, result_value(res, i, 3));
-		c->projects = result_int(res, i, 4);
-		c->reported = result_int(res, i, 5);
-		bool past_due = result_bool(res, i, 8);
+		c->period = rpc_strdup(call, result_value(res, i, TIMELINESS_PERIOD));
+		c->due = rpc_strdup(call, result_value(res, i, TIMELINESS_DUE));
+		c->projects = result_int(res, i, TIMELINESS_PROJECTS);
+		c->reported = result_int(res, i, TIMELINESS_REPORTED);
+		bool past_due = result_bool(res, i, TIMELINESS_PAST_DUE);
 		if (c->reported < c->projects) {
 			c->status = past_due ? "missing" : "not_due";
 		} else {
-			c->returned_at = rpc_strdup(call, result_value(res, i, 6));
-			c->days_late = result_int(res, i, 7);
+			c->returned_at = rpc_strdup(call, result_value(res, i, TIMELINESS_LAST_FIRST_AT));
+			c->days_late = result_int(res, i, TIMELINESS_DAYS_LATE);
 			c->status = c->days_late > 0 ? "late" : "on_time";
 		}
 		*(Planreg__V1__TimelinessCell **)arena_push(&call->arena, &row->periods, &row->n_periods, sizeof c) = c;
@@ -647,8 +700,7 @@ void status_timeliness(struct rpc_call *call)
 {
 	const Planreg__V1__GetTimelinessRequest *q = call->req->get_timeliness;
 	struct period from, to;
-	bool ok = status_period(call, "from_period", q->from_period, &from);
-	ok = status_period(call, "to_period", q->to_period, &to) && ok;
+	bool ok = status_period_pair(call, q->from_period, q->to_period, &from, &to);
 	if (ok && period_distance(from, to) < 0)
 		reply_violation(call, "to_period", "%s is before %s: give the earlier period first", q->to_period,
 				q->from_period);
@@ -681,10 +733,11 @@ void status_timeliness(struct rpc_call *call)
 
 /* ---------------------------------------------------------------- DiffPeriods */
 
-static bool status_outstanding_row(PGresult *res, int row, int id_col, int accepted_col)
+/* Whether one side of SQL_DIFF's row (its columns from side on) is still owed: never reported, or returned. */
+static bool status_outstanding_side(PGresult *res, int row, int side)
 {
-	return result_is_null(res, row, id_col) ||
-	       (!result_is_null(res, row, accepted_col) && !result_bool(res, row, accepted_col));
+	return result_is_null(res, row, side + SIDE_UPDATE_ID) ||
+	       (!result_is_null(res, row, side + SIDE_ACCEPTED) && !result_bool(res, row, side + SIDE_ACCEPTED));
 }
 
 static void status_diff_rows(struct rpc_call *call, PGresult *res)
@@ -693,20 +746,21 @@ static void status_diff_rows(struct rpc_call *call, PGresult *res)
 	for (int i = 0; i < PQntuples(res); i++) {
 		Planreg__V1__ProjectDiff *d =
 			ARENA_NEW(&call->arena, Planreg__V1__ProjectDiff, planreg__v1__project_diff__init);
-		bool has_a = !result_is_null(res, i, 2), has_b = !result_is_null(res, i, 7);
-		d->ref = result_int(res, i, 0);
-		d->title = rpc_strdup(call, result_value(res, i, 1));
-		d->confidence_from = (Planreg__V1__Confidence)status_confidence(res, i, 3);
-		d->confidence_to = (Planreg__V1__Confidence)status_confidence(res, i, 8);
+		bool has_a = !result_is_null(res, i, DIFF_FROM + SIDE_UPDATE_ID),
+		     has_b = !result_is_null(res, i, DIFF_TO + SIDE_UPDATE_ID);
+		d->ref = result_int(res, i, DIFF_REF);
+		d->title = rpc_strdup(call, result_value(res, i, DIFF_TITLE));
+		d->confidence_from = (Planreg__V1__Confidence)status_confidence(res, i, DIFF_FROM + SIDE_CONFIDENCE);
+		d->confidence_to = (Planreg__V1__Confidence)status_confidence(res, i, DIFF_TO + SIDE_CONFIDENCE);
 		d->confidence_change = "";
 		if (has_a && has_b)
 			d->confidence_change = d->confidence_to < d->confidence_from   ? "up"
 					       : d->confidence_to > d->confidence_from ? "down"
 										       : "same";
-		d->stage_from = (Planreg__V1__Stage)status_stage(res, i, 4);
-		d->stage_to = (Planreg__V1__Stage)status_stage(res, i, 9);
-		d->forecast_from = status_money(call, res, i, 5);
-		d->forecast_to = status_money(call, res, i, 10);
+		d->stage_from = (Planreg__V1__Stage)status_stage(res, i, DIFF_FROM + SIDE_STAGE);
+		d->stage_to = (Planreg__V1__Stage)status_stage(res, i, DIFF_TO + SIDE_STAGE);
+		d->forecast_from = register_money(call, res, i, DIFF_FROM + SIDE_FORECAST);
+		d->forecast_to = register_money(call, res, i, DIFF_TO + SIDE_FORECAST);
 		if (d->forecast_from && d->forecast_to) {
 			int64_t change = d->forecast_to->pence - d->forecast_from->pence;
 			d->forecast_change = ARENA_NEW(&call->arena, Planreg__V1__Money, planreg__v1__money__init);
@@ -715,12 +769,12 @@ static void status_diff_rows(struct rpc_call *call, PGresult *res)
 				d->forecast_change_pct = status_pct(
 					call, (long long)((__int128)change * 1000 / d->forecast_from->pence));
 		}
-		d->n_milestones_achieved =
-			result_split(&call->arena, result_value(res, i, 13), RESULT_SEP, &d->milestones_achieved);
-		d->n_milestones_slipped =
-			result_split(&call->arena, result_value(res, i, 14), RESULT_SEP, &d->milestones_slipped);
-		d->outstanding_from = status_outstanding_row(res, i, 2, 6);
-		d->outstanding_to = status_outstanding_row(res, i, 7, 11);
+		d->n_milestones_achieved = result_split(&call->arena, result_value(res, i, DIFF_ACHIEVED), RESULT_SEP,
+							&d->milestones_achieved);
+		d->n_milestones_slipped = result_split(&call->arena, result_value(res, i, DIFF_SLIPPED), RESULT_SEP,
+						       &d->milestones_slipped);
+		d->outstanding_from = status_outstanding_side(res, i, DIFF_FROM);
+		d->outstanding_to = status_outstanding_side(res, i, DIFF_TO);
 		d->newly_outstanding = d->outstanding_to && !d->outstanding_from;
 		bool changed = strcmp(d->confidence_change, "up") == 0 || strcmp(d->confidence_change, "down") == 0 ||
 			       (has_a && has_b && d->stage_from != d->stage_to) ||
@@ -738,8 +792,7 @@ void status_diff(struct rpc_call *call)
 {
 	const Planreg__V1__DiffPeriodsRequest *q = call->req->diff_periods;
 	struct period from, to;
-	bool ok = status_period(call, "from_period", q->from_period, &from);
-	ok = status_period(call, "to_period", q->to_period, &to) && ok;
+	bool ok = status_period_pair(call, q->from_period, q->to_period, &from, &to);
 	if (ok && period_distance(from, to) == 0)
 		reply_violation(call, "to_period", "compare two different periods, not %s with itself", q->to_period);
 	if (reply_has_violations(call)) {

@@ -15,6 +15,7 @@
 #include "money.h"
 #include "period.h"
 #include "server.h"
+#include "sql.h"
 #include "validate.h"
 #include "values.h"
 #include "xmalloc.h"
@@ -26,9 +27,6 @@
 
 /* SQL reads better laid out by hand. */
 /* clang-format off */
-#define CURRENT_PLAN "(SELECT max(id) FROM plan)"
-#define TS_US(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-
 /* What the submission is checked against, read without the chain's lock (the revision, the previous
  * hash and the time are planreg_submit_update's, under it).
  * $1 ref, $2 period, $3 credential, $4 idempotency key */
@@ -44,6 +42,18 @@ static const char SQL_SUBMIT_CONTEXT[] =
 	"  ORDER BY period DESC, revision DESC LIMIT 1),"
 	" (SELECT id FROM progress_update WHERE submitted_by = $3 AND idempotency_key = $4)"
 	" FROM project p WHERE p.plan_id = " CURRENT_PLAN " AND p.ref = $1";
+enum context_col {
+	CONTEXT_PROJECT_ID,
+	CONTEXT_LEADS,
+	CONTEXT_COST_STATUS,
+	CONTEXT_COST_MIN_PENCE,
+	CONTEXT_COST_MAX_PENCE,
+	CONTEXT_REGISTER_STAGE,
+	CONTEXT_LAST_STAGE,     /* of the latest update, NULL when there is none */
+	CONTEXT_PREV_NARRATIVE, /* of the latest update of an earlier period */
+	CONTEXT_PREV_PERIOD,    /* ... and its period */
+	CONTEXT_REPLAY_ID,      /* the update this credential submitted with this key, NULL when none */
+};
 
 static const char SQL_RECEIPT[] =
 	"SELECT id, revision, hash, coalesce(array_to_string(warnings, chr(31)), ''), content_sha256, " TS_US(
@@ -56,17 +66,21 @@ static const char SQL_SUBMIT[] =
 	" FROM planreg_submit_update($1::bigint, $2::text, $3::text, $4::text, $5::text, $6::bigint, $7::bigint,"
 	"  $8::text, $9::text, $10::text, $11::text, $12::boolean, $13::text, $14::text, $15::text, $16::jsonb,"
 	"  $17::jsonb, $18::jsonb, $19::date, $20::date, $21::date)";
+enum receipt_col {
+	RECEIPT_ID,
+	RECEIPT_REVISION,
+	RECEIPT_HASH,
+	RECEIPT_WARNINGS,
+	RECEIPT_CONTENT_SHA256,
+	RECEIPT_SUBMITTED_AT,
+	RECEIPT_PREV_HASH, /* this and the next: SQL_SUBMIT's only */
+	RECEIPT_REPLAYED,
+};
 
-/* The columns of one update (aliases u = progress_update, p = project); read by update_from_row. */
+/* The columns of one update: SQL_UPDATE_RECORD_COLUMNS (enum sql_update_col), then enum update_col's;
+ * read by update_from_row. */
 #define UPDATE_COLUMNS                                                                                           \
-	"u.id, p.ref, u.period, u.revision, u.confidence, u.stage, u.narrative, u.spend_to_date_pence,"          \
-	" u.forecast_total_pence, u.variance_note,"                                                              \
-	" coalesce((SELECT string_agg(m.title || chr(30) || to_char(m.baseline, 'YYYY-MM-DD') || chr(30) ||"    \
-	"   coalesce(to_char(m.forecast, 'YYYY-MM-DD'), '') || chr(30) || coalesce(to_char(m.achieved, 'YYYY-MM-DD'), ''),"\
-	"   chr(31) ORDER BY m.position) FROM update_milestone m WHERE m.update_id = u.id), ''),"              \
-	" coalesce((SELECT string_agg(k.risk, chr(31) ORDER BY k.position) FROM update_risk k"                 \
-	"   WHERE k.update_id = u.id), ''),"                                                                     \
-	" u.submitted_by, u.submitted_org, u.submitted_person, u.on_behalf, " TS_US("u.submitted_at") ","       \
+	SQL_UPDATE_RECORD_COLUMNS ","                                                                            \
 	" u.hash, u.prev_hash,"                                                                                  \
 	" rv.accepted, coalesce(rv.comment, ''), coalesce(rv.reviewed_by, ''),"                                  \
 	" coalesce(" TS_US("rv.reviewed_at") ", ''),"                                                           \
@@ -78,6 +92,16 @@ static const char SQL_SUBMIT[] =
 	" FROM progress_update u JOIN project p ON p.id = u.project_id"                                          \
 	" LEFT JOIN LATERAL (SELECT * FROM update_review r WHERE r.update_id = u.id ORDER BY r.id DESC LIMIT 1) rv" \
 	" ON true"
+enum update_col {
+	UPD_HASH = UPD_RECORD_COLUMNS,
+	UPD_PREV_HASH,
+	UPD_REVIEW_ACCEPTED, /* the latest review's; NULL when there is none */
+	UPD_REVIEW_COMMENT,
+	UPD_REVIEWED_BY,
+	UPD_REVIEWED_AT,
+	UPD_SUPERSEDED, /* a later revision of the same period exists */
+	UPD_LEADS,      /* the project's lead organisations, joined with RESULT_SEP */
+};
 
 /* $1 id, $2 ref, $3 period, $4 lead organisation, $5 latest only */
 static const char SQL_UPDATES[] =
@@ -94,11 +118,14 @@ static const char SQL_UPDATES[] =
 static const char SQL_PROJECT_LEADS[] =
 	"SELECT coalesce((SELECT string_agg(org_code, chr(31) ORDER BY position) FROM project_lead_org"
 	" WHERE project_id = p.id), '') FROM project p WHERE p.plan_id = " CURRENT_PLAN " AND p.ref = $1";
+enum { LEADS_CODES };
 
 static const char SQL_ORG_EXISTS[] = "SELECT code FROM organisation WHERE lower(code) = lower($1)";
+enum { ORG_CODE };
 
-/* A review's columns, as update_reviewed reads them. */
+/* A review's columns, as update_review_reply reads them (enum review_col). */
 #define REVIEW_COLUMNS "update_id, accepted, comment, reviewed_by, " TS_US("reviewed_at")
+enum review_col { REVIEW_UPDATE_ID, REVIEW_ACCEPTED, REVIEW_COMMENT, REVIEW_BY, REVIEW_AT, REVIEW_COUNT };
 
 /* ReviewUpdate in one statement: $1 update, $2 accepted, $3 comment, $4 reviewer, $5 idempotency key or ''.
  * Rows: 'replay' (the review already made with this key), 'inserted' (the new review), 'update' (the
@@ -118,6 +145,14 @@ static const char SQL_REVIEW_ONCE[] =
 	" SELECT 'replay', k.*, NULL::int, NULL::text, NULL::int, NULL::boolean FROM k"
 	" UNION ALL SELECT 'inserted', ins.*, NULL, NULL, NULL, NULL FROM ins"
 	" UNION ALL SELECT 'update', u.id, NULL, NULL, NULL, NULL, u.ref, u.period, u.revision, u.superseded FROM u";
+enum review_once_col {
+	ONCE_ROW,                              /* 'replay', 'inserted' or 'update' */
+	ONCE_REVIEW,                           /* the review (enum review_col); the 'update' row: its id only */
+	ONCE_REF = ONCE_REVIEW + REVIEW_COUNT, /* this and the next three: the 'update' row's */
+	ONCE_PERIOD,
+	ONCE_REVISION,
+	ONCE_SUPERSEDED,
+};
 
 /* $1 reviewer, $2 idempotency key */
 static const char SQL_REVIEW_BY_KEY[] =
@@ -135,40 +170,11 @@ static Planreg__V1__Date *update_date(struct rpc_call *call, const char *iso)
 	return d;
 }
 
-static Planreg__V1__Money *update_money(struct rpc_call *call, PGresult *res, int row, int col)
+/* The milestones cell of an update row: each milestone's title and dates joined with RESULT_SUBSEP. */
+static void update_milestones(struct rpc_call *call, Planreg__V1__UpdateContent *c, const char *cell)
 {
-	if (result_is_null(res, row, col))
-		return NULL;
-	Planreg__V1__Money *m = ARENA_NEW(&call->arena, Planreg__V1__Money, planreg__v1__money__init);
-	m->pence = result_int64(res, row, col);
-	return m;
-}
-
-/* Reads UPDATE_COLUMNS starting at col; *leads gets the project's lead organisations. */
-static Planreg__V1__Update *update_from_row(struct rpc_call *call, PGresult *res, int row, char ***leads,
-					    size_t *n_leads)
-{
-	Planreg__V1__Update *u = ARENA_NEW(&call->arena, Planreg__V1__Update, planreg__v1__update__init);
-	Planreg__V1__UpdateContent *c =
-		ARENA_NEW(&call->arena, Planreg__V1__UpdateContent, planreg__v1__update_content__init);
-	u->id = result_int64(res, row, 0);
-	c->ref = result_int(res, row, 1);
-	c->period = rpc_strdup(call, result_value(res, row, 2));
-	u->revision = result_int(res, row, 3);
-	enum confidence conf = CONFIDENCE_UNSPECIFIED;
-	if (!values_confidence_parse(result_value(res, row, 4), &conf))
-		conf = CONFIDENCE_UNSPECIFIED;
-	c->confidence = (Planreg__V1__Confidence)conf;
-	enum stage st = STAGE_UNSPECIFIED;
-	if (!values_stage_parse(result_value(res, row, 5), &st))
-		st = STAGE_UNSPECIFIED;
-	c->stage = (Planreg__V1__Stage)st;
-	c->narrative = rpc_strdup(call, result_value(res, row, 6));
-	c->spend_to_date = update_money(call, res, row, 7);
-	c->forecast_total = update_money(call, res, row, 8);
-	c->variance_note = rpc_strdup(call, result_value(res, row, 9));
 	char **ms;
-	size_t n = result_split(&call->arena, result_value(res, row, 10), RESULT_SEP, &ms);
+	size_t n = result_split(&call->arena, cell, RESULT_SEP, &ms);
 	for (size_t i = 0; i < n; i++) {
 		char **f;
 		size_t nf = result_split(&call->arena, ms[i], RESULT_SUBSEP, &f);
@@ -180,26 +186,58 @@ static Planreg__V1__Update *update_from_row(struct rpc_call *call, PGresult *res
 		m->achieved = update_date(call, nf > 3 ? f[3] : NULL);
 		*(Planreg__V1__Milestone **)arena_push(&call->arena, &c->milestones, &c->n_milestones, sizeof m) = m;
 	}
-	c->n_risks = result_split(&call->arena, result_value(res, row, 11), RESULT_SEP, &c->risks);
-	u->content = c;
-	u->submitted_by = rpc_strdup(call, result_value(res, row, 12));
-	u->submitted_org = rpc_strdup(call, result_value(res, row, 13));
-	u->submitted_person = rpc_strdup(call, result_value(res, row, 14));
-	u->on_behalf = result_bool(res, row, 15);
-	u->submitted_at = rpc_strdup(call, result_value(res, row, 16));
-	u->hash = rpc_strdup(call, result_value(res, row, 17));
-	u->prev_hash = rpc_strdup(call, result_value(res, row, 18));
-	if (!result_is_null(res, row, 19)) {
+}
+
+/* The content of an update row (UPDATE_COLUMNS). */
+static Planreg__V1__UpdateContent *update_content_from_row(struct rpc_call *call, PGresult *res, int row)
+{
+	Planreg__V1__UpdateContent *c =
+		ARENA_NEW(&call->arena, Planreg__V1__UpdateContent, planreg__v1__update_content__init);
+	c->ref = result_int(res, row, UPD_REF);
+	c->period = rpc_strdup(call, result_value(res, row, UPD_PERIOD));
+	enum confidence conf = CONFIDENCE_UNSPECIFIED;
+	if (!values_confidence_parse(result_value(res, row, UPD_CONFIDENCE), &conf))
+		conf = CONFIDENCE_UNSPECIFIED;
+	c->confidence = (Planreg__V1__Confidence)conf;
+	enum stage st = STAGE_UNSPECIFIED;
+	if (!values_stage_parse(result_value(res, row, UPD_STAGE), &st))
+		st = STAGE_UNSPECIFIED;
+	c->stage = (Planreg__V1__Stage)st;
+	c->narrative = rpc_strdup(call, result_value(res, row, UPD_NARRATIVE));
+	c->spend_to_date = register_money(call, res, row, UPD_SPEND_PENCE);
+	c->forecast_total = register_money(call, res, row, UPD_FORECAST_PENCE);
+	c->variance_note = rpc_strdup(call, result_value(res, row, UPD_VARIANCE_NOTE));
+	update_milestones(call, c, result_value(res, row, UPD_MILESTONES));
+	c->n_risks = result_split(&call->arena, result_value(res, row, UPD_RISKS), RESULT_SEP, &c->risks);
+	return c;
+}
+
+/* Reads an update row (UPDATE_COLUMNS); *leads gets the project's lead organisations. */
+static Planreg__V1__Update *update_from_row(struct rpc_call *call, PGresult *res, int row, char ***leads,
+					    size_t *n_leads)
+{
+	Planreg__V1__Update *u = ARENA_NEW(&call->arena, Planreg__V1__Update, planreg__v1__update__init);
+	u->id = result_int64(res, row, UPD_ID);
+	u->revision = result_int(res, row, UPD_REVISION);
+	u->content = update_content_from_row(call, res, row);
+	u->submitted_by = rpc_strdup(call, result_value(res, row, UPD_SUBMITTED_BY));
+	u->submitted_org = rpc_strdup(call, result_value(res, row, UPD_SUBMITTED_ORG));
+	u->submitted_person = rpc_strdup(call, result_value(res, row, UPD_SUBMITTED_PERSON));
+	u->on_behalf = result_bool(res, row, UPD_ON_BEHALF);
+	u->submitted_at = rpc_strdup(call, result_value(res, row, UPD_SUBMITTED_AT));
+	u->hash = rpc_strdup(call, result_value(res, row, UPD_HASH));
+	u->prev_hash = rpc_strdup(call, result_value(res, row, UPD_PREV_HASH));
+	if (!result_is_null(res, row, UPD_REVIEW_ACCEPTED)) {
 		Planreg__V1__Review *rv = ARENA_NEW(&call->arena, Planreg__V1__Review, planreg__v1__review__init);
-		rv->accepted = result_bool(res, row, 19);
-		rv->comment = rpc_strdup(call, result_value(res, row, 20));
-		rv->reviewed_by = rpc_strdup(call, result_value(res, row, 21));
-		rv->reviewed_at = rpc_strdup(call, result_value(res, row, 22));
+		rv->accepted = result_bool(res, row, UPD_REVIEW_ACCEPTED);
+		rv->comment = rpc_strdup(call, result_value(res, row, UPD_REVIEW_COMMENT));
+		rv->reviewed_by = rpc_strdup(call, result_value(res, row, UPD_REVIEWED_BY));
+		rv->reviewed_at = rpc_strdup(call, result_value(res, row, UPD_REVIEWED_AT));
 		u->review = rv;
 	}
-	u->superseded = result_bool(res, row, 23);
+	u->superseded = result_bool(res, row, UPD_SUPERSEDED);
 	if (leads)
-		*n_leads = result_split(&call->arena, result_value(res, row, 24), RESULT_SEP, leads);
+		*n_leads = result_split(&call->arena, result_value(res, row, UPD_LEADS), RESULT_SEP, leads);
 	return u;
 }
 
@@ -256,20 +294,14 @@ static const char *update_money_text(struct rpc_call *call, int64_t pence)
 	return rpc_strdup(call, buf);
 }
 
-/* Checks everything that needs no database; fills st->content. */
-static bool update_validate(struct rpc_call *call, struct update_submit *st)
+/* The content's fields but its milestones and risks; current is today's quarter. */
+static void update_validate_fields(struct rpc_call *call, struct update_submit *st, struct period current)
 {
-	Planreg__V1__UpdateContent *c = st->c;
-	struct date today = update_today();
-	struct period current = period_of_date(today);
-	char field[64];
-
+	const Planreg__V1__UpdateContent *c = st->c;
 	if (c->ref <= 0)
 		reply_violation(call, "ref", "%d is not a project reference (a positive number)", c->ref);
-	if (!period_parse(c->period, &st->period) || st->period.year < 2000) {
-		reply_violation(call, "period", "\"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3",
-				c->period);
-	} else if (period_compare(st->period, current) > 0) {
+	if (validate_period(call, "period", c->period, VALIDATE_SINCE_2000, &st->period) &&
+	    period_compare(st->period, current) > 0) {
 		char cur[PERIOD_FMT_MAX];
 		period_format(current, cur);
 		reply_violation(call, "period",
@@ -292,59 +324,57 @@ static bool update_validate(struct rpc_call *call, struct update_submit *st)
 				UPDATE_MAX_MILESTONES);
 	if (c->n_risks > UPDATE_MAX_RISKS)
 		reply_violation(call, "risks", "%zu risks; at most %d", c->n_risks, UPDATE_MAX_RISKS);
+}
 
-	struct date starts = period_start(st->period);
-	st->milestones = arena_alloc(&call->arena, (c->n_milestones + 1) * sizeof *st->milestones);
-	for (size_t i = 0; i < c->n_milestones && i < UPDATE_MAX_MILESTONES; i++) {
-		const Planreg__V1__Milestone *m = c->milestones[i];
-		struct chain_milestone *cm = &st->milestones[i];
-		snprintf(field, sizeof field, "milestones[%zu]", i + 1);
-		cm->title = m->title;
-		cm->baseline = m->baseline ? m->baseline->iso : "";
-		cm->forecast = m->forecast ? m->forecast->iso : "";
-		cm->achieved = m->achieved ? m->achieved->iso : "";
-		if (!validate_text(call, field, m->title, 200, VALIDATE_REQUIRED))
-			continue;
-		for (size_t k = 0; k < i; k++)
-			if (strcmp(c->milestones[k]->title, m->title) == 0)
-				reply_violation(call, field, "\"%s\" is listed twice", m->title);
-		struct date baseline, forecast, achieved;
-		bool has_forecast = cm->forecast[0] != '\0', has_achieved = cm->achieved[0] != '\0';
-		if (cm->baseline[0] == '\0')
-			reply_violation(call, field, "\"%s\" has no baseline date (the date first planned)", m->title);
-		else if (!date_parse(cm->baseline, &baseline))
-			reply_violation(call, field, "\"%s\": baseline \"%s\" is not a date (YYYY-MM-DD)", m->title,
-					cm->baseline);
-		if (has_forecast && !date_parse(cm->forecast, &forecast))
-			reply_violation(call, field, "\"%s\": forecast \"%s\" is not a date (YYYY-MM-DD)", m->title,
-					cm->forecast);
-		if (has_achieved && !date_parse(cm->achieved, &achieved)) {
-			reply_violation(call, field, "\"%s\": achieved \"%s\" is not a date (YYYY-MM-DD)", m->title,
-					cm->achieved);
-			has_achieved = false;
-		} else if (has_achieved && date_compare(achieved, today) > 0) {
-			reply_violation(call, field, "\"%s\" is marked achieved on %s, which is in the future",
-					m->title, cm->achieved);
-		}
-		if (!has_forecast && cm->achieved[0] == '\0')
-			reply_violation(call, field, "\"%s\" needs a forecast date, or the date it was achieved",
-					m->title);
-		else if (has_forecast && cm->achieved[0] == '\0' && date_parse(cm->forecast, &forecast) &&
-			 date_compare(forecast, starts) < 0)
-			reply_violation(call, field,
-					"\"%s\" is forecast for %s, before %s began, but is not achieved: give a new "
-					"forecast or the date it was achieved",
-					m->title, cm->forecast, st->period_s);
+/* Milestone i (counted from 1 in its field name); its title and dates go to st->milestones[i]. */
+static void update_validate_milestone(struct rpc_call *call, struct update_submit *st, size_t i, struct date today)
+{
+	const Planreg__V1__UpdateContent *c = st->c;
+	const Planreg__V1__Milestone *m = c->milestones[i];
+	struct chain_milestone *cm = &st->milestones[i];
+	char field[64];
+	snprintf(field, sizeof field, "milestones[%zu]", i + 1);
+	cm->title = m->title;
+	cm->baseline = m->baseline ? m->baseline->iso : "";
+	cm->forecast = m->forecast ? m->forecast->iso : "";
+	cm->achieved = m->achieved ? m->achieved->iso : "";
+	if (!validate_text(call, field, m->title, 200, VALIDATE_REQUIRED))
+		return;
+	for (size_t k = 0; k < i; k++)
+		if (strcmp(c->milestones[k]->title, m->title) == 0)
+			reply_violation(call, field, "\"%s\" is listed twice", m->title);
+	struct date baseline, forecast, achieved;
+	bool has_forecast = cm->forecast[0] != '\0', has_achieved = cm->achieved[0] != '\0';
+	if (cm->baseline[0] == '\0')
+		reply_violation(call, field, "\"%s\" has no baseline date (the date first planned)", m->title);
+	else if (!date_parse(cm->baseline, &baseline))
+		reply_violation(call, field, "\"%s\": baseline \"%s\" is not a date (YYYY-MM-DD)", m->title,
+				cm->baseline);
+	if (has_forecast && !date_parse(cm->forecast, &forecast))
+		reply_violation(call, field, "\"%s\": forecast \"%s\" is not a date (YYYY-MM-DD)", m->title,
+				cm->forecast);
+	if (has_achieved && !date_parse(cm->achieved, &achieved)) {
+		reply_violation(call, field, "\"%s\": achieved \"%s\" is not a date (YYYY-MM-DD)", m->title,
+				cm->achieved);
+		has_achieved = false;
+	} else if (has_achieved && date_compare(achieved, today) > 0) {
+		reply_violation(call, field, "\"%s\" is marked achieved on %s, which is in the future", m->title,
+				cm->achieved);
 	}
-	st->risks = arena_alloc(&call->arena, (c->n_risks + 1) * sizeof *st->risks);
-	for (size_t i = 0; i < c->n_risks && i < UPDATE_MAX_RISKS; i++) {
-		snprintf(field, sizeof field, "risks[%zu]", i + 1);
-		validate_text(call, field, c->risks[i], 2000, VALIDATE_REQUIRED | VALIDATE_MULTILINE);
-		st->risks[i] = c->risks[i];
-	}
-	if (reply_has_violations(call))
-		return false;
+	if (!has_forecast && cm->achieved[0] == '\0')
+		reply_violation(call, field, "\"%s\" needs a forecast date, or the date it was achieved", m->title);
+	else if (has_forecast && cm->achieved[0] == '\0' && date_parse(cm->forecast, &forecast) &&
+		 date_compare(forecast, period_start(st->period)) < 0)
+		reply_violation(call, field,
+				"\"%s\" is forecast for %s, before %s began, but is not achieved: give a new "
+				"forecast or the date it was achieved",
+				m->title, cm->forecast, st->period_s);
+}
 
+/* The validated content as the hash chain encodes it, and its digest. */
+static void update_chain_content(struct update_submit *st)
+{
+	const Planreg__V1__UpdateContent *c = st->c;
 	struct chain_content *cc = &st->content;
 	cc->ref = c->ref;
 	cc->period = st->period_s;
@@ -361,17 +391,39 @@ static bool update_validate(struct rpc_call *call, struct update_submit *st)
 	cc->risks = st->risks;
 	cc->n_risks = c->n_risks;
 	chain_content_digest(cc, st->digest);
+}
+
+/* Checks everything that needs no database; fills st->content. */
+static bool update_validate(struct rpc_call *call, struct update_submit *st)
+{
+	Planreg__V1__UpdateContent *c = st->c;
+	struct date today = update_today();
+	update_validate_fields(call, st, period_of_date(today));
+	st->milestones = arena_alloc(&call->arena, (c->n_milestones + 1) * sizeof *st->milestones);
+	for (size_t i = 0; i < c->n_milestones && i < UPDATE_MAX_MILESTONES; i++)
+		update_validate_milestone(call, st, i, today);
+	st->risks = arena_alloc(&call->arena, (c->n_risks + 1) * sizeof *st->risks);
+	for (size_t i = 0; i < c->n_risks && i < UPDATE_MAX_RISKS; i++) {
+		char field[64];
+		snprintf(field, sizeof field, "risks[%zu]", i + 1);
+		validate_text(call, field, c->risks[i], 2000, VALIDATE_REQUIRED | VALIDATE_MULTILINE);
+		st->risks[i] = c->risks[i];
+	}
+	if (reply_has_violations(call))
+		return false;
+	update_chain_content(st);
 	return true;
 }
 
 /* How far forecast strays outside the plan's cost, in tenths of a percent (0 when within it). */
 static long long update_variance_tenths(PGresult *res, int64_t forecast, int64_t *plan)
 {
-	if (strcmp(result_value(res, 0, 2), "known") != 0 || result_is_null(res, 0, 3))
+	if (strcmp(result_value(res, 0, CONTEXT_COST_STATUS), "known") != 0 ||
+	    result_is_null(res, 0, CONTEXT_COST_MIN_PENCE))
 		return 0;
-	int64_t lo = result_int64(res, 0, 3);
-	bool has_hi = !result_is_null(res, 0, 4);
-	int64_t hi = has_hi ? result_int64(res, 0, 4) : 0;
+	int64_t lo = result_int64(res, 0, CONTEXT_COST_MIN_PENCE);
+	bool has_hi = !result_is_null(res, 0, CONTEXT_COST_MAX_PENCE);
+	int64_t hi = has_hi ? result_int64(res, 0, CONTEXT_COST_MAX_PENCE) : 0;
 	if (lo > 0 && forecast < lo) {
 		*plan = lo;
 		return (long long)((__int128)(lo - forecast) * 1000 / lo);
@@ -381,24 +433,6 @@ static long long update_variance_tenths(PGresult *res, int64_t forecast, int64_t
 		return (long long)((__int128)(forecast - hi) * 1000 / hi);
 	}
 	return 0;
-}
-
-static int update_stage_rank(enum stage s)
-{
-	switch (s) {
-	case STAGE_CONCEPT:
-		return 1;
-	case STAGE_EARLY_DEVELOPMENT:
-		return 2;
-	case STAGE_ADVANCED_DEVELOPMENT:
-		return 3;
-	case STAGE_LIVE:
-		return 4;
-	case STAGE_COMPLETED:
-		return 5;
-	default:
-		return 0; /* paused and cancelled are not on the way */
-	}
 }
 
 static void update_warn(struct rpc_call *call, struct update_submit *st, const char *fmt, ...)
@@ -418,19 +452,19 @@ static void update_warn(struct rpc_call *call, struct update_submit *st, const c
 static void update_submit_replayed(struct rpc_call *call, PGresult *res)
 {
 	struct update_submit *st = call->state;
-	if (strcmp(result_value(res, 0, 4), st->digest) != 0) {
+	if (strcmp(result_value(res, 0, RECEIPT_CONTENT_SHA256), st->digest) != 0) {
 		reply_error(call, PLANREG__V1__CODE__FAILED_PRECONDITION, "idempotency_key_reused",
 			    "idempotency key \"%s\" was already used by credential %s for a different submission "
 			    "(update %s); use a new key for new content",
-			    call->req->idempotency_key, call->principal.credential, result_value(res, 0, 0));
+			    call->req->idempotency_key, call->principal.credential, result_value(res, 0, RECEIPT_ID));
 		return;
 	}
 	Planreg__V1__SubmitUpdateResponse *r = st->resp;
-	r->update_id = result_int64(res, 0, 0);
-	r->revision = result_int(res, 0, 1);
-	r->hash = rpc_strdup(call, result_value(res, 0, 2));
-	r->n_warnings = result_split(&call->arena, result_value(res, 0, 3), RESULT_SEP, &r->warnings);
-	r->submitted_at = rpc_strdup(call, result_value(res, 0, 5));
+	r->update_id = result_int64(res, 0, RECEIPT_ID);
+	r->revision = result_int(res, 0, RECEIPT_REVISION);
+	r->hash = rpc_strdup(call, result_value(res, 0, RECEIPT_HASH));
+	r->n_warnings = result_split(&call->arena, result_value(res, 0, RECEIPT_WARNINGS), RESULT_SEP, &r->warnings);
+	r->submitted_at = rpc_strdup(call, result_value(res, 0, RECEIPT_SUBMITTED_AT));
 	r->replayed = true;
 	reply_ok(call, r);
 }
@@ -439,15 +473,15 @@ static void update_submit_replayed(struct rpc_call *call, PGresult *res)
 static void update_submit_written(struct rpc_call *call, PGresult *res)
 {
 	struct update_submit *st = call->state;
-	if (result_bool(res, 0, 7)) {
+	if (result_bool(res, 0, RECEIPT_REPLAYED)) {
 		update_submit_replayed(call, res);
 		return;
 	}
 	Planreg__V1__SubmitUpdateResponse *r = st->resp;
-	r->update_id = result_int64(res, 0, 0);
-	r->revision = result_int(res, 0, 1);
-	r->hash = rpc_strdup(call, result_value(res, 0, 2));
-	r->submitted_at = rpc_strdup(call, result_value(res, 0, 5));
+	r->update_id = result_int64(res, 0, RECEIPT_ID);
+	r->revision = result_int(res, 0, RECEIPT_REVISION);
+	r->hash = rpc_strdup(call, result_value(res, 0, RECEIPT_HASH));
+	r->submitted_at = rpc_strdup(call, result_value(res, 0, RECEIPT_SUBMITTED_AT));
 	/* the database hashed it; chain.c (which audit verify uses) must agree */
 	struct chain_record rec = {
 		.revision = r->revision,
@@ -457,7 +491,7 @@ static void update_submit_written(struct rpc_call *call, PGresult *res)
 		.on_behalf = st->on_behalf,
 		.submitted_at = r->submitted_at,
 	};
-	chain_hash(result_value(res, 0, 6), &st->content, &rec, st->hash);
+	chain_hash(result_value(res, 0, RECEIPT_PREV_HASH), &st->content, &rec, st->hash);
 	if (strcmp(st->hash, r->hash) != 0)
 		log_error("chain_hash_mismatch", "update=%lld database=%s daemon=%s", (long long)r->update_id, r->hash,
 			  st->hash);
@@ -487,72 +521,62 @@ static char *update_json_strings(char *const *items, size_t n)
 	struct buf b = {0};
 	struct json j;
 	json_init(&j, &b, false);
-	json_array_begin(&j);
-	for (size_t i = 0; i < n; i++)
-		json_str(&j, items[i]);
-	json_array_end(&j);
+	json_str_array(&j, items, n);
 	return buf_take(&b);
 }
 
-static void update_submit_context(struct rpc_call *call, PGresult *res)
+/* The variance rule, which needs the plan's cost (SQL_SUBMIT_CONTEXT's row): false, with the call
+ * answered, when the forecast strays too far from it without a note. */
+static bool update_check_variance(struct rpc_call *call, const struct update_submit *st, PGresult *res,
+				  long long *tenths, bool *over)
 {
-	struct update_submit *st = call->state;
-	Planreg__V1__UpdateContent *c = st->c;
-	if (PQntuples(res) == 0) {
-		reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "project_not_found",
-			    "there is no project %d in the register (`planreg projects list` shows them)", c->ref);
-		return;
-	}
-	char **leads;
-	size_t n_leads = result_split(&call->arena, result_value(res, 0, 1), RESULT_SEP, &leads);
-	if (!auth_may_write_progress(&call->principal, leads, n_leads)) {
-		update_refuse_not_lead(call, c->ref, leads, n_leads, "report on");
-		return;
-	}
-	if (!result_is_null(res, 0, 9)) {
-		const char *params[1] = {result_value(res, 0, 9)};
-		query_run(call, SQL_RECEIPT, 1, params, update_submit_replayed);
-		return;
-	}
-
-	/* the variance rule needs the plan's cost */
+	const Planreg__V1__UpdateContent *c = st->c;
 	int64_t plan = 0;
-	long long tenths = c->forecast_total ? update_variance_tenths(res, c->forecast_total->pence, &plan) : 0;
-	bool over = tenths > UPDATE_VARIANCE_PERCENT * 10;
-	if (over && c->variance_note[0] == '\0') {
-		reply_violation(
-			call, "variance_note",
+	*tenths = c->forecast_total ? update_variance_tenths(res, c->forecast_total->pence, &plan) : 0;
+	*over = *tenths > UPDATE_VARIANCE_PERCENT * 10;
+	if (!*over || c->variance_note[0] != '\0')
+		return true;
+	reply_violation(call, "variance_note",
 			"is required: the forecast %s differs from the plan's cost %s by %lld.%lld%%, more than "
 			"%d%%; explain the difference",
-			update_money_text(call, c->forecast_total->pence), update_money_text(call, plan), tenths / 10,
-			tenths % 10, UPDATE_VARIANCE_PERCENT);
-		reply_violations(call, "variance_note_required");
-		return;
-	}
+			update_money_text(call, c->forecast_total->pence), update_money_text(call, plan), *tenths / 10,
+			*tenths % 10, UPDATE_VARIANCE_PERCENT);
+	reply_violations(call, "variance_note_required");
+	return false;
+}
 
-	st->project_id = result_int64(res, 0, 0);
-	st->on_behalf = !auth_leads_project(&call->principal, leads, n_leads); /* an admin, for the lead */
-
-	/* consistency warnings: recorded with the update, returned on every replay */
+/* The consistency warnings: recorded with the update, returned on every replay. */
+static void update_submit_warnings(struct rpc_call *call, struct update_submit *st, PGresult *res, bool over,
+				   long long tenths)
+{
+	Planreg__V1__UpdateContent *c = st->c;
 	if (over && c->confidence == PLANREG__V1__CONFIDENCE__CONFIDENCE_GREEN)
 		update_warn(call, st,
 			    "confidence is green but the forecast differs from the plan's cost by %lld.%lld%%",
 			    tenths / 10, tenths % 10);
 	enum stage last = STAGE_UNSPECIFIED;
-	const char *last_s = result_is_null(res, 0, 6) ? result_value(res, 0, 5) : result_value(res, 0, 6);
+	bool in_register = result_is_null(res, 0, CONTEXT_LAST_STAGE);
+	const char *last_s = result_value(res, 0, in_register ? CONTEXT_REGISTER_STAGE : CONTEXT_LAST_STAGE);
 	if (values_stage_parse(last_s, &last)) {
-		int before = update_stage_rank(last), now = update_stage_rank((enum stage)c->stage);
+		int before = values_stage_rank(last), now = values_stage_rank((enum stage)c->stage);
 		if (before && now && now < before)
 			update_warn(call, st, "the stage moves backwards: %s, after %s %s", st->content.stage, last_s,
-				    result_is_null(res, 0, 6) ? "in the register" : "in the last update");
+				    in_register ? "in the register" : "in the last update");
 	}
 	if (c->spend_to_date && c->forecast_total && c->spend_to_date->pence > c->forecast_total->pence)
 		update_warn(call, st, "spend to date %s is above the forecast total %s",
 			    update_money_text(call, c->spend_to_date->pence),
 			    update_money_text(call, c->forecast_total->pence));
-	if (!result_is_null(res, 0, 7) && strcmp(result_value(res, 0, 7), c->narrative) == 0)
-		update_warn(call, st, "the narrative is identical to the %s update's", result_value(res, 0, 8));
+	if (!result_is_null(res, 0, CONTEXT_PREV_NARRATIVE) &&
+	    strcmp(result_value(res, 0, CONTEXT_PREV_NARRATIVE), c->narrative) == 0)
+		update_warn(call, st, "the narrative is identical to the %s update's",
+			    result_value(res, 0, CONTEXT_PREV_PERIOD));
+}
 
+/* Sends SQL_SUBMIT: the content, who submits it, the warnings and the period's dates. */
+static void update_submit_send(struct rpc_call *call, struct update_submit *st)
+{
+	Planreg__V1__UpdateContent *c = st->c;
 	Planreg__V1__SubmitUpdateResponse *r = st->resp;
 	struct buf canonical = {0};
 	chain_encode(&st->content, NULL, &canonical); /* the record's lines are the database's to add */
@@ -591,6 +615,36 @@ static void update_submit_context(struct rpc_call *call, PGresult *res)
 	free(milestones);
 	free(risks);
 	query_run(call, SQL_SUBMIT, 21, params, update_submit_written);
+}
+
+static void update_submit_context(struct rpc_call *call, PGresult *res)
+{
+	struct update_submit *st = call->state;
+	Planreg__V1__UpdateContent *c = st->c;
+	if (PQntuples(res) == 0) {
+		reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "project_not_found",
+			    "there is no project %d in the register (`planreg projects list` shows them)", c->ref);
+		return;
+	}
+	char **leads;
+	size_t n_leads = result_split(&call->arena, result_value(res, 0, CONTEXT_LEADS), RESULT_SEP, &leads);
+	if (!auth_may_write_progress(&call->principal, leads, n_leads)) {
+		update_refuse_not_lead(call, c->ref, leads, n_leads, "report on");
+		return;
+	}
+	if (!result_is_null(res, 0, CONTEXT_REPLAY_ID)) {
+		const char *params[1] = {result_value(res, 0, CONTEXT_REPLAY_ID)};
+		query_run(call, SQL_RECEIPT, 1, params, update_submit_replayed);
+		return;
+	}
+	long long tenths;
+	bool over;
+	if (!update_check_variance(call, st, res, &tenths, &over))
+		return;
+	st->project_id = result_int64(res, 0, CONTEXT_PROJECT_ID);
+	st->on_behalf = !auth_leads_project(&call->principal, leads, n_leads); /* an admin, for the lead */
+	update_submit_warnings(call, st, res, over, tenths);
+	update_submit_send(call, st);
 }
 
 void update_submit(struct rpc_call *call)
@@ -682,7 +736,7 @@ static void update_list_have_leads(struct rpc_call *call, PGresult *res)
 		return;
 	}
 	char **leads;
-	size_t n = result_split(&call->arena, result_value(res, 0, 0), RESULT_SEP, &leads);
+	size_t n = result_split(&call->arena, result_value(res, 0, LEADS_CODES), RESULT_SEP, &leads);
 	if (!auth_may_read_progress(&call->principal, leads, n)) {
 		update_refuse_not_lead(call, q->ref, leads, n, "read the updates of");
 		return;
@@ -709,9 +763,8 @@ void update_list(struct rpc_call *call)
 		reply_violation(call, "ref", "give a project reference (its history) or a period (its updates)");
 	if (q->ref < 0)
 		reply_violation(call, "ref", "%d is not a project reference", q->ref);
-	if (q->period[0] && !period_parse(q->period, &p))
-		reply_violation(call, "period", "\"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3",
-				q->period);
+	if (q->period[0])
+		validate_period(call, "period", q->period, 0, &p);
 	if (q->organisation[0])
 		validate_org_code(call, "organisation", q->organisation);
 	if (reply_has_violations(call)) {
@@ -751,10 +804,10 @@ static void update_review_reply(struct rpc_call *call, PGresult *res, int i, int
 	Planreg__V1__ReviewUpdateResponse *r =
 		ARENA_NEW(&call->arena, Planreg__V1__ReviewUpdateResponse, planreg__v1__review_update_response__init);
 	Planreg__V1__Review *rv = ARENA_NEW(&call->arena, Planreg__V1__Review, planreg__v1__review__init);
-	rv->accepted = result_bool(res, i, col + 1);
-	rv->comment = rpc_strdup(call, result_value(res, i, col + 2));
-	rv->reviewed_by = rpc_strdup(call, result_value(res, i, col + 3));
-	rv->reviewed_at = rpc_strdup(call, result_value(res, i, col + 4));
+	rv->accepted = result_bool(res, i, col + REVIEW_ACCEPTED);
+	rv->comment = rpc_strdup(call, result_value(res, i, col + REVIEW_COMMENT));
+	rv->reviewed_by = rpc_strdup(call, result_value(res, i, col + REVIEW_BY));
+	rv->reviewed_at = rpc_strdup(call, result_value(res, i, col + REVIEW_AT));
 	r->review = rv;
 	reply_ok(call, r);
 }
@@ -764,12 +817,14 @@ static void update_review_reply(struct rpc_call *call, PGresult *res, int i, int
 static void update_review_replay(struct rpc_call *call, PGresult *res, int i, int col)
 {
 	Planreg__V1__ReviewUpdateRequest *q = call->req->review_update;
-	if (result_int64(res, i, col) != q->id || result_bool(res, i, col + 1) != q->accept ||
-	    strcmp(result_value(res, i, col + 2), q->comment) != 0) {
+	if (result_int64(res, i, col + REVIEW_UPDATE_ID) != q->id ||
+	    result_bool(res, i, col + REVIEW_ACCEPTED) != q->accept ||
+	    strcmp(result_value(res, i, col + REVIEW_COMMENT), q->comment) != 0) {
 		reply_error(call, PLANREG__V1__CODE__FAILED_PRECONDITION, "idempotency_key_reused",
 			    "idempotency key \"%s\" was already used by credential %s for a different review "
 			    "(of update %s); use a new key for a new review",
-			    call->req->idempotency_key, call->principal.credential, result_value(res, i, col));
+			    call->req->idempotency_key, call->principal.credential,
+			    result_value(res, i, col + REVIEW_UPDATE_ID));
 		return;
 	}
 	update_review_reply(call, res, i, col); /* a retry: the first review, nothing written */
@@ -785,7 +840,7 @@ static void update_review_raced(struct rpc_call *call, PGresult *res)
 			    call->req->idempotency_key);
 		return;
 	}
-	update_review_replay(call, res, 0, 0);
+	update_review_replay(call, res, 0, REVIEW_UPDATE_ID); /* SQL_REVIEW_BY_KEY: REVIEW_COLUMNS only */
 }
 
 static void update_review_done(struct rpc_call *call, PGresult *res)
@@ -793,7 +848,7 @@ static void update_review_done(struct rpc_call *call, PGresult *res)
 	Planreg__V1__ReviewUpdateRequest *q = call->req->review_update;
 	int replay = -1, inserted = -1, update = -1;
 	for (int i = 0; i < PQntuples(res); i++) {
-		const char *what = result_value(res, i, 0);
+		const char *what = result_value(res, i, ONCE_ROW);
 		if (strcmp(what, "replay") == 0)
 			replay = i;
 		else if (strcmp(what, "inserted") == 0)
@@ -802,11 +857,11 @@ static void update_review_done(struct rpc_call *call, PGresult *res)
 			update = i;
 	}
 	if (replay >= 0) {
-		update_review_replay(call, res, replay, 1);
+		update_review_replay(call, res, replay, ONCE_REVIEW);
 		return;
 	}
 	if (inserted >= 0) {
-		update_review_reply(call, res, inserted, 1);
+		update_review_reply(call, res, inserted, ONCE_REVIEW);
 		return;
 	}
 	if (update < 0) {
@@ -814,12 +869,12 @@ static void update_review_done(struct rpc_call *call, PGresult *res)
 			    (long long)q->id);
 		return;
 	}
-	if (result_bool(res, update, 9)) {
+	if (result_bool(res, update, ONCE_SUPERSEDED)) {
 		reply_error(call, PLANREG__V1__CODE__FAILED_PRECONDITION, "superseded",
 			    "update %lld (project %s, %s revision %s) has been superseded by a later revision; review "
 			    "the latest one",
-			    (long long)q->id, result_value(res, update, 6), result_value(res, update, 7),
-			    result_value(res, update, 8));
+			    (long long)q->id, result_value(res, update, ONCE_REF),
+			    result_value(res, update, ONCE_PERIOD), result_value(res, update, ONCE_REVISION));
 		return;
 	}
 	const char *params[2] = {call->principal.credential, call->req->idempotency_key};
@@ -854,7 +909,7 @@ static const char *update_sql_template(void)
 	static char sql[8192];
 	if (sql[0] == '\0')
 		snprintf(sql, sizeof sql,
-			 "SELECT %s, lu.id FROM project f"
+			 "SELECT %s, lu.id FROM project f" /* TEMPLATE_LATEST_ID */
 			 " LEFT JOIN LATERAL (SELECT x.id FROM progress_update x WHERE x.project_id = f.id"
 			 "   AND x.period <= $2 ORDER BY x.period DESC, x.revision DESC LIMIT 1) lu ON true"
 			 " WHERE f.plan_id = " CURRENT_PLAN " AND EXISTS (SELECT 1 FROM project_lead_org l"
@@ -863,6 +918,8 @@ static const char *update_sql_template(void)
 			 REGISTER_SQL_PROJECT_COLUMNS);
 	return sql;
 }
+
+enum { TEMPLATE_LATEST_ID = PROJECT_COLUMNS }; /* the latest update up to the period, NULL when none */
 
 struct update_template {
 	Planreg__V1__UpdateTemplateResponse *resp;
@@ -886,7 +943,6 @@ static void update_template_latest(struct rpc_call *call, PGresult *res)
 static void update_template_projects(struct rpc_call *call, PGresult *res)
 {
 	struct update_template *st = call->state;
-	int cols = PQnfields(res);
 	buf_puts(&st->ids, "{");
 	bool any = false;
 	for (int i = 0; i < PQntuples(res); i++) {
@@ -895,8 +951,8 @@ static void update_template_projects(struct rpc_call *call, PGresult *res)
 		row->project = register_project_from_row(call, res, i, 0);
 		*(Planreg__V1__TemplateRow **)arena_push(&call->arena, &st->resp->rows, &st->resp->n_rows, sizeof row) =
 			row;
-		if (!result_is_null(res, i, cols - 1)) {
-			buf_printf(&st->ids, "%s%s", any ? "," : "", result_value(res, i, cols - 1));
+		if (!result_is_null(res, i, TEMPLATE_LATEST_ID)) {
+			buf_printf(&st->ids, "%s%s", any ? "," : "", result_value(res, i, TEMPLATE_LATEST_ID));
 			any = true;
 		}
 	}
@@ -923,7 +979,7 @@ static void update_template_have_org(struct rpc_call *call, PGresult *res)
 	}
 	struct update_template *st = call->state;
 	(void)q;
-	const char *params[2] = {rpc_strdup(call, result_value(res, 0, 0)), st->period};
+	const char *params[2] = {rpc_strdup(call, result_value(res, 0, ORG_CODE)), st->period};
 	query_run(call, update_sql_template(), 2, params, update_template_projects);
 }
 
@@ -931,9 +987,7 @@ void update_template(struct rpc_call *call)
 {
 	Planreg__V1__UpdateTemplateRequest *q = call->req->update_template;
 	struct period p;
-	if (!period_parse(q->period, &p))
-		reply_violation(call, "period", "\"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3",
-				q->period);
+	validate_period(call, "period", q->period, 0, &p);
 	if (q->organisation[0])
 		validate_org_code(call, "organisation", q->organisation);
 	if (reply_has_violations(call)) {
@@ -991,15 +1045,9 @@ void update_export(struct rpc_call *call)
 	Planreg__V1__ExportUpdatesRequest *q = call->req->export_updates;
 	struct period from, to;
 	char from_s[PERIOD_FMT_MAX] = "", to_s[PERIOD_FMT_MAX] = "";
-	if (q->from_period[0] && !period_parse(q->from_period, &from))
-		reply_violation(call, "from_period", "\"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3",
-				q->from_period);
-	else if (q->from_period[0])
+	if (q->from_period[0] && validate_period(call, "from_period", q->from_period, 0, &from))
 		period_format(from, from_s);
-	if (q->to_period[0] && !period_parse(q->to_period, &to))
-		reply_violation(call, "to_period", "\"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3",
-				q->to_period);
-	else if (q->to_period[0])
+	if (q->to_period[0] && validate_period(call, "to_period", q->to_period, 0, &to))
 		period_format(to, to_s);
 	if (from_s[0] && to_s[0] && period_compare(from, to) > 0)
 		reply_violation(call, "to_period", "%s is before %s: give the earlier period first", to_s, from_s);

@@ -64,3 +64,11 @@ bool validate_email(struct rpc_call *call, const char *field, const char *email)
 		reply_violation(call, field, "\"%s\" is not an email address (name@example.org)", email);
 	return ok;
 }
+
+bool validate_period(struct rpc_call *call, const char *field, const char *s, int flags, struct period *p)
+{
+	if (period_parse(s, p) && (!(flags & VALIDATE_SINCE_2000) || p->year >= 2000))
+		return true;
+	reply_violation(call, field, "\"%s\" is not a reporting period: " PERIOD_HINT, s);
+	return false;
+}

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "period.h"
 #include "rpc.h"
 
 enum validate_text_flags {
@@ -19,5 +20,11 @@ bool validate_text(struct rpc_call *call, const char *field, const char *s, size
 bool validate_org_code(struct rpc_call *call, const char *field, const char *code);
 /* something@domain.tld, at most 254 characters */
 bool validate_email(struct rpc_call *call, const char *field, const char *email);
+
+enum validate_period_flags {
+	VALIDATE_SINCE_2000 = 1, /* a quarter before 2000 is a violation too */
+};
+/* A reporting period, "YYYY-Qn" as period_parse reads it (2026-q3 too), into *p. */
+bool validate_period(struct rpc_call *call, const char *field, const char *s, int flags, struct period *p);
 
 #endif

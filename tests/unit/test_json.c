@@ -169,6 +169,39 @@ static void test_json_array_of_objects(void **state)
 			     "{\"ref\":2,\"title\":\"a\",\"capital\":true}]");
 }
 
+/* json_str_array writes the items as json_str would, in order, an empty one as [], after a key too. */
+static void test_json_str_array(void **state)
+{
+	(void)state;
+	struct test_json t;
+	char *items[] = {"a", "b\"c", NULL, ""};
+
+	test_json_start(&t, false);
+	json_str_array(&t.j, items, 4);
+	test_json_expect(&t, "[\"a\",\"b\\\"c\",null,\"\"]");
+
+	test_json_start(&t, false);
+	json_str_array(&t.j, NULL, 0);
+	test_json_expect(&t, "[]");
+
+	test_json_start(&t, false);
+	json_object_begin(&t.j);
+	json_key(&t.j, "orgs");
+	json_str_array(&t.j, items, 2);
+	json_key(&t.j, "none");
+	json_str_array(&t.j, items, 0);
+	json_kv_int(&t.j, "n", 1);
+	json_object_end(&t.j);
+	test_json_expect(&t, "{\"orgs\":[\"a\",\"b\\\"c\"],\"none\":[],\"n\":1}");
+
+	test_json_start(&t, true);
+	json_object_begin(&t.j);
+	json_key(&t.j, "orgs");
+	json_str_array(&t.j, items, 1);
+	json_object_end(&t.j);
+	test_json_expect(&t, "{\n  \"orgs\": [\n    \"a\"\n  ]\n}");
+}
+
 static void test_json_scalars_top_level(void **state)
 {
 	(void)state;
@@ -356,17 +389,12 @@ static void test_json_reinit(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_json_nested_compact),
-		cmocka_unit_test(test_json_nested_pretty),
-		cmocka_unit_test(test_json_empty_containers),
-		cmocka_unit_test(test_json_array_of_objects),
-		cmocka_unit_test(test_json_scalars_top_level),
-		cmocka_unit_test(test_json_escaping),
-		cmocka_unit_test(test_json_null_values),
-		cmocka_unit_test(test_json_int64_limits),
-		cmocka_unit_test(test_json_pretty_array_top),
-		cmocka_unit_test(test_json_deep_nesting),
-		cmocka_unit_test(test_json_reinit),
+		cmocka_unit_test(test_json_nested_compact),   cmocka_unit_test(test_json_nested_pretty),
+		cmocka_unit_test(test_json_empty_containers), cmocka_unit_test(test_json_array_of_objects),
+		cmocka_unit_test(test_json_str_array),        cmocka_unit_test(test_json_scalars_top_level),
+		cmocka_unit_test(test_json_escaping),         cmocka_unit_test(test_json_null_values),
+		cmocka_unit_test(test_json_int64_limits),     cmocka_unit_test(test_json_pretty_array_top),
+		cmocka_unit_test(test_json_deep_nesting),     cmocka_unit_test(test_json_reinit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -53,6 +53,21 @@ static void test_period_parse_rejects(void **state)
 	}
 }
 
+/* The hint's example is a period as period_parse reads it and period_format writes it. */
+static void test_period_hint(void **state)
+{
+	(void)state;
+	const char *example = strstr(PERIOD_HINT, "e.g. ");
+	assert_non_null(example);
+	example += strlen("e.g. ");
+	struct period p;
+	assert_true(period_parse(example, &p));
+	char out[PERIOD_FMT_MAX];
+	period_format(p, out);
+	assert_string_equal(out, example);
+	assert_string_equal(PERIOD_HINT, "write YYYY-Qn, e.g. 2026-Q3");
+}
+
 static void test_period_arithmetic(void **state)
 {
 	(void)state;
@@ -235,7 +250,7 @@ int main(void)
 		cmocka_unit_test(test_period_arithmetic),      cmocka_unit_test(test_period_date_parse),
 		cmocka_unit_test(test_period_date_valid),      cmocka_unit_test(test_period_add_days),
 		cmocka_unit_test(test_period_date_compare),    cmocka_unit_test(test_period_next_and_distance),
-		cmocka_unit_test(test_period_timestamp_parse),
+		cmocka_unit_test(test_period_timestamp_parse), cmocka_unit_test(test_period_hint),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

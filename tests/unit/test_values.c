@@ -161,6 +161,22 @@ static void test_values_out_of_range(void **state)
 	assert_string_equal(values_org_kind_name((enum org_kind)ORG_KIND_COUNT), "unspecified");
 }
 
+/* The stages on the way run 1 to 5 in the order of the enumeration; the others rank 0. */
+static void test_values_stage_rank(void **state)
+{
+	(void)state;
+	assert_int_equal(values_stage_rank(STAGE_CONCEPT), 1);
+	assert_int_equal(values_stage_rank(STAGE_EARLY_DEVELOPMENT), 2);
+	assert_int_equal(values_stage_rank(STAGE_ADVANCED_DEVELOPMENT), 3);
+	assert_int_equal(values_stage_rank(STAGE_LIVE), 4);
+	assert_int_equal(values_stage_rank(STAGE_COMPLETED), 5);
+	assert_int_equal(values_stage_rank(STAGE_PAUSED), 0);
+	assert_int_equal(values_stage_rank(STAGE_CANCELLED), 0);
+	assert_int_equal(values_stage_rank(STAGE_UNSPECIFIED), 0);
+	assert_int_equal(values_stage_rank((enum stage)STAGE_COUNT), 0);
+	assert_int_equal(values_stage_rank((enum stage) - 1), 0);
+}
+
 /* Each names list is exactly the enumeration's names, in order, joined with ", ". */
 static void test_values_lists_match_names(void **state)
 {
@@ -198,6 +214,7 @@ int main(void)
 		cmocka_unit_test(test_values_org_kind),
 		cmocka_unit_test(test_values_out_of_range),
 		cmocka_unit_test(test_values_lists_match_names),
+		cmocka_unit_test(test_values_stage_rank),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

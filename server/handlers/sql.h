@@ -1,0 +1,56 @@
+/* sql.h - SQL fragments more than one handler's statements are built from: how a timestamp is
+ * written for a client, the current plan, and the columns of one progress update as the hash
+ * chain covers them (chain.h). String literals only, pasted into each file's SQL constants. */
+#ifndef PLANREG_HANDLERS_SQL_H
+#define PLANREG_HANDLERS_SQL_H
+
+/* SQL reads better laid out by hand. */
+/* clang-format off */
+
+/* A timestamptz as RFC 3339 in UTC, to the second, "" for NULL: "2026-10-20T09:30:00Z". */
+#define TS(col) "coalesce(to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '')"
+/* The same to the microsecond (NULL stays NULL): what the hash chain records. */
+#define TS_US(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+
+/* The register holds one plan (docs/decisions.md); it is the newest row of plan. */
+#define CURRENT_PLAN "(SELECT max(id) FROM plan)"
+
+/*
+ * One progress update's content and record, in the order of enum sql_update_col (aliases
+ * u = progress_update, p = project): what its hash covers. Milestones are joined with
+ * RESULT_SEP, each as title, baseline, forecast and achieved joined with RESULT_SUBSEP;
+ * risks are joined with RESULT_SEP. update.c and audit.c select these first.
+ */
+#define SQL_UPDATE_RECORD_COLUMNS                                                                                \
+	"u.id, p.ref, u.period, u.revision, u.confidence, u.stage, u.narrative, u.spend_to_date_pence,"          \
+	" u.forecast_total_pence, u.variance_note,"                                                              \
+	" coalesce((SELECT string_agg(m.title || chr(30) || to_char(m.baseline, 'YYYY-MM-DD') || chr(30) ||"    \
+	"   coalesce(to_char(m.forecast, 'YYYY-MM-DD'), '') || chr(30) || coalesce(to_char(m.achieved, 'YYYY-MM-DD'), ''),"\
+	"   chr(31) ORDER BY m.position) FROM update_milestone m WHERE m.update_id = u.id), ''),"              \
+	" coalesce((SELECT string_agg(k.risk, chr(31) ORDER BY k.position) FROM update_risk k"                 \
+	"   WHERE k.update_id = u.id), ''),"                                                                     \
+	" u.submitted_by, u.submitted_org, u.submitted_person, u.on_behalf, " TS_US("u.submitted_at")
+/* clang-format on */
+
+enum sql_update_col {
+	UPD_ID,
+	UPD_REF,
+	UPD_PERIOD,
+	UPD_REVISION,
+	UPD_CONFIDENCE,
+	UPD_STAGE,
+	UPD_NARRATIVE,
+	UPD_SPEND_PENCE,
+	UPD_FORECAST_PENCE,
+	UPD_VARIANCE_NOTE,
+	UPD_MILESTONES,
+	UPD_RISKS,
+	UPD_SUBMITTED_BY,
+	UPD_SUBMITTED_ORG,
+	UPD_SUBMITTED_PERSON,
+	UPD_ON_BEHALF,
+	UPD_SUBMITTED_AT,
+	UPD_RECORD_COLUMNS /* the number of them: a statement's own columns follow from here */
+};
+
+#endif
