@@ -20,6 +20,7 @@
 
 /* After a write, where the primary's WAL ends: at or past the write's commit record. */
 static const char SQL_WAL_LSN[] = "SELECT pg_current_wal_insert_lsn()::text";
+enum { LSN_POSITION }; /* the one column of both */
 /* How far a standby has replayed (a server that is not one: where its WAL ends). */
 static const char SQL_REPLAY_LSN[] = "SELECT (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()"
 				     " ELSE pg_current_wal_lsn() END)::text";
@@ -91,7 +92,7 @@ static void route_have_replay_lsn(struct db_conn *dc, PGresult *res, const char 
 	struct rpc_call *call = arg;
 	log_set_request(call->rid);
 	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
-		db_conn_set_seen_lsn(dc, route_parse_lsn(result_value(res, 0, 0)));
+		db_conn_set_seen_lsn(dc, route_parse_lsn(result_value(res, 0, LSN_POSITION)));
 		route_replica_check(call, false);
 	} else {
 		log_warn("replica_failed", "conn=%llu error=%s", (unsigned long long)call->conn->id,
@@ -176,7 +177,7 @@ static void route_have_write_lsn(struct db_conn *dc, PGresult *res, const char *
 	struct conn *c = call->conn;
 	uint64_t lsn = 0;
 	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
-		lsn = route_parse_lsn(PQgetvalue(res, 0, 0));
+		lsn = route_parse_lsn(result_value(res, 0, LSN_POSITION));
 	if (lsn == 0) {
 		/* the write may have happened; its reads cannot be matched with the replica now */
 		c->reads_on_primary = true;

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "db_error.h"
+#include "handlers/sql.h"
 #include "log.h"
 #include "query.h"
 #include "reply.h"
@@ -17,10 +18,8 @@
 #include "values.h"
 #include "xmalloc.h"
 
-static const char SQL_CREDENTIAL[] =
-	"SELECT name, org_code, coalesce(person, ''), role, revoked_at IS NOT NULL,"
-	" coalesce(to_char(revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '')"
-	" FROM credential WHERE fingerprint = $1";
+static const char SQL_CREDENTIAL[] = "SELECT name, org_code, coalesce(person, ''), role, revoked_at IS NOT NULL,"
+				     " " TS("revoked_at") " FROM credential WHERE fingerprint = $1";
 enum { CRED_NAME, CRED_ORG, CRED_PERSON, CRED_ROLE, CRED_REVOKED, CRED_REVOKED_AT };
 
 /* Why a connection may not go on: what its answer says. */
