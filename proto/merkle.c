@@ -9,29 +9,49 @@
 
 /* ---------------------------------------------------------------- hashing */
 
-/* SHA-256 fetched once: an implicit fetch on every EVP_Digest costs more than the hash of a node does,
- * and a proof check over a large tree makes dozens of them. */
+/* SHA-256 fetched once, and one digest context per thread, re-initialised for every hash: an implicit
+ * fetch and a fresh context on every EVP_Digest cost more than hashing a node does, and checking or
+ * making a proof over a large tree hashes dozens of nodes. The context is freed when its thread ends. */
 static EVP_MD *merkle_md;
-static pthread_once_t merkle_md_once = PTHREAD_ONCE_INIT;
+static pthread_key_t merkle_ctx_key;
+static pthread_once_t merkle_once = PTHREAD_ONCE_INIT;
 
-static void merkle_md_fetch(void)
+static void merkle_ctx_free(void *ctx)
+{
+	EVP_MD_CTX_free(ctx);
+}
+
+static void merkle_init_once(void)
 {
 	merkle_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	if (merkle_md == NULL || pthread_key_create(&merkle_ctx_key, merkle_ctx_free) != 0)
+		abort(); /* no SHA-256 in this OpenSSL: nothing here can work */
+}
+
+static EVP_MD_CTX *merkle_ctx(void)
+{
+	pthread_once(&merkle_once, merkle_init_once);
+	EVP_MD_CTX *ctx = pthread_getspecific(merkle_ctx_key);
+	if (ctx == NULL) {
+		ctx = EVP_MD_CTX_new();
+		if (ctx == NULL || EVP_DigestInit_ex(ctx, merkle_md, NULL) != 1 ||
+		    pthread_setspecific(merkle_ctx_key, ctx) != 0)
+			abort();
+	}
+	return ctx;
 }
 
 /* SHA-256(prefix || a || b), any of a and b may be empty; prefix < 0 means no prefix byte. */
 static void merkle_sha256(int prefix, const void *a, size_t alen, const void *b, size_t blen,
 			  uint8_t out[MERKLE_HASH_LEN])
 {
-	pthread_once(&merkle_md_once, merkle_md_fetch);
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_MD_CTX *ctx = merkle_ctx();
 	uint8_t p = (uint8_t)prefix;
 	/* SHA-256 cannot fail on well-formed input; only exhaustion could, and xmalloc aborts on that too */
-	if (ctx == NULL || !EVP_DigestInit_ex(ctx, merkle_md != NULL ? merkle_md : EVP_sha256(), NULL) ||
-	    (prefix >= 0 && !EVP_DigestUpdate(ctx, &p, 1)) || !EVP_DigestUpdate(ctx, a, alen) ||
-	    !EVP_DigestUpdate(ctx, b, blen) || !EVP_DigestFinal_ex(ctx, out, NULL))
+	if (EVP_DigestInit_ex2(ctx, NULL, NULL) != 1 || (prefix >= 0 && EVP_DigestUpdate(ctx, &p, 1) != 1) ||
+	    EVP_DigestUpdate(ctx, a, alen) != 1 || EVP_DigestUpdate(ctx, b, blen) != 1 ||
+	    EVP_DigestFinal_ex(ctx, out, NULL) != 1)
 		abort();
-	EVP_MD_CTX_free(ctx);
 }
 
 void merkle_leaf_hash(const void *data, size_t len, uint8_t out[MERKLE_HASH_LEN])
