@@ -245,6 +245,10 @@ bool checkpoint_receipt_verify(const char *receipt, size_t len, const struct che
 	struct checkpoint_receipt r;
 	struct note n;
 	struct checkpoint c;
+	if (policy->log->type != NOTE_ED25519) {
+		*why = "the log's key is not an Ed25519 note key";
+		return false;
+	}
 	if (!checkpoint_receipt_parse(receipt, len, &r, why))
 		return false;
 	bool ok = checkpoint_receipt_open(&r, policy, &n, why);

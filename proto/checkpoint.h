@@ -58,9 +58,9 @@ bool checkpoint_receipt_parse(const char *s, size_t len, struct checkpoint_recei
 	__attribute__((warn_unused_result));
 void checkpoint_receipt_free(struct checkpoint_receipt *r);
 
-/* Whom a receipt must satisfy: the log's key, the origin its checkpoint must name (NULL: the log key's
- * name, the C2SP recommendation this project follows), and at least quorum of the witness cosigner
- * keys (type NOTE_COSIGNATURE; quorum 0 asks for none). */
+/* Whom a receipt must satisfy: the log's key (type NOTE_ED25519), the origin its checkpoint must name (NULL: the log
+ * key's name, the C2SP recommendation this project follows), and at least quorum of the witness cosigner keys (type
+ * NOTE_COSIGNATURE; quorum 0 asks for none). */
 struct checkpoint_policy {
 	const struct note_verifier *log;
 	const char *origin;
