@@ -8,7 +8,8 @@
  * the perfect tree over the 2^level leaves [index << level, (index + 1) << level); its hash is the same
  * in every tree that holds all of those leaves, which is what lets a log store each one once. Level 0
  * is the leaf hashes themselves. Every hash in a proof is either a complete subtree or the hash of a
- * range [start, n) on the right edge of the tree, which the generators fold from complete subtrees. */
+ * range [start, n) on the right edge of the tree, which the generators fold from complete subtrees.
+ * Every function may be called from any thread (each thread hashes with a digest context of its own). */
 #ifndef PLANREG_MERKLE_H
 #define PLANREG_MERKLE_H
 
