@@ -47,8 +47,8 @@ EVP_PKEY *pki_fixture_key(const char *kind)
 	EVP_PKEY *key = NULL;
 	if (strncmp(kind, "P-", 2) == 0)
 		key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", kind);
-	else if (strcmp(kind, "ED25519") == 0)
-		key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	else if (strcmp(kind, "ED25519") == 0 || strcmp(kind, "ED448") == 0)
+		key = EVP_PKEY_Q_keygen(NULL, NULL, kind);
 	else if (strncmp(kind, "RSA-", 4) == 0)
 		key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)strtoul(kind + 4, NULL, 10));
 	if (key == NULL)

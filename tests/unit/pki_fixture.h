@@ -15,7 +15,7 @@ void pki_fixture_rmdir(char *dir);
 /* dir/name (malloc'd). */
 char *pki_fixture_path(const char *dir, const char *name);
 
-/* A new key: "P-256", "P-384", "P-521", "ED25519", "RSA-1024", "RSA-2048". */
+/* A new key: "P-256", "P-384", "P-521", "ED25519", "ED448", "RSA-1024", "RSA-2048". */
 EVP_PKEY *pki_fixture_key(const char *kind);
 
 struct pki_fixture_ca_opts {

@@ -289,7 +289,7 @@ static X509_REQ *request_of_kind(const char *kind, char **err)
 	return req;
 }
 
-/* P-256, P-384, Ed25519 and RSA-2048 are accepted and their certificates verify; RSA-1024 and P-521 are not. */
+/* P-256, P-384, Ed25519 and RSA-2048 are accepted and their certificates verify; RSA-1024, P-521 and Ed448 are not. */
 static void test_key_kinds(void **state)
 {
 	struct fixture *f = *state;
@@ -310,6 +310,7 @@ static void test_key_kinds(void **state)
 	static const char *const bad[][2] = {
 		{"RSA-1024", "RSA of 1024 bits, too few to be safe"},
 		{"P-521", "on the curve secp521r1, which is not accepted"},
+		{"ED448", "of the kind ED448, which is not accepted"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		char *err = NULL;
@@ -505,6 +506,43 @@ static void test_other_ca_keys(void **state)
 	}
 }
 
+/* A request asking for extensions of its own (CA:TRUE, a host name) gets none of them: the profile is fixed. */
+static void test_requested_extensions_ignored(void **state)
+{
+	struct fixture *f = *state;
+	EVP_PKEY *key = pki_fixture_key("P-256");
+	X509_REQ *made = X509_REQ_new();
+	assert_int_equal(X509_REQ_set_version(made, X509_REQ_VERSION_1), 1);
+	assert_int_equal(X509_REQ_set_pubkey(made, key), 1);
+	X509V3_CTX ctx;
+	memset(&ctx, 0, sizeof ctx);
+	X509V3_set_ctx(&ctx, NULL, NULL, made, NULL, 0);
+	STACK_OF(X509_EXTENSION) *exts = sk_X509_EXTENSION_new_null();
+	sk_X509_EXTENSION_push(exts, X509V3_EXT_nconf_nid(NULL, &ctx, NID_basic_constraints, "critical,CA:TRUE"));
+	sk_X509_EXTENSION_push(exts, X509V3_EXT_nconf_nid(NULL, &ctx, NID_subject_alt_name, "DNS:evil.example"));
+	assert_int_equal(X509_REQ_add_extensions(made, exts), 1);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	assert_true(X509_REQ_sign(made, key, EVP_sha256()) > 0);
+	unsigned char *der = NULL;
+	int n = i2d_X509_REQ(made, &der);
+	assert_true(n > 0);
+	char *err = NULL;
+	X509_REQ *req = issue_csr_parse(der, (size_t)n, &err);
+	assert_non_null(req);
+	struct issue_cert out;
+	assert_true(issue_certificate(f->ca, req, "LCC", "Ann Williams", 3600, 0, &out, &err));
+	X509 *x = pem_to_cert(out.pem);
+	check_profile(f, x, key);
+	assert_int_equal(X509_get_ext_count(x), 5);
+	assert_true(X509_get_ext_by_NID(x, NID_subject_alt_name, -1) < 0);
+	X509_free(x);
+	issue_cert_free(&out);
+	X509_REQ_free(req);
+	OPENSSL_free(der);
+	X509_REQ_free(made);
+	EVP_PKEY_free(key);
+}
+
 static void test_subject_checks(void **state)
 {
 	struct fixture *f = *state;
@@ -576,6 +614,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ca_key_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ca_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_ca_keys, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_requested_extensions_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_subject_checks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ca_fingerprint, setup, teardown),
 	};
