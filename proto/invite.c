@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
 #include "text.h"
 #include "xmalloc.h"
 
@@ -131,16 +130,21 @@ bool invite_new(struct invite *inv, const char *host, unsigned port, const char 
 
 char *invite_format(const struct invite *inv)
 {
-	struct buf b = {0};
-	char secret[2 * INVITE_SECRET_BYTES + 1], check[2 * INVITE_CHECK_BYTES + 1];
+	/* in one buffer on the stack, wiped after, rather than one that grows and leaves copies of the secret */
+	char code[INVITE_CODE_MAX + 1], secret[2 * INVITE_SECRET_BYTES + 1];
 	text_hex(inv->secret, sizeof inv->secret, secret);
 	bool v6 = strchr(inv->host, ':') != NULL;
-	buf_printf(&b, "%s%s%s%s:%u:%s:%s", INVITE_PREFIX, v6 ? "[" : "", inv->host, v6 ? "]" : "", inv->port,
-		   inv->ca_fingerprint, secret);
+	int n = snprintf(code, sizeof code, "%s%s%s%s:%u:%s:%s", INVITE_PREFIX, v6 ? "[" : "", inv->host, v6 ? "]" : "",
+			 inv->port, inv->ca_fingerprint, secret);
+	/* the longest host makes 17 + 255 + 6 + 65 + 33 + 9 = 385 characters: it always fits */
+	if (n > 0 && (size_t)n + 1 + 2 * INVITE_CHECK_BYTES < sizeof code) {
+		code[n] = ':';
+		invite_check(code, (size_t)n, code + n + 1);
+	}
+	char *out = xstrdup(code);
 	OPENSSL_cleanse(secret, sizeof secret);
-	invite_check(b.data, b.len, check);
-	buf_printf(&b, ":%s", check);
-	return buf_take(&b);
+	OPENSSL_cleanse(code, sizeof code);
+	return out;
 }
 
 /* The length of the invisible character at s, or 0 when there is none. */

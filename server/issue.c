@@ -259,8 +259,7 @@ X509_REQ *issue_csr_parse(const void *data, size_t len, char **err)
 		*err = xasprintf("the certificate request's key will not do: %s", why);
 		free(why);
 	} else if (X509_REQ_verify(req, key) != 1) {
-		/* the request is what proves its sender holds the private key: without it anyone's public key would do
-		 */
+		/* the signature proves the sender holds the private key; without it any public key would do */
 		*err = xstrdup("the certificate request's signature does not verify: it was changed after it was "
 			       "signed, or not signed by the key it carries");
 	} else {
@@ -272,8 +271,9 @@ X509_REQ *issue_csr_parse(const void *data, size_t len, char **err)
 	return NULL;
 }
 
-/* A serial of 128 random bits: unpredictable, so no one can make a certificate to collide with one not yet
- * issued, and unique without a counter to keep. Zero is not a serial (RFC 5280 wants a positive integer). */
+/* A serial of 128 random bits: unpredictable, so nobody can craft a request whose certificate collides under the
+ * signature's hash with one of their choosing (why CAs use random serials), and unique without a counter to keep.
+ * Zero is not a serial (RFC 5280 wants a positive integer). */
 static bool issue_serial(X509 *x)
 {
 	BIGNUM *bn = BN_new();
