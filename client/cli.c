@@ -160,12 +160,17 @@ int cli_settings(struct cli *cli)
 	return EXIT_OK;
 }
 
+const void *cli_response_body(const Planreg__V1__Response *resp)
+{
+	void *body;
+	memcpy(&body, &resp->whoami, sizeof body); /* every member of the union is a pointer */
+	return resp->body_case == PLANREG__V1__RESPONSE__BODY__NOT_SET ? NULL : body;
+}
+
 /* The response's body must be the one asked for: the oneof numbers are the same on both sides. */
 static int cli_check_body(Planreg__V1__Request__BodyCase body_case, Planreg__V1__Response **resp)
 {
-	void *body;
-	memcpy(&body, &(*resp)->whoami, sizeof body); /* every member of the union is a pointer */
-	if ((int)(*resp)->body_case == (int)body_case && body != NULL)
+	if ((int)(*resp)->body_case == (int)body_case && cli_response_body(*resp) != NULL)
 		return EXIT_OK;
 	planreg__v1__response__free_unpacked(*resp, NULL);
 	*resp = NULL;

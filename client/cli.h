@@ -61,9 +61,11 @@ struct cli_option {
 	int key;          /* what cli_getopt_next returns for it: a letter (also -LETTER when .short_name) or >= 256 */
 	bool short_name;  /* -key is accepted too */
 	const char *arg;  /* the value's name in usage ("N", "FILE"); NULL: a flag without a value */
-	const char *help; /* one line for --help */
-	bool repeatable;  /* may be given more than once (otherwise twice is a usage error) */
-	bool required;    /* shown without brackets in the synopsis (the command checks) */
+	const char *help; /* one line for --help (and planreg(1)): what the option is, the same in every command */
+	const char *when_absent; /* what applies when it is not given, in this command ("the last quarter that has
+				  * ended"), shown after the help as "(default: ...)"; NULL: nothing to say */
+	bool repeatable;         /* may be given more than once (otherwise twice is a usage error) */
+	bool required;           /* shown without brackets in the synopsis (the command checks) */
 	enum cli_complete complete;
 	const char *choices; /* space-separated values, for completion */
 };
@@ -136,6 +138,8 @@ int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 /* A usage error: one line saying what to write instead; returns EXIT_USAGE. */
 int cli_usage(const struct cli_command *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const struct cli_command *cli_find(const char *noun, const char *verb);
+/* An option's help text as --help and planreg(1) show it: the help, then "(default: ...)" when there is one. */
+void cli_option_help(const struct cli_option *o, char *out, size_t size);
 /* Prints the command's --help text, generated from its declaration. */
 void cli_print_help(const struct cli_command *cmd, FILE *out);
 /* Prints "planreg NOUN VERB ARGS [options]" generated from the declaration, starting at column col and
@@ -163,6 +167,31 @@ void cli_envelope(Planreg__V1__Request *req, Planreg__V1__Request__BodyCase body
 /* As cli_request, with an idempotency key, and a refusal is not printed: *resp carries its status. */
 int cli_request_quiet(struct cli *cli, Planreg__V1__Request__BodyCase body_case, void *body, const char *key,
 		      Planreg__V1__Response **resp);
+
+/* The body of an answer (whichever member of its oneof is set), or NULL. */
+const void *cli_response_body(const Planreg__V1__Response *resp);
+
+/*
+ * How a listing prints (cli_listing.c): a table for people; CSV and JSON from
+ * one set of rows, so that the CSV columns are the JSON keys (docs/json.md).
+ * answer is what is listed (an answer's body, or the pages gathered) and arg
+ * what else the command's output needs (the period named in a title); the
+ * functions are given both as they are.
+ */
+struct cli_listing {
+	const char *const *keys; /* the CSV columns: exactly the keys a row may have */
+	size_t n_keys;
+	void (*rows)(struct output_rows *r, const void *answer, const void *arg);
+	/* the JSON when it is not the rows as an array of objects (nested shapes); NULL: it is */
+	void (*json)(struct json *j, const void *answer, const void *arg);
+	void (*table)(const void *answer, const void *arg);
+};
+#define CLI_LISTING_KEYS(keys) keys, sizeof keys / sizeof keys[0]
+/* Prints answer as the listing l in fmt, on stdout. */
+void cli_listing_print(const struct cli_listing *l, const void *answer, const void *arg, enum output_format fmt);
+/* Sends body (of the oneof case body_case) and prints the answer's body as l in fmt; the exit code. */
+int cli_listing_request(struct cli *cli, Planreg__V1__Request__BodyCase body_case, void *body,
+			const struct cli_listing *l, const void *arg, enum output_format fmt);
 
 /* A JSON document on stdout: cli_json_begin gives the writer, cli_json_end prints it. */
 struct cli_json {

@@ -230,6 +230,12 @@ void cli_print_synopsis(const struct cli_command *cmd, FILE *out, size_t col)
 	}
 }
 
+void cli_option_help(const struct cli_option *o, char *out, size_t size)
+{
+	snprintf(out, size, "%s%s%s%s", o->help, o->when_absent ? " (default: " : "",
+		 o->when_absent ? o->when_absent : "", o->when_absent ? ")" : "");
+}
+
 static void cli_help_line(FILE *out, const char *head, const char *text)
 {
 	if (strlen(head) <= 24)
@@ -252,7 +258,9 @@ void cli_print_help(const struct cli_command *cmd, FILE *out)
 		if (o->short_name)
 			snprintf(shrt, sizeof shrt, "-%c, ", o->key);
 		snprintf(head, sizeof head, "%s--%s%s%s", shrt, o->name, o->arg ? " " : "", o->arg ? o->arg : "");
-		cli_help_line(out, head, o->help);
+		char text[256];
+		cli_option_help(o, text, sizeof text);
+		cli_help_line(out, head, text);
 	}
 	if (cmd->formats) {
 		char offered[32], head[48], text[64];

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli_options.h"
 #include "json.h"
 #include "period.h"
 #include "values.h"
@@ -83,15 +83,13 @@ static void cmd_export_row(struct output_rows *r, const Planreg__V1__Update *u)
 static int cmd_export_updates_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
 	char from[PERIOD_FMT_MAX] = "", to[PERIOD_FMT_MAX] = "";
-	struct period p;
 	struct cli_getopt g;
 	int ch;
 	cli_getopt_begin(&g, self, argc, argv);
 	while ((ch = cli_getopt_next(&g)) > 0) {
-		if (!period_parse(optarg, &p))
-			return cli_usage(self, "--%s \"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3",
-					 ch == 'F' ? "from" : "to", optarg);
-		period_format(p, ch == 'F' ? from : to);
+		bool first = ch == CLI_KEY_FROM;
+		if (cli_options_period(self, first ? "--from" : "--to", optarg, NULL, first ? from : to) != EXIT_OK)
+			return EXIT_USAGE;
 	}
 	if (ch < 0)
 		return g.rc;
@@ -129,8 +127,8 @@ static int cmd_export_updates_run(struct cli *cli, const struct cli_command *sel
 }
 
 static const struct cli_option cmd_export_updates_options[] = {
-	{.name = "from", .key = 'F', .arg = "YYYY-Qn", .help = "the first quarter (default: the first there is)"},
-	{.name = "to", .key = 'T', .arg = "YYYY-Qn", .help = "the last quarter (default: the last there is)"},
+	{CLI_OPTION_FROM, .when_absent = "the first there is"},
+	{CLI_OPTION_TO, .when_absent = "the last there is"},
 	{0},
 };
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli_options.h"
 #include "json.h"
 #include "money.h"
 #include "values.h"
@@ -186,29 +186,15 @@ static void cmd_projects_print(Planreg__V1__Project **ps, size_t n, enum output_
 	output_table_free(t);
 }
 
-/* The filters of projects list into body; false after a usage error. */
-static bool cmd_projects_filter(const struct cli_command *self, int ch, Planreg__V1__ListProjectsRequest *body)
+/* One option of projects list into body (the filters into f); false after a usage error. */
+static bool cmd_projects_option(const struct cli_command *self, int ch, struct cli_filter *f,
+				Planreg__V1__ListProjectsRequest *body)
 {
-	enum stage st;
 	char *end;
+	int filtered = cli_options_filter(self, ch, f);
+	if (filtered != 0)
+		return filtered > 0;
 	switch (ch) {
-	case 't':
-		body->theme = (int32_t)strtol(optarg, &end, 10);
-		if (*end != '\0' || end == optarg || body->theme < 1 || body->theme > 99)
-			return cli_usage(self, "--theme takes a theme number such as 6, not \"%s\"", optarg), false;
-		break;
-	case 'o':
-		body->objective = optarg;
-		break;
-	case 'l':
-		body->lead_org = optarg;
-		break;
-	case 's':
-		if (!values_stage_parse(optarg, &st))
-			return cli_usage(self, "--stage must be one of %s, not \"%s\"", values_stage_names(), optarg),
-			       false;
-		body->stage = (Planreg__V1__Stage)st;
-		break;
 	case 'c':
 		body->capital = PLANREG__V1__CAPITAL_FILTER__CAPITAL_ONLY;
 		break;
@@ -230,14 +216,21 @@ static bool cmd_projects_filter(const struct cli_command *self, int ch, Planreg_
 static int cmd_projects_list_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
 	Planreg__V1__ListProjectsRequest body = PLANREG__V1__LIST_PROJECTS_REQUEST__INIT;
+	struct cli_filter filter = {0};
 	struct cli_getopt g;
 	int ch;
 	cli_getopt_begin(&g, self, argc, argv);
 	while ((ch = cli_getopt_next(&g)) > 0)
-		if (!cmd_projects_filter(self, ch, &body))
+		if (!cmd_projects_option(self, ch, &filter, &body))
 			return EXIT_USAGE;
 	if (ch < 0)
 		return g.rc;
+	body.theme = filter.theme;
+	if (filter.objective)
+		body.objective = (char *)filter.objective;
+	if (filter.lead)
+		body.lead_org = (char *)filter.lead;
+	body.stage = (Planreg__V1__Stage)filter.stage;
 	enum output_format fmt = g.format;
 
 	/* every page, kept until printed: responses own the projects */
@@ -344,15 +337,10 @@ static int cmd_projects_show_run(struct cli *cli, const struct cli_command *self
 }
 
 static const struct cli_option cmd_projects_list_options[] = {
-	{.name = "theme", .key = 't', .arg = "N", .help = "projects of theme N"},
-	{.name = "objective", .key = 'o', .arg = "CODE", .help = "projects of objective CODE, e.g. 6.1"},
-	{.name = "lead", .key = 'l', .arg = "ORG", .help = "projects led (or co-led) by organisation ORG, e.g. LCC"},
-	{.name = "stage",
-	 .key = 's',
-	 .arg = "STAGE",
-	 .help = "concept, early_development, advanced_development, live, completed, paused or cancelled",
-	 .complete = CLI_COMPLETE_CHOICES,
-	 .choices = CLI_STAGE_CHOICES},
+	{CLI_OPTION_THEME},
+	{CLI_OPTION_OBJECTIVE},
+	{CLI_OPTION_LEAD},
+	{CLI_OPTION_STAGE},
 	{.name = "capital", .key = 'c', .help = "capital projects only"},
 	{.name = "no-capital", .key = 'C', .help = "revenue projects only"},
 	{.name = "text", .key = 'x', .arg = "TEXT", .help = "title or description contains TEXT (any case)"},

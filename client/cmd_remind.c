@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli_options.h"
 #include "json.h"
 #include "mail.h"
 #include "period.h"
@@ -108,21 +108,16 @@ static int cmd_remind_ack(struct cli *cli, int64_t id, bool delivered, const cha
 static bool cmd_remind_run_option(const struct cli_command *self, int ch, Planreg__V1__ClaimRemindersRequest *claim,
 				  Planreg__V1__Date *as_of, char ps[PERIOD_FMT_MAX], const char **mail[3])
 {
-	struct date d;
-	struct period p;
 	switch (ch) {
-	case 'a':
-		if (!date_parse(optarg, &d))
-			return cli_usage(self, "--as-of \"%s\" is not a date: write YYYY-MM-DD", optarg), false;
+	case CLI_KEY_AS_OF:
+		if (cli_options_date(self, "--as-of", optarg) != EXIT_OK)
+			return false;
 		as_of->iso = optarg;
 		claim->as_of = as_of;
 		break;
-	case 'p':
-		if (!period_parse(optarg, &p))
-			return cli_usage(self, "--period \"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3",
-					 optarg),
-			       false;
-		period_format(p, ps);
+	case CLI_KEY_PERIOD:
+		if (cli_options_period(self, "--period", optarg, NULL, ps) != EXIT_OK)
+			return false;
 		break;
 	case 'n':
 		claim->dry_run = true;
@@ -289,13 +284,9 @@ static int cmd_remind_log_run(struct cli *cli, const struct cli_command *self, i
 	struct cli_getopt g;
 	int ch;
 	cli_getopt_begin(&g, self, argc, argv);
-	while ((ch = cli_getopt_next(&g)) > 0) {
-		struct period p;
-		if (!period_parse(optarg, &p))
-			return cli_usage(self, "--period \"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3",
-					 optarg);
-		period_format(p, ps);
-	}
+	while ((ch = cli_getopt_next(&g)) > 0)
+		if (cli_options_period(self, "--period", optarg, NULL, ps) != EXIT_OK)
+			return EXIT_USAGE;
 	if (ch < 0)
 		return g.rc;
 	enum output_format fmt = g.format;
@@ -483,11 +474,8 @@ static int cmd_remind_policy_run(struct cli *cli, const struct cli_command *self
 }
 
 static const struct cli_option cmd_remind_run_options[] = {
-	{.name = "as-of", .key = 'a', .arg = "DATE", .help = "the day to act for, YYYY-MM-DD (default today, UTC)"},
-	{.name = "period",
-	 .key = 'p',
-	 .arg = "YYYY-Qn",
-	 .help = "the quarter (default: the last quarter ended before DATE)"},
+	{CLI_OPTION_AS_OF},
+	{CLI_OPTION_PERIOD, .when_absent = "the last quarter ended before DATE"},
 	{.name = "dry-run", .key = 'n', .help = "show what would be sent; claim and send nothing"},
 	{.name = "smtp",
 	 .key = 's',
@@ -509,7 +497,7 @@ const struct cli_command cmd_remind_run = {
 };
 
 static const struct cli_option cmd_remind_log_options[] = {
-	{.name = "period", .key = 'p', .arg = "YYYY-Qn", .help = "only this quarter's reminders"},
+	{CLI_OPTION_PERIOD, .when_absent = "every quarter"},
 	{0},
 };
 

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli_options.h"
 #include "cmd_status.h"
 #include "period.h"
 #include "report_html.h"
@@ -58,22 +59,22 @@ static int cmd_report_html_run(struct cli *cli, const struct cli_command *self, 
 	int ch;
 	cli_getopt_begin(&g, self, argc, argv);
 	while ((ch = cli_getopt_next(&g)) > 0) {
-		if (ch == 'p')
+		if (ch == CLI_KEY_PERIOD)
 			period = optarg;
 		else
 			output = optarg;
 	}
 	if (ch < 0)
 		return g.rc;
-	struct period p = cmd_status_last_ended();
-	if (period && !period_parse(period, &p))
-		return cli_usage(cmd, "--period \"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3", period);
+	struct period p;
 	char ps[PERIOD_FMT_MAX];
-	period_format(p, ps);
+	int rc = cmd_status_period(cmd, "--period", period, &p, ps);
+	if (rc != EXIT_OK)
+		return rc;
 
 	Planreg__V1__WhoamiRequest who = PLANREG__V1__WHOAMI_REQUEST__INIT;
 	Planreg__V1__Response *whoami;
-	int rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_WHOAMI, &who, &whoami);
+	rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_WHOAMI, &who, &whoami);
 	if (rc != EXIT_OK)
 		return rc;
 
@@ -120,10 +121,7 @@ static int cmd_report_html_run(struct cli *cli, const struct cli_command *self, 
 }
 
 static const struct cli_option cmd_report_html_options[] = {
-	{.name = "period",
-	 .key = 'p',
-	 .arg = "YYYY-Qn",
-	 .help = "the quarter (default: the last quarter that has ended)"},
+	{CLI_OPTION_PERIOD, .when_absent = "the last quarter that has ended"},
 	{.name = "output",
 	 .key = 'o',
 	 .short_name = true,

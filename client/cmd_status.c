@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli_options.h"
 #include "cmd_status.h"
 #include "json.h"
 #include "money.h"
@@ -21,8 +22,9 @@ static const char cmd_status_help[] = "The consolidated status of a quarter: for
 				      "confidence, theme, stage and lead organisation. A submitter sees only the\n"
 				      "projects its organisation leads.\n\n"
 				      "--as-at takes 2026-10-20 (the end of that day, UTC) or 2026-10-20T09:30:00Z (a\n"
-				      "zone is required). --stage is the stage now (the latest update's, else the\n"
-				      "register's); --confidence the latest update's.\n\n"
+				      "zone is required). --theme, --objective, --lead, --stage and --confidence keep\n"
+				      "only the projects that match: --stage is the stage now (the latest update's,\n"
+				      "else the register's); --confidence the latest update's.\n\n"
 				      "A project is outstanding when it has no update for the period or its latest\n"
 				      "revision was returned; late when it was reported after the due date, or is\n"
 				      "still outstanding after it. Flags: green_over_variance, stage_backwards,\n"
@@ -44,12 +46,12 @@ struct period cmd_status_last_ended(void)
 int cmd_status_period(const struct cli_command *cmd, const char *opt, const char *s, struct period *p,
 		      char out[PERIOD_FMT_MAX])
 {
-	if (s == NULL)
+	if (s == NULL) {
 		*p = cmd_status_last_ended();
-	else if (!period_parse(s, p))
-		return cli_usage(cmd, "%s \"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3", opt, s);
-	period_format(*p, out);
-	return EXIT_OK;
+		period_format(*p, out);
+		return EXIT_OK;
+	}
+	return cli_options_period(cmd, opt, s, p, out);
 }
 
 const char *cmd_status_confidence(int c)
@@ -399,14 +401,16 @@ static void cmd_status_print_groups(Planreg__V1__StatusGroup **gs, size_t n, enu
 }
 
 /* One option of status into body (or *period, *by); false after a usage error. */
-static bool cmd_status_option(const struct cli_command *cmd, int ch, Planreg__V1__GetStatusRequest *body,
-			      Planreg__V1__Timestamp *as_at, const char **period, const char **by)
+static bool cmd_status_option(const struct cli_command *cmd, int ch, struct cli_filter *filter,
+			      Planreg__V1__GetStatusRequest *body, Planreg__V1__Timestamp *as_at, const char **period,
+			      const char **by)
 {
-	char ts[TIMESTAMP_FMT_MAX], *end;
-	enum stage s;
-	enum confidence c;
+	char ts[TIMESTAMP_FMT_MAX];
+	int filtered = cli_options_filter(cmd, ch, filter);
+	if (filtered != 0)
+		return filtered > 0;
 	switch (ch) {
-	case 'p':
+	case CLI_KEY_PERIOD:
 		*period = optarg;
 		break;
 	case 'a':
@@ -418,30 +422,6 @@ static bool cmd_status_option(const struct cli_command *cmd, int ch, Planreg__V1
 			       false;
 		as_at->rfc3339 = optarg;
 		body->as_at = as_at;
-		break;
-	case 't':
-		body->theme = (int32_t)strtol(optarg, &end, 10);
-		if (end == optarg || *end != '\0' || body->theme < 1 || body->theme > 99)
-			return cli_usage(cmd, "--theme takes a theme number such as 6, not \"%s\"", optarg), false;
-		break;
-	case 'o':
-		body->objective = optarg;
-		break;
-	case 'l':
-		body->lead_org = optarg;
-		break;
-	case 's':
-		if (!values_stage_parse(optarg, &s))
-			return cli_usage(cmd, "--stage must be one of %s, not \"%s\"", values_stage_names(), optarg),
-			       false;
-		body->stage = (Planreg__V1__Stage)s;
-		break;
-	case 'c':
-		if (!values_confidence_parse(optarg, &c))
-			return cli_usage(cmd, "--confidence must be one of %s, not \"%s\"", values_confidence_names(),
-					 optarg),
-			       false;
-		body->confidence = (Planreg__V1__Confidence)c;
 		break;
 	case 'b':
 		if (strcmp(optarg, "theme") != 0 && strcmp(optarg, "stage") != 0 && strcmp(optarg, "lead") != 0 &&
@@ -460,14 +440,22 @@ static int cmd_status_show_run(struct cli *cli, const struct cli_command *self, 
 	Planreg__V1__GetStatusRequest body = PLANREG__V1__GET_STATUS_REQUEST__INIT;
 	Planreg__V1__Timestamp as_at = PLANREG__V1__TIMESTAMP__INIT;
 	const char *period = NULL, *by = NULL;
+	struct cli_filter filter = {0};
 	struct cli_getopt g;
 	int ch;
 	cli_getopt_begin(&g, self, argc, argv);
 	while ((ch = cli_getopt_next(&g)) > 0)
-		if (!cmd_status_option(self, ch, &body, &as_at, &period, &by))
+		if (!cmd_status_option(self, ch, &filter, &body, &as_at, &period, &by))
 			return EXIT_USAGE;
 	if (ch < 0)
 		return g.rc;
+	body.theme = filter.theme;
+	if (filter.objective)
+		body.objective = (char *)filter.objective;
+	if (filter.lead)
+		body.lead_org = (char *)filter.lead;
+	body.stage = (Planreg__V1__Stage)filter.stage;
+	body.confidence = (Planreg__V1__Confidence)filter.confidence;
 	enum output_format fmt = g.format;
 	struct period p;
 	char ps[PERIOD_FMT_MAX];
@@ -505,26 +493,13 @@ static int cmd_status_show_run(struct cli *cli, const struct cli_command *self, 
 }
 
 static const struct cli_option cmd_status_options[] = {
-	{.name = "period",
-	 .key = 'p',
-	 .arg = "YYYY-Qn",
-	 .help = "the quarter (default: the last quarter that has ended)"},
+	{CLI_OPTION_PERIOD, .when_absent = "the last quarter that has ended"},
 	{.name = "as-at", .key = 'a', .arg = "TIME", .help = "what was known then (default now)"},
-	{.name = "theme", .key = 't', .arg = "N", .help = "only theme N (1-6 in the first plan)"},
-	{.name = "objective", .key = 'o', .arg = "X.Y", .help = "only objective X.Y, e.g. 6.1"},
-	{.name = "lead", .key = 'l', .arg = "CODE", .help = "only projects this organisation leads (co-led ones too)"},
-	{.name = "stage",
-	 .key = 's',
-	 .arg = "S",
-	 .help = "only projects at stage S now",
-	 .complete = CLI_COMPLETE_CHOICES,
-	 .choices = CLI_STAGE_CHOICES},
-	{.name = "confidence",
-	 .key = 'c',
-	 .arg = "C",
-	 .help = "only projects whose latest update says C",
-	 .complete = CLI_COMPLETE_CHOICES,
-	 .choices = CLI_CONFIDENCE_CHOICES},
+	{CLI_OPTION_THEME},
+	{CLI_OPTION_OBJECTIVE},
+	{CLI_OPTION_LEAD},
+	{CLI_OPTION_STAGE},
+	{CLI_OPTION_CONFIDENCE},
 	{.name = "by",
 	 .key = 'b',
 	 .arg = "theme|stage|lead|confidence",

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli_options.h"
 #include "cmd_update.h"
 #include "json.h"
 #include "period.h"
@@ -114,13 +115,13 @@ static void cmd_update_submit_option(struct cmd_update_submit_args *s, int ch)
 	struct cmd_update_input *in = &s->in;
 	s->content_options = s->content_options || ch != 'C';
 	switch (ch) {
-	case 'p':
+	case CLI_KEY_PERIOD:
 		in->period = optarg;
 		break;
-	case 'c':
+	case CLI_KEY_CONFIDENCE:
 		in->confidence = optarg;
 		break;
-	case 's':
+	case CLI_KEY_STAGE:
 		in->stage = optarg;
 		break;
 	case 'n':
@@ -271,17 +272,6 @@ static int cmd_update_id_arg(const struct cli_command *cmd, const char *s, int64
 	return EXIT_OK;
 }
 
-static int cmd_update_period_arg(const struct cli_command *cmd, const char *s, char out[PERIOD_FMT_MAX])
-{
-	struct period p;
-	if (s == NULL)
-		return cli_usage(cmd, "--period is required: YYYY-Qn, e.g. 2026-Q3");
-	if (!period_parse(s, &p))
-		return cli_usage(cmd, "--period \"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3", s);
-	period_format(p, out);
-	return EXIT_OK;
-}
-
 static int cmd_update_history_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
 	struct cli_getopt g;
@@ -302,9 +292,9 @@ static int cmd_update_list_run(struct cli *cli, const struct cli_command *self, 
 	int ch;
 	cli_getopt_begin(&g, self, argc, argv);
 	while ((ch = cli_getopt_next(&g)) > 0) {
-		if (ch == 'p')
+		if (ch == CLI_KEY_PERIOD)
 			period = optarg;
-		else if (ch == 'o')
+		else if (ch == CLI_KEY_ORG)
 			body.organisation = optarg;
 		else if (ch == 'l')
 			body.latest_only = true;
@@ -312,7 +302,7 @@ static int cmd_update_list_run(struct cli *cli, const struct cli_command *self, 
 	if (ch < 0)
 		return g.rc;
 	char ps[PERIOD_FMT_MAX];
-	int rc = cmd_update_period_arg(self, period, ps);
+	int rc = cli_options_period_required(self, "--period", period, ps);
 	if (rc != EXIT_OK)
 		return rc;
 	body.period = ps;
@@ -356,7 +346,7 @@ static int cmd_update_template_run(struct cli *cli, const struct cli_command *se
 	int ch;
 	cli_getopt_begin(&g, self, argc, argv);
 	while ((ch = cli_getopt_next(&g)) > 0) {
-		if (ch == 'p')
+		if (ch == CLI_KEY_PERIOD)
 			period = optarg;
 		else
 			body.organisation = optarg;
@@ -364,7 +354,7 @@ static int cmd_update_template_run(struct cli *cli, const struct cli_command *se
 	if (ch < 0)
 		return g.rc;
 	char ps[PERIOD_FMT_MAX];
-	int rc = cmd_update_period_arg(self, period, ps);
+	int rc = cli_options_period_required(self, "--period", period, ps);
 	if (rc != EXIT_OK)
 		return rc;
 	body.period = ps;
@@ -428,19 +418,9 @@ static int cmd_update_review_run(struct cli *cli, const struct cli_command *self
 /* ---------------------------------------------------------------- the commands */
 
 static const struct cli_option cmd_update_submit_options[] = {
-	{.name = "period", .key = 'p', .arg = "YYYY-Qn", .help = "the quarter reported on, e.g. 2026-Q3"},
-	{.name = "confidence",
-	 .key = 'c',
-	 .arg = "C",
-	 .help = "delivery confidence: green, amber_green, amber, amber_red or red",
-	 .complete = CLI_COMPLETE_CHOICES,
-	 .choices = CLI_CONFIDENCE_CHOICES},
-	{.name = "stage",
-	 .key = 's',
-	 .arg = "S",
-	 .help = "concept, early_development, advanced_development, live, completed, paused or cancelled",
-	 .complete = CLI_COMPLETE_CHOICES,
-	 .choices = CLI_STAGE_CHOICES},
+	{CLI_OPTION_PERIOD},
+	{CLI_OPTION_CONFIDENCE},
+	{CLI_OPTION_STAGE},
 	{.name = "narrative", .key = 'n', .arg = "TEXT", .help = "what happened this quarter"},
 	{.name = "narrative-file",
 	 .key = 'N',
@@ -486,12 +466,8 @@ const struct cli_command cmd_update_submit = {
 };
 
 static const struct cli_option cmd_update_template_options[] = {
-	{.name = "period",
-	 .key = 'p',
-	 .arg = "YYYY-Qn",
-	 .help = "the quarter to report on, e.g. 2026-Q3",
-	 .required = true},
-	{.name = "org", .key = 'o', .arg = "CODE", .help = "whose projects (admin only; default your own)"},
+	{CLI_OPTION_PERIOD, .required = true},
+	{CLI_OPTION_ORG, .when_absent = "your own; another only for an admin"},
 	{0},
 };
 
@@ -519,8 +495,8 @@ const struct cli_command cmd_update_history = {
 };
 
 static const struct cli_option cmd_update_list_options[] = {
-	{.name = "period", .key = 'p', .arg = "YYYY-Qn", .help = "the quarter, e.g. 2026-Q3", .required = true},
-	{.name = "org", .key = 'o', .arg = "CODE", .help = "only projects organisation CODE leads"},
+	{CLI_OPTION_PERIOD, .required = true},
+	{CLI_OPTION_ORG, .when_absent = "every organisation's"},
 	{.name = "latest", .key = 'l', .help = "only the latest revision per project"},
 	{0},
 };
