@@ -65,8 +65,16 @@ static void cmd_cred_row(struct output_rows *rows, const Planreg__V1__Credential
 	output_rows_str(rows, "revoked_by", c->revoked_by[0] ? c->revoked_by : NULL);
 }
 
-static void cmd_cred_table(const Planreg__V1__ListCredentialsResponse *r)
+static void cmd_cred_rows(struct output_rows *rows, const void *answer, const void *arg)
 {
+	const Planreg__V1__ListCredentialsResponse *r = answer;
+	for (size_t i = 0; i < r->n_credentials; i++)
+		cmd_cred_row(rows, r->credentials[i]);
+}
+
+static void cmd_cred_table(const void *answer, const void *arg)
+{
+	const Planreg__V1__ListCredentialsResponse *r = answer;
 	static const char *const headers[] = {"NAME",        "ORG",         "ROLE",      "PERSON",
 					      "FINGERPRINT", "ENROLLED AT", "REVOKED AT"};
 	struct output_table *t = output_table_new(headers, 7, 0);
@@ -80,6 +88,12 @@ static void cmd_cred_table(const Planreg__V1__ListCredentialsResponse *r)
 	output_table_print(t, OUTPUT_TABLE, stdout);
 	output_table_free(t);
 }
+
+static const struct cli_listing cmd_cred_listing = {
+	.keys = CLI_LISTING_KEYS(cmd_cred_keys),
+	.rows = cmd_cred_rows,
+	.table = cmd_cred_table,
+};
 
 static int cmd_cred_enrol_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
@@ -213,22 +227,8 @@ static int cmd_cred_list_run(struct cli *cli, const struct cli_command *self, in
 			body.include_revoked = true;
 	if (ch < 0)
 		return g.rc;
-	Planreg__V1__Response *resp;
-	int rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_LIST_CREDENTIALS, &body, &resp);
-	if (rc != EXIT_OK)
-		return rc;
-	const Planreg__V1__ListCredentialsResponse *r = resp->list_credentials;
-	if (g.format == OUTPUT_TABLE) {
-		cmd_cred_table(r);
-	} else {
-		struct output_rows *rows = output_rows_new();
-		for (size_t i = 0; i < r->n_credentials; i++)
-			cmd_cred_row(rows, r->credentials[i]);
-		cli_rows_print(rows, cmd_cred_keys, sizeof cmd_cred_keys / sizeof cmd_cred_keys[0], g.format);
-		output_rows_free(rows);
-	}
-	planreg__v1__response__free_unpacked(resp, NULL);
-	return EXIT_OK;
+	return cli_listing_request(cli, PLANREG__V1__REQUEST__BODY_LIST_CREDENTIALS, &body, &cmd_cred_listing, NULL,
+				   g.format);
 }
 
 static const struct cli_option cmd_cred_enrol_options[] = {

@@ -144,30 +144,35 @@ static void cmd_projects_row(struct output_rows *rows, const Planreg__V1__Projec
 	output_rows_str(rows, "stage_note", p->stage_note);
 }
 
-static void cmd_projects_print(Planreg__V1__Project **ps, size_t n, enum output_format fmt)
+/* The projects of every page of a listing, in order. */
+struct cmd_projects_all {
+	Planreg__V1__Project **ps;
+	size_t n;
+};
+
+static void cmd_projects_rows(struct output_rows *rows, const void *answer, const void *arg)
 {
-	if (fmt == OUTPUT_JSON) {
-		struct cli_json doc;
-		struct json *j = cli_json_begin(&doc);
-		json_array_begin(j);
-		for (size_t i = 0; i < n; i++)
-			cli_project_json(j, ps[i]);
-		json_array_end(j);
-		cli_json_end(&doc);
-		return;
-	}
-	if (fmt == OUTPUT_CSV) {
-		struct output_rows *rows = output_rows_new();
-		for (size_t i = 0; i < n; i++)
-			cmd_projects_row(rows, ps[i]);
-		cli_rows_print(rows, cmd_projects_keys, sizeof cmd_projects_keys / sizeof cmd_projects_keys[0], fmt);
-		output_rows_free(rows);
-		return;
-	}
+	const struct cmd_projects_all *all = answer;
+	for (size_t i = 0; i < all->n; i++)
+		cmd_projects_row(rows, all->ps[i]);
+}
+
+static void cmd_projects_json(struct json *j, const void *answer, const void *arg)
+{
+	const struct cmd_projects_all *all = answer;
+	json_array_begin(j);
+	for (size_t i = 0; i < all->n; i++)
+		cli_project_json(j, all->ps[i]);
+	json_array_end(j);
+}
+
+static void cmd_projects_table(const void *answer, const void *arg)
+{
+	const struct cmd_projects_all *all = answer;
 	static const char *const headers[] = {"REF", "OBJ", "STAGE", "CAP", "LEAD", "COST", "TITLE"};
 	struct output_table *t = output_table_new(headers, 7, 1u << 6);
-	for (size_t i = 0; i < n; i++) {
-		const Planreg__V1__Project *p = ps[i];
+	for (size_t i = 0; i < all->n; i++) {
+		const Planreg__V1__Project *p = all->ps[i];
 		char ref[16];
 		snprintf(ref, sizeof ref, "%d", p->ref);
 		struct buf orgs = {0};
@@ -185,6 +190,13 @@ static void cmd_projects_print(Planreg__V1__Project **ps, size_t n, enum output_
 	output_table_print(t, OUTPUT_TABLE, stdout);
 	output_table_free(t);
 }
+
+static const struct cli_listing cmd_projects_listing = {
+	.keys = CLI_LISTING_KEYS(cmd_projects_keys),
+	.rows = cmd_projects_rows,
+	.json = cmd_projects_json,
+	.table = cmd_projects_table,
+};
 
 /* One option of projects list into body (the filters into f); false after a usage error. */
 static bool cmd_projects_option(const struct cli_command *self, int ch, struct cli_filter *f,
@@ -231,7 +243,6 @@ static int cmd_projects_list_run(struct cli *cli, const struct cli_command *self
 	if (filter.lead)
 		body.lead_org = (char *)filter.lead;
 	body.stage = (Planreg__V1__Stage)filter.stage;
-	enum output_format fmt = g.format;
 
 	/* every page, kept until printed: responses own the projects */
 	Planreg__V1__Response **pages = NULL;
@@ -259,7 +270,7 @@ static int cmd_projects_list_run(struct cli *cli, const struct cli_command *self
 		token = xstrdup(r->next_page_token);
 	}
 	if (rc == EXIT_OK)
-		cmd_projects_print(all, n_all, fmt);
+		cli_listing_print(&cmd_projects_listing, &(struct cmd_projects_all){all, n_all}, NULL, g.format);
 	for (size_t i = 0; i < n_pages; i++)
 		planreg__v1__response__free_unpacked(pages[i], NULL);
 	free(pages);

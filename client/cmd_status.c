@@ -225,6 +225,9 @@ static void cmd_status_project_row(struct output_rows *r, const Planreg__V1__Pro
 	output_rows_bool(r, "outstanding", p->outstanding);
 }
 
+/* The confidence columns of a group, "none" for projects not reported. */
+static const char *const cmd_status_conf_names[] = {"green", "amber_green", "amber", "amber_red", "red", "none"};
+
 static int cmd_status_conf_count(Planreg__V1__CountByName **counts, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
@@ -242,9 +245,9 @@ static void cmd_status_group_row(struct output_rows *r, const Planreg__V1__Statu
 	output_rows_int(r, "reported", g->reported);
 	output_rows_int(r, "outstanding", g->outstanding);
 	output_rows_int(r, "late", g->late);
-	static const char *const names[] = {"green", "amber_green", "amber", "amber_red", "red", "none"};
-	for (size_t i = 0; i < CMD_STATUS_N(names); i++)
-		output_rows_int(r, names[i], cmd_status_conf_count(g->by_confidence, g->n_by_confidence, names[i]));
+	for (size_t i = 0; i < CMD_STATUS_N(cmd_status_conf_names); i++)
+		output_rows_int(r, cmd_status_conf_names[i],
+				cmd_status_conf_count(g->by_confidence, g->n_by_confidence, cmd_status_conf_names[i]));
 	output_rows_int(r, "spend_pence", g->spend_pence);
 	output_rows_int(r, "forecast_pence", g->forecast_pence);
 	output_rows_int(r, "plan_cost_pence", g->plan_cost_pence);
@@ -260,20 +263,26 @@ static void cmd_status_groups_json(struct json *j, const char *key, Planreg__V1_
 	output_rows_free(r);
 }
 
-static void cmd_status_print_json(const struct cli_status_pages *pages)
+static void cmd_status_project_rows(struct output_rows *r, const void *answer, const void *arg)
+{
+	const struct cli_status_pages *pages = answer;
+	for (size_t i = 0; i < pages->n_projects; i++)
+		cmd_status_project_row(r, pages->projects[i]);
+}
+
+/* The JSON of status: the quarter, its projects and the totals (docs/json.md). */
+static void cmd_status_json(struct json *j, const void *answer, const void *arg)
 {
 	static const Planreg__V1__StatusTotals no_totals = PLANREG__V1__STATUS_TOTALS__INIT;
+	const struct cli_status_pages *pages = answer;
 	const Planreg__V1__GetStatusResponse *g = pages->first;
 	const Planreg__V1__StatusTotals *t = g->totals ? g->totals : &no_totals;
-	struct cli_json doc;
-	struct json *j = cli_json_begin(&doc);
 	json_object_begin(j);
 	json_kv_str(j, "period", g->period);
 	json_kv_str(j, "due", g->due[0] ? g->due : NULL);
 	json_kv_str(j, "as_at", g->as_at[0] ? g->as_at : NULL);
 	struct output_rows *r = output_rows_new();
-	for (size_t i = 0; i < pages->n_projects; i++)
-		cmd_status_project_row(r, pages->projects[i]);
+	cmd_status_project_rows(r, pages, NULL);
 	json_key(j, "projects");
 	output_rows_json(r, j);
 	output_rows_free(r);
@@ -297,12 +306,13 @@ static void cmd_status_print_json(const struct cli_status_pages *pages)
 	json_kv_int(j, "plan_cost_pence", t->plan_cost_pence);
 	json_object_end(j);
 	json_object_end(j);
-	cli_json_end(&doc);
 }
 
-static void cmd_status_print_table(const struct cli_status_pages *pages)
+/* The headline numbers, then a line per project. */
+static void cmd_status_table(const void *answer, const void *arg)
 {
 	static const Planreg__V1__StatusTotals no_totals = PLANREG__V1__STATUS_TOTALS__INIT;
+	const struct cli_status_pages *pages = answer;
 	const Planreg__V1__GetStatusResponse *g = pages->first;
 	const Planreg__V1__StatusTotals *t = g->totals ? g->totals : &no_totals;
 	char spend[MONEY_FMT_MAX], forecast[MONEY_FMT_MAX], plan[MONEY_FMT_MAX];
@@ -360,44 +370,69 @@ static void cmd_status_print_table(const struct cli_status_pages *pages)
 	output_table_free(tab);
 }
 
-static void cmd_status_print_groups(Planreg__V1__StatusGroup **gs, size_t n, enum output_format fmt)
+/* One grouping of the totals (status --by). */
+struct cmd_status_groups {
+	Planreg__V1__StatusGroup **gs;
+	size_t n;
+};
+
+static void cmd_status_group_rows(struct output_rows *r, const void *answer, const void *arg)
 {
-	struct output_rows *r = output_rows_new();
-	for (size_t i = 0; i < n; i++)
-		cmd_status_group_row(r, gs[i]);
-	if (fmt == OUTPUT_JSON) {
-		struct cli_json doc;
-		output_rows_json(r, cli_json_begin(&doc));
-		cli_json_end(&doc);
-	} else if (fmt == OUTPUT_CSV) {
-		output_rows_csv(r, cmd_status_group_keys, CMD_STATUS_N(cmd_status_group_keys), false, stdout);
-	} else {
-		static const char *const headers[] = {"KEY",   "PROJECTS",    "REPORTED", "OUTSTANDING", "LATE",
-						      "GREEN", "AMBER_GREEN", "AMBER",    "AMBER_RED",   "RED",
-						      "NONE",  "SPEND",       "FORECAST", "PLAN COST",   "NAME"};
-		struct output_table *tab = output_table_new(headers, CMD_STATUS_N(headers), 1u << 14);
-		for (size_t i = 0; i < n; i++) {
-			const Planreg__V1__StatusGroup *g = gs[i];
-			char num[11][16], spend[MONEY_FMT_MAX], forecast[MONEY_FMT_MAX], plan[MONEY_FMT_MAX];
-			int v[] = {g->projects, g->reported, g->outstanding, g->late};
-			for (int k = 0; k < 4; k++)
-				snprintf(num[k], sizeof num[k], "%d", v[k]);
-			static const char *const names[] = {"green",     "amber_green", "amber",
-							    "amber_red", "red",         "none"};
-			for (int k = 0; k < 6; k++)
-				snprintf(num[4 + k], sizeof num[4 + k], "%d",
-					 cmd_status_conf_count(g->by_confidence, g->n_by_confidence, names[k]));
-			money_format(g->spend_pence, spend);
-			money_format(g->forecast_pence, forecast);
-			money_format(g->plan_cost_pence, plan);
-			const char *cells[] = {g->key, num[0], num[1], num[2], num[3],   num[4], num[5], num[6],
-					       num[7], num[8], num[9], spend,  forecast, plan,   g->name};
-			output_table_row(tab, cells);
-		}
-		output_table_print(tab, OUTPUT_TABLE, stdout);
-		output_table_free(tab);
+	const struct cmd_status_groups *groups = answer;
+	for (size_t i = 0; i < groups->n; i++)
+		cmd_status_group_row(r, groups->gs[i]);
+}
+
+static void cmd_status_group_table(const void *answer, const void *arg)
+{
+	const struct cmd_status_groups *groups = answer;
+	static const char *const headers[] = {"KEY",   "PROJECTS",    "REPORTED", "OUTSTANDING", "LATE",
+					      "GREEN", "AMBER_GREEN", "AMBER",    "AMBER_RED",   "RED",
+					      "NONE",  "SPEND",       "FORECAST", "PLAN COST",   "NAME"};
+	struct output_table *tab = output_table_new(headers, CMD_STATUS_N(headers), 1u << 14);
+	for (size_t i = 0; i < groups->n; i++) {
+		const Planreg__V1__StatusGroup *g = groups->gs[i];
+		char num[11][16], spend[MONEY_FMT_MAX], forecast[MONEY_FMT_MAX], plan[MONEY_FMT_MAX];
+		int v[] = {g->projects, g->reported, g->outstanding, g->late};
+		for (int k = 0; k < 4; k++)
+			snprintf(num[k], sizeof num[k], "%d", v[k]);
+		for (int k = 0; k < 6; k++)
+			snprintf(num[4 + k], sizeof num[4 + k], "%d",
+				 cmd_status_conf_count(g->by_confidence, g->n_by_confidence, cmd_status_conf_names[k]));
+		money_format(g->spend_pence, spend);
+		money_format(g->forecast_pence, forecast);
+		money_format(g->plan_cost_pence, plan);
+		const char *cells[] = {g->key, num[0], num[1], num[2], num[3],   num[4], num[5], num[6],
+				       num[7], num[8], num[9], spend,  forecast, plan,   g->name};
+		output_table_row(tab, cells);
 	}
-	output_rows_free(r);
+	output_table_print(tab, OUTPUT_TABLE, stdout);
+	output_table_free(tab);
+}
+
+static const struct cli_listing cmd_status_group_listing = {
+	.keys = CLI_LISTING_KEYS(cmd_status_group_keys),
+	.rows = cmd_status_group_rows,
+	.table = cmd_status_group_table,
+};
+
+static const struct cli_listing cmd_status_listing = {
+	.keys = CLI_LISTING_KEYS(cmd_status_project_keys),
+	.rows = cmd_status_project_rows,
+	.json = cmd_status_json,
+	.table = cmd_status_table,
+};
+
+/* The grouping --by names. */
+static struct cmd_status_groups cmd_status_grouping(const Planreg__V1__StatusTotals *t, const char *by)
+{
+	if (strcmp(by, "theme") == 0)
+		return (struct cmd_status_groups){t->by_theme, t->n_by_theme};
+	if (strcmp(by, "stage") == 0)
+		return (struct cmd_status_groups){t->by_stage, t->n_by_stage};
+	if (strcmp(by, "lead") == 0)
+		return (struct cmd_status_groups){t->by_lead, t->n_by_lead};
+	return (struct cmd_status_groups){t->by_confidence_group, t->n_by_confidence_group};
 }
 
 /* One option of status into body (or *period, *by); false after a usage error. */
@@ -436,7 +471,6 @@ static bool cmd_status_option(const struct cli_command *cmd, int ch, struct cli_
 
 static int cmd_status_show_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
-	const struct cli_command *cmd = self;
 	Planreg__V1__GetStatusRequest body = PLANREG__V1__GET_STATUS_REQUEST__INIT;
 	Planreg__V1__Timestamp as_at = PLANREG__V1__TIMESTAMP__INIT;
 	const char *period = NULL, *by = NULL;
@@ -456,10 +490,9 @@ static int cmd_status_show_run(struct cli *cli, const struct cli_command *self, 
 		body.lead_org = (char *)filter.lead;
 	body.stage = (Planreg__V1__Stage)filter.stage;
 	body.confidence = (Planreg__V1__Confidence)filter.confidence;
-	enum output_format fmt = g.format;
 	struct period p;
 	char ps[PERIOD_FMT_MAX];
-	int rc = cmd_status_period(cmd, "--period", period, &p, ps);
+	int rc = cmd_status_period(self, "--period", period, &p, ps);
 	if (rc != EXIT_OK)
 		return rc;
 	body.period = ps;
@@ -469,24 +502,10 @@ static int cmd_status_show_run(struct cli *cli, const struct cli_command *self, 
 		return rc;
 	const Planreg__V1__StatusTotals *t = pages.first->totals;
 	if (by != NULL && t != NULL) {
-		if (strcmp(by, "theme") == 0)
-			cmd_status_print_groups(t->by_theme, t->n_by_theme, fmt);
-		else if (strcmp(by, "stage") == 0)
-			cmd_status_print_groups(t->by_stage, t->n_by_stage, fmt);
-		else if (strcmp(by, "lead") == 0)
-			cmd_status_print_groups(t->by_lead, t->n_by_lead, fmt);
-		else
-			cmd_status_print_groups(t->by_confidence_group, t->n_by_confidence_group, fmt);
-	} else if (fmt == OUTPUT_JSON) {
-		cmd_status_print_json(&pages);
-	} else if (fmt == OUTPUT_CSV) {
-		struct output_rows *r = output_rows_new();
-		for (size_t i = 0; i < pages.n_projects; i++)
-			cmd_status_project_row(r, pages.projects[i]);
-		output_rows_csv(r, cmd_status_project_keys, CMD_STATUS_N(cmd_status_project_keys), false, stdout);
-		output_rows_free(r);
+		struct cmd_status_groups groups = cmd_status_grouping(t, by);
+		cli_listing_print(&cmd_status_group_listing, &groups, NULL, g.format);
 	} else {
-		cmd_status_print_table(&pages);
+		cli_listing_print(&cmd_status_listing, &pages, NULL, g.format);
 	}
 	cli_status_pages_free(&pages);
 	return EXIT_OK;

@@ -250,17 +250,6 @@ static int cmd_update_submit_run(struct cli *cli, const struct cli_command *self
 
 /* ---------------------------------------------------------------- listing and showing */
 
-static int cmd_update_list_call(struct cli *cli, Planreg__V1__ListUpdatesRequest *body, enum output_format fmt)
-{
-	Planreg__V1__Response *resp;
-	int rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_LIST_UPDATES, body, &resp);
-	if (rc != EXIT_OK)
-		return rc;
-	cmd_update_print_list(resp->list_updates->updates, resp->list_updates->n_updates, fmt);
-	planreg__v1__response__free_unpacked(resp, NULL);
-	return EXIT_OK;
-}
-
 static int cmd_update_id_arg(const struct cli_command *cmd, const char *s, int64_t *id)
 {
 	char *end;
@@ -281,7 +270,8 @@ static int cmd_update_history_run(struct cli *cli, const struct cli_command *sel
 	int rc = cli_ref_arg(self, g.args[0], &body.ref);
 	if (rc != EXIT_OK)
 		return rc;
-	return cmd_update_list_call(cli, &body, g.format);
+	return cli_listing_request(cli, PLANREG__V1__REQUEST__BODY_LIST_UPDATES, &body, &cmd_update_print_listing, NULL,
+				   g.format);
 }
 
 static int cmd_update_list_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
@@ -306,7 +296,8 @@ static int cmd_update_list_run(struct cli *cli, const struct cli_command *self, 
 	if (rc != EXIT_OK)
 		return rc;
 	body.period = ps;
-	return cmd_update_list_call(cli, &body, g.format);
+	return cli_listing_request(cli, PLANREG__V1__REQUEST__BODY_LIST_UPDATES, &body, &cmd_update_print_listing, NULL,
+				   g.format);
 }
 
 static int cmd_update_show_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
@@ -358,13 +349,8 @@ static int cmd_update_template_run(struct cli *cli, const struct cli_command *se
 	if (rc != EXIT_OK)
 		return rc;
 	body.period = ps;
-	Planreg__V1__Response *resp;
-	rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_UPDATE_TEMPLATE, &body, &resp);
-	if (rc != EXIT_OK)
-		return rc;
-	cmd_update_print_template(resp->update_template->rows, resp->update_template->n_rows, ps, g.format);
-	planreg__v1__response__free_unpacked(resp, NULL);
-	return EXIT_OK;
+	return cli_listing_request(cli, PLANREG__V1__REQUEST__BODY_UPDATE_TEMPLATE, &body,
+				   &cmd_update_print_template_listing, ps, g.format);
 }
 
 /* ---------------------------------------------------------------- review */

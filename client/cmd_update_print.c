@@ -186,32 +186,30 @@ static void cmd_update_print_row(struct output_rows *rows, const Planreg__V1__Up
 	buf_free(&ms);
 }
 
-void cmd_update_print_list(Planreg__V1__Update **us, size_t n, enum output_format fmt)
+static void cmd_update_print_rows(struct output_rows *rows, const void *answer, const void *arg)
 {
-	if (fmt == OUTPUT_JSON) {
-		struct cli_json doc;
-		struct json *j = cli_json_begin(&doc);
-		json_array_begin(j);
-		for (size_t i = 0; i < n; i++)
-			cmd_update_print_json(j, us[i]->content, us[i]);
-		json_array_end(j);
-		cli_json_end(&doc);
-		return;
-	}
-	if (fmt == OUTPUT_CSV) {
-		struct output_rows *rows = output_rows_new();
-		for (size_t i = 0; i < n; i++)
-			cmd_update_print_row(rows, us[i]);
-		cli_rows_print(rows, cmd_update_print_keys,
-			       sizeof cmd_update_print_keys / sizeof cmd_update_print_keys[0], fmt);
-		output_rows_free(rows);
-		return;
-	}
+	const Planreg__V1__ListUpdatesResponse *l = answer;
+	for (size_t i = 0; i < l->n_updates; i++)
+		cmd_update_print_row(rows, l->updates[i]);
+}
+
+static void cmd_update_print_list_json(struct json *j, const void *answer, const void *arg)
+{
+	const Planreg__V1__ListUpdatesResponse *l = answer;
+	json_array_begin(j);
+	for (size_t i = 0; i < l->n_updates; i++)
+		cmd_update_print_json(j, l->updates[i]->content, l->updates[i]);
+	json_array_end(j);
+}
+
+static void cmd_update_print_table(const void *answer, const void *arg)
+{
+	const Planreg__V1__ListUpdatesResponse *l = answer;
 	static const char *const headers[] = {"ID",    "REF",          "PERIOD",       "REV",   "CONFIDENCE",
 					      "STAGE", "SUBMITTED BY", "SUBMITTED AT", "REVIEW"};
 	struct output_table *t = output_table_new(headers, 9, 0);
-	for (size_t i = 0; i < n; i++) {
-		const Planreg__V1__Update *u = us[i];
+	for (size_t i = 0; i < l->n_updates; i++) {
+		const Planreg__V1__Update *u = l->updates[i];
 		const Planreg__V1__UpdateContent *c = u->content ? u->content : &cmd_update_print_no_content;
 		char id[24], ref[16], rev[32];
 		snprintf(id, sizeof id, "%lld", (long long)u->id);
@@ -232,6 +230,13 @@ void cmd_update_print_list(Planreg__V1__Update **us, size_t n, enum output_forma
 	output_table_print(t, OUTPUT_TABLE, stdout);
 	output_table_free(t);
 }
+
+const struct cli_listing cmd_update_print_listing = {
+	.keys = CLI_LISTING_KEYS(cmd_update_print_keys),
+	.rows = cmd_update_print_rows,
+	.json = cmd_update_print_list_json,
+	.table = cmd_update_print_table,
+};
 
 /* A "key: value" record being built for output_record; the arena owns every string. */
 struct cmd_update_record {
@@ -331,12 +336,12 @@ void cmd_update_print_record(const Planreg__V1__Update *u)
 
 static const Planreg__V1__Project cmd_update_print_no_project = PLANREG__V1__PROJECT__INIT;
 
-static void cmd_update_print_template_json(Planreg__V1__TemplateRow **rows, size_t n)
+static void cmd_update_print_template_json(struct json *j, const void *answer, const void *arg)
 {
-	struct cli_json doc;
-	struct json *j = cli_json_begin(&doc);
+	const Planreg__V1__UpdateTemplateResponse *t = answer;
+	Planreg__V1__TemplateRow *const *rows = t->rows;
 	json_array_begin(j);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < t->n_rows; i++) {
 		const Planreg__V1__Project *p = rows[i]->project ? rows[i]->project : &cmd_update_print_no_project;
 		json_object_begin(j);
 		json_kv_int(j, "ref", p->ref);
@@ -351,7 +356,6 @@ static void cmd_update_print_template_json(Planreg__V1__TemplateRow **rows, size
 		json_object_end(j);
 	}
 	json_array_end(j);
-	cli_json_end(&doc);
 }
 
 /* The submission form: exactly the columns of submit --csv, plus title, plan_cost and last_period, which it ignores. */
@@ -389,27 +393,22 @@ static void cmd_update_print_form_row(struct output_rows *rows, const Planreg__V
 	buf_free(&risks);
 }
 
-void cmd_update_print_template(Planreg__V1__TemplateRow **rows, size_t n, const char *period, enum output_format fmt)
+static void cmd_update_print_form_rows(struct output_rows *rows, const void *answer, const void *arg)
 {
-	if (fmt == OUTPUT_JSON) {
-		cmd_update_print_template_json(rows, n);
-		return;
-	}
-	if (fmt == OUTPUT_CSV) {
-		struct output_rows *out = output_rows_new();
-		for (size_t i = 0; i < n; i++)
-			cmd_update_print_form_row(out, rows[i], period);
-		output_rows_csv(out, cmd_update_print_form_keys,
-				sizeof cmd_update_print_form_keys / sizeof cmd_update_print_form_keys[0], false,
-				stdout);
-		output_rows_free(out);
-		return;
-	}
+	const Planreg__V1__UpdateTemplateResponse *t = answer;
+	for (size_t i = 0; i < t->n_rows; i++)
+		cmd_update_print_form_row(rows, t->rows[i], arg);
+}
+
+static void cmd_update_print_template_table(const void *answer, const void *arg)
+{
+	const Planreg__V1__UpdateTemplateResponse *tr = answer;
 	static const char *const headers[] = {"REF", "LAST PERIOD", "CONFIDENCE", "STAGE", "TITLE"};
 	struct output_table *t = output_table_new(headers, 5, 1u << 4);
-	for (size_t i = 0; i < n; i++) {
-		const Planreg__V1__Project *p = rows[i]->project ? rows[i]->project : &cmd_update_print_no_project;
-		const Planreg__V1__UpdateContent *l = rows[i]->latest;
+	for (size_t i = 0; i < tr->n_rows; i++) {
+		const Planreg__V1__TemplateRow *row = tr->rows[i];
+		const Planreg__V1__Project *p = row->project ? row->project : &cmd_update_print_no_project;
+		const Planreg__V1__UpdateContent *l = row->latest;
 		char ref[16];
 		snprintf(ref, sizeof ref, "%d", p->ref);
 		const char *cells[] = {ref, l ? l->period : "-",
@@ -420,6 +419,13 @@ void cmd_update_print_template(Planreg__V1__TemplateRow **rows, size_t n, const 
 	output_table_print(t, OUTPUT_TABLE, stdout);
 	output_table_free(t);
 }
+
+const struct cli_listing cmd_update_print_template_listing = {
+	.keys = CLI_LISTING_KEYS(cmd_update_print_form_keys),
+	.rows = cmd_update_print_form_rows,
+	.json = cmd_update_print_template_json,
+	.table = cmd_update_print_template_table,
+};
 
 void cmd_update_print_receipt(const Planreg__V1__UpdateContent *c, const Planreg__V1__SubmitUpdateResponse *r,
 			      bool replayed, enum output_format fmt)
