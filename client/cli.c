@@ -221,6 +221,15 @@ void cli_json_end(struct cli_json *doc)
 	doc->j = NULL;
 }
 
+void cli_json_strings(struct json *j, const char *key, char *const *items, size_t n)
+{
+	json_key(j, key);
+	json_array_begin(j);
+	for (size_t i = 0; i < n; i++)
+		json_str(j, items[i]);
+	json_array_end(j);
+}
+
 void cli_rows_print(const struct output_rows *rows, const char *const *keys, size_t n_keys, enum output_format fmt)
 {
 	if (fmt == OUTPUT_CSV) {

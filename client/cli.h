@@ -184,7 +184,8 @@ struct cli_listing {
 	void (*rows)(struct output_rows *r, const void *answer, const void *arg);
 	/* the JSON when it is not the rows as an array of objects (nested shapes); NULL: it is */
 	void (*json)(struct json *j, const void *answer, const void *arg);
-	void (*table)(const void *answer, const void *arg);
+	/* the table for people, printed after whatever the function printed itself (a headline) */
+	struct output_table *(*table)(const void *answer, const void *arg);
 };
 #define CLI_LISTING_KEYS(keys) keys, sizeof keys / sizeof keys[0]
 /* Prints answer as the listing l in fmt, on stdout. */
@@ -200,6 +201,8 @@ struct cli_json {
 };
 struct json *cli_json_begin(struct cli_json *doc);
 void cli_json_end(struct cli_json *doc);
+/* key and an array of the n strings of items. */
+void cli_json_strings(struct json *j, const char *key, char *const *items, size_t n);
 /* Prints a listing's rows as JSON (an array of objects) or CSV (a header of exactly keys) on stdout. */
 void cli_rows_print(const struct output_rows *rows, const char *const *keys, size_t n_keys, enum output_format fmt);
 
@@ -209,8 +212,11 @@ bool cli_noun_exists(const char *noun);
 /* The stable JSON shapes (docs/json.md), cmd_projects.c: one project, a cost
  * object, an amount of pence (null when absent). */
 void cli_project_json(struct json *j, const Planreg__V1__Project *p);
+void cli_projects_json(struct json *j, Planreg__V1__Project *const *ps, size_t n); /* an array of them */
 void cli_cost_json(struct json *j, const Planreg__V1__Cost *c);
 void cli_money_json(struct json *j, const char *key, const Planreg__V1__Money *m);
+/* The same amount as a row's value: pence under key, null when absent. */
+void cli_money_row(struct output_rows *rows, const char *key, const Planreg__V1__Money *m);
 /* A project reference argument (1..100000); a usage error otherwise. */
 int cli_ref_arg(const struct cli_command *cmd, const char *s, int32_t *ref);
 

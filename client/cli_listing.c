@@ -5,7 +5,9 @@
 void cli_listing_print(const struct cli_listing *l, const void *answer, const void *arg, enum output_format fmt)
 {
 	if (fmt == OUTPUT_TABLE) {
-		l->table(answer, arg);
+		struct output_table *t = l->table(answer, arg);
+		output_table_print(t, OUTPUT_TABLE, stdout);
+		output_table_free(t);
 		return;
 	}
 	if (fmt == OUTPUT_JSON && l->json != NULL) {

@@ -72,7 +72,7 @@ static void cmd_cred_rows(struct output_rows *rows, const void *answer, const vo
 		cmd_cred_row(rows, r->credentials[i]);
 }
 
-static void cmd_cred_table(const void *answer, const void *arg)
+static struct output_table *cmd_cred_table(const void *answer, const void *arg)
 {
 	const Planreg__V1__ListCredentialsResponse *r = answer;
 	static const char *const headers[] = {"NAME",        "ORG",         "ROLE",      "PERSON",
@@ -85,8 +85,7 @@ static void cmd_cred_table(const void *answer, const void *arg)
 				       c->fingerprint, c->enrolled_at,  c->revoked_at};
 		output_table_row(t, cells);
 	}
-	output_table_print(t, OUTPUT_TABLE, stdout);
-	output_table_free(t);
+	return t;
 }
 
 static const struct cli_listing cmd_cred_listing = {

@@ -46,14 +46,8 @@ static void cmd_export_row(struct output_rows *r, const Planreg__V1__Update *u)
 	output_rows_str(r, "confidence", values_confidence_name((enum confidence)c->confidence));
 	output_rows_str(r, "stage", values_stage_name((enum stage)c->stage));
 	output_rows_str(r, "narrative", c->narrative);
-	if (c->spend_to_date)
-		output_rows_int(r, "spend_pence", c->spend_to_date->pence);
-	else
-		output_rows_null(r, "spend_pence");
-	if (c->forecast_total)
-		output_rows_int(r, "forecast_pence", c->forecast_total->pence);
-	else
-		output_rows_null(r, "forecast_pence");
+	cli_money_row(r, "spend_pence", c->spend_to_date);
+	cli_money_row(r, "forecast_pence", c->forecast_total);
 	output_rows_str(r, "variance_note", c->variance_note[0] ? c->variance_note : NULL);
 	char **ms = xcalloc(c->n_milestones + 1, sizeof *ms);
 	for (size_t i = 0; i < c->n_milestones; i++) {

@@ -31,7 +31,7 @@ static void cmd_org_rows(struct output_rows *rows, const void *answer, const voi
 		cmd_org_row(rows, r->organisations[i]);
 }
 
-static void cmd_org_table(const void *answer, const void *arg)
+static struct output_table *cmd_org_table(const void *answer, const void *arg)
 {
 	const Planreg__V1__ListOrganisationsResponse *r = answer;
 	static const char *const headers[] = {"CODE", "KIND", "PROJECTS", "CONTACT", "NAME"};
@@ -44,8 +44,7 @@ static void cmd_org_table(const void *answer, const void *arg)
 		const char *cells[] = {o->code, kind ? kind : "", led, o->contact_email, o->name};
 		output_table_row(t, cells);
 	}
-	output_table_print(t, OUTPUT_TABLE, stdout);
-	output_table_free(t);
+	return t;
 }
 
 static const struct cli_listing cmd_org_listing = {

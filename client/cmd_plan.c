@@ -276,10 +276,7 @@ static int cmd_plan_import_run(struct cli *cli, const struct cli_command *self, 
 		cmd_plan_request(&a, &plan, &names, sha256, &q);
 		struct cli_json doc_json;
 		struct json *j = cli_json_begin(&doc_json);
-		json_array_begin(j);
-		for (size_t i = 0; i < q.n_projects; i++)
-			cli_project_json(j, q.projects[i]);
-		json_array_end(j);
+		cli_projects_json(j, q.projects, q.n_projects);
 		cli_json_end(&doc_json);
 		arena_free(&a);
 	} else {

@@ -50,17 +50,6 @@ static char **cmd_remind_steps(struct arena *a, Planreg__V1__ReminderStep *const
 	return out;
 }
 
-/* items joined with sep (in a). */
-static const char *cmd_remind_joined(struct arena *a, char *const *items, size_t n, const char *sep)
-{
-	struct buf b = {0};
-	for (size_t i = 0; i < n; i++)
-		buf_printf(&b, "%s%s", i ? sep : "", items[i]);
-	const char *joined = arena_strdup(a, buf_str(&b));
-	buf_free(&b);
-	return joined;
-}
-
 /* One run of the reminder job: what it was asked to do, and what it did. */
 struct cmd_remind_run {
 	struct cli *cli;
@@ -97,7 +86,7 @@ static void cmd_remind_record(struct cmd_remind_run *run, const Planreg__V1__Rem
 	output_rows_str(run->rows, "result", result);
 	output_rows_str(run->rows, "error", error);
 	if (!run->json) {
-		const char *joined = cmd_remind_joined(&a, steps, g->n_steps, ", ");
+		const char *joined = output_join(&a, steps, g->n_steps, ", ");
 		if (strcmp(result, "sent") == 0)
 			printf("sent %lld to %s: %s (%s)\n", (long long)g->id, g->recipient, g->subject, joined);
 		else if (strcmp(result, "failed") == 0)
@@ -337,7 +326,7 @@ static void cmd_remind_log_rows(struct output_rows *r, const void *answer, const
 	arena_free(&a);
 }
 
-static void cmd_remind_log_table(const void *answer, const void *arg)
+static struct output_table *cmd_remind_log_table(const void *answer, const void *arg)
 {
 	const Planreg__V1__ListRemindersResponse *l = answer;
 	static const char *const headers[] = {"ID",        "PERIOD",     "AS OF", "STATE",
@@ -347,20 +336,18 @@ static void cmd_remind_log_table(const void *answer, const void *arg)
 	for (size_t i = 0; i < l->n_reminders; i++) {
 		const Planreg__V1__ReminderRecord *m = l->reminders[i];
 		const char *state = m->error[0] ? arena_printf(&a, "%s: %s", m->state, m->error) : m->state;
-		const char *cells[] = {
-			arena_printf(&a, "%lld", (long long)m->id),
-			m->period,
-			m->as_of,
-			state,
-			m->recipient,
-			m->claimed_at,
-			cmd_remind_joined(&a, cmd_remind_steps(&a, m->steps, m->n_steps), m->n_steps, ","),
-			m->subject};
+		const char *cells[] = {arena_printf(&a, "%lld", (long long)m->id),
+				       m->period,
+				       m->as_of,
+				       state,
+				       m->recipient,
+				       m->claimed_at,
+				       output_join(&a, cmd_remind_steps(&a, m->steps, m->n_steps), m->n_steps, ","),
+				       m->subject};
 		output_table_row(tab, cells);
 	}
 	arena_free(&a);
-	output_table_print(tab, OUTPUT_TABLE, stdout);
-	output_table_free(tab);
+	return tab;
 }
 
 static const struct cli_listing cmd_remind_log_listing = {

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "arena.h"
 #include "cli_options.h"
 #include "cmd_status.h"
 #include "json.h"
@@ -72,10 +73,10 @@ const char *cmd_status_money(const Planreg__V1__Money *m, char buf[MONEY_FMT_MAX
 	return buf;
 }
 
-void cmd_status_money_key(struct output_rows *r, const char *key, const Planreg__V1__Money *m)
+void cmd_status_pct_row(struct output_rows *r, const char *key, const Planreg__V1__VariancePct *pct)
 {
-	if (m)
-		output_rows_int(r, key, m->pence);
+	if (pct)
+		output_rows_tenths(r, key, pct->tenths);
 	else
 		output_rows_null(r, key);
 }
@@ -211,16 +212,13 @@ static void cmd_status_project_row(struct output_rows *r, const Planreg__V1__Pro
 	output_rows_str(r, "review", cmd_status_review(p));
 	output_rows_str(r, "review_comment", has && p->review && p->review_comment[0] ? p->review_comment : NULL);
 	output_rows_str(r, "plan_cost_text", p->plan_cost && p->plan_cost->text[0] ? p->plan_cost->text : NULL);
-	cmd_status_money_key(r, "plan_cost_pence",
-			     p->plan_cost && p->plan_cost->status == PLANREG__V1__COST_STATUS__COST_STATUS_KNOWN
-				     ? p->plan_cost->min
-				     : NULL);
-	cmd_status_money_key(r, "spend_pence", p->spend_to_date);
-	cmd_status_money_key(r, "forecast_pence", p->forecast_total);
-	if (p->variance)
-		output_rows_tenths(r, "variance_pct", p->variance->tenths);
-	else
-		output_rows_null(r, "variance_pct");
+	cli_money_row(r, "plan_cost_pence",
+		      p->plan_cost && p->plan_cost->status == PLANREG__V1__COST_STATUS__COST_STATUS_KNOWN
+			      ? p->plan_cost->min
+			      : NULL);
+	cli_money_row(r, "spend_pence", p->spend_to_date);
+	cli_money_row(r, "forecast_pence", p->forecast_total);
+	cmd_status_pct_row(r, "variance_pct", p->variance);
 	output_rows_list(r, "flags", p->flags, p->n_flags, ";");
 	output_rows_bool(r, "outstanding", p->outstanding);
 }
@@ -308,13 +306,9 @@ static void cmd_status_json(struct json *j, const void *answer, const void *arg)
 	json_object_end(j);
 }
 
-/* The headline numbers, then a line per project. */
-static void cmd_status_table(const void *answer, const void *arg)
+/* The headline numbers of the quarter. */
+static void cmd_status_headline(const Planreg__V1__GetStatusResponse *g, const Planreg__V1__StatusTotals *t)
 {
-	static const Planreg__V1__StatusTotals no_totals = PLANREG__V1__STATUS_TOTALS__INIT;
-	const struct cli_status_pages *pages = answer;
-	const Planreg__V1__GetStatusResponse *g = pages->first;
-	const Planreg__V1__StatusTotals *t = g->totals ? g->totals : &no_totals;
 	char spend[MONEY_FMT_MAX], forecast[MONEY_FMT_MAX], plan[MONEY_FMT_MAX];
 	money_format(t->spend_pence, spend);
 	money_format(t->forecast_pence, forecast);
@@ -328,70 +322,78 @@ static void cmd_status_table(const void *answer, const void *arg)
 		       strcmp(t->by_confidence[i]->name, "none") == 0 ? "not reported" : t->by_confidence[i]->name,
 		       t->by_confidence[i]->count);
 	printf("\nSpend to date %s; forecast %s; the plan's known cost %s\n\n", spend, forecast, plan);
+}
 
+/* One project's line of the table (strings in a). */
+static void cmd_status_table_row(struct output_table *tab, struct arena *a, const Planreg__V1__ProjectStatus *p)
+{
+	bool has = p->update_id != 0;
+	const char *review = cmd_status_review(p);
+	const char *cells[] = {
+		arena_printf(a, "%d", p->ref),
+		p->objective,
+		output_join(a, p->lead_orgs, p->n_lead_orgs, ","),
+		has ? cmd_status_stage(p->stage) : "-",
+		has ? cmd_status_confidence(p->confidence) : (p->outstanding ? "OUTSTANDING" : "-"),
+		has ? arena_printf(a, "%d", p->revision) : "-",
+		has ? arena_printf(a, "%.10s", p->submitted_at) : "-",
+		has ? (p->on_time ? "yes" : "late") : (p->late ? "late" : "-"),
+		review ? review : "-",
+		p->variance ? arena_printf(a, "%+.1f%%", p->variance->tenths / 10.0) : "-",
+		p->n_flags ? output_join(a, p->flags, p->n_flags, ",") : "-",
+		p->title,
+	};
+	output_table_row(tab, cells);
+}
+
+/* The headline numbers, then a line per project. */
+static struct output_table *cmd_status_table(const void *answer, const void *arg)
+{
+	static const Planreg__V1__StatusTotals no_totals = PLANREG__V1__STATUS_TOTALS__INIT;
+	const struct cli_status_pages *pages = answer;
+	cmd_status_headline(pages->first, pages->first->totals ? pages->first->totals : &no_totals);
 	static const char *const headers[] = {"REF",       "THEME",   "LEAD",   "STAGE",    "CONFIDENCE", "REV",
 					      "SUBMITTED", "ON TIME", "REVIEW", "VARIANCE", "FLAGS",      "TITLE"};
 	struct output_table *tab = output_table_new(headers, CMD_STATUS_N(headers), 1u << 11);
-	for (size_t i = 0; i < pages->n_projects; i++) {
-		const Planreg__V1__ProjectStatus *p = pages->projects[i];
-		bool has = p->update_id != 0;
-		char ref[16], theme[16], rev[16], day[11] = "-", variance[32] = "-";
-		struct buf leads = {0}, flags = {0};
-		snprintf(ref, sizeof ref, "%d", p->ref);
-		snprintf(theme, sizeof theme, "%s", p->objective);
-		snprintf(rev, sizeof rev, "%d", p->revision);
-		if (has)
-			snprintf(day, sizeof day, "%.10s", p->submitted_at);
-		if (p->variance)
-			snprintf(variance, sizeof variance, "%+.1f%%", p->variance->tenths / 10.0);
-		for (size_t k = 0; k < p->n_lead_orgs; k++)
-			buf_printf(&leads, "%s%s", k ? "," : "", p->lead_orgs[k]);
-		for (size_t k = 0; k < p->n_flags; k++)
-			buf_printf(&flags, "%s%s", k ? "," : "", p->flags[k]);
-		const char *review = cmd_status_review(p);
-		const char *cells[] = {ref,
-				       theme,
-				       buf_str(&leads),
-				       has ? cmd_status_stage(p->stage) : "-",
-				       has ? cmd_status_confidence(p->confidence)
-					   : (p->outstanding ? "OUTSTANDING" : "-"),
-				       has ? rev : "-",
-				       day,
-				       has ? (p->on_time ? "yes" : "late") : (p->late ? "late" : "-"),
-				       review ? review : "-",
-				       variance,
-				       p->n_flags ? buf_str(&flags) : "-",
-				       p->title};
-		output_table_row(tab, cells);
-		buf_free(&leads);
-		buf_free(&flags);
-	}
-	output_table_print(tab, OUTPUT_TABLE, stdout);
-	output_table_free(tab);
+	struct arena a = {0};
+	for (size_t i = 0; i < pages->n_projects; i++)
+		cmd_status_table_row(tab, &a, pages->projects[i]);
+	arena_free(&a);
+	return tab;
 }
 
-/* One grouping of the totals (status --by). */
-struct cmd_status_groups {
-	Planreg__V1__StatusGroup **gs;
-	size_t n;
-};
+/* The grouping of the totals that --by names, its size in *n. */
+static Planreg__V1__StatusGroup *const *cmd_status_grouping(const Planreg__V1__StatusTotals *t, const char *by,
+							    size_t *n)
+{
+	if (strcmp(by, "theme") == 0)
+		return *n = t->n_by_theme, t->by_theme;
+	if (strcmp(by, "stage") == 0)
+		return *n = t->n_by_stage, t->by_stage;
+	if (strcmp(by, "lead") == 0)
+		return *n = t->n_by_lead, t->by_lead;
+	return *n = t->n_by_confidence_group, t->by_confidence_group;
+}
 
+/* status --by: the answer is the totals, arg the grouping's name. */
 static void cmd_status_group_rows(struct output_rows *r, const void *answer, const void *arg)
 {
-	const struct cmd_status_groups *groups = answer;
-	for (size_t i = 0; i < groups->n; i++)
-		cmd_status_group_row(r, groups->gs[i]);
+	size_t n;
+	Planreg__V1__StatusGroup *const *gs = cmd_status_grouping(answer, arg, &n);
+	for (size_t i = 0; i < n; i++)
+		cmd_status_group_row(r, gs[i]);
 }
 
-static void cmd_status_group_table(const void *answer, const void *arg)
+static struct output_table *cmd_status_group_table(const void *answer, const void *arg)
 {
-	const struct cmd_status_groups *groups = answer;
+	size_t n;
+	Planreg__V1__StatusGroup *const *gs = cmd_status_grouping(answer, arg, &n);
 	static const char *const headers[] = {"KEY",   "PROJECTS",    "REPORTED", "OUTSTANDING", "LATE",
 					      "GREEN", "AMBER_GREEN", "AMBER",    "AMBER_RED",   "RED",
 					      "NONE",  "SPEND",       "FORECAST", "PLAN COST",   "NAME"};
 	struct output_table *tab = output_table_new(headers, CMD_STATUS_N(headers), 1u << 14);
-	for (size_t i = 0; i < groups->n; i++) {
-		const Planreg__V1__StatusGroup *g = groups->gs[i];
+	for (size_t i = 0; i < n; i++) {
+		const Planreg__V1__StatusGroup *g = gs[i];
 		char num[11][16], spend[MONEY_FMT_MAX], forecast[MONEY_FMT_MAX], plan[MONEY_FMT_MAX];
 		int v[] = {g->projects, g->reported, g->outstanding, g->late};
 		for (int k = 0; k < 4; k++)
@@ -406,8 +408,7 @@ static void cmd_status_group_table(const void *answer, const void *arg)
 				       num[7], num[8], num[9], spend,  forecast, plan,   g->name};
 		output_table_row(tab, cells);
 	}
-	output_table_print(tab, OUTPUT_TABLE, stdout);
-	output_table_free(tab);
+	return tab;
 }
 
 static const struct cli_listing cmd_status_group_listing = {
@@ -422,18 +423,6 @@ static const struct cli_listing cmd_status_listing = {
 	.json = cmd_status_json,
 	.table = cmd_status_table,
 };
-
-/* The grouping --by names. */
-static struct cmd_status_groups cmd_status_grouping(const Planreg__V1__StatusTotals *t, const char *by)
-{
-	if (strcmp(by, "theme") == 0)
-		return (struct cmd_status_groups){t->by_theme, t->n_by_theme};
-	if (strcmp(by, "stage") == 0)
-		return (struct cmd_status_groups){t->by_stage, t->n_by_stage};
-	if (strcmp(by, "lead") == 0)
-		return (struct cmd_status_groups){t->by_lead, t->n_by_lead};
-	return (struct cmd_status_groups){t->by_confidence_group, t->n_by_confidence_group};
-}
 
 /* One option of status into body (or *period, *by); false after a usage error. */
 static bool cmd_status_option(const struct cli_command *cmd, int ch, struct cli_filter *filter,
@@ -502,8 +491,7 @@ static int cmd_status_show_run(struct cli *cli, const struct cli_command *self, 
 		return rc;
 	const Planreg__V1__StatusTotals *t = pages.first->totals;
 	if (by != NULL && t != NULL) {
-		struct cmd_status_groups groups = cmd_status_grouping(t, by);
-		cli_listing_print(&cmd_status_group_listing, &groups, NULL, g.format);
+		cli_listing_print(&cmd_status_group_listing, t, by, g.format);
 	} else {
 		cli_listing_print(&cmd_status_listing, &pages, NULL, g.format);
 	}

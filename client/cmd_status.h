@@ -17,8 +17,9 @@ int cmd_status_period(const struct cli_command *cmd, const char *opt, const char
 /* A confidence's or stage's name, NULL for none. */
 const char *cmd_status_confidence(int c);
 const char *cmd_status_stage(int s);
-/* An amount for people ("-" when absent), or as pence under key (null when absent). */
+/* A percentage as a row's value (31.9), null when absent. */
+void cmd_status_pct_row(struct output_rows *r, const char *key, const Planreg__V1__VariancePct *pct);
+/* An amount for people ("-" when absent). */
 const char *cmd_status_money(const Planreg__V1__Money *m, char buf[MONEY_FMT_MAX]);
-void cmd_status_money_key(struct output_rows *r, const char *key, const Planreg__V1__Money *m);
 
 #endif

@@ -70,7 +70,7 @@ static void cmd_status_outstanding_rows(struct output_rows *r, const void *answe
 }
 
 /* A headline, then a line per outstanding project, its organisation named on the first. */
-static void cmd_status_outstanding_table(const void *answer, const void *arg)
+static struct output_table *cmd_status_outstanding_table(const void *answer, const void *arg)
 {
 	const Planreg__V1__ListOutstandingResponse *o = answer;
 	const char *period = arg;
@@ -102,8 +102,7 @@ static void cmd_status_outstanding_table(const void *answer, const void *arg)
 		}
 	}
 	arena_free(&a);
-	output_table_print(tab, OUTPUT_TABLE, stdout);
-	output_table_free(tab);
+	return tab;
 }
 
 static const struct cli_listing cmd_status_outstanding_listing = {
@@ -182,7 +181,7 @@ static const char *cmd_status_timeliness_cell(struct arena *a, const Planreg__V1
 }
 
 /* A matrix: one row per organisation, one column per period. */
-static void cmd_status_timeliness_table(const void *answer, const void *arg)
+static struct output_table *cmd_status_timeliness_table(const void *answer, const void *arg)
 {
 	const Planreg__V1__GetTimelinessResponse *g = answer;
 	struct arena a = {0};
@@ -202,9 +201,8 @@ static void cmd_status_timeliness_table(const void *answer, const void *arg)
 		cells[ncols - 1] = row->name;
 		output_table_row(tab, cells);
 	}
-	output_table_print(tab, OUTPUT_TABLE, stdout);
-	output_table_free(tab);
 	arena_free(&a);
+	return tab;
 }
 
 static const struct cli_listing cmd_status_timeliness_listing = {
@@ -274,13 +272,10 @@ static void cmd_status_diff_row(struct output_rows *r, const Planreg__V1__Projec
 	output_rows_str(r, "confidence_change", p->confidence_change[0] ? p->confidence_change : NULL);
 	output_rows_str(r, "stage_from", cmd_status_stage(p->stage_from));
 	output_rows_str(r, "stage_to", cmd_status_stage(p->stage_to));
-	cmd_status_money_key(r, "forecast_from_pence", p->forecast_from);
-	cmd_status_money_key(r, "forecast_to_pence", p->forecast_to);
-	cmd_status_money_key(r, "forecast_change_pence", p->forecast_change);
-	if (p->forecast_change_pct)
-		output_rows_tenths(r, "forecast_change_pct", p->forecast_change_pct->tenths);
-	else
-		output_rows_null(r, "forecast_change_pct");
+	cli_money_row(r, "forecast_from_pence", p->forecast_from);
+	cli_money_row(r, "forecast_to_pence", p->forecast_to);
+	cli_money_row(r, "forecast_change_pence", p->forecast_change);
+	cmd_status_pct_row(r, "forecast_change_pct", p->forecast_change_pct);
 	output_rows_list(r, "milestones_achieved", p->milestones_achieved, p->n_milestones_achieved, "\n");
 	output_rows_list(r, "milestones_slipped", p->milestones_slipped, p->n_milestones_slipped, "\n");
 	output_rows_bool(r, "outstanding_from", p->outstanding_from);
@@ -333,7 +328,7 @@ static void cmd_status_diff_table_row(struct output_table *tab, struct arena *a,
 	buf_free(&ms);
 }
 
-static void cmd_status_diff_table(const void *answer, const void *arg)
+static struct output_table *cmd_status_diff_table(const void *answer, const void *arg)
 {
 	const Planreg__V1__DiffPeriodsResponse *d = answer;
 	const char *const *periods = arg;
@@ -346,8 +341,7 @@ static void cmd_status_diff_table(const void *answer, const void *arg)
 	for (size_t i = 0; i < n; i++)
 		cmd_status_diff_table_row(tab, &a, d->projects[i]);
 	arena_free(&a);
-	output_table_print(tab, OUTPUT_TABLE, stdout);
-	output_table_free(tab);
+	return tab;
 }
 
 static const struct cli_listing cmd_status_diff_listing = {

@@ -31,7 +31,7 @@ static void cmd_themes_rows(struct output_rows *rows, const void *answer, const 
 }
 
 /* "1  Digital infrastructure", then each objective indented under it. */
-static void cmd_themes_table(const void *answer, const void *arg)
+static struct output_table *cmd_themes_table(const void *answer, const void *arg)
 {
 	const Planreg__V1__ListThemesResponse *r = answer;
 	static const char *const headers[] = {"THEME", "OBJECTIVE", "TITLE"};
@@ -47,8 +47,7 @@ static void cmd_themes_table(const void *answer, const void *arg)
 			output_table_row(t, obj);
 		}
 	}
-	output_table_print(t, OUTPUT_TABLE, stdout);
-	output_table_free(t);
+	return t;
 }
 
 static const struct cli_listing cmd_themes_listing = {

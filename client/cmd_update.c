@@ -4,6 +4,7 @@
  * input is read in cmd_update_input.c, a CSV batch sent by cmd_update_batch.c,
  * and updates shown by cmd_update_print.c. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -109,49 +110,37 @@ struct cmd_update_submit_args {
 	struct arena a;
 };
 
-/* One option of submit into s. */
+/* The options of submit that each give one text, and where it goes (offsets in struct cmd_update_submit_args). */
+static const struct {
+	int key;
+	size_t offset;
+} cmd_update_submit_texts[] = {
+	{CLI_KEY_PERIOD, offsetof(struct cmd_update_submit_args, in.period)},
+	{CLI_KEY_CONFIDENCE, offsetof(struct cmd_update_submit_args, in.confidence)},
+	{CLI_KEY_STAGE, offsetof(struct cmd_update_submit_args, in.stage)},
+	{'n', offsetof(struct cmd_update_submit_args, in.narrative)},
+	{'S', offsetof(struct cmd_update_submit_args, in.spend)},
+	{'F', offsetof(struct cmd_update_submit_args, in.forecast)},
+	{'v', offsetof(struct cmd_update_submit_args, in.variance_note)},
+	{'N', offsetof(struct cmd_update_submit_args, narrative_file)},
+	{'k', offsetof(struct cmd_update_submit_args, key)},
+	{'C', offsetof(struct cmd_update_submit_args, csv_path)},
+};
+
+/* One option of submit into s: a text, or one more milestone or risk. */
 static void cmd_update_submit_option(struct cmd_update_submit_args *s, int ch)
 {
 	struct cmd_update_input *in = &s->in;
 	s->content_options = s->content_options || ch != 'C';
-	switch (ch) {
-	case CLI_KEY_PERIOD:
-		in->period = optarg;
-		break;
-	case CLI_KEY_CONFIDENCE:
-		in->confidence = optarg;
-		break;
-	case CLI_KEY_STAGE:
-		in->stage = optarg;
-		break;
-	case 'n':
-		in->narrative = optarg;
-		break;
-	case 'N':
-		s->narrative_file = optarg;
-		break;
-	case 'S':
-		in->spend = optarg;
-		break;
-	case 'F':
-		in->forecast = optarg;
-		break;
-	case 'v':
-		in->variance_note = optarg;
-		break;
-	case 'm':
+	for (size_t i = 0; i < sizeof cmd_update_submit_texts / sizeof cmd_update_submit_texts[0]; i++)
+		if (cmd_update_submit_texts[i].key == ch) {
+			*(const char **)((char *)s + cmd_update_submit_texts[i].offset) = optarg;
+			return;
+		}
+	if (ch == 'm')
 		*(char **)arena_push(&s->a, &in->milestones, &in->n_milestones, sizeof(char *)) = optarg;
-		break;
-	case 'r':
+	else if (ch == 'r')
 		*(char **)arena_push(&s->a, &in->risks, &in->n_risks, sizeof(char *)) = optarg;
-		break;
-	case 'k':
-		s->key = optarg;
-		break;
-	case 'C':
-		s->csv_path = optarg;
-		break;
-	}
 }
 
 /* What is missing or wrong among the options of a single submission; EXIT_OK when nothing. */

@@ -82,11 +82,7 @@ void cmd_update_print_json(struct json *j, const Planreg__V1__UpdateContent *c, 
 		json_object_end(j);
 	}
 	json_array_end(j);
-	json_key(j, "risks");
-	json_array_begin(j);
-	for (size_t i = 0; i < c->n_risks; i++)
-		json_str(j, c->risks[i]);
-	json_array_end(j);
+	cli_json_strings(j, "risks", c->risks, c->n_risks);
 	if (u) {
 		json_kv_str(j, "submitted_by", u->submitted_by);
 		json_kv_str(j, "submitted_org", u->submitted_org);
@@ -142,14 +138,6 @@ static const char *const cmd_update_print_keys[] = {"id",
 						    "review_reviewed_at",
 						    "superseded"};
 
-static void cmd_update_print_money_key(struct output_rows *rows, const char *key, const Planreg__V1__Money *m)
-{
-	if (m)
-		output_rows_int(rows, key, m->pence);
-	else
-		output_rows_null(rows, key);
-}
-
 /* One update as a CSV row: the values of cmd_update_print_json, milestones one TITLE|BASELINE|FORECAST|ACHIEVED a line.
  */
 static void cmd_update_print_row(struct output_rows *rows, const Planreg__V1__Update *u)
@@ -166,8 +154,8 @@ static void cmd_update_print_row(struct output_rows *rows, const Planreg__V1__Up
 	output_rows_str(rows, "confidence", values_confidence_name((enum confidence)c->confidence));
 	output_rows_str(rows, "stage", values_stage_name((enum stage)c->stage));
 	output_rows_str(rows, "narrative", c->narrative);
-	cmd_update_print_money_key(rows, "spend_to_date_pence", c->spend_to_date);
-	cmd_update_print_money_key(rows, "forecast_total_pence", c->forecast_total);
+	cli_money_row(rows, "spend_to_date_pence", c->spend_to_date);
+	cli_money_row(rows, "forecast_total_pence", c->forecast_total);
 	output_rows_str(rows, "variance_note", c->variance_note[0] ? c->variance_note : NULL);
 	output_rows_str(rows, "milestones", buf_str(&ms));
 	output_rows_list(rows, "risks", c->risks, c->n_risks, "\n");
@@ -202,7 +190,7 @@ static void cmd_update_print_list_json(struct json *j, const void *answer, const
 	json_array_end(j);
 }
 
-static void cmd_update_print_table(const void *answer, const void *arg)
+static struct output_table *cmd_update_print_table(const void *answer, const void *arg)
 {
 	const Planreg__V1__ListUpdatesResponse *l = answer;
 	static const char *const headers[] = {"ID",    "REF",          "PERIOD",       "REV",   "CONFIDENCE",
@@ -227,8 +215,7 @@ static void cmd_update_print_table(const void *answer, const void *arg)
 				       review ? review : "-"};
 		output_table_row(t, cells);
 	}
-	output_table_print(t, OUTPUT_TABLE, stdout);
-	output_table_free(t);
+	return t;
 }
 
 const struct cli_listing cmd_update_print_listing = {
@@ -400,7 +387,7 @@ static void cmd_update_print_form_rows(struct output_rows *rows, const void *ans
 		cmd_update_print_form_row(rows, t->rows[i], arg);
 }
 
-static void cmd_update_print_template_table(const void *answer, const void *arg)
+static struct output_table *cmd_update_print_template_table(const void *answer, const void *arg)
 {
 	const Planreg__V1__UpdateTemplateResponse *tr = answer;
 	static const char *const headers[] = {"REF", "LAST PERIOD", "CONFIDENCE", "STAGE", "TITLE"};
@@ -416,8 +403,7 @@ static void cmd_update_print_template_table(const void *answer, const void *arg)
 				       values_stage_name((enum stage)(l ? l->stage : p->stage)), p->title};
 		output_table_row(t, cells);
 	}
-	output_table_print(t, OUTPUT_TABLE, stdout);
-	output_table_free(t);
+	return t;
 }
 
 const struct cli_listing cmd_update_print_template_listing = {
@@ -444,11 +430,7 @@ void cmd_update_print_receipt(const Planreg__V1__UpdateContent *c, const Planreg
 	json_kv_int(j, "update_id", r->update_id);
 	json_kv_int(j, "revision", r->revision);
 	json_kv_str(j, "hash", r->hash);
-	json_key(j, "warnings");
-	json_array_begin(j);
-	for (size_t i = 0; i < r->n_warnings; i++)
-		json_str(j, r->warnings[i]);
-	json_array_end(j);
+	cli_json_strings(j, "warnings", r->warnings, r->n_warnings);
 	json_kv_bool(j, "replayed", replayed);
 	json_kv_str(j, "submitted_at", r->submitted_at);
 	json_object_end(j);
