@@ -234,6 +234,23 @@ int cli_status_fetch(struct cli *cli, Planreg__V1__GetStatusRequest *body, int p
 		     struct cli_status_pages *pages);
 void cli_status_pages_free(struct cli_status_pages *pages);
 
+/* The global options (cli_global.c): before the command, ending with an entry whose name is NULL. Their keys
+ * are their own; help and version are what to do rather than settings. */
+#define CLI_GLOBAL_HELP 'h'
+#define CLI_GLOBAL_VERSION 'V'
+extern const struct cli_option cli_global_options[];
+/* The global option arg names ("--server", "--server=HOST", "-v"), or NULL. */
+const struct cli_option *cli_global_find(const char *arg);
+/*
+ * Takes the global options that come before the command into cli (settings,
+ * -v) and puts every other argument, in order, into rest (room for argc); the
+ * first of them is --help, --version, an unknown option or the command.
+ * EXIT_OK, or EXIT_USAGE after saying what is wrong (a missing value, a bad --timeout).
+ */
+int cli_global_parse(struct cli *cli, int argc, char **argv, char **rest, int *nrest);
+/* The global options' lines of `planreg --help`. */
+void cli_global_print_help(FILE *out);
+
 /* Every command, NULL-terminated, in `planreg --help` order (cli.c). */
 const struct cli_command *const *cli_all_commands(void);
 
