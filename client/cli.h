@@ -99,7 +99,8 @@ struct cli_getopt {
 	struct option longopts[CLI_OPTIONS_MAX + 3];
 	char shortopts[CLI_OPTIONS_MAX * 2 + 4];
 	unsigned seen[CLI_OPTIONS_MAX];
-	enum output_format format; /* --format, or the first format offered */
+	const char *values[CLI_OPTIONS_MAX]; /* the last value of each option given ("" for a flag), by its place */
+	enum output_format format;           /* --format, or the first format offered */
 	bool format_given;
 	char **args; /* the positional arguments, after parsing */
 	int nargs;
@@ -116,8 +117,11 @@ void cli_getopt_begin(struct cli_getopt *g, const struct cli_command *self, int 
  * repeated option, the wrong number of arguments).
  */
 int cli_getopt_next(struct cli_getopt *g);
-/* Parses a whole command line that has no options of its own beyond --format. */
+/* Parses a whole command line whose options only need keeping: then cli_getopt_value gives each. 0, or -1 as
+ * cli_getopt_next. */
 int cli_getopt_all(struct cli_getopt *g, const struct cli_command *self, int argc, char **argv);
+/* The last value given for the option of this key ("" for a flag), or NULL when it was not given. */
+const char *cli_getopt_value(const struct cli_getopt *g, int key);
 
 /*
  * Sends req and waits for the answer. Returns the exit code: 0 with *resp set

@@ -7,32 +7,33 @@
 int cli_options_filter(const struct cli_command *cmd, int ch, struct cli_filter *f)
 {
 	char *end;
-	switch (ch) {
-	case CLI_KEY_THEME:
-		f->theme = (int32_t)strtol(optarg, &end, 10);
-		if (end == optarg || *end != '\0' || f->theme < 1 || f->theme > 99)
+	int32_t theme;
+	enum stage s;
+	enum confidence c;
+	if (ch == CLI_KEY_THEME && f->theme) {
+		theme = (int32_t)strtol(optarg, &end, 10);
+		if (end == optarg || *end != '\0' || theme < 1 || theme > 99)
 			return cli_usage(cmd, "--theme takes a theme number such as 6, not \"%s\"", optarg), -1;
-		return 1;
-	case CLI_KEY_OBJECTIVE:
-		f->objective = optarg;
-		return 1;
-	case CLI_KEY_LEAD:
-		f->lead = optarg;
-		return 1;
-	case CLI_KEY_STAGE:
-		if (!values_stage_parse(optarg, &f->stage))
+		*f->theme = (int32_t)theme;
+	} else if (ch == CLI_KEY_OBJECTIVE && f->objective) {
+		*f->objective = optarg;
+	} else if (ch == CLI_KEY_LEAD && f->lead) {
+		*f->lead = optarg;
+	} else if (ch == CLI_KEY_STAGE && f->stage) {
+		if (!values_stage_parse(optarg, &s))
 			return cli_usage(cmd, "--stage must be one of %s, not \"%s\"", values_stage_names(), optarg),
 			       -1;
-		return 1;
-	case CLI_KEY_CONFIDENCE:
-		if (!values_confidence_parse(optarg, &f->confidence))
+		*f->stage = (Planreg__V1__Stage)s;
+	} else if (ch == CLI_KEY_CONFIDENCE && f->confidence) {
+		if (!values_confidence_parse(optarg, &c))
 			return cli_usage(cmd, "--confidence must be one of %s, not \"%s\"", values_confidence_names(),
 					 optarg),
 			       -1;
-		return 1;
-	default:
+		*f->confidence = (Planreg__V1__Confidence)c;
+	} else {
 		return 0;
 	}
+	return 1;
 }
 
 int cli_options_period(const struct cli_command *cmd, const char *opt, const char *s, struct period *p,

@@ -54,18 +54,19 @@ enum cli_options_key {
 	.help = "delivery confidence: green, amber_green, amber, amber_red or red", .complete = CLI_COMPLETE_CHOICES,  \
 	.choices = CLI_CONFIDENCE_CHOICES
 
-/* The filter options given; 0 (or NULL) where one was not. */
+/* Where a request keeps the filters: its fields (NULL for a filter the command does not offer). */
 struct cli_filter {
-	int32_t theme;
-	const char *objective;
-	const char *lead;
-	enum stage stage;
-	enum confidence confidence;
+	int32_t *theme;
+	char **objective;
+	char **lead;
+	Planreg__V1__Stage *stage;
+	Planreg__V1__Confidence *confidence;
 };
 
 /*
- * Reads the filter option ch (its value in optarg) into f. Returns 1 when it
- * was one, 0 when ch is not a filter option, -1 after a usage error.
+ * Reads the filter option ch (its value in optarg) into its field of f.
+ * Returns 1 when it was one, 0 when ch is not a filter option, -1 after a
+ * usage error.
  */
 int cli_options_filter(const struct cli_command *cmd, int ch, struct cli_filter *f);
 

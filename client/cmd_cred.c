@@ -242,15 +242,11 @@ static int cmd_cred_revoke_run(struct cli *cli, const struct cli_command *self, 
 
 static int cmd_cred_list_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
-	Planreg__V1__ListCredentialsRequest body = PLANREG__V1__LIST_CREDENTIALS_REQUEST__INIT;
 	struct cli_getopt g;
-	int ch;
-	cli_getopt_begin(&g, self, argc, argv);
-	while ((ch = cli_getopt_next(&g)) > 0)
-		if (ch == 'a')
-			body.include_revoked = true;
-	if (ch < 0)
+	if (cli_getopt_all(&g, self, argc, argv) < 0)
 		return g.rc;
+	Planreg__V1__ListCredentialsRequest body = PLANREG__V1__LIST_CREDENTIALS_REQUEST__INIT;
+	body.include_revoked = cli_getopt_value(&g, 'a') != NULL;
 	return cli_listing_request(cli, PLANREG__V1__REQUEST__BODY_LIST_CREDENTIALS, &body, &cmd_cred_listing, NULL,
 				   g.format);
 }

@@ -299,21 +299,11 @@ static int cmd_plan_submit(struct cli *cli, const char *path, const struct plan 
 
 static int cmd_plan_import_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
-	bool dry_run = false, quiet = false;
-	const char *names_path = NULL;
 	struct cli_getopt g;
-	int ch;
-	cli_getopt_begin(&g, self, argc, argv);
-	while ((ch = cli_getopt_next(&g)) > 0) {
-		if (ch == 'n')
-			dry_run = true;
-		else if (ch == 'N')
-			names_path = optarg;
-		else if (ch == 'q')
-			quiet = true;
-	}
-	if (ch < 0)
+	if (cli_getopt_all(&g, self, argc, argv) < 0)
 		return g.rc;
+	bool dry_run = cli_getopt_value(&g, 'n') != NULL, quiet = cli_getopt_value(&g, 'q') != NULL;
+	const char *names_path = cli_getopt_value(&g, 'N');
 	bool json = g.format_given && g.format == OUTPUT_JSON;
 	if (json && !dry_run)
 		return cli_usage(self, "--format json goes with --dry-run (an import prints what changed)");

@@ -178,12 +178,12 @@ static const struct cli_listing cmd_projects_listing = {
 	.table = cmd_projects_table,
 };
 
-/* One option of projects list into body (the filters into f); false after a usage error. */
-static bool cmd_projects_option(const struct cli_command *self, int ch, struct cli_filter *f,
-				Planreg__V1__ListProjectsRequest *body)
+/* One option of projects list into body; false after a usage error. */
+static bool cmd_projects_option(const struct cli_command *self, int ch, Planreg__V1__ListProjectsRequest *body)
 {
 	char *end;
-	int filtered = cli_options_filter(self, ch, f);
+	struct cli_filter f = {&body->theme, &body->objective, &body->lead_org, &body->stage, NULL};
+	int filtered = cli_options_filter(self, ch, &f);
 	if (filtered != 0)
 		return filtered > 0;
 	switch (ch) {
@@ -208,21 +208,14 @@ static bool cmd_projects_option(const struct cli_command *self, int ch, struct c
 static int cmd_projects_list_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
 	Planreg__V1__ListProjectsRequest body = PLANREG__V1__LIST_PROJECTS_REQUEST__INIT;
-	struct cli_filter filter = {0};
 	struct cli_getopt g;
 	int ch;
 	cli_getopt_begin(&g, self, argc, argv);
 	while ((ch = cli_getopt_next(&g)) > 0)
-		if (!cmd_projects_option(self, ch, &filter, &body))
+		if (!cmd_projects_option(self, ch, &body))
 			return EXIT_USAGE;
 	if (ch < 0)
 		return g.rc;
-	body.theme = filter.theme;
-	if (filter.objective)
-		body.objective = (char *)filter.objective;
-	if (filter.lead)
-		body.lead_org = (char *)filter.lead;
-	body.stage = (Planreg__V1__Stage)filter.stage;
 
 	/* every page, kept until printed: responses own the projects */
 	Planreg__V1__Response **pages = NULL;

@@ -117,25 +117,15 @@ static int cmd_report_render(const struct cmd_report_answers *ans, const char *p
 
 static int cmd_report_html_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
-	const char *period = NULL, *output = NULL;
 	struct cli_getopt g;
-	int ch;
-	cli_getopt_begin(&g, self, argc, argv);
-	while ((ch = cli_getopt_next(&g)) > 0) {
-		if (ch == CLI_KEY_PERIOD)
-			period = optarg;
-		else
-			output = optarg;
-	}
-	if (ch < 0)
+	if (cli_getopt_all(&g, self, argc, argv) < 0)
 		return g.rc;
-	struct period p;
+	const char *output = cli_getopt_value(&g, 'o');
 	char ps[PERIOD_FMT_MAX];
-	int rc = cmd_status_period(self, "--period", period, &p, ps);
-	if (rc != EXIT_OK)
-		return rc;
+	if (cmd_status_period(self, "--period", cli_getopt_value(&g, CLI_KEY_PERIOD), NULL, ps) != EXIT_OK)
+		return EXIT_USAGE;
 	struct cmd_report_answers ans;
-	rc = cmd_report_gather(cli, ps, &ans);
+	int rc = cmd_report_gather(cli, ps, &ans);
 	if (rc != EXIT_OK)
 		return rc;
 	rc = cmd_report_render(&ans, ps, output);

@@ -48,8 +48,10 @@ int cmd_status_period(const struct cli_command *cmd, const char *opt, const char
 		      char out[PERIOD_FMT_MAX])
 {
 	if (s == NULL) {
-		*p = cmd_status_last_ended();
-		period_format(*p, out);
+		struct period last = cmd_status_last_ended();
+		period_format(last, out);
+		if (p)
+			*p = last;
 		return EXIT_OK;
 	}
 	return cli_options_period(cmd, opt, s, p, out);
@@ -425,12 +427,12 @@ static const struct cli_listing cmd_status_listing = {
 };
 
 /* One option of status into body (or *period, *by); false after a usage error. */
-static bool cmd_status_option(const struct cli_command *cmd, int ch, struct cli_filter *filter,
-			      Planreg__V1__GetStatusRequest *body, Planreg__V1__Timestamp *as_at, const char **period,
-			      const char **by)
+static bool cmd_status_option(const struct cli_command *cmd, int ch, Planreg__V1__GetStatusRequest *body,
+			      Planreg__V1__Timestamp *as_at, const char **period, const char **by)
 {
 	char ts[TIMESTAMP_FMT_MAX];
-	int filtered = cli_options_filter(cmd, ch, filter);
+	struct cli_filter filter = {&body->theme, &body->objective, &body->lead_org, &body->stage, &body->confidence};
+	int filtered = cli_options_filter(cmd, ch, &filter);
 	if (filtered != 0)
 		return filtered > 0;
 	switch (ch) {
@@ -463,30 +465,20 @@ static int cmd_status_show_run(struct cli *cli, const struct cli_command *self, 
 	Planreg__V1__GetStatusRequest body = PLANREG__V1__GET_STATUS_REQUEST__INIT;
 	Planreg__V1__Timestamp as_at = PLANREG__V1__TIMESTAMP__INIT;
 	const char *period = NULL, *by = NULL;
-	struct cli_filter filter = {0};
 	struct cli_getopt g;
 	int ch;
 	cli_getopt_begin(&g, self, argc, argv);
 	while ((ch = cli_getopt_next(&g)) > 0)
-		if (!cmd_status_option(self, ch, &filter, &body, &as_at, &period, &by))
+		if (!cmd_status_option(self, ch, &body, &as_at, &period, &by))
 			return EXIT_USAGE;
 	if (ch < 0)
 		return g.rc;
-	body.theme = filter.theme;
-	if (filter.objective)
-		body.objective = (char *)filter.objective;
-	if (filter.lead)
-		body.lead_org = (char *)filter.lead;
-	body.stage = (Planreg__V1__Stage)filter.stage;
-	body.confidence = (Planreg__V1__Confidence)filter.confidence;
-	struct period p;
 	char ps[PERIOD_FMT_MAX];
-	int rc = cmd_status_period(self, "--period", period, &p, ps);
-	if (rc != EXIT_OK)
-		return rc;
+	if (cmd_status_period(self, "--period", period, NULL, ps) != EXIT_OK)
+		return EXIT_USAGE;
 	body.period = ps;
 	struct cli_status_pages pages;
-	rc = cli_status_fetch(cli, &body, CMD_STATUS_PAGE, &pages);
+	int rc = cli_status_fetch(cli, &body, CMD_STATUS_PAGE, &pages);
 	if (rc != EXIT_OK)
 		return rc;
 	const Planreg__V1__StatusTotals *t = pages.first->totals;

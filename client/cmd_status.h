@@ -11,7 +11,8 @@
 
 /* The last quarter that has ended, by today's date (UTC). */
 struct period cmd_status_last_ended(void);
-/* A period option or argument (NULL: the last quarter that has ended), normalised into out; a usage error otherwise. */
+/* A period option or argument (NULL: the last quarter that has ended), normalised into out (and *p unless p is
+ * NULL); a usage error otherwise. */
 int cmd_status_period(const struct cli_command *cmd, const char *opt, const char *s, struct period *p,
 		      char out[PERIOD_FMT_MAX]);
 /* A confidence's or stage's name, NULL for none. */

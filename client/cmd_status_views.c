@@ -131,11 +131,9 @@ static int cmd_status_outstanding_run(struct cli *cli, const struct cli_command 
 	}
 	if (ch < 0)
 		return g.rc;
-	struct period p;
 	char ps[PERIOD_FMT_MAX];
-	int rc = cmd_status_period(self, "--period", period, &p, ps);
-	if (rc != EXIT_OK)
-		return rc;
+	if (cmd_status_period(self, "--period", period, NULL, ps) != EXIT_OK)
+		return EXIT_USAGE;
 	body.period = ps;
 	return cli_listing_request(cli, PLANREG__V1__REQUEST__BODY_LIST_OUTSTANDING, &body,
 				   &cmd_status_outstanding_listing, ps, g.format);
@@ -213,18 +211,10 @@ static const struct cli_listing cmd_status_timeliness_listing = {
 
 static int cmd_status_timeliness_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
-	const char *from = NULL, *to = NULL;
 	struct cli_getopt opt;
-	int ch;
-	cli_getopt_begin(&opt, self, argc, argv);
-	while ((ch = cli_getopt_next(&opt)) > 0) {
-		if (ch == CLI_KEY_FROM)
-			from = optarg;
-		else
-			to = optarg;
-	}
-	if (ch < 0)
+	if (cli_getopt_all(&opt, self, argc, argv) < 0)
 		return opt.rc;
+	const char *from = cli_getopt_value(&opt, CLI_KEY_FROM), *to = cli_getopt_value(&opt, CLI_KEY_TO);
 	struct period pt, pf;
 	char ts[PERIOD_FMT_MAX], fs[PERIOD_FMT_MAX];
 	int rc = cmd_status_period(self, "--to", to, &pt, ts);
@@ -355,12 +345,10 @@ static int cmd_status_diff_run(struct cli *cli, const struct cli_command *self, 
 	struct cli_getopt g;
 	if (cli_getopt_all(&g, self, argc, argv) < 0)
 		return g.rc;
-	struct period p1, p2;
 	char s1[PERIOD_FMT_MAX], s2[PERIOD_FMT_MAX];
-	int rc;
-	if ((rc = cmd_status_period(self, "P1", g.args[0], &p1, s1)) != EXIT_OK ||
-	    (rc = cmd_status_period(self, "P2", g.args[1], &p2, s2)) != EXIT_OK)
-		return rc;
+	if (cmd_status_period(self, "P1", g.args[0], NULL, s1) != EXIT_OK ||
+	    cmd_status_period(self, "P2", g.args[1], NULL, s2) != EXIT_OK)
+		return EXIT_USAGE;
 	Planreg__V1__DiffPeriodsRequest body = PLANREG__V1__DIFF_PERIODS_REQUEST__INIT;
 	body.from_period = s1;
 	body.to_period = s2;

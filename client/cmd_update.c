@@ -263,28 +263,28 @@ static int cmd_update_history_run(struct cli *cli, const struct cli_command *sel
 				   g.format);
 }
 
+/* What update list and update template cover: --period (required, normalised into ps) and --org, into the
+ * request's fields. */
+static int cmd_update_scope(const struct cli_command *self, const struct cli_getopt *g, char ps[PERIOD_FMT_MAX],
+			    char **period, char **org)
+{
+	int rc = cli_options_period_required(self, "--period", cli_getopt_value(g, CLI_KEY_PERIOD), ps);
+	*period = ps;
+	if (cli_getopt_value(g, CLI_KEY_ORG))
+		*org = (char *)cli_getopt_value(g, CLI_KEY_ORG);
+	return rc;
+}
+
 static int cmd_update_list_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
-	Planreg__V1__ListUpdatesRequest body = PLANREG__V1__LIST_UPDATES_REQUEST__INIT;
-	const char *period = NULL;
 	struct cli_getopt g;
-	int ch;
-	cli_getopt_begin(&g, self, argc, argv);
-	while ((ch = cli_getopt_next(&g)) > 0) {
-		if (ch == CLI_KEY_PERIOD)
-			period = optarg;
-		else if (ch == CLI_KEY_ORG)
-			body.organisation = optarg;
-		else if (ch == 'l')
-			body.latest_only = true;
-	}
-	if (ch < 0)
+	if (cli_getopt_all(&g, self, argc, argv) < 0)
 		return g.rc;
+	Planreg__V1__ListUpdatesRequest body = PLANREG__V1__LIST_UPDATES_REQUEST__INIT;
 	char ps[PERIOD_FMT_MAX];
-	int rc = cli_options_period_required(self, "--period", period, ps);
-	if (rc != EXIT_OK)
-		return rc;
-	body.period = ps;
+	if (cmd_update_scope(self, &g, ps, &body.period, &body.organisation) != EXIT_OK)
+		return EXIT_USAGE;
+	body.latest_only = cli_getopt_value(&g, 'l') != NULL;
 	return cli_listing_request(cli, PLANREG__V1__REQUEST__BODY_LIST_UPDATES, &body, &cmd_update_print_listing, NULL,
 				   g.format);
 }
@@ -320,24 +320,13 @@ static int cmd_update_show_run(struct cli *cli, const struct cli_command *self, 
 
 static int cmd_update_template_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
-	Planreg__V1__UpdateTemplateRequest body = PLANREG__V1__UPDATE_TEMPLATE_REQUEST__INIT;
-	const char *period = NULL;
 	struct cli_getopt g;
-	int ch;
-	cli_getopt_begin(&g, self, argc, argv);
-	while ((ch = cli_getopt_next(&g)) > 0) {
-		if (ch == CLI_KEY_PERIOD)
-			period = optarg;
-		else
-			body.organisation = optarg;
-	}
-	if (ch < 0)
+	if (cli_getopt_all(&g, self, argc, argv) < 0)
 		return g.rc;
+	Planreg__V1__UpdateTemplateRequest body = PLANREG__V1__UPDATE_TEMPLATE_REQUEST__INIT;
 	char ps[PERIOD_FMT_MAX];
-	int rc = cli_options_period_required(self, "--period", period, ps);
-	if (rc != EXIT_OK)
-		return rc;
-	body.period = ps;
+	if (cmd_update_scope(self, &g, ps, &body.period, &body.organisation) != EXIT_OK)
+		return EXIT_USAGE;
 	return cli_listing_request(cli, PLANREG__V1__REQUEST__BODY_UPDATE_TEMPLATE, &body,
 				   &cmd_update_print_template_listing, ps, g.format);
 }
@@ -346,19 +335,11 @@ static int cmd_update_template_run(struct cli *cli, const struct cli_command *se
 
 static int cmd_update_review_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
-	bool accept = false;
-	const char *comment = NULL;
 	struct cli_getopt g;
-	int ch;
-	cli_getopt_begin(&g, self, argc, argv);
-	while ((ch = cli_getopt_next(&g)) > 0) {
-		if (ch == 'a')
-			accept = true;
-		else
-			comment = optarg;
-	}
-	if (ch < 0)
+	if (cli_getopt_all(&g, self, argc, argv) < 0)
 		return g.rc;
+	bool accept = cli_getopt_value(&g, 'a') != NULL;
+	const char *comment = cli_getopt_value(&g, 'r');
 	if (accept == (comment != NULL))
 		return cli_usage(self, "give exactly one of --accept and --return COMMENT");
 	Planreg__V1__ReviewUpdateRequest body = PLANREG__V1__REVIEW_UPDATE_REQUEST__INIT;
