@@ -149,6 +149,8 @@ void cli_print_help(const struct cli_command *cmd, FILE *out);
 /* Prints "planreg NOUN VERB ARGS [options]" generated from the declaration, starting at column col and
  * wrapped to 79 columns under the first argument. */
 void cli_print_synopsis(const struct cli_command *cmd, FILE *out, size_t col);
+/* "table|csv|json" for the formats cmd offers, sep between them. */
+void cli_formats_text(const struct cli_command *cmd, char *out, size_t size, char sep);
 /* Prints a bash completion script generated from the command table. */
 void cli_print_completion(FILE *out);
 

@@ -19,8 +19,7 @@ static size_t cli_option_count(const struct cli_command *cmd)
 	return n;
 }
 
-/* "table|csv|json" for the formats the command offers */
-static void cli_formats_text(const struct cli_command *cmd, char *out, size_t size, char sep)
+void cli_formats_text(const struct cli_command *cmd, char *out, size_t size, char sep)
 {
 	out[0] = '\0';
 	for (size_t f = 0; f < 3; f++)

@@ -243,3 +243,12 @@ void config_free(struct config *c)
 			*config_str(c, &config_table[i]) = NULL;
 		}
 }
+
+bool config_key_doc(size_t i, struct config_key_doc *d)
+{
+	if (i >= CONFIG_COUNT)
+		return false;
+	const struct config_entry *e = &config_table[i];
+	*d = (struct config_key_doc){e->key, e->type == CONFIG_INT, e->def, e->reloadable, e->min, e->max, e->help};
+	return true;
+}
