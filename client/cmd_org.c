@@ -5,7 +5,6 @@
 #include "cli.h"
 #include "json.h"
 #include "values.h"
-#include "xmalloc.h"
 
 static const char cmd_org_set_help[] =
 	"Creates the organisation or changes it; options left out are left as they are.\n"

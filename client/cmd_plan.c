@@ -13,7 +13,6 @@
 #include "plan_parse.h"
 #include "progress.h"
 #include "text.h"
-#include "xmalloc.h"
 
 #define CMD_PLAN_MAX_BYTES (16 * 1024 * 1024)
 

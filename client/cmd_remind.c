@@ -9,7 +9,6 @@
 #include "json.h"
 #include "mail.h"
 #include "period.h"
-#include "xmalloc.h"
 
 #define CMD_REMIND_MAX 100    /* digests per claim */
 #define CMD_REMIND_LEASE 300  /* seconds a claim holds: time enough to send a hundred mails */

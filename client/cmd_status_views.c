@@ -7,9 +7,6 @@
 #include "arena.h"
 #include "cli_options.h"
 #include "cmd_status.h"
-#include "json.h"
-#include "values.h"
-#include "xmalloc.h"
 
 static const char cmd_status_outstanding_help[] =
 	"The returns still owed for a quarter, by organisation: its contact, the due\n"
