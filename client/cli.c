@@ -160,12 +160,17 @@ int cli_settings(struct cli *cli)
 	return EXIT_OK;
 }
 
+const void *cli_response_body(const Planreg__V1__Response *resp)
+{
+	void *body;
+	memcpy(&body, &resp->whoami, sizeof body); /* every member of the union is a pointer */
+	return resp->body_case == PLANREG__V1__RESPONSE__BODY__NOT_SET ? NULL : body;
+}
+
 /* The response's body must be the one asked for: the oneof numbers are the same on both sides. */
 static int cli_check_body(Planreg__V1__Request__BodyCase body_case, Planreg__V1__Response **resp)
 {
-	void *body;
-	memcpy(&body, &(*resp)->whoami, sizeof body); /* every member of the union is a pointer */
-	if ((int)(*resp)->body_case == (int)body_case && body != NULL)
+	if ((int)(*resp)->body_case == (int)body_case && cli_response_body(*resp) != NULL)
 		return EXIT_OK;
 	planreg__v1__response__free_unpacked(*resp, NULL);
 	*resp = NULL;
@@ -214,6 +219,15 @@ void cli_json_end(struct cli_json *doc)
 	output_json_done(&doc->b, stdout);
 	free(doc->j);
 	doc->j = NULL;
+}
+
+void cli_json_strings(struct json *j, const char *key, char *const *items, size_t n)
+{
+	json_key(j, key);
+	json_array_begin(j);
+	for (size_t i = 0; i < n; i++)
+		json_str(j, items[i]);
+	json_array_end(j);
 }
 
 void cli_rows_print(const struct output_rows *rows, const char *const *keys, size_t n_keys, enum output_format fmt)

@@ -61,9 +61,11 @@ struct cli_option {
 	int key;          /* what cli_getopt_next returns for it: a letter (also -LETTER when .short_name) or >= 256 */
 	bool short_name;  /* -key is accepted too */
 	const char *arg;  /* the value's name in usage ("N", "FILE"); NULL: a flag without a value */
-	const char *help; /* one line for --help */
-	bool repeatable;  /* may be given more than once (otherwise twice is a usage error) */
-	bool required;    /* shown without brackets in the synopsis (the command checks) */
+	const char *help; /* one line for --help (and planreg(1)): what the option is, the same in every command */
+	const char *when_absent; /* what applies when it is not given, in this command ("the last quarter that has
+				  * ended"), shown after the help as "(default: ...)"; NULL: nothing to say */
+	bool repeatable;         /* may be given more than once (otherwise twice is a usage error) */
+	bool required;           /* shown without brackets in the synopsis (the command checks) */
 	enum cli_complete complete;
 	const char *choices; /* space-separated values, for completion */
 };
@@ -97,7 +99,8 @@ struct cli_getopt {
 	struct option longopts[CLI_OPTIONS_MAX + 3];
 	char shortopts[CLI_OPTIONS_MAX * 2 + 4];
 	unsigned seen[CLI_OPTIONS_MAX];
-	enum output_format format; /* --format, or the first format offered */
+	const char *values[CLI_OPTIONS_MAX]; /* the last value of each option given ("" for a flag), by its place */
+	enum output_format format;           /* --format, or the first format offered */
 	bool format_given;
 	char **args; /* the positional arguments, after parsing */
 	int nargs;
@@ -114,8 +117,11 @@ void cli_getopt_begin(struct cli_getopt *g, const struct cli_command *self, int 
  * repeated option, the wrong number of arguments).
  */
 int cli_getopt_next(struct cli_getopt *g);
-/* Parses a whole command line that has no options of its own beyond --format. */
+/* Parses a whole command line whose options only need keeping: then cli_getopt_value gives each. 0, or -1 as
+ * cli_getopt_next. */
 int cli_getopt_all(struct cli_getopt *g, const struct cli_command *self, int argc, char **argv);
+/* The last value given for the option of this key ("" for a flag), or NULL when it was not given. */
+const char *cli_getopt_value(const struct cli_getopt *g, int key);
 
 /*
  * Sends req and waits for the answer. Returns the exit code: 0 with *resp set
@@ -136,11 +142,15 @@ int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 /* A usage error: one line saying what to write instead; returns EXIT_USAGE. */
 int cli_usage(const struct cli_command *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const struct cli_command *cli_find(const char *noun, const char *verb);
+/* An option's help text as --help and planreg(1) show it: the help, then "(default: ...)" when there is one. */
+void cli_option_help(const struct cli_option *o, char *out, size_t size);
 /* Prints the command's --help text, generated from its declaration. */
 void cli_print_help(const struct cli_command *cmd, FILE *out);
 /* Prints "planreg NOUN VERB ARGS [options]" generated from the declaration, starting at column col and
  * wrapped to 79 columns under the first argument. */
 void cli_print_synopsis(const struct cli_command *cmd, FILE *out, size_t col);
+/* "table|csv|json" for the formats cmd offers, sep between them. */
+void cli_formats_text(const struct cli_command *cmd, char *out, size_t size, char sep);
 /* Prints a bash completion script generated from the command table. */
 void cli_print_completion(FILE *out);
 
@@ -164,6 +174,32 @@ void cli_envelope(Planreg__V1__Request *req, Planreg__V1__Request__BodyCase body
 int cli_request_quiet(struct cli *cli, Planreg__V1__Request__BodyCase body_case, void *body, const char *key,
 		      Planreg__V1__Response **resp);
 
+/* The body of an answer (whichever member of its oneof is set), or NULL. */
+const void *cli_response_body(const Planreg__V1__Response *resp);
+
+/*
+ * How a listing prints (cli_listing.c): a table for people; CSV and JSON from
+ * one set of rows, so that the CSV columns are the JSON keys (docs/json.md).
+ * answer is what is listed (an answer's body, or the pages gathered) and arg
+ * what else the command's output needs (the period named in a title); the
+ * functions are given both as they are.
+ */
+struct cli_listing {
+	const char *const *keys; /* the CSV columns: exactly the keys a row may have */
+	size_t n_keys;
+	void (*rows)(struct output_rows *r, const void *answer, const void *arg);
+	/* the JSON when it is not the rows as an array of objects (nested shapes); NULL: it is */
+	void (*json)(struct json *j, const void *answer, const void *arg);
+	/* the table for people, printed after whatever the function printed itself (a headline) */
+	struct output_table *(*table)(const void *answer, const void *arg);
+};
+#define CLI_LISTING_KEYS(keys) keys, sizeof keys / sizeof keys[0]
+/* Prints answer as the listing l in fmt, on stdout. */
+void cli_listing_print(const struct cli_listing *l, const void *answer, const void *arg, enum output_format fmt);
+/* Sends body (of the oneof case body_case) and prints the answer's body as l in fmt; the exit code. */
+int cli_listing_request(struct cli *cli, Planreg__V1__Request__BodyCase body_case, void *body,
+			const struct cli_listing *l, const void *arg, enum output_format fmt);
+
 /* A JSON document on stdout: cli_json_begin gives the writer, cli_json_end prints it. */
 struct cli_json {
 	struct buf b;
@@ -171,6 +207,8 @@ struct cli_json {
 };
 struct json *cli_json_begin(struct cli_json *doc);
 void cli_json_end(struct cli_json *doc);
+/* key and an array of the n strings of items. */
+void cli_json_strings(struct json *j, const char *key, char *const *items, size_t n);
 /* Prints a listing's rows as JSON (an array of objects) or CSV (a header of exactly keys) on stdout. */
 void cli_rows_print(const struct output_rows *rows, const char *const *keys, size_t n_keys, enum output_format fmt);
 
@@ -180,8 +218,11 @@ bool cli_noun_exists(const char *noun);
 /* The stable JSON shapes (docs/json.md), cmd_projects.c: one project, a cost
  * object, an amount of pence (null when absent). */
 void cli_project_json(struct json *j, const Planreg__V1__Project *p);
+void cli_projects_json(struct json *j, Planreg__V1__Project *const *ps, size_t n); /* an array of them */
 void cli_cost_json(struct json *j, const Planreg__V1__Cost *c);
 void cli_money_json(struct json *j, const char *key, const Planreg__V1__Money *m);
+/* The same amount as a row's value: pence under key, null when absent. */
+void cli_money_row(struct output_rows *rows, const char *key, const Planreg__V1__Money *m);
 /* A project reference argument (1..100000); a usage error otherwise. */
 int cli_ref_arg(const struct cli_command *cmd, const char *s, int32_t *ref);
 
@@ -198,6 +239,23 @@ struct cli_status_pages {
 int cli_status_fetch(struct cli *cli, Planreg__V1__GetStatusRequest *body, int page_size,
 		     struct cli_status_pages *pages);
 void cli_status_pages_free(struct cli_status_pages *pages);
+
+/* The global options (cli_global.c): before the command, ending with an entry whose name is NULL. Their keys
+ * are their own; help and version are what to do rather than settings. */
+#define CLI_GLOBAL_HELP 'h'
+#define CLI_GLOBAL_VERSION 'V'
+extern const struct cli_option cli_global_options[];
+/* The global option arg names ("--server", "--server=HOST", "-v"), or NULL. */
+const struct cli_option *cli_global_find(const char *arg);
+/*
+ * Takes the global options that come before the command into cli (settings,
+ * -v) and puts every other argument, in order, into rest (room for argc); the
+ * first of them is --help, --version, an unknown option or the command.
+ * EXIT_OK, or EXIT_USAGE after saying what is wrong (a missing value, a bad --timeout).
+ */
+int cli_global_parse(struct cli *cli, int argc, char **argv, char **rest, int *nrest);
+/* The global options' lines of `planreg --help`. */
+void cli_global_print_help(FILE *out);
 
 /* Every command, NULL-terminated, in `planreg --help` order (cli.c). */
 const struct cli_command *const *cli_all_commands(void);

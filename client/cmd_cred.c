@@ -65,8 +65,16 @@ static void cmd_cred_row(struct output_rows *rows, const Planreg__V1__Credential
 	output_rows_str(rows, "revoked_by", c->revoked_by[0] ? c->revoked_by : NULL);
 }
 
-static void cmd_cred_table(const Planreg__V1__ListCredentialsResponse *r)
+static void cmd_cred_rows(struct output_rows *rows, const void *answer, const void *arg)
 {
+	const Planreg__V1__ListCredentialsResponse *r = answer;
+	for (size_t i = 0; i < r->n_credentials; i++)
+		cmd_cred_row(rows, r->credentials[i]);
+}
+
+static struct output_table *cmd_cred_table(const void *answer, const void *arg)
+{
+	const Planreg__V1__ListCredentialsResponse *r = answer;
 	static const char *const headers[] = {"NAME",        "ORG",         "ROLE",      "PERSON",
 					      "FINGERPRINT", "ENROLLED AT", "REVOKED AT"};
 	struct output_table *t = output_table_new(headers, 7, 0);
@@ -77,101 +85,105 @@ static void cmd_cred_table(const Planreg__V1__ListCredentialsResponse *r)
 				       c->fingerprint, c->enrolled_at,  c->revoked_at};
 		output_table_row(t, cells);
 	}
-	output_table_print(t, OUTPUT_TABLE, stdout);
-	output_table_free(t);
+	return t;
 }
 
-static int cmd_cred_enrol_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
+static const struct cli_listing cmd_cred_listing = {
+	.keys = CLI_LISTING_KEYS(cmd_cred_keys),
+	.rows = cmd_cred_rows,
+	.table = cmd_cred_table,
+};
+
+/* What cred enrol was given, and what the certificate file adds to it. */
+struct cmd_cred_enrol {
+	const char *cert, *fingerprint, *org, *person, *name;
+	enum role role;
+	char fp[65], cert_org[64], cert_cn[256];
+	char *derived_name; /* owned: the certificate file's name without .crt */
+};
+
+/* One option of cred enrol into e; false after a usage error. */
+static bool cmd_cred_enrol_option(const struct cli_command *cmd, int ch, struct cmd_cred_enrol *e)
 {
-	const struct cli_command *cmd = self;
-	const char *cert = NULL, *fingerprint = NULL, *org = NULL, *person = NULL, *name = NULL;
-	enum role role = ROLE_UNSPECIFIED;
-	struct cli_getopt g;
-	int ch;
-	cli_getopt_begin(&g, self, argc, argv);
-	while ((ch = cli_getopt_next(&g)) > 0) {
-		switch (ch) {
-		case 'c':
-			cert = optarg;
-			break;
-		case 'F':
-			fingerprint = optarg;
-			break;
-		case 'o':
-			org = optarg;
-			break;
-		case 'p':
-			person = optarg;
-			break;
-		case 'r':
-			if (!values_role_parse(optarg, &role))
-				return cli_usage(cmd, "--role must be one of %s, not \"%s\"", values_role_names(),
-						 optarg);
-			break;
-		case 'n':
-			name = optarg;
-			break;
-		}
+	switch (ch) {
+	case 'c':
+		e->cert = optarg;
+		break;
+	case 'F':
+		e->fingerprint = optarg;
+		break;
+	case 'o':
+		e->org = optarg;
+		break;
+	case 'p':
+		e->person = optarg;
+		break;
+	case 'r':
+		if (!values_role_parse(optarg, &e->role))
+			return cli_usage(cmd, "--role must be one of %s, not \"%s\"", values_role_names(), optarg),
+			       false;
+		break;
+	case 'n':
+		e->name = optarg;
+		break;
 	}
-	if (ch < 0)
-		return g.rc;
-	if (role == ROLE_UNSPECIFIED)
-		return cli_usage(cmd, "--role is required (%s)", values_role_names());
-	if ((cert == NULL) == (fingerprint == NULL))
-		return cli_usage(cmd, "give either --cert FILE or --fingerprint HEX");
+	return true;
+}
 
-	char fp[65], cert_org[64] = "", cert_cn[256] = "";
-	char *derived_name = NULL;
-	if (cert) {
-		char *err = NULL;
-		if (!cmd_cred_read_cert(cert, fp, cert_org, sizeof cert_org, cert_cn, sizeof cert_cn, &err)) {
-			int rc = cli_fail(EXIT_USAGE, "%s", err);
-			free(err);
-			return rc;
-		}
-		fingerprint = fp;
-		if (org == NULL)
-			org = cert_org;
-		if (person == NULL)
-			person = cert_cn;
-		if (name == NULL) {
-			const char *base = strrchr(cert, '/');
-			base = base ? base + 1 : cert;
-			size_t len = strlen(base);
-			if (len > 4 && strcmp(base + len - 4, ".crt") == 0)
-				len -= 4;
-			name = derived_name = xstrndup(base, len);
-		}
+/* --cert FILE: its fingerprint, and the organisation, person and name when they were not given. */
+static int cmd_cred_enrol_read_cert(struct cmd_cred_enrol *e)
+{
+	char *err = NULL;
+	if (!cmd_cred_read_cert(e->cert, e->fp, e->cert_org, sizeof e->cert_org, e->cert_cn, sizeof e->cert_cn, &err)) {
+		int rc = cli_fail(EXIT_USAGE, "%s", err);
+		free(err);
+		return rc;
 	}
-	if (org == NULL || org[0] == '\0') {
-		free(derived_name);
+	e->fingerprint = e->fp;
+	if (e->org == NULL)
+		e->org = e->cert_org;
+	if (e->person == NULL)
+		e->person = e->cert_cn;
+	if (e->name == NULL) {
+		const char *base = strrchr(e->cert, '/');
+		base = base ? base + 1 : e->cert;
+		size_t len = strlen(base);
+		if (len > 4 && strcmp(base + len - 4, ".crt") == 0)
+			len -= 4;
+		e->name = e->derived_name = xstrndup(base, len);
+	}
+	return EXIT_OK;
+}
+
+/* The organisation is known, and a certificate given is issued for it. */
+static int cmd_cred_enrol_check_org(const struct cli_command *cmd, const struct cmd_cred_enrol *e)
+{
+	if (e->org == NULL || e->org[0] == '\0')
 		return cli_usage(cmd, "--org is required (the certificate has no organisation)");
-	}
 	/* the daemon refuses every request whose certificate's O is not the enrolled organisation */
-	if (cert && org != cert_org && strcasecmp(org, cert_org) != 0) {
-		free(derived_name);
-		if (cert_org[0] == '\0')
-			return cli_usage(cmd,
-					 "%s carries no organisation (subject O), so it could never act for %s: "
-					 "issue a certificate with O=%s",
-					 cert, org, org);
+	if (e->cert == NULL || e->org == e->cert_org || strcasecmp(e->org, e->cert_org) == 0)
+		return EXIT_OK;
+	if (e->cert_org[0] == '\0')
 		return cli_usage(cmd,
-				 "%s is issued for organisation %s (subject O), so it could never act for %s: "
-				 "leave out --org, or issue a certificate with O=%s",
-				 cert, cert_org, org, org);
-	}
-	if (name == NULL)
-		return cli_usage(cmd, "--name is required");
+				 "%s carries no organisation (subject O), so it could never act for %s: "
+				 "issue a certificate with O=%s",
+				 e->cert, e->org, e->org);
+	return cli_usage(cmd,
+			 "%s is issued for organisation %s (subject O), so it could never act for %s: "
+			 "leave out --org, or issue a certificate with O=%s",
+			 e->cert, e->cert_org, e->org, e->org);
+}
 
+static int cmd_cred_enrol_send(struct cli *cli, const struct cmd_cred_enrol *e)
+{
 	Planreg__V1__EnrolCredentialRequest body = PLANREG__V1__ENROL_CREDENTIAL_REQUEST__INIT;
-	body.name = (char *)name;
-	body.fingerprint = (char *)fingerprint;
-	body.organisation = (char *)org;
-	body.person = (char *)(person ? person : "");
-	body.role = (Planreg__V1__Role)role;
+	body.name = (char *)e->name;
+	body.fingerprint = (char *)e->fingerprint;
+	body.organisation = (char *)e->org;
+	body.person = (char *)(e->person ? e->person : "");
+	body.role = (Planreg__V1__Role)e->role;
 	Planreg__V1__Response *resp;
 	int rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_ENROL_CREDENTIAL, &body, &resp);
-	free(derived_name);
 	if (rc != EXIT_OK)
 		return rc;
 	const Planreg__V1__EnrolCredentialResponse *r = resp->enrol_credential;
@@ -181,6 +193,32 @@ static int cmd_cred_enrol_run(struct cli *cli, const struct cli_command *self, i
 		       values_role_name((enum role)r->credential->role) ?: "?", r->credential->fingerprint);
 	planreg__v1__response__free_unpacked(resp, NULL);
 	return EXIT_OK;
+}
+
+static int cmd_cred_enrol_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
+{
+	struct cmd_cred_enrol e = {.role = ROLE_UNSPECIFIED};
+	struct cli_getopt g;
+	int ch;
+	cli_getopt_begin(&g, self, argc, argv);
+	while ((ch = cli_getopt_next(&g)) > 0)
+		if (!cmd_cred_enrol_option(self, ch, &e))
+			return EXIT_USAGE;
+	if (ch < 0)
+		return g.rc;
+	if (e.role == ROLE_UNSPECIFIED)
+		return cli_usage(self, "--role is required (%s)", values_role_names());
+	if ((e.cert == NULL) == (e.fingerprint == NULL))
+		return cli_usage(self, "give either --cert FILE or --fingerprint HEX");
+	int rc = e.cert ? cmd_cred_enrol_read_cert(&e) : EXIT_OK;
+	if (rc == EXIT_OK)
+		rc = cmd_cred_enrol_check_org(self, &e);
+	if (rc == EXIT_OK && e.name == NULL)
+		rc = cli_usage(self, "--name is required");
+	if (rc == EXIT_OK)
+		rc = cmd_cred_enrol_send(cli, &e);
+	free(e.derived_name);
+	return rc;
 }
 
 static int cmd_cred_revoke_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
@@ -204,31 +242,13 @@ static int cmd_cred_revoke_run(struct cli *cli, const struct cli_command *self, 
 
 static int cmd_cred_list_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
-	Planreg__V1__ListCredentialsRequest body = PLANREG__V1__LIST_CREDENTIALS_REQUEST__INIT;
 	struct cli_getopt g;
-	int ch;
-	cli_getopt_begin(&g, self, argc, argv);
-	while ((ch = cli_getopt_next(&g)) > 0)
-		if (ch == 'a')
-			body.include_revoked = true;
-	if (ch < 0)
+	if (cli_getopt_all(&g, self, argc, argv) < 0)
 		return g.rc;
-	Planreg__V1__Response *resp;
-	int rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_LIST_CREDENTIALS, &body, &resp);
-	if (rc != EXIT_OK)
-		return rc;
-	const Planreg__V1__ListCredentialsResponse *r = resp->list_credentials;
-	if (g.format == OUTPUT_TABLE) {
-		cmd_cred_table(r);
-	} else {
-		struct output_rows *rows = output_rows_new();
-		for (size_t i = 0; i < r->n_credentials; i++)
-			cmd_cred_row(rows, r->credentials[i]);
-		cli_rows_print(rows, cmd_cred_keys, sizeof cmd_cred_keys / sizeof cmd_cred_keys[0], g.format);
-		output_rows_free(rows);
-	}
-	planreg__v1__response__free_unpacked(resp, NULL);
-	return EXIT_OK;
+	Planreg__V1__ListCredentialsRequest body = PLANREG__V1__LIST_CREDENTIALS_REQUEST__INIT;
+	body.include_revoked = cli_getopt_value(&g, 'a') != NULL;
+	return cli_listing_request(cli, PLANREG__V1__REQUEST__BODY_LIST_CREDENTIALS, &body, &cmd_cred_listing, NULL,
+				   g.format);
 }
 
 static const struct cli_option cmd_cred_enrol_options[] = {

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli_options.h"
 #include "json.h"
 #include "period.h"
 #include "values.h"
@@ -46,14 +46,8 @@ static void cmd_export_row(struct output_rows *r, const Planreg__V1__Update *u)
 	output_rows_str(r, "confidence", values_confidence_name((enum confidence)c->confidence));
 	output_rows_str(r, "stage", values_stage_name((enum stage)c->stage));
 	output_rows_str(r, "narrative", c->narrative);
-	if (c->spend_to_date)
-		output_rows_int(r, "spend_pence", c->spend_to_date->pence);
-	else
-		output_rows_null(r, "spend_pence");
-	if (c->forecast_total)
-		output_rows_int(r, "forecast_pence", c->forecast_total->pence);
-	else
-		output_rows_null(r, "forecast_pence");
+	cli_money_row(r, "spend_pence", c->spend_to_date);
+	cli_money_row(r, "forecast_pence", c->forecast_total);
 	output_rows_str(r, "variance_note", c->variance_note[0] ? c->variance_note : NULL);
 	char **ms = xcalloc(c->n_milestones + 1, sizeof *ms);
 	for (size_t i = 0; i < c->n_milestones; i++) {
@@ -83,15 +77,13 @@ static void cmd_export_row(struct output_rows *r, const Planreg__V1__Update *u)
 static int cmd_export_updates_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
 	char from[PERIOD_FMT_MAX] = "", to[PERIOD_FMT_MAX] = "";
-	struct period p;
 	struct cli_getopt g;
 	int ch;
 	cli_getopt_begin(&g, self, argc, argv);
 	while ((ch = cli_getopt_next(&g)) > 0) {
-		if (!period_parse(optarg, &p))
-			return cli_usage(self, "--%s \"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3",
-					 ch == 'F' ? "from" : "to", optarg);
-		period_format(p, ch == 'F' ? from : to);
+		bool first = ch == CLI_KEY_FROM;
+		if (cli_options_period(self, first ? "--from" : "--to", optarg, NULL, first ? from : to) != EXIT_OK)
+			return EXIT_USAGE;
 	}
 	if (ch < 0)
 		return g.rc;
@@ -129,8 +121,8 @@ static int cmd_export_updates_run(struct cli *cli, const struct cli_command *sel
 }
 
 static const struct cli_option cmd_export_updates_options[] = {
-	{.name = "from", .key = 'F', .arg = "YYYY-Qn", .help = "the first quarter (default: the first there is)"},
-	{.name = "to", .key = 'T', .arg = "YYYY-Qn", .help = "the last quarter (default: the last there is)"},
+	{CLI_OPTION_FROM, .when_absent = "the first there is"},
+	{CLI_OPTION_TO, .when_absent = "the last there is"},
 	{0},
 };
 

@@ -5,7 +5,6 @@
 #include "cli.h"
 #include "json.h"
 #include "values.h"
-#include "xmalloc.h"
 
 static const char cmd_org_set_help[] =
 	"Creates the organisation or changes it; options left out are left as they are.\n"
@@ -24,8 +23,16 @@ static void cmd_org_row(struct output_rows *rows, const Planreg__V1__Organisatio
 	output_rows_int(rows, "projects_led", o->projects_led);
 }
 
-static void cmd_org_table(const Planreg__V1__ListOrganisationsResponse *r)
+static void cmd_org_rows(struct output_rows *rows, const void *answer, const void *arg)
 {
+	const Planreg__V1__ListOrganisationsResponse *r = answer;
+	for (size_t i = 0; i < r->n_organisations; i++)
+		cmd_org_row(rows, r->organisations[i]);
+}
+
+static struct output_table *cmd_org_table(const void *answer, const void *arg)
+{
+	const Planreg__V1__ListOrganisationsResponse *r = answer;
 	static const char *const headers[] = {"CODE", "KIND", "PROJECTS", "CONTACT", "NAME"};
 	struct output_table *t = output_table_new(headers, 5, 0);
 	for (size_t i = 0; i < r->n_organisations; i++) {
@@ -36,9 +43,14 @@ static void cmd_org_table(const Planreg__V1__ListOrganisationsResponse *r)
 		const char *cells[] = {o->code, kind ? kind : "", led, o->contact_email, o->name};
 		output_table_row(t, cells);
 	}
-	output_table_print(t, OUTPUT_TABLE, stdout);
-	output_table_free(t);
+	return t;
 }
+
+static const struct cli_listing cmd_org_listing = {
+	.keys = CLI_LISTING_KEYS(cmd_org_keys),
+	.rows = cmd_org_rows,
+	.table = cmd_org_table,
+};
 
 static int cmd_org_list_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
@@ -46,22 +58,8 @@ static int cmd_org_list_run(struct cli *cli, const struct cli_command *self, int
 	if (cli_getopt_all(&g, self, argc, argv) < 0)
 		return g.rc;
 	Planreg__V1__ListOrganisationsRequest body = PLANREG__V1__LIST_ORGANISATIONS_REQUEST__INIT;
-	Planreg__V1__Response *resp;
-	int rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_LIST_ORGANISATIONS, &body, &resp);
-	if (rc != EXIT_OK)
-		return rc;
-	const Planreg__V1__ListOrganisationsResponse *r = resp->list_organisations;
-	if (g.format == OUTPUT_TABLE) {
-		cmd_org_table(r);
-	} else {
-		struct output_rows *rows = output_rows_new();
-		for (size_t i = 0; i < r->n_organisations; i++)
-			cmd_org_row(rows, r->organisations[i]);
-		cli_rows_print(rows, cmd_org_keys, sizeof cmd_org_keys / sizeof cmd_org_keys[0], g.format);
-		output_rows_free(rows);
-	}
-	planreg__v1__response__free_unpacked(resp, NULL);
-	return EXIT_OK;
+	return cli_listing_request(cli, PLANREG__V1__REQUEST__BODY_LIST_ORGANISATIONS, &body, &cmd_org_listing, NULL,
+				   g.format);
 }
 
 static int cmd_org_upsert(struct cli *cli, const char *code, const char *name, enum org_kind kind, const char *contact)

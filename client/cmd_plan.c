@@ -13,7 +13,6 @@
 #include "plan_parse.h"
 #include "progress.h"
 #include "text.h"
-#include "xmalloc.h"
 
 #define CMD_PLAN_MAX_BYTES (16 * 1024 * 1024)
 
@@ -40,12 +39,9 @@ static bool cmd_plan_load_names(const char *path, struct plan_names *names, char
 	return plan_names_parse(embedded_names[0].data, embedded_names[0].len, "names.tsv (built in)", names, err);
 }
 
-/* Builds the request in arena a from the parsed plan and the names file. */
-static void cmd_plan_request(struct arena *a, const struct plan *p, const struct plan_names *names, const char *sha256,
-			     Planreg__V1__ImportPlanRequest *q)
+/* The plan's themes, each with its objectives, into q (in a). */
+static void cmd_plan_request_themes(struct arena *a, const struct plan *p, Planreg__V1__ImportPlanRequest *q)
 {
-	q->title = p->title;
-	q->source_sha256 = (char *)sha256;
 	for (size_t i = 0; i < p->n_themes; i++) {
 		Planreg__V1__Theme *t = ARENA_NEW(a, Planreg__V1__Theme, planreg__v1__theme__init);
 		t->number = p->themes[i].number;
@@ -61,6 +57,12 @@ static void cmd_plan_request(struct arena *a, const struct plan *p, const struct
 		}
 		*(Planreg__V1__Theme **)arena_push(a, &q->themes, &q->n_themes, sizeof t) = t;
 	}
+}
+
+/* The organisations the plan names, each with its aliases from the names file, and the people's aliases. */
+static void cmd_plan_request_names(struct arena *a, const struct plan *p, const struct plan_names *names,
+				   Planreg__V1__ImportPlanRequest *q)
+{
 	for (size_t i = 0; i < p->n_orgs; i++) {
 		Planreg__V1__Organisation *o = ARENA_NEW(a, Planreg__V1__Organisation, planreg__v1__organisation__init);
 		o->code = p->orgs[i].code;
@@ -78,44 +80,66 @@ static void cmd_plan_request(struct arena *a, const struct plan *p, const struct
 		al->target = names->person_aliases[k].target;
 		*(Planreg__V1__Alias **)arena_push(a, &q->person_aliases, &q->n_person_aliases, sizeof al) = al;
 	}
+}
+
+/* A cost as read from the plan (in a). */
+static Planreg__V1__Cost *cmd_plan_request_cost(struct arena *a, const struct plan_cost *s)
+{
+	Planreg__V1__Cost *c = ARENA_NEW(a, Planreg__V1__Cost, planreg__v1__cost__init);
+	c->text = s->text;
+	c->status = (Planreg__V1__CostStatus)s->status;
+	c->approximate = s->approximate;
+	if (s->has_min) {
+		c->min = ARENA_NEW(a, Planreg__V1__Money, planreg__v1__money__init);
+		c->min->pence = s->min_pence;
+	}
+	if (s->has_max) {
+		c->max = ARENA_NEW(a, Planreg__V1__Money, planreg__v1__money__init);
+		c->max->pence = s->max_pence;
+	}
+	return c;
+}
+
+/* One project as read from the plan (in a). */
+static Planreg__V1__Project *cmd_plan_request_project(struct arena *a, const struct plan_project *s)
+{
+	Planreg__V1__Project *d = ARENA_NEW(a, Planreg__V1__Project, planreg__v1__project__init);
+	d->ref = s->ref;
+	d->theme = s->theme;
+	d->objective = (char *)s->objective;
+	d->title = s->title;
+	d->description = s->description;
+	d->capital = s->capital;
+	d->lead_orgs = s->lead_orgs;
+	d->n_lead_orgs = s->n_lead_orgs;
+	d->lead_people = s->lead_people;
+	d->n_lead_people = s->n_lead_people;
+	d->lead_text = s->lead_text;
+	for (size_t k = 0; k < s->n_partners; k++) {
+		Planreg__V1__Partner *pa = ARENA_NEW(a, Planreg__V1__Partner, planreg__v1__partner__init);
+		pa->name = s->partners[k].name;
+		pa->organisation = s->partners[k].org_code ? s->partners[k].org_code : "";
+		*(Planreg__V1__Partner **)arena_push(a, &d->partners, &d->n_partners, sizeof pa) = pa;
+	}
+	d->partners_text = s->partners_text;
+	d->cost = cmd_plan_request_cost(a, &s->cost);
+	d->funding = s->funding;
+	d->stage = (Planreg__V1__Stage)s->stage;
+	d->stage_note = s->stage_note;
+	d->stage_text = s->stage_text;
+	return d;
+}
+
+/* Builds the request in arena a from the parsed plan and the names file. */
+static void cmd_plan_request(struct arena *a, const struct plan *p, const struct plan_names *names, const char *sha256,
+			     Planreg__V1__ImportPlanRequest *q)
+{
+	q->title = p->title;
+	q->source_sha256 = (char *)sha256;
+	cmd_plan_request_themes(a, p, q);
+	cmd_plan_request_names(a, p, names, q);
 	for (size_t i = 0; i < p->n_projects; i++) {
-		const struct plan_project *s = &p->projects[i];
-		Planreg__V1__Project *d = ARENA_NEW(a, Planreg__V1__Project, planreg__v1__project__init);
-		d->ref = s->ref;
-		d->theme = s->theme;
-		d->objective = (char *)s->objective;
-		d->title = s->title;
-		d->description = s->description;
-		d->capital = s->capital;
-		d->lead_orgs = s->lead_orgs;
-		d->n_lead_orgs = s->n_lead_orgs;
-		d->lead_people = s->lead_people;
-		d->n_lead_people = s->n_lead_people;
-		d->lead_text = s->lead_text;
-		for (size_t k = 0; k < s->n_partners; k++) {
-			Planreg__V1__Partner *pa = ARENA_NEW(a, Planreg__V1__Partner, planreg__v1__partner__init);
-			pa->name = s->partners[k].name;
-			pa->organisation = s->partners[k].org_code ? s->partners[k].org_code : "";
-			*(Planreg__V1__Partner **)arena_push(a, &d->partners, &d->n_partners, sizeof pa) = pa;
-		}
-		d->partners_text = s->partners_text;
-		Planreg__V1__Cost *c = ARENA_NEW(a, Planreg__V1__Cost, planreg__v1__cost__init);
-		c->text = s->cost.text;
-		c->status = (Planreg__V1__CostStatus)s->cost.status;
-		c->approximate = s->cost.approximate;
-		if (s->cost.has_min) {
-			c->min = ARENA_NEW(a, Planreg__V1__Money, planreg__v1__money__init);
-			c->min->pence = s->cost.min_pence;
-		}
-		if (s->cost.has_max) {
-			c->max = ARENA_NEW(a, Planreg__V1__Money, planreg__v1__money__init);
-			c->max->pence = s->cost.max_pence;
-		}
-		d->cost = c;
-		d->funding = s->funding;
-		d->stage = (Planreg__V1__Stage)s->stage;
-		d->stage_note = s->stage_note;
-		d->stage_text = s->stage_text;
+		Planreg__V1__Project *d = cmd_plan_request_project(a, &p->projects[i]);
 		*(Planreg__V1__Project **)arena_push(a, &q->projects, &q->n_projects, sizeof d) = d;
 	}
 }
@@ -206,40 +230,13 @@ static int cmd_plan_dry_run(struct cli *cli, const char *path, const struct plan
 	return EXIT_OK;
 }
 
-static int cmd_plan_import_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
+/* Reads and parses the document at path into *plan, with its SHA-256 (the import's key); the exit code. */
+static int cmd_plan_read(const char *path, const struct plan_names *names, struct plan *plan, char sha256[65])
 {
-	const struct cli_command *cmd = self;
-	bool dry_run = false, quiet = false;
-	const char *names_path = NULL;
-	struct cli_getopt g;
-	int ch;
-	cli_getopt_begin(&g, self, argc, argv);
-	while ((ch = cli_getopt_next(&g)) > 0) {
-		if (ch == 'n')
-			dry_run = true;
-		else if (ch == 'N')
-			names_path = optarg;
-		else if (ch == 'q')
-			quiet = true;
-	}
-	if (ch < 0)
-		return g.rc;
-	enum output_format fmt = g.format_given ? g.format : OUTPUT_TABLE;
-	if (fmt == OUTPUT_JSON && !dry_run)
-		return cli_usage(cmd, "--format json goes with --dry-run (an import prints what changed)");
-	const char *path = g.args[0];
-
 	char *err = NULL;
-	struct plan_names names;
-	if (!cmd_plan_load_names(names_path, &names, &err)) {
-		int rc = cli_fail(EXIT_USAGE, "%s", err);
-		free(err);
-		return rc;
-	}
 	size_t len = 0;
 	char *doc = file_read(path, CMD_PLAN_MAX_BYTES, &len, &err);
 	if (doc == NULL) {
-		plan_names_free(&names);
 		int rc = cli_fail(EXIT_USAGE, "%s", err);
 		free(err);
 		return rc;
@@ -247,56 +244,87 @@ static int cmd_plan_import_run(struct cli *cli, const struct cli_command *self, 
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 	EVP_Digest(doc, len, md, &mdlen, EVP_sha256(), NULL);
-	char sha256[65];
 	text_hex(md, mdlen, sha256);
-
-	struct plan plan;
 	struct plan_error perr;
-	int rc = EXIT_OK;
-	if (!plan_parse(doc, len, &names, &plan, &perr)) {
-		if (perr.line > 0)
-			rc = cli_fail(EXIT_USAGE, "%s:%d: %s", path, perr.line, perr.message);
-		else
-			rc = cli_fail(EXIT_USAGE, "%s: %s", path, perr.message);
-		free(doc);
-		plan_names_free(&names);
-		return rc;
-	}
+	bool parsed = plan_parse(doc, len, names, plan, &perr);
 	free(doc);
-	for (size_t i = 0; i < plan.n_warnings && !quiet; i++) {
-		const struct plan_warning *w = &plan.warnings[i];
+	if (parsed)
+		return EXIT_OK;
+	if (perr.line > 0)
+		return cli_fail(EXIT_USAGE, "%s:%d: %s", path, perr.line, perr.message);
+	return cli_fail(EXIT_USAGE, "%s: %s", path, perr.message);
+}
+
+/* Everything the reader had to interpret, as FILE:LINE: warning: ... on stderr. */
+static void cmd_plan_warnings(const char *path, const struct plan *plan)
+{
+	for (size_t i = 0; i < plan->n_warnings; i++) {
+		const struct plan_warning *w = &plan->warnings[i];
 		if (w->line > 0)
 			fprintf(stderr, "%s:%d: warning: %s\n", path, w->line, w->message);
 		else
 			fprintf(stderr, "%s: warning: %s\n", path, w->message);
 	}
-	if (dry_run && fmt == OUTPUT_JSON) {
-		struct arena a = {0};
-		Planreg__V1__ImportPlanRequest q = PLANREG__V1__IMPORT_PLAN_REQUEST__INIT;
-		cmd_plan_request(&a, &plan, &names, sha256, &q);
-		struct cli_json doc_json;
-		struct json *j = cli_json_begin(&doc_json);
-		json_array_begin(j);
-		for (size_t i = 0; i < q.n_projects; i++)
-			cli_project_json(j, q.projects[i]);
-		json_array_end(j);
-		cli_json_end(&doc_json);
-		arena_free(&a);
-	} else {
-		/* one request, one transaction: nothing to count, so on a terminal the bar shows the time waited */
-		char what[80];
-		snprintf(what, sizeof what, "importing %zu projects%s", plan.n_projects, dry_run ? " (dry run)" : "");
-		struct progress bar;
-		progress_begin(&bar, cli->stderr_tty, what, 0);
-		cli->waiting = &bar;
-		if (dry_run)
-			rc = cmd_plan_dry_run(cli, path, &plan, &names, sha256);
-		else
-			rc = cmd_plan_send(cli, path, &plan, &names, sha256);
-		cli->waiting = NULL;
-		progress_end(&bar);
+}
+
+/* --dry-run --format json: the projects as read, in the shape of `projects list --format json`. */
+static void cmd_plan_print_projects(const struct plan *plan, const struct plan_names *names, const char *sha256)
+{
+	struct arena a = {0};
+	Planreg__V1__ImportPlanRequest q = PLANREG__V1__IMPORT_PLAN_REQUEST__INIT;
+	cmd_plan_request(&a, plan, names, sha256, &q);
+	struct cli_json doc;
+	cli_projects_json(cli_json_begin(&doc), q.projects, q.n_projects);
+	cli_json_end(&doc);
+	arena_free(&a);
+}
+
+/* The import, or the dry run's verdict, with the time waited shown on a terminal. */
+static int cmd_plan_submit(struct cli *cli, const char *path, const struct plan *plan, const struct plan_names *names,
+			   const char *sha256, bool dry_run)
+{
+	/* one request, one transaction: nothing to count, so on a terminal the bar shows the time waited */
+	char what[80];
+	snprintf(what, sizeof what, "importing %zu projects%s", plan->n_projects, dry_run ? " (dry run)" : "");
+	struct progress bar;
+	progress_begin(&bar, cli->stderr_tty, what, 0);
+	cli->waiting = &bar;
+	int rc = dry_run ? cmd_plan_dry_run(cli, path, plan, names, sha256)
+			 : cmd_plan_send(cli, path, plan, names, sha256);
+	cli->waiting = NULL;
+	progress_end(&bar);
+	return rc;
+}
+
+static int cmd_plan_import_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
+{
+	struct cli_getopt g;
+	if (cli_getopt_all(&g, self, argc, argv) < 0)
+		return g.rc;
+	bool dry_run = cli_getopt_value(&g, 'n') != NULL, quiet = cli_getopt_value(&g, 'q') != NULL;
+	const char *names_path = cli_getopt_value(&g, 'N');
+	bool json = g.format_given && g.format == OUTPUT_JSON;
+	if (json && !dry_run)
+		return cli_usage(self, "--format json goes with --dry-run (an import prints what changed)");
+	const char *path = g.args[0];
+	char *err = NULL, sha256[65];
+	struct plan_names names;
+	if (!cmd_plan_load_names(names_path, &names, &err)) {
+		int rc = cli_fail(EXIT_USAGE, "%s", err);
+		free(err);
+		return rc;
 	}
-	plan_free(&plan);
+	struct plan plan;
+	int rc = cmd_plan_read(path, &names, &plan, sha256);
+	if (rc == EXIT_OK) {
+		if (!quiet)
+			cmd_plan_warnings(path, &plan);
+		if (json)
+			cmd_plan_print_projects(&plan, &names, sha256);
+		else
+			rc = cmd_plan_submit(cli, path, &plan, &names, sha256, dry_run);
+		plan_free(&plan);
+	}
 	plan_names_free(&names);
 	return rc;
 }

@@ -4,7 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "arena.h"
+#include "cli_options.h"
 #include "json.h"
 #include "money.h"
 #include "values.h"
@@ -12,23 +13,13 @@
 
 static const char cmd_projects_list_help[] = "Lists every project matching the filters (all pages).\n";
 
-/* ", "-joined list into b */
-static void cmd_projects_join(struct buf *b, char **items, size_t n, const char *sep)
+/* The partners' names: the array is malloc'd, the names are the project's. */
+static char **cmd_projects_partners(const Planreg__V1__Project *p)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			buf_puts(b, sep);
-		buf_puts(b, items[i]);
-	}
-}
-
-static void cmd_projects_partners(struct buf *b, const Planreg__V1__Project *p, const char *sep)
-{
-	for (size_t i = 0; i < p->n_partners; i++) {
-		if (i)
-			buf_puts(b, sep);
-		buf_puts(b, p->partners[i]->name);
-	}
+	char **names = xcalloc(p->n_partners + 1, sizeof *names);
+	for (size_t i = 0; i < p->n_partners; i++)
+		names[i] = p->partners[i]->name;
+	return names;
 }
 
 void cli_money_json(struct json *j, const char *key, const Planreg__V1__Money *m)
@@ -38,6 +29,14 @@ void cli_money_json(struct json *j, const char *key, const Planreg__V1__Money *m
 		json_int(j, m->pence);
 	else
 		json_null(j);
+}
+
+void cli_money_row(struct output_rows *rows, const char *key, const Planreg__V1__Money *m)
+{
+	if (m)
+		output_rows_int(rows, key, m->pence);
+	else
+		output_rows_null(rows, key);
 }
 
 void cli_cost_json(struct json *j, const Planreg__V1__Cost *c)
@@ -71,21 +70,11 @@ void cli_project_json(struct json *j, const Planreg__V1__Project *p)
 	json_kv_str(j, "title", p->title);
 	json_kv_str(j, "description", p->description);
 	json_kv_bool(j, "capital", p->capital);
-	json_key(j, "lead_orgs");
-	json_array_begin(j);
-	for (size_t i = 0; i < p->n_lead_orgs; i++)
-		json_str(j, p->lead_orgs[i]);
-	json_array_end(j);
-	json_key(j, "lead_people");
-	json_array_begin(j);
-	for (size_t i = 0; i < p->n_lead_people; i++)
-		json_str(j, p->lead_people[i]);
-	json_array_end(j);
-	json_key(j, "partners");
-	json_array_begin(j);
-	for (size_t i = 0; i < p->n_partners; i++)
-		json_str(j, p->partners[i]->name);
-	json_array_end(j);
+	cli_json_strings(j, "lead_orgs", p->lead_orgs, p->n_lead_orgs);
+	cli_json_strings(j, "lead_people", p->lead_people, p->n_lead_people);
+	char **partners = cmd_projects_partners(p);
+	cli_json_strings(j, "partners", partners, p->n_partners);
+	free(partners);
 	json_key(j, "cost");
 	cli_cost_json(j, p->cost);
 	json_kv_str(j, "funding", p->funding);
@@ -109,14 +98,6 @@ static const char *const cmd_projects_keys[] = {
 	"lead_people", "partners", "cost_text", "cost_status", "cost_min_pence", "cost_max_pence", "cost_approximate",
 	"funding",     "stage",    "stage_note"};
 
-static void cmd_projects_money_key(struct output_rows *rows, const char *key, const Planreg__V1__Money *m)
-{
-	if (m)
-		output_rows_int(rows, key, m->pence);
-	else
-		output_rows_null(rows, key);
-}
-
 static void cmd_projects_row(struct output_rows *rows, const Planreg__V1__Project *p)
 {
 	const Planreg__V1__Cost *c = p->cost;
@@ -129,86 +110,83 @@ static void cmd_projects_row(struct output_rows *rows, const Planreg__V1__Projec
 	output_rows_bool(rows, "capital", p->capital);
 	output_rows_list(rows, "lead_orgs", p->lead_orgs, p->n_lead_orgs, ";");
 	output_rows_list(rows, "lead_people", p->lead_people, p->n_lead_people, ";");
-	char **partners = xcalloc(p->n_partners + 1, sizeof *partners);
-	for (size_t i = 0; i < p->n_partners; i++)
-		partners[i] = p->partners[i]->name;
+	char **partners = cmd_projects_partners(p);
 	output_rows_list(rows, "partners", partners, p->n_partners, ";");
 	free(partners);
 	output_rows_str(rows, "cost_text", c ? c->text : "");
 	output_rows_str(rows, "cost_status", c ? values_cost_status_name((enum cost_status)c->status) : "unknown");
-	cmd_projects_money_key(rows, "cost_min_pence", c ? c->min : NULL);
-	cmd_projects_money_key(rows, "cost_max_pence", c ? c->max : NULL);
+	cli_money_row(rows, "cost_min_pence", c ? c->min : NULL);
+	cli_money_row(rows, "cost_max_pence", c ? c->max : NULL);
 	output_rows_bool(rows, "cost_approximate", c && c->approximate);
 	output_rows_str(rows, "funding", p->funding);
 	output_rows_str(rows, "stage", values_stage_name((enum stage)p->stage));
 	output_rows_str(rows, "stage_note", p->stage_note);
 }
 
-static void cmd_projects_print(Planreg__V1__Project **ps, size_t n, enum output_format fmt)
+/* The projects of every page of a listing, in order. */
+struct cmd_projects_all {
+	Planreg__V1__Project **ps;
+	size_t n;
+};
+
+static void cmd_projects_rows(struct output_rows *rows, const void *answer, const void *arg)
 {
-	if (fmt == OUTPUT_JSON) {
-		struct cli_json doc;
-		struct json *j = cli_json_begin(&doc);
-		json_array_begin(j);
-		for (size_t i = 0; i < n; i++)
-			cli_project_json(j, ps[i]);
-		json_array_end(j);
-		cli_json_end(&doc);
-		return;
-	}
-	if (fmt == OUTPUT_CSV) {
-		struct output_rows *rows = output_rows_new();
-		for (size_t i = 0; i < n; i++)
-			cmd_projects_row(rows, ps[i]);
-		cli_rows_print(rows, cmd_projects_keys, sizeof cmd_projects_keys / sizeof cmd_projects_keys[0], fmt);
-		output_rows_free(rows);
-		return;
-	}
+	const struct cmd_projects_all *all = answer;
+	for (size_t i = 0; i < all->n; i++)
+		cmd_projects_row(rows, all->ps[i]);
+}
+
+void cli_projects_json(struct json *j, Planreg__V1__Project *const *ps, size_t n)
+{
+	json_array_begin(j);
+	for (size_t i = 0; i < n; i++)
+		cli_project_json(j, ps[i]);
+	json_array_end(j);
+}
+
+static void cmd_projects_json(struct json *j, const void *answer, const void *arg)
+{
+	const struct cmd_projects_all *all = answer;
+	cli_projects_json(j, all->ps, all->n);
+}
+
+static struct output_table *cmd_projects_table(const void *answer, const void *arg)
+{
+	const struct cmd_projects_all *all = answer;
 	static const char *const headers[] = {"REF", "OBJ", "STAGE", "CAP", "LEAD", "COST", "TITLE"};
 	struct output_table *t = output_table_new(headers, 7, 1u << 6);
-	for (size_t i = 0; i < n; i++) {
-		const Planreg__V1__Project *p = ps[i];
-		char ref[16];
-		snprintf(ref, sizeof ref, "%d", p->ref);
-		struct buf orgs = {0};
-		cmd_projects_join(&orgs, p->lead_orgs, p->n_lead_orgs, ",");
-		const char *cells[] = {ref,
+	struct arena a = {0};
+	for (size_t i = 0; i < all->n; i++) {
+		const Planreg__V1__Project *p = all->ps[i];
+		const char *cells[] = {arena_printf(&a, "%d", p->ref),
 				       p->objective,
 				       values_stage_name((enum stage)p->stage),
 				       p->capital ? "#" : "",
-				       buf_str(&orgs),
+				       output_join(&a, p->lead_orgs, p->n_lead_orgs, ","),
 				       p->cost ? p->cost->text : "",
 				       p->title};
 		output_table_row(t, cells);
-		buf_free(&orgs);
 	}
-	output_table_print(t, OUTPUT_TABLE, stdout);
-	output_table_free(t);
+	arena_free(&a);
+	return t;
 }
 
-/* The filters of projects list into body; false after a usage error. */
-static bool cmd_projects_filter(const struct cli_command *self, int ch, Planreg__V1__ListProjectsRequest *body)
+static const struct cli_listing cmd_projects_listing = {
+	.keys = CLI_LISTING_KEYS(cmd_projects_keys),
+	.rows = cmd_projects_rows,
+	.json = cmd_projects_json,
+	.table = cmd_projects_table,
+};
+
+/* One option of projects list into body; false after a usage error. */
+static bool cmd_projects_option(const struct cli_command *self, int ch, Planreg__V1__ListProjectsRequest *body)
 {
-	enum stage st;
 	char *end;
+	struct cli_filter f = {&body->theme, &body->objective, &body->lead_org, &body->stage, NULL};
+	int filtered = cli_options_filter(self, ch, &f);
+	if (filtered != 0)
+		return filtered > 0;
 	switch (ch) {
-	case 't':
-		body->theme = (int32_t)strtol(optarg, &end, 10);
-		if (*end != '\0' || end == optarg || body->theme < 1 || body->theme > 99)
-			return cli_usage(self, "--theme takes a theme number such as 6, not \"%s\"", optarg), false;
-		break;
-	case 'o':
-		body->objective = optarg;
-		break;
-	case 'l':
-		body->lead_org = optarg;
-		break;
-	case 's':
-		if (!values_stage_parse(optarg, &st))
-			return cli_usage(self, "--stage must be one of %s, not \"%s\"", values_stage_names(), optarg),
-			       false;
-		body->stage = (Planreg__V1__Stage)st;
-		break;
 	case 'c':
 		body->capital = PLANREG__V1__CAPITAL_FILTER__CAPITAL_ONLY;
 		break;
@@ -234,11 +212,10 @@ static int cmd_projects_list_run(struct cli *cli, const struct cli_command *self
 	int ch;
 	cli_getopt_begin(&g, self, argc, argv);
 	while ((ch = cli_getopt_next(&g)) > 0)
-		if (!cmd_projects_filter(self, ch, &body))
+		if (!cmd_projects_option(self, ch, &body))
 			return EXIT_USAGE;
 	if (ch < 0)
 		return g.rc;
-	enum output_format fmt = g.format;
 
 	/* every page, kept until printed: responses own the projects */
 	Planreg__V1__Response **pages = NULL;
@@ -266,7 +243,7 @@ static int cmd_projects_list_run(struct cli *cli, const struct cli_command *self
 		token = xstrdup(r->next_page_token);
 	}
 	if (rc == EXIT_OK)
-		cmd_projects_print(all, n_all, fmt);
+		cli_listing_print(&cmd_projects_listing, &(struct cmd_projects_all){all, n_all}, NULL, g.format);
 	for (size_t i = 0; i < n_pages; i++)
 		planreg__v1__response__free_unpacked(pages[i], NULL);
 	free(pages);
@@ -274,12 +251,52 @@ static int cmd_projects_list_run(struct cli *cli, const struct cli_command *self
 	return rc;
 }
 
+/* The cost as the record shows it: "£1.2M (known, about £1,200,000)" (in a). */
+static const char *cmd_projects_cost_text(struct arena *a, const Planreg__V1__Cost *c)
+{
+	if (c == NULL)
+		return "";
+	char mn[MONEY_FMT_MAX], mx[MONEY_FMT_MAX];
+	const char *status = values_cost_status_name((enum cost_status)c->status),
+		   *about = c->approximate ? "about " : "";
+	if (c->min && c->max && c->min->pence == c->max->pence)
+		return arena_printf(a, "%s (%s, %s%s)", c->text, status, about, cmd_projects_money(c->min, mn));
+	if (c->min)
+		return arena_printf(a, "%s (%s, %s%s%s%s)", c->text, status, about, cmd_projects_money(c->min, mn),
+				    c->max ? " to " : " or more", c->max ? cmd_projects_money(c->max, mx) : "");
+	return arena_printf(a, "%s (%s)", c->text, status);
+}
+
+/* One project as "key: value" lines. */
+static void cmd_projects_record(const Planreg__V1__Project *p)
+{
+	struct arena a = {0};
+	char **partners = cmd_projects_partners(p);
+	const char *stage = values_stage_name((enum stage)p->stage);
+	const char *pairs[] = {
+		"ref",         arena_printf(&a, "%d", p->ref),
+		"title",       p->title,
+		"theme",       arena_printf(&a, "%d", p->theme),
+		"objective",   p->objective,
+		"capital",     p->capital ? "yes" : "no",
+		"lead",        output_join(&a, p->lead_orgs, p->n_lead_orgs, ", "),
+		"lead people", output_join(&a, p->lead_people, p->n_lead_people, ", "),
+		"partners",    output_join(&a, partners, p->n_partners, "; "),
+		"cost",        cmd_projects_cost_text(&a, p->cost),
+		"funding",     p->funding,
+		"stage",       p->stage_note[0] ? arena_printf(&a, "%s (%s)", stage, p->stage_note) : stage,
+		"description", p->description,
+		NULL};
+	output_record(stdout, pairs);
+	free(partners);
+	arena_free(&a);
+}
+
 static int cmd_projects_show_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
 	struct cli_getopt g;
 	if (cli_getopt_all(&g, self, argc, argv) < 0)
 		return g.rc;
-	enum output_format fmt = g.format;
 	Planreg__V1__GetProjectRequest body = PLANREG__V1__GET_PROJECT_REQUEST__INIT;
 	int rc = cli_ref_arg(self, g.args[0], &body.ref);
 	if (rc != EXIT_OK)
@@ -293,66 +310,22 @@ static int cmd_projects_show_run(struct cli *cli, const struct cli_command *self
 		planreg__v1__response__free_unpacked(resp, NULL);
 		return cli_fail(EXIT_REFUSED, "the server's answer has no project");
 	}
-	if (fmt == OUTPUT_JSON) {
+	if (g.format == OUTPUT_JSON) {
 		struct cli_json doc;
 		cli_project_json(cli_json_begin(&doc), p);
 		cli_json_end(&doc);
 	} else {
-		char ref_s[16], theme[16], mn[MONEY_FMT_MAX], mx[MONEY_FMT_MAX];
-		snprintf(ref_s, sizeof ref_s, "%d", p->ref);
-		snprintf(theme, sizeof theme, "%d", p->theme);
-		struct buf orgs = {0}, people = {0}, partners = {0}, cost = {0};
-		cmd_projects_join(&orgs, p->lead_orgs, p->n_lead_orgs, ", ");
-		cmd_projects_join(&people, p->lead_people, p->n_lead_people, ", ");
-		cmd_projects_partners(&partners, p, "; ");
-		const Planreg__V1__Cost *c = p->cost;
-		if (c) {
-			buf_printf(&cost, "%s (%s", c->text, values_cost_status_name((enum cost_status)c->status));
-			if (c->min && c->max && c->min->pence == c->max->pence)
-				buf_printf(&cost, ", %s%s", c->approximate ? "about " : "",
-					   cmd_projects_money(c->min, mn));
-			else if (c->min)
-				buf_printf(&cost, ", %s%s%s%s", c->approximate ? "about " : "",
-					   cmd_projects_money(c->min, mn), c->max ? " to " : " or more",
-					   c->max ? cmd_projects_money(c->max, mx) : "");
-			buf_puts(&cost, ")");
-		}
-		const char *stage = values_stage_name((enum stage)p->stage);
-		char *stage_s = p->stage_note[0] ? xasprintf("%s (%s)", stage, p->stage_note) : xstrdup(stage);
-		const char *pairs[] = {"ref",         ref_s,
-				       "title",       p->title,
-				       "theme",       theme,
-				       "objective",   p->objective,
-				       "capital",     p->capital ? "yes" : "no",
-				       "lead",        buf_str(&orgs),
-				       "lead people", buf_str(&people),
-				       "partners",    buf_str(&partners),
-				       "cost",        buf_str(&cost),
-				       "funding",     p->funding,
-				       "stage",       stage_s,
-				       "description", p->description,
-				       NULL};
-		output_record(stdout, pairs);
-		free(stage_s);
-		buf_free(&orgs);
-		buf_free(&people);
-		buf_free(&partners);
-		buf_free(&cost);
+		cmd_projects_record(p);
 	}
 	planreg__v1__response__free_unpacked(resp, NULL);
 	return EXIT_OK;
 }
 
 static const struct cli_option cmd_projects_list_options[] = {
-	{.name = "theme", .key = 't', .arg = "N", .help = "projects of theme N"},
-	{.name = "objective", .key = 'o', .arg = "CODE", .help = "projects of objective CODE, e.g. 6.1"},
-	{.name = "lead", .key = 'l', .arg = "ORG", .help = "projects led (or co-led) by organisation ORG, e.g. LCC"},
-	{.name = "stage",
-	 .key = 's',
-	 .arg = "STAGE",
-	 .help = "concept, early_development, advanced_development, live, completed, paused or cancelled",
-	 .complete = CLI_COMPLETE_CHOICES,
-	 .choices = CLI_STAGE_CHOICES},
+	{CLI_OPTION_THEME},
+	{CLI_OPTION_OBJECTIVE},
+	{CLI_OPTION_LEAD},
+	{CLI_OPTION_STAGE},
 	{.name = "capital", .key = 'c', .help = "capital projects only"},
 	{.name = "no-capital", .key = 'C', .help = "revenue projects only"},
 	{.name = "text", .key = 'x', .arg = "TEXT", .help = "title or description contains TEXT (any case)"},

@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "arena.h"
+#include "cli_options.h"
 #include "json.h"
 #include "mail.h"
 #include "period.h"
-#include "xmalloc.h"
 
 #define CMD_REMIND_MAX 100    /* digests per claim */
 #define CMD_REMIND_LEASE 300  /* seconds a claim holds: time enough to send a hundred mails */
@@ -40,27 +40,40 @@ static const char cmd_remind_policy_help[] =
 
 /* ---------------------------------------------------------------- run */
 
-struct cmd_remind_run {
-	enum output_format fmt;
-	bool json;
-	int sent, failed;
-	struct output_rows *rows;
-};
-
-static void cmd_remind_steps(const Planreg__V1__ReminderDigest *g, char ***out, size_t *n)
+/* "ORG:STEP" for each step of a reminder (in a). */
+static char **cmd_remind_steps(struct arena *a, Planreg__V1__ReminderStep *const *steps, size_t n)
 {
-	*out = xcalloc(g->n_steps + 1, sizeof **out);
-	*n = g->n_steps;
-	for (size_t i = 0; i < g->n_steps; i++)
-		(*out)[i] = xasprintf("%s:%s", g->steps[i]->organisation, g->steps[i]->step);
+	char **out = arena_alloc(a, (n + 1) * sizeof *out);
+	for (size_t i = 0; i < n; i++)
+		out[i] = arena_printf(a, "%s:%s", steps[i]->organisation, steps[i]->step);
+	return out;
 }
 
+/* One run of the reminder job: what it was asked to do, and what it did. */
+struct cmd_remind_run {
+	struct cli *cli;
+	bool json; /* --format json: one document at the end; otherwise a line per message as it goes */
+	Planreg__V1__ClaimRemindersRequest claim;
+	Planreg__V1__Date as_of;
+	char period_opt[PERIOD_FMT_MAX]; /* --period, or "" for the server's choice */
+	const char *smtp, *from, *user;  /* --smtp, --from, --smtp-user */
+	struct mail_sender *sender;      /* NULL on a dry run */
+	/* what the server said it is for, from the last claim */
+	char period[PERIOD_FMT_MAX], due[DATE_FMT_MAX], day[DATE_FMT_MAX];
+	int sent, failed;
+	bool any_failed;
+	struct output_rows *rows; /* a row per message */
+	struct buf unaddressed;   /* a JSON array of what had nobody to go to */
+	struct json unaddressed_json;
+	size_t n_unaddressed;
+};
+
+/* One message's outcome: a row, and unless the output is JSON a line at once. */
 static void cmd_remind_record(struct cmd_remind_run *run, const Planreg__V1__ReminderDigest *g, const char *result,
 			      const char *error)
 {
-	char **steps;
-	size_t n;
-	cmd_remind_steps(g, &steps, &n);
+	struct arena a = {0};
+	char **steps = cmd_remind_steps(&a, g->steps, g->n_steps);
 	output_rows_begin(run->rows);
 	if (g->id)
 		output_rows_int(run->rows, "id", g->id);
@@ -68,26 +81,20 @@ static void cmd_remind_record(struct cmd_remind_run *run, const Planreg__V1__Rem
 		output_rows_null(run->rows, "id");
 	output_rows_str(run->rows, "recipient", g->recipient);
 	output_rows_str(run->rows, "subject", g->subject);
-	output_rows_list(run->rows, "steps", steps, n, ";");
+	output_rows_list(run->rows, "steps", steps, g->n_steps, ";");
 	output_rows_str(run->rows, "result", result);
 	output_rows_str(run->rows, "error", error);
 	if (!run->json) {
-		struct buf b = {0};
-		for (size_t i = 0; i < n; i++)
-			buf_printf(&b, "%s%s", i ? ", " : "", steps[i]);
+		const char *joined = output_join(&a, steps, g->n_steps, ", ");
 		if (strcmp(result, "sent") == 0)
-			printf("sent %lld to %s: %s (%s)\n", (long long)g->id, g->recipient, g->subject, buf_str(&b));
+			printf("sent %lld to %s: %s (%s)\n", (long long)g->id, g->recipient, g->subject, joined);
 		else if (strcmp(result, "failed") == 0)
 			printf("FAILED %lld to %s: %s (%s); it will be retried\n", (long long)g->id, g->recipient,
-			       error, buf_str(&b));
+			       error, joined);
 		else
-			printf("would send to %s (%s)\nSubject: %s\n\n%s\n", g->recipient, buf_str(&b), g->subject,
-			       g->body);
-		buf_free(&b);
+			printf("would send to %s (%s)\nSubject: %s\n\n%s\n", g->recipient, joined, g->subject, g->body);
 	}
-	for (size_t i = 0; i < n; i++)
-		free(steps[i]);
-	free(steps);
+	arena_free(&a);
 }
 
 /* Records what the SMTP server said; a lost acknowledgement leaves the claim to run out and be retried. */
@@ -104,175 +111,188 @@ static int cmd_remind_ack(struct cli *cli, int64_t id, bool delivered, const cha
 	return rc;
 }
 
-/* One option of remind run into run/claim; false after a usage error. */
-static bool cmd_remind_run_option(const struct cli_command *self, int ch, Planreg__V1__ClaimRemindersRequest *claim,
-				  Planreg__V1__Date *as_of, char ps[PERIOD_FMT_MAX], const char **mail[3])
+/* One option of remind run into run; false after a usage error. */
+static bool cmd_remind_run_option(const struct cli_command *self, int ch, struct cmd_remind_run *run)
 {
-	struct date d;
-	struct period p;
 	switch (ch) {
-	case 'a':
-		if (!date_parse(optarg, &d))
-			return cli_usage(self, "--as-of \"%s\" is not a date: write YYYY-MM-DD", optarg), false;
-		as_of->iso = optarg;
-		claim->as_of = as_of;
+	case CLI_KEY_AS_OF:
+		if (cli_options_date(self, "--as-of", optarg) != EXIT_OK)
+			return false;
+		run->as_of.iso = optarg;
+		run->claim.as_of = &run->as_of;
 		break;
-	case 'p':
-		if (!period_parse(optarg, &p))
-			return cli_usage(self, "--period \"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3",
-					 optarg),
-			       false;
-		period_format(p, ps);
+	case CLI_KEY_PERIOD:
+		if (cli_options_period(self, "--period", optarg, NULL, run->period_opt) != EXIT_OK)
+			return false;
 		break;
 	case 'n':
-		claim->dry_run = true;
+		run->claim.dry_run = true;
 		break;
 	case 's':
-		*mail[0] = optarg;
+		run->smtp = optarg;
 		break;
 	case 'F':
-		*mail[1] = optarg;
+		run->from = optarg;
 		break;
 	case 'u':
-		*mail[2] = optarg;
+		run->user = optarg;
 		break;
 	}
 	return true;
 }
 
+/*
+ * The mail settings: each flag, else the settings (PLANREG_SMTP_*, then
+ * client.conf), checked before anything is claimed, and the sender made from
+ * them. A dry run sends nothing and needs none. The exit code.
+ */
+static int cmd_remind_run_sender(struct cmd_remind_run *run, const struct cli_command *cmd)
+{
+	int rc = cli_settings(run->cli);
+	if (rc != EXIT_OK || run->claim.dry_run)
+		return rc;
+	const struct settings *st = &run->cli->settings;
+	const char *smtp = run->smtp ? run->smtp : st->smtp_url, *from = run->from ? run->from : st->smtp_from;
+	if (smtp == NULL)
+		return cli_usage(cmd, "--smtp URL is required (or PLANREG_SMTP_URL, or smtp = in client.conf)");
+	if (from == NULL)
+		return cli_usage(cmd, "--from ADDR is required (or PLANREG_SMTP_FROM, or smtp_from = in client.conf)");
+	struct mail_settings ms = {.url = smtp,
+				   .user = run->user ? run->user : st->smtp_user,
+				   .password = getenv("PLANREG_SMTP_PASSWORD"),
+				   .from = from};
+	char *err = NULL;
+	run->sender = mail_sender_new(&ms, &err);
+	if (run->sender == NULL) {
+		rc = cli_usage(cmd, "%s", err);
+		free(err);
+	}
+	return rc;
+}
+
+/* Sends one claimed digest (or shows it, on a dry run) and acknowledges it; *failed is set when it failed. */
+static int cmd_remind_run_digest(struct cmd_remind_run *run, const Planreg__V1__ReminderDigest *g, bool *failed)
+{
+	if (run->claim.dry_run) {
+		cmd_remind_record(run, g, "would_send", NULL);
+		return EXIT_OK;
+	}
+	char *err = NULL;
+	int rc;
+	if (mail_send(run->sender, g->recipient, g->subject, g->body, &err)) {
+		run->sent++;
+		cmd_remind_record(run, g, "sent", NULL);
+		rc = cmd_remind_ack(run->cli, g->id, true, NULL);
+	} else {
+		run->failed++;
+		*failed = true;
+		cmd_remind_record(run, g, "failed", err);
+		rc = cmd_remind_ack(run->cli, g->id, false, err ? err : "failed");
+	}
+	free(err);
+	return rc;
+}
+
+/* What one claim gave: the reminders with nobody to send them to (said once), then each digest. */
+static int cmd_remind_run_claimed(struct cmd_remind_run *run, const Planreg__V1__ClaimRemindersResponse *c, int round,
+				  bool *failed)
+{
+	snprintf(run->period, sizeof run->period, "%s", c->period);
+	snprintf(run->due, sizeof run->due, "%s", c->due);
+	snprintf(run->day, sizeof run->day, "%s", c->as_of);
+	for (size_t i = 0; round == 0 && i < c->n_unaddressed; i++) {
+		json_str(&run->unaddressed_json, c->unaddressed[i]);
+		run->n_unaddressed++;
+		if (!run->json)
+			fprintf(stderr, "planreg: not sent, nobody to send it to: %s\n", c->unaddressed[i]);
+	}
+	int rc = EXIT_OK;
+	for (size_t i = 0; i < c->n_digests && rc == EXIT_OK; i++)
+		rc = cmd_remind_run_digest(run, c->digests[i], failed);
+	return rc;
+}
+
+/* The claim loop: claim what is due, send it, until nothing more is due (or a round fails). */
+static int cmd_remind_run_claims(struct cmd_remind_run *run)
+{
+	run->claim.period = run->period_opt;
+	run->claim.max_messages = run->claim.dry_run ? CMD_REMIND_DRY_MAX : CMD_REMIND_MAX;
+	run->claim.lease_seconds = CMD_REMIND_LEASE;
+	int rc = EXIT_OK;
+	for (int round = 0; round < CMD_REMIND_ROUNDS && rc == EXIT_OK; round++) {
+		Planreg__V1__Response *resp;
+		rc = cli_request(run->cli, PLANREG__V1__REQUEST__BODY_CLAIM_REMINDERS, &run->claim, &resp);
+		if (rc != EXIT_OK)
+			break;
+		bool round_failed = false;
+		rc = cmd_remind_run_claimed(run, resp->claim_reminders, round, &round_failed);
+		int more = resp->claim_reminders->more;
+		planreg__v1__response__free_unpacked(resp, NULL);
+		run->any_failed = run->any_failed || round_failed;
+		/* a failed step may be claimed again at once: leave it to the next run */
+		if (more == 0 || run->claim.dry_run || round_failed)
+			break;
+	}
+	return rc;
+}
+
+/* The outcome: the JSON document, or the summary line. */
+static void cmd_remind_run_print(const struct cmd_remind_run *run)
+{
+	if (!run->json) {
+		if (run->claim.dry_run)
+			printf("remind %s as of %s (due %s): %zu would be sent (dry run: nothing claimed)\n",
+			       run->period, run->day, run->due, output_rows_count(run->rows));
+		else
+			printf("remind %s as of %s (due %s): %d sent, %d failed%s\n", run->period, run->day, run->due,
+			       run->sent, run->failed, run->sent + run->failed == 0 ? " (nothing due)" : "");
+		return;
+	}
+	struct cli_json doc;
+	struct json *j = cli_json_begin(&doc);
+	json_object_begin(j);
+	json_kv_str(j, "period", run->period);
+	json_kv_str(j, "due", run->due);
+	json_kv_str(j, "as_of", run->day);
+	json_kv_bool(j, "dry_run", run->claim.dry_run);
+	json_key(j, "messages");
+	output_rows_json(run->rows, j);
+	json_kv_int(j, "sent", run->sent);
+	json_kv_int(j, "failed", run->failed);
+	json_key(j, "unaddressed");
+	json_raw(j, buf_str(&run->unaddressed));
+	json_object_end(j);
+	cli_json_end(&doc);
+}
+
 static int cmd_remind_run_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
-	const struct cli_command *cmd = self;
-	struct cmd_remind_run run = {.fmt = OUTPUT_TABLE};
-	Planreg__V1__ClaimRemindersRequest claim = PLANREG__V1__CLAIM_REMINDERS_REQUEST__INIT;
-	Planreg__V1__Date as_of = PLANREG__V1__DATE__INIT;
-	const char *smtp = NULL, *from = NULL, *user = NULL;
-	const char **mail[3] = {&smtp, &from, &user};
-	char ps[PERIOD_FMT_MAX] = "";
+	struct cmd_remind_run run = {
+		.cli = cli, .claim = PLANREG__V1__CLAIM_REMINDERS_REQUEST__INIT, .as_of = PLANREG__V1__DATE__INIT};
 	struct cli_getopt opt;
 	int ch;
 	cli_getopt_begin(&opt, self, argc, argv);
 	while ((ch = cli_getopt_next(&opt)) > 0)
-		if (!cmd_remind_run_option(self, ch, &claim, &as_of, ps, mail))
+		if (!cmd_remind_run_option(self, ch, &run))
 			return EXIT_USAGE;
 	if (ch < 0)
 		return opt.rc;
-	int src = cli_settings(cli);
-	if (src != EXIT_OK)
-		return src;
-	smtp = smtp ? smtp : cli->settings.smtp_url;
-	from = from ? from : cli->settings.smtp_from;
-	user = user ? user : cli->settings.smtp_user;
-	run.fmt = opt.format;
-	claim.period = ps;
-	run.json = run.fmt == OUTPUT_JSON;
-
-	/* the mail settings are checked before anything is claimed */
-	struct mail_sender *sender = NULL;
-	if (!claim.dry_run) {
-		if (smtp == NULL)
-			return cli_usage(cmd, "--smtp URL is required (or PLANREG_SMTP_URL, or smtp = in client.conf)");
-		if (from == NULL)
-			return cli_usage(
-				cmd, "--from ADDR is required (or PLANREG_SMTP_FROM, or smtp_from = in client.conf)");
-		struct mail_settings ms = {
-			.url = smtp, .user = user, .password = getenv("PLANREG_SMTP_PASSWORD"), .from = from};
-		char *err = NULL;
-		sender = mail_sender_new(&ms, &err);
-		if (sender == NULL) {
-			int rc = cli_usage(cmd, "%s", err);
-			free(err);
-			return rc;
-		}
-	}
-
+	run.json = opt.format == OUTPUT_JSON;
+	int rc = cmd_remind_run_sender(&run, self);
+	if (rc != EXIT_OK)
+		return rc;
 	run.rows = output_rows_new();
-	int rc = EXIT_OK;
-	bool any_failed = false;
-	struct buf unaddressed = {0};
-	char period[PERIOD_FMT_MAX] = "", due[DATE_FMT_MAX] = "", day[DATE_FMT_MAX] = "";
-	claim.max_messages = claim.dry_run ? CMD_REMIND_DRY_MAX : CMD_REMIND_MAX;
-	claim.lease_seconds = CMD_REMIND_LEASE;
-	struct json uj;
-	json_init(&uj, &unaddressed, false);
-	json_array_begin(&uj);
-	size_t n_unaddressed = 0;
-	for (int round = 0; round < CMD_REMIND_ROUNDS && rc == EXIT_OK; round++) {
-		Planreg__V1__Response *resp;
-		rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_CLAIM_REMINDERS, &claim, &resp);
-		if (rc != EXIT_OK)
-			break;
-		const Planreg__V1__ClaimRemindersResponse *c = resp->claim_reminders;
-		snprintf(period, sizeof period, "%s", c->period);
-		snprintf(due, sizeof due, "%s", c->due);
-		snprintf(day, sizeof day, "%s", c->as_of);
-		if (round == 0)
-			for (size_t i = 0; i < c->n_unaddressed; i++) {
-				json_str(&uj, c->unaddressed[i]);
-				n_unaddressed++;
-				if (!run.json)
-					fprintf(stderr, "planreg: not sent, nobody to send it to: %s\n",
-						c->unaddressed[i]);
-			}
-		bool round_failed = false;
-		for (size_t i = 0; i < c->n_digests; i++) {
-			const Planreg__V1__ReminderDigest *g = c->digests[i];
-			if (claim.dry_run) {
-				cmd_remind_record(&run, g, "would_send", NULL);
-				continue;
-			}
-			char *err = NULL;
-			if (mail_send(sender, g->recipient, g->subject, g->body, &err)) {
-				run.sent++;
-				cmd_remind_record(&run, g, "sent", NULL);
-				rc = cmd_remind_ack(cli, g->id, true, NULL);
-			} else {
-				run.failed++;
-				round_failed = true;
-				cmd_remind_record(&run, g, "failed", err);
-				rc = cmd_remind_ack(cli, g->id, false, err ? err : "failed");
-			}
-			free(err);
-			if (rc != EXIT_OK)
-				break;
-		}
-		int more = c->more;
-		planreg__v1__response__free_unpacked(resp, NULL);
-		any_failed = any_failed || round_failed;
-		/* a failed step may be claimed again at once: leave it to the next run */
-		if (more == 0 || claim.dry_run || round_failed)
-			break;
-	}
-	json_array_end(&uj);
-	mail_sender_free(sender);
+	json_init(&run.unaddressed_json, &run.unaddressed, false);
+	json_array_begin(&run.unaddressed_json);
+	rc = cmd_remind_run_claims(&run);
+	json_array_end(&run.unaddressed_json);
+	mail_sender_free(run.sender);
 	if (rc == EXIT_OK) {
-		if (run.json) {
-			struct cli_json doc;
-			struct json *j = cli_json_begin(&doc);
-			json_object_begin(j);
-			json_kv_str(j, "period", period);
-			json_kv_str(j, "due", due);
-			json_kv_str(j, "as_of", day);
-			json_kv_bool(j, "dry_run", claim.dry_run);
-			json_key(j, "messages");
-			output_rows_json(run.rows, j);
-			json_kv_int(j, "sent", run.sent);
-			json_kv_int(j, "failed", run.failed);
-			json_key(j, "unaddressed");
-			json_raw(j, buf_str(&unaddressed));
-			json_object_end(j);
-			cli_json_end(&doc);
-		} else if (claim.dry_run) {
-			printf("remind %s as of %s (due %s): %zu would be sent (dry run: nothing claimed)\n", period,
-			       day, due, output_rows_count(run.rows));
-		} else {
-			printf("remind %s as of %s (due %s): %d sent, %d failed%s\n", period, day, due, run.sent,
-			       run.failed, run.sent + run.failed == 0 ? " (nothing due)" : "");
-		}
-		if (any_failed || n_unaddressed)
+		cmd_remind_run_print(&run);
+		if (run.any_failed || run.n_unaddressed)
 			rc = EXIT_REFUSED;
 	}
-	buf_free(&unaddressed);
+	buf_free(&run.unaddressed);
 	output_rows_free(run.rows);
 	return rc;
 }
@@ -283,41 +303,12 @@ static const char *const cmd_remind_log_keys[] = {"id",       "period", "as_of",
 						  "subject",  "state",  "claimed_at", "claimed_by",
 						  "acked_at", "error",  "steps"};
 
-static int cmd_remind_log_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
+static void cmd_remind_log_rows(struct output_rows *r, const void *answer, const void *arg)
 {
-	char ps[PERIOD_FMT_MAX] = "";
-	struct cli_getopt g;
-	int ch;
-	cli_getopt_begin(&g, self, argc, argv);
-	while ((ch = cli_getopt_next(&g)) > 0) {
-		struct period p;
-		if (!period_parse(optarg, &p))
-			return cli_usage(self, "--period \"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3",
-					 optarg);
-		period_format(p, ps);
-	}
-	if (ch < 0)
-		return g.rc;
-	enum output_format fmt = g.format;
-	Planreg__V1__ListRemindersRequest body = PLANREG__V1__LIST_REMINDERS_REQUEST__INIT;
-	body.period = ps;
-	Planreg__V1__Response *resp;
-	int rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_LIST_REMINDERS, &body, &resp);
-	if (rc != EXIT_OK)
-		return rc;
-	const Planreg__V1__ListRemindersResponse *l = resp->list_reminders;
-	struct output_rows *r = output_rows_new();
-	static const char *const headers[] = {"ID",        "PERIOD",     "AS OF", "STATE",
-					      "RECIPIENT", "CLAIMED AT", "STEPS", "SUBJECT"};
-	struct output_table *tab = output_table_new(headers, sizeof headers / sizeof headers[0], 1u << 7);
+	const Planreg__V1__ListRemindersResponse *l = answer;
+	struct arena a = {0};
 	for (size_t i = 0; i < l->n_reminders; i++) {
 		const Planreg__V1__ReminderRecord *m = l->reminders[i];
-		char **steps = xcalloc(m->n_steps + 1, sizeof *steps);
-		struct buf joined = {0};
-		for (size_t k = 0; k < m->n_steps; k++) {
-			steps[k] = xasprintf("%s:%s", m->steps[k]->organisation, m->steps[k]->step);
-			buf_printf(&joined, "%s%s", k ? "," : "", steps[k]);
-		}
 		output_rows_begin(r);
 		output_rows_int(r, "id", m->id);
 		output_rows_str(r, "period", m->period);
@@ -329,28 +320,56 @@ static int cmd_remind_log_run(struct cli *cli, const struct cli_command *self, i
 		output_rows_str(r, "claimed_by", m->claimed_by);
 		output_rows_str(r, "acked_at", m->acked_at[0] ? m->acked_at : NULL);
 		output_rows_str(r, "error", m->error[0] ? m->error : NULL);
-		output_rows_list(r, "steps", steps, m->n_steps, ";");
-		char id[24];
-		snprintf(id, sizeof id, "%lld", (long long)m->id);
-		char *state = m->error[0] ? xasprintf("%s: %s", m->state, m->error) : xstrdup(m->state);
-		const char *cells[] = {id,           m->period,     m->as_of,         state,
-				       m->recipient, m->claimed_at, buf_str(&joined), m->subject};
+		output_rows_list(r, "steps", cmd_remind_steps(&a, m->steps, m->n_steps), m->n_steps, ";");
+	}
+	arena_free(&a);
+}
+
+static struct output_table *cmd_remind_log_table(const void *answer, const void *arg)
+{
+	const Planreg__V1__ListRemindersResponse *l = answer;
+	static const char *const headers[] = {"ID",        "PERIOD",     "AS OF", "STATE",
+					      "RECIPIENT", "CLAIMED AT", "STEPS", "SUBJECT"};
+	struct output_table *tab = output_table_new(headers, sizeof headers / sizeof headers[0], 1u << 7);
+	struct arena a = {0};
+	for (size_t i = 0; i < l->n_reminders; i++) {
+		const Planreg__V1__ReminderRecord *m = l->reminders[i];
+		const char *state = m->error[0] ? arena_printf(&a, "%s: %s", m->state, m->error) : m->state;
+		const char *cells[] = {arena_printf(&a, "%lld", (long long)m->id),
+				       m->period,
+				       m->as_of,
+				       state,
+				       m->recipient,
+				       m->claimed_at,
+				       output_join(&a, cmd_remind_steps(&a, m->steps, m->n_steps), m->n_steps, ","),
+				       m->subject};
 		output_table_row(tab, cells);
-		free(state);
-		buf_free(&joined);
-		for (size_t k = 0; k < m->n_steps; k++)
-			free(steps[k]);
-		free(steps);
 	}
-	if (fmt != OUTPUT_TABLE) {
-		cli_rows_print(r, cmd_remind_log_keys, sizeof cmd_remind_log_keys / sizeof cmd_remind_log_keys[0], fmt);
-	} else {
-		output_table_print(tab, OUTPUT_TABLE, stdout);
-	}
-	output_table_free(tab);
-	output_rows_free(r);
-	planreg__v1__response__free_unpacked(resp, NULL);
-	return EXIT_OK;
+	arena_free(&a);
+	return tab;
+}
+
+static const struct cli_listing cmd_remind_log_listing = {
+	.keys = CLI_LISTING_KEYS(cmd_remind_log_keys),
+	.rows = cmd_remind_log_rows,
+	.table = cmd_remind_log_table,
+};
+
+static int cmd_remind_log_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
+{
+	char ps[PERIOD_FMT_MAX] = "";
+	struct cli_getopt g;
+	int ch;
+	cli_getopt_begin(&g, self, argc, argv);
+	while ((ch = cli_getopt_next(&g)) > 0)
+		if (cli_options_period(self, "--period", optarg, NULL, ps) != EXIT_OK)
+			return EXIT_USAGE;
+	if (ch < 0)
+		return g.rc;
+	Planreg__V1__ListRemindersRequest body = PLANREG__V1__LIST_REMINDERS_REQUEST__INIT;
+	body.period = ps;
+	return cli_listing_request(cli, PLANREG__V1__REQUEST__BODY_LIST_REMINDERS, &body, &cmd_remind_log_listing, NULL,
+				   g.format);
 }
 
 /* ---------------------------------------------------------------- policy */
@@ -483,11 +502,8 @@ static int cmd_remind_policy_run(struct cli *cli, const struct cli_command *self
 }
 
 static const struct cli_option cmd_remind_run_options[] = {
-	{.name = "as-of", .key = 'a', .arg = "DATE", .help = "the day to act for, YYYY-MM-DD (default today, UTC)"},
-	{.name = "period",
-	 .key = 'p',
-	 .arg = "YYYY-Qn",
-	 .help = "the quarter (default: the last quarter ended before DATE)"},
+	{CLI_OPTION_AS_OF},
+	{CLI_OPTION_PERIOD, .when_absent = "the last quarter ended before DATE"},
 	{.name = "dry-run", .key = 'n', .help = "show what would be sent; claim and send nothing"},
 	{.name = "smtp",
 	 .key = 's',
@@ -509,7 +525,7 @@ const struct cli_command cmd_remind_run = {
 };
 
 static const struct cli_option cmd_remind_log_options[] = {
-	{.name = "period", .key = 'p', .arg = "YYYY-Qn", .help = "only this quarter's reminders"},
+	{CLI_OPTION_PERIOD, .when_absent = "every quarter"},
 	{0},
 };
 

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli_options.h"
 #include "cmd_status.h"
 #include "period.h"
 #include "report_html.h"
@@ -50,80 +51,90 @@ static int cmd_report_write(const char *path, const struct buf *data)
 	return EXIT_OK;
 }
 
-static int cmd_report_html_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
-{
-	const struct cli_command *cmd = self;
-	const char *period = NULL, *output = NULL;
-	struct cli_getopt g;
-	int ch;
-	cli_getopt_begin(&g, self, argc, argv);
-	while ((ch = cli_getopt_next(&g)) > 0) {
-		if (ch == 'p')
-			period = optarg;
-		else
-			output = optarg;
-	}
-	if (ch < 0)
-		return g.rc;
-	struct period p = cmd_status_last_ended();
-	if (period && !period_parse(period, &p))
-		return cli_usage(cmd, "--period \"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3", period);
-	char ps[PERIOD_FMT_MAX];
-	period_format(p, ps);
+/* What the report is drawn from, as the server gave it. */
+struct cmd_report_answers {
+	Planreg__V1__Response *whoami;      /* the plan's title */
+	struct cli_status_pages pages;      /* the quarter's status, with narratives */
+	Planreg__V1__Response *outstanding; /* the returns still owed */
+};
 
+static void cmd_report_answers_free(struct cmd_report_answers *ans)
+{
+	if (ans->outstanding)
+		planreg__v1__response__free_unpacked(ans->outstanding, NULL);
+	cli_status_pages_free(&ans->pages);
+	if (ans->whoami)
+		planreg__v1__response__free_unpacked(ans->whoami, NULL);
+}
+
+/* Asks the server for everything the report of period ps shows; the exit code (on failure nothing is kept). */
+static int cmd_report_gather(struct cli *cli, char *ps, struct cmd_report_answers *ans)
+{
+	memset(ans, 0, sizeof *ans);
 	Planreg__V1__WhoamiRequest who = PLANREG__V1__WHOAMI_REQUEST__INIT;
-	Planreg__V1__Response *whoami;
-	int rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_WHOAMI, &who, &whoami);
+	int rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_WHOAMI, &who, &ans->whoami);
 	if (rc != EXIT_OK)
 		return rc;
-
 	Planreg__V1__GetStatusRequest body = PLANREG__V1__GET_STATUS_REQUEST__INIT;
 	body.period = ps;
 	body.include_narrative = true;
-	struct cli_status_pages pages;
-	rc = cli_status_fetch(cli, &body, CMD_REPORT_PAGE, &pages);
-	if (rc != EXIT_OK) {
-		planreg__v1__response__free_unpacked(whoami, NULL);
-		return rc;
-	}
-
-	Planreg__V1__ListOutstandingRequest ob = PLANREG__V1__LIST_OUTSTANDING_REQUEST__INIT;
-	ob.period = ps;
-	Planreg__V1__Response *outstanding;
-	rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_LIST_OUTSTANDING, &ob, &outstanding);
+	rc = cli_status_fetch(cli, &body, CMD_REPORT_PAGE, &ans->pages);
 	if (rc == EXIT_OK) {
-		char now[32];
-		time_t t = time(NULL);
-		struct tm tm;
-		gmtime_r(&t, &tm);
-		strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
-		struct report_html_input in = {
-			.plan_title = whoami->whoami->plan_title,
-			.generated_at = now,
-			.status = pages.first,
-			.projects = pages.projects,
-			.n_projects = pages.n_projects,
-			.outstanding = outstanding->list_outstanding,
-		};
-		struct buf html = {0};
-		report_html_write(&html, &in);
-		rc = cmd_report_write(output, &html);
-		if (rc == EXIT_OK && output && strcmp(output, "-") != 0)
-			fprintf(stderr, "planreg: wrote %s: %s, %zu projects, %zu bytes\n", output, ps,
-				pages.n_projects, html.len);
-		buf_free(&html);
-		planreg__v1__response__free_unpacked(outstanding, NULL);
+		Planreg__V1__ListOutstandingRequest ob = PLANREG__V1__LIST_OUTSTANDING_REQUEST__INIT;
+		ob.period = ps;
+		rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_LIST_OUTSTANDING, &ob, &ans->outstanding);
 	}
-	cli_status_pages_free(&pages);
-	planreg__v1__response__free_unpacked(whoami, NULL);
+	if (rc != EXIT_OK)
+		cmd_report_answers_free(ans);
+	return rc;
+}
+
+/* Draws the report and writes it to output (NULL or "-": standard output); the exit code. */
+static int cmd_report_render(const struct cmd_report_answers *ans, const char *ps, const char *output)
+{
+	char now[32];
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	struct report_html_input in = {
+		.plan_title = ans->whoami->whoami->plan_title,
+		.generated_at = now,
+		.status = ans->pages.first,
+		.projects = ans->pages.projects,
+		.n_projects = ans->pages.n_projects,
+		.outstanding = ans->outstanding->list_outstanding,
+	};
+	struct buf html = {0};
+	report_html_write(&html, &in);
+	int rc = cmd_report_write(output, &html);
+	if (rc == EXIT_OK && output && strcmp(output, "-") != 0)
+		fprintf(stderr, "planreg: wrote %s: %s, %zu projects, %zu bytes\n", output, ps, ans->pages.n_projects,
+			html.len);
+	buf_free(&html);
+	return rc;
+}
+
+static int cmd_report_html_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
+{
+	struct cli_getopt g;
+	if (cli_getopt_all(&g, self, argc, argv) < 0)
+		return g.rc;
+	const char *output = cli_getopt_value(&g, 'o');
+	char ps[PERIOD_FMT_MAX];
+	if (cmd_status_period(self, "--period", cli_getopt_value(&g, CLI_KEY_PERIOD), NULL, ps) != EXIT_OK)
+		return EXIT_USAGE;
+	struct cmd_report_answers ans;
+	int rc = cmd_report_gather(cli, ps, &ans);
+	if (rc != EXIT_OK)
+		return rc;
+	rc = cmd_report_render(&ans, ps, output);
+	cmd_report_answers_free(&ans);
 	return rc;
 }
 
 static const struct cli_option cmd_report_html_options[] = {
-	{.name = "period",
-	 .key = 'p',
-	 .arg = "YYYY-Qn",
-	 .help = "the quarter (default: the last quarter that has ended)"},
+	{CLI_OPTION_PERIOD, .when_absent = "the last quarter that has ended"},
 	{.name = "output",
 	 .key = 'o',
 	 .short_name = true,

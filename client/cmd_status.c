@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "arena.h"
+#include "cli_options.h"
 #include "cmd_status.h"
 #include "json.h"
 #include "money.h"
@@ -21,8 +23,9 @@ static const char cmd_status_help[] = "The consolidated status of a quarter: for
 				      "confidence, theme, stage and lead organisation. A submitter sees only the\n"
 				      "projects its organisation leads.\n\n"
 				      "--as-at takes 2026-10-20 (the end of that day, UTC) or 2026-10-20T09:30:00Z (a\n"
-				      "zone is required). --stage is the stage now (the latest update's, else the\n"
-				      "register's); --confidence the latest update's.\n\n"
+				      "zone is required). --theme, --objective, --lead, --stage and --confidence keep\n"
+				      "only the projects that match: --stage is the stage now (the latest update's,\n"
+				      "else the register's); --confidence the latest update's.\n\n"
 				      "A project is outstanding when it has no update for the period or its latest\n"
 				      "revision was returned; late when it was reported after the due date, or is\n"
 				      "still outstanding after it. Flags: green_over_variance, stage_backwards,\n"
@@ -44,12 +47,14 @@ struct period cmd_status_last_ended(void)
 int cmd_status_period(const struct cli_command *cmd, const char *opt, const char *s, struct period *p,
 		      char out[PERIOD_FMT_MAX])
 {
-	if (s == NULL)
-		*p = cmd_status_last_ended();
-	else if (!period_parse(s, p))
-		return cli_usage(cmd, "%s \"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3", opt, s);
-	period_format(*p, out);
-	return EXIT_OK;
+	if (s == NULL) {
+		struct period last = cmd_status_last_ended();
+		period_format(last, out);
+		if (p)
+			*p = last;
+		return EXIT_OK;
+	}
+	return cli_options_period(cmd, opt, s, p, out);
 }
 
 const char *cmd_status_confidence(int c)
@@ -70,10 +75,10 @@ const char *cmd_status_money(const Planreg__V1__Money *m, char buf[MONEY_FMT_MAX
 	return buf;
 }
 
-void cmd_status_money_key(struct output_rows *r, const char *key, const Planreg__V1__Money *m)
+void cmd_status_pct_row(struct output_rows *r, const char *key, const Planreg__V1__VariancePct *pct)
 {
-	if (m)
-		output_rows_int(r, key, m->pence);
+	if (pct)
+		output_rows_tenths(r, key, pct->tenths);
 	else
 		output_rows_null(r, key);
 }
@@ -209,19 +214,19 @@ static void cmd_status_project_row(struct output_rows *r, const Planreg__V1__Pro
 	output_rows_str(r, "review", cmd_status_review(p));
 	output_rows_str(r, "review_comment", has && p->review && p->review_comment[0] ? p->review_comment : NULL);
 	output_rows_str(r, "plan_cost_text", p->plan_cost && p->plan_cost->text[0] ? p->plan_cost->text : NULL);
-	cmd_status_money_key(r, "plan_cost_pence",
-			     p->plan_cost && p->plan_cost->status == PLANREG__V1__COST_STATUS__COST_STATUS_KNOWN
-				     ? p->plan_cost->min
-				     : NULL);
-	cmd_status_money_key(r, "spend_pence", p->spend_to_date);
-	cmd_status_money_key(r, "forecast_pence", p->forecast_total);
-	if (p->variance)
-		output_rows_tenths(r, "variance_pct", p->variance->tenths);
-	else
-		output_rows_null(r, "variance_pct");
+	cli_money_row(r, "plan_cost_pence",
+		      p->plan_cost && p->plan_cost->status == PLANREG__V1__COST_STATUS__COST_STATUS_KNOWN
+			      ? p->plan_cost->min
+			      : NULL);
+	cli_money_row(r, "spend_pence", p->spend_to_date);
+	cli_money_row(r, "forecast_pence", p->forecast_total);
+	cmd_status_pct_row(r, "variance_pct", p->variance);
 	output_rows_list(r, "flags", p->flags, p->n_flags, ";");
 	output_rows_bool(r, "outstanding", p->outstanding);
 }
+
+/* The confidence columns of a group, "none" for projects not reported. */
+static const char *const cmd_status_conf_names[] = {"green", "amber_green", "amber", "amber_red", "red", "none"};
 
 static int cmd_status_conf_count(Planreg__V1__CountByName **counts, size_t n, const char *name)
 {
@@ -240,9 +245,9 @@ static void cmd_status_group_row(struct output_rows *r, const Planreg__V1__Statu
 	output_rows_int(r, "reported", g->reported);
 	output_rows_int(r, "outstanding", g->outstanding);
 	output_rows_int(r, "late", g->late);
-	static const char *const names[] = {"green", "amber_green", "amber", "amber_red", "red", "none"};
-	for (size_t i = 0; i < CMD_STATUS_N(names); i++)
-		output_rows_int(r, names[i], cmd_status_conf_count(g->by_confidence, g->n_by_confidence, names[i]));
+	for (size_t i = 0; i < CMD_STATUS_N(cmd_status_conf_names); i++)
+		output_rows_int(r, cmd_status_conf_names[i],
+				cmd_status_conf_count(g->by_confidence, g->n_by_confidence, cmd_status_conf_names[i]));
 	output_rows_int(r, "spend_pence", g->spend_pence);
 	output_rows_int(r, "forecast_pence", g->forecast_pence);
 	output_rows_int(r, "plan_cost_pence", g->plan_cost_pence);
@@ -258,20 +263,26 @@ static void cmd_status_groups_json(struct json *j, const char *key, Planreg__V1_
 	output_rows_free(r);
 }
 
-static void cmd_status_print_json(const struct cli_status_pages *pages)
+static void cmd_status_project_rows(struct output_rows *r, const void *answer, const void *arg)
+{
+	const struct cli_status_pages *pages = answer;
+	for (size_t i = 0; i < pages->n_projects; i++)
+		cmd_status_project_row(r, pages->projects[i]);
+}
+
+/* The JSON of status: the quarter, its projects and the totals (docs/json.md). */
+static void cmd_status_json(struct json *j, const void *answer, const void *arg)
 {
 	static const Planreg__V1__StatusTotals no_totals = PLANREG__V1__STATUS_TOTALS__INIT;
+	const struct cli_status_pages *pages = answer;
 	const Planreg__V1__GetStatusResponse *g = pages->first;
 	const Planreg__V1__StatusTotals *t = g->totals ? g->totals : &no_totals;
-	struct cli_json doc;
-	struct json *j = cli_json_begin(&doc);
 	json_object_begin(j);
 	json_kv_str(j, "period", g->period);
 	json_kv_str(j, "due", g->due[0] ? g->due : NULL);
 	json_kv_str(j, "as_at", g->as_at[0] ? g->as_at : NULL);
 	struct output_rows *r = output_rows_new();
-	for (size_t i = 0; i < pages->n_projects; i++)
-		cmd_status_project_row(r, pages->projects[i]);
+	cmd_status_project_rows(r, pages, NULL);
 	json_key(j, "projects");
 	output_rows_json(r, j);
 	output_rows_free(r);
@@ -295,14 +306,11 @@ static void cmd_status_print_json(const struct cli_status_pages *pages)
 	json_kv_int(j, "plan_cost_pence", t->plan_cost_pence);
 	json_object_end(j);
 	json_object_end(j);
-	cli_json_end(&doc);
 }
 
-static void cmd_status_print_table(const struct cli_status_pages *pages)
+/* The headline numbers of the quarter. */
+static void cmd_status_headline(const Planreg__V1__GetStatusResponse *g, const Planreg__V1__StatusTotals *t)
 {
-	static const Planreg__V1__StatusTotals no_totals = PLANREG__V1__STATUS_TOTALS__INIT;
-	const Planreg__V1__GetStatusResponse *g = pages->first;
-	const Planreg__V1__StatusTotals *t = g->totals ? g->totals : &no_totals;
 	char spend[MONEY_FMT_MAX], forecast[MONEY_FMT_MAX], plan[MONEY_FMT_MAX];
 	money_format(t->spend_pence, spend);
 	money_format(t->forecast_pence, forecast);
@@ -316,97 +324,119 @@ static void cmd_status_print_table(const struct cli_status_pages *pages)
 		       strcmp(t->by_confidence[i]->name, "none") == 0 ? "not reported" : t->by_confidence[i]->name,
 		       t->by_confidence[i]->count);
 	printf("\nSpend to date %s; forecast %s; the plan's known cost %s\n\n", spend, forecast, plan);
+}
 
+/* One project's line of the table (strings in a). */
+static void cmd_status_table_row(struct output_table *tab, struct arena *a, const Planreg__V1__ProjectStatus *p)
+{
+	bool has = p->update_id != 0;
+	const char *review = cmd_status_review(p);
+	const char *cells[] = {
+		arena_printf(a, "%d", p->ref),
+		p->objective,
+		output_join(a, p->lead_orgs, p->n_lead_orgs, ","),
+		has ? cmd_status_stage(p->stage) : "-",
+		has ? cmd_status_confidence(p->confidence) : (p->outstanding ? "OUTSTANDING" : "-"),
+		has ? arena_printf(a, "%d", p->revision) : "-",
+		has ? arena_printf(a, "%.10s", p->submitted_at) : "-",
+		has ? (p->on_time ? "yes" : "late") : (p->late ? "late" : "-"),
+		review ? review : "-",
+		p->variance ? arena_printf(a, "%+.1f%%", p->variance->tenths / 10.0) : "-",
+		p->n_flags ? output_join(a, p->flags, p->n_flags, ",") : "-",
+		p->title,
+	};
+	output_table_row(tab, cells);
+}
+
+/* The headline numbers, then a line per project. */
+static struct output_table *cmd_status_table(const void *answer, const void *arg)
+{
+	static const Planreg__V1__StatusTotals no_totals = PLANREG__V1__STATUS_TOTALS__INIT;
+	const struct cli_status_pages *pages = answer;
+	cmd_status_headline(pages->first, pages->first->totals ? pages->first->totals : &no_totals);
 	static const char *const headers[] = {"REF",       "THEME",   "LEAD",   "STAGE",    "CONFIDENCE", "REV",
 					      "SUBMITTED", "ON TIME", "REVIEW", "VARIANCE", "FLAGS",      "TITLE"};
 	struct output_table *tab = output_table_new(headers, CMD_STATUS_N(headers), 1u << 11);
-	for (size_t i = 0; i < pages->n_projects; i++) {
-		const Planreg__V1__ProjectStatus *p = pages->projects[i];
-		bool has = p->update_id != 0;
-		char ref[16], theme[16], rev[16], day[11] = "-", variance[32] = "-";
-		struct buf leads = {0}, flags = {0};
-		snprintf(ref, sizeof ref, "%d", p->ref);
-		snprintf(theme, sizeof theme, "%s", p->objective);
-		snprintf(rev, sizeof rev, "%d", p->revision);
-		if (has)
-			snprintf(day, sizeof day, "%.10s", p->submitted_at);
-		if (p->variance)
-			snprintf(variance, sizeof variance, "%+.1f%%", p->variance->tenths / 10.0);
-		for (size_t k = 0; k < p->n_lead_orgs; k++)
-			buf_printf(&leads, "%s%s", k ? "," : "", p->lead_orgs[k]);
-		for (size_t k = 0; k < p->n_flags; k++)
-			buf_printf(&flags, "%s%s", k ? "," : "", p->flags[k]);
-		const char *review = cmd_status_review(p);
-		const char *cells[] = {ref,
-				       theme,
-				       buf_str(&leads),
-				       has ? cmd_status_stage(p->stage) : "-",
-				       has ? cmd_status_confidence(p->confidence)
-					   : (p->outstanding ? "OUTSTANDING" : "-"),
-				       has ? rev : "-",
-				       day,
-				       has ? (p->on_time ? "yes" : "late") : (p->late ? "late" : "-"),
-				       review ? review : "-",
-				       variance,
-				       p->n_flags ? buf_str(&flags) : "-",
-				       p->title};
-		output_table_row(tab, cells);
-		buf_free(&leads);
-		buf_free(&flags);
-	}
-	output_table_print(tab, OUTPUT_TABLE, stdout);
-	output_table_free(tab);
+	struct arena a = {0};
+	for (size_t i = 0; i < pages->n_projects; i++)
+		cmd_status_table_row(tab, &a, pages->projects[i]);
+	arena_free(&a);
+	return tab;
 }
 
-static void cmd_status_print_groups(Planreg__V1__StatusGroup **gs, size_t n, enum output_format fmt)
+/* The grouping of the totals that --by names, its size in *n. */
+static Planreg__V1__StatusGroup *const *cmd_status_grouping(const Planreg__V1__StatusTotals *t, const char *by,
+							    size_t *n)
 {
-	struct output_rows *r = output_rows_new();
+	if (strcmp(by, "theme") == 0)
+		return *n = t->n_by_theme, t->by_theme;
+	if (strcmp(by, "stage") == 0)
+		return *n = t->n_by_stage, t->by_stage;
+	if (strcmp(by, "lead") == 0)
+		return *n = t->n_by_lead, t->by_lead;
+	return *n = t->n_by_confidence_group, t->by_confidence_group;
+}
+
+/* status --by: the answer is the totals, arg the grouping's name. */
+static void cmd_status_group_rows(struct output_rows *r, const void *answer, const void *arg)
+{
+	size_t n;
+	Planreg__V1__StatusGroup *const *gs = cmd_status_grouping(answer, arg, &n);
 	for (size_t i = 0; i < n; i++)
 		cmd_status_group_row(r, gs[i]);
-	if (fmt == OUTPUT_JSON) {
-		struct cli_json doc;
-		output_rows_json(r, cli_json_begin(&doc));
-		cli_json_end(&doc);
-	} else if (fmt == OUTPUT_CSV) {
-		output_rows_csv(r, cmd_status_group_keys, CMD_STATUS_N(cmd_status_group_keys), false, stdout);
-	} else {
-		static const char *const headers[] = {"KEY",   "PROJECTS",    "REPORTED", "OUTSTANDING", "LATE",
-						      "GREEN", "AMBER_GREEN", "AMBER",    "AMBER_RED",   "RED",
-						      "NONE",  "SPEND",       "FORECAST", "PLAN COST",   "NAME"};
-		struct output_table *tab = output_table_new(headers, CMD_STATUS_N(headers), 1u << 14);
-		for (size_t i = 0; i < n; i++) {
-			const Planreg__V1__StatusGroup *g = gs[i];
-			char num[11][16], spend[MONEY_FMT_MAX], forecast[MONEY_FMT_MAX], plan[MONEY_FMT_MAX];
-			int v[] = {g->projects, g->reported, g->outstanding, g->late};
-			for (int k = 0; k < 4; k++)
-				snprintf(num[k], sizeof num[k], "%d", v[k]);
-			static const char *const names[] = {"green",     "amber_green", "amber",
-							    "amber_red", "red",         "none"};
-			for (int k = 0; k < 6; k++)
-				snprintf(num[4 + k], sizeof num[4 + k], "%d",
-					 cmd_status_conf_count(g->by_confidence, g->n_by_confidence, names[k]));
-			money_format(g->spend_pence, spend);
-			money_format(g->forecast_pence, forecast);
-			money_format(g->plan_cost_pence, plan);
-			const char *cells[] = {g->key, num[0], num[1], num[2], num[3],   num[4], num[5], num[6],
-					       num[7], num[8], num[9], spend,  forecast, plan,   g->name};
-			output_table_row(tab, cells);
-		}
-		output_table_print(tab, OUTPUT_TABLE, stdout);
-		output_table_free(tab);
-	}
-	output_rows_free(r);
 }
+
+static struct output_table *cmd_status_group_table(const void *answer, const void *arg)
+{
+	size_t n;
+	Planreg__V1__StatusGroup *const *gs = cmd_status_grouping(answer, arg, &n);
+	static const char *const headers[] = {"KEY",   "PROJECTS",    "REPORTED", "OUTSTANDING", "LATE",
+					      "GREEN", "AMBER_GREEN", "AMBER",    "AMBER_RED",   "RED",
+					      "NONE",  "SPEND",       "FORECAST", "PLAN COST",   "NAME"};
+	struct output_table *tab = output_table_new(headers, CMD_STATUS_N(headers), 1u << 14);
+	for (size_t i = 0; i < n; i++) {
+		const Planreg__V1__StatusGroup *g = gs[i];
+		char num[11][16], spend[MONEY_FMT_MAX], forecast[MONEY_FMT_MAX], plan[MONEY_FMT_MAX];
+		int v[] = {g->projects, g->reported, g->outstanding, g->late};
+		for (int k = 0; k < 4; k++)
+			snprintf(num[k], sizeof num[k], "%d", v[k]);
+		for (int k = 0; k < 6; k++)
+			snprintf(num[4 + k], sizeof num[4 + k], "%d",
+				 cmd_status_conf_count(g->by_confidence, g->n_by_confidence, cmd_status_conf_names[k]));
+		money_format(g->spend_pence, spend);
+		money_format(g->forecast_pence, forecast);
+		money_format(g->plan_cost_pence, plan);
+		const char *cells[] = {g->key, num[0], num[1], num[2], num[3],   num[4], num[5], num[6],
+				       num[7], num[8], num[9], spend,  forecast, plan,   g->name};
+		output_table_row(tab, cells);
+	}
+	return tab;
+}
+
+static const struct cli_listing cmd_status_group_listing = {
+	.keys = CLI_LISTING_KEYS(cmd_status_group_keys),
+	.rows = cmd_status_group_rows,
+	.table = cmd_status_group_table,
+};
+
+static const struct cli_listing cmd_status_listing = {
+	.keys = CLI_LISTING_KEYS(cmd_status_project_keys),
+	.rows = cmd_status_project_rows,
+	.json = cmd_status_json,
+	.table = cmd_status_table,
+};
 
 /* One option of status into body (or *period, *by); false after a usage error. */
 static bool cmd_status_option(const struct cli_command *cmd, int ch, Planreg__V1__GetStatusRequest *body,
 			      Planreg__V1__Timestamp *as_at, const char **period, const char **by)
 {
-	char ts[TIMESTAMP_FMT_MAX], *end;
-	enum stage s;
-	enum confidence c;
+	char ts[TIMESTAMP_FMT_MAX];
+	struct cli_filter filter = {&body->theme, &body->objective, &body->lead_org, &body->stage, &body->confidence};
+	int filtered = cli_options_filter(cmd, ch, &filter);
+	if (filtered != 0)
+		return filtered > 0;
 	switch (ch) {
-	case 'p':
+	case CLI_KEY_PERIOD:
 		*period = optarg;
 		break;
 	case 'a':
@@ -418,30 +448,6 @@ static bool cmd_status_option(const struct cli_command *cmd, int ch, Planreg__V1
 			       false;
 		as_at->rfc3339 = optarg;
 		body->as_at = as_at;
-		break;
-	case 't':
-		body->theme = (int32_t)strtol(optarg, &end, 10);
-		if (end == optarg || *end != '\0' || body->theme < 1 || body->theme > 99)
-			return cli_usage(cmd, "--theme takes a theme number such as 6, not \"%s\"", optarg), false;
-		break;
-	case 'o':
-		body->objective = optarg;
-		break;
-	case 'l':
-		body->lead_org = optarg;
-		break;
-	case 's':
-		if (!values_stage_parse(optarg, &s))
-			return cli_usage(cmd, "--stage must be one of %s, not \"%s\"", values_stage_names(), optarg),
-			       false;
-		body->stage = (Planreg__V1__Stage)s;
-		break;
-	case 'c':
-		if (!values_confidence_parse(optarg, &c))
-			return cli_usage(cmd, "--confidence must be one of %s, not \"%s\"", values_confidence_names(),
-					 optarg),
-			       false;
-		body->confidence = (Planreg__V1__Confidence)c;
 		break;
 	case 'b':
 		if (strcmp(optarg, "theme") != 0 && strcmp(optarg, "stage") != 0 && strcmp(optarg, "lead") != 0 &&
@@ -456,7 +462,6 @@ static bool cmd_status_option(const struct cli_command *cmd, int ch, Planreg__V1
 
 static int cmd_status_show_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
-	const struct cli_command *cmd = self;
 	Planreg__V1__GetStatusRequest body = PLANREG__V1__GET_STATUS_REQUEST__INIT;
 	Planreg__V1__Timestamp as_at = PLANREG__V1__TIMESTAMP__INIT;
 	const char *period = NULL, *by = NULL;
@@ -468,63 +473,32 @@ static int cmd_status_show_run(struct cli *cli, const struct cli_command *self, 
 			return EXIT_USAGE;
 	if (ch < 0)
 		return g.rc;
-	enum output_format fmt = g.format;
-	struct period p;
 	char ps[PERIOD_FMT_MAX];
-	int rc = cmd_status_period(cmd, "--period", period, &p, ps);
-	if (rc != EXIT_OK)
-		return rc;
+	if (cmd_status_period(self, "--period", period, NULL, ps) != EXIT_OK)
+		return EXIT_USAGE;
 	body.period = ps;
 	struct cli_status_pages pages;
-	rc = cli_status_fetch(cli, &body, CMD_STATUS_PAGE, &pages);
+	int rc = cli_status_fetch(cli, &body, CMD_STATUS_PAGE, &pages);
 	if (rc != EXIT_OK)
 		return rc;
 	const Planreg__V1__StatusTotals *t = pages.first->totals;
 	if (by != NULL && t != NULL) {
-		if (strcmp(by, "theme") == 0)
-			cmd_status_print_groups(t->by_theme, t->n_by_theme, fmt);
-		else if (strcmp(by, "stage") == 0)
-			cmd_status_print_groups(t->by_stage, t->n_by_stage, fmt);
-		else if (strcmp(by, "lead") == 0)
-			cmd_status_print_groups(t->by_lead, t->n_by_lead, fmt);
-		else
-			cmd_status_print_groups(t->by_confidence_group, t->n_by_confidence_group, fmt);
-	} else if (fmt == OUTPUT_JSON) {
-		cmd_status_print_json(&pages);
-	} else if (fmt == OUTPUT_CSV) {
-		struct output_rows *r = output_rows_new();
-		for (size_t i = 0; i < pages.n_projects; i++)
-			cmd_status_project_row(r, pages.projects[i]);
-		output_rows_csv(r, cmd_status_project_keys, CMD_STATUS_N(cmd_status_project_keys), false, stdout);
-		output_rows_free(r);
+		cli_listing_print(&cmd_status_group_listing, t, by, g.format);
 	} else {
-		cmd_status_print_table(&pages);
+		cli_listing_print(&cmd_status_listing, &pages, NULL, g.format);
 	}
 	cli_status_pages_free(&pages);
 	return EXIT_OK;
 }
 
 static const struct cli_option cmd_status_options[] = {
-	{.name = "period",
-	 .key = 'p',
-	 .arg = "YYYY-Qn",
-	 .help = "the quarter (default: the last quarter that has ended)"},
+	{CLI_OPTION_PERIOD, .when_absent = "the last quarter that has ended"},
 	{.name = "as-at", .key = 'a', .arg = "TIME", .help = "what was known then (default now)"},
-	{.name = "theme", .key = 't', .arg = "N", .help = "only theme N (1-6 in the first plan)"},
-	{.name = "objective", .key = 'o', .arg = "X.Y", .help = "only objective X.Y, e.g. 6.1"},
-	{.name = "lead", .key = 'l', .arg = "CODE", .help = "only projects this organisation leads (co-led ones too)"},
-	{.name = "stage",
-	 .key = 's',
-	 .arg = "S",
-	 .help = "only projects at stage S now",
-	 .complete = CLI_COMPLETE_CHOICES,
-	 .choices = CLI_STAGE_CHOICES},
-	{.name = "confidence",
-	 .key = 'c',
-	 .arg = "C",
-	 .help = "only projects whose latest update says C",
-	 .complete = CLI_COMPLETE_CHOICES,
-	 .choices = CLI_CONFIDENCE_CHOICES},
+	{CLI_OPTION_THEME},
+	{CLI_OPTION_OBJECTIVE},
+	{CLI_OPTION_LEAD},
+	{CLI_OPTION_STAGE},
+	{CLI_OPTION_CONFIDENCE},
 	{.name = "by",
 	 .key = 'b',
 	 .arg = "theme|stage|lead|confidence",

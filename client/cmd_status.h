@@ -11,14 +11,16 @@
 
 /* The last quarter that has ended, by today's date (UTC). */
 struct period cmd_status_last_ended(void);
-/* A period option or argument (NULL: the last quarter that has ended), normalised into out; a usage error otherwise. */
+/* A period option or argument (NULL: the last quarter that has ended), normalised into out (and *p unless p is
+ * NULL); a usage error otherwise. */
 int cmd_status_period(const struct cli_command *cmd, const char *opt, const char *s, struct period *p,
 		      char out[PERIOD_FMT_MAX]);
 /* A confidence's or stage's name, NULL for none. */
 const char *cmd_status_confidence(int c);
 const char *cmd_status_stage(int s);
-/* An amount for people ("-" when absent), or as pence under key (null when absent). */
+/* A percentage as a row's value (31.9), null when absent. */
+void cmd_status_pct_row(struct output_rows *r, const char *key, const Planreg__V1__VariancePct *pct);
+/* An amount for people ("-" when absent). */
 const char *cmd_status_money(const Planreg__V1__Money *m, char buf[MONEY_FMT_MAX]);
-void cmd_status_money_key(struct output_rows *r, const char *key, const Planreg__V1__Money *m);
 
 #endif

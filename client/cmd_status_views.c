@@ -4,10 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
+#include "cli_options.h"
 #include "cmd_status.h"
-#include "json.h"
-#include "values.h"
-#include "xmalloc.h"
 
 static const char cmd_status_outstanding_help[] =
 	"The returns still owed for a quarter, by organisation: its contact, the due\n"
@@ -30,9 +29,87 @@ static const char cmd_status_diff_help[] =
 static const char *const cmd_status_outstanding_keys[] = {"organisation", "name",     "contact_email", "due",
 							  "days_late",    "projects", "returned",      "reasons"};
 
+/* One organisation's row: its projects, those returned, and why each is outstanding. */
+static void cmd_status_outstanding_row(struct output_rows *r, const Planreg__V1__OutstandingOrganisation *org)
+{
+	struct arena a = {0};
+	size_t n = org->n_projects, n_returned = 0;
+	char **refs = arena_alloc(&a, (n + 1) * sizeof *refs), **returned = arena_alloc(&a, (n + 1) * sizeof *refs),
+	     **reasons = arena_alloc(&a, (n + 1) * sizeof *refs);
+	for (size_t k = 0; k < n; k++) {
+		const Planreg__V1__OutstandingProject *pr = org->projects[k];
+		refs[k] = arena_printf(&a, "%d", pr->ref);
+		if (strcmp(pr->why, "returned") == 0) {
+			returned[n_returned++] = refs[k];
+			reasons[k] = arena_printf(&a, "%d: returned (update %lld): %s", pr->ref,
+						  (long long)pr->update_id, pr->review_comment);
+		} else {
+			reasons[k] = arena_printf(&a, "%d: never reported", pr->ref);
+		}
+	}
+	output_rows_begin(r);
+	output_rows_str(r, "organisation", org->code);
+	output_rows_str(r, "name", org->name);
+	output_rows_str(r, "contact_email", org->contact_email[0] ? org->contact_email : NULL);
+	output_rows_str(r, "due", org->due);
+	output_rows_int(r, "days_late", org->days_late);
+	output_rows_list(r, "projects", refs, n, ";");
+	output_rows_list(r, "returned", returned, n_returned, ";");
+	output_rows_list(r, "reasons", reasons, n, "\n");
+	arena_free(&a);
+}
+
+static void cmd_status_outstanding_rows(struct output_rows *r, const void *answer, const void *arg)
+{
+	const Planreg__V1__ListOutstandingResponse *o = answer;
+	for (size_t i = 0; i < o->n_organisations; i++)
+		cmd_status_outstanding_row(r, o->organisations[i]);
+}
+
+/* A headline, then a line per outstanding project, its organisation named on the first. */
+static struct output_table *cmd_status_outstanding_table(const void *answer, const void *arg)
+{
+	const Planreg__V1__ListOutstandingResponse *o = answer;
+	const char *period = arg;
+	size_t n_projects = 0;
+	for (size_t i = 0; i < o->n_organisations; i++)
+		n_projects += o->organisations[i]->n_projects;
+	printf("Outstanding returns for %s (due %s), as of %s: %zu project%s, %zu organisation%s\n\n", period, o->due,
+	       o->as_of, n_projects, n_projects == 1 ? "" : "s", o->n_organisations,
+	       o->n_organisations == 1 ? "" : "s");
+	static const char *const headers[] = {"ORG", "DAYS LATE", "CONTACT", "REF", "WHY", "TITLE"};
+	struct output_table *tab = output_table_new(headers, CMD_STATUS_N(headers), (1u << 4) | (1u << 5));
+	struct arena a = {0};
+	for (size_t i = 0; i < o->n_organisations; i++) {
+		const Planreg__V1__OutstandingOrganisation *org = o->organisations[i];
+		const char *late = arena_printf(&a, "%d", org->days_late);
+		const char *contact = org->contact_email[0] ? org->contact_email : "(none)";
+		for (size_t k = 0; k < org->n_projects; k++) {
+			const Planreg__V1__OutstandingProject *pr = org->projects[k];
+			const char *why = strcmp(pr->why, "returned") == 0
+						  ? arena_printf(&a, "returned: %s", pr->review_comment)
+						  : "never reported";
+			const char *cells[] = {k ? "" : org->code,
+					       k ? "" : late,
+					       k ? "" : contact,
+					       arena_printf(&a, "%d", pr->ref),
+					       why,
+					       pr->title};
+			output_table_row(tab, cells);
+		}
+	}
+	arena_free(&a);
+	return tab;
+}
+
+static const struct cli_listing cmd_status_outstanding_listing = {
+	.keys = CLI_LISTING_KEYS(cmd_status_outstanding_keys),
+	.rows = cmd_status_outstanding_rows,
+	.table = cmd_status_outstanding_table,
+};
+
 static int cmd_status_outstanding_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
-	const struct cli_command *cmd = self;
 	Planreg__V1__ListOutstandingRequest body = PLANREG__V1__LIST_OUTSTANDING_REQUEST__INIT;
 	Planreg__V1__Date as_of = PLANREG__V1__DATE__INIT;
 	const char *period = NULL;
@@ -40,11 +117,10 @@ static int cmd_status_outstanding_run(struct cli *cli, const struct cli_command 
 	int ch;
 	cli_getopt_begin(&g, self, argc, argv);
 	while ((ch = cli_getopt_next(&g)) > 0) {
-		struct date d;
-		if (ch == 'p') {
+		if (ch == CLI_KEY_PERIOD) {
 			period = optarg;
-		} else if (!date_parse(optarg, &d)) {
-			return cli_usage(cmd, "--as-of \"%s\" is not a date: write YYYY-MM-DD", optarg);
+		} else if (cli_options_date(self, "--as-of", optarg) != EXIT_OK) {
+			return EXIT_USAGE;
 		} else {
 			as_of.iso = optarg;
 			body.as_of = &as_of;
@@ -52,98 +128,12 @@ static int cmd_status_outstanding_run(struct cli *cli, const struct cli_command 
 	}
 	if (ch < 0)
 		return g.rc;
-	enum output_format fmt = g.format;
-	struct period p;
 	char ps[PERIOD_FMT_MAX];
-	int rc = cmd_status_period(cmd, "--period", period, &p, ps);
-	if (rc != EXIT_OK)
-		return rc;
+	if (cmd_status_period(self, "--period", period, NULL, ps) != EXIT_OK)
+		return EXIT_USAGE;
 	body.period = ps;
-	Planreg__V1__Response *resp;
-	rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_LIST_OUTSTANDING, &body, &resp);
-	if (rc != EXIT_OK)
-		return rc;
-	const Planreg__V1__ListOutstandingResponse *o = resp->list_outstanding;
-	struct output_rows *r = output_rows_new();
-	for (size_t i = 0; o && i < o->n_organisations; i++) {
-		const Planreg__V1__OutstandingOrganisation *org = o->organisations[i];
-		char **refs = xcalloc(org->n_projects + 1, sizeof *refs),
-		     **returned = xcalloc(org->n_projects + 1, sizeof *returned),
-		     **reasons = xcalloc(org->n_projects + 1, sizeof *reasons);
-		size_t n_returned = 0;
-		for (size_t k = 0; k < org->n_projects; k++) {
-			const Planreg__V1__OutstandingProject *pr = org->projects[k];
-			refs[k] = xasprintf("%d", pr->ref);
-			if (strcmp(pr->why, "returned") == 0) {
-				returned[n_returned++] = xasprintf("%d", pr->ref);
-				reasons[k] = xasprintf("%d: returned (update %lld): %s", pr->ref,
-						       (long long)pr->update_id, pr->review_comment);
-			} else {
-				reasons[k] = xasprintf("%d: never reported", pr->ref);
-			}
-		}
-		output_rows_begin(r);
-		output_rows_str(r, "organisation", org->code);
-		output_rows_str(r, "name", org->name);
-		output_rows_str(r, "contact_email", org->contact_email[0] ? org->contact_email : NULL);
-		output_rows_str(r, "due", org->due);
-		output_rows_int(r, "days_late", org->days_late);
-		output_rows_list(r, "projects", refs, org->n_projects, ";");
-		output_rows_list(r, "returned", returned, n_returned, ";");
-		output_rows_list(r, "reasons", reasons, org->n_projects, "\n");
-		for (size_t k = 0; k < org->n_projects; k++) {
-			free(refs[k]);
-			free(reasons[k]);
-		}
-		for (size_t k = 0; k < n_returned; k++)
-			free(returned[k]);
-		free(refs);
-		free(returned);
-		free(reasons);
-	}
-	if (fmt == OUTPUT_JSON) {
-		struct cli_json doc;
-		output_rows_json(r, cli_json_begin(&doc));
-		cli_json_end(&doc);
-	} else if (fmt == OUTPUT_CSV) {
-		output_rows_csv(r, cmd_status_outstanding_keys, CMD_STATUS_N(cmd_status_outstanding_keys), false,
-				stdout);
-	} else {
-		size_t n_projects = 0;
-		for (size_t i = 0; o && i < o->n_organisations; i++)
-			n_projects += o->organisations[i]->n_projects;
-		printf("Outstanding returns for %s (due %s), as of %s: %zu project%s, %zu organisation%s\n\n", ps,
-		       o ? o->due : "-", o ? o->as_of : "-", n_projects, n_projects == 1 ? "" : "s",
-		       o ? o->n_organisations : 0, o && o->n_organisations == 1 ? "" : "s");
-		static const char *const headers[] = {"ORG", "DAYS LATE", "CONTACT", "REF", "WHY", "TITLE"};
-		struct output_table *tab = output_table_new(headers, CMD_STATUS_N(headers), (1u << 4) | (1u << 5));
-		for (size_t i = 0; o && i < o->n_organisations; i++) {
-			const Planreg__V1__OutstandingOrganisation *org = o->organisations[i];
-			char late[16];
-			snprintf(late, sizeof late, "%d", org->days_late);
-			for (size_t k = 0; k < org->n_projects; k++) {
-				const Planreg__V1__OutstandingProject *pr = org->projects[k];
-				char ref[16];
-				snprintf(ref, sizeof ref, "%d", pr->ref);
-				char *why = strcmp(pr->why, "returned") == 0
-						    ? xasprintf("returned: %s", pr->review_comment)
-						    : xstrdup("never reported");
-				const char *cells[] = {k ? "" : org->code,
-						       k ? "" : late,
-						       k ? "" : (org->contact_email[0] ? org->contact_email : "(none)"),
-						       ref,
-						       why,
-						       pr->title};
-				output_table_row(tab, cells);
-				free(why);
-			}
-		}
-		output_table_print(tab, OUTPUT_TABLE, stdout);
-		output_table_free(tab);
-	}
-	output_rows_free(r);
-	planreg__v1__response__free_unpacked(resp, NULL);
-	return EXIT_OK;
+	return cli_listing_request(cli, PLANREG__V1__REQUEST__BODY_LIST_OUTSTANDING, &body,
+				   &cmd_status_outstanding_listing, ps, g.format);
 }
 
 /* ---------------------------------------------------------------- status timeliness */
@@ -151,107 +141,93 @@ static int cmd_status_outstanding_run(struct cli *cli, const struct cli_command 
 static const char *const cmd_status_timeliness_keys[] = {"organisation", "name",     "period",   "due",        "status",
 							 "days_late",    "projects", "reported", "returned_at"};
 
+/* A row per organisation and period. */
+static void cmd_status_timeliness_rows(struct output_rows *r, const void *answer, const void *arg)
+{
+	const Planreg__V1__GetTimelinessResponse *g = answer;
+	for (size_t i = 0; i < g->n_organisations; i++) {
+		const Planreg__V1__TimelinessRow *row = g->organisations[i];
+		for (size_t k = 0; k < row->n_periods; k++) {
+			const Planreg__V1__TimelinessCell *c = row->periods[k];
+			output_rows_begin(r);
+			output_rows_str(r, "organisation", row->organisation);
+			output_rows_str(r, "name", row->name);
+			output_rows_str(r, "period", c->period);
+			output_rows_str(r, "due", c->due);
+			output_rows_str(r, "status", c->status);
+			output_rows_int(r, "days_late", c->days_late);
+			output_rows_int(r, "projects", c->projects);
+			output_rows_int(r, "reported", c->reported);
+			output_rows_str(r, "returned_at", c->returned_at[0] ? c->returned_at : NULL);
+		}
+	}
+}
+
+/* One cell of the matrix, in words: "on time", "late 3d", "missing 2/5", "not due", "-" (in a). */
+static const char *cmd_status_timeliness_cell(struct arena *a, const Planreg__V1__TimelinessCell *c)
+{
+	if (c == NULL)
+		return "-";
+	if (strcmp(c->status, "late") == 0)
+		return arena_printf(a, "late %dd", c->days_late);
+	if (strcmp(c->status, "missing") == 0)
+		return arena_printf(a, "missing %d/%d", c->projects - c->reported, c->projects);
+	return strcmp(c->status, "on_time") == 0 ? "on time" : "not due";
+}
+
+/* A matrix: one row per organisation, one column per period. */
+static struct output_table *cmd_status_timeliness_table(const void *answer, const void *arg)
+{
+	const Planreg__V1__GetTimelinessResponse *g = answer;
+	struct arena a = {0};
+	size_t ncols = 2 + g->n_periods;
+	const char **headers = arena_alloc(&a, ncols * sizeof *headers);
+	headers[0] = "ORG";
+	for (size_t k = 0; k < g->n_periods; k++)
+		headers[1 + k] = g->periods[k];
+	headers[ncols - 1] = "NAME";
+	struct output_table *tab = output_table_new(headers, ncols, 1u << (ncols - 1));
+	for (size_t i = 0; i < g->n_organisations; i++) {
+		const Planreg__V1__TimelinessRow *row = g->organisations[i];
+		const char **cells = arena_alloc(&a, ncols * sizeof *cells);
+		cells[0] = row->organisation;
+		for (size_t k = 0; k < g->n_periods; k++)
+			cells[1 + k] = cmd_status_timeliness_cell(&a, k < row->n_periods ? row->periods[k] : NULL);
+		cells[ncols - 1] = row->name;
+		output_table_row(tab, cells);
+	}
+	arena_free(&a);
+	return tab;
+}
+
+static const struct cli_listing cmd_status_timeliness_listing = {
+	.keys = CLI_LISTING_KEYS(cmd_status_timeliness_keys),
+	.rows = cmd_status_timeliness_rows,
+	.table = cmd_status_timeliness_table,
+};
+
 static int cmd_status_timeliness_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
-	const struct cli_command *cmd = self;
-	const char *from = NULL, *to = NULL;
 	struct cli_getopt opt;
-	int ch;
-	cli_getopt_begin(&opt, self, argc, argv);
-	while ((ch = cli_getopt_next(&opt)) > 0) {
-		if (ch == 'F')
-			from = optarg;
-		else
-			to = optarg;
-	}
-	if (ch < 0)
+	if (cli_getopt_all(&opt, self, argc, argv) < 0)
 		return opt.rc;
-	enum output_format fmt = opt.format;
+	const char *from = cli_getopt_value(&opt, CLI_KEY_FROM), *to = cli_getopt_value(&opt, CLI_KEY_TO);
 	struct period pt, pf;
 	char ts[PERIOD_FMT_MAX], fs[PERIOD_FMT_MAX];
-	int rc = cmd_status_period(cmd, "--to", to, &pt, ts);
+	int rc = cmd_status_period(self, "--to", to, &pt, ts);
 	if (rc != EXIT_OK)
 		return rc;
 	if (from == NULL) {
 		pf = period_prev(period_prev(period_prev(pt)));
 		period_format(pf, fs);
-	} else if ((rc = cmd_status_period(cmd, "--from", from, &pf, fs)) != EXIT_OK) {
+	} else if ((rc = cmd_status_period(self, "--from", from, &pf, fs)) != EXIT_OK) {
 		return rc;
 	}
 	Planreg__V1__GetTimelinessRequest body = PLANREG__V1__GET_TIMELINESS_REQUEST__INIT;
 	body.from_period = fs;
 	body.to_period = ts;
-	Planreg__V1__Response *resp;
-	rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_GET_TIMELINESS, &body, &resp);
-	if (rc != EXIT_OK)
-		return rc;
-	const Planreg__V1__GetTimelinessResponse *g = resp->get_timeliness;
-	size_t n_orgs = g ? g->n_organisations : 0;
-	if (fmt == OUTPUT_TABLE) {
-		/* a matrix: one row per organisation, one column per period */
-		size_t ncols = 2 + (g ? g->n_periods : 0);
-		const char **headers = xcalloc(ncols, sizeof *headers);
-		headers[0] = "ORG";
-		for (size_t k = 0; g && k < g->n_periods; k++)
-			headers[1 + k] = g->periods[k];
-		headers[ncols - 1] = "NAME";
-		struct output_table *tab = output_table_new(headers, ncols, 1u << (ncols - 1));
-		for (size_t i = 0; i < n_orgs; i++) {
-			const Planreg__V1__TimelinessRow *row = g->organisations[i];
-			char **cells = xcalloc(ncols, sizeof *cells);
-			cells[0] = xstrdup(row->organisation);
-			for (size_t k = 0; k < g->n_periods; k++) {
-				const Planreg__V1__TimelinessCell *c = k < row->n_periods ? row->periods[k] : NULL;
-				if (c == NULL)
-					cells[1 + k] = xstrdup("-");
-				else if (strcmp(c->status, "late") == 0)
-					cells[1 + k] = xasprintf("late %dd", c->days_late);
-				else if (strcmp(c->status, "missing") == 0)
-					cells[1 + k] =
-						xasprintf("missing %d/%d", c->projects - c->reported, c->projects);
-				else
-					cells[1 + k] =
-						xstrdup(strcmp(c->status, "on_time") == 0 ? "on time" : "not due");
-			}
-			cells[ncols - 1] = xstrdup(row->name);
-			output_table_row(tab, (const char *const *)cells);
-			for (size_t k = 0; k < ncols; k++)
-				free(cells[k]);
-			free(cells);
-		}
-		output_table_print(tab, OUTPUT_TABLE, stdout);
-		output_table_free(tab);
-		free(headers);
-	} else {
-		struct output_rows *r = output_rows_new();
-		for (size_t i = 0; i < n_orgs; i++) {
-			const Planreg__V1__TimelinessRow *row = g->organisations[i];
-			for (size_t k = 0; k < row->n_periods; k++) {
-				const Planreg__V1__TimelinessCell *c = row->periods[k];
-				output_rows_begin(r);
-				output_rows_str(r, "organisation", row->organisation);
-				output_rows_str(r, "name", row->name);
-				output_rows_str(r, "period", c->period);
-				output_rows_str(r, "due", c->due);
-				output_rows_str(r, "status", c->status);
-				output_rows_int(r, "days_late", c->days_late);
-				output_rows_int(r, "projects", c->projects);
-				output_rows_int(r, "reported", c->reported);
-				output_rows_str(r, "returned_at", c->returned_at[0] ? c->returned_at : NULL);
-			}
-		}
-		if (fmt == OUTPUT_JSON) {
-			struct cli_json doc;
-			output_rows_json(r, cli_json_begin(&doc));
-			cli_json_end(&doc);
-		} else {
-			output_rows_csv(r, cmd_status_timeliness_keys, CMD_STATUS_N(cmd_status_timeliness_keys), false,
-					stdout);
-		}
-		output_rows_free(r);
-	}
-	planreg__v1__response__free_unpacked(resp, NULL);
-	return EXIT_OK;
+	return cli_listing_request(cli, PLANREG__V1__REQUEST__BODY_GET_TIMELINESS, &body,
+				   &cmd_status_timeliness_listing, NULL, opt.format);
 }
 
 /* ---------------------------------------------------------------- status diff */
@@ -273,115 +249,114 @@ static const char *const cmd_status_diff_keys[] = {"ref",
 						   "outstanding_to",
 						   "newly_outstanding"};
 
+static void cmd_status_diff_row(struct output_rows *r, const Planreg__V1__ProjectDiff *p)
+{
+	output_rows_begin(r);
+	output_rows_int(r, "ref", p->ref);
+	output_rows_str(r, "title", p->title);
+	output_rows_str(r, "confidence_from", cmd_status_confidence(p->confidence_from));
+	output_rows_str(r, "confidence_to", cmd_status_confidence(p->confidence_to));
+	output_rows_str(r, "confidence_change", p->confidence_change[0] ? p->confidence_change : NULL);
+	output_rows_str(r, "stage_from", cmd_status_stage(p->stage_from));
+	output_rows_str(r, "stage_to", cmd_status_stage(p->stage_to));
+	cli_money_row(r, "forecast_from_pence", p->forecast_from);
+	cli_money_row(r, "forecast_to_pence", p->forecast_to);
+	cli_money_row(r, "forecast_change_pence", p->forecast_change);
+	cmd_status_pct_row(r, "forecast_change_pct", p->forecast_change_pct);
+	output_rows_list(r, "milestones_achieved", p->milestones_achieved, p->n_milestones_achieved, "\n");
+	output_rows_list(r, "milestones_slipped", p->milestones_slipped, p->n_milestones_slipped, "\n");
+	output_rows_bool(r, "outstanding_from", p->outstanding_from);
+	output_rows_bool(r, "outstanding_to", p->outstanding_to);
+	output_rows_bool(r, "newly_outstanding", p->newly_outstanding);
+}
+
+static void cmd_status_diff_rows(struct output_rows *r, const void *answer, const void *arg)
+{
+	const Planreg__V1__DiffPeriodsResponse *d = answer;
+	for (size_t i = 0; i < d->n_projects; i++)
+		cmd_status_diff_row(r, d->projects[i]);
+}
+
+/* "A -> B", with "-" for a side that has none. */
+static const char *cmd_status_diff_change(struct arena *a, const char *from, const char *to)
+{
+	return arena_printf(a, "%s -> %s", from ? from : "-", to ? to : "-");
+}
+
+/* The table row of one project's changes (strings in a). */
+static void cmd_status_diff_table_row(struct output_table *tab, struct arena *a, const Planreg__V1__ProjectDiff *p)
+{
+	char from[MONEY_FMT_MAX], to[MONEY_FMT_MAX];
+	const char *conf = arena_printf(a, "%s%s%s",
+					cmd_status_diff_change(a, cmd_status_confidence(p->confidence_from),
+							       cmd_status_confidence(p->confidence_to)),
+					p->confidence_change[0] ? " " : "", p->confidence_change);
+	const char *forecast = cmd_status_diff_change(a, cmd_status_money(p->forecast_from, from),
+						      cmd_status_money(p->forecast_to, to));
+	if (p->forecast_change_pct)
+		forecast = arena_printf(a, "%s (%+.1f%%)", forecast, p->forecast_change_pct->tenths / 10.0);
+	struct buf ms = {0};
+	for (size_t k = 0; k < p->n_milestones_achieved; k++)
+		buf_printf(&ms, "%sachieved: %s", ms.len ? "; " : "", p->milestones_achieved[k]);
+	for (size_t k = 0; k < p->n_milestones_slipped; k++)
+		buf_printf(&ms, "%sslipped: %s", ms.len ? "; " : "", p->milestones_slipped[k]);
+	const char *cells[] = {
+		arena_printf(a, "%d", p->ref),
+		conf,
+		cmd_status_diff_change(a, cmd_status_stage(p->stage_from), cmd_status_stage(p->stage_to)),
+		forecast,
+		ms.len ? buf_str(&ms) : "-",
+		p->newly_outstanding  ? "newly"
+		: p->outstanding_to   ? "still"
+		: p->outstanding_from ? "no longer"
+				      : "-",
+		p->title};
+	output_table_row(tab, cells);
+	buf_free(&ms);
+}
+
+static struct output_table *cmd_status_diff_table(const void *answer, const void *arg)
+{
+	const Planreg__V1__DiffPeriodsResponse *d = answer;
+	const char *const *periods = arg;
+	size_t n = d->n_projects;
+	printf("Changes from %s to %s: %zu project%s\n\n", periods[0], periods[1], n, n == 1 ? "" : "s");
+	static const char *const headers[] = {"REF",        "CONFIDENCE",  "STAGE", "FORECAST",
+					      "MILESTONES", "OUTSTANDING", "TITLE"};
+	struct output_table *tab = output_table_new(headers, CMD_STATUS_N(headers), (1u << 4) | (1u << 6));
+	struct arena a = {0};
+	for (size_t i = 0; i < n; i++)
+		cmd_status_diff_table_row(tab, &a, d->projects[i]);
+	arena_free(&a);
+	return tab;
+}
+
+static const struct cli_listing cmd_status_diff_listing = {
+	.keys = CLI_LISTING_KEYS(cmd_status_diff_keys),
+	.rows = cmd_status_diff_rows,
+	.table = cmd_status_diff_table,
+};
+
 static int cmd_status_diff_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
-	const struct cli_command *cmd = self;
 	struct cli_getopt g;
 	if (cli_getopt_all(&g, self, argc, argv) < 0)
 		return g.rc;
-	enum output_format fmt = g.format;
-	struct period p1, p2;
 	char s1[PERIOD_FMT_MAX], s2[PERIOD_FMT_MAX];
-	int rc;
-	if ((rc = cmd_status_period(cmd, "P1", g.args[0], &p1, s1)) != EXIT_OK ||
-	    (rc = cmd_status_period(cmd, "P2", g.args[1], &p2, s2)) != EXIT_OK)
-		return rc;
+	if (cmd_status_period(self, "P1", g.args[0], NULL, s1) != EXIT_OK ||
+	    cmd_status_period(self, "P2", g.args[1], NULL, s2) != EXIT_OK)
+		return EXIT_USAGE;
 	Planreg__V1__DiffPeriodsRequest body = PLANREG__V1__DIFF_PERIODS_REQUEST__INIT;
 	body.from_period = s1;
 	body.to_period = s2;
-	Planreg__V1__Response *resp;
-	rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_DIFF_PERIODS, &body, &resp);
-	if (rc != EXIT_OK)
-		return rc;
-	const Planreg__V1__DiffPeriodsResponse *d = resp->diff_periods;
-	size_t n = d ? d->n_projects : 0;
-	struct output_rows *r = output_rows_new();
-	for (size_t i = 0; i < n; i++) {
-		const Planreg__V1__ProjectDiff *p = d->projects[i];
-		output_rows_begin(r);
-		output_rows_int(r, "ref", p->ref);
-		output_rows_str(r, "title", p->title);
-		output_rows_str(r, "confidence_from", cmd_status_confidence(p->confidence_from));
-		output_rows_str(r, "confidence_to", cmd_status_confidence(p->confidence_to));
-		output_rows_str(r, "confidence_change", p->confidence_change[0] ? p->confidence_change : NULL);
-		output_rows_str(r, "stage_from", cmd_status_stage(p->stage_from));
-		output_rows_str(r, "stage_to", cmd_status_stage(p->stage_to));
-		cmd_status_money_key(r, "forecast_from_pence", p->forecast_from);
-		cmd_status_money_key(r, "forecast_to_pence", p->forecast_to);
-		cmd_status_money_key(r, "forecast_change_pence", p->forecast_change);
-		if (p->forecast_change_pct)
-			output_rows_tenths(r, "forecast_change_pct", p->forecast_change_pct->tenths);
-		else
-			output_rows_null(r, "forecast_change_pct");
-		output_rows_list(r, "milestones_achieved", p->milestones_achieved, p->n_milestones_achieved, "\n");
-		output_rows_list(r, "milestones_slipped", p->milestones_slipped, p->n_milestones_slipped, "\n");
-		output_rows_bool(r, "outstanding_from", p->outstanding_from);
-		output_rows_bool(r, "outstanding_to", p->outstanding_to);
-		output_rows_bool(r, "newly_outstanding", p->newly_outstanding);
-	}
-	if (fmt == OUTPUT_JSON) {
-		struct cli_json doc;
-		output_rows_json(r, cli_json_begin(&doc));
-		cli_json_end(&doc);
-	} else if (fmt == OUTPUT_CSV) {
-		output_rows_csv(r, cmd_status_diff_keys, CMD_STATUS_N(cmd_status_diff_keys), false, stdout);
-	} else {
-		printf("Changes from %s to %s: %zu project%s\n\n", s1, s2, n, n == 1 ? "" : "s");
-		static const char *const headers[] = {"REF",        "CONFIDENCE",  "STAGE", "FORECAST",
-						      "MILESTONES", "OUTSTANDING", "TITLE"};
-		struct output_table *tab = output_table_new(headers, CMD_STATUS_N(headers), (1u << 4) | (1u << 6));
-		for (size_t i = 0; i < n; i++) {
-			const Planreg__V1__ProjectDiff *p = d->projects[i];
-			char ref[16], from[MONEY_FMT_MAX], to[MONEY_FMT_MAX];
-			snprintf(ref, sizeof ref, "%d", p->ref);
-			const char *cf = cmd_status_confidence(p->confidence_from),
-				   *ct = cmd_status_confidence(p->confidence_to);
-			const char *sf = cmd_status_stage(p->stage_from), *stt = cmd_status_stage(p->stage_to);
-			char *conf = xasprintf("%s -> %s%s%s", cf ? cf : "-", ct ? ct : "-",
-					       p->confidence_change[0] ? " " : "", p->confidence_change);
-			char *stage = xasprintf("%s -> %s", sf ? sf : "-", stt ? stt : "-");
-			char *forecast =
-				p->forecast_change_pct
-					? xasprintf("%s -> %s (%+.1f%%)", cmd_status_money(p->forecast_from, from),
-						    cmd_status_money(p->forecast_to, to),
-						    p->forecast_change_pct->tenths / 10.0)
-					: xasprintf("%s -> %s", cmd_status_money(p->forecast_from, from),
-						    cmd_status_money(p->forecast_to, to));
-			struct buf ms = {0};
-			for (size_t k = 0; k < p->n_milestones_achieved; k++)
-				buf_printf(&ms, "%sachieved: %s", ms.len ? "; " : "", p->milestones_achieved[k]);
-			for (size_t k = 0; k < p->n_milestones_slipped; k++)
-				buf_printf(&ms, "%sslipped: %s", ms.len ? "; " : "", p->milestones_slipped[k]);
-			const char *cells[] = {ref,
-					       conf,
-					       stage,
-					       forecast,
-					       ms.len ? buf_str(&ms) : "-",
-					       p->newly_outstanding  ? "newly"
-					       : p->outstanding_to   ? "still"
-					       : p->outstanding_from ? "no longer"
-								     : "-",
-					       p->title};
-			output_table_row(tab, cells);
-			free(conf);
-			free(stage);
-			free(forecast);
-			buf_free(&ms);
-		}
-		output_table_print(tab, OUTPUT_TABLE, stdout);
-		output_table_free(tab);
-	}
-	output_rows_free(r);
-	planreg__v1__response__free_unpacked(resp, NULL);
-	return EXIT_OK;
+	const char *const periods[] = {s1, s2};
+	return cli_listing_request(cli, PLANREG__V1__REQUEST__BODY_DIFF_PERIODS, &body, &cmd_status_diff_listing,
+				   periods, g.format);
 }
 
 static const struct cli_option cmd_status_outstanding_options[] = {
-	{.name = "period",
-	 .key = 'p',
-	 .arg = "YYYY-Qn",
-	 .help = "the quarter (default: the last quarter that has ended)"},
-	{.name = "as-of", .key = 'a', .arg = "DATE", .help = "as at the end of DATE, YYYY-MM-DD (default today, UTC)"},
+	{CLI_OPTION_PERIOD, .when_absent = "the last quarter that has ended"},
+	{CLI_OPTION_AS_OF},
 	{0},
 };
 
@@ -396,11 +371,8 @@ const struct cli_command cmd_status_outstanding = {
 };
 
 static const struct cli_option cmd_status_timeliness_options[] = {
-	{.name = "from", .key = 'F', .arg = "YYYY-Qn", .help = "the first quarter (default: three before --to)"},
-	{.name = "to",
-	 .key = 'T',
-	 .arg = "YYYY-Qn",
-	 .help = "the last quarter (default: the last quarter that has ended)"},
+	{CLI_OPTION_FROM, .when_absent = "three quarters before --to"},
+	{CLI_OPTION_TO, .when_absent = "the last quarter that has ended"},
 	{0},
 };
 

@@ -23,9 +23,17 @@ static void cmd_themes_row(struct output_rows *rows, const Planreg__V1__Theme *t
 	free(titles);
 }
 
-/* "1  Digital infrastructure", then each objective indented under it. */
-static void cmd_themes_table(const Planreg__V1__ListThemesResponse *r)
+static void cmd_themes_rows(struct output_rows *rows, const void *answer, const void *arg)
 {
+	const Planreg__V1__ListThemesResponse *r = answer;
+	for (size_t i = 0; i < r->n_themes; i++)
+		cmd_themes_row(rows, r->themes[i]);
+}
+
+/* "1  Digital infrastructure", then each objective indented under it. */
+static struct output_table *cmd_themes_table(const void *answer, const void *arg)
+{
+	const Planreg__V1__ListThemesResponse *r = answer;
 	static const char *const headers[] = {"THEME", "OBJECTIVE", "TITLE"};
 	struct output_table *t = output_table_new(headers, 3, 1u << 2);
 	for (size_t i = 0; i < r->n_themes; i++) {
@@ -39,9 +47,14 @@ static void cmd_themes_table(const Planreg__V1__ListThemesResponse *r)
 			output_table_row(t, obj);
 		}
 	}
-	output_table_print(t, OUTPUT_TABLE, stdout);
-	output_table_free(t);
+	return t;
 }
+
+static const struct cli_listing cmd_themes_listing = {
+	.keys = CLI_LISTING_KEYS(cmd_themes_keys),
+	.rows = cmd_themes_rows,
+	.table = cmd_themes_table,
+};
 
 static int cmd_themes_list_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
@@ -49,22 +62,8 @@ static int cmd_themes_list_run(struct cli *cli, const struct cli_command *self, 
 	if (cli_getopt_all(&g, self, argc, argv) < 0)
 		return g.rc;
 	Planreg__V1__ListThemesRequest body = PLANREG__V1__LIST_THEMES_REQUEST__INIT;
-	Planreg__V1__Response *resp;
-	int rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_LIST_THEMES, &body, &resp);
-	if (rc != EXIT_OK)
-		return rc;
-	const Planreg__V1__ListThemesResponse *r = resp->list_themes;
-	if (g.format == OUTPUT_TABLE) {
-		cmd_themes_table(r);
-	} else {
-		struct output_rows *rows = output_rows_new();
-		for (size_t i = 0; i < r->n_themes; i++)
-			cmd_themes_row(rows, r->themes[i]);
-		cli_rows_print(rows, cmd_themes_keys, sizeof cmd_themes_keys / sizeof cmd_themes_keys[0], g.format);
-		output_rows_free(rows);
-	}
-	planreg__v1__response__free_unpacked(resp, NULL);
-	return EXIT_OK;
+	return cli_listing_request(cli, PLANREG__V1__REQUEST__BODY_LIST_THEMES, &body, &cmd_themes_listing, NULL,
+				   g.format);
 }
 
 const struct cli_command cmd_themes_list = {

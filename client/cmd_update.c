@@ -4,10 +4,12 @@
  * input is read in cmd_update_input.c, a CSV batch sent by cmd_update_batch.c,
  * and updates shown by cmd_update_print.c. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "cli_options.h"
 #include "cmd_update.h"
 #include "json.h"
 #include "period.h"
@@ -108,49 +110,37 @@ struct cmd_update_submit_args {
 	struct arena a;
 };
 
-/* One option of submit into s. */
+/* The options of submit that each give one text, and where it goes (offsets in struct cmd_update_submit_args). */
+static const struct {
+	int key;
+	size_t offset;
+} cmd_update_submit_texts[] = {
+	{CLI_KEY_PERIOD, offsetof(struct cmd_update_submit_args, in.period)},
+	{CLI_KEY_CONFIDENCE, offsetof(struct cmd_update_submit_args, in.confidence)},
+	{CLI_KEY_STAGE, offsetof(struct cmd_update_submit_args, in.stage)},
+	{'n', offsetof(struct cmd_update_submit_args, in.narrative)},
+	{'S', offsetof(struct cmd_update_submit_args, in.spend)},
+	{'F', offsetof(struct cmd_update_submit_args, in.forecast)},
+	{'v', offsetof(struct cmd_update_submit_args, in.variance_note)},
+	{'N', offsetof(struct cmd_update_submit_args, narrative_file)},
+	{'k', offsetof(struct cmd_update_submit_args, key)},
+	{'C', offsetof(struct cmd_update_submit_args, csv_path)},
+};
+
+/* One option of submit into s: a text, or one more milestone or risk. */
 static void cmd_update_submit_option(struct cmd_update_submit_args *s, int ch)
 {
 	struct cmd_update_input *in = &s->in;
 	s->content_options = s->content_options || ch != 'C';
-	switch (ch) {
-	case 'p':
-		in->period = optarg;
-		break;
-	case 'c':
-		in->confidence = optarg;
-		break;
-	case 's':
-		in->stage = optarg;
-		break;
-	case 'n':
-		in->narrative = optarg;
-		break;
-	case 'N':
-		s->narrative_file = optarg;
-		break;
-	case 'S':
-		in->spend = optarg;
-		break;
-	case 'F':
-		in->forecast = optarg;
-		break;
-	case 'v':
-		in->variance_note = optarg;
-		break;
-	case 'm':
+	for (size_t i = 0; i < sizeof cmd_update_submit_texts / sizeof cmd_update_submit_texts[0]; i++)
+		if (cmd_update_submit_texts[i].key == ch) {
+			*(const char **)((char *)s + cmd_update_submit_texts[i].offset) = optarg;
+			return;
+		}
+	if (ch == 'm')
 		*(char **)arena_push(&s->a, &in->milestones, &in->n_milestones, sizeof(char *)) = optarg;
-		break;
-	case 'r':
+	else if (ch == 'r')
 		*(char **)arena_push(&s->a, &in->risks, &in->n_risks, sizeof(char *)) = optarg;
-		break;
-	case 'k':
-		s->key = optarg;
-		break;
-	case 'C':
-		s->csv_path = optarg;
-		break;
-	}
 }
 
 /* What is missing or wrong among the options of a single submission; EXIT_OK when nothing. */
@@ -249,17 +239,6 @@ static int cmd_update_submit_run(struct cli *cli, const struct cli_command *self
 
 /* ---------------------------------------------------------------- listing and showing */
 
-static int cmd_update_list_call(struct cli *cli, Planreg__V1__ListUpdatesRequest *body, enum output_format fmt)
-{
-	Planreg__V1__Response *resp;
-	int rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_LIST_UPDATES, body, &resp);
-	if (rc != EXIT_OK)
-		return rc;
-	cmd_update_print_list(resp->list_updates->updates, resp->list_updates->n_updates, fmt);
-	planreg__v1__response__free_unpacked(resp, NULL);
-	return EXIT_OK;
-}
-
 static int cmd_update_id_arg(const struct cli_command *cmd, const char *s, int64_t *id)
 {
 	char *end;
@@ -268,17 +247,6 @@ static int cmd_update_id_arg(const struct cli_command *cmd, const char *s, int64
 	if (s[0] == '\0' || *end != '\0' || errno != 0 || v < 1)
 		return cli_usage(cmd, "\"%s\" is not an update id (a number such as 42)", s);
 	*id = v;
-	return EXIT_OK;
-}
-
-static int cmd_update_period_arg(const struct cli_command *cmd, const char *s, char out[PERIOD_FMT_MAX])
-{
-	struct period p;
-	if (s == NULL)
-		return cli_usage(cmd, "--period is required: YYYY-Qn, e.g. 2026-Q3");
-	if (!period_parse(s, &p))
-		return cli_usage(cmd, "--period \"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3", s);
-	period_format(p, out);
 	return EXIT_OK;
 }
 
@@ -291,32 +259,34 @@ static int cmd_update_history_run(struct cli *cli, const struct cli_command *sel
 	int rc = cli_ref_arg(self, g.args[0], &body.ref);
 	if (rc != EXIT_OK)
 		return rc;
-	return cmd_update_list_call(cli, &body, g.format);
+	return cli_listing_request(cli, PLANREG__V1__REQUEST__BODY_LIST_UPDATES, &body, &cmd_update_print_listing, NULL,
+				   g.format);
+}
+
+/* What update list and update template cover: --period (required, normalised into ps) and --org, into the
+ * request's fields. */
+static int cmd_update_scope(const struct cli_command *self, const struct cli_getopt *g, char ps[PERIOD_FMT_MAX],
+			    char **period, char **org)
+{
+	int rc = cli_options_period_required(self, "--period", cli_getopt_value(g, CLI_KEY_PERIOD), ps);
+	*period = ps;
+	if (cli_getopt_value(g, CLI_KEY_ORG))
+		*org = (char *)cli_getopt_value(g, CLI_KEY_ORG);
+	return rc;
 }
 
 static int cmd_update_list_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
-	Planreg__V1__ListUpdatesRequest body = PLANREG__V1__LIST_UPDATES_REQUEST__INIT;
-	const char *period = NULL;
 	struct cli_getopt g;
-	int ch;
-	cli_getopt_begin(&g, self, argc, argv);
-	while ((ch = cli_getopt_next(&g)) > 0) {
-		if (ch == 'p')
-			period = optarg;
-		else if (ch == 'o')
-			body.organisation = optarg;
-		else if (ch == 'l')
-			body.latest_only = true;
-	}
-	if (ch < 0)
+	if (cli_getopt_all(&g, self, argc, argv) < 0)
 		return g.rc;
+	Planreg__V1__ListUpdatesRequest body = PLANREG__V1__LIST_UPDATES_REQUEST__INIT;
 	char ps[PERIOD_FMT_MAX];
-	int rc = cmd_update_period_arg(self, period, ps);
-	if (rc != EXIT_OK)
-		return rc;
-	body.period = ps;
-	return cmd_update_list_call(cli, &body, g.format);
+	if (cmd_update_scope(self, &g, ps, &body.period, &body.organisation) != EXIT_OK)
+		return EXIT_USAGE;
+	body.latest_only = cli_getopt_value(&g, 'l') != NULL;
+	return cli_listing_request(cli, PLANREG__V1__REQUEST__BODY_LIST_UPDATES, &body, &cmd_update_print_listing, NULL,
+				   g.format);
 }
 
 static int cmd_update_show_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
@@ -350,50 +320,26 @@ static int cmd_update_show_run(struct cli *cli, const struct cli_command *self, 
 
 static int cmd_update_template_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
-	Planreg__V1__UpdateTemplateRequest body = PLANREG__V1__UPDATE_TEMPLATE_REQUEST__INIT;
-	const char *period = NULL;
 	struct cli_getopt g;
-	int ch;
-	cli_getopt_begin(&g, self, argc, argv);
-	while ((ch = cli_getopt_next(&g)) > 0) {
-		if (ch == 'p')
-			period = optarg;
-		else
-			body.organisation = optarg;
-	}
-	if (ch < 0)
+	if (cli_getopt_all(&g, self, argc, argv) < 0)
 		return g.rc;
+	Planreg__V1__UpdateTemplateRequest body = PLANREG__V1__UPDATE_TEMPLATE_REQUEST__INIT;
 	char ps[PERIOD_FMT_MAX];
-	int rc = cmd_update_period_arg(self, period, ps);
-	if (rc != EXIT_OK)
-		return rc;
-	body.period = ps;
-	Planreg__V1__Response *resp;
-	rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_UPDATE_TEMPLATE, &body, &resp);
-	if (rc != EXIT_OK)
-		return rc;
-	cmd_update_print_template(resp->update_template->rows, resp->update_template->n_rows, ps, g.format);
-	planreg__v1__response__free_unpacked(resp, NULL);
-	return EXIT_OK;
+	if (cmd_update_scope(self, &g, ps, &body.period, &body.organisation) != EXIT_OK)
+		return EXIT_USAGE;
+	return cli_listing_request(cli, PLANREG__V1__REQUEST__BODY_UPDATE_TEMPLATE, &body,
+				   &cmd_update_print_template_listing, ps, g.format);
 }
 
 /* ---------------------------------------------------------------- review */
 
 static int cmd_update_review_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
-	bool accept = false;
-	const char *comment = NULL;
 	struct cli_getopt g;
-	int ch;
-	cli_getopt_begin(&g, self, argc, argv);
-	while ((ch = cli_getopt_next(&g)) > 0) {
-		if (ch == 'a')
-			accept = true;
-		else
-			comment = optarg;
-	}
-	if (ch < 0)
+	if (cli_getopt_all(&g, self, argc, argv) < 0)
 		return g.rc;
+	bool accept = cli_getopt_value(&g, 'a') != NULL;
+	const char *comment = cli_getopt_value(&g, 'r');
 	if (accept == (comment != NULL))
 		return cli_usage(self, "give exactly one of --accept and --return COMMENT");
 	Planreg__V1__ReviewUpdateRequest body = PLANREG__V1__REVIEW_UPDATE_REQUEST__INIT;
@@ -428,19 +374,9 @@ static int cmd_update_review_run(struct cli *cli, const struct cli_command *self
 /* ---------------------------------------------------------------- the commands */
 
 static const struct cli_option cmd_update_submit_options[] = {
-	{.name = "period", .key = 'p', .arg = "YYYY-Qn", .help = "the quarter reported on, e.g. 2026-Q3"},
-	{.name = "confidence",
-	 .key = 'c',
-	 .arg = "C",
-	 .help = "delivery confidence: green, amber_green, amber, amber_red or red",
-	 .complete = CLI_COMPLETE_CHOICES,
-	 .choices = CLI_CONFIDENCE_CHOICES},
-	{.name = "stage",
-	 .key = 's',
-	 .arg = "S",
-	 .help = "concept, early_development, advanced_development, live, completed, paused or cancelled",
-	 .complete = CLI_COMPLETE_CHOICES,
-	 .choices = CLI_STAGE_CHOICES},
+	{CLI_OPTION_PERIOD},
+	{CLI_OPTION_CONFIDENCE},
+	{CLI_OPTION_STAGE},
 	{.name = "narrative", .key = 'n', .arg = "TEXT", .help = "what happened this quarter"},
 	{.name = "narrative-file",
 	 .key = 'N',
@@ -486,12 +422,8 @@ const struct cli_command cmd_update_submit = {
 };
 
 static const struct cli_option cmd_update_template_options[] = {
-	{.name = "period",
-	 .key = 'p',
-	 .arg = "YYYY-Qn",
-	 .help = "the quarter to report on, e.g. 2026-Q3",
-	 .required = true},
-	{.name = "org", .key = 'o', .arg = "CODE", .help = "whose projects (admin only; default your own)"},
+	{CLI_OPTION_PERIOD, .required = true},
+	{CLI_OPTION_ORG, .when_absent = "your own; another only for an admin"},
 	{0},
 };
 
@@ -519,8 +451,8 @@ const struct cli_command cmd_update_history = {
 };
 
 static const struct cli_option cmd_update_list_options[] = {
-	{.name = "period", .key = 'p', .arg = "YYYY-Qn", .help = "the quarter, e.g. 2026-Q3", .required = true},
-	{.name = "org", .key = 'o', .arg = "CODE", .help = "only projects organisation CODE leads"},
+	{CLI_OPTION_PERIOD, .required = true},
+	{CLI_OPTION_ORG, .when_absent = "every organisation's"},
 	{.name = "latest", .key = 'l', .help = "only the latest revision per project"},
 	{0},
 };

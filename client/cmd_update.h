@@ -52,9 +52,11 @@ int cmd_update_batch_run(struct cli *cli, const char *path, enum output_format f
 
 /* The stable JSON of an update (docs/json.md); u NULL: the content keys only. */
 void cmd_update_print_json(struct json *j, const Planreg__V1__UpdateContent *c, const Planreg__V1__Update *u);
-void cmd_update_print_list(Planreg__V1__Update **us, size_t n, enum output_format fmt);
+/* A ListUpdatesResponse as a listing. */
+extern const struct cli_listing cmd_update_print_listing;
 void cmd_update_print_record(const Planreg__V1__Update *u);
-void cmd_update_print_template(Planreg__V1__TemplateRow **rows, size_t n, const char *period, enum output_format fmt);
+/* An UpdateTemplateResponse as a listing: the submission form of `update submit --csv`; its arg is the period. */
+extern const struct cli_listing cmd_update_print_template_listing;
 /* The submission receipt of one update; its warnings go to stderr. */
 void cmd_update_print_receipt(const Planreg__V1__UpdateContent *c, const Planreg__V1__SubmitUpdateResponse *r,
 			      bool replayed, enum output_format fmt);

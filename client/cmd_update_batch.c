@@ -74,11 +74,7 @@ static void cmd_update_batch_row_json(struct json *j, size_t row, int ref, enum 
 		json_null(j);
 	json_kv_str(j, "code", st ? status_code_name(st->code) : NULL);
 	json_kv_str(j, "message", st ? st->message : message);
-	json_key(j, "warnings");
-	json_array_begin(j);
-	for (size_t i = 0; r && i < r->n_warnings; i++)
-		json_str(j, r->warnings[i]);
-	json_array_end(j);
+	cli_json_strings(j, "warnings", r ? r->warnings : NULL, r ? r->n_warnings : 0);
 	json_key(j, "violations");
 	json_array_begin(j);
 	for (size_t i = 0; st && i < st->n_violations; i++) {

@@ -82,11 +82,7 @@ void cmd_update_print_json(struct json *j, const Planreg__V1__UpdateContent *c, 
 		json_object_end(j);
 	}
 	json_array_end(j);
-	json_key(j, "risks");
-	json_array_begin(j);
-	for (size_t i = 0; i < c->n_risks; i++)
-		json_str(j, c->risks[i]);
-	json_array_end(j);
+	cli_json_strings(j, "risks", c->risks, c->n_risks);
 	if (u) {
 		json_kv_str(j, "submitted_by", u->submitted_by);
 		json_kv_str(j, "submitted_org", u->submitted_org);
@@ -142,14 +138,6 @@ static const char *const cmd_update_print_keys[] = {"id",
 						    "review_reviewed_at",
 						    "superseded"};
 
-static void cmd_update_print_money_key(struct output_rows *rows, const char *key, const Planreg__V1__Money *m)
-{
-	if (m)
-		output_rows_int(rows, key, m->pence);
-	else
-		output_rows_null(rows, key);
-}
-
 /* One update as a CSV row: the values of cmd_update_print_json, milestones one TITLE|BASELINE|FORECAST|ACHIEVED a line.
  */
 static void cmd_update_print_row(struct output_rows *rows, const Planreg__V1__Update *u)
@@ -166,8 +154,8 @@ static void cmd_update_print_row(struct output_rows *rows, const Planreg__V1__Up
 	output_rows_str(rows, "confidence", values_confidence_name((enum confidence)c->confidence));
 	output_rows_str(rows, "stage", values_stage_name((enum stage)c->stage));
 	output_rows_str(rows, "narrative", c->narrative);
-	cmd_update_print_money_key(rows, "spend_to_date_pence", c->spend_to_date);
-	cmd_update_print_money_key(rows, "forecast_total_pence", c->forecast_total);
+	cli_money_row(rows, "spend_to_date_pence", c->spend_to_date);
+	cli_money_row(rows, "forecast_total_pence", c->forecast_total);
 	output_rows_str(rows, "variance_note", c->variance_note[0] ? c->variance_note : NULL);
 	output_rows_str(rows, "milestones", buf_str(&ms));
 	output_rows_list(rows, "risks", c->risks, c->n_risks, "\n");
@@ -186,32 +174,30 @@ static void cmd_update_print_row(struct output_rows *rows, const Planreg__V1__Up
 	buf_free(&ms);
 }
 
-void cmd_update_print_list(Planreg__V1__Update **us, size_t n, enum output_format fmt)
+static void cmd_update_print_rows(struct output_rows *rows, const void *answer, const void *arg)
 {
-	if (fmt == OUTPUT_JSON) {
-		struct cli_json doc;
-		struct json *j = cli_json_begin(&doc);
-		json_array_begin(j);
-		for (size_t i = 0; i < n; i++)
-			cmd_update_print_json(j, us[i]->content, us[i]);
-		json_array_end(j);
-		cli_json_end(&doc);
-		return;
-	}
-	if (fmt == OUTPUT_CSV) {
-		struct output_rows *rows = output_rows_new();
-		for (size_t i = 0; i < n; i++)
-			cmd_update_print_row(rows, us[i]);
-		cli_rows_print(rows, cmd_update_print_keys,
-			       sizeof cmd_update_print_keys / sizeof cmd_update_print_keys[0], fmt);
-		output_rows_free(rows);
-		return;
-	}
+	const Planreg__V1__ListUpdatesResponse *l = answer;
+	for (size_t i = 0; i < l->n_updates; i++)
+		cmd_update_print_row(rows, l->updates[i]);
+}
+
+static void cmd_update_print_list_json(struct json *j, const void *answer, const void *arg)
+{
+	const Planreg__V1__ListUpdatesResponse *l = answer;
+	json_array_begin(j);
+	for (size_t i = 0; i < l->n_updates; i++)
+		cmd_update_print_json(j, l->updates[i]->content, l->updates[i]);
+	json_array_end(j);
+}
+
+static struct output_table *cmd_update_print_table(const void *answer, const void *arg)
+{
+	const Planreg__V1__ListUpdatesResponse *l = answer;
 	static const char *const headers[] = {"ID",    "REF",          "PERIOD",       "REV",   "CONFIDENCE",
 					      "STAGE", "SUBMITTED BY", "SUBMITTED AT", "REVIEW"};
 	struct output_table *t = output_table_new(headers, 9, 0);
-	for (size_t i = 0; i < n; i++) {
-		const Planreg__V1__Update *u = us[i];
+	for (size_t i = 0; i < l->n_updates; i++) {
+		const Planreg__V1__Update *u = l->updates[i];
 		const Planreg__V1__UpdateContent *c = u->content ? u->content : &cmd_update_print_no_content;
 		char id[24], ref[16], rev[32];
 		snprintf(id, sizeof id, "%lld", (long long)u->id);
@@ -229,9 +215,15 @@ void cmd_update_print_list(Planreg__V1__Update **us, size_t n, enum output_forma
 				       review ? review : "-"};
 		output_table_row(t, cells);
 	}
-	output_table_print(t, OUTPUT_TABLE, stdout);
-	output_table_free(t);
+	return t;
 }
+
+const struct cli_listing cmd_update_print_listing = {
+	.keys = CLI_LISTING_KEYS(cmd_update_print_keys),
+	.rows = cmd_update_print_rows,
+	.json = cmd_update_print_list_json,
+	.table = cmd_update_print_table,
+};
 
 /* A "key: value" record being built for output_record; the arena owns every string. */
 struct cmd_update_record {
@@ -331,12 +323,12 @@ void cmd_update_print_record(const Planreg__V1__Update *u)
 
 static const Planreg__V1__Project cmd_update_print_no_project = PLANREG__V1__PROJECT__INIT;
 
-static void cmd_update_print_template_json(Planreg__V1__TemplateRow **rows, size_t n)
+static void cmd_update_print_template_json(struct json *j, const void *answer, const void *arg)
 {
-	struct cli_json doc;
-	struct json *j = cli_json_begin(&doc);
+	const Planreg__V1__UpdateTemplateResponse *t = answer;
+	Planreg__V1__TemplateRow *const *rows = t->rows;
 	json_array_begin(j);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < t->n_rows; i++) {
 		const Planreg__V1__Project *p = rows[i]->project ? rows[i]->project : &cmd_update_print_no_project;
 		json_object_begin(j);
 		json_kv_int(j, "ref", p->ref);
@@ -351,7 +343,6 @@ static void cmd_update_print_template_json(Planreg__V1__TemplateRow **rows, size
 		json_object_end(j);
 	}
 	json_array_end(j);
-	cli_json_end(&doc);
 }
 
 /* The submission form: exactly the columns of submit --csv, plus title, plan_cost and last_period, which it ignores. */
@@ -389,27 +380,22 @@ static void cmd_update_print_form_row(struct output_rows *rows, const Planreg__V
 	buf_free(&risks);
 }
 
-void cmd_update_print_template(Planreg__V1__TemplateRow **rows, size_t n, const char *period, enum output_format fmt)
+static void cmd_update_print_form_rows(struct output_rows *rows, const void *answer, const void *arg)
 {
-	if (fmt == OUTPUT_JSON) {
-		cmd_update_print_template_json(rows, n);
-		return;
-	}
-	if (fmt == OUTPUT_CSV) {
-		struct output_rows *out = output_rows_new();
-		for (size_t i = 0; i < n; i++)
-			cmd_update_print_form_row(out, rows[i], period);
-		output_rows_csv(out, cmd_update_print_form_keys,
-				sizeof cmd_update_print_form_keys / sizeof cmd_update_print_form_keys[0], false,
-				stdout);
-		output_rows_free(out);
-		return;
-	}
+	const Planreg__V1__UpdateTemplateResponse *t = answer;
+	for (size_t i = 0; i < t->n_rows; i++)
+		cmd_update_print_form_row(rows, t->rows[i], arg);
+}
+
+static struct output_table *cmd_update_print_template_table(const void *answer, const void *arg)
+{
+	const Planreg__V1__UpdateTemplateResponse *tr = answer;
 	static const char *const headers[] = {"REF", "LAST PERIOD", "CONFIDENCE", "STAGE", "TITLE"};
 	struct output_table *t = output_table_new(headers, 5, 1u << 4);
-	for (size_t i = 0; i < n; i++) {
-		const Planreg__V1__Project *p = rows[i]->project ? rows[i]->project : &cmd_update_print_no_project;
-		const Planreg__V1__UpdateContent *l = rows[i]->latest;
+	for (size_t i = 0; i < tr->n_rows; i++) {
+		const Planreg__V1__TemplateRow *row = tr->rows[i];
+		const Planreg__V1__Project *p = row->project ? row->project : &cmd_update_print_no_project;
+		const Planreg__V1__UpdateContent *l = row->latest;
 		char ref[16];
 		snprintf(ref, sizeof ref, "%d", p->ref);
 		const char *cells[] = {ref, l ? l->period : "-",
@@ -417,9 +403,15 @@ void cmd_update_print_template(Planreg__V1__TemplateRow **rows, size_t n, const 
 				       values_stage_name((enum stage)(l ? l->stage : p->stage)), p->title};
 		output_table_row(t, cells);
 	}
-	output_table_print(t, OUTPUT_TABLE, stdout);
-	output_table_free(t);
+	return t;
 }
+
+const struct cli_listing cmd_update_print_template_listing = {
+	.keys = CLI_LISTING_KEYS(cmd_update_print_form_keys),
+	.rows = cmd_update_print_form_rows,
+	.json = cmd_update_print_template_json,
+	.table = cmd_update_print_template_table,
+};
 
 void cmd_update_print_receipt(const Planreg__V1__UpdateContent *c, const Planreg__V1__SubmitUpdateResponse *r,
 			      bool replayed, enum output_format fmt)
@@ -438,11 +430,7 @@ void cmd_update_print_receipt(const Planreg__V1__UpdateContent *c, const Planreg
 	json_kv_int(j, "update_id", r->update_id);
 	json_kv_int(j, "revision", r->revision);
 	json_kv_str(j, "hash", r->hash);
-	json_key(j, "warnings");
-	json_array_begin(j);
-	for (size_t i = 0; i < r->n_warnings; i++)
-		json_str(j, r->warnings[i]);
-	json_array_end(j);
+	cli_json_strings(j, "warnings", r->warnings, r->n_warnings);
 	json_kv_bool(j, "replayed", replayed);
 	json_kv_str(j, "submitted_at", r->submitted_at);
 	json_object_end(j);

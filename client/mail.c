@@ -320,39 +320,9 @@ static bool mail_parse_url(struct mail_sender *m, const char *url, bool *tls, ch
 	return m->endpoint != NULL;
 }
 
-struct mail_sender *mail_sender_new(const struct mail_settings *s, char **err)
+/* Every option of the handle: what to send with, how long to wait, where libcurl's words go; the first failure. */
+static CURLcode mail_curl_options(struct mail_sender *m, const struct mail_settings *s, bool tls)
 {
-	*err = NULL;
-	const char *why = mail_addr_problem(s->from);
-	if (why) {
-		*err = mail_addr_error("sender (from)", s->from, why);
-		return NULL;
-	}
-	if (s->timeout_s < 0) {
-		*err = xasprintf("the mail timeout must be 0 (60 s) or more seconds, not %ld", s->timeout_s);
-		return NULL;
-	}
-	if (!mail_curl_init(err))
-		return NULL;
-	struct mail_sender *m = xcalloc(1, sizeof *m);
-	bool tls = false;
-	if (!mail_parse_url(m, s->url, &tls, err)) {
-		mail_sender_free(m);
-		return NULL;
-	}
-	if (s->password) {
-		free(m->secret);
-		m->secret = xstrdup(s->password);
-	}
-	m->from = xstrdup(s->from);
-	m->mail_from = xasprintf("<%s>", s->from);
-	m->curl = curl_easy_init();
-	if (m->curl == NULL) {
-		*err = xstrdup("cannot start libcurl (curl_easy_init failed)");
-		mail_sender_free(m);
-		return NULL;
-	}
-
 	CURL *c = m->curl;
 	CURLcode rc = curl_easy_setopt(c, CURLOPT_ERRORBUFFER, m->errbuf);
 	if (rc == CURLE_OK)
@@ -395,6 +365,43 @@ struct mail_sender *mail_sender_new(const struct mail_settings *s, char **err)
 		rc = curl_easy_setopt(c, CURLOPT_DEBUGDATA, m);
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
+	return rc;
+}
+
+struct mail_sender *mail_sender_new(const struct mail_settings *s, char **err)
+{
+	*err = NULL;
+	const char *why = mail_addr_problem(s->from);
+	if (why) {
+		*err = mail_addr_error("sender (from)", s->from, why);
+		return NULL;
+	}
+	if (s->timeout_s < 0) {
+		*err = xasprintf("the mail timeout must be 0 (60 s) or more seconds, not %ld", s->timeout_s);
+		return NULL;
+	}
+	if (!mail_curl_init(err))
+		return NULL;
+	struct mail_sender *m = xcalloc(1, sizeof *m);
+	bool tls = false;
+	if (!mail_parse_url(m, s->url, &tls, err)) {
+		mail_sender_free(m);
+		return NULL;
+	}
+	if (s->password) {
+		free(m->secret);
+		m->secret = xstrdup(s->password);
+	}
+	m->from = xstrdup(s->from);
+	m->mail_from = xasprintf("<%s>", s->from);
+	m->curl = curl_easy_init();
+	if (m->curl == NULL) {
+		*err = xstrdup("cannot start libcurl (curl_easy_init failed)");
+		mail_sender_free(m);
+		return NULL;
+	}
+
+	CURLcode rc = mail_curl_options(m, s, tls);
 	if (rc != CURLE_OK) {
 		*err = xasprintf("this libcurl cannot send mail as configured: %s",
 				 m->errbuf[0] ? m->errbuf : curl_easy_strerror(rc));

@@ -244,26 +244,15 @@ static int net_io(struct net *n, enum net_op op, void *buf, int len, uint64_t de
 	}
 }
 
-/* TCP, then the TLS handshake offering saved (may be NULL), then ALPN, all before the deadline; false with *why and
- * *err. */
-static bool net_handshake(struct net *n, uint64_t deadline, const char *host, const char *port, SSL_SESSION *saved,
-			  enum net_failure *why, char **err)
+/* The TLS state of a new connection on n->fd: SNI and the name (or address) the server's certificate must carry,
+ * offering saved (may be NULL); false with *why and *err. */
+static bool net_tls_new(struct net *n, const char *host, SSL_SESSION *saved, enum net_failure *why, char **err)
 {
-	char *cerr = NULL;
-	n->fd = net_tcp_connect(host, port, deadline, &cerr);
-	if (n->fd < 0) {
-		*why = NET_CONNECT;
-		*err = xasprintf("cannot connect to %s: %s (is planregd running there? check PLANREG_SERVER)", n->where,
-				 cerr);
-		free(cerr);
-		goto fail;
-	}
-
 	n->ssl = SSL_new(n->ctx);
 	if (n->ssl == NULL) {
 		*why = NET_TLS;
 		*err = xasprintf("cannot set up TLS: %s", net_cred_ossl_reason());
-		goto fail;
+		return false;
 	}
 	SSL_set_fd(n->ssl, n->fd);
 	SSL_set_app_data(n->ssl, n);
@@ -278,45 +267,135 @@ static bool net_handshake(struct net *n, uint64_t deadline, const char *host, co
 		SSL_set_tlsext_host_name(n->ssl, host);
 		SSL_set1_host(n->ssl, host);
 	}
-	int verdict = 0;
-	if (net_io(n, NET_OP_CONNECT, NULL, 0, deadline, &verdict) <= 0) {
-		long vr = SSL_get_verify_result(n->ssl);
-		unsigned long e = ERR_peek_last_error();
-		if (verdict == NET_IO_TIMEOUT) {
-			*why = NET_TIMEOUT;
-			*err = xasprintf(
-				"no answer from %s during the TLS handshake (timed out; PLANREG_TIMEOUT sets the "
-				"limit)",
-				n->where);
-		} else if (vr != X509_V_OK) {
-			*why = NET_TLS;
-			*err = xasprintf("TLS handshake with %s failed: the server's certificate is not trusted (%s); "
-					 "check PLANREG_CA",
-					 n->where, X509_verify_cert_error_string(vr));
-		} else if (net_is_cert_refusal(e)) {
-			*why = NET_CERT_REFUSED;
-			*err = xasprintf("the server at %s refused this client certificate (%s): it must be issued by "
-					 "the deployment's CA",
-					 n->where, net_ssl_reason());
-		} else {
-			*why = NET_TLS;
-			*err = xasprintf("TLS handshake with %s failed: %s", n->where,
-					 e ? net_ssl_reason() : (errno ? strerror(errno) : "connection closed"));
-		}
-		goto fail;
+	return true;
+}
+
+/* Why the handshake failed (net_io's verdict), in the user's terms. */
+static void net_handshake_failure(struct net *n, int verdict, enum net_failure *why, char **err)
+{
+	long vr = SSL_get_verify_result(n->ssl);
+	unsigned long e = ERR_peek_last_error();
+	if (verdict == NET_IO_TIMEOUT) {
+		*why = NET_TIMEOUT;
+		*err = xasprintf(
+			"no answer from %s during the TLS handshake (timed out; PLANREG_TIMEOUT sets the limit)",
+			n->where);
+	} else if (vr != X509_V_OK) {
+		*why = NET_TLS;
+		*err = xasprintf("TLS handshake with %s failed: the server's certificate is not trusted (%s); "
+				 "check PLANREG_CA",
+				 n->where, X509_verify_cert_error_string(vr));
+	} else if (net_is_cert_refusal(e)) {
+		*why = NET_CERT_REFUSED;
+		*err = xasprintf("the server at %s refused this client certificate (%s): it must be issued by "
+				 "the deployment's CA",
+				 n->where, net_ssl_reason());
+	} else {
+		*why = NET_TLS;
+		*err = xasprintf("TLS handshake with %s failed: %s", n->where,
+				 e ? net_ssl_reason() : (errno ? strerror(errno) : "connection closed"));
 	}
+}
+
+/* Whether the server chose planreg/1 in the handshake. */
+static bool net_alpn_agreed(struct net *n)
+{
 	const unsigned char *proto = NULL;
 	unsigned int plen = 0;
 	SSL_get0_alpn_selected(n->ssl, &proto, &plen);
-	if (plen != sizeof NET_ALPN - 1 || memcmp(proto, NET_ALPN, plen) != 0) {
+	return plen == sizeof NET_ALPN - 1 && memcmp(proto, NET_ALPN, plen) == 0;
+}
+
+/* TCP, then the TLS handshake offering saved (may be NULL), then ALPN, all before the deadline; false with *why and
+ * *err. */
+static bool net_handshake(struct net *n, uint64_t deadline, const char *host, const char *port, SSL_SESSION *saved,
+			  enum net_failure *why, char **err)
+{
+	char *cerr = NULL;
+	int verdict = 0;
+	n->fd = net_tcp_connect(host, port, deadline, &cerr);
+	if (n->fd < 0) {
+		*why = NET_CONNECT;
+		*err = xasprintf("cannot connect to %s: %s (is planregd running there? check PLANREG_SERVER)", n->where,
+				 cerr);
+		free(cerr);
+	} else if (!net_tls_new(n, host, saved, why, err)) {
+		/* said */
+	} else if (net_io(n, NET_OP_CONNECT, NULL, 0, deadline, &verdict) <= 0) {
+		net_handshake_failure(n, verdict, why, err);
+	} else if (!net_alpn_agreed(n)) {
 		*why = NET_TLS;
 		*err = xasprintf("%s does not speak %s (no matching ALPN): is it planregd?", n->where, NET_ALPN);
-		goto fail;
+	} else {
+		return true;
 	}
-	return true;
-fail:
 	ERR_clear_error();
 	return false;
+}
+
+/*
+ * The TLS context of n: TLS 1.2 or later, the server verified against s->ca
+ * (or the system's CAs), our certificate and key, ALPN, and the sessions
+ * handed to net_new_session to be saved; false with *why and *err.
+ */
+static bool net_ctx_new(struct net *n, const struct settings *s, enum net_failure *why, char **err)
+{
+	n->ctx = SSL_CTX_new(TLS_client_method());
+	if (n->ctx == NULL) {
+		*why = NET_TLS;
+		*err = xasprintf("cannot set up TLS: %s", net_cred_ossl_reason());
+		return false;
+	}
+	SSL_CTX_set_default_passwd_cb(n->ctx, net_cred_no_passphrase); /* never prompt on the terminal */
+	SSL_CTX_set_min_proto_version(n->ctx, TLS1_2_VERSION);
+	SSL_CTX_set_verify(n->ctx, SSL_VERIFY_PEER, NULL);
+	*why = NET_BAD_CREDENTIAL; /* what every failure from here on is */
+	if (s->ca == NULL && SSL_CTX_set_default_verify_paths(n->ctx) != 1) {
+		*err = xasprintf("cannot load the system's CA certificates: %s (set PLANREG_CA)",
+				 net_cred_ossl_reason());
+		return false;
+	}
+	X509 *leaf;
+	unsigned char trust[SHA256_DIGEST_LENGTH] = {0}; /* all zero: the system's CA certificates */
+	if ((s->ca != NULL && !net_cred_load_ca(n->ctx, s->ca, trust, err)) ||
+	    !net_cred_load_cert(n->ctx, s->cert, &leaf, err))
+		return false;
+	bool key_ok = net_cred_load_key(n->ctx, s->key, leaf, s->cert, err);
+	if (key_ok)
+		n->session_path = net_session_path(s, n->where, leaf, trust);
+	X509_free(leaf);
+	if (!key_ok)
+		return false;
+	static const unsigned char alpn[] = "\x09" NET_ALPN;
+	SSL_CTX_set_alpn_protos(n->ctx, alpn, sizeof alpn - 1);
+	/* sessions come to net_new_session; nothing is kept inside OpenSSL */
+	SSL_CTX_set_session_cache_mode(n->ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+	SSL_CTX_sess_set_new_cb(n->ctx, net_new_session);
+	if (n->session_path != NULL)
+		n->cache_dir = xstrdup(s->cache_dir);
+	return true;
+}
+
+/* The connection, resuming the saved session when there is one; within one deadline for it all. */
+static bool net_open(struct net *n, const char *host, const char *port, int timeout_ms, enum net_failure *why,
+		     char **err)
+{
+	/* one deadline for the whole connection: TCP, the handshake and the retry below */
+	n->timeout_ms = timeout_ms;
+	uint64_t deadline = net_now_ms() + (uint64_t)timeout_ms;
+	SSL_SESSION *saved = net_session_load(n->session_path);
+	bool ok = net_handshake(n, deadline, host, port, saved, why, err);
+	if (!ok && saved != NULL && *why == NET_TLS) {
+		/* a saved session the server would not take must not cost the command: once more without */
+		unlink(n->session_path);
+		free(*err);
+		*err = NULL;
+		net_reset(n);
+		ok = net_handshake(n, deadline, host, port, NULL, why, err);
+	}
+	if (saved != NULL)
+		SSL_SESSION_free(saved);
+	return ok;
 }
 
 struct net *net_connect(const struct settings *s, enum net_failure *why, char **err)
@@ -337,69 +416,14 @@ struct net *net_connect(const struct settings *s, enum net_failure *why, char **
 	n->fd = -1;
 	snprintf(n->where, sizeof n->where, "%s:%s", host, port);
 	ERR_clear_error();
-
-	n->ctx = SSL_CTX_new(TLS_client_method());
-	if (n->ctx == NULL) {
-		*why = NET_TLS;
-		*err = xasprintf("cannot set up TLS: %s", net_cred_ossl_reason());
-		goto fail;
-	}
-	SSL_CTX_set_default_passwd_cb(n->ctx, net_cred_no_passphrase); /* never prompt on the terminal */
-	SSL_CTX_set_min_proto_version(n->ctx, TLS1_2_VERSION);
-	SSL_CTX_set_verify(n->ctx, SSL_VERIFY_PEER, NULL);
-	if (s->ca == NULL && SSL_CTX_set_default_verify_paths(n->ctx) != 1) {
-		*why = NET_BAD_CREDENTIAL;
-		*err = xasprintf("cannot load the system's CA certificates: %s (set PLANREG_CA)",
-				 net_cred_ossl_reason());
-		goto fail;
-	}
-	X509 *leaf;
-	unsigned char trust[SHA256_DIGEST_LENGTH] = {0}; /* all zero: the system's CA certificates */
-	if ((s->ca != NULL && !net_cred_load_ca(n->ctx, s->ca, trust, err)) ||
-	    !net_cred_load_cert(n->ctx, s->cert, &leaf, err)) {
-		*why = NET_BAD_CREDENTIAL;
-		goto fail;
-	}
-	bool key_ok = net_cred_load_key(n->ctx, s->key, leaf, s->cert, err);
-	if (key_ok)
-		n->session_path = net_session_path(s, n->where, leaf, trust);
-	X509_free(leaf);
-	if (!key_ok) {
-		*why = NET_BAD_CREDENTIAL;
-		goto fail;
-	}
-	static const unsigned char alpn[] = "\x09" NET_ALPN;
-	SSL_CTX_set_alpn_protos(n->ctx, alpn, sizeof alpn - 1);
-	/* sessions come to net_new_session; nothing is kept inside OpenSSL */
-	SSL_CTX_set_session_cache_mode(n->ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
-	SSL_CTX_sess_set_new_cb(n->ctx, net_new_session);
-	if (n->session_path != NULL)
-		n->cache_dir = xstrdup(s->cache_dir);
-
-	/* one deadline for the whole connection: TCP, the handshake and the retry below */
-	n->timeout_ms = s->timeout_ms;
-	uint64_t deadline = net_now_ms() + (uint64_t)s->timeout_ms;
-	SSL_SESSION *saved = net_session_load(n->session_path);
-	bool ok = net_handshake(n, deadline, host, port, saved, why, err);
-	if (!ok && saved != NULL && *why == NET_TLS) {
-		/* a saved session the server would not take must not cost the command: once more without */
-		unlink(n->session_path);
-		free(*err);
-		*err = NULL;
-		net_reset(n);
-		ok = net_handshake(n, deadline, host, port, NULL, why, err);
-	}
-	if (saved != NULL)
-		SSL_SESSION_free(saved);
-	if (!ok)
-		goto fail;
+	bool ok = net_ctx_new(n, s, why, err) && net_open(n, host, port, s->timeout_ms, why, err);
 	ERR_clear_error();
+	if (!ok) {
+		net_close(n);
+		return NULL;
+	}
 	*why = NET_OK;
 	return n;
-fail:
-	ERR_clear_error();
-	net_close(n);
-	return NULL;
 }
 
 /* Why a read or write failed (net_io's verdict), in the user's terms. */

@@ -155,6 +155,16 @@ void output_table_free(struct output_table *t)
 	free(t);
 }
 
+const char *output_join(struct arena *a, char *const *items, size_t n, const char *sep)
+{
+	struct buf b = {0};
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&b, "%s%s", i ? sep : "", items[i]);
+	const char *joined = arena_strdup(a, buf_str(&b));
+	buf_free(&b);
+	return joined;
+}
+
 void output_record(FILE *out, const char *const *pairs)
 {
 	size_t w = 0;

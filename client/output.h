@@ -26,6 +26,10 @@ void output_table_row(struct output_table *t, const char *const *cells);
 void output_table_print(const struct output_table *t, enum output_format f, FILE *out);
 void output_table_free(struct output_table *t);
 
+struct arena;
+/* The n items joined with sep, in a (a table cell or record value that lists). */
+const char *output_join(struct arena *a, char *const *items, size_t n, const char *sep);
+
 /* "key: value" lines, keys aligned: pairs is key, value, key, value, ..., NULL. */
 void output_record(FILE *out, const char *const *pairs);
 

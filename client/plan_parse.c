@@ -210,9 +210,9 @@ static bool plan_parse_objective(struct plan_parse *ps, const char *cell, int ma
 	return true;
 }
 
-static bool plan_parse_project(struct plan_parse *ps, char **cells, size_t n_cells, int ref, const char *title)
+/* A project row may stand here: seven columns, a ref in range and not seen before, under a theme and objective. */
+static bool plan_parse_project_place(struct plan_parse *ps, char **cells, size_t n_cells, int ref)
 {
-	struct plan *p = &ps->plan;
 	size_t used = n_cells;
 	while (used > PLAN_PARSE_COLUMNS && text_is_blank(cells[used - 1]))
 		used--;
@@ -234,22 +234,65 @@ static bool plan_parse_project(struct plan_parse *ps, char **cells, size_t n_cel
 	if (ps->ref_lines[ref] != 0)
 		return plan_parse_fail(ps, "ref %d on line %d repeats ref %d on line %d", ref, ps->line, ref,
 				       ps->ref_lines[ref]);
+	return true;
+}
 
-	char *clean_title = text_trim_dup(title, strlen(title));
-	bool capital = false;
-	size_t tlen = strlen(clean_title);
-	if (tlen > 0 && clean_title[tlen - 1] == '#') {
-		/* the "#" marker is the legend's "requires capital funding", not part of the name */
-		char *t = text_trim_dup(clean_title, tlen - 1);
-		free(clean_title);
-		clean_title = t;
-		capital = true;
+/* The title, trimmed, without the legend's "#" (requires capital funding), which sets *capital; NULL after failing. */
+static char *plan_parse_project_title(struct plan_parse *ps, int ref, const char *title, bool *capital)
+{
+	char *clean = text_trim_dup(title, strlen(title));
+	size_t len = strlen(clean);
+	*capital = len > 0 && clean[len - 1] == '#';
+	if (*capital) {
+		char *t = text_trim_dup(clean, len - 1);
+		free(clean);
+		clean = t;
 	}
-	if (clean_title[0] == '\0') {
-		free(clean_title);
-		return plan_parse_fail(ps, "project %d has no title", ref);
+	if (clean[0] == '\0') {
+		free(clean);
+		plan_parse_fail(ps, "project %d has no title", ref);
+		return NULL;
 	}
+	return clean;
+}
 
+/* Refs are expected to run 1, 2, 3, ...: a gap or a step back is worth a warning, not a failure. */
+static void plan_parse_project_order(struct plan_parse *ps, int ref)
+{
+	if (ps->last_ref == 0 && ref != 1)
+		plan_parse_warn(ps, ref, "the first project is numbered %d, not 1", ref);
+	else if (ps->last_ref != 0 && ref != ps->last_ref + 1)
+		plan_parse_warn(ps, ref, "project %d follows project %d; refs are not consecutive", ref, ps->last_ref);
+	ps->last_ref = ref;
+	ps->ref_lines[ref] = ps->line;
+}
+
+/* The project's cells read into proj: the texts, then its lead, partners and cost, each warning as it goes. */
+static void plan_parse_project_cells(struct plan_parse *ps, struct plan_project *proj, char **cells)
+{
+	proj->description = text_trim_dup(cells[1], strlen(cells[1]));
+	proj->lead_text = text_trim_dup(cells[2], strlen(cells[2]));
+	proj->partners_text = text_trim_dup(cells[3], strlen(cells[3]));
+	proj->funding = text_trim_dup(cells[5], strlen(cells[5]));
+	plan_parse_lead(ps, proj);
+	plan_parse_partners(ps, proj);
+	char *cost_warning;
+	plan_parse_cost(cells[4], &proj->cost, &cost_warning);
+	if (cost_warning != NULL) {
+		plan_parse_warn(ps, proj->ref, "%s", cost_warning);
+		free(cost_warning);
+	}
+}
+
+static bool plan_parse_project(struct plan_parse *ps, char **cells, size_t n_cells, int ref, const char *title)
+{
+	struct plan *p = &ps->plan;
+	if (!plan_parse_project_place(ps, cells, n_cells, ref))
+		return false;
+	bool capital;
+	char *clean_title = plan_parse_project_title(ps, ref, title, &capital);
+	if (clean_title == NULL)
+		return false;
 	enum stage stage;
 	char *note, *stage_warning;
 	char *stage_text = text_trim_dup(cells[6], strlen(cells[6]));
@@ -262,39 +305,19 @@ static bool plan_parse_project(struct plan_parse *ps, char **cells, size_t n_cel
 		free(clean_title);
 		return r;
 	}
-
-	if (ps->last_ref == 0 && ref != 1)
-		plan_parse_warn(ps, ref, "the first project is numbered %d, not 1", ref);
-	else if (ps->last_ref != 0 && ref != ps->last_ref + 1)
-		plan_parse_warn(ps, ref, "project %d follows project %d; refs are not consecutive", ref, ps->last_ref);
-	ps->last_ref = ref;
-	ps->ref_lines[ref] = ps->line;
-
+	plan_parse_project_order(ps, ref);
 	p->projects = xgrow(p->projects, &ps->cap_projects, p->n_projects + 1, sizeof(*p->projects));
 	struct plan_project *proj = &p->projects[p->n_projects++];
-	memset(proj, 0, sizeof(*proj));
-	proj->ref = ref;
-	proj->theme = ps->theme;
+	*proj = (struct plan_project){.ref = ref,
+				      .theme = ps->theme,
+				      .title = clean_title,
+				      .capital = capital,
+				      .stage_text = stage_text,
+				      .stage = stage,
+				      .stage_note = note,
+				      .line = ps->line};
 	memcpy(proj->objective, ps->objective, sizeof(proj->objective));
-	proj->title = clean_title;
-	proj->capital = capital;
-	proj->description = text_trim_dup(cells[1], strlen(cells[1]));
-	proj->lead_text = text_trim_dup(cells[2], strlen(cells[2]));
-	proj->partners_text = text_trim_dup(cells[3], strlen(cells[3]));
-	proj->funding = text_trim_dup(cells[5], strlen(cells[5]));
-	proj->stage_text = stage_text;
-	proj->stage = stage;
-	proj->stage_note = note;
-	proj->line = ps->line;
-
-	plan_parse_lead(ps, proj);
-	plan_parse_partners(ps, proj);
-	char *cost_warning;
-	plan_parse_cost(cells[4], &proj->cost, &cost_warning);
-	if (cost_warning != NULL) {
-		plan_parse_warn(ps, ref, "%s", cost_warning);
-		free(cost_warning);
-	}
+	plan_parse_project_cells(ps, proj, cells);
 	if (stage_warning != NULL) {
 		plan_parse_warn(ps, ref, "%s", stage_warning);
 		free(stage_warning);

@@ -86,6 +86,35 @@ static bool plan_parse_amounts(const char *p, struct plan_parse_amounts *a)
 	return true;
 }
 
+/* The figures read into out (status known), and how they were read when that needs saying (malloc'd), or NULL. */
+static char *plan_parse_cost_figures(struct plan_cost *out, const struct plan_parse_amounts *a, const char *t,
+				     const char *first)
+{
+	char other[MONEY_FMT_MAX];
+	out->status = COST_STATUS_KNOWN;
+	out->approximate = a->approximate;
+	/* a sum or a range has both ends; otherwise the one figure is each end it may be ("over £1m": the lower) */
+	out->has_min = !a->max_only;
+	out->has_max = !a->min_only;
+	if (out->has_min)
+		out->min_pence = a->sum ? a->total : a->first;
+	if (out->has_max)
+		out->max_pence = a->sum ? a->total : a->range ? a->second : a->first;
+	if (a->sum) {
+		money_format(a->total, other);
+		return xasprintf("cost \"%s\" read as the sum %s", t, other);
+	}
+	if (a->range) {
+		money_format(a->second, other);
+		return xasprintf("cost \"%s\" read as a range from %s to %s", t, first, other);
+	}
+	if (a->min_only)
+		return xasprintf("cost \"%s\" read as at least %s, with no upper figure", t, first);
+	if (a->max_only)
+		return xasprintf("cost \"%s\" read as at most %s, with no lower figure", t, first);
+	return NULL;
+}
+
 void plan_parse_cost(const char *text, struct plan_cost *out, char **warning)
 {
 	memset(out, 0, sizeof(*out));
@@ -111,35 +140,9 @@ void plan_parse_cost(const char *text, struct plan_cost *out, char **warning)
 			t);
 		return;
 	}
-
-	out->status = COST_STATUS_KNOWN;
-	out->approximate = a.approximate;
-	char first[MONEY_FMT_MAX], other[MONEY_FMT_MAX];
+	char first[MONEY_FMT_MAX];
 	money_format(a.first, first);
-	char *reading = NULL;
-	if (a.sum) {
-		out->has_min = out->has_max = true;
-		out->min_pence = out->max_pence = a.total;
-		money_format(a.total, other);
-		reading = xasprintf("cost \"%s\" read as the sum %s", t, other);
-	} else if (a.range) {
-		out->has_min = out->has_max = true;
-		out->min_pence = a.first;
-		out->max_pence = a.second;
-		money_format(a.second, other);
-		reading = xasprintf("cost \"%s\" read as a range from %s to %s", t, first, other);
-	} else if (a.min_only) {
-		out->has_min = true;
-		out->min_pence = a.first;
-		reading = xasprintf("cost \"%s\" read as at least %s, with no upper figure", t, first);
-	} else if (a.max_only) {
-		out->has_max = true;
-		out->max_pence = a.first;
-		reading = xasprintf("cost \"%s\" read as at most %s, with no lower figure", t, first);
-	} else {
-		out->has_min = out->has_max = true;
-		out->min_pence = out->max_pence = a.first;
-	}
+	char *reading = plan_parse_cost_figures(out, &a, t, first);
 	if (*a.rest != '\0') {
 		/* whatever follows the figures qualifies them; the figures stand, the words stay in the text */
 		char *rest = text_trim_dup(a.rest, strlen(a.rest));
@@ -190,6 +193,37 @@ static size_t plan_parse_stage_words(const char *s, const char *words)
 	return text_is_alnum(s[i]) ? 0 : i;
 }
 
+/* Whether the len bytes at rest are one bracketed note: the first "(" closes at the very end. */
+static bool plan_parse_stage_bracketed(const char *rest, size_t len)
+{
+	if (rest[0] != '(' || rest[len - 1] != ')')
+		return false;
+	int depth = 0;
+	for (size_t j = 0; j < len; j++) {
+		if (rest[j] == '(')
+			depth++;
+		else if (rest[j] == ')' && --depth == 0)
+			return j == len - 1;
+	}
+	return false;
+}
+
+/* How many of the len bytes at rest are punctuation, dashes and spaces before the note's words. */
+static size_t plan_parse_stage_punctuation(const char *rest, size_t len)
+{
+	size_t i = 0;
+	while (i < len) {
+		if (strchr(".,;:-", rest[i]) != NULL || text_is_space(rest[i]))
+			i++;
+		else if (len - i >= 3 && (strncmp(rest + i, PLAN_PARSE_EN_DASH, 3) == 0 ||
+					  strncmp(rest + i, PLAN_PARSE_EM_DASH, 3) == 0))
+			i += 3;
+		else
+			break;
+	}
+	return i;
+}
+
 bool plan_parse_stage(const char *text, enum stage *stage, char **note, char **warning)
 {
 	*note = NULL;
@@ -212,22 +246,9 @@ bool plan_parse_stage(const char *text, enum stage *stage, char **note, char **w
 		*note = xstrdup("");
 		return true;
 	}
-	if (rest[0] == '(' && rest[len - 1] == ')') {
-		/* only when the opening bracket closes at the very end is the note "inside" it */
-		int depth = 0;
-		size_t close = 0;
-		for (size_t j = 0; j < len; j++) {
-			if (rest[j] == '(')
-				depth++;
-			else if (rest[j] == ')' && --depth == 0) {
-				close = j;
-				break;
-			}
-		}
-		if (close == len - 1) {
-			*note = text_trim_dup(rest + 1, len - 2);
-			return true;
-		}
+	if (plan_parse_stage_bracketed(rest, len)) {
+		*note = text_trim_dup(rest + 1, len - 2);
+		return true;
 	}
 	if (rest[0] == '+' || rest[0] == '&') {
 		/* two stages at once: keep the first as the stage, the rest as words */
@@ -239,22 +260,8 @@ bool plan_parse_stage(const char *text, enum stage *stage, char **note, char **w
 		return true;
 	}
 	/* "Advanced development. From September 2021": drop the punctuation between stage and note */
-	for (;;) {
-		if (len > 0 && strchr(".,;:-", rest[0]) != NULL) {
-			rest++;
-			len--;
-		} else if (len >= 3 &&
-			   (strncmp(rest, PLAN_PARSE_EN_DASH, 3) == 0 || strncmp(rest, PLAN_PARSE_EM_DASH, 3) == 0)) {
-			rest += 3;
-			len -= 3;
-		} else if (len > 0 && text_is_space(rest[0])) {
-			rest++;
-			len--;
-		} else {
-			break;
-		}
-	}
-	*note = xstrndup(rest, len);
+	size_t skip = plan_parse_stage_punctuation(rest, len);
+	*note = xstrndup(rest + skip, len - skip);
 	return true;
 }
 

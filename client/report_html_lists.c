@@ -10,6 +10,17 @@
 #include "money.h"
 #include "report_html_draw.h"
 
+/* Appends the reviewer's comment on a returned update, in quotes after lead (nothing when there is none). */
+static void report_html_comment(struct buf *out, const char *lead, const char *comment)
+{
+	if (report_html_str(comment)[0] == '\0')
+		return;
+	buf_puts(out, lead);
+	buf_puts(out, "&ldquo;");
+	report_html_esc(out, comment);
+	buf_puts(out, "&rdquo;");
+}
+
 /* Appends one outstanding project as a list item: ref, title and why, with the CA's comment. */
 static void report_html_outstanding_project(struct buf *out, const Planreg__V1__OutstandingProject *p)
 {
@@ -21,11 +32,7 @@ static void report_html_outstanding_project(struct buf *out, const Planreg__V1__
 		buf_puts(out, "never reported");
 	} else if (strcmp(why, "returned") == 0) {
 		buf_puts(out, "returned");
-		if (report_html_str(p->review_comment)[0]) {
-			buf_puts(out, " &mdash; &ldquo;");
-			report_html_esc(out, p->review_comment);
-			buf_puts(out, "&rdquo;");
-		}
+		report_html_comment(out, " &mdash; ", p->review_comment);
 	} else {
 		report_html_esc_or_dash(out, why);
 	}
@@ -183,11 +190,7 @@ static void report_html_project_return(struct buf *out, const Planreg__V1__Proje
 		buf_puts(out, "Accepted");
 	} else if (p->review == PLANREG__V1__REVIEW_STATE__REVIEW_RETURNED) {
 		buf_puts(out, "Returned");
-		if (report_html_str(p->review_comment)[0]) {
-			buf_puts(out, ": &ldquo;");
-			report_html_esc(out, p->review_comment);
-			buf_puts(out, "&rdquo;");
-		}
+		report_html_comment(out, ": ", p->review_comment);
 	} else {
 		buf_puts(out, "Not yet reviewed");
 	}

@@ -73,8 +73,7 @@ static bool settings_file_setting(const char *key, const char *value, const char
 	return true;
 }
 
-/* "30" -> 30000; false unless 1..86400 seconds */
-static bool settings_seconds(const char *text, int *ms)
+bool settings_seconds(const char *text, int *ms)
 {
 	char *end;
 	long secs = strtol(text, &end, 10);

@@ -27,5 +27,7 @@ struct settings {
  * False with *err (malloc'd) when the config file is malformed. */
 bool settings_resolve(struct settings *s, char **err) __attribute__((warn_unused_result));
 void settings_free(struct settings *s);
+/* A timeout as written ("30") into *ms (30000); false unless it is 1 to 86400 seconds. */
+bool settings_seconds(const char *text, int *ms) __attribute__((warn_unused_result));
 
 #endif

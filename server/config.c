@@ -259,3 +259,12 @@ void config_pool_settings(const struct config *c, const char *dsn, int size, str
 		.tcp_user_timeout_ms = c->db_tcp_user_timeout_ms,
 	};
 }
+
+bool config_key_doc(size_t i, struct config_key_doc *d)
+{
+	if (i >= CONFIG_COUNT)
+		return false;
+	const struct config_entry *e = &config_table[i];
+	*d = (struct config_key_doc){e->key, e->type == CONFIG_INT, e->def, e->reloadable, e->min, e->max, e->help};
+	return true;
+}

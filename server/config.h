@@ -65,4 +65,16 @@ void config_free(struct config *c);
 /* The pool settings of a database (db_dsn, or the replica's read_db_dsn) from the db_* keys. */
 void config_pool_settings(const struct config *c, const char *dsn, int size, struct db_pool_settings *out);
 
+/* One key of the table as its documentation shows it (man/planregd_conf_man.c writes planregd.conf(5) from them). */
+struct config_key_doc {
+	const char *key;
+	bool is_int;     /* a whole number from min to max; otherwise a string */
+	const char *def; /* the default, as the file would write it ("" for none) */
+	bool reloadable; /* SIGHUP applies it */
+	long min, max;
+	const char *help;
+};
+/* The i-th key of the table into *d (in the table's order); false when there are fewer keys. */
+bool config_key_doc(size_t i, struct config_key_doc *d);
+
 #endif

@@ -1,6 +1,9 @@
 """`cmake --install` of this build: what goes where, the versions, the man pages
-(rendered by man, no groff warnings, and in step with --help), the example
-configs, and `planregd migrate` from a copy of the stage away from the source tree."""
+(rendered by man, no groff warnings; planregd(8)'s commands in step with --help,
+while planreg(1)'s commands and options and planregd.conf(5)'s keys are written
+from the tables themselves when the pages are built, man/CMakeLists.txt), the
+example configs, and `planregd migrate` from a copy of the stage away from the
+source tree."""
 
 import hashlib
 import os
@@ -136,59 +139,7 @@ class InstallTest(unittest.TestCase):
                     data = f.read()
                 self.assertTrue(all(b < 0x80 for b in data), name + " has a byte that is not ASCII")
 
-    def test_planreg_page_documents_every_command(self):
-        r = run([self.path("bin/planreg"), "--help"])
-        self.assertEqual(r.returncode, 0, r.stderr)
-        helped = set()
-        for line in help_section(r.stdout, "Commands:"):
-            m = re.match(r"^  ([a-z][a-z-]*(?: [a-z][a-z-]*)?)(?:\s{2,}\S|$)", line)
-            if m:
-                helped.add(m.group(1))
-        self.assertIn("update submit", helped)
-        self.assertIn("status", helped)
-        with open(self.path(MAN_PAGES["planreg"])) as f:
-            roff = f.read()
-        documented = set()
-        for line in roff_section(roff, "COMMANDS"):
-            m = re.match(r"^\\fBplanreg ([^\\]+)\\fR", line)
-            if m:
-                documented.add(m.group(1).strip())
-        self.assertEqual(helped - documented, set(), "in planreg --help but not in planreg(1)")
-        self.assertEqual(documented - helped, set(), "in planreg(1) but not in planreg --help")
-        # and the rendered page shows each of them
-        text, _, _ = render(self.path(MAN_PAGES["planreg"]))
-        for command in helped | documented:
-            self.assertIn("planreg " + command, text)
-
-    def test_planreg_page_names_each_commands_options(self):
-        """Each command's entry in planreg(1) (its synopsis lines in man/planreg.1.scd) names exactly the
-        options its --help lists, so that an option added, renamed or removed in the command table cannot
-        leave the page behind."""
-        planreg = self.path("bin/planreg")
-        r = run([planreg, "--help"])
-        commands = []
-        listing = r.stdout.split("\nCommands:\n", 1)[1].split("\n\n", 1)[0]
-        for line in listing.splitlines():
-            m = re.match(r"^  ([a-z][a-z-]*(?: [a-z][a-z-]*)?)(?:\s{2,}\S|$)", line)
-            if m:
-                commands.append(m.group(1))
-        self.assertGreater(len(commands), 20)
-        with open(os.path.join(harness.SOURCE_DIR, "man", "planreg.1.scd")) as f:
-            page = f.read().splitlines()
-        for command in commands:
-            h = run([planreg] + command.split() + ["--help"])
-            self.assertEqual(h.returncode, 0, command)
-            options = h.stdout.split("\nOptions:\n", 1)[1] if "\nOptions:\n" in h.stdout else ""
-            helped = set(re.findall(r"^\s+(?:-\w, )?(--[a-z][a-z-]*)", options, re.M)) - {"--help"}
-            documented = set()
-            entries = [line for line in page if line.startswith("*planreg %s*" % command)]
-            self.assertTrue(entries, "planreg(1) has no entry for %s" % command)
-            for line in entries:
-                documented |= set(re.findall(r"\*(--[a-z][a-z-]*)\*", line))
-            self.assertEqual((command, sorted(helped - documented), sorted(documented - helped)),
-                             (command, [], []), "options in --help only, in planreg(1) only")
-
-    def test_planregd_pages_document_every_command_and_key(self):
+    def test_planregd_page_documents_every_command(self):
         r = run([self.path("sbin/planregd"), "--help"])
         self.assertEqual(r.returncode, 0, r.stderr)
         commands = set()
@@ -197,14 +148,11 @@ class InstallTest(unittest.TestCase):
             if m:
                 commands.add(m.group(1))
         self.assertIn("migrate", commands)
-        keys, reloadable = set(), set()
+        reloadable = set()
         for line in r.stdout.split("\n"):
             m = re.match(r"^  ([a-z_]+)\s+(?:int|string)\s+default\s+\S+\s+(\(SIGHUP\))?", line)
-            if m:
-                keys.add(m.group(1))
-                if m.group(2):
-                    reloadable.add(m.group(1))
-        self.assertIn("db_dsn", keys)
+            if m and m.group(2):
+                reloadable.add(m.group(1))
         self.assertIn("tls_cert", reloadable)
 
         with open(self.path(MAN_PAGES["planregd"])) as f:
@@ -215,19 +163,6 @@ class InstallTest(unittest.TestCase):
         sighup = signals[signals.index("SIGHUP"):]
         for key in reloadable:
             self.assertIn(key, sighup)
-
-        with open(self.path(MAN_PAGES["planregd.conf"])) as f:
-            roff5 = f.read()
-        entries = {}
-        for line in roff5.split("\n"):
-            m = re.match(r"^\\fB([a-z_]+)\\fR = (.*)$", line)
-            if m:
-                self.assertNotIn(m.group(1), entries, "documented twice")
-                entries[m.group(1)] = m.group(2)
-        self.assertEqual(set(entries) - keys, set(), "in planregd.conf(5) but not in planregd --help")
-        self.assertEqual(keys - set(entries), set(), "in planregd --help but not in planregd.conf(5)")
-        for key, head in entries.items():
-            self.assertEqual("reloaded on SIGHUP" in head, key in reloadable, key)
 
     def test_example_configs_load(self):
         example = self.path("share/doc/planreg/examples/planregd.conf.example")
