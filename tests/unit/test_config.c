@@ -420,8 +420,10 @@ static void test_config_print_help(void **state)
 		char head[64];
 		snprintf(head, sizeof head, "\n  %-24s %-6s default ", k->key, k->is_string ? "string" : "int");
 		const char *line = strstr(text, head);
-		if (line == NULL)
+		if (line == NULL) {
 			fail_msg("--help has no line for %s", k->key);
+			continue;
+		}
 		const char *end = strchr(line + 1, '\n');
 		bool sighup = end != NULL && memmem(line, (size_t)(end - line), "(SIGHUP)", 8) != NULL;
 		if (sighup != k->reloadable)
