@@ -231,17 +231,10 @@ static void test_period_timestamp_parse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		/* quarters */
-		cmocka_unit_test(test_period_parse_ok),
-		cmocka_unit_test(test_period_parse_rejects),
-		cmocka_unit_test(test_period_arithmetic),
-		cmocka_unit_test(test_period_next_and_distance),
-		/* dates */
-		cmocka_unit_test(test_period_date_parse),
-		cmocka_unit_test(test_period_date_valid),
-		cmocka_unit_test(test_period_add_days),
-		cmocka_unit_test(test_period_date_compare),
-		/* moments */
+		cmocka_unit_test(test_period_parse_ok),        cmocka_unit_test(test_period_parse_rejects),
+		cmocka_unit_test(test_period_arithmetic),      cmocka_unit_test(test_period_date_parse),
+		cmocka_unit_test(test_period_date_valid),      cmocka_unit_test(test_period_add_days),
+		cmocka_unit_test(test_period_date_compare),    cmocka_unit_test(test_period_next_and_distance),
 		cmocka_unit_test(test_period_timestamp_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
