@@ -19,6 +19,17 @@ static double decode_bench_now(void)
 	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
+/* req packed into *out (malloc'd); returns its length. */
+static size_t decode_bench_pack(const Planreg__V1__Request *req, uint8_t **out)
+{
+	size_t n = planreg__v1__request__get_packed_size(req);
+	*out = malloc(n);
+	if (*out == NULL)
+		abort();
+	planreg__v1__request__pack(req, *out);
+	return n;
+}
+
 /* A SubmitUpdate with a narrative, three milestones and two risks. */
 static size_t decode_bench_submit(uint8_t **out)
 {
@@ -63,10 +74,7 @@ static size_t decode_bench_submit(uint8_t **out)
 	req.idempotency_key = "0123456789abcdef0123456789abcdef";
 	req.body_case = PLANREG__V1__REQUEST__BODY_SUBMIT_UPDATE;
 	req.submit_update = &s;
-	size_t n = planreg__v1__request__get_packed_size(&req);
-	*out = malloc(n);
-	planreg__v1__request__pack(&req, *out);
-	return n;
+	return decode_bench_pack(&req, out);
 }
 
 /* A GetStatus with every filter. */
@@ -84,10 +92,7 @@ static size_t decode_bench_status(uint8_t **out)
 	req.id = 8;
 	req.body_case = PLANREG__V1__REQUEST__BODY_GET_STATUS;
 	req.get_status = &g;
-	size_t n = planreg__v1__request__get_packed_size(&req);
-	*out = malloc(n);
-	planreg__v1__request__pack(&req, *out);
-	return n;
+	return decode_bench_pack(&req, out);
 }
 
 /* An ImportPlan of 80 projects, each with two leads, a partner and a cost: the real plan's shape. */
@@ -143,10 +148,7 @@ static size_t decode_bench_import(uint8_t **out)
 	req.id = 9;
 	req.body_case = PLANREG__V1__REQUEST__BODY_IMPORT_PLAN;
 	req.import_plan = &imp;
-	size_t n = planreg__v1__request__get_packed_size(&req);
-	*out = malloc(n);
-	planreg__v1__request__pack(&req, *out);
-	return n;
+	return decode_bench_pack(&req, out);
 }
 
 /* Decodes buf n times each way, interleaved in rounds so that both see the same machine. */

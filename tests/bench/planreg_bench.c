@@ -262,6 +262,43 @@ static void bench_record(struct bench *b, double ms)
 
 static void bench_idle_next(struct bench *b);
 
+/* The answer id with status code on c: its slot freed and counted, then (idle) the next idle connection or
+ * (workload) the next request. False when c has failed and is gone. */
+static bool bench_answered(struct bench *b, struct bconn *c, uint64_t id, int code)
+{
+	int s = 0;
+	while (s < BENCH_MAX_DEPTH && (c->slots[s].id != id || id == 0))
+		s++;
+	if (s == BENCH_MAX_DEPTH) {
+		bench_conn_fail(c, id == 0 ? "the server closed the connection with an error"
+					   : "the server answered an id never sent");
+		return false;
+	}
+	double ms = (now_s() - c->slots[s].sent) * 1000.0;
+	c->slots[s].id = 0;
+	c->inflight--;
+	if (c->idle) {
+		if (code == 0) {
+			b->idle_ok++;
+			c->done = true;
+		} else {
+			b->idle_failed++;
+			c->failed = true;
+		}
+		b->idle_pending--;
+		bench_idle_next(b);
+		return true;
+	}
+	b->completed++;
+	bench_record(b, ms);
+	if (code != 0) {
+		b->errors++;
+		b->by_code[code >= 0 && code < 32 ? code : 31]++;
+	}
+	bench_send(b, c);
+	return true;
+}
+
 static void bench_on_read(struct bufferevent *bev, void *arg)
 {
 	struct bconn *c = arg;
@@ -294,36 +331,8 @@ static void bench_on_read(struct bufferevent *bev, void *arg)
 			fprintf(stderr, "planreg-bench: request %" PRIu64 ": code %d %s: %s\n", id, code,
 				r->status->reason, r->status->message);
 		planreg__v1__response__free_unpacked(r, NULL);
-		int s = 0;
-		while (s < BENCH_MAX_DEPTH && (c->slots[s].id != id || id == 0))
-			s++;
-		if (s == BENCH_MAX_DEPTH) {
-			bench_conn_fail(c, id == 0 ? "the server closed the connection with an error"
-						   : "the server answered an id never sent");
+		if (!bench_answered(b, c, id, code))
 			return;
-		}
-		double ms = (now_s() - c->slots[s].sent) * 1000.0;
-		c->slots[s].id = 0;
-		c->inflight--;
-		if (c->idle) {
-			if (code == 0) {
-				b->idle_ok++;
-				c->done = true;
-			} else {
-				b->idle_failed++;
-				c->failed = true;
-			}
-			b->idle_pending--;
-			bench_idle_next(b);
-			continue;
-		}
-		b->completed++;
-		bench_record(b, ms);
-		if (code != 0) {
-			b->errors++;
-			b->by_code[code >= 0 && code < 32 ? code : 31]++;
-		}
-		bench_send(b, c);
 	}
 	bench_maybe_finish(b);
 }
@@ -650,90 +659,99 @@ static long parse_long(const char *what, const char *s, long min, long max)
 	return v;
 }
 
+static const struct option bench_long_opts[] = {
+	{"server", 1, 0, 's'},
+	{"cert", 1, 0, 'c'},
+	{"key", 1, 0, 'k'},
+	{"ca", 1, 0, 'a'},
+	{"connections", 1, 0, 'n'},
+	{"depth", 1, 0, 'd'},
+	{"workload", 1, 0, 'w'},
+	{"duration", 1, 0, 't'},
+	{"requests", 1, 0, 'r'},
+	{"period", 1, 0, 'p'},
+	{"idle", 1, 0, 'i'},
+	{"handshakes", 1, 0, 'H'},
+	{"json", 0, 0, 'j'},
+	{"refs", 1, 0, 'R'},
+	{"pid", 1, 0, 'P'},
+	{"help", 0, 0, 'h'},
+	{0, 0, 0, 0},
+};
+
+/* One option (getopt_long's ch with its argument) into o; the option parser, a case per option. */
+static void parse_opt(int ch, const char *arg, struct opts *o)
+{
+	switch (ch) {
+	case 'c':
+		o->cert = arg;
+		break;
+	case 'k':
+		o->key = arg;
+		break;
+	case 'a':
+		o->ca = arg;
+		break;
+	case 'n':
+		o->connections = (int)parse_long("--connections", arg, 0, 100000);
+		break;
+	case 'd':
+		o->depth = (int)parse_long("--depth", arg, 1, BENCH_MAX_DEPTH);
+		break;
+	case 'w': {
+		int i = 0;
+		while (i < 6 && strcmp(arg, workload_names[i]) != 0)
+			i++;
+		if (i == 6)
+			die("unknown workload %s", arg);
+		o->wl = (enum workload)i;
+		break;
+	}
+	case 't': {
+		char *end;
+		o->duration = strtod(arg, &end);
+		if (*end || o->duration <= 0 || o->duration > 86400)
+			die("--duration must be seconds in (0, 86400] (got %s)", arg);
+		break;
+	}
+	case 'r':
+		o->requests = parse_long("--requests", arg, 1, 1000000000L);
+		break;
+	case 'p':
+		o->period = arg;
+		break;
+	case 'i':
+		o->idle = (int)parse_long("--idle", arg, 0, 1000000);
+		break;
+	case 'H':
+		o->handshakes = (int)parse_long("--handshakes", arg, 0, 1000000);
+		break;
+	case 'j':
+		o->json = true;
+		break;
+	case 'R':
+		o->refs = (int)parse_long("--refs", arg, 1, 1000000);
+		break;
+	case 'P':
+		o->pid = parse_long("--pid", arg, 1, 4194304);
+		break;
+	default:
+		usage();
+	}
+}
+
 static void parse_opts(int argc, char **argv, struct opts *o)
 {
-	static const struct option lo[] = {{"server", 1, 0, 's'},
-					   {"cert", 1, 0, 'c'},
-					   {"key", 1, 0, 'k'},
-					   {"ca", 1, 0, 'a'},
-					   {"connections", 1, 0, 'n'},
-					   {"depth", 1, 0, 'd'},
-					   {"workload", 1, 0, 'w'},
-					   {"duration", 1, 0, 't'},
-					   {"requests", 1, 0, 'r'},
-					   {"period", 1, 0, 'p'},
-					   {"idle", 1, 0, 'i'},
-					   {"handshakes", 1, 0, 'H'},
-					   {"json", 0, 0, 'j'},
-					   {"refs", 1, 0, 'R'},
-					   {"pid", 1, 0, 'P'},
-					   {"help", 0, 0, 'h'},
-					   {0, 0, 0, 0}};
 	const char *server = NULL;
 	bool conn_given = false;
 	*o = (struct opts){.connections = 1, .depth = 1, .refs = 80, .period = "2026-Q3", .duration = 0};
 	int ch;
-	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-		switch (ch) {
-		case 's':
+	while ((ch = getopt_long(argc, argv, "", bench_long_opts, NULL)) != -1) {
+		if (ch == 's')
 			server = optarg;
-			break;
-		case 'c':
-			o->cert = optarg;
-			break;
-		case 'k':
-			o->key = optarg;
-			break;
-		case 'a':
-			o->ca = optarg;
-			break;
-		case 'n':
-			o->connections = (int)parse_long("--connections", optarg, 0, 100000);
-			conn_given = true;
-			break;
-		case 'd':
-			o->depth = (int)parse_long("--depth", optarg, 1, BENCH_MAX_DEPTH);
-			break;
-		case 'w': {
-			int i = 0;
-			while (i < 6 && strcmp(optarg, workload_names[i]) != 0)
-				i++;
-			if (i == 6)
-				die("unknown workload %s", optarg);
-			o->wl = (enum workload)i;
-			break;
-		}
-		case 't': {
-			char *end;
-			o->duration = strtod(optarg, &end);
-			if (*end || o->duration <= 0 || o->duration > 86400)
-				die("--duration must be seconds in (0, 86400] (got %s)", optarg);
-			break;
-		}
-		case 'r':
-			o->requests = parse_long("--requests", optarg, 1, 1000000000L);
-			break;
-		case 'p':
-			o->period = optarg;
-			break;
-		case 'i':
-			o->idle = (int)parse_long("--idle", optarg, 0, 1000000);
-			break;
-		case 'H':
-			o->handshakes = (int)parse_long("--handshakes", optarg, 0, 1000000);
-			break;
-		case 'j':
-			o->json = true;
-			break;
-		case 'R':
-			o->refs = (int)parse_long("--refs", optarg, 1, 1000000);
-			break;
-		case 'P':
-			o->pid = parse_long("--pid", optarg, 1, 4194304);
-			break;
-		default:
-			usage();
-		}
+		else
+			parse_opt(ch, optarg, o);
+		conn_given = conn_given || ch == 'n';
 	}
 	if (optind != argc || server == NULL || o->cert == NULL || o->key == NULL || o->ca == NULL)
 		usage();
@@ -751,6 +769,163 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		o->connections = 0; /* --handshakes alone: no workload unless asked for */
 }
 
+/* The figures of one run. */
+struct report {
+	int idle_wanted;
+	long rss_before, rss_idle, rss_after; /* the daemon's RSS in KiB (-1: unknown) */
+	double idle_setup_s;
+	double secs, rps, p50, p95, p99, mx, kib_each;
+	long errors;
+	struct hs_result hr;
+};
+
+/* Fewer idle connections when the open-file limit leaves no room for them all. */
+static void bench_fit_idle(struct opts *o)
+{
+	int room = bench_fd_room(o->idle + o->connections);
+	if (room < o->idle + o->connections) {
+		int wanted = o->idle;
+		o->idle = room > o->connections ? room - o->connections : 0;
+		fprintf(stderr, "planreg-bench: the open-file limit allows %d idle connections, not %d\n", o->idle,
+			wanted);
+	}
+}
+
+/* Idle connections, each authenticated by one Whoami, then held while the workload runs. */
+static void bench_run_idle(struct bench *b, struct report *rep)
+{
+	const struct opts *o = b->o;
+	b->idles = calloc((size_t)o->idle, sizeof *b->idles);
+	double t0 = now_s();
+	bench_idle_next(b);
+	struct timeval dl = {BENCH_IDLE_SETUP_S, 0};
+	b->idle_ev = evtimer_new(b->base, bench_on_idle_deadline, b);
+	evtimer_add(b->idle_ev, &dl);
+	event_base_dispatch(b->base);
+	evtimer_del(b->idle_ev);
+	rep->idle_setup_s = now_s() - t0;
+	usleep(200000); /* let the daemon settle its buffers */
+	rep->rss_idle = o->pid ? bench_rss_kib(o->pid) : -1;
+}
+
+/* The workload on o->connections connections, for the duration or the request count. */
+static void bench_run_workload(struct bench *b)
+{
+	const struct opts *o = b->o;
+	b->conns = calloc((size_t)o->connections, sizeof *b->conns);
+	b->started = now_s();
+	for (int i = 0; i < o->connections; i++) {
+		b->conns[i].b = b;
+		b->conns[i].index = i;
+		bench_conn_open(b, &b->conns[i]);
+	}
+	b->stop_ev = evtimer_new(b->base, bench_on_stop, b);
+	b->grace_ev = evtimer_new(b->base, bench_on_grace, b);
+	double limit = o->duration > 0 ? o->duration : 600; /* --requests: at most 10 minutes */
+	struct timeval tv = {(time_t)limit, (suseconds_t)((limit - (time_t)limit) * 1e6)};
+	struct timeval gtv = {(time_t)limit + BENCH_GRACE_S, 0};
+	evtimer_add(b->stop_ev, &tv);
+	evtimer_add(b->grace_ev, &gtv);
+	event_base_dispatch(b->base);
+	if (b->stopped == 0)
+		b->stopped = now_s();
+	for (int i = 0; i < o->connections; i++)
+		bench_conn_close(&b->conns[i]);
+}
+
+/* Rates, percentiles and memory from what the run counted. */
+static void bench_figures(struct bench *b, struct report *rep)
+{
+	const struct opts *o = b->o;
+	rep->secs = o->connections > 0 ? b->stopped - b->started : 0;
+	if (rep->secs <= 0)
+		rep->secs = 1e-9;
+	if (b->n_lat > 0)
+		qsort(b->lat, b->n_lat, sizeof *b->lat, cmp_double);
+	rep->rps = (double)b->completed / rep->secs;
+	rep->p50 = pct(b->lat, b->n_lat, 50);
+	rep->p95 = pct(b->lat, b->n_lat, 95);
+	rep->p99 = pct(b->lat, b->n_lat, 99);
+	rep->mx = b->n_lat ? b->lat[b->n_lat - 1] : 0;
+	rep->errors = b->errors + b->transport_errors;
+	rep->kib_each = (o->idle > 0 && b->idle_ok > 0 && rep->rss_before >= 0 && rep->rss_idle >= 0)
+				? (double)(rep->rss_idle - rep->rss_before) / b->idle_ok
+				: -1;
+}
+
+static void bench_print_json(const struct bench *b, const struct report *rep)
+{
+	const struct opts *o = b->o;
+	const struct hs_result *hr = &rep->hr;
+	printf("{\"workload\": \"%s\", \"connections\": %d, \"depth\": %d, \"requests\": %ld, \"errors\": %ld, "
+	       "\"transport_errors\": %ld, \"seconds\": %.3f, \"rps\": %.1f, \"p50_ms\": %.3f, \"p95_ms\": %.3f, "
+	       "\"p99_ms\": %.3f, \"max_ms\": %.3f",
+	       workload_names[o->wl], o->connections, o->depth, b->completed, rep->errors, b->transport_errors,
+	       o->connections > 0 ? rep->secs : 0, rep->rps, rep->p50, rep->p95, rep->p99, rep->mx);
+	printf(", \"errors_by_code\": {");
+	for (int i = 0, first = 1; i < 32; i++)
+		if (b->by_code[i]) {
+			printf("%s\"%d\": %ld", first ? "" : ", ", i, b->by_code[i]);
+			first = 0;
+		}
+	printf("}");
+	if (o->handshakes > 0)
+		printf(", \"handshakes\": %d, \"handshakes_ok_full\": %d, \"handshakes_ok_resumed\": %d, "
+		       "\"handshakes_reused\": %d, \"handshakes_per_s_full\": %.1f, \"handshakes_per_s_resumed\": %.1f",
+		       o->handshakes, hr->full_ok, hr->resumed_ok, hr->reused, hr->full_per_s, hr->resumed_per_s);
+	if (rep->idle_wanted > 0)
+		printf(", \"idle_wanted\": %d, \"idle_tried\": %d, \"idle_held\": %d, \"idle_failed\": %d, "
+		       "\"idle_lost\": %d, \"idle_setup_s\": %.2f, \"rss_before_kib\": %ld, \"rss_idle_kib\": %ld, "
+		       "\"rss_after_kib\": %ld, \"idle_kib_each\": %.2f",
+		       rep->idle_wanted, o->idle, b->idle_ok, b->idle_failed, b->idle_lost, rep->idle_setup_s,
+		       rep->rss_before, rep->rss_idle, rep->rss_after, rep->kib_each);
+	printf("}\n");
+}
+
+static void bench_print_text(const struct bench *b, const struct report *rep)
+{
+	const struct opts *o = b->o;
+	const struct hs_result *hr = &rep->hr;
+	if (o->handshakes > 0)
+		printf("handshakes: %d full in %.1f/s, %d resumed in %.1f/s (server resumed %d of %d)\n", hr->full_ok,
+		       hr->full_per_s, hr->resumed_ok, hr->resumed_per_s, hr->reused, hr->resumed_ok);
+	if (rep->idle_wanted > 0) {
+		printf("idle: %d of %d connections held (%d failed) in %.1f s", b->idle_ok, rep->idle_wanted,
+		       b->idle_failed, rep->idle_setup_s);
+		if (rep->kib_each >= 0)
+			printf("; daemon RSS %ld -> %ld KiB (%ld at the end): %.1f KiB each", rep->rss_before,
+			       rep->rss_idle, rep->rss_after, rep->kib_each);
+		printf("\n");
+	}
+	if (o->connections > 0) {
+		printf("%s: %d connections x depth %d: %ld requests in %.2f s = %.1f req/s; latency ms p50 %.2f "
+		       "p95 %.2f p99 %.2f max %.2f; errors %ld",
+		       workload_names[o->wl], o->connections, o->depth, b->completed, rep->secs, rep->rps, rep->p50,
+		       rep->p95, rep->p99, rep->mx, rep->errors);
+		for (int i = 0; i < 32; i++)
+			if (b->by_code[i])
+				printf(" [code %d: %ld]", i, b->by_code[i]);
+		if (b->transport_errors)
+			printf(" [transport: %ld]", b->transport_errors);
+		printf("\n");
+	}
+}
+
+static void bench_free(struct bench *b)
+{
+	if (b->stop_ev)
+		event_free(b->stop_ev);
+	if (b->grace_ev)
+		event_free(b->grace_ev);
+	if (b->idle_ev)
+		event_free(b->idle_ev);
+	free(b->conns);
+	free(b->idles);
+	free(b->lat);
+	event_base_free(b->base);
+	SSL_CTX_free(b->ctx);
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
@@ -762,141 +937,25 @@ int main(int argc, char **argv)
 	b.base = event_base_new();
 	if (b.base == NULL)
 		die("cannot make an event base");
-
-	int idle_wanted = o.idle;
-	if (o.idle > 0) {
-		int room = bench_fd_room(o.idle + o.connections);
-		if (room < o.idle + o.connections) {
-			o.idle = room > o.connections ? room - o.connections : 0;
-			fprintf(stderr, "planreg-bench: the open-file limit allows %d idle connections, not %d\n",
-				o.idle, idle_wanted);
-		}
-	}
-
-	struct hs_result hr = {0};
+	struct report rep = {.idle_wanted = o.idle, .rss_idle = -1};
+	if (o.idle > 0)
+		bench_fit_idle(&o);
 	if (o.handshakes > 0)
-		bench_handshakes(&b, &hr);
-
-	/* idle connections first, each authenticated by one Whoami, then held while the workload runs */
-	long rss_before = o.pid ? bench_rss_kib(o.pid) : -1, rss_idle = -1;
-	double idle_setup_s = 0;
-	if (o.idle > 0) {
-		b.idles = calloc((size_t)o.idle, sizeof *b.idles);
-		double t0 = now_s();
-		bench_idle_next(&b);
-		struct timeval dl = {BENCH_IDLE_SETUP_S, 0};
-		b.idle_ev = evtimer_new(b.base, bench_on_idle_deadline, &b);
-		evtimer_add(b.idle_ev, &dl);
-		event_base_dispatch(b.base);
-		evtimer_del(b.idle_ev);
-		idle_setup_s = now_s() - t0;
-		usleep(200000); /* let the daemon settle its buffers */
-		rss_idle = o.pid ? bench_rss_kib(o.pid) : -1;
-	}
-
-	if (o.connections > 0) {
-		b.conns = calloc((size_t)o.connections, sizeof *b.conns);
-		b.started = now_s();
-		for (int i = 0; i < o.connections; i++) {
-			b.conns[i].b = &b;
-			b.conns[i].index = i;
-			bench_conn_open(&b, &b.conns[i]);
-		}
-		b.stop_ev = evtimer_new(b.base, bench_on_stop, &b);
-		b.grace_ev = evtimer_new(b.base, bench_on_grace, &b);
-		double limit = o.duration > 0 ? o.duration : 600; /* --requests: at most 10 minutes */
-		struct timeval tv = {(time_t)limit, (suseconds_t)((limit - (time_t)limit) * 1e6)};
-		struct timeval gtv = {(time_t)limit + BENCH_GRACE_S, 0};
-		evtimer_add(b.stop_ev, &tv);
-		evtimer_add(b.grace_ev, &gtv);
-		event_base_dispatch(b.base);
-		if (b.stopped == 0)
-			b.stopped = now_s();
-		for (int i = 0; i < o.connections; i++)
-			bench_conn_close(&b.conns[i]);
-	}
-	long rss_after = o.pid ? bench_rss_kib(o.pid) : -1;
+		bench_handshakes(&b, &rep.hr);
+	rep.rss_before = o.pid ? bench_rss_kib(o.pid) : -1;
+	if (o.idle > 0)
+		bench_run_idle(&b, &rep);
+	if (o.connections > 0)
+		bench_run_workload(&b);
+	rep.rss_after = o.pid ? bench_rss_kib(o.pid) : -1;
 	for (int i = 0; i < b.idle_opened; i++)
 		bench_conn_close(&b.idles[i]);
-
-	double secs = o.connections > 0 ? b.stopped - b.started : 0;
-	if (secs <= 0)
-		secs = 1e-9;
-	if (b.n_lat > 0)
-		qsort(b.lat, b.n_lat, sizeof *b.lat, cmp_double);
-	double rps = (double)b.completed / secs;
-	double p50 = pct(b.lat, b.n_lat, 50), p95 = pct(b.lat, b.n_lat, 95), p99 = pct(b.lat, b.n_lat, 99);
-	double mx = b.n_lat ? b.lat[b.n_lat - 1] : 0;
-	long errors = b.errors + b.transport_errors;
-	double kib_each = (o.idle > 0 && b.idle_ok > 0 && rss_before >= 0 && rss_idle >= 0)
-				  ? (double)(rss_idle - rss_before) / b.idle_ok
-				  : -1;
-
-	if (o.json) {
-		printf("{\"workload\": \"%s\", \"connections\": %d, \"depth\": %d, \"requests\": %ld, \"errors\": %ld, "
-		       "\"transport_errors\": %ld, \"seconds\": %.3f, \"rps\": %.1f, \"p50_ms\": %.3f, \"p95_ms\": "
-		       "%.3f, "
-		       "\"p99_ms\": %.3f, \"max_ms\": %.3f",
-		       workload_names[o.wl], o.connections, o.depth, b.completed, errors, b.transport_errors,
-		       o.connections > 0 ? secs : 0, rps, p50, p95, p99, mx);
-		printf(", \"errors_by_code\": {");
-		for (int i = 0, first = 1; i < 32; i++)
-			if (b.by_code[i]) {
-				printf("%s\"%d\": %ld", first ? "" : ", ", i, b.by_code[i]);
-				first = 0;
-			}
-		printf("}");
-		if (o.handshakes > 0)
-			printf(", \"handshakes\": %d, \"handshakes_ok_full\": %d, \"handshakes_ok_resumed\": %d, "
-			       "\"handshakes_reused\": %d, \"handshakes_per_s_full\": %.1f, "
-			       "\"handshakes_per_s_resumed\": %.1f",
-			       o.handshakes, hr.full_ok, hr.resumed_ok, hr.reused, hr.full_per_s, hr.resumed_per_s);
-		if (idle_wanted > 0)
-			printf(", \"idle_wanted\": %d, \"idle_tried\": %d, \"idle_held\": %d, \"idle_failed\": %d, "
-			       "\"idle_lost\": %d, \"idle_setup_s\": %.2f, \"rss_before_kib\": %ld, \"rss_idle_kib\": "
-			       "%ld, "
-			       "\"rss_after_kib\": %ld, \"idle_kib_each\": %.2f",
-			       idle_wanted, o.idle, b.idle_ok, b.idle_failed, b.idle_lost, idle_setup_s, rss_before,
-			       rss_idle, rss_after, kib_each);
-		printf("}\n");
-	} else {
-		if (o.handshakes > 0)
-			printf("handshakes: %d full in %.1f/s, %d resumed in %.1f/s (server resumed %d of %d)\n",
-			       hr.full_ok, hr.full_per_s, hr.resumed_ok, hr.resumed_per_s, hr.reused, hr.resumed_ok);
-		if (idle_wanted > 0) {
-			printf("idle: %d of %d connections held (%d failed) in %.1f s", b.idle_ok, idle_wanted,
-			       b.idle_failed, idle_setup_s);
-			if (kib_each >= 0)
-				printf("; daemon RSS %ld -> %ld KiB (%ld at the end): %.1f KiB each", rss_before,
-				       rss_idle, rss_after, kib_each);
-			printf("\n");
-		}
-		if (o.connections > 0) {
-			printf("%s: %d connections x depth %d: %ld requests in %.2f s = %.1f req/s; latency ms p50 "
-			       "%.2f "
-			       "p95 %.2f p99 %.2f max %.2f; errors %ld",
-			       workload_names[o.wl], o.connections, o.depth, b.completed, secs, rps, p50, p95, p99, mx,
-			       errors);
-			for (int i = 0; i < 32; i++)
-				if (b.by_code[i])
-					printf(" [code %d: %ld]", i, b.by_code[i]);
-			if (b.transport_errors)
-				printf(" [transport: %ld]", b.transport_errors);
-			printf("\n");
-		}
-	}
-
-	if (b.stop_ev)
-		event_free(b.stop_ev);
-	if (b.grace_ev)
-		event_free(b.grace_ev);
-	if (b.idle_ev)
-		event_free(b.idle_ev);
-	free(b.conns);
-	free(b.idles);
-	free(b.lat);
-	event_base_free(b.base);
-	SSL_CTX_free(b.ctx);
-	bool failed = (o.connections > 0 && b.completed == 0) || (o.handshakes > 0 && hr.full_ok == 0);
+	bench_figures(&b, &rep);
+	if (o.json)
+		bench_print_json(&b, &rep);
+	else
+		bench_print_text(&b, &rep);
+	bench_free(&b);
+	bool failed = (o.connections > 0 && b.completed == 0) || (o.handshakes > 0 && rep.hr.full_ok == 0);
 	return failed ? 1 : 0;
 }

@@ -117,36 +117,9 @@ else
 fi
 chmod 0755 "$tmp" # the postgres user must reach the cluster directory
 
-daemon_pid=""
-stop_daemon() { # SIGTERM, then up to 30 s for a clean exit; returns its exit status
-  local pid=$daemon_pid rc=0 i
-  daemon_pid=""
-  [ -n "$pid" ] || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 300; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    echo "status_bench.sh: planregd ignored SIGTERM for 30 s; killing it" >&2
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  wait "$pid" 2>/dev/null || rc=$?
-  return $rc
-}
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  stop_daemon || true
-  bash "$root/deploy/pgcluster.sh" stop "$tmp/pg" || true
-  if [ "$keep" = 1 ]; then
-    echo "== kept $tmp (cluster stopped: bash deploy/pgcluster.sh start $tmp/pg)"
-  else
-    rm -rf "$tmp"
-  fi
-  exit $rc
-}
-trap cleanup EXIT
+# shellcheck source=tests/bench/harness.sh
+. tests/bench/harness.sh
+trap bench_cleanup EXIT
 trap 'exit 130' INT TERM
 
 now() { date +%s.%N; }
@@ -234,28 +207,14 @@ if [ "$with_daemon" = 1 ]; then
   pglog_from=$(($(stat -c %s "$pglog") + 1))
 
   log=$tmp/planregd.log
-  PLANREGD_DB_DSN=$app_dsn PLANREGD_LISTEN_ADDR=127.0.0.1 PLANREGD_LISTEN_PORT=0 PLANREGD_HTTP_PORT=0 \
-    PLANREGD_TLS_CERT=$pki/server.crt PLANREGD_TLS_KEY=$pki/server.key PLANREGD_TLS_CA=$pki/ca.crt \
-    PLANREGD_LOG_LEVEL=info "$planregd" >"$log" 2>&1 &
-  daemon_pid=$!
-  port=""
-  for ((i = 0; i < 300; i++)); do
-    port=$(sed -n 's/.*event=listening .*port=\([0-9][0-9]*\).*/\1/p' "$log" | head -1)
-    [ -n "$port" ] && grep -q "event=db_connected" "$log" && break
-    kill -0 "$daemon_pid" 2>/dev/null || { cat "$log" >&2; die "planregd exited at start"; }
-    sleep 0.1
-  done
-  if [ -z "$port" ] || ! grep -q "event=db_connected" "$log"; then
-    tail -20 "$log" >&2
-    die "planregd did not start within 30 s"
-  fi
+  planregd_start "$log" "$pki" "$app_dsn"
   echo "   planregd on 127.0.0.1:$port; $warmup warm-up requests, then $runs timed (page_size $page_size)"
   daemon_json=$tmp/daemon.json
   "$py" -B tests/bench/status_client.py run --port "$port" --ca "$pki/ca.crt" --cert "$pki/admin.crt" \
     --key "$pki/admin.key" --period "$period" --page-size "$page_size" --runs "$runs" --warmup "$warmup" \
     --as-at "$as_at" --expect-projects "$rows" --out "$daemon_json" ${quickack:+--quickack} ||
     { tail -20 "$log" >&2; die "the GetStatus client failed"; }
-  stop_daemon || { tail -20 "$log" >&2; die "planregd did not exit cleanly"; }
+  planregd_stop || { tail -20 "$log" >&2; die "planregd did not exit cleanly"; }
   psql_su -c "ALTER ROLE $app_role RESET log_min_duration_statement"
   tail -c +"$pglog_from" "$pglog" >"$tmp/daemon-sql.log"
 fi

@@ -112,6 +112,12 @@ void fuzz_pool_add_str(struct fuzz_pool *pool, const char *s)
 	fuzz_pool_add(pool, s, strlen(s));
 }
 
+void fuzz_pool_add_strs(struct fuzz_pool *pool, const char *const *strs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		fuzz_pool_add_str(pool, strs[i]);
+}
+
 static void driver_pool_free(struct fuzz_pool *pool)
 {
 	for (size_t i = 0; i < pool->n; i++)
@@ -155,6 +161,19 @@ void fuzz_check(bool ok, const char *target, const char *what)
 		fprintf(stderr, "fuzz_%s: invariant broken: %s\n", target, what);
 		abort();
 	}
+}
+
+void fuzz_require(bool ok, const char *what)
+{
+	fuzz_check(ok, fuzz_target.name, what);
+}
+
+/* What the target said with fuzz_accept() during the current run. */
+static bool driver_target_accepted;
+
+void fuzz_accept(bool ok)
+{
+	driver_target_accepted = driver_target_accepted || ok;
 }
 
 static int driver_write_corpus(const char *dir, const struct fuzz_pool *pool)
@@ -243,10 +262,11 @@ static void driver_run(const uint8_t *data, size_t len)
 	uint8_t *copy = fuzz_alloc(len);
 	if (len > 0)
 		memcpy(copy, data, len);
+	driver_target_accepted = false;
 	LLVMFuzzerTestOneInput(copy, len);
 	free(copy);
 	driver_runs++;
-	driver_last_accepted = fuzz_target.accepted != NULL && fuzz_target.accepted();
+	driver_last_accepted = fuzz_target.accepted != NULL ? fuzz_target.accepted() : driver_target_accepted;
 	driver_accepted += driver_last_accepted;
 }
 
@@ -490,7 +510,7 @@ int main(int argc, char **argv)
 	free(b.data);
 	printf("fuzz_%s: %zu seeds, %ld corpus files, %lu generated inputs (%zu kept as bases)", fuzz_target.name,
 	       seeds, files, iterations, kept);
-	if (fuzz_target.accepted != NULL)
+	if (fuzz_target.accepted_what != NULL)
 		printf("; %zu of %zu runs %s", driver_accepted, driver_runs, fuzz_target.accepted_what);
 	printf("; no crash\n");
 	driver_pool_free(&pool);

@@ -43,9 +43,10 @@ struct fuzz_target {
 	bool (*payload)(const uint8_t *data, size_t len, size_t *off, size_t *plen);
 	void (*wrap)(struct fuzz_bytes *b);
 	/* Whether the parser accepted the input LLVMFuzzerTestOneInput last ran: counted for the summary,
-	 * and a generated input it accepted is kept as a base for later mutations. */
+	 * and a generated input it accepted is kept as a base for later mutations. NULL: the target says so
+	 * during the run with fuzz_accept() instead. */
 	bool (*accepted)(void);
-	const char *accepted_what; /* "were accepted", "began with a request that unpacked" */
+	const char *accepted_what; /* "were accepted", "began with a request that unpacked"; NULL: not counted */
 };
 
 /* Defined by the target. */
@@ -60,6 +61,7 @@ void fuzz_bytes_insert(struct fuzz_bytes *b, size_t pos, const void *p, size_t n
 void fuzz_bytes_erase(struct fuzz_bytes *b, size_t pos, size_t n);
 void fuzz_pool_add(struct fuzz_pool *pool, const void *data, size_t len);
 void fuzz_pool_add_str(struct fuzz_pool *pool, const char *s);
+void fuzz_pool_add_strs(struct fuzz_pool *pool, const char *const *strs, size_t n);
 /* Reads a whole file into *out (appending); false when it cannot be read. */
 bool fuzz_read_file(const char *path, struct fuzz_bytes *out);
 uint64_t fuzz_rand(struct fuzz_rng *r);
@@ -69,5 +71,10 @@ size_t fuzz_below(struct fuzz_rng *r, size_t n);
 /* Stops the run with a message when an invariant is broken: abort(), which libFuzzer, the driver and the
  * sanitizers all report as a crash. */
 void fuzz_check(bool ok, const char *target, const char *what);
+/* fuzz_check for this target (fuzz_target.name). */
+void fuzz_require(bool ok, const char *what);
+/* During a run: the parser accepted the input (ok); a run in which no call says true did not. For targets
+ * without accepted(). */
+void fuzz_accept(bool ok);
 
 #endif

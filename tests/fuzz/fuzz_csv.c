@@ -14,14 +14,6 @@
 #include "driver.h"
 #include "text.h"
 
-/* Whether the last input parsed. */
-static bool fuzz_csv_last_ok;
-
-static void fuzz_csv_check(bool ok, const char *what)
-{
-	fuzz_check(ok, "csv", what);
-}
-
 /* Writes one field: always quoted, or only when the reader would otherwise see something else. */
 static void fuzz_csv_field(struct buf *b, const char *f, bool quote_all, bool first_in_file)
 {
@@ -60,7 +52,7 @@ static void fuzz_csv_same(const struct csv *a, const struct csv *b, const char *
 		for (size_t k = 0; same && k < a->rows[i].n_fields; k++)
 			same = strcmp(a->rows[i].fields[k], b->rows[i].fields[k]) == 0;
 	}
-	fuzz_csv_check(same, what);
+	fuzz_require(same, what);
 }
 
 /* Writes c out in one style and checks it reads back as the same rows. */
@@ -73,7 +65,7 @@ static void fuzz_csv_round_trip(const struct csv *c, bool quote_all, const char 
 	bool ok = csv_parse(b.data ? b.data : "", b.len, &again, &err);
 	if (!ok)
 		fprintf(stderr, "fuzz_csv: re-encoded rows do not parse: line %d: %s\n", err.line, err.message);
-	fuzz_csv_check(ok, what);
+	fuzz_require(ok, what);
 	fuzz_csv_same(c, &again, what);
 	csv_free(&again);
 	buf_free(&b);
@@ -89,24 +81,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct csv c;
 	struct csv_error err;
 	memset(&err, 0x55, sizeof err);
-	fuzz_csv_last_ok = csv_parse(text, size, &c, &err);
-	if (!fuzz_csv_last_ok) {
-		fuzz_csv_check(c.n_rows == 0 && c.rows == NULL, "a failed parse left rows behind");
-		fuzz_csv_check(err.line >= 1 && err.line <= lines, "the error's line is outside the file");
-		fuzz_csv_check(memchr(err.message, '\0', sizeof err.message) != NULL && err.message[0] != '\0',
-			       "the error has no message");
+	bool ok = csv_parse(text, size, &c, &err);
+	fuzz_accept(ok);
+	if (!ok) {
+		fuzz_require(c.n_rows == 0 && c.rows == NULL, "a failed parse left rows behind");
+		fuzz_require(err.line >= 1 && err.line <= lines, "the error's line is outside the file");
+		fuzz_require(memchr(err.message, '\0', sizeof err.message) != NULL && err.message[0] != '\0',
+			     "the error has no message");
 		return 0;
 	}
 
 	int last = 1;
 	for (size_t i = 0; i < c.n_rows; i++) {
 		const struct csv_row *row = &c.rows[i];
-		fuzz_csv_check(row->n_fields >= 1 && row->fields != NULL, "a row without fields");
-		fuzz_csv_check(row->line >= last && row->line <= lines, "row lines out of order or outside the file");
+		fuzz_require(row->n_fields >= 1 && row->fields != NULL, "a row without fields");
+		fuzz_require(row->line >= last && row->line <= lines, "row lines out of order or outside the file");
 		last = row->line;
 		for (size_t k = 0; k < row->n_fields; k++)
-			fuzz_csv_check(text_utf8_valid(row->fields[k], strlen(row->fields[k]), NULL),
-				       "a field is not UTF-8");
+			fuzz_require(text_utf8_valid(row->fields[k], strlen(row->fields[k]), NULL),
+				     "a field is not UTF-8");
 	}
 
 	fuzz_csv_round_trip(&c, true, "\r\n", "rows written with every field quoted read back differently");
@@ -117,7 +110,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(bom, "\xef\xbb\xbf", 3);
 		memcpy(bom + 3, text, size);
 		struct csv with;
-		fuzz_csv_check(csv_parse(bom, size + 3, &with, &err), "a byte order mark in front breaks the parse");
+		fuzz_require(csv_parse(bom, size + 3, &with, &err), "a byte order mark in front breaks the parse");
 		fuzz_csv_same(&c, &with, "a byte order mark in front changes the rows");
 		csv_free(&with);
 		free(bom);
@@ -177,15 +170,9 @@ static void fuzz_csv_seeds(struct fuzz_pool *pool)
 		"ref,period\n5,\xff\xfe",
 		"\xef\xbb\xbf\xef\xbb\xbfref",
 	};
-	for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++)
-		fuzz_pool_add_str(pool, edges[i]);
+	fuzz_pool_add_strs(pool, edges, sizeof edges / sizeof edges[0]);
 	static const char nul[] = "ref\0period";
 	fuzz_pool_add(pool, nul, sizeof nul - 1);
-}
-
-static bool fuzz_csv_accepted(void)
-{
-	return fuzz_csv_last_ok;
 }
 
 static const char *const fuzz_csv_tokens[] = {
@@ -198,6 +185,5 @@ const struct fuzz_target fuzz_target = {
 	.max_len = 16384,
 	.tokens = fuzz_csv_tokens,
 	.seeds = fuzz_csv_seeds,
-	.accepted = fuzz_csv_accepted,
 	.accepted_what = "were CSV that parsed",
 };

@@ -20,11 +20,6 @@
 #include "kvfile.h"
 #include "xmalloc.h"
 
-static void fuzz_kvfile_check(bool ok, const char *what)
-{
-	fuzz_check(ok, "kvfile", what);
-}
-
 /* What one read reported: the settings in order, and when to say stop. */
 struct fuzz_kvfile_seen {
 	const char *path;
@@ -53,14 +48,14 @@ static bool fuzz_kvfile_trimmed(const char *s)
 static bool fuzz_kvfile_setting(const char *key, const char *value, const char *where, void *arg, char **err)
 {
 	struct fuzz_kvfile_seen *s = arg;
-	fuzz_kvfile_check(fuzz_kvfile_trimmed(key) && fuzz_kvfile_trimmed(value), "a key or value is not trimmed");
-	fuzz_kvfile_check(strchr(key, '\n') == NULL && strchr(value, '\n') == NULL, "a line break inside a setting");
-	fuzz_kvfile_check(strchr(key, '=') == NULL, "a key holds '='");
-	fuzz_kvfile_check(key[0] != '#', "a comment line read as a setting");
+	fuzz_require(fuzz_kvfile_trimmed(key) && fuzz_kvfile_trimmed(value), "a key or value is not trimmed");
+	fuzz_require(strchr(key, '\n') == NULL && strchr(value, '\n') == NULL, "a line break inside a setting");
+	fuzz_require(strchr(key, '=') == NULL, "a key holds '='");
+	fuzz_require(key[0] != '#', "a comment line read as a setting");
 	size_t plen = strlen(s->path);
-	fuzz_kvfile_check(strncmp(where, s->path, plen) == 0 && where[plen] == ':', "where does not name the file");
+	fuzz_require(strncmp(where, s->path, plen) == 0 && where[plen] == ':', "where does not name the file");
 	int line = atoi(where + plen + 1);
-	fuzz_kvfile_check(line > s->last_line, "settings' lines do not increase");
+	fuzz_require(line > s->last_line, "settings' lines do not increase");
 	s->last_line = line;
 	if (s->stop_after != 0 && s->n / 2 == s->stop_after) {
 		*err = xasprintf("%s: stop", where);
@@ -99,24 +94,21 @@ static bool fuzz_kvfile_read(int *fd, const void *data, size_t len, struct fuzz_
 	bool found = false;
 	*err = NULL;
 	bool ok = kvfile_read(path, false, &found, fuzz_kvfile_setting, seen, err);
-	fuzz_kvfile_check(found, "an existing file reported missing");
-	fuzz_kvfile_check(ok == (*err == NULL), "the result and the error disagree");
+	fuzz_require(found, "an existing file reported missing");
+	fuzz_require(ok == (*err == NULL), "the result and the error disagree");
 	if (!ok)
-		fuzz_kvfile_check(strncmp(*err, path, strlen(path)) == 0, "the error does not name the file");
+		fuzz_require(strncmp(*err, path, strlen(path)) == 0, "the error does not name the file");
 	seen->path = NULL;
 	return ok;
 }
 
 static int fuzz_kvfile_in = -1, fuzz_kvfile_out = -1;
-/* Whether kvfile_read accepted the last input. */
-static bool fuzz_kvfile_last_ok;
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_kvfile_seen first = {0};
 	char *err;
 	bool ok = fuzz_kvfile_read(&fuzz_kvfile_in, data, size, &first, &err);
-	fuzz_kvfile_last_ok = ok;
+	fuzz_accept(ok);
 	free(err);
 
 	/* what it read, written out in the canonical form, reads back the same */
@@ -124,12 +116,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < first.n; i += 2)
 		buf_printf(&b, "%s = %s\n", first.pairs[i], first.pairs[i + 1]);
 	struct fuzz_kvfile_seen again = {0};
-	fuzz_kvfile_check(fuzz_kvfile_read(&fuzz_kvfile_out, b.data, b.len, &again, &err),
-			  "settings written out do not read back");
+	fuzz_require(fuzz_kvfile_read(&fuzz_kvfile_out, b.data, b.len, &again, &err),
+		     "settings written out do not read back");
 	bool same = again.n == first.n;
 	for (size_t i = 0; same && i < first.n; i++)
 		same = strcmp(first.pairs[i], again.pairs[i]) == 0;
-	fuzz_kvfile_check(same, "settings written out read back differently");
+	fuzz_require(same, "settings written out read back differently");
 	fuzz_kvfile_seen_free(&again);
 	buf_free(&b);
 
@@ -137,10 +129,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t settings = first.n / 2;
 	if (ok && settings >= 2) {
 		struct fuzz_kvfile_seen stopped = {.stop_after = 1 + data[0] % (settings - 1)};
-		fuzz_kvfile_check(!fuzz_kvfile_read(&fuzz_kvfile_in, data, size, &stopped, &err) &&
-					  strstr(err, ": stop") != NULL,
-				  "a refused setting did not stop the read");
-		fuzz_kvfile_check(stopped.n / 2 == stopped.stop_after, "settings read after the stop");
+		fuzz_require(!fuzz_kvfile_read(&fuzz_kvfile_in, data, size, &stopped, &err) &&
+				     strstr(err, ": stop") != NULL,
+			     "a refused setting did not stop the read");
+		fuzz_require(stopped.n / 2 == stopped.stop_after, "settings read after the stop");
 		free(err);
 		fuzz_kvfile_seen_free(&stopped);
 	}
@@ -178,15 +170,9 @@ static void fuzz_kvfile_seeds(struct fuzz_pool *pool)
 		"\xef\xbb\xbfkey = value after a byte order mark\n",
 		"key = value # not a comment\n#key = commented\n",
 	};
-	for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++)
-		fuzz_pool_add_str(pool, seeds[i]);
+	fuzz_pool_add_strs(pool, seeds, sizeof seeds / sizeof seeds[0]);
 	static const char nul[] = "a = b\0c\nd\0 = e\n";
 	fuzz_pool_add(pool, nul, sizeof nul - 1);
-}
-
-static bool fuzz_kvfile_accepted(void)
-{
-	return fuzz_kvfile_last_ok;
 }
 
 static const char *const fuzz_kvfile_tokens[] = {
@@ -199,6 +185,5 @@ const struct fuzz_target fuzz_target = {
 	.max_len = 8192,
 	.tokens = fuzz_kvfile_tokens,
 	.seeds = fuzz_kvfile_seeds,
-	.accepted = fuzz_kvfile_accepted,
 	.accepted_what = "were files kvfile_read accepted",
 };

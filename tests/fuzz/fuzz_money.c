@@ -12,32 +12,24 @@
 #include "driver.h"
 #include "money.h"
 
-/* Whether money_parse accepted the last input. */
-static bool fuzz_money_last_ok;
-
-static void fuzz_money_check(bool ok, const char *what)
-{
-	fuzz_check(ok, "money", what);
-}
-
 /* Formats pence and checks the text: fits, and reads back as the same pence when it is in range. */
 static void fuzz_money_format(int64_t pence)
 {
 	char out[MONEY_FMT_MAX];
 	memset(out, 'x', sizeof out);
 	money_format(pence, out);
-	fuzz_money_check(memchr(out, '\0', sizeof out) != NULL, "money_format overran its buffer");
-	fuzz_money_check((pence < 0) == (out[0] == '-'), "money_format sign");
+	fuzz_require(memchr(out, '\0', sizeof out) != NULL, "money_format overran its buffer");
+	fuzz_require((pence < 0) == (out[0] == '-'), "money_format sign");
 	if (pence < 0 || pence > MONEY_MAX_PENCE)
 		return;
 	int64_t back = -1;
-	fuzz_money_check(money_parse(out, &back), "money_parse refuses what money_format wrote");
+	fuzz_require(money_parse(out, &back), "money_parse refuses what money_format wrote");
 	if (back != pence) {
 		fprintf(stderr, "fuzz_money: %" PRId64 " formats as \"%s\", which reads back as %" PRId64 "\n", pence,
 			out, back);
-		fuzz_money_check(false, "money_format/money_parse round trip");
+		fuzz_require(false, "money_format/money_parse round trip");
 	}
-	fuzz_money_check(money_scan(out, &back) == strlen(out), "money_scan stops inside what money_format wrote");
+	fuzz_require(money_scan(out, &back) == strlen(out), "money_scan stops inside what money_format wrote");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -49,24 +41,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	int64_t pence = -1;
 	size_t n = money_scan(s, &pence);
-	fuzz_money_check(n <= slen, "money_scan consumed more than the string");
+	fuzz_require(n <= slen, "money_scan consumed more than the string");
 	if (n > 0) {
-		fuzz_money_check(pence >= 0 && pence <= MONEY_MAX_PENCE, "money_scan out of range");
+		fuzz_require(pence >= 0 && pence <= MONEY_MAX_PENCE, "money_scan out of range");
 		fuzz_money_format(pence);
 		/* a scan stops where an amount ends: what follows cannot extend it */
 		int64_t again = -1;
 		char *prefix = fuzz_alloc(n + 1);
 		memcpy(prefix, s, n);
 		prefix[n] = '\0';
-		fuzz_money_check(money_scan(prefix, &again) == n && again == pence,
-				 "money_scan reads its own prefix differently");
+		fuzz_require(money_scan(prefix, &again) == n && again == pence,
+			     "money_scan reads its own prefix differently");
 		free(prefix);
 	}
 
 	int64_t parsed = -1;
-	fuzz_money_last_ok = money_parse(s, &parsed);
-	if (fuzz_money_last_ok) {
-		fuzz_money_check(parsed >= 0 && parsed <= MONEY_MAX_PENCE, "money_parse out of range");
+	bool ok = money_parse(s, &parsed);
+	fuzz_accept(ok);
+	if (ok) {
+		fuzz_require(parsed >= 0 && parsed <= MONEY_MAX_PENCE, "money_parse out of range");
 		fuzz_money_format(parsed);
 	}
 
@@ -114,17 +107,11 @@ static void fuzz_money_seeds(struct fuzz_pool *pool)
 		"\xc2\xa3\t1.25K",
 		"99999999999999999999999999",
 	};
-	for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++)
-		fuzz_pool_add_str(pool, seeds[i]);
+	fuzz_pool_add_strs(pool, seeds, sizeof seeds / sizeof seeds[0]);
 	/* numbers for the int64 path of money_format */
 	const int64_t edges[] = {INT64_MIN, -1, 0, 1, 99, 100, MONEY_MAX_PENCE, MONEY_MAX_PENCE + 1, INT64_MAX};
 	for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++)
 		fuzz_pool_add(pool, &edges[i], sizeof edges[i]);
-}
-
-static bool fuzz_money_accepted(void)
-{
-	return fuzz_money_last_ok;
 }
 
 static const char *const fuzz_money_tokens[] = {
@@ -137,6 +124,5 @@ const struct fuzz_target fuzz_target = {
 	.max_len = 256,
 	.tokens = fuzz_money_tokens,
 	.seeds = fuzz_money_seeds,
-	.accepted = fuzz_money_accepted,
 	.accepted_what = "were amounts money_parse accepted",
 };

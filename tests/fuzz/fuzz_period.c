@@ -13,14 +13,6 @@
 #include "driver.h"
 #include "period.h"
 
-/* Whether the last input was a period, a date or a moment. */
-static bool fuzz_period_last_ok;
-
-static void fuzz_period_check(bool ok, const char *what)
-{
-	fuzz_check(ok, "period", what);
-}
-
 static bool fuzz_period_same_date(struct date a, struct date b)
 {
 	return a.year == b.year && a.month == b.month && a.day == b.day;
@@ -31,34 +23,33 @@ static void fuzz_period_period(const char *s)
 	struct period p;
 	if (!period_parse(s, &p))
 		return;
-	fuzz_period_last_ok = true;
-	fuzz_period_check(p.year >= 1900 && p.year <= 9999 && p.quarter >= 1 && p.quarter <= 4,
-			  "period_parse out of range");
+	fuzz_accept(true);
+	fuzz_require(p.year >= 1900 && p.year <= 9999 && p.quarter >= 1 && p.quarter <= 4, "period_parse out of range");
 	char out[PERIOD_FMT_MAX];
 	period_format(p, out);
 	char upper[PERIOD_FMT_MAX];
 	memcpy(upper, s, sizeof upper);
 	upper[5] = 'Q';
-	fuzz_period_check(strcmp(out, upper) == 0, "period_format does not give back what was parsed");
+	fuzz_require(strcmp(out, upper) == 0, "period_format does not give back what was parsed");
 	struct period again;
-	fuzz_period_check(period_parse(out, &again) && period_compare(p, again) == 0, "period round trip");
+	fuzz_require(period_parse(out, &again) && period_compare(p, again) == 0, "period round trip");
 
 	struct period next = period_next(p), prev = period_prev(p);
-	fuzz_period_check(period_compare(period_prev(next), p) == 0 && period_compare(period_next(prev), p) == 0,
-			  "period_next and period_prev disagree");
-	fuzz_period_check(period_distance(p, next) == 1 && period_distance(next, prev) == -2,
-			  "period_distance disagrees with next and prev");
-	fuzz_period_check(period_compare(prev, p) < 0 && period_compare(next, p) > 0, "period_compare order");
+	fuzz_require(period_compare(period_prev(next), p) == 0 && period_compare(period_next(prev), p) == 0,
+		     "period_next and period_prev disagree");
+	fuzz_require(period_distance(p, next) == 1 && period_distance(next, prev) == -2,
+		     "period_distance disagrees with next and prev");
+	fuzz_require(period_compare(prev, p) < 0 && period_compare(next, p) > 0, "period_compare order");
 	struct date start = period_start(p), end = period_end(p);
-	fuzz_period_check(date_valid(start) && date_valid(end), "a quarter's first or last day is not a date");
-	fuzz_period_check(period_compare(period_of_date(start), p) == 0 && period_compare(period_of_date(end), p) == 0,
-			  "period_of_date of a quarter's own days");
+	fuzz_require(date_valid(start) && date_valid(end), "a quarter's first or last day is not a date");
+	fuzz_require(period_compare(period_of_date(start), p) == 0 && period_compare(period_of_date(end), p) == 0,
+		     "period_of_date of a quarter's own days");
 	int days = date_days_between(start, end);
-	fuzz_period_check(days >= 89 && days <= 91, "a quarter is not 90 to 92 days long");
-	fuzz_period_check(fuzz_period_same_date(date_add_days(end, 1), period_start(next)),
-			  "the day after a quarter is not the next quarter's first");
+	fuzz_require(days >= 89 && days <= 91, "a quarter is not 90 to 92 days long");
+	fuzz_require(fuzz_period_same_date(date_add_days(end, 1), period_start(next)),
+		     "the day after a quarter is not the next quarter's first");
 	struct date due = period_due(p, 20);
-	fuzz_period_check(date_days_between(end, due) == 20, "period_due is not due_days after the end");
+	fuzz_require(date_days_between(end, due) == 20, "period_due is not due_days after the end");
 }
 
 static void fuzz_period_date(const char *s, int shift)
@@ -66,25 +57,24 @@ static void fuzz_period_date(const char *s, int shift)
 	struct date d;
 	if (!date_parse(s, &d))
 		return;
-	fuzz_period_last_ok = true;
-	fuzz_period_check(date_valid(d), "date_parse accepted an invalid date");
+	fuzz_accept(true);
+	fuzz_require(date_valid(d), "date_parse accepted an invalid date");
 	char out[DATE_FMT_MAX];
 	date_format(d, out);
-	fuzz_period_check(strcmp(out, s) == 0, "date_format does not give back what was parsed");
+	fuzz_require(strcmp(out, s) == 0, "date_format does not give back what was parsed");
 	struct date again;
-	fuzz_period_check(date_parse(out, &again) && date_compare(d, again) == 0, "date round trip");
+	fuzz_require(date_parse(out, &again) && date_compare(d, again) == 0, "date round trip");
 
 	struct date moved = date_add_days(d, shift);
-	fuzz_period_check(date_days_between(d, moved) == shift, "date_days_between disagrees with date_add_days");
-	fuzz_period_check(fuzz_period_same_date(date_add_days(moved, -shift), d),
-			  "adding days and back moves the date");
-	fuzz_period_check((shift > 0) == (date_compare(moved, d) > 0), "date_compare disagrees with the shift");
+	fuzz_require(date_days_between(d, moved) == shift, "date_days_between disagrees with date_add_days");
+	fuzz_require(fuzz_period_same_date(date_add_days(moved, -shift), d), "adding days and back moves the date");
+	fuzz_require((shift > 0) == (date_compare(moved, d) > 0), "date_compare disagrees with the shift");
 	if (date_valid(moved)) {
 		char moved_text[DATE_FMT_MAX];
 		date_format(moved, moved_text);
 		struct date back;
-		fuzz_period_check(date_parse(moved_text, &back) && date_compare(back, moved) == 0,
-				  "a computed date does not round trip");
+		fuzz_require(date_parse(moved_text, &back) && date_compare(back, moved) == 0,
+			     "a computed date does not round trip");
 	}
 }
 
@@ -94,18 +84,18 @@ static void fuzz_period_timestamp(const char *s)
 	memset(out, 'x', sizeof out);
 	if (!timestamp_parse(s, out))
 		return;
-	fuzz_period_last_ok = true;
-	fuzz_period_check(memchr(out, '\0', sizeof out) != NULL, "timestamp_parse overran its buffer");
-	fuzz_period_check(strlen(out) >= 10 && out[10] == 'T', "timestamp_parse output has no T");
+	fuzz_accept(true);
+	fuzz_require(memchr(out, '\0', sizeof out) != NULL, "timestamp_parse overran its buffer");
+	fuzz_require(strlen(out) >= 10 && out[10] == 'T', "timestamp_parse output has no T");
 	char day[DATE_FMT_MAX];
 	memcpy(day, out, 10);
 	day[10] = '\0';
 	struct date d;
-	fuzz_period_check(date_parse(day, &d), "timestamp_parse output does not start with a date");
-	fuzz_period_check(memcmp(day, s, 10) == 0, "timestamp_parse changed the date");
+	fuzz_require(date_parse(day, &d), "timestamp_parse output does not start with a date");
+	fuzz_require(memcmp(day, s, 10) == 0, "timestamp_parse changed the date");
 	char again[TIMESTAMP_FMT_MAX];
-	fuzz_period_check(timestamp_parse(out, again) && strcmp(out, again) == 0,
-			  "timestamp_parse does not accept its own output unchanged");
+	fuzz_require(timestamp_parse(out, again) && strcmp(out, again) == 0,
+		     "timestamp_parse does not accept its own output unchanged");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -120,7 +110,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 0 && (data[size - 1] & 1))
 		shift = -shift;
 
-	fuzz_period_last_ok = false;
 	fuzz_period_period(s);
 	fuzz_period_date(s, shift);
 	fuzz_period_timestamp(s);
@@ -158,13 +147,7 @@ static void fuzz_period_seeds(struct fuzz_pool *pool)
 		"2026-10-20T09:30:00.1234567890Z",
 		"2026-10-20T09:30:00+1:00",
 	};
-	for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++)
-		fuzz_pool_add_str(pool, seeds[i]);
-}
-
-static bool fuzz_period_accepted(void)
-{
-	return fuzz_period_last_ok;
+	fuzz_pool_add_strs(pool, seeds, sizeof seeds / sizeof seeds[0]);
 }
 
 static const char *const fuzz_period_tokens[] = {
@@ -178,6 +161,5 @@ const struct fuzz_target fuzz_target = {
 	.max_len = 64,
 	.tokens = fuzz_period_tokens,
 	.seeds = fuzz_period_seeds,
-	.accepted = fuzz_period_accepted,
 	.accepted_what = "were a period, date or moment that parsed",
 };

@@ -24,14 +24,6 @@
 #define FUZZ_PLAN_NAMES PLANREG_SOURCE_DIR "/data/names.tsv"
 #define FUZZ_PLAN_CELL_MAX 512
 
-/* Whether the last input parsed as a plan. */
-static bool fuzz_plan_last_ok;
-
-static void fuzz_plan_check(bool ok, const char *what)
-{
-	fuzz_check(ok, "plan", what);
-}
-
 /* The names file, read once. */
 static const struct plan_names *fuzz_plan_names(void)
 {
@@ -50,8 +42,8 @@ static const struct plan_names *fuzz_plan_names(void)
 
 static void fuzz_plan_text(const char *s, const char *what)
 {
-	fuzz_plan_check(s != NULL, what);
-	fuzz_plan_check(text_utf8_valid(s, strlen(s), NULL), what);
+	fuzz_require(s != NULL, what);
+	fuzz_require(text_utf8_valid(s, strlen(s), NULL), what);
 }
 
 static void fuzz_plan_cost(const struct plan_cost *c)
@@ -59,21 +51,21 @@ static void fuzz_plan_cost(const struct plan_cost *c)
 	fuzz_plan_text(c->text, "a cost's text is missing or not UTF-8");
 	switch (c->status) {
 	case COST_STATUS_KNOWN:
-		fuzz_plan_check(c->has_min || c->has_max, "a known cost without figures");
+		fuzz_require(c->has_min || c->has_max, "a known cost without figures");
 		break;
 	case COST_STATUS_UNKNOWN:
 	case COST_STATUS_NOT_APPLICABLE:
-		fuzz_plan_check(!c->has_min && !c->has_max, "figures for a cost that is not known");
+		fuzz_require(!c->has_min && !c->has_max, "figures for a cost that is not known");
 		break;
 	default:
-		fuzz_plan_check(false, "a cost without a status");
+		fuzz_require(false, "a cost without a status");
 	}
 	if (c->has_min)
-		fuzz_plan_check(c->min_pence >= 0 && c->min_pence <= MONEY_MAX_PENCE, "lower cost out of range");
+		fuzz_require(c->min_pence >= 0 && c->min_pence <= MONEY_MAX_PENCE, "lower cost out of range");
 	if (c->has_max)
-		fuzz_plan_check(c->max_pence >= 0 && c->max_pence <= MONEY_MAX_PENCE, "upper cost out of range");
+		fuzz_require(c->max_pence >= 0 && c->max_pence <= MONEY_MAX_PENCE, "upper cost out of range");
 	if (c->has_min && c->has_max)
-		fuzz_plan_check(c->min_pence <= c->max_pence, "a cost range runs backwards");
+		fuzz_require(c->min_pence <= c->max_pence, "a cost range runs backwards");
 }
 
 static const struct plan_org *fuzz_plan_org(const struct plan *p, const char *code)
@@ -103,90 +95,89 @@ static bool fuzz_plan_unique(char **items, size_t n)
 
 static void fuzz_plan_project(const struct plan *p, const struct plan_project *pr, int lines)
 {
-	fuzz_plan_check(pr->ref >= 1 && pr->ref <= 100000, "project ref out of range");
-	fuzz_plan_check(pr->line >= 1 && pr->line <= lines, "project line outside the document");
+	fuzz_require(pr->ref >= 1 && pr->ref <= 100000, "project ref out of range");
+	fuzz_require(pr->line >= 1 && pr->line <= lines, "project line outside the document");
 	bool theme = false, objective = false;
 	for (size_t i = 0; i < p->n_themes; i++)
 		theme = theme || p->themes[i].number == pr->theme;
 	for (size_t i = 0; i < p->n_objectives; i++)
 		objective = objective ||
 			    (strcmp(p->objectives[i].code, pr->objective) == 0 && p->objectives[i].theme == pr->theme);
-	fuzz_plan_check(theme && objective, "a project under a theme or objective the plan does not have");
+	fuzz_require(theme && objective, "a project under a theme or objective the plan does not have");
 	fuzz_plan_text(pr->title, "a project's title is missing or not UTF-8");
-	fuzz_plan_check(pr->title[0] != '\0', "a project without a title");
+	fuzz_require(pr->title[0] != '\0', "a project without a title");
 	fuzz_plan_text(pr->description, "a description is missing or not UTF-8");
 	fuzz_plan_text(pr->lead_text, "a lead is missing or not UTF-8");
 	fuzz_plan_text(pr->partners_text, "partners are missing or not UTF-8");
 	fuzz_plan_text(pr->funding, "funding is missing or not UTF-8");
 	fuzz_plan_text(pr->stage_text, "a status is missing or not UTF-8");
 	fuzz_plan_text(pr->stage_note, "a stage note is missing or not UTF-8");
-	fuzz_plan_check(values_stage_valid(pr->stage), "a project without a stage");
+	fuzz_require(values_stage_valid(pr->stage), "a project without a stage");
 	fuzz_plan_cost(&pr->cost);
-	fuzz_plan_check(fuzz_plan_unique(pr->lead_orgs, pr->n_lead_orgs), "a lead organisation repeats");
+	fuzz_require(fuzz_plan_unique(pr->lead_orgs, pr->n_lead_orgs), "a lead organisation repeats");
 	for (size_t i = 0; i < pr->n_lead_orgs; i++)
-		fuzz_plan_check(fuzz_plan_org(p, pr->lead_orgs[i]) != NULL,
-				"a lead organisation the plan does not list");
-	fuzz_plan_check(fuzz_plan_unique(pr->lead_people, pr->n_lead_people), "a lead person repeats");
+		fuzz_require(fuzz_plan_org(p, pr->lead_orgs[i]) != NULL, "a lead organisation the plan does not list");
+	fuzz_require(fuzz_plan_unique(pr->lead_people, pr->n_lead_people), "a lead person repeats");
 	for (size_t i = 0; i < pr->n_lead_people; i++)
-		fuzz_plan_check(fuzz_plan_person(p, pr->lead_people[i]), "a lead person the plan does not list");
+		fuzz_require(fuzz_plan_person(p, pr->lead_people[i]), "a lead person the plan does not list");
 	for (size_t i = 0; i < pr->n_partners; i++) {
 		fuzz_plan_text(pr->partners[i].name, "a partner's name is missing or not UTF-8");
-		fuzz_plan_check(pr->partners[i].name[0] != '\0', "an empty partner");
+		fuzz_require(pr->partners[i].name[0] != '\0', "an empty partner");
 		if (pr->partners[i].org_code != NULL)
-			fuzz_plan_check(fuzz_plan_org(p, pr->partners[i].org_code) != NULL,
-					"a partner organisation the plan does not list");
+			fuzz_require(fuzz_plan_org(p, pr->partners[i].org_code) != NULL,
+				     "a partner organisation the plan does not list");
 	}
 }
 
 static void fuzz_plan_whole(const struct plan *p, int lines)
 {
-	fuzz_plan_check(p->n_projects >= 1, "a plan without projects");
+	fuzz_require(p->n_projects >= 1, "a plan without projects");
 	fuzz_plan_text(p->title, "the plan's title is missing or not UTF-8");
 	for (size_t i = 0; i < p->n_themes; i++) {
-		fuzz_plan_check(p->themes[i].number >= 1 && (i == 0 || p->themes[i].number > p->themes[i - 1].number),
-				"theme numbers do not increase");
+		fuzz_require(p->themes[i].number >= 1 && (i == 0 || p->themes[i].number > p->themes[i - 1].number),
+			     "theme numbers do not increase");
 		fuzz_plan_text(p->themes[i].title, "a theme's title is missing or not UTF-8");
 	}
 	for (size_t i = 0; i < p->n_objectives; i++) {
 		const struct plan_objective *o = &p->objectives[i];
 		char code[32];
 		snprintf(code, sizeof code, "%d.%d", o->theme, o->number);
-		fuzz_plan_check(strcmp(code, o->code) == 0, "an objective's code is not theme.minor");
+		fuzz_require(strcmp(code, o->code) == 0, "an objective's code is not theme.minor");
 		bool theme = false;
 		for (size_t k = 0; k < p->n_themes; k++)
 			theme = theme || p->themes[k].number == o->theme;
-		fuzz_plan_check(theme, "an objective under a theme the plan does not have");
+		fuzz_require(theme, "an objective under a theme the plan does not have");
 		for (size_t k = 0; k < i; k++)
-			fuzz_plan_check(strcmp(p->objectives[k].code, o->code) != 0, "an objective code repeats");
+			fuzz_require(strcmp(p->objectives[k].code, o->code) != 0, "an objective code repeats");
 		fuzz_plan_text(o->title, "an objective's title is missing or not UTF-8");
 	}
 	for (size_t i = 0; i < p->n_projects; i++) {
 		for (size_t k = 0; k < i; k++)
-			fuzz_plan_check(p->projects[k].ref != p->projects[i].ref, "a project ref repeats");
+			fuzz_require(p->projects[k].ref != p->projects[i].ref, "a project ref repeats");
 		fuzz_plan_project(p, &p->projects[i], lines);
 	}
 	for (size_t i = 0; i < p->n_orgs; i++) {
 		const char *code = p->orgs[i].code;
 		size_t n = strlen(code);
-		fuzz_plan_check(n >= 1 && n <= 16, "an organisation code is empty or over 16 characters");
+		fuzz_require(n >= 1 && n <= 16, "an organisation code is empty or over 16 characters");
 		for (size_t k = 0; k < n; k++)
-			fuzz_plan_check((code[k] >= '0' && code[k] <= '9') || (code[k] >= 'a' && code[k] <= 'z') ||
-						(code[k] >= 'A' && code[k] <= 'Z'),
-					"an organisation code with a character other than a letter or digit");
-		fuzz_plan_check(i == 0 || strcmp(p->orgs[i - 1].code, code) < 0, "organisations not sorted by code");
+			fuzz_require((code[k] >= '0' && code[k] <= '9') || (code[k] >= 'a' && code[k] <= 'z') ||
+					     (code[k] >= 'A' && code[k] <= 'Z'),
+				     "an organisation code with a character other than a letter or digit");
+		fuzz_require(i == 0 || strcmp(p->orgs[i - 1].code, code) < 0, "organisations not sorted by code");
 		fuzz_plan_text(p->orgs[i].name, "an organisation's name is missing or not UTF-8");
-		fuzz_plan_check(values_org_kind_valid(p->orgs[i].kind), "an organisation without a kind");
+		fuzz_require(values_org_kind_valid(p->orgs[i].kind), "an organisation without a kind");
 	}
 	for (size_t i = 0; i < p->n_people; i++) {
 		fuzz_plan_text(p->people[i], "a person's name is missing or not UTF-8");
-		fuzz_plan_check(p->people[i][0] != '\0', "a person without a name");
-		fuzz_plan_check(i == 0 || strcmp(p->people[i - 1], p->people[i]) < 0, "people not sorted");
+		fuzz_require(p->people[i][0] != '\0', "a person without a name");
+		fuzz_require(i == 0 || strcmp(p->people[i - 1], p->people[i]) < 0, "people not sorted");
 	}
 	for (size_t i = 0; i < p->n_warnings; i++) {
-		fuzz_plan_check(p->warnings[i].message != NULL && p->warnings[i].message[0] != '\0',
-				"a warning without a message");
-		fuzz_plan_check(p->warnings[i].line >= 0 && p->warnings[i].line <= lines,
-				"a warning's line is outside the document");
+		fuzz_require(p->warnings[i].message != NULL && p->warnings[i].message[0] != '\0',
+			     "a warning without a message");
+		fuzz_require(p->warnings[i].line >= 0 && p->warnings[i].line <= lines,
+			     "a warning's line is outside the document");
 	}
 }
 
@@ -203,7 +194,7 @@ static void fuzz_plan_cell(const uint8_t *data, size_t size)
 	struct plan_cost cost;
 	char *warning;
 	plan_parse_cost(cell, &cost, &warning);
-	fuzz_plan_check(cost.text != NULL, "plan_parse_cost gave no text");
+	fuzz_require(cost.text != NULL, "plan_parse_cost gave no text");
 	if (text_utf8_valid(cell, strlen(cell), NULL))
 		fuzz_plan_cost(&cost);
 	free(cost.text);
@@ -212,7 +203,7 @@ static void fuzz_plan_cell(const uint8_t *data, size_t size)
 	enum stage stage;
 	char *note, *stage_warning;
 	if (plan_parse_stage(cell, &stage, &note, &stage_warning)) {
-		fuzz_plan_check(values_stage_valid(stage) && note != NULL, "plan_parse_stage gave no stage or note");
+		fuzz_require(values_stage_valid(stage) && note != NULL, "plan_parse_stage gave no stage or note");
 		free(note);
 		free(stage_warning);
 	}
@@ -228,16 +219,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct plan p;
 	struct plan_error err;
 	memset(&err, 0x55, sizeof err);
-	fuzz_plan_last_ok = plan_parse((const char *)data, size, fuzz_plan_names(), &p, &err);
-	if (fuzz_plan_last_ok) {
+	bool ok = plan_parse((const char *)data, size, fuzz_plan_names(), &p, &err);
+	fuzz_accept(ok);
+	if (ok) {
 		fuzz_plan_whole(&p, lines);
 		plan_free(&p);
 	} else {
-		fuzz_plan_check(p.n_projects == 0 && p.projects == NULL && p.title == NULL && p.warnings == NULL,
-				"a failed parse left a plan behind");
-		fuzz_plan_check(err.line >= 0 && err.line <= lines, "the error's line is outside the document");
-		fuzz_plan_check(memchr(err.message, '\0', sizeof err.message) != NULL && err.message[0] != '\0',
-				"the error has no message");
+		fuzz_require(p.n_projects == 0 && p.projects == NULL && p.title == NULL && p.warnings == NULL,
+			     "a failed parse left a plan behind");
+		fuzz_require(err.line >= 0 && err.line <= lines, "the error's line is outside the document");
+		fuzz_require(memchr(err.message, '\0', sizeof err.message) != NULL && err.message[0] != '\0',
+			     "the error has no message");
 	}
 	fuzz_plan_cell(data, size);
 	return 0;
@@ -355,13 +347,7 @@ static void fuzz_plan_seeds(struct fuzz_pool *pool)
 		"Theme 2: x\nTheme 1: y\n",
 		"Theme 1: x\n1.1 y\n1. p\td\tCA\t-\ttbd\ttbd\tLive\x01\n",
 	};
-	for (size_t i = 0; i < sizeof cells / sizeof cells[0]; i++)
-		fuzz_pool_add_str(pool, cells[i]);
-}
-
-static bool fuzz_plan_accepted(void)
-{
-	return fuzz_plan_last_ok;
+	fuzz_pool_add_strs(pool, cells, sizeof cells / sizeof cells[0]);
 }
 
 static const char *const fuzz_plan_tokens[] = {
@@ -409,6 +395,5 @@ const struct fuzz_target fuzz_target = {
 	.max_len = 65536,
 	.tokens = fuzz_plan_tokens,
 	.seeds = fuzz_plan_seeds,
-	.accepted = fuzz_plan_accepted,
 	.accepted_what = "were plans that parsed",
 };

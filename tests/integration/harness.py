@@ -7,6 +7,8 @@ PGUSER (a superuser). ctest passes the binaries under test in PLANREGD and
 PLANREG and the source tree in PLANREG_SOURCE_DIR.
 """
 
+import datetime
+import http.client
 import json
 import os
 import re
@@ -19,6 +21,8 @@ import time
 import unittest
 import uuid
 
+import wire
+
 SOURCE_DIR = os.environ.get("PLANREG_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "../..")))
 PLANREGD = os.environ.get("PLANREGD", "")
 PLANREG = os.environ.get("PLANREG", "")
@@ -26,11 +30,32 @@ PLAN_FILE = os.path.join(SOURCE_DIR, "data", "lcr-digital-action-plan-2021-2023.
 PKI = os.path.join(SOURCE_DIR, "deploy", "pki.sh")
 APP_ROLE = "planregd_test"
 
+# The people the tests enrol, by credential name: (organisation, person, role). Service(people=...) and
+# Service.enrol_people() take the names.
+PEOPLE = {
+    "viewer": ("CA", "Vera Viewer", "viewer"),
+    "reminder": ("CA", "reminder job", "reminder"),
+    "submitter-LCC": ("LCC", "Ann Williams", "submitter"),
+    "submitter-CA": ("CA", "Lorna Rogers", "submitter"),
+    "submitter-STFC": ("STFC", "James Bedford", "submitter"),
+    "submitter-ATOS": ("ATOS", "Atos lead", "submitter"),
+    "submitter-LAS": ("LAS", "Local lead", "submitter"),
+    "submitter-DATAPLEX": ("DATAPLEX", "Dataplex lead", "submitter"),
+}
+
 
 def require_cluster():
     missing = [v for v in ("PGHOST", "PGPORT", "PLANREGD") if not os.environ.get(v)]
     if missing:
         raise SystemExit("integration tests need %s: run them through tests/run.sh" % ", ".join(missing))
+
+
+def tempdir(prefix, mode=None):
+    """A new directory under the suite's temporary directory (PLANREG_TEST_TMP, else the system's)."""
+    d = tempfile.mkdtemp(prefix=prefix, dir=os.environ.get("PLANREG_TEST_TMP") or None)
+    if mode is not None:
+        os.chmod(d, mode)
+    return d
 
 
 def psql(sql, db="postgres", check=True, params=None):
@@ -65,6 +90,15 @@ def run(cmd, env=None, input=None, timeout=120):
     full_env = dict(os.environ)
     full_env.update(env or {})
     return subprocess.run(cmd, env=full_env, input=input, capture_output=True, text=True, timeout=timeout)
+
+
+def planreg(args, env, input=None, timeout=120):
+    """The CLI with args and env on top of this process's environment; fails on a sanitizer report."""
+    r = run([PLANREG] + list(args), env=env, input=input, timeout=timeout)
+    report = sanitizer_report(r.stderr)
+    if report:
+        raise AssertionError("planreg sanitizer report:\n" + report)
+    return r
 
 
 def sanitizer_report(text):
@@ -124,25 +158,43 @@ class Pki:
         return os.path.join(self.dir, "ca.crt")
 
 
-class Daemon:
-    """A running planregd; stop() checks it exits cleanly and sanitizer-clean."""
-
-    def __init__(self, db, pki, workdir, extra_env=None):
-        self.log_path = os.path.join(workdir, "planregd-%s.log" % uuid.uuid4().hex[:6])
-        env = dict(os.environ)
+def daemon_env(db_dsn, pki=None):
+    """The PLANREGD_* settings of a test daemon: loopback, ports chosen by the kernel, debug log, and pki's
+    server certificate when pki is given."""
+    env = {
+        "PLANREGD_DB_DSN": db_dsn,
+        "PLANREGD_LISTEN_ADDR": "127.0.0.1",
+        "PLANREGD_LISTEN_PORT": "0",
+        "PLANREGD_HTTP_PORT": "0",
+        "PLANREGD_LOG_LEVEL": "debug",
+    }
+    if pki is not None:
         env.update({
-            "PLANREGD_DB_DSN": dsn(db, APP_ROLE),
-            "PLANREGD_LISTEN_ADDR": "127.0.0.1",
-            "PLANREGD_LISTEN_PORT": "0",
-            "PLANREGD_HTTP_PORT": "0",
             "PLANREGD_TLS_CERT": os.path.join(pki.dir, "server.crt"),
             "PLANREGD_TLS_KEY": os.path.join(pki.dir, "server.key"),
             "PLANREGD_TLS_CA": pki.ca,
-            "PLANREGD_LOG_LEVEL": "debug",
         })
+    return env
+
+
+class Daemon:
+    """A running planregd; stop() checks it exits cleanly and sanitizer-clean.
+
+    Daemon(db, pki, workdir, env) serves database db with pki's certificates, env on top; wait_db=False
+    returns once it listens, without waiting for PostgreSQL. A subclass that starts planregd another way
+    calls spawn() itself."""
+
+    def __init__(self, db, pki, workdir, extra_env=None, wait_db=True):
+        env = dict(os.environ)
+        env.update(daemon_env(dsn(db, APP_ROLE), pki))
         env.update(extra_env or {})
+        self.spawn([PLANREGD], env, workdir, wait_db)
+
+    def spawn(self, argv, env, workdir, wait_db=True):
+        """Starts argv with exactly env; returns once both listeners are up (and the pool has connected)."""
+        self.log_path = os.path.join(workdir, "planregd-%s.log" % uuid.uuid4().hex[:6])
         self.log = open(self.log_path, "w+")
-        self.proc = subprocess.Popen([PLANREGD], env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(argv, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         self.port = None
         self.http_port = None
         deadline = time.time() + 30
@@ -158,20 +210,47 @@ class Daemon:
                 raise AssertionError("planregd exited at start:\n" + text)
             time.sleep(0.05)
         if self.port is None:
+            self.proc.kill()
+            self.proc.wait()
             raise AssertionError("planregd did not start listening:\n" + self.read_log())
-        self.wait_log(r"event=db_connected", 30)
+        if wait_db:
+            self.wait_log(r"event=db_connected", 30)
 
     def read_log(self):
         with open(self.log_path) as f:
             return f.read()
 
-    def wait_log(self, pattern, timeout=10):
+    def log_mark(self):
+        """Where the log ends now: log_since() and wait_log(since=) read only what comes after it."""
+        return len(self.read_log())
+
+    def log_since(self, mark):
+        return self.read_log()[mark:]
+
+    def wait_log(self, pattern, timeout=10, since=0):
+        """The first match of pattern in the log (after the mark since); fails after timeout seconds."""
         deadline = time.time() + timeout
         while time.time() < deadline:
-            if re.search(pattern, self.read_log()):
-                return True
+            m = re.search(pattern, self.log_since(since))
+            if m:
+                return m
             time.sleep(0.05)
-        raise AssertionError("planregd log never matched %r:\n%s" % (pattern, self.read_log()[-4000:]))
+        raise AssertionError("planregd log never matched %r%s:\n%s" % (
+            pattern, " after the mark" if since else "", self.log_since(since)[-4000:]))
+
+    def metrics(self):
+        """The text of /metrics (which must answer 200)."""
+        status, body = http_get(self.http_port, "/metrics")
+        if status != 200:
+            raise AssertionError("/metrics answered %d: %s" % (status, body))
+        return body
+
+    def metric(self, name, **labels):
+        """One series of /metrics now; fails when the daemon does not report it."""
+        value = metric(self.metrics(), name, **labels)
+        if value is None:
+            raise AssertionError("no metric %s %s" % (name, labels or ""))
+        return value
 
     def signal(self, sig):
         self.proc.send_signal(sig)
@@ -196,11 +275,12 @@ class Daemon:
 
 
 class Service:
-    """Database + PKI + daemon + enrolled credentials, for one test module."""
+    """Database + PKI + daemon + enrolled credentials, for one test module. people: names from PEOPLE,
+    enrolled after the plan is imported."""
 
-    def __init__(self, prefix, daemon_env=None, import_plan=True):
+    def __init__(self, prefix, daemon_env=None, import_plan=True, people=()):
         require_cluster()
-        self.tmp = tempfile.mkdtemp(prefix="planreg-%s-" % prefix, dir=os.environ.get("PLANREG_TEST_TMP"))
+        self.tmp = tempdir("planreg-%s-" % prefix)
         self.db = create_database(prefix)
         migrate(self.db)
         self.pki = Pki(os.path.join(self.tmp, "pki"))
@@ -211,6 +291,7 @@ class Service:
             r = self.cli("admin", "plan", "import", PLAN_FILE)
             if r.returncode != 0:
                 raise AssertionError("plan import failed: %s%s" % (r.stdout, r.stderr))
+        self.enrol_people(*people)
 
     def issue(self, name, org, person, role):
         fp = self.pki.issue(name, org, person, role)
@@ -233,9 +314,15 @@ class Service:
             raise AssertionError("cred enrol %s failed: %s%s" % (name, r.stdout, r.stderr))
         return self.fingerprints[name]
 
-    def cli_env(self, cred):
+    def enrol_people(self, *names):
+        """Enrols each of names (keys of PEOPLE), in order."""
+        for name in names:
+            self.enrol(name, *PEOPLE[name])
+
+    def cli_env(self, cred, port=None):
+        """The CLI's settings as cred (None: no certificate) against this daemon, or the one on port."""
         env = {
-            "PLANREG_SERVER": "localhost:%d" % self.daemon.port,
+            "PLANREG_SERVER": "localhost:%d" % (port or self.daemon.port),
             "PLANREG_CA": self.pki.ca,
             "XDG_CONFIG_HOME": os.path.join(self.tmp, "xdg"),
             "XDG_CACHE_HOME": os.path.join(self.tmp, "xdg-cache"),  # the CLI's TLS session tickets
@@ -246,14 +333,17 @@ class Service:
             env["PLANREG_KEY"] = self.pki.key(cred)
         return env
 
-    def cli(self, cred, *args, input=None, env=None, timeout=120):
-        e = self.cli_env(cred)
+    def process_env(self, cred, port=None, **extra):
+        """A whole environment for running the CLI outside cli() (a pipeline, a pseudo-terminal)."""
+        env = dict(os.environ)
+        env.update(self.cli_env(cred, port))
+        env.update(extra)
+        return env
+
+    def cli(self, cred, *args, input=None, env=None, timeout=120, port=None):
+        e = self.cli_env(cred, port)
         e.update(env or {})
-        r = run([PLANREG] + list(args), env=e, input=input, timeout=timeout)
-        report = sanitizer_report(r.stderr)
-        if report:
-            raise AssertionError("planreg sanitizer report:\n" + report)
-        return r
+        return planreg(args, e, input=input, timeout=timeout)
 
     def cli_json(self, cred, *args):
         r = self.cli(cred, *(list(args) + ["--format", "json"]))
@@ -272,12 +362,92 @@ class Service:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+class WireTest(unittest.TestCase):
+    """A test that opens raw planreg/1 connections (wire()) and starts daemons of its own (extra_daemon())
+    beside the class's Service (cls.service, made by setUpClass); after each test every connection is
+    closed and every extra daemon stopped, and a daemon that did not stop cleanly fails the test."""
+
+    service = None
+    wire_timeout = 5.0  # seconds a connection waits for the daemon
+
+    def setUp(self):
+        self.wires = []
+        self.extra_daemons = []
+
+    def tearDown(self):
+        for w in self.wires:
+            w.close()
+        errors = []
+        for d in self.extra_daemons:
+            try:
+                d.stop()
+            except AssertionError as e:
+                errors.append(str(e))
+        if errors:
+            raise AssertionError("\n".join(errors))
+
+    def track(self, conn):
+        """conn (anything with close()) is closed after the test."""
+        self.wires.append(conn)
+        return conn
+
+    def wire(self, cred="admin", daemon=None, ctx=None, **kw):
+        """A connection as cred to daemon (the service's own by default), or with the TLS context ctx."""
+        kw.setdefault("timeout", self.wire_timeout)
+        port = (daemon or self.service.daemon).port
+        return self.track(wire.Wire(port, ctx or wire.tls_context(self.service.pki, cred), **kw))
+
+    def extra_daemon(self, env=None, **kw):
+        """Another planregd on the service's database, with env on top of the usual settings."""
+        d = Daemon(self.service.db, self.service.pki, self.service.tmp, env, **kw)
+        self.extra_daemons.append(d)
+        return d
+
+
+# ---------------------------------------------------------------- waiting, ports, HTTP and metrics
+
+def wait_until(what, fn, timeout, step=0.05):
+    """Calls fn until it returns a true value; returns (that value, seconds taken); fails after timeout."""
+    t0 = time.time()
+    last = None
+    while time.time() - t0 < timeout:
+        last = fn()
+        if last:
+            return last, time.time() - t0
+        time.sleep(step)
+    raise AssertionError("%s: not within %.1fs (last: %r)" % (what, timeout, last))
+
+
+def current_period():
+    """The quarter of today (UTC), as the CLI writes it: 2026-Q3."""
+    today = datetime.datetime.now(datetime.timezone.utc).date()
+    return "%d-Q%d" % (today.year, (today.month - 1) // 3 + 1)
+
+
 def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    """A port on 127.0.0.1 that nothing listens on just now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_get(port, path, timeout=10):
+    """GET path from 127.0.0.1:port; returns (status, body text)."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        c.request("GET", path)
+        r = c.getresponse()
+        return r.status, r.read().decode()
+    finally:
+        c.close()
+
+
+def metric(body, name, **labels):
+    """The value of one series of a /metrics text (labels as keywords), or None when it is absent."""
+    if labels:
+        name += "{" + ",".join('%s="%s"' % kv for kv in sorted(labels.items())) + "}"
+    m = re.search(r"^%s (\d+)$" % re.escape(name), body, re.M)
+    return int(m.group(1)) if m else None
 
 
 def main():

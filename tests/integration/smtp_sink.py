@@ -22,7 +22,6 @@ import email
 import email.policy
 import os
 import signal
-import socket
 import sys
 import threading
 import time
@@ -35,14 +34,9 @@ except ImportError:  # the message says what to install; exit code 3 tells calle
     )
     sys.exit(3)
 
+from harness import free_port  # noqa: E402  (a port on 127.0.0.1 that nothing listens on just now)
+
 HOST = "127.0.0.1"
-
-
-def free_port():
-    """A port on 127.0.0.1 that nothing listens on just now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
 
 
 class _Handler:

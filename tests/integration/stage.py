@@ -3,7 +3,11 @@ for test_install.py and test_systemd.py. ctest passes the build directory in
 PLANREG_BUILD and cmake itself in CMAKE."""
 
 import os
+import shutil
 import subprocess
+import unittest
+
+import harness
 
 BUILD = os.environ.get("PLANREG_BUILD", "")
 CMAKE = os.environ.get("CMAKE", "cmake")
@@ -37,3 +41,20 @@ def install(prefix, cwd=None):
     if r.returncode != 0:
         raise AssertionError("cmake --install failed:\n%s%s" % (r.stdout, r.stderr))
     return r.stdout
+
+
+class StagedTest(unittest.TestCase):
+    """A test class with the build installed once into a stage of its own: cls.prefix, inside cls.tmp (named
+    after tmp_prefix), removed after the last test."""
+
+    tmp_prefix = "planreg-stage-"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = harness.tempdir(cls.tmp_prefix)
+        cls.prefix = os.path.join(cls.tmp, "stage")
+        install(cls.prefix)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)

@@ -23,7 +23,8 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
-from wire import pb_bytes, pb_decode, pb_varint, tls_context  # noqa: E402
+from relay import Listener, Relay  # noqa: E402
+from wire import pb_bytes, pb_decode, pb_varint, read_exact, read_frame, tls_context  # noqa: E402
 
 PERIOD = "2026-Q3"
 EXIT_REFUSED, EXIT_USAGE, EXIT_CONNECT = 1, 2, 3
@@ -206,67 +207,36 @@ class LocalTest(unittest.TestCase):
         self.assertEqual(self.complete(script, ["planreg", "projects", "show", "1", "--format", "c"]), [])
 
 
-class ProxyCutOnce:
+class ProxyCutOnce(Relay):
     """A TCP relay in front of the daemon that, on its first connection, lets the TLS handshake and the
     request through and then drops the connection instead of passing the answer back: the request was done,
     the client never heard. Later connections are relayed whole."""
 
     def __init__(self, port, on_cut=None):
-        self.target = port
         self.on_cut = on_cut  # called after the request went through, before its answer is dropped
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.port = self.sock.getsockname()[1]
-        self.connections = 0
         self.cut = False
-        threading.Thread(target=self.accept, daemon=True).start()
+        super().__init__(port)
 
-    def accept(self):
-        while True:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            self.connections += 1
-            s = socket.create_connection(("127.0.0.1", self.target))
-            state = {"server_spoke": False, "client_after": False, "cut": self.connections == 1}
-            threading.Thread(target=self.pipe, args=(c, s, state, True), daemon=True).start()
-            threading.Thread(target=self.pipe, args=(s, c, state, False), daemon=True).start()
+    def new_state(self):
+        return {"server_spoke": False, "client_after": False, "cut": self.connections == 1}
 
-    def pipe(self, src, dst, state, upstream):
-        try:
-            while True:
-                data = src.recv(65536)
-                if not data:
-                    break
-                if upstream:
-                    if state["server_spoke"]:
-                        state["client_after"] = True  # the client's second flight: Finished and the request
-                elif state["cut"] and state["client_after"]:
-                    time.sleep(1.0)  # the request is through and done; its answer is dropped
-                    if self.on_cut:
-                        self.on_cut()
-                    self.cut = True
-                    break
-                else:
-                    state["server_spoke"] = True
-                dst.sendall(data)
-        except OSError:
-            pass
-        for s in (src, dst):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            s.close()
-
-    def close(self):
-        self.sock.close()
+    def forward(self, data, dst, state, upstream):
+        if upstream:
+            if state["server_spoke"]:
+                state["client_after"] = True  # the client's second flight: Finished and the request
+        elif state["cut"] and state["client_after"]:
+            time.sleep(1.0)  # the request is through and done; its answer is dropped
+            if self.on_cut:
+                self.on_cut()
+            self.cut = True
+            return False
+        else:
+            state["server_spoke"] = True
+        dst.sendall(data)
+        return True
 
 
-class BodylessRelay:
+class BodylessRelay(Listener):
     """A TLS relay with the deployment's server certificate in front of the real daemon that passes every
     request on and every answer back without its body (fields 10 and up): a server that says OK and
     nothing else."""
@@ -277,30 +247,11 @@ class BodylessRelay:
         self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.ctx.load_cert_chain(os.path.join(pki.dir, "server.crt"), os.path.join(pki.dir, "server.key"))
         self.ctx.set_alpn_protocols(["planreg/1"])
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.port = self.sock.getsockname()[1]
         self.stripped = 0
-        threading.Thread(target=self.accept, daemon=True).start()
+        super().__init__()
 
-    def accept(self):
-        while True:
-            try:
-                raw, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self.serve, args=(raw,), daemon=True).start()
-
-    @staticmethod
-    def read_exact(sock, n):
-        data = b""
-        while len(data) < n:
-            chunk = sock.recv(n - len(data))
-            if not chunk:
-                return None
-            data += chunk
-        return data
+    def accepted(self, conn):
+        threading.Thread(target=self.serve, args=(conn,), daemon=True).start()
 
     def serve(self, raw):
         opened = [raw]
@@ -311,12 +262,11 @@ class BodylessRelay:
                                          server_hostname="localhost")
             opened.append(up)
             while True:
-                head = self.read_exact(down, 4)
+                head = read_exact(down, 4)
                 if head is None:
                     break
-                up.sendall(head + self.read_exact(down, struct.unpack(">I", head)[0]))
-                head = self.read_exact(up, 4)
-                f = pb_decode(self.read_exact(up, struct.unpack(">I", head)[0]))
+                up.sendall(head + read_exact(down, struct.unpack(">I", head)[0]))
+                f = pb_decode(read_frame(up))
                 msg = pb_varint(1, f[1][0]) if 1 in f else b""
                 msg += pb_bytes(2, f[2][0]) if 2 in f else b""
                 msg += pb_bytes(3, f[3][0]) if 3 in f else b""
@@ -327,17 +277,11 @@ class BodylessRelay:
         for sock in opened:
             sock.close()
 
-    def close(self):
-        self.sock.close()
-
 
 class ServiceTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.s = harness.Service("cli_contract")
-        cls.s.enrol("viewer", "CA", "Vera Viewer", "viewer")
-        cls.s.enrol("submitter-LCC", "LCC", "Ann Williams", "submitter")
-        cls.s.enrol("reminder", "CA", "reminder job", "reminder")
+        cls.s = harness.Service("cli_contract", people=("viewer", "submitter-LCC", "reminder"))
         cls.dir = os.path.join(cls.s.tmp, "files")
         os.mkdir(cls.dir)
         # something in every listing: two updates (one reviewed), so status, diff and export have rows
@@ -435,8 +379,7 @@ class ServiceTest(unittest.TestCase):
 
     def test_org_csv_header_is_the_json_keys(self):
         """`planreg org list --format csv | head -1` equals the JSON keys of `org list --format json`."""
-        env = dict(os.environ)
-        env.update(self.s.cli_env("viewer"))
+        env = self.s.process_env("viewer")
         r = subprocess.run("%s org list --format csv | head -1" % harness.PLANREG, shell=True, env=env,
                            capture_output=True, text=True, timeout=60)
         self.assertEqual(r.returncode, 0, r.stderr)
@@ -638,10 +581,7 @@ class ServiceTest(unittest.TestCase):
         m = re.fullmatch(r"planreg: request ([0-9a-f]{10}\.[0-9]+)\n", r.stderr)
         self.assertIsNotNone(m, r.stderr)
         rid = m.group(1)
-        deadline = time.time() + 5
-        while not re.search(r"event=request .*rid=%s$" % re.escape(rid), self.s.daemon.read_log(), re.M):
-            self.assertLess(time.time(), deadline, "rid=%s not in the daemon's log" % rid)
-            time.sleep(0.05)
+        self.s.daemon.wait_log(r"(?m)event=request .*rid=%s$" % re.escape(rid), 5)  # rid= names the request
         # without -v nothing is said
         r = self.s.cli("viewer", "whoami")
         self.assertEqual((r.returncode, r.stderr), (0, ""))

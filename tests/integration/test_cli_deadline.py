@@ -9,20 +9,20 @@ import os
 import re
 import socket
 import sys
-import threading
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
-from test_long_work import run_in_pty  # noqa: E402
+from relay import Relay  # noqa: E402
+from terminal import run_in_pty  # noqa: E402
 
 PERIOD = "2026-Q3"
 EXIT_CONNECT = 3
 TIMEOUT_TAIL = "(timed out; PLANREG_TIMEOUT sets the limit)"
 
 
-class ShapingRelay:
+class ShapingRelay(Relay):
     """A TCP relay in front of the daemon. The client's bytes go through as they come. The server's bytes go
     through as they come until the relay starts shaping them: from the first one (start="handshake"), or
     once the client has spoken again after the server's handshake flight, that is sent its Finished and its
@@ -30,77 +30,48 @@ class ShapingRelay:
     its own, `drip` seconds apart (0: as they come). With first_only, later connections are relayed whole."""
 
     def __init__(self, port, start, drip=0.0, delay=0.0, first_only=False):
-        self.target = port
         self.start, self.drip, self.delay, self.first_only = start, drip, delay, first_only
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.port = self.sock.getsockname()[1]
-        self.connections = 0
         self.dripped = 0  # bytes sent one at a time
-        threading.Thread(target=self.accept, daemon=True).start()
+        super().__init__(port)
 
-    def accept(self):
-        while True:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            self.connections += 1
-            c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # each dripped byte leaves at once
-            s = socket.create_connection(("127.0.0.1", self.target))
-            state = {"server_spoke": False, "client_after": False, "delayed": False,
-                     "shape": not self.first_only or self.connections == 1}
-            threading.Thread(target=self.pipe, args=(c, s, state, True), daemon=True).start()
-            threading.Thread(target=self.pipe, args=(s, c, state, False), daemon=True).start()
+    def accepted(self, conn):
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # each dripped byte leaves at once
+        super().accepted(conn)
+
+    def new_state(self):
+        return {"server_spoke": False, "client_after": False, "delayed": False,
+                "shape": not self.first_only or self.connections == 1}
 
     def shaping(self, state):
         return state["shape"] and (self.start == "handshake" or state["client_after"])
 
-    def pipe(self, src, dst, state, upstream):
-        try:
-            while True:
-                data = src.recv(65536)
-                if not data:
-                    break
-                if upstream:
-                    if state["server_spoke"]:
-                        state["client_after"] = True
-                    dst.sendall(data)
-                    continue
-                if not self.shaping(state):
-                    state["server_spoke"] = True
-                    dst.sendall(data)
-                    continue
-                if not state["delayed"]:
-                    state["delayed"] = True
-                    time.sleep(self.delay)
-                if not self.drip:
-                    dst.sendall(data)
-                    continue
-                for b in data:
-                    dst.sendall(bytes([b]))
-                    self.dripped += 1
-                    time.sleep(self.drip)
-        except OSError:
-            pass
-        for s in (src, dst):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            s.close()
-
-    def close(self):
-        self.sock.close()
+    def forward(self, data, dst, state, upstream):
+        if upstream:
+            if state["server_spoke"]:
+                state["client_after"] = True
+            dst.sendall(data)
+            return True
+        if not self.shaping(state):
+            state["server_spoke"] = True
+            dst.sendall(data)
+            return True
+        if not state["delayed"]:
+            state["delayed"] = True
+            time.sleep(self.delay)
+        if not self.drip:
+            dst.sendall(data)
+            return True
+        for b in data:
+            dst.sendall(bytes([b]))
+            self.dripped += 1
+            time.sleep(self.drip)
+        return True
 
 
 class CliDeadlineTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.s = harness.Service("cli_deadline")
-        cls.s.enrol("submitter-LCC", "LCC", "Ann Williams", "submitter")
+        cls.s = harness.Service("cli_deadline", people=("submitter-LCC",))
         r = cls.s.cli("admin", "plan", "import", harness.PLAN_FILE, "--dry-run", "--format", "json")
         if r.returncode != 0:
             raise AssertionError(r.stdout + r.stderr)
@@ -168,10 +139,7 @@ class CliDeadlineTest(unittest.TestCase):
     # ------------------------------------------------------------ the wait for a long answer
 
     def pty_env(self, relay, term="xterm"):
-        env = dict(os.environ)
-        env.update(self.s.cli_env("admin"))
-        env.update({"PLANREG_SERVER": "localhost:%d" % relay.port, "TERM": term})
-        return env
+        return self.s.process_env("admin", port=relay.port, TERM=term)
 
     def assertWaited(self, out, what, printed):
         """The bar was drawn for what at least three times, its time moving on, then cleared before printed."""

@@ -20,8 +20,7 @@ OPENSSL_JARGON = ("system lib", "PEM lib", "SSL routines", "error:")
 class CliEdgesTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.s = harness.Service("cli_edges")
-        cls.s.enrol("submitter-LCC", "LCC", "Ann Williams", "submitter")
+        cls.s = harness.Service("cli_edges", people=("submitter-LCC",))
         cls.s.issue("other", "LCC", "Other Person", "submitter")  # a valid pair, never enrolled
         cls.dir = os.path.join(cls.s.tmp, "files")
         os.mkdir(cls.dir)

@@ -3,7 +3,6 @@ overrides, check-config, and a clear refusal for every bad setting."""
 
 import os
 import sys
-import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -18,7 +17,7 @@ def planregd(*args, env=None):
 
 class DaemonConfigTest(unittest.TestCase):
     def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="planregd-config-", dir=os.environ.get("PLANREG_TEST_TMP"))
+        self.dir = harness.tempdir("planregd-config-")
 
     def conf(self, text):
         path = os.path.join(self.dir, "planregd.conf")

@@ -11,8 +11,6 @@ the harness at it through PGHOST/PGPORT; tearDown always thaws it, and the
 module always stops it.
 """
 
-import datetime
-import http.client
 import os
 import re
 import shutil
@@ -21,17 +19,16 @@ import socket
 import ssl
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-import unittest
 import uuid
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
+from harness import current_period, http_get, metric, wait_until  # noqa: E402
+from pgcluster import PgCluster  # noqa: E402
 from wire import OK, UNAVAILABLE, Wire, get_project, tls_context, whoami  # noqa: E402
 
-PGCLUSTER = os.path.join(harness.SOURCE_DIR, "deploy", "pgcluster.sh")
 RESOURCE_EXHAUSTED = 8
 
 # short deadlines, so that the faults show in seconds; reconnect_max_ms stays at its
@@ -48,16 +45,6 @@ def log(msg):
     sys.stderr.flush()
 
 
-def http_get(port, path):
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-    try:
-        c.request("GET", path)
-        r = c.getresponse()
-        return r.status, r.read().decode()
-    finally:
-        c.close()
-
-
 def ss_seconds(text):
     """ss's timer text in seconds: 119min, 1min20sec, 40sec, 4.123ms (4.123 s), 855ms."""
     m = re.fullmatch(r"(?:(\d+)min)?(?:(\d+)(?:sec|\.))?(?:(\d+)ms)?", text)
@@ -67,52 +54,19 @@ def ss_seconds(text):
     return mins * 60 + secs + ms / 1000
 
 
-def metric(text, name):
-    m = re.search(r"^%s (\d+)$" % re.escape(name), text, re.M)
-    return int(m.group(1)) if m else None
-
-
-def current_period():
-    today = datetime.datetime.now(datetime.timezone.utc).date()
-    return "%d-Q%d" % (today.year, (today.month - 1) // 3 + 1)
-
-
-def wait_until(what, fn, timeout, step=0.1):
-    """Calls fn until it returns a true value; returns (value, seconds taken); fails after timeout."""
-    t0 = time.time()
-    last = None
-    while time.time() - t0 < timeout:
-        last = fn()
-        if last:
-            return last, time.time() - t0
-        time.sleep(step)
-    raise AssertionError("%s: not within %.1fs (last: %r)" % (what, timeout, last))
-
-
-class Cluster:
-    """A private PostgreSQL cluster (deploy/pgcluster.sh) that can be frozen and thawed."""
+class Cluster(PgCluster):
+    """A private cluster over TCP that can be frozen and thawed."""
 
     def __init__(self):
-        parent = os.environ.get("PLANREG_TEST_TMP") or "/tmp"
-        self.tmp = tempfile.mkdtemp(prefix="planreg-dbfaults-pg-", dir=parent)
-        os.chmod(self.tmp, 0o755)  # the postgres user must reach the cluster directory
-        self.dir = os.path.join(self.tmp, "pg")
-        self.port = str(harness.free_port())
+        self.tmp = harness.tempdir("planreg-dbfaults-pg-", 0o755)  # the postgres user must reach the cluster
         self.frozen = set()
         self.pid = None
         try:
-            self.pg("init")
-            self.pg("start", self.port)
+            super().__init__(os.path.join(self.tmp, "pg"), tcp=True)
             self.pid = self.postmaster()
         except BaseException:
-            self.close()  # a start that failed half-way may still have left a server running
+            self.close()
             raise
-
-    def pg(self, *args):
-        r = subprocess.run(["bash", PGCLUSTER, args[0], self.dir] + list(args[1:]), capture_output=True, text=True,
-                           timeout=120, env=dict(os.environ, PLANREG_PG_LISTEN="127.0.0.1", PLANREG_PG_FAST="1"))
-        if r.returncode != 0:
-            raise AssertionError("pgcluster.sh %s failed: %s%s" % (" ".join(args), r.stdout, r.stderr))
 
     def postmaster(self):
         with open(os.path.join(self.dir, "data", "postmaster.pid")) as f:
@@ -167,7 +121,7 @@ class Cluster:
         try:
             self.thaw()
         finally:
-            subprocess.run(["bash", PGCLUSTER, "stop", self.dir], capture_output=True, timeout=120)
+            self.stop()
             self.stop_by_pid()
             shutil.rmtree(self.tmp, ignore_errors=True)
 
@@ -193,9 +147,9 @@ class Cluster:
             time.sleep(0.1)
 
 
-class DbFaultsTest(unittest.TestCase):
+class DbFaultsTest(harness.WireTest):
     cluster = None
-    service = None
+    wire_timeout = 15
 
     @classmethod
     def setUpClass(cls):
@@ -218,45 +172,17 @@ class DbFaultsTest(unittest.TestCase):
         finally:
             cls.cluster.close()
 
-    def setUp(self):
-        self.daemons = []
-        self.wires = []
-
     def tearDown(self):
         self.cluster.thaw()  # whatever happened: never leave the cluster frozen
-        for w in self.wires:
-            w.close()
-        problems = []
-        for d in self.daemons:
-            try:
-                d.stop()
-            except AssertionError as e:
-                problems.append(str(e))
-        if problems:
-            self.fail("\n".join(problems))
+        super().tearDown()
 
     # ------------------------------------------------------------ helpers
 
     def daemon(self, env=None):
-        e = dict(FAST)
-        e.update(env or {})
-        d = harness.Daemon(self.service.db, self.service.pki, self.service.tmp, e)
-        self.daemons.append(d)
-        return d
-
-    def wire(self, d, cred="admin"):
-        w = Wire(d.port, tls_context(self.service.pki, cred), timeout=15)
-        self.wires.append(w)
-        return w
+        return self.extra_daemon(dict(FAST, **(env or {})))
 
     def cli(self, d, *args, timeout=60):
-        env = self.service.cli_env("admin")
-        env["PLANREG_SERVER"] = "localhost:%d" % d.port
-        r = harness.run([harness.PLANREG] + list(args), env=env, timeout=timeout)
-        report = harness.sanitizer_report(r.stderr)
-        if report:
-            raise AssertionError("planreg sanitizer report:\n" + report)
-        return r
+        return self.service.cli("admin", *args, port=d.port, timeout=timeout)
 
     def submit(self, d, ref, key):
         return self.cli(d, "update", "submit", str(ref), "--period", current_period(), "--confidence", "green",
@@ -313,7 +239,7 @@ class DbFaultsTest(unittest.TestCase):
 
     def test_frozen_database_answers_unavailable_and_recovers(self):
         d = self.daemon()
-        w = self.wire(d)
+        w = self.wire(daemon=d)
         self.assertEqual(w.call(whoami(1)).code, OK)
         self.assertEqual(self.healthz(d), 200)
 
@@ -445,7 +371,7 @@ class DbFaultsTest(unittest.TestCase):
             for t in threads:
                 t.join(300)
             stop.set()
-        self.daemons.remove(d)
+        self.extra_daemons.remove(d)
         d.log.close()
         self.assertIsNone(harness.sanitizer_report(d.read_log()))
 
@@ -474,7 +400,7 @@ class DbFaultsTest(unittest.TestCase):
     def test_acquire_timeout_bounds_the_wait_for_a_connection(self):
         d = self.daemon({"PLANREGD_DB_POOL_SIZE": "1", "PLANREGD_DB_QUERY_TIMEOUT_MS": "10000",
                          "PLANREGD_DB_ACQUIRE_TIMEOUT_MS": "1000"})
-        holder, waiter = self.wire(d), self.wire(d)
+        holder, waiter = self.wire(daemon=d), self.wire(daemon=d)
         self.assertEqual(holder.call(whoami(1)).code, OK)
         self.assertEqual(waiter.call(whoami(1)).code, OK)
         self.cluster.freeze()  # shorter than the query deadline: the held query is answered in the end
@@ -508,53 +434,24 @@ class DbFaultsTest(unittest.TestCase):
         silent.bind(("127.0.0.1", 0))
         silent.listen(64)
         self.addCleanup(silent.close)
-        pki = self.service.pki
-        logf = open(os.path.join(self.service.tmp, "planregd-silent-%s.log" % uuid.uuid4().hex[:6]), "w+")
-        self.addCleanup(logf.close)
-        env = dict(os.environ)
-        env.update({
+        d = self.extra_daemon({
             "PLANREGD_DB_DSN": "host=127.0.0.1 port=%d dbname=nothing user=nobody" % silent.getsockname()[1],
             "PLANREGD_DB_CONNECT_TIMEOUT_MS": "30000",
             "PLANREGD_DB_ACQUIRE_TIMEOUT_MS": "1000",
-            "PLANREGD_LISTEN_ADDR": "127.0.0.1", "PLANREGD_LISTEN_PORT": "0", "PLANREGD_HTTP_PORT": "0",
-            "PLANREGD_TLS_CERT": os.path.join(pki.dir, "server.crt"),
-            "PLANREGD_TLS_KEY": os.path.join(pki.dir, "server.key"), "PLANREGD_TLS_CA": pki.ca,
-            "PLANREGD_LOG_LEVEL": "debug",
-        })
-        proc = subprocess.Popen([harness.PLANREGD], env=env, stdout=logf, stderr=subprocess.STDOUT)
-        try:
-            def ports():
-                logf.seek(0)
-                text = logf.read()
-                m = re.search(r"event=listening .*port=(\d+)", text)
-                h = re.search(r"event=http_listening .*port=(\d+)", text)
-                return (int(m.group(1)), int(h.group(1))) if m and h else None
-
-            (port, http_port), _ = wait_until("planregd listening", ports, 30, step=0.05)
-            w = Wire(port, tls_context(pki, "admin"), timeout=15)
-            self.wires.append(w)
-            t0 = time.time()
-            w.send(whoami(1))
-            r = w.read_response()
-            took = time.time() - t0
-            log("never connected: answered %s after %.2fs (db_acquire_timeout_ms 1000)" % (r, took))
-            self.assertIsNotNone(r)
-            # the connect-time credential check is what waited: a connection-level answer (id 0)
-            self.assertEqual((r.code, r.reason), (UNAVAILABLE, "database_unavailable"), r)
-            self.assertIn("not connected yet", r.message)
-            self.assertLess(took, 2.5)
-            self.assertEqual(http_get(http_port, "/healthz")[0], 503)
-        finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        logf.seek(0)
-        text = logf.read()
-        self.assertIsNone(harness.sanitizer_report(text), text[-3000:])
-        self.assertEqual(proc.returncode, 0, text[-3000:])
+        }, wait_db=False)
+        w = self.wire(daemon=d)
+        t0 = time.time()
+        w.send(whoami(1))
+        r = w.read_response()
+        took = time.time() - t0
+        log("never connected: answered %s after %.2fs (db_acquire_timeout_ms 1000)" % (r, took))
+        self.assertIsNotNone(r)
+        # the connect-time credential check is what waited: a connection-level answer (id 0)
+        self.assertEqual((r.code, r.reason), (UNAVAILABLE, "database_unavailable"), r)
+        self.assertIn("not connected yet", r.message)
+        self.assertLess(took, 2.5)
+        self.assertEqual(http_get(d.http_port, "/healthz")[0], 503)
+        # tearDown stops it: exit code 0 and sanitizer-clean
 
     # ------------------------------------------------------------ 5: TCP keepalive and user timeout
 

@@ -9,7 +9,6 @@ loopback, every loop is bounded in count and time, and the daemons are stopped
 with the harness's sanitizer check (the suite also runs under the ASan build).
 """
 
-import http.client
 import os
 import re
 import resource
@@ -20,13 +19,13 @@ import struct
 import sys
 import threading
 import time
-import unittest
 import uuid
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
+from harness import metric  # noqa: E402
 from wire import (GET_PROJECT, IMPORT_PLAN, INVALID_ARGUMENT, LIST_PROJECTS, OK, WHOAMI, Response,  # noqa: E402
-                  Wire, first, frame, get_project, pb_bytes, pb_decode, pb_varint, request, tls_context, whoami)
+                  first, frame, get_project, pb_bytes, pb_decode, pb_varint, request, tls_context, whoami)
 
 PERMISSION_DENIED = 7
 RESOURCE_EXHAUSTED = 8
@@ -39,50 +38,12 @@ MIB = 1024 * 1024
 
 # ---------------------------------------------------------------- helpers
 
-def http_get(port, path):
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        c.request("GET", path)
-        r = c.getresponse()
-        return r.status, r.read().decode()
-    finally:
-        c.close()
-
-
-def metrics(daemon):
-    status, body = http_get(daemon.http_port, "/metrics")
-    assert status == 200, body
-    return body
-
-
-def metric(body, name, **labels):
-    """The value of one series (labels as keywords), or None when absent."""
-    if labels:
-        name += "{" + ",".join('%s="%s"' % kv for kv in sorted(labels.items())) + "}"
-    m = re.search(r"^%s (\d+)$" % re.escape(name), body, re.M)
-    return int(m.group(1)) if m else None
-
-
 def proc_status_kib(pid, field):
     with open("/proc/%d/status" % pid) as f:
         for line in f:
             if line.startswith(field + ":"):
                 return int(line.split()[1])
     raise AssertionError("no %s in /proc/%d/status" % (field, pid))
-
-
-def log_mark(daemon):
-    return len(daemon.read_log())
-
-
-def wait_log_since(daemon, mark, pattern, timeout=10):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        m = re.search(pattern, daemon.read_log()[mark:])
-        if m:
-            return m
-        time.sleep(0.05)
-    raise AssertionError("planregd log never matched %r:\n%s" % (pattern, daemon.read_log()[mark:][-4000:]))
 
 
 def import_bomb(req_id, size=MAX_FRAME):
@@ -108,20 +69,6 @@ def violations(resp):
         f = pb_decode(v)
         out.append((first(f, 1, b"").decode(), first(f, 2, b"").decode()))
     return out
-
-
-class SourceWire(Wire):
-    """A Wire whose TCP connection comes from a chosen loopback address (127.0.0.0/8 is all ours)."""
-
-    def __init__(self, port, ctx, source, timeout=5.0):
-        raw = socket.create_connection(("127.0.0.1", port), timeout=timeout, source_address=(source, 0))
-        try:
-            self.sock = ctx.wrap_socket(raw, server_hostname="localhost")
-        except BaseException:
-            raw.close()
-            raise
-        self.buf = b""
-        self.eof = False
 
 
 class RawTls:
@@ -243,7 +190,7 @@ def close_all(socks):
 
 # ---------------------------------------------------------------- the tests
 
-class HostileTest(unittest.TestCase):
+class HostileTest(harness.WireTest):
     """One service (database, PKI, the plan, an admin and a viewer) with short deadlines."""
 
     @classmethod
@@ -253,52 +200,23 @@ class HostileTest(unittest.TestCase):
             "PLANREGD_FRAME_TIMEOUT_MS": "1000",
             "PLANREGD_WRITE_TIMEOUT_MS": "1000",
             "PLANREGD_CLOSING_TIMEOUT_MS": "1000",
-        })
+        }, people=("viewer",))
         cls.daemon = cls.service.daemon
         cls.pki = cls.service.pki
-        cls.service.enrol("viewer", "CA", "Vera Viewer", "viewer")
 
     @classmethod
     def tearDownClass(cls):
         cls.service.close()
 
-    def setUp(self):
-        self.wires = []
-        self.extra_daemons = []
-
-    def tearDown(self):
-        for w in self.wires:
-            w.close()
-        errors = []
-        for d in self.extra_daemons:
-            try:
-                d.stop()
-            except AssertionError as e:
-                errors.append(str(e))
-        if errors:
-            raise AssertionError("\n".join(errors))
-
-    def wire(self, cred="admin", port=None, **kw):
-        w = Wire(port or self.daemon.port, tls_context(self.pki, cred), **kw)
-        self.wires.append(w)
-        return w
-
-    def raw(self, cred="admin", port=None, **kw):
-        r = RawTls(port or self.daemon.port, tls_context(self.pki, cred), **kw)
-        self.wires.append(r)
-        return r
-
-    def extra_daemon(self, env):
-        d = harness.Daemon(self.service.db, self.pki, self.service.tmp, env)
-        self.extra_daemons.append(d)
-        return d
+    def raw(self, cred="admin", **kw):
+        return self.track(RawTls(self.daemon.port, tls_context(self.pki, cred), **kw))
 
     def assert_usable(self, w, req_id=900):
         r = w.call(whoami(req_id))
         self.assertEqual((r.id, r.code, r.body_field), (req_id, OK, WHOAMI), r)
 
     def refused(self, reason, daemon=None):
-        return metric(metrics(daemon or self.daemon), "planregd_requests_refused_total", reason=reason)
+        return metric((daemon or self.daemon).metrics(), "planregd_requests_refused_total", reason=reason)
 
     # ------------------------------------------------ 1: decode amplification
 
@@ -409,12 +327,12 @@ class HostileTest(unittest.TestCase):
         self.assert_usable(w)
 
     def test_log_escapes_control_characters(self):
-        mark = log_mark(self.daemon)
+        mark = self.daemon.log_mark()
         w = self.wire("viewer")
         forged = "X\x1b[31mRED\r\nts=2020-01-01T00:00:00.000Z level=error event=forged\x07"
         r = w.call(request(92, LIST_PROJECTS, pb_bytes(3, forged)))
         self.assertEqual((r.id, r.code), (92, INVALID_ARGUMENT), r)
-        line = wait_log_since(self.daemon, mark, r"event=request conn=\d+ id=92 .*").group(0)
+        line = self.daemon.wait_log(r"event=request conn=\d+ id=92 .*", since=mark).group(0)
         self.assertIn("\\x1b[31mRED\\r\\nts=2020", line)
         log = self.daemon.read_log()[mark:]
         self.assertNotIn("\x1b", log)
@@ -424,8 +342,8 @@ class HostileTest(unittest.TestCase):
     # ------------------------------------------------ 2: slow clients and write stalls
 
     def test_trickled_tls_record_is_cut_off_by_frame_timeout(self):
-        mark = log_mark(self.daemon)
-        before = metric(metrics(self.daemon), "planregd_deadlines_passed_total", deadline="frame")
+        mark = self.daemon.log_mark()
+        before = metric(self.daemon.metrics(), "planregd_deadlines_passed_total", deadline="frame")
         t = self.raw("admin")
         # one whole frame in one TLS record of ~3 KiB, sent 3 bytes every 0.2 s: the daemon
         # sees no byte of it until the record is whole, which would take minutes
@@ -449,8 +367,8 @@ class HostileTest(unittest.TestCase):
         self.assertGreater(took, 0.7, "closed before frame_timeout_ms (1000)")
         self.assertLess(took, 3.5)
         self.assertEqual(t.responses(), [], "the trickled request was answered")
-        wait_log_since(self.daemon, mark, r"event=conn_close .*reason=\"frame not completed in time\"", 5)
-        after = metric(metrics(self.daemon), "planregd_deadlines_passed_total", deadline="frame")
+        self.daemon.wait_log(r"event=conn_close .*reason=\"frame not completed in time\"", 5, since=mark)
+        after = metric(self.daemon.metrics(), "planregd_deadlines_passed_total", deadline="frame")
         self.assertEqual(after, before + 1)
 
     def big_answers(self, t, count, first_id):
@@ -458,16 +376,16 @@ class HostileTest(unittest.TestCase):
         t.send(*[request(first_id + i, LIST_PROJECTS, pb_varint(7, 1000)) for i in range(count)])
 
     def test_client_that_never_reads_is_closed_by_write_timeout(self):
-        mark = log_mark(self.daemon)
-        before = metric(metrics(self.daemon), "planregd_deadlines_passed_total", deadline="write")
+        mark = self.daemon.log_mark()
+        before = metric(self.daemon.metrics(), "planregd_deadlines_passed_total", deadline="write")
         t = self.raw("admin", rcvbuf=4096)
         t0 = time.time()
         self.big_answers(t, 200, 1000)
-        m = wait_log_since(self.daemon, mark, r"event=conn_close .*reason=\"write timeout[^\"]*\"", 15)
+        m = self.daemon.wait_log(r"event=conn_close .*reason=\"write timeout[^\"]*\"", 15, since=mark)
         took = time.time() - t0
         self.assertLess(took, 12, "the stalled connection lived %.1fs" % took)
         self.assertIn("requests=", m.group(0))
-        after = metric(metrics(self.daemon), "planregd_deadlines_passed_total", deadline="write")
+        after = metric(self.daemon.metrics(), "planregd_deadlines_passed_total", deadline="write")
         self.assertGreaterEqual(after, before + 1)
         # it is really gone: what the client finally reads ends in a reset or EOF, within bounds
         self.assertTrue(t.closed(10) or t.closed(10))
@@ -475,7 +393,7 @@ class HostileTest(unittest.TestCase):
 
     def test_slow_reader_is_closed_by_write_timeout(self):
         # reading a trickle does not reset the write deadline: only an empty output does
-        mark = log_mark(self.daemon)
+        mark = self.daemon.log_mark()
         t = self.raw("admin", rcvbuf=4096)
         self.big_answers(t, 200, 2000)
         t0 = time.time()
@@ -495,10 +413,10 @@ class HostileTest(unittest.TestCase):
                 closed = True
                 break
         self.assertTrue(closed, "a client reading 512 bytes every 100 ms kept its stalled output for 12s")
-        wait_log_since(self.daemon, mark, r"event=conn_close .*reason=\"write timeout", 5)
+        self.daemon.wait_log(r"event=conn_close .*reason=\"write timeout", 5, since=mark)
 
     def test_lingering_client_cannot_hold_the_close(self):
-        before = metric(metrics(self.daemon), "planregd_deadlines_passed_total", deadline="closing")
+        before = metric(self.daemon.metrics(), "planregd_deadlines_passed_total", deadline="closing")
         t = self.raw("admin")
         t.sock.sendall(t.seal(struct.pack(">I", 0)))  # a protocol error: the daemon answers and closes
         self.assertTrue(t.closed(3), "no close after a bad frame")
@@ -516,7 +434,7 @@ class HostileTest(unittest.TestCase):
         took = time.time() - t0
         self.assertTrue(gone, "the daemon kept a closing connection open while the client kept sending")
         self.assertLess(took, 3.5)
-        after = metric(metrics(self.daemon), "planregd_deadlines_passed_total", deadline="closing")
+        after = metric(self.daemon.metrics(), "planregd_deadlines_passed_total", deadline="closing")
         self.assertEqual(after, before + 1)
 
     # ------------------------------------------------ 3: unauthenticated flood
@@ -546,8 +464,7 @@ class HostileTest(unittest.TestCase):
             try:
                 time.sleep(0.2)
                 t0 = time.time()
-                w = Wire(d.port, tls_context(self.pki, "admin"), timeout=5)
-                self.wires.append(w)
+                w = self.wire(daemon=d)
                 r = w.call(whoami(1))
                 took = time.time() - t0
             finally:
@@ -556,7 +473,7 @@ class HostileTest(unittest.TestCase):
             self.assertEqual((r.id, r.code), (1, OK), r)
             self.assertLess(took, 2.0, "an enrolled client waited %.2fs under a flood of %d silent sockets"
                             % (took, count))
-            body = metrics(d)
+            body = d.metrics()
             unauth = metric(body, "planregd_connections_unauthenticated")
             self.assertIsNotNone(unauth, body)
             self.assertLessEqual(unauth, 64)
@@ -577,10 +494,9 @@ class HostileTest(unittest.TestCase):
         socks, _ = silent_sockets(d.port, 60, ["127.0.0.30", "127.0.0.31"])
         try:
             time.sleep(0.3)
-            body = metrics(d)
+            body = d.metrics()
             self.assertLessEqual(metric(body, "planregd_connections_unauthenticated"), 30, body)
-            w = Wire(d.port, tls_context(self.pki, "admin"), timeout=5)
-            self.wires.append(w)
+            w = self.wire(daemon=d)
             self.assertEqual(w.call(whoami(1)).code, OK)
         finally:
             close_all(socks)
@@ -593,14 +509,12 @@ class HostileTest(unittest.TestCase):
             time.sleep(0.2)
             # a fifth from the same address is closed at accept: no handshake, no answer
             with self.assertRaises((OSError, ssl.SSLError)):
-                w = SourceWire(d.port, tls_context(self.pki, "admin"), "127.0.0.50", timeout=3)
-                self.wires.append(w)
+                w = self.wire(daemon=d, source="127.0.0.50", timeout=3)
                 w.call(whoami(1))
             # another address is served
-            w = SourceWire(d.port, tls_context(self.pki, "admin"), "127.0.0.51", timeout=3)
-            self.wires.append(w)
+            w = self.wire(daemon=d, source="127.0.0.51", timeout=3)
             self.assertEqual(w.call(whoami(2)).code, OK)
-            body = metrics(d)
+            body = d.metrics()
             self.assertGreaterEqual(metric(body, "planregd_connections_refused_total", reason="per_addr"), 1, body)
             d.wait_log(r"event=conn_refused peer=127\.0\.0\.50:\d+ reason=per_addr limit=4", 3)
         finally:
@@ -609,8 +523,7 @@ class HostileTest(unittest.TestCase):
         deadline = time.time() + 5
         while True:
             try:
-                w = SourceWire(d.port, tls_context(self.pki, "admin"), "127.0.0.50", timeout=3)
-                self.wires.append(w)
+                w = self.wire(daemon=d, source="127.0.0.50", timeout=3)
                 r = w.call(whoami(3))
                 break
             except (OSError, ssl.SSLError, AssertionError):

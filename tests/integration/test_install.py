@@ -11,8 +11,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
-import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
@@ -67,6 +65,20 @@ def help_section(text, heading):
     return out
 
 
+PLANREG_COMMAND = r"^  ([a-z][a-z-]*(?: [a-z][a-z-]*)?)(?:\s{2,}\S|$)"  # "  NOUN VERB  summary" in planreg --help
+PLANREGD_COMMAND = r"^  ([a-z][a-z-]*)(?: |$)"
+
+
+def help_commands(text, pattern):
+    """The commands a --help listing names under "Commands:", each matched by pattern (group 1: the command)."""
+    out = []
+    for line in help_section(text, "Commands:"):
+        m = re.match(pattern, line)
+        if m:
+            out.append(m.group(1))
+    return out
+
+
 def render(path):
     """man -l's text for a page (overstrike removed), its stderr and status."""
     env = dict(os.environ, MANWIDTH="100", LC_ALL="C.UTF-8", MANPAGER="cat", PAGER="cat")
@@ -74,16 +86,8 @@ def render(path):
     return re.sub(r".\x08", "", r.stdout), r.stderr, r.returncode
 
 
-class InstallTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="planreg-install-", dir=os.environ.get("PLANREG_TEST_TMP"))
-        cls.prefix = os.path.join(cls.tmp, "stage")
-        stage.install(cls.prefix)
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.tmp, ignore_errors=True)
+class InstallTest(stage.StagedTest):
+    tmp_prefix = "planreg-install-"
 
     def path(self, rel):
         return os.path.join(self.prefix, rel)
@@ -142,11 +146,7 @@ class InstallTest(unittest.TestCase):
     def test_planregd_page_documents_every_command(self):
         r = run([self.path("sbin/planregd"), "--help"])
         self.assertEqual(r.returncode, 0, r.stderr)
-        commands = set()
-        for line in help_section(r.stdout, "Commands:"):
-            m = re.match(r"^  ([a-z][a-z-]*)(?: |$)", line)
-            if m:
-                commands.add(m.group(1))
+        commands = set(help_commands(r.stdout, PLANREGD_COMMAND))
         self.assertIn("migrate", commands)
         reloadable = set()
         for line in r.stdout.split("\n"):

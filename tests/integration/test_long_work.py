@@ -6,56 +6,22 @@ stderr for the audit and for a CSV batch only when stderr is a terminal (a real 
 import csv
 import json
 import os
-import pty
-import select
-import subprocess
 import sys
-import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
+from terminal import run_in_pty  # noqa: E402
 from wire import INVALID_ARGUMENT, Wire, pb_varint, request, tls_context  # noqa: E402
 
 PERIOD = "2026-Q3"
 VERIFY_AUDIT = 34  # Request.verify_audit
 
 
-def run_in_pty(argv, env, timeout=60):
-    """Runs argv with stdout and stderr on a new pseudo-terminal; returns (exit code, everything it wrote)."""
-    pid, fd = pty.fork()
-    if pid == 0:
-        try:
-            os.execve(argv[0], argv, env)
-        finally:
-            os._exit(127)
-    out = b""
-    deadline = time.time() + timeout
-    while True:
-        if time.time() > deadline:
-            os.kill(pid, 9)
-            raise AssertionError("%s did not finish within %d s" % (argv, timeout))
-        r, _, _ = select.select([fd], [], [], 0.5)
-        if r:
-            try:
-                chunk = os.read(fd, 65536)
-            except OSError:  # EIO: the child closed the terminal
-                chunk = b""
-            if not chunk:
-                break
-            out += chunk
-    _, status = os.waitpid(pid, 0)
-    os.close(fd)
-    return os.waitstatus_to_exitcode(status), out.decode("utf-8", "replace")
-
-
 class LongWorkTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.s = harness.Service("longwork")
-        for name, org, person, role in [("viewer", "CA", "Vera Viewer", "viewer"),
-                                        ("submitter-LCC", "LCC", "Ann Williams", "submitter")]:
-            cls.s.enrol(name, org, person, role)
+        cls.s = harness.Service("longwork", people=("viewer", "submitter-LCC"))
         # seven updates of LCC's projects: the chain to check
         cls.ids = []
         for i, ref in enumerate((5, 5, 6, 5, 6, 5, 6)):
@@ -152,9 +118,7 @@ class LongWorkTest(unittest.TestCase):
     # ------------------------------------------------------------ the progress bar
 
     def test_progress_bar_only_on_a_terminal(self):
-        env = dict(os.environ)
-        env.update(self.s.cli_env("viewer"))
-        env["TERM"] = "xterm"
+        env = self.s.process_env("viewer", TERM="xterm")
         rc, out = run_in_pty([harness.PLANREG, "audit", "verify", "--batch-size", "2"], env)
         self.assertEqual(rc, 0, out)
         n = len(self.ids)
@@ -178,9 +142,7 @@ class LongWorkTest(unittest.TestCase):
             w.writerow(["ref", "period", "confidence", "stage", "narrative"])
             for ref in (5, 6):
                 w.writerow([ref, "2026-Q2", "green", "live", "Batch report for %d." % ref])
-        env = dict(os.environ)
-        env.update(self.s.cli_env("submitter-LCC"))
-        env["TERM"] = "xterm"
+        env = self.s.process_env("submitter-LCC", TERM="xterm")
         rc, out = run_in_pty([harness.PLANREG, "update", "submit", "--csv", path], env)
         self.assertEqual(rc, 0, out)
         self.assertIn("submitting [", out)

@@ -5,10 +5,8 @@ lookup per request) yet dropped as soon as the credential is revoked, by this da
 or, through LISTEN/NOTIFY, by another one."""
 
 import calendar
-import http.client
 import os
 import re
-import socket
 import ssl
 import stat
 import statistics
@@ -16,73 +14,25 @@ import struct
 import subprocess
 import sys
 import time
-import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
-from wire import LIST_PROJECTS, OK, UNAUTHENTICATED, Response, Wire, pb_varint, request, tls_context, whoami  # noqa: E402
+from wire import (LIST_PROJECTS, OK, UNAUTHENTICATED, Response, Wire, pb_varint, read_frame, request,  # noqa: E402
+                  tls_context, whoami)
 
 LOOKUPS = "planregd_credential_lookups_total"
 
 
-def metrics(daemon):
-    c = http.client.HTTPConnection("127.0.0.1", daemon.http_port, timeout=5)
-    try:
-        c.request("GET", "/metrics")
-        return c.getresponse().read().decode()
-    finally:
-        c.close()
-
-
-def metric(daemon, name):
-    m = re.search(r"^%s (\d+)$" % re.escape(name), metrics(daemon), re.M)
-    if m is None:
-        raise AssertionError("no metric %s" % name)
-    return int(m.group(1))
-
-
-def wait_log_since(daemon, mark, pattern, timeout=10):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        m = re.search(pattern, daemon.read_log()[mark:])
-        if m:
-            return m
-        time.sleep(0.02)
-    raise AssertionError("planregd log never matched %r:\n%s" % (pattern, daemon.read_log()[mark:][-3000:]))
-
-
-class PerfFixesTest(unittest.TestCase):
+class PerfFixesTest(harness.WireTest):
     @classmethod
     def setUpClass(cls):
-        cls.s = harness.Service("perf_fixes")
+        cls.s = cls.service = harness.Service("perf_fixes", people=("viewer",))
         cls.daemon = cls.s.daemon
-        cls.s.enrol("viewer", "CA", "Vera Viewer", "viewer")
         cls.daemon.wait_log(r"event=db_listening channel=planreg_credentials", 10)
-        cls.extra = []
 
     @classmethod
     def tearDownClass(cls):
-        errors = []
-        for d in cls.extra:
-            try:
-                d.stop()
-            except AssertionError as e:
-                errors.append(str(e))
         cls.s.close()
-        if errors:
-            raise AssertionError("\n".join(errors))
-
-    def setUp(self):
-        self.wires = []
-
-    def tearDown(self):
-        for w in self.wires:
-            w.close()
-
-    def wire(self, cred="admin", daemon=None):
-        w = Wire((daemon or self.daemon).port, tls_context(self.s.pki, cred))
-        self.wires.append(w)
-        return w
 
     # ------------------------------------------------------------ TCP_NODELAY
 
@@ -116,11 +66,11 @@ class PerfFixesTest(unittest.TestCase):
 
     def whoami_resumed(self, cred, env):
         """Runs `planreg whoami`; returns the resumed= of its conn_open line."""
-        mark = len(self.daemon.read_log())
+        mark = self.daemon.log_mark()
         r = self.s.cli(cred, "whoami", env=env)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn(cred, r.stdout)
-        m = wait_log_since(self.daemon, mark, r"event=conn_open .*cred=%s .*resumed=(\d)" % re.escape(cred), 5)
+        m = self.daemon.wait_log(r"event=conn_open .*cred=%s .*resumed=(\d)" % re.escape(cred), 5, since=mark)
         return int(m.group(1))
 
     def test_cli_resumes_its_tls_session(self):
@@ -175,16 +125,16 @@ class PerfFixesTest(unittest.TestCase):
     def test_principal_is_cached_on_the_connection(self):
         w = self.wire("viewer")
         self.assertEqual(w.call(whoami(1)).code, OK)
-        before = metric(self.daemon, LOOKUPS)
+        before = self.daemon.metric(LOOKUPS)
         for i in range(20):
             r = w.call(whoami(2 + i))
             self.assertEqual(r.code, OK, r)
             self.assertEqual(r.principal()["credential"], "viewer")
-        self.assertEqual(metric(self.daemon, LOOKUPS), before, "requests looked the credential up again")
+        self.assertEqual(self.daemon.metric(LOOKUPS), before, "requests looked the credential up again")
         # a new connection looks it up once, at connect
         w2 = self.wire("viewer")
         self.assertEqual(w2.call(whoami(1)).code, OK)
-        self.assertEqual(metric(self.daemon, LOOKUPS), before + 1)
+        self.assertEqual(self.daemon.metric(LOOKUPS), before + 1)
 
     def test_a_resumed_session_does_not_outlive_its_certificate(self):
         # A full handshake checks the certificate's dates with its chain; a resumed one skips the chain, so
@@ -217,25 +167,13 @@ class PerfFixesTest(unittest.TestCase):
         ctx.load_cert_chain(crt, key)
 
         def connect(session=None):
-            raw = socket.create_connection(("127.0.0.1", self.daemon.port), timeout=5)
-            return ctx.wrap_socket(raw, server_hostname="localhost", session=session)
+            return Wire(self.daemon.port, ctx, session=session).sock
 
         def call(sock, req):
+            """The answer read straight off the socket: a TLS alert is an SSLError, as it comes."""
             sock.sendall(struct.pack(">I", len(req)) + req)
-            head = b""
-            while len(head) < 4:
-                chunk = sock.recv(4 - len(head))
-                if not chunk:
-                    return None
-                head += chunk
-            n = struct.unpack(">I", head)[0]
-            body = b""
-            while len(body) < n:
-                chunk = sock.recv(n - len(body))
-                if not chunk:
-                    return None
-                body += chunk
-            return Response(body)
+            body = read_frame(sock)
+            return Response(body) if body is not None else None
 
         s1 = connect()
         self.assertEqual(call(s1, whoami(1)).code, OK)  # the session ticket has arrived by now
@@ -270,19 +208,18 @@ class PerfFixesTest(unittest.TestCase):
         self.assertTrue(w.closed_within(3))
 
     def test_revocation_reaches_another_daemon_by_notification(self):
-        other = harness.Daemon(self.s.db, self.s.pki, self.s.tmp)
-        self.extra.append(other)
+        other = self.extra_daemon()
         other.wait_log(r"event=db_listening channel=planreg_credentials", 10)
         self.s.enrol("temp-far", "CA", "Temp Far", "viewer")
-        w = self.wire("temp-far", other)
+        w = self.wire("temp-far", daemon=other)
         self.assertEqual(w.call(whoami(1)).code, OK)
-        before = metric(other, LOOKUPS)
+        before = other.metric(LOOKUPS)
         self.assertEqual(w.call(whoami(2)).code, OK)
-        self.assertEqual(metric(other, LOOKUPS), before, "the other daemon did not cache the principal")
-        mark = len(other.read_log())
+        self.assertEqual(other.metric(LOOKUPS), before, "the other daemon did not cache the principal")
+        mark = other.log_mark()
         rc = self.s.cli("admin", "cred", "revoke", "temp-far")  # through the first daemon
         self.assertEqual(rc.returncode, 0, rc.stdout + rc.stderr)
-        wait_log_since(other, mark, r"event=conn_principal_dropped .*cred=temp-far", 5)
+        other.wait_log(r"event=conn_principal_dropped .*cred=temp-far", 5, since=mark)
         r = w.call(whoami(3))
         self.assertEqual((r.id, r.code, r.reason), (3, UNAUTHENTICATED, "credential_revoked"), r)
         self.assertTrue(w.closed_within(3))
@@ -293,22 +230,22 @@ class PerfFixesTest(unittest.TestCase):
         self.s.enrol("temp-sql", "CA", "Temp SQL", "viewer")
         w = self.wire("temp-sql")
         self.assertEqual(w.call(whoami(1)).code, OK)
-        before = metric(self.daemon, LOOKUPS)
+        before = self.daemon.metric(LOOKUPS)
         self.assertEqual(w.call(whoami(2)).code, OK)
-        self.assertEqual(metric(self.daemon, LOOKUPS), before, "the principal was not cached")
-        mark = len(self.daemon.read_log())
+        self.assertEqual(self.daemon.metric(LOOKUPS), before, "the principal was not cached")
+        mark = self.daemon.log_mark()
         self.s.sql("UPDATE credential SET revoked_at = now(), revoked_by = 'owner by hand' WHERE name = 'temp-sql'")
-        wait_log_since(self.daemon, mark, r"event=conn_principal_dropped .*cred=temp-sql", 5)
+        self.daemon.wait_log(r"event=conn_principal_dropped .*cred=temp-sql", 5, since=mark)
         r = w.call(whoami(3))
         self.assertEqual((r.id, r.code, r.reason), (3, UNAUTHENTICATED, "credential_revoked"), r)
         # a revocation through the daemon is still announced once (identical notifications merge)
         self.s.enrol("temp-once", "CA", "Temp Once", "viewer")
         w2 = self.wire("temp-once")
         self.assertEqual(w2.call(whoami(1)).code, OK)
-        mark = len(self.daemon.read_log())
+        mark = self.daemon.log_mark()
         rc = self.s.cli("admin", "cred", "revoke", "temp-once")
         self.assertEqual(rc.returncode, 0, rc.stdout + rc.stderr)
-        wait_log_since(self.daemon, mark, r"event=conn_principal_dropped .*cred=temp-once", 5)
+        self.daemon.wait_log(r"event=conn_principal_dropped .*cred=temp-once", 5, since=mark)
         time.sleep(0.3)
         dropped = re.findall(r"event=conn_principal_dropped .*cred=temp-once", self.daemon.read_log()[mark:])
         self.assertEqual(len(dropped), 1, dropped)
@@ -317,21 +254,21 @@ class PerfFixesTest(unittest.TestCase):
         w = self.wire("viewer")
         self.assertEqual(w.call(whoami(1)).code, OK)
         self.assertEqual(w.call(whoami(2)).code, OK)
-        mark = len(self.daemon.read_log())
-        before = metric(self.daemon, LOOKUPS)
+        mark = self.daemon.log_mark()
+        before = self.daemon.metric(LOOKUPS)
         self.s.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                    "WHERE application_name = 'planregd-listen' AND datname = current_database()")
-        wait_log_since(self.daemon, mark, r"event=db_listen_lost", 5)
+        self.daemon.wait_log(r"event=db_listen_lost", 5, since=mark)
         # while nothing listens, every request looks its credential up
         self.assertEqual(w.call(whoami(3)).code, OK)
-        wait_log_since(self.daemon, mark, r"event=db_listening", 10)
+        self.daemon.wait_log(r"event=db_listening", 10, since=mark)
         # subscribed again: the cache from before is stale, so one lookup, then none
-        after_relisten = metric(self.daemon, LOOKUPS)
+        after_relisten = self.daemon.metric(LOOKUPS)
         self.assertGreater(after_relisten, before)
         self.assertEqual(w.call(whoami(4)).code, OK)
-        self.assertEqual(metric(self.daemon, LOOKUPS), after_relisten + 1)
+        self.assertEqual(self.daemon.metric(LOOKUPS), after_relisten + 1)
         self.assertEqual(w.call(whoami(5)).code, OK)
-        self.assertEqual(metric(self.daemon, LOOKUPS), after_relisten + 1)
+        self.assertEqual(self.daemon.metric(LOOKUPS), after_relisten + 1)
 
 
 if __name__ == "__main__":

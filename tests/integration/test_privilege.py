@@ -28,11 +28,7 @@ REGISTER_TABLES = ("plan", "theme", "objective", "organisation", "organisation_a
 class PrivilegeTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.s = harness.Service("privilege")
-        for name, org, person, role in [("viewer", "CA", "Vera Viewer", "viewer"),
-                                        ("submitter-LCC", "LCC", "Ann Williams", "submitter"),
-                                        ("submitter-CA", "CA", "Lorna Rogers", "submitter")]:
-            cls.s.enrol(name, org, person, role)
+        cls.s = harness.Service("privilege", people=("viewer", "submitter-LCC", "submitter-CA"))
 
     @classmethod
     def tearDownClass(cls):

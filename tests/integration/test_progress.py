@@ -27,14 +27,8 @@ def next_quarter(today=None):
 class ProgressTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.s = harness.Service("progress")
-        for name, org, person, role in [("viewer", "CA", "Vera Viewer", "viewer"),
-                                        ("reminder", "CA", "reminder job", "reminder"),
-                                        ("submitter-LCC", "LCC", "Ann Williams", "submitter"),
-                                        ("submitter-CA", "CA", "Lorna Rogers", "submitter"),
-                                        ("submitter-STFC", "STFC", "James Bedford", "submitter"),
-                                        ("submitter-ATOS", "ATOS", "Atos lead", "submitter")]:
-            cls.s.enrol(name, org, person, role)
+        cls.s = harness.Service("progress", people=("viewer", "reminder", "submitter-LCC", "submitter-CA",
+                                                    "submitter-STFC", "submitter-ATOS"))
 
     @classmethod
     def tearDownClass(cls):
@@ -514,13 +508,7 @@ class ProgressTest(unittest.TestCase):
     # ------------------------------------------------------------ one round trip, prepared statements (0006)
 
     def metric(self, name):
-        import re
-        import urllib.request
-        with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % self.s.daemon.http_port, timeout=10) as f:
-            body = f.read().decode()
-        m = re.search(r"^%s (\d+)$" % name, body, re.M)
-        self.assertIsNotNone(m, name)
-        return int(m.group(1))
+        return self.s.daemon.metric(name)
 
     def test_database_hashes_as_chain_c_does(self):
         # the hash is computed in SQL (planreg_submit_update) and must be chain.c's, byte for byte:

@@ -6,7 +6,6 @@ The test speaks the protocol itself (DESIGN.md section 2) with a small protobuf 
 codec below, so that it can send what the CLI never would.
 """
 
-import http.client
 import os
 import re
 import shutil
@@ -16,15 +15,15 @@ import ssl
 import struct
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 import warnings
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
+from harness import http_get, metric  # noqa: E402
+from pgcluster import PgCluster  # noqa: E402
 
-PGCLUSTER = os.path.join(harness.SOURCE_DIR, "deploy", "pgcluster.sh")
 IMPORT_LOCK_KEY = "31644363112211816"  # planreg_import_plan's pg_advisory_xact_lock
 DEFAULT_MAX_FRAME = 1048576
 
@@ -33,41 +32,9 @@ from wire import (GET_PROJECT, INVALID_ARGUMENT, LIST_PROJECTS, OK, UNAUTHENTICA
                   whoami)
 
 
-def log_since(daemon, mark):
-    return daemon.read_log()[mark:]
-
-
-def log_mark(daemon):
-    return len(daemon.read_log())
-
-
-def wait_log_since(daemon, mark, pattern, timeout=10):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if re.search(pattern, log_since(daemon, mark)):
-            return True
-        time.sleep(0.05)
-    raise AssertionError("planregd log never matched %r after the mark:\n%s" % (pattern, log_since(daemon, mark)[-4000:]))
-
-
-def http_get(port, path):
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-    try:
-        c.request("GET", path)
-        r = c.getresponse()
-        return r.status, r.read().decode()
-    finally:
-        c.close()
-
-
-def metric(text, name):
-    m = re.search(r"^%s (\d+)$" % re.escape(name), text, re.M)
-    return int(m.group(1)) if m else None
-
-
 # ---------------------------------------------------------------- the tests
 
-class ProtocolTest(unittest.TestCase):
+class ProtocolTest(harness.WireTest):
     """One service (database, PKI, daemon with short deadlines, the plan imported) for every test."""
 
     @classmethod
@@ -82,32 +49,6 @@ class ProtocolTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.service.close()
-
-    def setUp(self):
-        self.wires = []
-        self.extra_daemons = []
-
-    def tearDown(self):
-        for w in self.wires:
-            w.close()
-        errors = []
-        for d in self.extra_daemons:
-            try:
-                d.stop()
-            except AssertionError as e:
-                errors.append(str(e))
-        if errors:
-            raise AssertionError("\n".join(errors))
-
-    def wire(self, cred="admin", port=None, ctx=None, **kw):
-        w = Wire(port or self.daemon.port, ctx or tls_context(self.pki, cred), **kw)
-        self.wires.append(w)
-        return w
-
-    def extra_daemon(self, env):
-        d = harness.Daemon(self.service.db, self.pki, self.service.tmp, env)
-        self.extra_daemons.append(d)
-        return d
 
     # 1
     def test_whoami_over_raw_tls(self):
@@ -164,7 +105,7 @@ class ProtocolTest(unittest.TestCase):
     # 3
     def test_backpressure_pauses_instead_of_failing(self):
         d = self.extra_daemon({"PLANREGD_MAX_INFLIGHT_PER_CONN": "2"})
-        w = self.wire(port=d.port)
+        w = self.wire(daemon=d)
         msgs = [whoami(i) if i % 3 else get_project(i, i % 20 + 1) for i in range(1, 61)]
         w.send(*msgs)
         answered = {}
@@ -218,7 +159,7 @@ class ProtocolTest(unittest.TestCase):
         self.assertEqual((r.id, r.code, r.reason), (77, 8, "request_too_large"), r)  # RESOURCE_EXHAUSTED
         self.assertEqual(w.call(whoami(78)).code, OK)
         d = self.extra_daemon({"PLANREGD_MAX_REQUEST_BYTES": str(DEFAULT_MAX_FRAME)})
-        r = self.wire(port=d.port).call(msg)
+        r = self.wire(daemon=d).call(msg)
         self.assertEqual((r.id, r.code, r.body_field), (77, OK, WHOAMI))
 
     def test_frame_in_pieces(self):
@@ -240,7 +181,7 @@ class ProtocolTest(unittest.TestCase):
 
     def test_small_max_frame_bytes(self):
         d = self.extra_daemon({"PLANREGD_MAX_FRAME_BYTES": "4096"})
-        w = self.wire(port=d.port)
+        w = self.wire(daemon=d)
         # an answer that would not fit one frame is refused, and the connection carries on
         r = w.call(request(51, LIST_PROJECTS, pb_varint(7, 1000)))
         self.assertEqual((r.id, r.code, r.reason), (51, 8, "response_too_large"), r)  # RESOURCE_EXHAUSTED
@@ -297,25 +238,19 @@ class ProtocolTest(unittest.TestCase):
     def test_close_without_close_notify_is_an_ordinary_disconnect(self):
         # PITFALLS: OpenSSL 3 reports a peer closing without close_notify as an error; the
         # daemon must treat it as an ordinary disconnect (log reason "client disconnected")
-        mark = log_mark(self.daemon)
+        mark = self.daemon.log_mark()
         w = self.wire()
         r = w.call(whoami(61))
         self.assertEqual(r.code, OK)
         peer = "peer=127.0.0.1:%d " % w.sock.getsockname()[1]
         w.sock.shutdown(socket.SHUT_RDWR)  # TCP FIN, no TLS close_notify
         w.close()
-        line = None
-        deadline = time.time() + 5
-        while line is None and time.time() < deadline:
-            m = re.search(r"^.*event=conn_close .*%s.*$" % re.escape(peer), log_since(self.daemon, mark), re.M)
-            line = m.group(0) if m else None
-            time.sleep(0.05)
-        self.assertIsNotNone(line, "no conn_close logged")
+        line = self.daemon.wait_log(r"(?m)^.*event=conn_close .*%s.*$" % re.escape(peer), 5, since=mark).group(0)
         self.assertIn('reason="client disconnected"', line)
 
     def test_idle_connection_is_closed(self):
         d = self.extra_daemon({"PLANREGD_IDLE_TIMEOUT_MS": "1000"})
-        w = self.wire(port=d.port)
+        w = self.wire(daemon=d)
         self.assertEqual(w.call(whoami(1)).code, OK)
         t0 = time.time()
         self.assertTrue(w.closed_within(5), "an idle connection stayed open")
@@ -340,7 +275,7 @@ class ProtocolTest(unittest.TestCase):
 
     # 5
     def test_slow_frame_is_cut_off(self):
-        mark = log_mark(self.daemon)
+        mark = self.daemon.log_mark()
         w = self.wire()
         self.assertEqual(w.call(whoami(1)).code, OK)
         w.send_raw(b"\x00\x00")  # half a header, then nothing
@@ -349,7 +284,7 @@ class ProtocolTest(unittest.TestCase):
         took = time.time() - t0
         self.assertLess(took, 3.0)
         self.assertGreater(took, 0.5, "closed before frame_timeout_ms (800) passed")
-        wait_log_since(self.daemon, mark, r"event=conn_close .*reason=\"frame not completed in time\"", 3)
+        self.daemon.wait_log(r"event=conn_close .*reason=\"frame not completed in time\"", 3, since=mark)
 
     def test_trickled_frame_body_is_cut_off(self):
         # the frame deadline is absolute: a byte every 200 ms does not keep a frame alive
@@ -369,7 +304,7 @@ class ProtocolTest(unittest.TestCase):
 
     # 6
     def test_handshake_deadline(self):
-        mark = log_mark(self.daemon)
+        mark = self.daemon.log_mark()
         s = socket.create_connection(("127.0.0.1", self.daemon.port), timeout=5)
         try:
             t0 = time.time()
@@ -382,18 +317,17 @@ class ProtocolTest(unittest.TestCase):
             s.close()
         self.assertEqual(data, b"")
         self.assertLess(took, 3.0)
-        wait_log_since(self.daemon, mark, r"TLS handshake deadline", 3)
+        self.daemon.wait_log(r"TLS handshake deadline", 3, since=mark)
 
     # 7
     def assert_refused_at_tls(self, ctx, expect=None):
         """The handshake, or the first read after it, fails with an SSLError; nothing is answered."""
         try:
-            w = Wire(self.daemon.port, ctx)
+            w = self.wire(ctx=ctx)
         except ssl.SSLError as e:
             if expect:
                 self.assertRegex(str(e), expect)
             return e
-        self.wires.append(w)
         try:
             w.send(whoami(5))
         except (ssl.SSLError, OSError):
@@ -420,10 +354,9 @@ class ProtocolTest(unittest.TestCase):
 
     def test_tls_without_alpn(self):
         try:
-            w = Wire(self.daemon.port, tls_context(self.pki, alpn=None))
+            w = self.wire(ctx=tls_context(self.pki, alpn=None))
         except ssl.SSLError:
             return  # refusing at the handshake is also acceptable
-        self.wires.append(w)
         r = w.read_response()
         self.assertIsNotNone(r, "closed without a reason")
         self.assertEqual((r.id, r.code, r.reason), (0, UNAUTHENTICATED, "alpn_required"), r)
@@ -453,8 +386,7 @@ class ProtocolTest(unittest.TestCase):
         except ssl.SSLError:
             pass
         with self.assertRaises(ssl.SSLError):
-            w = Wire(self.daemon.port, ctx)
-            self.wires.append(w)
+            w = self.wire(ctx=ctx)
             w.call(whoami(7))
 
         ctx = tls_context(self.pki)
@@ -472,7 +404,7 @@ class ProtocolTest(unittest.TestCase):
 
     # 8
     def test_certificate_not_enrolled(self):
-        mark = log_mark(self.daemon)
+        mark = self.daemon.log_mark()
         self.service.issue("stranger", "CA", "Not Enrolled", "viewer")
         w = self.wire("stranger")
         w.send(whoami(9))
@@ -482,7 +414,7 @@ class ProtocolTest(unittest.TestCase):
         self.assertIn(self.service.fingerprints["stranger"], r.message)
         self.assertTrue(w.closed_within(3))
         self.assertEqual(w.buf, b"", "request 9 was answered on an unauthenticated connection")
-        wait_log_since(self.daemon, mark, r"event=conn_close .*reason=\"certificate_not_enrolled\"", 3)
+        self.daemon.wait_log(r"event=conn_close .*reason=\"certificate_not_enrolled\"", 3, since=mark)
 
     # 9
     def test_revocation_applies_to_the_next_request_on_the_same_connection(self):
@@ -542,8 +474,7 @@ class ProtocolTest(unittest.TestCase):
             # a new connection is refused at once: not served, and not left hanging until the drain ends
             t0 = time.time()
             try:
-                w = Wire(d.port, tls_context(self.pki), timeout=3)
-                self.wires.append(w)
+                w = self.wire(daemon=d, timeout=3)
                 w.send(whoami(1))
                 answered = w.read_response()
                 self.assertIsNone(answered, "a connection made while draining was served: %r" % (answered,))
@@ -583,9 +514,7 @@ class ProtocolTest(unittest.TestCase):
 
     def start_blocked_import(self, d):
         """`planreg plan import` against daemon d, once the server waits for the import lock."""
-        env = dict(os.environ)
-        env.update(self.service.cli_env("admin"))
-        env["PLANREG_SERVER"] = "localhost:%d" % d.port
+        env = self.service.process_env("admin", port=d.port)
         importer = subprocess.Popen([harness.PLANREG, "plan", "import", harness.PLAN_FILE], env=env,
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
@@ -634,7 +563,7 @@ class ProtocolTest(unittest.TestCase):
                 return ssl.PEM_cert_to_DER_cert(f.read())
 
         def peer_and_whoami(req_id):
-            w = self.wire(port=d.port)
+            w = self.wire(daemon=d)
             cert = w.sock.getpeercert(binary_form=True)
             r = w.call(whoami(req_id))
             self.assertEqual((r.id, r.code), (req_id, OK), r)
@@ -643,11 +572,11 @@ class ProtocolTest(unittest.TestCase):
         first_cert, old_wire = peer_and_whoami(1)
         self.assertEqual(first_cert, der(os.path.join(pki.dir, "server.crt")))
 
-        mark = log_mark(d)
+        mark = d.log_mark()
         write_conf(os.path.join(second, "server.crt"), os.path.join(second, "server.key"))
         d.signal(signal.SIGHUP)
-        wait_log_since(d, mark, r"event=reloaded ", 5)
-        self.assertIn(os.path.join(second, "server.crt"), log_since(d, mark))
+        d.wait_log(r"event=reloaded ", 5, since=mark)
+        self.assertIn(os.path.join(second, "server.crt"), d.log_since(mark))
         new_cert, _ = peer_and_whoami(2)
         self.assertNotEqual(new_cert, first_cert, "SIGHUP did not change the certificate served")
         self.assertEqual(new_cert, der(os.path.join(second, "server.crt")))
@@ -655,11 +584,11 @@ class ProtocolTest(unittest.TestCase):
         r = old_wire.call(whoami(3))
         self.assertEqual((r.id, r.code), (3, OK))
 
-        mark = log_mark(d)
+        mark = d.log_mark()
         write_conf(os.path.join(self.service.tmp, "missing.crt"), os.path.join(self.service.tmp, "missing.key"))
         d.signal(signal.SIGHUP)
-        wait_log_since(d, mark, r"event=reload_failed ", 5)
-        self.assertIn("missing.crt", log_since(d, mark))
+        d.wait_log(r"event=reload_failed ", 5, since=mark)
+        self.assertIn("missing.crt", d.log_since(mark))
         self.assertIsNone(d.proc.poll(), "a failed reload stopped the daemon")
         kept_cert, _ = peer_and_whoami(4)
         self.assertEqual(kept_cert, new_cert, "a failed reload must keep the previous certificate")
@@ -668,40 +597,10 @@ class ProtocolTest(unittest.TestCase):
 class ConfigDaemon(harness.Daemon):
     """A planregd whose TLS files come only from a --config file (so that SIGHUP re-reads them)."""
 
-    def __init__(self, db, config_file, workdir, extra_env=None):
-        self.log_path = os.path.join(workdir, "planregd-conf-%d.log" % os.getpid())
+    def __init__(self, db, config_file, workdir):
         env = {k: v for k, v in os.environ.items() if not k.startswith("PLANREGD_")}
-        env.update({
-            "PLANREGD_DB_DSN": harness.dsn(db, harness.APP_ROLE),
-            "PLANREGD_LISTEN_ADDR": "127.0.0.1",
-            "PLANREGD_LISTEN_PORT": "0",
-            "PLANREGD_HTTP_PORT": "0",
-            "PLANREGD_LOG_LEVEL": "debug",
-        })
-        env.update(extra_env or {})
-        self.log = open(self.log_path, "w+")
-        self.proc = subprocess.Popen([harness.PLANREGD, "--config", config_file], env=env, stdout=self.log,
-                                     stderr=subprocess.STDOUT)
-        wait_started(self)
-
-
-def wait_started(d):
-    d.port = d.http_port = None
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        text = d.read_log()
-        m = re.search(r"event=listening .*port=(\d+)", text)
-        h = re.search(r"event=http_listening .*port=(\d+)", text)
-        if m and h:
-            d.port, d.http_port = int(m.group(1)), int(h.group(1))
-            break
-        if d.proc.poll() is not None:
-            raise AssertionError("planregd exited at start:\n" + text)
-        time.sleep(0.05)
-    if d.port is None:
-        d.proc.kill()
-        raise AssertionError("planregd did not start listening:\n" + d.read_log())
-    d.wait_log(r"event=db_connected", 30)
+        env.update(harness.daemon_env(harness.dsn(db, harness.APP_ROLE)))
+        self.spawn([harness.PLANREGD, "--config", config_file], env, workdir)
 
 
 # ---------------------------------------------------------------- 10: the database goes away
@@ -714,94 +613,57 @@ class DatabaseAwayTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         harness.require_cluster()
-        parent = os.environ.get("PLANREG_TEST_TMP") or "/tmp"
-        cls.tmp = tempfile.mkdtemp(prefix="planreg-protocol-db-", dir=parent)
-        os.chmod(cls.tmp, 0o755)  # the postgres user must reach the cluster directory
-        cls.pgdir = os.path.join(cls.tmp, "pg")
-        cls.daemon = None
+        cls.tmp = harness.tempdir("planreg-protocol-db-", 0o755)  # the postgres user must reach the cluster
+        cls.cluster = None
         try:
-            cls.pg("init")
-            cls.pg("start", str(harness.free_port()))
-            with open(os.path.join(cls.pgdir, "port")) as f:
-                cls.port = f.read().strip()
+            cls.cluster = PgCluster(os.path.join(cls.tmp, "pg"), tcp=True, fast=False)
+            cls.port = cls.cluster.port
             cls.db = "planreg_away"
-            cls.psql("CREATE DATABASE %s" % cls.db)
-            r = harness.run([harness.PLANREGD, "migrate"], env={"PLANREGD_DB_DSN": cls.dsn("postgres")})
+            cls.cluster.psql("CREATE DATABASE %s" % cls.db)
+            owner = {"PLANREGD_DB_DSN": cls.cluster.dsn(cls.db, "postgres")}
+            r = harness.run([harness.PLANREGD, "migrate"], env=owner)
             if r.returncode != 0:
                 raise AssertionError("planregd migrate failed: %s%s" % (r.stdout, r.stderr))
-            cls.psql("CREATE ROLE %s LOGIN; GRANT planreg_app TO %s" % (harness.APP_ROLE, harness.APP_ROLE), cls.db)
+            cls.cluster.psql("CREATE ROLE %s LOGIN; GRANT planreg_app TO %s" % (harness.APP_ROLE, harness.APP_ROLE),
+                             cls.db)
             cls.pki = harness.Pki(os.path.join(cls.tmp, "pki"))
             fp = cls.pki.issue("admin", "CA", "Admin User", "admin")
-            r = harness.run([harness.PLANREGD, "enrol", "admin", "CA", "admin", fp, "Admin User"],
-                            env={"PLANREGD_DB_DSN": cls.dsn("postgres")})
+            r = harness.run([harness.PLANREGD, "enrol", "admin", "CA", "admin", fp, "Admin User"], env=owner)
             if r.returncode != 0:
                 raise AssertionError("planregd enrol failed: %s%s" % (r.stdout, r.stderr))
         except BaseException:
-            cls.cleanup_cluster()
+            cls.tearDownClass()
             raise
 
     @classmethod
     def tearDownClass(cls):
-        cls.cleanup_cluster()
-
-    @classmethod
-    def cleanup_cluster(cls):
-        subprocess.run(["bash", PGCLUSTER, "stop", cls.pgdir], capture_output=True)
+        if cls.cluster:
+            cls.cluster.stop()
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
-    @classmethod
-    def pg(cls, *args):
-        r = subprocess.run(["bash", PGCLUSTER, args[0], cls.pgdir] + list(args[1:]), capture_output=True, text=True,
-                           timeout=120, env=dict(os.environ, PLANREG_PG_LISTEN="127.0.0.1"))
-        if r.returncode != 0:
-            raise AssertionError("pgcluster.sh %s failed: %s%s" % (" ".join(args), r.stdout, r.stderr))
-
-    @classmethod
-    def dsn(cls, user):
-        return "host=%s port=%s dbname=%s user=%s" % (cls.pgdir, cls.port, cls.db, user)
-
-    @classmethod
-    def psql(cls, sql, db="postgres"):
-        env = dict(os.environ, PGHOST=cls.pgdir, PGPORT=cls.port, PGUSER="postgres")
-        r = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-At", "-d", db], input=sql, env=env,
-                           capture_output=True, text=True)
-        if r.returncode != 0:
-            raise AssertionError("psql failed: %s\n%s" % (sql, r.stderr))
-        return r.stdout.strip()
-
     def setUp(self):
-        self.wires = []
         self.daemon = harness.Daemon(self.db, self.pki, self.tmp, {
-            "PLANREGD_DB_DSN": "host=localhost port=%s dbname=%s user=%s" % (self.port, self.db, harness.APP_ROLE),
+            "PLANREGD_DB_DSN": self.cluster.dsn(self.db, harness.APP_ROLE, host="localhost"),
             "PLANREGD_DB_RECONNECT_MAX_MS": "1000",
             "PLANREGD_DB_CONNECT_TIMEOUT_MS": "2000",
         })
         self.addCleanup(self.daemon.stop)
         # started again even when the test fails, so that the daemon stops with a database under it
-        self.addCleanup(self.pg, "start", self.port)
-
-    def tearDown(self):
-        for w in self.wires:
-            w.close()
+        self.addCleanup(self.cluster.start)
 
     def cli(self, *args, timeout=30):
-        env = {
+        return harness.planreg(args, {
             "PLANREG_SERVER": "localhost:%d" % self.daemon.port,
             "PLANREG_CA": self.pki.ca,
             "PLANREG_CERT": self.pki.cert("admin"),
             "PLANREG_KEY": self.pki.key("admin"),
             "XDG_CONFIG_HOME": os.path.join(self.tmp, "xdg"),
             "NO_COLOR": "1",
-        }
-        r = harness.run([harness.PLANREG] + list(args), env=env, timeout=timeout)
-        report = harness.sanitizer_report(r.stderr)
-        if report:
-            raise AssertionError("planreg sanitizer report:\n" + report)
-        return r
+        }, timeout=timeout)
 
     def test_requests_fail_fast_while_the_database_is_away_and_recover(self):
         w = Wire(self.daemon.port, tls_context(self.pki))
-        self.wires.append(w)
+        self.addCleanup(w.close)
         r = w.call(whoami(1))
         self.assertEqual((r.id, r.code), (1, OK), r)
         self.assertEqual(http_get(self.daemon.http_port, "/healthz")[0], 200)
@@ -809,9 +671,9 @@ class DatabaseAwayTest(unittest.TestCase):
         self.assertIn("event=db_resolver host=localhost resolver=evdns", self.daemon.read_log())
         self.assertRegex(self.daemon.read_log(), r"event=db_resolved conn=\d+ host=localhost addr=(127\.0\.0\.1|::1)")
 
-        mark = log_mark(self.daemon)
-        self.pg("stop")
-        wait_log_since(self.daemon, mark, r"event=db_(disconnected|connect_failed)", 10)
+        mark = self.daemon.log_mark()
+        self.cluster.pg("stop")
+        self.daemon.wait_log(r"event=db_(disconnected|connect_failed)", 10, since=mark)
 
         t0 = time.time()
         r = self.cli("whoami", timeout=30)
@@ -831,7 +693,7 @@ class DatabaseAwayTest(unittest.TestCase):
         status, body = http_get(self.daemon.http_port, "/metrics")
         self.assertEqual(metric(body, "planregd_db_connections_up"), 0, body)
 
-        self.pg("start", self.port)
+        self.cluster.start()
         deadline = time.time() + 15
         last = None
         while time.time() < deadline:
@@ -843,7 +705,7 @@ class DatabaseAwayTest(unittest.TestCase):
         self.assertIn("admin", last.stdout)
         status, body = http_get(self.daemon.http_port, "/healthz")
         self.assertEqual((status, body.strip()), (200, "ok"))
-        self.assertRegex(log_since(self.daemon, mark), r"event=db_connected")
+        self.assertRegex(self.daemon.log_since(mark), r"event=db_connected")
 
 
 if __name__ == "__main__":

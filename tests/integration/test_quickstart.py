@@ -10,7 +10,6 @@ import re
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 
@@ -41,9 +40,7 @@ def gone(pid, timeout=15):
 class QuickstartTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        base = os.environ.get("PLANREG_TEST_TMP") or tempfile.gettempdir()
-        cls.var = tempfile.mkdtemp(prefix="planreg-quickstart-", dir=base)
-        os.chmod(cls.var, 0o755)
+        cls.var = harness.tempdir("planreg-quickstart-", 0o755)
         cls.port = harness.free_port()
         cls.env = {"PLANREG_VAR": cls.var, "PLANREG_PORT": str(cls.port), "PLANREG_HTTP_PORT": str(harness.free_port())}
         if os.environ.get("PLANREG_BUILD"):

@@ -4,8 +4,6 @@ with its own message."""
 
 import json
 import os
-import re
-import shutil
 import sys
 import unittest
 
@@ -21,10 +19,7 @@ STAGES = {"concept", "early_development", "advanced_development", "live", "compl
 class RegisterTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.s = harness.Service("register")
-        cls.s.enrol("viewer", "CA", "Vera Viewer", "viewer")
-        cls.s.enrol("submitter-LCC", "LCC", "Ann Williams", "submitter")
-        cls.s.enrol("reminder", "CA", "reminder job", "reminder")
+        cls.s = harness.Service("register", people=("viewer", "submitter-LCC", "reminder"))
 
     @classmethod
     def tearDownClass(cls):

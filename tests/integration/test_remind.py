@@ -16,7 +16,8 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
-from smtp_sink import SmtpSink, free_port  # noqa: E402
+from harness import free_port  # noqa: E402
+from smtp_sink import SmtpSink  # noqa: E402
 
 LCC_PROJECTS = [5, 6, 38]
 
@@ -24,11 +25,7 @@ LCC_PROJECTS = [5, 6, 38]
 class RemindTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.s = harness.Service("remind")
-        for name, org, person, role in [("reminder", "CA", "reminder job", "reminder"),
-                                        ("viewer", "CA", "Vera Viewer", "viewer"),
-                                        ("submitter-LCC", "LCC", "Ann Williams", "submitter")]:
-            cls.s.enrol(name, org, person, role)
+        cls.s = harness.Service("remind", people=("reminder", "viewer", "submitter-LCC"))
         for code, addr in (("LCC", "lcc@example.org"), ("CA", "pmo@example.org")):
             r = cls.s.cli("admin", "org", "set-contact", code, addr)
             if r.returncode != 0:

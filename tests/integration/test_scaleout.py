@@ -16,7 +16,6 @@ when the replica is stopped.
 """
 
 import datetime
-import http.client
 import json
 import os
 import re
@@ -25,17 +24,16 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-import unittest
 import uuid
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
-from wire import OK, UNAUTHENTICATED, Wire, pb_bytes, pb_decode, request, tls_context, whoami  # noqa: E402
+from harness import current_period, http_get, wait_until  # noqa: E402
+from pgcluster import PgCluster  # noqa: E402
+from wire import OK, UNAUTHENTICATED, pb_bytes, pb_decode, request, whoami  # noqa: E402
 
-PGCLUSTER = os.path.join(harness.SOURCE_DIR, "deploy", "pgcluster.sh")
 HAPROXY_CFG = os.path.join(harness.SOURCE_DIR, "deploy", "haproxy", "planreg.cfg")
 HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
 LIST_ORGANISATIONS = 12
@@ -52,22 +50,6 @@ DAEMON_ENV = {"PLANREGD_DB_QUERY_TIMEOUT_MS": "20000", "PLANREGD_DB_ACQUIRE_TIME
 def log(msg):
     sys.stderr.write("[scaleout] %s\n" % msg)
     sys.stderr.flush()
-
-
-def wait_until(what, fn, timeout, step=0.05):
-    t0 = time.time()
-    last = None
-    while time.time() - t0 < timeout:
-        last = fn()
-        if last:
-            return last
-        time.sleep(step)
-    raise AssertionError("%s: not within %.1fs (last: %r)" % (what, timeout, last))
-
-
-def current_period():
-    today = datetime.datetime.now(datetime.timezone.utc).date()
-    return "%d-Q%d" % (today.year, (today.month - 1) // 3 + 1)
 
 
 def request_id(resp):
@@ -94,40 +76,8 @@ def list_organisations(req_id):
 def request_line(daemon, rid):
     """The daemon's `event=request` line of the request rid (waits for it briefly)."""
     pattern = re.compile(r"^.*event=request .* rid=%s$" % re.escape(rid), re.M)
-    found = wait_until("the log line of request %s" % rid, lambda: pattern.search(daemon.read_log()), 5)
+    found, _ = wait_until("the log line of request %s" % rid, lambda: pattern.search(daemon.read_log()), 5)
     return found.group(0)
-
-
-class PgCluster:
-    """A private cluster (deploy/pgcluster.sh), socket only, in its own directory."""
-
-    def __init__(self, parent, name, primary=None):
-        self.dir = os.path.join(parent, name)
-        self.port = str(harness.free_port())
-        if primary is None:
-            self.pg("init", "--fast")
-        else:
-            self.pg("replica", primary.dir)
-        self.pg("start", self.port)
-
-    def pg(self, *args):
-        r = subprocess.run(["bash", PGCLUSTER, args[0], self.dir] + list(args[1:]), capture_output=True, text=True,
-                           timeout=120)
-        if r.returncode != 0:
-            raise AssertionError("pgcluster.sh %s failed: %s%s" % (" ".join(args), r.stdout, r.stderr))
-
-    def psql(self, sql, db="postgres"):
-        r = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-At", "-h", self.dir, "-p", self.port,
-                            "-U", "postgres", "-d", db, "-c", sql], capture_output=True, text=True, timeout=60)
-        if r.returncode != 0:
-            raise AssertionError("psql on %s failed: %s\n%s" % (self.dir, sql, r.stderr))
-        return r.stdout.strip()
-
-    def dsn(self, db, user):
-        return "host=%s port=%s dbname=%s user=%s" % (self.dir, self.port, db, user)
-
-    def stop(self):
-        subprocess.run(["bash", PGCLUSTER, "stop", self.dir], capture_output=True, timeout=120)
 
 
 class HAProxy:
@@ -195,22 +145,22 @@ class HAProxy:
         self.log.close()
 
 
-class ScaleOutTest(unittest.TestCase):
+class ScaleOutTest(harness.WireTest):
+    wire_timeout = 30
+
     @classmethod
     def setUpClass(cls):
         harness.require_cluster()
         if not os.access(HAPROXY, os.X_OK):
             raise AssertionError("haproxy is not installed (deploy/install-deps.sh installs it)")
-        parent = os.environ.get("PLANREG_TEST_TMP") or "/tmp"
-        cls.tmp = tempfile.mkdtemp(prefix="planreg-scaleout-pg-", dir=parent)
-        os.chmod(cls.tmp, 0o755)  # the postgres user must reach the clusters
+        cls.tmp = harness.tempdir("planreg-scaleout-pg-", 0o755)  # the postgres user must reach the clusters
         cls.primary = cls.replica = cls.service = cls.lb = None
         cls.daemons = []
         cls.saved_env = {k: os.environ.get(k) for k in ("PGHOST", "PGPORT", "PGUSER")}
         try:
-            cls.primary = PgCluster(cls.tmp, "primary")
+            cls.primary = PgCluster(os.path.join(cls.tmp, "primary"))
             t0 = time.time()
-            cls.replica = PgCluster(cls.tmp, "replica", primary=cls.primary)
+            cls.replica = PgCluster(os.path.join(cls.tmp, "replica"), primary=cls.primary)
             log("replica made with pg_basebackup and started in %.1fs" % (time.time() - t0))
             if cls.replica.psql("SELECT pg_is_in_recovery()") != "t":
                 raise AssertionError("the replica is not in recovery")
@@ -273,19 +223,8 @@ class ScaleOutTest(unittest.TestCase):
         wait_until("the replica replaying %s" % lsn,
                    lambda: cls.replica.psql("SELECT pg_last_wal_replay_lsn() >= '%s'::pg_lsn" % lsn) == "t", timeout)
 
-    def wire(self, d, cred="admin"):
-        w = Wire(d.port, tls_context(self.service.pki, cred), timeout=30)
-        self.addCleanup(w.close)
-        return w
-
     def cli(self, port, *args, timeout=90):
-        env = self.service.cli_env("admin")
-        env["PLANREG_SERVER"] = "localhost:%d" % port
-        r = harness.run([harness.PLANREG] + list(args), env=env, timeout=timeout)
-        report = harness.sanitizer_report(r.stderr)
-        if report:
-            raise AssertionError("planreg sanitizer report:\n" + report)
-        return r
+        return self.service.cli("admin", *args, port=port, timeout=timeout)
 
     def submit(self, port, ref, key):
         return self.cli(port, "update", "submit", str(ref), "--period", current_period(), "--confidence", "amber",
@@ -296,7 +235,7 @@ class ScaleOutTest(unittest.TestCase):
     def test_1_request_ids_name_log_lines(self):
         seen = set()
         for d in (self.d1, self.d2):
-            w = self.wire(d)
+            w = self.wire(daemon=d)
             ids = []
             for n in (1, 2):
                 r = w.call(whoami(n))
@@ -313,7 +252,7 @@ class ScaleOutTest(unittest.TestCase):
         prefixes = {rid.split(".")[0] for rid in seen}
         self.assertEqual(len(prefixes), 2, "two daemons must not share a request id prefix: %s" % seen)
         # an error's database details in the log carry the same id as the client's answer
-        w = self.wire(self.d2)
+        w = self.wire(daemon=self.d2)
         r = w.call(upsert_contact(3, "NOSUCHORG", "x@example.org"))
         self.assertNotEqual(r.code, OK)
         rid = request_id(r)
@@ -324,7 +263,7 @@ class ScaleOutTest(unittest.TestCase):
 
     def test_2_read_your_writes(self):
         # a read goes to the replica
-        a = self.wire(self.d2)
+        a = self.wire(daemon=self.d2)
         r = a.call(list_organisations(1))
         self.assertEqual(r.code, OK, r)
         self.assertIn(" db=replica", request_line(self.d2, request_id(r)))
@@ -346,13 +285,13 @@ class ScaleOutTest(unittest.TestCase):
         self.assertIn(" db=primary ryw=fallback", line)
         self.assertGreaterEqual(took, 0.25)  # it waited read_db_wait_ms (300) for the replica first
         # another connection reads the replica, which has not got the write: the wait above was needed
-        b = self.wire(self.d2)
+        b = self.wire(daemon=self.d2)
         r = b.call(list_organisations(1))
         self.assertNotEqual(organisations(r).get("LCC"), email)
         self.assertIn(" db=replica", request_line(self.d2, request_id(r)))
 
         # d1 waits up to 10 s: a write, then a read while the replica resumes 0.4 s later
-        c = self.wire(self.d1)
+        c = self.wire(daemon=self.d1)
         email2 = "ryw2-%s@example.org" % uuid.uuid4().hex[:6]
         r = c.call(upsert_contact(1, "LCC", email2))
         self.assertEqual(r.code, OK, r)
@@ -382,7 +321,7 @@ class ScaleOutTest(unittest.TestCase):
         self.addCleanup(self.replica.psql, "SELECT pg_wal_replay_resume()")
         name = "viewer-%s" % uuid.uuid4().hex[:6]
         self.service.enrol(name, "CA", "Viewer On Replica", "viewer")
-        w = self.wire(self.d1, cred=name)  # the connect-time lookup finds it: it ran on the primary
+        w = self.wire(name, daemon=self.d1)  # the connect-time lookup finds it: it ran on the primary
         r = w.call(list_organisations(1))
         self.assertEqual(r.code, OK, r)
         self.assertIn(" db=replica", request_line(self.d1, request_id(r)))  # its reads use the replica
@@ -401,7 +340,7 @@ class ScaleOutTest(unittest.TestCase):
         # with the principal it had before the wait.
         name = "admin-%s" % uuid.uuid4().hex[:6]
         self.service.enrol(name, "CA", "Revoked While Waiting", "admin")
-        w = self.wire(self.d1, cred=name)
+        w = self.wire(name, daemon=self.d1)
         self.replica.psql("SELECT pg_wal_replay_pause()")
         self.addCleanup(self.replica.psql, "SELECT pg_wal_replay_resume()")
         r = w.call(upsert_contact(1, "LCC", "waiting-%s@example.org" % uuid.uuid4().hex[:6]))
@@ -549,16 +488,6 @@ class ScaleOutTest(unittest.TestCase):
         self.assertEqual(self.status_json(self.lb.port), self.status_json(self.service.daemon.port))
         after = len(re.findall(r"method=GetStatus .* db=primary", self.d2.read_log()))
         self.assertGreater(after, before)
-
-
-def http_get(port, path):
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-    try:
-        c.request("GET", path)
-        r = c.getresponse()
-        return r.status, r.read().decode()
-    finally:
-        c.close()
 
 
 if __name__ == "__main__":

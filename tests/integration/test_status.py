@@ -34,14 +34,8 @@ PERMISSION_DENIED = 7
 class StatusTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.s = harness.Service("status")
-        for name, org, person, role in [("viewer", "CA", "Vera Viewer", "viewer"),
-                                        ("reminder", "CA", "reminder job", "reminder"),
-                                        ("submitter-LCC", "LCC", "Ann Williams", "submitter"),
-                                        ("submitter-CA", "CA", "Lorna Rogers", "submitter"),
-                                        ("submitter-LAS", "LAS", "Local lead", "submitter"),
-                                        ("submitter-DATAPLEX", "DATAPLEX", "Dataplex lead", "submitter")]:
-            cls.s.enrol(name, org, person, role)
+        cls.s = harness.Service("status", people=("viewer", "reminder", "submitter-LCC", "submitter-CA",
+                                                  "submitter-LAS", "submitter-DATAPLEX"))
         cls.ids = {}
         # Q2: 5 on time, 1 on time (the last hour of the due day), 3 six days late, 8 on time
         cls.put("a", "submitter-LCC", 5, Q2, "2026-07-10T09:00:00Z", "amber", "live", "Same words each quarter.",

@@ -12,7 +12,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 import uuid
@@ -41,17 +40,13 @@ def unit_settings(path):
     return out
 
 
-class UnitsTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="planreg-systemd-", dir=os.environ.get("PLANREG_TEST_TMP"))
-        cls.prefix = os.path.join(cls.tmp, "stage")
-        stage.install(cls.prefix)
-        cls.unitdir = os.path.join(cls.prefix, "lib", "systemd", "system")
+class UnitsTest(stage.StagedTest):
+    tmp_prefix = "planreg-systemd-"
 
     @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.tmp, ignore_errors=True)
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.unitdir = os.path.join(cls.prefix, "lib", "systemd", "system")
 
     def analyze(self, *args):
         self.assertIsNotNone(ANALYZE, "systemd-analyze comes with Debian's systemd")
@@ -189,7 +184,7 @@ class NotifyTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         harness.require_cluster()
-        cls.tmp = tempfile.mkdtemp(prefix="planreg-notify-", dir=os.environ.get("PLANREG_TEST_TMP"))
+        cls.tmp = harness.tempdir("planreg-notify-")
         cls.db = harness.create_database("notify")
         harness.migrate(cls.db)
         cls.pki = harness.Pki(os.path.join(cls.tmp, "pki"))
@@ -259,37 +254,28 @@ class NotifyTest(unittest.TestCase):
 
     def test_not_ready_while_postgresql_is_away(self):
         sock = NotifySocket(self.tmp)
-        env = dict(os.environ)
-        env.update({
+        daemon = harness.Daemon(self.db, self.pki, self.tmp, {
             "NOTIFY_SOCKET": sock.env,
             "PLANREGD_DB_DSN": "host=/nonexistent-dir port=1 dbname=x connect_timeout=1",
-            "PLANREGD_LISTEN_PORT": "0",
-            "PLANREGD_HTTP_PORT": "0",
-            "PLANREGD_TLS_CERT": os.path.join(self.pki.dir, "server.crt"),
-            "PLANREGD_TLS_KEY": os.path.join(self.pki.dir, "server.key"),
-            "PLANREGD_TLS_CA": self.pki.ca,
-        })
-        proc = subprocess.Popen([harness.PLANREGD], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                text=True)
+        }, wait_db=False)
         try:
             self.assertEqual(sock.next(), {"STATUS": "waiting for PostgreSQL"})
             # listening, but not ready: nothing more is said until the database answers
             with self.assertRaises(socket.timeout):
                 sock.next(timeout=2)
             # a SIGHUP then does not announce readiness either
-            proc.send_signal(signal.SIGHUP)
+            daemon.signal(signal.SIGHUP)
             with self.assertRaises(socket.timeout):
                 sock.next(timeout=1)
-            proc.send_signal(signal.SIGTERM)
+            daemon.signal(signal.SIGTERM)
             self.assertEqual(sock.next().get("STOPPING"), "1")
-            out, _ = proc.communicate(timeout=30)
-            self.assertEqual(proc.returncode, 0, out)
+            daemon.proc.wait(30)
+            out = daemon.stop()  # exit code 0 and sanitizer-clean
             self.assertNotIn("event=ready", out)
-            self.assertIsNone(harness.sanitizer_report(out))
         finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.communicate()
+            if daemon.proc.poll() is None:
+                daemon.proc.kill()
+                daemon.proc.wait()
             sock.close()
 
     def test_unusable_notify_socket_is_logged_not_fatal(self):

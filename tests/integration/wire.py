@@ -152,13 +152,34 @@ def tls_context(pki, cred="admin", alpn=("planreg/1",)):
     return ctx
 
 
-class Wire:
-    """One TLS connection speaking frames; the handshake happens in the constructor."""
+def read_exact(sock, n):
+    """Exactly n bytes from sock, or None when the stream ends first."""
+    data = b""
+    while len(data) < n:
+        chunk = sock.recv(n - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
 
-    def __init__(self, port, ctx, timeout=5.0):
-        raw = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+
+def read_frame(sock):
+    """The body of the next frame on sock, or None when the stream ends first. Errors propagate."""
+    head = read_exact(sock, 4)
+    if head is None:
+        return None
+    return read_exact(sock, struct.unpack(">I", head)[0])
+
+
+class Wire:
+    """One TLS connection speaking frames; the handshake happens in the constructor. source: the local
+    address to connect from (127.0.0.0/8 is all ours); session: a TLS session to resume."""
+
+    def __init__(self, port, ctx, timeout=5.0, source=None, session=None):
+        raw = socket.create_connection(("127.0.0.1", port), timeout=timeout,
+                                       source_address=(source, 0) if source else None)
         try:
-            self.sock = ctx.wrap_socket(raw, server_hostname="localhost")
+            self.sock = ctx.wrap_socket(raw, server_hostname="localhost", session=session)
         except BaseException:
             raw.close()
             raise

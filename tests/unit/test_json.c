@@ -100,43 +100,37 @@ static void test_json_nested_pretty(void **state)
 			     "}");
 }
 
+/* Begins and ends the containers spell names, in its order: "[{},[]]" is an array holding an empty object
+ * and an empty array. */
+static void test_json_brackets(struct json *j, const char *spell)
+{
+	for (const char *p = spell; *p != '\0'; p++) {
+		if (*p == '{')
+			json_object_begin(j);
+		else if (*p == '}')
+			json_object_end(j);
+		else if (*p == '[')
+			json_array_begin(j);
+		else if (*p == ']')
+			json_array_end(j);
+		/* a comma is the writer's to put */
+	}
+}
+
+/* Empty containers, alone and nested, compact and pretty, are written as their brackets. */
 static void test_json_empty_containers(void **state)
 {
 	(void)state;
+	static const struct {
+		bool pretty;
+		const char *spell;
+	} cases[] = {{false, "{}"}, {false, "[]"}, {true, "{}"}, {true, "[]"}, {false, "[[],{},[[]]]"}};
 	struct test_json t;
-
-	test_json_start(&t, false);
-	json_object_begin(&t.j);
-	json_object_end(&t.j);
-	test_json_expect(&t, "{}");
-
-	test_json_start(&t, false);
-	json_array_begin(&t.j);
-	json_array_end(&t.j);
-	test_json_expect(&t, "[]");
-
-	test_json_start(&t, true);
-	json_object_begin(&t.j);
-	json_object_end(&t.j);
-	test_json_expect(&t, "{}");
-
-	test_json_start(&t, true);
-	json_array_begin(&t.j);
-	json_array_end(&t.j);
-	test_json_expect(&t, "[]");
-
-	test_json_start(&t, false);
-	json_array_begin(&t.j);
-	json_array_begin(&t.j);
-	json_array_end(&t.j);
-	json_object_begin(&t.j);
-	json_object_end(&t.j);
-	json_array_begin(&t.j);
-	json_array_begin(&t.j);
-	json_array_end(&t.j);
-	json_array_end(&t.j);
-	json_array_end(&t.j);
-	test_json_expect(&t, "[[],{},[[]]]");
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		test_json_start(&t, cases[i].pretty);
+		test_json_brackets(&t.j, cases[i].spell);
+		test_json_expect(&t, cases[i].spell);
+	}
 
 	test_json_start(&t, true);
 	json_object_begin(&t.j);
@@ -224,35 +218,32 @@ static void test_json_scalars_top_level(void **state)
 	test_json_expect(&t, "0");
 }
 
+/* Strings as json_str writes them. */
+static const struct {
+	const char *in, *out;
+} test_json_strings[] = {
+	{"a\"b\\c\nd\te\rf", "\"a\\\"b\\\\c\\nd\\te\\rf\""},
+	/* other control characters and DEL as \u escapes, lower-case hex */
+	{"\x01-\x1f-\x7f-\x08-\x0c-\x1b", "\"\\u0001-\\u001f-\\u007f-\\u0008-\\u000c-\\u001b\""},
+	/* UTF-8 passes through untouched, including 4-byte sequences */
+	{"\xc2\xa3"
+	 "1.2M \xe2\x82\xac \xf0\x9f\x93\x88",
+	 "\"\xc2\xa3"
+	 "1.2M \xe2\x82\xac \xf0\x9f\x93\x88\""},
+	/* a slash needs no escape and gets none */
+	{"a/b", "\"a/b\""},
+	{"", "\"\""},
+};
+
 static void test_json_escaping(void **state)
 {
 	(void)state;
 	struct test_json t;
-
-	test_json_start(&t, false);
-	json_str(&t.j, "a\"b\\c\nd\te\rf");
-	test_json_expect(&t, "\"a\\\"b\\\\c\\nd\\te\\rf\"");
-
-	/* other control characters and DEL as \u escapes, lower-case hex */
-	test_json_start(&t, false);
-	json_str(&t.j, "\x01-\x1f-\x7f-\x08-\x0c-\x1b");
-	test_json_expect(&t, "\"\\u0001-\\u001f-\\u007f-\\u0008-\\u000c-\\u001b\"");
-
-	/* UTF-8 passes through untouched, including 4-byte sequences */
-	test_json_start(&t, false);
-	json_str(&t.j, "\xc2\xa3"
-		       "1.2M \xe2\x82\xac \xf0\x9f\x93\x88");
-	test_json_expect(&t, "\"\xc2\xa3"
-			     "1.2M \xe2\x82\xac \xf0\x9f\x93\x88\"");
-
-	/* a slash needs no escape and gets none */
-	test_json_start(&t, false);
-	json_str(&t.j, "a/b");
-	test_json_expect(&t, "\"a/b\"");
-
-	test_json_start(&t, false);
-	json_str(&t.j, "");
-	test_json_expect(&t, "\"\"");
+	for (size_t i = 0; i < sizeof test_json_strings / sizeof test_json_strings[0]; i++) {
+		test_json_start(&t, false);
+		json_str(&t.j, test_json_strings[i].in);
+		test_json_expect(&t, test_json_strings[i].out);
+	}
 
 	/* keys are escaped the same way */
 	test_json_start(&t, false);

@@ -85,36 +85,40 @@ static void test_money_parse_rejects(void **state)
 	test_money_assert_reject("£600k for cohort");
 }
 
+/* What money_scan reads from the start of a text: len bytes as pence, or nothing (len 0). */
+static const struct {
+	const char *text;
+	size_t len;
+	int64_t pence;
+} test_money_scans[] = {
+	/* an amount followed by other words: scan stops where the amount ends */
+	{"£600k for cohort of 20 in first year", sizeof("£600k") - 1, 60000000},
+	{"£55,000 Up to £130k", sizeof("£55,000") - 1, 5500000},
+	{"£ 14.95M + £ 2.35M", sizeof("£ 14.95M") - 1, 1495000000},
+	{"£3m+£20M", sizeof("£3m") - 1, 300000000},
+	{"£25k-£75k", sizeof("£25k") - 1, 2500000},
+	/* a full stop after an amount ends the sentence, it is not a decimal point */
+	{"£1.2M.", sizeof("£1.2M") - 1, 120000000},
+	/* leading space is not an amount for scan (parse trims) */
+	{" £1", 0, 0},
+	{"12abc", 0, 0},
+	{"1,20", 0, 0},
+	{"1.234", 0, 0},
+	{"Over £1.2m", 0, 0},
+};
+
 static void test_money_scan_lengths(void **state)
 {
 	(void)state;
-	int64_t v = 0;
-	/* an amount followed by other words: scan stops where the amount ends */
-	const char *s = "£600k for cohort of 20 in first year";
-	assert_int_equal(money_scan(s, &v), strlen("£600k"));
-	assert_int_equal(v, 60000000);
-	s = "£55,000 Up to £130k";
-	assert_int_equal(money_scan(s, &v), strlen("£55,000"));
-	assert_int_equal(v, 5500000);
-	s = "£ 14.95M + £ 2.35M";
-	assert_int_equal(money_scan(s, &v), strlen("£ 14.95M"));
-	assert_int_equal(v, 1495000000);
-	s = "£3m+£20M";
-	assert_int_equal(money_scan(s, &v), strlen("£3m"));
-	assert_int_equal(v, 300000000);
-	s = "£25k-£75k";
-	assert_int_equal(money_scan(s, &v), strlen("£25k"));
-	assert_int_equal(v, 2500000);
-	/* a full stop after an amount ends the sentence, it is not a decimal point */
-	s = "£1.2M.";
-	assert_int_equal(money_scan(s, &v), strlen("£1.2M"));
-	assert_int_equal(v, 120000000);
-	/* leading space is not an amount for scan (parse trims) */
-	assert_int_equal(money_scan(" £1", &v), 0);
-	assert_int_equal(money_scan("12abc", &v), 0);
-	assert_int_equal(money_scan("1,20", &v), 0);
-	assert_int_equal(money_scan("1.234", &v), 0);
-	assert_int_equal(money_scan("Over £1.2m", &v), 0);
+	for (size_t i = 0; i < sizeof test_money_scans / sizeof test_money_scans[0]; i++) {
+		int64_t v = 0;
+		size_t got = money_scan(test_money_scans[i].text, &v);
+		if (got != test_money_scans[i].len)
+			fail_msg("money_scan(\"%s\") read %zu bytes, expected %zu", test_money_scans[i].text, got,
+				 test_money_scans[i].len);
+		if (got > 0)
+			assert_int_equal(v, test_money_scans[i].pence);
+	}
 }
 
 static void test_money_assert_format(int64_t pence, const char *want)

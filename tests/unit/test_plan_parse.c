@@ -166,64 +166,66 @@ static char *test_render(const struct plan_project *r)
 
 /* ---- the real document: structure and counts ---- */
 
-static void test_plan_counts(void **state)
+/* The document's themes: number, line and title. */
+static const struct {
+	int number, line;
+	const char *title;
+} test_themes[] = {
+	{1, 10, "Digital Connectivity & Infrastructure"}, {2, 43, "Tech for Good & a Smart City Region"},
+	{3, 74, "Digital & CreaTech Sector Development"}, {4, 112, "Cross-Sector Digitalisation & AI"},
+	{5, 155, "Digital Skills for Recovery & Growth"}, {6, 184, "Digital inclusion"},
+};
+
+/* The document's objectives: code, theme, number, line and how the title starts. */
+static const struct {
+	const char *code;
+	int theme, number, line;
+	const char *title_start;
+} test_objectives[] = {
+	{"1.1", 1, 1, 11, "Build, operate & maintain a fibre backhaul network"},
+	{"1.2", 1, 2, 16, "Maximise 5G connectivity & 5G-fibre backhaul integration"},
+	{"1.3", 1, 3, 27, "Develop & deliver projects to exploit wider opportunities"},
+	{"1.4", 1, 4, 31, "Embed digital infrastructure/connectivity in other major LCR strategies & plans"},
+	{"2.1", 2, 1, 44, "Enhance data-led approaches"},
+	{"2.2", 2, 2, 49, "Develop, deliver & scale up Tech for Good projects"},
+	{"2.3", 2, 3, 63, "Living labs & people-focused challenge programmes"},
+	{"3.1", 3, 1, 75, "Business support & scale up"},
+	{"3.2", 3, 2, 80, "Provide attractive business places & tech workspaces"},
+	{"3.3", 3, 3, 91, "Facilitate access to new & international markets"},
+	{"3.4", 3, 4, 105, "Place marketing & inward investment"},
+	{"4.1", 4, 1, 114, "Maximise our world-leading High Performance Computing & AI capabilities"},
+	{"4.2", 4, 2, 125, "Deliver major projects to exploit our other competitive strengths"},
+	{"4.3", 4, 3, 137, "Drive technology diffusion & digital adoption across all sectors"},
+	{"5.1", 5, 1, 157, "Create/maintain a comprehensive research & evidence base"},
+	{"5.2", 5, 2, 162, "CV-19 recovery & basic skills initiatives"},
+	{"5.3", 5, 3, 168, "Match skills supply with industry demand across future growth sectors"},
+	{"6.1", 6, 1, 186, "Create/maintain a comprehensive research & evidence base"},
+	{"6.2", 6, 2, 198, "Develop & deliver an effective, all-encompassing digital inclusion programme"},
+	{"6.3", 6, 3, 203, "Redress Digital Poverty"},
+};
+
+/* Capital projects: titles that carried " #". */
+static const int test_capital[] = {2, 3, 5, 6, 8, 9, 10, 20, 21, 23, 24, 32, 46, 47, 51, 53, 57};
+
+static void test_plan_themes_and_objectives(void **state)
 {
 	const struct plan *p = &((struct test_fixture *)*state)->plan;
-	assert_string_equal(p->title, "2021-2023 LCR Digital Strategy Action Plan");
-	assert_int_equal(p->n_projects, 80);
-	for (size_t i = 0; i < p->n_projects; i++)
-		assert_int_equal(p->projects[i].ref, (int)i + 1);
-
-	static const struct {
-		int number, line;
-		const char *title;
-	} themes[] = {
-		{1, 10, "Digital Connectivity & Infrastructure"}, {2, 43, "Tech for Good & a Smart City Region"},
-		{3, 74, "Digital & CreaTech Sector Development"}, {4, 112, "Cross-Sector Digitalisation & AI"},
-		{5, 155, "Digital Skills for Recovery & Growth"}, {6, 184, "Digital inclusion"},
-	};
 	assert_int_equal(p->n_themes, 6);
 	for (size_t i = 0; i < 6; i++) {
-		assert_int_equal(p->themes[i].number, themes[i].number);
-		assert_int_equal(p->themes[i].line, themes[i].line);
-		assert_string_equal(p->themes[i].title, themes[i].title);
+		assert_int_equal(p->themes[i].number, test_themes[i].number);
+		assert_int_equal(p->themes[i].line, test_themes[i].line);
+		assert_string_equal(p->themes[i].title, test_themes[i].title);
 	}
 
-	static const struct {
-		const char *code;
-		int theme, number, line;
-		const char *title_start;
-	} objectives[] = {
-		{"1.1", 1, 1, 11, "Build, operate & maintain a fibre backhaul network"},
-		{"1.2", 1, 2, 16, "Maximise 5G connectivity & 5G-fibre backhaul integration"},
-		{"1.3", 1, 3, 27, "Develop & deliver projects to exploit wider opportunities"},
-		{"1.4", 1, 4, 31, "Embed digital infrastructure/connectivity in other major LCR strategies & plans"},
-		{"2.1", 2, 1, 44, "Enhance data-led approaches"},
-		{"2.2", 2, 2, 49, "Develop, deliver & scale up Tech for Good projects"},
-		{"2.3", 2, 3, 63, "Living labs & people-focused challenge programmes"},
-		{"3.1", 3, 1, 75, "Business support & scale up"},
-		{"3.2", 3, 2, 80, "Provide attractive business places & tech workspaces"},
-		{"3.3", 3, 3, 91, "Facilitate access to new & international markets"},
-		{"3.4", 3, 4, 105, "Place marketing & inward investment"},
-		{"4.1", 4, 1, 114, "Maximise our world-leading High Performance Computing & AI capabilities"},
-		{"4.2", 4, 2, 125, "Deliver major projects to exploit our other competitive strengths"},
-		{"4.3", 4, 3, 137, "Drive technology diffusion & digital adoption across all sectors"},
-		{"5.1", 5, 1, 157, "Create/maintain a comprehensive research & evidence base"},
-		{"5.2", 5, 2, 162, "CV-19 recovery & basic skills initiatives"},
-		{"5.3", 5, 3, 168, "Match skills supply with industry demand across future growth sectors"},
-		{"6.1", 6, 1, 186, "Create/maintain a comprehensive research & evidence base"},
-		{"6.2", 6, 2, 198, "Develop & deliver an effective, all-encompassing digital inclusion programme"},
-		{"6.3", 6, 3, 203, "Redress Digital Poverty"},
-	};
 	assert_int_equal(p->n_objectives, 20);
 	for (size_t i = 0; i < 20; i++) {
 		const struct plan_objective *o = &p->objectives[i];
-		assert_string_equal(o->code, objectives[i].code);
-		assert_int_equal(o->theme, objectives[i].theme);
-		assert_int_equal(o->number, objectives[i].number);
-		assert_int_equal(o->line, objectives[i].line);
-		assert_non_null(strstr(o->title, objectives[i].title_start));
-		assert_ptr_equal(strstr(o->title, objectives[i].title_start), o->title);
+		assert_string_equal(o->code, test_objectives[i].code);
+		assert_int_equal(o->theme, test_objectives[i].theme);
+		assert_int_equal(o->number, test_objectives[i].number);
+		assert_int_equal(o->line, test_objectives[i].line);
+		assert_non_null(strstr(o->title, test_objectives[i].title_start));
+		assert_ptr_equal(strstr(o->title, test_objectives[i].title_start), o->title);
 	}
 	assert_string_equal(p->objectives[0].title,
 			    "Build, operate & maintain a fibre backhaul network across the "
@@ -236,21 +238,32 @@ static void test_plan_counts(void **state)
 		snprintf(prefix, sizeof(prefix), "%d.", r->theme);
 		assert_memory_equal(r->objective, prefix, strlen(prefix));
 	}
+}
 
-	/* capital projects: titles that carried " #" */
-	static const int capital[] = {2, 3, 5, 6, 8, 9, 10, 20, 21, 23, 24, 32, 46, 47, 51, 53, 57};
+static void test_plan_capital(void **state)
+{
+	const struct plan *p = &((struct test_fixture *)*state)->plan;
 	size_t n_capital = 0;
 	for (size_t i = 0; i < p->n_projects; i++) {
 		const struct plan_project *r = &p->projects[i];
 		bool want = false;
-		for (size_t j = 0; j < sizeof(capital) / sizeof(capital[0]); j++)
-			want = want || capital[j] == r->ref;
+		for (size_t j = 0; j < sizeof(test_capital) / sizeof(test_capital[0]); j++)
+			want = want || test_capital[j] == r->ref;
 		if (r->capital != want)
 			fail_msg("project %d capital %d, expected %d", r->ref, r->capital, want);
 		n_capital += r->capital;
 		assert_null(strchr(r->title, '#'));
 	}
 	assert_int_equal(n_capital, 17);
+}
+
+static void test_plan_counts(void **state)
+{
+	const struct plan *p = &((struct test_fixture *)*state)->plan;
+	assert_string_equal(p->title, "2021-2023 LCR Digital Strategy Action Plan");
+	assert_int_equal(p->n_projects, 80);
+	for (size_t i = 0; i < p->n_projects; i++)
+		assert_int_equal(p->projects[i].ref, (int)i + 1);
 
 	size_t stages[STAGE_COUNT] = {0};
 	for (size_t i = 0; i < p->n_projects; i++)
@@ -611,500 +624,200 @@ static void test_plan_every_project_interpreted(void **state)
 
 /* ---- the real document: projects field by field ---- */
 
-struct test_partner_want {
-	size_t index;
-	const char *name;
-	const char *code; /* NULL when the partner resolves to no organisation */
-};
-
+/* Twenty-two projects read field by field, in four tables keyed by ref (checked by hand against the
+ * document): where each stands and its words, its leads, some of its partners, its cost and stage. */
 static const struct {
 	int ref, line, theme;
 	const char *objective, *title;
 	bool capital;
-	const char *description_start, *description_end;
+	const char *description_start, *description_end; /* end NULL: not checked */
+} test_detailed_text[] = {
+	{1, 12, 1, "1.1", "Establish commercial JV partnership", false,
+	 "Form a commercial partnership to install, operate", "200+km fibre network across the LCR."},
+	{5, 17, 1, "1.2", "Liverpool 5G Create: Connecting Health & Social Care", true,
+	 "This will develop an independent 5G network", "new transferable commercial model."},
+	{22, 60, 2, "2.2",
+	 "Alderhey@nywhere open innovation system pipeline infrastructure - @dvancingsafety - safe@ccesstocare", false,
+	 "Real world problem-led healthcare innovation", "clinical, academic and industry experts."},
+	{23, 61, 2, "2.2", "Global Immersive Health Tech Centre", true, "To deliver the \"Living Hospital\" strategy",
+	 "embedded industry teams and tenants."},
+	{32, 81, 3, "3.2", "Enabling infrastructure for Sci-Tech Daresbury campus expansion", true,
+	 "The campus/Enterprise Zone houses 130+ businesses", "of the proposed amenity building."},
+	{33, 82, 3, "3.2", "LJMU's Dream Factory: Liverpool's Entertainment Technology Centre (ETC)", false,
+	 "The ETC to be created at the former Littlewoods building", "with a dedicated skills component."},
+	{48, 124, 4, "4.1", "Quantum computing cluster", false, "Expand the existing capability and nascent cluster",
+	 "coming quantum computing revolution."},
+	{53, 138, 4, "4.3",
+	 "Manufacturing Technology Centre Digital Manufacturing Accelerator and Factory in a Box (FiaB)", true,
+	 "The programme aims to strengthen the LCR and NW", "business models and market opportunities."},
+	{56, 141, 4, "4.3", "LCR Future Innovation Fund pilot + full scale programme", false,
+	 "Launched as a £3m pilot in 2020", "to scale it up to a £20M programme."},
+	{63, 164, 5, "5.2", "Digital Day", false, "BIMA's annual Digital Day gives 11-16 year olds",
+	 "some fantastic prizes for themselves."},
+	{68, 180, 5, "5.3", "Digital T Levels", false, "The Government is introducing a range of T Levels",
+	 "minimum of 315 hour industry placements."},
+	{71, 188, 6, "6.1", "Evidence base", false, "Research to identify data, gaps, and issues",
+	 "prelude to devising intended solutions."},
+	{74, 199, 6, "6.2", "Programme development", false,
+	 "(a) Collaboration to identify sustainable long-term solutions", "and project implementation channels."},
+	{77, 202, 6, "6.2", "NHS programme to support people to access digital health/wellbeing services", false,
+	 "Cheshire & Merseyside programme and directory", "task group and consultation exercise."},
+	{78, 204, 6, "6.3", "Digital kit & connectivity", false, "Consider extension of free equipment provision",
+	 "precedents as well as local initiatives."},
+	{80, 206, 6, "6.3", "LCR Digital Poverty Programme", false, "Co-create with Government an ambitious programme",
+	 "Building Back Better Economic Recovery Plan."},
+	{19, 50, 2, "2.2", "Civic Data Cooperative (CDC)", false, "The CDC will comprehensively integrate",
+	 "and create new health technology jobs."},
+	{39, 96, 3, "3.3", "Growth sector interconnections", false, "Dedicated resource and activities to connect",
+	 "the Cultural Sector in particular."},
+	{64, 165, 5, "5.2", "Digital Skills for the Workplace", false,
+	 "Learning from the initial pilot will be captured", "delivery and rollout of activities."},
+	{65, 166, 5, "5.2", "AEB Digital Skills Entitlement", false,
+	 "The Government is introducing a new Statutory Digital Entitlement", "which many people take for granted."},
+	{8, 28, 1, "1.3", "L51 Campus - Datacentre & Innovation Hub", true,
+	 "Investment in the creation of a 100,000 sq. ft. data centre", NULL},
+	{79, 205, 6, "6.3", "AEB Transitional Fund", false, "Support for colleges/providers to buy more KIT",
+	 "for those learners without."},
+};
+
+static const struct {
+	int ref;
 	const char *lead_orgs, *lead_people;
 	size_t n_partners;
-	struct test_partner_want partners[4]; /* ends at name NULL */
+} test_detailed_leads[] = {
+	{1, "CA", "Lorna Rogers", 2},
+	{5, "LCC", "Ann Williams", 5},
+	{22, "ALDERHEY", "Claire Liddy", 5},
+	{23, "ALDERHEY", "Claire Liddy", 4},
+	{32, "SCITECH", "John Leake", 3},
+	{33, "LJMU", "Joe Yates,Rachel McLean", 4},
+	{48, "STFC,ATOS", "", 3},
+	{53, "MTC", "Charlie Whitford", 5},
+	{56, "CA", "Ben Heywood", 4},
+	{63, "BIMA", "", 1},
+	{68, "CA", "Kamal Choudhary", 2},
+	{71, "CA", "Olly Martins", 5},
+	{74, "CA", "Olly Martins", 5},
+	{77, "MIAA,NHS", "Jen Mason", 3},
+	{78, "CA", "Olly Martins,Paul Amann", 1},
+	{80, "CA", "Olly Martins", 5},
+	{19, "LHP", "Iain Buchan", 3},
+	{39, "GP", "Helen Cross", 4},
+	{64, "CA", "Paul Amann,Steve Hearty", 5},
+	{65, "CA", "Alison Gallagher", 3},
+	{8, "DATAPLEX", "Eddie Kilbane", 2},
+	{79, "CA", "Alison Gallagher", 3},
+};
+
+static const struct {
+	int ref;
+	size_t index;
+	const char *name;
+	const char *code; /* NULL when the partner resolves to no organisation */
+} test_detailed_partners[] = {
+	{1, 0, "JV partner", NULL},
+	{1, 1, "Local Authorities", "LAS"},
+	{5, 0, "UoL", "UoL"},
+	{5, 3, "BluWireless", NULL},
+	{5, 4, "private sector", "PRIVATE"},
+	{22, 1, "Liverpool Health Partners", "LHP"},
+	{22, 2, "private sector (large, SME, & start-ups)", NULL},
+	{22, 4, "tech solution/ scouting partners", NULL},
+	{23, 0, "CA", "CA"},
+	{23, 2, "large corporate sponsor (TBC)", NULL},
+	{23, 3, "Science park partner (TBC)", NULL},
+	{32, 0, "Langtree", NULL},
+	{32, 1, "STFC", "STFC"},
+	{32, 2, "Halton MBC", "HALTON"},
+	{33, 0, "Twickenham Studios", NULL},
+	{33, 2, "Liverpool City Council", "LCC"},
+	{33, 3, "Hugh Baird College (other partners in discussion)", NULL},
+	{48, 0, "IBM", "IBM"},
+	{48, 1, "private sector", "PRIVATE"},
+	{48, 2, "HEIs", NULL},
+	{53, 0, "CA", "CA"},
+	{53, 1, "LEP/Growth Platform", NULL},
+	{53, 4, "LJMU", "LJMU"},
+	{56, 0, "LEP/Growth Platform", NULL},
+	{56, 1, "SMEs", NULL},
+	{56, 3, "anchor institutions", NULL},
+	{63, 0, "Schools", NULL},
+	{68, 0, "Hugh Baird College in first year", NULL},
+	{68, 1, "private sector", "PRIVATE"},
+	{71, 0, "Local Authorities", "LAS"},
+	{71, 2, "FE", NULL},
+	{71, 4, "community/voluntary sector", NULL},
+	{74, 0, "Local Authorities", "LAS"},
+	{74, 1, "HEIs", NULL},
+	{74, 3, "private sector", "PRIVATE"},
+	{77, 0, "Health Trusts", NULL},
+	{77, 1, "CA", "CA"},
+	{77, 2, "LAs", "LAS"},
+	{78, 0, "VOLA Consortium Call in progress \xe2\x80\x93 successful bidder to be selected", NULL},
+	{80, 0, "Local Authorities", "LAS"},
+	{80, 4, "community/voluntary sector", NULL},
+	{19, 0, "UoL", "UoL"},
+	{19, 1, "LJMU", "LJMU"},
+	{19, 2, "NHS", "NHS"},
+	{39, 0, "CA", "CA"},
+	{39, 3, "national bodies", NULL},
+	{64, 0, "Employers", NULL},
+	{64, 1, "D&C Board", NULL},
+	{65, 0, "FE Colleges", NULL},
+	{65, 2, "sub-contractors", NULL},
+	{8, 0, "Datacentre Operator", NULL},
+	{8, 1, "Investment partners", NULL},
+	{79, 0, "FE Colleges", NULL},
+};
+
+static const struct {
+	int ref;
 	enum cost_status cost_status;
 	bool has_min, has_max, approximate;
 	int64_t min, max;
 	const char *funding;
 	enum stage stage;
 	const char *note;
-} test_detailed[] = {
-	{1,
-	 12,
-	 1,
-	 "1.1",
-	 "Establish commercial JV partnership",
-	 false,
-	 "Form a commercial partnership to install, operate",
-	 "200+km fibre network across the LCR.",
-	 "CA",
-	 "Lorna Rogers",
-	 2,
-	 {{0, "JV partner", NULL}, {1, "Local Authorities", "LAS"}},
-	 COST_STATUS_KNOWN,
-	 true,
-	 true,
-	 true,
-	 3000000000,
-	 3000000000,
-	 "CA, private sector",
-	 STAGE_LIVE,
-	 ""},
-	{5,
-	 17,
-	 1,
-	 "1.2",
-	 "Liverpool 5G Create: Connecting Health & Social Care",
-	 true,
-	 "This will develop an independent 5G network",
-	 "new transferable commercial model.",
-	 "LCC",
-	 "Ann Williams",
-	 5,
-	 {{0, "UoL", "UoL"}, {3, "BluWireless", NULL}, {4, "private sector", "PRIVATE"}},
-	 COST_STATUS_KNOWN,
-	 true,
-	 true,
-	 false,
-	 720000000,
-	 720000000,
-	 "DCMS, LCC, NHS",
-	 STAGE_LIVE,
-	 ""},
-	{22,
-	 60,
-	 2,
-	 "2.2",
-	 "Alderhey@nywhere open innovation system pipeline infrastructure - @dvancingsafety - safe@ccesstocare",
-	 false,
-	 "Real world problem-led healthcare innovation",
-	 "clinical, academic and industry experts.",
-	 "ALDERHEY",
-	 "Claire Liddy",
-	 5,
-	 {{1, "Liverpool Health Partners", "LHP"},
-	  {2, "private sector (large, SME, & start-ups)", NULL},
-	  {4, "tech solution/ scouting partners", NULL}},
-	 COST_STATUS_KNOWN,
-	 true,
-	 true,
-	 false,
-	 975000000,
-	 975000000,
-	 "tbd",
-	 STAGE_ADVANCED_DEVELOPMENT,
-	 ""},
-	{23,
-	 61,
-	 2,
-	 "2.2",
-	 "Global Immersive Health Tech Centre",
-	 true,
-	 "To deliver the \"Living Hospital\" strategy",
-	 "embedded industry teams and tenants.",
-	 "ALDERHEY",
-	 "Claire Liddy",
-	 4,
-	 {{0, "CA", "CA"}, {2, "large corporate sponsor (TBC)", NULL}, {3, "Science park partner (TBC)", NULL}},
-	 COST_STATUS_KNOWN,
-	 true,
-	 true,
-	 false,
-	 2310000000,
-	 2310000000,
-	 "tbd",
-	 STAGE_EARLY_DEVELOPMENT,
-	 ""},
-	{32,
-	 81,
-	 3,
-	 "3.2",
-	 "Enabling infrastructure for Sci-Tech Daresbury campus expansion",
-	 true,
-	 "The campus/Enterprise Zone houses 130+ businesses",
-	 "of the proposed amenity building.",
-	 "SCITECH",
-	 "John Leake",
-	 3,
-	 {{0, "Langtree", NULL}, {1, "STFC", "STFC"}, {2, "Halton MBC", "HALTON"}},
-	 COST_STATUS_KNOWN,
-	 true,
-	 true,
-	 false,
-	 2470000000,
-	 2470000000,
-	 "EZ, private, SIF",
-	 STAGE_ADVANCED_DEVELOPMENT,
-	 ""},
-	{33,
-	 82,
-	 3,
-	 "3.2",
-	 "LJMU's Dream Factory: Liverpool's Entertainment Technology Centre (ETC)",
-	 false,
-	 "The ETC to be created at the former Littlewoods building",
-	 "with a dedicated skills component.",
-	 "LJMU",
-	 "Joe Yates,Rachel McLean",
-	 4,
-	 {{0, "Twickenham Studios", NULL},
-	  {2, "Liverpool City Council", "LCC"},
-	  {3, "Hugh Baird College (other partners in discussion)", NULL}},
-	 COST_STATUS_KNOWN,
-	 true,
-	 true,
-	 false,
-	 380000000,
-	 380000000,
-	 "SIF, LJMU",
-	 STAGE_ADVANCED_DEVELOPMENT,
+} test_detailed_costs[] = {
+	{1, COST_STATUS_KNOWN, true, true, true, 3000000000, 3000000000, "CA, private sector", STAGE_LIVE, ""},
+	{5, COST_STATUS_KNOWN, true, true, false, 720000000, 720000000, "DCMS, LCC, NHS", STAGE_LIVE, ""},
+	{22, COST_STATUS_KNOWN, true, true, false, 975000000, 975000000, "tbd", STAGE_ADVANCED_DEVELOPMENT, ""},
+	{23, COST_STATUS_KNOWN, true, true, false, 2310000000, 2310000000, "tbd", STAGE_EARLY_DEVELOPMENT, ""},
+	{32, COST_STATUS_KNOWN, true, true, false, 2470000000, 2470000000, "EZ, private, SIF",
+	 STAGE_ADVANCED_DEVELOPMENT, ""},
+	{33, COST_STATUS_KNOWN, true, true, false, 380000000, 380000000, "SIF, LJMU", STAGE_ADVANCED_DEVELOPMENT,
 	 "Build to start mid-2021 and be completed by May 2023. Academic delivery onsite September 2023"},
-	{48,
-	 124,
-	 4,
-	 "4.1",
-	 "Quantum computing cluster",
-	 false,
-	 "Expand the existing capability and nascent cluster",
-	 "coming quantum computing revolution.",
-	 "STFC,ATOS",
-	 "",
-	 3,
-	 {{0, "IBM", "IBM"}, {1, "private sector", "PRIVATE"}, {2, "HEIs", NULL}},
-	 COST_STATUS_UNKNOWN,
-	 false,
-	 false,
-	 false,
-	 0,
-	 0,
-	 "tbd",
-	 STAGE_EARLY_DEVELOPMENT,
-	 ""},
-	{53,
-	 138,
-	 4,
-	 "4.3",
-	 "Manufacturing Technology Centre Digital Manufacturing Accelerator and Factory in a Box (FiaB)",
-	 true,
-	 "The programme aims to strengthen the LCR and NW",
-	 "business models and market opportunities.",
-	 "MTC",
-	 "Charlie Whitford",
-	 5,
-	 {{0, "CA", "CA"}, {1, "LEP/Growth Platform", NULL}, {4, "LJMU", "LJMU"}},
-	 COST_STATUS_KNOWN,
-	 true,
-	 true,
-	 false,
-	 1730000000,
-	 1730000000,
-	 "SIF, MTC",
-	 STAGE_LIVE,
-	 ""},
-	{56,
-	 141,
-	 4,
-	 "4.3",
-	 "LCR Future Innovation Fund pilot + full scale programme",
-	 false,
-	 "Launched as a £3m pilot in 2020",
-	 "to scale it up to a £20M programme.",
-	 "CA",
-	 "Ben Heywood",
-	 4,
-	 {{0, "LEP/Growth Platform", NULL}, {1, "SMEs", NULL}, {3, "anchor institutions", NULL}},
-	 COST_STATUS_KNOWN,
-	 true,
-	 true,
-	 false,
-	 2300000000,
-	 2300000000,
-	 "CA, private sector",
-	 STAGE_LIVE,
+	{48, COST_STATUS_UNKNOWN, false, false, false, 0, 0, "tbd", STAGE_EARLY_DEVELOPMENT, ""},
+	{53, COST_STATUS_KNOWN, true, true, false, 1730000000, 1730000000, "SIF, MTC", STAGE_LIVE, ""},
+	{56, COST_STATUS_KNOWN, true, true, false, 2300000000, 2300000000, "CA, private sector", STAGE_LIVE,
 	 "advanced development"},
-	{63,
-	 164,
-	 5,
-	 "5.2",
-	 "Digital Day",
-	 false,
-	 "BIMA's annual Digital Day gives 11-16 year olds",
-	 "some fantastic prizes for themselves.",
-	 "BIMA",
-	 "",
-	 1,
-	 {{0, "Schools", NULL}},
-	 COST_STATUS_NOT_APPLICABLE,
-	 false,
-	 false,
-	 false,
-	 0,
-	 0,
-	 "n/a/",
-	 STAGE_LIVE,
-	 "annual"},
-	{68,
-	 180,
-	 5,
-	 "5.3",
-	 "Digital T Levels",
-	 false,
-	 "The Government is introducing a range of T Levels",
-	 "minimum of 315 hour industry placements.",
-	 "CA",
-	 "Kamal Choudhary",
-	 2,
-	 {{0, "Hugh Baird College in first year", NULL}, {1, "private sector", "PRIVATE"}},
-	 COST_STATUS_KNOWN,
-	 true,
-	 true,
-	 false,
-	 60000000,
-	 60000000,
-	 "ESFA - Early Adopter Fund",
-	 STAGE_ADVANCED_DEVELOPMENT,
-	 "From September 2021"},
-	{71,
-	 188,
-	 6,
-	 "6.1",
-	 "Evidence base",
-	 false,
-	 "Research to identify data, gaps, and issues",
-	 "prelude to devising intended solutions.",
-	 "CA",
-	 "Olly Martins",
-	 5,
-	 {{0, "Local Authorities", "LAS"}, {2, "FE", NULL}, {4, "community/voluntary sector", NULL}},
-	 COST_STATUS_UNKNOWN,
-	 false,
-	 false,
-	 false,
-	 0,
-	 0,
-	 "tbd",
-	 STAGE_EARLY_DEVELOPMENT,
-	 ""},
-	{74,
-	 199,
-	 6,
-	 "6.2",
-	 "Programme development",
-	 false,
-	 "(a) Collaboration to identify sustainable long-term solutions",
-	 "and project implementation channels.",
-	 "CA",
-	 "Olly Martins",
-	 5,
-	 {{0, "Local Authorities", "LAS"}, {1, "HEIs", NULL}, {3, "private sector", "PRIVATE"}},
-	 COST_STATUS_UNKNOWN,
-	 false,
-	 false,
-	 false,
-	 0,
-	 0,
-	 "tbd",
-	 STAGE_EARLY_DEVELOPMENT,
-	 ""},
-	{77,
-	 202,
-	 6,
-	 "6.2",
-	 "NHS programme to support people to access digital health/wellbeing services",
-	 false,
-	 "Cheshire & Merseyside programme and directory",
-	 "task group and consultation exercise.",
-	 "MIAA,NHS",
-	 "Jen Mason",
-	 3,
-	 {{0, "Health Trusts", NULL}, {1, "CA", "CA"}, {2, "LAs", "LAS"}},
-	 COST_STATUS_NOT_APPLICABLE,
-	 false,
-	 false,
-	 false,
-	 0,
-	 0,
-	 "-",
-	 STAGE_EARLY_DEVELOPMENT,
-	 ""},
-	{78,
-	 204,
-	 6,
-	 "6.3",
-	 "Digital kit & connectivity",
-	 false,
-	 "Consider extension of free equipment provision",
-	 "precedents as well as local initiatives.",
-	 "CA",
-	 "Olly Martins,Paul Amann",
-	 1,
-	 {{0, "VOLA Consortium Call in progress \xe2\x80\x93 successful bidder to be selected", NULL}},
-	 COST_STATUS_KNOWN,
-	 true,
-	 true,
-	 false,
-	 5500000,
-	 13000000,
-	 "LCR Cares 100% ESF (no match requirement)",
-	 STAGE_LIVE,
-	 ""},
-	{80,
-	 206,
-	 6,
-	 "6.3",
-	 "LCR Digital Poverty Programme",
-	 false,
-	 "Co-create with Government an ambitious programme",
-	 "Building Back Better Economic Recovery Plan.",
-	 "CA",
-	 "Olly Martins",
-	 5,
-	 {{0, "Local Authorities", "LAS"}, {4, "community/voluntary sector", NULL}},
-	 COST_STATUS_UNKNOWN,
-	 false,
-	 false,
-	 false,
-	 0,
-	 0,
-	 "tbd",
-	 STAGE_EARLY_DEVELOPMENT,
-	 ""},
-	{19,
-	 50,
-	 2,
-	 "2.2",
-	 "Civic Data Cooperative (CDC)",
-	 false,
-	 "The CDC will comprehensively integrate",
-	 "and create new health technology jobs.",
-	 "LHP",
-	 "Iain Buchan",
-	 3,
-	 {{0, "UoL", "UoL"}, {1, "LJMU", "LJMU"}, {2, "NHS", "NHS"}},
-	 COST_STATUS_KNOWN,
-	 true,
-	 true,
-	 false,
-	 530000000,
-	 530000000,
-	 "SIF",
-	 STAGE_LIVE,
-	 ""},
-	{39,
-	 96,
-	 3,
-	 "3.3",
-	 "Growth sector interconnections",
-	 false,
-	 "Dedicated resource and activities to connect",
-	 "the Cultural Sector in particular.",
-	 "GP",
-	 "Helen Cross",
-	 4,
-	 {{0, "CA", "CA"}, {3, "national bodies", NULL}},
-	 COST_STATUS_UNKNOWN,
-	 false,
-	 false,
-	 false,
-	 0,
-	 0,
-	 "SIF/ ERDF",
-	 STAGE_CONCEPT,
-	 ""},
-	{64,
-	 165,
-	 5,
-	 "5.2",
-	 "Digital Skills for the Workplace",
-	 false,
-	 "Learning from the initial pilot will be captured",
-	 "delivery and rollout of activities.",
-	 "CA",
-	 "Paul Amann,Steve Hearty",
-	 5,
-	 {{0, "Employers", NULL}, {1, "D&C Board", NULL}},
-	 COST_STATUS_KNOWN,
-	 true,
-	 true,
-	 false,
-	 100000000,
-	 100000000,
-	 "LCRCA grant funded by DfE Digital Bootcamp funding",
-	 STAGE_LIVE,
+	{63, COST_STATUS_NOT_APPLICABLE, false, false, false, 0, 0, "n/a/", STAGE_LIVE, "annual"},
+	{68, COST_STATUS_KNOWN, true, true, false, 60000000, 60000000, "ESFA - Early Adopter Fund",
+	 STAGE_ADVANCED_DEVELOPMENT, "From September 2021"},
+	{71, COST_STATUS_UNKNOWN, false, false, false, 0, 0, "tbd", STAGE_EARLY_DEVELOPMENT, ""},
+	{74, COST_STATUS_UNKNOWN, false, false, false, 0, 0, "tbd", STAGE_EARLY_DEVELOPMENT, ""},
+	{77, COST_STATUS_NOT_APPLICABLE, false, false, false, 0, 0, "-", STAGE_EARLY_DEVELOPMENT, ""},
+	{78, COST_STATUS_KNOWN, true, true, false, 5500000, 13000000, "LCR Cares 100% ESF (no match requirement)",
+	 STAGE_LIVE, ""},
+	{80, COST_STATUS_UNKNOWN, false, false, false, 0, 0, "tbd", STAGE_EARLY_DEVELOPMENT, ""},
+	{19, COST_STATUS_KNOWN, true, true, false, 530000000, 530000000, "SIF", STAGE_LIVE, ""},
+	{39, COST_STATUS_UNKNOWN, false, false, false, 0, 0, "SIF/ ERDF", STAGE_CONCEPT, ""},
+	{64, COST_STATUS_KNOWN, true, true, false, 100000000, 100000000,
+	 "LCRCA grant funded by DfE Digital Bootcamp funding", STAGE_LIVE,
 	 "pilot runs from September 2020 \xe2\x80\x93 March 2021"},
-	{65,
-	 166,
-	 5,
-	 "5.2",
-	 "AEB Digital Skills Entitlement",
-	 false,
-	 "The Government is introducing a new Statutory Digital Entitlement",
-	 "which many people take for granted.",
-	 "CA",
-	 "Alison Gallagher",
-	 3,
-	 {{0, "FE Colleges", NULL}, {2, "sub-contractors", NULL}},
-	 COST_STATUS_KNOWN,
-	 true,
-	 false,
-	 false,
-	 120000000,
-	 0,
-	 "LCRCA AEB",
-	 STAGE_LIVE,
+	{65, COST_STATUS_KNOWN, true, false, false, 120000000, 0, "LCRCA AEB", STAGE_LIVE, ""},
+	{8, COST_STATUS_KNOWN, true, true, true, 8500000000, 8500000000, "Private sector", STAGE_ADVANCED_DEVELOPMENT,
 	 ""},
-	{8,
-	 28,
-	 1,
-	 "1.3",
-	 "L51 Campus - Datacentre & Innovation Hub",
-	 true,
-	 "Investment in the creation of a 100,000 sq. ft. data centre",
-	 NULL,
-	 "DATAPLEX",
-	 "Eddie Kilbane",
-	 2,
-	 {{0, "Datacentre Operator", NULL}, {1, "Investment partners", NULL}},
-	 COST_STATUS_KNOWN,
-	 true,
-	 true,
-	 true,
-	 8500000000,
-	 8500000000,
-	 "Private sector",
-	 STAGE_ADVANCED_DEVELOPMENT,
-	 ""},
-	{79,
-	 205,
-	 6,
-	 "6.3",
-	 "AEB Transitional Fund",
-	 false,
-	 "Support for colleges/providers to buy more KIT",
-	 "for those learners without.",
-	 "CA",
-	 "Alison Gallagher",
-	 3,
-	 {{0, "FE Colleges", NULL}},
-	 COST_STATUS_KNOWN,
-	 true,
-	 true,
-	 false,
-	 92000000,
-	 92000000,
-	 "LCRCA AEB",
-	 STAGE_LIVE,
-	 ""},
+	{79, COST_STATUS_KNOWN, true, true, false, 92000000, 92000000, "LCRCA AEB", STAGE_LIVE, ""},
 };
 
-static void test_plan_projects_field_by_field(void **state)
+#define TEST_COUNT(table) (sizeof(table) / sizeof(table[0]))
+
+static void test_plan_projects_text(void **state)
 {
 	const struct plan *p = &((struct test_fixture *)*state)->plan;
-	for (size_t i = 0; i < sizeof(test_detailed) / sizeof(test_detailed[0]); i++) {
-		const __typeof__(test_detailed[0]) *w = &test_detailed[i];
+	for (size_t i = 0; i < TEST_COUNT(test_detailed_text); i++) {
+		const __typeof__(test_detailed_text[0]) *w = &test_detailed_text[i];
 		const struct plan_project *r = test_project(p, w->ref);
 		assert_int_equal(r->line, w->line);
 		assert_int_equal(r->theme, w->theme);
@@ -1117,18 +830,37 @@ static void test_plan_projects_field_by_field(void **state)
 			assert_true(dl >= el);
 			assert_string_equal(r->description + dl - el, w->description_end);
 		}
+	}
+}
+
+static void test_plan_projects_leads_and_partners(void **state)
+{
+	const struct plan *p = &((struct test_fixture *)*state)->plan;
+	for (size_t i = 0; i < TEST_COUNT(test_detailed_leads); i++) {
+		const __typeof__(test_detailed_leads[0]) *w = &test_detailed_leads[i];
+		const struct plan_project *r = test_project(p, w->ref);
 		test_assert_list(r->lead_orgs, r->n_lead_orgs, w->lead_orgs);
 		test_assert_list(r->lead_people, r->n_lead_people, w->lead_people);
 		assert_int_equal(r->n_partners, w->n_partners);
-		for (size_t j = 0; j < 4 && w->partners[j].name != NULL; j++) {
-			const struct test_partner_want *pw = &w->partners[j];
-			assert_true(pw->index < r->n_partners);
-			assert_string_equal(r->partners[pw->index].name, pw->name);
-			if (pw->code == NULL)
-				assert_null(r->partners[pw->index].org_code);
-			else
-				assert_string_equal(r->partners[pw->index].org_code, pw->code);
-		}
+	}
+	for (size_t i = 0; i < TEST_COUNT(test_detailed_partners); i++) {
+		const __typeof__(test_detailed_partners[0]) *w = &test_detailed_partners[i];
+		const struct plan_project *r = test_project(p, w->ref);
+		assert_true(w->index < r->n_partners);
+		assert_string_equal(r->partners[w->index].name, w->name);
+		if (w->code == NULL)
+			assert_null(r->partners[w->index].org_code);
+		else
+			assert_string_equal(r->partners[w->index].org_code, w->code);
+	}
+}
+
+static void test_plan_projects_cost_and_stage(void **state)
+{
+	const struct plan *p = &((struct test_fixture *)*state)->plan;
+	for (size_t i = 0; i < TEST_COUNT(test_detailed_costs); i++) {
+		const __typeof__(test_detailed_costs[0]) *w = &test_detailed_costs[i];
+		const struct plan_project *r = test_project(p, w->ref);
 		assert_int_equal(r->cost.status, w->cost_status);
 		assert_int_equal(r->cost.has_min, w->has_min);
 		assert_int_equal(r->cost.has_max, w->has_max);
@@ -1143,48 +875,74 @@ static void test_plan_projects_field_by_field(void **state)
 	}
 }
 
+/* The four tables name the same projects, in the same order. */
+static void test_plan_projects_tables_agree(void **state)
+{
+	(void)state;
+	assert_int_equal(TEST_COUNT(test_detailed_leads), TEST_COUNT(test_detailed_text));
+	assert_int_equal(TEST_COUNT(test_detailed_costs), TEST_COUNT(test_detailed_text));
+	for (size_t i = 0; i < TEST_COUNT(test_detailed_text); i++) {
+		assert_int_equal(test_detailed_leads[i].ref, test_detailed_text[i].ref);
+		assert_int_equal(test_detailed_costs[i].ref, test_detailed_text[i].ref);
+	}
+	for (size_t i = 0; i < TEST_COUNT(test_detailed_partners); i++) {
+		size_t j = 0;
+		while (j < TEST_COUNT(test_detailed_leads) &&
+		       test_detailed_leads[j].ref != test_detailed_partners[i].ref)
+			j++;
+		assert_true(j < TEST_COUNT(test_detailed_leads));
+	}
+}
+
 /* ---- the real document: organisations, people and warnings ---- */
+
+/* The organisations the document names, sorted by code. */
+static const struct {
+	const char *code;
+	enum org_kind kind;
+	const char *name;
+} test_orgs[] = {
+	{"ALDERHEY", ORG_KIND_NHS, "Alder Hey NHS Foundation Trust"},
+	{"ATOS", ORG_KIND_COMPANY, "Atos"},
+	{"BIMA", ORG_KIND_OTHER, "BIMA Liverpool"},
+	{"CA", ORG_KIND_COMBINED_AUTHORITY, "Liverpool City Region Combined Authority"},
+	{"DATAPLEX", ORG_KIND_COMPANY, "Dataplex Ireland"},
+	{"EFC", ORG_KIND_COMPANY, "Everton FC"},
+	{"EITC", ORG_KIND_OTHER, "Everton in the Community"},
+	{"GP", ORG_KIND_PARTNERSHIP, "Growth Platform"},
+	{"HALTON", ORG_KIND_LOCAL_AUTHORITY, "Halton Borough Council"},
+	{"IBM", ORG_KIND_COMPANY, "IBM"},
+	{"LAS", ORG_KIND_PARTNERSHIP, "Local Authorities"},
+	{"LCC", ORG_KIND_LOCAL_AUTHORITY, "Liverpool City Council"},
+	{"LEP", ORG_KIND_PARTNERSHIP, "Liverpool City Region Local Enterprise Partnership"},
+	{"LHP", ORG_KIND_PARTNERSHIP, "Liverpool Health Partners"},
+	{"LJMU", ORG_KIND_UNIVERSITY, "Liverpool John Moores University"},
+	{"LSTM", ORG_KIND_UNIVERSITY, "Liverpool School of Tropical Medicine"},
+	{"MIAA", ORG_KIND_NHS, "Mersey Internal Audit Agency"},
+	{"MIF", ORG_KIND_UNIVERSITY, "Materials Innovation Factory"},
+	{"MTC", ORG_KIND_COMPANY, "Manufacturing Technology Centre"},
+	{"NHS", ORG_KIND_NHS, "NHS"},
+	{"PEEL", ORG_KIND_COMPANY, "Peel Ports"},
+	{"PRIVATE", ORG_KIND_OTHER, "Private sector"},
+	{"SCITECH", ORG_KIND_PARTNERSHIP, "Sci-Tech Daresbury JV"},
+	{"SEFTON", ORG_KIND_LOCAL_AUTHORITY, "Sefton Council"},
+	{"STFC", ORG_KIND_OTHER, "Science and Technology Facilities Council"},
+	{"UoL", ORG_KIND_UNIVERSITY, "University of Liverpool"},
+};
+
+/* Every lead resolves into the names file: exactly these codes, and nothing invented. */
+static const char *const test_lead_codes[] = {"CA",   "LCC",      "SEFTON", "LAS", "UoL",  "LJMU", "LSTM",    "MIF",
+					      "STFC", "ALDERHEY", "MIAA",   "NHS", "LHP",  "GP",   "SCITECH", "EFC",
+					      "EITC", "DATAPLEX", "PEEL",   "MTC", "ATOS", "BIMA", "PRIVATE"};
 
 static void test_plan_orgs_and_people(void **state)
 {
 	const struct plan *p = &((struct test_fixture *)*state)->plan;
-	static const struct {
-		const char *code;
-		enum org_kind kind;
-		const char *name;
-	} orgs[] = {
-		{"ALDERHEY", ORG_KIND_NHS, "Alder Hey NHS Foundation Trust"},
-		{"ATOS", ORG_KIND_COMPANY, "Atos"},
-		{"BIMA", ORG_KIND_OTHER, "BIMA Liverpool"},
-		{"CA", ORG_KIND_COMBINED_AUTHORITY, "Liverpool City Region Combined Authority"},
-		{"DATAPLEX", ORG_KIND_COMPANY, "Dataplex Ireland"},
-		{"EFC", ORG_KIND_COMPANY, "Everton FC"},
-		{"EITC", ORG_KIND_OTHER, "Everton in the Community"},
-		{"GP", ORG_KIND_PARTNERSHIP, "Growth Platform"},
-		{"HALTON", ORG_KIND_LOCAL_AUTHORITY, "Halton Borough Council"},
-		{"IBM", ORG_KIND_COMPANY, "IBM"},
-		{"LAS", ORG_KIND_PARTNERSHIP, "Local Authorities"},
-		{"LCC", ORG_KIND_LOCAL_AUTHORITY, "Liverpool City Council"},
-		{"LEP", ORG_KIND_PARTNERSHIP, "Liverpool City Region Local Enterprise Partnership"},
-		{"LHP", ORG_KIND_PARTNERSHIP, "Liverpool Health Partners"},
-		{"LJMU", ORG_KIND_UNIVERSITY, "Liverpool John Moores University"},
-		{"LSTM", ORG_KIND_UNIVERSITY, "Liverpool School of Tropical Medicine"},
-		{"MIAA", ORG_KIND_NHS, "Mersey Internal Audit Agency"},
-		{"MIF", ORG_KIND_UNIVERSITY, "Materials Innovation Factory"},
-		{"MTC", ORG_KIND_COMPANY, "Manufacturing Technology Centre"},
-		{"NHS", ORG_KIND_NHS, "NHS"},
-		{"PEEL", ORG_KIND_COMPANY, "Peel Ports"},
-		{"PRIVATE", ORG_KIND_OTHER, "Private sector"},
-		{"SCITECH", ORG_KIND_PARTNERSHIP, "Sci-Tech Daresbury JV"},
-		{"SEFTON", ORG_KIND_LOCAL_AUTHORITY, "Sefton Council"},
-		{"STFC", ORG_KIND_OTHER, "Science and Technology Facilities Council"},
-		{"UoL", ORG_KIND_UNIVERSITY, "University of Liverpool"},
-	};
-	assert_int_equal(p->n_orgs, sizeof(orgs) / sizeof(orgs[0]));
+	assert_int_equal(p->n_orgs, sizeof(test_orgs) / sizeof(test_orgs[0]));
 	for (size_t i = 0; i < p->n_orgs; i++) {
-		assert_string_equal(p->orgs[i].code, orgs[i].code);
-		assert_int_equal(p->orgs[i].kind, orgs[i].kind);
-		assert_string_equal(p->orgs[i].name, orgs[i].name);
+		assert_string_equal(p->orgs[i].code, test_orgs[i].code);
+		assert_int_equal(p->orgs[i].kind, test_orgs[i].kind);
+		assert_string_equal(p->orgs[i].name, test_orgs[i].name);
 		if (i > 0)
 			assert_true(strcmp(p->orgs[i - 1].code, p->orgs[i].code) < 0);
 	}
@@ -1199,62 +957,60 @@ static void test_plan_orgs_and_people(void **state)
 		"Steve Hearty,Tim Jago");
 
 	/* every lead resolves into the names file: exactly these codes, and nothing invented */
-	static const char *const lead_codes[] = {"CA",   "LCC",      "SEFTON", "LAS", "UoL",  "LJMU", "LSTM",    "MIF",
-						 "STFC", "ALDERHEY", "MIAA",   "NHS", "LHP",  "GP",   "SCITECH", "EFC",
-						 "EITC", "DATAPLEX", "PEEL",   "MTC", "ATOS", "BIMA", "PRIVATE"};
-	bool seen[sizeof(lead_codes) / sizeof(lead_codes[0])] = {false};
+	bool seen[sizeof(test_lead_codes) / sizeof(test_lead_codes[0])] = {false};
 	for (size_t i = 0; i < p->n_projects; i++) {
 		const struct plan_project *r = &p->projects[i];
 		assert_true(r->n_lead_orgs >= 1);
 		for (size_t j = 0; j < r->n_lead_orgs; j++) {
 			size_t k;
-			for (k = 0; k < sizeof(lead_codes) / sizeof(lead_codes[0]); k++)
-				if (strcmp(r->lead_orgs[j], lead_codes[k]) == 0)
+			for (k = 0; k < sizeof(test_lead_codes) / sizeof(test_lead_codes[0]); k++)
+				if (strcmp(r->lead_orgs[j], test_lead_codes[k]) == 0)
 					break;
-			if (k == sizeof(lead_codes) / sizeof(lead_codes[0]))
+			if (k == sizeof(test_lead_codes) / sizeof(test_lead_codes[0]))
 				fail_msg("project %d lead organisation %s is not an expected code", r->ref,
 					 r->lead_orgs[j]);
 			seen[k] = true;
 		}
 	}
-	for (size_t k = 0; k < sizeof(lead_codes) / sizeof(lead_codes[0]); k++)
+	for (size_t k = 0; k < sizeof(test_lead_codes) / sizeof(test_lead_codes[0]); k++)
 		if (!seen[k])
-			fail_msg("no lead resolved to %s", lead_codes[k]);
+			fail_msg("no lead resolved to %s", test_lead_codes[k]);
 	assert_int_equal(test_count_warnings(p, "not in the names file"), 0);
 }
 
 /* Every warning the real document produces, in order: any new or lost interpretation fails here. */
+/* Every warning the real document produces, in order: any new or lost interpretation fails here. */
+static const struct {
+	int line, ref;
+	const char *text;
+} test_warnings[] = {
+	{17, 5, "'Liverpool City Council (LCC)' read as organisation LCC"},
+	{61, 23, "'Alder Hey NHS Foundation Trust.' read as organisation ALDERHEY"},
+	{96, 39, "remark '(& other sector leads)' after lead person 'Helen Cross' left out of the name"},
+	{115, 46, "'STFC Hartree Centre' read as organisation STFC"},
+	{116, 47, "'STFC Hartree Centre' read as organisation STFC"},
+	{138, 53, "cost \"£ 14.95M + £ 2.35M\" read as the sum £17,300,000"},
+	{141, 56, "'LCR CA' read as organisation CA"},
+	{141, 56, "cost \"£3m + £20M\" read as the sum £23,000,000"},
+	{141, 56, "status \"Live + advanced development\" read as stage live; \"advanced development\" kept as a note"},
+	{166, 65, "cost \"Over £1.2m\" read as at least £1,200,000"},
+	{180, 68, "the trailing qualifier \"for cohort of 20 in first year\" is kept only in the text"},
+	{181, 69, "'Alder Hey' read as organisation ALDERHEY"},
+	{186, 0, "printed as 5.1 under theme 6; read as 6.1"},
+	{198, 0, "printed as 5.2 under theme 6; read as 6.2"},
+	{199, 74, "'Ollly Martins' read as person Olly Martins"},
+	{200, 75, "'Ollly Martins' read as person Olly Martins"},
+	{201, 76, "'Ollly Martins' read as person Olly Martins"},
+	{203, 0, "printed as 5.3 under theme 6; read as 6.3"},
+	{204, 78, "'Ollly Martins' read as person Olly Martins"},
+	{204, 78, "cost \"£55,000 Up to £130k\" read as a range from £55,000 to £130,000"},
+	{206, 80, "'Ollly Martins' read as person Olly Martins"},
+};
+
 static void test_plan_warnings(void **state)
 {
 	const struct plan *p = &((struct test_fixture *)*state)->plan;
-	static const struct {
-		int line, ref;
-		const char *text;
-	} want[] = {
-		{17, 5, "'Liverpool City Council (LCC)' read as organisation LCC"},
-		{61, 23, "'Alder Hey NHS Foundation Trust.' read as organisation ALDERHEY"},
-		{96, 39, "remark '(& other sector leads)' after lead person 'Helen Cross' left out of the name"},
-		{115, 46, "'STFC Hartree Centre' read as organisation STFC"},
-		{116, 47, "'STFC Hartree Centre' read as organisation STFC"},
-		{138, 53, "cost \"£ 14.95M + £ 2.35M\" read as the sum £17,300,000"},
-		{141, 56, "'LCR CA' read as organisation CA"},
-		{141, 56, "cost \"£3m + £20M\" read as the sum £23,000,000"},
-		{141, 56,
-		 "status \"Live + advanced development\" read as stage live; \"advanced development\" kept as a note"},
-		{166, 65, "cost \"Over £1.2m\" read as at least £1,200,000"},
-		{180, 68, "the trailing qualifier \"for cohort of 20 in first year\" is kept only in the text"},
-		{181, 69, "'Alder Hey' read as organisation ALDERHEY"},
-		{186, 0, "printed as 5.1 under theme 6; read as 6.1"},
-		{198, 0, "printed as 5.2 under theme 6; read as 6.2"},
-		{199, 74, "'Ollly Martins' read as person Olly Martins"},
-		{200, 75, "'Ollly Martins' read as person Olly Martins"},
-		{201, 76, "'Ollly Martins' read as person Olly Martins"},
-		{203, 0, "printed as 5.3 under theme 6; read as 6.3"},
-		{204, 78, "'Ollly Martins' read as person Olly Martins"},
-		{204, 78, "cost \"£55,000 Up to £130k\" read as a range from £55,000 to £130,000"},
-		{206, 80, "'Ollly Martins' read as person Olly Martins"},
-	};
-	size_t n = sizeof(want) / sizeof(want[0]);
+	size_t n = sizeof(test_warnings) / sizeof(test_warnings[0]);
 	if (p->n_warnings != n) {
 		for (size_t i = 0; i < p->n_warnings; i++)
 			fprintf(stderr, "  warning line %d ref %d: %s\n", p->warnings[i].line, p->warnings[i].ref,
@@ -1263,10 +1019,11 @@ static void test_plan_warnings(void **state)
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct plan_warning *w = &p->warnings[i];
-		assert_int_equal(w->line, want[i].line);
-		assert_int_equal(w->ref, want[i].ref);
-		if (strstr(w->message, want[i].text) == NULL)
-			fail_msg("warning %zu is \"%s\", expected it to contain \"%s\"", i, w->message, want[i].text);
+		assert_int_equal(w->line, test_warnings[i].line);
+		assert_int_equal(w->ref, test_warnings[i].ref);
+		if (strstr(w->message, test_warnings[i].text) == NULL)
+			fail_msg("warning %zu is \"%s\", expected it to contain \"%s\"", i, w->message,
+				 test_warnings[i].text);
 	}
 	/* the alias warning names the canonical body as well */
 	test_assert_warning(p, 141, 56, "(Liverpool City Region Combined Authority)");
@@ -1575,55 +1332,57 @@ static char *test_lead_doc(const char *const *leads, size_t n)
 	return doc;
 }
 
+/* Lead cells: the organisations and people read from each, and a part of the warning (NULL: none). */
+static const struct {
+	const char *lead, *orgs, *people;
+	const char *warning; /* NULL when none */
+} test_lead_cases[] = {
+	{"CA \xe2\x80\x93 Lorna Rogers", "CA", "Lorna Rogers", NULL},
+	{"CA - tbd", "CA", "", NULL},
+	{"CA -Ollly Martins", "CA", "Olly Martins", "'Ollly Martins' read as person Olly Martins"},
+	{"Alder Hey NHS Foundation Trust.- Claire Liddy", "ALDERHEY", "Claire Liddy",
+	 "'Alder Hey NHS Foundation Trust.' read as organisation ALDERHEY"},
+	{"Alder Hey NHS Foundation Trust - Claire Liddy", "ALDERHEY", "Claire Liddy", NULL},
+	{"Sci-Tech Daresbury JV - John Leake", "SCITECH", "John Leake", NULL},
+	{"STFC & Atos", "STFC,ATOS", "", NULL},
+	{"MIAA/NHS - Jen Mason", "MIAA,NHS", "Jen Mason", NULL},
+	{"LJMU - Joe Yates/ Rachel McLean", "LJMU", "Joe Yates,Rachel McLean", NULL},
+	{"CA \xe2\x80\x93 Paul Amann / Steve Hearty", "CA", "Paul Amann,Steve Hearty", NULL},
+	{"CA \xe2\x80\x93 Ollly Martins & Paul Amann", "CA", "Olly Martins,Paul Amann",
+	 "'Ollly Martins' read as person Olly Martins"},
+	{"Sefton Council - tbd", "SEFTON", "", NULL},
+	{"Growth Platform - Helen Cross (& other sector leads)", "GP", "Helen Cross",
+	 "remark '(& other sector leads)' after lead person 'Helen Cross' left out of the name"},
+	{"Local Authorities", "LAS", "", NULL},
+	{"Private sector", "PRIVATE", "", NULL},
+	{"BIMA Liverpool", "BIMA", "", NULL},
+	{"LCR CA \xe2\x80\x93 Ben Heywood", "CA", "Ben Heywood", "'LCR CA' read as organisation CA"},
+	{"STFC Hartree Centre \xe2\x80\x93 Alison Kennedy", "STFC", "Alison Kennedy",
+	 "'STFC Hartree Centre' read as organisation STFC"},
+	{"Liverpool City Council (LCC) \xe2\x80\x93 Ann Williams", "LCC", "Ann Williams",
+	 "'Liverpool City Council (LCC)' read as organisation LCC"},
+	{"Alder Hey \xe2\x80\x93 Iain Hennessey", "ALDERHEY", "Iain Hennessey",
+	 "'Alder Hey' read as organisation ALDERHEY"},
+	{"Widget Works Ltd \xe2\x80\x93 Sam Smith", "WIDGETWORKSLTD", "Sam Smith",
+	 "organisation 'Widget Works Ltd' is not in the names file; recorded as WIDGETWORKSLTD (kind other)"},
+	{"C.A. & CA \xe2\x80\x93 Bob", "CA2,CA", "Bob",
+	 "organisation 'C.A.' is not in the names file; recorded as CA2"},
+	{"A Very Long Organisation Name Indeed - X", "AVERYLONGORGANIS", "X", "not in the names file"},
+	{"UoL/UoL \xe2\x80\x93 A & A", "UoL", "A", NULL},
+	{"CA \xe2\x80\x93 Paul Amann (interim)", "CA", "Paul Amann",
+	 "remark '(interim)' after lead person 'Paul Amann'"},
+	{"Everton FC \xe2\x80\x93 Martin Carey & tbd", "EFC", "Martin Carey", NULL},
+	{"UoL - Andy Levers", "UoL", "Andy Levers", NULL},
+	{"Widget Works Ltd", "WIDGETWORKSLTD", "", "organisation 'Widget Works Ltd' is not in the names file"},
+};
+
 static void test_plan_lead_splitting(void **state)
 {
 	const struct plan_names *names = &((struct test_fixture *)*state)->names;
-	static const struct {
-		const char *lead, *orgs, *people;
-		const char *warning; /* NULL when none */
-	} cases[] = {
-		{"CA \xe2\x80\x93 Lorna Rogers", "CA", "Lorna Rogers", NULL},
-		{"CA - tbd", "CA", "", NULL},
-		{"CA -Ollly Martins", "CA", "Olly Martins", "'Ollly Martins' read as person Olly Martins"},
-		{"Alder Hey NHS Foundation Trust.- Claire Liddy", "ALDERHEY", "Claire Liddy",
-		 "'Alder Hey NHS Foundation Trust.' read as organisation ALDERHEY"},
-		{"Alder Hey NHS Foundation Trust - Claire Liddy", "ALDERHEY", "Claire Liddy", NULL},
-		{"Sci-Tech Daresbury JV - John Leake", "SCITECH", "John Leake", NULL},
-		{"STFC & Atos", "STFC,ATOS", "", NULL},
-		{"MIAA/NHS - Jen Mason", "MIAA,NHS", "Jen Mason", NULL},
-		{"LJMU - Joe Yates/ Rachel McLean", "LJMU", "Joe Yates,Rachel McLean", NULL},
-		{"CA \xe2\x80\x93 Paul Amann / Steve Hearty", "CA", "Paul Amann,Steve Hearty", NULL},
-		{"CA \xe2\x80\x93 Ollly Martins & Paul Amann", "CA", "Olly Martins,Paul Amann",
-		 "'Ollly Martins' read as person Olly Martins"},
-		{"Sefton Council - tbd", "SEFTON", "", NULL},
-		{"Growth Platform - Helen Cross (& other sector leads)", "GP", "Helen Cross",
-		 "remark '(& other sector leads)' after lead person 'Helen Cross' left out of the name"},
-		{"Local Authorities", "LAS", "", NULL},
-		{"Private sector", "PRIVATE", "", NULL},
-		{"BIMA Liverpool", "BIMA", "", NULL},
-		{"LCR CA \xe2\x80\x93 Ben Heywood", "CA", "Ben Heywood", "'LCR CA' read as organisation CA"},
-		{"STFC Hartree Centre \xe2\x80\x93 Alison Kennedy", "STFC", "Alison Kennedy",
-		 "'STFC Hartree Centre' read as organisation STFC"},
-		{"Liverpool City Council (LCC) \xe2\x80\x93 Ann Williams", "LCC", "Ann Williams",
-		 "'Liverpool City Council (LCC)' read as organisation LCC"},
-		{"Alder Hey \xe2\x80\x93 Iain Hennessey", "ALDERHEY", "Iain Hennessey",
-		 "'Alder Hey' read as organisation ALDERHEY"},
-		{"Widget Works Ltd \xe2\x80\x93 Sam Smith", "WIDGETWORKSLTD", "Sam Smith",
-		 "organisation 'Widget Works Ltd' is not in the names file; recorded as WIDGETWORKSLTD (kind other)"},
-		{"C.A. & CA \xe2\x80\x93 Bob", "CA2,CA", "Bob",
-		 "organisation 'C.A.' is not in the names file; recorded as CA2"},
-		{"A Very Long Organisation Name Indeed - X", "AVERYLONGORGANIS", "X", "not in the names file"},
-		{"UoL/UoL \xe2\x80\x93 A & A", "UoL", "A", NULL},
-		{"CA \xe2\x80\x93 Paul Amann (interim)", "CA", "Paul Amann",
-		 "remark '(interim)' after lead person 'Paul Amann'"},
-		{"Everton FC \xe2\x80\x93 Martin Carey & tbd", "EFC", "Martin Carey", NULL},
-		{"UoL - Andy Levers", "UoL", "Andy Levers", NULL},
-		{"Widget Works Ltd", "WIDGETWORKSLTD", "", "organisation 'Widget Works Ltd' is not in the names file"},
-	};
-	size_t n = sizeof(cases) / sizeof(cases[0]);
-	const char *leads[sizeof(cases) / sizeof(cases[0])];
+	size_t n = sizeof(test_lead_cases) / sizeof(test_lead_cases[0]);
+	const char *leads[sizeof(test_lead_cases) / sizeof(test_lead_cases[0])];
 	for (size_t i = 0; i < n; i++)
-		leads[i] = cases[i].lead;
+		leads[i] = test_lead_cases[i].lead;
 	char *doc = test_lead_doc(leads, n);
 	struct plan p;
 	test_parse_ok(names, doc, &p);
@@ -1631,19 +1390,19 @@ static void test_plan_lead_splitting(void **state)
 	assert_int_equal(p.n_projects, n);
 	for (size_t i = 0; i < n; i++) {
 		const struct plan_project *r = &p.projects[i];
-		assert_string_equal(r->lead_text, cases[i].lead);
-		test_assert_list(r->lead_orgs, r->n_lead_orgs, cases[i].orgs);
-		test_assert_list(r->lead_people, r->n_lead_people, cases[i].people);
+		assert_string_equal(r->lead_text, test_lead_cases[i].lead);
+		test_assert_list(r->lead_orgs, r->n_lead_orgs, test_lead_cases[i].orgs);
+		test_assert_list(r->lead_people, r->n_lead_people, test_lead_cases[i].people);
 		size_t n_warnings = 0;
 		for (size_t j = 0; j < p.n_warnings; j++)
 			if (p.warnings[j].ref == r->ref)
 				n_warnings++;
-		if (cases[i].warning == NULL) {
+		if (test_lead_cases[i].warning == NULL) {
 			if (n_warnings != 0)
-				fail_msg("lead \"%s\" gave %zu warnings", cases[i].lead, n_warnings);
+				fail_msg("lead \"%s\" gave %zu warnings", test_lead_cases[i].lead, n_warnings);
 		} else {
 			assert_int_equal(n_warnings, 1);
-			test_assert_warning(&p, r->line, r->ref, cases[i].warning);
+			test_assert_warning(&p, r->line, r->ref, test_lead_cases[i].warning);
 		}
 	}
 	/* organisations not in the names file are added with kind other under the name as written */
@@ -1666,35 +1425,35 @@ static void test_plan_lead_splitting(void **state)
 	plan_free(&p);
 }
 
+/* Partner cells: each partner read, as name=CODE or name, joined with |. */
+static const struct {
+	const char *partners;
+	const char *names; /* name=CODE or name, joined with | */
+} test_partner_cases[] = {
+	{"UKRI (STFC, NERC, BBSRC, EPSRC, Innovate UK), NSC", "UKRI (STFC, NERC, BBSRC, EPSRC, Innovate UK)|NSC"},
+	{"national bodies, private sector, CA, anchor institutions,",
+	 "national bodies|private sector=PRIVATE|CA=CA|anchor institutions"},
+	{"Twickenham Studios, Hugh Baird College (other partners in discussion).",
+	 "Twickenham Studios|Hugh Baird College (other partners in discussion)"},
+	{"-", ""},
+	{"UoL, LJMU, CA, NHS, Local Authorities, private sector, Liverpool City Council, LCR CA",
+	 "UoL=UoL|LJMU=LJMU|CA=CA|NHS=NHS|Local Authorities=LAS|private sector=PRIVATE|Liverpool City "
+	 "Council=LCC|LCR CA=CA"},
+	{" , ,A,, ", "A"},
+	{"Widget Works Ltd, Acme Ltd.", "Widget Works Ltd|Acme Ltd"},
+	{"VOLA Consortium Call in progress \xe2\x80\x93 successful bidder to be selected.",
+	 "VOLA Consortium Call in progress \xe2\x80\x93 successful bidder to be selected"},
+	{"Halton MBC, LCR LEP, LAs, Private Sector", "Halton MBC=HALTON|LCR LEP=LEP|LAs=LAS|Private Sector=PRIVATE"},
+};
+
 static void test_plan_partner_splitting(void **state)
 {
 	const struct plan_names *names = &((struct test_fixture *)*state)->names;
-	static const struct {
-		const char *partners;
-		const char *names; /* name=CODE or name, joined with | */
-	} cases[] = {
-		{"UKRI (STFC, NERC, BBSRC, EPSRC, Innovate UK), NSC",
-		 "UKRI (STFC, NERC, BBSRC, EPSRC, Innovate UK)|NSC"},
-		{"national bodies, private sector, CA, anchor institutions,",
-		 "national bodies|private sector=PRIVATE|CA=CA|anchor institutions"},
-		{"Twickenham Studios, Hugh Baird College (other partners in discussion).",
-		 "Twickenham Studios|Hugh Baird College (other partners in discussion)"},
-		{"-", ""},
-		{"UoL, LJMU, CA, NHS, Local Authorities, private sector, Liverpool City Council, LCR CA",
-		 "UoL=UoL|LJMU=LJMU|CA=CA|NHS=NHS|Local Authorities=LAS|private sector=PRIVATE|Liverpool City "
-		 "Council=LCC|LCR CA=CA"},
-		{" , ,A,, ", "A"},
-		{"Widget Works Ltd, Acme Ltd.", "Widget Works Ltd|Acme Ltd"},
-		{"VOLA Consortium Call in progress \xe2\x80\x93 successful bidder to be selected.",
-		 "VOLA Consortium Call in progress \xe2\x80\x93 successful bidder to be selected"},
-		{"Halton MBC, LCR LEP, LAs, Private Sector",
-		 "Halton MBC=HALTON|LCR LEP=LEP|LAs=LAS|Private Sector=PRIVATE"},
-	};
-	size_t n = sizeof(cases) / sizeof(cases[0]);
+	size_t n = sizeof(test_partner_cases) / sizeof(test_partner_cases[0]);
 	char *doc = xstrdup(TEST_HEAD);
 	for (size_t i = 0; i < n; i++) {
 		char *next = xasprintf("%s%zu. Project\tDescription\tCA\t%s\ttbd\ttbd\tLive\n", doc, i + 1,
-				       cases[i].partners);
+				       test_partner_cases[i].partners);
 		free(doc);
 		doc = next;
 	}
@@ -1714,7 +1473,7 @@ static void test_plan_partner_splitting(void **state)
 			free(got);
 			got = next;
 		}
-		assert_string_equal(got, cases[i].names);
+		assert_string_equal(got, test_partner_cases[i].names);
 		free(got);
 	}
 	/* resolved partners join plan->orgs; unresolved ones do not */
@@ -1822,62 +1581,62 @@ static void test_assert_refused(const struct plan_names *names, const char *doc,
 	ref ". Project\tDescription\tCA \xe2\x80\x93 Bob\tUoL\t\xc2\xa3"                                               \
 	    "1M\tSIF\tLive\n"
 
+/* Documents that must be refused: the line the error names (0: the whole document) and a part of its message. */
+static const struct {
+	const char *doc;
+	int line;
+	const char *needle;
+} test_refused[] = {
+	{"", 0, "document is empty"},
+	{" \n\t\r\n\n", 0, "document is empty"},
+	{"Plan\n\ndenotes that project requires capital\nTITLE\tDESCRIPTION\n---\t---\n", 0, "no projects found"},
+	{"Plan\nTheme 1: One\n1.1 Obj\n", 0, "no projects found"},
+	{TEST_HEAD "1. Project\tDescription\tCA \xe2\x80\x93 Bob\t\xff\ttbd\ttbd\tLive\n", 4,
+	 "invalid UTF-8 on line 4 at byte 35"},
+	{"Plan\nTheme 1: One\xc3\n", 2, "invalid UTF-8 on line 2 at byte 13"},
+	{"Plan\n\xc0\xaf\n", 2, "invalid UTF-8 on line 2 at byte 1"},         /* overlong "/" */
+	{"Plan\n\xed\xa0\x80\n", 2, "invalid UTF-8 on line 2 at byte 1"},     /* surrogate */
+	{"Plan\n\xf4\x90\x80\x80\n", 2, "invalid UTF-8 on line 2 at byte 1"}, /* above U+10FFFF */
+	{"Plan\n" TEST_ROW("1"), 2, "project 1 comes before any theme"},
+	{"Plan\nTheme 1: One\n" TEST_ROW("1"), 3, "project 1 comes before any objective of theme 1"},
+	{TEST_HEAD TEST_ROW("1") "Theme 2: Two\n" TEST_ROW("2"), 6, "project 2 comes before any objective of theme 2"},
+	{TEST_HEAD "1. Project\tDescription\tCA\tUoL\ttbd\tLive\n", 4, "has 6 columns; 7 are expected"},
+	{TEST_HEAD "1. Project with no columns\n", 4, "has 1 columns; 7 are expected"},
+	{TEST_HEAD "1. Project\tDescription\tCA\tUoL\ttbd\ttbd\tLive\textra\n", 4, "has 8 columns; 7 are expected"},
+	{TEST_HEAD "1. Project\tDescription\tCA\tUoL\ttbd\ttbd\tLive\t\t\textra\n", 4,
+	 "has 10 columns; 7 are expected"},
+	{TEST_HEAD TEST_ROW("1") TEST_ROW("2") TEST_ROW("1"), 6, "ref 1 on line 6 repeats ref 1 on line 4"},
+	{TEST_HEAD TEST_ROW("0"), 4, "project ref 0 is out of range"},
+	{TEST_HEAD TEST_ROW("100001"), 4, "project ref 100001 is out of range"},
+	{TEST_HEAD TEST_ROW("99999999999999999999"), 4, "is out of range"},
+	{TEST_HEAD TEST_ROW("1") "Theme 1: Again\n", 5, "theme 1 follows theme 1 (line 2)"},
+	{"Plan\nTheme 2: Two\n2.1 Obj\n" TEST_ROW("1") "Theme 1: One\n", 5, "theme 1 follows theme 2"},
+	{"Plan\nTheme 0: Zero\n", 2, "theme number 0 is not valid"},
+	{TEST_HEAD "1. Project\tDescri\x07ption\tCA\tUoL\ttbd\ttbd\tLive\n", 4,
+	 "control character 0x07 on line 4 at byte 18"},
+	{TEST_HEAD "1. Project\tDescription\tCA\tUoL\ttbd\ttbd\tLive\rLive\n", 4, "control character 0x0d"},
+	{TEST_HEAD "1. Project\tDescription\tCA\tUoL\ttbd\ttbd\tSomeday\n", 4,
+	 "status \"Someday\", which names no stage"},
+	{TEST_HEAD "1. Project\tDescription\tCA\tUoL\ttbd\ttbd\t\n", 4, "which names no stage"},
+	{TEST_HEAD "1.   #\tDescription\tCA\tUoL\ttbd\ttbd\tLive\n", 4, "project 1 has no title"},
+	{"Plan\n1.1 Objective\n", 2, "objective \"1.1 Objective\" comes before any theme"},
+	{TEST_HEAD "1.1 Again\n", 4, "objective 1.1 (\"1.1 Again\") repeats objective 1.1 on line 3"},
+	{TEST_HEAD "1.0 Zero\n", 4, "has minor number 0"},
+	{TEST_HEAD "1.99999999999 Huge\n", 4, "objectives are numbered from 1 to 9999"},
+	{"Plan\nTheme 10000: Huge\n", 2, "themes are numbered from 1 to 9999"},
+	{TEST_HEAD "Theme 2: Two\tstray\n", 4, "theme line \"Theme 2: Two\" has text in other columns"},
+	{TEST_HEAD "1.2 Obj\tstray\n", 4, "objective line \"1.2 Obj\" has text in other columns"},
+	{TEST_HEAD TEST_ROW("1") "a description that ran on to a new line\n", 5,
+	 "line \"a description that ran on to a new line\" is not a page header, theme, objective or project "
+	 "row"},
+};
+
 static void test_plan_refused_documents(void **state)
 {
 	const struct plan_names *names = &((struct test_fixture *)*state)->names;
-	static const struct {
-		const char *doc;
-		int line;
-		const char *needle;
-	} cases[] = {
-		{"", 0, "document is empty"},
-		{" \n\t\r\n\n", 0, "document is empty"},
-		{"Plan\n\ndenotes that project requires capital\nTITLE\tDESCRIPTION\n---\t---\n", 0,
-		 "no projects found"},
-		{"Plan\nTheme 1: One\n1.1 Obj\n", 0, "no projects found"},
-		{TEST_HEAD "1. Project\tDescription\tCA \xe2\x80\x93 Bob\t\xff\ttbd\ttbd\tLive\n", 4,
-		 "invalid UTF-8 on line 4 at byte 35"},
-		{"Plan\nTheme 1: One\xc3\n", 2, "invalid UTF-8 on line 2 at byte 13"},
-		{"Plan\n\xc0\xaf\n", 2, "invalid UTF-8 on line 2 at byte 1"},         /* overlong "/" */
-		{"Plan\n\xed\xa0\x80\n", 2, "invalid UTF-8 on line 2 at byte 1"},     /* surrogate */
-		{"Plan\n\xf4\x90\x80\x80\n", 2, "invalid UTF-8 on line 2 at byte 1"}, /* above U+10FFFF */
-		{"Plan\n" TEST_ROW("1"), 2, "project 1 comes before any theme"},
-		{"Plan\nTheme 1: One\n" TEST_ROW("1"), 3, "project 1 comes before any objective of theme 1"},
-		{TEST_HEAD TEST_ROW("1") "Theme 2: Two\n" TEST_ROW("2"), 6,
-		 "project 2 comes before any objective of theme 2"},
-		{TEST_HEAD "1. Project\tDescription\tCA\tUoL\ttbd\tLive\n", 4, "has 6 columns; 7 are expected"},
-		{TEST_HEAD "1. Project with no columns\n", 4, "has 1 columns; 7 are expected"},
-		{TEST_HEAD "1. Project\tDescription\tCA\tUoL\ttbd\ttbd\tLive\textra\n", 4,
-		 "has 8 columns; 7 are expected"},
-		{TEST_HEAD "1. Project\tDescription\tCA\tUoL\ttbd\ttbd\tLive\t\t\textra\n", 4,
-		 "has 10 columns; 7 are expected"},
-		{TEST_HEAD TEST_ROW("1") TEST_ROW("2") TEST_ROW("1"), 6, "ref 1 on line 6 repeats ref 1 on line 4"},
-		{TEST_HEAD TEST_ROW("0"), 4, "project ref 0 is out of range"},
-		{TEST_HEAD TEST_ROW("100001"), 4, "project ref 100001 is out of range"},
-		{TEST_HEAD TEST_ROW("99999999999999999999"), 4, "is out of range"},
-		{TEST_HEAD TEST_ROW("1") "Theme 1: Again\n", 5, "theme 1 follows theme 1 (line 2)"},
-		{"Plan\nTheme 2: Two\n2.1 Obj\n" TEST_ROW("1") "Theme 1: One\n", 5, "theme 1 follows theme 2"},
-		{"Plan\nTheme 0: Zero\n", 2, "theme number 0 is not valid"},
-		{TEST_HEAD "1. Project\tDescri\x07ption\tCA\tUoL\ttbd\ttbd\tLive\n", 4,
-		 "control character 0x07 on line 4 at byte 18"},
-		{TEST_HEAD "1. Project\tDescription\tCA\tUoL\ttbd\ttbd\tLive\rLive\n", 4, "control character 0x0d"},
-		{TEST_HEAD "1. Project\tDescription\tCA\tUoL\ttbd\ttbd\tSomeday\n", 4,
-		 "status \"Someday\", which names no stage"},
-		{TEST_HEAD "1. Project\tDescription\tCA\tUoL\ttbd\ttbd\t\n", 4, "which names no stage"},
-		{TEST_HEAD "1.   #\tDescription\tCA\tUoL\ttbd\ttbd\tLive\n", 4, "project 1 has no title"},
-		{"Plan\n1.1 Objective\n", 2, "objective \"1.1 Objective\" comes before any theme"},
-		{TEST_HEAD "1.1 Again\n", 4, "objective 1.1 (\"1.1 Again\") repeats objective 1.1 on line 3"},
-		{TEST_HEAD "1.0 Zero\n", 4, "has minor number 0"},
-		{TEST_HEAD "1.99999999999 Huge\n", 4, "objectives are numbered from 1 to 9999"},
-		{"Plan\nTheme 10000: Huge\n", 2, "themes are numbered from 1 to 9999"},
-		{TEST_HEAD "Theme 2: Two\tstray\n", 4, "theme line \"Theme 2: Two\" has text in other columns"},
-		{TEST_HEAD "1.2 Obj\tstray\n", 4, "objective line \"1.2 Obj\" has text in other columns"},
-		{TEST_HEAD TEST_ROW("1") "a description that ran on to a new line\n", 5,
-		 "line \"a description that ran on to a new line\" is not a page header, theme, objective or project "
-		 "row"},
-	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		test_assert_refused(names, cases[i].doc, strlen(cases[i].doc), cases[i].line, cases[i].needle);
+	for (size_t i = 0; i < sizeof(test_refused) / sizeof(test_refused[0]); i++)
+		test_assert_refused(names, test_refused[i].doc, strlen(test_refused[i].doc), test_refused[i].line,
+				    test_refused[i].needle);
 
 	/* a NUL byte inside the buffer is a control character, not the end of the text */
 	static const char with_nul[] = TEST_HEAD "1. Project\tDescri\0ption\tCA\tUoL\ttbd\ttbd\tLive\n";
@@ -1966,10 +1725,15 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plan_counts),
+		cmocka_unit_test(test_plan_themes_and_objectives),
+		cmocka_unit_test(test_plan_capital),
 		cmocka_unit_test(test_plan_theme6_correction),
 		cmocka_unit_test(test_plan_every_project_raw),
 		cmocka_unit_test(test_plan_every_project_interpreted),
-		cmocka_unit_test(test_plan_projects_field_by_field),
+		cmocka_unit_test(test_plan_projects_text),
+		cmocka_unit_test(test_plan_projects_leads_and_partners),
+		cmocka_unit_test(test_plan_projects_cost_and_stage),
+		cmocka_unit_test(test_plan_projects_tables_agree),
 		cmocka_unit_test(test_plan_orgs_and_people),
 		cmocka_unit_test(test_plan_warnings),
 		cmocka_unit_test(test_plan_names_aliases_in_document),

@@ -125,16 +125,10 @@ static Planreg__V1__OutstandingOrganisation *test_report_html_org(struct arena *
 	return o;
 }
 
-/* Builds a small period: four themes, six projects, two late organisations. With hostile set,
- * the names, titles and comments carry markup and the characters HTML must escape. */
-static void test_report_html_sample(struct test_report_html *t, bool hostile)
+/* The sample's status: the period and its totals, by confidence, theme and stage. */
+static void test_report_html_sample_status(struct test_report_html *t, bool hostile)
 {
-	memset(t, 0, sizeof *t);
 	struct arena *a = &t->a;
-	t->in.plan_title =
-		hostile ? "Plan \"&' " TEST_REPORT_HTML_HOSTILE : "West Yorkshire Digital Strategy Action Plan";
-	t->in.generated_at = "2026-10-25T08:00:00Z";
-
 	Planreg__V1__GetStatusResponse *s =
 		ARENA_NEW(a, Planreg__V1__GetStatusResponse, planreg__v1__get_status_response__init);
 	s->period = "2026-Q3";
@@ -173,7 +167,12 @@ static void test_report_html_sample(struct test_report_html *t, bool hostile)
 		*(Planreg__V1__StatusGroup **)arena_push(a, &tot->by_stage, &tot->n_by_stage, sizeof g) = g;
 	}
 	t->in.status = s;
+}
 
+/* The sample's six projects: on time, late, returned, never reported, completed. */
+static void test_report_html_sample_projects(struct test_report_html *t, bool hostile)
+{
+	struct arena *a = &t->a;
 	Planreg__V1__ProjectStatus *p;
 	p = test_report_html_project(t, 3, hostile ? "Gigabit \"&' schools" : "Full fibre for every school", 1, 101,
 				     PLANREG__V1__CONFIDENCE__CONFIDENCE_GREEN, PLANREG__V1__STAGE__STAGE_LIVE);
@@ -208,7 +207,12 @@ static void test_report_html_sample(struct test_report_html *t, bool hostile)
 	p->plan_cost->text = "£400,000";
 	p = test_report_html_project(t, 30, "Cyber resilience centre", 1, 105,
 				     PLANREG__V1__CONFIDENCE__CONFIDENCE_AMBER_GREEN, PLANREG__V1__STAGE__STAGE_LIVE);
+}
 
+/* The sample's two organisations with outstanding returns. */
+static void test_report_html_sample_outstanding(struct test_report_html *t, bool hostile)
+{
+	struct arena *a = &t->a;
 	Planreg__V1__ListOutstandingResponse *r =
 		ARENA_NEW(a, Planreg__V1__ListOutstandingResponse, planreg__v1__list_outstanding_response__init);
 	r->period = "2026-Q3";
@@ -221,6 +225,19 @@ static void test_report_html_sample(struct test_report_html *t, bool hostile)
 	test_report_html_late(a, o, 12, "Digital skills bootcamps", "returned",
 			      hostile ? TEST_REPORT_HTML_HOSTILE : "Please give the forecast for the second cohort.");
 	t->in.outstanding = r;
+}
+
+/* Builds a small period: four themes, six projects, two late organisations, and writes its page. With
+ * hostile set, the names, titles and comments carry markup and the characters HTML must escape. */
+static void test_report_html_sample(struct test_report_html *t, bool hostile)
+{
+	memset(t, 0, sizeof *t);
+	t->in.plan_title =
+		hostile ? "Plan \"&' " TEST_REPORT_HTML_HOSTILE : "West Yorkshire Digital Strategy Action Plan";
+	t->in.generated_at = "2026-10-25T08:00:00Z";
+	test_report_html_sample_status(t, hostile);
+	test_report_html_sample_projects(t, hostile);
+	test_report_html_sample_outstanding(t, hostile);
 	report_html_write(&t->out, &t->in);
 }
 
@@ -341,6 +358,56 @@ static void test_report_html_widths(const char *page)
 	test_report_html_lacks(page, "inf\"");
 }
 
+/* The sample page's sections, in the order the board reads them. */
+static const char *const test_report_html_order[] = {"<h1>West Yorkshire Digital Strategy Action Plan</h1>",
+						     "Quarterly status 2026-Q3",
+						     "2026-10-20",
+						     "2026-10-25 07:59 UTC",
+						     "2026-10-25 08:00 UTC",
+						     ">Headline numbers<",
+						     ">Delivery confidence by theme<",
+						     ">Stage pipeline<",
+						     ">Outstanding returns by organisation<",
+						     ">Spend and forecast against plan by theme<",
+						     ">Every project<",
+						     NULL};
+
+/* What the sample page shows: table markup, the confidence words, the print styles, the projects'
+ * returns, the money and the flags. */
+static const char *const test_report_html_shown[] = {
+	"Digital infrastructure &amp; connectivity",
+	"<th scope=\"col\">",
+	"<th scope=\"row\">LCC</th>",
+	"<caption>",
+	"<thead>",
+	">Green<",
+	">Amber/Green<",
+	">Amber<",
+	">Amber/Red<",
+	">Red<",
+	">Not reported<",
+	"@page { size: A4;",
+	"break-inside: avoid",
+	"white-space: pre-line",
+	"#2e7d32",
+	"#c62828",
+	"No return for this period",
+	"Procurement completed.\nContract signed with the supplier.",
+	"never reported",
+	"returned &mdash; &ldquo;Please give the forecast for the second cohort.&rdquo;",
+	"<td class=\"num\">5</td>",
+	"+31.9%",
+	"&minus;5.2%",
+	"£450,000 / £1,200,000",
+	"£450,000 / not given",
+	">£3,000,000</text>",
+	"Theme 1: Digital infrastructure &amp; connectivity",
+	"<span class=\"flag\">green_over_variance</span>",
+	"Concept (register)",
+	"Returned: &ldquo;",
+	NULL,
+};
+
 static void test_report_html_structure(void **state)
 {
 	(void)state;
@@ -350,57 +417,18 @@ static void test_report_html_structure(void **state)
 	test_report_html_valid(page);
 	test_report_html_ids(page);
 	test_report_html_widths(page);
-	/* the sections, in the order the board reads them */
-	static const char *const order[] = {"<h1>West Yorkshire Digital Strategy Action Plan</h1>",
-					    "Quarterly status 2026-Q3",
-					    "2026-10-20",
-					    "2026-10-25 07:59 UTC",
-					    "2026-10-25 08:00 UTC",
-					    ">Headline numbers<",
-					    ">Delivery confidence by theme<",
-					    ">Stage pipeline<",
-					    ">Outstanding returns by organisation<",
-					    ">Spend and forecast against plan by theme<",
-					    ">Every project<",
-					    NULL};
 	const char *at = page;
-	for (size_t i = 0; order[i]; i++) {
-		const char *next = strstr(at, order[i]);
+	for (size_t i = 0; test_report_html_order[i]; i++) {
+		const char *next = strstr(at, test_report_html_order[i]);
 		if (!next)
-			fail_msg("\"%s\" is missing or out of order", order[i]);
+			fail_msg("\"%s\" is missing or out of order", test_report_html_order[i]);
 		at = next;
 	}
 	for (size_t i = 0; i < t.in.n_projects; i++)
 		test_report_html_has(page, t.in.projects[i]->title);
 	assert_int_equal(test_report_html_occurs(page, "<article class=\"project\""), 6);
-	test_report_html_has(page, "Digital infrastructure &amp; connectivity");
-	test_report_html_has(page, "<th scope=\"col\">");
-	test_report_html_has(page, "<th scope=\"row\">LCC</th>");
-	test_report_html_has(page, "<caption>");
-	test_report_html_has(page, "<thead>");
-	static const char *const words[] = {">Green<", ">Amber/Green<",  ">Amber<", ">Amber/Red<",
-					    ">Red<",   ">Not reported<", NULL};
-	for (size_t i = 0; words[i]; i++)
-		test_report_html_has(page, words[i]);
-	test_report_html_has(page, "@page { size: A4;");
-	test_report_html_has(page, "break-inside: avoid");
-	test_report_html_has(page, "white-space: pre-line");
-	test_report_html_has(page, "#2e7d32");
-	test_report_html_has(page, "#c62828");
-	test_report_html_has(page, "No return for this period");
-	test_report_html_has(page, "Procurement completed.\nContract signed with the supplier.");
-	test_report_html_has(page, "never reported");
-	test_report_html_has(page, "returned &mdash; &ldquo;Please give the forecast for the second cohort.&rdquo;");
-	test_report_html_has(page, "<td class=\"num\">5</td>");
-	test_report_html_has(page, "+31.9%");
-	test_report_html_has(page, "&minus;5.2%");
-	test_report_html_has(page, "£450,000 / £1,200,000");
-	test_report_html_has(page, "£450,000 / not given");
-	test_report_html_has(page, ">£3,000,000</text>");
-	test_report_html_has(page, "Theme 1: Digital infrastructure &amp; connectivity");
-	test_report_html_has(page, "<span class=\"flag\">green_over_variance</span>");
-	test_report_html_has(page, "Concept (register)");
-	test_report_html_has(page, "Returned: &ldquo;");
+	for (size_t i = 0; test_report_html_shown[i]; i++)
+		test_report_html_has(page, test_report_html_shown[i]);
 	test_report_html_lacks(page, "No data");
 	test_report_html_done(&t);
 }
@@ -471,90 +499,125 @@ static void test_report_html_empty_input(void **state)
 	buf_free(&out);
 }
 
+/* A report's input whose every string and pointer is NULL, lists NULL with counts that say otherwise, and
+ * lists with NULL elements. The messages point into one another, so they live together here. */
+struct test_report_html_nulls {
+	Planreg__V1__StatusTotals totals;
+	Planreg__V1__StatusGroup group, keyless, *groups[2], *stages[2];
+	Planreg__V1__CountByName nameless, *counts[2], zero, *zeros[1];
+	Planreg__V1__GetStatusResponse status;
+	Planreg__V1__ProjectStatus bare, *projects[2];
+	Planreg__V1__Cost cost;
+	Planreg__V1__VariancePct v;
+	Planreg__V1__OutstandingOrganisation org, *orgs[2];
+	Planreg__V1__OutstandingProject late, *lates[2];
+	Planreg__V1__ListOutstandingResponse outstanding;
+	struct report_html_input in;
+};
+
+static void test_report_html_nulls_status(struct test_report_html_nulls *n)
+{
+	planreg__v1__status_totals__init(&n->totals);
+	planreg__v1__status_group__init(&n->group);
+	planreg__v1__count_by_name__init(&n->nameless);
+	n->groups[0] = &n->group;
+	n->groups[1] = NULL;
+	n->counts[0] = &n->nameless;
+	n->counts[1] = NULL;
+	n->nameless.name = NULL;
+	n->nameless.count = 4;
+	n->group.key = NULL;
+	n->group.name = NULL;
+	n->group.by_confidence = n->counts;
+	n->group.n_by_confidence = 2;
+	n->group.spend_pence = -500;
+	n->group.forecast_pence = 100;
+	n->totals.by_theme = n->groups;
+	n->totals.n_by_theme = 2;
+	n->totals.by_confidence = NULL;
+	n->totals.n_by_confidence = 3;
+	planreg__v1__status_group__init(&n->keyless);
+	n->stages[0] = &n->keyless;
+	n->stages[1] = NULL;
+	n->keyless.key = NULL;
+	n->keyless.projects = 4;
+	n->totals.by_stage = n->stages;
+	n->totals.n_by_stage = 2;
+	planreg__v1__get_status_response__init(&n->status);
+	n->status.period = NULL;
+	n->status.due = NULL;
+	n->status.as_at = NULL;
+	n->status.totals = &n->totals;
+}
+
+static void test_report_html_nulls_project(struct test_report_html_nulls *n)
+{
+	Planreg__V1__ProjectStatus *bare = &n->bare;
+	planreg__v1__project_status__init(bare);
+	bare->title = NULL;
+	bare->objective = NULL;
+	bare->lead_orgs = NULL;
+	bare->n_lead_orgs = 3;
+	bare->flags = NULL;
+	bare->n_flags = 2;
+	bare->submitted_at = NULL;
+	bare->review_comment = NULL;
+	bare->narrative = NULL;
+	bare->update_id = 9;
+	bare->confidence = (Planreg__V1__Confidence)42;
+	bare->stage = (Planreg__V1__Stage)-3;
+	bare->review = PLANREG__V1__REVIEW_STATE__REVIEW_RETURNED;
+	planreg__v1__cost__init(&n->cost);
+	n->cost.text = NULL;
+	bare->plan_cost = &n->cost;
+	planreg__v1__variance_pct__init(&n->v);
+	n->v.tenths = INT32_MIN;
+	bare->variance = &n->v;
+	n->projects[0] = NULL;
+	n->projects[1] = bare;
+}
+
+static void test_report_html_nulls_outstanding(struct test_report_html_nulls *n)
+{
+	planreg__v1__outstanding_organisation__init(&n->org);
+	planreg__v1__outstanding_project__init(&n->late);
+	n->lates[0] = &n->late;
+	n->lates[1] = NULL;
+	n->org.code = NULL;
+	n->org.name = NULL;
+	n->org.contact_email = NULL;
+	n->org.projects = n->lates;
+	n->org.n_projects = 2;
+	n->late.title = NULL;
+	n->late.why = NULL;
+	n->late.review_comment = NULL;
+	n->orgs[0] = NULL;
+	n->orgs[1] = &n->org;
+	planreg__v1__list_outstanding_response__init(&n->outstanding);
+	n->outstanding.period = NULL;
+	n->outstanding.due = NULL;
+	n->outstanding.as_of = NULL;
+	n->outstanding.organisations = n->orgs;
+	n->outstanding.n_organisations = 2;
+}
+
 static void test_report_html_null_fields(void **state)
 {
 	(void)state;
-	/* every string and pointer NULL, lists NULL with counts that say otherwise, NULL elements */
-	Planreg__V1__StatusTotals totals = PLANREG__V1__STATUS_TOTALS__INIT;
-	Planreg__V1__StatusGroup group = PLANREG__V1__STATUS_GROUP__INIT;
-	Planreg__V1__StatusGroup *groups[] = {&group, NULL};
-	Planreg__V1__CountByName nameless = PLANREG__V1__COUNT_BY_NAME__INIT;
-	Planreg__V1__CountByName *counts[] = {&nameless, NULL};
-	nameless.name = NULL;
-	nameless.count = 4;
-	group.key = NULL;
-	group.name = NULL;
-	group.by_confidence = counts;
-	group.n_by_confidence = 2;
-	group.spend_pence = -500;
-	group.forecast_pence = 100;
-	totals.by_theme = groups;
-	totals.n_by_theme = 2;
-	totals.by_confidence = NULL;
-	totals.n_by_confidence = 3;
-	Planreg__V1__StatusGroup keyless = PLANREG__V1__STATUS_GROUP__INIT;
-	Planreg__V1__StatusGroup *stages[] = {&keyless, NULL};
-	keyless.key = NULL;
-	keyless.projects = 4;
-	totals.by_stage = stages;
-	totals.n_by_stage = 2;
-	Planreg__V1__GetStatusResponse status = PLANREG__V1__GET_STATUS_RESPONSE__INIT;
-	status.period = NULL;
-	status.due = NULL;
-	status.as_at = NULL;
-	status.totals = &totals;
-
-	Planreg__V1__ProjectStatus bare = PLANREG__V1__PROJECT_STATUS__INIT;
-	bare.title = NULL;
-	bare.objective = NULL;
-	bare.lead_orgs = NULL;
-	bare.n_lead_orgs = 3;
-	bare.flags = NULL;
-	bare.n_flags = 2;
-	bare.submitted_at = NULL;
-	bare.review_comment = NULL;
-	bare.narrative = NULL;
-	bare.update_id = 9;
-	bare.confidence = (Planreg__V1__Confidence)42;
-	bare.stage = (Planreg__V1__Stage)-3;
-	bare.review = PLANREG__V1__REVIEW_STATE__REVIEW_RETURNED;
-	Planreg__V1__Cost cost = PLANREG__V1__COST__INIT;
-	cost.text = NULL;
-	bare.plan_cost = &cost;
-	Planreg__V1__VariancePct v = PLANREG__V1__VARIANCE_PCT__INIT;
-	v.tenths = INT32_MIN;
-	bare.variance = &v;
-	Planreg__V1__ProjectStatus *projects[] = {NULL, &bare};
-
-	Planreg__V1__OutstandingOrganisation org = PLANREG__V1__OUTSTANDING_ORGANISATION__INIT;
-	Planreg__V1__OutstandingProject late = PLANREG__V1__OUTSTANDING_PROJECT__INIT;
-	Planreg__V1__OutstandingProject *lates[] = {&late, NULL};
-	org.code = NULL;
-	org.name = NULL;
-	org.contact_email = NULL;
-	org.projects = lates;
-	org.n_projects = 2;
-	late.title = NULL;
-	late.why = NULL;
-	late.review_comment = NULL;
-	Planreg__V1__OutstandingOrganisation *orgs[] = {NULL, &org};
-	Planreg__V1__ListOutstandingResponse outstanding = PLANREG__V1__LIST_OUTSTANDING_RESPONSE__INIT;
-	outstanding.period = NULL;
-	outstanding.due = NULL;
-	outstanding.as_of = NULL;
-	outstanding.organisations = orgs;
-	outstanding.n_organisations = 2;
-
-	struct report_html_input in = {
+	struct test_report_html_nulls n;
+	test_report_html_nulls_status(&n);
+	test_report_html_nulls_project(&n);
+	test_report_html_nulls_outstanding(&n);
+	n.in = (struct report_html_input){
 		.plan_title = NULL,
 		.generated_at = NULL,
-		.status = &status,
-		.projects = projects,
+		.status = &n.status,
+		.projects = n.projects,
 		.n_projects = 2,
-		.outstanding = &outstanding,
+		.outstanding = &n.outstanding,
 	};
 	struct buf out = {0};
-	report_html_write(&out, &in);
+	report_html_write(&out, &n.in);
 	const char *page = buf_str(&out);
 	test_report_html_valid(page);
 	test_report_html_ids(page);
@@ -567,19 +630,19 @@ static void test_report_html_null_fields(void **state)
 	buf_free(&out);
 
 	/* lists NULL with counts, and a totals whose groups count only zeros: every chart says No data */
-	Planreg__V1__CountByName zero = PLANREG__V1__COUNT_BY_NAME__INIT;
-	Planreg__V1__CountByName *zeros[] = {&zero};
-	zero.name = "green";
-	group.by_confidence = zeros;
-	group.n_by_confidence = 1;
-	group.spend_pence = 0;
-	group.forecast_pence = 0;
-	keyless.key = "live";
-	keyless.projects = 0;
-	in.projects = NULL;
-	in.n_projects = 4;
-	outstanding.organisations = NULL;
-	report_html_write(&out, &in);
+	planreg__v1__count_by_name__init(&n.zero);
+	n.zeros[0] = &n.zero;
+	n.zero.name = "green";
+	n.group.by_confidence = n.zeros;
+	n.group.n_by_confidence = 1;
+	n.group.spend_pence = 0;
+	n.group.forecast_pence = 0;
+	n.keyless.key = "live";
+	n.keyless.projects = 0;
+	n.in.projects = NULL;
+	n.in.n_projects = 4;
+	n.outstanding.organisations = NULL;
+	report_html_write(&out, &n.in);
 	page = buf_str(&out);
 	test_report_html_valid(page);
 	assert_int_equal(test_report_html_occurs(page, ">No data</text>"), 3);

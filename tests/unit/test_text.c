@@ -519,14 +519,26 @@ static void test_text_ascii_classes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_text_utf8_valid_accepts), cmocka_unit_test(test_text_utf8_valid_rejects),
-		cmocka_unit_test(test_text_utf8_length),        cmocka_unit_test(test_text_has_control),
-		cmocka_unit_test(test_text_trim_dup),           cmocka_unit_test(test_text_hex),
-		cmocka_unit_test(test_text_ascii_classes),      cmocka_unit_test(test_buf_growth),
-		cmocka_unit_test(test_buf_binary_and_empty),    cmocka_unit_test(test_buf_take),
-		cmocka_unit_test(test_arena_many_allocations),  cmocka_unit_test(test_arena_alignment),
-		cmocka_unit_test(test_arena_strings),           cmocka_unit_test(test_arena_push),
-		cmocka_unit_test(test_arena_new_msg),           cmocka_unit_test(test_status_code_name),
+		/* text.c */
+		cmocka_unit_test(test_text_utf8_valid_accepts),
+		cmocka_unit_test(test_text_utf8_valid_rejects),
+		cmocka_unit_test(test_text_utf8_length),
+		cmocka_unit_test(test_text_has_control),
+		cmocka_unit_test(test_text_trim_dup),
+		cmocka_unit_test(test_text_hex),
+		cmocka_unit_test(test_text_ascii_classes),
+		/* buf.c */
+		cmocka_unit_test(test_buf_growth),
+		cmocka_unit_test(test_buf_binary_and_empty),
+		cmocka_unit_test(test_buf_take),
+		/* arena.c */
+		cmocka_unit_test(test_arena_many_allocations),
+		cmocka_unit_test(test_arena_alignment),
+		cmocka_unit_test(test_arena_strings),
+		cmocka_unit_test(test_arena_push),
+		cmocka_unit_test(test_arena_new_msg),
+		/* status codes */
+		cmocka_unit_test(test_status_code_name),
 		cmocka_unit_test(test_status_unknown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,7 @@
 /* test_values.c - unit tests for values.c: every name of every enumeration, both ways, and the rejects. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -10,143 +11,147 @@
 
 #include "values.h"
 
-static void test_values_stage(void **state)
+/* Each enumeration's name and parse functions seen through int, so that one table can drive them all.
+ * parse starts from *out and leaves it as values.c leaves the enum: untouched on failure. */
+#define TEST_VALUES_THROUGH_INT(prefix, type)                                                                          \
+	static const char *test_##prefix##_name(int v)                                                                 \
+	{                                                                                                              \
+		return values_##prefix##_name((type)v);                                                                \
+	}                                                                                                              \
+	static bool test_##prefix##_parse(const char *s, int *out)                                                     \
+	{                                                                                                              \
+		type v = (type)*out;                                                                                   \
+		bool ok = values_##prefix##_parse(s, &v);                                                              \
+		*out = (int)v;                                                                                         \
+		return ok;                                                                                             \
+	}
+
+TEST_VALUES_THROUGH_INT(stage, enum stage)
+TEST_VALUES_THROUGH_INT(cost_status, enum cost_status)
+TEST_VALUES_THROUGH_INT(confidence, enum confidence)
+TEST_VALUES_THROUGH_INT(role, enum role)
+TEST_VALUES_THROUGH_INT(org_kind, enum org_kind)
+
+/* One enumeration: every value with its name, spellings that must not parse, and its list of names. */
+struct test_values_enum {
+	const char *what;
+	int count; /* the enumeration's _COUNT: values 1 .. count - 1 have names */
+	const char *(*name)(int v);
+	bool (*parse)(const char *s, int *v);
+	const char *(*names)(void); /* NULL: values.h lists no names for it */
+	const char *list;           /* what names() returns */
+	struct {
+		int v;
+		const char *name;
+	} all[8];               /* ends at name NULL */
+	const char *rejects[6]; /* ends at NULL */
+};
+
+/* The enumerations of values.h (a table). */
+static const struct test_values_enum test_values_enums[] = {
+	{"stage",
+	 STAGE_COUNT,
+	 test_stage_name,
+	 test_stage_parse,
+	 values_stage_names,
+	 "concept, early_development, advanced_development, live, completed, paused, cancelled",
+	 {{STAGE_CONCEPT, "concept"},
+	  {STAGE_EARLY_DEVELOPMENT, "early_development"},
+	  {STAGE_ADVANCED_DEVELOPMENT, "advanced_development"},
+	  {STAGE_LIVE, "live"},
+	  {STAGE_COMPLETED, "completed"},
+	  {STAGE_PAUSED, "paused"},
+	  {STAGE_CANCELLED, "cancelled"}},
+	 {"unspecified", "Live", "live ", "early development", ""}},
+	{"cost_status",
+	 COST_STATUS_COUNT,
+	 test_cost_status_name,
+	 test_cost_status_parse,
+	 NULL,
+	 NULL,
+	 {{COST_STATUS_KNOWN, "known"},
+	  {COST_STATUS_UNKNOWN, "unknown"},
+	  {COST_STATUS_NOT_APPLICABLE, "not_applicable"}},
+	 {"unspecified", "n/a", "KNOWN"}},
+	{"confidence",
+	 CONFIDENCE_COUNT,
+	 test_confidence_name,
+	 test_confidence_parse,
+	 values_confidence_names,
+	 "green, amber_green, amber, amber_red, red",
+	 {{CONFIDENCE_GREEN, "green"},
+	  {CONFIDENCE_AMBER_GREEN, "amber_green"},
+	  {CONFIDENCE_AMBER, "amber"},
+	  {CONFIDENCE_AMBER_RED, "amber_red"},
+	  {CONFIDENCE_RED, "red"}},
+	 {"unspecified", "Amber", "amber-green"}},
+	{"role",
+	 ROLE_COUNT,
+	 test_role_name,
+	 test_role_parse,
+	 values_role_names,
+	 "admin, viewer, submitter, reminder",
+	 {{ROLE_ADMIN, "admin"}, {ROLE_VIEWER, "viewer"}, {ROLE_SUBMITTER, "submitter"}, {ROLE_REMINDER, "reminder"}},
+	 {"unspecified", "Admin", "root"}},
+	{"org_kind",
+	 ORG_KIND_COUNT,
+	 test_org_kind_name,
+	 test_org_kind_parse,
+	 values_org_kind_names,
+	 "combined_authority, local_authority, university, nhs, company, partnership, other",
+	 {{ORG_KIND_COMBINED_AUTHORITY, "combined_authority"},
+	  {ORG_KIND_LOCAL_AUTHORITY, "local_authority"},
+	  {ORG_KIND_UNIVERSITY, "university"},
+	  {ORG_KIND_NHS, "nhs"},
+	  {ORG_KIND_COMPANY, "company"},
+	  {ORG_KIND_PARTNERSHIP, "partnership"},
+	  {ORG_KIND_OTHER, "other"}},
+	 {"unspecified", "NHS", "university "}},
+};
+
+#define TEST_VALUES_N_ENUMS (sizeof(test_values_enums) / sizeof(test_values_enums[0]))
+
+/* Every name both ways; a reject leaves the value where it was. */
+static void test_values_names_both_ways(void **state)
 {
 	(void)state;
-	static const struct {
-		enum stage v;
-		const char *name;
-	} all[] = {
-		{STAGE_CONCEPT, "concept"},
-		{STAGE_EARLY_DEVELOPMENT, "early_development"},
-		{STAGE_ADVANCED_DEVELOPMENT, "advanced_development"},
-		{STAGE_LIVE, "live"},
-		{STAGE_COMPLETED, "completed"},
-		{STAGE_PAUSED, "paused"},
-		{STAGE_CANCELLED, "cancelled"},
-	};
-	assert_int_equal(sizeof(all) / sizeof(all[0]), STAGE_COUNT - 1);
-	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-		assert_string_equal(values_stage_name(all[i].v), all[i].name);
-		enum stage v = STAGE_UNSPECIFIED;
-		assert_true(values_stage_parse(all[i].name, &v));
-		assert_int_equal(v, all[i].v);
+	for (size_t e = 0; e < TEST_VALUES_N_ENUMS; e++) {
+		const struct test_values_enum *t = &test_values_enums[e];
+		int n = 0;
+		for (; t->all[n].name != NULL; n++) {
+			assert_string_equal(t->name(t->all[n].v), t->all[n].name);
+			int v = 0; /* the enumeration's _UNSPECIFIED */
+			if (!t->parse(t->all[n].name, &v))
+				fail_msg("%s: \"%s\" does not parse", t->what, t->all[n].name);
+			assert_int_equal(v, t->all[n].v);
+		}
+		if (n != t->count - 1)
+			fail_msg("%s: the table has %d names, the enumeration %d", t->what, n, t->count - 1);
+		for (size_t i = 0; t->rejects[i] != NULL; i++) {
+			int v = t->all[0].v;
+			if (t->parse(t->rejects[i], &v))
+				fail_msg("%s: \"%s\" parsed", t->what, t->rejects[i]);
+			assert_int_equal(v, t->all[0].v);
+		}
 	}
 	assert_string_equal(values_stage_name(STAGE_UNSPECIFIED), "unspecified");
-	enum stage v = STAGE_LIVE;
-	assert_false(values_stage_parse("unspecified", &v));
-	assert_false(values_stage_parse("Live", &v));
-	assert_false(values_stage_parse("live ", &v));
-	assert_false(values_stage_parse("early development", &v));
-	assert_false(values_stage_parse("", &v));
-	assert_int_equal(v, STAGE_LIVE);
-	assert_string_equal(values_stage_names(),
-			    "concept, early_development, advanced_development, live, completed, paused, cancelled");
 }
 
-static void test_values_cost_status(void **state)
+/* Each names list is exactly the enumeration's names, in order, joined with ", ". */
+static void test_values_lists_match_names(void **state)
 {
 	(void)state;
-	static const struct {
-		enum cost_status v;
-		const char *name;
-	} all[] = {
-		{COST_STATUS_KNOWN, "known"},
-		{COST_STATUS_UNKNOWN, "unknown"},
-		{COST_STATUS_NOT_APPLICABLE, "not_applicable"},
-	};
-	assert_int_equal(sizeof(all) / sizeof(all[0]), COST_STATUS_COUNT - 1);
-	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-		assert_string_equal(values_cost_status_name(all[i].v), all[i].name);
-		enum cost_status v = COST_STATUS_UNSPECIFIED;
-		assert_true(values_cost_status_parse(all[i].name, &v));
-		assert_int_equal(v, all[i].v);
+	for (size_t e = 0; e < TEST_VALUES_N_ENUMS; e++) {
+		const struct test_values_enum *t = &test_values_enums[e];
+		if (t->names == NULL)
+			continue;
+		char buf[256];
+		size_t n = 0;
+		for (int i = 1; i < t->count; i++)
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", i > 1 ? ", " : "", t->name(i));
+		assert_string_equal(buf, t->names());
+		assert_string_equal(t->names(), t->list);
 	}
-	enum cost_status v;
-	assert_false(values_cost_status_parse("unspecified", &v));
-	assert_false(values_cost_status_parse("n/a", &v));
-	assert_false(values_cost_status_parse("KNOWN", &v));
-}
-
-static void test_values_confidence(void **state)
-{
-	(void)state;
-	static const struct {
-		enum confidence v;
-		const char *name;
-	} all[] = {
-		{CONFIDENCE_GREEN, "green"}, {CONFIDENCE_AMBER_GREEN, "amber_green"},
-		{CONFIDENCE_AMBER, "amber"}, {CONFIDENCE_AMBER_RED, "amber_red"},
-		{CONFIDENCE_RED, "red"},
-	};
-	assert_int_equal(sizeof(all) / sizeof(all[0]), CONFIDENCE_COUNT - 1);
-	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-		assert_string_equal(values_confidence_name(all[i].v), all[i].name);
-		enum confidence v = CONFIDENCE_UNSPECIFIED;
-		assert_true(values_confidence_parse(all[i].name, &v));
-		assert_int_equal(v, all[i].v);
-	}
-	enum confidence v;
-	assert_false(values_confidence_parse("unspecified", &v));
-	assert_false(values_confidence_parse("Amber", &v));
-	assert_false(values_confidence_parse("amber-green", &v));
-	assert_string_equal(values_confidence_names(), "green, amber_green, amber, amber_red, red");
-}
-
-static void test_values_role(void **state)
-{
-	(void)state;
-	static const struct {
-		enum role v;
-		const char *name;
-	} all[] = {
-		{ROLE_ADMIN, "admin"},
-		{ROLE_VIEWER, "viewer"},
-		{ROLE_SUBMITTER, "submitter"},
-		{ROLE_REMINDER, "reminder"},
-	};
-	assert_int_equal(sizeof(all) / sizeof(all[0]), ROLE_COUNT - 1);
-	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-		assert_string_equal(values_role_name(all[i].v), all[i].name);
-		enum role v = ROLE_UNSPECIFIED;
-		assert_true(values_role_parse(all[i].name, &v));
-		assert_int_equal(v, all[i].v);
-	}
-	enum role v;
-	assert_false(values_role_parse("unspecified", &v));
-	assert_false(values_role_parse("Admin", &v));
-	assert_false(values_role_parse("root", &v));
-	assert_string_equal(values_role_names(), "admin, viewer, submitter, reminder");
-}
-
-static void test_values_org_kind(void **state)
-{
-	(void)state;
-	static const struct {
-		enum org_kind v;
-		const char *name;
-	} all[] = {
-		{ORG_KIND_COMBINED_AUTHORITY, "combined_authority"},
-		{ORG_KIND_LOCAL_AUTHORITY, "local_authority"},
-		{ORG_KIND_UNIVERSITY, "university"},
-		{ORG_KIND_NHS, "nhs"},
-		{ORG_KIND_COMPANY, "company"},
-		{ORG_KIND_PARTNERSHIP, "partnership"},
-		{ORG_KIND_OTHER, "other"},
-	};
-	assert_int_equal(sizeof(all) / sizeof(all[0]), ORG_KIND_COUNT - 1);
-	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-		assert_string_equal(values_org_kind_name(all[i].v), all[i].name);
-		enum org_kind v = ORG_KIND_UNSPECIFIED;
-		assert_true(values_org_kind_parse(all[i].name, &v));
-		assert_int_equal(v, all[i].v);
-	}
-	enum org_kind v;
-	assert_false(values_org_kind_parse("unspecified", &v));
-	assert_false(values_org_kind_parse("NHS", &v));
-	assert_false(values_org_kind_parse("university ", &v));
-	assert_string_equal(values_org_kind_names(),
-			    "combined_authority, local_authority, university, nhs, company, partnership, other");
 }
 
 /* Out-of-range numbers (from a newer peer, say) must print safely rather than index past a table. */
@@ -177,43 +182,12 @@ static void test_values_stage_rank(void **state)
 	assert_int_equal(values_stage_rank((enum stage) - 1), 0);
 }
 
-/* Each names list is exactly the enumeration's names, in order, joined with ", ". */
-static void test_values_lists_match_names(void **state)
-{
-	(void)state;
-	char buf[256];
-	size_t n = 0;
-	for (int i = 1; i < STAGE_COUNT; i++)
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", i > 1 ? ", " : "",
-				      values_stage_name((enum stage)i));
-	assert_string_equal(buf, values_stage_names());
-	n = 0;
-	for (int i = 1; i < CONFIDENCE_COUNT; i++)
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", i > 1 ? ", " : "",
-				      values_confidence_name((enum confidence)i));
-	assert_string_equal(buf, values_confidence_names());
-	n = 0;
-	for (int i = 1; i < ROLE_COUNT; i++)
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", i > 1 ? ", " : "",
-				      values_role_name((enum role)i));
-	assert_string_equal(buf, values_role_names());
-	n = 0;
-	for (int i = 1; i < ORG_KIND_COUNT; i++)
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", i > 1 ? ", " : "",
-				      values_org_kind_name((enum org_kind)i));
-	assert_string_equal(buf, values_org_kind_names());
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_values_stage),
-		cmocka_unit_test(test_values_cost_status),
-		cmocka_unit_test(test_values_confidence),
-		cmocka_unit_test(test_values_role),
-		cmocka_unit_test(test_values_org_kind),
-		cmocka_unit_test(test_values_out_of_range),
+		cmocka_unit_test(test_values_names_both_ways),
 		cmocka_unit_test(test_values_lists_match_names),
+		cmocka_unit_test(test_values_out_of_range),
 		cmocka_unit_test(test_values_stage_rank),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
