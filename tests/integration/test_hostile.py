@@ -1,4 +1,4 @@
-"""planregd against hostile clients (issue "Hardening", items 1, 2, 3 and 5): decode
+"""planregd against hostile clients (docs/protocol.md: limits and deadlines): decode
 bombs, frames too large for their kind, strings that protobuf-c would cut at a NUL,
 invalid UTF-8, text that would break the daemon's log, a TLS record trickled a few
 bytes a second, clients that never read their answers, a close that a client tries

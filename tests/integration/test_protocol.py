@@ -2,7 +2,7 @@
 deadlines, mutual TLS and ALPN, enrolment and revocation, the database going away,
 /healthz and /metrics, graceful drain on SIGTERM and certificate reload on SIGHUP.
 
-The test speaks the protocol itself (DESIGN.md section 2) with a small protobuf wire
+The test speaks the protocol itself (docs/protocol.md) with a small protobuf wire
 codec below, so that it can send what the CLI never would.
 """
 
@@ -236,7 +236,7 @@ class ProtocolTest(harness.WireTest):
         self.assertIsNone(self.daemon.proc.poll())
 
     def test_close_without_close_notify_is_an_ordinary_disconnect(self):
-        # PITFALLS: OpenSSL 3 reports a peer closing without close_notify as an error; the
+        # (docs/hacking.md, traps) OpenSSL 3 reports a peer closing without close_notify as an error; the
         # daemon must treat it as an ordinary disconnect (log reason "client disconnected")
         mark = self.daemon.log_mark()
         w = self.wire()
