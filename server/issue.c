@@ -1,5 +1,6 @@
 /* issue.c - certificate requests checked and client certificates issued for them (see issue.h). */
 #include "issue.h"
+#include "tls.h"
 
 #include <openssl/bn.h>
 #include <openssl/ec.h>
@@ -21,19 +22,6 @@ struct issue_ca {
 	char fingerprint[CERTFILE_FP_SIZE];
 	time_t not_before, not_after;
 };
-
-/* The earliest OpenSSL error queued (the cause, not its consequences), as text; clears the queue. */
-static const char *issue_ossl_reason(void)
-{
-	static char buf[256];
-	unsigned long e = ERR_get_error();
-	if (e == 0)
-		snprintf(buf, sizeof buf, "no reason given");
-	else
-		ERR_error_string_n(e, buf, sizeof buf);
-	ERR_clear_error();
-	return buf;
-}
 
 /* Never supplies a passphrase: the daemon has nobody to ask. */
 static int issue_no_passphrase(char *buf, int size, int rwflag, void *userdata)
@@ -135,7 +123,7 @@ static EVP_PKEY *issue_ca_load_key(const char *path, char **err)
 		BIO_free(bio);
 		if (key == NULL)
 			*err = xasprintf("the CA key %s is not a PEM private key that can be read: %s", path,
-					 issue_ossl_reason());
+					 tls_error_first());
 	}
 	certfile_free_secret(data, len);
 	return key;
@@ -426,7 +414,7 @@ bool issue_certificate(const struct issue_ca *ca, X509_REQ *csr, const char *org
 		out->not_before = from;
 		out->not_after = until;
 	} else {
-		*err = xasprintf("cannot issue the certificate: %s", issue_ossl_reason());
+		*err = xasprintf("cannot issue the certificate: %s", tls_error_first());
 		issue_cert_free(out);
 	}
 	ERR_clear_error();

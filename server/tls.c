@@ -17,16 +17,26 @@ static const char TLS_CIPHERS_12[] = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AE
 static const char TLS_GROUPS[] = "X25519:P-256:P-384";
 static const unsigned char TLS_SESSION_CONTEXT[] = "planregd";
 
-const char *tls_error_string(void)
+/* One error of the queue as text (static storage), and the queue cleared. */
+static const char *tls_error_text(unsigned long e, const char *none)
 {
 	static char buf[256];
-	unsigned long e = ERR_peek_last_error();
 	if (e == 0)
-		snprintf(buf, sizeof buf, "unknown TLS error");
+		snprintf(buf, sizeof buf, "%s", none);
 	else
 		ERR_error_string_n(e, buf, sizeof buf);
 	ERR_clear_error();
 	return buf;
+}
+
+const char *tls_error_string(void)
+{
+	return tls_error_text(ERR_peek_last_error(), "unknown TLS error");
+}
+
+const char *tls_error_first(void)
+{
+	return tls_error_text(ERR_peek_error(), "no reason given");
 }
 
 /* ALPN: only planreg/1; a client offering something else gets a fatal alert.

@@ -29,5 +29,7 @@ bool tls_normalise_fingerprint(const char *in, char out[65]);
 
 /* The most recent OpenSSL error as text, and the queue cleared (so no stale error leaks into another connection). */
 const char *tls_error_string(void);
+/* The earliest error queued (the cause, not its consequences), likewise. */
+const char *tls_error_first(void);
 
 #endif

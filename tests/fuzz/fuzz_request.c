@@ -366,38 +366,41 @@ static void fuzz_request_seed(struct fuzz_pool *pool, const Planreg__V1__Request
 	free(body);
 }
 
+/* Seeds req as a request of kind with body as its member (found through the schema, as the
+ * daemon's dispatch finds it), under id. */
+static void fuzz_request_seed_body(struct fuzz_pool *pool, Planreg__V1__Request *req, uint64_t id,
+				   Planreg__V1__Request__BodyCase kind, void *body)
+{
+	const ProtobufCFieldDescriptor *f =
+		protobuf_c_message_descriptor_get_field(&planreg__v1__request__descriptor, (unsigned)kind);
+	fuzz_request_check(f != NULL, "a seed of a kind the schema does not have");
+	req->id = id;
+	req->body_case = kind;
+	*(void **)((char *)req + f->offset) = body;
+	fuzz_request_seed(pool, req);
+	*(void **)((char *)req + f->offset) = NULL;
+}
+
 static void fuzz_request_seed_register(struct fuzz_pool *pool)
 {
 	Planreg__V1__Request req = PLANREG__V1__REQUEST__INIT;
 
 	Planreg__V1__WhoamiRequest whoami = PLANREG__V1__WHOAMI_REQUEST__INIT;
-	req.id = 1;
-	req.body_case = PLANREG__V1__REQUEST__BODY_WHOAMI;
-	req.whoami = &whoami;
-	fuzz_request_seed(pool, &req);
+	fuzz_request_seed_body(pool, &req, 1, PLANREG__V1__REQUEST__BODY_WHOAMI, &whoami);
 
 	Planreg__V1__ListThemesRequest themes = PLANREG__V1__LIST_THEMES_REQUEST__INIT;
-	req.id = 2;
-	req.body_case = PLANREG__V1__REQUEST__BODY_LIST_THEMES;
-	req.list_themes = &themes;
-	fuzz_request_seed(pool, &req);
+	fuzz_request_seed_body(pool, &req, 2, PLANREG__V1__REQUEST__BODY_LIST_THEMES, &themes);
 
 	Planreg__V1__ListOrganisationsRequest orgs = PLANREG__V1__LIST_ORGANISATIONS_REQUEST__INIT;
-	req.id = 3;
-	req.body_case = PLANREG__V1__REQUEST__BODY_LIST_ORGANISATIONS;
-	req.list_organisations = &orgs;
-	fuzz_request_seed(pool, &req);
+	fuzz_request_seed_body(pool, &req, 3, PLANREG__V1__REQUEST__BODY_LIST_ORGANISATIONS, &orgs);
 
 	Planreg__V1__UpsertOrganisationRequest upsert = PLANREG__V1__UPSERT_ORGANISATION_REQUEST__INIT;
 	upsert.code = "LCC";
 	upsert.name = "Leeds City Council";
 	upsert.kind = PLANREG__V1__ORG_KIND__ORG_KIND_LOCAL_AUTHORITY;
 	upsert.contact_email = "digital@example.org";
-	req.id = 4;
 	req.idempotency_key = "6f1c2a9e-upsert";
-	req.body_case = PLANREG__V1__REQUEST__BODY_UPSERT_ORGANISATION;
-	req.upsert_organisation = &upsert;
-	fuzz_request_seed(pool, &req);
+	fuzz_request_seed_body(pool, &req, 4, PLANREG__V1__REQUEST__BODY_UPSERT_ORGANISATION, &upsert);
 	req.idempotency_key = "";
 
 	Planreg__V1__ListProjectsRequest list = PLANREG__V1__LIST_PROJECTS_REQUEST__INIT;
@@ -409,17 +412,11 @@ static void fuzz_request_seed_register(struct fuzz_pool *pool)
 	list.text = "5G \xe2\x80\x93 full fibre";
 	list.page_size = 1000;
 	list.page_token = "bmV4dA";
-	req.id = 5;
-	req.body_case = PLANREG__V1__REQUEST__BODY_LIST_PROJECTS;
-	req.list_projects = &list;
-	fuzz_request_seed(pool, &req);
+	fuzz_request_seed_body(pool, &req, 5, PLANREG__V1__REQUEST__BODY_LIST_PROJECTS, &list);
 
 	Planreg__V1__GetProjectRequest get = PLANREG__V1__GET_PROJECT_REQUEST__INIT;
 	get.ref = 12;
-	req.id = 6;
-	req.body_case = PLANREG__V1__REQUEST__BODY_GET_PROJECT;
-	req.get_project = &get;
-	fuzz_request_seed(pool, &req);
+	fuzz_request_seed_body(pool, &req, 6, PLANREG__V1__REQUEST__BODY_GET_PROJECT, &get);
 }
 
 static void fuzz_request_seed_import(struct fuzz_pool *pool)
@@ -514,11 +511,8 @@ static void fuzz_request_seed_import(struct fuzz_pool *pool)
 	import.person_aliases = person_aliases;
 
 	Planreg__V1__Request req = PLANREG__V1__REQUEST__INIT;
-	req.id = 7;
 	req.idempotency_key = "import-2024";
-	req.body_case = PLANREG__V1__REQUEST__BODY_IMPORT_PLAN;
-	req.import_plan = &import;
-	fuzz_request_seed(pool, &req);
+	fuzz_request_seed_body(pool, &req, 7, PLANREG__V1__REQUEST__BODY_IMPORT_PLAN, &import);
 }
 
 static void fuzz_request_seed_credentials(struct fuzz_pool *pool)
@@ -532,27 +526,18 @@ static void fuzz_request_seed_credentials(struct fuzz_pool *pool)
 	enrol.organisation = "LCC";
 	enrol.person = "A. Person";
 	enrol.role = PLANREG__V1__ROLE__ROLE_SUBMITTER;
-	req.id = 8;
 	req.idempotency_key = "enrol-1";
-	req.body_case = PLANREG__V1__REQUEST__BODY_ENROL_CREDENTIAL;
-	req.enrol_credential = &enrol;
-	fuzz_request_seed(pool, &req);
+	fuzz_request_seed_body(pool, &req, 8, PLANREG__V1__REQUEST__BODY_ENROL_CREDENTIAL, &enrol);
 
 	Planreg__V1__RevokeCredentialRequest revoke = PLANREG__V1__REVOKE_CREDENTIAL_REQUEST__INIT;
 	revoke.name = "submitter-LCC";
-	req.id = 9;
 	req.idempotency_key = "revoke-1";
-	req.body_case = PLANREG__V1__REQUEST__BODY_REVOKE_CREDENTIAL;
-	req.revoke_credential = &revoke;
-	fuzz_request_seed(pool, &req);
+	fuzz_request_seed_body(pool, &req, 9, PLANREG__V1__REQUEST__BODY_REVOKE_CREDENTIAL, &revoke);
 
 	Planreg__V1__ListCredentialsRequest creds = PLANREG__V1__LIST_CREDENTIALS_REQUEST__INIT;
 	creds.include_revoked = 1;
-	req.id = 10;
 	req.idempotency_key = "";
-	req.body_case = PLANREG__V1__REQUEST__BODY_LIST_CREDENTIALS;
-	req.list_credentials = &creds;
-	fuzz_request_seed(pool, &req);
+	fuzz_request_seed_body(pool, &req, 10, PLANREG__V1__REQUEST__BODY_LIST_CREDENTIALS, &creds);
 }
 
 static void fuzz_request_seed_updates(struct fuzz_pool *pool)
@@ -592,53 +577,35 @@ static void fuzz_request_seed_updates(struct fuzz_pool *pool)
 	content.risks = risks;
 	Planreg__V1__SubmitUpdateRequest submit = PLANREG__V1__SUBMIT_UPDATE_REQUEST__INIT;
 	submit.content = &content;
-	req.id = 11;
 	req.idempotency_key = "submit-12-2024Q3";
-	req.body_case = PLANREG__V1__REQUEST__BODY_SUBMIT_UPDATE;
-	req.submit_update = &submit;
-	fuzz_request_seed(pool, &req);
+	fuzz_request_seed_body(pool, &req, 11, PLANREG__V1__REQUEST__BODY_SUBMIT_UPDATE, &submit);
 	req.idempotency_key = "";
 
 	Planreg__V1__GetUpdateRequest get = PLANREG__V1__GET_UPDATE_REQUEST__INIT;
 	get.id = 77;
-	req.id = 12;
-	req.body_case = PLANREG__V1__REQUEST__BODY_GET_UPDATE;
-	req.get_update = &get;
-	fuzz_request_seed(pool, &req);
+	fuzz_request_seed_body(pool, &req, 12, PLANREG__V1__REQUEST__BODY_GET_UPDATE, &get);
 
 	Planreg__V1__ListUpdatesRequest list = PLANREG__V1__LIST_UPDATES_REQUEST__INIT;
 	list.period = "2024-Q3";
 	list.organisation = "LCC";
 	list.latest_only = 1;
-	req.id = 13;
-	req.body_case = PLANREG__V1__REQUEST__BODY_LIST_UPDATES;
-	req.list_updates = &list;
-	fuzz_request_seed(pool, &req);
+	fuzz_request_seed_body(pool, &req, 13, PLANREG__V1__REQUEST__BODY_LIST_UPDATES, &list);
 
 	Planreg__V1__ReviewUpdateRequest review = PLANREG__V1__REVIEW_UPDATE_REQUEST__INIT;
 	review.id = 77;
 	review.accept = 0;
 	review.comment = "Variance note needed";
-	req.id = 14;
 	req.idempotency_key = "review-77";
-	req.body_case = PLANREG__V1__REQUEST__BODY_REVIEW_UPDATE;
-	req.review_update = &review;
-	fuzz_request_seed(pool, &req);
+	fuzz_request_seed_body(pool, &req, 14, PLANREG__V1__REQUEST__BODY_REVIEW_UPDATE, &review);
 	req.idempotency_key = "";
 
 	Planreg__V1__VerifyAuditRequest verify = PLANREG__V1__VERIFY_AUDIT_REQUEST__INIT;
-	req.id = 15;
-	req.body_case = PLANREG__V1__REQUEST__BODY_VERIFY_AUDIT;
-	req.verify_audit = &verify;
-	fuzz_request_seed(pool, &req);
+	fuzz_request_seed_body(pool, &req, 15, PLANREG__V1__REQUEST__BODY_VERIFY_AUDIT, &verify);
 
 	Planreg__V1__UpdateTemplateRequest tmpl = PLANREG__V1__UPDATE_TEMPLATE_REQUEST__INIT;
 	tmpl.period = "2024-Q4";
 	tmpl.organisation = "LCC";
-	req.id = UINT64_MAX;
-	req.body_case = PLANREG__V1__REQUEST__BODY_UPDATE_TEMPLATE;
-	req.update_template = &tmpl;
-	fuzz_request_seed(pool, &req);
+	fuzz_request_seed_body(pool, &req, UINT64_MAX, PLANREG__V1__REQUEST__BODY_UPDATE_TEMPLATE, &tmpl);
 
 	/* no body at all: the server must answer INVALID_ARGUMENT, not crash */
 	req.id = 16;
@@ -689,46 +656,31 @@ static void fuzz_request_seed_status(struct fuzz_pool *pool)
 	status.page_size = 100;
 	status.page_token = "40";
 	status.include_narrative = 1;
-	req.id = 40;
-	req.body_case = PLANREG__V1__REQUEST__BODY_GET_STATUS;
-	req.get_status = &status;
-	fuzz_request_seed(pool, &req);
+	fuzz_request_seed_body(pool, &req, 40, PLANREG__V1__REQUEST__BODY_GET_STATUS, &status);
 
 	Planreg__V1__Date as_of = PLANREG__V1__DATE__INIT;
 	as_of.iso = "2026-10-20";
 	Planreg__V1__ListOutstandingRequest out = PLANREG__V1__LIST_OUTSTANDING_REQUEST__INIT;
 	out.period = "2026-Q3";
 	out.as_of = &as_of;
-	req.id = 41;
-	req.body_case = PLANREG__V1__REQUEST__BODY_LIST_OUTSTANDING;
-	req.list_outstanding = &out;
-	fuzz_request_seed(pool, &req);
+	fuzz_request_seed_body(pool, &req, 41, PLANREG__V1__REQUEST__BODY_LIST_OUTSTANDING, &out);
 
 	Planreg__V1__GetTimelinessRequest tl = PLANREG__V1__GET_TIMELINESS_REQUEST__INIT;
 	tl.from_period = "2026-Q1";
 	tl.to_period = "2026-Q3";
-	req.id = 42;
-	req.body_case = PLANREG__V1__REQUEST__BODY_GET_TIMELINESS;
-	req.get_timeliness = &tl;
-	fuzz_request_seed(pool, &req);
+	fuzz_request_seed_body(pool, &req, 42, PLANREG__V1__REQUEST__BODY_GET_TIMELINESS, &tl);
 
 	Planreg__V1__DiffPeriodsRequest diff = PLANREG__V1__DIFF_PERIODS_REQUEST__INIT;
 	diff.from_period = "2026-Q2";
 	diff.to_period = "2026-Q3";
-	req.id = 43;
-	req.body_case = PLANREG__V1__REQUEST__BODY_DIFF_PERIODS;
-	req.diff_periods = &diff;
-	fuzz_request_seed(pool, &req);
+	fuzz_request_seed_body(pool, &req, 43, PLANREG__V1__REQUEST__BODY_DIFF_PERIODS, &diff);
 
 	Planreg__V1__ExportUpdatesRequest exp = PLANREG__V1__EXPORT_UPDATES_REQUEST__INIT;
 	exp.from_period = "2026-Q1";
 	exp.to_period = "2026-Q4";
 	exp.after_id = 500;
 	exp.page_size = 250;
-	req.id = 44;
-	req.body_case = PLANREG__V1__REQUEST__BODY_EXPORT_UPDATES;
-	req.export_updates = &exp;
-	fuzz_request_seed(pool, &req);
+	fuzz_request_seed_body(pool, &req, 44, PLANREG__V1__REQUEST__BODY_EXPORT_UPDATES, &exp);
 }
 
 static void fuzz_request_seeds(struct fuzz_pool *pool)
