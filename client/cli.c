@@ -10,6 +10,7 @@
 
 #include "json.h"
 #include "progress.h"
+#include "text.h"
 #include "xmalloc.h"
 
 int cli_fail(int code, const char *fmt, ...)
@@ -36,12 +37,17 @@ int cli_usage(const struct cli_command *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+/* The message is written for people; the status code and reason (for scripts and the log) are in
+ * the JSON output of the commands that have one, and in the daemon's log (`planreg -v` gives the id). */
 void cli_print_status(const Planreg__V1__Status *st, const char *prefix)
 {
-	fprintf(stderr, "planreg: %s%s: %s\n", prefix ? prefix : "", status_code_name(st->code),
-		st->message && st->message[0] ? st->message : "(no message)");
-	for (size_t i = 0; i < st->n_violations && st->n_violations > 1; i++)
-		fprintf(stderr, "  - %s: %s\n", st->violations[i]->field, st->violations[i]->description);
+	fprintf(stderr, "planreg: %s%s\n", prefix ? prefix : "",
+		st->message && st->message[0] ? st->message : "the server refused without saying why");
+	for (size_t i = 0; i < st->n_violations && st->n_violations > 1; i++) {
+		char label[160];
+		text_field_label(st->violations[i]->field, label, sizeof label);
+		fprintf(stderr, "  - %s: %s\n", label, st->violations[i]->description);
+	}
 }
 
 /* Refusals that are about who we are get their own wording. */

@@ -2,6 +2,8 @@
 #include "text.h"
 
 #include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "xmalloc.h"
@@ -166,4 +168,34 @@ size_t text_iword(const char *s, const char *word)
 	if (n == 0 || text_is_alnum(s[n]))
 		return 0;
 	return n;
+}
+
+void text_field_label(const char *path, char *out, size_t n)
+{
+	static const char content[] = "content.";
+	size_t used = 0;
+	if (n == 0)
+		return;
+	if (path == NULL)
+		path = "";
+	if (strncmp(path, content, sizeof content - 1) == 0)
+		path += sizeof content - 1;
+	for (const char *p = path; *p && used + 1 < n; p++) {
+		if (*p == '[') {
+			/* a list's element: singular, numbered from 1 ("milestones[1]" -> "milestone 2") */
+			if (used > 0 && out[used - 1] == 's')
+				used--;
+			char *end;
+			unsigned long i = strtoul(p + 1, &end, 10);
+			int w = snprintf(out + used, n - used, " %lu", i + 1);
+			used = w < 0 ? used : used + (size_t)w >= n ? n - 1 : used + (size_t)w;
+			const char *close = strchr(p, ']');
+			if (close == NULL)
+				break;
+			p = close;
+			continue;
+		}
+		out[used++] = (*p == '_' || *p == '.') ? ' ' : *p;
+	}
+	out[used] = '\0';
 }

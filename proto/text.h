@@ -58,4 +58,8 @@ bool text_is_blank(const char *s);
 /* Lower-case hex of n bytes into out (2n + 1 bytes). */
 void text_hex(const unsigned char *in, size_t n, char *out);
 
+/* A request field's path as people read it, for messages: "content.variance_note" -> "variance
+ * note", "content.milestones[1].forecast_date" -> "milestone 2 forecast date". Always terminated. */
+void text_field_label(const char *path, char *out, size_t n);
+
 #endif

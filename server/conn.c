@@ -567,11 +567,11 @@ static bool conn_take_frame(struct conn *c, struct evbuffer *in, size_t need)
 					    (size_t)tab->cfg->decode_budget_bytes, &dr, &used);
 	if (m == NULL && dr == DECODE_OVER_BUDGET) {
 		evbuffer_drain(in, need);
-		const char *name = tab->hooks->kind_name(kind);
+		const char *doing = tab->hooks->kind_doing(kind);
 		conn_refuse_request(
 			c, id, kind, CONN_REQ_DECODE_BUDGET, PLANREG__V1__CODE__RESOURCE_EXHAUSTED, "request_too_large",
 			NULL, "the request (%s) needs more than decode_budget_bytes (%d) to decode; send less at once",
-			name ? name : "unknown kind", tab->cfg->decode_budget_bytes);
+			doing ? doing : "of a kind this server does not know", tab->cfg->decode_budget_bytes);
 		return true;
 	}
 	if (m == NULL) {

@@ -148,8 +148,8 @@ struct conn_hooks {
 		       const char *field, const char *message);
 	/* Sends a Response with id 0: a connection-level error, before the connection closes. */
 	void (*connection_error)(struct conn *c, status_code code, const char *reason, const char *message);
-	/* The request kind's name for messages and logs; NULL when unknown. */
-	const char *(*kind_name)(uint32_t kind);
+	/* What a request of this kind does, in words, for messages; NULL when unknown. */
+	const char *(*kind_doing)(uint32_t kind);
 	/* A connection was freed (a draining server may be done). */
 	void (*gone)(struct conn_table *tab);
 };

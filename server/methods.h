@@ -23,7 +23,8 @@ enum method_size {
 
 struct method {
 	Planreg__V1__Request__BodyCase kind; /* = the Request oneof field number = the Response's */
-	const char *name;
+	const char *name;                    /* the protocol's name: logs, metrics */
+	const char *doing;                   /* what it does, in words, for messages ("importing a plan") */
 	method_handler handler;
 	/* Who may make it, in the order a refusal names them; ends at the first ROLE_UNSPECIFIED. */
 	enum role roles[ROLE_COUNT];

@@ -13,7 +13,7 @@ static void query_result(struct rpc_call *call, PGresult *res, const char *error
 	}
 	ExecStatusType st = PQresultStatus(res);
 	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK && !call->next_gets_errors) {
-		db_error_reply(call, res, NULL, call->method ? call->method->name : "request");
+		db_error_reply(call, res, NULL, call->method ? call->method->doing : "working on the request");
 		return;
 	}
 	rpc_step next = call->next;

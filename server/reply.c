@@ -272,10 +272,11 @@ void reply_violations(struct rpc_call *call, const char *reason)
 {
 	size_t n = call->status.n_violations;
 	Planreg__V1__FieldViolation *first = call->status.violations[0];
+	char label[160];
+	text_field_label(first->field, label, sizeof label); /* the field's path stays in the violation */
 	if (n == 1)
-		reply_error(call, PLANREG__V1__CODE__INVALID_ARGUMENT, reason, "%s: %s", first->field,
-			    first->description);
+		reply_error(call, PLANREG__V1__CODE__INVALID_ARGUMENT, reason, "%s: %s", label, first->description);
 	else
-		reply_error(call, PLANREG__V1__CODE__INVALID_ARGUMENT, reason, "%zu problems; first %s: %s", n,
-			    first->field, first->description);
+		reply_error(call, PLANREG__V1__CODE__INVALID_ARGUMENT, reason, "%zu problems; first %s: %s", n, label,
+			    first->description);
 }

@@ -52,6 +52,12 @@ const char *rpc_kind_name(uint32_t kind)
 	return m ? m->name : NULL;
 }
 
+const char *rpc_kind_doing(uint32_t kind)
+{
+	const struct method *m = method_for(kind);
+	return m ? m->doing : NULL;
+}
+
 bool rpc_admit(const struct conn *c, uint32_t kind, size_t len, struct conn_verdict *v)
 {
 	const struct config *cfg = c->tab->cfg;
@@ -61,9 +67,10 @@ bool rpc_admit(const struct conn *c, uint32_t kind, size_t len, struct conn_verd
 		v->code = PLANREG__V1__CODE__RESOURCE_EXHAUSTED;
 		v->reason = "request_too_large";
 		snprintf(v->message, sizeof v->message,
-			 "the request (%s) is %zu bytes, above max_request_bytes (%d); only ImportPlan may be "
-			 "larger (up to max_frame_bytes, %d)",
-			 m ? m->name : "unknown kind", len, cfg->max_request_bytes, cfg->max_frame_bytes);
+			 "the request (%s) is %zu bytes, above max_request_bytes (%d); only importing a plan may "
+			 "send more (up to max_frame_bytes, %d)",
+			 m ? m->doing : "of a kind this server does not know", len, cfg->max_request_bytes,
+			 cfg->max_frame_bytes);
 		return false;
 	}
 	const char *who;
@@ -72,8 +79,8 @@ bool rpc_admit(const struct conn *c, uint32_t kind, size_t len, struct conn_verd
 		v->why = CONN_REQ_ROLE_NOT_ALLOWED;
 		v->code = PLANREG__V1__CODE__PERMISSION_DENIED;
 		v->reason = "role_not_allowed";
-		snprintf(v->message, sizeof v->message, "%s needs the role %s; credential %s has role %s", m->name, who,
-			 c->principal.credential, values_role_name(c->principal.role));
+		snprintf(v->message, sizeof v->message, "%s needs the role %s; credential %s has role %s", m->doing,
+			 who, c->principal.credential, values_role_name(c->principal.role));
 		return false;
 	}
 	return true;
@@ -114,7 +121,7 @@ void rpc_run(struct rpc_call *call)
 	const char *who;
 	if (!auth_request_allowed(&call->principal, call->method, &who)) {
 		reply_error(call, PLANREG__V1__CODE__PERMISSION_DENIED, "role_not_allowed",
-			    "%s needs the role %s; credential %s has role %s", call->method->name, who,
+			    "%s needs the role %s; credential %s has role %s", call->method->doing, who,
 			    call->principal.credential, values_role_name(call->principal.role));
 		return;
 	}

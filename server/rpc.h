@@ -61,7 +61,9 @@ struct rpc_call {
 /* The connection hooks serve.c installs (conn.h). */
 void rpc_dispatch(struct conn *c, Planreg__V1__Request *req);
 bool rpc_admit(const struct conn *c, uint32_t kind, size_t len, struct conn_verdict *v);
+/* A kind's protocol name (logs) and what it does in words (messages); NULL when unknown. */
 const char *rpc_kind_name(uint32_t kind);
+const char *rpc_kind_doing(uint32_t kind);
 
 /* Leases a connection of pool for the call; what follows runs when it is had (or not). */
 void rpc_acquire(struct rpc_call *call, struct db_pool *pool);

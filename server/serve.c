@@ -307,7 +307,7 @@ static const struct conn_hooks serve_conn_hooks = {
 	.dispatch = rpc_dispatch,
 	.refuse = reply_refuse,
 	.connection_error = reply_connection_error,
-	.kind_name = rpc_kind_name,
+	.kind_doing = rpc_kind_doing,
 	.gone = serve_conn_gone,
 };
 

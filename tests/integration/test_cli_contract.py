@@ -431,7 +431,7 @@ class ServiceTest(unittest.TestCase):
         # a credential the server refuses: the local parse, saying so
         r = self.s.cli("viewer", "plan", "import", changed, "--dry-run", "--quiet")
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("PERMISSION_DENIED", r.stderr)
+        self.assertIn("needs the role admin", r.stderr)
         self.assertIn("local parse", r.stdout)
 
     def test_an_answer_without_its_body_exits_1(self):

@@ -270,13 +270,13 @@ class RemindTest(unittest.TestCase):
     def test_authorisation_and_usage(self):
         r = self.s.cli("viewer", "remind", "run", "--period", "2024-Q4", "--as-of", "2025-01-20", "--dry-run")
         self.assertEqual(r.returncode, 1)
-        self.assertIn("ClaimReminders needs the role reminder or admin", r.stderr)
+        self.assertIn("claiming reminders needs the role reminder or admin", r.stderr)
         r = self.s.cli("submitter-LCC", "remind", "log")
         self.assertEqual(r.returncode, 1)
-        self.assertIn("PERMISSION_DENIED", r.stderr)
+        self.assertIn("listing reminders needs the role admin, viewer or reminder", r.stderr)
         r = self.s.cli("reminder", "remind", "policy", "set", "--days-before", "3")
         self.assertEqual(r.returncode, 1)
-        self.assertIn("SetReminderPolicy needs the role admin", r.stderr)
+        self.assertIn("changing the reminder policy needs the role admin", r.stderr)
         for args, needle in [(["--as-of", "2025-02-30"], "--as-of \"2025-02-30\" is not a date"),
                              (["--period", "2025-Q9"], "not a reporting period"),
                              (["--from", "x@example.org"], "--smtp URL is required"),

@@ -516,6 +516,33 @@ static void test_text_ascii_classes(void **state)
 	assert_false(text_is_blank("  .  "));
 }
 
+/* Field paths as messages name them. */
+static void test_text_field_label(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *path, *label;
+	} cases[] = {
+		{"content.variance_note", "variance note"},
+		{"content.milestones[1].forecast_date", "milestone 2 forecast date"},
+		{"content.risks[0]", "risk 1"},
+		{"idempotency_key", "idempotency key"},
+		{"organisation", "organisation"},
+		{"", ""},
+		{"content.milestones[x]", "milestone 1"},
+	};
+	char out[64];
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		text_field_label(cases[i].path, out, sizeof out);
+		assert_string_equal(out, cases[i].label);
+	}
+	text_field_label(NULL, out, sizeof out);
+	assert_string_equal(out, "");
+	char small[6];
+	text_field_label("content.variance_note", small, sizeof small); /* cut, terminated */
+	assert_string_equal(small, "varia");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -527,6 +554,7 @@ int main(void)
 		cmocka_unit_test(test_text_trim_dup),
 		cmocka_unit_test(test_text_hex),
 		cmocka_unit_test(test_text_ascii_classes),
+		cmocka_unit_test(test_text_field_label),
 		/* buf.c */
 		cmocka_unit_test(test_buf_growth),
 		cmocka_unit_test(test_buf_binary_and_empty),
