@@ -502,23 +502,27 @@ class HostileTest(harness.WireTest):
             close_all(socks)
 
     def test_per_address_limit(self):
+        """The quota of one address holds against its authenticated connections: a newcomer from
+        there is refused only when none of them is a handshake it may replace."""
         d = self.extra_daemon({"PLANREGD_MAX_CONNECTIONS_PER_ADDR": "4"})
-        socks, failed = silent_sockets(d.port, 4, ["127.0.0.50"])
-        self.assertEqual(failed, 0)
-        try:
-            time.sleep(0.2)
-            # a fifth from the same address is closed at accept: no handshake, no answer
-            with self.assertRaises((OSError, ssl.SSLError)):
-                w = self.wire(daemon=d, source="127.0.0.50", timeout=3)
-                w.call(whoami(1))
-            # another address is served
-            w = self.wire(daemon=d, source="127.0.0.51", timeout=3)
-            self.assertEqual(w.call(whoami(2)).code, OK)
-            body = d.metrics()
-            self.assertGreaterEqual(metric(body, "planregd_connections_refused_total", reason="per_addr"), 1, body)
-            d.wait_log(r"event=conn_refused peer=127\.0\.0\.50:\d+ reason=per_addr limit=4", 3)
-        finally:
-            close_all(socks)
+        held = [self.wire(daemon=d, source="127.0.0.50", timeout=3) for _ in range(4)]
+        for i, w in enumerate(held):
+            self.assertEqual(w.call(whoami(10 + i)).code, OK)
+        # a fifth from the same address is closed at accept: no handshake, no answer
+        with self.assertRaises((OSError, ssl.SSLError)):
+            w = self.wire(daemon=d, source="127.0.0.50", timeout=3)
+            w.call(whoami(1))
+        # another address is served
+        w = self.wire(daemon=d, source="127.0.0.51", timeout=3)
+        self.assertEqual(w.call(whoami(2)).code, OK)
+        body = d.metrics()
+        self.assertGreaterEqual(metric(body, "planregd_connections_refused_total", reason="per_addr"), 1, body)
+        d.wait_log(r"event=conn_refused peer=127\.0\.0\.50:\d+ reason=per_addr limit=4", 3)
+        # authenticated connections are never evicted: the four still answer
+        for i, w in enumerate(held):
+            self.assertEqual(w.call(whoami(20 + i)).code, OK)
+        for w in held:
+            w.close()
         # the count drops as the connections go: the address is served again
         deadline = time.time() + 5
         while True:
@@ -531,6 +535,33 @@ class HostileTest(harness.WireTest):
                     raise
                 time.sleep(0.2)
         self.assertEqual(r.code, OK)
+
+    def test_silent_flood_from_one_address_leaves_its_clients_served(self):
+        """Clients behind one NAT or proxy share an address: 1,000 silent sockets from it fill its
+        quota, and an enrolled client from the same address still gets in within 2 s, taking
+        the place of the oldest silent one."""
+        limit = raise_fd_limit(4096)
+        count = 1000 if limit >= 1400 else max(300, limit - 200)
+        d = self.extra_daemon({"PLANREGD_MAX_HANDSHAKES": "64"})
+        socks, failed = silent_sockets(d.port, count, ["127.0.0.1"])
+        try:
+            time.sleep(0.4)  # the flood's sockets are no longer new: they count as silent
+            t0 = time.time()
+            w = self.wire(daemon=d, source="127.0.0.1", timeout=5)
+            r = w.call(whoami(1))
+            took = time.time() - t0
+            self.assertEqual((r.id, r.code), (1, OK), r)
+            self.assertLess(took, 2.0, "an enrolled client from the flooding address waited %.2fs" % took)
+            body = d.metrics()
+            self.assertLessEqual(metric(body, "planregd_connections_open"), 64 + 5, body)
+            self.assertGreaterEqual(metric(body, "planregd_handshakes_evicted_total"), 1, body)
+            # the flood's later sockets keep taking each other's places, never the client's
+            more, _ = silent_sockets(d.port, 100, ["127.0.0.1"])
+            socks.extend(more)
+            time.sleep(0.3)
+            self.assertEqual(w.call(whoami(2)).code, OK)
+        finally:
+            close_all(socks)
 
 
 if __name__ == "__main__":
