@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "kvfile.h"
 #include "log.h"
+#include "proxy.h"
 #include "xmalloc.h"
 
 enum config_type {
@@ -71,7 +72,11 @@ static const struct config_entry config_table[] = {
 	    "connections still in the TLS handshake or authentication at once (at most 3/4 of max_connections); "
 	    "a newcomer replaces a silent or stalled one, else it is refused"),
 	INT(max_connections_per_addr, "64", 1, 100000, false,
-	    "connections from one source address (an IPv6 /64) at once; more are refused"),
+	    "connections from one source address (an IPv6 /64) at once; a newcomer replaces the address's "
+	    "oldest silent or stalled handshake, else it is refused"),
+	STR(trusted_proxies, "", false,
+	    "addresses or networks (10.0.0.5, 10.0.0.0/8, fd00::/8; commas or spaces) of load balancers that "
+	    "send the PROXY protocol v2 header naming the real client; every connection from them must"),
 	INT(max_request_bytes, "65536", 1024, 67108864, false,
 	    "largest frame of any request but ImportPlan (which may use max_frame_bytes)"),
 	INT(decode_budget_bytes, "16777216", 65536, 1073741824, false,
@@ -173,6 +178,9 @@ bool config_load(struct config *c, const char *file, char **err)
 
 bool config_check_serve(const struct config *c, char **err)
 {
+	struct proxy_trust trust;
+	if (!proxy_trust_parse(c->trusted_proxies, &trust, err))
+		return false;
 	const char *missing[3];
 	int n = 0;
 	if (c->tls_cert[0] == '\0')

@@ -34,6 +34,7 @@ struct config {
 	int max_connections;
 	int max_handshakes;           /* connections not yet authenticated, at once */
 	int max_connections_per_addr; /* connections from one source address, at once */
+	char *trusted_proxies;        /* load balancers whose connections start with a PROXY v2 header (proxy.c) */
 	int max_request_bytes;        /* largest frame of any request but ImportPlan (which may use max_frame_bytes) */
 	int decode_budget_bytes;      /* memory one request may decode into */
 	int handshake_timeout_ms;

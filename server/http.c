@@ -70,6 +70,13 @@ static void http_metrics_connections(struct evbuffer *out, const struct server *
 		    cm->tls_failures);
 	http_metric(out, "planregd_protocol_errors_total", "counter", "bad frames and undecodable requests",
 		    cm->protocol_errors);
+	const struct proxy_metrics *pm = &srv->proxies.metrics;
+	static const char *const proxy_outcomes[] = {"header", "invalid", "timeout", "displaced"};
+	const uint64_t proxy_counts[] = {pm->headers, pm->invalid, pm->timeouts, pm->displaced};
+	http_metric(out, "planregd_proxy_connections_total", "counter",
+		    "connections from trusted_proxies (each must start with a PROXY v2 header)", pm->accepted);
+	http_family(out, "planregd_proxy_headers_total", "what became of those connections' PROXY headers", "outcome",
+		    proxy_outcomes, proxy_counts, 4);
 }
 
 /* Requests: totals, by status code, and by method (labels from the method table). */

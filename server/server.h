@@ -14,6 +14,7 @@
 #include "conn.h"
 #include "db_pool.h"
 #include "methods.h"
+#include "proxy.h"
 
 struct evhttp;
 
@@ -53,7 +54,9 @@ struct server {
 	struct event *sig_term, *sig_int, *sig_hup, *sig_quit;
 	struct event *drain_deadline;
 	enum server_state state;
-	struct conn_table conns; /* every client connection (conn.c), with its TLS context */
+	struct conn_table conns;            /* every client connection (conn.c), with its TLS context */
+	struct proxy_trust trusted_proxies; /* whose connections start with a PROXY v2 header */
+	struct proxy_waits proxies;         /* connections from them whose header has not arrived */
 	struct server_metrics metrics;
 	int port;      /* bound TLS port */
 	int http_port; /* bound HTTP port, -1 when disabled */

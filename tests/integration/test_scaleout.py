@@ -32,6 +32,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
 from harness import current_period, http_get, wait_until  # noqa: E402
 from pgcluster import PgCluster  # noqa: E402
+import wire  # noqa: E402
 from wire import OK, UNAUTHENTICATED, pb_bytes, pb_decode, request, whoami  # noqa: E402
 
 HAPROXY_CFG = os.path.join(harness.SOURCE_DIR, "deploy", "haproxy", "planreg.cfg")
@@ -45,6 +46,8 @@ CHECK_MS = 300
 # (and each holds a pool connection meanwhile: room for all of them on either daemon)
 DAEMON_ENV = {"PLANREGD_DB_QUERY_TIMEOUT_MS": "20000", "PLANREGD_DB_ACQUIRE_TIMEOUT_MS": "20000",
               "PLANREGD_DB_POOL_SIZE": "10"}
+# HAProxy connects to the daemons from this address, which they trust to send PROXY v2 headers
+LB_SOURCE = "127.0.0.9"
 
 
 def log(msg):
@@ -96,6 +99,7 @@ class HAProxy:
             "PLANREG_D1_HTTP_PORT": str(d1.http_port),
             "PLANREG_D2_HTTP_PORT": str(d2.http_port),
             "PLANREG_LB_CHECK_MS": str(CHECK_MS),
+            "PLANREG_LB_SOURCE": LB_SOURCE,
         })
         self.log = open(self.log_path, "w+")
         self.proc = subprocess.Popen([HAPROXY, "-db", "-f", HAPROXY_CFG], env=env, stdout=self.log,
@@ -173,7 +177,8 @@ class ScaleOutTest(harness.WireTest):
             replica_dsn = cls.replica.dsn(cls.service.db, harness.APP_ROLE)
             # d1 waits long for the replica to replay a write; d2 briefly, then reads from the primary
             for wait_ms in ("10000", "300"):
-                env = dict(DAEMON_ENV, PLANREGD_READ_DB_DSN=replica_dsn, PLANREGD_READ_DB_WAIT_MS=wait_ms)
+                env = dict(DAEMON_ENV, PLANREGD_READ_DB_DSN=replica_dsn, PLANREGD_READ_DB_WAIT_MS=wait_ms,
+                           PLANREGD_TRUSTED_PROXIES=LB_SOURCE)
                 d = harness.Daemon(cls.service.db, cls.service.pki, cls.service.tmp, env)
                 cls.daemons.append(d)
                 d.wait_log(r"event=db_listening", 10)  # revocations heard: principals are cached
