@@ -13,6 +13,8 @@ struct config {
 	int listen_port;
 	char *http_addr;
 	int http_port;
+	int http_max_connections; /* connections to /healthz and /metrics at once */
+	int http_timeout_ms;      /* one HTTP connection lives this long at most */
 	char *tls_cert;
 	char *tls_key;
 	char *tls_ca;

@@ -13,10 +13,11 @@
 #include "config.h"
 #include "conn.h"
 #include "db_pool.h"
+#include "http.h"
 #include "methods.h"
 #include "proxy.h"
 
-struct evhttp;
+struct http_conn;
 
 enum server_state {
 	SERVER_RUNNING,
@@ -49,8 +50,11 @@ struct server {
 	uint64_t cred_epoch;   /* bumped when the listener subscribes or is lost: every cache is stale */
 	uint64_t cred_notices; /* bumped per revocation heard: a lookup spanning one caches nothing */
 	struct evconnlistener *listener;
-	struct event *accept_resume; /* re-enables the listener after accept() failed (EMFILE) */
-	struct evhttp *http;
+	struct event *accept_resume;        /* re-enables the listener after accept() failed (EMFILE) */
+	struct evconnlistener *http;        /* /healthz and /metrics (http.c) */
+	TAILQ_HEAD(, http_conn) http_conns; /* oldest first */
+	unsigned http_open;
+	struct http_metrics http_metrics;
 	struct event *sig_term, *sig_int, *sig_hup, *sig_quit;
 	struct event *drain_deadline;
 	enum server_state state;

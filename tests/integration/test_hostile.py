@@ -501,6 +501,82 @@ class HostileTest(harness.WireTest):
         finally:
             close_all(socks)
 
+    # ------------------------------------------------ the HTTP listener (/healthz, /metrics)
+
+    def http_raw(self, port, data, timeout=5):
+        s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        try:
+            s.sendall(data)
+            out = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    return out
+                out += chunk
+        finally:
+            s.close()
+
+    def test_http_listener_holds_a_flood_of_idle_connections(self):
+        """1,500 idle connections to the HTTP port: the daemon holds at most http_max_connections of
+        them (its own share of descriptors), /healthz is still answered, and so is the TLS listener."""
+        raise_fd_limit(4096)
+        d = self.extra_daemon({"PLANREGD_HTTP_MAX_CONNECTIONS": "8"})
+        before = len(os.listdir("/proc/%d/fd" % d.proc.pid))
+        socks = []
+        try:
+            for _ in range(1500):
+                try:
+                    socks.append(socket.create_connection(("127.0.0.1", d.http_port), timeout=2))
+                except OSError:
+                    pass
+            time.sleep(0.5)
+            held = len(os.listdir("/proc/%d/fd" % d.proc.pid)) - before
+            self.assertLessEqual(held, 8 + 2, "the daemon holds %d more descriptors" % held)
+            status, body = harness.http_get(d.http_port, "/healthz")
+            self.assertEqual(status, 200, body)
+            self.assertEqual(self.wire(daemon=d).call(whoami(1)).code, OK)
+            body = d.metrics()
+            self.assertLessEqual(metric(body, "planregd_http_connections_open"), 8, body)
+            self.assertGreaterEqual(metric(body, "planregd_http_refused_total", reason="evicted") +
+                                    metric(body, "planregd_http_refused_total", reason="max_connections"), 1000, body)
+        finally:
+            close_all(socks)
+
+    def test_http_deadline_is_whole(self):
+        """A client that drips a header line every 0.3 s is closed at http_timeout_ms from accept."""
+        d = self.extra_daemon({"PLANREGD_HTTP_TIMEOUT_MS": "1500"})
+        s = socket.create_connection(("127.0.0.1", d.http_port), timeout=5)
+        t0 = time.time()
+        closed = None
+        try:
+            s.sendall(b"GET /metrics HTTP/1.1\r\n")
+            for i in range(30):
+                time.sleep(0.3)
+                try:
+                    s.sendall(b"X-Drip-%d: 1\r\n" % i)
+                except OSError:
+                    closed = time.time() - t0
+                    break
+        finally:
+            s.close()
+        self.assertIsNotNone(closed, "the dripping client was never closed")
+        self.assertLess(closed, 3.0)
+        self.assertGreaterEqual(metric(d.metrics(), "planregd_http_refused_total", reason="deadline"), 1)
+
+    def test_http_answers(self):
+        port = self.daemon.http_port
+        r = self.http_raw(port, b"HEAD /healthz HTTP/1.0\r\n\r\n")
+        self.assertTrue(r.startswith(b"HTTP/1.1 200 OK\r\n"), r)
+        self.assertTrue(r.endswith(b"\r\n\r\n"), "HEAD has no body: %r" % r)
+        r = self.http_raw(port, b"POST /metrics HTTP/1.1\r\nContent-Length: 0\r\n\r\n")
+        self.assertTrue(r.startswith(b"HTTP/1.1 405 "), r)
+        r = self.http_raw(port, b"GET /metrics?x=1 HTTP/1.1\r\nHost: x\r\n\r\n")
+        self.assertIn(b"planregd_requests_total", r)
+        r = self.http_raw(port, b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\n\r\n")
+        self.assertTrue(r.startswith(b"HTTP/1.1 431 "), r[:80])
+        r = self.http_raw(port, b"hello\r\n\r\n")
+        self.assertTrue(r.startswith(b"HTTP/1.1 400 "), r)
+
     def test_per_address_limit(self):
         """The quota of one address holds against its authenticated connections: a newcomer from
         there is refused only when none of them is a handshake it may replace."""
