@@ -308,9 +308,10 @@ static void conn_resume(struct conn *c)
 	event_active(c->kick, EV_TIMEOUT, 0);
 }
 
-void conn_request_done(struct conn *c)
+void conn_request_done(struct conn *c, size_t decoded)
 {
 	c->inflight--;
+	c->decoded_inflight -= decoded < c->decoded_inflight ? decoded : c->decoded_inflight;
 	if (c->inflight == 0)
 		c->idle_since_ms = conn_now_ms();
 	if (c->state == CONN_DRAINING && c->inflight == 0)
@@ -534,6 +535,25 @@ static bool conn_strings_ok(struct conn *c, uint64_t id, uint32_t kind, const ui
 	return false;
 }
 
+/* A request that would decode into more than the connection's budget has left. */
+static void conn_refuse_budget(struct conn *c, uint64_t id, uint32_t kind, bool others_hold)
+{
+	const char *doing = c->tab->hooks->kind_doing(kind);
+	if (!doing)
+		doing = "of a kind this server does not know";
+	if (others_hold)
+		conn_refuse_request(c, id, kind, CONN_REQ_DECODE_BUDGET, PLANREG__V1__CODE__RESOURCE_EXHAUSTED,
+				    "request_too_large", NULL,
+				    "the request (%s) and the %d in flight on this connection need more than "
+				    "decode_budget_bytes (%d) to decode; wait for their answers or send less at once",
+				    doing, c->inflight, c->tab->cfg->decode_budget_bytes);
+	else
+		conn_refuse_request(
+			c, id, kind, CONN_REQ_DECODE_BUDGET, PLANREG__V1__CODE__RESOURCE_EXHAUSTED, "request_too_large",
+			NULL, "the request (%s) needs more than decode_budget_bytes (%d) to decode; send less at once",
+			doing, c->tab->cfg->decode_budget_bytes);
+}
+
 /*
  * One whole frame of need bytes (header included) is at the front of in. Before
  * anything is decoded the admit hook judges its kind and size (what that kind may
@@ -562,16 +582,13 @@ static bool conn_take_frame(struct conn *c, struct evbuffer *in, size_t need)
 		return true;
 	}
 	enum decode_result dr;
-	size_t used = 0;
-	ProtobufCMessage *m = decode_unpack(&planreg__v1__request__descriptor, body, len,
-					    (size_t)tab->cfg->decode_budget_bytes, &dr, &used);
+	size_t used = 0, budget = (size_t)tab->cfg->decode_budget_bytes;
+	/* the budget bounds the connection, not one request: what its requests in flight hold counts */
+	size_t left = budget > c->decoded_inflight ? budget - c->decoded_inflight : 0;
+	ProtobufCMessage *m = decode_unpack(&planreg__v1__request__descriptor, body, len, left, &dr, &used);
 	if (m == NULL && dr == DECODE_OVER_BUDGET) {
 		evbuffer_drain(in, need);
-		const char *doing = tab->hooks->kind_doing(kind);
-		conn_refuse_request(
-			c, id, kind, CONN_REQ_DECODE_BUDGET, PLANREG__V1__CODE__RESOURCE_EXHAUSTED, "request_too_large",
-			NULL, "the request (%s) needs more than decode_budget_bytes (%d) to decode; send less at once",
-			doing ? doing : "of a kind this server does not know", tab->cfg->decode_budget_bytes);
+		conn_refuse_budget(c, id, kind, left < budget);
 		return true;
 	}
 	if (m == NULL) {
@@ -591,7 +608,8 @@ static bool conn_take_frame(struct conn *c, struct evbuffer *in, size_t need)
 	log_debug("request_decoded", "conn=%llu kind=%u bytes=%zu decoded=%zu", (unsigned long long)c->id,
 		  (unsigned)kind, len, used);
 	c->inflight++;
-	tab->hooks->dispatch(c, (Planreg__V1__Request *)m); /* takes ownership; freed with decode_free */
+	c->decoded_inflight += used;
+	tab->hooks->dispatch(c, (Planreg__V1__Request *)m, used); /* takes ownership; freed with decode_free */
 	return true;
 }
 

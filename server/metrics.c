@@ -135,6 +135,10 @@ static void metrics_db(struct evbuffer *out, const struct server *srv)
 		       where, reads, 2);
 	metrics_one(out, "planregd_ryw_waits_total", "counter",
 		    "reads that waited for the replica to replay their connection's write", m->ryw_waits);
+	metrics_one(
+		out, "planregd_reads_retried_total", "counter",
+		"reads that failed on the replica (it went away, or a recovery conflict) and ran again on the primary",
+		m->reads_retried);
 	metrics_one(out, "planregd_ryw_fallbacks_total", "counter",
 		    "reads served by the primary because the replica had not replayed their connection's write in time",
 		    m->ryw_fallbacks);

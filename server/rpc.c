@@ -111,7 +111,7 @@ void rpc_finish(struct rpc_call *call)
 	arena_free(&call->arena);
 	if (call->route.ryw_timer)
 		event_free(call->route.ryw_timer);
-	conn_request_done(c);
+	conn_request_done(c, call->decoded);
 	conn_unref(c);
 	free(call);
 }
@@ -163,9 +163,10 @@ void rpc_acquire(struct rpc_call *call, struct db_pool *pool)
 	db_pool_acquire(pool, rpc_have_db, call);
 }
 
-void rpc_dispatch(struct conn *c, Planreg__V1__Request *req)
+void rpc_dispatch(struct conn *c, Planreg__V1__Request *req, size_t decoded)
 {
 	struct rpc_call *call = rpc_call_new(c, req);
+	call->decoded = decoded;
 	log_set_request(call->rid);
 	call->method = method_for(req->body_case);
 	if (call->method == NULL)

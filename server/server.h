@@ -36,6 +36,7 @@ struct server_metrics {
 	uint64_t reads_primary;      /* read requests served by the primary although a replica is configured */
 	uint64_t ryw_waits;          /* reads that waited for the replica to replay their connection's write */
 	uint64_t ryw_fallbacks;      /* ... and went to the primary because it had not within read_db_wait_ms */
+	uint64_t reads_retried;      /* reads that failed on the replica and ran again on the primary */
 };
 
 struct server {

@@ -255,6 +255,25 @@ class HostileTest(harness.WireTest):
         r = self.service.cli("admin", "plan", "import", harness.PLAN_FILE)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
+    def test_the_decode_budget_bounds_a_connection(self):
+        """decode_budget_bytes bounds what one connection's requests in flight hold decoded together,
+        not only each request: a small bomb that fits alone is refused while others like it, sent in
+        the same packet (so decoded before any is answered), are in flight."""
+        d = self.extra_daemon({"PLANREGD_DECODE_BUDGET_BYTES": "65536"})
+        w = self.wire("admin", daemon=d)
+        bomb = 400  # bytes on the wire (about 200 empty projects): alone it decodes under the budget
+        r = w.call(import_bomb(80, bomb))
+        self.assertNotEqual(r.reason, "request_too_large", r)  # refused for its content, not its size
+        w.send(*[import_bomb(81 + i, bomb) for i in range(16)])
+        answers = [w.read_response() for _ in range(16)]
+        held = [a for a in answers if a.reason == "request_too_large"]
+        self.assertTrue(held, [(a.id, a.code, a.reason) for a in answers])
+        self.assertLess(len(held), 16, "some fit together")
+        for a in held:
+            self.assertEqual(a.code, RESOURCE_EXHAUSTED)
+            self.assertIn("in flight on this connection need more than decode_budget_bytes", a.message)
+        self.assert_usable(w)
+
     def test_request_kind_caps_the_frame(self):
         before = self.refused("max_request_bytes")
         w = self.wire("viewer")

@@ -318,6 +318,61 @@ class ScaleOutTest(harness.WireTest):
         self.assertNotIn("ryw=", line)
         self.assertEqual(organisations(r).get("LCC"), email2)
 
+    def test_2d_read_your_writes_across_commands(self):
+        """Two CLI processes, two connections: `org set-contact` writes, then `org list` from another
+        process reads. The write's answer carried the primary's position, which the CLI kept under
+        XDG_STATE_HOME and sent with the read: the read waited for the paused replica and then took
+        the primary, and so shows the write. The same read without the kept position reads the
+        replica, which has not got it."""
+        self.replica.psql("SELECT pg_wal_replay_pause()")
+        self.addCleanup(self.replica.psql, "SELECT pg_wal_replay_resume()")
+        state = harness.tempdir("planreg-state-")
+        email = "across-%s@example.org" % uuid.uuid4().hex[:6]
+        w = self.service.cli("admin", "org", "set-contact", "LCC", email, port=self.d2.port,
+                             env={"XDG_STATE_HOME": state})
+        self.assertEqual(w.returncode, 0, w.stderr)
+        kept = [f for f in os.listdir(os.path.join(state, "planreg")) if f.startswith("position-")]
+        self.assertEqual(len(kept), 1, kept)
+        r = self.service.cli("admin", "org", "list", "--format", "json", port=self.d2.port,
+                             env={"XDG_STATE_HOME": state})
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual({o["code"]: o["contact_email"] for o in json.loads(r.stdout)}.get("LCC"), email,
+                         "a second command did not read the first one's write")
+        fresh = harness.tempdir("planreg-state-")
+        r = self.service.cli("admin", "org", "list", "--format", "json", port=self.d2.port,
+                             env={"XDG_STATE_HOME": fresh})
+        self.assertNotEqual({o["code"]: o["contact_email"] for o in json.loads(r.stdout)}.get("LCC"), email,
+                            "without the kept position the replica answers (so the test above means something)")
+
+    def test_2e_a_read_that_fails_on_the_replica_runs_on_the_primary(self):
+        """A read whose statement fails on the replica (here: its session is terminated while it runs)
+        is not answered UNAVAILABLE: it runs again on the primary, once. To catch the read in flight,
+        the replica's sessions of the daemon are stopped (SIGSTOP) before it is sent, then told to
+        terminate (SIGTERM, SIGCONT): the statement fails with "terminating connection"."""
+        db = self.service.db
+        w = self.wire(daemon=self.d2, timeout=15)
+        self.assertEqual(w.call(list_organisations(1)).code, OK)
+        pids = [int(p) for p in self.replica.psql(
+            "SELECT pid FROM pg_stat_activity WHERE usename = '%s'" % harness.APP_ROLE, db=db).split()]
+        self.assertTrue(pids)
+        before = harness.metric(self.d2.metrics(), "planregd_reads_retried_total")
+        for pid in pids:
+            os.kill(pid, signal.SIGSTOP)
+        try:
+            w.send(list_organisations(2))
+            time.sleep(0.3)
+        finally:
+            for pid in pids:
+                os.kill(pid, signal.SIGTERM)
+                os.kill(pid, signal.SIGCONT)
+        r = w.read_response()
+        self.assertEqual(r.code, OK, r)
+        line = request_line(self.d2, request_id(r))
+        self.assertIn(" db=primary ryw=retried", line)
+        self.assertEqual(harness.metric(self.d2.metrics(), "planregd_reads_retried_total"), before + 1)
+        wait_until("the replica pool back", lambda: harness.metric(self.d2.metrics(),
+                                                                   "planregd_read_db_healthy") == 1, 20)
+
     # ------------------------------------------------------------ 2b: credentials never from the replica
 
     def test_2b_credentials_come_from_the_primary(self):
