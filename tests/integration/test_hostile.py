@@ -314,6 +314,15 @@ class HostileTest(harness.WireTest):
         self.assertEqual(stored, "0", "a narrative cut at its NUL was stored")
         self.assert_usable(w)
 
+    def test_c1_controls_are_refused_like_c0(self):
+        """U+009B (CSI) and U+0085 (NEL) are terminal controls in many terminals: refused in text."""
+        w = self.wire("admin")
+        for i, text in enumerate(("clear \u009b2J here", "next \u0085 line")):
+            r = w.call(submit_update(88 + i, "hostile-" + uuid.uuid4().hex, text.encode()))
+            self.assertEqual((r.id, r.code), (88 + i, INVALID_ARGUMENT), r)
+            self.assertIn("contains a control character", r.message)
+        self.assert_usable(w)
+
     def test_nul_in_idempotency_key_is_refused(self):
         w = self.wire("admin")
         prefix = "hostile-" + uuid.uuid4().hex

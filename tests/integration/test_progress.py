@@ -136,6 +136,27 @@ class ProgressTest(unittest.TestCase):
         self.assertIn("was already used by credential submitter-CA for a different submission", r.stderr)
         self.assertEqual(self.count(), n)
 
+    def test_text_is_shown_not_obeyed(self):
+        """A bidi override in a narrative is accepted (it is text) but printed as \\u{202E} on a
+        terminal and as \\u202e in JSON, so that it cannot reverse what is printed after it; a C1
+        control is refused like any control character."""
+        narrative = "Budget \u202eevitisop\u202c agreed; Arabic \u0645\u0631\u062d\u0628\u0627 kept."
+        r = self.submit_json("submitter-LCC", 6, narrative=narrative, stage="concept")
+        shown = self.s.cli("viewer", "update", "show", str(r["update_id"]))
+        self.assertEqual(shown.returncode, 0, shown.stderr)
+        self.assertIn("Budget \\u{202E}evitisop\\u{202C} agreed", shown.stdout)
+        self.assertNotIn("\u202e", shown.stdout)
+        self.assertIn("\u0645\u0631\u062d\u0628\u0627", shown.stdout)  # ordinary text stays as it is
+        raw = self.s.cli("viewer", "update", "show", str(r["update_id"]), "--format", "json")
+        self.assertIn("\\u202e", raw.stdout)
+        self.assertEqual(json.loads(raw.stdout)["content"]["narrative"] if "content" in json.loads(raw.stdout)
+                         else json.loads(raw.stdout)["narrative"], narrative)
+        listed = self.s.cli("viewer", "update", "list", "--period", PERIOD)
+        self.assertNotIn("\u202e", listed.stdout)
+        r = self.submit("submitter-LCC", 6, narrative="clear \u009b2J", stage="concept")
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("contains a control character", r.stderr)
+
     def test_warnings(self):
         # green with a forecast more than 5% off the plan (explained, so accepted)
         r = self.submit_json("submitter-STFC", 47, "--forecast", "£40M", "--variance-note", "Bigger hall.")
