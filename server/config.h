@@ -18,6 +18,14 @@ struct config {
 	char *tls_cert;
 	char *tls_key;
 	char *tls_ca;
+	char *server_ca;   /* what verifies this server, for joiners; "" = tls_ca */
+	char *issuer_cert; /* the CA that issues joiners' certificates; "" = none */
+	char *issuer_key;
+	int cert_lifetime_days;
+	int cert_lifetime_seconds; /* when not 0, overrides cert_lifetime_days */
+	int renew_grace_days;
+	char *public_address; /* host:port in invitation codes */
+	int invite_failures_per_minute;
 	char *db_dsn;
 	int db_pool_size;
 	int db_connect_timeout_ms;

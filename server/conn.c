@@ -117,7 +117,7 @@ void conn_set_state(struct conn *c, enum conn_state st)
 	}
 	log_debug("conn_state", "conn=%llu from=%s to=%s", (unsigned long long)c->id, conn_state_names[c->state],
 		  conn_state_names[st]);
-	if (c->unauth && !conn_state_unauthenticated(st)) {
+	if (c->unauth && !conn_state_unauthenticated(st) && !(c->anonymous && st == CONN_OPEN)) {
 		TAILQ_REMOVE(&c->tab->unauth, c, unauth_link);
 		c->tab->n_unauth--;
 		c->unauth = false;
@@ -368,6 +368,9 @@ static uint64_t conn_next_deadline(const struct conn *c, enum conn_deadline *kin
 		break;
 	case CONN_OPEN:
 	case CONN_DRAINING:
+		if (c->anonymous) /* joining: all of it within the handshake's time */
+			conn_consider(&at, kind, c->accepted_ms, cfg->handshake_timeout_ms,
+				      CONN_DEADLINE_AUTHENTICATING);
 		if (c->state == CONN_OPEN && c->frame_started_ms != 0 && !c->reading_paused)
 			conn_consider(&at, kind, c->frame_started_ms, cfg->frame_timeout_ms, CONN_DEADLINE_FRAME);
 		if (c->state == CONN_OPEN && c->frame_started_ms == 0 && c->inflight == 0 && c->output_since_ms == 0)
@@ -724,8 +727,14 @@ static void conn_handshake_done(struct conn *c)
 		return;
 	}
 	if (!tls_peer_fingerprint(c->ssl, c->fingerprint)) {
-		/* cannot happen with SSL_VERIFY_FAIL_IF_NO_PEER_CERT, but never trust that */
-		conn_abort(c, "no client certificate");
+		/* no client certificate: someone joining with an invitation code. Only the request kinds
+		 * that the hooks admit for it are answered, within the handshake deadline from accept, and
+		 * it keeps its place in the handshake budget until it closes */
+		c->anonymous = true;
+		conn_set_state(c, CONN_AUTHENTICATING);
+		log_info("conn_open", "conn=%llu peer=%s cred=- anonymous=1", (unsigned long long)c->id, c->peer);
+		conn_set_state(c, CONN_OPEN);
+		conn_process_input(c);
 		return;
 	}
 	char when[64];

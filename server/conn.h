@@ -110,7 +110,8 @@ struct conn {
 	int inflight;
 	size_t decoded_inflight; /* what the requests in flight decoded into: together under decode_budget_bytes */
 	bool reading_paused;
-	bool unauth;       /* counted in tab->n_unauth (handshake or authenticating) */
+	bool unauth;       /* counted in tab->n_unauth (handshake, authenticating, or anonymous) */
+	bool anonymous;    /* no client certificate: may only join with an invitation (methods.c .anonymous) */
 	bool addr_counted; /* counted in its address bucket */
 	struct conn_addr addr;
 	uint32_t addr_hash;

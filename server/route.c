@@ -256,6 +256,9 @@ bool route_retry_on_primary(struct rpc_call *call, const PGresult *res)
 	/* the handler starts again from nothing: it has sent nothing, and a read changed nothing */
 	call->route.retried = true;
 	call->srv->metrics.reads_retried++;
+	if (call->cleanup)
+		call->cleanup(call->state);
+	call->cleanup = NULL;
 	call->state = NULL;
 	call->next = NULL;
 	planreg__v1__status__init(&call->status);

@@ -55,6 +55,7 @@ struct rpc_call {
 	bool close_after;      /* close the connection once the reply is written */
 	struct timeval started;
 	void *state;                       /* the handler's own, allocated in arena */
+	void (*cleanup)(void *state);      /* frees what state holds outside the arena, when the call ends */
 	uint64_t cred_epoch, cred_notices; /* session.c: the server's counters when the lookup was sent */
 	size_t decoded;                    /* bytes the request decoded into (the connection's budget) */
 	char rid[RPC_RID_MAX];

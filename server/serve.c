@@ -287,6 +287,7 @@ static void serve_free(struct server *srv)
 		evconnlistener_free(srv->listener);
 	db_listener_free(srv->cred_listener);
 	route_stop(srv); /* the replica pool */
+	joining_stop(srv);
 	db_pool_free(srv->pool);
 	struct event *evs[] = {srv->sig_term, srv->sig_int,        srv->sig_hup,
 			       srv->sig_quit, srv->drain_deadline, srv->accept_resume};
@@ -341,7 +342,7 @@ int main_serve(struct config *cfg, const char *config_file, char **err)
 	srv.cred_listener = db_listener_new(srv.pool, SESSION_CREDENTIAL_CHANNEL, session_credential_notice, &srv);
 	srv.accept_resume = evtimer_new(srv.base, serve_accept_resume, &srv);
 	srv.drain_deadline = evtimer_new(srv.base, serve_drain_deadline, &srv);
-	if (!serve_listen(&srv, err) || !http_start(&srv, err))
+	if (!serve_listen(&srv, err) || !http_start(&srv, err) || !joining_start(&srv, err))
 		goto out;
 	srv.sig_term = evsignal_new(srv.base, SIGTERM, serve_signal, &srv);
 	srv.sig_int = evsignal_new(srv.base, SIGINT, serve_signal, &srv);

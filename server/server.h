@@ -14,6 +14,7 @@
 #include "conn.h"
 #include "db_pool.h"
 #include "http.h"
+#include "joining.h"
 #include "methods.h"
 #include "proxy.h"
 
@@ -62,6 +63,7 @@ struct server {
 	struct conn_table conns;            /* every client connection (conn.c), with its TLS context */
 	struct proxy_trust trusted_proxies; /* whose connections start with a PROXY v2 header */
 	struct proxy_waits proxies;         /* connections from them whose header has not arrived */
+	struct joining joining;             /* issuing certificates to people who join (joining.c) */
 	struct server_metrics metrics;
 	int port;      /* bound TLS port */
 	int http_port; /* bound HTTP port, -1 when disabled */
