@@ -20,14 +20,15 @@ static const char cmd_export_updates_help[] =
 	"line ends, and a cell that begins with =, +, - or @ is prefixed with ' so that\n"
 	"a spreadsheet shows it as text instead of running it as a formula. Milestones\n"
 	"are one TITLE|BASELINE|FORECAST|ACHIEVED per line and risks one per line, in\n"
-	"CSV and JSON alike; money is in pence.\n";
+	"CSV and JSON alike; money is in pence. Each row names the project's title and\n"
+	"lead organisations as the register has them now.\n";
 
 static const char *const cmd_export_keys[] = {
-	"id",          "ref",          "period",       "revision",       "confidence",
-	"stage",       "narrative",    "spend_pence",  "forecast_pence", "variance_note",
-	"milestones",  "risks",        "submitted_by", "submitted_org",  "submitted_person",
-	"on_behalf",   "submitted_at", "review",       "review_comment", "reviewed_by",
-	"reviewed_at", "superseded",   "hash",         "prev_hash"};
+	"id",           "ref",      "title",          "lead_orgs",     "period",           "revision",
+	"confidence",   "stage",    "narrative",      "spend_pence",   "forecast_pence",   "variance_note",
+	"milestones",   "risks",    "submitted_by",   "submitted_org", "submitted_person", "on_behalf",
+	"submitted_at", "review",   "review_comment", "reviewed_by",   "reviewed_at",      "superseded",
+	"hash",         "prev_hash"};
 
 static const char *cmd_export_iso(const Planreg__V1__Date *d)
 {
@@ -41,6 +42,9 @@ static void cmd_export_row(struct output_rows *r, const Planreg__V1__Update *u)
 	output_rows_begin(r);
 	output_rows_int(r, "id", u->id);
 	output_rows_int(r, "ref", c->ref);
+	/* the project as the register has it now, so a spreadsheet can be read without a second export */
+	output_rows_str(r, "title", u->project_title);
+	output_rows_list(r, "lead_orgs", u->lead_orgs, u->n_lead_orgs, ";");
 	output_rows_str(r, "period", c->period);
 	output_rows_int(r, "revision", u->revision);
 	output_rows_str(r, "confidence", values_confidence_name((enum confidence)c->confidence));
