@@ -10,16 +10,18 @@
 --      'replayed', its receipt; nothing written. First, so that a resend after
 --      a broken connection gets the first receipt even though that submission
 --      has since become the current revision (step 2 would refuse it).
---   2. p_amends_id (an amend: the update its content was made from) that is no
---      longer the current revision of the project and period: 'stale', with the
---      current revision's receipt (no row when the period has none); nothing
---      written.
---   3. content whose digest is the current revision's content_sha256 (the
+--   2. content whose digest is the current revision's content_sha256 (the
 --      digest covers ref, period and every field of the content: docs/audit.md):
 --      'unchanged', the current revision's receipt; nothing written. Only the
 --      current revision counts: content an older revision once had is new
 --      again, so re-sending last week's file after a different revision makes
---      last week's content current instead of hiding behind it.
+--      last week's content current instead of hiding behind it. Before the
+--      amend check: an amend that arrives at what is already current has
+--      nothing left to do, wherever it started.
+--   3. p_amends_id (an amend: the update its content was made from) that is not
+--      the current revision of the project and period: 'stale', with the
+--      current revision's receipt (no row when the period has none); nothing
+--      written.
 --   4. otherwise 'written': hashed and inserted exactly as 0006 did.
 --
 -- Nothing about stored rows changes, and the hash and its record lines are
@@ -67,11 +69,10 @@ BEGIN
 
 	SELECT u.id, u.content_sha256 INTO v_current, v_current_sha FROM progress_update u
 	WHERE u.project_id = p_project_id AND u.period = p_period ORDER BY u.revision DESC LIMIT 1;
-	IF (p_amends_id IS NOT NULL AND v_current IS DISTINCT FROM p_amends_id) OR v_current_sha = p_content_sha256 THEN
+	IF v_current_sha = p_content_sha256 OR (p_amends_id IS NOT NULL AND v_current IS DISTINCT FROM p_amends_id) THEN
 		RETURN QUERY SELECT u.id, u.revision, u.hash, ''::text, u.content_sha256,
 			to_char(u.submitted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), u.prev_hash,
-			CASE WHEN p_amends_id IS NOT NULL AND v_current IS DISTINCT FROM p_amends_id
-				THEN 'stale' ELSE 'unchanged' END
+			CASE WHEN v_current_sha = p_content_sha256 THEN 'unchanged' ELSE 'stale' END
 		FROM progress_update u WHERE u.id = v_current;
 		RETURN;
 	END IF;

@@ -481,8 +481,8 @@ static void update_submit_replayed(struct rpc_call *call, PGresult *res)
 	reply_ok(call, r);
 }
 
-/* An amend whose update is no longer the current revision (row 0 of SQL_SUBMIT is the current one; no row when
- * the period has none): it was made from what its author saw, so it is not written over what they did not. */
+/* An amend whose update is not the current revision (row 0 of SQL_SUBMIT is the current one; no row when the
+ * period has none): it was made from what its author saw, so it is not written over what they did not. */
 static void update_submit_stale(struct rpc_call *call, PGresult *res)
 {
 	struct update_submit *st = call->state;
@@ -495,7 +495,7 @@ static void update_submit_stale(struct rpc_call *call, PGresult *res)
 		return;
 	}
 	reply_error(call, PLANREG__V1__CODE__FAILED_PRECONDITION, "amend_stale",
-		    "update %lld is no longer the current return for project %d, %s: revision %s (update %s) was "
+		    "update %lld is not the current return for project %d, %s: that is revision %s (update %s), "
 		    "submitted since; nothing was written. Look at it (`planreg update show %s`), then amend again",
 		    amends, st->c->ref, st->period_s, result_value(res, 0, RECEIPT_REVISION),
 		    result_value(res, 0, RECEIPT_ID), result_value(res, 0, RECEIPT_ID));

@@ -226,8 +226,8 @@ class ReturnsTest(unittest.TestCase):
                            idempotency_key="amend-stale-1"))
             resp = w.read_response()
             self.assertEqual((resp.code, resp.reason), (FAILED_PRECONDITION, "amend_stale"), resp)
-            self.assertIn("update %d is no longer the current return for project 2, %s: revision 2 (update %d) "
-                          "was submitted since; nothing was written" % (a["update_id"], p, b["update_id"]),
+            self.assertIn("update %d is not the current return for project 2, %s: that is revision 2 (update %d), "
+                          "submitted since; nothing was written" % (a["update_id"], p, b["update_id"]),
                           resp.message)
             self.assertEqual(self.count(ref, p), 2)
             # amending the current one goes in; the same request again (a resend) is its first receipt, though
@@ -243,8 +243,15 @@ class ReturnsTest(unittest.TestCase):
                     self.assertEqual(first(resp.body, 1, 0), written)
                     self.assertEqual(first(resp.body, 5, 0), 1)  # replayed
             self.assertEqual(self.count(ref, p), 3)
+            # a stale amend that arrives at what is current has nothing left to do: unchanged, not refused
+            w.send(request(5, SUBMIT, body(b"Dig once: amended from the second.", a["update_id"]),
+                           idempotency_key="amend-stale-same"))
+            resp = w.read_response()
+            self.assertEqual(resp.code, 0, resp)
+            self.assertEqual((first(resp.body, 1, 0), first(resp.body, 7, 0)), (written, 1))  # unchanged
             # an update of another project or period is no starting point
-            w.send(request(4, SUBMIT, body(b"Dig once: from elsewhere.", a["update_id"]),
+            other = self.submit_json("submitter-CA", 10, p, narrative="Another project's.")
+            w.send(request(4, SUBMIT, body(b"Dig once: from elsewhere.", other["update_id"]),
                            idempotency_key="amend-stale-2"))
             self.assertEqual(w.read_response().reason, "amend_stale")
         finally:
