@@ -503,6 +503,24 @@ class ReturnsTest(unittest.TestCase):
         stfc = self.s.cli_json("submitter-STFC", "export", "updates", "--from", p, "--to", p)
         self.assertTrue(stfc and all("STFC" in x["lead_orgs"] for x in stfc))
 
+    def test_export_of_long_returns_comes_in_smaller_pages(self):
+        """Pages the daemon cannot fit in a frame are asked for again at half the size, as status pages are."""
+        p = "2023-Q4"
+        words = "A long quarter, told at length. " * 450  # 14 KB a return
+        refs = [int(x) for x in self.s.sql("SELECT p.ref FROM project p JOIN project_lead_org l ON "
+                                           "l.project_id = p.id WHERE l.org_code = 'CA' ORDER BY p.ref "
+                                           "LIMIT 12").split()]
+        for ref in refs:
+            self.submit_json("admin", ref, p, narrative="%s(%d)" % (words, ref), stage="concept")
+        small = harness.Daemon(self.s.db, self.s.pki, self.s.tmp, {"PLANREGD_MAX_FRAME_BYTES": "131072"})
+        try:
+            r = self.cli("viewer", "export", "updates", "--from", p, "--to", p, "--format", "json", port=small.port)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            got = json.loads(r.stdout)
+            self.assertEqual(sorted(x["ref"] for x in got), refs)
+            self.assertTrue(all(x["narrative"].endswith("(%d)" % x["ref"]) for x in got))
+        finally:
+            small.stop()
 
 if __name__ == "__main__":
     harness.main()
