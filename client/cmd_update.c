@@ -512,7 +512,8 @@ const struct cli_command cmd_update_template = {
 	.verb = "template",
 	.options = cmd_update_template_options,
 	.formats = CLI_FMT_LISTING,
-	.summary = "your projects' returns for a quarter as a form to fill in (CSV when not on a terminal)",
+	.format_default = "table on a terminal, else csv",
+	.summary = "your projects' returns for a quarter, as a form to fill in",
 	.help = cmd_update_template_help,
 	.run = cmd_update_template_run,
 };
