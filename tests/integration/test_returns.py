@@ -393,6 +393,7 @@ class ReturnsTest(unittest.TestCase):
         self.assertIn("filled in from its current revision", h)
         self.assertIn("latest earlier quarter's current revision", h)
         self.assertNotIn("an earlier period, if it has one", h)
+        self.assertIn("output format (default table on a terminal, else csv)", h)
 
     def test_template_round_trip_makes_no_revision(self):
         p, earlier = "2025-Q3", "2025-Q2"
