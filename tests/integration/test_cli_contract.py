@@ -485,7 +485,7 @@ class ServiceTest(unittest.TestCase):
         self.assertIn("1 row: 1 submitted", r.stdout)
         self.assertEqual(self.count("p.ref = 11"), before + 1)
         r = self.s.cli("admin", "update", "submit", "--csv", "-", input=data)  # the same rows: nothing new
-        self.assertIn("1 already submitted", r.stdout)
+        self.assertIn("1 unchanged", r.stdout)
         self.assertEqual(self.count("p.ref = 11"), before + 1)
         u = self.s.cli_json("viewer", "update", "history", "11")[-1]
         self.assertEqual(u["spend_to_date_pence"], 200000000)
