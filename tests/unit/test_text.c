@@ -549,7 +549,10 @@ static void test_text_invisible_controls(void **state)
 	assert_false(text_has_control("right-to-left \xe2\x80\xae override", false)); /* allowed, shown escaped */
 	assert_false(text_has_control("caf\xc3\xa9 \xe2\x80\x94 \xc2\xa3", false));
 	struct buf b = {0};
-	text_escape_controls(&b, "a\xe2\x80\xae" "b\x1b[0m\nc\xc2\x9b", true);
+	text_escape_controls(&b,
+			     "a\xe2\x80\xae"
+			     "b\x1b[0m\nc\xc2\x9b",
+			     true);
 	assert_string_equal(buf_str(&b), "a\\u{202E}b\\u{001B}[0m\nc\\u{009B}");
 	buf_free(&b);
 	text_escape_controls(&b, "x\ty", false);
