@@ -22,7 +22,8 @@ static size_t test_header(uint8_t *out, uint8_t ver_cmd, uint8_t fam, const uint
 	out[13] = fam;
 	out[14] = (uint8_t)(n >> 8);
 	out[15] = (uint8_t)n;
-	memcpy(out + 16, body, n);
+	if (n > 0)
+		memcpy(out + 16, body, n);
 	return 16 + n;
 }
 
