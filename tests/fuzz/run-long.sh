@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run-long.sh - runs the libFuzzer targets for long: each for SECONDS, with ASan and UBSan, on a corpus kept
 # from one run to the next, and prints for each its executions, its coverage (libFuzzer's cov: and ft:
-# figures, at the start and at the end) and any crash. docs/fuzzing.md records a run and reads the figures.
+# figures at the start and at the end, and how many edges the binary has) and any crash. docs/fuzzing.md
+# records a run and reads the figures.
 #
 #   tests/fuzz/run-long.sh [--build DIR] [--corpus DIR] [--jobs N] SECONDS [NAME...]
 #
@@ -89,17 +90,18 @@ run_one() {
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     "$bin/fuzz_${n}_libfuzzer" -max_total_time="$seconds" -print_final_stats=1 -timeout=10 \
     -dict="$corpus/dict/$n" -artifact_prefix="$crashes" "$corpus/$n" >"$log" 2>&1 || status=$?
-  local start end execs rate found
+  local start end execs rate found edges
   start=$(grep -E '^#[0-9]+[[:space:]]+INITED' "$log" | figures || true)
   end=$(grep -E '^#[0-9]+[[:space:]]+(DONE|NEW|REDUCE|pulse)' "$log" | figures || true)
   execs=$(sed -n 's/^stat::number_of_executed_units: //p' "$log")
   rate=$(sed -n 's/^stat::average_exec_per_sec: //p' "$log")
   found=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | head -1)
+  edges=$(sed -n 's/^INFO: Loaded 1 modules *(\([0-9]*\) inline 8-bit counters.*/\1/p' "$log" | head -1)
   read -r c0 f0 _ _ <<<"${start:-? ? ? ?}"
   read -r c1 f1 k1 s1 <<<"${end:-? ? ? ?}"
   {
-    printf '%-8s %11s execs %8s/s  cov %5s -> %-5s  ft %6s -> %-6s  corpus %5s (%s)  ' \
-      "$n" "${execs:-?}" "${rate:-?}" "$c0" "$c1" "$f0" "$f1" "$k1" "$s1"
+    printf '%-8s %11s execs %8s/s  cov %5s -> %-5s of %-5s  ft %6s -> %-6s  corpus %5s (%s)  ' \
+      "$n" "${execs:-?}" "${rate:-?}" "$c0" "$c1" "${edges:-?}" "$f0" "$f1" "$k1" "$s1"
     if [ $status -eq 0 ]; then
       echo "no crash"
     else
@@ -125,7 +127,7 @@ while [ $running -gt 0 ]; do
   running=$((running - 1))
 done
 
-echo "run-long: executions, their rate, coverage and features (start -> end), corpus files (bytes):"
+echo "run-long: executions, their rate, coverage (start -> end, of the edges instrumented), features, corpus files (bytes):"
 for n in "${names[@]}"; do
   cat "$corpus/logs/$n.summary" 2>/dev/null || echo "$n: no summary: see $corpus/logs/$n.log"
 done
