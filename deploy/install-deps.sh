@@ -19,6 +19,9 @@ packages=(
   python3-cryptography # Ed25519 for the Python reference of the verifiable log (tests/integration/tlog_ref.py)
   procps util-linux
   scdoc man-db groff-base
+  # the Debian packages (debian/): built with debhelper, checked by lintian, installed into a
+  # clean root that debootstrap makes (tests/integration/test_package.py)
+  debhelper lintian debootstrap
 )
 
 missing=()
