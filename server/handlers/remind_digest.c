@@ -267,9 +267,6 @@ static void remind_other(struct buf *b, const struct remind_claim *st, const str
 		buf_printf(&t, "Its reminders go to %s.", o->contacts_joined);
 	remind_wrap(b, "   ", buf_str(&t));
 	buf_free(&t);
-	if (o->n_contacts == 0)
-		buf_printf(b, "   Give it a contact: planreg org set-contact %s \"Full Name <name@example.org>\"\n",
-			   o->code);
 	for (size_t i = 0; i < o->n_projects; i++) {
 		const struct remind_project *p = &o->projects[i];
 		if (p->update_id)
@@ -287,7 +284,10 @@ static void remind_others(struct buf *b, const struct remind_claim *st, const st
 		n += !d->entries[i].own;
 	if (n == 0)
 		return;
-	buf_printf(b, "\n== %d other %s\n", n, remind_plural(n, "organisation", "organisations"));
+	buf_printf(b, "\n== %d other %s\n\n", n, remind_plural(n, "organisation", "organisations"));
+	remind_wrap(b, "  ",
+		    "Each is listed once. To send an organisation its own reminders, give it a contact: planreg "
+		    "org set-contact CODE \"Full Name <name@example.org>\" (more than one may follow).");
 	for (size_t i = 0; i < d->n_entries; i++)
 		if (!d->entries[i].own)
 			remind_other(b, st, &d->entries[i]);
