@@ -385,7 +385,7 @@ class ServiceTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         keys = list(self.s.cli_json("viewer", "org", "list")[0])
         self.assertEqual(r.stdout.rstrip("\r\n"), ",".join(keys))
-        self.assertEqual(keys, ["code", "name", "kind", "contact_email", "aliases", "projects_led"])
+        self.assertEqual(keys, ["code", "name", "kind", "contact_email", "aliases", "projects_led", "contacts"])
         rows = list(csv.DictReader(io.StringIO(self.s.cli("viewer", "org", "list", "--format", "csv").stdout)))
         lcc = [x for x in rows if x["code"] == "LCC"][0]
         self.assertEqual(lcc["name"], "Liverpool City Council")

@@ -66,8 +66,8 @@ class PrivilegeTest(unittest.TestCase):
                 self.assertEqual(self.s.sql("SELECT has_table_privilege('%s', '%s', '%s')" % (role, t, priv)), "f",
                                  "%s on %s" % (priv, t))
         cols = {
-            ("organisation", "UPDATE"): {"name", "kind", "contact_email", "updated_at"},
-            ("organisation", "INSERT"): {"code", "name", "kind", "contact_email"},
+            ("organisation", "UPDATE"): {"name", "kind", "contact_email", "updated_at", "contacts"},
+            ("organisation", "INSERT"): {"code", "name", "kind", "contact_email", "contacts"},
             ("credential", "UPDATE"): {"revoked_at", "revoked_by", "last_seen_at", "retire_at"},
             ("credential", "INSERT"): {"name", "fingerprint", "org_code", "person", "role", "enrolled_by",
                                        "not_after", "invitation_id", "replaces"},
