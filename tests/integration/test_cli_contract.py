@@ -642,15 +642,14 @@ class ServiceTest(unittest.TestCase):
         try:
             env = {"PLANREG_SERVER": "localhost:%d" % proxy.port,
                    "XDG_CACHE_HOME": os.path.join(self.s.tmp, "cache-refused")}
-            t0 = time.time()
             r = self.submit(5, PERIOD, "green", "--idempotency-key", "resend-refused-5", cred=name, env=env)
-            took = time.time() - t0
             self.assertTrue(proxy.cut, "the relay never cut the first connection")
             self.assertEqual(r.returncode, 3, r.stdout + r.stderr)
             self.assertEqual(r.stderr.count("sending it again"), 1, r.stderr)
             self.assertIn("revoked", r.stderr)
+            # no further attempt: exactly the first connection and the one resend (a time bound
+            # here flaked under load; the connection count is what a retry would change)
             self.assertEqual(proxy.connections, 2)
-            self.assertLess(took, 1.0 + 1.2, "it paused for further attempts")  # the relay's own 1 s hold
             # the first send went in, once
             self.assertEqual(self.count("u.idempotency_key = 'resend-refused-5'"), 1)
         finally:
