@@ -104,7 +104,7 @@ class CliDeadlineTest(unittest.TestCase):
                              % (re.escape(server), re.escape(TIMEOUT_TAIL)))
             self.assertEqual(r.stdout, "")
             self.assertGreater(took, 1.5, how)
-            self.assertLess(took, 4, how)
+            self.assertLess(took, 12, how)  # minutes without a deadline; 2 s plus start-up under load
             # bytes kept coming, each well inside the limit, and did not stretch it
             self.assertGreaterEqual(relay.dripped - before, 3, how)
 
@@ -115,7 +115,7 @@ class CliDeadlineTest(unittest.TestCase):
         self.assertEqual(r.returncode, EXIT_CONNECT, r.stdout + r.stderr)
         self.assertEqual(r.stderr, "planreg: no answer from %s during the TLS handshake %s\n" % (server, TIMEOUT_TAIL))
         self.assertGreater(took, 1.5)
-        self.assertLess(took, 4)
+        self.assertLess(took, 12)  # minutes without a deadline; 2 s plus start-up under load
         self.assertGreaterEqual(relay.dripped, 3)
 
     def test_a_request_cut_off_by_the_deadline_is_sent_again(self):
@@ -134,7 +134,7 @@ class CliDeadlineTest(unittest.TestCase):
         self.assertIn("submitted update", r.stdout)
         self.assertEqual(relay.connections, 2)
         self.assertEqual(int(self.s.sql(count)), before + 1)
-        self.assertLess(took, 6)
+        self.assertLess(took, 14)  # two attempts of 2 s each plus start-up under load
 
     # ------------------------------------------------------------ the wait for a long answer
 

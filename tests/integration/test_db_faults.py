@@ -243,6 +243,9 @@ class DbFaultsTest(harness.WireTest):
         self.assertEqual(w.call(whoami(1)).code, OK)
         self.assertEqual(self.healthz(d), 200)
 
+        t1 = time.time()
+        self.assertEqual(self.cli(d, "projects", "show", "5").returncode, 0)
+        healthy = time.time() - t1
         self.cluster.freeze()
         t0 = time.time()
         w.send(get_project(2, 5))
@@ -263,7 +266,10 @@ class DbFaultsTest(harness.WireTest):
         log("frozen: CLI request exited %d after %.2fs" % (r.returncode, took))
         self.assertEqual(r.returncode, 3, r.stdout + r.stderr)
         self.assertIn("unavailable", r.stderr)
-        self.assertLess(took, 3.0)
+        # "at once": no slower than the same command took while the database answered, by
+        # less than the 2 s deadline it would otherwise wait out (a fixed bound measured the
+        # CLI's start-up under ASan on a loaded machine more than the daemon)
+        self.assertLess(took, healthy + 1.5, "healthy run took %.2fs" % healthy)
 
         self.cluster.thaw()
         t2 = time.time()

@@ -70,6 +70,10 @@ PROBE = """<script>
       r.checked = (r.checked || 0) + 1;
     }
   }
+  // what the check looked at, for the failure message when it found nothing
+  r.outstanding = [];
+  for (var q = 0; q < items.length; q++)
+    if (items[q].textContent.indexOf('spend figures') >= 0) r.outstanding.push(items[q].innerHTML);
   var pre = parent.document.createElement('pre');
   pre.id = 'probe';
   pre.textContent = JSON.stringify(r);
@@ -197,7 +201,8 @@ class ReportTest(unittest.TestCase):
         self.assertEqual(r["wide"], [])
         self.assertEqual(r["small"], [])
         self.assertEqual(r["reversed"], [])
-        self.assertEqual(r.get("checked"), 1)  # the override in the sent-back comment was found and measured
+        # the override in the sent-back comment was found and measured
+        self.assertEqual(r.get("checked"), 1, (r.get("outstanding"), re.findall(r".{200}spend figures.{80}", self.text)))
         wide = self.probe(1200)
         self.assertLessEqual(wide["scrollWidth"], wide["innerWidth"], wide["wide"])
         self.assertEqual(wide["small"], [])
