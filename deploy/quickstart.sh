@@ -39,7 +39,9 @@ say() { printf 'quickstart: %s\n' "$*"; }
 is_our_daemon() { # pid
   local pid=$1 exe arg="" cwd i args=()
   [[ $pid =~ ^[1-9][0-9]*$ ]] || return 1
-  mapfile -d '' -t args <"/proc/$pid/cmdline" 2>/dev/null || return 1
+  # the braces make 2>/dev/null cover the redirection itself: a process that ended
+  # between the scan and here has no /proc entry left to open
+  { mapfile -d '' -t args <"/proc/$pid/cmdline"; } 2>/dev/null || return 1
   [ "${#args[@]}" -gt 0 ] && [ "${args[0]##*/}" = planregd ] || return 1
   exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || return 1
   exe=${exe% (deleted)}
