@@ -60,6 +60,8 @@ class QuickstartTest(unittest.TestCase):
     def test_1_starts_everything(self):
         self.assertEqual(self.first.returncode, 0, self.first.stdout + self.first.stderr)
         out = self.first.stdout
+        # nothing a newcomer would take for a failure (a process scan once printed "No such file")
+        self.assertNotIn("No such file", self.first.stdout + self.first.stderr)
         self.assertIn("register: 80 projects in 6 themes", out)
         self.assertIn("stages: advanced_development 19, concept 18, early_development 24, live 19", out)
         self.assertIn(". var/env/admin.env", out)
