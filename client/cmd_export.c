@@ -77,10 +77,15 @@ static void cmd_export_row(struct output_rows *r, const Planreg__V1__Update *u)
 static int cmd_export_updates_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
 	char from[PERIOD_FMT_MAX] = "", to[PERIOD_FMT_MAX] = "";
+	char *plan = "";
 	struct cli_getopt g;
 	int ch;
 	cli_getopt_begin(&g, self, argc, argv);
 	while ((ch = cli_getopt_next(&g)) > 0) {
+		if (ch == CLI_KEY_PLAN) {
+			plan = optarg;
+			continue;
+		}
 		bool first = ch == CLI_KEY_FROM;
 		if (cli_options_period(self, first ? "--from" : "--to", optarg, NULL, first ? from : to) != EXIT_OK)
 			return EXIT_USAGE;
@@ -92,6 +97,7 @@ static int cmd_export_updates_run(struct cli *cli, const struct cli_command *sel
 	body.from_period = from;
 	body.to_period = to;
 	body.page_size = CMD_EXPORT_PAGE;
+	body.plan = plan;
 	struct output_rows *r = output_rows_new();
 	int rc = EXIT_OK;
 	for (;;) {
@@ -123,6 +129,7 @@ static int cmd_export_updates_run(struct cli *cli, const struct cli_command *sel
 static const struct cli_option cmd_export_updates_options[] = {
 	{CLI_OPTION_FROM, .when_absent = "the first there is"},
 	{CLI_OPTION_TO, .when_absent = "the last there is"},
+	{CLI_OPTION_PLAN},
 	{0},
 };
 
