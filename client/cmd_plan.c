@@ -189,6 +189,8 @@ static void cmd_plan_print_edition_change(const Planreg__V1__ImportChange *c, co
 		       output_join(&a, c->changed, c->n_changed, ", "));
 	else if (strcmp(c->kind, "closed") == 0)
 		printf("%sclosed (was %s): %s\n", indent, c->previous_key, c->detail);
+	else if (strcmp(c->kind, "new") == 0)
+		printf("%snew %s: %s\n", indent, c->key, c->detail);
 	else if (strcmp(c->kind, "ambiguous") == 0)
 		printf("%sambiguous %s: %s could continue %s of the previous edition; a --map line settles it (\"%s "
 		       "OLD_REF\" or \"%s new\")\n",

@@ -1,9 +1,8 @@
--- 0010_editions.sql - the register across editions of the plan (docs/decisions.md, "Editions").
--- Run as the schema owner.
---
--- Each edition is a plan row; a successor names the edition it follows (plan.previous), and the
--- newest plan is the current one. Every edition keeps its own project rows, with the ref, title,
--- leads, cost and stage it printed; a project carried over into the next edition is a new row
+--0010_editions.sql - the register across editions of the plan(docs / decisions.md, "Editions")
+			      .--Run as the schema owner.-- --Each edition is a plan row;
+a successor names the edition it follows(plan.previous),
+	and the-- newest plan is the current one.Every edition keeps its own project rows, with the ref, title,
+	--leads, cost and stage it printed; a project carried over into the next edition is a new row
 -- that names the row it continues (project.continues), and every row of one project across
 -- editions shares its lineage (the id of its first edition's row). Progress history stays on the
 -- row it was submitted for: the ref in its hash is that row's, so `audit verify` of old returns
@@ -309,7 +308,8 @@ $fn$;
 -- edition each continues (projects[].continues, a project id, or null for a new project); the
 -- previous edition is left as it was. A superseded edition is kept as it was imported: its own
 -- document again changes nothing, any other is refused. projects[].attributes are the columns
--- the register does not read ([{name, value}]).
+-- the register does not read ([{name, value}]). Plans are numbered 1, 2, 3 ... in the order of their
+-- editions, under the import's lock: a dry run, rolled back, takes no number from the next import.
 CREATE OR REPLACE FUNCTION planreg_import_plan(doc jsonb, actor text)
 RETURNS TABLE (change text, entity text, key text, detail text)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $fn$
@@ -345,8 +345,10 @@ BEGIN
 			RAISE EXCEPTION 'plan % is not the current edition (plan % is): a new edition succeeds the current one',
 				v_previous, v_current USING ERRCODE = 'P0001';
 		END IF;
-		INSERT INTO plan (title, source_sha256, imported_by, previous)
-		VALUES (doc->>'title', NULLIF(doc->>'source_sha256', ''), actor, v_previous) RETURNING id INTO v_plan;
+		INSERT INTO plan (id, title, source_sha256, imported_by, previous) OVERRIDING SYSTEM VALUE
+		VALUES (v_current + 1, doc->>'title', NULLIF(doc->>'source_sha256', ''), actor, v_previous)
+		RETURNING id INTO v_plan;
+		PERFORM setval(pg_get_serial_sequence('plan', 'id'), v_plan);
 		change := 'added'; entity := 'plan'; key := v_plan::text; detail := doc->>'title'; RETURN NEXT;
 	ELSIF v_plan IS NULL THEN
 		IF v_current IS NOT NULL THEN

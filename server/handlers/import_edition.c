@@ -55,16 +55,16 @@ static bool import_edition_check_map(struct rpc_call *call, const struct import_
 	return false;
 }
 
-/* "could continue 67 or 68 (the same title)" for an ambiguous match (in the call's arena). */
+/* "could continue project 67 or project 68 of plan 1 (the same title)" for an ambiguous match (in the call's
+ * arena). */
 static const char *import_edition_could(struct rpc_call *call, const struct import_edition *e,
 					const struct import_match_result *r)
 {
 	char *s = rpc_printf(call, "could continue");
 	for (size_t c = 0; c < r->n_candidates; c++)
 		s = rpc_printf(call, "%s%s project %d", s, c == 0 ? "" : " or", e->prev_refs[r->candidates[c]]);
-	if (r->n_candidates == 1)
-		s = rpc_printf(call, "%s, which another project of the new edition could continue too", s);
-	return rpc_printf(call, "%s of plan %d (%s)", s, e->previous,
+	return rpc_printf(call, "%s of plan %d%s (%s)", s, e->previous,
+			  r->n_candidates == 1 ? ", as another project of the new edition could" : "",
 			  r->ambiguous_by == IMPORT_MATCH_TITLE ? "the same title" : "the same lead and a close title");
 }
 

@@ -61,13 +61,15 @@ enum plans_col {
 /* $1 the plan's number (as text): its projects, each carried over or new, then the previous edition's
  * projects it closed. */
 const char PLAN_SQL_PROJECTS[] =
-	"SELECT CASE WHEN x.continues IS NULL THEN 'new' ELSE 'carried' END, x.ref, coalesce(o.ref, 0), x.title,"
-	"  CASE WHEN o.id IS NULL THEN '' ELSE " PLAN_CHANGED " END"
+	"SELECT e.status, e.ref, e.previous_ref, e.title, e.changed FROM ("
+	" SELECT CASE WHEN x.continues IS NULL THEN 'new' ELSE 'carried' END AS status, x.ref,"
+	"  coalesce(o.ref, 0) AS previous_ref, x.title::text AS title,"
+	"  CASE WHEN o.id IS NULL THEN '' ELSE " PLAN_CHANGED " END AS changed"
 	" FROM project x LEFT JOIN project o ON o.id = x.continues WHERE x.plan_id = $1::int"
 	" UNION ALL"
-	" SELECT 'closed', 0, o.ref, o.title, '' FROM project o JOIN plan p ON p.id = $1::int"
-	"  WHERE o.plan_id = p.previous AND NOT EXISTS (SELECT 1 FROM project x WHERE x.continues = o.id)"
-	" ORDER BY 2 = 0, 2, 3";
+	" SELECT 'closed', 0, o.ref, o.title::text, '' FROM project o JOIN plan p ON p.id = $1::int"
+	"  WHERE o.plan_id = p.previous AND NOT EXISTS (SELECT 1 FROM project x WHERE x.continues = o.id)) e"
+	" ORDER BY e.ref = 0, e.ref, e.previous_ref";
 /* clang-format on */
 
 static Planreg__V1__Plan *plan_from_row(struct rpc_call *call, PGresult *res, int i)
