@@ -1,8 +1,9 @@
---0010_editions.sql - the register across editions of the plan(docs / decisions.md, "Editions")
-			      .--Run as the schema owner.-- --Each edition is a plan row;
-a successor names the edition it follows(plan.previous),
-	and the-- newest plan is the current one.Every edition keeps its own project rows, with the ref, title,
-	--leads, cost and stage it printed; a project carried over into the next edition is a new row
+-- 0010_editions.sql - the register across editions of the plan (docs/decisions.md, "Editions").
+-- Run as the schema owner.
+--
+-- Each edition is a plan row; a successor names the edition it follows (plan.previous), and the
+-- newest plan is the current one. Every edition keeps its own project rows, with the ref, title,
+-- leads, cost and stage it printed; a project carried over into the next edition is a new row
 -- that names the row it continues (project.continues), and every row of one project across
 -- editions shares its lineage (the id of its first edition's row). Progress history stays on the
 -- row it was submitted for: the ref in its hash is that row's, so `audit verify` of old returns

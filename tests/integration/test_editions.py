@@ -1,10 +1,8 @@
-""
-	"The register across editions of the plan, through the real CLI, daemon, TLS and
-	PostgreSQL
-    : copies of the seed re -
-      typeset the ways a new print changes it(LEAD and PARTNERS swapped, another column order under other headings,
-					      an extra column, page footers and form feeds,
-					      the headings on every page) read exactly as the seed; and a successor edition (tests/data/plan-2023-2025.txt, written by
+"""The register across editions of the plan, through the real CLI, daemon, TLS and
+PostgreSQL: copies of the seed re-typeset the ways a new print changes it (LEAD
+and PARTNERS swapped, another column order under other headings, an extra
+column, page footers and form feeds, the headings on every page) read exactly as
+the seed; and a successor edition (tests/data/plan-2023-2025.txt, written by
 tests/data/make_editions.py: renumbered projects, a retitled one, a change of
 lead, a split, closed and new projects, theme 6's objectives numbered 6.x)
 imported with --successor-of: the dry run's verdict project by project, the
@@ -14,7 +12,6 @@ still passing), closed projects no longer owed or chased, and --plan."""
 
 import json
 import os
-import subprocess
 import sys
 import unittest
 
@@ -50,14 +47,13 @@ class ReadingTest(unittest.TestCase):
         self.assertEqual(len(got), 80, name)
         for want, p in zip(self.seed, got):
             facts = {k: v for k, v in p.items() if k != "attributes"}
-            self.assertEqual(facts, {
-k: v for k, v in want.items() if k != "attributes"}, (name, p["ref"]))
+            self.assertEqual(facts, {k: v for k, v in want.items() if k != "attributes"}, (name, p["ref"]))
             self.assertEqual(p["attributes"], attributes(p) if attributes else [], (name, p["ref"]))
         return got, warnings
 
     def test_lead_and_partners_swapped(self):
         got, warnings = self.assert_reads_as_seed("plan-2021-2023-lead-partners-swapped.txt")
-#the leads are the seed 's: project 80 is the CA' s, not "Local Authorities" and the voluntary sector
+        # the leads are the seed's: project 80 is the CA's, not "Local Authorities" and the voluntary sector
         leads = {p["ref"]: p["lead_orgs"] for p in got}
         self.assertEqual(leads, {p["ref"]: p["lead_orgs"] for p in self.seed})
         self.assertEqual(leads[80], ["CA"])
@@ -103,7 +99,8 @@ k: v for k, v in want.items() if k != "attributes"}, (name, p["ref"]))
 
 
 class EditionTest(unittest.TestCase):
-    """A register with returns, then the 2023-2025 edition as its successor."""
+    """A register with returns, then the 2023-2025 edition as its successor. The tests share the register and
+    run in name order; a test that adds returns says which later one it affects."""
 
     @classmethod
     def setUpClass(cls):
@@ -117,7 +114,7 @@ class EditionTest(unittest.TestCase):
         assert r.returncode == 0, r.stderr
         cls.outstanding_before = cls.s.cli_json("viewer", "status", "outstanding", "--period", Q3)
         cls.audit_before = cls.s.cli_json("viewer", "audit", "verify")
-#the verdicts before anything is written
+        # the verdicts before anything is written
         cls.verdict = cls.dry_run()
         cls.refused = cls.s.cli("admin", "plan", "import", NEXT, "--successor-of", "1", "--quiet")
         cls.projects_after_refusal = cls.s.sql("SELECT count(*) FROM project")
@@ -145,12 +142,10 @@ class EditionTest(unittest.TestCase):
         return json.loads(r.stdout)
 
     def by(self, verdict, status):
-        return
-{(p["ref"] if p["ref"] is not None else p["previous_ref"]): p for p in verdict
-                if p["status"] == status
-}
+        return {(p["ref"] if p["ref"] is not None else p["previous_ref"]): p for p in verdict
+                if p["status"] == status}
 
-#-- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- the review before it lands
+    # ------------------------------------------------------------ the review before it lands
 
     def test_verdict_carried_over_with_what_changed(self):
         carried = self.by(self.verdict, "carried")
@@ -177,8 +172,7 @@ class EditionTest(unittest.TestCase):
 
     def test_verdict_new_closed_and_ambiguous(self):
         new = self.by(self.verdict, "new")
-        self.assertEqual({
-r: p["title"] for r, p in new.items()},
+        self.assertEqual({r: p["title"] for r, p in new.items()},
                          {56: "Cyber Resilience Centre", 76: "Digital Inclusion Network",
                           79: "Digital Poverty Eradication Programme"})
         closed = self.by(self.verdict, "closed")
@@ -223,8 +217,7 @@ r: p["title"] for r, p in new.items()},
         self.assertEqual(self.s.cli_json("viewer", "whoami")["plan"], NEXT_TITLE)
         self.assertEqual(len(self.s.cli_json("viewer", "projects", "list")), 79)
 
-#-- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- returns,                    \
-	reviews and history follow the project
+    # ------------------------------------------------------------ returns, reviews and history follow the project
 
     def test_history_follows_a_renumbered_project(self):
         for cred in ("viewer", "submitter-LCC"):
@@ -232,7 +225,7 @@ r: p["title"] for r, p in new.items()},
             self.assertEqual([u["id"] for u in h], [self.ids["lcc5"]], cred)  # those made before the import
             self.assertEqual(h[0]["narrative"], "Network build on schedule.")
             self.assertEqual(h[0]["ref"], 5)  # as it was submitted: the ref its hash covers
-#the old edition's ref 4 is another project now; in plan 1 it is the closed publicity programme
+        # the old edition's ref 4 is another project now; in plan 1 it is the closed publicity programme
         old = self.s.cli_json("viewer", "update", "history", "4", "--plan", "1")
         self.assertEqual([u["id"] for u in old], [self.ids["ca4"]])
         self.assertEqual(self.s.cli_json("viewer", "update", "history", "5", "--plan", "1")[0]["id"], self.ids["lcc5"])
@@ -258,19 +251,15 @@ r: p["title"] for r, p in new.items()},
         self.assertTrue(a["ok"], a)
         self.assertEqual(a["checked"], int(self.s.sql("SELECT count(*) FROM progress_update")))
         self.assertGreater(a["checked"], self.audit_before["checked"])
-        self.assertEqual(self.s.cli_json("viewer", "status", "--period", Q3, "--format", "json")["projects"][3]
-                         ["revision"], 2)
+        self.assertEqual(self.s.cli_json("viewer", "status", "--period", Q3)["projects"][3]["revision"], 2)
 
     def test_closed_projects_are_no_longer_owed(self):
         def owed(rows):
-            return
-    {int(ref) for o in rows for ref in o["projects"]
-    }
-	before = owed(self.outstanding_before)
+            return {int(ref) for o in rows for ref in o["projects"]}
+        before = owed(self.outstanding_before)
         self.assertTrue({11, 26, 44} <= before)
-        after_rows = self.s.cli_json("viewer", "status", "outstanding", "--period", Q3)
-        after = owed(after_rows)
-#refs now name the new edition's projects: none of them is a closed one
+        after = owed(self.s.cli_json("viewer", "status", "outstanding", "--period", Q3))
+        # refs now name the new edition's projects: none of them is a closed one
         titles = {p["ref"]: p["title"] for p in self.s.cli_json("viewer", "projects", "list")}
         for gone in ("Housing", "Everton FC living lab", "National engagement & familiarisation",
                      "Digital connectivity publicity programme"):
@@ -281,7 +270,7 @@ r: p["title"] for r, p in new.items()},
         self.assertEqual(reminders.returncode, 0, reminders.stdout + reminders.stderr)
         self.assertIn("Establish commercial JV partnership", reminders.stdout)  # returned: chased again
         self.assertNotIn("Housing", reminders.stdout)
-#the old edition's outstanding list is still there to read
+        # the old edition's outstanding list is still there to read
         old = owed(self.s.cli_json("viewer", "status", "outstanding", "--period", Q3, "--plan", "1"))
         self.assertIn(11, old)
 
@@ -295,14 +284,14 @@ r: p["title"] for r, p in new.items()},
         self.assertIn(self.ids["ca4"], [x["id"] for x in e1])
 
     def test_diff_across_editions(self):
+        # (test_revision_and_audit_across_editions, which revises Q3, runs after this one)
         self.submit("submitter-LCC", 4, Q4, "red", "live", "Supplier failed.")
         d = {p["ref"]: p for p in self.s.cli_json("viewer", "status", "diff", Q3, Q4)}
-#(test_revision_and_audit_across_editions, which revises Q3, runs after this one)
         self.assertEqual((d[4]["confidence_from"], d[4]["confidence_to"], d[4]["confidence_change"]),
                          ("green", "red", "down"))
         self.assertNotIn(11, d)
 
-#-- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- plans in the CLI
+    # ------------------------------------------------------------ plans in the CLI
 
     def test_plan_list_and_show(self):
         plans = self.s.cli_json("viewer", "plan", "list")
@@ -363,6 +352,9 @@ r: p["title"] for r, p in new.items()},
             r = self.s.cli("admin", "plan", "import", NEXT, "--quiet", *args)
             self.assertEqual(r.returncode, code, (args, r.stderr))
             self.assertIn(words, r.stderr, args)
+        r = self.s.cli("admin", "plan", "import", NEXT, "--quiet", "--successor-of", "2")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('the register already holds a plan titled "%s" (plan 2)' % NEXT_TITLE, r.stderr)
         bad = os.path.join(self.s.tmp, "bad.map")
         for text, words in (("64 sixty-seven\n", 'line 1: "64 sixty-seven" is not NEW_REF OLD_REF or NEW_REF new'),
                             ("64 67\n65 67\n", "line 2: project 67 of the previous edition is claimed on line 1"),
@@ -376,7 +368,7 @@ r: p["title"] for r, p in new.items()},
         self.assertEqual(r.returncode, 1)
         self.assertIn("importing a plan needs the role admin", r.stderr)
 
-    def test_map_names_a_project_the_previous_edition_lacks(self):
+    def test_third_edition_and_a_map_naming_no_project(self):
         path = os.path.join(self.s.tmp, "third.txt")
         with open(NEXT, encoding="utf-8") as f:
             text = f.read().replace(NEXT_TITLE, "2025-2027 LCR Digital Strategy Action Plan")
@@ -388,10 +380,11 @@ r: p["title"] for r, p in new.items()},
         r = self.s.cli("admin", "plan", "import", path, "--quiet", "--dry-run", "--successor-of", "2", "--map", bad)
         self.assertEqual(r.returncode, 1, r.stdout)
         self.assertIn("plan 2 has no project 500", r.stderr)
-#a third edition identical to the second carries every project over by title, and writes nothing
+        # a third edition identical to the second carries every project over by title, and writes nothing
         v = json.loads(self.s.cli("admin", "plan", "import", path, "--quiet", "--dry-run", "--successor-of", "2",
                                   "--format", "json").stdout)
         self.assertEqual({p["status"] for p in v}, {"carried"})
+        self.assertEqual({p["matched_by"] for p in v}, {"title"})
         self.assertEqual(len(v), 79)
         self.assertEqual(len(self.s.cli_json("viewer", "plan", "list")), 2)
 

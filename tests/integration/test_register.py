@@ -36,7 +36,7 @@ class RegisterTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         return json.loads(r.stdout)
 
-#-- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- import and JSON
+    # ------------------------------------------------------------ import and JSON
 
     def test_register_equals_the_parsers_reading(self):
         self.assertEqual(self.projects(), self.parsed())
@@ -124,7 +124,7 @@ class RegisterTest(unittest.TestCase):
         self.assertRegex(r.stderr, r"lcr-digital-action-plan-2021-2023.txt:\d+: warning: ")
 
     def test_dry_run_sends_nothing(self):
-#no server at all : a dry run must not need one
+        # no server at all: a dry run must not need one
         r = harness.run([harness.PLANREG, "--server", "127.0.0.1:1", "plan", "import", harness.PLAN_FILE,
                          "--dry-run"])
         self.assertEqual(r.returncode, 0, r.stderr)
@@ -166,7 +166,8 @@ class RegisterTest(unittest.TestCase):
         lines.append("81. A new project\tSomething new.\tLCC – Ann Williams\tCA\t£25K\tLCC\tConcept")
         with open(path, "w", encoding="utf-8") as f:
             f.write("\n".join(lines))
-try : r = self.cli("admin", "plan", "import", path, "--quiet")
+        try:
+            r = self.cli("admin", "plan", "import", path, "--quiet")
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertIn("changed project 5: cost", r.stdout)
             self.assertIn("changed theme 2: title", r.stdout)
@@ -199,7 +200,8 @@ try : r = self.cli("admin", "plan", "import", path, "--quiet")
 
     def test_extra_column_is_kept_and_shown(self):
         path = os.path.join(harness.SOURCE_DIR, "tests", "data", "plan-2021-2023-timescale.txt")
-	try : r = self.cli("admin", "plan", "import", path, "--quiet")
+        try:
+            r = self.cli("admin", "plan", "import", path, "--quiet")
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertIn("changed project 5: attributes", r.stdout)
             self.assertIn("(80 changes)", r.stdout)  # the attribute only: every other fact reads the same
@@ -217,7 +219,7 @@ try : r = self.cli("admin", "plan", "import", path, "--quiet")
             self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(self.projects(), self.parsed())
 
-#-- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- listings
+    # ------------------------------------------------------------ listings
 
     def test_filters(self):
         refs = lambda *a: [p["ref"] for p in self.projects("viewer", *a)]  # noqa: E731
@@ -286,13 +288,13 @@ try : r = self.cli("admin", "plan", "import", path, "--quiet")
         self.assertEqual(w["person"], "Ann Williams")
         self.assertEqual(w["fingerprint"], self.s.fingerprints["submitter-LCC"])
         self.assertEqual(w["plan"], "2021-2023 LCR Digital Strategy Action Plan")
-#the credential is named "reminder" too : only the role line can show the role
+        # the credential is named "reminder" too: only the role line can show the role
         r = self.cli("reminder", "whoami")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertRegex(r.stdout, r"(?m)^role:\s+reminder$")
         self.assertRegex(r.stdout, r"(?m)^credential:\s+reminder$")
 
-#-- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- organisations
+    # ------------------------------------------------------------ organisations
 
     def test_organisations(self):
         orgs = {o["code"]: o for o in self.s.cli_json("viewer", "org", "list")}
@@ -329,13 +331,13 @@ try : r = self.cli("admin", "plan", "import", path, "--quiet")
         r = self.cli("viewer", "org", "set-contact", "LCC", "x@y.org")
         self.assertEqual(r.returncode, 1)
         self.assertIn("changing an organisation needs the role admin", r.stderr)
-#a re - import leaves an organisation the admin described alone
+        # a re-import leaves an organisation the admin described alone
         r = self.cli("admin", "plan", "import", harness.PLAN_FILE, "--quiet")
         self.assertIn("no changes", r.stdout)
         orgs = {o["code"]: o for o in self.s.cli_json("viewer", "org", "list")}
         self.assertEqual(orgs["LCC"]["contact_email"], "digital@liverpool.gov.uk")
 
-#-- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- credentials
+    # ------------------------------------------------------------ credentials
 
     def test_credentials(self):
         creds = {c["name"]: c for c in self.s.cli_json("admin", "cred", "list")}
@@ -343,11 +345,11 @@ try : r = self.cli("admin", "plan", "import", path, "--quiet")
         self.assertEqual(creds["submitter-LCC"]["organisation"], "LCC")
         self.assertEqual(creds["submitter-LCC"]["enrolled_by"], "admin")
         self.assertEqual(creds["admin"]["enrolled_by"], "planregd enrol")
-#the same enrolment again is a retry, not an error
+        # the same enrolment again is a retry, not an error
         r = self.cli("admin", "cred", "enrol", "--cert", self.s.pki.cert("viewer"), "--role", "viewer", "--name", "viewer")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("already enrolled viewer", r.stdout)
-#the name is taken by another certificate
+        # the name is taken by another certificate
         self.s.issue("other", "CA", "Other", "viewer")
         r = self.cli("admin", "cred", "enrol", "--cert", self.s.pki.cert("other"), "--role", "viewer", "--name", "viewer")
         self.assertEqual(r.returncode, 1)
@@ -362,7 +364,7 @@ try : r = self.cli("admin", "plan", "import", path, "--quiet")
         self.assertIn("fingerprint", r.stderr)
         r = self.cli("admin", "cred", "enrol", "--cert", self.s.pki.cert("other"), "--role", "boss")
         self.assertEqual(r.returncode, 2)
-#a certificate issued for CA enrolled for LCC could never connect : refused before anything is sent
+        # a certificate issued for CA enrolled for LCC could never connect: refused before anything is sent
         before = self.s.sql("SELECT count(*) FROM credential")
         r = self.cli("admin", "cred", "enrol", "--cert", self.s.pki.cert("other"), "--org", "LCC", "--role",
                      "viewer", "--name", "other-lcc")
@@ -370,7 +372,7 @@ try : r = self.cli("admin", "plan", "import", path, "--quiet")
         self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
         self.assertIn("is issued for organisation CA (subject O), so it could never act for LCC", r.stderr)
         self.assertEqual(self.s.sql("SELECT count(*) FROM credential"), before)
-#the same organisation in another case is the same organisation(the daemon compares so too)
+        # the same organisation in another case is the same organisation (the daemon compares so too)
         r = self.cli("admin", "cred", "enrol", "--cert", self.s.pki.cert("other"), "--org", "ca", "--role",
                      "viewer", "--name", "other-ca")
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
@@ -378,7 +380,7 @@ try : r = self.cli("admin", "plan", "import", path, "--quiet")
         self.assertEqual(r.returncode, 1)
         self.assertIn("there is no credential nobody", r.stderr)
 
-#-- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- refusals
+    # ------------------------------------------------------------ refusals
 
     def test_refusal_viewer_calls_admin_request(self):
         r = self.cli("viewer", "plan", "import", harness.PLAN_FILE, "--quiet")
@@ -429,7 +431,7 @@ try : r = self.cli("admin", "plan", "import", path, "--quiet")
         r = self.cli("temp-viewer", "whoami")
         self.assertEqual(r.returncode, 3)
         self.assertIn("credential revoked: credential temp-viewer was revoked at", r.stderr)
-#revoking again changes nothing; re - enrolling the revoked certificate is refused
+        # revoking again changes nothing; re-enrolling the revoked certificate is refused
         r = self.cli("admin", "cred", "revoke", "temp-viewer")
         self.assertEqual(r.returncode, 0, r.stderr)
         r = self.cli("admin", "cred", "enrol", "--cert", self.s.pki.cert("temp-viewer"), "--role", "viewer",
