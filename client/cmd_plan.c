@@ -206,9 +206,9 @@ static void cmd_plan_print_edition(const Planreg__V1__ImportPlanResponse *r, boo
 {
 	for (size_t i = 0; i < r->n_changes; i++)
 		cmd_plan_print_edition_change(r->changes[i], dry_run ? "  " : "");
-	printf("plan %d succeeds plan %d%s: %d projects carried over, %d new, %d closed%s", r->plan, r->previous_plan,
-	       dry_run ? " (if imported)" : " and is now the current plan", r->carried, r->new_projects, r->closed,
-	       r->ambiguous ? "" : "\n");
+	printf("plan %d succeeds plan %d%s: %d project%s carried over, %d new, %d closed%s", r->plan, r->previous_plan,
+	       dry_run ? " (if imported)" : " and is now the current plan", r->carried, r->carried == 1 ? "" : "s",
+	       r->new_projects, r->closed, r->ambiguous ? "" : "\n");
 	if (r->ambiguous)
 		printf(", %d ambiguous: the import is refused until a --map file settles %s\n", r->ambiguous,
 		       r->ambiguous == 1 ? "it" : "each");

@@ -389,5 +389,104 @@ class EditionTest(unittest.TestCase):
         self.assertEqual(len(self.s.cli_json("viewer", "plan", "list")), 2)
 
 
+# ---------------------------------------------------------------- a register made before editions
+
+OLD_DOC = {
+    "title": "Old plan", "source_sha256": "",
+    "themes": [{"number": 1, "title": "One"}], "objectives": [{"theme": 1, "number": 1, "title": "First"}],
+    "organisations": [{"code": "LCC", "name": "Liverpool City Council", "kind": "local_authority", "aliases": []}],
+    "person_aliases": [],
+    "projects": [dict(ref=ref, theme=1, objective=1, title=title, description="d", capital=False, lead_text="LCC",
+                      lead_orgs=["LCC"], lead_people=[], partners=[], partners_text="", cost_text="tbd",
+                      cost_status="unknown", cost_min=None, cost_max=None, cost_approximate=False, funding="",
+                      stage="live", stage_note="", stage_text="Live")
+                 for ref, title in ((1, "Closing project"), (2, "Kept project"))],
+}
+
+
+def sql_text(s):
+    return "'" + s.replace("'", "''") + "'"
+
+
+def before_editions(db):
+    """Migrations 0001-0007 applied as planregd migrate records them, a plan imported and a return submitted through
+    their own functions (0001's import, 0006's submission), as a register of the single-plan era holds them."""
+    import hashlib
+    mdir = os.path.join(harness.SOURCE_DIR, "migrations")
+    harness.psql("CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, checksum text "
+                 "NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())", db)
+    for name in sorted(os.listdir(mdir)):
+        if not name.endswith(".sql") or int(name[:4]) >= 10:
+            continue
+        with open(os.path.join(mdir, name), "rb") as f:
+            body = f.read()
+        harness.psql(body.decode() + "\nINSERT INTO schema_migrations (version, name, checksum) VALUES (%d, '%s', "
+                     "'%s');" % (int(name[:4]), name, hashlib.sha256(body).hexdigest()), db)
+    harness.psql("SELECT count(*) FROM planreg_import_plan(%s::jsonb, 'admin')" % sql_text(json.dumps(OLD_DOC)), db)
+    narrative = "Made before editions."
+    content = ("planreg-update-v1\nref=2\nperiod=7:2026-Q3\nconfidence=5:green\nstage=4:live\n"
+               "narrative=%d:%s\nspend_to_date_pence=-\nforecast_total_pence=-\nvariance_note=0:\nmilestones=0\n"
+               "risks=0\n" % (len(narrative), narrative))
+    digest = hashlib.sha256(content.encode()).hexdigest()
+    harness.psql("SELECT id FROM planreg_submit_update((SELECT id FROM project WHERE ref = 2), '2026-Q3', 'green', "
+                 "'live', %s, NULL, NULL, '', 'submitter-LCC', 'LCC', 'Ann Williams', false, 'k1', '%s', %s, "
+                 "'[]', '[]', '[]', '2026-07-01', '2026-09-30', '2026-10-14')" % (sql_text(narrative), digest,
+                                                                                 sql_text(content)), db)
+
+
+class UpgradedService(harness.Service):
+    """A Service whose database held a register before migration 0010 (before_editions)."""
+
+    def __init__(self, prefix):
+        harness.require_cluster()
+        self.tmp = harness.tempdir("planreg-%s-" % prefix)
+        self.db = harness.create_database(prefix)
+        before_editions(self.db)
+        self.migrated = harness.migrate(self.db)
+        self.pki = harness.Pki(os.path.join(self.tmp, "pki"))
+        self.fingerprints = {}
+        self.daemon = harness.Daemon(self.db, self.pki, self.tmp)
+        self.enrol_bootstrap("admin", "CA", "Admin User", "admin")
+        self.enrol_people("viewer")
+
+
+class UpgradeTest(unittest.TestCase):
+    """Migration 0010 on a register with history: every row reads as before, the history verifies, and the plan
+    gets a successor that carries the project and its return under a new ref."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.s = UpgradedService("editions_upgrade")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.s.close()
+
+    def test_rows_read_as_before_and_a_successor_carries_them(self):
+        self.assertIn("applied 0010_editions.sql", self.s.migrated.stdout)
+        self.assertNotIn("applied 0007", self.s.migrated.stdout)
+        self.assertEqual(self.s.sql("SELECT count(*) FROM project WHERE lineage = id AND continues IS NULL"), "2")
+        ps = self.s.cli_json("viewer", "projects", "list")
+        self.assertEqual([(p["ref"], p["title"], p["lead_orgs"], p["attributes"]) for p in ps],
+                         [(1, "Closing project", ["LCC"], []), (2, "Kept project", ["LCC"], [])])
+        h = self.s.cli_json("viewer", "update", "history", "2")
+        self.assertEqual([(u["ref"], u["revision"], u["narrative"]) for u in h], [(2, 1, "Made before editions.")])
+        self.assertTrue(self.s.cli_json("viewer", "audit", "verify")["ok"])
+        self.assertEqual(self.s.cli_json("viewer", "plan", "list")[0]["new_projects"], 2)
+        # the next edition drops the first project: the kept one becomes ref 1
+        path = os.path.join(self.s.tmp, "next.txt")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("New plan\nTITLE\tDESCRIPTION\tLEAD\tPARTNERS\tTOTAL COST\tFUNDING\tSTATUS\nTheme 1: One\n"
+                    "1.1 First\n1. Kept project\td\tLCC\t-\ttbd\t-\tLive\n")
+        r = self.s.cli("admin", "plan", "import", path, "--quiet", "--successor-of", "Old plan")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("carried 1 (was 2): Kept project [by title; changed: ref, partners, funding]", r.stdout)
+        self.assertIn("closed (was 1): Closing project", r.stdout)
+        h = self.s.cli_json("viewer", "update", "history", "1")
+        self.assertEqual([(u["ref"], u["narrative"]) for u in h], [(2, "Made before editions.")])
+        self.assertTrue(self.s.cli_json("viewer", "audit", "verify")["ok"])
+        out = self.s.cli_json("viewer", "status", "outstanding", "--period", "2026-Q3")
+        self.assertEqual(out, [])  # the closed project is not owed; the kept one was reported
+
 if __name__ == "__main__":
     harness.main()
