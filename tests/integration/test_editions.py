@@ -291,6 +291,35 @@ class EditionTest(unittest.TestCase):
                          ("green", "red", "down"))
         self.assertNotIn(11, d)
 
+    def test_report_timeliness_and_template_across_editions(self):
+        out = os.path.join(self.s.tmp, "board.html")
+        r = self.s.cli("viewer", "report", "html", "--period", Q3, "-o", out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(out, encoding="utf-8") as f:
+            html = f.read()
+        self.assertIn(NEXT_TITLE, html)
+        self.assertIn("Cyber Resilience Centre", html)
+        self.assertNotIn("Everton FC living lab", html)
+        r = self.s.cli("viewer", "report", "html", "--period", Q3, "--plan", "1", "-o", out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(out, encoding="utf-8") as f:
+            html = f.read()
+        self.assertIn(SEED_TITLE, html)
+        self.assertIn("Everton FC living lab", html)
+        self.assertNotIn("Cyber Resilience Centre", html)
+        # LCC leads 4 (its return made as 5), 38's successor and two new projects of the edition
+        t = {(x["organisation"], x["period"]): x for x in self.s.cli_json("viewer", "status", "timeliness", "--to", Q3)}
+        self.assertEqual((t[("LCC", Q3)]["projects"], t[("LCC", Q3)]["reported"]), (4, 1))
+        t1 = {(x["organisation"], x["period"]): x
+              for x in self.s.cli_json("viewer", "status", "timeliness", "--to", Q3, "--plan", "1")}
+        self.assertEqual((t1[("LCC", Q3)]["projects"], t1[("LCC", Q3)]["reported"]), (3, 2))
+        # the template pre-fills the renumbered project from the return made before the edition
+        rows = {x["ref"]: x for x in self.s.cli_json("submitter-LCC", "update", "template", "--period", Q3)}
+        self.assertEqual(sorted(rows), [4, 35, 76, 79])
+        self.assertIsNotNone(rows[4]["latest"])
+        self.assertIn("Network build", rows[4]["latest"]["narrative"])
+        self.assertIsNone(rows[76]["latest"])
+
     # ------------------------------------------------------------ plans in the CLI
 
     def test_plan_list_and_show(self):
