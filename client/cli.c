@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "json.h"
+#include "position.h"
 #include "progress.h"
 #include "text.h"
 #include "xmalloc.h"
@@ -89,14 +90,23 @@ static int cli_transport(struct cli *cli, Planreg__V1__Request *req, Planreg__V1
 				progress_clear(cli->waiting);
 			cli->transport_failed =
 				why == NET_CONNECT || why == NET_TLS || why == NET_PROTOCOL || why == NET_TIMEOUT;
-			rc = cli_fail(EXIT_CONNECT, "%s", err);
+			rc = cli_fail(why == NET_BAD_SERVER ? EXIT_USAGE : EXIT_CONNECT, "%s", err);
 			free(err);
 			return rc;
 		}
 	}
 	net_set_tick(cli->net, cli->waiting ? cli_wait_tick : NULL, cli->waiting);
+	/* read-your-writes across commands: what this user last wrote, a replica must have replayed */
+	char position[POSITION_MAX];
+	char *read_after = req->read_after;
+	position_load(cli->settings.server, position);
+	if (position[0] && (read_after == NULL || read_after[0] == '\0'))
+		req->read_after = position;
 	*resp = net_call(cli->net, req, &why, &err);
+	req->read_after = read_after;
 	net_set_tick(cli->net, NULL, NULL);
+	if (*resp != NULL && (*resp)->write_position && (*resp)->write_position[0])
+		position_store(cli->settings.server, (*resp)->write_position);
 	if (cli->waiting)
 		progress_clear(cli->waiting); /* before anything below is printed */
 	if (*resp == NULL) {

@@ -84,6 +84,8 @@ struct cli_command {
 	const struct cli_option *options; /* ends with an entry whose name is NULL; may be NULL */
 	unsigned formats;                 /* CLI_FMT_* offered by --format; 0: no --format */
 	bool format_required;             /* --format must be given (an export is for a program) */
+	const char *format_default;       /* --help's words for the default when it is not the first format
+					   * offered ("table on a terminal, else csv"); NULL: that first one */
 	const char *summary;              /* one line, for command lists */
 	const char *help;                 /* prose shown by --help before the options, or NULL */
 	bool local;                       /* never talks to the server (completion) */

@@ -275,6 +275,8 @@ void cli_print_help(const struct cli_command *cmd, FILE *out)
 		snprintf(head, sizeof head, "--format %s", offered);
 		if (cmd->format_required)
 			snprintf(text, sizeof text, "output format (required)");
+		else if (cmd->format_default)
+			snprintf(text, sizeof text, "output format (default %s)", cmd->format_default);
 		else
 			snprintf(text, sizeof text, "output format (default %s)",
 				 cli_format_names[__builtin_ctz(cmd->formats)]);

@@ -10,13 +10,20 @@
 
 #include "cli.h"
 #include "json.h"
+#include "net_cred.h"
 #include "text.h"
 #include "values.h"
 #include "xmalloc.h"
 
-static const char cmd_cred_enrol_help[] = "Enrols a client certificate. Give the certificate file (its fingerprint,\n"
-					  "organisation (subject O) and person (subject CN) are read from it), or the\n"
-					  "fingerprint and organisation by hand. --role is required.\n";
+static const char cmd_cred_enrol_help[] =
+	"Enrols a client certificate. Give the certificate file (its fingerprint,\n"
+	"organisation (subject O) and person (subject CN) are read from it), or the\n"
+	"fingerprint and organisation by hand. --role is required.\n\n"
+	"A certificate file is checked first: one that was not issued by the deployment's\n"
+	"CA (the CA file planreg connects with, or --client-ca), has expired, or is not\n"
+	"a client certificate could never connect, and is refused. A fingerprint alone\n"
+	"cannot be checked: it is enrolled with a warning, so make sure it is of a\n"
+	"certificate issued by the deployment's CA.\n";
 
 /* Fingerprint, O and CN of a PEM certificate file. */
 static bool cmd_cred_read_cert(const char *path, char fp[65], char *org, size_t org_len, char *cn, size_t cn_len,
@@ -97,6 +104,7 @@ static const struct cli_listing cmd_cred_listing = {
 /* What cred enrol was given, and what the certificate file adds to it. */
 struct cmd_cred_enrol {
 	const char *cert, *fingerprint, *org, *person, *name;
+	const char *client_ca; /* --client-ca: the CA that issues client certificates, when not the CLI's own */
 	enum role role;
 	char fp[65], cert_org[64], cert_cn[256];
 	char *derived_name; /* owned: the certificate file's name without .crt */
@@ -126,8 +134,45 @@ static bool cmd_cred_enrol_option(const struct cli_command *cmd, int ch, struct 
 	case 'n':
 		e->name = optarg;
 		break;
+	case 'A':
+		e->client_ca = optarg;
+		break;
 	}
 	return true;
+}
+
+/*
+ * A certificate file must chain to the deployment's CA (the daemon refuses any other at the handshake, so an
+ * enrolment of one would only ever fail later, with the officer); a fingerprint alone cannot be checked, so it
+ * is enrolled with a warning. The CA is --client-ca, else the CA file the CLI connects with.
+ */
+static int cmd_cred_enrol_check_ca(struct cli *cli, const struct cli_command *cmd, const struct cmd_cred_enrol *e)
+{
+	int rc = cli_settings(cli);
+	if (rc != EXIT_OK)
+		return rc;
+	const char *ca = e->client_ca ? e->client_ca : cli->settings.ca;
+	if (e->cert == NULL) {
+		fprintf(stderr,
+			"planreg: warning: a fingerprint alone cannot be checked: enrol it only if it is of a "
+			"certificate issued by the deployment's CA%s%s%s, or it will never connect (--cert FILE "
+			"checks the certificate itself)\n",
+			ca ? " (" : "", ca ? ca : "", ca ? ")" : "");
+		return EXIT_OK;
+	}
+	if (ca == NULL) {
+		fprintf(stderr,
+			"planreg: warning: %s is not checked against the deployment's CA: no CA file is set "
+			"(PLANREG_CA, ca = in client.conf, or --client-ca FILE)\n",
+			e->cert);
+		return EXIT_OK;
+	}
+	char *err = NULL;
+	if (net_cred_check_issued(ca, e->cert, &err))
+		return EXIT_OK;
+	rc = cli_usage(cmd, "%s", err);
+	free(err);
+	return rc;
 }
 
 /* --cert FILE: its fingerprint, and the organisation, person and name when they were not given. */
@@ -216,6 +261,8 @@ static int cmd_cred_enrol_run(struct cli *cli, const struct cli_command *self, i
 	if (rc == EXIT_OK && e.name == NULL)
 		rc = cli_usage(self, "--name is required");
 	if (rc == EXIT_OK)
+		rc = cmd_cred_enrol_check_ca(cli, self, &e);
+	if (rc == EXIT_OK)
 		rc = cmd_cred_enrol_send(cli, &e);
 	free(e.derived_name);
 	return rc;
@@ -274,6 +321,12 @@ static const struct cli_option cmd_cred_enrol_options[] = {
 	 .key = 'n',
 	 .arg = "NAME",
 	 .help = "credential name (default: the certificate file's name without .crt)"},
+	{.name = "client-ca",
+	 .key = 'A',
+	 .arg = "FILE",
+	 .help = "the CA that issues client certificates, when it is not the CA file planreg connects with",
+	 .when_absent = "the CA file planreg connects with (PLANREG_CA)",
+	 .complete = CLI_COMPLETE_FILE},
 	{0},
 };
 

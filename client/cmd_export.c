@@ -20,14 +20,15 @@ static const char cmd_export_updates_help[] =
 	"line ends, and a cell that begins with =, +, - or @ is prefixed with ' so that\n"
 	"a spreadsheet shows it as text instead of running it as a formula. Milestones\n"
 	"are one TITLE|BASELINE|FORECAST|ACHIEVED per line and risks one per line, in\n"
-	"CSV and JSON alike; money is in pence.\n";
+	"CSV and JSON alike; money is in pence. Each row names the project's title and\n"
+	"lead organisations as the register has them now.\n";
 
 static const char *const cmd_export_keys[] = {
-	"id",          "ref",          "period",       "revision",       "confidence",
-	"stage",       "narrative",    "spend_pence",  "forecast_pence", "variance_note",
-	"milestones",  "risks",        "submitted_by", "submitted_org",  "submitted_person",
-	"on_behalf",   "submitted_at", "review",       "review_comment", "reviewed_by",
-	"reviewed_at", "superseded",   "hash",         "prev_hash"};
+	"id",           "ref",      "title",          "lead_orgs",     "period",           "revision",
+	"confidence",   "stage",    "narrative",      "spend_pence",   "forecast_pence",   "variance_note",
+	"milestones",   "risks",    "submitted_by",   "submitted_org", "submitted_person", "on_behalf",
+	"submitted_at", "review",   "review_comment", "reviewed_by",   "reviewed_at",      "superseded",
+	"hash",         "prev_hash"};
 
 static const char *cmd_export_iso(const Planreg__V1__Date *d)
 {
@@ -41,6 +42,9 @@ static void cmd_export_row(struct output_rows *r, const Planreg__V1__Update *u)
 	output_rows_begin(r);
 	output_rows_int(r, "id", u->id);
 	output_rows_int(r, "ref", c->ref);
+	/* the project as the register has it now, so a spreadsheet can be read without a second export */
+	output_rows_str(r, "title", u->project_title);
+	output_rows_list(r, "lead_orgs", u->lead_orgs, u->n_lead_orgs, ";");
 	output_rows_str(r, "period", c->period);
 	output_rows_int(r, "revision", u->revision);
 	output_rows_str(r, "confidence", values_confidence_name((enum confidence)c->confidence));
@@ -74,6 +78,41 @@ static void cmd_export_row(struct output_rows *r, const Planreg__V1__Update *u)
 	output_rows_str(r, "prev_hash", u->prev_hash);
 }
 
+/* Every page of the export into r. A page too large for a frame (long narratives) is asked for again at half
+ * the size, as the status pages are (cmd_status.c). */
+static int cmd_export_fetch(struct cli *cli, Planreg__V1__ExportUpdatesRequest *body, struct output_rows *r)
+{
+	for (;;) {
+		Planreg__V1__Response *resp;
+		int rc = cli_request_quiet(cli, PLANREG__V1__REQUEST__BODY_EXPORT_UPDATES, body, NULL, &resp);
+		if (rc != EXIT_OK)
+			return rc;
+		const Planreg__V1__Status *st = resp->status;
+		if (st->code == PLANREG__V1__CODE__RESOURCE_EXHAUSTED &&
+		    strcmp(st->reason, "response_too_large") == 0 && body->page_size > 1) {
+			body->page_size /= 2;
+			planreg__v1__response__free_unpacked(resp, NULL);
+			continue;
+		}
+		if (st->code != PLANREG__V1__CODE__OK || resp->export_updates == NULL) {
+			if (st->code != PLANREG__V1__CODE__OK)
+				cli_print_status(st, "");
+			else
+				cli_fail(EXIT_REFUSED, "the server's answer has no body; nothing was shown");
+			rc = status_exit_code(st->code);
+			planreg__v1__response__free_unpacked(resp, NULL);
+			return rc ? rc : EXIT_REFUSED;
+		}
+		const Planreg__V1__ExportUpdatesResponse *e = resp->export_updates;
+		for (size_t i = 0; i < e->n_updates; i++)
+			cmd_export_row(r, e->updates[i]);
+		body->after_id = e->next_after_id;
+		planreg__v1__response__free_unpacked(resp, NULL);
+		if (body->after_id == 0)
+			return EXIT_OK;
+	}
+}
+
 static int cmd_export_updates_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
 	char from[PERIOD_FMT_MAX] = "", to[PERIOD_FMT_MAX] = "";
@@ -99,20 +138,7 @@ static int cmd_export_updates_run(struct cli *cli, const struct cli_command *sel
 	body.page_size = CMD_EXPORT_PAGE;
 	body.plan = plan;
 	struct output_rows *r = output_rows_new();
-	int rc = EXIT_OK;
-	for (;;) {
-		Planreg__V1__Response *resp;
-		rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_EXPORT_UPDATES, &body, &resp);
-		if (rc != EXIT_OK)
-			break;
-		const Planreg__V1__ExportUpdatesResponse *e = resp->export_updates;
-		for (size_t i = 0; i < e->n_updates; i++)
-			cmd_export_row(r, e->updates[i]);
-		body.after_id = e->next_after_id;
-		planreg__v1__response__free_unpacked(resp, NULL);
-		if (body.after_id == 0)
-			break;
-	}
+	int rc = cmd_export_fetch(cli, &body, r);
 	if (rc == EXIT_OK) {
 		if (fmt == OUTPUT_JSON) {
 			cli_rows_print(r, cmd_export_keys, 0, fmt);

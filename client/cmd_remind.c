@@ -8,7 +8,9 @@
 #include "cli_options.h"
 #include "json.h"
 #include "mail.h"
+#include "mailbox.h"
 #include "period.h"
+#include "xmalloc.h"
 
 #define CMD_REMIND_MAX 100    /* digests per claim */
 #define CMD_REMIND_LEASE 300  /* seconds a claim holds: time enough to send a hundred mails */
@@ -16,27 +18,35 @@
 #define CMD_REMIND_DRY_MAX 1000
 
 static const char cmd_remind_run_help[] =
-	"Sends the reminders that are due: one e-mail digest per recipient listing\n"
-	"every outstanding project of its organisation(s) (never reported, or returned\n"
-	"with the reviewer's comment) and the commands that fill the return. The\n"
+	"Sends the reminders that are due: one e-mail digest to all the contacts of an\n"
+	"organisation at once, listing every outstanding project (never reported, or\n"
+	"returned with the reviewer's comment), the commands that fill the return, who\n"
+	"to ask to be set up, and when the next reminder comes. Replies go to the\n"
+	"programme contact (`planreg remind policy set --programme-contact`). The\n"
 	"server decides what is due from the policy (`planreg remind policy show`) and\n"
 	"records each step, so a step is never sent twice, two runs at once never send\n"
 	"the same one, and a run with nothing due sends nothing. Organisations without\n"
 	"a contact address are reminded through the Combined Authority's contact;\n"
-	"organisations that stay late are escalated to it.\n\n"
+	"organisations that stay late are escalated to it, after the grace that follows\n"
+	"the job's first run.\n\n"
 	"--smtp takes smtp://HOST[:PORT] (STARTTLS when offered) or smtps://HOST[:PORT];\n"
 	"without the flags: PLANREG_SMTP_URL, PLANREG_SMTP_FROM, PLANREG_SMTP_USER, then\n"
 	"`smtp =`, `smtp_from =`, `smtp_user =` in client.conf. The password comes from\n"
 	"PLANREG_SMTP_PASSWORD or ~/.netrc, never from the command line. The table format\n"
 	"is a line per message and a summary (`--format text` is the same).\n\n"
 	"Exit code 0 when every reminder went; 1 when any failed (they are retried by the\n"
-	"next run) or had nobody to go to; 2 for bad options; 3 when the server cannot\n"
-	"be reached.\n";
+	"next run), had nobody to go to, or was refused for one of its addresses (the\n"
+	"others got it: correct that contact); 2 for bad options; 3 when the server\n"
+	"cannot be reached.\n";
 
 static const char cmd_remind_policy_help[] =
 	"Shows the policy (`show`) or changes it (`set`, admin, with at least one of the\n"
 	"options). Defaults: 7 days before, on the due date, every 7 days, escalate\n"
-	"after 14.\n";
+	"after 14, but nothing escalated in the first 14 days after the job's first\n"
+	"run (a new deployment's organisations hear from the job before the Combined\n"
+	"Authority is told). The programme contact (\"Full Name <name@example.org>\")\n"
+	"is named in every reminder as the person to ask, and replies go to them;\n"
+	"without one, the Combined Authority's first contact stands in.\n";
 
 /* ---------------------------------------------------------------- run */
 
@@ -60,6 +70,7 @@ struct cmd_remind_run {
 	struct mail_sender *sender;      /* NULL on a dry run */
 	/* what the server said it is for, from the last claim */
 	char period[PERIOD_FMT_MAX], due[DATE_FMT_MAX], day[DATE_FMT_MAX];
+	char reply_to[MAILBOX_MAX]; /* the Reply-To of every digest: the programme contact, or "" */
 	int sent, failed;
 	bool any_failed;
 	struct output_rows *rows; /* a row per message */
@@ -88,11 +99,16 @@ static void cmd_remind_record(struct cmd_remind_run *run, const Planreg__V1__Rem
 		const char *joined = output_join(&a, steps, g->n_steps, ", ");
 		if (strcmp(result, "sent") == 0)
 			printf("sent %lld to %s: %s (%s)\n", (long long)g->id, g->recipient, g->subject, joined);
+		else if (strcmp(result, "partly_sent") == 0)
+			printf("sent %lld to %s: %s (%s); REFUSED for %s: correct that contact\n", (long long)g->id,
+			       g->recipient, g->subject, joined, error);
 		else if (strcmp(result, "failed") == 0)
 			printf("FAILED %lld to %s: %s (%s); it will be retried\n", (long long)g->id, g->recipient,
 			       error, joined);
 		else
-			printf("would send to %s (%s)\nSubject: %s\n\n%s\n", g->recipient, joined, g->subject, g->body);
+			printf("would send to %s (%s)\n%s%s%sSubject: %s\n\n%s\n", g->recipient, joined,
+			       run->reply_to[0] ? "Reply-To: " : "", run->reply_to, run->reply_to[0] ? "\n" : "",
+			       g->subject, g->body);
 	}
 	arena_free(&a);
 }
@@ -177,12 +193,24 @@ static int cmd_remind_run_digest(struct cmd_remind_run *run, const Planreg__V1__
 		cmd_remind_record(run, g, "would_send", NULL);
 		return EXIT_OK;
 	}
-	char *err = NULL;
+	/* every contact in To: of one message; an older server names one recipient only */
+	const char *one[1] = {g->recipient};
+	struct mail_message msg = {.to = g->n_recipients ? (const char *const *)g->recipients : one,
+				   .n_to = g->n_recipients ? g->n_recipients : 1,
+				   .reply_to = run->reply_to,
+				   .subject = g->subject,
+				   .body = g->body};
+	char *err = NULL, *refused = NULL;
 	int rc;
-	if (mail_send(run->sender, g->recipient, g->subject, g->body, &err)) {
+	if (mail_send(run->sender, &msg, &refused, &err)) {
 		run->sent++;
-		cmd_remind_record(run, g, "sent", NULL);
-		rc = cmd_remind_ack(run->cli, g->id, true, NULL);
+		if (refused) {
+			*failed = true; /* delivered to the others; the exit code says a contact needs correcting */
+			err = xasprintf("not accepted for %s", refused);
+		}
+		cmd_remind_record(run, g, refused ? "partly_sent" : "sent", err);
+		rc = cmd_remind_ack(run->cli, g->id, true, err);
+		free(refused);
 	} else {
 		run->failed++;
 		*failed = true;
@@ -200,6 +228,7 @@ static int cmd_remind_run_claimed(struct cmd_remind_run *run, const Planreg__V1_
 	snprintf(run->period, sizeof run->period, "%s", c->period);
 	snprintf(run->due, sizeof run->due, "%s", c->due);
 	snprintf(run->day, sizeof run->day, "%s", c->as_of);
+	snprintf(run->reply_to, sizeof run->reply_to, "%s", c->reply_to);
 	for (size_t i = 0; round == 0 && i < c->n_unaddressed; i++) {
 		json_str(&run->unaddressed_json, c->unaddressed[i]);
 		run->n_unaddressed++;
@@ -236,16 +265,34 @@ static int cmd_remind_run_claims(struct cmd_remind_run *run)
 	return rc;
 }
 
+/* "2026-Q3 (1 July to 30 September 2026, due Wednesday 14 October 2026)": the period explained. */
+static void cmd_remind_period_words(const struct cmd_remind_run *run, char *out, size_t size)
+{
+	struct period p;
+	struct date due;
+	char span[PERIOD_WORDS_MAX] = "", day[DATE_WORDS_MAX] = "";
+	if (period_parse(run->period, &p))
+		period_format_words(p, span);
+	if (date_parse(run->due, &due))
+		date_format_words(due, day);
+	if (span[0] && day[0])
+		snprintf(out, size, "%s (%s, due %s)", run->period, span, day);
+	else
+		snprintf(out, size, "%s (due %s)", run->period, run->due);
+}
+
 /* The outcome: the JSON document, or the summary line. */
 static void cmd_remind_run_print(const struct cmd_remind_run *run)
 {
 	if (!run->json) {
+		char what[PERIOD_FMT_MAX + PERIOD_WORDS_MAX + DATE_WORDS_MAX + 16];
+		cmd_remind_period_words(run, what, sizeof what);
 		if (run->claim.dry_run)
-			printf("remind %s as of %s (due %s): %zu would be sent (dry run: nothing claimed)\n",
-			       run->period, run->day, run->due, output_rows_count(run->rows));
+			printf("remind %s as of %s: %zu would be sent (dry run: nothing claimed)\n", what, run->day,
+			       output_rows_count(run->rows));
 		else
-			printf("remind %s as of %s (due %s): %d sent, %d failed%s\n", run->period, run->day, run->due,
-			       run->sent, run->failed, run->sent + run->failed == 0 ? " (nothing due)" : "");
+			printf("remind %s as of %s: %d sent, %d failed%s\n", what, run->day, run->sent, run->failed,
+			       run->sent + run->failed == 0 ? " (nothing due)" : "");
 		return;
 	}
 	struct cli_json doc;
@@ -254,6 +301,7 @@ static void cmd_remind_run_print(const struct cmd_remind_run *run)
 	json_kv_str(j, "period", run->period);
 	json_kv_str(j, "due", run->due);
 	json_kv_str(j, "as_of", run->day);
+	json_kv_str(j, "reply_to", run->reply_to[0] ? run->reply_to : NULL);
 	json_kv_bool(j, "dry_run", run->claim.dry_run);
 	json_key(j, "messages");
 	output_rows_json(run->rows, j);
@@ -374,20 +422,28 @@ static int cmd_remind_log_run(struct cli *cli, const struct cli_command *self, i
 
 /* ---------------------------------------------------------------- policy */
 
+static void cmd_remind_print_policy_json(const Planreg__V1__ReminderPolicy *p)
+{
+	struct cli_json doc;
+	struct json *j = cli_json_begin(&doc);
+	json_object_begin(j);
+	json_kv_int(j, "days_before", p->days_before);
+	json_kv_bool(j, "on_due_date", p->on_due_date);
+	json_kv_int(j, "overdue_every", p->overdue_every);
+	json_kv_int(j, "escalate_after", p->escalate_after);
+	json_kv_str(j, "updated_by", p->updated_by);
+	json_kv_str(j, "updated_at", p->updated_at);
+	json_kv_int(j, "escalate_grace", p->escalate_grace);
+	json_kv_str(j, "programme_contact", p->programme_contact[0] ? p->programme_contact : NULL);
+	json_kv_str(j, "first_run", p->first_run[0] ? p->first_run : NULL);
+	json_object_end(j);
+	cli_json_end(&doc);
+}
+
 static void cmd_remind_print_policy(const Planreg__V1__ReminderPolicy *p, enum output_format fmt)
 {
 	if (fmt == OUTPUT_JSON) {
-		struct cli_json doc;
-		struct json *j = cli_json_begin(&doc);
-		json_object_begin(j);
-		json_kv_int(j, "days_before", p->days_before);
-		json_kv_bool(j, "on_due_date", p->on_due_date);
-		json_kv_int(j, "overdue_every", p->overdue_every);
-		json_kv_int(j, "escalate_after", p->escalate_after);
-		json_kv_str(j, "updated_by", p->updated_by);
-		json_kv_str(j, "updated_at", p->updated_at);
-		json_object_end(j);
-		cli_json_end(&doc);
+		cmd_remind_print_policy_json(p);
 		return;
 	}
 	printf("remind %d day%s before the due date%s\n", p->days_before, p->days_before == 1 ? "" : "s",
@@ -398,6 +454,16 @@ static void cmd_remind_print_policy(const Planreg__V1__ReminderPolicy *p, enum o
 		printf("escalate to the Combined Authority's contact once %d days late\n", p->escalate_after);
 	else
 		printf("never escalate\n");
+	if (p->escalate_grace)
+		printf("but escalate nothing in the first %d days after the job's first run (%s)\n", p->escalate_grace,
+		       p->first_run[0] ? p->first_run : "it has not run yet");
+	else
+		printf("no grace after the job's first run%s%s%s\n", p->first_run[0] ? " (" : "", p->first_run,
+		       p->first_run[0] ? ")" : "");
+	if (p->programme_contact[0])
+		printf("programme contact (named in reminders, and their Reply-To): %s\n", p->programme_contact);
+	else
+		printf("programme contact: none set (the Combined Authority's first contact stands in)\n");
 	printf("(set by %s at %s)\n", p->updated_by, p->updated_at);
 }
 
@@ -411,59 +477,113 @@ static bool cmd_remind_number(const char *s, int lo, int hi, int32_t *out)
 	return true;
 }
 
+/* What `remind policy set` changes: -1 (NULL) for what it leaves. */
+struct cmd_remind_policy_set {
+	int32_t before, every, escalate, grace;
+	int on_due;
+	const char *contact; /* "" clears it */
+};
+
 /* One option of remind policy set; false after a usage error. */
-static bool cmd_remind_policy_option(const struct cli_command *cmd, int ch, int32_t *before, int *on_due,
-				     int32_t *every, int32_t *escalate)
+static bool cmd_remind_policy_option(const struct cli_command *cmd, int ch, struct cmd_remind_policy_set *c)
 {
 	switch (ch) {
 	case 'b':
-		if (!cmd_remind_number(optarg, 0, 90, before))
+		if (!cmd_remind_number(optarg, 0, 90, &c->before))
 			return cli_usage(cmd, "--days-before takes 0-90 days, not \"%s\"", optarg), false;
 		break;
 	case 'd':
 		if (strcmp(optarg, "yes") == 0 || strcmp(optarg, "true") == 0)
-			*on_due = 1;
+			c->on_due = 1;
 		else if (strcmp(optarg, "no") == 0 || strcmp(optarg, "false") == 0)
-			*on_due = 0;
+			c->on_due = 0;
 		else
 			return cli_usage(cmd, "--on-due-date takes yes or no, not \"%s\"", optarg), false;
 		break;
 	case 'e':
-		if (!cmd_remind_number(optarg, 1, 90, every))
+		if (!cmd_remind_number(optarg, 1, 90, &c->every))
 			return cli_usage(cmd, "--overdue-every takes 1-90 days, not \"%s\"", optarg), false;
 		break;
 	case 'k':
-		if (!cmd_remind_number(optarg, 0, 365, escalate))
+		if (!cmd_remind_number(optarg, 0, 365, &c->escalate))
 			return cli_usage(cmd, "--escalate-after takes 0-365 days, not \"%s\"", optarg), false;
 		break;
+	case 'g':
+		if (!cmd_remind_number(optarg, 0, 365, &c->grace))
+			return cli_usage(cmd, "--escalate-grace takes 0-365 days, not \"%s\"", optarg), false;
+		break;
+	case 'c': {
+		struct mailbox m;
+		const char *why = optarg[0] ? mailbox_parse(optarg, &m) : NULL;
+		char text[MAILBOX_MAX + 400];
+		if (why) {
+			mailbox_error(optarg, why, text, sizeof text);
+			return cli_usage(cmd, "--programme-contact: %s (or \"\" for none)", text), false;
+		}
+		c->contact = optarg;
+		break;
+	}
 	}
 	return true;
 }
 
+static bool cmd_remind_policy_changes(const struct cmd_remind_policy_set *c)
+{
+	return c->before >= 0 || c->every >= 0 || c->escalate >= 0 || c->on_due >= 0 || c->grace >= 0 || c->contact;
+}
+
+/* The changes into the policy as read. */
+static void cmd_remind_policy_apply(const struct cmd_remind_policy_set *c, Planreg__V1__ReminderPolicy *p)
+{
+	if (c->before >= 0)
+		p->days_before = c->before;
+	if (c->every >= 0)
+		p->overdue_every = c->every;
+	if (c->escalate >= 0)
+		p->escalate_after = c->escalate;
+	if (c->on_due >= 0)
+		p->on_due_date = c->on_due;
+	if (c->grace >= 0)
+		p->escalate_grace = c->grace;
+	if (c->contact)
+		p->programme_contact = (char *)c->contact;
+}
+
+/* Writes the policy back changed (admin), and prints it as the server answered. */
+static int cmd_remind_policy_write(struct cli *cli, Planreg__V1__ReminderPolicy *p, enum output_format fmt)
+{
+	Planreg__V1__SetReminderPolicyRequest sb = PLANREG__V1__SET_REMINDER_POLICY_REQUEST__INIT;
+	sb.policy = p;
+	Planreg__V1__Response *sresp;
+	int rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_SET_REMINDER_POLICY, &sb, &sresp);
+	if (rc != EXIT_OK)
+		return rc;
+	if (sresp->set_reminder_policy->policy)
+		cmd_remind_print_policy(sresp->set_reminder_policy->policy, fmt);
+	planreg__v1__response__free_unpacked(sresp, NULL);
+	return EXIT_OK;
+}
+
 static int cmd_remind_policy_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
-	const struct cli_command *cmd = self;
-	int32_t before = -1, every = -1, escalate = -1;
-	int on_due = -1;
+	struct cmd_remind_policy_set c = {.before = -1, .every = -1, .escalate = -1, .grace = -1, .on_due = -1};
 	struct cli_getopt g;
 	int ch;
 	cli_getopt_begin(&g, self, argc, argv);
 	while ((ch = cli_getopt_next(&g)) > 0)
-		if (!cmd_remind_policy_option(cmd, ch, &before, &on_due, &every, &escalate))
+		if (!cmd_remind_policy_option(self, ch, &c))
 			return EXIT_USAGE;
 	if (ch < 0)
 		return g.rc;
-	enum output_format fmt = g.format;
 	const char *what = g.args[0];
 	if (strcmp(what, "show") != 0 && strcmp(what, "set") != 0)
-		return cli_usage(cmd, "give show or set, not \"%s\"", what);
+		return cli_usage(self, "give show or set, not \"%s\"", what);
 	bool set = strcmp(what, "set") == 0;
-	bool changes = before >= 0 || every >= 0 || escalate >= 0 || on_due >= 0;
-	if (!set && changes)
-		return cli_usage(cmd, "the options that change the policy go with `set`");
-	if (set && !changes)
-		return cli_usage(
-			cmd, "give at least one of --days-before, --on-due-date, --overdue-every, --escalate-after");
+	if (!set && cmd_remind_policy_changes(&c))
+		return cli_usage(self, "the options that change the policy go with `set`");
+	if (set && !cmd_remind_policy_changes(&c))
+		return cli_usage(self, "give at least one of --days-before, --on-due-date, --overdue-every, "
+				       "--escalate-after, --escalate-grace, --programme-contact");
 
 	Planreg__V1__GetReminderPolicyRequest get = PLANREG__V1__GET_REMINDER_POLICY_REQUEST__INIT;
 	Planreg__V1__Response *resp;
@@ -471,34 +591,18 @@ static int cmd_remind_policy_run(struct cli *cli, const struct cli_command *self
 	if (rc != EXIT_OK)
 		return rc;
 	Planreg__V1__ReminderPolicy *p = resp->get_reminder_policy->policy;
-	if (p == NULL) {
-		planreg__v1__response__free_unpacked(resp, NULL);
-		return cli_fail(EXIT_REFUSED, "the server's answer has no policy");
+	if (p == NULL)
+		rc = cli_fail(EXIT_REFUSED, "the server's answer has no policy");
+	else if (!set)
+		cmd_remind_print_policy(p, g.format);
+	else {
+		char *answer_contact = p->programme_contact; /* the answer's own, freed with it */
+		cmd_remind_policy_apply(&c, p);
+		rc = cmd_remind_policy_write(cli, p, g.format);
+		p->programme_contact = answer_contact;
 	}
-	if (!set) {
-		cmd_remind_print_policy(p, fmt);
-		planreg__v1__response__free_unpacked(resp, NULL);
-		return EXIT_OK;
-	}
-	if (before >= 0)
-		p->days_before = before;
-	if (every >= 0)
-		p->overdue_every = every;
-	if (escalate >= 0)
-		p->escalate_after = escalate;
-	if (on_due >= 0)
-		p->on_due_date = on_due;
-	Planreg__V1__SetReminderPolicyRequest sb = PLANREG__V1__SET_REMINDER_POLICY_REQUEST__INIT;
-	sb.policy = p;
-	Planreg__V1__Response *sresp;
-	rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_SET_REMINDER_POLICY, &sb, &sresp);
 	planreg__v1__response__free_unpacked(resp, NULL);
-	if (rc != EXIT_OK)
-		return rc;
-	if (sresp->set_reminder_policy->policy)
-		cmd_remind_print_policy(sresp->set_reminder_policy->policy, fmt);
-	planreg__v1__response__free_unpacked(sresp, NULL);
-	return EXIT_OK;
+	return rc;
 }
 
 static const struct cli_option cmd_remind_run_options[] = {
@@ -555,6 +659,14 @@ static const struct cli_option cmd_remind_policy_options[] = {
 	 .key = 'k',
 	 .arg = "K",
 	 .help = "tell the Combined Authority's contact once K days late (0-365; 0: never)"},
+	{.name = "escalate-grace",
+	 .key = 'g',
+	 .arg = "G",
+	 .help = "escalate nothing in the first G days after the job's first run (0-365; 0: no grace)"},
+	{.name = "programme-contact",
+	 .key = 'c',
+	 .arg = "MAILBOX",
+	 .help = "whom reminders name to ask, and their Reply-To: \"Full Name <name@example.org>\" (\"\": none)"},
 	{0},
 };
 

@@ -17,11 +17,15 @@
 
 static const char cmd_report_html_help[] =
 	"Writes the board report of a quarter as one self-contained HTML file: inline\n"
-	"CSS and SVG, no script and no external reference, so it can be mailed or\n"
-	"printed (A4) as it is. It shows the headline numbers, delivery confidence by\n"
-	"theme, the stage pipeline, outstanding returns by organisation with days late,\n"
-	"spend and forecast against plan by theme, and every project with its latest\n"
-	"narrative and flags. A submitter's report covers its own projects only.\n"
+	"CSS, no script and no external reference, so it can be mailed, read on a phone\n"
+	"or printed (A4, a few pages) as it is. Page 1: the headline numbers, each with\n"
+	"what it means, money compared like for like, and the exceptions (red and\n"
+	"amber/red projects, and those whose rating fell or whose forecast cost or end\n"
+	"date moved since the previous quarter, with narrative, variance note, slipped\n"
+	"milestones and top risks). Then the movement of ratings since the previous\n"
+	"quarter, confidence and money by theme, one table of every project, and the\n"
+	"returns outstanding by organisation. A submitter's report covers its own\n"
+	"projects only.\n"
 	"The file given with -o is replaced only once the whole report is written.\n";
 
 /* Writes data to path through a temporary file beside it, so a reader never sees half a report. */
@@ -89,6 +93,7 @@ static int cmd_report_gather(struct cli *cli, char *ps, char *plan, struct cmd_r
 	Planreg__V1__GetStatusRequest body = PLANREG__V1__GET_STATUS_REQUEST__INIT;
 	body.period = ps;
 	body.include_narrative = true;
+	body.include_detail = true;
 	body.plan = plan;
 	rc = cli_status_fetch(cli, &body, CMD_REPORT_PAGE, &ans->pages);
 	if (rc == EXIT_OK) {

@@ -17,19 +17,24 @@
 
 #define CMD_STATUS_PAGE 500 /* the server's default page */
 
-static const char cmd_status_help[] = "The consolidated status of a quarter: for every project its latest update for\n"
-				      "the period (as known at --as-at), whether it is outstanding or late, its\n"
-				      "variance against the plan's cost and consistency flags; then totals by\n"
-				      "confidence, theme, stage and lead organisation. A submitter sees only the\n"
-				      "projects its organisation leads.\n\n"
-				      "--as-at takes 2026-10-20 (the end of that day, UTC) or 2026-10-20T09:30:00Z (a\n"
-				      "zone is required). --theme, --objective, --lead, --stage and --confidence keep\n"
-				      "only the projects that match: --stage is the stage now (the latest update's,\n"
-				      "else the register's); --confidence the latest update's.\n\n"
-				      "A project is outstanding when it has no update for the period or its latest\n"
-				      "revision was returned; late when it was reported after the due date, or is\n"
-				      "still outstanding after it. Flags: green_over_variance, stage_backwards,\n"
-				      "spend_above_forecast, narrative_repeated, missing_two_periods.\n";
+static const char cmd_status_help[] =
+	"The consolidated status of a quarter: for every project its latest update for\n"
+	"the period (as known at --as-at), whether it is outstanding or late, its\n"
+	"variance against the plan's cost and consistency flags; then totals by\n"
+	"confidence, theme, stage and lead organisation. A submitter sees only the\n"
+	"projects its organisation leads.\n\n"
+	"--as-at takes 2026-10-20 (the end of that day, UTC) or 2026-10-20T09:30:00Z (a\n"
+	"zone is required). --theme, --objective, --lead, --stage and --confidence keep\n"
+	"only the projects that match: --stage is the stage now (the latest update's,\n"
+	"else the register's); --confidence the latest update's.\n\n"
+	"A project is reported when its latest update for the period was not returned\n"
+	"(the colours count these only); outstanding when it has no update for the\n"
+	"period or its latest revision was returned; late when its return was not\n"
+	"received by the due date: reported after it, or still outstanding once it has\n"
+	"passed. Money is compared like for like: the forecasts of the projects reported\n"
+	"with a known plan cost against those plan costs; a forecast whose plan cost is\n"
+	"not known (tbd) is counted, not compared. Flags: green_over_variance,\n"
+	"stage_backwards, spend_above_forecast, narrative_repeated, missing_two_periods.\n";
 
 /* ---------------------------------------------------------------- shared */
 
@@ -73,6 +78,28 @@ const char *cmd_status_money(const Planreg__V1__Money *m, char buf[MONEY_FMT_MAX
 		return "-";
 	money_format(m->pence, buf);
 	return buf;
+}
+
+bool cmd_status_change_tenths(int64_t value, int64_t base, long long *tenths)
+{
+	if (base <= 0)
+		return false;
+	__int128 d = (__int128)(value - base) * 1000;
+	/* rounded half away from zero, as people round */
+	*tenths = (long long)((d + (d < 0 ? -base / 2 : base / 2)) / base);
+	return true;
+}
+
+void cmd_status_due_words(const char *period, const char *due, char out[96])
+{
+	struct period p;
+	struct date d;
+	if (!period_parse(period, &p) || !date_parse(due, &d)) {
+		snprintf(out, 96, "%s", due && due[0] ? due : "not known");
+		return;
+	}
+	int days = date_days_between(period_end(p), d);
+	snprintf(out, 96, "%s, %d day%s after the quarter ended", due, days, days == 1 ? "" : "s");
 }
 
 void cmd_status_pct_row(struct output_rows *r, const char *key, const Planreg__V1__VariancePct *pct)
@@ -169,9 +196,26 @@ static const char *const cmd_status_project_keys[] = {"ref",
 						      "flags",
 						      "outstanding"};
 
-static const char *const cmd_status_group_keys[] = {
-	"key",   "name",      "projects", "reported", "outstanding", "late",           "green",          "amber_green",
-	"amber", "amber_red", "red",      "none",     "spend_pence", "forecast_pence", "plan_cost_pence"};
+static const char *const cmd_status_group_keys[] = {"key",
+						    "name",
+						    "projects",
+						    "reported",
+						    "outstanding",
+						    "late",
+						    "green",
+						    "amber_green",
+						    "amber",
+						    "amber_red",
+						    "red",
+						    "returned",
+						    "none",
+						    "spend_pence",
+						    "forecast_pence",
+						    "plan_cost_pence",
+						    "compared_projects",
+						    "compared_forecast_pence",
+						    "compared_plan_cost_pence",
+						    "forecast_without_plan_cost"};
 
 static const char *cmd_status_review(const Planreg__V1__ProjectStatus *p)
 {
@@ -225,8 +269,9 @@ static void cmd_status_project_row(struct output_rows *r, const Planreg__V1__Pro
 	output_rows_bool(r, "outstanding", p->outstanding);
 }
 
-/* The confidence columns of a group, "none" for projects not reported. */
-static const char *const cmd_status_conf_names[] = {"green", "amber_green", "amber", "amber_red", "red", "none"};
+/* The rating columns of a group: the colours of reported projects, then returned, then no return. */
+static const char *const cmd_status_conf_names[] = {"green", "amber_green", "amber", "amber_red",
+						    "red",   "returned",    "none"};
 
 static int cmd_status_conf_count(Planreg__V1__CountByName **counts, size_t n, const char *name)
 {
@@ -251,6 +296,10 @@ static void cmd_status_group_row(struct output_rows *r, const Planreg__V1__Statu
 	output_rows_int(r, "spend_pence", g->spend_pence);
 	output_rows_int(r, "forecast_pence", g->forecast_pence);
 	output_rows_int(r, "plan_cost_pence", g->plan_cost_pence);
+	output_rows_int(r, "compared_projects", g->compared_projects);
+	output_rows_int(r, "compared_forecast_pence", g->compared_forecast_pence);
+	output_rows_int(r, "compared_plan_cost_pence", g->compared_plan_cost_pence);
+	output_rows_int(r, "forecast_without_plan_cost", g->forecast_without_plan_cost);
 }
 
 static void cmd_status_groups_json(struct json *j, const char *key, Planreg__V1__StatusGroup **gs, size_t n)
@@ -304,26 +353,61 @@ static void cmd_status_json(struct json *j, const void *answer, const void *arg)
 	json_kv_int(j, "spend_pence", t->spend_pence);
 	json_kv_int(j, "forecast_pence", t->forecast_pence);
 	json_kv_int(j, "plan_cost_pence", t->plan_cost_pence);
+	json_kv_int(j, "compared_projects", t->compared_projects);
+	json_kv_int(j, "compared_forecast_pence", t->compared_forecast_pence);
+	json_kv_int(j, "compared_plan_cost_pence", t->compared_plan_cost_pence);
+	json_kv_int(j, "forecast_without_plan_cost", t->forecast_without_plan_cost);
 	json_object_end(j);
 	json_object_end(j);
 }
 
-/* The headline numbers of the quarter. */
+/* The headline's line of ratings: the colours add up to the reported projects. */
+static void cmd_status_headline_ratings(const Planreg__V1__StatusTotals *t)
+{
+	printf("Reported %d by confidence:", t->reported);
+	const char *sep = " ";
+	for (size_t i = 0; i < t->n_by_confidence; i++) {
+		const char *name = t->by_confidence[i]->name;
+		bool colour = strcmp(name, "returned") != 0 && strcmp(name, "none") != 0;
+		if (!colour)
+			continue;
+		printf("%s%s %d", sep, name, t->by_confidence[i]->count);
+		sep = ", ";
+	}
+	printf("; returned %d, no return %d\n", cmd_status_conf_count(t->by_confidence, t->n_by_confidence, "returned"),
+	       cmd_status_conf_count(t->by_confidence, t->n_by_confidence, "none"));
+}
+
+/* The headline's money, like for like: forecasts only against the plan costs of the same projects. */
+static void cmd_status_headline_money(const Planreg__V1__StatusTotals *t)
+{
+	char spend[MONEY_FMT_MAX], forecast[MONEY_FMT_MAX], plan[MONEY_FMT_MAX], pct[16] = "";
+	money_format(t->spend_pence, spend);
+	money_format(t->compared_forecast_pence, forecast);
+	money_format(t->compared_plan_cost_pence, plan);
+	long long tenths;
+	if (cmd_status_change_tenths(t->compared_forecast_pence, t->compared_plan_cost_pence, &tenths))
+		snprintf(pct, sizeof pct, " (%+.1f%%)", (double)tenths / 10.0);
+	printf("Spend to date %s. Forecast %s against a plan cost of %s%s for the %d project%s reported with both;\n",
+	       spend, forecast, plan, pct, t->compared_projects, t->compared_projects == 1 ? "" : "s");
+	printf("  %d more reported a forecast but %s no known plan cost (tbd): counted, not compared\n",
+	       t->forecast_without_plan_cost, t->forecast_without_plan_cost == 1 ? "has" : "have");
+}
+
+/* The headline numbers of the quarter, and what each means. */
 static void cmd_status_headline(const Planreg__V1__GetStatusResponse *g, const Planreg__V1__StatusTotals *t)
 {
-	char spend[MONEY_FMT_MAX], forecast[MONEY_FMT_MAX], plan[MONEY_FMT_MAX];
-	money_format(t->spend_pence, spend);
-	money_format(t->forecast_pence, forecast);
-	money_format(t->plan_cost_pence, plan);
 	printf("Status of %s (due %s), as at %s\n", g->period, g->due[0] ? g->due : "-", g->as_at);
 	printf("Projects %d: %d reported, %d outstanding (%d returned), %d late\n", t->projects, t->reported,
 	       t->outstanding, t->returned, t->late);
-	printf("Confidence:");
-	for (size_t i = 0; i < t->n_by_confidence; i++)
-		printf("%s %s %d", i ? "," : "",
-		       strcmp(t->by_confidence[i]->name, "none") == 0 ? "not reported" : t->by_confidence[i]->name,
-		       t->by_confidence[i]->count);
-	printf("\nSpend to date %s; forecast %s; the plan's known cost %s\n\n", spend, forecast, plan);
+	cmd_status_headline_ratings(t);
+	cmd_status_headline_money(t);
+	char due[96];
+	cmd_status_due_words(g->period, g->due, due);
+	printf("Reported: a return received and not sent back. Outstanding: no return yet, or sent back\n"
+	       "(returned) for correction. Late: returns not received by the due date, %s:\n"
+	       "received after it, or still outstanding once it has passed.\n\n",
+	       due);
 }
 
 /* One project's line of the table (strings in a). */
@@ -390,24 +474,25 @@ static struct output_table *cmd_status_group_table(const void *answer, const voi
 {
 	size_t n;
 	Planreg__V1__StatusGroup *const *gs = cmd_status_grouping(answer, arg, &n);
-	static const char *const headers[] = {"KEY",   "PROJECTS",    "REPORTED", "OUTSTANDING", "LATE",
-					      "GREEN", "AMBER_GREEN", "AMBER",    "AMBER_RED",   "RED",
-					      "NONE",  "SPEND",       "FORECAST", "PLAN COST",   "NAME"};
-	struct output_table *tab = output_table_new(headers, CMD_STATUS_N(headers), 1u << 14);
+	static const char *const headers[] = {
+		"KEY",       "PROJECTS", "REPORTED", "OUTSTANDING", "LATE",  "GREEN",    "AMBER_GREEN", "AMBER",
+		"AMBER_RED", "RED",      "RETURNED", "NONE",        "SPEND", "FORECAST", "PLAN COST",   "NAME"};
+	enum { counts = 4, ratings = CMD_STATUS_N(cmd_status_conf_names) };
+	struct output_table *tab = output_table_new(headers, CMD_STATUS_N(headers), 1u << 15);
 	for (size_t i = 0; i < n; i++) {
 		const Planreg__V1__StatusGroup *g = gs[i];
-		char num[11][16], spend[MONEY_FMT_MAX], forecast[MONEY_FMT_MAX], plan[MONEY_FMT_MAX];
-		int v[] = {g->projects, g->reported, g->outstanding, g->late};
-		for (int k = 0; k < 4; k++)
+		char num[counts + ratings][16], spend[MONEY_FMT_MAX], forecast[MONEY_FMT_MAX], plan[MONEY_FMT_MAX];
+		int v[counts] = {g->projects, g->reported, g->outstanding, g->late};
+		for (int k = 0; k < counts; k++)
 			snprintf(num[k], sizeof num[k], "%d", v[k]);
-		for (int k = 0; k < 6; k++)
-			snprintf(num[4 + k], sizeof num[4 + k], "%d",
+		for (int k = 0; k < ratings; k++)
+			snprintf(num[counts + k], sizeof num[counts + k], "%d",
 				 cmd_status_conf_count(g->by_confidence, g->n_by_confidence, cmd_status_conf_names[k]));
 		money_format(g->spend_pence, spend);
 		money_format(g->forecast_pence, forecast);
 		money_format(g->plan_cost_pence, plan);
-		const char *cells[] = {g->key, num[0], num[1], num[2], num[3],   num[4], num[5], num[6],
-				       num[7], num[8], num[9], spend,  forecast, plan,   g->name};
+		const char *cells[] = {g->key, num[0], num[1], num[2],  num[3], num[4],   num[5], num[6],
+				       num[7], num[8], num[9], num[10], spend,  forecast, plan,   g->name};
 		output_table_row(tab, cells);
 	}
 	return tab;

@@ -18,6 +18,10 @@ int cmd_status_period(const struct cli_command *cmd, const char *opt, const char
 /* A confidence's or stage's name, NULL for none. */
 const char *cmd_status_confidence(int c);
 const char *cmd_status_stage(int s);
+/* How far value lies from base, in tenths of a percent (rounded); false when base is not positive. */
+bool cmd_status_change_tenths(int64_t value, int64_t base, long long *tenths);
+/* The due date in words: "2026-10-14, 14 days after the quarter ended". */
+void cmd_status_due_words(const char *period, const char *due, char out[96]);
 /* A percentage as a row's value (31.9), null when absent. */
 void cmd_status_pct_row(struct output_rows *r, const char *key, const Planreg__V1__VariancePct *pct);
 /* An amount for people ("-" when absent). */

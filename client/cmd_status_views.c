@@ -10,8 +10,9 @@
 
 static const char cmd_status_outstanding_help[] =
 	"The returns still owed for a quarter, by organisation: its contact, the due\n"
-	"date, days late (0 until the due date has passed) and each outstanding project\n"
-	"with why (never reported, or returned with the reviewer's comment).\n";
+	"date, days late (blank, null in JSON, until the due date has passed) and each\n"
+	"outstanding project with why (never reported, or returned with the reviewer's\n"
+	"comment). A co-led project is listed under each lead and counted once.\n";
 
 static const char cmd_status_timeliness_help[] =
 	"For each organisation and quarter: on_time, late (by N days), missing, or\n"
@@ -52,7 +53,10 @@ static void cmd_status_outstanding_row(struct output_rows *r, const Planreg__V1_
 	output_rows_str(r, "name", org->name);
 	output_rows_str(r, "contact_email", org->contact_email[0] ? org->contact_email : NULL);
 	output_rows_str(r, "due", org->due);
-	output_rows_int(r, "days_late", org->days_late);
+	if (org->days_late > 0)
+		output_rows_int(r, "days_late", org->days_late);
+	else
+		output_rows_null(r, "days_late"); /* not due yet: never "0 days late" */
 	output_rows_list(r, "projects", refs, n, ";");
 	output_rows_list(r, "returned", returned, n_returned, ";");
 	output_rows_list(r, "reasons", reasons, n, "\n");
@@ -66,23 +70,32 @@ static void cmd_status_outstanding_rows(struct output_rows *r, const void *answe
 		cmd_status_outstanding_row(r, o->organisations[i]);
 }
 
+/* "6" days late, or why there is no number yet (in a). */
+static const char *cmd_status_days_late(struct arena *a, const Planreg__V1__ListOutstandingResponse *o,
+					const Planreg__V1__OutstandingOrganisation *org)
+{
+	if (org->days_late > 0)
+		return arena_printf(a, "%d", org->days_late);
+	return strcmp(o->as_of, o->due) == 0 ? "due today" : "not due yet";
+}
+
 /* A headline, then a line per outstanding project, its organisation named on the first. */
 static struct output_table *cmd_status_outstanding_table(const void *answer, const void *arg)
 {
 	const Planreg__V1__ListOutstandingResponse *o = answer;
 	const char *period = arg;
-	size_t n_projects = 0;
-	for (size_t i = 0; i < o->n_organisations; i++)
-		n_projects += o->organisations[i]->n_projects;
-	printf("Outstanding returns for %s (due %s), as of %s: %zu project%s, %zu organisation%s\n\n", period, o->due,
-	       o->as_of, n_projects, n_projects == 1 ? "" : "s", o->n_organisations,
-	       o->n_organisations == 1 ? "" : "s");
+	int n = o->projects;
+	char due[96];
+	cmd_status_due_words(period, o->due, due);
+	printf("Outstanding returns for %s (due %s), as of %s: %d project%s, %zu organisation%s\n", period, due,
+	       o->as_of, n, n == 1 ? "" : "s", o->n_organisations, o->n_organisations == 1 ? "" : "s");
+	printf("(a co-led project is listed under each lead and counted once; days late count from the due date)\n\n");
 	static const char *const headers[] = {"ORG", "DAYS LATE", "CONTACT", "REF", "WHY", "TITLE"};
 	struct output_table *tab = output_table_new(headers, CMD_STATUS_N(headers), (1u << 4) | (1u << 5));
 	struct arena a = {0};
 	for (size_t i = 0; i < o->n_organisations; i++) {
 		const Planreg__V1__OutstandingOrganisation *org = o->organisations[i];
-		const char *late = arena_printf(&a, "%d", org->days_late);
+		const char *late = cmd_status_days_late(&a, o, org);
 		const char *contact = org->contact_email[0] ? org->contact_email : "(none)";
 		for (size_t k = 0; k < org->n_projects; k++) {
 			const Planreg__V1__OutstandingProject *pr = org->projects[k];
@@ -157,7 +170,10 @@ static void cmd_status_timeliness_rows(struct output_rows *r, const void *answer
 			output_rows_str(r, "period", c->period);
 			output_rows_str(r, "due", c->due);
 			output_rows_str(r, "status", c->status);
-			output_rows_int(r, "days_late", c->days_late);
+			if (strcmp(c->status, "on_time") == 0 || strcmp(c->status, "late") == 0)
+				output_rows_int(r, "days_late", c->days_late);
+			else
+				output_rows_null(r, "days_late"); /* not arrived: no days late to count */
 			output_rows_int(r, "projects", c->projects);
 			output_rows_int(r, "reported", c->reported);
 			output_rows_str(r, "returned_at", c->returned_at[0] ? c->returned_at : NULL);

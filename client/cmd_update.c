@@ -22,25 +22,43 @@
 static const char cmd_update_submit_help[] =
 	"Submits one quarterly progress update for project REF, or every row of a CSV\n"
 	"file. A later submission for the same project and period is a new revision\n"
-	"that supersedes the earlier one; the history keeps both. --period,\n"
-	"--confidence, --stage and a narrative (--narrative or --narrative-file) are\n"
-	"required with REF. Amounts are written " CMD_UPDATE_MONEY_SPELLINGS ".\n"
+	"that supersedes the earlier one; the history keeps both. Content exactly like\n"
+	"the current revision's is \"unchanged (update N)\" and writes nothing.\n"
+	"--period, --confidence, --stage and a narrative (--narrative or\n"
+	"--narrative-file) are required with REF.\n"
+	"Amounts are written " CMD_UPDATE_MONEY_SPELLINGS ".\n"
 	"A milestone is \"TITLE|BASELINE|FORECAST|ACHIEVED\", dates YYYY-MM-DD; FORECAST\n"
-	"or ACHIEVED may be empty. Without --idempotency-key a new random key is used.\n\n"
+	"or ACHIEVED may be empty. A risk is one line. Without --idempotency-key a new\n"
+	"random key is used.\n\n"
+	"With --amend the project's current revision for --period is the starting point\n"
+	"and only what you give changes: every other field, milestone and risk stays as\n"
+	"it is. A --milestone replaces the milestone of the same title (case aside) or\n"
+	"is added after the others; --drop-milestone TITLE removes one. A --risk is added\n"
+	"unless it is already listed; --drop-risk TEXT removes one. The server refuses\n"
+	"the amend if another revision was submitted after the one it started from.\n\n"
 	"With --csv the first row names the columns, in any order and any case: ref,\n"
 	"period, confidence, stage and narrative are required; spend, forecast,\n"
 	"variance_note, milestones (one TITLE|BASELINE|FORECAST|ACHIEVED per line) and\n"
 	"risks (one per line) are optional; other columns are ignored, so the CSV of\n"
 	"`planreg update template` can be filled in and sent back. Blank rows are\n"
 	"skipped; rows are numbered as a spreadsheet numbers them (the header is row 1).\n"
-	"Each row is one submission keyed by its content, so sending the same file again\n"
-	"submits nothing new. A bad row does not stop the others. Exit code 0 when every\n"
-	"row went in, 1 when any was refused or invalid.\n";
+	"Each row is compared with the project's current revision for its period: the\n"
+	"same content is \"unchanged\" and writes nothing, different content is a new\n"
+	"revision (even if an older revision once said the same). A bad row does not\n"
+	"stop the others. Exit code 0 when no row was refused or invalid, 1 otherwise.\n";
 static const char cmd_update_template_help[] =
 	"Lists the projects your organisation leads (an admin may name another with\n"
-	"--org) as a starting point for the quarter's updates: each row is filled in\n"
-	"from the project's latest update of an earlier period, if it has one. The CSV\n"
-	"is the input of `planreg update submit --csv` once edited.\n";
+	"--org) as the form of the quarter's returns. A project that has a return for\n"
+	"--period is filled in from its current revision, with that revision's review\n"
+	"(accepted, returned or not_reviewed) and the reviewer's comment; sent back as\n"
+	"it is, such a row is unchanged. A project without one is filled in from its\n"
+	"latest earlier quarter's current revision (last_period says which) but for the\n"
+	"narrative, which is left for you to write: a row sent back without one is not\n"
+	"submitted, so nothing stale goes in as this quarter's return.\n\n"
+	"On a terminal it is a table; otherwise CSV (`planreg update template --period\n"
+	"2026-Q3 > q3.csv`), the input of `planreg update submit --csv` once edited,\n"
+	"which ignores the title, plan_cost, last_period, review and review_comment\n"
+	"columns. --format chooses either way.\n";
 static const char cmd_update_review_help[] =
 	"Records the Combined Authority's review of an update (admin only). A returned\n"
 	"update counts as outstanding until a new revision arrives.\n";
@@ -79,11 +97,12 @@ int cmd_update_send(struct cli *cli, Planreg__V1__Request *req, bool quiet, Plan
 
 /* ---------------------------------------------------------------- submit */
 
-static int cmd_update_submit_one(struct cli *cli, const Planreg__V1__UpdateContent *c, const char *key,
-				 enum output_format fmt)
+int cmd_update_submit_content(struct cli *cli, const Planreg__V1__UpdateContent *c, int64_t amends, const char *key,
+			      enum output_format fmt)
 {
 	Planreg__V1__SubmitUpdateRequest body = PLANREG__V1__SUBMIT_UPDATE_REQUEST__INIT;
 	body.content = (Planreg__V1__UpdateContent *)c;
+	body.amends_update_id = amends;
 	Planreg__V1__Request req;
 	cli_envelope(&req, PLANREG__V1__REQUEST__BODY_SUBMIT_UPDATE, &body, key);
 	Planreg__V1__Response *resp;
@@ -97,7 +116,7 @@ static int cmd_update_submit_one(struct cli *cli, const Planreg__V1__UpdateConte
 		return cli_fail(EXIT_REFUSED, "the server's answer has no body; nothing was shown");
 	}
 	/* a replay of our own retry is this submission going in, not an earlier one */
-	cmd_update_print_receipt(c, r, r->replayed && !retried, fmt);
+	cmd_update_print_receipt(c, r, r->replayed && !retried, amends, fmt);
 	planreg__v1__response__free_unpacked(resp, NULL);
 	return EXIT_OK;
 }
@@ -107,6 +126,8 @@ struct cmd_update_submit_args {
 	struct cmd_update_input in;
 	const char *narrative_file, *key, *csv_path;
 	bool content_options;
+	bool amend;                    /* --amend: start from the current revision */
+	struct cmd_update_amend drops; /* --drop-milestone, --drop-risk */
 	struct arena a;
 };
 
@@ -137,10 +158,36 @@ static void cmd_update_submit_option(struct cmd_update_submit_args *s, int ch)
 			*(const char **)((char *)s + cmd_update_submit_texts[i].offset) = optarg;
 			return;
 		}
+	struct cmd_update_amend *d = &s->drops;
 	if (ch == 'm')
 		*(char **)arena_push(&s->a, &in->milestones, &in->n_milestones, sizeof(char *)) = optarg;
 	else if (ch == 'r')
 		*(char **)arena_push(&s->a, &in->risks, &in->n_risks, sizeof(char *)) = optarg;
+	else if (ch == 'M')
+		*(char **)arena_push(&s->a, &d->drop_milestones, &d->n_drop_milestones, sizeof(char *)) = optarg;
+	else if (ch == 'R')
+		*(char **)arena_push(&s->a, &d->drop_risks, &d->n_drop_risks, sizeof(char *)) = optarg;
+	else if (ch == 'a')
+		s->amend = true;
+}
+
+/* What only an amend may be given, or must not be; EXIT_OK when nothing is wrong. */
+static int cmd_update_submit_check_amend(const struct cli_command *self, const struct cmd_update_submit_args *s)
+{
+	if (!s->amend && (s->drops.n_drop_milestones || s->drops.n_drop_risks))
+		return cli_usage(self,
+				 "%s removes from the current revision, so it needs --amend (without --amend "
+				 "the milestones and risks given are the whole lists)",
+				 s->drops.n_drop_milestones ? "--drop-milestone" : "--drop-risk");
+	if (s->amend && s->in.narrative && s->narrative_file)
+		return cli_usage(self, "give the narrative with either --narrative TEXT or --narrative-file FILE");
+	for (size_t i = 0; i < s->drops.n_drop_milestones; i++)
+		if (text_is_blank(s->drops.drop_milestones[i]))
+			return cli_usage(self, "--drop-milestone is empty: give the title of the milestone to remove");
+	for (size_t i = 0; i < s->drops.n_drop_risks; i++)
+		if (text_is_blank(s->drops.drop_risks[i]))
+			return cli_usage(self, "--drop-risk is empty: give the risk to remove as it is written");
+	return EXIT_OK;
 }
 
 /* What is missing or wrong among the options of a single submission; EXIT_OK when nothing. */
@@ -152,15 +199,30 @@ static int cmd_update_submit_check(const struct cli_command *self, const struct 
 						  : "give one project reference (REF)");
 	if (in->period == NULL)
 		return cli_usage(self, "--period is required: the quarter reported on, YYYY-Qn, e.g. 2026-Q3");
+	int rc = cmd_update_submit_check_amend(self, s);
+	if (rc != EXIT_OK || s->amend)
+		return rc;
 	if (in->confidence == NULL)
-		return cli_usage(self, "--confidence is required: one of %s", values_confidence_names());
+		return cli_usage(self,
+				 "--confidence is required: one of %s (or --amend, to change only what you give "
+				 "in the current return for %s)",
+				 values_confidence_names(), in->period);
 	if (in->stage == NULL)
-		return cli_usage(self, "--stage is required: one of %s", values_stage_names());
+		return cli_usage(self,
+				 "--stage is required: one of %s (or --amend, to change only what you give in "
+				 "the current return for %s)",
+				 values_stage_names(), in->period);
 	if ((in->narrative == NULL) == (s->narrative_file == NULL))
 		return cli_usage(self, "give the narrative with either --narrative TEXT or --narrative-file FILE");
+	return EXIT_OK;
+}
+
+/* What is wrong with the options' values, whether or not it is an amend; EXIT_OK when nothing. */
+static int cmd_update_submit_check_values(const struct cli_command *self, const struct cmd_update_submit_args *s)
+{
 	if (s->key && (s->key[0] == '\0' || strlen(s->key) > CMD_UPDATE_KEY_LIMIT))
 		return cli_usage(self, "--idempotency-key takes 1 to %d characters", CMD_UPDATE_KEY_LIMIT);
-	char *empty = cmd_update_input_empty_option(in);
+	char *empty = cmd_update_input_empty_option(&s->in);
 	int rc = empty ? cli_usage(self, "%s", empty) : EXIT_OK;
 	free(empty);
 	return rc;
@@ -189,17 +251,10 @@ static int cmd_update_submit_narrative(struct cmd_update_submit_args *s)
 	return EXIT_OK;
 }
 
-/* A single submission from the options: read, keyed, sent. */
+/* A single submission from the options (or an amend of the current revision): read, keyed, sent. */
 static int cmd_update_submit_single(struct cli *cli, const struct cli_command *self, struct cmd_update_submit_args *s,
 				    enum output_format fmt)
 {
-	char *err = NULL;
-	Planreg__V1__UpdateContent c = PLANREG__V1__UPDATE_CONTENT__INIT;
-	if (!cmd_update_input_read(&s->a, &s->in, &c, &err)) {
-		int rc = cli_usage(self, "%s", err);
-		free(err);
-		return rc;
-	}
 	char random_key[CMD_UPDATE_KEY_MAX];
 	const char *key = s->key;
 	if (key == NULL) {
@@ -208,7 +263,16 @@ static int cmd_update_submit_single(struct cli *cli, const struct cli_command *s
 					"cannot make a random idempotency key; give one with --idempotency-key");
 		key = random_key;
 	}
-	return cmd_update_submit_one(cli, &c, key, fmt);
+	if (s->amend)
+		return cmd_update_amend_run(cli, self, &s->a, &s->in, &s->drops, key, fmt);
+	char *err = NULL;
+	Planreg__V1__UpdateContent c = PLANREG__V1__UPDATE_CONTENT__INIT;
+	if (!cmd_update_input_read(&s->a, &s->in, &c, &err)) {
+		int rc = cli_usage(self, "%s", err);
+		free(err);
+		return rc;
+	}
+	return cmd_update_submit_content(cli, &c, 0, key, fmt);
 }
 
 static int cmd_update_submit_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
@@ -229,6 +293,7 @@ static int cmd_update_submit_run(struct cli *cli, const struct cli_command *self
 		else
 			rc = cmd_update_batch_run(cli, s.csv_path, g.format);
 	} else if ((rc = cmd_update_submit_check(self, &s, g.nargs)) == EXIT_OK &&
+		   (rc = cmd_update_submit_check_values(self, &s)) == EXIT_OK &&
 		   (rc = cmd_update_submit_narrative(&s)) == EXIT_OK) {
 		s.in.ref = g.args[0];
 		rc = cmd_update_submit_single(cli, self, &s, g.format);
@@ -329,8 +394,10 @@ static int cmd_update_template_run(struct cli *cli, const struct cli_command *se
 	char ps[PERIOD_FMT_MAX];
 	if (cmd_update_scope(self, &g, ps, &body.period, &body.organisation) != EXIT_OK)
 		return EXIT_USAGE;
+	/* a form to fill in: `update template --period P > P.csv` gives the file submit --csv reads */
+	enum output_format fmt = g.format_given || cli->stdout_tty ? g.format : OUTPUT_CSV;
 	return cli_listing_request(cli, PLANREG__V1__REQUEST__BODY_UPDATE_TEMPLATE, &body,
-				   &cmd_update_print_template_listing, ps, g.format);
+				   &cmd_update_print_template_listing, ps, fmt);
 }
 
 /* ---------------------------------------------------------------- review */
@@ -397,6 +464,19 @@ static const struct cli_option cmd_update_submit_options[] = {
 	 .help = "a milestone; repeat for more, in order",
 	 .repeatable = true},
 	{.name = "risk", .key = 'r', .arg = "TEXT", .help = "a risk; repeat for more", .repeatable = true},
+	{.name = "amend",
+	 .key = 'a',
+	 .help = "start from the current revision for --period and change only what is given"},
+	{.name = "drop-milestone",
+	 .key = 'M',
+	 .arg = "TITLE",
+	 .help = "with --amend: remove the milestone of this title; repeat for more",
+	 .repeatable = true},
+	{.name = "drop-risk",
+	 .key = 'R',
+	 .arg = "TEXT",
+	 .help = "with --amend: remove this risk; repeat for more",
+	 .repeatable = true},
 	{.name = "idempotency-key",
 	 .key = 'k',
 	 .arg = "KEY",
@@ -434,7 +514,8 @@ const struct cli_command cmd_update_template = {
 	.verb = "template",
 	.options = cmd_update_template_options,
 	.formats = CLI_FMT_LISTING,
-	.summary = "your projects, pre-filled from their latest updates, to fill in (CSV)",
+	.format_default = "table on a terminal, else csv",
+	.summary = "your projects' returns for a quarter, as a form to fill in",
 	.help = cmd_update_template_help,
 	.run = cmd_update_template_run,
 };

@@ -1,17 +1,19 @@
 /* cmd_update.h - what the parts of `planreg update` share: the input read into
- * an UpdateContent and its keys (cmd_update_input.c), the CSV batch
- * (cmd_update_batch.c), the renderers (cmd_update_print.c) and the verbs with
- * their resending transport (cmd_update.c). */
+ * an UpdateContent and its keys (cmd_update_input.c), the amend of a current
+ * revision (cmd_update_amend.c), the CSV batch (cmd_update_batch.c), the
+ * renderers (cmd_update_print.c) and the verbs with their resending transport
+ * (cmd_update.c). */
 #ifndef PLANREG_CMD_UPDATE_H
 #define PLANREG_CMD_UPDATE_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "arena.h"
 #include "cli.h"
 
-/* "csv-" + 64 hex digits + NUL; also room for a random key's 32 hex digits */
+/* a random key: 32 hex digits and a NUL, with room to spare */
 #define CMD_UPDATE_KEY_MAX 72
 #define CMD_UPDATE_KEY_LIMIT 200 /* the longest key the server stores */
 #define CMD_UPDATE_MONEY_SPELLINGS "e.g. £1.2M, £55,000, £600k or 1200000.50"
@@ -33,10 +35,31 @@ bool cmd_update_input_read(struct arena *a, const struct cmd_update_input *in, P
 void cmd_update_input_lines(struct arena *a, const char *cell, char ***items, size_t *n);
 /* The message for an option given an empty value (malloc'd), or NULL when there is none. */
 char *cmd_update_input_empty_option(const struct cmd_update_input *in);
-/* The idempotency key of a batch row: a hash of its content, so a file sent again adds nothing. */
-void cmd_update_input_content_key(const Planreg__V1__UpdateContent *c, char key[CMD_UPDATE_KEY_MAX]);
 /* A new random key for one invocation; false when the system has no randomness to give. */
 bool cmd_update_input_random_key(char key[CMD_UPDATE_KEY_MAX]);
+
+/* What `update submit --amend` removes from the current revision's lists (titles, risks), as given. */
+struct cmd_update_amend {
+	char **drop_milestones;
+	size_t n_drop_milestones;
+	char **drop_risks;
+	size_t n_drop_risks;
+};
+/*
+ * The amend: reads the current revision of in->ref for in->period, keeps every
+ * field in leaves NULL, takes the others from in (milestones by title: one given
+ * replaces the one of the same title or is added; risks given are added), drops
+ * what drops names, and submits the result with key as an amend of that
+ * revision (the server refuses it if another has been submitted since). Strings
+ * go in a. The exit code.
+ */
+int cmd_update_amend_run(struct cli *cli, const struct cli_command *self, struct arena *a,
+			 const struct cmd_update_input *in, const struct cmd_update_amend *drops, const char *key,
+			 enum output_format fmt);
+
+/* Submits c with key (amends: the update it amends, 0 for none) and prints the receipt; the exit code. */
+int cmd_update_submit_content(struct cli *cli, const Planreg__V1__UpdateContent *c, int64_t amends, const char *key,
+			      enum output_format fmt);
 
 /*
  * Sends a request that carries an idempotency key. When the connection breaks
@@ -57,8 +80,8 @@ extern const struct cli_listing cmd_update_print_listing;
 void cmd_update_print_record(const Planreg__V1__Update *u);
 /* An UpdateTemplateResponse as a listing: the submission form of `update submit --csv`; its arg is the period. */
 extern const struct cli_listing cmd_update_print_template_listing;
-/* The submission receipt of one update; its warnings go to stderr. */
+/* The submission receipt of one update (amends: the update it amends, 0 for none); its warnings go to stderr. */
 void cmd_update_print_receipt(const Planreg__V1__UpdateContent *c, const Planreg__V1__SubmitUpdateResponse *r,
-			      bool replayed, enum output_format fmt);
+			      bool replayed, int64_t amends, enum output_format fmt);
 
 #endif

@@ -1,6 +1,7 @@
 /* cmd_update_batch.c - `planreg update submit --csv FILE`: every row of a CSV
- * file read, keyed by its content, sent, and its result reported; a bad row
- * does not stop the others. */
+ * file read, sent with a key of this run's, and its result reported (the
+ * server compares each with the project's current revision: unchanged or a new
+ * revision); a bad row does not stop the others. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -19,18 +20,18 @@
 /* What became of one CSV row. */
 enum cmd_update_result {
 	CMD_UPDATE_SUBMITTED,
-	CMD_UPDATE_ALREADY,
+	CMD_UPDATE_UNCHANGED, /* the row is the current revision's content: nothing written */
 	CMD_UPDATE_REFUSED,
 	CMD_UPDATE_INVALID,
 	CMD_UPDATE_RESULTS,
 };
 
-static const char *const cmd_update_result_names[CMD_UPDATE_RESULTS] = {"submitted", "already_submitted", "refused",
-									"invalid"};
+static const char *const cmd_update_result_names[CMD_UPDATE_RESULTS] = {"submitted", "unchanged", "refused", "invalid"};
 
 /* The batch in progress: counts, the JSON being written, the progress counter. */
 struct cmd_update_batch {
 	struct cli *cli;
+	char run_key[CMD_UPDATE_KEY_MAX]; /* random, this run's: each row's key is it and the row's number */
 	enum output_format fmt;
 	size_t total, done;
 	size_t counts[CMD_UPDATE_RESULTS];
@@ -97,8 +98,8 @@ static void cmd_update_batch_row_text(size_t row, int ref, enum cmd_update_resul
 		printf("row %zu (project %d): submitted update %lld revision %d\n", row, ref, (long long)r->update_id,
 		       r->revision);
 		break;
-	case CMD_UPDATE_ALREADY:
-		printf("row %zu (project %d): already submitted (update %lld)\n", row, ref, (long long)r->update_id);
+	case CMD_UPDATE_UNCHANGED:
+		printf("row %zu (project %d): unchanged (update %lld)\n", row, ref, (long long)r->update_id);
 		break;
 	case CMD_UPDATE_REFUSED:
 		if (st) {
@@ -183,7 +184,8 @@ static bool cmd_update_batch_header(const char *path, const struct csv_row *h, i
 			cli_fail(EXIT_USAGE,
 				 "%s:%d: no \"%s\" column; the first row names the columns: ref, period, "
 				 "confidence, stage and narrative are required (spend, forecast, variance_note, "
-				 "milestones and risks are optional)",
+				 "milestones and risks are optional). `planreg update template --period YYYY-Qn > "
+				 "FILE` writes a form with them, filled in from the current returns",
 				 path, h->line, cmd_update_column_names[k]);
 			return false;
 		}
@@ -241,11 +243,17 @@ static int cmd_update_batch_row(struct cmd_update_batch *bt, const struct csv_ro
 	return rc;
 }
 
-/* Sends one row's content, keyed by it, and reports the result; EXIT_OK to go on. */
+/*
+ * Sends one row's content and reports the result; EXIT_OK to go on. The key is
+ * this run's and the row's: a resend after a broken connection is the same
+ * attempt and is written once, while sending the file again is a new attempt
+ * that the server compares with the current revision (an old content key would
+ * have answered with the first receipt even after a different revision).
+ */
 static int cmd_update_batch_send_row(struct cmd_update_batch *bt, Planreg__V1__UpdateContent *c, size_t rowno, int ref)
 {
-	char key[CMD_UPDATE_KEY_MAX];
-	cmd_update_input_content_key(c, key);
+	char key[sizeof "batch-" + CMD_UPDATE_KEY_MAX + 24]; /* the run's 32 hex digits in practice: 49 at most */
+	snprintf(key, sizeof key, "batch-%s-%zu", bt->run_key, rowno);
 	Planreg__V1__SubmitUpdateRequest body = PLANREG__V1__SUBMIT_UPDATE_REQUEST__INIT;
 	body.content = c;
 	Planreg__V1__Request req;
@@ -265,9 +273,9 @@ static int cmd_update_batch_send_row(struct cmd_update_batch *bt, Planreg__V1__U
 	const Planreg__V1__Status *st = resp->status;
 	const Planreg__V1__SubmitUpdateResponse *r = resp->submit_update;
 	if (st->code == PLANREG__V1__CODE__OK && r) {
-		bool replayed = r->replayed && !retried;
-		cmd_update_batch_row_result(bt, rowno, ref, replayed ? CMD_UPDATE_ALREADY : CMD_UPDATE_SUBMITTED, r,
-					    NULL, NULL);
+		/* a replay can only be of this run's own key: this row going in, answered after a resend */
+		cmd_update_batch_row_result(bt, rowno, ref, r->unchanged ? CMD_UPDATE_UNCHANGED : CMD_UPDATE_SUBMITTED,
+					    r, NULL, NULL);
 	} else if (st->code == PLANREG__V1__CODE__OK) {
 		cmd_update_batch_row_result(bt, rowno, ref, CMD_UPDATE_REFUSED, NULL, NULL,
 					    "the server's answer has no receipt");
@@ -302,8 +310,8 @@ static bool cmd_update_batch_read(const char *path, struct csv *csv, int col[CMD
 	if (csv->n_rows == 0 || cmd_update_batch_row_blank(&csv->rows[0])) {
 		csv_free(csv);
 		cli_fail(EXIT_USAGE,
-			 "%s has no header: the first row names the columns (`planreg update template --format csv` "
-			 "writes one)",
+			 "%s has no header: the first row names the columns (`planreg update template --period "
+			 "YYYY-Qn > FILE` writes a form with them)",
 			 path);
 		return false;
 	}
@@ -340,8 +348,8 @@ static void cmd_update_batch_summary(const struct cmd_update_batch *bt)
 	for (int k = 0; k < CMD_UPDATE_RESULTS; k++)
 		sent += bt->counts[k];
 	struct buf summary = {0};
-	buf_printf(&summary, "%zu row%s: %zu submitted, %zu already submitted, %zu refused, %zu invalid", bt->total,
-		   bt->total == 1 ? "" : "s", bt->counts[CMD_UPDATE_SUBMITTED], bt->counts[CMD_UPDATE_ALREADY],
+	buf_printf(&summary, "%zu row%s: %zu submitted, %zu unchanged, %zu refused, %zu invalid", bt->total,
+		   bt->total == 1 ? "" : "s", bt->counts[CMD_UPDATE_SUBMITTED], bt->counts[CMD_UPDATE_UNCHANGED],
 		   bt->counts[CMD_UPDATE_REFUSED], bt->counts[CMD_UPDATE_INVALID]);
 	if (sent < bt->total)
 		buf_printf(&summary, ", %zu not sent (the connection failed)", bt->total - sent);
@@ -356,6 +364,10 @@ int cmd_update_batch_run(struct cli *cli, const char *path, enum output_format f
 	if (!cmd_update_batch_read(path, &csv, col))
 		return EXIT_USAGE;
 	struct cmd_update_batch bt = {.cli = cli, .fmt = fmt};
+	if (!cmd_update_input_random_key(bt.run_key)) {
+		csv_free(&csv);
+		return cli_fail(EXIT_USAGE, "cannot make a random idempotency key for the batch");
+	}
 	if (fmt == OUTPUT_JSON) {
 		json_init(&bt.json, &bt.json_buf, true);
 		json_array_begin(&bt.json);

@@ -1,8 +1,7 @@
 /* cmd_update_input.c - one update as the user wrote it (options or a CSV row)
  * read into an UpdateContent, with a message saying what to write instead of
- * anything that cannot be read; and the idempotency keys of submissions. */
+ * anything that cannot be read; and the random idempotency keys of submissions. */
 #include <openssl/err.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <ctype.h>
 #include <errno.h>
@@ -151,7 +150,12 @@ static bool cmd_update_input_lists(struct arena *a, const struct cmd_update_inpu
 		*(Planreg__V1__Milestone **)arena_push(a, &c->milestones, &c->n_milestones, sizeof m) = m;
 	}
 	for (size_t i = 0; i < in->n_risks; i++) {
+		/* one line each, as the CSV's risks cell holds them (one per line), so a return sent back as
+		 * `update template` wrote it is the same return */
 		char *risk = cmd_update_input_text(a, in->risks[i]);
+		for (char *p = risk; *p; p++)
+			if (*p == '\n')
+				*p = ' ';
 		if (risk[0])
 			*(char **)arena_push(a, &c->risks, &c->n_risks, sizeof risk) = risk;
 	}
@@ -251,57 +255,6 @@ char *cmd_update_input_empty_option(const struct cmd_update_input *in)
 
 /* ---------------------------------------------------------------- idempotency keys */
 
-static void cmd_update_input_key_field(struct buf *b, const char *name, const char *s)
-{
-	buf_printf(b, "%s %zu:", name, strlen(s));
-	buf_puts(b, s);
-	buf_putc(b, '\n');
-}
-
-static void cmd_update_input_key_money(struct buf *b, const char *name, const Planreg__V1__Money *m)
-{
-	if (m)
-		buf_printf(b, "%s %lld\n", name, (long long)m->pence);
-	else
-		buf_printf(b, "%s -\n", name);
-}
-
-/*
- * "csv-" + SHA-256 of the content as read (canonical period and names, pence,
- * trimmed text), each field length-prefixed so no two contents serialise alike.
- * The row's position is not part of it: the same update is the same key
- * wherever it sits in the file.
- */
-void cmd_update_input_content_key(const Planreg__V1__UpdateContent *c, char key[CMD_UPDATE_KEY_MAX])
-{
-	struct buf b = {0};
-	buf_printf(&b, "planreg update v1\nref %d\n", c->ref);
-	cmd_update_input_key_field(&b, "period", c->period);
-	cmd_update_input_key_field(&b, "confidence", values_confidence_name((enum confidence)c->confidence));
-	cmd_update_input_key_field(&b, "stage", values_stage_name((enum stage)c->stage));
-	cmd_update_input_key_field(&b, "narrative", c->narrative);
-	cmd_update_input_key_money(&b, "spend", c->spend_to_date);
-	cmd_update_input_key_money(&b, "forecast", c->forecast_total);
-	cmd_update_input_key_field(&b, "variance_note", c->variance_note);
-	buf_printf(&b, "milestones %zu\n", c->n_milestones);
-	for (size_t i = 0; i < c->n_milestones; i++) {
-		const Planreg__V1__Milestone *m = c->milestones[i];
-		cmd_update_input_key_field(&b, "title", m->title);
-		cmd_update_input_key_field(&b, "baseline", m->baseline ? m->baseline->iso : "");
-		cmd_update_input_key_field(&b, "forecast", m->forecast ? m->forecast->iso : "");
-		cmd_update_input_key_field(&b, "achieved", m->achieved ? m->achieved->iso : "");
-	}
-	buf_printf(&b, "risks %zu\n", c->n_risks);
-	for (size_t i = 0; i < c->n_risks; i++)
-		cmd_update_input_key_field(&b, "risk", c->risks[i]);
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-	EVP_Digest(b.data, b.len, md, &n, EVP_sha256(), NULL);
-	buf_free(&b);
-	memcpy(key, "csv-", 4);
-	text_hex(md, n, key + 4);
-}
-
 /* 32 random hex digits: one logical submission. */
 bool cmd_update_input_random_key(char key[CMD_UPDATE_KEY_MAX])
 {
@@ -313,5 +266,3 @@ bool cmd_update_input_random_key(char key[CMD_UPDATE_KEY_MAX])
 	text_hex(bytes, sizeof bytes, key);
 	return true;
 }
-
-/* ---------------------------------------------------------------- sending */

@@ -323,6 +323,33 @@ void cmd_update_print_record(const Planreg__V1__Update *u)
 
 static const Planreg__V1__Project cmd_update_print_no_project = PLANREG__V1__PROJECT__INIT;
 
+/* "review": the object of docs/json.md, or null. */
+static void cmd_update_print_review_json(struct json *j, const Planreg__V1__Review *rv)
+{
+	json_key(j, "review");
+	if (rv == NULL) {
+		json_null(j);
+		return;
+	}
+	json_object_begin(j);
+	json_kv_str(j, "status", rv->accepted ? "accepted" : "returned");
+	json_kv_str(j, "comment", rv->comment);
+	json_kv_str(j, "reviewed_by", rv->reviewed_by);
+	json_kv_str(j, "reviewed_at", rv->reviewed_at);
+	json_object_end(j);
+}
+
+/* The review state of a form row: of the period's current revision (accepted, returned, not_reviewed); NULL
+ * when the period has none, the row being filled in from an earlier quarter or from nothing. */
+static const char *cmd_update_print_form_review(const Planreg__V1__TemplateRow *row, const char *period)
+{
+	if (row->latest == NULL || strcmp(row->latest->period, period) != 0)
+		return NULL;
+	if (row->latest_review == NULL)
+		return "not_reviewed";
+	return row->latest_review->accepted ? "accepted" : "returned";
+}
+
 static void cmd_update_print_template_json(struct json *j, const void *answer, const void *arg)
 {
 	const Planreg__V1__UpdateTemplateResponse *t = answer;
@@ -340,20 +367,31 @@ static void cmd_update_print_template_json(struct json *j, const void *answer, c
 			cmd_update_print_json(j, rows[i]->latest, NULL);
 		else
 			json_null(j);
+		json_key(j, "latest_update_id");
+		if (rows[i]->latest)
+			json_int(j, rows[i]->latest_update_id);
+		else
+			json_null(j);
+		cmd_update_print_review_json(j, rows[i]->latest_review);
 		json_object_end(j);
 	}
 	json_array_end(j);
 }
 
-/* The submission form: exactly the columns of submit --csv, plus title, plan_cost and last_period, which it ignores. */
+/* The submission form: exactly the columns of submit --csv, plus title, plan_cost, last_period, review and
+ * review_comment, which it ignores. */
 static const char *const cmd_update_print_form_keys[] = {
-	"ref",   "title",    "plan_cost",     "period",     "confidence", "stage",      "narrative",
-	"spend", "forecast", "variance_note", "milestones", "risks",      "last_period"};
+	"ref",      "title",         "plan_cost",  "period", "confidence",  "stage",  "narrative",     "spend",
+	"forecast", "variance_note", "milestones", "risks",  "last_period", "review", "review_comment"};
 
 static void cmd_update_print_form_row(struct output_rows *rows, const Planreg__V1__TemplateRow *row, const char *period)
 {
 	const Planreg__V1__Project *p = row->project ? row->project : &cmd_update_print_no_project;
 	const Planreg__V1__UpdateContent *l = row->latest;
+	const char *review = cmd_update_print_form_review(row, period);
+	/* an earlier quarter's narrative is not this quarter's: left for the officer to write, so a row sent back
+	 * untouched is refused rather than filed as a copy */
+	const char *narrative = l && review ? l->narrative : NULL;
 	char spend[MONEY_FMT_MAX] = "", forecast[MONEY_FMT_MAX] = "";
 	struct buf ms = {0}, risks = {0};
 	if (l) {
@@ -369,13 +407,17 @@ static void cmd_update_print_form_row(struct output_rows *rows, const Planreg__V
 	output_rows_str(rows, "period", period);
 	output_rows_str(rows, "confidence", l ? values_confidence_name((enum confidence)l->confidence) : NULL);
 	output_rows_str(rows, "stage", values_stage_name((enum stage)(l ? l->stage : p->stage)));
-	output_rows_str(rows, "narrative", l ? l->narrative : NULL);
+	output_rows_str(rows, "narrative", narrative);
 	output_rows_str(rows, "spend", spend[0] ? spend : NULL);
 	output_rows_str(rows, "forecast", forecast[0] ? forecast : NULL);
 	output_rows_str(rows, "variance_note", l && l->variance_note[0] ? l->variance_note : NULL);
 	output_rows_str(rows, "milestones", ms.len ? buf_str(&ms) : NULL);
 	output_rows_str(rows, "risks", risks.len ? buf_str(&risks) : NULL);
 	output_rows_str(rows, "last_period", l ? l->period : NULL);
+	output_rows_str(rows, "review", review);
+	output_rows_str(rows, "review_comment",
+			review && row->latest_review && row->latest_review->comment[0] ? row->latest_review->comment
+										       : NULL);
 	buf_free(&ms);
 	buf_free(&risks);
 }
@@ -390,17 +432,21 @@ static void cmd_update_print_form_rows(struct output_rows *rows, const void *ans
 static struct output_table *cmd_update_print_template_table(const void *answer, const void *arg)
 {
 	const Planreg__V1__UpdateTemplateResponse *tr = answer;
-	static const char *const headers[] = {"REF", "LAST PERIOD", "CONFIDENCE", "STAGE", "TITLE"};
-	struct output_table *t = output_table_new(headers, 5, 1u << 4);
+	static const char *const headers[] = {"REF", "LAST PERIOD", "CONFIDENCE", "STAGE", "REVIEW", "TITLE"};
+	struct output_table *t = output_table_new(headers, 6, 1u << 5);
 	for (size_t i = 0; i < tr->n_rows; i++) {
 		const Planreg__V1__TemplateRow *row = tr->rows[i];
 		const Planreg__V1__Project *p = row->project ? row->project : &cmd_update_print_no_project;
 		const Planreg__V1__UpdateContent *l = row->latest;
 		char ref[16];
 		snprintf(ref, sizeof ref, "%d", p->ref);
-		const char *cells[] = {ref, l ? l->period : "-",
+		const char *review = cmd_update_print_form_review(row, arg);
+		const char *cells[] = {ref,
+				       l ? l->period : "-",
 				       l ? values_confidence_name((enum confidence)l->confidence) : "-",
-				       values_stage_name((enum stage)(l ? l->stage : p->stage)), p->title};
+				       values_stage_name((enum stage)(l ? l->stage : p->stage)),
+				       review ? review : "-",
+				       p->title};
 		output_table_row(t, cells);
 	}
 	return t;
@@ -414,14 +460,23 @@ const struct cli_listing cmd_update_print_template_listing = {
 };
 
 void cmd_update_print_receipt(const Planreg__V1__UpdateContent *c, const Planreg__V1__SubmitUpdateResponse *r,
-			      bool replayed, enum output_format fmt)
+			      bool replayed, int64_t amends, enum output_format fmt)
 {
 	for (size_t i = 0; i < r->n_warnings; i++)
 		fprintf(stderr, "warning: %s\n", r->warnings[i]);
+	if (fmt != OUTPUT_JSON && r->unchanged) {
+		printf("unchanged (update %lld): project %d, %s revision %d already has this content; nothing was "
+		       "written\n",
+		       (long long)r->update_id, c->ref, c->period, r->revision);
+		return;
+	}
 	if (fmt != OUTPUT_JSON) {
-		printf("%s update %lld: project %d, %s revision %d\nhash %s\n",
+		printf("%s update %lld: project %d, %s revision %d",
 		       replayed ? "already submitted (idempotency key seen before):" : "submitted",
-		       (long long)r->update_id, c->ref, c->period, r->revision, r->hash);
+		       (long long)r->update_id, c->ref, c->period, r->revision);
+		if (amends && !replayed)
+			printf(", amending update %lld", (long long)amends);
+		printf("\nhash %s\n", r->hash);
 		return;
 	}
 	struct cli_json doc;
@@ -433,6 +488,12 @@ void cmd_update_print_receipt(const Planreg__V1__UpdateContent *c, const Planreg
 	cli_json_strings(j, "warnings", r->warnings, r->n_warnings);
 	json_kv_bool(j, "replayed", replayed);
 	json_kv_str(j, "submitted_at", r->submitted_at);
+	json_kv_bool(j, "unchanged", r->unchanged);
+	json_key(j, "amends");
+	if (amends)
+		json_int(j, amends);
+	else
+		json_null(j);
 	json_object_end(j);
 	cli_json_end(&doc);
 }

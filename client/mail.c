@@ -14,6 +14,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "mailbox.h"
 #include "text.h"
 #include "xmalloc.h"
 
@@ -21,6 +22,9 @@
 #define MAIL_CONNECT_TIMEOUT 10
 #define MAIL_REPLY_MAX 512
 #define MAIL_SECRET_MIN 4 /* shorter passwords are not hunted for in error text: they would match by chance */
+/* CURLOPT_MAIL_RCPT_ALLOWFAILS (libcurl 7.69), by number: before 8.2 its name was spelt ALLLOWFAILS, after it that
+ * spelling is deprecated, and either name breaks the build on the other side of 8.2 */
+#define MAIL_CURLOPT_RCPT_ALLOWFAILS ((CURLoption)290)
 
 /* libcurl is loaded when the first sender is made, not when planreg starts: linked in, it and the
  * twenty libraries it brings (HTTP/2, LDAP, SSH, Kerberos...) cost every command ~10 ms of start-up
@@ -107,6 +111,8 @@ struct mail_sender {
 	char errbuf[CURL_ERROR_SIZE];
 	char last_reply[MAIL_REPLY_MAX];  /* the server's last response line during this message */
 	char error_reply[MAIL_REPLY_MAX]; /* its last 4xx or 5xx line, which says more than a later QUIT's 221 */
+	char rcpt[MAILBOX_ADDR_MAX + 1];  /* the address of the RCPT TO awaiting its answer; "" when none */
+	struct buf refused;               /* the recipients the server refused during this message, and why */
 };
 
 /* The formatted message as libcurl reads it for DATA. */
@@ -138,10 +144,39 @@ static size_t mail_read(char *dest, size_t size, size_t nmemb, void *userp)
 	return n;
 }
 
+/* Notes the address of each RCPT TO command as it goes (libcurl shows commands as outgoing headers), so that
+ * its answer can be told apart. */
+static void mail_debug_command(struct mail_sender *m, const char *data, size_t size)
+{
+	m->rcpt[0] = '\0';
+	if (size < 9 || strncasecmp(data, "RCPT TO:<", 9) != 0)
+		return;
+	const char *end = memchr(data + 9, '>', size - 9);
+	size_t n = end ? (size_t)(end - data - 9) : 0;
+	if (end && n < sizeof m->rcpt) {
+		memcpy(m->rcpt, data + 9, n);
+		m->rcpt[n] = '\0';
+	}
+}
+
+/* The last line of an answer (its code then a space, not a hyphen): a refusal of the pending RCPT TO is kept. */
+static void mail_debug_answer(struct mail_sender *m)
+{
+	const char *r = m->last_reply;
+	if (strspn(r, "0123456789") != 3 || r[3] == '-')
+		return;
+	if (m->rcpt[0] && (r[0] == '4' || r[0] == '5'))
+		buf_printf(&m->refused, "%s%s (SMTP %.3s: %s)", m->refused.len ? "; " : "", m->rcpt, r,
+			   r[3] ? r + 4 : "");
+	m->rcpt[0] = '\0';
+}
+
 /* Keeps the server's response lines (libcurl shows SMTP replies as incoming headers), made printable. */
 static int mail_debug(CURL *curl, curl_infotype type, char *data, size_t size, void *userp)
 {
 	struct mail_sender *m = userp;
+	if (type == CURLINFO_HEADER_OUT)
+		mail_debug_command(m, data, size);
 	if (type != CURLINFO_HEADER_IN)
 		return 0;
 	while (size > 0) {
@@ -161,6 +196,7 @@ static int mail_debug(CURL *curl, curl_infotype type, char *data, size_t size, v
 			m->last_reply[len] = '\0';
 			if (m->last_reply[0] == '4' || m->last_reply[0] == '5')
 				memcpy(m->error_reply, m->last_reply, len + 1);
+			mail_debug_answer(m);
 		}
 		if (n < size)
 			n++;
@@ -218,46 +254,84 @@ static char *mail_send_error(struct mail_sender *m, CURLcode rc)
 	return err;
 }
 
-bool mail_send(struct mail_sender *m, const char *to, const char *subject, const char *body, char **err)
+/* Every recipient's address checked, each as "<addr>" for RCPT TO; NULL with *err when one is not a mailbox. */
+static struct curl_slist *mail_rcpts(const struct mail_message *msg, char **err)
 {
-	*err = NULL;
-	const char *why = mail_addr_problem(to);
-	if (why) {
-		*err = mail_addr_error("recipient", to, why);
-		return false;
+	if (msg->n_to == 0 || msg->to == NULL) {
+		*err = xstrdup("the message has no recipient");
+		return NULL;
 	}
-	struct buf msg = {0};
-	why = mail_compose(&msg, m->from, to, subject, body, time(NULL), NULL);
-	if (why) {
-		*err = xasprintf("cannot send to %s: %s", to, why);
-		buf_free(&msg);
-		return false;
+	if (msg->n_to > MAIL_TO_MAX) {
+		*err = xasprintf("the message has %zu recipients: at most %d", msg->n_to, MAIL_TO_MAX);
+		return NULL;
 	}
+	struct curl_slist *rcpts = NULL;
+	for (size_t i = 0; i < msg->n_to; i++) {
+		struct mailbox mb;
+		const char *why = mailbox_parse(msg->to[i], &mb);
+		if (why) {
+			*err = mail_addr_error("recipient", msg->to[i], why);
+			curl_slist_free_all(rcpts);
+			return NULL;
+		}
+		char rcpt[MAILBOX_ADDR_MAX + 3];
+		snprintf(rcpt, sizeof rcpt, "<%s>", mb.addr);
+		struct curl_slist *more = curl_slist_append(rcpts, rcpt);
+		if (more == NULL)
+			mail_die_oom();
+		rcpts = more;
+	}
+	return rcpts;
+}
 
-	char *rcpt = xasprintf("<%s>", to);
-	struct curl_slist *rcpts = curl_slist_append(NULL, rcpt);
-	if (rcpts == NULL) {
-		mail_die_oom();
-	}
-	struct mail_upload up = {.data = msg.data, .len = msg.len, .pos = 0};
+/* The transfer itself, with this message's recipients and text. */
+static CURLcode mail_perform(struct mail_sender *m, struct curl_slist *rcpts, struct mail_upload *up)
+{
 	m->errbuf[0] = '\0';
 	m->last_reply[0] = '\0';
 	m->error_reply[0] = '\0';
+	m->rcpt[0] = '\0';
+	buf_reset(&m->refused);
 	CURLcode rc = curl_easy_setopt(m->curl, CURLOPT_MAIL_RCPT, rcpts);
 	if (rc == CURLE_OK)
-		rc = curl_easy_setopt(m->curl, CURLOPT_READDATA, &up);
+		rc = curl_easy_setopt(m->curl, CURLOPT_READDATA, up);
 	if (rc == CURLE_OK)
-		rc = curl_easy_setopt(m->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)msg.len);
+		rc = curl_easy_setopt(m->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)up->len);
 	if (rc == CURLE_OK)
 		rc = curl_easy_perform(m->curl);
-	if (rc != CURLE_OK)
-		*err = mail_send_error(m, rc);
 	/* nothing may point at this call's memory once it returns */
 	curl_easy_setopt(m->curl, CURLOPT_MAIL_RCPT, NULL);
 	curl_easy_setopt(m->curl, CURLOPT_READDATA, NULL);
+	return rc;
+}
+
+bool mail_send(struct mail_sender *m, const struct mail_message *msg, char **refused, char **err)
+{
+	*err = NULL;
+	*refused = NULL;
+	struct curl_slist *rcpts = mail_rcpts(msg, err);
+	if (rcpts == NULL)
+		return false;
+	struct buf text = {0};
+	const char *why = mail_compose(&text, m->from, msg, time(NULL), NULL);
+	if (why) {
+		*err = xasprintf("cannot send to %s: %s", msg->to[0], why);
+		buf_free(&text);
+		curl_slist_free_all(rcpts);
+		return false;
+	}
+	struct mail_upload up = {.data = text.data, .len = text.len, .pos = 0};
+	CURLcode rc = mail_perform(m, rcpts, &up);
+	if (rc != CURLE_OK && msg->n_to > 1 && m->refused.len)
+		*err = xasprintf("every recipient was refused: %s", buf_str(&m->refused));
+	else if (rc != CURLE_OK)
+		*err = mail_send_error(m, rc);
+	else if (m->refused.len)
+		*refused = xstrdup(buf_str(&m->refused));
+	if (*err)
+		mail_redact(m, err);
 	curl_slist_free_all(rcpts);
-	free(rcpt);
-	buf_free(&msg);
+	buf_free(&text);
 	return rc == CURLE_OK;
 }
 
@@ -348,6 +422,9 @@ static CURLcode mail_curl_options(struct mail_sender *m, const struct mail_setti
 		rc = curl_easy_setopt(c, CURLOPT_CAINFO, s->ca_file);
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(c, CURLOPT_MAIL_FROM, m->mail_from);
+	/* a recipient refused does not hold the message back from the others (mail_send says which) */
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(c, MAIL_CURLOPT_RCPT_ALLOWFAILS, 1L);
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
 	if (rc == CURLE_OK)
@@ -371,7 +448,8 @@ static CURLcode mail_curl_options(struct mail_sender *m, const struct mail_setti
 struct mail_sender *mail_sender_new(const struct mail_settings *s, char **err)
 {
 	*err = NULL;
-	const char *why = mail_addr_problem(s->from);
+	struct mailbox from;
+	const char *why = s->from ? mailbox_parse(s->from, &from) : "it is empty";
 	if (why) {
 		*err = mail_addr_error("sender (from)", s->from, why);
 		return NULL;
@@ -393,7 +471,7 @@ struct mail_sender *mail_sender_new(const struct mail_settings *s, char **err)
 		m->secret = xstrdup(s->password);
 	}
 	m->from = xstrdup(s->from);
-	m->mail_from = xasprintf("<%s>", s->from);
+	m->mail_from = xasprintf("<%s>", from.addr);
 	m->curl = curl_easy_init();
 	if (m->curl == NULL) {
 		*err = xstrdup("cannot start libcurl (curl_easy_init failed)");
@@ -425,5 +503,6 @@ void mail_sender_free(struct mail_sender *m)
 	free(m->from);
 	free(m->mail_from);
 	free(m->endpoint);
+	buf_free(&m->refused);
 	free(m);
 }

@@ -1,6 +1,6 @@
 /* mail_format.c - the reminder's message formatted for SMTP (RFC 5322 headers,
- * RFC 2047 encoded subjects, CRLF lines no longer than the limit), and the
- * checks on addresses; mail.c sends it. */
+ * RFC 2047 encoded subjects and display names, CRLF lines no longer than the
+ * limit), and what is said about a bad address; mail.c sends it. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -12,57 +12,24 @@
 #include <unistd.h>
 
 #include "mail.h"
+#include "mailbox.h"
 #include "text.h"
 #include "xmalloc.h"
 
-#define MAIL_ADDR_MAX 254       /* RFC 5321 4.5.3.1.3, less the brackets */
 #define MAIL_HEADER_LINE_MAX 78 /* RFC 5322 2.1.1, without CRLF */
 #define MAIL_BODY_LINE_MAX 998  /* RFC 5322 2.1.1, without CRLF */
 #define MAIL_WORD_MAX 75        /* RFC 2047 2: the longest encoded-word */
 #define MAIL_WORD_OPEN "=?UTF-8?B?"
 #define MAIL_WORD_CLOSE "?="
 
-/* NULL when s looks like an addr-spec (local@domain) that is safe in a header and in MAIL FROM/RCPT TO; else
- * what is wrong with it. Quoted local parts and display names are not taken: the reminder job has no use for them. */
-const char *mail_addr_problem(const char *s)
-{
-	if (s == NULL || s[0] == '\0')
-		return "is empty";
-	size_t len = strlen(s);
-	if (len > MAIL_ADDR_MAX)
-		return "is longer than 254 characters";
-	if (strpbrk(s, "\r\n"))
-		return "contains a line break";
-	if (!text_utf8_valid(s, len, NULL))
-		return "is not UTF-8";
-	for (const char *p = s; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-		if (c <= ' ' || c == 0x7f)
-			return "contains a space or a control character";
-		if (strchr("<>()\",;\\", c))
-			return "contains one of < > ( ) \" , ; \\";
-	}
-	const char *at = strchr(s, '@');
-	if (at == NULL || strchr(at + 1, '@'))
-		return "must contain exactly one @";
-	if (at == s)
-		return "has nothing before the @";
-	const char *domain = at + 1;
-	if (domain[0] == '\0')
-		return "has nothing after the @";
-	if (domain[0] == '.' || domain[strlen(domain) - 1] == '.' || strstr(domain, ".."))
-		return "has a malformed domain";
-	return NULL;
-}
-
-/* "recipient address "x y" contains ...": the address is quoted only when it is safe to print. */
+/* "the recipient address "x y" is not ...": the address is quoted only when it is safe to print. */
 char *mail_addr_error(const char *role, const char *s, const char *why)
 {
 	if (s == NULL || s[0] == '\0')
-		return xasprintf("no %s address: give one as name@example.org", role);
-	if (text_has_control(s, false) || strlen(s) > MAIL_ADDR_MAX || !text_utf8_valid(s, strlen(s), NULL))
-		return xasprintf("the %s address %s: write it as name@example.org", role, why);
-	return xasprintf("the %s address \"%s\" %s: write it as name@example.org", role, s, why);
+		return xasprintf("no %s address: %s", role, MAILBOX_HINT);
+	char text[MAILBOX_MAX + 400];
+	mailbox_error(s, why, text, sizeof text);
+	return xasprintf("the %s address: %s", role, text);
 }
 
 /* ---------------------------------------------------------------- formatting */
@@ -156,6 +123,87 @@ static void mail_subject_encoded(struct buf *out, const char *subject)
 	buf_puts(out, "\r\n");
 }
 
+/* A header being written a token at a time, folded before a token that would take its line past 78 characters. */
+struct mail_fold {
+	struct buf *out;
+	size_t line; /* characters on the current line */
+	bool first;  /* nothing after the header's name yet */
+};
+
+static void mail_fold_token(struct mail_fold *f, const char *tok, size_t n)
+{
+	if (!f->first && f->line + 1 + n > MAIL_HEADER_LINE_MAX) {
+		buf_puts(f->out, "\r\n");
+		f->line = 0;
+	}
+	buf_putc(f->out, ' ');
+	buf_append(f->out, tok, n);
+	f->line += 1 + n;
+	f->first = false;
+}
+
+/* A display name as header tokens: plain ASCII words as they are; other printable ASCII in double quotes; anything
+ * else as RFC 2047 encoded-words (RFC 2047 5(3)), each of whole UTF-8 characters. */
+static void mail_fold_name(struct mail_fold *f, const char *name)
+{
+	bool words = true, ascii = true;
+	for (const char *p = name; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		ascii = ascii && c >= ' ' && c < 0x7f;
+		words = words && (c == ' ' || text_is_alnum((char)c) || strchr("!#$%&'*+-/=?^_`{|}~", c));
+	}
+	if (words) {
+		for (const char *p = name; *p;) {
+			size_t n = strcspn(p, " ");
+			if (n)
+				mail_fold_token(f, p, n);
+			p += n + strspn(p + n, " ");
+		}
+		return;
+	}
+	if (ascii && strlen(name) + 2 <= MAIL_WORD_MAX) {
+		char quoted[MAIL_WORD_MAX + 1];
+		snprintf(quoted, sizeof quoted, "\"%s\"", name);
+		mail_fold_token(f, quoted, strlen(quoted));
+		return;
+	}
+	size_t per_word = (MAIL_WORD_MAX - strlen(MAIL_WORD_OPEN) - strlen(MAIL_WORD_CLOSE)) / 4 * 3;
+	for (const char *p = name; *p;) {
+		size_t take = strlen(p);
+		if (take > per_word) {
+			take = per_word;
+			while (take > 0 && ((unsigned char)p[take] & 0xc0) == 0x80)
+				take--;
+		}
+		struct buf w = {0};
+		buf_puts(&w, MAIL_WORD_OPEN);
+		mail_base64(&w, (const unsigned char *)p, take);
+		buf_puts(&w, MAIL_WORD_CLOSE);
+		mail_fold_token(f, w.data, w.len);
+		buf_free(&w);
+		p += take;
+	}
+}
+
+/* "To: Ann Williams <ann@lcc.example>, digital@lcc.example", folded; the mailboxes were checked. */
+static void mail_header_mailboxes(struct buf *out, const char *header, const struct mailbox *m, size_t n)
+{
+	struct mail_fold f = {.out = out, .line = strlen(header) + 1, .first = true};
+	buf_printf(out, "%s:", header);
+	for (size_t i = 0; i < n; i++) {
+		const char *comma = i + 1 < n ? "," : "";
+		char tok[MAILBOX_ADDR_MAX + 4];
+		if (m[i].name[0]) {
+			mail_fold_name(&f, m[i].name);
+			snprintf(tok, sizeof tok, "<%s>%s", m[i].addr, comma);
+		} else {
+			snprintf(tok, sizeof tok, "%s%s", m[i].addr, comma);
+		}
+		mail_fold_token(&f, tok, strlen(tok));
+	}
+	buf_puts(out, "\r\n");
+}
+
 /* "Date: Tue, 03 Mar 2026 14:05:09 +0000", in local time with its offset. */
 static bool mail_date(struct buf *out, time_t now)
 {
@@ -244,18 +292,33 @@ static char *mail_message_id(const char *from)
 	return xasprintf("<%s@%s>", hex, at ? at + 1 : "localhost");
 }
 
-/* mail_format, saying why not: NULL when out holds the message. */
-const char *mail_compose(struct buf *out, const char *from, const char *to, const char *subject, const char *body,
-			 time_t now, const char *message_id)
+/* The message's addresses read into from, to[] and reply_to; NULL, or what is wrong. */
+static const char *mail_compose_addresses(const char *from_text, const struct mail_message *msg, struct mailbox *from,
+					  struct mailbox *to, struct mailbox *reply_to)
 {
-	if (mail_addr_problem(from))
+	if (from_text == NULL || mailbox_parse(from_text, from) != NULL)
 		return "the sender address is not an e-mail address";
-	if (mail_addr_problem(to))
-		return "the recipient address is not an e-mail address";
-	if (subject == NULL)
-		subject = "";
-	if (body == NULL)
-		body = "";
+	if (msg->n_to == 0 || msg->to == NULL)
+		return "the message has no recipient";
+	if (msg->n_to > MAIL_TO_MAX)
+		return "the message has more than 50 recipients";
+	for (size_t i = 0; i < msg->n_to; i++)
+		if (msg->to[i] == NULL || mailbox_parse(msg->to[i], &to[i]) != NULL)
+			return "a recipient address is not an e-mail address";
+	if (msg->reply_to && msg->reply_to[0] && mailbox_parse(msg->reply_to, reply_to) != NULL)
+		return "the Reply-To address is not an e-mail address";
+	return NULL;
+}
+
+/* mail_format, saying why not: NULL when out holds the message. */
+const char *mail_compose(struct buf *out, const char *from_text, const struct mail_message *msg, time_t now,
+			 const char *message_id)
+{
+	struct mailbox from, to[MAIL_TO_MAX], reply_to = {{0}, {0}};
+	const char *why = mail_compose_addresses(from_text, msg, &from, to, &reply_to);
+	if (why)
+		return why;
+	const char *subject = msg->subject ? msg->subject : "", *body = msg->body ? msg->body : "";
 	if (strpbrk(subject, "\r\n"))
 		return "the subject contains a line break";
 	if (!text_utf8_valid(subject, strlen(subject), NULL))
@@ -273,16 +336,16 @@ const char *mail_compose(struct buf *out, const char *from, const char *to, cons
 		return "the date cannot be written";
 	}
 	if (message_id == NULL) {
-		char *id = mail_message_id(from);
+		char *id = mail_message_id(from.addr);
 		buf_printf(&b, "Message-ID: %s\r\n", id);
 		free(id);
-	} else if (message_id[0] == '<') {
-		buf_printf(&b, "Message-ID: %s\r\n", message_id);
 	} else {
-		buf_printf(&b, "Message-ID: <%s>\r\n", message_id);
+		buf_printf(&b, message_id[0] == '<' ? "Message-ID: %s\r\n" : "Message-ID: <%s>\r\n", message_id);
 	}
-	buf_printf(&b, "From: %s\r\n", from);
-	buf_printf(&b, "To: %s\r\n", to);
+	mail_header_mailboxes(&b, "From", &from, 1);
+	mail_header_mailboxes(&b, "To", to, msg->n_to);
+	if (reply_to.addr[0])
+		mail_header_mailboxes(&b, "Reply-To", &reply_to, 1);
 	if (!mail_subject_plain(&b, subject))
 		mail_subject_encoded(&b, subject);
 	buf_puts(&b, "MIME-Version: 1.0\r\n"
@@ -296,8 +359,7 @@ const char *mail_compose(struct buf *out, const char *from, const char *to, cons
 	return NULL;
 }
 
-bool mail_format(struct buf *out, const char *from, const char *to, const char *subject, const char *body, time_t now,
-		 const char *message_id)
+bool mail_format(struct buf *out, const char *from, const struct mail_message *msg, time_t now, const char *message_id)
 {
-	return mail_compose(out, from, to, subject, body, now, message_id) == NULL;
+	return mail_compose(out, from, msg, now, message_id) == NULL;
 }

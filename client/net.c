@@ -105,7 +105,10 @@ static bool net_split(const char *server, char *host, size_t hn, char *port, siz
 		snprintf(host, hn, "%.*s", (int)(colon - server), server);
 	}
 	snprintf(port, pn, "%s", colon + 1);
-	return host[0] != '\0' && port[0] != '\0';
+	/* a port is a number 1..65535: getaddrinfo would take "99999" modulo 65536 */
+	char *end;
+	long p = strtol(port, &end, 10);
+	return host[0] != '\0' && port[0] >= '0' && port[0] <= '9' && *end == '\0' && p >= 1 && p <= 65535;
 }
 
 /* A connected non-blocking socket, or -1 with *err; every address tried shares the deadline. */
@@ -408,8 +411,11 @@ struct net *net_connect(const struct settings *s, enum net_failure *why, char **
 	}
 	char host[256], port[32];
 	if (!net_split(s->server, host, sizeof host, port, sizeof port)) {
-		*why = NET_CONNECT;
-		*err = xasprintf("\"%s\" is not host:port (set PLANREG_SERVER)", s->server);
+		*why = NET_BAD_SERVER;
+		*err = xasprintf(
+			"\"%s\" is not host:port with a port from 1 to 65535 (write e.g. planreg.example.org:7443; "
+			"--server, PLANREG_SERVER or server = in client.conf)",
+			s->server);
 		return NULL;
 	}
 	struct net *n = xcalloc(1, sizeof *n);

@@ -24,6 +24,7 @@ enum net_failure {
 	NET_CERT_REFUSED,   /* the server refused our certificate during the handshake */
 	NET_PROTOCOL,       /* the server broke the framing or closed mid-answer */
 	NET_TIMEOUT,
+	NET_BAD_SERVER, /* the server setting is not host:port (a usage error) */
 };
 
 /* Connects and completes the TLS handshake. On failure returns NULL, sets *why and *err (malloc'd). */

@@ -1,4 +1,5 @@
-/* net_cred.c - the CLI's CA certificate, client certificate and key, read into a TLS context (see net_cred.h). */
+/* net_cred.c - the CLI's CA certificate, client certificate and key, read into a TLS context, and a certificate
+ * checked against that CA before it is enrolled (see net_cred.h). */
 #include "net_cred.h"
 
 #include <errno.h>
@@ -254,5 +255,109 @@ bool net_cred_load_key(SSL_CTX *ctx, const char *path, X509 *leaf, const char *c
 	}
 	EVP_PKEY_free(key);
 	free(pem.text);
+	return ok;
+}
+
+/* ---------------------------------------------------------------- is a certificate the deployment's? */
+
+/* The certificates in path: the first into *leaf, any after it into *chain (the caller frees both). */
+static bool net_cred_read_certs(const char *path, X509 **leaf, STACK_OF(X509) * *chain, char **err)
+{
+	struct net_cred_pem pem;
+	*leaf = NULL;
+	*chain = NULL;
+	if (!net_cred_read_pem("the certificate", path, &pem, err))
+		return false;
+	BIO *bio = BIO_new_mem_buf(pem.text, (int)pem.len);
+	*leaf = PEM_read_bio_X509(bio, NULL, net_cred_no_passphrase, NULL);
+	if (*leaf == NULL) {
+		*err = xasprintf("%s is not a PEM certificate", path);
+	} else {
+		*chain = sk_X509_new_null();
+		X509 *x;
+		while ((x = PEM_read_bio_X509(bio, NULL, net_cred_no_passphrase, NULL)) != NULL)
+			sk_X509_push(*chain, x);
+	}
+	ERR_clear_error(); /* the end of the file */
+	BIO_free(bio);
+	free(pem.text);
+	return *leaf != NULL;
+}
+
+/* An X509_NAME's common name, else its one-line form, into out. */
+static void net_cred_name(const X509_NAME *name, char *out, int size)
+{
+	if (X509_NAME_get_text_by_NID((X509_NAME *)name, NID_commonName, out, size) < 0)
+		X509_NAME_oneline(name, out, size);
+	ERR_clear_error();
+}
+
+/* Why the verification of leaf failed (code), in words an administrator acts on. */
+static char *net_cred_issued_error(int code, X509 *leaf, const char *ca_path, const char *cert_path)
+{
+	char issuer[256], date[64] = "";
+	net_cred_name(X509_get_issuer_name(leaf), issuer, sizeof issuer);
+	BIO *b = BIO_new(BIO_s_mem());
+	const ASN1_TIME *t =
+		code == X509_V_ERR_CERT_NOT_YET_VALID ? X509_get0_notBefore(leaf) : X509_get0_notAfter(leaf);
+	if (b && ASN1_TIME_print(b, t) == 1) {
+		int n = BIO_read(b, date, (int)sizeof date - 1);
+		date[n > 0 ? n : 0] = '\0';
+	}
+	BIO_free(b);
+	switch (code) {
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+	case X509_V_ERR_CERT_SIGNATURE_FAILURE:
+		return xasprintf("%s was issued by \"%s\", not by the deployment's CA (%s), so it could never connect: "
+				 "issue the certificate with that CA (deploy/pki.sh issue), or, when client "
+				 "certificates come from another CA, give its certificate with --client-ca FILE",
+				 cert_path, issuer, ca_path);
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+		return xasprintf("%s expired on %s, so it could never connect: issue a new certificate", cert_path,
+				 date);
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+		return xasprintf("%s is not valid before %s: enrol it then, or check this machine's clock", cert_path,
+				 date);
+	case X509_V_ERR_INVALID_PURPOSE:
+		return xasprintf(
+			"%s is not made for TLS clients (its extended key usage lacks clientAuth), so it could "
+			"never connect: issue a client certificate (deploy/pki.sh issue)",
+			cert_path);
+	default:
+		return xasprintf("%s cannot be checked against the deployment's CA (%s): %s", cert_path, ca_path,
+				 X509_verify_cert_error_string(code));
+	}
+}
+
+bool net_cred_check_issued(const char *ca_path, const char *cert_path, char **err)
+{
+	unsigned char digest[SHA256_DIGEST_LENGTH];
+	SSL_CTX *trust = SSL_CTX_new(TLS_client_method());
+	X509 *leaf = NULL;
+	STACK_OF(X509) *chain = NULL;
+	X509_STORE_CTX *vc = NULL;
+	bool ok = false;
+	if (trust == NULL) {
+		*err = xasprintf("cannot check %s: %s", cert_path, net_cred_ossl_reason());
+	} else if (net_cred_load_ca(trust, ca_path, digest, err) &&
+		   net_cred_read_certs(cert_path, &leaf, &chain, err)) {
+		vc = X509_STORE_CTX_new();
+		/* as the daemon checks a client's certificate: "ssl_client", the purpose a TLS server verifies */
+		if (vc == NULL || X509_STORE_CTX_init(vc, SSL_CTX_get_cert_store(trust), leaf, chain) != 1 ||
+		    X509_STORE_CTX_set_default(vc, "ssl_client") != 1)
+			*err = xasprintf("cannot check %s: %s", cert_path, net_cred_ossl_reason());
+		else if (X509_verify_cert(vc) == 1)
+			ok = true;
+		else
+			*err = net_cred_issued_error(X509_STORE_CTX_get_error(vc), leaf, ca_path, cert_path);
+	}
+	ERR_clear_error();
+	X509_STORE_CTX_free(vc);
+	sk_X509_pop_free(chain, X509_free);
+	X509_free(leaf);
+	SSL_CTX_free(trust);
 	return ok;
 }

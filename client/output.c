@@ -66,9 +66,12 @@ void output_csv_field(struct buf *b, const char *s)
 	buf_putc(b, '"');
 }
 
-/* A cell as shown in a table: one line, wide columns cut with "...". */
-static char *output_cell(const char *s, bool wide)
+/* A cell as shown in a table: one line, wide columns cut with "...", controls made visible. */
+static char *output_cell(const char *raw, bool wide)
 {
+	struct buf safe = {0};
+	text_escape_controls(&safe, raw, true);
+	const char *s = buf_str(&safe);
 	struct buf b = {0};
 	size_t chars = 0;
 	for (const char *p = s; *p; p++) {
@@ -84,6 +87,7 @@ static char *output_cell(const char *s, bool wide)
 		}
 		buf_putc(&b, (*p == '\n' || *p == '\r' || *p == '\t') ? ' ' : *p);
 	}
+	buf_free(&safe);
 	return buf_take(&b);
 }
 
@@ -175,7 +179,11 @@ void output_record(FILE *out, const char *const *pairs)
 		fprintf(out, "%s:", pairs[i]);
 		for (size_t pad = strlen(pairs[i]); pad < w + 1; pad++)
 			fputc(' ', out);
-		fprintf(out, "%s\n", pairs[i + 1] ? pairs[i + 1] : "");
+		/* a value a terminal would obey (an escape sequence, a bidi override) is shown, not obeyed */
+		struct buf v = {0};
+		text_escape_controls(&v, pairs[i + 1] ? pairs[i + 1] : "", true);
+		fprintf(out, "%s\n", buf_str(&v));
+		buf_free(&v);
 	}
 }
 

@@ -1,6 +1,9 @@
-/* report_html.c - the board report: one self-contained HTML5 page of a period's consolidated
- * status, with inline CSS and inline SVG charts only (no script, no external reference), laid
- * out to print on A4. Every string from the input is escaped; every pointer may be NULL. */
+/* report_html.c - the board report: one self-contained HTML5 page of a quarter's consolidated
+ * status as a board reads it (inline CSS only: no script, no image, no external reference). Page 1
+ * is the headline, each number with its definition, and the exceptions; then the movement since
+ * the previous quarter, the charts, one table of every project and the returns outstanding. It
+ * prints on A4 in a few pages and reflows at phone width. Every string from the input is escaped,
+ * and submitted text is isolated (report_html_text); every pointer may be NULL. */
 #include "report_html.h"
 #include "report_html_draw.h"
 
@@ -11,14 +14,8 @@
 #include <string.h>
 
 #include "money.h"
+#include "period.h"
 #include "values.h"
-
-/* The charts' coordinate width; CSS scales them to the page (about 690 CSS px on A4). */
-#define REPORT_HTML_CHART_W 720
-/* SVG text does not wrap, so a name drawn in a chart is cut to this many characters. */
-#define REPORT_HTML_LABEL_MAX 90
-/* The fewest units a non-empty confidence segment is drawn, so its count fits on it. */
-#define REPORT_HTML_SEGMENT_MIN 20.0
 
 const struct report_html_conf report_html_confs[REPORT_HTML_CONF_COUNT] = {
 	{"green", "Green", "c-green", "#2e7d32", "#ffffff"},
@@ -26,7 +23,8 @@ const struct report_html_conf report_html_confs[REPORT_HTML_CONF_COUNT] = {
 	{"amber", "Amber", "c-amber", "#f9a825", "#1a1a1a"},
 	{"amber_red", "Amber/Red", "c-amber-red", "#ef6c00", "#1a1a1a"},
 	{"red", "Red", "c-red", "#c62828", "#ffffff"},
-	{"none", "Not reported", "c-none", "#9e9e9e", "#1a1a1a"},
+	{"returned", "Returned", "c-returned", "#5e35b1", "#ffffff"},
+	{"none", "No return", "c-none", "#e0e0e0", "#1a1a1a"},
 	{NULL, "Other", "c-other", "#616161", "#ffffff"},
 };
 
@@ -36,72 +34,108 @@ const char *const report_html_stage_labels[STAGE_COUNT] = {
 	"Other", "Concept", "Early development", "Advanced development", "Live", "Completed", "Paused", "Cancelled",
 };
 
-/* The three amounts of the spend chart, in the order drawn. */
-static const struct {
-	const char *label;
-	const char *fill;
-} report_html_money_series[3] = {
-	{"Spend", "#0d47a1"},
-	{"Forecast", "#42a5f5"},
-	{"Plan cost", "#cfd8dc"},
-};
-
-/* The page's style: A4, print colours kept, no fonts or images from anywhere. */
+/* The page's style: A4, print colours kept, no fonts or images from anywhere. No text is smaller
+ * than 11 CSS px (8.5pt), at any width. Below 640 px the tables reflow or scroll in their box. */
 static const char report_html_css[] =
-	"@page { size: A4; margin: 16mm 14mm 18mm 14mm; }\n"
+	"@page { size: A4; margin: 13mm 12mm 14mm 12mm; }\n"
 	"html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }\n"
-	"body { margin: 0 auto; padding: 24px 16px 48px; max-width: 182mm; background: #fff; color: #1a1a1a;\n"
-	"  font: 10.5pt/1.45 \"Segoe UI\", \"Helvetica Neue\", Arial, sans-serif; }\n"
-	"header.report { border-bottom: 3px solid #263238; padding-bottom: 8px; margin-bottom: 8px; }\n"
-	"h1 { font-size: 20pt; line-height: 1.2; margin: 0 0 2px; }\n"
-	".subtitle { font-size: 14pt; color: #37474f; margin: 0 0 6px; }\n"
-	".meta { display: flex; flex-wrap: wrap; gap: 2px 24px; margin: 0; font-size: 9.5pt; color: #37474f; }\n"
+	"*, *::before, *::after { box-sizing: border-box; }\n"
+	"body { margin: 0 auto; padding: 20px 16px 40px; max-width: 64em; background: #fff; color: #1a1a1a;\n"
+	"  font: 10.5pt/1.4 \"Segoe UI\", \"Helvetica Neue\", Arial, sans-serif; overflow-wrap: break-word; }\n"
+	"header.report { border-bottom: 3px solid #263238; padding-bottom: 6px; margin-bottom: 6px; }\n"
+	"h1 { font-size: 18pt; line-height: 1.2; margin: 0 0 2px; }\n"
+	".subtitle { font-size: 13pt; color: #37474f; margin: 0 0 4px; }\n"
+	".meta { display: flex; flex-wrap: wrap; gap: 0 20px; margin: 0; font-size: 9pt; color: #37474f; }\n"
 	".meta div { display: flex; gap: 6px; }\n"
 	".meta dt { font-weight: 600; }\n"
 	".meta dd { margin: 0; }\n"
-	"h2 { font-size: 14pt; margin: 20px 0 8px; padding-bottom: 3px; border-bottom: 1px solid #90a4ae;\n"
+	"h2 { font-size: 13pt; margin: 16px 0 6px; padding-bottom: 2px; border-bottom: 1px solid #90a4ae;\n"
 	"  break-after: avoid; }\n"
-	"h3 { font-size: 11pt; margin: 0 0 4px; break-after: avoid; }\n"
-	"figure { margin: 0; break-inside: avoid; }\n"
-	"figcaption { font-size: 9.5pt; color: #37474f; margin-bottom: 4px; }\n"
-	"svg.chart { display: block; width: 100%; height: auto; }\n"
-	"svg.chart text { font-family: inherit; font-size: 12px; }\n"
-	"svg.chart text.seg { font-weight: 600; }\n"
+	"h3 { font-size: 10.5pt; margin: 0 0 2px; break-after: avoid; }\n"
+	"p { margin: 4px 0; }\n"
+	".note { font-size: 9pt; color: #37474f; }\n"
 	".nodata { font-style: italic; color: #455a64; }\n"
-	".tiles { display: grid; grid-template-columns: repeat(5, 1fr); gap: 8px; margin: 0 0 8px;\n"
+	".sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: "
+	"nowrap; }\n"
+	".tiles { display: grid; grid-template-columns: repeat(4, 1fr); gap: 6px; margin: 0 0 6px;\n"
 	"  break-inside: avoid; }\n"
-	".tiles.money { grid-template-columns: repeat(3, 1fr); }\n"
-	".tiles div { border: 1px solid #b0bec5; border-radius: 4px; padding: 4px 10px; }\n"
-	".tiles dt { font-size: 9pt; color: #37474f; }\n"
-	".tiles dd { margin: 0; font-size: 15pt; font-weight: 700; font-variant-numeric: tabular-nums; }\n"
-	".legend { list-style: none; display: flex; flex-wrap: wrap; gap: 4px 14px; padding: 0; margin: 4px 0 8px;\n"
-	"  font-size: 9.5pt; break-inside: avoid; }\n"
-	".legend li { display: flex; align-items: center; gap: 5px; }\n"
-	".badge { display: inline-block; padding: 0 6px; border: 1px solid #1a1a1a; border-radius: 3px;\n"
-	"  font-size: 9pt; font-weight: 600; white-space: nowrap; }\n"
-	"table { width: 100%; border-collapse: collapse; font-size: 9.5pt; }\n"
-	"caption { caption-side: top; text-align: left; color: #37474f; padding-bottom: 4px; }\n"
-	"th, td { text-align: left; vertical-align: top; padding: 4px 6px; border-bottom: 1px solid #cfd8dc; }\n"
+	".tiles div { border: 1px solid #b0bec5; border-radius: 4px; padding: 3px 8px; }\n"
+	".tiles dt { font-size: 9pt; font-weight: 600; color: #37474f; }\n"
+	".tiles dd { margin: 0; }\n"
+	".tiles dd.n { font-size: 16pt; font-weight: 700; line-height: 1.2; font-variant-numeric: tabular-nums; }\n"
+	".tiles dd.def { font-size: 8.5pt; line-height: 1.3; color: #37474f; }\n"
+	".legend { list-style: none; display: flex; flex-wrap: wrap; gap: 2px 12px; padding: 0; margin: 4px 0;\n"
+	"  break-inside: avoid; }\n"
+	".legend li { display: flex; align-items: center; gap: 4px; }\n"
+	".badge { display: inline-block; padding: 0 5px; border: 1px solid #1a1a1a; border-radius: 3px;\n"
+	"  font-size: 8.5pt; font-weight: 600; white-space: nowrap; }\n"
+	".money { padding: 4px 8px; border-left: 3px solid #0d47a1; background: #f5f7f8; break-inside: avoid; }\n"
+	"table { width: 100%; border-collapse: collapse; font-size: 9pt; }\n"
+	"caption { caption-side: top; text-align: left; color: #37474f; padding-bottom: 3px; font-size: 9pt; }\n"
+	"th, td { text-align: left; vertical-align: top; padding: 2px 4px; border-bottom: 1px solid #cfd8dc; }\n"
 	"thead { display: table-header-group; }\n"
-	"thead th { background: #eceff1; border-bottom: 2px solid #90a4ae; white-space: nowrap; }\n"
+	"thead th { background: #eceff1; border-bottom: 2px solid #90a4ae; }\n"
 	"tr { break-inside: avoid; }\n"
-	"th.num, td.num { text-align: right; font-variant-numeric: tabular-nums; }\n"
-	"td ul { margin: 0; padding-left: 16px; }\n"
-	".project { border-top: 1px solid #b0bec5; padding: 8px 0 10px; break-inside: avoid; }\n"
-	"h2 + .project { border-top: 0; padding-top: 0; }\n"
-	".project h3 .badge { margin-left: 6px; vertical-align: 1px; }\n"
-	".facts { display: grid; grid-template-columns: max-content 1fr max-content 1fr; gap: 1px 10px;\n"
-	"  margin: 4px 0 6px; font-size: 9.5pt; }\n"
-	".facts dt { color: #37474f; font-weight: 600; }\n"
-	".facts dd { margin: 0; }\n"
-	".flag { display: inline-block; margin: 0 4px 1px 0; padding: 0 5px; border: 1px solid #6d4c41;\n"
-	"  border-radius: 3px; font-size: 8.5pt; }\n"
-	".narrative { white-space: pre-line; margin: 0; padding: 6px 10px; background: #f5f7f8;\n"
-	"  border-left: 3px solid #90a4ae; font-size: 9.5pt; }\n"
-	".narrative.none { font-style: italic; color: #455a64; }\n"
+	"th.num, td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }\n"
+	".scroll { overflow-x: auto; max-width: 100%; }\n"
+	".exception { border-top: 1px solid #b0bec5; padding: 5px 0 6px; break-inside: avoid; }\n"
+	".exception h3 .badge { margin-left: 4px; vertical-align: 1px; }\n"
+	".why { margin: 0 0 3px; font-size: 9pt; }\n"
+	".why strong { color: #b71c1c; }\n"
+	".narrative { white-space: pre-line; margin: 3px 0; padding: 3px 8px; background: #f5f7f8;\n"
+	"  border-left: 3px solid #90a4ae; font-size: 9.5pt; unicode-bidi: isolate; }\n"
+	".detail { margin: 2px 0; font-size: 9pt; }\n"
+	".detail dt { font-weight: 600; display: inline; }\n"
+	".detail dd { display: inline; margin: 0; }\n"
+	".detail ul, .detail ol { display: inline; margin: 0; padding: 0; list-style: none; }\n"
+	".detail li { display: inline; }\n"
+	".detail li + li::before { content: \"; \"; }\n"
+	"table.matrix { width: auto; min-width: 60%; }\n"
+	"table.matrix td { text-align: center; min-width: 3.2em; }\n"
+	"table.matrix th { overflow-wrap: normal; }\n"
+	"#movement { break-inside: avoid; }\n"
+	"table.matrix td.fell { background: #ffcdd2; font-weight: 700; }\n"
+	"table.matrix td.rose { background: #c8e6c9; }\n"
+	"table.matrix td.same { background: #eceff1; }\n"
+	".chart { margin: 4px 0 8px; break-inside: avoid; }\n"
+	".chart .row { display: grid; grid-template-columns: 34% 1fr; gap: 2px 8px; align-items: center;\n"
+	"  margin: 3px 0; font-size: 9pt; break-inside: avoid; }\n"
+	".chart .label { line-height: 1.25; }\n"
+	".chart .bar { display: flex; min-height: 1.5em; }\n"
+	".chart .seg { flex: 1 1 0; min-width: 1.7em; text-align: center; font-size: 8.5pt; font-weight: 600;\n"
+	"  line-height: 1.5em; border-right: 1px solid #fff; white-space: nowrap; }\n"
+	".chart .pair { display: grid; grid-template-columns: max-content 1fr; gap: 1px 6px; align-items: center;\n"
+	"  white-space: nowrap; }\n"
+	".chart .amount { display: flex; align-items: center; gap: 6px; white-space: nowrap; }\n"
+	".chart .fill { display: inline-block; height: 1.1em; border: 1px solid #546e7a; }\n"
+	".chart .forecast { background: #42a5f5; }\n"
+	".chart .plan { background: #cfd8dc; }\n"
+	"table.projects td.title { min-width: 10em; }\n"
+	"table.projects td.cost { white-space: normal; max-width: 7em; }\n"
+	".orgs { margin: 4px 0; padding-left: 18px; font-size: 9pt; }\n"
+	".orgs li { margin: 1px 0; }\n"
+	"@media screen and (max-width: 640px) {\n"
+	"  body { padding: 12px 10px 32px; overflow-wrap: anywhere; }\n"
+	"  .tiles { grid-template-columns: repeat(2, 1fr); }\n"
+	"  .chart .row { grid-template-columns: 1fr; }\n"
+	"  table.projects thead { position: absolute; width: 1px; height: 1px; overflow: hidden;\n"
+	"    clip: rect(0 0 0 0); }\n"
+	"  table.projects, table.projects tbody, table.projects tr { display: block; width: 100%; }\n"
+	"  table.projects caption { display: block; }\n"
+	"  table.projects tr { padding: 4px 0; border-bottom: 1px solid #cfd8dc; }\n"
+	"  table.projects td { display: inline-block; border: 0; padding: 0 10px 0 0; text-align: left; }\n"
+	"  table.projects td.ref, table.projects td.title { display: inline; font-weight: 600; }\n"
+	"  table.projects td.title::after { content: \"\"; display: block; }\n"
+	"  table.projects td.empty { display: none; }\n"
+	"  table.projects td.cost { max-width: none; }\n"
+	"  table.projects td[data-label]::before { content: attr(data-label) \": \"; color: #455a64;\n"
+	"    font-weight: 400; }\n"
+	"}\n"
 	"@media print {\n"
-	"  body { max-width: none; padding: 0; font-size: 10pt; }\n"
-	"  h2 { margin-top: 14px; }\n"
+	"  body { max-width: none; padding: 0; font-size: 9.5pt; }\n"
+	"  h2 { margin-top: 10px; }\n"
+	"  table { font-size: 8.5pt; }\n"
+	"  .scroll { overflow: visible; }\n"
 	"}\n";
 
 /* s, or "" for a NULL string. */
@@ -110,16 +144,11 @@ const char *report_html_str(const char *s)
 	return s ? s : "";
 }
 
-/* Appends at most max characters of s, HTML-escaped, and an ellipsis when it was cut.
- * Control characters other than tab and line breaks are dropped: HTML does not allow them. */
-static void report_html_esc_max(struct buf *out, const char *s, size_t max)
+/* Appends s HTML-escaped; fit for text and for quoted attribute values. Control characters
+ * other than tab and line breaks are dropped: HTML does not allow them. */
+void report_html_esc(struct buf *out, const char *s)
 {
-	size_t chars = 0;
 	for (const unsigned char *p = (const unsigned char *)report_html_str(s); *p; p++) {
-		if ((*p & 0xc0) != 0x80 && chars++ == max) {
-			buf_puts(out, "&hellip;");
-			return;
-		}
 		switch (*p) {
 		case '&':
 			buf_puts(out, "&amp;");
@@ -144,22 +173,18 @@ static void report_html_esc_max(struct buf *out, const char *s, size_t max)
 	}
 }
 
-/* Appends s HTML-escaped; fit for text and for quoted attribute values. */
-void report_html_esc(struct buf *out, const char *s)
+void report_html_text(struct buf *out, const char *s)
 {
-	report_html_esc_max(out, s, SIZE_MAX);
-}
-
-/* Appends s escaped, or a dash when it is empty. */
-void report_html_esc_or_dash(struct buf *out, const char *s)
-{
-	if (report_html_str(s)[0])
-		report_html_esc(out, s);
-	else
+	if (!report_html_str(s)[0]) {
 		buf_puts(out, "&mdash;");
+		return;
+	}
+	buf_puts(out, "<bdi>");
+	report_html_esc(out, s);
+	buf_puts(out, "</bdi>");
 }
 
-/* Appends an RFC 3339 UTC time as "2026-10-20 09:30 UTC"; anything else as given, escaped. */
+/* Appends an RFC 3339 UTC time as "2026-10-20 09:30 UTC"; anything else as given, isolated. */
 void report_html_time(struct buf *out, const char *s)
 {
 	static const char shape[] = "dddd-dd-ddTdd:dd";
@@ -169,7 +194,7 @@ void report_html_time(struct buf *out, const char *s)
 	for (size_t i = 0; ok && i < sizeof shape - 1; i++)
 		ok = shape[i] == 'd' ? (s[i] >= '0' && s[i] <= '9') : s[i] == shape[i];
 	if (!ok) {
-		report_html_esc_or_dash(out, s);
+		report_html_text(out, s);
 		return;
 	}
 	buf_append(out, s, 10);
@@ -178,7 +203,6 @@ void report_html_time(struct buf *out, const char *s)
 	buf_puts(out, " UTC");
 }
 
-/* Appends an amount of money as "£1,200,000". */
 void report_html_money(struct buf *out, int64_t pence)
 {
 	char text[MONEY_FMT_MAX];
@@ -186,13 +210,40 @@ void report_html_money(struct buf *out, int64_t pence)
 	buf_puts(out, text);
 }
 
-/* Appends a count of projects, "1 project" or "12 projects". */
+void report_html_money_short(struct buf *out, int64_t pence)
+{
+	static const struct {
+		int64_t unit; /* in pounds */
+		const char *suffix;
+	} scale[] = {{1000000000, "bn"}, {1000000, "M"}, {1000, "k"}};
+	const char *sign = pence < 0 ? "&minus;" : "";
+	int64_t pounds = (pence < 0 ? -pence : pence) / 100;
+	for (size_t i = 0; i < sizeof scale / sizeof scale[0]; i++) {
+		if (pounds < scale[i].unit)
+			continue;
+		/* one decimal, rounded; none when it is .0 or the amount is large */
+		int64_t tenths = (pounds * 10 + scale[i].unit / 2) / scale[i].unit;
+		if (tenths % 10 == 0 || tenths >= 1000)
+			buf_printf(out, "%s&pound;%" PRId64 "%s", sign, (tenths + 5) / 10, scale[i].suffix);
+		else
+			buf_printf(out, "%s&pound;%" PRId64 ".%" PRId64 "%s", sign, tenths / 10, tenths % 10,
+				   scale[i].suffix);
+		return;
+	}
+	buf_printf(out, "%s&pound;%" PRId64, sign, pounds);
+}
+
+void report_html_tenths(struct buf *out, long long tenths)
+{
+	long long mag = tenths < 0 ? -tenths : tenths;
+	buf_printf(out, "%s%lld.%lld%%", tenths > 0 ? "+" : tenths < 0 ? "&minus;" : "", mag / 10, mag % 10);
+}
+
 void report_html_projects_count(struct buf *out, int64_t n)
 {
 	buf_printf(out, "%" PRId64 " project%s", n, n == 1 ? "" : "s");
 }
 
-/* The slot in report_html_confs of a confidence name; unknown names go to "Other". */
 int report_html_conf_slot(const char *name)
 {
 	for (int k = 0; k < REPORT_HTML_CONF_OTHER; k++)
@@ -201,26 +252,43 @@ int report_html_conf_slot(const char *name)
 	return REPORT_HTML_CONF_OTHER;
 }
 
-/* Sums a list of counts by confidence name into counts[] (negative counts as 0); returns the total. */
-static int64_t report_html_conf_counts(Planreg__V1__CountByName *const *list, size_t n,
-				       int64_t counts[REPORT_HTML_CONF_COUNT])
+int report_html_confidence_slot(Planreg__V1__Confidence c)
 {
-	int64_t total = 0;
-	memset(counts, 0, REPORT_HTML_CONF_COUNT * sizeof counts[0]);
-	for (size_t i = 0; list && i < n; i++) {
-		if (!list[i] || list[i]->count <= 0)
-			continue;
-		counts[report_html_conf_slot(list[i]->name)] += list[i]->count;
-		total += list[i]->count;
-	}
-	return total;
+	if (c == PLANREG__V1__CONFIDENCE__CONFIDENCE_UNSPECIFIED)
+		return REPORT_HTML_CONF_NONE;
+	return values_confidence_valid((int)c) ? (int)c - 1 : REPORT_HTML_CONF_OTHER;
 }
 
-/* Appends a confidence as a badge: its word on its colour. */
 void report_html_badge(struct buf *out, int slot)
 {
 	buf_printf(out, "<span class=\"badge %s\">%s</span>", report_html_confs[slot].cls,
 		   report_html_confs[slot].label);
+}
+
+void report_html_leads(struct buf *out, const Planreg__V1__ProjectStatus *p)
+{
+	size_t shown = 0;
+	for (size_t i = 0; p->lead_orgs && i < p->n_lead_orgs; i++) {
+		if (!report_html_str(p->lead_orgs[i])[0])
+			continue;
+		buf_puts(out, shown++ ? ", " : "");
+		report_html_text(out, p->lead_orgs[i]);
+	}
+	if (shown == 0)
+		buf_puts(out, "&mdash;");
+}
+
+void report_html_stage(struct buf *out, int stage)
+{
+	buf_puts(out, values_stage_valid(stage) ? report_html_stage_labels[stage] : "&mdash;");
+}
+
+void report_html_previous_period(const char *period, char out[8])
+{
+	struct period p;
+	out[0] = '\0';
+	if (period_parse(report_html_str(period), &p))
+		period_format(period_prev(p), out);
 }
 
 /* The period reported on: the status's, else the outstanding list's, else "". */
@@ -233,28 +301,17 @@ static const char *report_html_period(const struct report_html_input *in)
 	return "";
 }
 
-/* Appends a theme group's label, "Theme 3: Digital skills", its name cut to max characters. */
-static void report_html_theme_label(struct buf *out, const Planreg__V1__StatusGroup *g, size_t max)
+/* The due date in words: "2026-10-14, 14 days after the quarter ended". */
+static void report_html_due(struct buf *out, const char *period, const char *due)
 {
-	const char *key = report_html_str(g->key), *name = report_html_str(g->name);
-	if (!key[0] && !name[0]) {
-		buf_puts(out, "Unnamed theme");
+	struct period p;
+	struct date d;
+	if (!period_parse(report_html_str(period), &p) || !date_parse(report_html_str(due), &d)) {
+		report_html_text(out, due);
 		return;
 	}
-	if (key[0]) {
-		buf_puts(out, "Theme ");
-		report_html_esc_max(out, key, 12);
-	}
-	if (key[0] && name[0])
-		buf_puts(out, ": ");
-	report_html_esc_max(out, name, max);
-}
-
-/* The theme groups of the totals, or none. */
-size_t report_html_themes(const Planreg__V1__StatusTotals *t, Planreg__V1__StatusGroup *const **groups)
-{
-	*groups = t ? t->by_theme : NULL;
-	return t && t->by_theme ? t->n_by_theme : 0;
+	int days = date_days_between(period_end(p), d);
+	buf_printf(out, "%s, %d day%s after the quarter ended", due, days, days == 1 ? "" : "s");
 }
 
 /* Appends <head> (title and style) after the doctype. */
@@ -264,7 +321,7 @@ static void report_html_head(struct buf *out, const struct report_html_input *in
 	buf_puts(out, "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n"
 		      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
 	report_html_esc(out, plan[0] ? plan : "Action plan");
-	buf_puts(out, " &mdash; Quarterly status ");
+	buf_puts(out, " &mdash; Board report ");
 	report_html_esc(out, report_html_period(in));
 	buf_puts(out, "</title>\n<style>\n");
 	buf_puts(out, report_html_css);
@@ -274,342 +331,258 @@ static void report_html_head(struct buf *out, const struct report_html_input *in
 	buf_puts(out, "</style>\n</head>\n");
 }
 
-/* Appends the page header: plan, period, due date, as-at and generated times. */
-static void report_html_header(struct buf *out, const struct report_html_input *in)
+/* The due date of the report's quarter: the status's, else the outstanding list's. */
+static const char *report_html_due_date(const struct report_html_input *in)
 {
-	const Planreg__V1__GetStatusResponse *s = in->status;
-	const char *plan = report_html_str(in->plan_title);
-	const char *period = report_html_period(in);
-	const char *due = s ? report_html_str(s->due) : "";
+	const char *due = in->status ? report_html_str(in->status->due) : "";
 	if (!due[0] && in->outstanding)
 		due = report_html_str(in->outstanding->due);
+	return due;
+}
 
+/* Appends the page header: plan, quarter, due date, as-at and generated times. */
+static void report_html_header(struct buf *out, const struct report_html_input *in)
+{
+	const char *plan = report_html_str(in->plan_title);
+	const char *period = report_html_period(in);
 	buf_puts(out, "<header class=\"report\">\n<h1>");
-	report_html_esc(out, plan[0] ? plan : "Action plan");
-	buf_puts(out, "</h1>\n<p class=\"subtitle\">Quarterly status ");
-	if (period[0])
-		report_html_esc(out, period);
+	if (plan[0])
+		report_html_text(out, plan);
 	else
-		buf_puts(out, "(period not given)");
-	buf_puts(out, "</p>\n<dl class=\"meta\">\n<div><dt>Due</dt><dd>");
-	report_html_esc_or_dash(out, due);
+		buf_puts(out, "Action plan");
+	buf_puts(out, "</h1>\n<p class=\"subtitle\">Board report, quarter ");
+	struct period p;
+	if (period_parse(period, &p)) {
+		char start[DATE_FMT_MAX], end[DATE_FMT_MAX];
+		date_format(period_start(p), start);
+		date_format(period_end(p), end);
+		buf_printf(out, "%s (%s to %s)", period, start, end);
+	} else {
+		report_html_text(out, period[0] ? period : "(not given)");
+	}
+	buf_puts(out, "</p>\n<dl class=\"meta\">\n<div><dt>Returns due</dt><dd>");
+	report_html_due(out, period, report_html_due_date(in));
 	buf_puts(out, "</dd></div>\n<div><dt>As at</dt><dd>");
-	report_html_time(out, s ? s->as_at : NULL);
+	report_html_time(out, in->status ? in->status->as_at : NULL);
 	buf_puts(out, "</dd></div>\n<div><dt>Generated</dt><dd>");
 	report_html_time(out, in->generated_at);
 	buf_puts(out, "</dd></div>\n</dl>\n</header>\n");
 }
 
-/* Opens a section with its heading; id is a constant of this file, never input. */
+/* Opens a section with its heading; id and heading are constants of the report, never input. */
 void report_html_section_open(struct buf *out, const char *id, const char *heading)
 {
 	buf_printf(out, "<section id=\"%s\" aria-labelledby=\"%s-h\">\n<h2 id=\"%s-h\">%s</h2>\n", id, id, id, heading);
 }
 
-/* Appends one headline number as a tile. */
-static void report_html_tile(struct buf *out, const char *label, int64_t n)
+/* Opens one headline tile: its term and its number; its definition follows. */
+static void report_html_tile(struct buf *out, const char *id, const char *term, int64_t n)
 {
-	buf_printf(out, "<div><dt>%s</dt><dd>%" PRId64 "</dd></div>\n", label, n);
+	buf_printf(out, "<div id=\"tile-%s\"><dt>%s</dt><dd class=\"n\">%" PRId64 "</dd><dd class=\"def\">", id, term,
+		   n);
 }
 
-/* Appends one headline amount as a tile. */
-static void report_html_money_tile(struct buf *out, const char *label, int64_t pence)
+/* The count of a rating in a list of counts by name. */
+static int64_t report_html_count_of(Planreg__V1__CountByName *const *list, size_t n, const char *name)
 {
-	buf_printf(out, "<div><dt>%s</dt><dd>", label);
-	report_html_money(out, pence);
-	buf_puts(out, "</dd></div>\n");
+	int64_t total = 0;
+	for (size_t i = 0; list && i < n; i++)
+		if (list[i] && list[i]->count > 0 && strcmp(report_html_str(list[i]->name), name) == 0)
+			total += list[i]->count;
+	return total;
 }
 
-/* Appends the headline numbers: counts, money, and confidence over every project. */
-static void report_html_headline(struct buf *out, const Planreg__V1__StatusTotals *t)
+/* The four headline counts, each with what it means. */
+static void report_html_tiles(struct buf *out, const struct report_html_input *in, const Planreg__V1__StatusTotals *t)
 {
-	report_html_section_open(out, "headline", "Headline numbers");
-	if (!t) {
-		buf_puts(out, "<p class=\"nodata\">No totals were available for this report.</p>\n</section>\n");
-		return;
-	}
+	int64_t none = report_html_count_of(t->by_confidence, t->n_by_confidence, "none");
 	buf_puts(out, "<dl class=\"tiles\">\n");
-	report_html_tile(out, "Projects", t->projects);
-	report_html_tile(out, "Reported", t->reported);
-	report_html_tile(out, "Outstanding", t->outstanding);
-	report_html_tile(out, "Late", t->late);
-	report_html_tile(out, "Returned", t->returned);
-	buf_puts(out, "</dl>\n<dl class=\"tiles money\">\n");
-	report_html_money_tile(out, "Total spend to date", t->spend_pence);
-	report_html_money_tile(out, "Total forecast", t->forecast_pence);
-	report_html_money_tile(out, "Known plan cost", t->plan_cost_pence);
-	buf_puts(out, "</dl>\n<p>Delivery confidence across all projects:</p>\n<ul class=\"legend\">\n");
-	int64_t counts[REPORT_HTML_CONF_COUNT];
-	report_html_conf_counts(t->by_confidence, t->n_by_confidence, counts);
-	for (int k = 0; k < REPORT_HTML_CONF_COUNT; k++) {
-		if (k == REPORT_HTML_CONF_OTHER && counts[k] == 0)
-			continue;
+	report_html_tile(out, "projects", "Projects", t->projects);
+	buf_puts(out, "in the plan, each due one return a quarter</dd></div>\n");
+	report_html_tile(out, "reported", "Reported", t->reported);
+	buf_puts(out, "a return received and not sent back; the colours below add up to this</dd></div>\n");
+	report_html_tile(out, "outstanding", "Outstanding", t->outstanding);
+	buf_printf(out, "no return yet (%" PRId64 "), or one sent back for correction (%" PRId32 ")</dd></div>\n", none,
+		   t->returned);
+	report_html_tile(out, "late", "Late", t->late);
+	buf_puts(out, "returns not received by the due date, ");
+	report_html_due(out, report_html_period(in), report_html_due_date(in));
+	buf_puts(out, ": received after it, or still outstanding</dd></div>\n</dl>\n");
+}
+
+/* The colours of the reported projects: they add up to "Reported". */
+static void report_html_ratings(struct buf *out, const Planreg__V1__StatusTotals *t)
+{
+	buf_printf(out,
+		   "<p>The %" PRId32 " reported, by delivery confidence:</p>\n<ul class=\"legend\" id=\"ratings\">\n",
+		   t->reported);
+	for (int k = 0; k <= REPORT_HTML_CONF_RED; k++) {
 		buf_puts(out, "<li>");
 		report_html_badge(out, k);
-		buf_printf(out, " %" PRId64 "</li>\n", counts[k]);
-	}
-	buf_puts(out, "</ul>\n</section>\n");
-}
-
-/* Opens an accessible chart: the <svg> with its <title> first, then the <desc> (already escaped). */
-static void report_html_svg_open(struct buf *out, int chart, const char *title, const char *desc, int height)
-{
-	buf_printf(
-		out,
-		"<svg class=\"chart\" role=\"img\" aria-labelledby=\"chart%d-title\" aria-describedby=\"chart%d-desc\""
-		" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\">\n",
-		chart, chart, REPORT_HTML_CHART_W, height, REPORT_HTML_CHART_W, height);
-	buf_printf(out, "<title id=\"chart%d-title\">%s</title>\n<desc id=\"chart%d-desc\">%s</desc>\n", chart, title,
-		   chart, desc);
-}
-
-/* Appends a chart that has nothing to draw: it says "No data". */
-static void report_html_svg_nodata(struct buf *out, int chart, const char *title)
-{
-	report_html_svg_open(out, chart, title, "No data.", 40);
-	buf_puts(out, "<text x=\"8\" y=\"25\" font-style=\"italic\">No data</text>\n</svg>\n");
-}
-
-/* Appends the legend of confidence colours, with the words. */
-static void report_html_conf_legend(struct buf *out, bool with_other)
-{
-	buf_puts(out, "<ul class=\"legend\">\n");
-	for (int k = 0; k < REPORT_HTML_CONF_COUNT; k++) {
-		if (k == REPORT_HTML_CONF_OTHER && !with_other)
-			continue;
-		buf_printf(out, "<li><span class=\"badge %s\">&nbsp;</span>%s</li>\n", report_html_confs[k].cls,
-			   report_html_confs[k].label);
+		buf_printf(out, " <span class=\"count\">%" PRId64 "</span></li>\n",
+			   report_html_count_of(t->by_confidence, t->n_by_confidence, report_html_confs[k].name));
 	}
 	buf_puts(out, "</ul>\n");
 }
 
-/* Appends the confidence chart's description: every theme's counts by confidence, in words. */
-static void report_html_conf_desc(struct buf *desc, Planreg__V1__StatusGroup *const *groups, size_t n)
+/* Money like for like: forecasts only against the plan costs of the same projects. */
+static void report_html_money_line(struct buf *out, const Planreg__V1__StatusTotals *t)
 {
-	buf_puts(desc, "Number of projects in each theme by delivery confidence.");
-	for (size_t i = 0; i < n; i++) {
-		if (!groups[i])
-			continue;
-		int64_t counts[REPORT_HTML_CONF_COUNT];
-		int64_t total = report_html_conf_counts(groups[i]->by_confidence, groups[i]->n_by_confidence, counts);
-		buf_putc(desc, ' ');
-		report_html_theme_label(desc, groups[i], SIZE_MAX);
-		buf_puts(desc, ": ");
-		report_html_projects_count(desc, total);
-		for (int k = 0; k < REPORT_HTML_CONF_COUNT; k++)
-			if (counts[k] > 0)
-				buf_printf(desc, ", %s %" PRId64, report_html_confs[k].label, counts[k]);
-		buf_putc(desc, '.');
+	buf_puts(out, "<p class=\"money\" id=\"money\"><strong>Forecast ");
+	report_html_money_short(out, t->compared_forecast_pence);
+	buf_puts(out, " against a plan cost of ");
+	report_html_money_short(out, t->compared_plan_cost_pence);
+	if (t->compared_plan_cost_pence > 0) {
+		__int128 d = (__int128)(t->compared_forecast_pence - t->compared_plan_cost_pence) * 1000;
+		int64_t b = t->compared_plan_cost_pence;
+		buf_puts(out, " (");
+		report_html_tenths(out, (long long)((d + (d < 0 ? -b / 2 : b / 2)) / b));
+		buf_puts(out, ")");
+	}
+	buf_puts(out, "</strong>, like for like: the ");
+	report_html_projects_count(out, t->compared_projects);
+	buf_printf(out,
+		   " reported with a forecast and a known plan cost. %" PRId32 " more reported a forecast but %s "
+		   "no agreed plan cost (&ldquo;tbd&rdquo;): counted here, not compared. Spend to date, over "
+		   "every return received: ",
+		   t->forecast_without_plan_cost, t->forecast_without_plan_cost == 1 ? "has" : "have");
+	report_html_money_short(out, t->spend_pence);
+	buf_puts(out, ".</p>\n");
+}
+
+/* Appends the headline: the counts with their definitions, the colours, the money. */
+static void report_html_headline(struct buf *out, const struct report_html_input *in)
+{
+	const Planreg__V1__StatusTotals *t = in->status ? in->status->totals : NULL;
+	report_html_section_open(out, "headline", "The quarter at a glance");
+	if (!t) {
+		buf_puts(out, "<p class=\"nodata\">No totals were available for this report.</p>\n</section>\n");
+		return;
+	}
+	report_html_tiles(out, in, t);
+	report_html_ratings(out, t);
+	report_html_money_line(out, t);
+	buf_puts(out, "</section>\n");
+}
+
+/* Appends a theme group's label, "Theme 3: Digital skills". */
+static void report_html_theme_label(struct buf *out, const Planreg__V1__StatusGroup *g)
+{
+	buf_puts(out, "Theme ");
+	if (report_html_str(g->key)[0])
+		report_html_esc(out, g->key); /* a number */
+	else
+		buf_puts(out, "&mdash;");
+	if (report_html_str(g->name)[0]) {
+		buf_puts(out, ": ");
+		report_html_text(out, g->name);
 	}
 }
 
-/* Appends one theme's stacked bar at y: a segment per confidence with its count on it, the total after. */
-static void report_html_conf_bar(struct buf *out, const int64_t counts[REPORT_HTML_CONF_COUNT], int64_t total,
-				 double unit, int y)
+/* Appends the legend of the ratings' colours. */
+static void report_html_legend(struct buf *out)
 {
-	double x = 0;
-	for (int k = 0; k < REPORT_HTML_CONF_COUNT; k++) {
-		if (counts[k] <= 0)
-			continue;
-		double w = (double)counts[k] * unit;
-		if (w < REPORT_HTML_SEGMENT_MIN)
-			w = REPORT_HTML_SEGMENT_MIN;
-		const struct report_html_conf *c = &report_html_confs[k];
-		buf_printf(out,
-			   "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"22\" fill=\"%s\" stroke=\"#ffffff\">"
-			   "<title>%s: %" PRId64 "</title></rect>\n",
-			   x, y, w, c->fill, c->label, counts[k]);
-		buf_printf(out,
-			   "<text class=\"seg\" x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" fill=\"%s\">%" PRId64
-			   "</text>\n",
-			   x + w / 2, y + 15, c->ink, counts[k]);
-		x += w;
-	}
-	buf_printf(out, "<text x=\"%.1f\" y=\"%d\">", x + 6, y + 15);
+	buf_puts(out, "<ul class=\"legend\" aria-hidden=\"true\">\n");
+	for (int k = 0; k < REPORT_HTML_CONF_OTHER; k++)
+		buf_printf(out, "<li><span class=\"badge %s\">&nbsp;</span>%s</li>\n", report_html_confs[k].cls,
+			   report_html_confs[k].label);
+	buf_puts(out, "</ul>\n");
+}
+
+/* One theme's bar: a segment per rating, as wide as its count, the count on it. */
+static void report_html_conf_bar(struct buf *out, const Planreg__V1__StatusGroup *g, int64_t max)
+{
+	int64_t total = 0;
+	for (int k = 0; k < REPORT_HTML_CONF_OTHER; k++)
+		total += report_html_count_of(g->by_confidence, g->n_by_confidence, report_html_confs[k].name);
+	buf_puts(out, "<div class=\"row\"><div class=\"label\">");
+	report_html_theme_label(out, g);
+	buf_puts(out, " (");
 	report_html_projects_count(out, total);
-	buf_puts(out, "</text>\n");
+	buf_printf(out, ")</div><div class=\"bar\" style=\"width: %.1f%%\">",
+		   max > 0 ? 100.0 * (double)total / (double)max : 0);
+	for (int k = 0; k < REPORT_HTML_CONF_OTHER; k++) {
+		int64_t n = report_html_count_of(g->by_confidence, g->n_by_confidence, report_html_confs[k].name);
+		if (n > 0)
+			buf_printf(out,
+				   "<span class=\"seg %s\" style=\"flex-grow: %" PRId64 "\" title=\"%s\">"
+				   "<span class=\"sr\">%s </span>%" PRId64 "</span>",
+				   report_html_confs[k].cls, n, report_html_confs[k].label, report_html_confs[k].label,
+				   n);
+	}
+	buf_puts(out, "</div></div>\n");
 }
 
-/* Appends "Delivery confidence by theme": a horizontal stacked bar per theme. */
+/* "Delivery confidence by theme": a bar per theme, every project in it. */
 static void report_html_confidence_chart(struct buf *out, const Planreg__V1__StatusTotals *t)
 {
-	static const char title[] = "Delivery confidence by theme";
-	enum { row = 50, top = 6, avail = 620 };
-	Planreg__V1__StatusGroup *const *groups;
-	size_t n = report_html_themes(t, &groups);
+	report_html_section_open(out, "confidence", "Delivery confidence by theme");
+	size_t n = t && t->by_theme ? t->n_by_theme : 0;
 	int64_t max = 0;
-	bool other = false;
-	for (size_t i = 0; i < n; i++) {
-		if (!groups[i])
-			continue;
-		int64_t counts[REPORT_HTML_CONF_COUNT];
-		int64_t total = report_html_conf_counts(groups[i]->by_confidence, groups[i]->n_by_confidence, counts);
-		max = total > max ? total : max;
-		other = other || counts[REPORT_HTML_CONF_OTHER] > 0;
-	}
-
-	report_html_section_open(out, "confidence", title);
-	buf_puts(out, "<figure>\n<figcaption>Projects in each theme by their latest delivery confidence; the number "
-		      "on each segment is its count of projects.</figcaption>\n");
+	for (size_t i = 0; i < n; i++)
+		if (t->by_theme[i] && t->by_theme[i]->projects > max)
+			max = t->by_theme[i]->projects;
 	if (max == 0) {
-		report_html_svg_nodata(out, 1, title);
-		buf_puts(out, "</figure>\n</section>\n");
+		buf_puts(out, "<p class=\"nodata\">No data</p>\n</section>\n");
 		return;
 	}
-	report_html_conf_legend(out, other);
-	struct buf desc = {0};
-	report_html_conf_desc(&desc, groups, n);
-	report_html_svg_open(out, 1, title, buf_str(&desc), top + (int)n * row);
-	buf_free(&desc);
-	/* every segment is at least REPORT_HTML_SEGMENT_MIN wide, so the scale leaves room for all of them */
-	double unit = (avail - REPORT_HTML_CONF_COUNT * REPORT_HTML_SEGMENT_MIN) / (double)max;
-	for (size_t i = 0; i < n; i++) {
-		int y = top + (int)i * row;
-		if (!groups[i])
-			continue;
-		buf_printf(out, "<text x=\"0\" y=\"%d\">", y + 12);
-		report_html_theme_label(out, groups[i], REPORT_HTML_LABEL_MAX);
-		buf_puts(out, "</text>\n");
-		int64_t counts[REPORT_HTML_CONF_COUNT];
-		int64_t total = report_html_conf_counts(groups[i]->by_confidence, groups[i]->n_by_confidence, counts);
-		report_html_conf_bar(out, counts, total, unit, y + 18);
-	}
-	buf_puts(out, "</svg>\n</figure>\n</section>\n");
+	buf_puts(out, "<p class=\"note\">Every project of each theme by its rating this quarter: the colour of its "
+		      "return, returned (sent back for correction), or no return. The number on a segment is its "
+		      "count of projects.</p>\n");
+	report_html_legend(out);
+	buf_puts(out, "<div class=\"chart\">\n");
+	for (size_t i = 0; i < n; i++)
+		if (t->by_theme[i])
+			report_html_conf_bar(out, t->by_theme[i], max);
+	buf_puts(out, "</div>\n</section>\n");
 }
 
-/* Sums the projects of totals.by_stage (keyed by stage name) into counts[] by enum stage;
- * unknown names count at index 0. */
-static void report_html_stage_counts(const Planreg__V1__StatusTotals *t, int64_t counts[STAGE_COUNT])
+/* One amount of the money chart: its bar, as long as its share of max, and the amount. */
+static void report_html_amount(struct buf *out, const char *label, const char *cls, int64_t pence, int64_t max)
 {
-	memset(counts, 0, STAGE_COUNT * sizeof counts[0]);
-	for (size_t i = 0; t && t->by_stage && i < t->n_by_stage; i++) {
-		const Planreg__V1__StatusGroup *g = t->by_stage[i];
-		if (!g || g->projects <= 0)
-			continue;
-		enum stage v;
-		if (!g->key || !values_stage_parse(g->key, &v))
-			v = STAGE_UNSPECIFIED;
-		counts[v] += g->projects;
-	}
+	buf_printf(out, "<span>%s</span><span class=\"amount\"><span class=\"fill %s\" style=\"width: %.1f%%\"></span>",
+		   label, cls, max > 0 ? 70.0 * (double)pence / (double)max : 0);
+	report_html_money_short(out, pence);
+	buf_puts(out, "</span>");
 }
 
-/* Appends "Stage pipeline": a bar per stage, concept to cancelled, with its count. */
-static void report_html_stage_chart(struct buf *out, const Planreg__V1__StatusTotals *t)
+/* "Forecast against plan cost by theme": like for like, each theme's compared projects only. */
+static void report_html_money_chart(struct buf *out, const Planreg__V1__StatusTotals *t)
 {
-	static const char title[] = "Stage pipeline";
-	enum { row = 26, top = 4, x0 = 176, avail = 460 };
-	int64_t counts[STAGE_COUNT];
-	report_html_stage_counts(t, counts);
-	int64_t max = 0;
-	for (int v = 0; v < STAGE_COUNT; v++)
-		max = counts[v] > max ? counts[v] : max;
-
-	report_html_section_open(out, "stages", title);
-	buf_puts(out, "<figure>\n<figcaption>Projects at each stage, in the order a project moves through "
-		      "them.</figcaption>\n");
-	if (max == 0) {
-		report_html_svg_nodata(out, 2, title);
-		buf_puts(out, "</figure>\n</section>\n");
-		return;
-	}
-	/* the stages in pipeline order, then "Other" only when a name was not known */
-	int order[STAGE_COUNT], n = 0;
-	for (int v = 1; v < STAGE_COUNT; v++)
-		order[n++] = v;
-	if (counts[STAGE_UNSPECIFIED] > 0)
-		order[n++] = STAGE_UNSPECIFIED;
-
-	struct buf desc = {0};
-	buf_puts(&desc, "Number of projects at each stage:");
-	for (int i = 0; i < n; i++)
-		buf_printf(&desc, "%s %s %" PRId64, i ? "," : "", report_html_stage_labels[order[i]], counts[order[i]]);
-	buf_putc(&desc, '.');
-	report_html_svg_open(out, 2, title, buf_str(&desc), top * 2 + n * row);
-	buf_free(&desc);
-	for (int i = 0; i < n; i++) {
-		int y = top + i * row;
-		double w = (double)counts[order[i]] * avail / (double)max;
-		buf_printf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>\n", x0 - 8, y + 14,
-			   report_html_stage_labels[order[i]]);
-		if (w > 0)
-			buf_printf(out, "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"18\" fill=\"#455a64\"/>\n", x0,
-				   y + 1, w);
-		buf_printf(out, "<text x=\"%.1f\" y=\"%d\">%" PRId64 "</text>\n", x0 + w + 6, y + 14, counts[order[i]]);
-	}
-	buf_puts(out, "</svg>\n</figure>\n</section>\n");
-}
-
-/* Appends the spend chart's description: every theme's three amounts, in words. */
-static void report_html_spend_desc(struct buf *desc, Planreg__V1__StatusGroup *const *groups, size_t n)
-{
-	buf_puts(desc, "Spend to date, forecast total and known plan cost of each theme.");
-	for (size_t i = 0; i < n; i++) {
-		if (!groups[i])
-			continue;
-		buf_putc(desc, ' ');
-		report_html_theme_label(desc, groups[i], SIZE_MAX);
-		buf_puts(desc, ": spend ");
-		report_html_money(desc, groups[i]->spend_pence);
-		buf_puts(desc, ", forecast ");
-		report_html_money(desc, groups[i]->forecast_pence);
-		buf_puts(desc, ", plan cost ");
-		report_html_money(desc, groups[i]->plan_cost_pence);
-		buf_putc(desc, '.');
-	}
-}
-
-/* Appends "Spend and forecast against plan by theme": three bars per theme, each with its amount. */
-static void report_html_spend_chart(struct buf *out, const Planreg__V1__StatusTotals *t)
-{
-	static const char title[] = "Spend and forecast against plan by theme";
-	enum { row = 84, top = 6, x0 = 84, avail = 470 };
-	Planreg__V1__StatusGroup *const *groups;
-	size_t n = report_html_themes(t, &groups);
+	report_html_section_open(out, "spend", "Forecast against plan cost by theme, like for like");
+	size_t n = t && t->by_theme ? t->n_by_theme : 0;
 	int64_t max = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (!groups[i])
-			continue;
-		int64_t v[3] = {groups[i]->spend_pence, groups[i]->forecast_pence, groups[i]->plan_cost_pence};
-		for (int s = 0; s < 3; s++)
-			max = v[s] > max ? v[s] : max;
+		const Planreg__V1__StatusGroup *g = t->by_theme[i];
+		if (g && g->compared_forecast_pence > max)
+			max = g->compared_forecast_pence;
+		if (g && g->compared_plan_cost_pence > max)
+			max = g->compared_plan_cost_pence;
 	}
-
-	report_html_section_open(out, "spend", title);
-	buf_puts(out, "<figure>\n<figcaption>For each theme: spend to date and forecast total from the latest "
-		      "returns, and the known plan cost from the register.</figcaption>\n");
 	if (max == 0) {
-		report_html_svg_nodata(out, 3, title);
-		buf_puts(out, "</figure>\n</section>\n");
+		buf_puts(out,
+			 "<p class=\"nodata\">No project has reported a forecast against a known plan cost yet.</p>\n"
+			 "</section>\n");
 		return;
 	}
-	struct buf desc = {0};
-	report_html_spend_desc(&desc, groups, n);
-	report_html_svg_open(out, 3, title, buf_str(&desc), top + (int)n * row);
-	buf_free(&desc);
+	buf_puts(out, "<p class=\"note\">For each theme, the forecasts of the projects reported with a known plan "
+		      "cost, against those plan costs; projects whose plan cost is &ldquo;tbd&rdquo; are counted, "
+		      "not drawn.</p>\n<div class=\"chart\">\n");
 	for (size_t i = 0; i < n; i++) {
-		int y = top + (int)i * row;
-		if (!groups[i])
+		const Planreg__V1__StatusGroup *g = t->by_theme[i];
+		if (!g || (g->compared_projects == 0 && g->forecast_without_plan_cost == 0))
 			continue;
-		buf_printf(out, "<text x=\"0\" y=\"%d\" font-weight=\"600\">", y + 12);
-		report_html_theme_label(out, groups[i], REPORT_HTML_LABEL_MAX);
-		buf_puts(out, "</text>\n");
-		int64_t v[3] = {groups[i]->spend_pence, groups[i]->forecast_pence, groups[i]->plan_cost_pence};
-		for (int s = 0; s < 3; s++) {
-			int by = y + 18 + s * 20;
-			double w = v[s] > 0 ? (double)v[s] * avail / (double)max : 0;
-			buf_printf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>\n", x0 - 8, by + 13,
-				   report_html_money_series[s].label);
-			if (w > 0)
-				buf_printf(out,
-					   "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"16\" fill=\"%s\" "
-					   "stroke=\"#546e7a\" stroke-width=\"0.5\"/>\n",
-					   x0, by, w, report_html_money_series[s].fill);
-			buf_printf(out, "<text x=\"%.1f\" y=\"%d\">", x0 + w + 6, by + 13);
-			report_html_money(out, v[s]);
-			buf_puts(out, "</text>\n");
-		}
+		buf_puts(out, "<div class=\"row\"><div class=\"label\">");
+		report_html_theme_label(out, g);
+		buf_printf(out, " (%" PRId32 " compared", g->compared_projects);
+		if (g->forecast_without_plan_cost)
+			buf_printf(out, ", %" PRId32 " tbd", g->forecast_without_plan_cost);
+		buf_puts(out, ")</div><div class=\"pair\">");
+		report_html_amount(out, "Forecast", "forecast", g->compared_forecast_pence, max);
+		report_html_amount(out, "Plan cost", "plan", g->compared_plan_cost_pence, max);
+		buf_puts(out, "</div></div>\n");
 	}
-	buf_puts(out, "</svg>\n</figure>\n</section>\n");
+	buf_puts(out, "</div>\n</section>\n");
 }
 
 void report_html_write(struct buf *out, const struct report_html_input *in)
@@ -622,11 +595,12 @@ void report_html_write(struct buf *out, const struct report_html_input *in)
 	buf_puts(out, "<body>\n");
 	report_html_header(out, in);
 	buf_puts(out, "<main>\n");
-	report_html_headline(out, t);
+	report_html_headline(out, in);
+	report_html_exceptions(out, in);
+	report_html_movement(out, in);
 	report_html_confidence_chart(out, t);
-	report_html_stage_chart(out, t);
-	report_html_outstanding(out, in->outstanding);
-	report_html_spend_chart(out, t);
+	report_html_money_chart(out, t);
 	report_html_projects(out, in);
+	report_html_outstanding(out, in->outstanding);
 	buf_puts(out, "</main>\n</body>\n</html>\n");
 }

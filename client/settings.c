@@ -98,6 +98,25 @@ static bool settings_read_file(struct settings *s, const char *path, char **err)
 	return ok;
 }
 
+/* A path written "~/..." (as in client.conf, where no shell expands it) made $HOME/...; false with *err when
+ * there is no home to expand it to. Other paths are left as written. */
+static bool settings_home_path(char **path, const char *what, char **err)
+{
+	if (*path == NULL || strncmp(*path, "~/", 2) != 0)
+		return true;
+	const char *home = getenv("HOME");
+	if (home == NULL || home[0] == '\0') {
+		*err = xasprintf("%s %s: ~ stands for your home directory, and HOME is not set; write the whole path",
+				 what, *path);
+		return false;
+	}
+	size_t n = strlen(home);
+	char *full = xasprintf("%.*s/%s", (int)(home[n - 1] == '/' ? n - 1 : n), home, *path + 2);
+	free(*path);
+	*path = full;
+	return true;
+}
+
 bool settings_resolve(struct settings *s, char **err)
 {
 	settings_take(&s->server, getenv("PLANREG_SERVER"));
@@ -115,7 +134,8 @@ bool settings_resolve(struct settings *s, char **err)
 	char *path = settings_config_path();
 	bool ok = path == NULL || settings_read_file(s, path, err);
 	free(path);
-	if (!ok)
+	if (!ok || !settings_home_path(&s->cert, "cert", err) || !settings_home_path(&s->key, "key", err) ||
+	    !settings_home_path(&s->ca, "ca", err))
 		return false;
 	settings_take(&s->server, SETTINGS_DEFAULT_SERVER);
 	if (s->cache_dir == NULL)

@@ -23,8 +23,9 @@ struct settings {
 #define SETTINGS_DEFAULT_SERVER "localhost:7443"
 #define SETTINGS_DEFAULT_TIMEOUT_MS 60000
 
-/* Fills the unset fields of *s from the environment, then the config file.
- * False with *err (malloc'd) when the config file is malformed. */
+/* Fills the unset fields of *s from the environment, then the config file; cert, key and ca written "~/..."
+ * (wherever they came from) are made $HOME/... False with *err (malloc'd) when the config file is malformed,
+ * or a "~/" path has no HOME to go to. */
 bool settings_resolve(struct settings *s, char **err) __attribute__((warn_unused_result));
 void settings_free(struct settings *s);
 /* A timeout as written ("30") into *ms (30000); false unless it is 1 to 86400 seconds. */

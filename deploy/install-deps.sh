@@ -15,9 +15,13 @@ packages=(
   postgresql-15 postgresql-client-15
   haproxy # the balancer in front of two daemons in the scale-out test
   python3 chromium python3-aiosmtpd systemd
+  poppler-utils # pdfinfo and pdftotext read the PDF Chromium prints of the board report (tests/integration/test_report.py)
   python3-cryptography # Ed25519 for the Python reference of the verifiable log (tests/integration/tlog_ref.py)
   procps util-linux
   scdoc man-db groff-base
+  # the Debian packages (debian/): built with debhelper, checked by lintian, installed into a
+  # clean root that debootstrap makes (tests/integration/test_package.py)
+  debhelper lintian debootstrap
 )
 
 missing=()

@@ -242,7 +242,11 @@ enrol() { # name org person role
 }
 enrol viewer CA "CA programme viewer" viewer
 enrol reminder CA "reminder job" reminder
-leads=$(as admin org list --format csv | awk -F, 'NR > 1 && $3 > 0 { print $1 }')
+# only the organisations that lead a project report on one: read projects_led by its name (a CSV read by
+# column number took the kind for it, and a name with a comma shifts the columns)
+leads=$(as admin org list --format json | python3 -c '
+import json, sys
+print("\n".join(o["code"] for o in json.load(sys.stdin) if o["projects_led"] > 0))')
 for code in $leads; do
   enrol "submitter-$code" "$code" "$code progress lead" submitter
 done

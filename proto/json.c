@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "text.h"
+
 void json_init(struct json *j, struct buf *out, bool pretty)
 {
 	j->out = out;
@@ -101,11 +103,17 @@ void json_escape(struct buf *b, const char *s)
 		case '\t':
 			buf_puts(b, "\\t");
 			break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				buf_printf(b, "\\u%04x", *p);
-			else
+		default: {
+			/* controls, C1 controls and bidi marks as escapes: a JSON file shown raw cannot carry them */
+			size_t len;
+			unsigned cp = text_invisible_control((const char *)p, &len);
+			if (cp != 0) {
+				buf_printf(b, "\\u%04x", cp);
+				p += len - 1;
+			} else {
 				buf_putc(b, (char)*p);
+			}
+		}
 		}
 	}
 	buf_putc(b, '"');

@@ -229,6 +229,48 @@ bool date_valid(struct date d)
 	return d.day >= 1 && d.day <= period_days_in_month(d.year, d.month);
 }
 
+/* ---------------------------------------------------------------- in words */
+
+static const char *const period_month_names[12] = {"January",   "February", "March",    "April",
+						   "May",       "June",     "July",     "August",
+						   "September", "October",  "November", "December"};
+
+/* "14 October 2026", without the weekday. */
+static void period_day_words(struct date d, char *out, size_t size)
+{
+	if (!date_valid(d)) {
+		snprintf(out, size, "?");
+		return;
+	}
+	snprintf(out, size, "%d %s %d", d.day, period_month_names[d.month - 1], d.year);
+}
+
+void date_format_words(struct date d, char out[DATE_WORDS_MAX])
+{
+	/* day 0, 0001-01-01, was a Monday in the proleptic Gregorian calendar */
+	static const char *const weekdays[7] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
+						"Friday", "Saturday", "Sunday"};
+	char day[40];
+	period_day_words(d, day, sizeof day);
+	if (!date_valid(d)) {
+		snprintf(out, DATE_WORDS_MAX, "%s", day);
+		return;
+	}
+	snprintf(out, DATE_WORDS_MAX, "%s %s", weekdays[period_day_number(d) % 7], day);
+}
+
+void period_format_words(struct period p, char out[PERIOD_WORDS_MAX])
+{
+	struct date a = period_start(p), b = period_end(p);
+	char from[40], to[40];
+	period_day_words(b, to, sizeof to);
+	if (a.year == b.year && date_valid(a))
+		snprintf(from, sizeof from, "%d %s", a.day, period_month_names[a.month - 1]);
+	else
+		period_day_words(a, from, sizeof from);
+	snprintf(out, PERIOD_WORDS_MAX, "%s to %s", from, to);
+}
+
 /* "HH:MM" or "HH:MM:SS" with an optional fraction of up to nine digits (PostgreSQL keeps six); *n gets the length read.
  */
 static bool period_clock(const char *s, size_t *n)

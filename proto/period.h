@@ -44,6 +44,14 @@ int date_days_between(struct date from, struct date to);
 /* A real calendar date in years 1-9999 (leap years: every 4th, not every 100th, every 400th). */
 bool date_valid(struct date d);
 
+/* For people: a date as "Wednesday 14 October 2026", and the days a period covers as "1 July to 30 September
+ * 2026" ("1 April 2026 to 31 March 2027" across a year end), so that a message never leaves "2026-Q3" for the
+ * reader to decode. Messages call these rather than spelling out quarters themselves. */
+#define DATE_WORDS_MAX 64
+void date_format_words(struct date d, char out[DATE_WORDS_MAX]);
+#define PERIOD_WORDS_MAX 96
+void period_format_words(struct period p, char out[PERIOD_WORDS_MAX]);
+
 /*
  * An ISO 8601 moment: "YYYY-MM-DD" (the whole of that day: its last microsecond,
  * UTC) or "YYYY-MM-DDTHH:MM[:SS[.fffffffff]]" with "Z" or an offset "+HH:MM". A time

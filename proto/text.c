@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "xmalloc.h"
 
 bool text_utf8_valid(const char *s, size_t len, size_t *bad_at)
@@ -61,18 +62,65 @@ size_t text_utf8_length(const char *s)
 	return n;
 }
 
+/* The bidirectional formatting characters: embeddings, overrides, isolates and marks. */
+static bool text_is_bidi(unsigned cp)
+{
+	return cp == 0x061c || cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069);
+}
+
+unsigned text_invisible_control(const char *s, size_t *len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	*len = 1;
+	if (p[0] < 0x20 || p[0] == 0x7f)
+		return p[0];
+	if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+		*len = 2;
+		return p[1]; /* U+0080..U+009F */
+	}
+	if ((p[0] == 0xd8 && p[1] == 0x9c) || p[0] == 0xe2) {
+		unsigned cp = p[0] == 0xd8 ? 0x061c : (unsigned)(p[1] & 0x3f) << 6 | (p[2] & 0x3f) | 0x2000;
+		if (p[0] == 0xe2 && ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 || (p[1] & 0x3c) != 0))
+			return 0; /* not U+2000..U+20FF */
+		if (text_is_bidi(cp)) {
+			*len = p[0] == 0xd8 ? 2 : 3;
+			return cp;
+		}
+	}
+	return 0;
+}
+
 bool text_has_control(const char *s, bool allow_newlines)
 {
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == 0x7f)
-			return true;
-		if (*p >= 0x20)
+	for (const char *p = s; *p;) {
+		size_t len;
+		unsigned cp = text_invisible_control(p, &len);
+		p += len;
+		/* C1 controls are refused like C0; the bidi marks are allowed (people write Arabic and
+		 * Hebrew) and isolated wherever text is shown (text_escape_controls, the report's <bdi>) */
+		if (cp == 0 || cp > 0x9f)
 			continue;
-		if (allow_newlines && (*p == '\n' || *p == '\t' || *p == '\r'))
+		if (allow_newlines && (cp == '\n' || cp == '\t' || cp == '\r'))
 			continue;
 		return true;
 	}
 	return false;
+}
+
+void text_escape_controls(struct buf *b, const char *s, bool keep_lines)
+{
+	for (const char *p = s; *p;) {
+		size_t len;
+		unsigned cp = text_invisible_control(p, &len);
+		if (cp == 0 || (keep_lines && (cp == '\n' || cp == '\t'))) {
+			buf_putc(b, *p);
+			p++;
+			continue;
+		}
+		buf_printf(b, "\\u{%04X}", cp);
+		p += len;
+	}
 }
 
 char *text_trim_dup(const char *s, size_t len)

@@ -12,6 +12,15 @@ bool text_utf8_valid(const char *s, size_t len, size_t *bad_at);
 size_t text_utf8_length(const char *s);
 /* True when s holds an ASCII control character; TAB, LF and CR count only when allow_newlines is false. */
 bool text_has_control(const char *s, bool allow_newlines);
+/* A control that text shown to people must never carry raw, at s (UTF-8): a C0 control or DEL
+ * (0 when not one), a C1 control U+0080..U+009F, or a bidirectional control (U+061C, U+200E,
+ * U+200F, U+202A..U+202E, U+2066..U+2069: they reorder the text around them). Returns the
+ * code point and its length in bytes through *len; 0 when s does not start with one. */
+unsigned text_invisible_control(const char *s, size_t *len);
+/* Appends s to b with every invisible control (text_invisible_control) written as "\u{XXXX}",
+ * so that a terminal shows it instead of obeying it; keep_lines keeps \n and \t as they are. */
+struct buf;
+void text_escape_controls(struct buf *b, const char *s, bool keep_lines);
 /* A malloc'd copy without leading and trailing whitespace. */
 char *text_trim_dup(const char *s, size_t len);
 /* Copies s[0..len) into out (cap bytes, always NUL-terminated when cap > 0) with

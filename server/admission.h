@@ -41,5 +41,8 @@ void admission_decide(const struct conn_table *tab, const struct conn_addr *a, u
  * ADMISSION_EVICT_STALLED_MS (or half of handshake_timeout_ms, if less). Never one that is
  * authenticating (it showed a valid certificate; its lookup is bounded). */
 struct conn *admission_pick_victim(const struct conn_table *tab, uint64_t now);
+/* The same choice among the connections from address a (h its hash) only. */
+struct conn *admission_pick_victim_at(const struct conn_table *tab, const struct conn_addr *a, uint32_t h,
+				      uint64_t now);
 
 #endif

@@ -10,7 +10,8 @@
 
 bool auth_request_allowed(const struct principal *p, const struct method *m, const char **why)
 {
-	if (m == NULL || method_allows(m, p->role))
+	/* a kind open to connections without a certificate (joining) is open to every connection */
+	if (m == NULL || m->anonymous || method_allows(m, p->role))
 		return true;
 	*why = method_roles_text(m);
 	return false;

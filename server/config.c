@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "kvfile.h"
 #include "log.h"
+#include "proxy.h"
 #include "xmalloc.h"
 
 enum config_type {
@@ -42,9 +43,29 @@ static const struct config_entry config_table[] = {
 	INT(listen_port, "7443", 0, 65535, false, "TLS listener port (0 picks a free one, logged at start)"),
 	STR(http_addr, "127.0.0.1", false, "address of the plain HTTP /healthz and /metrics listener"),
 	INT(http_port, "7444", -1, 65535, false, "HTTP listener port; -1 disables it, 0 picks a free one"),
+	INT(http_max_connections, "16", 1, 1000, false,
+	    "HTTP connections at once (the listener's own share of descriptors); more are closed at accept"),
+	INT(http_timeout_ms, "5000", 100, 600000, false,
+	    "an HTTP connection is closed this long after accept, its request or answer finished or not"),
 	STR(tls_cert, "", true, "server certificate chain (PEM); reloaded on SIGHUP"),
 	STR(tls_key, "", true, "server private key (PEM); reloaded on SIGHUP"),
 	STR(tls_ca, "", true, "CA certificate(s) that issue client certificates (PEM); reloaded on SIGHUP"),
+	STR(server_ca, "", false,
+	    "CA certificate(s) that verify this server's certificate, given to people who join (planreg join) and "
+	    "pinned by their invitation code; empty: tls_ca"),
+	STR(issuer_cert, "", false,
+	    "CA certificate with which planregd issues client certificates to people who join; empty: no invitations"),
+	STR(issuer_key, "", false, "that CA's private key (PEM, readable by planregd only)"),
+	INT(cert_lifetime_days, "90", 1, 825, false, "lifetime of the client certificates planregd issues"),
+	INT(cert_lifetime_seconds, "0", 0, 71280000, false,
+	    "when not 0, the lifetime of issued certificates in seconds (short-lived deployments, tests)"),
+	INT(renew_grace_days, "7", 0, 90, false,
+	    "a renewed credential is accepted this long at most (until the new one is first used)"),
+	STR(public_address, "", false,
+	    "host:port by which clients reach this daemon, written into invitation codes; empty: listen_addr "
+	    "(localhost for 127.0.0.1) and listen_port"),
+	INT(invite_failures_per_minute, "10", 1, 100000, false,
+	    "wrong invitation secrets one address may try a minute; then it waits"),
 	STR(db_dsn, "", false, "libpq connection string; empty uses the PG* environment variables"),
 	INT(db_pool_size, "4", 1, 100, false, "PostgreSQL connections in the pool"),
 	INT(db_connect_timeout_ms, "5000", 100, 600000, false, "give up on one connection attempt after this"),
@@ -71,7 +92,11 @@ static const struct config_entry config_table[] = {
 	    "connections still in the TLS handshake or authentication at once (at most 3/4 of max_connections); "
 	    "a newcomer replaces a silent or stalled one, else it is refused"),
 	INT(max_connections_per_addr, "64", 1, 100000, false,
-	    "connections from one source address (an IPv6 /64) at once; more are refused"),
+	    "connections from one source address (an IPv6 /64) at once; a newcomer replaces the address's "
+	    "oldest silent or stalled handshake, else it is refused"),
+	STR(trusted_proxies, "", false,
+	    "addresses or networks (10.0.0.5, 10.0.0.0/8, fd00::/8; commas or spaces) of load balancers that "
+	    "send the PROXY protocol v2 header naming the real client; every connection from them must"),
 	INT(max_request_bytes, "65536", 1024, 67108864, false,
 	    "largest frame of any request but ImportPlan (which may use max_frame_bytes)"),
 	INT(decode_budget_bytes, "16777216", 65536, 1073741824, false,
@@ -173,6 +198,9 @@ bool config_load(struct config *c, const char *file, char **err)
 
 bool config_check_serve(const struct config *c, char **err)
 {
+	struct proxy_trust trust;
+	if (!proxy_trust_parse(c->trusted_proxies, &trust, err))
+		return false;
 	const char *missing[3];
 	int n = 0;
 	if (c->tls_cert[0] == '\0')

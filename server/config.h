@@ -13,9 +13,19 @@ struct config {
 	int listen_port;
 	char *http_addr;
 	int http_port;
+	int http_max_connections; /* connections to /healthz and /metrics at once */
+	int http_timeout_ms;      /* one HTTP connection lives this long at most */
 	char *tls_cert;
 	char *tls_key;
 	char *tls_ca;
+	char *server_ca;   /* what verifies this server, for joiners; "" = tls_ca */
+	char *issuer_cert; /* the CA that issues joiners' certificates; "" = none */
+	char *issuer_key;
+	int cert_lifetime_days;
+	int cert_lifetime_seconds; /* when not 0, overrides cert_lifetime_days */
+	int renew_grace_days;
+	char *public_address; /* host:port in invitation codes */
+	int invite_failures_per_minute;
 	char *db_dsn;
 	int db_pool_size;
 	int db_connect_timeout_ms;
@@ -34,6 +44,7 @@ struct config {
 	int max_connections;
 	int max_handshakes;           /* connections not yet authenticated, at once */
 	int max_connections_per_addr; /* connections from one source address, at once */
+	char *trusted_proxies;        /* load balancers whose connections start with a PROXY v2 header (proxy.c) */
 	int max_request_bytes;        /* largest frame of any request but ImportPlan (which may use max_frame_bytes) */
 	int decode_budget_bytes;      /* memory one request may decode into */
 	int handshake_timeout_ms;

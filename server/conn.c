@@ -117,7 +117,7 @@ void conn_set_state(struct conn *c, enum conn_state st)
 	}
 	log_debug("conn_state", "conn=%llu from=%s to=%s", (unsigned long long)c->id, conn_state_names[c->state],
 		  conn_state_names[st]);
-	if (c->unauth && !conn_state_unauthenticated(st)) {
+	if (c->unauth && !conn_state_unauthenticated(st) && !(c->anonymous && st == CONN_OPEN)) {
 		TAILQ_REMOVE(&c->tab->unauth, c, unauth_link);
 		c->tab->n_unauth--;
 		c->unauth = false;
@@ -308,9 +308,10 @@ static void conn_resume(struct conn *c)
 	event_active(c->kick, EV_TIMEOUT, 0);
 }
 
-void conn_request_done(struct conn *c)
+void conn_request_done(struct conn *c, size_t decoded)
 {
 	c->inflight--;
+	c->decoded_inflight -= decoded < c->decoded_inflight ? decoded : c->decoded_inflight;
 	if (c->inflight == 0)
 		c->idle_since_ms = conn_now_ms();
 	if (c->state == CONN_DRAINING && c->inflight == 0)
@@ -367,6 +368,9 @@ static uint64_t conn_next_deadline(const struct conn *c, enum conn_deadline *kin
 		break;
 	case CONN_OPEN:
 	case CONN_DRAINING:
+		if (c->anonymous) /* joining: all of it within the handshake's time */
+			conn_consider(&at, kind, c->accepted_ms, cfg->handshake_timeout_ms,
+				      CONN_DEADLINE_AUTHENTICATING);
 		if (c->state == CONN_OPEN && c->frame_started_ms != 0 && !c->reading_paused)
 			conn_consider(&at, kind, c->frame_started_ms, cfg->frame_timeout_ms, CONN_DEADLINE_FRAME);
 		if (c->state == CONN_OPEN && c->frame_started_ms == 0 && c->inflight == 0 && c->output_since_ms == 0)
@@ -534,6 +538,25 @@ static bool conn_strings_ok(struct conn *c, uint64_t id, uint32_t kind, const ui
 	return false;
 }
 
+/* A request that would decode into more than the connection's budget has left. */
+static void conn_refuse_budget(struct conn *c, uint64_t id, uint32_t kind, bool others_hold)
+{
+	const char *doing = c->tab->hooks->kind_doing(kind);
+	if (!doing)
+		doing = "of a kind this server does not know";
+	if (others_hold)
+		conn_refuse_request(c, id, kind, CONN_REQ_DECODE_BUDGET, PLANREG__V1__CODE__RESOURCE_EXHAUSTED,
+				    "request_too_large", NULL,
+				    "the request (%s) and the %d in flight on this connection need more than "
+				    "decode_budget_bytes (%d) to decode; wait for their answers or send less at once",
+				    doing, c->inflight, c->tab->cfg->decode_budget_bytes);
+	else
+		conn_refuse_request(
+			c, id, kind, CONN_REQ_DECODE_BUDGET, PLANREG__V1__CODE__RESOURCE_EXHAUSTED, "request_too_large",
+			NULL, "the request (%s) needs more than decode_budget_bytes (%d) to decode; send less at once",
+			doing, c->tab->cfg->decode_budget_bytes);
+}
+
 /*
  * One whole frame of need bytes (header included) is at the front of in. Before
  * anything is decoded the admit hook judges its kind and size (what that kind may
@@ -562,16 +585,13 @@ static bool conn_take_frame(struct conn *c, struct evbuffer *in, size_t need)
 		return true;
 	}
 	enum decode_result dr;
-	size_t used = 0;
-	ProtobufCMessage *m = decode_unpack(&planreg__v1__request__descriptor, body, len,
-					    (size_t)tab->cfg->decode_budget_bytes, &dr, &used);
+	size_t used = 0, budget = (size_t)tab->cfg->decode_budget_bytes;
+	/* the budget bounds the connection, not one request: what its requests in flight hold counts */
+	size_t left = budget > c->decoded_inflight ? budget - c->decoded_inflight : 0;
+	ProtobufCMessage *m = decode_unpack(&planreg__v1__request__descriptor, body, len, left, &dr, &used);
 	if (m == NULL && dr == DECODE_OVER_BUDGET) {
 		evbuffer_drain(in, need);
-		const char *doing = tab->hooks->kind_doing(kind);
-		conn_refuse_request(
-			c, id, kind, CONN_REQ_DECODE_BUDGET, PLANREG__V1__CODE__RESOURCE_EXHAUSTED, "request_too_large",
-			NULL, "the request (%s) needs more than decode_budget_bytes (%d) to decode; send less at once",
-			doing ? doing : "of a kind this server does not know", tab->cfg->decode_budget_bytes);
+		conn_refuse_budget(c, id, kind, left < budget);
 		return true;
 	}
 	if (m == NULL) {
@@ -591,7 +611,8 @@ static bool conn_take_frame(struct conn *c, struct evbuffer *in, size_t need)
 	log_debug("request_decoded", "conn=%llu kind=%u bytes=%zu decoded=%zu", (unsigned long long)c->id,
 		  (unsigned)kind, len, used);
 	c->inflight++;
-	tab->hooks->dispatch(c, (Planreg__V1__Request *)m); /* takes ownership; freed with decode_free */
+	c->decoded_inflight += used;
+	tab->hooks->dispatch(c, (Planreg__V1__Request *)m, used); /* takes ownership; freed with decode_free */
 	return true;
 }
 
@@ -706,8 +727,14 @@ static void conn_handshake_done(struct conn *c)
 		return;
 	}
 	if (!tls_peer_fingerprint(c->ssl, c->fingerprint)) {
-		/* cannot happen with SSL_VERIFY_FAIL_IF_NO_PEER_CERT, but never trust that */
-		conn_abort(c, "no client certificate");
+		/* no client certificate: someone joining with an invitation code. Only the request kinds
+		 * that the hooks admit for it are answered, within the handshake deadline from accept, and
+		 * it keeps its place in the handshake budget until it closes */
+		c->anonymous = true;
+		conn_set_state(c, CONN_AUTHENTICATING);
+		log_info("conn_open", "conn=%llu peer=%s cred=- anonymous=1", (unsigned long long)c->id, c->peer);
+		conn_set_state(c, CONN_OPEN);
+		conn_process_input(c);
 		return;
 	}
 	char when[64];

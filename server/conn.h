@@ -108,8 +108,10 @@ struct conn {
 	uint64_t written_lsn;
 	bool reads_on_primary; /* a write's position could not be learnt: its reads use the primary */
 	int inflight;
+	size_t decoded_inflight; /* what the requests in flight decoded into: together under decode_budget_bytes */
 	bool reading_paused;
-	bool unauth;       /* counted in tab->n_unauth (handshake or authenticating) */
+	bool unauth;       /* counted in tab->n_unauth (handshake, authenticating, or anonymous) */
+	bool anonymous;    /* no client certificate: may only join with an invitation (methods.c .anonymous) */
 	bool addr_counted; /* counted in its address bucket */
 	struct conn_addr addr;
 	uint32_t addr_hash;
@@ -141,8 +143,9 @@ struct conn_hooks {
 	/* A whole frame of this kind (0 when its head does not scan) and body size: true to
 	 * decode it; false with *v filled to refuse it undecoded. */
 	bool (*admit)(const struct conn *c, uint32_t kind, size_t len, struct conn_verdict *v);
-	/* A decoded request; ownership of req passes (free it with decode_free). */
-	void (*dispatch)(struct conn *c, Planreg__V1__Request *req);
+	/* A decoded request; ownership of req passes (free it with decode_free); decoded: the bytes it
+	 * took, given back with conn_request_done. */
+	void (*dispatch)(struct conn *c, Planreg__V1__Request *req, size_t decoded);
 	/* Answers request id (of kind) refused before dispatch; field, when not NULL, is its one violation. */
 	void (*refuse)(struct conn *c, uint64_t id, uint32_t kind, status_code code, const char *reason,
 		       const char *field, const char *message);
@@ -204,8 +207,8 @@ void conn_send_frame(struct conn *c, const uint8_t *frame, size_t len);
 /* Stops the connection: stop reading, flush what is queued, close_notify, free later. */
 void conn_close(struct conn *c, const char *why);
 
-/* A request finished: one less in flight; resumes reading after back-pressure. */
-void conn_request_done(struct conn *c);
+/* A request finished: one less in flight, its decoded bytes given back; resumes reading after back-pressure. */
+void conn_request_done(struct conn *c, size_t decoded);
 
 void conn_ref(struct conn *c);
 void conn_unref(struct conn *c);

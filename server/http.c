@@ -1,198 +1,305 @@
-/* http.c - /healthz and /metrics over plain HTTP on localhost (libevent's evhttp). */
+/* http.c - the plain HTTP listener for /healthz and /metrics: a small HTTP/1.x server of its own
+ * on libevent bufferevents. libevent 2.1's evhttp has neither a connection cap nor a deadline a
+ * slow client cannot extend (its timeouts are per read), and no hook to count its connections;
+ * this listener has both: at most http_max_connections at once (its own small share of
+ * descriptors, so that it can never starve the TLS listener; when all are taken a newcomer
+ * replaces the oldest that has sent no request for HTTP_EVICT_AFTER_MS, else it is closed), and
+ * one whole-connection deadline, http_timeout_ms from accept, for the request to arrive and the
+ * answer to go. One request per connection (Connection: close); GET and HEAD only. */
 #include "http.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
 #include <event2/buffer.h>
-#include <event2/http.h>
-#include <inttypes.h>
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+#include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "server.h"
-#include "status.h"
 #include "xmalloc.h"
 
-static void http_healthz(struct evhttp_request *req, void *arg)
+/* The longest request head read (request line and headers); a longer one is answered 431. */
+#define HTTP_HEAD_MAX 8192
+
+/* When all http_max_connections are taken, a newcomer replaces the oldest connection that has not
+ * sent its request after this long (a real client sends it at once), else it is closed. */
+#define HTTP_EVICT_AFTER_MS 200
+
+struct http_conn {
+	TAILQ_ENTRY(http_conn) link; /* oldest first */
+	struct server *srv;
+	uint64_t accepted_ms;
+	struct bufferevent *bev;
+	struct event *deadline;
+	bool answered; /* the answer is queued: close once it is written */
+};
+
+static void http_conn_free(struct http_conn *hc)
 {
-	struct server *srv = arg;
-	struct evbuffer *out = evbuffer_new();
-	/* connected and answering: a server that stopped answering (frozen, cut off) is not healthy */
-	bool up = db_pool_healthy(srv->pool);
-	bool draining = srv->state == SERVER_DRAINING;
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain; charset=utf-8");
-	if (up && !draining) {
-		/* a replica that is away costs no availability: reads go to the primary meanwhile */
-		if (srv->read_pool != NULL && !db_pool_healthy(srv->read_pool))
-			evbuffer_add_printf(out, "ok (replica unavailable: reads are served by the primary)\n");
-		else
-			evbuffer_add_printf(out, "ok\n");
-		evhttp_send_reply(req, 200, "OK", out);
-	} else {
-		evbuffer_add_printf(out, "%s\n", draining ? "shutting down" : "database unavailable");
-		evhttp_send_reply(req, 503, "Service Unavailable", out);
-	}
-	evbuffer_free(out);
+	TAILQ_REMOVE(&hc->srv->http_conns, hc, link);
+	hc->srv->http_open--;
+	event_free(hc->deadline);
+	bufferevent_free(hc->bev); /* closes the socket */
+	free(hc);
 }
 
-static void http_metric(struct evbuffer *out, const char *name, const char *type, const char *help, uint64_t v)
+/* Queues one answer and stops reading; the connection closes once it is written. */
+static void http_answer(struct http_conn *hc, int code, const char *reason, const char *type, struct evbuffer *body,
+			bool head_only)
 {
-	evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %" PRIu64 "\n", name, help, name, type, name, v);
-}
-
-/* A counter family with one label: one line per value, values[i] labelled names[i]. */
-static void http_family(struct evbuffer *out, const char *name, const char *help, const char *label,
-			const char *const *names, const uint64_t *values, size_t n)
-{
-	evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
-	for (size_t i = 0; i < n; i++)
-		if (names[i] != NULL)
-			evbuffer_add_printf(out, "%s{%s=\"%s\"} %" PRIu64 "\n", name, label, names[i], values[i]);
-}
-
-/* The connection layer (conn.c, admission.c). */
-static void http_metrics_connections(struct evbuffer *out, const struct server *srv)
-{
-	const struct conn_metrics *cm = &srv->conns.metrics;
-	http_metric(out, "planregd_connections_accepted_total", "counter", "TCP connections accepted",
-		    cm->connections_accepted);
-	http_family(out, "planregd_connections_refused_total", "connections closed at accept, by the limit", "reason",
-		    conn_refusal_names, cm->connections_refused, CONN_REFUSALS);
-	http_metric(out, "planregd_handshakes_evicted_total", "counter",
-		    "unauthenticated connections closed to make room for a new one (handshake budget full)",
-		    cm->handshakes_evicted);
-	http_metric(out, "planregd_connections_open", "gauge", "client connections open", srv->conns.n);
-	http_metric(out, "planregd_connections_unauthenticated", "gauge",
-		    "connections in the TLS handshake or authenticating", srv->conns.n_unauth);
-	http_family(out, "planregd_deadlines_passed_total", "connections closed by a deadline, by which", "deadline",
-		    conn_deadline_names + 1, cm->deadlines_passed + 1, CONN_DEADLINES - 1);
-	http_family(out, "planregd_requests_refused_total", "requests refused before decoding or dispatch", "reason",
-		    conn_request_refusal_names, cm->requests_refused, CONN_REQUEST_REFUSALS);
-	http_metric(out, "planregd_tls_failures_total", "counter", "TLS handshakes that failed or timed out",
-		    cm->tls_failures);
-	http_metric(out, "planregd_protocol_errors_total", "counter", "bad frames and undecodable requests",
-		    cm->protocol_errors);
-}
-
-/* Requests: totals, by status code, and by method (labels from the method table). */
-static void http_metrics_requests(struct evbuffer *out, const struct server *srv)
-{
-	const struct server_metrics *m = &srv->metrics;
-	http_metric(out, "planregd_requests_total", "counter", "requests answered", m->requests);
-	http_metric(out, "planregd_credential_lookups_total", "counter",
-		    "credential lookups in the database (at connect, and per request when no cached principal serves)",
-		    m->credential_lookups);
+	struct evbuffer *out = bufferevent_get_output(hc->bev);
+	size_t n = body ? evbuffer_get_length(body) : 0;
 	evbuffer_add_printf(out,
-			    "# HELP planregd_request_seconds_sum time spent answering requests\n"
-			    "# TYPE planregd_request_seconds_sum counter\nplanregd_request_seconds_sum %" PRIu64
-			    ".%06" PRIu64 "\n",
-			    m->request_us_total / 1000000, m->request_us_total % 1000000);
-	evbuffer_add_printf(out, "# HELP planregd_responses_total responses by status code\n"
-				 "# TYPE planregd_responses_total counter\n");
-	for (int code = 0; code < 17; code++)
-		if (m->responses_by_code[code])
-			evbuffer_add_printf(out, "planregd_responses_total{code=\"%s\"} %" PRIu64 "\n",
-					    status_code_name((status_code)code), m->responses_by_code[code]);
-	const char *names[METHOD_MAX];
-	for (size_t i = 0; i < method_count(); i++)
-		names[i] = method_at(i)->name;
-	http_family(out, "planregd_method_requests_total", "requests answered (after dispatch), by method", "method",
-		    names, m->method_requests, method_count());
-	evbuffer_add_printf(out, "# HELP planregd_method_seconds_sum time spent answering, by method\n"
-				 "# TYPE planregd_method_seconds_sum counter\n");
-	for (size_t i = 0; i < method_count(); i++)
-		evbuffer_add_printf(out, "planregd_method_seconds_sum{method=\"%s\"} %" PRIu64 ".%06" PRIu64 "\n",
-				    names[i], m->method_us[i] / 1000000, m->method_us[i] % 1000000);
+			    "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n"
+			    "Cache-Control: no-store\r\n\r\n",
+			    code, reason, type, n);
+	if (body != NULL && !head_only)
+		evbuffer_add_buffer(out, body);
+	hc->answered = true;
+	bufferevent_disable(hc->bev, EV_READ);
 }
 
-/* The primary's pool, the replica's, and where reads went. */
-static void http_metrics_db(struct evbuffer *out, const struct server *srv)
+static void http_answer_text(struct http_conn *hc, int code, const char *reason, const char *text, bool head_only)
 {
-	const struct server_metrics *m = &srv->metrics;
-	struct db_pool_stats db;
-	db_pool_get_stats(srv->pool, &db);
-	http_metric(out, "planregd_db_connections", "gauge", "PostgreSQL connections in the pool", (uint64_t)db.size);
-	http_metric(out, "planregd_db_connections_up", "gauge", "PostgreSQL connections established",
-		    (uint64_t)db.connected);
-	http_metric(out, "planregd_db_connections_leased", "gauge", "PostgreSQL connections in use",
-		    (uint64_t)db.leased);
-	http_metric(out, "planregd_db_waiting", "gauge", "requests waiting for a connection", (uint64_t)db.waiting);
-	http_metric(out, "planregd_db_queries_total", "counter", "queries sent", db.queries);
-	http_metric(out, "planregd_db_query_errors_total", "counter", "queries that failed", db.query_errors);
-	http_metric(out, "planregd_db_connection_failures_total", "counter", "connection attempts failed or lost",
-		    db.connection_failures);
-	http_metric(out, "planregd_db_unavailable_total", "counter", "requests refused: database down", db.unavailable);
-	http_metric(out, "planregd_db_prepared_total", "counter",
-		    "statements prepared (once per pool connection and statement)", db.prepares);
-	if (srv->read_pool != NULL) {
-		struct db_pool_stats rd;
-		db_pool_get_stats(srv->read_pool, &rd);
-		http_metric(out, "planregd_read_db_connections_up", "gauge",
-			    "PostgreSQL connections established to the replica (read_db_dsn)", (uint64_t)rd.connected);
-		http_metric(out, "planregd_read_db_healthy", "gauge", "1 while the replica answers, else 0",
-			    db_pool_healthy(srv->read_pool) ? 1 : 0);
-	}
-	static const char *const where[] = {"replica", "primary"};
-	const uint64_t reads[] = {m->reads_replica, m->reads_primary};
-	http_family(out, "planregd_reads_total", "read requests answered, by the database that served them", "db",
-		    where, reads, 2);
-	http_metric(out, "planregd_ryw_waits_total", "counter",
-		    "reads that waited for the replica to replay their connection's write", m->ryw_waits);
-	http_metric(out, "planregd_ryw_fallbacks_total", "counter",
-		    "reads served by the primary because the replica had not replayed their connection's write in time",
-		    m->ryw_fallbacks);
+	struct evbuffer *b = evbuffer_new();
+	evbuffer_add_printf(b, "%s\n", text);
+	http_answer(hc, code, reason, "text/plain; charset=utf-8", b, head_only);
+	evbuffer_free(b);
 }
 
-static void http_metrics(struct evhttp_request *req, void *arg)
+/* Answers the request line "METHOD TARGET VERSION" (the headers are not needed). */
+static void http_route(struct http_conn *hc, char *line)
+{
+	char *save = NULL, *method = strtok_r(line, " ", &save), *target = strtok_r(NULL, " ", &save),
+	     *version = strtok_r(NULL, " ", &save);
+	if (method == NULL || target == NULL || version == NULL || strncmp(version, "HTTP/1.", 7) != 0) {
+		hc->srv->http_metrics.bad_requests++;
+		http_answer_text(hc, 400, "Bad Request", "send an HTTP/1.x GET request", false);
+		return;
+	}
+	bool head = strcmp(method, "HEAD") == 0;
+	if (!head && strcmp(method, "GET") != 0) {
+		http_answer_text(hc, 405, "Method Not Allowed", "only GET and HEAD are answered here", false);
+		return;
+	}
+	target[strcspn(target, "?#")] = '\0';
+	struct evbuffer *b = evbuffer_new();
+	if (strcmp(target, "/healthz") == 0) {
+		int code = metrics_healthz(hc->srv, b);
+		http_answer(hc, code, code == 200 ? "OK" : "Service Unavailable", "text/plain; charset=utf-8", b, head);
+	} else if (strcmp(target, "/metrics") == 0) {
+		metrics_write(hc->srv, b);
+		http_answer(hc, 200, "OK", "text/plain; version=0.0.4", b, head);
+	} else {
+		http_answer_text(hc, 404, "Not Found", "only /healthz and /metrics are here", head);
+	}
+	evbuffer_free(b);
+}
+
+static void http_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct http_conn *hc = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	if (hc->answered)
+		return;
+	struct evbuffer_ptr end = evbuffer_search(in, "\r\n\r\n", 4, NULL);
+	if (end.pos < 0 && evbuffer_search(in, "\n\n", 2, NULL).pos >= 0)
+		end = evbuffer_search(in, "\n\n", 2, NULL); /* a bare-LF client */
+	if (end.pos < 0) {
+		if (evbuffer_get_length(in) >= HTTP_HEAD_MAX) {
+			hc->srv->http_metrics.too_large++;
+			http_answer_text(hc, 431, "Request Header Fields Too Large", "the request head is too long",
+					 false);
+		}
+		return;
+	}
+	size_t len;
+	char *line = evbuffer_readln(in, &len, EVBUFFER_EOL_CRLF);
+	if (line == NULL) {
+		hc->srv->http_metrics.bad_requests++;
+		http_answer_text(hc, 400, "Bad Request", "send an HTTP/1.x GET request", false);
+		return;
+	}
+	http_route(hc, line);
+	free(line);
+}
+
+static void http_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct http_conn *hc = arg;
+	if (hc->answered && evbuffer_get_length(bufferevent_get_output(bev)) == 0) {
+		shutdown(bufferevent_getfd(bev), SHUT_WR);
+		http_conn_free(hc);
+	}
+}
+
+static void http_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+		http_conn_free(arg); /* the client went, or the socket broke */
+}
+
+static void http_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct http_conn *hc = arg;
+	hc->srv->http_metrics.deadlines++;
+	log_debug("http_deadline", "timeout_ms=%d answered=%d", hc->srv->cfg->http_timeout_ms, hc->answered ? 1 : 0);
+	http_conn_free(hc);
+}
+
+/* Closes a socket at once, with a reset: a flood leaves no TIME_WAIT behind. */
+static void http_refuse(int fd)
+{
+	struct linger lg = {.l_onoff = 1, .l_linger = 0};
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+	close(fd);
+}
+
+/* Monotonic milliseconds. */
+static uint64_t http_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Room for one more: true when there is, or when the oldest silent connection made way for it. */
+static bool http_make_room(struct server *srv, uint64_t now)
+{
+	if (srv->http_open < (unsigned)srv->cfg->http_max_connections)
+		return true;
+	struct http_conn *hc;
+	TAILQ_FOREACH(hc, &srv->http_conns, link)
+	{
+		if (!hc->answered && now - hc->accepted_ms >= HTTP_EVICT_AFTER_MS) {
+			srv->http_metrics.evicted++;
+			http_conn_free(hc);
+			return true;
+		}
+	}
+	return false;
+}
+
+static void http_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
+{
+	(void)l;
+	(void)sa;
+	(void)salen;
+	struct server *srv = arg;
+	uint64_t now = http_now_ms();
+	if (!http_make_room(srv, now)) {
+		srv->http_metrics.refused_full++;
+		http_refuse(fd);
+		return;
+	}
+	evutil_make_socket_nonblocking(fd);
+	struct bufferevent *bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		http_refuse(fd);
+		return;
+	}
+	struct http_conn *hc = xcalloc(1, sizeof *hc);
+	hc->srv = srv;
+	hc->bev = bev;
+	hc->accepted_ms = now;
+	hc->deadline = evtimer_new(srv->base, http_deadline_cb, hc);
+	TAILQ_INSERT_TAIL(&srv->http_conns, hc, link);
+	srv->http_open++;
+	int ms = srv->cfg->http_timeout_ms;
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+	evtimer_add(hc->deadline, &tv);
+	bufferevent_setcb(bev, http_read_cb, http_write_cb, http_event_cb, hc);
+	bufferevent_setwatermark(bev, EV_READ, 0, HTTP_HEAD_MAX);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
+}
+
+static void http_accept_resume(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct server *srv = arg;
+	if (srv->http != NULL)
+		evconnlistener_enable(srv->http);
+}
+
+/* accept() failed (out of descriptors): libevent 2.1 would retry in a tight loop, so pause a second. */
+static void http_accept_error(struct evconnlistener *l, void *arg)
 {
 	struct server *srv = arg;
-	struct evbuffer *out = evbuffer_new();
-	http_metrics_connections(out, srv);
-	http_metrics_requests(out, srv);
-	http_metrics_db(out, srv);
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain; version=0.0.4");
-	evhttp_send_reply(req, 200, "OK", out);
-	evbuffer_free(out);
+	log_warn("http_accept_failed", "error=%s pause_ms=1000",
+		 log_q(evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR())));
+	evconnlistener_disable(l);
+	struct timeval tv = {1, 0};
+	event_base_once(srv->base, -1, EV_TIMEOUT, http_accept_resume, srv, &tv);
 }
 
-static void http_not_found(struct evhttp_request *req, void *arg)
+/* The listening address of cfg as a sockaddr; false when http_addr is not an address. */
+static bool http_address(const struct config *cfg, struct sockaddr_storage *ss, socklen_t *len)
 {
-	(void)arg;
-	evhttp_send_error(req, 404, "only /healthz and /metrics are here");
+	memset(ss, 0, sizeof *ss);
+	struct sockaddr_in *in = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+	if (inet_pton(AF_INET, cfg->http_addr, &in->sin_addr) == 1) {
+		in->sin_family = AF_INET;
+		in->sin_port = htons((uint16_t)cfg->http_port);
+		*len = sizeof *in;
+		return true;
+	}
+	if (inet_pton(AF_INET6, cfg->http_addr, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)cfg->http_port);
+		*len = sizeof *in6;
+		return true;
+	}
+	return false;
 }
 
 bool http_start(struct server *srv, char **err)
 {
 	srv->http_port = -1;
+	TAILQ_INIT(&srv->http_conns);
 	if (srv->cfg->http_port < 0)
 		return true;
-	srv->http = evhttp_new(srv->base);
-	evhttp_set_allowed_methods(srv->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
-	evhttp_set_cb(srv->http, "/healthz", http_healthz, srv);
-	evhttp_set_cb(srv->http, "/metrics", http_metrics, srv);
-	evhttp_set_gencb(srv->http, http_not_found, srv);
-	evhttp_set_timeout(srv->http, 10);
-	struct evhttp_bound_socket *s =
-		evhttp_bind_socket_with_handle(srv->http, srv->cfg->http_addr, (ev_uint16_t)srv->cfg->http_port);
-	if (s == NULL) {
-		*err = xasprintf("cannot listen for HTTP on %s:%d", srv->cfg->http_addr, srv->cfg->http_port);
+	struct sockaddr_storage ss;
+	socklen_t len;
+	if (!http_address(srv->cfg, &ss, &len)) {
+		*err = xasprintf("http_addr \"%s\" is not an IPv4 or IPv6 address", srv->cfg->http_addr);
 		return false;
 	}
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof ss;
-	srv->http_port = srv->cfg->http_port;
-	if (getsockname(evhttp_bound_socket_get_fd(s), (struct sockaddr *)&ss, &len) == 0) {
-		if (ss.ss_family == AF_INET)
-			srv->http_port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-		else if (ss.ss_family == AF_INET6)
-			srv->http_port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	srv->http = evconnlistener_new_bind(srv->base, http_accept, srv, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 64,
+					    (struct sockaddr *)&ss, (int)len);
+	if (srv->http == NULL) {
+		*err = xasprintf("cannot listen for HTTP on %s:%d: %s", srv->cfg->http_addr, srv->cfg->http_port,
+				 strerror(errno));
+		return false;
 	}
-	log_info("http_listening", "addr=%s port=%d", srv->cfg->http_addr, srv->http_port);
+	evconnlistener_set_error_cb(srv->http, http_accept_error);
+	len = sizeof ss;
+	getsockname(evconnlistener_get_fd(srv->http), (struct sockaddr *)&ss, &len);
+	srv->http_port = ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
+						       : ((struct sockaddr_in6 *)&ss)->sin6_port);
+	log_info("http_listening", "addr=%s port=%d max_connections=%d timeout_ms=%d", srv->cfg->http_addr,
+		 srv->http_port, srv->cfg->http_max_connections, srv->cfg->http_timeout_ms);
 	return true;
 }
 
 void http_stop(struct server *srv)
 {
+	while (!TAILQ_EMPTY(&srv->http_conns))
+		http_conn_free(TAILQ_FIRST(&srv->http_conns));
 	if (srv->http) {
-		evhttp_free(srv->http);
+		evconnlistener_free(srv->http);
 		srv->http = NULL;
 	}
 }

@@ -36,6 +36,9 @@ struct method {
 	bool writes;
 	/* A retry must return the first result: an idempotency_key is required (checked before the handler). */
 	bool idempotent;
+	/* May also come on a connection without a client certificate (joining with an invitation);
+	 * every other kind is refused on such a connection. */
+	bool anonymous;
 	enum method_size size;
 };
 

@@ -4,9 +4,14 @@
 #include "db_error.h"
 #include "log.h"
 #include "reply.h"
+#include "route.h"
 
 static void query_result(struct rpc_call *call, PGresult *res, const char *error)
 {
+	bool failed =
+		res == NULL || (PQresultStatus(res) != PGRES_TUPLES_OK && PQresultStatus(res) != PGRES_COMMAND_OK);
+	if (failed && route_retry_on_primary(call, res))
+		return; /* a dying replica: the read starts again on the primary */
 	if (res == NULL) {
 		db_error_reply(call, NULL, error, "working on the request");
 		return;

@@ -209,6 +209,9 @@ void reply_send_now(struct rpc_call *call, void *body)
 	resp.id = call->id;
 	resp.status = &call->status;
 	resp.request_id = call->rid;
+	char position[32];
+	route_write_position(call, position);
+	resp.write_position = position;
 	reply_set_body(call, &resp, body);
 	reply_send(c, &resp);
 	/* whoever called keeps its own id afterwards (a reply sent from a timer has none) */

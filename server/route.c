@@ -11,6 +11,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "log.h"
 #include "reply.h"
@@ -128,10 +129,19 @@ static void route_pause(struct rpc_call *call, int64_t waited, int64_t left)
 	evtimer_add(call->route.ryw_timer, &tv);
 }
 
+/* The position a read must see on the replica: its connection's last write, or the client's last
+ * write on any connection (Request.read_after), whichever is later. */
+static uint64_t route_wanted_lsn(const struct rpc_call *call)
+{
+	uint64_t want = call->conn->written_lsn;
+	uint64_t told = route_parse_lsn(call->req->read_after);
+	return told > want ? told : want;
+}
+
 /* ask_now: ask the replica rather than pause first (the first time, and when a pause is over). */
 static void route_replica_check(struct rpc_call *call, bool ask_now)
 {
-	uint64_t want = call->conn->written_lsn;
+	uint64_t want = route_wanted_lsn(call);
 	if (want == 0 || db_conn_seen_lsn(call->db) >= want) {
 		route_replica_caught_up(call);
 		return;
@@ -186,6 +196,7 @@ static void route_have_write_lsn(struct db_conn *dc, PGresult *res, const char *
 	} else if (lsn > c->written_lsn) {
 		c->written_lsn = lsn;
 	}
+	call->route.wrote_lsn = lsn;
 	reply_send_now(call, call->route.held_body);
 	log_set_request(NULL);
 }
@@ -214,4 +225,43 @@ void route_finished(struct rpc_call *call, char *out, size_t n)
 			 call->route.ryw_started_ms ? (long long)(rpc_now_ms() - call->route.ryw_started_ms) : 0LL);
 	else
 		snprintf(out, n, "db=%s", db);
+}
+
+void route_write_position(const struct rpc_call *call, char out[32])
+{
+	uint64_t lsn = call->route.wrote_lsn;
+	if (lsn == 0)
+		out[0] = '\0';
+	else
+		snprintf(out, 32, "%X/%X", (unsigned)(lsn >> 32), (unsigned)(lsn & 0xffffffffu));
+}
+
+/* Failures of the replica itself: its connection lost, it shutting down, or a query cancelled by
+ * a conflict with recovery (40001 on a standby); the same statement on the primary would run. */
+static bool route_replica_fault(const PGresult *res)
+{
+	if (res == NULL)
+		return true;
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	return state != NULL && (strncmp(state, "08", 2) == 0 || strncmp(state, "57", 2) == 0 ||
+				 strcmp(state, "40001") == 0 || strcmp(state, "55P03") == 0);
+}
+
+bool route_retry_on_primary(struct rpc_call *call, const PGresult *res)
+{
+	if (!call->route.on_replica || call->route.retried || !route_replica_fault(res))
+		return false;
+	log_warn("replica_failed", "conn=%llu method=%s error=%s retry=primary", (unsigned long long)call->conn->id,
+		 call->method->name, log_q(res ? PQresultErrorMessage(res) : "connection lost"));
+	/* the handler starts again from nothing: it has sent nothing, and a read changed nothing */
+	call->route.retried = true;
+	call->srv->metrics.reads_retried++;
+	if (call->cleanup)
+		call->cleanup(call->state);
+	call->cleanup = NULL;
+	call->state = NULL;
+	call->next = NULL;
+	planreg__v1__status__init(&call->status);
+	route_read_on_primary(call, "retried");
+	return true;
 }

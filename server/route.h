@@ -28,5 +28,10 @@ void route_read_on_primary(struct rpc_call *call, const char *why);
 bool route_hold_reply(struct rpc_call *call, void *body);
 /* The call is answered: counts where it ran and writes "db=... [ryw=... ryw_ms=...]" for its log line. */
 void route_finished(struct rpc_call *call, char *out, size_t n);
+/* A write's position for Response.write_position ("16/B374D848"), or "" when none is known. */
+void route_write_position(const struct rpc_call *call, char out[32]);
+/* A statement failed on the replica in a way the primary would not (the replica went away, or a
+ * recovery conflict cancelled it): true when the call starts again on the primary (once). */
+bool route_retry_on_primary(struct rpc_call *call, const PGresult *res);
 
 #endif

@@ -73,6 +73,17 @@ bool rpc_admit(const struct conn *c, uint32_t kind, size_t len, struct conn_verd
 			 cfg->max_frame_bytes);
 		return false;
 	}
+	if (c->anonymous && (m == NULL || !m->anonymous)) {
+		v->why = CONN_REQ_ROLE_NOT_ALLOWED;
+		v->code = PLANREG__V1__CODE__UNAUTHENTICATED;
+		v->reason = "certificate_required";
+		snprintf(
+			v->message, sizeof v->message,
+			"this connection has no client certificate, and %s needs one: set PLANREG_CERT and PLANREG_KEY "
+			"(or cert and key in client.conf), or join with an invitation code (`planreg join CODE`)",
+			m ? m->doing : "a request of this kind");
+		return false;
+	}
 	const char *who;
 	if (!auth_request_allowed(&c->principal, m, &who)) {
 		/* the decision rpc_run makes after decoding, made before: never decode what cannot run */
@@ -107,17 +118,24 @@ void rpc_finish(struct rpc_call *call)
 	struct conn *c = call->conn;
 	if (call->db)
 		db_release(call->db);
+	if (call->cleanup)
+		call->cleanup(call->state);
 	decode_free(&call->req->base); /* the allocator conn.c decoded it with */
 	arena_free(&call->arena);
 	if (call->route.ryw_timer)
 		event_free(call->route.ryw_timer);
-	conn_request_done(c);
+	conn_request_done(c, call->decoded);
 	conn_unref(c);
 	free(call);
 }
 
 void rpc_run(struct rpc_call *call)
 {
+	if (call->conn->anonymous && !call->method->anonymous) { /* rpc_admit refused it already: never run */
+		reply_error(call, PLANREG__V1__CODE__UNAUTHENTICATED, "certificate_required",
+			    "this connection has no client certificate");
+		return;
+	}
 	const char *who;
 	if (!auth_request_allowed(&call->principal, call->method, &who)) {
 		reply_error(call, PLANREG__V1__CODE__PERMISSION_DENIED, "role_not_allowed",
@@ -163,9 +181,10 @@ void rpc_acquire(struct rpc_call *call, struct db_pool *pool)
 	db_pool_acquire(pool, rpc_have_db, call);
 }
 
-void rpc_dispatch(struct conn *c, Planreg__V1__Request *req)
+void rpc_dispatch(struct conn *c, Planreg__V1__Request *req, size_t decoded)
 {
 	struct rpc_call *call = rpc_call_new(c, req);
+	call->decoded = decoded;
 	log_set_request(call->rid);
 	call->method = method_for(req->body_case);
 	if (call->method == NULL)

@@ -34,8 +34,10 @@ struct rpc_route {
 	const char *ryw;        /* NULL, "waited" or "fallback": what read-your-writes did */
 	int64_t ryw_started_ms; /* when the wait for the replica began */
 	struct event *ryw_timer;
-	bool lsn_asked;  /* a write's reply waits for the primary's WAL position */
-	void *held_body; /* the reply body meanwhile */
+	bool lsn_asked;     /* a write's reply waits for the primary's WAL position */
+	void *held_body;    /* the reply body meanwhile */
+	uint64_t wrote_lsn; /* that position, once known (Response.write_position) */
+	bool retried;       /* a read that failed on the replica is running again on the primary */
 };
 
 struct rpc_call {
@@ -53,13 +55,15 @@ struct rpc_call {
 	bool close_after;      /* close the connection once the reply is written */
 	struct timeval started;
 	void *state;                       /* the handler's own, allocated in arena */
+	void (*cleanup)(void *state);      /* frees what state holds outside the arena, when the call ends */
 	uint64_t cred_epoch, cred_notices; /* session.c: the server's counters when the lookup was sent */
+	size_t decoded;                    /* bytes the request decoded into (the connection's budget) */
 	char rid[RPC_RID_MAX];
 	struct rpc_route route;
 };
 
 /* The connection hooks serve.c installs (conn.h). */
-void rpc_dispatch(struct conn *c, Planreg__V1__Request *req);
+void rpc_dispatch(struct conn *c, Planreg__V1__Request *req, size_t decoded);
 bool rpc_admit(const struct conn *c, uint32_t kind, size_t len, struct conn_verdict *v);
 /* A kind's protocol name (logs) and what it does in words (messages); NULL when unknown. */
 const char *rpc_kind_name(uint32_t kind);

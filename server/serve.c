@@ -78,18 +78,19 @@ static void serve_accept(struct evconnlistener *l, evutil_socket_t fd, struct so
 	(void)l;
 	(void)salen;
 	struct server *srv = arg;
-	char host[INET6_ADDRSTRLEN] = "?";
-	int port = 0;
-	if (sa->sa_family == AF_INET) {
-		inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr, host, sizeof host);
-		port = ntohs(((struct sockaddr_in *)sa)->sin_port);
-	} else if (sa->sa_family == AF_INET6) {
-		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr, host, sizeof host);
-		port = ntohs(((struct sockaddr_in6 *)sa)->sin6_port);
-	}
 	char peer[64];
-	snprintf(peer, sizeof peer, "%s:%d", host, port);
+	proxy_format_peer(sa, peer, sizeof peer);
 	evutil_make_socket_nonblocking(fd);
+	if (proxy_trusted(&srv->trusted_proxies, sa))
+		proxy_accept(&srv->proxies, fd, sa, peer); /* admitted once its header names the client */
+	else
+		conn_accept(&srv->conns, fd, sa, peer);
+}
+
+/* A trusted proxy's connection named its client: admitted as the client's. */
+static void serve_proxied(void *arg, int fd, const struct sockaddr *sa, const char *peer)
+{
+	struct server *srv = arg;
 	conn_accept(&srv->conns, fd, sa, peer);
 }
 
@@ -280,11 +281,13 @@ static void serve_free(struct server *srv)
 {
 	/* connections still open after a hard stop: free them so the process exits clean */
 	conn_table_free(&srv->conns);
+	proxy_waits_free(&srv->proxies);
 	http_stop(srv);
 	if (srv->listener)
 		evconnlistener_free(srv->listener);
 	db_listener_free(srv->cred_listener);
 	route_stop(srv); /* the replica pool */
+	joining_stop(srv);
 	db_pool_free(srv->pool);
 	struct event *evs[] = {srv->sig_term, srv->sig_int,        srv->sig_hup,
 			       srv->sig_quit, srv->drain_deadline, srv->accept_resume};
@@ -325,6 +328,9 @@ int main_serve(struct config *cfg, const char *config_file, char **err)
 	}
 	int rc = 1;
 	conn_table_init(&srv.conns, srv.base, cfg, &serve_conn_hooks, &srv);
+	proxy_waits_init(&srv.proxies, srv.base, cfg, serve_proxied, &srv);
+	if (!proxy_trust_parse(cfg->trusted_proxies, &srv.trusted_proxies, err))
+		goto out;
 	srv.conns.ssl_ctx = tls_server_ctx_new(cfg->tls_cert, cfg->tls_key, cfg->tls_ca, err);
 	if (srv.conns.ssl_ctx == NULL)
 		goto out;
@@ -336,7 +342,7 @@ int main_serve(struct config *cfg, const char *config_file, char **err)
 	srv.cred_listener = db_listener_new(srv.pool, SESSION_CREDENTIAL_CHANNEL, session_credential_notice, &srv);
 	srv.accept_resume = evtimer_new(srv.base, serve_accept_resume, &srv);
 	srv.drain_deadline = evtimer_new(srv.base, serve_drain_deadline, &srv);
-	if (!serve_listen(&srv, err) || !http_start(&srv, err))
+	if (!serve_listen(&srv, err) || !http_start(&srv, err) || !joining_start(&srv, err))
 		goto out;
 	srv.sig_term = evsignal_new(srv.base, SIGTERM, serve_signal, &srv);
 	srv.sig_int = evsignal_new(srv.base, SIGINT, serve_signal, &srv);

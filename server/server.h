@@ -13,9 +13,12 @@
 #include "config.h"
 #include "conn.h"
 #include "db_pool.h"
+#include "http.h"
+#include "joining.h"
 #include "methods.h"
+#include "proxy.h"
 
-struct evhttp;
+struct http_conn;
 
 enum server_state {
 	SERVER_RUNNING,
@@ -34,6 +37,7 @@ struct server_metrics {
 	uint64_t reads_primary;      /* read requests served by the primary although a replica is configured */
 	uint64_t ryw_waits;          /* reads that waited for the replica to replay their connection's write */
 	uint64_t ryw_fallbacks;      /* ... and went to the primary because it had not within read_db_wait_ms */
+	uint64_t reads_retried;      /* reads that failed on the replica and ran again on the primary */
 };
 
 struct server {
@@ -48,12 +52,18 @@ struct server {
 	uint64_t cred_epoch;   /* bumped when the listener subscribes or is lost: every cache is stale */
 	uint64_t cred_notices; /* bumped per revocation heard: a lookup spanning one caches nothing */
 	struct evconnlistener *listener;
-	struct event *accept_resume; /* re-enables the listener after accept() failed (EMFILE) */
-	struct evhttp *http;
+	struct event *accept_resume;        /* re-enables the listener after accept() failed (EMFILE) */
+	struct evconnlistener *http;        /* /healthz and /metrics (http.c) */
+	TAILQ_HEAD(, http_conn) http_conns; /* oldest first */
+	unsigned http_open;
+	struct http_metrics http_metrics;
 	struct event *sig_term, *sig_int, *sig_hup, *sig_quit;
 	struct event *drain_deadline;
 	enum server_state state;
-	struct conn_table conns; /* every client connection (conn.c), with its TLS context */
+	struct conn_table conns;            /* every client connection (conn.c), with its TLS context */
+	struct proxy_trust trusted_proxies; /* whose connections start with a PROXY v2 header */
+	struct proxy_waits proxies;         /* connections from them whose header has not arrived */
+	struct joining joining;             /* issuing certificates to people who join (joining.c) */
 	struct server_metrics metrics;
 	int port;      /* bound TLS port */
 	int http_port; /* bound HTTP port, -1 when disabled */

@@ -18,9 +18,22 @@
 #include "values.h"
 #include "xmalloc.h"
 
-static const char SQL_CREDENTIAL[] = "SELECT name, org_code, coalesce(person, ''), role, revoked_at IS NOT NULL,"
-				     " " TS("revoked_at") " FROM credential WHERE fingerprint = $1";
-enum { CRED_NAME, CRED_ORG, CRED_PERSON, CRED_ROLE, CRED_REVOKED, CRED_REVOKED_AT };
+/* Who the certificate is, and on the way: when it was last seen (written at most every ten
+ * minutes), and a renewal's first use retires the credential it replaces (docs/onboarding.md). A
+ * credential whose retire_at has passed counts as revoked. */
+static const char SQL_CREDENTIAL[] =
+	"WITH seen AS (UPDATE credential SET last_seen_at = now() WHERE fingerprint = $1 AND revoked_at IS NULL"
+	"   AND (last_seen_at IS NULL OR last_seen_at < now() - interval '10 minutes') RETURNING 1),"
+	" retired AS (UPDATE credential o SET revoked_at = now(), revoked_by = 'renewed as ' || n.name"
+	"   FROM credential n WHERE n.fingerprint = $1 AND n.revoked_at IS NULL"
+	"   AND (n.retire_at IS NULL OR n.retire_at > now()) AND o.name = n.replaces AND o.revoked_at IS NULL"
+	"   RETURNING 1)"
+	" SELECT name, org_code, coalesce(person, ''), role, revoked_at IS NOT NULL OR retire_at <= now(), " TS(
+		"coalesce(revoked_at, retire_at)") ", revoked_at IS NULL AND retire_at <= now()"
+						   " FROM credential WHERE fingerprint = $1"; /* the two writes run
+												 whatever the SELECT
+												 reads */
+enum { CRED_NAME, CRED_ORG, CRED_PERSON, CRED_ROLE, CRED_REVOKED, CRED_REVOKED_AT, CRED_RETIRED };
 
 /* Why a connection may not go on: what its answer says. */
 struct session_refusal {
@@ -77,6 +90,12 @@ static bool session_read(const struct conn *c, const PGresult *res, struct princ
 				      "this certificate (SHA-256 %s) is not enrolled; ask an admin to run "
 				      "`planreg cred enrol` for it",
 				      c->fingerprint);
+	if (result_bool(res, 0, CRED_RETIRED))
+		return session_refuse(r, PLANREG__V1__CODE__UNAUTHENTICATED, "credential_revoked",
+				      "credential %s was renewed and retired at %s; use the renewed certificate (the "
+				      "CLI keeps it where the old one was), or ask the Combined Authority for a new "
+				      "invitation",
+				      result_value(res, 0, CRED_NAME), result_value(res, 0, CRED_REVOKED_AT));
 	if (result_bool(res, 0, CRED_REVOKED))
 		return session_refuse(r, PLANREG__V1__CODE__UNAUTHENTICATED, "credential_revoked",
 				      "credential %s was revoked at %s; ask an admin for a new certificate",
@@ -156,6 +175,10 @@ static void session_have_principal(struct rpc_call *call, PGresult *res)
 void session_check(struct rpc_call *call)
 {
 	struct conn *c = call->conn;
+	if (c->anonymous) { /* no certificate, no credential: the method table admitted it */
+		rpc_run(call);
+		return;
+	}
 	if (session_principal_fresh(c)) {
 		/* no revocation was heard since the lookup: the principal stands */
 		call->principal = c->principal;

@@ -101,7 +101,9 @@ SSL_CTX *tls_server_ctx_new(const char *cert, const char *key, const char *ca, c
 		goto fail;
 	}
 	SSL_CTX_set_client_CA_list(ctx, names);
-	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	/* a certificate is asked for and, when sent, verified; a connection without one may only join with
+	 * an invitation (conn.c marks it anonymous; the method table says what it may ask) */
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
 	SSL_CTX_set_verify_depth(ctx, 4);
 	/* mutual TLS with session resumption needs a session id context */
 	SSL_CTX_set_session_id_context(ctx, TLS_SESSION_CONTEXT, sizeof TLS_SESSION_CONTEXT - 1);

@@ -12,22 +12,6 @@
 
 /* SQL reads better laid out by hand. */
 /* clang-format off */
-/* One credential, in the order of enum credential_col: every statement but SQL_ENROL_CHECK returns these. */
-#define CREDENTIAL_COLUMNS                                                                                    \
-	"c.name, c.fingerprint, c.org_code, coalesce(c.person, ''), c.role, " TS("c.enrolled_at") ", c.enrolled_by, " \
-	TS("c.revoked_at") ", coalesce(c.revoked_by, '')"
-enum credential_col {
-	CREDENTIAL_NAME,
-	CREDENTIAL_FINGERPRINT,
-	CREDENTIAL_ORG,
-	CREDENTIAL_PERSON,
-	CREDENTIAL_ROLE,
-	CREDENTIAL_ENROLLED_AT,
-	CREDENTIAL_ENROLLED_BY,
-	CREDENTIAL_REVOKED_AT,
-	CREDENTIAL_REVOKED_BY,
-};
-
 static const char SQL_ENROL_CHECK[] =
 	"SELECT (SELECT code FROM organisation WHERE lower(code) = lower($3)),"
 	" (SELECT count(*) FROM credential WHERE name = $1),"
@@ -64,7 +48,7 @@ struct credential_state {
 	char org[20];
 };
 
-static Planreg__V1__Credential *credential_from_row(struct rpc_call *call, PGresult *res, int row)
+Planreg__V1__Credential *credential_from_row(struct rpc_call *call, PGresult *res, int row)
 {
 	Planreg__V1__Credential *c = ARENA_NEW(&call->arena, Planreg__V1__Credential, planreg__v1__credential__init);
 	c->name = rpc_strdup(call, result_value(res, row, CREDENTIAL_NAME));
@@ -79,6 +63,11 @@ static Planreg__V1__Credential *credential_from_row(struct rpc_call *call, PGres
 	c->enrolled_by = rpc_strdup(call, result_value(res, row, CREDENTIAL_ENROLLED_BY));
 	c->revoked_at = rpc_strdup(call, result_value(res, row, CREDENTIAL_REVOKED_AT));
 	c->revoked_by = rpc_strdup(call, result_value(res, row, CREDENTIAL_REVOKED_BY));
+	c->not_after = rpc_strdup(call, result_value(res, row, CREDENTIAL_NOT_AFTER));
+	c->last_seen_at = rpc_strdup(call, result_value(res, row, CREDENTIAL_LAST_SEEN_AT));
+	c->invitation_id = result_int64(res, row, CREDENTIAL_INVITATION_ID);
+	c->replaces = rpc_strdup(call, result_value(res, row, CREDENTIAL_REPLACES));
+	c->retire_at = rpc_strdup(call, result_value(res, row, CREDENTIAL_RETIRE_AT));
 	return c;
 }
 

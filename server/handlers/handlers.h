@@ -70,10 +70,19 @@ enum plan_project_col {
 };
 Planreg__V1__PlanProject *plan_project_from_row(struct rpc_call *call, PGresult *res, int row);
 
-/* credential.c: enrol, revoke, list */
+/* credential.c: enrol, revoke, list; a credential row (CREDENTIAL_COLUMNS, sql.h) as a message */
+Planreg__V1__Credential *credential_from_row(struct rpc_call *call, PGresult *res, int row);
 void credential_enrol(struct rpc_call *call);
 void credential_revoke(struct rpc_call *call);
 void credential_list(struct rpc_call *call);
+
+/* invite.c: invitations, joining, renewal (docs/onboarding.md) */
+void invite_create(struct rpc_call *call);
+void invite_list(struct rpc_call *call);
+void invite_cancel(struct rpc_call *call);
+void invite_server_ca(struct rpc_call *call);
+void invite_redeem(struct rpc_call *call);
+void invite_renew(struct rpc_call *call);
 
 /* update.c: quarterly progress */
 void update_submit(struct rpc_call *call);

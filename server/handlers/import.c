@@ -1,6 +1,6 @@
 /* import.c - ImportPlan: the CLI sends the plan it parsed; this checks every
  * field again (a client is not trusted), then applies it in one transaction
- * through planreg_import_plan() (migrations/0010) and reports the changes. A
+ * through planreg_import_plan() (migrations/0016) and reports the changes. A
  * new edition (successor_of) takes the steps of import_edition.c first. */
 #include <ctype.h>
 #include <stdlib.h>
@@ -348,7 +348,7 @@ static void import_json_project(struct json *j, const Planreg__V1__Project *p, i
 	json_object_end(j);
 }
 
-/* The validated plan as the JSON document planreg_import_plan (migrations/0010) reads; with e, as the edition
+/* The validated plan as the JSON document planreg_import_plan (migrations/0016) reads; with e, as the edition
  * that succeeds e->previous. */
 char *import_to_json(const Planreg__V1__ImportPlanRequest *q, const struct import_edition *e)
 {

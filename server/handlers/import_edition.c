@@ -10,7 +10,7 @@
 #include "import_int.h"
 #include "sql.h"
 
-/* The lock planreg_import_plan takes (migrations/0010), taken first so that what is read here still holds when
+/* The lock planreg_import_plan takes (migrations/0016), taken first so that what is read here still holds when
  * it runs. */
 static const char SQL_LOCK[] = "SELECT pg_advisory_xact_lock(31644363112211816)";
 

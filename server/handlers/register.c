@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "handlers.h"
+#include "json.h"
+#include "mailbox.h"
 #include "server.h"
 #include "sql.h"
 #include "validate.h"
@@ -12,6 +14,7 @@
 
 #define REGISTER_PAGE_DEFAULT 100
 #define REGISTER_PAGE_MAX 1000
+#define REGISTER_CONTACTS_MAX 10 /* the register's check (migrations/0009) */
 
 static const char SQL_PLAN_TITLE[] = "SELECT coalesce((SELECT title FROM plan WHERE id = " CURRENT_PLAN "), '')";
 enum { PLAN_TITLE };
@@ -25,32 +28,34 @@ static const char SQL_THEMES[] =
 enum themes_col { THEME_NUMBER, THEME_TITLE, THEME_OBJECTIVES };
 
 static const char SQL_ORGANISATIONS[] =
-	"SELECT o.code, o.name, o.kind, coalesce(o.contact_email, ''),"
+	"SELECT o.code, o.name, o.kind, coalesce(o.contact_email, ''), array_to_string(o.contacts, chr(31)),"
 	" coalesce((SELECT string_agg(a.alias, chr(31) ORDER BY a.alias) FROM organisation_alias a"
 	"           WHERE a.org_code = o.code), ''),"
 	" (SELECT count(*) FROM project_lead_org l JOIN project p ON p.id = l.project_id"
 	"   WHERE l.org_code = o.code AND p.plan_id = " CURRENT_PLAN ")"
 	" FROM organisation o ORDER BY lower(o.code)";
-/* Every organisation statement here returns the first four; SQL_ORGANISATIONS adds the aliases (joined
- * with RESULT_SEP) and how many projects of the plan the organisation leads. */
-enum org_col { ORG_CODE, ORG_NAME, ORG_KIND, ORG_EMAIL, ORG_ALIASES, ORG_PROJECTS_LED };
+/* Every organisation statement here returns the first five (ORG_CONTACTS: the mailboxes joined with RESULT_SEP;
+ * ORG_EMAIL is the first one's address, kept by migrations/0009's trigger); SQL_ORGANISATIONS adds the aliases
+ * (joined with RESULT_SEP) and how many projects of the plan the organisation leads. */
+enum org_col { ORG_CODE, ORG_NAME, ORG_KIND, ORG_EMAIL, ORG_CONTACTS, ORG_ALIASES, ORG_PROJECTS_LED };
+#define ORG_COLUMNS "code, name, kind, coalesce(contact_email, ''), array_to_string(contacts, chr(31))"
 
-static const char SQL_ORGANISATION_ONE[] =
-	"SELECT code, name, kind, coalesce(contact_email, '') FROM organisation WHERE lower(code) = lower($1)";
+static const char SQL_ORGANISATION_ONE[] = "SELECT " ORG_COLUMNS " FROM organisation WHERE lower(code) = lower($1)";
 
-/* $1 code, $2 name, $3 kind, $4 email or '' */
+/* $1 code, $2 name, $3 kind, $4 the contacts as a JSON array of strings, or NULL for none */
 static const char SQL_ORGANISATION_INSERT[] =
-	"INSERT INTO organisation (code, name, kind, contact_email) VALUES ($1, $2, $3::org_kind, NULLIF($4, ''))"
-	" RETURNING code, name, kind, coalesce(contact_email, '')";
+	"INSERT INTO organisation (code, name, kind, contacts) VALUES ($1, $2, $3::org_kind,"
+	"  coalesce(ARRAY(SELECT jsonb_array_elements_text($4::jsonb)), '{}'))"
+	" RETURNING " ORG_COLUMNS;
 
-/* $1 code as stored, $2 name or '', $3 kind or NULL, $4 email or '': what is given changes */
-static const char SQL_ORGANISATION_UPDATE[] =
-	"UPDATE organisation SET"
-	"  name = coalesce(NULLIF($2::text, ''), name),"
-	"  kind = coalesce($3::org_kind, kind),"
-	"  contact_email = coalesce(NULLIF($4::text, ''), contact_email),"
-	"  updated_at = now()"
-	" WHERE code = $1 RETURNING code, name, kind, coalesce(contact_email, '')";
+/* $1 code as stored, $2 name or '', $3 kind or NULL, $4 the contacts (JSON) or NULL: what is given changes */
+static const char SQL_ORGANISATION_UPDATE[] = "UPDATE organisation SET"
+					      "  name = coalesce(NULLIF($2::text, ''), name),"
+					      "  kind = coalesce($3::org_kind, kind),"
+					      "  contacts = CASE WHEN $4::jsonb IS NULL THEN contacts ELSE "
+					      "ARRAY(SELECT jsonb_array_elements_text($4::jsonb)) END,"
+					      "  updated_at = now()"
+					      " WHERE code = $1 RETURNING " ORG_COLUMNS;
 
 /* In the order of enum register_project_col (handlers.h). */
 const char REGISTER_SQL_PROJECT_COLUMNS[] =
@@ -280,6 +285,7 @@ static Planreg__V1__Organisation *register_org_from_row(struct rpc_call *call, P
 		k = ORG_KIND_UNSPECIFIED;
 	o->kind = (Planreg__V1__OrgKind)k;
 	o->contact_email = rpc_strdup(call, result_value(res, row, ORG_EMAIL));
+	o->n_contacts = result_split(&call->arena, result_value(res, row, ORG_CONTACTS), RESULT_SEP, &o->contacts);
 	return o;
 }
 
@@ -304,7 +310,8 @@ void register_list_organisations(struct rpc_call *call)
 
 struct register_upsert {
 	bool existed;
-	char old_name[600], old_kind[600], old_email[600]; /* before */
+	const char *contacts; /* the contacts checked and written back, as a JSON array; NULL: leave them */
+	char *old_name, *old_kind, *old_contacts; /* before */
 };
 
 static void register_upsert_done(struct rpc_call *call, PGresult *res)
@@ -316,22 +323,21 @@ static void register_upsert_done(struct rpc_call *call, PGresult *res)
 	r->created = !st->existed;
 	r->changed = !st->existed || strcmp(st->old_name, result_value(res, 0, ORG_NAME)) != 0 ||
 		     strcmp(st->old_kind, result_value(res, 0, ORG_KIND)) != 0 ||
-		     strcmp(st->old_email, result_value(res, 0, ORG_EMAIL)) != 0;
+		     strcmp(st->old_contacts, result_value(res, 0, ORG_CONTACTS)) != 0;
 	reply_ok(call, r);
 }
 
 static void register_upsert_have_old(struct rpc_call *call, PGresult *res)
 {
 	Planreg__V1__UpsertOrganisationRequest *q = call->req->upsert_organisation;
-	struct register_upsert *st = arena_alloc(&call->arena, sizeof *st);
-	call->state = st;
+	struct register_upsert *st = call->state;
 	const char *code = q->code;
 	if (PQntuples(res) == 1) {
 		st->existed = true;
 		code = rpc_strdup(call, result_value(res, 0, ORG_CODE)); /* as stored: "UoL" for "uol" */
-		snprintf(st->old_name, sizeof st->old_name, "%s", result_value(res, 0, ORG_NAME));
-		snprintf(st->old_kind, sizeof st->old_kind, "%s", result_value(res, 0, ORG_KIND));
-		snprintf(st->old_email, sizeof st->old_email, "%s", result_value(res, 0, ORG_EMAIL));
+		st->old_name = rpc_strdup(call, result_value(res, 0, ORG_NAME));
+		st->old_kind = rpc_strdup(call, result_value(res, 0, ORG_KIND));
+		st->old_contacts = rpc_strdup(call, result_value(res, 0, ORG_CONTACTS));
 	} else if (q->name[0] == '\0' || q->kind == PLANREG__V1__ORG_KIND__ORG_KIND_UNSPECIFIED) {
 		reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "organisation_not_found",
 			    "there is no organisation %s; to create it give both a name and a kind (%s)", q->code,
@@ -341,21 +347,68 @@ static void register_upsert_have_old(struct rpc_call *call, PGresult *res)
 	const char *kind = q->kind == PLANREG__V1__ORG_KIND__ORG_KIND_UNSPECIFIED
 				   ? NULL
 				   : values_org_kind_name((enum org_kind)q->kind);
-	const char *params[4] = {code, q->name, kind, q->contact_email};
+	const char *params[4] = {code, q->name, kind, st->contacts};
 	query_run(call, st->existed ? SQL_ORGANISATION_UPDATE : SQL_ORGANISATION_INSERT, 4, params,
 		  register_upsert_done);
+}
+
+/* The contacts given (the list, or an older client's one contact_email), each checked and written back in one
+ * form, as the JSON array the statements take; NULL when none were given. Violations name each one that is
+ * wrong and say what to write. */
+static const char *register_contacts(struct rpc_call *call, const Planreg__V1__UpsertOrganisationRequest *q)
+{
+	char **given = q->contacts;
+	size_t n = q->n_contacts;
+	char *one[1] = {q->contact_email};
+	const char *field = "contacts";
+	if (n == 0 && q->contact_email[0]) {
+		given = one;
+		n = 1;
+		field = "contact_email";
+	}
+	if (n == 0)
+		return NULL;
+	if (n > REGISTER_CONTACTS_MAX)
+		reply_violation(call, field, "%zu contacts given: an organisation may have at most %d", n,
+				REGISTER_CONTACTS_MAX);
+	struct mailbox *m = arena_alloc(&call->arena, n * sizeof *m);
+	struct buf out = {0};
+	struct json j;
+	json_init(&j, &out, false);
+	json_array_begin(&j);
+	for (size_t i = 0; i < n && i < REGISTER_CONTACTS_MAX; i++) {
+		const char *path = given == q->contacts ? rpc_printf(call, "%s[%zu]", field, i) : field;
+		const char *why = mailbox_parse(given[i], &m[i]);
+		for (size_t k = 0; why == NULL && k < i; k++)
+			if (mailbox_same_addr(m[k].addr, m[i].addr))
+				why = "it is given twice";
+		char text[MAILBOX_MAX + 200];
+		if (why) {
+			mailbox_error(given[i], why, text, sizeof text);
+			reply_violation(call, path, "%s", text);
+			continue;
+		}
+		mailbox_format(&m[i], text);
+		json_str(&j, text);
+	}
+	json_array_end(&j);
+	const char *json = rpc_strdup(call, buf_str(&out));
+	buf_free(&out);
+	return json;
 }
 
 void register_upsert_organisation(struct rpc_call *call)
 {
 	Planreg__V1__UpsertOrganisationRequest *q = call->req->upsert_organisation;
+	struct register_upsert *st = arena_alloc(&call->arena, sizeof *st);
+	memset(st, 0, sizeof *st);
+	call->state = st;
 	validate_org_code(call, "code", q->code);
 	validate_text(call, "name", q->name, 500, 0);
 	if (q->kind != PLANREG__V1__ORG_KIND__ORG_KIND_UNSPECIFIED && !values_org_kind_valid(q->kind))
 		reply_violation(call, "kind", "%d is not an organisation kind (%s)", (int)q->kind,
 				values_org_kind_names());
-	if (q->contact_email[0])
-		validate_email(call, "contact_email", q->contact_email);
+	st->contacts = register_contacts(call, q);
 	if (reply_has_violations(call)) {
 		reply_violations(call, "invalid_organisation");
 		return;

@@ -1,8 +1,9 @@
 /* remind.c - the reminder job's side of the server: its policy
  * (Get/SetReminderPolicy), the transactional outbox it drains (ClaimReminders
- * works out which step is due for each organisation with outstanding returns
- * and claims it; AckReminder records what the SMTP server said) and the log
- * (ListReminders). The mail itself is sent by the CLI (`planreg remind run`). */
+ * works out which step is due for each organisation with outstanding returns,
+ * who gets it, and claims it; AckReminder records what the SMTP server said)
+ * and the log (ListReminders). remind_digest.c writes each digest's text; the
+ * mail itself is sent by the CLI (`planreg remind run`). */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -10,9 +11,9 @@
 
 #include "auth.h"
 #include "buf.h"
-#include "handlers.h"
 #include "json.h"
-#include "period.h"
+#include "mailbox.h"
+#include "remind.h"
 #include "server.h"
 #include "sql.h"
 #include "validate.h"
@@ -21,21 +22,23 @@
 #define REMIND_MAX_LIMIT 1000
 #define REMIND_LEASE_DEFAULT 300
 #define REMIND_ERROR_MAX 2000
-#define REMIND_MAX_REF 100000 /* the largest project reference the register allows */
 
 /* SQL reads better laid out by hand. */
 /* clang-format off */
 /* One claimer at a time works out and records steps (pg_advisory_xact_lock key). */
 #define REMIND_LOCK "SELECT pg_advisory_xact_lock(31644363112211818)"
 
-static const char SQL_POLICY[] =
-	"SELECT days_before, on_due_date, overdue_every, escalate_after, updated_by, " TS_US("updated_at")
-	" FROM reminder_policy";
+#define POLICY_COLUMNS \
+	"days_before, on_due_date, overdue_every, escalate_after, updated_by, " TS_US("updated_at") "," \
+	" escalate_grace, coalesce(programme_contact, ''), coalesce(to_char(first_run, 'YYYY-MM-DD'), '')"
+static const char SQL_POLICY[] = "SELECT " POLICY_COLUMNS " FROM reminder_policy";
 
+/* $1-$4 as the columns, $5 who, $6 escalate_grace, $7 programme contact or '' for none */
 static const char SQL_SET_POLICY[] =
 	"UPDATE reminder_policy SET days_before = $1::int, on_due_date = $2::boolean, overdue_every = $3::int,"
-	" escalate_after = $4::int, updated_by = $5, updated_at = now()"
-	" RETURNING days_before, on_due_date, overdue_every, escalate_after, updated_by, " TS_US("updated_at");
+	" escalate_after = $4::int, updated_by = $5, updated_at = now(), escalate_grace = $6::int,"
+	" programme_contact = nullif($7, '')"
+	" RETURNING " POLICY_COLUMNS;
 enum policy_col {
 	POLICY_DAYS_BEFORE,
 	POLICY_ON_DUE_DATE,
@@ -43,36 +46,72 @@ enum policy_col {
 	POLICY_ESCALATE_AFTER,
 	POLICY_UPDATED_BY,
 	POLICY_UPDATED_AT,
+	POLICY_ESCALATE_GRACE,
+	POLICY_PROGRAMME_CONTACT, /* "" for none */
+	POLICY_FIRST_RUN,         /* "" before the job's first run */
 };
 
-/* $1 period, $2 default due date: the policy, the due date and the Combined Authority's contact. */
+/* $1 period, $2 default due date: the policy, the due date, the Combined Authority and the plan's title. */
 static const char SQL_CLAIM_CONTEXT[] =
-	"SELECT p.days_before, p.on_due_date, p.overdue_every, p.escalate_after,"
+	"SELECT p.days_before, p.on_due_date, p.overdue_every, p.escalate_after, p.escalate_grace,"
+	"  coalesce(p.programme_contact, ''), coalesce(to_char(p.first_run, 'YYYY-MM-DD'), ''),"
 	"  to_char(coalesce((SELECT due FROM reporting_period WHERE period = $1), $2::date), 'YYYY-MM-DD'),"
-	"  coalesce(ca.code, ''), coalesce(ca.name, ''), coalesce(ca.contact_email, '')"
+	"  coalesce(ca.code, ''), coalesce(ca.name, ''), coalesce(array_to_string(ca.contacts, chr(31)), ''),"
+	"  coalesce((SELECT title FROM plan WHERE id = " CURRENT_PLAN "), '')"
 	" FROM reminder_policy p"
-	" LEFT JOIN LATERAL (SELECT code, name, contact_email FROM organisation WHERE kind = 'combined_authority'"
+	" LEFT JOIN LATERAL (SELECT code, name, contacts FROM organisation WHERE kind = 'combined_authority'"
 	"   ORDER BY code LIMIT 1) ca ON true";
-/* The policy's first four columns (enum policy_col), then: */
-enum claim_context_col { CONTEXT_DUE = POLICY_UPDATED_BY, CONTEXT_CA_CODE, CONTEXT_CA_NAME, CONTEXT_CA_CONTACT };
+enum claim_context_col {
+	CONTEXT_DAYS_BEFORE,
+	CONTEXT_ON_DUE_DATE,
+	CONTEXT_OVERDUE_EVERY,
+	CONTEXT_ESCALATE_AFTER,
+	CONTEXT_ESCALATE_GRACE,
+	CONTEXT_PROGRAMME_CONTACT,
+	CONTEXT_FIRST_RUN,
+	CONTEXT_DUE,
+	CONTEXT_CA_CODE,
+	CONTEXT_CA_NAME,
+	CONTEXT_CA_CONTACTS, /* joined with RESULT_SEP */
+	CONTEXT_PLAN_TITLE,
+};
 
-/* $1 period, $2 due date: every outstanding project by lead organisation, as the register stands now
- * (a reminder never chases a return that has arrived, whatever day the job acts for). */
+/* $1 the day of the job's first run: recorded once, by the first claim that is not a dry run. */
+static const char SQL_FIRST_RUN[] = "UPDATE reminder_policy SET first_run = $1::date WHERE first_run IS NULL";
+
+/* $1 period, $2 due date, $3 the period's last day: every outstanding project by lead organisation, as the
+ * register stands now (a reminder never chases a return that has arrived, whatever day the job acts for),
+ * with what it last reported up to this period (by the periods' ends, not their names, in any edition) for the
+ * example. */
 static const char SQL_CLAIM_OUTSTANDING[] =
-	"SELECT o.code, o.name, coalesce(o.contact_email, ''), s.ref, s.title, s.update_id, coalesce(s.review_comment, '')"
+	"SELECT o.code, o.name, array_to_string(o.contacts, chr(31)), s.ref, s.title, s.update_id,"
+	"  coalesce(s.review_comment, ''), coalesce(last.stage, s.register_stage)::text, coalesce(last.period, ''),"
+	"  coalesce(last.confidence::text, ''), last.spend_to_date_pence, last.forecast_total_pence,"
+	"  coalesce(last.variance_note <> '', false)"
 	" FROM planreg_status_rows($1, now(), NULL, $2::date, NULL, NULL, NULL, NULL, false, NULL, NULL, NULL, NULL) s"
 	" JOIN project_lead_org l ON l.project_id = s.project_id"
 	" JOIN organisation o ON o.code = l.org_code"
+	" JOIN project sp ON sp.id = s.project_id"
+	" LEFT JOIN LATERAL (SELECT u.period, u.stage, u.confidence, u.spend_to_date_pence, u.forecast_total_pence,"
+	"   u.variance_note FROM progress_update u JOIN reporting_period rp ON rp.period = u.period"
+	"   WHERE u.project_id IN " SAME_PROJECT("sp.lineage") " AND rp.ends <= $3::date"
+	"   ORDER BY rp.ends DESC, u.revision DESC LIMIT 1) last ON true"
 	" WHERE s.update_id IS NULL OR s.review_accepted = false"
 	" ORDER BY o.code, s.ref";
 enum claim_outstanding_col {
 	OWED_ORG,
 	OWED_ORG_NAME,
-	OWED_CONTACT,
+	OWED_CONTACTS, /* joined with RESULT_SEP */
 	OWED_REF,
 	OWED_TITLE,
 	OWED_UPDATE_ID, /* the returned revision; NULL when never reported */
 	OWED_COMMENT,
+	OWED_STAGE, /* the last report's, else the register's */
+	OWED_LAST_PERIOD,
+	OWED_CONFIDENCE,
+	OWED_SPEND,    /* NULL when unknown */
+	OWED_FORECAST, /* NULL when unknown */
+	OWED_VARIANCE_NOTE,
 };
 
 /* $1 period: the steps nobody may claim now (delivered, leased, or failed and backing off). */
@@ -98,8 +137,8 @@ static const char SQL_CLAIM_INSERT[] =
 	" SELECT m.id, m.recipient, (SELECT count(*) FROM s) FROM m";
 enum claim_insert_col { INSERTED_ID, INSERTED_RECIPIENT, INSERTED_STEPS };
 
-/* $1 id, $2 delivered, $3 error. A failed step may be claimed again at once the first time,
- * then after 1, 2, 4 ... hours (at most a day). */
+/* $1 id, $2 delivered, $3 error (for a delivered one: the addresses refused). A failed step may be
+ * claimed again at once the first time, then after 1, 2, 4 ... hours (at most a day). */
 static const char SQL_ACK[] =
 	"WITH m AS (UPDATE reminder_message SET state = CASE WHEN $2::boolean THEN 'delivered' ELSE 'failed' END"
 	"   ::reminder_state, acked_at = now(), error = nullif($3, '') WHERE id = $1::bigint AND state = 'leased'"
@@ -152,6 +191,9 @@ static Planreg__V1__ReminderPolicy *remind_policy_from_row(struct rpc_call *call
 	p->escalate_after = result_int(res, 0, POLICY_ESCALATE_AFTER);
 	p->updated_by = rpc_strdup(call, result_value(res, 0, POLICY_UPDATED_BY));
 	p->updated_at = rpc_strdup(call, result_value(res, 0, POLICY_UPDATED_AT));
+	p->escalate_grace = result_int(res, 0, POLICY_ESCALATE_GRACE);
+	p->programme_contact = rpc_strdup(call, result_value(res, 0, POLICY_PROGRAMME_CONTACT));
+	p->first_run = rpc_strdup(call, result_value(res, 0, POLICY_FIRST_RUN));
 	return p;
 }
 
@@ -181,88 +223,72 @@ void remind_get_policy(struct rpc_call *call)
 	query_run(call, SQL_POLICY, 0, NULL, remind_policy_done);
 }
 
+/* The policy's values in range, and the programme contact a mailbox (written back in one form into *contact). */
+static void remind_policy_check(struct rpc_call *call, const Planreg__V1__ReminderPolicy *p, const char **contact)
+{
+	if (p->days_before < 0 || p->days_before > 90)
+		reply_violation(call, "policy.days_before", "%d is out of range: 0-90 days (0: no reminder before)",
+				p->days_before);
+	if (p->overdue_every < 1 || p->overdue_every > 90)
+		reply_violation(call, "policy.overdue_every", "%d is out of range: every 1-90 days", p->overdue_every);
+	if (p->escalate_after < 0 || p->escalate_after > 365)
+		reply_violation(call, "policy.escalate_after", "%d is out of range: 0-365 days late (0: never)",
+				p->escalate_after);
+	if (p->escalate_grace < 0 || p->escalate_grace > 365)
+		reply_violation(call, "policy.escalate_grace",
+				"%d is out of range: 0-365 days after the job's first run (0: no grace)",
+				p->escalate_grace);
+	*contact = "";
+	if (p->programme_contact[0]) {
+		struct mailbox m;
+		const char *why = mailbox_parse(p->programme_contact, &m);
+		char text[MAILBOX_MAX + 200];
+		if (why) {
+			mailbox_error(p->programme_contact, why, text, sizeof text);
+			reply_violation(call, "policy.programme_contact", "%s", text);
+		} else {
+			mailbox_format(&m, text);
+			*contact = rpc_strdup(call, text);
+		}
+	}
+}
+
 void remind_set_policy(struct rpc_call *call)
 {
 	const Planreg__V1__ReminderPolicy *p = call->req->set_reminder_policy->policy;
-	if (p == NULL) {
+	const char *contact = "";
+	if (p == NULL)
 		reply_violation(call, "policy", "is required");
-	} else {
-		if (p->days_before < 0 || p->days_before > 90)
-			reply_violation(call, "policy.days_before",
-					"%d is out of range: 0-90 days (0: no reminder before)", p->days_before);
-		if (p->overdue_every < 1 || p->overdue_every > 90)
-			reply_violation(call, "policy.overdue_every", "%d is out of range: every 1-90 days",
-					p->overdue_every);
-		if (p->escalate_after < 0 || p->escalate_after > 365)
-			reply_violation(call, "policy.escalate_after", "%d is out of range: 0-365 days late (0: never)",
-					p->escalate_after);
-	}
+	else
+		remind_policy_check(call, p, &contact);
 	if (reply_has_violations(call)) {
 		reply_violations(call, "invalid_policy");
 		return;
 	}
-	const char *params[5] = {rpc_printf(call, "%d", p->days_before), p->on_due_date ? "true" : "false",
-				 rpc_printf(call, "%d", p->overdue_every), rpc_printf(call, "%d", p->escalate_after),
-				 call->principal.credential};
-	query_run(call, SQL_SET_POLICY, 5, params, remind_policy_done);
+	const char *params[7] = {rpc_printf(call, "%d", p->days_before),
+				 p->on_due_date ? "true" : "false",
+				 rpc_printf(call, "%d", p->overdue_every),
+				 rpc_printf(call, "%d", p->escalate_after),
+				 call->principal.credential,
+				 rpc_printf(call, "%d", p->escalate_grace),
+				 contact};
+	query_run(call, SQL_SET_POLICY, 7, params, remind_policy_done);
 }
 
 /* ---------------------------------------------------------------- ClaimReminders */
 
-struct remind_project {
-	int ref;
-	const char *title;
-	long long update_id; /* the returned revision; 0 when never reported */
-	const char *comment;
-};
-
-struct remind_org {
-	const char *code, *name, *contact;
-	struct remind_project *projects;
-	size_t n_projects;
-	const char *step; /* the regular step due now and claimable, or NULL */
-	bool escalate;    /* the escalation step is due and claimable */
-	bool own_sent;    /* placed in a digest */
-	bool escalate_sent;
-};
-
-enum remind_section_kind {
-	REMIND_OWN,        /* to the organisation's own contact (or the CA for itself) */
-	REMIND_NO_CONTACT, /* to the CA: this organisation has no contact address */
-	REMIND_ESCALATE,   /* to the CA: this organisation is escalate_after days late */
-};
-
-struct remind_section {
-	enum remind_section_kind kind;
-	struct remind_org *org;
-};
-
-struct remind_digest {
-	const char *recipient;
-	struct remind_section *sections;
-	size_t n_sections;
-};
-
-struct remind_claim {
-	char period[PERIOD_FMT_MAX];
-	char as_of[DATE_FMT_MAX];
-	char due_default[DATE_FMT_MAX];
-	struct date as_of_date;
-	int max, lease;
-	bool dry_run;
-	/* from the context query */
-	int days_before, overdue_every, escalate_after;
-	bool on_due_date;
-	char due[DATE_FMT_MAX];
-	int days; /* as_of - due: negative before the due date */
-	const char *ca_code, *ca_name, *ca_contact;
-	struct remind_org *orgs;
-	size_t n_orgs;
-	PGresult *taken; /* not owned: read while building */
-	struct remind_digest *digests;
-	size_t n_digests;
-	Planreg__V1__ClaimRemindersResponse *resp;
-};
+int remind_escalate_day(const struct remind_claim *st)
+{
+	if (st->escalate_after <= 0)
+		return -1;
+	int day = st->escalate_after;
+	if (st->escalate_grace > 0) {
+		int after_grace = date_days_between(st->due_date, date_add_days(st->first_run, st->escalate_grace));
+		if (after_grace > day)
+			day = after_grace;
+	}
+	return day;
+}
 
 /* The regular step due on this day, or NULL. */
 static const char *remind_step_for(struct rpc_call *call, const struct remind_claim *st)
@@ -274,9 +300,8 @@ static const char *remind_step_for(struct rpc_call *call, const struct remind_cl
 	return rpc_printf(call, "overdue-%d", (st->days + st->overdue_every - 1) / st->overdue_every);
 }
 
-static bool remind_taken(const struct remind_claim *st, PGresult *taken, const char *org, const char *step)
+static bool remind_taken(PGresult *taken, const char *org, const char *step)
 {
-	(void)st;
 	for (int i = 0; i < PQntuples(taken); i++)
 		if (strcmp(result_value(taken, i, TAKEN_ORG), org) == 0 &&
 		    strcmp(result_value(taken, i, TAKEN_STEP), step) == 0)
@@ -284,152 +309,53 @@ static bool remind_taken(const struct remind_claim *st, PGresult *taken, const c
 	return false;
 }
 
-static struct remind_digest *remind_digest_for(struct rpc_call *call, struct remind_claim *st, const char *recipient)
+/* The mailboxes joined with ", ", as a To: header reads them. */
+static const char *remind_join(struct rpc_call *call, char **mailboxes, size_t n)
 {
-	for (size_t i = 0; i < st->n_digests; i++)
-		if (strcasecmp(st->digests[i].recipient, recipient) == 0)
-			return &st->digests[i];
-	struct remind_digest *d = arena_push(&call->arena, &st->digests, &st->n_digests, sizeof *d);
-	memset(d, 0, sizeof *d);
-	d->recipient = recipient;
-	return d;
+	struct buf b = {0};
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&b, "%s%s", i ? ", " : "", mailboxes[i]);
+	const char *s = rpc_strdup(call, buf_str(&b));
+	buf_free(&b);
+	return s;
 }
 
-static void remind_add(struct rpc_call *call, struct remind_claim *st, const char *recipient,
-		       enum remind_section_kind kind, struct remind_org *org)
+enum remind_why { REMIND_OWN, REMIND_VIA_CA, REMIND_ESCALATE };
+
+/* Puts org into the digest for these recipients (one digest per list of recipients), once whatever brings it. */
+static void remind_add(struct rpc_call *call, struct remind_claim *st, const char *key, char **to, size_t n_to,
+		       enum remind_why why, struct remind_org *o)
 {
-	struct remind_digest *d = remind_digest_for(call, st, recipient);
-	struct remind_section *s = arena_push(&call->arena, &d->sections, &d->n_sections, sizeof *s);
-	s->kind = kind;
-	s->org = org;
+	struct remind_digest *d = NULL;
+	for (size_t i = 0; d == NULL && i < st->n_digests; i++)
+		if (strcasecmp(st->digests[i].recipient, key) == 0)
+			d = &st->digests[i];
+	if (d == NULL) {
+		d = arena_push(&call->arena, &st->digests, &st->n_digests, sizeof *d);
+		memset(d, 0, sizeof *d);
+		d->recipient = key;
+		d->recipients = to;
+		d->n_recipients = n_to;
+		d->to_ca = st->ca_joined[0] && strcasecmp(key, st->ca_joined) == 0;
+	}
+	struct remind_entry *e = NULL;
+	for (size_t i = 0; e == NULL && i < d->n_entries; i++)
+		if (d->entries[i].org == o)
+			e = &d->entries[i];
+	if (e == NULL) {
+		e = arena_push(&call->arena, &d->entries, &d->n_entries, sizeof *e);
+		memset(e, 0, sizeof *e);
+		e->org = o;
+	}
+	e->own = e->own || why == REMIND_OWN;
+	e->via_ca = e->via_ca || why == REMIND_VIA_CA;
+	e->escalate = e->escalate || why == REMIND_ESCALATE;
 }
 
 static void remind_unaddressed(struct rpc_call *call, struct remind_claim *st, const char *what)
 {
 	Planreg__V1__ClaimRemindersResponse *r = st->resp;
 	*(char **)arena_push(&call->arena, &r->unaddressed, &r->n_unaddressed, sizeof(char *)) = rpc_strdup(call, what);
-}
-
-static const char *remind_plural(int n, const char *one, const char *many)
-{
-	return n == 1 ? one : many;
-}
-
-/* "were due on 2026-10-14 and are now 6 days late" */
-static void remind_when(struct buf *b, const struct remind_claim *st)
-{
-	if (st->days < 0)
-		buf_printf(b, "are due on %s, in %d %s", st->due, -st->days, remind_plural(-st->days, "day", "days"));
-	else if (st->days == 0)
-		buf_printf(b, "are due today, %s", st->due);
-	else
-		buf_printf(b, "were due on %s and are now %d %s late", st->due, st->days,
-			   remind_plural(st->days, "day", "days"));
-}
-
-static void remind_projects(struct buf *b, const struct remind_claim *st, const struct remind_org *o)
-{
-	for (size_t i = 0; i < o->n_projects; i++) {
-		const struct remind_project *p = &o->projects[i];
-		buf_printf(b, "  %-5d %s\n        due %s", p->ref, p->title, st->due);
-		if (st->days > 0)
-			buf_printf(b, ", %d %s late", st->days, remind_plural(st->days, "day", "days"));
-		if (p->update_id)
-			buf_printf(b, "; returned by the Combined Authority (update %lld): %s\n", p->update_id,
-				   p->comment[0] ? p->comment : "(no comment)");
-		else
-			buf_printf(b, "; nothing reported for %s yet\n", st->period);
-	}
-}
-
-static void remind_commands(struct buf *b, const struct remind_claim *st, const struct remind_org *o)
-{
-	buf_printf(b,
-		   "\n  To fill in the return, as a submitter of %s:\n\n"
-		   "    planreg update template --period %s --format csv > %s-%s.csv\n"
-		   "    # fill in confidence, stage, narrative, spend and forecast on each row, then:\n"
-		   "    planreg update submit --csv %s-%s.csv\n\n"
-		   "  or one project at a time, e.g.:\n\n"
-		   "    planreg update submit %d --period %s --confidence amber --stage live \\\n"
-		   "        --narrative \"What happened this quarter.\"\n",
-		   o->code, st->period, st->period, o->code, st->period, o->code, o->projects[0].ref, st->period);
-}
-
-/* Projects a digest lists, a co-led one once. */
-static int remind_digest_projects(const struct remind_digest *d)
-{
-	unsigned char seen[(REMIND_MAX_REF + 8) / 8];
-	memset(seen, 0, sizeof seen);
-	int n = 0;
-	for (size_t i = 0; i < d->n_sections; i++)
-		for (size_t k = 0; k < d->sections[i].org->n_projects; k++) {
-			int ref = d->sections[i].org->projects[k].ref;
-			if (ref < 0 || ref > REMIND_MAX_REF) {
-				n++;
-			} else if (!(seen[ref / 8] & (1u << (ref % 8)))) {
-				seen[ref / 8] |= (unsigned char)(1u << (ref % 8));
-				n++;
-			}
-		}
-	return n;
-}
-
-static void remind_subject(struct buf *b, const struct remind_claim *st, const struct remind_digest *d)
-{
-	int projects = remind_digest_projects(d), escalated = 0;
-	for (size_t i = 0; i < d->n_sections; i++)
-		escalated += d->sections[i].kind == REMIND_ESCALATE;
-	buf_printf(b, "[planreg] %s progress returns ", st->period);
-	if (st->days < 0)
-		buf_printf(b, "due in %d %s", -st->days, remind_plural(-st->days, "day", "days"));
-	else if (st->days == 0)
-		buf_puts(b, "due today");
-	else
-		buf_printf(b, "overdue (%d %s)", st->days, remind_plural(st->days, "day", "days"));
-	buf_printf(b, ": %d %s", projects, remind_plural(projects, "project", "projects"));
-	if (escalated)
-		buf_printf(b, ", %d %s escalated", escalated,
-			   remind_plural(escalated, "organisation", "organisations"));
-}
-
-static void remind_body(struct buf *b, const struct remind_claim *st, const struct remind_digest *d)
-{
-	buf_printf(b,
-		   "This is planreg, the progress register of the digital strategy action plan.\n\n"
-		   "Quarterly progress returns for %s ",
-		   st->period);
-	remind_when(b, st);
-	buf_puts(b, ".\n");
-	for (size_t i = 0; i < d->n_sections; i++) {
-		const struct remind_section *s = &d->sections[i];
-		const struct remind_org *o = s->org;
-		int n = (int)o->n_projects;
-		buf_puts(b, "\n");
-		switch (s->kind) {
-		case REMIND_OWN:
-			buf_printf(b, "== %s (%s): %d %s outstanding\n\n", o->name, o->code, n,
-				   remind_plural(n, "project", "projects"));
-			remind_projects(b, st, o);
-			remind_commands(b, st, o);
-			break;
-		case REMIND_NO_CONTACT:
-			buf_printf(b,
-				   "== %s (%s) has no contact address in planreg, so its reminder comes to you: "
-				   "%d %s outstanding\n   (give it one with: planreg org set-contact %s ADDRESS)\n\n",
-				   o->name, o->code, n, remind_plural(n, "project", "projects"), o->code);
-			remind_projects(b, st, o);
-			remind_commands(b, st, o);
-			break;
-		case REMIND_ESCALATE:
-			buf_printf(b, "== Escalated: %s (%s) is %d %s late with %d %s outstanding (contact: %s)\n\n",
-				   o->name, o->code, st->days, remind_plural(st->days, "day", "days"), n,
-				   remind_plural(n, "project", "projects"), o->contact[0] ? o->contact : "none");
-			remind_projects(b, st, o);
-			break;
-		}
-	}
-	buf_puts(b, "\nYou are receiving this because your address is the contact for the organisations above.\n"
-		    "Each reminder is sent once; `planreg status outstanding` shows what is still owed.\n");
 }
 
 static void remind_claim_committed(struct rpc_call *call, PGresult *res)
@@ -465,30 +391,30 @@ static void remind_step_json(struct rpc_call *call, Planreg__V1__ReminderDigest 
 /* Which steps are due and free for each organisation (taken: SQL_CLAIM_TAKEN's rows). */
 static void remind_choose_steps(struct rpc_call *call, struct remind_claim *st, PGresult *taken)
 {
+	int escalate_day = remind_escalate_day(st);
 	for (size_t i = 0; i < st->n_orgs; i++) {
 		struct remind_org *o = &st->orgs[i];
 		const char *step = remind_step_for(call, st);
-		if (step && !remind_taken(st, taken, o->code, step))
+		if (step && !remind_taken(taken, o->code, step))
 			o->step = step;
-		bool is_ca = st->ca_code[0] && strcasecmp(o->code, st->ca_code) == 0;
-		if (st->escalate_after > 0 && st->days >= st->escalate_after && !is_ca &&
-		    !remind_taken(st, taken, o->code, "escalate"))
-			o->escalate = true;
+		o->is_ca = st->ca_code[0] && strcasecmp(o->code, st->ca_code) == 0;
+		o->escalated_before = remind_taken(taken, o->code, "escalate");
+		/* never the CA itself; and within the grace after the job's first run, nobody */
+		o->escalate = escalate_day >= 0 && st->days >= escalate_day && !o->is_ca && !o->escalated_before;
 	}
 }
 
-/* Who gets each chosen step: the organisation's contact, or the Combined Authority's for it. */
+/* Who gets each chosen step: the organisation's contacts, or the Combined Authority's for it. */
 static void remind_address(struct rpc_call *call, struct remind_claim *st)
 {
 	for (size_t i = 0; i < st->n_orgs; i++) {
 		struct remind_org *o = &st->orgs[i];
-		bool is_ca = st->ca_code[0] && strcasecmp(o->code, st->ca_code) == 0;
 		if (o->step == NULL)
 			continue;
-		if (o->contact[0])
-			remind_add(call, st, o->contact, REMIND_OWN, o);
-		else if (st->ca_contact[0] && !is_ca)
-			remind_add(call, st, st->ca_contact, REMIND_NO_CONTACT, o);
+		if (o->n_contacts)
+			remind_add(call, st, o->contacts_joined, o->contacts, o->n_contacts, REMIND_OWN, o);
+		else if (st->n_ca_contacts && !o->is_ca)
+			remind_add(call, st, st->ca_joined, st->ca_contacts, st->n_ca_contacts, REMIND_VIA_CA, o);
 		else
 			remind_unaddressed(call, st,
 					   rpc_printf(call,
@@ -500,8 +426,8 @@ static void remind_address(struct rpc_call *call, struct remind_claim *st)
 		struct remind_org *o = &st->orgs[i];
 		if (!o->escalate)
 			continue;
-		if (st->ca_contact[0])
-			remind_add(call, st, st->ca_contact, REMIND_ESCALATE, o);
+		if (st->n_ca_contacts)
+			remind_add(call, st, st->ca_joined, st->ca_contacts, st->n_ca_contacts, REMIND_ESCALATE, o);
 		else
 			remind_unaddressed(call, st,
 					   rpc_printf(call,
@@ -517,9 +443,11 @@ static Planreg__V1__ReminderDigest *remind_digest(struct rpc_call *call, const s
 	Planreg__V1__ReminderDigest *g =
 		ARENA_NEW(&call->arena, Planreg__V1__ReminderDigest, planreg__v1__reminder_digest__init);
 	struct buf subject = {0}, body = {0};
-	remind_subject(&subject, st, d);
-	remind_body(&body, st, d);
+	remind_digest_subject(&subject, st, d);
+	remind_digest_body(&body, st, d);
 	g->recipient = (char *)d->recipient;
+	g->recipients = d->recipients;
+	g->n_recipients = d->n_recipients;
 	g->subject = rpc_strdup(call, buf_str(&subject));
 	g->body = rpc_strdup(call, buf_str(&body));
 	buf_free(&subject);
@@ -530,9 +458,13 @@ static Planreg__V1__ReminderDigest *remind_digest(struct rpc_call *call, const s
 	json_kv_str(j, "body", g->body);
 	json_key(j, "steps");
 	json_array_begin(j);
-	for (size_t k = 0; k < d->n_sections; k++)
-		remind_step_json(call, g, j, d->sections[k].org,
-				 d->sections[k].kind == REMIND_ESCALATE ? "escalate" : d->sections[k].org->step);
+	for (size_t k = 0; k < d->n_entries; k++) {
+		const struct remind_entry *e = &d->entries[k];
+		if (e->own || e->via_ca)
+			remind_step_json(call, g, j, e->org, e->org->step);
+		if (e->escalate)
+			remind_step_json(call, g, j, e->org, "escalate");
+	}
 	json_array_end(j);
 	json_object_end(j);
 	return g;
@@ -560,13 +492,32 @@ static void remind_claim_taken(struct rpc_call *call, PGresult *res)
 	json_array_end(&j);
 	if (st->dry_run || r->n_digests == 0) {
 		buf_free(&json);
-		reply_ok(call, r); /* nothing written: releasing the connection rolls back */
+		if (st->dry_run)
+			reply_ok(call, r); /* nothing written: releasing the connection rolls back */
+		else
+			query_run(call, "COMMIT", 0, NULL, remind_claim_committed); /* the first run's day, if it was */
 		return;
 	}
 	const char *params[5] = {rpc_strdup(call, buf_str(&json)), st->period, st->as_of, call->principal.credential,
 				 rpc_printf(call, "%d", st->lease)};
 	buf_free(&json);
 	query_run(call, SQL_CLAIM_INSERT, 5, params, remind_claim_inserted);
+}
+
+/* One row of SQL_CLAIM_OUTSTANDING as a project of o. */
+static void remind_project_from_row(struct rpc_call *call, struct remind_org *o, PGresult *res, int i)
+{
+	struct remind_project *p = arena_push(&call->arena, &o->projects, &o->n_projects, sizeof *p);
+	p->ref = result_int(res, i, OWED_REF);
+	p->title = rpc_strdup(call, result_value(res, i, OWED_TITLE));
+	p->update_id = result_is_null(res, i, OWED_UPDATE_ID) ? 0 : result_int64(res, i, OWED_UPDATE_ID);
+	p->comment = rpc_strdup(call, result_value(res, i, OWED_COMMENT));
+	p->stage = rpc_strdup(call, result_value(res, i, OWED_STAGE));
+	p->last_period = rpc_strdup(call, result_value(res, i, OWED_LAST_PERIOD));
+	p->confidence = rpc_strdup(call, result_value(res, i, OWED_CONFIDENCE));
+	p->spend = result_is_null(res, i, OWED_SPEND) ? -1 : result_int64(res, i, OWED_SPEND);
+	p->forecast = result_is_null(res, i, OWED_FORECAST) ? -1 : result_int64(res, i, OWED_FORECAST);
+	p->variance_note = result_bool(res, i, OWED_VARIANCE_NOTE);
 }
 
 static void remind_claim_outstanding(struct rpc_call *call, PGresult *res)
@@ -579,45 +530,72 @@ static void remind_claim_outstanding(struct rpc_call *call, PGresult *res)
 			memset(o, 0, sizeof *o);
 			o->code = rpc_strdup(call, result_value(res, i, OWED_ORG));
 			o->name = rpc_strdup(call, result_value(res, i, OWED_ORG_NAME));
-			o->contact = rpc_strdup(call, result_value(res, i, OWED_CONTACT));
+			o->n_contacts = result_split(&call->arena, result_value(res, i, OWED_CONTACTS), RESULT_SEP,
+						     &o->contacts);
+			o->contacts_joined = remind_join(call, o->contacts, o->n_contacts);
 		}
-		struct remind_project *p = arena_push(&call->arena, &o->projects, &o->n_projects, sizeof *p);
-		p->ref = result_int(res, i, OWED_REF);
-		p->title = rpc_strdup(call, result_value(res, i, OWED_TITLE));
-		p->update_id = result_is_null(res, i, OWED_UPDATE_ID) ? 0 : result_int64(res, i, OWED_UPDATE_ID);
-		p->comment = rpc_strdup(call, result_value(res, i, OWED_COMMENT));
+		remind_project_from_row(call, o, res, i);
 	}
 	const char *params[1] = {st->period};
 	query_run(call, SQL_CLAIM_TAKEN, 1, params, remind_claim_taken);
 }
 
-static void remind_claim_context(struct rpc_call *call, PGresult *res)
+static void remind_claim_recorded(struct rpc_call *call, PGresult *res)
 {
+	(void)res;
 	struct remind_claim *st = call->state;
+	const char *params[3] = {st->period, st->due, st->period_end};
+	query_run(call, SQL_CLAIM_OUTSTANDING, 3, params, remind_claim_outstanding);
+}
+
+/* The context's policy and Combined Authority into st; false after replying (no policy, no due date). */
+static bool remind_claim_read_context(struct rpc_call *call, struct remind_claim *st, PGresult *res)
+{
 	if (PQntuples(res) != 1) {
 		reply_error(call, PLANREG__V1__CODE__INTERNAL, "no_policy",
 			    "the reminder policy row is missing; run `planregd migrate`");
-		return;
+		return false;
 	}
-	st->days_before = result_int(res, 0, POLICY_DAYS_BEFORE);
-	st->on_due_date = result_bool(res, 0, POLICY_ON_DUE_DATE);
-	st->overdue_every = result_int(res, 0, POLICY_OVERDUE_EVERY);
+	st->days_before = result_int(res, 0, CONTEXT_DAYS_BEFORE);
+	st->on_due_date = result_bool(res, 0, CONTEXT_ON_DUE_DATE);
+	st->overdue_every = result_int(res, 0, CONTEXT_OVERDUE_EVERY);
 	if (st->overdue_every < 1)
 		st->overdue_every = 1;
-	st->escalate_after = result_int(res, 0, POLICY_ESCALATE_AFTER);
+	st->escalate_after = result_int(res, 0, CONTEXT_ESCALATE_AFTER);
+	st->escalate_grace = result_int(res, 0, CONTEXT_ESCALATE_GRACE);
+	st->record_first_run = !date_parse(result_value(res, 0, CONTEXT_FIRST_RUN), &st->first_run);
+	if (st->record_first_run)
+		st->first_run = st->as_of_date; /* this run is the first (a dry run: would be) */
 	snprintf(st->due, sizeof st->due, "%s", result_value(res, 0, CONTEXT_DUE));
 	st->ca_code = rpc_strdup(call, result_value(res, 0, CONTEXT_CA_CODE));
 	st->ca_name = rpc_strdup(call, result_value(res, 0, CONTEXT_CA_NAME));
-	st->ca_contact = rpc_strdup(call, result_value(res, 0, CONTEXT_CA_CONTACT));
-	struct date due;
-	if (!date_parse(st->due, &due)) {
+	st->n_ca_contacts =
+		result_split(&call->arena, result_value(res, 0, CONTEXT_CA_CONTACTS), RESULT_SEP, &st->ca_contacts);
+	st->ca_joined = remind_join(call, st->ca_contacts, st->n_ca_contacts);
+	st->plan_title = rpc_strdup(call, result_value(res, 0, CONTEXT_PLAN_TITLE));
+	const char *programme = result_value(res, 0, CONTEXT_PROGRAMME_CONTACT);
+	st->reply_to = rpc_strdup(call, programme[0] ? programme : st->n_ca_contacts ? st->ca_contacts[0] : "");
+	if (!date_parse(st->due, &st->due_date)) {
 		reply_error(call, PLANREG__V1__CODE__INTERNAL, "bad_due_date", "period %s has no due date", st->period);
+		return false;
+	}
+	st->days = date_days_between(st->due_date, st->as_of_date);
+	return true;
+}
+
+static void remind_claim_context(struct rpc_call *call, PGresult *res)
+{
+	struct remind_claim *st = call->state;
+	if (!remind_claim_read_context(call, st, res))
+		return;
+	st->resp->due = rpc_strdup(call, st->due);
+	st->resp->reply_to = (char *)st->reply_to;
+	if (st->record_first_run && !st->dry_run) {
+		const char *params[1] = {st->as_of};
+		query_run(call, SQL_FIRST_RUN, 1, params, remind_claim_recorded);
 		return;
 	}
-	st->days = date_days_between(due, st->as_of_date);
-	st->resp->due = rpc_strdup(call, st->due);
-	const char *params[2] = {st->period, st->due};
-	query_run(call, SQL_CLAIM_OUTSTANDING, 2, params, remind_claim_outstanding);
+	remind_claim_recorded(call, NULL);
 }
 
 static void remind_claim_locked(struct rpc_call *call, PGresult *res)
@@ -634,12 +612,10 @@ static void remind_claim_begun(struct rpc_call *call, PGresult *res)
 	query_run(call, REMIND_LOCK, 0, NULL, remind_claim_locked);
 }
 
-void remind_claim(struct rpc_call *call)
+/* The request's day, period and limits into st (violations for what is wrong). */
+static void remind_claim_request(struct rpc_call *call, struct remind_claim *st)
 {
 	const Planreg__V1__ClaimRemindersRequest *q = call->req->claim_reminders;
-	struct remind_claim *st = arena_alloc(&call->arena, sizeof *st);
-	memset(st, 0, sizeof *st);
-	call->state = st;
 	if (q->as_of) {
 		if (!date_parse(q->as_of->iso, &st->as_of_date))
 			reply_violation(call, "as_of", "\"%s\" is not a date (YYYY-MM-DD)", q->as_of->iso);
@@ -649,25 +625,35 @@ void remind_claim(struct rpc_call *call)
 		gmtime_r(&t, &tm);
 		st->as_of_date = (struct date){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
 	}
-	struct period p = period_prev(period_of_date(st->as_of_date));
+	st->p = period_prev(period_of_date(st->as_of_date));
 	if (q->period[0])
-		validate_period(call, "period", q->period, VALIDATE_SINCE_2000, &p);
+		validate_period(call, "period", q->period, VALIDATE_SINCE_2000, &st->p);
 	if (q->max_messages < 0 || q->max_messages > REMIND_MAX_LIMIT)
 		reply_violation(call, "max_messages", "%d is out of range: 1-%d, or 0 for %d", q->max_messages,
 				REMIND_MAX_LIMIT, REMIND_MAX_DEFAULT);
 	if (q->lease_seconds != 0 && (q->lease_seconds < 10 || q->lease_seconds > 86400))
 		reply_violation(call, "lease_seconds", "%d is out of range: 10-86400, or 0 for %d", q->lease_seconds,
 				REMIND_LEASE_DEFAULT);
+	st->max = q->max_messages ? q->max_messages : REMIND_MAX_DEFAULT;
+	st->lease = q->lease_seconds ? q->lease_seconds : REMIND_LEASE_DEFAULT;
+	st->dry_run = q->dry_run;
+}
+
+void remind_claim(struct rpc_call *call)
+{
+	struct remind_claim *st = arena_alloc(&call->arena, sizeof *st);
+	memset(st, 0, sizeof *st);
+	call->state = st;
+	remind_claim_request(call, st);
 	if (reply_has_violations(call)) {
 		reply_violations(call, "invalid_claim");
 		return;
 	}
-	period_format(p, st->period);
+	period_format(st->p, st->period);
+	period_format_words(st->p, st->period_words);
+	date_format(period_end(st->p), st->period_end);
 	date_format(st->as_of_date, st->as_of);
-	date_format(period_due(p, call->srv->cfg->due_days), st->due_default);
-	st->max = q->max_messages ? q->max_messages : REMIND_MAX_DEFAULT;
-	st->lease = q->lease_seconds ? q->lease_seconds : REMIND_LEASE_DEFAULT;
-	st->dry_run = q->dry_run;
+	date_format(period_due(st->p, call->srv->cfg->due_days), st->due_default);
 	st->resp = ARENA_NEW(&call->arena, Planreg__V1__ClaimRemindersResponse,
 			     planreg__v1__claim_reminders_response__init);
 	st->resp->period = st->period;
@@ -704,10 +690,9 @@ void remind_ack(struct rpc_call *call)
 	const Planreg__V1__AckReminderRequest *q = call->req->ack_reminder;
 	if (q->id <= 0)
 		reply_violation(call, "id", "%lld is not a reminder id", (long long)q->id);
-	if (!q->delivered)
-		validate_text(call, "error", q->error, REMIND_ERROR_MAX, VALIDATE_REQUIRED | VALIDATE_MULTILINE);
-	else if (q->error[0])
-		reply_violation(call, "error", "a delivered reminder has no error");
+	/* a delivered one may say which of its recipients' servers refused it, while the others took it */
+	validate_text(call, "error", q->error, REMIND_ERROR_MAX,
+		      (q->delivered ? 0 : VALIDATE_REQUIRED) | VALIDATE_MULTILINE);
 	if (reply_has_violations(call)) {
 		reply_violations(call, "invalid_ack");
 		return;

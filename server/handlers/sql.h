@@ -15,10 +15,10 @@
 /* The current plan: the newest edition (docs/decisions.md, "Editions"). */
 #define CURRENT_PLAN "(SELECT max(id) FROM plan)"
 /* The plan a request names (a text parameter such as "$3": its number, its title, "" for the current one),
- * found once per statement; an unknown plan fails the statement with NOT_FOUND (migrations/0010). */
+ * found once per statement; an unknown plan fails the statement with NOT_FOUND (migrations/0016). */
 #define PLAN_NAMED(param) "(SELECT planreg_plan_id(" param "))"
 /* The rows of one project in every edition, given its lineage ("p.lineage"): its returns are the updates whose
- * project_id is IN this (migrations/0010), whichever edition each was made for. */
+ * project_id is IN this (migrations/0016), whichever edition each was made for. */
 #define SAME_PROJECT(lineage) "(SELECT m.id FROM project m WHERE m.lineage = " lineage ")"
 
 /*
@@ -36,7 +36,30 @@
 	" coalesce((SELECT string_agg(k.risk, chr(31) ORDER BY k.position) FROM update_risk k"                 \
 	"   WHERE k.update_id = u.id), ''),"                                                                     \
 	" u.submitted_by, u.submitted_org, u.submitted_person, u.on_behalf, " TS_US("u.submitted_at")
+/* One credential (alias c), in the order of enum credential_col: credential.c's statements and
+ * invite.c's return these. */
+#define CREDENTIAL_COLUMNS                                                                                    \
+	"c.name, c.fingerprint, c.org_code, coalesce(c.person, ''), c.role, " TS("c.enrolled_at") ", c.enrolled_by, " \
+	TS("c.revoked_at") ", coalesce(c.revoked_by, ''), " TS("c.not_after") ", " TS("c.last_seen_at") ","       \
+	" coalesce(c.invitation_id, 0), coalesce(c.replaces, ''), " TS("c.retire_at")
 /* clang-format on */
+
+enum credential_col {
+	CREDENTIAL_NAME,
+	CREDENTIAL_FINGERPRINT,
+	CREDENTIAL_ORG,
+	CREDENTIAL_PERSON,
+	CREDENTIAL_ROLE,
+	CREDENTIAL_ENROLLED_AT,
+	CREDENTIAL_ENROLLED_BY,
+	CREDENTIAL_REVOKED_AT,
+	CREDENTIAL_REVOKED_BY,
+	CREDENTIAL_NOT_AFTER,
+	CREDENTIAL_LAST_SEEN_AT,
+	CREDENTIAL_INVITATION_ID,
+	CREDENTIAL_REPLACES,
+	CREDENTIAL_RETIRE_AT,
+};
 
 enum sql_update_col {
 	UPD_ID,

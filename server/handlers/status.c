@@ -71,10 +71,12 @@ enum status_col {
 };
 
 /* $1 period, $2 as_at (the page's), $3 default due date, $4 theme, $5 objective, $6 lead organisation,
- * $7 scope, $8 stage, $9 confidence, $10 plan: one row per group (dim, key, name, counts, sums). */
+ * $7 scope, $8 stage, $9 confidence, $10 plan: one row per group (dim, key, name, counts, sums;
+ * migrations/0011, 0016). */
 static const char SQL_TOTALS[] =
 	"SELECT dim, key, coalesce(name, ''), projects, reported, outstanding, late, returned, green, amber_green,"
-	"  amber, amber_red, red, not_reported, spend_pence, forecast_pence, plan_cost_pence"
+	"  amber, amber_red, red, not_reported, spend_pence, forecast_pence, plan_cost_pence, compared_projects,"
+	"  compared_forecast_pence, compared_plan_cost_pence, forecast_without_plan_cost"
 	" FROM planreg_status_totals($1, $2::timestamptz, $3::date, $4::int, $5, $6, $7, $8::stage, $9::confidence,"
 	"  $10)";
 enum totals_col {
@@ -86,10 +88,19 @@ enum totals_col {
 	TOTALS_OUTSTANDING,
 	TOTALS_LATE,
 	TOTALS_RETURNED,
-	TOTALS_BY_CONFIDENCE, /* green to red, then not reported: the order of status_confidence_keys */
-	TOTALS_SPEND = TOTALS_BY_CONFIDENCE + 6,
+	TOTALS_GREEN, /* green to red, then none: reported projects by colour, and those with no return */
+	TOTALS_AMBER_GREEN,
+	TOTALS_AMBER,
+	TOTALS_AMBER_RED,
+	TOTALS_RED,
+	TOTALS_NONE,
+	TOTALS_SPEND,
 	TOTALS_FORECAST,
 	TOTALS_PLAN_COST,
+	TOTALS_COMPARED, /* like for like: this and the next two */
+	TOTALS_COMPARED_FORECAST,
+	TOTALS_COMPARED_PLAN_COST,
+	TOTALS_UNCOSTED,
 };
 
 static const char SQL_ORG_CODE[] = "SELECT code FROM organisation WHERE lower(code) = lower($1)";
@@ -126,7 +137,7 @@ enum outstanding_col {
 };
 
 /* $1 periods, $2 their default due dates, $3 scope, $4 plan: per organisation and period, the projects it
- * leads, how many have an update (made in any edition: migrations/0010), and when the last of them was
+ * leads, how many have an update (made in any edition: migrations/0016), and when the last of them was
  * first reported. */
 static const char SQL_TIMELINESS[] =
 	"SELECT o.code, o.name, per.period, to_char(coalesce(rp.due, per.dd), 'YYYY-MM-DD'),"
@@ -186,6 +197,34 @@ enum diff_col {
 	DIFF_REGISTER_STAGE = DIFF_TO + SIDE_COLUMNS,
 	DIFF_ACHIEVED,
 	DIFF_SLIPPED,
+};
+
+/* $1 update ids, $2 as_at: for each update what a report shows besides its status row (the
+ * variance note, milestones and risks, joined as sql.h's SQL_UPDATE_RECORD_COLUMNS joins them), its
+ * end date (the latest milestone date: achieved, else forecast) and whether it was returned then. */
+static const char SQL_DETAIL[] =
+	"SELECT u.id, u.period, u.confidence, u.stage, u.forecast_total_pence, u.variance_note,"
+	"  coalesce((SELECT string_agg(m.title || chr(30) || to_char(m.baseline, 'YYYY-MM-DD') || chr(30) ||"
+	"   coalesce(to_char(m.forecast, 'YYYY-MM-DD'), '') || chr(30) || coalesce(to_char(m.achieved, 'YYYY-MM-DD'), ''),"
+	"   chr(31) ORDER BY m.position) FROM update_milestone m WHERE m.update_id = u.id), ''),"
+	"  coalesce((SELECT string_agg(k.risk, chr(31) ORDER BY k.position) FROM update_risk k"
+	"   WHERE k.update_id = u.id), ''),"
+	"  coalesce((SELECT to_char(max(coalesce(m.achieved, m.forecast)), 'YYYY-MM-DD') FROM update_milestone m"
+	"   WHERE m.update_id = u.id), ''),"
+	"  coalesce((SELECT NOT r.accepted FROM update_review r WHERE r.update_id = u.id"
+	"   AND r.reviewed_at <= $2::timestamptz ORDER BY r.id DESC LIMIT 1), false)"
+	" FROM progress_update u WHERE u.id = ANY ($1::bigint[])";
+enum detail_col {
+	DETAIL_ID,
+	DETAIL_PERIOD,
+	DETAIL_CONFIDENCE,
+	DETAIL_STAGE,
+	DETAIL_FORECAST,
+	DETAIL_VARIANCE_NOTE,
+	DETAIL_MILESTONES,
+	DETAIL_RISKS,
+	DETAIL_END_DATE,
+	DETAIL_RETURNED,
 };
 /* clang-format on */
 
@@ -254,6 +293,7 @@ struct get_status {
 	int after_ref;     /* page token */
 	int page_size;
 	Planreg__V1__GetStatusResponse *resp;
+	int64_t *prev_ids; /* with include_detail: each project's update of the previous quarter, 0 for none */
 };
 
 /* How far the forecast lies outside the plan's cost, signed, in tenths of a percent; false when
@@ -344,10 +384,18 @@ static Planreg__V1__ProjectStatus *status_project(struct rpc_call *call, PGresul
 	return ps;
 }
 
-/* The confidence names in the order totals show them, "none" (not reported) last. */
-static const char *const status_confidence_keys[] = {"green", "amber_green", "amber", "amber_red", "red", "none"};
-#define STATUS_CONFIDENCE_KEYS (sizeof status_confidence_keys / sizeof status_confidence_keys[0])
-_Static_assert(TOTALS_SPEND - TOTALS_BY_CONFIDENCE == STATUS_CONFIDENCE_KEYS, "a count column per key");
+/* The ratings in the order totals show them, each with its count column: the colours of reported
+ * projects, then those returned, then those with no return (they add up to every project). */
+static const struct {
+	const char *key;
+	int col;
+} status_ratings[] = {
+	{"green", TOTALS_GREEN}, {"amber_green", TOTALS_AMBER_GREEN},
+	{"amber", TOTALS_AMBER}, {"amber_red", TOTALS_AMBER_RED},
+	{"red", TOTALS_RED},     {"returned", TOTALS_RETURNED},
+	{"none", TOTALS_NONE},
+};
+#define STATUS_RATINGS (sizeof status_ratings / sizeof status_ratings[0])
 
 /* The counts and sums a StatusGroup and the StatusTotals both carry (m points to either), from row i of
  * SQL_TOTALS: a macro, the two being messages of their own with the same field names. */
@@ -357,9 +405,14 @@ _Static_assert(TOTALS_SPEND - TOTALS_BY_CONFIDENCE == STATUS_CONFIDENCE_KEYS, "a
 		(m)->reported = result_int((res), (i), TOTALS_REPORTED);                                               \
 		(m)->outstanding = result_int((res), (i), TOTALS_OUTSTANDING);                                         \
 		(m)->late = result_int((res), (i), TOTALS_LATE);                                                       \
+		(m)->returned = result_int((res), (i), TOTALS_RETURNED);                                               \
 		(m)->spend_pence = result_int64((res), (i), TOTALS_SPEND);                                             \
 		(m)->forecast_pence = result_int64((res), (i), TOTALS_FORECAST);                                       \
 		(m)->plan_cost_pence = result_int64((res), (i), TOTALS_PLAN_COST);                                     \
+		(m)->compared_projects = result_int((res), (i), TOTALS_COMPARED);                                      \
+		(m)->compared_forecast_pence = result_int64((res), (i), TOTALS_COMPARED_FORECAST);                     \
+		(m)->compared_plan_cost_pence = result_int64((res), (i), TOTALS_COMPARED_PLAN_COST);                   \
+		(m)->forecast_without_plan_cost = result_int((res), (i), TOTALS_UNCOSTED);                             \
 	} while (0)
 
 /* One group of SQL_TOTALS' row i: its counts and sums (no row: a group with no project). */
@@ -369,11 +422,11 @@ static Planreg__V1__StatusGroup *status_group(struct rpc_call *call, PGresult *r
 		ARENA_NEW(&call->arena, Planreg__V1__StatusGroup, planreg__v1__status_group__init);
 	g->key = rpc_strdup(call, key);
 	g->name = (char *)"";
-	for (size_t k = 0; k < STATUS_CONFIDENCE_KEYS; k++) {
+	for (size_t k = 0; k < STATUS_RATINGS; k++) {
 		Planreg__V1__CountByName *c =
 			ARENA_NEW(&call->arena, Planreg__V1__CountByName, planreg__v1__count_by_name__init);
-		c->name = (char *)status_confidence_keys[k];
-		c->count = res ? result_int(res, i, TOTALS_BY_CONFIDENCE + (int)k) : 0;
+		c->name = (char *)status_ratings[k].key;
+		c->count = res ? result_int(res, i, status_ratings[k].col) : 0;
 		*(Planreg__V1__CountByName **)arena_push(&call->arena, &g->by_confidence, &g->n_by_confidence,
 							 sizeof c) = c;
 	}
@@ -416,20 +469,18 @@ static void status_get_totals(struct rpc_call *call, PGresult *res)
 	Planreg__V1__StatusTotals *t =
 		ARENA_NEW(&call->arena, Planreg__V1__StatusTotals, planreg__v1__status_totals__init);
 	int all = status_totals_row(res, "all", "");
-	if (all >= 0) {
+	if (all >= 0)
 		STATUS_COUNTS_FROM_ROW(t, res, all);
-		t->returned = result_int(res, all, TOTALS_RETURNED);
-	}
-	for (size_t k = 0; k < STATUS_CONFIDENCE_KEYS; k++) {
-		int i = status_totals_row(res, "confidence", status_confidence_keys[k]);
+	for (size_t k = 0; k < STATUS_RATINGS; k++) {
+		int i = status_totals_row(res, "confidence", status_ratings[k].key);
 		Planreg__V1__CountByName *c =
 			ARENA_NEW(&call->arena, Planreg__V1__CountByName, planreg__v1__count_by_name__init);
-		c->name = (char *)status_confidence_keys[k];
+		c->name = (char *)status_ratings[k].key;
 		c->count = i >= 0 ? result_int(res, i, TOTALS_PROJECTS) : 0;
 		*(Planreg__V1__CountByName **)arena_push(&call->arena, &t->by_confidence, &t->n_by_confidence,
 							 sizeof c) = c;
 		status_push_group(call, &t->by_confidence_group, &t->n_by_confidence_group,
-				  status_group(call, i >= 0 ? res : NULL, i, status_confidence_keys[k]));
+				  status_group(call, i >= 0 ? res : NULL, i, status_ratings[k].key));
 	}
 	for (int sg = 1; sg < STAGE_COUNT; sg++) {
 		const char *name = values_stage_name((enum stage)sg);
@@ -452,6 +503,121 @@ static void status_get_totals(struct rpc_call *call, PGresult *res)
 	reply_ok(call, st->resp);
 }
 
+/* The totals on the first page (the reply then), or the reply of a later page. */
+static void status_get_totals_query(struct rpc_call *call)
+{
+	struct get_status *st = call->state;
+	const Planreg__V1__GetStatusRequest *q = call->req->get_status;
+	if (st->after_ref) {
+		reply_ok(call, st->resp); /* the totals come with the first page */
+		return;
+	}
+	char theme[16];
+	snprintf(theme, sizeof theme, "%d", q->theme);
+	const char *params[10] = {
+		st->period_s,
+		st->resp->as_at,
+		status_due_default(call, st->period),
+		q->theme ? rpc_strdup(call, theme) : NULL,
+		q->objective[0] ? q->objective : NULL,
+		st->lead,
+		st->scope,
+		q->stage ? values_stage_name((enum stage)q->stage) : NULL,
+		q->confidence ? values_confidence_name((enum confidence)q->confidence) : NULL,
+		q->plan,
+	};
+	query_run(call, SQL_TOTALS, 10, params, status_get_totals);
+}
+
+/* ---------------------------------------------------------------- GetStatus: the details of a report */
+
+static Planreg__V1__Date *status_date(struct rpc_call *call, const char *iso)
+{
+	if (iso == NULL || iso[0] == '\0')
+		return NULL;
+	Planreg__V1__Date *d = ARENA_NEW(&call->arena, Planreg__V1__Date, planreg__v1__date__init);
+	d->iso = rpc_strdup(call, iso);
+	return d;
+}
+
+/* The milestones of SQL_DETAIL's row i: title, baseline, forecast and achieved joined with RESULT_SUBSEP. */
+static void status_detail_milestones(struct rpc_call *call, PGresult *res, int i, Planreg__V1__ProjectStatus *ps)
+{
+	char **ms;
+	size_t n = result_split(&call->arena, result_value(res, i, DETAIL_MILESTONES), RESULT_SEP, &ms);
+	for (size_t k = 0; k < n; k++) {
+		char **f;
+		size_t nf = result_split(&call->arena, ms[k], RESULT_SUBSEP, &f);
+		Planreg__V1__Milestone *m =
+			ARENA_NEW(&call->arena, Planreg__V1__Milestone, planreg__v1__milestone__init);
+		m->title = nf > 0 ? f[0] : "";
+		m->baseline = status_date(call, nf > 1 ? f[1] : NULL);
+		m->forecast = status_date(call, nf > 2 ? f[2] : NULL);
+		m->achieved = status_date(call, nf > 3 ? f[3] : NULL);
+		*(Planreg__V1__Milestone **)arena_push(&call->arena, &ps->milestones, &ps->n_milestones, sizeof m) = m;
+	}
+}
+
+/* The previous quarter's return of SQL_DETAIL's row i. */
+static Planreg__V1__PreviousReturn *status_detail_previous(struct rpc_call *call, PGresult *res, int i)
+{
+	Planreg__V1__PreviousReturn *pr =
+		ARENA_NEW(&call->arena, Planreg__V1__PreviousReturn, planreg__v1__previous_return__init);
+	pr->period = rpc_strdup(call, result_value(res, i, DETAIL_PERIOD));
+	pr->update_id = result_int64(res, i, DETAIL_ID);
+	pr->confidence = (Planreg__V1__Confidence)status_confidence(res, i, DETAIL_CONFIDENCE);
+	pr->stage = (Planreg__V1__Stage)status_stage(res, i, DETAIL_STAGE);
+	pr->forecast_total = register_money(call, res, i, DETAIL_FORECAST);
+	pr->end_date = rpc_strdup(call, result_value(res, i, DETAIL_END_DATE));
+	pr->returned = result_bool(res, i, DETAIL_RETURNED);
+	return pr;
+}
+
+/* Each update of SQL_DETAIL goes to the project whose latest revision it is, or whose previous quarter's. */
+static void status_get_detail(struct rpc_call *call, PGresult *res)
+{
+	struct get_status *st = call->state;
+	Planreg__V1__GetStatusResponse *r = st->resp;
+	for (int i = 0; i < PQntuples(res); i++) {
+		int64_t id = result_int64(res, i, DETAIL_ID);
+		for (size_t k = 0; k < r->n_projects; k++) {
+			Planreg__V1__ProjectStatus *ps = r->projects[k];
+			if (ps->update_id == id) {
+				ps->variance_note = rpc_strdup(call, result_value(res, i, DETAIL_VARIANCE_NOTE));
+				status_detail_milestones(call, res, i, ps);
+				ps->n_risks = result_split(&call->arena, result_value(res, i, DETAIL_RISKS), RESULT_SEP,
+							   &ps->risks);
+				ps->end_date = rpc_strdup(call, result_value(res, i, DETAIL_END_DATE));
+			}
+			if (st->prev_ids[k] == id)
+				ps->previous = status_detail_previous(call, res, i);
+		}
+	}
+	status_get_totals_query(call);
+}
+
+/* Asks for the details of the page's updates and their previous quarter's; false when there are none. */
+static bool status_get_detail_query(struct rpc_call *call)
+{
+	struct get_status *st = call->state;
+	const Planreg__V1__GetStatusResponse *r = st->resp;
+	struct buf ids = {0};
+	for (size_t k = 0; k < r->n_projects; k++) {
+		/* numbers from the database only: safe inside an array literal */
+		if (r->projects[k]->update_id)
+			buf_printf(&ids, "%s%lld", ids.len ? "," : "{", (long long)r->projects[k]->update_id);
+		if (st->prev_ids[k])
+			buf_printf(&ids, "%s%lld", ids.len ? "," : "{", (long long)st->prev_ids[k]);
+	}
+	if (ids.len == 0)
+		return false;
+	buf_putc(&ids, '}');
+	const char *params[2] = {rpc_strdup(call, buf_str(&ids)), r->as_at};
+	buf_free(&ids);
+	query_run(call, SQL_DETAIL, 2, params, status_get_detail);
+	return true;
+}
+
 static void status_get_rows(struct rpc_call *call, PGresult *res)
 {
 	struct get_status *st = call->state;
@@ -464,6 +630,7 @@ static void status_get_rows(struct rpc_call *call, PGresult *res)
 	bool past_due = rows > 0 && result_bool(res, 0, STATUS_PAST_DUE);
 	r->as_at = rpc_strdup(call, rows > 0 ? result_value(res, 0, STATUS_AS_AT) : "");
 	r->due = rpc_strdup(call, rows > 0 ? result_value(res, 0, STATUS_DUE) : "");
+	size_t n_prev = 0;
 	for (int i = 0; i < rows; i++) {
 		if (result_is_null(res, i, STATUS_REF))
 			continue; /* no project matched */
@@ -475,26 +642,12 @@ static void status_get_rows(struct rpc_call *call, PGresult *res)
 		if (!q->include_narrative)
 			ps->narrative = "";
 		*(Planreg__V1__ProjectStatus **)arena_push(&call->arena, &r->projects, &r->n_projects, sizeof ps) = ps;
+		*(int64_t *)arena_push(&call->arena, &st->prev_ids, &n_prev, sizeof(int64_t)) =
+			result_int64(res, i, STATUS_PREV_UPDATE_ID);
 	}
-	if (st->after_ref) {
-		reply_ok(call, r); /* the totals come with the first page */
+	if (q->include_detail && status_get_detail_query(call))
 		return;
-	}
-	char theme[16];
-	snprintf(theme, sizeof theme, "%d", q->theme);
-	const char *params[10] = {
-		st->period_s,
-		r->as_at,
-		status_due_default(call, st->period),
-		q->theme ? rpc_strdup(call, theme) : NULL,
-		q->objective[0] ? q->objective : NULL,
-		st->lead,
-		st->scope,
-		q->stage ? values_stage_name((enum stage)q->stage) : NULL,
-		q->confidence ? values_confidence_name((enum confidence)q->confidence) : NULL,
-		q->plan,
-	};
-	query_run(call, SQL_TOTALS, 10, params, status_get_totals);
+	status_get_totals_query(call);
 }
 
 static void status_get_page(struct rpc_call *call)
@@ -612,6 +765,32 @@ void status_get(struct rpc_call *call)
 
 /* ---------------------------------------------------------------- ListOutstanding */
 
+static int status_int_cmp(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+/* How many different projects the organisations list: a co-led project is listed under each lead. */
+static int32_t status_outstanding_count(struct rpc_call *call, const Planreg__V1__ListOutstandingResponse *r)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->n_organisations; i++)
+		n += r->organisations[i]->n_projects;
+	if (n == 0)
+		return 0;
+	int *refs = arena_alloc(&call->arena, n * sizeof *refs);
+	size_t k = 0;
+	for (size_t i = 0; i < r->n_organisations; i++)
+		for (size_t j = 0; j < r->organisations[i]->n_projects; j++)
+			refs[k++] = r->organisations[i]->projects[j]->ref;
+	qsort(refs, n, sizeof *refs, status_int_cmp);
+	int32_t distinct = 1;
+	for (size_t i = 1; i < n; i++)
+		distinct += refs[i] != refs[i - 1];
+	return distinct;
+}
+
 static void status_outstanding_rows(struct rpc_call *call, PGresult *res)
 {
 	Planreg__V1__ListOutstandingResponse *r = ARENA_NEW(&call->arena, Planreg__V1__ListOutstandingResponse,
@@ -650,6 +829,7 @@ static void status_outstanding_rows(struct rpc_call *call, PGresult *res)
 		*(Planreg__V1__OutstandingProject **)arena_push(&call->arena, &org->projects, &org->n_projects,
 								sizeof p) = p;
 	}
+	r->projects = status_outstanding_count(call, r);
 	reply_ok(call, r);
 }
 

@@ -1,6 +1,7 @@
 /* update.c - quarterly progress: SubmitUpdate (validated, authorised by lead,
- * idempotent, hash-chained), GetUpdate, ListUpdates, ReviewUpdate and
- * UpdateTemplate. Every decision on who may is auth.c's. */
+ * idempotent, compared with the current revision, hash-chained), GetUpdate,
+ * ListUpdates, ReviewUpdate, UpdateTemplate and ExportUpdates. Every decision
+ * on who may is auth.c's. */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,15 +29,15 @@
 /* SQL reads better laid out by hand. */
 /* clang-format off */
 /* What the submission is checked against, read without the chain's lock (the revision, the previous
- * hash and the time are planreg_submit_update's, under it).
- * $1 ref, $2 period, $3 credential, $4 idempotency key */
+ * hash, the time and the comparison with the current revision are planreg_submit_update's, under it).
+ * $1 ref, $2 period, $3 credential, $4 idempotency key, $5 the quarter before $2 */
 static const char SQL_SUBMIT_CONTEXT[] =
 	"SELECT p.id,"
 	" coalesce((SELECT string_agg(org_code, chr(31) ORDER BY position) FROM project_lead_org"
 	"           WHERE project_id = p.id), ''),"
 	" p.cost_status, p.cost_min_pence, p.cost_max_pence, p.stage,"
-	" (SELECT stage FROM progress_update WHERE project_id IN " SAME_PROJECT("p.lineage")
-	"  ORDER BY period DESC, revision DESC LIMIT 1),"
+	" (SELECT stage FROM progress_update WHERE project_id IN " SAME_PROJECT("p.lineage") " AND period = $5"
+	"  ORDER BY revision DESC LIMIT 1),"
 	" (SELECT narrative FROM progress_update WHERE project_id IN " SAME_PROJECT("p.lineage") " AND period < $2"
 	"  ORDER BY period DESC, revision DESC LIMIT 1),"
 	" (SELECT period FROM progress_update WHERE project_id IN " SAME_PROJECT("p.lineage") " AND period < $2"
@@ -50,7 +51,7 @@ enum context_col {
 	CONTEXT_COST_MIN_PENCE,
 	CONTEXT_COST_MAX_PENCE,
 	CONTEXT_REGISTER_STAGE,
-	CONTEXT_LAST_STAGE,     /* of the latest update, NULL when there is none */
+	CONTEXT_PREV_STAGE,     /* of the quarter before's current revision, NULL when it has none */
 	CONTEXT_PREV_NARRATIVE, /* of the latest update of an earlier period */
 	CONTEXT_PREV_PERIOD,    /* ... and its period */
 	CONTEXT_REPLAY_ID,      /* the update this credential submitted with this key, NULL when none */
@@ -60,13 +61,14 @@ static const char SQL_RECEIPT[] =
 	"SELECT id, revision, hash, coalesce(array_to_string(warnings, chr(31)), ''), content_sha256, " TS_US(
 		"submitted_at") " FROM progress_update WHERE id = $1";
 
-/* Takes the chain's lock, hashes and inserts in one statement (migrations/0006): run in autocommit, the lock
- * is held for this statement and its commit only. The columns up to submitted_at are SQL_RECEIPT's. */
+/* Takes the chain's lock, compares with the current revision, hashes and inserts in one statement
+ * (migrations/0006, 0008): run in autocommit, the lock is held for this statement and its commit only. The
+ * columns up to submitted_at are SQL_RECEIPT's. No row: an amend of a period that has no revision. */
 static const char SQL_SUBMIT[] =
-	"SELECT id, revision, hash, warnings, content_sha256, submitted_at, prev_hash, replayed"
+	"SELECT id, revision, hash, warnings, content_sha256, submitted_at, prev_hash, outcome"
 	" FROM planreg_submit_update($1::bigint, $2::text, $3::text, $4::text, $5::text, $6::bigint, $7::bigint,"
 	"  $8::text, $9::text, $10::text, $11::text, $12::boolean, $13::text, $14::text, $15::text, $16::jsonb,"
-	"  $17::jsonb, $18::jsonb, $19::date, $20::date, $21::date)";
+	"  $17::jsonb, $18::jsonb, $19::date, $20::date, $21::date, $22::bigint)";
 enum receipt_col {
 	RECEIPT_ID,
 	RECEIPT_REVISION,
@@ -75,7 +77,7 @@ enum receipt_col {
 	RECEIPT_CONTENT_SHA256,
 	RECEIPT_SUBMITTED_AT,
 	RECEIPT_PREV_HASH, /* this and the next: SQL_SUBMIT's only */
-	RECEIPT_REPLAYED,
+	RECEIPT_OUTCOME,   /* 'written', 'replayed', 'unchanged' or 'stale' (migrations/0008) */
 };
 
 /* The columns of one update: SQL_UPDATE_RECORD_COLUMNS (enum sql_update_col), then enum update_col's;
@@ -88,7 +90,8 @@ enum receipt_col {
 	" EXISTS (SELECT 1 FROM progress_update later WHERE later.project_id IN " SAME_PROJECT("p.lineage")    \
 	"   AND later.period = u.period AND later.revision > u.revision),"                                      \
 	" coalesce((SELECT string_agg(org_code, chr(31) ORDER BY position) FROM project_lead_org"               \
-	"   WHERE project_id = u.project_id), '')"
+	"   WHERE project_id = u.project_id), ''),"                                                              \
+	" p.title"
 #define UPDATE_FROM                                                                                              \
 	" FROM progress_update u JOIN project p ON p.id = u.project_id"                                          \
 	" LEFT JOIN LATERAL (SELECT * FROM update_review r WHERE r.update_id = u.id ORDER BY r.id DESC LIMIT 1) rv" \
@@ -102,10 +105,11 @@ enum update_col {
 	UPD_REVIEWED_AT,
 	UPD_SUPERSEDED, /* a later revision of the same period exists */
 	UPD_LEADS,      /* the project's lead organisations, joined with RESULT_SEP */
+	UPD_TITLE,      /* the project's title */
 };
 
 /* $1 id, $2 ref, $3 period, $4 lead organisation, $5 latest only, $6 plan. A ref is the project's in that plan,
- * and its history is every edition's (migrations/0010); a period's updates are those of the plan's projects. */
+ * and its history is every edition's (migrations/0016); a period's updates are those of the plan's projects. */
 static const char SQL_UPDATES[] =
 	"SELECT " UPDATE_COLUMNS UPDATE_FROM
 	" WHERE ($1::bigint IS NULL OR u.id = $1::bigint)"
@@ -244,8 +248,12 @@ static Planreg__V1__Update *update_from_row(struct rpc_call *call, PGresult *res
 		u->review = rv;
 	}
 	u->superseded = result_bool(res, row, UPD_SUPERSEDED);
-	if (leads)
-		*n_leads = result_split(&call->arena, result_value(res, row, UPD_LEADS), RESULT_SEP, leads);
+	u->project_title = rpc_strdup(call, result_value(res, row, UPD_TITLE));
+	u->n_lead_orgs = result_split(&call->arena, result_value(res, row, UPD_LEADS), RESULT_SEP, &u->lead_orgs);
+	if (leads) {
+		*leads = u->lead_orgs;
+		*n_leads = u->n_lead_orgs;
+	}
 	return u;
 }
 
@@ -275,6 +283,7 @@ struct update_submit {
 	Planreg__V1__UpdateContent *c;
 	struct period period;
 	char period_s[PERIOD_FMT_MAX];
+	char prev_period_s[PERIOD_FMT_MAX]; /* the quarter before: what the stage is compared with */
 	struct chain_content content;
 	struct chain_milestone *milestones;
 	const char **risks;
@@ -407,6 +416,9 @@ static bool update_validate(struct rpc_call *call, struct update_submit *st)
 	Planreg__V1__UpdateContent *c = st->c;
 	struct date today = update_today();
 	update_validate_fields(call, st, period_of_date(today));
+	if (call->req->submit_update->amends_update_id < 0)
+		reply_violation(call, "amends_update_id", "%lld is not an update id",
+				(long long)call->req->submit_update->amends_update_id);
 	st->milestones = arena_alloc(&call->arena, (c->n_milestones + 1) * sizeof *st->milestones);
 	for (size_t i = 0; i < c->n_milestones && i < UPDATE_MAX_MILESTONES; i++)
 		update_validate_milestone(call, st, i, today);
@@ -477,12 +489,56 @@ static void update_submit_replayed(struct rpc_call *call, PGresult *res)
 	reply_ok(call, r);
 }
 
-/* SQL_SUBMIT answered: written (committed, it ran in autocommit), or a retry that raced the first found it. */
+/* An amend whose update is not the current revision (row 0 of SQL_SUBMIT is the current one; no row when the
+ * period has none): it was made from what its author saw, so it is not written over what they did not. */
+static void update_submit_stale(struct rpc_call *call, PGresult *res)
+{
+	struct update_submit *st = call->state;
+	long long amends = (long long)call->req->submit_update->amends_update_id;
+	if (PQntuples(res) == 0) {
+		reply_error(call, PLANREG__V1__CODE__FAILED_PRECONDITION, "amend_stale",
+			    "update %lld is not a return for project %d, %s, which has none: submit it without "
+			    "--amend",
+			    amends, st->c->ref, st->period_s);
+		return;
+	}
+	reply_error(call, PLANREG__V1__CODE__FAILED_PRECONDITION, "amend_stale",
+		    "update %lld is not the current return for project %d, %s: that is revision %s (update %s), "
+		    "submitted since; nothing was written. Look at it (`planreg update show %s`), then amend again",
+		    amends, st->c->ref, st->period_s, result_value(res, 0, RECEIPT_REVISION),
+		    result_value(res, 0, RECEIPT_ID), result_value(res, 0, RECEIPT_ID));
+}
+
+/* The content is the current revision's: its receipt, marked unchanged; nothing was written. */
+static void update_submit_unchanged(struct rpc_call *call, PGresult *res)
+{
+	Planreg__V1__SubmitUpdateResponse *r = ((struct update_submit *)call->state)->resp;
+	r->update_id = result_int64(res, 0, RECEIPT_ID);
+	r->revision = result_int(res, 0, RECEIPT_REVISION);
+	r->hash = rpc_strdup(call, result_value(res, 0, RECEIPT_HASH));
+	r->submitted_at = rpc_strdup(call, result_value(res, 0, RECEIPT_SUBMITTED_AT));
+	r->n_warnings = 0; /* nothing was submitted to warn about */
+	r->warnings = NULL;
+	r->unchanged = true;
+	reply_ok(call, r);
+}
+
+/* SQL_SUBMIT answered (migrations/0008): written (committed, it ran in autocommit), a retry that raced the first,
+ * the current revision's content, or a stale amend. */
 static void update_submit_written(struct rpc_call *call, PGresult *res)
 {
 	struct update_submit *st = call->state;
-	if (result_bool(res, 0, RECEIPT_REPLAYED)) {
+	const char *outcome = PQntuples(res) ? result_value(res, 0, RECEIPT_OUTCOME) : "stale";
+	if (strcmp(outcome, "replayed") == 0) {
 		update_submit_replayed(call, res);
+		return;
+	}
+	if (strcmp(outcome, "stale") == 0) {
+		update_submit_stale(call, res);
+		return;
+	}
+	if (strcmp(outcome, "unchanged") == 0) {
+		update_submit_unchanged(call, res);
 		return;
 	}
 	Planreg__V1__SubmitUpdateResponse *r = st->resp;
@@ -562,14 +618,20 @@ static void update_submit_warnings(struct rpc_call *call, struct update_submit *
 		update_warn(call, st,
 			    "confidence is green but the forecast differs from the plan's cost by %lld.%lld%%",
 			    tenths / 10, tenths % 10);
+	/* the quarter before's current revision, as the status flag compares (docs/protocol.md): a late return
+	 * for an earlier quarter is not compared with a later one */
 	enum stage last = STAGE_UNSPECIFIED;
-	bool in_register = result_is_null(res, 0, CONTEXT_LAST_STAGE);
-	const char *last_s = result_value(res, 0, in_register ? CONTEXT_REGISTER_STAGE : CONTEXT_LAST_STAGE);
+	bool in_register = result_is_null(res, 0, CONTEXT_PREV_STAGE);
+	const char *last_s = result_value(res, 0, in_register ? CONTEXT_REGISTER_STAGE : CONTEXT_PREV_STAGE);
 	if (values_stage_parse(last_s, &last)) {
 		int before = values_stage_rank(last), now = values_stage_rank((enum stage)c->stage);
-		if (before && now && now < before)
-			update_warn(call, st, "the stage moves backwards: %s, after %s %s", st->content.stage, last_s,
-				    in_register ? "in the register" : "in the last update");
+		if (before && now && now < before && in_register)
+			update_warn(call, st,
+				    "the stage moves backwards: %s, after %s in the register (%s has no return)",
+				    st->content.stage, last_s, st->prev_period_s);
+		else if (before && now && now < before)
+			update_warn(call, st, "the stage moves backwards: %s, after %s in the %s return",
+				    st->content.stage, last_s, st->prev_period_s);
 	}
 	if (c->spend_to_date && c->forecast_total && c->spend_to_date->pence > c->forecast_total->pence)
 		update_warn(call, st, "spend to date %s is above the forecast total %s",
@@ -595,7 +657,8 @@ static void update_submit_send(struct rpc_call *call, struct update_submit *st)
 	char *warnings = update_json_strings(r->warnings, r->n_warnings);
 	char *milestones = update_json_milestones(st);
 	char *risks = update_json_strings(c->risks, c->n_risks);
-	const char *params[21] = {
+	long long amends = (long long)call->req->submit_update->amends_update_id;
+	const char *params[22] = {
 		rpc_printf(call, "%lld", st->project_id),
 		st->period_s,
 		st->content.confidence,
@@ -617,12 +680,13 @@ static void update_submit_send(struct rpc_call *call, struct update_submit *st)
 		rpc_strdup(call, start),
 		rpc_strdup(call, end),
 		rpc_strdup(call, due),
+		amends ? rpc_printf(call, "%lld", amends) : NULL,
 	};
 	buf_free(&canonical);
 	free(warnings);
 	free(milestones);
 	free(risks);
-	query_run(call, SQL_SUBMIT, 21, params, update_submit_written);
+	query_run(call, SQL_SUBMIT, 22, params, update_submit_written);
 }
 
 static void update_submit_context(struct rpc_call *call, PGresult *res)
@@ -672,10 +736,11 @@ void update_submit(struct rpc_call *call)
 		reply_violations(call, "invalid_update");
 		return;
 	}
+	period_format(period_prev(st->period), st->prev_period_s);
 	/* no transaction: the context is read without the chain's lock, and SQL_SUBMIT writes in autocommit */
-	const char *params[4] = {rpc_printf(call, "%d", st->c->ref), st->period_s, call->principal.credential,
-				 call->req->idempotency_key};
-	query_run(call, SQL_SUBMIT_CONTEXT, 4, params, update_submit_context);
+	const char *params[5] = {rpc_printf(call, "%d", st->c->ref), st->period_s, call->principal.credential,
+				 call->req->idempotency_key, st->prev_period_s};
+	query_run(call, SQL_SUBMIT_CONTEXT, 5, params, update_submit_context);
 }
 
 /* ---------------------------------------------------------------- GetUpdate, ListUpdates */
@@ -912,7 +977,8 @@ void update_review(struct rpc_call *call)
 
 /* ---------------------------------------------------------------- UpdateTemplate */
 
-/* $1 organisation, $2 period: the projects it leads, each with its latest update up to the period */
+/* $1 organisation, $2 period: the projects it leads, each with its current revision for the period, else the
+ * current revision of the latest earlier period that has one (what the form is filled in from) */
 static const char *update_sql_template(void)
 {
 	static char sql[8192];
@@ -945,8 +1011,11 @@ static void update_template_latest(struct rpc_call *call, PGresult *res)
 	for (int i = 0; i < PQntuples(res); i++) {
 		Planreg__V1__Update *u = update_from_row(call, res, i, NULL, NULL);
 		for (size_t k = 0; k < st->resp->n_rows; k++)
-			if (st->latest[k] == u->id)
+			if (st->latest[k] == u->id) {
 				st->resp->rows[k]->latest = u->content;
+				st->resp->rows[k]->latest_update_id = u->id;
+				st->resp->rows[k]->latest_review = u->review;
+			}
 	}
 	buf_free(&st->ids);
 	reply_ok(call, st->resp);

@@ -62,7 +62,7 @@ SET LOCAL client_min_messages = warning;
 
 DO $$
 BEGIN
-	-- by name: migrations/0010 gave it a last parameter, the plan
+	-- by name: migrations/0016 gave it a last parameter, the plan
 	IF to_regclass('public.progress_update') IS NULL OR to_regproc('planreg_status_totals') IS NULL THEN
 		RAISE EXCEPTION 'gen_register.sql: run `planregd migrate` first (0003_status.sql is missing)';
 	END IF;

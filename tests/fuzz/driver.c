@@ -4,25 +4,29 @@
  *   fuzz_NAME [CORPUS_DIR [ITERATIONS]]   run the seeds, every file in CORPUS_DIR, then ITERATIONS
  *                                         generated inputs (default: the target's own number)
  *   fuzz_NAME --write-corpus DIR          write the seeds to DIR as files and exit
+ *   fuzz_NAME --write-dict FILE           write the target's tokens as a libFuzzer dictionary and exit
  *   PLANREG_FUZZ_LAST=FILE fuzz_NAME ...  write each input to FILE before running it: after a
  *                                         crash FILE holds the culprit (replay it from a directory)
  *   PLANREG_FUZZ_SEED=N fuzz_NAME ...     another generator seed, for longer runs by hand
  *
  * Every build runs each target this way as a ctest (fuzz.NAME), a few thousand inputs in a few seconds,
  * so the GCC and ASan builds fuzz too. Seeds are made in code (packed requests, the plan document cut
- * into pieces, spellings of money and dates), so no binary files live in the source tree. Generated
+ * into pieces, spellings of money and dates), plus the files under tests/fuzz/seeds/NAME/: inputs a long
+ * run found to break something, kept once fixed so that every build runs them again. Generated
  * inputs come from a fixed-seed generator: the same build runs the same inputs every time. A broken
  * invariant or a sanitizer report aborts, which fails the run; otherwise it exits 0.
  *
- * A long run under libFuzzer (coverage-guided) needs clang; only the fuzz targets need building:
+ * A long, coverage-guided run under libFuzzer needs clang; tests/fuzz/run-long.sh builds the targets
+ * (build/fuzz), seeds a corpus kept under var/fuzz/NAME and runs each target for as long as it is told
+ * (docs/fuzzing.md). By hand, for any of the targets:
  *
  *   cmake -S . -B build/fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo
  *   cmake --build build/fuzz --target fuzz -j"$(nproc)"
  *   build/fuzz/tests/fuzz_plan_libfuzzer -max_total_time=600 corpus/plan/
  *
- * for any of request, plan, csv, money, period, kvfile. When the corpus directory is missing or empty the
- * target's seeds are written into it first; crashes land in the current directory as crash-*, and
- * `build/fuzz/tests/fuzz_plan_libfuzzer crash-...` replays one.
+ * When the corpus directory is missing or empty the target's seeds are written into it first; crashes
+ * land in the current directory as crash-*, and `build/fuzz/tests/fuzz_plan_libfuzzer crash-...` replays
+ * one.
  */
 #include "driver.h"
 
@@ -176,6 +180,55 @@ void fuzz_accept(bool ok)
 	driver_target_accepted = driver_target_accepted || ok;
 }
 
+/* Adds every regular file in dir to the pool, in name order, so that a run is repeatable whatever order
+ * the file system lists them in. Returns how many, or -1 when the directory cannot be read (0 when it is
+ * missing and missing_ok). */
+static long driver_load_dir(const char *dir, struct fuzz_pool *pool, bool missing_ok)
+{
+	struct dirent **names;
+	int n = scandir(dir, &names, NULL, alphasort);
+	if (n < 0) {
+		if (missing_ok && errno == ENOENT)
+			return 0;
+		fprintf(stderr, "fuzz driver: %s: %s\n", dir, strerror(errno));
+		return -1;
+	}
+	long count = 0;
+	for (int i = 0; i < n; i++) {
+		char path[4096];
+		struct stat st;
+		struct fuzz_bytes b = {0};
+		if (names[i]->d_name[0] == '.' ||
+		    (size_t)snprintf(path, sizeof path, "%s/%s", dir, names[i]->d_name) >= sizeof path ||
+		    stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+			free(names[i]);
+			continue;
+		}
+		if (fuzz_read_file(path, &b)) {
+			fuzz_pool_add(pool, b.data, b.len);
+			count++;
+		} else {
+			fprintf(stderr, "fuzz driver: skipping %s (unreadable or over %d bytes)\n", path,
+				DRIVER_MAX_FILE);
+		}
+		free(b.data);
+		free(names[i]);
+	}
+	free(names);
+	return count;
+}
+
+/* The target's seeds: those made in code, then the files of tests/fuzz/seeds/NAME/ (inputs that once
+ * broke something, kept so that every build runs them again). */
+static void driver_seeds(struct fuzz_pool *pool)
+{
+	fuzz_target.seeds(pool);
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%s/tests/fuzz/seeds/%s", PLANREG_SOURCE_DIR, fuzz_target.name);
+	if (driver_load_dir(dir, pool, true) < 0)
+		exit(2);
+}
+
 static int driver_write_corpus(const char *dir, const struct fuzz_pool *pool)
 {
 	if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
@@ -226,7 +279,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (!empty)
 		return 0;
 	struct fuzz_pool pool = {0};
-	fuzz_target.seeds(&pool);
+	driver_seeds(&pool);
 	int rc = driver_write_corpus(dir, &pool);
 	driver_pool_free(&pool);
 	if (rc != 0)
@@ -270,39 +323,18 @@ static void driver_run(const uint8_t *data, size_t len)
 	driver_accepted += driver_last_accepted;
 }
 
-/* Runs every regular file in dir and adds it to the pool. Returns -1 when the directory cannot be read. */
+/* Runs every regular file in dir and adds it to the pool (while it has room). Returns -1 when the directory
+ * cannot be read. */
 static long driver_corpus(const char *dir, struct fuzz_pool *pool)
 {
-	DIR *d = opendir(dir);
-	if (d == NULL) {
-		fprintf(stderr, "fuzz driver: %s: %s\n", dir, strerror(errno));
-		return -1;
-	}
-	long count = 0;
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		char path[4096];
-		if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= sizeof path)
-			continue;
-		struct stat st;
-		if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
-			continue;
-		struct fuzz_bytes b = {0};
-		if (!fuzz_read_file(path, &b)) {
-			fprintf(stderr, "fuzz driver: skipping %s (unreadable or over %d bytes)\n", path,
-				DRIVER_MAX_FILE);
-			free(b.data);
-			continue;
-		}
-		driver_run(b.data, b.len);
+	struct fuzz_pool files = {0};
+	long count = driver_load_dir(dir, &files, false);
+	for (size_t i = 0; i < files.n; i++) {
+		driver_run(files.items[i].data, files.items[i].len);
 		if (pool->n < DRIVER_POOL_MAX)
-			fuzz_pool_add(pool, b.data, b.len);
-		free(b.data);
-		count++;
+			fuzz_pool_add(pool, files.items[i].data, files.items[i].len);
 	}
-	closedir(d);
+	driver_pool_free(&files);
 	return count;
 }
 
@@ -444,12 +476,41 @@ static bool driver_generate(struct fuzz_rng *r, const struct fuzz_pool *pool, st
 	return driver_last_accepted;
 }
 
+/* The target's tokens as a libFuzzer dictionary (-dict=FILE): one quoted string a line, every byte that is
+ * not plain printable ASCII written as \xNN. */
+static int driver_write_dict(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	if (f == NULL) {
+		fprintf(stderr, "fuzz driver: %s: %s\n", path, strerror(errno));
+		return 2;
+	}
+	size_t n = driver_n_tokens();
+	for (size_t i = 0; i < n; i++) {
+		fputc('"', f);
+		for (const unsigned char *c = (const unsigned char *)fuzz_target.tokens[i]; *c != '\0'; c++) {
+			if (*c < 0x20 || *c >= 0x7f || *c == '"' || *c == '\\')
+				fprintf(f, "\\x%02x", *c);
+			else
+				fputc(*c, f);
+		}
+		fputs("\"\n", f);
+	}
+	if (fclose(f) != 0) {
+		fprintf(stderr, "fuzz driver: writing %s failed\n", path);
+		return 2;
+	}
+	printf("fuzz_%s: wrote %zu tokens to %s\n", fuzz_target.name, n, path);
+	return 0;
+}
+
 static int driver_usage(void)
 {
 	fprintf(stderr,
 		"usage: fuzz_%s [CORPUS_DIR [ITERATIONS]]\n"
-		"       fuzz_%s --write-corpus DIR\n",
-		fuzz_target.name, fuzz_target.name);
+		"       fuzz_%s --write-corpus DIR\n"
+		"       fuzz_%s --write-dict FILE\n",
+		fuzz_target.name, fuzz_target.name, fuzz_target.name);
 	return 2;
 }
 
@@ -457,7 +518,7 @@ int main(int argc, char **argv)
 {
 	struct fuzz_pool pool = {0};
 	driver_last_path = getenv("PLANREG_FUZZ_LAST");
-	fuzz_target.seeds(&pool);
+	driver_seeds(&pool);
 	size_t seeds = pool.n;
 	if (seeds == 0) {
 		fprintf(stderr, "fuzz_%s: the target has no seeds\n", fuzz_target.name);
@@ -466,6 +527,11 @@ int main(int argc, char **argv)
 
 	if (argc >= 2 && strcmp(argv[1], "--write-corpus") == 0) {
 		int rc = argc == 3 ? driver_write_corpus(argv[2], &pool) : driver_usage();
+		driver_pool_free(&pool);
+		return rc;
+	}
+	if (argc >= 2 && strcmp(argv[1], "--write-dict") == 0) {
+		int rc = argc == 3 ? driver_write_dict(argv[2]) : driver_usage();
 		driver_pool_free(&pool);
 		return rc;
 	}

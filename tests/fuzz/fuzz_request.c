@@ -4,8 +4,8 @@
  * Two builds share this file (see the top of driver.c):
  *   fuzz_request            any compiler; driver.c runs the seeds below, a corpus directory and
  *                           deterministic mutations (the ctest "fuzz.request").
- *   fuzz_request_libfuzzer  clang only; libFuzzer drives it. frame.c and the generated descriptors are
- *                           compiled into it so that they carry coverage instrumentation.
+ *   fuzz_request_libfuzzer  clang only; libFuzzer drives it. It links planreg_proto_fuzz, planreg_proto
+ *                           compiled with coverage instrumentation (tests/CMakeLists.txt).
  *
  * Any broken invariant calls abort(), which both drivers report as a crash.
  */

@@ -386,7 +386,7 @@ class ServiceTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         keys = list(self.s.cli_json("viewer", "org", "list")[0])
         self.assertEqual(r.stdout.rstrip("\r\n"), ",".join(keys))
-        self.assertEqual(keys, ["code", "name", "kind", "contact_email", "aliases", "projects_led"])
+        self.assertEqual(keys, ["code", "name", "kind", "contact_email", "aliases", "projects_led", "contacts"])
         rows = list(csv.DictReader(io.StringIO(self.s.cli("viewer", "org", "list", "--format", "csv").stdout)))
         lcc = [x for x in rows if x["code"] == "LCC"][0]
         self.assertEqual(lcc["name"], "Liverpool City Council")
@@ -486,7 +486,7 @@ class ServiceTest(unittest.TestCase):
         self.assertIn("1 row: 1 submitted", r.stdout)
         self.assertEqual(self.count("p.ref = 11"), before + 1)
         r = self.s.cli("admin", "update", "submit", "--csv", "-", input=data)  # the same rows: nothing new
-        self.assertIn("1 already submitted", r.stdout)
+        self.assertIn("1 unchanged", r.stdout)
         self.assertEqual(self.count("p.ref = 11"), before + 1)
         u = self.s.cli_json("viewer", "update", "history", "11")[-1]
         self.assertEqual(u["spend_to_date_pence"], 200000000)

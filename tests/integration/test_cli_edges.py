@@ -53,6 +53,15 @@ class CliEdgesTest(unittest.TestCase):
         self.assertTrue(r.stderr.startswith("planreg: update submit: "), r.stderr)
         self.assertNotIn("usage:", r.stderr)
 
+    # ------------------------------------------------------------ the server setting
+
+    def test_a_port_out_of_range_is_a_usage_error(self):
+        """getaddrinfo would take 99999 modulo 65536 (port 34463) and connect there."""
+        for server in ("localhost:99999", "localhost:0", "localhost:7443x", "localhost:", "[::1]:70000"):
+            r = self.s.cli("viewer", "--server", server, "whoami")
+            self.assertEqual(r.returncode, EXIT_USAGE, "%s: %s%s" % (server, r.stdout, r.stderr))
+            self.assertIn("is not host:port with a port from 1 to 65535", r.stderr)
+
     # ------------------------------------------------------------ empty values
 
     def test_empty_spend_is_a_usage_error(self):

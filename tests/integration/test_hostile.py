@@ -255,6 +255,25 @@ class HostileTest(harness.WireTest):
         r = self.service.cli("admin", "plan", "import", harness.PLAN_FILE)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
+    def test_the_decode_budget_bounds_a_connection(self):
+        """decode_budget_bytes bounds what one connection's requests in flight hold decoded together,
+        not only each request: a small bomb that fits alone is refused while others like it, sent in
+        the same packet (so decoded before any is answered), are in flight."""
+        d = self.extra_daemon({"PLANREGD_DECODE_BUDGET_BYTES": "65536"})
+        w = self.wire("admin", daemon=d)
+        bomb = 400  # bytes on the wire (about 200 empty projects): alone it decodes under the budget
+        r = w.call(import_bomb(80, bomb))
+        self.assertNotEqual(r.reason, "request_too_large", r)  # refused for its content, not its size
+        w.send(*[import_bomb(81 + i, bomb) for i in range(16)])
+        answers = [w.read_response() for _ in range(16)]
+        held = [a for a in answers if a.reason == "request_too_large"]
+        self.assertTrue(held, [(a.id, a.code, a.reason) for a in answers])
+        self.assertLess(len(held), 16, "some fit together")
+        for a in held:
+            self.assertEqual(a.code, RESOURCE_EXHAUSTED)
+            self.assertIn("in flight on this connection need more than decode_budget_bytes", a.message)
+        self.assert_usable(w)
+
     def test_request_kind_caps_the_frame(self):
         before = self.refused("max_request_bytes")
         w = self.wire("viewer")
@@ -293,6 +312,15 @@ class HostileTest(harness.WireTest):
         self.assertEqual(self.refused("invalid_string"), before + 1)
         stored = self.service.sql("SELECT count(*) FROM progress_update WHERE narrative LIKE 'before%'")
         self.assertEqual(stored, "0", "a narrative cut at its NUL was stored")
+        self.assert_usable(w)
+
+    def test_c1_controls_are_refused_like_c0(self):
+        """U+009B (CSI) and U+0085 (NEL) are terminal controls in many terminals: refused in text."""
+        w = self.wire("admin")
+        for i, text in enumerate(("clear \u009b2J here", "next \u0085 line")):
+            r = w.call(submit_update(88 + i, "hostile-" + uuid.uuid4().hex, text.encode()))
+            self.assertEqual((r.id, r.code), (88 + i, INVALID_ARGUMENT), r)
+            self.assertIn("contains a control character", r.message)
         self.assert_usable(w)
 
     def test_nul_in_idempotency_key_is_refused(self):
@@ -501,24 +529,104 @@ class HostileTest(harness.WireTest):
         finally:
             close_all(socks)
 
-    def test_per_address_limit(self):
-        d = self.extra_daemon({"PLANREGD_MAX_CONNECTIONS_PER_ADDR": "4"})
-        socks, failed = silent_sockets(d.port, 4, ["127.0.0.50"])
-        self.assertEqual(failed, 0)
+    # ------------------------------------------------ the HTTP listener (/healthz, /metrics)
+
+    def http_raw(self, port, data, timeout=5):
+        s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
         try:
-            time.sleep(0.2)
-            # a fifth from the same address is closed at accept: no handshake, no answer
-            with self.assertRaises((OSError, ssl.SSLError)):
-                w = self.wire(daemon=d, source="127.0.0.50", timeout=3)
-                w.call(whoami(1))
-            # another address is served
-            w = self.wire(daemon=d, source="127.0.0.51", timeout=3)
-            self.assertEqual(w.call(whoami(2)).code, OK)
+            s.sendall(data)
+            out = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    return out
+                out += chunk
+        finally:
+            s.close()
+
+    def test_http_listener_holds_a_flood_of_idle_connections(self):
+        """1,500 idle connections to the HTTP port: the daemon holds at most http_max_connections of
+        them (its own share of descriptors), /healthz is still answered, and so is the TLS listener."""
+        raise_fd_limit(4096)
+        d = self.extra_daemon({"PLANREGD_HTTP_MAX_CONNECTIONS": "8"})
+        before = len(os.listdir("/proc/%d/fd" % d.proc.pid))
+        socks = []
+        try:
+            for _ in range(1500):
+                try:
+                    socks.append(socket.create_connection(("127.0.0.1", d.http_port), timeout=2))
+                except OSError:
+                    pass
+            time.sleep(0.5)
+            held = len(os.listdir("/proc/%d/fd" % d.proc.pid)) - before
+            self.assertLessEqual(held, 8 + 2, "the daemon holds %d more descriptors" % held)
+            status, body = harness.http_get(d.http_port, "/healthz")
+            self.assertEqual(status, 200, body)
+            self.assertEqual(self.wire(daemon=d).call(whoami(1)).code, OK)
             body = d.metrics()
-            self.assertGreaterEqual(metric(body, "planregd_connections_refused_total", reason="per_addr"), 1, body)
-            d.wait_log(r"event=conn_refused peer=127\.0\.0\.50:\d+ reason=per_addr limit=4", 3)
+            self.assertLessEqual(metric(body, "planregd_http_connections_open"), 8, body)
+            self.assertGreaterEqual(metric(body, "planregd_http_refused_total", reason="evicted") +
+                                    metric(body, "planregd_http_refused_total", reason="max_connections"), 1000, body)
         finally:
             close_all(socks)
+
+    def test_http_deadline_is_whole(self):
+        """A client that drips a header line every 0.3 s is closed at http_timeout_ms from accept."""
+        d = self.extra_daemon({"PLANREGD_HTTP_TIMEOUT_MS": "1500"})
+        s = socket.create_connection(("127.0.0.1", d.http_port), timeout=5)
+        t0 = time.time()
+        closed = None
+        try:
+            s.sendall(b"GET /metrics HTTP/1.1\r\n")
+            for i in range(30):
+                time.sleep(0.3)
+                try:
+                    s.sendall(b"X-Drip-%d: 1\r\n" % i)
+                except OSError:
+                    closed = time.time() - t0
+                    break
+        finally:
+            s.close()
+        self.assertIsNotNone(closed, "the dripping client was never closed")
+        self.assertLess(closed, 3.0)
+        self.assertGreaterEqual(metric(d.metrics(), "planregd_http_refused_total", reason="deadline"), 1)
+
+    def test_http_answers(self):
+        port = self.daemon.http_port
+        r = self.http_raw(port, b"HEAD /healthz HTTP/1.0\r\n\r\n")
+        self.assertTrue(r.startswith(b"HTTP/1.1 200 OK\r\n"), r)
+        self.assertTrue(r.endswith(b"\r\n\r\n"), "HEAD has no body: %r" % r)
+        r = self.http_raw(port, b"POST /metrics HTTP/1.1\r\nContent-Length: 0\r\n\r\n")
+        self.assertTrue(r.startswith(b"HTTP/1.1 405 "), r)
+        r = self.http_raw(port, b"GET /metrics?x=1 HTTP/1.1\r\nHost: x\r\n\r\n")
+        self.assertIn(b"planregd_requests_total", r)
+        r = self.http_raw(port, b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\n\r\n")
+        self.assertTrue(r.startswith(b"HTTP/1.1 431 "), r[:80])
+        r = self.http_raw(port, b"hello\r\n\r\n")
+        self.assertTrue(r.startswith(b"HTTP/1.1 400 "), r)
+
+    def test_per_address_limit(self):
+        """The quota of one address holds against its authenticated connections: a newcomer from
+        there is refused only when none of them is a handshake it may replace."""
+        d = self.extra_daemon({"PLANREGD_MAX_CONNECTIONS_PER_ADDR": "4"})
+        held = [self.wire(daemon=d, source="127.0.0.50", timeout=3) for _ in range(4)]
+        for i, w in enumerate(held):
+            self.assertEqual(w.call(whoami(10 + i)).code, OK)
+        # a fifth from the same address is closed at accept: no handshake, no answer
+        with self.assertRaises((OSError, ssl.SSLError)):
+            w = self.wire(daemon=d, source="127.0.0.50", timeout=3)
+            w.call(whoami(1))
+        # another address is served
+        w = self.wire(daemon=d, source="127.0.0.51", timeout=3)
+        self.assertEqual(w.call(whoami(2)).code, OK)
+        body = d.metrics()
+        self.assertGreaterEqual(metric(body, "planregd_connections_refused_total", reason="per_addr"), 1, body)
+        d.wait_log(r"event=conn_refused peer=127\.0\.0\.50:\d+ reason=per_addr limit=4", 3)
+        # authenticated connections are never evicted: the four still answer
+        for i, w in enumerate(held):
+            self.assertEqual(w.call(whoami(20 + i)).code, OK)
+        for w in held:
+            w.close()
         # the count drops as the connections go: the address is served again
         deadline = time.time() + 5
         while True:
@@ -531,6 +639,33 @@ class HostileTest(harness.WireTest):
                     raise
                 time.sleep(0.2)
         self.assertEqual(r.code, OK)
+
+    def test_silent_flood_from_one_address_leaves_its_clients_served(self):
+        """Clients behind one NAT or proxy share an address: 1,000 silent sockets from it fill its
+        quota, and an enrolled client from the same address still gets in within 2 s, taking
+        the place of the oldest silent one."""
+        limit = raise_fd_limit(4096)
+        count = 1000 if limit >= 1400 else max(300, limit - 200)
+        d = self.extra_daemon({"PLANREGD_MAX_HANDSHAKES": "64"})
+        socks, failed = silent_sockets(d.port, count, ["127.0.0.1"])
+        try:
+            time.sleep(0.4)  # the flood's sockets are no longer new: they count as silent
+            t0 = time.time()
+            w = self.wire(daemon=d, source="127.0.0.1", timeout=5)
+            r = w.call(whoami(1))
+            took = time.time() - t0
+            self.assertEqual((r.id, r.code), (1, OK), r)
+            self.assertLess(took, 2.0, "an enrolled client from the flooding address waited %.2fs" % took)
+            body = d.metrics()
+            self.assertLessEqual(metric(body, "planregd_connections_open"), 64 + 5, body)
+            self.assertGreaterEqual(metric(body, "planregd_handshakes_evicted_total"), 1, body)
+            # the flood's later sockets keep taking each other's places, never the client's
+            more, _ = silent_sockets(d.port, 100, ["127.0.0.1"])
+            socks.extend(more)
+            time.sleep(0.3)
+            self.assertEqual(w.call(whoami(2)).code, OK)
+        finally:
+            close_all(socks)
 
 
 if __name__ == "__main__":

@@ -152,7 +152,7 @@ class LongWorkTest(unittest.TestCase):
         r = self.s.cli("submitter-LCC", "update", "submit", "--csv", path)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertNotIn("submitting", r.stdout + r.stderr)
-        self.assertIn("2 rows: 0 submitted, 2 already submitted", r.stdout)
+        self.assertIn("2 rows: 0 submitted, 2 unchanged", r.stdout)
         self.ids.extend(int(x) for x in self.s.sql(
             "SELECT id FROM progress_update WHERE period = '2026-Q2' ORDER BY id").split())
 

@@ -123,6 +123,41 @@ class MigrateTest(unittest.TestCase):
         self.assertEqual(harness.psql("SELECT count(*) FROM schema_migrations", self.db), "0")
         self.assertEqual(harness.psql("SELECT count(*) FROM pg_tables WHERE tablename = 'organisation'", self.db), "0")
 
+    def test_0009_keeps_each_contact_and_the_jobs_history(self):
+        """A database from before 0009: the migrations before it applied as planregd would have, a contact and a
+        reminder sent. After it, the contact is the one contact of the list, and the job counts as having run
+        since its first message (so no grace holds back escalations an existing deployment already expects)."""
+        import hashlib
+        before = [n for n in MIGRATIONS if int(n[:4]) < 9]
+        harness.psql("CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, "
+                     "checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())", self.db)
+        for name in before:
+            path = os.path.join(harness.SOURCE_DIR, "migrations", name)
+            with open(path, "rb") as f:
+                text = f.read()
+            r = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", self.db, "-1", "-f", path],
+                               capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, name + r.stderr)
+            harness.psql("INSERT INTO schema_migrations (version, name, checksum) VALUES (%d, '%s', '%s')" % (
+                int(name[:4]), name, hashlib.sha256(text).hexdigest()), self.db)
+        harness.psql("INSERT INTO organisation (code, name, kind, contact_email) VALUES "
+                     "('CA', 'Combined Authority', 'combined_authority', 'pmo@ca.example'), ('X', 'X', 'other', NULL);"
+                     "INSERT INTO reminder_message (period, as_of, recipient, subject, body, steps, claimed_by, "
+                     "lease_until) VALUES ('2025-Q1', '2025-04-20', 'pmo@ca.example', 's', 'b', '{CA:overdue-1}', "
+                     "'reminder', now())", self.db)
+        r = self.migrate()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(harness.psql("SELECT code || '=' || array_to_string(contacts, ';') || '|' || "
+                                      "coalesce(contact_email, '-') FROM organisation ORDER BY code", self.db),
+                         "CA=pmo@ca.example|pmo@ca.example\nX=|-")
+        self.assertEqual(harness.psql("SELECT first_run, escalate_grace, programme_contact IS NULL "
+                                      "FROM reminder_policy", self.db), "2025-04-20|14|t")
+        # the list leads from now on; the old column follows its first address
+        harness.psql("UPDATE organisation SET contacts = ARRAY['Ann Williams <ann@x.example>', 'b@x.example'] "
+                     "WHERE code = 'X'", self.db)
+        self.assertEqual(harness.psql("SELECT contact_email FROM organisation WHERE code = 'X'", self.db),
+                         "ann@x.example")
+
 
 if __name__ == "__main__":
     harness.main()

@@ -66,10 +66,14 @@ class PrivilegeTest(unittest.TestCase):
                 self.assertEqual(self.s.sql("SELECT has_table_privilege('%s', '%s', '%s')" % (role, t, priv)), "f",
                                  "%s on %s" % (priv, t))
         cols = {
-            ("organisation", "UPDATE"): {"name", "kind", "contact_email", "updated_at"},
-            ("organisation", "INSERT"): {"code", "name", "kind", "contact_email"},
-            ("credential", "UPDATE"): {"revoked_at", "revoked_by"},
-            ("credential", "INSERT"): {"name", "fingerprint", "org_code", "person", "role", "enrolled_by"},
+            ("organisation", "UPDATE"): {"name", "kind", "contact_email", "updated_at", "contacts"},
+            ("organisation", "INSERT"): {"code", "name", "kind", "contact_email", "contacts"},
+            ("credential", "UPDATE"): {"revoked_at", "revoked_by", "last_seen_at", "retire_at"},
+            ("credential", "INSERT"): {"name", "fingerprint", "org_code", "person", "role", "enrolled_by",
+                                       "not_after", "invitation_id", "replaces"},
+            ("invitation", "INSERT"): {"secret_sha256", "org_code", "role", "person", "email", "created_by",
+                                       "expires_at"},
+            ("invitation", "UPDATE"): {"cancelled_at", "cancelled_by", "used_at", "credential_name"},
             ("update_review", "INSERT"): {"update_id", "accepted", "comment", "reviewed_by", "idempotency_key"},
         }
         for (t, priv), want in cols.items():
@@ -77,7 +81,8 @@ class PrivilegeTest(unittest.TestCase):
                                  "AND attnum > 0 AND NOT attisdropped AND has_column_privilege('%s', attrelid, attnum, "
                                  "'%s')" % (t, role, priv)).split(","))
             self.assertEqual(got, want, "%s %s" % (priv, t))
-        for t in ("progress_update", "update_milestone", "update_risk", "update_review", "reporting_period"):
+        for t in ("progress_update", "update_milestone", "update_risk", "update_review", "reporting_period",
+                  "invitation"):
             for priv in ("UPDATE", "DELETE"):
                 self.assertEqual(self.s.sql("SELECT has_table_privilege('%s', '%s', '%s')" % (role, t, priv)), "f")
         self.assertEqual(self.s.sql("SELECT prosecdef, proconfig FROM pg_proc WHERE proname = 'planreg_import_plan'"),

@@ -136,6 +136,27 @@ class ProgressTest(unittest.TestCase):
         self.assertIn("was already used by credential submitter-CA for a different submission", r.stderr)
         self.assertEqual(self.count(), n)
 
+    def test_text_is_shown_not_obeyed(self):
+        """A bidi override in a narrative is accepted (it is text) but printed as \\u{202E} on a
+        terminal and as \\u202e in JSON, so that it cannot reverse what is printed after it; a C1
+        control is refused like any control character."""
+        narrative = "Budget \u202eevitisop\u202c agreed; Arabic \u0645\u0631\u062d\u0628\u0627 kept."
+        r = self.submit_json("submitter-LCC", 6, narrative=narrative, stage="concept")
+        shown = self.s.cli("viewer", "update", "show", str(r["update_id"]))
+        self.assertEqual(shown.returncode, 0, shown.stderr)
+        self.assertIn("Budget \\u{202E}evitisop\\u{202C} agreed", shown.stdout)
+        self.assertNotIn("\u202e", shown.stdout)
+        self.assertIn("\u0645\u0631\u062d\u0628\u0627", shown.stdout)  # ordinary text stays as it is
+        raw = self.s.cli("viewer", "update", "show", str(r["update_id"]), "--format", "json")
+        self.assertIn("\\u202e", raw.stdout)
+        self.assertEqual(json.loads(raw.stdout)["content"]["narrative"] if "content" in json.loads(raw.stdout)
+                         else json.loads(raw.stdout)["narrative"], narrative)
+        listed = self.s.cli("viewer", "update", "list", "--period", PERIOD)
+        self.assertNotIn("\u202e", listed.stdout)
+        r = self.submit("submitter-LCC", 6, narrative="clear \u009b2J", stage="concept")
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("contains a control character", r.stderr)
+
     def test_warnings(self):
         # green with a forecast more than 5% off the plan (explained, so accepted)
         r = self.submit_json("submitter-STFC", 47, "--forecast", "£40M", "--variance-note", "Bigger hall.")
@@ -158,8 +179,14 @@ class ProgressTest(unittest.TestCase):
 
     def test_co_led_project_by_either_lead(self):
         a = self.submit_json("submitter-STFC", 48, stage="early_development", confidence="amber")
-        b = self.submit_json("submitter-ATOS", 48, stage="early_development", confidence="amber")
+        b = self.submit_json("submitter-ATOS", 48, stage="early_development", confidence="amber",
+                             narrative="ATOS's view of the same quarter.")
         self.assertEqual((a["revision"], b["revision"]), (1, 2))
+        # the other lead sending what is already current writes nothing
+        same = self.submit_json("submitter-STFC", 48, stage="early_development", confidence="amber",
+                                narrative="ATOS's view of the same quarter.")
+        self.assertTrue(same["unchanged"])
+        self.assertEqual((same["update_id"], same["revision"]), (b["update_id"], 2))
         r = self.submit("submitter-LCC", 48, stage="early_development")
         self.assertEqual(r.returncode, 1)
         self.assertIn("it is led by STFC, ATOS", r.stderr)
@@ -358,10 +385,13 @@ class ProgressTest(unittest.TestCase):
         self.assertEqual([int(x["ref"]) for x in rows], [5, 6, 38])
         self.assertEqual(list(rows[0].keys()), ["ref", "title", "plan_cost", "period", "confidence", "stage",
                                                 "narrative", "spend", "forecast", "variance_note", "milestones",
-                                                "risks", "last_period"])
+                                                "risks", "last_period", "review", "review_comment"])
         r38 = rows[2]
         self.assertEqual(r38["period"], PERIOD)
-        self.assertEqual(r38["narrative"], "Phase 1 done.")
+        self.assertEqual(r38["last_period"], "2026-Q2")
+        # pre-filled from an earlier quarter: everything but the narrative, which is this quarter's to write
+        self.assertEqual(r38["narrative"], "")
+        self.assertEqual((r38["review"], r38["review_comment"]), ("", ""))
         self.assertEqual(r38["milestones"], "Phase 1|2026-03-31||2026-05-01")
         self.assertEqual(r38["risks"], "Venue availability")
         self.assertEqual(r38["plan_cost"], "£2.6M")
@@ -397,7 +427,7 @@ class ProgressTest(unittest.TestCase):
         self.assertRegex(out, r"row 5.*: invalid: .*purple")
         self.assertIn("row 6 (project 16): refused: INVALID_ARGUMENT", out)
         self.assertRegex(out, r"row 7.*: invalid: .*lots")
-        self.assertIn("6 rows: 2 submitted, 0 already submitted, 2 refused, 2 invalid", out)
+        self.assertIn("6 rows: 2 submitted, 0 unchanged, 2 refused, 2 invalid", out)
         self.assertEqual(self.count(), n + 2)
         m = self.s.cli_json("viewer", "update", "history", "13")[-1]
         self.assertEqual([x["title"] for x in m["milestones"]], ["Skills audit", "Programme bid"])
@@ -405,11 +435,11 @@ class ProgressTest(unittest.TestCase):
         self.assertIsNone(m["milestones"][1]["achieved"])
         self.assertEqual(m["risks"], ["Funding", "Staff"])
         self.assertEqual(m["spend_to_date_pence"], 500000)
-        # the same file again submits nothing new
+        # the same file again submits nothing new: each row is its project's current revision
         again = self.s.cli("submitter-CA", "update", "submit", "--csv", path)
-        self.assertIn("row 2 (project 13): already submitted", again.stdout)
-        self.assertIn("row 3 (project 1): already submitted", again.stdout)
-        self.assertIn("6 rows: 0 submitted, 2 already submitted, 2 refused, 2 invalid", again.stdout)
+        self.assertRegex(again.stdout, r"row 2 \(project 13\): unchanged \(update \d+\)")
+        self.assertRegex(again.stdout, r"row 3 \(project 1\): unchanged \(update \d+\)")
+        self.assertIn("6 rows: 0 submitted, 2 unchanged, 2 refused, 2 invalid", again.stdout)
         self.assertEqual(self.count(), n + 2)
         # a file with only good rows exits 0
         good = os.path.join(self.s.tmp, "good.csv")
@@ -532,10 +562,10 @@ class ProgressTest(unittest.TestCase):
                          "t|{\"search_path=pg_catalog, public, pg_temp\"}")
         self.assertEqual(self.s.sql("SELECT has_function_privilege('public', 'planreg_submit_update(bigint, text, "
                                     "text, text, text, bigint, bigint, text, text, text, text, boolean, text, text, "
-                                    "text, jsonb, jsonb, jsonb, date, date, date)', 'EXECUTE')"), "f")
+                                    "text, jsonb, jsonb, jsonb, date, date, date, bigint)', 'EXECUTE')"), "f")
         self.assertEqual(self.s.sql("SELECT has_function_privilege('%s', 'planreg_submit_update(bigint, text, "
                                     "text, text, text, bigint, bigint, text, text, text, text, boolean, text, text, "
-                                    "text, jsonb, jsonb, jsonb, date, date, date)', 'EXECUTE')" % harness.APP_ROLE),
+                                    "text, jsonb, jsonb, jsonb, date, date, date, bigint)', 'EXECUTE')" % harness.APP_ROLE),
                          "t")
 
     def test_submit_is_two_statements_and_statements_are_prepared_once(self):
@@ -565,8 +595,9 @@ class ProgressTest(unittest.TestCase):
         n = self.count()
         had = {ref: self.count("p.ref = %d AND u.period = '%s'" % (ref, PERIOD)) for ref in refs}
         with concurrent.futures.ThreadPoolExecutor(8) as ex:
-            got = list(ex.map(lambda ref: (ref, self.submit_json("admin", ref, narrative="Parallel %d." % ref,
-                                                                  stage="concept")), refs * 2))
+            got = list(ex.map(lambda job: (job[0], self.submit_json("admin", job[0], narrative="Parallel %d, %d."
+                                                                     % job, stage="concept")),
+                              [(ref, i) for i in (1, 2) for ref in refs]))
         self.assertEqual(self.count(), n + 16)
         for ref in refs:
             self.assertEqual(sorted(g["revision"] for r, g in got if r == ref), [had[ref] + 1, had[ref] + 2])

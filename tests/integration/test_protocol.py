@@ -341,7 +341,12 @@ class ProtocolTest(harness.WireTest):
         self.fail("no TLS error; the server answered %r" % (r,))
 
     def test_tls_without_client_certificate(self):
-        self.assert_refused_at_tls(tls_context(self.pki, cred=None), "(?i)certificate")
+        """A connection without a certificate is one joining with an invitation (docs/onboarding.md): it
+        may ask for the server's CA and redeem an invitation, and everything else is UNAUTHENTICATED."""
+        w = self.wire(ctx=tls_context(self.pki, cred=None))
+        r = w.call(whoami(5))
+        self.assertEqual((r.id, r.code, r.reason), (5, UNAUTHENTICATED, "certificate_required"), r)
+        self.assertIn("join with an invitation code", r.message)
 
     def test_tls_certificate_from_another_ca(self):
         other = harness.Pki(os.path.join(self.service.tmp, "other-pki"))

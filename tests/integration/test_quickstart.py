@@ -86,6 +86,12 @@ class QuickstartTest(unittest.TestCase):
         r = self.sh(". env/admin.env && planreg projects list --format json")
         leads = {o for p in json.loads(r.stdout) for o in p["lead_orgs"]}
         self.assertEqual(len(leads), 23)
+        # a submitter for each lead organisation, and for none that leads nothing
+        envs = {f[len("submitter-"):-len(".env")] for f in os.listdir(os.path.join(self.var, "env"))
+                if f.startswith("submitter-")}
+        self.assertEqual(envs, leads)
+        creds = self.sh(". env/admin.env && planreg cred list --format json")
+        self.assertEqual({c["organisation"] for c in json.loads(creds.stdout) if c["role"] == "submitter"}, leads)
         for name in ["admin", "viewer", "reminder"] + ["submitter-%s" % c for c in leads]:
             r = self.sh(". env/%s.env && planreg whoami --format json" % name)
             self.assertEqual(r.returncode, 0, name + r.stderr)
@@ -156,7 +162,8 @@ class QuickstartTest(unittest.TestCase):
             by = {m["rcpt_tos"][0]: m["headers"].get_content() for m in mail}
             self.assertIn("(LCC):", by["lcc@example.org"])
             self.assertNotIn("(LCC)", by["pmo@example.org"])
-            self.assertIn("(SEFTON) has no contact address", by["pmo@example.org"])
+            self.assertIn("-- Sefton Council (SEFTON): 1 project outstanding\r\n"
+                          "   It has no contact address in planreg, so its reminder comes to you.", by["pmo@example.org"])
             r = self.sh(run % "2026-10-20")
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertIn("0 sent, 0 failed (nothing due)", r.stdout)

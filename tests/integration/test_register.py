@@ -4,6 +4,7 @@ with its own message."""
 
 import json
 import os
+import shutil
 import sys
 import unittest
 
@@ -319,7 +320,8 @@ class RegisterTest(unittest.TestCase):
         r = self.cli("admin", "org", "set-contact", "LCC", "not an email")
         self.assertEqual(r.returncode, 1)
         self.assertNotIn("INVALID_ARGUMENT", r.stderr)  # plain words, no protocol names
-        self.assertIn("is not an email address", r.stderr)
+        self.assertIn('"not an email" is not an e-mail address: it has no @; write name@example.org, or Full Name '
+                      '<name@example.org>', r.stderr)
         r = self.cli("admin", "org", "set-contact", "NOPE", "a@b.org")
         self.assertEqual(r.returncode, 1)
         self.assertIn("there is no organisation NOPE", r.stderr)
@@ -336,6 +338,66 @@ class RegisterTest(unittest.TestCase):
         self.assertIn("no changes", r.stdout)
         orgs = {o["code"]: o for o in self.s.cli_json("viewer", "org", "list")}
         self.assertEqual(orgs["LCC"]["contact_email"], "digital@liverpool.gov.uk")
+
+    def test_several_contacts(self):
+        """An organisation has a list of contacts, each an address or a name and an address, written back in one
+        form; the list is replaced whole; a bad one refuses the change and says what to write."""
+        r = self.cli("admin", "org", "set-contact", "UoL", "  Ann   Williams <ann@liverpool.ac.uk> ",
+                     "<digital@liverpool.ac.uk>", '"Smith, Jo" <jo@liverpool.ac.uk>')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("contacts Ann Williams <ann@liverpool.ac.uk>, digital@liverpool.ac.uk", r.stdout)
+        uol = {o["code"]: o for o in self.s.cli_json("viewer", "org", "list")}["UoL"]
+        self.assertEqual(uol["contacts"], ["Ann Williams <ann@liverpool.ac.uk>", "digital@liverpool.ac.uk",
+                                           '"Smith, Jo" <jo@liverpool.ac.uk>'])
+        self.assertEqual(uol["contact_email"], "ann@liverpool.ac.uk")  # the first one's address, as before
+        csv = self.cli("viewer", "org", "list", "--format", "csv").stdout
+        self.assertIn('"Ann Williams <ann@liverpool.ac.uk>\ndigital@liverpool.ac.uk\n""Smith, Jo"" '
+                      '<jo@liverpool.ac.uk>"', csv.replace("\r\n", "\n"))
+        # org set --contact, repeated, replaces the list; the name and kind stay
+        r = self.cli("admin", "org", "set", "UoL", "--contact", "Ann Williams <ann@liverpool.ac.uk>")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        uol = {o["code"]: o for o in self.s.cli_json("viewer", "org", "list")}["UoL"]
+        self.assertEqual((uol["contacts"], uol["kind"]), (["Ann Williams <ann@liverpool.ac.uk>"], "university"))
+        # refused, naming each contact that is wrong, and nothing changes
+        r = self.cli("admin", "org", "set-contact", "UoL", "ok@liverpool.ac.uk", "Jo Smith jo@liverpool.ac.uk",
+                     "ann@liverpool")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("contact 2: \"Jo Smith jo@liverpool.ac.uk\" is not an e-mail address: it contains a space: put "
+                      "the name first and the address in angle brackets", r.stderr)
+        self.assertIn("contact 3: \"ann@liverpool\" is not an e-mail address: its domain has no dot", r.stderr)
+        r = self.cli("admin", "org", "set-contact", "UoL", "a@liverpool.ac.uk", "A@Liverpool.ac.uk")
+        self.assertIn("it is given twice", r.stderr)
+        r = self.cli("admin", "org", "set-contact", "UoL", *["p%d@liverpool.ac.uk" % i for i in range(11)])
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("one to ten contacts", r.stderr)
+        uol = {o["code"]: o for o in self.s.cli_json("viewer", "org", "list")}["UoL"]
+        self.assertEqual(uol["contacts"], ["Ann Williams <ann@liverpool.ac.uk>"])
+        # a statement that knows only the old column keeps the two in step (migrations/0009)
+        self.s.sql("UPDATE organisation SET contact_email = 'pmo@liverpool.ac.uk' WHERE code = 'UoL'")
+        self.assertEqual(self.s.sql("SELECT array_to_string(contacts, ';') FROM organisation WHERE code = 'UoL'"),
+                         "pmo@liverpool.ac.uk")
+
+    def test_tilde_in_client_conf(self):
+        """client.conf is read by no shell: cert = ~/... means the home directory's."""
+        home = os.path.join(self.s.tmp, "home-tilde")
+        xdg = os.path.join(home, ".config")
+        os.makedirs(os.path.join(xdg, "planreg"), exist_ok=True)
+        os.makedirs(os.path.join(home, "planreg-pki"), exist_ok=True)
+        for f in (self.s.pki.cert("viewer"), self.s.pki.key("viewer"), self.s.pki.ca):
+            shutil.copy(f, os.path.join(home, "planreg-pki"))
+        with open(os.path.join(xdg, "planreg", "client.conf"), "w") as f:
+            f.write("server = localhost:%d\ncert = ~/planreg-pki/viewer.crt\nkey = ~/planreg-pki/viewer.key\n"
+                    "ca = ~/planreg-pki/ca.crt\n" % self.s.daemon.port)
+        env = {"HOME": home, "XDG_CONFIG_HOME": xdg, "PLANREG_SERVER": "", "PLANREG_CERT": "", "PLANREG_KEY": "",
+               "PLANREG_CA": ""}
+        r = self.s.cli(None, "whoami", env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("viewer", r.stdout)
+        env["HOME"] = ""
+        r = self.s.cli(None, "whoami", env=env)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("cert ~/planreg-pki/viewer.crt: ~ stands for your home directory, and HOME is not set",
+                      r.stderr)
 
     # ------------------------------------------------------------ credentials
 
@@ -405,6 +467,35 @@ class RegisterTest(unittest.TestCase):
         r = self.cli(None, "whoami")
         self.assertEqual(r.returncode, 3)
         self.assertIn("no client certificate", r.stderr)
+
+    def test_enrol_checks_the_certificate_against_the_ca(self):
+        """A certificate another CA issued could never connect: cred enrol --cert refuses it before asking the
+        server; a fingerprint alone cannot be checked, so it is enrolled with a warning that says so."""
+        other = harness.Pki(os.path.join(self.s.tmp, "foreign-ca"))
+        other.issue("foreigner", "CA", "Foreigner", "viewer")
+        before = self.s.sql("SELECT count(*) FROM credential")
+        r = self.cli("admin", "cred", "enrol", "--cert", other.cert("foreigner"), "--role", "viewer")
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("%s was issued by " % other.cert("foreigner"), r.stderr)
+        self.assertIn("not by the deployment's CA (%s), so it could never connect" % self.s.pki.ca, r.stderr)
+        self.assertIn("--client-ca FILE", r.stderr)
+        self.assertEqual(self.s.sql("SELECT count(*) FROM credential"), before)
+        # the same certificate checked against the CA that did issue it passes the check
+        r = self.cli("admin", "cred", "enrol", "--cert", other.cert("foreigner"), "--role", "viewer",
+                     "--client-ca", other.ca, "--name", "foreigner-checked")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("enrolled foreigner-checked", r.stdout)
+        # one of the deployment's passes without a word
+        self.s.issue("native", "CA", "Native", "viewer")
+        r = self.cli("admin", "cred", "enrol", "--cert", self.s.pki.cert("native"), "--role", "viewer")
+        self.assertEqual((r.returncode, r.stderr), (0, ""))
+        # a fingerprint: enrolled, with the warning
+        fp = other.issue("by-fingerprint", "CA", "By Fingerprint", "viewer")
+        r = self.cli("admin", "cred", "enrol", "--fingerprint", fp, "--org", "CA", "--role", "viewer", "--name",
+                     "by-fingerprint")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("warning: a fingerprint alone cannot be checked: enrol it only if it is of a certificate issued "
+                      "by the deployment's CA (%s), or it will never connect" % self.s.pki.ca, r.stderr)
 
     def test_refusal_certificate_from_another_ca(self):
         other = harness.Pki(os.path.join(self.s.tmp, "other-ca"))

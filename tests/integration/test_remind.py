@@ -1,14 +1,20 @@
 """The reminder job against a real SMTP server (Debian's aiosmtpd), the real
 daemon and PostgreSQL: one digest per recipient, never empty, never twice (on a
 rerun or two runs at once), SMTP failures retried by the next run, the policy's
-steps at their boundaries, escalation to the Combined Authority, returned
-updates chased again, UTF-8 intact, and the systemd units.
+steps at their boundaries, escalation to the Combined Authority (and none in the
+grace after the job's first run), returned updates chased again, UTF-8 intact,
+and the systemd units. The mails are read as an officer reads them: the period
+explained, the Reply-To and the person to ask, the project's own values in the
+example, what comes next and when, every organisation once in the CA's digest,
+and several contacts (with names) each getting the same message.
 
 Each scenario uses its own quarter: a reminder step is keyed by (organisation,
 period, step), so scenarios in one database do not see each other's steps."""
 
+import datetime
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -20,6 +26,19 @@ from harness import free_port  # noqa: E402
 from smtp_sink import SmtpSink  # noqa: E402
 
 LCC_PROJECTS = [5, 6, 38]
+PROGRAMME = "Lorna Rogers <lorna.rogers@lcr.example>"
+EARLY_FIRST_RUN = "2000-01-01"  # the job "has run for years": no grace in the tests that are not about it
+
+
+def flat(text):
+    """The text with its line breaks and runs of spaces as single spaces: paragraphs are wrapped."""
+    return " ".join(text.split())
+
+
+def words(day):
+    """A date as the reminders write it: "Wednesday 14 October 2026"."""
+    d = datetime.date.fromisoformat(day)
+    return "%s %d %s %d" % (d.strftime("%A"), d.day, d.strftime("%B"), d.year)
 
 
 class RemindTest(unittest.TestCase):
@@ -30,6 +49,10 @@ class RemindTest(unittest.TestCase):
             r = cls.s.cli("admin", "org", "set-contact", code, addr)
             if r.returncode != 0:
                 raise AssertionError(r.stderr)
+        r = cls.s.cli("admin", "remind", "policy", "set", "--programme-contact", PROGRAMME)
+        if r.returncode != 0:
+            raise AssertionError(r.stderr)
+        cls.s.sql("UPDATE reminder_policy SET first_run = '%s'" % EARLY_FIRST_RUN)
         cls.sink = SmtpSink().start()
         cls.orgs = json.loads(cls.s.cli("admin", "org", "list", "--format", "json").stdout)
         cls.leads = {o["code"] for o in cls.orgs if o["projects_led"] > 0}
@@ -55,7 +78,8 @@ class RemindTest(unittest.TestCase):
         return [a.lower() for a in msg["rcpt_tos"]]
 
     def body(self, msg):
-        return msg["headers"].get_content()
+        """The text as the reader sees it (the message's CRLF line ends as LF)."""
+        return msg["headers"].get_content().replace("\r\n", "\n")
 
     # ------------------------------------------------------------ the issue's scenario
 
@@ -76,11 +100,36 @@ class RemindTest(unittest.TestCase):
         self.assertIn("planreg update template --period 2026-Q3 --format csv > 2026-Q3-LCC.csv", text)
         self.assertIn("planreg update submit --csv 2026-Q3-LCC.csv", text)
         self.assertIn("nothing reported for 2026-Q3 yet", text)
+        print("\n---- the mail as LCC receives it\n%s%s" % (
+            "".join("%s: %s\n" % (h, lcc["headers"][h]) for h in ("From", "To", "Reply-To", "Subject")), text))
+        # the period and its due date in words; replies to a person, who is named as the one to ask
+        self.assertIn("Quarterly progress returns for 2026-Q3, the reporting period from 1 July to 30 September 2026, "
+                      "were due on Wednesday 14 October 2026 and are now 6 days late.", flat(text))
+        self.assertEqual(lcc["headers"]["Reply-To"], PROGRAMME)
+        self.assertIn("Not set up with planreg yet? Ask %s, the Combined Authority's programme contact, for a planreg "
+                      "credential for Liverpool City Council (LCC): reply to this message." % PROGRAMME, flat(text))
+        # the example is a project of LCC's with its own values: nothing reported yet, so the register's stage
+        stage = self.s.cli_json("viewer", "projects", "show", "5")["stage"]
+        self.assertIn("planreg update submit 5 --period 2026-Q3 --confidence CONFIDENCE --stage %s \\\n" % stage, text)
+        # what comes next, and when: no promise that a reminder is sent once
+        self.assertNotIn("sent once", text)
+        self.assertIn("While any of them is outstanding, a reminder comes every 7 days: the next on Thursday 22 October "
+                      "2026. If they are still outstanding on Wednesday 28 October 2026, 14 days late, the Combined "
+                      "Authority's programme contact is told. The reminders stop as soon as every project above is "
+                      "reported.", flat(text))
+        self.assertIn("You receive this because you are a contact for Liverpool City Council (LCC) in planreg. Replies "
+                      "go to %s" % PROGRAMME, flat(text))
         pmo = self.body(by["pmo@example.org"])
-        # the CA's own projects and every lead organisation without a contact
-        self.assertIn("Liverpool City Region Combined Authority (CA)", pmo)
-        for code in self.leads - {"LCC", "CA"}:
-            self.assertIn("(%s) has no contact address in planreg" % code, pmo)
+        # the CA's own projects, then every lead organisation without a contact: each once, in a few lines
+        self.assertIn("== Liverpool City Region Combined Authority (CA): ", pmo)
+        others = self.leads - {"LCC", "CA"}
+        for code in others:
+            self.assertEqual(len(re.findall(r"(?m)^-- .* \(%s\): \d+ projects? outstanding$" % re.escape(code), pmo)), 1,
+                             code)
+        self.assertEqual(pmo.count("It has no contact address in planreg, so its reminder comes to you."), len(others))
+        self.assertIn("%d organisations with no contact address in planreg, whose reminders come to you" % len(others),
+                      pmo)
+        self.assertLess(len(pmo.splitlines()), 250, "the CA's digest runs to %d lines" % len(pmo.splitlines()))
         self.assertNotIn("(LCC)", pmo)
         steps = {s for m in out["messages"] for s in m["steps"]}
         self.assertEqual(steps, {"%s:overdue-1" % c for c in self.leads})
@@ -145,8 +194,15 @@ class RemindTest(unittest.TestCase):
                          r"^\[planreg\] 2026-Q2 progress returns overdue \(14 days\): \d+ projects, %d organisations "
                          r"escalated$" % escalated)
         esc = [m for m in self.sink.messages if m["headers"]["Subject"] == subjects[("2026-07-28", "pmo@example.org")]]
-        self.assertIn("== Escalated: Liverpool City Council (LCC) is 14 days late with 3 projects outstanding "
-                      "(contact: lcc@example.org)", self.body(esc[0]))
+        text = self.body(esc[0])
+        self.assertIn("-- Liverpool City Council (LCC): 3 projects outstanding\n"
+                      "   Escalated: 14 days late. Its reminders go to lcc@example.org.\n", text)
+        self.assertEqual(text.count("(LCC): "), 1)
+        # and LCC's own reminder after it says the CA has been told
+        lcc = [m for m in self.sink.messages if m["headers"]["Subject"] ==
+               subjects[("2026-07-29", "lcc@example.org")]]
+        self.assertIn("The Combined Authority's programme contact has been told that they are late.",
+                      flat(self.body(lcc[-1])))
 
         # a dry run shows the next step without claiming it
         r = self.s.cli("reminder", "remind", "run", "--period", period, "--as-of", "2026-08-05", "--dry-run")
@@ -155,6 +211,131 @@ class RemindTest(unittest.TestCase):
         self.assertIn("2 would be sent (dry run: nothing claimed)", r.stdout)
         r, out = self.run_job(period, "2026-08-05")
         self.assertEqual(out["sent"], 2)
+
+    # ------------------------------------------------------------ what the mail says, for the people who read it
+
+    def test_example_uses_the_projects_own_values(self):
+        """Project 38 last reported for 2023-Q4 as live (the register still says advanced development): the
+        2024-Q1 reminder's example is that project, with that stage, confidence, spend and forecast."""
+        self.assertEqual(self.s.cli_json("viewer", "projects", "show", "38")["stage"], "advanced_development")
+        r = self.s.cli("submitter-LCC", "update", "submit", "38", "--period", "2023-Q4", "--confidence", "amber_red",
+                       "--stage", "live", "--narrative", "Phase 1 open.", "--spend", "£1.3M", "--forecast", "£2.6M")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        n = len(self.sink.messages)
+        r, out = self.run_job("2024-Q1", "2024-04-20")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lcc = {self.to(m)[0]: m for m in self.new_mail(n)}["lcc@example.org"]
+        text = self.body(lcc)
+        self.assertIn("project 38 as reported for 2023-Q4 (amber_red, live):", flat(text))
+        self.assertIn("    planreg update submit 38 --period 2024-Q1 --confidence amber_red --stage live \\\n"
+                      "        --spend £1,300,000 --forecast £2,600,000 \\\n"
+                      "        --narrative \"What happened this quarter.\"\n", text)
+        self.assertNotIn("--stage advanced_development", text)
+        self.assertIn("for 2024-Q1, the reporting period from 1 January to 31 March 2024, were due on %s and are now "
+                      "6 days late" % words("2024-04-14"), flat(text))
+        # the run's own summary explains the period too
+        r = self.s.cli("reminder", "remind", "run", "--period", "2024-Q1", "--as-of", "2024-04-20", "--dry-run")
+        self.assertIn("remind 2024-Q1 (1 January to 31 March 2024, due %s) as of 2024-04-20" % words("2024-04-14"),
+                      r.stdout)
+        self.assertIn("Reply-To: %s" % PROGRAMME, self.s.cli("reminder", "remind", "run", "--period", "2024-Q1",
+                                                            "--as-of", "2024-04-22", "--dry-run").stdout)
+
+    def test_first_run_grace(self):
+        """A new deployment's first run comes long after 2023-Q3 was due: everybody is reminded, nobody escalated
+        until the grace (14 days) after that first run has passed; then every late organisation once."""
+        period, due = "2023-Q3", "2023-10-14"
+        self.s.sql("UPDATE reminder_policy SET first_run = NULL")
+        try:
+            # a dry run records nothing
+            r = self.s.cli("reminder", "remind", "run", "--period", period, "--as-of", "2023-11-13", "--dry-run")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(self.s.cli_json("viewer", "remind", "policy", "show")["first_run"], None)
+            n = len(self.sink.messages)
+            r, out = self.run_job(period, "2023-11-20")  # 37 days late, the job's first run
+            self.assertEqual(r.returncode, 0, r.stderr)
+            steps = {s for m in out["messages"] for s in m["steps"]}
+            self.assertEqual(steps, {"%s:overdue-6" % c for c in self.leads})  # no escalate step
+            p = self.s.cli_json("viewer", "remind", "policy", "show")
+            self.assertEqual((p["first_run"], p["escalate_grace"]), ("2023-11-20", 14))
+            by = {self.to(m)[0]: self.body(m) for m in self.new_mail(n)}
+            self.assertIn("Nothing is escalated before %s: the reminder job first ran on %s, and gives organisations "
+                          "14 days from then to hear from it first" % (words("2023-12-04"), words("2023-11-20")),
+                          flat(by["pmo@example.org"]))
+            self.assertIn("If they are still outstanding on %s, 51 days late, the Combined Authority's programme "
+                          "contact is told." % words("2023-12-04"), flat(by["lcc@example.org"]))
+            self.assertIn("the next on %s." % words("2023-11-26"), flat(by["lcc@example.org"]))
+            r, out = self.run_job(period, "2023-11-27")  # a week on: still within the grace
+            self.assertEqual({s.split(":")[1] for m in out["messages"] for s in m["steps"]}, {"overdue-7"})
+            r, out = self.run_job(period, "2023-12-04")  # the grace is over: each late organisation, once
+            escalated = sorted(s.split(":")[0] for m in out["messages"] for s in m["steps"] if s.endswith(":escalate"))
+            self.assertEqual(escalated, sorted(self.leads - {"CA"}))
+            r, out = self.run_job(period, "2023-12-05")
+            self.assertEqual(out["messages"], [])
+            # the grace is the policy's
+            r = self.s.cli("admin", "remind", "policy", "set", "--escalate-grace", "400")
+            self.assertEqual(r.returncode, 2)
+            self.assertIn("--escalate-grace takes 0-365 days", r.stderr)
+        finally:
+            self.s.sql("UPDATE reminder_policy SET first_run = '%s'" % EARLY_FIRST_RUN)
+
+    def test_several_contacts_each_get_the_mail(self):
+        """STFC's reminders go to a named person and a team address: one message to both, each told the other
+        got it; an address refused by the mail server does not keep it from the other."""
+        refusals = [("James Bedford james@stfc.example", "put the name first and the address in angle brackets"),
+                    ("Bedford, James <james@stfc.example>", "put the whole name in double quotes"),
+                    ("james@stfc", "its domain has no dot"),
+                    ("james@stfc.example, hartree@stfc.example", "give each address on its own")]
+        for bad, why in refusals:
+            r = self.s.cli("admin", "org", "set-contact", "STFC", bad)
+            self.assertEqual(r.returncode, 1, bad)
+            self.assertIn('"%s" is not an e-mail address: ' % bad, r.stderr)
+            self.assertIn(why, r.stderr)
+            self.assertIn("write name@example.org, or Full Name <name@example.org>", r.stderr)
+        r = self.s.cli("admin", "org", "set-contact", "STFC", "James Bedford <james.bedford@stfc.example>",
+                       "hartree@stfc.example")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        try:
+            stfc = {o["code"]: o for o in self.s.cli_json("viewer", "org", "list")}["STFC"]
+            self.assertEqual(stfc["contacts"], ["James Bedford <james.bedford@stfc.example>", "hartree@stfc.example"])
+            self.assertEqual(stfc["contact_email"], "james.bedford@stfc.example")
+            n = len(self.sink.messages)
+            r, out = self.run_job("2023-Q2", "2023-07-20")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            mail = self.new_mail(n)
+            to_stfc = [m for m in mail if "hartree@stfc.example" in self.to(m)]
+            self.assertEqual(len(to_stfc), 1)
+            m = to_stfc[0]
+            self.assertEqual(sorted(self.to(m)), ["hartree@stfc.example", "james.bedford@stfc.example"])
+            self.assertEqual(m["headers"]["To"], "James Bedford <james.bedford@stfc.example>, hartree@stfc.example")
+            self.assertEqual(m["headers"]["Reply-To"], PROGRAMME)
+            self.assertIn("Science and Technology Facilities Council (STFC): 6 projects outstanding", self.body(m))
+            pmo = [self.body(x) for x in mail if self.to(x) == ["pmo@example.org"]][0]
+            self.assertNotIn("(STFC)", pmo)
+            log = [x for x in self.s.cli_json("viewer", "remind", "log", "--period", "2023-Q2") if "STFC:overdue-1" in
+                   x["steps"]]
+            self.assertEqual(log[0]["recipient"], "James Bedford <james.bedford@stfc.example>, hartree@stfc.example")
+
+            # the team address is refused: James still gets it; the run says which address to correct
+            refusing = SmtpSink(reject_rcpt={"hartree@stfc.example"}).start()
+            try:
+                r, out = self.run_job("2023-Q1", "2023-04-20", port=refusing.port)
+                self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+                (sent,) = [x for x in out["messages"] if "STFC:overdue-1" in x["steps"]]
+                self.assertEqual(sent["result"], "partly_sent")
+                self.assertIn("hartree@stfc.example (SMTP 550", sent["error"])
+                self.assertNotIn("james", sent["error"])
+                got = [x for x in refusing.messages if "james.bedford@stfc.example" in self.to(x)]
+                self.assertEqual([self.to(x) for x in got], [["james.bedford@stfc.example"]])
+            finally:
+                refusing.stop()
+            (rec,) = [x for x in self.s.cli_json("viewer", "remind", "log", "--period", "2023-Q1") if
+                      "STFC:overdue-1" in x["steps"]]
+            self.assertEqual(rec["state"], "delivered")
+            self.assertIn("hartree@stfc.example", rec["error"])
+            r, out = self.run_job("2023-Q1", "2023-04-20")
+            self.assertNotIn("STFC:overdue-1", [s for x in out["messages"] for s in x["steps"]])  # not sent again
+        finally:
+            self.s.sql("UPDATE organisation SET contacts = '{}' WHERE code = 'STFC'")
 
     # ------------------------------------------------------------ failures are retried, never lost
 
@@ -241,6 +422,9 @@ class RemindTest(unittest.TestCase):
         self.assertIn("Liverpool City Council (LCC): 1 project outstanding", text)
         self.assertIn("returned by the Combined Authority (update %d): Add the spend figure, £ and all." % ids[38], text)
         self.assertNotRegex(text, r"(?m)^  5 ")
+        # the example starts from the returned revision's own values
+        self.assertIn("project 38 as returned for 2025-Q3 (green, live):", flat(text))
+        self.assertIn("planreg update submit 38 --period 2025-Q3 --confidence green --stage live \\\n", text)
 
     def test_headers_and_utf8_arrive_intact(self):
         period = "2025-Q1"  # due 2025-04-14

@@ -32,6 +32,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
 from harness import current_period, http_get, wait_until  # noqa: E402
 from pgcluster import PgCluster  # noqa: E402
+import wire  # noqa: E402
 from wire import OK, UNAUTHENTICATED, pb_bytes, pb_decode, request, whoami  # noqa: E402
 
 HAPROXY_CFG = os.path.join(harness.SOURCE_DIR, "deploy", "haproxy", "planreg.cfg")
@@ -45,6 +46,8 @@ CHECK_MS = 300
 # (and each holds a pool connection meanwhile: room for all of them on either daemon)
 DAEMON_ENV = {"PLANREGD_DB_QUERY_TIMEOUT_MS": "20000", "PLANREGD_DB_ACQUIRE_TIMEOUT_MS": "20000",
               "PLANREGD_DB_POOL_SIZE": "10"}
+# HAProxy connects to the daemons from this address, which they trust to send PROXY v2 headers
+LB_SOURCE = "127.0.0.9"
 
 
 def log(msg):
@@ -96,6 +99,7 @@ class HAProxy:
             "PLANREG_D1_HTTP_PORT": str(d1.http_port),
             "PLANREG_D2_HTTP_PORT": str(d2.http_port),
             "PLANREG_LB_CHECK_MS": str(CHECK_MS),
+            "PLANREG_LB_SOURCE": LB_SOURCE,
         })
         self.log = open(self.log_path, "w+")
         self.proc = subprocess.Popen([HAPROXY, "-db", "-f", HAPROXY_CFG], env=env, stdout=self.log,
@@ -173,7 +177,8 @@ class ScaleOutTest(harness.WireTest):
             replica_dsn = cls.replica.dsn(cls.service.db, harness.APP_ROLE)
             # d1 waits long for the replica to replay a write; d2 briefly, then reads from the primary
             for wait_ms in ("10000", "300"):
-                env = dict(DAEMON_ENV, PLANREGD_READ_DB_DSN=replica_dsn, PLANREGD_READ_DB_WAIT_MS=wait_ms)
+                env = dict(DAEMON_ENV, PLANREGD_READ_DB_DSN=replica_dsn, PLANREGD_READ_DB_WAIT_MS=wait_ms,
+                           PLANREGD_TRUSTED_PROXIES=LB_SOURCE)
                 d = harness.Daemon(cls.service.db, cls.service.pki, cls.service.tmp, env)
                 cls.daemons.append(d)
                 d.wait_log(r"event=db_listening", 10)  # revocations heard: principals are cached
@@ -312,6 +317,61 @@ class ScaleOutTest(harness.WireTest):
         self.assertIn(" db=replica", line)
         self.assertNotIn("ryw=", line)
         self.assertEqual(organisations(r).get("LCC"), email2)
+
+    def test_2d_read_your_writes_across_commands(self):
+        """Two CLI processes, two connections: `org set-contact` writes, then `org list` from another
+        process reads. The write's answer carried the primary's position, which the CLI kept under
+        XDG_STATE_HOME and sent with the read: the read waited for the paused replica and then took
+        the primary, and so shows the write. The same read without the kept position reads the
+        replica, which has not got it."""
+        self.replica.psql("SELECT pg_wal_replay_pause()")
+        self.addCleanup(self.replica.psql, "SELECT pg_wal_replay_resume()")
+        state = harness.tempdir("planreg-state-")
+        email = "across-%s@example.org" % uuid.uuid4().hex[:6]
+        w = self.service.cli("admin", "org", "set-contact", "LCC", email, port=self.d2.port,
+                             env={"XDG_STATE_HOME": state})
+        self.assertEqual(w.returncode, 0, w.stderr)
+        kept = [f for f in os.listdir(os.path.join(state, "planreg")) if f.startswith("position-")]
+        self.assertEqual(len(kept), 1, kept)
+        r = self.service.cli("admin", "org", "list", "--format", "json", port=self.d2.port,
+                             env={"XDG_STATE_HOME": state})
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual({o["code"]: o["contact_email"] for o in json.loads(r.stdout)}.get("LCC"), email,
+                         "a second command did not read the first one's write")
+        fresh = harness.tempdir("planreg-state-")
+        r = self.service.cli("admin", "org", "list", "--format", "json", port=self.d2.port,
+                             env={"XDG_STATE_HOME": fresh})
+        self.assertNotEqual({o["code"]: o["contact_email"] for o in json.loads(r.stdout)}.get("LCC"), email,
+                            "without the kept position the replica answers (so the test above means something)")
+
+    def test_2e_a_read_that_fails_on_the_replica_runs_on_the_primary(self):
+        """A read whose statement fails on the replica (here: its session is terminated while it runs)
+        is not answered UNAVAILABLE: it runs again on the primary, once. To catch the read in flight,
+        the replica's sessions of the daemon are stopped (SIGSTOP) before it is sent, then told to
+        terminate (SIGTERM, SIGCONT): the statement fails with "terminating connection"."""
+        db = self.service.db
+        w = self.wire(daemon=self.d2, timeout=15)
+        self.assertEqual(w.call(list_organisations(1)).code, OK)
+        pids = [int(p) for p in self.replica.psql(
+            "SELECT pid FROM pg_stat_activity WHERE usename = '%s'" % harness.APP_ROLE, db=db).split()]
+        self.assertTrue(pids)
+        before = harness.metric(self.d2.metrics(), "planregd_reads_retried_total")
+        for pid in pids:
+            os.kill(pid, signal.SIGSTOP)
+        try:
+            w.send(list_organisations(2))
+            time.sleep(0.3)
+        finally:
+            for pid in pids:
+                os.kill(pid, signal.SIGTERM)
+                os.kill(pid, signal.SIGCONT)
+        r = w.read_response()
+        self.assertEqual(r.code, OK, r)
+        line = request_line(self.d2, request_id(r))
+        self.assertIn(" db=primary ryw=retried", line)
+        self.assertEqual(harness.metric(self.d2.metrics(), "planregd_reads_retried_total"), before + 1)
+        wait_until("the replica pool back", lambda: harness.metric(self.d2.metrics(),
+                                                                   "planregd_read_db_healthy") == 1, 20)
 
     # ------------------------------------------------------------ 2b: credentials never from the replica
 

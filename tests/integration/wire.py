@@ -173,12 +173,15 @@ def read_frame(sock):
 
 class Wire:
     """One TLS connection speaking frames; the handshake happens in the constructor. source: the local
-    address to connect from (127.0.0.0/8 is all ours); session: a TLS session to resume."""
+    address to connect from (127.0.0.0/8 is all ours); session: a TLS session to resume; preamble:
+    bytes sent before the handshake (a PROXY protocol header)."""
 
-    def __init__(self, port, ctx, timeout=5.0, source=None, session=None):
+    def __init__(self, port, ctx, timeout=5.0, source=None, session=None, preamble=b""):
         raw = socket.create_connection(("127.0.0.1", port), timeout=timeout,
                                        source_address=(source, 0) if source else None)
         try:
+            if preamble:
+                raw.sendall(preamble)
             self.sock = ctx.wrap_socket(raw, server_hostname="localhost", session=session)
         except BaseException:
             raw.close()
@@ -238,3 +241,14 @@ class Wire:
             self.sock.close()
         except OSError:
             pass
+
+
+PROXY_V2_SIGNATURE = b"\r\n\r\n\x00\r\nQUIT\n"
+
+
+def proxy_v2(client_ip, client_port, server_ip="127.0.0.1", server_port=7443, local=False):
+    """A PROXY protocol v2 header (as HAProxy's send-proxy-v2 writes it) naming an IPv4 client."""
+    if local:
+        return PROXY_V2_SIGNATURE + bytes([0x20, 0x00]) + struct.pack(">H", 0)
+    body = socket.inet_aton(client_ip) + socket.inet_aton(server_ip) + struct.pack(">HH", client_port, server_port)
+    return PROXY_V2_SIGNATURE + bytes([0x21, 0x11]) + struct.pack(">H", len(body)) + body

@@ -131,6 +131,36 @@ static void test_per_address_quota(void **state)
 	assert_null(v.victim);
 }
 
+/* Behind one NAT or proxy: a full address quota of silent handshakes gives way to a newcomer from
+ * that address (its own oldest silent one goes, not another address's); authenticated or
+ * authenticating connections never do. */
+static void test_per_address_eviction(void **state)
+{
+	struct fixture *f = *state;
+	struct conn *other = test_conn(f, "192.0.2.99", CONN_HANDSHAKE, 100, 0); /* older, but elsewhere */
+	struct conn *oldest = test_conn(f, "192.0.2.7", CONN_HANDSHAKE, 1000, 0);
+	struct conn *older = test_conn(f, "192.0.2.7", CONN_HANDSHAKE, 2000, 0);
+	struct conn *talking = test_conn(f, "192.0.2.7", CONN_AUTHENTICATING, 500, 900);
+	(void)other;
+	(void)older;
+	(void)talking;
+	struct admission v;
+	test_decide(f, "192.0.2.7", 5000, &v);
+	assert_true(v.admit);
+	assert_ptr_equal(v.victim, oldest);
+	/* none silent any more and none stalled: the quota holds */
+	oldest->bytes_in = older->bytes_in = 10;
+	oldest->accepted_ms = older->accepted_ms = 4800;
+	test_decide(f, "192.0.2.7", 5000, &v);
+	assert_false(v.admit);
+	assert_int_equal(v.refused, CONN_REFUSED_PER_ADDR);
+	/* a stalled one (under way a second) goes when nobody is silent */
+	older->accepted_ms = 3000;
+	test_decide(f, "192.0.2.7", 5000, &v);
+	assert_true(v.admit);
+	assert_ptr_equal(v.victim, older);
+}
+
 static void test_max_connections(void **state)
 {
 	struct fixture *f = *state;
@@ -187,6 +217,7 @@ int main(void)
 		cmocka_unit_test(test_unauth_limit),
 		cmocka_unit_test(test_addresses),
 		cmocka_unit_test_setup_teardown(test_per_address_quota, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(test_per_address_eviction, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_max_connections, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_eviction_order, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_short_handshake_deadline, test_setup, test_teardown),

@@ -1,4 +1,5 @@
-/* test_mail.c - unit tests for mail.c: the message's headers, encoded-word subjects, CRLF and long-line breaking,
+/* test_mail.c - unit tests for mail.c: the message's headers (several recipients, display names, Reply-To),
+ * encoded-word subjects and names, CRLF and long-line breaking,
  * refusal of header injection and bad settings, connection errors, and a live delivery through
  * tests/integration/smtp_sink.py (run with /usr/bin/python3; it needs python3-aiosmtpd, and the test fails without). */
 #include <arpa/inet.h>
@@ -162,9 +163,28 @@ static char *test_mail_decode_words(const char *value)
 	return buf_take(&out);
 }
 
+/* One message to one recipient, as most tests send: mail_format and mail_send with a message of one. */
+static bool test_mail_format1(struct buf *out, const char *from, const char *to, const char *subject, const char *body,
+			      time_t now, const char *id)
+{
+	const char *const one[1] = {to};
+	struct mail_message msg = {.to = one, .n_to = 1, .subject = subject, .body = body};
+	return mail_format(out, from, &msg, now, id);
+}
+
+static bool test_mail_send1(struct mail_sender *m, const char *to, const char *subject, const char *body, char **err)
+{
+	const char *const one[1] = {to};
+	struct mail_message msg = {.to = one, .n_to = 1, .subject = subject, .body = body};
+	char *refused = NULL;
+	bool ok = mail_send(m, &msg, &refused, err);
+	assert_null(refused);
+	return ok;
+}
+
 static void test_mail_format_ok(struct buf *out, const char *subject, const char *body)
 {
-	assert_true(mail_format(out, TEST_MAIL_FROM, TEST_MAIL_TO, subject, body, TEST_MAIL_NOW, TEST_MAIL_ID));
+	assert_true(test_mail_format1(out, TEST_MAIL_FROM, TEST_MAIL_TO, subject, body, TEST_MAIL_NOW, TEST_MAIL_ID));
 	test_mail_assert_crlf(out->data, out->len);
 }
 
@@ -198,7 +218,7 @@ static void test_mail_date_and_id(void **state)
 	setenv("TZ", "XXX-1", 1); /* one hour east of UTC, no summer time */
 	tzset();
 	struct buf msg = {0};
-	assert_true(mail_format(&msg, TEST_MAIL_FROM, TEST_MAIL_TO, "x", "y", TEST_MAIL_NOW, NULL));
+	assert_true(test_mail_format1(&msg, TEST_MAIL_FROM, TEST_MAIL_TO, "x", "y", TEST_MAIL_NOW, NULL));
 	setenv("TZ", "UTC0", 1);
 	tzset();
 	struct test_mail_parts p = test_mail_split(&msg);
@@ -212,14 +232,15 @@ static void test_mail_date_and_id(void **state)
 
 	/* two messages, two identifiers */
 	struct buf again = {0};
-	assert_true(mail_format(&again, TEST_MAIL_FROM, TEST_MAIL_TO, "x", "y", TEST_MAIL_NOW, NULL));
+	assert_true(test_mail_format1(&again, TEST_MAIL_FROM, TEST_MAIL_TO, "x", "y", TEST_MAIL_NOW, NULL));
 	struct test_mail_parts q = test_mail_split(&again);
 	char *id2 = test_mail_header(q.headers, "Message-ID");
 	assert_string_not_equal(id, id2);
 
 	/* an identifier given without brackets gets them */
 	struct buf given = {0};
-	assert_true(mail_format(&given, TEST_MAIL_FROM, TEST_MAIL_TO, "x", "y", TEST_MAIL_NOW, "abc@example.org"));
+	assert_true(
+		test_mail_format1(&given, TEST_MAIL_FROM, TEST_MAIL_TO, "x", "y", TEST_MAIL_NOW, "abc@example.org"));
 	assert_non_null(strstr(buf_str(&given), "\r\nMessage-ID: <abc@example.org>\r\n"));
 
 	free(date);
@@ -378,6 +399,72 @@ static void test_mail_long_line(void **state)
 	buf_free(&line);
 }
 
+/* Several recipients in one To:, names as people write them (plain, quoted, not ASCII), and a Reply-To: every
+ * header line at most 78 characters and ASCII, unfolding to the mailboxes in order. */
+static void test_mail_several_recipients(void **state)
+{
+	(void)state;
+	const char *const to[] = {"Ann Williams <ann@lcc.example>", "digital@lcc.example",
+				  "\"Williams, Ann\" <aw@lcc.example>", "J. Smith <js@lcc.example>",
+				  "Zo\xc3\xab \xc3\x85ngstr\xc3\xb6m <zoe@lcc.example>"};
+	struct mail_message m = {
+		.to = to, .n_to = 5, .reply_to = "Lorna Rogers <lorna@lcr.example>", .subject = "s", .body = "b"};
+	struct buf msg = {0};
+	assert_true(mail_format(&msg, "planreg <" TEST_MAIL_FROM ">", &m, TEST_MAIL_NOW, TEST_MAIL_ID));
+	struct test_mail_parts p = test_mail_split(&msg);
+	test_mail_assert_short_lines(p.headers);
+	for (const char *c = p.headers; *c; c++)
+		assert_true((unsigned char)*c < 0x80);
+	char *from = test_mail_header(p.headers, "From");
+	assert_string_equal(from, "planreg <" TEST_MAIL_FROM ">");
+	char *reply = test_mail_header(p.headers, "Reply-To");
+	assert_string_equal(reply, "Lorna Rogers <lorna@lcr.example>");
+	char *value = test_mail_header(p.headers, "To");
+	const char *want = "Ann Williams <ann@lcc.example>, digital@lcc.example, \"Williams, Ann\" <aw@lcc.example>, "
+			   "\"J. Smith\" <js@lcc.example>, =?UTF-8?B?";
+	assert_memory_equal(value, want, strlen(want));
+	const char *word = strstr(value, "=?UTF-8?B?");
+	char *end = strstr(word, "?=");
+	assert_string_equal(end, "?= <zoe@lcc.example>");
+	end[2] = '\0';
+	char *name = test_mail_decode_words(word);
+	assert_string_equal(name, "Zo\xc3\xab \xc3\x85ngstr\xc3\xb6m");
+	free(name);
+	free(value);
+	free(reply);
+	free(from);
+	free(p.headers);
+	buf_free(&msg);
+
+	/* ten contacts with long names fold; a bad Reply-To is refused like any address */
+	const char *const many[] = {"Alexandra Montgomery-Fitzwilliam <alexandra.montgomery@lcc.example>",
+				    "b@lcc.example",
+				    "c@lcc.example",
+				    "d@lcc.example",
+				    "e@lcc.example",
+				    "f@lcc.example",
+				    "g@lcc.example",
+				    "h@lcc.example",
+				    "i@lcc.example",
+				    "j@lcc.example"};
+	m = (struct mail_message){.to = many, .n_to = 10, .subject = "s", .body = "b"};
+	assert_true(mail_format(&msg, TEST_MAIL_FROM, &m, TEST_MAIL_NOW, TEST_MAIL_ID));
+	p = test_mail_split(&msg);
+	test_mail_assert_short_lines(p.headers);
+	value = test_mail_header(p.headers, "To");
+	assert_non_null(strstr(value, "<alexandra.montgomery@lcc.example>, b@lcc.example, c@lcc.example"));
+	assert_non_null(strstr(value, "i@lcc.example, j@lcc.example"));
+	free(value);
+	free(p.headers);
+	buf_free(&msg);
+	m.reply_to = "lorna@lcr.example\r\nBcc: v@example.org";
+	assert_false(mail_format(&msg, TEST_MAIL_FROM, &m, TEST_MAIL_NOW, TEST_MAIL_ID));
+	m.reply_to = NULL;
+	m.n_to = 0;
+	assert_false(mail_format(&msg, TEST_MAIL_FROM, &m, TEST_MAIL_NOW, TEST_MAIL_ID));
+	assert_int_equal(msg.len, 0);
+}
+
 /* CR or LF in a header value, or an address that is no addr-spec, and nothing is written. */
 static void test_mail_refuses_injection(void **state)
 {
@@ -385,29 +472,33 @@ static void test_mail_refuses_injection(void **state)
 	struct buf msg = {0};
 	const char *subjects[] = {"x\r\nBcc: victim@example.org", "x\nBcc: v@example.org", "x\r"};
 	for (size_t i = 0; i < sizeof subjects / sizeof subjects[0]; i++)
-		assert_false(mail_format(&msg, TEST_MAIL_FROM, TEST_MAIL_TO, subjects[i], "b", TEST_MAIL_NOW, NULL));
+		assert_false(
+			test_mail_format1(&msg, TEST_MAIL_FROM, TEST_MAIL_TO, subjects[i], "b", TEST_MAIL_NOW, NULL));
 	const char *addrs[] = {"a@example.org\r\nBcc: v@example.org",
 			       "a@example.org\n",
 			       "\ra@example.org",
 			       "no-at-sign",
 			       "two@at@example.org",
 			       "has space@example.org",
-			       "<a@example.org>",
+			       "<a@example.org",
+			       "Ann <a@example.org> <b@example.org>",
+			       "Ann\r\nBcc: v@example.org <a@example.org>",
+			       "\"Ann\r\nBcc: v@example.org\" <a@example.org>",
 			       "@example.org",
 			       "a@",
 			       ""};
 	for (size_t i = 0; i < sizeof addrs / sizeof addrs[0]; i++) {
-		assert_false(mail_format(&msg, addrs[i], TEST_MAIL_TO, "s", "b", TEST_MAIL_NOW, NULL));
-		assert_false(mail_format(&msg, TEST_MAIL_FROM, addrs[i], "s", "b", TEST_MAIL_NOW, NULL));
+		assert_false(test_mail_format1(&msg, addrs[i], TEST_MAIL_TO, "s", "b", TEST_MAIL_NOW, NULL));
+		assert_false(test_mail_format1(&msg, TEST_MAIL_FROM, addrs[i], "s", "b", TEST_MAIL_NOW, NULL));
 	}
 	struct buf long_addr = {0};
 	buf_puts(&long_addr, "a@");
 	while (long_addr.len < 255)
 		buf_puts(&long_addr, "b");
-	assert_false(mail_format(&msg, TEST_MAIL_FROM, buf_str(&long_addr), "s", "b", TEST_MAIL_NOW, NULL));
-	assert_false(mail_format(&msg, TEST_MAIL_FROM, TEST_MAIL_TO, "s", "b", TEST_MAIL_NOW, "<a@b>\r\nBcc: x"));
-	assert_false(mail_format(&msg, TEST_MAIL_FROM, TEST_MAIL_TO, "bad \xff", "b", TEST_MAIL_NOW, NULL));
-	assert_false(mail_format(&msg, TEST_MAIL_FROM, TEST_MAIL_TO, "s", "bad \xc3", TEST_MAIL_NOW, NULL));
+	assert_false(test_mail_format1(&msg, TEST_MAIL_FROM, buf_str(&long_addr), "s", "b", TEST_MAIL_NOW, NULL));
+	assert_false(test_mail_format1(&msg, TEST_MAIL_FROM, TEST_MAIL_TO, "s", "b", TEST_MAIL_NOW, "<a@b>\r\nBcc: x"));
+	assert_false(test_mail_format1(&msg, TEST_MAIL_FROM, TEST_MAIL_TO, "bad \xff", "b", TEST_MAIL_NOW, NULL));
+	assert_false(test_mail_format1(&msg, TEST_MAIL_FROM, TEST_MAIL_TO, "s", "bad \xc3", TEST_MAIL_NOW, NULL));
 	assert_int_equal(msg.len, 0);
 	buf_free(&long_addr);
 	buf_free(&msg);
@@ -500,10 +591,11 @@ static void test_mail_send_bad_address(void **state)
 	int port;
 	int fd = test_mail_socket(true, &port);
 	struct mail_sender *m = test_mail_sender(port, 5);
-	const char *bad[] = {"no-at-sign", "a@b\r\nRCPT TO:<v@example.org>", "x <a@example.org>", NULL};
+	const char *bad[] = {"no-at-sign", "a@b\r\nRCPT TO:<v@example.org>", "x <a@example>",
+			     "a@example.org, b@example.org", NULL};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		char *err = NULL;
-		assert_false(mail_send(m, bad[i], "s", "b", &err));
+		assert_false(test_mail_send1(m, bad[i], "s", "b", &err));
 		assert_non_null(err);
 		assert_non_null(strstr(err, "recipient"));
 		assert_null(strchr(err, '\r'));
@@ -511,7 +603,7 @@ static void test_mail_send_bad_address(void **state)
 		free(err);
 	}
 	char *err = NULL;
-	assert_false(mail_send(m, TEST_MAIL_TO, "s\r\nBcc: v@example.org", "b", &err));
+	assert_false(test_mail_send1(m, TEST_MAIL_TO, "s\r\nBcc: v@example.org", "b", &err));
 	assert_non_null(strstr(err, "subject"));
 	free(err);
 	struct pollfd pfd = {.fd = fd, .events = POLLIN};
@@ -528,7 +620,7 @@ static void test_mail_send_refused(void **state)
 	test_mail_socket(false, &port);
 	struct mail_sender *m = test_mail_sender(port, 5);
 	char *err = NULL;
-	assert_false(mail_send(m, TEST_MAIL_TO, "s", "b", &err));
+	assert_false(test_mail_send1(m, TEST_MAIL_TO, "s", "b", &err));
 	assert_non_null(err);
 	char want[64];
 	snprintf(want, sizeof want, "cannot connect to 127.0.0.1:%d: ", port);
@@ -661,15 +753,15 @@ static void test_mail_live_delivery(void **state)
 	const char *body_crlf = "Bonjour,\r\n\r\nthe 2026-Q3 return (\xc2\xa3"
 				"5 caf\xc3\xa9) is due.\r\n.a leading dot\r\n";
 	char *err = NULL;
-	if (!mail_send(m, TEST_MAIL_TO, TEST_MAIL_UTF8_SUBJECT, body, &err))
+	if (!test_mail_send1(m, TEST_MAIL_TO, TEST_MAIL_UTF8_SUBJECT, body, &err))
 		fail_msg("mail_send: %s", err);
-	if (mail_send(m, "nobody@example.org", "refused", body, &err))
+	if (test_mail_send1(m, "nobody@example.org", "refused", body, &err))
 		fail_msg("a refused recipient counted as sent");
 	if (strstr(err, "SMTP 550: ") == NULL || strstr(err, "mailbox unavailable") == NULL)
 		fail_msg("unexpected error: %s", err);
 	free(err);
 	err = NULL;
-	if (!mail_send(m, "second@example.org", "plain", "two\n", &err))
+	if (!test_mail_send1(m, "second@example.org", "plain", "two\n", &err))
 		fail_msg("mail_send after a refusal: %s", err);
 	mail_sender_free(m);
 
@@ -708,6 +800,51 @@ static void test_mail_live_delivery(void **state)
 	assert_int_equal(access(path, F_OK), -1);
 }
 
+/* One message to three: the server refuses one address, the other two get it, and the refusal names it; when it
+ * refuses every one, nothing counts as sent and each is named. */
+static void test_mail_live_several(void **state)
+{
+	struct test_mail_sink *k = *state;
+	const char *const extra[] = {"--reject-rcpt", "nobody@example.org", "--reject-rcpt", "gone@example.org", NULL};
+	test_mail_sink_start(k, extra);
+	struct mail_sender *m = test_mail_sender(k->port, 20);
+	const char *const to[] = {"Ann Williams <ann@example.org>", "nobody@example.org", "digital@example.org"};
+	struct mail_message msg = {
+		.to = to, .n_to = 3, .reply_to = "Lorna Rogers <lorna@example.org>", .subject = "s", .body = "b\n"};
+	char *refused = NULL, *err = NULL;
+	if (!mail_send(m, &msg, &refused, &err))
+		fail_msg("mail_send: %s", err);
+	assert_non_null(refused);
+	if (strstr(refused, "nobody@example.org (SMTP 550: ") == NULL || strstr(refused, "ann@") ||
+	    strstr(refused, "digital@"))
+		fail_msg("unexpected refusal: %s", refused);
+	free(refused);
+	size_t len;
+	char *got = test_mail_sink_read(k, 1, &len);
+	struct buf b = {.data = got, .len = len, .cap = len + 1};
+	struct test_mail_parts p = test_mail_split(&b);
+	char *value = test_mail_header(p.headers, "To");
+	assert_string_equal(value, "Ann Williams <ann@example.org>, nobody@example.org, digital@example.org");
+	free(value);
+	value = test_mail_header(p.headers, "Reply-To");
+	assert_string_equal(value, "Lorna Rogers <lorna@example.org>");
+	free(value);
+	free(p.headers);
+	free(got);
+
+	const char *const none[] = {"nobody@example.org", "gone@example.org"};
+	msg = (struct mail_message){.to = none, .n_to = 2, .subject = "s", .body = "b"};
+	refused = NULL;
+	if (mail_send(m, &msg, &refused, &err))
+		fail_msg("a message every recipient refused counted as sent");
+	if (strstr(err, "every recipient was refused") == NULL || strstr(err, "nobody@example.org") == NULL ||
+	    strstr(err, "gone@example.org") == NULL)
+		fail_msg("unexpected error: %s", err);
+	assert_null(refused);
+	free(err);
+	mail_sender_free(m);
+}
+
 /* A server that fails DATA: the error carries its reply. */
 static void test_mail_live_temporary_failure(void **state)
 {
@@ -716,7 +853,7 @@ static void test_mail_live_temporary_failure(void **state)
 	test_mail_sink_start(k, extra);
 	struct mail_sender *m = test_mail_sender(k->port, 20);
 	char *err = NULL;
-	if (mail_send(m, TEST_MAIL_TO, "s", "b", &err))
+	if (test_mail_send1(m, TEST_MAIL_TO, "s", "b", &err))
 		fail_msg("a 451 counted as sent");
 	if (strstr(err, "SMTP 451: ") == NULL)
 		fail_msg("unexpected error: %s", err);
@@ -736,11 +873,13 @@ int main(void)
 		cmocka_unit_test(test_mail_subject_long),
 		cmocka_unit_test(test_mail_body_bytes),
 		cmocka_unit_test(test_mail_long_line),
+		cmocka_unit_test(test_mail_several_recipients),
 		cmocka_unit_test(test_mail_refuses_injection),
 		cmocka_unit_test(test_mail_sender_refuses),
 		cmocka_unit_test(test_mail_send_bad_address),
 		cmocka_unit_test(test_mail_send_refused),
 		cmocka_unit_test_setup_teardown(test_mail_live_delivery, test_mail_sink_setup, test_mail_sink_teardown),
+		cmocka_unit_test_setup_teardown(test_mail_live_several, test_mail_sink_setup, test_mail_sink_teardown),
 		cmocka_unit_test_setup_teardown(test_mail_live_temporary_failure, test_mail_sink_setup,
 						test_mail_sink_teardown),
 	};

@@ -243,6 +243,34 @@ static void test_period_timestamp_parse(void **state)
 		assert_false(timestamp_parse(bad[i], out));
 }
 
+/* Dates and periods in words, as the reminders write them: the weekday is right across centuries and leap days. */
+static void test_period_words(void **state)
+{
+	(void)state;
+	struct {
+		struct date d;
+		const char *want;
+	} dates[] = {
+		{{2026, 10, 14}, "Wednesday 14 October 2026"},
+		{{2024, 2, 29}, "Thursday 29 February 2024"},
+		{{2000, 1, 1}, "Saturday 1 January 2000"},
+		{{1, 1, 1}, "Monday 1 January 1"},
+		{{2026, 13, 1}, "?"},
+	};
+	for (size_t i = 0; i < sizeof dates / sizeof dates[0]; i++) {
+		char out[DATE_WORDS_MAX];
+		date_format_words(dates[i].d, out);
+		assert_string_equal(out, dates[i].want);
+	}
+	char out[PERIOD_WORDS_MAX];
+	period_format_words((struct period){2026, 3}, out);
+	assert_string_equal(out, "1 July to 30 September 2026");
+	period_format_words((struct period){2024, 1}, out);
+	assert_string_equal(out, "1 January to 31 March 2024");
+	period_format_words((struct period){2025, 4}, out);
+	assert_string_equal(out, "1 October to 31 December 2025");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -251,6 +279,7 @@ int main(void)
 		cmocka_unit_test(test_period_date_valid),      cmocka_unit_test(test_period_add_days),
 		cmocka_unit_test(test_period_date_compare),    cmocka_unit_test(test_period_next_and_distance),
 		cmocka_unit_test(test_period_timestamp_parse), cmocka_unit_test(test_period_hint),
+		cmocka_unit_test(test_period_words),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,6 @@
-/* test_report_html.c - unit tests for report_html.c: the board report's structure, accessibility,
- * escaping of hostile input, no external reference, and NULL or empty input.
+/* test_report_html.c - unit tests for report_html*.c: the board report's structure (headline with
+ * definitions, exceptions, movement, one table of projects, outstanding by organisation), escaping
+ * and isolating hostile input, no external reference, and NULL or empty input.
  * With PLANREG_REPORT_HTML_EXAMPLE=FILE set, test_report_html_example writes the sample page there. */
 #include <ctype.h>
 #include <setjmp.h>
@@ -18,6 +19,7 @@
 #include "report_html.h"
 
 #define TEST_REPORT_HTML_HOSTILE "<script>alert(1)</script>"
+#define TEST_REPORT_HTML_RLO "\xe2\x80\xae" /* U+202E RIGHT-TO-LEFT OVERRIDE */
 
 /* A report's input built by hand in an arena, and the page written from it. */
 struct test_report_html {
@@ -95,6 +97,73 @@ static Planreg__V1__ProjectStatus *test_report_html_project(struct test_report_h
 	return p;
 }
 
+/* Gives p a return for the quarter before: its confidence, its forecast (none when 0), its end date. */
+static Planreg__V1__PreviousReturn *test_report_html_previous(struct test_report_html *t, Planreg__V1__ProjectStatus *p,
+							      Planreg__V1__Confidence c, int64_t forecast,
+							      const char *end_date)
+{
+	Planreg__V1__PreviousReturn *pr =
+		ARENA_NEW(&t->a, Planreg__V1__PreviousReturn, planreg__v1__previous_return__init);
+	pr->period = "2026-Q2";
+	pr->update_id = 90 + p->ref;
+	pr->confidence = c;
+	pr->forecast_total = forecast ? test_report_html_pence(&t->a, forecast) : NULL;
+	pr->end_date = arena_strdup(&t->a, end_date);
+	p->previous = pr;
+	return pr;
+}
+
+/* A milestone of p. */
+static void test_report_html_milestone(struct arena *a, Planreg__V1__ProjectStatus *p, const char *title,
+				       const char *baseline, const char *forecast, const char *achieved)
+{
+	Planreg__V1__Milestone *m = ARENA_NEW(a, Planreg__V1__Milestone, planreg__v1__milestone__init);
+	m->title = arena_strdup(a, title);
+	const char *dates[3] = {baseline, forecast, achieved};
+	Planreg__V1__Date **slots[3] = {&m->baseline, &m->forecast, &m->achieved};
+	for (int i = 0; i < 3; i++) {
+		if (!dates[i])
+			continue;
+		*slots[i] = ARENA_NEW(a, Planreg__V1__Date, planreg__v1__date__init);
+		(*slots[i])->iso = arena_strdup(a, dates[i]);
+	}
+	*(Planreg__V1__Milestone **)arena_push(a, &p->milestones, &p->n_milestones, sizeof m) = m;
+}
+
+/* The project of the sample with that ref. */
+static Planreg__V1__ProjectStatus *test_report_html_ref(struct test_report_html *t, int32_t ref)
+{
+	for (size_t i = 0; i < t->in.n_projects; i++)
+		if (t->projects[i]->ref == ref)
+			return t->projects[i];
+	fail_msg("no project %d in the sample", ref);
+	return NULL;
+}
+
+/* What moved since the previous quarter: 15 red and fell from amber/red, its end date slipped; 12 fell
+ * from green (and was returned); 3's forecast rose. With hostile set, submitted text carries markup and a
+ * bidi override. */
+static void test_report_html_details(struct test_report_html *t, bool hostile)
+{
+	struct arena *a = &t->a;
+	Planreg__V1__ProjectStatus *p = test_report_html_ref(t, 15);
+	test_report_html_previous(t, p, PLANREG__V1__CONFIDENCE__CONFIDENCE_AMBER_RED, 100000000, "2026-03-31");
+	p->narrative = hostile ? TEST_REPORT_HTML_RLO "Supplier failed " TEST_REPORT_HTML_HOSTILE
+			       : "The supplier went into administration in August.";
+	p->variance_note = hostile ? TEST_REPORT_HTML_HOSTILE : "Re-procurement adds cost.";
+	p->end_date = "2026-06-30";
+	test_report_html_milestone(a, p, hostile ? TEST_REPORT_HTML_RLO "Pilot" : "Pilot", "2026-03-31", "2026-06-30",
+				   NULL);
+	test_report_html_milestone(a, p, "Design", "2026-01-31", NULL, "2026-02-15");
+	static const char *const risks[] = {"Supplier capacity", "Funding", "Staff", "Fourth", NULL};
+	for (size_t i = 0; risks[i]; i++)
+		*(char **)arena_push(a, &p->risks, &p->n_risks, sizeof(char *)) = (char *)risks[i];
+	p = test_report_html_ref(t, 12);
+	test_report_html_previous(t, p, PLANREG__V1__CONFIDENCE__CONFIDENCE_GREEN, 0, "");
+	p = test_report_html_ref(t, 3);
+	test_report_html_previous(t, p, PLANREG__V1__CONFIDENCE__CONFIDENCE_GREEN, 100000000, "");
+}
+
 /* Appends an outstanding project to an organisation. */
 static void test_report_html_late(struct arena *a, Planreg__V1__OutstandingOrganisation *o, int32_t ref,
 				  const char *title, const char *why, const char *comment)
@@ -144,28 +213,31 @@ static void test_report_html_sample_status(struct test_report_html *t, bool host
 	tot->spend_pence = 187500000;
 	tot->forecast_pence = 512000000;
 	tot->plan_cost_pence = 480000000;
-	static const char *const by_conf[] = {"green", "2", "amber_green", "1", "amber", "1",
-					      "red",   "1", "none",        "1", NULL};
+	tot->compared_projects = 3;
+	tot->compared_forecast_pence = 300000000;
+	tot->compared_plan_cost_pence = 250000000;
+	tot->forecast_without_plan_cost = 1;
+	static const char *const by_conf[] = {"green",    "2", "amber_green", "1", "red", "1",
+					      "returned", "1", "none",        "1", NULL};
 	for (size_t i = 0; by_conf[i]; i += 2)
 		test_report_html_count(a, &tot->by_confidence, &tot->n_by_confidence, by_conf[i], atoi(by_conf[i + 1]));
 	static const char *const theme1[] = {"green", "1", "amber_green", "1", "none", "1", NULL};
 	static const char *const theme2[] = {"amber", "1", "red", "1", NULL};
 	static const char *const theme3[] = {"green", "1", NULL};
 	static const char *const theme4[] = {"amber_red", "0", NULL};
-	test_report_html_theme(a, tot, "1", "Digital infrastructure & connectivity", 120000000, 300000000, 280000000,
-			       theme1);
+	Planreg__V1__StatusGroup *g1 = test_report_html_theme(a, tot, "1", "Digital infrastructure & connectivity",
+							      120000000, 300000000, 280000000, theme1);
+	g1->projects = 3;
+	g1->compared_projects = 2;
+	g1->compared_forecast_pence = 240000000;
+	g1->compared_plan_cost_pence = 210000000;
 	test_report_html_theme(a, tot, "2", hostile ? TEST_REPORT_HTML_HOSTILE : "Digital skills and inclusion",
 			       42500000, 150000000, 160000000, theme2);
 	test_report_html_theme(a, tot, "3", "Data and innovation", 25000000, 62000000, 40000000, theme3);
 	test_report_html_theme(a, tot, "4", "Digital public services", 0, 0, 0, theme4);
-	static const char *const by_stage[] = {"concept", "1", "early_development", "2", "live", "2", "completed",
-					       "1",       NULL};
-	for (size_t i = 0; by_stage[i]; i += 2) {
-		Planreg__V1__StatusGroup *g = ARENA_NEW(a, Planreg__V1__StatusGroup, planreg__v1__status_group__init);
-		g->key = arena_strdup(a, by_stage[i]);
-		g->projects = atoi(by_stage[i + 1]);
-		*(Planreg__V1__StatusGroup **)arena_push(a, &tot->by_stage, &tot->n_by_stage, sizeof g) = g;
-	}
+	for (size_t i = 0; i < tot->n_by_theme; i++)
+		if (tot->by_theme[i]->projects == 0)
+			tot->by_theme[i]->projects = 2;
 	t->in.status = s;
 }
 
@@ -207,6 +279,8 @@ static void test_report_html_sample_projects(struct test_report_html *t, bool ho
 	p->plan_cost->text = "£400,000";
 	p = test_report_html_project(t, 30, "Cyber resilience centre", 1, 105,
 				     PLANREG__V1__CONFIDENCE__CONFIDENCE_AMBER_GREEN, PLANREG__V1__STAGE__STAGE_LIVE);
+	test_report_html_previous(t, p, PLANREG__V1__CONFIDENCE__CONFIDENCE_AMBER_GREEN, 120000000, "");
+	test_report_html_details(t, hostile);
 }
 
 /* The sample's two organisations with outstanding returns. */
@@ -224,6 +298,7 @@ static void test_report_html_sample_outstanding(struct test_report_html *t, bool
 	o = test_report_html_org(a, r, "BMDC", hostile ? "<img src=x onerror=alert(1)>" : "Bradford Council", "", 0);
 	test_report_html_late(a, o, 12, "Digital skills bootcamps", "returned",
 			      hostile ? TEST_REPORT_HTML_HOSTILE : "Please give the forecast for the second cohort.");
+	r->projects = 2;
 	t->in.outstanding = r;
 }
 
@@ -272,43 +347,27 @@ static void test_report_html_lacks(const char *page, const char *needle)
 		fail_msg("the page has \"%s\" at offset %zu: %.60s", needle, (size_t)(p - page), p);
 }
 
-/* Checks what every page must be: a whole document, elements closed, three accessible charts. */
+/* Checks what every page must be: a whole document, its elements closed, no SVG or image. */
 static void test_report_html_valid(const char *page)
 {
 	assert_true(strncmp(page, "<!DOCTYPE html>\n", 16) == 0);
 	size_t len = strlen(page);
 	assert_true(len > 7 && strcmp(page + len - 8, "</html>\n") == 0);
-	static const char *const elements[] = {"section", "article", "table", "svg",   "figure", "ul", "dl",
-					       "header",  "main",    "style", "title", "desc",   NULL};
+	static const char *const elements[] = {"section", "article", "table", "ul",    "ol",    "dl",  "header",
+					       "main",    "style",   "title", "thead", "tbody", "bdi", NULL};
 	for (size_t i = 0; elements[i]; i++) {
 		char open[32], close[32];
-		snprintf(open, sizeof open, "<%s", elements[i]);
+		snprintf(open, sizeof open, "<%s>", elements[i]);
 		snprintf(close, sizeof close, "</%s>", elements[i]);
-		if (test_report_html_occurs(page, open) != test_report_html_occurs(page, close))
-			fail_msg("<%s> opened %zu times, closed %zu times", elements[i],
-				 test_report_html_occurs(page, open), test_report_html_occurs(page, close));
+		char open_attr[32];
+		snprintf(open_attr, sizeof open_attr, "<%s ", elements[i]);
+		size_t opened = test_report_html_occurs(page, open) + test_report_html_occurs(page, open_attr);
+		if (opened != test_report_html_occurs(page, close))
+			fail_msg("<%s> opened %zu times, closed %zu times", elements[i], opened,
+				 test_report_html_occurs(page, close));
 	}
-	assert_int_equal(test_report_html_occurs(page, "<svg"), 3);
-	for (const char *svg = strstr(page, "<svg"); svg; svg = strstr(svg + 1, "<svg")) {
-		/* role="img", then <title> as the first child, named by aria-labelledby, then <desc> */
-		const char *end = strchr(svg, '>');
-		const char *label = strstr(svg, "aria-labelledby=\"");
-		assert_non_null(end);
-		assert_non_null(label);
-		assert_true(label < end);
-		assert_true(strstr(svg, "role=\"img\"") < end);
-		label += strlen("aria-labelledby=\"");
-		char want[64];
-		snprintf(want, sizeof want, "<title id=\"%.*s\">", (int)strcspn(label, "\""), label);
-		const char *child = end + 1;
-		while (isspace((unsigned char)*child))
-			child++;
-		if (strncmp(child, want, strlen(want)) != 0)
-			fail_msg("the chart's first child is %.40s, not %s", child, want);
-		const char *desc = strstr(child, "<desc id=\"");
-		assert_non_null(desc);
-		assert_true(desc < strstr(svg, "</svg>"));
-	}
+	test_report_html_lacks(page, "<svg");
+	test_report_html_lacks(page, "<img");
 }
 
 /* Fails unless every id is built of [a-z0-9-] and used once, and every aria reference names one. */
@@ -343,68 +402,81 @@ static void test_report_html_ids(const char *page)
 	}
 }
 
-/* Every <rect> width is written with one decimal, never nan or inf. */
+/* Every bar's width is a percentage with one decimal, never nan or inf, at most 100%. */
 static void test_report_html_widths(const char *page)
 {
-	for (const char *p = strstr(page, "<rect "); p; p = strstr(p + 1, "<rect ")) {
-		const char *w = strstr(p, " width=\"");
-		assert_non_null(w);
-		w += strlen(" width=\"");
+	for (const char *p = strstr(page, "style=\"width: "); p; p = strstr(p + 1, "style=\"width: ")) {
+		const char *w = p + strlen("style=\"width: ");
 		size_t digits = strspn(w, "0123456789");
-		assert_true(digits > 0);
-		assert_true(w[digits] == '.' && isdigit((unsigned char)w[digits + 1]) && w[digits + 2] == '"');
+		assert_true(digits > 0 && digits <= 3);
+		assert_true(w[digits] == '.' && isdigit((unsigned char)w[digits + 1]) && w[digits + 2] == '%');
+		assert_true(atof(w) <= 100.0);
 	}
-	test_report_html_lacks(page, "nan\"");
-	test_report_html_lacks(page, "inf\"");
+	test_report_html_lacks(page, "nan");
+	test_report_html_lacks(page, "inf%");
 }
 
 /* The sample page's sections, in the order the board reads them. */
-static const char *const test_report_html_order[] = {"<h1>West Yorkshire Digital Strategy Action Plan</h1>",
-						     "Quarterly status 2026-Q3",
-						     "2026-10-20",
+static const char *const test_report_html_order[] = {"<h1><bdi>West Yorkshire Digital Strategy Action Plan</bdi></h1>",
+						     "Board report, quarter 2026-Q3 (2026-07-01 to 2026-09-30)",
+						     "2026-10-20, 20 days after the quarter ended",
 						     "2026-10-25 07:59 UTC",
 						     "2026-10-25 08:00 UTC",
-						     ">Headline numbers<",
+						     ">The quarter at a glance<",
+						     ">Exceptions<",
+						     "id=\"exception-15\"",
+						     "id=\"exception-12\"",
+						     "id=\"exception-3\"",
+						     ">Movement since the previous quarter<",
 						     ">Delivery confidence by theme<",
-						     ">Stage pipeline<",
-						     ">Outstanding returns by organisation<",
-						     ">Spend and forecast against plan by theme<",
+						     ">Forecast against plan cost by theme, like for like<",
 						     ">Every project<",
+						     ">Returns outstanding<",
 						     NULL};
 
-/* What the sample page shows: table markup, the confidence words, the print styles, the projects'
- * returns, the money and the flags. */
+/* What the sample page shows: each headline number with its definition, the colours adding up to
+ * the reported, money like for like, the exceptions' reasons and details, the movement, the table. */
 static const char *const test_report_html_shown[] = {
-	"Digital infrastructure &amp; connectivity",
-	"<th scope=\"col\">",
-	"<th scope=\"row\">LCC</th>",
-	"<caption>",
-	"<thead>",
-	">Green<",
-	">Amber/Green<",
-	">Amber<",
-	">Amber/Red<",
-	">Red<",
-	">Not reported<",
+	"<dt>Reported</dt><dd class=\"n\">4</dd><dd class=\"def\">a return received and not sent back",
+	"<dt>Outstanding</dt><dd class=\"n\">2</dd><dd class=\"def\">no return yet (1), or one sent back for "
+	"correction (1)",
+	"<dt>Late</dt><dd class=\"n\">2</dd><dd class=\"def\">returns not received by the due date, 2026-10-20, 20 "
+	"days "
+	"after the quarter ended",
+	"The 4 reported, by delivery confidence:",
+	"<strong>Forecast &pound;3M against a plan cost of &pound;2.5M (+20.0%)</strong>, like for like: the 3 "
+	"projects "
+	"reported with a forecast and a known plan cost. 1 more reported a forecast but has no agreed plan cost",
+	"<strong>Red</strong>; <strong>rating fell</strong> from Amber/Red in 2026-Q2 to Red",
+	"end date moved from 2026-03-31 to 2026-06-30 (91 days later)",
+	"<p class=\"narrative\" dir=\"auto\">The supplier went into administration in August.</p>",
+	"<dt>Variance note:</dt> <dd><bdi>Re-procurement adds cost.</bdi></dd>",
+	"<bdi>Pilot</bdi>: baseline 2026-03-31, now forecast 2026-06-30 (91 days late)",
+	"<li><bdi>Supplier capacity</bdi></li><li><bdi>Funding</bdi></li><li><bdi>Staff</bdi></li></ol> (and 1 more in "
+	"the return)",
+	"<strong>rating fell</strong> from Green in 2026-Q2 to Amber; the return was sent back for correction",
+	"forecast up &pound;200k (+20.0%) from &pound;1M to &pound;1.2M",
+	"<strong>2 fell</strong>, 0 rose and 2 held their rating",
+	"<td class=\"fell\">1</td>",
+	"Theme 1: <bdi>Digital infrastructure &amp; connectivity</bdi> (3 projects)",
+	"(2 compared)",
+	"<table class=\"projects\">",
+	"<td class=\"ref\">3</td><td class=\"title\"><bdi>Full fibre for every school</bdi></td>",
+	"<span class=\"badge c-returned\">Returned</span>",
+	"<td class=\"num\" data-label=\"Variance\">+31.9%</td>",
+	"&minus;5.2%",
+	"data-label=\"Spend\">&pound;450k</td>",
+	"<td class=\"num empty\" data-label=\"Forecast\">&mdash;</td>",
+	"<td class=\"num cost\" data-label=\"Plan cost\"><bdi>£400,000</bdi></td>",
+	"As of <bdi>2026-10-25</bdi>: 2 projects at 2 organisations, 5 days after the due date",
+	"<li><strong><bdi>LCC</bdi></strong> <bdi>Leeds City Council</bdi>: 7</li>",
+	"12 (sent back: &ldquo;<bdi>Please give the forecast for the second cohort.</bdi>&rdquo;)",
 	"@page { size: A4;",
+	"@media screen and (max-width: 640px)",
 	"break-inside: avoid",
 	"white-space: pre-line",
 	"#2e7d32",
 	"#c62828",
-	"No return for this period",
-	"Procurement completed.\nContract signed with the supplier.",
-	"never reported",
-	"returned &mdash; &ldquo;Please give the forecast for the second cohort.&rdquo;",
-	"<td class=\"num\">5</td>",
-	"+31.9%",
-	"&minus;5.2%",
-	"£450,000 / £1,200,000",
-	"£450,000 / not given",
-	">£3,000,000</text>",
-	"Theme 1: Digital infrastructure &amp; connectivity",
-	"<span class=\"flag\">green_over_variance</span>",
-	"Concept (register)",
-	"Returned: &ldquo;",
 	NULL,
 };
 
@@ -426,7 +498,11 @@ static void test_report_html_structure(void **state)
 	}
 	for (size_t i = 0; i < t.in.n_projects; i++)
 		test_report_html_has(page, t.in.projects[i]->title);
-	assert_int_equal(test_report_html_occurs(page, "<article class=\"project\""), 6);
+	assert_int_equal(test_report_html_occurs(page, "<article class=\"exception\""), 3);
+	test_report_html_lacks(page, "id=\"exception-30\"");    /* nothing moved */
+	test_report_html_lacks(page, "Fourth");                 /* the top three risks only */
+	test_report_html_lacks(page, "Design</bdi>: baseline"); /* achieved: not slipped */
+	assert_int_equal(test_report_html_occurs(page, "<tr><td class=\"ref\">"), 6);
 	for (size_t i = 0; test_report_html_shown[i]; i++)
 		test_report_html_has(page, test_report_html_shown[i]);
 	test_report_html_lacks(page, "No data");
@@ -459,13 +535,32 @@ static void test_report_html_escapes_hostile_input(void **state)
 	test_report_html_lacks(page, "<img");
 	test_report_html_lacks(page, "\"&'");
 	test_report_html_has(page, "&lt;script&gt;alert(1)&lt;/script&gt;");
-	test_report_html_has(page, "Gigabit &quot;&amp;&#39; schools");
+	test_report_html_has(page, "<bdi>Gigabit &quot;&amp;&#39; schools</bdi>");
 	test_report_html_has(page, "<title>Plan &quot;&amp;&#39; &lt;script&gt;");
-	test_report_html_has(page, "&lt;img src=x onerror=alert(1)&gt;");
-	test_report_html_has(page, "Theme 2: &lt;script&gt;alert(1)&lt;/script&gt;");
-	test_report_html_has(page, "Line one\nLine two &lt;script&gt;");
-	/* the hostile theme name is escaped in the charts' descriptions as well */
-	assert_true(test_report_html_occurs(page, "&lt;script&gt;alert(1)&lt;/script&gt;") >= 6);
+	test_report_html_has(page, "<bdi>&lt;img src=x onerror=alert(1)&gt;</bdi>");
+	test_report_html_has(page, "Theme 2: <bdi>&lt;script&gt;alert(1)&lt;/script&gt;</bdi>");
+	test_report_html_has(page, "&ldquo;<bdi>&lt;script&gt;alert(1)&lt;/script&gt;</bdi>&rdquo;");
+	/* a bidi override in submitted text stays inside its own isolate: a narrative is a block of
+	 * its own direction (dir=auto), inline text a <bdi>, so the report's words around it read as written */
+	test_report_html_has(page, "<p class=\"narrative\" dir=\"auto\">" TEST_REPORT_HTML_RLO
+				   "Supplier failed &lt;script&gt;");
+	test_report_html_has(page, "<bdi>" TEST_REPORT_HTML_RLO "Pilot</bdi>: baseline");
+	for (const char *p = strstr(page, TEST_REPORT_HTML_RLO); p; p = strstr(p + 1, TEST_REPORT_HTML_RLO)) {
+		const char *open_bdi = NULL, *open_auto = NULL;
+		for (const char *q = page; q < p; q++) {
+			if (strncmp(q, "<bdi>", 5) == 0)
+				open_bdi = q;
+			else if (strncmp(q, "</bdi>", 6) == 0)
+				open_bdi = NULL;
+			if (strncmp(q, "dir=\"auto\">", 11) == 0)
+				open_auto = q;
+			else if (open_auto && strncmp(q, "</p>", 4) == 0)
+				open_auto = NULL;
+		}
+		if (!open_bdi && !open_auto)
+			fail_msg("a bidi override outside any isolate at offset %zu", (size_t)(p - page));
+	}
+	assert_true(test_report_html_occurs(page, "&lt;script&gt;alert(1)&lt;/script&gt;") >= 4);
 	test_report_html_done(&t);
 }
 
@@ -477,8 +572,10 @@ static void test_report_html_empty_input(void **state)
 	const char *page = buf_str(&out);
 	test_report_html_valid(page);
 	test_report_html_ids(page);
-	assert_int_equal(test_report_html_occurs(page, ">No data</text>"), 3);
+	test_report_html_has(page, ">No data<");
+	test_report_html_has(page, "No project has reported a forecast against a known plan cost yet.");
 	test_report_html_has(page, "No totals were available");
+	test_report_html_has(page, "No project is red or amber/red, and none fell or moved.");
 	test_report_html_has(page, "not available for this report");
 	test_report_html_has(page, "No projects in this report.");
 	test_report_html_has(page, "<h1>Action plan</h1>");
@@ -494,7 +591,7 @@ static void test_report_html_empty_input(void **state)
 	report_html_write(&out, &in);
 	page = buf_str(&out);
 	test_report_html_valid(page);
-	test_report_html_has(page, "Quarterly status (period not given)");
+	test_report_html_has(page, "Board report, quarter <bdi>(not given)</bdi>");
 	test_report_html_has(page, "No returns are outstanding.");
 	buf_free(&out);
 }
@@ -508,6 +605,7 @@ struct test_report_html_nulls {
 	Planreg__V1__GetStatusResponse status;
 	Planreg__V1__ProjectStatus bare, *projects[2];
 	Planreg__V1__Cost cost;
+	Planreg__V1__PreviousReturn prev;
 	Planreg__V1__VariancePct v;
 	Planreg__V1__OutstandingOrganisation org, *orgs[2];
 	Planreg__V1__OutstandingProject late, *lates[2];
@@ -531,6 +629,7 @@ static void test_report_html_nulls_status(struct test_report_html_nulls *n)
 	n->group.by_confidence = n->counts;
 	n->group.n_by_confidence = 2;
 	n->group.spend_pence = -500;
+	n->group.projects = 4;
 	n->group.forecast_pence = 100;
 	n->totals.by_theme = n->groups;
 	n->totals.n_by_theme = 2;
@@ -570,6 +669,17 @@ static void test_report_html_nulls_project(struct test_report_html_nulls *n)
 	planreg__v1__cost__init(&n->cost);
 	n->cost.text = NULL;
 	bare->plan_cost = &n->cost;
+	bare->milestones = NULL;
+	bare->n_milestones = 2;
+	bare->risks = NULL;
+	bare->n_risks = 2;
+	bare->variance_note = NULL;
+	bare->end_date = NULL;
+	planreg__v1__previous_return__init(&n->prev);
+	n->prev.period = NULL;
+	n->prev.end_date = NULL;
+	n->prev.confidence = PLANREG__V1__CONFIDENCE__CONFIDENCE_GREEN;
+	bare->previous = &n->prev;
 	planreg__v1__variance_pct__init(&n->v);
 	n->v.tenths = INT32_MIN;
 	bare->variance = &n->v;
@@ -622,11 +732,12 @@ static void test_report_html_null_fields(void **state)
 	test_report_html_valid(page);
 	test_report_html_ids(page);
 	test_report_html_widths(page);
-	assert_int_equal(test_report_html_occurs(page, "<article class=\"project\""), 1);
-	test_report_html_has(page, ">Unnamed theme</text>");
+	assert_int_equal(test_report_html_occurs(page, "<tr><td class=\"ref\">"), 1);
+	assert_int_equal(test_report_html_occurs(page, "<article class=\"exception\""), 1); /* it fell, to "Other" */
+	test_report_html_has(page, "Theme &mdash;");
 	test_report_html_has(page, ">Other<");
 	test_report_html_has(page, "&minus;214748364.8%");
-	test_report_html_has(page, "<th scope=\"row\">&mdash;</th>");
+	test_report_html_has(page, "<li><strong>&mdash;</strong> : ");
 	buf_free(&out);
 
 	/* lists NULL with counts, and a totals whose groups count only zeros: every chart says No data */
@@ -636,6 +747,7 @@ static void test_report_html_null_fields(void **state)
 	n.group.by_confidence = n.zeros;
 	n.group.n_by_confidence = 1;
 	n.group.spend_pence = 0;
+	n.group.projects = 0;
 	n.group.forecast_pence = 0;
 	n.keyless.key = "live";
 	n.keyless.projects = 0;
@@ -645,7 +757,7 @@ static void test_report_html_null_fields(void **state)
 	report_html_write(&out, &n.in);
 	page = buf_str(&out);
 	test_report_html_valid(page);
-	assert_int_equal(test_report_html_occurs(page, ">No data</text>"), 3);
+	test_report_html_has(page, ">No data<");
 	test_report_html_has(page, "No projects in this report.");
 	test_report_html_has(page, "No returns are outstanding.");
 	buf_free(&out);

@@ -516,6 +516,50 @@ static void test_text_ascii_classes(void **state)
 	assert_false(text_is_blank("  .  "));
 }
 
+/* C0, DEL and C1 controls are refused in text; bidi marks pass (and are escaped where shown). */
+static void test_text_invisible_controls(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *s;
+		unsigned cp;
+		size_t len;
+	} cases[] = {
+		{"\x1b[31m", 0x1b, 1},
+		{"\x7f", 0x7f, 1},
+		{"\xc2\x9b"
+		 "2J",
+		 0x9b, 2},
+		{"\xc2\x85", 0x85, 2},
+		{"\xe2\x80\xae", 0x202e, 3},
+		{"\xe2\x81\xa6", 0x2066, 3},
+		{"\xe2\x80\x8e", 0x200e, 3},
+		{"\xd8\x9c", 0x061c, 2},
+		{"\xc2\xa0", 0, 1},
+		{"\xe2\x80\x94", 0, 1}, /* NBSP, em dash: text */
+		{"a", 0, 1},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		size_t len = 0;
+		assert_int_equal(text_invisible_control(cases[i].s, &len), cases[i].cp);
+		assert_int_equal(len, cases[i].len);
+	}
+	assert_true(text_has_control("CSI \xc2\x9b here", true)); /* C1 like C0, even where lines are allowed */
+	assert_true(text_has_control("NEL \xc2\x85", true));
+	assert_false(text_has_control("right-to-left \xe2\x80\xae override", false)); /* allowed, shown escaped */
+	assert_false(text_has_control("caf\xc3\xa9 \xe2\x80\x94 \xc2\xa3", false));
+	struct buf b = {0};
+	text_escape_controls(&b,
+			     "a\xe2\x80\xae"
+			     "b\x1b[0m\nc\xc2\x9b",
+			     true);
+	assert_string_equal(buf_str(&b), "a\\u{202E}b\\u{001B}[0m\nc\\u{009B}");
+	buf_free(&b);
+	text_escape_controls(&b, "x\ty", false);
+	assert_string_equal(buf_str(&b), "x\\u{0009}y");
+	buf_free(&b);
+}
+
 /* Field paths as messages name them. */
 static void test_text_field_label(void **state)
 {
@@ -556,6 +600,7 @@ int main(void)
 		cmocka_unit_test(test_text_hex),
 		cmocka_unit_test(test_text_ascii_classes),
 		cmocka_unit_test(test_text_field_label),
+		cmocka_unit_test(test_text_invisible_controls),
 		/* buf.c */
 		cmocka_unit_test(test_buf_growth),
 		cmocka_unit_test(test_buf_binary_and_empty),

@@ -1,4 +1,4 @@
--- 0010_editions.sql - the register across editions of the plan (docs/decisions.md, "Editions").
+-- 0016_editions.sql - the register across editions of the plan (docs/decisions.md, "Editions").
 -- Run as the schema owner.
 --
 -- Each edition is a plan row; a successor names the edition it follows (plan.previous), and the
@@ -10,6 +10,10 @@
 -- never changes, and nothing of the history is ever rewritten (0002's triggers refuse it).
 -- Readers of a project's returns follow the lineage: its history, its latest revision for a
 -- quarter, whether a revision is superseded, the next revision number.
+--
+-- It comes after 0008 (planreg_submit_update compares with the current revision), 0011 (the
+-- status totals as a board reads them) and 0012, and re-creates those functions with everything
+-- they added: this file only adds the plan to read and the lineage to follow.
 
 -- ---------------------------------------------------------------- editions and lineages
 
@@ -144,8 +148,9 @@ LANGUAGE sql STABLE AS $fn$
 	LIMIT p_limit
 $fn$;
 
--- As 0003's, with the plan to read and each project's latest revision found through its lineage
--- (one ordered pass over the period's returns, by lineage).
+-- As 0011's (returned revisions counted as returned, money compared like for like), with the plan to
+-- read and each project's latest revision found through its lineage (one ordered pass over the
+-- period's returns, by lineage).
 DROP FUNCTION planreg_status_totals(text, timestamptz, date, integer, text, text, text, stage, confidence);
 CREATE FUNCTION planreg_status_totals(p_period text, p_as_at timestamptz, p_due_default date,
                                       p_theme integer, p_objective text, p_lead text, p_scope text,
@@ -153,7 +158,8 @@ CREATE FUNCTION planreg_status_totals(p_period text, p_as_at timestamptz, p_due_
 RETURNS TABLE (dim text, key text, name text, projects bigint, reported bigint, outstanding bigint,
                late bigint, returned bigint, green bigint, amber_green bigint, amber bigint,
                amber_red bigint, red bigint, not_reported bigint, spend_pence numeric, forecast_pence numeric,
-               plan_cost_pence numeric)
+               plan_cost_pence numeric, compared_projects bigint, compared_forecast_pence numeric,
+               compared_plan_cost_pence numeric, forecast_without_plan_cost bigint)
 LANGUAGE sql STABLE AS $fn$
 	WITH pl AS (SELECT planreg_plan_id(p_plan) AS id),
 	due AS (
@@ -172,7 +178,7 @@ LANGUAGE sql STABLE AS $fn$
 		FROM update_review r JOIN progress_update u ON u.id = r.update_id
 		WHERE u.period = p_period AND r.reviewed_at <= p_as_at
 		ORDER BY r.update_id, r.id DESC),
-	s AS MATERIALIZED (
+	s0 AS (
 		SELECT p.id, p.theme, coalesce(c.stage, p.stage) AS stage, c.confidence,
 		       coalesce(rv.accepted = false, false) AS returned,
 		       c.id IS NULL OR coalesce(rv.accepted = false, false) AS outstanding,
@@ -192,29 +198,41 @@ LANGUAGE sql STABLE AS $fn$
 		  AND (p_scope IS NULL OR EXISTS (SELECT 1 FROM project_lead_org l
 		       WHERE l.project_id = p.id AND lower(l.org_code) = lower(p_scope)))
 		  AND (p_stage IS NULL OR coalesce(c.stage, p.stage) = p_stage)
-		  AND (p_confidence IS NULL OR c.confidence = p_confidence))
+		  AND (p_confidence IS NULL OR c.confidence = p_confidence)),
+	-- rating: the colour of a reported project, 'returned', or 'none' (no return)
+	s AS MATERIALIZED (
+		SELECT s0.*,
+		       CASE WHEN s0.confidence IS NULL THEN 'none' WHEN s0.returned THEN 'returned'
+		            ELSE s0.confidence::text END AS rating,
+		       NOT s0.outstanding AND s0.forecast IS NOT NULL AND s0.plan IS NOT NULL AS compared,
+		       NOT s0.outstanding AND s0.forecast IS NOT NULL AND s0.plan IS NULL AS uncosted
+		FROM s0)
 	SELECT CASE WHEN GROUPING(s.theme) = 0 THEN 'theme' WHEN GROUPING(s.stage) = 0 THEN 'stage'
-	            WHEN GROUPING(s.confidence) = 0 THEN 'confidence' ELSE 'all' END,
+	            WHEN GROUPING(s.rating) = 0 THEN 'confidence' ELSE 'all' END,
 	       CASE WHEN GROUPING(s.theme) = 0 THEN s.theme::text WHEN GROUPING(s.stage) = 0 THEN s.stage::text
-	            WHEN GROUPING(s.confidence) = 0 THEN coalesce(s.confidence::text, 'none') ELSE '' END,
+	            WHEN GROUPING(s.rating) = 0 THEN s.rating ELSE '' END,
 	       CASE WHEN GROUPING(s.theme) = 0
 	            THEN (SELECT t.title FROM theme t WHERE t.plan_id = (SELECT id FROM pl) AND t.number = s.theme)
 	            ELSE '' END,
 	       count(*), count(*) FILTER (WHERE NOT s.outstanding), count(*) FILTER (WHERE s.outstanding),
 	       count(*) FILTER (WHERE s.late), count(*) FILTER (WHERE s.returned),
-	       count(*) FILTER (WHERE s.confidence = 'green'), count(*) FILTER (WHERE s.confidence = 'amber_green'),
-	       count(*) FILTER (WHERE s.confidence = 'amber'), count(*) FILTER (WHERE s.confidence = 'amber_red'),
-	       count(*) FILTER (WHERE s.confidence = 'red'), count(*) FILTER (WHERE s.confidence IS NULL),
-	       coalesce(sum(s.spend), 0), coalesce(sum(s.forecast), 0), coalesce(sum(s.plan), 0)
-	FROM s GROUP BY GROUPING SETS ((), (s.theme), (s.stage), (s.confidence))
+	       count(*) FILTER (WHERE s.rating = 'green'), count(*) FILTER (WHERE s.rating = 'amber_green'),
+	       count(*) FILTER (WHERE s.rating = 'amber'), count(*) FILTER (WHERE s.rating = 'amber_red'),
+	       count(*) FILTER (WHERE s.rating = 'red'), count(*) FILTER (WHERE s.rating = 'none'),
+	       coalesce(sum(s.spend), 0), coalesce(sum(s.forecast), 0), coalesce(sum(s.plan), 0),
+	       count(*) FILTER (WHERE s.compared), coalesce(sum(s.forecast) FILTER (WHERE s.compared), 0),
+	       coalesce(sum(s.plan) FILTER (WHERE s.compared), 0), count(*) FILTER (WHERE s.uncosted)
+	FROM s GROUP BY GROUPING SETS ((), (s.theme), (s.stage), (s.rating))
 	UNION ALL
 	SELECT 'lead', o.code, min(o.name),
 	       count(*), count(*) FILTER (WHERE NOT s.outstanding), count(*) FILTER (WHERE s.outstanding),
 	       count(*) FILTER (WHERE s.late), count(*) FILTER (WHERE s.returned),
-	       count(*) FILTER (WHERE s.confidence = 'green'), count(*) FILTER (WHERE s.confidence = 'amber_green'),
-	       count(*) FILTER (WHERE s.confidence = 'amber'), count(*) FILTER (WHERE s.confidence = 'amber_red'),
-	       count(*) FILTER (WHERE s.confidence = 'red'), count(*) FILTER (WHERE s.confidence IS NULL),
-	       coalesce(sum(s.spend), 0), coalesce(sum(s.forecast), 0), coalesce(sum(s.plan), 0)
+	       count(*) FILTER (WHERE s.rating = 'green'), count(*) FILTER (WHERE s.rating = 'amber_green'),
+	       count(*) FILTER (WHERE s.rating = 'amber'), count(*) FILTER (WHERE s.rating = 'amber_red'),
+	       count(*) FILTER (WHERE s.rating = 'red'), count(*) FILTER (WHERE s.rating = 'none'),
+	       coalesce(sum(s.spend), 0), coalesce(sum(s.forecast), 0), coalesce(sum(s.plan), 0),
+	       count(*) FILTER (WHERE s.compared), coalesce(sum(s.forecast) FILTER (WHERE s.compared), 0),
+	       coalesce(sum(s.plan) FILTER (WHERE s.compared), 0), count(*) FILTER (WHERE s.uncosted)
 	FROM s JOIN project_lead_org l ON l.project_id = s.id JOIN organisation o ON o.code = l.org_code
 	GROUP BY o.code
 $fn$;
@@ -226,16 +244,18 @@ GRANT EXECUTE ON FUNCTION planreg_status_totals(text, timestamptz, date, integer
 
 -- ---------------------------------------------------------------- a return's revision, across editions
 
--- As 0006's, but the revision counts the project's returns for the period in every edition, so
--- that "revision 2" still follows "revision 1" when the first was made before a successor edition.
+-- As 0008's (replayed, unchanged, stale or written, in that order, under the chain's lock), but the
+-- project's current revision for the period and the next revision number are found in every edition:
+-- "revision 2" follows "revision 1" when the first was made before a successor edition, and an amend
+-- made from that first revision is not stale. The arguments, result and hash are 0008's.
 CREATE OR REPLACE FUNCTION planreg_submit_update(
 	p_project_id bigint, p_period text, p_confidence text, p_stage text, p_narrative text,
 	p_spend_pence bigint, p_forecast_pence bigint, p_variance_note text,
 	p_submitted_by text, p_submitted_org text, p_submitted_person text, p_on_behalf boolean,
 	p_idempotency_key text, p_content_sha256 text, p_content text, p_warnings jsonb,
-	p_milestones jsonb, p_risks jsonb, p_starts date, p_ends date, p_due date)
+	p_milestones jsonb, p_risks jsonb, p_starts date, p_ends date, p_due date, p_amends_id bigint)
 RETURNS TABLE (id bigint, revision int, hash text, warnings text, content_sha256 text, submitted_at text,
-	prev_hash text, replayed boolean)
+	prev_hash text, outcome text)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp
 AS $fn$
 #variable_conflict use_column
@@ -246,6 +266,9 @@ DECLARE
 	v_at text;
 	v_record text;
 	v_hash text;
+	v_current bigint;
+	v_current_sha text;
+	v_same bigint[];
 BEGIN
 	IF encode(sha256(convert_to(p_content, 'UTF8')), 'hex') IS DISTINCT FROM p_content_sha256 THEN
 		RAISE EXCEPTION 'the canonical content of the update does not match its digest' USING ERRCODE = 'XX000';
@@ -258,14 +281,26 @@ BEGIN
 	IF FOUND THEN
 		RETURN QUERY SELECT u.id, u.revision, u.hash, coalesce(array_to_string(u.warnings, chr(31)), ''),
 			u.content_sha256, to_char(u.submitted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-			u.prev_hash, true
+			u.prev_hash, 'replayed'::text
 		FROM progress_update u WHERE u.id = v_id;
 		RETURN;
 	END IF;
 
+	-- the project's rows in every edition: its returns for the period were made for any of them
+	v_same := ARRAY(SELECT m.id FROM project m
+	                WHERE m.lineage = (SELECT x.lineage FROM project x WHERE x.id = p_project_id));
+	SELECT u.id, u.content_sha256 INTO v_current, v_current_sha FROM progress_update u
+	WHERE u.project_id = ANY (v_same) AND u.period = p_period ORDER BY u.revision DESC, u.id DESC LIMIT 1;
+	IF v_current_sha = p_content_sha256 OR (p_amends_id IS NOT NULL AND v_current IS DISTINCT FROM p_amends_id) THEN
+		RETURN QUERY SELECT u.id, u.revision, u.hash, ''::text, u.content_sha256,
+			to_char(u.submitted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), u.prev_hash,
+			CASE WHEN v_current_sha = p_content_sha256 THEN 'unchanged' ELSE 'stale' END
+		FROM progress_update u WHERE u.id = v_current;
+		RETURN;
+	END IF;
+
 	SELECT coalesce(max(u.revision), 0) + 1 INTO v_rev FROM progress_update u
-	WHERE u.period = p_period AND u.project_id IN (
-		SELECT m.id FROM project m WHERE m.lineage = (SELECT x.lineage FROM project x WHERE x.id = p_project_id));
+	WHERE u.project_id = ANY (v_same) AND u.period = p_period;
 	v_prev := coalesce((SELECT u.hash FROM progress_update u ORDER BY u.id DESC LIMIT 1), repeat('0', 64));
 	v_at := to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"');
 	-- chain.c's chain_str: key=<byte length>:<bytes>
@@ -298,7 +333,7 @@ BEGIN
 	SELECT v_id, x.ordinality, x.value FROM jsonb_array_elements_text(p_risks) WITH ORDINALITY x;
 
 	RETURN QUERY SELECT v_id, v_rev, v_hash, coalesce(array_to_string(ARRAY(SELECT jsonb_array_elements_text(p_warnings)),
-		chr(31)), ''), p_content_sha256, v_at, v_prev, false;
+		chr(31)), ''), p_content_sha256, v_at, v_prev, 'written'::text;
 END
 $fn$;
 
