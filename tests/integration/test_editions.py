@@ -243,10 +243,16 @@ class EditionTest(unittest.TestCase):
 
     def test_revision_and_audit_across_editions(self):
         self.assertTrue(self.audit_before["ok"])
-        uid = self.submit("submitter-LCC", 4, Q3, "amber_green", "live", "Network build slightly behind.")
+        # an amend of the return made as project 5 of plan 1: read back under the new ref, not stale
+        r = self.s.cli("submitter-LCC", "update", "submit", "4", "--period", Q3, "--amend", "--confidence",
+                       "amber_green", "--narrative", "Network build slightly behind.", "--format", "json")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        uid = json.loads(r.stdout)["update_id"]
+        self.assertEqual(json.loads(r.stdout)["revision"], 2)
         h = [u for u in self.s.cli_json("viewer", "update", "history", "4") if u["period"] == Q3]
         self.assertEqual([(u["ref"], u["revision"], u["superseded"]) for u in h], [(5, 1, True), (4, 2, False)])
         self.assertEqual(h[1]["id"], uid)
+        self.assertEqual((h[1]["stage"], h[1]["confidence"]), ("live", "amber_green"))  # the stage kept from rev 1
         a = self.s.cli_json("viewer", "audit", "verify")
         self.assertTrue(a["ok"], a)
         self.assertEqual(a["checked"], int(self.s.sql("SELECT count(*) FROM progress_update")))
