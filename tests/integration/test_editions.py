@@ -239,6 +239,9 @@ class EditionTest(unittest.TestCase):
         self.assertTrue(rows[1]["outstanding"])
         self.assertEqual(st["totals"]["projects"], 79)
         self.assertEqual(st["totals"]["reported"], 2)
+        # 0011's counting, kept by 0016: the returned revision counts as returned, not by its colour
+        self.assertEqual(st["totals"]["by_confidence"], {"green": 1, "amber_green": 0, "amber": 1, "amber_red": 0,
+                                                         "red": 0, "returned": 1, "none": 76})
         self.assertNotIn("Campaign drafted.", json.dumps(st))
 
     def test_revision_and_audit_across_editions(self):
@@ -275,6 +278,8 @@ class EditionTest(unittest.TestCase):
         reminders = self.s.cli("reminder", "remind", "run", "--dry-run", "--as-of", "2026-10-20", "--period", Q3)
         self.assertEqual(reminders.returncode, 0, reminders.stdout + reminders.stderr)
         self.assertIn("Establish commercial JV partnership", reminders.stdout)  # returned: chased again
+        # the CA's example starts from what project 1 reported in plan 1, the return it gave back
+        self.assertRegex(reminders.stdout, r"project\s+1\s+as\s+returned\s+for\s+2026-Q3\s+\(green,\s+live\)")
         self.assertNotIn("Housing", reminders.stdout)
         # the old edition's outstanding list is still there to read
         old = owed(self.s.cli_json("viewer", "status", "outstanding", "--period", Q3, "--plan", "1"))
