@@ -296,7 +296,12 @@ class EditionTest(unittest.TestCase):
 
     def test_diff_across_editions(self):
         # (test_revision_and_audit_across_editions, which revises Q3, runs after this one)
-        self.submit("submitter-LCC", 4, Q4, "red", "live", "Supplier failed.")
+        r = self.s.cli("submitter-LCC", "update", "submit", "4", "--period", Q4, "--confidence", "red", "--stage",
+                       "advanced_development", "--narrative", "Supplier failed.", "--format", "json")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        # compared with the quarter before's return, made as project 5 of plan 1
+        self.assertEqual(json.loads(r.stdout)["warnings"],
+                         ["the stage moves backwards: advanced_development, after live in the 2026-Q3 return"])
         d = {p["ref"]: p for p in self.s.cli_json("viewer", "status", "diff", Q3, Q4)}
         self.assertEqual((d[4]["confidence_from"], d[4]["confidence_to"], d[4]["confidence_change"]),
                          ("green", "red", "down"))
