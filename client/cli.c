@@ -262,6 +262,8 @@ static const struct cli_command *const cli_commands[] = {
 	&cmd_whoami,
 	&cmd_themes_list,
 	&cmd_plan_import,
+	&cmd_plan_list,
+	&cmd_plan_show,
 	&cmd_projects_list,
 	&cmd_projects_show,
 	&cmd_org_list,

@@ -25,6 +25,7 @@ enum cli_options_key {
 	CLI_KEY_STAGE,
 	CLI_KEY_CONFIDENCE,
 	CLI_KEY_ORG,
+	CLI_KEY_PLAN,
 };
 
 #define CLI_OPTION_PERIOD .name = "period", .key = CLI_KEY_PERIOD, .arg = "YYYY-Qn", .help = "the quarter, e.g. 2026-Q3"
@@ -33,6 +34,11 @@ enum cli_options_key {
 	.help = "as at the end of DATE, YYYY-MM-DD (default today, UTC)"
 #define CLI_OPTION_FROM .name = "from", .key = CLI_KEY_FROM, .arg = "YYYY-Qn", .help = "the first quarter"
 #define CLI_OPTION_TO .name = "to", .key = CLI_KEY_TO, .arg = "YYYY-Qn", .help = "the last quarter"
+/* the edition of the plan read (listings, status, export, report); the server resolves it */
+#define CLI_OPTION_PLAN                                                                                                \
+	.name = "plan", .key = CLI_KEY_PLAN, .arg = "PLAN",                                                            \
+	.help = "the plan, by its number or title as `planreg plan list` shows them",                                  \
+	.when_absent = "the current plan"
 /* the projects an organisation leads (update list, update template) */
 #define CLI_OPTION_ORG .name = "org", .key = CLI_KEY_ORG, .arg = "CODE", .help = "the projects organisation CODE leads"
 

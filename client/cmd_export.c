@@ -116,10 +116,15 @@ static int cmd_export_fetch(struct cli *cli, Planreg__V1__ExportUpdatesRequest *
 static int cmd_export_updates_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
 	char from[PERIOD_FMT_MAX] = "", to[PERIOD_FMT_MAX] = "";
+	char *plan = "";
 	struct cli_getopt g;
 	int ch;
 	cli_getopt_begin(&g, self, argc, argv);
 	while ((ch = cli_getopt_next(&g)) > 0) {
+		if (ch == CLI_KEY_PLAN) {
+			plan = optarg;
+			continue;
+		}
 		bool first = ch == CLI_KEY_FROM;
 		if (cli_options_period(self, first ? "--from" : "--to", optarg, NULL, first ? from : to) != EXIT_OK)
 			return EXIT_USAGE;
@@ -131,6 +136,7 @@ static int cmd_export_updates_run(struct cli *cli, const struct cli_command *sel
 	body.from_period = from;
 	body.to_period = to;
 	body.page_size = CMD_EXPORT_PAGE;
+	body.plan = plan;
 	struct output_rows *r = output_rows_new();
 	int rc = cmd_export_fetch(cli, &body, r);
 	if (rc == EXIT_OK) {
@@ -149,6 +155,7 @@ static int cmd_export_updates_run(struct cli *cli, const struct cli_command *sel
 static const struct cli_option cmd_export_updates_options[] = {
 	{CLI_OPTION_FROM, .when_absent = "the first there is"},
 	{CLI_OPTION_TO, .when_absent = "the last there is"},
+	{CLI_OPTION_PLAN},
 	{0},
 };
 

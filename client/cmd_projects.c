@@ -13,6 +13,15 @@
 
 static const char cmd_projects_list_help[] = "Lists every project matching the filters (all pages).\n";
 
+/* The columns the register does not read, each "NAME: value" (in a). */
+static char **cmd_projects_attributes(struct arena *a, const Planreg__V1__Project *p)
+{
+	char **items = arena_alloc(a, (p->n_attributes + 1) * sizeof *items);
+	for (size_t i = 0; i < p->n_attributes; i++)
+		items[i] = arena_printf(a, "%s: %s", p->attributes[i]->name, p->attributes[i]->value);
+	return items;
+}
+
 /* The partners' names: the array is malloc'd, the names are the project's. */
 static char **cmd_projects_partners(const Planreg__V1__Project *p)
 {
@@ -81,6 +90,9 @@ void cli_project_json(struct json *j, const Planreg__V1__Project *p)
 	const char *stage = values_stage_name((enum stage)p->stage);
 	json_kv_str(j, "stage", stage ? stage : "");
 	json_kv_str(j, "stage_note", p->stage_note);
+	struct arena a = {0};
+	cli_json_strings(j, "attributes", cmd_projects_attributes(&a, p), p->n_attributes);
+	arena_free(&a);
 	json_object_end(j);
 }
 
@@ -94,9 +106,9 @@ static const char *cmd_projects_money(const Planreg__V1__Money *m, char buf[MONE
 
 /* The CSV columns: the JSON keys in order, the cost object flattened to cost_KEY (docs/json.md). */
 static const char *const cmd_projects_keys[] = {
-	"ref",         "theme",    "objective", "title",       "description",    "capital",        "lead_orgs",
-	"lead_people", "partners", "cost_text", "cost_status", "cost_min_pence", "cost_max_pence", "cost_approximate",
-	"funding",     "stage",    "stage_note"};
+	"ref",         "theme",    "objective",  "title",       "description",    "capital",        "lead_orgs",
+	"lead_people", "partners", "cost_text",  "cost_status", "cost_min_pence", "cost_max_pence", "cost_approximate",
+	"funding",     "stage",    "stage_note", "attributes"};
 
 static void cmd_projects_row(struct output_rows *rows, const Planreg__V1__Project *p)
 {
@@ -121,6 +133,9 @@ static void cmd_projects_row(struct output_rows *rows, const Planreg__V1__Projec
 	output_rows_str(rows, "funding", p->funding);
 	output_rows_str(rows, "stage", values_stage_name((enum stage)p->stage));
 	output_rows_str(rows, "stage_note", p->stage_note);
+	struct arena a = {0};
+	output_rows_list(rows, "attributes", cmd_projects_attributes(&a, p), p->n_attributes, "\n");
+	arena_free(&a);
 }
 
 /* The projects of every page of a listing, in order. */
@@ -195,6 +210,9 @@ static bool cmd_projects_option(const struct cli_command *self, int ch, Planreg_
 		break;
 	case 'x':
 		body->text = optarg;
+		break;
+	case CLI_KEY_PLAN:
+		body->plan = optarg;
 		break;
 	case 'p':
 		body->page_size = (int32_t)strtol(optarg, &end, 10);
@@ -273,20 +291,33 @@ static void cmd_projects_record(const Planreg__V1__Project *p)
 	struct arena a = {0};
 	char **partners = cmd_projects_partners(p);
 	const char *stage = values_stage_name((enum stage)p->stage);
-	const char *pairs[] = {
-		"ref",         arena_printf(&a, "%d", p->ref),
-		"title",       p->title,
-		"theme",       arena_printf(&a, "%d", p->theme),
-		"objective",   p->objective,
-		"capital",     p->capital ? "yes" : "no",
-		"lead",        output_join(&a, p->lead_orgs, p->n_lead_orgs, ", "),
-		"lead people", output_join(&a, p->lead_people, p->n_lead_people, ", "),
-		"partners",    output_join(&a, partners, p->n_partners, "; "),
-		"cost",        cmd_projects_cost_text(&a, p->cost),
-		"funding",     p->funding,
-		"stage",       p->stage_note[0] ? arena_printf(&a, "%s (%s)", stage, p->stage_note) : stage,
-		"description", p->description,
-		NULL};
+	const char *pairs[] = {"ref",
+			       arena_printf(&a, "%d", p->ref),
+			       "title",
+			       p->title,
+			       "theme",
+			       arena_printf(&a, "%d", p->theme),
+			       "objective",
+			       p->objective,
+			       "capital",
+			       p->capital ? "yes" : "no",
+			       "lead",
+			       output_join(&a, p->lead_orgs, p->n_lead_orgs, ", "),
+			       "lead people",
+			       output_join(&a, p->lead_people, p->n_lead_people, ", "),
+			       "partners",
+			       output_join(&a, partners, p->n_partners, "; "),
+			       "cost",
+			       cmd_projects_cost_text(&a, p->cost),
+			       "funding",
+			       p->funding,
+			       "stage",
+			       p->stage_note[0] ? arena_printf(&a, "%s (%s)", stage, p->stage_note) : stage,
+			       "description",
+			       p->description,
+			       p->n_attributes ? "attributes" : NULL,
+			       output_join(&a, cmd_projects_attributes(&a, p), p->n_attributes, "; "),
+			       NULL};
 	output_record(stdout, pairs);
 	free(partners);
 	arena_free(&a);
@@ -298,6 +329,7 @@ static int cmd_projects_show_run(struct cli *cli, const struct cli_command *self
 	if (cli_getopt_all(&g, self, argc, argv) < 0)
 		return g.rc;
 	Planreg__V1__GetProjectRequest body = PLANREG__V1__GET_PROJECT_REQUEST__INIT;
+	body.plan = (char *)(cli_getopt_value(&g, CLI_KEY_PLAN) ? cli_getopt_value(&g, CLI_KEY_PLAN) : "");
 	int rc = cli_ref_arg(self, g.args[0], &body.ref);
 	if (rc != EXIT_OK)
 		return rc;
@@ -330,6 +362,12 @@ static const struct cli_option cmd_projects_list_options[] = {
 	{.name = "no-capital", .key = 'C', .help = "revenue projects only"},
 	{.name = "text", .key = 'x', .arg = "TEXT", .help = "title or description contains TEXT (any case)"},
 	{.name = "page-size", .key = 'p', .arg = "N", .help = "projects per request (default 100, at most 1000)"},
+	{CLI_OPTION_PLAN},
+	{0},
+};
+
+static const struct cli_option cmd_projects_show_options[] = {
+	{CLI_OPTION_PLAN},
 	{0},
 };
 
@@ -350,6 +388,7 @@ const struct cli_command cmd_projects_show = {
 	.min_args = 1,
 	.max_args = 1,
 	.args_what = "one project reference",
+	.options = cmd_projects_show_options,
 	.formats = CLI_FMT_RECORD,
 	.summary = "show one project",
 	.run = cmd_projects_show_run,

@@ -60,33 +60,46 @@ struct cmd_report_answers {
 	Planreg__V1__Response *whoami;      /* the plan's title */
 	struct cli_status_pages pages;      /* the quarter's status, with narratives */
 	Planreg__V1__Response *outstanding; /* the returns still owed */
+	Planreg__V1__Response *plan;        /* with --plan: that plan's title */
 };
 
 static void cmd_report_answers_free(struct cmd_report_answers *ans)
 {
 	if (ans->outstanding)
 		planreg__v1__response__free_unpacked(ans->outstanding, NULL);
+	if (ans->plan)
+		planreg__v1__response__free_unpacked(ans->plan, NULL);
 	cli_status_pages_free(&ans->pages);
 	if (ans->whoami)
 		planreg__v1__response__free_unpacked(ans->whoami, NULL);
 }
 
-/* Asks the server for everything the report of period ps shows; the exit code (on failure nothing is kept). */
-static int cmd_report_gather(struct cli *cli, char *ps, struct cmd_report_answers *ans)
+/* Asks the server for everything the report of period ps (of plan, "" for the current one) shows; the exit code
+ * (on failure nothing is kept). */
+static int cmd_report_gather(struct cli *cli, char *ps, char *plan, struct cmd_report_answers *ans)
 {
 	memset(ans, 0, sizeof *ans);
 	Planreg__V1__WhoamiRequest who = PLANREG__V1__WHOAMI_REQUEST__INIT;
 	int rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_WHOAMI, &who, &ans->whoami);
-	if (rc != EXIT_OK)
+	if (rc == EXIT_OK && plan[0] != '\0') {
+		Planreg__V1__GetPlanRequest pb = PLANREG__V1__GET_PLAN_REQUEST__INIT;
+		pb.plan = plan;
+		rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_GET_PLAN, &pb, &ans->plan);
+	}
+	if (rc != EXIT_OK) {
+		cmd_report_answers_free(ans);
 		return rc;
+	}
 	Planreg__V1__GetStatusRequest body = PLANREG__V1__GET_STATUS_REQUEST__INIT;
 	body.period = ps;
 	body.include_narrative = true;
 	body.include_detail = true;
+	body.plan = plan;
 	rc = cli_status_fetch(cli, &body, CMD_REPORT_PAGE, &ans->pages);
 	if (rc == EXIT_OK) {
 		Planreg__V1__ListOutstandingRequest ob = PLANREG__V1__LIST_OUTSTANDING_REQUEST__INIT;
 		ob.period = ps;
+		ob.plan = plan;
 		rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_LIST_OUTSTANDING, &ob, &ans->outstanding);
 	}
 	if (rc != EXIT_OK)
@@ -103,7 +116,8 @@ static int cmd_report_render(const struct cmd_report_answers *ans, const char *p
 	gmtime_r(&t, &tm);
 	strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	struct report_html_input in = {
-		.plan_title = ans->whoami->whoami->plan_title,
+		.plan_title = ans->plan && ans->plan->get_plan->plan ? ans->plan->get_plan->plan->title
+								     : ans->whoami->whoami->plan_title,
 		.generated_at = now,
 		.status = ans->pages.first,
 		.projects = ans->pages.projects,
@@ -130,7 +144,8 @@ static int cmd_report_html_run(struct cli *cli, const struct cli_command *self, 
 	if (cmd_status_period(self, "--period", cli_getopt_value(&g, CLI_KEY_PERIOD), NULL, ps) != EXIT_OK)
 		return EXIT_USAGE;
 	struct cmd_report_answers ans;
-	int rc = cmd_report_gather(cli, ps, &ans);
+	const char *plan = cli_getopt_value(&g, CLI_KEY_PLAN);
+	int rc = cmd_report_gather(cli, ps, (char *)(plan ? plan : ""), &ans);
 	if (rc != EXIT_OK)
 		return rc;
 	rc = cmd_report_render(&ans, ps, output);
@@ -146,6 +161,7 @@ static const struct cli_option cmd_report_html_options[] = {
 	 .arg = "FILE",
 	 .help = "write to FILE (default standard output)",
 	 .complete = CLI_COMPLETE_FILE},
+	{CLI_OPTION_PLAN},
 	{0},
 };
 

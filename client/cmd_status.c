@@ -524,6 +524,9 @@ static bool cmd_status_option(const struct cli_command *cmd, int ch, Planreg__V1
 	case CLI_KEY_PERIOD:
 		*period = optarg;
 		break;
+	case CLI_KEY_PLAN:
+		body->plan = optarg;
+		break;
 	case 'a':
 		if (!timestamp_parse(optarg, ts))
 			return cli_usage(cmd,
@@ -584,6 +587,7 @@ static const struct cli_option cmd_status_options[] = {
 	{CLI_OPTION_LEAD},
 	{CLI_OPTION_STAGE},
 	{CLI_OPTION_CONFIDENCE},
+	{CLI_OPTION_PLAN},
 	{.name = "by",
 	 .key = 'b',
 	 .arg = "theme|stage|lead|confidence",

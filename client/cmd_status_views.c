@@ -132,6 +132,8 @@ static int cmd_status_outstanding_run(struct cli *cli, const struct cli_command 
 	while ((ch = cli_getopt_next(&g)) > 0) {
 		if (ch == CLI_KEY_PERIOD) {
 			period = optarg;
+		} else if (ch == CLI_KEY_PLAN) {
+			body.plan = optarg;
 		} else if (cli_options_date(self, "--as-of", optarg) != EXIT_OK) {
 			return EXIT_USAGE;
 		} else {
@@ -242,6 +244,7 @@ static int cmd_status_timeliness_run(struct cli *cli, const struct cli_command *
 	Planreg__V1__GetTimelinessRequest body = PLANREG__V1__GET_TIMELINESS_REQUEST__INIT;
 	body.from_period = fs;
 	body.to_period = ts;
+	body.plan = (char *)(cli_getopt_value(&opt, CLI_KEY_PLAN) ? cli_getopt_value(&opt, CLI_KEY_PLAN) : "");
 	return cli_listing_request(cli, PLANREG__V1__REQUEST__BODY_GET_TIMELINESS, &body,
 				   &cmd_status_timeliness_listing, NULL, opt.format);
 }
@@ -365,6 +368,7 @@ static int cmd_status_diff_run(struct cli *cli, const struct cli_command *self, 
 	Planreg__V1__DiffPeriodsRequest body = PLANREG__V1__DIFF_PERIODS_REQUEST__INIT;
 	body.from_period = s1;
 	body.to_period = s2;
+	body.plan = (char *)(cli_getopt_value(&g, CLI_KEY_PLAN) ? cli_getopt_value(&g, CLI_KEY_PLAN) : "");
 	const char *const periods[] = {s1, s2};
 	return cli_listing_request(cli, PLANREG__V1__REQUEST__BODY_DIFF_PERIODS, &body, &cmd_status_diff_listing,
 				   periods, g.format);
@@ -373,6 +377,7 @@ static int cmd_status_diff_run(struct cli *cli, const struct cli_command *self, 
 static const struct cli_option cmd_status_outstanding_options[] = {
 	{CLI_OPTION_PERIOD, .when_absent = "the last quarter that has ended"},
 	{CLI_OPTION_AS_OF},
+	{CLI_OPTION_PLAN},
 	{0},
 };
 
@@ -389,6 +394,12 @@ const struct cli_command cmd_status_outstanding = {
 static const struct cli_option cmd_status_timeliness_options[] = {
 	{CLI_OPTION_FROM, .when_absent = "three quarters before --to"},
 	{CLI_OPTION_TO, .when_absent = "the last quarter that has ended"},
+	{CLI_OPTION_PLAN},
+	{0},
+};
+
+static const struct cli_option cmd_status_diff_options[] = {
+	{CLI_OPTION_PLAN},
 	{0},
 };
 
@@ -409,6 +420,7 @@ const struct cli_command cmd_status_diff = {
 	.min_args = 2,
 	.max_args = 2,
 	.args_what = "two periods, P1 and P2",
+	.options = cmd_status_diff_options,
 	.formats = CLI_FMT_LISTING,
 	.summary = "what changed for each project between two quarters",
 	.help = cmd_status_diff_help,

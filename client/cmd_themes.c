@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "cli_options.h"
 #include "xmalloc.h"
 
 static const char *const cmd_themes_keys[] = {"theme", "title", "objectives", "objective_titles"};
@@ -62,13 +63,20 @@ static int cmd_themes_list_run(struct cli *cli, const struct cli_command *self, 
 	if (cli_getopt_all(&g, self, argc, argv) < 0)
 		return g.rc;
 	Planreg__V1__ListThemesRequest body = PLANREG__V1__LIST_THEMES_REQUEST__INIT;
+	body.plan = (char *)(cli_getopt_value(&g, CLI_KEY_PLAN) ? cli_getopt_value(&g, CLI_KEY_PLAN) : "");
 	return cli_listing_request(cli, PLANREG__V1__REQUEST__BODY_LIST_THEMES, &body, &cmd_themes_listing, NULL,
 				   g.format);
 }
 
+static const struct cli_option cmd_themes_list_options[] = {
+	{CLI_OPTION_PLAN},
+	{0},
+};
+
 const struct cli_command cmd_themes_list = {
 	.noun = "themes",
 	.verb = "list",
+	.options = cmd_themes_list_options,
 	.formats = CLI_FMT_LISTING,
 	.summary = "the plan's themes and their objectives",
 	.run = cmd_themes_list_run,

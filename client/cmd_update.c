@@ -321,6 +321,7 @@ static int cmd_update_history_run(struct cli *cli, const struct cli_command *sel
 	if (cli_getopt_all(&g, self, argc, argv) < 0)
 		return g.rc;
 	Planreg__V1__ListUpdatesRequest body = PLANREG__V1__LIST_UPDATES_REQUEST__INIT;
+	body.plan = (char *)(cli_getopt_value(&g, CLI_KEY_PLAN) ? cli_getopt_value(&g, CLI_KEY_PLAN) : "");
 	int rc = cli_ref_arg(self, g.args[0], &body.ref);
 	if (rc != EXIT_OK)
 		return rc;
@@ -350,6 +351,7 @@ static int cmd_update_list_run(struct cli *cli, const struct cli_command *self, 
 	if (cmd_update_scope(self, &g, ps, &body.period, &body.organisation) != EXIT_OK)
 		return EXIT_USAGE;
 	body.latest_only = cli_getopt_value(&g, 'l') != NULL;
+	body.plan = (char *)(cli_getopt_value(&g, CLI_KEY_PLAN) ? cli_getopt_value(&g, CLI_KEY_PLAN) : "");
 	return cli_listing_request(cli, PLANREG__V1__REQUEST__BODY_LIST_UPDATES, &body, &cmd_update_print_listing, NULL,
 				   g.format);
 }
@@ -518,16 +520,23 @@ const struct cli_command cmd_update_template = {
 	.run = cmd_update_template_run,
 };
 
+static const struct cli_option cmd_update_history_options[] = {
+	{CLI_OPTION_PLAN},
+	{0},
+};
+
 const struct cli_command cmd_update_history = {
 	.noun = "update",
 	.verb = "history",
+	.options = cmd_update_history_options,
 	.args = "REF",
 	.min_args = 1,
 	.max_args = 1,
 	.args_what = "one project reference",
 	.formats = CLI_FMT_LISTING,
 	.summary = "every update of one project",
-	.help = "Lists every revision of every update of project REF.\n",
+	.help = "Lists every revision of every update of project REF, including those made for it in earlier\n"
+		"editions of the plan (under the ref it had then).\n",
 	.run = cmd_update_history_run,
 };
 
@@ -535,6 +544,7 @@ static const struct cli_option cmd_update_list_options[] = {
 	{CLI_OPTION_PERIOD, .required = true},
 	{CLI_OPTION_ORG, .when_absent = "every organisation's"},
 	{.name = "latest", .key = 'l', .help = "only the latest revision per project"},
+	{CLI_OPTION_PLAN},
 	{0},
 };
 

@@ -13,7 +13,8 @@
 #include "values.h"
 #include "xmalloc.h"
 
-/* The current revision of ref for period, from *resp (the caller frees it); NULL with *rc after saying why. */
+/* The current revision of ref for period (made in this edition or an earlier one), from *resp (the caller frees
+ * it); NULL with *rc after saying why. */
 static const Planreg__V1__Update *cmd_update_amend_current(struct cli *cli, int32_t ref, char *period,
 							   Planreg__V1__Response **resp, int *rc)
 {
@@ -27,7 +28,8 @@ static const Planreg__V1__Update *cmd_update_amend_current(struct cli *cli, int3
 	const Planreg__V1__ListUpdatesResponse *l = (*resp)->list_updates;
 	for (size_t i = l->n_updates; i > 0; i--) {
 		const Planreg__V1__Update *u = l->updates[i - 1];
-		if (u->content && u->content->ref == ref && strcmp(u->content->period, period) == 0 && !u->superseded)
+		/* not by its ref: a return made before a successor edition carries the ref it had then */
+		if (u->content && strcmp(u->content->period, period) == 0 && !u->superseded)
 			return u;
 	}
 	*rc = cli_fail(EXIT_REFUSED,

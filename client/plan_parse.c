@@ -1,5 +1,5 @@
 /* plan_parse.c - reads a published action-plan document into themes, objectives and projects, warning on every
- * interpretation. */
+ * interpretation: the lines and rows, what each row is, and the plan they add up to. */
 #include "plan_parse.h"
 
 #include <stdarg.h>
@@ -12,7 +12,6 @@
 #include "text.h"
 #include "xmalloc.h"
 
-#define PLAN_PARSE_COLUMNS 7
 #define PLAN_PARSE_REF_MAX 100000
 /* Theme and objective numbers above this are typing slips; the limit also keeps "N.M" within a code[16]. */
 #define PLAN_PARSE_NUMBER_MAX 9999
@@ -82,9 +81,7 @@ void plan_parse_warn(struct plan_parse *ps, int ref, const char *fmt, ...)
 	p->warnings[p->n_warnings++] = (struct plan_warning){.line = ps->line, .ref = ref, .message = msg};
 }
 
-static bool plan_parse_fail(struct plan_parse *ps, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static bool plan_parse_fail(struct plan_parse *ps, const char *fmt, ...)
+bool plan_parse_fail(struct plan_parse *ps, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -125,17 +122,72 @@ void plan_parse_add_unique(char ***list, size_t *n, const char *s)
 	(*list)[(*n)++] = xstrdup(s);
 }
 
-/* ---- lines ---- */
+/* ---- lines and rows ---- */
 
-/* Length of a valid UTF-8 sequence at s (at most n bytes), 0 when invalid. */
-/* Checks a raw line for invalid UTF-8 and control characters (TAB is the column separator). */
+bool plan_parse_lines(const char *buf, size_t len, void *arg,
+		      bool (*line_fn)(void *arg, int number, const char *s, size_t n))
+{
+	size_t pos = 0;
+	int number = 0;
+	while (pos < len) {
+		number++;
+		const char *start = buf + pos;
+		const char *nl = memchr(start, '\n', len - pos);
+		size_t n = nl != NULL ? (size_t)(nl - start) : len - pos;
+		pos += n + (nl != NULL ? 1 : 0);
+		if (n > 0 && start[n - 1] == '\r')
+			n--;
+		if (!line_fn(arg, number, start, n))
+			return false;
+	}
+	return true;
+}
+
+void plan_parse_row_split(char *line, struct plan_parse_row *row)
+{
+	size_t cap = 0;
+	row->cell = NULL;
+	row->n = 0;
+	for (char *p = line;;) {
+		row->cell = xgrow(row->cell, &cap, row->n + 1, sizeof(*row->cell));
+		row->cell[row->n++] = p;
+		char *tab = strchr(p, '\t');
+		if (tab == NULL)
+			break;
+		*tab = '\0';
+		p = tab + 1;
+	}
+}
+
+const char *plan_parse_row_alone(const struct plan_parse_row *row, char *buf, size_t size)
+{
+	const char *only = NULL;
+	for (size_t i = 0; i < row->n; i++) {
+		if (text_is_blank(row->cell[i]))
+			continue;
+		if (only != NULL)
+			return NULL;
+		only = row->cell[i];
+	}
+	if (only == NULL)
+		return NULL;
+	char *t = text_trim_dup(only, strlen(only));
+	snprintf(buf, size, "%s", t);
+	free(t);
+	return buf;
+}
+
+/* Checks a raw line for invalid UTF-8 and control characters (TAB is the column separator; a form feed is a
+ * page break). */
 static bool plan_parse_check_line(struct plan_parse *ps, const char *line, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)line;
 	for (size_t i = 0; i < len; i++)
-		if ((s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7f)
+		if ((s[i] < 0x20 && s[i] != '\t' && s[i] != '\f') || s[i] == 0x7f)
 			return plan_parse_fail(
-				ps, "control character 0x%02x on line %d at byte %zu; only TAB may appear in a cell",
+				ps,
+				"control character 0x%02x on line %d at byte %zu; only TAB (between cells) "
+				"and form feed (between pages) may appear",
 				s[i], ps->line, i + 1);
 	size_t bad;
 	if (!text_utf8_valid(line, len, &bad))
@@ -158,10 +210,10 @@ static size_t plan_parse_number(const char *s, int *v)
 	return i;
 }
 
-static bool plan_parse_rest_empty(char **cells, size_t n)
+static bool plan_parse_rest_empty(const struct plan_parse_row *row)
 {
-	for (size_t i = 1; i < n; i++)
-		if (!text_is_blank(cells[i]))
+	for (size_t i = 1; i < row->n; i++)
+		if (!text_is_blank(row->cell[i]))
 			return false;
 	return true;
 }
@@ -210,18 +262,12 @@ static bool plan_parse_objective(struct plan_parse *ps, const char *cell, int ma
 	return true;
 }
 
-/* A project row may stand here: seven columns, a ref in range and not seen before, under a theme and objective. */
-static bool plan_parse_project_place(struct plan_parse *ps, char **cells, size_t n_cells, int ref)
+/* A project row may stand here: the cells its headings name, a ref in range and not seen before, under a theme
+ * and objective. */
+static bool plan_parse_project_place(struct plan_parse *ps, const struct plan_parse_row *row, int ref)
 {
-	size_t used = n_cells;
-	while (used > PLAN_PARSE_COLUMNS && text_is_blank(cells[used - 1]))
-		used--;
-	if (used != PLAN_PARSE_COLUMNS)
-		return plan_parse_fail(
-			ps,
-			"project row for ref %d has %zu columns; %d are expected (title, description, lead, "
-			"partners, total cost, funding, status)",
-			ref, used, PLAN_PARSE_COLUMNS);
+	if (!plan_parse_layout_check(ps, row, ref))
+		return false;
 	if (ref < 1 || ref > PLAN_PARSE_REF_MAX)
 		return plan_parse_fail(ps, "project ref %d is out of range (1 to %d)", ref, PLAN_PARSE_REF_MAX);
 	if (ps->theme == 0)
@@ -267,27 +313,31 @@ static void plan_parse_project_order(struct plan_parse *ps, int ref)
 	ps->ref_lines[ref] = ps->line;
 }
 
-/* The project's cells read into proj: the texts, then its lead, partners and cost, each warning as it goes. */
-static void plan_parse_project_cells(struct plan_parse *ps, struct plan_project *proj, char **cells)
+/* The project's cells read into proj by the headings: the texts, then its lead, partners and cost, each warning
+ * as it goes, then the columns the register does not read. */
+static void plan_parse_project_cells(struct plan_parse *ps, struct plan_project *proj, const struct plan_parse_row *row)
 {
-	proj->description = text_trim_dup(cells[1], strlen(cells[1]));
-	proj->lead_text = text_trim_dup(cells[2], strlen(cells[2]));
-	proj->partners_text = text_trim_dup(cells[3], strlen(cells[3]));
-	proj->funding = text_trim_dup(cells[5], strlen(cells[5]));
+	proj->description = plan_parse_layout_cell(ps, row, PLAN_COL_DESCRIPTION);
+	proj->lead_text = plan_parse_layout_cell(ps, row, PLAN_COL_LEAD);
+	proj->partners_text = plan_parse_layout_cell(ps, row, PLAN_COL_PARTNERS);
+	proj->funding = plan_parse_layout_cell(ps, row, PLAN_COL_FUNDING);
 	plan_parse_lead(ps, proj);
 	plan_parse_partners(ps, proj);
 	char *cost_warning;
-	plan_parse_cost(cells[4], &proj->cost, &cost_warning);
+	char *cost = plan_parse_layout_cell(ps, row, PLAN_COL_COST);
+	plan_parse_cost(cost, &proj->cost, &cost_warning);
+	free(cost);
 	if (cost_warning != NULL) {
 		plan_parse_warn(ps, proj->ref, "%s", cost_warning);
 		free(cost_warning);
 	}
+	plan_parse_layout_attributes(ps, row, proj);
 }
 
-static bool plan_parse_project(struct plan_parse *ps, char **cells, size_t n_cells, int ref, const char *title)
+static bool plan_parse_project(struct plan_parse *ps, const struct plan_parse_row *row, int ref, const char *title)
 {
 	struct plan *p = &ps->plan;
-	if (!plan_parse_project_place(ps, cells, n_cells, ref))
+	if (!plan_parse_project_place(ps, row, ref))
 		return false;
 	bool capital;
 	char *clean_title = plan_parse_project_title(ps, ref, title, &capital);
@@ -295,7 +345,7 @@ static bool plan_parse_project(struct plan_parse *ps, char **cells, size_t n_cel
 		return false;
 	enum stage stage;
 	char *note, *stage_warning;
-	char *stage_text = text_trim_dup(cells[6], strlen(cells[6]));
+	char *stage_text = plan_parse_layout_cell(ps, row, PLAN_COL_STATUS);
 	if (!plan_parse_stage(stage_text, &stage, &note, &stage_warning)) {
 		bool r = plan_parse_fail(ps,
 					 "project %d has status \"%s\", which names no stage (expected live, advanced "
@@ -317,7 +367,7 @@ static bool plan_parse_project(struct plan_parse *ps, char **cells, size_t n_cel
 				      .stage_note = note,
 				      .line = ps->line};
 	memcpy(proj->objective, ps->objective, sizeof(proj->objective));
-	plan_parse_project_cells(ps, proj, cells);
+	plan_parse_project_cells(ps, proj, row);
 	if (stage_warning != NULL) {
 		plan_parse_warn(ps, ref, "%s", stage_warning);
 		free(stage_warning);
@@ -365,82 +415,151 @@ static bool plan_parse_theme_head(const char *s, int *number, const char **title
 	return true;
 }
 
-/* Rows of dashes (with tabs and spaces) that separate table sections. */
-static bool plan_parse_is_separator(const char *s)
+/* A line of text that is not a row of the table: the title, a repeat of it (a page header), text before the
+ * column headings, or an error (a description wrapped onto a line of its own must not be dropped silently). */
+static bool plan_parse_text(struct plan_parse *ps, const char *text)
 {
-	bool dash = false;
-	for (; *s != '\0'; s++) {
-		if (*s == '-')
-			dash = true;
-		else if (*s != '\t' && *s != ' ')
-			return false;
-	}
-	return dash;
-}
-
-static bool plan_parse_is_legend(const char *s)
-{
-	s = text_skip_space(s);
-	if (*s == '#')
-		s = text_skip_space(s + 1);
-	return text_iword(s, "denotes") != 0;
-}
-
-/* One line, NUL-terminated, CR removed, already checked for encoding and control characters. */
-static bool plan_parse_line(struct plan_parse *ps, char *line)
-{
-	if (text_is_blank(line) || plan_parse_is_separator(line))
+	if (ps->plan.title == NULL && ps->theme == 0) {
+		ps->plan.title = xstrdup(text);
 		return true;
-
-	char **cells = NULL;
-	size_t n_cells = 0, cap = 0;
-	for (char *p = line;;) {
-		cells = xgrow(cells, &cap, n_cells + 1, sizeof(*cells));
-		cells[n_cells++] = p;
-		char *tab = strchr(p, '\t');
-		if (tab == NULL)
-			break;
-		*tab = '\0';
-		p = tab + 1;
 	}
-	const char *first = text_skip_space(cells[0]);
-	const char *title;
+	if (ps->plan.title != NULL && strcmp(ps->plan.title, text) == 0) {
+		plan_parse_page_count(ps, PLAN_PAGE_TITLE);
+		return true;
+	}
+	if (ps->headings_line != 0 && ps->layout.line == 0) {
+		plan_parse_page_count(ps, PLAN_PAGE_PREAMBLE);
+		return true;
+	}
+	return plan_parse_fail(ps, "line \"%.200s\" is not a page header, theme, objective or project row", text);
+}
+
+/* A project row before the headings of a document that has them: which cell is which is not yet known. */
+static bool plan_parse_before_headings(struct plan_parse *ps, int ref)
+{
+	return plan_parse_fail(ps,
+			       "project %d on line %d comes before the column headings (line %d), so its cells "
+			       "cannot be told apart",
+			       ref, ps->line, ps->headings_line);
+}
+
+/* One row of the table, or a line of text (text: the whole line, trimmed). */
+static bool plan_parse_row(struct plan_parse *ps, const struct plan_parse_row *row, const char *text)
+{
+	const char *first = text_skip_space(row->cell[0]);
+	const char *title, *cell = plan_parse_layout_title_cell(ps, row);
+	char alone[256];
 	int a, b;
-	bool ok = true;
-
-	char *head = text_trim_dup(cells[0], strlen(cells[0]));
-	bool column_headings = text_iequal(head, "title");
-	free(head);
-	if (column_headings) {
-		/* the table's column headings, repeated on each page */
-	} else if (plan_parse_theme_head(first, &a, &title)) {
-		if (!plan_parse_rest_empty(cells, n_cells))
-			ok = plan_parse_fail(ps, "theme line \"%s\" has text in other columns", first);
-		else
-			ok = plan_parse_theme(ps, a, title);
-	} else if (plan_parse_objective_head(first, &a, &b, &title)) {
-		if (!plan_parse_rest_empty(cells, n_cells))
-			ok = plan_parse_fail(ps, "objective line \"%s\" has text in other columns", first);
-		else
-			ok = plan_parse_objective(ps, first, a, b, title);
-	} else if (plan_parse_project_head(first, &a, &title)) {
-		ok = plan_parse_project(ps, cells, n_cells, a, title);
-	} else if (plan_parse_is_legend(line)) {
-		/* the legend explaining "#"; the marker itself is read per project */
-	} else {
-		char *text = text_trim_dup(line, strlen(line));
-		if (ps->plan.title == NULL && ps->theme == 0)
-			ps->plan.title = text; /* the page header */
-		else if (ps->plan.title != NULL && strcmp(ps->plan.title, text) == 0)
-			free(text); /* the page header again */
-		else {
-			ok = plan_parse_fail(
-				ps, "line \"%.200s\" is not a page header, theme, objective or project row", text);
-			free(text);
-		}
+	bool before_headings = ps->headings_line != 0 && ps->layout.line == 0;
+	if (plan_parse_layout_is_headings(row))
+		return plan_parse_layout_headings(ps, row);
+	if (plan_parse_theme_head(first, &a, &title)) {
+		if (!plan_parse_rest_empty(row))
+			return plan_parse_fail(ps, "theme line \"%s\" has text in other columns", first);
+		return plan_parse_theme(ps, a, title);
 	}
-	free(cells);
+	if (plan_parse_objective_head(first, &a, &b, &title)) {
+		if (!plan_parse_rest_empty(row))
+			return plan_parse_fail(ps, "objective line \"%s\" has text in other columns", first);
+		return plan_parse_objective(ps, first, a, b, title);
+	}
+	if (cell != NULL && plan_parse_project_head(text_skip_space(cell), &a, &title))
+		return before_headings ? plan_parse_before_headings(ps, a) : plan_parse_project(ps, row, a, title);
+	if (before_headings && plan_parse_project_head(first, &a, &title))
+		return plan_parse_before_headings(ps, a);
+	if (plan_parse_page_is_legend(text)) {
+		/* the legend explaining "#"; the marker itself is read per project */
+		plan_parse_page_count(ps, PLAN_PAGE_LEGEND);
+		return true;
+	}
+	const char *only = plan_parse_row_alone(row, alone, sizeof alone);
+	if (only != NULL && plan_parse_page_is_number(only)) {
+		plan_parse_page_count(ps, PLAN_PAGE_NUMBER);
+		return true;
+	}
+	return plan_parse_text(ps, text);
+}
+
+/* One page's part of a line (a form feed ends a page), NUL-terminated, already checked for encoding and
+ * control characters; cut in place. */
+static bool plan_parse_piece(struct plan_parse *ps, char *piece)
+{
+	if (text_is_blank(piece))
+		return true;
+	if (plan_parse_page_is_rule(piece)) {
+		plan_parse_page_count(ps, PLAN_PAGE_RULE);
+		return true;
+	}
+	char *text = text_trim_dup(piece, strlen(piece));
+	struct plan_parse_row row;
+	plan_parse_row_split(piece, &row);
+	bool ok = plan_parse_row(ps, &row, text);
+	free(row.cell);
+	free(text);
 	return ok;
+}
+
+/* Calls piece_fn on each part of line s (n bytes) between form feeds; counts the form feeds when ps is given. */
+static bool plan_parse_pieces(struct plan_parse *ps, const char *s, size_t n, void *arg,
+			      bool (*piece_fn)(void *arg, char *piece))
+{
+	for (size_t from = 0;;) {
+		const char *ff = memchr(s + from, '\f', n - from);
+		size_t to = ff != NULL ? (size_t)(ff - s) : n;
+		char *piece = xstrndup(s + from, to - from);
+		bool go_on = piece_fn(arg, piece);
+		free(piece);
+		if (!go_on || ff == NULL)
+			return go_on;
+		if (ps != NULL)
+			plan_parse_page_count(ps, PLAN_PAGE_FORM_FEED);
+		from = to + 1;
+	}
+}
+
+static bool plan_parse_piece_fn(void *arg, char *piece)
+{
+	return plan_parse_piece(arg, piece);
+}
+
+/* One line of the document (without its line end). */
+static bool plan_parse_line(void *arg, int number, const char *s, size_t n)
+{
+	struct plan_parse *ps = arg;
+	ps->line = number;
+	if (!plan_parse_check_line(ps, s, n))
+		return false;
+	size_t blank = 0;
+	while (blank < n && (s[blank] == ' ' || s[blank] == '\t'))
+		blank++;
+	if (blank == n) {
+		plan_parse_page_count(ps, PLAN_PAGE_BLANK);
+		return true;
+	}
+	return plan_parse_pieces(ps, s, n, ps, plan_parse_piece_fn);
+}
+
+/* Finding the first row of headings before reading: a project above it cannot be read. */
+struct plan_parse_scan {
+	struct plan_parse *ps;
+	int line;
+};
+
+static bool plan_parse_scan_piece(void *arg, char *piece)
+{
+	struct plan_parse_scan *scan = arg;
+	struct plan_parse_row row;
+	plan_parse_row_split(piece, &row);
+	if (plan_parse_layout_is_headings(&row))
+		scan->ps->headings_line = scan->line;
+	free(row.cell);
+	return scan->ps->headings_line == 0;
+}
+
+static bool plan_parse_scan_line(void *arg, int number, const char *s, size_t n)
+{
+	struct plan_parse_scan scan = {arg, number};
+	return plan_parse_pieces(NULL, s, n, &scan, plan_parse_scan_piece);
 }
 
 static int plan_parse_org_cmp(const void *a, const void *b)
@@ -468,29 +587,23 @@ static bool plan_parse_document(struct plan_parse *ps, const char *buf, size_t l
 		return plan_parse_fail(ps, "document is empty");
 	}
 
-	size_t pos = 0;
-	while (pos < len) {
-		ps->line++;
-		const char *start = buf + pos;
-		const char *nl = memchr(start, '\n', len - pos);
-		size_t n = nl != NULL ? (size_t)(nl - start) : len - pos;
-		pos += n + (nl != NULL ? 1 : 0);
-		if (n > 0 && start[n - 1] == '\r')
-			n--;
-		if (!plan_parse_check_line(ps, start, n))
-			return false;
-		char *line = xstrndup(start, n);
-		bool ok = plan_parse_line(ps, line);
-		free(line);
-		if (!ok)
-			return false;
-	}
+	plan_parse_layout_published(&ps->layout);
+	(void)plan_parse_lines(buf, len, ps, plan_parse_scan_line);
+	if (!plan_parse_lines(buf, len, ps, plan_parse_line))
+		return false;
 	if (ps->plan.n_projects == 0) {
 		ps->line = 0;
 		return plan_parse_fail(ps, "no projects found: the document has no numbered project rows");
 	}
 	if (ps->plan.title == NULL)
 		ps->plan.title = xstrdup("");
+	if (ps->headings_line == 0) {
+		ps->line = 0;
+		plan_parse_warn(ps, 0,
+				"the document has no row of column headings; its columns are read in the "
+				"published order (title, description, lead, partners, total cost, funding, status)");
+	}
+	plan_parse_page_report(ps);
 	struct plan *p = &ps->plan;
 	/* qsort may not be handed a NULL array, even an empty one */
 	if (p->n_orgs > 0)
@@ -510,6 +623,7 @@ bool plan_parse(const char *buf, size_t len, const struct plan_names *names, str
 	ps.err = err;
 	bool ok = plan_parse_document(&ps, buf, len);
 	free(ps.ref_lines);
+	plan_parse_layout_free(&ps.layout);
 	if (!ok) {
 		plan_free(&ps.plan);
 		return false;
@@ -548,6 +662,11 @@ void plan_free(struct plan *p)
 		free(pr->funding);
 		free(pr->stage_text);
 		free(pr->stage_note);
+		for (size_t j = 0; j < pr->n_attributes; j++) {
+			free(pr->attributes[j].name);
+			free(pr->attributes[j].value);
+		}
+		free(pr->attributes);
 	}
 	free(p->projects);
 	for (size_t i = 0; i < p->n_orgs; i++) {

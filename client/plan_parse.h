@@ -1,7 +1,8 @@
 /* plan_parse.h - reads an action-plan document as published (tab-separated
- * text with page headers, theme and objective lines and 7-column project rows)
- * into structured themes, objectives and projects, with a warning for every
- * interpretation it had to make. */
+ * text with page furniture, a row of column headings, theme and objective
+ * lines and project rows whose cells the headings name) into structured
+ * themes, objectives and projects, with a warning for every interpretation it
+ * had to make. */
 #ifndef PLANREG_PLAN_PARSE_H
 #define PLANREG_PLAN_PARSE_H
 
@@ -39,6 +40,12 @@ struct plan_partner {
 	char *org_code; /* code of the organisation it resolves to, or NULL */
 };
 
+/* A column the register does not read, kept with each project under its heading ("TIMESCALE"). */
+struct plan_attribute {
+	char *name;  /* the heading as printed */
+	char *value; /* the cell, trimmed; never empty (an empty cell is no attribute) */
+};
+
 struct plan_project {
 	int ref;            /* the number printed before the title */
 	int theme;          /* theme number */
@@ -58,7 +65,9 @@ struct plan_project {
 	char *funding;    /* FUNDING SOURCES column as printed (trimmed) */
 	char *stage_text; /* STATUS column as printed */
 	enum stage stage;
-	char *stage_note; /* "" when none; "annual" for "Live (annual)" */
+	char *stage_note;                  /* "" when none; "annual" for "Live (annual)" */
+	struct plan_attribute *attributes; /* in the order of their columns */
+	size_t n_attributes;
 	int line;
 };
 
@@ -101,8 +110,12 @@ struct plan_error {
  * Parses a whole document held in buf (need not be NUL-terminated).
  * Returns true and fills *out, or false with *err naming the line and what is
  * wrong (invalid UTF-8, empty document, a project before any theme or
- * objective, a project row without 7 columns, a duplicate ref, ...); on false
- * *out is left empty.
+ * objective or before the column headings, headings without a required
+ * column, a project row with more or fewer cells than the headings, a
+ * duplicate ref, ...); on false *out is left empty. The row of column headings
+ * says which cell is which, in any order; a document without one is read in
+ * the published order (title, description, lead, partners, total cost,
+ * funding, status), and a warning says so.
  */
 bool plan_parse(const char *buf, size_t len, const struct plan_names *names, struct plan *out, struct plan_error *err)
 	__attribute__((warn_unused_result));

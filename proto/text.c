@@ -234,8 +234,10 @@ void text_field_label(const char *path, char *out, size_t n)
 			if (used > 0 && out[used - 1] == 's')
 				used--;
 			char *end;
-			unsigned long i = strtoul(p + 1, &end, 10);
-			int w = snprintf(out + used, n - used, " %lu", i + 1);
+			/* an element named by its key ("projects[ref=12]" -> "project 12") keeps the number as given */
+			bool keyed = strncmp(p + 1, "ref=", 4) == 0;
+			unsigned long i = strtoul(p + 1 + (keyed ? 4 : 0), &end, 10);
+			int w = snprintf(out + used, n - used, " %lu", keyed ? i : i + 1);
 			used = w < 0 ? used : used + (size_t)w >= n ? n - 1 : used + (size_t)w;
 			const char *close = strchr(p, ']');
 			if (close == NULL)

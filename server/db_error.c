@@ -30,6 +30,8 @@ struct db_error_rule {
 /* First match wins. */
 static const struct db_error_rule db_error_rules[] = {
 	{"P0001", NULL, C(FAILED_PRECONDITION), "refused", LOG_INFO, "{doing}: {primary}"},
+	/* planreg's own: a plan a request names is not there (planreg_plan_id, migrations/0016) */
+	{"PR404", NULL, C(NOT_FOUND), "plan_not_found", LOG_INFO, "{doing}: {primary}"},
 	{"57014", NULL, C(DEADLINE_EXCEEDED), "statement_timeout", LOG_WARN,
 	 "{doing} was cancelled: it ran longer than the database allows (statement timeout); ask for less or try "
 	 "again (reference {ref})"},

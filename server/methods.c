@@ -220,6 +220,19 @@ static const struct method method_table[] = {
 	 .handler = remind_list,
 	 .roles = {ROLE_ADMIN, ROLE_VIEWER, ROLE_REMINDER},
 	 .replica = true},
+	/* the editions of the plan: part of the register, which every role reads */
+	{.kind = K(LIST_PLANS),
+	 .name = "ListPlans",
+	 .doing = "listing the plans",
+	 .handler = plan_list,
+	 .roles = ANY,
+	 .replica = true},
+	{.kind = K(GET_PLAN),
+	 .name = "GetPlan",
+	 .doing = "showing a plan",
+	 .handler = plan_get,
+	 .roles = ANY,
+	 .replica = true},
 };
 
 #define METHOD_COUNT (sizeof method_table / sizeof method_table[0])

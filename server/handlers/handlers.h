@@ -45,12 +45,30 @@ enum register_project_col {
 	PROJECT_STAGE,
 	PROJECT_STAGE_NOTE,
 	PROJECT_STAGE_TEXT,
+	PROJECT_ATTRIBUTES, /* each name and value joined with RESULT_SUBSEP, the attributes with RESULT_SEP */
 	PROJECT_COLUMNS
 };
 Planreg__V1__Project *register_project_from_row(struct rpc_call *call, PGresult *res, int row, int col);
+/* The current plan's title, which Whoami keeps, changes: a new edition was imported. */
+void register_forget_plan_title(void);
 
 /* import.c: ImportPlan */
 void import_plan(struct rpc_call *call);
+
+/* plan.c: the editions of the plan */
+void plan_list(struct rpc_call *call);
+void plan_get(struct rpc_call *call);
+/* One edition's projects against the previous edition's ($1 the plan's number): each carried over (and what
+ * changed) or new, then those of the previous edition it closed; ImportPlan reports a new edition with it. */
+extern const char PLAN_SQL_PROJECTS[];
+enum plan_project_col {
+	PLAN_PROJECT_STATUS,       /* "carried", "new", "closed" */
+	PLAN_PROJECT_REF,          /* 0 when closed */
+	PLAN_PROJECT_PREVIOUS_REF, /* 0 when new */
+	PLAN_PROJECT_TITLE,
+	PLAN_PROJECT_CHANGED, /* joined with RESULT_SEP */
+};
+Planreg__V1__PlanProject *plan_project_from_row(struct rpc_call *call, PGresult *res, int row);
 
 /* credential.c: enrol, revoke, list; a credential row (CREDENTIAL_COLUMNS, sql.h) as a message */
 Planreg__V1__Credential *credential_from_row(struct rpc_call *call, PGresult *res, int row);

@@ -1,31 +1,28 @@
 /* import.c - ImportPlan: the CLI sends the plan it parsed; this checks every
  * field again (a client is not trusted), then applies it in one transaction
- * through planreg_import_plan() (migrations/0001) and reports the changes. */
+ * through planreg_import_plan() (migrations/0016) and reports the changes. A
+ * new edition (successor_of) takes the steps of import_edition.c first. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "buf.h"
-#include "handlers.h"
+#include "import_int.h"
 #include "json.h"
 #include "validate.h"
 #include "values.h"
 
 #define IMPORT_MAX_PROJECTS 10000
+#define IMPORT_MAX_ATTRIBUTES 50
 
 static const char SQL_IMPORT[] = "SELECT change, entity, key, detail FROM planreg_import_plan($1::jsonb, $2)";
 enum import_col { IMPORT_CHANGE, IMPORT_ENTITY, IMPORT_KEY, IMPORT_DETAIL };
 static const char SQL_COUNTS[] =
 	"SELECT (SELECT count(*) FROM project WHERE plan_id = p.id), (SELECT count(*) FROM theme WHERE plan_id = p.id),"
-	" (SELECT count(*) FROM objective WHERE plan_id = p.id), (SELECT count(*) FROM organisation)"
+	" (SELECT count(*) FROM objective WHERE plan_id = p.id), (SELECT count(*) FROM organisation), p.id"
 	" FROM plan p WHERE p.title = $1";
-enum counts_col { COUNT_PROJECTS, COUNT_THEMES, COUNT_OBJECTIVES, COUNT_ORGANISATIONS };
-
-struct import_state {
-	const char *doc; /* the JSON document, in the call's arena */
-	Planreg__V1__ImportPlanResponse *resp;
-};
+enum counts_col { COUNT_PROJECTS, COUNT_THEMES, COUNT_OBJECTIVES, COUNT_ORGANISATIONS, COUNT_PLAN };
 
 static bool import_find_org(Planreg__V1__ImportPlanRequest *q, const char *code)
 {
@@ -121,7 +118,50 @@ static void import_validate_project(struct rpc_call *call, Planreg__V1__ImportPl
 	import_validate_cost(call, FIELD("cost"), p->cost);
 	if (!values_stage_valid(p->stage))
 		reply_violation(call, FIELD("stage"), "is not a stage (%s)", values_stage_names());
+	if (p->n_attributes > IMPORT_MAX_ATTRIBUTES)
+		reply_violation(call, FIELD("attributes"), "%zu attributes; at most %d", p->n_attributes,
+				IMPORT_MAX_ATTRIBUTES);
+	for (size_t k = 0; k < p->n_attributes && k < IMPORT_MAX_ATTRIBUTES; k++) {
+		validate_text(call, FIELD("attributes"), p->attributes[k]->name, 200, VALIDATE_REQUIRED);
+		validate_text(call, FIELD("attributes"), p->attributes[k]->value, 5000,
+			      VALIDATE_REQUIRED | VALIDATE_MULTILINE);
+	}
 #undef FIELD
+}
+
+static bool import_has_ref(const Planreg__V1__ImportPlanRequest *q, int ref)
+{
+	for (size_t i = 0; i < q->n_projects; i++)
+		if (q->projects[i]->ref == ref)
+			return true;
+	return false;
+}
+
+/* The map's lines, as far as the document can tell (the previous edition's refs are import_edition.c's). */
+static void import_validate_map(struct rpc_call *call, const Planreg__V1__ImportPlanRequest *q)
+{
+	char f[64];
+	if (q->n_map > 0 && q->successor_of[0] == '\0')
+		reply_violation(call, "map",
+				"a map matches a new edition's projects to the previous edition's: it goes "
+				"with successor_of");
+	for (size_t i = 0; i < q->n_map; i++) {
+		const Planreg__V1__RefMapping *m = q->map[i];
+		snprintf(f, sizeof f, "map[%zu]", i);
+		if (!import_has_ref(q, m->ref))
+			reply_violation(call, f, "%d is not a project of the document", m->ref);
+		if (m->previous_ref < 0 || m->previous_ref > 100000)
+			reply_violation(call, f, "%d is not a project reference", m->previous_ref);
+		for (size_t k = 0; k < i; k++) {
+			if (q->map[k]->ref == m->ref)
+				reply_violation(call, f, "project %d is mapped twice", m->ref);
+			if (m->previous_ref != 0 && q->map[k]->previous_ref == m->previous_ref)
+				reply_violation(call, f,
+						"projects %d and %d both continue project %d; one project "
+						"continues each",
+						q->map[k]->ref, m->ref, m->previous_ref);
+		}
+	}
 }
 
 static bool import_validate(struct rpc_call *call, Planreg__V1__ImportPlanRequest *q)
@@ -180,6 +220,8 @@ static bool import_validate(struct rpc_call *call, Planreg__V1__ImportPlanReques
 	}
 	for (size_t i = 0; i < q->n_projects && call->status.n_violations < 50; i++)
 		import_validate_project(call, q, i);
+	validate_text(call, "successor_of", q->successor_of, 500, 0);
+	import_validate_map(call, q);
 	return !reply_has_violations(call);
 }
 
@@ -248,8 +290,28 @@ static void import_json_money(struct json *j, const char *key, const Planreg__V1
 		json_null(j);
 }
 
+/* The columns the register does not read, and the project of the previous edition this one continues. */
+static void import_json_lineage(struct json *j, const Planreg__V1__Project *p, int64_t continues)
+{
+	json_key(j, "attributes");
+	json_array_begin(j);
+	for (size_t k = 0; k < p->n_attributes; k++) {
+		json_object_begin(j);
+		json_kv_str(j, "name", p->attributes[k]->name);
+		json_kv_str(j, "value", p->attributes[k]->value);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_key(j, "continues");
+	if (continues > 0)
+		json_int(j, continues);
+	else
+		json_null(j);
+}
+
 /* One project, its objective given as theme and number. */
-static void import_json_project(struct json *j, const Planreg__V1__Project *p, int theme, int objective)
+static void import_json_project(struct json *j, const Planreg__V1__Project *p, int theme, int objective,
+				int64_t continues)
 {
 	json_object_begin(j);
 	json_kv_int(j, "ref", p->ref);
@@ -282,11 +344,13 @@ static void import_json_project(struct json *j, const Planreg__V1__Project *p, i
 	json_kv_str(j, "stage", values_stage_name((enum stage)p->stage));
 	json_kv_str(j, "stage_note", p->stage_note);
 	json_kv_str(j, "stage_text", p->stage_text);
+	import_json_lineage(j, p, continues);
 	json_object_end(j);
 }
 
-/* The validated plan as the JSON document planreg_import_plan (migrations/0001) reads. */
-static char *import_to_json(const Planreg__V1__ImportPlanRequest *q)
+/* The validated plan as the JSON document planreg_import_plan (migrations/0016) reads; with e, as the edition
+ * that succeeds e->previous. */
+char *import_to_json(const Planreg__V1__ImportPlanRequest *q, const struct import_edition *e)
 {
 	struct buf b = {0};
 	struct json j;
@@ -294,6 +358,8 @@ static char *import_to_json(const Planreg__V1__ImportPlanRequest *q)
 	json_object_begin(&j);
 	json_kv_str(&j, "title", q->title);
 	json_kv_str(&j, "source_sha256", q->source_sha256);
+	if (e != NULL)
+		json_kv_int(&j, "previous", e->previous);
 	import_json_themes(&j, q);
 	import_json_names(&j, q);
 	json_key(&j, "projects");
@@ -301,7 +367,7 @@ static char *import_to_json(const Planreg__V1__ImportPlanRequest *q)
 	for (size_t i = 0; i < q->n_projects; i++) {
 		int th = 0, num = 0;
 		if (import_objective_numbers(q->projects[i]->objective, &th, &num))
-			import_json_project(&j, q->projects[i], th, num);
+			import_json_project(&j, q->projects[i], th, num, e != NULL ? e->continues[i] : 0);
 	}
 	json_array_end(&j);
 	json_object_end(&j);
@@ -312,6 +378,8 @@ static void import_finished(struct rpc_call *call, PGresult *res)
 {
 	(void)res;
 	struct import_state *st = call->state;
+	if (st->edition != NULL && !call->req->import_plan->dry_run)
+		register_forget_plan_title(); /* the current plan is another one now */
 	reply_ok(call, st->resp);
 }
 
@@ -323,9 +391,24 @@ static void import_counted(struct rpc_call *call, PGresult *res)
 		st->resp->themes = result_int(res, 0, COUNT_THEMES);
 		st->resp->objectives = result_int(res, 0, COUNT_OBJECTIVES);
 		st->resp->organisations = result_int(res, 0, COUNT_ORGANISATIONS);
+		st->resp->plan = result_int(res, 0, COUNT_PLAN);
 	}
 	/* a dry run reports what would change and keeps nothing */
 	query_run(call, call->req->import_plan->dry_run ? "ROLLBACK" : "COMMIT", 0, NULL, import_finished);
+}
+
+static void import_count(struct rpc_call *call, PGresult *res)
+{
+	(void)res;
+	const char *params[1] = {call->req->import_plan->title};
+	query_run(call, SQL_COUNTS, 1, params, import_counted);
+}
+
+/* Whether a change planreg_import_plan reports is shown: a new edition's projects (and its themes and
+ * objectives, all new) are reported project by project against the previous edition instead. */
+static bool import_change_shown(const struct import_state *st, const char *entity)
+{
+	return st->edition == NULL || strcmp(entity, "plan") == 0 || strcmp(entity, "organisation") == 0;
 }
 
 static void import_applied(struct rpc_call *call, PGresult *res)
@@ -336,25 +419,46 @@ static void import_applied(struct rpc_call *call, PGresult *res)
 		return;
 	}
 	Planreg__V1__ImportPlanResponse *r = st->resp;
+	int plan = 0;
 	for (int i = 0; i < PQntuples(res); i++) {
+		const char *entity = result_value(res, i, IMPORT_ENTITY);
+		if (strcmp(entity, "plan") == 0)
+			plan = atoi(result_value(res, i, IMPORT_KEY));
+		if (!import_change_shown(st, entity))
+			continue;
 		Planreg__V1__ImportChange *c =
 			ARENA_NEW(&call->arena, Planreg__V1__ImportChange, planreg__v1__import_change__init);
 		c->kind = rpc_strdup(call, result_value(res, i, IMPORT_CHANGE));
-		c->entity = rpc_strdup(call, result_value(res, i, IMPORT_ENTITY));
+		c->entity = rpc_strdup(call, entity);
 		c->key = rpc_strdup(call, result_value(res, i, IMPORT_KEY));
 		c->detail = rpc_strdup(call, result_value(res, i, IMPORT_DETAIL));
 		*(Planreg__V1__ImportChange **)arena_push(&call->arena, &r->changes, &r->n_changes, sizeof c) = c;
 	}
-	const char *params[1] = {call->req->import_plan->title};
-	query_run(call, SQL_COUNTS, 1, params, import_counted);
+	if (st->edition != NULL)
+		import_edition_report(call, plan, import_count);
+	else
+		import_count(call, NULL);
+}
+
+void import_send(struct rpc_call *call)
+{
+	struct import_state *st = call->state;
+	const char *params[2] = {st->doc, call->principal.credential};
+	query_any(call, SQL_IMPORT, 2, params, import_applied);
 }
 
 static void import_begun(struct rpc_call *call, PGresult *res)
 {
 	(void)res;
 	struct import_state *st = call->state;
-	const char *params[2] = {st->doc, call->principal.credential};
-	query_any(call, SQL_IMPORT, 2, params, import_applied);
+	if (st->edition != NULL) {
+		import_edition_begin(call);
+		return;
+	}
+	char *doc = import_to_json(call->req->import_plan, NULL);
+	st->doc = rpc_strdup(call, doc);
+	free(doc);
+	import_send(call);
 }
 
 void import_plan(struct rpc_call *call)
@@ -365,10 +469,12 @@ void import_plan(struct rpc_call *call)
 		return;
 	}
 	struct import_state *st = arena_alloc(&call->arena, sizeof *st);
-	char *doc = import_to_json(q);
-	st->doc = rpc_strdup(call, doc);
-	free(doc);
+	memset(st, 0, sizeof *st);
 	st->resp = ARENA_NEW(&call->arena, Planreg__V1__ImportPlanResponse, planreg__v1__import_plan_response__init);
+	if (q->successor_of[0] != '\0') {
+		st->edition = arena_alloc(&call->arena, sizeof *st->edition);
+		memset(st->edition, 0, sizeof *st->edition);
+	}
 	call->state = st;
 	query_run(call, "BEGIN", 0, NULL, import_begun);
 }

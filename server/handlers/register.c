@@ -23,7 +23,7 @@ static const char SQL_THEMES[] =
 	"SELECT t.number, t.title,"
 	" coalesce(string_agg(o.theme || '.' || o.number || chr(30) || o.title, chr(31) ORDER BY o.number), '')"
 	" FROM theme t LEFT JOIN objective o ON o.plan_id = t.plan_id AND o.theme = t.number"
-	" WHERE t.plan_id = " CURRENT_PLAN " GROUP BY t.number, t.title ORDER BY t.number";
+	" WHERE t.plan_id = " PLAN_NAMED("$1") " GROUP BY t.number, t.title ORDER BY t.number";
 /* THEME_OBJECTIVES: the objectives joined with RESULT_SEP, each its code and title joined with RESULT_SUBSEP. */
 enum themes_col { THEME_NUMBER, THEME_TITLE, THEME_OBJECTIVES };
 
@@ -67,20 +67,22 @@ const char REGISTER_SQL_PROJECT_COLUMNS[] =
 	" coalesce((SELECT string_agg(pp.name || chr(30) || coalesce(pp.org_code, ''), chr(31) ORDER BY pp.position)"
 	"           FROM project_partner pp WHERE pp.project_id = f.id), ''),"
 	" f.partners_text, f.cost_text, f.cost_status, f.cost_min_pence, f.cost_max_pence, f.cost_approximate,"
-	" f.funding, f.stage, f.stage_note, f.stage_text";
+	" f.funding, f.stage, f.stage_note, f.stage_text,"
+	" coalesce((SELECT string_agg(a.name || chr(30) || a.value, chr(31) ORDER BY a.position)"
+	"           FROM project_attribute a WHERE a.project_id = f.id), '')";
 
-/* $1 theme, $2 objective, $3 lead org, $4 stage, $5 capital, $6 text, $7 ref, $8 after ref, $9 limit */
-static const char SQL_PROJECTS_HEAD[] =
-	"WITH f AS (SELECT p.* FROM project p WHERE p.plan_id = " CURRENT_PLAN
-	"  AND ($1::int IS NULL OR p.theme = $1::int)"
-	"  AND ($2::text IS NULL OR p.theme || '.' || p.objective = $2::text)"
-	"  AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM project_lead_org l"
-	"       WHERE l.project_id = p.id AND lower(l.org_code) = lower($3::text)))"
-	"  AND ($4::stage IS NULL OR p.stage = $4::stage)"
-	"  AND ($5::boolean IS NULL OR p.capital = $5::boolean)"
-	"  AND ($6::text IS NULL OR strpos(lower(p.title || ' ' || p.description), lower($6::text)) > 0)"
-	"  AND ($7::int IS NULL OR p.ref = $7::int))"
-	" SELECT ";
+/* $1 theme, $2 objective, $3 lead org, $4 stage, $5 capital, $6 text, $7 ref, $8 after ref, $9 limit,
+ * $10 plan */
+static const char SQL_PROJECTS_HEAD[] = "WITH f AS (SELECT p.* FROM project p WHERE p.plan_id = " PLAN_NAMED(
+	"$10") "  AND ($1::int IS NULL OR p.theme = $1::int)"
+	       "  AND ($2::text IS NULL OR p.theme || '.' || p.objective = $2::text)"
+	       "  AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM project_lead_org l"
+	       "       WHERE l.project_id = p.id AND lower(l.org_code) = lower($3::text)))"
+	       "  AND ($4::stage IS NULL OR p.stage = $4::stage)"
+	       "  AND ($5::boolean IS NULL OR p.capital = $5::boolean)"
+	       "  AND ($6::text IS NULL OR strpos(lower(p.title || ' ' || p.description), lower($6::text)) > 0)"
+	       "  AND ($7::int IS NULL OR p.ref = $7::int))"
+	       " SELECT ";
 static const char SQL_PROJECTS_TAIL[] =
 	", (SELECT count(*) FROM f) FROM f WHERE f.ref > $8::int ORDER BY f.ref LIMIT $9::int";
 enum { PROJECTS_TOTAL = PROJECT_COLUMNS }; /* how many match the filter, on every row */
@@ -114,6 +116,23 @@ Planreg__V1__Cost *register_cost(struct rpc_call *call, PGresult *res, int row, 
 	cost->max = register_money(call, res, row, col + COST_MAX_PENCE);
 	cost->approximate = result_bool(res, row, col + COST_APPROXIMATE);
 	return cost;
+}
+
+/* The attributes cell: each one's name and value joined with RESULT_SUBSEP. */
+static void register_attributes(struct rpc_call *call, Planreg__V1__Project *p, const char *cell)
+{
+	char **items;
+	size_t n = result_split(&call->arena, cell, RESULT_SEP, &items);
+	for (size_t i = 0; i < n; i++) {
+		Planreg__V1__Attribute *a =
+			ARENA_NEW(&call->arena, Planreg__V1__Attribute, planreg__v1__attribute__init);
+		char *sep = strstr(items[i], RESULT_SUBSEP);
+		a->value = sep ? sep + 1 : "";
+		if (sep)
+			*sep = '\0';
+		a->name = items[i];
+		*(Planreg__V1__Attribute **)arena_push(&call->arena, &p->attributes, &p->n_attributes, sizeof a) = a;
+	}
 }
 
 /* The partners cell: each partner's name and organisation code joined with RESULT_SUBSEP. */
@@ -156,14 +175,23 @@ Planreg__V1__Project *register_project_from_row(struct rpc_call *call, PGresult 
 	p->stage = (Planreg__V1__Stage)st;
 	p->stage_note = rpc_strdup(call, result_value(res, row, col + PROJECT_STAGE_NOTE));
 	p->stage_text = rpc_strdup(call, result_value(res, row, col + PROJECT_STAGE_TEXT));
+	register_attributes(call, p, result_value(res, row, col + PROJECT_ATTRIBUTES));
 	return p;
 }
 
 /* ---------------------------------------------------------------- Whoami */
 
-/* The plan's title, once there is a plan: an import under another title is refused
- * (docs/decisions.md), so a title once read never changes and Whoami need not ask again. */
+/* The current plan's title, once there is a plan. It changes only when a new edition is imported
+ * (docs/decisions.md, "Editions"): this daemon's import forgets it at once (register_forget_plan_title),
+ * and another daemon's is seen within REGISTER_TITLE_TTL_MS, so Whoami rarely needs to ask. */
+#define REGISTER_TITLE_TTL_MS 1000
 static char register_plan_title[2048];
+static int64_t register_plan_title_at;
+
+void register_forget_plan_title(void)
+{
+	register_plan_title[0] = '\0';
+}
 
 static void register_whoami_reply(struct rpc_call *call, const char *title)
 {
@@ -184,8 +212,10 @@ static void register_whoami_reply(struct rpc_call *call, const char *title)
 static void register_whoami_done(struct rpc_call *call, PGresult *res)
 {
 	const char *title = PQntuples(res) > 0 ? result_value(res, 0, PLAN_TITLE) : "";
-	if (title[0] && strlen(title) < sizeof register_plan_title)
+	if (title[0] && strlen(title) < sizeof register_plan_title) {
 		snprintf(register_plan_title, sizeof register_plan_title, "%s", title);
+		register_plan_title_at = rpc_now_ms();
+	}
 	register_whoami_reply(call, title);
 }
 
@@ -201,7 +231,7 @@ void register_whoami(struct rpc_call *call)
 	/* no round trip; the answer still goes from the loop, as every database answer does, never from
 	 * inside the connection's own read callback */
 	static const struct timeval now = {0, 0};
-	if (register_plan_title[0] &&
+	if (register_plan_title[0] && rpc_now_ms() - register_plan_title_at < REGISTER_TITLE_TTL_MS &&
 	    event_base_once(call->srv->base, -1, EV_TIMEOUT, register_whoami_cached, call, &now) == 0)
 		return;
 	query_run(call, SQL_PLAN_TITLE, 0, NULL, register_whoami_done);
@@ -238,7 +268,8 @@ static void register_list_themes_done(struct rpc_call *call, PGresult *res)
 
 void register_list_themes(struct rpc_call *call)
 {
-	query_run(call, SQL_THEMES, 0, NULL, register_list_themes_done);
+	const char *params[1] = {call->req->list_themes->plan};
+	query_run(call, SQL_THEMES, 1, params, register_list_themes_done);
 }
 
 /* ---------------------------------------------------------------- organisations */
@@ -414,7 +445,7 @@ static void register_list_projects_query(struct rpc_call *call, const char *lead
 	int after = 0;
 	if (q->page_token[0] && sscanf(q->page_token, "after:%d", &after) != 1)
 		after = -1;
-	const char *params[9] = {
+	const char *params[10] = {
 		q->theme ? rpc_printf(call, "%d", q->theme) : NULL,
 		q->objective[0] ? q->objective : NULL,
 		lead_org,
@@ -426,8 +457,9 @@ static void register_list_projects_query(struct rpc_call *call, const char *lead
 		NULL,
 		rpc_printf(call, "%d", after),
 		rpc_printf(call, "%d", *limit + 1),
+		q->plan,
 	};
-	query_run(call, register_sql_projects(), 9, params, register_list_projects_done);
+	query_run(call, register_sql_projects(), 10, params, register_list_projects_done);
 }
 
 static void register_list_projects_have_org(struct rpc_call *call, PGresult *res)
@@ -494,6 +526,15 @@ void register_get_project(struct rpc_call *call)
 		reply_violations(call, "invalid_ref");
 		return;
 	}
-	const char *params[9] = {NULL, NULL, NULL, NULL, NULL, NULL, rpc_printf(call, "%d", ref), "0", "1"};
-	query_run(call, register_sql_projects(), 9, params, register_get_project_done);
+	const char *params[10] = {NULL,
+				  NULL,
+				  NULL,
+				  NULL,
+				  NULL,
+				  NULL,
+				  rpc_printf(call, "%d", ref),
+				  "0",
+				  "1",
+				  call->req->get_project->plan};
+	query_run(call, register_sql_projects(), 10, params, register_get_project_done);
 }

@@ -81,7 +81,8 @@ static const char SQL_FIRST_RUN[] = "UPDATE reminder_policy SET first_run = $1::
 
 /* $1 period, $2 due date, $3 the period's last day: every outstanding project by lead organisation, as the
  * register stands now (a reminder never chases a return that has arrived, whatever day the job acts for),
- * with what it last reported up to this period (by the periods' ends, not their names) for the example. */
+ * with what it last reported up to this period (by the periods' ends, not their names, in any edition) for the
+ * example. */
 static const char SQL_CLAIM_OUTSTANDING[] =
 	"SELECT o.code, o.name, array_to_string(o.contacts, chr(31)), s.ref, s.title, s.update_id,"
 	"  coalesce(s.review_comment, ''), coalesce(last.stage, s.register_stage)::text, coalesce(last.period, ''),"
@@ -90,9 +91,10 @@ static const char SQL_CLAIM_OUTSTANDING[] =
 	" FROM planreg_status_rows($1, now(), NULL, $2::date, NULL, NULL, NULL, NULL, false, NULL, NULL, NULL, NULL) s"
 	" JOIN project_lead_org l ON l.project_id = s.project_id"
 	" JOIN organisation o ON o.code = l.org_code"
+	" JOIN project sp ON sp.id = s.project_id"
 	" LEFT JOIN LATERAL (SELECT u.period, u.stage, u.confidence, u.spend_to_date_pence, u.forecast_total_pence,"
 	"   u.variance_note FROM progress_update u JOIN reporting_period rp ON rp.period = u.period"
-	"   WHERE u.project_id = s.project_id AND rp.ends <= $3::date"
+	"   WHERE u.project_id IN " SAME_PROJECT("sp.lineage") " AND rp.ends <= $3::date"
 	"   ORDER BY rp.ends DESC, u.revision DESC LIMIT 1) last ON true"
 	" WHERE s.update_id IS NULL OR s.review_accepted = false"
 	" ORDER BY o.code, s.ref";

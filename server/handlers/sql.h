@@ -12,8 +12,14 @@
 /* The same to the microsecond (NULL stays NULL): what the hash chain records. */
 #define TS_US(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
-/* The register holds one plan (docs/decisions.md); it is the newest row of plan. */
+/* The current plan: the newest edition (docs/decisions.md, "Editions"). */
 #define CURRENT_PLAN "(SELECT max(id) FROM plan)"
+/* The plan a request names (a text parameter such as "$3": its number, its title, "" for the current one),
+ * found once per statement; an unknown plan fails the statement with NOT_FOUND (migrations/0016). */
+#define PLAN_NAMED(param) "(SELECT planreg_plan_id(" param "))"
+/* The rows of one project in every edition, given its lineage ("p.lineage"): its returns are the updates whose
+ * project_id is IN this (migrations/0016), whichever edition each was made for. */
+#define SAME_PROJECT(lineage) "(SELECT m.id FROM project m WHERE m.lineage = " lineage ")"
 
 /*
  * One progress update's content and record, in the order of enum sql_update_col (aliases

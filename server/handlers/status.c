@@ -29,7 +29,7 @@
 
 /* $1 period, $2 as_at (NULL = now), $3 previous period, $4 default due date, $5 theme, $6 objective,
  * $7 lead organisation, $8 scope, $9 narratives, $10 stage, $11 confidence, $12 after this ref,
- * $13 rows (one more than the page). One row even when no project matches (ref NULL). */
+ * $13 rows (one more than the page), $14 plan. One row even when no project matches (ref NULL). */
 static const char SQL_STATUS[] =
 	"WITH a AS (SELECT coalesce($2::timestamptz, now()) AS t,"
 	"  coalesce((SELECT due FROM reporting_period WHERE period = $1), $4::date) AS due)"
@@ -41,7 +41,7 @@ static const char SQL_STATUS[] =
 	"  s.narrative_repeated, s.narrative,"
 	"  " TS_US("a.t") ", to_char(a.due, 'YYYY-MM-DD'), a.t >= " DUE_END("a.due")
 	" FROM a LEFT JOIN LATERAL planreg_status_rows($1, a.t, $3, a.due, $5::int, $6, $7, $8, $9::boolean,"
-	"  $10::stage, $11::confidence, $12::int, $13::int) s ON true"
+	"  $10::stage, $11::confidence, $12::int, $13::int, $14) s ON true"
 	" ORDER BY s.ref";
 enum status_col {
 	STATUS_REF,
@@ -71,12 +71,14 @@ enum status_col {
 };
 
 /* $1 period, $2 as_at (the page's), $3 default due date, $4 theme, $5 objective, $6 lead organisation,
- * $7 scope, $8 stage, $9 confidence: one row per group (dim, key, name, counts, sums; migrations/0011). */
+ * $7 scope, $8 stage, $9 confidence, $10 plan: one row per group (dim, key, name, counts, sums;
+ * migrations/0011, 0016). */
 static const char SQL_TOTALS[] =
 	"SELECT dim, key, coalesce(name, ''), projects, reported, outstanding, late, returned, green, amber_green,"
 	"  amber, amber_red, red, not_reported, spend_pence, forecast_pence, plan_cost_pence, compared_projects,"
 	"  compared_forecast_pence, compared_plan_cost_pence, forecast_without_plan_cost"
-	" FROM planreg_status_totals($1, $2::timestamptz, $3::date, $4::int, $5, $6, $7, $8::stage, $9::confidence)";
+	" FROM planreg_status_totals($1, $2::timestamptz, $3::date, $4::int, $5, $6, $7, $8::stage, $9::confidence,"
+	"  $10)";
 enum totals_col {
 	TOTALS_DIM,
 	TOTALS_KEY,
@@ -104,7 +106,7 @@ enum totals_col {
 static const char SQL_ORG_CODE[] = "SELECT code FROM organisation WHERE lower(code) = lower($1)";
 enum { ORG_CODE };
 
-/* $1 period, $2 as_of date (NULL = today, UTC), $3 default due date, $4 scope. One row even when
+/* $1 period, $2 as_of date (NULL = today, UTC), $3 default due date, $4 scope, $5 plan. One row even when
  * nothing is outstanding (code NULL). */
 static const char SQL_OUTSTANDING[] =
 	"WITH a AS (SELECT coalesce($2::date, (now() AT TIME ZONE 'UTC')::date) AS d,"
@@ -115,7 +117,7 @@ static const char SQL_OUTSTANDING[] =
 	"  SELECT o.code, o.name, coalesce(o.contact_email, '') AS contact, s.ref, s.title, s.update_id,"
 	"   s.review_comment"
 	"  FROM planreg_status_rows($1, ((a.d + 1)::timestamp AT TIME ZONE 'UTC') - interval '1 microsecond',"
-	"   NULL, a.due, NULL, NULL, NULL, $4, false, NULL, NULL, NULL, NULL) s"
+	"   NULL, a.due, NULL, NULL, NULL, $4, false, NULL, NULL, NULL, NULL, $5) s"
 	"  JOIN project_lead_org l ON l.project_id = s.project_id"
 	"  JOIN organisation o ON o.code = l.org_code"
 	"  WHERE (s.update_id IS NULL OR s.review_accepted = false)"
@@ -134,8 +136,9 @@ enum outstanding_col {
 	OUTSTANDING_REVIEW_COMMENT,
 };
 
-/* $1 periods, $2 their default due dates, $3 scope: per organisation and period, the projects it
- * leads, how many have an update, and when the last of them was first reported. */
+/* $1 periods, $2 their default due dates, $3 scope, $4 plan: per organisation and period, the projects it
+ * leads, how many have an update (made in any edition: migrations/0016), and when the last of them was
+ * first reported. */
 static const char SQL_TIMELINESS[] =
 	"SELECT o.code, o.name, per.period, to_char(coalesce(rp.due, per.dd), 'YYYY-MM-DD'),"
 	"  count(*), count(f.first_at), coalesce(" TS_US("max(f.first_at)") ", ''),"
@@ -143,11 +146,12 @@ static const char SQL_TIMELINESS[] =
 	"  now() >= " DUE_END("coalesce(rp.due, per.dd)")
 	" FROM organisation o"
 	" JOIN project_lead_org l ON l.org_code = o.code"
-	" JOIN project p ON p.id = l.project_id AND p.plan_id = " CURRENT_PLAN
+	" JOIN project p ON p.id = l.project_id AND p.plan_id = " PLAN_NAMED("$4")
 	" CROSS JOIN unnest($1::text[], $2::date[]) AS per(period, dd)"
 	" LEFT JOIN reporting_period rp ON rp.period = per.period"
 	" LEFT JOIN LATERAL (SELECT min(u.submitted_at) AS first_at FROM progress_update u"
-	"   WHERE u.project_id = p.id AND u.period = per.period) f ON true"
+	"   WHERE u.project_id IN (SELECT m.id FROM project m WHERE m.lineage = p.lineage)"
+	"   AND u.period = per.period) f ON true"
 	" WHERE ($3::text IS NULL OR lower(o.code) = lower($3::text))"
 	" GROUP BY o.code, o.name, per.period, per.dd, rp.due"
 	" ORDER BY o.code, per.period";
@@ -163,7 +167,8 @@ enum timeliness_col {
 	TIMELINESS_PAST_DUE,
 };
 
-/* $1 from, $2 to, $3/$4 their default due dates, $5 scope, $6 the last day of `from`. */
+/* $1 from, $2 to, $3/$4 their default due dates, $5 scope, $6 the last day of `from`, $7 plan (each side's
+ * latest revision is found in every edition, so the quarters of two editions compare carried-over projects). */
 static const char SQL_DIFF[] =
 	"SELECT b.ref, b.title, a.update_id, a.confidence, a.stage, a.forecast_total_pence, a.review_accepted,"
 	"  b.update_id, b.confidence, b.stage, b.forecast_total_pence, b.review_accepted, b.register_stage,"
@@ -176,8 +181,10 @@ static const char SQL_DIFF[] =
 	"   JOIN update_milestone m1 ON m1.update_id = a.update_id AND m1.title = m2.title"
 	"   WHERE m2.update_id = b.update_id AND m2.achieved IS NULL AND m1.achieved IS NULL"
 	"   AND m2.forecast > m1.forecast), '')"
-	" FROM planreg_status_rows($2, now(), NULL, $4::date, NULL, NULL, NULL, $5, false, NULL, NULL, NULL, NULL) b"
-	" JOIN planreg_status_rows($1, now(), NULL, $3::date, NULL, NULL, NULL, $5, false, NULL, NULL, NULL, NULL) a"
+	" FROM planreg_status_rows($2, now(), NULL, $4::date, NULL, NULL, NULL, $5, false, NULL, NULL, NULL, NULL,"
+	"  $7) b"
+	" JOIN planreg_status_rows($1, now(), NULL, $3::date, NULL, NULL, NULL, $5, false, NULL, NULL, NULL, NULL,"
+	"  $7) a"
 	"  ON a.project_id = b.project_id"
 	" ORDER BY b.ref";
 /* The latest update of a project in a period: its id, confidence, stage, forecast and review. */
@@ -507,7 +514,7 @@ static void status_get_totals_query(struct rpc_call *call)
 	}
 	char theme[16];
 	snprintf(theme, sizeof theme, "%d", q->theme);
-	const char *params[9] = {
+	const char *params[10] = {
 		st->period_s,
 		st->resp->as_at,
 		status_due_default(call, st->period),
@@ -517,8 +524,9 @@ static void status_get_totals_query(struct rpc_call *call)
 		st->scope,
 		q->stage ? values_stage_name((enum stage)q->stage) : NULL,
 		q->confidence ? values_confidence_name((enum confidence)q->confidence) : NULL,
+		q->plan,
 	};
-	query_run(call, SQL_TOTALS, 9, params, status_get_totals);
+	query_run(call, SQL_TOTALS, 10, params, status_get_totals);
 }
 
 /* ---------------------------------------------------------------- GetStatus: the details of a report */
@@ -648,7 +656,7 @@ static void status_get_page(struct rpc_call *call)
 	const Planreg__V1__GetStatusRequest *q = call->req->get_status;
 	char theme[16];
 	snprintf(theme, sizeof theme, "%d", q->theme);
-	const char *params[13] = {
+	const char *params[14] = {
 		st->period_s,
 		st->as_at,
 		status_period_text(call, period_prev(st->period)),
@@ -662,8 +670,9 @@ static void status_get_page(struct rpc_call *call)
 		q->confidence ? values_confidence_name((enum confidence)q->confidence) : NULL,
 		rpc_printf(call, "%d", st->after_ref),
 		rpc_printf(call, "%d", st->page_size + 1),
+		q->plan,
 	};
-	query_run(call, SQL_STATUS, 13, params, status_get_rows);
+	query_run(call, SQL_STATUS, 14, params, status_get_rows);
 }
 
 static void status_get_lead(struct rpc_call *call, PGresult *res)
@@ -837,9 +846,9 @@ void status_outstanding(struct rpc_call *call)
 		return;
 	}
 	call->state = (void *)status_period_text(call, p);
-	const char *params[4] = {call->state, q->as_of ? q->as_of->iso : NULL, status_due_default(call, p),
-				 auth_progress_scope(&call->principal)};
-	query_run(call, SQL_OUTSTANDING, 4, params, status_outstanding_rows);
+	const char *params[5] = {call->state, q->as_of ? q->as_of->iso : NULL, status_due_default(call, p),
+				 auth_progress_scope(&call->principal), q->plan};
+	query_run(call, SQL_OUTSTANDING, 5, params, status_outstanding_rows);
 }
 
 /* ---------------------------------------------------------------- GetTimeliness */
@@ -903,11 +912,11 @@ void status_timeliness(struct rpc_call *call)
 	buf_putc(&periods, '}');
 	buf_putc(&dues, '}');
 	call->state = r;
-	const char *params[3] = {rpc_strdup(call, buf_str(&periods)), rpc_strdup(call, buf_str(&dues)),
-				 auth_progress_scope(&call->principal)};
+	const char *params[4] = {rpc_strdup(call, buf_str(&periods)), rpc_strdup(call, buf_str(&dues)),
+				 auth_progress_scope(&call->principal), call->req->get_timeliness->plan};
 	buf_free(&periods);
 	buf_free(&dues);
-	query_run(call, SQL_TIMELINESS, 3, params, status_timeliness_rows);
+	query_run(call, SQL_TIMELINESS, 4, params, status_timeliness_rows);
 }
 
 /* ---------------------------------------------------------------- DiffPeriods */
@@ -985,11 +994,12 @@ void status_diff(struct rpc_call *call)
 	call->state = r;
 	char end[DATE_FMT_MAX];
 	date_format(period_end(from), end);
-	const char *params[6] = {r->from_period,
+	const char *params[7] = {r->from_period,
 				 r->to_period,
 				 status_due_default(call, from),
 				 status_due_default(call, to),
 				 auth_progress_scope(&call->principal),
-				 rpc_strdup(call, end)};
-	query_run(call, SQL_DIFF, 6, params, status_diff_rows);
+				 rpc_strdup(call, end),
+				 call->req->diff_periods->plan};
+	query_run(call, SQL_DIFF, 7, params, status_diff_rows);
 }

@@ -36,10 +36,11 @@ static const char SQL_SUBMIT_CONTEXT[] =
 	" coalesce((SELECT string_agg(org_code, chr(31) ORDER BY position) FROM project_lead_org"
 	"           WHERE project_id = p.id), ''),"
 	" p.cost_status, p.cost_min_pence, p.cost_max_pence, p.stage,"
-	" (SELECT stage FROM progress_update WHERE project_id = p.id AND period = $5 ORDER BY revision DESC LIMIT 1),"
-	" (SELECT narrative FROM progress_update WHERE project_id = p.id AND period < $2"
+	" (SELECT stage FROM progress_update WHERE project_id IN " SAME_PROJECT("p.lineage") " AND period = $5"
+	"  ORDER BY revision DESC LIMIT 1),"
+	" (SELECT narrative FROM progress_update WHERE project_id IN " SAME_PROJECT("p.lineage") " AND period < $2"
 	"  ORDER BY period DESC, revision DESC LIMIT 1),"
-	" (SELECT period FROM progress_update WHERE project_id = p.id AND period < $2"
+	" (SELECT period FROM progress_update WHERE project_id IN " SAME_PROJECT("p.lineage") " AND period < $2"
 	"  ORDER BY period DESC, revision DESC LIMIT 1),"
 	" (SELECT id FROM progress_update WHERE submitted_by = $3 AND idempotency_key = $4)"
 	" FROM project p WHERE p.plan_id = " CURRENT_PLAN " AND p.ref = $1";
@@ -86,7 +87,7 @@ enum receipt_col {
 	" u.hash, u.prev_hash,"                                                                                  \
 	" rv.accepted, coalesce(rv.comment, ''), coalesce(rv.reviewed_by, ''),"                                  \
 	" coalesce(" TS_US("rv.reviewed_at") ", ''),"                                                           \
-	" EXISTS (SELECT 1 FROM progress_update later WHERE later.project_id = u.project_id"                    \
+	" EXISTS (SELECT 1 FROM progress_update later WHERE later.project_id IN " SAME_PROJECT("p.lineage")    \
 	"   AND later.period = u.period AND later.revision > u.revision),"                                      \
 	" coalesce((SELECT string_agg(org_code, chr(31) ORDER BY position) FROM project_lead_org"               \
 	"   WHERE project_id = u.project_id), ''),"                                                              \
@@ -107,21 +108,28 @@ enum update_col {
 	UPD_TITLE,      /* the project's title */
 };
 
-/* $1 id, $2 ref, $3 period, $4 lead organisation, $5 latest only */
+/* $1 id, $2 ref, $3 period, $4 lead organisation, $5 latest only, $6 plan. A ref is the project's in that plan,
+ * and its history is every edition's (migrations/0016); a period's updates are those of the plan's projects. */
 static const char SQL_UPDATES[] =
 	"SELECT " UPDATE_COLUMNS UPDATE_FROM
 	" WHERE ($1::bigint IS NULL OR u.id = $1::bigint)"
-	"  AND ($2::int IS NULL OR (p.ref = $2::int AND p.plan_id = " CURRENT_PLAN "))"
+	"  AND ($2::int IS NULL OR p.lineage = (SELECT c.lineage FROM project c"
+	"       WHERE c.plan_id = " PLAN_NAMED("$6") " AND c.ref = $2::int))"
+	"  AND ($1::bigint IS NOT NULL OR EXISTS (SELECT 1 FROM project c WHERE c.lineage = p.lineage"
+	"       AND c.plan_id = " PLAN_NAMED("$6") "))"
 	"  AND ($3::text IS NULL OR u.period = $3::text)"
 	"  AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM project_lead_org l WHERE l.project_id = u.project_id"
 	"       AND lower(l.org_code) = lower($4::text)))"
 	"  AND (NOT $5::boolean OR NOT EXISTS (SELECT 1 FROM progress_update later"
-	"       WHERE later.project_id = u.project_id AND later.period = u.period AND later.revision > u.revision))"
-	" ORDER BY p.ref, u.period, u.revision";
+	"       WHERE later.project_id IN " SAME_PROJECT("p.lineage") " AND later.period = u.period"
+	"       AND later.revision > u.revision))"
+	" ORDER BY (SELECT c.ref FROM project c WHERE c.lineage = p.lineage AND c.plan_id = " PLAN_NAMED("$6") "),"
+	"  u.period, u.revision, u.id";
 
+/* $1 ref, $2 plan */
 static const char SQL_PROJECT_LEADS[] =
 	"SELECT coalesce((SELECT string_agg(org_code, chr(31) ORDER BY position) FROM project_lead_org"
-	" WHERE project_id = p.id), '') FROM project p WHERE p.plan_id = " CURRENT_PLAN " AND p.ref = $1";
+	" WHERE project_id = p.id), '') FROM project p WHERE p.plan_id = " PLAN_NAMED("$2") " AND p.ref = $1";
 enum { LEADS_CODES };
 
 static const char SQL_ORG_EXISTS[] = "SELECT code FROM organisation WHERE lower(code) = lower($1)";
@@ -139,7 +147,7 @@ static const char SQL_REVIEW_ONCE[] =
 	"WITH k AS (SELECT " REVIEW_COLUMNS " FROM update_review"
 	"   WHERE reviewed_by = $4 AND idempotency_key = NULLIF($5, '')),"
 	" u AS (SELECT x.id, p.ref, x.period, x.revision,"
-	"   EXISTS (SELECT 1 FROM progress_update later WHERE later.project_id = x.project_id"
+	"   EXISTS (SELECT 1 FROM progress_update later WHERE later.project_id IN " SAME_PROJECT("p.lineage")
 	"     AND later.period = x.period AND later.revision > x.revision) AS superseded"
 	"   FROM progress_update x JOIN project p ON p.id = x.project_id WHERE x.id = $1::bigint),"
 	" ins AS (INSERT INTO update_review (update_id, accepted, comment, reviewed_by, idempotency_key)"
@@ -765,8 +773,8 @@ void update_get(struct rpc_call *call)
 		reply_violations(call, "invalid_id");
 		return;
 	}
-	const char *params[5] = {rpc_printf(call, "%lld", id), NULL, NULL, NULL, "false"};
-	query_run(call, SQL_UPDATES, 5, params, update_get_done);
+	const char *params[6] = {rpc_printf(call, "%lld", id), NULL, NULL, NULL, "false", NULL};
+	query_run(call, SQL_UPDATES, 6, params, update_get_done);
 }
 
 static void update_list_done(struct rpc_call *call, PGresult *res)
@@ -787,9 +795,10 @@ static void update_list_query(struct rpc_call *call, const char *org)
 	if (org == NULL)
 		org = auth_progress_scope(&call->principal);
 	const char *period = call->state; /* normalised by update_list */
-	const char *params[5] = {NULL, q->ref ? rpc_printf(call, "%d", q->ref) : NULL, period, org,
-				 q->latest_only ? "true" : "false"};
-	query_run(call, SQL_UPDATES, 5, params, update_list_done);
+	const char *params[6] = {
+		NULL,   q->ref ? rpc_printf(call, "%d", q->ref) : NULL, period, org, q->latest_only ? "true" : "false",
+		q->plan};
+	query_run(call, SQL_UPDATES, 6, params, update_list_done);
 }
 
 static void update_list_have_leads(struct rpc_call *call, PGresult *res)
@@ -849,8 +858,8 @@ void update_list(struct rpc_call *call)
 		call->state = rpc_strdup(call, norm);
 	}
 	if (q->ref) {
-		const char *params[1] = {rpc_printf(call, "%d", q->ref)};
-		query_run(call, SQL_PROJECT_LEADS, 1, params, update_list_have_leads);
+		const char *params[2] = {rpc_printf(call, "%d", q->ref), q->plan};
+		query_run(call, SQL_PROJECT_LEADS, 2, params, update_list_have_leads);
 	} else if (q->organisation[0]) {
 		const char *params[1] = {q->organisation};
 		query_run(call, SQL_ORG_EXISTS, 1, params, update_list_have_org);
@@ -976,11 +985,13 @@ static const char *update_sql_template(void)
 	if (sql[0] == '\0')
 		snprintf(sql, sizeof sql,
 			 "SELECT %s, lu.id FROM project f" /* TEMPLATE_LATEST_ID */
-			 " LEFT JOIN LATERAL (SELECT x.id FROM progress_update x WHERE x.project_id = f.id"
-			 "   AND x.period <= $2 ORDER BY x.period DESC, x.revision DESC LIMIT 1) lu ON true"
-			 " WHERE f.plan_id = " CURRENT_PLAN " AND EXISTS (SELECT 1 FROM project_lead_org l"
-			 "   WHERE l.project_id = f.id AND lower(l.org_code) = lower($1))"
-			 " ORDER BY f.ref",
+			 " LEFT JOIN LATERAL (SELECT x.id FROM progress_update x WHERE x.project_id IN " SAME_PROJECT(
+				 "f.lineage") "   AND x.period <= $2 ORDER BY x.period DESC, x.revision DESC LIMIT 1) "
+					      "lu ON true"
+					      " WHERE f.plan_id = " CURRENT_PLAN
+					      " AND EXISTS (SELECT 1 FROM project_lead_org l"
+					      "   WHERE l.project_id = f.id AND lower(l.org_code) = lower($1))"
+					      " ORDER BY f.ref",
 			 REGISTER_SQL_PROJECT_COLUMNS);
 	return sql;
 }
@@ -990,7 +1001,8 @@ enum { TEMPLATE_LATEST_ID = PROJECT_COLUMNS }; /* the latest update up to the pe
 struct update_template {
 	Planreg__V1__UpdateTemplateResponse *resp;
 	char period[PERIOD_FMT_MAX];
-	struct buf ids; /* the latest updates to fetch, as a Postgres array literal of integers */
+	struct buf ids;    /* the latest updates to fetch, as a Postgres array literal of integers */
+	long long *latest; /* per row: its latest update's id (made in this edition or an earlier one), 0 when none */
 };
 
 static void update_template_latest(struct rpc_call *call, PGresult *res)
@@ -999,7 +1011,7 @@ static void update_template_latest(struct rpc_call *call, PGresult *res)
 	for (int i = 0; i < PQntuples(res); i++) {
 		Planreg__V1__Update *u = update_from_row(call, res, i, NULL, NULL);
 		for (size_t k = 0; k < st->resp->n_rows; k++)
-			if (st->resp->rows[k]->project->ref == u->content->ref) {
+			if (st->latest[k] == u->id) {
 				st->resp->rows[k]->latest = u->content;
 				st->resp->rows[k]->latest_update_id = u->id;
 				st->resp->rows[k]->latest_review = u->review;
@@ -1014,7 +1026,10 @@ static void update_template_projects(struct rpc_call *call, PGresult *res)
 	struct update_template *st = call->state;
 	buf_puts(&st->ids, "{");
 	bool any = false;
+	st->latest = arena_alloc(&call->arena, ((size_t)PQntuples(res) + 1) * sizeof *st->latest);
 	for (int i = 0; i < PQntuples(res); i++) {
+		st->latest[i] =
+			result_is_null(res, i, TEMPLATE_LATEST_ID) ? 0 : result_int64(res, i, TEMPLATE_LATEST_ID);
 		Planreg__V1__TemplateRow *row =
 			ARENA_NEW(&call->arena, Planreg__V1__TemplateRow, planreg__v1__template_row__init);
 		row->project = register_project_from_row(call, res, i, 0);
@@ -1086,13 +1101,16 @@ void update_template(struct rpc_call *call)
 #define UPDATE_EXPORT_PAGE_DEFAULT 500
 #define UPDATE_EXPORT_PAGE_MAX 1000
 
-/* $1 after id, $2 from period, $3 to period, $4 scope (auth.c), $5 rows to read (one more than a page) */
+/* $1 after id, $2 from period, $3 to period, $4 scope (auth.c), $5 rows to read (one more than a page), $6 plan:
+ * the returns of its projects, made in any edition */
 static const char SQL_EXPORT[] =
 	"SELECT " UPDATE_COLUMNS UPDATE_FROM " WHERE u.id > $1::bigint AND ($2::text IS NULL OR u.period >= $2::text)"
 	"  AND ($3::text IS NULL OR u.period <= $3::text)"
-	"  AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM project_lead_org l"
-	"       WHERE l.project_id = u.project_id AND lower(l.org_code) = lower($4::text)))"
-	" ORDER BY u.id LIMIT $5::int";
+	"  AND EXISTS (SELECT 1 FROM project c WHERE c.lineage = p.lineage AND c.plan_id = " PLAN_NAMED(
+		"$6") ")"
+		      "  AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM project_lead_org l"
+		      "       WHERE l.project_id = u.project_id AND lower(l.org_code) = lower($4::text)))"
+		      " ORDER BY u.id LIMIT $5::int";
 
 static void update_export_done(struct rpc_call *call, PGresult *res)
 {
@@ -1132,8 +1150,11 @@ void update_export(struct rpc_call *call)
 	int *page = arena_alloc(&call->arena, sizeof *page);
 	*page = q->page_size ? q->page_size : UPDATE_EXPORT_PAGE_DEFAULT;
 	call->state = page;
-	const char *params[5] = {rpc_printf(call, "%lld", (long long)q->after_id),
-				 from_s[0] ? rpc_strdup(call, from_s) : NULL, to_s[0] ? rpc_strdup(call, to_s) : NULL,
-				 auth_progress_scope(&call->principal), rpc_printf(call, "%d", *page + 1)};
-	query_run(call, SQL_EXPORT, 5, params, update_export_done);
+	const char *params[6] = {rpc_printf(call, "%lld", (long long)q->after_id),
+				 from_s[0] ? rpc_strdup(call, from_s) : NULL,
+				 to_s[0] ? rpc_strdup(call, to_s) : NULL,
+				 auth_progress_scope(&call->principal),
+				 rpc_printf(call, "%d", *page + 1),
+				 q->plan};
+	query_run(call, SQL_EXPORT, 6, params, update_export_done);
 }

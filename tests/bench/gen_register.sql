@@ -62,8 +62,8 @@ SET LOCAL client_min_messages = warning;
 
 DO $$
 BEGIN
-	IF to_regclass('public.progress_update') IS NULL OR to_regprocedure(
-	   'planreg_status_totals(text,timestamptz,date,integer,text,text,text,stage,confidence)') IS NULL THEN
+	-- by name: migrations/0016 gave it a last parameter, the plan
+	IF to_regclass('public.progress_update') IS NULL OR to_regproc('planreg_status_totals') IS NULL THEN
 		RAISE EXCEPTION 'gen_register.sql: run `planregd migrate` first (0003_status.sql is missing)';
 	END IF;
 	IF EXISTS (SELECT 1 FROM plan) OR EXISTS (SELECT 1 FROM progress_update) THEN

@@ -1,14 +1,17 @@
 /* fuzz_plan.c - fuzz target for client/plan_parse.c, the reader of the published action-plan document
  * (`planreg plan import`), with the real names file (data/names.tsv). The seeds are the first user's plan,
  * data/lcr-digital-action-plan-2021-2023.txt, whole and in pieces (a theme at a time, a page of lines at a
- * time, each project row under its own theme and objective lines).
+ * time, each project row under its own theme and objective lines), its copies printed another way and its
+ * successor edition (tests/data: columns swapped or reordered under other headings, an extra column, page
+ * footers and form feeds, the headings on every page), and small documents of headings and furniture.
  *
  * Invariants of a plan that parses: themes numbered upwards; every objective under its theme with code
  * "theme.minor", codes unique; every project's ref in range and unique, its theme and objective among those
  * read; every lead organisation and partner it resolves among the plan's organisations, every lead person
  * among its people, both lists sorted without repeats; costs within range with the lower figure first;
- * text UTF-8. A plan that does not parse leaves nothing behind and names a line within the document. The
- * cost and status readers are also run on the input's first line as a single cell.
+ * every attribute named and non-empty, no more of them than the table has columns; text UTF-8. A plan that does not
+ * parse leaves nothing behind and names a line within the document. The cost and status readers are also run on the
+ * input's first line as a single cell.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +24,8 @@
 #include "text.h"
 
 #define FUZZ_PLAN_DOC PLANREG_SOURCE_DIR "/data/lcr-digital-action-plan-2021-2023.txt"
+#define FUZZ_PLAN_DATA PLANREG_SOURCE_DIR "/tests/data/"
+#define FUZZ_PLAN_MAX_COLUMNS 64 /* plan_parse_int.h: the most columns headings may name */
 #define FUZZ_PLAN_NAMES PLANREG_SOURCE_DIR "/data/names.tsv"
 #define FUZZ_PLAN_CELL_MAX 512
 
@@ -120,6 +125,14 @@ static void fuzz_plan_project(const struct plan *p, const struct plan_project *p
 	fuzz_require(fuzz_plan_unique(pr->lead_people, pr->n_lead_people), "a lead person repeats");
 	for (size_t i = 0; i < pr->n_lead_people; i++)
 		fuzz_require(fuzz_plan_person(p, pr->lead_people[i]), "a lead person the plan does not list");
+	fuzz_require(pr->n_attributes <= FUZZ_PLAN_MAX_COLUMNS, "more attributes than columns");
+	for (size_t i = 0; i < pr->n_attributes; i++) {
+		fuzz_plan_text(pr->attributes[i].name, "an attribute's name is missing or not UTF-8");
+		fuzz_plan_text(pr->attributes[i].value, "an attribute's value is missing or not UTF-8");
+		fuzz_require(pr->attributes[i].name[0] != '\0' && pr->attributes[i].value[0] != '\0',
+			     "an attribute without a name or a value");
+		fuzz_require(strchr(pr->attributes[i].value, '\f') == NULL, "a form feed inside a value");
+	}
 	for (size_t i = 0; i < pr->n_partners; i++) {
 		fuzz_plan_text(pr->partners[i].name, "a partner's name is missing or not UTF-8");
 		fuzz_require(pr->partners[i].name[0] != '\0', "an empty partner");
@@ -252,6 +265,39 @@ static void fuzz_plan_piece(struct fuzz_pool *pool, char **line, size_t head, si
 	free(b.data);
 }
 
+/* The seed's copies and its successor (tests/data), whole and in their first pages; then headings and furniture. */
+static void fuzz_plan_seed_copies(struct fuzz_pool *pool)
+{
+	static const char *const copies[] = {"plan-2021-2023-lead-partners-swapped.txt",
+					     "plan-2021-2023-page-footers.txt",
+					     "plan-2021-2023-retypeset.txt",
+					     "plan-2021-2023-timescale.txt",
+					     "plan-2021-2023-headings-every-page.txt",
+					     "plan-2023-2025.txt"};
+	for (size_t i = 0; i < sizeof copies / sizeof copies[0]; i++) {
+		char path[512];
+		struct fuzz_bytes b = {0};
+		snprintf(path, sizeof path, "%s%s", FUZZ_PLAN_DATA, copies[i]);
+		if (!fuzz_read_file(path, &b)) {
+			fprintf(stderr, "fuzz_plan: cannot read %s\n", path);
+			exit(2);
+		}
+		fuzz_pool_add(pool, b.data, b.len);
+		fuzz_pool_add(pool, b.data, b.len < 6000 ? b.len : 6000); /* the first pages, cut mid-row */
+		free(b.data);
+	}
+	static const char *const docs[] = {
+		"Plan\nStage\tProject\tLead body\tCost\nTheme 1: x\n1.1 y\nLive\t1. p #\tCA\t\xc2\xa3"
+		"1M\n",
+		"Foreword\nmore foreword\nTITLE\tLEAD\tCOST\tSTATUS\tRAG\nTheme 1: x\nPage 1 of 2\n1.1 y\n"
+		"1. p\tCA\ttbd\tLive\tAmber\f2 | Page\n\f\nTITLE\tLEAD\tCOST\tSTATUS\tRAG\n2. q\tLCC\ttbd\tConcept\t\n",
+		"TITLE\tLEAD\tLead body\tCOST\tSTATUS\n",
+		"TITLE\tLEAD\t\tCOST\tSTATUS\nTheme 1: x\n1.1 y\n1. p\tCA\tstray\ttbd\tLive\n",
+		"Plan\nTheme 1: x\n1.1 y\n1. p\td\tCA\t-\ttbd\ttbd\tLive\nTITLE\tDESCRIPTION\tLEAD\tCOST\tSTATUS\n",
+	};
+	fuzz_pool_add_strs(pool, docs, sizeof docs / sizeof docs[0]);
+}
+
 static void fuzz_plan_seeds(struct fuzz_pool *pool)
 {
 	struct fuzz_bytes doc = {0};
@@ -320,6 +366,7 @@ static void fuzz_plan_seeds(struct fuzz_pool *pool)
 	}
 	free(line);
 	free(doc.data);
+	fuzz_plan_seed_copies(pool);
 
 	/* cells as the cost and status columns print them, and documents the reader must refuse */
 	static const char *const cells[] = {
@@ -385,6 +432,14 @@ static const char *const fuzz_plan_tokens[] = {
 	"Lorna Rogers",
 	"denotes",
 	"TITLE",
+	"\tDESCRIPTION\tLEAD (body & person)\tPARTNERS\tTOTAL COST\tFUNDING SOURCES\tSTATUS\n",
+	"Lead body",
+	"Cost",
+	"Stage",
+	"TIMESCALE",
+	"Page 3 of 12\n",
+	"3 | Page\n",
+	"\f",
 	"\xef\xbb\xbf",
 	NULL,
 };

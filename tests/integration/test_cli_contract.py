@@ -319,6 +319,7 @@ class ServiceTest(unittest.TestCase):
 
     LISTINGS = [
         ("viewer", ["themes", "list"]),
+        ("viewer", ["plan", "list"]),
         ("viewer", ["projects", "list", "--theme", "1"]),
         ("viewer", ["org", "list"]),
         ("admin", ["cred", "list", "--all"]),

@@ -12,7 +12,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
 
 PROJECT_KEYS = {"ref", "theme", "objective", "title", "description", "capital", "lead_orgs", "lead_people",
-                "partners", "cost", "funding", "stage", "stage_note"}
+                "partners", "cost", "funding", "stage", "stage_note", "attributes"}
 COST_KEYS = {"text", "status", "min_pence", "max_pence", "approximate"}
 STAGES = {"concept", "early_development", "advanced_development", "live", "completed", "paused", "cancelled"}
 
@@ -62,6 +62,7 @@ class RegisterTest(unittest.TestCase):
             for k in ("lead_orgs", "lead_people", "partners"):
                 self.assertIsInstance(p[k], list)
                 self.assertTrue(all(isinstance(x, str) and x for x in p[k]))
+            self.assertEqual(p["attributes"], [])  # the seed has no column the register does not read
             self.assertTrue(p["lead_orgs"], p["ref"])
         self.assertEqual(sum(p["capital"] for p in ps), 17)
         self.assertEqual(len({p["theme"] for p in ps}), 6)
@@ -194,7 +195,30 @@ class RegisterTest(unittest.TestCase):
         r = self.cli("admin", "plan", "import", path, "--quiet")
         self.assertEqual(r.returncode, 1)
         self.assertNotIn("FAILED_PRECONDITION", r.stderr)  # plain words, no protocol names
-        self.assertIn("one deployment keeps one plan", r.stderr)
+        self.assertIn('the register holds the plan "2021-2023 LCR Digital Strategy Action Plan" (plan 1), and this '
+                      'document is "2024-2026 Other Plan": a new edition is imported with --successor-of 1', r.stderr)
+        self.assertEqual(self.s.sql("SELECT count(*) FROM plan"), "1")
+
+    def test_extra_column_is_kept_and_shown(self):
+        path = os.path.join(harness.SOURCE_DIR, "tests", "data", "plan-2021-2023-timescale.txt")
+        try:
+            r = self.cli("admin", "plan", "import", path, "--quiet")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("changed project 5: attributes", r.stdout)
+            self.assertIn("(80 changes)", r.stdout)  # the attribute only: every other fact reads the same
+            p = self.s.cli_json("viewer", "projects", "show", "5")
+            self.assertEqual(p["attributes"], ["TIMESCALE: 2021-2024"])
+            r = self.cli("viewer", "projects", "show", "5")
+            self.assertRegex(r.stdout, r"(?m)^attributes:\s+TIMESCALE: 2021-2024$")
+            self.assertEqual(self.projects(), self.parsed(path))
+            import csv
+            import io
+            rows = list(csv.DictReader(io.StringIO(self.cli("viewer", "projects", "list", "--format", "csv").stdout)))
+            self.assertEqual(rows[4]["attributes"], "TIMESCALE: 2021-2024")
+        finally:
+            r = self.cli("admin", "plan", "import", harness.PLAN_FILE, "--quiet")
+            self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.projects(), self.parsed())
 
     # ------------------------------------------------------------ listings
 

@@ -11,12 +11,14 @@
 #include <cmocka.h>
 
 #include "money.h"
+#include "plan_map.h"
 #include "plan_names.h"
 #include "plan_parse.h"
 #include "xmalloc.h"
 
 #define TEST_NAMES_PATH PLANREG_SOURCE_DIR "/data/names.tsv"
 #define TEST_DOC_PATH PLANREG_SOURCE_DIR "/data/lcr-digital-action-plan-2021-2023.txt"
+#define TEST_DATA PLANREG_SOURCE_DIR "/tests/data/" /* copies of the seed and its successor (make_editions.py) */
 
 /* Shared by every test: the names file and the real document, parsed once. */
 struct test_fixture {
@@ -979,7 +981,6 @@ static void test_plan_orgs_and_people(void **state)
 }
 
 /* Every warning the real document produces, in order: any new or lost interpretation fails here. */
-/* Every warning the real document produces, in order: any new or lost interpretation fails here. */
 static const struct {
 	int line, ref;
 	const char *text;
@@ -1005,6 +1006,11 @@ static const struct {
 	{204, 78, "'Ollly Martins' read as person Olly Martins"},
 	{204, 78, "cost \"£55,000 Up to £130k\" read as a range from £55,000 to £130,000"},
 	{206, 80, "'Ollly Martins' read as person Olly Martins"},
+	/* page furniture, counted once per kind at the end */
+	{0, 0, "passed over 73 blank lines, the first on line 1"},
+	{0, 0, "passed over 11 repeats of the title line (page headers), the first on line 21"},
+	{0, 0, "passed over 12 legend lines explaining \"#\" (capital funding), the first on line 7"},
+	{0, 0, "passed over 2 rows of dashes, the first on line 153"},
 };
 
 static void test_plan_warnings(void **state)
@@ -1461,7 +1467,11 @@ static void test_plan_partner_splitting(void **state)
 	test_parse_ok(names, doc, &p);
 	free(doc);
 	assert_int_equal(p.n_projects, n);
-	assert_int_equal(p.n_warnings, 0); /* unresolved partners are not worth a warning */
+	/* unresolved partners are not worth a warning; the document's lack of headings is */
+	assert_int_equal(p.n_warnings, 1);
+	test_assert_warning(&p, 0, 0,
+			    "the document has no row of column headings; its columns are read in the "
+			    "published order (title, description, lead, partners, total cost, funding, status)");
 	for (size_t i = 0; i < n; i++) {
 		const struct plan_project *r = &p.projects[i];
 		char *got = xstrdup("");
@@ -1494,7 +1504,8 @@ static void test_plan_ref_gaps(void **state)
 	struct plan p;
 	test_parse_ok(names, doc, &p);
 	assert_int_equal(p.n_projects, 4);
-	assert_int_equal(p.n_warnings, 3);
+	assert_int_equal(p.n_warnings, 4);
+	test_assert_warning(&p, 0, 0, "the document has no row of column headings");
 	test_assert_warning(&p, 4, 2, "the first project is numbered 2, not 1");
 	test_assert_warning(&p, 6, 5, "project 5 follows project 3; refs are not consecutive");
 	test_assert_warning(&p, 7, 100000, "project 100000 follows project 5");
@@ -1554,7 +1565,13 @@ static void test_plan_layout_variants(void **state)
 	assert_string_equal(p.projects[1].title, "B");
 	assert_true(p.projects[1].capital);
 	assert_int_equal(p.projects[1].line, 10);
-	assert_int_equal(p.n_warnings, 0);
+	/* the furniture, each kind counted: nothing else needed interpreting */
+	assert_int_equal(p.n_warnings, 4);
+	test_assert_warning(&p, 0, 0, "passed over 1 blank line, the first on line 2");
+	test_assert_warning(&p, 0, 0, "passed over 1 repeat of the title line (a page header), the first on line 9");
+	test_assert_warning(&p, 0, 0,
+			    "passed over 1 legend line explaining \"#\" (capital funding), the first on line 3");
+	test_assert_warning(&p, 0, 0, "passed over 1 row of dashes, the first on line 8");
 	plan_free(&p);
 }
 
@@ -1589,7 +1606,10 @@ static const struct {
 } test_refused[] = {
 	{"", 0, "document is empty"},
 	{" \n\t\r\n\n", 0, "document is empty"},
-	{"Plan\n\ndenotes that project requires capital\nTITLE\tDESCRIPTION\n---\t---\n", 0, "no projects found"},
+	{"Plan\n\ndenotes that project requires capital\nTITLE\tDESCRIPTION\n---\t---\n", 4,
+	 "the column headings on line 4 have no lead column (a heading such as \"LEAD\" or \"Lead body\")"},
+	{"Plan\n\ndenotes that project requires capital\nTITLE\tLEAD\tCOST\tSTATUS\n---\t---\n", 0,
+	 "no projects found"},
 	{"Plan\nTheme 1: One\n1.1 Obj\n", 0, "no projects found"},
 	{TEST_HEAD "1. Project\tDescription\tCA \xe2\x80\x93 Bob\t\xff\ttbd\ttbd\tLive\n", 4,
 	 "invalid UTF-8 on line 4 at byte 35"},
@@ -1721,6 +1741,293 @@ static void test_plan_names_parse(void **state)
 	free(err);
 }
 
+/* ---- the row of headings, page furniture, the copies of the seed and its successor ---- */
+
+/* Parses the file at path (tests/data) into *out; fails the test when it does not parse. */
+static void test_parse_file(const struct plan_names *names, const char *path, struct plan *out)
+{
+	size_t len;
+	char *doc = test_read_file(path, &len);
+	if (doc == NULL)
+		fail_msg("cannot read %s", path);
+	struct plan_error err;
+	bool ok = plan_parse(doc, len, names, out, &err);
+	free(doc);
+	if (!ok)
+		fail_msg("%s: line %d: %s", path, err.line, err.message);
+}
+
+/* The interpretations about projects, one line each ("ref|message"), sorted: they must not depend on the layout. */
+static char *test_project_warnings(const struct plan *p)
+{
+	char *out = xstrdup("");
+	for (size_t i = 0; i < p->n_warnings; i++) {
+		if (p->warnings[i].ref == 0)
+			continue;
+		char *next = xasprintf("%s%d|%s\n", out, p->warnings[i].ref, p->warnings[i].message);
+		free(out);
+		out = next;
+	}
+	return out;
+}
+
+/* Every fact of one project the reader gives, as one line. */
+static char *test_project_facts(const struct plan_project *r)
+{
+	char *interpreted = test_render(r);
+	char *out = xasprintf("%s|%s|%s|%s|%s|%s|%s|%s|%d|%d", interpreted, r->title, r->description, r->lead_text,
+			      r->partners_text, r->funding, r->stage_text, r->cost.text, r->capital, r->theme);
+	free(interpreted);
+	return out;
+}
+
+/* Copies of the seed printed another way read fact by fact as the seed (tests/data/make_editions.py). */
+static void test_plan_copies_read_as_seed(void **state)
+{
+	struct test_fixture *fx = *state;
+	static const char *const copies[] = {"plan-2021-2023-lead-partners-swapped.txt",
+					     "plan-2021-2023-page-footers.txt", "plan-2021-2023-retypeset.txt",
+					     "plan-2021-2023-timescale.txt", "plan-2021-2023-headings-every-page.txt"};
+	char *seed_warnings = test_project_warnings(&fx->plan);
+	for (size_t c = 0; c < sizeof copies / sizeof copies[0]; c++) {
+		char path[512];
+		snprintf(path, sizeof path, "%s%s", TEST_DATA, copies[c]);
+		struct plan p;
+		test_parse_file(&fx->names, path, &p);
+		assert_string_equal(p.title, fx->plan.title);
+		assert_int_equal(p.n_projects, fx->plan.n_projects);
+		assert_int_equal(p.n_themes, fx->plan.n_themes);
+		assert_int_equal(p.n_objectives, fx->plan.n_objectives);
+		assert_int_equal(p.n_orgs, fx->plan.n_orgs);
+		assert_int_equal(p.n_people, fx->plan.n_people);
+		for (size_t i = 0; i < p.n_projects; i++) {
+			char *a = test_project_facts(&p.projects[i]), *b = test_project_facts(&fx->plan.projects[i]);
+			if (strcmp(a, b) != 0)
+				fail_msg("%s, project %d:\n  %s\nnot\n  %s", copies[c], p.projects[i].ref, a, b);
+			free(a);
+			free(b);
+			bool timescale = strstr(copies[c], "timescale") != NULL;
+			assert_int_equal(p.projects[i].n_attributes, timescale ? 1 : 0);
+			if (timescale) {
+				char want[16];
+				snprintf(want, sizeof want, "2021-%d", 2022 + p.projects[i].ref % 3);
+				assert_string_equal(p.projects[i].attributes[0].name, "TIMESCALE");
+				assert_string_equal(p.projects[i].attributes[0].value, want);
+			}
+		}
+		for (size_t i = 0; i < p.n_orgs; i++)
+			assert_string_equal(p.orgs[i].code, fx->plan.orgs[i].code);
+		char *w = test_project_warnings(&p);
+		assert_string_equal(w, seed_warnings);
+		free(w);
+		plan_free(&p);
+	}
+	free(seed_warnings);
+}
+
+/* The successor edition the tests import (tests/data/plan-2023-2025.txt). */
+static void test_plan_successor_document(void **state)
+{
+	struct test_fixture *fx = *state;
+	struct plan p;
+	test_parse_file(&fx->names, TEST_DATA "plan-2023-2025.txt", &p);
+	assert_string_equal(p.title, "2023-2025 LCR Digital Strategy Action Plan");
+	assert_int_equal(p.n_projects, 79);
+	assert_int_equal(p.n_objectives, 20);
+	assert_int_equal(test_count_warnings(&p, "printed as"), 0); /* theme 6's objectives numbered 6.x */
+	assert_string_equal(p.objectives[17].code, "6.1");
+	assert_int_equal(p.objectives[17].line, 184);
+	const struct plan_project *r = test_project(&p, 4);
+	assert_string_equal(r->title, "Liverpool 5G Create: Connecting Health & Social Care");
+	test_assert_list(r->lead_orgs, r->n_lead_orgs, "LCC");
+	r = test_project(&p, 5);
+	assert_string_equal(r->title, "Liverpool 5G Scale Out");
+	test_assert_list(r->lead_orgs, r->n_lead_orgs, "CA");
+	r = test_project(&p, 10);
+	assert_string_equal(r->title, "Energy/Clean Growth");
+	assert_string_equal(r->objective, "1.3");
+	assert_int_equal(test_project(&p, 1)->cost.min_pence, 3250000000);
+	assert_int_equal(test_project(&p, 3)->stage, STAGE_LIVE);
+	r = test_project(&p, 79);
+	assert_string_equal(r->title, "Digital Poverty Eradication Programme");
+	assert_string_equal(r->objective, "6.3");
+	test_assert_list(r->lead_orgs, r->n_lead_orgs, "LCC");
+	assert_string_equal(test_project(&p, 56)->title, "Cyber Resilience Centre");
+	for (size_t i = 0; i < p.n_projects; i++)
+		assert_int_equal(p.projects[i].ref, (int)i + 1);
+	plan_free(&p);
+}
+
+#define TEST_PLAN_TOP "Mini plan\n"
+#define TEST_PLAN_THEME "Theme 1: One\n1.1 First objective\n"
+
+/* Headings in other words and another order: which cell is which, and what was left out. */
+static void test_plan_headings_variants(void **state)
+{
+	const struct plan_names *names = &((struct test_fixture *)*state)->names;
+	struct plan p;
+	test_parse_ok(names,
+		      TEST_PLAN_TOP "Stage\tProject\tLead body\tCost\n" TEST_PLAN_THEME
+				    "Live\t1. A #\tCA \xe2\x80\x93 Bob\t\xc2\xa3"
+				    "1M\n",
+		      &p);
+	const struct plan_project *r = &p.projects[0];
+	assert_string_equal(r->title, "A");
+	assert_true(r->capital);
+	test_assert_list(r->lead_orgs, r->n_lead_orgs, "CA");
+	assert_int_equal(r->cost.min_pence, 100000000);
+	assert_int_equal(r->stage, STAGE_LIVE);
+	assert_string_equal(r->description, "");
+	assert_string_equal(r->partners_text, "");
+	assert_string_equal(r->funding, "");
+	test_assert_warning(&p, 2, 0, "each row is read by the headings on line 2: status, title, lead, total cost");
+	test_assert_warning(&p, 2, 0,
+			    "the column headings on line 2 have no description column; every project's "
+			    "description is left empty");
+	test_assert_warning(&p, 2, 0, "have no partners column");
+	test_assert_warning(&p, 2, 0, "have no funding column");
+	plan_free(&p);
+
+	/* the seed's own spellings, other spellings of the same, an extra column, and headings that change */
+	static const char *const doc = TEST_PLAN_TOP
+		"TITLE\tDESCRIPTION\tLEAD (body & person)\tPARTNERS\tTOTAL COST\tFUNDING SOURCES (& individual "
+		"contributions)\tSTATUS & START (live - advanced development)\n" TEST_PLAN_THEME
+		"1. A\td\tCA\t-\ttbd\ttbd\tLive\n"
+		"Project title\tSummary\tLead organisation\tDelivery partners\tBudget\tFunders\tCurrent status\t"
+		"RAG\n"
+		"2. B\td\tLCC\tCA\t\xc2\xa3"
+		"2M\tLCC\tConcept\tAmber\n";
+	test_parse_ok(names, doc, &p);
+	assert_int_equal(p.n_projects, 2);
+	test_assert_list(p.projects[1].lead_orgs, p.projects[1].n_lead_orgs, "LCC");
+	assert_int_equal(p.projects[1].n_attributes, 1);
+	assert_string_equal(p.projects[1].attributes[0].name, "RAG");
+	assert_string_equal(p.projects[1].attributes[0].value, "Amber");
+	assert_int_equal(p.projects[0].n_attributes, 0);
+	test_assert_warning(&p, 6, 0, "the column headings on line 6 differ from those on line 2");
+	test_assert_warning(&p, 6, 0, "column 8 \"RAG\" (line 6) is not one the register reads");
+	plan_free(&p);
+}
+
+/* Page numbers, form feeds and text before the headings are passed over, each kind counted. */
+static void test_plan_page_furniture(void **state)
+{
+	const struct plan_names *names = &((struct test_fixture *)*state)->names;
+	static const char doc[] = "A foreword that is not part of the table.\n"
+				  "It runs to a second line.\n"
+				  "TITLE\tDESCRIPTION\tLEAD\tPARTNERS\tTOTAL COST\tFUNDING\tSTATUS\n"
+				  "Theme 1: One\n"
+				  "Page 1 of 3\n"
+				  "1.1 Objective\n"
+				  "1. A\td\tCA\t-\ttbd\ttbd\tLive\f2 | Page\n"
+				  "\f\n"
+				  "\t\tPage: 3\t\n"
+				  "page | 4\n"
+				  "12 of 30 | Page\n"
+				  "2. B\td\tCA\t-\ttbd\ttbd\tLive\n";
+	struct plan p;
+	test_parse_ok(names, doc, &p);
+	assert_int_equal(p.n_projects, 2);
+	assert_string_equal(p.title, "A foreword that is not part of the table.");
+	assert_int_equal(p.projects[1].line, 12);
+	test_assert_warning(&p, 0, 0, "passed over 2 form feeds (page breaks), the first on line 7");
+	test_assert_warning(&p, 0, 0,
+			    "passed over 5 page numbers (\"Page 3 of 12\", \"3 | Page\"), the first on line 5");
+	test_assert_warning(&p, 0, 0,
+			    "passed over 1 line of text before the column headings (a preamble), the first on "
+			    "line 2");
+	assert_int_equal(p.n_warnings, 3);
+	plan_free(&p);
+	/* after the headings, text is never passed over: a wrapped description must not be lost */
+	test_assert_refused(
+		names, "TITLE\tLEAD\tCOST\tSTATUS\n" TEST_PLAN_THEME "1. A\tCA\ttbd\tLive\nPage numbering\n",
+		strlen("TITLE\tLEAD\tCOST\tSTATUS\n" TEST_PLAN_THEME "1. A\tCA\ttbd\tLive\nPage numbering\n"), 5,
+		"line \"Page numbering\" is not a page header");
+}
+
+/* Headings that cannot be read by, and rows that do not fit them. */
+static const struct {
+	const char *doc;
+	int line;
+	const char *needle;
+} test_headings_refused[] = {
+	{"TITLE\tLEAD\tLead body\tCOST\tSTATUS\n", 1,
+	 "the column headings on line 1 name the lead column twice: \"LEAD\" (column 2) and \"Lead body\" (column 3)"},
+	{"TITLE\tDESCRIPTION\tLEAD\tCOST\n", 1,
+	 "the column headings on line 1 have no status column (a heading such as \"STATUS\" or \"Stage\")"},
+	{"Project\tLead\tStatus\n", 1, "have no total cost column (a heading such as \"TOTAL COST\" or \"Cost\")"},
+	{"Mini plan\n" TEST_PLAN_THEME "1. A\td\tCA\t-\ttbd\ttbd\tLive\nTITLE\tDESCRIPTION\tLEAD\tCOST\tSTATUS\n", 4,
+	 "project 1 on line 4 comes before the column headings (line 5), so its cells cannot be told apart"},
+	{"TITLE\tLEAD\t\tCOST\tSTATUS\n" TEST_PLAN_THEME "1. A\tCA\tstray\ttbd\tLive\n", 4,
+	 "project row for ref 1 has text in column 3, which has no heading (line 1)"},
+	{"TITLE\tLEAD\tCOST\tSTATUS\n" TEST_PLAN_THEME "1. A\tCA\ttbd\tLive\textra\n", 4,
+	 "project row for ref 1 has 5 columns; 4 are expected (title, lead, total cost, status)"},
+	{"TITLE\tLEAD\tCOST\tSTATUS\n" TEST_PLAN_THEME "1. A\tCA\ttbd\n", 4, "has 3 columns; 4 are expected"},
+	{"TITLE\tLEAD\tCOST\tSTATUS\n" TEST_PLAN_THEME "1. A\tCA\ttbd\tLive\x0b\n", 4, "control character 0x0b"},
+};
+
+static void test_plan_headings_refused(void **state)
+{
+	const struct plan_names *names = &((struct test_fixture *)*state)->names;
+	for (size_t i = 0; i < sizeof test_headings_refused / sizeof test_headings_refused[0]; i++)
+		test_assert_refused(names, test_headings_refused[i].doc, strlen(test_headings_refused[i].doc),
+				    test_headings_refused[i].line, test_headings_refused[i].needle);
+	/* more columns than the reader takes (empty ones between the headings count) */
+	char *wide = xstrdup("TITLE");
+	for (int i = 0; i < 70; i++) {
+		char *next = xasprintf("%s\t", wide);
+		free(wide);
+		wide = next;
+	}
+	char *next = xasprintf("%sLEAD\tCOST\tSTATUS", wide);
+	free(wide);
+	wide = next;
+	test_assert_refused(names, wide, strlen(wide), 1, "name 73 columns; at most 64 are read");
+	free(wide);
+}
+
+/* The map file of a new edition's import. */
+static void test_plan_map(void **state)
+{
+	(void)state;
+	static const char map[] = "# a comment\n\n64 67   # employers\n 65 new\n79\t80\r\n";
+	struct plan_map_entry *e;
+	size_t n;
+	char err[256];
+	assert_true(plan_map_parse(map, strlen(map), &e, &n, err, sizeof err));
+	assert_int_equal(n, 3);
+	assert_int_equal(e[0].ref, 64);
+	assert_int_equal(e[0].previous_ref, 67);
+	assert_int_equal(e[0].line, 3);
+	assert_int_equal(e[1].previous_ref, 0);
+	assert_int_equal(e[2].ref, 79);
+	assert_int_equal(e[2].previous_ref, 80);
+	free(e);
+	static const struct {
+		const char *text, *err;
+	} bad[] = {
+		{"64\n", "line 1: \"64\" is not NEW_REF OLD_REF or NEW_REF new"},
+		{"64 67 68\n", "is not NEW_REF OLD_REF"},
+		{"0 5\n", "line 1: \"0 5\""},
+		{"1 100001\n", "is not NEW_REF OLD_REF"},
+		{"x 5\n", "is not NEW_REF OLD_REF"},
+		{"1 newer\n", "is not NEW_REF OLD_REF"},
+		{"1 2\n\n1 3\n", "line 3: project 1 is mapped on line 1 already"},
+		{"1 2\n3 2\n", "line 2: project 2 of the previous edition is claimed on line 1 already"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		e = NULL;
+		assert_false(plan_map_parse(bad[i].text, strlen(bad[i].text), &e, &n, err, sizeof err));
+		if (strstr(err, bad[i].err) == NULL)
+			fail_msg("map \"%s\": \"%s\", expected \"%s\"", bad[i].text, err, bad[i].err);
+	}
+	static const char with_nul[] = "1 2\0\n";
+	assert_false(plan_map_parse(with_nul, sizeof with_nul - 1, &e, &n, err, sizeof err));
+	assert_true(plan_map_parse("", 0, &e, &n, err, sizeof err));
+	assert_int_equal(n, 0);
+	free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1748,6 +2055,12 @@ int main(void)
 		cmocka_unit_test(test_plan_layout_variants),
 		cmocka_unit_test(test_plan_refused_documents),
 		cmocka_unit_test(test_plan_names_parse),
+		cmocka_unit_test(test_plan_copies_read_as_seed),
+		cmocka_unit_test(test_plan_successor_document),
+		cmocka_unit_test(test_plan_headings_variants),
+		cmocka_unit_test(test_plan_page_furniture),
+		cmocka_unit_test(test_plan_headings_refused),
+		cmocka_unit_test(test_plan_map),
 	};
 	return cmocka_run_group_tests(tests, test_setup, test_teardown);
 }

@@ -574,6 +574,7 @@ static void test_text_field_label(void **state)
 		{"organisation", "organisation"},
 		{"", ""},
 		{"content.milestones[x]", "milestone 1"},
+		{"projects[ref=12].title", "project 12 title"},
 	};
 	char out[64];
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
