@@ -8,6 +8,7 @@
 
 #include <sys/stat.h>
 
+#include "cmd_cred.h"
 #include "json.h"
 #include "position.h"
 #include "progress.h"
@@ -83,8 +84,12 @@ static int cli_transport(struct cli *cli, Planreg__V1__Request *req, Planreg__V1
 		return rc;
 	if (cli->waiting)
 		progress_update(cli->waiting, 0, 0);
+	if (cli->net == NULL && (rc = cmd_cred_check_expired(cli)) != EXIT_OK)
+		return rc;
 	if (cli->net == NULL) {
 		cli->net = net_connect(&cli->settings, &why, &err);
+		if (cli->net != NULL)
+			cmd_cred_renew_auto(cli, &why, &err); /* may connect again, and fail: said below */
 		if (cli->net == NULL) {
 			if (cli->waiting)
 				progress_clear(cli->waiting);
@@ -260,6 +265,7 @@ void cli_rows_print(const struct output_rows *rows, const char *const *keys, siz
 /* Every command, grouped by noun in the order `planreg --help` lists them. */
 static const struct cli_command *const cli_commands[] = {
 	&cmd_whoami,
+	&cmd_join,
 	&cmd_themes_list,
 	&cmd_plan_import,
 	&cmd_projects_list,
@@ -270,6 +276,10 @@ static const struct cli_command *const cli_commands[] = {
 	&cmd_cred_enrol,
 	&cmd_cred_revoke,
 	&cmd_cred_list,
+	&cmd_cred_invite,
+	&cmd_cred_invitations,
+	&cmd_cred_uninvite,
+	&cmd_cred_renew,
 	&cmd_update_submit,
 	&cmd_update_template,
 	&cmd_update_history,

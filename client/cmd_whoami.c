@@ -1,7 +1,9 @@
 /* cmd_whoami.c - `planreg whoami`: who the server takes this credential to be. */
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
+#include "cmd_cred.h"
 #include "json.h"
 #include "values.h"
 
@@ -24,6 +26,18 @@ static int cmd_whoami_run(struct cli *cli, const struct cli_command *self, int a
 		return cli_fail(EXIT_REFUSED, "the server's answer to whoami has no principal");
 	}
 	const char *role = values_role_name((enum role)p->role);
+	/* the certificate's end, from the file this command connected with */
+	time_t not_before, not_after;
+	char expires[64] = "", expires_iso[32] = "";
+	if (cmd_cred_cert_validity(cli->settings.cert, &not_before, &not_after)) {
+		struct tm tm;
+		gmtime_r(&not_after, &tm);
+		strftime(expires_iso, sizeof expires_iso, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		cmd_cred_time_text(not_after, expires, sizeof expires);
+		long long days = (long long)(not_after - time(NULL)) / 86400;
+		snprintf(expires + strlen(expires), sizeof expires - strlen(expires), " (in %lld day%s)", days,
+			 days == 1 ? "" : "s");
+	}
 	if (fmt == OUTPUT_JSON) {
 		struct cli_json doc;
 		struct json *j = cli_json_begin(&doc);
@@ -33,6 +47,12 @@ static int cmd_whoami_run(struct cli *cli, const struct cli_command *self, int a
 		json_kv_str(j, "person", p->person);
 		json_kv_str(j, "role", role ? role : "");
 		json_kv_str(j, "fingerprint", p->fingerprint);
+		if (expires_iso[0])
+			json_kv_str(j, "cert_not_after", expires_iso);
+		else {
+			json_key(j, "cert_not_after");
+			json_null(j);
+		}
 		json_kv_str(j, "server_version", w->server_version);
 		json_kv_str(j, "plan", w->plan_title);
 		json_object_end(j);
@@ -48,6 +68,8 @@ static int cmd_whoami_run(struct cli *cli, const struct cli_command *self, int a
 				       role ? role : "?",
 				       "fingerprint",
 				       p->fingerprint,
+				       "certificate expires",
+				       expires[0] ? expires : "(not known)",
 				       "server",
 				       cli->settings.server,
 				       "server version",
