@@ -1,4 +1,4 @@
-/* main.c - planregd's command line: serve (the default), migrate, check-config. */
+/* main.c - planregd's command line: serve (the default), migrate, check-config, enrol, invite. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +20,10 @@ static void main_usage(FILE *out)
 		     "  enrol NAME ORG ROLE FINGERPRINT [PERSON]\n"
 		     "                 enrol a credential directly in the database (bootstraps the\n"
 		     "                 first admin; afterwards use `planreg cred enrol`)\n"
+		     "  invite --org CODE --role ROLE --name NAME [--email ADDR] [--expires 72h]\n"
+		     "                 write an invitation into the database and print its code, for\n"
+		     "                 `planreg join` (bootstraps the first admin without an admin;\n"
+		     "                 afterwards use `planreg cred invite`)\n"
 		     "\n"
 		     "Options:\n"
 		     "  -c, --config FILE   config file (key = value lines); default: none\n"
@@ -77,6 +81,8 @@ int main(int argc, char **argv)
 		rc = config_check_serve(&cfg, &err) ? 0 : 2;
 	} else if (strcmp(command, "enrol") == 0) {
 		rc = main_enrol(&cfg, argc - optind, argv + optind, &err);
+	} else if (strcmp(command, "invite") == 0) {
+		rc = main_invite(&cfg, argc - optind + 1, argv + optind - 1, &err);
 	} else if (strcmp(command, "serve") == 0 && optind == argc) {
 		rc = config_check_serve(&cfg, &err) ? main_serve(&cfg, config_file, &err) : 2;
 	} else {
