@@ -155,21 +155,34 @@ static int cmd_cred_renew_now(struct cli *cli, char **credential, char **not_aft
 	return rc;
 }
 
+/* planregd dates the certificates it issues from five minutes before issuing them, for clocks that are behind
+ * (server/issue.h, ISSUE_SKEW_SECONDS): not counted as life, or a certificate of a few minutes would renew at
+ * once. */
+#define CMD_CRED_SKEW_S 300
+
+/* Whether less than a third of the certificate's life is left. */
+static bool cmd_cred_renew_due(time_t nb, time_t na, time_t now)
+{
+	time_t life = na - nb > CMD_CRED_SKEW_S ? na - nb - CMD_CRED_SKEW_S : na - nb;
+	return (na - now) * 3 < life;
+}
+
 void cmd_cred_renew_auto(struct cli *cli, enum net_failure *why, char **net_err)
 {
 	const struct settings *s = &cli->settings;
 	time_t nb, na, now = time(NULL);
 	if (cli->renewing || !settings_renew_auto(s) || !cmd_cred_cert_validity(s->cert, &nb, &na) ||
-	    (na - now) * 3 >= na - nb)
+	    !cmd_cred_renew_due(nb, na, now))
 		return;
 	char *credential = NULL, *not_after = NULL, *err = NULL;
 	bool closed = false;
 	cli->renewing = true; /* once per command */
-	if (cmd_cred_renew_now(cli, &credential, &not_after, &closed, &err) == EXIT_OK) {
+	int rc = cmd_cred_renew_now(cli, &credential, &not_after, &closed, &err);
+	if (rc == EXIT_OK) {
 		fprintf(stderr,
 			"planreg: renewed the certificate (a third of its life was left): %s now, valid until %s\n",
 			credential, not_after);
-	} else {
+	} else if (!closed || rc == EXIT_CONNECT) { /* refused for who we are: the command's own refusal says it */
 		char when[40];
 		cmd_cred_time_text(na, when, sizeof when);
 		fprintf(stderr,

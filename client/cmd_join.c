@@ -183,8 +183,8 @@ static int cmd_join_learn_ca(struct cmd_join *j)
 			      j->server);
 	} else if (!keygen_ca_check(ca, j->inv.ca_fingerprint, &err)) {
 		rc = cli_fail(EXIT_REFUSED,
-			      "join: the server at %s is not the one your invitation names: %s. Nothing was sent. "
-			      "Check the code with the Combined Authority and ask for a new invitation",
+			      "join: the server at %s is not the one your invitation names: %s. Nothing was sent; "
+			      "ask the Combined Authority for a new invitation",
 			      j->server, err);
 	} else if (!file_atomic_write("the CA file", j->ca_path, pem, strlen(pem), 0644, true, &err)) {
 		rc = cli_fail(EXIT_USAGE, "join: %s", err);
