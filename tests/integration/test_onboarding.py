@@ -476,8 +476,9 @@ class OnboardingTest(harness.WireTest):
         self.assertEqual(self.officer(self.home(), "join", self.invite(org="LAS", name="Later Officer")["code"])
                          .returncode, 0)  # 90 days: not named
         self.service.enrol("reminder", *harness.PEOPLE["reminder"])
-        r = self.service.cli("admin", "org", "set-contact", "LAS", "las@example.org")
-        self.assertEqual(r.returncode, 0, r.stderr)
+        for org, contact in (("LAS", "las@example.org"), ("CA", "pmo@example.org")):
+            r = self.service.cli("admin", "org", "set-contact", org, contact)
+            self.assertEqual(r.returncode, 0, r.stderr)
         with SmtpSink() as sink:
             r = self.service.cli("reminder", "remind", "run", "--period", "2026-Q3", "--as-of", "2026-10-20",
                                  "--smtp", "smtp://127.0.0.1:%d" % sink.port, "--from", "planreg@example.org")
@@ -487,11 +488,12 @@ class OnboardingTest(harness.WireTest):
         ends = self.service.sql("SELECT to_char(not_after AT TIME ZONE 'UTC', 'FMDD FMMonth YYYY') FROM credential"
                                 " WHERE invitation_id = %d" % inv["id"])
         self.assertIn("certificates of", las)
-        self.assertRegex(las, r"(?m)^  Soon Officer: ends on \w+ %s$" % re.escape(ends))
+        self.assertRegex(las, r"(?m)^  Soon Officer: ends on \w+ %s\r?$" % re.escape(ends))
         self.assertNotIn("Later Officer", las)
         flat = " ".join(las.split())
         self.assertIn("ask the Combined Authority for a new invitation", flat)
         self.assertIn("for an invitation to planreg for", flat)
+        self.assertNotIn("Soon Officer", mail["pmo@example.org"])  # the organisation's own people, to it
 
     def test_zz_the_secret_is_never_in_the_log_or_an_answer(self):
         """Of every secret handled above (and one redeemed here over the wire), none is in the daemon's log,
