@@ -7,37 +7,29 @@
 #include "json.h"
 #include "values.h"
 
-static int cmd_whoami_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
+/* The end of the certificate this command connected with, from its file: in words ("2027-03-07 00:52 UTC (in 90
+ * days)") and as RFC 3339; both "" when it cannot be read. */
+static void cmd_whoami_expiry(const char *cert, char *words, size_t wn, char *iso, size_t in)
 {
-	struct cli_getopt g;
-	if (cli_getopt_all(&g, self, argc, argv) < 0)
-		return g.rc;
-	enum output_format fmt = g.format;
-
-	Planreg__V1__WhoamiRequest body = PLANREG__V1__WHOAMI_REQUEST__INIT;
-	Planreg__V1__Response *resp;
-	int rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_WHOAMI, &body, &resp);
-	if (rc != EXIT_OK)
-		return rc;
-	const Planreg__V1__WhoamiResponse *w = resp->whoami;
-	const Planreg__V1__Principal *p = w->principal;
-	if (p == NULL) {
-		planreg__v1__response__free_unpacked(resp, NULL);
-		return cli_fail(EXIT_REFUSED, "the server's answer to whoami has no principal");
-	}
-	const char *role = values_role_name((enum role)p->role);
-	/* the certificate's end, from the file this command connected with */
 	time_t not_before, not_after;
+	if (!cmd_cred_cert_validity(cert, &not_before, &not_after))
+		return;
+	struct tm tm;
+	gmtime_r(&not_after, &tm);
+	strftime(iso, in, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	cmd_cred_time_text(not_after, words, wn);
+	long long days = (long long)(not_after - time(NULL)) / 86400;
+	size_t n = strlen(words);
+	snprintf(words + n, wn - n, " (in %lld day%s)", days, days == 1 ? "" : "s");
+}
+
+/* The answer w, with the certificate's end, in fmt. */
+static void cmd_whoami_print(const struct cli *cli, const Planreg__V1__WhoamiResponse *w, enum output_format fmt)
+{
+	const Planreg__V1__Principal *p = w->principal;
+	const char *role = values_role_name((enum role)p->role);
 	char expires[64] = "", expires_iso[32] = "";
-	if (cmd_cred_cert_validity(cli->settings.cert, &not_before, &not_after)) {
-		struct tm tm;
-		gmtime_r(&not_after, &tm);
-		strftime(expires_iso, sizeof expires_iso, "%Y-%m-%dT%H:%M:%SZ", &tm);
-		cmd_cred_time_text(not_after, expires, sizeof expires);
-		long long days = (long long)(not_after - time(NULL)) / 86400;
-		snprintf(expires + strlen(expires), sizeof expires - strlen(expires), " (in %lld day%s)", days,
-			 days == 1 ? "" : "s");
-	}
+	cmd_whoami_expiry(cli->settings.cert, expires, sizeof expires, expires_iso, sizeof expires_iso);
 	if (fmt == OUTPUT_JSON) {
 		struct cli_json doc;
 		struct json *j = cli_json_begin(&doc);
@@ -79,6 +71,27 @@ static int cmd_whoami_run(struct cli *cli, const struct cli_command *self, int a
 				       NULL};
 		output_record(stdout, pairs);
 	}
+}
+
+static int cmd_whoami_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
+{
+	struct cli_getopt g;
+	if (cli_getopt_all(&g, self, argc, argv) < 0)
+		return g.rc;
+	enum output_format fmt = g.format;
+
+	Planreg__V1__WhoamiRequest body = PLANREG__V1__WHOAMI_REQUEST__INIT;
+	Planreg__V1__Response *resp;
+	int rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_WHOAMI, &body, &resp);
+	if (rc != EXIT_OK)
+		return rc;
+	const Planreg__V1__WhoamiResponse *w = resp->whoami;
+	const Planreg__V1__Principal *p = w->principal;
+	if (p == NULL) {
+		planreg__v1__response__free_unpacked(resp, NULL);
+		return cli_fail(EXIT_REFUSED, "the server's answer to whoami has no principal");
+	}
+	cmd_whoami_print(cli, w, fmt);
 	planreg__v1__response__free_unpacked(resp, NULL);
 	return EXIT_OK;
 }

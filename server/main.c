@@ -33,6 +33,28 @@ static void main_usage(FILE *out)
 	config_print_help(out);
 }
 
+/* Runs command with its arguments (args[0] is the command itself); the exit status. */
+static int main_command(struct config *cfg, const char *command, const char *config_file, int nargs, char **args,
+			char **err)
+{
+	bool alone = nargs == 1;
+	if (strcmp(command, "migrate") == 0 && alone)
+		return migrate_run(cfg->db_dsn, stdout, err) ? 0 : 1;
+	if (strcmp(command, "check-config") == 0 && alone) {
+		config_print(cfg, stdout);
+		return config_check_serve(cfg, err) ? 0 : 2;
+	}
+	if (strcmp(command, "enrol") == 0)
+		return main_enrol(cfg, nargs - 1, args + 1, err);
+	if (strcmp(command, "invite") == 0)
+		return main_invite(cfg, nargs, args, err);
+	if (strcmp(command, "serve") == 0 && alone)
+		return config_check_serve(cfg, err) ? main_serve(cfg, config_file, err) : 2;
+	fprintf(stderr, "planregd: unknown command or extra arguments: %s\n", command);
+	main_usage(stderr);
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -73,23 +95,7 @@ int main(int argc, char **argv)
 	if (log_parse_level(cfg.log_level, &level))
 		log_set_level(level);
 
-	int rc;
-	if (strcmp(command, "migrate") == 0 && optind == argc) {
-		rc = migrate_run(cfg.db_dsn, stdout, &err) ? 0 : 1;
-	} else if (strcmp(command, "check-config") == 0 && optind == argc) {
-		config_print(&cfg, stdout);
-		rc = config_check_serve(&cfg, &err) ? 0 : 2;
-	} else if (strcmp(command, "enrol") == 0) {
-		rc = main_enrol(&cfg, argc - optind, argv + optind, &err);
-	} else if (strcmp(command, "invite") == 0) {
-		rc = main_invite(&cfg, argc - optind + 1, argv + optind - 1, &err);
-	} else if (strcmp(command, "serve") == 0 && optind == argc) {
-		rc = config_check_serve(&cfg, &err) ? main_serve(&cfg, config_file, &err) : 2;
-	} else {
-		fprintf(stderr, "planregd: unknown command or extra arguments: %s\n", command);
-		main_usage(stderr);
-		rc = 2;
-	}
+	int rc = main_command(&cfg, command, config_file, argc - optind + 1, argv + optind - 1, &err);
 	if (err) {
 		fprintf(stderr, "planregd: %s\n", err);
 		free(err);
