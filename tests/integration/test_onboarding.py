@@ -237,6 +237,26 @@ class OnboardingTest(harness.WireTest):
         self.assertEqual((listed[inv["id"]], listed[cancelled["id"]]), ("used", "cancelled"))
         self.assertIn("expired", listed.values())
 
+    def test_wrong_secrets_are_throttled_and_counted(self):
+        """Secrets that open nothing are counted per address; past the limit that address waits (even with a
+        good secret), and /metrics counts the failures, the throttled attempts and the redemptions."""
+        d = self.extra_daemon(harness.issuer_env(self.service.pki, {"PLANREGD_INVITE_FAILURES_PER_MINUTE": "2"}))
+        good = parse_code(self.invite(name="Patient Officer", port=d.port)["code"])[3]
+        csr = csr_der(self.service.tmp, "patient")
+        ctx = wire.tls_context(self.service.pki, cred=None)
+        guesser = self.wire(daemon=d, ctx=ctx, source="127.0.0.7")
+        for _ in range(2):
+            r = guesser.call(redeem(secrets.token_hex(16), csr))
+            self.assertEqual((r.code, r.reason), (FAILED_PRECONDITION, "invitation_invalid"), r)
+        r = guesser.call(redeem(good, csr))
+        self.assertEqual((r.code, r.reason), (RESOURCE_EXHAUSTED, "too_many_attempts"), r)
+        self.assertIn("try again in", r.message)
+        # another address is not held back by the guesser's failures
+        r = self.wire(daemon=d, ctx=ctx, source="127.0.0.8").call(redeem(good, csr))
+        self.assertEqual(r.code, wire.OK, r)
+        self.assertEqual((d.metric("planregd_invitations_failed_total"), d.metric("planregd_invitations_throttled_total"),
+                          d.metric("planregd_invitations_redeemed_total")), (2, 1, 1))
+
     def test_a_request_for_another_subject_or_role_is_ignored(self):
         """The invitation decides who the certificate is for: a request naming the CA's admin, asking to be a
         CA, gets a plain client certificate for the invited person of the invited organisation."""
