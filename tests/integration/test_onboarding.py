@@ -153,6 +153,15 @@ class OnboardingTest(harness.WireTest):
         self.assertEqual(w.returncode, 0, w.stderr)
         who = json.loads(w.stdout)
         self.assertEqual((who["organisation"], who["role"], who["person"]), ("SEFTON", "submitter", "Ann Officer"))
+        # and reports for a project its organisation leads, as the credential the invitation made
+        sefton = [p["ref"] for p in self.service.cli_json("admin", "projects", "list") if "SEFTON" in p["lead_orgs"]]
+        self.assertTrue(sefton)
+        sub = self.officer(home, "update", "submit", str(sefton[0]), "--period", "2026-Q3", "--confidence", "green",
+                           "--stage", "live", "--narrative", "Joined and reported.", "--format", "json")
+        self.assertEqual(sub.returncode, 0, sub.stdout + sub.stderr)
+        update_id = json.loads(sub.stdout)["update_id"]
+        self.assertEqual(self.service.sql("SELECT submitted_by FROM progress_update WHERE id = %d" % update_id),
+                         who["credential"])
         key = self.key_path(home)
         st = os.stat(key)
         self.assertEqual(st.st_mode & 0o777, 0o600)
