@@ -8,6 +8,7 @@
 
 #include <sys/stat.h>
 
+#include "cmd_cred.h"
 #include "json.h"
 #include "position.h"
 #include "progress.h"
@@ -71,6 +72,28 @@ static void cli_wait_tick(void *arg)
 	progress_update(arg, 0, 0);
 }
 
+/* The connection, made on the first call: a certificate that has expired is refused first, and one due for
+ * renewal is renewed (cmd_cred_renew.c); the exit code after saying why not. */
+static int cli_connect(struct cli *cli)
+{
+	int rc = cmd_cred_check_expired(cli);
+	if (rc != EXIT_OK)
+		return rc;
+	enum net_failure why;
+	char *err = NULL;
+	cli->net = net_connect(&cli->settings, &why, &err);
+	if (cli->net != NULL)
+		cmd_cred_renew_auto(cli, &why, &err); /* may connect again, and fail: said below */
+	if (cli->net != NULL)
+		return EXIT_OK;
+	if (cli->waiting)
+		progress_clear(cli->waiting);
+	cli->transport_failed = why == NET_CONNECT || why == NET_TLS || why == NET_PROTOCOL || why == NET_TIMEOUT;
+	rc = cli_fail(why == NET_BAD_SERVER ? EXIT_USAGE : EXIT_CONNECT, "%s", err);
+	free(err);
+	return rc;
+}
+
 static int cli_transport(struct cli *cli, Planreg__V1__Request *req, Planreg__V1__Response **resp)
 {
 	enum net_failure why;
@@ -83,18 +106,8 @@ static int cli_transport(struct cli *cli, Planreg__V1__Request *req, Planreg__V1
 		return rc;
 	if (cli->waiting)
 		progress_update(cli->waiting, 0, 0);
-	if (cli->net == NULL) {
-		cli->net = net_connect(&cli->settings, &why, &err);
-		if (cli->net == NULL) {
-			if (cli->waiting)
-				progress_clear(cli->waiting);
-			cli->transport_failed =
-				why == NET_CONNECT || why == NET_TLS || why == NET_PROTOCOL || why == NET_TIMEOUT;
-			rc = cli_fail(why == NET_BAD_SERVER ? EXIT_USAGE : EXIT_CONNECT, "%s", err);
-			free(err);
-			return rc;
-		}
-	}
+	if (cli->net == NULL && (rc = cli_connect(cli)) != EXIT_OK)
+		return rc;
 	net_set_tick(cli->net, cli->waiting ? cli_wait_tick : NULL, cli->waiting);
 	/* read-your-writes across commands: what this user last wrote, a replica must have replayed */
 	char position[POSITION_MAX];
@@ -260,6 +273,7 @@ void cli_rows_print(const struct output_rows *rows, const char *const *keys, siz
 /* Every command, grouped by noun in the order `planreg --help` lists them. */
 static const struct cli_command *const cli_commands[] = {
 	&cmd_whoami,
+	&cmd_join,
 	&cmd_themes_list,
 	&cmd_plan_import,
 	&cmd_plan_list,
@@ -272,6 +286,10 @@ static const struct cli_command *const cli_commands[] = {
 	&cmd_cred_enrol,
 	&cmd_cred_revoke,
 	&cmd_cred_list,
+	&cmd_cred_invite,
+	&cmd_cred_invitations,
+	&cmd_cred_uninvite,
+	&cmd_cred_renew,
 	&cmd_update_submit,
 	&cmd_update_template,
 	&cmd_update_history,

@@ -35,6 +35,8 @@ struct cli {
 	/* while a call waits for its answer, this bar (progress_begin'd, no count) is drawn and its time moves;
 	 * it is cleared before anything is printed. NULL: none */
 	struct progress *waiting;
+	/* a renewal of the certificate was tried (or is the command): not again on its own (cmd_cred_renew.c) */
+	bool renewing;
 };
 
 /* Output formats a command offers with --format (a bit set). */
@@ -265,7 +267,8 @@ const struct cli_command *const *cli_all_commands(void);
 /* The commands, declared in cmd_<noun>.c. */
 extern const struct cli_command cmd_whoami, cmd_themes_list, cmd_plan_import, cmd_projects_list, cmd_projects_show;
 extern const struct cli_command cmd_org_list, cmd_org_set, cmd_org_set_contact;
-extern const struct cli_command cmd_cred_enrol, cmd_cred_revoke, cmd_cred_list;
+extern const struct cli_command cmd_join, cmd_cred_enrol, cmd_cred_revoke, cmd_cred_list, cmd_cred_invite,
+	cmd_cred_invitations, cmd_cred_uninvite, cmd_cred_renew;
 extern const struct cli_command cmd_update_submit, cmd_update_template, cmd_update_history, cmd_update_list,
 	cmd_update_show, cmd_update_review;
 extern const struct cli_command cmd_audit_verify, cmd_export_updates, cmd_report_html;

@@ -55,8 +55,14 @@ static bool cmd_cred_read_cert(const char *path, char fp[65], char *org, size_t 
 	return true;
 }
 
-static const char *const cmd_cred_keys[] = {"name",        "organisation", "role",       "person",    "fingerprint",
-					    "enrolled_at", "enrolled_by",  "revoked_at", "revoked_by"};
+static const char *const cmd_cred_keys[] = {"name",        "organisation",  "role",       "person",     "fingerprint",
+					    "enrolled_at", "enrolled_by",   "revoked_at", "revoked_by", "not_after",
+					    "last_seen",   "invitation_id", "replaces",   "retire_at"};
+
+static const char *cmd_cred_or_null(const char *s)
+{
+	return s && s[0] ? s : NULL;
+}
 
 static void cmd_cred_row(struct output_rows *rows, const Planreg__V1__Credential *c)
 {
@@ -70,6 +76,14 @@ static void cmd_cred_row(struct output_rows *rows, const Planreg__V1__Credential
 	output_rows_str(rows, "enrolled_by", c->enrolled_by);
 	output_rows_str(rows, "revoked_at", c->revoked_at[0] ? c->revoked_at : NULL);
 	output_rows_str(rows, "revoked_by", c->revoked_by[0] ? c->revoked_by : NULL);
+	output_rows_str(rows, "not_after", cmd_cred_or_null(c->not_after));
+	output_rows_str(rows, "last_seen", cmd_cred_or_null(c->last_seen_at));
+	if (c->invitation_id > 0)
+		output_rows_int(rows, "invitation_id", c->invitation_id);
+	else
+		output_rows_null(rows, "invitation_id");
+	output_rows_str(rows, "replaces", cmd_cred_or_null(c->replaces));
+	output_rows_str(rows, "retire_at", cmd_cred_or_null(c->retire_at));
 }
 
 static void cmd_cred_rows(struct output_rows *rows, const void *answer, const void *arg)
@@ -82,14 +96,18 @@ static void cmd_cred_rows(struct output_rows *rows, const void *answer, const vo
 static struct output_table *cmd_cred_table(const void *answer, const void *arg)
 {
 	const Planreg__V1__ListCredentialsResponse *r = answer;
-	static const char *const headers[] = {"NAME",        "ORG",         "ROLE",      "PERSON",
-					      "FINGERPRINT", "ENROLLED AT", "REVOKED AT"};
-	struct output_table *t = output_table_new(headers, 7, 0);
+	static const char *const headers[] = {"NAME",      "ORG",       "ROLE",       "PERSON",    "FINGERPRINT",
+					      "NOT AFTER", "LAST SEEN", "INVITATION", "REVOKED AT"};
+	struct output_table *t = output_table_new(headers, 9, 0);
 	for (size_t i = 0; i < r->n_credentials; i++) {
 		const Planreg__V1__Credential *c = r->credentials[i];
 		const char *role = values_role_name((enum role)c->role);
+		char inv[24] = "";
+		if (c->invitation_id > 0)
+			snprintf(inv, sizeof inv, "%lld", (long long)c->invitation_id);
 		const char *cells[] = {c->name,        c->organisation, role ? role : "", c->person,
-				       c->fingerprint, c->enrolled_at,  c->revoked_at};
+				       c->fingerprint, c->not_after,    c->last_seen_at,  inv,
+				       c->revoked_at};
 		output_table_row(t, cells);
 	}
 	return t;

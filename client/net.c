@@ -336,12 +336,8 @@ static bool net_handshake(struct net *n, uint64_t deadline, const char *host, co
 	return false;
 }
 
-/*
- * The TLS context of n: TLS 1.2 or later, the server verified against s->ca
- * (or the system's CAs), our certificate and key, ALPN, and the sessions
- * handed to net_new_session to be saved; false with *why and *err.
- */
-static bool net_ctx_new(struct net *n, const struct settings *s, enum net_failure *why, char **err)
+/* What every context of n has: TLS 1.2 or later, never a passphrase prompt, ALPN; false with *why and *err. */
+static bool net_ctx_base(struct net *n, enum net_failure *why, char **err)
 {
 	n->ctx = SSL_CTX_new(TLS_client_method());
 	if (n->ctx == NULL) {
@@ -351,6 +347,20 @@ static bool net_ctx_new(struct net *n, const struct settings *s, enum net_failur
 	}
 	SSL_CTX_set_default_passwd_cb(n->ctx, net_cred_no_passphrase); /* never prompt on the terminal */
 	SSL_CTX_set_min_proto_version(n->ctx, TLS1_2_VERSION);
+	static const unsigned char alpn[] = "\x09" NET_ALPN;
+	SSL_CTX_set_alpn_protos(n->ctx, alpn, sizeof alpn - 1);
+	return true;
+}
+
+/*
+ * The TLS context of n: the base, the server verified against s->ca
+ * (or the system's CAs), our certificate and key, and the sessions
+ * handed to net_new_session to be saved; false with *why and *err.
+ */
+static bool net_ctx_new(struct net *n, const struct settings *s, enum net_failure *why, char **err)
+{
+	if (!net_ctx_base(n, why, err))
+		return false;
 	SSL_CTX_set_verify(n->ctx, SSL_VERIFY_PEER, NULL);
 	*why = NET_BAD_CREDENTIAL; /* what every failure from here on is */
 	if (s->ca == NULL && SSL_CTX_set_default_verify_paths(n->ctx) != 1) {
@@ -369,8 +379,6 @@ static bool net_ctx_new(struct net *n, const struct settings *s, enum net_failur
 	X509_free(leaf);
 	if (!key_ok)
 		return false;
-	static const unsigned char alpn[] = "\x09" NET_ALPN;
-	SSL_CTX_set_alpn_protos(n->ctx, alpn, sizeof alpn - 1);
 	/* sessions come to net_new_session; nothing is kept inside OpenSSL */
 	SSL_CTX_set_session_cache_mode(n->ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
 	SSL_CTX_sess_set_new_cb(n->ctx, net_new_session);
@@ -401,28 +409,28 @@ static bool net_open(struct net *n, const char *host, const char *port, int time
 	return ok;
 }
 
-struct net *net_connect(const struct settings *s, enum net_failure *why, char **err)
+/* A new n for server (host:port) in host and port, or NULL with *why and *err when it is not host:port. */
+static struct net *net_new(const char *server, char *host, size_t hn, char *port, size_t pn, enum net_failure *why,
+			   char **err)
 {
-	if (s->cert == NULL || s->key == NULL) {
-		*why = NET_NO_CREDENTIAL;
-		*err = xstrdup("no client certificate: set PLANREG_CERT and PLANREG_KEY (or --cert and --key) to your "
-			       "certificate and key");
-		return NULL;
-	}
-	char host[256], port[32];
-	if (!net_split(s->server, host, sizeof host, port, sizeof port)) {
+	if (!net_split(server, host, hn, port, pn)) {
 		*why = NET_BAD_SERVER;
 		*err = xasprintf(
 			"\"%s\" is not host:port with a port from 1 to 65535 (write e.g. planreg.example.org:7443; "
 			"--server, PLANREG_SERVER or server = in client.conf)",
-			s->server);
+			server);
 		return NULL;
 	}
 	struct net *n = xcalloc(1, sizeof *n);
 	n->fd = -1;
 	snprintf(n->where, sizeof n->where, "%s:%s", host, port);
 	ERR_clear_error();
-	bool ok = net_ctx_new(n, s, why, err) && net_open(n, host, port, s->timeout_ms, why, err);
+	return n;
+}
+
+/* n connected, or closed and NULL; *why NET_OK on success. */
+static struct net *net_finish(struct net *n, bool ok, enum net_failure *why)
+{
 	ERR_clear_error();
 	if (!ok) {
 		net_close(n);
@@ -430,6 +438,42 @@ struct net *net_connect(const struct settings *s, enum net_failure *why, char **
 	}
 	*why = NET_OK;
 	return n;
+}
+
+struct net *net_connect(const struct settings *s, enum net_failure *why, char **err)
+{
+	if (s->cert == NULL || s->key == NULL) {
+		*why = NET_NO_CREDENTIAL;
+		*err = xstrdup("no client certificate: set PLANREG_CERT and PLANREG_KEY (or --cert and --key) to your "
+			       "certificate and key, or join with the invitation code the Combined Authority sent you "
+			       "(planreg join CODE)");
+		return NULL;
+	}
+	char host[256], port[32];
+	struct net *n = net_new(s->server, host, sizeof host, port, sizeof port, why, err);
+	if (n == NULL)
+		return NULL;
+	bool ok = net_ctx_new(n, s, why, err) && net_open(n, host, port, s->timeout_ms, why, err);
+	return net_finish(n, ok, why);
+}
+
+struct net *net_connect_join(const char *server, const char *ca, int timeout_ms, enum net_failure *why, char **err)
+{
+	char host[256], port[32];
+	struct net *n = net_new(server, host, sizeof host, port, sizeof port, why, err);
+	if (n == NULL)
+		return NULL;
+	bool ok = net_ctx_base(n, why, err);
+	if (ok && ca != NULL) {
+		unsigned char trust[SHA256_DIGEST_LENGTH];
+		SSL_CTX_set_verify(n->ctx, SSL_VERIFY_PEER, NULL);
+		*why = NET_BAD_CREDENTIAL;
+		ok = net_cred_load_ca(n->ctx, ca, trust, err);
+	} else if (ok) {
+		SSL_CTX_set_verify(n->ctx, SSL_VERIFY_NONE, NULL); /* only the CA is asked: the caller checks its pin */
+	}
+	ok = ok && net_open(n, host, port, timeout_ms, why, err);
+	return net_finish(n, ok, why);
 }
 
 /* Why a read or write failed (net_io's verdict), in the user's terms. */

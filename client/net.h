@@ -29,6 +29,10 @@ enum net_failure {
 
 /* Connects and completes the TLS handshake. On failure returns NULL, sets *why and *err (malloc'd). */
 struct net *net_connect(const struct settings *s, enum net_failure *why, char **err);
+/* A connection without a client certificate, for `planreg join` (docs/onboarding.md): the server's certificate
+ * verified against the CA file ca and the host's name, or, when ca is NULL, not verified at all: then only the
+ * server's CA may be asked, and its fingerprint checked against the invitation's before anything else is sent. */
+struct net *net_connect_join(const char *server, const char *ca, int timeout_ms, enum net_failure *why, char **err);
 /*
  * Sends req and waits for its response. On transport failure returns NULL with
  * *why and *err. A connection-level refusal (Response id 0) is returned as the

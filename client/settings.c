@@ -14,7 +14,7 @@ static void settings_take(char **slot, const char *value)
 		*slot = xstrdup(value);
 }
 
-static char *settings_config_path(void)
+char *settings_config_path(void)
 {
 	const char *xdg = getenv("XDG_CONFIG_HOME");
 	if (xdg && xdg[0])
@@ -23,6 +23,22 @@ static char *settings_config_path(void)
 	if (home && home[0])
 		return xasprintf("%s/.config/planreg/client.conf", home);
 	return NULL;
+}
+
+char *settings_data_dir(void)
+{
+	const char *xdg = getenv("XDG_DATA_HOME");
+	if (xdg && xdg[0] == '/')
+		return xasprintf("%s/planreg", xdg);
+	const char *home = getenv("HOME");
+	if (home && home[0])
+		return xasprintf("%s/.local/share/planreg", home);
+	return NULL;
+}
+
+bool settings_renew_auto(const struct settings *s)
+{
+	return s->renew == NULL || strcmp(s->renew, "off") != 0;
 }
 
 /* Where TLS sessions are kept for resumption (client/net.c); NULL when there is no home. */
@@ -55,7 +71,13 @@ static bool settings_file_setting(const char *key, const char *value, const char
 		settings_take(&sf->s->ca, value);
 	else if (strcmp(key, "timeout") == 0)
 		settings_take(&sf->timeout, value);
-	else if (strcmp(key, "smtp") == 0)
+	else if (strcmp(key, "renew") == 0) {
+		if (strcmp(value, "auto") != 0 && strcmp(value, "off") != 0) {
+			*err = xasprintf("%s: renew is auto or off, not \"%s\"", where, value);
+			return false;
+		}
+		settings_take(&sf->s->renew, value);
+	} else if (strcmp(key, "smtp") == 0)
 		settings_take(&sf->s->smtp_url, value);
 	else if (strcmp(key, "smtp_from") == 0)
 		settings_take(&sf->s->smtp_from, value);
@@ -66,7 +88,8 @@ static bool settings_file_setting(const char *key, const char *value, const char
 				 where);
 		return false;
 	} else {
-		*err = xasprintf("%s: unknown key \"%s\" (server, cert, key, ca, timeout, smtp, smtp_from, smtp_user)",
+		*err = xasprintf("%s: unknown key \"%s\" (server, cert, key, ca, timeout, renew, smtp, smtp_from, "
+				 "smtp_user)",
 				 where, key);
 		return false;
 	}
@@ -152,6 +175,7 @@ void settings_free(struct settings *s)
 	free(s->key);
 	free(s->ca);
 	free(s->config_file);
+	free(s->renew);
 	free(s->cache_dir);
 	free(s->smtp_url);
 	free(s->smtp_from);

@@ -16,6 +16,8 @@ struct settings {
 	char *smtp_from; /* PLANREG_SMTP_FROM, smtp_from = ... */
 	char *smtp_user; /* PLANREG_SMTP_USER, smtp_user = ...; the password only from PLANREG_SMTP_PASSWORD or ~/.netrc
 			  */
+	char *renew;     /* renew = auto (the default: the CLI renews its certificate when a third of its life is
+			  * left) or off; nothing else is accepted */
 	char *config_file; /* the file read, or NULL */
 	char *cache_dir;   /* $XDG_CACHE_HOME/planreg (~/.cache/planreg): TLS sessions to resume; NULL: none */
 };
@@ -28,6 +30,14 @@ struct settings {
  * or a "~/" path has no HOME to go to. */
 bool settings_resolve(struct settings *s, char **err) __attribute__((warn_unused_result));
 void settings_free(struct settings *s);
+/* Whether the certificate is to be renewed on its own (renew = auto, the default). */
+bool settings_renew_auto(const struct settings *s);
+/* Where client.conf is read: $XDG_CONFIG_HOME/planreg/client.conf, else ~/.config/planreg/client.conf
+ * (malloc'd); NULL without either. */
+char *settings_config_path(void);
+/* Where `planreg join` keeps the key and certificates: $XDG_DATA_HOME/planreg, else ~/.local/share/planreg
+ * (malloc'd); NULL without either. */
+char *settings_data_dir(void);
 /* A timeout as written ("30") into *ms (30000); false unless it is 1 to 86400 seconds. */
 bool settings_seconds(const char *text, int *ms) __attribute__((warn_unused_result));
 

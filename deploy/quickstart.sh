@@ -2,7 +2,9 @@
 # The whole service on one machine, on its embedded default: a private
 # PostgreSQL cluster under var/pg, a development PKI under var/pki, planregd in
 # the background (var/planregd.pid, var/log/planregd.log), the plan imported,
-# and credentials for every role. Safe to run again at any time.
+# and credentials for every role, each joined through an invitation as a new
+# person would (`planreg join`: the key made in var/cred/NAME, never in
+# var/pki). Safe to run again at any time.
 #
 #   deploy/quickstart.sh          start (or check) everything
 #   deploy/quickstart.sh stop     stop the daemon and the cluster
@@ -172,6 +174,8 @@ http_port = $http_port
 tls_cert = $pki/server.crt
 tls_key = $pki/server.key
 tls_ca = $pki/ca.crt
+issuer_cert = $pki/ca.crt
+issuer_key = $pki/ca.key
 db_dsn = $app_dsn
 pid_file = $pid_file
 CONF
@@ -207,51 +211,70 @@ else
   say "started planregd (pid $pid) on 127.0.0.1:$port; log $log"
 fi
 
-# 5. credentials: the first admin is bootstrapped straight into the database,
-#    everyone else is enrolled by that admin over the wire
+# 5. credentials, each through an invitation and `planreg join`, as a new person gets one: the key is
+#    made in var/cred/NAME by planreg (never in var/pki) and only the certificate request is sent. The
+#    first admin's invitation is written straight into the database (`planregd invite`); that admin
+#    invites everyone else over the wire (`planreg cred invite`).
+cred=$var/cred
 write_env() { # name
   cat >"$var/env/$1.env" <<ENV
 # planreg credential "$1" (written by deploy/quickstart.sh): . var/env/$1.env
 export PLANREG_SERVER=localhost:$port
-export PLANREG_CA=$pki/ca.crt
-export PLANREG_CERT=$pki/$1.crt
-export PLANREG_KEY=$pki/$1.key
+export PLANREG_CA=$cred/$1/ca.crt
+export PLANREG_CERT=$cred/$1/client.crt
+export PLANREG_KEY=$cred/$1/client.key
 export PATH=$build/client:\$PATH
 ENV
 }
-issue() { # name org person role
-  [ -f "$pki/$1.crt" ] || bash "$root/deploy/pki.sh" issue "$pki" "$1" "$2" "$3" "$4" >/dev/null
-  write_env "$1"
+join_as() { # name code: joins in a home of its own, with no PLANREG_* settings (as on a new machine)
+  local dir=$cred/$1
+  mkdir -p "$dir"
+  chmod 700 "$dir"
+  env -u PLANREG_SERVER -u PLANREG_CA -u PLANREG_CERT -u PLANREG_KEY HOME="$dir" XDG_CONFIG_HOME="$dir" \
+    XDG_DATA_HOME="$dir" XDG_CACHE_HOME="$dir/cache" XDG_STATE_HOME="$dir/state" \
+    "$planreg" join "$2" --dir "$dir" --force >/dev/null
 }
-
-issue admin CA "CA administrator" admin
-if [ -z "$(psql -X -d "$db" -Atc "SELECT 1 FROM credential WHERE name = 'admin'")" ]; then
-  PLANREGD_DB_DSN=$owner_dsn "$planregd" enrol admin CA admin "$(bash "$root/deploy/pki.sh" fingerprint "$pki/admin.crt")" \
-    "CA administrator" | sed 's/^/quickstart: /'
-fi
 as() { # credential, then planreg arguments
   local who=$1
   shift
-  PLANREG_SERVER=localhost:$port PLANREG_CA=$pki/ca.crt PLANREG_CERT=$pki/$who.crt PLANREG_KEY=$pki/$who.key \
-    XDG_CONFIG_HOME=$var/xdg "$planreg" "$@"
+  PLANREG_SERVER=localhost:$port PLANREG_CA=$cred/$who/ca.crt PLANREG_CERT=$cred/$who/client.crt \
+    PLANREG_KEY=$cred/$who/client.key XDG_CONFIG_HOME=$var/xdg "$planreg" "$@"
 }
+
+if [ ! -f "$cred/admin/client.crt" ]; then
+  # the code (it holds the secret) is only passed on, never shown; what went wrong is
+  if ! code=$(PLANREGD_DB_DSN=$owner_dsn "$planregd" --config "$conf" invite --org CA --role admin \
+    --name "CA administrator" 2>"$var/.invite.err"); then
+    cat "$var/.invite.err" >&2
+    exit 1
+  fi
+  rm -f "$var/.invite.err"
+  join_as admin "$code"
+  say "the first admin joined with an invitation from planregd invite ($cred/admin)"
+fi
+write_env admin
 
 as admin plan import --quiet "$plan_file" | tail -n 1 | sed 's/^/quickstart: import: /'
 
-enrol() { # name org person role
-  issue "$1" "$2" "$3" "$4"
-  as admin cred enrol --cert "$pki/$1.crt" --role "$4" --name "$1" >/dev/null
+invite() { # name org person role
+  if [ ! -f "$cred/$1/client.crt" ]; then
+    code=$(as admin cred invite --org "$2" --role "$4" --name "$3" --format json |
+      python3 -c 'import json, sys; print(json.load(sys.stdin)["code"])')
+    join_as "$1" "$code"
+  fi
+  write_env "$1"
 }
-enrol viewer CA "CA programme viewer" viewer
-enrol reminder CA "reminder job" reminder
+invite viewer CA "CA programme viewer" viewer
+invite reminder CA "reminder job" reminder
 # only the organisations that lead a project report on one: read projects_led by its name (a CSV read by
 # column number took the kind for it, and a name with a comma shifts the columns)
 leads=$(as admin org list --format json | python3 -c '
 import json, sys
 print("\n".join(o["code"] for o in json.load(sys.stdin) if o["projects_led"] > 0))')
 for code in $leads; do
-  enrol "submitter-$code" "$code" "$code progress lead" submitter
+  invite "submitter-$code" "$code" "$code progress lead" submitter
 done
+say "credentials: $(ls "$cred" | wc -l) joined through invitations (var/cred/NAME; var/env/NAME.env)"
 cat >"$var/env/db.env" <<ENV
 # the quickstart cluster's superuser (written by deploy/quickstart.sh): . var/env/db.env && psql
 export PGHOST=$PGHOST
@@ -275,7 +298,7 @@ print("capital projects: %d; lead organisations: %d" % (sum(p["capital"] for p i
       len({o for p in ps for o in p["lead_orgs"]})))'
 cat <<TXT
 
-Credentials (each file sets PLANREG_* and a PATH with planreg):
+Credentials (each file sets PLANREG_* and a PATH with planreg; keys in var/cred/NAME):
   . var/env/admin.env       CA admin: import the plan, organisations, credentials, reviews
   . var/env/viewer.env      read everything
   . var/env/reminder.env    the reminder job
@@ -284,5 +307,8 @@ Credentials (each file sets PLANREG_* and a PATH with planreg):
   . var/env/db.env          psql as the cluster's superuser
 
 Try:  . var/env/admin.env && planreg projects list --format json
+A new person: . var/env/admin.env && planreg cred invite --org SEFTON --role submitter --name "New Officer"
+      prints a code; on their own machine they run: planreg join 'CODE'
+
 Stop: deploy/quickstart.sh stop
 TXT

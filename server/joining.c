@@ -40,35 +40,34 @@ static bool joining_load_server_ca(struct joining *j, const char *path, char **e
 	return true;
 }
 
-/* public_address, else what the listener is bound to (localhost for a loopback address). */
-static bool joining_public_address(struct joining *j, const struct config *cfg, int port, char **err)
+bool joining_address(const struct config *cfg, int port, char host[JOINING_HOST_SIZE], unsigned *port_out, char **err)
 {
 	const char *pub = cfg->public_address;
 	if (pub[0] == '\0') {
-		const char *host = cfg->listen_addr;
-		if (strcmp(host, "127.0.0.1") == 0 || strcmp(host, "::1") == 0 || strcmp(host, "0.0.0.0") == 0 ||
-		    strcmp(host, "::") == 0)
-			host = "localhost";
-		snprintf(j->public_host, sizeof j->public_host, "%s", host);
-		j->public_port = (unsigned)port;
+		const char *h = cfg->listen_addr;
+		if (strcmp(h, "127.0.0.1") == 0 || strcmp(h, "::1") == 0 || strcmp(h, "0.0.0.0") == 0 ||
+		    strcmp(h, "::") == 0)
+			h = "localhost";
+		snprintf(host, JOINING_HOST_SIZE, "%s", h);
+		*port_out = (unsigned)port;
 		return true;
 	}
 	const char *colon = strrchr(pub, ':');
 	char *end = NULL;
 	long p = colon ? strtol(colon + 1, &end, 10) : 0;
 	if (colon == NULL || colon == pub || *end != '\0' || p < 1 || p > 65535 ||
-	    (size_t)(colon - pub) >= sizeof j->public_host) {
+	    (size_t)(colon - pub) >= JOINING_HOST_SIZE) {
 		*err = xasprintf("public_address \"%s\" is not host:port (planreg.example.org:7443)", pub);
 		return false;
 	}
-	snprintf(j->public_host, sizeof j->public_host, "%.*s", (int)(colon - pub), pub);
-	if (j->public_host[0] == '[') { /* [::1]:7443 */
-		size_t n = strlen(j->public_host);
-		memmove(j->public_host, j->public_host + 1, n);
-		if (n >= 2 && j->public_host[n - 2] == ']')
-			j->public_host[n - 2] = '\0';
+	snprintf(host, JOINING_HOST_SIZE, "%.*s", (int)(colon - pub), pub);
+	if (host[0] == '[') { /* [::1]:7443 */
+		size_t n = strlen(host);
+		memmove(host, host + 1, n);
+		if (n >= 2 && host[n - 2] == ']')
+			host[n - 2] = '\0';
 	}
-	j->public_port = (unsigned)p;
+	*port_out = (unsigned)p;
 	return true;
 }
 
@@ -105,7 +104,7 @@ bool joining_start(struct server *srv, char **err)
 	j->lifetime_s = cfg->cert_lifetime_seconds > 0 ? cfg->cert_lifetime_seconds
 						       : (long long)cfg->cert_lifetime_days * 24 * 3600;
 	if (!joining_load_server_ca(j, cfg->server_ca[0] ? cfg->server_ca : cfg->tls_ca, err) ||
-	    !joining_public_address(j, cfg, srv->port, err))
+	    !joining_address(cfg, srv->port, j->public_host, &j->public_port, err))
 		return false;
 	if (cfg->issuer_cert[0] != '\0' || cfg->issuer_key[0] != '\0') {
 		j->issuer = issue_ca_load(cfg->issuer_cert, cfg->issuer_key, err);
@@ -115,6 +114,8 @@ bool joining_start(struct server *srv, char **err)
 	j->expiry_timer = event_new(srv->base, -1, EV_PERSIST, joining_expiry_tick, srv);
 	struct timeval every = {JOINING_EXPIRY_EVERY_S, 0};
 	event_add(j->expiry_timer, &every);
+	struct timeval soon = {2, 0}; /* the gauge is right soon after a start, not a minute later */
+	event_base_once(srv->base, -1, EV_TIMEOUT, joining_expiry_tick, srv, &soon);
 	log_info("joining", "issuer=%s public_address=%s:%u server_ca_sha256=%s cert_lifetime_s=%lld",
 		 j->issuer ? "yes" : "no", j->public_host, j->public_port, j->server_ca_fp, j->lifetime_s);
 	return true;

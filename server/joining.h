@@ -15,6 +15,7 @@ struct server;
 struct issue_ca;
 
 #define JOINING_THROTTLE_SLOTS 256
+#define JOINING_HOST_SIZE 254
 #define JOINING_WINDOW_MS 60000
 
 struct joining_throttle {
@@ -27,7 +28,7 @@ struct joining {
 	struct issue_ca *issuer; /* NULL: this deployment issues no certificates (no invitations) */
 	char *server_ca_pem;     /* what verifies this server, as given to joiners */
 	char server_ca_fp[65];   /* SHA-256 of its first certificate */
-	char public_host[254];
+	char public_host[JOINING_HOST_SIZE];
 	unsigned public_port;
 	long long lifetime_s; /* of the certificates issued */
 	struct joining_throttle throttle[JOINING_THROTTLE_SLOTS];
@@ -36,6 +37,11 @@ struct joining {
 	struct event *expiry_timer;
 };
 
+struct config;
+/* The address written into invitation codes: public_address, else what the listener is bound to (port; localhost
+ * for a loopback or wildcard address); false with *err (malloc'd) when public_address is not host:port. */
+bool joining_address(const struct config *cfg, int port, char host[JOINING_HOST_SIZE], unsigned *port_out, char **err)
+	__attribute__((warn_unused_result));
 /* Loads the CAs and works out the public address; false with *err (malloc'd) when a file named
  * in the config cannot be used. The listener's bound port is known (srv->port). */
 bool joining_start(struct server *srv, char **err) __attribute__((warn_unused_result));

@@ -1,4 +1,4 @@
-/* main.c - planregd's command line: serve (the default), migrate, check-config. */
+/* main.c - planregd's command line: serve (the default), migrate, check-config, enrol, invite. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +20,10 @@ static void main_usage(FILE *out)
 		     "  enrol NAME ORG ROLE FINGERPRINT [PERSON]\n"
 		     "                 enrol a credential directly in the database (bootstraps the\n"
 		     "                 first admin; afterwards use `planreg cred enrol`)\n"
+		     "  invite --org CODE --role ROLE --name NAME [--email ADDR] [--expires 72h]\n"
+		     "                 write an invitation into the database and print its code, for\n"
+		     "                 `planreg join` (bootstraps the first admin without an admin;\n"
+		     "                 afterwards use `planreg cred invite`)\n"
 		     "\n"
 		     "Options:\n"
 		     "  -c, --config FILE   config file (key = value lines); default: none\n"
@@ -27,6 +31,28 @@ static void main_usage(FILE *out)
 		     "  -V, --version       print the version\n"
 		     "\n");
 	config_print_help(out);
+}
+
+/* Runs command with its arguments (args[0] is the command itself); the exit status. */
+static int main_command(struct config *cfg, const char *command, const char *config_file, int nargs, char **args,
+			char **err)
+{
+	bool alone = nargs == 1;
+	if (strcmp(command, "migrate") == 0 && alone)
+		return migrate_run(cfg->db_dsn, stdout, err) ? 0 : 1;
+	if (strcmp(command, "check-config") == 0 && alone) {
+		config_print(cfg, stdout);
+		return config_check_serve(cfg, err) ? 0 : 2;
+	}
+	if (strcmp(command, "enrol") == 0)
+		return main_enrol(cfg, nargs - 1, args + 1, err);
+	if (strcmp(command, "invite") == 0)
+		return main_invite(cfg, nargs, args, err);
+	if (strcmp(command, "serve") == 0 && alone)
+		return config_check_serve(cfg, err) ? main_serve(cfg, config_file, err) : 2;
+	fprintf(stderr, "planregd: unknown command or extra arguments: %s\n", command);
+	main_usage(stderr);
+	return 2;
 }
 
 int main(int argc, char **argv)
@@ -69,21 +95,7 @@ int main(int argc, char **argv)
 	if (log_parse_level(cfg.log_level, &level))
 		log_set_level(level);
 
-	int rc;
-	if (strcmp(command, "migrate") == 0 && optind == argc) {
-		rc = migrate_run(cfg.db_dsn, stdout, &err) ? 0 : 1;
-	} else if (strcmp(command, "check-config") == 0 && optind == argc) {
-		config_print(&cfg, stdout);
-		rc = config_check_serve(&cfg, &err) ? 0 : 2;
-	} else if (strcmp(command, "enrol") == 0) {
-		rc = main_enrol(&cfg, argc - optind, argv + optind, &err);
-	} else if (strcmp(command, "serve") == 0 && optind == argc) {
-		rc = config_check_serve(&cfg, &err) ? main_serve(&cfg, config_file, &err) : 2;
-	} else {
-		fprintf(stderr, "planregd: unknown command or extra arguments: %s\n", command);
-		main_usage(stderr);
-		rc = 2;
-	}
+	int rc = main_command(&cfg, command, config_file, argc - optind + 1, argv + optind - 1, &err);
 	if (err) {
 		fprintf(stderr, "planregd: %s\n", err);
 		free(err);

@@ -156,10 +156,26 @@ static void metrics_http(struct evbuffer *out, const struct server *srv)
 		       "HTTP connections closed without an answer, or with an error, by why", "reason", why, counts, 5);
 }
 
+/* Joining (joining.c, handlers/invite.c): invitations redeemed, secrets that opened none, attempts refused for
+ * too many of those from one address, and certificates that end soon (the gauge counted every minute). */
+static void metrics_joining(struct evbuffer *out, const struct server *srv)
+{
+	const struct joining *j = &srv->joining;
+	metrics_one(out, "planregd_invitations_redeemed_total", "counter",
+		    "invitations redeemed: a certificate issued and enrolled", j->redeemed);
+	metrics_one(out, "planregd_invitations_failed_total", "counter",
+		    "invitation secrets that opened no invitation (wrong, used, cancelled or expired)", j->failures);
+	metrics_one(out, "planregd_invitations_throttled_total", "counter",
+		    "redemptions refused because their address sent too many secrets that opened none", j->throttled);
+	metrics_one(out, "planregd_credentials_expiring", "gauge",
+		    "active credentials whose certificate ends within 14 days (counted every minute)", j->expiring);
+}
+
 void metrics_write(const struct server *srv, struct evbuffer *out)
 {
 	metrics_connections(out, srv);
 	metrics_requests(out, srv);
 	metrics_db(out, srv);
 	metrics_http(out, srv);
+	metrics_joining(out, srv);
 }

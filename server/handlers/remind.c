@@ -87,7 +87,12 @@ static const char SQL_CLAIM_OUTSTANDING[] =
 	"SELECT o.code, o.name, array_to_string(o.contacts, chr(31)), s.ref, s.title, s.update_id,"
 	"  coalesce(s.review_comment, ''), coalesce(last.stage, s.register_stage)::text, coalesce(last.period, ''),"
 	"  coalesce(last.confidence::text, ''), last.spend_to_date_pence, last.forecast_total_pence,"
-	"  coalesce(last.variance_note <> '', false)"
+	"  coalesce(last.variance_note <> '', false),"
+	/* its people whose certificates end within 14 days and are not renewed yet: "person<US>YYYY-MM-DD<RS>..." */
+	"  (SELECT string_agg(coalesce(c.person, c.name) || chr(31) || to_char(c.not_after AT TIME ZONE 'UTC',"
+	"     'YYYY-MM-DD'), chr(30) ORDER BY c.not_after, c.name) FROM credential c WHERE c.org_code = o.code"
+	"     AND c.revoked_at IS NULL AND c.retire_at IS NULL"
+	"     AND c.not_after BETWEEN now() AND now() + interval '14 days')"
 	" FROM planreg_status_rows($1, now(), NULL, $2::date, NULL, NULL, NULL, NULL, false, NULL, NULL, NULL, NULL) s"
 	" JOIN project_lead_org l ON l.project_id = s.project_id"
 	" JOIN organisation o ON o.code = l.org_code"
@@ -112,6 +117,7 @@ enum claim_outstanding_col {
 	OWED_SPEND,    /* NULL when unknown */
 	OWED_FORECAST, /* NULL when unknown */
 	OWED_VARIANCE_NOTE,
+	OWED_EXPIRING, /* NULL when none */
 };
 
 /* $1 period: the steps nobody may claim now (delivered, leased, or failed and backing off). */
@@ -533,6 +539,9 @@ static void remind_claim_outstanding(struct rpc_call *call, PGresult *res)
 			o->n_contacts = result_split(&call->arena, result_value(res, i, OWED_CONTACTS), RESULT_SEP,
 						     &o->contacts);
 			o->contacts_joined = remind_join(call, o->contacts, o->n_contacts);
+			if (!result_is_null(res, i, OWED_EXPIRING))
+				o->n_expiring = result_split(&call->arena, result_value(res, i, OWED_EXPIRING), "\x1e",
+							     &o->expiring);
 		}
 		remind_project_from_row(call, o, res, i);
 	}

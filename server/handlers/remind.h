@@ -34,6 +34,9 @@ struct remind_org {
 	const char *step;      /* the regular step due now and claimable, or NULL */
 	bool escalate;         /* the escalation step is due now and claimable */
 	bool escalated_before; /* its escalation was claimed by an earlier run */
+	/* its people whose certificates end within 14 days, not renewed yet: "Person<US>YYYY-MM-DD", soonest first */
+	char **expiring;
+	size_t n_expiring;
 };
 
 /* An organisation's place in one digest, once, whatever brought it there. */

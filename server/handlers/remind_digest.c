@@ -1,6 +1,7 @@
 /* remind_digest.c - the text of a reminder digest, written for the officer who reads it: which period and
  * which days it covers, when it was due, each outstanding project, the commands that send the return filled
- * in with the project's own values, how to get set up without planreg, and what comes next and when. The
+ * in with the project's own values, how to get set up (an invitation from the Combined Authority), its people
+ * whose certificates end within 14 days, and what comes next and when. The
  * Combined Authority's digest lists every other organisation once. remind.c decides what goes to whom. */
 #include <stdarg.h>
 #include <stdio.h>
@@ -318,20 +319,6 @@ static bool remind_to_asked(const struct remind_digest *d, const struct mailbox 
 	return false;
 }
 
-/*
- * INVITATIONS GO HERE. When planreg can invite (`planreg cred invite`, `planreg join CODE`), this writes
- * the officer's invitation line ("To join: planreg join CODE, valid until ...") at the head of the setup
- * paragraph and returns true; the paragraph then offers the contact as the way for those it does not
- * suit. Today there are no invitations: it writes nothing.
- */
-static bool remind_setup_invitation(struct buf *b, const struct remind_claim *st, const struct remind_digest *d)
-{
-	(void)b;
-	(void)st;
-	(void)d;
-	return false;
-}
-
 static void remind_setup(struct buf *b, const struct remind_claim *st, const struct remind_digest *d)
 {
 	struct mailbox who;
@@ -344,18 +331,18 @@ static void remind_setup(struct buf *b, const struct remind_claim *st, const str
 	if (o == NULL)
 		return;
 	buf_puts(b, "\nNot set up with planreg yet?\n\n");
-	bool invited = remind_setup_invitation(b, st, d);
+	/* the code cannot be in this mail (the service keeps only its secret's hash): the CA sends it */
 	struct buf t = {0};
 	if (known && who.name[0])
-		buf_printf(&t, "%s %s <%s>, the Combined Authority's programme contact,",
-			   invited ? "Otherwise, ask" : "Ask", who.name, who.addr);
+		buf_printf(&t, "Ask %s <%s>, the Combined Authority's programme contact,", who.name, who.addr);
 	else if (known)
-		buf_printf(&t, "%s the Combined Authority's programme contact, %s,", invited ? "Otherwise, ask" : "Ask",
-			   who.addr);
+		buf_printf(&t, "Ask the Combined Authority's programme contact, %s,", who.addr);
 	else
-		buf_printf(&t, "%s the Combined Authority", invited ? "Otherwise, ask" : "Ask");
-	buf_printf(&t, " for a planreg credential for %s (%s)%s", o->name, o->code,
-		   known ? ": reply to this message." : ".");
+		buf_puts(&t, "Ask the Combined Authority");
+	buf_printf(&t,
+		   " for an invitation to planreg for %s (%s)%s It comes as a one-line code; on your own "
+		   "computer, `planreg join CODE` sets you up in a minute.",
+		   o->name, o->code, known ? ": reply to this message." : ".");
 	buf_printf(&t,
 		   " Until you have one, %s each project's confidence (green to red), stage, spend to date, "
 		   "forecast and a few lines on the quarter, and the Combined Authority will enter the return "
@@ -363,6 +350,33 @@ static void remind_setup(struct buf *b, const struct remind_claim *st, const str
 		   known ? "reply with" : "send them");
 	remind_wrap(b, "  ", buf_str(&t));
 	buf_free(&t);
+}
+
+/* ---------------------------------------------------------------- certificates ending soon */
+
+/* For an organisation's own contacts: its people whose certificates end within 14 days (remind.c's query). */
+static void remind_expiring(struct buf *b, const struct remind_digest *d)
+{
+	for (size_t i = 0; i < d->n_entries; i++) {
+		const struct remind_org *o = d->entries[i].own ? d->entries[i].org : NULL;
+		if (o == NULL || o->n_expiring == 0)
+			continue;
+		buf_printf(b, "\nplanreg certificates of %s (%s) that end within 14 days\n\n", o->name, o->code);
+		for (size_t k = 0; k < o->n_expiring; k++) {
+			const char *sep = strchr(o->expiring[k], '\x1f');
+			struct date day;
+			char words[DATE_WORDS_MAX];
+			if (sep == NULL || !date_parse(sep + 1, &day))
+				continue;
+			date_format_words(day, words);
+			buf_printf(b, "  %.*s: ends on %s\n", (int)(sep - o->expiring[k]), o->expiring[k], words);
+		}
+		buf_putc(b, '\n');
+		remind_wrap(b, "  ",
+			    "planreg renews a certificate on its own when it is used (any planreg command) before it "
+			    "ends. One that has ended cannot be renewed: then ask the Combined Authority for a new "
+			    "invitation, and run `planreg join CODE` with it.");
+	}
 }
 
 /* ---------------------------------------------------------------- what comes next */
@@ -478,6 +492,7 @@ void remind_digest_body(struct buf *b, const struct remind_claim *st, const stru
 			remind_own(b, st, d->entries[i].org);
 	remind_others(b, st, d);
 	remind_setup(b, st, d);
+	remind_expiring(b, d);
 	remind_next(b, st, d);
 	remind_footer(b, st, d);
 }

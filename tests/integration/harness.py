@@ -177,6 +177,13 @@ def daemon_env(db_dsn, pki=None):
     return env
 
 
+def issuer_env(pki, extra=None):
+    """The settings of a daemon that issues certificates with pki's CA (joining, docs/onboarding.md)."""
+    env = {"PLANREGD_ISSUER_CERT": pki.ca, "PLANREGD_ISSUER_KEY": os.path.join(pki.dir, "ca.key")}
+    env.update(extra or {})
+    return env
+
+
 class Daemon:
     """A running planregd; stop() checks it exits cleanly and sanitizer-clean.
 
@@ -284,6 +291,8 @@ class Service:
         self.db = create_database(prefix)
         migrate(self.db)
         self.pki = Pki(os.path.join(self.tmp, "pki"))
+        if callable(daemon_env):  # settings that name the PKI's files (issuer_env)
+            daemon_env = daemon_env(self.pki)
         self.fingerprints = {}
         self.daemon = Daemon(self.db, self.pki, self.tmp, daemon_env)
         self.enrol_bootstrap("admin", "CA", "Admin User", "admin")

@@ -94,13 +94,31 @@ class QuickstartTest(unittest.TestCase):
         self.assertEqual(envs, leads)
         creds = self.sh(". env/admin.env && planreg cred list --format json")
         self.assertEqual({c["organisation"] for c in json.loads(creds.stdout) if c["role"] == "submitter"}, leads)
-        for name in ["admin", "viewer", "reminder"] + ["submitter-%s" % c for c in leads]:
+        roles = {"admin": ("admin", "CA"), "viewer": ("viewer", "CA"), "reminder": ("reminder", "CA")}
+        roles.update({"submitter-%s" % c: ("submitter", c) for c in leads})
+        by_name = {c["name"]: c for c in json.loads(creds.stdout)}
+        for name, (role, org) in roles.items():
             r = self.sh(". env/%s.env && planreg whoami --format json" % name)
             self.assertEqual(r.returncode, 0, name + r.stderr)
             w = json.loads(r.stdout)
-            self.assertEqual(w["credential"], name)
-            if name.startswith("submitter-"):
-                self.assertEqual((w["role"], w["organisation"]), ("submitter", name[len("submitter-"):]))
+            self.assertEqual((w["role"], w["organisation"]), (role, org), name)
+            # joined through an invitation (issue 18): issued by the service, with its end, from an invitation
+            c = by_name[w["credential"]]
+            self.assertIsNotNone(c["invitation_id"], name)
+            self.assertIsNotNone(c["not_after"], name)
+            self.assertIsNotNone(w["cert_not_after"], name)
+            key = os.path.join(self.var, "cred", name, "client.key")
+            self.assertEqual(os.stat(key).st_mode & 0o777, 0o600, key)
+        # the keys were made where they are used: none in the PKI, which holds the CA and the server only
+        self.assertEqual(sorted(f for f in os.listdir(os.path.join(self.var, "pki")) if f.endswith(".key")),
+                         ["ca.key", "server.key"])
+        # the first admin's invitation came from planregd invite, everyone else's from that admin
+        invs = json.loads(self.sh(". env/admin.env && planreg cred invitations --format json").stdout)
+        self.assertEqual(len(invs), len(roles))
+        self.assertEqual({i["state"] for i in invs}, {"used"})
+        self.assertEqual([i["created_by"] for i in invs if i["role"] == "admin"], ["planregd invite"])
+        self.assertNotIn("code", invs[0])
+        self.assertNotIn("secret", json.dumps(invs))
 
     def test_4_db_env_reaches_the_cluster(self):
         r = self.sh(". env/db.env && psql -X -Atc 'SELECT count(*) FROM project'")
@@ -177,6 +195,61 @@ class QuickstartTest(unittest.TestCase):
             r = self.sh(run % "2026-10-27")
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertEqual([m["rcpt_tos"] for m in sink.messages[2:]], [["pmo@example.org"]])
+
+    def test_4zzz_a_new_officer_joins(self):
+        """Issue 18's "done when": the admin invites, the officer joins from a new empty home with no PLANREG_*
+        settings and submits for a Sefton project; the key is only in that home; the code works once; cred list
+        shows the new credential with its expiry."""
+        r = self.sh(". env/admin.env && planreg cred invite --org SEFTON --role submitter --name 'New Officer'")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        codes = re.findall(r"planreg-invite-1:[0-9a-z.:]+", r.stdout)
+        self.assertTrue(codes, r.stdout)
+        code = codes[0]
+        home = harness.tempdir("planreg-officer-", 0o700)
+        try:
+            officer = {"PATH": "/usr/bin:/bin", "HOME": home}  # nothing set up, no PLANREG_* at all
+            build = self.env.get("PLANREG_BUILD") or os.path.join(harness.SOURCE_DIR, "build", "release")
+            planreg = os.path.join(build, "client", "planreg")  # what the quickstart built and its envs use
+
+            def officer_run(*args):
+                return subprocess.run([planreg] + list(args), capture_output=True, text=True, timeout=120,
+                                      env=officer, cwd=home)
+
+            j = officer_run("join", code)
+            self.assertEqual(j.returncode, 0, j.stdout + j.stderr)
+            w = officer_run("whoami", "--format", "json")
+            self.assertEqual(w.returncode, 0, w.stderr)
+            who = json.loads(w.stdout)
+            self.assertEqual((who["organisation"], who["role"], who["person"]), ("SEFTON", "submitter", "New Officer"))
+            projects = json.loads(self.sh(". env/admin.env && planreg projects list --format json").stdout)
+            sefton = [p["ref"] for p in projects if "SEFTON" in p["lead_orgs"]]
+            self.assertTrue(sefton)
+            s = officer_run("update", "submit", str(sefton[0]), "--period", "2026-Q3", "--confidence", "green",
+                            "--stage", "live", "--narrative", "Joined and reported.")
+            self.assertEqual(s.returncode, 0, s.stdout + s.stderr)
+            # the key exists only in that home: found nowhere under var/ by its bytes
+            key = os.path.join(home, ".local", "share", "planreg", "client.key")
+            self.assertEqual(os.stat(key).st_mode & 0o777, 0o600)
+            with open(key, "rb") as f:
+                key_bytes = f.read()
+            for d, _, files in os.walk(self.var):
+                for name in files:
+                    path = os.path.join(d, name)
+                    if name.endswith(".key") and os.path.isfile(path):
+                        with open(path, "rb") as f:
+                            self.assertNotEqual(f.read(), key_bytes, path)
+            again = officer_run("join", code, "--force")
+            self.assertEqual(again.returncode, 1, again.stdout + again.stderr)
+            self.assertIn("ask the Combined Authority for a new invitation", again.stderr)
+            creds = json.loads(self.sh(". env/admin.env && planreg cred list --format json").stdout)
+            mine = [c for c in creds if c["name"] == who["credential"]]
+            self.assertEqual(len(mine), 1)
+            self.assertEqual(mine[0]["person"], "New Officer")
+            self.assertRegex(mine[0]["not_after"], r"^\d{4}-\d\d-\d\dT")
+            table = self.sh(". env/admin.env && planreg cred list").stdout
+            self.assertIn(mine[0]["not_after"], table)
+        finally:
+            subprocess.run(["rm", "-rf", home])
 
     def test_5_running_again_is_harmless(self):
         with open(os.path.join(self.var, "planregd.pid")) as f:

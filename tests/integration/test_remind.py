@@ -106,8 +106,10 @@ class RemindTest(unittest.TestCase):
         self.assertIn("Quarterly progress returns for 2026-Q3, the reporting period from 1 July to 30 September 2026, "
                       "were due on Wednesday 14 October 2026 and are now 6 days late.", flat(text))
         self.assertEqual(lcc["headers"]["Reply-To"], PROGRAMME)
-        self.assertIn("Not set up with planreg yet? Ask %s, the Combined Authority's programme contact, for a planreg "
-                      "credential for Liverpool City Council (LCC): reply to this message." % PROGRAMME, flat(text))
+        self.assertIn("Not set up with planreg yet? Ask %s, the Combined Authority's programme contact, for an "
+                      "invitation to planreg for Liverpool City Council (LCC): reply to this message. It comes as a "
+                      "one-line code; on your own computer, `planreg join CODE` sets you up in a minute."
+                      % PROGRAMME, flat(text))
         # the example is a project of LCC's with its own values: nothing reported yet, so the register's stage
         stage = self.s.cli_json("viewer", "projects", "show", "5")["stage"]
         self.assertIn("planreg update submit 5 --period 2026-Q3 --confidence CONFIDENCE --stage %s \\\n" % stage, text)
