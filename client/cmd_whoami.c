@@ -24,6 +24,11 @@ static int cmd_whoami_run(struct cli *cli, const struct cli_command *self, int a
 		return cli_fail(EXIT_REFUSED, "the server's answer to whoami has no principal");
 	}
 	const char *role = values_role_name((enum role)p->role);
+	/* how this deployment names its quarters, with one named as an example */
+	int year = cli_period_year();
+	char year_text[160];
+	snprintf(year_text, sizeof year_text, "%s (quarters named as %s)", period_year_words(year),
+		 cli_period_heading(year == PERIOD_YEAR_APRIL ? "2026-Q4" : "2026-Q3"));
 	if (fmt == OUTPUT_JSON) {
 		struct cli_json doc;
 		struct json *j = cli_json_begin(&doc);
@@ -35,6 +40,7 @@ static int cmd_whoami_run(struct cli *cli, const struct cli_command *self, int a
 		json_kv_str(j, "fingerprint", p->fingerprint);
 		json_kv_str(j, "server_version", w->server_version);
 		json_kv_str(j, "plan", w->plan_title);
+		json_kv_int(j, "year_start_month", year);
 		json_object_end(j);
 		cli_json_end(&doc);
 	} else {
@@ -54,6 +60,8 @@ static int cmd_whoami_run(struct cli *cli, const struct cli_command *self, int a
 				       w->server_version,
 				       "plan",
 				       w->plan_title[0] ? w->plan_title : "(none imported yet)",
+				       "reporting year",
+				       year_text,
 				       NULL};
 		output_record(stdout, pairs);
 	}

@@ -417,22 +417,23 @@ static void test_report_html_widths(const char *page)
 }
 
 /* The sample page's sections, in the order the board reads them. */
-static const char *const test_report_html_order[] = {"<h1><bdi>West Yorkshire Digital Strategy Action Plan</bdi></h1>",
-						     "Board report, quarter 2026-Q3 (2026-07-01 to 2026-09-30)",
-						     "2026-10-20, 20 days after the quarter ended",
-						     "2026-10-25 07:59 UTC",
-						     "2026-10-25 08:00 UTC",
-						     ">The quarter at a glance<",
-						     ">Exceptions<",
-						     "id=\"exception-15\"",
-						     "id=\"exception-12\"",
-						     "id=\"exception-3\"",
-						     ">Movement since the previous quarter<",
-						     ">Delivery confidence by theme<",
-						     ">Forecast against plan cost by theme, like for like<",
-						     ">Every project<",
-						     ">Returns outstanding<",
-						     NULL};
+static const char *const test_report_html_order[] = {
+	"<h1><bdi>West Yorkshire Digital Strategy Action Plan</bdi></h1>",
+	"Board report, quarter <bdi>2026-Q3 (July\u2013September 2026)</bdi>",
+	"2026-10-20, 20 days after the quarter ended",
+	"2026-10-25 07:59 UTC",
+	"2026-10-25 08:00 UTC",
+	">The quarter at a glance<",
+	">Exceptions<",
+	"id=\"exception-15\"",
+	"id=\"exception-12\"",
+	"id=\"exception-3\"",
+	">Movement since the previous quarter<",
+	">Delivery confidence by theme<",
+	">Forecast against plan cost by theme, like for like<",
+	">Every project<",
+	">Returns outstanding<",
+	NULL};
 
 /* What the sample page shows: each headline number with its definition, the colours adding up to
  * the reported, money like for like, the exceptions' reasons and details, the movement, the table. */
