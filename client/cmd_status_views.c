@@ -87,7 +87,7 @@ static struct output_table *cmd_status_outstanding_table(const void *answer, con
 	int n = o->projects;
 	char due[96];
 	cmd_status_due_words(period, o->due, due);
-	printf("Outstanding returns for %s (due %s), as of %s: %d project%s, %zu organisation%s\n",
+	printf("Outstanding returns for %s, due %s, as of %s: %d project%s, %zu organisation%s\n",
 	       cli_period_heading(period), due, o->as_of, n, n == 1 ? "" : "s", o->n_organisations,
 	       o->n_organisations == 1 ? "" : "s");
 	printf("(a co-led project is listed under each lead and counted once; days late count from the due date)\n\n");

@@ -179,8 +179,8 @@ class FinancialYearTest(unittest.TestCase):
         self.assertTrue(r.stdout.startswith("Status of %s (%s), due " % (fy_name(year, q), months(year, q))),
                         r.stdout)
         r = self.s.cli("viewer", "status", "outstanding", "--period", Q3, "--as-of", "2026-01-20")
-        self.assertTrue(r.stdout.startswith("Outstanding returns for %s (%s) (due 2026-01-14, 14 days after the "
-                                            "quarter ended), as of 2026-01-20" % (Q3, Q3_MONTHS)), r.stdout)
+        self.assertTrue(r.stdout.startswith("Outstanding returns for %s (%s), due 2026-01-14, 14 days after the "
+                                            "quarter ended, as of 2026-01-20: " % (Q3, Q3_MONTHS)), r.stdout)
         r = self.s.cli("viewer", "status", "diff", Q2, Q3)
         self.assertTrue(r.stdout.startswith("Changes from %s (July%sSeptember 2025) to %s (%s): "
                                             % (Q2, DASH, Q3, Q3_MONTHS)), r.stdout)
