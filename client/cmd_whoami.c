@@ -26,9 +26,11 @@ static int cmd_whoami_run(struct cli *cli, const struct cli_command *self, int a
 	const char *role = values_role_name((enum role)p->role);
 	/* how this deployment names its quarters, with one named as an example */
 	int year = cli_period_year();
-	char year_text[160];
-	snprintf(year_text, sizeof year_text, "%s (quarters named as %s)", period_year_words(year),
-		 cli_period_heading(year == PERIOD_YEAR_APRIL ? "2026-Q4" : "2026-Q3"));
+	struct period example = {2026, year == PERIOD_YEAR_APRIL ? 4 : 3};
+	char name[PERIOD_NAME_MAX], months[PERIOD_MONTHS_MAX], year_text[160];
+	period_name(example, year, name);
+	period_format_months(example, months);
+	snprintf(year_text, sizeof year_text, "%s: %s is %s", period_year_words(year), name, months);
 	if (fmt == OUTPUT_JSON) {
 		struct cli_json doc;
 		struct json *j = cli_json_begin(&doc);
