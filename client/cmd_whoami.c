@@ -5,6 +5,17 @@
 #include "json.h"
 #include "values.h"
 
+/* How this deployment names its quarters, with one named as an example: "April to March: FY2026/27-Q3 is
+ * October–December 2026". */
+static void cmd_whoami_year(int year, char *out, size_t size)
+{
+	struct period example = {2026, year == PERIOD_YEAR_APRIL ? 4 : 3};
+	char name[PERIOD_NAME_MAX], months[PERIOD_MONTHS_MAX];
+	period_name(example, year, name);
+	period_format_months(example, months);
+	snprintf(out, size, "%s: %s is %s", period_year_words(year), name, months);
+}
+
 static int cmd_whoami_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
 	struct cli_getopt g;
@@ -24,13 +35,9 @@ static int cmd_whoami_run(struct cli *cli, const struct cli_command *self, int a
 		return cli_fail(EXIT_REFUSED, "the server's answer to whoami has no principal");
 	}
 	const char *role = values_role_name((enum role)p->role);
-	/* how this deployment names its quarters, with one named as an example */
 	int year = cli_period_year();
-	struct period example = {2026, year == PERIOD_YEAR_APRIL ? 4 : 3};
-	char name[PERIOD_NAME_MAX], months[PERIOD_MONTHS_MAX], year_text[160];
-	period_name(example, year, name);
-	period_format_months(example, months);
-	snprintf(year_text, sizeof year_text, "%s: %s is %s", period_year_words(year), name, months);
+	char year_text[160];
+	cmd_whoami_year(year, year_text, sizeof year_text);
 	if (fmt == OUTPUT_JSON) {
 		struct cli_json doc;
 		struct json *j = cli_json_begin(&doc);
