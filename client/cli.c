@@ -131,6 +131,7 @@ static int cli_transport(struct cli *cli, Planreg__V1__Request *req, Planreg__V1
 		cli->net = NULL;
 		return rc;
 	}
+	cli_period_learn((*resp)->year_start_month); /* how this daemon names periods, for what is printed */
 	if (cli->verbose && (*resp)->request_id && (*resp)->request_id[0])
 		fprintf(stderr, "planreg: request %s\n", (*resp)->request_id);
 	if ((*resp)->id == 0) {

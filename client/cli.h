@@ -10,6 +10,7 @@
 
 #include "file.h"
 #include "net.h"
+#include "cli_period.h"
 #include "output.h"
 #include "planreg.pb-c.h"
 #include "settings.h"

@@ -40,8 +40,8 @@ int cli_options_period(const struct cli_command *cmd, const char *opt, const cha
 		       char out[PERIOD_FMT_MAX])
 {
 	struct period read;
-	if (!period_parse(s, &read))
-		return cli_usage(cmd, "%s \"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3", opt, s);
+	if (!period_read(s, &read))
+		return cli_usage(cmd, "%s \"%s\" is not a reporting period: " PERIOD_READ_HINT, opt, s);
 	period_format(read, out);
 	if (p)
 		*p = read;
@@ -51,7 +51,7 @@ int cli_options_period(const struct cli_command *cmd, const char *opt, const cha
 int cli_options_period_required(const struct cli_command *cmd, const char *opt, const char *s, char out[PERIOD_FMT_MAX])
 {
 	if (s == NULL)
-		return cli_usage(cmd, "%s is required: YYYY-Qn, e.g. 2026-Q3", opt);
+		return cli_usage(cmd, "%s is required: the quarter, as 2026-Q3 or FY2026/27-Q3", opt);
 	return cli_options_period(cmd, opt, s, NULL, out);
 }
 

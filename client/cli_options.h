@@ -28,12 +28,14 @@ enum cli_options_key {
 	CLI_KEY_PLAN,
 };
 
-#define CLI_OPTION_PERIOD .name = "period", .key = CLI_KEY_PERIOD, .arg = "YYYY-Qn", .help = "the quarter, e.g. 2026-Q3"
+#define CLI_OPTION_PERIOD                                                                                              \
+	.name = "period", .key = CLI_KEY_PERIOD, .arg = "QUARTER",                                                     \
+	.help = "the quarter: 2026-Q3, or FY2026/27-Q3 in financial years"
 #define CLI_OPTION_AS_OF                                                                                               \
 	.name = "as-of", .key = CLI_KEY_AS_OF, .arg = "DATE",                                                          \
 	.help = "as at the end of DATE, YYYY-MM-DD (default today, UTC)"
-#define CLI_OPTION_FROM .name = "from", .key = CLI_KEY_FROM, .arg = "YYYY-Qn", .help = "the first quarter"
-#define CLI_OPTION_TO .name = "to", .key = CLI_KEY_TO, .arg = "YYYY-Qn", .help = "the last quarter"
+#define CLI_OPTION_FROM .name = "from", .key = CLI_KEY_FROM, .arg = "QUARTER", .help = "the first quarter"
+#define CLI_OPTION_TO .name = "to", .key = CLI_KEY_TO, .arg = "QUARTER", .help = "the last quarter"
 /* the edition of the plan read (listings, status, export, report); the server resolves it */
 #define CLI_OPTION_PLAN                                                                                                \
 	.name = "plan", .key = CLI_KEY_PLAN, .arg = "PLAN",                                                            \

@@ -45,7 +45,7 @@ static void cmd_export_row(struct output_rows *r, const Planreg__V1__Update *u)
 	/* the project as the register has it now, so a spreadsheet can be read without a second export */
 	output_rows_str(r, "title", u->project_title);
 	output_rows_list(r, "lead_orgs", u->lead_orgs, u->n_lead_orgs, ";");
-	output_rows_str(r, "period", c->period);
+	output_rows_str(r, "period", cli_period_name(c->period));
 	output_rows_int(r, "revision", u->revision);
 	output_rows_str(r, "confidence", values_confidence_name((enum confidence)c->confidence));
 	output_rows_str(r, "stage", values_stage_name((enum stage)c->stage));

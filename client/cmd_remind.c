@@ -265,7 +265,8 @@ static int cmd_remind_run_claims(struct cmd_remind_run *run)
 	return rc;
 }
 
-/* "2026-Q3 (1 July to 30 September 2026, due Wednesday 14 October 2026)": the period explained. */
+/* "2026-Q3 (1 July to 30 September 2026, due Wednesday 14 October 2026)": the period explained (as the deployment
+ * names it: "FY2026/27-Q2 (1 July ..." in financial years). */
 static void cmd_remind_period_words(const struct cmd_remind_run *run, char *out, size_t size)
 {
 	struct period p;
@@ -276,16 +277,16 @@ static void cmd_remind_period_words(const struct cmd_remind_run *run, char *out,
 	if (date_parse(run->due, &due))
 		date_format_words(due, day);
 	if (span[0] && day[0])
-		snprintf(out, size, "%s (%s, due %s)", run->period, span, day);
+		snprintf(out, size, "%s (%s, due %s)", cli_period_name(run->period), span, day);
 	else
-		snprintf(out, size, "%s (due %s)", run->period, run->due);
+		snprintf(out, size, "%s (due %s)", cli_period_name(run->period), run->due);
 }
 
 /* The outcome: the JSON document, or the summary line. */
 static void cmd_remind_run_print(const struct cmd_remind_run *run)
 {
 	if (!run->json) {
-		char what[PERIOD_FMT_MAX + PERIOD_WORDS_MAX + DATE_WORDS_MAX + 16];
+		char what[PERIOD_NAME_MAX + PERIOD_WORDS_MAX + DATE_WORDS_MAX + 16];
 		cmd_remind_period_words(run, what, sizeof what);
 		if (run->claim.dry_run)
 			printf("remind %s as of %s: %zu would be sent (dry run: nothing claimed)\n", what, run->day,
@@ -298,7 +299,7 @@ static void cmd_remind_run_print(const struct cmd_remind_run *run)
 	struct cli_json doc;
 	struct json *j = cli_json_begin(&doc);
 	json_object_begin(j);
-	json_kv_str(j, "period", run->period);
+	json_kv_str(j, "period", cli_period_name(run->period));
 	json_kv_str(j, "due", run->due);
 	json_kv_str(j, "as_of", run->day);
 	json_kv_str(j, "reply_to", run->reply_to[0] ? run->reply_to : NULL);
@@ -359,7 +360,7 @@ static void cmd_remind_log_rows(struct output_rows *r, const void *answer, const
 		const Planreg__V1__ReminderRecord *m = l->reminders[i];
 		output_rows_begin(r);
 		output_rows_int(r, "id", m->id);
-		output_rows_str(r, "period", m->period);
+		output_rows_str(r, "period", cli_period_name(m->period));
 		output_rows_str(r, "as_of", m->as_of);
 		output_rows_str(r, "recipient", m->recipient);
 		output_rows_str(r, "subject", m->subject);
@@ -384,7 +385,7 @@ static struct output_table *cmd_remind_log_table(const void *answer, const void 
 		const Planreg__V1__ReminderRecord *m = l->reminders[i];
 		const char *state = m->error[0] ? arena_printf(&a, "%s: %s", m->state, m->error) : m->state;
 		const char *cells[] = {arena_printf(&a, "%lld", (long long)m->id),
-				       m->period,
+				       cli_period_name(m->period),
 				       m->as_of,
 				       state,
 				       m->recipient,

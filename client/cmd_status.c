@@ -327,7 +327,7 @@ static void cmd_status_json(struct json *j, const void *answer, const void *arg)
 	const Planreg__V1__GetStatusResponse *g = pages->first;
 	const Planreg__V1__StatusTotals *t = g->totals ? g->totals : &no_totals;
 	json_object_begin(j);
-	json_kv_str(j, "period", g->period);
+	json_kv_str(j, "period", cli_period_name(g->period));
 	json_kv_str(j, "due", g->due[0] ? g->due : NULL);
 	json_kv_str(j, "as_at", g->as_at[0] ? g->as_at : NULL);
 	struct output_rows *r = output_rows_new();
@@ -397,7 +397,7 @@ static void cmd_status_headline_money(const Planreg__V1__StatusTotals *t)
 /* The headline numbers of the quarter, and what each means. */
 static void cmd_status_headline(const Planreg__V1__GetStatusResponse *g, const Planreg__V1__StatusTotals *t)
 {
-	printf("Status of %s (due %s), as at %s\n", g->period, g->due[0] ? g->due : "-", g->as_at);
+	printf("Status of %s, due %s, as at %s\n", cli_period_heading(g->period), g->due[0] ? g->due : "-", g->as_at);
 	printf("Projects %d: %d reported, %d outstanding (%d returned), %d late\n", t->projects, t->reported,
 	       t->outstanding, t->returned, t->late);
 	cmd_status_headline_ratings(t);

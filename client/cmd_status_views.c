@@ -87,8 +87,9 @@ static struct output_table *cmd_status_outstanding_table(const void *answer, con
 	int n = o->projects;
 	char due[96];
 	cmd_status_due_words(period, o->due, due);
-	printf("Outstanding returns for %s (due %s), as of %s: %d project%s, %zu organisation%s\n", period, due,
-	       o->as_of, n, n == 1 ? "" : "s", o->n_organisations, o->n_organisations == 1 ? "" : "s");
+	printf("Outstanding returns for %s, due %s, as of %s: %d project%s, %zu organisation%s\n",
+	       cli_period_heading(period), due, o->as_of, n, n == 1 ? "" : "s", o->n_organisations,
+	       o->n_organisations == 1 ? "" : "s");
 	printf("(a co-led project is listed under each lead and counted once; days late count from the due date)\n\n");
 	static const char *const headers[] = {"ORG", "DAYS LATE", "CONTACT", "REF", "WHY", "TITLE"};
 	struct output_table *tab = output_table_new(headers, CMD_STATUS_N(headers), (1u << 4) | (1u << 5));
@@ -167,7 +168,7 @@ static void cmd_status_timeliness_rows(struct output_rows *r, const void *answer
 			output_rows_begin(r);
 			output_rows_str(r, "organisation", row->organisation);
 			output_rows_str(r, "name", row->name);
-			output_rows_str(r, "period", c->period);
+			output_rows_str(r, "period", cli_period_name(c->period));
 			output_rows_str(r, "due", c->due);
 			output_rows_str(r, "status", c->status);
 			if (strcmp(c->status, "on_time") == 0 || strcmp(c->status, "late") == 0)
@@ -200,9 +201,12 @@ static struct output_table *cmd_status_timeliness_table(const void *answer, cons
 	struct arena a = {0};
 	size_t ncols = 2 + g->n_periods;
 	const char **headers = arena_alloc(&a, ncols * sizeof *headers);
+	if (g->n_periods > 0)
+		printf("Returns by organisation, %s to %s\n\n", cli_period_heading(g->periods[0]),
+		       cli_period_heading(g->periods[g->n_periods - 1]));
 	headers[0] = "ORG";
 	for (size_t k = 0; k < g->n_periods; k++)
-		headers[1 + k] = g->periods[k];
+		headers[1 + k] = arena_strdup(&a, cli_period_name(g->periods[k]));
 	headers[ncols - 1] = "NAME";
 	struct output_table *tab = output_table_new(headers, ncols, 1u << (ncols - 1));
 	for (size_t i = 0; i < g->n_organisations; i++) {
@@ -339,7 +343,8 @@ static struct output_table *cmd_status_diff_table(const void *answer, const void
 	const Planreg__V1__DiffPeriodsResponse *d = answer;
 	const char *const *periods = arg;
 	size_t n = d->n_projects;
-	printf("Changes from %s to %s: %zu project%s\n\n", periods[0], periods[1], n, n == 1 ? "" : "s");
+	printf("Changes from %s to %s: %zu project%s\n\n", cli_period_heading(periods[0]),
+	       cli_period_heading(periods[1]), n, n == 1 ? "" : "s");
 	static const char *const headers[] = {"REF",        "CONFIDENCE",  "STAGE", "FORECAST",
 					      "MILESTONES", "OUTSTANDING", "TITLE"};
 	struct output_table *tab = output_table_new(headers, CMD_STATUS_N(headers), (1u << 4) | (1u << 6));

@@ -198,7 +198,7 @@ static int cmd_update_submit_check(const struct cli_command *self, const struct 
 		return cli_usage(self, nargs == 0 ? "give the project reference (REF), or --csv FILE"
 						  : "give one project reference (REF)");
 	if (in->period == NULL)
-		return cli_usage(self, "--period is required: the quarter reported on, YYYY-Qn, e.g. 2026-Q3");
+		return cli_usage(self, "--period is required: the quarter reported on, as 2026-Q3 or FY2026/27-Q3");
 	int rc = cmd_update_submit_check_amend(self, s);
 	if (rc != EXIT_OK || s->amend)
 		return rc;
@@ -352,7 +352,7 @@ static int cmd_update_list_run(struct cli *cli, const struct cli_command *self, 
 		return EXIT_USAGE;
 	body.latest_only = cli_getopt_value(&g, 'l') != NULL;
 	body.plan = (char *)(cli_getopt_value(&g, CLI_KEY_PLAN) ? cli_getopt_value(&g, CLI_KEY_PLAN) : "");
-	return cli_listing_request(cli, PLANREG__V1__REQUEST__BODY_LIST_UPDATES, &body, &cmd_update_print_listing, NULL,
+	return cli_listing_request(cli, PLANREG__V1__REQUEST__BODY_LIST_UPDATES, &body, &cmd_update_print_listing, ps,
 				   g.format);
 }
 

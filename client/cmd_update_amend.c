@@ -35,7 +35,7 @@ static const Planreg__V1__Update *cmd_update_amend_current(struct cli *cli, int3
 	*rc = cli_fail(EXIT_REFUSED,
 		       "project %d has no return for %s to amend: submit it without --amend (--confidence, --stage "
 		       "and a narrative are then required)",
-		       ref, period);
+		       ref, cli_period_name(period));
 	return NULL;
 }
 

@@ -180,9 +180,8 @@ bool cmd_update_input_read(struct arena *a, const struct cmd_update_input *in, P
 
 	char *period = cmd_update_input_trim(a, in->period);
 	struct period pd;
-	if (!period_parse(period, &pd)) {
-		*err = xasprintf("%speriod \"%s\" is not a reporting period: write YYYY-Qn, e.g. 2026-Q3", dash,
-				 period);
+	if (!period_read(period, &pd)) {
+		*err = xasprintf("%speriod \"%s\" is not a reporting period: " PERIOD_READ_HINT, dash, period);
 		return false;
 	}
 	char ps[PERIOD_FMT_MAX];

@@ -61,7 +61,7 @@ void cmd_update_print_json(struct json *j, const Planreg__V1__UpdateContent *c, 
 	if (u)
 		json_kv_int(j, "id", u->id);
 	json_kv_int(j, "ref", c->ref);
-	json_kv_str(j, "period", c->period);
+	json_kv_str(j, "period", cli_period_name(c->period));
 	if (u)
 		json_kv_int(j, "revision", u->revision);
 	json_kv_str(j, "confidence", values_confidence_name((enum confidence)c->confidence));
@@ -149,7 +149,7 @@ static void cmd_update_print_row(struct output_rows *rows, const Planreg__V1__Up
 	output_rows_begin(rows);
 	output_rows_int(rows, "id", u->id);
 	output_rows_int(rows, "ref", c->ref);
-	output_rows_str(rows, "period", c->period);
+	output_rows_str(rows, "period", cli_period_name(c->period));
 	output_rows_int(rows, "revision", u->revision);
 	output_rows_str(rows, "confidence", values_confidence_name((enum confidence)c->confidence));
 	output_rows_str(rows, "stage", values_stage_name((enum stage)c->stage));
@@ -195,6 +195,8 @@ static struct output_table *cmd_update_print_table(const void *answer, const voi
 	const Planreg__V1__ListUpdatesResponse *l = answer;
 	static const char *const headers[] = {"ID",    "REF",          "PERIOD",       "REV",   "CONFIDENCE",
 					      "STAGE", "SUBMITTED BY", "SUBMITTED AT", "REVIEW"};
+	if (arg != NULL) /* update list: the period asked for */
+		printf("Updates for %s: %zu\n\n", cli_period_heading(arg), l->n_updates);
 	struct output_table *t = output_table_new(headers, 9, 0);
 	for (size_t i = 0; i < l->n_updates; i++) {
 		const Planreg__V1__Update *u = l->updates[i];
@@ -206,7 +208,7 @@ static struct output_table *cmd_update_print_table(const void *answer, const voi
 		const char *review = cmd_update_print_review_word(u);
 		const char *cells[] = {id,
 				       ref,
-				       c->period,
+				       cli_period_name(c->period),
 				       rev,
 				       values_confidence_name((enum confidence)c->confidence),
 				       values_stage_name((enum stage)c->stage),
@@ -269,7 +271,7 @@ void cmd_update_print_record(const Planreg__V1__Update *u)
 	struct arena *a = &r.a;
 	cmd_update_print_pair(&r, "id", arena_printf(a, "%lld", (long long)u->id));
 	cmd_update_print_pair(&r, "project", arena_printf(a, "%d", c->ref));
-	cmd_update_print_pair(&r, "period", c->period);
+	cmd_update_print_pair(&r, "period", cli_period_heading(c->period));
 	cmd_update_print_pair(&r, "revision",
 			      arena_printf(a, "%d%s", u->revision, u->superseded ? " (superseded)" : ""));
 	cmd_update_print_pair(&r, "confidence", values_confidence_name((enum confidence)c->confidence));
@@ -404,7 +406,7 @@ static void cmd_update_print_form_row(struct output_rows *rows, const Planreg__V
 	output_rows_int(rows, "ref", p->ref);
 	output_rows_str(rows, "title", p->title);
 	output_rows_str(rows, "plan_cost", p->cost ? p->cost->text : NULL);
-	output_rows_str(rows, "period", period);
+	output_rows_str(rows, "period", cli_period_name(period));
 	output_rows_str(rows, "confidence", l ? values_confidence_name((enum confidence)l->confidence) : NULL);
 	output_rows_str(rows, "stage", values_stage_name((enum stage)(l ? l->stage : p->stage)));
 	output_rows_str(rows, "narrative", narrative);
@@ -413,7 +415,7 @@ static void cmd_update_print_form_row(struct output_rows *rows, const Planreg__V
 	output_rows_str(rows, "variance_note", l && l->variance_note[0] ? l->variance_note : NULL);
 	output_rows_str(rows, "milestones", ms.len ? buf_str(&ms) : NULL);
 	output_rows_str(rows, "risks", risks.len ? buf_str(&risks) : NULL);
-	output_rows_str(rows, "last_period", l ? l->period : NULL);
+	output_rows_str(rows, "last_period", l ? cli_period_name(l->period) : NULL);
 	output_rows_str(rows, "review", review);
 	output_rows_str(rows, "review_comment",
 			review && row->latest_review && row->latest_review->comment[0] ? row->latest_review->comment
@@ -433,6 +435,8 @@ static struct output_table *cmd_update_print_template_table(const void *answer, 
 {
 	const Planreg__V1__UpdateTemplateResponse *tr = answer;
 	static const char *const headers[] = {"REF", "LAST PERIOD", "CONFIDENCE", "STAGE", "REVIEW", "TITLE"};
+	printf("The form for %s: %zu project%s (as CSV: --format csv, or redirect it to a file)\n\n",
+	       cli_period_heading(arg), tr->n_rows, tr->n_rows == 1 ? "" : "s");
 	struct output_table *t = output_table_new(headers, 6, 1u << 5);
 	for (size_t i = 0; i < tr->n_rows; i++) {
 		const Planreg__V1__TemplateRow *row = tr->rows[i];
@@ -442,7 +446,7 @@ static struct output_table *cmd_update_print_template_table(const void *answer, 
 		snprintf(ref, sizeof ref, "%d", p->ref);
 		const char *review = cmd_update_print_form_review(row, arg);
 		const char *cells[] = {ref,
-				       l ? l->period : "-",
+				       l ? cli_period_name(l->period) : "-",
 				       l ? values_confidence_name((enum confidence)l->confidence) : "-",
 				       values_stage_name((enum stage)(l ? l->stage : p->stage)),
 				       review ? review : "-",
@@ -467,13 +471,13 @@ void cmd_update_print_receipt(const Planreg__V1__UpdateContent *c, const Planreg
 	if (fmt != OUTPUT_JSON && r->unchanged) {
 		printf("unchanged (update %lld): project %d, %s revision %d already has this content; nothing was "
 		       "written\n",
-		       (long long)r->update_id, c->ref, c->period, r->revision);
+		       (long long)r->update_id, c->ref, cli_period_name(c->period), r->revision);
 		return;
 	}
 	if (fmt != OUTPUT_JSON) {
 		printf("%s update %lld: project %d, %s revision %d",
 		       replayed ? "already submitted (idempotency key seen before):" : "submitted",
-		       (long long)r->update_id, c->ref, c->period, r->revision);
+		       (long long)r->update_id, c->ref, cli_period_name(c->period), r->revision);
 		if (amends && !replayed)
 			printf(", amending update %lld", (long long)amends);
 		printf("\nhash %s\n", r->hash);

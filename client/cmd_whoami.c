@@ -23,6 +23,17 @@ static void cmd_whoami_expiry(const char *cert, char *words, size_t wn, char *is
 	snprintf(words + n, wn - n, " (in %lld day%s)", days, days == 1 ? "" : "s");
 }
 
+/* How this deployment names its quarters, with one named as an example: "April to March: FY2026/27-Q3 is
+ * October–December 2026". */
+static void cmd_whoami_year(int year, char *out, size_t size)
+{
+	struct period example = {2026, year == PERIOD_YEAR_APRIL ? 4 : 3};
+	char name[PERIOD_NAME_MAX], months[PERIOD_MONTHS_MAX];
+	period_name(example, year, name);
+	period_format_months(example, months);
+	snprintf(out, size, "%s: %s is %s", period_year_words(year), name, months);
+}
+
 /* The answer w, with the certificate's end, in fmt. */
 static void cmd_whoami_print(const struct cli *cli, const Planreg__V1__WhoamiResponse *w, enum output_format fmt)
 {
@@ -30,6 +41,9 @@ static void cmd_whoami_print(const struct cli *cli, const Planreg__V1__WhoamiRes
 	const char *role = values_role_name((enum role)p->role);
 	char expires[64] = "", expires_iso[32] = "";
 	cmd_whoami_expiry(cli->settings.cert, expires, sizeof expires, expires_iso, sizeof expires_iso);
+	int year = cli_period_year();
+	char year_text[160];
+	cmd_whoami_year(year, year_text, sizeof year_text);
 	if (fmt == OUTPUT_JSON) {
 		struct cli_json doc;
 		struct json *j = cli_json_begin(&doc);
@@ -47,6 +61,7 @@ static void cmd_whoami_print(const struct cli *cli, const Planreg__V1__WhoamiRes
 		}
 		json_kv_str(j, "server_version", w->server_version);
 		json_kv_str(j, "plan", w->plan_title);
+		json_kv_int(j, "year_start_month", year);
 		json_object_end(j);
 		cli_json_end(&doc);
 	} else {
@@ -68,6 +83,8 @@ static void cmd_whoami_print(const struct cli *cli, const Planreg__V1__WhoamiRes
 				       w->server_version,
 				       "plan",
 				       w->plan_title[0] ? w->plan_title : "(none imported yet)",
+				       "reporting year",
+				       year_text,
 				       NULL};
 		output_record(stdout, pairs);
 	}

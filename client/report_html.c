@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "money.h"
+#include "cli_period.h"
 #include "period.h"
 #include "values.h"
 
@@ -283,12 +284,12 @@ void report_html_stage(struct buf *out, int stage)
 	buf_puts(out, values_stage_valid(stage) ? report_html_stage_labels[stage] : "&mdash;");
 }
 
-void report_html_previous_period(const char *period, char out[8])
+void report_html_previous_period(const char *period, char out[PERIOD_NAME_MAX])
 {
 	struct period p;
 	out[0] = '\0';
 	if (period_parse(report_html_str(period), &p))
-		period_format(period_prev(p), out);
+		period_name(period_prev(p), cli_period_year(), out);
 }
 
 /* The period reported on: the status's, else the outstanding list's, else "". */
@@ -322,7 +323,7 @@ static void report_html_head(struct buf *out, const struct report_html_input *in
 		      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
 	report_html_esc(out, plan[0] ? plan : "Action plan");
 	buf_puts(out, " &mdash; Board report ");
-	report_html_esc(out, report_html_period(in));
+	report_html_esc(out, cli_period_name(report_html_period(in)));
 	buf_puts(out, "</title>\n<style>\n");
 	buf_puts(out, report_html_css);
 	for (int k = 0; k < REPORT_HTML_CONF_COUNT; k++)
@@ -353,10 +354,9 @@ static void report_html_header(struct buf *out, const struct report_html_input *
 	buf_puts(out, "</h1>\n<p class=\"subtitle\">Board report, quarter ");
 	struct period p;
 	if (period_parse(period, &p)) {
-		char start[DATE_FMT_MAX], end[DATE_FMT_MAX];
-		date_format(period_start(p), start);
-		date_format(period_end(p), end);
-		buf_printf(out, "%s (%s to %s)", period, start, end);
+		char heading[PERIOD_HEADING_MAX];
+		period_heading(p, cli_period_year(), heading); /* "FY2026/27-Q3 (October–December 2026)" */
+		report_html_text(out, heading);
 	} else {
 		report_html_text(out, period[0] ? period : "(not given)");
 	}

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "period.h"
 #include "planreg.pb-c.h"
 #include "report_html.h"
 #include "values.h"
@@ -59,7 +60,7 @@ void report_html_leads(struct buf *out, const Planreg__V1__ProjectStatus *p);
 /* A stage by its people's name; a dash when not given. */
 void report_html_stage(struct buf *out, int stage);
 /* The period before the report's, "2026-Q2"; "" when the report's is not a period. */
-void report_html_previous_period(const char *period, char out[8]);
+void report_html_previous_period(const char *period, char out[PERIOD_NAME_MAX]);
 
 /* The exceptions: red and amber/red projects, and those whose rating fell or whose forecast cost or
  * end date moved since the previous quarter (report_html_exceptions.c). */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_period.h"
 #include "period.h"
 #include "report_html_draw.h"
 
@@ -217,7 +218,7 @@ static void report_html_exception(struct buf *out, const Planreg__V1__ProjectSta
 
 void report_html_exceptions(struct buf *out, const struct report_html_input *in)
 {
-	char prev[8];
+	char prev[PERIOD_NAME_MAX];
 	report_html_previous_period(in->status ? in->status->period : NULL, prev);
 	size_t n = in->projects ? in->n_projects : 0, k = 0;
 	const Planreg__V1__ProjectStatus **list = calloc(n + 1, sizeof *list);
@@ -286,7 +287,7 @@ static void report_html_matrix_row(struct buf *out, size_t r, int64_t cells[][RE
 void report_html_movement(struct buf *out, const struct report_html_input *in)
 {
 	const char *period = in->status ? report_html_str(in->status->period) : "";
-	char prev[8];
+	char prev[PERIOD_NAME_MAX];
 	report_html_previous_period(period, prev);
 	int64_t cells[REPORT_HTML_AXIS][REPORT_HTML_AXIS] = {{0}}, fell = 0, rose = 0, held = 0;
 	for (size_t i = 0; in->projects && i < in->n_projects; i++) {
@@ -311,13 +312,13 @@ void report_html_movement(struct buf *out, const struct report_html_input *in)
 		   "<div class=\"scroll\"><table class=\"matrix\"><caption>Rows: the rating in %s; columns: "
 		   "the rating in ",
 		   prev[0] ? prev : "the previous quarter");
-	report_html_text(out, period[0] ? period : "this quarter");
+	report_html_text(out, period[0] ? cli_period_name(period) : "this quarter");
 	buf_printf(out,
 		   " (each quarter's latest return, as <code>planreg status diff</code> compares them; a return "
 		   "sent back counts by its colour here). Red cells fell, green cells rose.</caption>\n"
 		   "<thead><tr><th scope=\"col\">%s &rarr; ",
 		   prev);
-	report_html_text(out, period);
+	report_html_text(out, cli_period_name(period));
 	buf_puts(out, "</th>");
 	for (size_t c = 0; c < REPORT_HTML_AXIS; c++) {
 		const char *label = report_html_confs[report_html_axis[c]].label, *slash = strchr(label, '/');

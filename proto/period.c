@@ -271,6 +271,86 @@ void period_format_words(struct period p, char out[PERIOD_WORDS_MAX])
 	snprintf(out, PERIOD_WORDS_MAX, "%s to %s", from, to);
 }
 
+/* ---------------------------------------------------------------- the reporting year */
+
+/* Quarters from the calendar year's first to the reporting year's first: 0 for January, 1 for April. */
+static int period_year_shift(int year_start_month)
+{
+	return year_start_month == PERIOD_YEAR_APRIL ? 1 : 0;
+}
+
+bool period_year_start_valid(int month)
+{
+	return month == PERIOD_YEAR_JANUARY || month == PERIOD_YEAR_APRIL;
+}
+
+const char *period_year_words(int year_start_month)
+{
+	return year_start_month == PERIOD_YEAR_APRIL ? "April to March" : "January to December";
+}
+
+/* "FYyyyy/yy-Qn": the financial year from April yyyy (yy its next year's last two digits), quarter n of it. */
+static bool period_read_fy(const char *s, struct period *p)
+{
+	int year, next, quarter;
+	if (strlen(s) != 12 || (s[0] != 'F' && s[0] != 'f') || (s[1] != 'Y' && s[1] != 'y') || s[6] != '/' ||
+	    s[9] != '-' || (s[10] != 'Q' && s[10] != 'q'))
+		return false;
+	if (!period_digits(s + 2, 4, &year) || !period_digits(s + 7, 2, &next) || !period_digits(s + 11, 1, &quarter))
+		return false;
+	if (next != (year + 1) % 100 || quarter < 1 || quarter > 4)
+		return false;
+	/* the quarter must be a period: from FY1899/00-Q4 (1900-Q1) to FY9999/00-Q3 (9999-Q4) */
+	int index = year * 4 + (quarter - 1) + period_year_shift(PERIOD_YEAR_APRIL);
+	if (index / 4 < PERIOD_YEAR_MIN || index / 4 > PERIOD_YEAR_MAX)
+		return false;
+	p->year = index / 4;
+	p->quarter = index % 4 + 1;
+	return true;
+}
+
+bool period_read(const char *s, struct period *p)
+{
+	return period_parse(s, p) || period_read_fy(s, p);
+}
+
+void period_name(struct period p, int year_start_month, char out[PERIOD_NAME_MAX])
+{
+	int shift = period_year_shift(year_start_month);
+	if (shift == 0) {
+		period_format(p, out);
+		return;
+	}
+	int index = p.year * 4 + (p.quarter - 1) - shift;
+	int year = index / 4;
+	memcpy(out, "FY", 2);
+	period_put_digits(out + 2, year, 4);
+	out[6] = '/';
+	period_put_digits(out + 7, (year + 1) % 100, 2);
+	memcpy(out + 9, "-Q", 2);
+	period_put_digits(out + 11, index % 4 + 1, 1);
+	out[12] = '\0';
+}
+
+void period_format_months(struct period p, char out[PERIOD_MONTHS_MAX])
+{
+	if (p.quarter < 1 || p.quarter > 4) {
+		snprintf(out, PERIOD_MONTHS_MAX, "?");
+		return;
+	}
+	/* an en dash between the months, as in a printed range */
+	snprintf(out, PERIOD_MONTHS_MAX, "%s\u2013%s %d", period_month_names[(p.quarter - 1) * 3],
+		 period_month_names[p.quarter * 3 - 1], p.year);
+}
+
+void period_heading(struct period p, int year_start_month, char out[PERIOD_HEADING_MAX])
+{
+	char name[PERIOD_NAME_MAX], months[PERIOD_MONTHS_MAX];
+	period_name(p, year_start_month, name);
+	period_format_months(p, months);
+	snprintf(out, PERIOD_HEADING_MAX, "%s (%s)", name, months);
+}
+
 /* "HH:MM" or "HH:MM:SS" with an optional fraction of up to nine digits (PostgreSQL keeps six); *n gets the length read.
  */
 static bool period_clock(const char *s, size_t *n)

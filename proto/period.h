@@ -1,4 +1,5 @@
-/* period.h - reporting periods (calendar quarters named YYYY-Qn) and plain dates. */
+/* period.h - reporting periods (quarters, kept as the calendar quarter YYYY-Qn and named by the deployment's
+ * reporting year: 2026-Q4 or FY2026/27-Q3) and plain dates. */
 #ifndef PLANREG_PERIOD_H
 #define PLANREG_PERIOD_H
 
@@ -15,7 +16,8 @@ struct period {
 	int quarter; /* 1-4 */
 };
 
-/* Strict "YYYY-Qn" (an upper- or lower-case q is accepted); nothing else around it. */
+/* Strict "YYYY-Qn" (an upper- or lower-case q is accepted); nothing else around it. This is the canonical form:
+ * the wire, the database and every comparison use it, whatever the deployment's reporting year. */
 bool period_parse(const char *s, struct period *p) __attribute__((warn_unused_result));
 /* How to write one, for a message about a period that is not: "... is not a reporting period: " PERIOD_HINT. */
 #define PERIOD_HINT "write YYYY-Qn, e.g. 2026-Q3"
@@ -31,6 +33,35 @@ struct date period_start(struct period p);
 struct date period_end(struct period p);
 /* The date an update for p is due: due_days after the quarter's last day. */
 struct date period_due(struct period p, int due_days);
+
+/*
+ * The reporting year a deployment names its quarters by (planregd's year_start_month): January, calendar
+ * quarters named "2026-Q3"; or April, the UK financial year, quarters named "FY2026/27-Q3" (the third quarter of
+ * the year from April 2026: October to December 2026). The quarters are the same three months either way; only
+ * their names differ, so stored periods never change meaning when the setting does (docs/decisions.md).
+ */
+#define PERIOD_YEAR_JANUARY 1
+#define PERIOD_YEAR_APRIL 4
+bool period_year_start_valid(int month);
+/* "January to December" or "April to March" (an unknown month reads as January). */
+const char *period_year_words(int year_start_month);
+
+/* What a person writes: "2026-Q3" (July to September 2026) or "FY2026/27-Q3" (October to December 2026), f and q in
+ * either case. Each name means one quarter whatever the deployment's setting, so either is read anywhere. */
+bool period_read(const char *s, struct period *p) __attribute__((warn_unused_result));
+/* How to write one, for people: "... is not a reporting period: " PERIOD_READ_HINT. */
+#define PERIOD_READ_HINT                                                                                               \
+	"write the quarter as 2026-Q3 (July to September 2026) or as FY2026/27-Q3 (the financial year from April "     \
+	"2026: October to December 2026)"
+/* The period's name in a deployment whose year starts in year_start_month: "2026-Q4" or "FY2026/27-Q3". */
+#define PERIOD_NAME_MAX 16
+void period_name(struct period p, int year_start_month, char out[PERIOD_NAME_MAX]);
+/* The months it covers: "October–December 2026". */
+#define PERIOD_MONTHS_MAX 48
+void period_format_months(struct period p, char out[PERIOD_MONTHS_MAX]);
+/* A heading's words: "FY2026/27-Q3 (October–December 2026)". */
+#define PERIOD_HEADING_MAX (PERIOD_NAME_MAX + PERIOD_MONTHS_MAX + 4)
+void period_heading(struct period p, int year_start_month, char out[PERIOD_HEADING_MAX]);
 
 /* Strict "YYYY-MM-DD", a real calendar date. */
 bool date_parse(const char *s, struct date *d) __attribute__((warn_unused_result));

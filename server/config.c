@@ -7,10 +7,12 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "buf.h"
 #include "kvfile.h"
 #include "log.h"
+#include "period.h"
 #include "proxy.h"
 #include "xmalloc.h"
 
@@ -109,6 +111,9 @@ static const struct config_entry config_table[] = {
 	INT(closing_timeout_ms, "2000", 100, 600000, false, "an orderly close takes at most this long"),
 	INT(drain_timeout_ms, "10000", 0, 600000, false, "on SIGTERM, wait this long for in-flight requests"),
 	INT(due_days, "14", 0, 365, false, "days after a quarter ends that its updates are due"),
+	INT(year_start_month, "1", 1, 4, false,
+	    "the reporting year's first month: 1 or january (quarters named 2026-Q3), 4 or april (UK financial "
+	    "years, FY2026/27-Q3)"),
 	STR(log_level, "info", true, "debug, info, warn or error"),
 	STR(pid_file, "", false, "write the daemon's pid here"),
 };
@@ -132,6 +137,25 @@ static const struct config_entry *config_find(const char *key)
 	return NULL;
 }
 
+/* year_start_month: 1 or 4, or the month's name; any other month is refused (docs/decisions.md). */
+static bool config_set_year_start(struct config *c, const struct config_entry *e, const char *value, const char *source,
+				  char **err)
+{
+	int month = 0;
+	if (strcmp(value, "1") == 0 || strcasecmp(value, "january") == 0)
+		month = PERIOD_YEAR_JANUARY;
+	else if (strcmp(value, "4") == 0 || strcasecmp(value, "april") == 0)
+		month = PERIOD_YEAR_APRIL;
+	if (!period_year_start_valid(month)) {
+		*err = xasprintf("%s: year_start_month \"%s\" is not a reporting year's start: write 1 (or january) "
+				 "for calendar quarters, or 4 (or april) for UK financial years",
+				 source, value);
+		return false;
+	}
+	*config_int(c, e) = month;
+	return true;
+}
+
 static bool config_set(struct config *c, const struct config_entry *e, const char *value, const char *source,
 		       char **err)
 {
@@ -149,6 +173,8 @@ static bool config_set(struct config *c, const struct config_entry *e, const cha
 		}
 		return true;
 	}
+	if (strcmp(e->key, "year_start_month") == 0)
+		return config_set_year_start(c, e, value, source, err);
 	char *end;
 	errno = 0;
 	long v = strtol(value, &end, 10);

@@ -54,6 +54,7 @@ struct config {
 	int closing_timeout_ms; /* an orderly close (flush, close_notify, linger) takes at most this long */
 	int drain_timeout_ms;
 	int due_days;
+	int year_start_month; /* PERIOD_YEAR_JANUARY or PERIOD_YEAR_APRIL: how periods are named (period.h) */
 	char *log_level;
 	char *pid_file;
 };

@@ -8,6 +8,7 @@
 
 #include "frame.h"
 #include "log.h"
+#include "period.h"
 #include "route.h"
 #include "server.h"
 #include "text.h"
@@ -77,6 +78,10 @@ static void reply_status_restore(struct reply_fixup *fixups)
 static void reply_send(struct conn *c, Planreg__V1__Response *resp)
 {
 	struct reply_fixup *fixups = reply_status_sanitize(resp->status);
+	/* every answer says how this deployment names its quarters, so a client names them so too (period.h); a
+	 * calendar year is left out (0), so those answers are byte for byte what they were before the setting */
+	int year = c->tab->cfg->year_start_month;
+	resp->year_start_month = year == PERIOD_YEAR_JANUARY ? 0 : year;
 	size_t max = (size_t)c->tab->cfg->max_frame_bytes;
 	size_t n = planreg__v1__response__get_packed_size(resp);
 	if (n > max) {
@@ -90,6 +95,7 @@ static void reply_send(struct conn *c, Planreg__V1__Response *resp)
 		Planreg__V1__Response small = PLANREG__V1__RESPONSE__INIT;
 		small.id = resp->id;
 		small.status = &st;
+		small.year_start_month = resp->year_start_month;
 		reply_send(c, &small);
 		reply_status_restore(fixups);
 		return;

@@ -659,6 +659,11 @@ void remind_claim(struct rpc_call *call)
 		return;
 	}
 	period_format(st->p, st->period);
+	st->year_start_month = call->srv->cfg->year_start_month;
+	period_name(st->p, st->year_start_month, st->period_name);
+	snprintf(st->period_file, sizeof st->period_file, "%s", st->period_name);
+	for (char *s = st->period_file; *s; s++)
+		*s = *s == '/' ? '-' : *s;
 	period_format_words(st->p, st->period_words);
 	date_format(period_end(st->p), st->period_end);
 	date_format(st->as_of_date, st->as_of);

@@ -58,7 +58,10 @@ struct remind_digest {
 
 struct remind_claim {
 	struct period p;
-	char period[PERIOD_FMT_MAX];
+	char period[PERIOD_FMT_MAX];         /* canonical, for SQL and the wire */
+	char period_name[PERIOD_NAME_MAX];   /* as people read it: "2026-Q3" or "FY2026/27-Q2" (year_start_month) */
+	char period_file[PERIOD_NAME_MAX];   /* the name without its "/", for a file name: "FY2026-27-Q2" */
+	int year_start_month;                /* how the mail names other periods (remind_digest.c) */
 	char period_words[PERIOD_WORDS_MAX]; /* "1 July to 30 September 2026" */
 	char as_of[DATE_FMT_MAX];
 	char due_default[DATE_FMT_MAX];

@@ -102,7 +102,7 @@ void remind_digest_subject(struct buf *b, const struct remind_claim *st, const s
 	int projects = remind_digest_projects(d), escalated = 0;
 	for (size_t i = 0; i < d->n_entries; i++)
 		escalated += d->entries[i].escalate;
-	buf_printf(b, "[planreg] %s progress returns ", st->period);
+	buf_printf(b, "[planreg] %s progress returns ", st->period_name);
 	if (st->days < 0)
 		buf_printf(b, "due in %d %s", -st->days, remind_plural(-st->days, "day", "days"));
 	else if (st->days == 0)
@@ -141,7 +141,7 @@ static void remind_intro(struct buf *b, const struct remind_claim *st, const str
 		buf_puts(&t, "This is planreg, the progress register of the digital strategy action plan.");
 	remind_wrap(b, "", buf_str(&t));
 	buf_reset(&t);
-	buf_printf(&t, "Quarterly progress returns for %s, the reporting period from %s, ", st->period,
+	buf_printf(&t, "Quarterly progress returns for %s, the reporting period from %s, ", st->period_name,
 		   st->period_words);
 	remind_when(&t, st);
 	buf_puts(&t, ".");
@@ -181,20 +181,31 @@ static void remind_project_lines(struct buf *b, const struct remind_claim *st, c
 			buf_printf(b, "returned by the Combined Authority (update %lld): %s\n", p->update_id,
 				   p->comment[0] ? p->comment : "(no comment)");
 		else
-			buf_printf(b, "nothing reported for %s yet\n", st->period);
+			buf_printf(b, "nothing reported for %s yet\n", st->period_name);
 	}
 }
 
 /* One project's submission as a command, filled in with what it last reported (or the register's stage). */
+/* A canonical period of the register as the mail names it (into out). */
+static const char *remind_period_name(const struct remind_claim *st, const char *s, char out[PERIOD_NAME_MAX])
+{
+	struct period p;
+	if (!period_parse(s, &p))
+		return s;
+	period_name(p, st->year_start_month, out);
+	return out;
+}
+
 static void remind_example(struct buf *b, const struct remind_claim *st, const struct remind_project *p)
 {
 	struct buf w = {0};
+	char last[PERIOD_NAME_MAX];
 	if (p->last_period[0])
 		remind_wrapf(b, "  ",
 			     "or one project at a time, starting from what it last reported; project %d as %s "
 			     "for %s (%s, %s):",
-			     p->ref, strcmp(p->last_period, st->period) == 0 ? "returned" : "reported", p->last_period,
-			     p->confidence, remind_words(&w, p->stage));
+			     p->ref, strcmp(p->last_period, st->period) == 0 ? "returned" : "reported",
+			     remind_period_name(st, p->last_period, last), p->confidence, remind_words(&w, p->stage));
 	else
 		remind_wrapf(b, "  ",
 			     "or one project at a time; project %d has not been reported before, and its "
@@ -204,8 +215,8 @@ static void remind_example(struct buf *b, const struct remind_claim *st, const s
 	buf_puts(b, "\n");
 	if (!p->confidence[0])
 		buf_puts(b, "    # CONFIDENCE: green, amber_green, amber, amber_red or red\n");
-	buf_printf(b, "    planreg update submit %d --period %s --confidence %s --stage %s \\\n", p->ref, st->period,
-		   p->confidence[0] ? p->confidence : "CONFIDENCE", p->stage);
+	buf_printf(b, "    planreg update submit %d --period %s --confidence %s --stage %s \\\n", p->ref,
+		   st->period_name, p->confidence[0] ? p->confidence : "CONFIDENCE", p->stage);
 	if (p->spend >= 0 || p->forecast >= 0) {
 		char spend[MONEY_FMT_MAX], forecast[MONEY_FMT_MAX];
 		money_format(p->spend, spend);
@@ -231,7 +242,7 @@ static void remind_commands(struct buf *b, const struct remind_claim *st, const 
 		   "\n    planreg update template --period %s --format csv > %s-%s.csv\n"
 		   "    # each row starts from the project's last return: change what has changed, then\n"
 		   "    planreg update submit --csv %s-%s.csv\n\n",
-		   st->period, st->period, o->code, st->period, o->code);
+		   st->period_name, st->period_file, o->code, st->period_file, o->code);
 	/* the first project reported before: its own values make the example concrete */
 	const struct remind_project *example = &o->projects[0];
 	for (size_t i = o->n_projects; i-- > 0;)
@@ -297,7 +308,7 @@ static void remind_others(struct buf *b, const struct remind_claim *st, const st
 		     "Each sends its return as its submitters do (planreg update template --period %s --format csv, "
 		     "then planreg update submit --csv FILE); an admin can also enter a return on an "
 		     "organisation's behalf.",
-		     st->period);
+		     st->period_name);
 }
 
 /* ---------------------------------------------------------------- getting set up */
@@ -469,7 +480,7 @@ static void remind_footer(struct buf *b, const struct remind_claim *st, const st
 		buf_printf(&t,
 			   "You receive this as the Combined Authority's contact in planreg; `planreg status "
 			   "outstanding --period %s` shows what is still owed. ",
-			   st->period);
+			   st->period_name);
 	else if (o && d->n_entries == 1)
 		buf_printf(&t, "You receive this because you are a contact for %s (%s) in planreg. ", o->name, o->code);
 	else

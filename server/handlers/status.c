@@ -890,8 +890,8 @@ void status_timeliness(struct rpc_call *call)
 	struct period from, to;
 	bool ok = status_period_pair(call, q->from_period, q->to_period, &from, &to);
 	if (ok && period_distance(from, to) < 0)
-		reply_violation(call, "to_period", "%s is before %s: give the earlier period first", q->to_period,
-				q->from_period);
+		reply_violation(call, "to_period", "%s is before %s: give the earlier period first",
+				validate_period_name(call, to), validate_period_name(call, from));
 	else if (ok && period_distance(from, to) >= STATUS_MAX_PERIODS)
 		reply_violation(call, "to_period", "%d periods asked for; at most %d at once",
 				period_distance(from, to) + 1, STATUS_MAX_PERIODS);
@@ -982,7 +982,8 @@ void status_diff(struct rpc_call *call)
 	struct period from, to;
 	bool ok = status_period_pair(call, q->from_period, q->to_period, &from, &to);
 	if (ok && period_distance(from, to) == 0)
-		reply_violation(call, "to_period", "compare two different periods, not %s with itself", q->to_period);
+		reply_violation(call, "to_period", "compare two different periods, not %s with itself",
+				validate_period_name(call, to));
 	if (reply_has_violations(call)) {
 		reply_violations(call, "invalid_diff_request");
 		return;

@@ -319,11 +319,9 @@ static void update_validate_fields(struct rpc_call *call, struct update_submit *
 		reply_violation(call, "ref", "%d is not a project reference (a positive number)", c->ref);
 	if (validate_period(call, "period", c->period, VALIDATE_SINCE_2000, &st->period) &&
 	    period_compare(st->period, current) > 0) {
-		char cur[PERIOD_FMT_MAX];
-		period_format(current, cur);
 		reply_violation(call, "period",
-				"%s is after the current quarter (%s): report on a quarter that has begun", c->period,
-				cur);
+				"%s is after the current quarter (%s): report on a quarter that has begun",
+				validate_period_name(call, st->period), validate_period_name(call, current));
 	}
 	period_format(st->period, st->period_s);
 	if (!values_confidence_valid(c->confidence))
@@ -385,7 +383,7 @@ static void update_validate_milestone(struct rpc_call *call, struct update_submi
 		reply_violation(call, field,
 				"\"%s\" is forecast for %s, before %s began, but is not achieved: give a new "
 				"forecast or the date it was achieved",
-				m->title, cm->forecast, st->period_s);
+				m->title, cm->forecast, validate_period_name(call, st->period));
 }
 
 /* The validated content as the hash chain encodes it, and its digest. */
@@ -499,13 +497,13 @@ static void update_submit_stale(struct rpc_call *call, PGresult *res)
 		reply_error(call, PLANREG__V1__CODE__FAILED_PRECONDITION, "amend_stale",
 			    "update %lld is not a return for project %d, %s, which has none: submit it without "
 			    "--amend",
-			    amends, st->c->ref, st->period_s);
+			    amends, st->c->ref, validate_period_name(call, st->period));
 		return;
 	}
 	reply_error(call, PLANREG__V1__CODE__FAILED_PRECONDITION, "amend_stale",
 		    "update %lld is not the current return for project %d, %s: that is revision %s (update %s), "
 		    "submitted since; nothing was written. Look at it (`planreg update show %s`), then amend again",
-		    amends, st->c->ref, st->period_s, result_value(res, 0, RECEIPT_REVISION),
+		    amends, st->c->ref, validate_period_name(call, st->period), result_value(res, 0, RECEIPT_REVISION),
 		    result_value(res, 0, RECEIPT_ID), result_value(res, 0, RECEIPT_ID));
 }
 
@@ -628,10 +626,10 @@ static void update_submit_warnings(struct rpc_call *call, struct update_submit *
 		if (before && now && now < before && in_register)
 			update_warn(call, st,
 				    "the stage moves backwards: %s, after %s in the register (%s has no return)",
-				    st->content.stage, last_s, st->prev_period_s);
+				    st->content.stage, last_s, validate_period_name_of(call, st->prev_period_s));
 		else if (before && now && now < before)
 			update_warn(call, st, "the stage moves backwards: %s, after %s in the %s return",
-				    st->content.stage, last_s, st->prev_period_s);
+				    st->content.stage, last_s, validate_period_name_of(call, st->prev_period_s));
 	}
 	if (c->spend_to_date && c->forecast_total && c->spend_to_date->pence > c->forecast_total->pence)
 		update_warn(call, st, "spend to date %s is above the forecast total %s",
@@ -1137,7 +1135,8 @@ void update_export(struct rpc_call *call)
 	if (q->to_period[0] && validate_period(call, "to_period", q->to_period, 0, &to))
 		period_format(to, to_s);
 	if (from_s[0] && to_s[0] && period_compare(from, to) > 0)
-		reply_violation(call, "to_period", "%s is before %s: give the earlier period first", to_s, from_s);
+		reply_violation(call, "to_period", "%s is before %s: give the earlier period first",
+				validate_period_name(call, to), validate_period_name(call, from));
 	if (q->after_id < 0)
 		reply_violation(call, "after_id", "%lld is not an update id", (long long)q->after_id);
 	if (q->page_size < 0 || q->page_size > UPDATE_EXPORT_PAGE_MAX)

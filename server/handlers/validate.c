@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "reply.h"
+#include "server.h"
 #include "text.h"
 
 bool validate_text(struct rpc_call *call, const char *field, const char *s, size_t max_chars, int flags)
@@ -71,4 +72,17 @@ bool validate_period(struct rpc_call *call, const char *field, const char *s, in
 		return true;
 	reply_violation(call, field, "\"%s\" is not a reporting period: " PERIOD_HINT, s);
 	return false;
+}
+
+const char *validate_period_name(struct rpc_call *call, struct period p)
+{
+	char s[PERIOD_NAME_MAX];
+	period_name(p, call->srv->cfg->year_start_month, s);
+	return rpc_strdup(call, s);
+}
+
+const char *validate_period_name_of(struct rpc_call *call, const char *s)
+{
+	struct period p;
+	return s != NULL && period_parse(s, &p) ? validate_period_name(call, p) : s;
 }

@@ -26,5 +26,10 @@ enum validate_period_flags {
 };
 /* A reporting period, "YYYY-Qn" as period_parse reads it (2026-q3 too), into *p. */
 bool validate_period(struct rpc_call *call, const char *field, const char *s, int flags, struct period *p);
+/* The period as this deployment names it to people (year_start_month: "2026-Q4" or "FY2026/27-Q3"), for messages,
+ * warnings and mails; the wire and SQL keep the canonical form. In the call's arena. */
+const char *validate_period_name(struct rpc_call *call, struct period p);
+/* The same for a canonical period's text; anything else is given back as it is. */
+const char *validate_period_name_of(struct rpc_call *call, const char *s);
 
 #endif

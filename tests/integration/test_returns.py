@@ -381,7 +381,8 @@ class ReturnsTest(unittest.TestCase):
         self.assertEqual(json.loads(self.ok(self.cli("submitter-LCC", "update", "template", "--period", p,
                                                      "--format", "json")).stdout)[0]["ref"], 5)
         table = self.ok(self.cli("submitter-LCC", "update", "template", "--period", p, "--format", "table")).stdout
-        self.assertRegex(table, r"^REF +LAST PERIOD +CONFIDENCE +STAGE +REVIEW +TITLE")
+        self.assertRegex(table, r"^The form for %s \(July–September 2026\): 3 projects" % p)
+        self.assertRegex(table, r"(?m)^REF +LAST PERIOD +CONFIDENCE +STAGE +REVIEW +TITLE")
         # on a terminal: the table
         env = self.s.process_env("submitter-LCC", TERM="xterm")
         rc, out = run_in_pty([harness.PLANREG, "update", "template", "--period", p], env)

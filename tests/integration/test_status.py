@@ -260,7 +260,7 @@ class StatusTest(unittest.TestCase):
         r = self.s.cli("admin", "status", "--period", Q3)
         self.assertEqual(r.returncode, 0, r.stderr)
         lines = r.stdout.splitlines()
-        self.assertTrue(lines[0].startswith("Status of 2026-Q3 (due 2026-10-14), as at "))
+        self.assertTrue(lines[0].startswith("Status of 2026-Q3 (July–September 2026), due 2026-10-14, as at "))
         self.assertEqual(lines[1], "Projects 80: 4 reported, 76 outstanding (1 returned), 79 late")
         # the colours add up to the reported: the returned one is counted apart (issue 17)
         self.assertEqual(lines[2], "Reported 4 by confidence: green 1, amber_green 2, amber 0, amber_red 0, red 1; "

@@ -81,6 +81,7 @@ static const struct test_config_key test_config_keys[] = {
 	TEST_INT(closing_timeout_ms, 2000),
 	TEST_INT(drain_timeout_ms, 10000),
 	TEST_INT(due_days, 14),
+	TEST_INT(year_start_month, 1),
 	TEST_STR(log_level, "info", true),
 	TEST_STR(pid_file, "", false),
 };
@@ -321,6 +322,41 @@ static void test_config_log_level(void **state)
 	test_config_clear_env(NULL);
 }
 
+/* The reporting year starts in January or April, given by number or name; no other month. */
+static void test_config_year_start_month(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *value;
+		int month;
+	} ok[] = {{"1", 1}, {"january", 1}, {"January", 1}, {"4", 4}, {"april", 4}, {"APRIL", 4}};
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		setenv("PLANREGD_YEAR_START_MONTH", ok[i].value, 1);
+		struct config c;
+		test_config_load_ok(&c, NULL);
+		assert_int_equal(c.year_start_month, ok[i].month);
+		config_free(&c);
+	}
+	test_config_clear_env(NULL);
+	static const char *const bad[] = {"7", "2", "0", "13", "apr", "july"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char text[64], want[256];
+		snprintf(text, sizeof text, "year_start_month = %s\n", bad[i]);
+		snprintf(want, sizeof want,
+			 ":1: year_start_month \"%s\" is not a reporting year's start: write 1 (or january) for "
+			 "calendar "
+			 "quarters, or 4 (or april) for UK financial years",
+			 bad[i]);
+		test_config_assert_refused(text, want);
+	}
+	setenv("PLANREGD_YEAR_START_MONTH", "10", 1);
+	test_config_assert_refused(NULL,
+				   "PLANREGD_YEAR_START_MONTH: year_start_month \"10\" is not a reporting "
+				   "year's start: write 1 (or january) for calendar quarters, or 4 (or april) for "
+				   "UK financial years");
+	test_config_clear_env(NULL);
+}
+
 /* ---- SIGHUP ---- */
 
 /* Sets every key's variable to a value other than its default (in bounds: every default is below its
@@ -331,7 +367,9 @@ static void test_config_set_every_variable(void)
 		const struct test_config_key *k = &test_config_keys[i];
 		char var[64], value[64];
 		test_config_var(k->key, var, sizeof var);
-		if (!k->is_string)
+		if (strcmp(k->key, "year_start_month") == 0)
+			snprintf(value, sizeof value, "april"); /* 2 is no reporting year's start */
+		else if (!k->is_string)
 			snprintf(value, sizeof value, "%d", k->int_default + 1);
 		else if (strcmp(k->key, "log_level") == 0)
 			snprintf(value, sizeof value, "debug");
@@ -485,6 +523,7 @@ int main(void)
 		cmocka_unit_test_setup(test_config_bounds_from_the_environment, test_config_clear_env),
 		cmocka_unit_test_setup(test_config_unknown_key_and_bad_lines, test_config_clear_env),
 		cmocka_unit_test_setup(test_config_log_level, test_config_clear_env),
+		cmocka_unit_test_setup(test_config_year_start_month, test_config_clear_env),
 		cmocka_unit_test_setup(test_config_reload_applies_only_reloadable_keys, test_config_clear_env),
 		cmocka_unit_test_setup(test_config_print, test_config_clear_env),
 		cmocka_unit_test_setup(test_config_print_help, test_config_clear_env),

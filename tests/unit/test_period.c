@@ -271,6 +271,86 @@ static void test_period_words(void **state)
 	assert_string_equal(out, "1 October to 31 December 2025");
 }
 
+/* The financial year's names: each quarter, both ways, the year's turn, and each name means the same whatever the
+ * deployment reads it in. */
+static void test_period_financial_year(void **state)
+{
+	(void)state;
+	struct {
+		const char *fy, *calendar, *months;
+	} quarters[] = {
+		{"FY2026/27-Q1", "2026-Q2", "April\u2013June 2026"},
+		{"FY2026/27-Q2", "2026-Q3", "July\u2013September 2026"},
+		{"FY2026/27-Q3", "2026-Q4", "October\u2013December 2026"},
+		{"FY2026/27-Q4", "2027-Q1", "January\u2013March 2027"},
+		{"FY1999/00-Q4", "2000-Q1", "January\u2013March 2000"},
+		{"FY2099/00-Q3", "2099-Q4", "October\u2013December 2099"},
+		{"FY9998/99-Q4", "9999-Q1", "January\u2013March 9999"},
+		{"FY9999/00-Q3", "9999-Q4", "October\u2013December 9999"},
+		{"FY1899/00-Q4", "1900-Q1", "January\u2013March 1900"},
+	};
+	for (size_t i = 0; i < sizeof quarters / sizeof quarters[0]; i++) {
+		struct period fy = {0}, cal = {0};
+		assert_true(period_read(quarters[i].fy, &fy));
+		assert_true(period_read(quarters[i].calendar, &cal));
+		assert_int_equal(period_compare(fy, cal), 0);
+		char name[PERIOD_NAME_MAX], months[PERIOD_MONTHS_MAX];
+		period_name(cal, PERIOD_YEAR_APRIL, name);
+		assert_string_equal(name, quarters[i].fy);
+		period_name(cal, PERIOD_YEAR_JANUARY, name);
+		assert_string_equal(name, quarters[i].calendar);
+		period_format_months(cal, months);
+		assert_string_equal(months, quarters[i].months);
+		/* the canonical form is never an FY name: the wire and the database only hold calendar quarters */
+		assert_false(period_parse(quarters[i].fy, &fy));
+	}
+	struct period p;
+	assert_true(period_read("fy2026/27-q3", &p));
+	assert_int_equal(p.year, 2026);
+	assert_int_equal(p.quarter, 4);
+	const char *bad[] = {"FY2026/28-Q3",  "FY2026/2027-Q3", "FY2026-27-Q3", "FY2026/27-Q5",
+			     "FY2026/27-Q0",  "FY26/27-Q3",     "FY2026/27Q3",  "FY2026/27-Q3 ",
+			     " FY2026/27-Q3", "FY1899/00-Q3",   "FY9999/00-Q4", "F2026/27-Q3",
+			     "FY2026/27-",    "2026-Q5",        "2026/27-Q3",   ""};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_false(period_read(bad[i], &p));
+	/* going round: every quarter of two centuries names and reads back to itself, in order */
+	struct period prev = {0};
+	char last[PERIOD_NAME_MAX] = "";
+	for (struct period q = {1950, 1}; q.year < 2150; q = period_next(q)) {
+		char name[PERIOD_NAME_MAX];
+		period_name(q, PERIOD_YEAR_APRIL, name);
+		assert_true(period_read(name, &p));
+		assert_int_equal(period_compare(p, q), 0);
+		/* FY names sort as their quarters do */
+		if (prev.year)
+			assert_true(strcmp(last, name) < 0);
+		prev = q;
+		memcpy(last, name, sizeof name);
+	}
+}
+
+static void test_period_heading(void **state)
+{
+	(void)state;
+	char out[PERIOD_HEADING_MAX];
+	period_heading((struct period){2026, 4}, PERIOD_YEAR_APRIL, out);
+	assert_string_equal(out, "FY2026/27-Q3 (October\u2013December 2026)");
+	period_heading((struct period){2026, 3}, PERIOD_YEAR_JANUARY, out);
+	assert_string_equal(out, "2026-Q3 (July\u2013September 2026)");
+	period_heading((struct period){2027, 1}, PERIOD_YEAR_APRIL, out);
+	assert_string_equal(out, "FY2026/27-Q4 (January\u2013March 2027)");
+	/* the largest there is fits */
+	period_heading((struct period){9999, 4}, PERIOD_YEAR_APRIL, out);
+	assert_string_equal(out, "FY9999/00-Q3 (October\u2013December 9999)");
+	assert_true(period_year_start_valid(1));
+	assert_true(period_year_start_valid(4));
+	assert_false(period_year_start_valid(0));
+	assert_false(period_year_start_valid(7));
+	assert_string_equal(period_year_words(PERIOD_YEAR_APRIL), "April to March");
+	assert_string_equal(period_year_words(PERIOD_YEAR_JANUARY), "January to December");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -279,7 +359,8 @@ int main(void)
 		cmocka_unit_test(test_period_date_valid),      cmocka_unit_test(test_period_add_days),
 		cmocka_unit_test(test_period_date_compare),    cmocka_unit_test(test_period_next_and_distance),
 		cmocka_unit_test(test_period_timestamp_parse), cmocka_unit_test(test_period_hint),
-		cmocka_unit_test(test_period_words),
+		cmocka_unit_test(test_period_words),           cmocka_unit_test(test_period_financial_year),
+		cmocka_unit_test(test_period_heading),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

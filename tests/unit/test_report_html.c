@@ -16,6 +16,7 @@
 
 #include "arena.h"
 #include "buf.h"
+#include "cli_period.h"
 #include "report_html.h"
 
 #define TEST_REPORT_HTML_HOSTILE "<script>alert(1)</script>"
@@ -417,22 +418,23 @@ static void test_report_html_widths(const char *page)
 }
 
 /* The sample page's sections, in the order the board reads them. */
-static const char *const test_report_html_order[] = {"<h1><bdi>West Yorkshire Digital Strategy Action Plan</bdi></h1>",
-						     "Board report, quarter 2026-Q3 (2026-07-01 to 2026-09-30)",
-						     "2026-10-20, 20 days after the quarter ended",
-						     "2026-10-25 07:59 UTC",
-						     "2026-10-25 08:00 UTC",
-						     ">The quarter at a glance<",
-						     ">Exceptions<",
-						     "id=\"exception-15\"",
-						     "id=\"exception-12\"",
-						     "id=\"exception-3\"",
-						     ">Movement since the previous quarter<",
-						     ">Delivery confidence by theme<",
-						     ">Forecast against plan cost by theme, like for like<",
-						     ">Every project<",
-						     ">Returns outstanding<",
-						     NULL};
+static const char *const test_report_html_order[] = {
+	"<h1><bdi>West Yorkshire Digital Strategy Action Plan</bdi></h1>",
+	"Board report, quarter <bdi>2026-Q3 (July\u2013September 2026)</bdi>",
+	"2026-10-20, 20 days after the quarter ended",
+	"2026-10-25 07:59 UTC",
+	"2026-10-25 08:00 UTC",
+	">The quarter at a glance<",
+	">Exceptions<",
+	"id=\"exception-15\"",
+	"id=\"exception-12\"",
+	"id=\"exception-3\"",
+	">Movement since the previous quarter<",
+	">Delivery confidence by theme<",
+	">Forecast against plan cost by theme, like for like<",
+	">Every project<",
+	">Returns outstanding<",
+	NULL};
 
 /* What the sample page shows: each headline number with its definition, the colours adding up to
  * the reported, money like for like, the exceptions' reasons and details, the movement, the table. */
@@ -506,6 +508,25 @@ static void test_report_html_structure(void **state)
 	for (size_t i = 0; test_report_html_shown[i]; i++)
 		test_report_html_has(page, test_report_html_shown[i]);
 	test_report_html_lacks(page, "No data");
+	test_report_html_done(&t);
+}
+
+/* In a deployment whose year starts in April (as its daemon's answers said), every quarter the page names is
+ * the financial year's, with the months in the subtitle; none is left in the calendar's name. */
+static void test_report_html_financial_year(void **state)
+{
+	(void)state;
+	cli_period_learn(PERIOD_YEAR_APRIL);
+	struct test_report_html t;
+	test_report_html_sample(&t, false);
+	cli_period_learn(0);
+	const char *page = buf_str(&t.out);
+	test_report_html_has(page, "Board report FY2026/27-Q2</title>");
+	test_report_html_has(page, "Board report, quarter <bdi>FY2026/27-Q2 (July\u2013September 2026)</bdi>");
+	test_report_html_has(page, "<strong>rating fell</strong> from Amber/Red in FY2026/27-Q1 to Red");
+	test_report_html_has(page, "Rows: the rating in FY2026/27-Q1; columns: the rating in <bdi>FY2026/27-Q2</bdi>");
+	test_report_html_lacks(page, "2026-Q2");
+	test_report_html_lacks(page, "2026-Q3");
 	test_report_html_done(&t);
 }
 
@@ -783,6 +804,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_report_html_structure),
+		cmocka_unit_test(test_report_html_financial_year),
 		cmocka_unit_test(test_report_html_no_external_reference),
 		cmocka_unit_test(test_report_html_escapes_hostile_input),
 		cmocka_unit_test(test_report_html_empty_input),
