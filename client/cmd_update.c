@@ -315,6 +315,39 @@ static int cmd_update_id_arg(const struct cli_command *cmd, const char *s, int64
 	return EXIT_OK;
 }
 
+/* Every page of a ListUpdates listing (the server fills each up to its frame limit and gives the token of the
+ * next), printed as one listing; the exit code. Nothing is printed unless every page came. */
+static int cmd_update_listing(struct cli *cli, Planreg__V1__ListUpdatesRequest *body, enum output_format fmt)
+{
+	Planreg__V1__Response **pages = NULL;
+	size_t n_pages = 0;
+	Planreg__V1__ListUpdatesResponse all = PLANREG__V1__LIST_UPDATES_RESPONSE__INIT;
+	int rc;
+	for (;;) {
+		Planreg__V1__Response *resp;
+		rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_LIST_UPDATES, body, &resp);
+		if (rc != EXIT_OK)
+			break;
+		pages = xrealloc(pages, (n_pages + 1) * sizeof *pages);
+		pages[n_pages++] = resp;
+		const Planreg__V1__ListUpdatesResponse *l = resp->list_updates;
+		all.updates = xrealloc(all.updates, (all.n_updates + l->n_updates + 1) * sizeof *all.updates);
+		memcpy(all.updates + all.n_updates, l->updates, l->n_updates * sizeof *l->updates);
+		all.n_updates += l->n_updates;
+		/* a page that brings nothing yet names a next one would never end */
+		if (l->next_page_token[0] == '\0' || l->n_updates == 0)
+			break;
+		body->page_token = l->next_page_token; /* held by its page, kept until the end */
+	}
+	if (rc == EXIT_OK)
+		cli_listing_print(&cmd_update_print_listing, &all, NULL, fmt);
+	for (size_t i = 0; i < n_pages; i++)
+		planreg__v1__response__free_unpacked(pages[i], NULL);
+	free(pages);
+	free(all.updates);
+	return rc;
+}
+
 static int cmd_update_history_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
 	struct cli_getopt g;
@@ -324,8 +357,7 @@ static int cmd_update_history_run(struct cli *cli, const struct cli_command *sel
 	int rc = cli_ref_arg(self, g.args[0], &body.ref);
 	if (rc != EXIT_OK)
 		return rc;
-	return cli_listing_request(cli, PLANREG__V1__REQUEST__BODY_LIST_UPDATES, &body, &cmd_update_print_listing, NULL,
-				   g.format);
+	return cmd_update_listing(cli, &body, g.format);
 }
 
 /* What update list and update template cover: --period (required, normalised into ps) and --org, into the
@@ -350,8 +382,7 @@ static int cmd_update_list_run(struct cli *cli, const struct cli_command *self, 
 	if (cmd_update_scope(self, &g, ps, &body.period, &body.organisation) != EXIT_OK)
 		return EXIT_USAGE;
 	body.latest_only = cli_getopt_value(&g, 'l') != NULL;
-	return cli_listing_request(cli, PLANREG__V1__REQUEST__BODY_LIST_UPDATES, &body, &cmd_update_print_listing, NULL,
-				   g.format);
+	return cmd_update_listing(cli, &body, g.format);
 }
 
 static int cmd_update_show_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)

@@ -117,6 +117,7 @@ static const char SQL_UPDATES[] =
 	"       AND lower(l.org_code) = lower($4::text)))"
 	"  AND (NOT $5::boolean OR NOT EXISTS (SELECT 1 FROM progress_update later"
 	"       WHERE later.project_id = u.project_id AND later.period = u.period AND later.revision > u.revision))"
+	"  AND ($6::int IS NULL OR (p.ref, u.period, u.revision) > ($6::int, $7::text, $8::int))" /* page token */
 	" ORDER BY p.ref, u.period, u.revision";
 
 static const char SQL_PROJECT_LEADS[] =
@@ -765,16 +766,39 @@ void update_get(struct rpc_call *call)
 		reply_violations(call, "invalid_id");
 		return;
 	}
-	const char *params[5] = {rpc_printf(call, "%lld", id), NULL, NULL, NULL, "false"};
-	query_run(call, SQL_UPDATES, 5, params, update_get_done);
+	const char *params[8] = {rpc_printf(call, "%lld", id), NULL, NULL, NULL, "false", NULL, NULL, NULL};
+	query_run(call, SQL_UPDATES, 8, params, update_get_done);
 }
 
+/* A page token of ListUpdates: where the last page ended, in the listing's order ("ref:period:revision"). */
+struct update_list_token {
+	int ref, revision;
+	char period[32]; /* as the rows hold it; checked with period_parse */
+};
+
+static bool update_list_token_parse(const char *s, struct update_list_token *t)
+{
+	int end = 0;
+	struct period p;
+	return sscanf(s, "%d:%31[^:]:%d%n", &t->ref, t->period, &t->revision, &end) == 3 && s[end] == '\0' &&
+	       t->ref > 0 && t->revision > 0 && period_parse(t->period, &p);
+}
+
+/* As many updates as fit in a frame (reply_page_fits); the token of the next page when some are left. */
 static void update_list_done(struct rpc_call *call, PGresult *res)
 {
 	Planreg__V1__ListUpdatesResponse *r =
 		ARENA_NEW(&call->arena, Planreg__V1__ListUpdatesResponse, planreg__v1__list_updates_response__init);
-	for (int i = 0; i < PQntuples(res); i++) {
+	size_t used = 0;
+	int n = PQntuples(res);
+	for (int i = 0; i < n; i++) {
 		Planreg__V1__Update *u = update_from_row(call, res, i, NULL, NULL);
+		if (!reply_page_fits(call, &used, planreg__v1__update__get_packed_size(u))) {
+			const Planreg__V1__Update *last = r->updates[r->n_updates - 1];
+			r->next_page_token =
+				rpc_printf(call, "%d:%s:%d", last->content->ref, last->content->period, last->revision);
+			break;
+		}
 		*(Planreg__V1__Update **)arena_push(&call->arena, &r->updates, &r->n_updates, sizeof u) = u;
 	}
 	reply_ok(call, r);
@@ -787,9 +811,17 @@ static void update_list_query(struct rpc_call *call, const char *org)
 	if (org == NULL)
 		org = auth_progress_scope(&call->principal);
 	const char *period = call->state; /* normalised by update_list */
-	const char *params[5] = {NULL, q->ref ? rpc_printf(call, "%d", q->ref) : NULL, period, org,
-				 q->latest_only ? "true" : "false"};
-	query_run(call, SQL_UPDATES, 5, params, update_list_done);
+	struct update_list_token t = {0};
+	bool after = q->page_token[0] && update_list_token_parse(q->page_token, &t); /* checked by update_list */
+	const char *params[8] = {NULL,
+				 q->ref ? rpc_printf(call, "%d", q->ref) : NULL,
+				 period,
+				 org,
+				 q->latest_only ? "true" : "false",
+				 after ? rpc_printf(call, "%d", t.ref) : NULL,
+				 after ? rpc_strdup(call, t.period) : NULL,
+				 after ? rpc_printf(call, "%d", t.revision) : NULL};
+	query_run(call, SQL_UPDATES, 8, params, update_list_done);
 }
 
 static void update_list_have_leads(struct rpc_call *call, PGresult *res)
@@ -832,6 +864,12 @@ void update_list(struct rpc_call *call)
 		validate_period(call, "period", q->period, 0, &p);
 	if (q->organisation[0])
 		validate_org_code(call, "organisation", q->organisation);
+	struct update_list_token t;
+	if (q->page_token[0] && !update_list_token_parse(q->page_token, &t))
+		reply_violation(call, "page_token",
+				"\"%s\" is not a page token of this listing: send the one the last "
+				"page gave, or none for the first page",
+				q->page_token);
 	if (reply_has_violations(call)) {
 		reply_violations(call, "invalid_filter");
 		return;
@@ -1100,11 +1138,14 @@ static void update_export_done(struct rpc_call *call, PGresult *res)
 	Planreg__V1__ExportUpdatesResponse *r =
 		ARENA_NEW(&call->arena, Planreg__V1__ExportUpdatesResponse, planreg__v1__export_updates_response__init);
 	int n = PQntuples(res);
+	size_t used = 0;
 	for (int i = 0; i < n && i < page; i++) {
 		Planreg__V1__Update *u = update_from_row(call, res, i, NULL, NULL);
+		if (!reply_page_fits(call, &used, planreg__v1__update__get_packed_size(u)))
+			break; /* the page is full before page_size: the rest on the next one */
 		*(Planreg__V1__Update **)arena_push(&call->arena, &r->updates, &r->n_updates, sizeof u) = u;
 	}
-	if (n > page)
+	if ((size_t)n > r->n_updates)
 		r->next_after_id = r->updates[r->n_updates - 1]->id;
 	reply_ok(call, r);
 }

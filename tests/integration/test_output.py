@@ -5,6 +5,9 @@ node made for the test, a directory, a link to /proc/self/fd/1 or to nothing are
 were; a link to a regular file replaces that file and stays a link), and a full disk under -o leaves the old
 file whole and no temporary file behind."""
 
+import csv
+import io
+import json
 import os
 import resource
 import signal
@@ -199,6 +202,97 @@ class OutputTest(unittest.TestCase):
                             preexec=file_size_limit(4096))
         self.assertEqual(r.returncode, EXIT_REFUSED, r.stderr)
         self.assertFalse(os.path.exists(missing))
+
+
+class AnswersOfAnySizeTest(unittest.TestCase):
+    """Valid data larger than a frame (max_frame_bytes, 1 MiB) is delivered whole, page by page: a quarter of
+    80 returns at every text field's maximum (20,000-character narratives and 5,000-character variance notes
+    in three-byte characters, about 6 MB) through `update list`, `update history`, `export updates` (JSON and
+    CSV) and the board report; and a full history of 10,080 updates (about 20 MB, written by the submit
+    function in one SQL statement) through `export updates` and `update list --period`."""
+
+    MAX_PERIOD, BULK_PERIOD, BULK = "2026-Q2", "2025-Q1", 10000
+
+    @classmethod
+    def setUpClass(cls):
+        cls.s = harness.Service("answers")
+        cls.refs = [int(x) for x in cls.s.sql("SELECT ref FROM project WHERE plan_id = (SELECT max(id) FROM plan) "
+                                              "ORDER BY ref").split()]
+        # a quarter of maximal returns, one per project, through the real submit path (one batch)
+        cls.narrative = {r: ("%d " % r) + "\u20ac" * (20000 - len("%d " % r)) for r in cls.refs}
+        cls.note = "\u00e9" * 5000
+        batch = os.path.join(cls.s.tmp, "maximal.csv")
+        with open(batch, "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(["ref", "period", "confidence", "stage", "narrative", "variance_note", "risks"])
+            for r in cls.refs:
+                w.writerow([r, cls.MAX_PERIOD, "amber", "live", cls.narrative[r], cls.note,
+                            "\n".join(["R%d " % i + "\u00a3" * 1990 for i in range(3)])])
+        r = cls.s.cli("admin", "update", "submit", "--csv", batch, timeout=600)
+        if r.returncode != 0:
+            raise AssertionError(r.stdout[-2000:] + r.stderr[-2000:])
+        # 10,000 revisions of one quarter (125 per project), by the submit function itself in one statement
+        cls.s.sql("""
+            SELECT count(*) FROM generate_series(0, %d) g,
+              LATERAL (SELECT 'Bulk revision ' || g || ' ' || repeat('x', 1980) AS c) t,
+              LATERAL planreg_submit_update(
+                (SELECT id FROM project WHERE plan_id = (SELECT max(id) FROM plan) ORDER BY ref
+                 OFFSET g %% 80 LIMIT 1),
+                '%s', 'green', 'live', t.c, NULL, NULL, '', 'admin', 'CA', 'Admin User', true, 'bulk-' || g,
+                encode(sha256(convert_to(t.c, 'UTF8')), 'hex'), t.c, '[]'::jsonb, '[]'::jsonb, '[]'::jsonb,
+                '2025-01-01', '2025-03-31', '2025-04-14', NULL)""" % (cls.BULK - 1, cls.BULK_PERIOD))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.s.close()
+
+    def json(self, *args, big=True):
+        r = self.s.cli("admin", *args, timeout=600)
+        self.assertEqual(r.returncode, 0, r.stderr[-2000:])
+        if big:
+            self.assertGreater(len(r.stdout.encode()), 1048576)  # more than one frame could carry
+        return json.loads(r.stdout)
+
+    def assertMaximalQuarter(self, updates, narrative_key="narrative"):
+        got = {u["ref"]: u for u in updates if u["period"] == self.MAX_PERIOD}
+        self.assertEqual(sorted(got), self.refs)
+        for ref, u in got.items():
+            self.assertEqual(u[narrative_key], self.narrative[ref])
+            self.assertEqual(u["variance_note"], self.note)
+
+    def test_a_quarter_of_maximal_returns(self):
+        self.assertMaximalQuarter(self.json("update", "list", "--period", self.MAX_PERIOD, "--format", "json"))
+        self.assertMaximalQuarter(self.json("export", "updates", "--from", self.MAX_PERIOD, "--to", self.MAX_PERIOD,
+                                            "--format", "json"))
+        r = self.s.cli("admin", "export", "updates", "--from", self.MAX_PERIOD, "--to", self.MAX_PERIOD, "--format",
+                       "csv", timeout=600)
+        self.assertEqual(r.returncode, 0, r.stderr[-2000:])
+        rows = list(csv.DictReader(io.StringIO(r.stdout.lstrip("\ufeff"), newline="")))
+        self.assertEqual(len(rows), 80)
+        self.assertEqual({int(x["ref"]): x["narrative"] for x in rows}, self.narrative)
+        history = self.json("update", "history", "5", "--format", "json", big=False)
+        self.assertIn(self.narrative[5], [u["narrative"] for u in history])
+        self.assertEqual(len(history), 1 + self.BULK // 80)
+        out = os.path.join(self.s.tmp, "board.html")
+        r = self.s.cli("admin", "report", "html", "--period", self.MAX_PERIOD, "-o", out, timeout=600)
+        self.assertEqual(r.returncode, 0, r.stderr[-2000:])
+        self.assertIn("80 projects", r.stderr)
+
+    def test_a_full_history_export(self):
+        every = self.json("export", "updates", "--format", "json")
+        ids = [u["id"] for u in every]
+        self.assertEqual(len(ids), self.BULK + 80)
+        self.assertEqual(ids, sorted(set(ids)))  # each once, oldest first
+        self.assertEqual(ids, [int(x) for x in self.s.sql("SELECT id FROM progress_update ORDER BY id").split()])
+        bulk = [u for u in every if u["period"] == self.BULK_PERIOD]
+        self.assertEqual(sorted(int(u["narrative"].split()[2]) for u in bulk), list(range(self.BULK)))
+        self.assertMaximalQuarter(every)
+        listed = self.json("update", "list", "--period", self.BULK_PERIOD, "--format", "json")
+        self.assertEqual(len(listed), self.BULK)
+        self.assertEqual([(u["ref"], u["revision"]) for u in listed],
+                         sorted((u["ref"], u["revision"]) for u in bulk))
+        latest = self.s.cli("admin", "update", "list", "--period", self.BULK_PERIOD, "--latest", "--format", "json")
+        self.assertEqual(len(json.loads(latest.stdout)), 80)
 
 
 if __name__ == "__main__":
