@@ -414,6 +414,38 @@ static int cmd_update_show_run(struct cli *cli, const struct cli_command *self, 
 	return EXIT_OK;
 }
 
+/* Every page of the template (the server fills each up to its frame limit), printed as one form. */
+static int cmd_update_template_pages(struct cli *cli, Planreg__V1__UpdateTemplateRequest *body, const char *ps,
+				     enum output_format fmt)
+{
+	Planreg__V1__Response **pages = NULL;
+	size_t n_pages = 0;
+	Planreg__V1__UpdateTemplateResponse all = PLANREG__V1__UPDATE_TEMPLATE_RESPONSE__INIT;
+	int rc;
+	for (;;) {
+		Planreg__V1__Response *resp;
+		rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_UPDATE_TEMPLATE, body, &resp);
+		if (rc != EXIT_OK)
+			break;
+		pages = xrealloc(pages, (n_pages + 1) * sizeof *pages);
+		pages[n_pages++] = resp;
+		const Planreg__V1__UpdateTemplateResponse *t = resp->update_template;
+		all.rows = xrealloc(all.rows, (all.n_rows + t->n_rows + 1) * sizeof *all.rows);
+		memcpy(all.rows + all.n_rows, t->rows, t->n_rows * sizeof *t->rows);
+		all.n_rows += t->n_rows;
+		if (t->next_after_ref <= body->after_ref || t->n_rows == 0)
+			break; /* the last page (0), or a next one that would not move on */
+		body->after_ref = t->next_after_ref;
+	}
+	if (rc == EXIT_OK)
+		cli_listing_print(&cmd_update_print_template_listing, &all, ps, fmt);
+	for (size_t i = 0; i < n_pages; i++)
+		planreg__v1__response__free_unpacked(pages[i], NULL);
+	free(pages);
+	free(all.rows);
+	return rc;
+}
+
 static int cmd_update_template_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
 	struct cli_getopt g;
@@ -425,8 +457,7 @@ static int cmd_update_template_run(struct cli *cli, const struct cli_command *se
 		return EXIT_USAGE;
 	/* a form to fill in: `update template --period P > P.csv` gives the file submit --csv reads */
 	enum output_format fmt = g.format_given || cli->stdout_tty ? g.format : OUTPUT_CSV;
-	return cli_listing_request(cli, PLANREG__V1__REQUEST__BODY_UPDATE_TEMPLATE, &body,
-				   &cmd_update_print_template_listing, ps, fmt);
+	return cmd_update_template_pages(cli, &body, ps, fmt);
 }
 
 /* ---------------------------------------------------------------- review */

@@ -1006,8 +1006,9 @@ void update_review(struct rpc_call *call)
 
 /* ---------------------------------------------------------------- UpdateTemplate */
 
-/* $1 organisation, $2 period: the projects it leads, each with its current revision for the period, else the
- * current revision of the latest earlier period that has one (what the form is filled in from) */
+/* $1 organisation, $2 period, $3 the ref the page starts after: the projects it leads, each with its current revision
+ * for the period, else the current revision of the latest earlier period that has one (what the form is filled in from)
+ */
 static const char *update_sql_template(void)
 {
 	static char sql[8192];
@@ -1018,6 +1019,7 @@ static const char *update_sql_template(void)
 			 "   AND x.period <= $2 ORDER BY x.period DESC, x.revision DESC LIMIT 1) lu ON true"
 			 " WHERE f.plan_id = " CURRENT_PLAN " AND EXISTS (SELECT 1 FROM project_lead_org l"
 			 "   WHERE l.project_id = f.id AND lower(l.org_code) = lower($1))"
+			 "  AND f.ref > $3::int"
 			 " ORDER BY f.ref",
 			 REGISTER_SQL_PROJECT_COLUMNS);
 	return sql;
@@ -1030,6 +1032,19 @@ struct update_template {
 	char period[PERIOD_FMT_MAX];
 	struct buf ids; /* the latest updates to fetch, as a Postgres array literal of integers */
 };
+
+/* The rows that fit in a frame (reply_page_fits); where the next page starts when some are left. */
+static void update_template_reply(struct rpc_call *call, Planreg__V1__UpdateTemplateResponse *r)
+{
+	size_t used = 0;
+	for (size_t k = 0; k < r->n_rows; k++)
+		if (!reply_page_fits(call, &used, planreg__v1__template_row__get_packed_size(r->rows[k]))) {
+			r->n_rows = k;
+			r->next_after_ref = r->rows[k - 1]->project->ref;
+			break;
+		}
+	reply_ok(call, r);
+}
 
 static void update_template_latest(struct rpc_call *call, PGresult *res)
 {
@@ -1044,7 +1059,7 @@ static void update_template_latest(struct rpc_call *call, PGresult *res)
 			}
 	}
 	buf_free(&st->ids);
-	reply_ok(call, st->resp);
+	update_template_reply(call, st->resp);
 }
 
 static void update_template_projects(struct rpc_call *call, PGresult *res)
@@ -1066,7 +1081,7 @@ static void update_template_projects(struct rpc_call *call, PGresult *res)
 	buf_puts(&st->ids, "}");
 	if (!any) {
 		buf_free(&st->ids);
-		reply_ok(call, st->resp);
+		update_template_reply(call, st->resp);
 		return;
 	}
 	/* the ids came from our own query: integers only */
@@ -1085,9 +1100,9 @@ static void update_template_have_org(struct rpc_call *call, PGresult *res)
 		return;
 	}
 	struct update_template *st = call->state;
-	(void)q;
-	const char *params[2] = {rpc_strdup(call, result_value(res, 0, ORG_CODE)), st->period};
-	query_run(call, update_sql_template(), 2, params, update_template_projects);
+	const char *params[3] = {rpc_strdup(call, result_value(res, 0, ORG_CODE)), st->period,
+				 rpc_printf(call, "%d", q->after_ref)};
+	query_run(call, update_sql_template(), 3, params, update_template_projects);
 }
 
 void update_template(struct rpc_call *call)
@@ -1097,6 +1112,8 @@ void update_template(struct rpc_call *call)
 	validate_period(call, "period", q->period, 0, &p);
 	if (q->organisation[0])
 		validate_org_code(call, "organisation", q->organisation);
+	if (q->after_ref < 0)
+		reply_violation(call, "after_ref", "%d is not a project reference", q->after_ref);
 	if (reply_has_violations(call)) {
 		reply_violations(call, "invalid_template");
 		return;

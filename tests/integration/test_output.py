@@ -207,8 +207,8 @@ class OutputTest(unittest.TestCase):
 class AnswersOfAnySizeTest(unittest.TestCase):
     """Valid data larger than a frame (max_frame_bytes, 1 MiB) is delivered whole, page by page: a quarter of
     80 returns at every text field's maximum (20,000-character narratives and 5,000-character variance notes
-    in three-byte characters, about 6 MB) through `update list`, `update history`, `export updates` (JSON and
-    CSV) and the board report; and a full history of 10,080 updates (about 20 MB, written by the submit
+    in three-byte characters, about 6 MB) through `update list`, `update history`, `update template`,
+    `export updates` (JSON and CSV) and the board report; and a full history of 10,080 updates (about 20 MB, written by the submit
     function in one SQL statement) through `export updates` and `update list --period`."""
 
     MAX_PERIOD, BULK_PERIOD, BULK = "2026-Q2", "2025-Q1", 10000
@@ -270,6 +270,17 @@ class AnswersOfAnySizeTest(unittest.TestCase):
         rows = list(csv.DictReader(io.StringIO(r.stdout.lstrip("\ufeff"), newline="")))
         self.assertEqual(len(rows), 80)
         self.assertEqual({int(x["ref"]): x["narrative"] for x in rows}, self.narrative)
+        # the form of the organisation that leads the most projects, filled in from the maximal returns
+        lead, n = self.s.sql("SELECT org_code, count(*) FROM project_lead_org l JOIN project p ON p.id = l.project_id"
+                             " WHERE p.plan_id = (SELECT max(id) FROM plan) GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1"
+                             ).split("|")
+        r = self.s.cli("admin", "update", "template", "--period", self.MAX_PERIOD, "--org", lead, "--format", "csv",
+                       timeout=600)
+        self.assertEqual(r.returncode, 0, r.stderr[-2000:])
+        self.assertGreater(len(r.stdout.encode()), 1048576)
+        form = list(csv.DictReader(io.StringIO(r.stdout.lstrip("\ufeff"), newline="")))
+        self.assertEqual(len(form), int(n))
+        self.assertTrue(all(x["narrative"] == self.narrative[int(x["ref"])] for x in form))
         history = self.json("update", "history", "5", "--format", "json", big=False)
         self.assertIn(self.narrative[5], [u["narrative"] for u in history])
         self.assertEqual(len(history), 1 + self.BULK // 80)
@@ -293,6 +304,21 @@ class AnswersOfAnySizeTest(unittest.TestCase):
                          sorted((u["ref"], u["revision"]) for u in bulk))
         latest = self.s.cli("admin", "update", "list", "--period", self.BULK_PERIOD, "--latest", "--format", "json")
         self.assertEqual(len(json.loads(latest.stdout)), 80)
+
+    def test_a_long_reminder_log(self):
+        """Years of reminders, each failure with its error (at most 2,000 characters): the log pages too."""
+        self.s.sql("""INSERT INTO reminder_message (period, as_of, recipient, subject, body, steps, state, claimed_by,
+                        lease_until, acked_at, error)
+                      SELECT '2024-Q' || (1 + g % 4), '2024-12-01', 'lcc@example.org', 'Reminder ' || g, 'body',
+                        ARRAY['LCC:overdue-' || (1 + g % 30)], 'failed', 'reminder', now(), now(),
+                        'SMTP 451 ' || g || ' ' || repeat('e', 1980)
+                      FROM generate_series(1, 3000) g""")
+        log = self.json("remind", "log", "--format", "json")
+        self.assertEqual(len(log), 3000)
+        self.assertEqual(sorted(int(x["subject"].split()[1]) for x in log), list(range(1, 3001)))
+        ids = [x["id"] for x in log]
+        self.assertEqual(ids, sorted(set(ids)))
+        self.assertEqual(len(self.json("remind", "log", "--period", "2024-Q2", "--format", "json")), 750)
 
 
 if __name__ == "__main__":
