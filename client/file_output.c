@@ -32,10 +32,9 @@ static const char *file_output_kind(mode_t m)
 static int file_output_refuse(const char *what, const char *path, const char *is)
 {
 	return cli_fail(EXIT_USAGE,
-			"cannot write %s to %s: it is %s, and -o writes only a regular file or a new one, never "
-			"replacing anything else (without -o the output goes to standard output, for a pipe or a "
-			"device)",
-			what, path, is);
+			"cannot write %s: it is %s, and -o writes %s only to a regular file or a new one, never "
+			"replacing anything else (without -o it goes to standard output, for a pipe or a device)",
+			path, is, what);
 }
 
 /* The directory that holds path exists; EXIT_OK, else EXIT_USAGE after saying so. */
@@ -48,7 +47,7 @@ static int file_output_dir(const char *what, const char *path)
 	struct stat st;
 	int rc = EXIT_OK;
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-		rc = cli_fail(EXIT_USAGE, "cannot write %s %s: there is no directory %s", what, path, dir);
+		rc = cli_fail(EXIT_USAGE, "cannot write %s: there is no directory %s (for %s)", path, dir, what);
 	free(dir);
 	return rc;
 }
@@ -61,7 +60,7 @@ int file_output_write(const char *what, const char *path, const void *data, size
 	mode_t mode;
 	if (lstat(path, &st) != 0) {
 		if (errno != ENOENT)
-			return cli_fail(EXIT_USAGE, "cannot write %s %s: %s", what, path, strerror(errno));
+			return cli_fail(EXIT_USAGE, "cannot write %s (%s): %s", path, what, strerror(errno));
 		int rc = file_output_dir(what, path);
 		if (rc != EXIT_OK)
 			return rc;

@@ -130,8 +130,8 @@ class OutputTest(unittest.TestCase):
 
     def assertRefused(self, r, path, words):
         self.assertEqual(r.returncode, EXIT_USAGE, r.stdout + r.stderr)
-        self.assertIn("cannot write the report to %s: it is %s" % (path, words), r.stderr)
-        self.assertIn("-o writes only a regular file or a new one", r.stderr)
+        self.assertIn("cannot write %s: it is %s" % (path, words), r.stderr)
+        self.assertIn("-o writes the report only to a regular file or a new one", r.stderr)
         self.assertEqual([x for x in os.listdir(os.path.dirname(path)) if x.startswith(".")], [])
 
     def test_o_refuses_a_fifo(self):
