@@ -22,8 +22,8 @@ static void main_help(FILE *out)
 		     "$XDG_CONFIG_HOME/planreg/client.conf):\n");
 	cli_global_print_help(out);
 	fprintf(out, "\n"
-		     "Exit codes: 0 ok, 1 the server said no, 2 usage or unreadable input,\n"
-		     "3 cannot connect or authenticate.\n");
+		     "Exit codes: 0 ok, 1 the server said no (or the output could not be written),\n"
+		     "2 usage or unreadable input, 3 cannot connect or authenticate.\n");
 }
 
 /* A noun with no such verb: its verbs, on stdout when asked for (`planreg NOUN --help`), else as an error. */
