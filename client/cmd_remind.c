@@ -404,35 +404,15 @@ static const struct cli_listing cmd_remind_log_listing = {
 	.table = cmd_remind_log_table,
 };
 
-/* Every page of the log (the server fills each up to its frame limit), printed as one listing. */
-static int cmd_remind_log_pages(struct cli *cli, Planreg__V1__ListRemindersRequest *body, enum output_format fmt)
+/* The next page of the log starts after the last one's last record (the server fills each up to its frame limit). */
+static bool cmd_remind_log_next(void *body, const void *answer)
 {
-	Planreg__V1__Response **pages = NULL;
-	size_t n_pages = 0;
-	Planreg__V1__ListRemindersResponse all = PLANREG__V1__LIST_REMINDERS_RESPONSE__INIT;
-	int rc;
-	for (;;) {
-		Planreg__V1__Response *resp;
-		rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_LIST_REMINDERS, body, &resp);
-		if (rc != EXIT_OK)
-			break;
-		pages = xrealloc(pages, (n_pages + 1) * sizeof *pages);
-		pages[n_pages++] = resp;
-		const Planreg__V1__ListRemindersResponse *l = resp->list_reminders;
-		all.reminders = xrealloc(all.reminders, (all.n_reminders + l->n_reminders + 1) * sizeof *all.reminders);
-		memcpy(all.reminders + all.n_reminders, l->reminders, l->n_reminders * sizeof *l->reminders);
-		all.n_reminders += l->n_reminders;
-		if (l->next_after_id <= body->after_id || l->n_reminders == 0)
-			break; /* the last page (0), or a next one that would not move on */
-		body->after_id = l->next_after_id;
-	}
-	if (rc == EXIT_OK)
-		cli_listing_print(&cmd_remind_log_listing, &all, NULL, fmt);
-	for (size_t i = 0; i < n_pages; i++)
-		planreg__v1__response__free_unpacked(pages[i], NULL);
-	free(pages);
-	free(all.reminders);
-	return rc;
+	Planreg__V1__ListRemindersRequest *q = body;
+	const Planreg__V1__ListRemindersResponse *l = answer;
+	if (l->next_after_id <= q->after_id)
+		return false;
+	q->after_id = l->next_after_id;
+	return true;
 }
 
 static int cmd_remind_log_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
@@ -448,7 +428,8 @@ static int cmd_remind_log_run(struct cli *cli, const struct cli_command *self, i
 		return g.rc;
 	Planreg__V1__ListRemindersRequest body = PLANREG__V1__LIST_REMINDERS_REQUEST__INIT;
 	body.period = ps;
-	return cmd_remind_log_pages(cli, &body, g.format);
+	return cli_listing_pages(cli, PLANREG__V1__REQUEST__BODY_LIST_REMINDERS, &body, "reminders",
+				 cmd_remind_log_next, &cmd_remind_log_listing, NULL, g.format);
 }
 
 /* ---------------------------------------------------------------- policy */

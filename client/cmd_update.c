@@ -315,37 +315,19 @@ static int cmd_update_id_arg(const struct cli_command *cmd, const char *s, int64
 	return EXIT_OK;
 }
 
-/* Every page of a ListUpdates listing (the server fills each up to its frame limit and gives the token of the
- * next), printed as one listing; the exit code. Nothing is printed unless every page came. */
+/* The next page of a ListUpdates listing (the server fills each up to its frame limit): the token it gave. */
+static bool cmd_update_list_next(void *body, const void *answer)
+{
+	Planreg__V1__ListUpdatesRequest *q = body;
+	const Planreg__V1__ListUpdatesResponse *l = answer;
+	q->page_token = l->next_page_token; /* held by its page until the listing is printed */
+	return l->next_page_token[0] != '\0';
+}
+
 static int cmd_update_listing(struct cli *cli, Planreg__V1__ListUpdatesRequest *body, enum output_format fmt)
 {
-	Planreg__V1__Response **pages = NULL;
-	size_t n_pages = 0;
-	Planreg__V1__ListUpdatesResponse all = PLANREG__V1__LIST_UPDATES_RESPONSE__INIT;
-	int rc;
-	for (;;) {
-		Planreg__V1__Response *resp;
-		rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_LIST_UPDATES, body, &resp);
-		if (rc != EXIT_OK)
-			break;
-		pages = xrealloc(pages, (n_pages + 1) * sizeof *pages);
-		pages[n_pages++] = resp;
-		const Planreg__V1__ListUpdatesResponse *l = resp->list_updates;
-		all.updates = xrealloc(all.updates, (all.n_updates + l->n_updates + 1) * sizeof *all.updates);
-		memcpy(all.updates + all.n_updates, l->updates, l->n_updates * sizeof *l->updates);
-		all.n_updates += l->n_updates;
-		/* a page that brings nothing yet names a next one would never end */
-		if (l->next_page_token[0] == '\0' || l->n_updates == 0)
-			break;
-		body->page_token = l->next_page_token; /* held by its page, kept until the end */
-	}
-	if (rc == EXIT_OK)
-		cli_listing_print(&cmd_update_print_listing, &all, NULL, fmt);
-	for (size_t i = 0; i < n_pages; i++)
-		planreg__v1__response__free_unpacked(pages[i], NULL);
-	free(pages);
-	free(all.updates);
-	return rc;
+	return cli_listing_pages(cli, PLANREG__V1__REQUEST__BODY_LIST_UPDATES, body, "updates", cmd_update_list_next,
+				 &cmd_update_print_listing, NULL, fmt);
 }
 
 static int cmd_update_history_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
@@ -414,36 +396,15 @@ static int cmd_update_show_run(struct cli *cli, const struct cli_command *self, 
 	return EXIT_OK;
 }
 
-/* Every page of the template (the server fills each up to its frame limit), printed as one form. */
-static int cmd_update_template_pages(struct cli *cli, Planreg__V1__UpdateTemplateRequest *body, const char *ps,
-				     enum output_format fmt)
+/* The next page of the template (the server fills each up to its frame limit) starts after its last project. */
+static bool cmd_update_template_next(void *body, const void *answer)
 {
-	Planreg__V1__Response **pages = NULL;
-	size_t n_pages = 0;
-	Planreg__V1__UpdateTemplateResponse all = PLANREG__V1__UPDATE_TEMPLATE_RESPONSE__INIT;
-	int rc;
-	for (;;) {
-		Planreg__V1__Response *resp;
-		rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_UPDATE_TEMPLATE, body, &resp);
-		if (rc != EXIT_OK)
-			break;
-		pages = xrealloc(pages, (n_pages + 1) * sizeof *pages);
-		pages[n_pages++] = resp;
-		const Planreg__V1__UpdateTemplateResponse *t = resp->update_template;
-		all.rows = xrealloc(all.rows, (all.n_rows + t->n_rows + 1) * sizeof *all.rows);
-		memcpy(all.rows + all.n_rows, t->rows, t->n_rows * sizeof *t->rows);
-		all.n_rows += t->n_rows;
-		if (t->next_after_ref <= body->after_ref || t->n_rows == 0)
-			break; /* the last page (0), or a next one that would not move on */
-		body->after_ref = t->next_after_ref;
-	}
-	if (rc == EXIT_OK)
-		cli_listing_print(&cmd_update_print_template_listing, &all, ps, fmt);
-	for (size_t i = 0; i < n_pages; i++)
-		planreg__v1__response__free_unpacked(pages[i], NULL);
-	free(pages);
-	free(all.rows);
-	return rc;
+	Planreg__V1__UpdateTemplateRequest *q = body;
+	const Planreg__V1__UpdateTemplateResponse *t = answer;
+	if (t->next_after_ref <= q->after_ref)
+		return false;
+	q->after_ref = t->next_after_ref;
+	return true;
 }
 
 static int cmd_update_template_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
@@ -457,7 +418,8 @@ static int cmd_update_template_run(struct cli *cli, const struct cli_command *se
 		return EXIT_USAGE;
 	/* a form to fill in: `update template --period P > P.csv` gives the file submit --csv reads */
 	enum output_format fmt = g.format_given || cli->stdout_tty ? g.format : OUTPUT_CSV;
-	return cmd_update_template_pages(cli, &body, ps, fmt);
+	return cli_listing_pages(cli, PLANREG__V1__REQUEST__BODY_UPDATE_TEMPLATE, &body, "rows",
+				 cmd_update_template_next, &cmd_update_print_template_listing, ps, fmt);
 }
 
 /* ---------------------------------------------------------------- review */
