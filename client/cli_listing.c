@@ -85,7 +85,8 @@ int cli_listing_pages(struct cli *cli, Planreg__V1__Request__BodyCase body_case,
 			abort(); /* the caller named a field the answer does not have */
 		size_t k = *cli_listing_count(page, f);
 		all = xrealloc(all, (n + k + 1) * sizeof *all);
-		memcpy(all + n, *cli_listing_items(page, f), k * sizeof *all);
+		if (k > 0) /* an empty page's array is NULL, which memcpy may not be given even for no bytes */
+			memcpy(all + n, *cli_listing_items(page, f), k * sizeof *all);
 		n += k;
 		/* the page held by pages[] stays until the end: next may point body into it */
 		if (k == 0 || !next(body, page))
