@@ -201,6 +201,13 @@ struct cli_listing {
 #define CLI_LISTING_KEYS(keys) keys, sizeof keys / sizeof keys[0]
 /* Prints answer as the listing l in fmt, on stdout. */
 void cli_listing_print(const struct cli_listing *l, const void *answer, const void *arg, enum output_format fmt);
+/* A listing that comes in pages (docs/protocol.md, "Answers of any size"): sends body, then again while
+ * next(body, answer) says where the next page starts (it sets that in body; false after the last page), and
+ * prints the items of the repeated field named items of every page as one answer to l, once all have come;
+ * nothing is printed when a page fails. The exit code. */
+int cli_listing_pages(struct cli *cli, Planreg__V1__Request__BodyCase body_case, void *body, const char *items,
+		      bool (*next)(void *body, const void *answer), const struct cli_listing *l, const void *arg,
+		      enum output_format fmt);
 /* Sends body (of the oneof case body_case) and prints the answer's body as l in fmt; the exit code. */
 int cli_listing_request(struct cli *cli, Planreg__V1__Request__BodyCase body_case, void *body,
 			const struct cli_listing *l, const void *arg, enum output_format fmt);

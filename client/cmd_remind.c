@@ -32,7 +32,8 @@ static const char cmd_remind_run_help[] =
 	"--smtp takes smtp://HOST[:PORT] (STARTTLS when offered) or smtps://HOST[:PORT];\n"
 	"without the flags: PLANREG_SMTP_URL, PLANREG_SMTP_FROM, PLANREG_SMTP_USER, then\n"
 	"`smtp =`, `smtp_from =`, `smtp_user =` in client.conf. The password comes from\n"
-	"PLANREG_SMTP_PASSWORD or ~/.netrc, never from the command line. The table format\n"
+	"PLANREG_SMTP_PASSWORD or ~/.netrc, never from the command line, and goes only\n"
+	"over TLS: with a login, a server that offers no STARTTLS gets nothing. The table format\n"
 	"is a line per message and a summary (`--format text` is the same).\n\n"
 	"Exit code 0 when every reminder went; 1 when any failed (they are retried by the\n"
 	"next run), had nobody to go to, or was refused for one of its addresses (the\n"
@@ -404,6 +405,17 @@ static const struct cli_listing cmd_remind_log_listing = {
 	.table = cmd_remind_log_table,
 };
 
+/* The next page of the log starts after the last one's last record (the server fills each up to its frame limit). */
+static bool cmd_remind_log_next(void *body, const void *answer)
+{
+	Planreg__V1__ListRemindersRequest *q = body;
+	const Planreg__V1__ListRemindersResponse *l = answer;
+	if (l->next_after_id <= q->after_id)
+		return false;
+	q->after_id = l->next_after_id;
+	return true;
+}
+
 static int cmd_remind_log_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
 	char ps[PERIOD_FMT_MAX] = "";
@@ -417,8 +429,8 @@ static int cmd_remind_log_run(struct cli *cli, const struct cli_command *self, i
 		return g.rc;
 	Planreg__V1__ListRemindersRequest body = PLANREG__V1__LIST_REMINDERS_REQUEST__INIT;
 	body.period = ps;
-	return cli_listing_request(cli, PLANREG__V1__REQUEST__BODY_LIST_REMINDERS, &body, &cmd_remind_log_listing, NULL,
-				   g.format);
+	return cli_listing_pages(cli, PLANREG__V1__REQUEST__BODY_LIST_REMINDERS, &body, "reminders",
+				 cmd_remind_log_next, &cmd_remind_log_listing, NULL, g.format);
 }
 
 /* ---------------------------------------------------------------- policy */

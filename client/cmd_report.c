@@ -9,6 +9,7 @@
 
 #include "cli_options.h"
 #include "cmd_status.h"
+#include "file_output.h"
 #include "period.h"
 #include "report_html.h"
 #include "xmalloc.h"
@@ -26,33 +27,20 @@ static const char cmd_report_html_help[] =
 	"quarter, confidence and money by theme, one table of every project, and the\n"
 	"returns outstanding by organisation. A submitter's report covers its own\n"
 	"projects only.\n"
-	"The file given with -o is replaced only once the whole report is written.\n";
+	"The file given with -o is replaced only once the whole report is written, and\n"
+	"only a regular file is (or the one a symbolic link names); a FIFO, a device or\n"
+	"a directory is refused.\n";
 
-/* Writes data to path through a temporary file beside it, so a reader never sees half a report. */
+/* Writes the report to standard output, or to the file path names (file_output.c: only a regular or a new
+ * file, replaced once the whole report is on disk); the exit code. A failed write to standard output is
+ * reported when the command ends (main.c). */
 static int cmd_report_write(const char *path, const struct buf *data)
 {
 	if (path == NULL || strcmp(path, "-") == 0) {
-		fputs(buf_str(data), stdout);
-		return fflush(stdout) == 0 ? EXIT_OK
-					   : cli_fail(EXIT_USAGE, "cannot write the report: %s", strerror(errno));
+		fwrite(buf_str(data), 1, data->len, stdout);
+		return EXIT_OK;
 	}
-	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	FILE *f = fopen(tmp, "w");
-	if (f == NULL) {
-		int rc = cli_fail(EXIT_USAGE, "cannot write %s: %s", path, strerror(errno));
-		free(tmp);
-		return rc;
-	}
-	bool ok = fwrite(buf_str(data), 1, data->len, f) == data->len;
-	ok = fclose(f) == 0 && ok;
-	if (!ok || rename(tmp, path) != 0) {
-		int rc = cli_fail(EXIT_USAGE, "cannot write %s: %s", path, strerror(errno));
-		unlink(tmp);
-		free(tmp);
-		return rc;
-	}
-	free(tmp);
-	return EXIT_OK;
+	return file_output_write("the report", path, buf_str(data), data->len);
 }
 
 /* What the report is drawn from, as the server gave it. */

@@ -315,6 +315,24 @@ static int cmd_update_id_arg(const struct cli_command *cmd, const char *s, int64
 	return EXIT_OK;
 }
 
+/* The next page of a ListUpdates listing (the server fills each up to its frame limit): the token it gave. */
+static bool cmd_update_list_next(void *body, const void *answer)
+{
+	Planreg__V1__ListUpdatesRequest *q = body;
+	const Planreg__V1__ListUpdatesResponse *l = answer;
+	q->page_token = l->next_page_token; /* held by its page until the listing is printed */
+	return l->next_page_token[0] != '\0';
+}
+
+/* Every page of the listing asked for by body, printed as one; period (or NULL) is the quarter the heading
+ * names. */
+static int cmd_update_listing(struct cli *cli, Planreg__V1__ListUpdatesRequest *body, const char *period,
+			      enum output_format fmt)
+{
+	return cli_listing_pages(cli, PLANREG__V1__REQUEST__BODY_LIST_UPDATES, body, "updates", cmd_update_list_next,
+				 &cmd_update_print_listing, period, fmt);
+}
+
 static int cmd_update_history_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
 	struct cli_getopt g;
@@ -325,8 +343,7 @@ static int cmd_update_history_run(struct cli *cli, const struct cli_command *sel
 	int rc = cli_ref_arg(self, g.args[0], &body.ref);
 	if (rc != EXIT_OK)
 		return rc;
-	return cli_listing_request(cli, PLANREG__V1__REQUEST__BODY_LIST_UPDATES, &body, &cmd_update_print_listing, NULL,
-				   g.format);
+	return cmd_update_listing(cli, &body, NULL, g.format);
 }
 
 /* What update list and update template cover: --period (required, normalised into ps) and --org, into the
@@ -352,8 +369,7 @@ static int cmd_update_list_run(struct cli *cli, const struct cli_command *self, 
 		return EXIT_USAGE;
 	body.latest_only = cli_getopt_value(&g, 'l') != NULL;
 	body.plan = (char *)(cli_getopt_value(&g, CLI_KEY_PLAN) ? cli_getopt_value(&g, CLI_KEY_PLAN) : "");
-	return cli_listing_request(cli, PLANREG__V1__REQUEST__BODY_LIST_UPDATES, &body, &cmd_update_print_listing, ps,
-				   g.format);
+	return cmd_update_listing(cli, &body, ps, g.format);
 }
 
 static int cmd_update_show_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
@@ -385,6 +401,17 @@ static int cmd_update_show_run(struct cli *cli, const struct cli_command *self, 
 	return EXIT_OK;
 }
 
+/* The next page of the template (the server fills each up to its frame limit) starts after its last project. */
+static bool cmd_update_template_next(void *body, const void *answer)
+{
+	Planreg__V1__UpdateTemplateRequest *q = body;
+	const Planreg__V1__UpdateTemplateResponse *t = answer;
+	if (t->next_after_ref <= q->after_ref)
+		return false;
+	q->after_ref = t->next_after_ref;
+	return true;
+}
+
 static int cmd_update_template_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
 	struct cli_getopt g;
@@ -396,8 +423,8 @@ static int cmd_update_template_run(struct cli *cli, const struct cli_command *se
 		return EXIT_USAGE;
 	/* a form to fill in: `update template --period P > P.csv` gives the file submit --csv reads */
 	enum output_format fmt = g.format_given || cli->stdout_tty ? g.format : OUTPUT_CSV;
-	return cli_listing_request(cli, PLANREG__V1__REQUEST__BODY_UPDATE_TEMPLATE, &body,
-				   &cmd_update_print_template_listing, ps, fmt);
+	return cli_listing_pages(cli, PLANREG__V1__REQUEST__BODY_UPDATE_TEMPLATE, &body, "rows",
+				 cmd_update_template_next, &cmd_update_print_template_listing, ps, fmt);
 }
 
 /* ---------------------------------------------------------------- review */

@@ -107,7 +107,12 @@ struct mail_sender {
 	char *from;
 	char *mail_from; /* "<from>", for MAIL FROM */
 	char *endpoint;  /* "host:port" for error text: never the URL, which may hold a password */
-	char *secret;    /* the password (given or in the URL), kept only to keep it out of errors; wiped when freed */
+	char *secret;    /* the password (given, in the URL or in ~/.netrc), kept to keep it out of errors; wiped when
+			    freed */
+	char *host;      /* the URL's host, without brackets: what ~/.netrc names */
+	char *url_user;  /* the URL's user, or NULL */
+	char *login;     /* the user to log in as: given, the URL's, or ~/.netrc's; NULL: no login */
+	bool netrc;      /* secret came from ~/.netrc: libcurl is given it (it does not read the file itself) */
 	char errbuf[CURL_ERROR_SIZE];
 	char last_reply[MAIL_REPLY_MAX];  /* the server's last response line during this message */
 	char error_reply[MAIL_REPLY_MAX]; /* its last 4xx or 5xx line, which says more than a later QUIT's 221 */
@@ -233,8 +238,15 @@ static char *mail_send_error(struct mail_sender *m, CURLcode rc)
 	if (curl_easy_getinfo(m->curl, CURLINFO_RESPONSE_CODE, &code) != CURLE_OK)
 		code = 0;
 	char *err;
-	if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
-	    (rc == CURLE_OPERATION_TIMEDOUT && reply[0] == '\0')) {
+	if (rc == CURLE_USE_SSL_FAILED) {
+		/* CURLUSESSL_ALL (mail_curl_options): the server offered no STARTTLS, nothing was sent */
+		err = xasprintf(
+			"the mail server at %s does not offer STARTTLS, and planreg sends a login and password "
+			"only over TLS: nothing was sent. Use smtps://, a server that offers STARTTLS, or no login "
+			"(no password in PLANREG_SMTP_PASSWORD, ~/.netrc or the URL)",
+			m->endpoint);
+	} else if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
+		   (rc == CURLE_OPERATION_TIMEDOUT && reply[0] == '\0')) {
 		long os_errno = 0;
 		if (rc == CURLE_COULDNT_CONNECT &&
 		    curl_easy_getinfo(m->curl, CURLINFO_OS_ERRNO, &os_errno) == CURLE_OK && os_errno != 0)
@@ -368,7 +380,7 @@ static bool mail_parse_url(struct mail_sender *m, const char *url, bool *tls, ch
 	if (u == NULL) {
 		mail_die_oom();
 	}
-	char *host = NULL, *port = NULL, *password = NULL;
+	char *host = NULL, *port = NULL, *password = NULL, *user = NULL;
 	CURLUcode uc = curl_url_set(u, CURLUPART_URL, url, 0);
 	if (uc == CURLUE_OK)
 		uc = curl_url_get(u, CURLUPART_HOST, &host, 0);
@@ -376,8 +388,12 @@ static bool mail_parse_url(struct mail_sender *m, const char *url, bool *tls, ch
 		uc = curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT);
 	if (uc == CURLUE_OK && host[0] != '\0') {
 		m->endpoint = xasprintf("%s:%s", host, port);
+		size_t hl = strlen(host);
+		m->host = host[0] == '[' && hl > 1 && host[hl - 1] == ']' ? xstrndup(host + 1, hl - 2) : xstrdup(host);
 		if (curl_url_get(u, CURLUPART_PASSWORD, &password, CURLU_URLDECODE) == CURLUE_OK)
 			m->secret = xstrdup(password);
+		if (curl_url_get(u, CURLUPART_USER, &user, CURLU_URLDECODE) == CURLUE_OK && user[0] != '\0')
+			m->url_user = xstrdup(user);
 	} else {
 		/* the URL itself is not repeated: it may hold a password */
 		*err = xasprintf(
@@ -390,6 +406,7 @@ static bool mail_parse_url(struct mail_sender *m, const char *url, bool *tls, ch
 	}
 	curl_free(host);
 	curl_free(port);
+	curl_free(user);
 	curl_url_cleanup(u);
 	return m->endpoint != NULL;
 }
@@ -408,16 +425,18 @@ static CURLcode mail_curl_options(struct mail_sender *m, const struct mail_setti
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_SMTP | CURLPROTO_SMTPS));
 #endif
-	/* with a login, STARTTLS is required: a password never crosses in clear (unless it comes from ~/.netrc) */
+	/* with a login or a password, from wherever, TLS is required (smtps://, or STARTTLS, which the server must
+	 * offer): a password never crosses in clear. Without either, STARTTLS when offered. */
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(c, CURLOPT_USE_SSL,
-				      (long)(tls || s->user || m->secret ? CURLUSESSL_ALL : CURLUSESSL_TRY));
-	if (rc == CURLE_OK && s->user)
-		rc = curl_easy_setopt(c, CURLOPT_USERNAME, s->user);
-	if (rc == CURLE_OK && s->password)
-		rc = curl_easy_setopt(c, CURLOPT_PASSWORD, s->password);
+				      (long)(tls || m->login || m->secret ? CURLUSESSL_ALL : CURLUSESSL_TRY));
+	if (rc == CURLE_OK && m->login && m->login != m->url_user)
+		rc = curl_easy_setopt(c, CURLOPT_USERNAME, m->login);
+	if (rc == CURLE_OK && (s->password || m->netrc))
+		rc = curl_easy_setopt(c, CURLOPT_PASSWORD, m->secret);
+	/* ~/.netrc is read by mail_login, before the choice above, never by libcurl during the transfer */
 	if (rc == CURLE_OK)
-		rc = curl_easy_setopt(c, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
+		rc = curl_easy_setopt(c, CURLOPT_NETRC, (long)CURL_NETRC_IGNORED);
 	if (rc == CURLE_OK && s->ca_file)
 		rc = curl_easy_setopt(c, CURLOPT_CAINFO, s->ca_file);
 	if (rc == CURLE_OK)
@@ -445,6 +464,27 @@ static CURLcode mail_curl_options(struct mail_sender *m, const struct mail_setti
 	return rc;
 }
 
+/* Who logs in, with what: the password given, else the URL's, else ~/.netrc's entry for the host (for the user
+ * given or in the URL, when there is one); the user given, else the URL's, else the entry's. */
+static void mail_login(struct mail_sender *m, const struct mail_settings *s)
+{
+	if (s->password) {
+		free(m->secret);
+		m->secret = xstrdup(s->password);
+	}
+	const char *user = s->user ? s->user : m->url_user;
+	char *login = NULL, *password = NULL;
+	if (m->secret == NULL && mail_netrc_find(m->host, user, &login, &password)) {
+		m->secret = password;
+		m->netrc = true;
+	}
+	if (user)
+		m->login = user == m->url_user ? m->url_user : xstrdup(user);
+	else if (login)
+		m->login = xstrdup(login);
+	free(login);
+}
+
 struct mail_sender *mail_sender_new(const struct mail_settings *s, char **err)
 {
 	*err = NULL;
@@ -466,10 +506,7 @@ struct mail_sender *mail_sender_new(const struct mail_settings *s, char **err)
 		mail_sender_free(m);
 		return NULL;
 	}
-	if (s->password) {
-		free(m->secret);
-		m->secret = xstrdup(s->password);
-	}
+	mail_login(m, s);
 	m->from = xstrdup(s->from);
 	m->mail_from = xasprintf("<%s>", from.addr);
 	m->curl = curl_easy_init();
@@ -503,6 +540,10 @@ void mail_sender_free(struct mail_sender *m)
 	free(m->from);
 	free(m->mail_from);
 	free(m->endpoint);
+	free(m->host);
+	if (m->login != m->url_user)
+		free(m->login);
+	free(m->url_user);
 	buf_free(&m->refused);
 	free(m);
 }

@@ -67,4 +67,11 @@ char *mail_addr_error(const char *role, const char *s, const char *why);
 const char *mail_compose(struct buf *out, const char *from, const struct mail_message *msg, time_t now,
 			 const char *message_id);
 
+/* mail_netrc.c: the login for host in ~/.netrc (the first `machine` entry for host, else `default`, with a
+ * password; when user is not NULL, only an entry whose login is user). True with *login (NULL when the entry
+ * names none) and *password malloc'd; false when there is none, or no file. mail_netrc_lookup reads text
+ * instead of the file (for tests). */
+bool mail_netrc_find(const char *host, const char *user, char **login, char **password);
+bool mail_netrc_lookup(const char *text, const char *host, const char *user, char **login, char **password);
+
 #endif

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "file_output.h"
 #include "xmalloc.h"
 
 static void main_help(FILE *out)
@@ -21,8 +22,8 @@ static void main_help(FILE *out)
 		     "$XDG_CONFIG_HOME/planreg/client.conf):\n");
 	cli_global_print_help(out);
 	fprintf(out, "\n"
-		     "Exit codes: 0 ok, 1 the server said no, 2 usage or unreadable input,\n"
-		     "3 cannot connect or authenticate.\n");
+		     "Exit codes: 0 ok, 1 the server said no (or the output could not be written),\n"
+		     "2 usage or unreadable input, 3 cannot connect or authenticate.\n");
 }
 
 /* A noun with no such verb: its verbs, on stdout when asked for (`planreg NOUN --help`), else as an error. */
@@ -82,6 +83,7 @@ static int main_dispatch(struct cli *cli, char **rest, int nrest)
 int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
+	file_output_watch_stdout();
 	struct cli cli;
 	memset(&cli, 0, sizeof cli);
 	cli.stdout_tty = isatty(STDOUT_FILENO);
@@ -94,5 +96,5 @@ int main(int argc, char **argv)
 	net_close(cli.net);
 	settings_free(&cli.settings);
 	free(rest);
-	return rc;
+	return file_output_close_stdout(rc);
 }

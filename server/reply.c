@@ -72,6 +72,19 @@ static void reply_status_restore(struct reply_fixup *fixups)
 	free(fixups);
 }
 
+/* ---------------------------------------------------------------- pages */
+
+bool reply_page_fits(const struct rpc_call *call, size_t *used, size_t packed_size)
+{
+	size_t max = (size_t)call->srv->cfg->max_frame_bytes;
+	size_t room = max > 2 * REPLY_ENVELOPE_BYTES ? max - REPLY_ENVELOPE_BYTES : max / 2;
+	size_t item = packed_size + 1 + 5; /* the field's tag and the item's length */
+	if (*used > 0 && *used + item > room)
+		return false;
+	*used += item;
+	return true;
+}
+
 /* ---------------------------------------------------------------- frames */
 
 /* Packs resp into a frame and queues it; one that will not fit becomes RESOURCE_EXHAUSTED. */

@@ -20,6 +20,11 @@ void reply_error(struct rpc_call *call, status_code code, const char *reason, co
 void reply_violation(struct rpc_call *call, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 bool reply_has_violations(const struct rpc_call *call);
+/* Size-aware pages (docs/protocol.md): whether one more item of packed_size bytes in a repeated field still
+ * leaves the answer within max_frame_bytes, with REPLY_ENVELOPE_BYTES kept for the rest of the Response; adds
+ * it to *used when it does. The first item always fits: alone, it is the most a page can hold. */
+#define REPLY_ENVELOPE_BYTES 4096
+bool reply_page_fits(const struct rpc_call *call, size_t *used, size_t packed_size) __attribute__((warn_unused_result));
 void reply_violations(struct rpc_call *call, const char *reason);
 
 /* Sends the call's reply at once, counts and logs it, and ends the call (route.c calls it

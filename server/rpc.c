@@ -67,8 +67,8 @@ bool rpc_admit(const struct conn *c, uint32_t kind, size_t len, struct conn_verd
 		v->code = PLANREG__V1__CODE__RESOURCE_EXHAUSTED;
 		v->reason = "request_too_large";
 		snprintf(v->message, sizeof v->message,
-			 "the request (%s) is %zu bytes, above max_request_bytes (%d); only importing a plan may "
-			 "send more (up to max_frame_bytes, %d)",
+			 "the request (%s) is %zu bytes, above max_request_bytes (%d); only importing a plan or "
+			 "submitting a return may send more (up to max_frame_bytes, %d)",
 			 m ? m->doing : "of a kind this server does not know", len, cfg->max_request_bytes,
 			 cfg->max_frame_bytes);
 		return false;

@@ -169,7 +169,7 @@ static const char SQL_LIST[] =
 	"  CASE WHEN state = 'leased' AND lease_until <= now() THEN 'expired' ELSE state::text END,"
 	"  " TS_US("claimed_at") ", claimed_by, coalesce(" TS_US("acked_at") ", ''), coalesce(error, ''),"
 	"  array_to_string(steps, chr(31))"
-	" FROM reminder_message WHERE $1::text IS NULL OR period = $1::text ORDER BY id";
+	" FROM reminder_message WHERE ($1::text IS NULL OR period = $1::text) AND id > $2::bigint ORDER BY id";
 enum list_col {
 	LIST_ID,
 	LIST_PERIOD,
@@ -721,6 +721,7 @@ static void remind_list_done(struct rpc_call *call, PGresult *res)
 {
 	Planreg__V1__ListRemindersResponse *r =
 		ARENA_NEW(&call->arena, Planreg__V1__ListRemindersResponse, planreg__v1__list_reminders_response__init);
+	size_t used = 0;
 	for (int i = 0; i < PQntuples(res); i++) {
 		Planreg__V1__ReminderRecord *m =
 			ARENA_NEW(&call->arena, Planreg__V1__ReminderRecord, planreg__v1__reminder_record__init);
@@ -747,6 +748,11 @@ static void remind_list_done(struct rpc_call *call, PGresult *res)
 			s->organisation = steps[k];
 			*(Planreg__V1__ReminderStep **)arena_push(&call->arena, &m->steps, &m->n_steps, sizeof s) = s;
 		}
+		/* as many as fit in a frame (reply_page_fits); the next page starts after the last one */
+		if (!reply_page_fits(call, &used, planreg__v1__reminder_record__get_packed_size(m))) {
+			r->next_after_id = r->reminders[r->n_reminders - 1]->id;
+			break;
+		}
 		*(Planreg__V1__ReminderRecord **)arena_push(&call->arena, &r->reminders, &r->n_reminders, sizeof m) = m;
 	}
 	reply_ok(call, r);
@@ -763,6 +769,11 @@ void remind_list(struct rpc_call *call)
 	}
 	if (q->period[0])
 		period_format(p, ps);
-	const char *params[1] = {ps[0] ? rpc_strdup(call, ps) : NULL};
-	query_run(call, SQL_LIST, 1, params, remind_list_done);
+	if (q->after_id < 0) {
+		reply_violation(call, "after_id", "%lld is not a reminder id", (long long)q->after_id);
+		reply_violations(call, "invalid_filter");
+		return;
+	}
+	const char *params[2] = {ps[0] ? rpc_strdup(call, ps) : NULL, rpc_printf(call, "%lld", (long long)q->after_id)};
+	query_run(call, SQL_LIST, 2, params, remind_list_done);
 }

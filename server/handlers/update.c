@@ -106,12 +106,16 @@ enum update_col {
 	UPD_SUPERSEDED, /* a later revision of the same period exists */
 	UPD_LEADS,      /* the project's lead organisations, joined with RESULT_SEP */
 	UPD_TITLE,      /* the project's title */
+	UPD_SORT_REF,   /* SQL_UPDATES only: the ref in the plan listed (UPDATE_SORT_REF) */
 };
 
-/* $1 id, $2 ref, $3 period, $4 lead organisation, $5 latest only, $6 plan. A ref is the project's in that plan,
- * and its history is every edition's (migrations/0016); a period's updates are those of the plan's projects. */
+/* A row's project as the plan $6 numbers it: what listings are ordered and paged by. */
+#define UPDATE_SORT_REF "(SELECT c.ref FROM project c WHERE c.lineage = p.lineage AND c.plan_id = " PLAN_NAMED("$6") ")"
+/* $1 id, $2 ref, $3 period, $4 lead organisation, $5 latest only, $6 plan; $7-$9 the page token's ref (in that
+ * plan), period and revision, the page starting after it. A ref is the project's in that plan, and its history
+ * is every edition's (migrations/0016); a period's updates are those of the plan's projects. */
 static const char SQL_UPDATES[] =
-	"SELECT " UPDATE_COLUMNS UPDATE_FROM
+	"SELECT " UPDATE_COLUMNS ", " UPDATE_SORT_REF UPDATE_FROM
 	" WHERE ($1::bigint IS NULL OR u.id = $1::bigint)"
 	"  AND ($2::int IS NULL OR p.lineage = (SELECT c.lineage FROM project c"
 	"       WHERE c.plan_id = " PLAN_NAMED("$6") " AND c.ref = $2::int))"
@@ -123,8 +127,8 @@ static const char SQL_UPDATES[] =
 	"  AND (NOT $5::boolean OR NOT EXISTS (SELECT 1 FROM progress_update later"
 	"       WHERE later.project_id IN " SAME_PROJECT("p.lineage") " AND later.period = u.period"
 	"       AND later.revision > u.revision))"
-	" ORDER BY (SELECT c.ref FROM project c WHERE c.lineage = p.lineage AND c.plan_id = " PLAN_NAMED("$6") "),"
-	"  u.period, u.revision, u.id";
+	"  AND ($7::int IS NULL OR (" UPDATE_SORT_REF ", u.period, u.revision) > ($7::int, $8::text, $9::int))"
+	" ORDER BY " UPDATE_SORT_REF ", u.period, u.revision, u.id";
 
 /* $1 ref, $2 plan */
 static const char SQL_PROJECT_LEADS[] =
@@ -771,16 +775,39 @@ void update_get(struct rpc_call *call)
 		reply_violations(call, "invalid_id");
 		return;
 	}
-	const char *params[6] = {rpc_printf(call, "%lld", id), NULL, NULL, NULL, "false", NULL};
-	query_run(call, SQL_UPDATES, 6, params, update_get_done);
+	const char *params[9] = {rpc_printf(call, "%lld", id), NULL, NULL, NULL, "false", NULL, NULL, NULL, NULL};
+	query_run(call, SQL_UPDATES, 9, params, update_get_done);
 }
 
+/* A page token of ListUpdates: where the last page ended, in the listing's order ("ref:period:revision"). */
+struct update_list_token {
+	int ref, revision;
+	char period[32]; /* as the rows hold it; checked with period_parse */
+};
+
+static bool update_list_token_parse(const char *s, struct update_list_token *t)
+{
+	int end = 0;
+	struct period p;
+	return sscanf(s, "%d:%31[^:]:%d%n", &t->ref, t->period, &t->revision, &end) == 3 && s[end] == '\0' &&
+	       t->ref > 0 && t->revision > 0 && period_parse(t->period, &p);
+}
+
+/* As many updates as fit in a frame (reply_page_fits); the token of the next page when some are left. */
 static void update_list_done(struct rpc_call *call, PGresult *res)
 {
 	Planreg__V1__ListUpdatesResponse *r =
 		ARENA_NEW(&call->arena, Planreg__V1__ListUpdatesResponse, planreg__v1__list_updates_response__init);
-	for (int i = 0; i < PQntuples(res); i++) {
+	size_t used = 0;
+	int n = PQntuples(res);
+	for (int i = 0; i < n; i++) {
 		Planreg__V1__Update *u = update_from_row(call, res, i, NULL, NULL);
+		if (!reply_page_fits(call, &used, planreg__v1__update__get_packed_size(u))) {
+			const Planreg__V1__Update *last = r->updates[r->n_updates - 1];
+			r->next_page_token = rpc_printf(call, "%s:%s:%d", PQgetvalue(res, i - 1, UPD_SORT_REF),
+							last->content->period, last->revision);
+			break;
+		}
 		*(Planreg__V1__Update **)arena_push(&call->arena, &r->updates, &r->n_updates, sizeof u) = u;
 	}
 	reply_ok(call, r);
@@ -793,10 +820,18 @@ static void update_list_query(struct rpc_call *call, const char *org)
 	if (org == NULL)
 		org = auth_progress_scope(&call->principal);
 	const char *period = call->state; /* normalised by update_list */
-	const char *params[6] = {
-		NULL,   q->ref ? rpc_printf(call, "%d", q->ref) : NULL, period, org, q->latest_only ? "true" : "false",
-		q->plan};
-	query_run(call, SQL_UPDATES, 6, params, update_list_done);
+	struct update_list_token t = {0};
+	bool after = q->page_token[0] && update_list_token_parse(q->page_token, &t); /* checked by update_list */
+	const char *params[9] = {NULL,
+				 q->ref ? rpc_printf(call, "%d", q->ref) : NULL,
+				 period,
+				 org,
+				 q->latest_only ? "true" : "false",
+				 q->plan,
+				 after ? rpc_printf(call, "%d", t.ref) : NULL,
+				 after ? rpc_strdup(call, t.period) : NULL,
+				 after ? rpc_printf(call, "%d", t.revision) : NULL};
+	query_run(call, SQL_UPDATES, 9, params, update_list_done);
 }
 
 static void update_list_have_leads(struct rpc_call *call, PGresult *res)
@@ -839,6 +874,12 @@ void update_list(struct rpc_call *call)
 		validate_period(call, "period", q->period, 0, &p);
 	if (q->organisation[0])
 		validate_org_code(call, "organisation", q->organisation);
+	struct update_list_token t;
+	if (q->page_token[0] && !update_list_token_parse(q->page_token, &t))
+		reply_violation(call, "page_token",
+				"\"%s\" is not a page token of this listing: send the one the last "
+				"page gave, or none for the first page",
+				q->page_token);
 	if (reply_has_violations(call)) {
 		reply_violations(call, "invalid_filter");
 		return;
@@ -975,8 +1016,9 @@ void update_review(struct rpc_call *call)
 
 /* ---------------------------------------------------------------- UpdateTemplate */
 
-/* $1 organisation, $2 period: the projects it leads, each with its current revision for the period, else the
- * current revision of the latest earlier period that has one (what the form is filled in from) */
+/* $1 organisation, $2 period, $3 the ref the page starts after: the projects it leads, each with its current revision
+ * for the period, else the current revision of the latest earlier period that has one (what the form is filled in from)
+ */
 static const char *update_sql_template(void)
 {
 	static char sql[8192];
@@ -989,6 +1031,7 @@ static const char *update_sql_template(void)
 					      " WHERE f.plan_id = " CURRENT_PLAN
 					      " AND EXISTS (SELECT 1 FROM project_lead_org l"
 					      "   WHERE l.project_id = f.id AND lower(l.org_code) = lower($1))"
+					      "  AND f.ref > $3::int"
 					      " ORDER BY f.ref",
 			 REGISTER_SQL_PROJECT_COLUMNS);
 	return sql;
@@ -1003,6 +1046,19 @@ struct update_template {
 	long long *latest; /* per row: its latest update's id (made in this edition or an earlier one), 0 when none */
 };
 
+/* The rows that fit in a frame (reply_page_fits); where the next page starts when some are left. */
+static void update_template_reply(struct rpc_call *call, Planreg__V1__UpdateTemplateResponse *r)
+{
+	size_t used = 0;
+	for (size_t k = 0; k < r->n_rows; k++)
+		if (!reply_page_fits(call, &used, planreg__v1__template_row__get_packed_size(r->rows[k]))) {
+			r->n_rows = k;
+			r->next_after_ref = r->rows[k - 1]->project->ref;
+			break;
+		}
+	reply_ok(call, r);
+}
+
 static void update_template_latest(struct rpc_call *call, PGresult *res)
 {
 	struct update_template *st = call->state;
@@ -1016,7 +1072,7 @@ static void update_template_latest(struct rpc_call *call, PGresult *res)
 			}
 	}
 	buf_free(&st->ids);
-	reply_ok(call, st->resp);
+	update_template_reply(call, st->resp);
 }
 
 static void update_template_projects(struct rpc_call *call, PGresult *res)
@@ -1041,7 +1097,7 @@ static void update_template_projects(struct rpc_call *call, PGresult *res)
 	buf_puts(&st->ids, "}");
 	if (!any) {
 		buf_free(&st->ids);
-		reply_ok(call, st->resp);
+		update_template_reply(call, st->resp);
 		return;
 	}
 	/* the ids came from our own query: integers only */
@@ -1060,9 +1116,9 @@ static void update_template_have_org(struct rpc_call *call, PGresult *res)
 		return;
 	}
 	struct update_template *st = call->state;
-	(void)q;
-	const char *params[2] = {rpc_strdup(call, result_value(res, 0, ORG_CODE)), st->period};
-	query_run(call, update_sql_template(), 2, params, update_template_projects);
+	const char *params[3] = {rpc_strdup(call, result_value(res, 0, ORG_CODE)), st->period,
+				 rpc_printf(call, "%d", q->after_ref)};
+	query_run(call, update_sql_template(), 3, params, update_template_projects);
 }
 
 void update_template(struct rpc_call *call)
@@ -1072,6 +1128,8 @@ void update_template(struct rpc_call *call)
 	validate_period(call, "period", q->period, 0, &p);
 	if (q->organisation[0])
 		validate_org_code(call, "organisation", q->organisation);
+	if (q->after_ref < 0)
+		reply_violation(call, "after_ref", "%d is not a project reference", q->after_ref);
 	if (reply_has_violations(call)) {
 		reply_violations(call, "invalid_template");
 		return;
@@ -1116,11 +1174,14 @@ static void update_export_done(struct rpc_call *call, PGresult *res)
 	Planreg__V1__ExportUpdatesResponse *r =
 		ARENA_NEW(&call->arena, Planreg__V1__ExportUpdatesResponse, planreg__v1__export_updates_response__init);
 	int n = PQntuples(res);
+	size_t used = 0;
 	for (int i = 0; i < n && i < page; i++) {
 		Planreg__V1__Update *u = update_from_row(call, res, i, NULL, NULL);
+		if (!reply_page_fits(call, &used, planreg__v1__update__get_packed_size(u)))
+			break; /* the page is full before page_size: the rest on the next one */
 		*(Planreg__V1__Update **)arena_push(&call->arena, &r->updates, &r->n_updates, sizeof u) = u;
 	}
-	if (n > page)
+	if ((size_t)n > r->n_updates)
 		r->next_after_id = r->updates[r->n_updates - 1]->id;
 	reply_ok(call, r);
 }

@@ -4,10 +4,13 @@ Built on Debian's aiosmtpd (python3-aiosmtpd, importable by /usr/bin/python3). I
 and keeps each message's bytes exactly as received (after SMTP dot-unstuffing).
 
 As a module:
-    sink = SmtpSink(reject_rcpt={"nobody@example.org"}, fail_all=False)
+    sink = SmtpSink(reject_rcpt={"nobody@example.org"}, fail_all=False, offer_auth=False)
     sink.start()                 # sink.port: a free port on 127.0.0.1
     ... sink.wait_for(1) ...     # sink.messages: a copy of the list, one dict per message:
                                  #   mail_from, rcpt_tos, data (bytes), headers (EmailMessage, policy default)
+    sink.received                # every byte clients sent it, every connection one after the other
+offer_auth: AUTH PLAIN and LOGIN are offered over the plain connection (the sink never offers STARTTLS), and
+any login is accepted: a server that would take a password in clear, for tests that none is sent.
     sink.stop()
 
 As a script, until killed (SIGTERM or SIGINT end it cleanly):
@@ -20,6 +23,7 @@ sends a UTF-8 message with smtplib and checks that it arrives intact.
 import argparse
 import email
 import email.policy
+import logging
 import os
 import signal
 import sys
@@ -28,6 +32,7 @@ import time
 
 try:
     from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import SMTP, AuthResult
 except ImportError:  # the message says what to install; exit code 3 tells callers the sink never started
     sys.stderr.write(
         "smtp_sink.py needs aiosmtpd: apt-get install python3-aiosmtpd (and run it with /usr/bin/python3)\n"
@@ -59,11 +64,39 @@ class _Handler:
         return "250 2.0.0 OK: queued"
 
 
+# aiosmtpd 1.4 logs a warning about its own use of a deprecated attribute whenever a login is taken
+logging.getLogger("mail.log").addFilter(lambda record: "login_data is deprecated" not in record.getMessage())
+
+
+class _RecordingSMTP(SMTP):
+    """aiosmtpd's server, keeping every byte the client sends (before any parsing) in its sink."""
+
+    def __init__(self, sink, *args, **kwargs):
+        self._sink = sink
+        super().__init__(*args, **kwargs)
+
+    def data_received(self, data):
+        with self._sink._lock:
+            self._sink._received += data
+        super().data_received(data)
+
+
+class _Controller(Controller):
+    def __init__(self, sink, *args, **kwargs):
+        self._sink = sink
+        super().__init__(*args, **kwargs)
+
+    def factory(self):
+        return _RecordingSMTP(self._sink, self.handler, **self.SMTP_kwargs)
+
+
 class SmtpSink:
     """A threaded SMTP server keeping every message it accepts (see the top of this file)."""
 
-    def __init__(self, port=0, reject_rcpt=(), fail_all=False, directory=None):
+    def __init__(self, port=0, reject_rcpt=(), fail_all=False, directory=None, offer_auth=False):
         self.port = port
+        self.offer_auth = offer_auth
+        self._received = b""
         self.reject_rcpt = {a.lower() for a in reject_rcpt}
         self.fail_all = fail_all
         self.directory = directory
@@ -77,19 +110,31 @@ class SmtpSink:
         with self._lock:
             return list(self._messages)
 
+    @property
+    def received(self):
+        """Every byte clients have sent so far (commands, credentials, messages), connections in turn."""
+        with self._lock:
+            return bytes(self._received)
+
     def start(self):
         # aiosmtpd's Controller checks it is up by connecting to its port, so port 0 cannot be passed on:
         # take a free one and try again in the rare case another process takes it first.
         tries = 1 if self.port else 5
         for attempt in range(tries):
             port = self.port or free_port()
-            controller = Controller(
+            auth = {}
+            if self.offer_auth:
+                auth = {"auth_require_tls": False,
+                        "authenticator": lambda server, session, envelope, mechanism, data: AuthResult(success=True)}
+            controller = _Controller(
+                self,
                 _Handler(self),
                 hostname=HOST,
                 port=port,
                 decode_data=False,
                 enable_SMTPUTF8=True,
                 ready_timeout=10,
+                **auth,
             )
             try:
                 controller.start()
@@ -163,6 +208,13 @@ def self_test():
         assert got["rcpt_tos"] == ["lead@example.org"], got["rcpt_tos"]
         assert got["headers"]["Subject"] == subject, got["headers"]["Subject"]
         assert got["headers"].get_content() == body, got["headers"].get_content()
+    # offer_auth: a login in clear is taken, and what was sent is there to be seen
+    with SmtpSink(offer_auth=True) as sink:
+        with smtplib.SMTP(HOST, sink.port, timeout=10) as smtp:
+            smtp.login("lead", "s3cret-in-clear")
+            smtp.sendmail("planreg@example.org", ["lead@example.org"], message)
+        sink.wait_for(1)
+        assert b"AUTH" in sink.received and b"FROM:<planreg@example.org>" in sink.received, sink.received
     with SmtpSink(fail_all=True) as sink:
         with smtplib.SMTP(HOST, sink.port, timeout=10) as smtp:
             try:

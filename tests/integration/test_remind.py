@@ -11,6 +11,7 @@ and several contacts (with names) each getting the same message.
 Each scenario uses its own quarter: a reminder step is keyed by (organisation,
 period, step), so scenarios in one database do not see each other's steps."""
 
+import base64
 import datetime
 import json
 import os
@@ -380,6 +381,55 @@ class RemindTest(unittest.TestCase):
         r, out = self.run_job(period, "2025-07-20")
         self.assertEqual([m["recipient"] for m in out["messages"]], ["lcc@example.org"])
         self.assertEqual([self.to(m) for m in self.new_mail(n)], [["lcc@example.org"]])
+
+    def test_no_password_in_clear(self):
+        """A login goes only over TLS, wherever its password comes from (~/.netrc, or PLANREG_SMTP_PASSWORD):
+        against a server that would take AUTH in clear and offers no STARTTLS, the run sends nothing (no AUTH,
+        no password in any form, no mail), says why and exits 1; the same server without a login gets the mail."""
+        netrc_home, bare_home = (os.path.join(self.s.tmp, d) for d in ("home-netrc", "home-bare"))
+        for d in (netrc_home, bare_home):
+            os.makedirs(d, exist_ok=True)
+        netrc_secret, env_secret = "n3trc-Pa55word", "3nv-Pa55word"
+        with open(os.path.join(netrc_home, ".netrc"), "w") as f:
+            f.write("machine other.example login x password y\nmachine 127.0.0.1\n  login reminders\n"
+                    "  password %s\n" % netrc_secret)
+        os.chmod(os.path.join(netrc_home, ".netrc"), 0o600)
+        clear = SmtpSink(offer_auth=True).start()
+
+        def run(period, as_of, env):
+            return self.s.cli("reminder", "remind", "run", "--period", period, "--as-of", as_of, "--smtp",
+                              "smtp://127.0.0.1:%d" % clear.port, "--from", "planreg@example.org", env=env)
+        try:
+            # each case a quarter of its own (due on the 14th after it): a step that failed twice waits
+            for period, as_of, env in (("2024-Q2", "2024-07-20", {"HOME": netrc_home}),
+                                       ("2022-Q2", "2022-07-20", {"HOME": bare_home, "PLANREG_SMTP_PASSWORD": env_secret}),
+                                       ("2022-Q1", "2022-04-20", {"HOME": netrc_home, "PLANREG_SMTP_USER": "reminders"})):
+                r = run(period, as_of, env)
+                self.assertEqual(r.returncode, 1, (env, r.stdout + r.stderr))
+                self.assertIn("does not offer STARTTLS", r.stdout + r.stderr)
+                self.assertIn("only over TLS: nothing was sent", r.stdout + r.stderr)
+                self.assertIn("0 sent, 2 failed", r.stdout)
+                got = clear.received
+                self.assertIn(b"EHLO", got.upper())  # it did talk to the server
+                self.assertIsNone(re.search(rb"(?im)^auth\b", got), got)
+                decoded = [got]
+                for token in re.findall(rb"[A-Za-z0-9+/=]{8,}", got):
+                    try:
+                        decoded.append(base64.b64decode(token + b"=" * (-len(token) % 4)))
+                    except ValueError:
+                        pass
+                for secret in (netrc_secret, env_secret):
+                    self.assertFalse(any(secret.encode() in d for d in decoded), env)
+                self.assertEqual(clear.messages, [])
+                log = self.s.cli_json("viewer", "remind", "log", "--period", period)
+                self.assertTrue(log and all(x["state"] == "failed" and "STARTTLS" in x["error"] for x in log), log)
+            # no login, no password: the same server takes the mail in clear, as a local relay would
+            r = run("2024-Q2", "2024-07-20", {"HOME": bare_home})
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertEqual(len(clear.wait_for(2)), 2)
+            self.assertIsNone(re.search(rb"(?im)^auth\b", clear.received))
+        finally:
+            clear.stop()
 
     def test_two_runs_at_once_never_send_a_step_twice(self):
         period = "2025-Q4"  # due 2026-01-14

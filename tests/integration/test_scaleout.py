@@ -19,6 +19,7 @@ import datetime
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -548,6 +549,39 @@ class ScaleOutTest(harness.WireTest):
         self.assertEqual(self.status_json(self.lb.port), self.status_json(self.service.daemon.port))
         after = len(re.findall(r"method=GetStatus .* db=primary", self.d2.read_log()))
         self.assertGreater(after, before)
+
+    # ------------------------------------------------------------ 6: a flood from one address behind HAProxy
+
+    def test_6_a_flood_through_haproxy_leaves_other_clients_served(self):
+        """Issue 22: 1,000 silent connections from one real address through HAProxy, which names it to the
+        daemons in a PROXY v2 header; a client at another address through the same HAProxy is served within
+        2 s, and so is one at the flooding address (it takes the place of the oldest silent one). Without
+        the header every connection would be the balancer's one address, and the flood everybody's."""
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft < 2000 and (hard == resource.RLIM_INFINITY or hard >= 2000):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (2000, hard))
+        count = min(1000, resource.getrlimit(resource.RLIMIT_NOFILE)[0] - 300)
+        socks = []
+        try:
+            for _ in range(count):
+                socks.append(socket.create_connection(("127.0.0.1", self.lb.port), timeout=3,
+                                                      source_address=("127.0.0.1", 0)))
+            time.sleep(0.5)  # the flood's connections are no longer new: they count as silent
+            for source, req in (("127.0.0.2", 1), ("127.0.0.1", 2)):
+                t0 = time.time()
+                w = self.wire(daemon=self.lb, source=source, timeout=5)
+                r = w.call(whoami(req))
+                took = time.time() - t0
+                self.assertEqual(r.code, OK, r)
+                self.assertLess(took, 2.0, "a client at %s behind HAProxy waited %.2fs" % (source, took))
+            # the daemons counted the real address, not HAProxy's (LB_SOURCE)
+            live = [d for d in (self.d1, self.d2) if d.proc.poll() is None]
+            logs = "".join(d.read_log() for d in live)
+            self.assertRegex(logs, r"peer=127\.0\.0\.2:\d+")
+            self.assertNotRegex(logs, r"event=conn_\w+ peer=%s:" % re.escape(LB_SOURCE))
+        finally:
+            for sock in socks:
+                sock.close()
 
 
 if __name__ == "__main__":

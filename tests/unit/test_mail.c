@@ -861,12 +861,46 @@ static void test_mail_live_temporary_failure(void **state)
 	mail_sender_free(m);
 }
 
+/* ~/.netrc as ftp(1) and libcurl read it: the first machine entry for the host with a password (and the login
+ * asked for, when one is), else default; quoted words; macdef bodies skipped. */
+static void test_mail_netrc(void **state)
+{
+	(void)state;
+	static const char text[] = "machine other.example login x password y\n"
+				   "machine Mail.Example login first\n"
+				   "macdef init\nmachine mail.example login macro password inside\n\n"
+				   "machine mail.example login ops password \"two words \\\" and\"\n"
+				   "machine mail.example login second password p2\n"
+				   "default login anyone password anything\n"
+				   "machine late.example login late password never\n";
+	char *login, *password;
+	assert_true(mail_netrc_lookup(text, "mail.example", NULL, &login, &password));
+	assert_string_equal(login, "ops"); /* "first" has no password */
+	assert_string_equal(password, "two words \" and");
+	free(login), free(password);
+	assert_true(mail_netrc_lookup(text, "MAIL.example", "second", &login, &password));
+	assert_string_equal(password, "p2");
+	free(login), free(password);
+	assert_true(mail_netrc_lookup(text, "elsewhere.example", NULL, &login, &password));
+	assert_string_equal(login, "anyone");
+	free(login), free(password);
+	assert_false(mail_netrc_lookup(text, "late.example", "late", &login, &password)); /* after default */
+	assert_false(mail_netrc_lookup(text, "mail.example", "macro", &login, &password));
+	assert_null(password);
+	assert_false(mail_netrc_lookup("machine a password", "a", NULL, &login, &password));
+	assert_true(mail_netrc_lookup("machine a password \"\"", "a", NULL, &login, &password));
+	assert_null(login);
+	assert_string_equal(password, "");
+	free(password);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN); /* as main.c does */
 	setenv("TZ", "UTC0", 1);
 	tzset();
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_mail_netrc),
 		cmocka_unit_test(test_mail_headers_in_order),
 		cmocka_unit_test(test_mail_date_and_id),
 		cmocka_unit_test(test_mail_subject_utf8),
