@@ -109,6 +109,12 @@ static const struct config_entry config_table[] = {
 	INT(closing_timeout_ms, "2000", 100, 600000, false, "an orderly close takes at most this long"),
 	INT(drain_timeout_ms, "10000", 0, 600000, false, "on SIGTERM, wait this long for in-flight requests"),
 	INT(due_days, "14", 0, 365, false, "days after a quarter ends that its updates are due"),
+	STR(log_key, "", false,
+	    "the verifiable log's signing key (made by `planregd log-key`, readable by planregd only); empty: the log "
+	    "is kept but no checkpoint is signed"),
+	STR(log_origin, "", false, "the log's name in its checkpoints, e.g. host/planreg; empty: the key's name"),
+	STR(log_state, "", false,
+	    "file holding the last checkpoint planregd signed (outside the database); empty: log_key with .state"),
 	STR(log_level, "info", true, "debug, info, warn or error"),
 	STR(pid_file, "", false, "write the daemon's pid here"),
 };

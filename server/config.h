@@ -54,6 +54,9 @@ struct config {
 	int closing_timeout_ms; /* an orderly close (flush, close_notify, linger) takes at most this long */
 	int drain_timeout_ms;
 	int due_days;
+	char *log_key;    /* the verifiable log's Ed25519 signer key file; "" = the log is kept but not signed */
+	char *log_origin; /* the log's name in its checkpoints; "" = the key's name */
+	char *log_state;  /* the last checkpoint signed; "" = log_key with ".state" */
 	char *log_level;
 	char *pid_file;
 };

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "handlers/log_sign.h"
 #include "log.h"
 #include "main.h"
 #include "migrate.h"
@@ -17,6 +18,8 @@ static void main_usage(FILE *out)
 		     "  serve          run the daemon (the default)\n"
 		     "  migrate        apply database migrations (as the schema owner), then exit\n"
 		     "  check-config   validate the configuration, print it, then exit\n"
+		     "  log-key        make the verifiable log's signing key at log_key and print\n"
+		     "                 its verifier key (for planreg audit check-receipt --vkey)\n"
 		     "  enrol NAME ORG ROLE FINGERPRINT [PERSON]\n"
 		     "                 enrol a credential directly in the database (bootstraps the\n"
 		     "                 first admin; afterwards use `planreg cred enrol`)\n"
@@ -27,6 +30,27 @@ static void main_usage(FILE *out)
 		     "  -V, --version       print the version\n"
 		     "\n");
 	config_print_help(out);
+}
+
+/* Runs command with its arguments; returns the exit status. */
+static int main_command(struct config *cfg, const char *command, int argc, char **argv, const char *config_file,
+			char **err)
+{
+	if (strcmp(command, "migrate") == 0 && argc == 0)
+		return migrate_run(cfg->db_dsn, stdout, err) ? 0 : 1;
+	if (strcmp(command, "check-config") == 0 && argc == 0) {
+		config_print(cfg, stdout);
+		return config_check_serve(cfg, err) ? 0 : 2;
+	}
+	if (strcmp(command, "log-key") == 0 && argc == 0)
+		return log_sign_keygen(cfg, stdout, err);
+	if (strcmp(command, "enrol") == 0)
+		return main_enrol(cfg, argc, argv, err);
+	if (strcmp(command, "serve") == 0 && argc == 0)
+		return config_check_serve(cfg, err) ? main_serve(cfg, config_file, err) : 2;
+	fprintf(stderr, "planregd: unknown command or extra arguments: %s\n", command);
+	main_usage(stderr);
+	return 2;
 }
 
 int main(int argc, char **argv)
@@ -69,21 +93,7 @@ int main(int argc, char **argv)
 	if (log_parse_level(cfg.log_level, &level))
 		log_set_level(level);
 
-	int rc;
-	if (strcmp(command, "migrate") == 0 && optind == argc) {
-		rc = migrate_run(cfg.db_dsn, stdout, &err) ? 0 : 1;
-	} else if (strcmp(command, "check-config") == 0 && optind == argc) {
-		config_print(&cfg, stdout);
-		rc = config_check_serve(&cfg, &err) ? 0 : 2;
-	} else if (strcmp(command, "enrol") == 0) {
-		rc = main_enrol(&cfg, argc - optind, argv + optind, &err);
-	} else if (strcmp(command, "serve") == 0 && optind == argc) {
-		rc = config_check_serve(&cfg, &err) ? main_serve(&cfg, config_file, &err) : 2;
-	} else {
-		fprintf(stderr, "planregd: unknown command or extra arguments: %s\n", command);
-		main_usage(stderr);
-		rc = 2;
-	}
+	int rc = main_command(&cfg, command, argc - optind, argv + optind, config_file, &err);
 	if (err) {
 		fprintf(stderr, "planregd: %s\n", err);
 		free(err);
