@@ -16,6 +16,7 @@ struct settings {
 	char *smtp_from; /* PLANREG_SMTP_FROM, smtp_from = ... */
 	char *smtp_user; /* PLANREG_SMTP_USER, smtp_user = ...; the password only from PLANREG_SMTP_PASSWORD or ~/.netrc
 			  */
+	char *log_vkey;  /* the verifiable log's verifier key: PLANREG_LOG_VKEY, log_vkey = ...; NULL: none */
 	char *config_file; /* the file read, or NULL */
 	char *cache_dir;   /* $XDG_CACHE_HOME/planreg (~/.cache/planreg): TLS sessions to resume; NULL: none */
 };

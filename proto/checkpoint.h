@@ -22,7 +22,7 @@
 #include "note.h"
 
 #define CHECKPOINT_RECEIPT_HEADER "c2sp.org/tlog-proof@v1"
-#define CHECKPOINT_EXTRA_MAX 4096 /* longest extra data a receipt parse accepts, decoded */
+#define CHECKPOINT_EXTRA_MAX 32768 /* longest extra data a receipt parse accepts, decoded (a review's leaf, 5000 characters of comment) */
 
 struct checkpoint {
 	char *origin; /* the log's identity, non-empty (malloc'd) */
