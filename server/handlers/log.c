@@ -41,7 +41,7 @@ enum { LEAVES_ENTRY };
 /* clang-format on */
 
 #define LOG_NODES_MAX 256 /* a compact range, a consistency and an inclusion proof need at most 64 + 129 + 64 */
-#define LOG_TRIES 5       /* a job restarts when another request signed a newer tree meanwhile */
+#define LOG_TRIES 10      /* a job starts again when another request signed a newer tree meanwhile */
 #define LOG_LEAVES_MAX 1000
 
 /* The complete subtrees one job reads: recorded by a dry run, then filled by SQL_NODES. */
@@ -244,17 +244,39 @@ static bool log_job_prove(struct rpc_call *call, struct log_job *job, struct log
 	return true;
 }
 
+static void log_job_plan(struct rpc_call *call, struct log_job *job);
+
+/* Another request signed while this one read its nodes. That tree is newer than the one this job meant to
+ * sign: a checkpoint alone is answered with it, and a leaf it holds is proved under it (no signing); otherwise
+ * the job starts again from the tree's size. */
+static void log_job_raced(struct rpc_call *call, struct log_job *job, const struct log_signer *s)
+{
+	if (++job->tries >= LOG_TRIES) {
+		reply_error(call, PLANREG__V1__CODE__UNAVAILABLE, "log_busy",
+			    "the log kept growing while this answer was made; try again");
+		return;
+	}
+	if (!job->want_leaf) {
+		Planreg__V1__LogReceipt *r =
+			ARENA_NEW(&call->arena, Planreg__V1__LogReceipt, planreg__v1__log_receipt__init);
+		r->checkpoint = rpc_strdup(call, s->note);
+		log_job_finish(call, job, r);
+		return;
+	}
+	if (s->size > job->leaf_index) {
+		job->tree_size = s->size;
+		log_job_plan(call, job);
+		return;
+	}
+	log_job_query(call, job);
+}
+
 static void log_job_have_nodes(struct rpc_call *call, PGresult *res)
 {
 	struct log_job *job = call->state;
 	struct log_signer *s = &call->srv->log_signer;
-	if (s->generation != job->generation) { /* another request signed a newer tree meanwhile: start again */
-		if (++job->tries < LOG_TRIES) {
-			log_job_query(call, job);
-			return;
-		}
-		reply_error(call, PLANREG__V1__CODE__UNAVAILABLE, "log_busy",
-			    "the log kept growing while this answer was made; try again");
+	if (s->generation != job->generation) { /* another request signed a newer tree meanwhile */
+		log_job_raced(call, job, s);
 		return;
 	}
 	if (!log_nodes_fill(&job->nodes, res)) {

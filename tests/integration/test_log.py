@@ -306,6 +306,31 @@ class LogTest(unittest.TestCase):
         self.assertEqual(tree.root(first[1]), first[2])
         tlog_ref.verify_consistency(first[1], newer[1], tree.consistency_proof(first[1], newer[1]), first[2], newer[2])
 
+    def test_concurrent_writes_each_get_a_receipt_under_one_tree(self):
+        import concurrent.futures
+        admin = Body(self.s, "admin", "parallel", self.ls.vkey)
+        refs = [20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31]
+        with concurrent.futures.ThreadPoolExecutor(8) as ex:
+            got = list(ex.map(lambda ref: self.submit(admin, ref, "In parallel, project %d." % ref), refs))
+        v = tlog_ref.Verifier.parse(self.ls.vkey)
+        indices = set()
+        for u in got:
+            text = self.read(os.path.join(admin.receipts(), "update-%d.proof" % u["update_id"]))
+            extra, index, _, _ = tlog_ref.parse_receipt(text)
+            tlog_ref.verify_receipt(text, tlog_ref.leaf_hash(extra), v)
+            self.assertEqual(index, u["leaf_index"])
+            indices.add(index)
+        self.assertEqual(len(indices), len(refs))
+        self.assertEqual(admin.evidence(), [])
+        self.assertNotIn("log_busy", self.s.daemon.read_log())
+        # every checkpoint signed meanwhile was consistent with the one before: the last one is the daemon's
+        # state, and it makes the head of every entry stored
+        entries = self.s.sql("SELECT encode(entry, 'hex') FROM log_leaf ORDER BY idx").split("\n")
+        tree = tlog_ref.Tree([tlog_ref.leaf_hash(bytes.fromhex(e)) for e in entries])
+        cp = tlog_ref.parse_checkpoint(tlog_ref.open_note(self.read(self.ls.state_file), [v])[0])
+        self.assertEqual(cp[1], len(entries))
+        self.assertEqual(cp[2], tree.root(len(entries)))
+
     def test_leaves_follow_the_history(self):
         self.submit(self.a, 4, "Publicity plan, a third go.")
         # every update and review is one leaf, updates' leaves in id order, and no index is missing
