@@ -169,6 +169,27 @@ static int cmd_audit_log_rebuild(struct cli *cli, struct cmd_audit_log *l, uint6
 	return EXIT_OK;
 }
 
+/* The newest checkpoint cp extends the older one of a receipt (path, naming name): the consistency proof. */
+static int cmd_audit_log_extends(struct cli *cli, struct cmd_audit_log *l, const char *path, const char *name,
+				 const struct checkpoint *old, const struct checkpoint *cp)
+{
+	Planreg__V1__GetConsistencyProofRequest body = PLANREG__V1__GET_CONSISTENCY_PROOF_REQUEST__INIT;
+	body.old_size = old->size;
+	body.new_size = cp->size;
+	Planreg__V1__Response *resp;
+	int rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_GET_CONSISTENCY_PROOF, &body, &resp);
+	if (rc != EXIT_OK)
+		return rc;
+	const Planreg__V1__GetConsistencyProofResponse *r = resp->get_consistency_proof;
+	struct merkle_proof p;
+	if (!receipt_proof(r->proof, r->n_proof, &p) ||
+	    !merkle_verify_consistency(old->size, cp->size, &p.hash[0][0], p.len, old->root, cp->root))
+		cmd_audit_log_problem(l, "the service's log no longer extends the checkpoint of your receipt %s (%s)",
+				      path, name);
+	planreg__v1__response__free_unpacked(resp, NULL);
+	return EXIT_OK;
+}
+
 /* One kept receipt against the newest checkpoint (cp) and the entries fetched. */
 static int cmd_audit_log_receipt(struct cli *cli, struct cmd_audit_log *l, const char *path,
 				 const struct note_verifier *vkey, const struct checkpoint *cp)
@@ -209,28 +230,7 @@ static int cmd_audit_log_receipt(struct cli *cli, struct cmd_audit_log *l, const
 					      "different heads (a fork)",
 					      path);
 	} else {
-		Planreg__V1__GetConsistencyProofRequest body = PLANREG__V1__GET_CONSISTENCY_PROOF_REQUEST__INIT;
-		body.old_size = ri.cp.size;
-		body.new_size = cp->size;
-		Planreg__V1__Response *resp;
-		rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_GET_CONSISTENCY_PROOF, &body, &resp);
-		if (rc == EXIT_OK) {
-			const Planreg__V1__GetConsistencyProofResponse *r = resp->get_consistency_proof;
-			struct merkle_proof p = {0};
-			bool shaped = r->n_proof <= MERKLE_PROOF_MAX;
-			for (size_t i = 0; shaped && i < r->n_proof; i++)
-				if ((shaped = r->proof[i].len == MERKLE_HASH_LEN))
-					memcpy(p.hash[i], r->proof[i].data, MERKLE_HASH_LEN);
-			p.len = shaped ? r->n_proof : 0;
-			if (!shaped || !merkle_verify_consistency(ri.cp.size, cp->size, &p.hash[0][0], p.len,
-								  ri.cp.root, cp->root))
-				cmd_audit_log_problem(
-					l,
-					"the service's log no longer extends the checkpoint of your receipt "
-					"%s (%s)",
-					path, name);
-			planreg__v1__response__free_unpacked(resp, NULL);
-		}
+		rc = cmd_audit_log_extends(cli, l, path, name, &ri.cp, cp);
 	}
 	free(name);
 	receipt_info_free(&ri);

@@ -156,6 +156,20 @@ bool receipt_check(const char *text, size_t len, const struct note_verifier *vke
 	return true;
 }
 
+bool receipt_proof(const ProtobufCBinaryData *hashes, size_t n, struct merkle_proof *out)
+{
+	out->len = 0;
+	if (n > MERKLE_PROOF_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (hashes[i].len != MERKLE_HASH_LEN)
+			return false;
+		memcpy(out->hash[i], hashes[i].data, MERKLE_HASH_LEN);
+	}
+	out->len = n;
+	return true;
+}
+
 /* The settings' verifier key, when one is configured (and valid: otherwise a warning, and none). */
 static const struct note_verifier *receipt_settings_vkey(struct cli *cli, struct note_verifier *v)
 {
@@ -170,13 +184,7 @@ int receipt_keep(struct cli *cli, const char *kind, int64_t id, const Planreg__V
 	if (r == NULL || r->checkpoint == NULL || r->checkpoint[0] == '\0')
 		return EXIT_OK;
 	struct checkpoint_receipt cr = {.extra = r->entry.data, .extra_len = r->entry.len, .index = r->leaf_index};
-	bool shaped = r->n_proof <= MERKLE_PROOF_MAX;
-	for (size_t i = 0; shaped && i < r->n_proof; i++) {
-		shaped = r->proof[i].len == MERKLE_HASH_LEN;
-		if (shaped)
-			memcpy(cr.proof.hash[i], r->proof[i].data, MERKLE_HASH_LEN);
-	}
-	cr.proof.len = shaped ? r->n_proof : 0;
+	bool shaped = receipt_proof(r->proof, r->n_proof, &cr.proof);
 	cr.note = r->checkpoint;
 	cr.note_len = strlen(r->checkpoint);
 	char *text = shaped ? checkpoint_receipt_format(&cr) : NULL;
@@ -261,14 +269,8 @@ static int receipt_consistent(struct cli *cli, const struct checkpoint *held, co
 	if (rc != EXIT_OK)
 		return rc;
 	const Planreg__V1__GetConsistencyProofResponse *r = resp->get_consistency_proof;
-	struct merkle_proof p = {0};
-	bool shaped = r->n_proof <= MERKLE_PROOF_MAX;
-	for (size_t i = 0; shaped && i < r->n_proof; i++) {
-		shaped = r->proof[i].len == MERKLE_HASH_LEN;
-		if (shaped)
-			memcpy(p.hash[i], r->proof[i].data, MERKLE_HASH_LEN);
-	}
-	p.len = shaped ? r->n_proof : 0;
+	struct merkle_proof p;
+	bool shaped = receipt_proof(r->proof, r->n_proof, &p);
 	*holds = shaped &&
 		 merkle_verify_consistency(held->size, seen->size, &p.hash[0][0], p.len, held->root, seen->root);
 	planreg__v1__response__free_unpacked(resp, NULL);

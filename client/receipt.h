@@ -37,6 +37,11 @@ void receipt_info_free(struct receipt_info *ri);
 bool receipt_check(const char *text, size_t len, const struct note_verifier *vkey, struct receipt_info *out,
 		   const char **why) __attribute__((warn_unused_result));
 
+/* A proof as the wire carries it (repeated bytes) into out; false when it has too many hashes or one is not
+ * MERKLE_HASH_LEN bytes. */
+bool receipt_proof(const ProtobufCBinaryData *hashes, size_t n, struct merkle_proof *out)
+	__attribute__((warn_unused_result));
+
 /* After a write: checks the answer's receipt, keeps it (never over an earlier one) and checks its checkpoint
  * against the newest one held (receipt_monitor). No receipt (a daemon without log_key): nothing to do. The exit
  * code: EXIT_OK, or EXIT_LOG after a loud message. */
