@@ -11,6 +11,7 @@ import glob
 import hashlib
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -445,6 +446,56 @@ class RewriteTest(unittest.TestCase):
         self.assertEqual(r.returncode, EXIT_LOG, r.stdout + r.stderr)
         self.assertIn("does not extend the one of 2 seen before", r.stderr)
         self.assertEqual(len(self.a.evidence()), 2)
+
+
+class MigrationTest(unittest.TestCase):
+    """Migration 0014 on a database that already has history: the chain becomes the first leaves."""
+
+    def test_existing_history_becomes_the_first_leaves(self):
+        ls = LogService("logmig")
+        try:
+            s = ls.s
+            a = Body(s, "submitter-CA", "ca", ls.vkey)
+            admin = Body(s, "admin", "admin", ls.vkey)
+            viewer = Body(s, "viewer", "viewer", ls.vkey)
+            for ref, words in ((15, "One."), (16, "Two.")):
+                self.assertEqual(a.cli("update", "submit", str(ref), "--period", PERIOD, "--confidence", "green",
+                                       "--stage", "concept", "--narrative", words).returncode, 0)
+            first = s.sql("SELECT min(id) FROM progress_update")
+            self.assertEqual(admin.cli("update", "review", first, "--accept").returncode, 0)
+            self.assertEqual(a.cli("update", "submit", "4", "--period", PERIOD, "--confidence", "green", "--stage",
+                                   "concept", "--narrative", "Three.").returncode, 0)
+            # back to a database from before 0014: its objects gone, its row in schema_migrations gone
+            ls.s.daemon.stop()
+            s.sql("DROP TRIGGER progress_update_log ON progress_update; DROP TRIGGER update_review_log ON "
+                  "update_review; DROP TABLE log_leaf, log_node; DROP FUNCTION planreg_log_update_leaf(), "
+                  "planreg_log_review_leaf(), planreg_log_append(bytea, bigint, bigint), "
+                  "planreg_log_update_entry(progress_update), planreg_log_review_entry(update_review), "
+                  "planreg_log_str(text, text), planreg_log_time(timestamptz);"
+                  "DELETE FROM schema_migrations WHERE version = 14")
+            harness.migrate(s.db)
+            # every update in id order, then every review (the review was written between the updates)
+            order = s.sql("SELECT coalesce('u' || update_id, 'r' || review_id) FROM log_leaf ORDER BY idx")
+            updates = s.sql("SELECT 'u' || id FROM progress_update ORDER BY id").split("\n")
+            reviews = s.sql("SELECT 'r' || id FROM update_review ORDER BY id").split("\n")
+            self.assertEqual(order.split("\n"), updates + reviews)
+            entries = s.sql("SELECT encode(entry, 'hex') FROM log_leaf ORDER BY idx").split("\n")
+            tree = tlog_ref.Tree([tlog_ref.leaf_hash(bytes.fromhex(e)) for e in entries])
+            self.assertEqual(s.sql("SELECT encode(hash, 'hex') FROM log_node WHERE level = 2 AND idx = 0"),
+                             tree.mth(0, 4).hex())
+            # a new log: the daemon's old state and the CLIs' held checkpoints were of another tree
+            os.unlink(ls.state_file)
+            shutil.rmtree(viewer.state, ignore_errors=True)
+            ls.restart()
+            r = viewer.cli("audit", "verify", "--receipts", os.path.join(s.tmp, "none"), "--format", "json")
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            j = json.loads(r.stdout)
+            self.assertTrue(j["ok"])
+            self.assertEqual((j["log_checked"], j["log_size"], j["log_problems"]), (True, 4, []))
+            cp = tlog_ref.parse_checkpoint(tlog_ref.open_note(viewer.held(), [tlog_ref.Verifier.parse(ls.vkey)])[0])
+            self.assertEqual(cp[2], tree.root(4))
+        finally:
+            ls.close()
 
 
 if __name__ == "__main__":
