@@ -261,6 +261,20 @@ class LogTest(unittest.TestCase):
         r = self.s.cli(None, "audit", "check-receipt", path, "--vkey", signer.verifier.format())
         self.assertEqual(r.returncode, 1, r.stdout)
 
+    def test_a_batch_keeps_a_receipt_per_row(self):
+        data = ("ref,period,confidence,stage,narrative\n15,%s,amber,concept,Batch row one.\n"
+                "16,%s,amber,concept,Batch row two.\n" % (PERIOD, PERIOD))
+        b = Body(self.s, "submitter-CA", "batch", self.ls.vkey)
+        r = b.cli("update", "submit", "--csv", "-", "--format", "json", input=data)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        rows = json.loads(r.stdout)
+        self.assertEqual([x["result"] for x in rows], ["submitted", "submitted"])
+        for x in rows:
+            path = os.path.join(b.receipts(), "update-%d.proof" % x["update_id"])
+            c = self.s.cli(None, "audit", "check-receipt", path, "--vkey", self.ls.vkey)
+            self.assertEqual(c.returncode, 0, c.stdout + c.stderr)
+            self.assertIn("update %d (project %d" % (x["update_id"], x["ref"]), c.stdout)
+
     def test_review_has_a_receipt(self):
         u = self.submit(self.a, 16, "Capacity benchmark.")
         admin = Body(self.s, "admin", "admin", self.ls.vkey)
