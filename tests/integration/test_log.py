@@ -289,6 +289,19 @@ class LogTest(unittest.TestCase):
         r = self.s.cli(None, "audit", "check-receipt", path, "--vkey", self.ls.vkey)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn("review ", r.stdout)
+        # a review changed behind the daemon's back no longer matches its leaf
+        rid = int(self.s.sql("SELECT id FROM update_review WHERE update_id = %d" % u["update_id"]))
+        change = ("ALTER TABLE update_review DISABLE TRIGGER USER; UPDATE update_review SET comment = '%s' "
+                  "WHERE id = %d; ALTER TABLE update_review ENABLE TRIGGER USER")
+        self.s.sql(change % ("Looks fine.", rid))
+        try:
+            r = self.s.cli("viewer", "audit", "verify")
+            self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+            self.assertIn("audit chain BROKEN at update %d: review %d of update %d does not match its leaf"
+                          % (u["update_id"], rid, u["update_id"]), r.stdout)
+        finally:
+            self.s.sql(change % ("Say which benchmark.", rid))
+        self.assertEqual(self.s.cli("viewer", "audit", "verify").returncode, 0)
 
     def test_every_cli_holds_the_newest_checkpoint(self):
         b = Body(self.s, "submitter-CA", "monitor", self.ls.vkey)
