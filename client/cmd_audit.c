@@ -1,7 +1,9 @@
-/* cmd_audit.c - `planreg audit verify`: has the hash chain over progress history been kept? */
+/* cmd_audit.c - `planreg audit verify`: has the hash chain over progress history been kept, and does the
+ * verifiable log still hold what this CLI has seen (cmd_audit_log.c)? */
 #include <stdlib.h>
 
 #include "cli.h"
+#include "cmd_audit.h"
 #include "json.h"
 #include "progress.h"
 #include "xmalloc.h"
@@ -13,8 +15,14 @@ static const char cmd_audit_verify_help[] =
 	"Asks the server to recompute the hash chain over every progress update, in\n"
 	"order, and compare it with what is stored, a batch of updates per request\n"
 	"(each batch links to the last update of the one before). On a terminal a\n"
-	"progress bar shows how far it has got. Exit code 0 when the chain is intact,\n"
-	"1 when it is broken (the first update that does not match is named).\n";
+	"progress bar shows how far it has got. Then, when the service signs its log,\n"
+	"it checks the newest signed checkpoint against the one this CLI holds,\n"
+	"rebuilds the tree from every entry and compares it with that checkpoint, and\n"
+	"checks every receipt kept (--receipts DIR, default\n"
+	"$XDG_DATA_HOME/planreg/receipts) against both, naming any return rewritten\n"
+	"since. Exit code 0 when all holds, 1 when the chain is broken (the first\n"
+	"update that does not match is named), 4 when the log does not hold what was\n"
+	"seen or kept.\n";
 
 /* The whole chain's verdict, gathered from the batches. */
 struct cmd_audit_result {
@@ -23,7 +31,33 @@ struct cmd_audit_result {
 	char *detail, *head_hash; /* owned */
 };
 
-static void cmd_audit_print(const struct cmd_audit_result *v, enum output_format fmt)
+/* The log's verdict as JSON keys of the same object. */
+static void cmd_audit_print_log_json(struct json *j, const struct cmd_audit_log *l)
+{
+	json_kv_bool(j, "log_checked", l->checked);
+	json_key(j, "log_size");
+	if (l->checked)
+		json_int(j, (long long)l->size);
+	else
+		json_null(j);
+	json_kv_int(j, "receipts_checked", (long long)l->receipts);
+	cli_json_strings(j, "log_problems", l->problems, l->n_problems);
+}
+
+static void cmd_audit_print_log(const struct cmd_audit_log *l)
+{
+	if (!l->checked) {
+		printf("log: the service does not sign its log; nothing to check it against\n");
+		return;
+	}
+	for (size_t i = 0; i < l->n_problems; i++)
+		printf("log BROKEN: %s\n", l->problems[i]);
+	if (l->n_problems == 0)
+		printf("log verified: %llu entries make the signed checkpoint's head; %zu receipt%s hold\n",
+		       (unsigned long long)l->size, l->receipts, l->receipts == 1 ? "" : "s");
+}
+
+static void cmd_audit_print(const struct cmd_audit_result *v, const struct cmd_audit_log *l, enum output_format fmt)
 {
 	if (fmt == OUTPUT_JSON) {
 		struct cli_json doc;
@@ -38,15 +72,19 @@ static void cmd_audit_print(const struct cmd_audit_result *v, enum output_format
 			json_int(j, v->first_bad_id);
 		json_kv_str(j, "detail", v->detail);
 		json_kv_str(j, "head_hash", v->head_hash[0] ? v->head_hash : NULL);
+		cmd_audit_print_log_json(j, l);
 		json_object_end(j);
 		cli_json_end(&doc);
-	} else if (v->ok) {
+		return;
+	}
+	if (v->ok) {
 		printf("audit chain verified: %lld update%s; head %s\n", v->checked, v->checked == 1 ? "" : "s",
 		       v->head_hash[0] ? v->head_hash : "(none: no updates yet)");
 	} else {
 		printf("audit chain BROKEN at update %lld: %s\n", v->first_bad_id,
 		       v->detail[0] ? v->detail : "(no detail)");
 	}
+	cmd_audit_print_log(l);
 }
 
 /* One batch after after_id into v; *next is its last_id and *more whether to go on. */
@@ -83,7 +121,12 @@ static int cmd_audit_verify_run(struct cli *cli, const struct cli_command *self,
 	struct cli_getopt g;
 	cli_getopt_begin(&g, self, argc, argv);
 	int ch, batch = CMD_AUDIT_BATCH_DEFAULT;
+	const char *receipts = NULL, *vkey = NULL;
 	while ((ch = cli_getopt_next(&g)) > 0) {
+		if (ch == 'r' || ch == 'k') {
+			*(ch == 'r' ? &receipts : &vkey) = optarg;
+			continue;
+		}
 		char *end;
 		long n = strtol(optarg, &end, 10);
 		if (*end != '\0' || end == optarg || n < 1 || n > CMD_AUDIT_BATCH_MAX)
@@ -106,10 +149,14 @@ static int cmd_audit_verify_run(struct cli *cli, const struct cli_command *self,
 		progress_update(&bar, (size_t)v.checked, (size_t)total);
 	}
 	progress_end(&bar);
+	struct cmd_audit_log l = {0};
+	if (rc == EXIT_OK)
+		rc = cmd_audit_log_verify(cli, receipts, vkey, &l);
 	if (rc == EXIT_OK) {
-		cmd_audit_print(&v, g.format);
-		rc = v.ok ? EXIT_OK : EXIT_REFUSED;
+		cmd_audit_print(&v, &l, g.format);
+		rc = !v.ok ? EXIT_REFUSED : l.n_problems ? EXIT_LOG : EXIT_OK;
 	}
+	cmd_audit_log_free(&l);
 	free(v.detail);
 	free(v.head_hash);
 	return rc;
@@ -117,6 +164,13 @@ static int cmd_audit_verify_run(struct cli *cli, const struct cli_command *self,
 
 static const struct cli_option cmd_audit_verify_options[] = {
 	{.name = "batch-size", .key = 'b', .arg = "N", .help = "updates checked per request (default 5000)"},
+	{.name = "receipts",
+	 .key = 'r',
+	 .arg = "DIR",
+	 .help = "the receipts to check against the log",
+	 .when_absent = "where this CLI keeps them",
+	 .complete = CLI_COMPLETE_FILE},
+	{.name = "vkey", .key = 'k', .arg = "KEY", .help = "the log's verifier key, or a file that holds it"},
 	{0},
 };
 

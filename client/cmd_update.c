@@ -13,6 +13,7 @@
 #include "cmd_update.h"
 #include "json.h"
 #include "period.h"
+#include "receipt.h"
 #include "text.h"
 #include "values.h"
 #include "xmalloc.h"
@@ -117,8 +118,9 @@ int cmd_update_submit_content(struct cli *cli, const Planreg__V1__UpdateContent 
 	}
 	/* a replay of our own retry is this submission going in, not an earlier one */
 	cmd_update_print_receipt(c, r, r->replayed && !retried, amends, fmt);
+	rc = receipt_keep(cli, "update", r->update_id, r->receipt);
 	planreg__v1__response__free_unpacked(resp, NULL);
-	return EXIT_OK;
+	return rc;
 }
 
 /* What submit was given besides the content. */
@@ -463,8 +465,12 @@ static int cmd_update_review_run(struct cli *cli, const struct cli_command *self
 		printf("accepted update %lld\n", (long long)body.id);
 	else
 		printf("returned update %lld: %s\n", (long long)body.id, comment);
+	const Planreg__V1__ReviewUpdateResponse *rv = resp->review_update;
+	if (rv->receipt)
+		printf("leaf %llu in the log\n", (unsigned long long)rv->receipt->leaf_index);
+	rc = receipt_keep(cli, "review", rv->review_id, rv->receipt);
 	planreg__v1__response__free_unpacked(resp, NULL);
-	return EXIT_OK;
+	return rc;
 }
 
 /* ---------------------------------------------------------------- the commands */

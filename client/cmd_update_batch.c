@@ -12,6 +12,7 @@
 #include "csv.h"
 #include "json.h"
 #include "progress.h"
+#include "receipt.h"
 #include "text.h"
 #include "xmalloc.h"
 
@@ -276,6 +277,8 @@ static int cmd_update_batch_send_row(struct cmd_update_batch *bt, Planreg__V1__U
 		/* a replay can only be of this run's own key: this row going in, answered after a resend */
 		cmd_update_batch_row_result(bt, rowno, ref, r->unchanged ? CMD_UPDATE_UNCHANGED : CMD_UPDATE_SUBMITTED,
 					    r, NULL, NULL);
+		/* its receipt kept like a single submission's; a log that does not hold together stops the run */
+		rc = receipt_keep(bt->cli, "update", r->update_id, r->receipt);
 	} else if (st->code == PLANREG__V1__CODE__OK) {
 		cmd_update_batch_row_result(bt, rowno, ref, CMD_UPDATE_REFUSED, NULL, NULL,
 					    "the server's answer has no receipt");

@@ -481,6 +481,8 @@ void cmd_update_print_receipt(const Planreg__V1__UpdateContent *c, const Planreg
 		if (amends && !replayed)
 			printf(", amending update %lld", (long long)amends);
 		printf("\nhash %s\n", r->hash);
+		if (r->receipt)
+			printf("leaf %llu in the log\n", (unsigned long long)r->receipt->leaf_index);
 		return;
 	}
 	struct cli_json doc;
@@ -493,6 +495,11 @@ void cmd_update_print_receipt(const Planreg__V1__UpdateContent *c, const Planreg
 	json_kv_bool(j, "replayed", replayed);
 	json_kv_str(j, "submitted_at", r->submitted_at);
 	json_kv_bool(j, "unchanged", r->unchanged);
+	json_key(j, "leaf_index");
+	if (r->receipt)
+		json_int(j, (long long)r->receipt->leaf_index);
+	else
+		json_null(j);
 	json_key(j, "amends");
 	if (amends)
 		json_int(j, amends);

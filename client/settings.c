@@ -83,13 +83,15 @@ static bool settings_file_setting(const char *key, const char *value, const char
 		settings_take(&sf->s->smtp_from, value);
 	else if (strcmp(key, "smtp_user") == 0)
 		settings_take(&sf->s->smtp_user, value);
+	else if (strcmp(key, "log_vkey") == 0)
+		settings_take(&sf->s->log_vkey, value);
 	else if (strcmp(key, "smtp_password") == 0) {
 		*err = xasprintf("%s: smtp_password is not read from a file: set PLANREG_SMTP_PASSWORD or use ~/.netrc",
 				 where);
 		return false;
 	} else {
 		*err = xasprintf("%s: unknown key \"%s\" (server, cert, key, ca, timeout, renew, smtp, smtp_from, "
-				 "smtp_user)",
+				 "smtp_user, log_vkey)",
 				 where, key);
 		return false;
 	}
@@ -149,6 +151,7 @@ bool settings_resolve(struct settings *s, char **err)
 	settings_take(&s->smtp_url, getenv("PLANREG_SMTP_URL"));
 	settings_take(&s->smtp_from, getenv("PLANREG_SMTP_FROM"));
 	settings_take(&s->smtp_user, getenv("PLANREG_SMTP_USER"));
+	settings_take(&s->log_vkey, getenv("PLANREG_LOG_VKEY"));
 	const char *t = getenv("PLANREG_TIMEOUT");
 	if (s->timeout_ms == 0 && t && t[0] && !settings_seconds(t, &s->timeout_ms)) {
 		*err = xasprintf("PLANREG_TIMEOUT=\"%s\" is not a number of seconds", t);
@@ -170,6 +173,7 @@ bool settings_resolve(struct settings *s, char **err)
 
 void settings_free(struct settings *s)
 {
+	free(s->log_vkey);
 	free(s->server);
 	free(s->cert);
 	free(s->key);

@@ -18,6 +18,7 @@ struct settings {
 			  */
 	char *renew;     /* renew = auto (the default: the CLI renews its certificate when a third of its life is
 			  * left) or off; nothing else is accepted */
+	char *log_vkey;  /* the verifiable log's verifier key: PLANREG_LOG_VKEY, log_vkey = ...; NULL: none */
 	char *config_file; /* the file read, or NULL */
 	char *cache_dir;   /* $XDG_CACHE_HOME/planreg (~/.cache/planreg): TLS sessions to resume; NULL: none */
 };

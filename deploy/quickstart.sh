@@ -179,6 +179,16 @@ issuer_key = $pki/ca.key
 db_dsn = $app_dsn
 pid_file = $pid_file
 CONF
+# 4b. the verifiable log's signing key (docs/verifiable-log.md): made once, readable by planregd only,
+#     never in the database; its verifier key is what every CLI checks checkpoints and receipts with
+log_key=$var/log.key
+if [ ! -f "$log_key" ]; then
+  PLANREGD_LOG_KEY=$log_key PLANREGD_LOG_ORIGIN="$(hostname)/planreg" "$planregd" log-key >"$var/log.vkey.tmp"
+  mv "$var/log.vkey.tmp" "$var/log.vkey"
+  say "made the log's signing key $log_key (verifier key: $(cat "$var/log.vkey"))"
+fi
+echo "log_key = $log_key" >>"$conf"
+
 log=$var/log/planregd.log
 if pid=$(daemon_pid); then
   say "planregd already running (pid $pid)"
@@ -284,6 +294,11 @@ export PGDATABASE=$db
 ENV
 
 # 6. what is there, and how to use it
+# 5b. every credential's CLI checks the log with its verifier key
+for f in "$var"/env/*.env; do
+  grep -q PLANREG_LOG_VKEY "$f" || echo "export PLANREG_LOG_VKEY=$var/log.vkey" >>"$f"
+done
+
 echo
 echo "== planreg is running"
 as admin projects list --format json | python3 -c '

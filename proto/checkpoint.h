@@ -22,7 +22,9 @@
 #include "note.h"
 
 #define CHECKPOINT_RECEIPT_HEADER "c2sp.org/tlog-proof@v1"
-#define CHECKPOINT_EXTRA_MAX 4096 /* longest extra data a receipt parse accepts, decoded */
+/* Longest extra data a receipt parse accepts, decoded: planreg's receipts carry their entry there, and a review's
+ * entry holds up to 5000 characters of comment. */
+#define CHECKPOINT_EXTRA_MAX 32768
 
 struct checkpoint {
 	char *origin; /* the log's identity, non-empty (malloc'd) */

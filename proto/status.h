@@ -15,6 +15,7 @@ enum exit_code {
 	EXIT_REFUSED = 1, /* the server said no */
 	EXIT_USAGE = 2,
 	EXIT_CONNECT = 3, /* cannot connect or authenticate */
+	EXIT_LOG = 4,     /* the verifiable log is inconsistent with what this CLI holds: evidence kept */
 };
 
 enum exit_code status_exit_code(status_code code);

@@ -81,3 +81,36 @@ void chain_hash(const char *prev_hash, const struct chain_content *c, const stru
 	chain_sha256(b.data, b.len, out);
 	buf_free(&b);
 }
+
+/* The fields a submitter's signature will fill (issue 20, item 5): empty in this version. */
+static void chain_leaf_signature(struct buf *b)
+{
+	chain_str(b, "signature", "");
+	chain_str(b, "certificate_sha256", "");
+}
+
+void chain_leaf_update(const struct chain_leaf_update *u, struct buf *out)
+{
+	buf_puts(out, "planreg-log-v1\nkind=update\n");
+	buf_printf(out, "update_id=%" PRId64 "\nref=%d\n", u->update_id, u->ref);
+	chain_str(out, "period", u->period);
+	buf_printf(out, "revision=%d\ncontent_sha256=%s\nchain_hash=%s\n", u->revision, u->content_sha256,
+		   u->chain_hash);
+	chain_str(out, "submitted_by", u->submitted_by);
+	chain_str(out, "submitted_org", u->submitted_org);
+	chain_str(out, "submitted_person", u->submitted_person);
+	buf_printf(out, "on_behalf=%s\n", u->on_behalf ? "true" : "false");
+	chain_str(out, "submitted_at", u->submitted_at);
+	chain_leaf_signature(out);
+}
+
+void chain_leaf_review(const struct chain_leaf_review *r, struct buf *out)
+{
+	buf_puts(out, "planreg-log-v1\nkind=review\n");
+	buf_printf(out, "review_id=%" PRId64 "\nupdate_id=%" PRId64 "\naccepted=%s\n", r->review_id, r->update_id,
+		   r->accepted ? "true" : "false");
+	chain_str(out, "comment", r->comment);
+	chain_str(out, "reviewed_by", r->reviewed_by);
+	chain_str(out, "reviewed_at", r->reviewed_at);
+	chain_leaf_signature(out);
+}

@@ -47,11 +47,40 @@ struct chain_record {
 	const char *submitted_at; /* YYYY-MM-DDTHH:MM:SS.ffffffZ */
 };
 
+/* The leaf of the verifiable log for an update (planreg-log-v1, migrations/0014's planreg_log_update_entry). */
+struct chain_leaf_update {
+	int64_t update_id;
+	int ref;
+	const char *period;
+	int revision;
+	const char *content_sha256; /* hex */
+	const char *chain_hash;     /* hex: the update's hash in the chain */
+	const char *submitted_by;
+	const char *submitted_org;
+	const char *submitted_person;
+	bool on_behalf;
+	const char *submitted_at; /* YYYY-MM-DDTHH:MM:SS.ffffffZ */
+};
+
+/* The leaf of a review (planreg-log-v1, planreg_log_review_entry). */
+struct chain_leaf_review {
+	int64_t review_id;
+	int64_t update_id;
+	bool accepted;
+	const char *comment;
+	const char *reviewed_by;
+	const char *reviewed_at; /* YYYY-MM-DDTHH:MM:SS.ffffffZ */
+};
+
 /* The canonical bytes of content (and, when r is not NULL, of the record). */
 void chain_encode(const struct chain_content *c, const struct chain_record *r, struct buf *out);
 /* SHA-256 of the content alone: tells a retry from a different submission under the same key. */
 void chain_content_digest(const struct chain_content *c, char out[65]);
 /* SHA-256 over prev_hash, a newline, and the canonical bytes of content + record. */
 void chain_hash(const char *prev_hash, const struct chain_content *c, const struct chain_record *r, char out[65]);
+
+/* The canonical bytes of a leaf, appended to out (docs/verifiable-log.md, "Leaves"). */
+void chain_leaf_update(const struct chain_leaf_update *u, struct buf *out);
+void chain_leaf_review(const struct chain_leaf_review *r, struct buf *out);
 
 #endif

@@ -114,6 +114,12 @@ static const struct config_entry config_table[] = {
 	INT(year_start_month, "1", 1, 4, false,
 	    "the reporting year's first month: 1 or january (quarters named 2026-Q3), 4 or april (UK financial "
 	    "years, FY2026/27-Q3)"),
+	STR(log_key, "", false,
+	    "the verifiable log's signing key (made by `planregd log-key`, readable by planregd only); empty: the log "
+	    "is kept but no checkpoint is signed"),
+	STR(log_origin, "", false, "the log's name in its checkpoints, e.g. host/planreg; empty: the key's name"),
+	STR(log_state, "", false,
+	    "file holding the last checkpoint planregd signed (outside the database); empty: log_key with .state"),
 	STR(log_level, "info", true, "debug, info, warn or error"),
 	STR(pid_file, "", false, "write the daemon's pid here"),
 };

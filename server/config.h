@@ -55,6 +55,9 @@ struct config {
 	int drain_timeout_ms;
 	int due_days;
 	int year_start_month; /* PERIOD_YEAR_JANUARY or PERIOD_YEAR_APRIL: how periods are named (period.h) */
+	char *log_key;        /* the verifiable log's Ed25519 signer key file; "" = the log is kept but not signed */
+	char *log_origin;     /* the log's name in its checkpoints; "" = the key's name */
+	char *log_state;      /* the last checkpoint signed; "" = log_key with ".state" */
 	char *log_level;
 	char *pid_file;
 };

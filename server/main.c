@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "handlers/log_sign.h"
 #include "log.h"
 #include "main.h"
 #include "migrate.h"
@@ -17,6 +18,8 @@ static void main_usage(FILE *out)
 		     "  serve          run the daemon (the default)\n"
 		     "  migrate        apply database migrations (as the schema owner), then exit\n"
 		     "  check-config   validate the configuration, print it, then exit\n"
+		     "  log-key        make the verifiable log's signing key at log_key and print\n"
+		     "                 its verifier key (for planreg audit check-receipt --vkey)\n"
 		     "  enrol NAME ORG ROLE FINGERPRINT [PERSON]\n"
 		     "                 enrol a credential directly in the database (bootstraps the\n"
 		     "                 first admin; afterwards use `planreg cred enrol`)\n"
@@ -44,6 +47,8 @@ static int main_command(struct config *cfg, const char *command, const char *con
 		config_print(cfg, stdout);
 		return config_check_serve(cfg, err) ? 0 : 2;
 	}
+	if (strcmp(command, "log-key") == 0 && alone)
+		return log_sign_keygen(cfg, stdout, err);
 	if (strcmp(command, "enrol") == 0)
 		return main_enrol(cfg, nargs - 1, args + 1, err);
 	if (strcmp(command, "invite") == 0)

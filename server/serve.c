@@ -314,6 +314,19 @@ static const struct conn_hooks serve_conn_hooks = {
 	.gone = serve_conn_gone,
 };
 
+/* The verifiable log's key and the last checkpoint signed (handlers/log_sign.c). */
+static bool serve_open_log(struct server *srv, char **err)
+{
+	if (!log_signer_open(&srv->log_signer, srv->cfg, err))
+		return false;
+	if (!srv->log_signer.enabled)
+		log_warn("log_not_signed", "log_key is not set: the log is kept, but no checkpoint is signed");
+	else
+		log_info("log_key", "origin=%s size=%llu", srv->log_signer.origin,
+			 (unsigned long long)srv->log_signer.size);
+	return true;
+}
+
 int main_serve(struct config *cfg, const char *config_file, char **err)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -330,6 +343,8 @@ int main_serve(struct config *cfg, const char *config_file, char **err)
 	conn_table_init(&srv.conns, srv.base, cfg, &serve_conn_hooks, &srv);
 	proxy_waits_init(&srv.proxies, srv.base, cfg, serve_proxied, &srv);
 	if (!proxy_trust_parse(cfg->trusted_proxies, &srv.trusted_proxies, err))
+		goto out;
+	if (!serve_open_log(&srv, err))
 		goto out;
 	srv.conns.ssl_ctx = tls_server_ctx_new(cfg->tls_cert, cfg->tls_key, cfg->tls_ca, err);
 	if (srv.conns.ssl_ctx == NULL)
@@ -371,5 +386,6 @@ out:
 	if (cfg->pid_file[0] && rc == 0)
 		unlink(cfg->pid_file);
 	serve_free(&srv);
+	log_signer_close(&srv.log_signer);
 	return rc;
 }

@@ -1,8 +1,11 @@
 /* audit.c - VerifyAudit: recomputes the hash chain over every progress update
- * (docs/audit.md) and names the first update whose content or link does not match. */
+ * (docs/audit.md) and each update's leaf in the verifiable log (docs/verifiable-log.md), and names the first
+ * update whose content, link or leaf does not match. */
 #include <string.h>
 
 #include "chain.h"
+#include "merkle.h"
+#include "text.h"
 #include "handlers.h"
 #include "sql.h"
 
@@ -10,10 +13,26 @@
 /* clang-format off */
 /* $1 the first id, $2 how many (NULL: all). The columns of enum sql_update_col, then enum chain_col's. */
 static const char SQL_CHAIN[] =
-	"SELECT " SQL_UPDATE_RECORD_COLUMNS ", u.prev_hash, u.hash"
+	"SELECT " SQL_UPDATE_RECORD_COLUMNS ", u.prev_hash, u.hash,"
+	" l.idx, convert_from(l.entry, 'UTF8'), encode(n.hash, 'hex')"
 	" FROM progress_update u JOIN project p ON p.id = u.project_id"
+	" LEFT JOIN log_leaf l ON l.update_id = u.id"
+	" LEFT JOIN log_node n ON n.level = 0 AND n.idx = l.idx"
 	" WHERE u.id >= $1 ORDER BY u.id LIMIT $2";
-enum chain_col { CHAIN_PREV_HASH = UPD_RECORD_COLUMNS, CHAIN_HASH };
+enum chain_col {
+	CHAIN_PREV_HASH = UPD_RECORD_COLUMNS,
+	CHAIN_HASH,
+	CHAIN_LEAF_INDEX, /* NULL: the update has no leaf */
+	CHAIN_LEAF_ENTRY,
+	CHAIN_LEAF_HASH, /* the node table's level 0 */
+};
+/* Every review with its leaf: checked with the first piece (reviews are few; they are not in the chain). */
+static const char SQL_REVIEW_LEAVES[] =
+	"SELECT r.id, r.update_id, r.accepted, r.comment, r.reviewed_by, " TS_US("r.reviewed_at") ","
+	" l.idx, convert_from(l.entry, 'UTF8'), encode(n.hash, 'hex')"
+	" FROM update_review r LEFT JOIN log_leaf l ON l.review_id = r.id"
+	" LEFT JOIN log_node n ON n.level = 0 AND n.idx = l.idx ORDER BY r.id";
+enum review_leaf_col { RL_ID, RL_UPDATE_ID, RL_ACCEPTED, RL_COMMENT, RL_BY, RL_AT, RL_LEAF };
 /* How many updates the chain holds: asked once, with the first piece. */
 static const char SQL_CHAIN_COUNT[] = "SELECT count(*) FROM progress_update";
 enum { CHAIN_COUNT };
@@ -44,8 +63,9 @@ static struct chain_milestone *audit_milestones(struct rpc_call *call, PGresult 
 	return cms;
 }
 
-/* Recomputes row i's hash from its stored content. */
-static void audit_hash_row(struct rpc_call *call, PGresult *res, int i, const char *prev, char out[65])
+/* Recomputes row i's hash from its stored content, and (leaf not NULL) its leaf in the log. */
+static void audit_hash_row(struct rpc_call *call, PGresult *res, int i, const char *prev, char out[65],
+			   struct buf *leaf)
 {
 	size_t n_ms;
 	struct chain_milestone *cms = audit_milestones(call, res, i, &n_ms);
@@ -76,6 +96,40 @@ static void audit_hash_row(struct rpc_call *call, PGresult *res, int i, const ch
 		.submitted_at = result_value(res, i, UPD_SUBMITTED_AT),
 	};
 	chain_hash(prev, &c, &r, out);
+	if (leaf == NULL)
+		return;
+	char digest[65];
+	chain_content_digest(&c, digest);
+	struct chain_leaf_update lu = {
+		.update_id = result_int64(res, i, UPD_ID),
+		.ref = c.ref,
+		.period = c.period,
+		.revision = r.revision,
+		.content_sha256 = digest,
+		.chain_hash = out,
+		.submitted_by = r.submitted_by,
+		.submitted_org = r.submitted_org,
+		.submitted_person = r.submitted_person,
+		.on_behalf = r.on_behalf,
+		.submitted_at = r.submitted_at,
+	};
+	chain_leaf_update(&lu, leaf);
+}
+
+/* Whether row i's leaf (index, entry and leaf hash in the columns from col on) is the one its content makes
+ * (leaf), and its hash the node table's. */
+static bool audit_leaf_matches(PGresult *res, int i, int col, const struct buf *leaf)
+{
+	if (result_is_null(res, i, col) || result_is_null(res, i, col + 2))
+		return false;
+	const char *entry = result_value(res, i, col + 1);
+	if (strlen(entry) != leaf->len || memcmp(entry, leaf->data, leaf->len) != 0)
+		return false;
+	uint8_t h[MERKLE_HASH_LEN];
+	char hex[2 * MERKLE_HASH_LEN + 1];
+	merkle_leaf_hash(leaf->data, leaf->len, h);
+	text_hex(h, sizeof h, hex);
+	return strcmp(hex, result_value(res, i, col + 2)) == 0;
 }
 
 /* Checks row i against prev, the hash of the update before it; false, with r saying why, when its link or
@@ -94,14 +148,29 @@ static bool audit_check_row(struct rpc_call *call, PGresult *res, int i, const c
 				       id, result_value(res, i, UPD_REF), result_value(res, i, UPD_PERIOD),
 				       result_value(res, i, UPD_REVISION), stored_prev, prev);
 	} else {
-		audit_hash_row(call, res, i, prev, computed);
-		if (strcmp(computed, result_value(res, i, CHAIN_HASH)) == 0)
+		struct buf leaf = {0};
+		audit_hash_row(call, res, i, prev, computed, &leaf);
+		bool hash_ok = strcmp(computed, result_value(res, i, CHAIN_HASH)) == 0;
+		bool leaf_ok = hash_ok && audit_leaf_matches(res, i, CHAIN_LEAF_INDEX, &leaf);
+		buf_free(&leaf);
+		if (leaf_ok)
 			return true;
-		r->detail = rpc_printf(call,
-				       "update %s (project %s, %s revision %s) does not match its hash: its stored "
-				       "content was changed after it was submitted",
-				       id, result_value(res, i, UPD_REF), result_value(res, i, UPD_PERIOD),
-				       result_value(res, i, UPD_REVISION));
+		if (!hash_ok)
+			r->detail = rpc_printf(call,
+					       "update %s (project %s, %s revision %s) does not match its hash: its "
+					       "stored content was changed after it was submitted",
+					       id, result_value(res, i, UPD_REF), result_value(res, i, UPD_PERIOD),
+					       result_value(res, i, UPD_REVISION));
+		else
+			r->detail = rpc_printf(
+				call,
+				"update %s (project %s, %s revision %s) does not match its leaf in the "
+				"log (%s): the update or the log was changed after it was submitted",
+				id, result_value(res, i, UPD_REF), result_value(res, i, UPD_PERIOD),
+				result_value(res, i, UPD_REVISION),
+				result_is_null(res, i, CHAIN_LEAF_INDEX)
+					? "it has none"
+					: rpc_printf(call, "leaf %s", result_value(res, i, CHAIN_LEAF_INDEX)));
 	}
 	r->ok = false;
 	r->first_bad_id = result_int64(res, i, UPD_ID);
@@ -147,13 +216,47 @@ static void audit_verified(struct rpc_call *call, PGresult *res)
 	reply_ok(call, r);
 }
 
+/* SQL_REVIEW_LEAVES answered: the first review whose leaf is not the one it makes ends the audit; otherwise the
+ * chain's first piece. */
+static void audit_reviews_checked(struct rpc_call *call, PGresult *res)
+{
+	for (int i = 0; i < PQntuples(res); i++) {
+		struct chain_leaf_review lr = {
+			.review_id = result_int64(res, i, RL_ID),
+			.update_id = result_int64(res, i, RL_UPDATE_ID),
+			.accepted = result_bool(res, i, RL_ACCEPTED),
+			.comment = result_value(res, i, RL_COMMENT),
+			.reviewed_by = result_value(res, i, RL_BY),
+			.reviewed_at = result_value(res, i, RL_AT),
+		};
+		struct buf leaf = {0};
+		chain_leaf_review(&lr, &leaf);
+		bool ok = audit_leaf_matches(res, i, RL_LEAF, &leaf);
+		buf_free(&leaf);
+		if (ok)
+			continue;
+		Planreg__V1__VerifyAuditResponse *r = ARENA_NEW(&call->arena, Planreg__V1__VerifyAuditResponse,
+								planreg__v1__verify_audit_response__init);
+		r->ok = false;
+		r->first_bad_id = lr.update_id;
+		r->head_hash = "";
+		r->detail = rpc_printf(call,
+				       "review %lld of update %lld does not match its leaf in the log: the review or "
+				       "the log was changed after it was recorded",
+				       (long long)lr.review_id, (long long)lr.update_id);
+		reply_ok(call, r);
+		return;
+	}
+	const Planreg__V1__VerifyAuditRequest *q = call->req->verify_audit;
+	const char *params[2] = {"0", q->limit > 0 ? rpc_printf(call, "%d", q->limit) : NULL};
+	query_run(call, SQL_CHAIN, 2, params, audit_verified);
+}
+
 static void audit_counted(struct rpc_call *call, PGresult *res)
 {
 	struct audit_state *st = call->state;
 	st->total = result_int64(res, 0, CHAIN_COUNT);
-	const Planreg__V1__VerifyAuditRequest *q = call->req->verify_audit;
-	const char *params[2] = {"0", q->limit > 0 ? rpc_printf(call, "%d", q->limit) : NULL};
-	query_run(call, SQL_CHAIN, 2, params, audit_verified);
+	query_run(call, SQL_REVIEW_LEAVES, 0, NULL, audit_reviews_checked);
 }
 
 void audit_verify(struct rpc_call *call)

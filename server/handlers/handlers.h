@@ -108,4 +108,15 @@ void status_diff(struct rpc_call *call);
 /* audit.c: the hash chain */
 void audit_verify(struct rpc_call *call);
 
+/* log.c: the verifiable log (docs/verifiable-log.md). A receipt for an update's or a review's leaf: done gets it
+ * (with call->state as it was) once the tree that holds it is signed; on a failure the call is answered with an
+ * error and done is not called. Without log_key the receipt has the index and the entry only. */
+typedef void (*log_receipt_fn)(struct rpc_call *call, Planreg__V1__LogReceipt *receipt);
+void log_receipt_update(struct rpc_call *call, int64_t update_id, log_receipt_fn done);
+void log_receipt_review(struct rpc_call *call, int64_t review_id, log_receipt_fn done);
+void log_get_checkpoint(struct rpc_call *call);
+void log_get_consistency_proof(struct rpc_call *call);
+void log_get_inclusion_proof(struct rpc_call *call);
+void log_get_leaves(struct rpc_call *call);
+
 #endif

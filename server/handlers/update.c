@@ -140,8 +140,8 @@ static const char SQL_ORG_EXISTS[] = "SELECT code FROM organisation WHERE lower(
 enum { ORG_CODE };
 
 /* A review's columns, as update_review_reply reads them (enum review_col). */
-#define REVIEW_COLUMNS "update_id, accepted, comment, reviewed_by, " TS_US("reviewed_at")
-enum review_col { REVIEW_UPDATE_ID, REVIEW_ACCEPTED, REVIEW_COMMENT, REVIEW_BY, REVIEW_AT, REVIEW_COUNT };
+#define REVIEW_COLUMNS "update_id, accepted, comment, reviewed_by, " TS_US("reviewed_at") ", id"
+enum review_col { REVIEW_UPDATE_ID, REVIEW_ACCEPTED, REVIEW_COMMENT, REVIEW_BY, REVIEW_AT, REVIEW_ID, REVIEW_COUNT };
 
 /* ReviewUpdate in one statement: $1 update, $2 accepted, $3 comment, $4 reviewer, $5 idempotency key or ''.
  * Rows: 'replay' (the review already made with this key), 'inserted' (the new review), 'update' (the
@@ -160,7 +160,8 @@ static const char SQL_REVIEW_ONCE[] =
 	"   ON CONFLICT (reviewed_by, idempotency_key) DO NOTHING RETURNING " REVIEW_COLUMNS ")"
 	" SELECT 'replay', k.*, NULL::int, NULL::text, NULL::int, NULL::boolean FROM k"
 	" UNION ALL SELECT 'inserted', ins.*, NULL, NULL, NULL, NULL FROM ins"
-	" UNION ALL SELECT 'update', u.id, NULL, NULL, NULL, NULL, u.ref, u.period, u.revision, u.superseded FROM u";
+	" UNION ALL SELECT 'update', u.id, NULL, NULL, NULL, NULL, NULL, u.ref, u.period, u.revision, u.superseded"
+	" FROM u";
 enum review_once_col {
 	ONCE_ROW,                              /* 'replay', 'inserted' or 'update' */
 	ONCE_REVIEW,                           /* the review (enum review_col); the 'update' row: its id only */
@@ -471,6 +472,19 @@ static void update_warn(struct rpc_call *call, struct update_submit *st, const c
 	*(char **)arena_push(&call->arena, &st->resp->warnings, &st->resp->n_warnings, sizeof(char *)) = s;
 }
 
+/* The receipt's place in the log (handlers/log.c), then the answer. */
+static void update_submit_logged(struct rpc_call *call, Planreg__V1__LogReceipt *receipt)
+{
+	Planreg__V1__SubmitUpdateResponse *r = ((struct update_submit *)call->state)->resp;
+	r->receipt = receipt;
+	reply_ok(call, r);
+}
+
+static void update_submit_reply(struct rpc_call *call, Planreg__V1__SubmitUpdateResponse *r)
+{
+	log_receipt_update(call, r->update_id, update_submit_logged);
+}
+
 static void update_submit_replayed(struct rpc_call *call, PGresult *res)
 {
 	struct update_submit *st = call->state;
@@ -488,7 +502,7 @@ static void update_submit_replayed(struct rpc_call *call, PGresult *res)
 	r->n_warnings = result_split(&call->arena, result_value(res, 0, RECEIPT_WARNINGS), RESULT_SEP, &r->warnings);
 	r->submitted_at = rpc_strdup(call, result_value(res, 0, RECEIPT_SUBMITTED_AT));
 	r->replayed = true;
-	reply_ok(call, r);
+	update_submit_reply(call, r);
 }
 
 /* An amend whose update is not the current revision (row 0 of SQL_SUBMIT is the current one; no row when the
@@ -522,7 +536,7 @@ static void update_submit_unchanged(struct rpc_call *call, PGresult *res)
 	r->n_warnings = 0; /* nothing was submitted to warn about */
 	r->warnings = NULL;
 	r->unchanged = true;
-	reply_ok(call, r);
+	update_submit_reply(call, r);
 }
 
 /* SQL_SUBMIT answered (migrations/0008): written (committed, it ran in autocommit), a retry that raced the first,
@@ -561,7 +575,7 @@ static void update_submit_written(struct rpc_call *call, PGresult *res)
 	if (strcmp(st->hash, r->hash) != 0)
 		log_error("chain_hash_mismatch", "update=%lld database=%s daemon=%s", (long long)r->update_id, r->hash,
 			  st->hash);
-	reply_ok(call, r);
+	update_submit_reply(call, r);
 }
 
 static char *update_json_milestones(const struct update_submit *st)
@@ -911,7 +925,14 @@ void update_list(struct rpc_call *call)
 
 /* A review is recorded once per idempotency key (scoped to the reviewer, like
  * SubmitUpdate's): a retry with the same key gets the first review back. */
-/* Replies with the review in row i, columns from col on (REVIEW_COLUMNS). */
+static void update_review_logged(struct rpc_call *call, Planreg__V1__LogReceipt *receipt)
+{
+	Planreg__V1__ReviewUpdateResponse *r = call->state;
+	r->receipt = receipt;
+	reply_ok(call, r);
+}
+
+/* Replies with the review in row i, columns from col on (REVIEW_COLUMNS), and its place in the log. */
 static void update_review_reply(struct rpc_call *call, PGresult *res, int i, int col)
 {
 	Planreg__V1__ReviewUpdateResponse *r =
@@ -922,7 +943,9 @@ static void update_review_reply(struct rpc_call *call, PGresult *res, int i, int
 	rv->reviewed_by = rpc_strdup(call, result_value(res, i, col + REVIEW_BY));
 	rv->reviewed_at = rpc_strdup(call, result_value(res, i, col + REVIEW_AT));
 	r->review = rv;
-	reply_ok(call, r);
+	r->review_id = result_int64(res, i, col + REVIEW_ID);
+	call->state = r;
+	log_receipt_review(call, r->review_id, update_review_logged);
 }
 
 /* The review already made with this request's key (REVIEW_COLUMNS from col): the same review is a

@@ -130,6 +130,15 @@ static uint8_t *bench_request(struct bench *b, struct bconn *c, uint64_t id, siz
 	Planreg__V1__SubmitUpdateRequest submit = PLANREG__V1__SUBMIT_UPDATE_REQUEST__INIT;
 	Planreg__V1__UpdateContent content = PLANREG__V1__UPDATE_CONTENT__INIT;
 	char key[96], narrative[96];
+	Planreg__V1__Date baseline = PLANREG__V1__DATE__INIT, forecast = PLANREG__V1__DATE__INIT;
+	baseline.iso = "2026-09-30";
+	forecast.iso = "2026-12-31";
+	Planreg__V1__Milestone milestone = PLANREG__V1__MILESTONE__INIT;
+	milestone.title = "Bench milestone";
+	milestone.baseline = &baseline;
+	milestone.forecast = &forecast;
+	Planreg__V1__Milestone *ms[1] = {&milestone};
+	char *risks[1] = {"Bench risk"};
 	req.id = id;
 	enum workload wl = o->wl;
 	if (c == NULL || c->idle)
@@ -167,6 +176,11 @@ static uint8_t *bench_request(struct bench *b, struct bconn *c, uint64_t id, siz
 		 * nothing (migrations/0008), which is not the write this workload measures */
 		snprintf(narrative, sizeof narrative, "bench %ld-%" PRIu64, (long)getpid(), seq);
 		content.narrative = narrative;
+		/* one milestone and one risk: the rows run.sh's pgbench line inserts beside it */
+		content.n_milestones = 1;
+		content.milestones = ms;
+		content.n_risks = 1;
+		content.risks = risks;
 		submit.content = &content;
 		snprintf(key, sizeof key, "bench-%ld-%ld-%" PRIu64, (long)getpid(), (long)time(NULL), seq);
 		req.idempotency_key = key;

@@ -10,8 +10,9 @@
 # --fast; fsync is checked to be on), a database migrated by `planregd migrate`, an app role that is a member
 # of planreg_app, a PKI with an enrolled admin, starts planregd (room for many connections), imports the real
 # plan (data/lcr-digital-action-plan-2021-2023.txt) as admin with the CLI, then measures:
-#   submit             planreg-bench --workload submit, 8 connections, beside pgbench -c 8 -j 2 running the
-#                      SQL SubmitUpdate sends in one transaction (server/handlers/update.c)
+#   submit             planreg-bench --workload submit, 8 connections, the log signed (log_key), beside
+#                      pgbench -c 8 -j 2 inserting the same rows (update, milestone, risk) in one transaction
+#                      each, without chain, log or lock; throughput, p50 and p99 of both
 #   status             tests/bench/status_bench.sh (its own cluster and 10,000 x 40 register)
 #   idle               planreg-bench --idle K --pid: the daemon's RSS per idle authenticated connection
 #   whoami pipelined   one connection, 32 requests in flight
@@ -115,7 +116,8 @@ PLANREGD_DB_DSN=$owner_dsn "$planregd" enrol admin CA admin "$(bash deploy/pki.s
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 fd_limit=$(ulimit -n)
 log=$tmp/planregd.log
-planregd_start "$log" "$pki" "$app_dsn" PLANREGD_MAX_CONNECTIONS="${PLANREGD_MAX_CONNECTIONS:-6000}" \
+PLANREGD_LOG_KEY=$tmp/log.key PLANREGD_LOG_ORIGIN=bench.localhost/planreg "$planregd" log-key >"$tmp/log.vkey"
+planregd_start "$log" "$pki" "$app_dsn" PLANREGD_LOG_KEY="$tmp/log.key" PLANREGD_MAX_CONNECTIONS="${PLANREGD_MAX_CONNECTIONS:-6000}" \
   PLANREGD_MAX_CONNECTIONS_PER_ADDR="${PLANREGD_MAX_CONNECTIONS_PER_ADDR:-6000}"
 echo "   planregd (pid $daemon_pid) on 127.0.0.1:$port; open-file limit $fd_limit"
 
@@ -135,26 +137,46 @@ run_bench() { # OUT.json ARGS...: planreg-bench --json, stderr shown on failure
 }
 
 # ------------------------------------------------------------------ submit vs pgbench
-echo "== submit: planreg-bench 8 connections vs pgbench -c 8 -j 2, ${seconds} s each"
+# planregd as deployed (its log signed: log_key) against PostgreSQL inserting the same rows (the update, one
+# milestone, one risk) in one transaction per submission, at the same concurrency, into copies of the tables
+# without the chain, the log, their lock or triggers: what the same cluster can do with those rows
+# (issue 20, item 8). Revisions come from a sequence there, which is not a lock.
+echo "== submit: planreg-bench 8 connections vs pgbench -c 8 -j 2 inserting the same rows, ${seconds} s each"
 run_bench "$tmp/submit.json" --workload submit --connections 8 --duration "$seconds" --refs "$refs" --period "$period"
 sub_rps=$(json_get "$tmp/submit.json" rps)
 sub_err=$(json_get "$tmp/submit.json" errors)
+sub_p50=$(json_get "$tmp/submit.json" p50_ms)
+sub_p99=$(json_get "$tmp/submit.json" p99_ms)
+psql -X -q -v ON_ERROR_STOP=1 -d "$db" <<'SQL'
+CREATE SCHEMA bench;
+CREATE TABLE bench.progress_update (LIKE public.progress_update INCLUDING ALL);
+CREATE TABLE bench.update_milestone (LIKE public.update_milestone INCLUDING ALL);
+CREATE TABLE bench.update_risk (LIKE public.update_risk INCLUDING ALL);
+CREATE SEQUENCE bench.revision;
+SQL
 cat >"$tmp/submit.sql" <<EOF
 \set ref random(1, $refs)
 \set k random(1, 1000000000000)
 BEGIN;
-SELECT pg_advisory_xact_lock(31644363112211817);
-SELECT p.id, coalesce((SELECT string_agg(org_code, chr(31) ORDER BY position) FROM project_lead_org WHERE project_id = p.id), ''), p.cost_status, p.cost_min_pence, p.cost_max_pence, p.stage, (SELECT coalesce(max(revision), 0) + 1 FROM progress_update WHERE project_id = p.id AND period = '$period'), coalesce((SELECT hash FROM progress_update ORDER BY id DESC LIMIT 1), repeat('0', 64)), to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), (SELECT stage FROM progress_update WHERE project_id = p.id ORDER BY period DESC, revision DESC LIMIT 1), (SELECT narrative FROM progress_update WHERE project_id = p.id AND period < '$period' ORDER BY period DESC, revision DESC LIMIT 1), (SELECT period FROM progress_update WHERE project_id = p.id AND period < '$period' ORDER BY period DESC, revision DESC LIMIT 1), (SELECT id FROM progress_update WHERE submitted_by = 'admin' AND idempotency_key = 'pgb-' || :client_id || '-' || :k) FROM project p WHERE p.plan_id = (SELECT max(id) FROM plan) AND p.ref = :ref;
-WITH per AS (INSERT INTO reporting_period (period, starts, ends, due) VALUES ('$period', '2026-07-01'::date, '2026-09-30'::date, '2026-10-14'::date) ON CONFLICT DO NOTHING), u AS (INSERT INTO progress_update (project_id, period, revision, confidence, stage, narrative, spend_to_date_pence, forecast_total_pence, variance_note, submitted_by, submitted_org, submitted_person, on_behalf, submitted_at, idempotency_key, content_sha256, warnings, prev_hash, hash) VALUES ((SELECT id FROM project WHERE plan_id = (SELECT max(id) FROM plan) AND ref = :ref), '$period', (SELECT coalesce(max(revision), 0) + 1 FROM progress_update WHERE project_id = (SELECT id FROM project WHERE plan_id = (SELECT max(id) FROM plan) AND ref = :ref) AND period = '$period'), 'amber'::confidence, 'live'::stage, 'bench', NULL::bigint, NULL::bigint, '', 'admin', 'CA', 'Bench Admin', false, now(), 'pgb-' || :client_id || '-' || :k, encode(sha256(('c' || :client_id || '-' || :k)::bytea), 'hex'), ARRAY(SELECT jsonb_array_elements_text('[]'::jsonb)), coalesce((SELECT hash FROM progress_update ORDER BY id DESC LIMIT 1), repeat('0', 64)), encode(sha256(('h' || :client_id || '-' || :k || clock_timestamp())::bytea), 'hex')) RETURNING id), m AS (INSERT INTO update_milestone (update_id, position, title, baseline, forecast, achieved) SELECT u.id, x.ordinality, x.value->>'title', (x.value->>'baseline')::date, NULLIF(x.value->>'forecast', '')::date, NULLIF(x.value->>'achieved', '')::date FROM u, jsonb_array_elements('[]'::jsonb) WITH ORDINALITY x), r AS (INSERT INTO update_risk (update_id, position, risk) SELECT u.id, x.ordinality, x.value FROM u, jsonb_array_elements_text('[]'::jsonb) WITH ORDINALITY x) SELECT id FROM u;
+WITH u AS (INSERT INTO bench.progress_update (project_id, period, revision, confidence, stage, narrative, spend_to_date_pence, forecast_total_pence, variance_note, submitted_by, submitted_org, submitted_person, on_behalf, submitted_at, idempotency_key, content_sha256, warnings, prev_hash, hash) VALUES ((SELECT id FROM project WHERE plan_id = (SELECT max(id) FROM plan) AND ref = :ref), '$period', nextval('bench.revision'), 'amber'::confidence, 'live'::stage, 'bench ' || :client_id || '-' || :k, NULL::bigint, NULL::bigint, '', 'admin', 'CA', 'Bench Admin', false, now(), 'pgb-' || :client_id || '-' || :k, encode(sha256(('c' || :client_id || '-' || :k)::bytea), 'hex'), '{}', encode(sha256(('p' || :client_id || '-' || :k || clock_timestamp())::bytea), 'hex'), encode(sha256(('h' || :client_id || '-' || :k || clock_timestamp())::bytea), 'hex')) RETURNING id), m AS (INSERT INTO bench.update_milestone (update_id, position, title, baseline, forecast, achieved) SELECT u.id, 1, 'Bench milestone', '2026-09-30'::date, '2026-12-31'::date, NULL FROM u) INSERT INTO bench.update_risk (update_id, position, risk) SELECT u.id, 1, 'Bench risk' FROM u;
 COMMIT;
 EOF
-"$pgbench" -n -c 8 -j 2 -T "$seconds" -f "$tmp/submit.sql" -U "$app_role" "$db" >"$tmp/pgbench.out" 2>"$tmp/pgbench.err" ||
-  { cat "$tmp/pgbench.err" "$tmp/pgbench.out" >&2; die "pgbench (submit SQL) failed"; }
+(cd "$tmp" && "$pgbench" -n -c 8 -j 2 -T "$seconds" -l --log-prefix=pgb -f "$tmp/submit.sql" "$db" \
+  >"$tmp/pgbench.out" 2>"$tmp/pgbench.err") ||
+  { cat "$tmp/pgbench.err" "$tmp/pgbench.out" >&2; die "pgbench (the same rows) failed"; }
 pg_tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$tmp/pgbench.out" | head -1)
 pg_failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$tmp/pgbench.out" | head -1)
 [ -n "$pg_tps" ] || { cat "$tmp/pgbench.out" >&2; die "pgbench printed no tps"; }
-result "submit: planregd $(calc %.0f "$sub_rps") req/s, pgbench $(calc %.0f "$pg_tps") tps, ratio" \
-  "$(calc %.2f "$sub_rps / $pg_tps") (target >= 0.9)" \
+# per-transaction latencies: the third field of pgbench's log, in microseconds
+read -r pg_p50 pg_p99 < <(cat "$tmp"/pgb.* | /usr/bin/python3 -c '
+import sys
+lat = sorted(int(line.split()[2]) / 1000.0 for line in sys.stdin if line.strip())
+pct = lambda p: lat[min(len(lat) - 1, int(len(lat) * p / 100))] if lat else 0.0
+print("%.2f %.2f" % (pct(50), pct(99)))')
+signed=$(grep -c "event=log_signed" "$log" || true)
+result "submit: planregd $(calc %.0f "$sub_rps") req/s (p50 $sub_p50 ms, p99 $sub_p99 ms; log signed," \
+  "$signed checkpoints), pgbench inserting the same rows unchained $(calc %.0f "$pg_tps") tps (p50 $pg_p50 ms," \
+  "p99 $pg_p99 ms), ratio $(calc %.2f "$sub_rps / $pg_tps") (target >= 0.9)" \
   "[errors: planregd $sub_err, pgbench ${pg_failed:-0}]"
 
 # ------------------------------------------------------------------ idle connections

@@ -335,7 +335,8 @@ class Service:
             "PLANREG_CA": self.pki.ca,
             "XDG_CONFIG_HOME": os.path.join(self.tmp, "xdg"),
             "XDG_CACHE_HOME": os.path.join(self.tmp, "xdg-cache"),  # the CLI's TLS session tickets
-            "XDG_STATE_HOME": os.path.join(self.tmp, "xdg-state"),  # its last write position
+            "XDG_STATE_HOME": os.path.join(self.tmp, "xdg-state"),  # its last write position, checkpoints
+            "XDG_DATA_HOME": os.path.join(self.tmp, "xdg-data"),  # its log receipts
             "NO_COLOR": "1",
         }
         if cred is not None:

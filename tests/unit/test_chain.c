@@ -143,13 +143,61 @@ static void test_boundaries_are_unambiguous(void **state)
 	assert_string_not_equal(ha, hb);
 }
 
+/* The log's leaves (planreg-log-v1), byte for byte as docs/verifiable-log.md gives them and migrations/0014's
+ * SQL builds them (VerifyAudit compares the two for every update). Lengths are bytes: "é" is two. */
+static void test_leaf_update(void **state)
+{
+	(void)state;
+	struct chain_leaf_update u = {
+		.update_id = 7,
+		.ref = 5,
+		.period = "2026-Q3",
+		.revision = 2,
+		.content_sha256 = "ab",
+		.chain_hash = "cd",
+		.submitted_by = "submitter-LCC",
+		.submitted_org = "LCC",
+		.submitted_person = "Ann Williamsé",
+		.on_behalf = false,
+		.submitted_at = "2026-09-01T10:00:00.000000Z",
+	};
+	struct buf b = {0};
+	chain_leaf_update(&u, &b);
+	assert_string_equal(buf_str(&b),
+			    "planreg-log-v1\nkind=update\nupdate_id=7\nref=5\nperiod=7:2026-Q3\nrevision=2\n"
+			    "content_sha256=ab\nchain_hash=cd\nsubmitted_by=13:submitter-LCC\n"
+			    "submitted_org=3:LCC\nsubmitted_person=14:Ann Williams\xc3\xa9\non_behalf=false\n"
+			    "submitted_at=27:2026-09-01T10:00:00.000000Z\nsignature=0:\ncertificate_sha256=0:\n");
+	buf_free(&b);
+}
+
+static void test_leaf_review(void **state)
+{
+	(void)state;
+	struct chain_leaf_review r = {
+		.review_id = 3,
+		.update_id = 7,
+		.accepted = false,
+		.comment = "Say more.\nsignature=0:",
+		.reviewed_by = "admin",
+		.reviewed_at = "2026-09-02T10:00:00.000001Z",
+	};
+	struct buf b = {0};
+	chain_leaf_review(&r, &b);
+	/* a comment that imitates a field is still one length-prefixed value */
+	assert_string_equal(buf_str(&b),
+			    "planreg-log-v1\nkind=review\nreview_id=3\nupdate_id=7\naccepted=false\n"
+			    "comment=22:Say more.\nsignature=0:\nreviewed_by=5:admin\n"
+			    "reviewed_at=27:2026-09-02T10:00:00.000001Z\nsignature=0:\ncertificate_sha256=0:\n");
+	buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_example_hash),
-		cmocka_unit_test(test_encoding_is_exact),
-		cmocka_unit_test(test_every_field_counts),
-		cmocka_unit_test(test_boundaries_are_unambiguous),
+		cmocka_unit_test(test_example_hash),       cmocka_unit_test(test_encoding_is_exact),
+		cmocka_unit_test(test_every_field_counts), cmocka_unit_test(test_boundaries_are_unambiguous),
+		cmocka_unit_test(test_leaf_update),        cmocka_unit_test(test_leaf_review),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -82,6 +82,9 @@ static const struct test_config_key test_config_keys[] = {
 	TEST_INT(drain_timeout_ms, 10000),
 	TEST_INT(due_days, 14),
 	TEST_INT(year_start_month, 1),
+	TEST_STR(log_key, "", false),
+	TEST_STR(log_origin, "", false),
+	TEST_STR(log_state, "", false),
 	TEST_STR(log_level, "info", true),
 	TEST_STR(pid_file, "", false),
 };

@@ -1,0 +1,29 @@
+/* cmd_audit.h - what `audit verify` (cmd_audit.c) asks of the log's side (cmd_audit_log.c). */
+#ifndef PLANREG_CMD_AUDIT_H
+#define PLANREG_CMD_AUDIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cli.h"
+
+/* The verdict on the verifiable log. */
+struct cmd_audit_log {
+	bool checked;    /* the service signs its log, and its checkpoint was checked */
+	uint64_t size;   /* the newest signed checkpoint's size */
+	size_t receipts; /* receipts checked */
+	char **problems; /* what does not hold, in words (malloc'd) */
+	size_t n_problems;
+	uint8_t *leaves; /* every entry's leaf hash, as fetched (malloc'd) */
+	uint64_t n_leaves;
+};
+
+/* The newest checkpoint against the one held (a failure: EXIT_LOG, evidence kept), the tree rebuilt from every
+ * entry against it, and every receipt of the folder receipts (NULL: where the CLI keeps them) against both.
+ * vkey: --vkey's value or NULL (the settings'). Problems found are in l; the exit code is that of a failure to
+ * ask. */
+int cmd_audit_log_verify(struct cli *cli, const char *receipts, const char *vkey, struct cmd_audit_log *l);
+void cmd_audit_log_free(struct cmd_audit_log *l);
+
+#endif

@@ -1,0 +1,527 @@
+/* log.c - the verifiable log on the wire (docs/verifiable-log.md): the receipt SubmitUpdate and ReviewUpdate
+ * answer with (leaf index, a signed checkpoint that includes it, the inclusion proof), and the requests a
+ * monitor makes: GetCheckpoint, GetConsistencyProof, GetInclusionProof, GetLeaves.
+ *
+ * Proofs are made by proto/merkle.c from complete subtree hashes, which migrations/0014's node table holds by
+ * (level, index). The generators are synchronous and the database is not, so a proof is made twice: a dry run
+ * records which subtrees it reads, one query fetches exactly those, and the real run reads them from memory.
+ *
+ * Signing (log_sign.c): the tree is signed only when it has grown, and only after the consistency proof from
+ * the last tree this daemon signed (its state file) to the new one verifies against both heads, so a rewritten
+ * database can make this daemon refuse to sign but never sign a fork. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "handlers.h"
+#include "log.h"
+#include "log_sign.h"
+#include "merkle.h"
+#include "server.h"
+
+/* SQL reads better laid out by hand. */
+/* clang-format off */
+#define LOG_SQL_SIZE "(SELECT coalesce(max(idx) + 1, 0) FROM log_leaf)"
+/* $1 update id / review id. Rows of enum leaf_col. */
+static const char SQL_LEAF_OF_UPDATE[] =
+	"SELECT l.idx, convert_from(l.entry, 'UTF8'), " LOG_SQL_SIZE " FROM log_leaf l WHERE l.update_id = $1";
+static const char SQL_LEAF_OF_REVIEW[] =
+	"SELECT l.idx, convert_from(l.entry, 'UTF8'), " LOG_SQL_SIZE " FROM log_leaf l WHERE l.review_id = $1";
+static const char SQL_LOG_SIZE[] = "SELECT NULL::bigint, NULL::text, " LOG_SQL_SIZE;
+enum leaf_col { LEAF_INDEX, LEAF_ENTRY, LEAF_TREE_SIZE };
+/* $1 levels, $2 indices (arrays of the same length) */
+static const char SQL_NODES[] =
+	"SELECT n.level, n.idx, encode(n.hash, 'hex') FROM log_node n"
+	" WHERE (n.level, n.idx) IN (SELECT x.l, x.i FROM unnest($1::smallint[], $2::bigint[]) AS x(l, i))";
+enum node_col { NODE_LEVEL, NODE_INDEX, NODE_HASH };
+/* $1 first index, $2 how many */
+static const char SQL_LEAVES[] =
+	"SELECT convert_from(entry, 'UTF8') FROM log_leaf WHERE idx >= $1::bigint ORDER BY idx LIMIT $2::int";
+enum { LEAVES_ENTRY };
+/* clang-format on */
+
+#define LOG_NODES_MAX 256 /* a compact range, a consistency and an inclusion proof need at most 64 + 129 + 64 */
+#define LOG_TRIES 10      /* a job starts again when another request signed a newer tree meanwhile */
+#define LOG_LEAVES_MAX 1000
+
+/* The complete subtrees one job reads: recorded by a dry run, then filled by SQL_NODES. */
+struct log_nodes {
+	size_t n;
+	bool overflow;
+	struct {
+		unsigned level;
+		uint64_t index;
+		bool have;
+		uint8_t hash[MERKLE_HASH_LEN];
+	} v[LOG_NODES_MAX];
+};
+
+static bool log_nodes_record(void *ctx, unsigned level, uint64_t index, uint8_t out[MERKLE_HASH_LEN])
+{
+	struct log_nodes *ns = ctx;
+	memset(out, 0, MERKLE_HASH_LEN);
+	for (size_t i = 0; i < ns->n; i++)
+		if (ns->v[i].level == level && ns->v[i].index == index)
+			return true;
+	if (ns->n == LOG_NODES_MAX) {
+		ns->overflow = true;
+		return false;
+	}
+	ns->v[ns->n].level = level;
+	ns->v[ns->n].index = index;
+	ns->v[ns->n].have = false;
+	ns->n++;
+	return true;
+}
+
+static bool log_nodes_lookup(void *ctx, unsigned level, uint64_t index, uint8_t out[MERKLE_HASH_LEN])
+{
+	const struct log_nodes *ns = ctx;
+	for (size_t i = 0; i < ns->n; i++)
+		if (ns->v[i].level == level && ns->v[i].index == index && ns->v[i].have) {
+			memcpy(out, ns->v[i].hash, MERKLE_HASH_LEN);
+			return true;
+		}
+	return false;
+}
+
+static int log_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* SQL_NODES' rows into the recorded entries; false when a row is not a hash. */
+static bool log_nodes_fill(struct log_nodes *ns, PGresult *res)
+{
+	for (int r = 0; res != NULL && r < PQntuples(res); r++) {
+		unsigned level = (unsigned)result_int(res, r, NODE_LEVEL);
+		uint64_t index = (uint64_t)result_int64(res, r, NODE_INDEX);
+		const char *hex = result_value(res, r, NODE_HASH);
+		if (strlen(hex) != 2 * MERKLE_HASH_LEN)
+			return false;
+		for (size_t i = 0; i < ns->n; i++) {
+			if (ns->v[i].level != level || ns->v[i].index != index)
+				continue;
+			for (size_t k = 0; k < MERKLE_HASH_LEN; k++) {
+				int hi = log_hex_digit(hex[2 * k]), lo = log_hex_digit(hex[2 * k + 1]);
+				if (hi < 0 || lo < 0)
+					return false;
+				ns->v[i].hash[k] = (uint8_t)(hi << 4 | lo);
+			}
+			ns->v[i].have = true;
+		}
+	}
+	return true;
+}
+
+/* Sends SQL_NODES for what the dry run recorded; next gets the rows. */
+static void log_nodes_fetch(struct rpc_call *call, const struct log_nodes *ns, rpc_step next)
+{
+	struct buf levels = {0}, indices = {0};
+	buf_putc(&levels, '{');
+	buf_putc(&indices, '{');
+	for (size_t i = 0; i < ns->n; i++) {
+		buf_printf(&levels, "%s%u", i ? "," : "", ns->v[i].level);
+		buf_printf(&indices, "%s%llu", i ? "," : "", (unsigned long long)ns->v[i].index);
+	}
+	buf_putc(&levels, '}');
+	buf_putc(&indices, '}');
+	const char *params[2] = {rpc_strdup(call, buf_str(&levels)), rpc_strdup(call, buf_str(&indices))};
+	buf_free(&levels);
+	buf_free(&indices);
+	query_run(call, SQL_NODES, 2, params, next);
+}
+
+/* A proof as the wire's repeated bytes, copied into the call's arena. */
+static void log_proof_out(struct rpc_call *call, const struct merkle_proof *p, ProtobufCBinaryData **out, size_t *n)
+{
+	*n = p->len;
+	*out = arena_alloc(&call->arena, (p->len + 1) * sizeof **out);
+	for (size_t i = 0; i < p->len; i++) {
+		uint8_t *h = arena_alloc(&call->arena, MERKLE_HASH_LEN);
+		memcpy(h, p->hash[i], MERKLE_HASH_LEN);
+		(*out)[i].data = h;
+		(*out)[i].len = MERKLE_HASH_LEN;
+	}
+}
+
+static void log_refuse_rewritten(struct rpc_call *call, const char *what)
+{
+	log_error("log_not_extending", "rid=%s %s", call->rid, what);
+	reply_error(call, PLANREG__V1__CODE__INTERNAL, "log_not_extending",
+		    "the service's log no longer extends the last checkpoint it signed (%s); it signs nothing more "
+		    "until its operators have looked: tell them",
+		    what);
+}
+
+/* ---------------------------------------------------------------- the receipt and the newest checkpoint */
+
+/* One job: sign the tree as it is now when it has grown (consistently), then prove a leaf under it. */
+struct log_job {
+	void *outer; /* the caller's call->state, given back before done */
+	log_receipt_fn done;
+	const char *sql; /* SQL_LEAF_OF_* or SQL_LOG_SIZE */
+	const char *id;  /* its parameter */
+	int tries;
+	bool want_leaf;
+	uint64_t leaf_index;
+	const char *entry;
+	uint64_t tree_size;
+	/* the signer as the dry run saw it */
+	uint64_t generation, signed_size;
+	uint8_t signed_root[MERKLE_HASH_LEN];
+	bool sign;
+	struct log_nodes nodes;
+};
+
+static void log_job_have_row(struct rpc_call *call, PGresult *res);
+
+static void log_job_finish(struct rpc_call *call, struct log_job *job, Planreg__V1__LogReceipt *r)
+{
+	call->state = job->outer;
+	job->done(call, r);
+}
+
+static void log_job_query(struct rpc_call *call, struct log_job *job)
+{
+	const char *params[1] = {job->id};
+	query_run(call, job->sql, job->id ? 1 : 0, job->id ? params : NULL, log_job_have_row);
+}
+
+/* The head of the tree of tree_size leaves and the inclusion proof of the leaf, from the fetched nodes; the
+ * tree signed when it has grown. False when the call was answered with an error. */
+static bool log_job_prove(struct rpc_call *call, struct log_job *job, struct log_signer *s, Planreg__V1__LogReceipt *r)
+{
+	uint8_t root[MERKLE_HASH_LEN];
+	memcpy(root, job->signed_root, MERKLE_HASH_LEN);
+	if (job->sign) {
+		struct merkle_compact c;
+		struct merkle_proof p = {0};
+		if (!merkle_compact_load(&c, job->tree_size, log_nodes_lookup, &job->nodes)) {
+			log_refuse_rewritten(call, "the node table lacks a subtree of the tree's right edge");
+			return false;
+		}
+		merkle_compact_root(&c, root);
+		if (job->signed_size > 0 &&
+		    (!merkle_consistency_proof(log_nodes_lookup, &job->nodes, job->signed_size, job->tree_size, &p) ||
+		     !merkle_verify_consistency(job->signed_size, job->tree_size, &p.hash[0][0], p.len,
+						job->signed_root, root))) {
+			log_refuse_rewritten(call, rpc_printf(call,
+							      "the tree of %llu entries is not consistent with the "
+							      "signed one of %llu",
+							      (unsigned long long)job->tree_size,
+							      (unsigned long long)job->signed_size));
+			return false;
+		}
+		char *err = NULL;
+		if (!log_signer_commit(s, job->tree_size, root, &err)) {
+			log_error("log_state_write", "rid=%s %s", call->rid, err);
+			reply_error(call, PLANREG__V1__CODE__UNAVAILABLE, "log_state_unwritable",
+				    "the service cannot record its new checkpoint just now; try again");
+			free(err);
+			return false;
+		}
+	}
+	r->checkpoint = rpc_strdup(call, s->note);
+	if (!job->want_leaf)
+		return true;
+	struct merkle_proof p = {0};
+	uint8_t leaf[MERKLE_HASH_LEN];
+	merkle_leaf_hash(job->entry, strlen(job->entry), leaf);
+	if (!merkle_inclusion_proof(log_nodes_lookup, &job->nodes, job->leaf_index, job->tree_size, &p) ||
+	    !merkle_verify_inclusion(leaf, job->leaf_index, job->tree_size, &p.hash[0][0], p.len, root)) {
+		log_refuse_rewritten(call, rpc_printf(call,
+						      "entry %llu is not proved by the stored nodes under the "
+						      "signed head",
+						      (unsigned long long)job->leaf_index));
+		return false;
+	}
+	log_proof_out(call, &p, &r->proof, &r->n_proof);
+	return true;
+}
+
+static void log_job_plan(struct rpc_call *call, struct log_job *job);
+
+/* Another request signed while this one read its nodes. That tree is newer than the one this job meant to
+ * sign: a checkpoint alone is answered with it, and a leaf it holds is proved under it (no signing); otherwise
+ * the job starts again from the tree's size. */
+static void log_job_raced(struct rpc_call *call, struct log_job *job, const struct log_signer *s)
+{
+	if (++job->tries >= LOG_TRIES) {
+		reply_error(call, PLANREG__V1__CODE__UNAVAILABLE, "log_busy",
+			    "the log kept growing while this answer was made; try again");
+		return;
+	}
+	if (!job->want_leaf) {
+		Planreg__V1__LogReceipt *r =
+			ARENA_NEW(&call->arena, Planreg__V1__LogReceipt, planreg__v1__log_receipt__init);
+		r->checkpoint = rpc_strdup(call, s->note);
+		log_job_finish(call, job, r);
+		return;
+	}
+	if (s->size > job->leaf_index) {
+		job->tree_size = s->size;
+		log_job_plan(call, job);
+		return;
+	}
+	log_job_query(call, job);
+}
+
+static void log_job_have_nodes(struct rpc_call *call, PGresult *res)
+{
+	struct log_job *job = call->state;
+	struct log_signer *s = &call->srv->log_signer;
+	if (s->generation != job->generation) { /* another request signed a newer tree meanwhile */
+		log_job_raced(call, job, s);
+		return;
+	}
+	if (!log_nodes_fill(&job->nodes, res)) {
+		log_refuse_rewritten(call, "the node table holds a value that is not a hash");
+		return;
+	}
+	Planreg__V1__LogReceipt *r = ARENA_NEW(&call->arena, Planreg__V1__LogReceipt, planreg__v1__log_receipt__init);
+	if (!log_job_prove(call, job, s, r))
+		return;
+	r->leaf_index = job->leaf_index;
+	r->entry.data = (uint8_t *)(job->want_leaf ? job->entry : "");
+	r->entry.len = job->want_leaf ? strlen(job->entry) : 0;
+	log_job_finish(call, job, r);
+}
+
+/* Records what the proofs will read (the dry run), then fetches it. */
+static void log_job_plan(struct rpc_call *call, struct log_job *job)
+{
+	struct log_signer *s = &call->srv->log_signer;
+	job->generation = s->generation;
+	job->signed_size = s->size;
+	memcpy(job->signed_root, s->root, MERKLE_HASH_LEN);
+	if (job->tree_size < s->size) {
+		log_refuse_rewritten(call, rpc_printf(call, "the database holds %llu entries, the last checkpoint %llu",
+						      (unsigned long long)job->tree_size, (unsigned long long)s->size));
+		return;
+	}
+	job->sign = job->tree_size > s->size || s->note == NULL;
+	job->nodes.n = 0;
+	job->nodes.overflow = false;
+	struct merkle_compact c;
+	struct merkle_proof p;
+	bool ok = true;
+	if (job->sign)
+		ok = merkle_compact_load(&c, job->tree_size, log_nodes_record, &job->nodes);
+	if (ok && job->sign && s->size > 0)
+		ok = merkle_consistency_proof(log_nodes_record, &job->nodes, s->size, job->tree_size, &p);
+	if (ok && job->want_leaf)
+		ok = merkle_inclusion_proof(log_nodes_record, &job->nodes, job->leaf_index, job->tree_size, &p);
+	if (!ok) {
+		reply_error(call, PLANREG__V1__CODE__INTERNAL, "log_proof", "the service could not plan a proof");
+		return;
+	}
+	if (job->nodes.n == 0) { /* nothing to read: the empty tree, or the signed one without a leaf */
+		log_job_have_nodes(call, NULL);
+		return;
+	}
+	log_nodes_fetch(call, &job->nodes, log_job_have_nodes);
+}
+
+static void log_job_have_row(struct rpc_call *call, PGresult *res)
+{
+	struct log_job *job = call->state;
+	if (PQntuples(res) != 1 || (job->want_leaf && result_is_null(res, 0, LEAF_INDEX))) {
+		log_error("log_leaf_missing", "rid=%s id=%s", call->rid, job->id ? job->id : "");
+		reply_error(call, PLANREG__V1__CODE__INTERNAL, "log_leaf_missing",
+			    "the entry is stored but has no place in the service's log; tell its operators");
+		return;
+	}
+	job->tree_size = (uint64_t)result_int64(res, 0, LEAF_TREE_SIZE);
+	if (job->want_leaf) {
+		job->leaf_index = (uint64_t)result_int64(res, 0, LEAF_INDEX);
+		job->entry = rpc_strdup(call, result_value(res, 0, LEAF_ENTRY));
+	}
+	if (!call->srv->log_signer.enabled) { /* the log is kept, not signed: the index and the entry only */
+		Planreg__V1__LogReceipt *r =
+			ARENA_NEW(&call->arena, Planreg__V1__LogReceipt, planreg__v1__log_receipt__init);
+		r->leaf_index = job->leaf_index;
+		r->entry.data = (uint8_t *)(job->want_leaf ? job->entry : "");
+		r->entry.len = job->want_leaf ? strlen(job->entry) : 0;
+		log_job_finish(call, job, r);
+		return;
+	}
+	log_job_plan(call, job);
+}
+
+static void log_job_start(struct rpc_call *call, const char *sql, int64_t id, log_receipt_fn done)
+{
+	struct log_job *job = arena_alloc(&call->arena, sizeof *job);
+	memset(job, 0, sizeof *job);
+	job->outer = call->state;
+	job->done = done;
+	job->sql = sql;
+	job->id = id > 0 ? rpc_printf(call, "%lld", (long long)id) : NULL;
+	job->want_leaf = id > 0;
+	call->state = job;
+	log_job_query(call, job);
+}
+
+void log_receipt_update(struct rpc_call *call, int64_t update_id, log_receipt_fn done)
+{
+	log_job_start(call, SQL_LEAF_OF_UPDATE, update_id, done);
+}
+
+void log_receipt_review(struct rpc_call *call, int64_t review_id, log_receipt_fn done)
+{
+	log_job_start(call, SQL_LEAF_OF_REVIEW, review_id, done);
+}
+
+/* ---------------------------------------------------------------- GetCheckpoint */
+
+static bool log_require_signed(struct rpc_call *call)
+{
+	if (call->srv->log_signer.enabled)
+		return true;
+	reply_error(call, PLANREG__V1__CODE__FAILED_PRECONDITION, "log_not_signed",
+		    "this service keeps its log but does not sign it (its operators have not set log_key)");
+	return false;
+}
+
+static void log_checkpoint_done(struct rpc_call *call, Planreg__V1__LogReceipt *receipt)
+{
+	Planreg__V1__GetCheckpointResponse *r =
+		ARENA_NEW(&call->arena, Planreg__V1__GetCheckpointResponse, planreg__v1__get_checkpoint_response__init);
+	r->checkpoint = receipt->checkpoint;
+	reply_ok(call, r);
+}
+
+void log_get_checkpoint(struct rpc_call *call)
+{
+	if (log_require_signed(call))
+		log_job_start(call, SQL_LOG_SIZE, 0, log_checkpoint_done);
+}
+
+/* ---------------------------------------------------------------- proofs */
+
+/* The proof request's nodes have arrived: make the proof for real. */
+struct log_proof_state {
+	bool inclusion;
+	uint64_t a, b; /* index and size, or old and new size */
+	struct log_nodes nodes;
+};
+
+static bool log_proof_make(struct log_proof_state *st, merkle_subtree_fn fn, struct merkle_proof *p)
+{
+	if (st->inclusion)
+		return merkle_inclusion_proof(fn, &st->nodes, st->a, st->b, p);
+	return merkle_consistency_proof(fn, &st->nodes, st->a, st->b, p);
+}
+
+static void log_proof_have_nodes(struct rpc_call *call, PGresult *res)
+{
+	struct log_proof_state *st = call->state;
+	struct merkle_proof p = {0};
+	if (!log_nodes_fill(&st->nodes, res) || !log_proof_make(st, log_nodes_lookup, &p)) {
+		log_error("log_proof_nodes", "rid=%s a=%llu b=%llu", call->rid, (unsigned long long)st->a,
+			  (unsigned long long)st->b);
+		reply_error(call, PLANREG__V1__CODE__INTERNAL, "log_proof",
+			    "the service's log lacks what the proof needs; tell its operators");
+		return;
+	}
+	if (st->inclusion) {
+		Planreg__V1__GetInclusionProofResponse *r =
+			ARENA_NEW(&call->arena, Planreg__V1__GetInclusionProofResponse,
+				  planreg__v1__get_inclusion_proof_response__init);
+		log_proof_out(call, &p, &r->proof, &r->n_proof);
+		reply_ok(call, r);
+		return;
+	}
+	Planreg__V1__GetConsistencyProofResponse *r = ARENA_NEW(&call->arena, Planreg__V1__GetConsistencyProofResponse,
+								planreg__v1__get_consistency_proof_response__init);
+	log_proof_out(call, &p, &r->proof, &r->n_proof);
+	reply_ok(call, r);
+}
+
+static void log_proof_start(struct rpc_call *call, bool inclusion, uint64_t a, uint64_t b)
+{
+	struct log_proof_state *st = arena_alloc(&call->arena, sizeof *st);
+	memset(st, 0, sizeof *st);
+	st->inclusion = inclusion;
+	st->a = a;
+	st->b = b;
+	call->state = st;
+	struct merkle_proof p;
+	if (!log_proof_make(st, log_nodes_record, &p)) {
+		reply_error(call, PLANREG__V1__CODE__INTERNAL, "log_proof", "the service could not plan a proof");
+		return;
+	}
+	if (st->nodes.n == 0) {
+		log_proof_have_nodes(call, NULL);
+		return;
+	}
+	log_nodes_fetch(call, &st->nodes, log_proof_have_nodes);
+}
+
+void log_get_consistency_proof(struct rpc_call *call)
+{
+	const Planreg__V1__GetConsistencyProofRequest *q = call->req->get_consistency_proof;
+	if (!log_require_signed(call))
+		return;
+	uint64_t signed_size = call->srv->log_signer.size;
+	if (q->old_size == 0 || q->old_size > q->new_size || q->new_size > signed_size) {
+		reply_error(call, PLANREG__V1__CODE__INVALID_ARGUMENT, "log_range_invalid",
+			    "a consistency proof goes from an older tree of at least 1 entry to a newer one of at most "
+			    "%llu (the newest signed); asked from %llu to %llu",
+			    (unsigned long long)signed_size, (unsigned long long)q->old_size,
+			    (unsigned long long)q->new_size);
+		return;
+	}
+	log_proof_start(call, false, q->old_size, q->new_size);
+}
+
+void log_get_inclusion_proof(struct rpc_call *call)
+{
+	const Planreg__V1__GetInclusionProofRequest *q = call->req->get_inclusion_proof;
+	if (!log_require_signed(call))
+		return;
+	uint64_t signed_size = call->srv->log_signer.size;
+	if (q->index >= q->size || q->size > signed_size) {
+		reply_error(
+			call, PLANREG__V1__CODE__INVALID_ARGUMENT, "log_range_invalid",
+			"an inclusion proof is of an entry below the tree's size, in a tree of at most %llu entries "
+			"(the newest signed); asked for entry %llu in %llu",
+			(unsigned long long)signed_size, (unsigned long long)q->index, (unsigned long long)q->size);
+		return;
+	}
+	log_proof_start(call, true, q->index, q->size);
+}
+
+/* ---------------------------------------------------------------- GetLeaves */
+
+static void log_leaves_done(struct rpc_call *call, PGresult *res)
+{
+	Planreg__V1__GetLeavesResponse *r =
+		ARENA_NEW(&call->arena, Planreg__V1__GetLeavesResponse, planreg__v1__get_leaves_response__init);
+	int n = PQntuples(res);
+	r->n_entries = (size_t)n;
+	r->entries = arena_alloc(&call->arena, ((size_t)n + 1) * sizeof *r->entries);
+	for (int i = 0; i < n; i++) {
+		const char *e = rpc_strdup(call, result_value(res, i, LEAVES_ENTRY));
+		r->entries[i].data = (uint8_t *)e;
+		r->entries[i].len = strlen(e);
+	}
+	reply_ok(call, r);
+}
+
+void log_get_leaves(struct rpc_call *call)
+{
+	const Planreg__V1__GetLeavesRequest *q = call->req->get_leaves;
+	if (q->count < 1 || q->count > LOG_LEAVES_MAX || q->start > (uint64_t)INT64_MAX) {
+		reply_error(call, PLANREG__V1__CODE__INVALID_ARGUMENT, "log_range_invalid",
+			    "ask for 1 to %d entries from an index of the log", LOG_LEAVES_MAX);
+		return;
+	}
+	const char *params[2] = {rpc_printf(call, "%llu", (unsigned long long)q->start),
+				 rpc_printf(call, "%u", (unsigned)q->count)};
+	query_run(call, SQL_LEAVES, 2, params, log_leaves_done);
+}
