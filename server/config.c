@@ -109,6 +109,9 @@ static const struct config_entry config_table[] = {
 	INT(closing_timeout_ms, "2000", 100, 600000, false, "an orderly close takes at most this long"),
 	INT(drain_timeout_ms, "10000", 0, 600000, false, "on SIGTERM, wait this long for in-flight requests"),
 	INT(due_days, "14", 0, 365, false, "days after a quarter ends that its updates are due"),
+	STR(rating_scale, "five", false,
+	    "delivery confidence scale: five (green to red, five points) or three (green, amber, red; older five-point "
+	    "ratings are folded in reports)"),
 	STR(log_level, "info", true, "debug, info, warn or error"),
 	STR(pid_file, "", false, "write the daemon's pid here"),
 };
@@ -146,6 +149,10 @@ static bool config_set(struct config *c, const struct config_entry *e, const cha
 						 value);
 				return false;
 			}
+		}
+		if (strcmp(e->key, "rating_scale") == 0 && strcmp(value, "five") != 0 && strcmp(value, "three") != 0) {
+			*err = xasprintf("%s: rating_scale \"%s\" is not five or three", source, value);
+			return false;
 		}
 		return true;
 	}

@@ -54,6 +54,7 @@ struct config {
 	int closing_timeout_ms; /* an orderly close (flush, close_notify, linger) takes at most this long */
 	int drain_timeout_ms;
 	int due_days;
+	char *rating_scale; /* "five" or "three" (docs/assurance.md) */
 	char *log_level;
 	char *pid_file;
 };

@@ -220,6 +220,25 @@ static const struct method method_table[] = {
 	 .handler = remind_list,
 	 .roles = {ROLE_ADMIN, ROLE_VIEWER, ROLE_REMINDER},
 	 .replica = true},
+	/* change control (docs/assurance.md): submitters see their own projects' requests; only the CA decides */
+	{.kind = K(LIST_CHANGES),
+	 .name = "ListChanges",
+	 .doing = "listing change requests",
+	 .handler = change_list,
+	 .roles = {ROLE_ADMIN, ROLE_VIEWER, ROLE_SUBMITTER},
+	 .replica = true},
+	{.kind = K(GET_CHANGE),
+	 .name = "GetChange",
+	 .doing = "showing a change request",
+	 .handler = change_get,
+	 .roles = {ROLE_ADMIN, ROLE_VIEWER, ROLE_SUBMITTER},
+	 .replica = true},
+	{.kind = K(DECIDE_CHANGE),
+	 .name = "DecideChange",
+	 .doing = "deciding a change request",
+	 .handler = change_decide,
+	 .roles = {ROLE_ADMIN},
+	 .writes = true},
 };
 
 #define METHOD_COUNT (sizeof method_table / sizeof method_table[0])
