@@ -4,6 +4,7 @@
  * table, CSV or JSON with one set of keys (docs/json.md). */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "arena.h"
@@ -194,7 +195,21 @@ static const char *const cmd_status_project_keys[] = {"ref",
 						      "forecast_pence",
 						      "variance_pct",
 						      "flags",
-						      "outstanding"};
+						      "outstanding",
+						      "assurance",
+						      "assurance_rationale",
+						      "assurance_rated_at",
+						      "ratings_differ",
+						      "return_end_date",
+						      "original_cost_pence",
+						      "original_end_date",
+						      "approved_cost_pence",
+						      "approved_end_date",
+						      "variance_original_pct",
+						      "variance_approved_pct",
+						      "end_slip_original_days",
+						      "end_slip_approved_days",
+						      "pending_changes"};
 
 static const char *const cmd_status_group_keys[] = {"key",
 						    "name",
@@ -215,7 +230,14 @@ static const char *const cmd_status_group_keys[] = {"key",
 						    "compared_projects",
 						    "compared_forecast_pence",
 						    "compared_plan_cost_pence",
-						    "forecast_without_plan_cost"};
+						    "forecast_without_plan_cost",
+						    "assurance_green",
+						    "assurance_amber_green",
+						    "assurance_amber",
+						    "assurance_amber_red",
+						    "assurance_red",
+						    "assurance_unrated",
+						    "ratings_differ"};
 
 static const char *cmd_status_review(const Planreg__V1__ProjectStatus *p)
 {
@@ -229,6 +251,40 @@ static const char *cmd_status_review(const Planreg__V1__ProjectStatus *p)
 	default:
 		return "none";
 	}
+}
+
+/* The CA's rating and the baselines beside a project's return (docs/assurance.md). */
+static void cmd_status_baseline_row(struct output_rows *r, const char *which, const Planreg__V1__Baseline *b)
+{
+	char key[48];
+	snprintf(key, sizeof key, "%s_cost_pence", which);
+	cli_money_row(r, key, b ? b->cost_min : NULL);
+	snprintf(key, sizeof key, "%s_end_date", which);
+	output_rows_str(r, key, b && b->end_date[0] ? b->end_date : NULL);
+}
+
+static void cmd_status_assure_row(struct output_rows *r, const Planreg__V1__ProjectStatus *p)
+{
+	const Planreg__V1__Assurance *a = p->assurance;
+	const Planreg__V1__Baseline *o = p->original_baseline, *b = p->approved_baseline;
+	output_rows_str(r, "assurance", a ? cmd_status_confidence(a->rating) : NULL);
+	output_rows_str(r, "assurance_rationale", a ? a->rationale : NULL);
+	output_rows_str(r, "assurance_rated_at", a ? a->rated_at : NULL);
+	output_rows_bool(r, "ratings_differ", p->ratings_differ);
+	output_rows_str(r, "return_end_date", p->return_end_date[0] ? p->return_end_date : NULL);
+	cmd_status_baseline_row(r, "original", o);
+	cmd_status_baseline_row(r, "approved", b);
+	cmd_status_pct_row(r, "variance_original_pct", o ? o->variance : NULL);
+	cmd_status_pct_row(r, "variance_approved_pct", b ? b->variance : NULL);
+	if (o && o->end_slip)
+		output_rows_int(r, "end_slip_original_days", o->end_slip->days);
+	else
+		output_rows_null(r, "end_slip_original_days");
+	if (b && b->end_slip)
+		output_rows_int(r, "end_slip_approved_days", b->end_slip->days);
+	else
+		output_rows_null(r, "end_slip_approved_days");
+	output_rows_int(r, "pending_changes", p->pending_changes);
 }
 
 static void cmd_status_project_row(struct output_rows *r, const Planreg__V1__ProjectStatus *p)
@@ -267,6 +323,7 @@ static void cmd_status_project_row(struct output_rows *r, const Planreg__V1__Pro
 	cmd_status_pct_row(r, "variance_pct", p->variance);
 	output_rows_list(r, "flags", p->flags, p->n_flags, ";");
 	output_rows_bool(r, "outstanding", p->outstanding);
+	cmd_status_assure_row(r, p);
 }
 
 /* The rating columns of a group: the colours of reported projects, then returned, then no return. */
@@ -281,7 +338,48 @@ static int cmd_status_conf_count(Planreg__V1__CountByName **counts, size_t n, co
 	return 0;
 }
 
-static void cmd_status_group_row(struct output_rows *r, const Planreg__V1__StatusGroup *g)
+/* What --by groups by, and the projects from which the CA's ratings of each group are counted. */
+struct cmd_status_by {
+	const char *by; /* theme, stage, lead or confidence */
+	const struct cli_status_pages *pages;
+};
+
+/* Whether project p falls in group key of the grouping by (the server's rules: docs/json.md). */
+static bool cmd_status_in_group(const char *by, const char *key, const Planreg__V1__ProjectStatus *p)
+{
+	if (strcmp(by, "theme") == 0)
+		return atoi(key) == p->theme;
+	if (strcmp(by, "stage") == 0)
+		return strcmp(key, cmd_status_stage(p->update_id ? p->stage : p->register_stage)) == 0;
+	if (strcmp(by, "lead") == 0) {
+		for (size_t i = 0; i < p->n_lead_orgs; i++)
+			if (strcasecmp(key, p->lead_orgs[i]) == 0)
+				return true;
+		return false;
+	}
+	return p->update_id && strcmp(key, cmd_status_confidence(p->confidence)) == 0;
+}
+
+/* The CA's ratings of a group's reported projects: counts by rating (CONFIDENCE order, then unrated at
+ * index 0) and how many the two ratings differ on (*differ). */
+static void cmd_status_group_ratings(const Planreg__V1__StatusGroup *g, const struct cmd_status_by *by, int counts[6],
+				     int *differ)
+{
+	memset(counts, 0, 6 * sizeof *counts);
+	*differ = 0;
+	for (size_t i = 0; by && by->pages && i < by->pages->n_projects; i++) {
+		const Planreg__V1__ProjectStatus *p = by->pages->projects[i];
+		bool reported = p->update_id && p->review != PLANREG__V1__REVIEW_STATE__REVIEW_RETURNED;
+		if (!reported || !cmd_status_in_group(by->by, g->key, p))
+			continue;
+		int c = p->assurance ? (int)p->assurance->rating : 0;
+		counts[c >= 0 && c <= 5 ? c : 0]++;
+		*differ += p->ratings_differ;
+	}
+}
+
+static void cmd_status_group_row(struct output_rows *r, const Planreg__V1__StatusGroup *g,
+				 const struct cmd_status_by *by)
 {
 	output_rows_begin(r);
 	output_rows_str(r, "key", g->key);
@@ -300,13 +398,24 @@ static void cmd_status_group_row(struct output_rows *r, const Planreg__V1__Statu
 	output_rows_int(r, "compared_forecast_pence", g->compared_forecast_pence);
 	output_rows_int(r, "compared_plan_cost_pence", g->compared_plan_cost_pence);
 	output_rows_int(r, "forecast_without_plan_cost", g->forecast_without_plan_cost);
+	int counts[6], differ;
+	cmd_status_group_ratings(g, by, counts, &differ);
+	for (int c = 1; c <= 5; c++) {
+		char key[48];
+		snprintf(key, sizeof key, "assurance_%s", cmd_status_confidence(c));
+		output_rows_int(r, key, counts[c]);
+	}
+	output_rows_int(r, "assurance_unrated", counts[0]);
+	output_rows_int(r, "ratings_differ", differ);
 }
 
-static void cmd_status_groups_json(struct json *j, const char *key, Planreg__V1__StatusGroup **gs, size_t n)
+static void cmd_status_groups_json(struct json *j, const char *key, Planreg__V1__StatusGroup **gs, size_t n,
+				   const struct cli_status_pages *pages)
 {
+	struct cmd_status_by by = {key + strlen("by_"), pages};
 	struct output_rows *r = output_rows_new();
 	for (size_t i = 0; i < n; i++)
-		cmd_status_group_row(r, gs[i]);
+		cmd_status_group_row(r, gs[i], &by);
 	json_key(j, key);
 	output_rows_json(r, j);
 	output_rows_free(r);
@@ -347,9 +456,9 @@ static void cmd_status_json(struct json *j, const void *answer, const void *arg)
 	for (size_t i = 0; i < t->n_by_confidence; i++)
 		json_kv_int(j, t->by_confidence[i]->name, t->by_confidence[i]->count);
 	json_object_end(j);
-	cmd_status_groups_json(j, "by_theme", t->by_theme, t->n_by_theme);
-	cmd_status_groups_json(j, "by_stage", t->by_stage, t->n_by_stage);
-	cmd_status_groups_json(j, "by_lead", t->by_lead, t->n_by_lead);
+	cmd_status_groups_json(j, "by_theme", t->by_theme, t->n_by_theme, pages);
+	cmd_status_groups_json(j, "by_stage", t->by_stage, t->n_by_stage, pages);
+	cmd_status_groups_json(j, "by_lead", t->by_lead, t->n_by_lead, pages);
 	json_kv_int(j, "spend_pence", t->spend_pence);
 	json_kv_int(j, "forecast_pence", t->forecast_pence);
 	json_kv_int(j, "plan_cost_pence", t->plan_cost_pence);
@@ -357,7 +466,14 @@ static void cmd_status_json(struct json *j, const void *answer, const void *arg)
 	json_kv_int(j, "compared_forecast_pence", t->compared_forecast_pence);
 	json_kv_int(j, "compared_plan_cost_pence", t->compared_plan_cost_pence);
 	json_kv_int(j, "forecast_without_plan_cost", t->forecast_without_plan_cost);
+	json_key(j, "by_assurance");
+	json_object_begin(j);
+	for (size_t i = 0; i < t->n_by_assurance; i++)
+		json_kv_int(j, t->by_assurance[i]->name, t->by_assurance[i]->count);
 	json_object_end(j);
+	json_kv_int(j, "ratings_differ", t->ratings_differ);
+	json_object_end(j);
+	json_kv_str(j, "rating_scale", g->rating_scale[0] ? g->rating_scale : NULL);
 	json_object_end(j);
 }
 
@@ -376,6 +492,15 @@ static void cmd_status_headline_ratings(const Planreg__V1__StatusTotals *t)
 	}
 	printf("; returned %d, no return %d\n", cmd_status_conf_count(t->by_confidence, t->n_by_confidence, "returned"),
 	       cmd_status_conf_count(t->by_confidence, t->n_by_confidence, "none"));
+	if (t->n_by_assurance == 0)
+		return;
+	printf("The Combined Authority's rating of those reported:");
+	sep = " ";
+	for (size_t i = 0; i < t->n_by_assurance; i++) {
+		printf("%s%s %d", sep, t->by_assurance[i]->name, t->by_assurance[i]->count);
+		sep = ", ";
+	}
+	printf("; the two ratings differ on %d\n", t->ratings_differ);
 }
 
 /* The headline's money, like for like: forecasts only against the plan costs of the same projects. */
@@ -421,6 +546,9 @@ static void cmd_status_table_row(struct output_table *tab, struct arena *a, cons
 		output_join(a, p->lead_orgs, p->n_lead_orgs, ","),
 		has ? cmd_status_stage(p->stage) : "-",
 		has ? cmd_status_confidence(p->confidence) : (p->outstanding ? "OUTSTANDING" : "-"),
+		p->assurance ? arena_printf(a, "%s%s", cmd_status_confidence(p->assurance->rating),
+					    p->ratings_differ ? " (differs)" : "")
+			     : "-",
 		has ? arena_printf(a, "%d", p->revision) : "-",
 		has ? arena_printf(a, "%.10s", p->submitted_at) : "-",
 		has ? (p->on_time ? "yes" : "late") : (p->late ? "late" : "-"),
@@ -438,9 +566,10 @@ static struct output_table *cmd_status_table(const void *answer, const void *arg
 	static const Planreg__V1__StatusTotals no_totals = PLANREG__V1__STATUS_TOTALS__INIT;
 	const struct cli_status_pages *pages = answer;
 	cmd_status_headline(pages->first, pages->first->totals ? pages->first->totals : &no_totals);
-	static const char *const headers[] = {"REF",       "THEME",   "LEAD",   "STAGE",    "CONFIDENCE", "REV",
-					      "SUBMITTED", "ON TIME", "REVIEW", "VARIANCE", "FLAGS",      "TITLE"};
-	struct output_table *tab = output_table_new(headers, CMD_STATUS_N(headers), 1u << 11);
+	static const char *const headers[] = {"REF",       "THEME", "LEAD",      "STAGE",   "CONFIDENCE",
+					      "CA RATING", "REV",   "SUBMITTED", "ON TIME", "REVIEW",
+					      "VARIANCE",  "FLAGS", "TITLE"};
+	struct output_table *tab = output_table_new(headers, CMD_STATUS_N(headers), 1u << 12);
 	struct arena a = {0};
 	for (size_t i = 0; i < pages->n_projects; i++)
 		cmd_status_table_row(tab, &a, pages->projects[i]);
@@ -461,24 +590,44 @@ static Planreg__V1__StatusGroup *const *cmd_status_grouping(const Planreg__V1__S
 	return *n = t->n_by_confidence_group, t->by_confidence_group;
 }
 
-/* status --by: the answer is the totals, arg the grouping's name. */
+/* status --by: the answer is the totals, arg the grouping (struct cmd_status_by). */
 static void cmd_status_group_rows(struct output_rows *r, const void *answer, const void *arg)
 {
+	const struct cmd_status_by *by = arg;
 	size_t n;
-	Planreg__V1__StatusGroup *const *gs = cmd_status_grouping(answer, arg, &n);
+	Planreg__V1__StatusGroup *const *gs = cmd_status_grouping(answer, by->by, &n);
 	for (size_t i = 0; i < n; i++)
-		cmd_status_group_row(r, gs[i]);
+		cmd_status_group_row(r, gs[i], by);
+}
+
+/* The CA's ratings of a group in words: "green 1, amber 2; differ 1", or "-". */
+static const char *cmd_status_group_ratings_text(struct arena *a, const Planreg__V1__StatusGroup *g,
+						 const struct cmd_status_by *by)
+{
+	int counts[6], differ;
+	cmd_status_group_ratings(g, by, counts, &differ);
+	const char *text = "";
+	for (int c = 1; c <= 5; c++)
+		if (counts[c])
+			text = arena_printf(a, "%s%s%s %d", text, text[0] ? ", " : "", cmd_status_confidence(c),
+					    counts[c]);
+	if (differ)
+		text = arena_printf(a, "%s; differ %d", text, differ);
+	return text[0] ? text : "-";
 }
 
 static struct output_table *cmd_status_group_table(const void *answer, const void *arg)
 {
+	const struct cmd_status_by *by = arg;
 	size_t n;
-	Planreg__V1__StatusGroup *const *gs = cmd_status_grouping(answer, arg, &n);
-	static const char *const headers[] = {
-		"KEY",       "PROJECTS", "REPORTED", "OUTSTANDING", "LATE",  "GREEN",    "AMBER_GREEN", "AMBER",
-		"AMBER_RED", "RED",      "RETURNED", "NONE",        "SPEND", "FORECAST", "PLAN COST",   "NAME"};
+	Planreg__V1__StatusGroup *const *gs = cmd_status_grouping(answer, by->by, &n);
+	static const char *const headers[] = {"KEY",       "PROJECTS",    "REPORTED", "OUTSTANDING", "LATE",
+					      "GREEN",     "AMBER_GREEN", "AMBER",    "AMBER_RED",   "RED",
+					      "RETURNED",  "NONE",        "SPEND",    "FORECAST",    "PLAN COST",
+					      "CA RATING", "NAME"};
+	struct arena a = {0};
 	enum { counts = 4, ratings = CMD_STATUS_N(cmd_status_conf_names) };
-	struct output_table *tab = output_table_new(headers, CMD_STATUS_N(headers), 1u << 15);
+	struct output_table *tab = output_table_new(headers, CMD_STATUS_N(headers), 1u << 15 | 1u << 16);
 	for (size_t i = 0; i < n; i++) {
 		const Planreg__V1__StatusGroup *g = gs[i];
 		char num[counts + ratings][16], spend[MONEY_FMT_MAX], forecast[MONEY_FMT_MAX], plan[MONEY_FMT_MAX];
@@ -491,10 +640,14 @@ static struct output_table *cmd_status_group_table(const void *answer, const voi
 		money_format(g->spend_pence, spend);
 		money_format(g->forecast_pence, forecast);
 		money_format(g->plan_cost_pence, plan);
-		const char *cells[] = {g->key, num[0], num[1], num[2],  num[3], num[4],   num[5], num[6],
-				       num[7], num[8], num[9], num[10], spend,  forecast, plan,   g->name};
+		const char *cells[] = {g->key, num[0],   num[1], num[2],
+				       num[3], num[4],   num[5], num[6],
+				       num[7], num[8],   num[9], num[10],
+				       spend,  forecast, plan,   cmd_status_group_ratings_text(&a, g, by),
+				       g->name};
 		output_table_row(tab, cells);
 	}
+	arena_free(&a);
 	return tab;
 }
 
@@ -568,7 +721,8 @@ static int cmd_status_show_run(struct cli *cli, const struct cli_command *self, 
 		return rc;
 	const Planreg__V1__StatusTotals *t = pages.first->totals;
 	if (by != NULL && t != NULL) {
-		cli_listing_print(&cmd_status_group_listing, t, by, g.format);
+		struct cmd_status_by grouping = {by, &pages};
+		cli_listing_print(&cmd_status_group_listing, t, &grouping, g.format);
 	} else {
 		cli_listing_print(&cmd_status_listing, &pages, NULL, g.format);
 	}
