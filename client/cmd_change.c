@@ -160,8 +160,13 @@ static void cmd_change_print_one(const Planreg__V1__Change *c, enum output_forma
 	Planreg__V1__Change *list[1] = {(Planreg__V1__Change *)c};
 	one.changes = list;
 	one.n_changes = 1;
-	if (fmt != OUTPUT_TABLE) {
-		cli_listing_print(&cmd_change_listing, &one, NULL, fmt);
+	if (fmt == OUTPUT_JSON) { /* one object, as `update show` gives */
+		struct output_rows *rows = output_rows_new();
+		cmd_change_rows(rows, &one, NULL);
+		struct cli_json doc;
+		output_rows_json_object(rows, 0, cli_json_begin(&doc));
+		cli_json_end(&doc);
+		output_rows_free(rows);
 		return;
 	}
 	struct arena a = {0};
@@ -286,7 +291,7 @@ const struct cli_command cmd_change_show = {
 	.min_args = 1,
 	.max_args = 1,
 	.args_what = "one change request id",
-	.formats = CLI_FMT_LISTING,
+	.formats = CLI_FMT_RECORD,
 	.summary = "show one change request",
 	.help = cmd_change_help,
 	.run = cmd_change_show_run,

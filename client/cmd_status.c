@@ -254,13 +254,11 @@ static const char *cmd_status_review(const Planreg__V1__ProjectStatus *p)
 }
 
 /* The CA's rating and the baselines beside a project's return (docs/assurance.md). */
-static void cmd_status_baseline_row(struct output_rows *r, const char *which, const Planreg__V1__Baseline *b)
+static void cmd_status_baseline_row(struct output_rows *r, const char *cost_key, const char *end_key,
+				    const Planreg__V1__Baseline *b)
 {
-	char key[48];
-	snprintf(key, sizeof key, "%s_cost_pence", which);
-	cli_money_row(r, key, b ? b->cost_min : NULL);
-	snprintf(key, sizeof key, "%s_end_date", which);
-	output_rows_str(r, key, b && b->end_date[0] ? b->end_date : NULL);
+	cli_money_row(r, cost_key, b ? b->cost_min : NULL);
+	output_rows_str(r, end_key, b && b->end_date[0] ? b->end_date : NULL);
 }
 
 static void cmd_status_assure_row(struct output_rows *r, const Planreg__V1__ProjectStatus *p)
@@ -272,8 +270,8 @@ static void cmd_status_assure_row(struct output_rows *r, const Planreg__V1__Proj
 	output_rows_str(r, "assurance_rated_at", a ? a->rated_at : NULL);
 	output_rows_bool(r, "ratings_differ", p->ratings_differ);
 	output_rows_str(r, "return_end_date", p->return_end_date[0] ? p->return_end_date : NULL);
-	cmd_status_baseline_row(r, "original", o);
-	cmd_status_baseline_row(r, "approved", b);
+	cmd_status_baseline_row(r, "original_cost_pence", "original_end_date", o);
+	cmd_status_baseline_row(r, "approved_cost_pence", "approved_end_date", b);
 	cmd_status_pct_row(r, "variance_original_pct", o ? o->variance : NULL);
 	cmd_status_pct_row(r, "variance_approved_pct", b ? b->variance : NULL);
 	if (o && o->end_slip)
@@ -400,11 +398,11 @@ static void cmd_status_group_row(struct output_rows *r, const Planreg__V1__Statu
 	output_rows_int(r, "forecast_without_plan_cost", g->forecast_without_plan_cost);
 	int counts[6], differ;
 	cmd_status_group_ratings(g, by, counts, &differ);
-	for (int c = 1; c <= 5; c++) {
-		char key[48];
-		snprintf(key, sizeof key, "assurance_%s", cmd_status_confidence(c));
-		output_rows_int(r, key, counts[c]);
-	}
+	static const char *const keys[] = {"assurance_green", "assurance_amber_green", "assurance_amber",
+					   "assurance_amber_red",
+					   "assurance_red"}; /* the rows keep the key's pointer */
+	for (int c = 1; c <= 5; c++)
+		output_rows_int(r, keys[c - 1], counts[c]);
 	output_rows_int(r, "assurance_unrated", counts[0]);
 	output_rows_int(r, "ratings_differ", differ);
 }

@@ -225,20 +225,28 @@ GRANT EXECUTE ON FUNCTION planreg_change_decide(bigint, boolean, text, text) TO 
 REVOKE EXECUTE ON FUNCTION planreg_change_raise(bigint, bigint, text, change_kind, boolean, date, date, bigint,
                                                 bigint, text) FROM PUBLIC;
 
--- A project's baselines against its return for a period at a moment: what
--- status shows beside each return. One row for every project (NULLs when it
--- has no baseline yet); the return is the latest revision known at p_as_at.
+-- A project's baselines beside one of its returns (p_update, NULL for none):
+-- what status shows. One row for every project (NULLs when it has no
+-- baseline yet). The baselines are as they stand now, not at the status'
+-- moment; end_unapproved: the return's end date is the new value of a time
+-- change for its period that is pending or was rejected.
 CREATE FUNCTION planreg_assurance_status(p_project bigint, p_update bigint)
 RETURNS TABLE (original_cost_min_pence bigint, original_cost_max_pence bigint, original_end_date date,
                cost_min_pence bigint, cost_max_pence bigint, end_date date, cost_change_id bigint,
-               end_change_id bigint, return_end_date date, pending_changes bigint, end_days integer)
+               end_change_id bigint, return_end_date date, pending_changes bigint, end_unapproved boolean)
 LANGUAGE sql STABLE AS $fn$
 	SELECT b.original_cost_min_pence, b.original_cost_max_pence, b.original_end_date,
 	       b.cost_min_pence, b.cost_max_pence, b.end_date, b.cost_change_id, b.end_change_id,
-	       (SELECT max(coalesce(m.achieved, m.forecast)) FROM update_milestone m WHERE m.update_id = p_update),
+	       e.d,
 	       (SELECT count(*) FROM change_request c WHERE c.project_id = p_project AND c.state = 'pending'),
-	       (SELECT t.end_days FROM baseline_tolerance t)
-	FROM (SELECT p_project AS id) x LEFT JOIN project_baseline b ON b.project_id = x.id
+	       -- the return's end date is one a time change asked for and was not (or not yet) approved
+	       EXISTS (SELECT 1 FROM change_request c JOIN progress_update u ON u.id = p_update
+	               WHERE c.project_id = p_project AND c.kind = 'time' AND c.state IN ('pending', 'rejected')
+	                 AND c.period = u.period AND c.new_date = e.d)
+	FROM (SELECT p_project AS id) x
+	LEFT JOIN project_baseline b ON b.project_id = x.id
+	CROSS JOIN LATERAL (SELECT max(coalesce(m.achieved, m.forecast)) AS d FROM update_milestone m
+	                    WHERE m.update_id = p_update) e
 $fn$;
 GRANT EXECUTE ON FUNCTION planreg_assurance_status(bigint, bigint) TO planreg_app;
 

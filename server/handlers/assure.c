@@ -201,8 +201,7 @@ void assure_status_project(struct rpc_call *call, PGresult *res, int row, int co
 	ps->pending_changes = result_int(res, row, col + ASSURE_PENDING);
 	ps->return_end_date = rpc_strdup(call, has_update ? result_value(res, row, col + ASSURE_RETURN_END) : "");
 	/* the end date moved beyond the tolerance with no approved change (the change is pending or rejected) */
-	const Planreg__V1__Baseline *a = ps->approved_baseline;
-	if (has_update && a && a->end_slip && abs(a->end_slip->days) > result_int(res, row, col + ASSURE_END_DAYS))
+	if (has_update && result_bool(res, row, col + ASSURE_END_UNAPPROVED))
 		assure_push_flag(call, ps, "end_date_unapproved");
 	ps->confidence = (Planreg__V1__Confidence)assure_fold(call, ps->confidence);
 	if (ps->assurance) {

@@ -20,7 +20,7 @@ enum { ASSURE_UPDATE_ID, ASSURE_RATING, ASSURE_RATIONALE, ASSURE_BY, ASSURE_AT, 
 	" to_char(y.original_end_date, 'YYYY-MM-DD'), y.cost_min_pence, y.cost_max_pence,"                       \
 	" to_char(y.end_date, 'YYYY-MM-DD'), y.cost_change_id, y.end_change_id,"                                 \
 	" coalesce(to_char(y.return_end_date, 'YYYY-MM-DD'), ''), coalesce(y.pending_changes, 0),"               \
-	" y.return_end_date - y.original_end_date, y.return_end_date - y.end_date, coalesce(y.end_days, 0)"
+	" y.return_end_date - y.original_end_date, y.return_end_date - y.end_date, coalesce(y.end_unapproved, false)"
 #define ASSURE_STATUS_JOIN(project, update, period, as_at)                                                       \
 	" LEFT JOIN LATERAL planreg_assurance_latest(" project ", " period ", " as_at ") x ON true"               \
 	" LEFT JOIN LATERAL planreg_assurance_status(" project ", " update ") y ON true"
@@ -38,7 +38,7 @@ enum assure_status_col {
 	ASSURE_PENDING,
 	ASSURE_SLIP_ORIGINAL,
 	ASSURE_SLIP_APPROVED,
-	ASSURE_END_DAYS,
+	ASSURE_END_UNAPPROVED,
 	ASSURE_STATUS_COUNT
 };
 
