@@ -43,11 +43,12 @@ GRANT EXECUTE ON FUNCTION planreg_assurance_latest(bigint, text, timestamptz) TO
 
 -- How far a return may differ from the approved baseline before it raises a
 -- change request: the cost in tenths of a percent (the variance rule's 5%),
--- the end date in days. One row; changed by the owner (docs/assurance.md).
+-- the end date in days (a month: a milestone achieved a few days late is not
+-- a change of plan). One row; changed by the owner (docs/assurance.md).
 CREATE TABLE baseline_tolerance (
 	one boolean PRIMARY KEY DEFAULT true CHECK (one),
 	cost_tenths integer NOT NULL DEFAULT 50 CHECK (cost_tenths BETWEEN 0 AND 10000),
-	end_days integer NOT NULL DEFAULT 0 CHECK (end_days BETWEEN 0 AND 3650)
+	end_days integer NOT NULL DEFAULT 30 CHECK (end_days BETWEEN 0 AND 3650)
 );
 INSERT INTO baseline_tolerance DEFAULT VALUES;
 GRANT SELECT ON baseline_tolerance TO planreg_app;

@@ -231,9 +231,11 @@ class AssuranceTest(harness.WireTest):
         self.assertNotIn("end_date_unapproved", p["flags"])
         self.assertEqual((p["original_end_date"], p["approved_end_date"], p["end_slip_original_days"],
                           p["end_slip_approved_days"], p["pending_changes"]), ("2027-06-30", "2027-09-30", 92, 0, 0))
-        # the same date again raises nothing
+        # the same date again raises nothing, nor a move within the tolerance (30 days)
         self.submit(ref, Q3, "--milestone", "Go live|2027-06-30|2027-09-30|", narrative="Holding the new date.")
+        self.submit(ref, Q3, "--milestone", "Go live|2027-06-30|2027-10-20|", narrative="Three weeks later.")
         self.assertEqual(self.changes("--project", str(ref), "--state", "pending"), [])
+        self.assertNotIn("end_date_unapproved", project(self.status(Q3), ref)["flags"])
         # contract: the CSV header is the JSON keys
         rows = csv_rows(self.ok(self.cli("viewer", "change", "list", "--format", "csv")).stdout)
         self.assertEqual(rows[0], list(self.changes()[0].keys()))
