@@ -276,6 +276,7 @@ static const struct cli_command *const cli_commands[] = {
 	&cmd_update_list,
 	&cmd_update_show,
 	&cmd_update_review,
+	&cmd_update_evidence,
 	&cmd_change_list,
 	&cmd_change_show,
 	&cmd_change_approve,

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli_options.h"
+#include "cmd_update.h"
 #include "json.h"
 #include "period.h"
 #include "values.h"
@@ -29,7 +30,7 @@ static const char *const cmd_export_keys[] = {
 	"on_behalf", "submitted_at", "review", "review_comment", "reviewed_by", "reviewed_at", "superseded", "hash",
 	"prev_hash",
 	/* the CA's assurance rating of the revision (docs/assurance.md) */
-	"assurance", "assurance_rationale", "assurance_rated_by", "assurance_rated_at"};
+	"assurance", "assurance_rationale", "assurance_rated_by", "assurance_rated_at", "evidence"};
 
 static const char *cmd_export_iso(const Planreg__V1__Date *d)
 {
@@ -82,6 +83,7 @@ static void cmd_export_row(struct output_rows *r, const Planreg__V1__Update *u)
 	output_rows_str(r, "assurance_rationale", a ? a->rationale : NULL);
 	output_rows_str(r, "assurance_rated_by", a ? a->rated_by : NULL);
 	output_rows_str(r, "assurance_rated_at", a ? a->rated_at : NULL);
+	cmd_update_evidence_row(r, "evidence", u); /* one CATEGORY|LOCATION|SHA256|MILESTONE|TITLE a line */
 }
 
 /* Every page of the export into r. A page too large for a frame (long narratives) is asked for again at half

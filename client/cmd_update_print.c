@@ -120,6 +120,7 @@ void cmd_update_print_json(struct json *j, const Planreg__V1__UpdateContent *c, 
 		}
 		json_kv_bool(j, "superseded", u->superseded);
 		cmd_update_print_assurance_json(j, u->assurance);
+		cmd_update_evidence_json(j, u);
 	}
 	json_object_end(j);
 }
@@ -157,7 +158,8 @@ static const char *const cmd_update_print_keys[] = {"id",
 						    "assurance_rating",
 						    "assurance_rationale",
 						    "assurance_rated_by",
-						    "assurance_rated_at"};
+						    "assurance_rated_at",
+						    "evidence"};
 
 /* One update as a CSV row: the values of cmd_update_print_json, milestones one TITLE|BASELINE|FORECAST|ACHIEVED a line.
  */
@@ -197,6 +199,7 @@ static void cmd_update_print_row(struct output_rows *rows, const Planreg__V1__Up
 	output_rows_str(rows, "assurance_rationale", a ? a->rationale : NULL);
 	output_rows_str(rows, "assurance_rated_by", a ? a->rated_by : NULL);
 	output_rows_str(rows, "assurance_rated_at", a ? a->rated_at : NULL);
+	cmd_update_evidence_row(rows, "evidence", u);
 	buf_free(&ms);
 }
 
@@ -306,6 +309,11 @@ static void cmd_update_print_review_pairs(struct cmd_update_record *r, const Pla
 						   values_confidence_name((enum confidence)u->assurance->rating),
 						   u->assurance->rated_by, u->assurance->rated_at,
 						   u->assurance->rationale));
+	for (size_t i = 0; i < u->n_evidence; i++) {
+		char *text = cmd_update_evidence_text(u->evidence[i]);
+		cmd_update_print_pair(r, arena_printf(a, "evidence %zu", i + 1), arena_strdup(a, text));
+		free(text);
+	}
 }
 
 void cmd_update_print_record(const Planreg__V1__Update *u)

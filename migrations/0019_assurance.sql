@@ -282,3 +282,34 @@ JOIN LATERAL (SELECT u.id FROM progress_update u WHERE u.project_id = p.id
               ORDER BY u.period, u.revision LIMIT 1) f ON true
 JOIN LATERAL (SELECT u.id, u.forecast_total_pence FROM progress_update u WHERE u.project_id = p.id
               ORDER BY u.period DESC, u.revision DESC LIMIT 1) l ON true;
+
+-- ---------------------------------------------------------------- evidence links
+
+-- Documents that back a return or one of its milestones (issue 19 item 6): a
+-- URL or a file name, the file's SHA-256 when given, and a category of IATI's
+-- document category list (A01-A12 about an activity, B01-B18 about an
+-- organisation; server/handlers/evidence.c names them). Added after the
+-- return by its lead body or the CA, append-only; outside the return's hash
+-- (the return is not changed by what backs it). Indicator actuals (item 3)
+-- will add a reference of their own.
+CREATE TABLE evidence_link (
+	id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	update_id bigint NOT NULL REFERENCES progress_update,
+	milestone integer CHECK (milestone >= 1), -- the milestone's position in the return; NULL: the return
+	location clean_text NOT NULL CHECK (btrim(location) <> '' AND length(location) <= 2000),
+	sha256 text CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+	category text NOT NULL CHECK (category ~ '^(A(0[1-9]|1[0-2])|B(0[1-9]|1[0-8]))$'),
+	title clean_text NOT NULL DEFAULT '' CHECK (length(title) <= 500),
+	added_by text NOT NULL,
+	added_at timestamptz NOT NULL DEFAULT now(),
+	idempotency_key text CHECK (length(idempotency_key) BETWEEN 1 AND 200),
+	UNIQUE (added_by, idempotency_key)
+);
+CREATE INDEX evidence_link_update ON evidence_link (update_id, id);
+CREATE TRIGGER evidence_link_append_only BEFORE UPDATE OR DELETE ON evidence_link
+	FOR EACH ROW EXECUTE FUNCTION planreg_append_only();
+CREATE TRIGGER evidence_link_no_truncate BEFORE TRUNCATE ON evidence_link
+	FOR EACH STATEMENT EXECUTE FUNCTION planreg_append_only();
+GRANT SELECT ON evidence_link TO planreg_app;
+GRANT INSERT (update_id, milestone, location, sha256, category, title, added_by, idempotency_key)
+	ON evidence_link TO planreg_app;

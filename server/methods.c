@@ -239,6 +239,13 @@ static const struct method method_table[] = {
 	 .handler = change_decide,
 	 .roles = {ROLE_ADMIN},
 	 .writes = true},
+	{.kind = K(ADD_EVIDENCE),
+	 .name = "AddEvidence",
+	 .doing = "adding a document to a return",
+	 .handler = evidence_add,
+	 .roles = {ROLE_ADMIN, ROLE_SUBMITTER},
+	 .lead_only = true,
+	 .writes = true},
 };
 
 #define METHOD_COUNT (sizeof method_table / sizeof method_table[0])

@@ -64,4 +64,15 @@ void assure_status_project(struct rpc_call *call, PGresult *res, int row, int co
 /* GetStatus's last step: the totals by the CA's rating over the projects planreg_status_rows gives for
  * params (13, as status.c's SQL_STATUS; the page's two last ignored), ratings folded, then the reply. */
 void assure_status_totals(struct rpc_call *call, Planreg__V1__GetStatusResponse *r, const char *const params[13]);
+/* evidence.c: documents that back a return (docs/assurance.md) */
+/* The evidence of update u (alias u) as one cell, read by evidence_from_cell. */
+#define ASSURE_EVIDENCE_CELL                                                                                           \
+	"coalesce((SELECT string_agg(e.id || chr(30) || e.update_id || chr(30) || coalesce(e.milestone, 0) ||"         \
+	" chr(30) || e.location || chr(30) || coalesce(e.sha256, '') || chr(30) || e.category || chr(30) ||"           \
+	" e.title || chr(30) || e.added_by || chr(30) || " TS(                                                         \
+		"e.added_at") ", chr(31) ORDER BY e.id)"                                                               \
+			      " FROM evidence_link e WHERE e.update_id = u.id), '')"
+void evidence_from_cell(struct rpc_call *call, const char *cell, Planreg__V1__Evidence ***out, size_t *n);
+/* The name of an IATI document category code, NULL when it is not one. */
+const char *evidence_category_name(const char *code);
 #endif

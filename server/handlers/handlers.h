@@ -91,6 +91,8 @@ void status_diff(struct rpc_call *call);
 void change_list(struct rpc_call *call);
 void change_get(struct rpc_call *call);
 void change_decide(struct rpc_call *call);
+/* evidence.c: documents that back a return (docs/assurance.md) */
+void evidence_add(struct rpc_call *call);
 
 /* audit.c: the hash chain */
 void audit_verify(struct rpc_call *call);

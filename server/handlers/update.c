@@ -91,7 +91,7 @@ enum receipt_col {
 	"   AND later.period = u.period AND later.revision > u.revision),"                                      \
 	" coalesce((SELECT string_agg(org_code, chr(31) ORDER BY position) FROM project_lead_org"               \
 	"   WHERE project_id = u.project_id), ''),"                                                              \
-	" p.title, " ASSURE_COLUMNS
+	" p.title, " ASSURE_COLUMNS ", " ASSURE_EVIDENCE_CELL
 #define UPDATE_FROM                                                                                              \
 	" FROM progress_update u JOIN project p ON p.id = u.project_id"                                          \
 	" LEFT JOIN LATERAL (SELECT * FROM update_review r WHERE r.update_id = u.id ORDER BY r.id DESC LIMIT 1) rv" \
@@ -109,6 +109,7 @@ enum update_col {
 	UPD_LEADS,      /* the project's lead organisations, joined with RESULT_SEP */
 	UPD_TITLE,      /* the project's title */
 	UPD_ASSURANCE,  /* the CA's latest rating of this revision (ASSURE_COLUMNS) */
+	UPD_EVIDENCE = UPD_ASSURANCE + ASSURE_COUNT, /* the documents that back it (ASSURE_EVIDENCE_CELL) */
 };
 
 /* $1 id, $2 ref, $3 period, $4 lead organisation, $5 latest only */
@@ -246,6 +247,7 @@ static Planreg__V1__Update *update_from_row(struct rpc_call *call, PGresult *res
 	u->superseded = result_bool(res, row, UPD_SUPERSEDED);
 	u->project_title = rpc_strdup(call, result_value(res, row, UPD_TITLE));
 	u->assurance = assure_from_row(call, res, row, UPD_ASSURANCE);
+	evidence_from_cell(call, result_value(res, row, UPD_EVIDENCE), &u->evidence, &u->n_evidence);
 	u->n_lead_orgs = result_split(&call->arena, result_value(res, row, UPD_LEADS), RESULT_SEP, &u->lead_orgs);
 	if (leads) {
 		*leads = u->lead_orgs;

@@ -268,6 +268,52 @@ class AssuranceTest(harness.WireTest):
         self.assertEqual((p["approved_cost_pence"], p["variance_approved_pct"]), (plan, 30.0))
         self.refused(self.cli("admin", "change", "approve", str(now[0]["id"])), "not pending")
 
+    # ------------------------------------------------------------ evidence
+
+    def test_evidence_links_on_a_return_and_a_milestone(self):
+        uid = self.submit(38, Q3, "--milestone", "Studio open|2027-01-31|2027-01-31|", narrative="Evidence.")
+        r = self.ok(self.cli("submitter-LCC", "update", "evidence", str(uid), "--url",
+                             "https://lcc.example/reports/q3-review.pdf", "--category", "A07", "--title",
+                             "Quarterly review"))
+        self.assertIn("A07 https://lcc.example/reports/q3-review.pdf", r.stdout)
+        path = os.path.join(self.s.tmp, "contract-signed.pdf")
+        with open(path, "wb") as f:
+            f.write(b"%PDF-1.4 a signed contract\n")
+        import hashlib
+        with open(path, "rb") as f:
+            digest = hashlib.sha256(f.read()).hexdigest()
+        self.ok(self.cli("admin", "update", "evidence", str(uid), "--file", path, "--category", "A11",
+                         "--milestone", "1"))
+        shown = self.s.cli_json("viewer", "update", "show", str(uid))
+        self.assertEqual([(e["category"], e["location"], e["sha256"], e["milestone"], e["title"], e["added_by"])
+                          for e in shown["evidence"]],
+                         [("A07", "https://lcc.example/reports/q3-review.pdf", None, None, "Quarterly review",
+                           "submitter-LCC"),
+                          ("A11", "contract-signed.pdf", digest, 1, None, "admin")])
+        record = self.ok(self.cli("viewer", "update", "show", str(uid))).stdout
+        self.assertIn("A11 contract-signed.pdf (sha256 %s), milestone 1" % digest, record)
+        exported = self.s.cli_json("viewer", "export", "updates", "--from", Q3, "--to", Q3)
+        self.assertEqual(next(x for x in exported if x["id"] == uid)["evidence"],
+                         ["A07|https://lcc.example/reports/q3-review.pdf|||Quarterly review",
+                          "A11|contract-signed.pdf|%s|1|" % digest])
+        rows = csv_rows(self.ok(self.cli("viewer", "update", "history", "38", "--format", "csv")).stdout)
+        self.assertEqual(rows[0][-1], "evidence")
+        # refusals: a category not on IATI's list, another body's return, a viewer, a milestone it lacks,
+        # a hash that is not one, a location that is neither a URL nor a file name
+        self.refused(self.cli("submitter-LCC", "update", "evidence", str(uid), "--url", "https://x.example/a",
+                              "--category", "Z99"), "not an IATI document category")
+        self.refused(self.cli("submitter-STFC", "update", "evidence", str(uid), "--url", "https://x.example/a",
+                              "--category", "A07"), "may not add documents")
+        self.refused(self.cli("viewer", "update", "evidence", str(uid), "--url", "https://x.example/a",
+                              "--category", "A07"), "admin")
+        self.refused(self.cli("submitter-LCC", "update", "evidence", str(uid), "--url", "https://x.example/a",
+                              "--category", "A08", "--milestone", "2"), "no milestone 2")
+        self.refused(self.cli("submitter-LCC", "update", "evidence", str(uid), "--url", "https://x.example/a",
+                              "--category", "A08", "--sha256", "abc"), "SHA-256")
+        self.refused(self.cli("submitter-LCC", "update", "evidence", str(uid), "--url", "reports/q3.pdf",
+                              "--category", "A08"), "neither a URL")
+        self.assertEqual(len(self.s.cli_json("viewer", "update", "show", str(uid))["evidence"]), 2)
+
 
 class BeforeMigrationTest(unittest.TestCase):
     """A register with returns and reviews made before 0019 (its migrations applied as planregd would have):

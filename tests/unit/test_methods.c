@@ -107,6 +107,7 @@ static const struct {
 	{"ListChanges", "AVS", "admin, viewer or submitter"},
 	{"GetChange", "AVS", "admin, viewer or submitter"},
 	{"DecideChange", "A", "admin"},
+	{"AddEvidence", "AS", "admin or a submitter of a lead organisation"},
 };
 
 static const struct method *test_method_named(const char *name)
