@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli_options.h"
+#include "cmd_update.h"
 #include "json.h"
 #include "period.h"
 #include "values.h"
@@ -24,11 +25,12 @@ static const char cmd_export_updates_help[] =
 	"lead organisations as the register has them now.\n";
 
 static const char *const cmd_export_keys[] = {
-	"id",           "ref",      "title",          "lead_orgs",     "period",           "revision",
-	"confidence",   "stage",    "narrative",      "spend_pence",   "forecast_pence",   "variance_note",
-	"milestones",   "risks",    "submitted_by",   "submitted_org", "submitted_person", "on_behalf",
-	"submitted_at", "review",   "review_comment", "reviewed_by",   "reviewed_at",      "superseded",
-	"hash",         "prev_hash"};
+	"id", "ref", "title", "lead_orgs", "period", "revision", "confidence", "stage", "narrative", "spend_pence",
+	"forecast_pence", "variance_note", "milestones", "risks", "submitted_by", "submitted_org", "submitted_person",
+	"on_behalf", "submitted_at", "review", "review_comment", "reviewed_by", "reviewed_at", "superseded", "hash",
+	"prev_hash",
+	/* the CA's assurance rating of the revision (docs/assurance.md) */
+	"assurance", "assurance_rationale", "assurance_rated_by", "assurance_rated_at", "evidence"};
 
 static const char *cmd_export_iso(const Planreg__V1__Date *d)
 {
@@ -76,6 +78,12 @@ static void cmd_export_row(struct output_rows *r, const Planreg__V1__Update *u)
 	output_rows_bool(r, "superseded", u->superseded);
 	output_rows_str(r, "hash", u->hash);
 	output_rows_str(r, "prev_hash", u->prev_hash);
+	const Planreg__V1__Assurance *a = u->assurance;
+	output_rows_str(r, "assurance", a ? values_confidence_name((enum confidence)a->rating) : NULL);
+	output_rows_str(r, "assurance_rationale", a ? a->rationale : NULL);
+	output_rows_str(r, "assurance_rated_by", a ? a->rated_by : NULL);
+	output_rows_str(r, "assurance_rated_at", a ? a->rated_at : NULL);
+	cmd_update_evidence_row(r, "evidence", u); /* one CATEGORY|LOCATION|SHA256|MILESTONE|TITLE a line */
 }
 
 /* Every page of the export into r. A page too large for a frame (long narratives) is asked for again at half

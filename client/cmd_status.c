@@ -4,6 +4,7 @@
  * table, CSV or JSON with one set of keys (docs/json.md). */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "arena.h"
@@ -194,7 +195,21 @@ static const char *const cmd_status_project_keys[] = {"ref",
 						      "forecast_pence",
 						      "variance_pct",
 						      "flags",
-						      "outstanding"};
+						      "outstanding",
+						      "assurance",
+						      "assurance_rationale",
+						      "assurance_rated_at",
+						      "ratings_differ",
+						      "return_end_date",
+						      "original_cost_pence",
+						      "original_end_date",
+						      "approved_cost_pence",
+						      "approved_end_date",
+						      "variance_original_pct",
+						      "variance_approved_pct",
+						      "end_slip_original_days",
+						      "end_slip_approved_days",
+						      "pending_changes"};
 
 static const char *const cmd_status_group_keys[] = {"key",
 						    "name",
@@ -215,7 +230,14 @@ static const char *const cmd_status_group_keys[] = {"key",
 						    "compared_projects",
 						    "compared_forecast_pence",
 						    "compared_plan_cost_pence",
-						    "forecast_without_plan_cost"};
+						    "forecast_without_plan_cost",
+						    "assurance_green",
+						    "assurance_amber_green",
+						    "assurance_amber",
+						    "assurance_amber_red",
+						    "assurance_red",
+						    "assurance_unrated",
+						    "ratings_differ"};
 
 static const char *cmd_status_review(const Planreg__V1__ProjectStatus *p)
 {
@@ -267,6 +289,7 @@ static void cmd_status_project_row(struct output_rows *r, const Planreg__V1__Pro
 	cmd_status_pct_row(r, "variance_pct", p->variance);
 	output_rows_list(r, "flags", p->flags, p->n_flags, ";");
 	output_rows_bool(r, "outstanding", p->outstanding);
+	cmd_status_assure_row(r, p);
 }
 
 /* The rating columns of a group: the colours of reported projects, then returned, then no return. */
@@ -281,7 +304,8 @@ static int cmd_status_conf_count(Planreg__V1__CountByName **counts, size_t n, co
 	return 0;
 }
 
-static void cmd_status_group_row(struct output_rows *r, const Planreg__V1__StatusGroup *g)
+static void cmd_status_group_row(struct output_rows *r, const Planreg__V1__StatusGroup *g,
+				 const struct cmd_status_by *by)
 {
 	output_rows_begin(r);
 	output_rows_str(r, "key", g->key);
@@ -300,13 +324,16 @@ static void cmd_status_group_row(struct output_rows *r, const Planreg__V1__Statu
 	output_rows_int(r, "compared_forecast_pence", g->compared_forecast_pence);
 	output_rows_int(r, "compared_plan_cost_pence", g->compared_plan_cost_pence);
 	output_rows_int(r, "forecast_without_plan_cost", g->forecast_without_plan_cost);
+	cmd_status_group_assure_row(r, g, by);
 }
 
-static void cmd_status_groups_json(struct json *j, const char *key, Planreg__V1__StatusGroup **gs, size_t n)
+static void cmd_status_groups_json(struct json *j, const char *key, Planreg__V1__StatusGroup **gs, size_t n,
+				   const struct cli_status_pages *pages)
 {
+	struct cmd_status_by by = {key + strlen("by_"), pages};
 	struct output_rows *r = output_rows_new();
 	for (size_t i = 0; i < n; i++)
-		cmd_status_group_row(r, gs[i]);
+		cmd_status_group_row(r, gs[i], &by);
 	json_key(j, key);
 	output_rows_json(r, j);
 	output_rows_free(r);
@@ -347,9 +374,9 @@ static void cmd_status_json(struct json *j, const void *answer, const void *arg)
 	for (size_t i = 0; i < t->n_by_confidence; i++)
 		json_kv_int(j, t->by_confidence[i]->name, t->by_confidence[i]->count);
 	json_object_end(j);
-	cmd_status_groups_json(j, "by_theme", t->by_theme, t->n_by_theme);
-	cmd_status_groups_json(j, "by_stage", t->by_stage, t->n_by_stage);
-	cmd_status_groups_json(j, "by_lead", t->by_lead, t->n_by_lead);
+	cmd_status_groups_json(j, "by_theme", t->by_theme, t->n_by_theme, pages);
+	cmd_status_groups_json(j, "by_stage", t->by_stage, t->n_by_stage, pages);
+	cmd_status_groups_json(j, "by_lead", t->by_lead, t->n_by_lead, pages);
 	json_kv_int(j, "spend_pence", t->spend_pence);
 	json_kv_int(j, "forecast_pence", t->forecast_pence);
 	json_kv_int(j, "plan_cost_pence", t->plan_cost_pence);
@@ -357,7 +384,14 @@ static void cmd_status_json(struct json *j, const void *answer, const void *arg)
 	json_kv_int(j, "compared_forecast_pence", t->compared_forecast_pence);
 	json_kv_int(j, "compared_plan_cost_pence", t->compared_plan_cost_pence);
 	json_kv_int(j, "forecast_without_plan_cost", t->forecast_without_plan_cost);
+	json_key(j, "by_assurance");
+	json_object_begin(j);
+	for (size_t i = 0; i < t->n_by_assurance; i++)
+		json_kv_int(j, t->by_assurance[i]->name, t->by_assurance[i]->count);
 	json_object_end(j);
+	json_kv_int(j, "ratings_differ", t->ratings_differ);
+	json_object_end(j);
+	json_kv_str(j, "rating_scale", g->rating_scale[0] ? g->rating_scale : NULL);
 	json_object_end(j);
 }
 
@@ -402,6 +436,7 @@ static void cmd_status_headline(const Planreg__V1__GetStatusResponse *g, const P
 	       t->outstanding, t->returned, t->late);
 	cmd_status_headline_ratings(t);
 	cmd_status_headline_money(t);
+	cmd_status_headline_assurance(t);
 	char due[96];
 	cmd_status_due_words(g->period, g->due, due);
 	printf("Reported: a return received and not sent back. Outstanding: no return yet, or sent back\n"
@@ -421,6 +456,9 @@ static void cmd_status_table_row(struct output_table *tab, struct arena *a, cons
 		output_join(a, p->lead_orgs, p->n_lead_orgs, ","),
 		has ? cmd_status_stage(p->stage) : "-",
 		has ? cmd_status_confidence(p->confidence) : (p->outstanding ? "OUTSTANDING" : "-"),
+		p->assurance ? arena_printf(a, "%s%s", cmd_status_confidence(p->assurance->rating),
+					    p->ratings_differ ? " (differs)" : "")
+			     : "-",
 		has ? arena_printf(a, "%d", p->revision) : "-",
 		has ? arena_printf(a, "%.10s", p->submitted_at) : "-",
 		has ? (p->on_time ? "yes" : "late") : (p->late ? "late" : "-"),
@@ -438,9 +476,10 @@ static struct output_table *cmd_status_table(const void *answer, const void *arg
 	static const Planreg__V1__StatusTotals no_totals = PLANREG__V1__STATUS_TOTALS__INIT;
 	const struct cli_status_pages *pages = answer;
 	cmd_status_headline(pages->first, pages->first->totals ? pages->first->totals : &no_totals);
-	static const char *const headers[] = {"REF",       "THEME",   "LEAD",   "STAGE",    "CONFIDENCE", "REV",
-					      "SUBMITTED", "ON TIME", "REVIEW", "VARIANCE", "FLAGS",      "TITLE"};
-	struct output_table *tab = output_table_new(headers, CMD_STATUS_N(headers), 1u << 11);
+	static const char *const headers[] = {"REF",       "THEME", "LEAD",      "STAGE",   "CONFIDENCE",
+					      "CA RATING", "REV",   "SUBMITTED", "ON TIME", "REVIEW",
+					      "VARIANCE",  "FLAGS", "TITLE"};
+	struct output_table *tab = output_table_new(headers, CMD_STATUS_N(headers), 1u << 12);
 	struct arena a = {0};
 	for (size_t i = 0; i < pages->n_projects; i++)
 		cmd_status_table_row(tab, &a, pages->projects[i]);
@@ -461,24 +500,28 @@ static Planreg__V1__StatusGroup *const *cmd_status_grouping(const Planreg__V1__S
 	return *n = t->n_by_confidence_group, t->by_confidence_group;
 }
 
-/* status --by: the answer is the totals, arg the grouping's name. */
+/* status --by: the answer is the totals, arg the grouping (struct cmd_status_by). */
 static void cmd_status_group_rows(struct output_rows *r, const void *answer, const void *arg)
 {
+	const struct cmd_status_by *by = arg;
 	size_t n;
-	Planreg__V1__StatusGroup *const *gs = cmd_status_grouping(answer, arg, &n);
+	Planreg__V1__StatusGroup *const *gs = cmd_status_grouping(answer, by->by, &n);
 	for (size_t i = 0; i < n; i++)
-		cmd_status_group_row(r, gs[i]);
+		cmd_status_group_row(r, gs[i], by);
 }
 
 static struct output_table *cmd_status_group_table(const void *answer, const void *arg)
 {
+	const struct cmd_status_by *by = arg;
 	size_t n;
-	Planreg__V1__StatusGroup *const *gs = cmd_status_grouping(answer, arg, &n);
-	static const char *const headers[] = {
-		"KEY",       "PROJECTS", "REPORTED", "OUTSTANDING", "LATE",  "GREEN",    "AMBER_GREEN", "AMBER",
-		"AMBER_RED", "RED",      "RETURNED", "NONE",        "SPEND", "FORECAST", "PLAN COST",   "NAME"};
+	Planreg__V1__StatusGroup *const *gs = cmd_status_grouping(answer, by->by, &n);
+	static const char *const headers[] = {"KEY",       "PROJECTS",    "REPORTED", "OUTSTANDING", "LATE",
+					      "GREEN",     "AMBER_GREEN", "AMBER",    "AMBER_RED",   "RED",
+					      "RETURNED",  "NONE",        "SPEND",    "FORECAST",    "PLAN COST",
+					      "CA RATING", "NAME"};
+	struct arena a = {0};
 	enum { counts = 4, ratings = CMD_STATUS_N(cmd_status_conf_names) };
-	struct output_table *tab = output_table_new(headers, CMD_STATUS_N(headers), 1u << 15);
+	struct output_table *tab = output_table_new(headers, CMD_STATUS_N(headers), 1u << 15 | 1u << 16);
 	for (size_t i = 0; i < n; i++) {
 		const Planreg__V1__StatusGroup *g = gs[i];
 		char num[counts + ratings][16], spend[MONEY_FMT_MAX], forecast[MONEY_FMT_MAX], plan[MONEY_FMT_MAX];
@@ -491,10 +534,14 @@ static struct output_table *cmd_status_group_table(const void *answer, const voi
 		money_format(g->spend_pence, spend);
 		money_format(g->forecast_pence, forecast);
 		money_format(g->plan_cost_pence, plan);
-		const char *cells[] = {g->key, num[0], num[1], num[2],  num[3], num[4],   num[5], num[6],
-				       num[7], num[8], num[9], num[10], spend,  forecast, plan,   g->name};
+		const char *cells[] = {g->key, num[0],   num[1], num[2],
+				       num[3], num[4],   num[5], num[6],
+				       num[7], num[8],   num[9], num[10],
+				       spend,  forecast, plan,   cmd_status_group_ratings_text(&a, g, by),
+				       g->name};
 		output_table_row(tab, cells);
 	}
+	arena_free(&a);
 	return tab;
 }
 
@@ -571,7 +618,8 @@ static int cmd_status_show_run(struct cli *cli, const struct cli_command *self, 
 		return rc;
 	const Planreg__V1__StatusTotals *t = pages.first->totals;
 	if (by != NULL && t != NULL) {
-		cli_listing_print(&cmd_status_group_listing, t, by, g.format);
+		struct cmd_status_by grouping = {by, &pages};
+		cli_listing_print(&cmd_status_group_listing, t, &grouping, g.format);
 	} else {
 		cli_listing_print(&cmd_status_listing, &pages, NULL, g.format);
 	}

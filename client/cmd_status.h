@@ -27,4 +27,21 @@ void cmd_status_pct_row(struct output_rows *r, const char *key, const Planreg__V
 /* An amount for people ("-" when absent). */
 const char *cmd_status_money(const Planreg__V1__Money *m, char buf[MONEY_FMT_MAX]);
 
+/* cmd_status_assure.c: the CA's rating and the baselines beside the body's (docs/assurance.md). */
+/* What --by groups by, and the projects from which the CA's ratings of each group are counted. */
+struct cmd_status_by {
+	const char *by; /* theme, stage, lead or confidence */
+	const struct cli_status_pages *pages;
+};
+
+/* The assurance columns of a project's status row. */
+void cmd_status_assure_row(struct output_rows *r, const Planreg__V1__ProjectStatus *p);
+/* The CA's ratings of group g's reported projects: the columns of a --by row, and in words for the table. */
+void cmd_status_group_assure_row(struct output_rows *r, const Planreg__V1__StatusGroup *g,
+				 const struct cmd_status_by *by);
+const char *cmd_status_group_ratings_text(struct arena *a, const Planreg__V1__StatusGroup *g,
+					  const struct cmd_status_by *by);
+/* The headline's line of the CA's ratings, when the quarter has any. */
+void cmd_status_headline_assurance(const Planreg__V1__StatusTotals *t);
+
 #endif

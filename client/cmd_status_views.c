@@ -270,7 +270,9 @@ static const char *const cmd_status_diff_keys[] = {"ref",
 						   "milestones_slipped",
 						   "outstanding_from",
 						   "outstanding_to",
-						   "newly_outstanding"};
+						   "newly_outstanding",
+						   "assurance_from",
+						   "assurance_to"};
 
 static void cmd_status_diff_row(struct output_rows *r, const Planreg__V1__ProjectDiff *p)
 {
@@ -291,6 +293,8 @@ static void cmd_status_diff_row(struct output_rows *r, const Planreg__V1__Projec
 	output_rows_bool(r, "outstanding_from", p->outstanding_from);
 	output_rows_bool(r, "outstanding_to", p->outstanding_to);
 	output_rows_bool(r, "newly_outstanding", p->newly_outstanding);
+	output_rows_str(r, "assurance_from", cmd_status_confidence(p->assurance_from));
+	output_rows_str(r, "assurance_to", cmd_status_confidence(p->assurance_to));
 }
 
 static void cmd_status_diff_rows(struct output_rows *r, const void *answer, const void *arg)
@@ -314,6 +318,10 @@ static void cmd_status_diff_table_row(struct output_table *tab, struct arena *a,
 					cmd_status_diff_change(a, cmd_status_confidence(p->confidence_from),
 							       cmd_status_confidence(p->confidence_to)),
 					p->confidence_change[0] ? " " : "", p->confidence_change);
+	if (p->assurance_from || p->assurance_to) /* the CA's beside the body's */
+		conf = arena_printf(a, "%s; CA %s", conf,
+				    cmd_status_diff_change(a, cmd_status_confidence(p->assurance_from),
+							   cmd_status_confidence(p->assurance_to)));
 	const char *forecast = cmd_status_diff_change(a, cmd_status_money(p->forecast_from, from),
 						      cmd_status_money(p->forecast_to, to));
 	if (p->forecast_change_pct)

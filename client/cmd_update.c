@@ -62,7 +62,10 @@ static const char cmd_update_template_help[] =
 	"columns. --format chooses either way.\n";
 static const char cmd_update_review_help[] =
 	"Records the Combined Authority's review of an update (admin only). A returned\n"
-	"update counts as outstanding until a new revision arrives.\n";
+	"update counts as outstanding until a new revision arrives. --assurance sets the\n"
+	"Combined Authority's own rating of the return (with --rationale, required),\n"
+	"shown beside the lead body's in status, diff, exports and the board report; on a\n"
+	"three-point deployment it is green, amber or red.\n";
 
 /* After a connection broke with the request sent, it goes again with the same key: at once, then
  * after these pauses while connecting fails too (a daemon killed under a balancer can still take the
@@ -446,6 +449,17 @@ static int cmd_update_review_run(struct cli *cli, const struct cli_command *self
 		return rc;
 	body.accept = accept;
 	body.comment = (char *)(comment ? comment : "");
+	const char *rating = cli_getopt_value(&g, 'A'), *rationale = cli_getopt_value(&g, 'T');
+	if (rating != NULL) {
+		enum confidence c;
+		if (!values_confidence_parse(rating, &c))
+			return cli_usage(self, "--assurance must be one of %s, not \"%s\"", values_confidence_names(),
+					 rating);
+		body.assurance = (Planreg__V1__Confidence)c;
+	}
+	if (rationale != NULL && rating == NULL)
+		return cli_usage(self, "--rationale goes with --assurance RATING");
+	body.assurance_rationale = (char *)(rationale ? rationale : "");
 	/* one key per invocation: a retry after a broken connection records the review once */
 	char key[CMD_UPDATE_KEY_MAX];
 	if (!cmd_update_input_random_key(key))
@@ -465,6 +479,10 @@ static int cmd_update_review_run(struct cli *cli, const struct cli_command *self
 		printf("accepted update %lld\n", (long long)body.id);
 	else
 		printf("returned update %lld: %s\n", (long long)body.id, comment);
+	const Planreg__V1__Assurance *a = resp->review_update->assurance;
+	if (a)
+		printf("the Combined Authority's rating: %s (%s)\n", values_confidence_name((enum confidence)a->rating),
+		       a->rationale);
 	const Planreg__V1__ReviewUpdateResponse *rv = resp->review_update;
 	if (rv->receipt)
 		printf("leaf %llu in the log\n", (unsigned long long)rv->receipt->leaf_index);
@@ -606,6 +624,13 @@ const struct cli_command cmd_update_show = {
 static const struct cli_option cmd_update_review_options[] = {
 	{.name = "accept", .key = 'a', .help = "accept the update"},
 	{.name = "return", .key = 'r', .arg = "COMMENT", .help = "return it, saying what to change"},
+	{.name = "assurance",
+	 .key = 'A',
+	 .arg = "RATING",
+	 .help = "the Combined Authority's own rating: green, amber_green, amber, amber_red or red",
+	 .complete = CLI_COMPLETE_CHOICES,
+	 .choices = CLI_CONFIDENCE_CHOICES},
+	{.name = "rationale", .key = 'T', .arg = "TEXT", .help = "why the Combined Authority rates it so"},
 	{0},
 };
 

@@ -84,4 +84,10 @@ extern const struct cli_listing cmd_update_print_template_listing;
 void cmd_update_print_receipt(const Planreg__V1__UpdateContent *c, const Planreg__V1__SubmitUpdateResponse *r,
 			      bool replayed, int64_t amends, enum output_format fmt);
 
+/* cmd_update_evidence.c: a return's documents (docs/assurance.md) in a listing's row (key: a list, one
+ * CATEGORY|LOCATION|SHA256|MILESTONE|TITLE a line), as JSON ("evidence": an array), and one in words. */
+void cmd_update_evidence_row(struct output_rows *rows, const char *key, const Planreg__V1__Update *u);
+void cmd_update_evidence_json(struct json *j, const Planreg__V1__Update *u);
+char *cmd_update_evidence_text(const Planreg__V1__Evidence *e); /* the caller frees it */
+
 #endif

@@ -52,6 +52,22 @@ static void cmd_update_print_risk_lines(struct buf *b, const Planreg__V1__Update
 	}
 }
 
+/* The CA's rating of a revision (docs/assurance.md), null when none. */
+static void cmd_update_print_assurance_json(struct json *j, const Planreg__V1__Assurance *a)
+{
+	json_key(j, "assurance");
+	if (a == NULL) {
+		json_null(j);
+		return;
+	}
+	json_object_begin(j);
+	json_kv_str(j, "rating", values_confidence_name((enum confidence)a->rating));
+	json_kv_str(j, "rationale", a->rationale);
+	json_kv_str(j, "rated_by", a->rated_by);
+	json_kv_str(j, "rated_at", a->rated_at);
+	json_object_end(j);
+}
+
 /* The content keys of an update object; with u, the keys of a stored update around them. */
 void cmd_update_print_json(struct json *j, const Planreg__V1__UpdateContent *c, const Planreg__V1__Update *u)
 {
@@ -103,6 +119,8 @@ void cmd_update_print_json(struct json *j, const Planreg__V1__UpdateContent *c, 
 			json_null(j);
 		}
 		json_kv_bool(j, "superseded", u->superseded);
+		cmd_update_print_assurance_json(j, u->assurance);
+		cmd_update_evidence_json(j, u);
 	}
 	json_object_end(j);
 }
@@ -136,7 +154,12 @@ static const char *const cmd_update_print_keys[] = {"id",
 						    "review_comment",
 						    "review_reviewed_by",
 						    "review_reviewed_at",
-						    "superseded"};
+						    "superseded",
+						    "assurance_rating",
+						    "assurance_rationale",
+						    "assurance_rated_by",
+						    "assurance_rated_at",
+						    "evidence"};
 
 /* One update as a CSV row: the values of cmd_update_print_json, milestones one TITLE|BASELINE|FORECAST|ACHIEVED a line.
  */
@@ -171,6 +194,12 @@ static void cmd_update_print_row(struct output_rows *rows, const Planreg__V1__Up
 	output_rows_str(rows, "review_reviewed_by", r ? r->reviewed_by : NULL);
 	output_rows_str(rows, "review_reviewed_at", r ? r->reviewed_at : NULL);
 	output_rows_bool(rows, "superseded", u->superseded);
+	const Planreg__V1__Assurance *a = u->assurance;
+	output_rows_str(rows, "assurance_rating", a ? values_confidence_name((enum confidence)a->rating) : NULL);
+	output_rows_str(rows, "assurance_rationale", a ? a->rationale : NULL);
+	output_rows_str(rows, "assurance_rated_by", a ? a->rated_by : NULL);
+	output_rows_str(rows, "assurance_rated_at", a ? a->rated_at : NULL);
+	cmd_update_evidence_row(rows, "evidence", u);
 	buf_free(&ms);
 }
 
@@ -264,6 +293,31 @@ static const char *cmd_update_print_money_text(struct arena *a, const Planreg__V
 	return arena_strdup(a, mn);
 }
 
+/* The review and the CA's rating of a revision, as record lines. */
+static void cmd_update_print_review_pairs(struct cmd_update_record *r, const Planreg__V1__Update *u)
+{
+	struct arena *a = &r->a;
+	if (u->review == NULL)
+		cmd_update_print_pair(r, "review", "none");
+	else
+		cmd_update_print_pair(r, "review",
+				      arena_printf(a, "%s by %s at %s%s%s",
+						   u->review->accepted ? "accepted" : "returned",
+						   u->review->reviewed_by, u->review->reviewed_at,
+						   u->review->comment[0] ? ": " : "", u->review->comment));
+	if (u->assurance)
+		cmd_update_print_pair(r, "CA rating",
+				      arena_printf(a, "%s by %s at %s: %s",
+						   values_confidence_name((enum confidence)u->assurance->rating),
+						   u->assurance->rated_by, u->assurance->rated_at,
+						   u->assurance->rationale));
+	for (size_t i = 0; i < u->n_evidence; i++) {
+		char *text = cmd_update_evidence_text(u->evidence[i]);
+		cmd_update_print_pair(r, arena_printf(a, "evidence %zu", i + 1), arena_strdup(a, text));
+		free(text);
+	}
+}
+
 void cmd_update_print_record(const Planreg__V1__Update *u)
 {
 	const Planreg__V1__UpdateContent *c = u->content ? u->content : &cmd_update_print_no_content;
@@ -300,14 +354,7 @@ void cmd_update_print_record(const Planreg__V1__Update *u)
 					   u->submitted_person[0] ? ", " : "", u->submitted_person,
 					   u->on_behalf ? " on behalf of the lead organisation" : ""));
 	cmd_update_print_pair(&r, "submitted at", u->submitted_at);
-	if (u->review == NULL)
-		cmd_update_print_pair(&r, "review", "none");
-	else
-		cmd_update_print_pair(&r, "review",
-				      arena_printf(a, "%s by %s at %s%s%s",
-						   u->review->accepted ? "accepted" : "returned",
-						   u->review->reviewed_by, u->review->reviewed_at,
-						   u->review->comment[0] ? ": " : "", u->review->comment));
+	cmd_update_print_review_pairs(&r, u);
 	cmd_update_print_pair(&r, "hash", u->hash);
 	cmd_update_print_pair(&r, "prev hash", u->prev_hash);
 	size_t w = 0;

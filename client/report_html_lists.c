@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "report_html_draw.h"
+#include "values.h"
 
 /* The slot of a project's rating this quarter: its colour when reported, else returned or no return. */
 static int report_html_rating(const Planreg__V1__ProjectStatus *p)
@@ -40,6 +41,16 @@ static void report_html_project_row(struct buf *out, const Planreg__V1__ProjectS
 	report_html_stage(out, p->update_id ? (int)p->stage : (int)p->register_stage);
 	buf_puts(out, "</td><td>");
 	report_html_badge(out, report_html_rating(p));
+	/* the CA's own rating beside the body's, marked where the two disagree (docs/assurance.md) */
+	buf_printf(out, "</td><td class=\"ca-rating%s\" data-label=\"CA rating\">",
+		   p->ratings_differ ? " differs" : "");
+	if (p->assurance && values_confidence_valid((int)p->assurance->rating)) {
+		report_html_badge(out, report_html_confidence_slot(p->assurance->rating));
+		if (p->ratings_differ)
+			buf_puts(out, " <strong class=\"differs\">differs</strong>");
+	} else {
+		buf_puts(out, "&mdash;");
+	}
 	buf_puts(out, "</td>");
 	report_html_money_cell(out, "Spend", p->spend_to_date);
 	report_html_money_cell(out, "Forecast", p->forecast_total);
@@ -66,14 +77,15 @@ void report_html_projects(struct buf *out, const struct report_html_input *in)
 	}
 	buf_puts(out, "<div class=\"scroll\"><table class=\"projects\"><caption>");
 	report_html_projects_count(out, (int64_t)shown);
-	buf_puts(out,
-		 " by reference. Stage and rating from this quarter's return (the register's stage when there "
-		 "is none); spend to date and forecast from the return; plan cost as the plan gives it; variance: "
-		 "the forecast beyond the plan cost (a range counts from its ends).</caption>\n"
-		 "<thead><tr><th scope=\"col\">Ref</th><th scope=\"col\">Project</th><th scope=\"col\">Lead</th>"
-		 "<th scope=\"col\">Stage</th><th scope=\"col\">Rating</th><th scope=\"col\" class=\"num\">Spend</th>"
-		 "<th scope=\"col\" class=\"num\">Forecast</th><th scope=\"col\" class=\"num\">Plan cost</th>"
-		 "<th scope=\"col\" class=\"num\">Variance</th></tr></thead>\n<tbody>\n");
+	buf_puts(out, " by reference. Stage and rating from this quarter's return (the register's stage when there "
+		      "is none); CA rating: the Combined Authority's own, marked where it differs from the lead "
+		      "body's; spend to date and forecast from the return; plan cost as the plan gives it; variance: "
+		      "the forecast beyond the plan cost (a range counts from its ends).</caption>\n"
+		      "<thead><tr><th scope=\"col\">Ref</th><th scope=\"col\">Project</th><th scope=\"col\">Lead</th>"
+		      "<th scope=\"col\">Stage</th><th scope=\"col\">Rating</th><th scope=\"col\">CA rating</th>"
+		      "<th scope=\"col\" class=\"num\">Spend</th>"
+		      "<th scope=\"col\" class=\"num\">Forecast</th><th scope=\"col\" class=\"num\">Plan cost</th>"
+		      "<th scope=\"col\" class=\"num\">Variance</th></tr></thead>\n<tbody>\n");
 	for (size_t i = 0; i < n; i++)
 		if (in->projects[i])
 			report_html_project_row(out, in->projects[i]);

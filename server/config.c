@@ -120,6 +120,9 @@ static const struct config_entry config_table[] = {
 	STR(log_origin, "", false, "the log's name in its checkpoints, e.g. host/planreg; empty: the key's name"),
 	STR(log_state, "", false,
 	    "file holding the last checkpoint planregd signed (outside the database); empty: log_key with .state"),
+	STR(rating_scale, "five", false,
+	    "delivery confidence scale: five (green to red, five points) or three (green, amber, red; older five-point "
+	    "ratings are folded in reports)"),
 	STR(log_level, "info", true, "debug, info, warn or error"),
 	STR(pid_file, "", false, "write the daemon's pid here"),
 };
@@ -176,6 +179,10 @@ static bool config_set(struct config *c, const struct config_entry *e, const cha
 						 value);
 				return false;
 			}
+		}
+		if (strcmp(e->key, "rating_scale") == 0 && strcmp(value, "five") != 0 && strcmp(value, "three") != 0) {
+			*err = xasprintf("%s: rating_scale \"%s\" is not five or three", source, value);
+			return false;
 		}
 		return true;
 	}

@@ -105,6 +105,13 @@ void status_outstanding(struct rpc_call *call);
 void status_timeliness(struct rpc_call *call);
 void status_diff(struct rpc_call *call);
 
+/* change.c: change requests to a project's approved baseline (docs/assurance.md) */
+void change_list(struct rpc_call *call);
+void change_get(struct rpc_call *call);
+void change_decide(struct rpc_call *call);
+/* evidence.c: documents that back a return (docs/assurance.md) */
+void evidence_add(struct rpc_call *call);
+
 /* audit.c: the hash chain */
 void audit_verify(struct rpc_call *call);
 

@@ -3,11 +3,13 @@
  * flags and totals), ListOutstanding (who still owes a return), GetTimeliness
  * (on time, late or missing, per organisation and period) and DiffPeriods
  * (what changed between two quarters). The rows come from one SQL function,
- * planreg_status_rows (migrations/0003); who sees which projects is auth.c's. */
+ * planreg_status_rows (migrations/0003), the CA's rating and the baselines beside
+ * them from assure.c (migrations/0019); who sees which projects is auth.c's. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "assure.h"
 #include "auth.h"
 #include "buf.h"
 #include "handlers.h"
@@ -39,9 +41,11 @@ static const char SQL_STATUS[] =
 	"  s.forecast_total_pence, " TS_US("s.submitted_at") ", s.submitted_at < " DUE_END("a.due") ","
 	"  s.review_accepted, s.review_comment, s.prev_update_id, s.prev_stage,"
 	"  s.narrative_repeated, s.narrative,"
-	"  " TS_US("a.t") ", to_char(a.due, 'YYYY-MM-DD'), a.t >= " DUE_END("a.due")
+	"  " TS_US("a.t") ", to_char(a.due, 'YYYY-MM-DD'), a.t >= " DUE_END("a.due") ","
+	"  " ASSURE_STATUS_COLUMNS
 	" FROM a LEFT JOIN LATERAL planreg_status_rows($1, a.t, $3, a.due, $5::int, $6, $7, $8, $9::boolean,"
 	"  $10::stage, $11::confidence, $12::int, $13::int, $14) s ON true"
+	ASSURE_STATUS_JOIN("s.project_id", "s.update_id", "$1", "a.t")
 	" ORDER BY s.ref";
 enum status_col {
 	STATUS_REF,
@@ -68,6 +72,7 @@ enum status_col {
 	STATUS_AS_AT, /* this and the next two: the same on every row */
 	STATUS_DUE,
 	STATUS_PAST_DUE,
+	STATUS_ASSURANCE, /* the CA's rating and the baselines (assure.h's ASSURE_STATUS_COLUMNS) */
 };
 
 /* $1 period, $2 as_at (the page's), $3 default due date, $4 theme, $5 objective, $6 lead organisation,
@@ -180,7 +185,9 @@ static const char SQL_DIFF[] =
 	"  coalesce((SELECT string_agg(m2.title, chr(31) ORDER BY m2.position) FROM update_milestone m2"
 	"   JOIN update_milestone m1 ON m1.update_id = a.update_id AND m1.title = m2.title"
 	"   WHERE m2.update_id = b.update_id AND m2.achieved IS NULL AND m1.achieved IS NULL"
-	"   AND m2.forecast > m1.forecast), '')"
+	"   AND m2.forecast > m1.forecast), ''),"
+	"  (SELECT x.rating FROM planreg_assurance_latest(a.project_id, $1, now()) x),"
+	"  (SELECT x.rating FROM planreg_assurance_latest(b.project_id, $2, now()) x)"
 	" FROM planreg_status_rows($2, now(), NULL, $4::date, NULL, NULL, NULL, $5, false, NULL, NULL, NULL, NULL,"
 	"  $7) b"
 	" JOIN planreg_status_rows($1, now(), NULL, $3::date, NULL, NULL, NULL, $5, false, NULL, NULL, NULL, NULL,"
@@ -197,6 +204,8 @@ enum diff_col {
 	DIFF_REGISTER_STAGE = DIFF_TO + SIDE_COLUMNS,
 	DIFF_ACHIEVED,
 	DIFF_SLIPPED,
+	DIFF_ASSURANCE_FROM, /* the CA's latest rating of each side, NULL when none */
+	DIFF_ASSURANCE_TO,
 };
 
 /* $1 update ids, $2 as_at: for each update what a report shows besides its status row (the
@@ -296,6 +305,27 @@ struct get_status {
 	int64_t *prev_ids; /* with include_detail: each project's update of the previous quarter, 0 for none */
 };
 
+/* SQL_STATUS's parameters for the request and the page (the same selection gives the totals). */
+static void status_rows_params(struct rpc_call *call, const char *params[14])
+{
+	struct get_status *st = call->state;
+	const Planreg__V1__GetStatusRequest *q = call->req->get_status;
+	params[0] = st->period_s;
+	params[1] = st->resp && st->resp->as_at[0] ? st->resp->as_at : st->as_at;
+	params[2] = status_period_text(call, period_prev(st->period));
+	params[3] = status_due_default(call, st->period);
+	params[4] = q->theme ? rpc_printf(call, "%d", q->theme) : NULL;
+	params[5] = q->objective[0] ? q->objective : NULL;
+	params[6] = st->lead;
+	params[7] = st->scope;
+	params[8] = q->include_narrative ? "true" : "false";
+	params[9] = q->stage ? values_stage_name((enum stage)q->stage) : NULL;
+	params[10] = q->confidence ? values_confidence_name((enum confidence)q->confidence) : NULL;
+	params[11] = rpc_printf(call, "%d", st->after_ref);
+	params[12] = rpc_printf(call, "%d", st->page_size + 1);
+	params[13] = q->plan;
+}
+
 /* How far the forecast lies outside the plan's cost, signed, in tenths of a percent; false when
  * there is nothing to compare (no forecast, cost unknown or not applicable, a zero cost). */
 static bool status_variance(const Planreg__V1__ProjectStatus *ps, long long *tenths)
@@ -381,6 +411,7 @@ static Planreg__V1__ProjectStatus *status_project(struct rpc_call *call, PGresul
 	if (status_variance(ps, &tenths))
 		ps->variance = status_pct(call, tenths);
 	status_project_flags(call, res, i, ps, has_update, tenths);
+	assure_status_project(call, res, i, STATUS_ASSURANCE, ps, has_update);
 	return ps;
 }
 
@@ -500,7 +531,9 @@ static void status_get_totals(struct rpc_call *call, PGresult *res)
 	if (t->n_by_lead > 1)
 		qsort(t->by_lead, t->n_by_lead, sizeof *t->by_lead, status_group_code_cmp);
 	st->resp->totals = t;
-	reply_ok(call, st->resp);
+	const char *params[14];
+	status_rows_params(call, params);
+	assure_status_totals(call, st->resp, params); /* the totals by the CA's rating, then the reply */
 }
 
 /* The totals on the first page (the reply then), or the reply of a later page. */
@@ -509,7 +542,7 @@ static void status_get_totals_query(struct rpc_call *call)
 	struct get_status *st = call->state;
 	const Planreg__V1__GetStatusRequest *q = call->req->get_status;
 	if (st->after_ref) {
-		reply_ok(call, st->resp); /* the totals come with the first page */
+		assure_status_totals(call, st->resp, NULL); /* the totals come with the first page */
 		return;
 	}
 	char theme[16];
@@ -565,7 +598,7 @@ static Planreg__V1__PreviousReturn *status_detail_previous(struct rpc_call *call
 		ARENA_NEW(&call->arena, Planreg__V1__PreviousReturn, planreg__v1__previous_return__init);
 	pr->period = rpc_strdup(call, result_value(res, i, DETAIL_PERIOD));
 	pr->update_id = result_int64(res, i, DETAIL_ID);
-	pr->confidence = (Planreg__V1__Confidence)status_confidence(res, i, DETAIL_CONFIDENCE);
+	pr->confidence = (Planreg__V1__Confidence)assure_fold(call, status_confidence(res, i, DETAIL_CONFIDENCE));
 	pr->stage = (Planreg__V1__Stage)status_stage(res, i, DETAIL_STAGE);
 	pr->forecast_total = register_money(call, res, i, DETAIL_FORECAST);
 	pr->end_date = rpc_strdup(call, result_value(res, i, DETAIL_END_DATE));
@@ -652,26 +685,8 @@ static void status_get_rows(struct rpc_call *call, PGresult *res)
 
 static void status_get_page(struct rpc_call *call)
 {
-	struct get_status *st = call->state;
-	const Planreg__V1__GetStatusRequest *q = call->req->get_status;
-	char theme[16];
-	snprintf(theme, sizeof theme, "%d", q->theme);
-	const char *params[14] = {
-		st->period_s,
-		st->as_at,
-		status_period_text(call, period_prev(st->period)),
-		status_due_default(call, st->period),
-		q->theme ? rpc_strdup(call, theme) : NULL,
-		q->objective[0] ? q->objective : NULL,
-		st->lead,
-		st->scope,
-		q->include_narrative ? "true" : "false",
-		q->stage ? values_stage_name((enum stage)q->stage) : NULL,
-		q->confidence ? values_confidence_name((enum confidence)q->confidence) : NULL,
-		rpc_printf(call, "%d", st->after_ref),
-		rpc_printf(call, "%d", st->page_size + 1),
-		q->plan,
-	};
+	const char *params[14];
+	status_rows_params(call, params);
 	query_run(call, SQL_STATUS, 14, params, status_get_rows);
 }
 
@@ -938,8 +953,14 @@ static void status_diff_rows(struct rpc_call *call, PGresult *res)
 		     has_b = !result_is_null(res, i, DIFF_TO + SIDE_UPDATE_ID);
 		d->ref = result_int(res, i, DIFF_REF);
 		d->title = rpc_strdup(call, result_value(res, i, DIFF_TITLE));
-		d->confidence_from = (Planreg__V1__Confidence)status_confidence(res, i, DIFF_FROM + SIDE_CONFIDENCE);
-		d->confidence_to = (Planreg__V1__Confidence)status_confidence(res, i, DIFF_TO + SIDE_CONFIDENCE);
+		d->confidence_from = (Planreg__V1__Confidence)assure_fold(
+			call, status_confidence(res, i, DIFF_FROM + SIDE_CONFIDENCE));
+		d->confidence_to = (Planreg__V1__Confidence)assure_fold(
+			call, status_confidence(res, i, DIFF_TO + SIDE_CONFIDENCE));
+		d->assurance_from =
+			(Planreg__V1__Confidence)assure_fold(call, status_confidence(res, i, DIFF_ASSURANCE_FROM));
+		d->assurance_to =
+			(Planreg__V1__Confidence)assure_fold(call, status_confidence(res, i, DIFF_ASSURANCE_TO));
 		d->confidence_change = "";
 		if (has_a && has_b)
 			d->confidence_change = d->confidence_to < d->confidence_from   ? "up"
@@ -968,7 +989,8 @@ static void status_diff_rows(struct rpc_call *call, PGresult *res)
 			       (has_a && has_b && d->stage_from != d->stage_to) ||
 			       (d->forecast_change && d->forecast_change->pence != 0) ||
 			       (has_a != has_b && (d->forecast_from || d->forecast_to)) || d->n_milestones_achieved ||
-			       d->n_milestones_slipped || d->outstanding_from != d->outstanding_to || has_a != has_b;
+			       d->n_milestones_slipped || d->outstanding_from != d->outstanding_to || has_a != has_b ||
+			       (d->assurance_from && d->assurance_to && d->assurance_from != d->assurance_to);
 		if (changed)
 			*(Planreg__V1__ProjectDiff **)arena_push(&call->arena, &r->projects, &r->n_projects, sizeof d) =
 				d;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "assure.h"
 #include "auth.h"
 #include "buf.h"
 #include "chain.h"
@@ -91,10 +92,12 @@ enum receipt_col {
 	"   AND later.period = u.period AND later.revision > u.revision),"                                      \
 	" coalesce((SELECT string_agg(org_code, chr(31) ORDER BY position) FROM project_lead_org"               \
 	"   WHERE project_id = u.project_id), ''),"                                                              \
-	" p.title"
+	" p.title, " ASSURE_COLUMNS ", " ASSURE_EVIDENCE_CELL
 #define UPDATE_FROM                                                                                              \
 	" FROM progress_update u JOIN project p ON p.id = u.project_id"                                          \
 	" LEFT JOIN LATERAL (SELECT * FROM update_review r WHERE r.update_id = u.id ORDER BY r.id DESC LIMIT 1) rv" \
+	" ON true"                                                                                              \
+	" LEFT JOIN LATERAL (SELECT * FROM assurance_rating a WHERE a.update_id = u.id ORDER BY a.id DESC LIMIT 1) x" \
 	" ON true"
 enum update_col {
 	UPD_HASH = UPD_RECORD_COLUMNS,
@@ -106,7 +109,9 @@ enum update_col {
 	UPD_SUPERSEDED, /* a later revision of the same period exists */
 	UPD_LEADS,      /* the project's lead organisations, joined with RESULT_SEP */
 	UPD_TITLE,      /* the project's title */
-	UPD_SORT_REF,   /* SQL_UPDATES only: the ref in the plan listed (UPDATE_SORT_REF) */
+	UPD_ASSURANCE,  /* the CA's latest rating of this revision (ASSURE_COLUMNS) */
+	UPD_EVIDENCE = UPD_ASSURANCE + ASSURE_COUNT, /* the documents that back it (ASSURE_EVIDENCE_CELL) */
+	UPD_SORT_REF, /* SQL_UPDATES only: the ref in the plan listed (UPDATE_SORT_REF) */
 };
 
 /* A row's project as the plan $6 numbers it: what listings are ordered and paged by. */
@@ -254,6 +259,8 @@ static Planreg__V1__Update *update_from_row(struct rpc_call *call, PGresult *res
 	}
 	u->superseded = result_bool(res, row, UPD_SUPERSEDED);
 	u->project_title = rpc_strdup(call, result_value(res, row, UPD_TITLE));
+	u->assurance = assure_from_row(call, res, row, UPD_ASSURANCE);
+	evidence_from_cell(call, result_value(res, row, UPD_EVIDENCE), &u->evidence, &u->n_evidence);
 	u->n_lead_orgs = result_split(&call->arena, result_value(res, row, UPD_LEADS), RESULT_SEP, &u->lead_orgs);
 	if (leads) {
 		*leads = u->lead_orgs;
@@ -331,6 +338,8 @@ static void update_validate_fields(struct rpc_call *call, struct update_submit *
 	period_format(st->period, st->period_s);
 	if (!values_confidence_valid(c->confidence))
 		reply_violation(call, "confidence", "is required: one of %s", values_confidence_names());
+	else
+		assure_check_scale(call, "confidence", c->confidence);
 	if (!values_stage_valid(c->stage))
 		reply_violation(call, "stage", "is required: one of %s", values_stage_names());
 	validate_text(call, "narrative", c->narrative, UPDATE_NARRATIVE_MAX, VALIDATE_REQUIRED | VALIDATE_MULTILINE);
@@ -929,7 +938,7 @@ static void update_review_logged(struct rpc_call *call, Planreg__V1__LogReceipt 
 {
 	Planreg__V1__ReviewUpdateResponse *r = call->state;
 	r->receipt = receipt;
-	reply_ok(call, r);
+	assure_review_reply(call, r); /* with the CA's rating, when one was given */
 }
 
 /* Replies with the review in row i, columns from col on (REVIEW_COLUMNS), and its place in the log. */
@@ -1029,6 +1038,10 @@ void update_review(struct rpc_call *call)
 	validate_text(call, "idempotency_key", call->req->idempotency_key, 200, 0);
 	if (reply_has_violations(call)) {
 		reply_violations(call, q->accept ? "invalid_review" : "comment_required");
+		return;
+	}
+	if (!assure_review_validate(call)) {
+		reply_violations(call, "invalid_assurance");
 		return;
 	}
 	/* one statement: the key's earlier review, the update's state and the insert (one round trip) */

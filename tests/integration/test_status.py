@@ -166,7 +166,8 @@ class StatusTest(unittest.TestCase):
             self.assertIsNone(three[k], k)
         self.assertEqual((three["outstanding"], three["late"], three["flags"]), (True, True, []))
         self.assertEqual(p[38]["flags"], ["missing_two_periods"])
-        self.assertEqual(p[8]["flags"], [])
+        # 8's end date moved a quarter with no approved change (docs/assurance.md)
+        self.assertEqual(p[8]["flags"], ["end_date_unapproved"])
 
         lcc = {g["key"]: g for g in t["by_lead"]}["LCC"]
         self.assertEqual((lcc["name"], lcc["projects"], lcc["reported"], lcc["outstanding"], lcc["late"]),
@@ -225,7 +226,8 @@ class StatusTest(unittest.TestCase):
         keys = ["key", "name", "projects", "reported", "outstanding", "late", "green", "amber_green", "amber",
                 "amber_red", "red", "returned", "none", "spend_pence", "forecast_pence", "plan_cost_pence",
                 "compared_projects", "compared_forecast_pence", "compared_plan_cost_pence",
-                "forecast_without_plan_cost"]
+                "forecast_without_plan_cost", "assurance_green", "assurance_amber_green", "assurance_amber",
+                "assurance_amber_red", "assurance_red", "assurance_unrated", "ratings_differ"]
         for by in ("theme", "stage", "lead", "confidence"):
             groups = self.status("viewer", "--period", Q3, "--by", by)
             self.assertTrue(groups)
@@ -274,7 +276,7 @@ class StatusTest(unittest.TestCase):
         self.assertIn("Late: returns not received by the due date, 2026-10-14, 14 days after the quarter ended",
                       " ".join(head.split()))
         self.assertIn("Reported: a return received and not sent back.", head)
-        self.assertRegex(r.stdout, r"(?m)^5 +1\.2 +LCC +live +green +1 +2026-10-10 +yes +none +\+11\.1%")
+        self.assertRegex(r.stdout, r"(?m)^5 +1\.2 +LCC +live +green +- +1 +2026-10-10 +yes +none +\+11\.1%")
 
     def test_submitter_sees_its_own_projects_only(self):
         d = self.status("submitter-LCC", "--period", Q3)

@@ -85,6 +85,7 @@ static const struct test_config_key test_config_keys[] = {
 	TEST_STR(log_key, "", false),
 	TEST_STR(log_origin, "", false),
 	TEST_STR(log_state, "", false),
+	TEST_STR(rating_scale, "five", false),
 	TEST_STR(log_level, "info", true),
 	TEST_STR(pid_file, "", false),
 };
@@ -360,6 +361,22 @@ static void test_config_year_start_month(void **state)
 	test_config_clear_env(NULL);
 }
 
+/* rating_scale: five or three, nothing else (docs/assurance.md). */
+static void test_config_rating_scale(void **state)
+{
+	(void)state;
+	static const char *const scales[] = {"five", "three"};
+	for (size_t i = 0; i < sizeof scales / sizeof scales[0]; i++) {
+		setenv("PLANREGD_RATING_SCALE", scales[i], 1);
+		struct config c;
+		test_config_load_ok(&c, NULL);
+		assert_string_equal(c.rating_scale, scales[i]);
+		config_free(&c);
+	}
+	test_config_clear_env(NULL);
+	test_config_assert_refused("rating_scale = 3\n", ":1: rating_scale \"3\" is not five or three");
+}
+
 /* ---- SIGHUP ---- */
 
 /* Sets every key's variable to a value other than its default (in bounds: every default is below its
@@ -376,6 +393,8 @@ static void test_config_set_every_variable(void)
 			snprintf(value, sizeof value, "%d", k->int_default + 1);
 		else if (strcmp(k->key, "log_level") == 0)
 			snprintf(value, sizeof value, "debug");
+		else if (strcmp(k->key, "rating_scale") == 0)
+			snprintf(value, sizeof value, "three");
 		else
 			snprintf(value, sizeof value, "next-%s", k->key);
 		setenv(var, value, 1);
@@ -527,6 +546,7 @@ int main(void)
 		cmocka_unit_test_setup(test_config_unknown_key_and_bad_lines, test_config_clear_env),
 		cmocka_unit_test_setup(test_config_log_level, test_config_clear_env),
 		cmocka_unit_test_setup(test_config_year_start_month, test_config_clear_env),
+		cmocka_unit_test_setup(test_config_rating_scale, test_config_clear_env),
 		cmocka_unit_test_setup(test_config_reload_applies_only_reloadable_keys, test_config_clear_env),
 		cmocka_unit_test_setup(test_config_print, test_config_clear_env),
 		cmocka_unit_test_setup(test_config_print_help, test_config_clear_env),

@@ -108,6 +108,10 @@ static const struct {
 	{"ClaimReminders", "AR", "reminder or admin"},
 	{"AckReminder", "AR", "reminder or admin"},
 	{"ListReminders", "AVR", "admin, viewer or reminder"},
+	{"ListChanges", "AVS", "admin, viewer or submitter"},
+	{"GetChange", "AVS", "admin, viewer or submitter"},
+	{"DecideChange", "A", "admin"},
+	{"AddEvidence", "AS", "admin or a submitter of a lead organisation"},
 };
 
 static const struct method *test_method_named(const char *name)
