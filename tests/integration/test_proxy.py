@@ -41,6 +41,10 @@ class ProxyTest(harness.WireTest):
     def setUpClass(cls):
         cls.service = harness.Service("proxy", people=("viewer",))
 
+    @classmethod
+    def tearDownClass(cls):
+        cls.service.close()  # its daemon, which would otherwise outlive the test (found orphaned after runs)
+
     def proxied_daemon(self, **env):
         settings = {"PLANREGD_TRUSTED_PROXIES": PROXY + ", 10.9.0.0/16", "PLANREGD_HANDSHAKE_TIMEOUT_MS": "2000"}
         settings.update(env)
