@@ -173,21 +173,12 @@ static int cmd_audit_log_rebuild(struct cli *cli, struct cmd_audit_log *l, uint6
 static int cmd_audit_log_extends(struct cli *cli, struct cmd_audit_log *l, const char *path, const char *name,
 				 const struct checkpoint *old, const struct checkpoint *cp)
 {
-	Planreg__V1__GetConsistencyProofRequest body = PLANREG__V1__GET_CONSISTENCY_PROOF_REQUEST__INIT;
-	body.old_size = old->size;
-	body.new_size = cp->size;
-	Planreg__V1__Response *resp;
-	int rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_GET_CONSISTENCY_PROOF, &body, &resp);
-	if (rc != EXIT_OK)
-		return rc;
-	const Planreg__V1__GetConsistencyProofResponse *r = resp->get_consistency_proof;
-	struct merkle_proof p;
-	if (!receipt_proof(r->proof, r->n_proof, &p) ||
-	    !merkle_verify_consistency(old->size, cp->size, &p.hash[0][0], p.len, old->root, cp->root))
+	bool holds = false;
+	int rc = receipt_consistent(cli, old, cp, &holds);
+	if (rc == EXIT_OK && !holds)
 		cmd_audit_log_problem(l, "the service's log no longer extends the checkpoint of your receipt %s (%s)",
 				      path, name);
-	planreg__v1__response__free_unpacked(resp, NULL);
-	return EXIT_OK;
+	return rc;
 }
 
 /* One kept receipt against the newest checkpoint (cp) and the entries fetched. */

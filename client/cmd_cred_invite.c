@@ -51,12 +51,8 @@ static int cmd_cred_invite_sender(struct cli *cli, const struct cli_command *sel
 		return cli_usage(self, "--email needs the reminder job's mail settings: PLANREG_SMTP_URL and "
 				       "PLANREG_SMTP_FROM (or smtp = and smtp_from = in client.conf); without "
 				       "--email, the code is printed for you to send");
-	struct mail_settings ms = {.url = st->smtp_url,
-				   .user = st->smtp_user,
-				   .password = getenv("PLANREG_SMTP_PASSWORD"),
-				   .from = st->smtp_from};
 	char *err = NULL;
-	*sender = mail_sender_new(&ms, &err);
+	*sender = mail_sender_for(st->smtp_url, st->smtp_user, st->smtp_from, &err);
 	if (*sender != NULL)
 		return EXIT_OK;
 	rc = cli_usage(self, "%s", err);

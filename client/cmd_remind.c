@@ -174,12 +174,8 @@ static int cmd_remind_run_sender(struct cmd_remind_run *run, const struct cli_co
 		return cli_usage(cmd, "--smtp URL is required (or PLANREG_SMTP_URL, or smtp = in client.conf)");
 	if (from == NULL)
 		return cli_usage(cmd, "--from ADDR is required (or PLANREG_SMTP_FROM, or smtp_from = in client.conf)");
-	struct mail_settings ms = {.url = smtp,
-				   .user = run->user ? run->user : st->smtp_user,
-				   .password = getenv("PLANREG_SMTP_PASSWORD"),
-				   .from = from};
 	char *err = NULL;
-	run->sender = mail_sender_new(&ms, &err);
+	run->sender = mail_sender_for(smtp, run->user ? run->user : st->smtp_user, from, &err);
 	if (run->sender == NULL) {
 		rc = cli_usage(cmd, "%s", err);
 		free(err);

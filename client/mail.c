@@ -527,6 +527,12 @@ struct mail_sender *mail_sender_new(const struct mail_settings *s, char **err)
 	return m;
 }
 
+struct mail_sender *mail_sender_for(const char *url, const char *user, const char *from, char **err)
+{
+	struct mail_settings ms = {.url = url, .user = user, .password = getenv("PLANREG_SMTP_PASSWORD"), .from = from};
+	return mail_sender_new(&ms, err);
+}
+
 void mail_sender_free(struct mail_sender *m)
 {
 	if (m == NULL)

@@ -37,6 +37,10 @@ struct mail_message {
 
 /* NULL with *err (malloc'd, says what to fix) when the settings are unusable (bad scheme, missing from, ...). */
 struct mail_sender *mail_sender_new(const struct mail_settings *s, char **err) __attribute__((warn_unused_result));
+/* mail_sender_new with the password the CLI takes from PLANREG_SMTP_PASSWORD (else ~/.netrc, else none): the
+ * reminder job and `cred invite --email` send the same way. */
+struct mail_sender *mail_sender_for(const char *url, const char *user, const char *from, char **err)
+	__attribute__((warn_unused_result));
 /* Sends one message; true when the server accepted it for at least one recipient. Then *refused (malloc'd) names
  * each recipient it refused, with its answer ("digital@lcc.example (SMTP 550: mailbox unavailable)", "; " between
  * them), or is NULL when it took them all: one wrong address does not hold the message back from the others. On

@@ -257,9 +257,7 @@ static int receipt_evidence(const char *held, const char *seen, const char *what
 	return EXIT_LOG;
 }
 
-/* The consistency proof from the held tree to the seen one, asked for and checked; EXIT_OK when it holds. */
-static int receipt_consistent(struct cli *cli, const struct checkpoint *held, const struct checkpoint *seen,
-			      bool *holds)
+int receipt_consistent(struct cli *cli, const struct checkpoint *held, const struct checkpoint *seen, bool *holds)
 {
 	Planreg__V1__GetConsistencyProofRequest body = PLANREG__V1__GET_CONSISTENCY_PROOF_REQUEST__INIT;
 	body.old_size = held->size;

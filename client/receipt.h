@@ -47,6 +47,11 @@ bool receipt_proof(const ProtobufCBinaryData *hashes, size_t n, struct merkle_pr
  * code: EXIT_OK, or EXIT_LOG after a loud message. */
 int receipt_keep(struct cli *cli, const char *kind, int64_t id, const Planreg__V1__LogReceipt *r);
 
+/* The consistency proof from the held tree to the seen one, asked for and checked (*holds); the exit code of
+ * asking. */
+int receipt_consistent(struct cli *cli, const struct checkpoint *held, const struct checkpoint *seen, bool *holds)
+	__attribute__((warn_unused_result));
+
 /* A checkpoint note the service showed: when newer than the one held for its origin, the consistency proof
  * from that one is asked for and checked; the same size must have the same head. Then it is held. A failure
  * keeps both notes as evidence and says so loudly: EXIT_LOG. */

@@ -91,6 +91,9 @@ void update_list(struct rpc_call *call);
 void update_review(struct rpc_call *call);
 void update_template(struct rpc_call *call);
 void update_export(struct rpc_call *call);
+/* A milestones cell (each milestone's title, baseline, forecast and achieved joined with RESULT_SUBSEP, the
+ * milestones with RESULT_SEP) appended to *out as messages: a return's and GetStatus's detail read it alike. */
+void update_milestones_cell(struct rpc_call *call, const char *cell, Planreg__V1__Milestone ***out, size_t *n_out);
 
 /* remind.c: the reminder job's policy, outbox and log */
 void remind_get_policy(struct rpc_call *call);

@@ -564,33 +564,6 @@ static void status_get_totals_query(struct rpc_call *call)
 
 /* ---------------------------------------------------------------- GetStatus: the details of a report */
 
-static Planreg__V1__Date *status_date(struct rpc_call *call, const char *iso)
-{
-	if (iso == NULL || iso[0] == '\0')
-		return NULL;
-	Planreg__V1__Date *d = ARENA_NEW(&call->arena, Planreg__V1__Date, planreg__v1__date__init);
-	d->iso = rpc_strdup(call, iso);
-	return d;
-}
-
-/* The milestones of SQL_DETAIL's row i: title, baseline, forecast and achieved joined with RESULT_SUBSEP. */
-static void status_detail_milestones(struct rpc_call *call, PGresult *res, int i, Planreg__V1__ProjectStatus *ps)
-{
-	char **ms;
-	size_t n = result_split(&call->arena, result_value(res, i, DETAIL_MILESTONES), RESULT_SEP, &ms);
-	for (size_t k = 0; k < n; k++) {
-		char **f;
-		size_t nf = result_split(&call->arena, ms[k], RESULT_SUBSEP, &f);
-		Planreg__V1__Milestone *m =
-			ARENA_NEW(&call->arena, Planreg__V1__Milestone, planreg__v1__milestone__init);
-		m->title = nf > 0 ? f[0] : "";
-		m->baseline = status_date(call, nf > 1 ? f[1] : NULL);
-		m->forecast = status_date(call, nf > 2 ? f[2] : NULL);
-		m->achieved = status_date(call, nf > 3 ? f[3] : NULL);
-		*(Planreg__V1__Milestone **)arena_push(&call->arena, &ps->milestones, &ps->n_milestones, sizeof m) = m;
-	}
-}
-
 /* The previous quarter's return of SQL_DETAIL's row i. */
 static Planreg__V1__PreviousReturn *status_detail_previous(struct rpc_call *call, PGresult *res, int i)
 {
@@ -617,7 +590,8 @@ static void status_get_detail(struct rpc_call *call, PGresult *res)
 			Planreg__V1__ProjectStatus *ps = r->projects[k];
 			if (ps->update_id == id) {
 				ps->variance_note = rpc_strdup(call, result_value(res, i, DETAIL_VARIANCE_NOTE));
-				status_detail_milestones(call, res, i, ps);
+				update_milestones_cell(call, result_value(res, i, DETAIL_MILESTONES), &ps->milestones,
+						       &ps->n_milestones);
 				ps->n_risks = result_split(&call->arena, result_value(res, i, DETAIL_RISKS), RESULT_SEP,
 							   &ps->risks);
 				ps->end_date = rpc_strdup(call, result_value(res, i, DETAIL_END_DATE));

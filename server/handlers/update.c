@@ -192,8 +192,8 @@ static Planreg__V1__Date *update_date(struct rpc_call *call, const char *iso)
 	return d;
 }
 
-/* The milestones cell of an update row: each milestone's title and dates joined with RESULT_SUBSEP. */
-static void update_milestones(struct rpc_call *call, Planreg__V1__UpdateContent *c, const char *cell)
+/* The milestones of one result cell: title, baseline, forecast and achieved joined with RESULT_SUBSEP. */
+void update_milestones_cell(struct rpc_call *call, const char *cell, Planreg__V1__Milestone ***out, size_t *n_out)
 {
 	char **ms;
 	size_t n = result_split(&call->arena, cell, RESULT_SEP, &ms);
@@ -206,7 +206,7 @@ static void update_milestones(struct rpc_call *call, Planreg__V1__UpdateContent 
 		m->baseline = update_date(call, nf > 1 ? f[1] : NULL);
 		m->forecast = update_date(call, nf > 2 ? f[2] : NULL);
 		m->achieved = update_date(call, nf > 3 ? f[3] : NULL);
-		*(Planreg__V1__Milestone **)arena_push(&call->arena, &c->milestones, &c->n_milestones, sizeof m) = m;
+		*(Planreg__V1__Milestone **)arena_push(&call->arena, out, n_out, sizeof m) = m;
 	}
 }
 
@@ -229,7 +229,7 @@ static Planreg__V1__UpdateContent *update_content_from_row(struct rpc_call *call
 	c->spend_to_date = register_money(call, res, row, UPD_SPEND_PENCE);
 	c->forecast_total = register_money(call, res, row, UPD_FORECAST_PENCE);
 	c->variance_note = rpc_strdup(call, result_value(res, row, UPD_VARIANCE_NOTE));
-	update_milestones(call, c, result_value(res, row, UPD_MILESTONES));
+	update_milestones_cell(call, result_value(res, row, UPD_MILESTONES), &c->milestones, &c->n_milestones);
 	c->n_risks = result_split(&call->arena, result_value(res, row, UPD_RISKS), RESULT_SEP, &c->risks);
 	return c;
 }
