@@ -120,12 +120,14 @@ enum claim_outstanding_col {
 	OWED_EXPIRING, /* NULL when none */
 };
 
-/* $1 period: the steps nobody may claim now (delivered, leased, or failed and backing off). */
+/* $1 period: the steps nobody may claim now (delivered, leased, or failed and backing off), each with the day
+ * its digest was made for. */
 static const char SQL_CLAIM_TAKEN[] =
-	"SELECT org_code, step FROM reminder_step WHERE period = $1"
-	"  AND NOT (state = 'failed' AND coalesce(retry_after, now()) <= now())"
-	"  AND NOT (state = 'leased' AND lease_until <= now())";
-enum claim_taken_col { TAKEN_ORG, TAKEN_STEP };
+	"SELECT s.org_code, s.step, to_char(m.as_of, 'YYYY-MM-DD')"
+	"  FROM reminder_step s JOIN reminder_message m ON m.id = s.message_id WHERE s.period = $1"
+	"  AND NOT (s.state = 'failed' AND coalesce(s.retry_after, now()) <= now())"
+	"  AND NOT (s.state = 'leased' AND s.lease_until <= now())";
+enum claim_taken_col { TAKEN_ORG, TAKEN_STEP, TAKEN_AS_OF };
 
 /* $1 digests (JSON), $2 period, $3 as_of, $4 claimer, $5 lease seconds. A step claimed before
  * (failed, or a lease that ran out) is taken over: its attempts grow. */
@@ -315,6 +317,23 @@ static bool remind_taken(PGresult *taken, const char *org, const char *step)
 	return false;
 }
 
+/* Whether org has had no overdue reminder in the last overdue_every days. The overdue steps fall on fixed days
+ * (the first day late, then every overdue_every days), but a step sent late in its window (the job's first run, a
+ * contact added, the timer down for a while) would otherwise be followed by the next one a day or two after. */
+static bool remind_overdue_rested(PGresult *taken, const char *org, const struct remind_claim *st)
+{
+	for (int i = 0; i < PQntuples(taken); i++) {
+		struct date sent;
+		if (strcmp(result_value(taken, i, TAKEN_ORG), org) != 0 ||
+		    strncmp(result_value(taken, i, TAKEN_STEP), "overdue-", 8) != 0 ||
+		    !date_parse(result_value(taken, i, TAKEN_AS_OF), &sent))
+			continue;
+		if (date_days_between(sent, st->as_of_date) < st->overdue_every)
+			return false;
+	}
+	return true;
+}
+
 /* The mailboxes joined with ", ", as a To: header reads them. */
 static const char *remind_join(struct rpc_call *call, char **mailboxes, size_t n)
 {
@@ -401,7 +420,8 @@ static void remind_choose_steps(struct rpc_call *call, struct remind_claim *st, 
 	for (size_t i = 0; i < st->n_orgs; i++) {
 		struct remind_org *o = &st->orgs[i];
 		const char *step = remind_step_for(call, st);
-		if (step && !remind_taken(taken, o->code, step))
+		if (step && !remind_taken(taken, o->code, step) &&
+		    (st->days <= 0 || remind_overdue_rested(taken, o->code, st)))
 			o->step = step;
 		o->is_ca = st->ca_code[0] && strcasecmp(o->code, st->ca_code) == 0;
 		o->escalated_before = remind_taken(taken, o->code, "escalate");

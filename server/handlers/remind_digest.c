@@ -392,15 +392,16 @@ static void remind_expiring(struct buf *b, const struct remind_digest *d)
 
 /* ---------------------------------------------------------------- what comes next */
 
-/* The regular step after today's, as an offset from the due date. */
+/* The regular step after today's, as an offset from the due date. An overdue reminder is followed by the next
+ * overdue_every days later, whether today's fell on its first day or was sent late in its window
+ * (remind_overdue_rested in remind.c holds the next one back until then). */
 static int remind_next_day(const struct remind_claim *st)
 {
 	if (st->days < 0)
 		return st->on_due_date ? 0 : 1;
 	if (st->days == 0)
 		return 1;
-	int n = (st->days + st->overdue_every - 1) / st->overdue_every;
-	return n * st->overdue_every + 1;
+	return st->days + st->overdue_every;
 }
 
 /* For an organisation's own reminder: the next reminder, and whether and when the CA is told. */

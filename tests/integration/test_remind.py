@@ -116,7 +116,7 @@ class RemindTest(unittest.TestCase):
         self.assertIn("planreg update submit 5 --period 2026-Q3 --confidence CONFIDENCE --stage %s \\\n" % stage, text)
         # what comes next, and when: no promise that a reminder is sent once
         self.assertNotIn("sent once", text)
-        self.assertIn("While any of them is outstanding, a reminder comes every 7 days: the next on Thursday 22 October "
+        self.assertIn("While any of them is outstanding, a reminder comes every 7 days: the next on Tuesday 27 October "
                       "2026. If they are still outstanding on Wednesday 28 October 2026, 14 days late, the Combined "
                       "Authority's programme contact is told. The reminders stop as soon as every project above is "
                       "reported.", flat(text))
@@ -215,6 +215,24 @@ class RemindTest(unittest.TestCase):
         r, out = self.run_job(period, "2026-08-05")
         self.assertEqual(out["sent"], 2)
 
+    def test_a_late_reminder_is_not_followed_the_next_day(self):
+        """The overdue steps fall on the first day late and every 7 days after (the 15th, the 22nd...); a first
+        one sent on the 20th (the job's first run, a contact just added) holds the second back to the 27th."""
+        period = "2022-Q4"  # due 2023-01-14
+        r, out = self.run_job(period, "2023-01-20")
+        self.assertEqual((r.returncode, out["sent"]), (0, 2), r.stderr)
+        self.assertEqual({s.split(":")[1] for m in out["messages"] for s in m["steps"]}, {"overdue-1"})
+        texts = {self.to(m)[0]: flat(self.body(m)) for m in self.sink.messages[-2:]}
+        self.assertIn("a reminder comes every 7 days: the next on %s." % words("2023-01-27"), texts["lcc@example.org"])
+        self.assertIn("The next reminders go on %s to every organisation still outstanding, then every 7 days."
+                      % words("2023-01-27"), texts["pmo@example.org"])
+        for day in ("2023-01-22", "2023-01-26"):  # overdue-2's window opened on the 22nd: it waits
+            r, out = self.run_job(period, day)
+            self.assertEqual((r.returncode, out["sent"], out["messages"]), (0, 0, []), day + r.stderr)
+        r, out = self.run_job(period, "2023-01-27")
+        self.assertEqual((r.returncode, out["sent"]), (0, 2), r.stderr)
+        self.assertEqual({s.split(":")[1] for m in out["messages"] for s in m["steps"]}, {"overdue-2"})
+
     # ------------------------------------------------------------ what the mail says, for the people who read it
 
     def test_example_uses_the_projects_own_values(self):
@@ -241,7 +259,7 @@ class RemindTest(unittest.TestCase):
         self.assertIn("remind 2024-Q1 (1 January to 31 March 2024, due %s) as of 2024-04-20" % words("2024-04-14"),
                       r.stdout)
         self.assertIn("Reply-To: %s" % PROGRAMME, self.s.cli("reminder", "remind", "run", "--period", "2024-Q1",
-                                                            "--as-of", "2024-04-22", "--dry-run").stdout)
+                                                            "--as-of", "2024-04-27", "--dry-run").stdout)
 
     def test_first_run_grace(self):
         """A new deployment's first run comes long after 2023-Q3 was due: everybody is reminded, nobody escalated
@@ -266,7 +284,7 @@ class RemindTest(unittest.TestCase):
                           flat(by["pmo@example.org"]))
             self.assertIn("If they are still outstanding on %s, 51 days late, the Combined Authority's programme "
                           "contact is told." % words("2023-12-04"), flat(by["lcc@example.org"]))
-            self.assertIn("the next on %s." % words("2023-11-26"), flat(by["lcc@example.org"]))
+            self.assertIn("the next on %s." % words("2023-11-27"), flat(by["lcc@example.org"]))  # a week after this one
             r, out = self.run_job(period, "2023-11-27")  # a week on: still within the grace
             self.assertEqual({s.split(":")[1] for m in out["messages"] for s in m["steps"]}, {"overdue-7"})
             r, out = self.run_job(period, "2023-12-04")  # the grace is over: each late organisation, once
