@@ -55,10 +55,7 @@ Planreg__V1__Credential *credential_from_row(struct rpc_call *call, PGresult *re
 	c->fingerprint = rpc_strdup(call, result_value(res, row, CREDENTIAL_FINGERPRINT));
 	c->organisation = rpc_strdup(call, result_value(res, row, CREDENTIAL_ORG));
 	c->person = rpc_strdup(call, result_value(res, row, CREDENTIAL_PERSON));
-	enum role r = ROLE_UNSPECIFIED;
-	if (!values_role_parse(result_value(res, row, CREDENTIAL_ROLE), &r))
-		r = ROLE_UNSPECIFIED;
-	c->role = (Planreg__V1__Role)r;
+	c->role = (Planreg__V1__Role)handlers_cell_role(res, row, CREDENTIAL_ROLE);
 	c->enrolled_at = rpc_strdup(call, result_value(res, row, CREDENTIAL_ENROLLED_AT));
 	c->enrolled_by = rpc_strdup(call, result_value(res, row, CREDENTIAL_ENROLLED_BY));
 	c->revoked_at = rpc_strdup(call, result_value(res, row, CREDENTIAL_REVOKED_AT));

@@ -9,6 +9,7 @@
 #include "reply.h"
 #include "result.h"
 #include "rpc.h"
+#include "values.h"
 
 /* register.c: the plan as imported, and organisations */
 void register_whoami(struct rpc_call *call);
@@ -21,6 +22,10 @@ void register_get_project(struct rpc_call *call);
 /* A cost as five columns, in this order from the first one on: GetStatus's rows carry one too. */
 enum register_cost_col { COST_TEXT, COST_STATUS, COST_MIN_PENCE, COST_MAX_PENCE, COST_APPROXIMATE, COST_COLUMNS };
 Planreg__V1__Cost *register_cost(struct rpc_call *call, PGresult *res, int row, int col);
+/* A stage, confidence or role cell; the enum's UNSPECIFIED for a NULL cell or a name it does not know. */
+enum stage handlers_cell_stage(PGresult *res, int row, int col);
+enum confidence handlers_cell_confidence(PGresult *res, int row, int col);
+enum role handlers_cell_role(PGresult *res, int row, int col);
 /* An amount in pence; NULL for a NULL cell. */
 Planreg__V1__Money *register_money(struct rpc_call *call, PGresult *res, int row, int col);
 

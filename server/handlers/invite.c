@@ -98,10 +98,7 @@ static Planreg__V1__Invitation *invite_from_row(struct rpc_call *call, PGresult 
 	Planreg__V1__Invitation *i = ARENA_NEW(&call->arena, Planreg__V1__Invitation, planreg__v1__invitation__init);
 	i->id = result_int64(res, row, INV_ID);
 	i->organisation = rpc_strdup(call, result_value(res, row, INV_ORG));
-	enum role r = ROLE_UNSPECIFIED;
-	if (!values_role_parse(result_value(res, row, INV_ROLE), &r))
-		r = ROLE_UNSPECIFIED;
-	i->role = (Planreg__V1__Role)r;
+	i->role = (Planreg__V1__Role)handlers_cell_role(res, row, INV_ROLE);
 	i->person = rpc_strdup(call, result_value(res, row, INV_PERSON));
 	i->email = rpc_strdup(call, result_value(res, row, INV_EMAIL));
 	i->created_at = rpc_strdup(call, result_value(res, row, INV_CREATED_AT));

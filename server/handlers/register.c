@@ -169,10 +169,7 @@ Planreg__V1__Project *register_project_from_row(struct rpc_call *call, PGresult 
 	p->partners_text = rpc_strdup(call, result_value(res, row, col + PROJECT_PARTNERS_TEXT));
 	p->cost = register_cost(call, res, row, col + PROJECT_COST);
 	p->funding = rpc_strdup(call, result_value(res, row, col + PROJECT_FUNDING));
-	enum stage st = STAGE_UNSPECIFIED;
-	if (!values_stage_parse(result_value(res, row, col + PROJECT_STAGE), &st))
-		st = STAGE_UNSPECIFIED;
-	p->stage = (Planreg__V1__Stage)st;
+	p->stage = (Planreg__V1__Stage)handlers_cell_stage(res, row, col + PROJECT_STAGE);
 	p->stage_note = rpc_strdup(call, result_value(res, row, col + PROJECT_STAGE_NOTE));
 	p->stage_text = rpc_strdup(call, result_value(res, row, col + PROJECT_STAGE_TEXT));
 	register_attributes(call, p, result_value(res, row, col + PROJECT_ATTRIBUTES));

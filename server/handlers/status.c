@@ -270,7 +270,7 @@ static Planreg__V1__VariancePct *status_pct(struct rpc_call *call, long long ten
 	return v;
 }
 
-static enum stage status_stage(PGresult *res, int row, int col)
+enum stage handlers_cell_stage(PGresult *res, int row, int col)
 {
 	enum stage s = STAGE_UNSPECIFIED;
 	if (result_is_null(res, row, col) || !values_stage_parse(result_value(res, row, col), &s))
@@ -278,12 +278,20 @@ static enum stage status_stage(PGresult *res, int row, int col)
 	return s;
 }
 
-static enum confidence status_confidence(PGresult *res, int row, int col)
+enum confidence handlers_cell_confidence(PGresult *res, int row, int col)
 {
 	enum confidence c = CONFIDENCE_UNSPECIFIED;
 	if (result_is_null(res, row, col) || !values_confidence_parse(result_value(res, row, col), &c))
 		return CONFIDENCE_UNSPECIFIED;
 	return c;
+}
+
+enum role handlers_cell_role(PGresult *res, int row, int col)
+{
+	enum role r = ROLE_UNSPECIFIED;
+	if (result_is_null(res, row, col) || !values_role_parse(result_value(res, row, col), &r))
+		return ROLE_UNSPECIFIED;
+	return r;
 }
 
 static void status_push_string(struct rpc_call *call, char ***items, size_t *n, const char *s)
@@ -349,8 +357,8 @@ static bool status_project_update(struct rpc_call *call, PGresult *res, int i, P
 	bool returned = false;
 	ps->update_id = result_int64(res, i, STATUS_UPDATE_ID);
 	ps->revision = result_int(res, i, STATUS_REVISION);
-	ps->confidence = (Planreg__V1__Confidence)status_confidence(res, i, STATUS_CONFIDENCE);
-	ps->stage = (Planreg__V1__Stage)status_stage(res, i, STATUS_STAGE);
+	ps->confidence = (Planreg__V1__Confidence)handlers_cell_confidence(res, i, STATUS_CONFIDENCE);
+	ps->stage = (Planreg__V1__Stage)handlers_cell_stage(res, i, STATUS_STAGE);
 	ps->spend_to_date = register_money(call, res, i, STATUS_SPEND);
 	ps->forecast_total = register_money(call, res, i, STATUS_FORECAST);
 	ps->submitted_at = rpc_strdup(call, result_value(res, i, STATUS_SUBMITTED_AT));
@@ -373,8 +381,9 @@ static void status_project_flags(struct rpc_call *call, PGresult *res, int i, Pl
 	    (tenths > STATUS_VARIANCE_TENTHS || tenths < -STATUS_VARIANCE_TENTHS))
 		status_push_string(call, &ps->flags, &ps->n_flags, "green_over_variance");
 	if (has_update) {
-		enum stage before = result_is_null(res, i, STATUS_PREV_STAGE) ? (enum stage)ps->register_stage
-									      : status_stage(res, i, STATUS_PREV_STAGE);
+		enum stage before = result_is_null(res, i, STATUS_PREV_STAGE)
+					    ? (enum stage)ps->register_stage
+					    : handlers_cell_stage(res, i, STATUS_PREV_STAGE);
 		int b = values_stage_rank(before), now = values_stage_rank((enum stage)ps->stage);
 		if (b && now && now < b)
 			status_push_string(call, &ps->flags, &ps->n_flags, "stage_backwards");
@@ -399,7 +408,7 @@ static Planreg__V1__ProjectStatus *status_project(struct rpc_call *call, PGresul
 	ps->n_lead_orgs =
 		result_split(&call->arena, result_value(res, i, STATUS_LEAD_ORGS), RESULT_SEP, &ps->lead_orgs);
 	ps->plan_cost = register_cost(call, res, i, STATUS_COST);
-	ps->register_stage = (Planreg__V1__Stage)status_stage(res, i, STATUS_REGISTER_STAGE);
+	ps->register_stage = (Planreg__V1__Stage)handlers_cell_stage(res, i, STATUS_REGISTER_STAGE);
 
 	bool has_update = !result_is_null(res, i, STATUS_UPDATE_ID);
 	bool returned = has_update && status_project_update(call, res, i, ps);
@@ -571,8 +580,9 @@ static Planreg__V1__PreviousReturn *status_detail_previous(struct rpc_call *call
 		ARENA_NEW(&call->arena, Planreg__V1__PreviousReturn, planreg__v1__previous_return__init);
 	pr->period = rpc_strdup(call, result_value(res, i, DETAIL_PERIOD));
 	pr->update_id = result_int64(res, i, DETAIL_ID);
-	pr->confidence = (Planreg__V1__Confidence)assure_fold(call, status_confidence(res, i, DETAIL_CONFIDENCE));
-	pr->stage = (Planreg__V1__Stage)status_stage(res, i, DETAIL_STAGE);
+	pr->confidence =
+		(Planreg__V1__Confidence)assure_fold(call, handlers_cell_confidence(res, i, DETAIL_CONFIDENCE));
+	pr->stage = (Planreg__V1__Stage)handlers_cell_stage(res, i, DETAIL_STAGE);
 	pr->forecast_total = register_money(call, res, i, DETAIL_FORECAST);
 	pr->end_date = rpc_strdup(call, result_value(res, i, DETAIL_END_DATE));
 	pr->returned = result_bool(res, i, DETAIL_RETURNED);
@@ -928,20 +938,20 @@ static void status_diff_rows(struct rpc_call *call, PGresult *res)
 		d->ref = result_int(res, i, DIFF_REF);
 		d->title = rpc_strdup(call, result_value(res, i, DIFF_TITLE));
 		d->confidence_from = (Planreg__V1__Confidence)assure_fold(
-			call, status_confidence(res, i, DIFF_FROM + SIDE_CONFIDENCE));
+			call, handlers_cell_confidence(res, i, DIFF_FROM + SIDE_CONFIDENCE));
 		d->confidence_to = (Planreg__V1__Confidence)assure_fold(
-			call, status_confidence(res, i, DIFF_TO + SIDE_CONFIDENCE));
-		d->assurance_from =
-			(Planreg__V1__Confidence)assure_fold(call, status_confidence(res, i, DIFF_ASSURANCE_FROM));
+			call, handlers_cell_confidence(res, i, DIFF_TO + SIDE_CONFIDENCE));
+		d->assurance_from = (Planreg__V1__Confidence)assure_fold(
+			call, handlers_cell_confidence(res, i, DIFF_ASSURANCE_FROM));
 		d->assurance_to =
-			(Planreg__V1__Confidence)assure_fold(call, status_confidence(res, i, DIFF_ASSURANCE_TO));
+			(Planreg__V1__Confidence)assure_fold(call, handlers_cell_confidence(res, i, DIFF_ASSURANCE_TO));
 		d->confidence_change = "";
 		if (has_a && has_b)
 			d->confidence_change = d->confidence_to < d->confidence_from   ? "up"
 					       : d->confidence_to > d->confidence_from ? "down"
 										       : "same";
-		d->stage_from = (Planreg__V1__Stage)status_stage(res, i, DIFF_FROM + SIDE_STAGE);
-		d->stage_to = (Planreg__V1__Stage)status_stage(res, i, DIFF_TO + SIDE_STAGE);
+		d->stage_from = (Planreg__V1__Stage)handlers_cell_stage(res, i, DIFF_FROM + SIDE_STAGE);
+		d->stage_to = (Planreg__V1__Stage)handlers_cell_stage(res, i, DIFF_TO + SIDE_STAGE);
 		d->forecast_from = register_money(call, res, i, DIFF_FROM + SIDE_FORECAST);
 		d->forecast_to = register_money(call, res, i, DIFF_TO + SIDE_FORECAST);
 		if (d->forecast_from && d->forecast_to) {

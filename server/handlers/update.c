@@ -217,14 +217,8 @@ static Planreg__V1__UpdateContent *update_content_from_row(struct rpc_call *call
 		ARENA_NEW(&call->arena, Planreg__V1__UpdateContent, planreg__v1__update_content__init);
 	c->ref = result_int(res, row, UPD_REF);
 	c->period = rpc_strdup(call, result_value(res, row, UPD_PERIOD));
-	enum confidence conf = CONFIDENCE_UNSPECIFIED;
-	if (!values_confidence_parse(result_value(res, row, UPD_CONFIDENCE), &conf))
-		conf = CONFIDENCE_UNSPECIFIED;
-	c->confidence = (Planreg__V1__Confidence)conf;
-	enum stage st = STAGE_UNSPECIFIED;
-	if (!values_stage_parse(result_value(res, row, UPD_STAGE), &st))
-		st = STAGE_UNSPECIFIED;
-	c->stage = (Planreg__V1__Stage)st;
+	c->confidence = (Planreg__V1__Confidence)handlers_cell_confidence(res, row, UPD_CONFIDENCE);
+	c->stage = (Planreg__V1__Stage)handlers_cell_stage(res, row, UPD_STAGE);
 	c->narrative = rpc_strdup(call, result_value(res, row, UPD_NARRATIVE));
 	c->spend_to_date = register_money(call, res, row, UPD_SPEND_PENCE);
 	c->forecast_total = register_money(call, res, row, UPD_FORECAST_PENCE);
