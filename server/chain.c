@@ -94,13 +94,13 @@ void chain_leaf_update(const struct chain_leaf_update *u, struct buf *out)
 	buf_puts(out, "planreg-log-v1\nkind=update\n");
 	buf_printf(out, "update_id=%" PRId64 "\nref=%d\n", u->update_id, u->ref);
 	chain_str(out, "period", u->period);
-	buf_printf(out, "revision=%d\ncontent_sha256=%s\nchain_hash=%s\n", u->revision, u->content_sha256,
+	buf_printf(out, "revision=%d\ncontent_sha256=%s\nchain_hash=%s\n", u->record.revision, u->content_sha256,
 		   u->chain_hash);
-	chain_str(out, "submitted_by", u->submitted_by);
-	chain_str(out, "submitted_org", u->submitted_org);
-	chain_str(out, "submitted_person", u->submitted_person);
-	buf_printf(out, "on_behalf=%s\n", u->on_behalf ? "true" : "false");
-	chain_str(out, "submitted_at", u->submitted_at);
+	chain_str(out, "submitted_by", u->record.submitted_by);
+	chain_str(out, "submitted_org", u->record.submitted_org);
+	chain_str(out, "submitted_person", u->record.submitted_person);
+	buf_printf(out, "on_behalf=%s\n", u->record.on_behalf ? "true" : "false");
+	chain_str(out, "submitted_at", u->record.submitted_at);
 	chain_leaf_signature(out);
 }
 

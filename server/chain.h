@@ -52,14 +52,9 @@ struct chain_leaf_update {
 	int64_t update_id;
 	int ref;
 	const char *period;
-	int revision;
 	const char *content_sha256; /* hex */
 	const char *chain_hash;     /* hex: the update's hash in the chain */
-	const char *submitted_by;
-	const char *submitted_org;
-	const char *submitted_person;
-	bool on_behalf;
-	const char *submitted_at; /* YYYY-MM-DDTHH:MM:SS.ffffffZ */
+	struct chain_record record; /* its revision and who submitted it when */
 };
 
 /* The leaf of a review (planreg-log-v1, planreg_log_review_entry). */

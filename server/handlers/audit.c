@@ -104,14 +104,9 @@ static void audit_hash_row(struct rpc_call *call, PGresult *res, int i, const ch
 		.update_id = result_int64(res, i, UPD_ID),
 		.ref = c.ref,
 		.period = c.period,
-		.revision = r.revision,
 		.content_sha256 = digest,
 		.chain_hash = out,
-		.submitted_by = r.submitted_by,
-		.submitted_org = r.submitted_org,
-		.submitted_person = r.submitted_person,
-		.on_behalf = r.on_behalf,
-		.submitted_at = r.submitted_at,
+		.record = r,
 	};
 	chain_leaf_update(&lu, leaf);
 }

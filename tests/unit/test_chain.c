@@ -152,14 +152,17 @@ static void test_leaf_update(void **state)
 		.update_id = 7,
 		.ref = 5,
 		.period = "2026-Q3",
-		.revision = 2,
 		.content_sha256 = "ab",
 		.chain_hash = "cd",
-		.submitted_by = "submitter-LCC",
-		.submitted_org = "LCC",
-		.submitted_person = "Ann Williamsé",
-		.on_behalf = false,
-		.submitted_at = "2026-09-01T10:00:00.000000Z",
+		.record =
+			{
+				.revision = 2,
+				.submitted_by = "submitter-LCC",
+				.submitted_org = "LCC",
+				.submitted_person = "Ann Williamsé",
+				.on_behalf = false,
+				.submitted_at = "2026-09-01T10:00:00.000000Z",
+			},
 	};
 	struct buf b = {0};
 	chain_leaf_update(&u, &b);
