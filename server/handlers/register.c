@@ -118,6 +118,16 @@ Planreg__V1__Cost *register_cost(struct rpc_call *call, PGresult *res, int row, 
 	return cost;
 }
 
+/* Ends item at its first RESULT_SUBSEP and returns what follows it; "" (item kept whole) when it has none. */
+static char *register_cut(char *item)
+{
+	char *sep = strstr(item, RESULT_SUBSEP);
+	if (sep == NULL)
+		return "";
+	*sep = '\0';
+	return sep + 1;
+}
+
 /* The attributes cell: each one's name and value joined with RESULT_SUBSEP. */
 static void register_attributes(struct rpc_call *call, Planreg__V1__Project *p, const char *cell)
 {
@@ -126,10 +136,7 @@ static void register_attributes(struct rpc_call *call, Planreg__V1__Project *p, 
 	for (size_t i = 0; i < n; i++) {
 		Planreg__V1__Attribute *a =
 			ARENA_NEW(&call->arena, Planreg__V1__Attribute, planreg__v1__attribute__init);
-		char *sep = strstr(items[i], RESULT_SUBSEP);
-		a->value = sep ? sep + 1 : "";
-		if (sep)
-			*sep = '\0';
+		a->value = register_cut(items[i]);
 		a->name = items[i];
 		*(Planreg__V1__Attribute **)arena_push(&call->arena, &p->attributes, &p->n_attributes, sizeof a) = a;
 	}
@@ -249,10 +256,7 @@ static void register_list_themes_done(struct rpc_call *call, PGresult *res)
 		for (size_t k = 0; k < n; k++) {
 			Planreg__V1__Objective *o =
 				ARENA_NEW(&call->arena, Planreg__V1__Objective, planreg__v1__objective__init);
-			char *sep = strstr(objs[k], RESULT_SUBSEP);
-			o->title = sep ? sep + 1 : "";
-			if (sep)
-				*sep = '\0';
+			o->title = register_cut(objs[k]);
 			o->code = objs[k];
 			o->theme = t->number;
 			*(Planreg__V1__Objective **)arena_push(&call->arena, &t->objectives, &t->n_objectives,
