@@ -190,6 +190,17 @@ int cli_settings(struct cli *cli)
 	return EXIT_OK;
 }
 
+bool cli_page_halved(Planreg__V1__Response *resp, int32_t *page_size)
+{
+	const Planreg__V1__Status *st = resp->status;
+	if (st->code != PLANREG__V1__CODE__RESOURCE_EXHAUSTED || strcmp(st->reason, "response_too_large") != 0 ||
+	    *page_size <= 1)
+		return false;
+	*page_size /= 2;
+	planreg__v1__response__free_unpacked(resp, NULL);
+	return true;
+}
+
 const void *cli_response_body(const Planreg__V1__Response *resp)
 {
 	void *body;

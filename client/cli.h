@@ -178,6 +178,9 @@ void cli_envelope(Planreg__V1__Request *req, Planreg__V1__Request__BodyCase body
 /* As cli_request, with an idempotency key, and a refusal is not printed: *resp carries its status. */
 int cli_request_quiet(struct cli *cli, Planreg__V1__Request__BodyCase body_case, void *body, const char *key,
 		      Planreg__V1__Response **resp);
+/* Whether resp refuses a page as too large (long narratives) while *page_size can still halve; if so, it
+ * halves *page_size and frees resp, and the caller asks again. */
+bool cli_page_halved(Planreg__V1__Response *resp, int32_t *page_size);
 
 /* The body of an answer (whichever member of its oneof is set), or NULL. */
 const void *cli_response_body(const Planreg__V1__Response *resp);

@@ -95,13 +95,9 @@ static int cmd_export_fetch(struct cli *cli, Planreg__V1__ExportUpdatesRequest *
 		int rc = cli_request_quiet(cli, PLANREG__V1__REQUEST__BODY_EXPORT_UPDATES, body, NULL, &resp);
 		if (rc != EXIT_OK)
 			return rc;
-		const Planreg__V1__Status *st = resp->status;
-		if (st->code == PLANREG__V1__CODE__RESOURCE_EXHAUSTED &&
-		    strcmp(st->reason, "response_too_large") == 0 && body->page_size > 1) {
-			body->page_size /= 2;
-			planreg__v1__response__free_unpacked(resp, NULL);
+		if (cli_page_halved(resp, &body->page_size))
 			continue;
-		}
+		const Planreg__V1__Status *st = resp->status;
 		if (st->code != PLANREG__V1__CODE__OK || resp->export_updates == NULL) {
 			if (st->code != PLANREG__V1__CODE__OK)
 				cli_print_status(st, "");

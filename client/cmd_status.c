@@ -135,14 +135,9 @@ int cli_status_fetch(struct cli *cli, Planreg__V1__GetStatusRequest *body, int p
 			cli_status_pages_free(pages);
 			return rc;
 		}
-		const Planreg__V1__Status *st = resp->status;
-		if (st->code == PLANREG__V1__CODE__RESOURCE_EXHAUSTED &&
-		    strcmp(st->reason, "response_too_large") == 0 && body->page_size > 1) {
-			/* long narratives: ask for smaller pages */
-			body->page_size /= 2;
-			planreg__v1__response__free_unpacked(resp, NULL);
+		if (cli_page_halved(resp, &body->page_size))
 			continue;
-		}
+		const Planreg__V1__Status *st = resp->status;
 		if (st->code != PLANREG__V1__CODE__OK) {
 			cli_print_status(st, "");
 			rc = status_exit_code(st->code);
