@@ -1,7 +1,8 @@
 /* report_html.c - the board report: one self-contained HTML5 page of a quarter's consolidated
  * status as a board reads it (inline CSS only: no script, no image, no external reference). Page 1
  * is the headline, each number with its definition, and the exceptions; then the movement since
- * the previous quarter, the charts, one table of every project and the returns outstanding. It
+ * the previous quarter, the charts, one table of every project (with its rating in each of the last
+ * four quarters), the baselines with their approved changes and the returns outstanding. It
  * prints on A4 in a few pages and reflows at phone width. Every string from the input is escaped,
  * and submitted text is isolated (report_html_text); every pointer may be NULL. */
 #include "report_html.h"
