@@ -27,8 +27,8 @@ static const char cmd_report_html_help[] =
 	"quarter (a from -> to matrix, by the Combined Authority's rating where it set\n"
 	"one, else the lead body's), confidence and money by theme, one table of every\n"
 	"project with its rating in each of the last four quarters, the baselines with\n"
-	"every approved change, and the returns outstanding by organisation. A submitter's report covers its own\n"
-	"projects only.\n"
+	"every approved change, and the returns outstanding by organisation. A\n"
+	"submitter's report covers its own projects only.\n"
 	"The file given with -o is replaced only once the whole report is written, and\n"
 	"only a regular file is (or the one a symbolic link names); a FIFO, a device or\n"
 	"a directory is refused.\n";

@@ -127,15 +127,7 @@ class ReportTest(unittest.TestCase):
                       RLO + "Check the spend figures.")
         if r.returncode != 0:
             raise AssertionError("review: %s" % r.stderr)
-        cls.out_dir = os.path.join(os.getcwd(), "report-output")
-        os.makedirs(cls.out_dir, exist_ok=True)
-        cls.html = os.path.join(cls.out_dir, "board-2026-Q3.html")
-        r = cls.s.cli("viewer", "report", "html", "--period", Q3, "-o", cls.html)
-        if r.returncode != 0:
-            raise AssertionError("report html: %s" % r.stderr)
-        with open(cls.html, encoding="utf-8") as f:
-            cls.text = f.read()
-        cls.profile = tempfile.mkdtemp(prefix="chromium-", dir=cls.s.tmp)
+        write_report(cls, "board-2026-Q3")
 
     @classmethod
     def tearDownClass(cls):
@@ -218,12 +210,17 @@ class ReportTest(unittest.TestCase):
         self.assertLessEqual(wide["scrollWidth"], wide["innerWidth"], wide["wide"])
         self.assertEqual(wide["small"], [])
         self.assertEqual(wide["reversed"], [])
+        self.screenshots("board-2026-Q3", 2400)
+
+    def screenshots(self, stem, height):
+        """PNGs of the report at 1200 and 420 px wide, height px tall, in report-output/ for a person to see."""
         for width in (1200, 420):
-            png = os.path.join(self.out_dir, "board-2026-Q3-%d.png" % width)
+            png = os.path.join(self.out_dir, "%s-%d.png" % (stem, width))
             framed = os.path.join(self.s.tmp, "framed-%d.html" % width)
             with open(framed, "w", encoding="utf-8") as f:
-                f.write(frame_page(self.text, width, 2400))
-            self.run_chromium("--window-size=%d,2400" % max(width, 500), "--screenshot=" + png, "file://" + framed)
+                f.write(frame_page(self.text, width, height))
+            self.run_chromium("--window-size=%d,%d" % (max(width, 500), height), "--screenshot=" + png,
+                              "file://" + framed)
             with open(png, "rb") as f:
                 self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
 
@@ -355,6 +352,7 @@ class BoardReadsFirstTest(unittest.TestCase):
 
     run_chromium = ReportTest.run_chromium
     probe = ReportTest.probe
+    screenshots = ReportTest.screenshots
 
     @classmethod
     def setUpClass(cls):
@@ -383,13 +381,7 @@ class BoardReadsFirstTest(unittest.TestCase):
         for c in (cls.approved_time, cls.approved_cost):
             cls.ok(cls.s.cli("admin", "change", "approve", str(c["id"]), "--comment", "At board."))
         cls.ok(cls.s.cli("admin", "change", "reject", str(cls.rejected_time["id"]), "--comment", "Not agreed."))
-        cls.out_dir = os.path.join(os.getcwd(), "report-output")
-        os.makedirs(cls.out_dir, exist_ok=True)
-        cls.html = os.path.join(cls.out_dir, "board-first-2026-Q3.html")
-        cls.ok(cls.s.cli("viewer", "report", "html", "--period", Q3, "-o", cls.html))
-        with open(cls.html, encoding="utf-8") as f:
-            cls.text = f.read()
-        cls.profile = tempfile.mkdtemp(prefix="chromium-", dir=cls.s.tmp)
+        write_report(cls, "board-first-2026-Q3")
 
     @classmethod
     def tearDownClass(cls):
@@ -493,16 +485,24 @@ class BoardReadsFirstTest(unittest.TestCase):
         # the table of every project (with its trend) and the baselines reflow instead of scrolling in their box
         self.assertNotIn("projects", r["scrolling"])
         self.assertNotIn("baselines", r["scrolling"])
-        for width in (1200, 420):
-            png = os.path.join(self.out_dir, "board-first-2026-Q3-%d.png" % width)
-            framed = os.path.join(self.s.tmp, "framed-%d.html" % width)
-            with open(framed, "w", encoding="utf-8") as f:
-                f.write(frame_page(self.text, width, 4000))
-            self.run_chromium("--window-size=%d,4000" % max(width, 500), "--screenshot=" + png, "file://" + framed)
+        self.screenshots("board-first-2026-Q3", 4000)
         pdf = os.path.join(self.out_dir, "board-first-2026-Q3.pdf")
         self.run_chromium("--no-pdf-header-footer", "--print-to-pdf=" + pdf, "file://" + self.html)
         info = subprocess.run(["pdfinfo", pdf], capture_output=True, text=True, check=True).stdout
         self.assertLessEqual(int(re.search(r"(?m)^Pages:\s+(\d+)", info).group(1)), 8)
+
+
+def write_report(cls, stem):
+    """The viewer's report of Q3 into report-output/STEM.html: cls.out_dir, cls.html, cls.text, cls.profile."""
+    cls.out_dir = os.path.join(os.getcwd(), "report-output")
+    os.makedirs(cls.out_dir, exist_ok=True)
+    cls.html = os.path.join(cls.out_dir, stem + ".html")
+    r = cls.s.cli("viewer", "report", "html", "--period", Q3, "-o", cls.html)
+    if r.returncode != 0:
+        raise AssertionError("report html: %s" % r.stderr)
+    with open(cls.html, encoding="utf-8") as f:
+        cls.text = f.read()
+    cls.profile = tempfile.mkdtemp(prefix="chromium-", dir=cls.s.tmp)
 
 
 def html_text(fragment):
