@@ -320,6 +320,7 @@ static const struct cli_command *const cli_commands[] = {
 	&cmd_status_outstanding,
 	&cmd_status_timeliness,
 	&cmd_status_diff,
+	&cmd_status_movement,
 	&cmd_export_updates,
 	&cmd_report_html,
 	&cmd_remind_run,

@@ -24,9 +24,11 @@ static const char cmd_report_html_help[] =
 	"amber/red projects, and those whose rating fell or whose forecast cost or end\n"
 	"date moved since the previous quarter, with narrative, variance note, slipped\n"
 	"milestones and top risks). Then the movement of ratings since the previous\n"
-	"quarter, confidence and money by theme, one table of every project, and the\n"
-	"returns outstanding by organisation. A submitter's report covers its own\n"
-	"projects only.\n"
+	"quarter (a from -> to matrix, by the Combined Authority's rating where it set\n"
+	"one, else the lead body's), confidence and money by theme, one table of every\n"
+	"project with its rating in each of the last four quarters, the baselines with\n"
+	"every approved change, and the returns outstanding by organisation. A\n"
+	"submitter's report covers its own projects only.\n"
 	"The file given with -o is replaced only once the whole report is written, and\n"
 	"only a regular file is (or the one a symbolic link names); a FIFO, a device or\n"
 	"a directory is refused.\n";
@@ -49,6 +51,8 @@ struct cmd_report_answers {
 	struct cli_status_pages pages;      /* the quarter's status, with narratives */
 	Planreg__V1__Response *outstanding; /* the returns still owed */
 	Planreg__V1__Response *plan;        /* with --plan: that plan's title */
+	struct cli_status_pages earlier[3]; /* the three quarters before, oldest first: the trend */
+	Planreg__V1__Response *changes;     /* the approved change requests */
 };
 
 static void cmd_report_answers_free(struct cmd_report_answers *ans)
@@ -58,8 +62,34 @@ static void cmd_report_answers_free(struct cmd_report_answers *ans)
 	if (ans->plan)
 		planreg__v1__response__free_unpacked(ans->plan, NULL);
 	cli_status_pages_free(&ans->pages);
+	for (int k = 0; k < 3; k++)
+		cli_status_pages_free(&ans->earlier[k]);
+	if (ans->changes)
+		planreg__v1__response__free_unpacked(ans->changes, NULL);
 	if (ans->whoami)
 		planreg__v1__response__free_unpacked(ans->whoami, NULL);
+}
+
+/* Asks the server for what the board reads first beyond the quarter itself: the three quarters before
+ * (the trend and the movement, docs/assurance.md) and the approved changes; the exit code. */
+static int cmd_report_gather_board(struct cli *cli, const char *ps, char *plan, struct cmd_report_answers *ans)
+{
+	struct period p;
+	if (!period_parse(ps, &p))
+		return EXIT_USAGE; /* cmd_status_period normalised it */
+	char names[3][PERIOD_FMT_MAX];
+	for (int k = 2; k >= 0; k--) {
+		p = period_prev(p);
+		period_format(p, names[k]);
+	}
+	int rc = EXIT_OK;
+	for (int k = 0; k < 3 && rc == EXIT_OK; k++)
+		rc = cmd_status_quarter_fetch(cli, names[k], plan, &ans->earlier[k]);
+	if (rc != EXIT_OK)
+		return rc;
+	Planreg__V1__ListChangesRequest cb = PLANREG__V1__LIST_CHANGES_REQUEST__INIT;
+	cb.state = "approved";
+	return cli_request(cli, PLANREG__V1__REQUEST__BODY_LIST_CHANGES, &cb, &ans->changes);
 }
 
 /* Asks the server for everything the report of period ps (of plan, "" for the current one) shows; the exit code
@@ -90,6 +120,8 @@ static int cmd_report_gather(struct cli *cli, char *ps, char *plan, struct cmd_r
 		ob.plan = plan;
 		rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_LIST_OUTSTANDING, &ob, &ans->outstanding);
 	}
+	if (rc == EXIT_OK)
+		rc = cmd_report_gather_board(cli, ps, plan, ans);
 	if (rc != EXIT_OK)
 		cmd_report_answers_free(ans);
 	return rc;
@@ -111,7 +143,10 @@ static int cmd_report_render(const struct cmd_report_answers *ans, const char *p
 		.projects = ans->pages.projects,
 		.n_projects = ans->pages.n_projects,
 		.outstanding = ans->outstanding->list_outstanding,
+		.changes = ans->changes->list_changes,
 	};
+	for (int k = 0; k < 3; k++)
+		in.earlier[k] = cmd_status_quarter_of(&ans->earlier[k]);
 	struct buf html = {0};
 	report_html_write(&html, &in);
 	int rc = cmd_report_write(output, &html);

@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "money.h"
 #include "period.h"
+#include "rating_move.h"
 
 #define CMD_STATUS_N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -43,5 +44,11 @@ const char *cmd_status_group_ratings_text(struct arena *a, const Planreg__V1__St
 					  const struct cmd_status_by *by);
 /* The headline's line of the CA's ratings, when the quarter has any. */
 void cmd_status_headline_assurance(const Planreg__V1__StatusTotals *t);
+
+/* cmd_status_movement.c: a quarter's status (of plan, "" for the current one) without narratives, for the
+ * movement and the trend of ratings; the exit code (on failure nothing is kept). */
+int cmd_status_quarter_fetch(struct cli *cli, char *period, char *plan, struct cli_status_pages *pages);
+/* The projects of fetched pages as rating_move.c reads them. */
+struct rating_move_quarter cmd_status_quarter_of(const struct cli_status_pages *pages);
 
 #endif

@@ -1,7 +1,8 @@
 /* report_html.c - the board report: one self-contained HTML5 page of a quarter's consolidated
  * status as a board reads it (inline CSS only: no script, no image, no external reference). Page 1
  * is the headline, each number with its definition, and the exceptions; then the movement since
- * the previous quarter, the charts, one table of every project and the returns outstanding. It
+ * the previous quarter, the charts, one table of every project (with its rating in each of the last
+ * four quarters), the baselines with their approved changes and the returns outstanding. It
  * prints on A4 in a few pages and reflows at phone width. Every string from the input is escaped,
  * and submitted text is isolated (report_html_text); every pointer may be NULL. */
 #include "report_html.h"
@@ -19,14 +20,14 @@
 #include "values.h"
 
 const struct report_html_conf report_html_confs[REPORT_HTML_CONF_COUNT] = {
-	{"green", "Green", "c-green", "#2e7d32", "#ffffff"},
-	{"amber_green", "Amber/Green", "c-amber-green", "#9ccc65", "#1a1a1a"},
-	{"amber", "Amber", "c-amber", "#f9a825", "#1a1a1a"},
-	{"amber_red", "Amber/Red", "c-amber-red", "#ef6c00", "#1a1a1a"},
-	{"red", "Red", "c-red", "#c62828", "#ffffff"},
-	{"returned", "Returned", "c-returned", "#5e35b1", "#ffffff"},
-	{"none", "No return", "c-none", "#e0e0e0", "#1a1a1a"},
-	{NULL, "Other", "c-other", "#616161", "#ffffff"},
+	{"green", "Green", "c-green", "#2e7d32", "#ffffff", "G"},
+	{"amber_green", "Amber/Green", "c-amber-green", "#9ccc65", "#1a1a1a", "A/G"},
+	{"amber", "Amber", "c-amber", "#f9a825", "#1a1a1a", "A"},
+	{"amber_red", "Amber/Red", "c-amber-red", "#ef6c00", "#1a1a1a", "A/R"},
+	{"red", "Red", "c-red", "#c62828", "#ffffff", "R"},
+	{"returned", "Returned", "c-returned", "#5e35b1", "#ffffff", "Ret"},
+	{"none", "No return", "c-none", "#e0e0e0", "#1a1a1a", "&ndash;"},
+	{NULL, "Other", "c-other", "#616161", "#ffffff", "?"},
 };
 
 /* The stages as people read them, indexed by enum stage: the pipeline's order. Index 0
@@ -112,6 +113,11 @@ static const char report_html_css[] =
 	".chart .forecast { background: #42a5f5; }\n"
 	".chart .plan { background: #cfd8dc; }\n"
 	"table.projects td.title { min-width: 10em; }\n"
+	"ol.trend { list-style: none; margin: 0; padding: 0; display: flex; gap: 1px; }\n"
+	"ol.trend li { min-width: 2.3em; padding: 0 2px; border: 1px solid #1a1a1a; text-align: center;\n"
+	"  font-size: 8.5pt; font-weight: 600; line-height: 1.35; white-space: nowrap; }\n"
+	"table.baselines td { white-space: normal; }\n"
+	"ul.changes { margin: 0; padding: 0; list-style: none; }\n"
 	"table.projects td.cost { white-space: normal; max-width: 7em; }\n"
 	".orgs { margin: 4px 0; padding-left: 18px; font-size: 9pt; }\n"
 	".orgs li { margin: 1px 0; }\n"
@@ -119,18 +125,21 @@ static const char report_html_css[] =
 	"  body { padding: 12px 10px 32px; overflow-wrap: anywhere; }\n"
 	"  .tiles { grid-template-columns: repeat(2, 1fr); }\n"
 	"  .chart .row { grid-template-columns: 1fr; }\n"
-	"  table.projects thead { position: absolute; width: 1px; height: 1px; overflow: hidden;\n"
-	"    clip: rect(0 0 0 0); }\n"
-	"  table.projects, table.projects tbody, table.projects tr { display: block; width: 100%; }\n"
-	"  table.projects caption { display: block; }\n"
-	"  table.projects tr { padding: 4px 0; border-bottom: 1px solid #cfd8dc; }\n"
-	"  table.projects td { display: inline-block; border: 0; padding: 0 10px 0 0; text-align: left; }\n"
-	"  table.projects td.ref, table.projects td.title { display: inline; font-weight: 600; }\n"
-	"  table.projects td.title::after { content: \"\"; display: block; }\n"
+	"  :is(table.projects, table.baselines) thead { position: absolute; width: 1px; height: 1px;\n"
+	"    overflow: hidden; clip: rect(0 0 0 0); }\n"
+	"  :is(table.projects, table.baselines), :is(table.projects, table.baselines) :is(tbody, tr) {\n"
+	"    display: block; width: 100%; }\n"
+	"  :is(table.projects, table.baselines) caption { display: block; }\n"
+	"  :is(table.projects, table.baselines) tr { padding: 4px 0; border-bottom: 1px solid #cfd8dc; }\n"
+	"  :is(table.projects, table.baselines) td { display: inline-block; border: 0; padding: 0 10px 0 0;\n"
+	"    text-align: left; }\n"
+	"  :is(table.projects, table.baselines) :is(td.ref, td.title) { display: inline; font-weight: 600; }\n"
+	"  :is(table.projects, table.baselines) td.title::after { content: \"\"; display: block; }\n"
 	"  table.projects td.empty { display: none; }\n"
 	"  table.projects td.cost { max-width: none; }\n"
-	"  table.projects td[data-label]::before { content: attr(data-label) \": \"; color: #455a64;\n"
-	"    font-weight: 400; }\n"
+	"  table.projects td.trend ol.trend { display: inline-flex; vertical-align: top; }\n"
+	"  :is(table.projects, table.baselines) td[data-label]::before { content: attr(data-label) \": \";\n"
+	"    color: #455a64; font-weight: 400; }\n"
 	"}\n"
 	"@media print {\n"
 	"  body { max-width: none; padding: 0; font-size: 9.5pt; }\n"
@@ -601,6 +610,7 @@ void report_html_write(struct buf *out, const struct report_html_input *in)
 	report_html_confidence_chart(out, t);
 	report_html_money_chart(out, t);
 	report_html_projects(out, in);
+	report_html_baselines(out, in);
 	report_html_outstanding(out, in->outstanding);
 	buf_puts(out, "</main>\n</body>\n</html>\n");
 }

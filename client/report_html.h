@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "planreg.pb-c.h"
+#include "rating_move.h"
 
 struct report_html_input {
 	const char *plan_title;   /* from Whoami; may be "" */
@@ -19,6 +20,13 @@ struct report_html_input {
 	size_t n_projects;
 	/* the period's outstanding returns by organisation, as of the report's day */
 	const Planreg__V1__ListOutstandingResponse *outstanding;
+	/* the three quarters before this one, oldest first, for the trend of each project's rating and the
+	 * movement since the previous quarter (earlier[2]); a quarter whose projects are NULL is not known:
+	 * without earlier[2] the movement reads each project's ProjectStatus.previous, without any the
+	 * trend is left out */
+	struct rating_move_quarter earlier[3];
+	/* the approved change requests (ListChanges, state "approved"); NULL: the baselines are left out */
+	const Planreg__V1__ListChangesResponse *changes;
 };
 
 /* Appends the whole document to out. */

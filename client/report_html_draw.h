@@ -1,6 +1,7 @@
 /* report_html_draw.h - what the parts of the board report share: report_html.c draws the page,
  * its headline and its charts; report_html_exceptions.c the exceptions and the movement since the
- * previous quarter; report_html_lists.c the table of every project and the returns outstanding. */
+ * previous quarter; report_html_lists.c the table of every project and the returns outstanding;
+ * report_html_board.c each project's trend and the baselines with approved changes. */
 #ifndef PLANREG_REPORT_HTML_DRAW_H
 #define PLANREG_REPORT_HTML_DRAW_H
 
@@ -21,6 +22,7 @@ struct report_html_conf {
 	const char *cls;
 	const char *fill;
 	const char *ink;
+	const char *abbr; /* in a trend's small cell: "G", "A/G" */
 };
 
 /* Green to red (the order of enum confidence less one), then returned, then no return, then any
@@ -67,6 +69,15 @@ void report_html_previous_period(const char *period, char out[PERIOD_NAME_MAX]);
 void report_html_exceptions(struct buf *out, const struct report_html_input *in);
 /* Ratings last quarter against this quarter (report_html_exceptions.c). */
 void report_html_movement(struct buf *out, const struct report_html_input *in);
+/* A project's rating in each of the last four quarters, oldest first, as one cell of the table of every
+ * project; nothing when the earlier quarters are not known (report_html_board.c). */
+bool report_html_has_trend(const struct report_html_input *in);
+void report_html_trend_cell(struct buf *out, const struct report_html_input *in, const Planreg__V1__ProjectStatus *p);
+/* The trend's words for the table's caption (report_html_board.c). */
+void report_html_trend_caption(struct buf *out, const struct report_html_input *in);
+/* Each project's original and latest approved end date and cost, and the approved changes
+ * (report_html_board.c). */
+void report_html_baselines(struct buf *out, const struct report_html_input *in);
 /* One table of every project (report_html_lists.c). */
 void report_html_projects(struct buf *out, const struct report_html_input *in);
 /* The returns outstanding, one line per organisation (report_html_lists.c). */

@@ -243,36 +243,20 @@ void report_html_exceptions(struct buf *out, const struct report_html_input *in)
 
 /* ---------------------------------------------------------------- movement */
 
-/* The slot of the previous quarter's rating of p (NONE without a return then). */
-static int report_html_prev_slot(const Planreg__V1__ProjectStatus *p)
-{
-	return p->previous ? report_html_confidence_slot(p->previous->confidence) : REPORT_HTML_CONF_NONE;
-}
-
-/* The slot of this quarter's rating of p, by its latest revision's colour as `status diff` has it. */
-static int report_html_cur_slot(const Planreg__V1__ProjectStatus *p)
-{
-	return p->update_id ? report_html_confidence_slot(p->confidence) : REPORT_HTML_CONF_NONE;
-}
-
-/* The matrix's rows and columns: green to red, then no return. */
-static const int report_html_axis[] = {0, 1, 2, 3, REPORT_HTML_CONF_RED, REPORT_HTML_CONF_NONE};
-#define REPORT_HTML_AXIS (sizeof report_html_axis / sizeof report_html_axis[0])
-
-/* The index of a slot on the axis; -1 for none of them. */
-static int report_html_axis_of(int slot)
-{
-	for (size_t i = 0; i < REPORT_HTML_AXIS; i++)
-		if (report_html_axis[i] == slot)
-			return (int)i;
-	return -1;
-}
+/* The matrix's rows and columns: rating_move.c's axis, green to red, then no return. */
+static const int report_html_axis[RATING_MOVE_AXIS] = {0, 1, 2, 3, REPORT_HTML_CONF_RED, REPORT_HTML_CONF_NONE};
+#define REPORT_HTML_AXIS RATING_MOVE_AXIS
 
 /* One row of the matrix: the projects rated r last quarter, by this quarter's rating. */
-static void report_html_matrix_row(struct buf *out, size_t r, int64_t cells[][REPORT_HTML_AXIS])
+static void report_html_matrix_row(struct buf *out, size_t r, const int64_t cells[][REPORT_HTML_AXIS],
+				   const char *scale)
 {
+	if (!rating_move_on_scale((int)r, scale))
+		return;
 	buf_printf(out, "<tr><th scope=\"row\">%s</th>", report_html_confs[report_html_axis[r]].label);
 	for (size_t c = 0; c < REPORT_HTML_AXIS; c++) {
+		if (!rating_move_on_scale((int)c, scale))
+			continue;
 		bool colours =
 			report_html_axis[r] <= REPORT_HTML_CONF_RED && report_html_axis[c] <= REPORT_HTML_CONF_RED;
 		const char *cls = !colours || cells[r][c] == 0 ? ""
@@ -289,38 +273,33 @@ void report_html_movement(struct buf *out, const struct report_html_input *in)
 	const char *period = in->status ? report_html_str(in->status->period) : "";
 	char prev[PERIOD_NAME_MAX];
 	report_html_previous_period(period, prev);
-	int64_t cells[REPORT_HTML_AXIS][REPORT_HTML_AXIS] = {{0}}, fell = 0, rose = 0, held = 0;
-	for (size_t i = 0; in->projects && i < in->n_projects; i++) {
-		const Planreg__V1__ProjectStatus *p = in->projects[i];
-		int r = p ? report_html_axis_of(report_html_prev_slot(p)) : -1;
-		int c = p ? report_html_axis_of(report_html_cur_slot(p)) : -1;
-		if (r < 0 || c < 0)
-			continue;
-		cells[r][c]++;
-		if (report_html_axis[r] <= REPORT_HTML_CONF_RED && report_html_axis[c] <= REPORT_HTML_CONF_RED) {
-			fell += c > r;
-			rose += c < r;
-			held += c == r;
-		}
-	}
+	struct rating_move_quarter now = {period, in->projects, in->n_projects};
+	struct rating_move_matrix m;
+	rating_move_count(in->earlier[2].projects ? &in->earlier[2] : NULL, &now, &m);
+	const char *scale = in->status ? in->status->rating_scale : NULL;
 	report_html_section_open(out, "movement", "Movement since the previous quarter");
 	buf_printf(out,
 		   "<p>Of the projects rated in both quarters, <strong>%" PRId64 " fell</strong>, %" PRId64
-		   " rose and %" PRId64 " held their rating.</p>\n",
-		   fell, rose, held);
+		   " rose and %" PRId64 " held their rating (<span class=\"rating-rule\">the Combined "
+		   "Authority's rating where it set one, else the lead body's</span>).</p>\n",
+		   m.fell, m.rose, m.held);
 	buf_printf(out,
 		   "<div class=\"scroll\"><table class=\"matrix\"><caption>Rows: the rating in %s; columns: "
 		   "the rating in ",
 		   prev[0] ? prev : "the previous quarter");
 	report_html_text(out, period[0] ? cli_period_name(period) : "this quarter");
-	buf_printf(out,
-		   " (each quarter's latest return, as <code>planreg status diff</code> compares them; a return "
-		   "sent back counts by its colour here). Red cells fell, green cells rose.</caption>\n"
-		   "<thead><tr><th scope=\"col\">%s &rarr; ",
-		   prev);
+	buf_printf(
+		out,
+		" (each quarter's latest return, rated by the Combined Authority where it rated it, else by the lead "
+		"body; a return sent back counts by its colour here; <code>planreg status movement</code> counts "
+		"the same). Red cells fell, green cells rose.</caption>\n"
+		"<thead><tr><th scope=\"col\">%s &rarr; ",
+		prev);
 	report_html_text(out, cli_period_name(period));
 	buf_puts(out, "</th>");
 	for (size_t c = 0; c < REPORT_HTML_AXIS; c++) {
+		if (!rating_move_on_scale((int)c, scale))
+			continue;
 		const char *label = report_html_confs[report_html_axis[c]].label, *slash = strchr(label, '/');
 		if (slash) /* "Amber/Green" may break after its slash on a phone */
 			buf_printf(out, "<th scope=\"col\">%.*s<wbr>%s</th>", (int)(slash - label + 1), label,
@@ -330,6 +309,6 @@ void report_html_movement(struct buf *out, const struct report_html_input *in)
 	}
 	buf_puts(out, "</tr></thead>\n<tbody>\n");
 	for (size_t r = 0; r < REPORT_HTML_AXIS; r++)
-		report_html_matrix_row(out, r, cells);
+		report_html_matrix_row(out, r, (const int64_t(*)[REPORT_HTML_AXIS])m.cells, scale);
 	buf_puts(out, "</tbody></table></div>\n</section>\n");
 }

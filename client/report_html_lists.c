@@ -31,7 +31,8 @@ static void report_html_money_cell(struct buf *out, const char *label, const Pla
 }
 
 /* One project's row. */
-static void report_html_project_row(struct buf *out, const Planreg__V1__ProjectStatus *p)
+static void report_html_project_row(struct buf *out, const struct report_html_input *in,
+				    const Planreg__V1__ProjectStatus *p)
 {
 	buf_printf(out, "<tr><td class=\"ref\">%" PRId32 "</td><td class=\"title\">", p->ref);
 	report_html_text(out, p->title);
@@ -52,6 +53,7 @@ static void report_html_project_row(struct buf *out, const Planreg__V1__ProjectS
 		buf_puts(out, "&mdash;");
 	}
 	buf_puts(out, "</td>");
+	report_html_trend_cell(out, in, p);
 	report_html_money_cell(out, "Spend", p->spend_to_date);
 	report_html_money_cell(out, "Forecast", p->forecast_total);
 	const char *cost = p->plan_cost ? report_html_str(p->plan_cost->text) : "";
@@ -80,15 +82,19 @@ void report_html_projects(struct buf *out, const struct report_html_input *in)
 	buf_puts(out, " by reference. Stage and rating from this quarter's return (the register's stage when there "
 		      "is none); CA rating: the Combined Authority's own, marked where it differs from the lead "
 		      "body's; spend to date and forecast from the return; plan cost as the plan gives it; variance: "
-		      "the forecast beyond the plan cost (a range counts from its ends).</caption>\n"
-		      "<thead><tr><th scope=\"col\">Ref</th><th scope=\"col\">Project</th><th scope=\"col\">Lead</th>"
-		      "<th scope=\"col\">Stage</th><th scope=\"col\">Rating</th><th scope=\"col\">CA rating</th>"
-		      "<th scope=\"col\" class=\"num\">Spend</th>"
+		      "the forecast beyond the plan cost (a range counts from its ends).");
+	report_html_trend_caption(out, in);
+	buf_puts(out, "</caption>\n<thead><tr><th scope=\"col\">Ref</th><th scope=\"col\">Project</th><th "
+		      "scope=\"col\">Lead</th>"
+		      "<th scope=\"col\">Stage</th><th scope=\"col\">Rating</th><th scope=\"col\">CA rating</th>");
+	if (report_html_has_trend(in))
+		buf_puts(out, "<th scope=\"col\">Trend</th>");
+	buf_puts(out, "<th scope=\"col\" class=\"num\">Spend</th>"
 		      "<th scope=\"col\" class=\"num\">Forecast</th><th scope=\"col\" class=\"num\">Plan cost</th>"
 		      "<th scope=\"col\" class=\"num\">Variance</th></tr></thead>\n<tbody>\n");
 	for (size_t i = 0; i < n; i++)
 		if (in->projects[i])
-			report_html_project_row(out, in->projects[i]);
+			report_html_project_row(out, in, in->projects[i]);
 	buf_puts(out, "</tbody></table></div>\n</section>\n");
 }
 

@@ -181,6 +181,21 @@ class AssuranceTest(harness.WireTest):
         self.assertNotIn("amber_red", st["totals"]["by_assurance"])
         # the five-point daemon still reads the history as given
         self.assertEqual((project(five, 6)["confidence"], project(five, 6)["assurance"]), ("amber_green", "amber_red"))
+        # the movement Q2 -> Q3 on three points: no amber_green or amber_red rows, the folded ratings counted by the
+        # CA's where set, else the body's, as the two quarters' status has them
+        rows = json.loads(self.ok(self.cli("viewer", "status", "movement", "--period", Q3, "--format", "json",
+                                           port=three.port)).stdout)
+        self.assertEqual([r["from"] for r in rows], ["green", "amber", "red", "none"])
+        q3 = json.loads(self.ok(self.cli("viewer", "status", "--period", Q3, "--format", "json",
+                                         port=three.port)).stdout)
+        rated = {q: {x["ref"]: x["assurance"] or x["confidence"] or "none" for x in doc["projects"]}
+                 for q, doc in ((Q2, st), (Q3, q3))}
+        for r in rows:
+            for to in ("green", "amber", "red", "none"):
+                self.assertEqual(r["to_" + to], sum(1 for ref, c in rated[Q3].items()
+                                                    if c == to and rated[Q2].get(ref, "none") == r["from"]), r)
+            self.assertEqual((r["to_amber_green"], r["to_amber_red"]), (0, 0))
+        self.assertEqual(rated[Q2][6], "amber")
         shown = json.loads(self.ok(self.cli("viewer", "update", "show", str(old), "--format", "json",
                                             port=three.port)).stdout)
         self.assertEqual(shown["confidence"], "amber_green")

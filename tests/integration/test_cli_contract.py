@@ -330,6 +330,7 @@ class ServiceTest(unittest.TestCase):
         ("viewer", ["status", "outstanding", "--period", PERIOD]),
         ("viewer", ["status", "timeliness", "--to", PERIOD]),
         ("viewer", ["status", "diff", "2026-Q2", PERIOD]),
+        ("viewer", ["status", "movement", "--period", PERIOD]),
         ("viewer", ["export", "updates"]),
         ("reminder", ["remind", "log"]),
         ("submitter-LCC", ["update", "template", "--period", PERIOD]),

@@ -3,6 +3,11 @@ headless Chromium (Debian's /usr/bin/chromium): the seed plan and a few returns 
 including one red project, one whose rating fell, one whose forecast moved, one whose end date
 moved, one sent back with a bidi override in its comment, and one with a "tbd" plan cost.
 
+BoardReadsFirstTest: returns over four quarters, rated by the lead bodies and some by the CA, and change
+requests approved and rejected: the movement matrix of `status movement` and of the report count exactly by
+the CA's rating where set, else the body's; each project's trend shows its four quarters in order; the
+baselines section lists the approved changes and not the rejected one; nothing overflows at 420 px.
+
 Checked: page 1 of the PDF Chromium prints names the red project and the one whose rating fell,
 with their narratives; the PDF has at most 8 A4 pages; at 420 px nothing overflows horizontally
 and no text is smaller than 11 CSS px; the headline's counts agree (the colours add up to
@@ -70,6 +75,12 @@ PROBE = """<script>
       r.checked = (r.checked || 0) + 1;
     }
   }
+  // the boxes whose content is wider than they are (a reader would scroll them sideways)
+  r.scrolling = [];
+  var boxes = document.querySelectorAll('.scroll');
+  for (var s = 0; s < boxes.length; s++)
+    if (boxes[s].scrollWidth > boxes[s].clientWidth + 0.5 && boxes[s].firstElementChild)
+      r.scrolling.push(boxes[s].firstElementChild.className);
   // what the check looked at, for the failure message when it found nothing
   r.outstanding = [];
   for (var q = 0; q < items.length; q++)
@@ -116,15 +127,7 @@ class ReportTest(unittest.TestCase):
                       RLO + "Check the spend figures.")
         if r.returncode != 0:
             raise AssertionError("review: %s" % r.stderr)
-        cls.out_dir = os.path.join(os.getcwd(), "report-output")
-        os.makedirs(cls.out_dir, exist_ok=True)
-        cls.html = os.path.join(cls.out_dir, "board-2026-Q3.html")
-        r = cls.s.cli("viewer", "report", "html", "--period", Q3, "-o", cls.html)
-        if r.returncode != 0:
-            raise AssertionError("report html: %s" % r.stderr)
-        with open(cls.html, encoding="utf-8") as f:
-            cls.text = f.read()
-        cls.profile = tempfile.mkdtemp(prefix="chromium-", dir=cls.s.tmp)
+        write_report(cls, "board-2026-Q3")
 
     @classmethod
     def tearDownClass(cls):
@@ -207,12 +210,17 @@ class ReportTest(unittest.TestCase):
         self.assertLessEqual(wide["scrollWidth"], wide["innerWidth"], wide["wide"])
         self.assertEqual(wide["small"], [])
         self.assertEqual(wide["reversed"], [])
+        self.screenshots("board-2026-Q3", 2400)
+
+    def screenshots(self, stem, height):
+        """PNGs of the report at 1200 and 420 px wide, height px tall, in report-output/ for a person to see."""
         for width in (1200, 420):
-            png = os.path.join(self.out_dir, "board-2026-Q3-%d.png" % width)
+            png = os.path.join(self.out_dir, "%s-%d.png" % (stem, width))
             framed = os.path.join(self.s.tmp, "framed-%d.html" % width)
             with open(framed, "w", encoding="utf-8") as f:
-                f.write(frame_page(self.text, width, 2400))
-            self.run_chromium("--window-size=%d,2400" % max(width, 500), "--screenshot=" + png, "file://" + framed)
+                f.write(frame_page(self.text, width, height))
+            self.run_chromium("--window-size=%d,%d" % (max(width, 500), height), "--screenshot=" + png,
+                              "file://" + framed)
             with open(png, "rb") as f:
                 self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
 
@@ -275,8 +283,9 @@ class ReportTest(unittest.TestCase):
         rose = sum(1 for x in diff.values() if x["confidence_change"] == "up")
         self.assertEqual((fell, rose), (1, 1))
         page = self.dom_text().flat
-        self.assertIn("Of the projects rated in both quarters, %d fell, %d rose and 2 held their rating." % (fell, rose),
-                      page)
+        # no CA rating here: the body's ratings, as status diff compares them
+        self.assertIn("Of the projects rated in both quarters, %d fell, %d rose and 2 held their rating (the Combined "
+                      "Authority's rating where it set one, else the lead body's)." % (fell, rose), page)
         matrix = re.search(r'<table class="matrix">(.*?)</table>', self.text, re.S).group(1)
         rows = {label: [int(n) for n in re.findall(r"<td[^>]*>(\d+)</td>", cells)]
                 for label, cells in re.findall(r'<tr><th scope="row">([^<]+)</th>(.*?)</tr>', matrix)}
@@ -313,6 +322,187 @@ class ReportTest(unittest.TestCase):
         for bad in (r"(?i)<script", r"(?i)\bsrc\s*=", r"(?i)\bhref\s*=", r"(?i)url\(", r"(?i)https?:",
                     r"(?i)@import", r"(?i)<link\b"):
             self.assertIsNone(re.search(bad, self.text), bad)
+
+
+# What a board reads first, over four quarters: (ref, lead, {quarter: (the body's rating, the CA's or None)}).
+# The movement Q2 -> Q3 counts by the CA's rating where it set one, else the body's (docs/assurance.md).
+Q4_25, Q1_26 = "2025-Q4", "2026-Q1"
+QUARTERS = (Q4_25, Q1_26, Q2, Q3)
+BOARD = (
+    (1, "CA", {Q4_25: ("green", None), Q1_26: ("amber_green", None), Q2: ("green", None), Q3: ("amber", None)}),
+    (2, "CA", {Q2: ("amber", None), Q3: ("green", None)}),                    # rose
+    (4, "CA", {Q2: ("amber_green", None), Q3: ("amber_green", "red")}),       # fell by the CA's rating
+    (7, "CA", {Q1_26: ("red", None), Q2: ("red", None), Q3: ("red", None)}),  # unchanged
+    (10, "CA", {Q2: ("green", "amber"), Q3: ("green", None)}),                # rose: from the CA's amber
+    (5, "LCC", {Q3: ("amber", None)}),                                        # new this quarter
+)
+AXIS = ("green", "amber_green", "amber", "amber_red", "red", "none")
+LABELS = {"green": "G", "amber_green": "A/G", "amber": "A", "amber_red": "A/R", "red": "R", "none": "\u2013"}
+
+
+def board_rating(ratings, quarter):
+    body, ca = ratings.get(quarter, (None, None))
+    return ca or body or "none"
+
+
+class BoardReadsFirstTest(unittest.TestCase):
+    """The movement matrix (status movement and the report), each project's trend over four quarters, and the
+    baselines with approved changes (a rejected one left out), through the real CLI, daemon, PostgreSQL and
+    Chromium."""
+
+    run_chromium = ReportTest.run_chromium
+    probe = ReportTest.probe
+    screenshots = ReportTest.screenshots
+
+    @classmethod
+    def setUpClass(cls):
+        cls.chromium = shutil.which("chromium")
+        cls.s = harness.Service("board", people=("viewer", "submitter-LCC", "submitter-CA"))
+        cls.ids = {}
+        milestones = {(1, Q2): "2027-06-30", (1, Q3): "2027-09-30", (2, Q2): "2027-03-31", (2, Q3): "2027-12-31"}
+        for q in QUARTERS:
+            for ref, org, ratings in BOARD:
+                if q not in ratings:
+                    continue
+                body, ca = ratings[q]
+                extra = ["--forecast", "£1.2M"] if ref == 2 else []
+                if (ref, q) == (2, Q3):
+                    extra = ["--forecast", "£1.5M", "--variance-note", "Ducts for two more corridors."]
+                if (ref, q) in milestones:
+                    extra += ["--milestone", "Go live|%s|%s|" % (milestones[(ref, Q2)], milestones[(ref, q)])]
+                cls.ids[(ref, q)] = cls.submit(org, ref, q, body, *extra)
+                if ca:
+                    cls.ok(cls.s.cli("admin", "update", "review", str(cls.ids[(ref, q)]), "--accept",
+                                     "--assurance", ca, "--rationale", "The CA's view of %d in %s." % (ref, q)))
+        # 1's end date moved 92 days (approved), 2's 275 days (rejected) and its cost 25% (approved)
+        pending = {(c["ref"], c["kind"]): c for c in cls.s.cli_json("viewer", "change", "list", "--state", "pending")}
+        cls.approved_time, cls.rejected_time = pending[(1, "time")], pending[(2, "time")]
+        cls.approved_cost = pending[(2, "cost")]
+        for c in (cls.approved_time, cls.approved_cost):
+            cls.ok(cls.s.cli("admin", "change", "approve", str(c["id"]), "--comment", "At board."))
+        cls.ok(cls.s.cli("admin", "change", "reject", str(cls.rejected_time["id"]), "--comment", "Not agreed."))
+        write_report(cls, "board-first-2026-Q3")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.s.close()
+
+    @staticmethod
+    def ok(r):
+        if r.returncode != 0:
+            raise AssertionError("planreg: %s%s" % (r.stdout, r.stderr))
+        return r
+
+    @classmethod
+    def submit(cls, org, ref, period, confidence, *extra):
+        r = cls.ok(cls.s.cli("submitter-" + org, "update", "submit", str(ref), "--period", period, "--confidence",
+                             confidence, "--stage", "live", "--narrative", "Return for %s." % period,
+                             "--format", "json", *extra))
+        return json.loads(r.stdout)["update_id"]
+
+    def expected_matrix(self):
+        """from -> to counts over every project of the plan, by the fixture and the rule."""
+        projects = len(self.s.cli_json("viewer", "projects", "list"))
+        cells = {(f, t): 0 for f in AXIS for t in AXIS}
+        for _, _, ratings in BOARD:
+            cells[(board_rating(ratings, Q2), board_rating(ratings, Q3))] += 1
+        cells[("none", "none")] += projects - len(BOARD)
+        return cells
+
+    def test_status_movement_counts_exactly(self):
+        rows = self.s.cli_json("viewer", "status", "movement", "--period", Q3)
+        want = self.expected_matrix()
+        self.assertEqual([r["from"] for r in rows], list(AXIS))
+        for r in rows:
+            self.assertEqual((r["from_period"], r["to_period"]), (Q2, Q3))
+            self.assertEqual([r["to_" + t] for t in AXIS], [want[(r["from"], t)] for t in AXIS], r["from"])
+            self.assertEqual(r["projects"], sum(want[(r["from"], t)] for t in AXIS))
+        # 1 and 4 fell (4 by the CA's red), 2 and 10 rose (10 from the CA's amber), 7 held red
+        by = {r["from"]: r for r in rows}
+        self.assertEqual((by["green"]["to_amber"], by["amber_green"]["to_red"], by["amber"]["to_green"],
+                          by["red"]["to_red"], by["none"]["to_amber"]), (1, 1, 2, 1, 1))
+        table = self.ok(self.s.cli("viewer", "status", "movement", "--period", Q3)).stdout
+        self.assertIn("Ratings from 2026-Q2 to 2026-Q3 (the Combined Authority's where set, else the lead body's): "
+                      "2 fell, 2 rose, 1 held", table)
+        csv_text = self.ok(self.s.cli("viewer", "status", "movement", "--period", Q3, "--format", "csv")).stdout
+        self.assertEqual(csv_text.lstrip("\ufeff").splitlines()[0].split(","), list(rows[0].keys()))
+
+    def test_report_matrix_counts_exactly(self):
+        matrix = re.search(r'<table class="matrix">(.*?)</table>', self.text, re.S).group(1)
+        rows = [(label, [int(n) for n in re.findall(r"<td[^>]*>(\d+)</td>", cells)])
+                for label, cells in re.findall(r'<tr><th scope="row">([^<]+)</th>(.*?)</tr>', matrix)]
+        names = {"Green": "green", "Amber/Green": "amber_green", "Amber": "amber", "Amber/Red": "amber_red",
+                 "Red": "red", "No return": "none"}
+        want = self.expected_matrix()
+        self.assertEqual([names[label] for label, _ in rows], list(AXIS))
+        for label, counts in rows:
+            self.assertEqual(counts, [want[(names[label], t)] for t in AXIS], label)
+        page = html_text(self.text)
+        self.assertIn("Of the projects rated in both quarters, 2 fell, 2 rose and 1 held their rating (the Combined "
+                      "Authority's rating where it set one, else the lead body's).", page)
+
+    def trend(self, ref):
+        body = re.search(r'<table class="projects">.*?<tbody>(.*?)</tbody>', self.text, re.S).group(1)
+        row = re.search(r'<td class="ref">%d</td>(.*?)</tr>' % ref, body).group(1)
+        cell = re.search(r'<td class="trend"[^>]*>(.*?)</td>', row).group(1)
+        return [(q, html.unescape(label)) for q, label in
+                re.findall(r'<span class="sr">([^<]*) </span>([^<]*)</li>', cell)]
+
+    def test_trend_shows_four_quarters_in_order(self):
+        self.assertIn('<th scope="col">Trend</th>', self.text)
+        for ref, _, ratings in BOARD:
+            self.assertEqual(self.trend(ref), [(q, LABELS[board_rating(ratings, q)]) for q in QUARTERS], ref)
+        self.assertEqual(self.trend(1), [(Q4_25, "G"), (Q1_26, "A/G"), (Q2, "G"), (Q3, "A")])
+        self.assertEqual(self.trend(80), [(q, "\u2013") for q in QUARTERS])  # never reported
+        self.assertIn("oldest first (2025-Q4 to 2026-Q3)", html_text(self.text))
+
+    def test_baselines_list_the_approved_changes_only(self):
+        section = re.search(r'<section id="baselines".*?</section>', self.text, re.S).group(0)
+        self.assertIn("Baselines and approved changes", section)
+        rows = dict(re.findall(r'<tr id="baseline-(\d+)">(.*?)</tr>', section, re.S))
+        keys = ("original_cost_pence", "original_end_date", "approved_cost_pence", "approved_end_date")
+        based = [p["ref"] for p in self.s.cli_json("viewer", "status", "--period", Q3)["projects"]
+                 if any(p[k] is not None for k in keys)]
+        self.assertEqual(sorted(int(r) for r in rows), based)
+        self.assertTrue({1, 2} <= set(based), based)
+        shown = {c["id"]: c for c in self.s.cli_json("viewer", "change", "list")}
+        decided = shown[self.approved_time["id"]]["decided_at"][:10]
+        one = html_text(rows["1"])
+        self.assertIn("2027-06-30 → 2027-09-30", one)  # original -> latest approved end date
+        self.assertIn("End date 2027-06-30 → 2027-09-30, approved %s" % decided, one)
+        two = html_text(rows["2"])
+        self.assertIn("Cost £1.2M → £1.5M, approved %s" % shown[self.approved_cost["id"]]["decided_at"][:10], two)
+        self.assertNotIn("2027-12-31", two)  # the rejected end date
+        self.assertEqual(shown[self.rejected_time["id"]]["state"], "rejected")
+        self.assertIn("%d projects with a baseline, 2 approved changes" % len(based), html_text(section))
+
+    def test_phone_width_no_horizontal_overflow(self):
+        r = self.probe(420)
+        self.assertEqual(r["innerWidth"], 420)
+        self.assertLessEqual(r["scrollWidth"], r["innerWidth"], r["wide"])
+        self.assertEqual(r["wide"], [])
+        self.assertEqual(r["small"], [])
+        # the table of every project (with its trend) and the baselines reflow instead of scrolling in their box
+        self.assertNotIn("projects", r["scrolling"])
+        self.assertNotIn("baselines", r["scrolling"])
+        self.screenshots("board-first-2026-Q3", 4000)
+        pdf = os.path.join(self.out_dir, "board-first-2026-Q3.pdf")
+        self.run_chromium("--no-pdf-header-footer", "--print-to-pdf=" + pdf, "file://" + self.html)
+        info = subprocess.run(["pdfinfo", pdf], capture_output=True, text=True, check=True).stdout
+        self.assertLessEqual(int(re.search(r"(?m)^Pages:\s+(\d+)", info).group(1)), 8)
+
+
+def write_report(cls, stem):
+    """The viewer's report of Q3 into report-output/STEM.html: cls.out_dir, cls.html, cls.text, cls.profile."""
+    cls.out_dir = os.path.join(os.getcwd(), "report-output")
+    os.makedirs(cls.out_dir, exist_ok=True)
+    cls.html = os.path.join(cls.out_dir, stem + ".html")
+    r = cls.s.cli("viewer", "report", "html", "--period", Q3, "-o", cls.html)
+    if r.returncode != 0:
+        raise AssertionError("report html: %s" % r.stderr)
+    with open(cls.html, encoding="utf-8") as f:
+        cls.text = f.read()
+    cls.profile = tempfile.mkdtemp(prefix="chromium-", dir=cls.s.tmp)
 
 
 def html_text(fragment):

@@ -800,6 +800,110 @@ static void test_report_html_example(void **state)
 	test_report_html_done(&t);
 }
 
+/* A project of an earlier quarter: ref with the body's rating c (none: no return) and the CA's ca. */
+static Planreg__V1__ProjectStatus *test_report_html_earlier(struct arena *a, int32_t ref, Planreg__V1__Confidence c,
+							    Planreg__V1__Confidence ca)
+{
+	Planreg__V1__ProjectStatus *p = ARENA_NEW(a, Planreg__V1__ProjectStatus, planreg__v1__project_status__init);
+	p->ref = ref;
+	p->update_id = c ? 100 + ref : 0;
+	p->confidence = c;
+	if (ca) {
+		p->assurance = ARENA_NEW(a, Planreg__V1__Assurance, planreg__v1__assurance__init);
+		p->assurance->rating = ca;
+	}
+	return p;
+}
+
+/* A change request of project ref in state, old and new values of kind. */
+static Planreg__V1__Change *test_report_html_change(struct arena *a, int32_t ref, Planreg__V1__ChangeKind kind,
+						    const char *state, const char *from, const char *to)
+{
+	Planreg__V1__Change *c = ARENA_NEW(a, Planreg__V1__Change, planreg__v1__change__init);
+	c->ref = ref;
+	c->kind = kind;
+	c->state = arena_strdup(a, state);
+	c->old_value = arena_strdup(a, from);
+	c->new_value = arena_strdup(a, to);
+	c->decided_at = "2026-10-30T10:00:00Z";
+	return c;
+}
+
+/* The movement counts by the CA's rating where set, else the body's; each project's trend shows four quarters
+ * in order; the baselines list approved changes only; a three-point scale leaves amber_green and amber_red out. */
+static void test_report_html_board(void **state)
+{
+	(void)state;
+	struct test_report_html t;
+	memset(&t, 0, sizeof t);
+	Planreg__V1__GetStatusResponse status = PLANREG__V1__GET_STATUS_RESPONSE__INIT;
+	status.period = "2026-Q3";
+	t.in.status = &status;
+	const Planreg__V1__Confidence G = PLANREG__V1__CONFIDENCE__CONFIDENCE_GREEN,
+				      AG = PLANREG__V1__CONFIDENCE__CONFIDENCE_AMBER_GREEN,
+				      A = PLANREG__V1__CONFIDENCE__CONFIDENCE_AMBER,
+				      AR = PLANREG__V1__CONFIDENCE__CONFIDENCE_AMBER_RED,
+				      R = PLANREG__V1__CONFIDENCE__CONFIDENCE_RED;
+	/* 1: green -> amber (fell); 2: the CA's red in Q2 -> the body's green (rose); 3: amber, the CA's green (rose)
+	 */
+	Planreg__V1__ProjectStatus *p1 =
+		test_report_html_project(&t, 1, "One", 1, 11, A, PLANREG__V1__STAGE__STAGE_LIVE);
+	test_report_html_project(&t, 2, "Two", 1, 12, G, PLANREG__V1__STAGE__STAGE_LIVE);
+	Planreg__V1__ProjectStatus *p3 =
+		test_report_html_project(&t, 3, "Three", 1, 13, A, PLANREG__V1__STAGE__STAGE_LIVE);
+	p3->assurance = ARENA_NEW(&t.a, Planreg__V1__Assurance, planreg__v1__assurance__init);
+	p3->assurance->rating = G;
+	Planreg__V1__ProjectStatus *before[3][3];
+	const Planreg__V1__Confidence body[3][3] = {{G, 0, 0}, {AG, 0, AR}, {G, G, A}},
+				      ca[3][3] = {{0}, {0}, {0, R, 0}};
+	for (int q = 0; q < 3; q++) {
+		for (int i = 0; i < 3; i++)
+			before[q][i] = test_report_html_earlier(&t.a, i + 1, body[q][i], ca[q][i]);
+		t.in.earlier[q] = (struct rating_move_quarter){q == 0   ? "2025-Q4"
+							       : q == 1 ? "2026-Q1"
+									: "2026-Q2",
+							       before[q], 3};
+	}
+	p1->original_baseline = ARENA_NEW(&t.a, Planreg__V1__Baseline, planreg__v1__baseline__init);
+	p1->original_baseline->end_date = "2027-06-30";
+	p1->approved_baseline = ARENA_NEW(&t.a, Planreg__V1__Baseline, planreg__v1__baseline__init);
+	p1->approved_baseline->end_date = "2027-09-30";
+	Planreg__V1__ListChangesResponse changes = PLANREG__V1__LIST_CHANGES_RESPONSE__INIT;
+	Planreg__V1__Change *list[] = {test_report_html_change(&t.a, 1, PLANREG__V1__CHANGE_KIND__CHANGE_KIND_TIME,
+							       "approved", "2027-06-30", "2027-09-30"),
+				       test_report_html_change(&t.a, 1, PLANREG__V1__CHANGE_KIND__CHANGE_KIND_TIME,
+							       "rejected", "2027-09-30", "2028-03-31")};
+	changes.changes = list;
+	changes.n_changes = 2;
+	t.in.changes = &changes;
+	report_html_write(&t.out, &t.in);
+	const char *page = buf_str(&t.out);
+	test_report_html_valid(page);
+	test_report_html_has(page, "<strong>1 fell</strong>, 2 rose and 0 held their rating");
+	test_report_html_has(page, "<tr><th scope=\"row\">Green</th><td>0</td><td>0</td><td class=\"fell\">1</td>");
+	test_report_html_has(page, "<tr><th scope=\"row\">Red</th><td class=\"rose\">1</td>");
+	test_report_html_has(page, "<tr><th scope=\"row\">Amber</th><td class=\"rose\">1</td>");
+	test_report_html_has(page, "<ol class=\"trend\"><li class=\"c-green\" title=\"2025-Q4: Green\"><span "
+				   "class=\"sr\">2025-Q4 </span>G</li><li class=\"c-amber-green\" title=\"2026-Q1: "
+				   "Amber/Green\"><span class=\"sr\">2026-Q1 </span>A/G</li>");
+	test_report_html_has(page, "<span class=\"sr\">2026-Q2 </span>R</li><li class=\"c-green\" title=\"2026-Q3: "
+				   "Green\"><span class=\"sr\">2026-Q3 </span>G</li></ol>");
+	test_report_html_has(page, "<tr id=\"baseline-1\"><td class=\"ref\">1</td>");
+	test_report_html_has(page, "<bdi>2027-06-30</bdi> &rarr; <bdi>2027-09-30</bdi></td>");
+	test_report_html_has(page, "End date <bdi>2027-06-30</bdi> &rarr; <bdi>2027-09-30</bdi>, approved <span "
+				   "class=\"when\">2026-10-30</span>");
+	test_report_html_lacks(page, "2028-03-31");
+	assert_int_equal(test_report_html_occurs(page, "<tr id=\"baseline-"), 1);
+	buf_free(&t.out);
+	status.rating_scale = "three";
+	report_html_write(&t.out, &t.in);
+	page = buf_str(&t.out);
+	test_report_html_lacks(page, "<th scope=\"row\">Amber/Green</th>");
+	test_report_html_lacks(page, "<th scope=\"col\">Amber/<wbr>Red</th>");
+	test_report_html_has(page, "<th scope=\"row\">Amber</th>");
+	test_report_html_done(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -810,6 +914,7 @@ int main(void)
 		cmocka_unit_test(test_report_html_empty_input),
 		cmocka_unit_test(test_report_html_null_fields),
 		cmocka_unit_test(test_report_html_example),
+		cmocka_unit_test(test_report_html_board),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
