@@ -13,6 +13,7 @@
 #include "log_sign.h"
 #include "note.h"
 #include "server.h"
+#include "xmalloc.h"
 
 /* SQL reads better laid out by hand. */
 /* clang-format off */
@@ -44,9 +45,9 @@ static const char SQL_COSIGN_INSERT[] =
 enum cosign_col { COSIGN_KEPT, COSIGN_LAST, COSIGN_SAME };
 /* $1 checkpoint text: the lines of the witnesses whose registered key made them. */
 static const char SQL_COSIGNATURES_OF[] =
-	"SELECT c.line FROM log_cosignature c JOIN witness_key k ON k.org_code = c.org_code AND k.vkey = c.vkey"
+	"SELECT c.line, c.vkey FROM log_cosignature c JOIN witness_key k ON k.org_code = c.org_code AND k.vkey = c.vkey"
 	" WHERE md5(c.checkpoint) = md5($1) AND c.checkpoint = $1 ORDER BY c.org_code LIMIT 99";
-enum { COSIGS_LINE };
+enum cosigs_col { COSIGS_LINE, COSIGS_VKEY };
 /* clang-format on */
 
 #define WITNESS_CLOCK_SKEW 600 /* seconds a cosignature's time may be ahead of the service's clock */
@@ -273,16 +274,43 @@ void log_witness_add_cosignature(struct rpc_call *call)
 
 /* ---------------------------------------------------------------- GetCheckpoint's cosignatures */
 
+/* GetCheckpoint's answer while its cosignatures are read. */
+struct witness_served {
+	Planreg__V1__GetCheckpointResponse *r;
+	const char *text; /* the checkpoint text */
+};
+
+/* Whether a stored line verifies with its stored key over the text: a row changed behind the daemon's back is not
+ * served (a known key's bad line would make verifiers refuse the whole note). */
+static bool witness_line_verifies(const char *text, const char *line, const char *vkey)
+{
+	struct note_verifier k;
+	struct note n;
+	if (!note_verifier_parse(vkey, &k))
+		return false;
+	char *msg = xasprintf("%s\n%s", text, line);
+	bool ok = note_open(msg, strlen(msg), &k, 1, &n, NULL);
+	if (ok)
+		note_free(&n);
+	free(msg);
+	return ok;
+}
+
 static void witness_cosignatures_have(struct rpc_call *call, PGresult *res)
 {
-	Planreg__V1__GetCheckpointResponse *r = call->state;
+	struct witness_served *st = call->state;
 	struct buf b = {0};
-	buf_puts(&b, r->checkpoint);
-	for (int i = 0; i < PQntuples(res); i++)
-		buf_puts(&b, result_value(res, i, COSIGS_LINE));
-	r->checkpoint = rpc_strdup(call, buf_str(&b));
+	buf_puts(&b, st->r->checkpoint);
+	for (int i = 0; i < PQntuples(res); i++) {
+		const char *line = result_value(res, i, COSIGS_LINE);
+		if (witness_line_verifies(st->text, line, result_value(res, i, COSIGS_VKEY)))
+			buf_puts(&b, line);
+		else
+			log_warn("cosignature_corrupt", "line=%s", log_q(line));
+	}
+	st->r->checkpoint = rpc_strdup(call, buf_str(&b));
 	buf_free(&b);
-	reply_ok(call, r);
+	reply_ok(call, st->r);
 }
 
 void log_witness_cosigned(struct rpc_call *call, Planreg__V1__GetCheckpointResponse *r)
@@ -292,8 +320,11 @@ void log_witness_cosigned(struct rpc_call *call, Planreg__V1__GetCheckpointRespo
 		reply_ok(call, r); /* nothing to cosign (the log is kept, not signed) */
 		return;
 	}
-	const char *params[1] = {rpc_strdup(call, n.text)};
+	struct witness_served *st = arena_alloc(&call->arena, sizeof *st);
+	st->r = r;
+	st->text = rpc_strdup(call, n.text);
 	note_free(&n);
-	call->state = r;
+	call->state = st;
+	const char *params[1] = {st->text};
 	query_run(call, SQL_COSIGNATURES_OF, 1, params, witness_cosignatures_have);
 }

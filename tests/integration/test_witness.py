@@ -179,6 +179,23 @@ class WitnessTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertEqual((json.loads(r.stdout)["previous_size"], json.loads(r.stdout)["size"]), (size, size + 1))
         self.assertEqual(self.verify(1, [self.lcc_vkey]).returncode, 0)
+        # a stored line changed behind the daemon's back is not served (verifiers would refuse the whole note)
+        where = "org_code = 'LCC' AND tree_size = %d" % (size + 1)
+        line = self.s.sql("SELECT line FROM log_cosignature WHERE " + where)
+        raw = bytearray(tlog_ref.unb64(line.split(" ")[2]))
+        raw[-1] ^= 1
+        change = ("ALTER TABLE log_cosignature DISABLE TRIGGER USER; UPDATE log_cosignature SET line = '%s' WHERE "
+                  + where + "; ALTER TABLE log_cosignature ENABLE TRIGGER USER")
+        self.s.sql(change % ("%s%s %s\n" % (tlog_ref.DASH, lcc_v.name, tlog_ref.b64(bytes(raw)))))
+        try:
+            self.assertEqual(len(tlog_ref.split_note(served_checkpoint(self.s))[1]), 1)
+            self.assertIn("event=cosignature_corrupt", self.s.daemon.read_log())
+            r = self.verify(1, [self.lcc_vkey])
+            self.assertEqual(r.returncode, EXIT_LOG, r.stdout + r.stderr)
+            self.assertEqual(json.loads(r.stdout)["witnessed"], 0)
+        finally:
+            self.s.sql(change % (line + "\n"))
+        self.assertEqual(self.verify(1, [self.lcc_vkey]).returncode, 0)
 
     def test_a_cosignature_by_another_key_is_refused(self):
         self.ws.submit(4, "Publicity plan.")
