@@ -16,6 +16,12 @@
 #include "xmalloc.h"
 
 #define WITNESS_KEY_FILE "witness.key"
+/* --key, the same in witness-key and witness */
+#define WITNESS_KEY_OPTION                                                                                             \
+	{                                                                                                              \
+		.name = "key", .key = 'K', .arg = "FILE", .help = "the witness's key file",                            \
+		.when_absent = "$XDG_DATA_HOME/planreg/witness.key", .complete = CLI_COMPLETE_FILE                     \
+	}
 
 /* --key's value, else $XDG_DATA_HOME/planreg/witness.key (malloc'd); NULL without a home. */
 static char *witness_key_path(const char *given)
@@ -105,12 +111,7 @@ static int cmd_audit_witness_key_run(struct cli *cli, const struct cli_command *
 
 static const struct cli_option cmd_audit_witness_key_options[] = {
 	{.name = "name", .key = 'n', .arg = "NAME", .help = "the witness key's name in cosignature lines"},
-	{.name = "key",
-	 .key = 'K',
-	 .arg = "FILE",
-	 .help = "the witness's key file",
-	 .when_absent = "$XDG_DATA_HOME/planreg/witness.key",
-	 .complete = CLI_COMPLETE_FILE},
+	WITNESS_KEY_OPTION,
 	{0},
 };
 
@@ -143,14 +144,17 @@ static int cmd_audit_witness_register_run(struct cli *cli, const struct cli_comm
 		return cli_usage(self,
 				 "\"%s\" is not a witness's verifier key (as `planreg audit witness-key` prints it)",
 				 g.args[1]);
+	Planreg__V1__WitnessKey key = PLANREG__V1__WITNESS_KEY__INIT;
+	key.organisation = g.args[0];
+	key.vkey = g.args[1];
 	Planreg__V1__SetWitnessKeyRequest body = PLANREG__V1__SET_WITNESS_KEY_REQUEST__INIT;
-	body.organisation = g.args[0];
-	body.vkey = g.args[1];
+	body.key = &key;
 	Planreg__V1__Response *resp;
 	int rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_SET_WITNESS_KEY, &body, &resp);
 	if (rc != EXIT_OK)
 		return rc;
-	const Planreg__V1__SetWitnessKeyResponse *r = resp->set_witness_key;
+	static const Planreg__V1__WitnessKey none = PLANREG__V1__WITNESS_KEY__INIT;
+	const Planreg__V1__WitnessKey *r = resp->set_witness_key->key ? resp->set_witness_key->key : &none;
 	if (g.format == OUTPUT_JSON) {
 		struct cli_json doc;
 		struct json *j = cli_json_begin(&doc);
@@ -274,9 +278,12 @@ static int witness_service(struct cli *cli, struct witness_run *w)
 	int rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_GET_WITNESS, &body, &resp);
 	if (rc != EXIT_OK)
 		return rc;
-	const Planreg__V1__GetWitnessResponse *r = resp->get_witness;
 	char *mine = note_verifier_format(&w->keys[1]);
-	if (r->vkey[0] == '\0')
+	const Planreg__V1__GetWitnessResponse *got = resp->get_witness;
+	const Planreg__V1__WitnessKey *r = got->key;
+	if (r == NULL)
+		rc = cli_fail(EXIT_REFUSED, "the service did not say which witness key it has for you");
+	else if (r->vkey[0] == '\0')
 		rc = cli_fail(EXIT_REFUSED,
 			      "%s has no witness key registered: ask the Combined Authority to register this one "
 			      "(`planreg audit witness-register %s %s`)",
@@ -286,8 +293,8 @@ static int witness_service(struct cli *cli, struct witness_run *w)
 			      "the service has another witness key registered for %s (%s), not this one (%s): use that "
 			      "key's file (--key), or ask the Combined Authority to register this one",
 			      r->organisation, r->vkey, mine);
-	else if (r->cosigned[0] != '\0')
-		rc = witness_against(cli, w, r->cosigned, "as the service holds it");
+	else if (got->cosigned[0] != '\0')
+		rc = witness_against(cli, w, got->cosigned, "as the service holds it");
 	free(mine);
 	planreg__v1__response__free_unpacked(resp, NULL);
 	return rc;
@@ -408,12 +415,7 @@ static int cmd_audit_witness_run(struct cli *cli, const struct cli_command *self
 }
 
 static const struct cli_option cmd_audit_witness_options[] = {
-	{.name = "key",
-	 .key = 'K',
-	 .arg = "FILE",
-	 .help = "the witness's key file",
-	 .when_absent = "$XDG_DATA_HOME/planreg/witness.key",
-	 .complete = CLI_COMPLETE_FILE},
+	WITNESS_KEY_OPTION,
 	{.name = "vkey", .key = 'k', .arg = "KEY", .help = "the log's verifier key, or a file that holds it"},
 	{0},
 };

@@ -19,19 +19,15 @@
 /* clang-format off */
 /* $1 organisation, $2 verifier key, $3 the CA's credential. Rows of enum witness_key_col. */
 static const char SQL_WITNESS_KEY_SET[] =
-	"INSERT INTO witness_key (org_code, vkey, registered_by)"
-	" SELECT o.code, $2, $3 FROM organisation o WHERE lower(o.code) = lower($1)"
-	" ON CONFLICT (org_code) DO UPDATE SET vkey = EXCLUDED.vkey, registered_by = EXCLUDED.registered_by,"
-	"  registered_at = now()"
-	" RETURNING org_code, vkey";
+	"INSERT INTO witness_key (org_code, vkey, registered_by) SELECT o.code, $2, $3 FROM organisation o"
+	" WHERE lower(o.code) = lower($1) ON CONFLICT (org_code) DO UPDATE SET vkey = EXCLUDED.vkey,"
+	"  registered_by = EXCLUDED.registered_by, registered_at = now() RETURNING org_code, vkey";
 enum witness_key_col { WKEY_ORG, WKEY_VKEY };
 /* $1 organisation. Rows of enum witness_col (one, with NULLs for what is not there). */
 static const char SQL_WITNESS_GET[] =
-	"SELECT k.vkey, c.checkpoint, c.log_line, c.line, c.tree_size"
-	" FROM (SELECT 1) one"
-	" LEFT JOIN witness_key k ON lower(k.org_code) = lower($1)"
-	" LEFT JOIN LATERAL (SELECT * FROM log_cosignature c WHERE lower(c.org_code) = lower($1)"
-	"  ORDER BY c.tree_size DESC LIMIT 1) c ON true";
+	"SELECT k.vkey, c.checkpoint, c.log_line, c.line, c.tree_size FROM (SELECT 1) one"
+	" LEFT JOIN witness_key k ON lower(k.org_code) = lower($1) LEFT JOIN LATERAL (SELECT * FROM log_cosignature c"
+	"  WHERE lower(c.org_code) = lower($1) ORDER BY c.tree_size DESC LIMIT 1) c ON true";
 enum witness_col { WIT_VKEY, WIT_CHECKPOINT, WIT_LOG_LINE, WIT_LINE, WIT_SIZE };
 /* $1 organisation, $2 size, $3 checkpoint text, $4 key, $5 line, $6 the log's line, $7 time. One row of enum
  * cosign_col: whether it was kept, the largest size cosigned before, and whether this very checkpoint was. */
@@ -54,24 +50,32 @@ enum cosigs_col { COSIGS_LINE, COSIGS_VKEY };
 
 /* ---------------------------------------------------------------- SetWitnessKey */
 
+static Planreg__V1__WitnessKey *witness_key_out(struct rpc_call *call, const char *org, const char *vkey)
+{
+	Planreg__V1__WitnessKey *k = ARENA_NEW(&call->arena, Planreg__V1__WitnessKey, planreg__v1__witness_key__init);
+	k->organisation = rpc_strdup(call, org);
+	k->vkey = rpc_strdup(call, vkey);
+	return k;
+}
+
 static void witness_key_set_done(struct rpc_call *call, PGresult *res)
 {
 	if (PQntuples(res) != 1) {
 		reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "organisation_unknown",
 			    "there is no organisation %s: see `planreg org list`",
-			    call->req->set_witness_key->organisation);
+			    call->req->set_witness_key->key->organisation);
 		return;
 	}
 	Planreg__V1__SetWitnessKeyResponse *r = ARENA_NEW(&call->arena, Planreg__V1__SetWitnessKeyResponse,
 							  planreg__v1__set_witness_key_response__init);
-	r->organisation = rpc_strdup(call, result_value(res, 0, WKEY_ORG));
-	r->vkey = rpc_strdup(call, result_value(res, 0, WKEY_VKEY));
+	r->key = witness_key_out(call, result_value(res, 0, WKEY_ORG), result_value(res, 0, WKEY_VKEY));
 	reply_ok(call, r);
 }
 
 void log_witness_set_key(struct rpc_call *call)
 {
-	const Planreg__V1__SetWitnessKeyRequest *q = call->req->set_witness_key;
+	static const Planreg__V1__WitnessKey none = PLANREG__V1__WITNESS_KEY__INIT;
+	const Planreg__V1__WitnessKey *q = call->req->set_witness_key->key ? call->req->set_witness_key->key : &none;
 	struct note_verifier v;
 	if (q->organisation[0] == '\0')
 		reply_violation(call, "organisation", "say whose witness key this is (an organisation's code)");
@@ -95,8 +99,8 @@ static void witness_get_done(struct rpc_call *call, PGresult *res)
 {
 	Planreg__V1__GetWitnessResponse *r =
 		ARENA_NEW(&call->arena, Planreg__V1__GetWitnessResponse, planreg__v1__get_witness_response__init);
-	r->organisation = rpc_strdup(call, call->principal.organisation);
-	r->vkey = rpc_strdup(call, result_is_null(res, 0, WIT_VKEY) ? "" : result_value(res, 0, WIT_VKEY));
+	r->key = witness_key_out(call, call->principal.organisation,
+				 result_is_null(res, 0, WIT_VKEY) ? "" : result_value(res, 0, WIT_VKEY));
 	if (!result_is_null(res, 0, WIT_CHECKPOINT)) {
 		r->cosigned = rpc_printf(call, "%s\n%s%s", result_value(res, 0, WIT_CHECKPOINT),
 					 result_value(res, 0, WIT_LOG_LINE), result_value(res, 0, WIT_LINE));
