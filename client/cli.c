@@ -306,7 +306,7 @@ static const struct cli_command *const cli_commands[] = {
 	&cmd_audit_verify,
 	&cmd_audit_check_receipt,
 	&cmd_audit_witness_key,
-	&cmd_audit_witness_register,
+	&cmd_audit_witness_enrol,
 	&cmd_audit_witness,
 	&cmd_status_show,
 	&cmd_status_outstanding,

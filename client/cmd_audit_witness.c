@@ -1,5 +1,5 @@
 /* cmd_audit_witness.c - an organisation as a witness of the verifiable log (docs/verifiable-log.md, "Witnesses"):
- * `audit witness-key` makes its cosignature key on the officer's machine, `audit witness-register` is the CA's
+ * `audit witness-key` makes its cosignature key on the officer's machine, `audit witness-enrol` is the CA's
  * registration of that key, and `audit witness` (a daily timer's job) cosigns the newest checkpoint once it has
  * checked that it extends the last one this organisation cosigned. */
 #include <stdio.h>
@@ -61,7 +61,7 @@ static const char cmd_audit_witness_key_help[] =
 	"tlog-cosignature) kept on this machine only, in FILE (default\n"
 	"$XDG_DATA_HOME/planreg/witness.key), mode 0600, and prints its verifier key.\n"
 	"Give the verifier key to the Combined Authority, which registers it for your\n"
-	"organisation (`planreg audit witness-register`); then run `planreg audit\n"
+	"organisation (`planreg audit witness-enrol`); then run `planreg audit\n"
 	"witness` every day. An existing key file is never replaced. NAME names the\n"
 	"key in cosignature lines (default: this host's name and /witness).\n";
 
@@ -126,15 +126,15 @@ const struct cli_command cmd_audit_witness_key = {
 	.run = cmd_audit_witness_key_run,
 };
 
-/* ---------------------------------------------------------------- witness-register */
+/* ---------------------------------------------------------------- witness-enrol */
 
-static const char cmd_audit_witness_register_help[] =
+static const char cmd_audit_witness_enrol_help[] =
 	"Registers KEY (the verifier key `planreg audit witness-key` printed) as the\n"
 	"witness key of organisation ORG, replacing the one before; the checkpoints\n"
 	"served then carry only cosignatures by the registered keys. The Combined\n"
 	"Authority's (admin) only.\n";
 
-static int cmd_audit_witness_register_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
+static int cmd_audit_witness_enrol_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
 	struct cli_getopt g;
 	if (cli_getopt_all(&g, self, argc, argv) < 0)
@@ -170,17 +170,17 @@ static int cmd_audit_witness_register_run(struct cli *cli, const struct cli_comm
 	return EXIT_OK;
 }
 
-const struct cli_command cmd_audit_witness_register = {
+const struct cli_command cmd_audit_witness_enrol = {
 	.noun = "audit",
-	.verb = "witness-register",
+	.verb = "witness-enrol",
 	.args = "ORG KEY",
 	.min_args = 2,
 	.max_args = 2,
 	.args_what = "an organisation's code and its witness's verifier key",
 	.formats = CLI_FMT_RECORD,
 	.summary = "register an organisation's witness key (CA)",
-	.help = cmd_audit_witness_register_help,
-	.run = cmd_audit_witness_register_run,
+	.help = cmd_audit_witness_enrol_help,
+	.run = cmd_audit_witness_enrol_run,
 };
 
 /* ---------------------------------------------------------------- witness */
@@ -286,7 +286,7 @@ static int witness_service(struct cli *cli, struct witness_run *w)
 	else if (r->vkey[0] == '\0')
 		rc = cli_fail(EXIT_REFUSED,
 			      "%s has no witness key registered: ask the Combined Authority to register this one "
-			      "(`planreg audit witness-register %s %s`)",
+			      "(`planreg audit witness-enrol %s %s`)",
 			      r->organisation, r->organisation, mine);
 	else if (strcmp(r->vkey, mine) != 0)
 		rc = cli_fail(EXIT_REFUSED,

@@ -237,7 +237,7 @@ static void witness_cosign_have_key(struct rpc_call *call, PGresult *res)
 	if (PQntuples(res) != 1 || result_is_null(res, 0, WIT_VKEY)) {
 		reply_error(call, PLANREG__V1__CODE__FAILED_PRECONDITION, "witness_key_unregistered",
 			    "%s has no witness key registered: the Combined Authority registers the one `planreg audit "
-			    "witness-key` printed (`planreg audit witness-register`)",
+			    "witness-key` printed (`planreg audit witness-enrol`)",
 			    call->principal.organisation);
 		return;
 	}

@@ -74,7 +74,7 @@ class WitnessService:
         self.stfc = Witness(self.s, "submitter-STFC", "stfc", self.ls.vkey)
 
     def register(self, org, vkey, cred="admin"):
-        return self.s.cli(cred, "audit", "witness-register", org, vkey, "--format", "json")
+        return self.s.cli(cred, "audit", "witness-enrol", org, vkey, "--format", "json")
 
     def submit(self, ref, narrative, body=None):
         r = (body or self.a).cli("update", "submit", str(ref), "--period", PERIOD, "--confidence", "amber",
