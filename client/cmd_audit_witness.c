@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -215,6 +216,17 @@ static bool witness_load_key(const char *path, struct note_signer *key)
 	if (text == NULL) {
 		cli_fail(EXIT_USAGE, "the witness key: %s (make one with `planreg audit witness-key`)", err);
 		free(err);
+		return false;
+	}
+	struct stat st;
+	if (stat(path, &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO))) {
+		explicit_bzero(text, len);
+		free(text);
+		cli_fail(EXIT_USAGE,
+			 "the witness key %s is readable by others (mode %03o): chmod 600 it, and make a new key if "
+			 "anyone "
+			 "else may have read it",
+			 path, (unsigned)(st.st_mode & 0777));
 		return false;
 	}
 	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))

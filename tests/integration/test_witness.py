@@ -115,6 +115,13 @@ class WitnessTest(unittest.TestCase):
         self.assertIn("exists", r.stderr)
         with open(w.key_file()) as f:
             self.assertEqual(f.read(), before)
+        os.chmod(w.key_file(), 0o640)  # a key others can read is refused
+        try:
+            r = w.witness()
+            self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+            self.assertIn("readable by others (mode 640)", r.stderr)
+        finally:
+            os.chmod(w.key_file(), 0o600)
         dump = subprocess.run(["pg_dump", "-d", self.s.db], capture_output=True, text=True, check=True).stdout
         self.assertIn("witness_key", dump)
         self.assertNotIn(before.strip().split("+")[-1], dump)
