@@ -120,6 +120,7 @@ void log_witness_get(struct rpc_call *call)
 /* What AddCosignature has checked so far, for its steps. */
 struct witness_cosign {
 	const char *text, *log_line; /* the checkpoint text and the log's signature line */
+	const char *line;            /* the cosignature line, ending in its newline */
 	uint64_t size, when;
 };
 
@@ -172,17 +173,21 @@ static bool witness_checkpoint_ours(struct rpc_call *call, struct witness_cosign
 }
 
 /* The cosignature line by the registered key k over st->text: its time, or false when the call was answered. */
-static bool witness_cosignature_valid(struct rpc_call *call, const struct witness_cosign *st,
-				      const struct note_verifier *k, uint64_t *when)
+static bool witness_cosignature_valid(struct rpc_call *call, struct witness_cosign *st, const struct note_verifier *k,
+				      uint64_t *when)
 {
 	const char *line = call->req->add_cosignature->cosignature;
 	size_t len = strlen(line);
-	char *msg = rpc_printf(call, "%s\n%s%s", st->text, line, len > 0 && line[len - 1] == '\n' ? "" : "\n");
-	struct note n;
-	const char *why = NULL;
-	if (!note_split(msg, strlen(msg), &n, &why) || n.nsigs != 1) {
+	const char *nl = strchr(line, '\n');
+	st->line = rpc_printf(call, "%s%s", line, nl == NULL ? "\n" : "");
+	char *msg = rpc_printf(call, "%s\n%s", st->text, st->line);
+	struct note n = {0};
+	const char *why = "it is not one line";
+	if ((nl != NULL && nl != line + len - 1) || !note_split(msg, strlen(msg), &n, &why) || n.nsigs != 1 ||
+	    strcmp(n.text, st->text) != 0) {
+		note_free(&n);
 		reply_error(call, PLANREG__V1__CODE__INVALID_ARGUMENT, "cosignature_malformed",
-			    "the cosignature is not one signature line (%s)", why ? why : "it has several");
+			    "the cosignature is not one signature line (%s)", why);
 		return false;
 	}
 	bool by_key = n.sigs[0].key_id == k->key_id && strcmp(n.sigs[0].name, k->name) == 0;
@@ -249,14 +254,12 @@ static void witness_cosign_have_key(struct rpc_call *call, PGresult *res)
 	}
 	if (!witness_cosignature_valid(call, st, &k, &st->when))
 		return;
-	const char *line = call->req->add_cosignature->cosignature;
-	size_t len = strlen(line);
 	const char *params[7] = {
 		call->principal.organisation,
 		rpc_printf(call, "%llu", (unsigned long long)st->size),
 		st->text,
 		result_value(res, 0, WIT_VKEY),
-		rpc_printf(call, "%s%s", line, len > 0 && line[len - 1] == '\n' ? "" : "\n"),
+		st->line,
 		st->log_line,
 		rpc_printf(call, "%llu", (unsigned long long)st->when),
 	};

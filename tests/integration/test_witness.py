@@ -220,6 +220,10 @@ class WitnessTest(unittest.TestCase):
         forged = "%s%s %s\n" % (tlog_ref.DASH, mine.name, tlog_ref.b64(bytes(raw)))
         r = add_cosignature(self.s, "submitter-LCC", note, forged)
         self.assertEqual((r.code, r.reason), (INVALID_ARGUMENT, "cosignature_invalid"), r)
+        # one line only: more would change the note every verifier is served
+        for bad in (good + good, good + "\n" + good, "junk"):
+            r = add_cosignature(self.s, "submitter-LCC", note, bad)
+            self.assertEqual((r.code, r.reason), (INVALID_ARGUMENT, "cosignature_malformed"), r)
         # a checkpoint the log did not sign
         fake = tlog_ref.sign_note(text, [tlog_ref.Signer.generate(test_log.ORIGIN)])
         r = add_cosignature(self.s, "submitter-LCC", fake, good)
