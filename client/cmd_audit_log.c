@@ -325,6 +325,8 @@ int cmd_audit_log_verify(struct cli *cli, const char *receipts, const char *vkey
 		return EXIT_USAGE;
 	char *note;
 	int rc = cmd_audit_log_checkpoint(cli, &note);
+	if (rc == EXIT_OK && note == NULL && witnesses > 0)
+		rc = cli_fail(EXIT_LOG, "--witnesses: the service does not sign its log, so nothing is witnessed");
 	if (rc != EXIT_OK || note == NULL) {
 		free(note);
 		return rc;

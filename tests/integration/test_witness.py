@@ -300,5 +300,18 @@ class InconsistentTreeTest(unittest.TestCase):
         self.assertEqual(len(tlog_ref.split_note(note)[1]), 1)
 
 
+class UnsignedLogTest(unittest.TestCase):
+    def test_an_unsigned_log_is_not_witnessed(self):
+        s = harness.Service("witnessnolog", people=("viewer",))
+        try:
+            vkey = tlog_ref.Signer.generate("w.example/witness", tlog_ref.COSIGNATURE).verifier.format()
+            r = s.cli("viewer", "audit", "verify", "--witnesses", "1", env={"PLANREG_WITNESS_VKEYS": vkey})
+            self.assertEqual(r.returncode, EXIT_LOG, r.stdout + r.stderr)
+            self.assertIn("does not sign its log, so nothing is witnessed", r.stderr)
+            self.assertEqual(s.cli("viewer", "audit", "verify").returncode, 0)
+        finally:
+            s.close()
+
+
 if __name__ == "__main__":
     unittest.main()
