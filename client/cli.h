@@ -284,6 +284,7 @@ extern const struct cli_command cmd_update_submit, cmd_update_template, cmd_upda
 	cmd_update_show, cmd_update_review;
 extern const struct cli_command cmd_audit_verify, cmd_export_updates, cmd_report_html;
 extern const struct cli_command cmd_update_receipt, cmd_audit_check_receipt;
+extern const struct cli_command cmd_audit_witness_key, cmd_audit_witness_enrol, cmd_audit_witness;
 extern const struct cli_command cmd_status_show, cmd_status_outstanding, cmd_status_timeliness, cmd_status_diff,
 	cmd_status_movement;
 extern const struct cli_command cmd_update_evidence;

@@ -10,6 +10,7 @@
 
 #define CMD_AUDIT_BATCH_DEFAULT 5000
 #define CMD_AUDIT_BATCH_MAX 100000
+#define CMD_AUDIT_WITNESSES_MAX 99 /* a note carries at most 100 signature lines, the log's one */
 
 static const char cmd_audit_verify_help[] =
 	"Asks the server to recompute the hash chain over every progress update, in\n"
@@ -20,7 +21,9 @@ static const char cmd_audit_verify_help[] =
 	"rebuilds the tree from every entry and compares it with that checkpoint, and\n"
 	"checks every receipt kept (--receipts DIR, default\n"
 	"$XDG_DATA_HOME/planreg/receipts) against both, naming any return rewritten\n"
-	"since. Exit code 0 when all holds, 1 when the chain is broken (the first\n"
+	"since. With --witnesses N that checkpoint must also carry valid cosignatures\n"
+	"by at least N of the witnesses you trust (witness_vkeys). Exit code 0 when all holds, 1 when the chain is "
+	"broken (the first\n"
 	"update that does not match is named), 4 when the log does not hold what was\n"
 	"seen or kept.\n";
 
@@ -41,6 +44,11 @@ static void cmd_audit_print_log_json(struct json *j, const struct cmd_audit_log 
 	else
 		json_null(j);
 	json_kv_int(j, "receipts_checked", (long long)l->receipts);
+	json_key(j, "witnessed");
+	if (l->checked && l->witnesses > 0)
+		json_int(j, (long long)l->witnessed);
+	else
+		json_null(j);
 	cli_json_strings(j, "log_problems", l->problems, l->n_problems);
 }
 
@@ -55,6 +63,8 @@ static void cmd_audit_print_log(const struct cmd_audit_log *l)
 	if (l->n_problems == 0)
 		printf("log verified: %llu entries make the signed checkpoint's head; %zu receipt%s hold\n",
 		       (unsigned long long)l->size, l->receipts, l->receipts == 1 ? "" : "s");
+	if (l->n_problems == 0 && l->witnesses > 0)
+		printf("log witnessed: the checkpoint is cosigned by %zu of the witnesses you trust\n", l->witnessed);
 }
 
 static void cmd_audit_print(const struct cmd_audit_result *v, const struct cmd_audit_log *l, enum output_format fmt)
@@ -122,6 +132,7 @@ static int cmd_audit_verify_run(struct cli *cli, const struct cli_command *self,
 	cli_getopt_begin(&g, self, argc, argv);
 	int ch, batch = CMD_AUDIT_BATCH_DEFAULT;
 	const char *receipts = NULL, *vkey = NULL;
+	size_t witnesses = 0;
 	while ((ch = cli_getopt_next(&g)) > 0) {
 		if (ch == 'r' || ch == 'k') {
 			*(ch == 'r' ? &receipts : &vkey) = optarg;
@@ -129,10 +140,15 @@ static int cmd_audit_verify_run(struct cli *cli, const struct cli_command *self,
 		}
 		char *end;
 		long n = strtol(optarg, &end, 10);
-		if (*end != '\0' || end == optarg || n < 1 || n > CMD_AUDIT_BATCH_MAX)
-			return cli_usage(self, "--batch-size takes a number of updates from 1 to %d, not \"%s\"",
-					 CMD_AUDIT_BATCH_MAX, optarg);
-		batch = (int)n;
+		long max = ch == 'w' ? CMD_AUDIT_WITNESSES_MAX : CMD_AUDIT_BATCH_MAX;
+		if (*end != '\0' || end == optarg || n < 1 || n > max)
+			return cli_usage(self, "--%s takes a number of %s from 1 to %ld, not \"%s\"",
+					 ch == 'w' ? "witnesses" : "batch-size", ch == 'w' ? "witnesses" : "updates",
+					 max, optarg);
+		if (ch == 'w')
+			witnesses = (size_t)n;
+		else
+			batch = (int)n;
 	}
 	if (ch < 0)
 		return g.rc;
@@ -151,7 +167,7 @@ static int cmd_audit_verify_run(struct cli *cli, const struct cli_command *self,
 	progress_end(&bar);
 	struct cmd_audit_log l = {0};
 	if (rc == EXIT_OK)
-		rc = cmd_audit_log_verify(cli, receipts, vkey, &l);
+		rc = cmd_audit_log_verify(cli, receipts, vkey, witnesses, &l);
 	if (rc == EXIT_OK) {
 		cmd_audit_print(&v, &l, g.format);
 		rc = !v.ok ? EXIT_REFUSED : l.n_problems ? EXIT_LOG : EXIT_OK;
@@ -171,6 +187,11 @@ static const struct cli_option cmd_audit_verify_options[] = {
 	 .when_absent = "where this CLI keeps them",
 	 .complete = CLI_COMPLETE_FILE},
 	{.name = "vkey", .key = 'k', .arg = "KEY", .help = "the log's verifier key, or a file that holds it"},
+	{.name = "witnesses",
+	 .key = 'w',
+	 .arg = "N",
+	 .help = "cosignatures by trusted witnesses (witness_vkeys) the newest checkpoint must carry",
+	 .when_absent = "none"},
 	{0},
 };
 

@@ -272,15 +272,61 @@ static int cmd_audit_log_checkpoint(struct cli *cli, char **note)
 	return receipt_monitor(cli, *note);
 }
 
-int cmd_audit_log_verify(struct cli *cli, const char *receipts, const char *vkey_given, struct cmd_audit_log *l)
+/* The witnesses the settings trust that cosigned note (opened with the log's key too, when known). */
+static int cmd_audit_log_witnessed(struct cli *cli, struct cmd_audit_log *l, const char *note,
+				   const struct note_verifier *log)
+{
+	struct note_verifier *wk;
+	size_t nwk;
+	if (!receipt_witness_vkeys(cli->settings.witness_vkeys, &wk, &nwk))
+		return EXIT_USAGE;
+	if (nwk < l->witnesses) {
+		free(wk);
+		return cli_fail(
+			EXIT_USAGE,
+			"--witnesses %zu asks for more witnesses than you trust (%zu): list their verifier keys "
+			"in witness_vkeys (client.conf) or PLANREG_WITNESS_VKEYS",
+			l->witnesses, nwk);
+	}
+	struct note_verifier *keys = xcalloc(nwk + 1, sizeof *keys);
+	size_t nkeys = 0;
+	if (log != NULL)
+		keys[nkeys++] = *log;
+	memcpy(keys + nkeys, wk, nwk * sizeof *wk);
+	struct note n;
+	const char *why = NULL;
+	if (note_open(note, strlen(note), keys, nkeys + nwk, &n, &why)) {
+		for (size_t i = 0; i < nwk; i++)
+			l->witnessed += note_signed_by(&n, &wk[i]) != NULL;
+		note_free(&n);
+	} else if (strcmp(why, "no known key signed the note") != 0) {
+		cmd_audit_log_problem(l, "the newest checkpoint's cosignatures do not verify: %s", why);
+	}
+	if (l->witnessed < l->witnesses)
+		cmd_audit_log_problem(
+			l,
+			"the newest checkpoint is cosigned by %zu of the witnesses you trust, not the %zu "
+			"asked for: it is not witnessed (run `planreg audit witness` as each, or wait for "
+			"their next run)",
+			l->witnessed, l->witnesses);
+	free(keys);
+	free(wk);
+	return EXIT_OK;
+}
+
+int cmd_audit_log_verify(struct cli *cli, const char *receipts, const char *vkey_given, size_t witnesses,
+			 struct cmd_audit_log *l)
 {
 	memset(l, 0, sizeof *l);
+	l->witnesses = witnesses;
 	struct note_verifier v;
 	bool have;
 	if (!receipt_vkey(vkey_given ? vkey_given : cli->settings.log_vkey, &v, &have))
 		return EXIT_USAGE;
 	char *note;
 	int rc = cmd_audit_log_checkpoint(cli, &note);
+	if (rc == EXIT_OK && note == NULL && witnesses > 0)
+		rc = cli_fail(EXIT_LOG, "--witnesses: the service does not sign its log, so nothing is witnessed");
 	if (rc != EXIT_OK || note == NULL) {
 		free(note);
 		return rc;
@@ -297,8 +343,11 @@ int cmd_audit_log_verify(struct cli *cli, const char *receipts, const char *vkey
 	note_free(&n);
 	l->checked = true;
 	l->size = cp.size;
+	if (witnesses > 0)
+		rc = cmd_audit_log_witnessed(cli, l, note, have ? &v : NULL);
 	uint8_t root[MERKLE_HASH_LEN];
-	rc = cmd_audit_log_rebuild(cli, l, cp.size, root);
+	if (rc == EXIT_OK)
+		rc = cmd_audit_log_rebuild(cli, l, cp.size, root);
 	if (rc == EXIT_OK && l->n_leaves == cp.size && memcmp(root, cp.root, MERKLE_HASH_LEN) != 0)
 		cmd_audit_log_problem(l,
 				      "the log's %llu entries do not make the head of its signed checkpoint: the "

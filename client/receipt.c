@@ -43,8 +43,7 @@ char *receipt_path(const char *kind, int64_t id)
 	return path;
 }
 
-/* mkdir -p, mode 0700 (the user's own). */
-static bool receipt_mkdirs(const char *path)
+bool receipt_mkdirs(const char *path)
 {
 	char *copy = xstrdup(path);
 	bool ok = true;
@@ -60,39 +59,62 @@ static bool receipt_mkdirs(const char *path)
 	return ok;
 }
 
-bool receipt_vkey(const char *given, struct note_verifier *out, bool *have)
+/* A key of type from a key string, or a file that holds one; false after saying why (what names it). */
+static bool receipt_key_read(const char *given, uint8_t type, const char *what, const char *made_by,
+			     struct note_verifier *out)
 {
-	*have = false;
-	if (given == NULL || given[0] == '\0')
+	if (note_verifier_parse(given, out) && out->type == type)
 		return true;
-	if (note_verifier_parse(given, out) && out->type == NOTE_ED25519) {
-		*have = true;
-		return true;
-	}
 	char *text = NULL;
 	if (access(given, F_OK) == 0) { /* a file that holds the key */
 		size_t len;
 		char *err = NULL;
 		text = file_read(given, 4096, &len, &err);
 		if (text == NULL) {
-			cli_fail(EXIT_USAGE, "the log's verifier key: %s", err);
+			cli_fail(EXIT_USAGE, "%s: %s", what, err);
 			free(err);
 			return false;
 		}
 		while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r' || text[len - 1] == ' '))
 			text[--len] = '\0';
 	}
-	bool ok = note_verifier_parse(text ? text : given, out) && out->type == NOTE_ED25519;
+	bool ok = note_verifier_parse(text ? text : given, out) && out->type == type;
 	free(text);
-	if (!ok) {
+	if (!ok)
 		cli_fail(EXIT_USAGE,
-			 "\"%s\" is not the log's verifier key (NAME+8 hex digits+base64, as `planregd log-key` prints "
-			 "it), nor a file that holds one",
-			 given);
-		return false;
+			 "\"%s\" is not %s (NAME+8 hex digits+base64, as `%s` prints it), nor a file that holds one",
+			 given, what, made_by);
+	return ok;
+}
+
+bool receipt_vkey(const char *given, struct note_verifier *out, bool *have)
+{
+	*have = false;
+	if (given == NULL || given[0] == '\0')
+		return true;
+	*have = receipt_key_read(given, NOTE_ED25519, "the log's verifier key", "planregd log-key", out);
+	return *have;
+}
+
+bool receipt_witness_vkeys(const char *list, struct note_verifier **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	char *copy = xstrdup(list ? list : ""), *save = NULL;
+	bool ok = true;
+	for (char *t = strtok_r(copy, " ,\t\n", &save); ok && t != NULL; t = strtok_r(NULL, " ,\t\n", &save)) {
+		*out = xrealloc(*out, (*n + 1) * sizeof **out);
+		ok = receipt_key_read(t, NOTE_COSIGNATURE, "a witness's verifier key", "planreg audit witness-key",
+				      &(*out)[*n]);
+		*n += ok;
 	}
-	*have = true;
-	return true;
+	free(copy);
+	if (!ok) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	return ok;
 }
 
 void receipt_info_free(struct receipt_info *ri)
@@ -213,13 +235,12 @@ int receipt_keep(struct cli *cli, const char *kind, int64_t id, const Planreg__V
 	return receipt_monitor(cli, r->checkpoint);
 }
 
-/* $XDG_STATE_HOME/planreg/checkpoint-<origin, its unsafe bytes as '_'>, malloc'd, or NULL. */
-static char *receipt_checkpoint_path(const char *origin)
+char *receipt_state_path(const char *prefix, const char *origin)
 {
 	char *dir = receipt_xdg("XDG_STATE_HOME", ".local/state", "");
 	if (dir == NULL)
 		return NULL;
-	char *path = xasprintf("%s/checkpoint-%s", dir, origin);
+	char *path = xasprintf("%s/%s-%s", dir, prefix, origin);
 	for (char *p = path + strlen(dir) + 1; *p; p++) {
 		char c = *p;
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
@@ -231,8 +252,7 @@ static char *receipt_checkpoint_path(const char *origin)
 	return path;
 }
 
-/* Keeps both notes under $XDG_STATE_HOME/planreg/evidence and says it loudly; EXIT_LOG. */
-static int receipt_evidence(const char *held, const char *seen, const char *what)
+int receipt_evidence(const char *held, const char *seen, const char *what)
 {
 	char *dir = receipt_xdg("XDG_STATE_HOME", ".local/state", "/evidence");
 	char *a = NULL, *b = NULL, *err = NULL;
@@ -275,9 +295,8 @@ int receipt_consistent(struct cli *cli, const struct checkpoint *held, const str
 	return EXIT_OK;
 }
 
-/* Compares the seen checkpoint with the held note; EXIT_OK when seen may replace it (*newer). */
-static int receipt_compare(struct cli *cli, const char *held_note, const char *note, const struct checkpoint *seen,
-			   bool *newer)
+int receipt_compare(struct cli *cli, const char *held_note, const char *note, const struct checkpoint *seen,
+		    bool *newer)
 {
 	struct checkpoint held;
 	const char *why = NULL;
@@ -320,7 +339,7 @@ int receipt_monitor(struct cli *cli, const char *note)
 	if (!receipt_open_note(note, strlen(note), vkey, &seen, &why))
 		return cli_fail(EXIT_LOG, "THE SERVICE SHOWED A CHECKPOINT THAT DOES NOT VERIFY (%s)%s", why,
 				vkey ? " with the log's verifier key you trust" : "");
-	char *path = receipt_checkpoint_path(seen.origin);
+	char *path = receipt_state_path("checkpoint", seen.origin);
 	if (path == NULL) {
 		checkpoint_free(&seen);
 		return EXIT_OK;

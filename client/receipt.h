@@ -17,9 +17,19 @@ char *receipt_dir(void);
 /* Where the receipt of an entry of kind ("update", "review") and id is kept (malloc'd), or NULL. */
 char *receipt_path(const char *kind, int64_t id);
 
+/* mkdir -p, mode 0700 (the user's own); false when a folder cannot be made. */
+bool receipt_mkdirs(const char *path);
+
 /* The log's verifier key from --vkey's value or the settings: a key string, or a file that holds one. NULL
  * (nothing configured) is fine; false, after printing why, when it is given and is not a key. */
 bool receipt_vkey(const char *given, struct note_verifier *out, bool *have) __attribute__((warn_unused_result));
+
+/* The witnesses' cosignature verifier keys in list (separated by spaces or commas, each a key or a file that holds
+ * one; NULL: none) into *out (malloc'd), *n of them; false, after printing why, when one is not such a key. */
+bool receipt_witness_vkeys(const char *list, struct note_verifier **out, size_t *n) __attribute__((warn_unused_result));
+
+/* $XDG_STATE_HOME/planreg/<prefix>-<origin, its unsafe bytes as '_'> (the folder made), malloc'd, or NULL. */
+char *receipt_state_path(const char *prefix, const char *origin);
 
 /* A receipt as checked: the entry it proves, at index, under the checkpoint cp (from its note). */
 struct receipt_info {
@@ -51,6 +61,16 @@ int receipt_keep(struct cli *cli, const char *kind, int64_t id, const Planreg__V
  * asking. */
 int receipt_consistent(struct cli *cli, const struct checkpoint *held, const struct checkpoint *seen, bool *holds)
 	__attribute__((warn_unused_result));
+
+/* Keeps the held and the seen notes under $XDG_STATE_HOME/planreg/evidence and says loudly what does not hold;
+ * EXIT_LOG. */
+int receipt_evidence(const char *held, const char *seen, const char *what);
+
+/* Compares the seen checkpoint (its note and parsed) with the held note: the same size must have the same head, a
+ * larger one must extend it (the consistency proof is asked for). EXIT_OK, with *newer when seen is larger (or the
+ * held note is unreadable); EXIT_LOG after receipt_evidence; another code when asking failed. */
+int receipt_compare(struct cli *cli, const char *held_note, const char *note, const struct checkpoint *seen,
+		    bool *newer) __attribute__((warn_unused_result));
 
 /* A checkpoint note the service showed: when newer than the one held for its origin, the consistency proof
  * from that one is asked for and checked; the same size must have the same head. Then it is held. A failure

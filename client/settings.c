@@ -85,13 +85,15 @@ static bool settings_file_setting(const char *key, const char *value, const char
 		settings_take(&sf->s->smtp_user, value);
 	else if (strcmp(key, "log_vkey") == 0)
 		settings_take(&sf->s->log_vkey, value);
+	else if (strcmp(key, "witness_vkeys") == 0)
+		settings_take(&sf->s->witness_vkeys, value);
 	else if (strcmp(key, "smtp_password") == 0) {
 		*err = xasprintf("%s: smtp_password is not read from a file: set PLANREG_SMTP_PASSWORD or use ~/.netrc",
 				 where);
 		return false;
 	} else {
 		*err = xasprintf("%s: unknown key \"%s\" (server, cert, key, ca, timeout, renew, smtp, smtp_from, "
-				 "smtp_user, log_vkey)",
+				 "smtp_user, log_vkey, witness_vkeys)",
 				 where, key);
 		return false;
 	}
@@ -152,6 +154,7 @@ bool settings_resolve(struct settings *s, char **err)
 	settings_take(&s->smtp_from, getenv("PLANREG_SMTP_FROM"));
 	settings_take(&s->smtp_user, getenv("PLANREG_SMTP_USER"));
 	settings_take(&s->log_vkey, getenv("PLANREG_LOG_VKEY"));
+	settings_take(&s->witness_vkeys, getenv("PLANREG_WITNESS_VKEYS"));
 	const char *t = getenv("PLANREG_TIMEOUT");
 	if (s->timeout_ms == 0 && t && t[0] && !settings_seconds(t, &s->timeout_ms)) {
 		*err = xasprintf("PLANREG_TIMEOUT=\"%s\" is not a number of seconds", t);
@@ -174,6 +177,7 @@ bool settings_resolve(struct settings *s, char **err)
 void settings_free(struct settings *s)
 {
 	free(s->log_vkey);
+	free(s->witness_vkeys);
 	free(s->server);
 	free(s->cert);
 	free(s->key);

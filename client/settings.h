@@ -19,8 +19,10 @@ struct settings {
 	char *renew;     /* renew = auto (the default: the CLI renews its certificate when a third of its life is
 			  * left) or off; nothing else is accepted */
 	char *log_vkey;  /* the verifiable log's verifier key: PLANREG_LOG_VKEY, log_vkey = ...; NULL: none */
-	char *config_file; /* the file read, or NULL */
-	char *cache_dir;   /* $XDG_CACHE_HOME/planreg (~/.cache/planreg): TLS sessions to resume; NULL: none */
+	char *witness_vkeys; /* the witnesses' cosignature verifier keys trusted, separated by spaces or commas (each a
+			      * key or a file that holds one): PLANREG_WITNESS_VKEYS, witness_vkeys = ...; NULL: none */
+	char *config_file;   /* the file read, or NULL */
+	char *cache_dir;     /* $XDG_CACHE_HOME/planreg (~/.cache/planreg): TLS sessions to resume; NULL: none */
 };
 
 #define SETTINGS_DEFAULT_SERVER "localhost:7443"

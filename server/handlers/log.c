@@ -378,7 +378,7 @@ void log_receipt_review(struct rpc_call *call, int64_t review_id, log_receipt_fn
 
 /* ---------------------------------------------------------------- GetCheckpoint */
 
-static bool log_require_signed(struct rpc_call *call)
+bool log_require_signed(struct rpc_call *call)
 {
 	if (call->srv->log_signer.enabled)
 		return true;
@@ -392,7 +392,7 @@ static void log_checkpoint_done(struct rpc_call *call, Planreg__V1__LogReceipt *
 	Planreg__V1__GetCheckpointResponse *r =
 		ARENA_NEW(&call->arena, Planreg__V1__GetCheckpointResponse, planreg__v1__get_checkpoint_response__init);
 	r->checkpoint = receipt->checkpoint;
-	reply_ok(call, r);
+	log_witness_cosigned(call, r);
 }
 
 void log_get_checkpoint(struct rpc_call *call)
