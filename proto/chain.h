@@ -59,7 +59,9 @@ struct chain_leaf_update {
 	const char *submitted_org;
 	const char *submitted_person;
 	bool on_behalf;
-	const char *submitted_at; /* YYYY-MM-DDTHH:MM:SS.ffffffZ */
+	const char *submitted_at;       /* YYYY-MM-DDTHH:MM:SS.ffffffZ */
+	const char *signature;          /* the submitter's signature in lower-case hex; NULL or "" for none */
+	const char *certificate_sha256; /* hex SHA-256 of the certificate that signed; NULL or "" for none */
 };
 
 /* The leaf of a review (planreg-log-v1, planreg_log_review_entry). */
@@ -70,6 +72,8 @@ struct chain_leaf_review {
 	const char *comment;
 	const char *reviewed_by;
 	const char *reviewed_at; /* YYYY-MM-DDTHH:MM:SS.ffffffZ */
+	const char *signature;   /* as chain_leaf_update's */
+	const char *certificate_sha256;
 };
 
 /* The canonical bytes of content (and, when r is not NULL, of the record). */
