@@ -48,24 +48,16 @@ def fields(entry):
     return out
 
 
-def lstr(key, value):
-    return "%s=%d:%s\n" % (key, len(value.encode()), value)
-
-
 def return_message(f):
-    return ("planreg-return-signature/v1\nref=%s\n" % f["ref"] + lstr("period", f["period"]) +
-            "content_sha256=%s\n" % f["content_sha256"]).encode()
+    return wire.return_message(f["ref"], f["period"], f["content_sha256"])
 
 
 def review_message(f):
-    return ("planreg-review-signature/v1\nupdate_id=%s\naccepted=%s\n" % (f["update_id"], f["accepted"]) +
-            lstr("comment", f["comment"])).encode()
+    return wire.review_message(f["update_id"], f["accepted"], f["comment"])
 
 
 def content_digest(ref, narrative):
-    row = {"ref": ref, "period": PERIOD, "confidence": "green", "stage": "concept", "narrative": narrative,
-           "variance_note": ""}
-    return hashlib.sha256(test_log.content_bytes(row)).hexdigest()
+    return wire.content_sha256(ref, PERIOD, "green", "concept", narrative)
 
 
 def submit_body(ref, narrative, signature=None):
@@ -74,10 +66,7 @@ def submit_body(ref, narrative, signature=None):
     return wire.pb_bytes(1, content) + (wire.pb_bytes(60, signature) if signature is not None else b"")
 
 
-def sign_with(key_path, message):
-    with open(key_path, "rb") as f:
-        key = serialization.load_pem_private_key(f.read(), password=None)
-    return key.sign(message, ec.ECDSA(hashes.SHA256()))
+sign_with = wire.sign
 
 
 class SignatureTest(unittest.TestCase):

@@ -15,6 +15,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
+import wire  # noqa: E402
 from wire import OK, UNAUTHENTICATED, Wire, first, pb_bytes, pb_decode, pb_varint, request, tls_context  # noqa: E402
 
 PERIOD = "2026-Q3"
@@ -283,6 +284,9 @@ class PrivilegeTest(unittest.TestCase):
             body += pb_varint(2, 1)
         if comment:
             body += pb_bytes(3, comment)
+        # signed as the CLI signs (docs/verifiable-log.md, "Signed by their submitters"); w is admin's
+        body += pb_bytes(60, wire.sign(self.s.pki.key("admin"), wire.review_message(update_id, "true" if accept
+                                                                                    else "false", comment)))
         return w.call(request(req_id, REVIEW_UPDATE, body, idempotency_key=key))
 
     def test_review_retry_writes_once(self):
