@@ -69,14 +69,18 @@ def submit_body(ref, narrative, signature=None):
 sign_with = wire.sign
 
 
+def start(t, prefix):
+    """A service signing its log, and the CLIs of a submitter, the admin (who reviews) and a viewer, on t."""
+    t.ls = test_log.LogService(prefix)
+    t.s = t.ls.s
+    t.a, t.admin, t.viewer = (test_log.Body(t.s, cred, name, t.ls.vkey)
+                              for cred, name in (("submitter-CA", "ca"), ("admin", "admin"), ("viewer", "viewer")))
+
+
 class SignatureTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.ls = test_log.LogService("sig")
-        cls.s = cls.ls.s
-        cls.a = test_log.Body(cls.s, "submitter-CA", "ca", cls.ls.vkey)
-        cls.admin = test_log.Body(cls.s, "admin", "admin", cls.ls.vkey)
-        cls.viewer = test_log.Body(cls.s, "viewer", "viewer", cls.ls.vkey)
+        start(cls, "sig")
 
     @classmethod
     def tearDownClass(cls):
@@ -202,11 +206,7 @@ class RewriteSignatureTest(unittest.TestCase):
     """The superuser changes a stored signature, and the leaf and node table with it."""
 
     def setUp(self):
-        self.ls = test_log.LogService("sigrw")
-        self.s = self.ls.s
-        self.a = test_log.Body(self.s, "submitter-CA", "ca", self.ls.vkey)
-        self.admin = test_log.Body(self.s, "admin", "admin", self.ls.vkey)
-        self.viewer = test_log.Body(self.s, "viewer", "viewer", self.ls.vkey)
+        start(self, "sigrw")
 
     def tearDown(self):
         self.ls.close()
