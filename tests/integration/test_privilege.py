@@ -75,7 +75,8 @@ class PrivilegeTest(unittest.TestCase):
             ("invitation", "INSERT"): {"secret_sha256", "org_code", "role", "person", "email", "created_by",
                                        "expires_at"},
             ("invitation", "UPDATE"): {"cancelled_at", "cancelled_by", "used_at", "credential_name"},
-            ("update_review", "INSERT"): {"update_id", "accepted", "comment", "reviewed_by", "idempotency_key"},
+            ("update_review", "INSERT"): {"update_id", "accepted", "comment", "reviewed_by", "idempotency_key",
+                                          "signature", "certificate_sha256"},
         }
         for (t, priv), want in cols.items():
             got = set(self.s.sql("SELECT string_agg(attname, ',') FROM pg_attribute WHERE attrelid = '%s'::regclass "
@@ -83,7 +84,7 @@ class PrivilegeTest(unittest.TestCase):
                                  "'%s')" % (t, role, priv)).split(","))
             self.assertEqual(got, want, "%s %s" % (priv, t))
         for t in ("progress_update", "update_milestone", "update_risk", "update_review", "reporting_period",
-                  "invitation"):
+                  "invitation", "submitter_certificate"):
             for priv in ("UPDATE", "DELETE"):
                 self.assertEqual(self.s.sql("SELECT has_table_privilege('%s', '%s', '%s')" % (role, t, priv)), "f")
         self.assertEqual(self.s.sql("SELECT prosecdef, proconfig FROM pg_proc WHERE proname = 'planreg_import_plan'"),
