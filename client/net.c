@@ -541,7 +541,9 @@ static bool net_sign(struct net *n, Planreg__V1__Request *req, ProtobufCBinaryDa
 	return (*field)->data != NULL;
 }
 
-Planreg__V1__Response *net_call(struct net *n, Planreg__V1__Request *req, enum net_failure *why, char **err)
+/* req, signed when it is a return or review, as a frame of FRAME_HEADER_BYTES + *len bytes (malloc'd); NULL with
+ * *why and *err when the key would not sign. */
+static uint8_t *net_frame(struct net *n, Planreg__V1__Request *req, size_t *len, enum net_failure *why, char **err)
 {
 	ProtobufCBinaryData *signature;
 	if (!net_sign(n, req, &signature)) {
@@ -549,17 +551,26 @@ Planreg__V1__Response *net_call(struct net *n, Planreg__V1__Request *req, enum n
 		*err = xasprintf("the key of your certificate cannot sign: %s", net_ssl_reason());
 		return NULL;
 	}
-	/* one deadline for the request going out and the whole answer coming back */
-	uint64_t deadline = net_now_ms() + (uint64_t)n->timeout_ms;
-	req->id = ++n->next_id;
-	size_t len = planreg__v1__request__get_packed_size(req);
-	uint8_t *frame = xmalloc(FRAME_HEADER_BYTES + len);
-	frame_put_header(frame, (uint32_t)len);
+	*len = planreg__v1__request__get_packed_size(req);
+	uint8_t *frame = xmalloc(FRAME_HEADER_BYTES + *len);
+	frame_put_header(frame, (uint32_t)*len);
 	planreg__v1__request__pack(req, frame + FRAME_HEADER_BYTES);
 	if (signature != NULL) {
 		free(signature->data);
 		*signature = (ProtobufCBinaryData){0};
 	}
+	return frame;
+}
+
+Planreg__V1__Response *net_call(struct net *n, Planreg__V1__Request *req, enum net_failure *why, char **err)
+{
+	/* one deadline for the request going out and the whole answer coming back */
+	uint64_t deadline = net_now_ms() + (uint64_t)n->timeout_ms;
+	req->id = ++n->next_id;
+	size_t len;
+	uint8_t *frame = net_frame(n, req, &len, why, err);
+	if (frame == NULL)
+		return NULL;
 	int verdict = 0;
 	if (net_io(n, NET_OP_WRITE, frame, (int)(FRAME_HEADER_BYTES + len), deadline, &verdict) <= 0) {
 		/* the server may have refused us and said why: read that first (after a timeout, the read says so) */
