@@ -1,7 +1,7 @@
 /* cmd_audit_log.c - the verifiable log's side of `planreg audit`: `audit check-receipt FILE` (offline), and
  * what `audit verify` checks after the hash chain: the newest signed checkpoint against the one held, the tree
- * rebuilt from every entry against that checkpoint's head, and every receipt kept against both
- * (docs/verifiable-log.md, "What every CLI keeps"). */
+ * rebuilt from every entry against that checkpoint's head, every entry's submitter's signature, and every receipt kept
+ * against both (docs/verifiable-log.md, "What every CLI keeps"). */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +12,7 @@
 #include "json.h"
 #include "merkle.h"
 #include "receipt.h"
+#include "submitsig.h"
 #include "xmalloc.h"
 
 #define CMD_AUDIT_LOG_PAGE 1000
@@ -135,7 +136,23 @@ static void cmd_audit_log_problem(struct cmd_audit_log *l, const char *fmt, ...)
 	l->problems[l->n_problems++] = s;
 }
 
-/* Every entry of the tree of size leaves, leaf-hashed into l->leaves, and the head they make. */
+/* Entry idx's submitter's signature checked against the certificate the page carries for it (an unsigned entry,
+ * recorded before signatures or with require_signatures = no, passes). */
+static void cmd_audit_log_signature(struct cmd_audit_log *l, uint64_t idx, const ProtobufCBinaryData *e,
+				    const Planreg__V1__GetLeavesResponse *r)
+{
+	bool is_signed;
+	const char *why;
+	if (submitsig_check_leaf(e->data, e->len, r->certificates, r->n_certificates, &is_signed, &why))
+		return;
+	char *name = cmd_audit_log_entry_name(e->data, e->len);
+	cmd_audit_log_problem(l, "%s, entry %llu of the log, fails its submitter's signature: %s", name,
+			      (unsigned long long)idx, why);
+	free(name);
+}
+
+/* Every entry of the tree of size leaves, leaf-hashed into l->leaves and its signature checked, and the head they
+ * make. */
 static int cmd_audit_log_rebuild(struct cli *cli, struct cmd_audit_log *l, uint64_t size, uint8_t root[MERKLE_HASH_LEN])
 {
 	struct merkle_compact c;
@@ -153,6 +170,7 @@ static int cmd_audit_log_rebuild(struct cli *cli, struct cmd_audit_log *l, uint6
 		for (size_t i = 0; i < r->n_entries && c.size < size; i++) {
 			uint8_t *h = l->leaves + c.size * MERKLE_HASH_LEN;
 			merkle_leaf_hash(r->entries[i].data, r->entries[i].len, h);
+			cmd_audit_log_signature(l, c.size, &r->entries[i], r);
 			if (!merkle_compact_append(&c, h, NULL, NULL))
 				break;
 		}

@@ -23,6 +23,7 @@
 #include "frame.h"
 #include "net_cred.h"
 #include "net_session.h"
+#include "submitsig.h"
 #include "xmalloc.h"
 
 #define NET_ALPN "planreg/1"
@@ -518,15 +519,58 @@ static bool net_read_full(struct net *n, uint8_t *buf, size_t len, uint64_t dead
 	return true;
 }
 
+/* A return or review is signed with the key of our certificate (docs/verifiable-log.md, "Signed by their
+ * submitters"): its signature field, which the caller leaves empty, is set to a malloc'd signature; NULL when
+ * the request is of another kind. false: the key would not sign. */
+static bool net_sign(struct net *n, Planreg__V1__Request *req, ProtobufCBinaryData **field)
+{
+	*field = req->body_case == PLANREG__V1__REQUEST__BODY_SUBMIT_UPDATE   ? &req->submit_update->signature
+		 : req->body_case == PLANREG__V1__REQUEST__BODY_REVIEW_UPDATE ? &req->review_update->signature
+									      : NULL;
+	EVP_PKEY *key = n->ctx ? SSL_CTX_get0_privatekey(n->ctx) : NULL;
+	struct buf msg = {0};
+	if (*field == NULL || key == NULL || !submitsig_request_message(req, &msg)) {
+		buf_free(&msg);
+		*field = NULL; /* the server says what is wrong with the request */
+		return true;
+	}
+	size_t len;
+	(*field)->data = submitsig_sign(key, msg.data, msg.len, &len);
+	(*field)->len = len;
+	buf_free(&msg);
+	return (*field)->data != NULL;
+}
+
+/* req, signed when it is a return or review, as a frame of FRAME_HEADER_BYTES + *len bytes (malloc'd); NULL with
+ * *why and *err when the key would not sign. */
+static uint8_t *net_frame(struct net *n, Planreg__V1__Request *req, size_t *len, enum net_failure *why, char **err)
+{
+	ProtobufCBinaryData *signature;
+	if (!net_sign(n, req, &signature)) {
+		*why = NET_BAD_CREDENTIAL;
+		*err = xasprintf("the key of your certificate cannot sign: %s", net_ssl_reason());
+		return NULL;
+	}
+	*len = planreg__v1__request__get_packed_size(req);
+	uint8_t *frame = xmalloc(FRAME_HEADER_BYTES + *len);
+	frame_put_header(frame, (uint32_t)*len);
+	planreg__v1__request__pack(req, frame + FRAME_HEADER_BYTES);
+	if (signature != NULL) {
+		free(signature->data);
+		*signature = (ProtobufCBinaryData){0};
+	}
+	return frame;
+}
+
 Planreg__V1__Response *net_call(struct net *n, Planreg__V1__Request *req, enum net_failure *why, char **err)
 {
 	/* one deadline for the request going out and the whole answer coming back */
 	uint64_t deadline = net_now_ms() + (uint64_t)n->timeout_ms;
 	req->id = ++n->next_id;
-	size_t len = planreg__v1__request__get_packed_size(req);
-	uint8_t *frame = xmalloc(FRAME_HEADER_BYTES + len);
-	frame_put_header(frame, (uint32_t)len);
-	planreg__v1__request__pack(req, frame + FRAME_HEADER_BYTES);
+	size_t len;
+	uint8_t *frame = net_frame(n, req, &len, why, err);
+	if (frame == NULL)
+		return NULL;
 	int verdict = 0;
 	if (net_io(n, NET_OP_WRITE, frame, (int)(FRAME_HEADER_BYTES + len), deadline, &verdict) <= 0) {
 		/* the server may have refused us and said why: read that first (after a timeout, the read says so) */

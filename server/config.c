@@ -120,6 +120,9 @@ static const struct config_entry config_table[] = {
 	STR(log_origin, "", false, "the log's name in its checkpoints, e.g. host/planreg; empty: the key's name"),
 	STR(log_state, "", false,
 	    "file holding the last checkpoint planregd signed (outside the database); empty: log_key with .state"),
+	STR(require_signatures, "yes", false,
+	    "yes: refuse a return or review its submitter did not sign (docs/verifiable-log.md); no: record an "
+	    "unsigned one with empty signature fields, while older CLIs are upgraded"),
 	STR(rating_scale, "five", false,
 	    "delivery confidence scale: five (green to red, five points) or three (green, amber, red; older five-point "
 	    "ratings are folded in reports)"),
@@ -165,6 +168,16 @@ static bool config_set_year_start(struct config *c, const struct config_entry *e
 	return true;
 }
 
+/* A string key that takes one of two words: true unless e is key and value is neither. */
+static bool config_one_of(const struct config_entry *e, const char *key, const char *a, const char *b,
+			  const char *value, const char *source, char **err)
+{
+	if (strcmp(e->key, key) != 0 || strcmp(value, a) == 0 || strcmp(value, b) == 0)
+		return true;
+	*err = xasprintf("%s: %s \"%s\" is not %s or %s", source, key, value, a, b);
+	return false;
+}
+
 static bool config_set(struct config *c, const struct config_entry *e, const char *value, const char *source,
 		       char **err)
 {
@@ -180,11 +193,8 @@ static bool config_set(struct config *c, const struct config_entry *e, const cha
 				return false;
 			}
 		}
-		if (strcmp(e->key, "rating_scale") == 0 && strcmp(value, "five") != 0 && strcmp(value, "three") != 0) {
-			*err = xasprintf("%s: rating_scale \"%s\" is not five or three", source, value);
-			return false;
-		}
-		return true;
+		return config_one_of(e, "require_signatures", "yes", "no", value, source, err) &&
+		       config_one_of(e, "rating_scale", "five", "three", value, source, err);
 	}
 	if (strcmp(e->key, "year_start_month") == 0)
 		return config_set_year_start(c, e, value, source, err);

@@ -58,7 +58,8 @@ struct config {
 	char *log_key;        /* the verifiable log's Ed25519 signer key file; "" = the log is kept but not signed */
 	char *log_origin;     /* the log's name in its checkpoints; "" = the key's name */
 	char *log_state;      /* the last checkpoint signed; "" = log_key with ".state" */
-	char *rating_scale;   /* "five" or "three" (docs/assurance.md) */
+	char *require_signatures; /* "yes" or "no": whether an unsigned return or review is refused */
+	char *rating_scale;       /* "five" or "three" (docs/assurance.md) */
 	char *log_level;
 	char *pid_file;
 };

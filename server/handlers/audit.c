@@ -14,7 +14,7 @@
 /* $1 the first id, $2 how many (NULL: all). The columns of enum sql_update_col, then enum chain_col's. */
 static const char SQL_CHAIN[] =
 	"SELECT " SQL_UPDATE_RECORD_COLUMNS ", u.prev_hash, u.hash,"
-	" l.idx, convert_from(l.entry, 'UTF8'), encode(n.hash, 'hex')"
+	" l.idx, convert_from(l.entry, 'UTF8'), encode(n.hash, 'hex'), encode(u.signature, 'hex'), u.certificate_sha256"
 	" FROM progress_update u JOIN project p ON p.id = u.project_id"
 	" LEFT JOIN log_leaf l ON l.update_id = u.id"
 	" LEFT JOIN log_node n ON n.level = 0 AND n.idx = l.idx"
@@ -25,14 +25,26 @@ enum chain_col {
 	CHAIN_LEAF_INDEX, /* NULL: the update has no leaf */
 	CHAIN_LEAF_ENTRY,
 	CHAIN_LEAF_HASH, /* the node table's level 0 */
+	CHAIN_SIGNATURE, /* hex; NULL when recorded unsigned */
+	CHAIN_CERTIFICATE_SHA256,
 };
 /* Every review with its leaf: checked with the first piece (reviews are few; they are not in the chain). */
 static const char SQL_REVIEW_LEAVES[] =
 	"SELECT r.id, r.update_id, r.accepted, r.comment, r.reviewed_by, " TS_US("r.reviewed_at") ","
-	" l.idx, convert_from(l.entry, 'UTF8'), encode(n.hash, 'hex')"
+	" l.idx, convert_from(l.entry, 'UTF8'), encode(n.hash, 'hex'), encode(r.signature, 'hex'), r.certificate_sha256"
 	" FROM update_review r LEFT JOIN log_leaf l ON l.review_id = r.id"
 	" LEFT JOIN log_node n ON n.level = 0 AND n.idx = l.idx ORDER BY r.id";
-enum review_leaf_col { RL_ID, RL_UPDATE_ID, RL_ACCEPTED, RL_COMMENT, RL_BY, RL_AT, RL_LEAF };
+enum review_leaf_col {
+	RL_ID,
+	RL_UPDATE_ID,
+	RL_ACCEPTED,
+	RL_COMMENT,
+	RL_BY,
+	RL_AT,
+	RL_LEAF, /* the leaf's index, entry and hash */
+	RL_SIGNATURE = RL_LEAF + 3,
+	RL_CERTIFICATE_SHA256,
+};
 /* How many updates the chain holds: asked once, with the first piece. */
 static const char SQL_CHAIN_COUNT[] = "SELECT count(*) FROM progress_update";
 enum { CHAIN_COUNT };
@@ -107,6 +119,8 @@ static void audit_hash_row(struct rpc_call *call, PGresult *res, int i, const ch
 		.content_sha256 = digest,
 		.chain_hash = out,
 		.record = r,
+		.signature = result_value(res, i, CHAIN_SIGNATURE),
+		.certificate_sha256 = result_value(res, i, CHAIN_CERTIFICATE_SHA256),
 	};
 	chain_leaf_update(&lu, leaf);
 }
@@ -223,6 +237,8 @@ static void audit_reviews_checked(struct rpc_call *call, PGresult *res)
 			.comment = result_value(res, i, RL_COMMENT),
 			.reviewed_by = result_value(res, i, RL_BY),
 			.reviewed_at = result_value(res, i, RL_AT),
+			.signature = result_value(res, i, RL_SIGNATURE),
+			.certificate_sha256 = result_value(res, i, RL_CERTIFICATE_SHA256),
 		};
 		struct buf leaf = {0};
 		chain_leaf_review(&lr, &leaf);

@@ -36,8 +36,11 @@ static const char SQL_NODES[] =
 enum node_col { NODE_LEVEL, NODE_INDEX, NODE_HASH };
 /* $1 first index, $2 how many */
 static const char SQL_LEAVES[] =
-	"SELECT convert_from(entry, 'UTF8') FROM log_leaf WHERE idx >= $1::bigint ORDER BY idx LIMIT $2::int";
-enum { LEAVES_ENTRY };
+	"SELECT convert_from(l.entry, 'UTF8'), c.der FROM log_leaf l"
+	" LEFT JOIN progress_update u ON u.id = l.update_id LEFT JOIN update_review r ON r.id = l.review_id"
+	" LEFT JOIN submitter_certificate c ON c.sha256 = coalesce(u.certificate_sha256, r.certificate_sha256)"
+	" WHERE l.idx >= $1::bigint ORDER BY l.idx LIMIT $2::int";
+enum { LEAVES_ENTRY, LEAVES_CERTIFICATE /* the DER of the certificate that signed it; NULL when unsigned */ };
 /* clang-format on */
 
 #define LOG_NODES_MAX 256 /* a compact range, a consistency and an inclusion proof need at most 64 + 129 + 64 */
@@ -498,6 +501,25 @@ void log_get_inclusion_proof(struct rpc_call *call)
 
 /* ---------------------------------------------------------------- GetLeaves */
 
+/* A certificate (bytea as text) added to the page unless it is there already. */
+static void log_leaves_certificate(struct rpc_call *call, Planreg__V1__GetLeavesResponse *r, const char *bytea)
+{
+	size_t n = 0;
+	unsigned char *der = PQunescapeBytea((const unsigned char *)bytea, &n);
+	if (der == NULL)
+		return;
+	bool seen = false;
+	for (size_t k = 0; k < r->n_certificates && !seen; k++)
+		seen = r->certificates[k].len == n && memcmp(r->certificates[k].data, der, n) == 0;
+	if (!seen) {
+		uint8_t *copy = arena_alloc(&call->arena, n ? n : 1);
+		memcpy(copy, der, n);
+		r->certificates[r->n_certificates].data = copy;
+		r->certificates[r->n_certificates++].len = n;
+	}
+	PQfreemem(der);
+}
+
 static void log_leaves_done(struct rpc_call *call, PGresult *res)
 {
 	Planreg__V1__GetLeavesResponse *r =
@@ -505,10 +527,13 @@ static void log_leaves_done(struct rpc_call *call, PGresult *res)
 	int n = PQntuples(res);
 	r->n_entries = (size_t)n;
 	r->entries = arena_alloc(&call->arena, ((size_t)n + 1) * sizeof *r->entries);
+	r->certificates = arena_alloc(&call->arena, ((size_t)n + 1) * sizeof *r->certificates);
 	for (int i = 0; i < n; i++) {
 		const char *e = rpc_strdup(call, result_value(res, i, LEAVES_ENTRY));
 		r->entries[i].data = (uint8_t *)e;
 		r->entries[i].len = strlen(e);
+		if (!result_is_null(res, i, LEAVES_CERTIFICATE))
+			log_leaves_certificate(call, r, result_value(res, i, LEAVES_CERTIFICATE));
 	}
 	reply_ok(call, r);
 }

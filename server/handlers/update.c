@@ -16,7 +16,9 @@
 #include "log.h"
 #include "money.h"
 #include "period.h"
+#include "submitsig.h"
 #include "server.h"
+#include "signed.h"
 #include "sql.h"
 #include "validate.h"
 #include "values.h"
@@ -69,7 +71,7 @@ static const char SQL_SUBMIT[] =
 	"SELECT id, revision, hash, warnings, content_sha256, submitted_at, prev_hash, outcome"
 	" FROM planreg_submit_update($1::bigint, $2::text, $3::text, $4::text, $5::text, $6::bigint, $7::bigint,"
 	"  $8::text, $9::text, $10::text, $11::text, $12::boolean, $13::text, $14::text, $15::text, $16::jsonb,"
-	"  $17::jsonb, $18::jsonb, $19::date, $20::date, $21::date, $22::bigint)";
+	"  $17::jsonb, $18::jsonb, $19::date, $20::date, $21::date, $22::bigint, $23::bytea, $24::bytea)";
 enum receipt_col {
 	RECEIPT_ID,
 	RECEIPT_REVISION,
@@ -148,7 +150,8 @@ enum { ORG_CODE };
 #define REVIEW_COLUMNS "update_id, accepted, comment, reviewed_by, " TS_US("reviewed_at") ", id"
 enum review_col { REVIEW_UPDATE_ID, REVIEW_ACCEPTED, REVIEW_COMMENT, REVIEW_BY, REVIEW_AT, REVIEW_ID, REVIEW_COUNT };
 
-/* ReviewUpdate in one statement: $1 update, $2 accepted, $3 comment, $4 reviewer, $5 idempotency key or ''.
+/* ReviewUpdate in one statement: $1 update, $2 accepted, $3 comment, $4 reviewer, $5 idempotency key or '',
+ * $6 the reviewer's signature and $7 the DER of the certificate it verified against (both NULL: unsigned).
  * Rows: 'replay' (the review already made with this key), 'inserted' (the new review), 'update' (the
  * update reviewed: ref, period, revision, superseded; absent when there is none). Nothing is inserted
  * for a replay, a missing or a superseded update. */
@@ -159,8 +162,12 @@ static const char SQL_REVIEW_ONCE[] =
 	"   EXISTS (SELECT 1 FROM progress_update later WHERE later.project_id IN " SAME_PROJECT("p.lineage")
 	"     AND later.period = x.period AND later.revision > x.revision) AS superseded"
 	"   FROM progress_update x JOIN project p ON p.id = x.project_id WHERE x.id = $1::bigint),"
-	" ins AS (INSERT INTO update_review (update_id, accepted, comment, reviewed_by, idempotency_key)"
-	"   SELECT $1::bigint, $2::boolean, $3, $4, NULLIF($5, '') FROM u"
+	" cert AS (INSERT INTO submitter_certificate (sha256, der)"
+	"   SELECT encode(sha256($7::bytea), 'hex'), $7::bytea WHERE $6::bytea IS NOT NULL ON CONFLICT DO NOTHING),"
+	" ins AS (INSERT INTO update_review (update_id, accepted, comment, reviewed_by, idempotency_key, signature,"
+	"   certificate_sha256)"
+	"   SELECT $1::bigint, $2::boolean, $3, $4, NULLIF($5, ''), $6::bytea,"
+	"   CASE WHEN $6::bytea IS NULL THEN NULL ELSE encode(sha256($7::bytea), 'hex') END FROM u"
 	"   WHERE NOT u.superseded AND NOT EXISTS (SELECT 1 FROM k)"
 	"   ON CONFLICT (reviewed_by, idempotency_key) DO NOTHING RETURNING " REVIEW_COLUMNS ")"
 	" SELECT 'replay', k.*, NULL::int, NULL::text, NULL::int, NULL::boolean FROM k"
@@ -296,8 +303,9 @@ struct update_submit {
 	char digest[65];
 	long long project_id;
 	bool on_behalf;
-	char hash[65];       /* chain.c's, to check the database's */
-	struct buf warnings; /* JSON array, for the insert */
+	char hash[65];           /* chain.c's, to check the database's */
+	struct signed_by signer; /* the submitter's signature and certificate, NULL when unsigned */
+	struct buf warnings;     /* JSON array, for the insert */
 	Planreg__V1__SubmitUpdateResponse *resp;
 };
 
@@ -394,26 +402,11 @@ static void update_validate_milestone(struct rpc_call *call, struct update_submi
 				m->title, cm->forecast, validate_period_name(call, st->period));
 }
 
-/* The validated content as the hash chain encodes it, and its digest. */
+/* The validated content as the hash chain encodes it (what the CLI signed, proto/submitsig.c), and its digest. */
 static void update_chain_content(struct update_submit *st)
 {
-	const Planreg__V1__UpdateContent *c = st->c;
-	struct chain_content *cc = &st->content;
-	cc->ref = c->ref;
-	cc->period = st->period_s;
-	cc->confidence = values_confidence_name((enum confidence)c->confidence);
-	cc->stage = values_stage_name((enum stage)c->stage);
-	cc->narrative = c->narrative;
-	cc->has_spend = c->spend_to_date != NULL;
-	cc->spend_pence = c->spend_to_date ? c->spend_to_date->pence : 0;
-	cc->has_forecast = c->forecast_total != NULL;
-	cc->forecast_pence = c->forecast_total ? c->forecast_total->pence : 0;
-	cc->variance_note = c->variance_note;
-	cc->milestones = st->milestones;
-	cc->n_milestones = c->n_milestones;
-	cc->risks = st->risks;
-	cc->n_risks = c->n_risks;
-	chain_content_digest(cc, st->digest);
+	(void)submitsig_content(st->c, st->period_s, st->milestones, st->risks, &st->content); /* validated */
+	chain_content_digest(&st->content, st->digest);
 }
 
 /* Checks everything that needs no database; fills st->content. */
@@ -677,7 +670,7 @@ static void update_submit_send(struct rpc_call *call, struct update_submit *st)
 	char *milestones = update_json_milestones(st);
 	char *risks = update_json_strings(c->risks, c->n_risks);
 	long long amends = (long long)call->req->submit_update->amends_update_id;
-	const char *params[22] = {
+	const char *params[24] = {
 		rpc_printf(call, "%lld", st->project_id),
 		st->period_s,
 		st->content.confidence,
@@ -700,12 +693,14 @@ static void update_submit_send(struct rpc_call *call, struct update_submit *st)
 		rpc_strdup(call, end),
 		rpc_strdup(call, due),
 		amends ? rpc_printf(call, "%lld", amends) : NULL,
+		st->signer.signature,
+		st->signer.certificate,
 	};
 	buf_free(&canonical);
 	free(warnings);
 	free(milestones);
 	free(risks);
-	query_run(call, SQL_SUBMIT, 22, params, update_submit_written);
+	query_run(call, SQL_SUBMIT, 24, params, update_submit_written);
 }
 
 static void update_submit_context(struct rpc_call *call, PGresult *res)
@@ -755,6 +750,12 @@ void update_submit(struct rpc_call *call)
 		reply_violations(call, "invalid_update");
 		return;
 	}
+	struct buf msg = {0};
+	submitsig_return_message(st->content.ref, st->period_s, st->digest, &msg);
+	bool signed_ok = signed_check(call, &q->signature, &msg, "the return", &st->signer);
+	buf_free(&msg);
+	if (!signed_ok)
+		return;
 	period_format(period_prev(st->period), st->prev_period_s);
 	/* no transaction: the context is read without the chain's lock, and SQL_SUBMIT writes in autocommit */
 	const char *params[5] = {rpc_printf(call, "%d", st->c->ref), st->period_s, call->principal.credential,
@@ -1038,10 +1039,22 @@ void update_review(struct rpc_call *call)
 		reply_violations(call, "invalid_assurance");
 		return;
 	}
+	struct buf msg = {0};
+	struct signed_by signer;
+	submitsig_review_message(q->id, q->accept, q->comment, &msg);
+	bool signed_ok = signed_check(call, &q->signature, &msg, "the review", &signer);
+	buf_free(&msg);
+	if (!signed_ok)
+		return;
 	/* one statement: the key's earlier review, the update's state and the insert (one round trip) */
-	const char *params[5] = {rpc_printf(call, "%lld", (long long)q->id), q->accept ? "true" : "false", q->comment,
-				 call->principal.credential, call->req->idempotency_key};
-	query_run(call, SQL_REVIEW_ONCE, 5, params, update_review_done);
+	const char *params[7] = {rpc_printf(call, "%lld", (long long)q->id),
+				 q->accept ? "true" : "false",
+				 q->comment,
+				 call->principal.credential,
+				 call->req->idempotency_key,
+				 signer.signature,
+				 signer.certificate};
+	query_run(call, SQL_REVIEW_ONCE, 7, params, update_review_done);
 }
 
 /* ---------------------------------------------------------------- UpdateTemplate */

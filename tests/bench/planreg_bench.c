@@ -29,6 +29,7 @@
 
 #include "frame.h"
 #include "planreg.pb-c.h"
+#include "submitsig.h"
 
 #define BENCH_ALPN "planreg/1"
 #define BENCH_MAX_DEPTH 1024
@@ -118,6 +119,17 @@ static void *bench_xmalloc(size_t n)
 
 /* ---------------------------------------------------------------- requests */
 
+/* A return is signed with the key of the bench's certificate, as the CLI signs it (docs/verifiable-log.md,
+ * "Signed by their submitters"): the daemon refuses one that is not. */
+static void bench_sign(struct bench *b, const Planreg__V1__Request *req, Planreg__V1__SubmitUpdateRequest *submit)
+{
+	struct buf msg = {0};
+	if (req->body_case == PLANREG__V1__REQUEST__BODY_SUBMIT_UPDATE && submitsig_request_message(req, &msg))
+		submit->signature.data =
+			submitsig_sign(SSL_CTX_get0_privatekey(b->ctx), msg.data, msg.len, &submit->signature.len);
+	buf_free(&msg);
+}
+
 /* A packed frame (header + Request) for the workload's next request; the caller frees it. */
 static uint8_t *bench_request(struct bench *b, struct bconn *c, uint64_t id, size_t *len)
 {
@@ -188,10 +200,12 @@ static uint8_t *bench_request(struct bench *b, struct bconn *c, uint64_t id, siz
 		req.submit_update = &submit;
 		break;
 	}
+	bench_sign(b, &req, &submit);
 	size_t body = planreg__v1__request__get_packed_size(&req);
 	uint8_t *frame = bench_xmalloc(FRAME_HEADER_BYTES + body);
 	frame_put_header(frame, (uint32_t)body);
 	planreg__v1__request__pack(&req, frame + FRAME_HEADER_BYTES);
+	free(submit.signature.data);
 	*len = FRAME_HEADER_BYTES + body;
 	return frame;
 }

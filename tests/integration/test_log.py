@@ -124,6 +124,10 @@ class LogService:
         sql.append("UPDATE log_leaf l SET entry = planreg_log_update_entry(u) FROM progress_update u"
                    " WHERE l.update_id = u.id")
         self.s.sql(";".join(sql))
+        self.rebuild_nodes()
+
+    def rebuild_nodes(self):
+        """As the database superuser: the whole node table made again from the leaves as they are now."""
         entries = self.s.sql("SELECT encode(entry, 'hex') FROM log_leaf ORDER BY idx").split("\n")
         tree = tlog_ref.Tree([tlog_ref.leaf_hash(bytes.fromhex(e)) for e in entries])
         nodes = []
@@ -133,7 +137,8 @@ class LogService:
                 h = tree.mth(i << level, (i + 1) << level)
                 nodes.append("(%d, %d, '\\x%s')" % (level, i, h.hex()))
             level += 1
-        self.s.sql("DELETE FROM log_node; INSERT INTO log_node (level, idx, hash) VALUES %s;"
+        self.s.sql("ALTER TABLE log_node DISABLE TRIGGER USER; DELETE FROM log_node;"
+                   "INSERT INTO log_node (level, idx, hash) VALUES %s;"
                    "ALTER TABLE progress_update ENABLE TRIGGER USER; ALTER TABLE log_leaf ENABLE TRIGGER USER;"
                    "ALTER TABLE log_node ENABLE TRIGGER USER" % ", ".join(nodes))
 
@@ -422,6 +427,10 @@ class RewriteTest(unittest.TestCase):
         named = "update %d (project 15, %s revision 1), entry %d of the log, is no longer what your receipt" % (
             u["update_id"], PERIOD, u["leaf_index"])
         self.assertTrue(any(named in p for p in j["log_problems"]), j)
+        # and its submitter's signature no longer verifies over the rewritten content (migration 0020)
+        forged = "update %d (project 15, %s revision 1), entry %d of the log, fails its submitter's signature" % (
+            u["update_id"], PERIOD, u["leaf_index"])
+        self.assertTrue(any(p.startswith(forged) for p in j["log_problems"]), j)
         r = self.b.cli("audit", "verify", "--receipts", self.a.receipts())
         self.assertEqual(r.returncode, EXIT_LOG)
         self.assertIn("log BROKEN: " + named, r.stdout)
@@ -492,8 +501,13 @@ class MigrationTest(unittest.TestCase):
             self.assertEqual(admin.cli("update", "review", first, "--accept").returncode, 0)
             self.assertEqual(a.cli("update", "submit", "4", "--period", PERIOD, "--confidence", "green", "--stage",
                                    "concept", "--narrative", "Three.").returncode, 0)
-            # back to a database from before 0014: its objects gone, its row in schema_migrations gone
+            # back to a database from before 0014: its objects gone, its row in schema_migrations gone, and no
+            # signatures on its rows (they came with 0020, which stays; 0014 makes its unsigned leaves again)
             ls.s.daemon.stop()
+            s.sql("ALTER TABLE progress_update DISABLE TRIGGER USER; ALTER TABLE update_review DISABLE TRIGGER USER;"
+                  "UPDATE progress_update SET signature = NULL, certificate_sha256 = NULL;"
+                  "UPDATE update_review SET signature = NULL, certificate_sha256 = NULL;"
+                  "ALTER TABLE progress_update ENABLE TRIGGER USER; ALTER TABLE update_review ENABLE TRIGGER USER")
             s.sql("DROP TRIGGER progress_update_log ON progress_update; DROP TRIGGER update_review_log ON "
                   "update_review; DROP TABLE log_leaf, log_node; DROP FUNCTION planreg_log_update_leaf(), "
                   "planreg_log_review_leaf(), planreg_log_append(bytea, bigint, bigint), "

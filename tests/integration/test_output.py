@@ -240,7 +240,7 @@ class AnswersOfAnySizeTest(unittest.TestCase):
                  OFFSET g %% 80 LIMIT 1),
                 '%s', 'green', 'live', t.c, NULL, NULL, '', 'admin', 'CA', 'Admin User', true, 'bulk-' || g,
                 encode(sha256(convert_to(t.c, 'UTF8')), 'hex'), t.c, '[]'::jsonb, '[]'::jsonb, '[]'::jsonb,
-                '2025-01-01', '2025-03-31', '2025-04-14', NULL)""" % (cls.BULK - 1, cls.BULK_PERIOD))
+                '2025-01-01', '2025-03-31', '2025-04-14', NULL, NULL, NULL)""" % (cls.BULK - 1, cls.BULK_PERIOD))
 
     @classmethod
     def tearDownClass(cls):

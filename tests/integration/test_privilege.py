@@ -15,6 +15,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
+import wire  # noqa: E402
 from wire import OK, UNAUTHENTICATED, Wire, first, pb_bytes, pb_decode, pb_varint, request, tls_context  # noqa: E402
 
 PERIOD = "2026-Q3"
@@ -74,7 +75,8 @@ class PrivilegeTest(unittest.TestCase):
             ("invitation", "INSERT"): {"secret_sha256", "org_code", "role", "person", "email", "created_by",
                                        "expires_at"},
             ("invitation", "UPDATE"): {"cancelled_at", "cancelled_by", "used_at", "credential_name"},
-            ("update_review", "INSERT"): {"update_id", "accepted", "comment", "reviewed_by", "idempotency_key"},
+            ("update_review", "INSERT"): {"update_id", "accepted", "comment", "reviewed_by", "idempotency_key",
+                                          "signature", "certificate_sha256"},
         }
         for (t, priv), want in cols.items():
             got = set(self.s.sql("SELECT string_agg(attname, ',') FROM pg_attribute WHERE attrelid = '%s'::regclass "
@@ -82,7 +84,7 @@ class PrivilegeTest(unittest.TestCase):
                                  "'%s')" % (t, role, priv)).split(","))
             self.assertEqual(got, want, "%s %s" % (priv, t))
         for t in ("progress_update", "update_milestone", "update_risk", "update_review", "reporting_period",
-                  "invitation"):
+                  "invitation", "submitter_certificate"):
             for priv in ("UPDATE", "DELETE"):
                 self.assertEqual(self.s.sql("SELECT has_table_privilege('%s', '%s', '%s')" % (role, t, priv)), "f")
         self.assertEqual(self.s.sql("SELECT prosecdef, proconfig FROM pg_proc WHERE proname = 'planreg_import_plan'"),
@@ -283,6 +285,9 @@ class PrivilegeTest(unittest.TestCase):
             body += pb_varint(2, 1)
         if comment:
             body += pb_bytes(3, comment)
+        # signed as the CLI signs (docs/verifiable-log.md, "Signed by their submitters"); w is admin's
+        body += pb_bytes(60, wire.sign(self.s.pki.key("admin"), wire.review_message(update_id, "true" if accept
+                                                                                    else "false", comment)))
         return w.call(request(req_id, REVIEW_UPDATE, body, idempotency_key=key))
 
     def test_review_retry_writes_once(self):

@@ -562,10 +562,10 @@ class ProgressTest(unittest.TestCase):
                          "t|{\"search_path=pg_catalog, public, pg_temp\"}")
         self.assertEqual(self.s.sql("SELECT has_function_privilege('public', 'planreg_submit_update(bigint, text, "
                                     "text, text, text, bigint, bigint, text, text, text, text, boolean, text, text, "
-                                    "text, jsonb, jsonb, jsonb, date, date, date, bigint)', 'EXECUTE')"), "f")
+                                    "text, jsonb, jsonb, jsonb, date, date, date, bigint, bytea, bytea)', 'EXECUTE')"), "f")
         self.assertEqual(self.s.sql("SELECT has_function_privilege('%s', 'planreg_submit_update(bigint, text, "
                                     "text, text, text, bigint, bigint, text, text, text, text, boolean, text, text, "
-                                    "text, jsonb, jsonb, jsonb, date, date, date, bigint)', 'EXECUTE')" % harness.APP_ROLE),
+                                    "text, jsonb, jsonb, jsonb, date, date, date, bigint, bytea, bytea)', 'EXECUTE')" % harness.APP_ROLE),
                          "t")
 
     def test_submit_is_two_statements_and_statements_are_prepared_once(self):

@@ -20,6 +20,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
 from relay import Relay  # noqa: E402
 from terminal import run_in_pty  # noqa: E402
+import wire  # noqa: E402
 from wire import Wire, first, pb_bytes, pb_decode, pb_varint, request, tls_context  # noqa: E402
 
 SUBMIT = 30  # the Request oneof's submit_update
@@ -216,7 +217,9 @@ class ReturnsTest(unittest.TestCase):
         def body(narrative, amends):
             content = (pb_varint(1, ref) + pb_bytes(2, p) + pb_varint(3, 3) + pb_varint(4, 4)
                        + pb_bytes(5, narrative))
-            return pb_bytes(1, content) + (pb_varint(2, amends) if amends else b"")
+            digest = wire.content_sha256(ref, p, "amber", "live", narrative.decode())
+            signature = wire.sign(self.s.pki.key("submitter-CA"), wire.return_message(ref, p, digest))
+            return pb_bytes(1, content) + (pb_varint(2, amends) if amends else b"") + pb_bytes(60, signature)
 
         a = self.submit_json("submitter-CA", ref, p, narrative="Dig once: first.")
         b = self.submit_json("submitter-CA", ref, p, narrative="Dig once: someone else's revision.")

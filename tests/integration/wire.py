@@ -1,7 +1,9 @@
 """wire.py - planreg/1 spoken directly, for tests that must send what the CLI
-never would: a small protobuf wire codec (standard library only), frames, and a
-TLS connection that reads Responses."""
+never would: a small protobuf wire codec (standard library only), frames, a TLS connection that reads
+Responses, and the submitter's signature of a return or review (docs/verifiable-log.md, "Signed by their
+submitters"; python3-cryptography, imported only by sign)."""
 
+import hashlib
 import socket
 import ssl
 import struct
@@ -108,6 +110,38 @@ def whoami(req_id):
 
 def get_project(req_id, ref):
     return request(req_id, GET_PROJECT, pb_varint(1, ref))
+
+
+def lstr(key, value):
+    """A string field as the leaves and signed messages write it: key=<byte length>:<bytes>."""
+    return "%s=%d:%s\n" % (key, len(value.encode()), value)
+
+
+def content_sha256(ref, period, confidence, stage, narrative, variance_note=""):
+    """docs/audit.md's content digest of a return without money, milestones or risks (names, e.g. "amber")."""
+    text = ("planreg-update-v1\nref=%d\n" % ref + lstr("period", period) + lstr("confidence", confidence) +
+            lstr("stage", stage) + lstr("narrative", narrative) + "spend_to_date_pence=-\nforecast_total_pence=-\n" +
+            lstr("variance_note", variance_note) + "milestones=0\nrisks=0\n")
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def return_message(ref, period, digest):
+    return ("planreg-return-signature/v1\nref=%s\n" % ref + lstr("period", period) +
+            "content_sha256=%s\n" % digest).encode()
+
+
+def review_message(update_id, accepted, comment):
+    return ("planreg-review-signature/v1\nupdate_id=%s\naccepted=%s\n" % (update_id, accepted) +
+            lstr("comment", comment)).encode()
+
+
+def sign(key_path, message):
+    """The signature of message with the EC key in key_path (the test PKI's keys are P-256), as the CLI makes it."""
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    with open(key_path, "rb") as f:
+        key = serialization.load_pem_private_key(f.read(), password=None)
+    return key.sign(message, ec.ECDSA(hashes.SHA256()))
 
 
 def frame(msg):

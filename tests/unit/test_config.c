@@ -85,6 +85,7 @@ static const struct test_config_key test_config_keys[] = {
 	TEST_STR(log_key, "", false),
 	TEST_STR(log_origin, "", false),
 	TEST_STR(log_state, "", false),
+	TEST_STR(require_signatures, "yes", false),
 	TEST_STR(rating_scale, "five", false),
 	TEST_STR(log_level, "info", true),
 	TEST_STR(pid_file, "", false),
@@ -375,6 +376,7 @@ static void test_config_rating_scale(void **state)
 	}
 	test_config_clear_env(NULL);
 	test_config_assert_refused("rating_scale = 3\n", ":1: rating_scale \"3\" is not five or three");
+	test_config_assert_refused("require_signatures = maybe\n", ":1: require_signatures \"maybe\" is not yes or no");
 }
 
 /* ---- SIGHUP ---- */
@@ -395,6 +397,8 @@ static void test_config_set_every_variable(void)
 			snprintf(value, sizeof value, "debug");
 		else if (strcmp(k->key, "rating_scale") == 0)
 			snprintf(value, sizeof value, "three");
+		else if (strcmp(k->key, "require_signatures") == 0)
+			snprintf(value, sizeof value, "no");
 		else
 			snprintf(value, sizeof value, "next-%s", k->key);
 		setenv(var, value, 1);

@@ -82,11 +82,12 @@ void chain_hash(const char *prev_hash, const struct chain_content *c, const stru
 	buf_free(&b);
 }
 
-/* The fields a submitter's signature will fill (issue 20, item 5): empty in this version. */
-static void chain_leaf_signature(struct buf *b)
+/* The submitter's signature (hex) and its certificate's SHA-256 (docs/verifiable-log.md, "Signed by their
+ * submitters"); both empty for an entry recorded unsigned. */
+static void chain_leaf_signature(struct buf *b, const char *signature, const char *certificate_sha256)
 {
-	chain_str(b, "signature", "");
-	chain_str(b, "certificate_sha256", "");
+	chain_str(b, "signature", signature);
+	chain_str(b, "certificate_sha256", certificate_sha256);
 }
 
 void chain_leaf_update(const struct chain_leaf_update *u, struct buf *out)
@@ -101,7 +102,7 @@ void chain_leaf_update(const struct chain_leaf_update *u, struct buf *out)
 	chain_str(out, "submitted_person", u->record.submitted_person);
 	buf_printf(out, "on_behalf=%s\n", u->record.on_behalf ? "true" : "false");
 	chain_str(out, "submitted_at", u->record.submitted_at);
-	chain_leaf_signature(out);
+	chain_leaf_signature(out, u->signature, u->certificate_sha256);
 }
 
 void chain_leaf_review(const struct chain_leaf_review *r, struct buf *out)
@@ -112,5 +113,5 @@ void chain_leaf_review(const struct chain_leaf_review *r, struct buf *out)
 	chain_str(out, "comment", r->comment);
 	chain_str(out, "reviewed_by", r->reviewed_by);
 	chain_str(out, "reviewed_at", r->reviewed_at);
-	chain_leaf_signature(out);
+	chain_leaf_signature(out, r->signature, r->certificate_sha256);
 }

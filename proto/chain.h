@@ -52,9 +52,11 @@ struct chain_leaf_update {
 	int64_t update_id;
 	int ref;
 	const char *period;
-	const char *content_sha256; /* hex */
-	const char *chain_hash;     /* hex: the update's hash in the chain */
-	struct chain_record record; /* its revision and who submitted it when */
+	const char *content_sha256;     /* hex */
+	const char *chain_hash;         /* hex: the update's hash in the chain */
+	struct chain_record record;     /* its revision and who submitted it when */
+	const char *signature;          /* the submitter's signature in lower-case hex; NULL or "" for none */
+	const char *certificate_sha256; /* hex SHA-256 of the certificate that signed; NULL or "" for none */
 };
 
 /* The leaf of a review (planreg-log-v1, planreg_log_review_entry). */
@@ -65,6 +67,8 @@ struct chain_leaf_review {
 	const char *comment;
 	const char *reviewed_by;
 	const char *reviewed_at; /* YYYY-MM-DDTHH:MM:SS.ffffffZ */
+	const char *signature;   /* as chain_leaf_update's */
+	const char *certificate_sha256;
 };
 
 /* The canonical bytes of content (and, when r is not NULL, of the record). */
