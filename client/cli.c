@@ -310,6 +310,7 @@ static const struct cli_command *const cli_commands[] = {
 	&cmd_status_timeliness,
 	&cmd_status_diff,
 	&cmd_export_updates,
+	&cmd_export_open_data,
 	&cmd_report_html,
 	&cmd_remind_run,
 	&cmd_remind_log,
