@@ -325,6 +325,7 @@ static const struct cli_command *const cli_commands[] = {
 	&cmd_status_diff,
 	&cmd_status_movement,
 	&cmd_export_updates,
+	&cmd_export_open_data,
 	&cmd_report_html,
 	&cmd_remind_run,
 	&cmd_remind_log,

@@ -254,6 +254,15 @@ struct cli_status_pages {
 int cli_status_fetch(struct cli *cli, Planreg__V1__GetStatusRequest *body, int page_size,
 		     struct cli_status_pages *pages);
 void cli_status_pages_free(struct cli_status_pages *pages);
+/* Every page of ListProjects for body (cmd_projects.c); on failure nothing is kept. */
+struct cli_projects_pages {
+	Planreg__V1__Response **resps; /* owned; freed by cli_projects_pages_free */
+	size_t n_resps;
+	Planreg__V1__Project **ps; /* every page's, in order */
+	size_t n;
+};
+int cli_projects_fetch(struct cli *cli, Planreg__V1__ListProjectsRequest *body, struct cli_projects_pages *pages);
+void cli_projects_pages_free(struct cli_projects_pages *pages);
 
 /* The global options (cli_global.c): before the command, ending with an entry whose name is NULL. Their keys
  * are their own; help and version are what to do rather than settings. */
@@ -282,7 +291,7 @@ extern const struct cli_command cmd_join, cmd_cred_enrol, cmd_cred_revoke, cmd_c
 	cmd_cred_invitations, cmd_cred_uninvite, cmd_cred_renew;
 extern const struct cli_command cmd_update_submit, cmd_update_template, cmd_update_history, cmd_update_list,
 	cmd_update_show, cmd_update_review;
-extern const struct cli_command cmd_audit_verify, cmd_export_updates, cmd_report_html;
+extern const struct cli_command cmd_audit_verify, cmd_export_updates, cmd_export_open_data, cmd_report_html;
 extern const struct cli_command cmd_update_receipt, cmd_audit_check_receipt;
 extern const struct cli_command cmd_audit_witness_key, cmd_audit_witness_enrol, cmd_audit_witness;
 extern const struct cli_command cmd_status_show, cmd_status_outstanding, cmd_status_timeliness, cmd_status_diff,

@@ -1,10 +1,13 @@
 /* cmd_export.c - `planreg export updates`: every revision of every update in a
- * range of quarters, with every field, for analysts (CSV that opens cleanly in
- * a spreadsheet, or JSON with the same keys). */
+ * range of quarters, with every field, for analysts; `planreg export open-data`:
+ * the register and a quarter's returns under the column names of the published
+ * GMPP data (docs/json.md, "Open data"). CSV that opens cleanly in a spreadsheet,
+ * or JSON with the same keys. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli_options.h"
+#include "cmd_status.h"
 #include "cmd_update.h"
 #include "json.h"
 #include "period.h"
@@ -86,6 +89,19 @@ static void cmd_export_row(struct output_rows *r, const Planreg__V1__Update *u)
 	cmd_update_evidence_row(r, "evidence", u); /* one CATEGORY|LOCATION|SHA256|MILESTONE|TITLE a line */
 }
 
+/* An export's rows on stdout: JSON, or CSV with a byte-order mark (spreadsheets then read UTF-8) and formula-like
+ * cells neutralised. */
+static void cmd_export_print(const struct output_rows *r, const char *const *keys, size_t n_keys,
+			     enum output_format fmt)
+{
+	if (fmt == OUTPUT_JSON) {
+		cli_rows_print(r, keys, n_keys, fmt);
+		return;
+	}
+	fputs("\xef\xbb\xbf", stdout);
+	output_rows_csv(r, keys, n_keys, true, stdout);
+}
+
 /* Every page of the export into r. A page too large for a frame (long narratives) is asked for again at half
  * the size, as the status pages are (cmd_status.c). */
 static int cmd_export_fetch(struct cli *cli, Planreg__V1__ExportUpdatesRequest *body, struct output_rows *r)
@@ -143,15 +159,8 @@ static int cmd_export_updates_run(struct cli *cli, const struct cli_command *sel
 	body.plan = plan;
 	struct output_rows *r = output_rows_new();
 	int rc = cmd_export_fetch(cli, &body, r);
-	if (rc == EXIT_OK) {
-		if (fmt == OUTPUT_JSON) {
-			cli_rows_print(r, cmd_export_keys, 0, fmt);
-		} else {
-			fputs("\xef\xbb\xbf", stdout); /* the BOM: spreadsheets then read UTF-8 */
-			output_rows_csv(r, cmd_export_keys, sizeof cmd_export_keys / sizeof cmd_export_keys[0], true,
-					stdout);
-		}
-	}
+	if (rc == EXIT_OK)
+		cmd_export_print(r, cmd_export_keys, CMD_STATUS_N(cmd_export_keys), fmt);
 	output_rows_free(r);
 	return rc;
 }
@@ -172,4 +181,179 @@ const struct cli_command cmd_export_updates = {
 	.summary = "every revision of every update, with every field, for analysts",
 	.help = cmd_export_updates_help,
 	.run = cmd_export_updates_run,
+};
+
+/* ---------------------------------------------------------------- open data */
+
+#define CMD_OPEN_PAGE 100 /* projects per status page with their narratives, as the board report asks */
+
+static const char cmd_export_open_data_help[] =
+	"The register and a quarter's returns as open data: one row per project (with\n"
+	"or without a return), under the column names of the UK Government Major\n"
+	"Projects Portfolio's published annual data, in its order: Department is the\n"
+	"lead organisations' codes, the IPA rating is the Combined Authority's\n"
+	"assurance rating and the SRO rating the lead body's own, the commentary its\n"
+	"narrative, the end date and whole-life baseline the latest approved baseline\n"
+	"(a cost range at its minimum), the variance and its explanation the return's\n"
+	"against that baseline. Ratings are written Green, Amber/Green, Amber,\n"
+	"Amber/Red, Red; money in pounds million with two decimals (to the nearest\n"
+	"10,000, half away from zero); dates YYYY-MM-DD. The start date and the\n"
+	"benefits are always empty: planreg records neither. A return sent back for\n"
+	"correction is not published. CSV as export updates (byte-order mark, CRLF,\n"
+	"formula-like cells prefixed with '); JSON has the same keys, null for empty.\n"
+	"A submitter gets the projects its organisation leads.\n";
+
+/* The published GMPP columns planreg fills, or that its open data promises, in the published order (docs/json.md,
+ * "Open data", says which are left out, which are always empty, and why). */
+enum cmd_open_col {
+	OPEN_NAME,
+	OPEN_DEPARTMENT,
+	OPEN_DESCRIPTION,
+	OPEN_IPA_RATING,
+	OPEN_SRO_RATING,
+	OPEN_COMMENTARY,
+	OPEN_START,
+	OPEN_END,
+	OPEN_VARIANCE,
+	OPEN_VARIANCE_NOTE,
+	OPEN_BASELINE,
+	OPEN_FORECAST,
+	OPEN_BENEFITS,
+	OPEN_COUNT
+};
+static const char *const cmd_open_keys[OPEN_COUNT] = {
+	[OPEN_NAME] = "Project Name",
+	[OPEN_DEPARTMENT] = "Department",
+	[OPEN_DESCRIPTION] = "Description / Aims",
+	[OPEN_IPA_RATING] = "IPA Delivery Confidence Assessment",
+	[OPEN_SRO_RATING] = "SRO Delivery Confidence Assessment",
+	[OPEN_COMMENTARY] = "Departmental commentary on actions planned or taken on the IPA RAG rating",
+	[OPEN_START] = "Project - Start Date (Latest Approved Start Date)",
+	[OPEN_END] = "Project - End Date (Latest Approved End Date)",
+	[OPEN_VARIANCE] = "Variance (%)",
+	[OPEN_VARIANCE_NOTE] = "Budget/forecast variance explanation",
+	[OPEN_BASELINE] = "Total Baseline Whole Life Costs (\xc2\xa3m)",
+	[OPEN_FORECAST] = "Total Forecast Whole Life Costs (\xc2\xa3m)",
+	[OPEN_BENEFITS] = "Total Baseline Benefits (\xc2\xa3m)",
+};
+
+/* A rating as the GMPP data writes it; NULL for none. */
+static const char *cmd_open_rating(int c)
+{
+	static const char *const names[] = {NULL, "Green", "Amber/Green", "Amber", "Amber/Red", "Red"};
+	return c > 0 && c < (int)CMD_STATUS_N(names) ? names[c] : NULL;
+}
+
+/* An amount in pounds million with two decimals, to the nearest £10,000 (half away from zero); null when absent. */
+static void cmd_open_money_row(struct output_rows *r, enum cmd_open_col col, const Planreg__V1__Money *m)
+{
+	if (m == NULL) {
+		output_rows_null(r, cmd_open_keys[col]);
+		return;
+	}
+	const int64_t unit = 1000000; /* £0.01m in pence */
+	output_rows_decimal(r, cmd_open_keys[col], (m->pence + (m->pence < 0 ? -unit : unit) / 2) / unit, 2);
+}
+
+/* A text column: NULL or "" is null. */
+static void cmd_open_text_row(struct output_rows *r, enum cmd_open_col col, const char *s)
+{
+	output_rows_str(r, cmd_open_keys[col], s && s[0] ? s : NULL);
+}
+
+/* The latest approved baseline's cost (a range at its minimum, as status' approved_cost_pence). A project has no
+ * baseline before its first return; until then it is the plan's cost, the original (docs/assurance.md). */
+static const Planreg__V1__Money *cmd_open_baseline_cost(const Planreg__V1__ProjectStatus *p)
+{
+	if (p->approved_baseline)
+		return p->approved_baseline->cost_min;
+	return p->plan_cost && p->plan_cost->status == PLANREG__V1__COST_STATUS__COST_STATUS_KNOWN ? p->plan_cost->min
+												   : NULL;
+}
+
+/* The project's description in the register (reg), by ref; NULL when it has none. */
+static const char *cmd_open_description(const struct cli_projects_pages *reg, int32_t ref)
+{
+	for (size_t i = 0; i < reg->n; i++)
+		if (reg->ps[i]->ref == ref)
+			return reg->ps[i]->description;
+	return NULL;
+}
+
+static void cmd_open_row(struct output_rows *r, const Planreg__V1__ProjectStatus *p, const char *description)
+{
+	/* a return sent back for correction is not published: the row keeps the register's and the CA's columns */
+	bool reported = p->update_id != 0 && p->review != PLANREG__V1__REVIEW_STATE__REVIEW_RETURNED;
+	const Planreg__V1__Baseline *b = p->approved_baseline;
+	output_rows_begin(r);
+	cmd_open_text_row(r, OPEN_NAME, p->title);
+	output_rows_list(r, cmd_open_keys[OPEN_DEPARTMENT], p->lead_orgs, p->n_lead_orgs, ";");
+	cmd_open_text_row(r, OPEN_DESCRIPTION, description);
+	cmd_open_text_row(r, OPEN_IPA_RATING, p->assurance ? cmd_open_rating(p->assurance->rating) : NULL);
+	cmd_open_text_row(r, OPEN_SRO_RATING, reported ? cmd_open_rating(p->confidence) : NULL);
+	cmd_open_text_row(r, OPEN_COMMENTARY, reported ? p->narrative : NULL);
+	output_rows_null(r, cmd_open_keys[OPEN_START]); /* planreg records no start date */
+	cmd_open_text_row(r, OPEN_END, b ? b->end_date : NULL);
+	cmd_status_pct_row(r, cmd_open_keys[OPEN_VARIANCE], reported && b ? b->variance : NULL);
+	cmd_open_text_row(r, OPEN_VARIANCE_NOTE, reported ? p->variance_note : NULL);
+	cmd_open_money_row(r, OPEN_BASELINE, cmd_open_baseline_cost(p));
+	cmd_open_money_row(r, OPEN_FORECAST, reported ? p->forecast_total : NULL);
+	output_rows_null(r, cmd_open_keys[OPEN_BENEFITS]); /* planreg records no benefits */
+}
+
+/* The quarter's status with narratives and detail, and the register's descriptions, of plan; printed in fmt. */
+static int cmd_export_open_data_write(struct cli *cli, char *period, char *plan, enum output_format fmt)
+{
+	Planreg__V1__GetStatusRequest body = PLANREG__V1__GET_STATUS_REQUEST__INIT;
+	body.period = period;
+	body.plan = plan;
+	body.include_narrative = true;
+	body.include_detail = true;
+	struct cli_status_pages pages;
+	int rc = cli_status_fetch(cli, &body, CMD_OPEN_PAGE, &pages);
+	if (rc != EXIT_OK)
+		return rc;
+	Planreg__V1__ListProjectsRequest lb = PLANREG__V1__LIST_PROJECTS_REQUEST__INIT;
+	lb.plan = plan;
+	struct cli_projects_pages reg;
+	rc = cli_projects_fetch(cli, &lb, &reg);
+	if (rc == EXIT_OK) {
+		struct output_rows *r = output_rows_new();
+		for (size_t i = 0; i < pages.n_projects; i++)
+			cmd_open_row(r, pages.projects[i], cmd_open_description(&reg, pages.projects[i]->ref));
+		cmd_export_print(r, cmd_open_keys, OPEN_COUNT, fmt);
+		output_rows_free(r);
+		cli_projects_pages_free(&reg);
+	}
+	cli_status_pages_free(&pages);
+	return rc;
+}
+
+static int cmd_export_open_data_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
+{
+	struct cli_getopt g;
+	if (cli_getopt_all(&g, self, argc, argv) < 0)
+		return g.rc;
+	char ps[PERIOD_FMT_MAX];
+	if (cmd_status_period(self, "--period", cli_getopt_value(&g, CLI_KEY_PERIOD), NULL, ps) != EXIT_OK)
+		return EXIT_USAGE;
+	const char *plan = cli_getopt_value(&g, CLI_KEY_PLAN);
+	return cmd_export_open_data_write(cli, ps, (char *)(plan ? plan : ""), g.format);
+}
+
+static const struct cli_option cmd_export_open_data_options[] = {
+	{CLI_OPTION_PERIOD, .when_absent = "the last quarter that has ended"},
+	{CLI_OPTION_PLAN},
+	{0},
+};
+
+const struct cli_command cmd_export_open_data = {
+	.noun = "export",
+	.verb = "open-data",
+	.options = cmd_export_open_data_options,
+	.formats = CLI_FMT_CSV | CLI_FMT_JSON,
+	.format_required = true,
+	.summary = "the register and a quarter's returns under the published GMPP data's column names",
+	.help = cmd_export_open_data_help,
+	.run = cmd_export_open_data_run,
 };

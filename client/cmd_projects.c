@@ -138,15 +138,9 @@ static void cmd_projects_row(struct output_rows *rows, const Planreg__V1__Projec
 	arena_free(&a);
 }
 
-/* The projects of every page of a listing, in order. */
-struct cmd_projects_all {
-	Planreg__V1__Project **ps;
-	size_t n;
-};
-
 static void cmd_projects_rows(struct output_rows *rows, const void *answer, const void *arg)
 {
-	const struct cmd_projects_all *all = answer;
+	const struct cli_projects_pages *all = answer;
 	for (size_t i = 0; i < all->n; i++)
 		cmd_projects_row(rows, all->ps[i]);
 }
@@ -161,13 +155,13 @@ void cli_projects_json(struct json *j, Planreg__V1__Project *const *ps, size_t n
 
 static void cmd_projects_json(struct json *j, const void *answer, const void *arg)
 {
-	const struct cmd_projects_all *all = answer;
+	const struct cli_projects_pages *all = answer;
 	cli_projects_json(j, all->ps, all->n);
 }
 
 static struct output_table *cmd_projects_table(const void *answer, const void *arg)
 {
-	const struct cmd_projects_all *all = answer;
+	const struct cli_projects_pages *all = answer;
 	static const char *const headers[] = {"REF", "OBJ", "STAGE", "CAP", "LEAD", "COST", "TITLE"};
 	struct output_table *t = output_table_new(headers, 7, 1u << 6);
 	struct arena a = {0};
@@ -235,37 +229,50 @@ static int cmd_projects_list_run(struct cli *cli, const struct cli_command *self
 	if (ch < 0)
 		return g.rc;
 
-	/* every page, kept until printed: responses own the projects */
-	Planreg__V1__Response **pages = NULL;
-	size_t n_pages = 0, cap_pages = 0;
-	Planreg__V1__Project **all = NULL;
-	size_t n_all = 0, cap_all = 0;
+	struct cli_projects_pages all;
+	int rc = cli_projects_fetch(cli, &body, &all);
+	if (rc == EXIT_OK)
+		cli_listing_print(&cmd_projects_listing, &all, NULL, g.format);
+	cli_projects_pages_free(&all);
+	return rc;
+}
+
+void cli_projects_pages_free(struct cli_projects_pages *pages)
+{
+	for (size_t i = 0; i < pages->n_resps; i++)
+		planreg__v1__response__free_unpacked(pages->resps[i], NULL);
+	free(pages->resps);
+	free(pages->ps);
+	memset(pages, 0, sizeof *pages);
+}
+
+int cli_projects_fetch(struct cli *cli, Planreg__V1__ListProjectsRequest *body, struct cli_projects_pages *pages)
+{
+	memset(pages, 0, sizeof *pages);
+	size_t cap_r = 0, cap_p = 0;
 	char *token = NULL;
-	int rc = EXIT_OK;
+	int rc;
 	for (;;) {
-		body.page_token = token ? token : "";
+		body->page_token = token ? token : "";
 		Planreg__V1__Response *resp;
-		rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_LIST_PROJECTS, &body, &resp);
+		rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_LIST_PROJECTS, body, &resp);
 		free(token);
 		token = NULL;
 		if (rc != EXIT_OK)
 			break;
-		pages = xgrow(pages, &cap_pages, n_pages + 1, sizeof *pages);
-		pages[n_pages++] = resp;
+		pages->resps = xgrow(pages->resps, &cap_r, pages->n_resps + 1, sizeof *pages->resps);
+		pages->resps[pages->n_resps++] = resp;
 		const Planreg__V1__ListProjectsResponse *r = resp->list_projects;
-		all = xgrow(all, &cap_all, n_all + r->n_projects, sizeof *all);
+		pages->ps = xgrow(pages->ps, &cap_p, pages->n + r->n_projects, sizeof *pages->ps);
 		for (size_t i = 0; i < r->n_projects; i++)
-			all[n_all++] = r->projects[i];
+			pages->ps[pages->n++] = r->projects[i];
 		if (r->next_page_token[0] == '\0')
 			break;
 		token = xstrdup(r->next_page_token);
 	}
-	if (rc == EXIT_OK)
-		cli_listing_print(&cmd_projects_listing, &(struct cmd_projects_all){all, n_all}, NULL, g.format);
-	for (size_t i = 0; i < n_pages; i++)
-		planreg__v1__response__free_unpacked(pages[i], NULL);
-	free(pages);
-	free(all);
+	body->page_token = "";
+	if (rc != EXIT_OK)
+		cli_projects_pages_free(pages);
 	return rc;
 }
 

@@ -106,7 +106,7 @@ void cmd_status_due_words(const char *period, const char *due, char out[96])
 void cmd_status_pct_row(struct output_rows *r, const char *key, const Planreg__V1__VariancePct *pct)
 {
 	if (pct)
-		output_rows_tenths(r, key, pct->tenths);
+		output_rows_decimal(r, key, pct->tenths, 1);
 	else
 		output_rows_null(r, key);
 }

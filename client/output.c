@@ -277,11 +277,15 @@ void output_rows_bool(struct output_rows *r, const char *key, bool v)
 	output_rows_cell(r, key, OUTPUT_BOOL)->text = v ? "true" : "false";
 }
 
-void output_rows_tenths(struct output_rows *r, const char *key, int64_t tenths)
+void output_rows_decimal(struct output_rows *r, const char *key, int64_t v, int places)
 {
-	unsigned long long mag = tenths < 0 ? (unsigned long long)(-(tenths + 1)) + 1 : (unsigned long long)tenths;
+	unsigned long long mag = v < 0 ? (unsigned long long)(-(v + 1)) + 1 : (unsigned long long)v, scale = 1;
+	for (int i = 0; i < places; i++)
+		scale *= 10;
+	const char *sign = v < 0 ? "-" : "";
 	output_rows_cell(r, key, OUTPUT_NUM)->text =
-		arena_printf(&r->a, "%s%llu.%llu", tenths < 0 ? "-" : "", mag / 10, mag % 10);
+		places > 0 ? arena_printf(&r->a, "%s%llu.%0*llu", sign, mag / scale, places, mag % scale)
+			   : arena_printf(&r->a, "%s%llu", sign, mag);
 }
 
 void output_rows_list(struct output_rows *r, const char *key, char *const *items, size_t n, const char *sep)

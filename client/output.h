@@ -56,7 +56,8 @@ void output_rows_str(struct output_rows *r, const char *key, const char *s); /* 
 void output_rows_int(struct output_rows *r, const char *key, int64_t v);
 void output_rows_null(struct output_rows *r, const char *key);
 void output_rows_bool(struct output_rows *r, const char *key, bool v);
-void output_rows_tenths(struct output_rows *r, const char *key, int64_t tenths); /* 319 -> 31.9 */
+/* v in units of 10^-places, written with that many decimals: (319, 1) -> 31.9, (1450, 2) -> 14.50. */
+void output_rows_decimal(struct output_rows *r, const char *key, int64_t v, int places);
 void output_rows_list(struct output_rows *r, const char *key, char *const *items, size_t n, const char *sep);
 size_t output_rows_count(const struct output_rows *r);
 void output_rows_json_object(const struct output_rows *r, size_t row, struct json *j);

@@ -7,6 +7,7 @@ and standard input, the resend after a broken connection, and the bash
 completion generated from the same table."""
 
 import csv
+import decimal
 import io
 import json
 import os
@@ -332,6 +333,7 @@ class ServiceTest(unittest.TestCase):
         ("viewer", ["status", "diff", "2026-Q2", PERIOD]),
         ("viewer", ["status", "movement", "--period", PERIOD]),
         ("viewer", ["export", "updates"]),
+        ("viewer", ["export", "open-data", "--period", PERIOD]),
         ("reminder", ["remind", "log"]),
         ("submitter-LCC", ["update", "template", "--period", PERIOD]),
     ]
@@ -345,7 +347,7 @@ class ServiceTest(unittest.TestCase):
                     r = self.s.cli(cred, *(args + ["--format", f]))
                     self.assertEqual(r.returncode, 0, (args, f, r.stderr))
                     out[f] = r.stdout
-                doc = json.loads(out["json"])
+                doc = json.loads(out["json"], parse_float=decimal.Decimal)  # numbers as written
                 objects = doc["projects"] if isinstance(doc, dict) else doc  # status: the projects are the rows
                 rows = list(csv.reader(io.StringIO(out["csv"].lstrip("\ufeff"))))
                 header = rows[0]
