@@ -1,4 +1,4 @@
-"""Joining (issue 18, docs/onboarding.md) against the real daemon over real TLS: an admin invites, the
+"""Joining (docs/onboarding.md) against the real daemon over real TLS: an admin invites, the
 officer runs `planreg join CODE` from a home of their own with no access to the PKI, the key is made
 there, the CA is pinned by the code, the certificate is issued by the service and renewed by the CLI.
 Codes used, expired, cancelled and forged; requests for another subject, weak or badly signed; two

@@ -102,7 +102,7 @@ class QuickstartTest(unittest.TestCase):
             self.assertEqual(r.returncode, 0, name + r.stderr)
             w = json.loads(r.stdout)
             self.assertEqual((w["role"], w["organisation"]), (role, org), name)
-            # joined through an invitation (issue 18): issued by the service, with its end, from an invitation
+            # joined through an invitation: issued by the service, with its end, from an invitation
             c = by_name[w["credential"]]
             self.assertIsNotNone(c["invitation_id"], name)
             self.assertIsNotNone(c["not_after"], name)

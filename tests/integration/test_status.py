@@ -108,7 +108,7 @@ class StatusTest(unittest.TestCase):
         self.assertEqual((t["projects"], t["reported"], t["outstanding"], t["late"], t["returned"]),
                          (80, 4, 76, 79, 1))
         # the colours count the reported projects only: 1's amber return was sent back, so it counts as
-        # returned (and outstanding), and the colours add up to "reported" (issue 17)
+        # returned (and outstanding), and the colours add up to "reported"
         self.assertEqual(t["by_confidence"], {"green": 1, "amber_green": 2, "amber": 0, "amber_red": 0, "red": 1,
                                               "returned": 1, "none": 75})
         self.assertEqual(sum(t["by_confidence"][c] for c in ("green", "amber_green", "amber", "amber_red", "red")),
@@ -264,7 +264,7 @@ class StatusTest(unittest.TestCase):
         lines = r.stdout.splitlines()
         self.assertTrue(lines[0].startswith("Status of 2026-Q3 (July–September 2026), due 2026-10-14, as at "))
         self.assertEqual(lines[1], "Projects 80: 4 reported, 76 outstanding (1 returned), 79 late")
-        # the colours add up to the reported: the returned one is counted apart (issue 17)
+        # the colours add up to the reported: the returned one is counted apart
         self.assertEqual(lines[2], "Reported 4 by confidence: green 1, amber_green 2, amber 0, amber_red 0, red 1; "
                                    "returned 1, no return 75")
         # money like for like: no forecast against a plan cost it was not made for
@@ -330,7 +330,7 @@ class StatusTest(unittest.TestCase):
         # before the due date nobody is late, and what had not arrived yet is outstanding
         early = {o["organisation"]: o for o in self.s.cli_json("admin", "status", "outstanding", "--period", Q3,
                                                                 "--as-of", "2026-10-10")}
-        # not due yet: no number of days late at all, never "0 late" (issue 17)
+        # not due yet: no number of days late at all, never "0 late"
         self.assertTrue(all(o["days_late"] is None for o in early.values()))
         table = self.s.cli("admin", "status", "outstanding", "--period", Q3, "--as-of", "2026-10-10")
         self.assertRegex(table.stdout, r"(?m)^LCC +not due yet +\(none\) +6 +never reported")

@@ -221,7 +221,7 @@ static void test_request_caps(void **state)
 	(void)state;
 	struct config cfg = {.max_frame_bytes = 1048576, .max_request_bytes = 65536};
 	assert_int_equal(method_request_cap(test_method_named("ImportPlan"), &cfg), 1048576);
-	/* a return at every field's maximum is about 540 KB (issue 22) */
+	/* a return at every field's maximum is about 540 KB */
 	assert_int_equal(method_request_cap(test_method_named("SubmitUpdate"), &cfg), 1048576);
 	assert_int_equal(method_request_cap(test_method_named("ReviewUpdate"), &cfg), 65536);
 	assert_int_equal(method_request_cap(NULL, &cfg), 65536);
