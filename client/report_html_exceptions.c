@@ -1,8 +1,8 @@
 /* report_html_exceptions.c - what the board must look at first: the exceptions (red and amber/red
- * projects, and every project whose rating fell or whose forecast cost or end date moved since the
- * previous quarter, each with its narrative, variance note, slipped milestones and top risks), and
- * the movement of ratings between the previous quarter and this one. A project's end date is the
- * latest date of its return's milestones (achieved, else forecast), as the server gives it. */
+ * projects, every project whose rating fell, that the Combined Authority rates lower than its lead body
+ * does, or whose forecast cost or end date moved since the previous quarter, each with its narrative, variance note,
+ * slipped milestones and top risks), and the movement of ratings between the previous quarter and this one. A project's
+ * end date is the latest date of its return's milestones (achieved, else forecast), as the server gives it. */
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -12,11 +12,12 @@
 #include "cli_period.h"
 #include "period.h"
 #include "report_html_draw.h"
+#include "values.h"
 
 #define REPORT_HTML_TOP_RISKS 3
 
 /* Why a project is an exception, most serious first; NOT_EXCEPTION when it is none. */
-enum report_html_why { WHY_RED, WHY_AMBER_RED, WHY_FELL, WHY_MOVED, NOT_EXCEPTION };
+enum report_html_why { WHY_RED, WHY_AMBER_RED, WHY_FELL, WHY_CA_LOWER, WHY_MOVED, NOT_EXCEPTION };
 
 /* How a project moved since the previous quarter (both sides must have a return). */
 struct report_html_moves {
@@ -38,6 +39,13 @@ static struct report_html_moves report_html_moves_of(const Planreg__V1__ProjectS
 	return m;
 }
 
+/* The Combined Authority's rating of this return is worse than the lead body's own (both on the deployment's scale). */
+static bool report_html_ca_lower(const Planreg__V1__ProjectStatus *p)
+{
+	return p->ratings_differ && p->assurance && values_confidence_valid((int)p->assurance->rating) &&
+	       values_confidence_valid((int)p->confidence) && p->assurance->rating > p->confidence;
+}
+
 static enum report_html_why report_html_why_of(const Planreg__V1__ProjectStatus *p)
 {
 	if (p->update_id == 0)
@@ -49,6 +57,8 @@ static enum report_html_why report_html_why_of(const Planreg__V1__ProjectStatus 
 	struct report_html_moves m = report_html_moves_of(p);
 	if (m.fell)
 		return WHY_FELL;
+	if (report_html_ca_lower(p))
+		return WHY_CA_LOWER;
 	return m.forecast || m.end_date ? WHY_MOVED : NOT_EXCEPTION;
 }
 
@@ -108,6 +118,11 @@ static void report_html_reasons(struct buf *out, const Planreg__V1__ProjectStatu
 		buf_printf(out, "%s<strong>rating fell</strong> from %s in %s to %s", sep,
 			   report_html_confs[report_html_confidence_slot(p->previous->confidence)].label, prev,
 			   report_html_confs[report_html_confidence_slot(p->confidence)].label);
+		sep = "; ";
+	}
+	if (report_html_ca_lower(p)) {
+		buf_printf(out, "%s<strong>the Combined Authority rates it %s</strong>", sep,
+			   report_html_confs[report_html_confidence_slot(p->assurance->rating)].label);
 		sep = "; ";
 	}
 	if (m.forecast) {
@@ -206,6 +221,12 @@ static void report_html_exception(struct buf *out, const Planreg__V1__ProjectSta
 		report_html_text(out, p->variance_note);
 		buf_puts(out, "</dd></dl>\n");
 	}
+	if (p->ratings_differ && p->assurance && report_html_str(p->assurance->rationale)[0]) {
+		buf_printf(out, "<dl class=\"detail\"><dt>The Combined Authority's rating, %s:</dt> <dd>",
+			   report_html_confs[report_html_confidence_slot(p->assurance->rating)].label);
+		report_html_text(out, p->assurance->rationale);
+		buf_puts(out, "</dd></dl>\n");
+	}
 	if (p->review == PLANREG__V1__REVIEW_STATE__REVIEW_RETURNED && report_html_str(p->review_comment)[0]) {
 		buf_puts(out, "<dl class=\"detail\"><dt>Sent back:</dt> <dd>");
 		report_html_text(out, p->review_comment);
@@ -227,8 +248,9 @@ void report_html_exceptions(struct buf *out, const struct report_html_input *in)
 			list[k++] = in->projects[i];
 	report_html_section_open(out, "exceptions", "Exceptions");
 	buf_printf(out,
-		   "<p class=\"note\">Red and amber/red projects, then every project whose rating fell or whose "
-		   "forecast cost or end date (its latest milestone date) moved since %s: ",
+		   "<p class=\"note\">Red and amber/red projects, then every project whose rating fell, that the "
+		   "Combined Authority rates lower than its lead body does, or whose forecast cost or end date (its "
+		   "latest milestone date) moved since %s: ",
 		   prev[0] ? prev : "the previous quarter");
 	report_html_projects_count(out, (int64_t)k);
 	buf_puts(out, ".</p>\n");

@@ -409,6 +409,16 @@ class BoardReadsFirstTest(unittest.TestCase):
         cells[("none", "none")] += projects - len(BOARD)
         return cells
 
+    def test_exceptions_name_what_the_ca_rates_lower(self):
+        """4 is amber/green by its body and red by the CA in 2026-Q3: an exception after the fallen, with the CA's
+        rating and rationale; 10's bodies' green with no CA rating this quarter is none."""
+        refs = [int(x) for x in re.findall(r'<article class="exception" id="exception-(\d+)">', self.text)]
+        self.assertEqual(refs, [7, 1, 4, 2])  # red, fell, the CA rates lower, moved (2's forecast and end date)
+        four = html_text(re.search(r'id="exception-4">(.*?)</article>', self.text, re.S).group(1))
+        self.assertIn("the Combined Authority rates it Red", four)
+        self.assertIn("The Combined Authority's rating, Red: The CA's view of 4 in %s." % Q3, four)
+        self.assertIn("that the Combined Authority rates lower than its lead body does", html_text(self.text))
+
     def test_status_movement_counts_exactly(self):
         rows = self.s.cli_json("viewer", "status", "movement", "--period", Q3)
         want = self.expected_matrix()
