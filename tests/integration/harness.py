@@ -362,6 +362,14 @@ class Service:
             raise AssertionError("planreg %s failed (%d): %s%s" % (" ".join(args), r.returncode, r.stdout, r.stderr))
         return json.loads(r.stdout)
 
+    def cli_output(self, cred, path, *args):
+        """The text `planreg ARGS -o path` wrote (path in UTF-8), after asserting that the command succeeded."""
+        r = self.cli(cred, *(list(args) + ["-o", path]))
+        if r.returncode != 0:
+            raise AssertionError("planreg %s failed (%d): %s%s" % (" ".join(args), r.returncode, r.stdout, r.stderr))
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+
     def sql(self, query):
         return psql(query, db=self.db)
 
