@@ -362,6 +362,14 @@ class Service:
             raise AssertionError("planreg %s failed (%d): %s%s" % (" ".join(args), r.returncode, r.stdout, r.stderr))
         return json.loads(r.stdout)
 
+    def cli_output(self, cred, path, *args):
+        """The text `planreg ARGS -o path` wrote (path in UTF-8), after asserting that the command succeeded."""
+        r = self.cli(cred, *(list(args) + ["-o", path]))
+        if r.returncode != 0:
+            raise AssertionError("planreg %s failed (%d): %s%s" % (" ".join(args), r.returncode, r.stdout, r.stderr))
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+
     def sql(self, query):
         return psql(query, db=self.db)
 
@@ -373,12 +381,30 @@ class Service:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-class WireTest(unittest.TestCase):
+class ServiceTest(unittest.TestCase):
+    """A test class around one Service (cls.service, made by setUpClass), closed after the class so that its
+    daemon never outlives the test; cli() runs the CLI against it and ok() asserts that a command succeeded."""
+
+    service = None
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.service.close()
+
+    def cli(self, cred, *args, **kw):
+        return self.service.cli(cred, *args, **kw)
+
+    def ok(self, r):
+        """r (a finished CLI run) exited 0, else the test fails with its output; returns r."""
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        return r
+
+
+class WireTest(ServiceTest):
     """A test that opens raw planreg/1 connections (wire()) and starts daemons of its own (extra_daemon())
     beside the class's Service (cls.service, made by setUpClass); after each test every connection is
     closed and every extra daemon stopped, and a daemon that did not stop cleanly fails the test."""
 
-    service = None
     wire_timeout = 5.0  # seconds a connection waits for the daemon
 
     def setUp(self):

@@ -37,18 +37,7 @@ class AssuranceTest(harness.WireTest):
     def setUpClass(cls):
         cls.s = cls.service = harness.Service("assure", people=("viewer", "submitter-LCC", "submitter-STFC"))
 
-    @classmethod
-    def tearDownClass(cls):
-        cls.s.close()
-
-    # ------------------------------------------------------------ helpers
-
-    def cli(self, cred, *args, **kw):
-        return self.s.cli(cred, *args, **kw)
-
-    def ok(self, r):
-        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        return r
+    # ------------------------------------------------------------ helpers (cli() and ok() from harness.ServiceTest)
 
     def refused(self, r, words, code=1):
         self.assertEqual(r.returncode, code, r.stdout + r.stderr)

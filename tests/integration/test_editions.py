@@ -309,17 +309,11 @@ class EditionTest(unittest.TestCase):
 
     def test_report_timeliness_and_template_across_editions(self):
         out = os.path.join(self.s.tmp, "board.html")
-        r = self.s.cli("viewer", "report", "html", "--period", Q3, "-o", out)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        with open(out, encoding="utf-8") as f:
-            html = f.read()
+        html = self.s.cli_output("viewer", out, "report", "html", "--period", Q3)
         self.assertIn(NEXT_TITLE, html)
         self.assertIn("Cyber Resilience Centre", html)
         self.assertNotIn("Everton FC living lab", html)
-        r = self.s.cli("viewer", "report", "html", "--period", Q3, "--plan", "1", "-o", out)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        with open(out, encoding="utf-8") as f:
-            html = f.read()
+        html = self.s.cli_output("viewer", out, "report", "html", "--period", Q3, "--plan", "1")
         self.assertIn(SEED_TITLE, html)
         self.assertIn("Everton FC living lab", html)
         self.assertNotIn("Cyber Resilience Centre", html)

@@ -208,10 +208,7 @@ class FinancialYearTest(unittest.TestCase):
 
     def test_board_report(self):
         path = os.path.join(self.s.tmp, "board.html")
-        r = self.s.cli("viewer", "report", "html", "--period", Q3, "-o", path)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        with open(path, encoding="utf-8") as f:
-            page = f.read()
+        page = self.s.cli_output("viewer", path, "report", "html", "--period", Q3)
         self.assertIn("Board report %s</title>" % Q3, page)
         self.assertIn("Board report, quarter <bdi>%s (%s)</bdi>" % (Q3, Q3_MONTHS), page)
         # the movement and the exceptions compare with the quarter before, by its name

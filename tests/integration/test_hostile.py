@@ -25,7 +25,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
 from harness import metric  # noqa: E402
 from wire import (GET_PROJECT, IMPORT_PLAN, INVALID_ARGUMENT, LIST_PROJECTS, OK, WHOAMI, Response,  # noqa: E402
-                  first, frame, get_project, pb_bytes, pb_decode, pb_varint, request, tls_context, whoami)
+                  close_all, first, frame, get_project, pb_bytes, pb_decode, pb_varint, request, tls_context, whoami)
 
 PERMISSION_DENIED = 7
 RESOURCE_EXHAUSTED = 8
@@ -180,14 +180,6 @@ def silent_sockets(port, count, sources, timeout=3.0):
     return socks, failed
 
 
-def close_all(socks):
-    for s in socks:
-        try:
-            s.close()
-        except OSError:
-            pass
-
-
 # ---------------------------------------------------------------- the tests
 
 class HostileTest(harness.WireTest):
@@ -203,10 +195,6 @@ class HostileTest(harness.WireTest):
         }, people=("viewer",))
         cls.daemon = cls.service.daemon
         cls.pki = cls.service.pki
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.service.close()
 
     def raw(self, cred="admin", **kw):
         return self.track(RawTls(self.daemon.port, tls_context(self.pki, cred), **kw))

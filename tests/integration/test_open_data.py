@@ -26,18 +26,10 @@ def millions(pence):
     return str((Decimal(pence) / Decimal(100000000)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
-class OpenDataTest(unittest.TestCase):
+class OpenDataTest(harness.ServiceTest):
     @classmethod
     def setUpClass(cls):
-        cls.s = harness.Service("open_data", people=("viewer", "submitter-LCC"))
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.s.close()
-
-    def ok(self, r):
-        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        return r
+        cls.s = cls.service = harness.Service("open_data", people=("viewer", "submitter-LCC"))
 
     def submit(self, ref, period, *extra, narrative="On plan."):
         r = self.ok(self.s.cli("submitter-LCC", "update", "submit", str(ref), "--period", period, "--confidence",

@@ -13,7 +13,7 @@ import time
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
 from harness import metric  # noqa: E402
-from wire import OK, proxy_v2, whoami  # noqa: E402
+from wire import OK, close_all, proxy_v2, whoami  # noqa: E402
 
 PROXY = "127.0.0.9"  # the load balancer's address in these tests
 
@@ -28,22 +28,10 @@ def silent_proxied(port, count, client_ip):
     return socks
 
 
-def close_all(socks):
-    for s in socks:
-        try:
-            s.close()
-        except OSError:
-            pass
-
-
 class ProxyTest(harness.WireTest):
     @classmethod
     def setUpClass(cls):
         cls.service = harness.Service("proxy", people=("viewer",))
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.service.close()  # its daemon, which would otherwise outlive the test (found orphaned after runs)
 
     def proxied_daemon(self, **env):
         settings = {"PLANREGD_TRUSTED_PROXIES": PROXY + ", 10.9.0.0/16", "PLANREGD_HANDSHAKE_TIMEOUT_MS": "2000"}

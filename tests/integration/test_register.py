@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import sys
-import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
@@ -17,17 +16,10 @@ COST_KEYS = {"text", "status", "min_pence", "max_pence", "approximate"}
 STAGES = {"concept", "early_development", "advanced_development", "live", "completed", "paused", "cancelled"}
 
 
-class RegisterTest(unittest.TestCase):
+class RegisterTest(harness.ServiceTest):
     @classmethod
     def setUpClass(cls):
-        cls.s = harness.Service("register", people=("viewer", "submitter-LCC", "reminder"))
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.s.close()
-
-    def cli(self, cred, *args, **kw):
-        return self.s.cli(cred, *args, **kw)
+        cls.s = cls.service = harness.Service("register", people=("viewer", "submitter-LCC", "reminder"))
 
     def projects(self, cred="admin", *args):
         return self.s.cli_json(cred, "projects", "list", *args)

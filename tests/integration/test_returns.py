@@ -14,7 +14,6 @@ import json
 import os
 import sys
 import time
-import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
@@ -51,23 +50,13 @@ class CutAfterLargeRequest(Relay):
         return True
 
 
-class ReturnsTest(unittest.TestCase):
+class ReturnsTest(harness.ServiceTest):
     @classmethod
     def setUpClass(cls):
-        cls.s = harness.Service("returns", people=("viewer", "submitter-LCC", "submitter-CA", "submitter-STFC"))
+        cls.s = cls.service = harness.Service("returns", people=("viewer", "submitter-LCC", "submitter-CA",
+                                                                 "submitter-STFC"))
 
-    @classmethod
-    def tearDownClass(cls):
-        cls.s.close()
-
-    # ------------------------------------------------------------ helpers
-
-    def cli(self, cred, *args, **kw):
-        return self.s.cli(cred, *args, **kw)
-
-    def ok(self, r):
-        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        return r
+    # ------------------------------------------------------------ helpers (cli() and ok() from harness.ServiceTest)
 
     def submit(self, cred, ref, period, *extra, confidence="amber", stage="live", narrative="Progress as planned.",
                **kw):

@@ -197,6 +197,15 @@ def read_exact(sock, n):
     return data
 
 
+def close_all(socks):
+    """Close every socket in socks, whatever state each one is in."""
+    for s in socks:
+        try:
+            s.close()
+        except OSError:
+            pass
+
+
 def read_frame(sock):
     """The body of the next frame on sock, or None when the stream ends first. Errors propagate."""
     head = read_exact(sock, 4)

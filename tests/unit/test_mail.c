@@ -27,6 +27,7 @@
 #include <cmocka.h>
 
 #include "buf.h"
+#include "file.h"
 #include "mail.h"
 #include "text.h"
 #include "xmalloc.h"
@@ -722,21 +723,16 @@ static char *test_mail_sink_read(const struct test_mail_sink *k, int n, size_t *
 {
 	char path[sizeof k->dir + 16];
 	snprintf(path, sizeof path, "%s/%04d.eml", k->dir, n);
+	char *err = NULL;
 	for (int i = 0; i < 200; i++) {
-		FILE *f = fopen(path, "rb");
-		if (f) {
-			struct buf b = {0};
-			char chunk[4096];
-			size_t got;
-			while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
-				buf_append(&b, chunk, got);
-			fclose(f);
-			*len = b.len;
-			return buf_take(&b);
-		}
+		free(err);
+		err = NULL;
+		char *text = file_read(path, (size_t)64 << 20, len, &err);
+		if (text != NULL)
+			return text;
 		usleep(50 * 1000);
 	}
-	fail_msg("no %s after 10 s", path);
+	fail_msg("no %s after 10 s: %s", path, err);
 	return NULL;
 }
 
