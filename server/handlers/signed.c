@@ -30,19 +30,16 @@ static bool signed_unsigned_allowed(struct rpc_call *call, const char *what)
 	return false;
 }
 
-/* The certificate's DER as bytea text and its SHA-256 into out. */
+/* The certificate's DER as bytea text into out, and its SHA-256: the connection's fingerprint (tls_peer_fingerprint
+ * took it of this certificate at the handshake). */
 static void signed_certificate(struct rpc_call *call, X509 *cert, struct signed_by *out)
 {
 	unsigned char *der = NULL;
 	int n = i2d_X509(cert, &der);
 	if (n <= 0)
 		return;
-	unsigned char md[32];
-	char *hex = arena_alloc(&call->arena, 65);
-	EVP_Digest(der, (size_t)n, md, NULL, EVP_sha256(), NULL);
-	text_hex(md, sizeof md, hex);
 	out->certificate = signed_bytea(call, der, (size_t)n);
-	out->certificate_sha256 = hex;
+	out->certificate_sha256 = rpc_strdup(call, call->conn->fingerprint);
 	OPENSSL_free(der);
 }
 
