@@ -61,3 +61,12 @@ const char *auth_progress_scope(const struct principal *p)
 		return NULL;
 	return p->organisation; /* a submitter: its own organisation's projects only */
 }
+
+enum auth_indicator auth_indicator_add(const struct principal *p, char **lead_orgs, size_t n_lead_orgs)
+{
+	if (p->role == ROLE_ADMIN)
+		return AUTH_INDICATOR_CREATE;
+	if (p->role == ROLE_SUBMITTER && auth_leads_project(p, lead_orgs, n_lead_orgs))
+		return AUTH_INDICATOR_PROPOSE;
+	return AUTH_INDICATOR_REFUSE;
+}

@@ -13,6 +13,7 @@
 #include "auth.h"
 #include "buf.h"
 #include "handlers.h"
+#include "indicator.h"
 #include "period.h"
 #include "server.h"
 #include "sql.h"
@@ -42,7 +43,7 @@ static const char SQL_STATUS[] =
 	"  s.review_accepted, s.review_comment, s.prev_update_id, s.prev_stage,"
 	"  s.narrative_repeated, s.narrative,"
 	"  " TS_US("a.t") ", to_char(a.due, 'YYYY-MM-DD'), a.t >= " DUE_END("a.due") ","
-	"  " ASSURE_STATUS_COLUMNS
+	"  " ASSURE_STATUS_COLUMNS ", " INDICATOR_PROGRESS_CELL("s.project_id", "s.update_id", "$1")
 	" FROM a LEFT JOIN LATERAL planreg_status_rows($1, a.t, $3, a.due, $5::int, $6, $7, $8, $9::boolean,"
 	"  $10::stage, $11::confidence, $12::int, $13::int, $14) s ON true"
 	ASSURE_STATUS_JOIN("s.project_id", "s.update_id", "$1", "a.t")
@@ -73,6 +74,7 @@ enum status_col {
 	STATUS_DUE,
 	STATUS_PAST_DUE,
 	STATUS_ASSURANCE, /* the CA's rating and the baselines (assure.h's ASSURE_STATUS_COLUMNS) */
+	STATUS_INDICATORS = STATUS_ASSURANCE + ASSURE_STATUS_COUNT, /* indicator.h's INDICATOR_PROGRESS_CELL */
 };
 
 /* $1 period, $2 as_at (the page's), $3 default due date, $4 theme, $5 objective, $6 lead organisation,
@@ -421,6 +423,7 @@ static Planreg__V1__ProjectStatus *status_project(struct rpc_call *call, PGresul
 		ps->variance = status_pct(call, tenths);
 	status_project_flags(call, res, i, ps, has_update, tenths);
 	assure_status_project(call, res, i, STATUS_ASSURANCE, ps, has_update);
+	indicator_progress_cell(call, result_value(res, i, STATUS_INDICATORS), &ps->indicators, &ps->n_indicators);
 	return ps;
 }
 
