@@ -26,11 +26,20 @@ struct cmd_update_input {
 	size_t n_milestones;
 	char **risks;
 	size_t n_risks;
+	char **actuals; /* "INDICATOR=VALUE" or "INDICATOR=VALUE|NOTE"; INDICATOR an id or an exact name */
+	size_t n_actuals;
 };
 
 /* Reads in into *c (strings in a); false with *err (malloc'd) saying what to write instead. */
 bool cmd_update_input_read(struct arena *a, const struct cmd_update_input *in, Planreg__V1__UpdateContent *c,
 			   char **err);
+/* The actuals of in into c (one given for an indicator c has replaces it); false with *err. A name is kept in
+ * the Actual's name until cmd_update_resolve_actuals finds its id. */
+bool cmd_update_input_actuals(struct arena *a, const struct cmd_update_input *in, Planreg__V1__UpdateContent *c,
+			      char **err);
+/* Finds the id of each of c's actuals given by name among its project's indicators (ListIndicators); the exit
+ * code, after saying which name is not one. */
+int cmd_update_resolve_actuals(struct cli *cli, const Planreg__V1__UpdateContent *c);
 /* A CSV cell's lines (milestones, risks), trimmed, blank ones left out, into *items (in a). */
 void cmd_update_input_lines(struct arena *a, const char *cell, char ***items, size_t *n);
 /* The message for an option given an empty value (malloc'd), or NULL when there is none. */

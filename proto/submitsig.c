@@ -27,8 +27,8 @@ bool submitsig_content(const Planreg__V1__UpdateContent *c, char period_s[PERIOD
 	for (size_t i = 0; i < c->n_risks; i++)
 		risks[i] = c->risks[i];
 	for (size_t i = 0; i < c->n_actuals; i++)
-		parts->actuals[i] = (struct chain_actual){c->actuals[i]->indicator_id, c->actuals[i]->value,
-							  c->actuals[i]->note};
+		parts->actuals[i] =
+			(struct chain_actual){c->actuals[i]->indicator_id, c->actuals[i]->value, c->actuals[i]->note};
 	*out = (struct chain_content){
 		.ref = c->ref,
 		.period = period_s,

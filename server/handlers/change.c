@@ -217,8 +217,8 @@ void change_decide(struct rpc_call *call)
 
 static void change_proposed(struct rpc_call *call, PGresult *res)
 {
-	Planreg__V1__AddIndicatorResponse *r = ARENA_NEW(&call->arena, Planreg__V1__AddIndicatorResponse,
-							 planreg__v1__add_indicator_response__init);
+	Planreg__V1__AddIndicatorResponse *r =
+		ARENA_NEW(&call->arena, Planreg__V1__AddIndicatorResponse, planreg__v1__add_indicator_response__init);
 	r->change = change_from_row(call, res, 0);
 	reply_ok(call, r);
 }

@@ -102,8 +102,7 @@ static Planreg__V1__Indicator *indicator_from_row(struct rpc_call *call, PGresul
 		*(Planreg__V1__PeriodTarget **)arena_push(&call->arena, &ind->period_targets, &ind->n_period_targets,
 							  sizeof t) = t;
 	}
-	ind->n_lead_orgs =
-		result_split(&call->arena, result_value(res, row, IND_LEADS), RESULT_SEP, &ind->lead_orgs);
+	ind->n_lead_orgs = result_split(&call->arena, result_value(res, row, IND_LEADS), RESULT_SEP, &ind->lead_orgs);
 	return ind;
 }
 
@@ -115,7 +114,8 @@ static void indicator_list_rows(struct rpc_call *call, PGresult *res)
 							   planreg__v1__list_indicators_response__init);
 	for (int i = 0; i < PQntuples(res); i++) {
 		Planreg__V1__Indicator *ind = indicator_from_row(call, res, i);
-		*(Planreg__V1__Indicator **)arena_push(&call->arena, &r->indicators, &r->n_indicators, sizeof ind) = ind;
+		*(Planreg__V1__Indicator **)arena_push(&call->arena, &r->indicators, &r->n_indicators, sizeof ind) =
+			ind;
 	}
 	reply_ok(call, r);
 }
@@ -156,8 +156,8 @@ static void indicator_get_row(struct rpc_call *call, PGresult *res)
 	Planreg__V1__Indicator *ind = indicator_one(call, res, call->req->get_indicator->id);
 	if (ind == NULL)
 		return;
-	Planreg__V1__GetIndicatorResponse *r = ARENA_NEW(&call->arena, Planreg__V1__GetIndicatorResponse,
-							 planreg__v1__get_indicator_response__init);
+	Planreg__V1__GetIndicatorResponse *r =
+		ARENA_NEW(&call->arena, Planreg__V1__GetIndicatorResponse, planreg__v1__get_indicator_response__init);
 	r->indicator = ind;
 	reply_ok(call, r);
 }
@@ -183,8 +183,7 @@ struct indicator_add {
 };
 
 /* The period targets: each a period and a number, no period twice; written into j. */
-static void indicator_validate_targets(struct rpc_call *call, const Planreg__V1__AddIndicatorRequest *q,
-				       struct json *j)
+static void indicator_validate_targets(struct rpc_call *call, const Planreg__V1__AddIndicatorRequest *q, struct json *j)
 {
 	if (q->n_period_targets > INDICATOR_MAX_TARGETS)
 		reply_violation(call, "period_targets", "%zu targets; at most %d", q->n_period_targets,
@@ -271,8 +270,8 @@ static const char *indicator_definition(struct rpc_call *call, const struct indi
 
 static void indicator_created_row(struct rpc_call *call, PGresult *res)
 {
-	Planreg__V1__AddIndicatorResponse *r = ARENA_NEW(&call->arena, Planreg__V1__AddIndicatorResponse,
-							 planreg__v1__add_indicator_response__init);
+	Planreg__V1__AddIndicatorResponse *r =
+		ARENA_NEW(&call->arena, Planreg__V1__AddIndicatorResponse, planreg__v1__add_indicator_response__init);
 	r->indicator = PQntuples(res) ? indicator_from_row(call, res, 0) : NULL;
 	reply_ok(call, r);
 }
@@ -354,16 +353,18 @@ bool indicator_actuals_checked(struct rpc_call *call, PGresult *res, int ref)
 	for (int i = 0; i < PQntuples(res); i++) {
 		const char *id = result_value(res, i, CHECK_ID);
 		if (result_is_null(res, i, CHECK_NAME)) {
-			reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "indicator_not_found",
-				    "there is no indicator %s (`planreg indicator list --project %d` shows project %d's)",
-				    id, ref, ref);
+			reply_error(
+				call, PLANREG__V1__CODE__NOT_FOUND, "indicator_not_found",
+				"there is no indicator %s (`planreg indicator list --project %d` shows project %d's)",
+				id, ref, ref);
 			return false;
 		}
 		if (!result_bool(res, i, CHECK_OURS)) {
-			reply_error(call, PLANREG__V1__CODE__INVALID_ARGUMENT, "indicator_not_of_project",
-				    "indicator %s (\"%s\") is project %s's, not project %d's: a return reports only its "
-				    "own project's indicators",
-				    id, result_value(res, i, CHECK_NAME), result_value(res, i, CHECK_REF), ref);
+			reply_error(
+				call, PLANREG__V1__CODE__INVALID_ARGUMENT, "indicator_not_of_project",
+				"indicator %s (\"%s\") is project %s's, not project %d's: a return reports only its "
+				"own project's indicators",
+				id, result_value(res, i, CHECK_NAME), result_value(res, i, CHECK_REF), ref);
 			return false;
 		}
 	}
@@ -426,8 +427,7 @@ const struct chain_actual *indicator_chain_actuals(struct rpc_call *call, const 
 	return ca;
 }
 
-void indicator_progress_cell(struct rpc_call *call, const char *cell, Planreg__V1__IndicatorProgress ***out,
-			     size_t *n)
+void indicator_progress_cell(struct rpc_call *call, const char *cell, Planreg__V1__IndicatorProgress ***out, size_t *n)
 {
 	char **items;
 	size_t k = result_split(&call->arena, cell, RESULT_SEP, &items);
@@ -435,8 +435,8 @@ void indicator_progress_cell(struct rpc_call *call, const char *cell, Planreg__V
 		char **f;
 		if (result_split(&call->arena, items[i], RESULT_SUBSEP, &f) < PROG_FIELDS)
 			continue;
-		Planreg__V1__IndicatorProgress *p = ARENA_NEW(&call->arena, Planreg__V1__IndicatorProgress,
-							      planreg__v1__indicator_progress__init);
+		Planreg__V1__IndicatorProgress *p =
+			ARENA_NEW(&call->arena, Planreg__V1__IndicatorProgress, planreg__v1__indicator_progress__init);
 		p->indicator_id = strtoll(f[PROG_ID], NULL, 10);
 		p->name = f[PROG_NAME];
 		p->unit = f[PROG_UNIT];
@@ -446,7 +446,8 @@ void indicator_progress_cell(struct rpc_call *call, const char *cell, Planreg__V
 		p->actual = f[PROG_ACTUAL];
 		p->period_target = f[PROG_PERIOD_TARGET];
 		if (f[PROG_TENTHS][0]) {
-			p->progress = ARENA_NEW(&call->arena, Planreg__V1__VariancePct, planreg__v1__variance_pct__init);
+			p->progress =
+				ARENA_NEW(&call->arena, Planreg__V1__VariancePct, planreg__v1__variance_pct__init);
 			long long t = strtoll(f[PROG_TENTHS], NULL, 10);
 			p->progress->tenths = (int32_t)(t > INT32_MAX ? INT32_MAX : t < -INT32_MAX ? -INT32_MAX : t);
 		}

@@ -42,7 +42,6 @@ void indicator_actuals_cell(struct rpc_call *call, const char *cell, Planreg__V1
 /* The same as the chain encodes them (audit.c). */
 const struct chain_actual *indicator_chain_actuals(struct rpc_call *call, const char *cell, size_t *n);
 /* The progress of a project's indicators from INDICATOR_PROGRESS_CELL. */
-void indicator_progress_cell(struct rpc_call *call, const char *cell, Planreg__V1__IndicatorProgress ***out,
-			     size_t *n);
+void indicator_progress_cell(struct rpc_call *call, const char *cell, Planreg__V1__IndicatorProgress ***out, size_t *n);
 
 #endif
