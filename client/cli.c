@@ -262,6 +262,15 @@ void cli_json_end(struct cli_json *doc)
 	doc->j = NULL;
 }
 
+void cli_json_fields(struct json *j, const ProtobufCMessage *m, const char *names)
+{
+	struct output_rows *r = output_rows_new();
+	output_rows_begin(r);
+	output_rows_fields(r, m, names);
+	output_rows_json_members(r, 0, j);
+	output_rows_free(r);
+}
+
 void cli_json_strings(struct json *j, const char *key, char *const *items, size_t n)
 {
 	json_key(j, key);

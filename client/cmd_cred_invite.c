@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_options.h"
 #include "json.h"
 #include "mail.h"
 #include "values.h"
@@ -176,11 +177,6 @@ static const char *const cmd_cred_invitation_keys[] = {
 	"id",         "organisation", "role",    "person",     "email",        "state",       "created_at",
 	"created_by", "expires_at",   "used_at", "credential", "cancelled_at", "cancelled_by"};
 
-static const char *cmd_cred_or_null(const char *s)
-{
-	return s && s[0] ? s : NULL;
-}
-
 static void cmd_cred_invitation_rows(struct output_rows *rows, const void *answer, const void *arg)
 {
 	(void)arg;
@@ -192,15 +188,15 @@ static void cmd_cred_invitation_rows(struct output_rows *rows, const void *answe
 		output_rows_str(rows, "organisation", i->organisation);
 		output_rows_str(rows, "role", values_role_name((enum role)i->role));
 		output_rows_str(rows, "person", i->person);
-		output_rows_str(rows, "email", cmd_cred_or_null(i->email));
+		output_rows_text(rows, "email", i->email);
 		output_rows_str(rows, "state", i->state);
 		output_rows_str(rows, "created_at", i->created_at);
 		output_rows_str(rows, "created_by", i->created_by);
 		output_rows_str(rows, "expires_at", i->expires_at);
-		output_rows_str(rows, "used_at", cmd_cred_or_null(i->used_at));
-		output_rows_str(rows, "credential", cmd_cred_or_null(i->credential));
-		output_rows_str(rows, "cancelled_at", cmd_cred_or_null(i->cancelled_at));
-		output_rows_str(rows, "cancelled_by", cmd_cred_or_null(i->cancelled_by));
+		output_rows_text(rows, "used_at", i->used_at);
+		output_rows_text(rows, "credential", i->credential);
+		output_rows_text(rows, "cancelled_at", i->cancelled_at);
+		output_rows_text(rows, "cancelled_by", i->cancelled_by);
 	}
 }
 
@@ -222,11 +218,7 @@ static struct output_table *cmd_cred_invitation_table(const void *answer, const 
 	return t;
 }
 
-static const struct cli_listing cmd_cred_invitation_listing = {
-	.keys = CLI_LISTING_KEYS(cmd_cred_invitation_keys),
-	.rows = cmd_cred_invitation_rows,
-	.table = cmd_cred_invitation_table,
-};
+CLI_LISTING_OF(cmd_cred_invitation);
 
 static int cmd_cred_invitations_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
@@ -265,13 +257,7 @@ static int cmd_cred_uninvite_run(struct cli *cli, const struct cli_command *self
 
 static const struct cli_option cmd_cred_invite_options_decl[] = {
 	{.name = "org", .key = 'o', .arg = "CODE", .help = "the organisation the person acts for", .required = true},
-	{.name = "role",
-	 .key = 'r',
-	 .arg = "ROLE",
-	 .help = "admin, viewer, submitter or reminder",
-	 .required = true,
-	 .complete = CLI_COMPLETE_CHOICES,
-	 .choices = "admin viewer submitter reminder"},
+	{CLI_OPTION_ROLE, .required = true},
 	{.name = "name", .key = 'n', .arg = "NAME", .help = "the person (or job) invited", .required = true},
 	{.name = "email", .key = 'e', .arg = "ADDR", .help = "also mail the code to this address"},
 	{.name = "expires",

@@ -116,11 +116,7 @@ static struct output_table *cmd_status_outstanding_table(const void *answer, con
 	return tab;
 }
 
-static const struct cli_listing cmd_status_outstanding_listing = {
-	.keys = CLI_LISTING_KEYS(cmd_status_outstanding_keys),
-	.rows = cmd_status_outstanding_rows,
-	.table = cmd_status_outstanding_table,
-};
+CLI_LISTING_OF(cmd_status_outstanding);
 
 static int cmd_status_outstanding_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
@@ -222,11 +218,7 @@ static struct output_table *cmd_status_timeliness_table(const void *answer, cons
 	return tab;
 }
 
-static const struct cli_listing cmd_status_timeliness_listing = {
-	.keys = CLI_LISTING_KEYS(cmd_status_timeliness_keys),
-	.rows = cmd_status_timeliness_rows,
-	.table = cmd_status_timeliness_table,
-};
+CLI_LISTING_OF(cmd_status_timeliness);
 
 static int cmd_status_timeliness_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
@@ -363,11 +355,7 @@ static struct output_table *cmd_status_diff_table(const void *answer, const void
 	return tab;
 }
 
-static const struct cli_listing cmd_status_diff_listing = {
-	.keys = CLI_LISTING_KEYS(cmd_status_diff_keys),
-	.rows = cmd_status_diff_rows,
-	.table = cmd_status_diff_table,
-};
+CLI_LISTING_OF(cmd_status_diff);
 
 static int cmd_status_diff_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {

@@ -100,13 +100,8 @@ void cmd_update_print_json(struct json *j, const Planreg__V1__UpdateContent *c, 
 	json_array_end(j);
 	cli_json_strings(j, "risks", c->risks, c->n_risks);
 	if (u) {
-		json_kv_str(j, "submitted_by", u->submitted_by);
-		json_kv_str(j, "submitted_org", u->submitted_org);
-		json_kv_str(j, "submitted_person", u->submitted_person);
-		json_kv_bool(j, "on_behalf", u->on_behalf);
-		json_kv_str(j, "submitted_at", u->submitted_at);
-		json_kv_str(j, "hash", u->hash);
-		json_kv_str(j, "prev_hash", u->prev_hash);
+		cli_json_fields(j, &u->base,
+				"submitted_by submitted_org submitted_person on_behalf submitted_at hash prev_hash");
 		json_key(j, "review");
 		if (u->review) {
 			json_object_begin(j);
@@ -535,9 +530,7 @@ void cmd_update_print_receipt(const Planreg__V1__UpdateContent *c, const Planreg
 	struct cli_json doc;
 	struct json *j = cli_json_begin(&doc);
 	json_object_begin(j);
-	json_kv_int(j, "update_id", r->update_id);
-	json_kv_int(j, "revision", r->revision);
-	json_kv_str(j, "hash", r->hash);
+	cli_json_fields(j, &r->base, "update_id revision hash");
 	cli_json_strings(j, "warnings", r->warnings, r->n_warnings);
 	json_kv_bool(j, "replayed", replayed);
 	json_kv_str(j, "submitted_at", r->submitted_at);

@@ -34,10 +34,12 @@
 /* SQL reads better laid out by hand. */
 /* clang-format off */
 #define INVITATION_COLUMNS                                                                                        \
-	"i.id, i.org_code, i.role, i.person, coalesce(i.email, ''), " TS("i.created_at") ", i.created_by, "       \
-	TS("i.expires_at") ", CASE WHEN i.used_at IS NOT NULL THEN 'used' WHEN i.cancelled_at IS NOT NULL"        \
-	" THEN 'cancelled' WHEN i.expires_at <= now() THEN 'expired' ELSE 'pending' END, " TS("i.used_at") ","    \
-	" coalesce(i.credential_name, ''), " TS("i.cancelled_at") ", coalesce(i.cancelled_by, '')"
+	"i.id, i.org_code AS organisation, i.role, i.person, coalesce(i.email, '') AS email, "                     \
+	TS_AS("i.created_at", "created_at") ", i.created_by, " TS_AS("i.expires_at", "expires_at") ","             \
+	" CASE WHEN i.used_at IS NOT NULL THEN 'used' WHEN i.cancelled_at IS NOT NULL THEN 'cancelled'"            \
+	"  WHEN i.expires_at <= now() THEN 'expired' ELSE 'pending' END AS state, " TS_AS("i.used_at", "used_at") "," \
+	" coalesce(i.credential_name, '') AS credential, " TS_AS("i.cancelled_at", "cancelled_at") ","            \
+	" coalesce(i.cancelled_by, '') AS cancelled_by"
 enum invitation_col {
 	INV_ID, INV_ORG, INV_ROLE, INV_PERSON, INV_EMAIL, INV_CREATED_AT, INV_CREATED_BY, INV_EXPIRES_AT, INV_STATE,
 	INV_USED_AT, INV_CREDENTIAL, INV_CANCELLED_AT, INV_CANCELLED_BY,
@@ -96,19 +98,8 @@ static const char SQL_RENEW_RETIRE[] =
 static Planreg__V1__Invitation *invite_from_row(struct rpc_call *call, PGresult *res, int row)
 {
 	Planreg__V1__Invitation *i = ARENA_NEW(&call->arena, Planreg__V1__Invitation, planreg__v1__invitation__init);
-	i->id = result_int64(res, row, INV_ID);
-	i->organisation = rpc_strdup(call, result_value(res, row, INV_ORG));
+	result_fill(&call->arena, res, row, &i->base);
 	i->role = (Planreg__V1__Role)handlers_cell_role(res, row, INV_ROLE);
-	i->person = rpc_strdup(call, result_value(res, row, INV_PERSON));
-	i->email = rpc_strdup(call, result_value(res, row, INV_EMAIL));
-	i->created_at = rpc_strdup(call, result_value(res, row, INV_CREATED_AT));
-	i->created_by = rpc_strdup(call, result_value(res, row, INV_CREATED_BY));
-	i->expires_at = rpc_strdup(call, result_value(res, row, INV_EXPIRES_AT));
-	i->state = rpc_strdup(call, result_value(res, row, INV_STATE));
-	i->used_at = rpc_strdup(call, result_value(res, row, INV_USED_AT));
-	i->credential = rpc_strdup(call, result_value(res, row, INV_CREDENTIAL));
-	i->cancelled_at = rpc_strdup(call, result_value(res, row, INV_CANCELLED_AT));
-	i->cancelled_by = rpc_strdup(call, result_value(res, row, INV_CANCELLED_BY));
 	return i;
 }
 

@@ -165,12 +165,12 @@ enum ack_col {
 	ACK_STATE,    /* the message's state now; NULL when there is no such message */
 };
 
-/* $1 period or NULL */
+/* $1 period or NULL. Named as the ReminderRecord message's fields (remind_list_done fills one with result_fill). */
 static const char SQL_LIST[] =
-	"SELECT id, period, to_char(as_of, 'YYYY-MM-DD'), recipient, subject,"
-	"  CASE WHEN state = 'leased' AND lease_until <= now() THEN 'expired' ELSE state::text END,"
-	"  " TS_US("claimed_at") ", claimed_by, coalesce(" TS_US("acked_at") ", ''), coalesce(error, ''),"
-	"  array_to_string(steps, chr(31))"
+	"SELECT id, period, to_char(as_of, 'YYYY-MM-DD') AS as_of, recipient, subject,"
+	"  CASE WHEN state = 'leased' AND lease_until <= now() THEN 'expired' ELSE state::text END AS state,"
+	"  " TS_US("claimed_at") " AS claimed_at, claimed_by, coalesce(" TS_US("acked_at") ", '') AS acked_at,"
+	"  coalesce(error, '') AS error, array_to_string(steps, chr(31))"
 	" FROM reminder_message WHERE ($1::text IS NULL OR period = $1::text) AND id > $2::bigint ORDER BY id";
 enum list_col {
 	LIST_ID,
@@ -745,16 +745,7 @@ static void remind_list_done(struct rpc_call *call, PGresult *res)
 	for (int i = 0; i < PQntuples(res); i++) {
 		Planreg__V1__ReminderRecord *m =
 			ARENA_NEW(&call->arena, Planreg__V1__ReminderRecord, planreg__v1__reminder_record__init);
-		m->id = result_int64(res, i, LIST_ID);
-		m->period = rpc_strdup(call, result_value(res, i, LIST_PERIOD));
-		m->as_of = rpc_strdup(call, result_value(res, i, LIST_AS_OF));
-		m->recipient = rpc_strdup(call, result_value(res, i, LIST_RECIPIENT));
-		m->subject = rpc_strdup(call, result_value(res, i, LIST_SUBJECT));
-		m->state = rpc_strdup(call, result_value(res, i, LIST_STATE));
-		m->claimed_at = rpc_strdup(call, result_value(res, i, LIST_CLAIMED_AT));
-		m->claimed_by = rpc_strdup(call, result_value(res, i, LIST_CLAIMED_BY));
-		m->acked_at = rpc_strdup(call, result_value(res, i, LIST_ACKED_AT));
-		m->error = rpc_strdup(call, result_value(res, i, LIST_ERROR));
+		result_fill(&call->arena, res, i, &m->base);
 		char **steps;
 		size_t n = result_split(&call->arena, result_value(res, i, LIST_STEPS), RESULT_SEP, &steps);
 		for (size_t k = 0; k < n; k++) {
