@@ -94,9 +94,9 @@ done:
 
 /* ---------------------------------------------------------------- list */
 
-static const char *const cmd_person_keys[] = {"id",       "organisation", "name",     "email",      "roles",
-					      "added_at", "added_by",     "ended_at", "ended_by",   "credential",
-					      "projects"};
+static const char *const cmd_person_keys[] = {"id",       "organisation", "name",     "email",
+					      "roles",    "added_at",     "added_by", "ended_at",
+					      "ended_by", "credential",   "projects"};
 
 static const char *cmd_person_or_null(const char *s)
 {
@@ -144,8 +144,13 @@ static struct output_table *cmd_person_table(const void *answer, const void *arg
 		const char *roles = output_join(&a, p->roles, p->n_roles, ",");
 		if (p->ended_at[0])
 			roles = arena_printf(&a, "(ended %.10s)", p->ended_at);
-		const char *cells[] = {arena_printf(&a, "%lld", (long long)p->id), p->organisation, roles, p->name,
-				       p->email, projects, p->credential};
+		const char *cells[] = {arena_printf(&a, "%lld", (long long)p->id),
+				       p->organisation,
+				       roles,
+				       p->name,
+				       p->email,
+				       projects,
+				       p->credential};
 		output_table_row(t, cells);
 	}
 	arena_free(&a);
@@ -210,7 +215,11 @@ static int cmd_person_remove_run(struct cli *cli, const struct cli_command *self
 
 static const struct cli_option cmd_person_add_options[] = {
 	{.name = "name", .key = 'n', .arg = "NAME", .help = "the person's full name", .required = true},
-	{.name = "email", .key = 'e', .arg = "ADDR", .help = "their e-mail address: name@example.org", .required = true},
+	{.name = "email",
+	 .key = 'e',
+	 .arg = "ADDR",
+	 .help = "their e-mail address: name@example.org",
+	 .required = true},
 	{.name = "role",
 	 .key = 'r',
 	 .arg = "ROLE",

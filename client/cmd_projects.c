@@ -339,8 +339,8 @@ static void cmd_projects_record(const Planreg__V1__Project *p)
 			       "description",
 			       p->description,
 			       "returns assigned to",
-			       p->assignee_id ? arena_printf(&a, "%s <%s> (person %lld)", p->assignee, p->assignee_email,
-							     (long long)p->assignee_id)
+			       p->assignee_id ? arena_printf(&a, "%s <%s> (person %lld)", p->assignee,
+							     p->assignee_email, (long long)p->assignee_id)
 					      : "nobody (its reminders go to its lead organisation's contacts)",
 			       p->n_attributes ? "attributes" : NULL,
 			       output_join(&a, cmd_projects_attributes(&a, p), p->n_attributes, "; "),

@@ -193,10 +193,11 @@ static void people_added(struct rpc_call *call, PGresult *res)
 		return;
 	}
 	if (strcmp(what, "same") == 0) {
-		reply_error(call, PLANREG__V1__CODE__ALREADY_EXISTS, "person_exists",
-			    "%s <%s> is a person of %s already (person %lld): one record holds all of a person's roles; "
-			    "to change them, remove it and add it again with every role",
-			    p->name, p->email, p->organisation, (long long)p->id);
+		reply_error(
+			call, PLANREG__V1__CODE__ALREADY_EXISTS, "person_exists",
+			"%s <%s> is a person of %s already (person %lld): one record holds all of a person's roles; "
+			"to change them, remove it and add it again with every role",
+			p->name, p->email, p->organisation, (long long)p->id);
 		return;
 	}
 	Planreg__V1__AddPersonResponse *r =
@@ -296,9 +297,8 @@ static void people_remove_found(struct rpc_call *call, PGresult *res)
 	}
 	if (result_value(res, 0, PERSON_ENDED_AT)[0]) {
 		reply_error(call, PLANREG__V1__CODE__FAILED_PRECONDITION, "person_ended",
-			    "person %lld (%s) was removed already, at %s by %s", id,
-			    result_value(res, 0, PERSON_NAME), result_value(res, 0, PERSON_ENDED_AT),
-			    result_value(res, 0, PERSON_ENDED_BY));
+			    "person %lld (%s) was removed already, at %s by %s", id, result_value(res, 0, PERSON_NAME),
+			    result_value(res, 0, PERSON_ENDED_AT), result_value(res, 0, PERSON_ENDED_BY));
 		return;
 	}
 	const char *params[2] = {rpc_printf(call, "%lld", id), call->principal.credential};
@@ -327,8 +327,8 @@ static void people_assign_answer(struct rpc_call *call, PGresult *res)
 {
 	const Planreg__V1__AssignProjectRequest *q = call->req->assign_project;
 	struct people_assign *st = call->state;
-	Planreg__V1__AssignProjectResponse *r = ARENA_NEW(&call->arena, Planreg__V1__AssignProjectResponse,
-							  planreg__v1__assign_project_response__init);
+	Planreg__V1__AssignProjectResponse *r =
+		ARENA_NEW(&call->arena, Planreg__V1__AssignProjectResponse, planreg__v1__assign_project_response__init);
 	r->ref = q->ref;
 	for (int i = 0; i < PQntuples(res); i++) {
 		Planreg__V1__Person *p = people_from_row(call, res, i, 0);
@@ -369,11 +369,12 @@ static bool people_assign_allowed(struct rpc_call *call, PGresult *res, char **l
 	for (size_t i = 0; i < n_leads; i++)
 		of_lead = of_lead || strcasecmp(leads[i], person_org) == 0;
 	if (q->person_id && !of_lead) {
-		reply_error(call, PLANREG__V1__CODE__FAILED_PRECONDITION, "person_not_of_lead",
-			    "person %lld (%s) is of %s, which does not lead project %d (led by %s): its returns go to a "
-			    "person of its lead organisation",
-			    (long long)q->person_id, result_value(res, 0, TARGET_PERSON_NAME), person_org, q->ref,
-			    n_leads ? result_value(res, 0, TARGET_LEADS) : "nobody");
+		reply_error(
+			call, PLANREG__V1__CODE__FAILED_PRECONDITION, "person_not_of_lead",
+			"person %lld (%s) is of %s, which does not lead project %d (led by %s): its returns go to a "
+			"person of its lead organisation",
+			(long long)q->person_id, result_value(res, 0, TARGET_PERSON_NAME), person_org, q->ref,
+			n_leads ? result_value(res, 0, TARGET_LEADS) : "nobody");
 		return false;
 	}
 	if (!auth_may_assign(&call->principal, leads, n_leads, person_org, result_value(res, 0, TARGET_ASSIGNEE_ORG))) {

@@ -71,7 +71,8 @@ const char REGISTER_SQL_PROJECT_COLUMNS[] =
 	" coalesce((SELECT string_agg(a.name || chr(30) || a.value, chr(31) ORDER BY a.position)"
 	"           FROM project_attribute a WHERE a.project_id = f.id), ''),"
 	" coalesce((SELECT x.id || chr(31) || x.name || chr(31) || x.email FROM project_assignment pa"
-	"           JOIN org_person x ON x.id = pa.person_id WHERE pa.lineage = f.lineage AND pa.ended_at IS NULL), '')";
+	"           JOIN org_person x ON x.id = pa.person_id WHERE pa.lineage = f.lineage AND pa.ended_at IS NULL), "
+	"'')";
 
 /* $1 theme, $2 objective, $3 lead org, $4 stage, $5 capital, $6 text, $7 ref, $8 after ref, $9 limit,
  * $10 plan */
