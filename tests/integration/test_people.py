@@ -214,6 +214,125 @@ class PeopleTest(harness.ServiceTest):
         self.assertEqual(r.returncode, 1)
         self.assertIn("is of ALDERHEY", r.stderr)
 
+    # ------------------------------------------------------------ reminders
+
+    def run_job(self, period, as_of):
+        r = self.cli("reminder", "remind", "run", "--period", period, "--as-of", as_of, "--smtp",
+                     "smtp://127.0.0.1:%d" % self.sink.port, "--from", "planreg@example.org", "--format", "json")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        return json.loads(r.stdout)
+
+    def mail_since(self, n):
+        """The messages the sink received since it held n, by their one recipient."""
+        by = {}
+        for m in self.sink.messages[n:]:
+            self.assertEqual(len(m["rcpt_tos"]), 1, m["rcpt_tos"])
+            by[m["rcpt_tos"][0].lower()] = m
+        return by
+
+    @staticmethod
+    def text(msg):
+        return msg["headers"].get_content().replace("\r\n", "\n")
+
+    def steps(self, out, org="LCC"):
+        return sorted(s for m in out["messages"] for s in m["steps"] if s.startswith(org + ":"))
+
+    def test_digest_goes_to_the_assigned_person(self):
+        pat = self.person_id(self.ok(self.add("LCC", "Pat Assigned", "pat@lcc.example", "submitter")))
+        self.addCleanup(self.cli, "admin", "person", "remove", str(pat))
+        self.ok(self.cli("admin", "projects", "assign", "5", str(pat)))
+        n = len(self.sink.messages)
+        out = self.run_job("2025-Q3", "2025-10-20")  # due 2025-10-14: the first overdue step
+        self.assertEqual(self.steps(out), ["LCC:overdue-1", "LCC:overdue-1/p%d" % pat])
+        mail = self.mail_since(n)
+        to_pat = mail["pat@lcc.example"]
+        self.assertEqual(to_pat["headers"]["To"], "Pat Assigned <pat@lcc.example>")
+        self.assertEqual(to_pat["headers"]["Subject"], "[planreg] 2025-Q3 progress returns overdue (6 days): 1 project")
+        text = self.text(to_pat)
+        self.assertIn("Liverpool City Council (LCC): 1 project outstanding, assigned to you", text)
+        self.assertRegex(text, r"(?m)^  5     \S")
+        self.assertNotRegex(text, r"(?m)^  (6|38) +\S")
+        self.assertIn("planreg update submit 5 --period 2025-Q3", text)
+        self.assertIn("You receive this because the returns of the projects above are assigned to you in planreg.",
+                      flat(text))
+        # the organisation's contacts get the rest, not project 5
+        lcc = self.text(mail["lcc@example.org"])
+        self.assertIn("Liverpool City Council (LCC): 2 projects outstanding", lcc)
+        self.assertRegex(lcc, r"(?m)^  6     \S")
+        self.assertRegex(lcc, r"(?m)^  38    \S")
+        self.assertNotRegex(lcc, r"(?m)^  5     \S")
+        # once, not again on a rerun; on record in the log with the person as recipient
+        self.assertEqual(self.run_job("2025-Q3", "2025-10-20")["messages"], [])
+        log = self.s.cli_json("viewer", "remind", "log", "--period", "2025-Q3")
+        self.assertIn(("Pat Assigned <pat@lcc.example>", "delivered"), [(x["recipient"], x["state"]) for x in log])
+        # a week later both hear again; once the project is reported, the person hears nothing more
+        n = len(self.sink.messages)
+        out = self.run_job("2025-Q3", "2025-10-27")
+        self.assertEqual(self.steps(out), ["LCC:overdue-2", "LCC:overdue-2/p%d" % pat])
+        self.assertIn("pat@lcc.example", self.mail_since(n))
+        self.ok(self.cli("submitter-LCC", "update", "submit", "5", "--period", "2025-Q3", "--confidence", "green",
+                         "--stage", "live", "--narrative", "Reported."))
+        n = len(self.sink.messages)
+        out = self.run_job("2025-Q3", "2025-11-03")
+        self.assertIn("LCC:overdue-3", self.steps(out))
+        self.assertNotIn("LCC:overdue-3/p%d" % pat, self.steps(out))
+        self.assertNotIn("pat@lcc.example", self.mail_since(n))
+
+    def test_escalation_goes_to_the_sro_then_the_ca(self):
+        sue = self.person_id(self.ok(self.add("LCC", "Sue Owner", "sue@lcc.example", "sro")))
+        self.addCleanup(self.cli, "admin", "person", "remove", str(sue))
+        # due 2025-07-14; escalate_after 14: the SRO on the 28th, the CA a reminder's interval (7 days) later
+        n = len(self.sink.messages)
+        out = self.run_job("2025-Q2", "2025-07-28")
+        self.assertEqual(self.steps(out), ["LCC:escalate-sro", "LCC:overdue-2"])
+        self.assertIn("STFC:escalate", self.steps(out, "STFC"))  # no SRO: straight to the CA, as before
+        mail = self.mail_since(n)
+        to_sue = mail["sue@lcc.example"]
+        self.assertEqual(to_sue["headers"]["To"], "Sue Owner <sue@lcc.example>")
+        self.assertEqual(to_sue["headers"]["Subject"],
+                         "[planreg] 2025-Q2 progress returns overdue (14 days): 3 projects, 1 organisation escalated")
+        text = flat(self.text(to_sue))
+        self.assertIn("Escalated to you: Liverpool City Council (LCC), 3 projects outstanding", text)
+        self.assertIn("You are the senior responsible owner of Liverpool City Council in planreg, and its returns for "
+                      "2025-Q2 are 14 days late. If they are still outstanding on Monday 4 August 2025, the Combined "
+                      "Authority's programme contact is told.", text)
+        self.assertIn("You receive this as the senior responsible owner of Liverpool City Council (LCC) in planreg.",
+                      text)
+        for ref in LCC_PROJECTS:
+            self.assertRegex(self.text(to_sue), r"(?m)^   %-5d \S" % ref)
+        self.assertIn("Your senior responsible owner, Sue Owner <sue@lcc.example>, has been told that they are late; "
+                      "if they are still outstanding on Monday 4 August 2025, the Combined Authority's programme "
+                      "contact is told.", flat(self.text(mail["lcc@example.org"])))
+        self.assertNotIn("(LCC)", self.text(mail["pmo@example.org"]))
+        # not yet to the CA four days on
+        out = self.run_job("2025-Q2", "2025-08-01")
+        self.assertEqual(self.steps(out), [])
+        # a week after the SRO: the CA, told that the SRO was
+        n = len(self.sink.messages)
+        out = self.run_job("2025-Q2", "2025-08-04")
+        self.assertEqual(self.steps(out), ["LCC:escalate", "LCC:overdue-3"])
+        mail = self.mail_since(n)
+        self.assertNotIn("sue@lcc.example", mail)
+        pmo = flat(self.text(mail["pmo@example.org"]))
+        self.assertIn("Liverpool City Council (LCC): 3 projects outstanding Escalated: 21 days late. Its senior "
+                      "responsible owner, Sue Owner <sue@lcc.example> was told on Monday 28 July 2025.", pmo)
+
+    def test_no_people_no_change(self):
+        """An organisation without people: its digests and steps are the ones of test_remind.py (which runs
+        unchanged): its contacts get every project, and escalation goes straight to the CA."""
+        n = len(self.sink.messages)
+        out = self.run_job("2025-Q1", "2025-04-29")  # due 2025-04-14: 15 days late, escalated to the CA
+        self.assertEqual(self.steps(out), ["LCC:escalate", "LCC:overdue-3"])
+        mail = self.mail_since(n)
+        self.assertEqual(sorted(a for a in mail if a.endswith("lcc.example") or a.endswith("example.org")),
+                         ["lcc@example.org", "pmo@example.org"])
+        self.assertIn("Liverpool City Council (LCC): 3 projects outstanding", self.text(mail["lcc@example.org"]))
+        self.assertIn("The Combined Authority's programme contact has been told that they are late.",
+                      flat(self.text(mail["lcc@example.org"])))
+        self.assertNotIn("senior responsible owner", self.text(mail["lcc@example.org"]))
+        self.assertRegex(self.text(mail["pmo@example.org"]), r"(?m)^-- Liverpool City Council \(LCC\): 3 projects "
+                         r"outstanding$")
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
