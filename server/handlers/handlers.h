@@ -51,11 +51,18 @@ enum register_project_col {
 	PROJECT_STAGE_NOTE,
 	PROJECT_STAGE_TEXT,
 	PROJECT_ATTRIBUTES, /* each name and value joined with RESULT_SUBSEP, the attributes with RESULT_SEP */
+	PROJECT_ASSIGNEE,   /* the person its returns are assigned to: id, name and e-mail joined with RESULT_SEP */
 	PROJECT_COLUMNS
 };
 Planreg__V1__Project *register_project_from_row(struct rpc_call *call, PGresult *res, int row, int col);
 /* The current plan's title, which Whoami keeps, changes: a new edition was imported. */
 void register_forget_plan_title(void);
+
+/* people.c: the named people of each organisation, and whom a project's returns are assigned to */
+void people_add(struct rpc_call *call);
+void people_list(struct rpc_call *call);
+void people_remove(struct rpc_call *call);
+void people_assign(struct rpc_call *call);
 
 /* import.c: ImportPlan */
 void import_plan(struct rpc_call *call);
