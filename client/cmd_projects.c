@@ -338,7 +338,7 @@ static void cmd_projects_record(const Planreg__V1__Project *p)
 			       p->stage_note[0] ? arena_printf(&a, "%s (%s)", stage, p->stage_note) : stage,
 			       "description",
 			       p->description,
-			       "returns assigned to",
+			       "assigned to",
 			       p->assignee_id ? arena_printf(&a, "%s <%s> (person %lld)", p->assignee,
 							     p->assignee_email, (long long)p->assignee_id)
 					      : "nobody (its reminders go to its lead organisation's contacts)",
