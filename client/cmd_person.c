@@ -98,11 +98,6 @@ static const char *const cmd_person_keys[] = {"id",       "organisation", "name"
 					      "roles",    "added_at",     "added_by", "ended_at",
 					      "ended_by", "credential",   "projects"};
 
-static const char *cmd_person_or_null(const char *s)
-{
-	return s[0] ? s : NULL;
-}
-
 static void cmd_person_rows(struct output_rows *rows, const void *answer, const void *arg)
 {
 	(void)arg;
@@ -118,9 +113,9 @@ static void cmd_person_rows(struct output_rows *rows, const void *answer, const 
 		output_rows_list(rows, "roles", p->roles, p->n_roles, ";");
 		output_rows_str(rows, "added_at", p->added_at);
 		output_rows_str(rows, "added_by", p->added_by);
-		output_rows_str(rows, "ended_at", cmd_person_or_null(p->ended_at));
-		output_rows_str(rows, "ended_by", cmd_person_or_null(p->ended_by));
-		output_rows_str(rows, "credential", cmd_person_or_null(p->credential));
+		output_rows_text(rows, "ended_at", p->ended_at);
+		output_rows_text(rows, "ended_by", p->ended_by);
+		output_rows_text(rows, "credential", p->credential);
 		char **refs = arena_alloc(&a, (p->n_projects + 1) * sizeof *refs);
 		for (size_t k = 0; k < p->n_projects; k++)
 			refs[k] = arena_printf(&a, "%d", p->projects[k]);

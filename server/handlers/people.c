@@ -235,12 +235,11 @@ static void people_listed(struct rpc_call *call, PGresult *res)
 	size_t used = 0;
 	for (int i = 0; i < PQntuples(res); i++) {
 		Planreg__V1__Person *p = people_from_row(call, res, i, 0);
-		/* as many as fit in a frame (reply_page_fits); the next page starts after the last one */
-		if (!reply_page_fits(call, &used, planreg__v1__person__get_packed_size(p))) {
+		/* as many as fit in a frame; the next page starts after the last one */
+		if (!reply_page_add(call, &used, &r->people, &r->n_people, &p->base)) {
 			r->next_after_id = r->people[r->n_people - 1]->id;
 			break;
 		}
-		*(Planreg__V1__Person **)arena_push(&call->arena, &r->people, &r->n_people, sizeof p) = p;
 	}
 	reply_ok(call, r);
 }

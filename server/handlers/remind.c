@@ -923,12 +923,11 @@ static void remind_list_done(struct rpc_call *call, PGresult *res)
 			s->organisation = steps[k];
 			*(Planreg__V1__ReminderStep **)arena_push(&call->arena, &m->steps, &m->n_steps, sizeof s) = s;
 		}
-		/* as many as fit in a frame (reply_page_fits); the next page starts after the last one */
-		if (!reply_page_fits(call, &used, planreg__v1__reminder_record__get_packed_size(m))) {
+		/* as many as fit in a frame; the next page starts after the last one */
+		if (!reply_page_add(call, &used, &r->reminders, &r->n_reminders, &m->base)) {
 			r->next_after_id = r->reminders[r->n_reminders - 1]->id;
 			break;
 		}
-		*(Planreg__V1__ReminderRecord **)arena_push(&call->arena, &r->reminders, &r->n_reminders, sizeof m) = m;
 	}
 	reply_ok(call, r);
 }
