@@ -106,13 +106,9 @@ static void cmd_person_rows(struct output_rows *rows, const void *answer, const 
 	for (size_t i = 0; i < r->n_people; i++) {
 		const Planreg__V1__Person *p = r->people[i];
 		output_rows_begin(rows);
-		output_rows_int(rows, "id", p->id);
-		output_rows_str(rows, "organisation", p->organisation);
-		output_rows_str(rows, "name", p->name);
-		output_rows_str(rows, "email", p->email);
+		output_rows_fields(rows, &p->base, "id organisation name email");
 		output_rows_list(rows, "roles", p->roles, p->n_roles, ";");
-		output_rows_str(rows, "added_at", p->added_at);
-		output_rows_str(rows, "added_by", p->added_by);
+		output_rows_fields(rows, &p->base, "added_at added_by");
 		output_rows_text(rows, "ended_at", p->ended_at);
 		output_rows_text(rows, "ended_by", p->ended_by);
 		output_rows_text(rows, "credential", p->credential);
