@@ -294,6 +294,8 @@ const struct cli_command *const *cli_all_commands(void);
 /* The commands, declared in cmd_<noun>.c. */
 extern const struct cli_command cmd_whoami, cmd_themes_list, cmd_plan_import, cmd_projects_list, cmd_projects_show;
 extern const struct cli_command cmd_org_list, cmd_org_set, cmd_org_set_contact;
+extern const struct cli_command cmd_person_add, cmd_person_list, cmd_person_remove;
+extern const struct cli_command cmd_projects_assign, cmd_projects_unassign;
 extern const struct cli_command cmd_join, cmd_cred_enrol, cmd_cred_revoke, cmd_cred_list, cmd_cred_invite,
 	cmd_cred_invitations, cmd_cred_uninvite, cmd_cred_renew;
 extern const struct cli_command cmd_update_submit, cmd_update_template, cmd_update_history, cmd_update_list,

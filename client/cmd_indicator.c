@@ -213,7 +213,8 @@ static int cmd_indicator_period_target(const struct cli_command *self, struct ar
 	return EXIT_OK;
 }
 
-/* The options into body; a usage error's exit code, or EXIT_OK. */
+/* The options into body: EXIT_OK, a usage error's exit code, or -1 when the command must return g->rc at once
+ * (--help was printed, or cli_getopt_next's usage error). */
 static int cmd_indicator_add_options(struct cli_getopt *g, struct arena *a, Planreg__V1__AddIndicatorRequest *body)
 {
 	int ch = 0, rc = EXIT_OK;
@@ -232,9 +233,7 @@ static int cmd_indicator_add_options(struct cli_getopt *g, struct arena *a, Plan
 		else if (ch == 'P')
 			rc = cmd_indicator_period_target(g->self, a, body, optarg);
 	}
-	if (ch < 0)
-		return g->rc;
-	return rc;
+	return ch < 0 ? -1 : rc;
 }
 
 static int cmd_indicator_add_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
@@ -244,6 +243,10 @@ static int cmd_indicator_add_run(struct cli *cli, const struct cli_command *self
 	Planreg__V1__AddIndicatorRequest body = PLANREG__V1__ADD_INDICATOR_REQUEST__INIT;
 	cli_getopt_begin(&g, self, argc, argv);
 	int rc = cmd_indicator_add_options(&g, &a, &body);
+	if (rc < 0) {
+		arena_free(&a);
+		return g.rc;
+	}
 	if (rc == EXIT_OK)
 		rc = cmd_indicator_ref(self, "PROJECT", g.args[0], &body.ref);
 	static const char *const need[] = {"name", "unit", "baseline", "baseline-date", "target", "target-date"};

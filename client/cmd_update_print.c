@@ -211,15 +211,10 @@ static void cmd_update_print_row(struct output_rows *rows, const Planreg__V1__Up
 	output_rows_list(rows, "risks", c->risks, c->n_risks, "\n");
 	struct buf acts = {0};
 	cmd_update_print_actual_lines(&acts, c);
-	output_rows_str(rows, "actuals", acts.len ? buf_str(&acts) : "");
+	output_rows_str(rows, "actuals", acts.len ? buf_str(&acts) : NULL);
 	buf_free(&acts);
-	output_rows_str(rows, "submitted_by", u->submitted_by);
-	output_rows_str(rows, "submitted_org", u->submitted_org);
-	output_rows_str(rows, "submitted_person", u->submitted_person);
-	output_rows_bool(rows, "on_behalf", u->on_behalf);
-	output_rows_str(rows, "submitted_at", u->submitted_at);
-	output_rows_str(rows, "hash", u->hash);
-	output_rows_str(rows, "prev_hash", u->prev_hash);
+	output_rows_fields(rows, &u->base,
+			   "submitted_by submitted_org submitted_person on_behalf submitted_at hash prev_hash");
 	output_rows_str(rows, "review_status", r ? (r->accepted ? "accepted" : "returned") : NULL);
 	output_rows_str(rows, "review_comment", r ? r->comment : NULL);
 	output_rows_str(rows, "review_reviewed_by", r ? r->reviewed_by : NULL);

@@ -68,13 +68,17 @@ static const char SQL_RECEIPT[] =
 /* Takes the chain's lock, compares with the current revision, hashes and inserts in one statement
  * (migrations/0006, 0008): run in autocommit, the lock is held for this statement and its commit only. The
  * columns up to submitted_at are SQL_RECEIPT's. No row: an amend of a period that has no revision. */
-/* $25: the actuals (JSON), stored by the same statement, so in its transaction, when the return was written
- * (migrations/0022; the function is unchanged: the actuals are already in the canonical content $15). */
+#define SQL_SUBMIT_CALL                                                                                       \
+	"planreg_submit_update($1::bigint, $2::text, $3::text, $4::text, $5::text, $6::bigint, $7::bigint,"  \
+	"  $8::text, $9::text, $10::text, $11::text, $12::boolean, $13::text, $14::text, $15::text, $16::jsonb," \
+	"  $17::jsonb, $18::jsonb, $19::date, $20::date, $21::date, $22::bigint, $23::bytea, $24::bytea)"
 static const char SQL_SUBMIT[] =
-	"WITH s AS (SELECT * FROM planreg_submit_update($1::bigint, $2::text, $3::text, $4::text, $5::text,"
-	"  $6::bigint, $7::bigint, $8::text, $9::text, $10::text, $11::text, $12::boolean, $13::text, $14::text,"
-	"  $15::text, $16::jsonb, $17::jsonb, $18::jsonb, $19::date, $20::date, $21::date, $22::bigint, $23::bytea,"
-	"  $24::bytea)),"
+	"SELECT id, revision, hash, warnings, content_sha256, submitted_at, prev_hash, outcome FROM " SQL_SUBMIT_CALL;
+/* A return with indicator actuals: $25 the actuals (JSON), stored by the same statement, so in its transaction,
+ * when the return was written (migrations/0022; the function is unchanged: the actuals are already in the
+ * canonical content $15). A return without any is SQL_SUBMIT, which needs no table of 0022. */
+static const char SQL_SUBMIT_ACTUALS[] =
+	"WITH s AS (SELECT * FROM " SQL_SUBMIT_CALL "),"
 	" a AS (INSERT INTO update_actual (update_id, position, indicator_id, value, note)"
 	"  SELECT s.id, x.n, (x.v->>'indicator_id')::bigint, x.v->>'value', x.v->>'note'"
 	"  FROM s, jsonb_array_elements($25::jsonb) WITH ORDINALITY x(v, n) WHERE s.outcome = 'written')"
@@ -704,7 +708,10 @@ static void update_submit_send(struct rpc_call *call, struct update_submit *st)
 	free(warnings);
 	free(milestones);
 	free(risks);
-	query_run(call, SQL_SUBMIT, 25, params, update_submit_written);
+	if (c->n_actuals)
+		query_run(call, SQL_SUBMIT_ACTUALS, 25, params, update_submit_written);
+	else
+		query_run(call, SQL_SUBMIT, 24, params, update_submit_written);
 }
 
 static const char SQL_ACTUALS_CHECK[] = INDICATOR_SQL_ACTUALS_CHECK;
@@ -830,7 +837,7 @@ static bool update_list_token_parse(const char *s, struct update_list_token *t)
 	       t->ref > 0 && t->revision > 0 && period_parse(t->period, &p);
 }
 
-/* As many updates as fit in a frame (reply_page_fits); the token of the next page when some are left. */
+/* As many updates as fit in a frame (reply_page_add); the token of the next page when some are left. */
 static void update_list_done(struct rpc_call *call, PGresult *res)
 {
 	Planreg__V1__ListUpdatesResponse *r =
@@ -839,13 +846,12 @@ static void update_list_done(struct rpc_call *call, PGresult *res)
 	int n = PQntuples(res);
 	for (int i = 0; i < n; i++) {
 		Planreg__V1__Update *u = update_from_row(call, res, i, NULL, NULL);
-		if (!reply_page_fits(call, &used, planreg__v1__update__get_packed_size(u))) {
+		if (!reply_page_add(call, &used, &r->updates, &r->n_updates, &u->base)) {
 			const Planreg__V1__Update *last = r->updates[r->n_updates - 1];
 			r->next_page_token = rpc_printf(call, "%s:%s:%d", PQgetvalue(res, i - 1, UPD_SORT_REF),
 							last->content->period, last->revision);
 			break;
 		}
-		*(Planreg__V1__Update **)arena_push(&call->arena, &r->updates, &r->n_updates, sizeof u) = u;
 	}
 	reply_ok(call, r);
 }
@@ -1239,9 +1245,8 @@ static void update_export_done(struct rpc_call *call, PGresult *res)
 	size_t used = 0;
 	for (int i = 0; i < n && i < page; i++) {
 		Planreg__V1__Update *u = update_from_row(call, res, i, NULL, NULL);
-		if (!reply_page_fits(call, &used, planreg__v1__update__get_packed_size(u)))
+		if (!reply_page_add(call, &used, &r->updates, &r->n_updates, &u->base))
 			break; /* the page is full before page_size: the rest on the next one */
-		*(Planreg__V1__Update **)arena_push(&call->arena, &r->updates, &r->n_updates, sizeof u) = u;
 	}
 	if ((size_t)n > r->n_updates)
 		r->next_after_id = r->updates[r->n_updates - 1]->id;
