@@ -95,6 +95,8 @@ void cmd_update_print_receipt(const Planreg__V1__UpdateContent *c, const Planreg
 
 /* cmd_update_evidence.c: a return's documents (docs/assurance.md) in a listing's row (key: a list, one
  * CATEGORY|LOCATION|SHA256|MILESTONE|TITLE a line), as JSON ("evidence": an array), and one in words. */
+/* A return's indicator actuals as one cell: one INDICATOR=VALUE|NOTE a line (the CSV batch's form); null for none. */
+void cmd_update_actuals_row(struct output_rows *rows, const char *key, const Planreg__V1__UpdateContent *c);
 void cmd_update_evidence_row(struct output_rows *rows, const char *key, const Planreg__V1__Update *u);
 void cmd_update_evidence_json(struct json *j, const Planreg__V1__Update *u);
 char *cmd_update_evidence_text(const Planreg__V1__Evidence *e); /* the caller frees it */

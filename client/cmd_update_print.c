@@ -65,6 +65,14 @@ static void cmd_update_print_actual_lines(struct buf *b, const Planreg__V1__Upda
 	}
 }
 
+void cmd_update_actuals_row(struct output_rows *rows, const char *key, const Planreg__V1__UpdateContent *c)
+{
+	struct buf acts = {0};
+	cmd_update_print_actual_lines(&acts, c);
+	output_rows_str(rows, key, acts.len ? buf_str(&acts) : NULL);
+	buf_free(&acts);
+}
+
 static void cmd_update_print_actuals_json(struct json *j, const Planreg__V1__UpdateContent *c)
 {
 	json_key(j, "actuals");
@@ -209,10 +217,7 @@ static void cmd_update_print_row(struct output_rows *rows, const Planreg__V1__Up
 	output_rows_str(rows, "variance_note", c->variance_note[0] ? c->variance_note : NULL);
 	output_rows_str(rows, "milestones", buf_str(&ms));
 	output_rows_list(rows, "risks", c->risks, c->n_risks, "\n");
-	struct buf acts = {0};
-	cmd_update_print_actual_lines(&acts, c);
-	output_rows_str(rows, "actuals", acts.len ? buf_str(&acts) : NULL);
-	buf_free(&acts);
+	cmd_update_actuals_row(rows, "actuals", c);
 	output_rows_fields(rows, &u->base,
 			   "submitted_by submitted_org submitted_person on_behalf submitted_at hash prev_hash");
 	output_rows_str(rows, "review_status", r ? (r->accepted ? "accepted" : "returned") : NULL);

@@ -199,7 +199,13 @@ static const char SQL_DIFF[] =
 	"   WHERE m2.update_id = b.update_id AND m2.achieved IS NULL AND m1.achieved IS NULL"
 	"   AND m2.forecast > m1.forecast), ''),"
 	"  (SELECT x.rating FROM planreg_assurance_latest(a.project_id, $1, now()) x),"
-	"  (SELECT x.rating FROM planreg_assurance_latest(b.project_id, $2, now()) x)"
+	"  (SELECT x.rating FROM planreg_assurance_latest(b.project_id, $2, now()) x),"
+	"  coalesce((SELECT string_agg(i.name || ': ' || coalesce(x.value, 'none') || ' -> ' || coalesce(y.value, 'none')"
+	"   || ' ' || i.unit, chr(31) ORDER BY i.id) FROM indicator i"
+	"   LEFT JOIN update_actual x ON x.indicator_id = i.id AND x.update_id = a.update_id"
+	"   LEFT JOIN update_actual y ON y.indicator_id = i.id AND y.update_id = b.update_id"
+	"   WHERE (x.value IS NOT NULL OR y.value IS NOT NULL) AND x.value IS DISTINCT FROM y.value"
+	"   AND i.id IN (SELECT indicator_id FROM update_actual WHERE update_id IN (a.update_id, b.update_id))), '')"
 	" FROM planreg_status_rows($2, now(), NULL, $4::date, NULL, NULL, NULL, $5, false, NULL, NULL, NULL, NULL,"
 	"  $7) b"
 	" JOIN planreg_status_rows($1, now(), NULL, $3::date, NULL, NULL, NULL, $5, false, NULL, NULL, NULL, NULL,"
@@ -218,6 +224,7 @@ enum diff_col {
 	DIFF_SLIPPED,
 	DIFF_ASSURANCE_FROM, /* the CA's latest rating of each side, NULL when none */
 	DIFF_ASSURANCE_TO,
+	DIFF_INDICATORS, /* "NAME: FROM -> TO UNIT" of each actual that changed, joined with RESULT_SEP */
 };
 
 /* $1 update ids, $2 as_at: for each update what a report shows besides its status row (the
@@ -1002,11 +1009,14 @@ static void status_diff_rows(struct rpc_call *call, PGresult *res)
 		d->outstanding_from = status_outstanding_side(res, i, DIFF_FROM);
 		d->outstanding_to = status_outstanding_side(res, i, DIFF_TO);
 		d->newly_outstanding = d->outstanding_to && !d->outstanding_from;
+		d->n_indicators_moved = result_split(&call->arena, result_value(res, i, DIFF_INDICATORS), RESULT_SEP,
+						     &d->indicators_moved);
 		bool changed = strcmp(d->confidence_change, "up") == 0 || strcmp(d->confidence_change, "down") == 0 ||
 			       (has_a && has_b && d->stage_from != d->stage_to) ||
 			       (d->forecast_change && d->forecast_change->pence != 0) ||
 			       (has_a != has_b && (d->forecast_from || d->forecast_to)) || d->n_milestones_achieved ||
-			       d->n_milestones_slipped || d->outstanding_from != d->outstanding_to || has_a != has_b ||
+			       d->n_milestones_slipped || d->n_indicators_moved ||
+			       d->outstanding_from != d->outstanding_to || has_a != has_b ||
 			       (d->assurance_from && d->assurance_to && d->assurance_from != d->assurance_to);
 		if (changed)
 			*(Planreg__V1__ProjectDiff **)arena_push(&call->arena, &r->projects, &r->n_projects, sizeof d) =
