@@ -60,6 +60,21 @@ void report_html_trend_caption(struct buf *out, const struct report_html_input *
 
 /* ---------------------------------------------------------------- baselines */
 
+/* A section's table ends: its rows, then the section; rows is freed. */
+static void report_html_rows_close(struct buf *out, struct buf *rows)
+{
+	buf_append(out, buf_str(rows), rows->len);
+	buf_puts(out, "</tbody></table></div>\n</section>\n");
+	buf_free(rows);
+}
+
+/* A section with nothing to list says why (html: trusted markup), then ends; rows is freed. */
+static void report_html_nodata(struct buf *out, struct buf *rows, const char *html)
+{
+	buf_printf(out, "<p class=\"nodata\">%s</p>\n</section>\n", html);
+	buf_free(rows);
+}
+
 /* A baseline's cost, "£1.2M" or "£1M&ndash;£1.5M"; a dash when not known. */
 static void report_html_baseline_cost(struct buf *out, const Planreg__V1__Baseline *b)
 {
@@ -183,9 +198,7 @@ void report_html_baselines(struct buf *out, const struct report_html_input *in)
 		shown++;
 	}
 	if (shown == 0) {
-		buf_puts(out, "<p class=\"nodata\">No project has a baseline yet: it is set by its first "
-			      "return.</p>\n</section>\n");
-		buf_free(&rows);
+		report_html_nodata(out, &rows, "No project has a baseline yet: it is set by its first return.");
 		return;
 	}
 	buf_puts(out, "<div class=\"scroll\"><table class=\"baselines\"><caption>");
@@ -199,9 +212,7 @@ void report_html_baselines(struct buf *out, const struct report_html_input *in)
 		   "date</th><th scope=\"col\">Cost</th><th scope=\"col\">Approved changes</th></tr></thead>\n"
 		   "<tbody>\n",
 		   changes, changes == 1 ? "" : "s");
-	buf_append(out, buf_str(&rows), rows.len);
-	buf_puts(out, "</tbody></table></div>\n</section>\n");
-	buf_free(&rows);
+	report_html_rows_close(out, &rows);
 }
 
 /* ---------------------------------------------------------------- indicators */
@@ -256,9 +267,9 @@ void report_html_indicators(struct buf *out, const struct report_html_input *in)
 			report_html_indicator_row(&rows, in->projects[i], in->projects[i]->indicators[k]);
 	report_html_section_open(out, "indicators", "Indicators against target");
 	if (shown == 0) {
-		buf_puts(out, "<p class=\"nodata\">No project has an indicator yet: the Combined Authority defines "
-			      "them (<code>planreg indicator add</code>).</p>\n</section>\n");
-		buf_free(&rows);
+		report_html_nodata(out, &rows,
+				   "No project has an indicator yet: the Combined Authority defines them "
+				   "(<code>planreg indicator add</code>).");
 		return;
 	}
 	buf_printf(out,
@@ -269,7 +280,5 @@ void report_html_indicators(struct buf *out, const struct report_html_input *in)
 		   "scope=\"col\">Actual</th><th scope=\"col\">Quarter target</th><th scope=\"col\">Target</th><th "
 		   "scope=\"col\">Progress</th></tr></thead>\n<tbody>\n",
 		   shown, shown == 1 ? "" : "s");
-	buf_append(out, buf_str(&rows), rows.len);
-	buf_puts(out, "</tbody></table></div>\n</section>\n");
-	buf_free(&rows);
+	report_html_rows_close(out, &rows);
 }
