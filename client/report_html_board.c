@@ -246,7 +246,12 @@ static void report_html_indicator_row(struct buf *out, const Planreg__V1__Projec
 	} else
 		buf_puts(out, "not reported");
 	buf_puts(out, "</td><td data-label=\"Quarter target\">");
-	report_html_text(out, ip->period_target[0] ? ip->period_target : "\xe2\x80\x94");
+	if (ip->period_target[0]) {
+		report_html_text(out, ip->period_target);
+		buf_puts(out, " ");
+		report_html_text(out, ip->unit);
+	} else
+		buf_puts(out, "&mdash;");
 	buf_puts(out, "</td><td data-label=\"Target\">");
 	report_html_text(out, ip->baseline_value);
 	buf_puts(out, " &rarr; ");
