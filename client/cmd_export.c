@@ -200,8 +200,9 @@ static const char cmd_export_open_data_help[] =
 	"(a cost range at its minimum), the variance and its explanation the return's\n"
 	"against that baseline. Ratings are written Green, Amber/Green, Amber,\n"
 	"Amber/Red, Red; money in pounds million with two decimals (to the nearest\n"
-	"10,000, half away from zero); dates YYYY-MM-DD. The start date and the\n"
-	"benefits are always empty: planreg records neither. A return sent back for\n"
+	"10,000, half away from zero); dates YYYY-MM-DD. The baseline benefits are\n"
+	"the targets of the indicators in money (unit £m or £); the start date is\n"
+	"always empty: planreg records none. A return sent back for\n"
 	"correction is not published. CSV as export updates (byte-order mark, CRLF,\n"
 	"formula-like cells prefixed with '); JSON has the same keys, null for empty.\n"
 	"A submitter gets the projects its organisation leads.\n";
