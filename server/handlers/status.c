@@ -441,6 +441,11 @@ static Planreg__V1__ProjectStatus *status_project(struct rpc_call *call, PGresul
 	status_project_flags(call, res, i, ps, has_update, tenths);
 	assure_status_project(call, res, i, STATUS_ASSURANCE, ps, has_update);
 	indicator_progress_cell(call, result_value(res, i, STATUS_INDICATORS), &ps->indicators, &ps->n_indicators);
+	for (size_t k = 0; has_update && k < ps->n_indicators; k++)
+		if (ps->indicators[k]->actual_missing) { /* each return reports every indicator of its project */
+			status_push_string(call, &ps->flags, &ps->n_flags, "actual_missing");
+			break;
+		}
 	return ps;
 }
 
