@@ -85,6 +85,14 @@ bool reply_page_fits(const struct rpc_call *call, size_t *used, size_t packed_si
 	return true;
 }
 
+bool reply_page_add(struct rpc_call *call, size_t *used, void *items_ptr, size_t *n, ProtobufCMessage *item)
+{
+	if (!reply_page_fits(call, used, protobuf_c_message_get_packed_size(item)))
+		return false;
+	*(ProtobufCMessage **)arena_push(&call->arena, items_ptr, n, sizeof item) = item;
+	return true;
+}
+
 /* ---------------------------------------------------------------- frames */
 
 /* Packs resp into a frame and queues it; one that will not fit becomes RESOURCE_EXHAUSTED. */

@@ -802,7 +802,7 @@ static bool update_list_token_parse(const char *s, struct update_list_token *t)
 	       t->ref > 0 && t->revision > 0 && period_parse(t->period, &p);
 }
 
-/* As many updates as fit in a frame (reply_page_fits); the token of the next page when some are left. */
+/* As many updates as fit in a frame (reply_page_add); the token of the next page when some are left. */
 static void update_list_done(struct rpc_call *call, PGresult *res)
 {
 	Planreg__V1__ListUpdatesResponse *r =
@@ -811,13 +811,12 @@ static void update_list_done(struct rpc_call *call, PGresult *res)
 	int n = PQntuples(res);
 	for (int i = 0; i < n; i++) {
 		Planreg__V1__Update *u = update_from_row(call, res, i, NULL, NULL);
-		if (!reply_page_fits(call, &used, planreg__v1__update__get_packed_size(u))) {
+		if (!reply_page_add(call, &used, &r->updates, &r->n_updates, &u->base)) {
 			const Planreg__V1__Update *last = r->updates[r->n_updates - 1];
 			r->next_page_token = rpc_printf(call, "%s:%s:%d", PQgetvalue(res, i - 1, UPD_SORT_REF),
 							last->content->period, last->revision);
 			break;
 		}
-		*(Planreg__V1__Update **)arena_push(&call->arena, &r->updates, &r->n_updates, sizeof u) = u;
 	}
 	reply_ok(call, r);
 }
@@ -1211,9 +1210,8 @@ static void update_export_done(struct rpc_call *call, PGresult *res)
 	size_t used = 0;
 	for (int i = 0; i < n && i < page; i++) {
 		Planreg__V1__Update *u = update_from_row(call, res, i, NULL, NULL);
-		if (!reply_page_fits(call, &used, planreg__v1__update__get_packed_size(u)))
+		if (!reply_page_add(call, &used, &r->updates, &r->n_updates, &u->base))
 			break; /* the page is full before page_size: the rest on the next one */
-		*(Planreg__V1__Update **)arena_push(&call->arena, &r->updates, &r->n_updates, sizeof u) = u;
 	}
 	if ((size_t)n > r->n_updates)
 		r->next_after_id = r->updates[r->n_updates - 1]->id;
