@@ -119,6 +119,13 @@ static const char SQL_LIST[] =
 	"   AND q.id > $7::bigint) x"
 	" WHERE (NOT $1::boolean OR x.state <> 'closed') AND (NOT $2::boolean OR x.overdue) ORDER BY x.id";
 
+/* $1 a day, $2 an organisation or NULL: each query waiting for a lead body past its date, once */
+static const char SQL_OVERDUE[] =
+	"SELECT * FROM (SELECT " QUERY_COLUMNS("$1::date") QUERY_FROM
+	"   WHERE $2::text IS NULL OR EXISTS (SELECT 1 FROM project_lead_org l WHERE l.project_id = u.project_id"
+	"     AND lower(l.org_code) = lower($2::text))) x"
+	" WHERE x.overdue ORDER BY x.answer_by, x.id";
+
 /* $1 a day, $2 an organisation or NULL: queries.h */
 const char QUERIES_SQL_OVERDUE_BY_ORG[] =
 	"SELECT * FROM (SELECT " QUERY_COLUMNS("$1::date") ", o.code AS org_code, o.name AS org_name"
@@ -146,6 +153,18 @@ const char *queries_line(struct rpc_call *call, const Planreg__V1__Query *q)
 	return rpc_printf(call, "query %lld on project %d's %s return (%s), answer by %s: %.*s%s", (long long)q->id,
 			  q->ref, validate_period_name_of(call, q->period), q->section, q->answer_by,
 			  (int)(len > 120 ? 120 : len), q->comment, cut ? "..." : "");
+}
+
+/* The queries of a result (QUERY_COLUMNS rows) without their threads. */
+static size_t queries_rows(struct rpc_call *call, PGresult *res, Planreg__V1__Query ***out)
+{
+	size_t n = 0;
+	*out = NULL;
+	for (int i = 0; i < PQntuples(res); i++) {
+		Planreg__V1__Query *q = queries_from_row(call, res, i);
+		*(Planreg__V1__Query **)arena_push(&call->arena, out, &n, sizeof q) = q;
+	}
+	return n;
 }
 
 /* The loading of some queries' threads, then done. */
@@ -180,12 +199,10 @@ static void queries_load(struct rpc_call *call, PGresult *res, queries_done_fn d
 {
 	struct queries_load *st = arena_alloc(&call->arena, sizeof *st);
 	*st = (struct queries_load){.done = done, .arg = arg};
+	st->n = queries_rows(call, res, &st->qs);
 	const char *ids = "{";
-	for (int i = 0; i < PQntuples(res); i++) {
-		Planreg__V1__Query *q = queries_from_row(call, res, i);
-		*(Planreg__V1__Query **)arena_push(&call->arena, &st->qs, &st->n, sizeof q) = q;
-		ids = rpc_printf(call, "%s%s%lld", ids, i ? "," : "", (long long)q->id);
-	}
+	for (size_t i = 0; i < st->n; i++)
+		ids = rpc_printf(call, "%s%s%lld", ids, i ? "," : "", (long long)st->qs[i]->id);
 	if (st->n == 0) {
 		done(call, arg, NULL, 0);
 		return;
@@ -199,28 +216,41 @@ static void queries_load(struct rpc_call *call, PGresult *res, queries_done_fn d
 struct queries_pending {
 	queries_done_fn done;
 	void *arg;
+	bool threads;
 };
 
 static void queries_rows_read(struct rpc_call *call, PGresult *res)
 {
 	struct queries_pending *p = call->state;
-	queries_load(call, res, p->done, p->arg);
+	if (p->threads) {
+		queries_load(call, res, p->done, p->arg);
+		return;
+	}
+	Planreg__V1__Query **qs;
+	size_t n = queries_rows(call, res, &qs);
+	p->done(call, p->arg, qs, n);
 }
 
-/* Runs sql (QUERY_COLUMNS rows) and loads their threads, to done. */
-static void queries_run(struct rpc_call *call, const char *sql, int n, const char *const *params, queries_done_fn done,
-			void *arg)
+/* Runs sql (QUERY_COLUMNS rows) and, with threads, loads their threads, to done. */
+static void queries_run(struct rpc_call *call, const char *sql, int n, const char *const *params, bool threads,
+			queries_done_fn done, void *arg)
 {
 	struct queries_pending *p = arena_alloc(&call->arena, sizeof *p);
-	*p = (struct queries_pending){.done = done, .arg = arg};
+	*p = (struct queries_pending){.done = done, .arg = arg, .threads = threads};
 	call->state = p;
 	query_run(call, sql, n, params, queries_rows_read);
+}
+
+void queries_overdue(struct rpc_call *call, const char *day, const char *org, queries_done_fn done, void *arg)
+{
+	const char *params[2] = {day, org};
+	queries_run(call, SQL_OVERDUE, 2, params, false, done, arg);
 }
 
 void queries_of_update(struct rpc_call *call, int64_t update_id, queries_done_fn done, void *arg)
 {
 	const char *params[1] = {rpc_printf(call, "%lld", (long long)update_id)};
-	queries_run(call, SQL_OF_UPDATE, 1, params, done, arg);
+	queries_run(call, SQL_OF_UPDATE, 1, params, true, done, arg);
 }
 
 /* ---------------------------------------------------------------- answering one query */
@@ -263,7 +293,7 @@ static void queries_one_reply(struct rpc_call *call, void *arg, Planreg__V1__Que
 static void queries_answer_one(struct rpc_call *call, long long id, bool replayed)
 {
 	const char *params[1] = {rpc_printf(call, "%lld", id)};
-	queries_run(call, SQL_ONE, 1, params, queries_one_reply, replayed ? &queries_replayed : NULL);
+	queries_run(call, SQL_ONE, 1, params, true, queries_one_reply, replayed ? &queries_replayed : NULL);
 }
 
 static void queries_not_found(struct rpc_call *call, long long id)
@@ -591,7 +621,7 @@ void queries_get(struct rpc_call *call)
 		return;
 	}
 	const char *params[1] = {rpc_printf(call, "%lld", id)};
-	queries_run(call, SQL_ONE, 1, params, queries_got, NULL);
+	queries_run(call, SQL_ONE, 1, params, true, queries_got, NULL);
 }
 
 /* ---------------------------------------------------------------- ListQueries */

@@ -11,6 +11,10 @@
 typedef void (*queries_done_fn)(struct rpc_call *call, void *arg, Planreg__V1__Query **qs, size_t n);
 void queries_of_update(struct rpc_call *call, int64_t update_id, queries_done_fn done, void *arg);
 
+/* Each query waiting for a lead body whose answer-by date is before day (YYYY-MM-DD), once, oldest date first,
+ * without threads; org non-NULL: only those on returns of projects org leads. As queries_of_update. */
+void queries_overdue(struct rpc_call *call, const char *day, const char *org, queries_done_fn done, void *arg);
+
 /* $1 a day (YYYY-MM-DD), $2 an organisation or NULL for every one: each query waiting for a lead body whose
  * answer-by date is before that day, once per lead organisation (ORDER BY the organisation, the date): the query's
  * columns (read by queries_from_row, no thread), then enum queries_overdue_col. */

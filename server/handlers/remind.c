@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "json.h"
 #include "mailbox.h"
+#include "queries.h"
 #include "remind.h"
 #include "server.h"
 #include "sql.h"
@@ -707,6 +708,25 @@ static void remind_project_from_row(struct rpc_call *call, struct remind_org *o,
 	}
 }
 
+/* The CA's queries past their dates, by lead organisation (queries.h), into the organisations reminded. */
+static void remind_claim_queries(struct rpc_call *call, PGresult *res)
+{
+	struct remind_claim *st = call->state;
+	for (int i = 0; i < PQntuples(res); i++) {
+		const char *code = result_value(res, i, QUERIES_OVERDUE_ORG);
+		for (size_t k = 0; k < st->n_orgs; k++) {
+			struct remind_org *o = &st->orgs[k];
+			if (strcmp(o->code, code) != 0)
+				continue;
+			const char *line = queries_line(call, queries_from_row(call, res, i));
+			*(const char **)arena_push(&call->arena, &o->overdue_queries, &o->n_overdue_queries,
+						   sizeof line) = line;
+		}
+	}
+	const char *params[1] = {st->period};
+	query_run(call, SQL_CLAIM_TAKEN, 1, params, remind_claim_taken);
+}
+
 static void remind_claim_outstanding(struct rpc_call *call, PGresult *res)
 {
 	struct remind_claim *st = call->state;
@@ -729,8 +749,8 @@ static void remind_claim_outstanding(struct rpc_call *call, PGresult *res)
 	}
 	for (size_t i = 0; i < st->n_orgs; i++)
 		remind_group(call, &st->orgs[i]); /* once every project is in place: the arrays point into them */
-	const char *params[1] = {st->period};
-	query_run(call, SQL_CLAIM_TAKEN, 1, params, remind_claim_taken);
+	const char *params[2] = {st->as_of, NULL};
+	query_run(call, QUERIES_SQL_OVERDUE_BY_ORG, 2, params, remind_claim_queries);
 }
 
 static void remind_claim_recorded(struct rpc_call *call, PGresult *res)

@@ -58,6 +58,9 @@ struct remind_org {
 	/* its people whose certificates end within 14 days, not renewed yet: "Person<US>YYYY-MM-DD", soonest first */
 	char **expiring;
 	size_t n_expiring;
+	/* the CA's queries on its returns past their answer-by dates, one line each (queries_line), oldest first */
+	const char **overdue_queries;
+	size_t n_overdue_queries;
 };
 
 /* An organisation's place in one digest, once, whatever brought it there. */

@@ -444,6 +444,28 @@ static void remind_expiring(struct buf *b, const struct remind_digest *d)
 	}
 }
 
+/* ---------------------------------------------------------------- queries past their dates */
+
+/* For an organisation's own contacts and the people its returns are assigned to: the Combined Authority's
+ * queries on its returns that wait for its answer past their answer-by dates (docs/assurance.md, "Queries"). */
+static void remind_queries(struct buf *b, const struct remind_digest *d)
+{
+	for (size_t i = 0; i < d->n_entries; i++) {
+		const struct remind_entry *e = &d->entries[i];
+		const struct remind_org *o = e->own || e->assigned ? e->org : NULL;
+		if (o == NULL || o->n_overdue_queries == 0)
+			continue;
+		buf_printf(b, "\nQueries on the returns of %s (%s) past their answer-by dates\n\n", o->name, o->code);
+		for (size_t k = 0; k < o->n_overdue_queries; k++)
+			remind_wrap(b, "  ", o->overdue_queries[k]);
+		buf_putc(b, '\n');
+		remind_wrap(b, "  ",
+			    "The Combined Authority asked about one part of a return and is waiting for the answer: "
+			    "`planreg query show ID` shows the thread, and `planreg query answer ID --comment TEXT` "
+			    "answers (with --revision UPDATE_ID too when a corrected return was submitted).");
+	}
+}
+
 /* ---------------------------------------------------------------- what comes next */
 
 /* The regular step after today's, as an offset from the due date. An overdue reminder is followed by the next
@@ -596,6 +618,7 @@ void remind_digest_body(struct buf *b, const struct remind_claim *st, const stru
 			remind_sro(b, st, &d->entries[i]);
 	remind_setup(b, st, d);
 	remind_expiring(b, d);
+	remind_queries(b, d);
 	remind_next(b, st, d);
 	remind_footer(b, st, d);
 }

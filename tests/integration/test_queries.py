@@ -13,6 +13,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
+from smtp_sink import SmtpSink  # noqa: E402
 
 Q2, Q3 = "2026-Q2", "2026-Q3"
 
@@ -25,7 +26,17 @@ def day(offset):
 class QueriesTest(harness.ServiceTest):
     @classmethod
     def setUpClass(cls):
-        cls.s = cls.service = harness.Service("queries", people=("viewer", "submitter-LCC", "submitter-STFC"))
+        cls.s = cls.service = harness.Service("queries", people=("viewer", "reminder", "submitter-LCC",
+                                                                 "submitter-STFC"))
+        for code, addr in (("LCC", "lcc@example.org"), ("CA", "pmo@example.org")):
+            cls.s.cli("admin", "org", "set-contact", code, addr)
+        cls.s.sql("UPDATE reminder_policy SET first_run = '2000-01-01'")
+        cls.sink = SmtpSink().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sink.stop()
+        super().tearDownClass()
 
     # ------------------------------------------------------------ helpers
 
@@ -228,6 +239,59 @@ class QueriesTest(harness.ServiceTest):
             with self.assertRaises(Exception):
                 self.s.sql(sql)
         self.assertEqual(self.s.cli_json("admin", "query", "show", str(q["id"]))["entries"][0]["comment"], "Yes.")
+
+    # ------------------------------------------------------------ overdue: outstanding and reminders
+
+    def test_overdue_in_status_outstanding(self):
+        uid = self.submit(6, Q3, spend="£2.2M")
+        q = self.raised(uid, "variance", "The variance note is missing.", day(2))
+        # today it is not overdue; as of a day after its date it is, and stays so until answered
+        now = self.s.cli_json("admin", "status", "outstanding", "--period", Q3)
+        self.assertNotIn(q["id"], [x for o in now for x in self.query_ids(o)])
+        later = self.s.cli_json("admin", "status", "outstanding", "--period", Q3, "--as-of", day(3))
+        lcc = [o for o in later if o["organisation"] == "LCC"]
+        self.assertEqual(len(lcc), 1)
+        self.assertIn(q["id"], self.query_ids(lcc[0]))
+        line = [x for x in lcc[0]["overdue_queries"] if x.startswith("%d: " % q["id"])][0]
+        self.assertEqual(line, "%d: 6 %s variance, answer by %s" % (q["id"], Q3, day(2)))
+        text = self.ok(self.cli("admin", "status", "outstanding", "--period", Q3, "--as-of", day(3))).stdout
+        self.assertIn("Queries past their answer-by date, waiting for the lead body", text)
+        self.assertIn("query %d: project 6, %s, variance, answer by %s (LCC): The variance note is missing."
+                      % (q["id"], Q3, day(2)), text)
+        # the lead body sees its own; another body's submitter does not
+        own = self.s.cli_json("submitter-LCC", "status", "outstanding", "--period", Q3, "--as-of", day(3))
+        self.assertIn(q["id"], [x for o in own for x in self.query_ids(o)])
+        other = self.s.cli_json("submitter-STFC", "status", "outstanding", "--period", Q3, "--as-of", day(3))
+        self.assertNotIn(q["id"], [x for o in other for x in self.query_ids(o)])
+        # answered, it waits for the CA: no longer overdue
+        self.ok(self.answer(q["id"], "--comment", "Added in the next revision."))
+        after = self.s.cli_json("admin", "status", "outstanding", "--period", Q3, "--as-of", day(3))
+        self.assertNotIn(q["id"], [x for o in after for x in self.query_ids(o)])
+
+    @staticmethod
+    def query_ids(org_row):
+        return [int(x.split(":")[0]) for x in org_row["overdue_queries"]]
+
+    def past_query(self, update_id, section, comment, answer_by):
+        """A query raised in the past (the daemon takes only dates from today), as the register would hold it."""
+        self.s.sql("INSERT INTO update_query (update_id, section, comment, answer_by, raised_by, raised_org,"
+                   " raised_person, idempotency_key) VALUES (%d, '%s', '%s', '%s', 'admin', 'CA', 'Admin User',"
+                   " 'past-%d-%s')" % (update_id, section, comment, answer_by, update_id, section))
+        return int(self.s.sql("SELECT max(id) FROM update_query").strip())
+
+    def test_overdue_in_the_reminder_digest(self):
+        uid = self.submit(38, "2025-Q2")
+        qid = self.past_query(uid, "narrative", "Say what the pilot found.", "2025-10-01")
+        n = len(self.sink.messages)
+        r = self.ok(self.cli("reminder", "remind", "run", "--period", "2025-Q3", "--as-of", "2025-10-20", "--smtp",
+                             "smtp://127.0.0.1:%d" % self.sink.port, "--from", "planreg@example.org"))
+        mails = [m for m in self.sink.messages[n:] if "lcc@example.org" in [t.lower() for t in m["rcpt_tos"]]]
+        self.assertEqual(len(mails), 1, r.stdout + r.stderr)
+        text = " ".join(mails[0]["headers"].get_content().split())
+        self.assertIn("Queries on the returns of Liverpool City Council (LCC) past their answer-by dates", text)
+        self.assertIn("query %d on project 38's 2025-Q2 return (narrative), answer by 2025-10-01: Say what the "
+                      "pilot found." % qid, text)
+        self.assertIn("planreg query answer ID --comment TEXT", text)
 
 
 if __name__ == "__main__":
