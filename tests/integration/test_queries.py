@@ -293,6 +293,24 @@ class QueriesTest(harness.ServiceTest):
                       "pilot found." % qid, text)
         self.assertIn("planreg query answer ID --comment TEXT", text)
 
+    # ------------------------------------------------------------ the board report
+
+    def test_board_report_lists_open_queries_past_their_date(self):
+        uid = self.submit(5, "2025-Q4")
+        late = self.past_query(uid, "spend", "Reconcile the spend with the ledger.", "2025-11-30")
+        answered = self.past_query(uid, "stage", "Is it live yet?", "2025-11-30")
+        self.ok(self.answer(answered, "--comment", "Yes, since November."))
+        current = self.raised(uid, "narrative", "Not due yet.", day(20))
+        html = self.s.cli_output("viewer", os.path.join(self.s.tmp, "board.html"), "report", "html", "--period", Q3)
+        self.assertIn('<section id="queries"', html)
+        section = html.split('<section id="queries"')[1].split("</section>")[0]
+        self.assertIn("Queries past their answer-by date", section)
+        self.assertIn("<strong>Project 5</strong> (2025-Q4, spend; LCC): &ldquo;<bdi>Reconcile the spend with the "
+                      "ledger.</bdi>&rdquo; &mdash; answer wanted by 2025-11-30 (query %d)" % late, section)
+        # answered (waiting for the CA) or not yet past its date: not listed
+        self.assertNotIn("(query %d)" % answered, section)
+        self.assertNotIn("(query %d)" % current["id"], section)
+
 
 if __name__ == "__main__":
     harness.main()
