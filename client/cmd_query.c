@@ -106,6 +106,32 @@ static int cmd_query_id_arg(const struct cli_command *self, const char *s, const
 	return EXIT_OK;
 }
 
+/* Parses the command line, whose argument is what's id; false when the command must return *rc at once. */
+static bool cmd_query_args(struct cli_getopt *g, const struct cli_command *self, int argc, char **argv,
+			   const char *what, int64_t *id, int *rc)
+{
+	if (cli_getopt_all(g, self, argc, argv) < 0) {
+		*rc = g->rc;
+		return false;
+	}
+	*rc = cmd_query_id_arg(self, g->args[0], what, id);
+	return *rc == EXIT_OK;
+}
+
+/* The query as --format asks (JSON: the object with its thread), then the answer freed; EXIT_OK. */
+static int cmd_query_output(const struct cli_getopt *g, const Planreg__V1__Query *q, Planreg__V1__Response *resp)
+{
+	if (g->format == OUTPUT_JSON) {
+		struct cli_json doc;
+		cmd_query_json(cli_json_begin(&doc), q, true);
+		cli_json_end(&doc);
+	} else {
+		cmd_query_print(stdout, q);
+	}
+	planreg__v1__response__free_unpacked(resp, NULL);
+	return EXIT_OK;
+}
+
 /* Sends a write that carries an idempotency key (--idempotency-key, or a new random one) and prints the query
  * it answers with; the exit code. */
 static int cmd_query_send(struct cli *cli, const struct cli_getopt *g, Planreg__V1__Request__BodyCase body_case,
@@ -140,26 +166,16 @@ static int cmd_query_send(struct cli *cli, const struct cli_getopt *g, Planreg__
 			"planreg: this idempotency key was used before: nothing was added; query %lld is "
 			"as it was\n",
 			(long long)q->id);
-	if (g->format == OUTPUT_JSON) {
-		struct cli_json doc;
-		cmd_query_json(cli_json_begin(&doc), q, true);
-		cli_json_end(&doc);
-	} else {
-		cmd_query_print(stdout, q);
-	}
-	planreg__v1__response__free_unpacked(resp, NULL);
-	return EXIT_OK;
+	return cmd_query_output(g, q, resp);
 }
 
 static int cmd_query_raise_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
 	struct cli_getopt g;
-	if (cli_getopt_all(&g, self, argc, argv) < 0)
-		return g.rc;
 	Planreg__V1__RaiseQueryRequest body = PLANREG__V1__RAISE_QUERY_REQUEST__INIT;
 	Planreg__V1__Date by = PLANREG__V1__DATE__INIT;
-	int rc = cmd_query_id_arg(self, g.args[0], "an update", &body.update_id);
-	if (rc != EXIT_OK)
+	int rc;
+	if (!cmd_query_args(&g, self, argc, argv, "an update", &body.update_id, &rc))
 		return rc;
 	const char *section = cli_getopt_value(&g, 's'), *comment = cli_getopt_value(&g, 'c'),
 		   *answer_by = cli_getopt_value(&g, 'b');
@@ -178,11 +194,9 @@ static int cmd_query_raise_run(struct cli *cli, const struct cli_command *self, 
 static int cmd_query_entry_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
 	struct cli_getopt g;
-	if (cli_getopt_all(&g, self, argc, argv) < 0)
-		return g.rc;
 	Planreg__V1__AddQueryEntryRequest body = PLANREG__V1__ADD_QUERY_ENTRY_REQUEST__INIT;
-	int rc = cmd_query_id_arg(self, g.args[0], "a query", &body.query_id);
-	if (rc != EXIT_OK)
+	int rc;
+	if (!cmd_query_args(&g, self, argc, argv, "a query", &body.query_id, &rc))
 		return rc;
 	const char *comment = cli_getopt_value(&g, 'c'), *revision = cli_getopt_value(&g, 'r');
 	body.comment = (char *)(comment ? comment : "");
@@ -273,11 +287,9 @@ static int cmd_query_list_run(struct cli *cli, const struct cli_command *self, i
 static int cmd_query_show_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
 	struct cli_getopt g;
-	if (cli_getopt_all(&g, self, argc, argv) < 0)
-		return g.rc;
 	Planreg__V1__GetQueryRequest body = PLANREG__V1__GET_QUERY_REQUEST__INIT;
-	int rc = cmd_query_id_arg(self, g.args[0], "a query", &body.id);
-	if (rc != EXIT_OK)
+	int rc;
+	if (!cmd_query_args(&g, self, argc, argv, "a query", &body.id, &rc))
 		return rc;
 	Planreg__V1__Response *resp;
 	if ((rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_GET_QUERY, &body, &resp)) != EXIT_OK)
@@ -287,15 +299,7 @@ static int cmd_query_show_run(struct cli *cli, const struct cli_command *self, i
 		planreg__v1__response__free_unpacked(resp, NULL);
 		return cli_fail(EXIT_REFUSED, "the server's answer has no query");
 	}
-	if (g.format == OUTPUT_JSON) {
-		struct cli_json doc;
-		cmd_query_json(cli_json_begin(&doc), q, true);
-		cli_json_end(&doc);
-	} else {
-		cmd_query_print(stdout, q);
-	}
-	planreg__v1__response__free_unpacked(resp, NULL);
-	return EXIT_OK;
+	return cmd_query_output(&g, q, resp);
 }
 
 /* ---------------------------------------------------------------- the commands */
@@ -347,19 +351,17 @@ static const struct cli_option cmd_query_answer_options[] = {
 	{0},
 };
 
-const struct cli_command cmd_query_answer = {
-	.noun = "query",
-	.verb = "answer",
-	.args = "QUERY_ID",
-	.min_args = 1,
-	.max_args = 1,
-	.args_what = "one query id",
-	.options = cmd_query_answer_options,
-	.formats = CLI_FMT_RECORD,
-	.summary = "answer a query on a return (a submitter of a lead organisation)",
-	.help = cmd_query_answer_help,
-	.run = cmd_query_entry_run,
-};
+/* answer, reply and close: one query's id, and an entry in its thread */
+#define CMD_QUERY_ENTRY_COMMAND(v, opts, sum, hlp)                                                                     \
+	{                                                                                                              \
+		.noun = "query", .verb = v, .args = "QUERY_ID", .min_args = 1, .max_args = 1,                          \
+		.args_what = "one query id", .options = opts, .formats = CLI_FMT_RECORD, .summary = sum, .help = hlp,  \
+		.run = cmd_query_entry_run                                                                             \
+	}
+
+const struct cli_command cmd_query_answer = CMD_QUERY_ENTRY_COMMAND(
+	"answer", cmd_query_answer_options, "answer a query on a return (a submitter of a lead organisation)",
+	cmd_query_answer_help);
 
 static const struct cli_option cmd_query_reply_options[] = {
 	CMD_QUERY_OPTION_COMMENT(true, "the reply"),
@@ -367,18 +369,8 @@ static const struct cli_option cmd_query_reply_options[] = {
 	{0},
 };
 
-const struct cli_command cmd_query_reply = {
-	.noun = "query",
-	.verb = "reply",
-	.args = "QUERY_ID",
-	.min_args = 1,
-	.max_args = 1,
-	.args_what = "one query id",
-	.options = cmd_query_reply_options,
-	.formats = CLI_FMT_RECORD,
-	.summary = "reply to an answer; the query is open again (admin)",
-	.run = cmd_query_entry_run,
-};
+const struct cli_command cmd_query_reply = CMD_QUERY_ENTRY_COMMAND(
+	"reply", cmd_query_reply_options, "reply to an answer; the query is open again (admin)", NULL);
 
 static const struct cli_option cmd_query_close_options[] = {
 	CMD_QUERY_OPTION_COMMENT(false, "why it is closed"),
@@ -386,18 +378,8 @@ static const struct cli_option cmd_query_close_options[] = {
 	{0},
 };
 
-const struct cli_command cmd_query_close = {
-	.noun = "query",
-	.verb = "close",
-	.args = "QUERY_ID",
-	.min_args = 1,
-	.max_args = 1,
-	.args_what = "one query id",
-	.options = cmd_query_close_options,
-	.formats = CLI_FMT_RECORD,
-	.summary = "close a query (admin)",
-	.run = cmd_query_entry_run,
-};
+const struct cli_command cmd_query_close =
+	CMD_QUERY_ENTRY_COMMAND("close", cmd_query_close_options, "close a query (admin)", NULL);
 
 static const struct cli_option cmd_query_list_options[] = {
 	{.name = "open", .key = 'o', .help = "only queries not closed"},

@@ -258,34 +258,30 @@ void queries_of_update(struct rpc_call *call, int64_t update_id, queries_done_fn
 /* queries_one_reply's arg when the idempotency key was seen before */
 static char queries_replayed;
 
+/* An answer of type T carrying q, and whether it was replayed */
+#define QUERIES_REPLY(call, T, init, q, was_replayed)                                                                  \
+	do {                                                                                                           \
+		T *r_ = ARENA_NEW(&(call)->arena, T, init);                                                            \
+		r_->query = (q);                                                                                       \
+		r_->replayed = (was_replayed);                                                                         \
+		reply_ok((call), r_);                                                                                  \
+	} while (0)
+
 static void queries_one_reply(struct rpc_call *call, void *arg, Planreg__V1__Query **qs, size_t n)
 {
 	bool replayed = arg == &queries_replayed;
 	Planreg__V1__Query *q = n ? qs[0] : NULL;
-	switch (call->req->body_case) {
-	case PLANREG__V1__REQUEST__BODY_RAISE_QUERY: {
-		Planreg__V1__RaiseQueryResponse *r = ARENA_NEW(&call->arena, Planreg__V1__RaiseQueryResponse,
-							       planreg__v1__raise_query_response__init);
-		r->query = q;
-		r->replayed = replayed;
-		reply_ok(call, r);
-		return;
-	}
-	case PLANREG__V1__REQUEST__BODY_ADD_QUERY_ENTRY: {
-		Planreg__V1__AddQueryEntryResponse *r = ARENA_NEW(&call->arena, Planreg__V1__AddQueryEntryResponse,
-								  planreg__v1__add_query_entry_response__init);
-		r->query = q;
-		r->replayed = replayed;
-		reply_ok(call, r);
-		return;
-	}
-	default: {
+	if (call->req->body_case == PLANREG__V1__REQUEST__BODY_RAISE_QUERY) {
+		QUERIES_REPLY(call, Planreg__V1__RaiseQueryResponse, planreg__v1__raise_query_response__init, q,
+			      replayed);
+	} else if (call->req->body_case == PLANREG__V1__REQUEST__BODY_ADD_QUERY_ENTRY) {
+		QUERIES_REPLY(call, Planreg__V1__AddQueryEntryResponse, planreg__v1__add_query_entry_response__init, q,
+			      replayed);
+	} else {
 		Planreg__V1__GetQueryResponse *r =
 			ARENA_NEW(&call->arena, Planreg__V1__GetQueryResponse, planreg__v1__get_query_response__init);
 		r->query = q;
 		reply_ok(call, r);
-		return;
-	}
 	}
 }
 
