@@ -15,7 +15,7 @@
 
 static const char cmd_query_raise_help[] =
 	"Asks the lead body about one section of a return, without returning it: the\n"
-	"return stays current and accepted as it was. --section is one of\n"
+	"return stays current, as it was. --section is one of\n"
 	"  spend, forecast, variance, narrative, confidence, stage,\n"
 	"  milestone:N, risk:N (N from 1, in the return's order),\n"
 	"  actual:ID (an indicator's actual, by the indicator's id).\n"
@@ -319,7 +319,9 @@ static const struct cli_option cmd_query_raise_options[] = {
 	 .key = 's',
 	 .arg = "SECTION",
 	 .help = "the part of the return queried: spend, narrative, milestone:N, actual:ID, ...",
-	 .required = true},
+	 .required = true,
+	 .complete = CLI_COMPLETE_CHOICES,
+	 .choices = "spend forecast variance narrative confidence stage milestone: risk: actual:"},
 	CMD_QUERY_OPTION_COMMENT(true, "the question (at most 5,000 characters)"),
 	{.name = "answer-by",
 	 .key = 'b',
