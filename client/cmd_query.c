@@ -119,9 +119,35 @@ static bool cmd_query_args(struct cli_getopt *g, const struct cli_command *self,
 }
 
 /* The query as --format asks (JSON: the object with its thread), then the answer freed; EXIT_OK. */
+/* The CSV of one query: its keys, then "entries", one KIND|BY|ORGANISATION|AT|REVISION_ID|COMMENT a line. */
+static void cmd_query_csv(const Planreg__V1__Query *q)
+{
+	const char *keys[sizeof cmd_query_keys / sizeof cmd_query_keys[0] + 1];
+	size_t n_keys = sizeof cmd_query_keys / sizeof cmd_query_keys[0];
+	memcpy(keys, cmd_query_keys, sizeof cmd_query_keys);
+	keys[n_keys++] = "entries";
+	struct arena a = {0};
+	char **lines = arena_alloc(&a, (q->n_entries + 1) * sizeof *lines);
+	for (size_t i = 0; i < q->n_entries; i++) {
+		const Planreg__V1__QueryEntry *e = q->entries[i];
+		lines[i] = arena_printf(&a, "%s|%s|%s|%s|", e->kind, e->by, e->organisation, e->at);
+		if (e->revision_id)
+			lines[i] = arena_printf(&a, "%s%lld", lines[i], (long long)e->revision_id);
+		lines[i] = arena_printf(&a, "%s|%s", lines[i], e->comment);
+	}
+	struct output_rows *rows = output_rows_new();
+	cmd_query_row(rows, q);
+	output_rows_list(rows, "entries", lines, q->n_entries, "\n");
+	cli_rows_print(rows, keys, n_keys, OUTPUT_CSV);
+	output_rows_free(rows);
+	arena_free(&a);
+}
+
 static int cmd_query_output(const struct cli_getopt *g, const Planreg__V1__Query *q, Planreg__V1__Response *resp)
 {
-	if (g->format == OUTPUT_JSON) {
+	if (g->format == OUTPUT_CSV) {
+		cmd_query_csv(q);
+	} else if (g->format == OUTPUT_JSON) {
 		struct cli_json doc;
 		cmd_query_json(cli_json_begin(&doc), q, true);
 		cli_json_end(&doc);
@@ -408,7 +434,7 @@ const struct cli_command cmd_query_show = {
 	.min_args = 1,
 	.max_args = 1,
 	.args_what = "one query id",
-	.formats = CLI_FMT_RECORD,
+	.formats = CLI_FMT_LISTING,
 	.summary = "show a query and its thread",
 	.run = cmd_query_show_run,
 };

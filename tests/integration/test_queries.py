@@ -5,7 +5,9 @@ closes; the thread shows in `update show` (text and JSON) and `query show`; who 
 submitter may neither answer nor see it, a submitter may not raise one), bad input refused with what to fix,
 idempotent replays, and the history kept (append-only)."""
 
+import csv
 import datetime
+import io
 import json
 import os
 import sys
@@ -104,6 +106,13 @@ class QueriesTest(harness.ServiceTest):
         self.assertEqual(list(one["entries"][0]), ["id", "kind", "comment", "revision_id", "by", "organisation",
                                                    "person", "at"])
         self.assertEqual(one["entries"][0]["person"], "Ann Williams")
+        # its CSV: the same keys, the thread one KIND|BY|ORGANISATION|AT|REVISION_ID|COMMENT a line
+        text = self.ok(self.cli("viewer", "query", "show", str(q["id"]), "--format", "csv")).stdout
+        rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+        self.assertEqual(rows[0], list(one))
+        self.assertEqual(rows[1][rows[0].index("entries")], "answer|submitter-LCC|LCC|%s||Two invoices arrive in "
+                         "October." % one["entries"][0]["at"])
+        self.assertEqual(rows[1][rows[0].index("section")], "spend")
 
     def test_answer_with_a_revision_reply_and_close(self):
         uid = self.submit(6, Q3, "--milestone", "Contract signed|2026-06-30|2026-09-30|")
