@@ -309,6 +309,7 @@ extern const struct cli_command cmd_update_evidence;
 extern const struct cli_command cmd_query_raise, cmd_query_answer, cmd_query_reply, cmd_query_close, cmd_query_list,
 	cmd_query_show; /* cmd_query.c */
 extern const struct cli_command cmd_change_list, cmd_change_show, cmd_change_approve, cmd_change_reject;
+extern const struct cli_command cmd_indicator_add, cmd_indicator_list, cmd_indicator_show;
 extern const struct cli_command cmd_remind_run, cmd_remind_log, cmd_remind_policy, cmd_completion_bash;
 extern const struct cli_command cmd_plan_list, cmd_plan_show; /* cmd_plan_show.c */
 

@@ -23,15 +23,16 @@ static const char cmd_export_updates_help[] =
 	"CSV: UTF-8 with a byte-order mark so spreadsheets read the pound sign, CRLF\n"
 	"line ends, and a cell that begins with =, +, - or @ is prefixed with ' so that\n"
 	"a spreadsheet shows it as text instead of running it as a formula. Milestones\n"
-	"are one TITLE|BASELINE|FORECAST|ACHIEVED per line and risks one per line, in\n"
+	"are one TITLE|BASELINE|FORECAST|ACHIEVED per line, indicator actuals one\n"
+	"INDICATOR=VALUE|NOTE per line and risks one per line, in\n"
 	"CSV and JSON alike; money is in pence. Each row names the project's title and\n"
 	"lead organisations as the register has them now.\n";
 
 static const char *const cmd_export_keys[] = {
 	"id", "ref", "title", "lead_orgs", "period", "revision", "confidence", "stage", "narrative", "spend_pence",
-	"forecast_pence", "variance_note", "milestones", "risks", "submitted_by", "submitted_org", "submitted_person",
-	"on_behalf", "submitted_at", "review", "review_comment", "reviewed_by", "reviewed_at", "superseded", "hash",
-	"prev_hash",
+	"forecast_pence", "variance_note", "milestones", "risks", "actuals", "submitted_by", "submitted_org",
+	"submitted_person", "on_behalf", "submitted_at", "review", "review_comment", "reviewed_by", "reviewed_at",
+	"superseded", "hash", "prev_hash",
 	/* the CA's assurance rating of the revision (docs/assurance.md) */
 	"assurance", "assurance_rationale", "assurance_rated_by", "assurance_rated_at", "evidence"};
 
@@ -69,6 +70,7 @@ static void cmd_export_row(struct output_rows *r, const Planreg__V1__Update *u)
 		free(ms[i]);
 	free(ms);
 	output_rows_list(r, "risks", c->risks, c->n_risks, "\n");
+	cmd_update_actuals_row(r, "actuals", c); /* one INDICATOR=VALUE|NOTE a line */
 	output_rows_str(r, "submitted_by", u->submitted_by);
 	output_rows_str(r, "submitted_org", u->submitted_org);
 	output_rows_str(r, "submitted_person", u->submitted_person[0] ? u->submitted_person : NULL);

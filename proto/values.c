@@ -184,3 +184,19 @@ bool values_org_kind_valid(int v)
 {
 	return v > 0 && v < ORG_KIND_COUNT;
 }
+
+bool values_number_valid(const char *s)
+{
+	size_t i = 0, whole = 0, frac = 0;
+	if (s == NULL)
+		return false;
+	if (s[i] == '-')
+		i++;
+	for (; s[i] >= '0' && s[i] <= '9'; i++)
+		whole++;
+	if (s[i] == '.')
+		for (i++; s[i] >= '0' && s[i] <= '9'; i++)
+			frac++;
+	bool point = strchr(s, '.') != NULL;
+	return s[i] == '\0' && whole >= 1 && whole <= 15 && (point ? frac >= 1 && frac <= 6 : frac == 0);
+}

@@ -86,4 +86,9 @@ const char *values_confidence_names(void);
 const char *values_role_names(void);
 const char *values_org_kind_names(void);
 
+/* An indicator's number as text (migrations/0022's indicator_value): an optional minus, 1-15 digits, and
+ * optionally a point and 1-6 digits ("40", "-1.25"). Kept as given, so that an actual hashes as written. */
+bool values_number_valid(const char *s);
+#define VALUES_NUMBER_HINT "a number such as 40, 12.5 or -3 (up to 15 digits, and up to 6 after the point)"
+
 #endif

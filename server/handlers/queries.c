@@ -67,8 +67,9 @@ static const char SQL_OF_UPDATE[] =
 /* $1 query */
 static const char SQL_ONE[] = "SELECT " QUERY_COLUMNS(QUERY_TODAY) QUERY_FROM " WHERE q.id = $1::bigint";
 
-/* $1 update, $2 credential, $3 idempotency key: the return's leads, how many milestones and risks it has,
- * whether a later revision exists, the query this credential raised with this key (NULL: none) */
+/* $1 update, $2 credential, $3 idempotency key, $4 an indicator (0: none): the return's leads, how many milestones
+ * and risks it has, whether a later revision exists, the query this credential raised with this key (NULL: none),
+ * whether the indicator is the project's */
 static const char SQL_RAISE_TARGET[] =
 	"SELECT coalesce((SELECT string_agg(l.org_code, chr(31) ORDER BY l.position) FROM project_lead_org l"
 	"   WHERE l.project_id = u.project_id), ''),"
@@ -77,10 +78,12 @@ static const char SQL_RAISE_TARGET[] =
 	" (SELECT max(later.id) FROM progress_update later WHERE later.project_id IN " SAME_PROJECT("p.lineage")
 	"   AND later.period = u.period AND later.revision > u.revision),"
 	" p.ref, u.period,"
-	" (SELECT x.id FROM update_query x WHERE x.raised_by = $2 AND x.idempotency_key = $3)"
+	" (SELECT x.id FROM update_query x WHERE x.raised_by = $2 AND x.idempotency_key = $3),"
+	" EXISTS (SELECT 1 FROM indicator i WHERE i.id = $4::bigint AND i.lineage = p.lineage)"
 	" FROM progress_update u JOIN project p ON p.id = u.project_id WHERE u.id = $1::bigint";
 enum raise_target_col {
-	RAISE_LEADS, RAISE_MILESTONES, RAISE_RISKS, RAISE_LATER, RAISE_REF, RAISE_PERIOD, RAISE_REPLAY
+	RAISE_LEADS, RAISE_MILESTONES, RAISE_RISKS, RAISE_LATER, RAISE_REF, RAISE_PERIOD, RAISE_REPLAY,
+	RAISE_INDICATOR /* the indicator of actual:ID is the project's (in any edition: its lineage) */
 };
 /* $1 update, $2 section, $3 comment, $4 answer by, $5 credential, $6 organisation, $7 person, $8 key */
 static const char SQL_RAISE[] =
@@ -378,8 +381,17 @@ static void queries_raised(struct rpc_call *call, PGresult *res)
 /* The section names a part the return has; false after replying why not. */
 static bool queries_section_exists(struct rpc_call *call, PGresult *res, const struct queries_raise *st)
 {
-	if (st->arg != QUERIES_ARG_POSITION)
-		return true; /* an indicator's actual: its form only, until indicators are in the register */
+	if (st->arg == QUERIES_ARG_NONE)
+		return true;
+	if (st->arg == QUERIES_ARG_ID) {
+		if (result_bool(res, 0, RAISE_INDICATOR))
+			return true;
+		reply_error(call, PLANREG__V1__CODE__INVALID_ARGUMENT, "indicator_not_of_project",
+			    "indicator %lld is not one of project %s's: %s names none of its indicators (`planreg "
+			    "indicator list --project %s` lists them)",
+			    st->number, result_value(res, 0, RAISE_REF), st->section, result_value(res, 0, RAISE_REF));
+		return false;
+	}
 	bool milestone = strncmp(st->section, "milestone", 9) == 0;
 	long long have = result_int64(res, 0, milestone ? RAISE_MILESTONES : RAISE_RISKS);
 	if (st->number <= have)
@@ -463,9 +475,10 @@ void queries_raise(struct rpc_call *call)
 		return;
 	}
 	call->state = st;
-	const char *params[3] = {rpc_printf(call, "%lld", (long long)q->update_id), call->principal.credential,
-				 call->req->idempotency_key};
-	query_run(call, SQL_RAISE_TARGET, 3, params, queries_raise_target);
+	const char *params[4] = {rpc_printf(call, "%lld", (long long)q->update_id), call->principal.credential,
+				 call->req->idempotency_key,
+				 rpc_printf(call, "%lld", st->arg == QUERIES_ARG_ID ? st->number : 0LL)};
+	query_run(call, SQL_RAISE_TARGET, 4, params, queries_raise_target);
 }
 
 /* ---------------------------------------------------------------- AddQueryEntry */

@@ -10,6 +10,7 @@ import datetime
 import io
 import json
 import os
+import re
 import sys
 import unittest
 
@@ -197,6 +198,20 @@ class QueriesTest(harness.ServiceTest):
         self.refused(self.cli("admin", "query", "show", "123456"), "there is no query 123456")
         self.refused(self.cli("admin", "query", "show", "x"), "is not a query id", code=2)
         self.assertEqual(self.s.cli_json("admin", "query", "show", str(q["id"]))["entries"], [])
+
+    def test_an_indicators_actual(self):
+        r = self.ok(self.cli("admin", "indicator", "add", "5", "--name", "Homes connected", "--unit", "homes",
+                             "--baseline", "0", "--baseline-date", "2026-01-01", "--target", "1000",
+                             "--target-date", "2027-12-31"))
+        ind = int(re.search(r"added indicator (\d+) to project 5", r.stdout).group(1))
+        uid = self.submit(5, "2025-Q3")
+        q = self.raised(uid, "actual:%d" % ind, "How were the homes counted?")
+        self.assertEqual(q["section"], "actual:%d" % ind)
+        # an indicator of another project, or none at all, is not a section of this return
+        other = self.submit(6, "2025-Q3")
+        self.refused(self.raise_query(other, "actual:%d" % ind), "indicator %d is not one of project 6's" % ind)
+        self.refused(self.raise_query(uid, "actual:999999"), "indicator 999999 is not one of project 5's")
+        self.refused(self.raise_query(uid, "actual:x"), "say which indicator with \":ID\"")
 
     def test_a_superseded_revision_is_not_queried(self):
         first = self.submit(38, Q3)
