@@ -41,12 +41,7 @@ class QueriesTest(harness.ServiceTest):
         cls.sink.stop()
         super().tearDownClass()
 
-    # ------------------------------------------------------------ helpers
-
-    def refused(self, r, words, code=1):
-        self.assertEqual(r.returncode, code, r.stdout + r.stderr)
-        self.assertIn(words, r.stderr)
-        return r
+    # ------------------------------------------------------------ helpers (ok() and refused() from harness)
 
     def submit(self, ref, period, *extra, cred="submitter-LCC", spend="£1.5M"):
         args = ["update", "submit", str(ref), "--period", period, "--confidence", "green", "--stage", "live",
