@@ -133,14 +133,16 @@ static void cmd_status_overdue_print(const Planreg__V1__ListOutstandingResponse 
 {
 	if (o->n_overdue_queries == 0)
 		return;
+	struct arena a = {0};
 	printf("Queries past their answer-by date, waiting for the lead body: %zu\n", o->n_overdue_queries);
 	for (size_t i = 0; i < o->n_overdue_queries; i++) {
 		const Planreg__V1__Query *q = o->overdue_queries[i];
 		printf("  query %lld: project %d, %s, %s, answer by %s (%s): %s\n", (long long)q->id, q->ref,
-		       cli_period_name(q->period), q->section, q->answer_by, q->n_lead_orgs ? q->lead_orgs[0] : "",
-		       q->comment);
+		       cli_period_name(q->period), q->section, q->answer_by,
+		       output_join(&a, q->lead_orgs, q->n_lead_orgs, ", "), q->comment);
 	}
 	putchar('\n');
+	arena_free(&a);
 }
 
 /* "6" days late, or why there is no number yet (in a). */
