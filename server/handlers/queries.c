@@ -131,7 +131,8 @@ static const char SQL_OVERDUE[] =
 
 /* $1 a day, $2 an organisation or NULL: queries.h */
 const char QUERIES_SQL_OVERDUE_BY_ORG[] =
-	"SELECT * FROM (SELECT " QUERY_COLUMNS("$1::date") ", o.code AS org_code, o.name AS org_name"
+	"SELECT * FROM (SELECT " QUERY_COLUMNS("$1::date") ", o.code AS org_code, o.name AS org_name,"
+	"   array_to_string(o.contacts, chr(31)) AS org_contacts"
 	  QUERY_FROM
 	"   JOIN project_lead_org lo ON lo.project_id = u.project_id"
 	"   JOIN organisation o ON o.code = lo.org_code"

@@ -22,6 +22,7 @@ extern const char QUERIES_SQL_OVERDUE_BY_ORG[];
 enum queries_overdue_col {
 	QUERIES_OVERDUE_ORG = 16, /* after the query's own columns */
 	QUERIES_OVERDUE_ORG_NAME,
+	QUERIES_OVERDUE_ORG_CONTACTS, /* its mailboxes, joined with RESULT_SEP */
 };
 Planreg__V1__Query *queries_from_row(struct rpc_call *call, PGresult *res, int row);
 

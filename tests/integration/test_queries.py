@@ -312,6 +312,30 @@ class QueriesTest(harness.ServiceTest):
                       "pilot found." % qid, text)
         self.assertIn("planreg query answer ID --comment TEXT", text)
 
+    def test_overdue_queries_alone_make_a_digest(self):
+        # LCC owes nothing for 2025-Q4: every return is in, and one of them is queried past its date
+        ids = [self.submit(ref, "2025-Q4", spend="£%dM" % ref) for ref in (5, 6, 38)]
+        qid = self.past_query(ids[1], "forecast", "Where does the new forecast come from?", "2026-01-10")
+        run = ["remind", "run", "--period", "2025-Q4", "--as-of", "2026-01-20", "--smtp",
+               "smtp://127.0.0.1:%d" % self.sink.port, "--from", "planreg@example.org"]
+        n = len(self.sink.messages)
+        r = self.ok(self.cli("reminder", *run))
+        mails = [m for m in self.sink.messages[n:] if "lcc@example.org" in [t.lower() for t in m["rcpt_tos"]]]
+        self.assertEqual(len(mails), 1, r.stdout + r.stderr)
+        self.assertRegex(mails[0]["headers"]["Subject"],
+                         r"^\[planreg\] \d+ quer(y|ies) of the Combined Authority past (its|their) answer-by date$")
+        text = " ".join(mails[0]["headers"].get_content().split())
+        self.assertIn("Your returns are in; the Combined Authority has asked about parts of them", text)
+        self.assertIn("query %d on project 6's 2025-Q4 return (forecast), answer by 2026-01-10: Where does the new "
+                      "forecast come from?" % qid, text)
+        self.assertNotIn("projects outstanding", text)
+        self.assertIn("LCC:queries-2026-01-20", r.stdout)
+        # the same day again, or within overdue_every days: not again
+        n = len(self.sink.messages)
+        self.ok(self.cli("reminder", *run))
+        self.assertEqual([m for m in self.sink.messages[n:] if "lcc@example.org" in
+                          [t.lower() for t in m["rcpt_tos"]]], [])
+
     # ------------------------------------------------------------ the board report
 
     def test_board_report_lists_open_queries_past_their_date(self):
