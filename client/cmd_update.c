@@ -364,8 +364,7 @@ static int cmd_update_id_arg(const struct cli_command *cmd, const char *s, int64
 	return EXIT_OK;
 }
 
-/* The next page of a ListUpdates listing (the server fills each up to its frame limit): the token it gave. */
-static bool cmd_update_list_next(void *body, const void *answer)
+bool cmd_update_list_next(void *body, const void *answer)
 {
 	Planreg__V1__ListUpdatesRequest *q = body;
 	const Planreg__V1__ListUpdatesResponse *l = answer;

@@ -97,6 +97,9 @@ void cmd_update_print_receipt(const Planreg__V1__UpdateContent *c, const Planreg
 
 /* cmd_update_evidence.c: a return's documents (docs/assurance.md) in a listing's row (key: a list, one
  * CATEGORY|LOCATION|SHA256|MILESTONE|TITLE a line), as JSON ("evidence": an array), and one in words. */
+/* The next page of a ListUpdates listing (the server fills each up to its frame limit): the token it gave, set in
+ * body (a ListUpdatesRequest); false after the last page. For cli_listing_pages and cli_pages_fetch. */
+bool cmd_update_list_next(void *body, const void *answer);
 /* A return's indicator actuals as one cell: one INDICATOR=VALUE|NOTE a line (the CSV batch's form); null for none. */
 void cmd_update_actuals_row(struct output_rows *rows, const char *key, const Planreg__V1__UpdateContent *c);
 void cmd_update_evidence_row(struct output_rows *rows, const char *key, const Planreg__V1__Update *u);

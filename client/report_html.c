@@ -119,7 +119,9 @@ static const char report_html_css[] =
 	"table.baselines td { white-space: normal; }\n"
 	".meter { display: inline-block; width: 5em; height: 0.8em; border: 1px solid #546e7a; vertical-align: -1px;\n"
 	"  margin-right: 4px; print-color-adjust: exact; -webkit-print-color-adjust: exact; }\n"
-	"table.indicators .of { font-weight: 400; font-size: 8.5pt; color: #455a64; }\n"
+	"table.evidence code.hash { font-size: 7.5pt; overflow-wrap: anywhere; word-break: break-all; }\n"
+	"table.evidence td { overflow-wrap: anywhere; }\n"
+	":is(table.indicators, table.evidence) .of { font-weight: 400; font-size: 8.5pt; color: #455a64; }\n"
 	".meter span { display: block; height: 100%; background: #42a5f5; }\n"
 	"ul.changes { margin: 0; padding: 0; list-style: none; }\n"
 	"table.projects td.cost { white-space: normal; max-width: 7em; }\n"
@@ -618,5 +620,6 @@ void report_html_write(struct buf *out, const struct report_html_input *in)
 	report_html_indicators(out, in);
 	report_html_outstanding(out, in->outstanding);
 	report_html_queries(out, in->outstanding);
+	report_html_evidence(out, in);
 	buf_puts(out, "</main>\n</body>\n</html>\n");
 }

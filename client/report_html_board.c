@@ -11,6 +11,7 @@
 #include "cli_period.h"
 #include "indicator_text.h"
 #include "report_html_draw.h"
+#include "values.h"
 
 /* ---------------------------------------------------------------- trend */
 
@@ -246,7 +247,12 @@ static void report_html_indicator_row(struct buf *out, const Planreg__V1__Projec
 	} else
 		buf_puts(out, "not reported");
 	buf_puts(out, "</td><td data-label=\"Quarter target\">");
-	report_html_text(out, ip->period_target[0] ? ip->period_target : "\xe2\x80\x94");
+	if (ip->period_target[0]) {
+		report_html_text(out, ip->period_target);
+		buf_puts(out, " ");
+		report_html_text(out, ip->unit);
+	} else
+		buf_puts(out, "&mdash;");
 	buf_puts(out, "</td><td data-label=\"Target\">");
 	report_html_text(out, ip->baseline_value);
 	buf_puts(out, " &rarr; ");
@@ -279,6 +285,99 @@ void report_html_indicators(struct buf *out, const struct report_html_input *in)
 		   "<thead><tr><th scope=\"col\">Ref</th><th scope=\"col\">Indicator (project)</th><th "
 		   "scope=\"col\">Actual</th><th scope=\"col\">Quarter target</th><th scope=\"col\">Target</th><th "
 		   "scope=\"col\">Progress</th></tr></thead>\n<tbody>\n",
+		   shown, shown == 1 ? "" : "s");
+	report_html_rows_close(out, &rows);
+}
+
+/* ---------------------------------------------------------------- the appendix of evidence */
+
+/* What a document backs: the return, one of its milestones, or one of its indicator actuals. */
+static void report_html_evidence_backs(struct buf *out, const Planreg__V1__Update *u, const Planreg__V1__Evidence *e)
+{
+	const Planreg__V1__UpdateContent *c = u->content;
+	if (e->milestone > 0) {
+		buf_printf(out, "milestone %" PRId32, e->milestone);
+		if (c && (size_t)e->milestone <= c->n_milestones) {
+			buf_puts(out, ": ");
+			report_html_text(out, c->milestones[e->milestone - 1]->title);
+		}
+		return;
+	}
+	if (e->indicator_id > 0) {
+		buf_printf(out, "actual of indicator %lld", (long long)e->indicator_id);
+		for (size_t i = 0; c && i < c->n_actuals; i++)
+			if (c->actuals[i]->indicator_id == e->indicator_id && c->actuals[i]->name[0]) {
+				buf_puts(out, ": ");
+				report_html_text(out, c->actuals[i]->name);
+			}
+		return;
+	}
+	buf_puts(out, "the return");
+}
+
+/* The document: a link for a URL, the file name otherwise; its title; its SHA-256 when given. */
+static void report_html_evidence_document(struct buf *out, const Planreg__V1__Evidence *e)
+{
+	bool url = strncmp(e->location, "https://", 8) == 0 || strncmp(e->location, "http://", 7) == 0;
+	if (url) {
+		buf_puts(out, "<a href=\"");
+		report_html_esc(out, e->location);
+		buf_puts(out, "\">");
+	} else
+		buf_puts(out, "<code>");
+	report_html_text(out, e->title[0] ? e->title : e->location);
+	buf_puts(out, url ? "</a>" : "</code>");
+	if (url && e->title[0]) { /* on paper the address is what a reader can follow */
+		buf_puts(out, " <span class=\"of\">");
+		report_html_text(out, e->location);
+		buf_puts(out, "</span>");
+	}
+	if (e->sha256[0]) {
+		buf_puts(out, "<br><span class=\"of\">SHA-256 <code class=\"hash\">");
+		report_html_esc(out, e->sha256);
+		buf_puts(out, "</code></span>");
+	}
+}
+
+static void report_html_evidence_row(struct buf *out, const Planreg__V1__Update *u, const Planreg__V1__Evidence *e)
+{
+	const char *name = values_document_category(e->category);
+	buf_printf(out, "<tr id=\"evidence-%lld\"><td class=\"ref\">%" PRId32 "</td><td class=\"title\">",
+		   (long long)e->id, u->content ? u->content->ref : 0);
+	report_html_text(out, u->project_title);
+	buf_puts(out, "</td><td data-label=\"Backs\">");
+	report_html_evidence_backs(out, u, e);
+	buf_puts(out, "</td><td data-label=\"Category\">");
+	report_html_esc(out, e->category); /* a code of the list (the daemon refuses others), and its name */
+	if (name) {
+		buf_puts(out, " ");
+		report_html_esc(out, name);
+	}
+	buf_puts(out, "</td><td data-label=\"Document\">");
+	report_html_evidence_document(out, e);
+	buf_puts(out, "</td></tr>\n");
+}
+
+void report_html_evidence(struct buf *out, const struct report_html_input *in)
+{
+	int64_t shown = 0;
+	struct buf rows = {0};
+	for (size_t i = 0; in->updates && i < in->n_updates; i++)
+		for (size_t k = 0; k < in->updates[i]->n_evidence; k++, shown++)
+			report_html_evidence_row(&rows, in->updates[i], in->updates[i]->evidence[k]);
+	report_html_section_open(out, "evidence", "Appendix: the evidence behind the returns");
+	if (shown == 0) {
+		report_html_nodata(out, &rows,
+				   "No return of the quarter has a document linked to it (<code>planreg update "
+				   "evidence</code>).");
+		return;
+	}
+	buf_printf(out,
+		   "<div class=\"scroll\"><table class=\"baselines evidence\"><caption>%" PRId64
+		   " document%s linked to the quarter's latest returns, by project; categories are IATI's document "
+		   "categories. A SHA-256 identifies the file the lead body holds.</caption>\n"
+		   "<thead><tr><th scope=\"col\">Ref</th><th scope=\"col\">Project</th><th scope=\"col\">Backs</th><th "
+		   "scope=\"col\">Category</th><th scope=\"col\">Document</th></tr></thead>\n<tbody>\n",
 		   shown, shown == 1 ? "" : "s");
 	report_html_rows_close(out, &rows);
 }

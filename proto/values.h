@@ -91,4 +91,8 @@ const char *values_org_kind_names(void);
 bool values_number_valid(const char *s);
 #define VALUES_NUMBER_HINT "a number such as 40, 12.5 or -3 (up to 15 digits, and up to 6 after the point)"
 
+/* The name of an IATI document category ("A07": "Review of project performance and evaluation"), NULL for a
+ * code not on the list (A01-A12 about an activity, B01-B18 about an organisation). */
+const char *values_document_category(const char *code);
+
 #endif

@@ -73,6 +73,4 @@ void assure_status_totals(struct rpc_call *call, Planreg__V1__GetStatusResponse 
 		"e.added_at") " || chr(30) || coalesce(e.indicator_id, 0), chr(31) ORDER BY e.id)"                      \
 			      " FROM evidence_link e WHERE e.update_id = u.id), '')"
 void evidence_from_cell(struct rpc_call *call, const char *cell, Planreg__V1__Evidence ***out, size_t *n);
-/* The name of an IATI document category code, NULL when it is not one. */
-const char *evidence_category_name(const char *code);
 #endif

@@ -9,43 +9,7 @@
 #include "auth.h"
 #include "server.h"
 #include "validate.h"
-
-/* IATI's document category list (codelist DocumentCategory): A about an activity, B about an organisation. */
-static const struct {
-	const char *code, *name;
-} evidence_categories[] = {
-	{"A01", "Pre- and post-project impact appraisal"},
-	{"A02", "Objectives / Purpose of activity"},
-	{"A03", "Intended ultimate beneficiaries"},
-	{"A04", "Conditions"},
-	{"A05", "Budget"},
-	{"A06", "Summary information about contract"},
-	{"A07", "Review of project performance and evaluation"},
-	{"A08", "Results, outcomes and outputs"},
-	{"A09", "Memorandum of understanding"},
-	{"A10", "Tender"},
-	{"A11", "Contract"},
-	{"A12", "Activity web page"},
-	{"B01", "Annual report"},
-	{"B02", "Institutional strategy paper"},
-	{"B03", "Country strategy paper"},
-	{"B04", "Aid allocation policy"},
-	{"B05", "Procurement policy and procedure"},
-	{"B06", "Institutional audit report"},
-	{"B07", "Country audit report"},
-	{"B08", "Exclusions policy"},
-	{"B09", "Institutional evaluation report"},
-	{"B10", "Country evaluation"},
-	{"B11", "Sector strategy"},
-	{"B12", "Thematic strategy"},
-	{"B13", "Country-level memorandum of understanding"},
-	{"B14", "Evaluations policy"},
-	{"B15", "General terms and conditions"},
-	{"B16", "Organisation web page"},
-	{"B17", "Country/region web page"},
-	{"B18", "Sector web page"},
-};
-#define EVIDENCE_CATEGORIES (sizeof evidence_categories / sizeof evidence_categories[0])
+#include "values.h"
 
 /* clang-format off */
 /* One evidence link (alias e), in the order of enum evidence_col. */
@@ -86,14 +50,6 @@ enum evidence_col {
 	EVIDENCE_INDICATOR,
 	EVIDENCE_COUNT
 };
-
-const char *evidence_category_name(const char *code)
-{
-	for (size_t i = 0; i < EVIDENCE_CATEGORIES; i++)
-		if (strcmp(evidence_categories[i].code, code) == 0)
-			return evidence_categories[i].name;
-	return NULL;
-}
 
 /* The evidence of one update from its cell (ASSURE_EVIDENCE_CELL): links joined with RESULT_SEP, each one's
  * fields in enum evidence_col order joined with RESULT_SUBSEP. */
@@ -217,7 +173,7 @@ void evidence_add(struct rpc_call *call)
 		q->sha256[i] = (char)tolower((unsigned char)q->sha256[i]);
 	if (len && (len != 64 || strspn(q->sha256, "0123456789abcdef") != 64))
 		reply_violation(call, "sha256", "is not a SHA-256: 64 hexadecimal digits, or empty");
-	if (evidence_category_name(q->category) == NULL)
+	if (values_document_category(q->category) == NULL)
 		reply_violation(call, "category",
 				"\"%s\" is not an IATI document category: A01-A12 (about the project, e.g. A07 review "
 				"of project performance, A08 results, outcomes and outputs) or B01-B18",
