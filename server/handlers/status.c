@@ -18,6 +18,7 @@
 
 #include "mailbox.h"
 #include "period.h"
+#include "queries.h"
 #include "server.h"
 #include "sql.h"
 #include "validate.h"
@@ -829,6 +830,15 @@ static char *status_sro(struct rpc_call *call, const char *cell)
 	return rpc_strdup(call, text);
 }
 
+/* The CA's queries waiting for the lead bodies past their answer-by dates (queries.c), any period's */
+static void status_outstanding_queries(struct rpc_call *call, void *arg, Planreg__V1__Query **qs, size_t n)
+{
+	Planreg__V1__ListOutstandingResponse *r = arg;
+	r->overdue_queries = qs;
+	r->n_overdue_queries = n;
+	reply_ok(call, r);
+}
+
 static void status_outstanding_rows(struct rpc_call *call, PGresult *res)
 {
 	Planreg__V1__ListOutstandingResponse *r = ARENA_NEW(&call->arena, Planreg__V1__ListOutstandingResponse,
@@ -874,7 +884,7 @@ static void status_outstanding_rows(struct rpc_call *call, PGresult *res)
 								sizeof p) = p;
 	}
 	r->projects = status_outstanding_count(call, r);
-	reply_ok(call, r);
+	queries_overdue(call, r->as_of, auth_progress_scope(&call->principal), status_outstanding_queries, r);
 }
 
 void status_outstanding(struct rpc_call *call)
