@@ -127,7 +127,13 @@ void audit_verify(struct rpc_call *call);
  * (with call->state as it was) once the tree that holds it is signed; on a failure the call is answered with an
  * error and done is not called. Without log_key the receipt has the index and the entry only. */
 typedef void (*log_receipt_fn)(struct rpc_call *call, Planreg__V1__LogReceipt *receipt);
-void log_receipt_update(struct rpc_call *call, int64_t update_id, log_receipt_fn done);
+/* An update's link in the hash chain, which the sequencer sets with its leaf (migrations/0025). */
+struct log_chain_link {
+	const char *prev_hash, *hash;
+};
+/* The entry waits for the sequencer first (handlers/log_seq.c); link, when not NULL, gets the update's chain
+ * link before done is called. */
+void log_receipt_update(struct rpc_call *call, int64_t update_id, struct log_chain_link *link, log_receipt_fn done);
 void log_receipt_review(struct rpc_call *call, int64_t review_id, log_receipt_fn done);
 void log_get_checkpoint(struct rpc_call *call);
 void log_get_consistency_proof(struct rpc_call *call);

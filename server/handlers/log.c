@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "handlers.h"
 #include "log.h"
+#include "log_seq.h"
 #include "log_sign.h"
 #include "merkle.h"
 #include "server.h"
@@ -22,13 +23,15 @@
 /* SQL reads better laid out by hand. */
 /* clang-format off */
 #define LOG_SQL_SIZE "(SELECT coalesce(max(idx) + 1, 0) FROM log_leaf)"
-/* $1 update id / review id. Rows of enum leaf_col. */
+/* $1 update id / review id. Rows of enum leaf_col; no row while the entry waits for the sequencer. */
 static const char SQL_LEAF_OF_UPDATE[] =
-	"SELECT l.idx, convert_from(l.entry, 'UTF8'), " LOG_SQL_SIZE " FROM log_leaf l WHERE l.update_id = $1";
+	"SELECT l.idx, convert_from(l.entry, 'UTF8'), " LOG_SQL_SIZE ", u.prev_hash, u.hash"
+	" FROM log_leaf l JOIN progress_update u ON u.id = l.update_id WHERE l.update_id = $1";
 static const char SQL_LEAF_OF_REVIEW[] =
-	"SELECT l.idx, convert_from(l.entry, 'UTF8'), " LOG_SQL_SIZE " FROM log_leaf l WHERE l.review_id = $1";
-static const char SQL_LOG_SIZE[] = "SELECT NULL::bigint, NULL::text, " LOG_SQL_SIZE;
-enum leaf_col { LEAF_INDEX, LEAF_ENTRY, LEAF_TREE_SIZE };
+	"SELECT l.idx, convert_from(l.entry, 'UTF8'), " LOG_SQL_SIZE ", NULL::text, NULL::text"
+	" FROM log_leaf l WHERE l.review_id = $1";
+static const char SQL_LOG_SIZE[] = "SELECT NULL::bigint, NULL::text, " LOG_SQL_SIZE ", NULL::text, NULL::text";
+enum leaf_col { LEAF_INDEX, LEAF_ENTRY, LEAF_TREE_SIZE, LEAF_PREV_HASH, LEAF_HASH /* an update's chain link */ };
 /* $1 levels, $2 indices (arrays of the same length) */
 static const char SQL_NODES[] =
 	"SELECT n.level, n.idx, encode(n.hash, 'hex') FROM log_node n"
@@ -167,9 +170,10 @@ static void log_refuse_rewritten(struct rpc_call *call, const char *what)
 struct log_job {
 	void *outer; /* the caller's call->state, given back before done */
 	log_receipt_fn done;
-	const char *sql; /* SQL_LEAF_OF_* or SQL_LOG_SIZE */
-	const char *id;  /* its parameter */
-	int tries;
+	const char *sql;             /* SQL_LEAF_OF_* or SQL_LOG_SIZE */
+	const char *id;              /* its parameter */
+	struct log_chain_link *link; /* an update's: filled from its row once it has a leaf */
+	int tries, waits;
 	bool want_leaf;
 	uint64_t leaf_index;
 	const char *entry;
@@ -182,6 +186,7 @@ struct log_job {
 };
 
 static void log_job_have_row(struct rpc_call *call, PGresult *res);
+static void log_job_sequenced(struct rpc_call *call, bool ok);
 
 static void log_job_finish(struct rpc_call *call, struct log_job *job, Planreg__V1__LogReceipt *r)
 {
@@ -333,6 +338,10 @@ static void log_job_plan(struct rpc_call *call, struct log_job *job)
 static void log_job_have_row(struct rpc_call *call, PGresult *res)
 {
 	struct log_job *job = call->state;
+	if (PQntuples(res) == 0 && job->want_leaf && ++job->waits < LOG_TRIES) {
+		log_seq_wait(call, log_job_sequenced); /* queued after that batch began (another daemon's, say) */
+		return;
+	}
 	if (PQntuples(res) != 1 || (job->want_leaf && result_is_null(res, 0, LEAF_INDEX))) {
 		log_error("log_leaf_missing", "rid=%s id=%s", call->rid, job->id ? job->id : "");
 		reply_error(call, PLANREG__V1__CODE__INTERNAL, "log_leaf_missing",
@@ -343,6 +352,14 @@ static void log_job_have_row(struct rpc_call *call, PGresult *res)
 	if (job->want_leaf) {
 		job->leaf_index = (uint64_t)result_int64(res, 0, LEAF_INDEX);
 		job->entry = rpc_strdup(call, result_value(res, 0, LEAF_ENTRY));
+		if (job->link != NULL) {
+			job->link->prev_hash = rpc_strdup(call, result_value(res, 0, LEAF_PREV_HASH));
+			job->link->hash = rpc_strdup(call, result_value(res, 0, LEAF_HASH));
+		}
+		/* a tree signed since this leaf was sequenced holds it: proved under that one, no new signature */
+		const struct log_signer *s = &call->srv->log_signer;
+		if (s->note != NULL && s->size > job->leaf_index && s->size <= job->tree_size)
+			job->tree_size = s->size;
 	}
 	if (!call->srv->log_signer.enabled) { /* the log is kept, not signed: the index and the entry only */
 		Planreg__V1__LogReceipt *r =
@@ -356,7 +373,20 @@ static void log_job_have_row(struct rpc_call *call, PGresult *res)
 	log_job_plan(call, job);
 }
 
-static void log_job_start(struct rpc_call *call, const char *sql, int64_t id, log_receipt_fn done)
+/* The sequencer's batch has committed: the entry has its leaf (or another batch must run first). */
+static void log_job_sequenced(struct rpc_call *call, bool ok)
+{
+	if (!ok) {
+		reply_error(call, PLANREG__V1__CODE__UNAVAILABLE, "log_sequencer",
+			    "the service could not give the entry its place in the log just now; try again (a retry "
+			    "with the same idempotency key gets this entry back)");
+		return;
+	}
+	log_job_query(call, call->state);
+}
+
+static void log_job_start(struct rpc_call *call, const char *sql, int64_t id, struct log_chain_link *link,
+			  log_receipt_fn done)
 {
 	struct log_job *job = arena_alloc(&call->arena, sizeof *job);
 	memset(job, 0, sizeof *job);
@@ -365,18 +395,19 @@ static void log_job_start(struct rpc_call *call, const char *sql, int64_t id, lo
 	job->sql = sql;
 	job->id = id > 0 ? rpc_printf(call, "%lld", (long long)id) : NULL;
 	job->want_leaf = id > 0;
+	job->link = link;
 	call->state = job;
-	log_job_query(call, job);
+	log_seq_wait(call, log_job_sequenced); /* everything committed before now gets its leaf first */
 }
 
-void log_receipt_update(struct rpc_call *call, int64_t update_id, log_receipt_fn done)
+void log_receipt_update(struct rpc_call *call, int64_t update_id, struct log_chain_link *link, log_receipt_fn done)
 {
-	log_job_start(call, SQL_LEAF_OF_UPDATE, update_id, done);
+	log_job_start(call, SQL_LEAF_OF_UPDATE, update_id, link, done);
 }
 
 void log_receipt_review(struct rpc_call *call, int64_t review_id, log_receipt_fn done)
 {
-	log_job_start(call, SQL_LEAF_OF_REVIEW, review_id, done);
+	log_job_start(call, SQL_LEAF_OF_REVIEW, review_id, NULL, done);
 }
 
 /* ---------------------------------------------------------------- GetCheckpoint */
@@ -401,7 +432,7 @@ static void log_checkpoint_done(struct rpc_call *call, Planreg__V1__LogReceipt *
 void log_get_checkpoint(struct rpc_call *call)
 {
 	if (log_require_signed(call))
-		log_job_start(call, SQL_LOG_SIZE, 0, log_checkpoint_done);
+		log_job_start(call, SQL_LOG_SIZE, 0, NULL, log_checkpoint_done);
 }
 
 /* ---------------------------------------------------------------- proofs */
