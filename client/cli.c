@@ -262,6 +262,15 @@ void cli_json_end(struct cli_json *doc)
 	doc->j = NULL;
 }
 
+void cli_json_fields(struct json *j, const ProtobufCMessage *m, const char *names)
+{
+	struct output_rows *r = output_rows_new();
+	output_rows_begin(r);
+	output_rows_fields(r, m, names);
+	output_rows_json_members(r, 0, j);
+	output_rows_free(r);
+}
+
 void cli_json_strings(struct json *j, const char *key, char *const *items, size_t n)
 {
 	json_key(j, key);
@@ -292,9 +301,14 @@ static const struct cli_command *const cli_commands[] = {
 	&cmd_plan_show,
 	&cmd_projects_list,
 	&cmd_projects_show,
+	&cmd_projects_assign,
+	&cmd_projects_unassign,
 	&cmd_org_list,
 	&cmd_org_set,
 	&cmd_org_set_contact,
+	&cmd_person_add,
+	&cmd_person_list,
+	&cmd_person_remove,
 	&cmd_cred_enrol,
 	&cmd_cred_revoke,
 	&cmd_cred_list,

@@ -202,6 +202,10 @@ struct cli_listing {
 	struct output_table *(*table)(const void *answer, const void *arg);
 };
 #define CLI_LISTING_KEYS(keys) keys, sizeof keys / sizeof keys[0]
+/* The listing NAME_listing made of NAME_keys, NAME_rows and NAME_table (its JSON is the rows). */
+#define CLI_LISTING_OF(name)                                                                                           \
+	static const struct cli_listing name##_listing = {                                                             \
+		.keys = CLI_LISTING_KEYS(name##_keys), .rows = name##_rows, .table = name##_table}
 /* Prints answer as the listing l in fmt, on stdout. */
 void cli_listing_print(const struct cli_listing *l, const void *answer, const void *arg, enum output_format fmt);
 /* A listing that comes in pages (docs/protocol.md, "Answers of any size"): sends body, then again while
@@ -222,6 +226,9 @@ struct cli_json {
 };
 struct json *cli_json_begin(struct cli_json *doc);
 void cli_json_end(struct cli_json *doc);
+/* Writes the scalar fields of m named in names (separated by spaces) into the object j is writing, each as its
+ * name and its value, as output_rows_fields (output.h) reads them. */
+void cli_json_fields(struct json *j, const ProtobufCMessage *m, const char *names);
 /* key and an array of the n strings of items. */
 void cli_json_strings(struct json *j, const char *key, char *const *items, size_t n);
 /* Prints a listing's rows as JSON (an array of objects) or CSV (a header of exactly keys) on stdout. */
@@ -287,6 +294,8 @@ const struct cli_command *const *cli_all_commands(void);
 /* The commands, declared in cmd_<noun>.c. */
 extern const struct cli_command cmd_whoami, cmd_themes_list, cmd_plan_import, cmd_projects_list, cmd_projects_show;
 extern const struct cli_command cmd_org_list, cmd_org_set, cmd_org_set_contact;
+extern const struct cli_command cmd_person_add, cmd_person_list, cmd_person_remove;
+extern const struct cli_command cmd_projects_assign, cmd_projects_unassign;
 extern const struct cli_command cmd_join, cmd_cred_enrol, cmd_cred_revoke, cmd_cred_list, cmd_cred_invite,
 	cmd_cred_invitations, cmd_cred_uninvite, cmd_cred_renew;
 extern const struct cli_command cmd_update_submit, cmd_update_template, cmd_update_history, cmd_update_list,

@@ -44,6 +44,11 @@ enum cli_options_key {
 /* the projects an organisation leads (update list, update template) */
 #define CLI_OPTION_ORG .name = "org", .key = CLI_KEY_ORG, .arg = "CODE", .help = "the projects organisation CODE leads"
 
+/* a credential's role (cred enrol, cred invite) */
+#define CLI_OPTION_ROLE                                                                                                \
+	.name = "role", .key = 'r', .arg = "ROLE", .help = "admin, viewer, submitter or reminder",                     \
+	.complete = CLI_COMPLETE_CHOICES, .choices = "admin viewer submitter reminder"
+
 /* The filters of a list of projects (projects list, status). */
 #define CLI_OPTION_THEME .name = "theme", .key = CLI_KEY_THEME, .arg = "N", .help = "only projects of theme N"
 #define CLI_OPTION_OBJECTIVE                                                                                           \

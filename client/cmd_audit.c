@@ -21,11 +21,12 @@ static const char cmd_audit_verify_help[] =
 	"rebuilds the tree from every entry and compares it with that checkpoint, and\n"
 	"checks every receipt kept (--receipts DIR, default\n"
 	"$XDG_DATA_HOME/planreg/receipts) against both, naming any return rewritten\n"
-	"since. With --witnesses N that checkpoint must also carry valid cosignatures\n"
-	"by at least N of the witnesses you trust (witness_vkeys). Exit code 0 when all holds, 1 when the chain is "
-	"broken (the first\n"
-	"update that does not match is named), 4 when the log does not hold what was\n"
-	"seen or kept.\n";
+	"since. With --witnesses N the newest checkpoint that carries valid\n"
+	"cosignatures by at least N of the witnesses you trust (witness_vkeys), that\n"
+	"one or an older one, must be consistent with it (\"cosigned by N witnesses at\n"
+	"size S; current size T consistent\"). Exit code 0 when all holds, 1 when the\n"
+	"chain is broken (the first update that does not match is named), 4 when the\n"
+	"log does not hold what was seen or kept, or no checkpoint is so cosigned.\n";
 
 /* The whole chain's verdict, gathered from the batches. */
 struct cmd_audit_result {
@@ -44,9 +45,15 @@ static void cmd_audit_print_log_json(struct json *j, const struct cmd_audit_log 
 	else
 		json_null(j);
 	json_kv_int(j, "receipts_checked", (long long)l->receipts);
+	bool witnessing = l->checked && l->witnesses > 0;
 	json_key(j, "witnessed");
-	if (l->checked && l->witnesses > 0)
+	if (witnessing)
 		json_int(j, (long long)l->witnessed);
+	else
+		json_null(j);
+	json_key(j, "witnessed_size");
+	if (witnessing && l->witnessed >= l->witnesses)
+		json_int(j, (long long)l->witnessed_size);
 	else
 		json_null(j);
 	cli_json_strings(j, "log_problems", l->problems, l->n_problems);
@@ -64,7 +71,8 @@ static void cmd_audit_print_log(const struct cmd_audit_log *l)
 		printf("log verified: %llu entries make the signed checkpoint's head; %zu receipt%s hold\n",
 		       (unsigned long long)l->size, l->receipts, l->receipts == 1 ? "" : "s");
 	if (l->n_problems == 0 && l->witnesses > 0)
-		printf("log witnessed: the checkpoint is cosigned by %zu of the witnesses you trust\n", l->witnessed);
+		printf("log witnessed: cosigned by %zu witnesses at size %llu; current size %llu consistent\n",
+		       l->witnessed, (unsigned long long)l->witnessed_size, (unsigned long long)l->size);
 }
 
 static void cmd_audit_print(const struct cmd_audit_result *v, const struct cmd_audit_log *l, enum output_format fmt)
@@ -190,7 +198,7 @@ static const struct cli_option cmd_audit_verify_options[] = {
 	{.name = "witnesses",
 	 .key = 'w',
 	 .arg = "N",
-	 .help = "cosignatures by trusted witnesses (witness_vkeys) the newest checkpoint must carry",
+	 .help = "cosignatures by trusted witnesses (witness_vkeys) a checkpoint the current tree extends must carry",
 	 .when_absent = "none"},
 	{0},
 };

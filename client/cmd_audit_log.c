@@ -290,9 +290,84 @@ static int cmd_audit_log_checkpoint(struct cli *cli, char **note)
 	return receipt_monitor(cli, *note);
 }
 
-/* The witnesses the settings trust that cosigned note (opened with the log's key too, when known). */
+/* The trusted witnesses (wk, nwk of them) whose valid cosignatures note carries, the log's signature checked too when
+ * its key is known (keys: the log's first when known, then wk; nkeys in all); false with *why when the note does not
+ * open (a note no known key signed has no cosigner: true, 0). */
+static bool cmd_audit_log_cosigners(const char *note, const struct note_verifier *keys, size_t nkeys,
+				    const struct note_verifier *wk, size_t nwk, size_t *count, const char **why)
+{
+	struct note n;
+	*count = 0;
+	if (!note_open(note, strlen(note), keys, nkeys, &n, why))
+		return strcmp(*why, "no known key signed the note") == 0;
+	for (size_t i = 0; i < nwk; i++)
+		*count += note_signed_by(&n, &wk[i]) != NULL;
+	note_free(&n);
+	return true;
+}
+
+/* The newest checkpoint at least l->witnesses of the trusted witnesses cosigned, asked of the service: *note
+ * (malloc'd) is "" when none has so many. */
+static int cmd_audit_log_cosigned_newest(struct cli *cli, const struct cmd_audit_log *l, const struct note_verifier *wk,
+					 size_t nwk, char **note)
+{
+	char **vkeys = xcalloc(nwk + 1, sizeof *vkeys);
+	for (size_t i = 0; i < nwk; i++)
+		vkeys[i] = note_verifier_format(&wk[i]);
+	Planreg__V1__GetCosignedCheckpointRequest body = PLANREG__V1__GET_COSIGNED_CHECKPOINT_REQUEST__INIT;
+	body.vkeys = vkeys;
+	body.n_vkeys = nwk;
+	body.quorum = (uint32_t)l->witnesses;
+	Planreg__V1__Response *resp;
+	int rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_GET_COSIGNED_CHECKPOINT, &body, &resp);
+	for (size_t i = 0; i < nwk; i++)
+		free(vkeys[i]);
+	free(vkeys);
+	if (rc != EXIT_OK)
+		return rc;
+	*note = xstrdup(resp->get_cosigned_checkpoint->checkpoint);
+	planreg__v1__response__free_unpacked(resp, NULL);
+	return EXIT_OK;
+}
+
+/* The cosigned checkpoint (note, cosigned by *count trusted witnesses) against the current one cp: the same head at
+ * the same size, else a consistency proof from it. */
+static int cmd_audit_log_witnessed_extends(struct cli *cli, struct cmd_audit_log *l, const char *note,
+					   const struct checkpoint *cp)
+{
+	struct note n;
+	struct checkpoint w;
+	const char *why = NULL;
+	bool ok = note_split(note, strlen(note), &n, &why);
+	if (ok) {
+		ok = checkpoint_parse(n.text, n.text_len, &w, &why);
+		note_free(&n);
+	}
+	if (!ok) {
+		cmd_audit_log_problem(l, "the cosigned checkpoint the service gave cannot be read: %s", why);
+		return EXIT_OK;
+	}
+	int rc = EXIT_OK;
+	bool holds = strcmp(w.origin, cp->origin) == 0 && w.size <= cp->size;
+	if (holds && w.size == cp->size)
+		holds = memcmp(w.root, cp->root, MERKLE_HASH_LEN) == 0;
+	else if (holds)
+		rc = receipt_consistent(cli, &w, cp, &holds);
+	if (rc == EXIT_OK && !holds)
+		cmd_audit_log_problem(l,
+				      "the checkpoint the witnesses cosigned (%s, %llu entries) is not consistent with "
+				      "the current one (%llu entries): the log does not extend what they witnessed",
+				      w.origin, (unsigned long long)w.size, (unsigned long long)cp->size);
+	l->witnessed_size = w.size;
+	checkpoint_free(&w);
+	return rc;
+}
+
+/* --witnesses: the newest checkpoint cosigned by at least l->witnesses of the witnesses the settings trust (the
+ * current one cp, as served in note, or an older one the service keeps), and the current tree consistent with it.
+ * The log's key (log) checks its signature too, when known. */
 static int cmd_audit_log_witnessed(struct cli *cli, struct cmd_audit_log *l, const char *note,
-				   const struct note_verifier *log)
+				   const struct note_verifier *log, const struct checkpoint *cp)
 {
 	struct note_verifier *wk;
 	size_t nwk;
@@ -311,25 +386,36 @@ static int cmd_audit_log_witnessed(struct cli *cli, struct cmd_audit_log *l, con
 	if (log != NULL)
 		keys[nkeys++] = *log;
 	memcpy(keys + nkeys, wk, nwk * sizeof *wk);
-	struct note n;
 	const char *why = NULL;
-	if (note_open(note, strlen(note), keys, nkeys + nwk, &n, &why)) {
-		for (size_t i = 0; i < nwk; i++)
-			l->witnessed += note_signed_by(&n, &wk[i]) != NULL;
-		note_free(&n);
-	} else if (strcmp(why, "no known key signed the note") != 0) {
+	size_t newest = 0;
+	int rc = EXIT_OK;
+	char *older = NULL;
+	if (!cmd_audit_log_cosigners(note, keys, nkeys + nwk, wk, nwk, &newest, &why))
 		cmd_audit_log_problem(l, "the newest checkpoint's cosignatures do not verify: %s", why);
+	l->witnessed = newest;
+	l->witnessed_size = cp->size;
+	if (newest < l->witnesses)
+		rc = cmd_audit_log_cosigned_newest(cli, l, wk, nwk, &older);
+	if (rc == EXIT_OK && older != NULL && older[0] == '\0') {
+		cmd_audit_log_problem(l,
+				      "no checkpoint of the log is cosigned by %zu of the witnesses you trust (the "
+				      "newest is by %zu): it is not witnessed (run `planreg audit witness` as each)",
+				      l->witnesses, newest);
+	} else if (rc == EXIT_OK && older != NULL) {
+		if (!cmd_audit_log_cosigners(older, keys, nkeys + nwk, wk, nwk, &l->witnessed, &why))
+			cmd_audit_log_problem(l, "the cosigned checkpoint's signatures do not verify: %s", why);
+		else if (l->witnessed < l->witnesses)
+			cmd_audit_log_problem(l,
+					      "the checkpoint the service gave as cosigned carries valid cosignatures "
+					      "by %zu of the witnesses you trust, not the %zu asked for",
+					      l->witnessed, l->witnesses);
+		else
+			rc = cmd_audit_log_witnessed_extends(cli, l, older, cp);
 	}
-	if (l->witnessed < l->witnesses)
-		cmd_audit_log_problem(
-			l,
-			"the newest checkpoint is cosigned by %zu of the witnesses you trust, not the %zu "
-			"asked for: it is not witnessed (run `planreg audit witness` as each, or wait for "
-			"their next run)",
-			l->witnessed, l->witnesses);
+	free(older);
 	free(keys);
 	free(wk);
-	return EXIT_OK;
+	return rc;
 }
 
 int cmd_audit_log_verify(struct cli *cli, const char *receipts, const char *vkey_given, size_t witnesses,
@@ -362,7 +448,7 @@ int cmd_audit_log_verify(struct cli *cli, const char *receipts, const char *vkey
 	l->checked = true;
 	l->size = cp.size;
 	if (witnesses > 0)
-		rc = cmd_audit_log_witnessed(cli, l, note, have ? &v : NULL);
+		rc = cmd_audit_log_witnessed(cli, l, note, have ? &v : NULL, &cp);
 	uint8_t root[MERKLE_HASH_LEN];
 	if (rc == EXIT_OK)
 		rc = cmd_audit_log_rebuild(cli, l, cp.size, root);

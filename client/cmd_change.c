@@ -38,11 +38,6 @@ static const char *cmd_change_kind(Planreg__V1__ChangeKind k)
 	}
 }
 
-static const char *cmd_change_or_null(const char *s)
-{
-	return s && s[0] ? s : NULL;
-}
-
 static void cmd_change_row(struct output_rows *r, const Planreg__V1__Change *c)
 {
 	output_rows_begin(r);
@@ -55,14 +50,14 @@ static void cmd_change_row(struct output_rows *r, const Planreg__V1__Change *c)
 		output_rows_int(r, "update_id", c->update_id);
 	else
 		output_rows_null(r, "update_id");
-	output_rows_str(r, "period", cmd_change_or_null(c->period));
-	output_rows_str(r, "old_value", cmd_change_or_null(c->old_value));
-	output_rows_str(r, "new_value", cmd_change_or_null(c->new_value));
-	output_rows_str(r, "rationale", cmd_change_or_null(c->rationale));
+	output_rows_text(r, "period", c->period);
+	output_rows_text(r, "old_value", c->old_value);
+	output_rows_text(r, "new_value", c->new_value);
+	output_rows_text(r, "rationale", c->rationale);
 	output_rows_str(r, "raised_at", c->raised_at);
-	output_rows_str(r, "decided_by", cmd_change_or_null(c->decided_by));
-	output_rows_str(r, "decided_at", cmd_change_or_null(c->decided_at));
-	output_rows_str(r, "comment", cmd_change_or_null(c->comment));
+	output_rows_text(r, "decided_by", c->decided_by);
+	output_rows_text(r, "decided_at", c->decided_at);
+	output_rows_text(r, "comment", c->comment);
 	output_rows_list(r, "lead_orgs", c->lead_orgs, c->n_lead_orgs, ";");
 }
 
@@ -112,11 +107,7 @@ static struct output_table *cmd_change_table(const void *answer, const void *arg
 	return t;
 }
 
-static const struct cli_listing cmd_change_listing = {
-	.keys = CLI_LISTING_KEYS(cmd_change_keys),
-	.rows = cmd_change_rows,
-	.table = cmd_change_table,
-};
+CLI_LISTING_OF(cmd_change);
 
 /* ---------------------------------------------------------------- list */
 

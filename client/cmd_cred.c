@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "cli.h"
+#include "cli_options.h"
 #include "json.h"
 #include "net_cred.h"
 #include "text.h"
@@ -59,11 +60,6 @@ static const char *const cmd_cred_keys[] = {"name",        "organisation",  "rol
 					    "enrolled_at", "enrolled_by",   "revoked_at", "revoked_by", "not_after",
 					    "last_seen",   "invitation_id", "replaces",   "retire_at"};
 
-static const char *cmd_cred_or_null(const char *s)
-{
-	return s && s[0] ? s : NULL;
-}
-
 static void cmd_cred_row(struct output_rows *rows, const Planreg__V1__Credential *c)
 {
 	output_rows_begin(rows);
@@ -74,16 +70,16 @@ static void cmd_cred_row(struct output_rows *rows, const Planreg__V1__Credential
 	output_rows_str(rows, "fingerprint", c->fingerprint);
 	output_rows_str(rows, "enrolled_at", c->enrolled_at);
 	output_rows_str(rows, "enrolled_by", c->enrolled_by);
-	output_rows_str(rows, "revoked_at", c->revoked_at[0] ? c->revoked_at : NULL);
-	output_rows_str(rows, "revoked_by", c->revoked_by[0] ? c->revoked_by : NULL);
-	output_rows_str(rows, "not_after", cmd_cred_or_null(c->not_after));
-	output_rows_str(rows, "last_seen", cmd_cred_or_null(c->last_seen_at));
+	output_rows_text(rows, "revoked_at", c->revoked_at);
+	output_rows_text(rows, "revoked_by", c->revoked_by);
+	output_rows_text(rows, "not_after", c->not_after);
+	output_rows_text(rows, "last_seen", c->last_seen_at);
 	if (c->invitation_id > 0)
 		output_rows_int(rows, "invitation_id", c->invitation_id);
 	else
 		output_rows_null(rows, "invitation_id");
-	output_rows_str(rows, "replaces", cmd_cred_or_null(c->replaces));
-	output_rows_str(rows, "retire_at", cmd_cred_or_null(c->retire_at));
+	output_rows_text(rows, "replaces", c->replaces);
+	output_rows_text(rows, "retire_at", c->retire_at);
 }
 
 static void cmd_cred_rows(struct output_rows *rows, const void *answer, const void *arg)
@@ -113,11 +109,7 @@ static struct output_table *cmd_cred_table(const void *answer, const void *arg)
 	return t;
 }
 
-static const struct cli_listing cmd_cred_listing = {
-	.keys = CLI_LISTING_KEYS(cmd_cred_keys),
-	.rows = cmd_cred_rows,
-	.table = cmd_cred_table,
-};
+CLI_LISTING_OF(cmd_cred);
 
 /* What cred enrol was given, and what the certificate file adds to it. */
 struct cmd_cred_enrol {
@@ -328,13 +320,7 @@ static const struct cli_option cmd_cred_enrol_options[] = {
 	 .help = "its SHA-256 fingerprint (as deploy/pki.sh prints it)"},
 	{.name = "org", .key = 'o', .arg = "CODE", .help = "organisation the credential acts for"},
 	{.name = "person", .key = 'p', .arg = "NAME", .help = "the person or job it belongs to"},
-	{.name = "role",
-	 .key = 'r',
-	 .arg = "ROLE",
-	 .help = "admin, viewer, submitter or reminder",
-	 .required = true,
-	 .complete = CLI_COMPLETE_CHOICES,
-	 .choices = "admin viewer submitter reminder"},
+	{CLI_OPTION_ROLE, .required = true},
 	{.name = "name",
 	 .key = 'n',
 	 .arg = "NAME",

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_options.h"
 #include "json.h"
 #include "mail.h"
 #include "values.h"
@@ -111,6 +112,11 @@ static void cmd_cred_invite_print(const Planreg__V1__CreateInvitationResponse *r
 		json_kv_str(j, "organisation", i->organisation);
 		json_kv_str(j, "role", role ? role : "");
 		json_kv_str(j, "person", i->person);
+		json_key(j, "person_id");
+		if (i->person_id)
+			json_int(j, i->person_id);
+		else
+			json_null(j);
 		json_kv_str(j, "expires_at", i->expires_at);
 		json_kv_str(j, "code", r->code);
 		json_object_end(j);
@@ -128,9 +134,14 @@ static int cmd_cred_invite_options(const struct cli_command *self, const struct 
 {
 	const char *org = cli_getopt_value(g, 'o'), *role = cli_getopt_value(g, 'r'), *name = cli_getopt_value(g, 'n');
 	const char *email = cli_getopt_value(g, 'e'), *expires = cli_getopt_value(g, 'x');
+	const char *person = cli_getopt_value(g, 'p');
 	enum role r = ROLE_UNSPECIFIED;
-	if (org == NULL || role == NULL || name == NULL)
-		return cli_usage(self, "--org, --role and --name are required (who is invited, for what)");
+	if (org == NULL || role == NULL || (name == NULL && person == NULL))
+		return cli_usage(self,
+				 "--org, --role and --name (or --person) are required (who is invited, for what)");
+	char *end = NULL;
+	if (person != NULL && ((body->person_id = strtoll(person, &end, 10)) <= 0 || *end))
+		return cli_usage(self, "--person takes a person's id (`planreg person list`), not \"%s\"", person);
 	if (!values_role_parse(role, &r))
 		return cli_usage(self, "--role must be one of %s, not \"%s\"", values_role_names(), role);
 	long long seconds = 0;
@@ -138,7 +149,7 @@ static int cmd_cred_invite_options(const struct cli_command *self, const struct 
 		return cli_usage(self, "--expires takes a duration such as 30m, 72h or 7d, not \"%s\"", expires);
 	body->organisation = (char *)org;
 	body->role = (Planreg__V1__Role)r;
-	body->person = (char *)name;
+	body->person = (char *)(name ? name : "");
 	body->email = (char *)(email ? email : "");
 	body->expires_seconds = seconds;
 	return EXIT_OK;
@@ -173,13 +184,8 @@ static int cmd_cred_invite_run(struct cli *cli, const struct cli_command *self, 
 /* ---------------------------------------------------------------- invitations, uninvite */
 
 static const char *const cmd_cred_invitation_keys[] = {
-	"id",         "organisation", "role",    "person",     "email",        "state",       "created_at",
-	"created_by", "expires_at",   "used_at", "credential", "cancelled_at", "cancelled_by"};
-
-static const char *cmd_cred_or_null(const char *s)
-{
-	return s && s[0] ? s : NULL;
-}
+	"id",         "organisation", "role",    "person",     "email",        "state",        "created_at",
+	"created_by", "expires_at",   "used_at", "credential", "cancelled_at", "cancelled_by", "person_id"};
 
 static void cmd_cred_invitation_rows(struct output_rows *rows, const void *answer, const void *arg)
 {
@@ -192,15 +198,19 @@ static void cmd_cred_invitation_rows(struct output_rows *rows, const void *answe
 		output_rows_str(rows, "organisation", i->organisation);
 		output_rows_str(rows, "role", values_role_name((enum role)i->role));
 		output_rows_str(rows, "person", i->person);
-		output_rows_str(rows, "email", cmd_cred_or_null(i->email));
+		output_rows_text(rows, "email", i->email);
 		output_rows_str(rows, "state", i->state);
 		output_rows_str(rows, "created_at", i->created_at);
 		output_rows_str(rows, "created_by", i->created_by);
 		output_rows_str(rows, "expires_at", i->expires_at);
-		output_rows_str(rows, "used_at", cmd_cred_or_null(i->used_at));
-		output_rows_str(rows, "credential", cmd_cred_or_null(i->credential));
-		output_rows_str(rows, "cancelled_at", cmd_cred_or_null(i->cancelled_at));
-		output_rows_str(rows, "cancelled_by", cmd_cred_or_null(i->cancelled_by));
+		output_rows_text(rows, "used_at", i->used_at);
+		output_rows_text(rows, "credential", i->credential);
+		output_rows_text(rows, "cancelled_at", i->cancelled_at);
+		output_rows_text(rows, "cancelled_by", i->cancelled_by);
+		if (i->person_id)
+			output_rows_int(rows, "person_id", i->person_id);
+		else
+			output_rows_null(rows, "person_id");
 	}
 }
 
@@ -222,11 +232,7 @@ static struct output_table *cmd_cred_invitation_table(const void *answer, const 
 	return t;
 }
 
-static const struct cli_listing cmd_cred_invitation_listing = {
-	.keys = CLI_LISTING_KEYS(cmd_cred_invitation_keys),
-	.rows = cmd_cred_invitation_rows,
-	.table = cmd_cred_invitation_table,
-};
+CLI_LISTING_OF(cmd_cred_invitation);
 
 static int cmd_cred_invitations_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
@@ -265,14 +271,16 @@ static int cmd_cred_uninvite_run(struct cli *cli, const struct cli_command *self
 
 static const struct cli_option cmd_cred_invite_options_decl[] = {
 	{.name = "org", .key = 'o', .arg = "CODE", .help = "the organisation the person acts for", .required = true},
-	{.name = "role",
-	 .key = 'r',
-	 .arg = "ROLE",
-	 .help = "admin, viewer, submitter or reminder",
-	 .required = true,
-	 .complete = CLI_COMPLETE_CHOICES,
-	 .choices = "admin viewer submitter reminder"},
-	{.name = "name", .key = 'n', .arg = "NAME", .help = "the person (or job) invited", .required = true},
+	{CLI_OPTION_ROLE, .required = true},
+	{.name = "name",
+	 .key = 'n',
+	 .arg = "NAME",
+	 .help = "the person (or job) invited",
+	 .when_absent = "the name of the --person"},
+	{.name = "person",
+	 .key = 'p',
+	 .arg = "ID",
+	 .help = "the person of the organisation it is for (`planreg person list`): the credential becomes theirs"},
 	{.name = "email", .key = 'e', .arg = "ADDR", .help = "also mail the code to this address"},
 	{.name = "expires",
 	 .key = 'x',

@@ -65,11 +65,7 @@ static struct output_table *cmd_org_table(const void *answer, const void *arg)
 	return t;
 }
 
-static const struct cli_listing cmd_org_listing = {
-	.keys = CLI_LISTING_KEYS(cmd_org_keys),
-	.rows = cmd_org_rows,
-	.table = cmd_org_table,
-};
+CLI_LISTING_OF(cmd_org);
 
 static int cmd_org_list_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {

@@ -21,9 +21,9 @@ static const char cmd_plan_show_help[] =
 	"edition, continued by none of this one).\n";
 
 /* The keys of one plan, in JSON and CSV. */
-static const char *const cmd_plan_show_keys[] = {"number",      "title",       "current",      "previous",     "next",
-						 "projects",    "themes",      "carried_over", "new_projects", "closed",
-						 "imported_at", "imported_by", "source_sha256"};
+static const char *const cmd_plan_show_list_keys[] = {
+	"number",       "title",        "current", "previous",    "next",        "projects",     "themes",
+	"carried_over", "new_projects", "closed",  "imported_at", "imported_by", "source_sha256"};
 
 static void cmd_plan_show_number(struct output_rows *rows, const char *key, int n)
 {
@@ -36,18 +36,10 @@ static void cmd_plan_show_number(struct output_rows *rows, const char *key, int 
 static void cmd_plan_show_row(struct output_rows *rows, const Planreg__V1__Plan *p)
 {
 	output_rows_begin(rows);
-	output_rows_int(rows, "number", p->number);
-	output_rows_str(rows, "title", p->title);
-	output_rows_bool(rows, "current", p->current);
+	output_rows_fields(rows, &p->base, "number title current");
 	cmd_plan_show_number(rows, "previous", p->previous);
 	cmd_plan_show_number(rows, "next", p->next);
-	output_rows_int(rows, "projects", p->projects);
-	output_rows_int(rows, "themes", p->themes);
-	output_rows_int(rows, "carried_over", p->carried_over);
-	output_rows_int(rows, "new_projects", p->new_projects);
-	output_rows_int(rows, "closed", p->closed);
-	output_rows_str(rows, "imported_at", p->imported_at);
-	output_rows_str(rows, "imported_by", p->imported_by);
+	output_rows_fields(rows, &p->base, "projects themes carried_over new_projects closed imported_at imported_by");
 	output_rows_str(rows, "source_sha256", p->source_sha256[0] ? p->source_sha256 : NULL);
 }
 
@@ -84,11 +76,7 @@ static struct output_table *cmd_plan_show_list_table(const void *answer, const v
 	return t;
 }
 
-static const struct cli_listing cmd_plan_show_list_listing = {
-	.keys = CLI_LISTING_KEYS(cmd_plan_show_keys),
-	.rows = cmd_plan_show_list_rows,
-	.table = cmd_plan_show_list_table,
-};
+CLI_LISTING_OF(cmd_plan_show_list);
 
 static int cmd_plan_show_list_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
@@ -102,59 +90,34 @@ static int cmd_plan_show_list_run(struct cli *cli, const struct cli_command *sel
 
 /* ---------------------------------------------------------------- plan show */
 
-/* A number, or null for 0 (none). */
-static void cmd_plan_show_json_number(struct json *j, const char *key, int n)
+/* One project of the edition as a row (ref and previous_ref null for 0, none). */
+static void cmd_plan_show_project_row(struct output_rows *rows, const Planreg__V1__PlanProject *p)
 {
-	json_key(j, key);
-	if (n != 0)
-		json_int(j, n);
-	else
-		json_null(j);
-}
-
-/* One project of the edition as JSON. */
-static void cmd_plan_show_project_json(struct json *j, const Planreg__V1__PlanProject *p)
-{
-	json_object_begin(j);
-	json_kv_str(j, "status", p->status);
-	cmd_plan_show_json_number(j, "ref", p->ref);
-	cmd_plan_show_json_number(j, "previous_ref", p->previous_ref);
-	json_kv_str(j, "title", p->title);
-	cli_json_strings(j, "changed", p->changed, p->n_changed);
-	json_object_end(j);
+	output_rows_begin(rows);
+	output_rows_fields(rows, &p->base, "status");
+	cmd_plan_show_number(rows, "ref", p->ref);
+	cmd_plan_show_number(rows, "previous_ref", p->previous_ref);
+	output_rows_fields(rows, &p->base, "title");
+	output_rows_list(rows, "changed", p->changed, p->n_changed, ",");
 }
 
 /* The plan as one object, with the keys of `plan list`, and its projects against the previous edition. */
 static void cmd_plan_show_json(const Planreg__V1__GetPlanResponse *r)
 {
-	const Planreg__V1__Plan *p = r->plan;
+	struct output_rows *plan = output_rows_new(), *projects = output_rows_new();
+	cmd_plan_show_row(plan, r->plan);
+	for (size_t i = 0; i < r->n_projects; i++)
+		cmd_plan_show_project_row(projects, r->projects[i]);
 	struct cli_json doc;
 	struct json *j = cli_json_begin(&doc);
 	json_object_begin(j);
-	json_kv_int(j, "number", p->number);
-	json_kv_str(j, "title", p->title);
-	json_kv_bool(j, "current", p->current);
-	cmd_plan_show_json_number(j, "previous", p->previous);
-	cmd_plan_show_json_number(j, "next", p->next);
-	json_kv_int(j, "projects", p->projects);
-	json_kv_int(j, "themes", p->themes);
-	json_kv_int(j, "carried_over", p->carried_over);
-	json_kv_int(j, "new_projects", p->new_projects);
-	json_kv_int(j, "closed", p->closed);
-	json_kv_str(j, "imported_at", p->imported_at);
-	json_kv_str(j, "imported_by", p->imported_by);
-	json_key(j, "source_sha256");
-	if (p->source_sha256[0])
-		json_str(j, p->source_sha256);
-	else
-		json_null(j);
+	output_rows_json_members(plan, 0, j);
 	json_key(j, "project_changes");
-	json_array_begin(j);
-	for (size_t i = 0; i < r->n_projects; i++)
-		cmd_plan_show_project_json(j, r->projects[i]);
-	json_array_end(j);
+	output_rows_json(projects, j);
 	json_object_end(j);
 	cli_json_end(&doc);
+	output_rows_free(plan);
+	output_rows_free(projects);
 }
 
 static void cmd_plan_show_record(const Planreg__V1__GetPlanResponse *r)

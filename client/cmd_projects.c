@@ -93,6 +93,16 @@ void cli_project_json(struct json *j, const Planreg__V1__Project *p)
 	struct arena a = {0};
 	cli_json_strings(j, "attributes", cmd_projects_attributes(&a, p), p->n_attributes);
 	arena_free(&a);
+	json_key(j, "assignee");
+	if (p->assignee_id) {
+		json_object_begin(j);
+		json_kv_int(j, "id", p->assignee_id);
+		json_kv_str(j, "name", p->assignee);
+		json_kv_str(j, "email", p->assignee_email);
+		json_object_end(j);
+	} else {
+		json_null(j);
+	}
 	json_object_end(j);
 }
 
@@ -108,7 +118,7 @@ static const char *cmd_projects_money(const Planreg__V1__Money *m, char buf[MONE
 static const char *const cmd_projects_keys[] = {
 	"ref",         "theme",    "objective",  "title",       "description",    "capital",        "lead_orgs",
 	"lead_people", "partners", "cost_text",  "cost_status", "cost_min_pence", "cost_max_pence", "cost_approximate",
-	"funding",     "stage",    "stage_note", "attributes"};
+	"funding",     "stage",    "stage_note", "attributes",  "assignee_id",    "assignee_name",  "assignee_email"};
 
 static void cmd_projects_row(struct output_rows *rows, const Planreg__V1__Project *p)
 {
@@ -136,6 +146,12 @@ static void cmd_projects_row(struct output_rows *rows, const Planreg__V1__Projec
 	struct arena a = {0};
 	output_rows_list(rows, "attributes", cmd_projects_attributes(&a, p), p->n_attributes, "\n");
 	arena_free(&a);
+	if (p->assignee_id)
+		output_rows_int(rows, "assignee_id", p->assignee_id);
+	else
+		output_rows_null(rows, "assignee_id");
+	output_rows_str(rows, "assignee_name", p->assignee_id ? p->assignee : NULL);
+	output_rows_str(rows, "assignee_email", p->assignee_id ? p->assignee_email : NULL);
 }
 
 static void cmd_projects_rows(struct output_rows *rows, const void *answer, const void *arg)
@@ -322,6 +338,10 @@ static void cmd_projects_record(const Planreg__V1__Project *p)
 			       p->stage_note[0] ? arena_printf(&a, "%s (%s)", stage, p->stage_note) : stage,
 			       "description",
 			       p->description,
+			       "assigned to",
+			       p->assignee_id ? arena_printf(&a, "%s <%s> (person %lld)", p->assignee,
+							     p->assignee_email, (long long)p->assignee_id)
+					      : "nobody (its reminders go to its lead organisation's contacts)",
 			       p->n_attributes ? "attributes" : NULL,
 			       output_join(&a, cmd_projects_attributes(&a, p), p->n_attributes, "; "),
 			       NULL};

@@ -358,14 +358,9 @@ static void cmd_remind_log_rows(struct output_rows *r, const void *answer, const
 		output_rows_begin(r);
 		output_rows_int(r, "id", m->id);
 		output_rows_str(r, "period", cli_period_name(m->period));
-		output_rows_str(r, "as_of", m->as_of);
-		output_rows_str(r, "recipient", m->recipient);
-		output_rows_str(r, "subject", m->subject);
-		output_rows_str(r, "state", m->state);
-		output_rows_str(r, "claimed_at", m->claimed_at);
-		output_rows_str(r, "claimed_by", m->claimed_by);
-		output_rows_str(r, "acked_at", m->acked_at[0] ? m->acked_at : NULL);
-		output_rows_str(r, "error", m->error[0] ? m->error : NULL);
+		output_rows_fields(r, &m->base, "as_of recipient subject state claimed_at claimed_by");
+		output_rows_text(r, "acked_at", m->acked_at);
+		output_rows_text(r, "error", m->error);
 		output_rows_list(r, "steps", cmd_remind_steps(&a, m->steps, m->n_steps), m->n_steps, ";");
 	}
 	arena_free(&a);
@@ -395,11 +390,7 @@ static struct output_table *cmd_remind_log_table(const void *answer, const void 
 	return tab;
 }
 
-static const struct cli_listing cmd_remind_log_listing = {
-	.keys = CLI_LISTING_KEYS(cmd_remind_log_keys),
-	.rows = cmd_remind_log_rows,
-	.table = cmd_remind_log_table,
-};
+CLI_LISTING_OF(cmd_remind_log);
 
 /* The next page of the log starts after the last one's last record (the server fills each up to its frame limit). */
 static bool cmd_remind_log_next(void *body, const void *answer)
@@ -436,13 +427,8 @@ static void cmd_remind_print_policy_json(const Planreg__V1__ReminderPolicy *p)
 	struct cli_json doc;
 	struct json *j = cli_json_begin(&doc);
 	json_object_begin(j);
-	json_kv_int(j, "days_before", p->days_before);
-	json_kv_bool(j, "on_due_date", p->on_due_date);
-	json_kv_int(j, "overdue_every", p->overdue_every);
-	json_kv_int(j, "escalate_after", p->escalate_after);
-	json_kv_str(j, "updated_by", p->updated_by);
-	json_kv_str(j, "updated_at", p->updated_at);
-	json_kv_int(j, "escalate_grace", p->escalate_grace);
+	cli_json_fields(j, &p->base,
+			"days_before on_due_date overdue_every escalate_after updated_by updated_at escalate_grace");
 	json_kv_str(j, "programme_contact", p->programme_contact[0] ? p->programme_contact : NULL);
 	json_kv_str(j, "first_run", p->first_run[0] ? p->first_run : NULL);
 	json_object_end(j);

@@ -322,6 +322,16 @@ static void cmd_status_group_row(struct output_rows *r, const Planreg__V1__Statu
 	cmd_status_group_assure_row(r, g, by);
 }
 
+/* key and an object of the counts by name (by_confidence, by_assurance: the rating names as keys). */
+static void cmd_status_counts_json(struct json *j, const char *key, Planreg__V1__CountByName *const *counts, size_t n)
+{
+	json_key(j, key);
+	json_object_begin(j);
+	for (size_t i = 0; i < n; i++)
+		json_kv_int(j, counts[i]->name, counts[i]->count);
+	json_object_end(j);
+}
+
 static void cmd_status_groups_json(struct json *j, const char *key, Planreg__V1__StatusGroup **gs, size_t n,
 				   const struct cli_status_pages *pages)
 {
@@ -359,32 +369,16 @@ static void cmd_status_json(struct json *j, const void *answer, const void *arg)
 	output_rows_free(r);
 	json_key(j, "totals");
 	json_object_begin(j);
-	json_kv_int(j, "projects", t->projects);
-	json_kv_int(j, "reported", t->reported);
-	json_kv_int(j, "outstanding", t->outstanding);
-	json_kv_int(j, "late", t->late);
-	json_kv_int(j, "returned", t->returned);
-	json_key(j, "by_confidence");
-	json_object_begin(j);
-	for (size_t i = 0; i < t->n_by_confidence; i++)
-		json_kv_int(j, t->by_confidence[i]->name, t->by_confidence[i]->count);
-	json_object_end(j);
+	cli_json_fields(j, &t->base, "projects reported outstanding late returned");
+	cmd_status_counts_json(j, "by_confidence", t->by_confidence, t->n_by_confidence);
 	cmd_status_groups_json(j, "by_theme", t->by_theme, t->n_by_theme, pages);
 	cmd_status_groups_json(j, "by_stage", t->by_stage, t->n_by_stage, pages);
 	cmd_status_groups_json(j, "by_lead", t->by_lead, t->n_by_lead, pages);
-	json_kv_int(j, "spend_pence", t->spend_pence);
-	json_kv_int(j, "forecast_pence", t->forecast_pence);
-	json_kv_int(j, "plan_cost_pence", t->plan_cost_pence);
-	json_kv_int(j, "compared_projects", t->compared_projects);
-	json_kv_int(j, "compared_forecast_pence", t->compared_forecast_pence);
-	json_kv_int(j, "compared_plan_cost_pence", t->compared_plan_cost_pence);
-	json_kv_int(j, "forecast_without_plan_cost", t->forecast_without_plan_cost);
-	json_key(j, "by_assurance");
-	json_object_begin(j);
-	for (size_t i = 0; i < t->n_by_assurance; i++)
-		json_kv_int(j, t->by_assurance[i]->name, t->by_assurance[i]->count);
-	json_object_end(j);
-	json_kv_int(j, "ratings_differ", t->ratings_differ);
+	cli_json_fields(j, &t->base,
+			"spend_pence forecast_pence plan_cost_pence compared_projects compared_forecast_pence "
+			"compared_plan_cost_pence forecast_without_plan_cost");
+	cmd_status_counts_json(j, "by_assurance", t->by_assurance, t->n_by_assurance);
+	cli_json_fields(j, &t->base, "ratings_differ");
 	json_object_end(j);
 	json_kv_str(j, "rating_scale", g->rating_scale[0] ? g->rating_scale : NULL);
 	json_object_end(j);
@@ -540,11 +534,7 @@ static struct output_table *cmd_status_group_table(const void *answer, const voi
 	return tab;
 }
 
-static const struct cli_listing cmd_status_group_listing = {
-	.keys = CLI_LISTING_KEYS(cmd_status_group_keys),
-	.rows = cmd_status_group_rows,
-	.table = cmd_status_group_table,
-};
+CLI_LISTING_OF(cmd_status_group);
 
 static const struct cli_listing cmd_status_listing = {
 	.keys = CLI_LISTING_KEYS(cmd_status_project_keys),

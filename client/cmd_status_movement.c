@@ -96,11 +96,7 @@ static struct output_table *cmd_status_movement_table(const void *answer, const 
 	return tab;
 }
 
-static const struct cli_listing cmd_status_movement_listing = {
-	.keys = CLI_LISTING_KEYS(cmd_status_movement_keys),
-	.rows = cmd_status_movement_rows,
-	.table = cmd_status_movement_table,
-};
+CLI_LISTING_OF(cmd_status_movement);
 
 static int cmd_status_movement_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {

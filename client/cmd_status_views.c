@@ -28,18 +28,22 @@ static const char cmd_status_diff_help[] =
 /* ---------------------------------------------------------------- status outstanding */
 
 static const char *const cmd_status_outstanding_keys[] = {"organisation", "name",     "contact_email", "due",
-							  "days_late",    "projects", "returned",      "reasons"};
+							  "days_late",    "projects", "returned",      "reasons",
+							  "sro",          "assigned"};
 
 /* One organisation's row: its projects, those returned, and why each is outstanding. */
 static void cmd_status_outstanding_row(struct output_rows *r, const Planreg__V1__OutstandingOrganisation *org)
 {
 	struct arena a = {0};
-	size_t n = org->n_projects, n_returned = 0;
+	size_t n = org->n_projects, n_returned = 0, n_assigned = 0;
 	char **refs = arena_alloc(&a, (n + 1) * sizeof *refs), **returned = arena_alloc(&a, (n + 1) * sizeof *refs),
-	     **reasons = arena_alloc(&a, (n + 1) * sizeof *refs);
+	     **reasons = arena_alloc(&a, (n + 1) * sizeof *refs), **assigned = arena_alloc(&a, (n + 1) * sizeof *refs);
 	for (size_t k = 0; k < n; k++) {
 		const Planreg__V1__OutstandingProject *pr = org->projects[k];
 		refs[k] = arena_printf(&a, "%d", pr->ref);
+		if (pr->assignee_id)
+			assigned[n_assigned++] = arena_printf(&a, "%d: %s (person %lld)", pr->ref, pr->assignee,
+							      (long long)pr->assignee_id);
 		if (strcmp(pr->why, "returned") == 0) {
 			returned[n_returned++] = refs[k];
 			reasons[k] = arena_printf(&a, "%d: returned (update %lld): %s", pr->ref,
@@ -60,6 +64,8 @@ static void cmd_status_outstanding_row(struct output_rows *r, const Planreg__V1_
 	output_rows_list(r, "projects", refs, n, ";");
 	output_rows_list(r, "returned", returned, n_returned, ";");
 	output_rows_list(r, "reasons", reasons, n, "\n");
+	output_rows_str(r, "sro", org->sro[0] ? org->sro : NULL);
+	output_rows_list(r, "assigned", assigned, n_assigned, "\n");
 	arena_free(&a);
 }
 
@@ -103,6 +109,8 @@ static struct output_table *cmd_status_outstanding_table(const void *answer, con
 			const char *why = strcmp(pr->why, "returned") == 0
 						  ? arena_printf(&a, "returned: %s", pr->review_comment)
 						  : "never reported";
+			if (pr->assignee_id)
+				why = arena_printf(&a, "%s (assigned to %s)", why, pr->assignee);
 			const char *cells[] = {k ? "" : org->code,
 					       k ? "" : late,
 					       k ? "" : contact,
@@ -116,11 +124,7 @@ static struct output_table *cmd_status_outstanding_table(const void *answer, con
 	return tab;
 }
 
-static const struct cli_listing cmd_status_outstanding_listing = {
-	.keys = CLI_LISTING_KEYS(cmd_status_outstanding_keys),
-	.rows = cmd_status_outstanding_rows,
-	.table = cmd_status_outstanding_table,
-};
+CLI_LISTING_OF(cmd_status_outstanding);
 
 static int cmd_status_outstanding_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
@@ -222,11 +226,7 @@ static struct output_table *cmd_status_timeliness_table(const void *answer, cons
 	return tab;
 }
 
-static const struct cli_listing cmd_status_timeliness_listing = {
-	.keys = CLI_LISTING_KEYS(cmd_status_timeliness_keys),
-	.rows = cmd_status_timeliness_rows,
-	.table = cmd_status_timeliness_table,
-};
+CLI_LISTING_OF(cmd_status_timeliness);
 
 static int cmd_status_timeliness_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
@@ -363,11 +363,7 @@ static struct output_table *cmd_status_diff_table(const void *answer, const void
 	return tab;
 }
 
-static const struct cli_listing cmd_status_diff_listing = {
-	.keys = CLI_LISTING_KEYS(cmd_status_diff_keys),
-	.rows = cmd_status_diff_rows,
-	.table = cmd_status_diff_table,
-};
+CLI_LISTING_OF(cmd_status_diff);
 
 static int cmd_status_diff_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {

@@ -51,11 +51,7 @@ static struct output_table *cmd_themes_table(const void *answer, const void *arg
 	return t;
 }
 
-static const struct cli_listing cmd_themes_listing = {
-	.keys = CLI_LISTING_KEYS(cmd_themes_keys),
-	.rows = cmd_themes_rows,
-	.table = cmd_themes_table,
-};
+CLI_LISTING_OF(cmd_themes);
 
 static int cmd_themes_list_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {

@@ -100,13 +100,8 @@ void cmd_update_print_json(struct json *j, const Planreg__V1__UpdateContent *c, 
 	json_array_end(j);
 	cli_json_strings(j, "risks", c->risks, c->n_risks);
 	if (u) {
-		json_kv_str(j, "submitted_by", u->submitted_by);
-		json_kv_str(j, "submitted_org", u->submitted_org);
-		json_kv_str(j, "submitted_person", u->submitted_person);
-		json_kv_bool(j, "on_behalf", u->on_behalf);
-		json_kv_str(j, "submitted_at", u->submitted_at);
-		json_kv_str(j, "hash", u->hash);
-		json_kv_str(j, "prev_hash", u->prev_hash);
+		cli_json_fields(j, &u->base,
+				"submitted_by submitted_org submitted_person on_behalf submitted_at hash prev_hash");
 		json_key(j, "review");
 		if (u->review) {
 			json_object_begin(j);
@@ -182,13 +177,8 @@ static void cmd_update_print_row(struct output_rows *rows, const Planreg__V1__Up
 	output_rows_str(rows, "variance_note", c->variance_note[0] ? c->variance_note : NULL);
 	output_rows_str(rows, "milestones", buf_str(&ms));
 	output_rows_list(rows, "risks", c->risks, c->n_risks, "\n");
-	output_rows_str(rows, "submitted_by", u->submitted_by);
-	output_rows_str(rows, "submitted_org", u->submitted_org);
-	output_rows_str(rows, "submitted_person", u->submitted_person);
-	output_rows_bool(rows, "on_behalf", u->on_behalf);
-	output_rows_str(rows, "submitted_at", u->submitted_at);
-	output_rows_str(rows, "hash", u->hash);
-	output_rows_str(rows, "prev_hash", u->prev_hash);
+	output_rows_fields(rows, &u->base,
+			   "submitted_by submitted_org submitted_person on_behalf submitted_at hash prev_hash");
 	output_rows_str(rows, "review_status", r ? (r->accepted ? "accepted" : "returned") : NULL);
 	output_rows_str(rows, "review_comment", r ? r->comment : NULL);
 	output_rows_str(rows, "review_reviewed_by", r ? r->reviewed_by : NULL);
@@ -535,9 +525,7 @@ void cmd_update_print_receipt(const Planreg__V1__UpdateContent *c, const Planreg
 	struct cli_json doc;
 	struct json *j = cli_json_begin(&doc);
 	json_object_begin(j);
-	json_kv_int(j, "update_id", r->update_id);
-	json_kv_int(j, "revision", r->revision);
-	json_kv_str(j, "hash", r->hash);
+	cli_json_fields(j, &r->base, "update_id revision hash");
 	cli_json_strings(j, "warnings", r->warnings, r->n_warnings);
 	json_kv_bool(j, "replayed", replayed);
 	json_kv_str(j, "submitted_at", r->submitted_at);

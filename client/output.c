@@ -262,6 +262,62 @@ void output_rows_str(struct output_rows *r, const char *key, const char *s)
 	c->text = s ? arena_strdup(&r->a, s) : NULL;
 }
 
+void output_rows_text(struct output_rows *r, const char *key, const char *s)
+{
+	output_rows_str(r, key, s && s[0] ? s : NULL);
+}
+
+/* One field of output_rows_fields; false for a type it does not write. */
+static bool output_rows_field(struct output_rows *r, const ProtobufCFieldDescriptor *f, const void *at)
+{
+	switch (f->type) {
+	case PROTOBUF_C_TYPE_STRING:
+		output_rows_str(r, f->name, *(char *const *)at);
+		return true;
+	case PROTOBUF_C_TYPE_BOOL:
+		output_rows_bool(r, f->name, *(const protobuf_c_boolean *)at);
+		return true;
+	case PROTOBUF_C_TYPE_INT32:
+	case PROTOBUF_C_TYPE_SINT32:
+	case PROTOBUF_C_TYPE_SFIXED32:
+		output_rows_int(r, f->name, *(const int32_t *)at);
+		return true;
+	case PROTOBUF_C_TYPE_UINT32:
+	case PROTOBUF_C_TYPE_FIXED32:
+		output_rows_int(r, f->name, *(const uint32_t *)at);
+		return true;
+	case PROTOBUF_C_TYPE_INT64:
+	case PROTOBUF_C_TYPE_SINT64:
+	case PROTOBUF_C_TYPE_SFIXED64:
+		output_rows_int(r, f->name, *(const int64_t *)at);
+		return true;
+	default:
+		return false;
+	}
+}
+
+void output_rows_fields(struct output_rows *r, const ProtobufCMessage *m, const char *names)
+{
+	while (*names) {
+		size_t n = strcspn(names, " ");
+		char name[64];
+		const ProtobufCFieldDescriptor *f = NULL;
+		if (n < sizeof name) {
+			memcpy(name, names, n);
+			name[n] = '\0';
+			f = protobuf_c_message_descriptor_get_field_by_name(m->descriptor, name);
+		}
+		if (f == NULL || f->label == PROTOBUF_C_LABEL_REPEATED ||
+		    !output_rows_field(r, f, (const char *)m + f->offset)) {
+			fprintf(stderr, "planreg: internal error: %.*s is no scalar field of %s\n", (int)n, names,
+				m->descriptor->name);
+			abort();
+		}
+		names += n;
+		names += strspn(names, " ");
+	}
+}
+
 void output_rows_int(struct output_rows *r, const char *key, int64_t v)
 {
 	output_rows_cell(r, key, OUTPUT_NUM)->text = arena_printf(&r->a, "%lld", (long long)v);
@@ -326,11 +382,16 @@ static void output_cell_json(struct json *j, const struct output_cell *c)
 	}
 }
 
+void output_rows_json_members(const struct output_rows *r, size_t row, struct json *j)
+{
+	for (size_t i = 0; i < r->rows[row].n; i++)
+		output_cell_json(j, &r->rows[row].cells[i]);
+}
+
 void output_rows_json_object(const struct output_rows *r, size_t row, struct json *j)
 {
 	json_object_begin(j);
-	for (size_t i = 0; i < r->rows[row].n; i++)
-		output_cell_json(j, &r->rows[row].cells[i]);
+	output_rows_json_members(r, row, j);
 	json_object_end(j);
 }
 

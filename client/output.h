@@ -46,6 +46,7 @@ void output_json_done(struct buf *b, FILE *out);
  * for null, lists joined with their separator). A row key that is not among
  * the declared CSV keys is a bug and aborts, so the two can never drift.
  */
+#include <protobuf-c/protobuf-c.h>
 #include <stdint.h>
 struct json;
 struct output_rows;
@@ -53,6 +54,8 @@ struct output_rows *output_rows_new(void);
 void output_rows_free(struct output_rows *r);
 void output_rows_begin(struct output_rows *r);                               /* starts the next row */
 void output_rows_str(struct output_rows *r, const char *key, const char *s); /* NULL is null */
+/* A protobuf string, where "" means absent: "" and NULL are null. */
+void output_rows_text(struct output_rows *r, const char *key, const char *s);
 void output_rows_int(struct output_rows *r, const char *key, int64_t v);
 void output_rows_null(struct output_rows *r, const char *key);
 void output_rows_bool(struct output_rows *r, const char *key, bool v);
@@ -60,7 +63,13 @@ void output_rows_bool(struct output_rows *r, const char *key, bool v);
 void output_rows_decimal(struct output_rows *r, const char *key, int64_t v, int places);
 void output_rows_list(struct output_rows *r, const char *key, char *const *items, size_t n, const char *sep);
 size_t output_rows_count(const struct output_rows *r);
+/* The scalar fields of m named in names (separated by spaces), each under its name: strings as they are,
+ * booleans and integers as output_rows_bool and output_rows_int write them. A name that is no such field of m
+ * is a bug and aborts. */
+void output_rows_fields(struct output_rows *r, const ProtobufCMessage *m, const char *names);
 void output_rows_json_object(const struct output_rows *r, size_t row, struct json *j);
+/* The row's keys and values into the JSON object j is writing (for an object with more keys of its own). */
+void output_rows_json_members(const struct output_rows *r, size_t row, struct json *j);
 void output_rows_json(const struct output_rows *r, struct json *j); /* an array of objects */
 /* safe: neutralise cells a spreadsheet would run as formulas (a leading = + - @ gets a quote). */
 void output_rows_csv(const struct output_rows *r, const char *const *keys, size_t n_keys, bool safe, FILE *out);

@@ -18,6 +18,8 @@ void *arena_alloc(struct arena *a, size_t n);
 char *arena_strdup(struct arena *a, const char *s);
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* As arena_printf, from a va_list (which it consumes). */
+char *arena_vprintf(struct arena *a, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Grows *items (of n elements of size bytes) by one and returns the new slot. */
 void *arena_push(struct arena *a, void *items_ptr, size_t *n, size_t size);
 void arena_free(struct arena *a);

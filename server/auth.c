@@ -61,3 +61,28 @@ const char *auth_progress_scope(const struct principal *p)
 		return NULL;
 	return p->organisation; /* a submitter: its own organisation's projects only */
 }
+
+/* People (docs/decisions.md, "People"): the CA's admin manages every organisation's, a submitter its own
+ * organisation's. Viewers and the reminder job read them but never change them. */
+bool auth_may_manage_people(const struct principal *p, const char *org)
+{
+	if (p->role == ROLE_ADMIN)
+		return true;
+	return p->role == ROLE_SUBMITTER && strcasecmp(org, p->organisation) == 0;
+}
+
+const char *auth_people_scope(const struct principal *p)
+{
+	return p->role == ROLE_SUBMITTER ? p->organisation : NULL;
+}
+
+bool auth_may_assign(const struct principal *p, char **lead_orgs, size_t n_lead_orgs, const char *person_org,
+		     const char *assignee_org)
+{
+	if (p->role == ROLE_ADMIN)
+		return true;
+	if (p->role != ROLE_SUBMITTER || !auth_leads_project(p, lead_orgs, n_lead_orgs))
+		return false;
+	return (person_org[0] == '\0' || strcasecmp(person_org, p->organisation) == 0) &&
+	       (assignee_org[0] == '\0' || strcasecmp(assignee_org, p->organisation) == 0);
+}

@@ -48,4 +48,17 @@ const char *auth_template_org(const struct principal *p, const char *requested);
  * reminder job), else the one organisation whose projects it may see. */
 const char *auth_progress_scope(const struct principal *p);
 
+/* May p add or remove the people of org (AddPerson, RemovePerson)? Admins any organisation's; a
+ * submitter its own organisation's only. */
+bool auth_may_manage_people(const struct principal *p, const char *org);
+
+/* Whose people p may list: NULL for every organisation's (admin, viewer), else its own organisation. */
+const char *auth_people_scope(const struct principal *p);
+
+/* May p assign the returns of a project led by these organisations to a person of person_org ("" to
+ * unassign), taking them from one of assignee_org ("" when nobody has them)? Admins always; a submitter
+ * only for a project its organisation leads, and only its own organisation's people on either side. */
+bool auth_may_assign(const struct principal *p, char **lead_orgs, size_t n_lead_orgs, const char *person_org,
+		     const char *assignee_org);
+
 #endif

@@ -919,11 +919,7 @@ void conn_accept(struct conn_table *tab, int fd, const struct sockaddr *sa, cons
 void conn_table_init(struct conn_table *tab, struct event_base *base, const struct config *cfg,
 		     const struct conn_hooks *hooks, void *owner)
 {
-	memset(tab, 0, sizeof *tab);
-	tab->base = base;
-	tab->cfg = cfg;
-	tab->hooks = hooks;
-	tab->owner = owner;
+	*tab = (struct conn_table){.base = base, .cfg = cfg, .hooks = hooks, .owner = owner};
 	LIST_INIT(&tab->all);
 	TAILQ_INIT(&tab->unauth);
 	/* the per-address table: a power of two of buckets, at least max_connections, and a random seed */

@@ -304,11 +304,7 @@ void proxy_accept(struct proxy_waits *w, int fd, const struct sockaddr *sa, cons
 void proxy_waits_init(struct proxy_waits *w, struct event_base *base, const struct config *cfg, proxy_ready_cb ready,
 		      void *arg)
 {
-	memset(w, 0, sizeof *w);
-	w->base = base;
-	w->cfg = cfg;
-	w->ready = ready;
-	w->arg = arg;
+	*w = (struct proxy_waits){.base = base, .cfg = cfg, .ready = ready, .arg = arg};
 	TAILQ_INIT(&w->list);
 }
 

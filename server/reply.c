@@ -85,6 +85,14 @@ bool reply_page_fits(const struct rpc_call *call, size_t *used, size_t packed_si
 	return true;
 }
 
+bool reply_page_add(struct rpc_call *call, size_t *used, void *items_ptr, size_t *n, ProtobufCMessage *item)
+{
+	if (!reply_page_fits(call, used, protobuf_c_message_get_packed_size(item)))
+		return false;
+	*(ProtobufCMessage **)arena_push(&call->arena, items_ptr, n, sizeof item) = item;
+	return true;
+}
+
 /* ---------------------------------------------------------------- frames */
 
 /* Packs resp into a frame and queues it; one that will not fit becomes RESOURCE_EXHAUSTED. */
@@ -257,30 +265,37 @@ void reply_ok(struct rpc_call *call, void *body)
 	reply_finish(call, body);
 }
 
+/* A message of a Status or a violation: formatted into the call's arena, at most REPLY_TEXT_MAX bytes. */
+#define REPLY_TEXT_MAX 1023
+static char *reply_text(struct rpc_call *call, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+static char *reply_text(struct rpc_call *call, const char *fmt, va_list ap)
+{
+	char *s = arena_vprintf(&call->arena, fmt, ap);
+	if (strlen(s) > REPLY_TEXT_MAX)
+		s[REPLY_TEXT_MAX] = '\0';
+	return s;
+}
+
 void reply_error(struct rpc_call *call, status_code code, const char *reason, const char *fmt, ...)
 {
-	char msg[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	call->status.message = reply_text(call, fmt, ap);
 	va_end(ap);
 	call->status.code = code;
-	call->status.message = rpc_strdup(call, msg);
 	call->status.reason = rpc_strdup(call, reason ? reason : "");
 	reply_finish(call, NULL);
 }
 
 void reply_violation(struct rpc_call *call, const char *field, const char *fmt, ...)
 {
-	char msg[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
 	Planreg__V1__FieldViolation *v =
 		ARENA_NEW(&call->arena, Planreg__V1__FieldViolation, planreg__v1__field_violation__init);
+	va_list ap;
+	va_start(ap, fmt);
+	v->description = reply_text(call, fmt, ap);
+	va_end(ap);
 	v->field = rpc_strdup(call, field);
-	v->description = rpc_strdup(call, msg);
 	*(Planreg__V1__FieldViolation **)arena_push(&call->arena, &call->status.violations, &call->status.n_violations,
 						    sizeof v) = v;
 }

@@ -25,6 +25,10 @@ bool reply_has_violations(const struct rpc_call *call);
  * it to *used when it does. The first item always fits: alone, it is the most a page can hold. */
 #define REPLY_ENVELOPE_BYTES 4096
 bool reply_page_fits(const struct rpc_call *call, size_t *used, size_t packed_size) __attribute__((warn_unused_result));
+/* A page's next item: pushes item onto the repeated field (*items_ptr, *n) when reply_page_fits says it fits
+ * and returns true; false, adding nothing, when the page is full. */
+bool reply_page_add(struct rpc_call *call, size_t *used, void *items_ptr, size_t *n, ProtobufCMessage *item)
+	__attribute__((warn_unused_result));
 void reply_violations(struct rpc_call *call, const char *reason);
 
 /* Sends the call's reply at once, counts and logs it, and ends the call (route.c calls it

@@ -207,9 +207,7 @@ char *rpc_printf(struct rpc_call *call, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	char *tmp = xvasprintf(fmt, ap);
+	char *s = arena_vprintf(&call->arena, fmt, ap);
 	va_end(ap);
-	char *s = arena_strdup(&call->arena, tmp);
-	free(tmp);
 	return s;
 }

@@ -12,15 +12,16 @@
 
 /* SQL reads better laid out by hand. */
 /* clang-format off */
-/* One change request (alias c, project p), in the order of enum change_col. */
+/* One change request (alias c, project p), in the order of enum change_col and named as the Change message's
+ * fields (change_from_row fills one with result_fill). */
 #define CHANGE_COLUMNS                                                                                          \
-	"c.id, p.ref, p.title, c.kind, c.state, coalesce(c.update_id, 0), coalesce(c.period, ''),"               \
+	"c.id, p.ref, p.title, c.kind, c.state, coalesce(c.update_id, 0) AS update_id, coalesce(c.period, '') AS period," \
 	" CASE c.kind WHEN 'time' THEN coalesce(to_char(c.old_date, 'YYYY-MM-DD'), '')"                          \
-	"  WHEN 'cost' THEN coalesce(c.old_pence::text, '') ELSE c.old_text END,"                                 \
+	"  WHEN 'cost' THEN coalesce(c.old_pence::text, '') ELSE c.old_text END AS old_value,"                    \
 	" CASE c.kind WHEN 'time' THEN coalesce(to_char(c.new_date, 'YYYY-MM-DD'), '')"                          \
-	"  WHEN 'cost' THEN coalesce(c.new_pence::text, '') ELSE c.new_text END,"                                 \
-	" c.rationale, " TS("c.raised_at") ", coalesce(c.decided_by, ''), " TS("c.decided_at") ","              \
-	" c.decision_comment,"                                                                                   \
+	"  WHEN 'cost' THEN coalesce(c.new_pence::text, '') ELSE c.new_text END AS new_value,"                    \
+	" c.rationale, " TS_AS("c.raised_at", "raised_at") ", coalesce(c.decided_by, '') AS decided_by,"          \
+	" " TS_AS("c.decided_at", "decided_at") ", c.decision_comment AS comment,"                                \
 	" coalesce((SELECT string_agg(org_code, chr(31) ORDER BY position) FROM project_lead_org"               \
 	"   WHERE project_id = p.id), '')"
 /* $1 id, $2 state, $3 ref, $4 scope (a submitter's organisation) */
@@ -67,20 +68,8 @@ static Planreg__V1__ChangeKind change_kind(const char *s)
 static Planreg__V1__Change *change_from_row(struct rpc_call *call, PGresult *res, int i)
 {
 	Planreg__V1__Change *c = ARENA_NEW(&call->arena, Planreg__V1__Change, planreg__v1__change__init);
-	c->id = result_int64(res, i, CHANGE_ID);
-	c->ref = result_int(res, i, CHANGE_REF);
-	c->title = rpc_strdup(call, result_value(res, i, CHANGE_TITLE));
+	result_fill(&call->arena, res, i, &c->base);
 	c->kind = change_kind(result_value(res, i, CHANGE_KIND));
-	c->state = rpc_strdup(call, result_value(res, i, CHANGE_STATE));
-	c->update_id = result_int64(res, i, CHANGE_UPDATE_ID);
-	c->period = rpc_strdup(call, result_value(res, i, CHANGE_PERIOD));
-	c->old_value = rpc_strdup(call, result_value(res, i, CHANGE_OLD));
-	c->new_value = rpc_strdup(call, result_value(res, i, CHANGE_NEW));
-	c->rationale = rpc_strdup(call, result_value(res, i, CHANGE_RATIONALE));
-	c->raised_at = rpc_strdup(call, result_value(res, i, CHANGE_RAISED_AT));
-	c->decided_by = rpc_strdup(call, result_value(res, i, CHANGE_DECIDED_BY));
-	c->decided_at = rpc_strdup(call, result_value(res, i, CHANGE_DECIDED_AT));
-	c->comment = rpc_strdup(call, result_value(res, i, CHANGE_COMMENT));
 	c->n_lead_orgs = result_split(&call->arena, result_value(res, i, CHANGE_LEADS), RESULT_SEP, &c->lead_orgs);
 	return c;
 }

@@ -51,20 +51,8 @@ struct credential_state {
 Planreg__V1__Credential *credential_from_row(struct rpc_call *call, PGresult *res, int row)
 {
 	Planreg__V1__Credential *c = ARENA_NEW(&call->arena, Planreg__V1__Credential, planreg__v1__credential__init);
-	c->name = rpc_strdup(call, result_value(res, row, CREDENTIAL_NAME));
-	c->fingerprint = rpc_strdup(call, result_value(res, row, CREDENTIAL_FINGERPRINT));
-	c->organisation = rpc_strdup(call, result_value(res, row, CREDENTIAL_ORG));
-	c->person = rpc_strdup(call, result_value(res, row, CREDENTIAL_PERSON));
+	result_fill(&call->arena, res, row, &c->base);
 	c->role = (Planreg__V1__Role)handlers_cell_role(res, row, CREDENTIAL_ROLE);
-	c->enrolled_at = rpc_strdup(call, result_value(res, row, CREDENTIAL_ENROLLED_AT));
-	c->enrolled_by = rpc_strdup(call, result_value(res, row, CREDENTIAL_ENROLLED_BY));
-	c->revoked_at = rpc_strdup(call, result_value(res, row, CREDENTIAL_REVOKED_AT));
-	c->revoked_by = rpc_strdup(call, result_value(res, row, CREDENTIAL_REVOKED_BY));
-	c->not_after = rpc_strdup(call, result_value(res, row, CREDENTIAL_NOT_AFTER));
-	c->last_seen_at = rpc_strdup(call, result_value(res, row, CREDENTIAL_LAST_SEEN_AT));
-	c->invitation_id = result_int64(res, row, CREDENTIAL_INVITATION_ID);
-	c->replaces = rpc_strdup(call, result_value(res, row, CREDENTIAL_REPLACES));
-	c->retire_at = rpc_strdup(call, result_value(res, row, CREDENTIAL_RETIRE_AT));
 	return c;
 }
 

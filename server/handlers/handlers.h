@@ -51,11 +51,18 @@ enum register_project_col {
 	PROJECT_STAGE_NOTE,
 	PROJECT_STAGE_TEXT,
 	PROJECT_ATTRIBUTES, /* each name and value joined with RESULT_SUBSEP, the attributes with RESULT_SEP */
+	PROJECT_ASSIGNEE,   /* the person its returns are assigned to: id, name and e-mail joined with RESULT_SEP */
 	PROJECT_COLUMNS
 };
 Planreg__V1__Project *register_project_from_row(struct rpc_call *call, PGresult *res, int row, int col);
 /* The current plan's title, which Whoami keeps, changes: a new edition was imported. */
 void register_forget_plan_title(void);
+
+/* people.c: the named people of each organisation, and whom a project's returns are assigned to */
+void people_add(struct rpc_call *call);
+void people_list(struct rpc_call *call);
+void people_remove(struct rpc_call *call);
+void people_assign(struct rpc_call *call);
 
 /* import.c: ImportPlan */
 void import_plan(struct rpc_call *call);
@@ -139,12 +146,18 @@ void log_get_checkpoint(struct rpc_call *call);
 void log_get_consistency_proof(struct rpc_call *call);
 void log_get_inclusion_proof(struct rpc_call *call);
 void log_get_leaves(struct rpc_call *call);
+/* The head of the stored tree of size leaves (size at most the tree's), recomputed from the compact range in the
+ * node table (popcount(size) reads): done gets it (with call->state as it was), or NULL when a node is missing or is
+ * not a hash. */
+typedef void (*log_root_fn)(struct rpc_call *call, const uint8_t *root);
+void log_root_at(struct rpc_call *call, uint64_t size, log_root_fn done);
 /* Whether the service signs its log; false after answering FAILED_PRECONDITION (log_not_signed). */
 bool log_require_signed(struct rpc_call *call);
 /* log_witness.c: witnesses (docs/verifiable-log.md, "Witnesses") */
 void log_witness_set_key(struct rpc_call *call);
 void log_witness_get(struct rpc_call *call);
 void log_witness_add_cosignature(struct rpc_call *call);
+void log_witness_get_cosigned(struct rpc_call *call);
 /* Answers GetCheckpoint with r, its note carrying the cosignature line of every registered witness that cosigned
  * this very checkpoint. */
 void log_witness_cosigned(struct rpc_call *call, Planreg__V1__GetCheckpointResponse *r);

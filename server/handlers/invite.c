@@ -34,20 +34,31 @@
 /* SQL reads better laid out by hand. */
 /* clang-format off */
 #define INVITATION_COLUMNS                                                                                        \
-	"i.id, i.org_code, i.role, i.person, coalesce(i.email, ''), " TS("i.created_at") ", i.created_by, "       \
-	TS("i.expires_at") ", CASE WHEN i.used_at IS NOT NULL THEN 'used' WHEN i.cancelled_at IS NOT NULL"        \
-	" THEN 'cancelled' WHEN i.expires_at <= now() THEN 'expired' ELSE 'pending' END, " TS("i.used_at") ","    \
-	" coalesce(i.credential_name, ''), " TS("i.cancelled_at") ", coalesce(i.cancelled_by, '')"
+	"i.id, i.org_code AS organisation, i.role, i.person, coalesce(i.email, '') AS email, "                     \
+	TS_AS("i.created_at", "created_at") ", i.created_by, " TS_AS("i.expires_at", "expires_at") ","             \
+	" CASE WHEN i.used_at IS NOT NULL THEN 'used' WHEN i.cancelled_at IS NOT NULL THEN 'cancelled'"            \
+	"  WHEN i.expires_at <= now() THEN 'expired' ELSE 'pending' END AS state, " TS_AS("i.used_at", "used_at") "," \
+	" coalesce(i.credential_name, '') AS credential, " TS_AS("i.cancelled_at", "cancelled_at") ","            \
+	" coalesce(i.cancelled_by, '') AS cancelled_by, coalesce(i.person_id, 0) AS person_id"
 enum invitation_col {
 	INV_ID, INV_ORG, INV_ROLE, INV_PERSON, INV_EMAIL, INV_CREATED_AT, INV_CREATED_BY, INV_EXPIRES_AT, INV_STATE,
-	INV_USED_AT, INV_CREDENTIAL, INV_CANCELLED_AT, INV_CANCELLED_BY,
+	INV_USED_AT, INV_CREDENTIAL, INV_CANCELLED_AT, INV_CANCELLED_BY, INV_PERSON_ID,
 };
 
-/* $1 secret hash, $2 organisation, $3 role, $4 person, $5 email, $6 by, $7 seconds */
+/* $1 secret hash, $2 organisation, $3 role, $4 person, $5 email, $6 by, $7 seconds, $8 the person of the register
+ * it is for (0: none; then it must be a current person of that organisation, whose name fills an empty $4) */
 static const char SQL_CREATE[] =
-	"INSERT INTO invitation AS i (secret_sha256, org_code, role, person, email, created_by, expires_at)"
-	" SELECT $1, o.code, $3::credential_role, $4, NULLIF($5, ''), $6, now() + make_interval(secs => $7::bigint)"
-	" FROM organisation o WHERE lower(o.code) = lower($2) RETURNING " INVITATION_COLUMNS;
+	"INSERT INTO invitation AS i (secret_sha256, org_code, role, person, email, created_by, expires_at, person_id)"
+	" SELECT $1, o.code, $3::credential_role, coalesce(nullif($4, ''), x.name), NULLIF($5, ''), $6,"
+	"  now() + make_interval(secs => $7::bigint), x.id"
+	" FROM organisation o LEFT JOIN org_person x ON x.id = $8::bigint"
+	" WHERE lower(o.code) = lower($2) AND ($8::bigint = 0 OR (x.org_code = o.code AND x.ended_at IS NULL))"
+	" RETURNING " INVITATION_COLUMNS;
+/* $1 organisation, $2 person: why SQL_CREATE made nothing */
+static const char SQL_CREATE_WHY[] =
+	"SELECT (SELECT code FROM organisation WHERE lower(code) = lower($1)), x.org_code, x.ended_at IS NOT NULL"
+	" FROM (SELECT 1) one LEFT JOIN org_person x ON x.id = $2::bigint";
+enum create_why_col { WHY_ORG, WHY_PERSON_ORG, WHY_PERSON_ENDED };
 static const char SQL_LIST[] = "SELECT " INVITATION_COLUMNS " FROM invitation i ORDER BY i.id DESC";
 static const char SQL_CANCEL[] =
 	"UPDATE invitation AS i SET cancelled_at = now(), cancelled_by = $2"
@@ -96,19 +107,8 @@ static const char SQL_RENEW_RETIRE[] =
 static Planreg__V1__Invitation *invite_from_row(struct rpc_call *call, PGresult *res, int row)
 {
 	Planreg__V1__Invitation *i = ARENA_NEW(&call->arena, Planreg__V1__Invitation, planreg__v1__invitation__init);
-	i->id = result_int64(res, row, INV_ID);
-	i->organisation = rpc_strdup(call, result_value(res, row, INV_ORG));
+	result_fill(&call->arena, res, row, &i->base);
 	i->role = (Planreg__V1__Role)handlers_cell_role(res, row, INV_ROLE);
-	i->person = rpc_strdup(call, result_value(res, row, INV_PERSON));
-	i->email = rpc_strdup(call, result_value(res, row, INV_EMAIL));
-	i->created_at = rpc_strdup(call, result_value(res, row, INV_CREATED_AT));
-	i->created_by = rpc_strdup(call, result_value(res, row, INV_CREATED_BY));
-	i->expires_at = rpc_strdup(call, result_value(res, row, INV_EXPIRES_AT));
-	i->state = rpc_strdup(call, result_value(res, row, INV_STATE));
-	i->used_at = rpc_strdup(call, result_value(res, row, INV_USED_AT));
-	i->credential = rpc_strdup(call, result_value(res, row, INV_CREDENTIAL));
-	i->cancelled_at = rpc_strdup(call, result_value(res, row, INV_CANCELLED_AT));
-	i->cancelled_by = rpc_strdup(call, result_value(res, row, INV_CANCELLED_BY));
 	return i;
 }
 
@@ -130,13 +130,33 @@ struct invite_create {
 	char *code; /* sent once, never stored: the secret is in it */
 };
 
+/* No invitation was made: no such organisation, or the person it names is not a current one of it. */
+static void invite_create_refused(struct rpc_call *call, PGresult *res)
+{
+	const Planreg__V1__CreateInvitationRequest *q = call->req->create_invitation;
+	long long id = (long long)q->person_id;
+	if (result_is_null(res, 0, WHY_ORG))
+		reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "organisation_not_found",
+			    "there is no organisation %s (`planreg org list` shows the codes)", q->organisation);
+	else if (result_is_null(res, 0, WHY_PERSON_ORG))
+		reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "person_not_found",
+			    "there is no person %lld (`planreg person list` shows their ids)", id);
+	else if (result_bool(res, 0, WHY_PERSON_ENDED))
+		reply_error(call, PLANREG__V1__CODE__FAILED_PRECONDITION, "person_ended",
+			    "person %lld was removed: invite a current person", id);
+	else
+		reply_error(call, PLANREG__V1__CODE__FAILED_PRECONDITION, "person_not_of_organisation",
+			    "person %lld is of %s, not %s: an invitation names a person of the organisation it is for",
+			    id, result_value(res, 0, WHY_PERSON_ORG), q->organisation);
+}
+
 static void invite_created(struct rpc_call *call, PGresult *res)
 {
 	struct invite_create *st = call->state;
 	if (PQntuples(res) != 1) {
-		reply_error(call, PLANREG__V1__CODE__NOT_FOUND, "organisation_not_found",
-			    "there is no organisation %s (`planreg org list` shows the codes)",
-			    call->req->create_invitation->organisation);
+		const Planreg__V1__CreateInvitationRequest *q = call->req->create_invitation;
+		const char *params[2] = {q->organisation, rpc_printf(call, "%lld", (long long)q->person_id)};
+		query_run(call, SQL_CREATE_WHY, 2, params, invite_create_refused);
 		return;
 	}
 	Planreg__V1__CreateInvitationResponse *r = ARENA_NEW(&call->arena, Planreg__V1__CreateInvitationResponse,
@@ -155,7 +175,9 @@ static bool invite_create_valid(struct rpc_call *call, const Planreg__V1__Create
 	validate_org_code(call, "organisation", q->organisation);
 	if (!values_role_valid((int)q->role))
 		reply_violation(call, "role", "is one of %s", values_role_names());
-	validate_text(call, "person", q->person, 200, VALIDATE_REQUIRED);
+	validate_text(call, "person", q->person, 200, q->person_id ? 0 : VALIDATE_REQUIRED);
+	if (q->person_id < 0)
+		reply_violation(call, "person_id", "give a person's id (`planreg person list`), or 0 for none");
 	if (q->email[0] != '\0')
 		validate_email(call, "email", q->email);
 	if (q->expires_seconds != 0 && (q->expires_seconds < INVITE_MIN_S || q->expires_seconds > INVITE_MAX_S))
@@ -189,14 +211,15 @@ void invite_create(struct rpc_call *call)
 	invite_clear(&inv);
 	call->state = st;
 	long long seconds = q->expires_seconds ? q->expires_seconds : INVITE_DEFAULT_S;
-	const char *params[7] = {hash,
+	const char *params[8] = {hash,
 				 q->organisation,
 				 values_role_name((enum role)q->role),
 				 q->person,
 				 q->email,
 				 call->principal.credential,
-				 rpc_printf(call, "%lld", seconds)};
-	query_run(call, SQL_CREATE, 7, params, invite_created);
+				 rpc_printf(call, "%lld", seconds),
+				 rpc_printf(call, "%lld", (long long)q->person_id)};
+	query_run(call, SQL_CREATE, 8, params, invite_created);
 }
 
 /* ---------------------------------------------------------------- ListInvitations, CancelInvitation */

@@ -530,6 +530,48 @@ void log_get_inclusion_proof(struct rpc_call *call)
 	log_proof_start(call, true, q->index, q->size);
 }
 
+/* ---------------------------------------------------------------- the head at a size */
+
+/* The head of the stored tree at one size, while its compact range is read. */
+struct log_root_job {
+	void *outer; /* the caller's call->state, given back before done */
+	log_root_fn done;
+	uint64_t size;
+	struct log_nodes nodes;
+};
+
+static void log_root_have_nodes(struct rpc_call *call, PGresult *res)
+{
+	struct log_root_job *job = call->state;
+	struct merkle_compact c;
+	uint8_t root[MERKLE_HASH_LEN];
+	bool ok = log_nodes_fill(&job->nodes, res) && merkle_compact_load(&c, job->size, log_nodes_lookup, &job->nodes);
+	if (ok)
+		merkle_compact_root(&c, root);
+	call->state = job->outer;
+	job->done(call, ok ? root : NULL);
+}
+
+void log_root_at(struct rpc_call *call, uint64_t size, log_root_fn done)
+{
+	struct log_root_job *job = arena_alloc(&call->arena, sizeof *job);
+	memset(job, 0, sizeof *job);
+	job->outer = call->state;
+	job->done = done;
+	job->size = size;
+	call->state = job;
+	struct merkle_compact c;
+	if (!merkle_compact_load(&c, size, log_nodes_record, &job->nodes)) {
+		reply_error(call, PLANREG__V1__CODE__INTERNAL, "log_proof", "the service could not plan a proof");
+		return;
+	}
+	if (job->nodes.n == 0) { /* the empty tree */
+		log_root_have_nodes(call, NULL);
+		return;
+	}
+	log_nodes_fetch(call, &job->nodes, log_root_have_nodes);
+}
+
 /* ---------------------------------------------------------------- GetLeaves */
 
 /* A certificate (bytea as text) added to the page unless it is there already. */

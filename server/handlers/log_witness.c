@@ -11,6 +11,7 @@
 #include "handlers.h"
 #include "log.h"
 #include "log_sign.h"
+#include "merkle.h"
 #include "note.h"
 #include "server.h"
 #include "xmalloc.h"
@@ -30,23 +31,35 @@ static const char SQL_WITNESS_GET[] =
 	"  WHERE lower(c.org_code) = lower($1) ORDER BY c.tree_size DESC LIMIT 1) c ON true";
 enum witness_col { WIT_VKEY, WIT_CHECKPOINT, WIT_LOG_LINE, WIT_LINE, WIT_SIZE };
 /* $1 organisation, $2 size, $3 checkpoint text, $4 key, $5 line, $6 the log's line, $7 time. One row of enum
- * cosign_col: whether it was kept, the largest size cosigned before, and whether this very checkpoint was. */
+ * cosign_col: whether it was kept, the largest size and the latest time cosigned before, and whether this very
+ * checkpoint was. A witness never goes backwards: neither to a smaller tree nor to an earlier time. */
 static const char SQL_COSIGN_INSERT[] =
-	"WITH last AS (SELECT max(tree_size) AS size FROM log_cosignature WHERE org_code = $1),"
+	"WITH last AS (SELECT max(tree_size) AS size, max(cosigned_at) AS at FROM log_cosignature WHERE org_code = $1),"
 	" ins AS (INSERT INTO log_cosignature (org_code, tree_size, checkpoint, vkey, line, log_line, cosigned_at)"
 	"  SELECT $1, $2::bigint, $3, $4, $5, $6, $7::bigint FROM last"
-	"  WHERE last.size IS NULL OR last.size < $2::bigint RETURNING 1)"
-	" SELECT (SELECT count(*) FROM ins), (SELECT size FROM last),"
+	"  WHERE last.size IS NULL OR (last.size < $2::bigint AND last.at <= $7::bigint) RETURNING 1)"
+	" SELECT (SELECT count(*) FROM ins), (SELECT size FROM last), (SELECT at FROM last),"
 	"  EXISTS (SELECT 1 FROM log_cosignature WHERE org_code = $1 AND tree_size = $2::bigint AND checkpoint = $3)";
-enum cosign_col { COSIGN_KEPT, COSIGN_LAST, COSIGN_SAME };
+enum cosign_col { COSIGN_KEPT, COSIGN_LAST, COSIGN_LAST_AT, COSIGN_SAME };
 /* $1 checkpoint text: the lines of the witnesses whose registered key made them. */
 static const char SQL_COSIGNATURES_OF[] =
 	"SELECT c.line, c.vkey FROM log_cosignature c JOIN witness_key k ON k.org_code = c.org_code AND k.vkey = c.vkey"
 	" WHERE md5(c.checkpoint) = md5($1) AND c.checkpoint = $1 ORDER BY c.org_code LIMIT 99";
 enum cosigs_col { COSIGS_LINE, COSIGS_VKEY };
+/* $1 the witness keys asked for, one a line; $2 the quorum. The newest checkpoint that at least $2 of them cosigned:
+ * its rows by those keys, rows of enum cosigned_col. */
+static const char SQL_COSIGNED_NEWEST[] =
+	"WITH k AS (SELECT string_to_array($1, E'\\n') AS keys),"
+	" best AS (SELECT c.checkpoint FROM log_cosignature c, k WHERE c.vkey = ANY(k.keys) GROUP BY c.checkpoint"
+	"  HAVING count(DISTINCT c.vkey) >= $2::int ORDER BY max(c.tree_size) DESC LIMIT 1)"
+	" SELECT c.checkpoint, c.log_line, c.line, c.vkey, c.tree_size FROM log_cosignature c, best b, k"
+	" WHERE md5(c.checkpoint) = md5(b.checkpoint) AND c.checkpoint = b.checkpoint AND c.vkey = ANY(k.keys)"
+	" ORDER BY c.org_code LIMIT 99";
+enum cosigned_col { COSIGNED_CHECKPOINT, COSIGNED_LOG_LINE, COSIGNED_LINE, COSIGNED_VKEY, COSIGNED_SIZE };
 /* clang-format on */
 
 #define WITNESS_CLOCK_SKEW 600 /* seconds a cosignature's time may be ahead of the service's clock */
+#define WITNESS_KEYS_MAX 99    /* a note carries at most 100 signature lines, the log's one */
 
 /* ---------------------------------------------------------------- SetWitnessKey */
 
@@ -122,6 +135,7 @@ struct witness_cosign {
 	const char *text, *log_line; /* the checkpoint text and the log's signature line */
 	const char *line;            /* the cosignature line, ending in its newline */
 	uint64_t size, when;
+	uint8_t root[MERKLE_HASH_LEN]; /* the checkpoint's head */
 };
 
 /* The log's own signature line of the opened note n, verbatim ("— name base64\n"), or NULL. */
@@ -156,6 +170,7 @@ static bool witness_checkpoint_ours(struct rpc_call *call, struct witness_cosign
 				why = "it names another log";
 			ok = strcmp(cp.origin, s->origin) == 0 && cp.size <= s->size;
 			st->size = cp.size;
+			memcpy(st->root, cp.root, MERKLE_HASH_LEN);
 			checkpoint_free(&cp);
 		}
 		st->text = rpc_strdup(call, n.text);
@@ -221,10 +236,15 @@ static void witness_cosign_kept(struct rpc_call *call, PGresult *res)
 	struct witness_cosign *st = call->state;
 	bool kept = result_int64(res, 0, COSIGN_KEPT) > 0;
 	if (!kept && strcmp(result_value(res, 0, COSIGN_SAME), "t") != 0) {
-		reply_error(call, PLANREG__V1__CODE__FAILED_PRECONDITION, "cosignature_not_newer",
-			    "%s's witness already cosigned a tree of %s entries: a witness never cosigns an older "
-			    "tree, nor another one of the same size",
-			    call->principal.organisation, result_value(res, 0, COSIGN_LAST));
+		bool smaller = (uint64_t)result_int64(res, 0, COSIGN_LAST) >= st->size;
+		reply_error(
+			call, PLANREG__V1__CODE__FAILED_PRECONDITION,
+			smaller ? "cosignature_not_newer" : "cosignature_time_backwards",
+			smaller ? "%s's witness already cosigned a tree of %s entries: a witness never cosigns an "
+				  "older tree, nor another one of the same size"
+				: "%s's witness already cosigned a tree at time %s, later than this cosignature's: a "
+				  "witness's cosignatures never go back in time (set the witness's clock)",
+			call->principal.organisation, result_value(res, 0, smaller ? COSIGN_LAST : COSIGN_LAST_AT));
 		return;
 	}
 	Planreg__V1__AddCosignatureResponse *r = ARENA_NEW(&call->arena, Planreg__V1__AddCosignatureResponse,
@@ -266,6 +286,28 @@ static void witness_cosign_have_key(struct rpc_call *call, PGresult *res)
 	query_run(call, SQL_COSIGN_INSERT, 7, params, witness_cosign_kept);
 }
 
+/* The stored log's head at the checkpoint's size: a checkpoint this log's key signed is cosigned only when it is what
+ * the log holds (a daemon restored without its state may have signed another history). */
+static void witness_cosign_have_root(struct rpc_call *call, const uint8_t *root)
+{
+	struct witness_cosign *st = call->state;
+	if (root == NULL || memcmp(root, st->root, MERKLE_HASH_LEN) != 0) {
+		log_warn("cosignature_not_in_log", "rid=%s org=%s size=%llu why=%s", call->rid,
+			 log_q(call->principal.organisation), (unsigned long long)st->size,
+			 log_q(root == NULL ? "the node table lacks its compact range"
+					    : "its head is not the stored log's"));
+		reply_error(
+			call, PLANREG__V1__CODE__FAILED_PRECONDITION, "checkpoint_not_in_log",
+			"the checkpoint sent (a tree of %llu entries) carries this log's signature, but its head is "
+			"not the head of the log's first %llu entries as stored: it is not of this log's history, so "
+			"it is not cosigned here (keep it as evidence, and cosign the note GetCheckpoint serves now)",
+			(unsigned long long)st->size, (unsigned long long)st->size);
+		return;
+	}
+	const char *params[1] = {call->principal.organisation};
+	query_run(call, SQL_WITNESS_GET, 1, params, witness_cosign_have_key);
+}
+
 void log_witness_add_cosignature(struct rpc_call *call)
 {
 	if (!log_require_signed(call))
@@ -275,8 +317,7 @@ void log_witness_add_cosignature(struct rpc_call *call)
 	call->state = st;
 	if (!witness_checkpoint_ours(call, st))
 		return;
-	const char *params[1] = {call->principal.organisation};
-	query_run(call, SQL_WITNESS_GET, 1, params, witness_cosign_have_key);
+	log_root_at(call, st->size, witness_cosign_have_root);
 }
 
 /* ---------------------------------------------------------------- GetCheckpoint's cosignatures */
@@ -334,4 +375,60 @@ void log_witness_cosigned(struct rpc_call *call, Planreg__V1__GetCheckpointRespo
 	call->state = st;
 	const char *params[1] = {st->text};
 	query_run(call, SQL_COSIGNATURES_OF, 1, params, witness_cosignatures_have);
+}
+
+/* ---------------------------------------------------------------- GetCosignedCheckpoint */
+
+static void witness_cosigned_have(struct rpc_call *call, PGresult *res)
+{
+	Planreg__V1__GetCosignedCheckpointResponse *r =
+		ARENA_NEW(&call->arena, Planreg__V1__GetCosignedCheckpointResponse,
+			  planreg__v1__get_cosigned_checkpoint_response__init);
+	if (PQntuples(res) > 0) {
+		const char *text = result_value(res, 0, COSIGNED_CHECKPOINT);
+		struct buf b = {0};
+		buf_printf(&b, "%s\n%s", text, result_value(res, 0, COSIGNED_LOG_LINE));
+		for (int i = 0; i < PQntuples(res); i++) {
+			const char *line = result_value(res, i, COSIGNED_LINE);
+			if (witness_line_verifies(text, line, result_value(res, i, COSIGNED_VKEY)))
+				buf_puts(&b, line);
+			else
+				log_warn("cosignature_corrupt", "line=%s", log_q(line));
+		}
+		r->checkpoint = rpc_strdup(call, buf_str(&b));
+		r->size = (uint64_t)result_int64(res, 0, COSIGNED_SIZE);
+		buf_free(&b);
+	}
+	reply_ok(call, r);
+}
+
+void log_witness_get_cosigned(struct rpc_call *call)
+{
+	const Planreg__V1__GetCosignedCheckpointRequest *q = call->req->get_cosigned_checkpoint;
+	if (!log_require_signed(call))
+		return;
+	struct buf keys = {0};
+	bool keys_ok = q->n_vkeys >= 1 && q->n_vkeys <= WITNESS_KEYS_MAX;
+	for (size_t i = 0; keys_ok && i < q->n_vkeys; i++) {
+		struct note_verifier v;
+		keys_ok = note_verifier_parse(q->vkeys[i], &v) && v.type == NOTE_COSIGNATURE;
+		char *canonical = keys_ok ? note_verifier_format(&v) : NULL;
+		buf_printf(&keys, "%s%s", i ? "\n" : "", canonical ? canonical : "");
+		free(canonical);
+	}
+	if (!keys_ok)
+		reply_violation(call, "vkeys",
+				"give 1 to %d witnesses' cosignature verifier keys (NAME+8 hex digits+base64 of type "
+				"0x04, as `planreg audit witness-key` prints them)",
+				WITNESS_KEYS_MAX);
+	if (q->quorum < 1 || q->quorum > q->n_vkeys)
+		reply_violation(call, "quorum", "ask for 1 to %zu cosignatures (one per key given)", q->n_vkeys);
+	if (reply_has_violations(call)) {
+		buf_free(&keys);
+		reply_violations(call, "invalid_witness_query");
+		return;
+	}
+	const char *params[2] = {rpc_strdup(call, buf_str(&keys)), rpc_printf(call, "%u", (unsigned)q->quorum)};
+	buf_free(&keys);
+	query_run(call, SQL_COSIGNED_NEWEST, 2, params, witness_cosigned_have);
 }

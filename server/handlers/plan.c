@@ -9,32 +9,20 @@
 
 /* SQL reads better laid out by hand. */
 /* clang-format off */
-/* $1 the plan, or NULL for every plan; by number. */
+/* $1 the plan, or NULL for every plan; by number. Its columns are named as the Plan message's fields
+ * (plan_from_row fills one with result_fill). */
 static const char SQL_PLANS[] =
-	"SELECT p.id, p.title, coalesce(p.previous, 0), coalesce((SELECT n.id FROM plan n WHERE n.previous = p.id), 0),"
-	"  p.id = " CURRENT_PLAN ", " TS("p.imported_at") ", p.imported_by, coalesce(p.source_sha256, ''),"
-	"  (SELECT count(*) FROM project x WHERE x.plan_id = p.id),"
-	"  (SELECT count(*) FROM theme t WHERE t.plan_id = p.id),"
-	"  (SELECT count(*) FROM project x WHERE x.plan_id = p.id AND x.continues IS NOT NULL),"
-	"  (SELECT count(*) FROM project x WHERE x.plan_id = p.id AND x.continues IS NULL),"
+	"SELECT p.id AS number, p.title, coalesce(p.previous, 0) AS previous,"
+	"  coalesce((SELECT n.id FROM plan n WHERE n.previous = p.id), 0) AS next,"
+	"  p.id = " CURRENT_PLAN " AS current, " TS_AS("p.imported_at", "imported_at") ", p.imported_by,"
+	"  coalesce(p.source_sha256, '') AS source_sha256,"
+	"  (SELECT count(*) FROM project x WHERE x.plan_id = p.id) AS projects,"
+	"  (SELECT count(*) FROM theme t WHERE t.plan_id = p.id) AS themes,"
+	"  (SELECT count(*) FROM project x WHERE x.plan_id = p.id AND x.continues IS NOT NULL) AS carried_over,"
+	"  (SELECT count(*) FROM project x WHERE x.plan_id = p.id AND x.continues IS NULL) AS new_projects,"
 	"  (SELECT count(*) FROM project o WHERE o.plan_id = p.previous"
-	"    AND NOT EXISTS (SELECT 1 FROM project x WHERE x.continues = o.id))"
+	"    AND NOT EXISTS (SELECT 1 FROM project x WHERE x.continues = o.id)) AS closed"
 	" FROM plan p WHERE $1::text IS NULL OR p.id = " PLAN_NAMED("$1") " ORDER BY p.id";
-enum plans_col {
-	PLANS_NUMBER,
-	PLANS_TITLE,
-	PLANS_PREVIOUS,
-	PLANS_NEXT,
-	PLANS_CURRENT,
-	PLANS_IMPORTED_AT,
-	PLANS_IMPORTED_BY,
-	PLANS_SHA256,
-	PLANS_PROJECTS,
-	PLANS_THEMES,
-	PLANS_CARRIED,
-	PLANS_NEW,
-	PLANS_CLOSED,
-};
 
 /* What changed from one edition's row of a project (o) to the next's (x): the names joined with RESULT_SEP. */
 #define PLAN_CHANGED                                                                                            \
@@ -75,19 +63,7 @@ const char PLAN_SQL_PROJECTS[] =
 static Planreg__V1__Plan *plan_from_row(struct rpc_call *call, PGresult *res, int i)
 {
 	Planreg__V1__Plan *p = ARENA_NEW(&call->arena, Planreg__V1__Plan, planreg__v1__plan__init);
-	p->number = result_int(res, i, PLANS_NUMBER);
-	p->title = rpc_strdup(call, result_value(res, i, PLANS_TITLE));
-	p->previous = result_int(res, i, PLANS_PREVIOUS);
-	p->next = result_int(res, i, PLANS_NEXT);
-	p->current = result_bool(res, i, PLANS_CURRENT);
-	p->imported_at = rpc_strdup(call, result_value(res, i, PLANS_IMPORTED_AT));
-	p->imported_by = rpc_strdup(call, result_value(res, i, PLANS_IMPORTED_BY));
-	p->source_sha256 = rpc_strdup(call, result_value(res, i, PLANS_SHA256));
-	p->projects = result_int(res, i, PLANS_PROJECTS);
-	p->themes = result_int(res, i, PLANS_THEMES);
-	p->carried_over = result_int(res, i, PLANS_CARRIED);
-	p->new_projects = result_int(res, i, PLANS_NEW);
-	p->closed = result_int(res, i, PLANS_CLOSED);
+	result_fill(&call->arena, res, i, &p->base);
 	return p;
 }
 
@@ -95,10 +71,7 @@ Planreg__V1__PlanProject *plan_project_from_row(struct rpc_call *call, PGresult 
 {
 	Planreg__V1__PlanProject *p =
 		ARENA_NEW(&call->arena, Planreg__V1__PlanProject, planreg__v1__plan_project__init);
-	p->status = rpc_strdup(call, result_value(res, i, PLAN_PROJECT_STATUS));
-	p->ref = result_int(res, i, PLAN_PROJECT_REF);
-	p->previous_ref = result_int(res, i, PLAN_PROJECT_PREVIOUS_REF);
-	p->title = rpc_strdup(call, result_value(res, i, PLAN_PROJECT_TITLE));
+	result_fill(&call->arena, res, i, &p->base);
 	p->n_changed = result_split(&call->arena, result_value(res, i, PLAN_PROJECT_CHANGED), RESULT_SEP, &p->changed);
 	return p;
 }

@@ -69,7 +69,10 @@ const char REGISTER_SQL_PROJECT_COLUMNS[] =
 	" f.partners_text, f.cost_text, f.cost_status, f.cost_min_pence, f.cost_max_pence, f.cost_approximate,"
 	" f.funding, f.stage, f.stage_note, f.stage_text,"
 	" coalesce((SELECT string_agg(a.name || chr(30) || a.value, chr(31) ORDER BY a.position)"
-	"           FROM project_attribute a WHERE a.project_id = f.id), '')";
+	"           FROM project_attribute a WHERE a.project_id = f.id), ''),"
+	" coalesce((SELECT x.id || chr(31) || x.name || chr(31) || x.email FROM project_assignment pa"
+	"           JOIN org_person x ON x.id = pa.person_id WHERE pa.lineage = f.lineage AND pa.ended_at IS NULL), "
+	"'')";
 
 /* $1 theme, $2 objective, $3 lead org, $4 stage, $5 capital, $6 text, $7 ref, $8 after ref, $9 limit,
  * $10 plan */
@@ -180,6 +183,12 @@ Planreg__V1__Project *register_project_from_row(struct rpc_call *call, PGresult 
 	p->stage_note = rpc_strdup(call, result_value(res, row, col + PROJECT_STAGE_NOTE));
 	p->stage_text = rpc_strdup(call, result_value(res, row, col + PROJECT_STAGE_TEXT));
 	register_attributes(call, p, result_value(res, row, col + PROJECT_ATTRIBUTES));
+	char **assignee;
+	if (result_split(&call->arena, result_value(res, row, col + PROJECT_ASSIGNEE), RESULT_SEP, &assignee) == 3) {
+		p->assignee_id = strtoll(assignee[0], NULL, 10);
+		p->assignee = assignee[1];
+		p->assignee_email = assignee[2];
+	}
 	return p;
 }
 

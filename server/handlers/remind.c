@@ -92,7 +92,13 @@ static const char SQL_CLAIM_OUTSTANDING[] =
 	"  (SELECT string_agg(coalesce(c.person, c.name) || chr(31) || to_char(c.not_after AT TIME ZONE 'UTC',"
 	"     'YYYY-MM-DD'), chr(30) ORDER BY c.not_after, c.name) FROM credential c WHERE c.org_code = o.code"
 	"     AND c.revoked_at IS NULL AND c.retire_at IS NULL"
-	"     AND c.not_after BETWEEN now() AND now() + interval '14 days')"
+	"     AND c.not_after BETWEEN now() AND now() + interval '14 days'),"
+	/* the person of this organisation its returns are assigned to, and its SRO: "id<US>name<US>addr" */
+	"  (SELECT y.id || chr(31) || y.name || chr(31) || y.email FROM project_assignment pa"
+	"     JOIN org_person y ON y.id = pa.person_id WHERE pa.lineage = sp.lineage AND pa.ended_at IS NULL"
+	"     AND y.org_code = o.code),"
+	"  (SELECT z.id || chr(31) || z.name || chr(31) || z.email FROM org_person z WHERE z.org_code = o.code"
+	"     AND z.ended_at IS NULL AND 'sro' = ANY (z.roles))"
 	" FROM planreg_status_rows($1, now(), NULL, $2::date, NULL, NULL, NULL, NULL, false, NULL, NULL, NULL, NULL) s"
 	" JOIN project_lead_org l ON l.project_id = s.project_id"
 	" JOIN organisation o ON o.code = l.org_code"
@@ -118,6 +124,8 @@ enum claim_outstanding_col {
 	OWED_FORECAST, /* NULL when unknown */
 	OWED_VARIANCE_NOTE,
 	OWED_EXPIRING, /* NULL when none */
+	OWED_ASSIGNEE, /* NULL when nobody of it */
+	OWED_SRO,      /* NULL when it has none */
 };
 
 /* $1 period: the steps nobody may claim now (delivered, leased, or failed and backing off), each with the day
@@ -165,12 +173,12 @@ enum ack_col {
 	ACK_STATE,    /* the message's state now; NULL when there is no such message */
 };
 
-/* $1 period or NULL */
+/* $1 period or NULL. Named as the ReminderRecord message's fields (remind_list_done fills one with result_fill). */
 static const char SQL_LIST[] =
-	"SELECT id, period, to_char(as_of, 'YYYY-MM-DD'), recipient, subject,"
-	"  CASE WHEN state = 'leased' AND lease_until <= now() THEN 'expired' ELSE state::text END,"
-	"  " TS_US("claimed_at") ", claimed_by, coalesce(" TS_US("acked_at") ", ''), coalesce(error, ''),"
-	"  array_to_string(steps, chr(31))"
+	"SELECT id, period, to_char(as_of, 'YYYY-MM-DD') AS as_of, recipient, subject,"
+	"  CASE WHEN state = 'leased' AND lease_until <= now() THEN 'expired' ELSE state::text END AS state,"
+	"  " TS_US("claimed_at") " AS claimed_at, claimed_by, coalesce(" TS_US("acked_at") ", '') AS acked_at,"
+	"  coalesce(error, '') AS error, array_to_string(steps, chr(31))"
 	" FROM reminder_message WHERE ($1::text IS NULL OR period = $1::text) AND id > $2::bigint ORDER BY id";
 enum list_col {
 	LIST_ID,
@@ -308,25 +316,32 @@ static const char *remind_step_for(struct rpc_call *call, const struct remind_cl
 	return rpc_printf(call, "overdue-%d", (st->days + st->overdue_every - 1) / st->overdue_every);
 }
 
-static bool remind_taken(PGresult *taken, const char *org, const char *step)
+/* Whether org's step is taken; the day its digest was made for into *on (when on is not NULL). */
+static bool remind_taken_on(PGresult *taken, const char *org, const char *step, struct date *on)
 {
 	for (int i = 0; i < PQntuples(taken); i++)
 		if (strcmp(result_value(taken, i, TAKEN_ORG), org) == 0 &&
 		    strcmp(result_value(taken, i, TAKEN_STEP), step) == 0)
-			return true;
+			return on == NULL || date_parse(result_value(taken, i, TAKEN_AS_OF), on);
 	return false;
 }
 
-/* Whether org has had no overdue reminder in the last overdue_every days. The overdue steps fall on fixed days
+static bool remind_taken(PGresult *taken, const char *org, const char *step)
+{
+	return remind_taken_on(taken, org, step, NULL);
+}
+
+/* Whether org has had no overdue reminder in the last overdue_every days (to its contacts: person "", or to the
+ * person its projects are assigned to: "/p17"). The overdue steps fall on fixed days
  * (the first day late, then every overdue_every days), but a step sent late in its window (the job's first run, a
  * contact added, the timer down for a while) would otherwise be followed by the next one a day or two after. */
-static bool remind_overdue_rested(PGresult *taken, const char *org, const struct remind_claim *st)
+static bool remind_overdue_rested(PGresult *taken, const char *org, const char *person, const struct remind_claim *st)
 {
 	for (int i = 0; i < PQntuples(taken); i++) {
 		struct date sent;
-		if (strcmp(result_value(taken, i, TAKEN_ORG), org) != 0 ||
-		    strncmp(result_value(taken, i, TAKEN_STEP), "overdue-", 8) != 0 ||
-		    !date_parse(result_value(taken, i, TAKEN_AS_OF), &sent))
+		const char *step = result_value(taken, i, TAKEN_STEP), *to = strchr(step, '/');
+		if (strcmp(result_value(taken, i, TAKEN_ORG), org) != 0 || strncmp(step, "overdue-", 8) != 0 ||
+		    strcmp(to ? to : "", person) != 0 || !date_parse(result_value(taken, i, TAKEN_AS_OF), &sent))
 			continue;
 		if (date_days_between(sent, st->as_of_date) < st->overdue_every)
 			return false;
@@ -345,24 +360,60 @@ static const char *remind_join(struct rpc_call *call, char **mailboxes, size_t n
 	return s;
 }
 
-enum remind_why { REMIND_OWN, REMIND_VIA_CA, REMIND_ESCALATE };
+enum remind_why { REMIND_OWN, REMIND_ASSIGNED, REMIND_VIA_CA, REMIND_ESCALATE, REMIND_SRO };
 
-/* Puts org into the digest for these recipients (one digest per list of recipients), once whatever brings it. */
-static void remind_add(struct rpc_call *call, struct remind_claim *st, const char *key, char **to, size_t n_to,
-		       enum remind_why why, struct remind_org *o)
+/* Whom a digest goes to: its key (the mailboxes joined with ", ") and the mailboxes. */
+struct remind_to {
+	const char *key;
+	char **to;
+	size_t n;
+};
+
+/* What one reason puts of org into a digest: the step it is sent for, and the projects it covers (NULL: all). */
+struct remind_what {
+	enum remind_why why;
+	const char *step;
+	const struct remind_project **projects;
+	size_t n_projects;
+};
+
+/* Adds p to e's projects and s to its steps, each once. */
+static void remind_entry_cover(struct rpc_call *call, struct remind_entry *e, const struct remind_project *p,
+			       const char *s)
 {
-	struct remind_digest *d = NULL;
-	for (size_t i = 0; d == NULL && i < st->n_digests; i++)
-		if (strcasecmp(st->digests[i].recipient, key) == 0)
-			d = &st->digests[i];
-	if (d == NULL) {
-		d = arena_push(&call->arena, &st->digests, &st->n_digests, sizeof *d);
-		memset(d, 0, sizeof *d);
-		d->recipient = key;
-		d->recipients = to;
-		d->n_recipients = n_to;
-		d->to_ca = st->ca_joined[0] && strcasecmp(key, st->ca_joined) == 0;
-	}
+	bool have = false;
+	for (size_t i = 0; p && !have && i < e->n_projects; i++)
+		have = e->projects[i] == p;
+	if (p && !have)
+		*(const struct remind_project **)arena_push(&call->arena, &e->projects, &e->n_projects, sizeof p) = p;
+	have = false;
+	for (size_t i = 0; s && !have && i < e->n_steps; i++)
+		have = strcmp(e->steps[i], s) == 0;
+	if (s && !have)
+		*(const char **)arena_push(&call->arena, &e->steps, &e->n_steps, sizeof s) = s;
+}
+
+/* The digest for these recipients (one digest per list of recipients), made when there is none yet. */
+static struct remind_digest *remind_digest_for(struct rpc_call *call, struct remind_claim *st,
+					       const struct remind_to *to)
+{
+	for (size_t i = 0; i < st->n_digests; i++)
+		if (strcasecmp(st->digests[i].recipient, to->key) == 0)
+			return &st->digests[i];
+	struct remind_digest *d = arena_push(&call->arena, &st->digests, &st->n_digests, sizeof *d);
+	memset(d, 0, sizeof *d);
+	d->recipient = to->key;
+	d->recipients = to->to;
+	d->n_recipients = to->n;
+	d->to_ca = st->ca_joined[0] && strcasecmp(to->key, st->ca_joined) == 0;
+	return d;
+}
+
+/* Puts org into the digest for these recipients, once whatever brings it. */
+static void remind_add(struct rpc_call *call, struct remind_claim *st, const struct remind_to *to,
+		       const struct remind_what *w, struct remind_org *o)
+{
+	struct remind_digest *d = remind_digest_for(call, st, to);
 	struct remind_entry *e = NULL;
 	for (size_t i = 0; e == NULL && i < d->n_entries; i++)
 		if (d->entries[i].org == o)
@@ -372,9 +423,14 @@ static void remind_add(struct rpc_call *call, struct remind_claim *st, const cha
 		memset(e, 0, sizeof *e);
 		e->org = o;
 	}
-	e->own = e->own || why == REMIND_OWN;
-	e->via_ca = e->via_ca || why == REMIND_VIA_CA;
-	e->escalate = e->escalate || why == REMIND_ESCALATE;
+	e->own = e->own || w->why == REMIND_OWN;
+	e->assigned = e->assigned || w->why == REMIND_ASSIGNED;
+	e->via_ca = e->via_ca || w->why == REMIND_VIA_CA;
+	e->escalate = e->escalate || w->why == REMIND_ESCALATE;
+	e->sro = e->sro || w->why == REMIND_SRO;
+	remind_entry_cover(call, e, NULL, w->step);
+	for (size_t i = 0; i < (w->projects ? w->n_projects : o->n_projects); i++)
+		remind_entry_cover(call, e, w->projects ? w->projects[i] : &o->projects[i], NULL);
 }
 
 static void remind_unaddressed(struct rpc_call *call, struct remind_claim *st, const char *what)
@@ -401,59 +457,120 @@ static void remind_claim_inserted(struct rpc_call *call, PGresult *res)
 }
 
 static void remind_step_json(struct rpc_call *call, Planreg__V1__ReminderDigest *g, struct json *j,
-			     const struct remind_org *o, const char *step)
+			     const struct remind_entry *e, const char *step)
 {
-	char *s = rpc_printf(call, "%s:%s", o->code, step);
+	char *s = rpc_printf(call, "%s:%s", e->org->code, step);
 	json_str(j, s);
 	Planreg__V1__ReminderStep *rs =
 		ARENA_NEW(&call->arena, Planreg__V1__ReminderStep, planreg__v1__reminder_step__init);
-	rs->organisation = (char *)o->code;
+	rs->organisation = (char *)e->org->code;
 	rs->step = rpc_strdup(call, step);
-	rs->projects = (int32_t)o->n_projects;
+	rs->projects = (int32_t)e->n_projects;
 	*(Planreg__V1__ReminderStep **)arena_push(&call->arena, &g->steps, &g->n_steps, sizeof rs) = rs;
+}
+
+/* The regular step for this recipient when it is due, free and rested ("/p17" for a person, "" for the contacts). */
+static const char *remind_free_step(struct rpc_call *call, const struct remind_claim *st, PGresult *taken,
+				    const struct remind_org *o, const char *step, const char *person)
+{
+	if (step == NULL)
+		return NULL;
+	const char *key = person[0] ? rpc_printf(call, "%s%s", step, person) : step;
+	if (remind_taken(taken, o->code, key) || (st->days > 0 && !remind_overdue_rested(taken, o->code, person, st)))
+		return NULL;
+	return key;
+}
+
+/* The escalations due to o: to its SRO on the escalation day; to the CA then when it has no SRO, else once its
+ * SRO has had overdue_every days since it was told (docs/protocol.md, "People"). Never for the CA itself, and
+ * within the grace after the job's first run, none. */
+static void remind_choose_escalation(const struct remind_claim *st, PGresult *taken, struct remind_org *o)
+{
+	int escalate_day = remind_escalate_day(st);
+	bool due = escalate_day >= 0 && st->days >= escalate_day && !o->is_ca;
+	o->escalated_before = remind_taken(taken, o->code, "escalate");
+	o->sro_told = remind_taken_on(taken, o->code, "escalate-sro", &o->sro_told_on);
+	if (o->sro.id == 0) {
+		o->escalate = due && !o->escalated_before;
+		return;
+	}
+	o->escalate_sro = due && !o->sro_told;
+	o->escalate = due && !o->escalated_before && o->sro_told &&
+		      date_days_between(o->sro_told_on, st->as_of_date) >= st->overdue_every;
 }
 
 /* Which steps are due and free for each organisation (taken: SQL_CLAIM_TAKEN's rows). */
 static void remind_choose_steps(struct rpc_call *call, struct remind_claim *st, PGresult *taken)
 {
-	int escalate_day = remind_escalate_day(st);
 	for (size_t i = 0; i < st->n_orgs; i++) {
 		struct remind_org *o = &st->orgs[i];
 		const char *step = remind_step_for(call, st);
-		if (step && !remind_taken(taken, o->code, step) &&
-		    (st->days <= 0 || remind_overdue_rested(taken, o->code, st)))
-			o->step = step;
+		o->step = remind_free_step(call, st, taken, o, step, "");
+		for (size_t k = 0; k < o->n_assignees; k++) {
+			struct remind_person *p = &o->assignees[k];
+			p->step = remind_free_step(call, st, taken, o, step, rpc_printf(call, "/p%lld", p->id));
+		}
 		o->is_ca = st->ca_code[0] && strcasecmp(o->code, st->ca_code) == 0;
-		o->escalated_before = remind_taken(taken, o->code, "escalate");
-		/* never the CA itself; and within the grace after the job's first run, nobody */
-		o->escalate = escalate_day >= 0 && st->days >= escalate_day && !o->is_ca && !o->escalated_before;
+		remind_choose_escalation(st, taken, o);
 	}
 }
 
-/* Who gets each chosen step: the organisation's contacts, or the Combined Authority's for it. */
+/* One person as the only recipient of a digest. */
+static struct remind_to remind_to_person(struct rpc_call *call, const struct remind_person *p)
+{
+	char **to = arena_alloc(&call->arena, sizeof *to);
+	to[0] = (char *)p->mailbox;
+	return (struct remind_to){p->mailbox, to, 1};
+}
+
+/* Who gets o's regular step: the people its projects are assigned to, each theirs; the rest to its contacts, or
+ * to the Combined Authority's for it. */
+static void remind_address_own(struct rpc_call *call, struct remind_claim *st, struct remind_org *o)
+{
+	for (size_t k = 0; k < o->n_assignees; k++) {
+		const struct remind_person *p = &o->assignees[k];
+		struct remind_to to = remind_to_person(call, p);
+		struct remind_what w = {REMIND_ASSIGNED, p->step, p->projects, p->n_projects};
+		if (p->step)
+			remind_add(call, st, &to, &w, o);
+	}
+	if (o->step == NULL || o->n_unassigned == 0)
+		return;
+	struct remind_what w = {REMIND_OWN, o->step, o->unassigned, o->n_unassigned};
+	struct remind_to own = {o->contacts_joined, o->contacts, o->n_contacts};
+	struct remind_to ca = {st->ca_joined, st->ca_contacts, st->n_ca_contacts};
+	if (o->n_contacts) {
+		remind_add(call, st, &own, &w, o);
+	} else if (st->n_ca_contacts && !o->is_ca) {
+		w.why = REMIND_VIA_CA;
+		remind_add(call, st, &ca, &w, o);
+	} else {
+		remind_unaddressed(call, st,
+				   rpc_printf(call,
+					      "%s (%s): no contact address, and the Combined Authority has none either",
+					      o->code, o->step));
+	}
+}
+
+/* Who gets each chosen step: the assigned people and the organisation's contacts (or the CA's for it), then the
+ * escalations: to each SRO, and to the Combined Authority's contacts. */
 static void remind_address(struct rpc_call *call, struct remind_claim *st)
 {
+	for (size_t i = 0; i < st->n_orgs; i++)
+		remind_address_own(call, st, &st->orgs[i]);
+	struct remind_to ca = {st->ca_joined, st->ca_contacts, st->n_ca_contacts};
 	for (size_t i = 0; i < st->n_orgs; i++) {
 		struct remind_org *o = &st->orgs[i];
-		if (o->step == NULL)
-			continue;
-		if (o->n_contacts)
-			remind_add(call, st, o->contacts_joined, o->contacts, o->n_contacts, REMIND_OWN, o);
-		else if (st->n_ca_contacts && !o->is_ca)
-			remind_add(call, st, st->ca_joined, st->ca_contacts, st->n_ca_contacts, REMIND_VIA_CA, o);
-		else
-			remind_unaddressed(call, st,
-					   rpc_printf(call,
-						      "%s (%s): no contact address, and the Combined Authority has "
-						      "none either",
-						      o->code, o->step));
-	}
-	for (size_t i = 0; i < st->n_orgs; i++) {
-		struct remind_org *o = &st->orgs[i];
+		if (o->escalate_sro) {
+			struct remind_to to = remind_to_person(call, &o->sro);
+			struct remind_what w = {REMIND_SRO, "escalate-sro", NULL, 0};
+			remind_add(call, st, &to, &w, o);
+		}
 		if (!o->escalate)
 			continue;
+		struct remind_what w = {REMIND_ESCALATE, "escalate", NULL, 0};
 		if (st->n_ca_contacts)
-			remind_add(call, st, st->ca_joined, st->ca_contacts, st->n_ca_contacts, REMIND_ESCALATE, o);
+			remind_add(call, st, &ca, &w, o);
 		else
 			remind_unaddressed(call, st,
 					   rpc_printf(call,
@@ -484,13 +601,9 @@ static Planreg__V1__ReminderDigest *remind_digest(struct rpc_call *call, const s
 	json_kv_str(j, "body", g->body);
 	json_key(j, "steps");
 	json_array_begin(j);
-	for (size_t k = 0; k < d->n_entries; k++) {
-		const struct remind_entry *e = &d->entries[k];
-		if (e->own || e->via_ca)
-			remind_step_json(call, g, j, e->org, e->org->step);
-		if (e->escalate)
-			remind_step_json(call, g, j, e->org, "escalate");
-	}
+	for (size_t k = 0; k < d->n_entries; k++)
+		for (size_t n = 0; n < d->entries[k].n_steps; n++)
+			remind_step_json(call, g, j, &d->entries[k], d->entries[k].steps[n]);
 	json_array_end(j);
 	json_object_end(j);
 	return g;
@@ -530,6 +643,48 @@ static void remind_claim_taken(struct rpc_call *call, PGresult *res)
 	query_run(call, SQL_CLAIM_INSERT, 5, params, remind_claim_inserted);
 }
 
+/* A person from "id<US>name<US>addr" (SQL_CLAIM_OUTSTANDING); false for NULL or "". */
+static bool remind_person_of(struct rpc_call *call, const char *cell, struct remind_person *p)
+{
+	char **f;
+	memset(p, 0, sizeof *p);
+	if (result_split(&call->arena, cell, RESULT_SEP, &f) != 3)
+		return false;
+	struct mailbox m = {0};
+	char text[MAILBOX_MAX];
+	snprintf(m.name, sizeof m.name, "%s", f[1]);
+	snprintf(m.addr, sizeof m.addr, "%s", f[2]);
+	mailbox_format(&m, text);
+	p->id = strtoll(f[0], NULL, 10);
+	p->name = f[1];
+	p->mailbox = rpc_strdup(call, text);
+	return true;
+}
+
+/* o's projects split: those assigned to nobody of it (its contacts'), and those of each person assigned some. */
+static void remind_group(struct rpc_call *call, struct remind_org *o)
+{
+	for (size_t i = 0; i < o->n_projects; i++) {
+		const struct remind_project *pr = &o->projects[i];
+		if (pr->assignee == 0) {
+			*(const struct remind_project **)arena_push(&call->arena, &o->unassigned, &o->n_unassigned,
+								    sizeof pr) = pr;
+			continue;
+		}
+		struct remind_person *p = NULL;
+		for (size_t k = 0; p == NULL && k < o->n_assignees; k++)
+			p = o->assignees[k].id == pr->assignee ? &o->assignees[k] : NULL;
+		if (p == NULL) {
+			p = arena_push(&call->arena, &o->assignees, &o->n_assignees, sizeof *p);
+			memset(p, 0, sizeof *p);
+			p->id = pr->assignee;
+			p->name = pr->assignee_name;
+			p->mailbox = pr->assignee_mailbox;
+		}
+		*(const struct remind_project **)arena_push(&call->arena, &p->projects, &p->n_projects, sizeof pr) = pr;
+	}
+}
+
 /* One row of SQL_CLAIM_OUTSTANDING as a project of o. */
 static void remind_project_from_row(struct rpc_call *call, struct remind_org *o, PGresult *res, int i)
 {
@@ -544,6 +699,12 @@ static void remind_project_from_row(struct rpc_call *call, struct remind_org *o,
 	p->spend = result_is_null(res, i, OWED_SPEND) ? -1 : result_int64(res, i, OWED_SPEND);
 	p->forecast = result_is_null(res, i, OWED_FORECAST) ? -1 : result_int64(res, i, OWED_FORECAST);
 	p->variance_note = result_bool(res, i, OWED_VARIANCE_NOTE);
+	struct remind_person who;
+	if (remind_person_of(call, result_value(res, i, OWED_ASSIGNEE), &who)) {
+		p->assignee = who.id;
+		p->assignee_name = who.name;
+		p->assignee_mailbox = who.mailbox;
+	}
 }
 
 static void remind_claim_outstanding(struct rpc_call *call, PGresult *res)
@@ -562,9 +723,12 @@ static void remind_claim_outstanding(struct rpc_call *call, PGresult *res)
 			if (!result_is_null(res, i, OWED_EXPIRING))
 				o->n_expiring = result_split(&call->arena, result_value(res, i, OWED_EXPIRING), "\x1e",
 							     &o->expiring);
+			remind_person_of(call, result_value(res, i, OWED_SRO), &o->sro);
 		}
 		remind_project_from_row(call, o, res, i);
 	}
+	for (size_t i = 0; i < st->n_orgs; i++)
+		remind_group(call, &st->orgs[i]); /* once every project is in place: the arrays point into them */
 	const char *params[1] = {st->period};
 	query_run(call, SQL_CLAIM_TAKEN, 1, params, remind_claim_taken);
 }
@@ -745,16 +909,7 @@ static void remind_list_done(struct rpc_call *call, PGresult *res)
 	for (int i = 0; i < PQntuples(res); i++) {
 		Planreg__V1__ReminderRecord *m =
 			ARENA_NEW(&call->arena, Planreg__V1__ReminderRecord, planreg__v1__reminder_record__init);
-		m->id = result_int64(res, i, LIST_ID);
-		m->period = rpc_strdup(call, result_value(res, i, LIST_PERIOD));
-		m->as_of = rpc_strdup(call, result_value(res, i, LIST_AS_OF));
-		m->recipient = rpc_strdup(call, result_value(res, i, LIST_RECIPIENT));
-		m->subject = rpc_strdup(call, result_value(res, i, LIST_SUBJECT));
-		m->state = rpc_strdup(call, result_value(res, i, LIST_STATE));
-		m->claimed_at = rpc_strdup(call, result_value(res, i, LIST_CLAIMED_AT));
-		m->claimed_by = rpc_strdup(call, result_value(res, i, LIST_CLAIMED_BY));
-		m->acked_at = rpc_strdup(call, result_value(res, i, LIST_ACKED_AT));
-		m->error = rpc_strdup(call, result_value(res, i, LIST_ERROR));
+		result_fill(&call->arena, res, i, &m->base);
 		char **steps;
 		size_t n = result_split(&call->arena, result_value(res, i, LIST_STEPS), RESULT_SEP, &steps);
 		for (size_t k = 0; k < n; k++) {
@@ -768,12 +923,11 @@ static void remind_list_done(struct rpc_call *call, PGresult *res)
 			s->organisation = steps[k];
 			*(Planreg__V1__ReminderStep **)arena_push(&call->arena, &m->steps, &m->n_steps, sizeof s) = s;
 		}
-		/* as many as fit in a frame (reply_page_fits); the next page starts after the last one */
-		if (!reply_page_fits(call, &used, planreg__v1__reminder_record__get_packed_size(m))) {
+		/* as many as fit in a frame; the next page starts after the last one */
+		if (!reply_page_add(call, &used, &r->reminders, &r->n_reminders, &m->base)) {
 			r->next_after_id = r->reminders[r->n_reminders - 1]->id;
 			break;
 		}
-		*(Planreg__V1__ReminderRecord **)arena_push(&call->arena, &r->reminders, &r->n_reminders, sizeof m) = m;
 	}
 	reply_ok(call, r);
 }

@@ -21,6 +21,19 @@ struct remind_project {
 	const char *confidence;    /* "" when never reported */
 	long long spend, forecast; /* pence; -1 when not reported */
 	bool variance_note;        /* the last report carried one */
+	long long assignee;        /* the person of this organisation its returns are assigned to; 0: nobody */
+	const char *assignee_name; /* and their mailbox, "Full Name <addr>" */
+	const char *assignee_mailbox;
+};
+
+/* A person of an organisation (migrations/0024): one its projects are assigned to, or its SRO. */
+struct remind_person {
+	long long id;
+	const char *name;
+	const char *mailbox; /* "Full Name <addr>": a digest's key and its To: */
+	const char *step;    /* the regular step due to them now and claimable ("overdue-1/p17"), or NULL */
+	const struct remind_project **projects; /* the outstanding ones assigned to them */
+	size_t n_projects;
 };
 
 struct remind_org {
@@ -30,10 +43,18 @@ struct remind_org {
 	const char *contacts_joined; /* joined with ", ": a digest's key and its To: */
 	struct remind_project *projects;
 	size_t n_projects;
+	const struct remind_project **unassigned; /* those assigned to nobody of it: its contacts' */
+	size_t n_unassigned;
+	struct remind_person *assignees; /* the people its other projects are assigned to */
+	size_t n_assignees;
+	struct remind_person sro; /* its senior responsible owner; id 0 when it has none */
 	bool is_ca;
 	const char *step;      /* the regular step due now and claimable, or NULL */
-	bool escalate;         /* the escalation step is due now and claimable */
+	bool escalate;         /* the escalation step (to the CA) is due now and claimable */
 	bool escalated_before; /* its escalation was claimed by an earlier run */
+	bool escalate_sro;     /* the escalation to its SRO is due now and claimable */
+	bool sro_told;         /* its SRO's escalation was claimed by an earlier run, on sro_told_on */
+	struct date sro_told_on;
 	/* its people whose certificates end within 14 days, not renewed yet: "Person<US>YYYY-MM-DD", soonest first */
 	char **expiring;
 	size_t n_expiring;
@@ -42,9 +63,15 @@ struct remind_org {
 /* An organisation's place in one digest, once, whatever brought it there. */
 struct remind_entry {
 	struct remind_org *org;
-	bool own;      /* its reminder, to its own contacts (or the CA's own, to the CA) */
-	bool via_ca;   /* its reminder, to the CA's contacts: it has no contact */
-	bool escalate; /* its escalation, to the CA's contacts */
+	bool own;                               /* its reminder, to its own contacts (or the CA's own, to the CA) */
+	bool assigned;                          /* its reminder, to a person its projects are assigned to */
+	bool via_ca;                            /* its reminder, to the CA's contacts: it has no contact */
+	bool escalate;                          /* its escalation, to the CA's contacts */
+	bool sro;                               /* its escalation, to its senior responsible owner */
+	const struct remind_project **projects; /* what this digest covers of it, each once */
+	size_t n_projects;
+	const char **steps; /* the steps of it this digest is sent for, each once */
+	size_t n_steps;
 };
 
 struct remind_digest {

@@ -76,6 +76,12 @@ static const char *remind_words(struct buf *scratch, const char *name)
 	return buf_str(scratch);
 }
 
+/* Whether the entry is the organisation's own reminder: to its contacts, or to a person assigned its projects. */
+static bool remind_mine(const struct remind_entry *e)
+{
+	return e->own || e->assigned;
+}
+
 /* ---------------------------------------------------------------- subject */
 
 /* Projects a digest lists, a co-led one once. */
@@ -85,8 +91,8 @@ static int remind_digest_projects(const struct remind_digest *d)
 	memset(seen, 0, sizeof seen);
 	int n = 0;
 	for (size_t i = 0; i < d->n_entries; i++)
-		for (size_t k = 0; k < d->entries[i].org->n_projects; k++) {
-			int ref = d->entries[i].org->projects[k].ref;
+		for (size_t k = 0; k < d->entries[i].n_projects; k++) {
+			int ref = d->entries[i].projects[k]->ref;
 			if (ref < 0 || ref > REMIND_MAX_REF) {
 				n++;
 			} else if (!(seen[ref / 8] & (1u << (ref % 8)))) {
@@ -101,7 +107,7 @@ void remind_digest_subject(struct buf *b, const struct remind_claim *st, const s
 {
 	int projects = remind_digest_projects(d), escalated = 0;
 	for (size_t i = 0; i < d->n_entries; i++)
-		escalated += d->entries[i].escalate;
+		escalated += d->entries[i].escalate || d->entries[i].sro;
 	buf_printf(b, "[planreg] %s progress returns ", st->period_name);
 	if (st->days < 0)
 		buf_printf(b, "due in %d %s", -st->days, remind_plural(-st->days, "day", "days"));
@@ -150,18 +156,21 @@ static void remind_intro(struct buf *b, const struct remind_claim *st, const str
 	buf_free(&t);
 	int via = 0, esc = 0;
 	const struct remind_org *ca_own = NULL;
+	size_t ca_projects = 0;
 	for (size_t i = 0; i < d->n_entries; i++) {
 		via += d->entries[i].via_ca;
 		esc += d->entries[i].escalate;
-		if (d->entries[i].own && d->entries[i].org->is_ca)
+		if (d->entries[i].own && d->entries[i].org->is_ca) {
 			ca_own = d->entries[i].org;
+			ca_projects = d->entries[i].n_projects;
+		}
 	}
 	if (!d->to_ca || via + esc == 0)
 		return;
 	buf_puts(b, "\nYou are the Combined Authority's contact in planreg. This message covers:\n");
 	if (ca_own)
-		buf_printf(b, "  - the Combined Authority's own returns: %zu %s outstanding\n", ca_own->n_projects,
-			   remind_plural((int)ca_own->n_projects, "project", "projects"));
+		buf_printf(b, "  - the Combined Authority's own returns: %zu %s outstanding\n", ca_projects,
+			   remind_plural((int)ca_projects, "project", "projects"));
 	if (via)
 		buf_printf(b, "  - %d %s with no contact address in planreg, whose reminders come to you\n", via,
 			   remind_plural(via, "organisation", "organisations"));
@@ -172,10 +181,10 @@ static void remind_intro(struct buf *b, const struct remind_claim *st, const str
 
 /* ---------------------------------------------------------------- an organisation's own reminder */
 
-static void remind_project_lines(struct buf *b, const struct remind_claim *st, const struct remind_org *o)
+static void remind_project_lines(struct buf *b, const struct remind_claim *st, const struct remind_entry *e)
 {
-	for (size_t i = 0; i < o->n_projects; i++) {
-		const struct remind_project *p = &o->projects[i];
+	for (size_t i = 0; i < e->n_projects; i++) {
+		const struct remind_project *p = e->projects[i];
 		buf_printf(b, "  %-5d %s\n        ", p->ref, p->title);
 		if (p->update_id)
 			buf_printf(b, "returned by the Combined Authority (update %lld): %s\n", p->update_id,
@@ -233,39 +242,54 @@ static void remind_example(struct buf *b, const struct remind_claim *st, const s
 	buf_puts(b, "        --narrative \"What happened this quarter.\"\n");
 }
 
-static void remind_commands(struct buf *b, const struct remind_claim *st, const struct remind_org *o)
+static void remind_commands(struct buf *b, const struct remind_claim *st, const struct remind_entry *e)
 {
+	const struct remind_org *o = e->org;
 	buf_puts(b, "\nHow to send the returns\n\n");
 	remind_wrapf(b, "  ", "As a submitter of %s in planreg, fill in one file for %s:", o->code,
-		     o->n_projects == 1 ? "the project" : "all of them");
+		     e->n_projects == 1 ? "the project" : "all of them");
 	buf_printf(b,
 		   "\n    planreg update template --period %s --format csv > %s-%s.csv\n"
 		   "    # each row starts from the project's last return: change what has changed, then\n"
 		   "    planreg update submit --csv %s-%s.csv\n\n",
 		   st->period_name, st->period_file, o->code, st->period_file, o->code);
 	/* the first project reported before: its own values make the example concrete */
-	const struct remind_project *example = &o->projects[0];
-	for (size_t i = o->n_projects; i-- > 0;)
-		if (o->projects[i].last_period[0])
-			example = &o->projects[i];
+	const struct remind_project *example = e->projects[0];
+	for (size_t i = e->n_projects; i-- > 0;)
+		if (e->projects[i]->last_period[0])
+			example = e->projects[i];
 	remind_example(b, st, example);
 }
 
-static void remind_own(struct buf *b, const struct remind_claim *st, const struct remind_org *o)
+static void remind_own(struct buf *b, const struct remind_claim *st, const struct remind_entry *e)
 {
-	int n = (int)o->n_projects;
-	buf_printf(b, "\n== %s (%s): %d %s outstanding\n\n", o->name, o->code, n,
-		   remind_plural(n, "project", "projects"));
-	remind_project_lines(b, st, o);
-	remind_commands(b, st, o);
+	const struct remind_org *o = e->org;
+	int n = (int)e->n_projects;
+	buf_printf(b, "\n== %s (%s): %d %s outstanding%s\n\n", o->name, o->code, n,
+		   remind_plural(n, "project", "projects"), e->own ? "" : ", assigned to you");
+	remind_project_lines(b, st, e);
+	remind_commands(b, st, e);
 }
 
 /* ---------------------------------------------------------------- other organisations, to the CA */
 
+/* One project in a few words for whoever is told of another's returns: what it owes, and whom it is assigned to. */
+static void remind_project_brief(struct buf *b, const struct remind_project *p)
+{
+	if (p->update_id)
+		buf_printf(b, "   %-5d %s (returned, update %lld: %s", p->ref, p->title, p->update_id,
+			   p->comment[0] ? p->comment : "no comment");
+	else
+		buf_printf(b, "   %-5d %s (nothing reported yet", p->ref, p->title);
+	if (p->assignee)
+		buf_printf(b, "; assigned to %s", p->assignee_mailbox);
+	buf_puts(b, ")\n");
+}
+
 static void remind_other(struct buf *b, const struct remind_claim *st, const struct remind_entry *e)
 {
 	const struct remind_org *o = e->org;
-	int n = (int)o->n_projects;
+	int n = (int)e->n_projects;
 	buf_printf(b, "\n-- %s (%s): %d %s outstanding\n", o->name, o->code, n,
 		   remind_plural(n, "project", "projects"));
 	struct buf t = {0};
@@ -275,25 +299,55 @@ static void remind_other(struct buf *b, const struct remind_claim *st, const str
 		buf_printf(&t, "It has no contact address in planreg. ");
 	if (e->escalate)
 		buf_printf(&t, "Escalated: %d %s late. ", st->days, remind_plural(st->days, "day", "days"));
+	if (e->escalate && o->sro_told) {
+		char day[DATE_WORDS_MAX];
+		date_format_words(o->sro_told_on, day);
+		buf_printf(&t, "Its senior responsible owner%s%s was told on %s. ", o->sro.id ? ", " : "",
+			   o->sro.id ? o->sro.mailbox : "", day);
+	}
 	if (!e->via_ca && o->n_contacts)
 		buf_printf(&t, "Its reminders go to %s.", o->contacts_joined);
 	remind_wrap(b, "   ", buf_str(&t));
 	buf_free(&t);
-	for (size_t i = 0; i < o->n_projects; i++) {
-		const struct remind_project *p = &o->projects[i];
-		if (p->update_id)
-			buf_printf(b, "   %-5d %s (returned, update %lld: %s)\n", p->ref, p->title, p->update_id,
-				   p->comment[0] ? p->comment : "no comment");
-		else
-			buf_printf(b, "   %-5d %s (nothing reported yet)\n", p->ref, p->title);
-	}
+	for (size_t i = 0; i < e->n_projects; i++)
+		remind_project_brief(b, e->projects[i]);
+}
+
+/* An organisation's escalation to its senior responsible owner: what is late, whose it is, and when the CA hears. */
+static void remind_sro(struct buf *b, const struct remind_claim *st, const struct remind_entry *e)
+{
+	const struct remind_org *o = e->org;
+	int n = (int)e->n_projects;
+	buf_printf(b, "\n== Escalated to you: %s (%s), %d %s outstanding\n\n", o->name, o->code, n,
+		   remind_plural(n, "project", "projects"));
+	struct buf t = {0};
+	char day[DATE_WORDS_MAX];
+	date_format_words(date_add_days(st->as_of_date, st->overdue_every), day);
+	buf_printf(&t,
+		   "You are the senior responsible owner of %s in planreg, and its returns for %s are %d %s late. "
+		   "If they are still outstanding on %s, the Combined Authority's programme contact is told.",
+		   o->name, st->period_name, st->days, remind_plural(st->days, "day", "days"), day);
+	if (o->n_contacts)
+		buf_printf(&t, " Its reminders go to %s, and to the people its projects are assigned to.",
+			   o->contacts_joined);
+	remind_wrap(b, "  ", buf_str(&t));
+	buf_free(&t);
+	buf_puts(b, "\n");
+	for (size_t i = 0; i < e->n_projects; i++)
+		remind_project_brief(b, e->projects[i]);
+}
+
+/* An entry the CA's contacts get for another organisation: its reminder in its place, or its escalation. */
+static bool remind_other_entry(const struct remind_entry *e)
+{
+	return !remind_mine(e) && (e->via_ca || e->escalate);
 }
 
 static void remind_others(struct buf *b, const struct remind_claim *st, const struct remind_digest *d)
 {
 	int n = 0;
 	for (size_t i = 0; i < d->n_entries; i++)
-		n += !d->entries[i].own;
+		n += remind_other_entry(&d->entries[i]);
 	if (n == 0)
 		return;
 	buf_printf(b, "\n== %d other %s\n\n", n, remind_plural(n, "organisation", "organisations"));
@@ -301,7 +355,7 @@ static void remind_others(struct buf *b, const struct remind_claim *st, const st
 		    "Each is listed once. To send an organisation its own reminders, give it a contact: planreg "
 		    "org set-contact CODE \"Full Name <name@example.org>\" (more than one may follow).");
 	for (size_t i = 0; i < d->n_entries; i++)
-		if (!d->entries[i].own)
+		if (remind_other_entry(&d->entries[i]))
 			remind_other(b, st, &d->entries[i]);
 	buf_puts(b, "\n");
 	remind_wrapf(b, "  ",
@@ -338,7 +392,7 @@ static void remind_setup(struct buf *b, const struct remind_claim *st, const str
 		return; /* the programme contact would be asking themselves */
 	const struct remind_org *o = NULL;
 	for (size_t i = 0; o == NULL && i < d->n_entries; i++)
-		o = d->entries[i].own ? d->entries[i].org : NULL;
+		o = remind_mine(&d->entries[i]) ? d->entries[i].org : NULL;
 	if (o == NULL)
 		return;
 	buf_puts(b, "\nNot set up with planreg yet?\n\n");
@@ -404,6 +458,25 @@ static int remind_next_day(const struct remind_claim *st)
 	return st->days + st->overdue_every;
 }
 
+/* For an organisation with an SRO: when the SRO is told (or that they were), and when the CA is, after them. */
+static void remind_next_sro(struct buf *t, const struct remind_claim *st, const struct remind_org *o, int esc)
+{
+	char day[DATE_WORDS_MAX];
+	if (o->escalate_sro || o->sro_told) {
+		date_format_words(date_add_days(o->sro_told ? o->sro_told_on : st->as_of_date, st->overdue_every), day);
+		buf_printf(t,
+			   "Your senior responsible owner, %s, has been told that they are late; if they are still "
+			   "outstanding on %s, the Combined Authority's programme contact is told. ",
+			   o->sro.mailbox, day);
+		return;
+	}
+	remind_day(st, esc, day);
+	buf_printf(t,
+		   "If they are still outstanding on %s, %d days late, your senior responsible owner, %s, is told, "
+		   "and the Combined Authority's programme contact %d days after that. ",
+		   day, esc, o->sro.mailbox, st->overdue_every);
+}
+
 /* For an organisation's own reminder: the next reminder, and whether and when the CA is told. */
 static void remind_next_own(struct buf *t, const struct remind_claim *st, const struct remind_digest *d)
 {
@@ -418,14 +491,19 @@ static void remind_next_own(struct buf *t, const struct remind_claim *st, const 
 		buf_printf(t, "While any of them is outstanding, a reminder comes every %d days: the next on %s. ",
 			   st->overdue_every, next);
 	bool others = false, escalated = false;
+	const struct remind_org *with_sro = NULL;
 	for (size_t i = 0; i < d->n_entries; i++) {
 		const struct remind_entry *e = &d->entries[i];
-		others = others || (e->own && !e->org->is_ca);
-		escalated = escalated || (e->own && (e->org->escalate || e->org->escalated_before));
+		others = others || (remind_mine(e) && !e->org->is_ca);
+		escalated = escalated || (remind_mine(e) && (e->org->escalate || e->org->escalated_before));
+		if (with_sro == NULL && remind_mine(e) && !e->org->is_ca && e->org->sro.id)
+			with_sro = e->org;
 	}
 	int esc = remind_escalate_day(st);
 	if (escalated) {
 		buf_puts(t, "The Combined Authority's programme contact has been told that they are late. ");
+	} else if (with_sro && esc >= 0) {
+		remind_next_sro(t, st, with_sro, esc);
 	} else if (others && esc >= 0) {
 		char day[DATE_WORDS_MAX];
 		remind_day(st, esc, day);
@@ -461,13 +539,17 @@ static void remind_next_ca(struct buf *t, const struct remind_claim *st)
 static void remind_next(struct buf *b, const struct remind_claim *st, const struct remind_digest *d)
 {
 	struct buf t = {0};
-	bool others = false;
-	for (size_t i = 0; i < d->n_entries; i++)
+	bool others = false, mine = false;
+	for (size_t i = 0; i < d->n_entries; i++) {
 		others = others || !d->entries[i].own;
+		mine = mine || remind_mine(&d->entries[i]);
+	}
 	if (d->to_ca && others)
 		remind_next_ca(&t, st);
-	else
+	else if (mine)
 		remind_next_own(&t, st, d);
+	else
+		return; /* only an escalation to an SRO: its section says what comes next */
 	buf_puts(b, "\nWhat happens next\n\n");
 	remind_wrap(b, "  ", buf_str(&t));
 	buf_free(&t);
@@ -482,6 +564,12 @@ static void remind_footer(struct buf *b, const struct remind_claim *st, const st
 			   "You receive this as the Combined Authority's contact in planreg; `planreg status "
 			   "outstanding --period %s` shows what is still owed. ",
 			   st->period_name);
+	else if (o && d->n_entries == 1 && !remind_mine(&d->entries[0]))
+		buf_printf(&t, "You receive this as the senior responsible owner of %s (%s) in planreg. ", o->name,
+			   o->code);
+	else if (o && d->n_entries == 1 && !d->entries[0].own)
+		buf_printf(&t, "You receive this because the returns of the projects above are assigned to you in "
+			       "planreg. ");
 	else if (o && d->n_entries == 1)
 		buf_printf(&t, "You receive this because you are a contact for %s (%s) in planreg. ", o->name, o->code);
 	else
@@ -500,9 +588,12 @@ void remind_digest_body(struct buf *b, const struct remind_claim *st, const stru
 {
 	remind_intro(b, st, d);
 	for (size_t i = 0; i < d->n_entries; i++)
-		if (d->entries[i].own)
-			remind_own(b, st, d->entries[i].org);
+		if (remind_mine(&d->entries[i]))
+			remind_own(b, st, &d->entries[i]);
 	remind_others(b, st, d);
+	for (size_t i = 0; i < d->n_entries; i++)
+		if (d->entries[i].sro)
+			remind_sro(b, st, &d->entries[i]);
 	remind_setup(b, st, d);
 	remind_expiring(b, d);
 	remind_next(b, st, d);

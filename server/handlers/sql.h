@@ -9,6 +9,8 @@
 
 /* A timestamptz as RFC 3339 in UTC, to the second, "" for NULL: "2026-10-20T09:30:00Z". */
 #define TS(col) "coalesce(to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '')"
+/* TS under a column name: what result_fill (result.h) matches with a message's field. */
+#define TS_AS(col, name) TS(col) " AS " name
 /* The same to the microsecond (NULL stays NULL): what the hash chain records. */
 #define TS_US(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
@@ -35,13 +37,15 @@
 	"   chr(31) ORDER BY m.position) FROM update_milestone m WHERE m.update_id = u.id), ''),"              \
 	" coalesce((SELECT string_agg(k.risk, chr(31) ORDER BY k.position) FROM update_risk k"                 \
 	"   WHERE k.update_id = u.id), ''),"                                                                     \
-	" u.submitted_by, u.submitted_org, u.submitted_person, u.on_behalf, " TS_US("u.submitted_at")
-/* One credential (alias c), in the order of enum credential_col: credential.c's statements and
- * invite.c's return these. */
+	" u.submitted_by, u.submitted_org, u.submitted_person, u.on_behalf, " TS_US("u.submitted_at") " AS submitted_at"
+/* One credential (alias c), in the order of enum credential_col and named as the Credential message's
+ * fields (credential_from_row fills it with result_fill): credential.c's statements and invite.c's return these. */
 #define CREDENTIAL_COLUMNS                                                                                    \
-	"c.name, c.fingerprint, c.org_code, coalesce(c.person, ''), c.role, " TS("c.enrolled_at") ", c.enrolled_by, " \
-	TS("c.revoked_at") ", coalesce(c.revoked_by, ''), " TS("c.not_after") ", " TS("c.last_seen_at") ","       \
-	" coalesce(c.invitation_id, 0), coalesce(c.replaces, ''), " TS("c.retire_at")
+	"c.name, c.fingerprint, c.org_code AS organisation, coalesce(c.person, '') AS person, c.role, "           \
+	TS_AS("c.enrolled_at", "enrolled_at") ", c.enrolled_by, " TS_AS("c.revoked_at", "revoked_at") ","         \
+	" coalesce(c.revoked_by, '') AS revoked_by, " TS_AS("c.not_after", "not_after") ","                       \
+	TS_AS("c.last_seen_at", "last_seen_at") ", coalesce(c.invitation_id, 0) AS invitation_id,"                \
+	" coalesce(c.replaces, '') AS replaces, " TS_AS("c.retire_at", "retire_at")
 /* clang-format on */
 
 enum credential_col {

@@ -5,6 +5,7 @@
  * (what changed between two quarters). The rows come from one SQL function,
  * planreg_status_rows (migrations/0003), the CA's rating and the baselines beside
  * them from assure.c (migrations/0019); who sees which projects is auth.c's. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -13,6 +14,7 @@
 #include "auth.h"
 #include "buf.h"
 #include "handlers.h"
+#include "mailbox.h"
 #include "period.h"
 #include "server.h"
 #include "sql.h"
@@ -117,10 +119,15 @@ static const char SQL_OUTSTANDING[] =
 	"WITH a AS (SELECT coalesce($2::date, (now() AT TIME ZONE 'UTC')::date) AS d,"
 	"  coalesce((SELECT due FROM reporting_period WHERE period = $1), $3::date) AS due)"
 	" SELECT to_char(a.d, 'YYYY-MM-DD'), to_char(a.due, 'YYYY-MM-DD'), greatest(a.d - a.due, 0),"
-	"  x.code, x.name, x.contact, x.ref, x.title, x.update_id, x.review_comment"
+	"  x.code, x.name, x.contact, x.ref, x.title, x.update_id, x.review_comment, x.assignee, x.sro"
 	" FROM a LEFT JOIN LATERAL ("
 	"  SELECT o.code, o.name, coalesce(o.contact_email, '') AS contact, s.ref, s.title, s.update_id,"
-	"   s.review_comment"
+	"   s.review_comment,"
+	/* whom its returns are assigned to, and its organisation's SRO: "id<US>name", "name<US>addr" */
+	"   (SELECT y.id || chr(31) || y.name FROM project pj JOIN project_assignment pa ON pa.lineage = pj.lineage"
+	"     AND pa.ended_at IS NULL JOIN org_person y ON y.id = pa.person_id WHERE pj.id = s.project_id) AS assignee,"
+	"   (SELECT z.name || chr(31) || z.email FROM org_person z WHERE z.org_code = o.code AND z.ended_at IS NULL"
+	"     AND 'sro' = ANY (z.roles)) AS sro"
 	"  FROM planreg_status_rows($1, ((a.d + 1)::timestamp AT TIME ZONE 'UTC') - interval '1 microsecond',"
 	"   NULL, a.due, NULL, NULL, NULL, $4, false, NULL, NULL, NULL, NULL, $5) s"
 	"  JOIN project_lead_org l ON l.project_id = s.project_id"
@@ -139,6 +146,8 @@ enum outstanding_col {
 	OUTSTANDING_TITLE,
 	OUTSTANDING_UPDATE_ID,
 	OUTSTANDING_REVIEW_COMMENT,
+	OUTSTANDING_ASSIGNEE, /* "id<US>name"; NULL when nobody */
+	OUTSTANDING_SRO,      /* "name<US>addr"; NULL when none */
 };
 
 /* $1 periods, $2 their default due dates, $3 scope, $4 plan: per organisation and period, the projects it
@@ -790,6 +799,20 @@ static int32_t status_outstanding_count(struct rpc_call *call, const Planreg__V1
 	return distinct;
 }
 
+/* "name<US>addr" as one mailbox, "Full Name <addr>" (mailbox.h); "" for none. */
+static char *status_sro(struct rpc_call *call, const char *cell)
+{
+	struct mailbox m = {0};
+	const char *sep = strchr(cell, '\x1f');
+	if (sep == NULL)
+		return "";
+	snprintf(m.name, sizeof m.name, "%.*s", (int)(sep - cell), cell);
+	snprintf(m.addr, sizeof m.addr, "%s", sep + 1);
+	char text[MAILBOX_MAX];
+	mailbox_format(&m, text);
+	return rpc_strdup(call, text);
+}
+
 static void status_outstanding_rows(struct rpc_call *call, PGresult *res)
 {
 	Planreg__V1__ListOutstandingResponse *r = ARENA_NEW(&call->arena, Planreg__V1__ListOutstandingResponse,
@@ -811,6 +834,7 @@ static void status_outstanding_rows(struct rpc_call *call, PGresult *res)
 			org->contact_email = rpc_strdup(call, result_value(res, i, OUTSTANDING_CONTACT));
 			org->due = r->due;
 			org->days_late = result_int(res, i, OUTSTANDING_DAYS_LATE);
+			org->sro = status_sro(call, result_value(res, i, OUTSTANDING_SRO));
 			*(Planreg__V1__OutstandingOrganisation **)arena_push(&call->arena, &r->organisations,
 									     &r->n_organisations, sizeof org) = org;
 		}
@@ -824,6 +848,11 @@ static void status_outstanding_rows(struct rpc_call *call, PGresult *res)
 			p->why = "returned";
 			p->update_id = result_int64(res, i, OUTSTANDING_UPDATE_ID);
 			p->review_comment = rpc_strdup(call, result_value(res, i, OUTSTANDING_REVIEW_COMMENT));
+		}
+		char **who;
+		if (result_split(&call->arena, result_value(res, i, OUTSTANDING_ASSIGNEE), RESULT_SEP, &who) == 2) {
+			p->assignee_id = strtoll(who[0], NULL, 10);
+			p->assignee = who[1];
 		}
 		*(Planreg__V1__OutstandingProject **)arena_push(&call->arena, &org->projects, &org->n_projects,
 								sizeof p) = p;

@@ -84,17 +84,17 @@ enum receipt_col {
 };
 
 /* The columns of one update: SQL_UPDATE_RECORD_COLUMNS (enum sql_update_col), then enum update_col's;
- * read by update_from_row. */
+ * read by update_from_row (the columns named as Update's fields by result_fill). */
 #define UPDATE_COLUMNS                                                                                           \
 	SQL_UPDATE_RECORD_COLUMNS ","                                                                            \
 	" u.hash, u.prev_hash,"                                                                                  \
 	" rv.accepted, coalesce(rv.comment, ''), coalesce(rv.reviewed_by, ''),"                                  \
 	" coalesce(" TS_US("rv.reviewed_at") ", ''),"                                                           \
 	" EXISTS (SELECT 1 FROM progress_update later WHERE later.project_id IN " SAME_PROJECT("p.lineage")    \
-	"   AND later.period = u.period AND later.revision > u.revision),"                                      \
+	"   AND later.period = u.period AND later.revision > u.revision) AS superseded,"                       \
 	" coalesce((SELECT string_agg(org_code, chr(31) ORDER BY position) FROM project_lead_org"               \
 	"   WHERE project_id = u.project_id), ''),"                                                              \
-	" p.title, " ASSURE_COLUMNS ", " ASSURE_EVIDENCE_CELL
+	" p.title AS project_title, " ASSURE_COLUMNS ", " ASSURE_EVIDENCE_CELL
 #define UPDATE_FROM                                                                                              \
 	" FROM progress_update u JOIN project p ON p.id = u.project_id"                                          \
 	" LEFT JOIN LATERAL (SELECT * FROM update_review r WHERE r.update_id = u.id ORDER BY r.id DESC LIMIT 1) rv" \
@@ -240,16 +240,9 @@ static Planreg__V1__Update *update_from_row(struct rpc_call *call, PGresult *res
 					    size_t *n_leads)
 {
 	Planreg__V1__Update *u = ARENA_NEW(&call->arena, Planreg__V1__Update, planreg__v1__update__init);
-	u->id = result_int64(res, row, UPD_ID);
-	u->revision = result_int(res, row, UPD_REVISION);
+	/* id, revision, the record (submitted_by ... submitted_at), hash, prev_hash, superseded, project_title */
+	result_fill(&call->arena, res, row, &u->base);
 	u->content = update_content_from_row(call, res, row);
-	u->submitted_by = rpc_strdup(call, result_value(res, row, UPD_SUBMITTED_BY));
-	u->submitted_org = rpc_strdup(call, result_value(res, row, UPD_SUBMITTED_ORG));
-	u->submitted_person = rpc_strdup(call, result_value(res, row, UPD_SUBMITTED_PERSON));
-	u->on_behalf = result_bool(res, row, UPD_ON_BEHALF);
-	u->submitted_at = rpc_strdup(call, result_value(res, row, UPD_SUBMITTED_AT));
-	u->hash = rpc_strdup(call, result_value(res, row, UPD_HASH));
-	u->prev_hash = rpc_strdup(call, result_value(res, row, UPD_PREV_HASH));
 	if (!result_is_null(res, row, UPD_REVIEW_ACCEPTED)) {
 		Planreg__V1__Review *rv = ARENA_NEW(&call->arena, Planreg__V1__Review, planreg__v1__review__init);
 		rv->accepted = result_bool(res, row, UPD_REVIEW_ACCEPTED);
@@ -258,8 +251,6 @@ static Planreg__V1__Update *update_from_row(struct rpc_call *call, PGresult *res
 		rv->reviewed_at = rpc_strdup(call, result_value(res, row, UPD_REVIEWED_AT));
 		u->review = rv;
 	}
-	u->superseded = result_bool(res, row, UPD_SUPERSEDED);
-	u->project_title = rpc_strdup(call, result_value(res, row, UPD_TITLE));
 	u->assurance = assure_from_row(call, res, row, UPD_ASSURANCE);
 	evidence_from_cell(call, result_value(res, row, UPD_EVIDENCE), &u->evidence, &u->n_evidence);
 	u->n_lead_orgs = result_split(&call->arena, result_value(res, row, UPD_LEADS), RESULT_SEP, &u->lead_orgs);
@@ -817,7 +808,7 @@ static bool update_list_token_parse(const char *s, struct update_list_token *t)
 	       t->ref > 0 && t->revision > 0 && period_parse(t->period, &p);
 }
 
-/* As many updates as fit in a frame (reply_page_fits); the token of the next page when some are left. */
+/* As many updates as fit in a frame (reply_page_add); the token of the next page when some are left. */
 static void update_list_done(struct rpc_call *call, PGresult *res)
 {
 	Planreg__V1__ListUpdatesResponse *r =
@@ -826,13 +817,12 @@ static void update_list_done(struct rpc_call *call, PGresult *res)
 	int n = PQntuples(res);
 	for (int i = 0; i < n; i++) {
 		Planreg__V1__Update *u = update_from_row(call, res, i, NULL, NULL);
-		if (!reply_page_fits(call, &used, planreg__v1__update__get_packed_size(u))) {
+		if (!reply_page_add(call, &used, &r->updates, &r->n_updates, &u->base)) {
 			const Planreg__V1__Update *last = r->updates[r->n_updates - 1];
 			r->next_page_token = rpc_printf(call, "%s:%s:%d", PQgetvalue(res, i - 1, UPD_SORT_REF),
 							last->content->period, last->revision);
 			break;
 		}
-		*(Planreg__V1__Update **)arena_push(&call->arena, &r->updates, &r->n_updates, sizeof u) = u;
 	}
 	reply_ok(call, r);
 }
@@ -1226,9 +1216,8 @@ static void update_export_done(struct rpc_call *call, PGresult *res)
 	size_t used = 0;
 	for (int i = 0; i < n && i < page; i++) {
 		Planreg__V1__Update *u = update_from_row(call, res, i, NULL, NULL);
-		if (!reply_page_fits(call, &used, planreg__v1__update__get_packed_size(u)))
+		if (!reply_page_add(call, &used, &r->updates, &r->n_updates, &u->base))
 			break; /* the page is full before page_size: the rest on the next one */
-		*(Planreg__V1__Update **)arena_push(&call->arena, &r->updates, &r->n_updates, sizeof u) = u;
 	}
 	if ((size_t)n > r->n_updates)
 		r->next_after_id = r->updates[r->n_updates - 1]->id;

@@ -1,7 +1,8 @@
 /* planreg_bench.c - load generator for planregd: N mutual-TLS planreg/1 connections, each keeping D requests
  * in flight, for a duration or a request count; latency percentiles, errors by code; idle-connection memory
- * (--idle with --pid) and TLS handshake rates, full and resumed (--handshakes). Loopback benchmarking only:
- * every loop is bounded by a duration, a count or a deadline. tests/bench/run.sh drives it. */
+ * (--idle with --pid) and TLS handshake rates, full and resumed (--handshakes); proofs of the verifiable log
+ * served per second, every Nth one checked (--workload proofs). Loopback benchmarking only: every loop is bounded
+ * by a duration, a count or a deadline. tests/bench/run.sh drives it. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -27,7 +28,10 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "checkpoint.h"
 #include "frame.h"
+#include "merkle.h"
+#include "note.h"
 #include "planreg.pb-c.h"
 #include "submitsig.h"
 
@@ -37,14 +41,18 @@
 #define BENCH_GRACE_S 10       /* after the duration: longest wait for answers still in flight */
 #define BENCH_IDLE_SETUP_S 120 /* longest time to open the idle connections */
 #define BENCH_IDLE_BATCH 32    /* idle connections being set up at once (the daemon caps handshakes) */
+#define BENCH_LOG_WINDOW 1000  /* proofs: the first leaves fetched, whose heads check consistency proofs */
+#define BENCH_LOG_SAMPLES 64   /* proofs: leaves fetched at random indices, to check inclusion proofs of */
+#define BENCH_BAD_PROOF 31     /* by_code's slot for an answer whose proof does not verify */
 
-enum workload { WL_WHOAMI, WL_GET, WL_LIST, WL_SUBMIT, WL_STATUS, WL_MIXED };
-static const char *const workload_names[] = {"whoami", "get", "list", "submit", "status", "mixed"};
+enum workload { WL_WHOAMI, WL_GET, WL_LIST, WL_SUBMIT, WL_STATUS, WL_MIXED, WL_PROOFS };
+static const char *const workload_names[] = {"whoami", "get", "list", "submit", "status", "mixed", "proofs"};
+#define BENCH_WORKLOADS ((int)(sizeof workload_names / sizeof *workload_names))
 
 struct opts {
 	char host[256], port[32];
 	const char *cert, *key, *ca, *period;
-	int connections, depth, refs, idle, handshakes;
+	int connections, depth, refs, idle, handshakes, check_every;
 	enum workload wl;
 	double duration;
 	long requests;
@@ -52,10 +60,29 @@ struct opts {
 	bool json;
 };
 
-/* One in-flight request: its id and when its first byte was queued. */
+/* What the answer to a proofs request is checked against: nothing, the leaf at log.leaf_* [arg], or the head of the
+ * tree of arg leaves. */
+enum proof_check { CHECK_NONE, CHECK_INCLUSION, CHECK_CONSISTENCY };
+
+/* One in-flight request: its id, when its first byte was queued, and what its proof is checked against. */
 struct slot {
 	uint64_t id;
 	double sent;
+	enum proof_check check;
+	uint64_t arg;
+};
+
+/* --workload proofs: the signed checkpoint the proofs are asked under, and what they are checked with. */
+struct bench_log {
+	uint64_t size;
+	uint8_t root[MERKLE_HASH_LEN];
+	uint64_t window;                   /* leaves [0, window) fetched, */
+	uint8_t (*heads)[MERKLE_HASH_LEN]; /* heads[m - 1]: the head of the first m of them */
+	size_t n_leaves;                   /* those and BENCH_LOG_SAMPLES more: index and leaf hash */
+	uint64_t *leaf_index;
+	uint8_t (*leaf_hash)[MERKLE_HASH_LEN];
+	long inclusion, consistency, checked, bad;
+	uint64_t rng;
 };
 
 struct bench;
@@ -86,6 +113,7 @@ struct bench {
 	size_t n_lat, cap_lat;
 	uint64_t seq; /* idempotency keys */
 	int open_conns;
+	struct bench_log log;
 	struct event *stop_ev, *grace_ev, *idle_ev;
 };
 
@@ -130,8 +158,58 @@ static void bench_sign(struct bench *b, const Planreg__V1__Request *req, Planreg
 	buf_free(&msg);
 }
 
-/* A packed frame (header + Request) for the workload's next request; the caller frees it. */
-static uint8_t *bench_request(struct bench *b, struct bconn *c, uint64_t id, size_t *len)
+/* req as a frame (header + Request), malloc'd. */
+static uint8_t *bench_pack(const Planreg__V1__Request *req, size_t *len)
+{
+	size_t body = planreg__v1__request__get_packed_size(req);
+	uint8_t *frame = bench_xmalloc(FRAME_HEADER_BYTES + body);
+	frame_put_header(frame, (uint32_t)body);
+	planreg__v1__request__pack(req, frame + FRAME_HEADER_BYTES);
+	*len = FRAME_HEADER_BYTES + body;
+	return frame;
+}
+
+/* xorshift64: the proofs' random indices (seeded from the clock; the figure does not depend on the draw). */
+static uint64_t bench_rand(struct bench_log *l)
+{
+	l->rng ^= l->rng << 13;
+	l->rng ^= l->rng >> 7;
+	l->rng ^= l->rng << 17;
+	return l->rng;
+}
+
+/* The proofs workload's request number seq into req: an inclusion proof of a random leaf under the checkpoint, one
+ * in 8 a consistency proof from a random older size; every --check-every-th one of a leaf or a size the bench knows
+ * the hash of, which slot remembers, so that its answer is verified. */
+static void bench_proof_request(struct bench *b, uint64_t seq, struct slot *slot, Planreg__V1__Request *req,
+				Planreg__V1__GetInclusionProofRequest *incl,
+				Planreg__V1__GetConsistencyProofRequest *cons)
+{
+	struct bench_log *l = &b->log;
+	uint64_t every = (uint64_t)b->o->check_every, r = bench_rand(l);
+	bool checked = slot != NULL && seq % every == 0;
+	if ((checked ? seq / every : seq) % 8 == 7) {
+		cons->old_size = 1 + r % (checked ? l->window : l->size);
+		cons->new_size = l->size;
+		req->body_case = PLANREG__V1__REQUEST__BODY_GET_CONSISTENCY_PROOF;
+		req->get_consistency_proof = cons;
+		l->consistency++;
+	} else {
+		incl->index = checked ? l->leaf_index[r % l->n_leaves] : r % l->size;
+		incl->size = l->size;
+		req->body_case = PLANREG__V1__REQUEST__BODY_GET_INCLUSION_PROOF;
+		req->get_inclusion_proof = incl;
+		l->inclusion++;
+	}
+	if (slot != NULL) {
+		slot->check = !checked ? CHECK_NONE : cons->new_size ? CHECK_CONSISTENCY : CHECK_INCLUSION;
+		slot->arg = cons->new_size ? cons->old_size : r % l->n_leaves;
+	}
+}
+
+/* A packed frame (header + Request) for the workload's next request; the caller frees it. slot (NULL outside the
+ * workload) is told what to check its answer against. */
+static uint8_t *bench_request(struct bench *b, struct bconn *c, uint64_t id, struct slot *slot, size_t *len)
 {
 	const struct opts *o = b->o;
 	Planreg__V1__Request req = PLANREG__V1__REQUEST__INIT;
@@ -140,6 +218,8 @@ static uint8_t *bench_request(struct bench *b, struct bconn *c, uint64_t id, siz
 	Planreg__V1__ListProjectsRequest list = PLANREG__V1__LIST_PROJECTS_REQUEST__INIT;
 	Planreg__V1__GetStatusRequest status = PLANREG__V1__GET_STATUS_REQUEST__INIT;
 	Planreg__V1__SubmitUpdateRequest submit = PLANREG__V1__SUBMIT_UPDATE_REQUEST__INIT;
+	Planreg__V1__GetInclusionProofRequest incl = PLANREG__V1__GET_INCLUSION_PROOF_REQUEST__INIT;
+	Planreg__V1__GetConsistencyProofRequest cons = PLANREG__V1__GET_CONSISTENCY_PROOF_REQUEST__INIT;
 	Planreg__V1__UpdateContent content = PLANREG__V1__UPDATE_CONTENT__INIT;
 	char key[96], narrative[96];
 	Planreg__V1__Date baseline = PLANREG__V1__DATE__INIT, forecast = PLANREG__V1__DATE__INIT;
@@ -199,14 +279,13 @@ static uint8_t *bench_request(struct bench *b, struct bconn *c, uint64_t id, siz
 		req.body_case = PLANREG__V1__REQUEST__BODY_SUBMIT_UPDATE;
 		req.submit_update = &submit;
 		break;
+	case WL_PROOFS:
+		bench_proof_request(b, seq, slot, &req, &incl, &cons);
+		break;
 	}
 	bench_sign(b, &req, &submit);
-	size_t body = planreg__v1__request__get_packed_size(&req);
-	uint8_t *frame = bench_xmalloc(FRAME_HEADER_BYTES + body);
-	frame_put_header(frame, (uint32_t)body);
-	planreg__v1__request__pack(&req, frame + FRAME_HEADER_BYTES);
+	uint8_t *frame = bench_pack(&req, len);
 	free(submit.signature.data);
-	*len = FRAME_HEADER_BYTES + body;
 	return frame;
 }
 
@@ -228,10 +307,10 @@ static void bench_send(struct bench *b, struct bconn *c)
 	while (c->inflight < (c->idle ? 1 : b->o->depth) && bench_may_send(b, c)) {
 		uint64_t id = ++c->next_id;
 		size_t len;
-		uint8_t *frame = bench_request(b, c, id, &len);
 		int s = 0;
 		while (c->slots[s].id != 0)
 			s++;
+		uint8_t *frame = bench_request(b, c, id, &c->slots[s], &len);
 		c->slots[s].id = id;
 		c->slots[s].sent = now_s();
 		c->inflight++;
@@ -330,6 +409,51 @@ static bool bench_answered(struct bench *b, struct bconn *c, uint64_t id, int co
 	return true;
 }
 
+/* The slot of the request id on c, or NULL. */
+static struct slot *bench_slot(struct bconn *c, uint64_t id)
+{
+	for (int s = 0; s < BENCH_MAX_DEPTH && id != 0; s++)
+		if (c->slots[s].id == id)
+			return &c->slots[s];
+	return NULL;
+}
+
+/* A proof answer checked against what the bench knows (RFC 9162's checks, proto/merkle.c): false when it does not
+ * verify, or is not the proof asked for. An answer not to be checked passes. */
+static bool bench_proof_ok(struct bench *b, struct bconn *c, const Planreg__V1__Response *r)
+{
+	const struct slot *s = bench_slot(c, r->id);
+	if (s == NULL || s->check == CHECK_NONE)
+		return true;
+	struct bench_log *l = &b->log;
+	const ProtobufCBinaryData *p = NULL;
+	size_t n = 0;
+	if (s->check == CHECK_INCLUSION && r->body_case == PLANREG__V1__RESPONSE__BODY_GET_INCLUSION_PROOF) {
+		p = r->get_inclusion_proof->proof;
+		n = r->get_inclusion_proof->n_proof;
+	} else if (s->check == CHECK_CONSISTENCY && r->body_case == PLANREG__V1__RESPONSE__BODY_GET_CONSISTENCY_PROOF) {
+		p = r->get_consistency_proof->proof;
+		n = r->get_consistency_proof->n_proof;
+	}
+	uint8_t hashes[MERKLE_PROOF_MAX * MERKLE_HASH_LEN];
+	bool ok =
+		(p != NULL || n == 0) && r->body_case != PLANREG__V1__RESPONSE__BODY__NOT_SET && n <= MERKLE_PROOF_MAX;
+	for (size_t i = 0; ok && i < n; i++) {
+		ok = p[i].len == MERKLE_HASH_LEN;
+		if (ok)
+			memcpy(hashes + i * MERKLE_HASH_LEN, p[i].data, MERKLE_HASH_LEN);
+	}
+	if (ok && s->check == CHECK_INCLUSION)
+		ok = merkle_verify_inclusion(l->leaf_hash[s->arg], l->leaf_index[s->arg], l->size, hashes, n, l->root);
+	else if (ok)
+		ok = merkle_verify_consistency(s->arg, l->size, hashes, n, l->heads[s->arg - 1], l->root);
+	l->checked++;
+	if (!ok && l->bad++ < 5)
+		fprintf(stderr, "planreg-bench: request %" PRIu64 ": the %s proof served does NOT verify\n", r->id,
+			s->check == CHECK_INCLUSION ? "inclusion" : "consistency");
+	return ok;
+}
+
 static void bench_on_read(struct bufferevent *bev, void *arg)
 {
 	struct bconn *c = arg;
@@ -357,8 +481,10 @@ static void bench_on_read(struct bufferevent *bev, void *arg)
 			return;
 		}
 		int code = r->status ? (int)r->status->code : -1;
+		if (code == 0 && !bench_proof_ok(b, c, r))
+			code = BENCH_BAD_PROOF;
 		uint64_t id = r->id;
-		if (code != 0 && (b->errors + b->transport_errors) < 5 && r->status)
+		if (code > 0 && code != BENCH_BAD_PROOF && (b->errors + b->transport_errors) < 5 && r->status)
 			fprintf(stderr, "planreg-bench: request %" PRIu64 ": code %d %s: %s\n", id, code,
 				r->status->reason, r->status->message);
 		planreg__v1__response__free_unpacked(r, NULL);
@@ -522,6 +648,21 @@ static bool bench_read_full(SSL *ssl, uint8_t *buf, size_t len)
 	return true;
 }
 
+/* One request frame sent on a blocking connection and its answer (the caller frees it), or NULL. */
+static Planreg__V1__Response *bench_call(SSL *ssl, const uint8_t *frame, size_t len)
+{
+	Planreg__V1__Response *r = NULL;
+	uint8_t hdr[FRAME_HEADER_BYTES];
+	if (SSL_write(ssl, frame, (int)len) <= 0 || !bench_read_full(ssl, hdr, sizeof hdr))
+		return NULL;
+	uint32_t n = frame_get_header(hdr);
+	uint8_t *body = n > 0 && n <= BENCH_MAX_RESPONSE ? bench_xmalloc(n) : NULL;
+	if (body != NULL && bench_read_full(ssl, body, n))
+		r = planreg__v1__response__unpack(NULL, n, body);
+	free(body);
+	return r;
+}
+
 /* One connection: handshake (resuming *sess when given), one Whoami answered OK, close. On success *sess is the
  * session to resume next (the ticket arrives after the handshake in TLS 1.3, so it is taken after the answer). */
 static bool bench_handshake_once(struct bench *b, SSL_SESSION **sess, bool resume, bool *reused)
@@ -537,21 +678,12 @@ static bool bench_handshake_once(struct bench *b, SSL_SESSION **sess, bool resum
 	bool ok = false;
 	if (SSL_connect(ssl) == 1) {
 		size_t len;
-		uint8_t *frame = bench_request(b, NULL, 1, &len);
-		int w = SSL_write(ssl, frame, (int)len);
+		uint8_t *frame = bench_request(b, NULL, 1, NULL, &len);
+		Planreg__V1__Response *r = bench_call(ssl, frame, len);
 		free(frame);
-		uint8_t hdr[FRAME_HEADER_BYTES];
-		if (w > 0 && bench_read_full(ssl, hdr, sizeof hdr)) {
-			uint32_t n = frame_get_header(hdr);
-			uint8_t *body = n > 0 && n <= BENCH_MAX_RESPONSE ? bench_xmalloc(n) : NULL;
-			if (body != NULL && bench_read_full(ssl, body, n)) {
-				Planreg__V1__Response *r = planreg__v1__response__unpack(NULL, n, body);
-				ok = r != NULL && r->id == 1 && r->status != NULL && r->status->code == 0;
-				if (r)
-					planreg__v1__response__free_unpacked(r, NULL);
-			}
-			free(body);
-		}
+		ok = r != NULL && r->id == 1 && r->status != NULL && r->status->code == 0;
+		if (r)
+			planreg__v1__response__free_unpacked(r, NULL);
 		*reused = SSL_session_reused(ssl) == 1;
 		if (ok) {
 			SSL_SESSION *s = SSL_get1_session(ssl);
@@ -566,6 +698,108 @@ static bool bench_handshake_once(struct bench *b, SSL_SESSION **sess, bool resum
 	close(fd);
 	ERR_clear_error();
 	return ok;
+}
+
+/* ---------------------------------------------------------------- the proofs workload's checkpoint (blocking) */
+
+/* req sent on ssl and answered OK with body kind want; dies otherwise (the proofs cannot be measured). */
+static Planreg__V1__Response *bench_log_ask(SSL *ssl, Planreg__V1__Request *req, int want)
+{
+	static uint64_t id;
+	size_t len;
+	req->id = ++id;
+	uint8_t *frame = bench_pack(req, &len);
+	Planreg__V1__Response *r = bench_call(ssl, frame, len);
+	free(frame);
+	if (r == NULL || r->status == NULL || r->status->code != 0 || (int)r->body_case != want)
+		die("the proofs workload's set-up request %d failed: %s", (int)req->body_case,
+		    r && r->status ? r->status->message : "no answer");
+	return r;
+}
+
+/* The signed checkpoint's size and head (GetCheckpoint signs the tree as it is). */
+static void bench_log_checkpoint(SSL *ssl, struct bench_log *l)
+{
+	Planreg__V1__Request req = PLANREG__V1__REQUEST__INIT;
+	Planreg__V1__GetCheckpointRequest q = PLANREG__V1__GET_CHECKPOINT_REQUEST__INIT;
+	req.body_case = PLANREG__V1__REQUEST__BODY_GET_CHECKPOINT;
+	req.get_checkpoint = &q;
+	Planreg__V1__Response *r = bench_log_ask(ssl, &req, PLANREG__V1__RESPONSE__BODY_GET_CHECKPOINT);
+	const char *note = r->get_checkpoint->checkpoint, *why = "no note";
+	struct note n;
+	struct checkpoint cp;
+	bool ok = note_split(note, strlen(note), &n, &why);
+	if (ok) {
+		ok = checkpoint_parse(n.text, n.text_len, &cp, &why);
+		note_free(&n);
+	}
+	planreg__v1__response__free_unpacked(r, NULL);
+	if (!ok)
+		die("the service's checkpoint cannot be read (%s): does it sign its log (log_key)?", why);
+	l->size = cp.size;
+	memcpy(l->root, cp.root, MERKLE_HASH_LEN);
+	checkpoint_free(&cp);
+	if (l->size == 0)
+		die("the log is empty: the proofs workload proves entries of a history (run the submit workload "
+		    "first)");
+}
+
+/* count leaves from start (GetLeaves pages) into the leaf table; with heads, the head at every size too. */
+static void bench_log_leaves(SSL *ssl, struct bench_log *l, uint64_t start, uint64_t count,
+			     struct merkle_compact *heads)
+{
+	while (count > 0) {
+		Planreg__V1__Request req = PLANREG__V1__REQUEST__INIT;
+		Planreg__V1__GetLeavesRequest q = PLANREG__V1__GET_LEAVES_REQUEST__INIT;
+		q.start = start;
+		q.count = (uint32_t)(count < BENCH_LOG_WINDOW ? count : BENCH_LOG_WINDOW);
+		req.body_case = PLANREG__V1__REQUEST__BODY_GET_LEAVES;
+		req.get_leaves = &q;
+		Planreg__V1__Response *r = bench_log_ask(ssl, &req, PLANREG__V1__RESPONSE__BODY_GET_LEAVES);
+		size_t got = r->get_leaves->n_entries;
+		for (size_t i = 0; i < got && i < count; i++) {
+			uint8_t *h = l->leaf_hash[l->n_leaves];
+			merkle_leaf_hash(r->get_leaves->entries[i].data, r->get_leaves->entries[i].len, h);
+			l->leaf_index[l->n_leaves++] = start + i;
+			if (heads != NULL && merkle_compact_append(heads, h, NULL, NULL))
+				merkle_compact_root(heads, l->heads[heads->size - 1]);
+		}
+		planreg__v1__response__free_unpacked(r, NULL);
+		if (got == 0 || got > count)
+			die("GetLeaves(%" PRIu64 ") gave %zu entries", start, got);
+		start += got;
+		count -= got;
+	}
+}
+
+/* The checkpoint the proofs are asked under, the first BENCH_LOG_WINDOW leaves (and the heads of those sizes) and
+ * BENCH_LOG_SAMPLES leaves at random indices, on a connection of their own. */
+static void bench_log_setup(struct bench *b)
+{
+	struct bench_log *l = &b->log;
+	int fd = bench_tcp(b->o);
+	SSL *ssl = fd >= 0 ? SSL_new(b->ctx) : NULL;
+	if (ssl == NULL)
+		die("cannot connect to %s:%s", b->o->host, b->o->port);
+	SSL_set_fd(ssl, fd);
+	SSL_set_tlsext_host_name(ssl, "localhost");
+	if (SSL_connect(ssl) != 1)
+		die("TLS handshake with %s:%s failed", b->o->host, b->o->port);
+	bench_log_checkpoint(ssl, l);
+	l->rng = (uint64_t)time(NULL) * 2654435761u | 1;
+	l->window = l->size < BENCH_LOG_WINDOW ? l->size : BENCH_LOG_WINDOW;
+	l->heads = bench_xmalloc(l->window * sizeof *l->heads);
+	l->leaf_index = bench_xmalloc((l->window + BENCH_LOG_SAMPLES) * sizeof *l->leaf_index);
+	l->leaf_hash = bench_xmalloc((l->window + BENCH_LOG_SAMPLES) * sizeof *l->leaf_hash);
+	struct merkle_compact heads;
+	merkle_compact_init(&heads);
+	bench_log_leaves(ssl, l, 0, l->window, &heads);
+	for (int i = 0; i < BENCH_LOG_SAMPLES; i++)
+		bench_log_leaves(ssl, l, bench_rand(l) % l->size, 1, NULL);
+	l->inclusion = l->consistency = 0;
+	SSL_shutdown(ssl);
+	SSL_free(ssl);
+	close(fd);
 }
 
 struct hs_result {
@@ -673,8 +907,9 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: planreg-bench --server HOST:PORT --cert C --key K --ca CA [--connections N] [--depth D]\n"
-		"         [--workload whoami|get|list|submit|status|mixed] [--duration S | --requests R]\n"
-		"         [--period YYYY-Qn] [--refs R] [--idle K [--pid PID]] [--handshakes H] [--json]\n");
+		"         [--workload whoami|get|list|submit|status|mixed|proofs] [--duration S | --requests R]\n"
+		"         [--period YYYY-Qn] [--refs R] [--check-every N] [--idle K [--pid PID]] [--handshakes H]\n"
+		"         [--json]\n");
 	exit(2);
 }
 
@@ -691,23 +926,11 @@ static long parse_long(const char *what, const char *s, long min, long max)
 }
 
 static const struct option bench_long_opts[] = {
-	{"server", 1, 0, 's'},
-	{"cert", 1, 0, 'c'},
-	{"key", 1, 0, 'k'},
-	{"ca", 1, 0, 'a'},
-	{"connections", 1, 0, 'n'},
-	{"depth", 1, 0, 'd'},
-	{"workload", 1, 0, 'w'},
-	{"duration", 1, 0, 't'},
-	{"requests", 1, 0, 'r'},
-	{"period", 1, 0, 'p'},
-	{"idle", 1, 0, 'i'},
-	{"handshakes", 1, 0, 'H'},
-	{"json", 0, 0, 'j'},
-	{"refs", 1, 0, 'R'},
-	{"pid", 1, 0, 'P'},
-	{"help", 0, 0, 'h'},
-	{0, 0, 0, 0},
+	{"server", 1, 0, 's'},      {"cert", 1, 0, 'c'},   {"key", 1, 0, 'k'},      {"ca", 1, 0, 'a'},
+	{"connections", 1, 0, 'n'}, {"depth", 1, 0, 'd'},  {"workload", 1, 0, 'w'}, {"duration", 1, 0, 't'},
+	{"requests", 1, 0, 'r'},    {"period", 1, 0, 'p'}, {"idle", 1, 0, 'i'},     {"handshakes", 1, 0, 'H'},
+	{"json", 0, 0, 'j'},        {"refs", 1, 0, 'R'},   {"pid", 1, 0, 'P'},      {"check-every", 1, 0, 'C'},
+	{"help", 0, 0, 'h'},        {0, 0, 0, 0},
 };
 
 /* One option (getopt_long's ch with its argument) into o; the option parser, a case per option. */
@@ -731,9 +954,9 @@ static void parse_opt(int ch, const char *arg, struct opts *o)
 		break;
 	case 'w': {
 		int i = 0;
-		while (i < 6 && strcmp(arg, workload_names[i]) != 0)
+		while (i < BENCH_WORKLOADS && strcmp(arg, workload_names[i]) != 0)
 			i++;
-		if (i == 6)
+		if (i == BENCH_WORKLOADS)
 			die("unknown workload %s", arg);
 		o->wl = (enum workload)i;
 		break;
@@ -766,6 +989,9 @@ static void parse_opt(int ch, const char *arg, struct opts *o)
 	case 'P':
 		o->pid = parse_long("--pid", arg, 1, 4194304);
 		break;
+	case 'C':
+		o->check_every = (int)parse_long("--check-every", arg, 1, 1000000);
+		break;
 	default:
 		usage();
 	}
@@ -775,7 +1001,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 {
 	const char *server = NULL;
 	bool conn_given = false;
-	*o = (struct opts){.connections = 1, .depth = 1, .refs = 80, .period = "2026-Q3", .duration = 0};
+	*o = (struct opts){.connections = 1, .depth = 1, .refs = 80, .period = "2026-Q3", .check_every = 10};
 	int ch;
 	while ((ch = getopt_long(argc, argv, "", bench_long_opts, NULL)) != -1) {
 		if (ch == 's')
@@ -900,6 +1126,10 @@ static void bench_print_json(const struct bench *b, const struct report *rep)
 			first = 0;
 		}
 	printf("}");
+	if (o->wl == WL_PROOFS && o->connections > 0)
+		printf(", \"log_size\": %" PRIu64 ", \"proofs_inclusion\": %ld, \"proofs_consistency\": %ld, "
+		       "\"proofs_checked\": %ld, \"proofs_bad\": %ld",
+		       b->log.size, b->log.inclusion, b->log.consistency, b->log.checked, b->log.bad);
 	if (o->handshakes > 0)
 		printf(", \"handshakes\": %d, \"handshakes_ok_full\": %d, \"handshakes_ok_resumed\": %d, "
 		       "\"handshakes_reused\": %d, \"handshakes_per_s_full\": %.1f, \"handshakes_per_s_resumed\": %.1f",
@@ -938,6 +1168,10 @@ static void bench_print_text(const struct bench *b, const struct report *rep)
 				printf(" [code %d: %ld]", i, b->by_code[i]);
 		if (b->transport_errors)
 			printf(" [transport: %ld]", b->transport_errors);
+		if (o->wl == WL_PROOFS)
+			printf("; log of %" PRIu64 " entries: %ld inclusion and %ld consistency proofs asked, %ld "
+			       "checked, %ld bad",
+			       b->log.size, b->log.inclusion, b->log.consistency, b->log.checked, b->log.bad);
 		printf("\n");
 	}
 }
@@ -953,6 +1187,9 @@ static void bench_free(struct bench *b)
 	free(b->conns);
 	free(b->idles);
 	free(b->lat);
+	free(b->log.heads);
+	free(b->log.leaf_index);
+	free(b->log.leaf_hash);
 	event_base_free(b->base);
 	SSL_CTX_free(b->ctx);
 }
@@ -976,6 +1213,8 @@ int main(int argc, char **argv)
 	rep.rss_before = o.pid ? bench_rss_kib(o.pid) : -1;
 	if (o.idle > 0)
 		bench_run_idle(&b, &rep);
+	if (o.connections > 0 && o.wl == WL_PROOFS)
+		bench_log_setup(&b);
 	if (o.connections > 0)
 		bench_run_workload(&b);
 	rep.rss_after = o.pid ? bench_rss_kib(o.pid) : -1;
@@ -987,6 +1226,7 @@ int main(int argc, char **argv)
 	else
 		bench_print_text(&b, &rep);
 	bench_free(&b);
-	bool failed = (o.connections > 0 && b.completed == 0) || (o.handshakes > 0 && rep.hr.full_ok == 0);
+	bool failed =
+		(o.connections > 0 && b.completed == 0) || (o.handshakes > 0 && rep.hr.full_ok == 0) || b.log.bad > 0;
 	return failed ? 1 : 0;
 }

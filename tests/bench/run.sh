@@ -16,6 +16,12 @@
 #   status             tests/bench/status_bench.sh (its own cluster and 10,000 x 40 register)
 #   idle               planreg-bench --idle K --pid: the daemon's RSS per idle authenticated connection
 #   whoami pipelined   one connection, 32 requests in flight
+#   proofs             planreg-bench --workload proofs on the same connection and depth: random inclusion proofs
+#                      (one in 8 a consistency proof) over the history the submit workload made, under the signed
+#                      checkpoint, every 10th checked against leaves and heads the bench fetched (merkle.h)
+#   audit verify       a history of BENCH_HISTORY leaves (made as the database owner through planreg_submit_update,
+#                      so the daemon signs it as any other), verified by `planreg audit verify`: leaves/s, beside
+#                      SHA-256 alone over the same bytes (openssl speed at the leaves' mean size and at a node's)
 #   handshakes         full and resumed TLS handshakes (each with one Whoami), sequentially
 #   cli whoami         `planreg whoami`, 20 runs: median wall time, mean CPU time
 # The daemon and the cluster are stopped on exit, even on failure.
@@ -26,6 +32,7 @@
 #   BENCH_SKIP_STATUS=1       no status comparison (it generates a 10,000-project register: ~45 s)
 #   BENCH_IDLE [5000]         idle connections (lowered to what the open-file limit allows)
 #   BENCH_HANDSHAKES [200]    handshakes of each kind
+#   BENCH_HISTORY [100000]    leaves of the history `audit verify` checks (the submit workload's and more)
 #   BENCH_BUILD_DIR [build/release]
 #   BENCH_KEEP=1              keep the temporary directory
 #   BENCH_TOOL                planreg-bench to run [BENCH_BUILD_DIR/tests/planreg-bench]
@@ -43,18 +50,21 @@ quick=${BENCH_QUICK:-0}
 seconds=${BENCH_SECONDS:-10}
 idle=${BENCH_IDLE:-5000}
 handshakes=${BENCH_HANDSHAKES:-200}
+history=${BENCH_HISTORY:-100000}
 cli_runs=20
 skip_status=${BENCH_SKIP_STATUS:-0}
 if [ "$quick" = 1 ]; then
   seconds=1
   idle=${BENCH_IDLE:-200}
   handshakes=${BENCH_HANDSHAKES:-20}
+  history=${BENCH_HISTORY:-300}
   cli_runs=5
   skip_status=1
 fi
 [[ $seconds =~ ^[0-9]{1,5}$ ]] && [ "$seconds" -ge 1 ] || die "BENCH_SECONDS must be a whole number of seconds >= 1"
 [[ $idle =~ ^[0-9]{1,6}$ ]] || die "BENCH_IDLE must be a count"
 [[ $handshakes =~ ^[0-9]{1,6}$ ]] && [ "$handshakes" -ge 1 ] || die "BENCH_HANDSHAKES must be a count >= 1"
+[[ $history =~ ^[0-9]{1,7}$ ]] || die "BENCH_HISTORY must be a count of leaves"
 
 build=${BENCH_BUILD_DIR:-$root/build/release}
 build=$(cd "$build" && pwd)
@@ -68,6 +78,7 @@ for f in "$planregd" "$planreg" "$bench"; do
 done
 [ -x "$pgbench" ] || die "no $pgbench (PostgreSQL 15 client tools)"
 command -v psql >/dev/null || die "no psql"
+command -v openssl >/dev/null || die "no openssl (the hashing bound of audit verify)"
 
 tmp=$(mktemp -d /tmp/planreg-run.XXXXXX)
 chmod 0755 "$tmp" # the postgres user must reach the cluster directory
@@ -195,11 +206,27 @@ note=""
 result "idle: $held connections held, $(calc %.1f "$kib") KiB each (target <= 24 KiB)," \
   "new connections refused: $refused$note"
 
-# ------------------------------------------------------------------ whoami pipelined
+# ------------------------------------------------------------------ whoami pipelined, and proofs beside it
 echo "== whoami: one connection, depth 32, ${seconds} s"
 run_bench "$tmp/whoami.json" --workload whoami --connections 1 --depth 32 --duration "$seconds"
-result "whoami pipelined: $(calc %.0f "$(json_get "$tmp/whoami.json" rps)") req/s on one connection" \
-  "(target >= 20000) [p50 $(json_get "$tmp/whoami.json" p50_ms) ms, errors $(json_get "$tmp/whoami.json" errors)]"
+who_rps=$(json_get "$tmp/whoami.json" rps)
+result "whoami pipelined: $(calc %.0f "$who_rps") req/s on one connection (target >= 20000)" \
+  "[p50 $(json_get "$tmp/whoami.json" p50_ms) ms, p99 $(json_get "$tmp/whoami.json" p99_ms) ms," \
+  "errors $(json_get "$tmp/whoami.json" errors)]"
+
+# The same connection and pipelining as the Whoami line, asking for proofs of the submit workload's history under
+# the checkpoint GetCheckpoint signs first; every 10th proof is checked, so the figure is of correct proofs.
+echo "== proofs: one connection, depth 32, ${seconds} s, every 10th proof verified"
+run_bench "$tmp/proofs.json" --workload proofs --connections 1 --depth 32 --duration "$seconds" --check-every 10
+pr_bad=$(json_get "$tmp/proofs.json" proofs_bad)
+[ "$pr_bad" = 0 ] || die "planregd served $pr_bad proofs that do not verify"
+pr_rps=$(json_get "$tmp/proofs.json" rps)
+result "proofs: $(calc %.0f "$pr_rps") proofs/s on one connection, depth 32 (log of" \
+  "$(json_get "$tmp/proofs.json" log_size) entries; $(json_get "$tmp/proofs.json" proofs_inclusion) inclusion," \
+  "$(json_get "$tmp/proofs.json" proofs_consistency) consistency; $(json_get "$tmp/proofs.json" proofs_checked)" \
+  "verified, 0 bad), beside whoami pipelined $(calc %.0f "$who_rps") req/s: ratio" \
+  "$(calc %.2f "$pr_rps / $who_rps") [p50 $(json_get "$tmp/proofs.json" p50_ms) ms, p99" \
+  "$(json_get "$tmp/proofs.json" p99_ms) ms, errors $(json_get "$tmp/proofs.json" errors)]"
 
 # ------------------------------------------------------------------ handshakes
 echo "== handshakes: $handshakes full, then $handshakes resumed, one at a time"
@@ -233,6 +260,52 @@ PY
 read -r wall cpu <"$tmp/cli.out"
 result "cli whoami: $wall ms wall, $cpu ms CPU (target <= 15 ms wall)" \
   "[median wall and mean CPU of $cli_runs runs]"
+
+# ------------------------------------------------------------------ audit verify of a long history
+# The history is made fast but real: as the database owner, through planreg_submit_update (the function the daemon's
+# SubmitUpdate calls), each return's canonical content built as proto/chain.c builds it (docs/audit.md), so the
+# chain, the leaves and the node table are what the daemon would have written; `audit verify` makes the daemon sign
+# the grown tree (after checking it extends the last one it signed), then checks all of it.
+have_leaves=$(psql -X -At -d "$db" -c "SELECT count(*) FROM log_leaf")
+more=$((history > have_leaves ? history - have_leaves : 0))
+echo "== audit verify: $have_leaves leaves, $more more through planreg_submit_update"
+psql -X -q -At -v ON_ERROR_STOP=1 -v n="$more" -v refs="$refs" -v period="$period" -d "$owner_dsn" \
+  >"$tmp/history.out" 2>&1 <<'SQL' || { cat "$tmp/history.out" >&2; die "making the history failed"; }
+SELECT count(*) FILTER (WHERE s.outcome = 'written')
+FROM generate_series(1, :n) g
+CROSS JOIN LATERAL (SELECT p.id, p.ref, 'bench history ' || g AS narrative FROM project p
+                    WHERE p.plan_id = (SELECT max(id) FROM plan) AND p.ref = 1 + g % :refs) x
+CROSS JOIN LATERAL (SELECT 'planreg-update-v1' || E'\n' || 'ref=' || x.ref || E'\n'
+  || 'period=' || octet_length(:'period') || ':' || :'period' || E'\n' || 'confidence=5:amber' || E'\n'
+  || 'stage=4:live' || E'\n' || 'narrative=' || octet_length(x.narrative) || ':' || x.narrative || E'\n'
+  || 'spend_to_date_pence=-' || E'\n' || 'forecast_total_pence=-' || E'\n' || 'variance_note=0:' || E'\n'
+  || 'milestones=0' || E'\n' || 'risks=0' || E'\n' AS content) c
+CROSS JOIN LATERAL planreg_submit_update(x.id, :'period', 'amber', 'live', x.narrative, NULL, NULL, '', 'admin',
+  'CA', 'Bench Admin', false, 'history-' || g, encode(sha256(convert_to(c.content, 'UTF8')), 'hex'), c.content,
+  '[]', '[]', '[]', '2026-07-01', '2026-09-30', '2026-10-31', NULL, NULL, NULL) s;
+SQL
+leaves=$(psql -X -At -d "$db" -c "SELECT count(*) FROM log_leaf")
+mean=$(psql -X -At -d "$db" -c "SELECT round(avg(octet_length(entry))) FROM log_leaf")
+mkdir -p "$tmp/verifier/state" "$tmp/verifier/data"
+t0=$(date +%s.%N)
+XDG_STATE_HOME=$tmp/verifier/state XDG_DATA_HOME=$tmp/verifier/data "$planreg" audit verify --vkey "$tmp/log.vkey" \
+  --format json >"$tmp/verify.json" 2>"$tmp/verify.err" || { cat "$tmp/verify.err" "$tmp/verify.json" >&2; die "audit verify failed"; }
+t1=$(date +%s.%N)
+[ "$(json_get "$tmp/verify.json" log_size)" = "$leaves" ] || die "audit verify checked another size than $leaves"
+# The hashing bound: one SHA-256 of each leaf (0x00 and the entry) and of each node (0x01 and two hashes, 65 bytes;
+# a tree of n leaves has n - 1), at openssl's speed for those sizes.
+sha_rate() { # BYTES: hashes per second of that many bytes
+  openssl speed -evp sha256 -bytes "$1" -seconds 1 2>/dev/null |
+    awk -v b="$1" '$1 == "sha256" { sub(/k$/, "", $2); printf "%.0f", $2 * 1000 / b }'
+}
+leaf_rate=$(sha_rate $((mean + 1)))
+node_rate=$(sha_rate 65)
+[ -n "$leaf_rate" ] && [ -n "$node_rate" ] || die "openssl speed printed no SHA-256 figure"
+verify_s=$(calc %.2f "$t1 - $t0")
+result "audit verify: $leaves leaves in $verify_s s = $(calc %.0f "$leaves / ($t1 - $t0)") leaves/s (the chain," \
+  "the tree rebuilt from every entry, the signatures), beside SHA-256 alone over the same bytes" \
+  "$(calc %.0f "1 / (1 / $leaf_rate + 1 / $node_rate)") leaves/s [openssl speed, $((mean + 1))-byte leaves and" \
+  "65-byte nodes]"
 
 planregd_stop || true # as before the figures: a daemon's exit status does not stop the run
 # The status comparison brings its own cluster: stop this one first, so that its checkpoint of the

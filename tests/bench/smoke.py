@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-LINES = ["submit: planregd", "idle:", "whoami pipelined:", "handshakes: full", "cli whoami:"]
+LINES = ["submit: planregd", "idle:", "whoami pipelined:", "proofs:", "handshakes: full", "cli whoami:", "audit verify:"]
 if os.environ.get("BENCH_SKIP_STATUS") != "1" and os.environ.get("BENCH_QUICK") != "1":
     LINES.append("status: planregd")
 

@@ -197,7 +197,7 @@ class LocalTest(unittest.TestCase):
         self.assertIn("complete -o default -F _planreg planreg", script)
         self.assertEqual(self.complete(script, ["planreg", "pro"]), ["projects"])
         self.assertIn("themes", self.complete(script, ["planreg", ""]))
-        self.assertEqual(sorted(self.complete(script, ["planreg", "projects", ""])), ["list", "show"])
+        self.assertEqual(sorted(self.complete(script, ["planreg", "projects", ""])), ["assign", "list", "show", "unassign"])
         self.assertEqual(self.complete(script, ["planreg", "projects", "list", "--page"]), ["--page-size"])
         self.assertEqual(self.complete(script, ["planreg", "projects", "list", "--format", "c"]), ["csv"])
         self.assertEqual(self.complete(script, ["planreg", "update", "submit", "--confidence", "amber_"]),

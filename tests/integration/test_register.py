@@ -11,7 +11,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
 
 PROJECT_KEYS = {"ref", "theme", "objective", "title", "description", "capital", "lead_orgs", "lead_people",
-                "partners", "cost", "funding", "stage", "stage_note", "attributes"}
+                "partners", "cost", "funding", "stage", "stage_note", "attributes", "assignee"}
 COST_KEYS = {"text", "status", "min_pence", "max_pence", "approximate"}
 STAGES = {"concept", "early_development", "advanced_development", "live", "completed", "paused", "cancelled"}
 

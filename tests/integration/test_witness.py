@@ -1,9 +1,11 @@
 """Witnesses of the verifiable log through the real daemon, CLI and PostgreSQL (docs/verifiable-log.md, "Witnesses"):
 `planreg audit witness-key` makes an organisation's cosignature key, the CA registers it (and nobody else may), `audit
 witness` cosigns the newest checkpoint, which GetCheckpoint then serves with the cosignature (checked here by the
-independent Python implementation, tlog_ref.py), `audit verify --witnesses N` counts the trusted witnesses, the daemon
-refuses a cosignature by another key, a forged one and an older tree, and a witness that cosigned a tree refuses to
-cosign one that does not extend it (a database superuser's rewrite signed by a daemon that lost its state)."""
+independent Python implementation, tlog_ref.py), `audit verify --witnesses N` finds the newest checkpoint N trusted
+witnesses cosigned and checks that the current tree extends it, the daemon refuses a cosignature by another key, a
+forged one, an older tree, an earlier time and a checkpoint its key signed that is not the stored log's, and a witness
+that cosigned a tree refuses to cosign one that does not extend it (a database superuser's rewrite signed by a daemon
+that lost its state)."""
 
 import json
 import os
@@ -21,7 +23,7 @@ import wire  # noqa: E402
 
 PERIOD = test_log.PERIOD
 EXIT_LOG = test_log.EXIT_LOG
-GET_CHECKPOINT, ADD_COSIGNATURE = 80, 87
+GET_CHECKPOINT, ADD_COSIGNATURE, GET_COSIGNED = 80, 87, 88
 PERMISSION_DENIED, INVALID_ARGUMENT, FAILED_PRECONDITION = 7, 3, 9
 
 
@@ -64,6 +66,23 @@ def add_cosignature(s, cred, note, line):
         w.close()
 
 
+def verify(ws, witnesses, trusted, cred="viewer", name="verifier", fmt="json"):
+    """`audit verify --witnesses N` by a fresh body trusting the witness keys given."""
+    b = test_log.Body(ws.s, cred, name, ws.ls.vkey)
+    env = {"XDG_STATE_HOME": b.state, "XDG_DATA_HOME": b.data, "PLANREG_LOG_VKEY": b.vkey,
+           "PLANREG_WITNESS_VKEYS": " ".join(trusted)}
+    return ws.s.cli(cred, "audit", "verify", "--witnesses", str(witnesses), "--format", fmt, env=env)
+
+
+def get_cosigned(s, vkeys, quorum, cred="viewer"):
+    w = wire.Wire(s.daemon.port, wire.tls_context(s.pki, cred))
+    try:
+        body = b"".join(wire.pb_bytes(1, k.encode()) for k in vkeys) + wire.pb_varint(2, quorum)
+        return w.call(wire.request(3, GET_COSIGNED, body))
+    finally:
+        w.close()
+
+
 class WitnessService:
     def __init__(self, prefix):
         self.ls = test_log.LogService(prefix)
@@ -96,11 +115,8 @@ class WitnessTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.ws.ls.close()
 
-    def verify(self, witnesses, trusted, cred="viewer", name="verifier"):
-        b = test_log.Body(self.s, cred, name, self.ws.ls.vkey)
-        env = {"XDG_STATE_HOME": b.state, "XDG_DATA_HOME": b.data, "PLANREG_LOG_VKEY": b.vkey,
-               "PLANREG_WITNESS_VKEYS": " ".join(trusted)}
-        return self.s.cli(cred, "audit", "verify", "--witnesses", str(witnesses), "--format", "json", env=env)
+    def verify(self, witnesses, trusted, **kw):
+        return verify(self.ws, witnesses, trusted, **kw)
 
     def test_the_key_is_made_once_and_kept_private(self):
         w = self.ws.lcc
@@ -169,8 +185,9 @@ class WitnessTest(unittest.TestCase):
         r = self.verify(2, [self.lcc_vkey, other])
         self.assertEqual(r.returncode, EXIT_LOG, r.stdout + r.stderr)
         j = json.loads(r.stdout)
-        self.assertEqual(j["witnessed"], 1)
-        self.assertTrue(any("cosigned by 1 of the witnesses you trust, not the 2" in p for p in j["log_problems"]))
+        self.assertEqual((j["witnessed"], j["witnessed_size"]), (1, None))
+        self.assertTrue(any("no checkpoint of the log is cosigned by 2 of the witnesses you trust (the newest is by 1)"
+                            in p for p in j["log_problems"]), j)
         r = self.verify(1, [other])
         self.assertEqual(r.returncode, EXIT_LOG, r.stdout + r.stderr)
         self.assertEqual(json.loads(r.stdout)["witnessed"], 0)
@@ -178,14 +195,21 @@ class WitnessTest(unittest.TestCase):
         r = self.ws.lcc.witness()
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertEqual(self.s.sql("SELECT count(*) FROM log_cosignature WHERE tree_size = %d" % size), "1")
-        # a newer tree is not witnessed until the witness runs again, then extends the one before
+        # a newer tree is witnessed by the checkpoint cosigned before, which it extends (the consistency proof)
         self.ws.submit(16, "Capacity benchmark.")
+        self.assertEqual(len(tlog_ref.split_note(served_checkpoint(self.s))[1]), 1)  # the newest has no cosignature
         r = self.verify(1, [self.lcc_vkey])
-        self.assertEqual(r.returncode, EXIT_LOG, r.stdout + r.stderr)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        j = json.loads(r.stdout)
+        self.assertEqual((j["witnessed"], j["witnessed_size"], j["log_size"]), (1, size, size + 1))
+        r = self.verify(1, [self.lcc_vkey], fmt="text")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("cosigned by 1 witnesses at size %d; current size %d consistent" % (size, size + 1), r.stdout)
         r = self.ws.lcc.witness()
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertEqual((json.loads(r.stdout)["previous_size"], json.loads(r.stdout)["size"]), (size, size + 1))
-        self.assertEqual(self.verify(1, [self.lcc_vkey]).returncode, 0)
+        j = json.loads(self.verify(1, [self.lcc_vkey]).stdout)
+        self.assertEqual((j["witnessed"], j["witnessed_size"], j["log_size"]), (1, size + 1, size + 1))
         # a stored line changed behind the daemon's back is not served (verifiers would refuse the whole note)
         where = "org_code = 'LCC' AND tree_size = %d" % (size + 1)
         line = self.s.sql("SELECT line FROM log_cosignature WHERE " + where)
@@ -203,6 +227,33 @@ class WitnessTest(unittest.TestCase):
         finally:
             self.s.sql(change % (line + "\n"))
         self.assertEqual(self.verify(1, [self.lcc_vkey]).returncode, 0)
+        # two witnesses: the newest checkpoint both cosigned is the older one, which the tree extends
+        stfc_vkey = self.ws.stfc.make_key("--name", "stfc.example/witness")
+        self.assertEqual(self.ws.register("STFC", stfc_vkey).returncode, 0)
+        self.ws.submit(15, "Supplier chosen.")
+        self.assertEqual(self.ws.stfc.witness().returncode, 0)  # STFC at size + 2
+        self.ws.submit(16, "Site survey.")
+        self.assertEqual(self.ws.lcc.witness().returncode, 0)  # LCC at size + 3, not size + 2
+        r = self.verify(2, [self.lcc_vkey, stfc_vkey])
+        self.assertEqual(r.returncode, EXIT_LOG, r.stdout + r.stderr)  # no checkpoint has both
+        self.assertEqual(self.ws.stfc.witness().returncode, 0)  # STFC at size + 3 too
+        self.ws.submit(4, "Contract signed.")
+        r = self.verify(2, [self.lcc_vkey, stfc_vkey])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        j = json.loads(r.stdout)
+        self.assertEqual((j["witnessed"], j["witnessed_size"], j["log_size"]), (2, size + 3, size + 4))
+        # what the service answers: that checkpoint's note with both lines, which the Python implementation opens
+        r = get_cosigned(self.s, [self.lcc_vkey, stfc_vkey], 2)
+        self.assertEqual(r.code, 0, r)
+        note = wire.first(r.body, 1, b"").decode()
+        stfc_v = tlog_ref.Verifier.parse(stfc_vkey)
+        text, signed = tlog_ref.open_note(note, [log_v, lcc_v, stfc_v])
+        self.assertEqual((tlog_ref.parse_checkpoint(text)[1], len(signed)), (size + 3, 3))
+        r = get_cosigned(self.s, [other], 1)  # nobody cosigned with that key
+        self.assertEqual((r.code, wire.first(r.body, 1, b"")), (0, b""), r)
+        for keys, quorum in (([self.lcc_vkey], 2), ([self.lcc_vkey], 0), ([], 1), ([self.ws.ls.vkey], 1)):
+            r = get_cosigned(self.s, keys, quorum)
+            self.assertEqual((r.code, r.reason), (INVALID_ARGUMENT, "invalid_witness_query"), (keys, quorum, r))
 
     def test_a_cosignature_by_another_key_is_refused(self):
         self.ws.submit(4, "Publicity plan.")
@@ -253,6 +304,15 @@ class WitnessTest(unittest.TestCase):
         r = add_cosignature(self.s, "submitter-LCC", old_note, tlog_ref.signature_line(mine, old_text, int(time.time())))
         self.assertEqual((r.code, r.reason), (FAILED_PRECONDITION, "cosignature_not_newer"), r)
         self.assertIn("already cosigned a tree of %d entries" % newest, r.message)
+        # nor back in time: a newer tree cosigned with a time before the last cosignature's
+        self.ws.submit(15, "Publicity plan, for the clock.")
+        note = served_checkpoint(self.s, "submitter-LCC")
+        text = tlog_ref.split_note(note)[0]
+        last = int(self.s.sql("SELECT max(cosigned_at) FROM log_cosignature WHERE org_code = 'LCC'"))
+        r = add_cosignature(self.s, "submitter-LCC", note, tlog_ref.signature_line(mine, text, last - 3600))
+        self.assertEqual((r.code, r.reason), (FAILED_PRECONDITION, "cosignature_time_backwards"), r)
+        self.assertIn("at time %d" % last, r.message)
+        self.assertEqual(self.s.sql("SELECT max(tree_size) FROM log_cosignature WHERE org_code = 'LCC'"), str(newest))
 
 
 class InconsistentTreeTest(unittest.TestCase):
@@ -262,7 +322,8 @@ class InconsistentTreeTest(unittest.TestCase):
     def setUp(self):
         self.ws = WitnessService("witnessrw")
         self.s = self.ws.s
-        self.assertEqual(self.ws.register("LCC", self.ws.lcc.make_key()).returncode, 0)
+        self.lcc_vkey = self.ws.lcc.make_key()
+        self.assertEqual(self.ws.register("LCC", self.lcc_vkey).returncode, 0)
 
     def tearDown(self):
         self.ws.ls.close()
@@ -273,6 +334,8 @@ class InconsistentTreeTest(unittest.TestCase):
         r = self.ws.lcc.witness()
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         cosigned = json.loads(r.stdout)["size"]
+        self.assertEqual(verify(self.ws, 1, [self.lcc_vkey], name="before").returncode, 0)
+        before = served_checkpoint(self.s)  # signed by the log's key, of the history as it was
         first_id = int(self.s.sql("SELECT min(id) FROM progress_update"))
         self.ws.ls.rewrite(first_id, "Governance review finished.")
         self.ws.ls.s.daemon.stop()
@@ -285,6 +348,27 @@ class InconsistentTreeTest(unittest.TestCase):
         self.assertIn("same size have different heads", r.stderr)
         self.assertIn("the witness did NOT cosign", r.stderr)
         self.assertEqual(len(self.ws.lcc.evidence()), 2)
+        # a verifier finds the tree the witness cosigned, and that the current one (same size) has another head
+        r = verify(self.ws, 1, [self.lcc_vkey])
+        self.assertEqual(r.returncode, EXIT_LOG, r.stdout + r.stderr)
+        self.assertTrue(any("is not consistent with the current one" in p for p in json.loads(r.stdout)["log_problems"]),
+                        r.stdout)
+        # another witness, never cosigned before, offered the old checkpoint the log's key signed: the daemon
+        # recomputes the head at that size from its node table, and it is not that one
+        stfc_vkey = self.ws.stfc.make_key()
+        self.assertEqual(self.ws.register("STFC", stfc_vkey).returncode, 0)
+        with open(self.ws.stfc.key_file()) as f:
+            stfc = tlog_ref.Signer.parse(f.read().strip())
+        old_text = tlog_ref.split_note(before)[0]
+        self.assertEqual(tlog_ref.parse_checkpoint(old_text)[1], cosigned)
+        r = add_cosignature(self.s, "submitter-STFC", before, tlog_ref.signature_line(stfc, old_text, int(time.time())))
+        self.assertEqual((r.code, r.reason), (FAILED_PRECONDITION, "checkpoint_not_in_log"), r)
+        self.assertIn("event=cosignature_not_in_log", self.s.daemon.read_log())
+        # the checkpoint as the log holds it now is accepted from that witness
+        now = served_checkpoint(self.s)
+        now_text = tlog_ref.split_note(now)[0]
+        r = add_cosignature(self.s, "submitter-STFC", now, tlog_ref.signature_line(stfc, now_text, int(time.time())))
+        self.assertEqual(r.code, 0, r)
         # the tree grows on the rewritten history: it does not extend the cosigned one, and the witness that lost
         # its own state still knows the last size from the service
         self.ws.submit(4, "Publicity plan.", body=test_log.Body(self.s, "submitter-CA", "fresh", self.ws.ls.vkey))
@@ -293,8 +377,13 @@ class InconsistentTreeTest(unittest.TestCase):
         self.assertEqual(r.returncode, EXIT_LOG, r.stdout + r.stderr)
         self.assertIn("does not extend the one of %d seen before" % cosigned, r.stderr)
         self.assertIn("as the service holds it", r.stderr)
-        self.assertEqual(self.s.sql("SELECT count(*) || ' ' || max(tree_size) FROM log_cosignature"),
+        self.assertEqual(self.s.sql("SELECT count(*) || ' ' || max(tree_size) FROM log_cosignature WHERE org_code = 'LCC'"),
                          "1 %d" % cosigned)
+        # and a verifier finds the grown tree does not extend what the witness cosigned
+        r = verify(self.ws, 1, [self.lcc_vkey], name="verifier2")
+        self.assertEqual(r.returncode, EXIT_LOG, r.stdout + r.stderr)
+        self.assertTrue(any("is not consistent with the current one" in p for p in json.loads(r.stdout)["log_problems"]),
+                        r.stdout)
         # and the newest checkpoint served carries no cosignature, so a verifier that asks for one fails
         note = served_checkpoint(self.s)
         self.assertEqual(len(tlog_ref.split_note(note)[1]), 1)

@@ -114,6 +114,10 @@ static const struct {
 	{"ListChanges", "AVS", "admin, viewer or submitter"},
 	{"GetChange", "AVS", "admin, viewer or submitter"},
 	{"DecideChange", "A", "admin"},
+	{"AddPerson", "AS", "admin or submitter"},
+	{"ListPeople", "AVS", "admin, viewer or submitter"},
+	{"RemovePerson", "AS", "admin or submitter"},
+	{"AssignProject", "AS", "admin or a submitter of a lead organisation"},
 	{"AddEvidence", "AS", "admin or a submitter of a lead organisation"},
 };
 
