@@ -269,10 +269,12 @@ result "cli whoami: $wall ms wall, $cpu ms CPU (target <= 15 ms wall)" \
 have_leaves=$(psql -X -At -d "$db" -c "SELECT count(*) FROM log_leaf")
 more=$((history > have_leaves ? history - have_leaves : 0))
 echo "== audit verify: $have_leaves leaves, $more more through planreg_submit_update"
-psql -X -q -At -v ON_ERROR_STOP=1 -v n="$more" -v refs="$refs" -v period="$period" -d "$owner_dsn" \
+history_chunk() { # FROM TO: one transaction (each return takes its own advisory locks, migrations/0025, so 100,000
+  # in one would overflow the lock table), then the sequencer gives them their leaves as the daemon would
+  psql -X -q -At -v ON_ERROR_STOP=1 -v lo="$1" -v hi="$2" -v refs="$refs" -v period="$period" -d "$owner_dsn" \
   >"$tmp/history.out" 2>&1 <<'SQL' || { cat "$tmp/history.out" >&2; die "making the history failed"; }
 SELECT count(*) FILTER (WHERE s.outcome = 'written')
-FROM generate_series(1, :n) g
+FROM generate_series(:lo, :hi) g
 CROSS JOIN LATERAL (SELECT p.id, p.ref, 'bench history ' || g AS narrative FROM project p
                     WHERE p.plan_id = (SELECT max(id) FROM plan) AND p.ref = 1 + g % :refs) x
 CROSS JOIN LATERAL (SELECT 'planreg-update-v1' || E'\n' || 'ref=' || x.ref || E'\n'
@@ -283,7 +285,12 @@ CROSS JOIN LATERAL (SELECT 'planreg-update-v1' || E'\n' || 'ref=' || x.ref || E'
 CROSS JOIN LATERAL planreg_submit_update(x.id, :'period', 'amber', 'live', x.narrative, NULL, NULL, '', 'admin',
   'CA', 'Bench Admin', false, 'history-' || g, encode(sha256(convert_to(c.content, 'UTF8')), 'hex'), c.content,
   '[]', '[]', '[]', '2026-07-01', '2026-09-30', '2026-10-31', NULL, NULL, NULL) s;
+SELECT sequenced FROM planreg_log_sequence();
 SQL
+}
+for ((lo = 1; lo <= more; lo += 2000)); do
+  history_chunk "$lo" $((lo + 1999 < more ? lo + 1999 : more))
+done
 leaves=$(psql -X -At -d "$db" -c "SELECT count(*) FROM log_leaf")
 mean=$(psql -X -At -d "$db" -c "SELECT round(avg(octet_length(entry))) FROM log_leaf")
 mkdir -p "$tmp/verifier/state" "$tmp/verifier/data"
