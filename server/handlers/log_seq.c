@@ -1,6 +1,7 @@
 /* log_seq.c - the sequencer's side in the daemon (see log_seq.h). */
 #include "log_seq.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "handlers.h"
@@ -20,16 +21,40 @@ struct log_seq_waiter {
 
 static void log_seq_start(struct server *srv);
 
-/* The batch's statement answered (committed) or failed: every call that waited for it goes on, then the next. */
+/* Every call of a batch goes on. */
+static void log_seq_wake(struct log_seq_waiter *w, bool ok)
+{
+	while (w != NULL) {
+		struct log_seq_waiter *next = w->next; /* w is in its call's arena, which ready may free */
+		log_set_request(w->call->rid);
+		w->ready(w->call, ok);
+		log_set_request(NULL);
+		w = next;
+	}
+}
+
+/* The batch's checkpoint is signed (or could not be: its calls meet that themselves). */
+static void log_seq_signed(void *arg)
+{
+	struct log_seq_waiter *w = arg;
+	w->call->srv->log_seq.signing = false;
+	log_seq_wake(w, true);
+}
+
+/* The batch's statement answered (committed) or failed. The next batch starts at once; the calls that waited
+ * for this one go on once its tree is signed (one checkpoint per batch, on the first call's connection, while
+ * the next batch runs), or at once when there is nothing to sign or a signing is already under way. */
 static void log_seq_done(struct db_conn *dc, PGresult *res, const char *error, void *arg)
 {
 	(void)dc;
 	struct server *srv = arg;
 	struct log_seq *q = &srv->log_seq;
 	bool ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+	uint64_t size = 0;
 	if (ok) {
 		q->batches++;
 		q->sequenced += (unsigned long long)atoll(PQgetvalue(res, 0, SEQ_SEQUENCED));
+		size = (uint64_t)atoll(PQgetvalue(res, 0, SEQ_TREE_SIZE));
 		log_debug("log_sequenced", "tree_size=%s sequenced=%s", PQgetvalue(res, 0, SEQ_TREE_SIZE),
 			  PQgetvalue(res, 0, SEQ_SEQUENCED));
 	} else {
@@ -41,13 +66,10 @@ static void log_seq_done(struct db_conn *dc, PGresult *res, const char *error, v
 	struct log_seq_waiter *w = q->batch;
 	q->batch = NULL;
 	q->running = false;
-	while (w != NULL) {
-		struct log_seq_waiter *next = w->next; /* w is in its call's arena, which ready may free */
-		log_set_request(w->call->rid);
-		w->ready(w->call, ok);
-		log_set_request(NULL);
-		w = next;
-	}
+	if (ok && w != NULL && !q->signing && log_sign_batch(w->call, size, log_seq_signed, w))
+		q->signing = true;
+	else
+		log_seq_wake(w, ok);
 	if (q->queued != NULL && !q->running)
 		log_seq_start(srv);
 }

@@ -2,8 +2,9 @@
  * row unsequenced (migrations/0025 queues it in log_pending); its call then waits here. One batch at a time per
  * daemon runs planreg_log_sequence in a transaction of its own, on the leased connection of the first call that
  * waits for it, and every call that waited for that batch is woken once it committed: their rows then have a
- * leaf (in this batch, or in another daemon's before it). Calls that start waiting while a batch runs wait for
- * the next one, which starts as soon as this one ends. */
+ * leaf (in this batch, or in another daemon's before it), and the tree the batch made is signed first (one
+ * checkpoint per batch, while the next batch runs). Calls that start waiting while a batch runs wait for the
+ * next one, which starts as soon as this one ends. */
 #ifndef PLANREG_LOG_SEQ_H
 #define PLANREG_LOG_SEQ_H
 
@@ -15,6 +16,7 @@ struct rpc_call;
 struct log_seq_waiter;
 struct log_seq {
 	bool running;
+	bool signing; /* a batch's checkpoint is being signed (its calls wait for it; log.c, log_sign_batch) */
 	struct log_seq_waiter *batch;  /* woken when the running batch committed (or failed) */
 	struct log_seq_waiter *queued; /* for the next batch */
 	struct log_seq_waiter **queued_tail;
