@@ -193,6 +193,12 @@ BEGIN
 		|| 'submitted_at=' || octet_length(convert_to(v_at, 'UTF8'))::text || ':' || v_at || E'\n';
 	-- sequencer: the link is hashed by planreg_log_sequence from what follows the previous hash
 	PERFORM set_config('planreg.chain_tail', p_content || v_record, true);
+	-- sequencer: this transaction commits without waiting for its WAL to reach the disk. Its return is answered
+	-- only once a batch has given it its leaf, and that batch's commit (durable, and visible only once durable)
+	-- comes after this one in the WAL, which is flushed and replayed in order: nothing is acknowledged before it
+	-- is on disk, and a crash of PostgreSQL can lose only a return nobody was answered for, and then also every
+	-- later one (so revisions and the chain stay gapless). docs/decisions.md, "The sequencer".
+	PERFORM set_config('synchronous_commit', 'off', true);
 
 	INSERT INTO reporting_period (period, starts, ends, due) VALUES (p_period, p_starts, p_ends, p_due)
 	ON CONFLICT DO NOTHING;
