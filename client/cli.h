@@ -215,6 +215,19 @@ void cli_listing_print(const struct cli_listing *l, const void *answer, const vo
 int cli_listing_pages(struct cli *cli, Planreg__V1__Request__BodyCase body_case, void *body, const char *items,
 		      bool (*next)(void *body, const void *answer), const struct cli_listing *l, const void *arg,
 		      enum output_format fmt);
+/* Every page of a paged answer, kept: the pages (which own the items), and the items of the repeated message
+ * field named items of every page, in order. cli_pages_fetch asks as cli_listing_pages does and returns the
+ * exit code (on failure nothing is kept); cli_pages_free frees what it kept. */
+struct cli_pages {
+	Planreg__V1__Response **pages;
+	size_t n_pages;
+	void **items;
+	size_t n;
+	const ProtobufCFieldDescriptor *field;
+};
+int cli_pages_fetch(struct cli *cli, Planreg__V1__Request__BodyCase body_case, void *body, const char *items,
+		    bool (*next)(void *body, const void *answer), struct cli_pages *out);
+void cli_pages_free(struct cli_pages *p);
 /* Sends body (of the oneof case body_case) and prints the answer's body as l in fmt; the exit code. */
 int cli_listing_request(struct cli *cli, Planreg__V1__Request__BodyCase body_case, void *body,
 			const struct cli_listing *l, const void *arg, enum output_format fmt);
@@ -307,6 +320,7 @@ extern const struct cli_command cmd_status_show, cmd_status_outstanding, cmd_sta
 	cmd_status_movement;
 extern const struct cli_command cmd_update_evidence;
 extern const struct cli_command cmd_change_list, cmd_change_show, cmd_change_approve, cmd_change_reject;
+extern const struct cli_command cmd_indicator_add, cmd_indicator_list, cmd_indicator_show;
 extern const struct cli_command cmd_remind_run, cmd_remind_log, cmd_remind_policy, cmd_completion_bash;
 extern const struct cli_command cmd_plan_list, cmd_plan_show; /* cmd_plan_show.c */
 

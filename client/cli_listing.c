@@ -63,40 +63,55 @@ static void cli_listing_print_all(const struct cli_listing *l, const ProtobufCMe
 	free(merged);
 }
 
-int cli_listing_pages(struct cli *cli, Planreg__V1__Request__BodyCase body_case, void *body, const char *items,
-		      bool (*next)(void *body, const void *answer), const struct cli_listing *l, const void *arg,
-		      enum output_format fmt)
+int cli_pages_fetch(struct cli *cli, Planreg__V1__Request__BodyCase body_case, void *body, const char *items,
+		    bool (*next)(void *body, const void *answer), struct cli_pages *out)
 {
-	Planreg__V1__Response **pages = NULL;
-	size_t n_pages = 0, n = 0;
-	void **all = NULL;
-	const ProtobufCFieldDescriptor *f = NULL;
+	memset(out, 0, sizeof *out);
 	int rc;
 	for (;;) {
 		Planreg__V1__Response *resp;
 		rc = cli_request(cli, body_case, body, &resp);
 		if (rc != EXIT_OK)
 			break;
-		pages = xrealloc(pages, (n_pages + 1) * sizeof *pages);
-		pages[n_pages++] = resp;
+		out->pages = xrealloc(out->pages, (out->n_pages + 1) * sizeof *out->pages);
+		out->pages[out->n_pages++] = resp;
 		const ProtobufCMessage *page = cli_response_body(resp);
-		f = protobuf_c_message_descriptor_get_field_by_name(page->descriptor, items);
+		const ProtobufCFieldDescriptor *f =
+			protobuf_c_message_descriptor_get_field_by_name(page->descriptor, items);
 		if (f == NULL || f->label != PROTOBUF_C_LABEL_REPEATED || f->type != PROTOBUF_C_TYPE_MESSAGE)
 			abort(); /* the caller named a field the answer does not have */
+		out->field = f;
 		size_t k = *cli_listing_count(page, f);
-		all = xrealloc(all, (n + k + 1) * sizeof *all);
+		out->items = xrealloc(out->items, (out->n + k + 1) * sizeof *out->items);
 		if (k > 0) /* an empty page's array is NULL, which memcpy may not be given even for no bytes */
-			memcpy(all + n, *cli_listing_items(page, f), k * sizeof *all);
-		n += k;
+			memcpy(out->items + out->n, *cli_listing_items(page, f), k * sizeof *out->items);
+		out->n += k;
 		/* the page held by pages[] stays until the end: next may point body into it */
 		if (k == 0 || !next(body, page))
 			break;
 	}
+	if (rc != EXIT_OK)
+		cli_pages_free(out);
+	return rc;
+}
+
+void cli_pages_free(struct cli_pages *p)
+{
+	for (size_t i = 0; i < p->n_pages; i++)
+		planreg__v1__response__free_unpacked(p->pages[i], NULL);
+	free(p->pages);
+	free(p->items);
+	memset(p, 0, sizeof *p);
+}
+
+int cli_listing_pages(struct cli *cli, Planreg__V1__Request__BodyCase body_case, void *body, const char *items,
+		      bool (*next)(void *body, const void *answer), const struct cli_listing *l, const void *arg,
+		      enum output_format fmt)
+{
+	struct cli_pages p;
+	int rc = cli_pages_fetch(cli, body_case, body, items, next, &p);
 	if (rc == EXIT_OK)
-		cli_listing_print_all(l, cli_response_body(pages[0]), f, all, n, arg, fmt);
-	for (size_t i = 0; i < n_pages; i++)
-		planreg__v1__response__free_unpacked(pages[i], NULL);
-	free(pages);
-	free(all);
+		cli_listing_print_all(l, cli_response_body(p.pages[0]), p.field, p.items, p.n, arg, fmt);
+	cli_pages_free(&p);
 	return rc;
 }

@@ -5,6 +5,7 @@
  * or JSON with the same keys. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli_options.h"
 #include "cmd_status.h"
@@ -23,15 +24,16 @@ static const char cmd_export_updates_help[] =
 	"CSV: UTF-8 with a byte-order mark so spreadsheets read the pound sign, CRLF\n"
 	"line ends, and a cell that begins with =, +, - or @ is prefixed with ' so that\n"
 	"a spreadsheet shows it as text instead of running it as a formula. Milestones\n"
-	"are one TITLE|BASELINE|FORECAST|ACHIEVED per line and risks one per line, in\n"
+	"are one TITLE|BASELINE|FORECAST|ACHIEVED per line, indicator actuals one\n"
+	"INDICATOR=VALUE|NOTE per line and risks one per line, in\n"
 	"CSV and JSON alike; money is in pence. Each row names the project's title and\n"
 	"lead organisations as the register has them now.\n";
 
 static const char *const cmd_export_keys[] = {
 	"id", "ref", "title", "lead_orgs", "period", "revision", "confidence", "stage", "narrative", "spend_pence",
-	"forecast_pence", "variance_note", "milestones", "risks", "submitted_by", "submitted_org", "submitted_person",
-	"on_behalf", "submitted_at", "review", "review_comment", "reviewed_by", "reviewed_at", "superseded", "hash",
-	"prev_hash",
+	"forecast_pence", "variance_note", "milestones", "risks", "actuals", "submitted_by", "submitted_org",
+	"submitted_person", "on_behalf", "submitted_at", "review", "review_comment", "reviewed_by", "reviewed_at",
+	"superseded", "hash", "prev_hash",
 	/* the CA's assurance rating of the revision (docs/assurance.md) */
 	"assurance", "assurance_rationale", "assurance_rated_by", "assurance_rated_at", "evidence"};
 
@@ -69,6 +71,7 @@ static void cmd_export_row(struct output_rows *r, const Planreg__V1__Update *u)
 		free(ms[i]);
 	free(ms);
 	output_rows_list(r, "risks", c->risks, c->n_risks, "\n");
+	cmd_update_actuals_row(r, "actuals", c); /* one INDICATOR=VALUE|NOTE a line */
 	output_rows_str(r, "submitted_by", u->submitted_by);
 	output_rows_str(r, "submitted_org", u->submitted_org);
 	output_rows_str(r, "submitted_person", u->submitted_person[0] ? u->submitted_person : NULL);
@@ -197,8 +200,9 @@ static const char cmd_export_open_data_help[] =
 	"(a cost range at its minimum), the variance and its explanation the return's\n"
 	"against that baseline. Ratings are written Green, Amber/Green, Amber,\n"
 	"Amber/Red, Red; money in pounds million with two decimals (to the nearest\n"
-	"10,000, half away from zero); dates YYYY-MM-DD. The start date and the\n"
-	"benefits are always empty: planreg records neither. A return sent back for\n"
+	"10,000, half away from zero); dates YYYY-MM-DD. The baseline benefits are\n"
+	"the targets of the indicators in money (unit £m or £); the start date is\n"
+	"always empty: planreg records none. A return sent back for\n"
 	"correction is not published. CSV as export updates (byte-order mark, CRLF,\n"
 	"formula-like cells prefixed with '); JSON has the same keys, null for empty.\n"
 	"A submitter gets the projects its organisation leads.\n";
@@ -280,6 +284,47 @@ static const char *cmd_open_description(const struct cli_projects_pages *reg, in
 	return NULL;
 }
 
+/* A number the daemon checked (values_number_valid: at most 15 digits, 6 after the point) in millionths. */
+static __int128 cmd_open_millionths(const char *s)
+{
+	bool neg = *s == '-';
+	__int128 v = 0;
+	int frac = -1;
+	for (s += neg; *s; s++) {
+		if (*s == '.') {
+			frac = 0;
+			continue;
+		}
+		v = v * 10 + (*s - '0');
+		frac += frac >= 0;
+	}
+	for (int k = frac < 0 ? 0 : frac; k < 6; k++)
+		v *= 10;
+	return neg ? -v : v;
+}
+
+/* The baseline benefits: the targets of the project's indicators measured in money (unit "£m", or "£"), summed in
+ * pounds million; null when it has none (docs/json.md, "Open data"). */
+static void cmd_open_benefits_row(struct output_rows *r, const Planreg__V1__ProjectStatus *p)
+{
+	__int128 pence = 0; /* 15 digits of £m are 10^23 pence: beyond int64, not beyond this */
+	bool any = false;
+	for (size_t i = 0; i < p->n_indicators; i++) {
+		const Planreg__V1__IndicatorProgress *ip = p->indicators[i];
+		__int128 m = cmd_open_millionths(ip->target_value);
+		if (strcasecmp(ip->unit, "\xc2\xa3m") == 0)
+			pence += m * 100; /* millionths of £1m are pounds: 100 pence each */
+		else if (strcmp(ip->unit, "\xc2\xa3") == 0)
+			pence += m / 10000; /* millionths of £1 */
+		else
+			continue;
+		any = true;
+	}
+	Planreg__V1__Money m = PLANREG__V1__MONEY__INIT;
+	m.pence = (int64_t)pence;
+	cmd_open_money_row(r, OPEN_BENEFITS, any && pence < INT64_MAX / 2 && pence > -INT64_MAX / 2 ? &m : NULL);
+}
+
 static void cmd_open_row(struct output_rows *r, const Planreg__V1__ProjectStatus *p, const char *description)
 {
 	/* a return sent back for correction is not published: the row keeps the register's and the CA's columns */
@@ -298,7 +343,7 @@ static void cmd_open_row(struct output_rows *r, const Planreg__V1__ProjectStatus
 	cmd_open_text_row(r, OPEN_VARIANCE_NOTE, reported ? p->variance_note : NULL);
 	cmd_open_money_row(r, OPEN_BASELINE, cmd_open_baseline_cost(p));
 	cmd_open_money_row(r, OPEN_FORECAST, reported ? p->forecast_total : NULL);
-	output_rows_null(r, cmd_open_keys[OPEN_BENEFITS]); /* planreg records no benefits */
+	cmd_open_benefits_row(r, p);
 }
 
 /* The quarter's status with narratives and detail, and the register's descriptions, of plan; printed in fmt. */

@@ -9,6 +9,7 @@
 
 #include "cli_options.h"
 #include "cmd_status.h"
+#include "cmd_update.h"
 #include "file_output.h"
 #include "period.h"
 #include "report_html.h"
@@ -53,6 +54,7 @@ struct cmd_report_answers {
 	Planreg__V1__Response *plan;        /* with --plan: that plan's title */
 	struct cli_status_pages earlier[3]; /* the three quarters before, oldest first: the trend */
 	Planreg__V1__Response *changes;     /* the approved change requests */
+	struct cli_pages updates;           /* the quarter's latest returns: their evidence, for the appendix */
 };
 
 static void cmd_report_answers_free(struct cmd_report_answers *ans)
@@ -66,6 +68,7 @@ static void cmd_report_answers_free(struct cmd_report_answers *ans)
 		cli_status_pages_free(&ans->earlier[k]);
 	if (ans->changes)
 		planreg__v1__response__free_unpacked(ans->changes, NULL);
+	cli_pages_free(&ans->updates);
 	if (ans->whoami)
 		planreg__v1__response__free_unpacked(ans->whoami, NULL);
 }
@@ -89,7 +92,15 @@ static int cmd_report_gather_board(struct cli *cli, const char *ps, char *plan, 
 		return rc;
 	Planreg__V1__ListChangesRequest cb = PLANREG__V1__LIST_CHANGES_REQUEST__INIT;
 	cb.state = "approved";
-	return cli_request(cli, PLANREG__V1__REQUEST__BODY_LIST_CHANGES, &cb, &ans->changes);
+	rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_LIST_CHANGES, &cb, &ans->changes);
+	Planreg__V1__ListUpdatesRequest ub = PLANREG__V1__LIST_UPDATES_REQUEST__INIT;
+	ub.period = (char *)ps;
+	ub.latest_only = true;
+	ub.plan = plan;
+	if (rc == EXIT_OK)
+		rc = cli_pages_fetch(cli, PLANREG__V1__REQUEST__BODY_LIST_UPDATES, &ub, "updates", cmd_update_list_next,
+				     &ans->updates);
+	return rc;
 }
 
 /* Asks the server for everything the report of period ps (of plan, "" for the current one) shows; the exit code
@@ -144,6 +155,8 @@ static int cmd_report_render(const struct cmd_report_answers *ans, const char *p
 		.n_projects = ans->pages.n_projects,
 		.outstanding = ans->outstanding->list_outstanding,
 		.changes = ans->changes->list_changes,
+		.updates = (Planreg__V1__Update *const *)ans->updates.items,
+		.n_updates = ans->updates.n,
 	};
 	for (int k = 0; k < 3; k++)
 		in.earlier[k] = cmd_status_quarter_of(&ans->earlier[k]);

@@ -204,7 +204,8 @@ static const char *const cmd_status_project_keys[] = {"ref",
 						      "variance_approved_pct",
 						      "end_slip_original_days",
 						      "end_slip_approved_days",
-						      "pending_changes"};
+						      "pending_changes",
+						      "indicators"};
 
 static const char *const cmd_status_group_keys[] = {"key",
 						    "name",

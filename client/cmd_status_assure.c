@@ -8,6 +8,7 @@
 
 #include "arena.h"
 #include "cmd_status.h"
+#include "indicator_text.h"
 
 /* The CA's rating and the baselines beside a project's return (docs/assurance.md). */
 static void cmd_status_baseline_row(struct output_rows *r, const char *cost_key, const char *end_key,
@@ -15,6 +16,22 @@ static void cmd_status_baseline_row(struct output_rows *r, const char *cost_key,
 {
 	cli_money_row(r, cost_key, b ? b->cost_min : NULL);
 	output_rows_str(r, end_key, b && b->end_date[0] ? b->end_date : NULL);
+}
+
+/* Each of the project's indicators, a line of progress to target (indicator_text.h). */
+static void cmd_status_indicators_row(struct output_rows *r, const Planreg__V1__ProjectStatus *p)
+{
+	char **lines = calloc(p->n_indicators + 1, sizeof *lines);
+	for (size_t i = 0; lines && i < p->n_indicators; i++) {
+		struct buf line = {0};
+		indicator_text_line(&line, p->indicators[i]);
+		lines[i] = strdup(buf_str(&line));
+		buf_free(&line);
+	}
+	output_rows_list(r, "indicators", lines, lines ? p->n_indicators : 0, "\n");
+	for (size_t i = 0; lines && i < p->n_indicators; i++)
+		free(lines[i]);
+	free(lines);
 }
 
 void cmd_status_assure_row(struct output_rows *r, const Planreg__V1__ProjectStatus *p)
@@ -39,6 +56,7 @@ void cmd_status_assure_row(struct output_rows *r, const Planreg__V1__ProjectStat
 	else
 		output_rows_null(r, "end_slip_approved_days");
 	output_rows_int(r, "pending_changes", p->pending_changes);
+	cmd_status_indicators_row(r, p);
 }
 
 /* Whether project p falls in group key of the grouping by (the server's rules: docs/json.md). */

@@ -272,7 +272,8 @@ static const char *const cmd_status_diff_keys[] = {"ref",
 						   "outstanding_to",
 						   "newly_outstanding",
 						   "assurance_from",
-						   "assurance_to"};
+						   "assurance_to",
+						   "indicators_moved"};
 
 static void cmd_status_diff_row(struct output_rows *r, const Planreg__V1__ProjectDiff *p)
 {
@@ -295,6 +296,7 @@ static void cmd_status_diff_row(struct output_rows *r, const Planreg__V1__Projec
 	output_rows_bool(r, "newly_outstanding", p->newly_outstanding);
 	output_rows_str(r, "assurance_from", cmd_status_confidence(p->assurance_from));
 	output_rows_str(r, "assurance_to", cmd_status_confidence(p->assurance_to));
+	output_rows_list(r, "indicators_moved", p->indicators_moved, p->n_indicators_moved, "\n");
 }
 
 static void cmd_status_diff_rows(struct output_rows *r, const void *answer, const void *arg)
@@ -331,6 +333,8 @@ static void cmd_status_diff_table_row(struct output_table *tab, struct arena *a,
 		buf_printf(&ms, "%sachieved: %s", ms.len ? "; " : "", p->milestones_achieved[k]);
 	for (size_t k = 0; k < p->n_milestones_slipped; k++)
 		buf_printf(&ms, "%sslipped: %s", ms.len ? "; " : "", p->milestones_slipped[k]);
+	for (size_t k = 0; k < p->n_indicators_moved; k++)
+		buf_printf(&ms, "%sindicator %s", ms.len ? "; " : "", p->indicators_moved[k]);
 	const char *cells[] = {
 		arena_printf(a, "%d", p->ref),
 		conf,
@@ -353,8 +357,8 @@ static struct output_table *cmd_status_diff_table(const void *answer, const void
 	size_t n = d->n_projects;
 	printf("Changes from %s to %s: %zu project%s\n\n", cli_period_heading(periods[0]),
 	       cli_period_heading(periods[1]), n, n == 1 ? "" : "s");
-	static const char *const headers[] = {"REF",        "CONFIDENCE",  "STAGE", "FORECAST",
-					      "MILESTONES", "OUTSTANDING", "TITLE"};
+	static const char *const headers[] = {
+		"REF", "CONFIDENCE", "STAGE", "FORECAST", "MILESTONES, INDICATORS", "OUTSTANDING", "TITLE"};
 	struct output_table *tab = output_table_new(headers, CMD_STATUS_N(headers), (1u << 4) | (1u << 6));
 	struct arena a = {0};
 	for (size_t i = 0; i < n; i++)

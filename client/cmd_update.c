@@ -101,9 +101,51 @@ int cmd_update_send(struct cli *cli, Planreg__V1__Request *req, bool quiet, Plan
 
 /* ---------------------------------------------------------------- submit */
 
+/* The id of the indicator named name in l; 0 when there is none. */
+static int64_t cmd_update_indicator_named(const Planreg__V1__ListIndicatorsResponse *l, const char *name)
+{
+	for (size_t i = 0; i < l->n_indicators; i++)
+		if (strcmp(l->indicators[i]->name, name) == 0)
+			return l->indicators[i]->id;
+	return 0;
+}
+
+int cmd_update_resolve_actuals(struct cli *cli, const Planreg__V1__UpdateContent *c)
+{
+	bool named = false;
+	for (size_t i = 0; i < c->n_actuals; i++)
+		named = named || c->actuals[i]->indicator_id == 0;
+	if (!named)
+		return EXIT_OK;
+	Planreg__V1__ListIndicatorsRequest body = PLANREG__V1__LIST_INDICATORS_REQUEST__INIT;
+	body.ref = c->ref;
+	Planreg__V1__Response *resp;
+	int rc = cli_request(cli, PLANREG__V1__REQUEST__BODY_LIST_INDICATORS, &body, &resp);
+	if (rc != EXIT_OK)
+		return rc;
+	const Planreg__V1__ListIndicatorsResponse *l = resp->list_indicators;
+	for (size_t i = 0; rc == EXIT_OK && l && i < c->n_actuals; i++) {
+		Planreg__V1__Actual *act = c->actuals[i];
+		if (act->indicator_id)
+			continue;
+		act->indicator_id = cmd_update_indicator_named(l, act->name);
+		if (act->indicator_id == 0)
+			rc = cli_fail(EXIT_USAGE,
+				      "project %d has no indicator named \"%s\" (`planreg indicator list --project %d` "
+				      "shows its indicators; give the id or the exact name)",
+				      c->ref, act->name, c->ref);
+		act->name = (char *)""; /* answered, not sent: the id is what the return records */
+	}
+	planreg__v1__response__free_unpacked(resp, NULL);
+	return rc;
+}
+
 int cmd_update_submit_content(struct cli *cli, const Planreg__V1__UpdateContent *c, int64_t amends, const char *key,
 			      enum output_format fmt)
 {
+	int rc0 = cmd_update_resolve_actuals(cli, c);
+	if (rc0 != EXIT_OK)
+		return rc0;
 	Planreg__V1__SubmitUpdateRequest body = PLANREG__V1__SUBMIT_UPDATE_REQUEST__INIT;
 	body.content = (Planreg__V1__UpdateContent *)c;
 	body.amends_update_id = amends;
@@ -168,6 +210,8 @@ static void cmd_update_submit_option(struct cmd_update_submit_args *s, int ch)
 		*(char **)arena_push(&s->a, &in->milestones, &in->n_milestones, sizeof(char *)) = optarg;
 	else if (ch == 'r')
 		*(char **)arena_push(&s->a, &in->risks, &in->n_risks, sizeof(char *)) = optarg;
+	else if (ch == 'A')
+		*(char **)arena_push(&s->a, &in->actuals, &in->n_actuals, sizeof(char *)) = optarg;
 	else if (ch == 'M')
 		*(char **)arena_push(&s->a, &d->drop_milestones, &d->n_drop_milestones, sizeof(char *)) = optarg;
 	else if (ch == 'R')
@@ -320,8 +364,7 @@ static int cmd_update_id_arg(const struct cli_command *cmd, const char *s, int64
 	return EXIT_OK;
 }
 
-/* The next page of a ListUpdates listing (the server fills each up to its frame limit): the token it gave. */
-static bool cmd_update_list_next(void *body, const void *answer)
+bool cmd_update_list_next(void *body, const void *answer)
 {
 	Planreg__V1__ListUpdatesRequest *q = body;
 	const Planreg__V1__ListUpdatesResponse *l = answer;
@@ -515,6 +558,12 @@ static const struct cli_option cmd_update_submit_options[] = {
 	 .help = "a milestone; repeat for more, in order",
 	 .repeatable = true},
 	{.name = "risk", .key = 'r', .arg = "TEXT", .help = "a risk; repeat for more", .repeatable = true},
+	{.name = "actual",
+	 .key = 'A',
+	 .arg = "INDICATOR=N",
+	 .help = "the actual of one of the project's indicators (its id or exact name), \"|NOTE\" after it for a "
+		 "note; repeat for more",
+	 .repeatable = true},
 	{.name = "amend",
 	 .key = 'a',
 	 .help = "start from the current revision for --period and change only what is given"},

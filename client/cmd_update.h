@@ -26,11 +26,20 @@ struct cmd_update_input {
 	size_t n_milestones;
 	char **risks;
 	size_t n_risks;
+	char **actuals; /* "INDICATOR=VALUE" or "INDICATOR=VALUE|NOTE"; INDICATOR an id or an exact name */
+	size_t n_actuals;
 };
 
 /* Reads in into *c (strings in a); false with *err (malloc'd) saying what to write instead. */
 bool cmd_update_input_read(struct arena *a, const struct cmd_update_input *in, Planreg__V1__UpdateContent *c,
 			   char **err);
+/* The actuals of in into c (one given for an indicator c has replaces it); false with *err. A name is kept in
+ * the Actual's name until cmd_update_resolve_actuals finds its id. */
+bool cmd_update_input_actuals(struct arena *a, const struct cmd_update_input *in, Planreg__V1__UpdateContent *c,
+			      char **err);
+/* Finds the id of each of c's actuals given by name among its project's indicators (ListIndicators); the exit
+ * code, after saying which name is not one. */
+int cmd_update_resolve_actuals(struct cli *cli, const Planreg__V1__UpdateContent *c);
 /* A CSV cell's lines (milestones, risks), trimmed, blank ones left out, into *items (in a). */
 void cmd_update_input_lines(struct arena *a, const char *cell, char ***items, size_t *n);
 /* The message for an option given an empty value (malloc'd), or NULL when there is none. */
@@ -86,6 +95,11 @@ void cmd_update_print_receipt(const Planreg__V1__UpdateContent *c, const Planreg
 
 /* cmd_update_evidence.c: a return's documents (docs/assurance.md) in a listing's row (key: a list, one
  * CATEGORY|LOCATION|SHA256|MILESTONE|TITLE a line), as JSON ("evidence": an array), and one in words. */
+/* The next page of a ListUpdates listing (the server fills each up to its frame limit): the token it gave, set in
+ * body (a ListUpdatesRequest); false after the last page. For cli_listing_pages and cli_pages_fetch. */
+bool cmd_update_list_next(void *body, const void *answer);
+/* A return's indicator actuals as one cell: one INDICATOR=VALUE|NOTE a line (the CSV batch's form); null for none. */
+void cmd_update_actuals_row(struct output_rows *rows, const char *key, const Planreg__V1__UpdateContent *c);
 void cmd_update_evidence_row(struct output_rows *rows, const char *key, const Planreg__V1__Update *u);
 void cmd_update_evidence_json(struct json *j, const Planreg__V1__Update *u);
 char *cmd_update_evidence_text(const Planreg__V1__Evidence *e); /* the caller frees it */

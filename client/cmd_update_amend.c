@@ -145,6 +145,10 @@ static int cmd_update_amend_content(const struct cli_command *self, struct arena
 	if (merged.stage == NULL)
 		merged.stage = values_stage_name((enum stage)was->stage);
 	char *err = NULL;
+	/* the actuals stored, each replaced by one given for the same indicator (cmd_update_input_actuals) */
+	for (size_t i = 0; i < was->n_actuals; i++)
+		*(Planreg__V1__Actual **)arena_push(a, &c->actuals, &c->n_actuals, sizeof *c->actuals) =
+			was->actuals[i];
 	if (!cmd_update_input_read(a, &merged, c, &err)) {
 		int rc = cli_usage(self, "%s", err);
 		free(err);

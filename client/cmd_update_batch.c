@@ -147,12 +147,13 @@ enum cmd_update_column {
 	CMD_UPDATE_COL_VARIANCE_NOTE,
 	CMD_UPDATE_COL_MILESTONES,
 	CMD_UPDATE_COL_RISKS,
+	CMD_UPDATE_COL_ACTUALS,
 	CMD_UPDATE_COLUMNS,
 };
 
 static const char *const cmd_update_column_names[CMD_UPDATE_COLUMNS] = {
-	"ref",   "period",   "confidence",    "stage",      "narrative",
-	"spend", "forecast", "variance_note", "milestones", "risks",
+	"ref",      "period",        "confidence", "stage", "narrative", "spend",
+	"forecast", "variance_note", "milestones", "risks", "actuals",
 };
 #define CMD_UPDATE_REQUIRED_COLUMNS 5 /* the first five */
 
@@ -185,7 +186,8 @@ static bool cmd_update_batch_header(const char *path, const struct csv_row *h, i
 			cli_fail(EXIT_USAGE,
 				 "%s:%d: no \"%s\" column; the first row names the columns: ref, period, "
 				 "confidence, stage and narrative are required (spend, forecast, variance_note, "
-				 "milestones and risks are optional). `planreg update template --period YYYY-Qn > "
+				 "milestones, risks and actuals are optional). `planreg update template --period "
+				 "YYYY-Qn > "
 				 "FILE` writes a form with them, filled in from the current returns",
 				 path, h->line, cmd_update_column_names[k]);
 			return false;
@@ -229,6 +231,7 @@ static int cmd_update_batch_row(struct cmd_update_batch *bt, const struct csv_ro
 	};
 	cmd_update_input_lines(&a, cell[CMD_UPDATE_COL_MILESTONES], &in.milestones, &in.n_milestones);
 	cmd_update_input_lines(&a, cell[CMD_UPDATE_COL_RISKS], &in.risks, &in.n_risks);
+	cmd_update_input_lines(&a, cell[CMD_UPDATE_COL_ACTUALS], &in.actuals, &in.n_actuals);
 	Planreg__V1__UpdateContent c = PLANREG__V1__UPDATE_CONTENT__INIT;
 	bool ok = err == NULL && cmd_update_input_read(&a, &in, &c, &err);
 	int ref = c.ref; /* read first: known even when something later in the row is wrong */
@@ -255,6 +258,15 @@ static int cmd_update_batch_send_row(struct cmd_update_batch *bt, Planreg__V1__U
 {
 	char key[sizeof "batch-" + CMD_UPDATE_KEY_MAX + 24]; /* the run's 32 hex digits in practice: 49 at most */
 	snprintf(key, sizeof key, "batch-%s-%zu", bt->run_key, rowno);
+	cmd_update_batch_progress_clear(bt);
+	int named = cmd_update_resolve_actuals(bt->cli, c); /* an indicator given by name: its id, or said why */
+	if (named == EXIT_CONNECT)
+		return named;
+	if (named != EXIT_OK) {
+		cmd_update_batch_row_result(bt, rowno, ref, CMD_UPDATE_INVALID, NULL, NULL,
+					    "an actual names no indicator of the project (see above)");
+		return EXIT_OK;
+	}
 	Planreg__V1__SubmitUpdateRequest body = PLANREG__V1__SUBMIT_UPDATE_REQUEST__INIT;
 	body.content = c;
 	Planreg__V1__Request req;

@@ -51,6 +51,31 @@ static bool cmd_update_evidence_hash(const char *path, char hex[65])
 	return true;
 }
 
+/* --milestone N or --indicator ID (not both) into body; EXIT_OK or a usage error. */
+static int cmd_update_evidence_target(const struct cli_command *self, const char *milestone, const char *indicator,
+				      Planreg__V1__AddEvidenceRequest *body)
+{
+	char *end;
+	if (milestone != NULL && indicator != NULL)
+		return cli_usage(self,
+				 "a document backs a milestone (--milestone) or an actual (--indicator), not both");
+	if (milestone != NULL) {
+		long m = strtol(milestone, &end, 10);
+		if (milestone[0] == '\0' || *end != '\0' || m < 1 || m > 1000)
+			return cli_usage(self, "--milestone must be a milestone's position from 1, not \"%s\"",
+					 milestone);
+		body->milestone = (int32_t)m;
+	}
+	if (indicator != NULL) {
+		long long v = strtoll(indicator, &end, 10);
+		if (indicator[0] == '\0' || *end != '\0' || v < 1)
+			return cli_usage(self, "--indicator must be an indicator's id (a number such as 3), not \"%s\"",
+					 indicator);
+		body->indicator_id = v;
+	}
+	return EXIT_OK;
+}
+
 static int cmd_update_evidence_run(struct cli *cli, const struct cli_command *self, int argc, char **argv)
 {
 	struct cli_getopt g;
@@ -83,13 +108,9 @@ static int cmd_update_evidence_run(struct cli *cli, const struct cli_command *se
 	body.sha256 = file ? hex : (char *)(sha ? sha : "");
 	body.category = (char *)category;
 	body.title = (char *)(title ? title : "");
-	if (milestone != NULL) {
-		long m = strtol(milestone, &end, 10);
-		if (milestone[0] == '\0' || *end != '\0' || m < 1 || m > 1000)
-			return cli_usage(self, "--milestone must be a milestone's position from 1, not \"%s\"",
-					 milestone);
-		body.milestone = (int32_t)m;
-	}
+	int rc = cmd_update_evidence_target(self, milestone, cli_getopt_value(&g, 'i'), &body);
+	if (rc != EXIT_OK)
+		return rc;
 	char key[CMD_UPDATE_KEY_MAX];
 	if (!cmd_update_input_random_key(key))
 		return cli_fail(EXIT_REFUSED, "cannot make a random idempotency key");
@@ -97,7 +118,7 @@ static int cmd_update_evidence_run(struct cli *cli, const struct cli_command *se
 	cli_envelope(&req, PLANREG__V1__REQUEST__BODY_ADD_EVIDENCE, &body, key);
 	Planreg__V1__Response *resp;
 	bool retried;
-	int rc = cmd_update_send(cli, &req, false, &resp, &retried);
+	rc = cmd_update_send(cli, &req, false, &resp, &retried);
 	if (rc != EXIT_OK)
 		return rc;
 	const Planreg__V1__Evidence *e = resp->add_evidence ? resp->add_evidence->evidence : NULL;
@@ -113,7 +134,8 @@ static int cmd_update_evidence_run(struct cli *cli, const struct cli_command *se
 
 /* ---------------------------------------------------------------- printing a return's documents */
 
-/* One document as one line: CATEGORY|LOCATION|SHA256|MILESTONE|TITLE (empty fields for none). */
+/* One document as one line: CATEGORY|LOCATION|SHA256|MILESTONE|TITLE (empty fields for none), then |INDICATOR
+ * when it backs an actual. */
 static char *cmd_update_evidence_line(const Planreg__V1__Evidence *e)
 {
 	struct buf b = {0};
@@ -121,6 +143,8 @@ static char *cmd_update_evidence_line(const Planreg__V1__Evidence *e)
 	if (e->milestone)
 		buf_printf(&b, "%d", e->milestone);
 	buf_printf(&b, "|%s", e->title);
+	if (e->indicator_id) /* a sixth field only for the actual it backs: other lines read as before */
+		buf_printf(&b, "|%lld", (long long)e->indicator_id);
 	char *s = xstrdup(buf_str(&b));
 	buf_free(&b);
 	return s;
@@ -157,6 +181,11 @@ void cmd_update_evidence_json(struct json *j, const Planreg__V1__Update *u)
 		json_kv_str(j, "title", e->title[0] ? e->title : NULL);
 		json_kv_str(j, "added_by", e->added_by);
 		json_kv_str(j, "added_at", e->added_at);
+		json_key(j, "indicator_id");
+		if (e->indicator_id)
+			json_int(j, e->indicator_id);
+		else
+			json_null(j);
 		json_object_end(j);
 	}
 	json_array_end(j);
@@ -170,6 +199,8 @@ char *cmd_update_evidence_text(const Planreg__V1__Evidence *e)
 		buf_printf(&b, " (sha256 %s)", e->sha256);
 	if (e->milestone)
 		buf_printf(&b, ", milestone %d", e->milestone);
+	if (e->indicator_id)
+		buf_printf(&b, ", the actual of indicator %lld", (long long)e->indicator_id);
 	if (e->title[0])
 		buf_printf(&b, ": %s", e->title);
 	char *s = xstrdup(buf_str(&b));
@@ -179,6 +210,7 @@ char *cmd_update_evidence_text(const Planreg__V1__Evidence *e)
 
 static const struct cli_option cmd_update_evidence_options[] = {
 	{.name = "url", .key = 'u', .arg = "URL", .help = "where the document is (http:// or https://)"},
+	{.name = "indicator", .key = 'i', .arg = "ID", .help = "it backs the return's actual for indicator ID"},
 	{.name = "file",
 	 .key = 'f',
 	 .arg = "PATH",

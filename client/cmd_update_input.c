@@ -216,7 +216,64 @@ bool cmd_update_input_read(struct arena *a, const struct cmd_update_input *in, P
 		return false;
 	c->variance_note = cmd_update_input_text(a, in->variance_note);
 
-	return cmd_update_input_lists(a, in, c, err);
+	return cmd_update_input_lists(a, in, c, err) && cmd_update_input_actuals(a, in, c, err);
+}
+
+/* One "INDICATOR=VALUE|NOTE" into *out; false with *err. */
+static bool cmd_update_input_actual(struct arena *a, const char *what, const char *given, Planreg__V1__Actual **out,
+				    char **err)
+{
+	char *s = cmd_update_input_trim(a, given);
+	char *eq = strchr(s, '=');
+	if (eq == NULL || eq == s) {
+		*err = xasprintf("%s \"%s\" is not INDICATOR=VALUE (an indicator's id or name, then its actual, such "
+				 "as 3=40 or \"Homes retrofitted=40|a note\")",
+				 what, given);
+		return false;
+	}
+	*eq = '\0';
+	char *bar = strchr(eq + 1, '|');
+	if (bar)
+		*bar = '\0';
+	Planreg__V1__Actual *act = arena_alloc(a, sizeof *act);
+	planreg__v1__actual__init(act);
+	char *name = cmd_update_input_trim(a, s), *end;
+	long long id = strtoll(name, &end, 10);
+	if (*end == '\0' && id > 0)
+		act->indicator_id = id;
+	else
+		act->name = name;
+	act->value = cmd_update_input_trim(a, eq + 1);
+	act->note = bar ? cmd_update_input_text(a, bar + 1) : (char *)"";
+	if (!values_number_valid(act->value)) {
+		*err = xasprintf("%s \"%s\": \"%s\" is not a number: write " VALUES_NUMBER_HINT, what, given,
+				 act->value);
+		return false;
+	}
+	*out = act;
+	return true;
+}
+
+bool cmd_update_input_actuals(struct arena *a, const struct cmd_update_input *in, Planreg__V1__UpdateContent *c,
+			      char **err)
+{
+	const char *what = in->from_options ? "--actual" : "actual";
+	for (size_t i = 0; i < in->n_actuals; i++) {
+		Planreg__V1__Actual *act;
+		if (text_is_blank(in->actuals[i]))
+			continue;
+		if (!cmd_update_input_actual(a, what, in->actuals[i], &act, err))
+			return false;
+		size_t k = 0;
+		while (k < c->n_actuals && !(act->indicator_id ? c->actuals[k]->indicator_id == act->indicator_id
+							       : strcmp(c->actuals[k]->name, act->name) == 0))
+			k++;
+		if (k < c->n_actuals)
+			c->actuals[k] = act;
+		else
+			*(Planreg__V1__Actual **)arena_push(a, &c->actuals, &c->n_actuals, sizeof act) = act;
+	}
+	return true;
 }
 
 /*

@@ -52,6 +52,44 @@ static void cmd_update_print_risk_lines(struct buf *b, const Planreg__V1__Update
 	}
 }
 
+/* Actuals one per line as INDICATOR=VALUE or INDICATOR=VALUE|NOTE (what --csv and --actual read back); a line
+ * break in a note becomes a space. */
+static void cmd_update_print_actual_lines(struct buf *b, const Planreg__V1__UpdateContent *c)
+{
+	for (size_t i = 0; i < c->n_actuals; i++) {
+		const Planreg__V1__Actual *act = c->actuals[i];
+		buf_printf(b, "%s%lld=%s%s", i ? "\n" : "", (long long)act->indicator_id, act->value,
+			   act->note[0] ? "|" : "");
+		for (const char *p = act->note; *p; p++)
+			buf_putc(b, *p == '\n' || *p == '\r' ? ' ' : *p);
+	}
+}
+
+void cmd_update_actuals_row(struct output_rows *rows, const char *key, const Planreg__V1__UpdateContent *c)
+{
+	struct buf acts = {0};
+	cmd_update_print_actual_lines(&acts, c);
+	output_rows_str(rows, key, acts.len ? buf_str(&acts) : NULL);
+	buf_free(&acts);
+}
+
+static void cmd_update_print_actuals_json(struct json *j, const Planreg__V1__UpdateContent *c)
+{
+	json_key(j, "actuals");
+	json_array_begin(j);
+	for (size_t i = 0; i < c->n_actuals; i++) {
+		const Planreg__V1__Actual *act = c->actuals[i];
+		json_object_begin(j);
+		json_kv_int(j, "indicator_id", act->indicator_id);
+		json_kv_str(j, "name", act->name[0] ? act->name : NULL);
+		json_kv_str(j, "unit", act->unit[0] ? act->unit : NULL);
+		json_kv_str(j, "value", act->value);
+		json_kv_str(j, "note", act->note[0] ? act->note : NULL);
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
 /* The CA's rating of a revision (docs/assurance.md), null when none. */
 static void cmd_update_print_assurance_json(struct json *j, const Planreg__V1__Assurance *a)
 {
@@ -99,6 +137,7 @@ void cmd_update_print_json(struct json *j, const Planreg__V1__UpdateContent *c, 
 	}
 	json_array_end(j);
 	cli_json_strings(j, "risks", c->risks, c->n_risks);
+	cmd_update_print_actuals_json(j, c);
 	if (u) {
 		cli_json_fields(j, &u->base,
 				"submitted_by submitted_org submitted_person on_behalf submitted_at hash prev_hash");
@@ -138,6 +177,7 @@ static const char *const cmd_update_print_keys[] = {"id",
 						    "variance_note",
 						    "milestones",
 						    "risks",
+						    "actuals",
 						    "submitted_by",
 						    "submitted_org",
 						    "submitted_person",
@@ -177,6 +217,7 @@ static void cmd_update_print_row(struct output_rows *rows, const Planreg__V1__Up
 	output_rows_str(rows, "variance_note", c->variance_note[0] ? c->variance_note : NULL);
 	output_rows_str(rows, "milestones", buf_str(&ms));
 	output_rows_list(rows, "risks", c->risks, c->n_risks, "\n");
+	cmd_update_actuals_row(rows, "actuals", c);
 	output_rows_fields(rows, &u->base,
 			   "submitted_by submitted_org submitted_person on_behalf submitted_at hash prev_hash");
 	output_rows_str(rows, "review_status", r ? (r->accepted ? "accepted" : "returned") : NULL);
@@ -339,6 +380,13 @@ void cmd_update_print_record(const Planreg__V1__Update *u)
 		cmd_update_print_pair(&r, arena_printf(a, "risk %zu", i + 1), c->risks[i]);
 	if (c->n_risks == 0)
 		cmd_update_print_pair(&r, "risks", "none");
+	for (size_t i = 0; i < c->n_actuals; i++) {
+		const Planreg__V1__Actual *act = c->actuals[i];
+		cmd_update_print_pair(&r, arena_printf(a, "actual %zu", i + 1),
+				      arena_printf(a, "%s %s (indicator %lld: %s)%s%s", act->value, act->unit,
+						   (long long)act->indicator_id, act->name, act->note[0] ? ": " : "",
+						   act->note));
+	}
 	cmd_update_print_pair(&r, "submitted by",
 			      arena_printf(a, "%s (%s%s%s)%s", u->submitted_by, u->submitted_org,
 					   u->submitted_person[0] ? ", " : "", u->submitted_person,
@@ -419,9 +467,10 @@ static void cmd_update_print_template_json(struct json *j, const void *answer, c
 
 /* The submission form: exactly the columns of submit --csv, plus title, plan_cost, last_period, review and
  * review_comment, which it ignores. */
-static const char *const cmd_update_print_form_keys[] = {
-	"ref",      "title",         "plan_cost",  "period", "confidence",  "stage",  "narrative",     "spend",
-	"forecast", "variance_note", "milestones", "risks",  "last_period", "review", "review_comment"};
+static const char *const cmd_update_print_form_keys[] = {"ref",        "title",         "plan_cost",  "period",
+							 "confidence", "stage",         "narrative",  "spend",
+							 "forecast",   "variance_note", "milestones", "risks",
+							 "actuals",    "last_period",   "review",     "review_comment"};
 
 static void cmd_update_print_form_row(struct output_rows *rows, const Planreg__V1__TemplateRow *row, const char *period)
 {
@@ -432,12 +481,13 @@ static void cmd_update_print_form_row(struct output_rows *rows, const Planreg__V
 	 * untouched is refused rather than filed as a copy */
 	const char *narrative = l && review ? l->narrative : NULL;
 	char spend[MONEY_FMT_MAX] = "", forecast[MONEY_FMT_MAX] = "";
-	struct buf ms = {0}, risks = {0};
+	struct buf ms = {0}, risks = {0}, acts = {0};
 	if (l) {
 		cmd_update_print_pounds(l->spend_to_date, spend);
 		cmd_update_print_pounds(l->forecast_total, forecast);
 		cmd_update_print_milestone_lines(&ms, l);
 		cmd_update_print_risk_lines(&risks, l);
+		cmd_update_print_actual_lines(&acts, l);
 	}
 	output_rows_begin(rows);
 	output_rows_int(rows, "ref", p->ref);
@@ -452,6 +502,7 @@ static void cmd_update_print_form_row(struct output_rows *rows, const Planreg__V
 	output_rows_str(rows, "variance_note", l && l->variance_note[0] ? l->variance_note : NULL);
 	output_rows_str(rows, "milestones", ms.len ? buf_str(&ms) : NULL);
 	output_rows_str(rows, "risks", risks.len ? buf_str(&risks) : NULL);
+	output_rows_str(rows, "actuals", acts.len ? buf_str(&acts) : NULL);
 	output_rows_str(rows, "last_period", l ? cli_period_name(l->period) : NULL);
 	output_rows_str(rows, "review", review);
 	output_rows_str(rows, "review_comment",
@@ -459,6 +510,7 @@ static void cmd_update_print_form_row(struct output_rows *rows, const Planreg__V
 										       : NULL);
 	buf_free(&ms);
 	buf_free(&risks);
+	buf_free(&acts);
 }
 
 static void cmd_update_print_form_rows(struct output_rows *rows, const void *answer, const void *arg)

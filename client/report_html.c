@@ -117,6 +117,12 @@ static const char report_html_css[] =
 	"ol.trend li { min-width: 2.3em; padding: 0 2px; border: 1px solid #1a1a1a; text-align: center;\n"
 	"  font-size: 8.5pt; font-weight: 600; line-height: 1.35; white-space: nowrap; }\n"
 	"table.baselines td { white-space: normal; }\n"
+	".meter { display: inline-block; width: 5em; height: 0.8em; border: 1px solid #546e7a; vertical-align: -1px;\n"
+	"  margin-right: 4px; print-color-adjust: exact; -webkit-print-color-adjust: exact; }\n"
+	"table.evidence code.hash { font-size: 7.5pt; overflow-wrap: anywhere; word-break: break-all; }\n"
+	"table.evidence td { overflow-wrap: anywhere; }\n"
+	":is(table.indicators, table.evidence) .of { font-weight: 400; font-size: 8.5pt; color: #455a64; }\n"
+	".meter span { display: block; height: 100%; background: #42a5f5; }\n"
 	"ul.changes { margin: 0; padding: 0; list-style: none; }\n"
 	"table.projects td.cost { white-space: normal; max-width: 7em; }\n"
 	".orgs { margin: 4px 0; padding-left: 18px; font-size: 9pt; }\n"
@@ -611,6 +617,8 @@ void report_html_write(struct buf *out, const struct report_html_input *in)
 	report_html_money_chart(out, t);
 	report_html_projects(out, in);
 	report_html_baselines(out, in);
+	report_html_indicators(out, in);
 	report_html_outstanding(out, in->outstanding);
+	report_html_evidence(out, in);
 	buf_puts(out, "</main>\n</body>\n</html>\n");
 }

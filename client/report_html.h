@@ -27,6 +27,9 @@ struct report_html_input {
 	struct rating_move_quarter earlier[3];
 	/* the approved change requests (ListChanges, state "approved"); NULL: the baselines are left out */
 	const Planreg__V1__ListChangesResponse *changes;
+	/* the quarter's latest returns (ListUpdates), for the appendix of the evidence that backs them */
+	Planreg__V1__Update *const *updates;
+	size_t n_updates;
 };
 
 /* Appends the whole document to out. */

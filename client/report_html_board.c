@@ -1,7 +1,7 @@
 /* report_html_board.c - what a board reads first beyond the exceptions (docs/assurance.md, "What a
  * board reads first"): each project's rating in the last four quarters, as small cells that carry
- * their words (readable in greyscale), and the baselines: each project's original and latest
- * approved end date and cost, with every approved change. */
+ * their words (readable in greyscale), the baselines: each project's original and latest
+ * approved end date and cost, with every approved change, and the indicators against target. */
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "cli_period.h"
+#include "indicator_text.h"
 #include "report_html_draw.h"
+#include "values.h"
 
 /* ---------------------------------------------------------------- trend */
 
@@ -58,6 +60,21 @@ void report_html_trend_caption(struct buf *out, const struct report_html_input *
 }
 
 /* ---------------------------------------------------------------- baselines */
+
+/* A section's table ends: its rows, then the section; rows is freed. */
+static void report_html_rows_close(struct buf *out, struct buf *rows)
+{
+	buf_append(out, buf_str(rows), rows->len);
+	buf_puts(out, "</tbody></table></div>\n</section>\n");
+	buf_free(rows);
+}
+
+/* A section with nothing to list says why (html: trusted markup), then ends; rows is freed. */
+static void report_html_nodata(struct buf *out, struct buf *rows, const char *html)
+{
+	buf_printf(out, "<p class=\"nodata\">%s</p>\n</section>\n", html);
+	buf_free(rows);
+}
 
 /* A baseline's cost, "£1.2M" or "£1M&ndash;£1.5M"; a dash when not known. */
 static void report_html_baseline_cost(struct buf *out, const Planreg__V1__Baseline *b)
@@ -182,9 +199,7 @@ void report_html_baselines(struct buf *out, const struct report_html_input *in)
 		shown++;
 	}
 	if (shown == 0) {
-		buf_puts(out, "<p class=\"nodata\">No project has a baseline yet: it is set by its first "
-			      "return.</p>\n</section>\n");
-		buf_free(&rows);
+		report_html_nodata(out, &rows, "No project has a baseline yet: it is set by its first return.");
 		return;
 	}
 	buf_puts(out, "<div class=\"scroll\"><table class=\"baselines\"><caption>");
@@ -198,7 +213,171 @@ void report_html_baselines(struct buf *out, const struct report_html_input *in)
 		   "date</th><th scope=\"col\">Cost</th><th scope=\"col\">Approved changes</th></tr></thead>\n"
 		   "<tbody>\n",
 		   changes, changes == 1 ? "" : "s");
-	buf_append(out, buf_str(&rows), rows.len);
-	buf_puts(out, "</tbody></table></div>\n</section>\n");
-	buf_free(&rows);
+	report_html_rows_close(out, &rows);
+}
+
+/* ---------------------------------------------------------------- indicators */
+
+/* How far an indicator has come, as a bar (capped to its box) and the percentage in words. */
+static void report_html_meter(struct buf *out, const Planreg__V1__IndicatorProgress *ip)
+{
+	char pct[16];
+	if (indicator_text_pct(ip, pct, sizeof pct)[0] == '\0') {
+		buf_puts(out, "&mdash;");
+		return;
+	}
+	int64_t t = ip->progress->tenths, w = t < 0 ? 0 : t > 1000 ? 1000 : t;
+	buf_printf(out, "<span class=\"meter\" aria-hidden=\"true\"><span style=\"width:%lld.%lld%%\"></span></span>%s",
+		   (long long)(w / 10), (long long)(w % 10), pct);
+}
+
+static void report_html_indicator_row(struct buf *out, const Planreg__V1__ProjectStatus *p,
+				      const Planreg__V1__IndicatorProgress *ip)
+{
+	buf_printf(out, "<tr id=\"indicator-%lld\"><td class=\"ref\">%" PRId32 "</td><td class=\"title\">",
+		   (long long)ip->indicator_id, p->ref);
+	report_html_text(out, ip->name);
+	buf_puts(out, "<br><span class=\"of\">");
+	report_html_text(out, p->title);
+	buf_puts(out, "</span></td><td data-label=\"Actual\">");
+	if (ip->actual[0]) {
+		report_html_text(out, ip->actual);
+		buf_puts(out, " ");
+		report_html_text(out, ip->unit);
+	} else
+		buf_puts(out, "not reported");
+	buf_puts(out, "</td><td data-label=\"Quarter target\">");
+	if (ip->period_target[0]) {
+		report_html_text(out, ip->period_target);
+		buf_puts(out, " ");
+		report_html_text(out, ip->unit);
+	} else
+		buf_puts(out, "&mdash;");
+	buf_puts(out, "</td><td data-label=\"Target\">");
+	report_html_text(out, ip->baseline_value);
+	buf_puts(out, " &rarr; ");
+	report_html_text(out, ip->target_value);
+	buf_puts(out, " by ");
+	report_html_text(out, ip->target_date);
+	buf_puts(out, "</td><td data-label=\"Progress\">");
+	report_html_meter(out, ip);
+	buf_puts(out, "</td></tr>\n");
+}
+
+void report_html_indicators(struct buf *out, const struct report_html_input *in)
+{
+	int64_t shown = 0;
+	struct buf rows = {0};
+	for (size_t i = 0; in->projects && i < in->n_projects; i++)
+		for (size_t k = 0; in->projects[i] && k < in->projects[i]->n_indicators; k++, shown++)
+			report_html_indicator_row(&rows, in->projects[i], in->projects[i]->indicators[k]);
+	report_html_section_open(out, "indicators", "Indicators against target");
+	if (shown == 0) {
+		report_html_nodata(out, &rows,
+				   "No project has an indicator yet: the Combined Authority defines them "
+				   "(<code>planreg indicator add</code>).");
+		return;
+	}
+	buf_printf(out,
+		   "<div class=\"scroll\"><table class=\"baselines indicators\"><caption>%" PRId64
+		   " indicator%s. Actual: what this quarter's return reports; progress: how far the actual has "
+		   "come from the baseline to the target.</caption>\n"
+		   "<thead><tr><th scope=\"col\">Ref</th><th scope=\"col\">Indicator (project)</th><th "
+		   "scope=\"col\">Actual</th><th scope=\"col\">Quarter target</th><th scope=\"col\">Target</th><th "
+		   "scope=\"col\">Progress</th></tr></thead>\n<tbody>\n",
+		   shown, shown == 1 ? "" : "s");
+	report_html_rows_close(out, &rows);
+}
+
+/* ---------------------------------------------------------------- the appendix of evidence */
+
+/* What a document backs: the return, one of its milestones, or one of its indicator actuals. */
+static void report_html_evidence_backs(struct buf *out, const Planreg__V1__Update *u, const Planreg__V1__Evidence *e)
+{
+	const Planreg__V1__UpdateContent *c = u->content;
+	if (e->milestone > 0) {
+		buf_printf(out, "milestone %" PRId32, e->milestone);
+		if (c && (size_t)e->milestone <= c->n_milestones) {
+			buf_puts(out, ": ");
+			report_html_text(out, c->milestones[e->milestone - 1]->title);
+		}
+		return;
+	}
+	if (e->indicator_id > 0) {
+		buf_printf(out, "actual of indicator %lld", (long long)e->indicator_id);
+		for (size_t i = 0; c && i < c->n_actuals; i++)
+			if (c->actuals[i]->indicator_id == e->indicator_id && c->actuals[i]->name[0]) {
+				buf_puts(out, ": ");
+				report_html_text(out, c->actuals[i]->name);
+			}
+		return;
+	}
+	buf_puts(out, "the return");
+}
+
+/* The document: a link for a URL, the file name otherwise; its title; its SHA-256 when given. */
+static void report_html_evidence_document(struct buf *out, const Planreg__V1__Evidence *e)
+{
+	bool url = strncmp(e->location, "https://", 8) == 0 || strncmp(e->location, "http://", 7) == 0;
+	if (url) {
+		buf_puts(out, "<a href=\"");
+		report_html_esc(out, e->location);
+		buf_puts(out, "\">");
+	} else
+		buf_puts(out, "<code>");
+	report_html_text(out, e->title[0] ? e->title : e->location);
+	buf_puts(out, url ? "</a>" : "</code>");
+	if (url && e->title[0]) { /* on paper the address is what a reader can follow */
+		buf_puts(out, " <span class=\"of\">");
+		report_html_text(out, e->location);
+		buf_puts(out, "</span>");
+	}
+	if (e->sha256[0]) {
+		buf_puts(out, "<br><span class=\"of\">SHA-256 <code class=\"hash\">");
+		report_html_esc(out, e->sha256);
+		buf_puts(out, "</code></span>");
+	}
+}
+
+static void report_html_evidence_row(struct buf *out, const Planreg__V1__Update *u, const Planreg__V1__Evidence *e)
+{
+	const char *name = values_document_category(e->category);
+	buf_printf(out, "<tr id=\"evidence-%lld\"><td class=\"ref\">%" PRId32 "</td><td class=\"title\">",
+		   (long long)e->id, u->content ? u->content->ref : 0);
+	report_html_text(out, u->project_title);
+	buf_puts(out, "</td><td data-label=\"Backs\">");
+	report_html_evidence_backs(out, u, e);
+	buf_puts(out, "</td><td data-label=\"Category\">");
+	report_html_esc(out, e->category); /* a code of the list (the daemon refuses others), and its name */
+	if (name) {
+		buf_puts(out, " ");
+		report_html_esc(out, name);
+	}
+	buf_puts(out, "</td><td data-label=\"Document\">");
+	report_html_evidence_document(out, e);
+	buf_puts(out, "</td></tr>\n");
+}
+
+void report_html_evidence(struct buf *out, const struct report_html_input *in)
+{
+	int64_t shown = 0;
+	struct buf rows = {0};
+	for (size_t i = 0; in->updates && i < in->n_updates; i++)
+		for (size_t k = 0; k < in->updates[i]->n_evidence; k++, shown++)
+			report_html_evidence_row(&rows, in->updates[i], in->updates[i]->evidence[k]);
+	report_html_section_open(out, "evidence", "Appendix: the evidence behind the returns");
+	if (shown == 0) {
+		report_html_nodata(out, &rows,
+				   "No return of the quarter has a document linked to it (<code>planreg update "
+				   "evidence</code>).");
+		return;
+	}
+	buf_printf(out,
+		   "<div class=\"scroll\"><table class=\"baselines evidence\"><caption>%" PRId64
+		   " document%s linked to the quarter's latest returns, by project; categories are IATI's document "
+		   "categories. A SHA-256 identifies the file the lead body holds.</caption>\n"
+		   "<thead><tr><th scope=\"col\">Ref</th><th scope=\"col\">Project</th><th scope=\"col\">Backs</th><th "
+		   "scope=\"col\">Category</th><th scope=\"col\">Document</th></tr></thead>\n<tbody>\n",
+		   shown, shown == 1 ? "" : "s");
+	report_html_rows_close(out, &rows);
 }

@@ -78,6 +78,10 @@ void report_html_trend_caption(struct buf *out, const struct report_html_input *
 /* Each project's original and latest approved end date and cost, and the approved changes
  * (report_html_board.c). */
 void report_html_baselines(struct buf *out, const struct report_html_input *in);
+/* Each project's indicators against target, with this quarter's actual (report_html_board.c). */
+void report_html_indicators(struct buf *out, const struct report_html_input *in);
+/* The appendix: every document linked to the quarter's latest returns (report_html_board.c). */
+void report_html_evidence(struct buf *out, const struct report_html_input *in);
 /* One table of every project (report_html_lists.c). */
 void report_html_projects(struct buf *out, const struct report_html_input *in);
 /* The returns outstanding, one line per organisation (report_html_lists.c). */

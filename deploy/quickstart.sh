@@ -234,6 +234,10 @@ export PLANREG_CA=$cred/$1/ca.crt
 export PLANREG_CERT=$cred/$1/client.crt
 export PLANREG_KEY=$cred/$1/client.key
 export PATH=$build/client:\$PATH
+# as if on the body's own machine: its receipts and the newest checkpoint it has seen stay with this
+# deployment (a quickstart made again has a new log; a checkpoint kept from the old one would be a fork)
+export XDG_DATA_HOME=$cred/$1/data
+export XDG_STATE_HOME=$cred/$1/state
 ENV
 }
 join_as() { # name code: joins in a home of its own, with no PLANREG_* settings (as on a new machine)

@@ -25,6 +25,19 @@ static void chain_money(struct buf *b, const char *key, bool has, int64_t pence)
 		buf_printf(b, "%s=-\n", key);
 }
 
+/* The actuals, after the risks; nothing at all when there are none (the encoding of every earlier return). */
+static void chain_actuals(struct buf *b, const struct chain_content *c)
+{
+	if (c->n_actuals == 0)
+		return;
+	buf_printf(b, "actuals=%zu\n", c->n_actuals);
+	for (size_t i = 0; i < c->n_actuals; i++) {
+		buf_printf(b, "indicator=%" PRId64 "\n", c->actuals[i].indicator_id);
+		chain_str(b, "value", c->actuals[i].value);
+		chain_str(b, "note", c->actuals[i].note);
+	}
+}
+
 void chain_encode(const struct chain_content *c, const struct chain_record *r, struct buf *out)
 {
 	buf_puts(out, "planreg-update-v1\n");
@@ -46,6 +59,7 @@ void chain_encode(const struct chain_content *c, const struct chain_record *r, s
 	buf_printf(out, "risks=%zu\n", c->n_risks);
 	for (size_t i = 0; i < c->n_risks; i++)
 		chain_str(out, "risk", c->risks[i]);
+	chain_actuals(out, c);
 	if (r == NULL)
 		return;
 	buf_printf(out, "revision=%d\n", r->revision);

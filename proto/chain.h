@@ -19,6 +19,13 @@ struct chain_milestone {
 	const char *achieved; /* "" when absent */
 };
 
+/* A return's actual for one of its project's indicators (docs/assurance.md, "Indicators"). */
+struct chain_actual {
+	int64_t indicator_id;
+	const char *value; /* a number as text, as given */
+	const char *note;
+};
+
 /* What a submitter said (the request's content). */
 struct chain_content {
 	int ref;
@@ -35,6 +42,9 @@ struct chain_content {
 	size_t n_milestones;
 	const char *const *risks;
 	size_t n_risks;
+	/* none: the bytes are those of a return from before indicators, so every old hash still verifies */
+	const struct chain_actual *actuals;
+	size_t n_actuals;
 };
 
 /* What the server adds when it records it. */

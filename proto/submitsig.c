@@ -8,9 +8,11 @@
 #include "text.h"
 #include "values.h"
 
-bool submitsig_content(const Planreg__V1__UpdateContent *c, char period_s[PERIOD_FMT_MAX], struct chain_milestone *ms,
-		       const char **risks, struct chain_content *out)
+bool submitsig_content(const Planreg__V1__UpdateContent *c, char period_s[PERIOD_FMT_MAX],
+		       const struct submitsig_parts *parts, struct chain_content *out)
 {
+	struct chain_milestone *ms = parts->milestones;
+	const char **risks = parts->risks;
 	struct period p;
 	if (!period_parse(c->period, &p))
 		return false;
@@ -24,6 +26,9 @@ bool submitsig_content(const Planreg__V1__UpdateContent *c, char period_s[PERIOD
 	}
 	for (size_t i = 0; i < c->n_risks; i++)
 		risks[i] = c->risks[i];
+	for (size_t i = 0; i < c->n_actuals; i++)
+		parts->actuals[i] =
+			(struct chain_actual){c->actuals[i]->indicator_id, c->actuals[i]->value, c->actuals[i]->note};
 	*out = (struct chain_content){
 		.ref = c->ref,
 		.period = period_s,
@@ -39,6 +44,8 @@ bool submitsig_content(const Planreg__V1__UpdateContent *c, char period_s[PERIOD
 		.n_milestones = c->n_milestones,
 		.risks = risks,
 		.n_risks = c->n_risks,
+		.actuals = parts->actuals,
+		.n_actuals = c->n_actuals,
 	};
 	return out->confidence != NULL && out->stage != NULL;
 }
@@ -65,18 +72,21 @@ void submitsig_review_message(int64_t update_id, bool accepted, const char *comm
 
 static bool submitsig_update_message(const Planreg__V1__UpdateContent *c, struct buf *out)
 {
-	struct chain_milestone *ms = calloc(c->n_milestones + 1, sizeof *ms);
-	const char **risks = calloc(c->n_risks + 1, sizeof *risks);
+	struct submitsig_parts parts = {calloc(c->n_milestones + 1, sizeof *parts.milestones),
+					calloc(c->n_risks + 1, sizeof *parts.risks),
+					calloc(c->n_actuals + 1, sizeof *parts.actuals)};
 	char period[PERIOD_FMT_MAX];
 	struct chain_content cc;
-	bool ok = ms != NULL && risks != NULL && submitsig_content(c, period, ms, risks, &cc);
+	bool ok = parts.milestones != NULL && parts.risks != NULL && parts.actuals != NULL &&
+		  submitsig_content(c, period, &parts, &cc);
 	if (ok) {
 		char digest[65];
 		chain_content_digest(&cc, digest);
 		submitsig_return_message(cc.ref, cc.period, digest, out);
 	}
-	free(ms);
-	free(risks);
+	free(parts.milestones);
+	free(parts.risks);
+	free(parts.actuals);
 	return ok;
 }
 

@@ -20,10 +20,16 @@
 #define SUBMITSIG_REVIEW_DOMAIN "planreg-review-signature/v1\n"
 #define SUBMITSIG_MAX_BYTES 1024 /* ECDSA P-384 takes 104, RSA 8192 bits 1024 */
 
+/* The arrays the content of one return points into (submitsig_content fills them). */
+struct submitsig_parts {
+	struct chain_milestone *milestones; /* c->n_milestones entries */
+	const char **risks;                 /* c->n_risks */
+	struct chain_actual *actuals;       /* c->n_actuals */
+};
 /* The content of c as the chain encodes it (chain_content_digest's input): period_s is filled from c->period
- * (false when it is not a period), ms and risks must hold c->n_milestones and c->n_risks entries. */
-bool submitsig_content(const Planreg__V1__UpdateContent *c, char period_s[PERIOD_FMT_MAX], struct chain_milestone *ms,
-		       const char **risks, struct chain_content *out);
+ * (false when it is not a period); parts' arrays must hold as many entries as c has. */
+bool submitsig_content(const Planreg__V1__UpdateContent *c, char period_s[PERIOD_FMT_MAX],
+		       const struct submitsig_parts *parts, struct chain_content *out);
 
 /* The messages signed, appended to out. */
 void submitsig_return_message(int ref, const char *period, const char *content_sha256, struct buf *out);

@@ -184,3 +184,64 @@ bool values_org_kind_valid(int v)
 {
 	return v > 0 && v < ORG_KIND_COUNT;
 }
+
+bool values_number_valid(const char *s)
+{
+	size_t i = 0, whole = 0, frac = 0;
+	if (s == NULL)
+		return false;
+	if (s[i] == '-')
+		i++;
+	for (; s[i] >= '0' && s[i] <= '9'; i++)
+		whole++;
+	if (s[i] == '.')
+		for (i++; s[i] >= '0' && s[i] <= '9'; i++)
+			frac++;
+	bool point = strchr(s, '.') != NULL;
+	return s[i] == '\0' && whole >= 1 && whole <= 15 && (point ? frac >= 1 && frac <= 6 : frac == 0);
+}
+
+/* IATI's document category list (codelist DocumentCategory): A about an activity, B about an organisation. */
+static const struct {
+	const char *code, *name;
+} values_document_categories[] = {
+	{"A01", "Pre- and post-project impact appraisal"},
+	{"A02", "Objectives / Purpose of activity"},
+	{"A03", "Intended ultimate beneficiaries"},
+	{"A04", "Conditions"},
+	{"A05", "Budget"},
+	{"A06", "Summary information about contract"},
+	{"A07", "Review of project performance and evaluation"},
+	{"A08", "Results, outcomes and outputs"},
+	{"A09", "Memorandum of understanding"},
+	{"A10", "Tender"},
+	{"A11", "Contract"},
+	{"A12", "Activity web page"},
+	{"B01", "Annual report"},
+	{"B02", "Institutional strategy paper"},
+	{"B03", "Country strategy paper"},
+	{"B04", "Aid allocation policy"},
+	{"B05", "Procurement policy and procedure"},
+	{"B06", "Institutional audit report"},
+	{"B07", "Country audit report"},
+	{"B08", "Exclusions policy"},
+	{"B09", "Institutional evaluation report"},
+	{"B10", "Country evaluation"},
+	{"B11", "Sector strategy"},
+	{"B12", "Thematic strategy"},
+	{"B13", "Country-level memorandum of understanding"},
+	{"B14", "Evaluations policy"},
+	{"B15", "General terms and conditions"},
+	{"B16", "Organisation web page"},
+	{"B17", "Country/region web page"},
+	{"B18", "Sector web page"},
+};
+#define VALUES_DOCUMENT_CATEGORIES (sizeof values_document_categories / sizeof values_document_categories[0])
+
+const char *values_document_category(const char *code)
+{
+	for (size_t i = 0; i < VALUES_DOCUMENT_CATEGORIES; i++)
+		if (strcmp(values_document_categories[i].code, code) == 0)
+			return values_document_categories[i].name;
+	return NULL;
+}

@@ -86,4 +86,13 @@ const char *values_confidence_names(void);
 const char *values_role_names(void);
 const char *values_org_kind_names(void);
 
+/* An indicator's number as text (migrations/0022's indicator_value): an optional minus, 1-15 digits, and
+ * optionally a point and 1-6 digits ("40", "-1.25"). Kept as given, so that an actual hashes as written. */
+bool values_number_valid(const char *s);
+#define VALUES_NUMBER_HINT "a number such as 40, 12.5 or -3 (up to 15 digits, and up to 6 after the point)"
+
+/* The name of an IATI document category ("A07": "Review of project performance and evaluation"), NULL for a
+ * code not on the list (A01-A12 about an activity, B01-B18 about an organisation). */
+const char *values_document_category(const char *code);
+
 #endif

@@ -62,6 +62,15 @@ const char *auth_progress_scope(const struct principal *p)
 	return p->organisation; /* a submitter: its own organisation's projects only */
 }
 
+enum auth_indicator auth_indicator_add(const struct principal *p, char **lead_orgs, size_t n_lead_orgs)
+{
+	if (p->role == ROLE_ADMIN)
+		return AUTH_INDICATOR_CREATE;
+	if (p->role == ROLE_SUBMITTER && auth_leads_project(p, lead_orgs, n_lead_orgs))
+		return AUTH_INDICATOR_PROPOSE;
+	return AUTH_INDICATOR_REFUSE;
+}
+
 /* People (docs/decisions.md, "People"): the CA's admin manages every organisation's, a submitter its own
  * organisation's. Viewers and the reminder job read them but never change them. */
 bool auth_may_manage_people(const struct principal *p, const char *org)

@@ -48,6 +48,11 @@ const char *auth_template_org(const struct principal *p, const char *requested);
  * reminder job), else the one organisation whose projects it may see. */
 const char *auth_progress_scope(const struct principal *p);
 
+/* AddIndicator (docs/assurance.md, "Indicators"): the CA (admin) creates an indicator; a submitter of one of
+ * the project's lead organisations proposes it (a change request of kind scope); anybody else is refused. */
+enum auth_indicator { AUTH_INDICATOR_REFUSE, AUTH_INDICATOR_CREATE, AUTH_INDICATOR_PROPOSE };
+enum auth_indicator auth_indicator_add(const struct principal *p, char **lead_orgs, size_t n_lead_orgs);
+
 /* May p add or remove the people of org (AddPerson, RemovePerson)? Admins any organisation's; a
  * submitter its own organisation's only. */
 bool auth_may_manage_people(const struct principal *p, const char *org);

@@ -7,6 +7,7 @@
 #include "merkle.h"
 #include "text.h"
 #include "handlers.h"
+#include "indicator.h"
 #include "sql.h"
 
 /* SQL reads better laid out by hand. */
@@ -93,6 +94,9 @@ static void audit_hash_row(struct rpc_call *call, PGresult *res, int i, const ch
 	struct chain_milestone *cms = audit_milestones(call, res, i, &n_ms);
 	char **risks;
 	size_t n_risks = result_split(&call->arena, result_value(res, i, UPD_RISKS), RESULT_SEP, &risks);
+	size_t n_actuals;
+	const struct chain_actual *actuals =
+		indicator_chain_actuals(call, result_value(res, i, UPD_ACTUALS), &n_actuals);
 	struct chain_content c = {
 		.ref = result_int(res, i, UPD_REF),
 		.period = result_value(res, i, UPD_PERIOD),
@@ -108,6 +112,8 @@ static void audit_hash_row(struct rpc_call *call, PGresult *res, int i, const ch
 		.n_milestones = n_ms,
 		.risks = (const char *const *)risks,
 		.n_risks = n_risks,
+		.actuals = actuals,
+		.n_actuals = n_actuals,
 	};
 	struct chain_record r = {
 		.revision = result_int(res, i, UPD_REVISION),

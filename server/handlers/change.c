@@ -23,7 +23,13 @@
 	" c.rationale, " TS_AS("c.raised_at", "raised_at") ", coalesce(c.decided_by, '') AS decided_by,"          \
 	" " TS_AS("c.decided_at", "decided_at") ", c.decision_comment AS comment,"                                \
 	" coalesce((SELECT string_agg(org_code, chr(31) ORDER BY position) FROM project_lead_org"               \
-	"   WHERE project_id = p.id), '')"
+	"   WHERE project_id = p.id), ''),"                                                                      \
+	" coalesce((SELECT i.id FROM indicator i WHERE i.change_id = c.id), 0) AS indicator_id"
+/* $1 project, $2 the indicator's definition, $3 rationale: a new scope request, as CHANGE_COLUMNS */
+static const char SQL_PROPOSE[] =
+	"WITH c AS (INSERT INTO change_request (project_id, kind, new_text, rationale)"
+	"  VALUES ($1::bigint, 'scope', $2, $3) RETURNING *)"
+	" SELECT " CHANGE_COLUMNS " FROM c JOIN project p ON p.id = c.project_id";
 /* $1 id, $2 state, $3 ref, $4 scope (a submitter's organisation) */
 static const char SQL_CHANGES[] =
 	"SELECT " CHANGE_COLUMNS " FROM change_request c JOIN project p ON p.id = c.project_id"
@@ -205,4 +211,20 @@ void change_decide(struct rpc_call *call)
 	const char *params[4] = {rpc_printf(call, "%lld", (long long)q->id), q->approve ? "true" : "false", q->comment,
 				 call->principal.credential};
 	query_run(call, SQL_DECIDE, 4, params, change_decide_done);
+}
+
+/* ---------------------------------------------------------------- a proposed indicator (indicator.c) */
+
+static void change_proposed(struct rpc_call *call, PGresult *res)
+{
+	Planreg__V1__AddIndicatorResponse *r =
+		ARENA_NEW(&call->arena, Planreg__V1__AddIndicatorResponse, planreg__v1__add_indicator_response__init);
+	r->change = change_from_row(call, res, 0);
+	reply_ok(call, r);
+}
+
+void change_propose_scope(struct rpc_call *call, const char *project, const char *definition, const char *rationale)
+{
+	const char *params[3] = {project, definition, rationale};
+	query_run(call, SQL_PROPOSE, 3, params, change_proposed);
 }

@@ -9,63 +9,29 @@
 #include "auth.h"
 #include "server.h"
 #include "validate.h"
-
-/* IATI's document category list (codelist DocumentCategory): A about an activity, B about an organisation. */
-static const struct {
-	const char *code, *name;
-} evidence_categories[] = {
-	{"A01", "Pre- and post-project impact appraisal"},
-	{"A02", "Objectives / Purpose of activity"},
-	{"A03", "Intended ultimate beneficiaries"},
-	{"A04", "Conditions"},
-	{"A05", "Budget"},
-	{"A06", "Summary information about contract"},
-	{"A07", "Review of project performance and evaluation"},
-	{"A08", "Results, outcomes and outputs"},
-	{"A09", "Memorandum of understanding"},
-	{"A10", "Tender"},
-	{"A11", "Contract"},
-	{"A12", "Activity web page"},
-	{"B01", "Annual report"},
-	{"B02", "Institutional strategy paper"},
-	{"B03", "Country strategy paper"},
-	{"B04", "Aid allocation policy"},
-	{"B05", "Procurement policy and procedure"},
-	{"B06", "Institutional audit report"},
-	{"B07", "Country audit report"},
-	{"B08", "Exclusions policy"},
-	{"B09", "Institutional evaluation report"},
-	{"B10", "Country evaluation"},
-	{"B11", "Sector strategy"},
-	{"B12", "Thematic strategy"},
-	{"B13", "Country-level memorandum of understanding"},
-	{"B14", "Evaluations policy"},
-	{"B15", "General terms and conditions"},
-	{"B16", "Organisation web page"},
-	{"B17", "Country/region web page"},
-	{"B18", "Sector web page"},
-};
-#define EVIDENCE_CATEGORIES (sizeof evidence_categories / sizeof evidence_categories[0])
+#include "values.h"
 
 /* clang-format off */
 /* One evidence link (alias e), in the order of enum evidence_col. */
 #define EVIDENCE_COLUMNS                                                                                        \
 	"e.id, e.update_id, coalesce(e.milestone, 0), e.location, coalesce(e.sha256, ''), e.category, e.title,"  \
-	" e.added_by, " TS("e.added_at")
-/* $1 update, $2 milestone (0: the return): the project's leads, whether the milestone exists, the ref */
+	" e.added_by, " TS("e.added_at") ", coalesce(e.indicator_id, 0)"
+/* $1 update, $2 milestone (0: the return), $3 indicator (0: none): the project's leads, whether the milestone
+ * exists, the ref, whether the return reports an actual for the indicator */
 static const char SQL_TARGET[] =
 	"SELECT coalesce((SELECT string_agg(org_code, chr(31) ORDER BY position) FROM project_lead_org"
 	"   WHERE project_id = u.project_id), ''),"
 	" $2::int = 0 OR EXISTS (SELECT 1 FROM update_milestone m WHERE m.update_id = u.id AND m.position = $2::int),"
-	" p.ref"
+	" p.ref,"
+	" $3::bigint = 0 OR EXISTS (SELECT 1 FROM update_actual a WHERE a.update_id = u.id AND a.indicator_id = $3::bigint)"
 	" FROM progress_update u JOIN project p ON p.id = u.project_id WHERE u.id = $1::bigint";
-enum { TARGET_LEADS, TARGET_MILESTONE_EXISTS, TARGET_REF };
-/* $1 update, $2 milestone, $3 location, $4 sha256, $5 category, $6 title, $7 credential, $8 key: the new link,
- * or the one this credential added with this key (a retry) */
+enum { TARGET_LEADS, TARGET_MILESTONE_EXISTS, TARGET_REF, TARGET_ACTUAL_EXISTS };
+/* $1 update, $2 milestone, $3 location, $4 sha256, $5 category, $6 title, $7 credential, $8 key, $9 indicator:
+ * the new link, or the one this credential added with this key (a retry) */
 static const char SQL_ADD[] =
 	"WITH ins AS (INSERT INTO evidence_link (update_id, milestone, location, sha256, category, title, added_by,"
-	"   idempotency_key)"
-	"   VALUES ($1::bigint, NULLIF($2::int, 0), $3, NULLIF($4, ''), $5, $6, $7, NULLIF($8, ''))"
+	"   idempotency_key, indicator_id)"
+	"   VALUES ($1::bigint, NULLIF($2::int, 0), $3, NULLIF($4, ''), $5, $6, $7, NULLIF($8, ''), NULLIF($9::bigint, 0))"
 	"   ON CONFLICT (added_by, idempotency_key) DO NOTHING RETURNING *)"
 	" SELECT " EVIDENCE_COLUMNS " FROM ins e"
 	" UNION ALL SELECT " EVIDENCE_COLUMNS " FROM evidence_link e WHERE e.added_by = $7"
@@ -81,16 +47,9 @@ enum evidence_col {
 	EVIDENCE_TITLE,
 	EVIDENCE_BY,
 	EVIDENCE_AT,
+	EVIDENCE_INDICATOR,
 	EVIDENCE_COUNT
 };
-
-const char *evidence_category_name(const char *code)
-{
-	for (size_t i = 0; i < EVIDENCE_CATEGORIES; i++)
-		if (strcmp(evidence_categories[i].code, code) == 0)
-			return evidence_categories[i].name;
-	return NULL;
-}
 
 /* The evidence of one update from its cell (ASSURE_EVIDENCE_CELL): links joined with RESULT_SEP, each one's
  * fields in enum evidence_col order joined with RESULT_SUBSEP. */
@@ -112,6 +71,7 @@ void evidence_from_cell(struct rpc_call *call, const char *cell, Planreg__V1__Ev
 		e->title = f[EVIDENCE_TITLE];
 		e->added_by = f[EVIDENCE_BY];
 		e->added_at = f[EVIDENCE_AT];
+		e->indicator_id = strtoll(f[EVIDENCE_INDICATOR], NULL, 10);
 		*(Planreg__V1__Evidence **)arena_push(&call->arena, out, n, sizeof e) = e;
 	}
 }
@@ -162,15 +122,23 @@ static void evidence_target(struct rpc_call *call, PGresult *res)
 			    (long long)q->update_id, q->milestone);
 		return;
 	}
-	const char *params[8] = {rpc_printf(call, "%lld", (long long)q->update_id),
+	if (!result_bool(res, 0, TARGET_ACTUAL_EXISTS)) {
+		reply_error(call, PLANREG__V1__CODE__INVALID_ARGUMENT, "actual_not_found",
+			    "update %lld reports no actual for indicator %lld (`planreg update show %lld` lists its "
+			    "actuals)",
+			    (long long)q->update_id, (long long)q->indicator_id, (long long)q->update_id);
+		return;
+	}
+	const char *params[9] = {rpc_printf(call, "%lld", (long long)q->update_id),
 				 rpc_printf(call, "%d", q->milestone),
 				 q->location,
 				 q->sha256,
 				 q->category,
 				 q->title,
 				 call->principal.credential,
-				 call->req->idempotency_key};
-	query_run(call, SQL_ADD, 8, params, evidence_added);
+				 call->req->idempotency_key,
+				 rpc_printf(call, "%lld", (long long)q->indicator_id)};
+	query_run(call, SQL_ADD, 9, params, evidence_added);
 }
 
 /* A URL (http or https, no spaces) or a file name (no directory, no spaces at either end). */
@@ -195,13 +163,17 @@ void evidence_add(struct rpc_call *call)
 	if (q->milestone < 0 || q->milestone > 1000)
 		reply_violation(call, "milestone", "%d is not a milestone's position (from 1; 0 for the return)",
 				q->milestone);
+	if (q->indicator_id < 0)
+		reply_violation(call, "indicator_id", "%lld is not an indicator id", (long long)q->indicator_id);
+	else if (q->indicator_id > 0 && q->milestone > 0)
+		reply_violation(call, "indicator_id", "a document backs a milestone or an actual, not both");
 	evidence_check_location(call, q->location);
 	size_t len = strlen(q->sha256);
 	for (size_t i = 0; i < len; i++)
 		q->sha256[i] = (char)tolower((unsigned char)q->sha256[i]);
 	if (len && (len != 64 || strspn(q->sha256, "0123456789abcdef") != 64))
 		reply_violation(call, "sha256", "is not a SHA-256: 64 hexadecimal digits, or empty");
-	if (evidence_category_name(q->category) == NULL)
+	if (values_document_category(q->category) == NULL)
 		reply_violation(call, "category",
 				"\"%s\" is not an IATI document category: A01-A12 (about the project, e.g. A07 review "
 				"of project performance, A08 results, outcomes and outputs) or B01-B18",
@@ -212,7 +184,8 @@ void evidence_add(struct rpc_call *call)
 		reply_violations(call, "invalid_evidence");
 		return;
 	}
-	const char *params[2] = {rpc_printf(call, "%lld", (long long)q->update_id),
-				 rpc_printf(call, "%d", q->milestone)};
-	query_run(call, SQL_TARGET, 2, params, evidence_target);
+	const char *params[3] = {rpc_printf(call, "%lld", (long long)q->update_id),
+				 rpc_printf(call, "%d", q->milestone),
+				 rpc_printf(call, "%lld", (long long)q->indicator_id)};
+	query_run(call, SQL_TARGET, 3, params, evidence_target);
 }

@@ -124,6 +124,14 @@ void status_diff(struct rpc_call *call);
 void change_list(struct rpc_call *call);
 void change_get(struct rpc_call *call);
 void change_decide(struct rpc_call *call);
+/* AddIndicator's proposal: a change request of kind scope for project (its row's id) with the indicator's
+ * definition (JSON, migrations/0022), answered as AddIndicatorResponse.change. */
+void change_propose_scope(struct rpc_call *call, const char *project, const char *definition, const char *rationale);
+
+/* indicator.c: benefits and indicators (docs/assurance.md) */
+void indicator_add(struct rpc_call *call);
+void indicator_list(struct rpc_call *call);
+void indicator_get(struct rpc_call *call);
 /* evidence.c: documents that back a return (docs/assurance.md) */
 void evidence_add(struct rpc_call *call);
 

@@ -27,7 +27,7 @@
  * One progress update's content and record, in the order of enum sql_update_col (aliases
  * u = progress_update, p = project): what its hash covers. Milestones are joined with
  * RESULT_SEP, each as title, baseline, forecast and achieved joined with RESULT_SUBSEP;
- * risks are joined with RESULT_SEP. update.c and audit.c select these first.
+ * risks are joined with RESULT_SEP; the actuals are SQL_ACTUALS_CELL's. update.c and audit.c select these first.
  */
 #define SQL_UPDATE_RECORD_COLUMNS                                                                                \
 	"u.id, p.ref, u.period, u.revision, u.confidence, u.stage, u.narrative, u.spend_to_date_pence,"          \
@@ -37,7 +37,15 @@
 	"   chr(31) ORDER BY m.position) FROM update_milestone m WHERE m.update_id = u.id), ''),"              \
 	" coalesce((SELECT string_agg(k.risk, chr(31) ORDER BY k.position) FROM update_risk k"                 \
 	"   WHERE k.update_id = u.id), ''),"                                                                     \
-	" u.submitted_by, u.submitted_org, u.submitted_person, u.on_behalf, " TS_US("u.submitted_at") " AS submitted_at"
+	" u.submitted_by, u.submitted_org, u.submitted_person, u.on_behalf, " TS_US("u.submitted_at") " AS submitted_at," \
+	" " SQL_ACTUALS_CELL("u.id")
+/* A return's actuals (migrations/0022) as one cell: joined with RESULT_SEP in the return's order, each as the
+ * indicator's id, the value, the note, the indicator's name and unit joined with RESULT_SUBSEP
+ * (indicator_actuals_cell reads it). */
+#define SQL_ACTUALS_CELL(update)                                                                                 \
+	"coalesce((SELECT string_agg(a.indicator_id || chr(30) || a.value || chr(30) || a.note || chr(30) ||"     \
+	"   i.name || chr(30) || i.unit, chr(31) ORDER BY a.position)"                                            \
+	"  FROM update_actual a JOIN indicator i ON i.id = a.indicator_id WHERE a.update_id = " update "), '')"
 /* One credential (alias c), in the order of enum credential_col and named as the Credential message's
  * fields (credential_from_row fills it with result_fill): credential.c's statements and invite.c's return these. */
 #define CREDENTIAL_COLUMNS                                                                                    \
@@ -83,6 +91,7 @@ enum sql_update_col {
 	UPD_SUBMITTED_PERSON,
 	UPD_ON_BEHALF,
 	UPD_SUBMITTED_AT,
+	UPD_ACTUALS, /* SQL_ACTUALS_CELL */
 	UPD_RECORD_COLUMNS /* the number of them: a statement's own columns follow from here */
 };
 

@@ -14,6 +14,8 @@
 #include "auth.h"
 #include "buf.h"
 #include "handlers.h"
+#include "indicator.h"
+
 #include "mailbox.h"
 #include "period.h"
 #include "server.h"
@@ -44,7 +46,7 @@ static const char SQL_STATUS[] =
 	"  s.review_accepted, s.review_comment, s.prev_update_id, s.prev_stage,"
 	"  s.narrative_repeated, s.narrative,"
 	"  " TS_US("a.t") ", to_char(a.due, 'YYYY-MM-DD'), a.t >= " DUE_END("a.due") ","
-	"  " ASSURE_STATUS_COLUMNS
+	"  " ASSURE_STATUS_COLUMNS ", " INDICATOR_PROGRESS_CELL("s.project_id", "s.update_id", "$1")
 	" FROM a LEFT JOIN LATERAL planreg_status_rows($1, a.t, $3, a.due, $5::int, $6, $7, $8, $9::boolean,"
 	"  $10::stage, $11::confidence, $12::int, $13::int, $14) s ON true"
 	ASSURE_STATUS_JOIN("s.project_id", "s.update_id", "$1", "a.t")
@@ -75,6 +77,7 @@ enum status_col {
 	STATUS_DUE,
 	STATUS_PAST_DUE,
 	STATUS_ASSURANCE, /* the CA's rating and the baselines (assure.h's ASSURE_STATUS_COLUMNS) */
+	STATUS_INDICATORS = STATUS_ASSURANCE + ASSURE_STATUS_COUNT, /* indicator.h's INDICATOR_PROGRESS_CELL */
 };
 
 /* $1 period, $2 as_at (the page's), $3 default due date, $4 theme, $5 objective, $6 lead organisation,
@@ -196,7 +199,13 @@ static const char SQL_DIFF[] =
 	"   WHERE m2.update_id = b.update_id AND m2.achieved IS NULL AND m1.achieved IS NULL"
 	"   AND m2.forecast > m1.forecast), ''),"
 	"  (SELECT x.rating FROM planreg_assurance_latest(a.project_id, $1, now()) x),"
-	"  (SELECT x.rating FROM planreg_assurance_latest(b.project_id, $2, now()) x)"
+	"  (SELECT x.rating FROM planreg_assurance_latest(b.project_id, $2, now()) x),"
+	"  coalesce((SELECT string_agg(i.name || ': ' || coalesce(x.value, 'none') || ' -> ' || coalesce(y.value, 'none')"
+	"   || ' ' || i.unit, chr(31) ORDER BY i.id) FROM indicator i"
+	"   LEFT JOIN update_actual x ON x.indicator_id = i.id AND x.update_id = a.update_id"
+	"   LEFT JOIN update_actual y ON y.indicator_id = i.id AND y.update_id = b.update_id"
+	"   WHERE (x.value IS NOT NULL OR y.value IS NOT NULL) AND x.value IS DISTINCT FROM y.value"
+	"   AND i.id IN (SELECT indicator_id FROM update_actual WHERE update_id IN (a.update_id, b.update_id))), '')"
 	" FROM planreg_status_rows($2, now(), NULL, $4::date, NULL, NULL, NULL, $5, false, NULL, NULL, NULL, NULL,"
 	"  $7) b"
 	" JOIN planreg_status_rows($1, now(), NULL, $3::date, NULL, NULL, NULL, $5, false, NULL, NULL, NULL, NULL,"
@@ -215,6 +224,7 @@ enum diff_col {
 	DIFF_SLIPPED,
 	DIFF_ASSURANCE_FROM, /* the CA's latest rating of each side, NULL when none */
 	DIFF_ASSURANCE_TO,
+	DIFF_INDICATORS, /* "NAME: FROM -> TO UNIT" of each actual that changed, joined with RESULT_SEP */
 };
 
 /* $1 update ids, $2 as_at: for each update what a report shows besides its status row (the
@@ -430,6 +440,7 @@ static Planreg__V1__ProjectStatus *status_project(struct rpc_call *call, PGresul
 		ps->variance = status_pct(call, tenths);
 	status_project_flags(call, res, i, ps, has_update, tenths);
 	assure_status_project(call, res, i, STATUS_ASSURANCE, ps, has_update);
+	indicator_progress_cell(call, result_value(res, i, STATUS_INDICATORS), &ps->indicators, &ps->n_indicators);
 	return ps;
 }
 
@@ -998,11 +1009,14 @@ static void status_diff_rows(struct rpc_call *call, PGresult *res)
 		d->outstanding_from = status_outstanding_side(res, i, DIFF_FROM);
 		d->outstanding_to = status_outstanding_side(res, i, DIFF_TO);
 		d->newly_outstanding = d->outstanding_to && !d->outstanding_from;
+		d->n_indicators_moved = result_split(&call->arena, result_value(res, i, DIFF_INDICATORS), RESULT_SEP,
+						     &d->indicators_moved);
 		bool changed = strcmp(d->confidence_change, "up") == 0 || strcmp(d->confidence_change, "down") == 0 ||
 			       (has_a && has_b && d->stage_from != d->stage_to) ||
 			       (d->forecast_change && d->forecast_change->pence != 0) ||
 			       (has_a != has_b && (d->forecast_from || d->forecast_to)) || d->n_milestones_achieved ||
-			       d->n_milestones_slipped || d->outstanding_from != d->outstanding_to || has_a != has_b ||
+			       d->n_milestones_slipped || d->n_indicators_moved ||
+			       d->outstanding_from != d->outstanding_to || has_a != has_b ||
 			       (d->assurance_from && d->assurance_to && d->assurance_from != d->assurance_to);
 		if (changed)
 			*(Planreg__V1__ProjectDiff **)arena_push(&call->arena, &r->projects, &r->n_projects, sizeof d) =

@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "chain.h"
 #include "handlers.h"
+#include "indicator.h"
 #include "json.h"
 #include "log.h"
 #include "money.h"
@@ -67,11 +68,21 @@ static const char SQL_RECEIPT[] =
 /* Takes the chain's lock, compares with the current revision, hashes and inserts in one statement
  * (migrations/0006, 0008): run in autocommit, the lock is held for this statement and its commit only. The
  * columns up to submitted_at are SQL_RECEIPT's. No row: an amend of a period that has no revision. */
+#define SQL_SUBMIT_CALL                                                                                       \
+	"planreg_submit_update($1::bigint, $2::text, $3::text, $4::text, $5::text, $6::bigint, $7::bigint,"  \
+	"  $8::text, $9::text, $10::text, $11::text, $12::boolean, $13::text, $14::text, $15::text, $16::jsonb," \
+	"  $17::jsonb, $18::jsonb, $19::date, $20::date, $21::date, $22::bigint, $23::bytea, $24::bytea)"
 static const char SQL_SUBMIT[] =
-	"SELECT id, revision, hash, warnings, content_sha256, submitted_at, prev_hash, outcome"
-	" FROM planreg_submit_update($1::bigint, $2::text, $3::text, $4::text, $5::text, $6::bigint, $7::bigint,"
-	"  $8::text, $9::text, $10::text, $11::text, $12::boolean, $13::text, $14::text, $15::text, $16::jsonb,"
-	"  $17::jsonb, $18::jsonb, $19::date, $20::date, $21::date, $22::bigint, $23::bytea, $24::bytea)";
+	"SELECT id, revision, hash, warnings, content_sha256, submitted_at, prev_hash, outcome FROM " SQL_SUBMIT_CALL;
+/* A return with indicator actuals: $25 the actuals (JSON), stored by the same statement, so in its transaction,
+ * when the return was written (migrations/0022; the function is unchanged: the actuals are already in the
+ * canonical content $15). A return without any is SQL_SUBMIT, which needs no table of 0022. */
+static const char SQL_SUBMIT_ACTUALS[] =
+	"WITH s AS (SELECT * FROM " SQL_SUBMIT_CALL "),"
+	" a AS (INSERT INTO update_actual (update_id, position, indicator_id, value, note)"
+	"  SELECT s.id, x.n, (x.v->>'indicator_id')::bigint, x.v->>'value', x.v->>'note'"
+	"  FROM s, jsonb_array_elements($25::jsonb) WITH ORDINALITY x(v, n) WHERE s.outcome = 'written')"
+	" SELECT id, revision, hash, warnings, content_sha256, submitted_at, prev_hash, outcome FROM s";
 enum receipt_col {
 	RECEIPT_ID,
 	RECEIPT_REVISION,
@@ -232,6 +243,7 @@ static Planreg__V1__UpdateContent *update_content_from_row(struct rpc_call *call
 	c->variance_note = rpc_strdup(call, result_value(res, row, UPD_VARIANCE_NOTE));
 	update_milestones_cell(call, result_value(res, row, UPD_MILESTONES), &c->milestones, &c->n_milestones);
 	c->n_risks = result_split(&call->arena, result_value(res, row, UPD_RISKS), RESULT_SEP, &c->risks);
+	indicator_actuals_cell(call, result_value(res, row, UPD_ACTUALS), &c->actuals, &c->n_actuals);
 	return c;
 }
 
@@ -291,6 +303,7 @@ struct update_submit {
 	struct chain_content content;
 	struct chain_milestone *milestones;
 	const char **risks;
+	struct chain_actual *actuals;
 	char digest[65];
 	long long project_id;
 	bool on_behalf;
@@ -398,7 +411,8 @@ static void update_validate_milestone(struct rpc_call *call, struct update_submi
 /* The validated content as the hash chain encodes it (what the CLI signed, proto/submitsig.c), and its digest. */
 static void update_chain_content(struct update_submit *st)
 {
-	(void)submitsig_content(st->c, st->period_s, st->milestones, st->risks, &st->content); /* validated */
+	struct submitsig_parts parts = {st->milestones, st->risks, st->actuals};
+	(void)submitsig_content(st->c, st->period_s, &parts, &st->content); /* validated */
 	chain_content_digest(&st->content, st->digest);
 }
 
@@ -421,6 +435,8 @@ static bool update_validate(struct rpc_call *call, struct update_submit *st)
 		validate_text(call, field, c->risks[i], 2000, VALIDATE_REQUIRED | VALIDATE_MULTILINE);
 		st->risks[i] = c->risks[i];
 	}
+	indicator_validate_actuals(call, c);
+	st->actuals = arena_alloc(&call->arena, (c->n_actuals + 1) * sizeof *st->actuals);
 	if (reply_has_violations(call))
 		return false;
 	update_chain_content(st);
@@ -667,7 +683,7 @@ static void update_submit_send(struct rpc_call *call, struct update_submit *st)
 	char *milestones = update_json_milestones(st);
 	char *risks = update_json_strings(c->risks, c->n_risks);
 	long long amends = (long long)call->req->submit_update->amends_update_id;
-	const char *params[24] = {
+	const char *params[25] = {
 		rpc_printf(call, "%lld", st->project_id),
 		st->period_s,
 		st->content.confidence,
@@ -692,12 +708,26 @@ static void update_submit_send(struct rpc_call *call, struct update_submit *st)
 		amends ? rpc_printf(call, "%lld", amends) : NULL,
 		st->signer.signature,
 		st->signer.certificate,
+		indicator_actuals_json(call, c),
 	};
 	buf_free(&canonical);
 	free(warnings);
 	free(milestones);
 	free(risks);
-	query_run(call, SQL_SUBMIT, 24, params, update_submit_written);
+	if (c->n_actuals)
+		query_run(call, SQL_SUBMIT_ACTUALS, 25, params, update_submit_written);
+	else
+		query_run(call, SQL_SUBMIT, 24, params, update_submit_written);
+}
+
+static const char SQL_ACTUALS_CHECK[] = INDICATOR_SQL_ACTUALS_CHECK;
+
+/* Each actual is for one of the project's indicators (indicator.c), then the return is sent. */
+static void update_submit_actuals(struct rpc_call *call, PGresult *res)
+{
+	struct update_submit *st = call->state;
+	if (indicator_actuals_checked(call, res, st->c->ref))
+		update_submit_send(call, st);
 }
 
 static void update_submit_context(struct rpc_call *call, PGresult *res)
@@ -727,7 +757,12 @@ static void update_submit_context(struct rpc_call *call, PGresult *res)
 	st->project_id = result_int64(res, 0, CONTEXT_PROJECT_ID);
 	st->on_behalf = !auth_leads_project(&call->principal, leads, n_leads); /* an admin, for the lead */
 	update_submit_warnings(call, st, res, over, tenths);
-	update_submit_send(call, st);
+	if (c->n_actuals == 0) {
+		update_submit_send(call, st);
+		return;
+	}
+	const char *params[2] = {rpc_printf(call, "%lld", st->project_id), indicator_actual_ids(call, c)};
+	query_run(call, SQL_ACTUALS_CHECK, 2, params, update_submit_actuals);
 }
 
 void update_submit(struct rpc_call *call)

@@ -7,6 +7,7 @@
 #include "reply.h"
 #include "server.h"
 #include "text.h"
+#include "values.h"
 
 bool validate_text(struct rpc_call *call, const char *field, const char *s, size_t max_chars, int flags)
 {
@@ -64,6 +65,14 @@ bool validate_email(struct rpc_call *call, const char *field, const char *email)
 	if (!ok)
 		reply_violation(call, field, "\"%s\" is not an email address (name@example.org)", email);
 	return ok;
+}
+
+bool validate_number(struct rpc_call *call, const char *field, const char *s)
+{
+	if (values_number_valid(s))
+		return true;
+	reply_violation(call, field, "\"%s\" is not a number: write " VALUES_NUMBER_HINT, s);
+	return false;
 }
 
 bool validate_period(struct rpc_call *call, const char *field, const char *s, int flags, struct period *p)

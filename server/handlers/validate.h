@@ -21,6 +21,9 @@ bool validate_org_code(struct rpc_call *call, const char *field, const char *cod
 /* something@domain.tld, at most 254 characters */
 bool validate_email(struct rpc_call *call, const char *field, const char *email);
 
+/* An indicator's number (values_number_valid); what is wrong names the field. */
+bool validate_number(struct rpc_call *call, const char *field, const char *s);
+
 enum validate_period_flags {
 	VALIDATE_SINCE_2000 = 1, /* a quarter before 2000 is a violation too */
 };

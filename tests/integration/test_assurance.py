@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import unittest
@@ -317,6 +318,22 @@ class AssuranceTest(harness.WireTest):
         self.refused(self.cli("submitter-LCC", "update", "evidence", str(uid), "--url", "reports/q3.pdf",
                               "--category", "A08"), "neither a URL")
         self.assertEqual(len(self.s.cli_json("viewer", "update", "show", str(uid))["evidence"]), 2)
+        # the board report's appendix lists both, each with what it backs, its category's name and the document
+        out = os.path.join(self.s.tmp, "evidence-report.html")
+        self.ok(self.cli("viewer", "report", "html", "--period", Q3, "--output", out))
+        with open(out, encoding="utf-8") as f:
+            html = f.read()
+        appendix = html[html.index('<section id="evidence"'):]
+        appendix = appendix[:appendix.index("</section>")]
+        ids = [e["id"] for e in shown["evidence"]]
+        first = re.search(r'<tr id="evidence-%d">(.*?)</tr>' % ids[0], appendix, re.S).group(1)
+        self.assertIn("the return", first)
+        self.assertIn("A07 Review of project performance and evaluation", first)
+        self.assertIn('<a href="https://lcc.example/reports/q3-review.pdf"><bdi>Quarterly review</bdi></a>', first)
+        second = re.search(r'<tr id="evidence-%d">(.*?)</tr>' % ids[1], appendix, re.S).group(1)
+        self.assertIn("milestone 1: <bdi>Studio open</bdi>", second)
+        self.assertIn("<code><bdi>contract-signed.pdf</bdi></code>", second)
+        self.assertIn(digest, second)
 
 
 class BeforeMigrationTest(unittest.TestCase):

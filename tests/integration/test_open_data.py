@@ -46,6 +46,12 @@ class OpenDataTest(harness.ServiceTest):
         change = [c for c in self.s.cli_json("viewer", "change", "list", "--project", str(ref))
                   if c["state"] == "pending" and c["kind"] == "time"][0]
         self.ok(self.s.cli("admin", "change", "approve", str(change["id"])))
+        # baseline benefits: the targets of the indicators measured in money (£m and £), not the others
+        for name, unit, target in (("Savings", "£m", "12.5"), ("Grant income", "£", "500000"),
+                                   ("Homes", "homes", "1000")):
+            self.ok(self.s.cli("admin", "indicator", "add", str(ref), "--name", name, "--unit", unit, "--baseline",
+                               "0", "--baseline-date", "2026-01-01", "--target", target, "--target-date",
+                               "2028-03-31"))
         status = {p["ref"]: p for p in self.s.cli_json("viewer", "status", "--period", Q3)["projects"]}
         out = self.ok(self.s.cli("viewer", "export", "open-data", "--period", Q3, "--format", "csv")).stdout
         self.assertTrue(out.startswith("\ufeff"))
@@ -61,6 +67,7 @@ class OpenDataTest(harness.ServiceTest):
                          "Slipped a quarter.")
         self.assertEqual(row["Project - End Date (Latest Approved End Date)"], "2027-09-30")
         self.assertEqual(row["Project - Start Date (Latest Approved Start Date)"], "")
+        self.assertEqual(row["Total Baseline Benefits (£m)"], "13.00")
         self.assertEqual(row["Total Forecast Whole Life Costs (£m)"], "7.25")
         if p["approved_cost_pence"] is not None:
             self.assertEqual(row["Total Baseline Whole Life Costs (£m)"], millions(p["approved_cost_pence"]))
@@ -78,11 +85,12 @@ class OpenDataTest(harness.ServiceTest):
                                             "json")).stdout)
         self.assertEqual([list(o) for o in doc], [KEYS] * len(doc))
         j = next(o for o in doc if o["Project Name"] == p["title"])
-        self.assertIsNone(j["Total Baseline Benefits (£m)"])
+        self.assertEqual(j["Total Baseline Benefits (£m)"], 13.0)
         self.assertEqual(j["Total Forecast Whole Life Costs (£m)"], 7.25)
         self.assertEqual(j["IPA Delivery Confidence Assessment"], "Amber/Red")
         jq = next(o for o in doc if o["Project Name"] == quiet["title"])
         self.assertIsNone(jq["SRO Delivery Confidence Assessment"])
+        self.assertIsNone(jq["Total Baseline Benefits (£m)"])  # no indicator in money
 
 
 if __name__ == "__main__":

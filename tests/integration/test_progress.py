@@ -385,7 +385,7 @@ class ProgressTest(unittest.TestCase):
         self.assertEqual([int(x["ref"]) for x in rows], [5, 6, 38])
         self.assertEqual(list(rows[0].keys()), ["ref", "title", "plan_cost", "period", "confidence", "stage",
                                                 "narrative", "spend", "forecast", "variance_note", "milestones",
-                                                "risks", "last_period", "review", "review_comment"])
+                                                "risks", "actuals", "last_period", "review", "review_comment"])
         r38 = rows[2]
         self.assertEqual(r38["period"], PERIOD)
         self.assertEqual(r38["last_period"], "2026-Q2")
