@@ -119,7 +119,8 @@ $fn$;
 REVOKE EXECUTE ON FUNCTION planreg_log_sequence() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION planreg_log_sequence() TO planreg_app;
 
--- As 0020's (and 0022's, which adds the indicators: see the note at "sequencer" below), with the chain's lock
+-- As 0020's (0022 left it as it was: a return's indicator actuals are inserted by the statement that calls it,
+-- server/handlers/update.c's SQL_SUBMIT, so they commit with it), with the chain's lock
 -- replaced by the two narrow ones and the chain link left to the sequencer. The lines that differ from 0020's
 -- are marked "-- sequencer:".
 DROP FUNCTION planreg_submit_update(bigint, text, text, text, text, bigint, bigint, text, text, text,
