@@ -319,6 +319,8 @@ extern const struct cli_command cmd_audit_witness_key, cmd_audit_witness_enrol, 
 extern const struct cli_command cmd_status_show, cmd_status_outstanding, cmd_status_timeliness, cmd_status_diff,
 	cmd_status_movement;
 extern const struct cli_command cmd_update_evidence;
+extern const struct cli_command cmd_query_raise, cmd_query_answer, cmd_query_reply, cmd_query_close, cmd_query_list,
+	cmd_query_show; /* cmd_query.c */
 extern const struct cli_command cmd_change_list, cmd_change_show, cmd_change_approve, cmd_change_reject;
 extern const struct cli_command cmd_indicator_add, cmd_indicator_list, cmd_indicator_show;
 extern const struct cli_command cmd_remind_run, cmd_remind_log, cmd_remind_policy, cmd_completion_bash;

@@ -35,7 +35,9 @@ static const char cmd_status_help[] =
 	"passed. Money is compared like for like: the forecasts of the projects reported\n"
 	"with a known plan cost against those plan costs; a forecast whose plan cost is\n"
 	"not known (tbd) is counted, not compared. Flags: green_over_variance,\n"
-	"stage_backwards, spend_above_forecast, narrative_repeated, missing_two_periods.\n";
+	"stage_backwards, spend_above_forecast, narrative_repeated, missing_two_periods,\n"
+	"end_date_unapproved (an end date moved with no approved change), actual_missing\n"
+	"(an indicator of the project left out of the return).\n";
 
 /* ---------------------------------------------------------------- shared */
 

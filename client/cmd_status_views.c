@@ -27,9 +27,35 @@ static const char cmd_status_diff_help[] =
 
 /* ---------------------------------------------------------------- status outstanding */
 
-static const char *const cmd_status_outstanding_keys[] = {"organisation", "name",     "contact_email", "due",
-							  "days_late",    "projects", "returned",      "reasons",
-							  "sro",          "assigned"};
+static const char *const cmd_status_outstanding_keys[] = {"organisation", "name",     "contact_email",  "due",
+							  "days_late",    "projects", "returned",       "reasons",
+							  "sro",          "assigned", "overdue_queries"};
+
+/* Does org lead the project of q? */
+static bool cmd_status_query_of(const Planreg__V1__Query *q, const char *org)
+{
+	for (size_t i = 0; i < q->n_lead_orgs; i++)
+		if (strcmp(q->lead_orgs[i], org) == 0)
+			return true;
+	return false;
+}
+
+/* The CA's queries waiting for org's answer past their dates, one "ID: REF PERIOD SECTION, answer by DATE" each. */
+static void cmd_status_overdue_queries(struct output_rows *r, const Planreg__V1__ListOutstandingResponse *o,
+				       const char *org)
+{
+	struct arena a = {0};
+	char **lines = arena_alloc(&a, (o->n_overdue_queries + 1) * sizeof *lines);
+	size_t n = 0;
+	for (size_t i = 0; i < o->n_overdue_queries; i++) {
+		const Planreg__V1__Query *q = o->overdue_queries[i];
+		if (cmd_status_query_of(q, org))
+			lines[n++] = arena_printf(&a, "%lld: %d %s %s, answer by %s", (long long)q->id, q->ref,
+						  cli_period_name(q->period), q->section, q->answer_by);
+	}
+	output_rows_list(r, "overdue_queries", lines, n, "\n");
+	arena_free(&a);
+}
 
 /* One organisation's row: its projects, those returned, and why each is outstanding. */
 static void cmd_status_outstanding_row(struct output_rows *r, const Planreg__V1__OutstandingOrganisation *org)
@@ -54,7 +80,7 @@ static void cmd_status_outstanding_row(struct output_rows *r, const Planreg__V1_
 	}
 	output_rows_begin(r);
 	output_rows_str(r, "organisation", org->code);
-	output_rows_str(r, "name", org->name);
+	output_rows_str(r, "name", org->name[0] ? org->name : NULL);
 	output_rows_str(r, "contact_email", org->contact_email[0] ? org->contact_email : NULL);
 	output_rows_str(r, "due", org->due);
 	if (org->days_late > 0)
@@ -69,11 +95,54 @@ static void cmd_status_outstanding_row(struct output_rows *r, const Planreg__V1_
 	arena_free(&a);
 }
 
+/* Whether an organisation's row comes before: the lead body of a query past its date may owe no return. */
+static bool cmd_status_org_listed(const Planreg__V1__ListOutstandingResponse *o, size_t before_query, const char *org)
+{
+	for (size_t i = 0; i < o->n_organisations; i++)
+		if (strcmp(o->organisations[i]->code, org) == 0)
+			return true;
+	for (size_t i = 0; i < before_query; i++)
+		if (cmd_status_query_of(o->overdue_queries[i], org))
+			return true;
+	return false;
+}
+
 static void cmd_status_outstanding_rows(struct output_rows *r, const void *answer, const void *arg)
 {
 	const Planreg__V1__ListOutstandingResponse *o = answer;
-	for (size_t i = 0; i < o->n_organisations; i++)
+	for (size_t i = 0; i < o->n_organisations; i++) {
 		cmd_status_outstanding_row(r, o->organisations[i]);
+		cmd_status_overdue_queries(r, o, o->organisations[i]->code);
+	}
+	/* an organisation that owes no return but answers to a query past its date: a row of its queries */
+	for (size_t i = 0; i < o->n_overdue_queries; i++)
+		for (size_t k = 0; k < o->overdue_queries[i]->n_lead_orgs; k++) {
+			const char *code = o->overdue_queries[i]->lead_orgs[k];
+			if (cmd_status_org_listed(o, i, code))
+				continue;
+			Planreg__V1__OutstandingOrganisation org = PLANREG__V1__OUTSTANDING_ORGANISATION__INIT;
+			org.code = (char *)code;
+			org.due = o->due;
+			cmd_status_outstanding_row(r, &org);
+			cmd_status_overdue_queries(r, o, code);
+		}
+}
+
+/* The queries past their answer-by dates, after the outstanding returns' headline. */
+static void cmd_status_overdue_print(const Planreg__V1__ListOutstandingResponse *o)
+{
+	if (o->n_overdue_queries == 0)
+		return;
+	struct arena a = {0};
+	printf("Queries past their answer-by date, waiting for the lead body: %zu\n", o->n_overdue_queries);
+	for (size_t i = 0; i < o->n_overdue_queries; i++) {
+		const Planreg__V1__Query *q = o->overdue_queries[i];
+		printf("  query %lld: project %d, %s, %s, answer by %s (%s): %s\n", (long long)q->id, q->ref,
+		       cli_period_name(q->period), q->section, q->answer_by,
+		       output_join(&a, q->lead_orgs, q->n_lead_orgs, ", "), q->comment);
+	}
+	putchar('\n');
+	arena_free(&a);
 }
 
 /* "6" days late, or why there is no number yet (in a). */
@@ -97,6 +166,7 @@ static struct output_table *cmd_status_outstanding_table(const void *answer, con
 	       cli_period_heading(period), due, o->as_of, n, n == 1 ? "" : "s", o->n_organisations,
 	       o->n_organisations == 1 ? "" : "s");
 	printf("(a co-led project is listed under each lead and counted once; days late count from the due date)\n\n");
+	cmd_status_overdue_print(o);
 	static const char *const headers[] = {"ORG", "DAYS LATE", "CONTACT", "REF", "WHY", "TITLE"};
 	struct output_table *tab = output_table_new(headers, CMD_STATUS_N(headers), (1u << 4) | (1u << 5));
 	struct arena a = {0};

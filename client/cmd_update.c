@@ -440,7 +440,7 @@ static int cmd_update_show_run(struct cli *cli, const struct cli_command *self, 
 	}
 	if (g.format == OUTPUT_JSON) {
 		struct cli_json doc;
-		cmd_update_print_json(cli_json_begin(&doc), u->content, u);
+		cmd_update_print_shown_json(cli_json_begin(&doc), u);
 		cli_json_end(&doc);
 	} else {
 		cmd_update_print_record(u);

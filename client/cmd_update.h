@@ -84,6 +84,8 @@ int cmd_update_batch_run(struct cli *cli, const char *path, enum output_format f
 
 /* The stable JSON of an update (docs/json.md); u NULL: the content keys only. */
 void cmd_update_print_json(struct json *j, const Planreg__V1__UpdateContent *c, const Planreg__V1__Update *u);
+/* The same of an update as `update show` prints it: with "queries", each with its thread (cmd_query.h). */
+void cmd_update_print_shown_json(struct json *j, const Planreg__V1__Update *u);
 /* A ListUpdatesResponse as a listing. */
 extern const struct cli_listing cmd_update_print_listing;
 void cmd_update_print_record(const Planreg__V1__Update *u);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cmd_query.h"
 #include "cmd_update.h"
 #include "json.h"
 #include "money.h"
@@ -106,8 +107,10 @@ static void cmd_update_print_assurance_json(struct json *j, const Planreg__V1__A
 	json_object_end(j);
 }
 
-/* The content keys of an update object; with u, the keys of a stored update around them. */
-void cmd_update_print_json(struct json *j, const Planreg__V1__UpdateContent *c, const Planreg__V1__Update *u)
+/* The content keys of an update object; with u, the keys of a stored update around them, and with queries its
+ * queries with their threads (update show). */
+static void cmd_update_print_json_of(struct json *j, const Planreg__V1__UpdateContent *c, const Planreg__V1__Update *u,
+				     bool queries)
 {
 	if (c == NULL)
 		c = &cmd_update_print_no_content;
@@ -156,7 +159,24 @@ void cmd_update_print_json(struct json *j, const Planreg__V1__UpdateContent *c, 
 		cmd_update_print_assurance_json(j, u->assurance);
 		cmd_update_evidence_json(j, u);
 	}
+	if (u && queries) {
+		json_key(j, "queries");
+		json_array_begin(j);
+		for (size_t i = 0; i < u->n_queries; i++)
+			cmd_query_json(j, u->queries[i], true);
+		json_array_end(j);
+	}
 	json_object_end(j);
+}
+
+void cmd_update_print_json(struct json *j, const Planreg__V1__UpdateContent *c, const Planreg__V1__Update *u)
+{
+	cmd_update_print_json_of(j, c, u, false);
+}
+
+void cmd_update_print_shown_json(struct json *j, const Planreg__V1__Update *u)
+{
+	cmd_update_print_json_of(j, u->content, u, true);
 }
 
 static const char *cmd_update_print_review_word(const Planreg__V1__Update *u)
@@ -406,6 +426,10 @@ void cmd_update_print_record(const Planreg__V1__Update *u)
 	*(const char **)arena_push(a, &r.pairs, &r.n, sizeof(char *)) = NULL;
 	output_record(stdout, r.pairs);
 	arena_free(a);
+	for (size_t i = 0; i < u->n_queries; i++) {
+		fputc('\n', stdout);
+		cmd_query_print(stdout, u->queries[i]);
+	}
 }
 
 static const Planreg__V1__Project cmd_update_print_no_project = PLANREG__V1__PROJECT__INIT;

@@ -619,6 +619,7 @@ void report_html_write(struct buf *out, const struct report_html_input *in)
 	report_html_baselines(out, in);
 	report_html_indicators(out, in);
 	report_html_outstanding(out, in->outstanding);
+	report_html_queries(out, in->outstanding);
 	report_html_evidence(out, in);
 	buf_puts(out, "</main>\n</body>\n</html>\n");
 }

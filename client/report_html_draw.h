@@ -86,5 +86,7 @@ void report_html_evidence(struct buf *out, const struct report_html_input *in);
 void report_html_projects(struct buf *out, const struct report_html_input *in);
 /* The returns outstanding, one line per organisation (report_html_lists.c). */
 void report_html_outstanding(struct buf *out, const Planreg__V1__ListOutstandingResponse *o);
+/* The queries waiting for the lead bodies past their answer-by dates (ListOutstanding's overdue_queries). */
+void report_html_queries(struct buf *out, const Planreg__V1__ListOutstandingResponse *o);
 
 #endif

@@ -1,11 +1,13 @@
 /* report_html_lists.c - the board report's lists: one table of every project (ref, title, lead,
- * stage, rating, spend, forecast, plan cost, variance), and the returns outstanding, one compact
- * line per organisation (report_html.c draws the rest of the page). */
+ * stage, rating, spend, forecast, plan cost, variance), the returns outstanding, one compact
+ * line per organisation, and the Combined Authority's queries past their answer-by dates (report_html.c
+ * draws the rest of the page). */
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "cli_period.h"
 #include "report_html_draw.h"
 #include "values.h"
 
@@ -161,5 +163,46 @@ void report_html_outstanding(struct buf *out, const Planreg__V1__ListOutstanding
 	for (size_t i = 0; i < n; i++)
 		if (o->organisations[i])
 			report_html_outstanding_org(out, o->organisations[i]);
+	buf_puts(out, "</ul>\n</section>\n");
+}
+
+/* One query: the project, the quarter and the part queried, the lead bodies, the question and its date. */
+static void report_html_query(struct buf *out, const Planreg__V1__Query *q)
+{
+	buf_printf(out, "<li><strong>Project %" PRId32 "</strong> (", q->ref);
+	report_html_esc(out, cli_period_name(report_html_str(q->period)));
+	buf_puts(out, ", ");
+	report_html_esc(out, report_html_str(q->section));
+	for (size_t i = 0; q->lead_orgs && i < q->n_lead_orgs; i++) {
+		buf_puts(out, i ? ", " : "; ");
+		report_html_esc(out, q->lead_orgs[i]);
+	}
+	buf_puts(out, "): &ldquo;");
+	report_html_text(out, report_html_str(q->comment));
+	buf_puts(out, "&rdquo; &mdash; answer wanted by ");
+	report_html_esc(out, report_html_str(q->answer_by));
+	buf_printf(out, " (query %" PRId64 ")</li>\n", q->id);
+}
+
+void report_html_queries(struct buf *out, const Planreg__V1__ListOutstandingResponse *o)
+{
+	report_html_section_open(out, "queries", "Queries past their answer-by date");
+	size_t n = o && o->overdue_queries ? o->n_overdue_queries : 0;
+	if (!o) {
+		buf_puts(out, "<p class=\"nodata\">The queries were not available for this report.</p>\n</section>\n");
+		return;
+	}
+	if (n == 0) {
+		buf_puts(out, "<p>No query of the Combined Authority waits for an answer past its date.</p>\n"
+			      "</section>\n");
+		return;
+	}
+	buf_printf(out,
+		   "<p class=\"note\">%zu quer%s on one part of a return, of any quarter, still waiting for the lead "
+		   "body&rsquo;s answer after the day it was wanted by.</p>\n<ul class=\"orgs\">\n",
+		   n, n == 1 ? "y" : "ies");
+	for (size_t i = 0; i < n; i++)
+		if (o->overdue_queries[i])
+			report_html_query(out, o->overdue_queries[i]);
 	buf_puts(out, "</ul>\n</section>\n");
 }

@@ -95,3 +95,22 @@ bool auth_may_assign(const struct principal *p, char **lead_orgs, size_t n_lead_
 	return (person_org[0] == '\0' || strcasecmp(person_org, p->organisation) == 0) &&
 	       (assignee_org[0] == '\0' || strcasecmp(assignee_org, p->organisation) == 0);
 }
+
+/* Queries (docs/decisions.md, "Queries"): raising one is the admin's by the method table (RaiseQuery). */
+enum auth_query_party auth_query_party(const struct principal *p, char **lead_orgs, size_t n_lead_orgs)
+{
+	if (p->role == ROLE_ADMIN)
+		return AUTH_QUERY_CA;
+	if (p->role == ROLE_SUBMITTER && auth_leads_project(p, lead_orgs, n_lead_orgs))
+		return AUTH_QUERY_BODY;
+	return AUTH_QUERY_NONE;
+}
+
+const char *auth_query_entry_kind(enum auth_query_party party, bool close)
+{
+	if (party == AUTH_QUERY_CA)
+		return close ? "close" : "reply";
+	if (party == AUTH_QUERY_BODY && !close)
+		return "answer";
+	return NULL;
+}

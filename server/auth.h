@@ -66,4 +66,13 @@ const char *auth_people_scope(const struct principal *p);
 bool auth_may_assign(const struct principal *p, char **lead_orgs, size_t n_lead_orgs, const char *person_org,
 		     const char *assignee_org);
 
+/* Queries on one section of a return (docs/assurance.md, "Queries"): who p is to a query on a return of a
+ * project led by these organisations. The CA's admin raises, replies and closes; a submitter of a lead
+ * organisation answers; anyone else is no party to it. */
+enum auth_query_party { AUTH_QUERY_NONE, AUTH_QUERY_CA, AUTH_QUERY_BODY };
+enum auth_query_party auth_query_party(const struct principal *p, char **lead_orgs, size_t n_lead_orgs);
+/* The entry a party adds to a query's thread: "answer" (the lead body), "reply" or, closing, "close" (the CA);
+ * NULL when it may not (the lead body closing, anyone who is no party). */
+const char *auth_query_entry_kind(enum auth_query_party party, bool close);
+
 #endif

@@ -70,7 +70,7 @@ void assure_status_totals(struct rpc_call *call, Planreg__V1__GetStatusResponse 
 	"coalesce((SELECT string_agg(e.id || chr(30) || e.update_id || chr(30) || coalesce(e.milestone, 0) ||"         \
 	" chr(30) || e.location || chr(30) || coalesce(e.sha256, '') || chr(30) || e.category || chr(30) ||"           \
 	" e.title || chr(30) || e.added_by || chr(30) || " TS(                                                         \
-		"e.added_at") " || chr(30) || coalesce(e.indicator_id, 0), chr(31) ORDER BY e.id)"                      \
+		"e.added_at") " || chr(30) || coalesce(e.indicator_id, 0), chr(31) ORDER BY e.id)"                     \
 			      " FROM evidence_link e WHERE e.update_id = u.id), '')"
 void evidence_from_cell(struct rpc_call *call, const char *cell, Planreg__V1__Evidence ***out, size_t *n);
 #endif

@@ -135,6 +135,12 @@ void indicator_get(struct rpc_call *call);
 /* evidence.c: documents that back a return (docs/assurance.md) */
 void evidence_add(struct rpc_call *call);
 
+/* queries.c: the Combined Authority's queries on one section of a return (docs/assurance.md, "Queries") */
+void queries_raise(struct rpc_call *call);
+void queries_add_entry(struct rpc_call *call);
+void queries_list(struct rpc_call *call);
+void queries_get(struct rpc_call *call);
+
 /* audit.c: the hash chain */
 void audit_verify(struct rpc_call *call);
 

@@ -82,6 +82,7 @@ enum progress_field {
 	PROG_ACTUAL,
 	PROG_PERIOD_TARGET,
 	PROG_TENTHS,
+	PROG_MISSING, /* 't': the return came after the indicator was defined and has no actual for it */
 	PROG_FIELDS
 };
 
@@ -445,6 +446,7 @@ void indicator_progress_cell(struct rpc_call *call, const char *cell, Planreg__V
 		p->target_date = f[PROG_TARGET_DATE];
 		p->actual = f[PROG_ACTUAL];
 		p->period_target = f[PROG_PERIOD_TARGET];
+		p->actual_missing = f[PROG_MISSING][0] == 't';
 		if (f[PROG_TENTHS][0]) {
 			p->progress =
 				ARENA_NEW(&call->arena, Planreg__V1__VariancePct, planreg__v1__variance_pct__init);

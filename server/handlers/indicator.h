@@ -22,7 +22,9 @@
 	"   || chr(30) || i.target_value || chr(30) || to_char(i.target_date, 'YYYY-MM-DD') || chr(30) ||"          \
 	"   coalesce(a.value, '') || chr(30) || coalesce(t.value, '') || chr(30) ||"                                \
 	"   coalesce(round((a.value::numeric - i.baseline_value::numeric) * 1000"                                  \
-	"     / nullif(i.target_value::numeric - i.baseline_value::numeric, 0))::text, ''), chr(31) ORDER BY i.id)" \
+	"     / nullif(i.target_value::numeric - i.baseline_value::numeric, 0))::text, '') || chr(30) ||"              \
+	"   CASE WHEN a.value IS NULL AND i.created_at <= (SELECT pu.submitted_at FROM progress_update pu"            \
+	"    WHERE pu.id = " update ") THEN 't' ELSE 'f' END, chr(31) ORDER BY i.id)"                                \
 	"  FROM indicator i LEFT JOIN update_actual a ON a.indicator_id = i.id AND a.update_id = " update             \
 	"  LEFT JOIN indicator_period_target t ON t.indicator_id = i.id AND t.period = " period                    \
 	"  WHERE i.lineage = (SELECT m.lineage FROM project m WHERE m.id = " project ")), '')"

@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "json.h"
 #include "mailbox.h"
+#include "queries.h"
 #include "remind.h"
 #include "server.h"
 #include "sql.h"
@@ -499,11 +500,31 @@ static void remind_choose_escalation(const struct remind_claim *st, PGresult *ta
 		      date_days_between(o->sro_told_on, st->as_of_date) >= st->overdue_every;
 }
 
+/* The step of an organisation reminded of its queries alone: "queries-DAY", when it has had none in the last
+ * overdue_every days; NULL otherwise. */
+static const char *remind_queries_step(struct rpc_call *call, const struct remind_claim *st, PGresult *taken,
+				       const struct remind_org *o)
+{
+	for (int i = 0; i < PQntuples(taken); i++) {
+		struct date sent;
+		const char *step = result_value(taken, i, TAKEN_STEP);
+		if (strcmp(result_value(taken, i, TAKEN_ORG), o->code) == 0 && strncmp(step, "queries-", 8) == 0 &&
+		    date_parse(result_value(taken, i, TAKEN_AS_OF), &sent) &&
+		    date_days_between(sent, st->as_of_date) < st->overdue_every)
+			return NULL;
+	}
+	return rpc_printf(call, "queries-%s", st->as_of);
+}
+
 /* Which steps are due and free for each organisation (taken: SQL_CLAIM_TAKEN's rows). */
 static void remind_choose_steps(struct rpc_call *call, struct remind_claim *st, PGresult *taken)
 {
 	for (size_t i = 0; i < st->n_orgs; i++) {
 		struct remind_org *o = &st->orgs[i];
+		if (o->queries_only) {
+			o->step = remind_queries_step(call, st, taken, o);
+			continue; /* no assignees, no escalation: only its contacts hear of its queries */
+		}
 		const char *step = remind_step_for(call, st);
 		o->step = remind_free_step(call, st, taken, o, step, "");
 		for (size_t k = 0; k < o->n_assignees; k++) {
@@ -534,9 +555,11 @@ static void remind_address_own(struct rpc_call *call, struct remind_claim *st, s
 		if (p->step)
 			remind_add(call, st, &to, &w, o);
 	}
-	if (o->step == NULL || o->n_unassigned == 0)
+	if (o->step == NULL || (o->n_unassigned == 0 && !o->queries_only))
 		return;
 	struct remind_what w = {REMIND_OWN, o->step, o->unassigned, o->n_unassigned};
+	if (o->queries_only && o->n_contacts == 0)
+		return; /* its queries are in `status outstanding` and the board report; nobody here to tell */
 	struct remind_to own = {o->contacts_joined, o->contacts, o->n_contacts};
 	struct remind_to ca = {st->ca_joined, st->ca_contacts, st->n_ca_contacts};
 	if (o->n_contacts) {
@@ -707,6 +730,39 @@ static void remind_project_from_row(struct rpc_call *call, struct remind_org *o,
 	}
 }
 
+/* The organisation of a row of QUERIES_SQL_OVERDUE_BY_ORG: one reminded of its returns, else one added that is
+ * reminded of its queries alone. */
+static struct remind_org *remind_query_org(struct rpc_call *call, struct remind_claim *st, PGresult *res, int i)
+{
+	const char *code = result_value(res, i, QUERIES_OVERDUE_ORG);
+	for (size_t k = 0; k < st->n_orgs; k++)
+		if (strcmp(st->orgs[k].code, code) == 0)
+			return &st->orgs[k];
+	struct remind_org *o = arena_push(&call->arena, &st->orgs, &st->n_orgs, sizeof *o);
+	memset(o, 0, sizeof *o);
+	o->code = rpc_strdup(call, code);
+	o->name = rpc_strdup(call, result_value(res, i, QUERIES_OVERDUE_ORG_NAME));
+	o->n_contacts = result_split(&call->arena, result_value(res, i, QUERIES_OVERDUE_ORG_CONTACTS), RESULT_SEP,
+				     &o->contacts);
+	o->contacts_joined = remind_join(call, o->contacts, o->n_contacts);
+	o->queries_only = true;
+	return o;
+}
+
+/* The CA's queries past their dates, by lead organisation (queries.h), into the organisations reminded. */
+static void remind_claim_queries(struct rpc_call *call, PGresult *res)
+{
+	struct remind_claim *st = call->state;
+	for (int i = 0; i < PQntuples(res); i++) {
+		struct remind_org *o = remind_query_org(call, st, res, i);
+		const char *line = queries_line(call, queries_from_row(call, res, i));
+		*(const char **)arena_push(&call->arena, &o->overdue_queries, &o->n_overdue_queries, sizeof line) =
+			line;
+	}
+	const char *params[1] = {st->period};
+	query_run(call, SQL_CLAIM_TAKEN, 1, params, remind_claim_taken);
+}
+
 static void remind_claim_outstanding(struct rpc_call *call, PGresult *res)
 {
 	struct remind_claim *st = call->state;
@@ -729,8 +785,8 @@ static void remind_claim_outstanding(struct rpc_call *call, PGresult *res)
 	}
 	for (size_t i = 0; i < st->n_orgs; i++)
 		remind_group(call, &st->orgs[i]); /* once every project is in place: the arrays point into them */
-	const char *params[1] = {st->period};
-	query_run(call, SQL_CLAIM_TAKEN, 1, params, remind_claim_taken);
+	const char *params[2] = {st->as_of, NULL};
+	query_run(call, QUERIES_SQL_OVERDUE_BY_ORG, 2, params, remind_claim_queries);
 }
 
 static void remind_claim_recorded(struct rpc_call *call, PGresult *res)

@@ -58,6 +58,10 @@ struct remind_org {
 	/* its people whose certificates end within 14 days, not renewed yet: "Person<US>YYYY-MM-DD", soonest first */
 	char **expiring;
 	size_t n_expiring;
+	/* the CA's queries on its returns past their answer-by dates, one line each (queries_line), oldest first */
+	const char **overdue_queries;
+	size_t n_overdue_queries;
+	bool queries_only; /* it owes no return: it is reminded of those queries alone ("queries-DAY" steps) */
 };
 
 /* An organisation's place in one digest, once, whatever brought it there. */
@@ -120,6 +124,9 @@ struct remind_claim {
 /* The day (as an offset from the due date) escalations may go from: escalate_after days late, and not before
  * the grace after the job's first run has passed. */
 int remind_escalate_day(const struct remind_claim *st);
+
+/* Whether every organisation of d is reminded of its queries alone (remind_org.queries_only). */
+bool remind_digest_queries_only(const struct remind_digest *d);
 
 /* remind_digest.c: the digest's subject line and its plain-text body (UTF-8, LF line ends). */
 void remind_digest_subject(struct buf *b, const struct remind_claim *st, const struct remind_digest *d);

@@ -103,8 +103,31 @@ static int remind_digest_projects(const struct remind_digest *d)
 	return n;
 }
 
+bool remind_digest_queries_only(const struct remind_digest *d)
+{
+	for (size_t i = 0; i < d->n_entries; i++)
+		if (!d->entries[i].org->queries_only)
+			return false;
+	return d->n_entries > 0;
+}
+
+/* The queries a digest lists. */
+static size_t remind_digest_queries(const struct remind_digest *d)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < d->n_entries; i++)
+		n += d->entries[i].org->n_overdue_queries;
+	return n;
+}
+
 void remind_digest_subject(struct buf *b, const struct remind_claim *st, const struct remind_digest *d)
 {
+	if (remind_digest_queries_only(d)) {
+		size_t n = remind_digest_queries(d);
+		buf_printf(b, "[planreg] %zu %s of the Combined Authority past %s answer-by date", n,
+			   remind_plural((int)n, "query", "queries"), n == 1 ? "its" : "their");
+		return;
+	}
 	int projects = remind_digest_projects(d), escalated = 0;
 	for (size_t i = 0; i < d->n_entries; i++)
 		escalated += d->entries[i].escalate || d->entries[i].sro;
@@ -137,14 +160,20 @@ static void remind_when(struct buf *b, const struct remind_claim *st)
 			   remind_plural(st->days, "day", "days"));
 }
 
+/* "This is planreg, the progress register of the ..." */
+static void remind_who(struct buf *t, const struct remind_claim *st)
+{
+	if (st->plan_title[0])
+		buf_printf(t, "This is planreg, the progress register of %s%s.",
+			   strncasecmp(st->plan_title, "the ", 4) == 0 ? "" : "the ", st->plan_title);
+	else
+		buf_puts(t, "This is planreg, the progress register of the digital strategy action plan.");
+}
+
 static void remind_intro(struct buf *b, const struct remind_claim *st, const struct remind_digest *d)
 {
 	struct buf t = {0};
-	if (st->plan_title[0])
-		buf_printf(&t, "This is planreg, the progress register of %s%s.",
-			   strncasecmp(st->plan_title, "the ", 4) == 0 ? "" : "the ", st->plan_title);
-	else
-		buf_puts(&t, "This is planreg, the progress register of the digital strategy action plan.");
+	remind_who(&t, st);
 	remind_wrap(b, "", buf_str(&t));
 	buf_reset(&t);
 	buf_printf(&t, "Quarterly progress returns for %s, the reporting period from %s, ", st->period_name,
@@ -444,6 +473,28 @@ static void remind_expiring(struct buf *b, const struct remind_digest *d)
 	}
 }
 
+/* ---------------------------------------------------------------- queries past their dates */
+
+/* For an organisation's own contacts and the people its returns are assigned to: the Combined Authority's
+ * queries on its returns that wait for its answer past their answer-by dates (docs/assurance.md, "Queries"). */
+static void remind_queries(struct buf *b, const struct remind_digest *d)
+{
+	for (size_t i = 0; i < d->n_entries; i++) {
+		const struct remind_entry *e = &d->entries[i];
+		const struct remind_org *o = e->own || e->assigned ? e->org : NULL;
+		if (o == NULL || o->n_overdue_queries == 0)
+			continue;
+		buf_printf(b, "\nQueries on the returns of %s (%s) past their answer-by dates\n\n", o->name, o->code);
+		for (size_t k = 0; k < o->n_overdue_queries; k++)
+			remind_wrap(b, "  ", o->overdue_queries[k]);
+		buf_putc(b, '\n');
+		remind_wrap(b, "  ",
+			    "The Combined Authority asked about one part of a return and is waiting for the answer: "
+			    "`planreg query show ID` shows the thread, and `planreg query answer ID --comment TEXT` "
+			    "answers (with --revision UPDATE_ID too when a corrected return was submitted).");
+	}
+}
+
 /* ---------------------------------------------------------------- what comes next */
 
 /* The regular step after today's, as an offset from the due date. An overdue reminder is followed by the next
@@ -584,8 +635,25 @@ static void remind_footer(struct buf *b, const struct remind_claim *st, const st
 	buf_free(&t);
 }
 
+/* The opening of a digest of queries alone: who writes, and what it is about. */
+static void remind_intro_queries(struct buf *b, const struct remind_claim *st)
+{
+	struct buf t = {0};
+	remind_who(&t, st);
+	buf_puts(&t, " Your returns are in; the Combined Authority has asked about parts of them and is waiting "
+		     "for your answers past the days it wanted them by.");
+	remind_wrap(b, "", buf_str(&t));
+	buf_free(&t);
+}
+
 void remind_digest_body(struct buf *b, const struct remind_claim *st, const struct remind_digest *d)
 {
+	if (remind_digest_queries_only(d)) {
+		remind_intro_queries(b, st);
+		remind_queries(b, d);
+		remind_footer(b, st, d);
+		return;
+	}
 	remind_intro(b, st, d);
 	for (size_t i = 0; i < d->n_entries; i++)
 		if (remind_mine(&d->entries[i]))
@@ -596,6 +664,7 @@ void remind_digest_body(struct buf *b, const struct remind_claim *st, const stru
 			remind_sro(b, st, &d->entries[i]);
 	remind_setup(b, st, d);
 	remind_expiring(b, d);
+	remind_queries(b, d);
 	remind_next(b, st, d);
 	remind_footer(b, st, d);
 }

@@ -91,7 +91,7 @@ enum sql_update_col {
 	UPD_SUBMITTED_PERSON,
 	UPD_ON_BEHALF,
 	UPD_SUBMITTED_AT,
-	UPD_ACTUALS, /* SQL_ACTUALS_CELL */
+	UPD_ACTUALS,       /* SQL_ACTUALS_CELL */
 	UPD_RECORD_COLUMNS /* the number of them: a statement's own columns follow from here */
 };
 

@@ -18,6 +18,7 @@
 
 #include "mailbox.h"
 #include "period.h"
+#include "queries.h"
 #include "server.h"
 #include "sql.h"
 #include "validate.h"
@@ -441,6 +442,11 @@ static Planreg__V1__ProjectStatus *status_project(struct rpc_call *call, PGresul
 	status_project_flags(call, res, i, ps, has_update, tenths);
 	assure_status_project(call, res, i, STATUS_ASSURANCE, ps, has_update);
 	indicator_progress_cell(call, result_value(res, i, STATUS_INDICATORS), &ps->indicators, &ps->n_indicators);
+	for (size_t k = 0; has_update && k < ps->n_indicators; k++)
+		if (ps->indicators[k]->actual_missing) { /* each return reports every indicator of its project */
+			status_push_string(call, &ps->flags, &ps->n_flags, "actual_missing");
+			break;
+		}
 	return ps;
 }
 
@@ -824,6 +830,15 @@ static char *status_sro(struct rpc_call *call, const char *cell)
 	return rpc_strdup(call, text);
 }
 
+/* The CA's queries waiting for the lead bodies past their answer-by dates (queries.c), any period's */
+static void status_outstanding_queries(struct rpc_call *call, void *arg, Planreg__V1__Query **qs, size_t n)
+{
+	Planreg__V1__ListOutstandingResponse *r = arg;
+	r->overdue_queries = qs;
+	r->n_overdue_queries = n;
+	reply_ok(call, r);
+}
+
 static void status_outstanding_rows(struct rpc_call *call, PGresult *res)
 {
 	Planreg__V1__ListOutstandingResponse *r = ARENA_NEW(&call->arena, Planreg__V1__ListOutstandingResponse,
@@ -869,7 +884,7 @@ static void status_outstanding_rows(struct rpc_call *call, PGresult *res)
 								sizeof p) = p;
 	}
 	r->projects = status_outstanding_count(call, r);
-	reply_ok(call, r);
+	queries_overdue(call, r->as_of, auth_progress_scope(&call->principal), status_outstanding_queries, r);
 }
 
 void status_outstanding(struct rpc_call *call)

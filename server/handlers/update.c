@@ -17,6 +17,7 @@
 #include "log.h"
 #include "money.h"
 #include "period.h"
+#include "queries.h"
 #include "submitsig.h"
 #include "server.h"
 #include "signed.h"
@@ -797,6 +798,15 @@ void update_submit(struct rpc_call *call)
 
 /* ---------------------------------------------------------------- GetUpdate, ListUpdates */
 
+/* The CA's queries on the return, each with its thread (queries.c) */
+static void update_get_queries(struct rpc_call *call, void *arg, Planreg__V1__Query **qs, size_t n)
+{
+	Planreg__V1__GetUpdateResponse *r = arg;
+	r->update->queries = qs;
+	r->update->n_queries = n;
+	reply_ok(call, r);
+}
+
 static void update_get_done(struct rpc_call *call, PGresult *res)
 {
 	if (PQntuples(res) == 0) {
@@ -814,7 +824,7 @@ static void update_get_done(struct rpc_call *call, PGresult *res)
 	Planreg__V1__GetUpdateResponse *r =
 		ARENA_NEW(&call->arena, Planreg__V1__GetUpdateResponse, planreg__v1__get_update_response__init);
 	r->update = u;
-	reply_ok(call, r);
+	queries_of_update(call, u->id, update_get_queries, r);
 }
 
 void update_get(struct rpc_call *call)

@@ -399,6 +399,12 @@ class ServiceTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         return r
 
+    def refused(self, r, words, code=1):
+        """r exited with code (1: the server refused) and said words on stderr; returns r."""
+        self.assertEqual(r.returncode, code, r.stdout + r.stderr)
+        self.assertIn(words, r.stderr)
+        return r
+
 
 class WireTest(ServiceTest):
     """A test that opens raw planreg/1 connections (wire()) and starts daemons of its own (extra_daemon())

@@ -195,6 +195,12 @@ class IndicatorTest(harness.ServiceTest):
         self.assertEqual([(e["category"], e["indicator_id"]) for e in shown["evidence"]], [("A08", self.homes)])
         # an indicator the return has no actual for, and an invalid category
         other = self.submit(5, "2025-Q3")
+        # status flags a return that leaves out an indicator of its project, not one made before it existed
+        self.submit(38, "2025-Q3")
+        self.ok(self.add(38, "Visitors"))
+        self.assertIn("actual_missing", self.project("2025-Q3", 5)["flags"])
+        self.assertNotIn("actual_missing", self.project("2025-Q3", 38)["flags"])
+        self.assertNotIn("actual_missing", self.project("2025-Q4", 5)["flags"])
         r = self.cli("submitter-LCC", "update", "evidence", str(other), "--url", "https://lcc.example/x.csv",
                      "--category", "A08", "--indicator", str(self.homes))
         self.assertNotEqual(r.returncode, 0, r.stdout)

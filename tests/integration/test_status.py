@@ -315,7 +315,7 @@ class StatusTest(unittest.TestCase):
         self.assertTrue(out)
         for o in out:
             self.assertEqual(list(o), ["organisation", "name", "contact_email", "due", "days_late", "projects",
-                                       "returned", "reasons", "sro", "assigned"])
+                                       "returned", "reasons", "sro", "assigned", "overdue_queries"])
             self.assertEqual((o["due"], o["days_late"]), ("2026-10-14", 6))
         orgs = {o["organisation"]: o for o in out}
         self.assertNotIn("DATAPLEX", orgs)  # reported on the 20th

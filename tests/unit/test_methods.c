@@ -119,6 +119,10 @@ static const struct {
 	{"RemovePerson", "AS", "admin or submitter"},
 	{"AssignProject", "AS", "admin or a submitter of a lead organisation"},
 	{"AddEvidence", "AS", "admin or a submitter of a lead organisation"},
+	{"RaiseQuery", "A", "admin"},
+	{"AddQueryEntry", "AS", "admin or a submitter of a lead organisation"},
+	{"ListQueries", "AVS", "admin, viewer or submitter"},
+	{"GetQuery", "AVS", "admin, viewer or submitter"},
 };
 
 static const struct method *test_method_named(const char *name)
@@ -219,6 +223,26 @@ static void test_progress_decisions(void **state)
 	assert_string_equal(auth_progress_scope(&lcc), "LCC");
 }
 
+/* Queries (docs/decisions.md, "Queries"): the CA replies and closes, a lead body's submitter answers, nobody else. */
+static void test_query_decisions(void **state)
+{
+	(void)state;
+	char *leads[] = {"STFC", "ATOS"};
+	struct principal admin = {.role = ROLE_ADMIN, .organisation = "CA"};
+	struct principal atos = {.role = ROLE_SUBMITTER, .organisation = "atos"};
+	struct principal lcc = {.role = ROLE_SUBMITTER, .organisation = "LCC"};
+	struct principal viewer = {.role = ROLE_VIEWER, .organisation = "CA"};
+	assert_int_equal(auth_query_party(&admin, leads, 2), AUTH_QUERY_CA);
+	assert_int_equal(auth_query_party(&atos, leads, 2), AUTH_QUERY_BODY); /* a co-lead, in any case */
+	assert_int_equal(auth_query_party(&lcc, leads, 2), AUTH_QUERY_NONE);
+	assert_int_equal(auth_query_party(&viewer, leads, 2), AUTH_QUERY_NONE);
+	assert_string_equal(auth_query_entry_kind(AUTH_QUERY_CA, false), "reply");
+	assert_string_equal(auth_query_entry_kind(AUTH_QUERY_CA, true), "close");
+	assert_string_equal(auth_query_entry_kind(AUTH_QUERY_BODY, false), "answer");
+	assert_null(auth_query_entry_kind(AUTH_QUERY_BODY, true));
+	assert_null(auth_query_entry_kind(AUTH_QUERY_NONE, false));
+}
+
 /* The size class decides the cap conn.c applies before decoding. */
 static void test_request_caps(void **state)
 {
@@ -239,6 +263,7 @@ int main(void)
 		cmocka_unit_test(test_table_matches_schema), cmocka_unit_test(test_entries_are_coherent),
 		cmocka_unit_test(test_role_matrix),          cmocka_unit_test(test_gate_follows_table),
 		cmocka_unit_test(test_progress_decisions),   cmocka_unit_test(test_request_caps),
+		cmocka_unit_test(test_query_decisions),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

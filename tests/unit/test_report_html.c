@@ -300,6 +300,16 @@ static void test_report_html_sample_outstanding(struct test_report_html *t, bool
 	test_report_html_late(a, o, 12, "Digital skills bootcamps", "returned",
 			      hostile ? TEST_REPORT_HTML_HOSTILE : "Please give the forecast for the second cohort.");
 	r->projects = 2;
+	/* a query of the Combined Authority past its answer-by date, on an earlier quarter's return */
+	Planreg__V1__Query *q = ARENA_NEW(a, Planreg__V1__Query, planreg__v1__query__init);
+	q->id = 9;
+	q->ref = 7;
+	q->period = "2026-Q2";
+	q->section = "spend";
+	q->comment = hostile ? TEST_REPORT_HTML_HOSTILE : "Reconcile the spend with the ledger.";
+	q->answer_by = "2026-10-01";
+	*(char **)arena_push(a, &q->lead_orgs, &q->n_lead_orgs, sizeof(char *)) = "LCC";
+	*(Planreg__V1__Query **)arena_push(a, &r->overdue_queries, &r->n_overdue_queries, sizeof q) = q;
 	t->in.outstanding = r;
 }
 
@@ -434,6 +444,7 @@ static const char *const test_report_html_order[] = {
 	">Forecast against plan cost by theme, like for like<",
 	">Every project<",
 	">Returns outstanding<",
+	">Queries past their answer-by date<",
 	NULL};
 
 /* What the sample page shows: each headline number with its definition, the colours adding up to
@@ -473,6 +484,9 @@ static const char *const test_report_html_shown[] = {
 	"As of <bdi>2026-10-25</bdi>: 2 projects at 2 organisations, 5 days after the due date",
 	"<li><strong><bdi>LCC</bdi></strong> <bdi>Leeds City Council</bdi>: 7</li>",
 	"12 (sent back: &ldquo;<bdi>Please give the forecast for the second cohort.</bdi>&rdquo;)",
+	"1 query on one part of a return, of any quarter, still waiting",
+	"<li><strong>Project 7</strong> (2026-Q2, spend; LCC): &ldquo;<bdi>Reconcile the spend with the ledger.</bdi>"
+	"&rdquo; &mdash; answer wanted by 2026-10-01 (query 9)</li>",
 	"@page { size: A4;",
 	"@media screen and (max-width: 640px)",
 	"break-inside: avoid",
@@ -614,6 +628,7 @@ static void test_report_html_empty_input(void **state)
 	test_report_html_valid(page);
 	test_report_html_has(page, "Board report, quarter <bdi>(not given)</bdi>");
 	test_report_html_has(page, "No returns are outstanding.");
+	test_report_html_has(page, "No query of the Combined Authority waits for an answer past its date.");
 	buf_free(&out);
 }
 
@@ -631,6 +646,8 @@ struct test_report_html_nulls {
 	Planreg__V1__OutstandingOrganisation org, *orgs[2];
 	Planreg__V1__OutstandingProject late, *lates[2];
 	Planreg__V1__ListOutstandingResponse outstanding;
+	Planreg__V1__Query query, *queries[2];
+	char *query_leads[1];
 	struct report_html_input in;
 };
 
@@ -730,6 +747,18 @@ static void test_report_html_nulls_outstanding(struct test_report_html_nulls *n)
 	n->outstanding.as_of = NULL;
 	n->outstanding.organisations = n->orgs;
 	n->outstanding.n_organisations = 2;
+	planreg__v1__query__init(&n->query);
+	n->query.period = NULL;
+	n->query.section = NULL;
+	n->query.comment = NULL;
+	n->query.answer_by = NULL;
+	n->query_leads[0] = NULL;
+	n->query.lead_orgs = n->query_leads;
+	n->query.n_lead_orgs = 1;
+	n->queries[0] = NULL;
+	n->queries[1] = &n->query;
+	n->outstanding.overdue_queries = n->queries;
+	n->outstanding.n_overdue_queries = 2;
 }
 
 static void test_report_html_null_fields(void **state)
@@ -759,6 +788,7 @@ static void test_report_html_null_fields(void **state)
 	test_report_html_has(page, ">Other<");
 	test_report_html_has(page, "&minus;214748364.8%");
 	test_report_html_has(page, "<li><strong>&mdash;</strong> : ");
+	test_report_html_has(page, "<li><strong>Project 0</strong> (, ; ): &ldquo;&mdash;&rdquo;");
 	buf_free(&out);
 
 	/* lists NULL with counts, and a totals whose groups count only zeros: every chart says No data */
@@ -775,12 +805,14 @@ static void test_report_html_null_fields(void **state)
 	n.in.projects = NULL;
 	n.in.n_projects = 4;
 	n.outstanding.organisations = NULL;
+	n.outstanding.overdue_queries = NULL;
 	report_html_write(&out, &n.in);
 	page = buf_str(&out);
 	test_report_html_valid(page);
 	test_report_html_has(page, ">No data<");
 	test_report_html_has(page, "No projects in this report.");
 	test_report_html_has(page, "No returns are outstanding.");
+	test_report_html_has(page, "No query of the Combined Authority waits for an answer past its date.");
 	buf_free(&out);
 }
 
