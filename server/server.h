@@ -13,6 +13,7 @@
 #include "config.h"
 #include "conn.h"
 #include "db_pool.h"
+#include "handlers/log_seq.h"
 #include "handlers/log_sign.h"
 #include "http.h"
 #include "joining.h"
@@ -66,6 +67,7 @@ struct server {
 	struct proxy_waits proxies;         /* connections from them whose header has not arrived */
 	struct joining joining;             /* issuing certificates to people who join (joining.c) */
 	struct log_signer log_signer;       /* the verifiable log's key and last signed tree (handlers/log_sign.c) */
+	struct log_seq log_seq;             /* the writes waiting for a leaf (handlers/log_seq.c) */
 	struct server_metrics metrics;
 	int port;      /* bound TLS port */
 	int http_port; /* bound HTTP port, -1 when disabled */

@@ -12,14 +12,23 @@
 
 /* SQL reads better laid out by hand. */
 /* clang-format off */
-/* $1 the first id, $2 how many (NULL: all). The columns of enum sql_update_col, then enum chain_col's. */
+/* The chain's order is the log's (the sequencer links each update to the one whose leaf came before it,
+ * migrations/0025); an update without a leaf comes after every one with, in id order. One the sequencer has not
+ * reached yet (in log_pending) is in neither. */
+#define AUDIT_NOT_PENDING(col, id) " NOT EXISTS (SELECT 1 FROM log_pending q WHERE q." col " = " id ")"
+#define AUDIT_CHAIN_KEY(idx, id) idx " IS NULL, coalesce(" idx ", 0), " id
+/* $1 the first update (0: from the start), $2 how many (NULL: all). The columns of enum sql_update_col, then
+ * enum chain_col's. */
 static const char SQL_CHAIN[] =
 	"SELECT " SQL_UPDATE_RECORD_COLUMNS ", u.prev_hash, u.hash,"
 	" l.idx, convert_from(l.entry, 'UTF8'), encode(n.hash, 'hex'), encode(u.signature, 'hex'), u.certificate_sha256"
 	" FROM progress_update u JOIN project p ON p.id = u.project_id"
 	" LEFT JOIN log_leaf l ON l.update_id = u.id"
 	" LEFT JOIN log_node n ON n.level = 0 AND n.idx = l.idx"
-	" WHERE u.id >= $1 ORDER BY u.id LIMIT $2";
+	" WHERE" AUDIT_NOT_PENDING("update_id", "u.id")
+	" AND ($1::bigint = 0 OR (" AUDIT_CHAIN_KEY("l.idx", "u.id") ") >= (SELECT " AUDIT_CHAIN_KEY("a.idx", "$1::bigint")
+	"   FROM (SELECT (SELECT x.idx FROM log_leaf x WHERE x.update_id = $1::bigint) AS idx) a))"
+	" ORDER BY l.idx IS NULL, l.idx, u.id LIMIT $2";
 enum chain_col {
 	CHAIN_PREV_HASH = UPD_RECORD_COLUMNS,
 	CHAIN_HASH,
@@ -29,12 +38,13 @@ enum chain_col {
 	CHAIN_SIGNATURE, /* hex; NULL when recorded unsigned */
 	CHAIN_CERTIFICATE_SHA256,
 };
-/* Every review with its leaf: checked with the first piece (reviews are few; they are not in the chain). */
+/* Every review with its leaf (but those the sequencer has not reached yet): checked with the first piece (reviews are few; they are not in the chain). */
 static const char SQL_REVIEW_LEAVES[] =
 	"SELECT r.id, r.update_id, r.accepted, r.comment, r.reviewed_by, " TS_US("r.reviewed_at") ","
 	" l.idx, convert_from(l.entry, 'UTF8'), encode(n.hash, 'hex'), encode(r.signature, 'hex'), r.certificate_sha256"
 	" FROM update_review r LEFT JOIN log_leaf l ON l.review_id = r.id"
-	" LEFT JOIN log_node n ON n.level = 0 AND n.idx = l.idx ORDER BY r.id";
+	" LEFT JOIN log_node n ON n.level = 0 AND n.idx = l.idx WHERE" AUDIT_NOT_PENDING("review_id", "r.id")
+	" ORDER BY r.id";
 enum review_leaf_col {
 	RL_ID,
 	RL_UPDATE_ID,
@@ -47,7 +57,7 @@ enum review_leaf_col {
 	RL_CERTIFICATE_SHA256,
 };
 /* How many updates the chain holds: asked once, with the first piece. */
-static const char SQL_CHAIN_COUNT[] = "SELECT count(*) FROM progress_update";
+static const char SQL_CHAIN_COUNT[] = "SELECT count(*) FROM progress_update u WHERE" AUDIT_NOT_PENDING("update_id", "u.id");
 enum { CHAIN_COUNT };
 /* clang-format on */
 

@@ -148,8 +148,20 @@ void audit_verify(struct rpc_call *call);
  * (with call->state as it was) once the tree that holds it is signed; on a failure the call is answered with an
  * error and done is not called. Without log_key the receipt has the index and the entry only. */
 typedef void (*log_receipt_fn)(struct rpc_call *call, Planreg__V1__LogReceipt *receipt);
-void log_receipt_update(struct rpc_call *call, int64_t update_id, log_receipt_fn done);
+/* An update's link in the hash chain, which the sequencer sets with its leaf (migrations/0025). */
+struct log_chain_link {
+	const char *prev_hash, *hash;
+};
+/* The entry waits for the sequencer first (handlers/log_seq.c); link, when not NULL, gets the update's chain
+ * link before done is called. */
+void log_receipt_update(struct rpc_call *call, int64_t update_id, struct log_chain_link *link, log_receipt_fn done);
 void log_receipt_review(struct rpc_call *call, int64_t review_id, log_receipt_fn done);
+/* The sequencer's one checkpoint per batch (log_seq.c): signs the tree of size leaves, which a batch has just
+ * committed, on call's connection (leased, idle), checked as every checkpoint is, then calls done(arg) whether or
+ * not it could (a failure is logged; the calls' own receipts meet it again and answer it). False, and done is not
+ * called, when there is nothing to sign (no log_key, or a tree that large is signed) or it cannot be sent. */
+typedef void (*log_batch_signed_fn)(void *arg);
+bool log_sign_batch(struct rpc_call *call, uint64_t size, log_batch_signed_fn done, void *arg);
 void log_get_checkpoint(struct rpc_call *call);
 void log_get_consistency_proof(struct rpc_call *call);
 void log_get_inclusion_proof(struct rpc_call *call);

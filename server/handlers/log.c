@@ -15,20 +15,24 @@
 #include "buf.h"
 #include "handlers.h"
 #include "log.h"
+#include "log_seq.h"
 #include "log_sign.h"
 #include "merkle.h"
 #include "server.h"
+#include "xmalloc.h"
 
 /* SQL reads better laid out by hand. */
 /* clang-format off */
 #define LOG_SQL_SIZE "(SELECT coalesce(max(idx) + 1, 0) FROM log_leaf)"
-/* $1 update id / review id. Rows of enum leaf_col. */
+/* $1 update id / review id. Rows of enum leaf_col; no row while the entry waits for the sequencer. */
 static const char SQL_LEAF_OF_UPDATE[] =
-	"SELECT l.idx, convert_from(l.entry, 'UTF8'), " LOG_SQL_SIZE " FROM log_leaf l WHERE l.update_id = $1";
+	"SELECT l.idx, convert_from(l.entry, 'UTF8'), " LOG_SQL_SIZE ", u.prev_hash, u.hash"
+	" FROM log_leaf l JOIN progress_update u ON u.id = l.update_id WHERE l.update_id = $1";
 static const char SQL_LEAF_OF_REVIEW[] =
-	"SELECT l.idx, convert_from(l.entry, 'UTF8'), " LOG_SQL_SIZE " FROM log_leaf l WHERE l.review_id = $1";
-static const char SQL_LOG_SIZE[] = "SELECT NULL::bigint, NULL::text, " LOG_SQL_SIZE;
-enum leaf_col { LEAF_INDEX, LEAF_ENTRY, LEAF_TREE_SIZE };
+	"SELECT l.idx, convert_from(l.entry, 'UTF8'), " LOG_SQL_SIZE ", NULL::text, NULL::text"
+	" FROM log_leaf l WHERE l.review_id = $1";
+static const char SQL_LOG_SIZE[] = "SELECT NULL::bigint, NULL::text, " LOG_SQL_SIZE ", NULL::text, NULL::text";
+enum leaf_col { LEAF_INDEX, LEAF_ENTRY, LEAF_TREE_SIZE, LEAF_PREV_HASH, LEAF_HASH /* an update's chain link */ };
 /* $1 levels, $2 indices (arrays of the same length) */
 static const char SQL_NODES[] =
 	"SELECT n.level, n.idx, encode(n.hash, 'hex') FROM log_node n"
@@ -121,8 +125,8 @@ static bool log_nodes_fill(struct log_nodes *ns, PGresult *res)
 	return true;
 }
 
-/* Sends SQL_NODES for what the dry run recorded; next gets the rows. */
-static void log_nodes_fetch(struct rpc_call *call, const struct log_nodes *ns, rpc_step next)
+/* SQL_NODES' two parameters (levels, indices) for what the dry run recorded, in a. */
+static void log_nodes_params(struct arena *a, const struct log_nodes *ns, const char *params[2])
 {
 	struct buf levels = {0}, indices = {0};
 	buf_putc(&levels, '{');
@@ -133,10 +137,112 @@ static void log_nodes_fetch(struct rpc_call *call, const struct log_nodes *ns, r
 	}
 	buf_putc(&levels, '}');
 	buf_putc(&indices, '}');
-	const char *params[2] = {rpc_strdup(call, buf_str(&levels)), rpc_strdup(call, buf_str(&indices))};
+	params[0] = arena_strdup(a, buf_str(&levels));
+	params[1] = arena_strdup(a, buf_str(&indices));
 	buf_free(&levels);
 	buf_free(&indices);
+}
+
+/* Sends SQL_NODES for what the dry run recorded; next gets the rows. */
+static void log_nodes_fetch(struct rpc_call *call, const struct log_nodes *ns, rpc_step next)
+{
+	const char *params[2];
+	log_nodes_params(&call->arena, ns, params);
 	query_run(call, SQL_NODES, 2, params, next);
+}
+
+/* ---------------------------------------------------------------- signing a grown tree */
+
+/* Records what signing the tree of size leaves reads: its compact range and the consistency proof from the
+ * tree s signed last. False when the plan cannot be made. */
+static bool log_sign_plan(const struct log_signer *s, uint64_t size, struct log_nodes *ns)
+{
+	struct merkle_compact c;
+	struct merkle_proof p;
+	bool ok = merkle_compact_load(&c, size, log_nodes_record, ns);
+	if (ok && s->size > 0)
+		ok = merkle_consistency_proof(log_nodes_record, ns, s->size, size, &p);
+	return ok;
+}
+
+enum log_sign_result { LOG_SIGNED, LOG_SIGN_REWRITTEN, LOG_SIGN_UNWRITABLE };
+
+/* Signs the tree of size leaves from the fetched nodes, once its consistency proof from the signed tree the plan
+ * saw (signed_size leaves, head signed_root) verifies against both heads; root gets its head. Otherwise *why says
+ * what was wrong (malloc'd): the database no longer extends that tree, or the state file cannot be written. */
+static enum log_sign_result log_sign_nodes(struct log_signer *s, const struct log_nodes *ns, uint64_t size,
+					   uint64_t signed_size, const uint8_t signed_root[MERKLE_HASH_LEN],
+					   uint8_t root[MERKLE_HASH_LEN], char **why)
+{
+	struct merkle_compact c;
+	struct merkle_proof p = {0};
+	if (!merkle_compact_load(&c, size, log_nodes_lookup, (void *)ns)) {
+		*why = xstrdup("the node table lacks a subtree of the tree's right edge");
+		return LOG_SIGN_REWRITTEN;
+	}
+	merkle_compact_root(&c, root);
+	if (signed_size > 0 &&
+	    (!merkle_consistency_proof(log_nodes_lookup, (void *)ns, signed_size, size, &p) ||
+	     !merkle_verify_consistency(signed_size, size, &p.hash[0][0], p.len, signed_root, root))) {
+		*why = xasprintf("the tree of %llu entries is not consistent with the signed one of %llu",
+				 (unsigned long long)size, (unsigned long long)signed_size);
+		return LOG_SIGN_REWRITTEN;
+	}
+	return log_signer_commit(s, size, root, why) ? LOG_SIGNED : LOG_SIGN_UNWRITABLE;
+}
+
+/* ---------------------------------------------------------------- one checkpoint per batch (log_seq.c) */
+
+struct log_batch_sign {
+	struct server *srv;
+	uint64_t size, generation, signed_size;
+	uint8_t signed_root[MERKLE_HASH_LEN];
+	log_batch_signed_fn done;
+	void *arg;
+	struct log_nodes nodes;
+};
+
+/* The batch's nodes came: its tree is signed unless another request signed meanwhile. What goes wrong is only
+ * logged here: the calls' own jobs then sign, meet it again and answer it. */
+static void log_batch_have_nodes(struct db_conn *dc, PGresult *res, const char *error, void *arg)
+{
+	(void)dc;
+	struct log_batch_sign *b = arg;
+	struct log_signer *s = &b->srv->log_signer;
+	uint8_t root[MERKLE_HASH_LEN];
+	char *why = NULL;
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK)
+		log_error("log_batch_sign", "size=%llu error=%s", (unsigned long long)b->size,
+			  log_q(res     ? PQresultErrorMessage(res)
+				: error ? error
+					: "no answer"));
+	else if (s->generation == b->generation && log_nodes_fill(&b->nodes, res) &&
+		 log_sign_nodes(s, &b->nodes, b->size, b->signed_size, b->signed_root, root, &why) != LOG_SIGNED)
+		log_error("log_batch_sign", "size=%llu error=%s", (unsigned long long)b->size, log_q(why));
+	free(why);
+	b->done(b->arg);
+}
+
+bool log_sign_batch(struct rpc_call *call, uint64_t size, log_batch_signed_fn done, void *arg)
+{
+	struct log_signer *s = &call->srv->log_signer;
+	if (!s->enabled || size <= s->size)
+		return false;
+	struct log_batch_sign *b = arena_alloc(&call->arena, sizeof *b);
+	b->srv = call->srv;
+	b->size = size;
+	b->generation = s->generation;
+	b->signed_size = s->size;
+	memcpy(b->signed_root, s->root, MERKLE_HASH_LEN);
+	b->done = done;
+	b->arg = arg;
+	b->nodes.n = 0;
+	b->nodes.overflow = false;
+	if (!log_sign_plan(s, size, &b->nodes))
+		return false;
+	const char *params[2];
+	log_nodes_params(&call->arena, &b->nodes, params);
+	return db_query(call->db, SQL_NODES, 2, params, log_batch_have_nodes, b);
 }
 
 /* A proof as the wire's repeated bytes, copied into the call's arena. */
@@ -167,9 +273,10 @@ static void log_refuse_rewritten(struct rpc_call *call, const char *what)
 struct log_job {
 	void *outer; /* the caller's call->state, given back before done */
 	log_receipt_fn done;
-	const char *sql; /* SQL_LEAF_OF_* or SQL_LOG_SIZE */
-	const char *id;  /* its parameter */
-	int tries;
+	const char *sql;             /* SQL_LEAF_OF_* or SQL_LOG_SIZE */
+	const char *id;              /* its parameter */
+	struct log_chain_link *link; /* an update's: filled from its row once it has a leaf */
+	int tries, waits;
 	bool want_leaf;
 	uint64_t leaf_index;
 	const char *entry;
@@ -182,6 +289,7 @@ struct log_job {
 };
 
 static void log_job_have_row(struct rpc_call *call, PGresult *res);
+static void log_job_sequenced(struct rpc_call *call, bool ok);
 
 static void log_job_finish(struct rpc_call *call, struct log_job *job, Planreg__V1__LogReceipt *r)
 {
@@ -202,32 +310,19 @@ static bool log_job_prove(struct rpc_call *call, struct log_job *job, struct log
 	uint8_t root[MERKLE_HASH_LEN];
 	memcpy(root, job->signed_root, MERKLE_HASH_LEN);
 	if (job->sign) {
-		struct merkle_compact c;
-		struct merkle_proof p = {0};
-		if (!merkle_compact_load(&c, job->tree_size, log_nodes_lookup, &job->nodes)) {
-			log_refuse_rewritten(call, "the node table lacks a subtree of the tree's right edge");
-			return false;
-		}
-		merkle_compact_root(&c, root);
-		if (job->signed_size > 0 &&
-		    (!merkle_consistency_proof(log_nodes_lookup, &job->nodes, job->signed_size, job->tree_size, &p) ||
-		     !merkle_verify_consistency(job->signed_size, job->tree_size, &p.hash[0][0], p.len,
-						job->signed_root, root))) {
-			log_refuse_rewritten(call, rpc_printf(call,
-							      "the tree of %llu entries is not consistent with the "
-							      "signed one of %llu",
-							      (unsigned long long)job->tree_size,
-							      (unsigned long long)job->signed_size));
-			return false;
-		}
-		char *err = NULL;
-		if (!log_signer_commit(s, job->tree_size, root, &err)) {
-			log_error("log_state_write", "rid=%s %s", call->rid, err);
+		char *why = NULL;
+		enum log_sign_result signed_ =
+			log_sign_nodes(s, &job->nodes, job->tree_size, job->signed_size, job->signed_root, root, &why);
+		if (signed_ == LOG_SIGN_REWRITTEN)
+			log_refuse_rewritten(call, rpc_strdup(call, why));
+		if (signed_ == LOG_SIGN_UNWRITABLE) {
+			log_error("log_state_write", "rid=%s %s", call->rid, why);
 			reply_error(call, PLANREG__V1__CODE__UNAVAILABLE, "log_state_unwritable",
 				    "the service cannot record its new checkpoint just now; try again");
-			free(err);
-			return false;
 		}
+		free(why);
+		if (signed_ != LOG_SIGNED)
+			return false;
 	}
 	r->checkpoint = rpc_strdup(call, s->note);
 	if (!job->want_leaf)
@@ -310,13 +405,8 @@ static void log_job_plan(struct rpc_call *call, struct log_job *job)
 	job->sign = job->tree_size > s->size || s->note == NULL;
 	job->nodes.n = 0;
 	job->nodes.overflow = false;
-	struct merkle_compact c;
 	struct merkle_proof p;
-	bool ok = true;
-	if (job->sign)
-		ok = merkle_compact_load(&c, job->tree_size, log_nodes_record, &job->nodes);
-	if (ok && job->sign && s->size > 0)
-		ok = merkle_consistency_proof(log_nodes_record, &job->nodes, s->size, job->tree_size, &p);
+	bool ok = !job->sign || log_sign_plan(s, job->tree_size, &job->nodes);
 	if (ok && job->want_leaf)
 		ok = merkle_inclusion_proof(log_nodes_record, &job->nodes, job->leaf_index, job->tree_size, &p);
 	if (!ok) {
@@ -333,6 +423,10 @@ static void log_job_plan(struct rpc_call *call, struct log_job *job)
 static void log_job_have_row(struct rpc_call *call, PGresult *res)
 {
 	struct log_job *job = call->state;
+	if (PQntuples(res) == 0 && job->want_leaf && ++job->waits < LOG_TRIES) {
+		log_seq_wait(call, log_job_sequenced); /* queued after that batch began (another daemon's, say) */
+		return;
+	}
 	if (PQntuples(res) != 1 || (job->want_leaf && result_is_null(res, 0, LEAF_INDEX))) {
 		log_error("log_leaf_missing", "rid=%s id=%s", call->rid, job->id ? job->id : "");
 		reply_error(call, PLANREG__V1__CODE__INTERNAL, "log_leaf_missing",
@@ -343,6 +437,14 @@ static void log_job_have_row(struct rpc_call *call, PGresult *res)
 	if (job->want_leaf) {
 		job->leaf_index = (uint64_t)result_int64(res, 0, LEAF_INDEX);
 		job->entry = rpc_strdup(call, result_value(res, 0, LEAF_ENTRY));
+		if (job->link != NULL) {
+			job->link->prev_hash = rpc_strdup(call, result_value(res, 0, LEAF_PREV_HASH));
+			job->link->hash = rpc_strdup(call, result_value(res, 0, LEAF_HASH));
+		}
+		/* a tree signed since this leaf was sequenced holds it: proved under that one, no new signature */
+		const struct log_signer *s = &call->srv->log_signer;
+		if (s->note != NULL && s->size > job->leaf_index && s->size <= job->tree_size)
+			job->tree_size = s->size;
 	}
 	if (!call->srv->log_signer.enabled) { /* the log is kept, not signed: the index and the entry only */
 		Planreg__V1__LogReceipt *r =
@@ -356,7 +458,20 @@ static void log_job_have_row(struct rpc_call *call, PGresult *res)
 	log_job_plan(call, job);
 }
 
-static void log_job_start(struct rpc_call *call, const char *sql, int64_t id, log_receipt_fn done)
+/* The sequencer's batch has committed: the entry has its leaf (or another batch must run first). */
+static void log_job_sequenced(struct rpc_call *call, bool ok)
+{
+	if (!ok) {
+		reply_error(call, PLANREG__V1__CODE__UNAVAILABLE, "log_sequencer",
+			    "the service could not give the entry its place in the log just now; try again (a retry "
+			    "with the same idempotency key gets this entry back)");
+		return;
+	}
+	log_job_query(call, call->state);
+}
+
+static void log_job_start(struct rpc_call *call, const char *sql, int64_t id, struct log_chain_link *link,
+			  log_receipt_fn done)
 {
 	struct log_job *job = arena_alloc(&call->arena, sizeof *job);
 	memset(job, 0, sizeof *job);
@@ -365,18 +480,19 @@ static void log_job_start(struct rpc_call *call, const char *sql, int64_t id, lo
 	job->sql = sql;
 	job->id = id > 0 ? rpc_printf(call, "%lld", (long long)id) : NULL;
 	job->want_leaf = id > 0;
+	job->link = link;
 	call->state = job;
-	log_job_query(call, job);
+	log_seq_wait(call, log_job_sequenced); /* everything committed before now gets its leaf first */
 }
 
-void log_receipt_update(struct rpc_call *call, int64_t update_id, log_receipt_fn done)
+void log_receipt_update(struct rpc_call *call, int64_t update_id, struct log_chain_link *link, log_receipt_fn done)
 {
-	log_job_start(call, SQL_LEAF_OF_UPDATE, update_id, done);
+	log_job_start(call, SQL_LEAF_OF_UPDATE, update_id, link, done);
 }
 
 void log_receipt_review(struct rpc_call *call, int64_t review_id, log_receipt_fn done)
 {
-	log_job_start(call, SQL_LEAF_OF_REVIEW, review_id, done);
+	log_job_start(call, SQL_LEAF_OF_REVIEW, review_id, NULL, done);
 }
 
 /* ---------------------------------------------------------------- GetCheckpoint */
@@ -401,7 +517,7 @@ static void log_checkpoint_done(struct rpc_call *call, Planreg__V1__LogReceipt *
 void log_get_checkpoint(struct rpc_call *call)
 {
 	if (log_require_signed(call))
-		log_job_start(call, SQL_LOG_SIZE, 0, log_checkpoint_done);
+		log_job_start(call, SQL_LOG_SIZE, 0, NULL, log_checkpoint_done);
 }
 
 /* ---------------------------------------------------------------- proofs */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "checkpoint.h"
@@ -131,6 +132,8 @@ bool log_signer_open(struct log_signer *s, const struct config *cfg, char **err)
 		log_signer_close(s);
 		return false;
 	}
+	const char *pause = getenv("PLANREGD_TEST_SIGN_PAUSE_MS");
+	s->test_pause_ms = pause != NULL ? strtol(pause, NULL, 10) : 0;
 	s->enabled = true;
 	return true;
 }
@@ -191,6 +194,13 @@ bool log_signer_commit(struct log_signer *s, uint64_t size, const uint8_t root[M
 	if (note == NULL) {
 		*err = xstrdup("cannot make the checkpoint note");
 		return false;
+	}
+	if (s->test_pause_ms > 0) {
+		log_info("log_sign_paused", "size=%llu ms=%ld", (unsigned long long)size, s->test_pause_ms);
+		struct timespec pause = {.tv_sec = s->test_pause_ms / 1000,
+					 .tv_nsec = (s->test_pause_ms % 1000) * 1000000L};
+		while (nanosleep(&pause, &pause) != 0 && errno == EINTR)
+			;
 	}
 	if (!log_sign_write_atomic(s->state_path, note, strlen(note), 0600, false, err)) {
 		free(note);

@@ -24,6 +24,10 @@ struct log_signer {
 	uint8_t root[MERKLE_HASH_LEN];
 	char *note;          /* its signed checkpoint note (malloc'd), NULL before the first */
 	uint64_t generation; /* bumped whenever a new tree is signed */
+	/* tests only: PLANREGD_TEST_SIGN_PAUSE_MS, how long each new checkpoint waits (event=log_sign_paused, the
+	 * whole daemon blocked) between the batch's commit and the state file's write, so that a test can kill the
+	 * daemon at that moment (tests/integration/test_log.py, SequencerCrashTest); 0 in production */
+	long test_pause_ms;
 };
 
 /* Reads the key and the state file (a missing state file is the empty tree); false, with *err, when the key

@@ -308,9 +308,11 @@ struct update_submit {
 	char digest[65];
 	long long project_id;
 	bool on_behalf;
-	char hash[65];           /* chain.c's, to check the database's */
-	struct signed_by signer; /* the submitter's signature and certificate, NULL when unsigned */
-	struct buf warnings;     /* JSON array, for the insert */
+	char hash[65];              /* chain.c's, to check the database's */
+	bool written;               /* this call wrote the row (not a replay, nor the current revision again) */
+	struct log_chain_link link; /* set by the sequencer with the leaf (migrations/0025) */
+	struct signed_by signer;    /* the submitter's signature and certificate, NULL when unsigned */
+	struct buf warnings;        /* JSON array, for the insert */
 	Planreg__V1__SubmitUpdateResponse *resp;
 };
 
@@ -476,17 +478,34 @@ static void update_warn(struct rpc_call *call, struct update_submit *st, const c
 	*(char **)arena_push(&call->arena, &st->resp->warnings, &st->resp->n_warnings, sizeof(char *)) = s;
 }
 
-/* The receipt's place in the log (handlers/log.c), then the answer. */
+/* The receipt's place in the log (handlers/log.c), then the answer, with the chain hash the sequencer gave it. */
 static void update_submit_logged(struct rpc_call *call, Planreg__V1__LogReceipt *receipt)
 {
-	Planreg__V1__SubmitUpdateResponse *r = ((struct update_submit *)call->state)->resp;
+	struct update_submit *st = call->state;
+	Planreg__V1__SubmitUpdateResponse *r = st->resp;
 	r->receipt = receipt;
+	r->hash = (char *)st->link.hash;
+	if (st->written) { /* the database hashed it; chain.c (which audit verify uses) must agree */
+		struct chain_record rec = {
+			.revision = r->revision,
+			.submitted_by = call->principal.credential,
+			.submitted_org = call->principal.organisation,
+			.submitted_person = call->principal.person,
+			.on_behalf = st->on_behalf,
+			.submitted_at = r->submitted_at,
+		};
+		chain_hash(st->link.prev_hash, &st->content, &rec, st->hash);
+		if (strcmp(st->hash, r->hash) != 0)
+			log_error("chain_hash_mismatch", "update=%lld database=%s daemon=%s", (long long)r->update_id,
+				  r->hash, st->hash);
+	}
 	reply_ok(call, r);
 }
 
 static void update_submit_reply(struct rpc_call *call, Planreg__V1__SubmitUpdateResponse *r)
 {
-	log_receipt_update(call, r->update_id, update_submit_logged);
+	struct update_submit *st = call->state;
+	log_receipt_update(call, r->update_id, &st->link, update_submit_logged);
 }
 
 static void update_submit_replayed(struct rpc_call *call, PGresult *res)
@@ -564,21 +583,8 @@ static void update_submit_written(struct rpc_call *call, PGresult *res)
 	Planreg__V1__SubmitUpdateResponse *r = st->resp;
 	r->update_id = result_int64(res, 0, RECEIPT_ID);
 	r->revision = result_int(res, 0, RECEIPT_REVISION);
-	r->hash = rpc_strdup(call, result_value(res, 0, RECEIPT_HASH));
 	r->submitted_at = rpc_strdup(call, result_value(res, 0, RECEIPT_SUBMITTED_AT));
-	/* the database hashed it; chain.c (which audit verify uses) must agree */
-	struct chain_record rec = {
-		.revision = r->revision,
-		.submitted_by = call->principal.credential,
-		.submitted_org = call->principal.organisation,
-		.submitted_person = call->principal.person,
-		.on_behalf = st->on_behalf,
-		.submitted_at = r->submitted_at,
-	};
-	chain_hash(result_value(res, 0, RECEIPT_PREV_HASH), &st->content, &rec, st->hash);
-	if (strcmp(st->hash, r->hash) != 0)
-		log_error("chain_hash_mismatch", "update=%lld database=%s daemon=%s", (long long)r->update_id, r->hash,
-			  st->hash);
+	st->written = true; /* its chain link comes with its leaf */
 	update_submit_reply(call, r);
 }
 

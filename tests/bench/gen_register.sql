@@ -336,6 +336,11 @@ FROM (SELECT u.id, random() < 0.75 AS accepted,
 WHERE pick < 0.06
 ORDER BY reviewed_at, id;
 
+-- the rows above were queued for the log (migrations/0025's triggers); the sequencer gives them their leaves in
+-- the order they were inserted, as the daemon's first batch would, so that nothing is left in log_pending
+\echo == the log: every row above sequenced
+SELECT tree_size, sequenced FROM planreg_log_sequence();
+
 COMMIT;
 
 \echo == VACUUM ANALYZE
@@ -349,7 +354,8 @@ SELECT (SELECT count(*) FROM organisation) AS organisations, (SELECT count(*) FR
        (SELECT count(*) FROM progress_update WHERE revision = 2) AS second_revisions,
        (SELECT count(*) FROM update_milestone) AS milestones, (SELECT count(*) FROM update_risk) AS risks,
        (SELECT count(*) FILTER (WHERE accepted) FROM update_review) AS reviews_accepted,
-       (SELECT count(*) FILTER (WHERE NOT accepted) FROM update_review) AS reviews_returned;
+       (SELECT count(*) FILTER (WHERE NOT accepted) FROM update_review) AS reviews_returned,
+       (SELECT count(*) FROM log_leaf) AS log_leaves, (SELECT count(*) FROM log_pending) AS log_pending;
 SELECT pg_size_pretty(pg_total_relation_size('progress_update')) AS progress_update_total,
        pg_size_pretty(pg_relation_size('progress_update_status')) AS status_index;
 SELECT format('gen_register: done in %s s',

@@ -10,7 +10,7 @@
 # --fast; fsync is checked to be on), a database migrated by `planregd migrate`, an app role that is a member
 # of planreg_app, a PKI with an enrolled admin, starts planregd (room for many connections), imports the real
 # plan (data/lcr-digital-action-plan-2021-2023.txt) as admin with the CLI, then measures:
-#   submit             planreg-bench --workload submit, 8 connections, the log signed (log_key), beside
+#   submit             planreg-bench --workload submit, 8 connections, the log signed (log_key), db_pool_size 8, beside
 #                      pgbench -c 8 -j 2 inserting the same rows (update, milestone, risk) in one transaction
 #                      each, without chain, log or lock; throughput, p50 and p99 of both
 #   status             tests/bench/status_bench.sh (its own cluster and 10,000 x 40 register)
@@ -33,6 +33,7 @@
 #   BENCH_IDLE [5000]         idle connections (lowered to what the open-file limit allows)
 #   BENCH_HANDSHAKES [200]    handshakes of each kind
 #   BENCH_HISTORY [100000]    leaves of the history `audit verify` checks (the submit workload's and more)
+#   BENCH_DB_POOL [8]         planregd's db_pool_size (8: PostgreSQL sees as many sessions as from pgbench -c 8)
 #   BENCH_BUILD_DIR [build/release]
 #   BENCH_KEEP=1              keep the temporary directory
 #   BENCH_TOOL                planreg-bench to run [BENCH_BUILD_DIR/tests/planreg-bench]
@@ -52,6 +53,7 @@ idle=${BENCH_IDLE:-5000}
 handshakes=${BENCH_HANDSHAKES:-200}
 history=${BENCH_HISTORY:-100000}
 cli_runs=20
+db_pool=${BENCH_DB_POOL:-8} # as many PostgreSQL sessions as pgbench's clients on the submit line
 skip_status=${BENCH_SKIP_STATUS:-0}
 if [ "$quick" = 1 ]; then
   seconds=1
@@ -65,6 +67,7 @@ fi
 [[ $idle =~ ^[0-9]{1,6}$ ]] || die "BENCH_IDLE must be a count"
 [[ $handshakes =~ ^[0-9]{1,6}$ ]] && [ "$handshakes" -ge 1 ] || die "BENCH_HANDSHAKES must be a count >= 1"
 [[ $history =~ ^[0-9]{1,7}$ ]] || die "BENCH_HISTORY must be a count of leaves"
+[[ $db_pool =~ ^[0-9]{1,3}$ ]] && [ "$db_pool" -ge 1 ] && [ "$db_pool" -le 100 ] || die "BENCH_DB_POOL must be 1..100"
 
 build=${BENCH_BUILD_DIR:-$root/build/release}
 build=$(cd "$build" && pwd)
@@ -128,7 +131,7 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 fd_limit=$(ulimit -n)
 log=$tmp/planregd.log
 PLANREGD_LOG_KEY=$tmp/log.key PLANREGD_LOG_ORIGIN=bench.localhost/planreg "$planregd" log-key >"$tmp/log.vkey"
-planregd_start "$log" "$pki" "$app_dsn" PLANREGD_LOG_KEY="$tmp/log.key" PLANREGD_MAX_CONNECTIONS="${PLANREGD_MAX_CONNECTIONS:-6000}" \
+planregd_start "$log" "$pki" "$app_dsn" PLANREGD_LOG_KEY="$tmp/log.key" PLANREGD_DB_POOL_SIZE="$db_pool" PLANREGD_MAX_CONNECTIONS="${PLANREGD_MAX_CONNECTIONS:-6000}" \
   PLANREGD_MAX_CONNECTIONS_PER_ADDR="${PLANREGD_MAX_CONNECTIONS_PER_ADDR:-6000}"
 echo "   planregd (pid $daemon_pid) on 127.0.0.1:$port; open-file limit $fd_limit"
 
@@ -186,7 +189,7 @@ pct = lambda p: lat[min(len(lat) - 1, int(len(lat) * p / 100))] if lat else 0.0
 print("%.2f %.2f" % (pct(50), pct(99)))')
 signed=$(grep -c "event=log_signed" "$log" || true)
 result "submit: planregd $(calc %.0f "$sub_rps") req/s (p50 $sub_p50 ms, p99 $sub_p99 ms; log signed," \
-  "$signed checkpoints), pgbench inserting the same rows unchained $(calc %.0f "$pg_tps") tps (p50 $pg_p50 ms," \
+  "$signed checkpoints, db_pool_size $db_pool), pgbench inserting the same rows unchained $(calc %.0f "$pg_tps") tps (p50 $pg_p50 ms," \
   "p99 $pg_p99 ms), ratio $(calc %.2f "$sub_rps / $pg_tps") (target >= 0.9)" \
   "[errors: planregd $sub_err, pgbench ${pg_failed:-0}]"
 
@@ -269,10 +272,12 @@ result "cli whoami: $wall ms wall, $cpu ms CPU (target <= 15 ms wall)" \
 have_leaves=$(psql -X -At -d "$db" -c "SELECT count(*) FROM log_leaf")
 more=$((history > have_leaves ? history - have_leaves : 0))
 echo "== audit verify: $have_leaves leaves, $more more through planreg_submit_update"
-psql -X -q -At -v ON_ERROR_STOP=1 -v n="$more" -v refs="$refs" -v period="$period" -d "$owner_dsn" \
+history_chunk() { # FROM TO: one transaction (each return takes its own advisory locks, migrations/0025, so 100,000
+  # in one would overflow the lock table), then the sequencer gives them their leaves as the daemon would
+  psql -X -q -At -v ON_ERROR_STOP=1 -v lo="$1" -v hi="$2" -v refs="$refs" -v period="$period" -d "$owner_dsn" \
   >"$tmp/history.out" 2>&1 <<'SQL' || { cat "$tmp/history.out" >&2; die "making the history failed"; }
 SELECT count(*) FILTER (WHERE s.outcome = 'written')
-FROM generate_series(1, :n) g
+FROM generate_series(:lo, :hi) g
 CROSS JOIN LATERAL (SELECT p.id, p.ref, 'bench history ' || g AS narrative FROM project p
                     WHERE p.plan_id = (SELECT max(id) FROM plan) AND p.ref = 1 + g % :refs) x
 CROSS JOIN LATERAL (SELECT 'planreg-update-v1' || E'\n' || 'ref=' || x.ref || E'\n'
@@ -283,7 +288,12 @@ CROSS JOIN LATERAL (SELECT 'planreg-update-v1' || E'\n' || 'ref=' || x.ref || E'
 CROSS JOIN LATERAL planreg_submit_update(x.id, :'period', 'amber', 'live', x.narrative, NULL, NULL, '', 'admin',
   'CA', 'Bench Admin', false, 'history-' || g, encode(sha256(convert_to(c.content, 'UTF8')), 'hex'), c.content,
   '[]', '[]', '[]', '2026-07-01', '2026-09-30', '2026-10-31', NULL, NULL, NULL) s;
+SELECT sequenced FROM planreg_log_sequence();
 SQL
+}
+for ((lo = 1; lo <= more; lo += 2000)); do
+  history_chunk "$lo" $((lo + 1999 < more ? lo + 1999 : more))
+done
 leaves=$(psql -X -At -d "$db" -c "SELECT count(*) FROM log_leaf")
 mean=$(psql -X -At -d "$db" -c "SELECT round(avg(octet_length(entry))) FROM log_leaf")
 mkdir -p "$tmp/verifier/state" "$tmp/verifier/data"

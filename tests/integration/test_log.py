@@ -12,10 +12,13 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import stat
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -366,12 +369,16 @@ class LogTest(unittest.TestCase):
 
     def test_leaves_follow_the_history(self):
         self.submit(self.a, 4, "Publicity plan, a third go.")
-        # every update and review is one leaf, updates' leaves in id order, and no index is missing
+        # every update and review is one leaf, nothing is left queued, and no index is missing
         self.assertEqual(self.s.sql("SELECT count(*) = (SELECT count(*) FROM progress_update) + (SELECT count(*) "
                                     "FROM update_review) AND max(idx) + 1 = count(*) FROM log_leaf"), "t")
-        self.assertEqual(self.s.sql("SELECT bool_and(ok) FROM (SELECT idx > lag(idx) OVER (ORDER BY update_id) "
-                                    "OR lag(idx) OVER (ORDER BY update_id) IS NULL AS ok FROM log_leaf "
-                                    "WHERE update_id IS NOT NULL) x"), "t")
+        self.assertEqual(self.s.sql("SELECT count(*) FROM log_pending"), "0")
+        # the chain's order is the log's (the sequencer links each update to the one whose leaf came before it,
+        # migrations/0025; concurrent writes, as in the test above, commit out of id order): every update's
+        # prev_hash is the hash of the update of the leaf before it, the first one's the zero hash
+        self.assertEqual(self.s.sql("SELECT bool_and(ok) FROM (SELECT u.prev_hash = coalesce(lag(u.hash) OVER "
+                                    "(ORDER BY l.idx), repeat('0', 64)) AS ok FROM log_leaf l JOIN progress_update "
+                                    "u ON u.id = l.update_id) x"), "t")
         # the daemon's role may read the log, never write it
         for sql in ("INSERT INTO log_node VALUES (0, 999999, sha256(''))", "DELETE FROM log_leaf"):
             app = subprocess.run(["psql", "-X", "-d", harness.dsn(self.s.db, harness.APP_ROLE), "-c", sql],
@@ -482,6 +489,203 @@ class RewriteTest(unittest.TestCase):
         self.assertEqual(r.returncode, EXIT_LOG, r.stdout + r.stderr)
         self.assertIn("does not extend the one of 2 seen before", r.stderr)
         self.assertEqual(len(self.a.evidence()), 2)
+
+
+class SequencerCrashTest(unittest.TestCase):
+    """Returns are written concurrently and given their leaves by the sequencer in batches (migrations/0025,
+    server/handlers/log_seq.c; docs/verifiable-log.md, "The sequencer"). planregd is killed with SIGKILL under
+    concurrent CLI submitters: while a batch waits for the chain's lock with returns queued, under load at
+    several delays, and between a batch's commit and the state file's write (PLANREGD_TEST_SIGN_PAUSE_MS). No
+    acknowledged return is lost, no signed checkpoint counts leaves that are not stored (or has another head), a
+    return resent with its key lands once, and revisions stay 1..n per project and period."""
+
+    REFS = (40, 41, 42)
+
+    @classmethod
+    def setUpClass(cls):
+        cls.ls = LogService("logcrash")
+        cls.s = cls.ls.s
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.ls.close()
+
+    def start(self, **env):
+        self.s.daemon = harness.Daemon(self.s.db, self.s.pki, self.s.tmp, dict(self.ls.env, **env))
+
+    def kill(self):
+        """SIGKILL the daemon; the checkpoint its state file holds must then be the head of the leaves stored."""
+        d = self.s.daemon
+        d.proc.send_signal(signal.SIGKILL)
+        d.proc.wait(10)
+        d.log.close()
+        self.assertEqual(d.proc.returncode, -signal.SIGKILL)
+        self.assertIsNone(harness.sanitizer_report(d.read_log()))
+        return self.assert_state_reproducible()
+
+    def ensure_running(self):
+        if self.s.daemon.proc.poll() is not None:
+            self.start()
+
+    def assert_state_reproducible(self):
+        """The newest signed checkpoint (the state file) made again from the stored leaves; returns its size."""
+        if not os.path.exists(self.ls.state_file):
+            return 0
+        with open(self.ls.state_file) as f:
+            text = tlog_ref.open_note(f.read(), [tlog_ref.Verifier.parse(self.ls.vkey)])[0]
+        _, size, root, _ = tlog_ref.parse_checkpoint(text)
+        rows = self.s.sql("SELECT encode(entry, 'hex') FROM log_leaf WHERE idx < %d ORDER BY idx" % size)
+        entries = rows.split("\n") if rows else []
+        self.assertEqual(len(entries), size, "the signed checkpoint counts leaves that are not stored")
+        self.assertEqual(tlog_ref.Tree([tlog_ref.leaf_hash(bytes.fromhex(e)) for e in entries]).root(size), root,
+                         "the signed checkpoint's head is not the stored leaves'")
+        return size
+
+    def send(self, body, ref, key, narrative):
+        return body.cli("update", "submit", str(ref), "--period", PERIOD, "--confidence", "green", "--stage",
+                        "concept", "--narrative", narrative, "--idempotency-key", key, "--format", "json",
+                        timeout=60)
+
+    def submitter(self, body, name, stop, results):
+        n = 0
+        while not stop.is_set():
+            n += 1
+            ref = self.REFS[n % len(self.REFS)]
+            key = "%s-%d" % (name, n)
+            r = self.send(body, ref, key, "Crash test: %s, return %d." % (name, n))
+            results.append((key, ref, "Crash test: %s, return %d." % (name, n), r))
+            if r.returncode != 0:
+                time.sleep(0.1)  # the daemon is down: no need to spin
+
+    def stored(self, prefix):
+        """idempotency key -> (update id, leaf index or None, revision) of the returns whose key starts so."""
+        out = self.s.sql("SELECT u.idempotency_key, u.id, l.idx, u.revision FROM progress_update u LEFT JOIN log_leaf "
+                         "l ON l.update_id = u.id WHERE u.idempotency_key LIKE '%s%%'" % prefix)
+        rows = [line.split("|") for line in out.split("\n") if line]
+        self.assertEqual(len(rows), len({r[0] for r in rows}), "a key stored twice")
+        return {r[0]: (int(r[1]), int(r[2]) if r[2] else None, int(r[3])) for r in rows}
+
+    def resend_unacknowledged(self, body, results):
+        """Every return whose client saw no answer goes again with its key; returns key -> its answer."""
+        again = {}
+        for key, ref, narrative, r in results:
+            if r.returncode != 0:
+                r2 = self.send(body, ref, key, narrative)
+                self.assertEqual(r2.returncode, 0, "%s resent: %s%s" % (key, r2.stdout, r2.stderr))
+                again[key] = json.loads(r2.stdout)
+        return again
+
+    def assert_all_in_the_log(self, body, prefix, answers):
+        """Each answer (key -> the CLI's JSON) is the stored return, in the log at its index, its receipt verifies
+        offline and against the tree; nothing is left queued; revisions are 1..n; the log verifies."""
+        stored = self.stored(prefix)
+        self.assertEqual(set(stored), set(answers))
+        for key, u in answers.items():
+            self.assertEqual(stored[key], (u["update_id"], u["leaf_index"], u["revision"]), key)
+            path = os.path.join(body.receipts(), "update-%d.proof" % u["update_id"])
+            r = self.s.cli(None, "audit", "check-receipt", path, "--vkey", self.ls.vkey, env={"PLANREG_SERVER": "localhost:1"})
+            self.assertEqual(r.returncode, 0, key + ": " + r.stdout + r.stderr)
+        self.assertEqual(self.s.sql("SELECT count(*) FROM log_pending"), "0")
+        self.assertEqual(self.s.sql("SELECT count(*) FROM (SELECT revision, row_number() OVER (PARTITION BY "
+                                    "project_id, period ORDER BY revision) AS n FROM progress_update) x "
+                                    "WHERE revision <> n"), "0")
+        r = body.cli("audit", "verify", "--receipts", body.receipts())
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(body.evidence(), [])
+        self.assertGreater(self.assert_state_reproducible(), max(u["leaf_index"] for u in answers.values()))
+
+    def hold_chain_lock(self):
+        """A session holding the chain's advisory lock (migrations/0025: only the sequencer's batch takes it)."""
+        holder = subprocess.Popen(["psql", "-X", "-q", "-At", "-d", self.s.db], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, text=True)
+        self.addCleanup(holder.kill)
+        holder.stdin.write("SELECT pg_advisory_lock(31644363112211817);\nSELECT 'locked';\n")
+        holder.stdin.flush()
+        self.assertEqual(holder.stdout.readline().strip(), "")
+        self.assertEqual(holder.stdout.readline().strip(), "locked")
+        return holder
+
+    def test_sigkill_under_concurrent_submitters_loses_no_acknowledged_return(self):
+        body = Body(self.s, "admin", "crash", self.ls.vkey)
+        stop = threading.Event()
+        results = []
+        threads = [threading.Thread(target=self.submitter, args=(body, "crash-t%d" % i, stop, results), daemon=True)
+                   for i in range(6)]
+
+        def acked():
+            return len([1 for x in results if x[3].returncode == 0])
+        # a batch pending: with the chain's lock held, returns are written and queued but get no leaf
+        holder = self.hold_chain_lock()
+        for t in threads:
+            t.start()
+        try:
+            harness.wait_until("returns queued behind the held lock",
+                               lambda: int(self.s.sql("SELECT count(*) FROM log_pending")) >= 3, 30)
+            self.assertEqual(acked(), 0, "a return was answered without its leaf")
+            self.kill()
+            holder.stdin.write("SELECT pg_advisory_unlock_all();\n")
+            holder.stdin.close()
+            holder.wait(10)
+            holder.stdout.close()
+            self.start()
+            # under load, at several moments after the daemon came back
+            for delay in (0.5, 1.3, 2.2):
+                n = acked()
+                time.sleep(delay)
+                harness.wait_until("returns answered by the new daemon", lambda: acked() >= n + 3, 30)
+                self.kill()
+                self.start()
+            time.sleep(1.0)
+        finally:
+            stop.set()
+            for t in threads:
+                t.join(120)
+            self.ensure_running()
+        answers = {key: json.loads(r.stdout) for key, _, _, r in results if r.returncode == 0}
+        cut = [key for key, _, _, r in results if r.returncode != 0]
+        self.assertGreater(len(answers), 10)
+        self.assertTrue(cut, "no return was cut by a kill: the kills proved nothing")
+        again = self.resend_unacknowledged(body, results)
+        # a return written before the kill that cut it is found by its key, not written again
+        replayed = [key for key, u in again.items() if u["replayed"]]
+        self.assertTrue(replayed, "no cut return had been written")
+        print("\n%d returns answered, %d cut by the 4 kills (%d of them written before it)" % (
+            len(answers), len(cut), len(replayed)), file=sys.stderr)
+        answers.update(again)
+        self.assert_all_in_the_log(body, "crash-", answers)
+
+    def test_sigkill_between_the_batch_commit_and_the_checkpoint(self):
+        body = Body(self.s, "admin", "pause", self.ls.vkey)
+        self.s.daemon.stop()
+        self.start(PLANREGD_TEST_SIGN_PAUSE_MS="60000")
+        mark = self.s.daemon.log_mark()
+        before = self.assert_state_reproducible()
+        results = []
+        threads = [threading.Thread(target=lambda i=i: results.append(
+            ("pause-%d" % i, self.REFS[i % 3], "Paused: %d." % i,
+             self.send(body, self.REFS[i % 3], "pause-%d" % i, "Paused: %d." % i))), daemon=True) for i in range(4)]
+        try:
+            for t in threads:
+                t.start()
+            # the daemon holds a grown tree it has not written to its state file yet: the batch has committed
+            size = int(self.s.daemon.wait_log(r"event=log_sign_paused size=(\d+)", 60, since=mark).group(1))
+            self.assertGreater(size, before)
+            self.assertGreaterEqual(int(self.s.sql("SELECT count(*) FROM log_leaf")), size)
+            self.assertEqual(self.kill(), before, "the state file moved before the checkpoint was written")
+            self.start()
+            for t in threads:
+                t.join(120)
+        finally:
+            self.ensure_running()
+        self.assertEqual(len(results), 4)
+        self.assertEqual([r.returncode != 0 for _, _, _, r in results], [True] * 4, "answered before it was signed")
+        written = self.stored("pause-")
+        self.assertTrue(any(idx is not None and idx < size for _, idx, _ in written.values()))
+        again = self.resend_unacknowledged(body, results)
+        for key, (update_id, _, _) in written.items():
+            self.assertEqual(again[key]["update_id"], update_id, "%s written again" % key)
+            self.assertTrue(again[key]["replayed"])
+        self.assert_all_in_the_log(body, "pause-", again)
 
 
 class MigrationTest(unittest.TestCase):

@@ -40,7 +40,8 @@ HAPROXY_CFG = os.path.join(harness.SOURCE_DIR, "deploy", "haproxy", "planreg.cfg
 HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
 LIST_ORGANISATIONS = 12
 UPSERT_ORGANISATION = 13
-SUBMIT_LOCK = 31644363112211817  # the chain's advisory lock (migrations/0006)
+SUBMIT_LOCK = 31644363112211817  # the chain's advisory lock: the sequencer's batch takes it (migrations/0025)
+LOG_ORIGIN = "scaleout.test.example/planreg"
 CHECK_MS = 300
 
 # statements may wait on the chain's lock for seconds while the test holds it
@@ -173,13 +174,23 @@ class ScaleOutTest(harness.WireTest):
             cls.primary.psql("CREATE ROLE %s LOGIN IN ROLE planreg_app" % harness.APP_ROLE)
             # the harness reads these at each call: from here on it works on the private primary
             os.environ.update({"PGHOST": cls.primary.dir, "PGPORT": cls.primary.port, "PGUSER": "postgres"})
+            # every daemon signs the one log with the one key, each keeping its own state file
+            cls.log_key = os.path.join(cls.tmp, "log.key")
+            r = harness.run([harness.PLANREGD, "log-key"],
+                            env={"PLANREGD_LOG_KEY": cls.log_key, "PLANREGD_LOG_ORIGIN": LOG_ORIGIN})
+            if r.returncode != 0:
+                raise AssertionError("planregd log-key failed: %s" % r.stderr)
+            cls.log_vkey = r.stdout.strip()
+
+            def signing(name):
+                return {"PLANREGD_LOG_KEY": cls.log_key, "PLANREGD_LOG_STATE": os.path.join(cls.tmp, name + ".state")}
             # the harness's own daemon has no replica: the reference for what the primary says
-            cls.service = harness.Service("scaleout", daemon_env=DAEMON_ENV)
+            cls.service = harness.Service("scaleout", daemon_env=dict(DAEMON_ENV, **signing("d0")))
             replica_dsn = cls.replica.dsn(cls.service.db, harness.APP_ROLE)
             # d1 waits long for the replica to replay a write; d2 briefly, then reads from the primary
-            for wait_ms in ("10000", "300"):
+            for name, wait_ms in (("d1", "10000"), ("d2", "300")):
                 env = dict(DAEMON_ENV, PLANREGD_READ_DB_DSN=replica_dsn, PLANREGD_READ_DB_WAIT_MS=wait_ms,
-                           PLANREGD_TRUSTED_PROXIES=LB_SOURCE)
+                           PLANREGD_TRUSTED_PROXIES=LB_SOURCE, **signing(name))
                 d = harness.Daemon(cls.service.db, cls.service.pki, cls.service.tmp, env)
                 cls.daemons.append(d)
                 d.wait_log(r"event=db_listening", 10)  # revocations heard: principals are cached
@@ -424,7 +435,8 @@ class ScaleOutTest(harness.WireTest):
     def test_3_sigkill_under_submissions_lands_each_once(self):
         prefix = "kill-%s" % uuid.uuid4().hex[:6]
         refs = list(range(1, 9))
-        # hold the chain's lock: every submission then waits inside the database, in flight on its daemon
+        # hold the chain's lock: every submission is then written (committed, concurrently) but waits for its
+        # leaf, in flight on its daemon, whose sequencer's batch waits for the lock
         holder = subprocess.Popen(["psql", "-X", "-q", "-At", "-h", self.primary.dir, "-p", self.primary.port, "-U",
                                    "postgres", "-d", self.service.db], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                   text=True)
@@ -447,11 +459,15 @@ class ScaleOutTest(harness.WireTest):
             t.start()
 
         def waiting():
-            return int(self.primary.psql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
-                                         db=self.service.db))
+            queued = int(self.primary.psql("SELECT count(*) FROM log_pending q JOIN progress_update u ON u.id ="
+                                           " q.update_id WHERE u.idempotency_key LIKE '%s-%%'" % prefix,
+                                           db=self.service.db))
+            batches = int(self.primary.psql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT "
+                                            "granted", db=self.service.db))
+            return queued == len(refs) and batches >= 1
 
         try:
-            wait_until("%d submissions waiting for the chain's lock" % len(refs), lambda: waiting() == len(refs), 30)
+            wait_until("%d submissions written and waiting for the sequencer" % len(refs), waiting, 30)
         except AssertionError:
             for key, r in sorted(results.items()):
                 log("finished early: %s exit %d: %s%s" % (key, r.returncode, r.stdout, r.stderr))
@@ -494,7 +510,15 @@ class ScaleOutTest(harness.WireTest):
                                 "'%s-%%' GROUP BY 1 ORDER BY 1" % prefix)
         counts = dict(line.split("|") for line in rows.splitlines())
         self.assertEqual(counts, {"%s-%d" % (prefix, ref): "1" for ref in refs}, "not exactly once each")
-        r = self.cli(self.lb.port, "audit", "verify")
+        # every receipt the client kept, from either daemon, verifies offline and against the one tree
+        receipts = os.path.join(self.service.tmp, "xdg-data", "planreg", "receipts")
+        ids = self.service.sql("SELECT id FROM progress_update WHERE idempotency_key LIKE '%s-%%'" % prefix).split()
+        for i in ids:
+            path = os.path.join(receipts, "update-%s.proof" % i)
+            r = self.service.cli(None, "audit", "check-receipt", path, "--vkey", self.log_vkey,
+                                 env={"PLANREG_SERVER": "localhost:1"})
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        r = self.cli(self.lb.port, "audit", "verify", "--receipts", receipts)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
         # the dead daemon is out of rotation: new submissions go straight to d2
