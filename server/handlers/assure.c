@@ -28,14 +28,12 @@ static const char SQL_RATE[] =
 	" UNION ALL SELECT " ASSURE_COLUMNS " FROM assurance_rating x JOIN r ON x.review_id = r.id";
 
 /* The reported projects (a return, not returned) of SQL_STATUS's selection by the body's rating and the
- * CA's (NULL: none): the parameters are SQL_STATUS's first eleven (every page), then $12 its plan. */
+ * CA's (NULL: none), counted in one pass (migrations/0028): $1 period, $2 as_at, $3 due date, $4 theme,
+ * $5 objective, $6 lead, $7 scope, $8 stage, $9 confidence, $10 plan (SQL_STATUS's parameters but the
+ * previous period, the narratives and the page). */
 static const char SQL_TOTALS[] =
-	"SELECT s.confidence, x.rating, count(*)"
-	" FROM planreg_status_rows($1, $2::timestamptz, $3, $4::date, $5::int, $6, $7, $8, $9::boolean,"
-	"  $10::stage, $11::confidence, NULL::int, NULL::int, $12) s"
-	" LEFT JOIN LATERAL planreg_assurance_latest(s.project_id, $1, $2::timestamptz) x ON true"
-	" WHERE s.update_id IS NOT NULL AND coalesce(s.review_accepted, true)"
-	" GROUP BY 1, 2";
+	"SELECT confidence, rating, projects FROM planreg_status_assurance_counts($1, $2::timestamptz, $3::date,"
+	" $4::int, $5, $6, $7, $8::stage, $9::confidence, $10)";
 enum { TOTALS_BODY, TOTALS_CA, TOTALS_COUNT };
 /* clang-format on */
 
@@ -329,10 +327,8 @@ void assure_status_totals(struct rpc_call *call, Planreg__V1__GetStatusResponse 
 		reply_ok(call, r);
 		return;
 	}
-	const char *p[14];
-	memcpy(p, params, sizeof p);
-	p[8] = "false";  /* no narratives */
-	p[11] = p[13];   /* the plan */
+	const char *p[10] = {params[0], params[1], params[3], params[4],  params[5],
+			     params[6], params[7], params[9], params[10], params[13]};
 	call->state = r; /* the status' own state is done with: this is its last step */
-	query_run(call, SQL_TOTALS, 12, p, assure_status_counted);
+	query_run(call, SQL_TOTALS, 10, p, assure_status_counted);
 }
