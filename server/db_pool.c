@@ -959,8 +959,8 @@ static void db_conn_sent(struct db_conn *dc)
  * is not yet (db_conn_complete sends the execution), unnamed otherwise. 1 when sent. */
 static int db_conn_send(struct db_conn *dc, const char *sql, int nparams, const char *const *params)
 {
-	if (nparams == 0)
-		return PQsendQueryParams(dc->pg, sql, 0, NULL, NULL, NULL, NULL, 0);
+	if (nparams == 0 || strncmp(sql, DB_CUSTOM_PLAN, sizeof DB_CUSTOM_PLAN - 1) == 0)
+		return PQsendQueryParams(dc->pg, sql, nparams, NULL, params, NULL, NULL, 0);
 	uint64_t hash = db_sql_hash(sql);
 	int i = db_prepared_find(dc, sql, hash);
 	char name[16];
@@ -1128,12 +1128,10 @@ struct db_pool *db_pool_new(struct event_base *base, const struct db_pool_settin
 	evutil_secure_rng_init(); /* seeds the jitter now, not in the loop */
 	db_pool_tcp_options(p);
 	/* jit off: JIT compiling costs tens of milliseconds per query, more than the short queries of a
-	 * request take to run (docs/status-explain.md). Custom plans always: a prepared statement saves
-	 * the parse, but our statements' optional filters ("$1 IS NULL OR ...") need the values to plan
-	 * well; a generic plan made GetStatus 50% slower at 10,000 projects. */
+	 * request take to run (docs/status-explain.md). The plan cache as PostgreSQL leaves it: the
+	 * statements that need custom plans say so (DB_CUSTOM_PLAN). */
 	snprintf(p->setup_sql, sizeof p->setup_sql,
-		 "SET statement_timeout = %d; SET application_name = 'planregd'; SET jit = off;"
-		 " SET plan_cache_mode = force_custom_plan",
+		 "SET statement_timeout = %d; SET application_name = 'planregd'; SET jit = off",
 		 s->statement_timeout_ms);
 	p->conns = xcalloc((size_t)s->size, sizeof *p->conns);
 	p->waiters = xcalloc((size_t)s->queue_max, sizeof *p->waiters);

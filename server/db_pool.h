@@ -73,9 +73,18 @@ void db_pool_free(struct db_pool *p);
 
 void db_pool_acquire(struct db_pool *p, db_acquire_cb cb, void *arg);
 
+/* Marks a statement (its text starts with it) that is planned with its parameters' values every time it
+ * runs: sent unnamed, never prepared. For the listings and status statements whose optional filters
+ * ("$1 IS NULL OR ...") need the values to plan well: a generic plan made GetStatus 50% slower. Every other
+ * statement is left to PostgreSQL's plan cache (plan_cache_mode auto), and so are the statements of the
+ * functions and triggers it calls, which a session-wide force_custom_plan planned again on every call
+ * (docs/performance.md, "Planning"). */
+#define DB_CUSTOM_PLAN "/* custom plan */ "
+
 /* Sends one statement with text parameters ($1...); params[i] NULL is SQL NULL.
  * A statement with parameters is prepared on the connection the first time it
- * runs there (named "s<N>", keyed by its text) and executed by name after:
+ * runs there (named "s<N>", keyed by its text) and executed by name after,
+ * unless it starts with DB_CUSTOM_PLAN:
  * a pooler between the daemon and PostgreSQL must run in session mode
  * (docs/decisions.md). The callback gets the preparation's error, if any,
  * like the statement's own. Only one statement per text, no "a; b".

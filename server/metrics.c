@@ -133,6 +133,12 @@ static void metrics_db(struct evbuffer *out, const struct server *srv)
 	const uint64_t reads[] = {m->reads_replica, m->reads_primary};
 	metrics_family(out, "planregd_reads_total", "read requests answered, by the database that served them", "db",
 		       where, reads, 2);
+	static const char *const made[] = {"batch", "read"};
+	const uint64_t receipts[] = {srv->log_seq.receipts_batch, srv->log_seq.receipts_read};
+	metrics_family(out, "planregd_log_receipts_total",
+		       "signed receipts answered, by how: from the sequencer's batch and the nodes read to sign it, or "
+		       "from the leaf and nodes read for the receipt",
+		       "made", made, receipts, 2);
 	metrics_one(out, "planregd_ryw_waits_total", "counter",
 		    "reads that waited for the replica to replay their connection's write", m->ryw_waits);
 	metrics_one(

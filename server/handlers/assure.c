@@ -32,7 +32,7 @@ static const char SQL_RATE[] =
  * $5 objective, $6 lead, $7 scope, $8 stage, $9 confidence, $10 plan (SQL_STATUS's parameters but the
  * previous period, the narratives and the page). */
 static const char SQL_TOTALS[] =
-	"SELECT confidence, rating, projects FROM planreg_status_assurance_counts($1, $2::timestamptz, $3::date,"
+	DB_CUSTOM_PLAN "SELECT confidence, rating, projects FROM planreg_status_assurance_counts($1, $2::timestamptz, $3::date,"
 	" $4::int, $5, $6, $7, $8::stage, $9::confidence, $10)";
 enum { TOTALS_BODY, TOTALS_CA, TOTALS_COUNT };
 /* clang-format on */

@@ -32,7 +32,7 @@ static const char SQL_PROPOSE[] =
 	" SELECT " CHANGE_COLUMNS " FROM c JOIN project p ON p.id = c.project_id";
 /* $1 id, $2 state, $3 ref, $4 scope (a submitter's organisation) */
 static const char SQL_CHANGES[] =
-	"SELECT " CHANGE_COLUMNS " FROM change_request c JOIN project p ON p.id = c.project_id"
+	DB_CUSTOM_PLAN "SELECT " CHANGE_COLUMNS " FROM change_request c JOIN project p ON p.id = c.project_id"
 	" WHERE ($1::bigint IS NULL OR c.id = $1::bigint)"
 	"  AND ($2::change_state IS NULL OR c.state = $2::change_state)"
 	"  AND ($3::int IS NULL OR (p.ref = $3::int AND p.plan_id = " CURRENT_PLAN "))"

@@ -40,7 +40,7 @@ static const char SQL_REVOKE[] =
 	"   WHERE (r.name = $1 OR r.fingerprint = $2) AND r.revoked_at IS NULL RETURNING r.*)"
 	" SELECT " CREDENTIAL_COLUMNS ", pg_notify('" SESSION_CREDENTIAL_CHANNEL "', c.fingerprint) FROM c";
 static const char SQL_LIST[] =
-	"SELECT " CREDENTIAL_COLUMNS " FROM credential c WHERE $1::boolean OR c.revoked_at IS NULL ORDER BY c.name";
+	DB_CUSTOM_PLAN "SELECT " CREDENTIAL_COLUMNS " FROM credential c WHERE $1::boolean OR c.revoked_at IS NULL ORDER BY c.name";
 /* clang-format on */
 
 struct credential_state {

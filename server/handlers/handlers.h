@@ -156,12 +156,15 @@ struct log_chain_link {
  * link before done is called. */
 void log_receipt_update(struct rpc_call *call, int64_t update_id, struct log_chain_link *link, log_receipt_fn done);
 void log_receipt_review(struct rpc_call *call, int64_t review_id, log_receipt_fn done);
-/* The sequencer's one checkpoint per batch (log_seq.c): signs the tree of size leaves, which a batch has just
- * committed, on call's connection (leased, idle), checked as every checkpoint is, then calls done(arg) whether or
- * not it could (a failure is logged; the calls' own receipts meet it again and answer it). False, and done is not
- * called, when there is nothing to sign (no log_key, or a tree that large is signed) or it cannot be sent. */
+/* The sequencer's one checkpoint per batch (log_seq.c): signs the tree the batch has just committed (batch->size
+ * leaves) on call's connection (leased, idle), checked as every checkpoint is, reading the inclusion proofs of the
+ * batch's leaves in the same query (batch->proved, batch->nodes: the calls' receipts need nothing more), then calls
+ * done(arg) whether or not it could (a failure is logged; the calls' own receipts meet it again and answer it).
+ * False, and done is not called, when there is nothing to sign (no log_key, or a tree that large is signed) or it
+ * cannot be sent. */
+struct log_seq_batch;
 typedef void (*log_batch_signed_fn)(void *arg);
-bool log_sign_batch(struct rpc_call *call, uint64_t size, log_batch_signed_fn done, void *arg);
+bool log_sign_batch(struct rpc_call *call, struct log_seq_batch *batch, log_batch_signed_fn done, void *arg);
 void log_get_checkpoint(struct rpc_call *call);
 void log_get_consistency_proof(struct rpc_call *call);
 void log_get_inclusion_proof(struct rpc_call *call);

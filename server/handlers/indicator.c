@@ -37,7 +37,7 @@
 	"   WHERE project_id = p.id), '')"
 /* $1 id, $2 ref, $3 plan, $4 scope (a submitter's organisation) */
 static const char SQL_INDICATORS[] =
-	"SELECT " INDICATOR_COLUMNS " FROM indicator i"
+	DB_CUSTOM_PLAN "SELECT " INDICATOR_COLUMNS " FROM indicator i"
 	" JOIN project p ON p.lineage = i.lineage AND p.plan_id = " PLAN_NAMED("$3")
 	" WHERE ($1::bigint IS NULL OR i.id = $1::bigint) AND ($2::int IS NULL OR p.ref = $2::int)"
 	"  AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM project_lead_org l WHERE l.project_id = p.id"

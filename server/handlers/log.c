@@ -33,10 +33,11 @@ static const char SQL_LEAF_OF_REVIEW[] =
 	" FROM log_leaf l WHERE l.review_id = $1";
 static const char SQL_LOG_SIZE[] = "SELECT NULL::bigint, NULL::text, " LOG_SQL_SIZE ", NULL::text, NULL::text";
 enum leaf_col { LEAF_INDEX, LEAF_ENTRY, LEAF_TREE_SIZE, LEAF_PREV_HASH, LEAF_HASH /* an update's chain link */ };
-/* $1 levels, $2 indices (arrays of the same length) */
+/* $1 levels, $2 indices (arrays of the same length). A join from the arrays, so that the prepared statement's
+ * generic plan probes log_node's key once per node (an IN over the arrays was planned as a scan of the table). */
 static const char SQL_NODES[] =
-	"SELECT n.level, n.idx, encode(n.hash, 'hex') FROM log_node n"
-	" WHERE (n.level, n.idx) IN (SELECT x.l, x.i FROM unnest($1::smallint[], $2::bigint[]) AS x(l, i))";
+	"SELECT n.level, n.idx, encode(n.hash, 'hex') FROM unnest($1::smallint[], $2::bigint[]) AS x(l, i)"
+	" JOIN log_node n ON n.level = x.l AND n.idx = x.i";
 enum node_col { NODE_LEVEL, NODE_INDEX, NODE_HASH };
 /* $1 first index, $2 how many */
 static const char SQL_LEAVES[] =
@@ -47,21 +48,31 @@ static const char SQL_LEAVES[] =
 enum { LEAVES_ENTRY, LEAVES_CERTIFICATE /* the DER of the certificate that signed it; NULL when unsigned */ };
 /* clang-format on */
 
-#define LOG_NODES_MAX 256 /* a compact range, a consistency and an inclusion proof need at most 64 + 129 + 64 */
-#define LOG_TRIES 10      /* a job starts again when another request signed a newer tree meanwhile */
+#define LOG_NODES_MAX 256    /* a compact range, a consistency and an inclusion proof need at most 64 + 129 + 64 */
+#define LOG_BATCH_NODES 2048 /* a batch's: its signing and as many of its leaves' inclusion proofs as fit */
+#define LOG_TRIES 10         /* a job starts again when another request signed a newer tree meanwhile */
 #define LOG_LEAVES_MAX 1000
 
-/* The complete subtrees one job reads: recorded by a dry run, then filled by SQL_NODES. */
-struct log_nodes {
-	size_t n;
-	bool overflow;
-	struct {
-		unsigned level;
-		uint64_t index;
-		bool have;
-		uint8_t hash[MERKLE_HASH_LEN];
-	} v[LOG_NODES_MAX];
+/* The complete subtrees one job (or one batch) reads: recorded by a dry run, then filled by SQL_NODES. */
+struct log_node_slot {
+	unsigned level;
+	uint64_t index;
+	bool have;
+	uint8_t hash[MERKLE_HASH_LEN];
 };
+struct log_nodes {
+	size_t n, cap;
+	bool overflow;
+	struct log_node_slot *v;
+};
+
+static void log_nodes_init(struct log_nodes *ns, struct log_node_slot *slots, size_t cap)
+{
+	ns->n = 0;
+	ns->cap = cap;
+	ns->overflow = false;
+	ns->v = slots;
+}
 
 static bool log_nodes_record(void *ctx, unsigned level, uint64_t index, uint8_t out[MERKLE_HASH_LEN])
 {
@@ -70,7 +81,7 @@ static bool log_nodes_record(void *ctx, unsigned level, uint64_t index, uint8_t 
 	for (size_t i = 0; i < ns->n; i++)
 		if (ns->v[i].level == level && ns->v[i].index == index)
 			return true;
-	if (ns->n == LOG_NODES_MAX) {
+	if (ns->n == ns->cap) {
 		ns->overflow = true;
 		return false;
 	}
@@ -195,15 +206,18 @@ static enum log_sign_result log_sign_nodes(struct log_signer *s, const struct lo
 
 struct log_batch_sign {
 	struct server *srv;
-	uint64_t size, generation, signed_size;
+	struct log_seq_batch *batch;
+	size_t provable; /* the batch's leaves whose inclusion proofs the plan holds */
+	uint64_t generation, signed_size;
 	uint8_t signed_root[MERKLE_HASH_LEN];
 	log_batch_signed_fn done;
 	void *arg;
 	struct log_nodes nodes;
 };
 
-/* The batch's nodes came: its tree is signed unless another request signed meanwhile. What goes wrong is only
- * logged here: the calls' own jobs then sign, meet it again and answer it. */
+/* The batch's nodes came: its tree is signed unless another request signed meanwhile, and then its leaves are
+ * proved from the same nodes. What goes wrong is only logged here: the calls' own jobs then sign, meet it again
+ * and answer it. */
 static void log_batch_have_nodes(struct db_conn *dc, PGresult *res, const char *error, void *arg)
 {
 	(void)dc;
@@ -211,35 +225,45 @@ static void log_batch_have_nodes(struct db_conn *dc, PGresult *res, const char *
 	struct log_signer *s = &b->srv->log_signer;
 	uint8_t root[MERKLE_HASH_LEN];
 	char *why = NULL;
+	uint64_t size = b->batch->size;
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK)
-		log_error("log_batch_sign", "size=%llu error=%s", (unsigned long long)b->size,
+		log_error("log_batch_sign", "size=%llu error=%s", (unsigned long long)size,
 			  log_q(res     ? PQresultErrorMessage(res)
 				: error ? error
 					: "no answer"));
-	else if (s->generation == b->generation && log_nodes_fill(&b->nodes, res) &&
-		 log_sign_nodes(s, &b->nodes, b->size, b->signed_size, b->signed_root, root, &why) != LOG_SIGNED)
-		log_error("log_batch_sign", "size=%llu error=%s", (unsigned long long)b->size, log_q(why));
+	else if (s->generation != b->generation || !log_nodes_fill(&b->nodes, res))
+		; /* signed meanwhile (the calls prove under that tree), or not a hash (their jobs say so) */
+	else if (log_sign_nodes(s, &b->nodes, size, b->signed_size, b->signed_root, root, &why) != LOG_SIGNED)
+		log_error("log_batch_sign", "size=%llu error=%s", (unsigned long long)size, log_q(why));
+	else {
+		b->batch->proved = b->provable;
+		b->batch->signed_generation = s->generation;
+		b->batch->nodes = &b->nodes;
+	}
 	free(why);
 	b->done(b->arg);
 }
 
-bool log_sign_batch(struct rpc_call *call, uint64_t size, log_batch_signed_fn done, void *arg)
+bool log_sign_batch(struct rpc_call *call, struct log_seq_batch *batch, log_batch_signed_fn done, void *arg)
 {
 	struct log_signer *s = &call->srv->log_signer;
-	if (!s->enabled || size <= s->size)
+	if (!s->enabled || batch->size <= s->size)
 		return false;
-	struct log_batch_sign *b = arena_alloc(&call->arena, sizeof *b);
+	struct log_batch_sign *b = arena_alloc(&batch->arena, sizeof *b); /* freed with the batch, after done */
 	b->srv = call->srv;
-	b->size = size;
+	b->batch = batch;
 	b->generation = s->generation;
 	b->signed_size = s->size;
 	memcpy(b->signed_root, s->root, MERKLE_HASH_LEN);
 	b->done = done;
 	b->arg = arg;
-	b->nodes.n = 0;
-	b->nodes.overflow = false;
-	if (!log_sign_plan(s, size, &b->nodes))
+	log_nodes_init(&b->nodes, arena_alloc(&batch->arena, LOG_BATCH_NODES * sizeof *b->nodes.v), LOG_BATCH_NODES);
+	if (!log_sign_plan(s, batch->size, &b->nodes))
 		return false;
+	struct merkle_proof p;
+	while (b->provable < batch->n &&
+	       merkle_inclusion_proof(log_nodes_record, &b->nodes, batch->leaves[b->provable].index, batch->size, &p))
+		b->provable++;
 	const char *params[2];
 	log_nodes_params(&call->arena, &b->nodes, params);
 	return db_query(call->db, SQL_NODES, 2, params, log_batch_have_nodes, b);
@@ -273,9 +297,10 @@ static void log_refuse_rewritten(struct rpc_call *call, const char *what)
 struct log_job {
 	void *outer; /* the caller's call->state, given back before done */
 	log_receipt_fn done;
-	const char *sql;             /* SQL_LEAF_OF_* or SQL_LOG_SIZE */
-	const char *id;              /* its parameter */
-	struct log_chain_link *link; /* an update's: filled from its row once it has a leaf */
+	const char *sql;              /* SQL_LEAF_OF_* or SQL_LOG_SIZE */
+	const char *id;               /* its parameter */
+	int64_t update_id, review_id; /* the entry's, as the sequencer's batch names it */
+	struct log_chain_link *link;  /* an update's: filled from its row once it has a leaf */
 	int tries, waits;
 	bool want_leaf;
 	uint64_t leaf_index;
@@ -286,10 +311,11 @@ struct log_job {
 	uint8_t signed_root[MERKLE_HASH_LEN];
 	bool sign;
 	struct log_nodes nodes;
+	struct log_node_slot slots[LOG_NODES_MAX];
 };
 
 static void log_job_have_row(struct rpc_call *call, PGresult *res);
-static void log_job_sequenced(struct rpc_call *call, bool ok);
+static void log_job_sequenced(struct rpc_call *call, const struct log_seq_batch *b);
 
 static void log_job_finish(struct rpc_call *call, struct log_job *job, Planreg__V1__LogReceipt *r)
 {
@@ -387,6 +413,8 @@ static void log_job_have_nodes(struct rpc_call *call, PGresult *res)
 	r->leaf_index = job->leaf_index;
 	r->entry.data = (uint8_t *)(job->want_leaf ? job->entry : "");
 	r->entry.len = job->want_leaf ? strlen(job->entry) : 0;
+	if (job->want_leaf)
+		call->srv->log_seq.receipts_read++;
 	log_job_finish(call, job, r);
 }
 
@@ -403,8 +431,7 @@ static void log_job_plan(struct rpc_call *call, struct log_job *job)
 		return;
 	}
 	job->sign = job->tree_size > s->size || s->note == NULL;
-	job->nodes.n = 0;
-	job->nodes.overflow = false;
+	log_nodes_init(&job->nodes, job->slots, LOG_NODES_MAX);
 	struct merkle_proof p;
 	bool ok = !job->sign || log_sign_plan(s, job->tree_size, &job->nodes);
 	if (ok && job->want_leaf)
@@ -458,16 +485,73 @@ static void log_job_have_row(struct rpc_call *call, PGresult *res)
 	log_job_plan(call, job);
 }
 
-/* The sequencer's batch has committed: the entry has its leaf (or another batch must run first). */
-static void log_job_sequenced(struct rpc_call *call, bool ok)
+/* The leaf the batch made for the job's entry; NULL when it made none (the entry was sequenced before, by another
+ * daemon, say). */
+static const struct log_seq_leaf *log_job_leaf_of(const struct log_job *job, const struct log_seq_batch *b)
 {
-	if (!ok) {
+	for (size_t i = 0; i < b->n; i++)
+		if ((job->update_id && b->leaves[i].update_id == job->update_id) ||
+		    (job->review_id && b->leaves[i].review_id == job->review_id))
+			return &b->leaves[i];
+	return NULL;
+}
+
+/* The entry is one of the batch's leaves: the index, the entry and the link are the batch's. When the batch's
+ * tree was signed with its leaves' proofs read, the receipt is made from them now; otherwise the job goes on
+ * from the leaf as if it had read its row. */
+static void log_job_from_batch(struct rpc_call *call, struct log_job *job, const struct log_seq_batch *b,
+			       const struct log_seq_leaf *leaf)
+{
+	const struct log_signer *s = &call->srv->log_signer;
+	job->leaf_index = leaf->index;
+	job->entry = rpc_strdup(call, leaf->entry);
+	job->tree_size = b->size;
+	if (job->link != NULL) {
+		job->link->prev_hash = rpc_strdup(call, leaf->prev_hash ? leaf->prev_hash : "");
+		job->link->hash = rpc_strdup(call, leaf->hash ? leaf->hash : "");
+	}
+	Planreg__V1__LogReceipt *r = ARENA_NEW(&call->arena, Planreg__V1__LogReceipt, planreg__v1__log_receipt__init);
+	r->leaf_index = job->leaf_index;
+	r->entry.data = (uint8_t *)job->entry;
+	r->entry.len = strlen(job->entry);
+	if (!s->enabled) { /* the log is kept, not signed: the index and the entry only */
+		log_job_finish(call, job, r);
+		return;
+	}
+	size_t i = (size_t)(leaf - b->leaves);
+	struct merkle_proof p = {0};
+	uint8_t hash[MERKLE_HASH_LEN];
+	merkle_leaf_hash(job->entry, r->entry.len, hash);
+	if (i < b->proved && s->generation == b->signed_generation && s->size == b->size &&
+	    merkle_inclusion_proof(log_nodes_lookup, b->nodes, leaf->index, b->size, &p) &&
+	    merkle_verify_inclusion(hash, leaf->index, b->size, &p.hash[0][0], p.len, s->root)) {
+		r->checkpoint = rpc_strdup(call, s->note);
+		log_proof_out(call, &p, &r->proof, &r->n_proof);
+		call->srv->log_seq.receipts_batch++;
+		log_job_finish(call, job, r);
+		return;
+	}
+	/* a tree signed since this leaf was sequenced holds it: proved under that one, no new signature */
+	if (s->note != NULL && s->size > job->leaf_index && s->size <= job->tree_size)
+		job->tree_size = s->size;
+	log_job_plan(call, job);
+}
+
+/* The sequencer's batch has committed: the entry has its leaf (or another batch must run first). */
+static void log_job_sequenced(struct rpc_call *call, const struct log_seq_batch *b)
+{
+	if (b == NULL) {
 		reply_error(call, PLANREG__V1__CODE__UNAVAILABLE, "log_sequencer",
 			    "the service could not give the entry its place in the log just now; try again (a retry "
 			    "with the same idempotency key gets this entry back)");
 		return;
 	}
-	log_job_query(call, call->state);
+	struct log_job *job = call->state;
+	const struct log_seq_leaf *leaf = job->want_leaf ? log_job_leaf_of(job, b) : NULL;
+	if (leaf != NULL)
+		log_job_from_batch(call, job, b, leaf);
+	else
+		log_job_query(call, job);
 }
 
 static void log_job_start(struct rpc_call *call, const char *sql, int64_t id, struct log_chain_link *link,
@@ -480,6 +564,8 @@ static void log_job_start(struct rpc_call *call, const char *sql, int64_t id, st
 	job->sql = sql;
 	job->id = id > 0 ? rpc_printf(call, "%lld", (long long)id) : NULL;
 	job->want_leaf = id > 0;
+	job->update_id = sql == SQL_LEAF_OF_UPDATE ? id : 0;
+	job->review_id = sql == SQL_LEAF_OF_REVIEW ? id : 0;
 	job->link = link;
 	call->state = job;
 	log_seq_wait(call, log_job_sequenced); /* everything committed before now gets its leaf first */
@@ -527,6 +613,7 @@ struct log_proof_state {
 	bool inclusion;
 	uint64_t a, b; /* index and size, or old and new size */
 	struct log_nodes nodes;
+	struct log_node_slot slots[LOG_NODES_MAX];
 };
 
 static bool log_proof_make(struct log_proof_state *st, merkle_subtree_fn fn, struct merkle_proof *p)
@@ -565,6 +652,7 @@ static void log_proof_start(struct rpc_call *call, bool inclusion, uint64_t a, u
 {
 	struct log_proof_state *st = arena_alloc(&call->arena, sizeof *st);
 	memset(st, 0, sizeof *st);
+	log_nodes_init(&st->nodes, st->slots, LOG_NODES_MAX);
 	st->inclusion = inclusion;
 	st->a = a;
 	st->b = b;
@@ -623,6 +711,7 @@ struct log_root_job {
 	log_root_fn done;
 	uint64_t size;
 	struct log_nodes nodes;
+	struct log_node_slot slots[LOG_NODES_MAX];
 };
 
 static void log_root_have_nodes(struct rpc_call *call, PGresult *res)
@@ -641,6 +730,7 @@ void log_root_at(struct rpc_call *call, uint64_t size, log_root_fn done)
 {
 	struct log_root_job *job = arena_alloc(&call->arena, sizeof *job);
 	memset(job, 0, sizeof *job);
+	log_nodes_init(&job->nodes, job->slots, LOG_NODES_MAX);
 	job->outer = call->state;
 	job->done = done;
 	job->size = size;

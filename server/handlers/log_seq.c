@@ -3,15 +3,19 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "handlers.h"
 #include "log.h"
 #include "server.h"
+#include "xmalloc.h"
 
 /* One batch, in its own transaction (autocommit): the chain links, leaf indices and node hashes of everything
- * queued, under the chain's advisory lock (migrations/0025). */
-static const char SQL_SEQUENCE[] = "SELECT tree_size, sequenced FROM planreg_log_sequence()";
-enum { SEQ_TREE_SIZE, SEQ_SEQUENCED };
+ * queued, under the chain's advisory lock (migrations/0025, 0029). A row per new leaf, then one row with the
+ * tree's size. */
+static const char SQL_SEQUENCE[] =
+	"SELECT tree_size, idx, update_id, review_id, entry, prev_hash, hash FROM planreg_log_sequence_leaves()";
+enum { SEQ_TREE_SIZE, SEQ_INDEX, SEQ_UPDATE_ID, SEQ_REVIEW_ID, SEQ_ENTRY, SEQ_PREV_HASH, SEQ_HASH };
 
 struct log_seq_waiter {
 	struct rpc_call *call;
@@ -20,56 +24,122 @@ struct log_seq_waiter {
 };
 
 static void log_seq_start(struct server *srv);
+static void log_seq_sign(struct server *srv, struct log_seq_waiter *w, struct log_seq_batch *b);
 
-/* Every call of a batch goes on. */
-static void log_seq_wake(struct log_seq_waiter *w, bool ok)
+/* Every call of a batch goes on; then the batch is freed. */
+static void log_seq_wake(struct log_seq_waiter *w, struct log_seq_batch *b)
 {
 	while (w != NULL) {
 		struct log_seq_waiter *next = w->next; /* w is in its call's arena, which ready may free */
 		log_set_request(w->call->rid);
-		w->ready(w->call, ok);
+		w->ready(w->call, b);
 		log_set_request(NULL);
 		w = next;
 	}
+	if (b != NULL) {
+		arena_free(&b->arena);
+		free(b);
+	}
 }
 
-/* The batch's checkpoint is signed (or could not be: its calls meet that themselves). */
+/* The statement's rows as a batch; NULL when they are not what SQL_SEQUENCE answers. */
+static struct log_seq_batch *log_seq_batch_of(PGresult *res)
+{
+	int rows = PQntuples(res);
+	if (rows < 1 || PQnfields(res) != SEQ_HASH + 1 || PQgetisnull(res, rows - 1, SEQ_TREE_SIZE))
+		return NULL;
+	struct log_seq_batch *b = xcalloc(1, sizeof *b);
+	b->size = (uint64_t)result_int64(res, rows - 1, SEQ_TREE_SIZE);
+	b->n = (size_t)(rows - 1);
+	b->leaves = arena_alloc(&b->arena, (b->n + 1) * sizeof *b->leaves);
+	for (size_t i = 0; i < b->n; i++) {
+		struct log_seq_leaf *l = &b->leaves[i];
+		int r = (int)i;
+		l->index = (uint64_t)result_int64(res, r, SEQ_INDEX);
+		l->update_id = result_is_null(res, r, SEQ_UPDATE_ID) ? 0 : result_int64(res, r, SEQ_UPDATE_ID);
+		l->review_id = result_is_null(res, r, SEQ_REVIEW_ID) ? 0 : result_int64(res, r, SEQ_REVIEW_ID);
+		l->entry = arena_strdup(&b->arena, result_value(res, r, SEQ_ENTRY));
+		if (!result_is_null(res, r, SEQ_HASH)) {
+			l->prev_hash = arena_strdup(&b->arena, result_value(res, r, SEQ_PREV_HASH));
+			l->hash = arena_strdup(&b->arena, result_value(res, r, SEQ_HASH));
+		}
+	}
+	return b;
+}
+
+struct log_seq_signing {
+	struct server *srv;
+	struct log_seq_waiter *w;
+	struct log_seq_batch *b;
+};
+
+/* The batch's checkpoint is signed (or could not be: its calls meet that themselves). Its calls go on, then a
+ * batch that committed meanwhile is signed. */
 static void log_seq_signed(void *arg)
 {
-	struct log_seq_waiter *w = arg;
-	w->call->srv->log_seq.signing = false;
-	log_seq_wake(w, true);
+	struct log_seq_signing *sg = arg;
+	struct server *srv = sg->srv;
+	struct log_seq *q = &srv->log_seq;
+	q->signing = false;
+	log_seq_wake(sg->w, sg->b);
+	free(sg);
+	if (q->held != NULL && !q->signing) {
+		struct log_seq_waiter *w = q->held;
+		struct log_seq_batch *b = q->held_batch;
+		q->held = NULL;
+		q->held_batch = NULL;
+		log_seq_sign(srv, w, b);
+	}
+}
+
+/* Signs the batch's tree on its first call's connection, or holds it while another batch's is being signed (a
+ * batch held already goes on unsigned: its calls sign and prove for themselves). */
+static void log_seq_sign(struct server *srv, struct log_seq_waiter *w, struct log_seq_batch *b)
+{
+	struct log_seq *q = &srv->log_seq;
+	if (q->signing) {
+		if (q->held != NULL)
+			log_seq_wake(q->held, q->held_batch);
+		q->held = w;
+		q->held_batch = b;
+		return;
+	}
+	struct log_seq_signing *sg = xmalloc(sizeof *sg);
+	*sg = (struct log_seq_signing){.srv = srv, .w = w, .b = b};
+	if (log_sign_batch(w->call, b, log_seq_signed, sg)) {
+		q->signing = true;
+		return;
+	}
+	free(sg);
+	log_seq_wake(w, b);
 }
 
 /* The batch's statement answered (committed) or failed. The next batch starts at once; the calls that waited
- * for this one go on once its tree is signed (one checkpoint per batch, on the first call's connection, while
- * the next batch runs), or at once when there is nothing to sign or a signing is already under way. */
+ * for this one go on once its tree is signed, or at once when it failed. */
 static void log_seq_done(struct db_conn *dc, PGresult *res, const char *error, void *arg)
 {
 	(void)dc;
 	struct server *srv = arg;
 	struct log_seq *q = &srv->log_seq;
-	bool ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
-	uint64_t size = 0;
-	if (ok) {
+	struct log_seq_batch *b = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK ? log_seq_batch_of(res) : NULL;
+	if (b != NULL) {
 		q->batches++;
-		q->sequenced += (unsigned long long)atoll(PQgetvalue(res, 0, SEQ_SEQUENCED));
-		size = (uint64_t)atoll(PQgetvalue(res, 0, SEQ_TREE_SIZE));
-		log_debug("log_sequenced", "tree_size=%s sequenced=%s", PQgetvalue(res, 0, SEQ_TREE_SIZE),
-			  PQgetvalue(res, 0, SEQ_SEQUENCED));
+		q->sequenced += b->n;
+		log_debug("log_sequenced", "tree_size=%llu sequenced=%zu", (unsigned long long)b->size, b->n);
 	} else {
 		log_error("log_sequence_failed", "error=%s",
-			  log_q(res     ? PQresultErrorMessage(res)
-				: error ? error
-					: "no answer"));
+			  log_q(res && PQresultStatus(res) != PGRES_TUPLES_OK ? PQresultErrorMessage(res)
+				: res                                         ? "an answer of another shape"
+				: error                                       ? error
+									      : "no answer"));
 	}
 	struct log_seq_waiter *w = q->batch;
 	q->batch = NULL;
 	q->running = false;
-	if (ok && w != NULL && !q->signing && log_sign_batch(w->call, size, log_seq_signed, w))
-		q->signing = true;
+	if (b != NULL && w != NULL)
+		log_seq_sign(srv, w, b);
 	else
-		log_seq_wake(w, ok);
+		log_seq_wake(w, b);
 	if (q->queued != NULL && !q->running)
 		log_seq_start(srv);
 }

@@ -1,30 +1,63 @@
 /* log_seq.h - the sequencer's side in the daemon (docs/verifiable-log.md, "The sequencer"). A write commits its
  * row unsequenced (migrations/0025 queues it in log_pending); its call then waits here. One batch at a time per
- * daemon runs planreg_log_sequence in a transaction of its own, on the leased connection of the first call that
- * waits for it, and every call that waited for that batch is woken once it committed: their rows then have a
- * leaf (in this batch, or in another daemon's before it), and the tree the batch made is signed first (one
- * checkpoint per batch, while the next batch runs). Calls that start waiting while a batch runs wait for the
- * next one, which starts as soon as this one ends. */
+ * daemon runs planreg_log_sequence_leaves (migrations/0029) in a transaction of its own, on the leased connection
+ * of the first call that waits for it, and answers with the leaves it made. The tree the batch made is signed
+ * once (one checkpoint per batch, while the next batch runs), with every leaf's inclusion proof read in the same
+ * query (log.c, log_sign_batch), and then every call that waited for that batch goes on with the batch in hand:
+ * its row has a leaf (in this batch, or in another daemon's before it), and when it is this batch's, its receipt
+ * needs nothing more from the database. Calls that start waiting while a batch runs wait for the next one, which
+ * starts as soon as this one ends. */
 #ifndef PLANREG_LOG_SEQ_H
 #define PLANREG_LOG_SEQ_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
 
 struct rpc_call;
+struct log_nodes;
 
-/* What a daemon's sequencer holds: the calls waiting for the batch that runs, and those for the next. */
+/* One leaf a batch made. */
+struct log_seq_leaf {
+	uint64_t index;
+	int64_t update_id, review_id; /* the one it is of; 0 for the other */
+	const char *entry;
+	const char *prev_hash, *hash; /* an update's chain link; NULL for a review */
+};
+
+/* What a batch sequenced, kept until every call that waited for it has gone on. */
+struct log_seq_batch {
+	struct arena arena; /* everything below */
+	uint64_t size;      /* the tree's size when it committed */
+	size_t n;
+	struct log_seq_leaf *leaves;
+	/* set by log_sign_batch once it signed the tree of size leaves: leaves[0..proved) are proved by nodes under
+	 * that checkpoint (the signer's note, generation signed_generation) */
+	size_t proved;
+	uint64_t signed_generation;
+	struct log_nodes *nodes;
+};
+
+/* What a daemon's sequencer holds: the calls waiting for the batch that runs, and those for the next; the batch
+ * whose tree is being signed, and one that committed meanwhile and is signed next. */
 struct log_seq_waiter;
 struct log_seq {
 	bool running;
-	bool signing; /* a batch's checkpoint is being signed (its calls wait for it; log.c, log_sign_batch) */
+	bool signing;                  /* a batch's checkpoint is being signed (its calls wait for it) */
 	struct log_seq_waiter *batch;  /* woken when the running batch committed (or failed) */
 	struct log_seq_waiter *queued; /* for the next batch */
 	struct log_seq_waiter **queued_tail;
+	struct log_seq_waiter *held; /* a committed batch's calls, waiting for the signing under way to end */
+	struct log_seq_batch *held_batch;
 	unsigned long long batches, sequenced; /* counted for the event=log_sequenced lines */
+	/* receipts made from their batch (log.c, log_job_from_batch), and from the leaf and nodes read for them */
+	unsigned long long receipts_batch, receipts_read;
 };
 
-/* Called with ok false when the batch failed (nothing was sequenced by it). */
-typedef void (*log_seq_fn)(struct rpc_call *call, bool ok);
+/* b is the batch that ran (NULL when it failed: nothing was sequenced by it); it is freed after ready returns. */
+typedef void (*log_seq_fn)(struct rpc_call *call, const struct log_seq_batch *b);
 /* Parks call (which must have its database connection and nothing in flight on it) until a batch that starts
  * after now has committed, then calls ready. */
 void log_seq_wait(struct rpc_call *call, log_seq_fn ready);

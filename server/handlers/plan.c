@@ -12,7 +12,7 @@
 /* $1 the plan, or NULL for every plan; by number. Its columns are named as the Plan message's fields
  * (plan_from_row fills one with result_fill). */
 static const char SQL_PLANS[] =
-	"SELECT p.id AS number, p.title, coalesce(p.previous, 0) AS previous,"
+	DB_CUSTOM_PLAN "SELECT p.id AS number, p.title, coalesce(p.previous, 0) AS previous,"
 	"  coalesce((SELECT n.id FROM plan n WHERE n.previous = p.id), 0) AS next,"
 	"  p.id = " CURRENT_PLAN " AS current, " TS_AS("p.imported_at", "imported_at") ", p.imported_by,"
 	"  coalesce(p.source_sha256, '') AS source_sha256,"

@@ -113,7 +113,7 @@ static const char SQL_ADD_ENTRY[] =
 /* $1 open only, $2 overdue only, $3 ref (0: any), $4 period ('': any), $5 the day, $6 organisation ('': any),
  * $7 after id */
 static const char SQL_LIST[] =
-	"SELECT * FROM (SELECT " QUERY_COLUMNS("$5::date") QUERY_FROM
+	DB_CUSTOM_PLAN "SELECT * FROM (SELECT " QUERY_COLUMNS("$5::date") QUERY_FROM
 	"   WHERE ($3::int = 0 OR p.lineage = (SELECT k.lineage FROM project k WHERE k.plan_id = " CURRENT_PLAN
 	"     AND k.ref = $3::int))"
 	"   AND ($4 = '' OR u.period = $4)"
@@ -124,7 +124,7 @@ static const char SQL_LIST[] =
 
 /* $1 a day, $2 an organisation or NULL: each query waiting for a lead body past its date, once */
 static const char SQL_OVERDUE[] =
-	"SELECT * FROM (SELECT " QUERY_COLUMNS("$1::date") QUERY_FROM
+	DB_CUSTOM_PLAN "SELECT * FROM (SELECT " QUERY_COLUMNS("$1::date") QUERY_FROM
 	"   WHERE $2::text IS NULL OR EXISTS (SELECT 1 FROM project_lead_org l WHERE l.project_id = u.project_id"
 	"     AND lower(l.org_code) = lower($2::text))) x"
 	" WHERE x.overdue ORDER BY x.answer_by, x.id";

@@ -76,7 +76,7 @@ const char REGISTER_SQL_PROJECT_COLUMNS[] =
 
 /* $1 theme, $2 objective, $3 lead org, $4 stage, $5 capital, $6 text, $7 ref, $8 after ref, $9 limit,
  * $10 plan */
-static const char SQL_PROJECTS_HEAD[] = "WITH f AS (SELECT p.* FROM project p WHERE p.plan_id = " PLAN_NAMED(
+static const char SQL_PROJECTS_HEAD[] = DB_CUSTOM_PLAN "WITH f AS (SELECT p.* FROM project p WHERE p.plan_id = " PLAN_NAMED(
 	"$10") "  AND ($1::int IS NULL OR p.theme = $1::int)"
 	       "  AND ($2::text IS NULL OR p.theme || '.' || p.objective = $2::text)"
 	       "  AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM project_lead_org l"

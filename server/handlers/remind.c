@@ -85,7 +85,7 @@ static const char SQL_FIRST_RUN[] = "UPDATE reminder_policy SET first_run = $1::
  * with what it last reported up to this period (by the periods' ends, not their names, in any edition) for the
  * example. */
 static const char SQL_CLAIM_OUTSTANDING[] =
-	"SELECT o.code, o.name, array_to_string(o.contacts, chr(31)), s.ref, s.title, s.update_id,"
+	DB_CUSTOM_PLAN "SELECT o.code, o.name, array_to_string(o.contacts, chr(31)), s.ref, s.title, s.update_id,"
 	"  coalesce(s.review_comment, ''), coalesce(last.stage, s.register_stage)::text, coalesce(last.period, ''),"
 	"  coalesce(last.confidence::text, ''), last.spend_to_date_pence, last.forecast_total_pence,"
 	"  coalesce(last.variance_note <> '', false),"
@@ -176,7 +176,7 @@ enum ack_col {
 
 /* $1 period or NULL. Named as the ReminderRecord message's fields (remind_list_done fills one with result_fill). */
 static const char SQL_LIST[] =
-	"SELECT id, period, to_char(as_of, 'YYYY-MM-DD') AS as_of, recipient, subject,"
+	DB_CUSTOM_PLAN "SELECT id, period, to_char(as_of, 'YYYY-MM-DD') AS as_of, recipient, subject,"
 	"  CASE WHEN state = 'leased' AND lease_until <= now() THEN 'expired' ELSE state::text END AS state,"
 	"  " TS_US("claimed_at") " AS claimed_at, claimed_by, coalesce(" TS_US("acked_at") ", '') AS acked_at,"
 	"  coalesce(error, '') AS error, array_to_string(steps, chr(31))"

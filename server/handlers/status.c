@@ -38,7 +38,7 @@
  * $7 lead organisation, $8 scope, $9 narratives, $10 stage, $11 confidence, $12 after this ref,
  * $13 rows (one more than the page), $14 plan. One row even when no project matches (ref NULL). */
 static const char SQL_STATUS[] =
-	"WITH a AS (SELECT coalesce($2::timestamptz, now()) AS t,"
+	DB_CUSTOM_PLAN "WITH a AS (SELECT coalesce($2::timestamptz, now()) AS t,"
 	"  coalesce((SELECT due FROM reporting_period WHERE period = $1), $4::date) AS due)"
 	" SELECT s.ref, s.title, s.theme, s.objective, s.lead_orgs, s.cost_text, s.cost_status,"
 	"  s.cost_min_pence, s.cost_max_pence, s.cost_approximate, s.register_stage,"
@@ -85,7 +85,7 @@ enum status_col {
  * $7 scope, $8 stage, $9 confidence, $10 plan: one row per group (dim, key, name, counts, sums;
  * migrations/0011, 0016). */
 static const char SQL_TOTALS[] =
-	"SELECT dim, key, coalesce(name, ''), projects, reported, outstanding, late, returned, green, amber_green,"
+	DB_CUSTOM_PLAN "SELECT dim, key, coalesce(name, ''), projects, reported, outstanding, late, returned, green, amber_green,"
 	"  amber, amber_red, red, not_reported, spend_pence, forecast_pence, plan_cost_pence, compared_projects,"
 	"  compared_forecast_pence, compared_plan_cost_pence, forecast_without_plan_cost"
 	" FROM planreg_status_totals($1, $2::timestamptz, $3::date, $4::int, $5, $6, $7, $8::stage, $9::confidence,"
@@ -120,7 +120,7 @@ enum { ORG_CODE };
 /* $1 period, $2 as_of date (NULL = today, UTC), $3 default due date, $4 scope, $5 plan. One row even when
  * nothing is outstanding (code NULL). */
 static const char SQL_OUTSTANDING[] =
-	"WITH a AS (SELECT coalesce($2::date, (now() AT TIME ZONE 'UTC')::date) AS d,"
+	DB_CUSTOM_PLAN "WITH a AS (SELECT coalesce($2::date, (now() AT TIME ZONE 'UTC')::date) AS d,"
 	"  coalesce((SELECT due FROM reporting_period WHERE period = $1), $3::date) AS due)"
 	" SELECT to_char(a.d, 'YYYY-MM-DD'), to_char(a.due, 'YYYY-MM-DD'), greatest(a.d - a.due, 0),"
 	"  x.code, x.name, x.contact, x.ref, x.title, x.update_id, x.review_comment, x.assignee, x.sro"
@@ -158,7 +158,7 @@ enum outstanding_col {
  * leads, how many have an update (made in any edition: migrations/0016), and when the last of them was
  * first reported. */
 static const char SQL_TIMELINESS[] =
-	"SELECT o.code, o.name, per.period, to_char(coalesce(rp.due, per.dd), 'YYYY-MM-DD'),"
+	DB_CUSTOM_PLAN "SELECT o.code, o.name, per.period, to_char(coalesce(rp.due, per.dd), 'YYYY-MM-DD'),"
 	"  count(*), count(f.first_at), coalesce(" TS_US("max(f.first_at)") ", ''),"
 	"  greatest(0, (max(f.first_at) AT TIME ZONE 'UTC')::date - coalesce(rp.due, per.dd)),"
 	"  now() >= " DUE_END("coalesce(rp.due, per.dd)")
@@ -188,7 +188,7 @@ enum timeliness_col {
 /* $1 from, $2 to, $3/$4 their default due dates, $5 scope, $6 the last day of `from`, $7 plan (each side's
  * latest revision is found in every edition, so the quarters of two editions compare carried-over projects). */
 static const char SQL_DIFF[] =
-	"SELECT b.ref, b.title, a.update_id, a.confidence, a.stage, a.forecast_total_pence, a.review_accepted,"
+	DB_CUSTOM_PLAN "SELECT b.ref, b.title, a.update_id, a.confidence, a.stage, a.forecast_total_pence, a.review_accepted,"
 	"  b.update_id, b.confidence, b.stage, b.forecast_total_pence, b.review_accepted, b.register_stage,"
 	"  coalesce((SELECT string_agg(m2.title, chr(31) ORDER BY m2.position) FROM update_milestone m2"
 	"   WHERE m2.update_id = b.update_id AND m2.achieved IS NOT NULL"
@@ -232,7 +232,7 @@ enum diff_col {
  * variance note, milestones and risks, joined as sql.h's SQL_UPDATE_RECORD_COLUMNS joins them), its
  * end date (the latest milestone date: achieved, else forecast) and whether it was returned then. */
 static const char SQL_DETAIL[] =
-	"SELECT u.id, u.period, u.confidence, u.stage, u.forecast_total_pence, u.variance_note,"
+	DB_CUSTOM_PLAN "SELECT u.id, u.period, u.confidence, u.stage, u.forecast_total_pence, u.variance_note,"
 	"  coalesce((SELECT string_agg(m.title || chr(30) || to_char(m.baseline, 'YYYY-MM-DD') || chr(30) ||"
 	"   coalesce(to_char(m.forecast, 'YYYY-MM-DD'), '') || chr(30) || coalesce(to_char(m.achieved, 'YYYY-MM-DD'), ''),"
 	"   chr(31) ORDER BY m.position) FROM update_milestone m WHERE m.update_id = u.id), ''),"

@@ -134,7 +134,7 @@ enum update_col {
  * plan), period and revision, the page starting after it. A ref is the project's in that plan, and its history
  * is every edition's (migrations/0016); a period's updates are those of the plan's projects. */
 static const char SQL_UPDATES[] =
-	"SELECT " UPDATE_COLUMNS ", " UPDATE_SORT_REF UPDATE_FROM
+	DB_CUSTOM_PLAN "SELECT " UPDATE_COLUMNS ", " UPDATE_SORT_REF UPDATE_FROM
 	" WHERE ($1::bigint IS NULL OR u.id = $1::bigint)"
 	"  AND ($2::int IS NULL OR p.lineage = (SELECT c.lineage FROM project c"
 	"       WHERE c.plan_id = " PLAN_NAMED("$6") " AND c.ref = $2::int))"
@@ -1244,7 +1244,7 @@ void update_template(struct rpc_call *call)
 /* $1 after id, $2 from period, $3 to period, $4 scope (auth.c), $5 rows to read (one more than a page), $6 plan:
  * the returns of its projects, made in any edition */
 static const char SQL_EXPORT[] =
-	"SELECT " UPDATE_COLUMNS UPDATE_FROM " WHERE u.id > $1::bigint AND ($2::text IS NULL OR u.period >= $2::text)"
+	DB_CUSTOM_PLAN "SELECT " UPDATE_COLUMNS UPDATE_FROM " WHERE u.id > $1::bigint AND ($2::text IS NULL OR u.period >= $2::text)"
 	"  AND ($3::text IS NULL OR u.period <= $3::text)"
 	"  AND EXISTS (SELECT 1 FROM project c WHERE c.lineage = p.lineage AND c.plan_id = " PLAN_NAMED(
 		"$6") ")"

@@ -367,6 +367,25 @@ class LogTest(unittest.TestCase):
         self.assertEqual(cp[1], len(entries))
         self.assertEqual(cp[2], tree.root(len(entries)))
 
+    def test_receipts_come_from_their_batch(self):
+        # one writer at a time: each return's batch signs the tree it made and reads its leaf's proof in the same
+        # query, so its receipt is made from the batch, with no read of its own (log_seq.c, log.c) -- and it
+        # verifies offline like any other
+        d = self.s.daemon
+        batch, read = d.metric("planregd_log_receipts_total", made="batch"), d.metric("planregd_log_receipts_total",
+                                                                                    made="read")
+        v = tlog_ref.Verifier.parse(self.ls.vkey)
+        admin = Body(self.s, "admin", "one-by-one", self.ls.vkey)
+        for ref in (33, 34, 35):
+            u = self.submit(admin, ref, "One at a time, project %d." % ref)
+            text = self.read(os.path.join(admin.receipts(), "update-%d.proof" % u["update_id"]))
+            extra, index, _, _ = tlog_ref.parse_receipt(text)
+            tlog_ref.verify_receipt(text, tlog_ref.leaf_hash(extra), v)
+            self.assertEqual(index, u["leaf_index"])
+            self.assertIn(b"update_id=%d\n" % u["update_id"], extra)
+        self.assertEqual(d.metric("planregd_log_receipts_total", made="batch") - batch, 3)
+        self.assertEqual(d.metric("planregd_log_receipts_total", made="read") - read, 0)
+
     def test_leaves_follow_the_history(self):
         self.submit(self.a, 4, "Publicity plan, a third go.")
         # every update and review is one leaf, nothing is left queued, and no index is missing
