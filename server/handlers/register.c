@@ -76,16 +76,17 @@ const char REGISTER_SQL_PROJECT_COLUMNS[] =
 
 /* $1 theme, $2 objective, $3 lead org, $4 stage, $5 capital, $6 text, $7 ref, $8 after ref, $9 limit,
  * $10 plan */
-static const char SQL_PROJECTS_HEAD[] = DB_CUSTOM_PLAN "WITH f AS (SELECT p.* FROM project p WHERE p.plan_id = " PLAN_NAMED(
-	"$10") "  AND ($1::int IS NULL OR p.theme = $1::int)"
-	       "  AND ($2::text IS NULL OR p.theme || '.' || p.objective = $2::text)"
-	       "  AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM project_lead_org l"
-	       "       WHERE l.project_id = p.id AND lower(l.org_code) = lower($3::text)))"
-	       "  AND ($4::stage IS NULL OR p.stage = $4::stage)"
-	       "  AND ($5::boolean IS NULL OR p.capital = $5::boolean)"
-	       "  AND ($6::text IS NULL OR strpos(lower(p.title || ' ' || p.description), lower($6::text)) > 0)"
-	       "  AND ($7::int IS NULL OR p.ref = $7::int))"
-	       " SELECT ";
+static const char SQL_PROJECTS_HEAD[] =
+	DB_CUSTOM_PLAN "WITH f AS (SELECT p.* FROM project p WHERE p.plan_id = " PLAN_NAMED(
+		"$10") "  AND ($1::int IS NULL OR p.theme = $1::int)"
+		       "  AND ($2::text IS NULL OR p.theme || '.' || p.objective = $2::text)"
+		       "  AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM project_lead_org l"
+		       "       WHERE l.project_id = p.id AND lower(l.org_code) = lower($3::text)))"
+		       "  AND ($4::stage IS NULL OR p.stage = $4::stage)"
+		       "  AND ($5::boolean IS NULL OR p.capital = $5::boolean)"
+		       "  AND ($6::text IS NULL OR strpos(lower(p.title || ' ' || p.description), lower($6::text)) > 0)"
+		       "  AND ($7::int IS NULL OR p.ref = $7::int))"
+		       " SELECT ";
 static const char SQL_PROJECTS_TAIL[] =
 	", (SELECT count(*) FROM f) FROM f WHERE f.ref > $8::int ORDER BY f.ref LIMIT $9::int";
 enum { PROJECTS_TOTAL = PROJECT_COLUMNS }; /* how many match the filter, on every row */

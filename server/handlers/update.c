@@ -1243,8 +1243,8 @@ void update_template(struct rpc_call *call)
 
 /* $1 after id, $2 from period, $3 to period, $4 scope (auth.c), $5 rows to read (one more than a page), $6 plan:
  * the returns of its projects, made in any edition */
-static const char SQL_EXPORT[] =
-	DB_CUSTOM_PLAN "SELECT " UPDATE_COLUMNS UPDATE_FROM " WHERE u.id > $1::bigint AND ($2::text IS NULL OR u.period >= $2::text)"
+static const char SQL_EXPORT[] = DB_CUSTOM_PLAN
+	"SELECT " UPDATE_COLUMNS UPDATE_FROM " WHERE u.id > $1::bigint AND ($2::text IS NULL OR u.period >= $2::text)"
 	"  AND ($3::text IS NULL OR u.period <= $3::text)"
 	"  AND EXISTS (SELECT 1 FROM project c WHERE c.lineage = p.lineage AND c.plan_id = " PLAN_NAMED(
 		"$6") ")"
