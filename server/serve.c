@@ -319,6 +319,8 @@ static bool serve_open_log(struct server *srv, char **err)
 {
 	if (!log_signer_open(&srv->log_signer, srv->cfg, err))
 		return false;
+	if (!log_signer_start(&srv->log_signer, srv->base, err))
+		return false;
 	if (!srv->log_signer.enabled)
 		log_warn("log_not_signed", "log_key is not set: the log is kept, but no checkpoint is signed");
 	else

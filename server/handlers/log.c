@@ -176,20 +176,17 @@ static bool log_sign_plan(const struct log_signer *s, uint64_t size, struct log_
 	return ok;
 }
 
-enum log_sign_result { LOG_SIGNED, LOG_SIGN_REWRITTEN, LOG_SIGN_UNWRITABLE };
-
-/* Signs the tree of size leaves from the fetched nodes, once its consistency proof from the signed tree the plan
- * saw (signed_size leaves, head signed_root) verifies against both heads; root gets its head. Otherwise *why says
- * what was wrong (malloc'd): the database no longer extends that tree, or the state file cannot be written. */
-static enum log_sign_result log_sign_nodes(struct log_signer *s, const struct log_nodes *ns, uint64_t size,
-					   uint64_t signed_size, const uint8_t signed_root[MERKLE_HASH_LEN],
-					   uint8_t root[MERKLE_HASH_LEN], char **why)
+/* The head of the tree of size leaves from the fetched nodes (root), once its consistency proof from the signed
+ * tree the plan saw (signed_size leaves, head signed_root) verifies against both heads: the tree may be signed.
+ * Otherwise false, and *why says what was wrong (malloc'd): the database no longer extends that tree. */
+static bool log_sign_check(const struct log_nodes *ns, uint64_t size, uint64_t signed_size,
+			   const uint8_t signed_root[MERKLE_HASH_LEN], uint8_t root[MERKLE_HASH_LEN], char **why)
 {
 	struct merkle_compact c;
 	struct merkle_proof p = {0};
 	if (!merkle_compact_load(&c, size, log_nodes_lookup, (void *)ns)) {
 		*why = xstrdup("the node table lacks a subtree of the tree's right edge");
-		return LOG_SIGN_REWRITTEN;
+		return false;
 	}
 	merkle_compact_root(&c, root);
 	if (signed_size > 0 &&
@@ -197,9 +194,9 @@ static enum log_sign_result log_sign_nodes(struct log_signer *s, const struct lo
 	     !merkle_verify_consistency(signed_size, size, &p.hash[0][0], p.len, signed_root, root))) {
 		*why = xasprintf("the tree of %llu entries is not consistent with the signed one of %llu",
 				 (unsigned long long)size, (unsigned long long)signed_size);
-		return LOG_SIGN_REWRITTEN;
+		return false;
 	}
-	return log_signer_commit(s, size, root, why) ? LOG_SIGNED : LOG_SIGN_UNWRITABLE;
+	return true;
 }
 
 /* ---------------------------------------------------------------- one checkpoint per batch (log_seq.c) */
@@ -215,6 +212,28 @@ struct log_batch_sign {
 	struct log_nodes nodes;
 };
 
+/* The batch's tree is signed and written (error NULL), or could not be: then only logged. */
+static void log_batch_committed(void *arg, const char *error)
+{
+	struct log_batch_sign *b = arg;
+	if (error != NULL) {
+		log_error("log_batch_sign", "size=%llu error=%s", (unsigned long long)b->batch->size, log_q(error));
+	} else {
+		b->batch->proved = b->provable;
+		b->batch->signed_generation = b->srv->log_signer.generation;
+		b->batch->nodes = &b->nodes;
+	}
+	b->done(b->arg);
+}
+
+/* Another tree's write was under way: it has ended, and that tree or none is signed; the batch's calls prove
+ * for themselves. */
+static void log_batch_idle(void *arg)
+{
+	struct log_batch_sign *b = arg;
+	b->done(b->arg);
+}
+
 /* The batch's nodes came: its tree is signed unless another request signed meanwhile, and then its leaves are
  * proved from the same nodes. What goes wrong is only logged here: the calls' own jobs then sign, meet it again
  * and answer it. */
@@ -226,21 +245,24 @@ static void log_batch_have_nodes(struct db_conn *dc, PGresult *res, const char *
 	uint8_t root[MERKLE_HASH_LEN];
 	char *why = NULL;
 	uint64_t size = b->batch->size;
-	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK)
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
 		log_error("log_batch_sign", "size=%llu error=%s", (unsigned long long)size,
 			  log_q(res     ? PQresultErrorMessage(res)
 				: error ? error
 					: "no answer"));
-	else if (s->generation != b->generation || !log_nodes_fill(&b->nodes, res))
-		; /* signed meanwhile (the calls prove under that tree), or not a hash (their jobs say so) */
-	else if (log_sign_nodes(s, &b->nodes, size, b->signed_size, b->signed_root, root, &why) != LOG_SIGNED)
+	} else if (s->generation == b->generation && log_nodes_fill(&b->nodes, res)) {
+		/* else signed meanwhile (the calls prove under that tree), or not a hash (their jobs say so) */
+		if (log_signer_busy(s)) {
+			log_signer_when_idle(s, log_batch_idle, b);
+			return;
+		}
+		if (log_sign_check(&b->nodes, size, b->signed_size, b->signed_root, root, &why)) {
+			log_signer_commit(s, size, root, log_batch_committed, b);
+			return;
+		}
 		log_error("log_batch_sign", "size=%llu error=%s", (unsigned long long)size, log_q(why));
-	else {
-		b->batch->proved = b->provable;
-		b->batch->signed_generation = s->generation;
-		b->batch->nodes = &b->nodes;
+		free(why);
 	}
-	free(why);
 	b->done(b->arg);
 }
 
@@ -329,43 +351,55 @@ static void log_job_query(struct rpc_call *call, struct log_job *job)
 	query_run(call, job->sql, job->id ? 1 : 0, job->id ? params : NULL, log_job_have_row);
 }
 
-/* The head of the tree of tree_size leaves and the inclusion proof of the leaf, from the fetched nodes; the
- * tree signed when it has grown. False when the call was answered with an error. */
-static bool log_job_prove(struct rpc_call *call, struct log_job *job, struct log_signer *s, Planreg__V1__LogReceipt *r)
+/* The receipt under the signed tree (s->note, s->root, which the job's tree is now): the checkpoint, and the
+ * leaf's inclusion proof from the fetched nodes, verified before it is sent. */
+static void log_job_answer(struct rpc_call *call, struct log_job *job)
 {
-	uint8_t root[MERKLE_HASH_LEN];
-	memcpy(root, job->signed_root, MERKLE_HASH_LEN);
-	if (job->sign) {
-		char *why = NULL;
-		enum log_sign_result signed_ =
-			log_sign_nodes(s, &job->nodes, job->tree_size, job->signed_size, job->signed_root, root, &why);
-		if (signed_ == LOG_SIGN_REWRITTEN)
-			log_refuse_rewritten(call, rpc_strdup(call, why));
-		if (signed_ == LOG_SIGN_UNWRITABLE) {
-			log_error("log_state_write", "rid=%s %s", call->rid, why);
-			reply_error(call, PLANREG__V1__CODE__UNAVAILABLE, "log_state_unwritable",
-				    "the service cannot record its new checkpoint just now; try again");
-		}
-		free(why);
-		if (signed_ != LOG_SIGNED)
-			return false;
-	}
+	const struct log_signer *s = &call->srv->log_signer;
+	Planreg__V1__LogReceipt *r = ARENA_NEW(&call->arena, Planreg__V1__LogReceipt, planreg__v1__log_receipt__init);
 	r->checkpoint = rpc_strdup(call, s->note);
-	if (!job->want_leaf)
-		return true;
-	struct merkle_proof p = {0};
-	uint8_t leaf[MERKLE_HASH_LEN];
-	merkle_leaf_hash(job->entry, strlen(job->entry), leaf);
-	if (!merkle_inclusion_proof(log_nodes_lookup, &job->nodes, job->leaf_index, job->tree_size, &p) ||
-	    !merkle_verify_inclusion(leaf, job->leaf_index, job->tree_size, &p.hash[0][0], p.len, root)) {
-		log_refuse_rewritten(call, rpc_printf(call,
-						      "entry %llu is not proved by the stored nodes under the "
-						      "signed head",
-						      (unsigned long long)job->leaf_index));
-		return false;
+	if (job->want_leaf) {
+		struct merkle_proof p = {0};
+		uint8_t leaf[MERKLE_HASH_LEN];
+		merkle_leaf_hash(job->entry, strlen(job->entry), leaf);
+		if (!merkle_inclusion_proof(log_nodes_lookup, &job->nodes, job->leaf_index, job->tree_size, &p) ||
+		    !merkle_verify_inclusion(leaf, job->leaf_index, job->tree_size, &p.hash[0][0], p.len, s->root)) {
+			log_refuse_rewritten(call, rpc_printf(call,
+							      "entry %llu is not proved by the stored nodes under the "
+							      "signed head",
+							      (unsigned long long)job->leaf_index));
+			return;
+		}
+		log_proof_out(call, &p, &r->proof, &r->n_proof);
+		r->leaf_index = job->leaf_index;
+		r->entry.data = (uint8_t *)job->entry;
+		r->entry.len = strlen(job->entry);
+		call->srv->log_seq.receipts_read++;
+	} else {
+		r->entry.data = (uint8_t *)"";
 	}
-	log_proof_out(call, &p, &r->proof, &r->n_proof);
-	return true;
+	log_job_finish(call, job, r);
+}
+
+/* The job's tree is signed and written, or could not be written. */
+static void log_job_committed(void *arg, const char *error)
+{
+	struct rpc_call *call = arg;
+	if (error != NULL) {
+		log_error("log_state_write", "rid=%s %s", call->rid, error);
+		reply_error(call, PLANREG__V1__CODE__UNAVAILABLE, "log_state_unwritable",
+			    "the service cannot record its new checkpoint just now; try again");
+		return;
+	}
+	log_job_answer(call, call->state);
+}
+
+static void log_job_have_nodes(struct rpc_call *call, PGresult *res);
+
+/* Another tree's write has ended: the job goes on from its nodes (as signed meanwhile, or to sign). */
+static void log_job_idle(void *arg)
+{
+	log_job_have_nodes(arg, NULL);
 }
 
 static void log_job_plan(struct rpc_call *call, struct log_job *job);
@@ -403,19 +437,26 @@ static void log_job_have_nodes(struct rpc_call *call, PGresult *res)
 		log_job_raced(call, job, s);
 		return;
 	}
-	if (!log_nodes_fill(&job->nodes, res)) {
+	if (!log_nodes_fill(&job->nodes, res)) { /* res NULL (after a wait): filled already */
 		log_refuse_rewritten(call, "the node table holds a value that is not a hash");
 		return;
 	}
-	Planreg__V1__LogReceipt *r = ARENA_NEW(&call->arena, Planreg__V1__LogReceipt, planreg__v1__log_receipt__init);
-	if (!log_job_prove(call, job, s, r))
+	if (!job->sign) {
+		log_job_answer(call, job);
 		return;
-	r->leaf_index = job->leaf_index;
-	r->entry.data = (uint8_t *)(job->want_leaf ? job->entry : "");
-	r->entry.len = job->want_leaf ? strlen(job->entry) : 0;
-	if (job->want_leaf)
-		call->srv->log_seq.receipts_read++;
-	log_job_finish(call, job, r);
+	}
+	if (log_signer_busy(s)) {
+		log_signer_when_idle(s, log_job_idle, call);
+		return;
+	}
+	uint8_t root[MERKLE_HASH_LEN];
+	char *why = NULL;
+	if (!log_sign_check(&job->nodes, job->tree_size, job->signed_size, job->signed_root, root, &why)) {
+		log_refuse_rewritten(call, rpc_strdup(call, why));
+		free(why);
+		return;
+	}
+	log_signer_commit(s, job->tree_size, root, log_job_committed, call);
 }
 
 /* Records what the proofs will read (the dry run), then fetches it. */

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -134,12 +135,30 @@ bool log_signer_open(struct log_signer *s, const struct config *cfg, char **err)
 	}
 	const char *pause = getenv("PLANREGD_TEST_SIGN_PAUSE_MS");
 	s->test_pause_ms = pause != NULL ? strtol(pause, NULL, 10) : 0;
+	s->done_pipe[0] = s->done_pipe[1] = -1;
 	s->enabled = true;
 	return true;
 }
 
+struct log_signer_idle {
+	void (*fn)(void *arg);
+	void *arg;
+	struct log_signer_idle *next;
+};
+
 void log_signer_close(struct log_signer *s)
 {
+	if (s->done_ev != NULL)
+		event_free(s->done_ev);
+	if (!s->writing) /* a writer still running keeps its pipe (the process is ending) */
+		for (int i = 0; i < 2; i++)
+			if (s->done_pipe[i] >= 0)
+				close(s->done_pipe[i]);
+	while (s->idle != NULL) {
+		struct log_signer_idle *next = s->idle->next;
+		free(s->idle);
+		s->idle = next;
+	}
 	note_signer_wipe(&s->key);
 	free(s->origin);
 	free(s->state_path);
@@ -184,7 +203,119 @@ static bool log_sign_write_atomic(const char *path, const char *data, size_t len
 	return ok;
 }
 
-bool log_signer_commit(struct log_signer *s, uint64_t size, const uint8_t root[MERKLE_HASH_LEN], char **err)
+/* One commit's write, handed to its thread: everything it needs is its own. */
+struct log_sign_write {
+	struct log_signer *s; /* read in the loop only */
+	char *path, *note;
+	long pause_ms;
+	uint64_t size;
+	uint8_t root[MERKLE_HASH_LEN];
+	log_signer_fn done;
+	void *arg;
+	char *err; /* set by the thread when the write failed */
+};
+
+/* The writing thread: the test pause, the write, then the job back to the loop through the pipe. */
+static void *log_sign_writer(void *arg)
+{
+	struct log_sign_write *w = arg;
+	if (w->pause_ms > 0) {
+		struct timespec pause = {.tv_sec = w->pause_ms / 1000, .tv_nsec = (w->pause_ms % 1000) * 1000000L};
+		while (nanosleep(&pause, &pause) != 0 && errno == EINTR)
+			;
+	}
+	char *err = NULL;
+	if (!log_sign_write_atomic(w->path, w->note, strlen(w->note), 0600, false, &err))
+		w->err = err;
+	int fd = w->s->done_pipe[1];
+	for (;;) { /* a pointer is far below PIPE_BUF: written whole or not at all */
+		ssize_t n = write(fd, &w, sizeof w);
+		if (n == (ssize_t)sizeof w || (n < 0 && errno != EINTR))
+			break;
+	}
+	return NULL;
+}
+
+/* A write ended (in the loop): the tree is adopted when it succeeded, then its caller and the idle waiters go
+ * on. */
+static void log_sign_written(evutil_socket_t fd, short what, void *arg)
+{
+	(void)what;
+	struct log_signer *s = arg;
+	struct log_sign_write *w;
+	ssize_t n = read(fd, &w, sizeof w);
+	if (n != (ssize_t)sizeof w)
+		return; /* EAGAIN or EINTR: the event comes again */
+	s->writing = false;
+	if (w->err == NULL) {
+		free(s->note);
+		s->note = w->note;
+		w->note = NULL;
+		s->size = w->size;
+		memcpy(s->root, w->root, MERKLE_HASH_LEN);
+		s->generation++;
+		log_info("log_signed", "origin=%s size=%llu", s->origin, (unsigned long long)w->size);
+	}
+	w->done(w->arg, w->err);
+	struct log_signer_idle *idle = s->idle;
+	s->idle = NULL;
+	while (idle != NULL && !s->writing) {
+		struct log_signer_idle *next = idle->next;
+		idle->fn(idle->arg);
+		free(idle);
+		idle = next;
+	}
+	if (idle != NULL) { /* a waiter began a new write: the rest wait for that one, in their order */
+		struct log_signer_idle **tail = &idle;
+		while (*tail != NULL)
+			tail = &(*tail)->next;
+		*tail = s->idle;
+		s->idle = idle;
+	}
+	free(w->path);
+	free(w->note);
+	free(w->err);
+	free(w);
+}
+
+bool log_signer_start(struct log_signer *s, struct event_base *base, char **err)
+{
+	if (!s->enabled)
+		return true;
+	if (pipe2(s->done_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+		*err = xasprintf("cannot make the log signer's pipe: %s", strerror(errno));
+		return false;
+	}
+	/* the writer's end blocks: a write of one pointer to an empty-ish pipe never waits long, and must not fail */
+	int fl = fcntl(s->done_pipe[1], F_GETFL);
+	if (fl >= 0)
+		(void)fcntl(s->done_pipe[1], F_SETFL, fl & ~O_NONBLOCK);
+	s->done_ev = event_new(base, s->done_pipe[0], EV_READ | EV_PERSIST, log_sign_written, s);
+	if (s->done_ev == NULL || event_add(s->done_ev, NULL) != 0) {
+		*err = xstrdup("cannot watch the log signer's pipe");
+		return false;
+	}
+	return true;
+}
+
+bool log_signer_busy(const struct log_signer *s)
+{
+	return s->writing;
+}
+
+void log_signer_when_idle(struct log_signer *s, void (*fn)(void *arg), void *arg)
+{
+	struct log_signer_idle *w = xmalloc(sizeof *w), **tail = &s->idle;
+	w->fn = fn;
+	w->arg = arg;
+	w->next = NULL;
+	while (*tail != NULL)
+		tail = &(*tail)->next;
+	*tail = w;
+}
+
+void log_signer_commit(struct log_signer *s, uint64_t size, const uint8_t root[MERKLE_HASH_LEN], log_signer_fn done,
+		       void *arg)
 {
 	struct checkpoint cp = {.origin = s->origin, .size = size, .extensions = NULL};
 	memcpy(cp.root, root, MERKLE_HASH_LEN);
@@ -192,27 +323,38 @@ bool log_signer_commit(struct log_signer *s, uint64_t size, const uint8_t root[M
 	char *note = text ? note_sign(text, strlen(text), &s->key, 1, 0) : NULL;
 	free(text);
 	if (note == NULL) {
-		*err = xstrdup("cannot make the checkpoint note");
-		return false;
+		done(arg, "cannot make the checkpoint note");
+		return;
 	}
-	if (s->test_pause_ms > 0) {
+	struct log_sign_write *w = xcalloc(1, sizeof *w);
+	*w = (struct log_sign_write){.s = s,
+				     .path = xstrdup(s->state_path),
+				     .note = note,
+				     .pause_ms = s->test_pause_ms,
+				     .size = size,
+				     .done = done,
+				     .arg = arg};
+	memcpy(w->root, root, MERKLE_HASH_LEN);
+	if (s->test_pause_ms > 0)
 		log_info("log_sign_paused", "size=%llu ms=%ld", (unsigned long long)size, s->test_pause_ms);
-		struct timespec pause = {.tv_sec = s->test_pause_ms / 1000,
-					 .tv_nsec = (s->test_pause_ms % 1000) * 1000000L};
-		while (nanosleep(&pause, &pause) != 0 && errno == EINTR)
-			;
+	pthread_attr_t attr;
+	pthread_t t;
+	int rc = pthread_attr_init(&attr);
+	if (rc == 0) {
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		rc = pthread_create(&t, &attr, log_sign_writer, w);
+		pthread_attr_destroy(&attr);
 	}
-	if (!log_sign_write_atomic(s->state_path, note, strlen(note), 0600, false, err)) {
-		free(note);
-		return false;
+	if (rc != 0) {
+		char *why = xasprintf("cannot start the state file's writer: %s", strerror(rc));
+		free(w->path);
+		free(w->note);
+		free(w);
+		done(arg, why);
+		free(why);
+		return;
 	}
-	free(s->note);
-	s->note = note;
-	s->size = size;
-	memcpy(s->root, root, MERKLE_HASH_LEN);
-	s->generation++;
-	log_info("log_signed", "origin=%s size=%llu", s->origin, (unsigned long long)size);
-	return true;
+	s->writing = true;
 }
 
 int log_sign_keygen(const struct config *cfg, FILE *out, char **err)

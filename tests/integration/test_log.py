@@ -690,6 +690,11 @@ class SequencerCrashTest(unittest.TestCase):
             size = int(self.s.daemon.wait_log(r"event=log_sign_paused size=(\d+)", 60, since=mark).group(1))
             self.assertGreater(size, before)
             self.assertGreaterEqual(int(self.s.sql("SELECT count(*) FROM log_leaf")), size)
+            # the state file is written by a thread of its own: the event loop goes on serving while it waits
+            # (the metrics endpoint is served by the same loop and needs no database connection)
+            t0 = time.monotonic()
+            self.assertGreaterEqual(self.s.daemon.metric("planregd_connections_open"), 0)
+            self.assertLess(time.monotonic() - t0, 5, "the event loop stopped while a checkpoint was written")
             self.assertEqual(self.kill(), before, "the state file moved before the checkpoint was written")
             self.start()
             for t in threads:
