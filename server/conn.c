@@ -15,8 +15,10 @@
  *                              to do: no request in flight, nothing to send, no frame
  *                              started (a request in flight is busy, not idle)
  *   OPEN, DRAINING, output     write_timeout_ms from when output became pending; reset
- *                              only when all of it is written (a client that reads a
- *                              trickle is as stuck as one that reads nothing)
+ *                              only when all of it is written and the kernel has sent
+ *                              it too (a client that reads a trickle is as stuck as one
+ *                              that reads nothing; a large send buffer must not let it
+ *                              restart the clock each time ours empties into it)
  *   CLOSING, LINGERING         closing_timeout_ms for flush, close_notify and linger
  *
  * Admission (conn_accept) follows admission.c's verdict: a socket over a limit is closed at
@@ -34,7 +36,9 @@
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <stdlib.h>
+#include <linux/sockios.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -409,6 +413,25 @@ static bool conn_tls_pending(struct conn *c)
 	return ssl != NULL && SSL_has_pending(ssl);
 }
 
+/* Has everything left: our output empty, and nothing waiting in the kernel for the client's window (bytes sent
+ * and not acknowledged yet are on their way, not waiting)? Unknown counts as yes. */
+static bool conn_output_sent(struct conn *c)
+{
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) > 0)
+		return false;
+	int unsent = 0;
+	evutil_socket_t fd = bufferevent_getfd(c->bev);
+	return fd < 0 || ioctl(fd, SIOCOUTQNSD, &unsent) != 0 || unsent == 0;
+}
+
+/* All the output has left: the write clock stops, the idle one starts. */
+static void conn_output_gone(struct conn *c)
+{
+	c->output_since_ms = 0;
+	if (c->inflight == 0)
+		c->idle_since_ms = conn_now_ms();
+}
+
 static void conn_deadline_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
@@ -428,6 +451,12 @@ static void conn_deadline_cb(evutil_socket_t fd, short what, void *arg)
 		 * ticket): no frame was started after all. The idle clock, which those bytes did
 		 * not move, applies again. */
 		c->frame_started_ms = 0;
+		conn_rearm(c);
+		return;
+	}
+	if (kind == CONN_DEADLINE_WRITE && conn_output_sent(c)) {
+		/* it all left after all (when ours emptied, the kernel still held some of it) */
+		conn_output_gone(c);
 		conn_rearm(c);
 		return;
 	}
@@ -679,9 +708,9 @@ static void conn_write_cb(struct bufferevent *bev, void *arg)
 	struct conn *c = arg;
 	if (evbuffer_get_length(bufferevent_get_output(bev)) > 0)
 		return;
-	c->output_since_ms = 0;
-	if (c->inflight == 0)
-		c->idle_since_ms = conn_now_ms();
+	if (conn_output_sent(c))
+		conn_output_gone(c);
+	/* else the write clock runs on while the kernel holds what the client has not made room for */
 	if (c->state == CONN_CLOSING) {
 		conn_finish(c);
 		return;
