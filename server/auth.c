@@ -62,13 +62,13 @@ const char *auth_progress_scope(const struct principal *p)
 	return p->organisation; /* a submitter: its own organisation's projects only */
 }
 
-enum auth_indicator auth_indicator_add(const struct principal *p, char **lead_orgs, size_t n_lead_orgs)
+enum auth_party auth_project_party(const struct principal *p, char **lead_orgs, size_t n_lead_orgs)
 {
 	if (p->role == ROLE_ADMIN)
-		return AUTH_INDICATOR_CREATE;
+		return AUTH_PARTY_CA;
 	if (p->role == ROLE_SUBMITTER && auth_leads_project(p, lead_orgs, n_lead_orgs))
-		return AUTH_INDICATOR_PROPOSE;
-	return AUTH_INDICATOR_REFUSE;
+		return AUTH_PARTY_LEAD;
+	return AUTH_PARTY_NONE;
 }
 
 /* People (docs/decisions.md, "People"): the CA's admin manages every organisation's, a submitter its own
@@ -97,20 +97,11 @@ bool auth_may_assign(const struct principal *p, char **lead_orgs, size_t n_lead_
 }
 
 /* Queries (docs/decisions.md, "Queries"): raising one is the admin's by the method table (RaiseQuery). */
-enum auth_query_party auth_query_party(const struct principal *p, char **lead_orgs, size_t n_lead_orgs)
+const char *auth_query_entry_kind(enum auth_party party, bool close)
 {
-	if (p->role == ROLE_ADMIN)
-		return AUTH_QUERY_CA;
-	if (p->role == ROLE_SUBMITTER && auth_leads_project(p, lead_orgs, n_lead_orgs))
-		return AUTH_QUERY_BODY;
-	return AUTH_QUERY_NONE;
-}
-
-const char *auth_query_entry_kind(enum auth_query_party party, bool close)
-{
-	if (party == AUTH_QUERY_CA)
+	if (party == AUTH_PARTY_CA)
 		return close ? "close" : "reply";
-	if (party == AUTH_QUERY_BODY && !close)
+	if (party == AUTH_PARTY_LEAD && !close)
 		return "answer";
 	return NULL;
 }

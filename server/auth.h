@@ -48,10 +48,13 @@ const char *auth_template_org(const struct principal *p, const char *requested);
  * reminder job), else the one organisation whose projects it may see. */
 const char *auth_progress_scope(const struct principal *p);
 
-/* AddIndicator (docs/assurance.md, "Indicators"): the CA (admin) creates an indicator; a submitter of one of
- * the project's lead organisations proposes it (a change request of kind scope); anybody else is refused. */
-enum auth_indicator { AUTH_INDICATOR_REFUSE, AUTH_INDICATOR_CREATE, AUTH_INDICATOR_PROPOSE };
-enum auth_indicator auth_indicator_add(const struct principal *p, char **lead_orgs, size_t n_lead_orgs);
+/* Who p is to a project led by these organisations, for what the CA and the lead body each do to it: the CA
+ * (an admin), the lead body (a submitter of one of them), or no party. AddIndicator (docs/assurance.md,
+ * "Indicators"): the CA creates an indicator, the lead body proposes it (a change request of kind scope), anyone
+ * else is refused. Queries on a return (docs/assurance.md, "Queries"): the CA raises, replies and closes, the
+ * lead body answers, anyone else is no party to it. */
+enum auth_party { AUTH_PARTY_NONE, AUTH_PARTY_CA, AUTH_PARTY_LEAD };
+enum auth_party auth_project_party(const struct principal *p, char **lead_orgs, size_t n_lead_orgs);
 
 /* May p add or remove the people of org (AddPerson, RemovePerson)? Admins any organisation's; a
  * submitter its own organisation's only. */
@@ -66,13 +69,8 @@ const char *auth_people_scope(const struct principal *p);
 bool auth_may_assign(const struct principal *p, char **lead_orgs, size_t n_lead_orgs, const char *person_org,
 		     const char *assignee_org);
 
-/* Queries on one section of a return (docs/assurance.md, "Queries"): who p is to a query on a return of a
- * project led by these organisations. The CA's admin raises, replies and closes; a submitter of a lead
- * organisation answers; anyone else is no party to it. */
-enum auth_query_party { AUTH_QUERY_NONE, AUTH_QUERY_CA, AUTH_QUERY_BODY };
-enum auth_query_party auth_query_party(const struct principal *p, char **lead_orgs, size_t n_lead_orgs);
-/* The entry a party adds to a query's thread: "answer" (the lead body), "reply" or, closing, "close" (the CA);
+/* A query's entry a party adds to a query's thread: "answer" (the lead body), "reply" or, closing, "close" (the CA);
  * NULL when it may not (the lead body closing, anyone who is no party). */
-const char *auth_query_entry_kind(enum auth_query_party party, bool close);
+const char *auth_query_entry_kind(enum auth_party party, bool close);
 
 #endif

@@ -294,8 +294,8 @@ static void indicator_add_target(struct rpc_call *call, PGresult *res)
 	}
 	char **leads;
 	size_t n = result_split(&call->arena, result_value(res, 0, ADD_LEADS), RESULT_SEP, &leads);
-	enum auth_indicator may = auth_indicator_add(&call->principal, leads, n);
-	if (may == AUTH_INDICATOR_REFUSE) {
+	enum auth_party may = auth_project_party(&call->principal, leads, n);
+	if (may == AUTH_PARTY_NONE) {
 		reply_error(call, PLANREG__V1__CODE__PERMISSION_DENIED, "not_lead",
 			    "your organisation %s may not propose an indicator for project %d: it is led by %s",
 			    call->principal.organisation, q->ref, n ? leads[0] : "nobody");
@@ -308,7 +308,7 @@ static void indicator_add_target(struct rpc_call *call, PGresult *res)
 		return;
 	}
 	const char *project = result_value(res, 0, ADD_PROJECT_ID);
-	if (may == AUTH_INDICATOR_PROPOSE) {
+	if (may == AUTH_PARTY_LEAD) { /* proposes; the CA creates */
 		change_propose_scope(call, project, st->definition, q->rationale);
 		return;
 	}
@@ -374,10 +374,14 @@ bool indicator_actuals_checked(struct rpc_call *call, PGresult *res, int ref)
 
 const char *indicator_actual_ids(struct rpc_call *call, const Planreg__V1__UpdateContent *c)
 {
-	const char *s = "{";
+	struct buf b = {0};
+	buf_putc(&b, '{');
 	for (size_t i = 0; i < c->n_actuals; i++)
-		s = rpc_printf(call, "%s%s%lld", s, i ? "," : "", (long long)c->actuals[i]->indicator_id);
-	return rpc_printf(call, "%s}", s);
+		buf_printf(&b, "%s%lld", i ? "," : "", (long long)c->actuals[i]->indicator_id);
+	buf_putc(&b, '}');
+	const char *ids = rpc_strdup(call, buf_str(&b));
+	buf_free(&b);
+	return ids;
 }
 
 const char *indicator_actuals_json(struct rpc_call *call, const Planreg__V1__UpdateContent *c)

@@ -351,33 +351,54 @@ static void log_job_query(struct rpc_call *call, struct log_job *job)
 	query_run(call, job->sql, job->id ? 1 : 0, job->id ? params : NULL, log_job_have_row);
 }
 
-/* The receipt under the signed tree (s->note, s->root, which the job's tree is now): the checkpoint, and the
- * leaf's inclusion proof from the fetched nodes, verified before it is sent. */
-static void log_job_answer(struct rpc_call *call, struct log_job *job)
+/* Answers with the receipt of the job's leaf under the signed tree (s->note, s->root) of size leaves, its inclusion
+ * proof made from ns and verified first, and counts it; false, with nothing answered, when it does not verify. */
+static bool log_job_receipt(struct rpc_call *call, struct log_job *job, const struct log_nodes *ns, uint64_t size,
+			    unsigned long long *counted)
 {
 	const struct log_signer *s = &call->srv->log_signer;
+	struct merkle_proof p = {0};
+	uint8_t leaf[MERKLE_HASH_LEN];
+	merkle_leaf_hash(job->entry, strlen(job->entry), leaf);
+	if (!merkle_inclusion_proof(log_nodes_lookup, (void *)ns, job->leaf_index, size, &p) ||
+	    !merkle_verify_inclusion(leaf, job->leaf_index, size, &p.hash[0][0], p.len, s->root))
+		return false;
 	Planreg__V1__LogReceipt *r = ARENA_NEW(&call->arena, Planreg__V1__LogReceipt, planreg__v1__log_receipt__init);
 	r->checkpoint = rpc_strdup(call, s->note);
+	log_proof_out(call, &p, &r->proof, &r->n_proof);
+	r->leaf_index = job->leaf_index;
+	r->entry.data = (uint8_t *)job->entry;
+	r->entry.len = strlen(job->entry);
+	(*counted)++;
+	log_job_finish(call, job, r);
+	return true;
+}
+
+/* The log is kept, not signed: the index and the entry only. */
+static void log_job_unsigned(struct rpc_call *call, struct log_job *job)
+{
+	Planreg__V1__LogReceipt *r = ARENA_NEW(&call->arena, Planreg__V1__LogReceipt, planreg__v1__log_receipt__init);
+	r->leaf_index = job->leaf_index;
+	r->entry.data = (uint8_t *)(job->want_leaf ? job->entry : "");
+	r->entry.len = job->want_leaf ? strlen(job->entry) : 0;
+	log_job_finish(call, job, r);
+}
+
+/* The answer under the signed tree (s->note, s->root, which the job's tree is now): the checkpoint, and the
+ * leaf's receipt from the fetched nodes. */
+static void log_job_answer(struct rpc_call *call, struct log_job *job)
+{
 	if (job->want_leaf) {
-		struct merkle_proof p = {0};
-		uint8_t leaf[MERKLE_HASH_LEN];
-		merkle_leaf_hash(job->entry, strlen(job->entry), leaf);
-		if (!merkle_inclusion_proof(log_nodes_lookup, &job->nodes, job->leaf_index, job->tree_size, &p) ||
-		    !merkle_verify_inclusion(leaf, job->leaf_index, job->tree_size, &p.hash[0][0], p.len, s->root)) {
+		if (!log_job_receipt(call, job, &job->nodes, job->tree_size, &call->srv->log_seq.receipts_read))
 			log_refuse_rewritten(call, rpc_printf(call,
 							      "entry %llu is not proved by the stored nodes under the "
 							      "signed head",
 							      (unsigned long long)job->leaf_index));
-			return;
-		}
-		log_proof_out(call, &p, &r->proof, &r->n_proof);
-		r->leaf_index = job->leaf_index;
-		r->entry.data = (uint8_t *)job->entry;
-		r->entry.len = strlen(job->entry);
-		call->srv->log_seq.receipts_read++;
-	} else {
-		r->entry.data = (uint8_t *)"";
+		return;
 	}
+	Planreg__V1__LogReceipt *r = ARENA_NEW(&call->arena, Planreg__V1__LogReceipt, planreg__v1__log_receipt__init);
+	r->checkpoint = rpc_strdup(call, call->srv->log_signer.note);
+	r->entry.data = (uint8_t *)"";
 	log_job_finish(call, job, r);
 }
 
@@ -466,10 +487,11 @@ static void log_job_plan(struct rpc_call *call, struct log_job *job)
 	job->generation = s->generation;
 	job->signed_size = s->size;
 	memcpy(job->signed_root, s->root, MERKLE_HASH_LEN);
-	/* The rows were read before a tree this daemon signed since (another batch's, whose signing ended while
-	 * this job's query ran): that tree holds everything they saw, so it is the one to answer from. A database
-	 * that really lost entries is still caught: their nodes are missing and the proof does not verify. */
-	if (job->tree_size < s->size)
+	/* A tree signed since the leaf was sequenced holds it: proved under that one, no new signature. And rows
+	 * read before a tree this daemon signed since (another batch's, whose signing ended while this job's query
+	 * ran) are answered from that tree, which holds everything they saw. A database that really lost entries is
+	 * still caught: their nodes are missing and the proof does not verify. */
+	if (job->want_leaf ? s->note != NULL && s->size > job->leaf_index : job->tree_size < s->size)
 		job->tree_size = s->size;
 	job->sign = job->tree_size > s->size || s->note == NULL;
 	log_nodes_init(&job->nodes, job->slots, LOG_NODES_MAX);
@@ -509,21 +531,11 @@ static void log_job_have_row(struct rpc_call *call, PGresult *res)
 			job->link->prev_hash = rpc_strdup(call, result_value(res, 0, LEAF_PREV_HASH));
 			job->link->hash = rpc_strdup(call, result_value(res, 0, LEAF_HASH));
 		}
-		/* a tree signed since this leaf was sequenced holds it: proved under that one, no new signature */
-		const struct log_signer *s = &call->srv->log_signer;
-		if (s->note != NULL && s->size > job->leaf_index && s->size <= job->tree_size)
-			job->tree_size = s->size;
 	}
-	if (!call->srv->log_signer.enabled) { /* the log is kept, not signed: the index and the entry only */
-		Planreg__V1__LogReceipt *r =
-			ARENA_NEW(&call->arena, Planreg__V1__LogReceipt, planreg__v1__log_receipt__init);
-		r->leaf_index = job->leaf_index;
-		r->entry.data = (uint8_t *)(job->want_leaf ? job->entry : "");
-		r->entry.len = job->want_leaf ? strlen(job->entry) : 0;
-		log_job_finish(call, job, r);
-		return;
-	}
-	log_job_plan(call, job);
+	if (!call->srv->log_signer.enabled)
+		log_job_unsigned(call, job);
+	else
+		log_job_plan(call, job);
 }
 
 /* The leaf the batch made for the job's entry; NULL when it made none (the entry was sequenced before, by another
@@ -551,30 +563,14 @@ static void log_job_from_batch(struct rpc_call *call, struct log_job *job, const
 		job->link->prev_hash = rpc_strdup(call, leaf->prev_hash ? leaf->prev_hash : "");
 		job->link->hash = rpc_strdup(call, leaf->hash ? leaf->hash : "");
 	}
-	Planreg__V1__LogReceipt *r = ARENA_NEW(&call->arena, Planreg__V1__LogReceipt, planreg__v1__log_receipt__init);
-	r->leaf_index = job->leaf_index;
-	r->entry.data = (uint8_t *)job->entry;
-	r->entry.len = strlen(job->entry);
-	if (!s->enabled) { /* the log is kept, not signed: the index and the entry only */
-		log_job_finish(call, job, r);
+	if (!s->enabled) {
+		log_job_unsigned(call, job);
 		return;
 	}
 	size_t i = (size_t)(leaf - b->leaves);
-	struct merkle_proof p = {0};
-	uint8_t hash[MERKLE_HASH_LEN];
-	merkle_leaf_hash(job->entry, r->entry.len, hash);
 	if (i < b->proved && s->generation == b->signed_generation && s->size == b->size &&
-	    merkle_inclusion_proof(log_nodes_lookup, b->nodes, leaf->index, b->size, &p) &&
-	    merkle_verify_inclusion(hash, leaf->index, b->size, &p.hash[0][0], p.len, s->root)) {
-		r->checkpoint = rpc_strdup(call, s->note);
-		log_proof_out(call, &p, &r->proof, &r->n_proof);
-		call->srv->log_seq.receipts_batch++;
-		log_job_finish(call, job, r);
+	    log_job_receipt(call, job, b->nodes, b->size, &call->srv->log_seq.receipts_batch))
 		return;
-	}
-	/* a tree signed since this leaf was sequenced holds it: proved under that one, no new signature */
-	if (s->note != NULL && s->size > job->leaf_index && s->size <= job->tree_size)
-		job->tree_size = s->size;
 	log_job_plan(call, job);
 }
 

@@ -1,7 +1,7 @@
 /* queries.c - the Combined Authority's queries on one section of a return (docs/assurance.md, "Queries"):
  * RaiseQuery, AddQueryEntry (the lead body's answer, the CA's reply or closing), ListQueries and GetQuery,
  * and the queries of a return as GetUpdate shows them. A query leaves the return as it is. Who may do what
- * is auth.c's (auth_query_party, auth_query_entry_kind). */
+ * is auth.c's (auth_project_party, auth_query_entry_kind). */
 #include "queries.h"
 
 #include <stdio.h>
@@ -529,9 +529,9 @@ static bool queries_blank(const char *s)
 static const char *queries_entry_kind(struct rpc_call *call, PGresult *res, const Planreg__V1__Query *q)
 {
 	const Planreg__V1__AddQueryEntryRequest *r = call->req->add_query_entry;
-	enum auth_query_party party = auth_query_party(&call->principal, q->lead_orgs, q->n_lead_orgs);
+	enum auth_party party = auth_project_party(&call->principal, q->lead_orgs, q->n_lead_orgs);
 	const char *kind = auth_query_entry_kind(party, r->close);
-	if (party == AUTH_QUERY_NONE) {
+	if (party == AUTH_PARTY_NONE) {
 		queries_refuse_not_lead(call, q, "answer");
 		return NULL;
 	}
@@ -569,7 +569,7 @@ static void queries_entry_target(struct rpc_call *call, PGresult *res)
 	}
 	Planreg__V1__Query *q = queries_from_row(call, res, 0);
 	if (!result_is_null(res, 0, TARGET_REPLAY) &&
-	    auth_query_party(&call->principal, q->lead_orgs, q->n_lead_orgs) != AUTH_QUERY_NONE) {
+	    auth_project_party(&call->principal, q->lead_orgs, q->n_lead_orgs) != AUTH_PARTY_NONE) {
 		queries_answer_one(call, q->id, true);
 		return;
 	}

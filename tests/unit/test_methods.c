@@ -232,15 +232,15 @@ static void test_query_decisions(void **state)
 	struct principal atos = {.role = ROLE_SUBMITTER, .organisation = "atos"};
 	struct principal lcc = {.role = ROLE_SUBMITTER, .organisation = "LCC"};
 	struct principal viewer = {.role = ROLE_VIEWER, .organisation = "CA"};
-	assert_int_equal(auth_query_party(&admin, leads, 2), AUTH_QUERY_CA);
-	assert_int_equal(auth_query_party(&atos, leads, 2), AUTH_QUERY_BODY); /* a co-lead, in any case */
-	assert_int_equal(auth_query_party(&lcc, leads, 2), AUTH_QUERY_NONE);
-	assert_int_equal(auth_query_party(&viewer, leads, 2), AUTH_QUERY_NONE);
-	assert_string_equal(auth_query_entry_kind(AUTH_QUERY_CA, false), "reply");
-	assert_string_equal(auth_query_entry_kind(AUTH_QUERY_CA, true), "close");
-	assert_string_equal(auth_query_entry_kind(AUTH_QUERY_BODY, false), "answer");
-	assert_null(auth_query_entry_kind(AUTH_QUERY_BODY, true));
-	assert_null(auth_query_entry_kind(AUTH_QUERY_NONE, false));
+	assert_int_equal(auth_project_party(&admin, leads, 2), AUTH_PARTY_CA);
+	assert_int_equal(auth_project_party(&atos, leads, 2), AUTH_PARTY_LEAD); /* a co-lead, in any case */
+	assert_int_equal(auth_project_party(&lcc, leads, 2), AUTH_PARTY_NONE);
+	assert_int_equal(auth_project_party(&viewer, leads, 2), AUTH_PARTY_NONE);
+	assert_string_equal(auth_query_entry_kind(AUTH_PARTY_CA, false), "reply");
+	assert_string_equal(auth_query_entry_kind(AUTH_PARTY_CA, true), "close");
+	assert_string_equal(auth_query_entry_kind(AUTH_PARTY_LEAD, false), "answer");
+	assert_null(auth_query_entry_kind(AUTH_PARTY_LEAD, true));
+	assert_null(auth_query_entry_kind(AUTH_PARTY_NONE, false));
 }
 
 /* The size class decides the cap conn.c applies before decoding. */
