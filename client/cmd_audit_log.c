@@ -281,7 +281,7 @@ static int cmd_audit_log_checkpoint(struct cli *cli, char **note)
 	if (resp->status && resp->status->code != PLANREG__V1__CODE__OK) {
 		bool unsigned_log = resp->status->code == PLANREG__V1__CODE__FAILED_PRECONDITION;
 		if (!unsigned_log)
-			cli_print_status(resp->status, "planreg");
+			cli_print_status(resp->status, "");
 		planreg__v1__response__free_unpacked(resp, NULL);
 		return unsigned_log ? EXIT_OK : EXIT_REFUSED;
 	}

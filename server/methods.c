@@ -200,11 +200,13 @@ static const struct method method_table[] = {
 	 .doing = "fetching the newest cosigned checkpoint",
 	 .handler = log_witness_get_cosigned,
 	 .roles = {ROLE_ADMIN, ROLE_VIEWER, ROLE_SUBMITTER}},
+	/* a submitter verifies too (issue 20: the body that kept receipts checks them itself); what the chain's
+	 * verdict names (update ids, refs, periods, revisions) is what GetLeaves already shows it */
 	{.kind = K(VERIFY_AUDIT),
 	 .name = "VerifyAudit",
 	 .doing = "verifying the history",
 	 .handler = audit_verify,
-	 .roles = {ROLE_ADMIN, ROLE_VIEWER},
+	 .roles = {ROLE_ADMIN, ROLE_VIEWER, ROLE_SUBMITTER},
 	 .replica = true},
 	/* the consolidated picture: a submitter sees the same shapes, cut to its own projects */
 	{.kind = K(GET_STATUS),

@@ -460,6 +460,10 @@ class RewriteTest(unittest.TestCase):
         r = self.b.cli("audit", "verify", "--receipts", self.a.receipts())
         self.assertEqual(r.returncode, EXIT_LOG)
         self.assertIn("log BROKEN: " + named, r.stdout)
+        # and the submitter who kept the receipt finds it itself
+        own = self.a.cli("audit", "verify")
+        self.assertEqual(own.returncode, EXIT_LOG, own.stdout + own.stderr)
+        self.assertIn("log BROKEN: " + named, own.stdout)
         # the daemon will not sign a tree that does not extend its last one
         r = self.a.cli("update", "submit", "16", "--period", PERIOD, "--confidence", "red", "--stage", "concept",
                        "--narrative", "After the rewrite.")

@@ -327,7 +327,7 @@ class ProgressTest(unittest.TestCase):
             ("template", ["update", "template", "--period", PERIOD],
              {"admin": 0, "viewer": 1, "reminder": 1, "submitter-LCC": 0, "submitter-CA": 0}),
             ("audit", ["audit", "verify"],
-             {"admin": 0, "viewer": 0, "reminder": 1, "submitter-LCC": 1, "submitter-CA": 1}),
+             {"admin": 0, "viewer": 0, "reminder": 1, "submitter-LCC": 0, "submitter-CA": 0}),
         ]
         for name, args, expected in matrix:
             for cred, code in expected.items():

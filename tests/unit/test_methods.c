@@ -100,7 +100,7 @@ static const struct {
 	{"SetWitnessKey", "A", "admin"},
 	{"GetWitness", "AVS", "admin, viewer or submitter"},
 	{"AddCosignature", "AVS", "admin, viewer or submitter"},
-	{"VerifyAudit", "AV", "admin or viewer"},
+	{"VerifyAudit", "AVS", "admin, viewer or submitter"},
 	{"GetStatus", "AVS", "admin, viewer or submitter"},
 	{"ListOutstanding", "AVSR", "any role"},
 	{"GetTimeliness", "AVS", "admin, viewer or submitter"},
