@@ -20,6 +20,7 @@ enum { SEQ_TREE_SIZE, SEQ_INDEX, SEQ_UPDATE_ID, SEQ_REVIEW_ID, SEQ_ENTRY, SEQ_PR
 struct log_seq_waiter {
 	struct rpc_call *call;
 	log_seq_fn ready;
+	int64_t update_id, review_id; /* the entry whose leaf it waits for; both 0: everything committed */
 	struct log_seq_waiter *next;
 };
 
@@ -92,14 +93,42 @@ static void log_seq_signed(void *arg)
 	}
 }
 
-/* Signs the batch's tree on its first call's connection, or holds it while another batch's is being signed (a
- * batch held already goes on unsigned: its calls sign and prove for themselves). */
+/* The batch held (older) and the one that committed after it (newer) as one: newer's tree holds older's leaves
+ * too, so one checkpoint and one read of nodes serve both batches' calls. Older's leaves come first (copied into
+ * newer's arena), and so do its calls; older is freed. */
+static struct log_seq_batch *log_seq_merge(struct log_seq_waiter **w, struct log_seq_waiter *older_w,
+					   struct log_seq_batch *older, struct log_seq_batch *newer)
+{
+	struct log_seq_leaf *leaves = arena_alloc(&newer->arena, (older->n + newer->n + 1) * sizeof *leaves);
+	for (size_t i = 0; i < older->n; i++) {
+		const struct log_seq_leaf *o = &older->leaves[i];
+		leaves[i] = *o;
+		leaves[i].entry = arena_strdup(&newer->arena, o->entry);
+		leaves[i].prev_hash = o->prev_hash ? arena_strdup(&newer->arena, o->prev_hash) : NULL;
+		leaves[i].hash = o->hash ? arena_strdup(&newer->arena, o->hash) : NULL;
+	}
+	memcpy(leaves + older->n, newer->leaves, newer->n * sizeof *leaves);
+	newer->leaves = leaves;
+	newer->n += older->n;
+	arena_free(&older->arena);
+	free(older);
+	struct log_seq_waiter **tail = &older_w;
+	while (*tail != NULL)
+		tail = &(*tail)->next;
+	*tail = *w;
+	*w = older_w;
+	return newer;
+}
+
+/* Signs the batch's tree on its first call's connection, or holds it while another batch's is being signed. A
+ * batch already held is merged into it (log_seq_merge): under load every signing serves whatever committed while
+ * the one before it was written, and every call's receipt still comes from its batch. */
 static void log_seq_sign(struct server *srv, struct log_seq_waiter *w, struct log_seq_batch *b)
 {
 	struct log_seq *q = &srv->log_seq;
 	if (q->signing) {
 		if (q->held != NULL)
-			log_seq_wake(q->held, q->held_batch);
+			b = log_seq_merge(&w, q->held, q->held_batch, b);
 		q->held = w;
 		q->held_batch = b;
 		return;
@@ -112,6 +141,35 @@ static void log_seq_sign(struct server *srv, struct log_seq_waiter *w, struct lo
 	}
 	free(sg);
 	log_seq_wake(w, b);
+}
+
+/* Whether the batch made the leaf the waiter waits for. */
+static bool log_seq_made(const struct log_seq_batch *b, const struct log_seq_waiter *w)
+{
+	for (size_t i = 0; i < b->n; i++)
+		if ((w->update_id && b->leaves[i].update_id == w->update_id) ||
+		    (w->review_id && b->leaves[i].review_id == w->review_id))
+			return true;
+	return false;
+}
+
+/* A call that began to wait while the batch ran waits for the next one, but the batch may have sequenced its
+ * entry all the same (the batch's statement reads log_pending after it has the chain's lock, which can be after
+ * the call's row committed): such a call goes on with this batch, whose receipt holds its leaf. */
+static void log_seq_claim(struct log_seq *q, struct log_seq_waiter **w, const struct log_seq_batch *b)
+{
+	struct log_seq_waiter **p = &q->queued;
+	while (*p != NULL) {
+		struct log_seq_waiter *x = *p;
+		if ((x->update_id || x->review_id) && log_seq_made(b, x)) {
+			*p = x->next;
+			x->next = *w;
+			*w = x;
+		} else {
+			p = &x->next;
+		}
+	}
+	q->queued_tail = p;
 }
 
 /* The batch's statement answered (committed) or failed. The next batch starts at once; the calls that waited
@@ -136,6 +194,8 @@ static void log_seq_done(struct db_conn *dc, PGresult *res, const char *error, v
 	struct log_seq_waiter *w = q->batch;
 	q->batch = NULL;
 	q->running = false;
+	if (b != NULL)
+		log_seq_claim(q, &w, b);
 	if (b != NULL && w != NULL)
 		log_seq_sign(srv, w, b);
 	else
@@ -156,12 +216,14 @@ static void log_seq_start(struct server *srv)
 		log_seq_done(NULL, NULL, "the call waiting first has no database connection", srv);
 }
 
-void log_seq_wait(struct rpc_call *call, log_seq_fn ready)
+void log_seq_wait(struct rpc_call *call, int64_t update_id, int64_t review_id, log_seq_fn ready)
 {
 	struct log_seq *q = &call->srv->log_seq;
 	struct log_seq_waiter *w = arena_alloc(&call->arena, sizeof *w);
 	w->call = call;
 	w->ready = ready;
+	w->update_id = update_id;
+	w->review_id = review_id;
 	w->next = NULL;
 	if (q->queued_tail == NULL)
 		q->queued_tail = &q->queued;

@@ -59,7 +59,8 @@ struct log_seq {
 /* b is the batch that ran (NULL when it failed: nothing was sequenced by it); it is freed after ready returns. */
 typedef void (*log_seq_fn)(struct rpc_call *call, const struct log_seq_batch *b);
 /* Parks call (which must have its database connection and nothing in flight on it) until a batch that starts
- * after now has committed, then calls ready. */
-void log_seq_wait(struct rpc_call *call, log_seq_fn ready);
+ * after now has committed, then calls ready; or, when it waits for the leaf of an entry (update_id or review_id
+ * not 0), until the first batch that made that leaf has (which may be the one running now). */
+void log_seq_wait(struct rpc_call *call, int64_t update_id, int64_t review_id, log_seq_fn ready);
 
 #endif

@@ -716,6 +716,98 @@ class SequencerCrashTest(unittest.TestCase):
         self.assert_all_in_the_log(body, "pause-", again)
 
 
+    def leaf_of(self, key):
+        out = self.s.sql("SELECT l.idx FROM log_leaf l JOIN progress_update u ON u.id = l.update_id "
+                         "WHERE u.idempotency_key = '%s'" % key)
+        return int(out) if out else None
+
+    def test_a_return_the_running_batch_sequenced_goes_on_with_it(self):
+        # The batch for return 0 waits for the chain's lock (held here); return 1 commits meanwhile, so it waits
+        # for the next batch, but the running one sequences it too, since it reads the queue once it has the
+        # lock. Return 1 goes on with that batch (log_seq.c, log_seq_claim), its receipt made from it.
+        body = Body(self.s, "admin", "claim", self.ls.vkey)
+        d = self.s.daemon
+        made = lambda how: d.metric("planregd_log_receipts_total", made=how)
+        batch, read = made("batch"), made("read")
+        holder = self.hold_chain_lock()
+        results = {}
+
+        def send(i):
+            results[i] = self.send(body, self.REFS[i], "claim-%d" % i, "Claimed by the running batch: %d." % i)
+
+        def until(what, sql, want):
+            deadline = time.monotonic() + 30
+            while self.s.sql(sql) != want and time.monotonic() < deadline:
+                time.sleep(0.05)
+            self.assertEqual(self.s.sql(sql), want, what)
+
+        threads = [threading.Thread(target=send, args=(i,), daemon=True) for i in range(2)]
+        threads[0].start()
+        until("return 0's batch does not wait for the lock", "SELECT count(*) FROM pg_locks WHERE locktype = "
+              "'advisory' AND NOT granted AND objid = (31644363112211817 & 4294967295)", "1")
+        threads[1].start()
+        until("return 1 was not written", "SELECT count(*) FROM progress_update WHERE idempotency_key = 'claim-1'",
+              "1")
+        self.assertEqual(self.s.sql("SELECT count(*) FROM log_pending"), "2")
+        holder.stdin.write("SELECT pg_advisory_unlock(31644363112211817);\n")
+        holder.stdin.flush()
+        for t in threads:
+            t.join(60)
+        answers = {}
+        for i in range(2):
+            self.assertEqual(results[i].returncode, 0, results[i].stdout + results[i].stderr)
+            answers["claim-%d" % i] = json.loads(results[i].stdout)
+        self.assertEqual((made("batch") - batch, made("read") - read), (2, 0))
+        self.assert_all_in_the_log(body, "claim-", answers)
+
+    def test_batches_that_commit_during_a_write_share_one_checkpoint(self):
+        # While one batch's checkpoint is being written (paused here), three more returns commit, each in a batch
+        # of its own, one after another. The three batches are held as one (log_seq.c, log_seq_merge): one more
+        # checkpoint for all three, and every receipt made from its batch, none read back from the database.
+        body = Body(self.s, "admin", "merge", self.ls.vkey)
+        self.s.daemon.stop()
+        self.start(PLANREGD_TEST_SIGN_PAUSE_MS="5000")
+        d = self.s.daemon
+        mark = d.log_mark()
+        made = lambda how: d.metric("planregd_log_receipts_total", made=how)
+        batch, read = made("batch"), made("read")
+        results = {}
+
+        def send(i):
+            results[i] = self.send(body, self.REFS[i % 3], "merge-%d" % i, "Merged batches: %d." % i)
+
+        threads = [threading.Thread(target=send, args=(i,), daemon=True) for i in range(4)]
+        try:
+            threads[0].start()
+            d.wait_log(r"event=log_sign_paused", 60, since=mark)
+            for i in (1, 2, 3):
+                threads[i].start()
+                deadline = time.monotonic() + 30
+                while self.leaf_of("merge-%d" % i) is None and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                self.assertIsNotNone(self.leaf_of("merge-%d" % i), "return %d was not sequenced" % i)
+            for t in threads:
+                t.join(120)
+            self.assertEqual((made("batch") - batch, made("read") - read), (4, 0))
+            self.assertEqual(d.log_since(mark).count("event=log_sign_paused"), 2)
+        finally:
+            self.s.daemon.stop()
+            self.start()
+        answers = {}
+        for i in range(4):
+            self.assertEqual(results[i].returncode, 0, results[i].stdout + results[i].stderr)
+            answers["merge-%d" % i] = json.loads(results[i].stdout)
+        v = tlog_ref.Verifier.parse(self.ls.vkey)
+        sizes = set()
+        for i in (1, 2, 3):
+            u = answers["merge-%d" % i]
+            with open(os.path.join(body.receipts(), "update-%d.proof" % u["update_id"])) as f:
+                note = tlog_ref.parse_receipt(f.read())[3]
+            sizes.add(tlog_ref.parse_checkpoint(tlog_ref.open_note(note, [v])[0])[1])
+        self.assertEqual(len(sizes), 1, "the three held batches were signed apart")
+        self.assert_all_in_the_log(body, "merge-", answers)
+
+
 class MigrationTest(unittest.TestCase):
     """Migration 0014 on a database that already has history: the chain becomes the first leaves."""
 
