@@ -13,6 +13,13 @@
 --   generic plan estimates at ten rows and a custom plan at one: PostgreSQL kept choosing custom plans, and the
 --   statement was planned on every call (0.17 ms, more than it ran). It now reads the editions from project by
 --   lineage, whose estimate is the same either way. Nothing else in it changes.
+-- * planreg_log_nodes reads nodes by key for the daemon (server/handlers/log.c, SQL_NODES: a signing's compact
+--   range and consistency proof, a batch's inclusion proofs, a GetProof's). As a prepared join from the arrays,
+--   its generic plan was made once per session from log_node's size then: while the table was small, a hash
+--   join over a scan of all of it, kept as the log grew (0.44 ms a batch at 8,000 nodes); planned with its
+--   values every time instead, it cost 0.15 ms of planning a call, a third of the proofs served per second.
+--   Here the plan is made once and is always a probe of log_node's key per node, whatever the table's size
+--   and the arrays' length.
 
 -- As 0029's, but for the current revision's probe.
 CREATE OR REPLACE FUNCTION planreg_submit_update(
@@ -219,3 +226,19 @@ BEGIN
 	RETURN QUERY SELECT v_size, NULL::bigint, NULL::bigint, NULL::bigint, NULL::text, NULL::text, NULL::text;
 END
 $fn$;
+
+-- The nodes asked for that exist (level, index, hex hash), in no particular order.
+CREATE FUNCTION planreg_log_nodes(p_level smallint[], p_idx bigint[])
+RETURNS TABLE (level smallint, idx bigint, hash text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, public, pg_temp
+SET plan_cache_mode = force_generic_plan SET enable_seqscan = off SET enable_hashjoin = off
+SET enable_mergejoin = off AS $fn$
+#variable_conflict use_column
+BEGIN
+	RETURN QUERY SELECT n.level, n.idx, encode(n.hash, 'hex') FROM unnest(p_level, p_idx) AS x(l, i)
+		JOIN log_node n ON n.level = x.l AND n.idx = x.i;
+END
+$fn$;
+REVOKE EXECUTE ON FUNCTION planreg_log_nodes(smallint[], bigint[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION planreg_log_nodes(smallint[], bigint[]) TO planreg_app;

@@ -33,13 +33,9 @@ static const char SQL_LEAF_OF_REVIEW[] =
 	" FROM log_leaf l WHERE l.review_id = $1";
 static const char SQL_LOG_SIZE[] = "SELECT NULL::bigint, NULL::text, " LOG_SQL_SIZE ", NULL::text, NULL::text";
 enum leaf_col { LEAF_INDEX, LEAF_ENTRY, LEAF_TREE_SIZE, LEAF_PREV_HASH, LEAF_HASH /* an update's chain link */ };
-/* $1 levels, $2 indices (arrays of the same length). Planned with the arrays every time (DB_CUSTOM_PLAN): a
- * generic plan, made once per session while log_node was small, joined the arrays to a scan of the whole table,
- * which then grew with the log (0.44 ms a batch at 8,000 nodes); with the arrays' length known, each node is a
- * probe of log_node's key. */
-static const char SQL_NODES[] =
-	DB_CUSTOM_PLAN "SELECT n.level, n.idx, encode(n.hash, 'hex') FROM unnest($1::smallint[], $2::bigint[]) AS x(l, i)"
-	" JOIN log_node n ON n.level = x.l AND n.idx = x.i";
+/* $1 levels, $2 indices (arrays of the same length): each node a probe of log_node's key, whatever the table's
+ * size (migrations/0030; a prepared join from the arrays kept a plan that scanned the whole table). */
+static const char SQL_NODES[] = "SELECT level, idx, hash FROM planreg_log_nodes($1::smallint[], $2::bigint[])";
 enum node_col { NODE_LEVEL, NODE_INDEX, NODE_HASH };
 /* $1 first index, $2 how many */
 static const char SQL_LEAVES[] =
