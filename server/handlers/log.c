@@ -512,8 +512,8 @@ static void log_job_have_row(struct rpc_call *call, PGresult *res)
 {
 	struct log_job *job = call->state;
 	if (PQntuples(res) == 0 && job->want_leaf && ++job->waits < LOG_TRIES) {
-		log_seq_wait(call, job->update_id, job->review_id,
-			     log_job_sequenced); /* queued after that batch began (another daemon's, say) */
+		/* queued after that batch began (another daemon's, say) */
+		log_seq_wait(call, job->update_id, job->review_id, log_job_sequenced);
 		return;
 	}
 	if (PQntuples(res) != 1 || (job->want_leaf && result_is_null(res, 0, LEAF_INDEX))) {
@@ -535,17 +535,6 @@ static void log_job_have_row(struct rpc_call *call, PGresult *res)
 		log_job_unsigned(call, job);
 	else
 		log_job_plan(call, job);
-}
-
-/* The leaf the batch made for the job's entry; NULL when it made none (the entry was sequenced before, by another
- * daemon, say). */
-static const struct log_seq_leaf *log_job_leaf_of(const struct log_job *job, const struct log_seq_batch *b)
-{
-	for (size_t i = 0; i < b->n; i++)
-		if ((job->update_id && b->leaves[i].update_id == job->update_id) ||
-		    (job->review_id && b->leaves[i].review_id == job->review_id))
-			return &b->leaves[i];
-	return NULL;
 }
 
 /* The entry is one of the batch's leaves: the index, the entry and the link are the batch's. When the batch's
@@ -583,7 +572,7 @@ static void log_job_sequenced(struct rpc_call *call, const struct log_seq_batch 
 		return;
 	}
 	struct log_job *job = call->state;
-	const struct log_seq_leaf *leaf = job->want_leaf ? log_job_leaf_of(job, b) : NULL;
+	const struct log_seq_leaf *leaf = job->want_leaf ? log_seq_leaf_of(b, job->update_id, job->review_id) : NULL;
 	if (leaf != NULL)
 		log_job_from_batch(call, job, b, leaf);
 	else

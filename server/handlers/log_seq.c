@@ -143,14 +143,13 @@ static void log_seq_sign(struct server *srv, struct log_seq_waiter *w, struct lo
 	log_seq_wake(w, b);
 }
 
-/* Whether the batch made the leaf the waiter waits for. */
-static bool log_seq_made(const struct log_seq_batch *b, const struct log_seq_waiter *w)
+const struct log_seq_leaf *log_seq_leaf_of(const struct log_seq_batch *b, int64_t update_id, int64_t review_id)
 {
 	for (size_t i = 0; i < b->n; i++)
-		if ((w->update_id && b->leaves[i].update_id == w->update_id) ||
-		    (w->review_id && b->leaves[i].review_id == w->review_id))
-			return true;
-	return false;
+		if ((update_id && b->leaves[i].update_id == update_id) ||
+		    (review_id && b->leaves[i].review_id == review_id))
+			return &b->leaves[i];
+	return NULL;
 }
 
 /* A call that began to wait while the batch ran waits for the next one, but the batch may have sequenced its
@@ -161,7 +160,7 @@ static void log_seq_claim(struct log_seq *q, struct log_seq_waiter **w, const st
 	struct log_seq_waiter **p = &q->queued;
 	while (*p != NULL) {
 		struct log_seq_waiter *x = *p;
-		if ((x->update_id || x->review_id) && log_seq_made(b, x)) {
+		if (log_seq_leaf_of(b, x->update_id, x->review_id) != NULL) {
 			*p = x->next;
 			x->next = *w;
 			*w = x;

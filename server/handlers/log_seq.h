@@ -56,6 +56,9 @@ struct log_seq {
 	unsigned long long receipts_batch, receipts_read;
 };
 
+/* The leaf b made for the update or review of that id (the other 0); NULL when it made none, or both are 0. */
+const struct log_seq_leaf *log_seq_leaf_of(const struct log_seq_batch *b, int64_t update_id, int64_t review_id);
+
 /* b is the batch that ran (NULL when it failed: nothing was sequenced by it); it is freed after ready returns. */
 typedef void (*log_seq_fn)(struct rpc_call *call, const struct log_seq_batch *b);
 /* Parks call (which must have its database connection and nothing in flight on it) until a batch that starts
