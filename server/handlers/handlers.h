@@ -156,6 +156,13 @@ struct log_chain_link {
  * link before done is called. */
 void log_receipt_update(struct rpc_call *call, int64_t update_id, struct log_chain_link *link, log_receipt_fn done);
 void log_receipt_review(struct rpc_call *call, int64_t review_id, log_receipt_fn done);
+/* A return the sequencer's next batch writes (write: its JSON object, log_seq_write): written is called with the
+ * batch's answer (call->state the caller's) and returns true to go on to the receipt of the update it names (link
+ * filled, then done), false when it has answered the call. A batch that could not write it answers the call. */
+struct log_seq_written;
+typedef bool (*log_written_fn)(struct rpc_call *call, const struct log_seq_written *w);
+void log_receipt_write(struct rpc_call *call, const char *write, struct log_chain_link *link, log_written_fn written,
+		       log_receipt_fn done);
 /* The sequencer's one checkpoint per batch (log_seq.c): signs the tree the batch has just committed (batch->size
  * leaves) on call's connection (leased, idle), checked as every checkpoint is, reading the inclusion proofs of the
  * batch's leaves in the same query (batch->proved, batch->nodes: the calls' receipts need nothing more), then calls

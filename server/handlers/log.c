@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "db_error.h"
 #include "handlers.h"
 #include "log.h"
 #include "log_seq.h"
@@ -332,6 +333,8 @@ struct log_job {
 	bool sign;
 	struct log_nodes nodes;
 	struct log_node_slot slots[LOG_NODES_MAX];
+	log_written_fn written;          /* a return the sequencer writes (log_receipt_write): told its answer */
+	struct log_seq_written answered; /* ... which the batch fills */
 };
 
 static void log_job_have_row(struct rpc_call *call, PGresult *res);
@@ -595,6 +598,51 @@ static void log_job_start(struct rpc_call *call, const char *sql, int64_t id, st
 	call->state = job;
 	log_seq_wait(call, job->update_id, job->review_id,
 		     log_job_sequenced); /* everything committed before now gets its leaf first */
+}
+
+/* The batch that was to write the job's return has committed (b) or failed; the caller decides on its answer,
+ * then the receipt is of the update it names: one of the batch's leaves, or an earlier one read. */
+static void log_job_wrote(struct rpc_call *call, const struct log_seq_batch *b)
+{
+	struct log_job *job = call->state;
+	const struct log_seq_written *w = &job->answered;
+	if (b == NULL || w->outcome == NULL) {
+		call->state = job->outer;
+		if (w->error != NULL)
+			db_error_reply(call, (const PGresult *)w->error, NULL,
+				       call->method ? call->method->doing : "writing");
+		else
+			reply_error(call, PLANREG__V1__CODE__UNAVAILABLE, "log_sequencer",
+				    "the service could not write the return just now; try again (a retry with the same "
+				    "idempotency key is safe)");
+		return;
+	}
+	call->state = job->outer;
+	if (!job->written(call, w))
+		return;
+	call->state = job;
+	job->update_id = w->id;
+	job->id = rpc_printf(call, "%lld", (long long)w->id);
+	const struct log_seq_leaf *leaf = log_seq_leaf_of(b, w->id, 0);
+	if (leaf != NULL)
+		log_job_from_batch(call, job, b, leaf);
+	else
+		log_job_query(call, job);
+}
+
+void log_receipt_write(struct rpc_call *call, const char *write, struct log_chain_link *link, log_written_fn written,
+		       log_receipt_fn done)
+{
+	struct log_job *job = arena_alloc(&call->arena, sizeof *job);
+	memset(job, 0, sizeof *job);
+	job->outer = call->state;
+	job->done = done;
+	job->sql = SQL_LEAF_OF_UPDATE;
+	job->want_leaf = true;
+	job->link = link;
+	job->written = written;
+	call->state = job;
+	log_seq_write(call, write, &job->answered, log_job_wrote);
 }
 
 void log_receipt_update(struct rpc_call *call, int64_t update_id, struct log_chain_link *link, log_receipt_fn done)

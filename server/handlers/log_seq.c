@@ -5,22 +5,44 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "handlers.h"
 #include "log.h"
 #include "server.h"
 #include "xmalloc.h"
 
-/* One batch, in its own transaction (autocommit): the chain links, leaf indices and node hashes of everything
- * queued, under the chain's advisory lock (migrations/0025, 0029). A row per new leaf, then one row with the
- * tree's size. */
+/* One batch, in its own transaction (autocommit), under the chain's advisory lock (migrations/0031): what others
+ * queued in log_pending is sequenced, then the returns of $1 (a JSON array) are written after it. A row per new
+ * leaf of log_pending's, a row per return in $1's order (pos from 1; idx set when it was written), then one row
+ * with the tree's size. */
 static const char SQL_SEQUENCE[] =
-	"SELECT tree_size, idx, update_id, review_id, entry, prev_hash, hash FROM planreg_log_sequence_leaves()";
-enum { SEQ_TREE_SIZE, SEQ_INDEX, SEQ_UPDATE_ID, SEQ_REVIEW_ID, SEQ_ENTRY, SEQ_PREV_HASH, SEQ_HASH };
+	"SELECT tree_size, idx, update_id, review_id, entry, prev_hash, hash, pos, revision, warnings, content_sha256,"
+	" submitted_at, outcome FROM planreg_log_sequence_batch($1::jsonb)";
+enum {
+	SEQ_TREE_SIZE,
+	SEQ_INDEX,
+	SEQ_UPDATE_ID,
+	SEQ_REVIEW_ID,
+	SEQ_ENTRY,
+	SEQ_PREV_HASH,
+	SEQ_HASH,
+	SEQ_POS,
+	SEQ_REVISION,
+	SEQ_WARNINGS,
+	SEQ_CONTENT_SHA256,
+	SEQ_SUBMITTED_AT,
+	SEQ_OUTCOME,
+	SEQ_COLUMNS
+};
 
 struct log_seq_waiter {
 	struct rpc_call *call;
 	log_seq_fn ready;
 	int64_t update_id, review_id; /* the entry whose leaf it waits for; both 0: everything committed */
+	const char *write;            /* a return to write (log_seq_write), or NULL */
+	struct log_seq_written *out;  /* ... and what the batch answered for it */
+	int pos;                      /* its place in the running batch's writes, from 1 */
+	bool solo;                    /* it was in a batch that failed with others: it is written alone */
 	struct log_seq_waiter *next;
 };
 
@@ -43,19 +65,20 @@ static void log_seq_wake(struct log_seq_waiter *w, struct log_seq_batch *b)
 	}
 }
 
-/* The statement's rows as a batch; NULL when they are not what SQL_SEQUENCE answers. */
+/* The statement's rows as a batch; NULL when they are not what SQL_SEQUENCE answers. A row with an index is a
+ * leaf (of log_pending's, or of a return written); a row with a pos is a return's answer (log_seq_answer). */
 static struct log_seq_batch *log_seq_batch_of(PGresult *res)
 {
 	int rows = PQntuples(res);
-	if (rows < 1 || PQnfields(res) != SEQ_HASH + 1 || PQgetisnull(res, rows - 1, SEQ_TREE_SIZE))
+	if (rows < 1 || PQnfields(res) != SEQ_COLUMNS || PQgetisnull(res, rows - 1, SEQ_TREE_SIZE))
 		return NULL;
 	struct log_seq_batch *b = xcalloc(1, sizeof *b);
 	b->size = (uint64_t)result_int64(res, rows - 1, SEQ_TREE_SIZE);
-	b->n = (size_t)(rows - 1);
-	b->leaves = arena_alloc(&b->arena, (b->n + 1) * sizeof *b->leaves);
-	for (size_t i = 0; i < b->n; i++) {
-		struct log_seq_leaf *l = &b->leaves[i];
-		int r = (int)i;
+	b->leaves = arena_alloc(&b->arena, (size_t)rows * sizeof *b->leaves);
+	for (int r = 0; r < rows - 1; r++) {
+		if (result_is_null(res, r, SEQ_INDEX))
+			continue;
+		struct log_seq_leaf *l = &b->leaves[b->n++];
 		l->index = (uint64_t)result_int64(res, r, SEQ_INDEX);
 		l->update_id = result_is_null(res, r, SEQ_UPDATE_ID) ? 0 : result_int64(res, r, SEQ_UPDATE_ID);
 		l->review_id = result_is_null(res, r, SEQ_REVIEW_ID) ? 0 : result_int64(res, r, SEQ_REVIEW_ID);
@@ -66,6 +89,32 @@ static struct log_seq_batch *log_seq_batch_of(PGresult *res)
 		}
 	}
 	return b;
+}
+
+/* The answer for each return the batch wrote, into its call's arena (its waiter outlives the batch's result). */
+static void log_seq_answer(struct log_seq_waiter *w, PGresult *res)
+{
+	int rows = PQntuples(res);
+	for (int r = 0; r < rows - 1; r++) {
+		if (result_is_null(res, r, SEQ_POS))
+			continue;
+		int pos = result_int(res, r, SEQ_POS);
+		struct log_seq_waiter *x = w;
+		while (x != NULL && (x->write == NULL || x->pos != pos))
+			x = x->next;
+		if (x == NULL)
+			continue;
+		struct arena *a = &x->call->arena;
+		struct log_seq_written *o = x->out;
+		o->outcome = arena_strdup(a, result_value(res, r, SEQ_OUTCOME));
+		o->id = result_is_null(res, r, SEQ_UPDATE_ID) ? 0 : result_int64(res, r, SEQ_UPDATE_ID);
+		o->revision = result_is_null(res, r, SEQ_REVISION) ? 0 : result_int(res, r, SEQ_REVISION);
+		o->hash = arena_strdup(a, result_value(res, r, SEQ_HASH));
+		o->prev_hash = arena_strdup(a, result_value(res, r, SEQ_PREV_HASH));
+		o->warnings = arena_strdup(a, result_value(res, r, SEQ_WARNINGS));
+		o->content_sha256 = arena_strdup(a, result_value(res, r, SEQ_CONTENT_SHA256));
+		o->submitted_at = arena_strdup(a, result_value(res, r, SEQ_SUBMITTED_AT));
+	}
 }
 
 struct log_seq_signing {
@@ -171,6 +220,31 @@ static void log_seq_claim(struct log_seq *q, struct log_seq_waiter **w, const st
 	q->queued_tail = p;
 }
 
+/* The batch's writes, counted. */
+static size_t log_seq_writes(const struct log_seq_waiter *w)
+{
+	size_t n = 0;
+	for (; w != NULL; w = w->next)
+		n += w->write != NULL;
+	return n;
+}
+
+/* A batch that failed with several returns in it: its calls wait again, first in the queue, each return marked to
+ * be written alone (log_seq_start), so that the one that failed meets its own error and the others are written. */
+static void log_seq_requeue(struct log_seq *q, struct log_seq_waiter *w)
+{
+	struct log_seq_waiter **tail = &w;
+	while (*tail != NULL) {
+		if ((*tail)->write != NULL)
+			(*tail)->solo = true;
+		tail = &(*tail)->next;
+	}
+	*tail = q->queued;
+	if (q->queued == NULL)
+		q->queued_tail = tail;
+	q->queued = w;
+}
+
 /* The batch's statement answered (committed) or failed. The next batch starts at once; the calls that waited
  * for this one go on once its tree is signed, or at once when it failed. */
 static void log_seq_done(struct db_conn *dc, PGresult *res, const char *error, void *arg)
@@ -178,56 +252,111 @@ static void log_seq_done(struct db_conn *dc, PGresult *res, const char *error, v
 	(void)dc;
 	struct server *srv = arg;
 	struct log_seq *q = &srv->log_seq;
-	struct log_seq_batch *b = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK ? log_seq_batch_of(res) : NULL;
-	if (b != NULL) {
-		q->batches++;
-		q->sequenced += b->n;
-		log_debug("log_sequenced", "tree_size=%llu sequenced=%zu", (unsigned long long)b->size, b->n);
-	} else {
-		log_error("log_sequence_failed", "error=%s",
-			  log_q(res && PQresultStatus(res) != PGRES_TUPLES_OK ? PQresultErrorMessage(res)
-				: res                                         ? "an answer of another shape"
-				: error                                       ? error
-									      : "no answer"));
-	}
+	bool answered = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK;
+	struct log_seq_batch *b = answered ? log_seq_batch_of(res) : NULL;
 	struct log_seq_waiter *w = q->batch;
 	q->batch = NULL;
 	q->running = false;
-	if (b != NULL)
-		log_seq_claim(q, &w, b);
-	if (b != NULL && w != NULL)
-		log_seq_sign(srv, w, b);
-	else
-		log_seq_wake(w, b);
+	size_t writes = log_seq_writes(w);
+	if (b != NULL) {
+		q->batches++;
+		q->sequenced += b->n;
+		log_seq_answer(w, res);
+		log_debug("log_sequenced", "tree_size=%llu sequenced=%zu writes=%zu", (unsigned long long)b->size, b->n,
+			  writes);
+	} else {
+		log_error("log_sequence_failed", "writes=%zu error=%s", writes,
+			  log_q(res && !answered ? PQresultErrorMessage(res)
+				: res            ? "an answer of another shape"
+				: error          ? error
+						 : "no answer"));
+	}
+	if (b == NULL && writes > 1) {
+		log_seq_requeue(q, w);
+	} else {
+		if (b == NULL && writes == 1 && res != NULL && !answered)
+			for (struct log_seq_waiter *x = w; x != NULL; x = x->next)
+				if (x->write != NULL)
+					x->out->error = res;
+		if (b != NULL)
+			log_seq_claim(q, &w, b);
+		if (b != NULL && w != NULL)
+			log_seq_sign(srv, w, b);
+		else
+			log_seq_wake(w, b);
+	}
 	if (q->queued != NULL && !q->running)
 		log_seq_start(srv);
 }
 
-/* Everything queued becomes the running batch; its first call lends the batch its connection. */
+/* The queued calls become the running batch, with their returns to write as one JSON array, but a return marked
+ * solo goes in a batch with no other return (the calls without one come along); the first call lends the batch
+ * its connection. */
 static void log_seq_start(struct server *srv)
 {
 	struct log_seq *q = &srv->log_seq;
+	struct log_seq_waiter *in = NULL, **in_tail = &in, *left = NULL, **left_tail = &left;
+	bool solo = false;
+	int pos = 0;
+	struct buf writes = {0};
+	buf_puts(&writes, "[");
+	for (struct log_seq_waiter *w = q->queued, *next; w != NULL; w = next) {
+		next = w->next;
+		w->next = NULL;
+		bool take = w->write == NULL || pos == 0 || (!solo && !w->solo);
+		if (take && w->write != NULL) {
+			solo = solo || w->solo;
+			w->pos = ++pos;
+			if (pos > 1)
+				buf_puts(&writes, ",");
+			buf_puts(&writes, w->write);
+		}
+		if (take) {
+			*in_tail = w;
+			in_tail = &w->next;
+		} else {
+			*left_tail = w;
+			left_tail = &w->next;
+		}
+	}
+	buf_puts(&writes, "]");
 	q->running = true;
-	q->batch = q->queued;
-	q->queued = NULL;
-	q->queued_tail = &q->queued;
-	if (!db_query(q->batch->call->db, SQL_SEQUENCE, 0, NULL, log_seq_done, srv))
+	q->batch = in;
+	q->queued = left;
+	q->queued_tail = left != NULL ? left_tail : &q->queued;
+	const char *params[1] = {buf_str(&writes)};
+	bool sent = db_query(q->batch->call->db, SQL_SEQUENCE, 1, params, log_seq_done, srv);
+	buf_free(&writes);
+	if (!sent)
 		log_seq_done(NULL, NULL, "the call waiting first has no database connection", srv);
 }
 
-void log_seq_wait(struct rpc_call *call, int64_t update_id, int64_t review_id, log_seq_fn ready)
+static void log_seq_enqueue(struct rpc_call *call, int64_t update_id, int64_t review_id, const char *write,
+			    struct log_seq_written *out, log_seq_fn ready)
 {
 	struct log_seq *q = &call->srv->log_seq;
 	struct log_seq_waiter *w = arena_alloc(&call->arena, sizeof *w);
-	w->call = call;
-	w->ready = ready;
-	w->update_id = update_id;
-	w->review_id = review_id;
-	w->next = NULL;
+	*w = (struct log_seq_waiter){.call = call,
+				     .ready = ready,
+				     .update_id = update_id,
+				     .review_id = review_id,
+				     .write = write,
+				     .out = out};
 	if (q->queued_tail == NULL)
 		q->queued_tail = &q->queued;
 	*q->queued_tail = w;
 	q->queued_tail = &w->next;
 	if (!q->running)
 		log_seq_start(call->srv);
+}
+
+void log_seq_wait(struct rpc_call *call, int64_t update_id, int64_t review_id, log_seq_fn ready)
+{
+	log_seq_enqueue(call, update_id, review_id, NULL, NULL, ready);
+}
+
+void log_seq_write(struct rpc_call *call, const char *write, struct log_seq_written *out, log_seq_fn ready)
+{
+	*out = (struct log_seq_written){0};
+	log_seq_enqueue(call, 0, 0, write, out, ready);
 }

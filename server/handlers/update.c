@@ -15,6 +15,7 @@
 #include "indicator.h"
 #include "json.h"
 #include "log.h"
+#include "log_seq.h"
 #include "money.h"
 #include "period.h"
 #include "queries.h"
@@ -34,7 +35,8 @@
 /* SQL reads better laid out by hand. */
 /* clang-format off */
 /* What the submission is checked against, read without the chain's lock (the revision, the previous
- * hash, the time and the comparison with the current revision are planreg_submit_update's, under it).
+ * hash, the time and the comparison with the current revision are the sequencer's batch's, under it:
+ * planreg_log_sequence_batch, migrations/0031).
  * $1 ref, $2 period, $3 credential, $4 idempotency key, $5 the quarter before $2 */
 static const char SQL_SUBMIT_CONTEXT[] =
 	"SELECT p.id,"
@@ -66,24 +68,6 @@ static const char SQL_RECEIPT[] =
 	"SELECT id, revision, hash, coalesce(array_to_string(warnings, chr(31)), ''), content_sha256, " TS_US(
 		"submitted_at") " FROM progress_update WHERE id = $1";
 
-/* Takes the chain's lock, compares with the current revision, hashes and inserts in one statement
- * (migrations/0006, 0008): run in autocommit, the lock is held for this statement and its commit only. The
- * columns up to submitted_at are SQL_RECEIPT's. No row: an amend of a period that has no revision. */
-#define SQL_SUBMIT_CALL                                                                                       \
-	"planreg_submit_update($1::bigint, $2::text, $3::text, $4::text, $5::text, $6::bigint, $7::bigint,"  \
-	"  $8::text, $9::text, $10::text, $11::text, $12::boolean, $13::text, $14::text, $15::text, $16::jsonb," \
-	"  $17::jsonb, $18::jsonb, $19::date, $20::date, $21::date, $22::bigint, $23::bytea, $24::bytea)"
-static const char SQL_SUBMIT[] =
-	"SELECT id, revision, hash, warnings, content_sha256, submitted_at, prev_hash, outcome FROM " SQL_SUBMIT_CALL;
-/* A return with indicator actuals: $25 the actuals (JSON), stored by the same statement, so in its transaction,
- * when the return was written (migrations/0022; the function is unchanged: the actuals are already in the
- * canonical content $15). A return without any is SQL_SUBMIT, which needs no table of 0022. */
-static const char SQL_SUBMIT_ACTUALS[] =
-	"WITH s AS (SELECT * FROM " SQL_SUBMIT_CALL "),"
-	" a AS (INSERT INTO update_actual (update_id, position, indicator_id, value, note)"
-	"  SELECT s.id, x.n, (x.v->>'indicator_id')::bigint, x.v->>'value', x.v->>'note'"
-	"  FROM s, jsonb_array_elements($25::jsonb) WITH ORDINALITY x(v, n) WHERE s.outcome = 'written')"
-	" SELECT id, revision, hash, warnings, content_sha256, submitted_at, prev_hash, outcome FROM s";
 enum receipt_col {
 	RECEIPT_ID,
 	RECEIPT_REVISION,
@@ -91,8 +75,6 @@ enum receipt_col {
 	RECEIPT_WARNINGS,
 	RECEIPT_CONTENT_SHA256,
 	RECEIPT_SUBMITTED_AT,
-	RECEIPT_PREV_HASH, /* this and the next: SQL_SUBMIT's only */
-	RECEIPT_OUTCOME,   /* 'written', 'replayed', 'unchanged' or 'stale' (migrations/0008) */
 };
 
 /* The columns of one update: SQL_UPDATE_RECORD_COLUMNS (enum sql_update_col), then enum update_col's;
@@ -508,33 +490,51 @@ static void update_submit_reply(struct rpc_call *call, Planreg__V1__SubmitUpdate
 	log_receipt_update(call, r->update_id, &st->link, update_submit_logged);
 }
 
-static void update_submit_replayed(struct rpc_call *call, PGresult *res)
+/* A retry of a return already written (by this credential, with this key): its receipt, unless the content
+ * differs; false when the call was answered. */
+static bool update_submit_replayed(struct rpc_call *call, const struct log_seq_written *w)
 {
 	struct update_submit *st = call->state;
-	if (strcmp(result_value(res, 0, RECEIPT_CONTENT_SHA256), st->digest) != 0) {
+	if (strcmp(w->content_sha256, st->digest) != 0) {
 		reply_error(call, PLANREG__V1__CODE__FAILED_PRECONDITION, "idempotency_key_reused",
 			    "idempotency key \"%s\" was already used by credential %s for a different submission "
-			    "(update %s); use a new key for new content",
-			    call->req->idempotency_key, call->principal.credential, result_value(res, 0, RECEIPT_ID));
-		return;
+			    "(update %lld); use a new key for new content",
+			    call->req->idempotency_key, call->principal.credential, (long long)w->id);
+		return false;
 	}
 	Planreg__V1__SubmitUpdateResponse *r = st->resp;
-	r->update_id = result_int64(res, 0, RECEIPT_ID);
-	r->revision = result_int(res, 0, RECEIPT_REVISION);
-	r->hash = rpc_strdup(call, result_value(res, 0, RECEIPT_HASH));
-	r->n_warnings = result_split(&call->arena, result_value(res, 0, RECEIPT_WARNINGS), RESULT_SEP, &r->warnings);
-	r->submitted_at = rpc_strdup(call, result_value(res, 0, RECEIPT_SUBMITTED_AT));
+	r->update_id = w->id;
+	r->revision = w->revision;
+	r->hash = rpc_strdup(call, w->hash);
+	r->n_warnings = result_split(&call->arena, w->warnings, RESULT_SEP, &r->warnings);
+	r->submitted_at = rpc_strdup(call, w->submitted_at);
 	r->replayed = true;
-	update_submit_reply(call, r);
+	return true;
 }
 
-/* An amend whose update is not the current revision (row 0 of SQL_SUBMIT is the current one; no row when the
- * period has none): it was made from what its author saw, so it is not written over what they did not. */
-static void update_submit_stale(struct rpc_call *call, PGresult *res)
+/* SQL_RECEIPT's row: the return the context found for this key. */
+static void update_submit_receipt_row(struct rpc_call *call, PGresult *res)
+{
+	struct log_seq_written w = {
+		.outcome = "replayed",
+		.id = result_int64(res, 0, RECEIPT_ID),
+		.revision = result_int(res, 0, RECEIPT_REVISION),
+		.hash = result_value(res, 0, RECEIPT_HASH),
+		.warnings = result_value(res, 0, RECEIPT_WARNINGS),
+		.content_sha256 = result_value(res, 0, RECEIPT_CONTENT_SHA256),
+		.submitted_at = result_value(res, 0, RECEIPT_SUBMITTED_AT),
+	};
+	if (update_submit_replayed(call, &w))
+		update_submit_reply(call, ((struct update_submit *)call->state)->resp);
+}
+
+/* An amend whose update is not the current revision (w names the current one; id 0 when the period has none): it
+ * was made from what its author saw, so it is not written over what they did not. */
+static void update_submit_stale(struct rpc_call *call, const struct log_seq_written *w)
 {
 	struct update_submit *st = call->state;
 	long long amends = (long long)call->req->submit_update->amends_update_id;
-	if (PQntuples(res) == 0) {
+	if (w->id == 0) {
 		reply_error(call, PLANREG__V1__CODE__FAILED_PRECONDITION, "amend_stale",
 			    "update %lld is not a return for project %d, %s, which has none: submit it without "
 			    "--amend",
@@ -542,50 +542,47 @@ static void update_submit_stale(struct rpc_call *call, PGresult *res)
 		return;
 	}
 	reply_error(call, PLANREG__V1__CODE__FAILED_PRECONDITION, "amend_stale",
-		    "update %lld is not the current return for project %d, %s: that is revision %s (update %s), "
-		    "submitted since; nothing was written. Look at it (`planreg update show %s`), then amend again",
-		    amends, st->c->ref, validate_period_name(call, st->period), result_value(res, 0, RECEIPT_REVISION),
-		    result_value(res, 0, RECEIPT_ID), result_value(res, 0, RECEIPT_ID));
+		    "update %lld is not the current return for project %d, %s: that is revision %d (update %lld), "
+		    "submitted since; nothing was written. Look at it (`planreg update show %lld`), then amend again",
+		    amends, st->c->ref, validate_period_name(call, st->period), w->revision, (long long)w->id,
+		    (long long)w->id);
 }
 
 /* The content is the current revision's: its receipt, marked unchanged; nothing was written. */
-static void update_submit_unchanged(struct rpc_call *call, PGresult *res)
+static void update_submit_unchanged(struct rpc_call *call, const struct log_seq_written *w)
 {
 	Planreg__V1__SubmitUpdateResponse *r = ((struct update_submit *)call->state)->resp;
-	r->update_id = result_int64(res, 0, RECEIPT_ID);
-	r->revision = result_int(res, 0, RECEIPT_REVISION);
-	r->hash = rpc_strdup(call, result_value(res, 0, RECEIPT_HASH));
-	r->submitted_at = rpc_strdup(call, result_value(res, 0, RECEIPT_SUBMITTED_AT));
+	r->update_id = w->id;
+	r->revision = w->revision;
+	r->hash = rpc_strdup(call, w->hash);
+	r->submitted_at = rpc_strdup(call, w->submitted_at);
 	r->n_warnings = 0; /* nothing was submitted to warn about */
 	r->warnings = NULL;
 	r->unchanged = true;
-	update_submit_reply(call, r);
 }
 
-/* SQL_SUBMIT answered (migrations/0008): written (committed, it ran in autocommit), a retry that raced the first,
- * the current revision's content, or a stale amend. */
-static void update_submit_written(struct rpc_call *call, PGresult *res)
+/* The sequencer's batch answered for the return (migrations/0031): written (committed with its leaf), a retry of
+ * one written before or in the same batch, the current revision's content, or a stale amend. True to go on to
+ * the receipt of the update it names. */
+static bool update_submit_batched(struct rpc_call *call, const struct log_seq_written *w)
 {
 	struct update_submit *st = call->state;
-	const char *outcome = PQntuples(res) ? result_value(res, 0, RECEIPT_OUTCOME) : "stale";
-	if (strcmp(outcome, "replayed") == 0) {
-		update_submit_replayed(call, res);
-		return;
+	if (strcmp(w->outcome, "replayed") == 0)
+		return update_submit_replayed(call, w);
+	if (strcmp(w->outcome, "stale") == 0 || w->id == 0) {
+		update_submit_stale(call, w);
+		return false;
 	}
-	if (strcmp(outcome, "stale") == 0) {
-		update_submit_stale(call, res);
-		return;
-	}
-	if (strcmp(outcome, "unchanged") == 0) {
-		update_submit_unchanged(call, res);
-		return;
+	if (strcmp(w->outcome, "unchanged") == 0) {
+		update_submit_unchanged(call, w);
+		return true;
 	}
 	Planreg__V1__SubmitUpdateResponse *r = st->resp;
-	r->update_id = result_int64(res, 0, RECEIPT_ID);
-	r->revision = result_int(res, 0, RECEIPT_REVISION);
-	r->submitted_at = rpc_strdup(call, result_value(res, 0, RECEIPT_SUBMITTED_AT));
+	r->update_id = w->id;
+	r->revision = w->revision;
+	r->submitted_at = rpc_strdup(call, w->submitted_at);
 	st->written = true; /* its chain link comes with its leaf */
-	update_submit_reply(call, r);
+	return true;
 }
 
 static char *update_json_milestones(const struct update_submit *st)
@@ -669,7 +666,8 @@ static void update_submit_warnings(struct rpc_call *call, struct update_submit *
 			    result_value(res, 0, CONTEXT_PREV_PERIOD));
 }
 
-/* Sends SQL_SUBMIT: the content, who submits it, the warnings and the period's dates. */
+/* Hands the return to the sequencer (log_receipt_write): the content, who submits it, the warnings and the
+ * period's dates, as planreg_log_sequence_batch (migrations/0031) reads them. */
 static void update_submit_send(struct rpc_call *call, struct update_submit *st)
 {
 	Planreg__V1__UpdateContent *c = st->c;
@@ -684,41 +682,59 @@ static void update_submit_send(struct rpc_call *call, struct update_submit *st)
 	char *milestones = update_json_milestones(st);
 	char *risks = update_json_strings(c->risks, c->n_risks);
 	long long amends = (long long)call->req->submit_update->amends_update_id;
-	const char *params[25] = {
-		rpc_printf(call, "%lld", st->project_id),
-		st->period_s,
-		st->content.confidence,
-		st->content.stage,
-		c->narrative,
-		c->spend_to_date ? rpc_printf(call, "%lld", (long long)c->spend_to_date->pence) : NULL,
-		c->forecast_total ? rpc_printf(call, "%lld", (long long)c->forecast_total->pence) : NULL,
-		c->variance_note,
-		call->principal.credential,
-		call->principal.organisation,
-		call->principal.person,
-		st->on_behalf ? "true" : "false",
-		call->req->idempotency_key,
-		st->digest,
-		rpc_strdup(call, buf_str(&canonical)),
-		rpc_strdup(call, warnings),
-		rpc_strdup(call, milestones),
-		rpc_strdup(call, risks),
-		rpc_strdup(call, start),
-		rpc_strdup(call, end),
-		rpc_strdup(call, due),
-		amends ? rpc_printf(call, "%lld", amends) : NULL,
-		st->signer.signature,
-		st->signer.certificate,
-		indicator_actuals_json(call, c),
-	};
+	struct buf b = {0};
+	struct json j;
+	json_init(&j, &b, false);
+	json_object_begin(&j);
+	json_kv_int(&j, "project_id", st->project_id);
+	json_kv_str(&j, "period", st->period_s);
+	json_kv_str(&j, "confidence", st->content.confidence);
+	json_kv_str(&j, "stage", st->content.stage);
+	json_kv_str(&j, "narrative", c->narrative);
+	json_key(&j, "spend_pence");
+	if (c->spend_to_date)
+		json_int(&j, c->spend_to_date->pence);
+	else
+		json_null(&j);
+	json_key(&j, "forecast_pence");
+	if (c->forecast_total)
+		json_int(&j, c->forecast_total->pence);
+	else
+		json_null(&j);
+	json_kv_str(&j, "variance_note", c->variance_note);
+	json_kv_str(&j, "submitted_by", call->principal.credential);
+	json_kv_str(&j, "submitted_org", call->principal.organisation);
+	json_kv_str(&j, "submitted_person", call->principal.person);
+	json_kv_bool(&j, "on_behalf", st->on_behalf);
+	json_kv_str(&j, "idempotency_key", call->req->idempotency_key);
+	json_kv_str(&j, "content_sha256", st->digest);
+	json_kv_str(&j, "content", buf_str(&canonical));
+	json_key(&j, "warnings");
+	json_raw(&j, warnings);
+	json_key(&j, "milestones");
+	json_raw(&j, milestones);
+	json_key(&j, "risks");
+	json_raw(&j, risks);
+	json_key(&j, "actuals");
+	json_raw(&j, c->n_actuals ? indicator_actuals_json(call, c) : "[]");
+	json_kv_str(&j, "starts", start);
+	json_kv_str(&j, "ends", end);
+	json_kv_str(&j, "due", due);
+	json_key(&j, "amends_id");
+	if (amends)
+		json_int(&j, amends);
+	else
+		json_null(&j);
+	json_kv_str(&j, "signature", st->signer.signature);
+	json_kv_str(&j, "certificate", st->signer.certificate);
+	json_object_end(&j);
+	const char *write = rpc_strdup(call, buf_str(&b));
+	buf_free(&b);
 	buf_free(&canonical);
 	free(warnings);
 	free(milestones);
 	free(risks);
-	if (c->n_actuals)
-		query_run(call, SQL_SUBMIT_ACTUALS, 25, params, update_submit_written);
-	else
-		query_run(call, SQL_SUBMIT, 24, params, update_submit_written);
+	log_receipt_write(call, write, &st->link, update_submit_batched, update_submit_logged);
 }
 
 static const char SQL_ACTUALS_CHECK[] = INDICATOR_SQL_ACTUALS_CHECK;
@@ -748,7 +764,7 @@ static void update_submit_context(struct rpc_call *call, PGresult *res)
 	}
 	if (!result_is_null(res, 0, CONTEXT_REPLAY_ID)) {
 		const char *params[1] = {result_value(res, 0, CONTEXT_REPLAY_ID)};
-		query_run(call, SQL_RECEIPT, 1, params, update_submit_replayed);
+		query_run(call, SQL_RECEIPT, 1, params, update_submit_receipt_row);
 		return;
 	}
 	long long tenths;
@@ -790,7 +806,7 @@ void update_submit(struct rpc_call *call)
 	if (!signed_ok)
 		return;
 	period_format(period_prev(st->period), st->prev_period_s);
-	/* no transaction: the context is read without the chain's lock, and SQL_SUBMIT writes in autocommit */
+	/* no transaction: the context is read without the chain's lock; the sequencer's batch writes the return */
 	const char *params[5] = {rpc_printf(call, "%d", st->c->ref), st->period_s, call->principal.credential,
 				 call->req->idempotency_key, st->prev_period_s};
 	query_run(call, SQL_SUBMIT_CONTEXT, 5, params, update_submit_context);

@@ -11,6 +11,7 @@ import glob
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import stat
@@ -637,14 +638,19 @@ class SequencerCrashTest(unittest.TestCase):
 
         def acked():
             return len([1 for x in results if x[3].returncode == 0])
-        # a batch pending: with the chain's lock held, returns are written and queued but get no leaf
+        # a batch pending: with the chain's lock held, the batch waits for it and the returns wait in the daemon,
+        # none written (the batch writes them, migrations/0031)
         holder = self.hold_chain_lock()
         for t in threads:
             t.start()
         try:
-            harness.wait_until("returns queued behind the held lock",
-                               lambda: int(self.s.sql("SELECT count(*) FROM log_pending")) >= 3, 30)
+            harness.wait_until("a batch waiting for the held lock", lambda: self.s.sql(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+                "AND objid = (31644363112211817 & 4294967295)") == "1", 30)
+            time.sleep(1.0)  # the other submitters' returns queue behind it
             self.assertEqual(acked(), 0, "a return was answered without its leaf")
+            self.assertEqual(self.s.sql("SELECT count(*) FROM progress_update WHERE idempotency_key LIKE 'crash-%'"),
+                             "0", "a return was written outside its batch")
             self.kill()
             holder.stdin.write("SELECT pg_advisory_unlock_all();\n")
             holder.stdin.close()
@@ -721,19 +727,22 @@ class SequencerCrashTest(unittest.TestCase):
                          "WHERE u.idempotency_key = '%s'" % key)
         return int(out) if out else None
 
-    def test_a_return_the_running_batch_sequenced_goes_on_with_it(self):
-        # The batch for return 0 waits for the chain's lock (held here); return 1 commits meanwhile, so it waits
-        # for the next batch, but the running one sequences it too, since it reads the queue once it has the
-        # lock. Return 1 goes on with that batch (log_seq.c, log_seq_claim), its receipt made from it.
+    def test_a_review_the_running_batch_sequenced_goes_on_with_it(self):
+        # The batch for review 0 waits for the chain's lock (held here); review 1 commits meanwhile (a review is
+        # written by its call and queued in log_pending, migrations/0025), so it waits for the next batch, but the
+        # running one sequences it too, since it reads the queue once it has the lock. Review 1 goes on with that
+        # batch (log_seq.c, log_seq_claim), its receipt made from it.
         body = Body(self.s, "admin", "claim", self.ls.vkey)
+        ids = [json.loads(self.send(body, self.REFS[i], "claim-%d" % i, "Reviewed while a batch waits: %d." % i)
+                          .stdout)["update_id"] for i in range(2)]
         d = self.s.daemon
         made = lambda how: d.metric("planregd_log_receipts_total", made=how)
         batch, read = made("batch"), made("read")
         holder = self.hold_chain_lock()
         results = {}
 
-        def send(i):
-            results[i] = self.send(body, self.REFS[i], "claim-%d" % i, "Claimed by the running batch: %d." % i)
+        def review(i):
+            results[i] = body.cli("update", "review", str(ids[i]), "--accept", timeout=60)
 
         def until(what, sql, want):
             deadline = time.monotonic() + 30
@@ -741,24 +750,78 @@ class SequencerCrashTest(unittest.TestCase):
                 time.sleep(0.05)
             self.assertEqual(self.s.sql(sql), want, what)
 
-        threads = [threading.Thread(target=send, args=(i,), daemon=True) for i in range(2)]
+        threads = [threading.Thread(target=review, args=(i,), daemon=True) for i in range(2)]
         threads[0].start()
-        until("return 0's batch does not wait for the lock", "SELECT count(*) FROM pg_locks WHERE locktype = "
+        until("review 0's batch does not wait for the lock", "SELECT count(*) FROM pg_locks WHERE locktype = "
               "'advisory' AND NOT granted AND objid = (31644363112211817 & 4294967295)", "1")
         threads[1].start()
-        until("return 1 was not written", "SELECT count(*) FROM progress_update WHERE idempotency_key = 'claim-1'",
-              "1")
+        until("review 1 was not written", "SELECT count(*) FROM update_review WHERE update_id = %d" % ids[1], "1")
         self.assertEqual(self.s.sql("SELECT count(*) FROM log_pending"), "2")
         holder.stdin.write("SELECT pg_advisory_unlock(31644363112211817);\n")
         holder.stdin.flush()
         for t in threads:
             t.join(60)
-        answers = {}
         for i in range(2):
             self.assertEqual(results[i].returncode, 0, results[i].stdout + results[i].stderr)
-            answers["claim-%d" % i] = json.loads(results[i].stdout)
         self.assertEqual((made("batch") - batch, made("read") - read), (2, 0))
-        self.assert_all_in_the_log(body, "claim-", answers)
+        self.assertEqual(self.s.sql("SELECT count(*) FROM log_pending"), "0")
+        proofs = glob.glob(os.path.join(body.receipts(), "review-*.proof"))
+        self.assertEqual(len(proofs), 2)
+        for path in proofs:
+            r = self.s.cli(None, "audit", "check-receipt", path, "--vkey", self.ls.vkey,
+                           env={"PLANREG_SERVER": "localhost:1"})
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        r = body.cli("audit", "verify", "--receipts", body.receipts())
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+    def test_returns_of_one_batch_are_written_together_and_a_bad_one_fails_alone(self):
+        # Returns that arrive while a batch waits for the chain's lock are written by the next batch, in its one
+        # transaction (migrations/0031). One of them fails in the database (a trigger the daemon knows nothing of
+        # stands in for any row the database refuses): the batch fails as a whole, and then each of its returns
+        # is written in a batch of its own (log_seq.c, log_seq_requeue), so the bad one gets its own error and
+        # the others are written, each once.
+        body = Body(self.s, "admin", "together", self.ls.vkey)
+        self.s.sql("CREATE FUNCTION test_poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                   "IF NEW.narrative LIKE 'Poison%' THEN RAISE EXCEPTION 'poisoned return' USING ERRCODE = 'P0001'; "
+                   "END IF; RETURN NEW; END $$; CREATE TRIGGER test_poison BEFORE INSERT ON progress_update "
+                   "FOR EACH ROW EXECUTE FUNCTION test_poison()")
+        self.addCleanup(self.s.sql, "DROP TRIGGER IF EXISTS test_poison ON progress_update")
+        d = self.s.daemon
+        mark = d.log_mark()
+        holder = self.hold_chain_lock()
+        results = {}
+        texts = {0: "First, waits for the lock.", 1: "Together: one.", 2: "Poison: refused.", 3: "Together: three."}
+
+        def send(i):
+            results[i] = self.send(body, self.REFS[i % 3], "together-%d" % i, texts[i])
+
+        threads = [threading.Thread(target=send, args=(i,), daemon=True) for i in range(4)]
+        threads[0].start()
+        harness.wait_until("a batch waiting for the held lock", lambda: self.s.sql(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+            "AND objid = (31644363112211817 & 4294967295)") == "1", 30)
+        for t in threads[1:]:
+            t.start()
+        time.sleep(1.5)  # returns 1-3 queue in the daemon behind the running batch (each holds one of the 4
+        # database connections, as return 0 does, whose batch waits on it)
+        self.assertEqual(self.s.sql("SELECT count(*) FROM progress_update WHERE idempotency_key LIKE 'together-%'"),
+                         "0")
+        holder.stdin.write("SELECT pg_advisory_unlock(31644363112211817);\n")
+        holder.stdin.flush()
+        for t in threads:
+            t.join(60)
+        for i in (0, 1, 3):
+            self.assertEqual(results[i].returncode, 0, "%d: %s%s" % (i, results[i].stdout, results[i].stderr))
+        self.assertNotEqual(results[2].returncode, 0)
+        self.assertIn("poisoned return", results[2].stdout + results[2].stderr)
+        # the batch of three failed once, then each was tried alone, and only the bad one failed again
+        log = d.read_log()[mark:]
+        self.assertEqual(len(re.findall(r"event=log_sequence_failed writes=3 ", log)), 1, log)
+        self.assertEqual(len(re.findall(r"event=log_sequence_failed writes=1 ", log)), 1, log)
+        stored = self.stored("together-")
+        self.assertEqual(sorted(stored), ["together-0", "together-1", "together-3"])
+        answers = {"together-%d" % i: json.loads(results[i].stdout) for i in (0, 1, 3)}
+        self.assert_all_in_the_log(body, "together-", answers)
 
     def test_batches_that_commit_during_a_write_share_one_checkpoint(self):
         # While one batch's checkpoint is being written (paused here), three more returns commit, each in a batch
