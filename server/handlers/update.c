@@ -666,23 +666,32 @@ static void update_submit_warnings(struct rpc_call *call, struct update_submit *
 			    result_value(res, 0, CONTEXT_PREV_PERIOD));
 }
 
-/* Hands the return to the sequencer (log_receipt_write): the content, who submits it, the warnings and the
- * period's dates, as planreg_log_sequence_batch (migrations/0031) reads them. */
-static void update_submit_send(struct rpc_call *call, struct update_submit *st)
+/* An amount in pence, or null when it was not given. */
+static void update_json_pence(struct json *j, const char *key, const Planreg__V1__Money *m)
+{
+	json_key(j, key);
+	if (m)
+		json_int(j, m->pence);
+	else
+		json_null(j);
+}
+
+/* The return as planreg_log_sequence_batch (migrations/0031) reads it: the content, its canonical bytes and
+ * digest, who submits it, the warnings, milestones, risks and actuals, and the period's dates. */
+static const char *update_write_json(struct rpc_call *call, struct update_submit *st)
 {
 	Planreg__V1__UpdateContent *c = st->c;
 	Planreg__V1__SubmitUpdateResponse *r = st->resp;
-	struct buf canonical = {0};
+	struct buf canonical = {0}, b = {0};
 	chain_encode(&st->content, NULL, &canonical); /* the record's lines are the database's to add */
 	char start[DATE_FMT_MAX], end[DATE_FMT_MAX], due[DATE_FMT_MAX];
 	date_format(period_start(st->period), start);
 	date_format(period_end(st->period), end);
 	date_format(period_due(st->period, call->srv->cfg->due_days), due);
-	char *warnings = update_json_strings(r->warnings, r->n_warnings);
-	char *milestones = update_json_milestones(st);
-	char *risks = update_json_strings(c->risks, c->n_risks);
+	char *lists[3] = {update_json_strings(r->warnings, r->n_warnings), update_json_milestones(st),
+			  update_json_strings(c->risks, c->n_risks)};
+	static const char *const list_keys[3] = {"warnings", "milestones", "risks"};
 	long long amends = (long long)call->req->submit_update->amends_update_id;
-	struct buf b = {0};
 	struct json j;
 	json_init(&j, &b, false);
 	json_object_begin(&j);
@@ -691,16 +700,8 @@ static void update_submit_send(struct rpc_call *call, struct update_submit *st)
 	json_kv_str(&j, "confidence", st->content.confidence);
 	json_kv_str(&j, "stage", st->content.stage);
 	json_kv_str(&j, "narrative", c->narrative);
-	json_key(&j, "spend_pence");
-	if (c->spend_to_date)
-		json_int(&j, c->spend_to_date->pence);
-	else
-		json_null(&j);
-	json_key(&j, "forecast_pence");
-	if (c->forecast_total)
-		json_int(&j, c->forecast_total->pence);
-	else
-		json_null(&j);
+	update_json_pence(&j, "spend_pence", c->spend_to_date);
+	update_json_pence(&j, "forecast_pence", c->forecast_total);
 	json_kv_str(&j, "variance_note", c->variance_note);
 	json_kv_str(&j, "submitted_by", call->principal.credential);
 	json_kv_str(&j, "submitted_org", call->principal.organisation);
@@ -709,12 +710,11 @@ static void update_submit_send(struct rpc_call *call, struct update_submit *st)
 	json_kv_str(&j, "idempotency_key", call->req->idempotency_key);
 	json_kv_str(&j, "content_sha256", st->digest);
 	json_kv_str(&j, "content", buf_str(&canonical));
-	json_key(&j, "warnings");
-	json_raw(&j, warnings);
-	json_key(&j, "milestones");
-	json_raw(&j, milestones);
-	json_key(&j, "risks");
-	json_raw(&j, risks);
+	for (size_t i = 0; i < 3; i++) {
+		json_key(&j, list_keys[i]);
+		json_raw(&j, lists[i]);
+		free(lists[i]);
+	}
 	json_key(&j, "actuals");
 	json_raw(&j, c->n_actuals ? indicator_actuals_json(call, c) : "[]");
 	json_kv_str(&j, "starts", start);
@@ -728,13 +728,16 @@ static void update_submit_send(struct rpc_call *call, struct update_submit *st)
 	json_kv_str(&j, "signature", st->signer.signature);
 	json_kv_str(&j, "certificate", st->signer.certificate);
 	json_object_end(&j);
-	const char *write = rpc_strdup(call, buf_str(&b));
+	const char *out = rpc_strdup(call, buf_str(&b));
 	buf_free(&b);
 	buf_free(&canonical);
-	free(warnings);
-	free(milestones);
-	free(risks);
-	log_receipt_write(call, write, &st->link, update_submit_batched, update_submit_logged);
+	return out;
+}
+
+/* Hands the return to the sequencer, whose next batch writes it (log_receipt_write). */
+static void update_submit_send(struct rpc_call *call, struct update_submit *st)
+{
+	log_receipt_write(call, update_write_json(call, st), &st->link, update_submit_batched, update_submit_logged);
 }
 
 static const char SQL_ACTUALS_CHECK[] = INDICATOR_SQL_ACTUALS_CHECK;

@@ -435,8 +435,8 @@ class ScaleOutTest(harness.WireTest):
     def test_3_sigkill_under_submissions_lands_each_once(self):
         prefix = "kill-%s" % uuid.uuid4().hex[:6]
         refs = list(range(1, 9))
-        # hold the chain's lock: every submission is then written (committed, concurrently) but waits for its
-        # leaf, in flight on its daemon, whose sequencer's batch waits for the lock
+        # hold the chain's lock: every submission is then checked and waits, in flight on its daemon, for the
+        # sequencer's batch that will write it (migrations/0031), which waits for the lock
         holder = subprocess.Popen(["psql", "-X", "-q", "-At", "-h", self.primary.dir, "-p", self.primary.port, "-U",
                                    "postgres", "-d", self.service.db], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                   text=True)
@@ -447,6 +447,7 @@ class ScaleOutTest(harness.WireTest):
         self.assertEqual(holder.stdout.readline().strip(), "locked")
 
         log_before = self.d1.read_log()
+        log_before_d2 = self.d2.read_log()
         results = {}
 
         def work(ref):
@@ -458,24 +459,26 @@ class ScaleOutTest(harness.WireTest):
         for t in threads:
             t.start()
 
+        def in_flight(new):
+            decoded = len(re.findall(r"event=request_decoded conn=\d+ kind=30 ", new))  # SubmitUpdate
+            return decoded - len(re.findall(r"event=request .*method=SubmitUpdate", new))
+
         def waiting():
-            queued = int(self.primary.psql("SELECT count(*) FROM log_pending q JOIN progress_update u ON u.id ="
-                                           " q.update_id WHERE u.idempotency_key LIKE '%s-%%'" % prefix,
-                                           db=self.service.db))
+            written = int(self.primary.psql("SELECT count(*) FROM progress_update WHERE idempotency_key LIKE '%s-%%'"
+                                            % prefix, db=self.service.db))
             batches = int(self.primary.psql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT "
                                             "granted", db=self.service.db))
-            return queued == len(refs) and batches >= 1
+            flying = (in_flight(self.d1.read_log()[len(log_before):]) +
+                      in_flight(self.d2.read_log()[len(log_before_d2):]))
+            return written == 0 and flying == len(refs) and batches >= 1
 
         try:
-            wait_until("%d submissions written and waiting for the sequencer" % len(refs), waiting, 30)
+            wait_until("%d submissions checked and waiting for the sequencer, none written" % len(refs), waiting, 30)
         except AssertionError:
             for key, r in sorted(results.items()):
                 log("finished early: %s exit %d: %s%s" % (key, r.returncode, r.stdout, r.stderr))
             raise
-        new = self.d1.read_log()[len(log_before):]
-        decoded = len(re.findall(r"event=request_decoded conn=\d+ kind=30 ", new))  # SubmitUpdate
-        answered = len(re.findall(r"event=request .*method=SubmitUpdate", new))
-        in_flight_d1 = decoded - answered
+        in_flight_d1 = in_flight(self.d1.read_log()[len(log_before):])
         log("before the kill: %d of %d submissions in flight on d1" % (in_flight_d1, len(refs)))
         self.assertGreater(in_flight_d1, 0, "HAProxy sent no submission to d1: the kill would prove nothing")
 
