@@ -430,6 +430,40 @@ static void test_note_many_signatures(void **state)
 	note_signer_wipe(&s);
 }
 
+/* Signing alternately with two keys, and again after one was wiped: each signature is its own key's (note.c
+ * keeps the last key made from a seed for the next signing) and verifies under it and not under the other. */
+static void test_note_two_keys_in_turn(void **state)
+{
+	(void)state;
+	struct note_signer s[2];
+	struct note_verifier v[2];
+	assert_true(note_keygen("a.example", NOTE_ED25519, &s[0]));
+	assert_true(note_keygen("a.example", NOTE_ED25519, &s[1])); /* the same name: only the key tells them apart */
+	for (int i = 0; i < 2; i++)
+		note_signer_verifier(&s[i], &v[i]);
+	const char text[] = "in turn\n";
+	for (int round = 0; round < 6; round++) {
+		int k = round % 2;
+		if (round == 4) { /* a wiped key is made again from its seed, here from a copy kept */
+			struct note_signer copy = s[k];
+			note_signer_wipe(&s[k]);
+			s[k] = copy;
+		}
+		char *line = note_signature_line(&s[k], text, strlen(text), 0);
+		assert_non_null(line);
+		char msg[256];
+		snprintf(msg, sizeof msg, "%s\n%s", text, line);
+		struct note n;
+		assert_true(note_open(msg, strlen(msg), &v[k], 1, &n, NULL));
+		note_free(&n);
+		if (v[0].key_id != v[1].key_id) /* a key id shared by chance would make the other key "unknown" too */
+			assert_false(note_open(msg, strlen(msg), &v[1 - k], 1, &n, NULL));
+		free(line);
+	}
+	note_signer_wipe(&s[0]);
+	note_signer_wipe(&s[1]);
+}
+
 /* ---------------------------------------------------------------- cosignatures */
 
 static void test_note_cosignature_spec_example(void **state)
@@ -549,6 +583,7 @@ int main(void)
 		cmocka_unit_test(test_note_sign_refuses),
 		cmocka_unit_test(test_note_malformed),
 		cmocka_unit_test(test_note_many_signatures),
+		cmocka_unit_test(test_note_two_keys_in_turn),
 		cmocka_unit_test(test_note_cosignature_spec_example),
 		cmocka_unit_test(test_note_cosigner_keys),
 		cmocka_unit_test(test_note_cosignature_round_trip),
