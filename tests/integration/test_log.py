@@ -664,6 +664,13 @@ class SequencerCrashTest(unittest.TestCase):
                 harness.wait_until("returns answered by the new daemon", lambda: acked() >= n + 3, 30)
                 self.kill()
                 self.start()
+            # and once between a batch's commit and its checkpoint (the state file's write paused): the
+            # returns of that batch are written, and their calls are cut before any answer
+            self.kill()
+            self.start(PLANREGD_TEST_SIGN_PAUSE_MS="3000")
+            self.s.daemon.wait_log(r"event=log_sign_paused", 60)
+            self.kill()
+            self.start()
             time.sleep(1.0)
         finally:
             stop.set()
@@ -678,7 +685,7 @@ class SequencerCrashTest(unittest.TestCase):
         # a return written before the kill that cut it is found by its key, not written again
         replayed = [key for key, u in again.items() if u["replayed"]]
         self.assertTrue(replayed, "no cut return had been written")
-        print("\n%d returns answered, %d cut by the 4 kills (%d of them written before it)" % (
+        print("\n%d returns answered, %d cut by the 6 kills (%d of them written before it)" % (
             len(answers), len(cut), len(replayed)), file=sys.stderr)
         answers.update(again)
         self.assert_all_in_the_log(body, "crash-", answers)
