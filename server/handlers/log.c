@@ -582,8 +582,9 @@ static void log_job_sequenced(struct rpc_call *call, const struct log_seq_batch 
 		log_job_query(call, job);
 }
 
-static void log_job_start(struct rpc_call *call, const char *sql, int64_t id, struct log_chain_link *link,
-			  log_receipt_fn done)
+/* A job for the entry of that id (0: none, the checkpoint alone), which becomes call->state. */
+static struct log_job *log_job_new(struct rpc_call *call, const char *sql, int64_t id, struct log_chain_link *link,
+				   log_receipt_fn done)
 {
 	struct log_job *job = arena_alloc(&call->arena, sizeof *job);
 	memset(job, 0, sizeof *job);
@@ -596,6 +597,13 @@ static void log_job_start(struct rpc_call *call, const char *sql, int64_t id, st
 	job->review_id = sql == SQL_LEAF_OF_REVIEW ? id : 0;
 	job->link = link;
 	call->state = job;
+	return job;
+}
+
+static void log_job_start(struct rpc_call *call, const char *sql, int64_t id, struct log_chain_link *link,
+			  log_receipt_fn done)
+{
+	struct log_job *job = log_job_new(call, sql, id, link, done);
 	log_seq_wait(call, job->update_id, job->review_id,
 		     log_job_sequenced); /* everything committed before now gets its leaf first */
 }
@@ -623,25 +631,16 @@ static void log_job_wrote(struct rpc_call *call, const struct log_seq_batch *b)
 	call->state = job;
 	job->update_id = w->id;
 	job->id = rpc_printf(call, "%lld", (long long)w->id);
-	const struct log_seq_leaf *leaf = log_seq_leaf_of(b, w->id, 0);
-	if (leaf != NULL)
-		log_job_from_batch(call, job, b, leaf);
-	else
-		log_job_query(call, job);
+	log_job_sequenced(call, b);
 }
 
 void log_receipt_write(struct rpc_call *call, const char *write, struct log_chain_link *link, log_written_fn written,
 		       log_receipt_fn done)
 {
-	struct log_job *job = arena_alloc(&call->arena, sizeof *job);
-	memset(job, 0, sizeof *job);
-	job->outer = call->state;
-	job->done = done;
-	job->sql = SQL_LEAF_OF_UPDATE;
+	/* the update's id is the batch's to give (log_job_wrote) */
+	struct log_job *job = log_job_new(call, SQL_LEAF_OF_UPDATE, 0, link, done);
 	job->want_leaf = true;
-	job->link = link;
 	job->written = written;
-	call->state = job;
 	log_seq_write(call, write, &job->answered, log_job_wrote);
 }
 
